@@ -1,0 +1,143 @@
+package activitypub
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/go-fed/activity/streams"
+	"github.com/go-fed/activity/streams/vocab"
+)
+
+// This file is the plumbing shared by the parsers and the emitters:
+// decoding JSON into go-fed types, and encoding go-fed types (plus the
+// extension properties go-fed v1.0.0 does not know) with one fixed @context.
+//
+// The package's wire functions live beside their concepts:
+//
+//	ParseActor, MarshalActor                      actor.go
+//	ParseNote, MarshalNote                        note.go
+//	ParseActivity, MarshalActivity,
+//	MarshalTombstone                              activity.go
+//	MarshalCollection, MarshalCollectionPage      collection.go
+//	Addressing, VisibilityOf                      address.go
+
+// ErrInvalid is wrapped by every parse error: the input was not JSON, was
+// not an object, lacked a required property, or was not of the expected
+// type. Callers (the inbox) answer 400 for it with errors.Is.
+var ErrInvalid = errors.New("activitypub: invalid document")
+
+// asContext is the ActivityStreams namespace.
+const asContext = "https://www.w3.org/ns/activitystreams"
+
+// outContext is the @context of every document copse emits. It is the
+// same for every document, whatever terms the document uses, so output is
+// deterministic and golden files stay stable. The terms follow Mastodon's.
+var outContext = []any{
+	asContext,
+	"https://w3id.org/security/v1",
+	map[string]any{
+		"manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
+		"toot":                      "http://joinmastodon.org/ns#",
+		"featured":                  map[string]any{"@id": "toot:featured", "@type": "@id"},
+		"discoverable":              "toot:discoverable",
+		"sensitive":                 "as:sensitive",
+		"Hashtag":                   "as:Hashtag",
+		"schema":                    "http://schema.org#",
+		"PropertyValue":             "schema:PropertyValue",
+		"value":                     "schema:value",
+		"blurhash":                  "toot:blurhash",
+		"focalPoint":                map[string]any{"@container": "@list", "@id": "toot:focalPoint"},
+		"alsoKnownAs":               map[string]any{"@id": "as:alsoKnownAs", "@type": "@id"},
+		"movedTo":                   map[string]any{"@id": "as:movedTo", "@type": "@id"},
+	},
+}
+
+// maxDepth bounds how deeply embedded activities are converted
+// (Announce{Create{Note}} needs 2); deeper objects are kept as IRIs only.
+const maxDepth = 4
+
+// invalidf returns an error wrapping ErrInvalid.
+func invalidf(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrInvalid, fmt.Sprintf(format, args...))
+}
+
+// decodeObject unmarshals b, which must be one JSON object.
+func decodeObject(b []byte) (map[string]any, error) {
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("%w: decode json: %w", ErrInvalid, err)
+	}
+	if m == nil {
+		return nil, invalidf("not a JSON object")
+	}
+	return m, nil
+}
+
+// resolve turns a decoded object into a go-fed type. The document's own
+// @context is replaced by the plain ActivityStreams one first: every peer
+// emits compacted JSON with unprefixed terms, and go-fed v1.0.0 derives
+// property prefixes from the context in ways real contexts confuse.
+// It fails for types go-fed does not know.
+func resolve(m map[string]any) (vocab.Type, error) {
+	c := make(map[string]any, len(m))
+	for k, v := range m {
+		c[k] = v
+	}
+	c["@context"] = asContext
+	t, err := streams.ToType(context.Background(), c)
+	if err != nil {
+		return nil, err
+	}
+	if t == nil {
+		return nil, streams.ErrUnhandledType
+	}
+	return t, nil
+}
+
+// serialize returns t's JSON object, without @context (it is set once, at
+// the top, by encode).
+func serialize(t vocab.Type) (map[string]any, error) {
+	m, err := t.Serialize()
+	if err != nil {
+		return nil, fmt.Errorf("serialize %s: %w", t.GetTypeName(), err)
+	}
+	return m, nil
+}
+
+// encode sets the fixed @context on m and marshals it. HTML is not
+// escaped: content is HTML, and \u003c in every post helps nobody.
+func encode(m map[string]any) ([]byte, error) {
+	m["@context"] = outContext
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(m); err != nil {
+		return nil, fmt.Errorf("encode json: %w", err)
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
+// stamp is the form of every date copse emits: UTC, whole seconds, so it
+// serializes as "2026-01-02T03:04:05Z".
+func stamp(t time.Time) time.Time {
+	return t.UTC().Truncate(time.Second)
+}
+
+// forceArray replaces a single value under key with a one-element array.
+// go-fed emits a lone value bare; Mastodon always emits arrays for these
+// properties and some peers only look for arrays.
+func forceArray(m map[string]any, keys ...string) {
+	for _, k := range keys {
+		v, ok := m[k]
+		if !ok {
+			continue
+		}
+		if _, isList := v.([]any); !isList {
+			m[k] = []any{v}
+		}
+	}
+}

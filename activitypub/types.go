@@ -1,0 +1,210 @@
+package activitypub
+
+import "time"
+
+// PublicIRI is the special collection that addresses everyone.
+const PublicIRI = "https://www.w3.org/ns/activitystreams#Public"
+
+// Visibility is who may see a post, in Mastodon's words.
+type Visibility string
+
+// The four visibilities, with the names the Mastodon client API uses.
+const (
+	Public        Visibility = "public"   // to: Public; cc: followers
+	Unlisted      Visibility = "unlisted" // to: followers; cc: Public
+	FollowersOnly Visibility = "private"  // to: followers
+	Direct        Visibility = "direct"   // to: mentioned actors only
+)
+
+// Valid reports whether v is one of the four visibilities.
+func (v Visibility) Valid() bool {
+	switch v {
+	case Public, Unlisted, FollowersOnly, Direct:
+		return true
+	}
+	return false
+}
+
+// Actor types copse emits and accepts.
+const (
+	TypePerson      = "Person"
+	TypeGroup       = "Group"
+	TypeApplication = "Application"
+	TypeService     = "Service"
+)
+
+// Field is one profile field, federated as a schema.org PropertyValue.
+// Value is HTML.
+type Field struct {
+	Name  string
+	Value string
+}
+
+// Names of the profile fields copse fills from a member's organisation,
+// department and role.
+const (
+	FieldOrganisation = "Organisation"
+	FieldDepartment   = "Department"
+	FieldRole         = "Role"
+)
+
+// Image is an actor's icon or header.
+type Image struct {
+	URL       string
+	MediaType string
+}
+
+// PublicKey is an actor's signing key (security vocabulary).
+type PublicKey struct {
+	ID    string // e.g. https://host/users/alice#main-key
+	Owner string // the actor's ID
+	PEM   string // PKIX "PUBLIC KEY" PEM
+}
+
+// Actor is a Person, Group, Application or Service.
+type Actor struct {
+	ID                        string
+	Type                      string
+	PreferredUsername         string
+	Name                      string
+	Summary                   string // HTML
+	URL                       string // profile page for people
+	Icon                      *Image
+	Image                     *Image
+	Inbox                     string
+	Outbox                    string
+	Followers                 string
+	Following                 string
+	Featured                  string
+	SharedInbox               string // endpoints.sharedInbox
+	PublicKey                 PublicKey
+	ManuallyApprovesFollowers bool
+	Discoverable              bool
+	Published                 time.Time // zero: omitted
+	Fields                    []Field   // PropertyValue attachments
+	AlsoKnownAs               []string
+	MovedTo                   string
+	// AttributedTo is, on a Group, the collection of its moderators (FEP-1b12).
+	AttributedTo string
+}
+
+// Tag types.
+const (
+	TagMention = "Mention"
+	TagHashtag = "Hashtag"
+)
+
+// Tag is a Mention (Href: the actor ID, Name: "@user@host") or a Hashtag
+// (Href: the tag page, Name: "#tag").
+type Tag struct {
+	Type string
+	Href string
+	Name string
+}
+
+// Attachment is a file attached to a note: Document or Image.
+type Attachment struct {
+	Type       string // "Document" unless the peer said otherwise
+	MediaType  string
+	URL        string
+	Name       string // alt text
+	Blurhash   string
+	Width      int
+	Height     int
+	FocalPoint *[2]float64 // x, y in [-1, 1]
+}
+
+// Object types for posts.
+const (
+	TypeNote      = "Note"
+	TypeArticle   = "Article"
+	TypeQuestion  = "Question"
+	TypePage      = "Page"
+	TypeTombstone = "Tombstone"
+)
+
+// Note is a post: a Note, or an Article (an artefact), or a Page/Question
+// read from a peer as if it were a Note.
+type Note struct {
+	ID           string
+	Type         string // TypeNote unless set
+	AttributedTo string
+	Name         string // title (Article)
+	Summary      string // content warning (Note) or summary (Article)
+	Content      string // HTML
+	URL          string
+	InReplyTo    string
+	To           []string
+	CC           []string
+	Published    time.Time
+	Updated      time.Time // zero: never edited
+	Sensitive    bool
+	Tags         []Tag
+	Attachments  []Attachment
+	Replies      string // collection IRI, optional
+	Language     string // BCP 47 tag from contentMap, optional
+}
+
+// Activity types copse handles.
+const (
+	TypeCreate   = "Create"
+	TypeUpdate   = "Update"
+	TypeDelete   = "Delete"
+	TypeFollow   = "Follow"
+	TypeAccept   = "Accept"
+	TypeReject   = "Reject"
+	TypeUndo     = "Undo"
+	TypeLike     = "Like"
+	TypeAnnounce = "Announce"
+	TypeBlock    = "Block"
+	TypeFlag     = "Flag"
+	TypeMove     = "Move"
+)
+
+// Activity is any activity. Its Object is either only an IRI, or an
+// embedded object of which exactly one of Note, Actor or Activity is set.
+type Activity struct {
+	ID        string
+	Type      string
+	Actor     string
+	To        []string
+	CC        []string
+	Published time.Time
+	Object    Object
+	Target    string
+	Content   string // Flag comment
+}
+
+// Object is the object of an activity: an IRI, possibly with the embedded
+// document it names.
+type Object struct {
+	IRI      string
+	Type     string // the embedded object's type, "" when only an IRI
+	Note     *Note
+	Actor    *Actor
+	Activity *Activity
+	// Tombstone is set when the embedded object is a Tombstone.
+	Tombstone bool
+	// More are further objects (a Flag names several); only their IRIs.
+	More []string
+}
+
+// Collection is an OrderedCollection that points at its first page.
+type Collection struct {
+	ID         string
+	TotalItems int
+	First      string
+	Last       string
+}
+
+// CollectionPage is one OrderedCollectionPage. Items are IRIs, or embedded
+// activities when Activities is set (outboxes).
+type CollectionPage struct {
+	ID         string
+	PartOf     string
+	Next       string
+	Prev       string
+	TotalItems int
+	Items      []string
+	Activities []Activity
+}

@@ -1,0 +1,315 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/netip"
+	"os"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/copse-dev/copse/web/node"
+)
+
+// loadConfig builds the node configuration for `copse serve`. Precedence,
+// highest first: flags, COPSE_* environment variables, the YAML file named by
+// --config / COPSE_CONFIG, then node.Default().
+//
+// A setting left unset everywhere keeps its default, with one exception:
+// when the host is not localhost and no source sets the protocol, the
+// protocol is https, because a real node is reached over TLS. TLS is
+// terminated by a reverse proxy in front of copse, so Listen keeps its
+// default of localhost:8080 unless set.
+//
+// Errors are one line starting with "config: ". For -h or -help the error
+// is flag.ErrHelp; print serveUsage then.
+func loadConfig(args []string, getenv func(string) string) (node.Config, error) {
+	flags, path, err := parseServeFlags(args)
+	if err != nil {
+		return node.Config{}, err
+	}
+	env, err := envSettings(getenv)
+	if err != nil {
+		return node.Config{}, err
+	}
+	if path == "" {
+		path = getenv("COPSE_CONFIG")
+	}
+	var file settings
+	if path != "" {
+		if file, err = readConfigFile(path); err != nil {
+			return node.Config{}, err
+		}
+	}
+
+	cfg := node.Default()
+	for _, s := range []settings{file, env, flags} {
+		s.apply(&cfg)
+	}
+	// node.Default's plain http suits only its localhost host.
+	if file.protocol == nil && env.protocol == nil && flags.protocol == nil && !node.IsLocalhost(cfg.Host) {
+		cfg.Protocol = "https"
+	}
+	if err := cfg.Validate(); err != nil {
+		return node.Config{}, err
+	}
+	return cfg, nil
+}
+
+// serveUsage writes the usage of `copse serve` to w.
+func serveUsage(w io.Writer) {
+	fs, _ := newServeFlagSet()
+	fs.SetOutput(w)
+	fmt.Fprint(w, `Usage: copse serve [flags]
+
+Settings come from flags, then COPSE_* environment variables (COPSE_HOST,
+COPSE_DATA_DIR, ...), then the YAML file named by --config or COPSE_CONFIG
+(keys host, data_dir, ...), then the defaults below.
+
+Flags:
+`)
+	fs.PrintDefaults()
+}
+
+// settings is what one source sets; a nil field is left to the sources
+// below it.
+type settings struct {
+	host, listen, dataDir, protocol, logLevel, logFormat *string
+	insecureHTTP, authorizedFetch                        *bool
+	allowPrivate                                         *[]netip.Prefix
+}
+
+func (s settings) apply(c *node.Config) {
+	set(&c.Host, s.host)
+	set(&c.Listen, s.listen)
+	set(&c.DataDir, s.dataDir)
+	set(&c.Protocol, s.protocol)
+	set(&c.LogLevel, s.logLevel)
+	set(&c.LogFormat, s.logFormat)
+	set(&c.InsecureHTTP, s.insecureHTTP)
+	set(&c.AuthorizedFetch, s.authorizedFetch)
+	set(&c.AllowPrivate, s.allowPrivate)
+}
+
+func set[T any](dst *T, v *T) {
+	if v != nil {
+		*dst = *v
+	}
+}
+
+// serveFlags holds the values of the serve flags once parsed.
+type serveFlags struct {
+	config, host, listen, dataDir, protocol, logLevel, logFormat string
+	insecureHTTP, authorizedFetch                                bool
+	allowPrivate                                                 []netip.Prefix
+	// bad is the first value a flag rejected, as a config error; the flag
+	// package's own wording ("invalid value ... for flag ...") repeats it.
+	bad error
+}
+
+func newServeFlagSet() (*flag.FlagSet, *serveFlags) {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	v := &serveFlags{}
+	def := node.Default()
+	boolean := func(name string, dst *bool, usage string) {
+		fs.BoolFunc(name, usage, func(s string) error {
+			b, err := strconv.ParseBool(s)
+			if err != nil {
+				return v.reject(fmt.Errorf("config: --%s: %q is not a boolean", name, s))
+			}
+			*dst = b
+			return nil
+		})
+	}
+	fs.StringVar(&v.config, "config", "", "read settings from the YAML `file`")
+	fs.StringVar(&v.host, "host", def.Host, "public host `name` of the node, with a port if not the protocol's default")
+	fs.StringVar(&v.listen, "listen", def.Listen, "`address` the HTTP server binds; TLS is left to a reverse proxy")
+	fs.StringVar(&v.dataDir, "data-dir", def.DataDir, "`directory` for the database and media")
+	fs.StringVar(&v.protocol, "protocol", "", "public `protocol`, http or https (default https, or http when the host is localhost)")
+	boolean("insecure-http", &v.insecureHTTP, "allow plain http for a host that is not localhost (tests and demos only)")
+	fs.StringVar(&v.logLevel, "log-level", def.LogLevel, "log `level`: debug, info, warn or error")
+	fs.StringVar(&v.logFormat, "log-format", def.LogFormat, "log `format`: text or json")
+	fs.Func("allow-private", "comma-separated private network `CIDRs` outgoing requests may reach; may be repeated", func(s string) error {
+		ps, err := parsePrefixes(strings.Split(s, ","))
+		if err != nil {
+			return v.reject(fmt.Errorf("config: --allow-private: %w", err))
+		}
+		v.allowPrivate = append(v.allowPrivate, ps...)
+		return nil
+	})
+	boolean("authorized-fetch", &v.authorizedFetch, "require signed GETs for everything but actors and their keys")
+	return fs, v
+}
+
+func (v *serveFlags) reject(err error) error {
+	if v.bad == nil {
+		v.bad = err
+	}
+	return err
+}
+
+// parseServeFlags returns the settings the flags set, and the --config path.
+func parseServeFlags(args []string) (settings, string, error) {
+	fs, v := newServeFlagSet()
+	if err := fs.Parse(args); err != nil {
+		switch {
+		case v.bad != nil:
+			return settings{}, "", v.bad
+		case errors.Is(err, flag.ErrHelp):
+			return settings{}, "", err
+		}
+		return settings{}, "", fmt.Errorf("config: %w", err)
+	}
+	if fs.NArg() > 0 {
+		return settings{}, "", fmt.Errorf("config: unexpected argument %q", fs.Arg(0))
+	}
+	var s settings
+	fs.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "host":
+			s.host = &v.host
+		case "listen":
+			s.listen = &v.listen
+		case "data-dir":
+			s.dataDir = &v.dataDir
+		case "protocol":
+			s.protocol = &v.protocol
+		case "insecure-http":
+			s.insecureHTTP = &v.insecureHTTP
+		case "log-level":
+			s.logLevel = &v.logLevel
+		case "log-format":
+			s.logFormat = &v.logFormat
+		case "allow-private":
+			s.allowPrivate = &v.allowPrivate
+		case "authorized-fetch":
+			s.authorizedFetch = &v.authorizedFetch
+		}
+	})
+	return s, v.config, nil
+}
+
+// envSettings returns the settings the COPSE_* variables set. An empty
+// variable counts as unset.
+func envSettings(getenv func(string) string) (settings, error) {
+	var s settings
+	str := func(name string) *string {
+		if v := getenv(name); v != "" {
+			return &v
+		}
+		return nil
+	}
+	boolean := func(name string) (*bool, error) {
+		v := getenv(name)
+		if v == "" {
+			return nil, nil
+		}
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return nil, fmt.Errorf("config: %s: %q is not a boolean", name, v)
+		}
+		return &b, nil
+	}
+	s.host = str("COPSE_HOST")
+	s.listen = str("COPSE_LISTEN")
+	s.dataDir = str("COPSE_DATA_DIR")
+	s.protocol = str("COPSE_PROTOCOL")
+	s.logLevel = str("COPSE_LOG_LEVEL")
+	s.logFormat = str("COPSE_LOG_FORMAT")
+	var err error
+	if s.insecureHTTP, err = boolean("COPSE_INSECURE_HTTP"); err != nil {
+		return settings{}, err
+	}
+	if s.authorizedFetch, err = boolean("COPSE_AUTHORIZED_FETCH"); err != nil {
+		return settings{}, err
+	}
+	if v := getenv("COPSE_ALLOW_PRIVATE"); v != "" {
+		ps, err := parsePrefixes(strings.Split(v, ","))
+		if err != nil {
+			return settings{}, fmt.Errorf("config: COPSE_ALLOW_PRIVATE: %w", err)
+		}
+		s.allowPrivate = &ps
+	}
+	return s, nil
+}
+
+// fileConfig is the YAML file. Pointer fields tell a key that is absent
+// from one set to its zero value.
+type fileConfig struct {
+	Host            *string   `yaml:"host"`
+	Listen          *string   `yaml:"listen"`
+	DataDir         *string   `yaml:"data_dir"`
+	Protocol        *string   `yaml:"protocol"`
+	InsecureHTTP    *bool     `yaml:"insecure_http"`
+	LogLevel        *string   `yaml:"log_level"`
+	LogFormat       *string   `yaml:"log_format"`
+	AllowPrivate    *[]string `yaml:"allow_private"`
+	AuthorizedFetch *bool     `yaml:"authorized_fetch"`
+}
+
+// readConfigFile returns the settings of the YAML file at path. An empty
+// file sets nothing; an unknown key is an error, so a typo is not ignored.
+func readConfigFile(path string) (settings, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		// The path error would name the file a second time.
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return settings{}, fmt.Errorf("config: read %s: %w", path, err)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	var fc fileConfig
+	if err := dec.Decode(&fc); err != nil && !errors.Is(err, io.EOF) {
+		var te *yaml.TypeError
+		if errors.As(err, &te) {
+			// Its own message spreads the list over several lines.
+			return settings{}, fmt.Errorf("config: %s: %s", path, strings.Join(te.Errors, "; "))
+		}
+		return settings{}, fmt.Errorf("config: %s: %w", path, err)
+	}
+	s := settings{
+		host:            fc.Host,
+		listen:          fc.Listen,
+		dataDir:         fc.DataDir,
+		protocol:        fc.Protocol,
+		insecureHTTP:    fc.InsecureHTTP,
+		logLevel:        fc.LogLevel,
+		logFormat:       fc.LogFormat,
+		authorizedFetch: fc.AuthorizedFetch,
+	}
+	if fc.AllowPrivate != nil {
+		ps, err := parsePrefixes(*fc.AllowPrivate)
+		if err != nil {
+			return settings{}, fmt.Errorf("config: %s: allow_private: %w", path, err)
+		}
+		s.allowPrivate = &ps
+	}
+	return s, nil
+}
+
+// parsePrefixes parses CIDR prefixes, skipping empty entries so that a
+// trailing comma is harmless. Prefixes are masked: 10.1.2.3/8 is 10.0.0.0/8.
+func parsePrefixes(list []string) ([]netip.Prefix, error) {
+	var ps []netip.Prefix
+	for _, s := range list {
+		s = strings.TrimSpace(s)
+		if s == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not a CIDR prefix", s)
+		}
+		ps = append(ps, p.Masked())
+	}
+	return ps, nil
+}

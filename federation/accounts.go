@@ -1,0 +1,243 @@
+package federation
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/copse-dev/copse/activitypub"
+	"github.com/copse-dev/copse/storage"
+)
+
+// NewMember is what it takes to create a local member.
+type NewMember struct {
+	Username     string
+	Email        string
+	Password     string
+	Role         string // storage.RoleMember unless set
+	DisplayName  string
+	Organisation string
+	Department   string
+	JobRole      string
+	Locked       bool // approve followers manually
+}
+
+var usernamePattern = regexp.MustCompile(`^[A-Za-z0-9_]{1,30}$`)
+
+// minPasswordLength follows NCSC guidance: length over composition rules.
+const minPasswordLength = 10
+
+// CreateMember creates a local member with a fresh RSA-2048 key pair and a
+// bcrypt-hashed password.
+func (e *Engine) CreateMember(ctx context.Context, m NewMember) (storage.Account, error) {
+	if !usernamePattern.MatchString(m.Username) {
+		return storage.Account{}, invalid("username %q must be 1 to 30 letters, digits or underscores", m.Username)
+	}
+	if strings.EqualFold(m.Username, e.instanceUsername()) {
+		return storage.Account{}, invalid("username %q is reserved", m.Username)
+	}
+	if !strings.Contains(m.Email, "@") || strings.ContainsAny(m.Email, " \t\r\n") {
+		return storage.Account{}, invalid("email %q is not an email address", m.Email)
+	}
+	if len(m.Password) < minPasswordLength {
+		return storage.Account{}, invalid("password must be at least %d characters", minPasswordLength)
+	}
+	if m.Role == "" {
+		m.Role = storage.RoleMember
+	}
+	if !storage.ValidRole(m.Role) {
+		return storage.Account{}, invalid("role %q is not member, moderator or admin", m.Role)
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(m.Password), bcrypt.DefaultCost)
+	if err != nil {
+		return storage.Account{}, fmt.Errorf("hash password: %w", err)
+	}
+	a, err := e.newLocalAccount(m.Username, activitypub.TypePerson)
+	if err != nil {
+		return storage.Account{}, err
+	}
+	a.DisplayName = m.DisplayName
+	a.Organisation, a.Department, a.Role = m.Organisation, m.Department, m.JobRole
+	a.Locked = m.Locked
+	err = e.store.InTx(ctx, func(tx *storage.Tx) error {
+		if err := tx.InsertAccount(ctx, &a); err != nil {
+			return err
+		}
+		return tx.InsertUser(ctx, &storage.User{AccountID: a.ID, Email: m.Email, PasswordHash: string(hash), Role: m.Role})
+	})
+	if errors.Is(err, storage.ErrDuplicate) {
+		return storage.Account{}, invalid("username %q or email %q is already taken", m.Username, m.Email)
+	}
+	if err != nil {
+		return storage.Account{}, fmt.Errorf("create member %s: %w", m.Username, err)
+	}
+	return a, nil
+}
+
+// CheckPassword returns the member whose email or username and password
+// match, or ErrDenied.
+func (e *Engine) CheckPassword(ctx context.Context, login, password string) (storage.Account, storage.User, error) {
+	var u storage.User
+	var err error
+	if strings.Contains(login, "@") {
+		u, err = e.store.UserByEmail(ctx, login)
+	} else {
+		var a storage.Account
+		if a, err = e.store.AccountByUsername(ctx, login); err == nil {
+			u, err = e.store.UserByAccount(ctx, a.ID)
+		}
+	}
+	if errors.Is(err, storage.ErrNotFound) {
+		// Spend the same time as a real check so timing tells nothing.
+		_ = bcrypt.CompareHashAndPassword([]byte("$2a$10$7EqJtq98hPqEX7fNZaFWoOhi5BWX4Z3ShWWFAvRtgo2dCqcgl3Qm2"), []byte(password))
+		return storage.Account{}, storage.User{}, ErrDenied
+	}
+	if err != nil {
+		return storage.Account{}, storage.User{}, err
+	}
+	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) != nil {
+		return storage.Account{}, storage.User{}, ErrDenied
+	}
+	a, err := e.store.AccountByID(ctx, u.AccountID)
+	if err != nil {
+		return storage.Account{}, storage.User{}, err
+	}
+	return a, u, nil
+}
+
+// SetRole changes a member's node role.
+func (e *Engine) SetRole(ctx context.Context, username, role string) error {
+	if !storage.ValidRole(role) {
+		return invalid("role %q is not member, moderator or admin", role)
+	}
+	a, err := e.store.AccountByUsername(ctx, username)
+	if err != nil {
+		return fmt.Errorf("member %s: %w", username, err)
+	}
+	return e.store.InTx(ctx, func(tx *storage.Tx) error { return tx.SetUserRole(ctx, a.ID, role) })
+}
+
+func (e *Engine) newLocalAccount(username, actorType string) (storage.Account, error) {
+	key, err := GenerateKey()
+	if err != nil {
+		return storage.Account{}, err
+	}
+	priv, err := EncodePrivateKey(key)
+	if err != nil {
+		return storage.Account{}, err
+	}
+	pub, err := EncodePublicKey(&key.PublicKey)
+	if err != nil {
+		return storage.Account{}, err
+	}
+	u := e.urls
+	return storage.Account{
+		URI:           u.Actor(username),
+		Username:      username,
+		ActorType:     actorType,
+		URL:           u.Profile(username),
+		Inbox:         u.Inbox(username),
+		Outbox:        u.Outbox(username),
+		SharedInbox:   u.SharedInbox(),
+		Followers:     u.Followers(username),
+		Following:     u.Following(username),
+		Featured:      u.Featured(username),
+		PublicKeyID:   u.Key(username),
+		PublicKeyPEM:  pub,
+		PrivateKeyPEM: priv,
+		Discoverable:  true,
+	}, nil
+}
+
+// instanceUsername is the instance actor's name: the node's host without
+// port, as Mastodon and GoToSocial name theirs. Members cannot take it.
+func (e *Engine) instanceUsername() string {
+	h := e.urls.Host()
+	if i := strings.LastIndex(h, ":"); i >= 0 && !strings.HasSuffix(h, "]") {
+		h = h[:i]
+	}
+	return strings.Trim(h, "[]")
+}
+
+func (e *Engine) ensureInstanceActor(ctx context.Context) (storage.Account, error) {
+	name := e.instanceUsername()
+	a, err := e.store.AccountByUsername(ctx, name)
+	if err == nil {
+		return a, nil
+	}
+	if !errors.Is(err, storage.ErrNotFound) {
+		return storage.Account{}, err
+	}
+	a, err = e.newLocalAccount(name, activitypub.TypeApplication)
+	if err != nil {
+		return storage.Account{}, err
+	}
+	a.Locked = true // it follows no one and no one follows it
+	a.Discoverable = false
+	a.DisplayName = e.urls.Host()
+	err = e.store.InTx(ctx, func(tx *storage.Tx) error { return tx.InsertAccount(ctx, &a) })
+	return a, err
+}
+
+// ActorOf converts an account to its ActivityPub actor document.
+func ActorOf(a storage.Account) activitypub.Actor {
+	act := activitypub.Actor{
+		ID:                        a.URI,
+		Type:                      a.ActorType,
+		PreferredUsername:         a.Username,
+		Name:                      a.DisplayName,
+		Summary:                   a.Note,
+		URL:                       a.URL,
+		Inbox:                     a.Inbox,
+		Outbox:                    a.Outbox,
+		Followers:                 a.Followers,
+		Following:                 a.Following,
+		Featured:                  a.Featured,
+		SharedInbox:               a.SharedInbox,
+		PublicKey:                 activitypub.PublicKey{ID: a.PublicKeyID, Owner: a.URI, PEM: a.PublicKeyPEM},
+		ManuallyApprovesFollowers: a.Locked,
+		Discoverable:              a.Discoverable,
+		Published:                 a.CreatedAt,
+		Fields:                    profileFields(a),
+	}
+	if a.AvatarURL != "" {
+		act.Icon = &activitypub.Image{URL: a.AvatarURL, MediaType: mediaTypeOf(a.AvatarURL)}
+	}
+	if a.HeaderURL != "" {
+		act.Image = &activitypub.Image{URL: a.HeaderURL, MediaType: mediaTypeOf(a.HeaderURL)}
+	}
+	return act
+}
+
+// profileFields puts organisation, department and role first, then the
+// member's own fields.
+func profileFields(a storage.Account) []activitypub.Field {
+	var out []activitypub.Field
+	for _, f := range []activitypub.Field{
+		{Name: activitypub.FieldOrganisation, Value: a.Organisation},
+		{Name: activitypub.FieldDepartment, Value: a.Department},
+		{Name: activitypub.FieldRole, Value: a.Role},
+	} {
+		if f.Value != "" {
+			f.Value = escapeText(f.Value)
+			out = append(out, f)
+		}
+	}
+	return append(out, a.Fields...)
+}
+
+func mediaTypeOf(u string) string {
+	switch {
+	case strings.HasSuffix(u, ".png"):
+		return "image/png"
+	case strings.HasSuffix(u, ".gif"):
+		return "image/gif"
+	case strings.HasSuffix(u, ".webp"):
+		return "image/webp"
+	}
+	return "image/jpeg"
+}

@@ -1,0 +1,123 @@
+package federation
+
+import (
+	"html"
+	"regexp"
+	"strings"
+
+	"github.com/microcosm-cc/bluemonday"
+)
+
+// newSanitizer allows the HTML Mastodon and its peers send in posts and
+// profiles, and nothing that runs or restyles the page.
+func newSanitizer() *bluemonday.Policy {
+	p := bluemonday.NewPolicy()
+	p.AllowElements("p", "br", "span", "strong", "em", "b", "i", "u", "del", "s", "code", "pre",
+		"blockquote", "ul", "ol", "li", "h1", "h2", "h3", "h4", "h5", "h6", "sub", "sup")
+	p.AllowAttrs("href").OnElements("a")
+	p.AllowAttrs("class").Matching(regexp.MustCompile(`^[\w\- ]*$`)).OnElements("a", "span")
+	p.AllowAttrs("start", "reversed").OnElements("ol")
+	p.AllowAttrs("value").OnElements("li")
+	p.AllowURLSchemes("http", "https")
+	p.RequireParseableURLs(true)
+	p.RequireNoFollowOnLinks(true)
+	p.RequireNoReferrerOnLinks(true)
+	p.AddTargetBlankToFullyQualifiedLinks(true)
+	return p
+}
+
+// Sanitize cleans HTML from an untrusted source.
+func (e *Engine) Sanitize(s string) string { return e.sanitize.Sanitize(s) }
+
+func escapeText(s string) string { return html.EscapeString(s) }
+
+// token patterns in plain text a member types.
+var tokenPattern = regexp.MustCompile(
+	`https?://[^\s<>"]+[^\s<>".,;:!?)\]']` + // a link, not its trailing punctuation
+		`|@[A-Za-z0-9_]+(?:@[A-Za-z0-9.\-]+(?::[0-9]+)?[A-Za-z0-9])?` + // @user or @user@host[:port]
+		`|#[\p{L}\p{N}_]*[\p{L}_][\p{L}\p{N}_]*`) // a hashtag with at least one letter
+
+// mentionRef is what a typed @mention resolved to.
+type mentionRef struct {
+	Href string // the actor's profile URL
+	Name string // its username
+}
+
+// parsedText is what a member's plain text holds.
+type parsedText struct {
+	Mentions []string // "user" or "user@host" as typed, without "@"
+	Tags     []string // without "#", as typed
+}
+
+// scanText finds the mentions and hashtags in plain text.
+func scanText(text string) parsedText {
+	var p parsedText
+	seen := map[string]bool{}
+	for _, loc := range tokenPattern.FindAllStringIndex(text, -1) {
+		tok := text[loc[0]:loc[1]]
+		if loc[0] > 0 && isWordByte(text[loc[0]-1]) {
+			continue // "a@b" or "x#y" is not a token
+		}
+		key := strings.ToLower(tok)
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		switch tok[0] {
+		case '@':
+			p.Mentions = append(p.Mentions, tok[1:])
+		case '#':
+			p.Tags = append(p.Tags, tok[1:])
+		}
+	}
+	return p
+}
+
+func isWordByte(b byte) bool {
+	return b == '_' || b == '/' || b == '@' || b == '#' ||
+		'a' <= b && b <= 'z' || 'A' <= b && b <= 'Z' || '0' <= b && b <= '9'
+}
+
+// renderText turns a member's plain text into the HTML Mastodon would make
+// of it: paragraphs, line breaks, links, linked mentions (those that
+// resolved) and hashtags.
+func renderText(text string, mentions map[string]mentionRef, tagURL func(string) string) string {
+	text = strings.ReplaceAll(strings.TrimSpace(text), "\r\n", "\n")
+	var b strings.Builder
+	for i, para := range regexp.MustCompile(`\n{2,}`).Split(text, -1) {
+		if i > 0 || para != "" {
+			b.WriteString("<p>")
+		}
+		last := 0
+		for _, loc := range tokenPattern.FindAllStringIndex(para, -1) {
+			tok := para[loc[0]:loc[1]]
+			if loc[0] > 0 && isWordByte(para[loc[0]-1]) {
+				continue
+			}
+			b.WriteString(lineBreaks(html.EscapeString(para[last:loc[0]])))
+			last = loc[1]
+			switch tok[0] {
+			case '@':
+				if m, ok := mentions[strings.ToLower(tok[1:])]; ok {
+					b.WriteString(`<span class="h-card"><a href="` + html.EscapeString(m.Href) +
+						`" class="u-url mention">@<span>` + html.EscapeString(m.Name) + `</span></a></span>`)
+				} else {
+					b.WriteString(html.EscapeString(tok))
+				}
+			case '#':
+				b.WriteString(`<a href="` + html.EscapeString(tagURL(tok[1:])) + `" class="mention hashtag" rel="tag">#<span>` +
+					html.EscapeString(tok[1:]) + `</span></a>`)
+			default:
+				b.WriteString(`<a href="` + html.EscapeString(tok) + `" rel="nofollow noopener noreferrer" target="_blank">` +
+					html.EscapeString(tok) + `</a>`)
+			}
+		}
+		b.WriteString(lineBreaks(html.EscapeString(para[last:])))
+		if i > 0 || para != "" {
+			b.WriteString("</p>")
+		}
+	}
+	return b.String()
+}
+
+func lineBreaks(s string) string { return strings.ReplaceAll(s, "\n", "<br>") }

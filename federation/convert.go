@@ -1,0 +1,84 @@
+package federation
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/copse-dev/copse/activitypub"
+	"github.com/copse-dev/copse/storage"
+)
+
+// noteContext is what converting a status needs besides the status: load
+// it first (loadNoteContext), then convert purely (NoteOf).
+type noteContext struct {
+	Author    storage.Account
+	Mentioned []storage.Account
+}
+
+func (e *Engine) loadNoteContext(ctx context.Context, st storage.Status) (noteContext, error) {
+	var nc noteContext
+	var err error
+	if nc.Author, err = e.store.AccountByID(ctx, st.AccountID); err != nil {
+		return nc, fmt.Errorf("author of %s: %w", st.URI, err)
+	}
+	for _, id := range st.Mentions {
+		a, err := e.store.AccountByID(ctx, id)
+		if err != nil {
+			return nc, fmt.Errorf("mention in %s: %w", st.URI, err)
+		}
+		nc.Mentioned = append(nc.Mentioned, a)
+	}
+	return nc, nil
+}
+
+// NoteOf converts a status to its Note (or Article) with the addressing
+// its visibility implies.
+func NoteOf(st storage.Status, nc noteContext, urls URLs) activitypub.Note {
+	var mentionIRIs []string
+	var tags []activitypub.Tag
+	for _, m := range nc.Mentioned {
+		mentionIRIs = append(mentionIRIs, m.URI)
+		name := "@" + m.Username + "@" + m.Domain
+		if m.Local() {
+			name = "@" + m.Username + "@" + urls.Host()
+		}
+		tags = append(tags, activitypub.Tag{Type: activitypub.TagMention, Href: m.URI, Name: name})
+	}
+	for _, t := range st.Tags {
+		tags = append(tags, activitypub.Tag{Type: activitypub.TagHashtag, Href: urls.Tag(t), Name: "#" + t})
+	}
+	to, cc := activitypub.Addressing(st.Visibility, nc.Author.Followers, mentionIRIs)
+	n := activitypub.Note{
+		ID:           st.URI,
+		Type:         st.ObjectType,
+		AttributedTo: nc.Author.URI,
+		Name:         st.Title,
+		Summary:      st.SpoilerText,
+		Content:      st.Content,
+		URL:          st.URL,
+		InReplyTo:    st.InReplyToURI,
+		To:           to,
+		CC:           cc,
+		Published:    st.CreatedAt,
+		Updated:      st.EditedAt,
+		Sensitive:    st.Sensitive || st.SpoilerText != "",
+		Tags:         tags,
+		Language:     st.Language,
+	}
+	for _, a := range st.Attachments {
+		n.Attachments = append(n.Attachments, activitypub.Attachment{
+			Type: "Document", MediaType: a.MediaType, URL: a.URL, Name: a.Description,
+			Blurhash: a.Blurhash, Width: a.Width, Height: a.Height,
+		})
+	}
+	return n
+}
+
+// Note loads what a status's document needs and converts it.
+func (e *Engine) Note(ctx context.Context, st storage.Status) (activitypub.Note, error) {
+	nc, err := e.loadNoteContext(ctx, st)
+	if err != nil {
+		return activitypub.Note{}, err
+	}
+	return NoteOf(st, nc, e.urls), nil
+}

@@ -1,0 +1,209 @@
+package federation
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/copse-dev/copse/storage"
+)
+
+// DefaultRetrySchedule is the wait before each retry of a failed
+// delivery. Mastodon keeps retrying for about two days; a peer that is
+// down for a day must still get the post. After the last step the job is
+// dropped and logged.
+var DefaultRetrySchedule = []time.Duration{
+	30 * time.Second,
+	2 * time.Minute,
+	10 * time.Minute,
+	30 * time.Minute,
+	1 * time.Hour,
+	2 * time.Hour,
+	4 * time.Hour,
+	8 * time.Hour,
+	12 * time.Hour,
+	12 * time.Hour,
+	12 * time.Hour, // about 51 hours in all
+}
+
+// Host back-off: after hostFailuresBeforeBackoff failures in a row a host
+// is skipped as a whole, for HostBackoff doubling per further failure up
+// to maxHostBackoff, so a dead peer costs one attempt per period rather
+// than one per queued job, and never delays deliveries to other hosts.
+const (
+	hostFailuresBeforeBackoff = 3
+	maxHostBackoff            = time.Hour
+)
+
+// deliveryTimeout bounds one POST to a remote inbox.
+const deliveryTimeout = 30 * time.Second
+
+// runDeliveries sends due delivery jobs until ctx ends, at most e.workers
+// at once and e.perHost per host.
+func (e *Engine) runDeliveries(ctx context.Context) {
+	log := e.log.With("component", "delivery")
+	var (
+		mu       sync.Mutex
+		inflight = map[storage.ID]bool{}
+		perHost  = map[string]int{}
+		wg       sync.WaitGroup
+	)
+	sem := make(chan struct{}, e.workers)
+	defer wg.Wait()
+	for {
+		due, err := e.store.DueDeliveries(ctx, e.now(), 4*e.workers)
+		if err != nil && ctx.Err() == nil {
+			log.ErrorContext(ctx, "list due deliveries", "err", err)
+		}
+		for _, d := range due {
+			mu.Lock()
+			busy := inflight[d.ID] || perHost[d.Host] >= e.perHost
+			if !busy {
+				inflight[d.ID] = true
+				perHost[d.Host]++
+			}
+			mu.Unlock()
+			if busy {
+				continue
+			}
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			wg.Add(1)
+			go func(d storage.Delivery) {
+				defer wg.Done()
+				e.attempt(ctx, log, d)
+				<-sem
+				mu.Lock()
+				delete(inflight, d.ID)
+				perHost[d.Host]--
+				mu.Unlock()
+				wake(e.deliverWake)
+			}(d)
+		}
+		wait := e.poll
+		if next, err := e.store.NextDeliveryAt(ctx); err == nil && !next.IsZero() {
+			wait = min(wait, max(next.Sub(e.now()), time.Millisecond))
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-e.deliverWake:
+		case <-t.C:
+		}
+		t.Stop()
+	}
+}
+
+// attempt sends one job and records the outcome.
+func (e *Engine) attempt(ctx context.Context, log *slog.Logger, d storage.Delivery) {
+	retryAfter, err := e.deliver(ctx, d)
+	if ctx.Err() != nil {
+		return // shutting down: the job stays queued and is sent after restart
+	}
+	now := e.now()
+	var perm *permanentError
+	switch {
+	case err == nil:
+		err = e.store.InTx(ctx, func(tx *storage.Tx) error { return tx.DeliverySucceeded(ctx, d) })
+	case errors.As(err, &perm):
+		log.WarnContext(ctx, "delivery refused; dropping", "inbox_url", d.InboxURL, "activity_id", d.ActivityURI, "err", err)
+		err = e.store.InTx(ctx, func(tx *storage.Tx) error { return tx.DeliveryFailed(ctx, d, time.Time{}, err.Error()) })
+	default:
+		var next time.Time
+		if d.Attempts < len(e.retry) {
+			next = now.Add(max(e.retry[d.Attempts], retryAfter))
+		} else {
+			log.WarnContext(ctx, "delivery failed for good; dropping", "inbox_url", d.InboxURL, "activity_id", d.ActivityURI,
+				"attempts", d.Attempts+1, "err", err)
+		}
+		reason := err.Error()
+		err = e.store.InTx(ctx, func(tx *storage.Tx) error {
+			if err := tx.DeliveryFailed(ctx, d, next, reason); err != nil {
+				return err
+			}
+			return tx.HostFailed(ctx, d.Host, reason, e.hostBackoff)
+		})
+	}
+	if err != nil && ctx.Err() == nil {
+		log.ErrorContext(ctx, "record delivery outcome", "inbox_url", d.InboxURL, "err", err)
+	}
+}
+
+func (e *Engine) hostBackoff(failures int) time.Time {
+	if failures < hostFailuresBeforeBackoff {
+		return time.Time{}
+	}
+	base := e.retry[0]
+	wait := base << min(failures-hostFailuresBeforeBackoff, 20)
+	return e.now().Add(min(wait, maxHostBackoff))
+}
+
+// permanentError is a refusal that retrying will not change (a 4xx other
+// than 408 and 429).
+type permanentError struct{ code int }
+
+func (p *permanentError) Error() string { return fmt.Sprintf("inbox answered %d", p.code) }
+
+// deliver POSTs one job's activity, signed now with its actor's current
+// key. It returns the peer's Retry-After, if any.
+func (e *Engine) deliver(ctx context.Context, d storage.Delivery) (time.Duration, error) {
+	signer, err := e.store.AccountByID(ctx, d.SignerID)
+	if err != nil {
+		return 0, fmt.Errorf("signer of %s: %w", d.ActivityURI, err)
+	}
+	key, err := e.privateKey(signer)
+	if err != nil {
+		return 0, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, deliveryTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.InboxURL, bytes.NewReader(d.Body))
+	if err != nil {
+		return 0, &permanentError{code: 0}
+	}
+	req.Header.Set("Content-Type", `application/activity+json`)
+	req.Header.Set("Accept", "application/activity+json")
+	if err := (Signer{KeyID: signer.PublicKeyID, Key: key}).Sign(req, d.Body, e.now()); err != nil {
+		return 0, fmt.Errorf("sign delivery: %w", err)
+	}
+	resp, err := e.client.Do(req)
+	if err != nil {
+		return 0, fmt.Errorf("post %s: %w", d.InboxURL, err)
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	switch c := resp.StatusCode; {
+	case c >= 200 && c < 300:
+		return 0, nil
+	case c == http.StatusTooManyRequests || c == http.StatusRequestTimeout || c >= 500:
+		return retryAfter(resp.Header.Get("Retry-After"), e.now()), &StatusError{URL: d.InboxURL, Code: c}
+	default:
+		return 0, &permanentError{code: c}
+	}
+}
+
+// retryAfter reads a Retry-After header: seconds or an HTTP date.
+func retryAfter(h string, now time.Time) time.Duration {
+	if h == "" {
+		return 0
+	}
+	if s, err := strconv.Atoi(h); err == nil && s > 0 {
+		return min(time.Duration(s)*time.Second, 24*time.Hour)
+	}
+	if t, err := http.ParseTime(h); err == nil && t.After(now) {
+		return min(t.Sub(now), 24*time.Hour)
+	}
+	return 0
+}

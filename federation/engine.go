@@ -1,0 +1,202 @@
+package federation
+
+import (
+	"context"
+	"crypto"
+	"crypto/rsa"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/microcosm-cc/bluemonday"
+
+	"github.com/copse-dev/copse/storage"
+)
+
+// Errors the web layer maps to HTTP status codes.
+var (
+	// ErrDenied: the actor may not do this (not the owner, blocked, not
+	// the activity's actor).
+	ErrDenied = errors.New("federation: not allowed")
+	// ErrGone: the remote object or actor was deleted.
+	ErrGone = errors.New("federation: gone")
+)
+
+// InvalidError is a request that cannot be applied as it stands; Msg is
+// safe to show to the client.
+type InvalidError struct{ Msg string }
+
+func (e *InvalidError) Error() string { return "federation: " + e.Msg }
+
+func invalid(format string, args ...any) error {
+	return &InvalidError{Msg: fmt.Sprintf(format, args...)}
+}
+
+// Options configures an Engine. Zero values take the defaults noted.
+type Options struct {
+	URLs URLs
+	// Client makes every outgoing request; build it with NewHTTPClient so
+	// private addresses are refused.
+	Client *http.Client
+	// RemoteScheme is the scheme used to reach a peer named only by host
+	// (WebFinger); "https" unless a test or demo network runs plain http.
+	RemoteScheme string
+	// RetrySchedule is the wait before each retry of a delivery; after the
+	// last one the job is dropped. Default: DefaultRetrySchedule.
+	RetrySchedule []time.Duration
+	// DeliveryWorkers bounds concurrent deliveries (default 32); PerHost
+	// bounds them per remote host (default 4).
+	DeliveryWorkers int
+	PerHost         int
+	// PollInterval is how often workers look for due work when nothing
+	// wakes them (default 1s).
+	PollInterval time.Duration
+	Now          func() time.Time
+	Log          *slog.Logger
+}
+
+// Engine applies every activity. Make it with New, call Init once, then
+// Run to start its workers.
+type Engine struct {
+	store    *storage.Store
+	urls     URLs
+	client   *http.Client
+	scheme   string
+	retry    []time.Duration
+	workers  int
+	perHost  int
+	poll     time.Duration
+	now      func() time.Time
+	log      *slog.Logger
+	sanitize *bluemonday.Policy
+
+	instance storage.Account // the node's own actor; signs fetches
+	fetcher  *Fetcher
+
+	keyMu   sync.Mutex
+	privKey map[storage.ID]*rsa.PrivateKey // parsed private keys of local accounts
+	pubKey  map[string]cachedKey           // parsed remote public keys by key ID
+
+	deliverWake chan struct{}
+	inboxWake   chan struct{}
+}
+
+type cachedKey struct {
+	owner string
+	key   crypto.PublicKey
+}
+
+// New returns an engine. It does no I/O.
+func New(store *storage.Store, o Options) *Engine {
+	e := &Engine{
+		store:       store,
+		urls:        o.URLs,
+		client:      o.Client,
+		scheme:      o.RemoteScheme,
+		retry:       o.RetrySchedule,
+		workers:     o.DeliveryWorkers,
+		perHost:     o.PerHost,
+		poll:        o.PollInterval,
+		now:         o.Now,
+		log:         o.Log,
+		sanitize:    newSanitizer(),
+		privKey:     map[storage.ID]*rsa.PrivateKey{},
+		pubKey:      map[string]cachedKey{},
+		deliverWake: make(chan struct{}, 1),
+		inboxWake:   make(chan struct{}, 1),
+	}
+	if e.client == nil {
+		e.client = NewHTTPClient(TransportOptions{})
+	}
+	if e.scheme == "" {
+		e.scheme = "https"
+	}
+	if e.retry == nil {
+		e.retry = DefaultRetrySchedule
+	}
+	if e.workers <= 0 {
+		e.workers = 32
+	}
+	if e.perHost <= 0 {
+		e.perHost = 4
+	}
+	if e.poll <= 0 {
+		e.poll = time.Second
+	}
+	if e.now == nil {
+		e.now = time.Now
+	}
+	if e.log == nil {
+		e.log = slog.Default()
+	}
+	return e
+}
+
+// URLs returns the node's IRI layout.
+func (e *Engine) URLs() URLs { return e.urls }
+
+// Store returns the engine's store (for readers that sit beside it).
+func (e *Engine) Store() *storage.Store { return e.store }
+
+// Init makes sure the node's instance actor exists and readies the signed
+// fetcher. Call it once before serving.
+func (e *Engine) Init(ctx context.Context) error {
+	inst, err := e.ensureInstanceActor(ctx)
+	if err != nil {
+		return fmt.Errorf("instance actor: %w", err)
+	}
+	e.instance = inst
+	key, err := e.privateKey(inst)
+	if err != nil {
+		return fmt.Errorf("instance actor: %w", err)
+	}
+	e.fetcher = &Fetcher{Client: e.client, Signer: Signer{KeyID: inst.PublicKeyID, Key: key}, Now: e.now}
+	return nil
+}
+
+// InstanceActor is the node's own actor.
+func (e *Engine) InstanceActor() storage.Account { return e.instance }
+
+// Run starts the inbox and delivery workers and blocks until ctx ends and
+// they have stopped.
+func (e *Engine) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); e.runInbox(ctx) }()
+	go func() { defer wg.Done(); e.runDeliveries(ctx) }()
+	wg.Wait()
+}
+
+func wake(c chan struct{}) {
+	select {
+	case c <- struct{}{}:
+	default:
+	}
+}
+
+// privateKey returns the parsed signing key of a local account.
+func (e *Engine) privateKey(a storage.Account) (*rsa.PrivateKey, error) {
+	e.keyMu.Lock()
+	defer e.keyMu.Unlock()
+	if k, ok := e.privKey[a.ID]; ok {
+		return k, nil
+	}
+	if a.PrivateKeyPEM == "" {
+		return nil, fmt.Errorf("account %s has no private key", a.URI)
+	}
+	k, err := ParsePrivateKey(a.PrivateKeyPEM)
+	if err != nil {
+		return nil, fmt.Errorf("private key of %s: %w", a.URI, err)
+	}
+	e.privKey[a.ID] = k
+	return k, nil
+}
+
+func (e *Engine) forgetPrivateKey(id storage.ID) {
+	e.keyMu.Lock()
+	delete(e.privKey, id)
+	e.keyMu.Unlock()
+}

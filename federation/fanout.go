@@ -1,0 +1,67 @@
+package federation
+
+import (
+	"context"
+
+	"github.com/copse-dev/copse/activitypub"
+	"github.com/copse-dev/copse/storage"
+)
+
+// fanOut puts a new status (or reblog) in local home feeds and notifies
+// local accounts it mentions, the same for a local post and one that
+// arrived from a peer. Accounts that block the author get nothing.
+func (e *Engine) fanOut(ctx context.Context, tx *storage.Tx, st storage.Status, author storage.Account) error {
+	var feed []storage.ID
+	if author.Local() {
+		feed = append(feed, author.ID)
+	}
+	if st.Visibility != activitypub.Direct {
+		followers, err := tx.LocalFollowerIDs(ctx, author.ID)
+		if err != nil {
+			return err
+		}
+		feed = append(feed, followers...)
+	}
+	for _, m := range st.Mentions {
+		if m == author.ID {
+			continue
+		}
+		acct, err := tx.AccountByID(ctx, m)
+		if err != nil || !acct.Local() {
+			continue
+		}
+		if blocked, err := tx.Blocks(ctx, m, author.ID); err != nil || blocked {
+			continue
+		}
+		if st.Visibility == activitypub.Direct {
+			feed = append(feed, m)
+		}
+		if err := tx.InsertNotification(ctx, &storage.Notification{
+			AccountID: m, FromAccountID: author.ID, Type: storage.NotifyMention, StatusID: st.ID,
+		}); err != nil {
+			return err
+		}
+	}
+	var allowed []storage.ID
+	for _, id := range feed {
+		if id != author.ID {
+			if blocked, err := tx.Blocks(ctx, id, author.ID); err != nil || blocked {
+				continue
+			}
+		}
+		allowed = append(allowed, id)
+	}
+	return tx.AddToHomeFeeds(ctx, st.ID, allowed)
+}
+
+// notify records a notification for a local account, unless it is the
+// actor's own doing or the account blocks the actor.
+func (e *Engine) notify(ctx context.Context, tx *storage.Tx, to, from storage.Account, typ string, status storage.ID) error {
+	if !to.Local() || to.ID == from.ID {
+		return nil
+	}
+	if blocked, err := tx.Blocks(ctx, to.ID, from.ID); err != nil || blocked {
+		return err
+	}
+	return tx.InsertNotification(ctx, &storage.Notification{AccountID: to.ID, FromAccountID: from.ID, Type: typ, StatusID: status})
+}

@@ -1,0 +1,318 @@
+package federation
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/copse-dev/copse/activitypub"
+	"github.com/copse-dev/copse/storage"
+)
+
+// FollowOptions are the client API's follow settings.
+type FollowOptions struct {
+	ShowReblogs bool
+	Notify      bool
+}
+
+// Follow makes a local member follow target. A local target that approves
+// followers manually, and every remote target until it Accepts, leaves a
+// pending request.
+func (e *Engine) Follow(ctx context.Context, accountID, targetID storage.ID, o FollowOptions) error {
+	actor, err := e.localAccount(ctx, accountID)
+	if err != nil {
+		return err
+	}
+	target, err := e.store.AccountByID(ctx, targetID)
+	if err != nil {
+		return fmt.Errorf("follow %d: %w", targetID, err)
+	}
+	if actor.ID == target.ID {
+		return invalid("you can't follow yourself")
+	}
+	if blocked, err := e.store.Blocks(ctx, target.ID, actor.ID); err != nil || blocked {
+		return fmt.Errorf("follow %s: %w", target.Acct(), ErrDenied)
+	}
+	if _, err := e.store.FollowOf(ctx, actor.ID, target.ID); err == nil {
+		return nil // already following
+	}
+	err = e.store.InTx(ctx, func(tx *storage.Tx) error {
+		id := tx.NewID()
+		f := storage.Follow{ID: id, AccountID: actor.ID, TargetID: target.ID, URI: e.urls.Activity(actor.Username, id),
+			ShowReblogs: o.ShowReblogs, Notify: o.Notify}
+		if target.Local() {
+			return e.receiveFollow(ctx, tx, actor, target, f)
+		}
+		if err := tx.InsertFollowRequest(ctx, &f); err != nil {
+			return err
+		}
+		act := activitypub.Activity{ID: f.URI, Type: activitypub.TypeFollow, Actor: actor.URI, To: []string{target.URI},
+			Object: activitypub.Object{IRI: target.URI}}
+		return e.publish(ctx, tx, actor, act, false, []string{target.Inbox})
+	})
+	if err != nil {
+		return fmt.Errorf("follow: %w", err)
+	}
+	return nil
+}
+
+// receiveFollow applies a follow of a local target: accepted at once
+// unless the target approves followers manually. A remote follower is sent
+// the Accept.
+func (e *Engine) receiveFollow(ctx context.Context, tx *storage.Tx, follower, target storage.Account, f storage.Follow) error {
+	if target.Locked {
+		if err := tx.InsertFollowRequest(ctx, &f); err != nil {
+			return err
+		}
+		return e.notify(ctx, tx, target, follower, storage.NotifyFollowRequest, 0)
+	}
+	return e.acceptFollow(ctx, tx, follower, target, f)
+}
+
+// acceptFollow records an accepted follow of a local target and, for a
+// remote follower, publishes the Accept.
+func (e *Engine) acceptFollow(ctx context.Context, tx *storage.Tx, follower, target storage.Account, f storage.Follow) error {
+	if _, err := tx.DeleteFollowRequest(ctx, follower.ID, target.ID); err != nil {
+		return err
+	}
+	if err := tx.InsertFollow(ctx, &f); err != nil {
+		return err
+	}
+	if err := e.notify(ctx, tx, target, follower, storage.NotifyFollow, 0); err != nil {
+		return err
+	}
+	if follower.Local() {
+		return nil
+	}
+	follow := activitypub.Activity{ID: f.URI, Type: activitypub.TypeFollow, Actor: follower.URI, Object: activitypub.Object{IRI: target.URI}}
+	act := activitypub.Activity{ID: e.urls.Activity(target.Username, tx.NewID()), Type: activitypub.TypeAccept,
+		Actor: target.URI, To: []string{follower.URI}, Object: activitypub.Object{IRI: f.URI, Type: activitypub.TypeFollow, Activity: &follow}}
+	return e.publish(ctx, tx, target, act, false, []string{follower.Inbox})
+}
+
+// AuthorizeFollowRequest accepts a pending request to follow a member.
+func (e *Engine) AuthorizeFollowRequest(ctx context.Context, targetID, followerID storage.ID) error {
+	target, err := e.localAccount(ctx, targetID)
+	if err != nil {
+		return err
+	}
+	req, err := e.store.FollowRequestOf(ctx, followerID, targetID)
+	if err != nil {
+		return fmt.Errorf("follow request: %w", err)
+	}
+	follower, err := e.store.AccountByID(ctx, followerID)
+	if err != nil {
+		return err
+	}
+	return e.store.InTx(ctx, func(tx *storage.Tx) error {
+		return e.acceptFollow(ctx, tx, follower, target, req)
+	})
+}
+
+// RejectFollowRequest refuses a pending request and tells a remote
+// requester.
+func (e *Engine) RejectFollowRequest(ctx context.Context, targetID, followerID storage.ID) error {
+	target, err := e.localAccount(ctx, targetID)
+	if err != nil {
+		return err
+	}
+	req, err := e.store.FollowRequestOf(ctx, followerID, targetID)
+	if err != nil {
+		return fmt.Errorf("follow request: %w", err)
+	}
+	follower, err := e.store.AccountByID(ctx, followerID)
+	if err != nil {
+		return err
+	}
+	return e.store.InTx(ctx, func(tx *storage.Tx) error {
+		if _, err := tx.DeleteFollowRequest(ctx, followerID, targetID); err != nil {
+			return err
+		}
+		if follower.Local() {
+			return nil
+		}
+		follow := activitypub.Activity{ID: req.URI, Type: activitypub.TypeFollow, Actor: follower.URI, Object: activitypub.Object{IRI: target.URI}}
+		act := activitypub.Activity{ID: e.urls.Activity(target.Username, tx.NewID()), Type: activitypub.TypeReject,
+			Actor: target.URI, To: []string{follower.URI}, Object: activitypub.Object{IRI: req.URI, Type: activitypub.TypeFollow, Activity: &follow}}
+		return e.publish(ctx, tx, target, act, false, []string{follower.Inbox})
+	})
+}
+
+// Unfollow ends a follow or withdraws a pending request, with Undo{Follow}
+// to a remote target, and clears the target's posts from the home feed.
+func (e *Engine) Unfollow(ctx context.Context, accountID, targetID storage.ID) error {
+	actor, err := e.localAccount(ctx, accountID)
+	if err != nil {
+		return err
+	}
+	target, err := e.store.AccountByID(ctx, targetID)
+	if err != nil {
+		return fmt.Errorf("unfollow %d: %w", targetID, err)
+	}
+	f, err := e.store.FollowOf(ctx, actor.ID, target.ID)
+	if errors.Is(err, storage.ErrNotFound) {
+		f, err = e.store.FollowRequestOf(ctx, actor.ID, target.ID)
+	}
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return e.store.InTx(ctx, func(tx *storage.Tx) error {
+		if err := e.endFollow(ctx, tx, actor, target); err != nil {
+			return err
+		}
+		if target.Local() {
+			return nil
+		}
+		follow := activitypub.Activity{ID: f.URI, Type: activitypub.TypeFollow, Actor: actor.URI, Object: activitypub.Object{IRI: target.URI}}
+		act := activitypub.Activity{ID: f.URI + "/undo", Type: activitypub.TypeUndo, Actor: actor.URI, To: []string{target.URI},
+			Object: activitypub.Object{IRI: f.URI, Type: activitypub.TypeFollow, Activity: &follow}}
+		return e.publish(ctx, tx, actor, act, false, []string{target.Inbox})
+	})
+}
+
+// endFollow removes a follow or request of follower to target and its
+// traces in the follower's home feed.
+func (e *Engine) endFollow(ctx context.Context, tx *storage.Tx, follower, target storage.Account) error {
+	if _, err := tx.DeleteFollow(ctx, follower.ID, target.ID); err != nil {
+		return err
+	}
+	if _, err := tx.DeleteFollowRequest(ctx, follower.ID, target.ID); err != nil {
+		return err
+	}
+	if err := tx.DeleteNotificationsFrom(ctx, target.ID, follower.ID, storage.NotifyFollowRequest, 0); err != nil {
+		return err
+	}
+	if follower.Local() {
+		return tx.RemoveFromHomeFeed(ctx, follower.ID, target.ID)
+	}
+	return nil
+}
+
+// Block blocks target: follows both ways end, and a remote target's node
+// is sent a Block.
+func (e *Engine) Block(ctx context.Context, accountID, targetID storage.ID) error {
+	actor, err := e.localAccount(ctx, accountID)
+	if err != nil {
+		return err
+	}
+	target, err := e.store.AccountByID(ctx, targetID)
+	if err != nil {
+		return fmt.Errorf("block %d: %w", targetID, err)
+	}
+	if actor.ID == target.ID {
+		return invalid("you can't block yourself")
+	}
+	return e.store.InTx(ctx, func(tx *storage.Tx) error {
+		uri := e.urls.Activity(actor.Username, tx.NewID())
+		if err := tx.InsertBlock(ctx, actor.ID, target.ID, uri); err != nil {
+			return err
+		}
+		if err := e.endFollow(ctx, tx, actor, target); err != nil {
+			return err
+		}
+		if err := e.endFollow(ctx, tx, target, actor); err != nil {
+			return err
+		}
+		if target.Local() {
+			return nil
+		}
+		act := activitypub.Activity{ID: uri, Type: activitypub.TypeBlock, Actor: actor.URI, To: []string{target.URI},
+			Object: activitypub.Object{IRI: target.URI}}
+		return e.publish(ctx, tx, actor, act, false, []string{target.Inbox})
+	})
+}
+
+// Unblock lifts a block, with Undo{Block} to a remote target.
+func (e *Engine) Unblock(ctx context.Context, accountID, targetID storage.ID) error {
+	actor, err := e.localAccount(ctx, accountID)
+	if err != nil {
+		return err
+	}
+	target, err := e.store.AccountByID(ctx, targetID)
+	if err != nil {
+		return fmt.Errorf("unblock %d: %w", targetID, err)
+	}
+	return e.store.InTx(ctx, func(tx *storage.Tx) error {
+		existed, err := tx.DeleteBlock(ctx, actor.ID, target.ID)
+		if err != nil || !existed || target.Local() {
+			return err
+		}
+		id := e.urls.Activity(actor.Username, tx.NewID())
+		block := activitypub.Activity{ID: id + "#block", Type: activitypub.TypeBlock, Actor: actor.URI, Object: activitypub.Object{IRI: target.URI}}
+		act := activitypub.Activity{ID: id, Type: activitypub.TypeUndo, Actor: actor.URI, To: []string{target.URI},
+			Object: activitypub.Object{IRI: block.ID, Type: activitypub.TypeBlock, Activity: &block}}
+		return e.publish(ctx, tx, actor, act, false, []string{target.Inbox})
+	})
+}
+
+// Profile is what a member may change about themselves.
+type Profile struct {
+	DisplayName  string
+	Note         string // plain text
+	Locked       bool
+	Discoverable bool
+	Organisation string
+	Department   string
+	Role         string
+	Fields       []activitypub.Field // plain text names and values
+}
+
+// UpdateProfile saves a member's profile and sends Update{Person} to
+// their followers' nodes.
+func (e *Engine) UpdateProfile(ctx context.Context, accountID storage.ID, p Profile) (storage.Account, error) {
+	a, err := e.localAccount(ctx, accountID)
+	if err != nil {
+		return storage.Account{}, err
+	}
+	a.DisplayName = p.DisplayName
+	a.Note = renderText(p.Note, nil, e.urls.Tag)
+	a.Locked, a.Discoverable = p.Locked, p.Discoverable
+	a.Organisation, a.Department, a.Role = p.Organisation, p.Department, p.Role
+	a.Fields = nil
+	for _, f := range p.Fields {
+		a.Fields = append(a.Fields, activitypub.Field{Name: escapeText(f.Name), Value: renderText(f.Value, nil, e.urls.Tag)})
+	}
+	if err := e.store.InTx(ctx, func(tx *storage.Tx) error { return e.updateActor(ctx, tx, &a) }); err != nil {
+		return storage.Account{}, fmt.Errorf("update profile: %w", err)
+	}
+	return a, nil
+}
+
+// RotateKey gives a member a new key pair and announces it with
+// Update{Person}; peers that cached the old key fetch the new one when a
+// signature fails to verify.
+func (e *Engine) RotateKey(ctx context.Context, accountID storage.ID) error {
+	a, err := e.localAccount(ctx, accountID)
+	if err != nil {
+		return err
+	}
+	fresh, err := e.newLocalAccount(a.Username, a.ActorType)
+	if err != nil {
+		return err
+	}
+	a.PublicKeyPEM, a.PrivateKeyPEM = fresh.PublicKeyPEM, fresh.PrivateKeyPEM
+	err = e.store.InTx(ctx, func(tx *storage.Tx) error { return e.updateActor(ctx, tx, &a) })
+	e.forgetPrivateKey(a.ID)
+	if err != nil {
+		return fmt.Errorf("rotate key: %w", err)
+	}
+	return nil
+}
+
+func (e *Engine) updateActor(ctx context.Context, tx *storage.Tx, a *storage.Account) error {
+	if err := tx.UpdateAccount(ctx, a); err != nil {
+		return err
+	}
+	inboxes, err := tx.FollowerInboxes(ctx, a.ID)
+	if err != nil {
+		return err
+	}
+	actor := ActorOf(*a)
+	act := activitypub.Activity{ID: e.urls.Activity(a.Username, tx.NewID()), Type: activitypub.TypeUpdate, Actor: a.URI,
+		To: []string{activitypub.PublicIRI}, CC: []string{a.Followers},
+		Object: activitypub.Object{IRI: a.URI, Type: a.ActorType, Actor: &actor}}
+	return e.publish(ctx, tx, *a, act, false, inboxes)
+}

@@ -1,0 +1,399 @@
+package federation
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/copse-dev/copse/activitypub"
+	"github.com/copse-dev/copse/storage"
+)
+
+// inboxRetry is the wait before retrying an activity whose application
+// failed for a passing reason (a peer that did not answer a fetch).
+var inboxRetry = []time.Duration{10 * time.Second, time.Minute, 10 * time.Minute, time.Hour}
+
+// inboxWorkers apply received activities concurrently: one may wait on a
+// remote fetch while others go on.
+const inboxWorkers = 4
+
+// Receive takes an activity whose HTTP signature verified as signer's. It
+// checks that the signer is the activity's actor, then stores it durably
+// for a worker to apply. An activity already applied is accepted and
+// dropped. Errors: *InvalidError for a malformed document, ErrDenied when
+// the signer is not the actor.
+func (e *Engine) Receive(ctx context.Context, body []byte, signer string) error {
+	act, err := activitypub.ParseActivity(body)
+	if err != nil {
+		return invalid("%v", err)
+	}
+	if act.ID == "" || act.Actor == "" {
+		return invalid("activity lacks id or actor")
+	}
+	if act.Actor != signer {
+		return fmt.Errorf("activity %s by %s signed by %s: %w", act.ID, act.Actor, signer, ErrDenied)
+	}
+	if !sameOrigin(act.ID, act.Actor) {
+		return fmt.Errorf("activity %s not on its actor's host: %w", act.ID, ErrDenied)
+	}
+	err = e.store.InTx(ctx, func(tx *storage.Tx) error {
+		return tx.InsertInboxItem(ctx, &storage.InboxItem{ActivityURI: act.ID, Signer: signer, Body: body})
+	})
+	if err != nil {
+		return fmt.Errorf("queue activity %s: %w", act.ID, err)
+	}
+	wake(e.inboxWake)
+	return nil
+}
+
+// runInbox applies queued activities until ctx ends.
+func (e *Engine) runInbox(ctx context.Context) {
+	log := e.log.With("component", "inbox")
+	var (
+		mu       sync.Mutex
+		inflight = map[storage.ID]bool{}
+		wg       sync.WaitGroup
+	)
+	sem := make(chan struct{}, inboxWorkers)
+	defer wg.Wait()
+	for {
+		items, err := e.store.DueInboxItems(ctx, e.now(), 64)
+		if err != nil && ctx.Err() == nil {
+			log.ErrorContext(ctx, "list inbox", "err", err)
+		}
+		for _, it := range items {
+			mu.Lock()
+			busy := inflight[it.ID]
+			inflight[it.ID] = true
+			mu.Unlock()
+			if busy {
+				continue
+			}
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			wg.Add(1)
+			go func(it storage.InboxItem) {
+				defer wg.Done()
+				e.applyItem(ctx, log, it)
+				<-sem
+				mu.Lock()
+				delete(inflight, it.ID)
+				mu.Unlock()
+				wake(e.inboxWake)
+			}(it)
+		}
+		t := time.NewTimer(e.poll)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-e.inboxWake:
+		case <-t.C:
+		}
+		t.Stop()
+	}
+}
+
+func (e *Engine) applyItem(ctx context.Context, log *slog.Logger, it storage.InboxItem) {
+	act, err := activitypub.ParseActivity(it.Body)
+	if err == nil {
+		err = e.Apply(ctx, act)
+	}
+	if ctx.Err() != nil {
+		return
+	}
+	var inv *InvalidError
+	switch {
+	case err == nil:
+	case errors.As(err, &inv), errors.Is(err, ErrDenied), errors.Is(err, ErrGone), errors.Is(err, storage.ErrNotFound):
+		log.InfoContext(ctx, "activity refused", "activity_id", it.ActivityURI, "err", err)
+	case it.Attempts < len(inboxRetry):
+		reason := err.Error()
+		if rerr := e.store.InTx(ctx, func(tx *storage.Tx) error {
+			return tx.RetryInboxItem(ctx, it.ID, e.now().Add(inboxRetry[it.Attempts]), reason)
+		}); rerr != nil {
+			log.ErrorContext(ctx, "reschedule activity", "activity_id", it.ActivityURI, "err", rerr)
+		}
+		return
+	default:
+		log.WarnContext(ctx, "activity failed for good", "activity_id", it.ActivityURI, "err", err)
+	}
+	if err := e.store.InTx(ctx, func(tx *storage.Tx) error { return tx.DeleteInboxItem(ctx, it.ID) }); err != nil {
+		log.ErrorContext(ctx, "remove applied activity", "activity_id", it.ActivityURI, "err", err)
+	}
+}
+
+// Apply applies one remote activity exactly once: its effects and the
+// record that it was processed commit in one transaction. The activity's
+// actor must already have been authenticated.
+func (e *Engine) Apply(ctx context.Context, act activitypub.Activity) error {
+	actor, err := e.AccountByIRI(ctx, act.Actor)
+	if err != nil {
+		return fmt.Errorf("actor of %s: %w", act.ID, err)
+	}
+	if actor.Local() {
+		return fmt.Errorf("activity %s claims a local actor: %w", act.ID, ErrDenied)
+	}
+	// Work that needs the network happens before the transaction.
+	var pre prefetched
+	switch act.Type {
+	case activitypub.TypeAnnounce:
+		if pre.status, err = e.statusForAnnounce(ctx, act); err != nil {
+			return err
+		}
+	case activitypub.TypeCreate:
+		if act.Object.Note == nil {
+			return invalid("Create %s has no embedded object", act.ID)
+		}
+		pre.mentions = e.knownMentions(ctx, *act.Object.Note)
+	}
+	return e.store.InTx(ctx, func(tx *storage.Tx) error {
+		fresh, err := tx.MarkProcessed(ctx, act.ID)
+		if err != nil || !fresh {
+			return err
+		}
+		return e.apply(ctx, tx, actor, act, pre)
+	})
+}
+
+type prefetched struct {
+	status   storage.Status
+	mentions []storage.Account
+}
+
+func (e *Engine) apply(ctx context.Context, tx *storage.Tx, actor storage.Account, act activitypub.Activity, pre prefetched) error {
+	switch act.Type {
+	case activitypub.TypeFollow:
+		return e.applyFollow(ctx, tx, actor, act)
+	case activitypub.TypeAccept:
+		return e.applyAccept(ctx, tx, actor, act)
+	case activitypub.TypeReject:
+		return e.applyReject(ctx, tx, actor, act)
+	case activitypub.TypeUndo:
+		return e.applyUndo(ctx, tx, actor, act)
+	case activitypub.TypeCreate:
+		return e.applyCreate(ctx, tx, actor, act, pre.mentions)
+	case activitypub.TypeUpdate:
+		return e.applyUpdate(ctx, tx, actor, act)
+	case activitypub.TypeDelete:
+		return e.applyDelete(ctx, tx, actor, act)
+	case activitypub.TypeLike:
+		return e.applyLike(ctx, tx, actor, act)
+	case activitypub.TypeAnnounce:
+		return e.applyAnnounce(ctx, tx, actor, act, pre.status)
+	case activitypub.TypeBlock:
+		return e.applyBlock(ctx, tx, actor, act)
+	}
+	return nil // unknown types are accepted and ignored
+}
+
+// localTarget returns the local account an IRI names, or ErrNotFound.
+func (e *Engine) localTarget(ctx context.Context, tx *storage.Tx, iri string) (storage.Account, error) {
+	name, ok := e.urls.LocalUsername(iri)
+	if !ok {
+		return storage.Account{}, fmt.Errorf("%s is not a local actor: %w", iri, storage.ErrNotFound)
+	}
+	return tx.AccountByUsername(ctx, name)
+}
+
+func (e *Engine) applyFollow(ctx context.Context, tx *storage.Tx, actor storage.Account, act activitypub.Activity) error {
+	target, err := e.localTarget(ctx, tx, act.Object.IRI)
+	if err != nil {
+		return err
+	}
+	if target.ActorType == activitypub.TypeApplication {
+		return fmt.Errorf("follow of the instance actor: %w", ErrDenied)
+	}
+	if blocked, err := tx.Blocks(ctx, target.ID, actor.ID); err != nil || blocked {
+		if err == nil {
+			err = fmt.Errorf("follow by blocked %s: %w", actor.URI, ErrDenied)
+		}
+		return err
+	}
+	f := storage.Follow{AccountID: actor.ID, TargetID: target.ID, URI: act.ID, ShowReblogs: true}
+	if _, err := tx.FollowOf(ctx, actor.ID, target.ID); err == nil {
+		return e.acceptFollow(ctx, tx, actor, target, f) // a repeated Follow: Accept again
+	}
+	return e.receiveFollow(ctx, tx, actor, target, f)
+}
+
+// followObject finds the pending or accepted follow an Accept, Reject or
+// Undo names, by its IRI or, failing that, by the embedded Follow's actor
+// and object.
+func (e *Engine) followObject(ctx context.Context, tx *storage.Tx, act activitypub.Activity, pending bool) (storage.Follow, error) {
+	lookup := tx.FollowByURI
+	if pending {
+		lookup = tx.FollowRequestByURI
+	}
+	f, err := lookup(ctx, act.Object.IRI)
+	if err == nil || !errors.Is(err, storage.ErrNotFound) || act.Object.Activity == nil {
+		return f, err
+	}
+	inner := act.Object.Activity
+	from, err := tx.AccountByURI(ctx, inner.Actor)
+	if err != nil {
+		return storage.Follow{}, err
+	}
+	to, err := tx.AccountByURI(ctx, inner.Object.IRI)
+	if err != nil {
+		return storage.Follow{}, err
+	}
+	if pending {
+		return tx.FollowRequestOf(ctx, from.ID, to.ID)
+	}
+	return tx.FollowOf(ctx, from.ID, to.ID)
+}
+
+func (e *Engine) applyAccept(ctx context.Context, tx *storage.Tx, actor storage.Account, act activitypub.Activity) error {
+	req, err := e.followObject(ctx, tx, act, true)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil // accepted already, or withdrawn: nothing to do
+	}
+	if err != nil {
+		return err
+	}
+	if req.TargetID != actor.ID {
+		return fmt.Errorf("accept of a follow of someone else: %w", ErrDenied)
+	}
+	if _, err := tx.DeleteFollowRequest(ctx, req.AccountID, req.TargetID); err != nil {
+		return err
+	}
+	return tx.InsertFollow(ctx, &req)
+}
+
+func (e *Engine) applyReject(ctx context.Context, tx *storage.Tx, actor storage.Account, act activitypub.Activity) error {
+	f, err := e.followObject(ctx, tx, act, true)
+	if errors.Is(err, storage.ErrNotFound) {
+		f, err = e.followObject(ctx, tx, act, false) // a follower removed after acceptance
+	}
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if f.TargetID != actor.ID {
+		return fmt.Errorf("reject of a follow of someone else: %w", ErrDenied)
+	}
+	follower, err := tx.AccountByID(ctx, f.AccountID)
+	if err != nil {
+		return err
+	}
+	return e.endFollow(ctx, tx, follower, actor)
+}
+
+func (e *Engine) applyUndo(ctx context.Context, tx *storage.Tx, actor storage.Account, act activitypub.Activity) error {
+	inner := act.Object.Activity
+	if inner != nil && inner.Actor != "" && inner.Actor != actor.URI {
+		return fmt.Errorf("undo of another actor's activity: %w", ErrDenied)
+	}
+	typ := act.Object.Type
+	switch typ {
+	case activitypub.TypeFollow, "":
+		f, err := e.followObject(ctx, tx, act, false)
+		if errors.Is(err, storage.ErrNotFound) {
+			f, err = e.followObject(ctx, tx, act, true)
+		}
+		if err == nil {
+			if f.AccountID != actor.ID {
+				return fmt.Errorf("undo of another's follow: %w", ErrDenied)
+			}
+			target, err := tx.AccountByID(ctx, f.TargetID)
+			if err != nil {
+				return err
+			}
+			return e.endFollow(ctx, tx, actor, target)
+		}
+		if typ == activitypub.TypeFollow || !errors.Is(err, storage.ErrNotFound) {
+			return ignoreNotFound(err)
+		}
+		// An Undo naming only an IRI: it may be a reblog.
+		return e.undoAnnounce(ctx, tx, actor, act.Object.IRI)
+	case activitypub.TypeLike:
+		if inner == nil {
+			return nil
+		}
+		st, err := tx.StatusByURI(ctx, inner.Object.IRI)
+		if err != nil {
+			return ignoreNotFound(err)
+		}
+		if _, err := tx.DeleteFavourite(ctx, actor.ID, st.ID); err != nil {
+			return err
+		}
+		return tx.DeleteNotificationsFrom(ctx, st.AccountID, actor.ID, storage.NotifyFavourite, st.ID)
+	case activitypub.TypeAnnounce:
+		return e.undoAnnounce(ctx, tx, actor, act.Object.IRI)
+	case activitypub.TypeBlock:
+		if inner == nil {
+			return nil
+		}
+		target, err := e.localTarget(ctx, tx, inner.Object.IRI)
+		if err != nil {
+			return ignoreNotFound(err)
+		}
+		_, err = tx.DeleteBlock(ctx, actor.ID, target.ID)
+		return err
+	}
+	return nil
+}
+
+func (e *Engine) undoAnnounce(ctx context.Context, tx *storage.Tx, actor storage.Account, iri string) error {
+	rb, err := tx.StatusByURI(ctx, iri)
+	if err != nil {
+		return ignoreNotFound(err)
+	}
+	if rb.AccountID != actor.ID || rb.ReblogOfID == 0 {
+		return fmt.Errorf("undo of %s: %w", iri, ErrDenied)
+	}
+	if orig, err := tx.StatusByID(ctx, rb.ReblogOfID); err == nil {
+		if err := tx.DeleteNotificationsFrom(ctx, orig.AccountID, actor.ID, storage.NotifyReblog, orig.ID); err != nil {
+			return err
+		}
+	}
+	return tx.DeleteStatus(ctx, rb.ID)
+}
+
+func ignoreNotFound(err error) error {
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil
+	}
+	return err
+}
+
+func (e *Engine) applyLike(ctx context.Context, tx *storage.Tx, actor storage.Account, act activitypub.Activity) error {
+	st, err := tx.StatusByURI(ctx, act.Object.IRI)
+	if err != nil {
+		return ignoreNotFound(err) // a like of something we never saw
+	}
+	author, err := tx.AccountByID(ctx, st.AccountID)
+	if err != nil {
+		return err
+	}
+	if err := tx.InsertFavourite(ctx, &storage.Favourite{AccountID: actor.ID, StatusID: st.ID, URI: act.ID}); err != nil {
+		if errors.Is(err, storage.ErrDuplicate) {
+			return nil
+		}
+		return err
+	}
+	return e.notify(ctx, tx, author, actor, storage.NotifyFavourite, st.ID)
+}
+
+func (e *Engine) applyBlock(ctx context.Context, tx *storage.Tx, actor storage.Account, act activitypub.Activity) error {
+	target, err := e.localTarget(ctx, tx, act.Object.IRI)
+	if err != nil {
+		return ignoreNotFound(err)
+	}
+	if err := tx.InsertBlock(ctx, actor.ID, target.ID, act.ID); err != nil {
+		return err
+	}
+	if err := e.endFollow(ctx, tx, actor, target); err != nil {
+		return err
+	}
+	return e.endFollow(ctx, tx, target, actor)
+}

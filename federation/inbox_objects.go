@@ -1,0 +1,290 @@
+package federation
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"html"
+	"strings"
+
+	"github.com/copse-dev/copse/activitypub"
+	"github.com/copse-dev/copse/storage"
+)
+
+// knownMentions returns the accounts a note mentions or addresses that
+// this node knows: local members, and remote actors already stored.
+func (e *Engine) knownMentions(ctx context.Context, n activitypub.Note) []storage.Account {
+	var iris []string
+	for _, t := range n.Tags {
+		if t.Type == activitypub.TagMention {
+			iris = append(iris, t.Href)
+		}
+	}
+	iris = append(append(iris, n.To...), n.CC...)
+	seen := map[string]bool{}
+	var out []storage.Account
+	for _, iri := range iris {
+		if iri == "" || seen[iri] || activitypub.IsPublic(iri) {
+			continue
+		}
+		seen[iri] = true
+		var a storage.Account
+		var err error
+		if name, ok := e.urls.LocalUsername(iri); ok {
+			a, err = e.store.AccountByUsername(ctx, name)
+		} else {
+			a, err = e.store.AccountByURI(ctx, iri)
+		}
+		if err == nil {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+func (e *Engine) applyCreate(ctx context.Context, tx *storage.Tx, actor storage.Account, act activitypub.Activity, mentions []storage.Account) error {
+	note := *act.Object.Note
+	if note.AttributedTo != actor.URI || !sameOrigin(note.ID, actor.URI) {
+		return fmt.Errorf("create of %s by %s: %w", note.ID, actor.URI, ErrDenied)
+	}
+	if _, err := tx.StatusByURI(ctx, note.ID); err == nil {
+		return nil
+	}
+	concerns := false
+	for _, m := range mentions {
+		concerns = concerns || m.Local()
+	}
+	if !concerns {
+		followers, err := tx.LocalFollowerIDs(ctx, actor.ID)
+		if err != nil {
+			return err
+		}
+		concerns = len(followers) > 0
+	}
+	if !concerns && note.InReplyTo != "" {
+		_, err := tx.StatusByURI(ctx, note.InReplyTo)
+		concerns = err == nil
+	}
+	if !concerns {
+		return nil // nobody here follows, is addressed or is answered
+	}
+	_, err := e.storeNote(ctx, tx, actor, note, mentions)
+	return err
+}
+
+// storeNote stores a remote note as a status, sanitised, and fans it out.
+func (e *Engine) storeNote(ctx context.Context, tx *storage.Tx, author storage.Account, n activitypub.Note, mentions []storage.Account) (storage.Status, error) {
+	st := storage.Status{
+		URI:          n.ID,
+		URL:          n.URL,
+		AccountID:    author.ID,
+		ObjectType:   n.Type,
+		Title:        html.EscapeString(n.Name),
+		Content:      e.sanitize.Sanitize(n.Content),
+		SpoilerText:  n.Summary,
+		Sensitive:    n.Sensitive,
+		Visibility:   activitypub.VisibilityOf(n.To, n.CC, author.Followers),
+		Language:     n.Language,
+		CreatedAt:    n.Published,
+		InReplyToURI: n.InReplyTo,
+	}
+	if st.ObjectType == "" {
+		st.ObjectType = activitypub.TypeNote
+	}
+	if st.CreatedAt.IsZero() || st.CreatedAt.After(tx.Now()) {
+		st.CreatedAt = tx.Now()
+	}
+	if st.URL == "" {
+		st.URL = n.ID
+	}
+	for _, m := range mentions {
+		st.Mentions = append(st.Mentions, m.ID)
+	}
+	for _, t := range n.Tags {
+		if t.Type == activitypub.TagHashtag {
+			st.Tags = append(st.Tags, strings.TrimPrefix(t.Name, "#"))
+		}
+	}
+	for _, a := range n.Attachments {
+		if !strings.HasPrefix(a.URL, "https://") && !strings.HasPrefix(a.URL, "http://") {
+			continue
+		}
+		st.Attachments = append(st.Attachments, storage.Attachment{MediaType: a.MediaType, URL: a.URL,
+			Description: a.Name, Blurhash: a.Blurhash, Width: a.Width, Height: a.Height})
+	}
+	if n.InReplyTo != "" {
+		if parent, err := tx.StatusByURI(ctx, n.InReplyTo); err == nil {
+			st.InReplyToID, st.InReplyToAccountID = parent.ID, parent.AccountID
+		}
+	}
+	// IDs order timelines: a post arriving now sorts by when it arrived,
+	// as in Mastodon, so a late delivery is not buried in the past.
+	st.ID = tx.NewID()
+	if err := tx.InsertStatus(ctx, &st); err != nil {
+		if errors.Is(err, storage.ErrDuplicate) {
+			return tx.StatusByURI(ctx, n.ID)
+		}
+		return storage.Status{}, err
+	}
+	if err := tx.AttachReplies(ctx, st); err != nil {
+		return storage.Status{}, err
+	}
+	if err := e.fanOut(ctx, tx, st, author); err != nil {
+		return storage.Status{}, err
+	}
+	return st, nil
+}
+
+func (e *Engine) applyUpdate(ctx context.Context, tx *storage.Tx, actor storage.Account, act activitypub.Activity) error {
+	switch {
+	case act.Object.Actor != nil:
+		if act.Object.Actor.ID != actor.URI {
+			return fmt.Errorf("update of %s by %s: %w", act.Object.Actor.ID, actor.URI, ErrDenied)
+		}
+		_, err := e.storeRemoteActorTx(ctx, tx, *act.Object.Actor)
+		return err
+	case act.Object.Note != nil:
+		n := *act.Object.Note
+		st, err := tx.StatusByURI(ctx, n.ID)
+		if err != nil {
+			return ignoreNotFound(err)
+		}
+		if st.AccountID != actor.ID || n.AttributedTo != actor.URI {
+			return fmt.Errorf("update of %s by %s: %w", n.ID, actor.URI, ErrDenied)
+		}
+		st.Content = e.sanitize.Sanitize(n.Content)
+		st.Title = html.EscapeString(n.Name)
+		st.SpoilerText, st.Sensitive, st.Language = n.Summary, n.Sensitive, n.Language
+		st.EditedAt = n.Updated
+		if st.EditedAt.IsZero() {
+			st.EditedAt = tx.Now()
+		}
+		st.Mentions = nil
+		for _, m := range e.knownMentionsTx(ctx, tx, n) {
+			st.Mentions = append(st.Mentions, m.ID)
+		}
+		st.Tags = nil
+		for _, t := range n.Tags {
+			if t.Type == activitypub.TagHashtag {
+				st.Tags = append(st.Tags, strings.TrimPrefix(t.Name, "#"))
+			}
+		}
+		return tx.UpdateStatus(ctx, &st)
+	}
+	return nil
+}
+
+// knownMentionsTx is knownMentions inside a transaction.
+func (e *Engine) knownMentionsTx(ctx context.Context, tx *storage.Tx, n activitypub.Note) []storage.Account {
+	var out []storage.Account
+	for _, t := range n.Tags {
+		if t.Type != activitypub.TagMention {
+			continue
+		}
+		if a, err := tx.AccountByURI(ctx, t.Href); err == nil {
+			out = append(out, a)
+		} else if name, ok := e.urls.LocalUsername(t.Href); ok {
+			if a, err := tx.AccountByUsername(ctx, name); err == nil {
+				out = append(out, a)
+			}
+		}
+	}
+	return out
+}
+
+func (e *Engine) applyDelete(ctx context.Context, tx *storage.Tx, actor storage.Account, act activitypub.Activity) error {
+	iri := act.Object.IRI
+	if iri == actor.URI {
+		return tx.DeleteAccount(ctx, actor.ID)
+	}
+	st, err := tx.StatusByURI(ctx, iri)
+	if err != nil {
+		return ignoreNotFound(err)
+	}
+	if st.AccountID != actor.ID {
+		return fmt.Errorf("delete of %s by %s: %w", iri, actor.URI, ErrDenied)
+	}
+	return tx.DeleteStatus(ctx, st.ID)
+}
+
+// statusForAnnounce finds the boosted status, fetching it from its origin
+// when unknown and someone here follows the booster.
+func (e *Engine) statusForAnnounce(ctx context.Context, act activitypub.Activity) (storage.Status, error) {
+	iri := act.Object.IRI
+	if st, err := e.store.StatusByURI(ctx, iri); err == nil {
+		return st, nil
+	}
+	if e.urls.IsLocal(iri) {
+		return storage.Status{}, fmt.Errorf("announce of %s: %w", iri, storage.ErrNotFound)
+	}
+	booster, err := e.store.AccountByURI(ctx, act.Actor)
+	if err != nil {
+		return storage.Status{}, err
+	}
+	followers, err := e.store.LocalFollowerIDs(ctx, booster.ID)
+	if err != nil {
+		return storage.Status{}, err
+	}
+	if len(followers) == 0 {
+		return storage.Status{}, nil // nobody here would see it
+	}
+	return e.FetchStatus(ctx, iri)
+}
+
+// FetchStatus dereferences a remote note and stores it.
+func (e *Engine) FetchStatus(ctx context.Context, iri string) (storage.Status, error) {
+	body, err := e.fetcher.Get(ctx, iri)
+	if err != nil {
+		return storage.Status{}, fmt.Errorf("fetch note %s: %w", iri, err)
+	}
+	n, err := activitypub.ParseNote(body)
+	if err != nil {
+		return storage.Status{}, fmt.Errorf("fetch note %s: %w", iri, err)
+	}
+	if n.ID != iri && !sameOrigin(n.ID, iri) || !sameOrigin(n.ID, n.AttributedTo) {
+		return storage.Status{}, fmt.Errorf("fetch note %s: id %s by %s: %w", iri, n.ID, n.AttributedTo, ErrDenied)
+	}
+	author, err := e.AccountByIRI(ctx, n.AttributedTo)
+	if err != nil {
+		return storage.Status{}, err
+	}
+	if activitypub.VisibilityOf(n.To, n.CC, author.Followers) == activitypub.Direct ||
+		activitypub.VisibilityOf(n.To, n.CC, author.Followers) == activitypub.FollowersOnly {
+		return storage.Status{}, fmt.Errorf("fetch note %s: not public: %w", iri, ErrDenied)
+	}
+	mentions := e.knownMentions(ctx, n)
+	var st storage.Status
+	err = e.store.InTx(ctx, func(tx *storage.Tx) error {
+		st, err = e.storeNote(ctx, tx, author, n, mentions)
+		return err
+	})
+	return st, err
+}
+
+func (e *Engine) applyAnnounce(ctx context.Context, tx *storage.Tx, actor storage.Account, act activitypub.Activity, orig storage.Status) error {
+	if orig.ID == 0 {
+		return nil
+	}
+	if !isListed(orig.Visibility) {
+		return fmt.Errorf("announce of non-public %s: %w", orig.URI, ErrDenied)
+	}
+	if _, err := tx.StatusByURI(ctx, act.ID); err == nil {
+		return nil
+	}
+	rb := storage.Status{URI: act.ID, AccountID: actor.ID, ReblogOfID: orig.ID,
+		Visibility: activitypub.VisibilityOf(act.To, act.CC, actor.Followers)}
+	if !isListed(rb.Visibility) {
+		rb.Visibility = activitypub.Public
+	}
+	if err := tx.InsertStatus(ctx, &rb); err != nil {
+		return err
+	}
+	if err := e.fanOut(ctx, tx, rb, actor); err != nil {
+		return err
+	}
+	author, err := tx.AccountByID(ctx, orig.AccountID)
+	if err != nil {
+		return err
+	}
+	return e.notify(ctx, tx, author, actor, storage.NotifyReblog, orig.ID)
+}

@@ -1,0 +1,448 @@
+package federation
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/copse-dev/copse/activitypub"
+	"github.com/copse-dev/copse/storage"
+)
+
+// MaxChars is the longest post a member may write, counted in characters.
+const MaxChars = 5000
+
+// Draft is a post as a member writes it.
+type Draft struct {
+	Text        string // plain text; mentions, hashtags and links become HTML
+	SpoilerText string
+	Visibility  activitypub.Visibility
+	InReplyTo   storage.ID
+	Sensitive   bool
+	Language    string
+	// Title makes the post an Article (an artefact) rather than a Note.
+	Title string
+}
+
+func (d Draft) validate() error {
+	if strings.TrimSpace(d.Text) == "" {
+		return invalid("text can't be blank")
+	}
+	if n := utf8.RuneCountInString(d.Text) + utf8.RuneCountInString(d.SpoilerText); n > MaxChars {
+		return invalid("text is %d characters; the limit is %d", n, MaxChars)
+	}
+	if !d.Visibility.Valid() {
+		return invalid("visibility %q is not public, unlisted, private or direct", d.Visibility)
+	}
+	return nil
+}
+
+// resolveMentions looks up every @mention in text, fetching remote
+// accounts; mentions that do not resolve stay plain text.
+func (e *Engine) resolveMentions(ctx context.Context, text string) (map[string]mentionRef, []storage.Account) {
+	refs := map[string]mentionRef{}
+	var accounts []storage.Account
+	seen := map[storage.ID]bool{}
+	for _, m := range scanText(text).Mentions {
+		a, err := e.ResolveAccount(ctx, m)
+		if err != nil {
+			e.log.DebugContext(ctx, "mention does not resolve", "mention", m, "err", err)
+			continue
+		}
+		href := a.URL
+		if href == "" {
+			href = a.URI
+		}
+		refs[strings.ToLower(m)] = mentionRef{Href: href, Name: a.Username}
+		if !seen[a.ID] {
+			seen[a.ID] = true
+			accounts = append(accounts, a)
+		}
+	}
+	return refs, accounts
+}
+
+// Post publishes a member's new status: stored, fanned out locally, and
+// queued for every remote inbox it concerns, in one transaction.
+func (e *Engine) Post(ctx context.Context, authorID storage.ID, d Draft) (storage.Status, error) {
+	if d.Visibility == "" {
+		d.Visibility = activitypub.Public
+	}
+	if err := d.validate(); err != nil {
+		return storage.Status{}, err
+	}
+	author, err := e.localAccount(ctx, authorID)
+	if err != nil {
+		return storage.Status{}, err
+	}
+	var parent storage.Status
+	if d.InReplyTo != 0 {
+		if parent, err = e.store.StatusByID(ctx, d.InReplyTo); err != nil {
+			return storage.Status{}, fmt.Errorf("reply to %d: %w", d.InReplyTo, err)
+		}
+		if !e.CanSee(ctx, author, parent) {
+			return storage.Status{}, fmt.Errorf("reply to %d: %w", d.InReplyTo, storage.ErrNotFound)
+		}
+	}
+	refs, mentioned := e.resolveMentions(ctx, d.Text)
+	st := storage.Status{
+		AccountID:   author.ID,
+		Content:     renderText(d.Text, refs, e.urls.Tag),
+		SourceText:  d.Text,
+		SpoilerText: d.SpoilerText,
+		Sensitive:   d.Sensitive,
+		Visibility:  d.Visibility,
+		Language:    d.Language,
+		Local:       true,
+		Title:       d.Title,
+		Tags:        scanText(d.Text).Tags,
+	}
+	if d.Title != "" {
+		st.ObjectType = activitypub.TypeArticle
+	}
+	for _, m := range mentioned {
+		st.Mentions = append(st.Mentions, m.ID)
+	}
+	if parent.ID != 0 {
+		st.InReplyToID, st.InReplyToURI, st.InReplyToAccountID = parent.ID, parent.URI, parent.AccountID
+	}
+	err = e.store.InTx(ctx, func(tx *storage.Tx) error {
+		st.ID = tx.NewID()
+		st.URI = e.urls.Status(author.Username, st.ID)
+		st.URL = e.urls.StatusPage(author.Username, st.ID)
+		if err := tx.InsertStatus(ctx, &st); err != nil {
+			return err
+		}
+		if err := e.fanOut(ctx, tx, st, author); err != nil {
+			return err
+		}
+		nc := noteContext{Author: author, Mentioned: mentioned}
+		note := NoteOf(st, nc, e.urls)
+		inboxes, err := e.statusInboxes(ctx, tx, st, nc)
+		if err != nil {
+			return err
+		}
+		act := activitypub.Activity{ID: st.URI + "/activity", Type: activitypub.TypeCreate, Actor: author.URI,
+			To: note.To, CC: note.CC, Published: st.CreatedAt, Object: activitypub.Object{IRI: st.URI, Type: note.Type, Note: &note}}
+		return e.publish(ctx, tx, author, act, isListed(st.Visibility), inboxes)
+	})
+	if err != nil {
+		return storage.Status{}, fmt.Errorf("post: %w", err)
+	}
+	return st, nil
+}
+
+// Edit changes a member's own status and federates an Update.
+func (e *Engine) Edit(ctx context.Context, authorID, statusID storage.ID, d Draft) (storage.Status, error) {
+	st, err := e.store.StatusByID(ctx, statusID)
+	if err != nil {
+		return storage.Status{}, fmt.Errorf("edit %d: %w", statusID, err)
+	}
+	if st.AccountID != authorID || st.ReblogOfID != 0 {
+		return storage.Status{}, fmt.Errorf("edit %d: %w", statusID, ErrDenied)
+	}
+	d.Visibility = st.Visibility // Mastodon does not change visibility on edit
+	if err := d.validate(); err != nil {
+		return storage.Status{}, err
+	}
+	author, err := e.localAccount(ctx, authorID)
+	if err != nil {
+		return storage.Status{}, err
+	}
+	refs, mentioned := e.resolveMentions(ctx, d.Text)
+	st.Content = renderText(d.Text, refs, e.urls.Tag)
+	st.SourceText, st.SpoilerText, st.Sensitive, st.Language, st.Title = d.Text, d.SpoilerText, d.Sensitive, d.Language, d.Title
+	st.Tags = scanText(d.Text).Tags
+	st.Mentions = nil
+	for _, m := range mentioned {
+		st.Mentions = append(st.Mentions, m.ID)
+	}
+	err = e.store.InTx(ctx, func(tx *storage.Tx) error {
+		st.EditedAt = tx.Now()
+		if err := tx.UpdateStatus(ctx, &st); err != nil {
+			return err
+		}
+		nc := noteContext{Author: author, Mentioned: mentioned}
+		note := NoteOf(st, nc, e.urls)
+		inboxes, err := e.statusInboxes(ctx, tx, st, nc)
+		if err != nil {
+			return err
+		}
+		act := activitypub.Activity{ID: e.urls.Activity(author.Username, tx.NewID()), Type: activitypub.TypeUpdate,
+			Actor: author.URI, To: note.To, CC: note.CC, Published: st.EditedAt,
+			Object: activitypub.Object{IRI: st.URI, Type: note.Type, Note: &note}}
+		return e.publish(ctx, tx, author, act, false, inboxes)
+	})
+	if err != nil {
+		return storage.Status{}, fmt.Errorf("edit: %w", err)
+	}
+	return st, nil
+}
+
+// DeleteStatus deletes a member's own status (or reblog) and federates a
+// Delete (or Undo Announce) to everyone who received it.
+func (e *Engine) DeleteStatus(ctx context.Context, authorID, statusID storage.ID) (storage.Status, error) {
+	st, err := e.store.StatusByID(ctx, statusID)
+	if err != nil {
+		return storage.Status{}, fmt.Errorf("delete %d: %w", statusID, err)
+	}
+	if st.AccountID != authorID {
+		return storage.Status{}, fmt.Errorf("delete %d: %w", statusID, ErrDenied)
+	}
+	if st.ReblogOfID != 0 {
+		return st, e.Unreblog(ctx, authorID, st.ReblogOfID)
+	}
+	nc, err := e.loadNoteContext(ctx, st)
+	if err != nil {
+		return storage.Status{}, err
+	}
+	err = e.store.InTx(ctx, func(tx *storage.Tx) error {
+		inboxes, err := e.statusInboxes(ctx, tx, st, nc)
+		if err != nil {
+			return err
+		}
+		if err := tx.DeleteStatus(ctx, st.ID); err != nil {
+			return err
+		}
+		to, cc := activitypub.Addressing(st.Visibility, nc.Author.Followers, mentionIRIs(nc.Mentioned))
+		act := activitypub.Activity{ID: st.URI + "#delete", Type: activitypub.TypeDelete, Actor: nc.Author.URI,
+			To: to, CC: cc, Object: activitypub.Object{IRI: st.URI, Type: activitypub.TypeTombstone, Tombstone: true}}
+		return e.publish(ctx, tx, nc.Author, act, false, inboxes)
+	})
+	if err != nil {
+		return storage.Status{}, fmt.Errorf("delete: %w", err)
+	}
+	return st, nil
+}
+
+func mentionIRIs(accounts []storage.Account) []string {
+	out := make([]string, 0, len(accounts))
+	for _, a := range accounts {
+		out = append(out, a.URI)
+	}
+	return out
+}
+
+// isListed reports whether a status of this visibility appears in the
+// public outbox.
+func isListed(v activitypub.Visibility) bool {
+	return v == activitypub.Public || v == activitypub.Unlisted
+}
+
+// CanSee reports whether viewer may see st: public and unlisted statuses
+// to anyone not blocked by the author, followers-only ones to followers
+// and mentioned accounts, direct ones to mentioned accounts. A zero viewer
+// is anonymous.
+func (e *Engine) CanSee(ctx context.Context, viewer storage.Account, st storage.Status) bool {
+	if viewer.ID == st.AccountID {
+		return true
+	}
+	if viewer.ID != 0 {
+		if blocked, err := e.store.Blocks(ctx, st.AccountID, viewer.ID); err != nil || blocked {
+			return false
+		}
+	}
+	switch st.Visibility {
+	case activitypub.Public, activitypub.Unlisted:
+		return true
+	}
+	if viewer.ID == 0 {
+		return false
+	}
+	for _, m := range st.Mentions {
+		if m == viewer.ID {
+			return true
+		}
+	}
+	if st.Visibility == activitypub.FollowersOnly {
+		_, err := e.store.FollowOf(ctx, viewer.ID, st.AccountID)
+		return err == nil
+	}
+	return false
+}
+
+func (e *Engine) localAccount(ctx context.Context, id storage.ID) (storage.Account, error) {
+	a, err := e.store.AccountByID(ctx, id)
+	if err != nil {
+		return storage.Account{}, fmt.Errorf("account %d: %w", id, err)
+	}
+	if !a.Local() {
+		return storage.Account{}, fmt.Errorf("account %d is not local: %w", id, ErrDenied)
+	}
+	return a, nil
+}
+
+// Favourite likes a status and tells its author's node.
+func (e *Engine) Favourite(ctx context.Context, accountID, statusID storage.ID) error {
+	actor, st, author, err := e.interaction(ctx, accountID, statusID)
+	if err != nil {
+		return err
+	}
+	err = e.store.InTx(ctx, func(tx *storage.Tx) error {
+		id := tx.NewID()
+		uri := e.urls.Activity(actor.Username, id)
+		if err := tx.InsertFavourite(ctx, &storage.Favourite{ID: id, AccountID: actor.ID, StatusID: st.ID, URI: uri}); err != nil {
+			if errors.Is(err, storage.ErrDuplicate) {
+				return nil // already liked: nothing to do, as Mastodon answers
+			}
+			return err
+		}
+		if err := e.notify(ctx, tx, author, actor, storage.NotifyFavourite, st.ID); err != nil {
+			return err
+		}
+		if author.Local() {
+			return nil
+		}
+		act := activitypub.Activity{ID: uri, Type: activitypub.TypeLike, Actor: actor.URI, To: []string{author.URI},
+			Object: activitypub.Object{IRI: st.URI}}
+		return e.publish(ctx, tx, actor, act, false, []string{author.DeliveryInbox()})
+	})
+	if err != nil {
+		return fmt.Errorf("favourite: %w", err)
+	}
+	return nil
+}
+
+// Unfavourite takes a like back with Undo{Like}.
+func (e *Engine) Unfavourite(ctx context.Context, accountID, statusID storage.ID) error {
+	actor, st, author, err := e.interaction(ctx, accountID, statusID)
+	if err != nil {
+		return err
+	}
+	fav, err := e.store.FavouriteOf(ctx, actor.ID, st.ID)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	err = e.store.InTx(ctx, func(tx *storage.Tx) error {
+		if _, err := tx.DeleteFavourite(ctx, actor.ID, st.ID); err != nil {
+			return err
+		}
+		if err := tx.DeleteNotificationsFrom(ctx, author.ID, actor.ID, storage.NotifyFavourite, st.ID); err != nil {
+			return err
+		}
+		if author.Local() {
+			return nil
+		}
+		like := activitypub.Activity{ID: fav.URI, Type: activitypub.TypeLike, Actor: actor.URI, Object: activitypub.Object{IRI: st.URI}}
+		act := activitypub.Activity{ID: fav.URI + "/undo", Type: activitypub.TypeUndo, Actor: actor.URI, To: []string{author.URI},
+			Object: activitypub.Object{IRI: fav.URI, Type: activitypub.TypeLike, Activity: &like}}
+		return e.publish(ctx, tx, actor, act, false, []string{author.DeliveryInbox()})
+	})
+	if err != nil {
+		return fmt.Errorf("unfavourite: %w", err)
+	}
+	return nil
+}
+
+// interaction loads what a like or reblog needs, refusing what the actor
+// may not see.
+func (e *Engine) interaction(ctx context.Context, accountID, statusID storage.ID) (actor storage.Account, st storage.Status, author storage.Account, err error) {
+	if actor, err = e.localAccount(ctx, accountID); err != nil {
+		return
+	}
+	if st, err = e.store.StatusByID(ctx, statusID); err != nil {
+		err = fmt.Errorf("status %d: %w", statusID, err)
+		return
+	}
+	if st.ReblogOfID != 0 {
+		if st, err = e.store.StatusByID(ctx, st.ReblogOfID); err != nil {
+			return
+		}
+	}
+	if !e.CanSee(ctx, actor, st) {
+		err = fmt.Errorf("status %d: %w", statusID, storage.ErrNotFound)
+		return
+	}
+	author, err = e.store.AccountByID(ctx, st.AccountID)
+	return
+}
+
+// Reblog boosts a public or unlisted status to the member's followers.
+func (e *Engine) Reblog(ctx context.Context, accountID, statusID storage.ID) (storage.Status, error) {
+	actor, st, author, err := e.interaction(ctx, accountID, statusID)
+	if err != nil {
+		return storage.Status{}, err
+	}
+	if !isListed(st.Visibility) {
+		return storage.Status{}, invalid("only public and unlisted posts can be boosted")
+	}
+	if existing, err := e.store.ReblogOf(ctx, actor.ID, st.ID); err == nil {
+		return existing, nil
+	}
+	var rb storage.Status
+	err = e.store.InTx(ctx, func(tx *storage.Tx) error {
+		rb = storage.Status{ID: tx.NewID(), AccountID: actor.ID, ReblogOfID: st.ID, Visibility: activitypub.Public, Local: true}
+		rb.URI = e.urls.Status(actor.Username, rb.ID)
+		if err := tx.InsertStatus(ctx, &rb); err != nil {
+			return err
+		}
+		if err := e.fanOut(ctx, tx, rb, actor); err != nil {
+			return err
+		}
+		if err := e.notify(ctx, tx, author, actor, storage.NotifyReblog, st.ID); err != nil {
+			return err
+		}
+		inboxes, err := tx.FollowerInboxes(ctx, actor.ID)
+		if err != nil {
+			return err
+		}
+		if !author.Local() {
+			inboxes = append(inboxes, author.DeliveryInbox())
+		}
+		act := announceOf(rb, st, actor, author)
+		return e.publish(ctx, tx, actor, act, true, inboxes)
+	})
+	if err != nil {
+		return storage.Status{}, fmt.Errorf("reblog: %w", err)
+	}
+	return rb, nil
+}
+
+func announceOf(rb, st storage.Status, actor, author storage.Account) activitypub.Activity {
+	return activitypub.Activity{ID: rb.URI + "/activity", Type: activitypub.TypeAnnounce, Actor: actor.URI,
+		To: []string{activitypub.PublicIRI}, CC: []string{author.URI, actor.Followers},
+		Published: rb.CreatedAt, Object: activitypub.Object{IRI: st.URI}}
+}
+
+// Unreblog takes a boost back with Undo{Announce}.
+func (e *Engine) Unreblog(ctx context.Context, accountID, statusID storage.ID) error {
+	actor, st, author, err := e.interaction(ctx, accountID, statusID)
+	if err != nil {
+		return err
+	}
+	rb, err := e.store.ReblogOf(ctx, actor.ID, st.ID)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	err = e.store.InTx(ctx, func(tx *storage.Tx) error {
+		inboxes, err := tx.FollowerInboxes(ctx, actor.ID)
+		if err != nil {
+			return err
+		}
+		if !author.Local() {
+			inboxes = append(inboxes, author.DeliveryInbox())
+		}
+		if err := tx.DeleteStatus(ctx, rb.ID); err != nil {
+			return err
+		}
+		if err := tx.DeleteNotificationsFrom(ctx, author.ID, actor.ID, storage.NotifyReblog, st.ID); err != nil {
+			return err
+		}
+		announce := announceOf(rb, st, actor, author)
+		act := activitypub.Activity{ID: announce.ID + "/undo", Type: activitypub.TypeUndo, Actor: actor.URI,
+			To: announce.To, CC: announce.CC, Object: activitypub.Object{IRI: announce.ID, Type: announce.Type, Activity: &announce}}
+		return e.publish(ctx, tx, actor, act, false, inboxes)
+	})
+	if err != nil {
+		return fmt.Errorf("unreblog: %w", err)
+	}
+	return nil
+}

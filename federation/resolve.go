@@ -1,0 +1,277 @@
+package federation
+
+import (
+	"context"
+	"crypto"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/copse-dev/copse/activitypub"
+	"github.com/copse-dev/copse/storage"
+)
+
+// actorRefresh is how old a stored remote actor may grow before a lookup
+// fetches it again.
+const actorRefresh = 24 * time.Hour
+
+// maxWebFinger bounds a WebFinger answer.
+const maxWebFinger = 64 << 10
+
+// PublicKey is the KeyLookup for VerifyRequest: it finds the key among
+// known actors, or fetches its owner. refresh forces a fetch (the peer may
+// have rotated its key).
+func (e *Engine) PublicKey(ctx context.Context, keyID string, refresh bool) (string, crypto.PublicKey, error) {
+	if !refresh {
+		e.keyMu.Lock()
+		c, ok := e.pubKey[keyID]
+		e.keyMu.Unlock()
+		if ok {
+			return c.owner, c.key, nil
+		}
+	}
+	var a storage.Account
+	var err error
+	if !refresh {
+		a, err = e.store.AccountByKeyID(ctx, keyID)
+	}
+	if refresh || errors.Is(err, storage.ErrNotFound) {
+		if e.urls.IsLocal(keyID) {
+			return "", nil, fmt.Errorf("key %s: %w", keyID, storage.ErrNotFound)
+		}
+		actorIRI, _, _ := strings.Cut(keyID, "#")
+		a, err = e.fetchActor(ctx, actorIRI)
+		if err == nil && a.PublicKeyID != keyID {
+			// The key lives at its own IRI (not a fragment of the actor's):
+			// fetch the key document to find its owner.
+			a, err = e.fetchKeyOwner(ctx, keyID)
+		}
+	}
+	if err != nil {
+		return "", nil, err
+	}
+	key, err := ParsePublicKey(a.PublicKeyPEM)
+	if err != nil {
+		return "", nil, fmt.Errorf("key %s: %w", keyID, err)
+	}
+	e.keyMu.Lock()
+	if len(e.pubKey) > 10000 {
+		clear(e.pubKey) // a crude bound; the database is the real cache
+	}
+	e.pubKey[keyID] = cachedKey{owner: a.URI, key: key}
+	e.keyMu.Unlock()
+	return a.URI, key, nil
+}
+
+func (e *Engine) fetchKeyOwner(ctx context.Context, keyID string) (storage.Account, error) {
+	body, err := e.fetcher.Get(ctx, keyID)
+	if err != nil {
+		return storage.Account{}, fmt.Errorf("fetch key %s: %w", keyID, err)
+	}
+	var doc struct {
+		Owner string `json:"owner"`
+	}
+	if err := json.Unmarshal(body, &doc); err != nil || doc.Owner == "" {
+		return storage.Account{}, fmt.Errorf("key %s names no owner", keyID)
+	}
+	a, err := e.fetchActor(ctx, doc.Owner)
+	if err != nil {
+		return storage.Account{}, err
+	}
+	if a.PublicKeyID != keyID {
+		return storage.Account{}, fmt.Errorf("key %s: owner %s does not claim it: %w", keyID, doc.Owner, ErrDenied)
+	}
+	return a, nil
+}
+
+// AccountByIRI returns the account of an actor IRI, fetching and storing
+// it when unknown or stale. A local IRI is only looked up.
+func (e *Engine) AccountByIRI(ctx context.Context, iri string) (storage.Account, error) {
+	a, err := e.store.AccountByURI(ctx, iri)
+	if err == nil && (a.Local() || e.now().Sub(a.FetchedAt) < actorRefresh) {
+		return a, nil
+	}
+	if err != nil && !errors.Is(err, storage.ErrNotFound) {
+		return storage.Account{}, err
+	}
+	if e.urls.IsLocal(iri) {
+		return storage.Account{}, fmt.Errorf("actor %s: %w", iri, storage.ErrNotFound)
+	}
+	fresh, ferr := e.fetchActor(ctx, iri)
+	if ferr != nil && err == nil {
+		return a, nil // stale beats nothing when the peer is down
+	}
+	return fresh, ferr
+}
+
+// fetchActor dereferences a remote actor and stores (or refreshes) it.
+func (e *Engine) fetchActor(ctx context.Context, iri string) (storage.Account, error) {
+	body, err := e.fetcher.Get(ctx, iri)
+	if err != nil {
+		var se *StatusError
+		if errors.As(err, &se) && (se.Code == http.StatusGone || se.Code == http.StatusNotFound) {
+			return storage.Account{}, fmt.Errorf("fetch actor %s: %w", iri, ErrGone)
+		}
+		return storage.Account{}, fmt.Errorf("fetch actor %s: %w", iri, err)
+	}
+	act, err := activitypub.ParseActor(body)
+	if err != nil {
+		return storage.Account{}, fmt.Errorf("fetch actor %s: %w", iri, err)
+	}
+	if !sameOrigin(act.ID, iri) {
+		return storage.Account{}, fmt.Errorf("fetch actor %s: document claims id %s: %w", iri, act.ID, ErrDenied)
+	}
+	return e.storeRemoteActor(ctx, act)
+}
+
+// storeRemoteActor inserts or updates a remote actor from its document.
+func (e *Engine) storeRemoteActor(ctx context.Context, act activitypub.Actor) (storage.Account, error) {
+	var out storage.Account
+	err := e.store.InTx(ctx, func(tx *storage.Tx) (err error) {
+		out, err = e.storeRemoteActorTx(ctx, tx, act)
+		return err
+	})
+	return out, err
+}
+
+// storeRemoteActorTx is storeRemoteActor inside a transaction.
+func (e *Engine) storeRemoteActorTx(ctx context.Context, tx *storage.Tx, act activitypub.Actor) (storage.Account, error) {
+	u, err := url.Parse(act.ID)
+	if err != nil || u.Host == "" || act.PreferredUsername == "" || act.Inbox == "" {
+		return storage.Account{}, invalid("actor %s lacks id, preferredUsername or inbox", act.ID)
+	}
+	if act.PublicKey.ID != "" && !sameOrigin(act.PublicKey.ID, act.ID) {
+		return storage.Account{}, fmt.Errorf("actor %s: key %s on another host: %w", act.ID, act.PublicKey.ID, ErrDenied)
+	}
+	a, err := tx.AccountByURI(ctx, act.ID)
+	isNew := errors.Is(err, storage.ErrNotFound)
+	if err != nil && !isNew {
+		return storage.Account{}, err
+	}
+	if !isNew && a.Local() {
+		return storage.Account{}, fmt.Errorf("actor %s: %w", act.ID, ErrDenied)
+	}
+	keyChanged := a.PublicKeyPEM != act.PublicKey.PEM
+	a.URI = act.ID
+	a.Username = act.PreferredUsername
+	a.Domain = strings.ToLower(u.Host)
+	a.ActorType = act.Type
+	a.DisplayName = act.Name
+	a.Note = e.sanitize.Sanitize(act.Summary)
+	a.URL = act.URL
+	a.Inbox, a.Outbox, a.SharedInbox = act.Inbox, act.Outbox, act.SharedInbox
+	a.Followers, a.Following, a.Featured = act.Followers, act.Following, act.Featured
+	a.PublicKeyID, a.PublicKeyPEM = act.PublicKey.ID, act.PublicKey.PEM
+	a.Locked, a.Discoverable = act.ManuallyApprovesFollowers, act.Discoverable
+	a.Bot = act.Type == activitypub.TypeService || act.Type == activitypub.TypeApplication
+	a.AvatarURL, a.HeaderURL = "", ""
+	if act.Icon != nil {
+		a.AvatarURL = act.Icon.URL
+	}
+	if act.Image != nil {
+		a.HeaderURL = act.Image.URL
+	}
+	a.Fields = nil
+	for _, f := range act.Fields {
+		a.Fields = append(a.Fields, activitypub.Field{Name: e.sanitize.Sanitize(f.Name), Value: e.sanitize.Sanitize(f.Value)})
+	}
+	a.FetchedAt = tx.Now()
+	if isNew {
+		err = tx.InsertAccount(ctx, &a)
+	} else {
+		err = tx.UpdateAccount(ctx, &a)
+	}
+	if err != nil {
+		return storage.Account{}, fmt.Errorf("store actor %s: %w", act.ID, err)
+	}
+	if keyChanged {
+		e.keyMu.Lock()
+		delete(e.pubKey, act.PublicKey.ID)
+		e.keyMu.Unlock()
+	}
+	return a, nil
+}
+
+// ResolveAccount finds an account by "user@host" (WebFinger), "@user@host",
+// a local "user", or an actor or profile URL, fetching remote ones.
+func (e *Engine) ResolveAccount(ctx context.Context, ref string) (storage.Account, error) {
+	ref = strings.TrimPrefix(strings.TrimSpace(ref), "@")
+	ref = strings.TrimPrefix(ref, "acct:")
+	if strings.HasPrefix(ref, "https://") || strings.HasPrefix(ref, "http://") {
+		if name, ok := e.urls.LocalUsername(ref); ok {
+			return e.store.AccountByUsername(ctx, name)
+		}
+		return e.AccountByIRI(ctx, ref)
+	}
+	user, host, _ := strings.Cut(ref, "@")
+	if user == "" {
+		return storage.Account{}, invalid("%q is not user@host", ref)
+	}
+	if host == "" || strings.EqualFold(host, e.urls.Host()) {
+		return e.store.AccountByUsername(ctx, user)
+	}
+	if a, err := e.store.AccountByAcct(ctx, user, host); err == nil && e.now().Sub(a.FetchedAt) < actorRefresh {
+		return a, nil
+	}
+	iri, err := e.webFinger(ctx, user, host)
+	if err != nil {
+		return storage.Account{}, err
+	}
+	return e.AccountByIRI(ctx, iri)
+}
+
+// webFinger asks host for the actor IRI of user@host.
+func (e *Engine) webFinger(ctx context.Context, user, host string) (string, error) {
+	if strings.ContainsAny(host, "/?#") {
+		return "", invalid("%q is not a host", host)
+	}
+	u := e.scheme + "://" + host + "/.well-known/webfinger?resource=" + url.QueryEscape("acct:"+user+"@"+host)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return "", fmt.Errorf("webfinger %s@%s: %w", user, host, err)
+	}
+	req.Header.Set("Accept", "application/jrd+json, application/json")
+	resp, err := e.client.Do(req)
+	if err != nil {
+		return "", fmt.Errorf("webfinger %s@%s: %w", user, host, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusGone {
+		return "", fmt.Errorf("webfinger %s@%s: %w", user, host, storage.ErrNotFound)
+	}
+	if resp.StatusCode/100 != 2 {
+		return "", fmt.Errorf("webfinger %s@%s: %w", user, host, &StatusError{URL: u, Code: resp.StatusCode})
+	}
+	body, err := ReadBounded(resp.Body, maxWebFinger)
+	if err != nil {
+		return "", fmt.Errorf("webfinger %s@%s: %w", user, host, err)
+	}
+	var jrd struct {
+		Links []struct {
+			Rel  string `json:"rel"`
+			Type string `json:"type"`
+			Href string `json:"href"`
+		} `json:"links"`
+	}
+	if err := json.Unmarshal(body, &jrd); err != nil {
+		return "", fmt.Errorf("webfinger %s@%s: %w", user, host, err)
+	}
+	for _, l := range jrd.Links {
+		if l.Rel == "self" && (l.Type == "application/activity+json" || strings.HasPrefix(l.Type, "application/ld+json")) {
+			return l.Href, nil
+		}
+	}
+	return "", fmt.Errorf("webfinger %s@%s: no ActivityPub actor link: %w", user, host, storage.ErrNotFound)
+}
+
+// sameOrigin reports whether two IRIs share scheme and host.
+func sameOrigin(a, b string) bool {
+	ua, err1 := url.Parse(a)
+	ub, err2 := url.Parse(b)
+	return err1 == nil && err2 == nil && ua.Host != "" &&
+		strings.EqualFold(ua.Scheme, ub.Scheme) && strings.EqualFold(ua.Host, ub.Host)
+}

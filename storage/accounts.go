@@ -1,0 +1,355 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/copse-dev/copse/activitypub"
+)
+
+// Account is a local member or community, the instance actor, or a remote
+// actor known to the node.
+type Account struct {
+	ID            ID
+	URI           string
+	Username      string
+	Domain        string // "" for local accounts
+	ActorType     string
+	DisplayName   string
+	Note          string // HTML
+	URL           string
+	Inbox         string
+	Outbox        string
+	SharedInbox   string
+	Followers     string
+	Following     string
+	Featured      string
+	PublicKeyID   string
+	PublicKeyPEM  string
+	PrivateKeyPEM string // local accounts only; never leaves the node
+	Locked        bool   // approves followers manually
+	Discoverable  bool
+	Bot           bool
+	AvatarURL     string
+	HeaderURL     string
+	Fields        []activitypub.Field
+	Organisation  string
+	Department    string
+	Role          string // job role, shown as a profile field
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+	FetchedAt     time.Time
+	SuspendedAt   time.Time
+}
+
+// Local reports whether the account lives on this node.
+func (a Account) Local() bool { return a.Domain == "" }
+
+// Acct is "user" for local accounts and "user@domain" for remote ones.
+func (a Account) Acct() string {
+	if a.Local() {
+		return a.Username
+	}
+	return a.Username + "@" + a.Domain
+}
+
+// DeliveryInbox is the inbox a delivery to this account goes to: its
+// shared inbox when it has one.
+func (a Account) DeliveryInbox() string {
+	if a.SharedInbox != "" {
+		return a.SharedInbox
+	}
+	return a.Inbox
+}
+
+const accountColumns = `id, uri, username, domain, actor_type, display_name, note, url,
+inbox, outbox, shared_inbox, followers_url, following_url, featured_url,
+public_key_id, public_key_pem, private_key_pem, locked, discoverable, bot,
+avatar_url, header_url, fields, organisation, department, role_title,
+created_at, updated_at, fetched_at, suspended_at`
+
+type scanner interface{ Scan(...any) error }
+
+// scanAccount scans accountColumns, then any extra columns into extra.
+func scanAccount(row scanner, extra ...any) (Account, error) {
+	var a Account
+	var fields string
+	var created, updated, fetched, suspended int64
+	dest := []any{&a.ID, &a.URI, &a.Username, &a.Domain, &a.ActorType, &a.DisplayName, &a.Note, &a.URL,
+		&a.Inbox, &a.Outbox, &a.SharedInbox, &a.Followers, &a.Following, &a.Featured,
+		&a.PublicKeyID, &a.PublicKeyPEM, &a.PrivateKeyPEM, &a.Locked, &a.Discoverable, &a.Bot,
+		&a.AvatarURL, &a.HeaderURL, &fields, &a.Organisation, &a.Department, &a.Role,
+		&created, &updated, &fetched, &suspended}
+	err := row.Scan(append(dest, extra...)...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Account{}, ErrNotFound
+	}
+	if err != nil {
+		return Account{}, err
+	}
+	if err := json.Unmarshal([]byte(fields), &a.Fields); err != nil {
+		return Account{}, fmt.Errorf("account %d fields: %w", a.ID, err)
+	}
+	a.CreatedAt, a.UpdatedAt = fromMillis(created), fromMillis(updated)
+	a.FetchedAt, a.SuspendedAt = fromMillis(fetched), fromMillis(suspended)
+	return a, nil
+}
+
+func (q queries) accountWhere(ctx context.Context, where string, args ...any) (Account, error) {
+	a, err := scanAccount(q.q.QueryRowContext(ctx, `SELECT `+accountColumns+` FROM accounts WHERE `+where, args...))
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return Account{}, fmt.Errorf("account: %w", err)
+	}
+	return a, err
+}
+
+// AccountByID returns the account with that ID, or ErrNotFound.
+func (q queries) AccountByID(ctx context.Context, id ID) (Account, error) {
+	return q.accountWhere(ctx, `id = ?`, id)
+}
+
+// AccountByURI returns the account whose actor IRI is uri, or ErrNotFound.
+func (q queries) AccountByURI(ctx context.Context, uri string) (Account, error) {
+	return q.accountWhere(ctx, `uri = ?`, uri)
+}
+
+// AccountByKeyID returns the account that owns the public key keyID.
+func (q queries) AccountByKeyID(ctx context.Context, keyID string) (Account, error) {
+	return q.accountWhere(ctx, `public_key_id = ? AND public_key_id <> ''`, keyID)
+}
+
+// AccountByUsername returns a local account by username, ignoring case.
+func (q queries) AccountByUsername(ctx context.Context, username string) (Account, error) {
+	return q.AccountByAcct(ctx, username, "")
+}
+
+// AccountByAcct returns the account user@domain (domain "" for local).
+func (q queries) AccountByAcct(ctx context.Context, username, domain string) (Account, error) {
+	return q.accountWhere(ctx, `lower(username) = lower(?) AND domain = ?`, username, strings.ToLower(domain))
+}
+
+const qLocalAccounts = `SELECT ` + accountColumns + ` FROM accounts
+WHERE domain = '' AND actor_type <> 'Application' ORDER BY id`
+
+// LocalAccounts lists the node's members and communities (not the
+// instance actor), oldest first.
+func (q queries) LocalAccounts(ctx context.Context) ([]Account, error) {
+	rows, err := q.q.QueryContext(ctx, qLocalAccounts)
+	if err != nil {
+		return nil, fmt.Errorf("local accounts: %w", err)
+	}
+	defer rows.Close()
+	var out []Account
+	for rows.Next() {
+		a, err := scanAccount(rows)
+		if err != nil {
+			return nil, fmt.Errorf("local accounts: %w", err)
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+const qInsertAccount = `INSERT INTO accounts (` + accountColumns + `)
+VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
+
+// InsertAccount stores a new account, giving it an ID and timestamps when
+// unset. It returns ErrDuplicate when the URI or user@domain is taken.
+func (tx *Tx) InsertAccount(ctx context.Context, a *Account) error {
+	if a.ID == 0 {
+		a.ID = tx.NewID()
+	}
+	if a.CreatedAt.IsZero() {
+		a.CreatedAt = tx.now
+	}
+	if a.UpdatedAt.IsZero() {
+		a.UpdatedAt = tx.now
+	}
+	if a.ActorType == "" {
+		a.ActorType = activitypub.TypePerson
+	}
+	a.Domain = strings.ToLower(a.Domain)
+	fields, err := json.Marshal(nonNil(a.Fields))
+	if err != nil {
+		return fmt.Errorf("insert account: %w", err)
+	}
+	_, err = tx.tx.ExecContext(ctx, qInsertAccount, a.ID, a.URI, a.Username, a.Domain, a.ActorType, a.DisplayName, a.Note, a.URL,
+		a.Inbox, a.Outbox, a.SharedInbox, a.Followers, a.Following, a.Featured,
+		a.PublicKeyID, a.PublicKeyPEM, a.PrivateKeyPEM, a.Locked, a.Discoverable, a.Bot,
+		a.AvatarURL, a.HeaderURL, string(fields), a.Organisation, a.Department, a.Role,
+		millis(a.CreatedAt), millis(a.UpdatedAt), millis(a.FetchedAt), millis(a.SuspendedAt))
+	if isUnique(err) {
+		return fmt.Errorf("insert account %s: %w", a.URI, ErrDuplicate)
+	}
+	if err != nil {
+		return fmt.Errorf("insert account %s: %w", a.URI, err)
+	}
+	return nil
+}
+
+const qUpdateAccount = `UPDATE accounts SET username = ?, actor_type = ?, display_name = ?, note = ?, url = ?,
+inbox = ?, outbox = ?, shared_inbox = ?, followers_url = ?, following_url = ?, featured_url = ?,
+public_key_id = ?, public_key_pem = ?, private_key_pem = ?, locked = ?, discoverable = ?, bot = ?,
+avatar_url = ?, header_url = ?, fields = ?, organisation = ?, department = ?, role_title = ?,
+updated_at = ?, fetched_at = ?, suspended_at = ? WHERE id = ?`
+
+// UpdateAccount overwrites every mutable column of the account a.ID.
+func (tx *Tx) UpdateAccount(ctx context.Context, a *Account) error {
+	a.UpdatedAt = tx.now
+	fields, err := json.Marshal(nonNil(a.Fields))
+	if err != nil {
+		return fmt.Errorf("update account: %w", err)
+	}
+	res, err := tx.tx.ExecContext(ctx, qUpdateAccount, a.Username, a.ActorType, a.DisplayName, a.Note, a.URL,
+		a.Inbox, a.Outbox, a.SharedInbox, a.Followers, a.Following, a.Featured,
+		a.PublicKeyID, a.PublicKeyPEM, a.PrivateKeyPEM, a.Locked, a.Discoverable, a.Bot,
+		a.AvatarURL, a.HeaderURL, string(fields), a.Organisation, a.Department, a.Role,
+		millis(a.UpdatedAt), millis(a.FetchedAt), millis(a.SuspendedAt), a.ID)
+	if err != nil {
+		return fmt.Errorf("update account %d: %w", a.ID, err)
+	}
+	return mustAffect(res, "update account")
+}
+
+// DeleteAccount removes an account and, by cascade, everything it made.
+func (tx *Tx) DeleteAccount(ctx context.Context, id ID) error {
+	res, err := tx.tx.ExecContext(ctx, `DELETE FROM accounts WHERE id = ?`, id)
+	if err != nil {
+		return fmt.Errorf("delete account %d: %w", id, err)
+	}
+	return mustAffect(res, "delete account")
+}
+
+func mustAffect(res sql.Result, what string) error {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("%s: %w", what, ErrNotFound)
+	}
+	return nil
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+// Roles a user may have on the node.
+const (
+	RoleMember    = "member"
+	RoleModerator = "moderator"
+	RoleAdmin     = "admin"
+)
+
+// ValidRole reports whether r is one of the node roles.
+func ValidRole(r string) bool {
+	return r == RoleMember || r == RoleModerator || r == RoleAdmin
+}
+
+// User is a person's sign-in to a local account.
+type User struct {
+	AccountID    ID
+	Email        string
+	PasswordHash string
+	Role         string
+	CreatedAt    time.Time
+}
+
+const userColumns = `account_id, email, password_hash, role, created_at`
+
+func scanUser(row scanner) (User, error) {
+	var u User
+	var created int64
+	err := row.Scan(&u.AccountID, &u.Email, &u.PasswordHash, &u.Role, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return User{}, ErrNotFound
+	}
+	if err != nil {
+		return User{}, fmt.Errorf("user: %w", err)
+	}
+	u.CreatedAt = fromMillis(created)
+	return u, nil
+}
+
+// UserByAccount returns the user of a local account.
+func (q queries) UserByAccount(ctx context.Context, id ID) (User, error) {
+	return scanUser(q.q.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE account_id = ?`, id))
+}
+
+// UserByEmail returns a user by email, ignoring case.
+func (q queries) UserByEmail(ctx context.Context, email string) (User, error) {
+	return scanUser(q.q.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE lower(email) = lower(?)`, email))
+}
+
+// InsertUser stores a user for an existing local account; ErrDuplicate if
+// the email is taken.
+func (tx *Tx) InsertUser(ctx context.Context, u *User) error {
+	if u.CreatedAt.IsZero() {
+		u.CreatedAt = tx.now
+	}
+	_, err := tx.tx.ExecContext(ctx, `INSERT INTO users (`+userColumns+`) VALUES (?,?,?,?,?)`,
+		u.AccountID, u.Email, u.PasswordHash, u.Role, millis(u.CreatedAt))
+	if isUnique(err) {
+		return fmt.Errorf("insert user %s: %w", u.Email, ErrDuplicate)
+	}
+	if err != nil {
+		return fmt.Errorf("insert user %s: %w", u.Email, err)
+	}
+	return nil
+}
+
+// SetUserRole changes a user's role.
+func (tx *Tx) SetUserRole(ctx context.Context, id ID, role string) error {
+	res, err := tx.tx.ExecContext(ctx, `UPDATE users SET role = ? WHERE account_id = ?`, role, id)
+	if err != nil {
+		return fmt.Errorf("set role: %w", err)
+	}
+	return mustAffect(res, "set role")
+}
+
+// Member is a local account with its user, for listings.
+type Member struct {
+	Account Account
+	User    User
+}
+
+// Members lists the local accounts that people sign in to, oldest first.
+func (q queries) Members(ctx context.Context) ([]Member, error) {
+	rows, err := q.q.QueryContext(ctx, `SELECT `+prefixed("a.", accountColumns)+`, u.email, u.role, u.created_at
+FROM accounts a JOIN users u ON u.account_id = a.id ORDER BY a.id`)
+	if err != nil {
+		return nil, fmt.Errorf("members: %w", err)
+	}
+	defer rows.Close()
+	var out []Member
+	for rows.Next() {
+		var m Member
+		var created int64
+		a, err := scanAccount(rows, &m.User.Email, &m.User.Role, &created)
+		if err != nil {
+			return nil, fmt.Errorf("members: %w", err)
+		}
+		m.Account = a
+		m.User.AccountID = a.ID
+		m.User.CreatedAt = fromMillis(created)
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+func prefixed(prefix, columns string) string {
+	parts := strings.Split(columns, ",")
+	for i, p := range parts {
+		parts[i] = prefix + strings.TrimSpace(p)
+	}
+	return strings.Join(parts, ", ")
+}

@@ -1,0 +1,322 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Activity is an activity a local actor published: an outbox entry and
+// the body its delivery jobs send.
+type Activity struct {
+	ID        ID
+	URI       string
+	AccountID ID
+	Type      string
+	Public    bool // listed in the public outbox
+	Body      []byte
+	CreatedAt time.Time
+}
+
+// InsertActivity stores a published activity; its ID orders the outbox.
+func (tx *Tx) InsertActivity(ctx context.Context, a *Activity) error {
+	if a.ID == 0 {
+		a.ID = tx.NewID()
+	}
+	if a.CreatedAt.IsZero() {
+		a.CreatedAt = tx.now
+	}
+	_, err := tx.tx.ExecContext(ctx, `INSERT INTO activities (id, uri, account_id, type, public, body, created_at)
+VALUES (?,?,?,?,?,?,?)`, a.ID, a.URI, a.AccountID, a.Type, a.Public, a.Body, millis(a.CreatedAt))
+	if isUnique(err) {
+		return fmt.Errorf("insert activity %s: %w", a.URI, ErrDuplicate)
+	}
+	if err != nil {
+		return fmt.Errorf("insert activity %s: %w", a.URI, err)
+	}
+	return nil
+}
+
+// Outbox lists an account's public activities, newest first.
+func (q queries) Outbox(ctx context.Context, account ID, p Page) ([]Activity, error) {
+	cond, args, order := p.where("id")
+	rows, err := q.q.QueryContext(ctx, `SELECT id, uri, account_id, type, public, body, created_at FROM activities
+WHERE account_id = ? AND public = 1 AND `+cond+` ORDER BY `+order+` LIMIT ?`,
+		append(append([]any{account}, args...), p.limit())...)
+	if err != nil {
+		return nil, fmt.Errorf("outbox: %w", err)
+	}
+	defer rows.Close()
+	var out []Activity
+	for rows.Next() {
+		var a Activity
+		var created int64
+		if err := rows.Scan(&a.ID, &a.URI, &a.AccountID, &a.Type, &a.Public, &a.Body, &created); err != nil {
+			return nil, fmt.Errorf("outbox: %w", err)
+		}
+		a.CreatedAt = fromMillis(created)
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// CountOutbox counts an account's public activities.
+func (q queries) CountOutbox(ctx context.Context, account ID) (int, error) {
+	var n int
+	if err := q.q.QueryRowContext(ctx, `SELECT count(*) FROM activities WHERE account_id = ? AND public = 1`, account).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count outbox: %w", err)
+	}
+	return n, nil
+}
+
+// ActivityByURI returns a published activity.
+func (q queries) ActivityByURI(ctx context.Context, uri string) (Activity, error) {
+	var a Activity
+	var created int64
+	err := q.q.QueryRowContext(ctx, `SELECT id, uri, account_id, type, public, body, created_at FROM activities WHERE uri = ?`, uri).
+		Scan(&a.ID, &a.URI, &a.AccountID, &a.Type, &a.Public, &a.Body, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Activity{}, ErrNotFound
+	}
+	if err != nil {
+		return Activity{}, fmt.Errorf("activity: %w", err)
+	}
+	a.CreatedAt = fromMillis(created)
+	return a, nil
+}
+
+// EnqueueDeliveries writes one delivery job per distinct inbox for the
+// activity, due now. Inboxes on this node's own host are the caller's to
+// leave out.
+func (tx *Tx) EnqueueDeliveries(ctx context.Context, activity ID, inboxes []string) error {
+	for _, inbox := range inboxes {
+		u, err := url.Parse(inbox)
+		if err != nil || u.Host == "" {
+			continue // an actor with a broken inbox is not worth failing a post over
+		}
+		_, err = tx.tx.ExecContext(ctx, `INSERT OR IGNORE INTO deliveries (id, activity_id, inbox_url, host, next_attempt_at, created_at)
+VALUES (?,?,?,?,?,?)`, tx.NewID(), activity, inbox, strings.ToLower(u.Host), millis(tx.now), millis(tx.now))
+		if err != nil {
+			return fmt.Errorf("enqueue delivery to %s: %w", inbox, err)
+		}
+	}
+	return nil
+}
+
+// Delivery is one job: send an activity to one inbox.
+type Delivery struct {
+	ID            ID
+	ActivityID    ID
+	ActivityURI   string
+	SignerID      ID // the account whose key signs it
+	Body          []byte
+	InboxURL      string
+	Host          string
+	Attempts      int
+	NextAttemptAt time.Time
+	LastError     string
+	CreatedAt     time.Time
+}
+
+// DueDeliveries returns up to limit jobs due at now whose host is not
+// backed off, oldest first.
+func (q queries) DueDeliveries(ctx context.Context, now time.Time, limit int) ([]Delivery, error) {
+	rows, err := q.q.QueryContext(ctx, `SELECT d.id, d.activity_id, a.uri, a.account_id, a.body, d.inbox_url, d.host,
+d.attempts, d.next_attempt_at, d.last_error, d.created_at
+FROM deliveries d JOIN activities a ON a.id = d.activity_id
+LEFT JOIN hosts h ON h.host = d.host
+WHERE d.next_attempt_at <= ? AND coalesce(h.backoff_until, 0) <= ?
+ORDER BY d.next_attempt_at, d.id LIMIT ?`, millis(now), millis(now), limit)
+	if err != nil {
+		return nil, fmt.Errorf("due deliveries: %w", err)
+	}
+	defer rows.Close()
+	var out []Delivery
+	for rows.Next() {
+		var d Delivery
+		var next, created int64
+		if err := rows.Scan(&d.ID, &d.ActivityID, &d.ActivityURI, &d.SignerID, &d.Body, &d.InboxURL, &d.Host,
+			&d.Attempts, &next, &d.LastError, &created); err != nil {
+			return nil, fmt.Errorf("due deliveries: %w", err)
+		}
+		d.NextAttemptAt, d.CreatedAt = fromMillis(next), fromMillis(created)
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// NextDeliveryAt is when the earliest job becomes due (zero: none queued).
+func (q queries) NextDeliveryAt(ctx context.Context) (time.Time, error) {
+	var next sql.NullInt64
+	err := q.q.QueryRowContext(ctx, `SELECT min(max(d.next_attempt_at, coalesce(h.backoff_until, 0)))
+FROM deliveries d LEFT JOIN hosts h ON h.host = d.host`).Scan(&next)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("next delivery: %w", err)
+	}
+	return fromMillis(next.Int64), nil
+}
+
+// DeliverySucceeded removes a sent job and clears its host's failures.
+func (tx *Tx) DeliverySucceeded(ctx context.Context, d Delivery) error {
+	if _, err := tx.tx.ExecContext(ctx, `DELETE FROM deliveries WHERE id = ?`, d.ID); err != nil {
+		return fmt.Errorf("delivery succeeded: %w", err)
+	}
+	_, err := tx.tx.ExecContext(ctx, `INSERT INTO hosts (host, last_success_at) VALUES (?, ?)
+ON CONFLICT (host) DO UPDATE SET failures = 0, backoff_until = 0, last_success_at = excluded.last_success_at`,
+		d.Host, millis(tx.now))
+	if err != nil {
+		return fmt.Errorf("delivery succeeded: %w", err)
+	}
+	return nil
+}
+
+// DeliveryFailed records a failed attempt: the job is retried at next, or
+// dropped when next is zero (given up, or refused for good).
+func (tx *Tx) DeliveryFailed(ctx context.Context, d Delivery, next time.Time, reason string) error {
+	var err error
+	if next.IsZero() {
+		_, err = tx.tx.ExecContext(ctx, `DELETE FROM deliveries WHERE id = ?`, d.ID)
+	} else {
+		_, err = tx.tx.ExecContext(ctx, `UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?
+WHERE id = ?`, millis(next), reason, d.ID)
+	}
+	if err != nil {
+		return fmt.Errorf("delivery failed: %w", err)
+	}
+	return nil
+}
+
+// HostFailed counts a failure against host and backs the whole host off
+// until the time backoff returns for its new failure count.
+func (tx *Tx) HostFailed(ctx context.Context, host, reason string, backoff func(failures int) time.Time) error {
+	var failures int
+	err := tx.tx.QueryRowContext(ctx, `INSERT INTO hosts (host, failures, last_failure_at, last_error) VALUES (?, 1, ?, ?)
+ON CONFLICT (host) DO UPDATE SET failures = failures + 1, last_failure_at = excluded.last_failure_at,
+last_error = excluded.last_error RETURNING failures`, host, millis(tx.now), reason).Scan(&failures)
+	if err != nil {
+		return fmt.Errorf("host failed: %w", err)
+	}
+	if _, err := tx.tx.ExecContext(ctx, `UPDATE hosts SET backoff_until = ? WHERE host = ?`, millis(backoff(failures)), host); err != nil {
+		return fmt.Errorf("host failed: %w", err)
+	}
+	return nil
+}
+
+// HostStatus is what `copse admin deliveries` shows per host.
+type HostStatus struct {
+	Host         string
+	Queued       int
+	Failures     int
+	BackoffUntil time.Time
+	LastError    string
+	LastSuccess  time.Time
+}
+
+// DeliveryStats returns the queue depth and the hosts with queued jobs or
+// recent failures, worst first.
+func (q queries) DeliveryStats(ctx context.Context) (queued int, hosts []HostStatus, err error) {
+	if err := q.q.QueryRowContext(ctx, `SELECT count(*) FROM deliveries`).Scan(&queued); err != nil {
+		return 0, nil, fmt.Errorf("delivery stats: %w", err)
+	}
+	rows, err := q.q.QueryContext(ctx, `SELECT h.host, (SELECT count(*) FROM deliveries d WHERE d.host = h.host),
+h.failures, h.backoff_until, h.last_error, h.last_success_at FROM hosts h
+WHERE h.failures > 0 OR EXISTS (SELECT 1 FROM deliveries d WHERE d.host = h.host)
+UNION ALL
+SELECT d.host, count(*), 0, 0, '', 0 FROM deliveries d WHERE d.host NOT IN (SELECT host FROM hosts) GROUP BY d.host
+ORDER BY 3 DESC, 2 DESC, 1`)
+	if err != nil {
+		return 0, nil, fmt.Errorf("delivery stats: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var h HostStatus
+		var until, success int64
+		if err := rows.Scan(&h.Host, &h.Queued, &h.Failures, &until, &h.LastError, &success); err != nil {
+			return 0, nil, fmt.Errorf("delivery stats: %w", err)
+		}
+		h.BackoffUntil, h.LastSuccess = fromMillis(until), fromMillis(success)
+		hosts = append(hosts, h)
+	}
+	return queued, hosts, rows.Err()
+}
+
+// InboxItem is a received activity waiting to be applied.
+type InboxItem struct {
+	ID            ID
+	ActivityURI   string
+	Signer        string // the actor whose key signed the request
+	Body          []byte
+	ReceivedAt    time.Time
+	Attempts      int
+	NextAttemptAt time.Time
+}
+
+// InsertInboxItem stores a received activity durably, due now.
+func (tx *Tx) InsertInboxItem(ctx context.Context, it *InboxItem) error {
+	if it.ID == 0 {
+		it.ID = tx.NewID()
+	}
+	it.ReceivedAt, it.NextAttemptAt = tx.now, tx.now
+	_, err := tx.tx.ExecContext(ctx, `INSERT INTO inbox_items (id, activity_uri, signer, body, received_at, next_attempt_at)
+VALUES (?,?,?,?,?,?)`, it.ID, it.ActivityURI, it.Signer, it.Body, millis(it.ReceivedAt), millis(it.NextAttemptAt))
+	if err != nil {
+		return fmt.Errorf("insert inbox item: %w", err)
+	}
+	return nil
+}
+
+// DueInboxItems returns up to limit received activities due at now,
+// oldest first.
+func (q queries) DueInboxItems(ctx context.Context, now time.Time, limit int) ([]InboxItem, error) {
+	rows, err := q.q.QueryContext(ctx, `SELECT id, activity_uri, signer, body, received_at, attempts, next_attempt_at
+FROM inbox_items WHERE next_attempt_at <= ? ORDER BY id LIMIT ?`, millis(now), limit)
+	if err != nil {
+		return nil, fmt.Errorf("due inbox items: %w", err)
+	}
+	defer rows.Close()
+	var out []InboxItem
+	for rows.Next() {
+		var it InboxItem
+		var received, next int64
+		if err := rows.Scan(&it.ID, &it.ActivityURI, &it.Signer, &it.Body, &received, &it.Attempts, &next); err != nil {
+			return nil, fmt.Errorf("due inbox items: %w", err)
+		}
+		it.ReceivedAt, it.NextAttemptAt = fromMillis(received), fromMillis(next)
+		out = append(out, it)
+	}
+	return out, rows.Err()
+}
+
+// DeleteInboxItem removes an applied (or abandoned) inbox item.
+func (tx *Tx) DeleteInboxItem(ctx context.Context, id ID) error {
+	if _, err := tx.tx.ExecContext(ctx, `DELETE FROM inbox_items WHERE id = ?`, id); err != nil {
+		return fmt.Errorf("delete inbox item: %w", err)
+	}
+	return nil
+}
+
+// RetryInboxItem reschedules an item whose application failed.
+func (tx *Tx) RetryInboxItem(ctx context.Context, id ID, next time.Time, reason string) error {
+	_, err := tx.tx.ExecContext(ctx, `UPDATE inbox_items SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?
+WHERE id = ?`, millis(next), reason, id)
+	if err != nil {
+		return fmt.Errorf("retry inbox item: %w", err)
+	}
+	return nil
+}
+
+// MarkProcessed records that an activity was applied. It reports false if
+// it already was, so the caller can skip it: together with the effects in
+// the same transaction, this applies each activity exactly once.
+func (tx *Tx) MarkProcessed(ctx context.Context, uri string) (bool, error) {
+	res, err := tx.tx.ExecContext(ctx, `INSERT OR IGNORE INTO processed_activities (uri, processed_at) VALUES (?, ?)`, uri, millis(tx.now))
+	if err != nil {
+		return false, fmt.Errorf("mark processed: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
+}

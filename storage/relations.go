@@ -1,0 +1,396 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Follow is an accepted follow (in table follows) or a pending request
+// (in table follow_requests): AccountID follows TargetID.
+type Follow struct {
+	ID          ID
+	AccountID   ID
+	TargetID    ID
+	URI         string // the Follow activity's IRI
+	ShowReblogs bool
+	Notify      bool
+	CreatedAt   time.Time
+}
+
+func scanFollow(row scanner) (Follow, error) {
+	var f Follow
+	var created int64
+	err := row.Scan(&f.ID, &f.AccountID, &f.TargetID, &f.URI, &f.ShowReblogs, &f.Notify, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Follow{}, ErrNotFound
+	}
+	if err != nil {
+		return Follow{}, fmt.Errorf("follow: %w", err)
+	}
+	f.CreatedAt = fromMillis(created)
+	return f, nil
+}
+
+const followColumns = `id, account_id, target_account_id, uri, show_reblogs, notify, created_at`
+
+// FollowOf returns the follow of account to target, or ErrNotFound.
+func (q queries) FollowOf(ctx context.Context, account, target ID) (Follow, error) {
+	return scanFollow(q.q.QueryRowContext(ctx, `SELECT `+followColumns+` FROM follows
+WHERE account_id = ? AND target_account_id = ?`, account, target))
+}
+
+// FollowRequestOf returns the pending request of account to target.
+func (q queries) FollowRequestOf(ctx context.Context, account, target ID) (Follow, error) {
+	return scanFollow(q.q.QueryRowContext(ctx, `SELECT `+followColumns+` FROM follow_requests
+WHERE account_id = ? AND target_account_id = ?`, account, target))
+}
+
+// FollowRequestByURI returns a pending request by its Follow activity IRI.
+func (q queries) FollowRequestByURI(ctx context.Context, uri string) (Follow, error) {
+	return scanFollow(q.q.QueryRowContext(ctx, `SELECT `+followColumns+` FROM follow_requests WHERE uri = ? AND uri <> ''`, uri))
+}
+
+// FollowByURI returns an accepted follow by its Follow activity IRI.
+func (q queries) FollowByURI(ctx context.Context, uri string) (Follow, error) {
+	return scanFollow(q.q.QueryRowContext(ctx, `SELECT `+followColumns+` FROM follows WHERE uri = ? AND uri <> ''`, uri))
+}
+
+// FollowRequests lists the requests waiting for target's approval.
+func (q queries) FollowRequests(ctx context.Context, target ID) ([]Follow, error) {
+	rows, err := q.q.QueryContext(ctx, `SELECT `+followColumns+` FROM follow_requests
+WHERE target_account_id = ? ORDER BY id`, target)
+	if err != nil {
+		return nil, fmt.Errorf("follow requests: %w", err)
+	}
+	defer rows.Close()
+	var out []Follow
+	for rows.Next() {
+		f, err := scanFollow(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}
+
+func (tx *Tx) insertFollow(ctx context.Context, table string, f *Follow) error {
+	if f.ID == 0 {
+		f.ID = tx.NewID()
+	}
+	if f.CreatedAt.IsZero() {
+		f.CreatedAt = tx.now
+	}
+	_, err := tx.tx.ExecContext(ctx, `INSERT INTO `+table+` (`+followColumns+`) VALUES (?,?,?,?,?,?,?)
+ON CONFLICT (account_id, target_account_id) DO UPDATE SET uri = excluded.uri,
+show_reblogs = excluded.show_reblogs, notify = excluded.notify`,
+		f.ID, f.AccountID, f.TargetID, f.URI, f.ShowReblogs, f.Notify, millis(f.CreatedAt))
+	if err != nil {
+		return fmt.Errorf("insert %s: %w", table, err)
+	}
+	return nil
+}
+
+// InsertFollow records an accepted follow; an existing one is updated.
+func (tx *Tx) InsertFollow(ctx context.Context, f *Follow) error {
+	return tx.insertFollow(ctx, "follows", f)
+}
+
+// InsertFollowRequest records a pending follow request.
+func (tx *Tx) InsertFollowRequest(ctx context.Context, f *Follow) error {
+	return tx.insertFollow(ctx, "follow_requests", f)
+}
+
+// DeleteFollow removes account's follow of target, reporting whether
+// there was one.
+func (tx *Tx) DeleteFollow(ctx context.Context, account, target ID) (bool, error) {
+	return tx.deleteRelation(ctx, "follows", account, target)
+}
+
+// DeleteFollowRequest removes a pending request, reporting whether there
+// was one.
+func (tx *Tx) DeleteFollowRequest(ctx context.Context, account, target ID) (bool, error) {
+	return tx.deleteRelation(ctx, "follow_requests", account, target)
+}
+
+func (tx *Tx) deleteRelation(ctx context.Context, table string, account, target ID) (bool, error) {
+	res, err := tx.tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE account_id = ? AND target_account_id = ?`, account, target)
+	if err != nil {
+		return false, fmt.Errorf("delete from %s: %w", table, err)
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
+}
+
+// FollowerIDs returns the local accounts that follow account.
+func (q queries) LocalFollowerIDs(ctx context.Context, account ID) ([]ID, error) {
+	return q.ids(ctx, `SELECT f.account_id FROM follows f JOIN accounts a ON a.id = f.account_id
+WHERE f.target_account_id = ? AND a.domain = ''`, account)
+}
+
+// FollowerInboxes returns the distinct inboxes of account's remote
+// followers, shared inboxes standing for all followers behind them.
+func (q queries) FollowerInboxes(ctx context.Context, account ID) ([]string, error) {
+	rows, err := q.q.QueryContext(ctx, `SELECT DISTINCT CASE WHEN a.shared_inbox <> '' THEN a.shared_inbox ELSE a.inbox END
+FROM follows f JOIN accounts a ON a.id = f.account_id
+WHERE f.target_account_id = ? AND a.domain <> '' AND a.suspended_at = 0`, account)
+	if err != nil {
+		return nil, fmt.Errorf("follower inboxes: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, fmt.Errorf("follower inboxes: %w", err)
+		}
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	return out, rows.Err()
+}
+
+// FollowPage is one page of a followers or following listing.
+func (q queries) followList(ctx context.Context, query string, id ID, p Page) ([]Account, error) {
+	cond, args, order := p.where("f.id")
+	rows, err := q.q.QueryContext(ctx, `SELECT `+prefixed("a.", accountColumns)+query+` AND `+cond+
+		` ORDER BY `+order+` LIMIT ?`, append(append([]any{id}, args...), p.limit())...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Account
+	for rows.Next() {
+		a, err := scanAccount(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// Followers lists the accounts that follow account.
+func (q queries) Followers(ctx context.Context, account ID, p Page) ([]Account, error) {
+	out, err := q.followList(ctx, ` FROM follows f JOIN accounts a ON a.id = f.account_id WHERE f.target_account_id = ?`, account, p)
+	if err != nil {
+		return nil, fmt.Errorf("followers: %w", err)
+	}
+	return out, nil
+}
+
+// Following lists the accounts account follows.
+func (q queries) Following(ctx context.Context, account ID, p Page) ([]Account, error) {
+	out, err := q.followList(ctx, ` FROM follows f JOIN accounts a ON a.id = f.target_account_id WHERE f.account_id = ?`, account, p)
+	if err != nil {
+		return nil, fmt.Errorf("following: %w", err)
+	}
+	return out, nil
+}
+
+// FollowCounts returns how many follow account and how many it follows.
+func (q queries) FollowCounts(ctx context.Context, account ID) (followers, following int, err error) {
+	err = q.q.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM follows WHERE target_account_id = ?),
+(SELECT count(*) FROM follows WHERE account_id = ?)`, account, account).Scan(&followers, &following)
+	if err != nil {
+		return 0, 0, fmt.Errorf("follow counts: %w", err)
+	}
+	return followers, following, nil
+}
+
+func (q queries) ids(ctx context.Context, query string, args ...any) ([]ID, error) {
+	rows, err := q.q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []ID
+	for rows.Next() {
+		var id ID
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
+// Favourite is a like of a status.
+type Favourite struct {
+	ID        ID
+	AccountID ID
+	StatusID  ID
+	URI       string
+	CreatedAt time.Time
+}
+
+// InsertFavourite records a like; ErrDuplicate if the account already
+// liked the status.
+func (tx *Tx) InsertFavourite(ctx context.Context, f *Favourite) error {
+	if f.ID == 0 {
+		f.ID = tx.NewID()
+	}
+	if f.CreatedAt.IsZero() {
+		f.CreatedAt = tx.now
+	}
+	_, err := tx.tx.ExecContext(ctx, `INSERT INTO favourites (id, account_id, status_id, uri, created_at) VALUES (?,?,?,?,?)`,
+		f.ID, f.AccountID, f.StatusID, f.URI, millis(f.CreatedAt))
+	if isUnique(err) {
+		return fmt.Errorf("insert favourite: %w", ErrDuplicate)
+	}
+	if err != nil {
+		return fmt.Errorf("insert favourite: %w", err)
+	}
+	return nil
+}
+
+// FavouriteOf returns account's like of status, or ErrNotFound.
+func (q queries) FavouriteOf(ctx context.Context, account, status ID) (Favourite, error) {
+	var f Favourite
+	var created int64
+	err := q.q.QueryRowContext(ctx, `SELECT id, account_id, status_id, uri, created_at FROM favourites
+WHERE account_id = ? AND status_id = ?`, account, status).Scan(&f.ID, &f.AccountID, &f.StatusID, &f.URI, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Favourite{}, ErrNotFound
+	}
+	if err != nil {
+		return Favourite{}, fmt.Errorf("favourite: %w", err)
+	}
+	f.CreatedAt = fromMillis(created)
+	return f, nil
+}
+
+// DeleteFavourite removes account's like of status.
+func (tx *Tx) DeleteFavourite(ctx context.Context, account, status ID) (bool, error) {
+	res, err := tx.tx.ExecContext(ctx, `DELETE FROM favourites WHERE account_id = ? AND status_id = ?`, account, status)
+	if err != nil {
+		return false, fmt.Errorf("delete favourite: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
+}
+
+// CountFavourites counts the likes of a status.
+func (q queries) CountFavourites(ctx context.Context, status ID) (int, error) {
+	var n int
+	if err := q.q.QueryRowContext(ctx, `SELECT count(*) FROM favourites WHERE status_id = ?`, status).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count favourites: %w", err)
+	}
+	return n, nil
+}
+
+// CountReblogs counts the reblogs of a status.
+func (q queries) CountReblogs(ctx context.Context, status ID) (int, error) {
+	var n int
+	if err := q.q.QueryRowContext(ctx, `SELECT count(*) FROM statuses WHERE reblog_of_id = ?`, status).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count reblogs: %w", err)
+	}
+	return n, nil
+}
+
+// InsertBlock records that account blocks target.
+func (tx *Tx) InsertBlock(ctx context.Context, account, target ID, uri string) error {
+	_, err := tx.tx.ExecContext(ctx, `INSERT INTO blocks (id, account_id, target_account_id, uri, created_at)
+VALUES (?,?,?,?,?) ON CONFLICT (account_id, target_account_id) DO UPDATE SET uri = excluded.uri`,
+		tx.NewID(), account, target, uri, millis(tx.now))
+	if err != nil {
+		return fmt.Errorf("insert block: %w", err)
+	}
+	return nil
+}
+
+// DeleteBlock removes account's block of target.
+func (tx *Tx) DeleteBlock(ctx context.Context, account, target ID) (bool, error) {
+	return tx.deleteRelation(ctx, "blocks", account, target)
+}
+
+// Blocks reports whether account blocks target.
+func (q queries) Blocks(ctx context.Context, account, target ID) (bool, error) {
+	var n int
+	err := q.q.QueryRowContext(ctx, `SELECT count(*) FROM blocks WHERE account_id = ? AND target_account_id = ?`,
+		account, target).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("blocks: %w", err)
+	}
+	return n > 0, nil
+}
+
+// Notification types, as the client API names them.
+const (
+	NotifyMention       = "mention"
+	NotifyStatus        = "status"
+	NotifyReblog        = "reblog"
+	NotifyFollow        = "follow"
+	NotifyFollowRequest = "follow_request"
+	NotifyFavourite     = "favourite"
+	NotifyUpdate        = "update"
+)
+
+// Notification tells a local account that something happened.
+type Notification struct {
+	ID            ID
+	AccountID     ID
+	FromAccountID ID
+	Type          string
+	StatusID      ID
+	CreatedAt     time.Time
+}
+
+// InsertNotification stores a notification.
+func (tx *Tx) InsertNotification(ctx context.Context, n *Notification) error {
+	if n.ID == 0 {
+		n.ID = tx.NewID()
+	}
+	if n.CreatedAt.IsZero() {
+		n.CreatedAt = tx.now
+	}
+	_, err := tx.tx.ExecContext(ctx, `INSERT INTO notifications (id, account_id, from_account_id, type, status_id, created_at)
+VALUES (?,?,?,?,?,?)`, n.ID, n.AccountID, n.FromAccountID, n.Type, nullID(n.StatusID), millis(n.CreatedAt))
+	if err != nil {
+		return fmt.Errorf("insert notification: %w", err)
+	}
+	return nil
+}
+
+// Notifications lists a local account's notifications, newest first.
+func (q queries) Notifications(ctx context.Context, account ID, p Page) ([]Notification, error) {
+	cond, args, order := p.where("id")
+	rows, err := q.q.QueryContext(ctx, `SELECT id, account_id, from_account_id, type, coalesce(status_id, 0), created_at
+FROM notifications WHERE account_id = ? AND `+cond+` ORDER BY `+order+` LIMIT ?`,
+		append(append([]any{account}, args...), p.limit())...)
+	if err != nil {
+		return nil, fmt.Errorf("notifications: %w", err)
+	}
+	defer rows.Close()
+	var out []Notification
+	for rows.Next() {
+		var n Notification
+		var created int64
+		if err := rows.Scan(&n.ID, &n.AccountID, &n.FromAccountID, &n.Type, &n.StatusID, &created); err != nil {
+			return nil, fmt.Errorf("notifications: %w", err)
+		}
+		n.CreatedAt = fromMillis(created)
+		out = append(out, n)
+	}
+	if p.MinID != 0 && p.MaxID == 0 {
+		for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+			out[i], out[j] = out[j], out[i]
+		}
+	}
+	return out, rows.Err()
+}
+
+// DeleteNotificationsFrom removes notifications of a type that from caused
+// for account (an undone like or follow).
+func (tx *Tx) DeleteNotificationsFrom(ctx context.Context, account, from ID, typ string, status ID) error {
+	_, err := tx.tx.ExecContext(ctx, `DELETE FROM notifications WHERE account_id = ? AND from_account_id = ?
+AND type = ? AND coalesce(status_id, 0) = ?`, account, from, typ, status)
+	if err != nil {
+		return fmt.Errorf("delete notifications: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,442 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/copse-dev/copse/activitypub"
+)
+
+// Status is a post (Note), an artefact (Article), or a reblog (ReblogOfID
+// set, no content of its own).
+type Status struct {
+	ID                 ID
+	URI                string
+	URL                string
+	AccountID          ID
+	InReplyToID        ID     // 0 when not a reply, or the parent is unknown
+	InReplyToURI       string // the parent's IRI, known or not
+	InReplyToAccountID ID
+	ReblogOfID         ID
+	ObjectType         string
+	Title              string
+	Content            string // sanitised HTML
+	SourceText         string // what a local author typed
+	SpoilerText        string
+	Sensitive          bool
+	Visibility         activitypub.Visibility
+	Language           string
+	Local              bool
+	CreatedAt          time.Time
+	EditedAt           time.Time
+
+	// Loaded and saved with the status.
+	Mentions    []ID
+	Tags        []string
+	Attachments []Attachment
+}
+
+// Attachment is a media file or document attached to a status.
+type Attachment struct {
+	ID          ID
+	StatusID    ID
+	AccountID   ID
+	MediaType   string
+	URL         string
+	Description string
+	Blurhash    string
+	Width       int
+	Height      int
+	CreatedAt   time.Time
+}
+
+// statusColumns reads a status from a table aliased "s".
+const statusColumns = `s.id, s.uri, s.url, s.account_id, coalesce(s.in_reply_to_id, 0), s.in_reply_to_uri,
+coalesce(s.in_reply_to_account_id, 0), coalesce(s.reblog_of_id, 0), s.object_type, s.title, s.content, s.source_text,
+s.spoiler_text, s.sensitive, s.visibility, s.language, s.local, s.created_at, s.edited_at`
+
+func scanStatus(row scanner) (Status, error) {
+	var s Status
+	var created, edited int64
+	err := row.Scan(&s.ID, &s.URI, &s.URL, &s.AccountID, &s.InReplyToID, &s.InReplyToURI,
+		&s.InReplyToAccountID, &s.ReblogOfID, &s.ObjectType, &s.Title, &s.Content, &s.SourceText,
+		&s.SpoilerText, &s.Sensitive, &s.Visibility, &s.Language, &s.Local, &created, &edited)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Status{}, ErrNotFound
+	}
+	if err != nil {
+		return Status{}, fmt.Errorf("status: %w", err)
+	}
+	s.CreatedAt, s.EditedAt = fromMillis(created), fromMillis(edited)
+	return s, nil
+}
+
+func (q queries) statusWhere(ctx context.Context, where string, args ...any) (Status, error) {
+	s, err := scanStatus(q.q.QueryRowContext(ctx, `SELECT `+statusColumns+` FROM statuses s WHERE `+where, args...))
+	if err != nil {
+		return Status{}, err
+	}
+	if err := q.loadStatusExtras(ctx, &s); err != nil {
+		return Status{}, err
+	}
+	return s, nil
+}
+
+// StatusByID returns a status with its mentions, tags and attachments.
+func (q queries) StatusByID(ctx context.Context, id ID) (Status, error) {
+	return q.statusWhere(ctx, `id = ?`, id)
+}
+
+// StatusByURI returns the status whose object IRI is uri.
+func (q queries) StatusByURI(ctx context.Context, uri string) (Status, error) {
+	return q.statusWhere(ctx, `uri = ?`, uri)
+}
+
+// ReblogOf returns account's reblog of status, or ErrNotFound.
+func (q queries) ReblogOf(ctx context.Context, account, status ID) (Status, error) {
+	return q.statusWhere(ctx, `account_id = ? AND reblog_of_id = ?`, account, status)
+}
+
+func (q queries) loadStatusExtras(ctx context.Context, s *Status) error {
+	rows, err := q.q.QueryContext(ctx, `SELECT account_id FROM mentions WHERE status_id = ? ORDER BY account_id`, s.ID)
+	if err != nil {
+		return fmt.Errorf("status mentions: %w", err)
+	}
+	for rows.Next() {
+		var id ID
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return fmt.Errorf("status mentions: %w", err)
+		}
+		s.Mentions = append(s.Mentions, id)
+	}
+	rows.Close()
+	rows, err = q.q.QueryContext(ctx, `SELECT t.name FROM status_tags st JOIN tags t ON t.id = st.tag_id
+WHERE st.status_id = ? ORDER BY t.name`, s.ID)
+	if err != nil {
+		return fmt.Errorf("status tags: %w", err)
+	}
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			rows.Close()
+			return fmt.Errorf("status tags: %w", err)
+		}
+		s.Tags = append(s.Tags, name)
+	}
+	rows.Close()
+	rows, err = q.q.QueryContext(ctx, `SELECT id, coalesce(status_id, 0), account_id, media_type, url,
+description, blurhash, width, height, created_at FROM attachments WHERE status_id = ? ORDER BY id`, s.ID)
+	if err != nil {
+		return fmt.Errorf("status attachments: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var a Attachment
+		var created int64
+		if err := rows.Scan(&a.ID, &a.StatusID, &a.AccountID, &a.MediaType, &a.URL,
+			&a.Description, &a.Blurhash, &a.Width, &a.Height, &created); err != nil {
+			return fmt.Errorf("status attachments: %w", err)
+		}
+		a.CreatedAt = fromMillis(created)
+		s.Attachments = append(s.Attachments, a)
+	}
+	return rows.Err()
+}
+
+const qInsertStatus = `INSERT INTO statuses (id, uri, url, account_id, in_reply_to_id, in_reply_to_uri,
+in_reply_to_account_id, reblog_of_id, object_type, title, content, source_text, spoiler_text, sensitive,
+visibility, language, local, created_at, edited_at)
+VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
+
+// InsertStatus stores a status with its mentions, tags and attachments.
+// It fills ID and CreatedAt when zero; URI must be set (local statuses
+// take theirs from their ID: use tx.NewID first). ErrDuplicate if the URI
+// exists.
+func (tx *Tx) InsertStatus(ctx context.Context, s *Status) error {
+	if s.ID == 0 {
+		s.ID = tx.NewID()
+	}
+	if s.CreatedAt.IsZero() {
+		s.CreatedAt = tx.now
+	}
+	if s.ObjectType == "" {
+		s.ObjectType = activitypub.TypeNote
+	}
+	_, err := tx.tx.ExecContext(ctx, qInsertStatus, s.ID, s.URI, s.URL, s.AccountID, nullID(s.InReplyToID), s.InReplyToURI,
+		nullID(s.InReplyToAccountID), nullID(s.ReblogOfID), s.ObjectType, s.Title, s.Content, s.SourceText, s.SpoilerText,
+		s.Sensitive, string(s.Visibility), s.Language, s.Local, millis(s.CreatedAt), millis(s.EditedAt))
+	if isUnique(err) {
+		return fmt.Errorf("insert status %s: %w", s.URI, ErrDuplicate)
+	}
+	if err != nil {
+		return fmt.Errorf("insert status %s: %w", s.URI, err)
+	}
+	return tx.saveStatusExtras(ctx, s)
+}
+
+func (tx *Tx) saveStatusExtras(ctx context.Context, s *Status) error {
+	for _, m := range s.Mentions {
+		if _, err := tx.tx.ExecContext(ctx, `INSERT OR IGNORE INTO mentions (status_id, account_id) VALUES (?, ?)`, s.ID, m); err != nil {
+			return fmt.Errorf("insert mention: %w", err)
+		}
+	}
+	for _, name := range s.Tags {
+		name = strings.ToLower(strings.TrimPrefix(name, "#"))
+		if name == "" {
+			continue
+		}
+		if _, err := tx.tx.ExecContext(ctx, `INSERT OR IGNORE INTO tags (name) VALUES (?)`, name); err != nil {
+			return fmt.Errorf("insert tag: %w", err)
+		}
+		if _, err := tx.tx.ExecContext(ctx, `INSERT OR IGNORE INTO status_tags (status_id, tag_id)
+SELECT ?, id FROM tags WHERE name = ?`, s.ID, name); err != nil {
+			return fmt.Errorf("insert status tag: %w", err)
+		}
+	}
+	for i := range s.Attachments {
+		a := &s.Attachments[i]
+		if a.ID == 0 {
+			a.ID = tx.NewID()
+		}
+		if a.CreatedAt.IsZero() {
+			a.CreatedAt = tx.now
+		}
+		a.StatusID, a.AccountID = s.ID, s.AccountID
+		if _, err := tx.tx.ExecContext(ctx, `INSERT INTO attachments (id, status_id, account_id, media_type, url,
+description, blurhash, width, height, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)
+ON CONFLICT (id) DO UPDATE SET status_id = excluded.status_id, description = excluded.description`,
+			a.ID, a.StatusID, a.AccountID, a.MediaType, a.URL, a.Description, a.Blurhash, a.Width, a.Height, millis(a.CreatedAt)); err != nil {
+			return fmt.Errorf("insert attachment: %w", err)
+		}
+	}
+	return nil
+}
+
+// UpdateStatus saves an edit: content, title, spoiler, sensitivity,
+// language and edit time, and replaces mentions, tags and attachments.
+func (tx *Tx) UpdateStatus(ctx context.Context, s *Status) error {
+	res, err := tx.tx.ExecContext(ctx, `UPDATE statuses SET content = ?, source_text = ?, title = ?, spoiler_text = ?,
+sensitive = ?, language = ?, edited_at = ? WHERE id = ?`,
+		s.Content, s.SourceText, s.Title, s.SpoilerText, s.Sensitive, s.Language, millis(s.EditedAt), s.ID)
+	if err != nil {
+		return fmt.Errorf("update status %d: %w", s.ID, err)
+	}
+	if err := mustAffect(res, "update status"); err != nil {
+		return err
+	}
+	for _, q := range []string{`DELETE FROM mentions WHERE status_id = ?`, `DELETE FROM status_tags WHERE status_id = ?`,
+		`DELETE FROM attachments WHERE status_id = ?`} {
+		if _, err := tx.tx.ExecContext(ctx, q, s.ID); err != nil {
+			return fmt.Errorf("update status %d: %w", s.ID, err)
+		}
+	}
+	return tx.saveStatusExtras(ctx, s)
+}
+
+// DeleteStatus removes a status; its reblogs, favourites, feed rows,
+// notifications and mentions go with it. Replies stay, detached.
+func (tx *Tx) DeleteStatus(ctx context.Context, id ID) error {
+	if _, err := tx.tx.ExecContext(ctx, `UPDATE statuses SET in_reply_to_id = NULL WHERE in_reply_to_id = ?`, id); err != nil {
+		return fmt.Errorf("delete status %d: %w", id, err)
+	}
+	res, err := tx.tx.ExecContext(ctx, `DELETE FROM statuses WHERE id = ?`, id)
+	if err != nil {
+		return fmt.Errorf("delete status %d: %w", id, err)
+	}
+	return mustAffect(res, "delete status")
+}
+
+// AttachReplies links statuses that were stored before their parent
+// arrived (in_reply_to_uri known, in_reply_to_id unset).
+func (tx *Tx) AttachReplies(ctx context.Context, parent Status) error {
+	_, err := tx.tx.ExecContext(ctx, `UPDATE statuses SET in_reply_to_id = ?, in_reply_to_account_id = ?
+WHERE in_reply_to_uri = ? AND in_reply_to_id IS NULL`, parent.ID, parent.AccountID, parent.URI)
+	if err != nil {
+		return fmt.Errorf("attach replies: %w", err)
+	}
+	return nil
+}
+
+// Page bounds a listing by ID: results have MinID < id < MaxID (a zero
+// bound is open), newest first, at most Limit (default 20, at most 40).
+// With MinID set and MaxID unset, results are the oldest ones above MinID
+// (Mastodon's min_id), still returned newest first.
+type Page struct {
+	MaxID   ID
+	SinceID ID
+	MinID   ID
+	Limit   int
+}
+
+func (p Page) limit() int {
+	switch {
+	case p.Limit <= 0:
+		return 20
+	case p.Limit > 80:
+		return 80
+	}
+	return p.Limit
+}
+
+// where returns the SQL bounds on column col and the ordering to use.
+func (p Page) where(col string) (cond string, args []any, order string) {
+	cond = "1"
+	if p.MaxID != 0 {
+		cond += " AND " + col + " < ?"
+		args = append(args, p.MaxID)
+	}
+	lower := max(p.SinceID, p.MinID)
+	if lower != 0 {
+		cond += " AND " + col + " > ?"
+		args = append(args, lower)
+	}
+	order = col + " DESC"
+	if p.MinID != 0 && p.MaxID == 0 {
+		order = col + " ASC"
+	}
+	return cond, args, order
+}
+
+func (q queries) statusList(ctx context.Context, query string, args []any, ascending bool) ([]Status, error) {
+	rows, err := q.q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	var out []Status
+	for rows.Next() {
+		s, err := scanStatus(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if ascending {
+		for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+			out[i], out[j] = out[j], out[i]
+		}
+	}
+	for i := range out {
+		if err := q.loadStatusExtras(ctx, &out[i]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// HomeTimeline returns the statuses in a member's home feed.
+func (q queries) HomeTimeline(ctx context.Context, account ID, p Page) ([]Status, error) {
+	cond, args, order := p.where("h.status_id")
+	query := `SELECT ` + statusColumns + ` FROM home_feed h JOIN statuses s ON s.id = h.status_id
+WHERE h.account_id = ? AND ` + cond + ` ORDER BY ` + order + ` LIMIT ?`
+	out, err := q.statusList(ctx, query, append(append([]any{account}, args...), p.limit()), strings.HasSuffix(order, "ASC"))
+	if err != nil {
+		return nil, fmt.Errorf("home timeline: %w", err)
+	}
+	return out, nil
+}
+
+// AccountStatuses returns an account's statuses and reblogs of the given
+// visibilities.
+func (q queries) AccountStatuses(ctx context.Context, account ID, vis []activitypub.Visibility, p Page) ([]Status, error) {
+	cond, args, order := p.where("id")
+	query := `SELECT ` + statusColumns + ` FROM statuses s WHERE account_id = ? AND visibility IN (` +
+		placeholders(len(vis)) + `) AND ` + cond + ` ORDER BY ` + order + ` LIMIT ?`
+	all := []any{account}
+	for _, v := range vis {
+		all = append(all, string(v))
+	}
+	all = append(append(all, args...), p.limit())
+	out, err := q.statusList(ctx, query, all, strings.HasSuffix(order, "ASC"))
+	if err != nil {
+		return nil, fmt.Errorf("account statuses: %w", err)
+	}
+	return out, nil
+}
+
+// CountStatuses counts an account's statuses (not reblogs) of the given
+// visibilities.
+func (q queries) CountStatuses(ctx context.Context, account ID, vis []activitypub.Visibility) (int, error) {
+	args := []any{account}
+	for _, v := range vis {
+		args = append(args, string(v))
+	}
+	var n int
+	err := q.q.QueryRowContext(ctx, `SELECT count(*) FROM statuses WHERE account_id = ? AND reblog_of_id IS NULL
+AND visibility IN (`+placeholders(len(vis))+`)`, args...).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count statuses: %w", err)
+	}
+	return n, nil
+}
+
+// Replies returns the known direct replies to a status, oldest first.
+func (q queries) Replies(ctx context.Context, status ID) ([]Status, error) {
+	out, err := q.statusList(ctx, `SELECT `+statusColumns+` FROM statuses s WHERE in_reply_to_id = ? ORDER BY id DESC LIMIT 200`,
+		[]any{status}, true)
+	if err != nil {
+		return nil, fmt.Errorf("replies: %w", err)
+	}
+	return out, nil
+}
+
+// AddToHomeFeeds puts a status in the home feeds of the given accounts.
+func (tx *Tx) AddToHomeFeeds(ctx context.Context, status ID, accounts []ID) error {
+	for _, a := range accounts {
+		if _, err := tx.tx.ExecContext(ctx, `INSERT OR IGNORE INTO home_feed (account_id, status_id) VALUES (?, ?)`, a, status); err != nil {
+			return fmt.Errorf("add to home feed: %w", err)
+		}
+	}
+	return nil
+}
+
+// RemoveFromHomeFeed takes every status of author out of account's feed
+// (after an unfollow or a block).
+func (tx *Tx) RemoveFromHomeFeed(ctx context.Context, account, author ID) error {
+	_, err := tx.tx.ExecContext(ctx, `DELETE FROM home_feed WHERE account_id = ? AND status_id IN
+(SELECT id FROM statuses WHERE account_id = ?)`, account, author)
+	if err != nil {
+		return fmt.Errorf("remove from home feed: %w", err)
+	}
+	return nil
+}
+
+// Usage counts what NodeInfo reports.
+type Usage struct {
+	Users          int
+	ActiveMonth    int
+	ActiveHalfyear int
+	LocalPosts     int
+}
+
+// Usage counts the node's users and posts; active means posted within the
+// window before now.
+func (q queries) Usage(ctx context.Context, now time.Time) (Usage, error) {
+	var u Usage
+	err := q.q.QueryRowContext(ctx, `SELECT
+(SELECT count(*) FROM users),
+(SELECT count(DISTINCT s.account_id) FROM statuses s JOIN users u ON u.account_id = s.account_id WHERE s.created_at > ?),
+(SELECT count(DISTINCT s.account_id) FROM statuses s JOIN users u ON u.account_id = s.account_id WHERE s.created_at > ?),
+(SELECT count(*) FROM statuses WHERE local = 1 AND reblog_of_id IS NULL)`,
+		millis(now.AddDate(0, 0, -30)), millis(now.AddDate(0, -6, 0))).Scan(&u.Users, &u.ActiveMonth, &u.ActiveHalfyear, &u.LocalPosts)
+	if err != nil {
+		return Usage{}, fmt.Errorf("usage: %w", err)
+	}
+	return u, nil
+}
+
+func placeholders(n int) string {
+	if n == 0 {
+		return "NULL"
+	}
+	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
+}

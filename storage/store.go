@@ -1,0 +1,289 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// Sentinel errors. Callers classify with errors.Is.
+var (
+	ErrNotFound  = errors.New("storage: not found")
+	ErrDuplicate = errors.New("storage: already exists")
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Store is the node's database. Reads use a pool of reader connections;
+// writes go through InTx on the single writer connection.
+type Store struct {
+	queries
+	read  *sql.DB
+	write *sql.DB
+	// Now is the clock; tests replace it.
+	Now func() time.Time
+
+	idMu   sync.Mutex
+	lastID ID
+}
+
+// querier is what both *sql.DB and *sql.Tx offer.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// queries holds the read methods, shared by Store (reader pool) and Tx
+// (inside a write transaction).
+type queries struct{ q querier }
+
+// Open opens (creating if needed) the SQLite database at path and applies
+// pending migrations. Use ":memory:"-free paths: tests use t.TempDir().
+func Open(ctx context.Context, path string) (*Store, error) {
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return nil, fmt.Errorf("create data directory: %w", err)
+		}
+	}
+	write, err := openDB(path, true)
+	if err != nil {
+		return nil, err
+	}
+	write.SetMaxOpenConns(1)
+	write.SetMaxIdleConns(1)
+	write.SetConnMaxLifetime(0)
+	if err := migrate(ctx, write); err != nil {
+		write.Close()
+		return nil, err
+	}
+	read, err := openDB(path, false)
+	if err != nil {
+		write.Close()
+		return nil, err
+	}
+	n := max(4, runtime.GOMAXPROCS(0)*2)
+	read.SetMaxOpenConns(n)
+	read.SetMaxIdleConns(n)
+	s := &Store{read: read, write: write, Now: time.Now}
+	s.queries = queries{q: read}
+	return s, nil
+}
+
+func openDB(path string, writer bool) (*sql.DB, error) {
+	q := url.Values{}
+	for _, p := range []string{
+		"busy_timeout(10000)",
+		"journal_mode(WAL)",
+		"synchronous(NORMAL)",
+		"foreign_keys(1)",
+		"temp_store(MEMORY)",
+		"cache_size(-16000)",
+	} {
+		q.Add("_pragma", p)
+	}
+	if writer {
+		// Take the write lock when the transaction begins, not at its
+		// first write, so two writers never deadlock on upgrade.
+		q.Set("_txlock", "immediate")
+	} else {
+		q.Add("_pragma", "query_only(1)")
+	}
+	dsn := "file:" + path + "?" + q.Encode()
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	if err := db.Ping(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	return db, nil
+}
+
+// Close closes both pools.
+func (s *Store) Close() error {
+	return errors.Join(s.read.Close(), s.write.Close())
+}
+
+// Tx is one write transaction. Its read methods see its own writes.
+type Tx struct {
+	queries
+	tx    *sql.Tx
+	store *Store
+	now   time.Time
+}
+
+// Now is the time the transaction began, by the store's clock: every row
+// it writes carries the same timestamp.
+func (tx *Tx) Now() time.Time { return tx.now }
+
+// NewID returns a fresh time-ordered ID.
+func (tx *Tx) NewID() ID { return tx.store.NewID(tx.now) }
+
+// InTx runs fn in one write transaction, committing if it returns nil and
+// rolling back otherwise.
+func (s *Store) InTx(ctx context.Context, fn func(tx *Tx) error) error {
+	sqlTx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	tx := &Tx{queries: queries{q: sqlTx}, tx: sqlTx, store: s, now: s.Now()}
+	if err := fn(tx); err != nil {
+		_ = sqlTx.Rollback()
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// ID is a 64-bit time-ordered identifier: milliseconds since the Unix
+// epoch in the high 48 bits, a sequence in the low 16, the shape of
+// Mastodon's snowflake IDs that some apps insist on.
+type ID int64
+
+// String is the decimal form the client API uses.
+func (id ID) String() string { return strconv.FormatInt(int64(id), 10) }
+
+// ParseID parses a decimal ID; it returns ErrNotFound for anything else so
+// a malformed ID in a URL reads as "no such thing".
+func ParseID(s string) (ID, error) {
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, ErrNotFound
+	}
+	return ID(n), nil
+}
+
+// IDAt is the smallest ID that could be made at t; useful as a bound.
+func IDAt(t time.Time) ID { return ID(t.UnixMilli() << 16) }
+
+// Time is when the ID was made.
+func (id ID) Time() time.Time { return time.UnixMilli(int64(id) >> 16).UTC() }
+
+// NewID returns an ID for time t, strictly greater than any ID this store
+// made before.
+func (s *Store) NewID(t time.Time) ID {
+	s.idMu.Lock()
+	defer s.idMu.Unlock()
+	id := IDAt(t) | ID(randSeq())
+	if id <= s.lastID {
+		id = s.lastID + 1
+	}
+	s.lastID = id
+	return id
+}
+
+var seqMu sync.Mutex
+var seq uint16
+
+// randSeq spreads IDs made in the same millisecond by different stores
+// (or restarts) so they rarely collide; NewID still guarantees order.
+func randSeq() uint16 {
+	seqMu.Lock()
+	defer seqMu.Unlock()
+	seq += 0x9e37
+	return seq & 0x0fff
+}
+
+func migrate(ctx context.Context, db *sql.DB) error {
+	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		base := filepath.Base(name)
+		version, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
+		if err != nil {
+			return fmt.Errorf("migrate: bad migration name %s", base)
+		}
+		var done int
+		if err := db.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = ?`, version).Scan(&done); err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		if done > 0 {
+			continue
+		}
+		body, err := migrations.ReadFile(name)
+		if err != nil {
+			return fmt.Errorf("migrate %s: %w", base, err)
+		}
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("migrate %s: %w", base, err)
+		}
+		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migrate %s: %w", base, err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`, version, time.Now().UnixMilli()); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migrate %s: %w", base, err)
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("migrate %s: %w", base, err)
+		}
+	}
+	return nil
+}
+
+// millis and fromMillis convert times to the INTEGER columns; zero time is 0.
+func millis(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
+func fromMillis(ms int64) time.Time {
+	if ms == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(ms).UTC()
+}
+
+func nullID(id ID) any {
+	if id == 0 {
+		return nil
+	}
+	return int64(id)
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// isUnique reports whether err is a UNIQUE or PRIMARY KEY violation.
+func isUnique(err error) bool {
+	var coder interface{ Code() int }
+	if errors.As(err, &coder) {
+		// SQLITE_CONSTRAINT_UNIQUE (2067) and SQLITE_CONSTRAINT_PRIMARYKEY (1555).
+		return coder.Code() == 2067 || coder.Code() == 1555
+	}
+	return false
+}

@@ -1,0 +1,375 @@
+// Package ap serves the ActivityPub face of a node: actor documents,
+// inboxes, outboxes, follower and following collections, and objects.
+//
+// Inboxes bound the body, verify the HTTP signature and digest, and hand
+// the activity to the engine, which stores it durably before the 202.
+// Followers-only and direct objects are served only to signed requests
+// from actors allowed to see them.
+package ap
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/copse-dev/copse/activitypub"
+	"github.com/copse-dev/copse/federation"
+	"github.com/copse-dev/copse/storage"
+	"github.com/copse-dev/copse/web/httperr"
+)
+
+// MaxInboxBody bounds an activity POSTed to an inbox.
+const MaxInboxBody = 1 << 20
+
+// ContentType is what ActivityPub documents are served as.
+const ContentType = "application/activity+json; charset=utf-8"
+
+// pageSize is the number of items on one collection page.
+const pageSize = 20
+
+// Handler serves the ActivityPub endpoints of one node.
+type Handler struct {
+	engine *federation.Engine
+	store  *storage.Store
+	urls   federation.URLs
+	// AuthorizedFetch requires a signed GET for everything but actor
+	// documents (which carry the key needed to check signatures).
+	authorizedFetch bool
+	now             func() time.Time
+	log             *slog.Logger
+	// html renders a page for browsers; nil answers 406 to them.
+	html http.Handler
+}
+
+// Options configures the handler.
+type Options struct {
+	AuthorizedFetch bool
+	Now             func() time.Time
+	Log             *slog.Logger
+	// HTML serves browsers that ask for an actor or object URL.
+	HTML http.Handler
+}
+
+// New returns the ActivityPub handler.
+func New(engine *federation.Engine, o Options) *Handler {
+	return &Handler{engine: engine, store: engine.Store(), urls: engine.URLs(), authorizedFetch: o.AuthorizedFetch,
+		now: o.Now, log: o.Log.With("component", "ap"), html: o.HTML}
+}
+
+// Mount adds the routes to r.
+func (h *Handler) Mount(r chi.Router) {
+	r.Post("/inbox", h.inbox)
+	r.Route("/users/{username}", func(r chi.Router) {
+		r.Get("/", h.actor)
+		r.Post("/inbox", h.inbox)
+		r.Get("/outbox", h.outbox)
+		r.Get("/followers", h.followers)
+		r.Get("/following", h.following)
+		r.Get("/collections/featured", h.featured)
+		r.Get("/statuses/{id}", h.status)
+		r.Get("/statuses/{id}/activity", h.statusActivity)
+	})
+}
+
+// WantsActivityPub reports whether a request asks for ActivityPub JSON
+// rather than a web page.
+func WantsActivityPub(r *http.Request) bool {
+	for _, part := range strings.Split(r.Header.Get("Accept"), ",") {
+		mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
+		if err != nil {
+			continue
+		}
+		if mt == "application/activity+json" ||
+			mt == "application/ld+json" && (params["profile"] == "" || strings.Contains(params["profile"], "activitystreams")) {
+			return true
+		}
+	}
+	return false
+}
+
+func (h *Handler) inbox(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxInboxBody))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			httperr.Write(w, r, h.log, err)
+			return
+		}
+		httperr.Write(w, r, h.log, httperr.New(http.StatusBadRequest, "could not read body"))
+		return
+	}
+	if name := chi.URLParam(r, "username"); name != "" {
+		if _, err := h.store.AccountByUsername(r.Context(), name); err != nil {
+			httperr.Write(w, r, h.log, err)
+			return
+		}
+	}
+	_, signer, err := federation.VerifyRequest(r.Context(), r, body, h.now(), h.engine.PublicKey)
+	if err != nil {
+		if errors.Is(err, federation.ErrGone) {
+			// The actor is gone: usually its own Delete arriving after
+			// the account was removed. Nothing to verify it with, nothing
+			// to do.
+			w.WriteHeader(http.StatusAccepted)
+			return
+		}
+		code, _ := httperr.Classify(err)
+		if code != http.StatusUnauthorized {
+			err = httperr.New(http.StatusUnauthorized, "signature could not be checked: "+err.Error())
+		}
+		httperr.Write(w, r, h.log, err)
+		return
+	}
+	if err := h.engine.Receive(r.Context(), body, signer); err != nil {
+		var inv *federation.InvalidError
+		if errors.As(err, &inv) {
+			err = httperr.New(http.StatusBadRequest, inv.Msg)
+		}
+		httperr.Write(w, r, h.log, err)
+		return
+	}
+	w.WriteHeader(http.StatusAccepted)
+}
+
+// viewer authenticates a GET by its signature, if it has one. With
+// authorized fetch on, an unsigned request is refused; the instance actor
+// counts as a signer that sees only public things.
+func (h *Handler) viewer(w http.ResponseWriter, r *http.Request, required bool) (storage.Account, bool) {
+	if r.Header.Get("Signature") == "" && !strings.HasPrefix(r.Header.Get("Authorization"), "Signature ") {
+		if required {
+			httperr.Write(w, r, h.log, httperr.New(http.StatusUnauthorized, "request must be signed"))
+			return storage.Account{}, false
+		}
+		return storage.Account{}, true
+	}
+	_, owner, err := federation.VerifyRequest(r.Context(), r, nil, h.now(), h.engine.PublicKey)
+	if err != nil {
+		httperr.Write(w, r, h.log, httperr.New(http.StatusUnauthorized, "signature could not be checked"))
+		return storage.Account{}, false
+	}
+	a, err := h.store.AccountByURI(r.Context(), owner)
+	if err != nil {
+		httperr.Write(w, r, h.log, err)
+		return storage.Account{}, false
+	}
+	return a, true
+}
+
+func (h *Handler) account(w http.ResponseWriter, r *http.Request) (storage.Account, bool) {
+	a, err := h.store.AccountByUsername(r.Context(), chi.URLParam(r, "username"))
+	if err != nil {
+		httperr.Write(w, r, h.log, err)
+		return storage.Account{}, false
+	}
+	return a, true
+}
+
+func (h *Handler) write(w http.ResponseWriter, r *http.Request, body []byte, err error) {
+	if err != nil {
+		httperr.Write(w, r, h.log, err)
+		return
+	}
+	w.Header().Set("Content-Type", ContentType)
+	w.Header().Set("Vary", "Accept, Signature")
+	_, _ = w.Write(body)
+}
+
+func (h *Handler) actor(w http.ResponseWriter, r *http.Request) {
+	if !WantsActivityPub(r) && h.html != nil {
+		h.html.ServeHTTP(w, r)
+		return
+	}
+	a, ok := h.account(w, r)
+	if !ok {
+		return
+	}
+	body, err := activitypub.MarshalActor(federation.ActorOf(a))
+	h.write(w, r, body, err)
+}
+
+// collectionPage reads the page cursor: "?page=true" for the first page,
+// "?max_id=N" for later ones.
+func pageOf(r *http.Request) (storage.Page, bool) {
+	q := r.URL.Query()
+	if q.Get("page") == "" && q.Get("max_id") == "" {
+		return storage.Page{}, false
+	}
+	p := storage.Page{Limit: pageSize}
+	if id, err := storage.ParseID(q.Get("max_id")); err == nil {
+		p.MaxID = id
+	}
+	return p, true
+}
+
+func (h *Handler) outbox(w http.ResponseWriter, r *http.Request) {
+	a, ok := h.account(w, r)
+	if !ok {
+		return
+	}
+	if _, ok := h.viewer(w, r, h.authorizedFetch); !ok {
+		return
+	}
+	id := h.urls.Outbox(a.Username)
+	page, isPage := pageOf(r)
+	if !isPage {
+		n, err := h.store.CountOutbox(r.Context(), a.ID)
+		body, merr := activitypub.MarshalCollection(activitypub.Collection{ID: id, TotalItems: n, First: id + "?page=true"})
+		h.write(w, r, body, errors.Join(err, merr))
+		return
+	}
+	items, err := h.store.Outbox(r.Context(), a.ID, page)
+	if err != nil {
+		httperr.Write(w, r, h.log, err)
+		return
+	}
+	p := activitypub.CollectionPage{ID: id + "?" + r.URL.RawQuery, PartOf: id}
+	for _, it := range items {
+		act, err := activitypub.ParseActivity(it.Body)
+		if err != nil {
+			h.log.ErrorContext(r.Context(), "stored activity does not parse", "activity_id", it.URI, "err", err)
+			continue
+		}
+		p.Activities = append(p.Activities, act)
+	}
+	if len(items) == pageSize {
+		p.Next = id + "?max_id=" + items[len(items)-1].ID.String()
+	}
+	if len(p.Activities) == 0 {
+		p.Items = []string{}
+	}
+	body, err := activitypub.MarshalCollectionPage(p)
+	h.write(w, r, body, err)
+}
+
+func (h *Handler) followers(w http.ResponseWriter, r *http.Request) {
+	h.follows(w, r, h.urls.Followers, h.store.Followers)
+}
+
+func (h *Handler) following(w http.ResponseWriter, r *http.Request) {
+	h.follows(w, r, h.urls.Following, h.store.Following)
+}
+
+func (h *Handler) follows(w http.ResponseWriter, r *http.Request, iri func(string) string,
+	list func(context.Context, storage.ID, storage.Page) ([]storage.Account, error)) {
+	a, ok := h.account(w, r)
+	if !ok {
+		return
+	}
+	if _, ok := h.viewer(w, r, h.authorizedFetch); !ok {
+		return
+	}
+	id := iri(a.Username)
+	followers, following, err := h.store.FollowCounts(r.Context(), a.ID)
+	if err != nil {
+		httperr.Write(w, r, h.log, err)
+		return
+	}
+	total := following
+	if strings.HasSuffix(id, "/followers") {
+		total = followers
+	}
+	page, isPage := pageOf(r)
+	if !isPage {
+		body, err := activitypub.MarshalCollection(activitypub.Collection{ID: id, TotalItems: total, First: id + "?page=true"})
+		h.write(w, r, body, err)
+		return
+	}
+	// One page of the newest 80: peers read totalItems, and Mastodon
+	// itself lists no more than a page of followers to others.
+	page = storage.Page{Limit: 80}
+	accounts, err := list(r.Context(), a.ID, page)
+	if err != nil {
+		httperr.Write(w, r, h.log, err)
+		return
+	}
+	p := activitypub.CollectionPage{ID: id + "?page=true", PartOf: id, TotalItems: total, Items: []string{}}
+	for _, acc := range accounts {
+		p.Items = append(p.Items, acc.URI)
+	}
+	body, err := activitypub.MarshalCollectionPage(p)
+	h.write(w, r, body, err)
+}
+
+func (h *Handler) featured(w http.ResponseWriter, r *http.Request) {
+	a, ok := h.account(w, r)
+	if !ok {
+		return
+	}
+	body, err := activitypub.MarshalCollection(activitypub.Collection{ID: h.urls.Featured(a.Username)})
+	h.write(w, r, body, err)
+}
+
+// visibleStatus loads the status named in the URL if the requester may
+// see it; anything else reads as not found, so its existence is not told.
+func (h *Handler) visibleStatus(w http.ResponseWriter, r *http.Request) (storage.Status, storage.Account, bool) {
+	a, ok := h.account(w, r)
+	if !ok {
+		return storage.Status{}, storage.Account{}, false
+	}
+	id, err := storage.ParseID(chi.URLParam(r, "id"))
+	var st storage.Status
+	if err == nil {
+		st, err = h.store.StatusByID(r.Context(), id)
+	}
+	if err == nil && (st.AccountID != a.ID || st.ReblogOfID != 0) {
+		err = storage.ErrNotFound
+	}
+	if err != nil {
+		httperr.Write(w, r, h.log, err)
+		return storage.Status{}, storage.Account{}, false
+	}
+	viewer, ok := h.viewer(w, r, h.authorizedFetch || !isListed(st.Visibility))
+	if !ok {
+		return storage.Status{}, storage.Account{}, false
+	}
+	if !h.engine.CanSee(r.Context(), viewer, st) {
+		httperr.Write(w, r, h.log, storage.ErrNotFound)
+		return storage.Status{}, storage.Account{}, false
+	}
+	return st, a, true
+}
+
+func isListed(v activitypub.Visibility) bool {
+	return v == activitypub.Public || v == activitypub.Unlisted
+}
+
+func (h *Handler) status(w http.ResponseWriter, r *http.Request) {
+	if !WantsActivityPub(r) && h.html != nil {
+		h.html.ServeHTTP(w, r)
+		return
+	}
+	st, _, ok := h.visibleStatus(w, r)
+	if !ok {
+		return
+	}
+	note, err := h.engine.Note(r.Context(), st)
+	if err != nil {
+		httperr.Write(w, r, h.log, err)
+		return
+	}
+	body, err := activitypub.MarshalNote(note)
+	h.write(w, r, body, err)
+}
+
+func (h *Handler) statusActivity(w http.ResponseWriter, r *http.Request) {
+	st, author, ok := h.visibleStatus(w, r)
+	if !ok {
+		return
+	}
+	note, err := h.engine.Note(r.Context(), st)
+	if err != nil {
+		httperr.Write(w, r, h.log, err)
+		return
+	}
+	body, err := activitypub.MarshalActivity(activitypub.Activity{ID: st.URI + "/activity", Type: activitypub.TypeCreate,
+		Actor: author.URI, To: note.To, CC: note.CC, Published: st.CreatedAt,
+		Object: activitypub.Object{IRI: st.URI, Type: note.Type, Note: &note}})
+	h.write(w, r, body, err)
+}

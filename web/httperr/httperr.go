@@ -1,0 +1,68 @@
+// Package httperr maps errors to HTTP answers in one place: the status
+// code from the error's kind, the body {"error": "..."} with a message
+// safe to show, and internal errors logged, never shown.
+package httperr
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/copse-dev/copse/federation"
+	"github.com/copse-dev/copse/storage"
+)
+
+// Error is an error with its own status and client message.
+type Error struct {
+	Code int
+	Msg  string
+}
+
+func (e *Error) Error() string { return e.Msg }
+
+// New returns an error that answers code with msg.
+func New(code int, msg string) error { return &Error{Code: code, Msg: msg} }
+
+// Classify returns the status code and the client-safe message for err.
+func Classify(err error) (int, string) {
+	var own *Error
+	var inv *federation.InvalidError
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &own):
+		return own.Code, own.Msg
+	case errors.As(err, &tooBig):
+		return http.StatusRequestEntityTooLarge, "request body too large"
+	case errors.Is(err, storage.ErrNotFound):
+		return http.StatusNotFound, "Record not found"
+	case errors.Is(err, federation.ErrNoSignature), errors.Is(err, federation.ErrBadSignature),
+		errors.Is(err, federation.ErrBadDigest), errors.Is(err, federation.ErrStaleDate):
+		return http.StatusUnauthorized, err.Error()
+	case errors.Is(err, federation.ErrDenied):
+		return http.StatusForbidden, "This action is not allowed"
+	case errors.Is(err, federation.ErrGone):
+		return http.StatusGone, "Gone"
+	case errors.As(err, &inv):
+		return http.StatusUnprocessableEntity, inv.Msg
+	}
+	return http.StatusInternalServerError, "Internal server error"
+}
+
+// Write answers err as JSON, logging it when it is the server's fault.
+func Write(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	code, msg := Classify(err)
+	if code >= 500 {
+		log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	} else {
+		log.DebugContext(r.Context(), "request refused", "method", r.Method, "path", r.URL.Path, "code", code, "err", err)
+	}
+	JSON(w, code, map[string]string{"error": msg})
+}
+
+// JSON writes v as a JSON body with status code.
+func JSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(v)
+}

@@ -1,0 +1,108 @@
+package node
+
+import (
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"strings"
+	"time"
+)
+
+// Config is everything a node needs to start. cmd/copse fills it from
+// flags, COPSE_* environment variables and an optional YAML file.
+type Config struct {
+	// Host is the node's public host name, with a port when not the
+	// default for the protocol ("council-a.example", "localhost:8080").
+	Host string
+	// Listen is the address the HTTP server binds ("localhost:8080").
+	Listen string
+	// DataDir holds the SQLite database and media; created on first run.
+	DataDir string
+	// Protocol is "https" (the default) or "http".
+	Protocol string
+	// InsecureHTTP allows plain http for a host that is not localhost
+	// (tests and demos only).
+	InsecureHTTP bool
+	// LogLevel is debug, info, warn or error; LogFormat is text or json.
+	LogLevel  string
+	LogFormat string
+	// AllowPrivate lists private network ranges outgoing requests may
+	// reach. Empty by default; tests put loopback on it.
+	AllowPrivate []netip.Prefix
+	// AuthorizedFetch requires signed GETs for everything but the actor
+	// documents and their keys.
+	AuthorizedFetch bool
+	// Tuning is for tests and demos.
+	Tuning Tuning
+}
+
+// Default returns the configuration of a node run with no configuration at
+// all: a usable node on http://localhost:8080 with its data in ./data.
+func Default() Config {
+	return Config{
+		Host:      "localhost:8080",
+		Listen:    "localhost:8080",
+		DataDir:   "./data",
+		Protocol:  "http",
+		LogLevel:  "info",
+		LogFormat: "text",
+	}
+}
+
+// Validate reports the first problem with c as one readable error.
+func (c Config) Validate() error {
+	if c.Host == "" {
+		return fmt.Errorf("config: host is empty")
+	}
+	if strings.ContainsAny(c.Host, "/ @") {
+		return fmt.Errorf("config: host %q must be a bare host name, with an optional port", c.Host)
+	}
+	if c.DataDir == "" {
+		return fmt.Errorf("config: data directory is empty")
+	}
+	switch c.Protocol {
+	case "https":
+	case "http":
+		if !IsLocalhost(c.Host) && !c.InsecureHTTP {
+			return fmt.Errorf("config: plain http is allowed only for localhost; set insecure-http to use it for %q", c.Host)
+		}
+	default:
+		return fmt.Errorf("config: protocol %q is not http or https", c.Protocol)
+	}
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		return fmt.Errorf("config: log format %q is not text or json", c.LogFormat)
+	}
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(c.LogLevel)); err != nil {
+		return fmt.Errorf("config: log level %q is not debug, info, warn or error", c.LogLevel)
+	}
+	return nil
+}
+
+// BaseURL is the node's origin, e.g. "https://council-a.example".
+func (c Config) BaseURL() string { return c.Protocol + "://" + c.Host }
+
+func IsLocalhost(host string) bool {
+	h := host
+	if i := strings.LastIndex(h, ":"); i >= 0 && !strings.HasSuffix(h, "]") {
+		h = h[:i]
+	}
+	h = strings.Trim(h, "[]")
+	if h == "localhost" {
+		return true
+	}
+	if ip, err := netip.ParseAddr(h); err == nil {
+		return ip.IsLoopback()
+	}
+	return false
+}
+
+// Tuning holds settings for tests and demos, not exposed in the CLI.
+type Tuning struct {
+	// RetrySchedule replaces federation.DefaultRetrySchedule.
+	RetrySchedule []time.Duration
+	// PollInterval is how often idle workers look for due work.
+	PollInterval time.Duration
+}

@@ -1,0 +1,142 @@
+// Package node assembles one copse node: storage, the federation engine
+// and every HTTP face behind one chi router. cmd/copse runs it; tests
+// start several in one process.
+package node
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+
+	"github.com/copse-dev/copse/federation"
+	"github.com/copse-dev/copse/storage"
+	"github.com/copse-dev/copse/web/ap"
+	"github.com/copse-dev/copse/web/httperr"
+	"github.com/copse-dev/copse/web/wellknown"
+)
+
+// Version is the software version, set at build time with
+// -ldflags "-X github.com/copse-dev/copse/web/node.Version=...".
+var Version = "0.1.0-dev"
+
+// requestTimeout bounds every request but streaming ones.
+const requestTimeout = 30 * time.Second
+
+// maxBody bounds request bodies where a handler sets no tighter limit.
+const maxBody = 8 << 20
+
+// Node is one running copse node.
+type Node struct {
+	Config Config
+	Store  *storage.Store
+	Engine *federation.Engine
+	log    *slog.Logger
+	router chi.Router
+}
+
+// Open opens the node's database (creating the data directory), makes sure
+// its instance actor exists, and builds its router. It starts no workers:
+// call Run for that.
+func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Node, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	store, err := storage.Open(ctx, filepath.Join(cfg.DataDir, "copse.db"))
+	if err != nil {
+		return nil, err
+	}
+	urls := federation.URLs{Base: cfg.BaseURL()}
+	scheme := "https"
+	if cfg.Protocol == "http" {
+		scheme = "http" // a test or demo network
+	}
+	engine := federation.New(store, federation.Options{
+		URLs:          urls,
+		Client:        federation.NewHTTPClient(federation.TransportOptions{AllowPrivate: cfg.AllowPrivate, UserAgent: "copse/" + Version + " (+" + urls.Base + ")"}),
+		RemoteScheme:  scheme,
+		RetrySchedule: cfg.Tuning.RetrySchedule,
+		PollInterval:  cfg.Tuning.PollInterval,
+		Log:           log,
+	})
+	if err := engine.Init(ctx); err != nil {
+		store.Close()
+		return nil, err
+	}
+	n := &Node{Config: cfg, Store: store, Engine: engine, log: log}
+	n.router = n.routes()
+	return n, nil
+}
+
+func (n *Node) routes() chi.Router {
+	r := chi.NewRouter()
+	r.Use(middleware.Recoverer)
+	r.Use(limitBody(maxBody))
+	r.Use(middleware.Timeout(requestTimeout))
+	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
+		httperr.JSON(w, http.StatusNotFound, map[string]string{"error": "Not found"})
+	})
+	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
+		httperr.JSON(w, http.StatusMethodNotAllowed, map[string]string{"error": "Method not allowed"})
+	})
+	wellknown.New(n.Store, n.Engine.URLs(), Version, time.Now, n.log).Mount(r)
+	ap.New(n.Engine, ap.Options{AuthorizedFetch: n.Config.AuthorizedFetch, Now: time.Now, Log: n.log}).Mount(r)
+	return r
+}
+
+func limitBody(max int64) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Body != nil {
+				r.Body = http.MaxBytesReader(w, r.Body, max)
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// Handler is the node's HTTP handler.
+func (n *Node) Handler() http.Handler { return n.router }
+
+// Run starts the node's workers and blocks until ctx ends.
+func (n *Node) Run(ctx context.Context) { n.Engine.Run(ctx) }
+
+// Close closes the database. Stop Run first.
+func (n *Node) Close() error { return n.Store.Close() }
+
+// Serve listens on the configured address and serves until ctx ends,
+// then shuts down gracefully.
+func (n *Node) Serve(ctx context.Context) error {
+	srv := &http.Server{
+		Addr:              n.Config.Listen,
+		Handler:           n.router,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(n.log.Handler(), slog.LevelWarn),
+	}
+	workers := make(chan struct{})
+	wctx, stop := context.WithCancel(ctx)
+	defer stop()
+	go func() { n.Run(wctx); close(workers) }()
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	n.log.Info("copse serving", "listen", n.Config.Listen, "base_url", n.Config.BaseURL(), "version", Version)
+	var err error
+	select {
+	case err = <-errc:
+		err = fmt.Errorf("listen on %s: %w", n.Config.Listen, err)
+	case <-ctx.Done():
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		err = srv.Shutdown(sctx)
+	}
+	stop()
+	<-workers
+	return err
+}

@@ -1,0 +1,216 @@
+// Package testrig starts real copse nodes on loopback for end-to-end
+// tests: each has its own database, keys and HTTP server, speaks plain
+// http, may reach loopback, and retries deliveries on a fast schedule.
+package testrig
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/copse-dev/copse/federation"
+	"github.com/copse-dev/copse/storage"
+	"github.com/copse-dev/copse/web/node"
+)
+
+// FastRetry is the delivery retry schedule nodes use in tests.
+var FastRetry = []time.Duration{50 * time.Millisecond, 100 * time.Millisecond, 200 * time.Millisecond,
+	400 * time.Millisecond, 800 * time.Millisecond, time.Second, time.Second, time.Second}
+
+// Node is one copse node under test.
+type Node struct {
+	*node.Node
+	URL  string // "http://127.0.0.1:port"
+	Host string // "127.0.0.1:port"
+
+	t       testing.TB
+	cfg     node.Config
+	srv     *httptest.Server
+	handler atomic.Pointer[http.Handler]
+	offline atomic.Bool
+
+	mu     sync.Mutex
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// Start starts n nodes and stops them when the test ends.
+func Start(t testing.TB, n int) []*Node {
+	t.Helper()
+	nodes := make([]*Node, n)
+	for i := range nodes {
+		nodes[i] = StartOne(t, nil)
+	}
+	return nodes
+}
+
+// StartOne starts one node; tune may adjust its configuration.
+func StartOne(t testing.TB, tune func(*node.Config)) *Node {
+	t.Helper()
+	n := &Node{t: t}
+	n.srv = httptest.NewUnstartedServer(http.HandlerFunc(n.serve))
+	n.Host = n.srv.Listener.Addr().String()
+	n.URL = "http://" + n.Host
+	n.cfg = node.Config{
+		Host:         n.Host,
+		Listen:       n.Host,
+		DataDir:      t.TempDir(),
+		Protocol:     "http",
+		LogLevel:     "info",
+		LogFormat:    "text",
+		AllowPrivate: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
+		Tuning:       node.Tuning{RetrySchedule: FastRetry, PollInterval: 50 * time.Millisecond},
+	}
+	if tune != nil {
+		tune(&n.cfg)
+	}
+	n.srv.Start()
+	n.open()
+	t.Cleanup(func() {
+		n.srv.Close()
+		n.stop()
+	})
+	return n
+}
+
+func logger(t testing.TB) *slog.Logger {
+	if os.Getenv("COPSE_TEST_LOG") != "" {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
+}
+
+func (n *Node) open() {
+	n.t.Helper()
+	nd, err := node.Open(context.Background(), n.cfg, logger(n.t).With("node", n.Host))
+	if err != nil {
+		n.t.Fatalf("open node %s: %v", n.Host, err)
+	}
+	n.Node = nd
+	h := nd.Handler()
+	n.handler.Store(&h)
+	n.StartWorkers()
+}
+
+func (n *Node) serve(w http.ResponseWriter, r *http.Request) {
+	if n.offline.Load() {
+		// Drop the connection, as a node that is down would.
+		if hj, ok := w.(http.Hijacker); ok {
+			if conn, _, err := hj.Hijack(); err == nil {
+				conn.Close()
+				return
+			}
+		}
+		w.WriteHeader(http.StatusBadGateway)
+		return
+	}
+	(*n.handler.Load()).ServeHTTP(w, r)
+}
+
+// StartWorkers starts the node's inbox and delivery workers.
+func (n *Node) StartWorkers() {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.cancel != nil {
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	n.cancel, n.done = cancel, make(chan struct{})
+	go func(done chan struct{}) { n.Run(ctx); close(done) }(n.done)
+}
+
+// StopWorkers stops the workers: deliveries and received activities stay
+// queued in the database.
+func (n *Node) StopWorkers() {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.cancel == nil {
+		return
+	}
+	n.cancel()
+	<-n.done
+	n.cancel = nil
+}
+
+func (n *Node) stop() {
+	n.StopWorkers()
+	n.Node.Close()
+}
+
+// Restart closes the node (workers and database) and opens it again from
+// its data directory on the same address, as after a crash or upgrade.
+func (n *Node) Restart() {
+	n.t.Helper()
+	n.stop()
+	n.open()
+}
+
+// SetOffline makes the node drop every connection, or serve again.
+func (n *Node) SetOffline(off bool) { n.offline.Store(off) }
+
+// Member creates a member with a password of "correct horse battery".
+func (n *Node) Member(username string, locked bool) storage.Account {
+	n.t.Helper()
+	a, err := n.Engine.CreateMember(context.Background(), federation.NewMember{
+		Username: username, Email: username + "@" + strings.Split(n.Host, ":")[0] + ".test",
+		Password: "correct horse battery", Locked: locked, DisplayName: strings.ToUpper(username[:1]) + username[1:],
+		Organisation: "Hampshire County Council", Department: "Libraries", JobRole: "Information officer",
+	})
+	if err != nil {
+		n.t.Fatalf("create member %s on %s: %v", username, n.Host, err)
+	}
+	return a
+}
+
+// Acct is "user@host" of a member of this node.
+func (n *Node) Acct(username string) string { return username + "@" + n.Host }
+
+// Resolve resolves ref on this node (fetching it if remote).
+func (n *Node) Resolve(ref string) storage.Account {
+	n.t.Helper()
+	a, err := n.Engine.ResolveAccount(context.Background(), ref)
+	if err != nil {
+		n.t.Fatalf("resolve %s on %s: %v", ref, n.Host, err)
+	}
+	return a
+}
+
+// Eventually polls cond until it holds or the deadline passes.
+func Eventually(t testing.TB, within time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("after %v: %s", within, what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// HomeHas reports whether account's home feed on n holds a status whose
+// URI is uri.
+func (n *Node) HomeHas(account storage.ID, uri string) bool {
+	sts, err := n.Store.HomeTimeline(context.Background(), account, storage.Page{Limit: 80})
+	if err != nil {
+		n.t.Fatalf("home timeline: %v", err)
+	}
+	for _, s := range sts {
+		if s.URI == uri {
+			return true
+		}
+	}
+	return false
+}
+
+// String names the node in test output.
+func (n *Node) String() string { return fmt.Sprintf("node %s", n.Host) }
