@@ -18,6 +18,7 @@ import (
 	"github.com/copse-dev/copse/storage"
 	"github.com/copse-dev/copse/web/ap"
 	"github.com/copse-dev/copse/web/httperr"
+	"github.com/copse-dev/copse/web/pages"
 	"github.com/copse-dev/copse/web/wellknown"
 )
 
@@ -38,6 +39,7 @@ type Node struct {
 	Engine *federation.Engine
 	log    *slog.Logger
 	router chi.Router
+	pages  *pages.Handler
 }
 
 // Open opens the node's database (creating the data directory), makes sure
@@ -68,7 +70,12 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Node, error) {
 		store.Close()
 		return nil, err
 	}
-	n := &Node{Config: cfg, Store: store, Engine: engine, log: log}
+	pg, err := pages.New(engine, Version, log)
+	if err != nil {
+		store.Close()
+		return nil, fmt.Errorf("parse page templates: %w", err)
+	}
+	n := &Node{Config: cfg, Store: store, Engine: engine, log: log, pages: pg}
 	n.router = n.routes()
 	return n, nil
 }
@@ -85,7 +92,9 @@ func (n *Node) routes() chi.Router {
 		httperr.JSON(w, http.StatusMethodNotAllowed, map[string]string{"error": "Method not allowed"})
 	})
 	wellknown.New(n.Store, n.Engine.URLs(), Version, time.Now, n.log).Mount(r)
-	ap.New(n.Engine, ap.Options{AuthorizedFetch: n.Config.AuthorizedFetch, Now: time.Now, Log: n.log}).Mount(r)
+	n.pages.Mount(r)
+	ap.New(n.Engine, ap.Options{AuthorizedFetch: n.Config.AuthorizedFetch, Now: time.Now, Log: n.log,
+		HTML: http.HandlerFunc(n.pages.Redirect)}).Mount(r)
 	return r
 }
 
