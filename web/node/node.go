@@ -17,6 +17,7 @@ import (
 	"github.com/copse-dev/copse/federation"
 	"github.com/copse-dev/copse/storage"
 	"github.com/copse-dev/copse/web/ap"
+	"github.com/copse-dev/copse/web/api"
 	"github.com/copse-dev/copse/web/httperr"
 	"github.com/copse-dev/copse/web/pages"
 	"github.com/copse-dev/copse/web/wellknown"
@@ -93,6 +94,7 @@ func (n *Node) routes() chi.Router {
 	})
 	wellknown.New(n.Store, n.Engine.URLs(), Version, time.Now, n.log).Mount(r)
 	n.pages.Mount(r)
+	api.New(n.Engine, api.Options{Version: Version, Log: n.log}).Mount(r)
 	ap.New(n.Engine, ap.Options{AuthorizedFetch: n.Config.AuthorizedFetch, Now: time.Now, Log: n.log,
 		HTML: http.HandlerFunc(n.pages.Redirect)}).Mount(r)
 	return r

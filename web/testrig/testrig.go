@@ -5,6 +5,7 @@ package testrig
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 	"io"
 	"log/slog"
@@ -214,3 +215,27 @@ func (n *Node) HomeHas(account storage.ID, uri string) bool {
 
 // String names the node in test output.
 func (n *Node) String() string { return fmt.Sprintf("node %s", n.Host) }
+
+// Token issues an OAuth access token for account with the given scopes
+// (default "read write follow push"), as if the member had signed in from
+// an app, and returns it.
+func (n *Node) Token(account storage.Account, scopes ...string) string {
+	n.t.Helper()
+	if len(scopes) == 0 {
+		scopes = []string{"read", "write", "follow", "push"}
+	}
+	token := rand.Text()
+	ctx := context.Background()
+	err := n.Store.InTx(ctx, func(tx *storage.Tx) error {
+		app := storage.App{Name: "testrig", RedirectURIs: []string{"urn:ietf:wg:oauth:2.0:oob"}, Scopes: scopes,
+			ClientID: rand.Text(), ClientSecretHash: storage.HashSecret(rand.Text())}
+		if err := tx.InsertApp(ctx, &app); err != nil {
+			return err
+		}
+		return tx.InsertToken(ctx, &storage.Token{AccessHash: storage.HashSecret(token), AppID: app.ID, AccountID: account.ID, Scopes: scopes})
+	})
+	if err != nil {
+		n.t.Fatalf("issue token: %v", err)
+	}
+	return token
+}

@@ -1,0 +1,190 @@
+package storage
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// HashSecret is how tokens, codes and client secrets are stored: a
+// SHA-256 of a high-entropy random value (no salt or stretching is needed
+// for 256-bit random secrets, and a lookup by hash stays an index seek).
+func HashSecret(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:])
+}
+
+// App is an OAuth2 client application.
+type App struct {
+	ID               ID
+	Name             string
+	Website          string
+	RedirectURIs     []string
+	Scopes           []string
+	ClientID         string
+	ClientSecretHash string
+	CreatedAt        time.Time
+}
+
+const appColumns = `id, name, website, redirect_uris, scopes, client_id, client_secret_hash, created_at`
+
+func scanApp(row scanner) (App, error) {
+	var a App
+	var redirects, scopes string
+	var created int64
+	err := row.Scan(&a.ID, &a.Name, &a.Website, &redirects, &scopes, &a.ClientID, &a.ClientSecretHash, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return App{}, ErrNotFound
+	}
+	if err != nil {
+		return App{}, fmt.Errorf("app: %w", err)
+	}
+	a.RedirectURIs = strings.Fields(redirects)
+	a.Scopes = strings.Fields(scopes)
+	a.CreatedAt = fromMillis(created)
+	return a, nil
+}
+
+// InsertApp registers a client application.
+func (tx *Tx) InsertApp(ctx context.Context, a *App) error {
+	if a.ID == 0 {
+		a.ID = tx.NewID()
+	}
+	a.CreatedAt = tx.now
+	_, err := tx.tx.ExecContext(ctx, `INSERT INTO oauth_apps (`+appColumns+`) VALUES (?,?,?,?,?,?,?,?)`,
+		a.ID, a.Name, a.Website, strings.Join(a.RedirectURIs, "\n"), strings.Join(a.Scopes, " "),
+		a.ClientID, a.ClientSecretHash, millis(a.CreatedAt))
+	if err != nil {
+		return fmt.Errorf("insert app: %w", err)
+	}
+	return nil
+}
+
+// AppByClientID returns the application with that client_id.
+func (q queries) AppByClientID(ctx context.Context, clientID string) (App, error) {
+	return scanApp(q.q.QueryRowContext(ctx, `SELECT `+appColumns+` FROM oauth_apps WHERE client_id = ?`, clientID))
+}
+
+// AppByID returns an application by ID.
+func (q queries) AppByID(ctx context.Context, id ID) (App, error) {
+	return scanApp(q.q.QueryRowContext(ctx, `SELECT `+appColumns+` FROM oauth_apps WHERE id = ?`, id))
+}
+
+// AuthCode is an authorization code waiting to be exchanged.
+type AuthCode struct {
+	CodeHash        string
+	AppID           ID
+	AccountID       ID
+	RedirectURI     string
+	Scopes          []string
+	CodeChallenge   string
+	ChallengeMethod string
+	ExpiresAt       time.Time
+}
+
+// InsertAuthCode stores an authorization code.
+func (tx *Tx) InsertAuthCode(ctx context.Context, c AuthCode) error {
+	_, err := tx.tx.ExecContext(ctx, `INSERT INTO oauth_codes (code_hash, app_id, account_id, redirect_uri, scopes,
+code_challenge, challenge_method, expires_at) VALUES (?,?,?,?,?,?,?,?)`, c.CodeHash, c.AppID, c.AccountID,
+		c.RedirectURI, strings.Join(c.Scopes, " "), c.CodeChallenge, c.ChallengeMethod, millis(c.ExpiresAt))
+	if err != nil {
+		return fmt.Errorf("insert auth code: %w", err)
+	}
+	return nil
+}
+
+// TakeAuthCode removes and returns a code: a code works once. An expired
+// code is removed and reported as ErrNotFound.
+func (tx *Tx) TakeAuthCode(ctx context.Context, codeHash string) (AuthCode, error) {
+	var c AuthCode
+	var scopes string
+	var expires int64
+	err := tx.tx.QueryRowContext(ctx, `DELETE FROM oauth_codes WHERE code_hash = ? RETURNING code_hash, app_id,
+account_id, redirect_uri, scopes, code_challenge, challenge_method, expires_at`, codeHash).Scan(&c.CodeHash, &c.AppID,
+		&c.AccountID, &c.RedirectURI, &scopes, &c.CodeChallenge, &c.ChallengeMethod, &expires)
+	if errors.Is(err, sql.ErrNoRows) {
+		return AuthCode{}, ErrNotFound
+	}
+	if err != nil {
+		return AuthCode{}, fmt.Errorf("take auth code: %w", err)
+	}
+	c.Scopes = strings.Fields(scopes)
+	c.ExpiresAt = fromMillis(expires)
+	if !c.ExpiresAt.After(tx.now) {
+		return AuthCode{}, ErrNotFound
+	}
+	return c, nil
+}
+
+// Token is an OAuth2 access token (with its refresh token).
+type Token struct {
+	ID          ID
+	AccessHash  string
+	RefreshHash string // "" when none
+	AppID       ID
+	AccountID   ID // 0 for an app-only token
+	Scopes      []string
+	CreatedAt   time.Time
+}
+
+// InsertToken stores a token.
+func (tx *Tx) InsertToken(ctx context.Context, t *Token) error {
+	if t.ID == 0 {
+		t.ID = tx.NewID()
+	}
+	t.CreatedAt = tx.now
+	var refresh any
+	if t.RefreshHash != "" {
+		refresh = t.RefreshHash
+	}
+	_, err := tx.tx.ExecContext(ctx, `INSERT INTO oauth_tokens (id, access_hash, refresh_hash, app_id, account_id, scopes, created_at)
+VALUES (?,?,?,?,?,?,?)`, t.ID, t.AccessHash, refresh, t.AppID, nullID(t.AccountID), strings.Join(t.Scopes, " "), millis(t.CreatedAt))
+	if err != nil {
+		return fmt.Errorf("insert token: %w", err)
+	}
+	return nil
+}
+
+const tokenColumns = `id, access_hash, coalesce(refresh_hash, ''), app_id, coalesce(account_id, 0), scopes, created_at`
+
+func scanToken(row scanner) (Token, error) {
+	var t Token
+	var scopes string
+	var created int64
+	err := row.Scan(&t.ID, &t.AccessHash, &t.RefreshHash, &t.AppID, &t.AccountID, &scopes, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Token{}, ErrNotFound
+	}
+	if err != nil {
+		return Token{}, fmt.Errorf("token: %w", err)
+	}
+	t.Scopes = strings.Fields(scopes)
+	t.CreatedAt = fromMillis(created)
+	return t, nil
+}
+
+// TokenByAccess returns the live token whose access token hashes to hash.
+func (q queries) TokenByAccess(ctx context.Context, hash string) (Token, error) {
+	return scanToken(q.q.QueryRowContext(ctx, `SELECT `+tokenColumns+` FROM oauth_tokens
+WHERE access_hash = ? AND revoked_at = 0`, hash))
+}
+
+// TokenByRefresh returns the live token whose refresh token hashes to hash.
+func (q queries) TokenByRefresh(ctx context.Context, hash string) (Token, error) {
+	return scanToken(q.q.QueryRowContext(ctx, `SELECT `+tokenColumns+` FROM oauth_tokens
+WHERE refresh_hash = ? AND revoked_at = 0`, hash))
+}
+
+// RevokeToken revokes a token by ID.
+func (tx *Tx) RevokeToken(ctx context.Context, id ID) error {
+	_, err := tx.tx.ExecContext(ctx, `UPDATE oauth_tokens SET revoked_at = ? WHERE id = ?`, millis(tx.now), id)
+	if err != nil {
+		return fmt.Errorf("revoke token: %w", err)
+	}
+	return nil
+}

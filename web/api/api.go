@@ -1,0 +1,311 @@
+// Package api is copse's Mastodon-compatible client API and its OAuth2
+// server, so members use copse from the apps they already have.
+//
+// Handlers authenticate the bearer token, check its scopes, decode the
+// form (query string, urlencoded, multipart or JSON alike), write through
+// the federation engine, read through storage, and answer with entities
+// shaped exactly as Mastodon's documentation gives them.
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"mime"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/copse-dev/copse/federation"
+	"github.com/copse-dev/copse/storage"
+	"github.com/copse-dev/copse/web/httperr"
+)
+
+// Handler serves the client API of one node.
+type Handler struct {
+	engine  *federation.Engine
+	store   *storage.Store
+	urls    federation.URLs
+	version string
+	now     func() time.Time
+	log     *slog.Logger
+}
+
+// Options configures the API.
+type Options struct {
+	Version string
+	Now     func() time.Time
+	Log     *slog.Logger
+}
+
+// New returns the client API handler.
+func New(engine *federation.Engine, o Options) *Handler {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return &Handler{engine: engine, store: engine.Store(), urls: engine.URLs(), version: o.Version, now: o.Now,
+		log: o.Log.With("component", "api")}
+}
+
+// Mount adds the API routes to r.
+func (h *Handler) Mount(r chi.Router) {
+	r.Group(func(r chi.Router) {
+		r.Use(h.authenticate)
+		h.mountOAuth(r)
+		h.mountAccounts(r)
+		h.mountStatuses(r)
+		h.mountTimelines(r)
+		h.mountNotifications(r)
+		h.mountInstance(r)
+	})
+}
+
+type ctxKey int
+
+const authKey ctxKey = 0
+
+// auth is who a request acts for: the token's account (zero for an
+// app-only token or no token) and its scopes.
+type auth struct {
+	token   storage.Token
+	account storage.Account
+	scopes  []string
+}
+
+// authenticate reads a bearer token, if any. A token that is not valid is
+// refused with 401 even on public endpoints, as Mastodon does.
+func (h *Handler) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		header := r.Header.Get("Authorization")
+		token, ok := strings.CutPrefix(header, "Bearer ")
+		if !ok {
+			token = r.URL.Query().Get("access_token") // streaming clients put it here
+		}
+		if token == "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		t, err := h.store.TokenByAccess(r.Context(), storage.HashSecret(strings.TrimSpace(token)))
+		if err != nil {
+			h.fail(w, r, httperr.New(http.StatusUnauthorized, "The access token is invalid"))
+			return
+		}
+		a := auth{token: t, scopes: t.Scopes}
+		if t.AccountID != 0 {
+			if a.account, err = h.store.AccountByID(r.Context(), t.AccountID); err != nil {
+				h.fail(w, r, httperr.New(http.StatusUnauthorized, "The access token is invalid"))
+				return
+			}
+			if !a.account.SuspendedAt.IsZero() {
+				h.fail(w, r, httperr.New(http.StatusForbidden, "Your login is currently disabled"))
+				return
+			}
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), authKey, a)))
+	})
+}
+
+func authOf(r *http.Request) auth {
+	a, _ := r.Context().Value(authKey).(auth)
+	return a
+}
+
+// viewer is the account the request acts for, zero when anonymous.
+func viewer(r *http.Request) storage.Account { return authOf(r).account }
+
+// scopeCovers reports whether a granted scope covers the required one:
+// "read" covers "read:statuses"; the legacy "follow" covers the follow,
+// block and mute scopes; "profile" is covered by "read" and
+// "read:accounts".
+func scopeCovers(granted, required string) bool {
+	if granted == required {
+		return true
+	}
+	top, _, _ := strings.Cut(required, ":")
+	if granted == top {
+		return true
+	}
+	switch required {
+	case "read:follows", "write:follows", "read:blocks", "write:blocks", "read:mutes", "write:mutes":
+		return granted == "follow"
+	case "profile":
+		return granted == "read" || granted == "read:accounts"
+	}
+	return false
+}
+
+func hasScope(scopes []string, required string) bool {
+	for _, g := range scopes {
+		if scopeCovers(g, required) {
+			return true
+		}
+	}
+	return false
+}
+
+// user requires a token acting for a member with the scope; it writes
+// the error and returns false otherwise.
+func (h *Handler) user(w http.ResponseWriter, r *http.Request, scope string) (storage.Account, bool) {
+	a := authOf(r)
+	if a.account.ID == 0 {
+		h.fail(w, r, httperr.New(http.StatusUnauthorized, "This method requires an authenticated user"))
+		return storage.Account{}, false
+	}
+	if !hasScope(a.scopes, scope) {
+		h.fail(w, r, httperr.New(http.StatusForbidden, "This action is outside the authorized scopes"))
+		return storage.Account{}, false
+	}
+	return a.account, true
+}
+
+// optionalUser is the viewer of a public endpoint: a member with the read
+// scope, or anonymous.
+func (h *Handler) optionalUser(w http.ResponseWriter, r *http.Request, scope string) (storage.Account, bool) {
+	a := authOf(r)
+	if a.account.ID == 0 {
+		return storage.Account{}, true
+	}
+	return h.user(w, r, scope)
+}
+
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	httperr.Write(w, r, h.log, err)
+}
+
+func (h *Handler) json(w http.ResponseWriter, v any) {
+	httperr.JSON(w, http.StatusOK, v)
+}
+
+// form merges the query string and the body (urlencoded, multipart or
+// JSON) into one set of values; JSON arrays become "key[]" values, as
+// Rails reads them.
+func form(r *http.Request) (url.Values, error) {
+	v := url.Values{}
+	for k, vs := range r.URL.Query() {
+		v[k] = append(v[k], vs...)
+	}
+	if r.Body == nil || r.Method == http.MethodGet {
+		return v, nil
+	}
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	switch mt {
+	case "application/json":
+		var body map[string]any
+		dec := json.NewDecoder(r.Body)
+		dec.UseNumber()
+		if err := dec.Decode(&body); err != nil && err.Error() != "EOF" {
+			return nil, httperr.New(http.StatusBadRequest, "body is not valid JSON")
+		}
+		flatten(v, "", body)
+	case "multipart/form-data":
+		if err := r.ParseMultipartForm(16 << 20); err != nil {
+			return nil, httperr.New(http.StatusBadRequest, "body is not a valid form")
+		}
+		for k, vs := range r.MultipartForm.Value {
+			v[k] = append(v[k], vs...)
+		}
+	default:
+		if err := r.ParseForm(); err != nil {
+			return nil, httperr.New(http.StatusBadRequest, "body is not a valid form")
+		}
+		for k, vs := range r.PostForm {
+			v[k] = append(v[k], vs...)
+		}
+	}
+	return v, nil
+}
+
+func flatten(v url.Values, prefix string, x any) {
+	switch t := x.(type) {
+	case map[string]any:
+		for k, val := range t {
+			key := k
+			if prefix != "" {
+				key = prefix + "[" + k + "]"
+			}
+			flatten(v, key, val)
+		}
+	case []any:
+		for i, val := range t {
+			switch val.(type) {
+			case map[string]any:
+				flatten(v, fmt.Sprintf("%s[%d]", prefix, i), val)
+			default:
+				flatten(v, prefix+"[]", val)
+			}
+		}
+	case nil:
+		v.Add(prefix, "")
+	case bool:
+		v.Add(prefix, strconv.FormatBool(t))
+	case json.Number:
+		v.Add(prefix, t.String())
+	case string:
+		v.Add(prefix, t)
+	}
+}
+
+// list returns the values of an array parameter, given as "key[]" or as
+// repeated "key".
+func list(v url.Values, key string) []string {
+	if vs, ok := v[key+"[]"]; ok {
+		return vs
+	}
+	return v[key]
+}
+
+// boolParam reads a Rails-style boolean ("true", "1", "on").
+func boolParam(v url.Values, key string, def bool) bool {
+	s := v.Get(key)
+	switch strings.ToLower(s) {
+	case "":
+		return def
+	case "true", "1", "on", "yes", "t":
+		return true
+	}
+	return false
+}
+
+// page reads max_id, since_id, min_id and limit.
+func page(v url.Values, def, maxLimit int) storage.Page {
+	p := storage.Page{Limit: def}
+	p.MaxID, _ = storage.ParseID(v.Get("max_id"))
+	p.SinceID, _ = storage.ParseID(v.Get("since_id"))
+	p.MinID, _ = storage.ParseID(v.Get("min_id"))
+	if n, err := strconv.Atoi(v.Get("limit")); err == nil && n > 0 {
+		p.Limit = min(n, maxLimit)
+	}
+	return p
+}
+
+// setLink writes the Link header Mastodon sends with a list: next pages
+// older items (max_id = the oldest ID here), prev newer ones (min_id =
+// the newest).
+func (h *Handler) setLink(w http.ResponseWriter, r *http.Request, newest, oldest storage.ID) {
+	if newest == 0 {
+		return
+	}
+	base := h.urls.Base + r.URL.Path
+	q := r.URL.Query()
+	for _, k := range []string{"max_id", "since_id", "min_id"} {
+		q.Del(k)
+	}
+	next, prev := url.Values{}, url.Values{}
+	for k, vs := range q {
+		next[k], prev[k] = vs, vs
+	}
+	next.Set("max_id", oldest.String())
+	prev.Set("min_id", newest.String())
+	w.Header().Set("Link", fmt.Sprintf(`<%s?%s>; rel="next", <%s?%s>; rel="prev"`,
+		base, next.Encode(), base, prev.Encode()))
+}
+
+// pathID reads an ID from the URL; a malformed one is "not found".
+func pathID(r *http.Request, name string) (storage.ID, error) {
+	return storage.ParseID(chi.URLParam(r, name))
+}

@@ -1,0 +1,147 @@
+package api
+
+// The entities of Mastodon's client API, field for field as its
+// documentation gives them: names, types and nulls matter, since apps
+// decode them strictly.
+
+// Account is Mastodon's Account entity.
+type Account struct {
+	ID             string   `json:"id"`
+	Username       string   `json:"username"`
+	Acct           string   `json:"acct"`
+	DisplayName    string   `json:"display_name"`
+	Locked         bool     `json:"locked"`
+	Bot            bool     `json:"bot"`
+	Discoverable   bool     `json:"discoverable"`
+	Group          bool     `json:"group"`
+	CreatedAt      string   `json:"created_at"`
+	Note           string   `json:"note"`
+	URL            string   `json:"url"`
+	URI            string   `json:"uri"`
+	Avatar         string   `json:"avatar"`
+	AvatarStatic   string   `json:"avatar_static"`
+	Header         string   `json:"header"`
+	HeaderStatic   string   `json:"header_static"`
+	FollowersCount int      `json:"followers_count"`
+	FollowingCount int      `json:"following_count"`
+	StatusesCount  int      `json:"statuses_count"`
+	LastStatusAt   *string  `json:"last_status_at"`
+	Emojis         []any    `json:"emojis"`
+	Fields         []Field  `json:"fields"`
+	Roles          []any    `json:"roles,omitempty"`
+	Source         *Source  `json:"source,omitempty"`
+	Noindex        bool     `json:"noindex"`
+	Moved          *Account `json:"moved,omitempty"`
+}
+
+// Field is a profile field.
+type Field struct {
+	Name       string  `json:"name"`
+	Value      string  `json:"value"`
+	VerifiedAt *string `json:"verified_at"`
+}
+
+// Source is the plain text of a member's own profile (verify_credentials).
+type Source struct {
+	Privacy             string  `json:"privacy"`
+	Sensitive           bool    `json:"sensitive"`
+	Language            string  `json:"language"`
+	Note                string  `json:"note"`
+	Fields              []Field `json:"fields"`
+	FollowRequestsCount int     `json:"follow_requests_count"`
+}
+
+// Status is Mastodon's Status entity.
+type Status struct {
+	ID                 string       `json:"id"`
+	URI                string       `json:"uri"`
+	URL                *string      `json:"url"`
+	CreatedAt          string       `json:"created_at"`
+	EditedAt           *string      `json:"edited_at"`
+	Account            Account      `json:"account"`
+	Content            string       `json:"content"`
+	Visibility         string       `json:"visibility"`
+	Sensitive          bool         `json:"sensitive"`
+	SpoilerText        string       `json:"spoiler_text"`
+	MediaAttachments   []Attachment `json:"media_attachments"`
+	Application        *Application `json:"application"`
+	Mentions           []Mention    `json:"mentions"`
+	Tags               []Tag        `json:"tags"`
+	Emojis             []any        `json:"emojis"`
+	ReblogsCount       int          `json:"reblogs_count"`
+	FavouritesCount    int          `json:"favourites_count"`
+	RepliesCount       int          `json:"replies_count"`
+	InReplyToID        *string      `json:"in_reply_to_id"`
+	InReplyToAccountID *string      `json:"in_reply_to_account_id"`
+	Reblog             *Status      `json:"reblog"`
+	Poll               any          `json:"poll"`
+	Card               any          `json:"card"`
+	Language           *string      `json:"language"`
+	Text               *string      `json:"text"`
+	Favourited         bool         `json:"favourited"`
+	Reblogged          bool         `json:"reblogged"`
+	Muted              bool         `json:"muted"`
+	Bookmarked         bool         `json:"bookmarked"`
+	Pinned             bool         `json:"pinned"`
+	Filtered           []any        `json:"filtered"`
+}
+
+// Application names the app a status was posted from.
+type Application struct {
+	Name    string  `json:"name"`
+	Website *string `json:"website"`
+}
+
+// Mention is a mentioned account in a Status.
+type Mention struct {
+	ID       string `json:"id"`
+	Username string `json:"username"`
+	URL      string `json:"url"`
+	Acct     string `json:"acct"`
+}
+
+// Tag is a hashtag in a Status.
+type Tag struct {
+	Name string `json:"name"`
+	URL  string `json:"url"`
+}
+
+// Attachment is Mastodon's MediaAttachment entity.
+type Attachment struct {
+	ID          string  `json:"id"`
+	Type        string  `json:"type"`
+	URL         string  `json:"url"`
+	PreviewURL  *string `json:"preview_url"`
+	RemoteURL   *string `json:"remote_url"`
+	Meta        any     `json:"meta"`
+	Description *string `json:"description"`
+	Blurhash    *string `json:"blurhash"`
+}
+
+// Relationship is Mastodon's Relationship entity.
+type Relationship struct {
+	ID                  string `json:"id"`
+	Following           bool   `json:"following"`
+	ShowingReblogs      bool   `json:"showing_reblogs"`
+	Notifying           bool   `json:"notifying"`
+	Languages           []any  `json:"languages"`
+	FollowedBy          bool   `json:"followed_by"`
+	Blocking            bool   `json:"blocking"`
+	BlockedBy           bool   `json:"blocked_by"`
+	Muting              bool   `json:"muting"`
+	MutingNotifications bool   `json:"muting_notifications"`
+	Requested           bool   `json:"requested"`
+	RequestedBy         bool   `json:"requested_by"`
+	DomainBlocking      bool   `json:"domain_blocking"`
+	Endorsed            bool   `json:"endorsed"`
+	Note                string `json:"note"`
+}
+
+// Notification is Mastodon's Notification entity.
+type Notification struct {
+	ID        string  `json:"id"`
+	Type      string  `json:"type"`
+	CreatedAt string  `json:"created_at"`
+	Account   Account `json:"account"`
+	Status    *Status `json:"status,omitempty"`
+}

@@ -1,0 +1,260 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"html"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/copse-dev/copse/activitypub"
+	"github.com/copse-dev/copse/federation"
+	"github.com/copse-dev/copse/storage"
+)
+
+// presenter turns storage rows into entities: it loads what an entity
+// needs first, then converts. One presenter serves one request, caching
+// accounts it has already rendered.
+type presenter struct {
+	store    *storage.Store
+	engine   *federation.Engine
+	urls     federation.URLs
+	viewer   storage.Account // zero: anonymous
+	accounts map[storage.ID]Account
+}
+
+func (h *Handler) presenter(viewer storage.Account) *presenter {
+	return &presenter{store: h.store, engine: h.engine, urls: h.urls, viewer: viewer, accounts: map[storage.ID]Account{}}
+}
+
+// isoTime formats a time as Mastodon does: UTC with milliseconds.
+func isoTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
+
+func isoDate(t time.Time) string { return t.UTC().Format("2006-01-02") }
+
+func (p *presenter) accountByID(ctx context.Context, id storage.ID) (Account, error) {
+	if a, ok := p.accounts[id]; ok {
+		return a, nil
+	}
+	a, err := p.store.AccountByID(ctx, id)
+	if err != nil {
+		return Account{}, fmt.Errorf("account %d: %w", id, err)
+	}
+	return p.account(ctx, a)
+}
+
+// account renders an account with its counts.
+func (p *presenter) account(ctx context.Context, a storage.Account) (Account, error) {
+	if e, ok := p.accounts[a.ID]; ok {
+		return e, nil
+	}
+	stats, err := p.store.AccountStats(ctx, a.ID)
+	if err != nil {
+		return Account{}, err
+	}
+	e := accountEntity(a, stats, p.urls)
+	p.accounts[a.ID] = e
+	return e, nil
+}
+
+// accountEntity converts an account; it does no I/O.
+func accountEntity(a storage.Account, s storage.AccountStats, urls federation.URLs) Account {
+	e := Account{
+		ID:             a.ID.String(),
+		Username:       a.Username,
+		Acct:           a.Acct(),
+		DisplayName:    a.DisplayName,
+		Locked:         a.Locked,
+		Bot:            a.Bot,
+		Discoverable:   a.Discoverable,
+		Group:          a.ActorType == activitypub.TypeGroup,
+		CreatedAt:      isoTime(time.Date(a.CreatedAt.Year(), a.CreatedAt.Month(), a.CreatedAt.Day(), 0, 0, 0, 0, time.UTC)),
+		Note:           a.Note,
+		URL:            a.URL,
+		URI:            a.URI,
+		Avatar:         a.AvatarURL,
+		Header:         a.HeaderURL,
+		FollowersCount: s.Followers,
+		FollowingCount: s.Following,
+		StatusesCount:  s.Statuses,
+		Emojis:         []any{},
+		Fields:         []Field{},
+	}
+	if e.URL == "" {
+		e.URL = a.URI
+	}
+	if e.Avatar == "" {
+		e.Avatar = urls.Base + "/avatars/original/missing.png"
+	}
+	if e.Header == "" {
+		e.Header = urls.Base + "/headers/original/missing.png"
+	}
+	e.AvatarStatic, e.HeaderStatic = e.Avatar, e.Header
+	if !s.LastStatusAt.IsZero() {
+		d := isoDate(s.LastStatusAt)
+		e.LastStatusAt = &d
+	}
+	for _, f := range federation.ActorOf(a).Fields {
+		e.Fields = append(e.Fields, Field{Name: f.Name, Value: f.Value})
+	}
+	return e
+}
+
+// statuses renders statuses for the viewer.
+func (p *presenter) statuses(ctx context.Context, sts []storage.Status) ([]Status, error) {
+	out := make([]Status, 0, len(sts))
+	for _, st := range sts {
+		e, err := p.status(ctx, st)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// status renders one status (and the status it reblogs).
+func (p *presenter) status(ctx context.Context, st storage.Status) (Status, error) {
+	author, err := p.accountByID(ctx, st.AccountID)
+	if err != nil {
+		return Status{}, err
+	}
+	if st.ReblogOfID != 0 {
+		orig, err := p.store.StatusByID(ctx, st.ReblogOfID)
+		if err != nil {
+			return Status{}, fmt.Errorf("reblogged status %d: %w", st.ReblogOfID, err)
+		}
+		inner, err := p.status(ctx, orig)
+		if err != nil {
+			return Status{}, err
+		}
+		e := Status{ID: st.ID.String(), URI: st.URI, CreatedAt: isoTime(st.CreatedAt), Account: author,
+			Content: "", Visibility: string(st.Visibility), Reblog: &inner,
+			MediaAttachments: []Attachment{}, Mentions: []Mention{}, Tags: []Tag{}, Emojis: []any{}, Filtered: []any{},
+			Favourited: inner.Favourited, Reblogged: inner.Reblogged, Bookmarked: inner.Bookmarked}
+		return e, nil
+	}
+	stats, err := p.store.StatusStats(ctx, st.ID, p.viewer.ID)
+	if err != nil {
+		return Status{}, err
+	}
+	var mentions []storage.Account
+	for _, id := range st.Mentions {
+		a, err := p.store.AccountByID(ctx, id)
+		if err != nil {
+			return Status{}, fmt.Errorf("mention %d: %w", id, err)
+		}
+		mentions = append(mentions, a)
+	}
+	e := statusEntity(st, author, mentions, stats, p.urls)
+	if p.viewer.ID == st.AccountID && st.Local {
+		e.Application = &Application{Name: "copse"}
+	}
+	return e, nil
+}
+
+// statusEntity converts a status; it does no I/O.
+func statusEntity(st storage.Status, author Account, mentions []storage.Account, s storage.StatusStats, urls federation.URLs) Status {
+	content := st.Content
+	if st.Title != "" {
+		// An artefact (Article): apps show content only, so lead with the title.
+		content = "<p><strong>" + st.Title + "</strong></p>" + content
+	}
+	e := Status{
+		ID:               st.ID.String(),
+		URI:              st.URI,
+		CreatedAt:        isoTime(st.CreatedAt),
+		Account:          author,
+		Content:          content,
+		Visibility:       string(st.Visibility),
+		Sensitive:        st.Sensitive,
+		SpoilerText:      st.SpoilerText,
+		MediaAttachments: []Attachment{},
+		Mentions:         []Mention{},
+		Tags:             []Tag{},
+		Emojis:           []any{},
+		ReblogsCount:     s.Reblogs,
+		FavouritesCount:  s.Favourites,
+		RepliesCount:     s.Replies,
+		Favourited:       s.Favourited,
+		Reblogged:        s.Reblogged,
+		Filtered:         []any{},
+	}
+	if st.URL != "" {
+		u := st.URL
+		e.URL = &u
+	}
+	if !st.EditedAt.IsZero() {
+		t := isoTime(st.EditedAt)
+		e.EditedAt = &t
+	}
+	if st.Language != "" {
+		l := st.Language
+		e.Language = &l
+	}
+	if st.InReplyToID != 0 {
+		id := st.InReplyToID.String()
+		e.InReplyToID = &id
+		if st.InReplyToAccountID != 0 {
+			aid := st.InReplyToAccountID.String()
+			e.InReplyToAccountID = &aid
+		}
+	}
+	for _, m := range mentions {
+		url := m.URL
+		if url == "" {
+			url = m.URI
+		}
+		e.Mentions = append(e.Mentions, Mention{ID: m.ID.String(), Username: m.Username, URL: url, Acct: m.Acct()})
+	}
+	for _, t := range st.Tags {
+		e.Tags = append(e.Tags, Tag{Name: t, URL: urls.Tag(t)})
+	}
+	for _, a := range st.Attachments {
+		e.MediaAttachments = append(e.MediaAttachments, attachmentEntity(a))
+	}
+	return e
+}
+
+func attachmentEntity(a storage.Attachment) Attachment {
+	e := Attachment{ID: a.ID.String(), Type: mediaKind(a.MediaType), URL: a.URL}
+	if a.Description != "" {
+		d := a.Description
+		e.Description = &d
+	}
+	if a.Blurhash != "" {
+		b := a.Blurhash
+		e.Blurhash = &b
+	}
+	preview := a.URL
+	e.PreviewURL = &preview
+	if a.Width > 0 && a.Height > 0 {
+		size := map[string]any{"width": a.Width, "height": a.Height,
+			"size": fmt.Sprintf("%dx%d", a.Width, a.Height), "aspect": float64(a.Width) / float64(a.Height)}
+		e.Meta = map[string]any{"original": size, "small": size}
+	}
+	return e
+}
+
+func mediaKind(mediaType string) string {
+	switch {
+	case mediaType == "image/gif":
+		return "gifv"
+	case strings.HasPrefix(mediaType, "image/"):
+		return "image"
+	case strings.HasPrefix(mediaType, "video/"):
+		return "video"
+	case strings.HasPrefix(mediaType, "audio/"):
+		return "audio"
+	}
+	return "unknown"
+}
+
+var tagPattern = regexp.MustCompile(`<[^>]*>`)
+
+// plainText strips HTML, for fields apps want as text.
+func plainText(s string) string {
+	s = strings.NewReplacer("<br>", "\n", "<br/>", "\n", "<br />", "\n", "</p><p>", "\n\n").Replace(s)
+	return html.UnescapeString(tagPattern.ReplaceAllString(s, ""))
+}
