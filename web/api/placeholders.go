@@ -7,4 +7,3 @@ func (h *Handler) mountAccounts(r chi.Router)      {}
 func (h *Handler) mountStatuses(r chi.Router)      {}
 func (h *Handler) mountTimelines(r chi.Router)     {}
 func (h *Handler) mountNotifications(r chi.Router) {}
-func (h *Handler) mountInstance(r chi.Router)      {}

@@ -1,0 +1,164 @@
+package api
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/copse-dev/copse/federation"
+	"github.com/copse-dev/copse/storage"
+)
+
+// mastodonVersion is the Mastodon API level copse speaks; apps read the
+// version string to decide which features to offer.
+const mastodonVersion = "4.2.0"
+
+// Limits the apps read from the instance configuration.
+const (
+	maxMediaAttachments = 4
+	imageSizeLimit      = 16 << 20
+	imageMatrixLimit    = 33177600 // 7680x4320
+)
+
+var supportedMedia = []string{"image/jpeg", "image/png", "image/gif", "image/webp"}
+
+func (h *Handler) mountInstance(r chi.Router) {
+	r.Get("/api/v1/instance", h.instanceV1)
+	r.Get("/api/v2/instance", h.instanceV2)
+	r.Get("/api/v1/instance/peers", h.peers)
+	r.Get("/api/v1/instance/activity", h.emptyList)
+	r.Get("/api/v1/instance/rules", h.emptyList)
+	r.Get("/api/v1/instance/domain_blocks", h.emptyList)
+	r.Get("/api/v1/instance/extended_description", h.extendedDescription)
+	r.Get("/api/v1/preferences", h.preferences)
+	r.Get("/api/v1/custom_emojis", h.emptyList)
+	r.Get("/api/v1/announcements", h.emptyList)
+	r.Get("/api/v1/trends", h.emptyList)
+	r.Get("/api/v1/trends/tags", h.emptyList)
+	r.Get("/api/v1/trends/statuses", h.emptyList)
+	r.Get("/api/v1/trends/links", h.emptyList)
+	r.Get("/api/v1/suggestions", h.emptyList)
+	r.Get("/api/v2/suggestions", h.emptyList)
+	r.Get("/api/v1/followed_tags", h.emptyList)
+	r.Get("/api/v1/filters", h.emptyList)
+	r.Get("/api/v2/filters", h.emptyList)
+	r.Get("/api/v1/lists", h.emptyList)
+	r.Get("/api/v1/scheduled_statuses", h.emptyList)
+	r.Get("/api/v1/directory", h.emptyList)
+}
+
+// emptyList answers the endpoints copse has no data for with a
+// well-formed empty list, never a 404 that apps would show as an error.
+func (h *Handler) emptyList(w http.ResponseWriter, r *http.Request) {
+	h.json(w, []any{})
+}
+
+func (h *Handler) versionString() string {
+	return mastodonVersion + " (compatible; copse " + h.version + ")"
+}
+
+func (h *Handler) streamingURL() string {
+	return strings.Replace(strings.Replace(h.urls.Base, "https://", "wss://", 1), "http://", "ws://", 1)
+}
+
+func (h *Handler) configuration() map[string]any {
+	return map[string]any{
+		"urls":     map[string]any{"streaming": h.streamingURL()},
+		"accounts": map[string]any{"max_featured_tags": 10, "max_pinned_statuses": 5},
+		"statuses": map[string]any{"max_characters": federation.MaxChars, "max_media_attachments": maxMediaAttachments,
+			"characters_reserved_per_url": 23},
+		"media_attachments": map[string]any{"supported_mime_types": supportedMedia, "image_size_limit": imageSizeLimit,
+			"image_matrix_limit": imageMatrixLimit, "video_size_limit": 0, "video_frame_rate_limit": 0, "video_matrix_limit": 0},
+		"polls": map[string]any{"max_options": 4, "max_characters_per_option": 50, "min_expiration": 300,
+			"max_expiration": 2629746},
+		"translation": map[string]any{"enabled": false},
+	}
+}
+
+func (h *Handler) usage(r *http.Request) (storage.Usage, int, error) {
+	u, err := h.store.Usage(r.Context(), h.now())
+	if err != nil {
+		return storage.Usage{}, 0, err
+	}
+	peers, err := h.store.Peers(r.Context())
+	return u, len(peers), err
+}
+
+const description = "A copse node: a federated home for communities of practice in public services."
+
+func (h *Handler) instanceV1(w http.ResponseWriter, r *http.Request) {
+	u, domains, err := h.usage(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.json(w, map[string]any{
+		"uri":               h.urls.Host(),
+		"title":             h.urls.Host(),
+		"short_description": description,
+		"description":       description,
+		"email":             "",
+		"version":           h.versionString(),
+		"urls":              map[string]any{"streaming_api": h.streamingURL()},
+		"stats":             map[string]any{"user_count": u.Users, "status_count": u.LocalPosts, "domain_count": domains},
+		"thumbnail":         nil,
+		"languages":         []string{"en"},
+		"registrations":     false,
+		"approval_required": false,
+		"invites_enabled":   false,
+		"configuration":     h.configuration(),
+		"contact_account":   nil,
+		"rules":             []any{},
+	})
+}
+
+func (h *Handler) instanceV2(w http.ResponseWriter, r *http.Request) {
+	u, _, err := h.usage(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.json(w, map[string]any{
+		"domain":        h.urls.Host(),
+		"title":         h.urls.Host(),
+		"version":       h.versionString(),
+		"source_url":    "https://github.com/copse-dev/copse",
+		"description":   description,
+		"usage":         map[string]any{"users": map[string]any{"active_month": u.ActiveMonth}},
+		"thumbnail":     map[string]any{"url": h.urls.Base + "/favicon.png"},
+		"icon":          []any{},
+		"languages":     []string{"en"},
+		"configuration": h.configuration(),
+		"registrations": map[string]any{"enabled": false, "approval_required": false, "message": nil, "url": nil},
+		"api_versions":  map[string]any{"mastodon": 1},
+		"contact":       map[string]any{"email": "", "account": nil},
+		"rules":         []any{},
+	})
+}
+
+func (h *Handler) peers(w http.ResponseWriter, r *http.Request) {
+	peers, err := h.store.Peers(r.Context())
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.json(w, peers)
+}
+
+func (h *Handler) extendedDescription(w http.ResponseWriter, r *http.Request) {
+	h.json(w, map[string]any{"updated_at": nil, "content": "<p>" + description + "</p>"})
+}
+
+func (h *Handler) preferences(w http.ResponseWriter, r *http.Request) {
+	if _, ok := h.user(w, r, "read:accounts"); !ok {
+		return
+	}
+	h.json(w, map[string]any{
+		"posting:default:visibility": "public",
+		"posting:default:sensitive":  false,
+		"posting:default:language":   nil,
+		"reading:expand:media":       "default",
+		"reading:expand:spoilers":    false,
+	})
+}
