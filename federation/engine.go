@@ -82,6 +82,7 @@ type Engine struct {
 
 	deliverWake chan struct{}
 	inboxWake   chan struct{}
+	events      hub
 }
 
 type cachedKey struct {
@@ -107,6 +108,7 @@ func New(store *storage.Store, o Options) *Engine {
 		pubKey:      map[string]cachedKey{},
 		deliverWake: make(chan struct{}, 1),
 		inboxWake:   make(chan struct{}, 1),
+		events:      hub{subs: map[*Subscription]struct{}{}},
 	}
 	if e.client == nil {
 		e.client = NewHTTPClient(TransportOptions{})

@@ -36,11 +36,11 @@ func (e *Engine) fanOut(ctx context.Context, tx *storage.Tx, st storage.Status, 
 		if st.Visibility == activitypub.Direct {
 			feed = append(feed, m)
 		}
-		if err := tx.InsertNotification(ctx, &storage.Notification{
-			AccountID: m, FromAccountID: author.ID, Type: storage.NotifyMention, StatusID: st.ID,
-		}); err != nil {
+		n := storage.Notification{AccountID: m, FromAccountID: author.ID, Type: storage.NotifyMention, StatusID: st.ID}
+		if err := tx.InsertNotification(ctx, &n); err != nil {
 			return err
 		}
+		e.emit(tx, Event{Kind: EventNotification, NotificationID: n.ID, Home: []storage.ID{m}})
 	}
 	var allowed []storage.ID
 	for _, id := range feed {
@@ -51,7 +51,16 @@ func (e *Engine) fanOut(ctx context.Context, tx *storage.Tx, st storage.Status, 
 		}
 		allowed = append(allowed, id)
 	}
-	return tx.AddToHomeFeeds(ctx, st.ID, allowed)
+	if err := tx.AddToHomeFeeds(ctx, st.ID, allowed); err != nil {
+		return err
+	}
+	ev := Event{Kind: EventUpdate, StatusID: st.ID, Home: allowed, Local: author.Local(), Tags: st.Tags,
+		Public: st.Visibility == activitypub.Public && st.ReblogOfID == 0}
+	if st.Visibility == activitypub.Direct {
+		ev.Direct = append([]storage.ID{author.ID}, st.Mentions...)
+	}
+	e.emit(tx, ev)
+	return nil
 }
 
 // notify records a notification for a local account, unless it is the
@@ -63,5 +72,10 @@ func (e *Engine) notify(ctx context.Context, tx *storage.Tx, to, from storage.Ac
 	if blocked, err := tx.Blocks(ctx, to.ID, from.ID); err != nil || blocked {
 		return err
 	}
-	return tx.InsertNotification(ctx, &storage.Notification{AccountID: to.ID, FromAccountID: from.ID, Type: typ, StatusID: status})
+	n := storage.Notification{AccountID: to.ID, FromAccountID: from.ID, Type: typ, StatusID: status}
+	if err := tx.InsertNotification(ctx, &n); err != nil {
+		return err
+	}
+	e.emit(tx, Event{Kind: EventNotification, NotificationID: n.ID, Home: []storage.ID{to.ID}})
+	return nil
 }

@@ -356,7 +356,7 @@ func (e *Engine) undoAnnounce(ctx context.Context, tx *storage.Tx, actor storage
 			return err
 		}
 	}
-	return tx.DeleteStatus(ctx, rb.ID)
+	return e.deleteStatus(ctx, tx, rb.ID)
 }
 
 func ignoreNotFound(err error) error {

@@ -169,7 +169,7 @@ func (e *Engine) applyUpdate(ctx context.Context, tx *storage.Tx, actor storage.
 				st.Tags = append(st.Tags, strings.TrimPrefix(t.Name, "#"))
 			}
 		}
-		return tx.UpdateStatus(ctx, &st)
+		return e.updateStatus(ctx, tx, &st, actor)
 	}
 	return nil
 }
@@ -204,7 +204,7 @@ func (e *Engine) applyDelete(ctx context.Context, tx *storage.Tx, actor storage.
 	if st.AccountID != actor.ID {
 		return fmt.Errorf("delete of %s by %s: %w", iri, actor.URI, ErrDenied)
 	}
-	return tx.DeleteStatus(ctx, st.ID)
+	return e.deleteStatus(ctx, tx, st.ID)
 }
 
 // statusForAnnounce finds the boosted status, fetching it from its origin

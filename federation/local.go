@@ -161,7 +161,7 @@ func (e *Engine) Edit(ctx context.Context, authorID, statusID storage.ID, d Draf
 	}
 	err = e.store.InTx(ctx, func(tx *storage.Tx) error {
 		st.EditedAt = tx.Now()
-		if err := tx.UpdateStatus(ctx, &st); err != nil {
+		if err := e.updateStatus(ctx, tx, &st, author); err != nil {
 			return err
 		}
 		nc := noteContext{Author: author, Mentioned: mentioned}
@@ -203,7 +203,7 @@ func (e *Engine) DeleteStatus(ctx context.Context, authorID, statusID storage.ID
 		if err != nil {
 			return err
 		}
-		if err := tx.DeleteStatus(ctx, st.ID); err != nil {
+		if err := e.deleteStatus(ctx, tx, st.ID); err != nil {
 			return err
 		}
 		to, cc := activitypub.Addressing(st.Visibility, nc.Author.Followers, mentionIRIs(nc.Mentioned))
@@ -430,7 +430,7 @@ func (e *Engine) Unreblog(ctx context.Context, accountID, statusID storage.ID) e
 		if !author.Local() {
 			inboxes = append(inboxes, author.DeliveryInbox())
 		}
-		if err := tx.DeleteStatus(ctx, rb.ID); err != nil {
+		if err := e.deleteStatus(ctx, tx, rb.ID); err != nil {
 			return err
 		}
 		if err := tx.DeleteNotificationsFrom(ctx, author.ID, actor.ID, storage.NotifyReblog, st.ID); err != nil {

@@ -124,10 +124,15 @@ func (s *Store) Close() error {
 // Tx is one write transaction. Its read methods see its own writes.
 type Tx struct {
 	queries
-	tx    *sql.Tx
-	store *Store
-	now   time.Time
+	tx          *sql.Tx
+	store       *Store
+	now         time.Time
+	afterCommit []func()
 }
+
+// AfterCommit schedules fn to run once the transaction has committed (and
+// never if it rolls back): the place to announce what it changed.
+func (tx *Tx) AfterCommit(fn func()) { tx.afterCommit = append(tx.afterCommit, fn) }
 
 // Now is the time the transaction began, by the store's clock: every row
 // it writes carries the same timestamp.
@@ -150,6 +155,9 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 	}
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
+	}
+	for _, fn := range tx.afterCommit {
+		fn()
 	}
 	return nil
 }

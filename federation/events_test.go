@@ -1,0 +1,100 @@
+package federation
+
+import (
+	"context"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/copse-dev/copse/activitypub"
+	"github.com/copse-dev/copse/storage"
+)
+
+func testEngine(t *testing.T) *Engine {
+	t.Helper()
+	store, err := storage.Open(context.Background(), filepath.Join(t.TempDir(), "copse.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	e := New(store, Options{URLs: URLs{Base: "https://council-a.example"}})
+	if err := e.Init(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func member(t *testing.T, e *Engine, name string) storage.Account {
+	t.Helper()
+	a, err := e.CreateMember(context.Background(), NewMember{Username: name, Email: name + "@council-a.example", Password: "correct horse battery"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// events reads n events.
+func events(t *testing.T, s *Subscription, n int) map[string]Event {
+	t.Helper()
+	got := map[string]Event{}
+	timeout := time.After(5 * time.Second)
+	for range n {
+		select {
+		case ev := <-s.C:
+			got[ev.Kind] = ev
+		case <-timeout:
+			t.Fatalf("only %d of %d events: %v", len(got), n, got)
+		}
+	}
+	return got
+}
+
+func TestEventsFollowCommittedChanges(t *testing.T) {
+	e := testEngine(t)
+	ctx := context.Background()
+	alice, bob, carol := member(t, e, "alice"), member(t, e, "bob"), member(t, e, "carol")
+	if err := e.Follow(ctx, bob.ID, alice.ID, FollowOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	sub := e.Subscribe()
+	defer sub.Close()
+
+	st, err := e.Post(ctx, alice.ID, Draft{Text: "hello @carol #glossary", Visibility: activitypub.Public})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := events(t, sub, 2)
+	up := got[EventUpdate]
+	if up.StatusID != st.ID || !up.Public || !up.Local || !slices.Contains(up.Home, bob.ID) || !slices.Contains(up.Home, alice.ID) {
+		t.Errorf("update event = %+v", up)
+	}
+	if slices.Contains(up.Home, carol.ID) {
+		t.Errorf("carol does not follow alice but is in the event's home feeds: %+v", up)
+	}
+	if n := got[EventNotification]; !slices.Equal(n.Home, []storage.ID{carol.ID}) {
+		t.Errorf("notification event = %+v; want for carol", n)
+	}
+	if _, err := e.Edit(ctx, alice.ID, st.ID, Draft{Text: "hello again"}); err != nil {
+		t.Fatal(err)
+	}
+	if ev := events(t, sub, 1)[EventStatusUpdate]; ev.StatusID != st.ID {
+		t.Errorf("status.update event = %+v", ev)
+	}
+	if _, err := e.DeleteStatus(ctx, alice.ID, st.ID); err != nil {
+		t.Fatal(err)
+	}
+	if ev := events(t, sub, 1)[EventDelete]; ev.StatusID != st.ID {
+		t.Errorf("delete event = %+v", ev)
+	}
+
+	// A failed post announces nothing.
+	if _, err := e.Post(ctx, alice.ID, Draft{Text: "", Visibility: activitypub.Public}); err == nil {
+		t.Fatal("empty post accepted")
+	}
+	select {
+	case ev := <-sub.C:
+		t.Errorf("event after a refused post: %+v", ev)
+	default:
+	}
+}
