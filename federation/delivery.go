@@ -151,7 +151,7 @@ func (e *Engine) hostBackoff(failures int) time.Time {
 }
 
 // permanentError is a refusal that retrying will not change (a 4xx other
-// than 408 and 429).
+// than 401, 408 and 429, or 501).
 type permanentError struct{ code int }
 
 func (p *permanentError) Error() string { return fmt.Sprintf("inbox answered %d", p.code) }
@@ -187,7 +187,11 @@ func (e *Engine) deliver(ctx context.Context, d storage.Delivery) (time.Duration
 	switch c := resp.StatusCode; {
 	case c >= 200 && c < 300:
 		return 0, nil
-	case c == http.StatusTooManyRequests || c == http.StatusRequestTimeout || c >= 500:
+	case c == http.StatusNotImplemented:
+		return 0, &permanentError{code: c}
+	case c == http.StatusUnauthorized || c == http.StatusTooManyRequests || c == http.StatusRequestTimeout || c >= 500:
+		// 401 too, as Mastodon does: the peer may not yet have fetched a
+		// rotated key, or its key fetch raced another.
 		return retryAfter(resp.Header.Get("Retry-After"), e.now()), &StatusError{URL: d.InboxURL, Code: c}
 	default:
 		return 0, &permanentError{code: c}

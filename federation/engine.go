@@ -79,6 +79,9 @@ type Engine struct {
 	keyMu   sync.Mutex
 	privKey map[storage.ID]*rsa.PrivateKey // parsed private keys of local accounts
 	pubKey  map[string]cachedKey           // parsed remote public keys by key ID
+	// refetched records when a key was last fetched again after a
+	// signature failed with it.
+	refetched map[string]time.Time
 
 	deliverWake chan struct{}
 	inboxWake   chan struct{}
@@ -106,6 +109,7 @@ func New(store *storage.Store, o Options) *Engine {
 		sanitize:    newSanitizer(),
 		privKey:     map[storage.ID]*rsa.PrivateKey{},
 		pubKey:      map[string]cachedKey{},
+		refetched:   map[string]time.Time{},
 		deliverWake: make(chan struct{}, 1),
 		inboxWake:   make(chan struct{}, 1),
 		events:      hub{subs: map[*Subscription]struct{}{}},

@@ -22,8 +22,8 @@ const inboxWorkers = 4
 
 // Receive takes an activity whose HTTP signature verified as signer's. It
 // checks that the signer is the activity's actor, then stores it durably
-// for a worker to apply. An activity already applied is accepted and
-// dropped. Errors: *InvalidError for a malformed document, ErrDenied when
+// for a worker to apply. An activity that was applied before is queued
+// again and skipped by the worker (Apply dedupes by activity id). Errors: *InvalidError for a malformed document, ErrDenied when
 // the signer is not the actor.
 func (e *Engine) Receive(ctx context.Context, body []byte, signer string) error {
 	act, err := activitypub.ParseActivity(body)

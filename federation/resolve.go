@@ -33,6 +33,17 @@ func (e *Engine) PublicKey(ctx context.Context, keyID string, refresh bool) (str
 		if ok {
 			return c.owner, c.key, nil
 		}
+	} else if !e.mayRefetchKey(keyID) {
+		// Every forged signature would otherwise cost a fetch from the
+		// key's host: refetch a key at most once per keyRefetchInterval,
+		// and meanwhile answer with what the last refetch found.
+		e.keyMu.Lock()
+		c, ok := e.pubKey[keyID]
+		e.keyMu.Unlock()
+		if ok {
+			return c.owner, c.key, nil
+		}
+		return "", nil, fmt.Errorf("key %s was refetched moments ago: %w", keyID, ErrBadSignature)
 	}
 	var a storage.Account
 	var err error
@@ -65,6 +76,24 @@ func (e *Engine) PublicKey(ctx context.Context, keyID string, refresh bool) (str
 	e.pubKey[keyID] = cachedKey{owner: a.URI, key: key}
 	e.keyMu.Unlock()
 	return a.URI, key, nil
+}
+
+// keyRefetchInterval bounds how often one key is fetched again after a
+// signature failed to verify with it.
+const keyRefetchInterval = time.Minute
+
+func (e *Engine) mayRefetchKey(keyID string) bool {
+	e.keyMu.Lock()
+	defer e.keyMu.Unlock()
+	now := e.now()
+	if last, ok := e.refetched[keyID]; ok && now.Sub(last) < keyRefetchInterval {
+		return false
+	}
+	if len(e.refetched) > 10000 {
+		clear(e.refetched)
+	}
+	e.refetched[keyID] = now
+	return true
 }
 
 func (e *Engine) fetchKeyOwner(ctx context.Context, keyID string) (storage.Account, error) {

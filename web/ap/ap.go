@@ -325,7 +325,9 @@ func (h *Handler) visibleStatus(w http.ResponseWriter, r *http.Request) (storage
 		httperr.Write(w, r, h.log, err)
 		return storage.Status{}, storage.Account{}, false
 	}
-	viewer, ok := h.viewer(w, r, h.authorizedFetch || !isListed(st.Visibility))
+	// An unsigned request for a followers-only or direct status is not
+	// told to sign: it reads as not found, like a status that never was.
+	viewer, ok := h.viewer(w, r, h.authorizedFetch)
 	if !ok {
 		return storage.Status{}, storage.Account{}, false
 	}
@@ -334,10 +336,6 @@ func (h *Handler) visibleStatus(w http.ResponseWriter, r *http.Request) (storage
 		return storage.Status{}, storage.Account{}, false
 	}
 	return st, a, true
-}
-
-func isListed(v activitypub.Visibility) bool {
-	return v == activitypub.Public || v == activitypub.Unlisted
 }
 
 func (h *Handler) status(w http.ResponseWriter, r *http.Request) {
