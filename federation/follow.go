@@ -30,8 +30,14 @@ func (e *Engine) Follow(ctx context.Context, accountID, targetID storage.ID, o F
 	if actor.ID == target.ID {
 		return invalid("you can't follow yourself")
 	}
-	if blocked, err := e.store.Blocks(ctx, target.ID, actor.ID); err != nil || blocked {
-		return fmt.Errorf("follow %s: %w", target.Acct(), ErrDenied)
+	for _, pair := range [][2]storage.ID{{target.ID, actor.ID}, {actor.ID, target.ID}} {
+		blocked, err := e.store.Blocks(ctx, pair[0], pair[1])
+		if err != nil {
+			return fmt.Errorf("follow %s: %w", target.Acct(), err)
+		}
+		if blocked {
+			return fmt.Errorf("follow %s across a block: %w", target.Acct(), ErrDenied)
+		}
 	}
 	if _, err := e.store.FollowOf(ctx, actor.ID, target.ID); err == nil {
 		return nil // already following

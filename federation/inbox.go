@@ -216,6 +216,12 @@ func (e *Engine) applyFollow(ctx context.Context, tx *storage.Tx, actor storage.
 		}
 		return err
 	}
+	if blocked, err := tx.BlocksDomain(ctx, target.ID, actor.Domain); err != nil || blocked {
+		if err == nil {
+			err = fmt.Errorf("follow from blocked domain %s: %w", actor.Domain, ErrDenied)
+		}
+		return err
+	}
 	f := storage.Follow{AccountID: actor.ID, TargetID: target.ID, URI: act.ID, ShowReblogs: true}
 	if _, err := tx.FollowOf(ctx, actor.ID, target.ID); err == nil {
 		return e.acceptFollow(ctx, tx, actor, target, f) // a repeated Follow: Accept again

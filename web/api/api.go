@@ -11,6 +11,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"mime"
 	"net/http"
@@ -62,6 +63,7 @@ func (h *Handler) Mount(r chi.Router) {
 		h.mountTimelines(r)
 		h.mountNotifications(r)
 		h.mountInstance(r)
+		h.mountStreaming(r)
 	})
 }
 
@@ -210,10 +212,25 @@ func form(r *http.Request) (url.Values, error) {
 			v[k] = append(v[k], vs...)
 		}
 	default:
-		if err := r.ParseForm(); err != nil {
-			return nil, httperr.New(http.StatusBadRequest, "body is not a valid form")
+		var body url.Values
+		if r.Method == http.MethodDelete {
+			// net/http reads no body on DELETE, but apps send one
+			// (DELETE /api/v1/domain_blocks carries the domain there).
+			b, err := io.ReadAll(r.Body)
+			if err != nil {
+				return nil, err
+			}
+			body, err = url.ParseQuery(string(b))
+			if err != nil {
+				return nil, httperr.New(http.StatusBadRequest, "body is not a valid form")
+			}
+		} else {
+			if err := r.ParseForm(); err != nil {
+				return nil, httperr.New(http.StatusBadRequest, "body is not a valid form")
+			}
+			body = r.PostForm
 		}
-		for k, vs := range r.PostForm {
+		for k, vs := range body {
 			v[k] = append(v[k], vs...)
 		}
 	}

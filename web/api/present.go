@@ -132,7 +132,7 @@ func (p *presenter) status(ctx context.Context, st storage.Status) (Status, erro
 		e := Status{ID: st.ID.String(), URI: st.URI, CreatedAt: isoTime(st.CreatedAt), Account: author,
 			Content: "", Visibility: string(st.Visibility), Reblog: &inner,
 			MediaAttachments: []Attachment{}, Mentions: []Mention{}, Tags: []Tag{}, Emojis: []any{}, Filtered: []any{},
-			Favourited: inner.Favourited, Reblogged: inner.Reblogged, Bookmarked: inner.Bookmarked}
+			Favourited: inner.Favourited, Reblogged: inner.Reblogged, Bookmarked: inner.Bookmarked, Muted: inner.Muted}
 		return e, nil
 	}
 	stats, err := p.store.StatusStats(ctx, st.ID, p.viewer.ID)
@@ -150,6 +150,13 @@ func (p *presenter) status(ctx context.Context, st storage.Status) (Status, erro
 	e := statusEntity(st, author, mentions, stats, p.urls)
 	if p.viewer.ID == st.AccountID && st.Local {
 		e.Application = &Application{Name: "copse"}
+	}
+	if p.viewer.ID != 0 {
+		flags, err := p.store.StatusFlags(ctx, st.ID, p.viewer.ID)
+		if err != nil {
+			return Status{}, err
+		}
+		e.Bookmarked, e.Pinned, e.Muted = flags.Bookmarked, flags.Pinned, flags.Muted
 	}
 	return e, nil
 }

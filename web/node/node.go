@@ -13,6 +13,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
+	"github.com/go-chi/cors"
 
 	"github.com/copse-dev/copse/federation"
 	"github.com/copse-dev/copse/storage"
@@ -85,6 +86,16 @@ func (n *Node) routes() chi.Router {
 	r := chi.NewRouter()
 	r.Use(middleware.Recoverer)
 	r.Use(limitBody(maxBody))
+	// Browser apps (Elk, Phanpy) call the API and OAuth endpoints from
+	// their own origin; tokens, not cookies, authenticate them.
+	r.Use(cors.Handler(cors.Options{
+		AllowedOrigins:   []string{"*"},
+		AllowedMethods:   []string{"GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"},
+		AllowedHeaders:   []string{"Authorization", "Content-Type", "Idempotency-Key", "Accept"},
+		ExposedHeaders:   []string{"Link", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"},
+		AllowCredentials: false,
+		MaxAge:           600,
+	}))
 	r.Use(middleware.Timeout(requestTimeout))
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		httperr.JSON(w, http.StatusNotFound, map[string]string{"error": "Not found"})

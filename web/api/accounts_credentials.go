@@ -1,0 +1,238 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/copse-dev/copse/activitypub"
+	"github.com/copse-dev/copse/federation"
+	"github.com/copse-dev/copse/storage"
+)
+
+// The member's own profile: verify_credentials and update_credentials,
+// with the plain text behind the note and fields that apps edit.
+
+// GET /api/v1/accounts/verify_credentials
+func (h *Handler) verifyCredentials(w http.ResponseWriter, r *http.Request) {
+	me, ok := h.user(w, r, "profile") // read, read:accounts and profile all cover it
+	if !ok {
+		return
+	}
+	e, err := h.credentialAccount(r.Context(), me)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.json(w, e)
+}
+
+// credentialAccount is the member's own Account with its source: the
+// plain text behind the note and fields.
+func (h *Handler) credentialAccount(ctx context.Context, a storage.Account) (Account, error) {
+	e, err := h.presenter(a).account(ctx, a)
+	if err != nil {
+		return Account{}, err
+	}
+	src, err := h.profileSource(ctx, a)
+	if err != nil {
+		return Account{}, err
+	}
+	requests, err := h.store.CountFollowRequests(ctx, a.ID)
+	if err != nil {
+		return Account{}, err
+	}
+	s := &Source{Privacy: string(activitypub.Public), Language: "", Note: src.Note, Fields: []Field{},
+		FollowRequestsCount: requests}
+	for _, f := range namedFields(a) {
+		s.Fields = append(s.Fields, Field{Name: f.Name, Value: f.Value})
+	}
+	for _, f := range src.Fields {
+		s.Fields = append(s.Fields, Field{Name: f.Name, Value: f.Value})
+	}
+	e.Source = s
+	return e, nil
+}
+
+// profileSource returns the plain text of a member's note and own fields:
+// what they typed, when the profile still shows what that rendered to,
+// otherwise text recovered from the HTML.
+func (h *Handler) profileSource(ctx context.Context, a storage.Account) (storage.ProfileSource, error) {
+	src, err := h.store.ProfileSource(ctx, a.ID)
+	if err != nil && !errors.Is(err, storage.ErrNotFound) {
+		return storage.ProfileSource{}, err
+	}
+	if err == nil && src.NoteHTML == a.Note && sameFields(src.FieldsHTML, a.Fields) && len(src.Fields) == len(a.Fields) {
+		return src, nil
+	}
+	src = storage.ProfileSource{Note: plainText(a.Note)}
+	for _, f := range a.Fields {
+		src.Fields = append(src.Fields, activitypub.Field{Name: plainText(f.Name), Value: plainText(f.Value)})
+	}
+	return src, nil
+}
+
+func sameFields(a, b []activitypub.Field) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].Name != b[i].Name || a[i].Value != b[i].Value {
+			return false
+		}
+	}
+	return true
+}
+
+// namedFields are copse's organisation, department and role, which apps
+// show and edit as the first profile fields.
+func namedFields(a storage.Account) []activitypub.Field {
+	var out []activitypub.Field
+	for _, f := range []activitypub.Field{
+		{Name: activitypub.FieldOrganisation, Value: a.Organisation},
+		{Name: activitypub.FieldDepartment, Value: a.Department},
+		{Name: activitypub.FieldRole, Value: a.Role},
+	} {
+		if f.Value != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// PATCH /api/v1/accounts/update_credentials
+func (h *Handler) updateCredentials(w http.ResponseWriter, r *http.Request) {
+	me, ok := h.user(w, r, "write:accounts")
+	if !ok {
+		return
+	}
+	v, err := form(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	src, err := h.profileSource(r.Context(), me)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	// A parameter left out keeps its value: start from the profile as it is.
+	c := federation.Credentials{Bot: me.Bot, Profile: federation.Profile{
+		DisplayName: me.DisplayName, Note: src.Note, Locked: me.Locked, Discoverable: me.Discoverable,
+		Organisation: me.Organisation, Department: me.Department, Role: me.Role, Fields: src.Fields,
+	}}
+	if _, ok := v["display_name"]; ok {
+		c.DisplayName = strings.TrimSpace(v.Get("display_name"))
+	}
+	if _, ok := v["note"]; ok {
+		c.Note = v.Get("note")
+	}
+	c.Locked = boolParam(v, "locked", c.Locked)
+	c.Bot = boolParam(v, "bot", c.Bot)
+	c.Discoverable = boolParam(v, "discoverable", c.Discoverable)
+	if fields, given := fieldsAttributes(v); given {
+		// The fields replace the old ones as a whole, as in Mastodon; the
+		// named ones set organisation, department and role, and an
+		// absent one clears its value.
+		c.Organisation, c.Department, c.Role, c.Fields = "", "", "", nil
+		for _, f := range fields {
+			switch strings.ToLower(f.Name) {
+			case "organisation", "organization":
+				c.Organisation = f.Value
+			case "department":
+				c.Department = f.Value
+			case "role":
+				c.Role = f.Value
+			default:
+				c.Fields = append(c.Fields, f)
+			}
+		}
+	}
+	a, err := h.engine.UpdateCredentials(r.Context(), me.ID, c)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	e, err := h.credentialAccount(r.Context(), a)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.json(w, e)
+}
+
+var fieldKey = regexp.MustCompile(`^fields_attributes\[([^\]]*)\]\[(name|value)\]$`)
+
+// fieldsAttributes reads profile fields in either of the shapes apps send:
+// an indexed hash (fields_attributes[0][name], fields_attributes[0][value],
+// in index order, as JSON objects flatten too) or an array
+// (fields_attributes[][name], fields_attributes[][value], paired in
+// order). Fields with neither name nor value are dropped. given reports
+// whether the request set fields at all.
+func fieldsAttributes(v url.Values) (fields []activitypub.Field, given bool) {
+	type entry struct {
+		key         string
+		name, value string
+	}
+	byIndex := map[string]*entry{}
+	for k, vs := range v {
+		if !strings.HasPrefix(k, "fields_attributes") {
+			continue
+		}
+		given = true
+		m := fieldKey.FindStringSubmatch(k)
+		if m == nil || m[1] == "" || len(vs) == 0 {
+			continue
+		}
+		e := byIndex[m[1]]
+		if e == nil {
+			e = &entry{key: m[1]}
+			byIndex[m[1]] = e
+		}
+		if m[2] == "name" {
+			e.name = vs[0]
+		} else {
+			e.value = vs[0]
+		}
+	}
+	entries := make([]*entry, 0, len(byIndex))
+	for _, e := range byIndex {
+		entries = append(entries, e)
+	}
+	// The index orders the fields; it need not be small or even a number.
+	sort.Slice(entries, func(i, j int) bool {
+		a, errA := strconv.ParseFloat(entries[i].key, 64)
+		b, errB := strconv.ParseFloat(entries[j].key, 64)
+		switch {
+		case errA == nil && errB == nil && a != b:
+			return a < b
+		case (errA == nil) != (errB == nil):
+			return errA == nil
+		}
+		return entries[i].key < entries[j].key
+	})
+	names, values := v["fields_attributes[][name]"], v["fields_attributes[][value]"]
+	for i := range max(len(names), len(values)) {
+		e := &entry{}
+		if i < len(names) {
+			e.name = names[i]
+		}
+		if i < len(values) {
+			e.value = values[i]
+		}
+		entries = append(entries, e)
+	}
+	for _, e := range entries {
+		name, value := strings.TrimSpace(e.name), strings.TrimSpace(e.value)
+		if name == "" && value == "" {
+			continue
+		}
+		fields = append(fields, activitypub.Field{Name: name, Value: value})
+	}
+	return fields, given
+}

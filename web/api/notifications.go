@@ -1,0 +1,174 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/copse-dev/copse/storage"
+)
+
+// Notifications page 40 at a time, 80 at most, as in Mastodon 4.1+.
+const (
+	notificationDefault = 40
+	notificationMax     = 80
+)
+
+// NotificationPolicy is Mastodon's NotificationPolicy entity (v2).
+type NotificationPolicy struct {
+	ForNotFollowing    string                    `json:"for_not_following"`
+	ForNotFollowers    string                    `json:"for_not_followers"`
+	ForNewAccounts     string                    `json:"for_new_accounts"`
+	ForPrivateMentions string                    `json:"for_private_mentions"`
+	ForLimitedAccounts string                    `json:"for_limited_accounts"`
+	Summary            NotificationPolicySummary `json:"summary"`
+}
+
+// NotificationPolicySummary counts filtered notifications.
+type NotificationPolicySummary struct {
+	PendingRequestsCount      int `json:"pending_requests_count"`
+	PendingNotificationsCount int `json:"pending_notifications_count"`
+}
+
+// withStatus is the notification types that carry the status they are
+// about.
+var withStatus = map[string]bool{
+	storage.NotifyMention: true, storage.NotifyStatus: true, storage.NotifyReblog: true,
+	storage.NotifyFavourite: true, "poll": true, storage.NotifyUpdate: true,
+}
+
+func (h *Handler) mountNotifications(r chi.Router) {
+	r.Get("/api/v1/notifications", h.notifications)
+	r.Post("/api/v1/notifications/clear", h.clearNotifications)
+	r.Get("/api/v1/notifications/{id}", h.getNotification)
+	r.Post("/api/v1/notifications/{id}/dismiss", h.dismissNotification)
+	r.Get("/api/v2/notifications/policy", h.notificationPolicy)
+}
+
+// GET /api/v1/notifications
+func (h *Handler) notifications(w http.ResponseWriter, r *http.Request) {
+	me, ok := h.user(w, r, "read:notifications")
+	if !ok {
+		return
+	}
+	v, err := form(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	f := storage.NotificationFilter{Types: nonEmpty(list(v, "types")), ExcludeTypes: nonEmpty(list(v, "exclude_types"))}
+	if s := v.Get("account_id"); s != "" {
+		if f.From, err = storage.ParseID(s); err != nil {
+			h.json(w, []Notification{}) // nobody has that ID, so nobody notified
+			return
+		}
+	}
+	ns, err := h.store.NotificationPage(r.Context(), me.ID, f, page(v, notificationDefault, notificationMax))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	p := h.presenter(me)
+	out := make([]Notification, 0, len(ns))
+	for _, n := range ns {
+		e, err := p.notification(r.Context(), n)
+		if errors.Is(err, storage.ErrNotFound) {
+			continue // its status or account went while we read
+		}
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		out = append(out, e)
+	}
+	if len(ns) > 0 {
+		h.setLink(w, r, ns[0].ID, ns[len(ns)-1].ID)
+	}
+	h.json(w, out)
+}
+
+// GET /api/v1/notifications/:id
+func (h *Handler) getNotification(w http.ResponseWriter, r *http.Request) {
+	me, ok := h.user(w, r, "read:notifications")
+	if !ok {
+		return
+	}
+	id, err := pathID(r, "id")
+	var n storage.Notification
+	if err == nil {
+		n, err = h.store.NotificationByID(r.Context(), me.ID, id)
+	}
+	var e Notification
+	if err == nil {
+		e, err = h.presenter(me).notification(r.Context(), n)
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.json(w, e)
+}
+
+// POST /api/v1/notifications/clear
+func (h *Handler) clearNotifications(w http.ResponseWriter, r *http.Request) {
+	me, ok := h.user(w, r, "write:notifications")
+	if !ok {
+		return
+	}
+	if err := h.store.ClearNotifications(r.Context(), me.ID); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.json(w, struct{}{})
+}
+
+// POST /api/v1/notifications/:id/dismiss
+func (h *Handler) dismissNotification(w http.ResponseWriter, r *http.Request) {
+	me, ok := h.user(w, r, "write:notifications")
+	if !ok {
+		return
+	}
+	id, err := pathID(r, "id")
+	if err == nil {
+		err = h.store.DismissNotification(r.Context(), me.ID, id)
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.json(w, struct{}{})
+}
+
+// GET /api/v2/notifications/policy: copse filters no notifications yet,
+// so the policy accepts everything and nothing is pending.
+func (h *Handler) notificationPolicy(w http.ResponseWriter, r *http.Request) {
+	if _, ok := h.user(w, r, "read:notifications"); !ok {
+		return
+	}
+	h.json(w, NotificationPolicy{ForNotFollowing: "accept", ForNotFollowers: "accept", ForNewAccounts: "accept",
+		ForPrivateMentions: "accept", ForLimitedAccounts: "accept"})
+}
+
+// notification renders a notification with the account that caused it
+// and, for the types about a status, that status.
+func (p *presenter) notification(ctx context.Context, n storage.Notification) (Notification, error) {
+	from, err := p.accountByID(ctx, n.FromAccountID)
+	if err != nil {
+		return Notification{}, err
+	}
+	e := Notification{ID: n.ID.String(), Type: n.Type, CreatedAt: isoTime(n.CreatedAt), Account: from}
+	if withStatus[n.Type] && n.StatusID != 0 {
+		st, err := p.store.StatusByID(ctx, n.StatusID)
+		if err != nil {
+			return Notification{}, err
+		}
+		s, err := p.status(ctx, st)
+		if err != nil {
+			return Notification{}, err
+		}
+		e.Status = &s
+	}
+	return e, nil
+}

@@ -1,0 +1,715 @@
+package api_test
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"html"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/mattn/go-mastodon"
+
+	"github.com/copse-dev/copse/web/testrig"
+)
+
+const (
+	callback = "https://app.example/callback"
+	oob      = "urn:ietf:wg:oauth:2.0:oob"
+	password = "correct horse battery"
+)
+
+// browser is a member's browser: it keeps cookies and does not follow
+// redirects, so each step of the flow can be checked.
+type browser struct {
+	t *testing.T
+	n *testrig.Node
+	c *http.Client
+}
+
+func newBrowser(t *testing.T, n *testrig.Node) *browser {
+	t.Helper()
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &browser{t: t, n: n, c: &http.Client{Jar: jar,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+// do sends a request and returns the status, the Location header and the body.
+func (b *browser) do(method, path string, form url.Values) (int, string, string) {
+	b.t.Helper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequest(method, b.n.URL+path, body)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	resp, err := b.c.Do(req)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return resp.StatusCode, resp.Header.Get("Location"), string(data)
+}
+
+var hiddenInput = regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)">`)
+
+// hidden reads a form's hidden fields.
+func hidden(page string) url.Values {
+	v := url.Values{}
+	for _, m := range hiddenInput.FindAllStringSubmatch(page, -1) {
+		v.Set(html.UnescapeString(m[1]), html.UnescapeString(m[2]))
+	}
+	return v
+}
+
+type registeredApp struct {
+	ID           string   `json:"id"`
+	Name         string   `json:"name"`
+	Website      *string  `json:"website"`
+	RedirectURI  string   `json:"redirect_uri"`
+	RedirectURIs []string `json:"redirect_uris"`
+	Scopes       []string `json:"scopes"`
+	ClientID     string   `json:"client_id"`
+	ClientSecret string   `json:"client_secret"`
+	ExpiresAt    *int     `json:"client_secret_expires_at"`
+	VapidKey     *string  `json:"vapid_key"`
+}
+
+func registerApp(t *testing.T, n *testrig.Node, redirect, scopes string) registeredApp {
+	t.Helper()
+	var app registeredApp
+	code := postJSON(t, n.URL+"/api/v1/apps", "", url.Values{"client_name": {"Test app"}, "redirect_uris": {redirect},
+		"scopes": {scopes}, "website": {"https://app.example"}}, &app)
+	if code != http.StatusOK || app.ClientID == "" || app.ClientSecret == "" {
+		t.Fatalf("register app: %d %+v", code, app)
+	}
+	return app
+}
+
+// postJSON posts a form and decodes the JSON answer into out.
+func postJSON(t *testing.T, endpoint, token string, form url.Values, out any) int {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, endpoint, strings.NewReader(form.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	return doJSON(t, req, out)
+}
+
+func getJSON(t *testing.T, endpoint, token string, out any) int {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, endpoint, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	return doJSON(t, req, out)
+}
+
+func doJSON(t *testing.T, req *http.Request, out any) int {
+	t.Helper()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if out != nil {
+		if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+			t.Fatalf("%s %s: %d, body is not JSON: %v", req.Method, req.URL.Path, resp.StatusCode, err)
+		}
+	}
+	return resp.StatusCode
+}
+
+type tokenAnswer struct {
+	AccessToken  string `json:"access_token"`
+	TokenType    string `json:"token_type"`
+	Scope        string `json:"scope"`
+	CreatedAt    int64  `json:"created_at"`
+	RefreshToken string `json:"refresh_token"`
+	Error        string `json:"error"`
+	Description  string `json:"error_description"`
+}
+
+func postToken(t *testing.T, n *testrig.Node, form url.Values) (int, tokenAnswer) {
+	t.Helper()
+	var tok tokenAnswer
+	code := postJSON(t, n.URL+"/oauth/token", "", form, &tok)
+	return code, tok
+}
+
+func pkce() (verifier, challenge string) {
+	verifier = rand.Text() + rand.Text() // 52 characters
+	sum := sha256.Sum256([]byte(verifier))
+	return verifier, base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
+func authorizePath(app registeredApp, redirect, scope, state, challenge string) string {
+	q := url.Values{"response_type": {"code"}, "client_id": {app.ClientID}, "redirect_uri": {redirect},
+		"scope": {scope}, "state": {state}}
+	if challenge != "" {
+		q.Set("code_challenge", challenge)
+		q.Set("code_challenge_method", "S256")
+	}
+	return "/oauth/authorize?" + q.Encode()
+}
+
+// signIn goes from the authorization URL through the sign-in form to the
+// consent page, and returns the consent page.
+func (b *browser) signIn(authorize, login string) string {
+	b.t.Helper()
+	code, _, page := b.do(http.MethodGet, authorize, nil)
+	if code != http.StatusOK || !strings.Contains(page, `name="password"`) || !strings.Contains(page, `lang="en-GB"`) {
+		b.t.Fatalf("GET %s: %d, want the sign-in form:\n%s", authorize, code, page)
+	}
+	form := hidden(page)
+	form.Set("login", login)
+	form.Set("password", password)
+	code, next, page := b.do(http.MethodPost, "/oauth/sign_in", form)
+	if code != http.StatusSeeOther || !strings.HasPrefix(next, "/oauth/authorize?") {
+		b.t.Fatalf("sign in: %d %q, want 303 back to the authorization:\n%s", code, next, page)
+	}
+	return b.consent(next)
+}
+
+func (b *browser) consent(authorize string) string {
+	b.t.Helper()
+	code, _, page := b.do(http.MethodGet, authorize, nil)
+	if code != http.StatusOK || !strings.Contains(page, `value="authorize"`) {
+		b.t.Fatalf("GET %s: %d, want the consent page:\n%s", authorize, code, page)
+	}
+	return page
+}
+
+// approve answers the consent page and returns the redirect it leads to.
+func (b *browser) approve(consent, decision string) *url.URL {
+	b.t.Helper()
+	form := hidden(consent)
+	form.Set("decision", decision)
+	code, location, page := b.do(http.MethodPost, "/oauth/authorize", form)
+	if code != http.StatusFound {
+		b.t.Fatalf("POST /oauth/authorize: %d, want 302:\n%s", code, page)
+	}
+	u, err := url.Parse(location)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return u
+}
+
+// codeFor runs an authorization with a browser already signed in and
+// returns the code.
+func (b *browser) codeFor(app registeredApp, challenge string) string {
+	b.t.Helper()
+	u := b.approve(b.consent(authorizePath(app, callback, "read", "s", challenge)), "authorize")
+	return u.Query().Get("code")
+}
+
+func TestOAuthAuthorizationCodeWithPKCE(t *testing.T) {
+	n := testrig.StartOne(t, nil)
+	n.Member("alice", false)
+	app := registerApp(t, n, callback, "read write follow")
+	b := newBrowser(t, n)
+	verifier, challenge := pkce()
+
+	consent := b.signIn(authorizePath(app, callback, "read write", "xyz", challenge), "alice")
+	for _, want := range []string{"Test app", "@alice", "<dt>read</dt>", "<dt>write</dt>"} {
+		if !strings.Contains(consent, want) {
+			t.Errorf("consent page lacks %q", want)
+		}
+	}
+	redirect := b.approve(consent, "authorize")
+	code := redirect.Query().Get("code")
+	if got := redirect.Scheme + "://" + redirect.Host + redirect.Path; got != callback || code == "" ||
+		redirect.Query().Get("state") != "xyz" {
+		t.Fatalf("redirect = %s; want %s with code and state=xyz", redirect, callback)
+	}
+
+	exchange := url.Values{"grant_type": {"authorization_code"}, "code": {code}, "client_id": {app.ClientID},
+		"client_secret": {app.ClientSecret}, "redirect_uri": {callback}, "code_verifier": {verifier}}
+	status, tok := postToken(t, n, exchange)
+	if status != http.StatusOK || tok.AccessToken == "" || tok.TokenType != "Bearer" || tok.Scope != "read write" ||
+		tok.CreatedAt == 0 || tok.RefreshToken == "" {
+		t.Fatalf("token: %d %+v", status, tok)
+	}
+	var who registeredApp
+	if status := getJSON(t, n.URL+"/api/v1/apps/verify_credentials", tok.AccessToken, &who); status != http.StatusOK ||
+		who.Name != "Test app" || who.Website == nil || *who.Website != "https://app.example" {
+		t.Errorf("apps/verify_credentials: %d %+v", status, who)
+	}
+	me, err := mastodon.NewClient(&mastodon.Config{Server: n.URL, AccessToken: tok.AccessToken}).
+		GetAccountCurrentUser(context.Background())
+	if err != nil || me.Username != "alice" {
+		t.Errorf("go-mastodon GetAccountCurrentUser with the OAuth token: %+v, %v", me, err)
+	}
+
+	if status, again := postToken(t, n, exchange); status != http.StatusBadRequest || again.Error != "invalid_grant" {
+		t.Errorf("code used twice: %d %+v; want 400 invalid_grant", status, again)
+	}
+
+	// Refreshing rotates: the old pair stops working, the new one works.
+	status, fresh := postToken(t, n, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok.RefreshToken},
+		"client_id": {app.ClientID}, "client_secret": {app.ClientSecret}})
+	if status != http.StatusOK || fresh.AccessToken == "" || fresh.RefreshToken == "" || fresh.RefreshToken == tok.RefreshToken ||
+		fresh.Scope != "read write" {
+		t.Fatalf("refresh: %d %+v", status, fresh)
+	}
+	if status := getJSON(t, n.URL+"/api/v1/apps/verify_credentials", tok.AccessToken, nil); status != http.StatusUnauthorized {
+		t.Errorf("old access token after refresh: %d; want 401", status)
+	}
+	if status, again := postToken(t, n, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok.RefreshToken},
+		"client_id": {app.ClientID}, "client_secret": {app.ClientSecret}}); status != http.StatusBadRequest || again.Error != "invalid_grant" {
+		t.Errorf("old refresh token: %d %+v; want 400 invalid_grant", status, again)
+	}
+	if status := getJSON(t, n.URL+"/api/v1/apps/verify_credentials", fresh.AccessToken, nil); status != http.StatusOK {
+		t.Errorf("new access token: %d; want 200", status)
+	}
+
+	// A revoked token gets 401 everywhere.
+	var empty map[string]any
+	if status := postJSON(t, n.URL+"/oauth/revoke", "", url.Values{"token": {fresh.AccessToken},
+		"client_id": {app.ClientID}, "client_secret": {app.ClientSecret}}, &empty); status != http.StatusOK || len(empty) != 0 {
+		t.Errorf("revoke: %d %v; want 200 {}", status, empty)
+	}
+	for _, path := range []string{"/api/v1/apps/verify_credentials", "/api/v1/preferences", "/api/v1/instance"} {
+		if status := getJSON(t, n.URL+path, fresh.AccessToken, nil); status != http.StatusUnauthorized {
+			t.Errorf("%s with a revoked token: %d; want 401", path, status)
+		}
+	}
+	if status := postJSON(t, n.URL+"/oauth/revoke", "", url.Values{"token": {"no-such-token"},
+		"client_id": {app.ClientID}, "client_secret": {app.ClientSecret}}, &empty); status != http.StatusOK {
+		t.Errorf("revoking an unknown token: %d; want 200", status)
+	}
+}
+
+func TestOAuthTokenRefusals(t *testing.T) {
+	n := testrig.StartOne(t, nil)
+	n.Member("alice", false)
+	app := registerApp(t, n, callback, "read")
+	other := registerApp(t, n, callback, "read")
+	b := newBrowser(t, n)
+	verifier, challenge := pkce()
+	b.signIn(authorizePath(app, callback, "read", "s", challenge), "alice")
+
+	tests := []struct {
+		name       string
+		challenge  string
+		change     func(url.Values)
+		wantStatus int
+		wantError  string
+	}{
+		{"wrong verifier", challenge, func(v url.Values) { v.Set("code_verifier", strings.Repeat("a", 43)) }, 400, "invalid_grant"},
+		{"no verifier", challenge, func(v url.Values) { v.Del("code_verifier") }, 400, "invalid_grant"},
+		{"verifier without challenge", "", func(url.Values) {}, 400, "invalid_grant"},
+		{"other redirect URI", challenge, func(v url.Values) { v.Set("redirect_uri", "https://evil.example/") }, 400, "invalid_grant"},
+		{"other client", challenge, func(v url.Values) {
+			v.Set("client_id", other.ClientID)
+			v.Set("client_secret", other.ClientSecret)
+		}, 400, "invalid_grant"},
+		{"wrong secret", challenge, func(v url.Values) { v.Set("client_secret", "nope") }, 401, "invalid_client"},
+		{"unknown grant type", challenge, func(v url.Values) { v.Set("grant_type", "password") }, 400, "unsupported_grant_type"},
+		{"unknown code", challenge, func(v url.Values) { v.Set("code", "nope") }, 400, "invalid_grant"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b.t = t
+			v := url.Values{"grant_type": {"authorization_code"}, "code": {b.codeFor(app, tt.challenge)},
+				"client_id": {app.ClientID}, "client_secret": {app.ClientSecret}, "redirect_uri": {callback},
+				"code_verifier": {verifier}}
+			tt.change(v)
+			status, tok := postToken(t, n, v)
+			if status != tt.wantStatus || tok.Error != tt.wantError || tok.Description == "" || tok.AccessToken != "" {
+				t.Errorf("token: %d %+v; want %d %s", status, tok, tt.wantStatus, tt.wantError)
+			}
+		})
+	}
+
+	t.Run("a refused code is spent", func(t *testing.T) {
+		b.t = t
+		code := b.codeFor(app, challenge)
+		v := url.Values{"grant_type": {"authorization_code"}, "code": {code}, "client_id": {app.ClientID},
+			"client_secret": {app.ClientSecret}, "redirect_uri": {callback}, "code_verifier": {strings.Repeat("b", 43)}}
+		postToken(t, n, v)
+		v.Set("code_verifier", verifier)
+		if status, tok := postToken(t, n, v); status != http.StatusBadRequest || tok.Error != "invalid_grant" {
+			t.Errorf("right verifier after a wrong one: %d %+v; want invalid_grant", status, tok)
+		}
+	})
+
+	t.Run("client authenticated by HTTP Basic", func(t *testing.T) {
+		b.t = t
+		req, err := http.NewRequest(http.MethodPost, n.URL+"/oauth/token", strings.NewReader(url.Values{
+			"grant_type": {"authorization_code"}, "code": {b.codeFor(app, challenge)}, "redirect_uri": {callback},
+			"code_verifier": {verifier}}.Encode()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.SetBasicAuth(app.ClientID, app.ClientSecret)
+		var tok tokenAnswer
+		if status := doJSON(t, req, &tok); status != http.StatusOK || tok.AccessToken == "" {
+			t.Errorf("token with Basic client authentication: %d %+v", status, tok)
+		}
+	})
+}
+
+func TestOAuthOutOfBand(t *testing.T) {
+	n := testrig.StartOne(t, nil)
+	n.Member("alice", false)
+	app := registerApp(t, n, oob, "read")
+	b := newBrowser(t, n)
+	form := hidden(b.signIn(authorizePath(app, oob, "", "", ""), "alice"))
+	form.Set("decision", "authorize")
+	status, _, page := b.do(http.MethodPost, "/oauth/authorize", form)
+	m := regexp.MustCompile(`id="code"[^>]*>([^<]+)<`).FindStringSubmatch(page)
+	if status != http.StatusOK || m == nil {
+		t.Fatalf("oob authorization: %d, want a page with the code:\n%s", status, page)
+	}
+	status, tok := postToken(t, n, url.Values{"grant_type": {"authorization_code"}, "code": {m[1]},
+		"client_id": {app.ClientID}, "client_secret": {app.ClientSecret}, "redirect_uri": {oob}})
+	if status != http.StatusOK || tok.Scope != "read" {
+		t.Errorf("token from the oob code: %d %+v", status, tok)
+	}
+}
+
+func TestOAuthSignInFailuresAreLimited(t *testing.T) {
+	n := testrig.StartOne(t, nil)
+	n.Member("alice", false)
+	app := registerApp(t, n, callback, "read")
+	b := newBrowser(t, n)
+	_, _, page := b.do(http.MethodGet, authorizePath(app, callback, "read", "", ""), nil)
+	form := hidden(page)
+	form.Set("login", "alice")
+	for i := range 5 {
+		form.Set("password", "wrong horse battery")
+		status, _, page := b.do(http.MethodPost, "/oauth/sign_in", form)
+		if status != http.StatusUnprocessableEntity || !strings.Contains(page, `role="alert"`) ||
+			!strings.Contains(page, `name="password"`) || !strings.Contains(page, `value="alice"`) {
+			t.Fatalf("failure %d: %d, want the form again with an error:\n%s", i+1, status, page)
+		}
+		form = hidden(page)
+		form.Set("login", "alice")
+	}
+	form.Set("password", password)
+	status, _, page := b.do(http.MethodPost, "/oauth/sign_in", form)
+	if status != http.StatusTooManyRequests || !strings.Contains(page, "Too many failed sign-ins") {
+		t.Errorf("after 5 failures: %d, want 429 even with the right password:\n%s", status, page)
+	}
+}
+
+func TestOAuthCSRF(t *testing.T) {
+	n := testrig.StartOne(t, nil)
+	n.Member("alice", false)
+	app := registerApp(t, n, callback, "read")
+
+	signedOut := newBrowser(t, n)
+	_, _, page := signedOut.do(http.MethodGet, authorizePath(app, callback, "read", "", ""), nil)
+	signInForm := hidden(page)
+	signInForm.Set("login", "alice")
+	signInForm.Set("password", password)
+
+	signedIn := newBrowser(t, n)
+	consentForm := hidden(signedIn.signIn(authorizePath(app, callback, "read", "", ""), "alice"))
+	consentForm.Set("decision", "authorize")
+
+	tests := []struct {
+		name string
+		b    *browser
+		path string
+		form url.Values
+		edit func(url.Values)
+	}{
+		{"sign-in without token", signedOut, "/oauth/sign_in", signInForm, func(v url.Values) { v.Del("csrf") }},
+		{"sign-in with a wrong token", signedOut, "/oauth/sign_in", signInForm, func(v url.Values) { v.Set("csrf", "x"+v.Get("csrf")) }},
+		{"sign-in without the cookie", newBrowser(t, n), "/oauth/sign_in", signInForm, func(url.Values) {}},
+		{"consent without token", signedIn, "/oauth/authorize", consentForm, func(v url.Values) { v.Del("csrf") }},
+		{"consent with a wrong token", signedIn, "/oauth/authorize", consentForm, func(v url.Values) { v.Set("csrf", strings.Repeat("0", 64)) }},
+		{"consent without a session", newBrowser(t, n), "/oauth/authorize", consentForm, func(url.Values) {}},
+		{"consent with the sign-in form's token", signedIn, "/oauth/authorize", consentForm, func(v url.Values) { v.Set("csrf", signInForm.Get("csrf")) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.b.t = t
+			form := cloneForm(tt.form)
+			tt.edit(form)
+			if status, location, _ := tt.b.do(http.MethodPost, tt.path, form); status != http.StatusForbidden {
+				t.Errorf("%s: %d %s; want 403", tt.path, status, location)
+			}
+		})
+	}
+
+	t.Run("the untouched forms work", func(t *testing.T) {
+		signedOut.t, signedIn.t = t, t
+		if status, _, _ := signedOut.do(http.MethodPost, "/oauth/sign_in", signInForm); status != http.StatusSeeOther {
+			t.Errorf("sign-in: %d; want 303", status)
+		}
+		if status, _, _ := signedIn.do(http.MethodPost, "/oauth/authorize", consentForm); status != http.StatusFound {
+			t.Errorf("consent: %d; want 302", status)
+		}
+	})
+}
+
+func cloneForm(v url.Values) url.Values {
+	out := url.Values{}
+	for k, vs := range v {
+		out[k] = slices.Clone(vs)
+	}
+	return out
+}
+
+func TestOAuthAuthorizeRefusals(t *testing.T) {
+	n := testrig.StartOne(t, nil)
+	n.Member("alice", false)
+	app := registerApp(t, n, callback, "read write")
+	b := newBrowser(t, n)
+	_, challenge := pkce()
+	b.signIn(authorizePath(app, callback, "read", "", ""), "alice")
+
+	tests := []struct {
+		name       string
+		edit       func(url.Values)
+		wantStatus int
+		wantError  string // error= on the redirect; "" for a page
+	}{
+		{"unknown client", func(v url.Values) { v.Set("client_id", "nope") }, 400, ""},
+		{"unregistered redirect URI", func(v url.Values) { v.Set("redirect_uri", "https://evil.example/cb") }, 400, ""},
+		{"unknown scope", func(v url.Values) { v.Set("scope", "read nonsense") }, 302, "invalid_scope"},
+		{"scope the app did not register", func(v url.Values) { v.Set("scope", "follow") }, 302, "invalid_scope"},
+		{"plain PKCE", func(v url.Values) {
+			v.Set("code_challenge", challenge)
+			v.Set("code_challenge_method", "plain")
+		}, 302, "invalid_request"},
+		{"implicit grant", func(v url.Values) { v.Set("response_type", "token") }, 302, "unsupported_response_type"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b.t = t
+			v := url.Values{"response_type": {"code"}, "client_id": {app.ClientID}, "redirect_uri": {callback},
+				"scope": {"read"}, "state": {"st"}}
+			tt.edit(v)
+			status, location, page := b.do(http.MethodGet, "/oauth/authorize?"+v.Encode(), nil)
+			if status != tt.wantStatus {
+				t.Fatalf("status %d; want %d:\n%s", status, tt.wantStatus, page)
+			}
+			if tt.wantError == "" {
+				if !strings.Contains(page, `role="alert"`) {
+					t.Errorf("no error shown:\n%s", page)
+				}
+				return
+			}
+			u, _ := url.Parse(location)
+			if q := u.Query(); !strings.HasPrefix(location, callback) || q.Get("error") != tt.wantError || q.Get("state") != "st" {
+				t.Errorf("redirect %s; want error=%s and state", location, tt.wantError)
+			}
+		})
+	}
+
+	t.Run("deny", func(t *testing.T) {
+		b.t = t
+		u := b.approve(b.consent(authorizePath(app, callback, "read", "st", "")), "deny")
+		if q := u.Query(); q.Get("error") != "access_denied" || q.Get("state") != "st" || q.Get("code") != "" {
+			t.Errorf("deny redirect %s; want error=access_denied", u)
+		}
+	})
+}
+
+func TestOAuthClientCredentials(t *testing.T) {
+	n := testrig.StartOne(t, nil)
+	app := registerApp(t, n, callback, "read write")
+	status, tok := postToken(t, n, url.Values{"grant_type": {"client_credentials"}, "client_id": {app.ClientID},
+		"client_secret": {app.ClientSecret}, "scope": {"read"}})
+	if status != http.StatusOK || tok.AccessToken == "" || tok.Scope != "read" || tok.RefreshToken != "" {
+		t.Fatalf("client_credentials: %d %+v", status, tok)
+	}
+	var who registeredApp
+	if status := getJSON(t, n.URL+"/api/v1/apps/verify_credentials", tok.AccessToken, &who); status != http.StatusOK || who.Name != "Test app" {
+		t.Errorf("apps/verify_credentials with an app token: %d %+v", status, who)
+	}
+	if status := getJSON(t, n.URL+"/api/v1/preferences", tok.AccessToken, nil); status != http.StatusUnauthorized {
+		t.Errorf("a member's endpoint with an app token: %d; want 401", status)
+	}
+	if status, tok := postToken(t, n, url.Values{"grant_type": {"client_credentials"}, "client_id": {app.ClientID},
+		"client_secret": {app.ClientSecret}, "scope": {"follow"}}); status != http.StatusBadRequest || tok.Error != "invalid_scope" {
+		t.Errorf("client_credentials beyond the app's scopes: %d %+v; want invalid_scope", status, tok)
+	}
+}
+
+func TestOAuthScopesAreEnforced(t *testing.T) {
+	n := testrig.StartOne(t, nil)
+	n.Member("alice", false)
+	app := registerApp(t, n, callback, "read write")
+	b := newBrowser(t, n)
+	token := func(scope string) string {
+		t.Helper()
+		verifier, challenge := pkce()
+		var consent string
+		if scope == "read" {
+			consent = b.signIn(authorizePath(app, callback, scope, "", challenge), "alice")
+		} else {
+			consent = b.consent(authorizePath(app, callback, scope, "", challenge))
+		}
+		code := b.approve(consent, "authorize").Query().Get("code")
+		status, tok := postToken(t, n, url.Values{"grant_type": {"authorization_code"}, "code": {code},
+			"client_id": {app.ClientID}, "client_secret": {app.ClientSecret}, "redirect_uri": {callback},
+			"code_verifier": {verifier}})
+		if status != http.StatusOK || tok.Scope != scope {
+			t.Fatalf("token for %q: %d %+v", scope, status, tok)
+		}
+		return tok.AccessToken
+	}
+	read, write, granular := token("read"), token("write"), token("read:accounts")
+
+	tests := []struct {
+		name   string
+		token  string
+		method string
+		path   string
+		want   int
+	}{
+		{"read token reads preferences", read, http.MethodGet, "/api/v1/preferences", 200},
+		{"granular read:accounts reads preferences", granular, http.MethodGet, "/api/v1/preferences", 200},
+		{"write-only token cannot read preferences", write, http.MethodGet, "/api/v1/preferences", 403},
+		{"no token", "", http.MethodGet, "/api/v1/preferences", 401},
+		{"read token cannot post", read, http.MethodPost, "/api/v1/statuses?status=hello", 403},
+		{"granular read token cannot post", granular, http.MethodPost, "/api/v1/statuses?status=hello", 403},
+		{"write token posts", write, http.MethodPost, "/api/v1/statuses?status=hello", 200},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, err := http.NewRequest(tt.method, n.URL+tt.path, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.token != "" {
+				req.Header.Set("Authorization", "Bearer "+tt.token)
+			}
+			var body map[string]any
+			if status := doJSON(t, req, &body); status != tt.want {
+				t.Errorf("%s %s: %d %v; want %d", tt.method, tt.path, status, body, tt.want)
+			}
+		})
+	}
+}
+
+func TestOAuthAppRegistration(t *testing.T) {
+	n := testrig.StartOne(t, nil)
+	tests := []struct {
+		name string
+		form url.Values
+		want int
+	}{
+		{"unknown scope", url.Values{"client_name": {"x"}, "redirect_uris": {callback}, "scopes": {"read telepathy"}}, 422},
+		{"relative redirect URI", url.Values{"client_name": {"x"}, "redirect_uris": {"/callback"}}, 422},
+		{"javascript redirect URI", url.Values{"client_name": {"x"}, "redirect_uris": {"javascript:alert(1)"}}, 422},
+		{"no redirect URI", url.Values{"client_name": {"x"}}, 422},
+		{"no name", url.Values{"redirect_uris": {callback}}, 422},
+		{"native app scheme", url.Values{"client_name": {"x"}, "redirect_uris": {"elk://oauth/callback"}}, 200},
+		{"granular scopes", url.Values{"client_name": {"x"}, "redirect_uris": {oob}, "scopes": {"read:statuses write:media profile"}}, 200},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var body map[string]any
+			if status := postJSON(t, n.URL+"/api/v1/apps", "", tt.form, &body); status != tt.want {
+				t.Errorf("POST /api/v1/apps: %d %v; want %d", status, body, tt.want)
+			}
+		})
+	}
+
+	t.Run("JSON with arrays", func(t *testing.T) {
+		req, err := http.NewRequest(http.MethodPost, n.URL+"/api/v1/apps", strings.NewReader(
+			`{"client_name":"Phone","redirect_uris":["`+callback+`","`+oob+`"],"scopes":"read write"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/json")
+		var app registeredApp
+		if status := doJSON(t, req, &app); status != http.StatusOK {
+			t.Fatalf("status %d", status)
+		}
+		if app.ID == "" || app.Name != "Phone" || app.Website != nil || !slices.Equal(app.RedirectURIs, []string{callback, oob}) ||
+			app.RedirectURI != callback+"\n"+oob || !slices.Equal(app.Scopes, []string{"read", "write"}) ||
+			app.ClientSecret == "" || app.ExpiresAt == nil || *app.ExpiresAt != 0 || app.VapidKey == nil {
+			t.Errorf("app = %+v", app)
+		}
+	})
+
+	t.Run("default scope is read", func(t *testing.T) {
+		var app registeredApp
+		postJSON(t, n.URL+"/api/v1/apps", "", url.Values{"client_name": {"x"}, "redirect_uris": {oob}}, &app)
+		if !slices.Equal(app.Scopes, []string{"read"}) {
+			t.Errorf("scopes = %v; want [read]", app.Scopes)
+		}
+	})
+
+	t.Run("verify_credentials needs a token", func(t *testing.T) {
+		if status := getJSON(t, n.URL+"/api/v1/apps/verify_credentials", "", nil); status != http.StatusUnauthorized {
+			t.Errorf("status %d; want 401", status)
+		}
+	})
+}
+
+func TestOAuthMetadata(t *testing.T) {
+	n := testrig.StartOne(t, nil)
+	var meta struct {
+		Issuer                string   `json:"issuer"`
+		Authorization         string   `json:"authorization_endpoint"`
+		Token                 string   `json:"token_endpoint"`
+		Revocation            string   `json:"revocation_endpoint"`
+		Registration          string   `json:"app_registration_endpoint"`
+		Scopes                []string `json:"scopes_supported"`
+		ResponseTypes         []string `json:"response_types_supported"`
+		GrantTypes            []string `json:"grant_types_supported"`
+		ChallengeMethods      []string `json:"code_challenge_methods_supported"`
+		TokenEndpointAuthMeth []string `json:"token_endpoint_auth_methods_supported"`
+	}
+	if status := getJSON(t, n.URL+"/.well-known/oauth-authorization-server", "", &meta); status != http.StatusOK {
+		t.Fatalf("status %d", status)
+	}
+	if meta.Issuer != n.URL+"/" || meta.Authorization != n.URL+"/oauth/authorize" || meta.Token != n.URL+"/oauth/token" ||
+		meta.Revocation != n.URL+"/oauth/revoke" || meta.Registration != n.URL+"/api/v1/apps" {
+		t.Errorf("endpoints = %+v", meta)
+	}
+	for _, s := range []string{"read", "write", "follow", "push", "profile", "read:statuses", "write:media", "admin:write"} {
+		if !slices.Contains(meta.Scopes, s) {
+			t.Errorf("scopes_supported lacks %s", s)
+		}
+	}
+	if len(meta.Scopes) != 31 {
+		t.Errorf("%d scopes supported; want Mastodon's 31", len(meta.Scopes))
+	}
+	if !slices.Equal(meta.ResponseTypes, []string{"code"}) || !slices.Equal(meta.ChallengeMethods, []string{"S256"}) ||
+		!slices.Equal(meta.TokenEndpointAuthMeth, []string{"client_secret_basic", "client_secret_post"}) {
+		t.Errorf("metadata = %+v", meta)
+	}
+	for _, g := range []string{"authorization_code", "refresh_token", "client_credentials"} {
+		if !slices.Contains(meta.GrantTypes, g) {
+			t.Errorf("grant_types_supported lacks %s", g)
+		}
+	}
+}

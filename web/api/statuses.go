@@ -1,0 +1,536 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/copse-dev/copse/activitypub"
+	"github.com/copse-dev/copse/federation"
+	"github.com/copse-dev/copse/storage"
+	"github.com/copse-dev/copse/web/httperr"
+)
+
+// StatusEdit is Mastodon's StatusEdit entity: one version of a status.
+type StatusEdit struct {
+	Content          string       `json:"content"`
+	SpoilerText      string       `json:"spoiler_text"`
+	Sensitive        bool         `json:"sensitive"`
+	CreatedAt        string       `json:"created_at"`
+	Account          Account      `json:"account"`
+	MediaAttachments []Attachment `json:"media_attachments"`
+	Emojis           []any        `json:"emojis"`
+}
+
+// StatusSource is Mastodon's StatusSource entity: what a member typed.
+type StatusSource struct {
+	ID          string `json:"id"`
+	Text        string `json:"text"`
+	SpoilerText string `json:"spoiler_text"`
+}
+
+// Context is Mastodon's Context entity: a status's thread.
+type Context struct {
+	Ancestors   []Status `json:"ancestors"`
+	Descendants []Status `json:"descendants"`
+}
+
+// How much of a thread GET /statuses/:id/context shows, as Mastodon
+// documents it: anonymous viewers see a bounded part, members up to
+// 4,096 statuses either way at any depth.
+const (
+	publicAncestors   = 40
+	publicDescendants = 60
+	publicDepth       = 20
+	memberAncestors   = 4096
+	memberDescendants = 4096
+)
+
+// Idempotency-Key: Mastodon keeps keys for an hour. A second request with
+// a key whose first request is still posting waits for it this long.
+const (
+	idempotencyTTL  = time.Hour
+	idempotencyWait = 10 * time.Second
+	idempotencyPoll = 25 * time.Millisecond
+)
+
+func (h *Handler) mountStatuses(r chi.Router) {
+	r.Post("/api/v1/statuses", h.createStatus)
+	r.Get("/api/v1/statuses/{id}", h.getStatus)
+	r.Put("/api/v1/statuses/{id}", h.editStatus)
+	r.Delete("/api/v1/statuses/{id}", h.deleteStatus)
+	r.Get("/api/v1/statuses/{id}/history", h.statusHistory)
+	r.Get("/api/v1/statuses/{id}/source", h.statusSource)
+	r.Get("/api/v1/statuses/{id}/context", h.statusContext)
+	r.Get("/api/v1/statuses/{id}/reblogged_by", h.rebloggedBy)
+	r.Get("/api/v1/statuses/{id}/favourited_by", h.favouritedBy)
+	r.Post("/api/v1/statuses/{id}/favourite", h.favourite)
+	r.Post("/api/v1/statuses/{id}/unfavourite", h.unfavourite)
+	r.Post("/api/v1/statuses/{id}/reblog", h.reblog)
+	r.Post("/api/v1/statuses/{id}/unreblog", h.unreblog)
+	r.Post("/api/v1/statuses/{id}/bookmark", h.bookmark)
+	r.Post("/api/v1/statuses/{id}/unbookmark", h.unbookmark)
+	r.Post("/api/v1/statuses/{id}/pin", h.pin)
+	r.Post("/api/v1/statuses/{id}/unpin", h.unpin)
+	r.Post("/api/v1/statuses/{id}/mute", h.muteConversation)
+	r.Post("/api/v1/statuses/{id}/unmute", h.unmuteConversation)
+	r.Get("/api/v1/bookmarks", h.bookmarks)
+	r.Get("/api/v1/favourites", h.favourites)
+}
+
+// POST /api/v1/statuses
+func (h *Handler) createStatus(w http.ResponseWriter, r *http.Request) {
+	me, ok := h.user(w, r, "write:statuses")
+	if !ok {
+		return
+	}
+	v, err := form(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	d, err := draftOf(v)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	var st storage.Status
+	if key := r.Header.Get("Idempotency-Key"); key != "" {
+		st, err = h.postOnce(r.Context(), me, storage.HashSecret(key), d)
+	} else {
+		st, err = h.engine.Post(r.Context(), me.ID, d)
+	}
+	if errors.Is(err, storage.ErrNotFound) && d.InReplyTo != 0 {
+		err = httperr.New(http.StatusNotFound, "The post you are trying to reply to does not appear to exist.")
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.writeStatus(w, r, me, st)
+}
+
+// draftOf reads the form of POST /api/v1/statuses.
+func draftOf(v url.Values) (federation.Draft, error) {
+	if ids := nonEmpty(list(v, "media_ids")); len(ids) > 0 {
+		// Media upload is not built yet, so no ID can name an attachment.
+		return federation.Draft{}, unprocessable("Media " + strings.Join(ids, ", ") + " not found or already attached to another post")
+	}
+	if hasPoll(v) {
+		return federation.Draft{}, unprocessable("polls are not supported yet")
+	}
+	if v.Get("scheduled_at") != "" {
+		return federation.Draft{}, unprocessable("scheduled posts are not supported yet")
+	}
+	text := v.Get("status")
+	if strings.TrimSpace(text) == "" {
+		return federation.Draft{}, unprocessable("Validation failed: Text can't be blank")
+	}
+	d := federation.Draft{
+		Text:        text,
+		SpoilerText: v.Get("spoiler_text"),
+		Visibility:  activitypub.Visibility(v.Get("visibility")),
+		Language:    v.Get("language"),
+	}
+	// As in Mastodon, a content warning makes a post sensitive.
+	d.Sensitive = boolParam(v, "sensitive", false) || d.SpoilerText != ""
+	if s := v.Get("in_reply_to_id"); s != "" {
+		id, err := storage.ParseID(s)
+		if err != nil {
+			return federation.Draft{}, httperr.New(http.StatusNotFound, "The post you are trying to reply to does not appear to exist.")
+		}
+		d.InReplyTo = id
+	}
+	return d, nil
+}
+
+func hasPoll(v url.Values) bool {
+	for k, vs := range v {
+		if strings.HasPrefix(k, "poll[") && len(nonEmpty(vs)) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func nonEmpty(vs []string) []string {
+	var out []string
+	for _, s := range vs {
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func unprocessable(msg string) error { return httperr.New(http.StatusUnprocessableEntity, msg) }
+
+// postOnce posts d unless the member already posted with this key within
+// the hour, in which case it returns that status. A request whose twin is
+// still posting waits for the twin's status.
+func (h *Handler) postOnce(ctx context.Context, me storage.Account, key string, d federation.Draft) (storage.Status, error) {
+	timeout := time.NewTimer(idempotencyWait)
+	defer timeout.Stop()
+	for {
+		id, claimed, err := h.store.ClaimIdempotencyKey(ctx, me.ID, key, idempotencyTTL)
+		if err != nil {
+			return storage.Status{}, err
+		}
+		if claimed {
+			st, err := h.engine.Post(ctx, me.ID, d)
+			if err != nil {
+				// Let a retry with the same key post.
+				if rerr := h.store.ReleaseIdempotencyKey(context.WithoutCancel(ctx), me.ID, key); rerr != nil {
+					h.log.ErrorContext(ctx, "release idempotency key", "err", rerr)
+				}
+				return storage.Status{}, err
+			}
+			if err := h.store.SetIdempotencyStatus(context.WithoutCancel(ctx), me.ID, key, st.ID); err != nil {
+				// Posted all the same; only a retry would post twice.
+				h.log.ErrorContext(ctx, "record idempotency key", "err", err, "status_id", st.ID)
+			}
+			return st, nil
+		}
+		if id != 0 {
+			return h.store.StatusByID(ctx, id)
+		}
+		select {
+		case <-ctx.Done():
+			return storage.Status{}, ctx.Err()
+		case <-timeout.C:
+			return storage.Status{}, httperr.New(http.StatusServiceUnavailable,
+				"There was a temporary problem serving your request, please try again")
+		case <-time.After(idempotencyPoll):
+		}
+	}
+}
+
+// GET /api/v1/statuses/:id
+func (h *Handler) getStatus(w http.ResponseWriter, r *http.Request) {
+	viewer, ok := h.optionalUser(w, r, "read:statuses")
+	if !ok {
+		return
+	}
+	st, err := h.visibleStatus(r, viewer)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.writeStatus(w, r, viewer, st)
+}
+
+// PUT /api/v1/statuses/:id
+func (h *Handler) editStatus(w http.ResponseWriter, r *http.Request) {
+	me, ok := h.user(w, r, "write:statuses")
+	if !ok {
+		return
+	}
+	st, err := h.ownStatus(r, me)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	v, err := form(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	d, err := editDraftOf(v, st)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	edited, err := h.engine.Edit(r.Context(), me.ID, st.ID, d)
+	if errors.Is(err, federation.ErrDenied) {
+		err = storage.ErrNotFound // Mastodon: "not owned by you" reads as not found
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.writeStatus(w, r, me, edited)
+}
+
+// editDraftOf reads the form of PUT /api/v1/statuses/:id. As in
+// Mastodon, what the form leaves out stays as it was, and giving a
+// content warning makes the status sensitive.
+func editDraftOf(v url.Values, st storage.Status) (federation.Draft, error) {
+	if ids := nonEmpty(list(v, "media_ids")); len(ids) > 0 {
+		// Apps send back the IDs of the media a status has; anything else
+		// would be new media, which cannot be uploaded yet.
+		have := map[string]bool{}
+		for _, a := range st.Attachments {
+			have[a.ID.String()] = true
+		}
+		var missing []string
+		for _, id := range ids {
+			if !have[id] {
+				missing = append(missing, id)
+			}
+		}
+		if len(missing) > 0 {
+			return federation.Draft{}, unprocessable("Media " + strings.Join(missing, ", ") + " not found or already attached to another post")
+		}
+		if len(ids) != len(st.Attachments) {
+			return federation.Draft{}, unprocessable("changing media is not supported yet")
+		}
+	}
+	if hasPoll(v) {
+		return federation.Draft{}, unprocessable("polls are not supported yet")
+	}
+	d := federation.Draft{Text: st.SourceText, SpoilerText: st.SpoilerText, Sensitive: st.Sensitive,
+		Language: st.Language, Title: st.Title, Visibility: st.Visibility}
+	if _, ok := v["status"]; ok {
+		d.Text = v.Get("status")
+	}
+	if _, ok := v["spoiler_text"]; ok {
+		d.SpoilerText = v.Get("spoiler_text")
+	}
+	_, sensitive := v["sensitive"]
+	_, spoiler := v["spoiler_text"]
+	if sensitive || spoiler {
+		d.Sensitive = boolParam(v, "sensitive", false) || d.SpoilerText != ""
+	}
+	if l := v.Get("language"); l != "" {
+		d.Language = l
+	}
+	if strings.TrimSpace(d.Text) == "" {
+		return federation.Draft{}, unprocessable("Validation failed: Text can't be blank")
+	}
+	return d, nil
+}
+
+// DELETE /api/v1/statuses/:id
+func (h *Handler) deleteStatus(w http.ResponseWriter, r *http.Request) {
+	me, ok := h.user(w, r, "write:statuses")
+	if !ok {
+		return
+	}
+	id, err := pathID(r, "id")
+	var st storage.Status
+	if err == nil {
+		st, err = h.store.StatusByID(r.Context(), id)
+	}
+	if err == nil && st.AccountID != me.ID {
+		err = storage.ErrNotFound // Mastodon: "not owned by you" reads as not found
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	// Render first: once deleted, the status and its counts are gone.
+	// text carries the source, for delete-and-redraft.
+	e, err := h.presenter(me).status(r.Context(), st)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if st.ReblogOfID == 0 {
+		text := sourceText(st)
+		e.Text = &text
+	}
+	if _, err := h.engine.DeleteStatus(r.Context(), me.ID, st.ID); err != nil {
+		if errors.Is(err, federation.ErrDenied) {
+			err = storage.ErrNotFound
+		}
+		h.fail(w, r, err)
+		return
+	}
+	h.json(w, e)
+}
+
+// sourceText is what the author typed; a status from another server
+// keeps no source, so its text stands in.
+func sourceText(st storage.Status) string {
+	if st.SourceText != "" || st.Local {
+		return st.SourceText
+	}
+	return plainText(st.Content)
+}
+
+// GET /api/v1/statuses/:id/history
+func (h *Handler) statusHistory(w http.ResponseWriter, r *http.Request) {
+	viewer, ok := h.optionalUser(w, r, "read:statuses")
+	if !ok {
+		return
+	}
+	st, err := h.visibleStatus(r, viewer)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	edits, err := h.store.StatusEdits(r.Context(), st.ID)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	author, err := h.presenter(viewer).accountByID(r.Context(), st.AccountID)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	// Earlier versions keep no media of their own; copse cannot change a
+	// status's media yet, so every version shows the media it has now.
+	media := []Attachment{}
+	for _, a := range st.Attachments {
+		media = append(media, attachmentEntity(a))
+	}
+	version := func(title, content, spoiler string, sensitive bool, at time.Time) StatusEdit {
+		return StatusEdit{Content: withTitle(title, content), SpoilerText: spoiler, Sensitive: sensitive,
+			CreatedAt: isoTime(at), Account: author, MediaAttachments: media, Emojis: []any{}}
+	}
+	out := make([]StatusEdit, 0, len(edits)+1)
+	for _, e := range edits {
+		out = append(out, version(e.Title, e.Content, e.SpoilerText, e.Sensitive, e.CreatedAt))
+	}
+	current := st.EditedAt
+	if current.IsZero() {
+		current = st.CreatedAt
+	}
+	out = append(out, version(st.Title, st.Content, st.SpoilerText, st.Sensitive, current))
+	h.json(w, out)
+}
+
+// withTitle leads an artefact's content with its title, as the Status
+// entity shows it.
+func withTitle(title, content string) string {
+	if title == "" {
+		return content
+	}
+	return "<p><strong>" + title + "</strong></p>" + content
+}
+
+// GET /api/v1/statuses/:id/source
+func (h *Handler) statusSource(w http.ResponseWriter, r *http.Request) {
+	a := authOf(r)
+	if a.token.ID == 0 {
+		h.fail(w, r, httperr.New(http.StatusUnauthorized, "The access token is invalid"))
+		return
+	}
+	if !hasScope(a.scopes, "read:statuses") {
+		h.fail(w, r, httperr.New(http.StatusForbidden, "This action is outside the authorized scopes"))
+		return
+	}
+	st, err := h.visibleStatus(r, a.account)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.json(w, StatusSource{ID: st.ID.String(), Text: sourceText(st), SpoilerText: st.SpoilerText})
+}
+
+// GET /api/v1/statuses/:id/context
+func (h *Handler) statusContext(w http.ResponseWriter, r *http.Request) {
+	viewer, ok := h.optionalUser(w, r, "read:statuses")
+	if !ok {
+		return
+	}
+	st, err := h.visibleStatus(r, viewer)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	ancestors, descendants, depth := publicAncestors, publicDescendants, publicDepth
+	if viewer.ID != 0 {
+		ancestors, descendants, depth = memberAncestors, memberDescendants, 0
+	}
+	ctx := r.Context()
+	up, err := h.store.Ancestors(ctx, st.ID, ancestors)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	down, err := h.store.Descendants(ctx, st.ID, descendants, depth)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	p := h.presenter(viewer)
+	var out Context
+	if out.Ancestors, err = p.statuses(ctx, h.shown(ctx, viewer, up)); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if out.Descendants, err = p.statuses(ctx, h.shown(ctx, viewer, down)); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.json(w, out)
+}
+
+// visibleStatus loads the status named in the URL if viewer may see it;
+// one it may not see reads as not found.
+func (h *Handler) visibleStatus(r *http.Request, viewer storage.Account) (storage.Status, error) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return storage.Status{}, err
+	}
+	st, err := h.store.StatusByID(r.Context(), id)
+	if err != nil {
+		return storage.Status{}, err
+	}
+	if !h.canSee(r.Context(), viewer, st) {
+		return storage.Status{}, storage.ErrNotFound
+	}
+	return st, nil
+}
+
+// ownStatus loads the status named in the URL if it is me's own post (not
+// a reblog); anything else reads as not found, as in Mastodon.
+func (h *Handler) ownStatus(r *http.Request, me storage.Account) (storage.Status, error) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return storage.Status{}, err
+	}
+	st, err := h.store.StatusByID(r.Context(), id)
+	if err != nil {
+		return storage.Status{}, err
+	}
+	if st.AccountID != me.ID || st.ReblogOfID != 0 {
+		return storage.Status{}, storage.ErrNotFound
+	}
+	return st, nil
+}
+
+// canSee is Engine.CanSee, and for a reblog also the status it boosts;
+// a member does not see statuses of accounts they block either.
+func (h *Handler) canSee(ctx context.Context, viewer storage.Account, st storage.Status) bool {
+	if !h.engine.CanSee(ctx, viewer, st) {
+		return false
+	}
+	if viewer.ID != 0 && viewer.ID != st.AccountID {
+		if blocking, err := h.store.Blocks(ctx, viewer.ID, st.AccountID); err != nil || blocking {
+			return false
+		}
+	}
+	if st.ReblogOfID != 0 {
+		orig, err := h.store.StatusByID(ctx, st.ReblogOfID)
+		return err == nil && h.canSee(ctx, viewer, orig)
+	}
+	return true
+}
+
+// shown keeps the statuses viewer may see.
+func (h *Handler) shown(ctx context.Context, viewer storage.Account, sts []storage.Status) []storage.Status {
+	out := make([]storage.Status, 0, len(sts))
+	for _, st := range sts {
+		if h.canSee(ctx, viewer, st) {
+			out = append(out, st)
+		}
+	}
+	return out
+}
+
+func (h *Handler) writeStatus(w http.ResponseWriter, r *http.Request, viewer storage.Account, st storage.Status) {
+	e, err := h.presenter(viewer).status(r.Context(), st)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.json(w, e)
+}

@@ -1,0 +1,390 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/go-chi/chi/v5"
+
+	"github.com/copse-dev/copse/federation"
+	"github.com/copse-dev/copse/storage"
+	"github.com/copse-dev/copse/web/httperr"
+)
+
+// Streams a client may subscribe to, as Mastodon names them.
+var streamScopes = map[string]string{
+	"user":              "read:statuses",
+	"user:notification": "read:notifications",
+	"public":            "",
+	"public:local":      "",
+	"public:remote":     "",
+	"public:media":      "",
+	"hashtag":           "",
+	"hashtag:local":     "",
+	"list":              "read:lists",
+	"direct":            "read:statuses",
+}
+
+// pingInterval keeps proxies from closing an idle stream.
+const pingInterval = 30 * time.Second
+
+func (h *Handler) mountStreaming(r chi.Router) {
+	r.Get("/api/v1/streaming/health", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		_, _ = w.Write([]byte("OK"))
+	})
+	r.Get("/api/v1/streaming", h.streamWebSocket)
+	r.Get("/api/v1/streaming/*", h.streamSSE)
+}
+
+// subscription is one stream a client listens to.
+type subscription struct {
+	stream string
+	tag    string // hashtag streams
+	list   string // list stream
+}
+
+func (s subscription) names() []string {
+	switch {
+	case s.tag != "":
+		return []string{s.stream, s.tag}
+	case s.list != "":
+		return []string{s.stream, s.list}
+	}
+	return []string{s.stream}
+}
+
+// streamMessage is one event on the wire.
+type streamMessage struct {
+	Stream  []string `json:"stream"`
+	Event   string   `json:"event"`
+	Payload string   `json:"payload"`
+}
+
+// streamToken finds the access token of a streaming request: the query,
+// the Authorization header, or (masto.js) the WebSocket subprotocol.
+func streamToken(r *http.Request) string {
+	if t := r.URL.Query().Get("access_token"); t != "" {
+		return t
+	}
+	if t, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+		return t
+	}
+	return strings.TrimSpace(r.Header.Get("Sec-WebSocket-Protocol"))
+}
+
+// streamAuth authenticates a streaming request itself, since the token may
+// arrive in the subprotocol header the middleware does not read.
+func (h *Handler) streamAuth(r *http.Request) (auth, error) {
+	a := authOf(r)
+	if a.token.ID != 0 {
+		return a, nil
+	}
+	tok := streamToken(r)
+	if tok == "" {
+		return auth{}, nil
+	}
+	t, err := h.store.TokenByAccess(r.Context(), storage.HashSecret(tok))
+	if err != nil {
+		return auth{}, fmt.Errorf("invalid access token")
+	}
+	a = auth{token: t, scopes: t.Scopes}
+	if t.AccountID != 0 {
+		if a.account, err = h.store.AccountByID(r.Context(), t.AccountID); err != nil {
+			return auth{}, fmt.Errorf("invalid access token")
+		}
+	}
+	return a, nil
+}
+
+// allowed checks a subscription against the token.
+func (h *Handler) allowed(a auth, s subscription) error {
+	scope, ok := streamScopes[s.stream]
+	if !ok {
+		return fmt.Errorf("unknown stream type %q", s.stream)
+	}
+	if strings.HasPrefix(s.stream, "hashtag") && s.tag == "" {
+		return fmt.Errorf("hashtag streams need a tag")
+	}
+	if scope == "" {
+		return nil
+	}
+	if a.account.ID == 0 {
+		return fmt.Errorf("stream %q needs an access token", s.stream)
+	}
+	if !hasScope(a.scopes, scope) {
+		return fmt.Errorf("stream %q is outside the token's scopes", s.stream)
+	}
+	return nil
+}
+
+func (h *Handler) streamWebSocket(w http.ResponseWriter, r *http.Request) {
+	a, err := h.streamAuth(r)
+	if err != nil {
+		h.fail(w, r, errUnauthorized(err.Error()))
+		return
+	}
+	q := r.URL.Query()
+	var subs []subscription
+	if s := q.Get("stream"); s != "" {
+		sub := subscription{stream: s, tag: strings.ToLower(strings.TrimPrefix(q.Get("tag"), "#")), list: q.Get("list")}
+		if err := h.allowed(a, sub); err != nil {
+			h.fail(w, r, errUnauthorized(err.Error()))
+			return
+		}
+		subs = append(subs, sub)
+	}
+	opts := &websocket.AcceptOptions{InsecureSkipVerify: true} // apps on any origin; auth is the token
+	if p := r.Header.Get("Sec-WebSocket-Protocol"); p != "" {
+		opts.Subprotocols = []string{strings.TrimSpace(p)}
+	}
+	conn, err := websocket.Accept(w, r, opts)
+	if err != nil {
+		return // Accept has answered the client
+	}
+	defer conn.CloseNow()
+	// The request deadline of ordinary handlers does not apply: a stream
+	// lives until the client leaves or the server stops.
+	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
+	defer cancel()
+	go func() {
+		select {
+		case <-r.Context().Done():
+		case <-ctx.Done():
+		}
+	}()
+
+	control := make(chan streamControl, 8)
+	go func() {
+		defer cancel()
+		for {
+			var msg streamControl
+			_, data, err := conn.Read(ctx)
+			if err != nil {
+				return
+			}
+			if json.Unmarshal(data, &msg) == nil {
+				select {
+				case control <- msg:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}
+	}()
+	send := func(m streamMessage) error {
+		b, _ := json.Marshal(m)
+		wctx, c := context.WithTimeout(ctx, 10*time.Second)
+		defer c()
+		return conn.Write(wctx, websocket.MessageText, b)
+	}
+	h.pump(ctx, a, subs, control, send, func() error {
+		pctx, c := context.WithTimeout(ctx, 10*time.Second)
+		defer c()
+		return conn.Ping(pctx)
+	})
+	conn.Close(websocket.StatusNormalClosure, "")
+}
+
+// streamControl is a client's subscribe or unsubscribe message.
+type streamControl struct {
+	Type   string `json:"type"`
+	Stream string `json:"stream"`
+	Tag    string `json:"tag"`
+	List   string `json:"list"`
+}
+
+// streamSSE serves /api/v1/streaming/{user,public,hashtag,...} as
+// server-sent events, for clients that do not use WebSockets.
+func (h *Handler) streamSSE(w http.ResponseWriter, r *http.Request) {
+	a, err := h.streamAuth(r)
+	if err != nil {
+		h.fail(w, r, errUnauthorized(err.Error()))
+		return
+	}
+	path := strings.Trim(chi.URLParam(r, "*"), "/")
+	stream := strings.ReplaceAll(path, "/", ":")
+	q := r.URL.Query()
+	sub := subscription{stream: stream, tag: strings.ToLower(strings.TrimPrefix(q.Get("tag"), "#")), list: q.Get("list")}
+	if err := h.allowed(a, sub); err != nil {
+		h.fail(w, r, errUnauthorized(err.Error()))
+		return
+	}
+	flusher, ok := w.(http.Flusher)
+	if !ok {
+		h.fail(w, r, fmt.Errorf("streaming unsupported by the connection"))
+		return
+	}
+	rc := http.NewResponseController(w)
+	_ = rc.SetWriteDeadline(time.Time{})
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	flusher.Flush()
+	ctx := context.WithoutCancel(r.Context())
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() { <-r.Context().Done(); cancel() }()
+	send := func(m streamMessage) error {
+		if _, err := fmt.Fprintf(w, "event: %s\ndata: %s\n\n", m.Event, m.Payload); err != nil {
+			return err
+		}
+		flusher.Flush()
+		return nil
+	}
+	h.pump(ctx, a, []subscription{sub}, nil, send, func() error {
+		if _, err := fmt.Fprint(w, ":thump\n\n"); err != nil {
+			return err
+		}
+		flusher.Flush()
+		return nil
+	})
+}
+
+// pump sends the events the subscriptions select until ctx ends or a
+// write fails.
+func (h *Handler) pump(ctx context.Context, a auth, subs []subscription, control <-chan streamControl,
+	send func(streamMessage) error, ping func() error) {
+	events := h.engine.Subscribe()
+	defer events.Close()
+	ticker := time.NewTicker(pingInterval)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticker.C:
+			if ping() != nil {
+				return
+			}
+		case c := <-control:
+			sub := subscription{stream: c.Stream, tag: strings.ToLower(strings.TrimPrefix(c.Tag, "#")), list: c.List}
+			switch c.Type {
+			case "subscribe":
+				if err := h.allowed(a, sub); err != nil {
+					b, _ := json.Marshal(map[string]string{"error": err.Error(), "status": "401"})
+					_ = send(streamMessage{Stream: sub.names(), Event: "error", Payload: string(b)})
+					continue
+				}
+				if !slices.Contains(subs, sub) {
+					subs = append(subs, sub)
+				}
+			case "unsubscribe":
+				subs = slices.DeleteFunc(subs, func(s subscription) bool { return s == sub })
+			}
+		case ev, ok := <-events.C:
+			if !ok {
+				return
+			}
+			for _, m := range h.messagesFor(ctx, a.account, subs, ev) {
+				if send(m) != nil {
+					return
+				}
+			}
+		}
+	}
+}
+
+// matches reports whether an event belongs on a subscription's stream.
+func matches(s subscription, viewer storage.Account, ev federation.Event) bool {
+	mine := viewer.ID != 0 && slices.Contains(ev.Home, viewer.ID)
+	switch ev.Kind {
+	case federation.EventNotification:
+		return mine && (s.stream == "user" || s.stream == "user:notification")
+	case federation.EventDelete:
+		return s.stream != "user:notification"
+	}
+	switch s.stream {
+	case "user":
+		return mine
+	case "public", "public:media":
+		return ev.Public
+	case "public:local":
+		return ev.Public && ev.Local
+	case "public:remote":
+		return ev.Public && !ev.Local
+	case "hashtag":
+		return ev.Public && slices.Contains(ev.Tags, s.tag)
+	case "hashtag:local":
+		return ev.Public && ev.Local && slices.Contains(ev.Tags, s.tag)
+	case "direct":
+		return viewer.ID != 0 && slices.Contains(ev.Direct, viewer.ID)
+	}
+	return false
+}
+
+// messagesFor renders an event for one viewer on each subscription it
+// matches, checking again that the viewer may see the status.
+func (h *Handler) messagesFor(ctx context.Context, viewer storage.Account, subs []subscription, ev federation.Event) []streamMessage {
+	var out []streamMessage
+	var payload string
+	for _, s := range subs {
+		if !matches(s, viewer, ev) {
+			continue
+		}
+		if payload == "" {
+			p, err := h.streamPayload(ctx, viewer, ev)
+			if err != nil || p == "" {
+				return nil
+			}
+			payload = p
+		}
+		out = append(out, streamMessage{Stream: s.names(), Event: ev.Kind, Payload: payload})
+	}
+	return out
+}
+
+func (h *Handler) streamPayload(ctx context.Context, viewer storage.Account, ev federation.Event) (string, error) {
+	switch ev.Kind {
+	case federation.EventDelete:
+		return ev.StatusID.String(), nil
+	case federation.EventNotification:
+		return h.notificationPayload(ctx, viewer, ev.NotificationID)
+	}
+	st, err := h.store.StatusByID(ctx, ev.StatusID)
+	if err != nil {
+		return "", err
+	}
+	check := st
+	if st.ReblogOfID != 0 {
+		if check, err = h.store.StatusByID(ctx, st.ReblogOfID); err != nil {
+			return "", err
+		}
+	}
+	if !h.engine.CanSee(ctx, viewer, check) || !h.engine.CanSee(ctx, viewer, st) {
+		return "", nil
+	}
+	e, err := h.presenter(viewer).status(ctx, st)
+	if err != nil {
+		return "", err
+	}
+	b, err := json.Marshal(e)
+	return string(b), err
+}
+
+func errUnauthorized(msg string) error { return httperr.New(http.StatusUnauthorized, msg) }
+
+// notificationPayload renders one of viewer's notifications, unless it
+// comes from an account the viewer mutes.
+func (h *Handler) notificationPayload(ctx context.Context, viewer storage.Account, id storage.ID) (string, error) {
+	n, err := h.store.NotificationByID(ctx, viewer.ID, id)
+	if err != nil {
+		return "", err
+	}
+	muted, err := h.store.MutedIDs(ctx, viewer.ID)
+	if err != nil || slices.Contains(muted, n.FromAccountID) {
+		return "", err
+	}
+	e, err := h.presenter(viewer).notification(ctx, n)
+	if err != nil {
+		return "", err
+	}
+	b, err := json.Marshal(e)
+	return string(b), err
+}

@@ -1,0 +1,145 @@
+package api
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/copse-dev/copse/storage"
+)
+
+// Timelines page 20 statuses at a time, 40 at most, as in Mastodon.
+const (
+	timelineDefault = 20
+	timelineMax     = 40
+)
+
+// tagsPerMode bounds any[], all[] and none[] of a hashtag timeline, as
+// Mastodon does.
+const tagsPerMode = 4
+
+func (h *Handler) mountTimelines(r chi.Router) {
+	r.Get("/api/v1/timelines/home", h.homeTimeline)
+	r.Get("/api/v1/timelines/public", h.publicTimeline)
+	r.Get("/api/v1/timelines/tag/{hashtag}", h.tagTimeline)
+	r.Get("/api/v1/timelines/list/{id}", h.listTimeline)
+	r.Get("/api/v1/conversations", h.conversations)
+}
+
+// GET /api/v1/timelines/home
+func (h *Handler) homeTimeline(w http.ResponseWriter, r *http.Request) {
+	me, ok := h.user(w, r, "read:statuses")
+	if !ok {
+		return
+	}
+	v, err := form(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	sts, err := h.store.HomeTimelinePage(r.Context(), me.ID, page(v, timelineDefault, timelineMax))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.writeTimeline(w, r, me, sts)
+}
+
+// GET /api/v1/timelines/public
+func (h *Handler) publicTimeline(w http.ResponseWriter, r *http.Request) {
+	viewer, ok := h.optionalUser(w, r, "read:statuses")
+	if !ok {
+		return
+	}
+	v, err := form(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	sts, err := h.store.PublicTimeline(r.Context(), timelineFilter(v, viewer), page(v, timelineDefault, timelineMax))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.writeTimeline(w, r, viewer, sts)
+}
+
+// GET /api/v1/timelines/tag/:hashtag; a tag nobody used gives an empty
+// list, as in Mastodon.
+func (h *Handler) tagTimeline(w http.ResponseWriter, r *http.Request) {
+	viewer, ok := h.optionalUser(w, r, "read:statuses")
+	if !ok {
+		return
+	}
+	v, err := form(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	tag := chi.URLParam(r, "hashtag")
+	if t, err := url.PathUnescape(tag); err == nil {
+		tag = t // chi gives the raw segment when the path was escaped (a tag in another script)
+	}
+	tag = strings.TrimPrefix(tag, "#")
+	q := storage.TagQuery{
+		Any:  append([]string{tag}, firstTags(list(v, "any"))...),
+		All:  firstTags(list(v, "all")),
+		None: firstTags(list(v, "none")),
+	}
+	sts, err := h.store.TagTimeline(r.Context(), q, timelineFilter(v, viewer), page(v, timelineDefault, timelineMax))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.writeTimeline(w, r, viewer, sts)
+}
+
+func firstTags(names []string) []string {
+	names = nonEmpty(names)
+	if len(names) > tagsPerMode {
+		names = names[:tagsPerMode]
+	}
+	return names
+}
+
+func timelineFilter(v url.Values, viewer storage.Account) storage.TimelineFilter {
+	return storage.TimelineFilter{
+		Local:     boolParam(v, "local", false),
+		Remote:    boolParam(v, "remote", false),
+		OnlyMedia: boolParam(v, "only_media", false),
+		Viewer:    viewer.ID,
+	}
+}
+
+// GET /api/v1/timelines/list/:id: copse has no lists yet, so every list
+// is empty.
+func (h *Handler) listTimeline(w http.ResponseWriter, r *http.Request) {
+	if _, ok := h.user(w, r, "read:lists"); !ok {
+		return
+	}
+	h.json(w, []Status{})
+}
+
+// GET /api/v1/conversations: direct conversations are not gathered yet.
+func (h *Handler) conversations(w http.ResponseWriter, r *http.Request) {
+	if _, ok := h.user(w, r, "read:statuses"); !ok {
+		return
+	}
+	h.json(w, []any{})
+}
+
+// writeTimeline answers with a page of statuses and the Link header to
+// the pages around it.
+func (h *Handler) writeTimeline(w http.ResponseWriter, r *http.Request, viewer storage.Account, sts []storage.Status) {
+	out, err := h.presenter(viewer).statuses(r.Context(), sts)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if len(sts) > 0 {
+		h.setLink(w, r, sts[0].ID, sts[len(sts)-1].ID)
+	}
+	h.json(w, out)
+}
