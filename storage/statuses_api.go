@@ -455,97 +455,83 @@ func (q queries) CountPins(ctx context.Context, account ID) (int, error) {
 
 // Bookmark adds a status to a member's bookmarks; bookmarking it again
 // changes nothing.
-func (s *Store) Bookmark(ctx context.Context, account, status ID) error {
-	return s.InTx(ctx, func(tx *Tx) error {
-		_, err := tx.tx.ExecContext(ctx, `INSERT OR IGNORE INTO bookmarks (id, account_id, status_id, created_at) VALUES (?,?,?,?)`,
-			tx.NewID(), account, status, millis(tx.now))
-		if err != nil {
-			return fmt.Errorf("bookmark: %w", err)
-		}
-		return nil
-	})
+func (tx *Tx) Bookmark(ctx context.Context, account, status ID) error {
+	_, err := tx.tx.ExecContext(ctx, `INSERT OR IGNORE INTO bookmarks (id, account_id, status_id, created_at) VALUES (?,?,?,?)`,
+		tx.NewID(), account, status, millis(tx.now))
+	if err != nil {
+		return fmt.Errorf("bookmark: %w", err)
+	}
+	return nil
 }
 
 // Unbookmark removes a status from a member's bookmarks, if it is there.
-func (s *Store) Unbookmark(ctx context.Context, account, status ID) error {
-	_, err := s.execInTx(ctx, "unbookmark", `DELETE FROM bookmarks WHERE account_id = ? AND status_id = ?`, account, status)
+func (tx *Tx) Unbookmark(ctx context.Context, account, status ID) error {
+	_, err := tx.exec(ctx, "unbookmark", `DELETE FROM bookmarks WHERE account_id = ? AND status_id = ?`, account, status)
 	return err
 }
 
-// execInTx runs one write statement in its own transaction.
-func (s *Store) execInTx(ctx context.Context, what, query string, args ...any) (sql.Result, error) {
-	var res sql.Result
-	err := s.InTx(ctx, func(tx *Tx) error {
-		var err error
-		res, err = tx.tx.ExecContext(ctx, query, args...)
-		return err
-	})
+// exec runs one write statement, wrapping its error with what it does.
+func (tx *Tx) exec(ctx context.Context, what, query string, args ...any) (sql.Result, error) {
+	res, err := tx.tx.ExecContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	return res, nil
 }
 
-// Pin features a status on a member's profile. ErrLimit if the member
-// already has max pinned; pinning a pinned status changes nothing.
-func (s *Store) Pin(ctx context.Context, account, status ID, max int) error {
-	return s.InTx(ctx, func(tx *Tx) error {
-		var pinned, n int
-		err := tx.tx.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(status_id = ?), 0) FROM pins WHERE account_id = ?`,
-			status, account).Scan(&n, &pinned)
-		if err != nil {
-			return fmt.Errorf("pin: %w", err)
-		}
-		if pinned > 0 {
-			return nil
-		}
-		if n >= max {
-			return fmt.Errorf("pin: %w", ErrLimit)
-		}
-		_, err = tx.tx.ExecContext(ctx, `INSERT INTO pins (id, account_id, status_id, created_at) VALUES (?,?,?,?)`,
-			tx.NewID(), account, status, millis(tx.now))
-		if err != nil {
-			return fmt.Errorf("pin: %w", err)
-		}
-		return nil
-	})
+// Pin features a status on a member's profile, reporting whether it was
+// newly pinned. ErrLimit if the member already has max pinned; pinning a
+// pinned status changes nothing.
+func (tx *Tx) Pin(ctx context.Context, account, status ID, max int) (bool, error) {
+	var pinned, n int
+	err := tx.tx.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(status_id = ?), 0) FROM pins WHERE account_id = ?`,
+		status, account).Scan(&n, &pinned)
+	if err != nil {
+		return false, fmt.Errorf("pin: %w", err)
+	}
+	if pinned > 0 {
+		return false, nil
+	}
+	if n >= max {
+		return false, fmt.Errorf("pin: %w", ErrLimit)
+	}
+	_, err = tx.tx.ExecContext(ctx, `INSERT INTO pins (id, account_id, status_id, created_at) VALUES (?,?,?,?)`,
+		tx.NewID(), account, status, millis(tx.now))
+	if err != nil {
+		return false, fmt.Errorf("pin: %w", err)
+	}
+	return true, nil
 }
 
-// Unpin stops featuring a status, if it was.
-func (s *Store) Unpin(ctx context.Context, account, status ID) error {
-	_, err := s.execInTx(ctx, "unpin", `DELETE FROM pins WHERE account_id = ? AND status_id = ?`, account, status)
-	return err
+// Unpin stops featuring a status, reporting whether it was pinned.
+func (tx *Tx) Unpin(ctx context.Context, account, status ID) (bool, error) {
+	res, err := tx.exec(ctx, "unpin", `DELETE FROM pins WHERE account_id = ? AND status_id = ?`, account, status)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
 }
 
 // MuteConversation mutes the thread a status belongs to for a member.
-func (s *Store) MuteConversation(ctx context.Context, account, status ID) error {
-	return s.InTx(ctx, func(tx *Tx) error {
-		thread, err := tx.ThreadURI(ctx, status)
-		if err != nil {
-			return err
-		}
-		_, err = tx.tx.ExecContext(ctx, `INSERT OR IGNORE INTO conversation_mutes (account_id, thread_uri, created_at) VALUES (?,?,?)`,
-			account, thread, millis(tx.now))
-		if err != nil {
-			return fmt.Errorf("mute conversation: %w", err)
-		}
-		return nil
-	})
+func (tx *Tx) MuteConversation(ctx context.Context, account, status ID) error {
+	thread, err := tx.ThreadURI(ctx, status)
+	if err != nil {
+		return err
+	}
+	_, err = tx.exec(ctx, "mute conversation", `INSERT OR IGNORE INTO conversation_mutes (account_id, thread_uri, created_at) VALUES (?,?,?)`,
+		account, thread, millis(tx.now))
+	return err
 }
 
 // UnmuteConversation unmutes the thread a status belongs to.
-func (s *Store) UnmuteConversation(ctx context.Context, account, status ID) error {
-	return s.InTx(ctx, func(tx *Tx) error {
-		thread, err := tx.ThreadURI(ctx, status)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.tx.ExecContext(ctx, `DELETE FROM conversation_mutes WHERE account_id = ? AND thread_uri = ?`,
-			account, thread); err != nil {
-			return fmt.Errorf("unmute conversation: %w", err)
-		}
-		return nil
-	})
+func (tx *Tx) UnmuteConversation(ctx context.Context, account, status ID) error {
+	thread, err := tx.ThreadURI(ctx, status)
+	if err != nil {
+		return err
+	}
+	_, err = tx.exec(ctx, "unmute conversation", `DELETE FROM conversation_mutes WHERE account_id = ? AND thread_uri = ?`, account, thread)
+	return err
 }
 
 // NotificationFilter narrows a member's notifications.
@@ -628,8 +614,8 @@ WHERE id = ? AND account_id = ?`, id, account))
 
 // DismissNotification deletes one of account's notifications; ErrNotFound
 // if it has none with that ID.
-func (s *Store) DismissNotification(ctx context.Context, account, id ID) error {
-	res, err := s.execInTx(ctx, "dismiss notification", `DELETE FROM notifications WHERE id = ? AND account_id = ?`, id, account)
+func (tx *Tx) DismissNotification(ctx context.Context, account, id ID) error {
+	res, err := tx.exec(ctx, "dismiss notification", `DELETE FROM notifications WHERE id = ? AND account_id = ?`, id, account)
 	if err != nil {
 		return err
 	}
@@ -637,8 +623,8 @@ func (s *Store) DismissNotification(ctx context.Context, account, id ID) error {
 }
 
 // ClearNotifications deletes all of account's notifications.
-func (s *Store) ClearNotifications(ctx context.Context, account ID) error {
-	_, err := s.execInTx(ctx, "clear notifications", `DELETE FROM notifications WHERE account_id = ?`, account)
+func (tx *Tx) ClearNotifications(ctx context.Context, account ID) error {
+	_, err := tx.exec(ctx, "clear notifications", `DELETE FROM notifications WHERE account_id = ?`, account)
 	return err
 }
 
@@ -677,6 +663,16 @@ OR (status_id IS NULL AND created_at < ?)`, millis(tx.now.Add(-ttl)), millis(tx.
 		return 0, false, fmt.Errorf("claim idempotency key: %w", err)
 	}
 	return status, claimed, nil
+}
+
+// execInTx runs one write statement in its own transaction.
+func (s *Store) execInTx(ctx context.Context, what, query string, args ...any) (sql.Result, error) {
+	var res sql.Result
+	err := s.InTx(ctx, func(tx *Tx) (err error) {
+		res, err = tx.exec(ctx, what, query, args...)
+		return err
+	})
+	return res, err
 }
 
 // SetIdempotencyStatus records the status a claimed key posted.

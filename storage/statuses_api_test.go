@@ -347,17 +347,17 @@ func TestBookmarksPinsAndMutes(t *testing.T) {
 	reply := storeStatus(t, s, bob, replyTo(sts[0]))
 
 	for _, st := range sts[:5] {
-		if err := s.Pin(ctx, alice.ID, st.ID, 5); err != nil {
+		if err := s.InTx(ctx, func(tx *Tx) error { _, err := tx.Pin(ctx, alice.ID, st.ID, 5); return err }); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := s.Pin(ctx, alice.ID, sts[0].ID, 5); err != nil {
+	if err := s.InTx(ctx, func(tx *Tx) error { _, err := tx.Pin(ctx, alice.ID, sts[0].ID, 5); return err }); err != nil {
 		t.Errorf("pinning a pinned status again: %v", err)
 	}
-	if err := s.Pin(ctx, alice.ID, sts[5].ID, 5); !errors.Is(err, ErrLimit) {
+	if err := s.InTx(ctx, func(tx *Tx) error { _, err := tx.Pin(ctx, alice.ID, sts[5].ID, 5); return err }); !errors.Is(err, ErrLimit) {
 		t.Errorf("a sixth pin: err = %v, want ErrLimit", err)
 	}
-	if err := s.Unpin(ctx, alice.ID, sts[1].ID); err != nil {
+	if err := s.InTx(ctx, func(tx *Tx) error { _, err := tx.Unpin(ctx, alice.ID, sts[1].ID); return err }); err != nil {
 		t.Fatal(err)
 	}
 	if n, _ := s.CountPins(ctx, alice.ID); n != 4 {
@@ -372,14 +372,14 @@ func TestBookmarksPinsAndMutes(t *testing.T) {
 	}
 
 	for _, st := range sts {
-		if err := s.Bookmark(ctx, bob.ID, st.ID); err != nil {
+		if err := s.InTx(ctx, func(tx *Tx) error { return tx.Bookmark(ctx, bob.ID, st.ID) }); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := s.Bookmark(ctx, bob.ID, sts[0].ID); err != nil {
+	if err := s.InTx(ctx, func(tx *Tx) error { return tx.Bookmark(ctx, bob.ID, sts[0].ID) }); err != nil {
 		t.Errorf("bookmarking twice: %v", err)
 	}
-	if err := s.Unbookmark(ctx, bob.ID, sts[6].ID); err != nil {
+	if err := s.InTx(ctx, func(tx *Tx) error { return tx.Unbookmark(ctx, bob.ID, sts[6].ID) }); err != nil {
 		t.Fatal(err)
 	}
 	// Page through bob's bookmarks two at a time, newest bookmark first.
@@ -402,7 +402,7 @@ func TestBookmarksPinsAndMutes(t *testing.T) {
 		t.Errorf("bookmarks = %v, want %v", seen, want)
 	}
 
-	if err := s.MuteConversation(ctx, bob.ID, reply.ID); err != nil {
+	if err := s.InTx(ctx, func(tx *Tx) error { return tx.MuteConversation(ctx, bob.ID, reply.ID) }); err != nil {
 		t.Fatal(err)
 	}
 	for _, tt := range []struct {
@@ -426,7 +426,7 @@ func TestBookmarksPinsAndMutes(t *testing.T) {
 	if muted, err := s.ConversationMuted(ctx, bob.ID, sts[0].ID); err != nil || !muted {
 		t.Errorf("ConversationMuted of the root = %v, %v; want true", muted, err)
 	}
-	if err := s.UnmuteConversation(ctx, bob.ID, sts[0].ID); err != nil {
+	if err := s.InTx(ctx, func(tx *Tx) error { return tx.UnmuteConversation(ctx, bob.ID, sts[0].ID) }); err != nil {
 		t.Fatal(err)
 	}
 	if f, _ := s.StatusFlags(ctx, reply.ID, bob.ID); f.Muted {
@@ -540,13 +540,13 @@ func TestNotificationPage(t *testing.T) {
 	if _, err := s.NotificationByID(ctx, bob.ID, fav.ID); !errors.Is(err, ErrNotFound) {
 		t.Errorf("bob reads alice's notification: err = %v", err)
 	}
-	if err := s.DismissNotification(ctx, bob.ID, fav.ID); !errors.Is(err, ErrNotFound) {
+	if err := s.InTx(ctx, func(tx *Tx) error { return tx.DismissNotification(ctx, bob.ID, fav.ID) }); !errors.Is(err, ErrNotFound) {
 		t.Errorf("bob dismisses alice's notification: err = %v", err)
 	}
-	if err := s.DismissNotification(ctx, alice.ID, fav.ID); err != nil {
+	if err := s.InTx(ctx, func(tx *Tx) error { return tx.DismissNotification(ctx, alice.ID, fav.ID) }); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.ClearNotifications(ctx, alice.ID); err != nil {
+	if err := s.InTx(ctx, func(tx *Tx) error { return tx.ClearNotifications(ctx, alice.ID) }); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := s.Notifications(ctx, alice.ID, Page{}); len(got) != 0 {

@@ -65,7 +65,7 @@ func (h *Handler) streamingURL() string {
 func (h *Handler) configuration() map[string]any {
 	return map[string]any{
 		"urls":     map[string]any{"streaming": h.streamingURL()},
-		"accounts": map[string]any{"max_featured_tags": 10, "max_pinned_statuses": 5},
+		"accounts": map[string]any{"max_featured_tags": 10, "max_pinned_statuses": federation.MaxPinned},
 		"statuses": map[string]any{"max_characters": federation.MaxChars, "max_media_attachments": maxMediaAttachments,
 			"characters_reserved_per_url": 23},
 		"media_attachments": map[string]any{"supported_mime_types": supportedMedia, "image_size_limit": imageSizeLimit,

@@ -117,7 +117,7 @@ func (h *Handler) clearNotifications(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if err := h.store.ClearNotifications(r.Context(), me.ID); err != nil {
+	if err := h.engine.ClearNotifications(r.Context(), me.ID); err != nil {
 		h.fail(w, r, err)
 		return
 	}
@@ -132,7 +132,7 @@ func (h *Handler) dismissNotification(w http.ResponseWriter, r *http.Request) {
 	}
 	id, err := pathID(r, "id")
 	if err == nil {
-		err = h.store.DismissNotification(r.Context(), me.ID, id)
+		err = h.engine.DismissNotification(r.Context(), me.ID, id)
 	}
 	if err != nil {
 		h.fail(w, r, err)

@@ -2,16 +2,10 @@ package api
 
 import (
 	"context"
-	"errors"
 	"net/http"
 
-	"github.com/copse-dev/copse/activitypub"
 	"github.com/copse-dev/copse/storage"
 )
-
-// maxPinned is how many statuses a member may pin, as the instance
-// entity's configuration.accounts.max_pinned_statuses says.
-const maxPinned = 5
 
 // How many accounts reblogged_by and favourited_by list, and how many
 // statuses bookmarks and favourites list.
@@ -39,64 +33,42 @@ func (h *Handler) unfavourite(w http.ResponseWriter, r *http.Request) {
 // POST /api/v1/statuses/:id/bookmark
 func (h *Handler) bookmark(w http.ResponseWriter, r *http.Request) {
 	h.interact(w, r, "write:bookmarks", func(ctx context.Context, me storage.Account, st storage.Status) error {
-		return h.store.Bookmark(ctx, me.ID, boosted(st))
+		return h.engine.Bookmark(ctx, me.ID, boosted(st))
 	})
 }
 
 // POST /api/v1/statuses/:id/unbookmark
 func (h *Handler) unbookmark(w http.ResponseWriter, r *http.Request) {
 	h.interact(w, r, "write:bookmarks", func(ctx context.Context, me storage.Account, st storage.Status) error {
-		return h.store.Unbookmark(ctx, me.ID, boosted(st))
+		return h.engine.Unbookmark(ctx, me.ID, boosted(st))
 	})
 }
 
 // POST /api/v1/statuses/:id/mute
 func (h *Handler) muteConversation(w http.ResponseWriter, r *http.Request) {
 	h.interact(w, r, "write:mutes", func(ctx context.Context, me storage.Account, st storage.Status) error {
-		return h.store.MuteConversation(ctx, me.ID, boosted(st))
+		return h.engine.MuteConversation(ctx, me.ID, boosted(st))
 	})
 }
 
 // POST /api/v1/statuses/:id/unmute
 func (h *Handler) unmuteConversation(w http.ResponseWriter, r *http.Request) {
 	h.interact(w, r, "write:mutes", func(ctx context.Context, me storage.Account, st storage.Status) error {
-		return h.store.UnmuteConversation(ctx, me.ID, boosted(st))
+		return h.engine.UnmuteConversation(ctx, me.ID, boosted(st))
 	})
 }
 
 // POST /api/v1/statuses/:id/pin
 func (h *Handler) pin(w http.ResponseWriter, r *http.Request) {
 	h.interact(w, r, "write:accounts", func(ctx context.Context, me storage.Account, st storage.Status) error {
-		if err := pinnable(me, st); err != nil {
-			return err
-		}
-		err := h.store.Pin(ctx, me.ID, st.ID, maxPinned)
-		if errors.Is(err, storage.ErrLimit) {
-			return unprocessable("Validation failed: You have already pinned the maximum number of posts")
-		}
-		return err
+		return h.engine.Pin(ctx, me.ID, st.ID)
 	})
-}
-
-// pinnable applies Mastodon's rules for pins: one's own post, not a
-// boost, not a direct message (followers-only posts may be pinned since
-// Mastodon 3.5).
-func pinnable(me storage.Account, st storage.Status) error {
-	switch {
-	case st.ReblogOfID != 0:
-		return unprocessable("Validation failed: A boost cannot be pinned")
-	case st.AccountID != me.ID:
-		return unprocessable("Validation failed: Someone else's post cannot be pinned")
-	case st.Visibility == activitypub.Direct:
-		return unprocessable("Validation failed: Posts that are only visible to mentioned users cannot be pinned")
-	}
-	return nil
 }
 
 // POST /api/v1/statuses/:id/unpin
 func (h *Handler) unpin(w http.ResponseWriter, r *http.Request) {
 	h.interact(w, r, "write:accounts", func(ctx context.Context, me storage.Account, st storage.Status) error {
-		return h.store.Unpin(ctx, me.ID, st.ID)
+		return h.engine.Unpin(ctx, me.ID, st.ID)
 	})
 }
 
