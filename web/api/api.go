@@ -35,6 +35,7 @@ type Handler struct {
 	version string
 	now     func() time.Time
 	log     *slog.Logger
+	limiter *windowLimiter
 }
 
 // Options configures the API.
@@ -42,6 +43,8 @@ type Options struct {
 	Version string
 	Now     func() time.Time
 	Log     *slog.Logger
+	// RateLimit replaces DefaultRateLimit.
+	RateLimit RateLimit
 }
 
 // New returns the client API handler.
@@ -49,14 +52,18 @@ func New(engine *federation.Engine, o Options) *Handler {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.RateLimit.Requests <= 0 || o.RateLimit.Window <= 0 {
+		o.RateLimit = DefaultRateLimit
+	}
 	return &Handler{engine: engine, store: engine.Store(), urls: engine.URLs(), version: o.Version, now: o.Now,
-		log: o.Log.With("component", "api")}
+		log: o.Log.With("component", "api"), limiter: newWindowLimiter(o.RateLimit, o.Now)}
 }
 
 // Mount adds the API routes to r.
 func (h *Handler) Mount(r chi.Router) {
 	r.Group(func(r chi.Router) {
 		r.Use(h.authenticate)
+		r.Use(h.rateLimit)
 		h.mountOAuth(r)
 		h.mountAccounts(r)
 		h.mountStatuses(r)

@@ -105,4 +105,8 @@ type Tuning struct {
 	RetrySchedule []time.Duration
 	// PollInterval is how often idle workers look for due work.
 	PollInterval time.Duration
+	// RateLimitRequests per RateLimitWindow replace the client API's
+	// default limit (benchmarks raise it, tests lower it).
+	RateLimitRequests int
+	RateLimitWindow   time.Duration
 }

@@ -105,7 +105,8 @@ func (n *Node) routes() chi.Router {
 	})
 	wellknown.New(n.Store, n.Engine.URLs(), Version, time.Now, n.log).Mount(r)
 	n.pages.Mount(r)
-	api.New(n.Engine, api.Options{Version: Version, Log: n.log}).Mount(r)
+	api.New(n.Engine, api.Options{Version: Version, Log: n.log,
+		RateLimit: api.RateLimit{Requests: n.Config.Tuning.RateLimitRequests, Window: n.Config.Tuning.RateLimitWindow}}).Mount(r)
 	ap.New(n.Engine, ap.Options{AuthorizedFetch: n.Config.AuthorizedFetch, Now: time.Now, Log: n.log,
 		HTML: http.HandlerFunc(n.pages.Redirect)}).Mount(r)
 	return r

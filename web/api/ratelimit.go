@@ -1,0 +1,93 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// RateLimit bounds requests per token (or per address without one) in a
+// fixed window, as Mastodon does: 300 requests per 5 minutes by default.
+type RateLimit struct {
+	Requests int
+	Window   time.Duration
+}
+
+// DefaultRateLimit is Mastodon's limit for the client API.
+var DefaultRateLimit = RateLimit{Requests: 300, Window: 5 * time.Minute}
+
+// maxLimiterKeys bounds the limiter's memory: a flood of addresses must
+// not exhaust it.
+const maxLimiterKeys = 100_000
+
+type windowCount struct {
+	start time.Time
+	n     int
+}
+
+// windowLimiter counts requests per key in fixed windows.
+type windowLimiter struct {
+	mu     sync.Mutex
+	limit  RateLimit
+	now    func() time.Time
+	counts map[string]windowCount
+}
+
+func newWindowLimiter(l RateLimit, now func() time.Time) *windowLimiter {
+	return &windowLimiter{limit: l, now: now, counts: map[string]windowCount{}}
+}
+
+// take counts one request for key and reports how many remain in its
+// window, when the window resets, and whether the request is allowed.
+func (l *windowLimiter) take(key string) (remaining int, reset time.Time, ok bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	c, found := l.counts[key]
+	if !found || now.Sub(c.start) >= l.limit.Window {
+		if !found && len(l.counts) >= maxLimiterKeys {
+			for k, v := range l.counts {
+				if now.Sub(v.start) >= l.limit.Window || len(l.counts) >= maxLimiterKeys {
+					delete(l.counts, k)
+				}
+				if len(l.counts) < maxLimiterKeys*9/10 {
+					break
+				}
+			}
+		}
+		// Windows start on a multiple of their length, so every client
+		// sees the same reset times.
+		c = windowCount{start: now.Truncate(l.limit.Window)}
+	}
+	c.n++
+	l.counts[key] = c
+	return max(l.limit.Requests-c.n, 0), c.start.Add(l.limit.Window), c.n <= l.limit.Requests
+}
+
+// rateLimit answers 429 once a token (or address) has used its window,
+// and tells every client its budget in X-RateLimit-* headers.
+func (h *Handler) rateLimit(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		key := "ip:" + clientAddr(r)
+		if a := authOf(r); a.token.ID != 0 {
+			key = "token:" + a.token.ID.String()
+		}
+		remaining, reset, ok := h.limiter.take(key)
+		w.Header().Set("X-RateLimit-Limit", strconv.Itoa(h.limiter.limit.Requests))
+		w.Header().Set("X-RateLimit-Remaining", strconv.Itoa(remaining))
+		w.Header().Set("X-RateLimit-Reset", isoTime(reset))
+		if !ok {
+			w.Header().Set("Retry-After", strconv.Itoa(int(reset.Sub(h.now()).Seconds())+1))
+			h.json429(w)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (h *Handler) json429(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(http.StatusTooManyRequests)
+	_, _ = w.Write([]byte(`{"error":"Too many requests"}` + "\n"))
+}
