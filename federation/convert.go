@@ -66,10 +66,14 @@ func NoteOf(st storage.Status, nc noteContext, urls URLs) activitypub.Note {
 		Language:     st.Language,
 	}
 	for _, a := range st.Attachments {
-		n.Attachments = append(n.Attachments, activitypub.Attachment{
+		att := activitypub.Attachment{
 			Type: "Document", MediaType: a.MediaType, URL: a.URL, Name: a.Description,
 			Blurhash: a.Blurhash, Width: a.Width, Height: a.Height,
-		})
+		}
+		if a.File != "" { // a local upload: its focal point is known, if only the centre
+			att.FocalPoint = &[2]float64{a.FocusX, a.FocusY}
+		}
+		n.Attachments = append(n.Attachments, att)
 	}
 	return n
 }

@@ -54,8 +54,11 @@ type Options struct {
 	// PollInterval is how often workers look for due work when nothing
 	// wakes them (default 1s).
 	PollInterval time.Duration
-	Now          func() time.Time
-	Log          *slog.Logger
+	// MediaDir is where members' uploads are written; UploadMedia
+	// refuses to work without it.
+	MediaDir string
+	Now      func() time.Time
+	Log      *slog.Logger
 }
 
 // Engine applies every activity. Make it with New, call Init once, then
@@ -72,6 +75,7 @@ type Engine struct {
 	now      func() time.Time
 	log      *slog.Logger
 	sanitize *bluemonday.Policy
+	mediaDir string
 
 	instance storage.Account // the node's own actor; signs fetches
 	fetcher  *Fetcher
@@ -107,6 +111,7 @@ func New(store *storage.Store, o Options) *Engine {
 		now:         o.Now,
 		log:         o.Log,
 		sanitize:    newSanitizer(),
+		mediaDir:    o.MediaDir,
 		privKey:     map[storage.ID]*rsa.PrivateKey{},
 		pubKey:      map[string]cachedKey{},
 		refetched:   map[string]time.Time{},

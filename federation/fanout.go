@@ -42,6 +42,14 @@ func (e *Engine) fanOut(ctx context.Context, tx *storage.Tx, st storage.Status, 
 		}
 		e.emit(tx, Event{Kind: EventNotification, NotificationID: n.ID, Home: []storage.ID{m}})
 	}
+	if st.Visibility == activitypub.Public && st.ReblogOfID == 0 && len(st.Tags) > 0 {
+		// Members who follow one of its hashtags, and not the author.
+		tagFollowers, err := tx.TagFollowerIDs(ctx, st.Tags, author.ID)
+		if err != nil {
+			return err
+		}
+		feed = append(feed, tagFollowers...)
+	}
 	var allowed []storage.ID
 	for _, id := range feed {
 		if id != author.ID {
@@ -52,6 +60,9 @@ func (e *Engine) fanOut(ctx context.Context, tx *storage.Tx, st storage.Status, 
 		allowed = append(allowed, id)
 	}
 	if err := tx.AddToHomeFeeds(ctx, st.ID, allowed); err != nil {
+		return err
+	}
+	if err := e.recordConversation(ctx, tx, st, allowed); err != nil {
 		return err
 	}
 	ev := Event{Kind: EventUpdate, StatusID: st.ID, Home: allowed, Local: author.Local(), Tags: st.Tags,

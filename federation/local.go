@@ -24,11 +24,17 @@ type Draft struct {
 	Language    string
 	// Title makes the post an Article (an artefact) rather than a Note.
 	Title string
+	// MediaIDs are the author's uploads to attach (UploadMedia), at most
+	// MaxAttachments. On an edit, nil keeps the media the status has.
+	MediaIDs []storage.ID
 }
 
 func (d Draft) validate() error {
-	if strings.TrimSpace(d.Text) == "" {
+	if strings.TrimSpace(d.Text) == "" && len(d.MediaIDs) == 0 {
 		return invalid("text can't be blank")
+	}
+	if len(d.MediaIDs) > MaxAttachments {
+		return invalid("Cannot attach more than %d files", MaxAttachments)
 	}
 	if n := utf8.RuneCountInString(d.Text) + utf8.RuneCountInString(d.SpoilerText); n > MaxChars {
 		return invalid("text is %d characters; the limit is %d", n, MaxChars)
@@ -112,6 +118,11 @@ func (e *Engine) Post(ctx context.Context, authorID storage.ID, d Draft) (storag
 		st.ID = tx.NewID()
 		st.URI = e.urls.Status(author.Username, st.ID)
 		st.URL = e.urls.StatusPage(author.Username, st.ID)
+		media, err := e.draftMedia(ctx, tx, author.ID, 0, d.MediaIDs)
+		if err != nil {
+			return err
+		}
+		st.Attachments = media // InsertStatus attaches them
 		if err := tx.InsertStatus(ctx, &st); err != nil {
 			return err
 		}
@@ -144,6 +155,12 @@ func (e *Engine) Edit(ctx context.Context, authorID, statusID storage.ID, d Draf
 		return storage.Status{}, fmt.Errorf("edit %d: %w", statusID, ErrDenied)
 	}
 	d.Visibility = st.Visibility // Mastodon does not change visibility on edit
+	if d.MediaIDs == nil {
+		d.MediaIDs = []storage.ID{}
+		for _, a := range st.Attachments {
+			d.MediaIDs = append(d.MediaIDs, a.ID)
+		}
+	}
 	if err := d.validate(); err != nil {
 		return storage.Status{}, err
 	}
@@ -161,9 +178,16 @@ func (e *Engine) Edit(ctx context.Context, authorID, statusID storage.ID, d Draf
 	}
 	err = e.store.InTx(ctx, func(tx *storage.Tx) error {
 		st.EditedAt = tx.Now()
+		media, err := e.draftMedia(ctx, tx, author.ID, st.ID, d.MediaIDs)
+		if err != nil {
+			return err
+		}
+		removed := droppedMedia(st.Attachments, media)
+		st.Attachments = media // UpdateStatus drops the rest and attaches these
 		if err := e.updateStatus(ctx, tx, &st, author); err != nil {
 			return err
 		}
+		tx.AfterCommit(func() { e.removeMedia(context.WithoutCancel(ctx), removed...) })
 		nc := noteContext{Author: author, Mentioned: mentioned}
 		note := NoteOf(st, nc, e.urls)
 		inboxes, err := e.statusInboxes(ctx, tx, st, nc)
@@ -201,6 +225,9 @@ func (e *Engine) DeleteStatus(ctx context.Context, authorID, statusID storage.ID
 	err = e.store.InTx(ctx, func(tx *storage.Tx) error {
 		inboxes, err := e.statusInboxes(ctx, tx, st, nc)
 		if err != nil {
+			return err
+		}
+		if err := tx.DetachMedia(ctx, st.ID); err != nil { // kept for a redraft; PruneMedia removes them
 			return err
 		}
 		if err := e.deleteStatus(ctx, tx, st.ID); err != nil {

@@ -52,6 +52,16 @@ type Attachment struct {
 	Width       int
 	Height      int
 	CreatedAt   time.Time
+
+	// A member's own upload (storage/media.go); zero for remote media.
+	PreviewURL    string
+	PreviewWidth  int
+	PreviewHeight int
+	FocusX        float64 // focal point, -1 (left) to 1 (right)
+	FocusY        float64 // -1 (bottom) to 1 (top)
+	File          string  // path under the node's media directory
+	PreviewFile   string
+	Size          int64 // bytes of File
 }
 
 // statusColumns reads a status from a table aliased "s".
@@ -129,20 +139,16 @@ WHERE st.status_id = ? ORDER BY t.name`, s.ID)
 		s.Tags = append(s.Tags, name)
 	}
 	rows.Close()
-	rows, err = q.q.QueryContext(ctx, `SELECT id, coalesce(status_id, 0), account_id, media_type, url,
-description, blurhash, width, height, created_at FROM attachments WHERE status_id = ? ORDER BY id`, s.ID)
+	rows, err = q.q.QueryContext(ctx, `SELECT `+attachmentColumns+` FROM attachments WHERE status_id = ? ORDER BY id`, s.ID)
 	if err != nil {
 		return fmt.Errorf("status attachments: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var a Attachment
-		var created int64
-		if err := rows.Scan(&a.ID, &a.StatusID, &a.AccountID, &a.MediaType, &a.URL,
-			&a.Description, &a.Blurhash, &a.Width, &a.Height, &created); err != nil {
+		a, err := scanAttachment(rows)
+		if err != nil {
 			return fmt.Errorf("status attachments: %w", err)
 		}
-		a.CreatedAt = fromMillis(created)
 		s.Attachments = append(s.Attachments, a)
 	}
 	return rows.Err()
@@ -207,10 +213,10 @@ SELECT ?, id FROM tags WHERE name = ?`, s.ID, name); err != nil {
 			a.CreatedAt = tx.now
 		}
 		a.StatusID, a.AccountID = s.ID, s.AccountID
-		if _, err := tx.tx.ExecContext(ctx, `INSERT INTO attachments (id, status_id, account_id, media_type, url,
-description, blurhash, width, height, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)
-ON CONFLICT (id) DO UPDATE SET status_id = excluded.status_id, description = excluded.description`,
-			a.ID, a.StatusID, a.AccountID, a.MediaType, a.URL, a.Description, a.Blurhash, a.Width, a.Height, millis(a.CreatedAt)); err != nil {
+		// An upload (already a row with no status) is attached here.
+		if _, err := tx.tx.ExecContext(ctx, qInsertAttachment, a.ID, a.StatusID, a.AccountID, a.MediaType, a.URL,
+			a.Description, a.Blurhash, a.Width, a.Height, millis(a.CreatedAt), a.PreviewURL, a.PreviewWidth,
+			a.PreviewHeight, a.FocusX, a.FocusY, a.File, a.PreviewFile, a.Size); err != nil {
 			return fmt.Errorf("insert attachment: %w", err)
 		}
 	}

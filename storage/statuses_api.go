@@ -221,8 +221,9 @@ AND t.name IN (` + placeholders(len(none)) + `))`
 // HomeTimelinePage is a member's home feed as the client API shows it:
 // FilteredHomeTimeline's filters (mutes, domain blocks), and also no
 // status or reblog by an account the member blocks or is blocked by, nor
-// a reblog of one by such an account. The filters run in the query, so a
-// page is still full.
+// a reblog of one by such an account, nor what accounts in the member's
+// exclusive lists post. The filters run in the query, so a page is still
+// full.
 func (s *Store) HomeTimelinePage(ctx context.Context, account ID, p Page) ([]Status, error) {
 	cond, args, order := p.where("h.status_id")
 	author, authorArgs := blockedEither("s.account_id", account)
@@ -232,7 +233,7 @@ JOIN accounts a ON a.id = s.account_id
 LEFT JOIN statuses o ON o.id = s.reblog_of_id
 LEFT JOIN accounts oa ON oa.id = o.account_id
 WHERE h.account_id = ? AND ` + notMutedStatus + ` AND ` + notDomainBlockedStatus + `
-AND NOT ` + author + ` AND (o.id IS NULL OR NOT ` + original + `)
+AND NOT ` + author + ` AND (o.id IS NULL OR NOT ` + original + `) AND ` + notInExclusiveList + `
 AND ` + cond + ` ORDER BY ` + order + ` LIMIT ?`
 	all := []any{account, account, millis(s.Now()), account}
 	all = append(append(all, authorArgs...), originalArgs...)

@@ -314,7 +314,7 @@ func (h *Handler) accountStatuses(w http.ResponseWriter, r *http.Request) {
 		}
 		shown = append(shown, st)
 	}
-	out, err := h.presenter(viewer).statuses(r.Context(), shown)
+	out, err := h.presenter(viewer).filteredStatuses(r.Context(), filterAccount, shown)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -362,14 +362,16 @@ func (h *Handler) featuredTags(w http.ResponseWriter, r *http.Request) {
 
 // GET /api/v1/accounts/:id/lists
 func (h *Handler) accountLists(w http.ResponseWriter, r *http.Request) {
-	if _, ok := h.user(w, r, "read:lists"); !ok {
+	me, ok := h.user(w, r, "read:lists")
+	if !ok {
 		return
 	}
-	if _, err := h.targetAccount(r); err != nil {
+	a, err := h.targetAccount(r)
+	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	h.json(w, []any{}) // copse has no lists yet
+	h.listsWithAccount(w, r, me, a)
 }
 
 // GET /api/v1/endorsements

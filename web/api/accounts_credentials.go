@@ -1,8 +1,10 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -111,6 +113,13 @@ func (h *Handler) updateCredentials(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	if err := parseUpload(r, credentialsBody); err != nil { // avatar and header come as files
+		h.fail(w, r, err)
+		return
+	}
+	if r.MultipartForm != nil {
+		defer r.MultipartForm.RemoveAll()
+	}
 	v, err := form(r)
 	if err != nil {
 		h.fail(w, r, err)
@@ -153,7 +162,30 @@ func (h *Handler) updateCredentials(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	a, err := h.engine.UpdateCredentials(r.Context(), me.ID, c)
+	// Apps send the avatar and header as files; some libraries as data
+	// URIs, which Mastodon takes too. nil keeps the image there is.
+	var images [2]io.Reader
+	for i, name := range []string{"avatar", "header"} {
+		if r.MultipartForm != nil && len(r.MultipartForm.File[name]) > 0 {
+			f, err := r.MultipartForm.File[name][0].Open()
+			if err != nil {
+				h.fail(w, r, err)
+				return
+			}
+			defer f.Close()
+			images[i] = f
+			continue
+		}
+		data, ok, err := dataURI(v.Get(name))
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		if ok {
+			images[i] = bytes.NewReader(data)
+		}
+	}
+	a, err := h.engine.UpdateCredentialsWithImages(r.Context(), me.ID, c, images[0], images[1])
 	if err != nil {
 		h.fail(w, r, err)
 		return

@@ -71,6 +71,13 @@ func (h *Handler) Mount(r chi.Router) {
 		h.mountNotifications(r)
 		h.mountInstance(r)
 		h.mountStreaming(r)
+		h.mountMedia(r)
+		h.mountSearch(r)
+		h.mountTags(r)
+		h.mountLists(r)
+		h.mountFilters(r)
+		h.mountMarkers(r)
+		h.mountConversations(r)
 	})
 }
 

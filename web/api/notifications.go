@@ -83,6 +83,10 @@ func (h *Handler) notifications(w http.ResponseWriter, r *http.Request) {
 		}
 		out = append(out, e)
 	}
+	if out, err = p.filteredNotifications(r.Context(), out); err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	if len(ns) > 0 {
 		h.setLink(w, r, ns[0].ID, ns[len(ns)-1].ID)
 	}

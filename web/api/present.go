@@ -22,6 +22,7 @@ type presenter struct {
 	urls     federation.URLs
 	viewer   storage.Account // zero: anonymous
 	accounts map[storage.ID]Account
+	filters  *filterSet // the viewer's filters, loaded on first use (filters.go)
 }
 
 func (h *Handler) presenter(viewer storage.Account) *presenter {
@@ -226,6 +227,11 @@ func statusEntity(st storage.Status, author Account, mentions []storage.Account,
 
 func attachmentEntity(a storage.Attachment) Attachment {
 	e := Attachment{ID: a.ID.String(), Type: mediaKind(a.MediaType), URL: a.URL}
+	if a.MediaType == "image/gif" {
+		// Mastodon's "gifv" is a silent MP4 that apps play in a <video>,
+		// where a GIF file does not play; an <img> animates it.
+		e.Type = "image"
+	}
 	if a.Description != "" {
 		d := a.Description
 		e.Description = &d
@@ -235,11 +241,25 @@ func attachmentEntity(a storage.Attachment) Attachment {
 		e.Blurhash = &b
 	}
 	preview := a.URL
+	if a.PreviewURL != "" {
+		preview = a.PreviewURL
+	}
 	e.PreviewURL = &preview
+	size := func(w, h int) map[string]any {
+		return map[string]any{"width": w, "height": h, "size": fmt.Sprintf("%dx%d", w, h), "aspect": float64(w) / float64(h)}
+	}
+	meta := map[string]any{}
 	if a.Width > 0 && a.Height > 0 {
-		size := map[string]any{"width": a.Width, "height": a.Height,
-			"size": fmt.Sprintf("%dx%d", a.Width, a.Height), "aspect": float64(a.Width) / float64(a.Height)}
-		e.Meta = map[string]any{"original": size, "small": size}
+		meta["original"], meta["small"] = size(a.Width, a.Height), size(a.Width, a.Height)
+	}
+	if a.PreviewWidth > 0 && a.PreviewHeight > 0 {
+		meta["small"] = size(a.PreviewWidth, a.PreviewHeight)
+	}
+	if a.File != "" || a.FocusX != 0 || a.FocusY != 0 {
+		meta["focus"] = map[string]any{"x": a.FocusX, "y": a.FocusY}
+	}
+	if len(meta) > 0 {
+		e.Meta = meta
 	}
 	return e
 }

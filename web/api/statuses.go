@@ -117,9 +117,9 @@ func (h *Handler) createStatus(w http.ResponseWriter, r *http.Request) {
 
 // draftOf reads the form of POST /api/v1/statuses.
 func draftOf(v url.Values) (federation.Draft, error) {
-	if ids := nonEmpty(list(v, "media_ids")); len(ids) > 0 {
-		// Media upload is not built yet, so no ID can name an attachment.
-		return federation.Draft{}, unprocessable("Media " + strings.Join(ids, ", ") + " not found or already attached to another post")
+	media, _, err := mediaIDsOf(v)
+	if err != nil {
+		return federation.Draft{}, err
 	}
 	if hasPoll(v) {
 		return federation.Draft{}, unprocessable("polls are not supported yet")
@@ -128,7 +128,7 @@ func draftOf(v url.Values) (federation.Draft, error) {
 		return federation.Draft{}, unprocessable("scheduled posts are not supported yet")
 	}
 	text := v.Get("status")
-	if strings.TrimSpace(text) == "" {
+	if strings.TrimSpace(text) == "" && len(media) == 0 { // a post may be media alone
 		return federation.Draft{}, unprocessable("Validation failed: Text can't be blank")
 	}
 	d := federation.Draft{
@@ -136,6 +136,7 @@ func draftOf(v url.Values) (federation.Draft, error) {
 		SpoilerText: v.Get("spoiler_text"),
 		Visibility:  activitypub.Visibility(v.Get("visibility")),
 		Language:    v.Get("language"),
+		MediaIDs:    media,
 	}
 	// As in Mastodon, a content warning makes a post sensitive.
 	d.Sensitive = boolParam(v, "sensitive", false) || d.SpoilerText != ""
@@ -147,6 +148,24 @@ func draftOf(v url.Values) (federation.Draft, error) {
 		d.InReplyTo = id
 	}
 	return d, nil
+}
+
+// mediaIDsOf reads media_ids; given reports whether the form has it at
+// all (an edit without it keeps the status's media). An ID that is not a
+// number names no upload.
+func mediaIDsOf(v url.Values) (ids []storage.ID, given bool, err error) {
+	_, a := v["media_ids[]"]
+	_, b := v["media_ids"]
+	raw := nonEmpty(list(v, "media_ids"))
+	ids = make([]storage.ID, 0, len(raw))
+	for _, s := range raw {
+		id, err := storage.ParseID(s)
+		if err != nil {
+			return nil, false, unprocessable("Media " + s + " not found or already attached to another post")
+		}
+		ids = append(ids, id)
+	}
+	return ids, a || b, nil
 }
 
 func hasPoll(v url.Values) bool {
@@ -260,25 +279,9 @@ func (h *Handler) editStatus(w http.ResponseWriter, r *http.Request) {
 // Mastodon, what the form leaves out stays as it was, and giving a
 // content warning makes the status sensitive.
 func editDraftOf(v url.Values, st storage.Status) (federation.Draft, error) {
-	if ids := nonEmpty(list(v, "media_ids")); len(ids) > 0 {
-		// Apps send back the IDs of the media a status has; anything else
-		// would be new media, which cannot be uploaded yet.
-		have := map[string]bool{}
-		for _, a := range st.Attachments {
-			have[a.ID.String()] = true
-		}
-		var missing []string
-		for _, id := range ids {
-			if !have[id] {
-				missing = append(missing, id)
-			}
-		}
-		if len(missing) > 0 {
-			return federation.Draft{}, unprocessable("Media " + strings.Join(missing, ", ") + " not found or already attached to another post")
-		}
-		if len(ids) != len(st.Attachments) {
-			return federation.Draft{}, unprocessable("changing media is not supported yet")
-		}
+	media, mediaGiven, err := mediaIDsOf(v)
+	if err != nil {
+		return federation.Draft{}, err
 	}
 	if hasPoll(v) {
 		return federation.Draft{}, unprocessable("polls are not supported yet")
@@ -299,7 +302,11 @@ func editDraftOf(v url.Values, st storage.Status) (federation.Draft, error) {
 	if l := v.Get("language"); l != "" {
 		d.Language = l
 	}
-	if strings.TrimSpace(d.Text) == "" {
+	hasMedia := len(st.Attachments) > 0
+	if mediaGiven {
+		d.MediaIDs, hasMedia = media, len(media) > 0
+	}
+	if strings.TrimSpace(d.Text) == "" && !hasMedia {
 		return federation.Draft{}, unprocessable("Validation failed: Text can't be blank")
 	}
 	return d, nil
@@ -374,8 +381,8 @@ func (h *Handler) statusHistory(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	// Earlier versions keep no media of their own; copse cannot change a
-	// status's media yet, so every version shows the media it has now.
+	// Earlier versions keep no media of their own: every version shows
+	// the media the status has now.
 	media := []Attachment{}
 	for _, a := range st.Attachments {
 		media = append(media, attachmentEntity(a))
@@ -452,11 +459,11 @@ func (h *Handler) statusContext(w http.ResponseWriter, r *http.Request) {
 	}
 	p := h.presenter(viewer)
 	var out Context
-	if out.Ancestors, err = p.statuses(ctx, h.shown(ctx, viewer, up)); err != nil {
+	if out.Ancestors, err = p.filteredStatuses(ctx, filterThread, h.shown(ctx, viewer, up)); err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	if out.Descendants, err = p.statuses(ctx, h.shown(ctx, viewer, down)); err != nil {
+	if out.Descendants, err = p.filteredStatuses(ctx, filterThread, h.shown(ctx, viewer, down)); err != nil {
 		h.fail(w, r, err)
 		return
 	}

@@ -144,6 +144,10 @@ func (h *Handler) streamWebSocket(w http.ResponseWriter, r *http.Request) {
 	if p := r.Header.Get("Sec-WebSocket-Protocol"); p != "" {
 		opts.Subprotocols = []string{strings.TrimSpace(p)}
 	}
+	// Subscribe before the handshake completes, so nothing committed after
+	// the client sees the connection open is missed.
+	events := h.engine.Subscribe()
+	defer events.Close()
 	conn, err := websocket.Accept(w, r, opts)
 	if err != nil {
 		return // Accept has answered the client
@@ -184,7 +188,7 @@ func (h *Handler) streamWebSocket(w http.ResponseWriter, r *http.Request) {
 		defer c()
 		return conn.Write(wctx, websocket.MessageText, b)
 	}
-	h.pump(ctx, a, subs, control, send, func() error {
+	h.pump(ctx, events, a, subs, control, send, func() error {
 		pctx, c := context.WithTimeout(ctx, 10*time.Second)
 		defer c()
 		return conn.Ping(pctx)
@@ -221,6 +225,8 @@ func (h *Handler) streamSSE(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, fmt.Errorf("streaming unsupported by the connection"))
 		return
 	}
+	events := h.engine.Subscribe()
+	defer events.Close()
 	rc := http.NewResponseController(w)
 	_ = rc.SetWriteDeadline(time.Time{})
 	w.Header().Set("Content-Type", "text/event-stream")
@@ -238,7 +244,7 @@ func (h *Handler) streamSSE(w http.ResponseWriter, r *http.Request) {
 		flusher.Flush()
 		return nil
 	}
-	h.pump(ctx, a, []subscription{sub}, nil, send, func() error {
+	h.pump(ctx, events, a, []subscription{sub}, nil, send, func() error {
 		if _, err := fmt.Fprint(w, ":thump\n\n"); err != nil {
 			return err
 		}
@@ -249,10 +255,8 @@ func (h *Handler) streamSSE(w http.ResponseWriter, r *http.Request) {
 
 // pump sends the events the subscriptions select until ctx ends or a
 // write fails.
-func (h *Handler) pump(ctx context.Context, a auth, subs []subscription, control <-chan streamControl,
-	send func(streamMessage) error, ping func() error) {
-	events := h.engine.Subscribe()
-	defer events.Close()
+func (h *Handler) pump(ctx context.Context, events *federation.Subscription, a auth, subs []subscription,
+	control <-chan streamControl, send func(streamMessage) error, ping func() error) {
 	ticker := time.NewTicker(pingInterval)
 	defer ticker.Stop()
 	for {
@@ -313,6 +317,8 @@ func matches(s subscription, viewer storage.Account, ev federation.Event) bool {
 		return ev.Public && slices.Contains(ev.Tags, s.tag)
 	case "hashtag:local":
 		return ev.Public && ev.Local && slices.Contains(ev.Tags, s.tag)
+	case "list":
+		return mine // and in the list: streamShows
 	case "direct":
 		return viewer.ID != 0 && slices.Contains(ev.Direct, viewer.ID)
 	}
@@ -320,27 +326,35 @@ func matches(s subscription, viewer storage.Account, ev federation.Event) bool {
 }
 
 // messagesFor renders an event for one viewer on each subscription it
-// matches, checking again that the viewer may see the status.
+// matches, checking again that the viewer may see the status, and
+// applying the viewer's filters for what the stream shows.
 func (h *Handler) messagesFor(ctx context.Context, viewer storage.Account, subs []subscription, ev federation.Event) []streamMessage {
 	var out []streamMessage
-	var payload string
+	payloads := map[string]string{} // by filter context; "" when not shown
 	for _, s := range subs {
-		if !matches(s, viewer, ev) {
+		if !matches(s, viewer, ev) || !h.streamShows(ctx, viewer, s, ev) {
 			continue
 		}
-		if payload == "" {
-			p, err := h.streamPayload(ctx, viewer, ev)
-			if err != nil || p == "" {
-				return nil
+		if s.stream == "direct" && ev.Kind == federation.EventUpdate {
+			if m, ok := h.conversationMessage(ctx, viewer, s, ev); ok {
+				out = append(out, m)
 			}
-			payload = p
+			continue
 		}
-		out = append(out, streamMessage{Stream: s.names(), Event: ev.Kind, Payload: payload})
+		fctx := streamFilterContext(s.stream, ev.Kind)
+		payload, done := payloads[fctx]
+		if !done {
+			payload, _ = h.streamPayload(ctx, viewer, ev, fctx)
+			payloads[fctx] = payload
+		}
+		if payload != "" {
+			out = append(out, streamMessage{Stream: s.names(), Event: ev.Kind, Payload: payload})
+		}
 	}
 	return out
 }
 
-func (h *Handler) streamPayload(ctx context.Context, viewer storage.Account, ev federation.Event) (string, error) {
+func (h *Handler) streamPayload(ctx context.Context, viewer storage.Account, ev federation.Event, filterContext string) (string, error) {
 	switch ev.Kind {
 	case federation.EventDelete:
 		return ev.StatusID.String(), nil
@@ -360,11 +374,11 @@ func (h *Handler) streamPayload(ctx context.Context, viewer storage.Account, ev 
 	if !h.engine.CanSee(ctx, viewer, check) || !h.engine.CanSee(ctx, viewer, st) {
 		return "", nil
 	}
-	e, err := h.presenter(viewer).status(ctx, st)
-	if err != nil {
+	shown, err := h.presenter(viewer).filteredStatuses(ctx, filterContext, []storage.Status{st})
+	if err != nil || len(shown) == 0 {
 		return "", err
 	}
-	b, err := json.Marshal(e)
+	b, err := json.Marshal(shown[0])
 	return string(b), err
 }
 
@@ -381,10 +395,15 @@ func (h *Handler) notificationPayload(ctx context.Context, viewer storage.Accoun
 	if err != nil || slices.Contains(muted, n.FromAccountID) {
 		return "", err
 	}
-	e, err := h.presenter(viewer).notification(ctx, n)
+	p := h.presenter(viewer)
+	e, err := p.notification(ctx, n)
 	if err != nil {
 		return "", err
 	}
-	b, err := json.Marshal(e)
+	shown, err := p.filteredNotifications(ctx, []Notification{e})
+	if err != nil || len(shown) == 0 {
+		return "", err
+	}
+	b, err := json.Marshal(shown[0])
 	return string(b), err
 }

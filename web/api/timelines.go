@@ -24,8 +24,6 @@ func (h *Handler) mountTimelines(r chi.Router) {
 	r.Get("/api/v1/timelines/home", h.homeTimeline)
 	r.Get("/api/v1/timelines/public", h.publicTimeline)
 	r.Get("/api/v1/timelines/tag/{hashtag}", h.tagTimeline)
-	r.Get("/api/v1/timelines/list/{id}", h.listTimeline)
-	r.Get("/api/v1/conversations", h.conversations)
 }
 
 // GET /api/v1/timelines/home
@@ -44,7 +42,7 @@ func (h *Handler) homeTimeline(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	h.writeTimeline(w, r, me, sts)
+	h.writeTimeline(w, r, me, sts, filterHome)
 }
 
 // GET /api/v1/timelines/public
@@ -63,7 +61,7 @@ func (h *Handler) publicTimeline(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	h.writeTimeline(w, r, viewer, sts)
+	h.writeTimeline(w, r, viewer, sts, filterPublic)
 }
 
 // GET /api/v1/timelines/tag/:hashtag; a tag nobody used gives an empty
@@ -93,7 +91,7 @@ func (h *Handler) tagTimeline(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	h.writeTimeline(w, r, viewer, sts)
+	h.writeTimeline(w, r, viewer, sts, filterPublic)
 }
 
 func firstTags(names []string) []string {
@@ -113,27 +111,10 @@ func timelineFilter(v url.Values, viewer storage.Account) storage.TimelineFilter
 	}
 }
 
-// GET /api/v1/timelines/list/:id: copse has no lists yet, so every list
-// is empty.
-func (h *Handler) listTimeline(w http.ResponseWriter, r *http.Request) {
-	if _, ok := h.user(w, r, "read:lists"); !ok {
-		return
-	}
-	h.json(w, []Status{})
-}
-
-// GET /api/v1/conversations: direct conversations are not gathered yet.
-func (h *Handler) conversations(w http.ResponseWriter, r *http.Request) {
-	if _, ok := h.user(w, r, "read:statuses"); !ok {
-		return
-	}
-	h.json(w, []any{})
-}
-
-// writeTimeline answers with a page of statuses and the Link header to
-// the pages around it.
-func (h *Handler) writeTimeline(w http.ResponseWriter, r *http.Request, viewer storage.Account, sts []storage.Status) {
-	out, err := h.presenter(viewer).statuses(r.Context(), sts)
+// writeTimeline answers with a page of statuses, filtered for the
+// viewer in filterContext, and the Link header to the pages around it.
+func (h *Handler) writeTimeline(w http.ResponseWriter, r *http.Request, viewer storage.Account, sts []storage.Status, filterContext string) {
+	out, err := h.presenter(viewer).filteredStatuses(r.Context(), filterContext, sts)
 	if err != nil {
 		h.fail(w, r, err)
 		return

@@ -66,6 +66,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Node, error) {
 		RemoteScheme:  scheme,
 		RetrySchedule: cfg.Tuning.RetrySchedule,
 		PollInterval:  cfg.Tuning.PollInterval,
+		MediaDir:      filepath.Join(cfg.DataDir, "media"),
 		Log:           log,
 	})
 	if err := engine.Init(ctx); err != nil {
@@ -103,6 +104,9 @@ func (n *Node) routes() chi.Router {
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
 		httperr.JSON(w, http.StatusMethodNotAllowed, map[string]string{"error": "Method not allowed"})
 	})
+	media := api.MediaFiles(n.Engine.MediaDir())
+	r.Method(http.MethodGet, "/media/*", media)
+	r.Method(http.MethodHead, "/media/*", media)
 	wellknown.New(n.Store, n.Engine.URLs(), Version, time.Now, n.log).Mount(r)
 	n.pages.Mount(r)
 	api.New(n.Engine, api.Options{Version: Version, Log: n.log,
@@ -116,7 +120,7 @@ func limitBody(max int64) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.Body != nil {
-				r.Body = http.MaxBytesReader(w, r.Body, max)
+				r.Body = http.MaxBytesReader(w, r.Body, api.BodyLimit(r.URL.Path, max))
 			}
 			next.ServeHTTP(w, r)
 		})

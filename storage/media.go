@@ -1,0 +1,151 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// A member's uploads are attachments rows with no status until a post
+// takes them: InsertStatus (and UpdateStatus) attach an upload given in
+// Status.Attachments by its ID. The files themselves live under the
+// node's media directory; the engine writes and removes them.
+
+// attachmentColumns reads an attachment with scanAttachment.
+const attachmentColumns = `id, coalesce(status_id, 0), account_id, media_type, url, description, blurhash,
+width, height, created_at, preview_url, preview_width, preview_height, focus_x, focus_y, file_path, preview_path,
+file_size`
+
+func scanAttachment(row scanner) (Attachment, error) {
+	var a Attachment
+	var created int64
+	err := row.Scan(&a.ID, &a.StatusID, &a.AccountID, &a.MediaType, &a.URL, &a.Description, &a.Blurhash,
+		&a.Width, &a.Height, &created, &a.PreviewURL, &a.PreviewWidth, &a.PreviewHeight, &a.FocusX, &a.FocusY,
+		&a.File, &a.PreviewFile, &a.Size)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Attachment{}, ErrNotFound
+	}
+	if err != nil {
+		return Attachment{}, fmt.Errorf("attachment: %w", err)
+	}
+	a.CreatedAt = fromMillis(created)
+	return a, nil
+}
+
+// qInsertAttachment stores an attachment, or attaches an existing upload
+// (same ID) to the status, taking its description and focal point.
+const qInsertAttachment = `INSERT INTO attachments (id, status_id, account_id, media_type, url, description, blurhash,
+width, height, created_at, preview_url, preview_width, preview_height, focus_x, focus_y, file_path, preview_path,
+file_size) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+ON CONFLICT (id) DO UPDATE SET status_id = excluded.status_id, description = excluded.description,
+focus_x = excluded.focus_x, focus_y = excluded.focus_y`
+
+// InsertMedia stores a member's upload, attached to no status. It fills
+// ID and CreatedAt when zero.
+func (tx *Tx) InsertMedia(ctx context.Context, a *Attachment) error {
+	if a.ID == 0 {
+		a.ID = tx.NewID()
+	}
+	if a.CreatedAt.IsZero() {
+		a.CreatedAt = tx.now
+	}
+	a.StatusID = 0
+	_, err := tx.tx.ExecContext(ctx, qInsertAttachment, a.ID, nil, a.AccountID, a.MediaType, a.URL,
+		a.Description, a.Blurhash, a.Width, a.Height, millis(a.CreatedAt), a.PreviewURL, a.PreviewWidth,
+		a.PreviewHeight, a.FocusX, a.FocusY, a.File, a.PreviewFile, a.Size)
+	if err != nil {
+		return fmt.Errorf("insert media: %w", err)
+	}
+	return nil
+}
+
+const qMediaByID = `SELECT ` + attachmentColumns + ` FROM attachments WHERE id = ? AND account_id = ?`
+
+// MediaByID returns the attachment id, attached or not, if owner
+// uploaded it (the author of a status owns its attachments); ErrNotFound
+// otherwise.
+func (q queries) MediaByID(ctx context.Context, id, owner ID) (Attachment, error) {
+	a, err := scanAttachment(q.q.QueryRowContext(ctx, qMediaByID, id, owner))
+	if err != nil {
+		return Attachment{}, fmt.Errorf("media %d: %w", id, err)
+	}
+	return a, nil
+}
+
+// MediaForStatus returns owner's uploads ids, in that order, if each is
+// attached to no status or already to status (zero for a new one). An
+// ID that is someone else's, unknown or attached elsewhere is
+// ErrNotFound, naming it.
+func (q queries) MediaForStatus(ctx context.Context, owner, status ID, ids []ID) ([]Attachment, error) {
+	out := make([]Attachment, 0, len(ids))
+	for _, id := range ids {
+		a, err := q.MediaByID(ctx, id, owner)
+		if err != nil {
+			return nil, err
+		}
+		if a.StatusID != 0 && a.StatusID != status {
+			return nil, fmt.Errorf("media %d is attached to status %d: %w", id, a.StatusID, ErrNotFound)
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+const qUpdateMedia = `UPDATE attachments SET description = ?, focus_x = ?, focus_y = ? WHERE id = ? AND account_id = ?`
+
+// UpdateMedia saves an upload's description and focal point.
+func (tx *Tx) UpdateMedia(ctx context.Context, a Attachment) error {
+	res, err := tx.tx.ExecContext(ctx, qUpdateMedia, a.Description, a.FocusX, a.FocusY, a.ID, a.AccountID)
+	if err != nil {
+		return fmt.Errorf("update media %d: %w", a.ID, err)
+	}
+	return mustAffect(res, "update media")
+}
+
+const qDeleteMedia = `DELETE FROM attachments WHERE id = ? AND account_id = ? AND status_id IS NULL`
+
+// DeleteMedia removes an upload that no status has taken; ErrNotFound
+// if there is none such.
+func (tx *Tx) DeleteMedia(ctx context.Context, id, owner ID) error {
+	res, err := tx.tx.ExecContext(ctx, qDeleteMedia, id, owner)
+	if err != nil {
+		return fmt.Errorf("delete media %d: %w", id, err)
+	}
+	return mustAffect(res, "delete media")
+}
+
+const qDetachMedia = `UPDATE attachments SET status_id = NULL WHERE status_id = ? AND file_path != ''`
+
+// DetachMedia makes the uploads of a status unattached again, so they
+// outlive its deletion: Mastodon apps' "delete and redraft" posts them
+// again by ID. Remote media, which have no file here, stay attached.
+func (tx *Tx) DetachMedia(ctx context.Context, status ID) error {
+	if _, err := tx.tx.ExecContext(ctx, qDetachMedia, status); err != nil {
+		return fmt.Errorf("detach media of status %d: %w", status, err)
+	}
+	return nil
+}
+
+const qUnattachedMedia = `SELECT ` + attachmentColumns + ` FROM attachments
+WHERE status_id IS NULL AND created_at < ? ORDER BY created_at LIMIT ?`
+
+// UnattachedMedia returns up to limit uploads made before t that no
+// status has taken, oldest first: the ones to clean up.
+func (q queries) UnattachedMedia(ctx context.Context, before time.Time, limit int) ([]Attachment, error) {
+	rows, err := q.q.QueryContext(ctx, qUnattachedMedia, millis(before), limit)
+	if err != nil {
+		return nil, fmt.Errorf("unattached media: %w", err)
+	}
+	defer rows.Close()
+	var out []Attachment
+	for rows.Next() {
+		a, err := scanAttachment(rows)
+		if err != nil {
+			return nil, fmt.Errorf("unattached media: %w", err)
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,303 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/copse-dev/copse/federation"
+	"github.com/copse-dev/copse/storage"
+	"github.com/copse-dev/copse/web/httperr"
+)
+
+// Search: accounts, statuses (full text) and hashtags in one request.
+// With resolve, a member's search for user@host or a URL fetches the
+// account or status from its node when this node does not hold it yet.
+// Every status found passes the same visibility rule as everywhere else.
+
+// Search results page 20 of each kind at a time, 40 at most, as in
+// Mastodon.
+const (
+	searchDefault = 20
+	searchMax     = 40
+)
+
+func (h *Handler) mountSearch(r chi.Router) {
+	r.Get("/api/v2/search", h.searchV2)
+	// Mastodon removed v1 in 3.0; apps old enough to call it read
+	// hashtags as plain names, so it answers in its own shape.
+	r.Get("/api/v1/search", h.searchV1)
+}
+
+// SearchResults is Mastodon's Search entity.
+type SearchResults struct {
+	Accounts []Account `json:"accounts"`
+	Statuses []Status  `json:"statuses"`
+	Hashtags []Hashtag `json:"hashtags"`
+}
+
+// searchResultsV1 is the Search entity of API v1.
+type searchResultsV1 struct {
+	Accounts []Account `json:"accounts"`
+	Statuses []Status  `json:"statuses"`
+	Hashtags []string  `json:"hashtags"`
+}
+
+// searchRequest is one search request.
+type searchRequest struct {
+	viewer    storage.Account // zero: anonymous
+	q         string
+	kind      string // "", "accounts", "statuses" or "hashtags"
+	resolve   bool   // fetch what the node does not hold
+	following bool   // accounts: only those the viewer follows
+	account   storage.ID
+	noAccount bool // account_id was given but names nothing
+	offset    int
+	page      storage.Page
+}
+
+// wants reports whether the search asks for results of kind.
+func (s searchRequest) wants(kind string) bool { return s.kind == "" || s.kind == kind }
+
+// GET /api/v2/search
+func (h *Handler) searchV2(w http.ResponseWriter, r *http.Request) {
+	res, ok := h.search(w, r)
+	if ok {
+		h.json(w, res)
+	}
+}
+
+// GET /api/v1/search
+func (h *Handler) searchV1(w http.ResponseWriter, r *http.Request) {
+	res, ok := h.search(w, r)
+	if !ok {
+		return
+	}
+	out := searchResultsV1{Accounts: res.Accounts, Statuses: res.Statuses, Hashtags: make([]string, 0, len(res.Hashtags))}
+	for _, t := range res.Hashtags {
+		out.Hashtags = append(out.Hashtags, t.Name)
+	}
+	h.json(w, out)
+}
+
+// search reads the request and runs it; it writes the error and returns
+// false if it cannot.
+func (h *Handler) search(w http.ResponseWriter, r *http.Request) (SearchResults, bool) {
+	viewer, ok := h.optionalUser(w, r, "read:search")
+	if !ok {
+		return SearchResults{}, false
+	}
+	v, err := form(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return SearchResults{}, false
+	}
+	s := searchRequest{viewer: viewer, q: strings.TrimSpace(v.Get("q")), kind: v.Get("type"),
+		following: viewer.ID != 0 && boolParam(v, "following", false), page: page(v, searchDefault, searchMax)}
+	if s.q == "" {
+		h.fail(w, r, httperr.New(http.StatusBadRequest, "Param is missing or the value is empty: q"))
+		return SearchResults{}, false
+	}
+	s.offset, _ = strconv.Atoi(v.Get("offset"))
+	s.offset = max(s.offset, 0)
+	if raw := v.Get("account_id"); raw != "" {
+		s.account, err = storage.ParseID(raw)
+		s.noAccount = err != nil
+	}
+	// Anonymous callers never make the node fetch (anyone could otherwise
+	// make it fetch from any host), and only a first page looks further
+	// than what the node holds, as in Mastodon.
+	s.resolve = viewer.ID != 0 && boolParam(v, "resolve", false) && s.offset == 0
+	res, err := h.runSearch(r.Context(), s)
+	if err != nil {
+		h.fail(w, r, err)
+		return SearchResults{}, false
+	}
+	return res, true
+}
+
+// runSearch finds what s asks for and renders it.
+func (h *Handler) runSearch(ctx context.Context, s searchRequest) (SearchResults, error) {
+	res := SearchResults{Accounts: []Account{}, Statuses: []Status{}, Hashtags: []Hashtag{}}
+	p := h.presenter(s.viewer)
+	var accounts []storage.Account
+	var statuses []storage.Status
+	var tags []storage.TagInfo
+	var err error
+	if isURL(s.q) {
+		// A URL names one account or status; its words are no search.
+		if s.offset == 0 {
+			a, st := h.searchURL(ctx, s)
+			if a.ID != 0 && s.wants("accounts") {
+				accounts = append(accounts, a)
+			}
+			if st.ID != 0 && s.wants("statuses") {
+				statuses = append(statuses, st)
+			}
+		}
+	} else {
+		// As Mastodon: "#word" seeks no account, "a@b c" is no address,
+		// and a hashtag has no "@".
+		if s.wants("accounts") && !strings.HasPrefix(s.q, "#") && !(strings.Contains(s.q, "@") && strings.Contains(s.q, " ")) {
+			if accounts, err = h.searchAccountsFor(ctx, s); err != nil {
+				return res, err
+			}
+		}
+		if s.wants("statuses") && !s.noAccount {
+			statuses, err = h.store.SearchStatuses(ctx, storage.StatusSearch{Query: s.q, Viewer: s.viewer.ID,
+				Account: s.account, Offset: s.offset}, s.page)
+			if err != nil {
+				return res, err
+			}
+		}
+		if s.wants("hashtags") && !strings.Contains(s.q, "@") {
+			if tags, err = h.searchTags(ctx, s); err != nil {
+				return res, err
+			}
+		}
+	}
+	for _, a := range accounts {
+		e, err := p.account(ctx, a)
+		if err != nil {
+			return res, err
+		}
+		res.Accounts = append(res.Accounts, e)
+	}
+	// The query applied the visibility rule; the engine's check stands
+	// behind it, as on every other path to a status.
+	if res.Statuses, err = p.statuses(ctx, h.shown(ctx, s.viewer, statuses)); err != nil {
+		return res, err
+	}
+	for _, t := range tags {
+		res.Hashtags = append(res.Hashtags, hashtagEntity(t.Name, s.viewer, t.Following, h.urls))
+	}
+	return res, nil
+}
+
+// searchAccountsFor finds accounts as GET /api/v1/accounts/search does:
+// with resolve, an address is looked up (fetched if need be) and comes
+// first; then known accounts by name.
+func (h *Handler) searchAccountsFor(ctx context.Context, s searchRequest) ([]storage.Account, error) {
+	var found []storage.Account
+	if s.resolve && !s.following && looksLikeAddress(s.q) {
+		if a, err := h.engine.ResolveAccount(ctx, s.q); err == nil && a.SuspendedAt.IsZero() {
+			found = append(found, a)
+		} else if err != nil {
+			h.log.DebugContext(ctx, "search: resolve failed", "q", s.q, "err", err)
+		}
+	}
+	matches, err := h.store.SearchAccounts(ctx, storage.AccountSearch{Query: s.q, Viewer: s.viewer.ID,
+		FollowingOnly: s.following, Limit: s.page.Limit, Offset: s.offset})
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range matches {
+		if len(found) > 0 && a.ID == found[0].ID {
+			continue
+		}
+		found = append(found, a)
+	}
+	return found[:min(len(found), s.page.Limit)], nil
+}
+
+// searchTags finds hashtags by the start of their name. On a first page,
+// a query that is itself a hashtag name leads, used or not, as in
+// Mastodon: so a member can follow a hashtag nobody has used yet.
+func (h *Handler) searchTags(ctx context.Context, s searchRequest) ([]storage.TagInfo, error) {
+	tags, err := h.store.SearchTags(ctx, storage.TagSearch{Query: s.q, Viewer: s.viewer.ID, Limit: s.page.Limit, Offset: s.offset})
+	if err != nil {
+		return nil, err
+	}
+	name, ok := federation.NormalizeTag(s.q)
+	if !ok || s.offset > 0 || len(tags) > 0 && tags[0].Name == name {
+		return tags, nil
+	}
+	tags = append([]storage.TagInfo{{Name: name}}, tags...)
+	return tags[:min(len(tags), s.page.Limit)], nil
+}
+
+// searchURL finds what a URL names: a status or account this node holds
+// (one of its own, by IRI or web page, or a remote one by IRI) or, with
+// resolve, a remote actor or else note fetched now. A status comes back
+// only if the viewer may find it. What cannot be found is no error: the
+// search just finds nothing.
+func (h *Handler) searchURL(ctx context.Context, s searchRequest) (storage.Account, storage.Status) {
+	var a storage.Account
+	st, err := h.store.StatusByURI(ctx, s.q)
+	switch {
+	case err == nil:
+	case h.urls.IsLocal(s.q):
+		a, st = h.localURL(ctx, s.q)
+	case s.resolve:
+		if a, err = h.engine.AccountByIRI(ctx, s.q); err != nil {
+			h.log.DebugContext(ctx, "search: not an actor", "url", s.q, "err", err)
+			if st, err = h.engine.FetchStatus(ctx, s.q); err != nil {
+				h.log.DebugContext(ctx, "search: not a status either", "url", s.q, "err", err)
+			}
+		}
+	default:
+		a, _ = h.store.AccountByURI(ctx, s.q)
+	}
+	if a.ID != 0 && !a.SuspendedAt.IsZero() {
+		a = storage.Account{}
+	}
+	if st.ID != 0 && !h.findable(ctx, s.viewer, st) {
+		st = storage.Status{}
+	}
+	return a, st
+}
+
+// localURL finds the account or status a URL of this node names: an
+// actor (/users/name) or profile (/@name), or a status page
+// (/@name/id); a status IRI is found by StatusByURI.
+func (h *Handler) localURL(ctx context.Context, raw string) (storage.Account, storage.Status) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return storage.Account{}, storage.Status{}
+	}
+	parts := strings.Split(strings.Trim(u.Path, "/"), "/")
+	var name string
+	switch {
+	case len(parts) == 2 && parts[0] == "users":
+		name = parts[1]
+	case len(parts) >= 1 && strings.HasPrefix(parts[0], "@") && len(parts) <= 2:
+		name = strings.TrimPrefix(parts[0], "@")
+	default:
+		return storage.Account{}, storage.Status{}
+	}
+	a, err := h.store.AccountByUsername(ctx, name)
+	if err != nil {
+		return storage.Account{}, storage.Status{}
+	}
+	if len(parts) == 1 || parts[0] == "users" {
+		return a, storage.Status{}
+	}
+	id, err := storage.ParseID(parts[1])
+	if err != nil {
+		return storage.Account{}, storage.Status{}
+	}
+	st, err := h.store.StatusByID(ctx, id)
+	if err != nil || st.AccountID != a.ID {
+		return storage.Account{}, storage.Status{}
+	}
+	return storage.Account{}, st
+}
+
+// findable reports whether viewer may find st in a search: the rule of
+// the full-text search, and the engine's.
+func (h *Handler) findable(ctx context.Context, viewer storage.Account, st storage.Status) bool {
+	ok, err := h.store.SearchVisible(ctx, viewer.ID, st.ID)
+	if err != nil {
+		h.log.ErrorContext(ctx, "search: visibility", "status_id", st.ID, "err", err)
+		return false
+	}
+	return ok && h.canSee(ctx, viewer, st)
+}
+
+func isURL(q string) bool {
+	return strings.HasPrefix(q, "https://") || strings.HasPrefix(q, "http://")
+}
