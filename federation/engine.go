@@ -90,6 +90,7 @@ type Engine struct {
 	deliverWake chan struct{}
 	inboxWake   chan struct{}
 	events      hub
+	imageSlots  chan struct{} // bounds concurrent image decoding
 }
 
 type cachedKey struct {
@@ -118,6 +119,7 @@ func New(store *storage.Store, o Options) *Engine {
 		deliverWake: make(chan struct{}, 1),
 		inboxWake:   make(chan struct{}, 1),
 		events:      hub{subs: map[*Subscription]struct{}{}},
+		imageSlots:  make(chan struct{}, 2),
 	}
 	if e.client == nil {
 		e.client = NewHTTPClient(TransportOptions{})
@@ -175,9 +177,10 @@ func (e *Engine) InstanceActor() storage.Account { return e.instance }
 // they have stopped.
 func (e *Engine) Run(ctx context.Context) {
 	var wg sync.WaitGroup
-	wg.Add(2)
+	wg.Add(3)
 	go func() { defer wg.Done(); e.runInbox(ctx) }()
 	go func() { defer wg.Done(); e.runDeliveries(ctx) }()
+	go func() { defer wg.Done(); e.runJanitor(ctx) }()
 	wg.Wait()
 }
 

@@ -66,6 +66,42 @@ func (f Focus) valid() bool {
 	return in(f.X) && in(f.Y)
 }
 
+// withImageSlot runs fn, which decodes and re-encodes an image, when one
+// of the engine's image slots is free: a 33-megapixel image takes hundreds
+// of megabytes to decode, so only a few may be at work at once.
+func (e *Engine) withImageSlot(ctx context.Context, fn func() error) error {
+	select {
+	case e.imageSlots <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-e.imageSlots }()
+	return fn()
+}
+
+// runJanitor removes abandoned uploads once an hour.
+func (e *Engine) runJanitor(ctx context.Context) {
+	log := e.log.With("component", "janitor")
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if n, err := e.PruneMedia(ctx, mediaUnattachedTTL); err != nil && ctx.Err() == nil {
+			log.ErrorContext(ctx, "prune media", "err", err)
+		} else if n > 0 {
+			log.InfoContext(ctx, "pruned abandoned uploads", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// mediaUnattachedTTL is how long an upload may wait for a post, as on
+// Mastodon.
+const mediaUnattachedTTL = 24 * time.Hour
+
 // MediaDir is the directory uploads are written to.
 func (e *Engine) MediaDir() string { return e.mediaDir }
 
@@ -85,7 +121,8 @@ func (e *Engine) UploadMedia(ctx context.Context, accountID storage.ID, r io.Rea
 	if err != nil {
 		return storage.Attachment{}, err
 	}
-	p, err := processMedia(data)
+	var p processed
+	err = e.withImageSlot(ctx, func() (err error) { p, err = processMedia(data); return err })
 	if err != nil {
 		return storage.Attachment{}, err
 	}
@@ -264,7 +301,7 @@ func (e *Engine) UpdateCredentialsWithImages(ctx context.Context, accountID stor
 		}
 		data, err := readUpload(im.r)
 		if err == nil {
-			data, err = processProfileImage(data, im.w, im.h)
+			err = e.withImageSlot(ctx, func() (err error) { data, err = processProfileImage(data, im.w, im.h); return err })
 		}
 		if err != nil {
 			e.removeMedia(ctx, written...)
