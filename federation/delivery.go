@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/copse-dev/copse/storage"
@@ -49,60 +48,25 @@ const deliveryTimeout = 30 * time.Second
 // at once and e.perHost per host.
 func (e *Engine) runDeliveries(ctx context.Context) {
 	log := e.log.With("component", "delivery")
-	var (
-		mu       sync.Mutex
-		inflight = map[storage.ID]bool{}
-		perHost  = map[string]int{}
-		wg       sync.WaitGroup
-	)
-	sem := make(chan struct{}, e.workers)
-	defer wg.Wait()
+	q := newWorkQueue(e.workers, e.perHost, e.deliverWake)
+	defer q.wait()
 	for {
 		due, err := e.store.DueDeliveries(ctx, e.now(), 4*e.workers)
 		if err != nil && ctx.Err() == nil {
 			log.ErrorContext(ctx, "list due deliveries", "err", err)
 		}
 		for _, d := range due {
-			mu.Lock()
-			busy := inflight[d.ID] || perHost[d.Host] >= e.perHost
-			if !busy {
-				inflight[d.ID] = true
-				perHost[d.Host]++
-			}
-			mu.Unlock()
-			if busy {
-				continue
-			}
-			select {
-			case sem <- struct{}{}:
-			case <-ctx.Done():
+			if !q.start(ctx, d.ID, d.Host, func() { e.attempt(ctx, log, d) }) {
 				return
 			}
-			wg.Add(1)
-			go func(d storage.Delivery) {
-				defer wg.Done()
-				e.attempt(ctx, log, d)
-				<-sem
-				mu.Lock()
-				delete(inflight, d.ID)
-				perHost[d.Host]--
-				mu.Unlock()
-				wake(e.deliverWake)
-			}(d)
 		}
 		wait := e.poll
 		if next, err := e.store.NextDeliveryAt(ctx); err == nil && !next.IsZero() {
 			wait = min(wait, max(next.Sub(e.now()), time.Millisecond))
 		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if !q.sleep(ctx, wait) {
 			return
-		case <-e.deliverWake:
-		case <-t.C:
 		}
-		t.Stop()
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/copse-dev/copse/activitypub"
@@ -52,51 +51,21 @@ func (e *Engine) Receive(ctx context.Context, body []byte, signer string) error 
 // runInbox applies queued activities until ctx ends.
 func (e *Engine) runInbox(ctx context.Context) {
 	log := e.log.With("component", "inbox")
-	var (
-		mu       sync.Mutex
-		inflight = map[storage.ID]bool{}
-		wg       sync.WaitGroup
-	)
-	sem := make(chan struct{}, inboxWorkers)
-	defer wg.Wait()
+	q := newWorkQueue(inboxWorkers, 0, e.inboxWake)
+	defer q.wait()
 	for {
 		items, err := e.store.DueInboxItems(ctx, e.now(), 64)
 		if err != nil && ctx.Err() == nil {
 			log.ErrorContext(ctx, "list inbox", "err", err)
 		}
 		for _, it := range items {
-			mu.Lock()
-			busy := inflight[it.ID]
-			inflight[it.ID] = true
-			mu.Unlock()
-			if busy {
-				continue
-			}
-			select {
-			case sem <- struct{}{}:
-			case <-ctx.Done():
+			if !q.start(ctx, it.ID, "", func() { e.applyItem(ctx, log, it) }) {
 				return
 			}
-			wg.Add(1)
-			go func(it storage.InboxItem) {
-				defer wg.Done()
-				e.applyItem(ctx, log, it)
-				<-sem
-				mu.Lock()
-				delete(inflight, it.ID)
-				mu.Unlock()
-				wake(e.inboxWake)
-			}(it)
 		}
-		t := time.NewTimer(e.poll)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if !q.sleep(ctx, e.poll) {
 			return
-		case <-e.inboxWake:
-		case <-t.C:
 		}
-		t.Stop()
 	}
 }
 
