@@ -32,6 +32,7 @@ func FuzzParseActivity(f *testing.F) {
 		`{"type": "Undo", "id": "https://a.example/1", "object": {"type": "Follow", "actor": {"type": "Person"}, "object": null}}`,
 		`{"type": "Update", "id": "https://a.example/1", "object": {"type": "Person", "icon": [1, "a", {}], "publicKey": "k", "attachment": {"type": "PropertyValue"}}}`,
 		`{"type": "Create", "id": "https://a.example/1", "object": {"type": "Note", "attachment": {"type": "Document", "width": -1, "focalPoint": ["a", 1]}, "contentMap": {"en": 1}}}`,
+		`{"type": "Update", "id": "https://a.example/1", "object": {"type": "Question", "id": "https://a.example/q", "oneOf": [{"type": "Note", "replies": {"type": "Collection", "totalItems": -3}}, 1, {"type": "Note", "name": ["a"], "replies": "x"}], "anyOf": {}, "closed": [true, "x", {"type": "Note"}], "endTime": 5, "votersCount": "n"}}`,
 	} {
 		f.Add([]byte(s))
 	}

@@ -53,6 +53,7 @@ var outContext = []any{
 		"focalPoint":                map[string]any{"@container": "@list", "@id": "toot:focalPoint"},
 		"alsoKnownAs":               map[string]any{"@id": "as:alsoKnownAs", "@type": "@id"},
 		"movedTo":                   map[string]any{"@id": "as:movedTo", "@type": "@id"},
+		"votersCount":               "toot:votersCount",
 	},
 }
 

@@ -135,6 +135,9 @@ func noteFrom(t vocab.Type, raw map[string]any) (Note, bool) {
 	if n.Language == "" {
 		n.Language = languageOf(raw, n.Content)
 	}
+	if q, ok := t.(vocab.ActivityStreamsQuestion); ok {
+		n.Poll = pollOf(q, raw)
+	}
 	return n, true
 }
 
@@ -280,8 +283,8 @@ func mediaOf(t vocab.Type, raw map[string]any) (Attachment, bool) {
 }
 
 // MarshalNote emits n as a Note, or as an Article (or Page or Question) when
-// n.Type says so. sensitive is always present; other empty properties are
-// omitted.
+// n.Type says so; a Note with a poll is a Question. sensitive is always
+// present; other empty properties are omitted.
 func MarshalNote(n Note) ([]byte, error) {
 	m, err := noteMap(n)
 	if err != nil {
@@ -293,6 +296,9 @@ func MarshalNote(n Note) ([]byte, error) {
 // noteMap is n's JSON object, without @context.
 func noteMap(n Note) (map[string]any, error) {
 	var t noteWriter
+	if n.Poll != nil {
+		n.Type = TypeQuestion
+	}
 	switch n.Type {
 	case TypeNote, "":
 		t = streams.NewActivityStreamsNote()
@@ -301,7 +307,11 @@ func noteMap(n Note) (map[string]any, error) {
 	case TypePage:
 		t = streams.NewActivityStreamsPage()
 	case TypeQuestion:
-		t = streams.NewActivityStreamsQuestion()
+		q := streams.NewActivityStreamsQuestion()
+		if n.Poll != nil {
+			setPoll(q, *n.Poll)
+		}
+		t = q
 	default:
 		return nil, fmt.Errorf("unsupported post type %q", n.Type)
 	}
@@ -349,7 +359,7 @@ func noteMap(n Note) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	forceArray(m, "to", "cc")
+	forceArray(m, "to", "cc", "oneOf", "anyOf")
 	m["sensitive"] = n.Sensitive
 	if n.Language != "" && n.Content != "" {
 		m["contentMap"] = map[string]any{n.Language: n.Content}

@@ -195,7 +195,7 @@ func TestParseNoteTolerance(t *testing.T) {
 				"tag": [{"type": "Emoji", "name": ":x:", "icon": {"type": "Image", "url": "https://m.example/x.png"}}, "https://m.example/tags/x", {"type": "Hashtag", "name": "#x"}],
 				"attachment": [{"type": "PropertyValue", "name": "k", "value": "v"}, {"type": "Document", "mediaType": "image/png"}]}`,
 			want: Note{ID: "https://m.example/q/1", Type: TypeQuestion, Content: "which?",
-				Tags: []Tag{{Type: TagHashtag, Name: "#x"}}},
+				Tags: []Tag{{Type: TagHashtag, Name: "#x"}}, Poll: &Poll{Options: []PollOption{{Name: "a"}}}},
 		},
 	}
 	for _, tt := range tests {

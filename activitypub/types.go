@@ -123,8 +123,8 @@ const (
 	TypeTombstone = "Tombstone"
 )
 
-// Note is a post: a Note, or an Article (an artefact), or a Page/Question
-// read from a peer as if it were a Note.
+// Note is a post: a Note, or an Article (an artefact), or a Page read
+// from a peer as if it were a Note, or a Question (a post with a poll).
 type Note struct {
 	ID           string
 	Type         string // TypeNote unless set
@@ -143,6 +143,23 @@ type Note struct {
 	Attachments  []Attachment
 	Replies      string // collection IRI, optional
 	Language     string // BCP 47 tag from contentMap, optional
+	Poll         *Poll  // a Question's oneOf or anyOf; nil for any other post
+}
+
+// Poll is the poll of a Question, as Mastodon federates it.
+type Poll struct {
+	Multiple    bool // anyOf (any number of choices) rather than oneOf
+	Options     []PollOption
+	EndTime     time.Time // zero: no end given
+	Closed      time.Time // zero while open
+	VotersCount int       // toot:votersCount; 0 when not given
+}
+
+// PollOption is one choice: an embedded Note whose name is the option and
+// whose replies collection counts its votes.
+type PollOption struct {
+	Name  string
+	Votes int
 }
 
 // Activity types copse handles.

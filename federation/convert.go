@@ -2,6 +2,7 @@ package federation
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/copse-dev/copse/activitypub"
@@ -13,6 +14,7 @@ import (
 type noteContext struct {
 	Author    storage.Account
 	Mentioned []storage.Account
+	Poll      *storage.Poll // nil: the status has no poll
 }
 
 func (e *Engine) loadNoteContext(ctx context.Context, st storage.Status) (noteContext, error) {
@@ -28,11 +30,16 @@ func (e *Engine) loadNoteContext(ctx context.Context, st storage.Status) (noteCo
 		}
 		nc.Mentioned = append(nc.Mentioned, a)
 	}
+	if p, err := e.store.PollByStatus(ctx, st.ID); err == nil {
+		nc.Poll = &p
+	} else if !errors.Is(err, storage.ErrNotFound) {
+		return nc, fmt.Errorf("poll of %s: %w", st.URI, err)
+	}
 	return nc, nil
 }
 
-// NoteOf converts a status to its Note (or Article) with the addressing
-// its visibility implies.
+// NoteOf converts a status to its Note (or Article, or Question when it
+// has a poll) with the addressing its visibility implies.
 func NoteOf(st storage.Status, nc noteContext, urls URLs) activitypub.Note {
 	var mentionIRIs []string
 	var tags []activitypub.Tag
@@ -74,6 +81,9 @@ func NoteOf(st storage.Status, nc noteContext, urls URLs) activitypub.Note {
 			att.FocalPoint = &[2]float64{a.FocusX, a.FocusY}
 		}
 		n.Attachments = append(n.Attachments, att)
+	}
+	if nc.Poll != nil {
+		n.Type, n.Poll = activitypub.TypeQuestion, pollNote(*nc.Poll)
 	}
 	return n
 }

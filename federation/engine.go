@@ -177,10 +177,10 @@ func (e *Engine) InstanceActor() storage.Account { return e.instance }
 // they have stopped.
 func (e *Engine) Run(ctx context.Context) {
 	var wg sync.WaitGroup
-	wg.Add(3)
-	go func() { defer wg.Done(); e.runInbox(ctx) }()
-	go func() { defer wg.Done(); e.runDeliveries(ctx) }()
-	go func() { defer wg.Done(); e.runJanitor(ctx) }()
+	wg.Go(func() { e.runInbox(ctx) })
+	wg.Go(func() { e.runDeliveries(ctx) })
+	wg.Go(func() { e.runJanitor(ctx) })
+	wg.Go(func() { e.runPolls(ctx) })
 	wg.Wait()
 }
 

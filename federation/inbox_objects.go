@@ -50,6 +50,11 @@ func (e *Engine) applyCreate(ctx context.Context, tx *storage.Tx, actor storage.
 	if _, err := tx.StatusByURI(ctx, note.ID); err == nil {
 		return nil
 	}
+	if activitypub.IsVote(note) {
+		if vote, err := e.applyVote(ctx, tx, actor, note); vote || err != nil {
+			return err
+		}
+	}
 	concerns := false
 	for _, m := range mentions {
 		concerns = concerns || m.Local()
@@ -129,6 +134,9 @@ func (e *Engine) storeNote(ctx context.Context, tx *storage.Tx, author storage.A
 	if err := tx.AttachReplies(ctx, st); err != nil {
 		return storage.Status{}, err
 	}
+	if err := e.storePoll(ctx, tx, st.ID, n.Poll); err != nil {
+		return storage.Status{}, err
+	}
 	if err := e.fanOut(ctx, tx, st, author); err != nil {
 		return storage.Status{}, err
 	}
@@ -151,6 +159,9 @@ func (e *Engine) applyUpdate(ctx context.Context, tx *storage.Tx, actor storage.
 		}
 		if st.AccountID != actor.ID || n.AttributedTo != actor.URI {
 			return fmt.Errorf("update of %s by %s: %w", n.ID, actor.URI, ErrDenied)
+		}
+		if countsOnly, err := e.applyPollUpdate(ctx, tx, st, n); countsOnly || err != nil {
+			return err
 		}
 		st.Content = e.sanitize.Sanitize(n.Content)
 		st.Title = html.EscapeString(n.Name)

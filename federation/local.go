@@ -27,6 +27,9 @@ type Draft struct {
 	// MediaIDs are the author's uploads to attach (UploadMedia), at most
 	// MaxAttachments. On an edit, nil keeps the media the status has.
 	MediaIDs []storage.ID
+	// Poll makes the post a Question (polls.go). An edit keeps the poll
+	// the status has.
+	Poll *PollDraft
 }
 
 func (d Draft) validate() error {
@@ -42,7 +45,7 @@ func (d Draft) validate() error {
 	if !d.Visibility.Valid() {
 		return invalid("visibility %q is not public, unlisted, private or direct", d.Visibility)
 	}
-	return nil
+	return d.Poll.validate(len(d.MediaIDs))
 }
 
 // resolveMentions looks up every @mention in text, fetching remote
@@ -108,6 +111,9 @@ func (e *Engine) Post(ctx context.Context, authorID storage.ID, d Draft) (storag
 	if d.Title != "" {
 		st.ObjectType = activitypub.TypeArticle
 	}
+	if d.Poll != nil {
+		st.ObjectType = activitypub.TypeQuestion
+	}
 	for _, m := range mentioned {
 		st.Mentions = append(st.Mentions, m.ID)
 	}
@@ -126,10 +132,14 @@ func (e *Engine) Post(ctx context.Context, authorID storage.ID, d Draft) (storag
 		if err := tx.InsertStatus(ctx, &st); err != nil {
 			return err
 		}
+		poll, err := d.Poll.insert(ctx, tx, st.ID)
+		if err != nil {
+			return err
+		}
 		if err := e.fanOut(ctx, tx, st, author); err != nil {
 			return err
 		}
-		nc := noteContext{Author: author, Mentioned: mentioned}
+		nc := noteContext{Author: author, Mentioned: mentioned, Poll: poll}
 		note := NoteOf(st, nc, e.urls)
 		inboxes, err := e.statusInboxes(ctx, tx, st, nc)
 		if err != nil {
@@ -188,7 +198,11 @@ func (e *Engine) Edit(ctx context.Context, authorID, statusID storage.ID, d Draf
 			return err
 		}
 		tx.AfterCommit(func() { e.removeMedia(context.WithoutCancel(ctx), removed...) })
-		nc := noteContext{Author: author, Mentioned: mentioned}
+		poll, err := pollOf(ctx, tx, st.ID)
+		if err != nil {
+			return err
+		}
+		nc := noteContext{Author: author, Mentioned: mentioned, Poll: poll}
 		note := NoteOf(st, nc, e.urls)
 		inboxes, err := e.statusInboxes(ctx, tx, st, nc)
 		if err != nil {

@@ -78,6 +78,7 @@ func (h *Handler) Mount(r chi.Router) {
 		h.mountFilters(r)
 		h.mountMarkers(r)
 		h.mountConversations(r)
+		h.mountPolls(r)
 	})
 }
 

@@ -66,8 +66,8 @@ func (h *Handler) configuration() map[string]any {
 			"characters_reserved_per_url": 23},
 		"media_attachments": map[string]any{"supported_mime_types": supportedMedia, "image_size_limit": imageSizeLimit,
 			"image_matrix_limit": imageMatrixLimit, "video_size_limit": 0, "video_frame_rate_limit": 0, "video_matrix_limit": 0},
-		"polls": map[string]any{"max_options": 4, "max_characters_per_option": 50, "min_expiration": 300,
-			"max_expiration": 2629746},
+		"polls": map[string]any{"max_options": federation.MaxPollOptions, "max_characters_per_option": federation.MaxPollOptionChars,
+			"min_expiration": int(federation.MinPollExpiry.Seconds()), "max_expiration": int(federation.MaxPollExpiry.Seconds())},
 		"translation": map[string]any{"enabled": false},
 	}
 }

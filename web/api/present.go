@@ -23,10 +23,11 @@ type presenter struct {
 	viewer   storage.Account // zero: anonymous
 	accounts map[storage.ID]Account
 	filters  *filterSet // the viewer's filters, loaded on first use (filters.go)
+	now      func() time.Time
 }
 
 func (h *Handler) presenter(viewer storage.Account) *presenter {
-	return &presenter{store: h.store, engine: h.engine, urls: h.urls, viewer: viewer, accounts: map[storage.ID]Account{}}
+	return &presenter{store: h.store, engine: h.engine, urls: h.urls, viewer: viewer, accounts: map[storage.ID]Account{}, now: h.now}
 }
 
 // isoTime formats a time as Mastodon does: UTC with milliseconds.
@@ -149,6 +150,11 @@ func (p *presenter) status(ctx context.Context, st storage.Status) (Status, erro
 		mentions = append(mentions, a)
 	}
 	e := statusEntity(st, author, mentions, stats, p.urls)
+	if poll, err := p.poll(ctx, st); err != nil { // polls.go
+		return Status{}, err
+	} else if poll != nil {
+		e.Poll = poll
+	}
 	if p.viewer.ID == st.AccountID && st.Local {
 		e.Application = &Application{Name: "copse"}
 	}

@@ -121,8 +121,9 @@ func draftOf(v url.Values) (federation.Draft, error) {
 	if err != nil {
 		return federation.Draft{}, err
 	}
-	if hasPoll(v) {
-		return federation.Draft{}, unprocessable("polls are not supported yet")
+	poll, err := pollDraftOf(v) // polls.go
+	if err != nil {
+		return federation.Draft{}, err
 	}
 	if v.Get("scheduled_at") != "" {
 		return federation.Draft{}, unprocessable("scheduled posts are not supported yet")
@@ -137,6 +138,7 @@ func draftOf(v url.Values) (federation.Draft, error) {
 		Visibility:  activitypub.Visibility(v.Get("visibility")),
 		Language:    v.Get("language"),
 		MediaIDs:    media,
+		Poll:        poll,
 	}
 	// As in Mastodon, a content warning makes a post sensitive.
 	d.Sensitive = boolParam(v, "sensitive", false) || d.SpoilerText != ""
@@ -283,8 +285,10 @@ func editDraftOf(v url.Values, st storage.Status) (federation.Draft, error) {
 	if err != nil {
 		return federation.Draft{}, err
 	}
-	if hasPoll(v) {
-		return federation.Draft{}, unprocessable("polls are not supported yet")
+	// An edit keeps the poll a status has (apps send it back unchanged);
+	// adding one, or changing it, is not supported yet.
+	if hasPoll(v) && st.ObjectType != activitypub.TypeQuestion {
+		return federation.Draft{}, unprocessable("polls cannot be added by an edit yet")
 	}
 	d := federation.Draft{Text: st.SourceText, SpoilerText: st.SpoilerText, Sensitive: st.Sensitive,
 		Language: st.Language, Title: st.Title, Visibility: st.Visibility}

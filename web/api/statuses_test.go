@@ -237,7 +237,7 @@ func TestStatusRejectsWhatItCannotPost(t *testing.T) {
 		{"too long", "POST", "/api/v1/statuses", rw, url.Values{"status": {strings.Repeat("a", 5001)}}, http.StatusUnprocessableEntity},
 		{"bad visibility", "POST", "/api/v1/statuses", rw, url.Values{"status": {"hi"}, "visibility": {"secret"}}, http.StatusUnprocessableEntity},
 		{"media", "POST", "/api/v1/statuses", rw, url.Values{"status": {"hi"}, "media_ids[]": {"123"}}, http.StatusUnprocessableEntity},
-		{"poll", "POST", "/api/v1/statuses", rw, url.Values{"status": {"hi"}, "poll[options][]": {"a", "b"}, "poll[expires_in]": {"600"}}, http.StatusUnprocessableEntity},
+		{"poll of one option", "POST", "/api/v1/statuses", rw, url.Values{"status": {"hi"}, "poll[options][]": {"a"}, "poll[expires_in]": {"600"}}, http.StatusUnprocessableEntity},
 		{"reply to nothing", "POST", "/api/v1/statuses", rw, url.Values{"status": {"hi"}, "in_reply_to_id": {"12345"}}, http.StatusNotFound},
 		{"unknown id", "GET", "/api/v1/statuses/12345", rw, nil, http.StatusNotFound},
 		{"malformed id", "GET", "/api/v1/statuses/abc", rw, nil, http.StatusNotFound},
