@@ -25,6 +25,13 @@ func MarshalCollection(c Collection) ([]byte, error) {
 		p.SetIRI(b.iri(c.Last))
 		t.SetActivityStreamsLast(p)
 	}
+	if c.Items != nil {
+		items := streams.NewActivityStreamsOrderedItemsProperty()
+		for _, s := range c.Items {
+			items.AppendIRI(b.iri(s))
+		}
+		t.SetActivityStreamsOrderedItems(items)
+	}
 	if b.err != nil {
 		return nil, fmt.Errorf("marshal collection %s: %w", c.ID, b.err)
 	}

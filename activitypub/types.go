@@ -212,6 +212,9 @@ type Collection struct {
 	TotalItems int
 	First      string
 	Last       string
+	// Items, when not nil, are listed inline as orderedItems (IRIs), for
+	// small collections such as a member's pinned posts.
+	Items []string
 }
 
 // CollectionPage is one OrderedCollectionPage. Items are IRIs, or embedded

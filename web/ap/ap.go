@@ -302,8 +302,29 @@ func (h *Handler) featured(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	body, err := activitypub.MarshalCollection(activitypub.Collection{ID: h.urls.Featured(a.Username)})
+	if _, ok := h.viewer(w, r, h.authorizedFetch); !ok {
+		return
+	}
+	pinned, err := h.store.PinnedStatuses(r.Context(), a.ID)
+	if err != nil {
+		httperr.Write(w, r, h.log, err)
+		return
+	}
+	// Pinned followers-only posts stay on the member's own pages; peers
+	// are shown the public and unlisted ones.
+	items := []string{}
+	for _, st := range pinned {
+		if isListed(st.Visibility) {
+			items = append(items, st.URI)
+		}
+	}
+	body, err := activitypub.MarshalCollection(activitypub.Collection{ID: h.urls.Featured(a.Username),
+		TotalItems: len(items), Items: items})
 	h.write(w, r, body, err)
+}
+
+func isListed(v activitypub.Visibility) bool {
+	return v == activitypub.Public || v == activitypub.Unlisted
 }
 
 // visibleStatus loads the status named in the URL if the requester may

@@ -332,3 +332,37 @@ func TestFollowersCollection(t *testing.T) {
 		t.Errorf("carol's outbox: totalItems %d; want 0", c.TotalItems)
 	}
 }
+
+func TestFeaturedListsPublicPins(t *testing.T) {
+	n := testrig.StartOne(t, nil)
+	alice := n.Member("alice", false)
+	ctx := context.Background()
+	var pins []storage.Status
+	for _, vis := range []activitypub.Visibility{activitypub.Public, activitypub.FollowersOnly} {
+		st, err := n.Engine.Post(ctx, alice.ID, federation.Draft{Text: "pinned " + string(vis), Visibility: vis})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := n.Engine.Pin(ctx, alice.ID, st.ID); err != nil {
+			t.Fatal(err)
+		}
+		pins = append(pins, st)
+	}
+	req, _ := http.NewRequest(http.MethodGet, n.URL+"/users/alice/collections/featured", nil)
+	req.Header.Set("Accept", "application/activity+json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var doc struct {
+		TotalItems   int      `json:"totalItems"`
+		OrderedItems []string `json:"orderedItems"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.TotalItems != 1 || len(doc.OrderedItems) != 1 || doc.OrderedItems[0] != pins[0].URI {
+		t.Fatalf("featured = %+v; want only the public pin %s", doc, pins[0].URI)
+	}
+}
