@@ -25,19 +25,15 @@ func MarshalCollection(c Collection) ([]byte, error) {
 		p.SetIRI(b.iri(c.Last))
 		t.SetActivityStreamsLast(p)
 	}
-	if c.Items != nil {
-		items := streams.NewActivityStreamsOrderedItemsProperty()
-		for _, s := range c.Items {
-			items.AppendIRI(b.iri(s))
-		}
-		t.SetActivityStreamsOrderedItems(items)
-	}
 	if b.err != nil {
 		return nil, fmt.Errorf("marshal collection %s: %w", c.ID, b.err)
 	}
 	m, err := serialize(t)
 	if err != nil {
 		return nil, fmt.Errorf("marshal collection %s: %w", c.ID, err)
+	}
+	if c.Items != nil {
+		m["orderedItems"] = c.Items // always an array, even of one
 	}
 	return encode(m)
 }
