@@ -115,6 +115,16 @@ func (e *Engine) updateStatus(ctx context.Context, tx *storage.Tx, st *storage.S
 		home = append(home, author.ID)
 	}
 	home = append(home, st.Mentions...)
+	// Those who boosted it are told it changed under their boost.
+	boosters, err := tx.LocalRebloggerIDs(ctx, st.ID)
+	if err != nil {
+		return err
+	}
+	for _, id := range boosters {
+		if err := e.notifyID(ctx, tx, id, author, storage.NotifyUpdate, st.ID); err != nil {
+			return err
+		}
+	}
 	e.emit(tx, Event{Kind: EventStatusUpdate, StatusID: st.ID, Home: home, Local: author.Local(), Tags: st.Tags,
 		Public: st.Visibility == activitypub.Public})
 	return nil

@@ -98,3 +98,45 @@ func TestEventsFollowCommittedChanges(t *testing.T) {
 	default:
 	}
 }
+
+func TestStatusAndUpdateNotifications(t *testing.T) {
+	e := testEngine(t)
+	ctx := context.Background()
+	alice, bob, carol := member(t, e, "alice"), member(t, e, "bob"), member(t, e, "carol")
+	if err := e.Follow(ctx, bob.ID, alice.ID, FollowOptions{Notify: true}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Follow(ctx, carol.ID, alice.ID, FollowOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	st, err := e.Post(ctx, alice.ID, Draft{Text: "new routine for enquiries", Visibility: activitypub.Public})
+	if err != nil {
+		t.Fatal(err)
+	}
+	types := func(who storage.Account) []string {
+		ns, err := e.store.Notifications(ctx, who.ID, storage.Page{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, n := range ns {
+			out = append(out, n.Type)
+		}
+		return out
+	}
+	if got := types(bob); !slices.Equal(got, []string{storage.NotifyStatus}) {
+		t.Errorf("bob (notify on) has %v; want a status notification", got)
+	}
+	if got := types(carol); len(got) != 0 {
+		t.Errorf("carol (notify off) has %v", got)
+	}
+	if _, err := e.Reblog(ctx, carol.ID, st.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Edit(ctx, alice.ID, st.ID, Draft{Text: "revised routine for enquiries"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := types(carol); !slices.Equal(got, []string{storage.NotifyUpdate}) {
+		t.Errorf("carol, who boosted it, has %v; want an update notification", got)
+	}
+}

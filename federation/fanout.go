@@ -22,6 +22,19 @@ func (e *Engine) fanOut(ctx context.Context, tx *storage.Tx, st storage.Status, 
 		}
 		feed = append(feed, followers...)
 	}
+	// Followers who asked to hear of every post get a "status"
+	// notification for an original, non-direct one.
+	if st.ReblogOfID == 0 && st.Visibility != activitypub.Direct {
+		notified, err := tx.NotifiedFollowerIDs(ctx, author.ID)
+		if err != nil {
+			return err
+		}
+		for _, id := range notified {
+			if err := e.notifyID(ctx, tx, id, author, storage.NotifyStatus, st.ID); err != nil {
+				return err
+			}
+		}
+	}
 	for _, m := range st.Mentions {
 		if m == author.ID {
 			continue
@@ -77,16 +90,24 @@ func (e *Engine) fanOut(ctx context.Context, tx *storage.Tx, st storage.Status, 
 // notify records a notification for a local account, unless it is the
 // actor's own doing or the account blocks the actor.
 func (e *Engine) notify(ctx context.Context, tx *storage.Tx, to, from storage.Account, typ string, status storage.ID) error {
-	if !to.Local() || to.ID == from.ID {
+	if !to.Local() {
 		return nil
 	}
-	if blocked, err := tx.Blocks(ctx, to.ID, from.ID); err != nil || blocked {
+	return e.notifyID(ctx, tx, to.ID, from, typ, status)
+}
+
+// notifyID is notify for a local account known by ID.
+func (e *Engine) notifyID(ctx context.Context, tx *storage.Tx, to storage.ID, from storage.Account, typ string, status storage.ID) error {
+	if to == from.ID {
+		return nil
+	}
+	if blocked, err := tx.Blocks(ctx, to, from.ID); err != nil || blocked {
 		return err
 	}
-	n := storage.Notification{AccountID: to.ID, FromAccountID: from.ID, Type: typ, StatusID: status}
+	n := storage.Notification{AccountID: to, FromAccountID: from.ID, Type: typ, StatusID: status}
 	if err := tx.InsertNotification(ctx, &n); err != nil {
 		return err
 	}
-	e.emit(tx, Event{Kind: EventNotification, NotificationID: n.ID, Home: []storage.ID{to.ID}})
+	e.emit(tx, Event{Kind: EventNotification, NotificationID: n.ID, Home: []storage.ID{to}})
 	return nil
 }

@@ -394,3 +394,24 @@ AND type = ? AND coalesce(status_id, 0) = ?`, account, from, typ, status)
 	}
 	return nil
 }
+
+// NotifiedFollowerIDs returns the local followers of account who asked to
+// be notified of its posts (follow with notify).
+func (q queries) NotifiedFollowerIDs(ctx context.Context, account ID) ([]ID, error) {
+	out, err := q.ids(ctx, `SELECT f.account_id FROM follows f JOIN accounts a ON a.id = f.account_id
+WHERE f.target_account_id = ? AND f.notify = 1 AND a.domain = ''`, account)
+	if err != nil {
+		return nil, fmt.Errorf("notified followers: %w", err)
+	}
+	return out, nil
+}
+
+// LocalRebloggerIDs returns the local accounts that boosted status.
+func (q queries) LocalRebloggerIDs(ctx context.Context, status ID) ([]ID, error) {
+	out, err := q.ids(ctx, `SELECT s.account_id FROM statuses s JOIN accounts a ON a.id = s.account_id
+WHERE s.reblog_of_id = ? AND a.domain = ''`, status)
+	if err != nil {
+		return nil, fmt.Errorf("local rebloggers: %w", err)
+	}
+	return out, nil
+}
