@@ -14,20 +14,43 @@ type AccountStats struct {
 	LastStatusAt time.Time
 }
 
-// AccountStats counts an account's followers, follows and statuses.
+// AccountStats counts an account's followers, follows and statuses. The
+// counts are kept as they change (migration 0010), not counted here.
 func (q queries) AccountStats(ctx context.Context, id ID) (AccountStats, error) {
-	var s AccountStats
-	var last int64
-	err := q.q.QueryRowContext(ctx, `SELECT
-(SELECT count(*) FROM follows WHERE target_account_id = ?1),
-(SELECT count(*) FROM follows WHERE account_id = ?1),
-(SELECT count(*) FROM statuses WHERE account_id = ?1 AND reblog_of_id IS NULL),
-(SELECT coalesce(max(created_at), 0) FROM statuses WHERE account_id = ?1)`, id).Scan(&s.Followers, &s.Following, &s.Statuses, &last)
+	out, err := q.AccountStatsByIDs(ctx, []ID{id})
 	if err != nil {
-		return AccountStats{}, fmt.Errorf("account stats: %w", err)
+		return AccountStats{}, err
 	}
-	s.LastStatusAt = fromMillis(last)
-	return s, nil
+	return out[id], nil
+}
+
+// AccountStatsByIDs is AccountStats for many accounts, by ID; an account
+// with no counts (none there) has zero ones.
+func (q queries) AccountStatsByIDs(ctx context.Context, ids []ID) (map[ID]AccountStats, error) {
+	out := make(map[ID]AccountStats, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := q.q.QueryContext(ctx, `SELECT account_id, followers_count, following_count, statuses_count, last_status_at
+FROM account_stats WHERE account_id IN (SELECT value FROM json_each(?))`, idArray(ids))
+	if err != nil {
+		return nil, fmt.Errorf("account stats: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id ID
+		var s AccountStats
+		var last int64
+		if err := rows.Scan(&id, &s.Followers, &s.Following, &s.Statuses, &last); err != nil {
+			return nil, fmt.Errorf("account stats: %w", err)
+		}
+		s.LastStatusAt = fromMillis(last)
+		out[id] = s
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("account stats: %w", err)
+	}
+	return out, nil
 }
 
 // StatusStats are a status's counts and what the viewer did with it.

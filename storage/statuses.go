@@ -331,10 +331,8 @@ func (q queries) statusList(ctx context.Context, query string, args []any, ascen
 			out[i], out[j] = out[j], out[i]
 		}
 	}
-	for i := range out {
-		if err := q.loadStatusExtras(ctx, &out[i]); err != nil {
-			return nil, err
-		}
+	if err := q.loadStatusesExtras(ctx, out); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

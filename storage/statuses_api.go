@@ -285,10 +285,15 @@ WHERE x.account_id = ? AND `+cond+` ORDER BY `+order+` LIMIT ?`, append(append([
 	if strings.HasSuffix(order, "ASC") {
 		reverse(out)
 	}
+	sts := make([]Status, len(out))
 	for i := range out {
-		if err := q.loadStatusExtras(ctx, &out[i].Status); err != nil {
-			return nil, err
-		}
+		sts[i] = out[i].Status
+	}
+	if err := q.loadStatusesExtras(ctx, sts); err != nil {
+		return nil, err
+	}
+	for i := range out {
+		out[i].Status = sts[i]
 	}
 	return out, nil
 }

@@ -35,6 +35,7 @@ type Store struct {
 	queries
 	read  *sql.DB
 	write *sql.DB
+	stmts *stmtCache // the queries run on read
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 
@@ -81,8 +82,75 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	read.SetMaxOpenConns(n)
 	read.SetMaxIdleConns(n)
 	s := &Store{read: read, write: write, Now: time.Now}
-	s.queries = queries{q: read}
+	s.stmts = &stmtCache{db: read, stmts: map[string]*sql.Stmt{}}
+	s.queries = queries{q: s.stmts}
 	return s, nil
+}
+
+// stmtCache is the reader pool, each distinct query compiled once per
+// connection and kept: SQLite (compiled to Go) takes longer to compile a
+// timeline page's queries than to run them.
+type stmtCache struct {
+	db    *sql.DB
+	mu    sync.RWMutex
+	stmts map[string]*sql.Stmt
+}
+
+// maxStmts bounds the cache: queries built with a number of placeholders
+// (placeholders(n)) have many texts, and past this they are compiled
+// each time, as before.
+const maxStmts = 1000
+
+func (c *stmtCache) stmt(ctx context.Context, query string) *sql.Stmt {
+	c.mu.RLock()
+	st, ok := c.stmts[query]
+	full := len(c.stmts) >= maxStmts
+	c.mu.RUnlock()
+	if ok || full {
+		return st
+	}
+	st, err := c.db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil // the caller runs the query itself, and reports its error
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if other, ok := c.stmts[query]; ok { // prepared meanwhile by another request
+		st.Close()
+		return other
+	}
+	c.stmts[query] = st
+	return st
+}
+
+func (c *stmtCache) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st := c.stmt(ctx, query); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return c.db.QueryContext(ctx, query, args...)
+}
+
+func (c *stmtCache) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if st := c.stmt(ctx, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return c.db.QueryRowContext(ctx, query, args...)
+}
+
+// ExecContext is not cached: the readers only read.
+func (c *stmtCache) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return c.db.ExecContext(ctx, query, args...)
+}
+
+func (c *stmtCache) close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var errs []error
+	for q, st := range c.stmts {
+		errs = append(errs, st.Close())
+		delete(c.stmts, q)
+	}
+	return errors.Join(errs...)
 }
 
 func openDB(path string, writer bool) (*sql.DB, error) {
@@ -118,7 +186,7 @@ func openDB(path string, writer bool) (*sql.DB, error) {
 
 // Close closes both pools.
 func (s *Store) Close() error {
-	return errors.Join(s.read.Close(), s.write.Close())
+	return errors.Join(s.stmts.close(), s.read.Close(), s.write.Close())
 }
 
 // Tx is one write transaction. Its read methods see its own writes.

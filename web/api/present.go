@@ -24,10 +24,19 @@ type presenter struct {
 	accounts map[storage.ID]Account
 	filters  *filterSet // the viewer's filters, loaded on first use (filters.go)
 	now      func() time.Time
+
+	// What preload read ahead for a page of statuses; status queries for
+	// whatever is not here.
+	boosted   map[storage.ID]storage.Status // the statuses reblogs boost
+	mentioned map[storage.ID]storage.Account
+	stats     map[storage.ID]storage.StatusStats
+	flags     map[storage.ID]storage.StatusFlags
 }
 
 func (h *Handler) presenter(viewer storage.Account) *presenter {
-	return &presenter{store: h.store, engine: h.engine, urls: h.urls, viewer: viewer, accounts: map[storage.ID]Account{}, now: h.now}
+	return &presenter{store: h.store, engine: h.engine, urls: h.urls, viewer: viewer, accounts: map[storage.ID]Account{}, now: h.now,
+		boosted: map[storage.ID]storage.Status{}, mentioned: map[storage.ID]storage.Account{},
+		stats: map[storage.ID]storage.StatusStats{}, flags: map[storage.ID]storage.StatusFlags{}}
 }
 
 // isoTime formats a time as Mastodon does: UTC with milliseconds.
@@ -105,6 +114,9 @@ func accountEntity(a storage.Account, s storage.AccountStats, urls federation.UR
 
 // statuses renders statuses for the viewer.
 func (p *presenter) statuses(ctx context.Context, sts []storage.Status) ([]Status, error) {
+	if err := p.preload(ctx, sts); err != nil {
+		return nil, err
+	}
 	out := make([]Status, 0, len(sts))
 	for _, st := range sts {
 		e, err := p.status(ctx, st)
@@ -123,9 +135,11 @@ func (p *presenter) status(ctx context.Context, st storage.Status) (Status, erro
 		return Status{}, err
 	}
 	if st.ReblogOfID != 0 {
-		orig, err := p.store.StatusByID(ctx, st.ReblogOfID)
-		if err != nil {
-			return Status{}, fmt.Errorf("reblogged status %d: %w", st.ReblogOfID, err)
+		orig, ok := p.boosted[st.ReblogOfID]
+		if !ok {
+			if orig, err = p.store.StatusByID(ctx, st.ReblogOfID); err != nil {
+				return Status{}, fmt.Errorf("reblogged status %d: %w", st.ReblogOfID, err)
+			}
 		}
 		inner, err := p.status(ctx, orig)
 		if err != nil {
@@ -137,15 +151,19 @@ func (p *presenter) status(ctx context.Context, st storage.Status) (Status, erro
 			Favourited: inner.Favourited, Reblogged: inner.Reblogged, Bookmarked: inner.Bookmarked, Muted: inner.Muted}
 		return e, nil
 	}
-	stats, err := p.store.StatusStats(ctx, st.ID, p.viewer.ID)
-	if err != nil {
-		return Status{}, err
+	stats, ok := p.stats[st.ID]
+	if !ok {
+		if stats, err = p.store.StatusStats(ctx, st.ID, p.viewer.ID); err != nil {
+			return Status{}, err
+		}
 	}
 	var mentions []storage.Account
 	for _, id := range st.Mentions {
-		a, err := p.store.AccountByID(ctx, id)
-		if err != nil {
-			return Status{}, fmt.Errorf("mention %d: %w", id, err)
+		a, ok := p.mentioned[id]
+		if !ok {
+			if a, err = p.store.AccountByID(ctx, id); err != nil {
+				return Status{}, fmt.Errorf("mention %d: %w", id, err)
+			}
 		}
 		mentions = append(mentions, a)
 	}
@@ -159,13 +177,115 @@ func (p *presenter) status(ctx context.Context, st storage.Status) (Status, erro
 		e.Application = &Application{Name: "copse"}
 	}
 	if p.viewer.ID != 0 {
-		flags, err := p.store.StatusFlags(ctx, st.ID, p.viewer.ID)
-		if err != nil {
-			return Status{}, err
+		flags, ok := p.flags[st.ID]
+		if !ok {
+			if flags, err = p.store.StatusFlags(ctx, st.ID, p.viewer.ID); err != nil {
+				return Status{}, err
+			}
 		}
 		e.Bookmarked, e.Pinned, e.Muted = flags.Bookmarked, flags.Pinned, flags.Muted
 	}
 	return e, nil
+}
+
+// preload reads what status needs for a page of statuses with one query
+// per kind rather than several per status: the statuses its reblogs
+// boost, the authors (with their counts) and mentioned accounts, and
+// each shown status's counts and the viewer's flags.
+func (p *presenter) preload(ctx context.Context, sts []storage.Status) error {
+	var want []storage.ID
+	for _, st := range sts {
+		if _, ok := p.boosted[st.ReblogOfID]; st.ReblogOfID != 0 && !ok {
+			want = append(want, st.ReblogOfID)
+		}
+	}
+	if len(want) > 0 {
+		boosted, err := p.store.StatusesByIDs(ctx, want)
+		if err != nil {
+			return err
+		}
+		for id, st := range boosted {
+			p.boosted[id] = st
+		}
+	}
+	// The statuses shown with their own content, counts and flags.
+	shown := make([]storage.Status, 0, len(sts))
+	for _, st := range sts {
+		if st.ReblogOfID == 0 {
+			shown = append(shown, st)
+		} else if orig, ok := p.boosted[st.ReblogOfID]; ok {
+			shown = append(shown, orig)
+		}
+	}
+
+	var authors, accounts, ids []storage.ID
+	seen := map[storage.ID]bool{}
+	for _, st := range sts {
+		if _, ok := p.accounts[st.AccountID]; !ok && !seen[st.AccountID] {
+			seen[st.AccountID] = true
+			authors = append(authors, st.AccountID)
+		}
+	}
+	for _, st := range shown {
+		if _, ok := p.accounts[st.AccountID]; !ok && !seen[st.AccountID] {
+			seen[st.AccountID] = true
+			authors = append(authors, st.AccountID)
+		}
+	}
+	accounts = append(accounts, authors...)
+	for _, st := range shown {
+		for _, id := range st.Mentions {
+			if _, ok := p.mentioned[id]; !ok && !seen[id] {
+				seen[id] = true
+				accounts = append(accounts, id)
+			}
+		}
+	}
+	clear(seen)
+	for _, st := range shown {
+		if !seen[st.ID] {
+			seen[st.ID] = true
+			ids = append(ids, st.ID)
+		}
+	}
+
+	found, err := p.store.AccountsByIDs(ctx, accounts)
+	if err != nil {
+		return err
+	}
+	counts, err := p.store.AccountStatsByIDs(ctx, authors)
+	if err != nil {
+		return err
+	}
+	for _, id := range authors {
+		if a, ok := found[id]; ok {
+			p.accounts[id] = accountEntity(a, counts[id], p.urls)
+		}
+	}
+	for _, st := range shown {
+		for _, id := range st.Mentions {
+			if a, ok := found[id]; ok {
+				p.mentioned[id] = a
+			}
+		}
+	}
+	stats, err := p.store.StatusStatsByIDs(ctx, ids, p.viewer.ID)
+	if err != nil {
+		return err
+	}
+	for id, s := range stats {
+		p.stats[id] = s
+	}
+	if p.viewer.ID != 0 {
+		flags, err := p.store.StatusFlagsByIDs(ctx, ids, p.viewer.ID)
+		if err != nil {
+			return err
+		}
+		for id, f := range flags {
+			p.flags[id] = f
+		}
+	}
+	return nil
 }
 
 // statusEntity converts a status; it does no I/O.

@@ -1,0 +1,433 @@
+package e2e
+
+// Benchmarks of the two federation paths the performance targets name
+// (docs/performance.md says how to run them and what they measured):
+//
+//	BenchmarkInboxCreate     signed Create{Note} POSTed to a node's shared
+//	                         inbox, until stored and applied
+//	BenchmarkDeliveryFanout  one post to many remote shared inboxes, until
+//	                         every signed delivery reached its sink
+//
+// Both run real nodes from testrig; what crosses the wire is real HTTP on
+// loopback.
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/copse-dev/copse/activitypub"
+	"github.com/copse-dev/copse/federation"
+	"github.com/copse-dev/copse/storage"
+	"github.com/copse-dev/copse/web/testrig"
+)
+
+// benchWait bounds every wait in a benchmark: long enough for the
+// slowest 2-core run of the largest -benchtime the docs suggest.
+const benchWait = 5 * time.Minute
+
+// benchSenders is how many peers' connections POST at once; a busy node
+// hears from many peers at a time.
+const benchSenders = 16
+
+// benchFanout is the number of remote shared inboxes one post goes to.
+const benchFanout = 1000
+
+// benchRun numbers benchmark runs, so the IRIs of one run never collide
+// with another's in the same process.
+var benchRun atomic.Int64
+
+// benchPost is one request, signed ahead of the timed part: signing is
+// the sender's cost, not the receiver's.
+type benchPost struct {
+	header http.Header
+	body   []byte
+}
+
+// BenchmarkInboxCreate measures a node's inbox: b.N distinct Create{Note}
+// activities by bob (on node B), whom alice (on node A) follows, each
+// signed with bob's key, POSTed to A's shared inbox by benchSenders
+// concurrent connections. The clock stops when every POST was answered 202
+// and every note is stored as a status (in alice's home feed, by the same
+// transaction) and its inbox item removed.
+//
+// It runs on an empty node, and on one that already holds
+// benchExistingStatuses statuses, since a cost that grows with the size
+// of the database shows only there.
+func BenchmarkInboxCreate(b *testing.B) {
+	for _, existing := range []int{0, benchExistingStatuses} {
+		b.Run(fmt.Sprintf("statuses=%d", existing), func(b *testing.B) { benchInboxCreate(b, existing) })
+	}
+}
+
+// benchExistingStatuses is how many statuses the busier node of
+// BenchmarkInboxCreate holds before the clock starts: a modest node.
+const benchExistingStatuses = 100_000
+
+func benchInboxCreate(b *testing.B, existing int) {
+	ctx := context.Background()
+	a := testrig.StartOne(b, nil)
+	peer := testrig.StartOne(b, nil)
+	alice := a.Member("alice", false)
+	bob := peer.Member("bob", false)
+	bobOnA := benchFollow(b, a, alice, peer, "bob")
+	if b.N > 1 { // not for the 1-iteration probe run, which is thrown away
+		benchFill(b, a, existing)
+	}
+
+	key, err := federation.ParsePrivateKey(bob.PrivateKeyPEM)
+	if err != nil {
+		b.Fatal(err)
+	}
+	signer := federation.Signer{KeyID: bob.PublicKeyID, Key: key}
+	run := benchRun.Add(1)
+	inbox := a.URL + "/inbox"
+	posts := make([]benchPost, b.N)
+	var lastURI string
+	for i := range posts {
+		posts[i], lastURI = benchCreate(b, signer, bob, inbox, fmt.Sprintf("%d-%d", run, i))
+	}
+
+	before, err := a.Store.CountStatuses(ctx, bobOnA.ID, []activitypub.Visibility{activitypub.Public})
+	if err != nil {
+		b.Fatal(err)
+	}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConns: benchSenders, MaxIdleConnsPerHost: benchSenders},
+		Timeout: time.Minute}
+	defer client.CloseIdleConnections()
+
+	b.ResetTimer()
+	start := time.Now()
+	var (
+		next     atomic.Int64
+		failed   atomic.Int64
+		firstErr error
+		errOnce  sync.Once
+		wg       sync.WaitGroup
+	)
+	for range benchSenders {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(posts) {
+					return
+				}
+				if err := benchSend(client, inbox, posts[i]); err != nil {
+					failed.Add(1)
+					errOnce.Do(func() { firstErr = err })
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	answered := time.Since(start)
+	if n := failed.Load(); n > 0 {
+		b.Fatalf("%d of %d POSTs failed; first: %v", n, b.N, firstErr)
+	}
+	// An item leaves the queue once applied (or refused, which the count
+	// below catches), in its own transaction after the effects commit.
+	benchEventually(b, "inbox queue drained", func() bool {
+		items, err := a.Store.DueInboxItems(ctx, time.Now().Add(24*time.Hour), 1)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return len(items) == 0
+	})
+	elapsed := time.Since(start)
+	b.StopTimer()
+
+	n, err := a.Store.CountStatuses(ctx, bobOnA.ID, []activitypub.Visibility{activitypub.Public})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if n != before+b.N {
+		b.Fatalf("%d of %d notes stored", n-before, b.N)
+	}
+	if !a.HomeHas(alice.ID, lastURI) {
+		b.Fatalf("the last note, %s, is not in alice's home feed", lastURI)
+	}
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "activities/s")
+	b.ReportMetric(float64(b.N)/answered.Seconds(), "accepted/s")
+}
+
+// benchCreate builds a public Create{Note} by author, signed for inbox.
+func benchCreate(tb testing.TB, s federation.Signer, author storage.Account, inbox, suffix string) (benchPost, string) {
+	tb.Helper()
+	now := time.Now().UTC().Truncate(time.Second)
+	noteID := author.URI + "/statuses/bench-" + suffix
+	note := activitypub.Note{
+		ID:           noteID,
+		Type:         activitypub.TypeNote,
+		AttributedTo: author.URI,
+		Content:      "<p>Our enquiry desk now answers in two days, not five: the routine is on the shared drive. Note " + suffix + ".</p>",
+		URL:          noteID,
+		To:           []string{activitypub.PublicIRI},
+		CC:           []string{author.Followers},
+		Published:    now,
+	}
+	body, err := activitypub.MarshalActivity(activitypub.Activity{
+		ID: noteID + "/activity", Type: activitypub.TypeCreate, Actor: author.URI,
+		To: note.To, CC: note.CC, Published: now,
+		Object: activitypub.Object{IRI: noteID, Type: activitypub.TypeNote, Note: &note},
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	req, err := http.NewRequest(http.MethodPost, inbox, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/activity+json")
+	if err := s.Sign(req, body, time.Now()); err != nil {
+		tb.Fatal(err)
+	}
+	return benchPost{header: req.Header, body: body}, noteID
+}
+
+func benchSend(client *http.Client, url string, p benchPost) error {
+	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(p.body))
+	if err != nil {
+		return err
+	}
+	req.Header = p.header
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	msg, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<10))
+	if resp.StatusCode != http.StatusAccepted {
+		return fmt.Errorf("inbox answered %d: %s", resp.StatusCode, msg)
+	}
+	return nil
+}
+
+// BenchmarkDeliveryFanout measures delivery: alice on node A has benchFanout
+// remote followers, each on its own host (a loopback address of its own,
+// so the per-host limit does not serialise them), and posts
+// ceil(b.N/benchFanout) times (-benchtime 1000x: one post). The clock stops
+// when every signed delivery has reached its sink. Every 16th request is
+// verified at the sink as a peer would.
+func BenchmarkDeliveryFanout(b *testing.B) {
+	ctx := context.Background()
+	a := testrig.StartOne(b, nil)
+	alice := a.Member("alice", false)
+	pub, err := federation.ParsePublicKey(alice.PublicKeyPEM)
+	if err != nil {
+		b.Fatal(err)
+	}
+
+	followers := min(b.N, benchFanout)
+	posts := (b.N + followers - 1) / followers
+	total := int64(posts * followers)
+	sink := newBenchSink(b, followers, alice.URI, pub, total)
+	run := benchRun.Add(1)
+	err = a.Store.InTx(ctx, func(tx *storage.Tx) error {
+		for i, host := range sink.hosts {
+			base := "http://" + host
+			f := storage.Account{
+				URI: fmt.Sprintf("%s/users/f%d", base, run), Username: fmt.Sprintf("f%d", run), Domain: host,
+				Inbox: fmt.Sprintf("%s/users/f%d/inbox", base, run), SharedInbox: base + "/inbox",
+				Followers: fmt.Sprintf("%s/users/f%d/followers", base, run), PublicKeyID: fmt.Sprintf("%s/users/f%d#main-key", base, run),
+				FetchedAt: time.Now(), Discoverable: true,
+			}
+			if err := tx.InsertAccount(ctx, &f); err != nil {
+				return fmt.Errorf("follower %d: %w", i, err)
+			}
+			if err := tx.InsertFollow(ctx, &storage.Follow{AccountID: f.ID, TargetID: alice.ID, URI: f.URI + "#follow", ShowReblogs: true}); err != nil {
+				return fmt.Errorf("follow %d: %w", i, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+
+	b.ResetTimer()
+	start := time.Now()
+	for i := range posts {
+		if _, err := a.Engine.Post(ctx, alice.ID, federation.Draft{
+			Text: fmt.Sprintf("Run %d, post %d: the enquiry routine is on the shared drive.", run, i), Visibility: activitypub.Public,
+		}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	posted := time.Since(start)
+	select {
+	case <-sink.done:
+	case <-time.After(benchWait):
+		b.Fatalf("after %v the sinks had %d of %d deliveries", benchWait, sink.received.Load(), total)
+	}
+	elapsed := time.Since(start)
+	b.StopTimer()
+
+	if n := sink.bad.Load(); n > 0 {
+		b.Fatalf("%d deliveries failed verification; first: %v", n, sink.firstBad())
+	}
+	benchEventually(b, "delivery queue drained", func() bool {
+		queued, _, err := a.Store.DeliveryStats(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return queued == 0
+	})
+	b.ReportMetric(float64(total)/elapsed.Seconds(), "deliveries/s")
+	b.ReportMetric(posted.Seconds()*1000/float64(posts), "ms/post")
+}
+
+// benchFill gives node n a member, carol, with the given number of
+// statuses of her own, written straight to storage in batches (one
+// transaction per status would take minutes).
+func benchFill(b *testing.B, n *testrig.Node, statuses int) {
+	b.Helper()
+	if statuses == 0 {
+		return
+	}
+	ctx := context.Background()
+	carol := n.Member("carol", false)
+	run := benchRun.Add(1)
+	const batch = 5000
+	for done := 0; done < statuses; done += batch {
+		err := n.Store.InTx(ctx, func(tx *storage.Tx) error {
+			for i := done; i < min(done+batch, statuses); i++ {
+				id := tx.NewID()
+				st := storage.Status{ID: id, URI: fmt.Sprintf("%s/users/carol/statuses/%d", n.URL, id), AccountID: carol.ID,
+					Content:    fmt.Sprintf("<p>Older post %d-%d on the enquiry routine.</p>", run, i),
+					Visibility: activitypub.Public, Local: true}
+				if err := tx.InsertStatus(ctx, &st); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatalf("fill with statuses: %v", err)
+		}
+	}
+}
+
+// BenchmarkSign is the yardstick for BenchmarkDeliveryFanout: how many
+// requests this machine signs per second on all its cores, each signature
+// being one RSA-2048 operation. Deliveries cannot go faster than this.
+func BenchmarkSign(b *testing.B) {
+	key, err := federation.GenerateKey()
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := federation.Signer{KeyID: "http://127.0.0.1/users/alice#main-key", Key: key}
+	body := []byte(`{"type":"Create"}`)
+	start := time.Now()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			req, err := http.NewRequest(http.MethodPost, "http://127.0.0.1/inbox", bytes.NewReader(body))
+			if err == nil {
+				err = s.Sign(req, body, time.Now())
+			}
+			if err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "signatures/s")
+}
+
+// benchSink is a crowd of remote shared inboxes: one listener per host, on
+// 127.0.(10+i/250).(1+i%250), all served by one handler that answers 202.
+// Linux routes all of 127.0.0.0/8 to the loopback interface; elsewhere
+// (macOS has only 127.0.0.1) the benchmark is skipped.
+type benchSink struct {
+	hosts    []string
+	received atomic.Int64
+	bad      atomic.Int64
+	done     chan struct{}
+
+	mu    sync.Mutex
+	first error
+}
+
+func newBenchSink(tb testing.TB, n int, signer string, key crypto.PublicKey, want int64) *benchSink {
+	tb.Helper()
+	s := &benchSink{done: make(chan struct{})}
+	lookup := func(context.Context, string, bool) (string, crypto.PublicKey, error) { return signer, key, nil }
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(r.Body)
+		if err == nil && r.URL.Path != "/inbox" {
+			err = fmt.Errorf("POST to %s, not the shared inbox", r.URL.Path)
+		}
+		n := s.received.Add(1)
+		if err == nil && n%16 == 0 {
+			_, _, err = federation.VerifyRequest(r.Context(), r, body, time.Now(), lookup)
+		}
+		if err != nil {
+			s.bad.Add(1)
+			s.mu.Lock()
+			if s.first == nil {
+				s.first = err
+			}
+			s.mu.Unlock()
+		}
+		w.WriteHeader(http.StatusAccepted)
+		if n == want {
+			close(s.done)
+		}
+	})}
+	tb.Cleanup(func() { srv.Close() })
+	for i := range n {
+		l, err := net.Listen("tcp", fmt.Sprintf("127.0.%d.%d:0", 10+i/250, 1+i%250))
+		if err != nil && i == 0 {
+			tb.Skipf("needs loopback addresses beyond 127.0.0.1: %v", err)
+		}
+		if err != nil {
+			tb.Fatalf("listen for sink %d: %v", i, err)
+		}
+		s.hosts = append(s.hosts, l.Addr().String())
+		go func() { _ = srv.Serve(l) }()
+	}
+	return s
+}
+
+func (s *benchSink) firstBad() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.first
+}
+
+// benchFollow makes follower (on from) follow username on to and waits for
+// the Accept; it returns the followed account as from knows it.
+func benchFollow(tb testing.TB, from *testrig.Node, follower storage.Account, to *testrig.Node, username string) storage.Account {
+	tb.Helper()
+	target := from.Resolve(to.Acct(username))
+	if err := from.Engine.Follow(context.Background(), follower.ID, target.ID, federation.FollowOptions{ShowReblogs: true}); err != nil {
+		tb.Fatalf("follow: %v", err)
+	}
+	testrig.Eventually(tb, benchWait, "follow accepted", func() bool {
+		_, err := from.Store.FollowOf(context.Background(), follower.ID, target.ID)
+		return err == nil
+	})
+	return target
+}
+
+// benchEventually polls cond every 5 ms: often enough to add little to
+// the measured time, seldom enough not to load the node it watches.
+func benchEventually(tb testing.TB, what string, cond func() bool) {
+	tb.Helper()
+	deadline := time.Now().Add(benchWait)
+	for !cond() {
+		if time.Now().After(deadline) {
+			tb.Fatalf("after %v: %s", benchWait, what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
