@@ -72,7 +72,12 @@ func (e *Engine) runInbox(ctx context.Context) {
 func (e *Engine) applyItem(ctx context.Context, log *slog.Logger, it storage.InboxItem) {
 	act, err := activitypub.ParseActivity(it.Body)
 	if err == nil {
-		err = e.Apply(ctx, act)
+		// The item leaves the queue in the transaction that applies it:
+		// one commit fewer on the single writer per activity.
+		err = e.applyThen(ctx, act, func(tx *storage.Tx) error { return tx.DeleteInboxItem(ctx, it.ID) })
+		if err == nil {
+			return
+		}
 	}
 	if ctx.Err() != nil {
 		return
@@ -102,6 +107,12 @@ func (e *Engine) applyItem(ctx context.Context, log *slog.Logger, it storage.Inb
 // record that it was processed commit in one transaction. The activity's
 // actor must already have been authenticated.
 func (e *Engine) Apply(ctx context.Context, act activitypub.Activity) error {
+	return e.applyThen(ctx, act, nil)
+}
+
+// applyThen is Apply, and runs then (if not nil) in the same transaction after
+// the effects, whether the activity was new or a repeat.
+func (e *Engine) applyThen(ctx context.Context, act activitypub.Activity, then func(*storage.Tx) error) error {
 	actor, err := e.AccountByIRI(ctx, act.Actor)
 	if err != nil {
 		return fmt.Errorf("actor of %s: %w", act.ID, err)
@@ -124,10 +135,18 @@ func (e *Engine) Apply(ctx context.Context, act activitypub.Activity) error {
 	}
 	return e.store.InTx(ctx, func(tx *storage.Tx) error {
 		fresh, err := tx.MarkProcessed(ctx, act.ID)
-		if err != nil || !fresh {
+		if err != nil {
 			return err
 		}
-		return e.apply(ctx, tx, actor, act, pre)
+		if fresh {
+			if err := e.apply(ctx, tx, actor, act, pre); err != nil {
+				return err
+			}
+		}
+		if then != nil {
+			return then(tx)
+		}
+		return nil
 	})
 }
 

@@ -257,11 +257,16 @@ func (tx *Tx) DeleteStatus(ctx context.Context, id ID) error {
 	return mustAffect(res, "delete status")
 }
 
+// qAttachReplies repeats the condition of the partial index
+// statuses_orphan_replies (a non-empty in_reply_to_uri), without which SQLite
+// does not use it and scans the table.
+const qAttachReplies = `UPDATE statuses SET in_reply_to_id = ?, in_reply_to_account_id = ?
+WHERE in_reply_to_uri = ? AND in_reply_to_uri <> '' AND in_reply_to_id IS NULL`
+
 // AttachReplies links statuses that were stored before their parent
 // arrived (in_reply_to_uri known, in_reply_to_id unset).
 func (tx *Tx) AttachReplies(ctx context.Context, parent Status) error {
-	_, err := tx.tx.ExecContext(ctx, `UPDATE statuses SET in_reply_to_id = ?, in_reply_to_account_id = ?
-WHERE in_reply_to_uri = ? AND in_reply_to_id IS NULL`, parent.ID, parent.AccountID, parent.URI)
+	_, err := tx.tx.ExecContext(ctx, qAttachReplies, parent.ID, parent.AccountID, parent.URI)
 	if err != nil {
 		return fmt.Errorf("attach replies: %w", err)
 	}
