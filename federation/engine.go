@@ -81,8 +81,8 @@ type Engine struct {
 	fetcher  *Fetcher
 
 	keyMu   sync.Mutex
-	privKey map[storage.ID]*rsa.PrivateKey // parsed private keys of local accounts
-	pubKey  map[string]cachedKey           // parsed remote public keys by key ID
+	privKey map[storage.ID]cachedPrivateKey // parsed private keys of local accounts
+	pubKey  map[string]cachedKey            // parsed remote public keys by key ID
 	// refetched records when a key was last fetched again after a
 	// signature failed with it.
 	refetched map[string]time.Time
@@ -91,6 +91,11 @@ type Engine struct {
 	inboxWake   chan struct{}
 	events      hub
 	imageSlots  chan struct{} // bounds concurrent image decoding
+}
+
+type cachedPrivateKey struct {
+	pem string
+	key *rsa.PrivateKey
 }
 
 type cachedKey struct {
@@ -113,7 +118,7 @@ func New(store *storage.Store, o Options) *Engine {
 		log:         o.Log,
 		sanitize:    newSanitizer(),
 		mediaDir:    o.MediaDir,
-		privKey:     map[storage.ID]*rsa.PrivateKey{},
+		privKey:     map[storage.ID]cachedPrivateKey{},
 		pubKey:      map[string]cachedKey{},
 		refetched:   map[string]time.Time{},
 		deliverWake: make(chan struct{}, 1),
@@ -195,8 +200,10 @@ func wake(c chan struct{}) {
 func (e *Engine) privateKey(a storage.Account) (*rsa.PrivateKey, error) {
 	e.keyMu.Lock()
 	defer e.keyMu.Unlock()
-	if k, ok := e.privKey[a.ID]; ok {
-		return k, nil
+	// Keyed by the PEM too: a delivery that read the account just before
+	// a key rotation must not put the old key back in the cache.
+	if k, ok := e.privKey[a.ID]; ok && k.pem == a.PrivateKeyPEM {
+		return k.key, nil
 	}
 	if a.PrivateKeyPEM == "" {
 		return nil, fmt.Errorf("account %s has no private key", a.URI)
@@ -205,7 +212,7 @@ func (e *Engine) privateKey(a storage.Account) (*rsa.PrivateKey, error) {
 	if err != nil {
 		return nil, fmt.Errorf("private key of %s: %w", a.URI, err)
 	}
-	e.privKey[a.ID] = k
+	e.privKey[a.ID] = cachedPrivateKey{pem: a.PrivateKeyPEM, key: k}
 	return k, nil
 }
 
