@@ -36,6 +36,8 @@ type Store struct {
 	read  *sql.DB
 	write *sql.DB
 	stmts *stmtCache // the queries run on read
+	// writeStmts are the writer's prepared statements.
+	writeStmts *writeStmts
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 
@@ -84,6 +86,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	s := &Store{read: read, write: write, Now: time.Now}
 	s.stmts = &stmtCache{db: read, stmts: map[string]*sql.Stmt{}}
 	s.queries = queries{q: s.stmts}
+	s.writeStmts = &writeStmts{db: write, stmts: map[string]*sql.Stmt{}, pending: map[string]bool{}}
 	return s, nil
 }
 
@@ -153,6 +156,100 @@ func (c *stmtCache) close() error {
 	return errors.Join(errs...)
 }
 
+// writeStmts are the writer's prepared statements, used inside
+// transactions (Tx.StmtContext finds the statement already prepared on the
+// writer's one connection). Preparing needs that connection, which a
+// transaction holds: so a query first seen inside one runs unprepared,
+// and is prepared by prepare when the transaction has ended.
+type writeStmts struct {
+	db      *sql.DB
+	mu      sync.Mutex
+	stmts   map[string]*sql.Stmt
+	pending map[string]bool
+}
+
+// get returns the prepared statement for query, or nil (and notes query,
+// to be prepared) if there is none yet.
+func (c *writeStmts) get(query string) *sql.Stmt {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if st, ok := c.stmts[query]; ok {
+		return st
+	}
+	if len(c.stmts)+len(c.pending) < maxStmts {
+		c.pending[query] = true
+	}
+	return nil
+}
+
+// prepare prepares the queries noted since it last ran. It waits for the
+// writer's connection: never call it inside a transaction, and never
+// hold mu while waiting.
+func (c *writeStmts) prepare() {
+	c.mu.Lock()
+	if len(c.pending) == 0 {
+		c.mu.Unlock()
+		return
+	}
+	queries := make([]string, 0, len(c.pending))
+	for q := range c.pending {
+		queries = append(queries, q)
+	}
+	clear(c.pending)
+	c.mu.Unlock()
+	for _, q := range queries {
+		st, err := c.db.PrepareContext(context.Background(), q)
+		if err != nil {
+			continue // the query reports its own error when it runs
+		}
+		c.mu.Lock()
+		if _, ok := c.stmts[q]; ok {
+			st.Close()
+		} else {
+			c.stmts[q] = st
+		}
+		c.mu.Unlock()
+	}
+}
+
+func (c *writeStmts) close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var errs []error
+	for q, st := range c.stmts {
+		errs = append(errs, st.Close())
+		delete(c.stmts, q)
+	}
+	return errors.Join(errs...)
+}
+
+// txStmts runs a transaction's statements, prepared ones when there are.
+type txStmts struct {
+	tx    *sql.Tx
+	stmts *writeStmts
+}
+
+func (t txStmts) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if st := t.stmts.get(query); st != nil {
+		return t.tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+	}
+	return t.tx.ExecContext(ctx, query, args...)
+}
+
+func (t txStmts) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st := t.stmts.get(query); st != nil {
+		return t.tx.StmtContext(ctx, st).QueryContext(ctx, args...)
+	}
+	return t.tx.QueryContext(ctx, query, args...)
+}
+
+func (t txStmts) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if st := t.stmts.get(query); st != nil {
+		return t.tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
+	}
+	return t.tx.QueryRowContext(ctx, query, args...)
+}
+
 func openDB(path string, writer bool) (*sql.DB, error) {
 	q := url.Values{}
 	for _, p := range []string{
@@ -186,13 +283,13 @@ func openDB(path string, writer bool) (*sql.DB, error) {
 
 // Close closes both pools.
 func (s *Store) Close() error {
-	return errors.Join(s.stmts.close(), s.read.Close(), s.write.Close())
+	return errors.Join(s.stmts.close(), s.writeStmts.close(), s.read.Close(), s.write.Close())
 }
 
 // Tx is one write transaction. Its read methods see its own writes.
 type Tx struct {
 	queries
-	tx          *sql.Tx
+	tx          txStmts
 	store       *Store
 	now         time.Time
 	afterCommit []func()
@@ -216,7 +313,11 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	tx := &Tx{queries: queries{q: sqlTx}, tx: sqlTx, store: s, now: s.Now()}
+	// Queries first seen in this transaction are prepared once it ends,
+	// when the writer's one connection is free again.
+	defer s.writeStmts.prepare()
+	ts := txStmts{tx: sqlTx, stmts: s.writeStmts}
+	tx := &Tx{queries: queries{q: ts}, tx: ts, store: s, now: s.Now()}
 	if err := fn(tx); err != nil {
 		_ = sqlTx.Rollback()
 		return err
