@@ -341,3 +341,22 @@ func (h *Handler) setLink(w http.ResponseWriter, r *http.Request, newest, oldest
 func pathID(r *http.Request, name string) (storage.ID, error) {
 	return storage.ParseID(chi.URLParam(r, name))
 }
+
+// byID answers the endpoints that apply one engine command to the thing
+// named by the URL's id on the member's behalf, and answer {}.
+func (h *Handler) byID(w http.ResponseWriter, r *http.Request, scope string,
+	do func(ctx context.Context, account, id storage.ID) error) {
+	me, ok := h.user(w, r, scope)
+	if !ok {
+		return
+	}
+	id, err := pathID(r, "id")
+	if err == nil {
+		err = do(r.Context(), me.ID, id)
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.json(w, struct{}{})
+}

@@ -99,19 +99,7 @@ func (h *Handler) conversations(w http.ResponseWriter, r *http.Request) {
 
 // DELETE /api/v1/conversations/:id
 func (h *Handler) deleteConversation(w http.ResponseWriter, r *http.Request) {
-	me, ok := h.user(w, r, "write:conversations")
-	if !ok {
-		return
-	}
-	id, err := pathID(r, "id")
-	if err == nil {
-		err = h.engine.DeleteConversation(r.Context(), me.ID, id)
-	}
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	h.json(w, struct{}{})
+	h.byID(w, r, "write:conversations", h.engine.DeleteConversation)
 }
 
 // POST /api/v1/conversations/:id/read

@@ -322,19 +322,7 @@ func (h *Handler) updateFilter(w http.ResponseWriter, r *http.Request) {
 
 // DELETE /api/v2/filters/:id
 func (h *Handler) deleteFilter(w http.ResponseWriter, r *http.Request) {
-	me, ok := h.user(w, r, "write:filters")
-	if !ok {
-		return
-	}
-	id, err := pathID(r, "id")
-	if err == nil {
-		err = h.engine.DeleteFilter(r.Context(), me.ID, id)
-	}
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	h.json(w, struct{}{})
+	h.byID(w, r, "write:filters", h.engine.DeleteFilter)
 }
 
 // GET /api/v2/filters/:id/keywords
@@ -419,19 +407,7 @@ func (h *Handler) updateFilterKeyword(w http.ResponseWriter, r *http.Request) {
 
 // DELETE /api/v2/filter_keywords/:id
 func (h *Handler) deleteFilterKeyword(w http.ResponseWriter, r *http.Request) {
-	me, ok := h.user(w, r, "write:filters")
-	if !ok {
-		return
-	}
-	id, err := pathID(r, "id")
-	if err == nil {
-		err = h.engine.DeleteFilterKeyword(r.Context(), me.ID, id)
-	}
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	h.json(w, struct{}{})
+	h.byID(w, r, "write:filters", h.engine.DeleteFilterKeyword)
 }
 
 // GET /api/v2/filters/:id/statuses
@@ -497,19 +473,7 @@ func (h *Handler) getFilterStatus(w http.ResponseWriter, r *http.Request) {
 
 // DELETE /api/v2/filter_statuses/:id
 func (h *Handler) deleteFilterStatus(w http.ResponseWriter, r *http.Request) {
-	me, ok := h.user(w, r, "write:filters")
-	if !ok {
-		return
-	}
-	id, err := pathID(r, "id")
-	if err == nil {
-		err = h.engine.DeleteFilterStatus(r.Context(), me.ID, id)
-	}
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	h.json(w, struct{}{})
+	h.byID(w, r, "write:filters", h.engine.DeleteFilterStatus)
 }
 
 // GET /api/v1/filters: every keyword of every filter, as v1 filters.
@@ -626,19 +590,7 @@ func (h *Handler) updateV1Filter(w http.ResponseWriter, r *http.Request) {
 
 // DELETE /api/v1/filters/:id removes the keyword, as Mastodon does.
 func (h *Handler) deleteV1Filter(w http.ResponseWriter, r *http.Request) {
-	me, ok := h.user(w, r, "write:filters")
-	if !ok {
-		return
-	}
-	id, err := pathID(r, "id")
-	if err == nil {
-		err = h.engine.DeleteFilterKeyword(r.Context(), me.ID, id)
-	}
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	h.json(w, struct{}{})
+	h.byID(w, r, "write:filters", h.engine.DeleteFilterKeyword)
 }
 
 // filterParamsOf reads a v2 filter form: what it leaves out is nil.

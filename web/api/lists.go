@@ -141,19 +141,7 @@ func (h *Handler) updateList(w http.ResponseWriter, r *http.Request) {
 
 // DELETE /api/v1/lists/:id
 func (h *Handler) deleteList(w http.ResponseWriter, r *http.Request) {
-	me, ok := h.user(w, r, "write:lists")
-	if !ok {
-		return
-	}
-	id, err := pathID(r, "id")
-	if err == nil {
-		err = h.engine.DeleteList(r.Context(), me.ID, id)
-	}
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	h.json(w, struct{}{})
+	h.byID(w, r, "write:lists", h.engine.DeleteList)
 }
 
 // GET /api/v1/lists/:id/accounts

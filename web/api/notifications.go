@@ -130,19 +130,7 @@ func (h *Handler) clearNotifications(w http.ResponseWriter, r *http.Request) {
 
 // POST /api/v1/notifications/:id/dismiss
 func (h *Handler) dismissNotification(w http.ResponseWriter, r *http.Request) {
-	me, ok := h.user(w, r, "write:notifications")
-	if !ok {
-		return
-	}
-	id, err := pathID(r, "id")
-	if err == nil {
-		err = h.engine.DismissNotification(r.Context(), me.ID, id)
-	}
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	h.json(w, struct{}{})
+	h.byID(w, r, "write:notifications", h.engine.DismissNotification)
 }
 
 // GET /api/v2/notifications/policy: copse filters no notifications yet,
