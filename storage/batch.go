@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 )
 
 // Reading for a page of statuses at once: what the client API shows with
@@ -119,13 +120,19 @@ WHERE s.id IN (SELECT value FROM json_each(?))`, []any{idArray(ids)}, false)
 	return out, nil
 }
 
-// AccountsByIDs returns the accounts among ids that exist, by ID.
+// accountShownColumns are accountColumns with the keys left empty: a
+// local account's private key is most of its row, and showing an
+// account needs neither key.
+var accountShownColumns = strings.Replace(accountColumns, "public_key_pem, private_key_pem", "'', ''", 1)
+
+// AccountsByIDs returns the accounts among ids that exist, by ID, to be
+// shown: without their keys (PublicKeyPEM and PrivateKeyPEM are empty).
 func (q queries) AccountsByIDs(ctx context.Context, ids []ID) (map[ID]Account, error) {
 	out := make(map[ID]Account, len(ids))
 	if len(ids) == 0 {
 		return out, nil
 	}
-	rows, err := q.q.QueryContext(ctx, `SELECT `+accountColumns+` FROM accounts
+	rows, err := q.q.QueryContext(ctx, `SELECT `+accountShownColumns+` FROM accounts
 WHERE id IN (SELECT value FROM json_each(?))`, idArray(ids))
 	if err != nil {
 		return nil, fmt.Errorf("accounts by id: %w", err)

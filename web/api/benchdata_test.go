@@ -6,24 +6,27 @@ package api_test
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/copse-dev/copse/activitypub"
+	"github.com/copse-dev/copse/federation"
 	"github.com/copse-dev/copse/storage"
 )
 
 // benchDataVersion names the generator's output: change it whenever
 // what generateHomeData writes changes, so a stale cache is not reused.
-const benchDataVersion = 2
+const benchDataVersion = 3
 
 // The shape the performance target names: a million statuses by about
 // two thousand accounts, 500 of them followed by the member whose home
@@ -61,11 +64,11 @@ func benchStatusCount(tb testing.TB) int {
 func homeDataDir(b *testing.B) string {
 	b.Helper()
 	n := benchStatusCount(b)
-	migrations, err := filepath.Glob("../../storage/migrations/*.sql")
-	if err != nil || len(migrations) == 0 {
-		b.Fatalf("count migrations: %v", err)
+	schema, err := schemaVersion()
+	if err != nil {
+		b.Fatal(err)
 	}
-	cache := filepath.Join(os.TempDir(), fmt.Sprintf("copse-bench-home-%d-m%d-g%d.db", n, len(migrations), benchDataVersion))
+	cache := filepath.Join(os.TempDir(), fmt.Sprintf("copse-bench-home-%d-%s-g%d.db", n, schema, benchDataVersion))
 	if _, err := os.Stat(cache); err != nil {
 		start := time.Now()
 		tmp := cache + ".tmp" + strconv.Itoa(os.Getpid())
@@ -85,6 +88,28 @@ func homeDataDir(b *testing.B) string {
 		b.Fatal(err)
 	}
 	return dir
+}
+
+// schemaVersion names the schema the migrations make: the number of the
+// last one and a hash of them all, so a cache made by other migrations
+// (another branch's, or an edited one) is never taken for this one's.
+func schemaVersion() (string, error) {
+	names, err := filepath.Glob("../../storage/migrations/*.sql")
+	if err != nil || len(names) == 0 {
+		return "", fmt.Errorf("list migrations: %v", err)
+	}
+	sort.Strings(names)
+	h := sha256.New()
+	for _, name := range names {
+		body, err := os.ReadFile(name)
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(h, "%s %d\n", filepath.Base(name), len(body))
+		h.Write(body)
+	}
+	last, _, _ := strings.Cut(filepath.Base(names[len(names)-1]), "_")
+	return fmt.Sprintf("m%s-%x", last, h.Sum(nil)[:4]), nil
 }
 
 func copyFile(from, to string) error {
@@ -160,26 +185,46 @@ func generateHomeData(path string, n int) error {
 	start := end.Add(-benchSpan)
 	store.Now = func() time.Time { return end }
 
+	// Every account has a key pair (local ones keep their private key):
+	// one pair will do, as nothing is signed, but the rows must be as
+	// long as real ones.
+	key, err := federation.GenerateKey()
+	if err != nil {
+		return err
+	}
+	privatePEM, err := federation.EncodePrivateKey(key)
+	if err != nil {
+		return err
+	}
+	publicPEM, err := federation.EncodePublicKey(&key.PublicKey)
+	if err != nil {
+		return err
+	}
+
 	// Accounts: the member first, then authors; a quarter of them local,
 	// the rest spread over benchDomains peers.
 	accounts := make([]benchAccount, benchAccounts+1)
 	err = store.InTx(ctx, func(tx *storage.Tx) error {
 		for i := range accounts {
 			a := storage.Account{Username: fmt.Sprintf("user%04d", i), DisplayName: fmt.Sprintf("User %d", i),
-				Note: "<p>Information officer</p>", Discoverable: true, CreatedAt: start.Add(-time.Duration(i) * time.Hour),
-				Organisation: "Hampshire County Council", Department: "Libraries", Role: "Officer"}
+				Note: "<p>Information officer. Records, retention and access requests.</p>", Discoverable: true,
+				CreatedAt: start.Add(-time.Duration(i) * time.Hour), PublicKeyPEM: publicPEM,
+				Organisation: "Hampshire County Council", Department: "Libraries", Role: "Officer",
+				Fields: []activitypub.Field{{Name: "Pronouns", Value: "they/them"}}}
 			if i == 0 {
 				a.Username, a.DisplayName = benchMember, "Reader"
 			}
 			if i%4 == 0 {
 				a.URI = "https://copse.bench/users/" + a.Username
+				a.PrivateKeyPEM = privatePEM
 			} else {
 				a.Domain = fmt.Sprintf("peer%02d.example", i%benchDomains)
 				a.URI = "https://" + a.Domain + "/users/" + a.Username
 				a.Inbox, a.SharedInbox = a.URI+"/inbox", "https://"+a.Domain+"/inbox"
 			}
 			a.URL = strings.Replace(a.URI, "/users/", "/@", 1)
-			a.Followers = a.URI + "/followers"
+			a.Followers, a.PublicKeyID = a.URI+"/followers", a.URI+"#main-key"
+			a.AvatarURL = a.URI + "/avatar.png"
 			if err := tx.InsertAccount(ctx, &a); err != nil {
 				return err
 			}
