@@ -70,14 +70,19 @@ func homeDataDir(b *testing.B) string {
 	}
 	cache := filepath.Join(os.TempDir(), fmt.Sprintf("copse-bench-home-%d-%s-g%d.db", n, schema, benchDataVersion))
 	if _, err := os.Stat(cache); err != nil {
+		// Without -v a benchmark's log shows only if it fails: say why
+		// the first run takes minutes.
+		fmt.Fprintf(os.Stderr, "generating %s, once (several minutes for a million statuses)\n", cache)
 		start := time.Now()
 		tmp := cache + ".tmp" + strconv.Itoa(os.Getpid())
 		if err := generateHomeData(tmp, n); err != nil {
-			os.Remove(tmp)
+			for _, f := range []string{tmp, tmp + "-wal", tmp + "-shm"} {
+				os.Remove(f)
+			}
 			b.Fatalf("generate benchmark database: %v", err)
 		}
-		// Rename only a finished database, so an interrupted run
-		// leaves no cache behind.
+		// Rename only a finished database: an interrupted run leaves a
+		// .tmp file, never a half-made cache.
 		if err := os.Rename(tmp, cache); err != nil {
 			b.Fatal(err)
 		}
@@ -96,7 +101,7 @@ func homeDataDir(b *testing.B) string {
 func schemaVersion() (string, error) {
 	names, err := filepath.Glob("../../storage/migrations/*.sql")
 	if err != nil || len(names) == 0 {
-		return "", fmt.Errorf("list migrations: %v", err)
+		return "", fmt.Errorf("no migrations in ../../storage/migrations (%v)", err)
 	}
 	sort.Strings(names)
 	h := sha256.New()

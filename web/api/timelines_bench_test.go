@@ -24,14 +24,17 @@ const benchClients = 2
 
 // BenchmarkHomeTimeline measures GET /api/v1/timelines/home over real
 // HTTP on loopback, against the generated database of benchdata_test.go
-// (a million statuses, the member following 500 accounts), with
-// keep-alive clients asking in parallel. It reports requests per second
-// and the 50th and 99th percentile latencies; the target is p99 under
-// 10 ms and 1,000 requests per second on 2 cores (-cpu 2).
+// (a million statuses, the member following 500 accounts; made once and
+// cached, see homeDataDir), with benchClients keep-alive clients per
+// core asking at once. The target is p99 under 10 ms and 1,000 requests
+// per second on 2 cores (-cpu 2); docs/performance.md has the figures.
 //
 //	first-page   the newest 20 statuses, as an app opening
 //	deep-max-id  20 statuses below a max_id anywhere in the feed, as an
 //	             app scrolling back
+//
+// It reports req/s, p50-ms and p99-ms, and cpu-ms/op and cores (see
+// reportLatency). The clients run in the same process, so they count.
 func BenchmarkHomeTimeline(b *testing.B) {
 	dir := homeDataDir(b)
 	n := testrig.StartOne(b, func(c *node.Config) {
