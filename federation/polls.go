@@ -358,6 +358,14 @@ func (e *Engine) applyPollUpdate(ctx context.Context, tx *storage.Tx, st storage
 	}
 	p := remotePoll(st.ID, *n.Poll)
 	p.HideTotals, p.NotifiedAt = old.HideTotals, old.NotifiedAt
+	// Votes are never withdrawn, so counts only grow: Updates sent one per
+	// vote may arrive out of order, and an older one must not undo a newer.
+	if len(p.Options) == len(old.Options) {
+		for i := range p.Options {
+			p.Options[i].Votes = max(p.Options[i].Votes, old.Options[i].Votes)
+		}
+		p.VotersCount = max(p.VotersCount, old.VotersCount)
+	}
 	if err := tx.UpdatePoll(ctx, &p); err != nil {
 		return false, err
 	}
