@@ -406,7 +406,7 @@ ORDER BY id`, account, millis(now))
 // MutedIDs returns the accounts account mutes now, by the store's clock:
 // their statuses (and reblogs of them) leave account's home feed, and,
 // for mutes that cover notifications, their notifications too.
-// FilteredHomeTimeline and FilteredNotifications apply this already.
+// HomeTimelinePage and NotificationPage apply this already.
 func (s *Store) MutedIDs(ctx context.Context, account ID) ([]ID, error) {
 	return s.MutedIDsAt(ctx, account, s.Now())
 }
@@ -501,8 +501,8 @@ func (q queries) BlocksDomain(ctx context.Context, account ID, domain string) (b
 
 // BlockedDomains returns every domain account blocks: statuses by
 // accounts there (and reblogs of them) leave account's home feed, and
-// their notifications are hidden. FilteredHomeTimeline and
-// FilteredNotifications apply this already.
+// their notifications are hidden. HomeTimelinePage and
+// NotificationPage apply this already.
 func (q queries) BlockedDomains(ctx context.Context, account ID) ([]string, error) {
 	rows, err := q.q.QueryContext(ctx, `SELECT domain FROM user_domain_blocks WHERE account_id = ? ORDER BY domain`, account)
 	if err != nil {
@@ -532,62 +532,6 @@ const (
 	AND m.notifications = 1 AND m.target_account_id = n.from_account_id)`
 	notDomainBlockedNotification = `NOT EXISTS (SELECT 1 FROM user_domain_blocks d WHERE d.account_id = ? AND d.domain = a.domain)`
 )
-
-// FilteredHomeTimeline is HomeTimeline without what the member chose not
-// to see: statuses by accounts they mute (as of the store's clock) or on
-// domains they block, and reblogs of such statuses. The filter runs in
-// the query, so a page is still full.
-func (s *Store) FilteredHomeTimeline(ctx context.Context, account ID, p Page) ([]Status, error) {
-	cond, args, order := p.where("h.status_id")
-	query := `SELECT ` + statusColumns + ` FROM home_feed h JOIN statuses s ON s.id = h.status_id
-JOIN accounts a ON a.id = s.account_id
-LEFT JOIN statuses o ON o.id = s.reblog_of_id
-LEFT JOIN accounts oa ON oa.id = o.account_id
-WHERE h.account_id = ? AND ` + notMutedStatus + ` AND ` + notDomainBlockedStatus + ` AND ` + cond +
-		` ORDER BY ` + order + ` LIMIT ?`
-	all := []any{account, account, millis(s.Now()), account}
-	all = append(append(all, args...), p.limit())
-	out, err := s.statusList(ctx, query, all, strings.HasSuffix(order, "ASC"))
-	if err != nil {
-		return nil, fmt.Errorf("filtered home timeline: %w", err)
-	}
-	return out, nil
-}
-
-// FilteredNotifications is Notifications without those from accounts
-// the member mutes with notifications (as of the store's clock) or on
-// domains they block.
-func (s *Store) FilteredNotifications(ctx context.Context, account ID, p Page) ([]Notification, error) {
-	cond, args, order := p.where("n.id")
-	query := `SELECT n.id, n.account_id, n.from_account_id, n.type, coalesce(n.status_id, 0), n.created_at
-FROM notifications n JOIN accounts a ON a.id = n.from_account_id
-WHERE n.account_id = ? AND ` + notMutedNotification + ` AND ` + notDomainBlockedNotification + ` AND ` + cond +
-		` ORDER BY ` + order + ` LIMIT ?`
-	all := []any{account, account, millis(s.Now()), account}
-	all = append(append(all, args...), p.limit())
-	rows, err := s.q.QueryContext(ctx, query, all...)
-	if err != nil {
-		return nil, fmt.Errorf("filtered notifications: %w", err)
-	}
-	defer rows.Close()
-	var out []Notification
-	for rows.Next() {
-		var n Notification
-		var created int64
-		if err := rows.Scan(&n.ID, &n.AccountID, &n.FromAccountID, &n.Type, &n.StatusID, &created); err != nil {
-			return nil, fmt.Errorf("filtered notifications: %w", err)
-		}
-		n.CreatedAt = fromMillis(created)
-		out = append(out, n)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("filtered notifications: %w", err)
-	}
-	if strings.HasSuffix(order, "ASC") {
-		reverse(out)
-	}
-	return out, nil
-}
 
 // ProfileSource is the plain text a member typed for their note and
 // fields, with the HTML it rendered to when saved: when the account's

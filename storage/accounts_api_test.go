@@ -172,7 +172,7 @@ func TestMutesAndDomainBlocksFilterHomeAndNotifications(t *testing.T) {
 	})
 	home := func() []ID {
 		t.Helper()
-		sts, err := s.FilteredHomeTimeline(ctx, alice.ID, Page{Limit: 40})
+		sts, err := s.HomeTimelinePage(ctx, alice.ID, Page{Limit: 40})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -185,7 +185,7 @@ func TestMutesAndDomainBlocksFilterHomeAndNotifications(t *testing.T) {
 	}
 	notified := func() []ID {
 		t.Helper()
-		ns, err := s.FilteredNotifications(ctx, alice.ID, Page{Limit: 40})
+		ns, err := s.NotificationPage(ctx, alice.ID, NotificationFilter{}, Page{Limit: 40})
 		if err != nil {
 			t.Fatal(err)
 		}

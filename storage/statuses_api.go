@@ -219,7 +219,7 @@ AND t.name IN (` + placeholders(len(none)) + `))`
 }
 
 // HomeTimelinePage is a member's home feed as the client API shows it:
-// FilteredHomeTimeline's filters (mutes, domain blocks), and also no
+// the member's mutes and domain blocks applied, and also no
 // status or reblog by an account the member blocks or is blocked by, nor
 // a reblog of one by such an account, nor what accounts in the member's
 // exclusive lists post. The filters run in the query, so a page is still
@@ -564,7 +564,7 @@ func scanNotification(row scanner) (Notification, error) {
 }
 
 // NotificationPage lists a member's notifications that pass f, newest
-// first, leaving out as FilteredNotifications does those from accounts
+// first, leaving out those from accounts
 // the member mutes (with notifications) or whose domain they block, and
 // also those from accounts they block.
 func (s *Store) NotificationPage(ctx context.Context, account ID, f NotificationFilter, p Page) ([]Notification, error) {

@@ -582,7 +582,7 @@ func TestAccountBlocksMutesAndRelationships(t *testing.T) {
 
 func homeHas(t *testing.T, n *testrig.Node, account storage.Account, status storage.ID) bool {
 	t.Helper()
-	sts, err := n.Store.FilteredHomeTimeline(context.Background(), account.ID, storage.Page{Limit: 40})
+	sts, err := n.Store.HomeTimelinePage(context.Background(), account.ID, storage.Page{Limit: 40})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -591,7 +591,7 @@ func homeHas(t *testing.T, n *testrig.Node, account storage.Account, status stor
 
 func notifiedBy(t *testing.T, n *testrig.Node, account, from storage.Account) bool {
 	t.Helper()
-	notes, err := n.Store.FilteredNotifications(context.Background(), account.ID, storage.Page{Limit: 40})
+	notes, err := n.Store.NotificationPage(context.Background(), account.ID, storage.NotificationFilter{}, storage.Page{Limit: 40})
 	if err != nil {
 		t.Fatal(err)
 	}
