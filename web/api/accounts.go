@@ -216,30 +216,14 @@ func (h *Handler) searchAccounts(w http.ResponseWriter, r *http.Request) {
 		h.json(w, out)
 		return
 	}
-	var found []storage.Account
-	// Only a search of everyone, from its first result, looks further
-	// than the accounts the node knows.
-	if boolParam(v, "resolve", false) && !following && offset <= 0 && looksLikeAddress(q) {
-		if a, err := h.engine.ResolveAccount(r.Context(), q); err == nil && a.SuspendedAt.IsZero() {
-			found = append(found, a)
-		} else if err != nil {
-			h.log.DebugContext(r.Context(), "search: resolve failed", "q", q, "err", err)
-		}
-	}
-	matches, err := h.store.SearchAccounts(r.Context(), storage.AccountSearch{Query: q, Viewer: me.ID,
-		FollowingOnly: following, Limit: limit, Offset: offset})
+	found, err := h.searchAccountsFor(r.Context(), searchRequest{viewer: me, q: q, resolve: boolParam(v, "resolve", false),
+		following: following, offset: offset, page: storage.Page{Limit: limit}})
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	for _, a := range matches {
-		if len(found) > 0 && a.ID == found[0].ID {
-			continue
-		}
-		found = append(found, a)
-	}
 	p := h.presenter(me)
-	for _, a := range found[:min(len(found), limit)] {
+	for _, a := range found {
 		e, err := p.account(r.Context(), a)
 		if err != nil {
 			h.fail(w, r, err)

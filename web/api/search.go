@@ -183,7 +183,9 @@ func (h *Handler) runSearch(ctx context.Context, s searchRequest) (SearchResults
 // first; then known accounts by name.
 func (h *Handler) searchAccountsFor(ctx context.Context, s searchRequest) ([]storage.Account, error) {
 	var found []storage.Account
-	if s.resolve && !s.following && looksLikeAddress(s.q) {
+	// Only a search of everyone, from its first result, looks further
+	// than the accounts the node knows.
+	if s.resolve && !s.following && s.offset <= 0 && looksLikeAddress(s.q) {
 		if a, err := h.engine.ResolveAccount(ctx, s.q); err == nil && a.SuspendedAt.IsZero() {
 			found = append(found, a)
 		} else if err != nil {
