@@ -89,6 +89,7 @@ type Engine struct {
 
 	deliverWake chan struct{}
 	inboxWake   chan struct{}
+	parsed      parsedItems // activities Receive parsed, for the inbox workers
 	events      hub
 	imageSlots  chan struct{} // bounds concurrent image decoding
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/copse-dev/copse/activitypub"
@@ -38,14 +39,48 @@ func (e *Engine) Receive(ctx context.Context, body []byte, signer string) error 
 	if !sameOrigin(act.ID, act.Actor) {
 		return fmt.Errorf("activity %s not on its actor's host: %w", act.ID, ErrDenied)
 	}
-	err = e.store.InTx(ctx, func(tx *storage.Tx) error {
-		return tx.InsertInboxItem(ctx, &storage.InboxItem{ActivityURI: act.ID, Signer: signer, Body: body})
+	// Many senders post at once: their items share commits.
+	it := storage.InboxItem{ActivityURI: act.ID, Signer: signer, Body: body}
+	err = e.store.InGroupTx(ctx, func(tx *storage.Tx) error {
+		return tx.InsertInboxItem(ctx, &it)
 	})
 	if err != nil {
 		return fmt.Errorf("queue activity %s: %w", act.ID, err)
 	}
+	e.parsed.put(it.ID, act)
 	wake(e.inboxWake)
 	return nil
+}
+
+// parsedCap bounds how many parsed activities wait in memory for a
+// worker; past it, the worker parses the stored body again.
+const parsedCap = 4096
+
+// parsedItems hands the activities Receive parsed to the workers, so
+// that each is parsed once (parsing costs more than storing it). The
+// stored body stays the truth: after a restart, workers parse it.
+type parsedItems struct {
+	mu sync.Mutex
+	m  map[storage.ID]activitypub.Activity
+}
+
+func (p *parsedItems) put(id storage.ID, act activitypub.Activity) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.m == nil {
+		p.m = map[storage.ID]activitypub.Activity{}
+	}
+	if len(p.m) < parsedCap {
+		p.m[id] = act
+	}
+}
+
+func (p *parsedItems) take(id storage.ID) (activitypub.Activity, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	act, ok := p.m[id]
+	delete(p.m, id)
+	return act, ok
 }
 
 // runInbox applies queued activities until ctx ends.
@@ -70,7 +105,11 @@ func (e *Engine) runInbox(ctx context.Context) {
 }
 
 func (e *Engine) applyItem(ctx context.Context, log *slog.Logger, it storage.InboxItem) {
-	act, err := activitypub.ParseActivity(it.Body)
+	act, ok := e.parsed.take(it.ID)
+	var err error
+	if !ok {
+		act, err = activitypub.ParseActivity(it.Body)
+	}
 	if err == nil {
 		// The item leaves the queue in the transaction that applies it:
 		// one commit fewer on the single writer per activity.
@@ -133,7 +172,8 @@ func (e *Engine) applyThen(ctx context.Context, act activitypub.Activity, then f
 		}
 		pre.mentions = e.knownMentions(ctx, *act.Object.Note)
 	}
-	return e.store.InTx(ctx, func(tx *storage.Tx) error {
+	// The inbox workers apply activities side by side: they share commits.
+	return e.store.InGroupTx(ctx, func(tx *storage.Tx) error {
 		fresh, err := tx.MarkProcessed(ctx, act.ID)
 		if err != nil {
 			return err

@@ -83,7 +83,9 @@ WHERE r.account_id = ? AND (r.expires_at = 0 OR r.expires_at > ?)`
 )
 
 // FollowerPage lists the accounts that follow account, newest follow
-// first, each with its follow's ID.
+// first, each with its follow's ID; suspended accounts are left out. It
+// serves both the client API's followers and the actor's followers
+// collection.
 func (q queries) FollowerPage(ctx context.Context, account ID, p Page) ([]ListedAccount, error) {
 	out, err := q.listedAccounts(ctx, fromFollowers, account, "0", p)
 	if err != nil {
@@ -92,7 +94,8 @@ func (q queries) FollowerPage(ctx context.Context, account ID, p Page) ([]Listed
 	return out, nil
 }
 
-// FollowingPage lists the accounts account follows, newest follow first.
+// FollowingPage lists the accounts account follows, newest follow first,
+// as FollowerPage does.
 func (q queries) FollowingPage(ctx context.Context, account ID, p Page) ([]ListedAccount, error) {
 	out, err := q.listedAccounts(ctx, fromFollowing, account, "0", p)
 	if err != nil {

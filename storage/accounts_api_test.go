@@ -90,6 +90,22 @@ func TestFollowerPagesByFollowRow(t *testing.T) {
 	if err != nil || len(following) != 1 || following[0].Account.ID != hub.ID {
 		t.Errorf("following = %v, %v", following, err)
 	}
+
+	// A suspended account drops out of both listings, and with it out of
+	// the followers and following collections that page them.
+	suspended := accounts[0]
+	suspended.SuspendedAt = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+	inTx(t, s, func(tx *Tx) error { return tx.UpdateAccount(ctx, &suspended) })
+	if rows, err := s.FollowerPage(ctx, hub.ID, Page{Limit: 40}); err != nil || len(rows) != len(accounts)-1 ||
+		slices.Contains(usernames(rows), suspended.Username) {
+		t.Errorf("followers with %s suspended = %v, %v", suspended.Username, usernames(rows), err)
+	}
+	inTx(t, s, func(tx *Tx) error {
+		return tx.InsertFollow(ctx, &Follow{AccountID: hub.ID, TargetID: suspended.ID})
+	})
+	if rows, err := s.FollowingPage(ctx, hub.ID, Page{}); err != nil || len(rows) != 0 {
+		t.Errorf("hub follows only %s, suspended, yet lists %v, %v", suspended.Username, usernames(rows), err)
+	}
 }
 
 func TestRelationshipBothWays(t *testing.T) {

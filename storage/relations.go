@@ -154,44 +154,6 @@ WHERE f.target_account_id = ? AND a.domain <> '' AND a.suspended_at = 0`, accoun
 	return out, rows.Err()
 }
 
-// FollowPage is one page of a followers or following listing.
-func (q queries) followList(ctx context.Context, query string, id ID, p Page) ([]Account, error) {
-	cond, args, order := p.where("f.id")
-	rows, err := q.q.QueryContext(ctx, `SELECT `+prefixed("a.", accountColumns)+query+` AND `+cond+
-		` ORDER BY `+order+` LIMIT ?`, append(append([]any{id}, args...), p.limit())...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Account
-	for rows.Next() {
-		a, err := scanAccount(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
-}
-
-// Followers lists the accounts that follow account.
-func (q queries) Followers(ctx context.Context, account ID, p Page) ([]Account, error) {
-	out, err := q.followList(ctx, ` FROM follows f JOIN accounts a ON a.id = f.account_id WHERE f.target_account_id = ?`, account, p)
-	if err != nil {
-		return nil, fmt.Errorf("followers: %w", err)
-	}
-	return out, nil
-}
-
-// Following lists the accounts account follows.
-func (q queries) Following(ctx context.Context, account ID, p Page) ([]Account, error) {
-	out, err := q.followList(ctx, ` FROM follows f JOIN accounts a ON a.id = f.target_account_id WHERE f.account_id = ?`, account, p)
-	if err != nil {
-		return nil, fmt.Errorf("following: %w", err)
-	}
-	return out, nil
-}
-
 // FollowCounts returns how many follow account and how many it follows.
 func (q queries) FollowCounts(ctx context.Context, account ID) (followers, following int, err error) {
 	err = q.q.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM follows WHERE target_account_id = ?),

@@ -43,6 +43,8 @@ type Store struct {
 
 	idMu   sync.Mutex
 	lastID ID
+
+	group groupCommit // callers of InGroupTx
 }
 
 // querier is what both *sql.DB and *sql.Tx offer.
@@ -227,9 +229,20 @@ func (c *writeStmts) close() error {
 type txStmts struct {
 	tx    *sql.Tx
 	stmts *writeStmts
+	// detach runs statements without their context's cancellation (group
+	// transactions: see InGroupTx).
+	detach bool
+}
+
+func (t txStmts) context(ctx context.Context) context.Context {
+	if t.detach {
+		return context.WithoutCancel(ctx)
+	}
+	return ctx
 }
 
 func (t txStmts) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	ctx = t.context(ctx)
 	if st := t.stmts.get(query); st != nil {
 		return t.tx.StmtContext(ctx, st).ExecContext(ctx, args...)
 	}
@@ -237,6 +250,7 @@ func (t txStmts) ExecContext(ctx context.Context, query string, args ...any) (sq
 }
 
 func (t txStmts) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	ctx = t.context(ctx)
 	if st := t.stmts.get(query); st != nil {
 		return t.tx.StmtContext(ctx, st).QueryContext(ctx, args...)
 	}
@@ -244,6 +258,7 @@ func (t txStmts) QueryContext(ctx context.Context, query string, args ...any) (*
 }
 
 func (t txStmts) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	ctx = t.context(ctx)
 	if st := t.stmts.get(query); st != nil {
 		return t.tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
 	}

@@ -249,15 +249,15 @@ func (h *Handler) outbox(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) followers(w http.ResponseWriter, r *http.Request) {
-	h.follows(w, r, h.urls.Followers, h.store.Followers)
+	h.follows(w, r, h.urls.Followers, h.store.FollowerPage)
 }
 
 func (h *Handler) following(w http.ResponseWriter, r *http.Request) {
-	h.follows(w, r, h.urls.Following, h.store.Following)
+	h.follows(w, r, h.urls.Following, h.store.FollowingPage)
 }
 
 func (h *Handler) follows(w http.ResponseWriter, r *http.Request, iri func(string) string,
-	list func(context.Context, storage.ID, storage.Page) ([]storage.Account, error)) {
+	list func(context.Context, storage.ID, storage.Page) ([]storage.ListedAccount, error)) {
 	a, ok := h.account(w, r)
 	if !ok {
 		return
@@ -284,14 +284,14 @@ func (h *Handler) follows(w http.ResponseWriter, r *http.Request, iri func(strin
 	// One page of the newest 80: peers read totalItems, and Mastodon
 	// itself lists no more than a page of followers to others.
 	page = storage.Page{Limit: 80}
-	accounts, err := list(r.Context(), a.ID, page)
+	rows, err := list(r.Context(), a.ID, page)
 	if err != nil {
 		httperr.Write(w, r, h.log, err)
 		return
 	}
 	p := activitypub.CollectionPage{ID: id + "?page=true", PartOf: id, TotalItems: total, Items: []string{}}
-	for _, acc := range accounts {
-		p.Items = append(p.Items, acc.URI)
+	for _, row := range rows {
+		p.Items = append(p.Items, row.Account.URI)
 	}
 	body, err := activitypub.MarshalCollectionPage(p)
 	h.write(w, r, body, err)

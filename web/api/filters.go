@@ -72,15 +72,17 @@ func (h *Handler) mountFilters(r chi.Router) {
 	r.Get("/api/v2/filters/{id}", h.getFilter)
 	r.Put("/api/v2/filters/{id}", h.updateFilter)
 	r.Delete("/api/v2/filters/{id}", h.deleteFilter)
-	r.Get("/api/v2/filters/{id}/keywords", h.filterKeywords)
-	r.Post("/api/v2/filters/{id}/keywords", h.addFilterKeyword)
-	r.Get("/api/v2/filter_keywords/{id}", h.getFilterKeyword)
+	keywords := h.filterKeywords()
+	r.Get("/api/v2/filters/{id}/keywords", keywords.list)
+	r.Post("/api/v2/filters/{id}/keywords", keywords.create)
+	r.Get("/api/v2/filter_keywords/{id}", keywords.show)
 	r.Put("/api/v2/filter_keywords/{id}", h.updateFilterKeyword)
-	r.Delete("/api/v2/filter_keywords/{id}", h.deleteFilterKeyword)
-	r.Get("/api/v2/filters/{id}/statuses", h.filterStatuses)
-	r.Post("/api/v2/filters/{id}/statuses", h.addFilterStatus)
-	r.Get("/api/v2/filter_statuses/{id}", h.getFilterStatus)
-	r.Delete("/api/v2/filter_statuses/{id}", h.deleteFilterStatus)
+	r.Delete("/api/v2/filter_keywords/{id}", keywords.remove)
+	statuses := h.filterStatuses()
+	r.Get("/api/v2/filters/{id}/statuses", statuses.list)
+	r.Post("/api/v2/filters/{id}/statuses", statuses.create)
+	r.Get("/api/v2/filter_statuses/{id}", statuses.show)
+	r.Delete("/api/v2/filter_statuses/{id}", statuses.remove)
 
 	r.Get("/api/v1/filters", h.listV1Filters)
 	r.Post("/api/v1/filters", h.createV1Filter)
@@ -325,60 +327,107 @@ func (h *Handler) deleteFilter(w http.ResponseWriter, r *http.Request) {
 	h.byID(w, r, "write:filters", h.engine.DeleteFilter)
 }
 
-// GET /api/v2/filters/:id/keywords
-func (h *Handler) filterKeywords(w http.ResponseWriter, r *http.Request) {
-	me, ok := h.user(w, r, "read:filters")
+// filterPart serves what a filter's keywords and its statuses have in
+// common: listed under the filter (/api/v2/filters/:id/keywords), added
+// to it, and shown and deleted by their own ID (/api/v2/filter_keywords/:id).
+// S is the stored part and E its entity.
+type filterPart[S, E any] struct {
+	h      *Handler
+	of     func(Filter) []E // the parts of a filter's entity
+	entity func(S) E
+	// add reads the part from the form and adds it to the filter.
+	add    func(ctx context.Context, account, filter storage.ID, v url.Values) (S, error)
+	byID   func(ctx context.Context, account, id storage.ID) (S, error)
+	delete func(ctx context.Context, account, id storage.ID) error
+}
+
+// GET /api/v2/filters/:id/{keywords,statuses}
+func (p filterPart[S, E]) list(w http.ResponseWriter, r *http.Request) {
+	me, ok := p.h.user(w, r, "read:filters")
 	if !ok {
 		return
 	}
-	f, err := h.ownFilter(r, me)
+	f, err := p.h.ownFilter(r, me)
 	if err != nil {
-		h.fail(w, r, err)
+		p.h.fail(w, r, err)
 		return
 	}
-	h.json(w, filterEntity(f).Keywords)
+	p.h.json(w, p.of(filterEntity(f)))
 }
 
-// POST /api/v2/filters/:id/keywords
-func (h *Handler) addFilterKeyword(w http.ResponseWriter, r *http.Request) {
-	me, ok := h.user(w, r, "write:filters")
+// POST /api/v2/filters/:id/{keywords,statuses}
+func (p filterPart[S, E]) create(w http.ResponseWriter, r *http.Request) {
+	me, ok := p.h.user(w, r, "write:filters")
 	if !ok {
 		return
 	}
 	id, err := pathID(r, "id")
 	if err != nil {
-		h.fail(w, r, err)
+		p.h.fail(w, r, err)
 		return
 	}
 	v, err := form(r)
 	if err != nil {
-		h.fail(w, r, err)
+		p.h.fail(w, r, err)
 		return
 	}
-	k, err := h.engine.AddFilterKeyword(r.Context(), me.ID, id, v.Get("keyword"), boolParam(v, "whole_word", true))
+	s, err := p.add(r.Context(), me.ID, id, v)
 	if err != nil {
-		h.fail(w, r, err)
+		p.h.fail(w, r, err)
 		return
 	}
-	h.json(w, filterKeywordEntity(k))
+	p.h.json(w, p.entity(s))
 }
 
-// GET /api/v2/filter_keywords/:id
-func (h *Handler) getFilterKeyword(w http.ResponseWriter, r *http.Request) {
-	me, ok := h.user(w, r, "read:filters")
+// GET /api/v2/{filter_keywords,filter_statuses}/:id
+func (p filterPart[S, E]) show(w http.ResponseWriter, r *http.Request) {
+	me, ok := p.h.user(w, r, "read:filters")
 	if !ok {
 		return
 	}
 	id, err := pathID(r, "id")
-	var k storage.FilterKeyword
+	var s S
 	if err == nil {
-		k, err = h.store.FilterKeywordByID(r.Context(), me.ID, id)
+		s, err = p.byID(r.Context(), me.ID, id)
 	}
 	if err != nil {
-		h.fail(w, r, err)
+		p.h.fail(w, r, err)
 		return
 	}
-	h.json(w, filterKeywordEntity(k))
+	p.h.json(w, p.entity(s))
+}
+
+// DELETE /api/v2/{filter_keywords,filter_statuses}/:id
+func (p filterPart[S, E]) remove(w http.ResponseWriter, r *http.Request) {
+	p.h.byID(w, r, "write:filters", p.delete)
+}
+
+func (h *Handler) filterKeywords() filterPart[storage.FilterKeyword, FilterKeyword] {
+	return filterPart[storage.FilterKeyword, FilterKeyword]{h: h,
+		of:     func(f Filter) []FilterKeyword { return f.Keywords },
+		entity: filterKeywordEntity,
+		add: func(ctx context.Context, account, filter storage.ID, v url.Values) (storage.FilterKeyword, error) {
+			return h.engine.AddFilterKeyword(ctx, account, filter, v.Get("keyword"), boolParam(v, "whole_word", true))
+		},
+		byID:   h.store.FilterKeywordByID,
+		delete: h.engine.DeleteFilterKeyword,
+	}
+}
+
+func (h *Handler) filterStatuses() filterPart[storage.FilterStatus, FilterStatus] {
+	return filterPart[storage.FilterStatus, FilterStatus]{h: h,
+		of:     func(f Filter) []FilterStatus { return f.Statuses },
+		entity: filterStatusEntity,
+		add: func(ctx context.Context, account, filter storage.ID, v url.Values) (storage.FilterStatus, error) {
+			statusID, err := storage.ParseID(v.Get("status_id"))
+			if err != nil {
+				return storage.FilterStatus{}, invalidParam("Validation failed: Status can't be blank")
+			}
+			return h.engine.AddFilterStatus(ctx, account, filter, statusID)
+		},
+		byID:   h.store.FilterStatusByID,
+		delete: h.engine.DeleteFilterStatus,
+	}
 }
 
 // PUT /api/v2/filter_keywords/:id
@@ -403,77 +452,6 @@ func (h *Handler) updateFilterKeyword(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.json(w, filterKeywordEntity(k))
-}
-
-// DELETE /api/v2/filter_keywords/:id
-func (h *Handler) deleteFilterKeyword(w http.ResponseWriter, r *http.Request) {
-	h.byID(w, r, "write:filters", h.engine.DeleteFilterKeyword)
-}
-
-// GET /api/v2/filters/:id/statuses
-func (h *Handler) filterStatuses(w http.ResponseWriter, r *http.Request) {
-	me, ok := h.user(w, r, "read:filters")
-	if !ok {
-		return
-	}
-	f, err := h.ownFilter(r, me)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	h.json(w, filterEntity(f).Statuses)
-}
-
-// POST /api/v2/filters/:id/statuses
-func (h *Handler) addFilterStatus(w http.ResponseWriter, r *http.Request) {
-	me, ok := h.user(w, r, "write:filters")
-	if !ok {
-		return
-	}
-	id, err := pathID(r, "id")
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	v, err := form(r)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	statusID, err := storage.ParseID(v.Get("status_id"))
-	if err != nil {
-		h.fail(w, r, invalidParam("Validation failed: Status can't be blank"))
-		return
-	}
-	s, err := h.engine.AddFilterStatus(r.Context(), me.ID, id, statusID)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	h.json(w, filterStatusEntity(s))
-}
-
-// GET /api/v2/filter_statuses/:id
-func (h *Handler) getFilterStatus(w http.ResponseWriter, r *http.Request) {
-	me, ok := h.user(w, r, "read:filters")
-	if !ok {
-		return
-	}
-	id, err := pathID(r, "id")
-	var s storage.FilterStatus
-	if err == nil {
-		s, err = h.store.FilterStatusByID(r.Context(), me.ID, id)
-	}
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	h.json(w, filterStatusEntity(s))
-}
-
-// DELETE /api/v2/filter_statuses/:id
-func (h *Handler) deleteFilterStatus(w http.ResponseWriter, r *http.Request) {
-	h.byID(w, r, "write:filters", h.engine.DeleteFilterStatus)
 }
 
 // GET /api/v1/filters: every keyword of every filter, as v1 filters.

@@ -102,7 +102,7 @@ func BenchmarkHomeTimeline(b *testing.B) {
 			var seed uint64
 			b.SetParallelism(benchClients)
 			b.ResetTimer()
-			cpu := cpuTime()
+			cpu := testrig.CPUTime()
 			b.RunParallel(func(pb *testing.PB) {
 				mu.Lock()
 				seed++
@@ -123,7 +123,7 @@ func BenchmarkHomeTimeline(b *testing.B) {
 				mu.Unlock()
 			})
 			b.StopTimer()
-			reportLatency(b, all, cpuTime()-cpu)
+			reportLatency(b, all, testrig.CPUTime()-cpu)
 		})
 	}
 }

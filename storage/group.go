@@ -1,0 +1,160 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"sync"
+)
+
+// maxGroup bounds how many callers share one group transaction, so that
+// one commit never holds the writer for long.
+const maxGroup = 64
+
+// groupCommit queues the callers of InGroupTx. One of them at a time is
+// the leader: it runs the waiting callers' work in one transaction.
+type groupCommit struct {
+	mu      sync.Mutex
+	pending []*groupReq
+	busy    bool // a leader is running
+}
+
+type groupReq struct {
+	ctx  context.Context
+	fn   func(*Tx) error
+	done chan error
+}
+
+// InGroupTx runs fn as InTx does, except that fn may share its SQLite
+// transaction with other InGroupTx callers waiting at the same moment
+// (group commit). Each fn runs in its own savepoint: an error rolls back
+// that fn's writes only, and is returned to its caller alone. The
+// transaction commits once for the whole group, and InGroupTx returns
+// when that commit is done; if the commit fails, every caller in the
+// group gets the error and none of their writes are kept.
+//
+// It suits small, frequent, independent writes, such as received
+// activities: the single writer commits once per group instead of once
+// per item, and a commit costs more than most of these writes.
+//
+// fn runs with ctx detached from its cancellation (its values are kept):
+// interrupting a statement makes SQLite roll back the whole transaction,
+// which would lose the other callers' work.
+func (s *Store) InGroupTx(ctx context.Context, fn func(tx *Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	r := &groupReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	g := &s.group
+	g.mu.Lock()
+	g.pending = append(g.pending, r)
+	lead := !g.busy
+	g.busy = true
+	g.mu.Unlock()
+	if lead {
+		s.leadGroup()
+	}
+	select {
+	case err := <-r.done:
+		return err
+	case <-ctx.Done():
+		// The work may still commit; the caller only stops waiting.
+		return ctx.Err()
+	}
+}
+
+// leadGroup runs one group of waiting callers, then hands the lead to a
+// new goroutine if more are waiting, so that no caller waits for other
+// callers' groups after its own has committed.
+func (s *Store) leadGroup() {
+	g := &s.group
+	g.mu.Lock()
+	n := min(len(g.pending), maxGroup)
+	batch := g.pending[:n:n]
+	g.pending = append([]*groupReq(nil), g.pending[n:]...)
+	g.mu.Unlock()
+
+	s.runGroup(batch)
+
+	g.mu.Lock()
+	more := len(g.pending) > 0
+	if !more {
+		g.busy = false
+	}
+	g.mu.Unlock()
+	if more {
+		go s.leadGroup()
+	}
+}
+
+// runGroup runs batch in one transaction and answers every caller in it.
+func (s *Store) runGroup(batch []*groupReq) {
+	fail := func(reqs []*groupReq, err error) {
+		for _, r := range reqs {
+			r.done <- err
+		}
+	}
+	bg := context.Background()
+	sqlTx, err := s.write.BeginTx(bg, nil)
+	if err != nil {
+		fail(batch, fmt.Errorf("begin: %w", err))
+		return
+	}
+	defer s.writeStmts.prepare()
+	ts := txStmts{tx: sqlTx, stmts: s.writeStmts, detach: true}
+	now := s.Now()
+	type member struct {
+		r  *groupReq
+		tx *Tx
+	}
+	kept := make([]member, 0, len(batch))
+	abort := func(rest []*groupReq, err error) {
+		_ = sqlTx.Rollback()
+		for _, m := range kept {
+			m.r.done <- err
+		}
+		fail(rest, err)
+	}
+	for i, r := range batch {
+		if err := r.ctx.Err(); err != nil {
+			r.done <- err
+			continue
+		}
+		if _, err := ts.ExecContext(bg, "SAVEPOINT grp"); err != nil {
+			abort(batch[i:], fmt.Errorf("savepoint: %w", err))
+			return
+		}
+		tx := &Tx{queries: queries{q: ts}, tx: ts, store: s, now: now}
+		if err := r.fn(tx); err != nil {
+			if _, rerr := ts.ExecContext(bg, "ROLLBACK TO grp"); rerr != nil {
+				// The transaction itself is gone (SQLite rolls back a
+				// whole transaction on some errors): nothing in it holds.
+				abort(batch[i:], fmt.Errorf("group transaction lost: %w (after %w)", rerr, err))
+				return
+			}
+			if _, rerr := ts.ExecContext(bg, "RELEASE grp"); rerr != nil {
+				abort(batch[i:], fmt.Errorf("release savepoint: %w", rerr))
+				return
+			}
+			r.done <- err
+			continue
+		}
+		if _, err := ts.ExecContext(bg, "RELEASE grp"); err != nil {
+			abort(batch[i:], fmt.Errorf("release savepoint: %w", err))
+			return
+		}
+		kept = append(kept, member{r, tx})
+	}
+	if err := sqlTx.Commit(); err != nil {
+		err = fmt.Errorf("commit: %w", err)
+		for _, m := range kept {
+			m.r.done <- err
+		}
+		return
+	}
+	for _, m := range kept {
+		for _, fn := range m.tx.afterCommit {
+			fn()
+		}
+		m.r.done <- nil
+	}
+}

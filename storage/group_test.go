@@ -1,0 +1,110 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+)
+
+// TestInGroupTx runs many concurrent callers, some of which fail, and
+// checks that each caller sees only its own outcome: the failed ones
+// leave nothing, the others are all stored and announced after commit.
+func TestInGroupTx(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	boom := errors.New("boom")
+	const n = 200
+	var announced atomic.Int64
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range n {
+		wg.Go(func() {
+			errs[i] = s.InGroupTx(ctx, func(tx *Tx) error {
+				a := Account{Username: fmt.Sprintf("u%d", i), URI: fmt.Sprintf("https://local.example/users/u%d", i)}
+				if err := tx.InsertAccount(ctx, &a); err != nil {
+					return err
+				}
+				tx.AfterCommit(func() { announced.Add(1) })
+				if i%7 == 0 {
+					return boom // after writing: the savepoint must undo it
+				}
+				return nil
+			})
+		})
+	}
+	wg.Wait()
+	want := 0
+	for i, err := range errs {
+		_, rerr := s.AccountByUsername(ctx, fmt.Sprintf("u%d", i))
+		switch {
+		case i%7 == 0:
+			if !errors.Is(err, boom) {
+				t.Errorf("caller %d: err = %v, want boom", i, err)
+			}
+			if !errors.Is(rerr, ErrNotFound) {
+				t.Errorf("caller %d failed but its account is stored (%v)", i, rerr)
+			}
+		default:
+			want++
+			if err != nil {
+				t.Errorf("caller %d: %v", i, err)
+			}
+			if rerr != nil {
+				t.Errorf("caller %d succeeded but its account is missing: %v", i, rerr)
+			}
+		}
+	}
+	if got := announced.Load(); got != int64(want) {
+		t.Errorf("after-commit hooks ran %d times, want %d", got, want)
+	}
+}
+
+// TestInGroupTxConflict: a caller whose write breaks a constraint gets
+// that error, and the store goes on working.
+func TestInGroupTxConflict(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	mustAccount(t, s, "taken", "")
+	tests := []struct {
+		name    string
+		user    string
+		wantErr error
+	}{
+		{"duplicate username", "taken", ErrDuplicate},
+		{"fresh username", "fresh", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := s.InGroupTx(ctx, func(tx *Tx) error {
+				a := Account{Username: tt.user, URI: "https://local.example/users/" + tt.user}
+				return tx.InsertAccount(ctx, &a)
+			})
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("err = %v, want %v", err, tt.wantErr)
+			}
+		})
+	}
+	// The store still takes ordinary transactions afterwards.
+	if err := s.InTx(ctx, func(tx *Tx) error {
+		a := Account{Username: "later", URI: "https://local.example/users/later"}
+		return tx.InsertAccount(ctx, &a)
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestInGroupTxCancelled: a caller whose context has ended before its
+// turn writes nothing.
+func TestInGroupTxCancelled(t *testing.T) {
+	s := openTest(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	ran := false
+	err := s.InGroupTx(ctx, func(tx *Tx) error { ran = true; return nil })
+	if !errors.Is(err, context.Canceled) || ran {
+		t.Fatalf("err = %v, ran = %v; want context.Canceled and not run", err, ran)
+	}
+}
