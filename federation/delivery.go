@@ -78,12 +78,13 @@ func (e *Engine) attempt(ctx context.Context, log *slog.Logger, d storage.Delive
 	}
 	now := e.now()
 	var perm *permanentError
+	// Workers record outcomes side by side: they share commits.
 	switch {
 	case err == nil:
-		err = e.store.InTx(ctx, func(tx *storage.Tx) error { return tx.DeliverySucceeded(ctx, d) })
+		err = e.store.InGroupTx(ctx, func(tx *storage.Tx) error { return tx.DeliverySucceeded(ctx, d) })
 	case errors.As(err, &perm):
 		log.WarnContext(ctx, "delivery refused; dropping", "inbox_url", d.InboxURL, "activity_id", d.ActivityURI, "err", err)
-		err = e.store.InTx(ctx, func(tx *storage.Tx) error { return tx.DeliveryFailed(ctx, d, time.Time{}, err.Error()) })
+		err = e.store.InGroupTx(ctx, func(tx *storage.Tx) error { return tx.DeliveryFailed(ctx, d, time.Time{}, err.Error()) })
 	default:
 		var next time.Time
 		if d.Attempts < len(e.retry) {
@@ -93,7 +94,7 @@ func (e *Engine) attempt(ctx context.Context, log *slog.Logger, d storage.Delive
 				"attempts", d.Attempts+1, "err", err)
 		}
 		reason := err.Error()
-		err = e.store.InTx(ctx, func(tx *storage.Tx) error {
+		err = e.store.InGroupTx(ctx, func(tx *storage.Tx) error {
 			if err := tx.DeliveryFailed(ctx, d, next, reason); err != nil {
 				return err
 			}

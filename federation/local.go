@@ -76,24 +76,42 @@ func (e *Engine) resolveMentions(ctx context.Context, text string) (map[string]m
 // Post publishes a member's new status: stored, fanned out locally, and
 // queued for every remote inbox it concerns, in one transaction.
 func (e *Engine) Post(ctx context.Context, authorID storage.ID, d Draft) (storage.Status, error) {
+	return e.post(ctx, authorID, d, nil)
+}
+
+// checkDraft checks a new post as Post does before it writes: the draft,
+// its author, and the status it replies to. It returns the draft with
+// its defaults set, and the author and parent it names.
+func (e *Engine) checkDraft(ctx context.Context, authorID storage.ID, d Draft) (Draft, storage.Account, storage.Status, error) {
 	if d.Visibility == "" {
 		d.Visibility = activitypub.Public
 	}
 	if err := d.validate(); err != nil {
-		return storage.Status{}, err
+		return d, storage.Account{}, storage.Status{}, err
 	}
 	author, err := e.localAccount(ctx, authorID)
 	if err != nil {
-		return storage.Status{}, err
+		return d, storage.Account{}, storage.Status{}, err
 	}
 	var parent storage.Status
 	if d.InReplyTo != 0 {
 		if parent, err = e.store.StatusByID(ctx, d.InReplyTo); err != nil {
-			return storage.Status{}, fmt.Errorf("reply to %d: %w", d.InReplyTo, err)
+			return d, author, parent, fmt.Errorf("reply to %d: %w", d.InReplyTo, err)
 		}
 		if !e.CanSee(ctx, author, parent) {
-			return storage.Status{}, fmt.Errorf("reply to %d: %w", d.InReplyTo, storage.ErrNotFound)
+			return d, author, parent, fmt.Errorf("reply to %d: %w", d.InReplyTo, storage.ErrNotFound)
 		}
+	}
+	return d, author, parent, nil
+}
+
+// post is Post; also, when not nil, runs first in the transaction that
+// stores the status, and its error rolls the post back (a scheduled
+// status deletes its own row there, so it is published once).
+func (e *Engine) post(ctx context.Context, authorID storage.ID, d Draft, also func(tx *storage.Tx) error) (storage.Status, error) {
+	d, author, parent, err := e.checkDraft(ctx, authorID, d)
+	if err != nil {
+		return storage.Status{}, err
 	}
 	refs, mentioned := e.resolveMentions(ctx, d.Text)
 	st := storage.Status{
@@ -121,6 +139,11 @@ func (e *Engine) Post(ctx context.Context, authorID storage.ID, d Draft) (storag
 		st.InReplyToID, st.InReplyToURI, st.InReplyToAccountID = parent.ID, parent.URI, parent.AccountID
 	}
 	err = e.store.InTx(ctx, func(tx *storage.Tx) error {
+		if also != nil {
+			if err := also(tx); err != nil {
+				return err
+			}
+		}
 		st.ID = tx.NewID()
 		st.URI = e.urls.Status(author.Username, st.ID)
 		st.URL = e.urls.StatusPage(author.Username, st.ID)

@@ -129,10 +129,13 @@ func (tx *Tx) DetachMedia(ctx context.Context, status ID) error {
 }
 
 const qUnattachedMedia = `SELECT ` + attachmentColumns + ` FROM attachments
-WHERE status_id IS NULL AND created_at < ? ORDER BY created_at LIMIT ?`
+WHERE status_id IS NULL AND created_at < ?
+AND NOT EXISTS (SELECT 1 FROM scheduled_status_media sm WHERE sm.attachment_id = attachments.id)
+ORDER BY created_at LIMIT ?`
 
 // UnattachedMedia returns up to limit uploads made before t that no
-// status has taken, oldest first: the ones to clean up.
+// status has taken, oldest first: the ones to clean up. Uploads a
+// scheduled status waits for are not among them.
 func (q queries) UnattachedMedia(ctx context.Context, before time.Time, limit int) ([]Attachment, error) {
 	rows, err := q.q.QueryContext(ctx, qUnattachedMedia, millis(before), limit)
 	if err != nil {

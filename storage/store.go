@@ -265,6 +265,11 @@ func (t txStmts) QueryRowContext(ctx context.Context, query string, args ...any)
 	return t.tx.QueryRowContext(ctx, query, args...)
 }
 
+// readerMmap is how much of the database file each reader maps (address
+// space, not memory: untouched pages cost nothing, touched ones are the
+// OS's page cache, reclaimable).
+const readerMmap = 1 << 30
+
 func openDB(path string, writer bool) (*sql.DB, error) {
 	q := url.Values{}
 	for _, p := range []string{
@@ -283,6 +288,10 @@ func openDB(path string, writer bool) (*sql.DB, error) {
 		q.Set("_txlock", "immediate")
 	} else {
 		q.Add("_pragma", "query_only(1)")
+		// Readers map the file instead of copying each page they read
+		// with pread into their own cache: the OS page cache is shared by
+		// every reader, and a cold timeline page costs no system call.
+		q.Add("_pragma", "mmap_size("+strconv.Itoa(readerMmap)+")")
 	}
 	dsn := "file:" + path + "?" + q.Encode()
 	db, err := sql.Open("sqlite", dsn)

@@ -59,17 +59,28 @@ func benchStatusCount(tb testing.TB) int {
 }
 
 // homeDataDir returns a fresh data directory holding a copy of the
-// cached benchmark database, generating the cache first if there is
-// none for this schema and generator.
+// cached benchmark database. A cache made by an earlier prefix of the
+// migrations is taken too: the node migrates its copy forward when it
+// opens it, as an upgraded node would. With no cache at all, it generates
+// one first.
 func homeDataDir(b *testing.B) string {
 	b.Helper()
 	n := benchStatusCount(b)
-	schema, err := schemaVersion()
+	schemas, err := schemaVersions()
 	if err != nil {
 		b.Fatal(err)
 	}
-	cache := filepath.Join(os.TempDir(), fmt.Sprintf("copse-bench-home-%d-%s-g%d.db", n, schema, benchDataVersion))
-	if _, err := os.Stat(cache); err != nil {
+	cacheOf := func(schema string) string {
+		return filepath.Join(os.TempDir(), fmt.Sprintf("copse-bench-home-%d-%s-g%d.db", n, schema, benchDataVersion))
+	}
+	cache := ""
+	for i := len(schemas) - 1; i >= 0 && cache == ""; i-- {
+		if _, err := os.Stat(cacheOf(schemas[i])); err == nil {
+			cache = cacheOf(schemas[i])
+		}
+	}
+	if cache == "" {
+		cache = cacheOf(schemas[len(schemas)-1])
 		// Without -v a benchmark's log shows only if it fails: say why
 		// the first run takes minutes.
 		fmt.Fprintf(os.Stderr, "generating %s, once (several minutes for a million statuses)\n", cache)
@@ -95,26 +106,29 @@ func homeDataDir(b *testing.B) string {
 	return dir
 }
 
-// schemaVersion names the schema the migrations make: the number of the
-// last one and a hash of them all, so a cache made by other migrations
-// (another branch's, or an edited one) is never taken for this one's.
-func schemaVersion() (string, error) {
+// schemaVersions names the schema made by each prefix of the migrations,
+// shortest first: the number of its last migration and a hash of them
+// all, so a cache made by other migrations (another branch's, or an
+// edited one) is never taken for these.
+func schemaVersions() ([]string, error) {
 	names, err := filepath.Glob("../../storage/migrations/*.sql")
 	if err != nil || len(names) == 0 {
-		return "", fmt.Errorf("no migrations in ../../storage/migrations (%v)", err)
+		return nil, fmt.Errorf("no migrations in ../../storage/migrations (%v)", err)
 	}
 	sort.Strings(names)
 	h := sha256.New()
+	out := make([]string, 0, len(names))
 	for _, name := range names {
 		body, err := os.ReadFile(name)
 		if err != nil {
-			return "", err
+			return nil, err
 		}
 		fmt.Fprintf(h, "%s %d\n", filepath.Base(name), len(body))
 		h.Write(body)
+		last, _, _ := strings.Cut(filepath.Base(name), "_")
+		out = append(out, fmt.Sprintf("m%s-%x", last, h.Sum(nil)[:4]))
 	}
-	last, _, _ := strings.Cut(filepath.Base(names[len(names)-1]), "_")
-	return fmt.Sprintf("m%s-%x", last, h.Sum(nil)[:4]), nil
+	return out, nil
 }
 
 func copyFile(from, to string) error {

@@ -40,7 +40,6 @@ func (h *Handler) mountInstance(r chi.Router) {
 	r.Get("/api/v1/trends/links", h.emptyList)
 	r.Get("/api/v1/suggestions", h.emptyList)
 	r.Get("/api/v2/suggestions", h.emptyList)
-	r.Get("/api/v1/scheduled_statuses", h.emptyList)
 	r.Get("/api/v1/directory", h.emptyList)
 }
 

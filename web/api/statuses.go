@@ -99,6 +99,9 @@ func (h *Handler) createStatus(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
+	if h.scheduleStatus(w, r, me, v, d) {
+		return // scheduled.go: a post for later
+	}
 	var st storage.Status
 	if key := r.Header.Get("Idempotency-Key"); key != "" {
 		st, err = h.postOnce(r.Context(), me, storage.HashSecret(key), d)
@@ -124,9 +127,6 @@ func draftOf(v url.Values) (federation.Draft, error) {
 	poll, err := pollDraftOf(v) // polls.go
 	if err != nil {
 		return federation.Draft{}, err
-	}
-	if v.Get("scheduled_at") != "" {
-		return federation.Draft{}, unprocessable("scheduled posts are not supported yet")
 	}
 	text := v.Get("status")
 	if strings.TrimSpace(text) == "" && len(media) == 0 { // a post may be media alone

@@ -109,4 +109,8 @@ type Tuning struct {
 	// default limit (benchmarks raise it, tests lower it).
 	RateLimitRequests int
 	RateLimitWindow   time.Duration
+	// Now replaces the clock of the engine, the client API and the
+	// store (tests move it on to make scheduled posts due). Default:
+	// time.Now.
+	Now func() time.Time
 }

@@ -55,6 +55,9 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cfg.Tuning.Now != nil {
+		store.Now = cfg.Tuning.Now
+	}
 	urls := federation.URLs{Base: cfg.BaseURL()}
 	scheme := "https"
 	if cfg.Protocol == "http" {
@@ -67,6 +70,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Node, error) {
 		RetrySchedule: cfg.Tuning.RetrySchedule,
 		PollInterval:  cfg.Tuning.PollInterval,
 		MediaDir:      filepath.Join(cfg.DataDir, "media"),
+		Now:           cfg.Tuning.Now,
 		Log:           log,
 	})
 	if err := engine.Init(ctx); err != nil {
@@ -109,7 +113,7 @@ func (n *Node) routes() chi.Router {
 	r.Method(http.MethodHead, "/media/*", media)
 	wellknown.New(n.Store, n.Engine.URLs(), Version, time.Now, n.log).Mount(r)
 	n.pages.Mount(r)
-	api.New(n.Engine, api.Options{Version: Version, Log: n.log,
+	api.New(n.Engine, api.Options{Version: Version, Now: n.Config.Tuning.Now, Log: n.log,
 		RateLimit: api.RateLimit{Requests: n.Config.Tuning.RateLimitRequests, Window: n.Config.Tuning.RateLimitWindow}}).Mount(r)
 	ap.New(n.Engine, ap.Options{AuthorizedFetch: n.Config.AuthorizedFetch, Now: time.Now, Log: n.log,
 		HTML: http.HandlerFunc(n.pages.Redirect)}).Mount(r)

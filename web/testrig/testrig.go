@@ -4,6 +4,7 @@
 package testrig
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"fmt"
@@ -33,12 +34,15 @@ type Node struct {
 	*node.Node
 	URL  string // "http://127.0.0.1:port"
 	Host string // "127.0.0.1:port"
+	// Clock is the node's clock: real time, moved on by Clock.Advance.
+	Clock *Clock
 
 	t       testing.TB
 	cfg     node.Config
 	srv     *httptest.Server
 	handler atomic.Pointer[http.Handler]
 	offline atomic.Bool
+	hold    inboxHold
 
 	mu     sync.Mutex
 	cancel context.CancelFunc
@@ -58,7 +62,7 @@ func Start(t testing.TB, n int) []*Node {
 // StartOne starts one node; tune may adjust its configuration.
 func StartOne(t testing.TB, tune func(*node.Config)) *Node {
 	t.Helper()
-	n := &Node{t: t}
+	n := &Node{t: t, Clock: &Clock{}}
 	n.srv = httptest.NewUnstartedServer(http.HandlerFunc(n.serve))
 	n.Host = n.srv.Listener.Addr().String()
 	n.URL = "http://" + n.Host
@@ -70,7 +74,7 @@ func StartOne(t testing.TB, tune func(*node.Config)) *Node {
 		LogLevel:     "info",
 		LogFormat:    "text",
 		AllowPrivate: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
-		Tuning:       node.Tuning{RetrySchedule: FastRetry, PollInterval: 50 * time.Millisecond},
+		Tuning:       node.Tuning{RetrySchedule: FastRetry, PollInterval: 50 * time.Millisecond, Now: n.Clock.Now},
 	}
 	if tune != nil {
 		tune(&n.cfg)
@@ -114,6 +118,11 @@ func (n *Node) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		w.WriteHeader(http.StatusBadGateway)
 		return
+	}
+	if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/inbox") {
+		var done func()
+		r, done = n.hold.wait(r)
+		defer done()
 	}
 	(*n.handler.Load()).ServeHTTP(w, r)
 }
@@ -159,6 +168,58 @@ func (n *Node) Restart() {
 // SetOffline makes the node drop every connection, or serve again.
 func (n *Node) SetOffline(off bool) { n.offline.Store(off) }
 
+// HoldInbox(true) makes the node take POSTs to its inboxes but not answer
+// them until HoldInbox(false): a delivery to it stays in flight for as
+// long as a test needs. A released request is handled even if its sender
+// has gone meanwhile, as when a peer took an activity but its answer never
+// reached the sender. The hold is released when the test ends.
+func (n *Node) HoldInbox(hold bool) {
+	n.hold.set(hold)
+	if hold {
+		n.t.Cleanup(func() { n.hold.set(false) }) // before the server closes
+	}
+}
+
+// HeldInbox is how many held inbox POSTs are not yet answered.
+func (n *Node) HeldInbox() int { return int(n.hold.pending.Load()) }
+
+// inboxHold is the switch of HoldInbox.
+type inboxHold struct {
+	mu      sync.Mutex
+	release chan struct{} // nil: not holding
+	pending atomic.Int32
+}
+
+func (h *inboxHold) set(hold bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	switch {
+	case hold && h.release == nil:
+		h.release = make(chan struct{})
+	case !hold && h.release != nil:
+		close(h.release)
+		h.release = nil
+	}
+}
+
+// wait holds r, if holding, until released. It reads the body first, so
+// the request has fully arrived, and returns r to handle with a context
+// its sender's going cannot cancel; done marks it answered.
+func (h *inboxHold) wait(r *http.Request) (*http.Request, func()) {
+	h.mu.Lock()
+	release := h.release
+	h.mu.Unlock()
+	if release == nil {
+		return r, func() {}
+	}
+	h.pending.Add(1)
+	body, _ := io.ReadAll(r.Body) // a cut-off body fails in the handler, as it would unheld
+	<-release
+	r = r.WithContext(context.WithoutCancel(r.Context()))
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	return r, func() { h.pending.Add(-1) }
+}
+
 // Member creates a member with a password of "correct horse battery".
 func (n *Node) Member(username string, locked bool) storage.Account {
 	n.t.Helper()
@@ -185,6 +246,16 @@ func (n *Node) Resolve(ref string) storage.Account {
 	}
 	return a
 }
+
+// Clock is a node's clock: the real time plus an offset that only grows,
+// so workers keep moving while a test skips ahead.
+type Clock struct{ offset atomic.Int64 }
+
+// Now is the time on the clock.
+func (c *Clock) Now() time.Time { return time.Now().Add(time.Duration(c.offset.Load())) }
+
+// Advance moves the clock on by d.
+func (c *Clock) Advance(d time.Duration) { c.offset.Add(int64(d)) }
 
 // Eventually polls cond until it holds or the deadline passes.
 func Eventually(t testing.TB, within time.Duration, what string, cond func() bool) {
