@@ -104,10 +104,12 @@ func (tx *Tx) UpdateMedia(ctx context.Context, a Attachment) error {
 	return mustAffect(res, "update media")
 }
 
-const qDeleteMedia = `DELETE FROM attachments WHERE id = ? AND account_id = ? AND status_id IS NULL`
+const qDeleteMedia = `DELETE FROM attachments WHERE id = ? AND account_id = ? AND status_id IS NULL
+AND NOT EXISTS (SELECT 1 FROM scheduled_status_media sm WHERE sm.attachment_id = attachments.id)`
 
-// DeleteMedia removes an upload that no status has taken; ErrNotFound
-// if there is none such.
+// DeleteMedia removes an upload that no status has taken and no
+// scheduled status waits for; ErrNotFound if there is none such (as
+// Mastodon answers for an upload in use).
 func (tx *Tx) DeleteMedia(ctx context.Context, id, owner ID) error {
 	res, err := tx.tx.ExecContext(ctx, qDeleteMedia, id, owner)
 	if err != nil {

@@ -173,6 +173,11 @@ func TestScheduledStatusesEndToEnd(t *testing.T) {
 	if keys.Params["with_rate_limit"] != false {
 		t.Errorf("params.with_rate_limit = %v; want false", keys.Params["with_rate_limit"])
 	}
+	// The upload the scheduled post waits for is in use: it cannot be
+	// deleted from under it.
+	if code, _, raw := schedCall(t, "DELETE", n.URL+"/api/v1/media/"+pic.ID.String(), ta, nil, nil); code != http.StatusNotFound {
+		t.Errorf("DELETE a scheduled post's upload = %d %s; want 404", code, raw)
+	}
 	var poll schedEntity
 	code, _, raw = schedCall(t, "POST", n.URL+"/api/v1/statuses", ta, map[string]any{"status": "which day?",
 		"poll":         map[string]any{"options": []string{"Tuesday", "Thursday"}, "expires_in": 3600, "multiple": true},
