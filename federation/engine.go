@@ -187,6 +187,7 @@ func (e *Engine) Run(ctx context.Context) {
 	wg.Go(func() { e.runDeliveries(ctx) })
 	wg.Go(func() { e.runJanitor(ctx) })
 	wg.Go(func() { e.runPolls(ctx) })
+	wg.Go(func() { e.runPush(ctx) })
 	wg.Go(func() { e.runScheduled(ctx) })
 	wg.Wait()
 }

@@ -79,6 +79,7 @@ func (h *Handler) Mount(r chi.Router) {
 		h.mountMarkers(r)
 		h.mountConversations(r)
 		h.mountPolls(r)
+		h.mountPush(r)
 		h.mountScheduled(r)
 	})
 }

@@ -114,6 +114,11 @@ func (h *Handler) instanceV2(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
+	cfg := h.configuration()
+	if cfg["vapid"], err = h.vapid(r); err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	h.json(w, map[string]any{
 		"domain":        h.urls.Host(),
 		"title":         h.urls.Host(),
@@ -124,7 +129,7 @@ func (h *Handler) instanceV2(w http.ResponseWriter, r *http.Request) {
 		"thumbnail":     map[string]any{"url": h.urls.Base + "/favicon.png"},
 		"icon":          []any{},
 		"languages":     []string{"en"},
-		"configuration": h.configuration(),
+		"configuration": cfg,
 		"registrations": map[string]any{"enabled": false, "approval_required": false, "message": nil, "url": nil},
 		"api_versions":  map[string]any{"mastodon": 1},
 		"contact":       map[string]any{"email": "", "account": nil},

@@ -156,6 +156,10 @@ func (o *oauthServer) createApp(w http.ResponseWriter, r *http.Request) {
 	}
 	e := appEntityOf(app)
 	e.ClientID, e.ClientSecret, e.ClientSecretExpiresAt = app.ClientID, secret, new(int)
+	if e.VapidKey, err = o.engine.VAPIDPublicKey(r.Context()); err != nil {
+		o.fail(w, r, err)
+		return
+	}
 	o.json(w, e)
 }
 
@@ -173,7 +177,12 @@ func (o *oauthServer) verifyApp(w http.ResponseWriter, r *http.Request) {
 		o.fail(w, r, err)
 		return
 	}
-	o.json(w, appEntityOf(app))
+	e := appEntityOf(app)
+	if e.VapidKey, err = o.engine.VAPIDPublicKey(r.Context()); err != nil {
+		o.fail(w, r, err)
+		return
+	}
+	o.json(w, e)
 }
 
 // tokenResponse is the answer of the token endpoint, as Mastodon gives it.

@@ -260,7 +260,8 @@ func TestOAuthAuthorizationCodeWithPKCE(t *testing.T) {
 	}
 	var who registeredApp
 	if status := getJSON(t, n.URL+"/api/v1/apps/verify_credentials", tok.AccessToken, &who); status != http.StatusOK ||
-		who.Name != "Test app" || who.Website == nil || *who.Website != "https://app.example" {
+		who.Name != "Test app" || who.Website == nil || *who.Website != "https://app.example" ||
+		who.VapidKey == nil || *who.VapidKey != *app.VapidKey || *who.VapidKey == "" {
 		t.Errorf("apps/verify_credentials: %d %+v", status, who)
 	}
 	me, err := mastodon.NewClient(&mastodon.Config{Server: n.URL, AccessToken: tok.AccessToken}).
