@@ -240,11 +240,13 @@ func TestScheduledMediaNotPrunedAndNotShared(t *testing.T) {
 	if got := unattached(); len(got) != 2 {
 		t.Errorf("unattached after delete = %v; want both uploads", got)
 	}
-	// An upload deleted while it waits leaves the scheduled status.
+	// An upload a scheduled status waits for cannot be deleted.
 	ss = mustSchedule(t, s, alice, schedBase, func(ss *ScheduledStatus) { ss.MediaIDs = []ID{kept.ID, loose.ID} })
-	inTx(t, s, func(tx *Tx) error { return tx.DeleteMedia(ctx, loose.ID, alice.ID) })
-	if got, err := s.ScheduledStatusByID(ctx, alice.ID, ss.ID); err != nil || !slices.Equal(got.MediaIDs, []ID{kept.ID}) {
-		t.Errorf("after deleting an upload: %v, media %v; want %v", err, got.MediaIDs, []ID{kept.ID})
+	if err := s.InTx(ctx, func(tx *Tx) error { return tx.DeleteMedia(ctx, loose.ID, alice.ID) }); !errors.Is(err, ErrNotFound) {
+		t.Errorf("deleting an upload a scheduled status waits for: err = %v; want ErrNotFound", err)
+	}
+	if got, err := s.ScheduledStatusByID(ctx, alice.ID, ss.ID); err != nil || !slices.Equal(got.MediaIDs, []ID{kept.ID, loose.ID}) {
+		t.Errorf("after a refused delete: %v, media %v; want %v", err, got.MediaIDs, []ID{kept.ID, loose.ID})
 	}
 }
 
