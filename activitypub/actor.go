@@ -37,6 +37,7 @@ type actorReader interface {
 	GetTootDiscoverable() vocab.TootDiscoverableProperty
 	GetW3IDSecurityV1PublicKey() vocab.W3IDSecurityV1PublicKeyProperty
 	GetActivityStreamsPublished() vocab.ActivityStreamsPublishedProperty
+	GetActivityStreamsUpdated() vocab.ActivityStreamsUpdatedProperty
 	GetActivityStreamsAttributedTo() vocab.ActivityStreamsAttributedToProperty
 	GetActivityStreamsAttachment() vocab.ActivityStreamsAttachmentProperty
 }
@@ -58,6 +59,7 @@ type actorWriter interface {
 	SetTootDiscoverable(vocab.TootDiscoverableProperty)
 	SetW3IDSecurityV1PublicKey(vocab.W3IDSecurityV1PublicKeyProperty)
 	SetActivityStreamsPublished(vocab.ActivityStreamsPublishedProperty)
+	SetActivityStreamsUpdated(vocab.ActivityStreamsUpdatedProperty)
 	SetActivityStreamsAttributedTo(vocab.ActivityStreamsAttributedToProperty)
 }
 
@@ -106,6 +108,7 @@ func actorFrom(t vocab.Type, raw map[string]any) (Actor, bool) {
 		Featured:          ref(r.GetTootFeatured()),
 		PublicKey:         publicKeyOf(r.GetW3IDSecurityV1PublicKey()),
 		Published:         timeOf(r.GetActivityStreamsPublished()),
+		Updated:           timeOf(r.GetActivityStreamsUpdated()),
 		AttributedTo:      firstRef[vocab.ActivityStreamsAttributedToPropertyIterator](r.GetActivityStreamsAttributedTo(), raw["attributedTo"]),
 	}
 	a.Name, _ = text[vocab.ActivityStreamsNamePropertyIterator](r.GetActivityStreamsName(), raw["name"])
@@ -294,6 +297,9 @@ func actorMap(a Actor) (map[string]any, error) {
 	}
 	if !a.Published.IsZero() {
 		t.SetActivityStreamsPublished(published(a.Published))
+	}
+	if !a.Updated.IsZero() {
+		t.SetActivityStreamsUpdated(updated(a.Updated))
 	}
 	if a.AttributedTo != "" {
 		t.SetActivityStreamsAttributedTo(b.attributedTo(a.AttributedTo))

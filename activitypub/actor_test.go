@@ -3,6 +3,7 @@ package activitypub
 import (
 	"errors"
 	"testing"
+	"time"
 )
 
 func TestActorRoundTrip(t *testing.T) {
@@ -173,6 +174,26 @@ func TestParseActorTolerance(t *testing.T) {
 					t.Errorf("type = %q", a.Type)
 				}
 				sameValue(t, a.PublicKey, PublicKey{ID: "https://a.example/u/x#main-key", Owner: "https://a.example/u/x", PEM: "PEM1"})
+			},
+		},
+		{
+			name: "updated with an offset, published without",
+			doc: `{"id": "https://a.example/u/x", "type": "Person", "inbox": "https://a.example/u/x/inbox",
+				"published": "2024-02-20T11:09:18Z", "updated": "2026-01-02T05:04:05+02:00"}`,
+			check: func(t *testing.T, a Actor) {
+				if !a.Updated.Equal(when) || a.Updated.Location() != time.UTC {
+					t.Errorf("updated = %v; want %v in UTC", a.Updated, when)
+				}
+			},
+		},
+		{
+			name: "updated that is not a date",
+			doc: `{"id": "https://a.example/u/x", "type": "Person", "inbox": "https://a.example/u/x/inbox",
+				"updated": "yesterday"}`,
+			check: func(t *testing.T, a Actor) {
+				if !a.Updated.IsZero() {
+					t.Errorf("updated = %v; want zero", a.Updated)
+				}
 			},
 		},
 	}

@@ -40,6 +40,7 @@ func testPerson() Actor {
 		ManuallyApprovesFollowers: false,
 		Discoverable:              true,
 		Published:                 when,
+		Updated:                   when.Add(36 * time.Hour),
 		Fields: []Field{
 			{Name: FieldOrganisation, Value: "Council A"},
 			{Name: FieldDepartment, Value: "Digital &amp; Data"},

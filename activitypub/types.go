@@ -81,6 +81,7 @@ type Actor struct {
 	ManuallyApprovesFollowers bool
 	Discoverable              bool
 	Published                 time.Time // zero: omitted
+	Updated                   time.Time // last profile change; zero: omitted (Mastodon sends none)
 	Fields                    []Field   // PropertyValue attachments
 	AlsoKnownAs               []string
 	MovedTo                   string

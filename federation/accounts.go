@@ -202,6 +202,7 @@ func ActorOf(a storage.Account) activitypub.Actor {
 		ManuallyApprovesFollowers: a.Locked,
 		Discoverable:              a.Discoverable,
 		Published:                 a.CreatedAt,
+		Updated:                   a.UpdatedAt,
 		Fields:                    profileFields(a),
 	}
 	if a.AvatarURL != "" {

@@ -171,6 +171,8 @@ func (e *Engine) applyThen(ctx context.Context, act activitypub.Activity, then f
 			return invalid("Create %s has no embedded object", act.ID)
 		}
 		pre.mentions = e.knownMentions(ctx, *act.Object.Note)
+	case activitypub.TypeUpdate:
+		act = e.withOriginActor(ctx, act)
 	}
 	// The inbox workers apply activities side by side: they share commits.
 	return e.store.InGroupTx(ctx, func(tx *storage.Tx) error {

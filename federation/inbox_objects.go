@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html"
 	"strings"
+	"time"
 
 	"github.com/copse-dev/copse/activitypub"
 	"github.com/copse-dev/copse/storage"
@@ -146,11 +147,7 @@ func (e *Engine) storeNote(ctx context.Context, tx *storage.Tx, author storage.A
 func (e *Engine) applyUpdate(ctx context.Context, tx *storage.Tx, actor storage.Account, act activitypub.Activity) error {
 	switch {
 	case act.Object.Actor != nil:
-		if act.Object.Actor.ID != actor.URI {
-			return fmt.Errorf("update of %s by %s: %w", act.Object.Actor.ID, actor.URI, ErrDenied)
-		}
-		_, err := e.storeRemoteActorTx(ctx, tx, *act.Object.Actor)
-		return err
+		return e.applyActorUpdate(ctx, tx, actor, *act.Object.Actor)
 	case act.Object.Note != nil:
 		n := *act.Object.Note
 		st, err := tx.StatusByURI(ctx, n.ID)
@@ -162,6 +159,9 @@ func (e *Engine) applyUpdate(ctx context.Context, tx *storage.Tx, actor storage.
 		}
 		if countsOnly, err := e.applyPollUpdate(ctx, tx, st, n); countsOnly || err != nil {
 			return err
+		}
+		if olderThan(n.Updated, st.EditedAt) {
+			return nil // a late edit: a newer one is stored already
 		}
 		st.Content = e.sanitize.Sanitize(n.Content)
 		st.Title = html.EscapeString(n.Name)
@@ -183,6 +183,33 @@ func (e *Engine) applyUpdate(ctx context.Context, tx *storage.Tx, actor storage.
 		return e.updateStatus(ctx, tx, &st, actor)
 	}
 	return nil
+}
+
+// applyActorUpdate stores the profile an Update{Person} (or Group, ...)
+// carries, unless its updated is older than the one stored. A profile with
+// no updated cannot be ordered, and is stored: see withOriginActor for
+// how the inbox makes it the origin's current one first.
+func (e *Engine) applyActorUpdate(ctx context.Context, tx *storage.Tx, actor storage.Account, doc activitypub.Actor) error {
+	if doc.ID != actor.URI {
+		return fmt.Errorf("update of %s by %s: %w", doc.ID, actor.URI, ErrDenied)
+	}
+	stored, err := tx.AccountByURI(ctx, doc.ID)
+	if err != nil && !errors.Is(err, storage.ErrNotFound) {
+		return err
+	}
+	if olderThan(doc.Updated, stored.ActorUpdatedAt) {
+		return nil // it arrived late: a newer profile is stored already
+	}
+	_, err = e.storeRemoteActorTx(ctx, tx, doc)
+	return err
+}
+
+// olderThan reports whether a document stamped updated is older than the
+// stored one, stamped stored: it arrived late and must not undo a newer
+// change. A missing stamp on either side orders nothing; equal stamps
+// (one-second precision) let the later arrival win.
+func olderThan(updated, stored time.Time) bool {
+	return !updated.IsZero() && !stored.IsZero() && updated.Before(stored)
 }
 
 // knownMentionsTx is knownMentions inside a transaction.

@@ -157,6 +157,41 @@ func (e *Engine) fetchActor(ctx context.Context, iri string) (storage.Account, e
 	return e.storeRemoteActor(ctx, act)
 }
 
+// withOriginActor returns act with, in place of the actor document it
+// carries, the one the actor's origin serves now, if act is an Update of
+// an actor whose document has no updated. It needs the network: call it
+// before the transaction that applies act.
+//
+// Nothing orders such a copy against the one stored (Mastodon sends no
+// updated on actors), and a retried delivery can bring an old profile
+// after a new one. So, as GoToSocial does, the actor is fetched again: the
+// origin answers with its current profile whatever order the Updates came
+// in. That costs one signed GET per such Update, and profile edits are
+// rare. If the origin cannot be reached, the copy carried stands: the
+// actor signed it.
+func (e *Engine) withOriginActor(ctx context.Context, act activitypub.Activity) activitypub.Activity {
+	doc := act.Object.Actor
+	if act.Type != activitypub.TypeUpdate || doc == nil || !doc.Updated.IsZero() || doc.ID != act.Actor || e.urls.IsLocal(doc.ID) {
+		return act
+	}
+	body, err := e.fetcher.Get(ctx, doc.ID)
+	var current activitypub.Actor
+	if err == nil {
+		current, err = activitypub.ParseActor(body)
+	}
+	if err == nil && current.ID != doc.ID {
+		err = fmt.Errorf("document claims id %s", current.ID)
+	}
+	if err != nil {
+		if ctx.Err() == nil {
+			e.log.InfoContext(ctx, "refetch of an updated actor failed; keeping the copy sent", "actor_id", doc.ID, "err", err)
+		}
+		return act
+	}
+	act.Object.Actor = &current
+	return act
+}
+
 // storeRemoteActor inserts or updates a remote actor from its document.
 func (e *Engine) storeRemoteActor(ctx context.Context, act activitypub.Actor) (storage.Account, error) {
 	var out storage.Account
@@ -167,7 +202,10 @@ func (e *Engine) storeRemoteActor(ctx context.Context, act activitypub.Actor) (s
 	return out, err
 }
 
-// storeRemoteActorTx is storeRemoteActor inside a transaction.
+// storeRemoteActorTx is storeRemoteActor inside a transaction. It stores
+// doc whatever its updated says (a fetched document is the origin's
+// current state; Update checks the order first), and keeps the latest
+// updated seen.
 func (e *Engine) storeRemoteActorTx(ctx context.Context, tx *storage.Tx, act activitypub.Actor) (storage.Account, error) {
 	u, err := url.Parse(act.ID)
 	if err != nil || u.Host == "" || act.PreferredUsername == "" || act.Inbox == "" {
@@ -207,6 +245,9 @@ func (e *Engine) storeRemoteActorTx(ctx context.Context, tx *storage.Tx, act act
 	a.Fields = nil
 	for _, f := range act.Fields {
 		a.Fields = append(a.Fields, activitypub.Field{Name: e.sanitize.Sanitize(f.Name), Value: e.sanitize.Sanitize(f.Value)})
+	}
+	if act.Updated.After(a.ActorUpdatedAt) {
+		a.ActorUpdatedAt = act.Updated
 	}
 	a.FetchedAt = tx.Now()
 	if isNew {

@@ -45,6 +45,9 @@ type Account struct {
 	UpdatedAt     time.Time
 	FetchedAt     time.Time
 	SuspendedAt   time.Time
+	// ActorUpdatedAt is, for a remote actor, the `updated` of the latest
+	// document stored of it (zero: none carried one).
+	ActorUpdatedAt time.Time
 }
 
 // Local reports whether the account lives on this node.
@@ -71,7 +74,7 @@ const accountColumns = `id, uri, username, domain, actor_type, display_name, not
 inbox, outbox, shared_inbox, followers_url, following_url, featured_url,
 public_key_id, public_key_pem, private_key_pem, locked, discoverable, bot,
 avatar_url, header_url, fields, organisation, department, role_title,
-created_at, updated_at, fetched_at, suspended_at`
+created_at, updated_at, fetched_at, suspended_at, actor_updated_at`
 
 type scanner interface{ Scan(...any) error }
 
@@ -79,12 +82,12 @@ type scanner interface{ Scan(...any) error }
 func scanAccount(row scanner, extra ...any) (Account, error) {
 	var a Account
 	var fields string
-	var created, updated, fetched, suspended int64
+	var created, updated, fetched, suspended, actorUpdated int64
 	dest := []any{&a.ID, &a.URI, &a.Username, &a.Domain, &a.ActorType, &a.DisplayName, &a.Note, &a.URL,
 		&a.Inbox, &a.Outbox, &a.SharedInbox, &a.Followers, &a.Following, &a.Featured,
 		&a.PublicKeyID, &a.PublicKeyPEM, &a.PrivateKeyPEM, &a.Locked, &a.Discoverable, &a.Bot,
 		&a.AvatarURL, &a.HeaderURL, &fields, &a.Organisation, &a.Department, &a.Role,
-		&created, &updated, &fetched, &suspended}
+		&created, &updated, &fetched, &suspended, &actorUpdated}
 	err := row.Scan(append(dest, extra...)...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Account{}, ErrNotFound
@@ -97,6 +100,7 @@ func scanAccount(row scanner, extra ...any) (Account, error) {
 	}
 	a.CreatedAt, a.UpdatedAt = fromMillis(created), fromMillis(updated)
 	a.FetchedAt, a.SuspendedAt = fromMillis(fetched), fromMillis(suspended)
+	a.ActorUpdatedAt = fromMillis(actorUpdated)
 	return a, nil
 }
 
@@ -156,7 +160,7 @@ func (q queries) LocalAccounts(ctx context.Context) ([]Account, error) {
 }
 
 const qInsertAccount = `INSERT INTO accounts (` + accountColumns + `)
-VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
+VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
 
 // InsertAccount stores a new account, giving it an ID and timestamps when
 // unset. It returns ErrDuplicate when the URI or user@domain is taken.
@@ -182,7 +186,7 @@ func (tx *Tx) InsertAccount(ctx context.Context, a *Account) error {
 		a.Inbox, a.Outbox, a.SharedInbox, a.Followers, a.Following, a.Featured,
 		a.PublicKeyID, a.PublicKeyPEM, a.PrivateKeyPEM, a.Locked, a.Discoverable, a.Bot,
 		a.AvatarURL, a.HeaderURL, string(fields), a.Organisation, a.Department, a.Role,
-		millis(a.CreatedAt), millis(a.UpdatedAt), millis(a.FetchedAt), millis(a.SuspendedAt))
+		millis(a.CreatedAt), millis(a.UpdatedAt), millis(a.FetchedAt), millis(a.SuspendedAt), millis(a.ActorUpdatedAt))
 	if isUnique(err) {
 		return fmt.Errorf("insert account %s: %w", a.URI, ErrDuplicate)
 	}
@@ -196,7 +200,7 @@ const qUpdateAccount = `UPDATE accounts SET username = ?, actor_type = ?, displa
 inbox = ?, outbox = ?, shared_inbox = ?, followers_url = ?, following_url = ?, featured_url = ?,
 public_key_id = ?, public_key_pem = ?, private_key_pem = ?, locked = ?, discoverable = ?, bot = ?,
 avatar_url = ?, header_url = ?, fields = ?, organisation = ?, department = ?, role_title = ?,
-updated_at = ?, fetched_at = ?, suspended_at = ? WHERE id = ?`
+updated_at = ?, fetched_at = ?, suspended_at = ?, actor_updated_at = ? WHERE id = ?`
 
 // UpdateAccount overwrites every mutable column of the account a.ID.
 func (tx *Tx) UpdateAccount(ctx context.Context, a *Account) error {
@@ -209,7 +213,7 @@ func (tx *Tx) UpdateAccount(ctx context.Context, a *Account) error {
 		a.Inbox, a.Outbox, a.SharedInbox, a.Followers, a.Following, a.Featured,
 		a.PublicKeyID, a.PublicKeyPEM, a.PrivateKeyPEM, a.Locked, a.Discoverable, a.Bot,
 		a.AvatarURL, a.HeaderURL, string(fields), a.Organisation, a.Department, a.Role,
-		millis(a.UpdatedAt), millis(a.FetchedAt), millis(a.SuspendedAt), a.ID)
+		millis(a.UpdatedAt), millis(a.FetchedAt), millis(a.SuspendedAt), millis(a.ActorUpdatedAt), a.ID)
 	if err != nil {
 		return fmt.Errorf("update account %d: %w", a.ID, err)
 	}

@@ -3,9 +3,28 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
 	"strings"
 	"testing"
 )
+
+// TestMain runs the test binary as copse itself when COPSE_TEST_SERVE is
+// set: tests start a real `copse serve` process by re-executing their own
+// binary (see crash_test.go), with no go build.
+func TestMain(m *testing.M) {
+	if os.Getenv("COPSE_TEST_SERVE") == "1" {
+		err := run(context.Background(), os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+		if err != nil && !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "copse: "+err.Error())
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
 
 func TestCLI(t *testing.T) {
 	dir := t.TempDir()

@@ -7,6 +7,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"runtime/debug"
 	"slices"
 	"sync"
 	"testing"
@@ -36,6 +37,7 @@ const benchClients = 2
 // It reports req/s, p50-ms and p99-ms, and cpu-ms/op and cores (see
 // reportLatency). The clients run in the same process, so they count.
 func BenchmarkHomeTimeline(b *testing.B) {
+	defer debug.SetGCPercent(debug.SetGCPercent(node.GCPercent)) // as copse serve runs
 	dir := homeDataDir(b)
 	n := testrig.StartOne(b, func(c *node.Config) {
 		c.DataDir = dir

@@ -19,6 +19,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -27,6 +28,7 @@ import (
 	"github.com/copse-dev/copse/activitypub"
 	"github.com/copse-dev/copse/federation"
 	"github.com/copse-dev/copse/storage"
+	"github.com/copse-dev/copse/web/node"
 	"github.com/copse-dev/copse/web/testrig"
 )
 
@@ -63,6 +65,7 @@ type benchPost struct {
 // benchExistingStatuses statuses, since a cost that grows with the size
 // of the database shows only there.
 func BenchmarkInboxCreate(b *testing.B) {
+	defer debug.SetGCPercent(debug.SetGCPercent(node.GCPercent)) // as copse serve runs
 	for _, existing := range []int{0, benchExistingStatuses} {
 		b.Run(fmt.Sprintf("statuses=%d", existing), func(b *testing.B) { benchInboxCreate(b, existing) })
 	}
@@ -224,6 +227,7 @@ func benchSend(client *http.Client, url string, p benchPost) error {
 // when every signed delivery has reached its sink. Every 16th request is
 // verified at the sink as a peer would.
 func BenchmarkDeliveryFanout(b *testing.B) {
+	defer debug.SetGCPercent(debug.SetGCPercent(node.GCPercent)) // as copse serve runs
 	ctx := context.Background()
 	a := testrig.StartOne(b, nil)
 	alice := a.Member("alice", false)
