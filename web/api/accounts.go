@@ -56,6 +56,8 @@ func (h *Handler) mountAccounts(r chi.Router) {
 	r.Get("/api/v1/blocks", h.blocks)
 	r.Get("/api/v1/mutes", h.mutes)
 	r.Get("/api/v1/endorsements", h.endorsements)
+	r.Get("/api/v1/featured_tags", h.ownFeaturedTags)
+	r.Get("/api/v1/featured_tags/suggestions", h.ownFeaturedTags)
 	r.Get("/api/v1/domain_blocks", h.domainBlocks)
 	r.Post("/api/v1/domain_blocks", h.blockDomain)
 	r.Delete("/api/v1/domain_blocks", h.unblockDomain)
@@ -342,6 +344,17 @@ func (h *Handler) featuredTags(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.json(w, []any{}) // copse has no featured tags yet
+}
+
+// GET /api/v1/featured_tags and /api/v1/featured_tags/suggestions: the
+// member's own featured tags, and the tags they might feature. copse has
+// neither yet, so both are empty lists, not the 404 that Phanpy's hashtag
+// page would log as an error.
+func (h *Handler) ownFeaturedTags(w http.ResponseWriter, r *http.Request) {
+	if _, ok := h.user(w, r, "read:accounts"); !ok {
+		return
+	}
+	h.json(w, []any{})
 }
 
 // GET /api/v1/accounts/:id/lists

@@ -843,3 +843,43 @@ func TestAccountDomainBlockRemovesFollowers(t *testing.T) {
 		return errors.Is(err, storage.ErrNotFound)
 	})
 }
+
+// TestAccountOwnFeaturedTags pins GET /api/v1/featured_tags and its
+// suggestions, which Phanpy's hashtag page calls through masto.js
+// (masto.v1.featuredTags.list): a member's read:accounts token gets an
+// empty list, not a 404.
+func TestAccountOwnFeaturedTags(t *testing.T) {
+	a := testrig.StartOne(t, nil)
+	alice := a.Member("alice", false)
+	for _, path := range []string{"/api/v1/featured_tags", "/api/v1/featured_tags/suggestions"} {
+		for _, tc := range []struct {
+			scopes []string // nil: no token
+			want   int
+		}{
+			{nil, http.StatusUnauthorized},
+			{[]string{"write"}, http.StatusForbidden},
+			{[]string{"read:accounts"}, http.StatusOK},
+			{[]string{"read"}, http.StatusOK},
+		} {
+			token := ""
+			if tc.scopes != nil {
+				token = a.Token(alice, tc.scopes...)
+			}
+			var got []any
+			code, h := acctCall(t, "GET", a.URL+path, token, "", "", &got)
+			if code != tc.want {
+				t.Errorf("GET %s with %v: %d; want %d", path, tc.scopes, code, tc.want)
+				continue
+			}
+			if code != http.StatusOK {
+				continue
+			}
+			if ct := h.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+				t.Errorf("GET %s: Content-Type %q; want JSON", path, ct)
+			}
+			if got == nil || len(got) != 0 {
+				t.Errorf("GET %s: %v; want an empty JSON array", path, got)
+			}
+		}
+	}
+}
