@@ -16,11 +16,17 @@ func (e *Engine) fanOut(ctx context.Context, tx *storage.Tx, st storage.Status, 
 		feed = append(feed, author.ID)
 	}
 	if st.Visibility != activitypub.Direct {
-		followers, err := tx.LocalFollowerIDs(ctx, author.ID)
+		followers := tx.LocalFollowerIDs
+		if st.ReblogOfID != 0 {
+			// A boost reaches only followers who did not hide its
+			// booster's boosts.
+			followers = tx.LocalReblogFollowerIDs
+		}
+		ids, err := followers(ctx, author.ID)
 		if err != nil {
 			return err
 		}
-		feed = append(feed, followers...)
+		feed = append(feed, ids...)
 	}
 	// Followers who asked to hear of every post get a "status"
 	// notification for an original, non-direct one.

@@ -111,13 +111,7 @@ func (e *Engine) storeNote(ctx context.Context, tx *storage.Tx, author storage.A
 			st.Tags = append(st.Tags, strings.TrimPrefix(t.Name, "#"))
 		}
 	}
-	for _, a := range n.Attachments {
-		if !strings.HasPrefix(a.URL, "https://") && !strings.HasPrefix(a.URL, "http://") {
-			continue
-		}
-		st.Attachments = append(st.Attachments, storage.Attachment{MediaType: a.MediaType, URL: a.URL,
-			Description: a.Name, Blurhash: a.Blurhash, Width: a.Width, Height: a.Height})
-	}
+	st.Attachments = remoteAttachments(n)
 	if n.InReplyTo != "" {
 		if parent, err := tx.StatusByURI(ctx, n.InReplyTo); err == nil {
 			st.InReplyToID, st.InReplyToAccountID = parent.ID, parent.AccountID
@@ -180,9 +174,28 @@ func (e *Engine) applyUpdate(ctx context.Context, tx *storage.Tx, actor storage.
 				st.Tags = append(st.Tags, strings.TrimPrefix(t.Name, "#"))
 			}
 		}
+		st.Attachments = remoteAttachments(n) // an edit may change media and alt text
 		return e.updateStatus(ctx, tx, &st, actor)
 	}
 	return nil
+}
+
+// remoteAttachments is the media a peer's note carries, those with an
+// http(s) URL; the files stay on the peer.
+func remoteAttachments(n activitypub.Note) []storage.Attachment {
+	var out []storage.Attachment
+	for _, a := range n.Attachments {
+		if !strings.HasPrefix(a.URL, "https://") && !strings.HasPrefix(a.URL, "http://") {
+			continue
+		}
+		att := storage.Attachment{MediaType: a.MediaType, URL: a.URL,
+			Description: a.Name, Blurhash: a.Blurhash, Width: a.Width, Height: a.Height}
+		if a.FocalPoint != nil {
+			att.FocusX, att.FocusY = a.FocalPoint[0], a.FocalPoint[1]
+		}
+		out = append(out, att)
+	}
+	return out
 }
 
 // applyActorUpdate stores the profile an Update{Person} (or Group, ...)

@@ -30,6 +30,17 @@ type Draft struct {
 	// Poll makes the post a Question (polls.go). An edit keeps the poll
 	// the status has.
 	Poll *PollDraft
+	// MediaEdits change the description or focal point of the post's
+	// own uploads, by upload ID (an edit's media_attributes). Uploads
+	// not in the post are refused.
+	MediaEdits map[storage.ID]MediaEdit
+}
+
+// MediaEdit is a change to one upload of a post; nil fields stay as they
+// are.
+type MediaEdit struct {
+	Description *string
+	Focus       *Focus
 }
 
 func (d Draft) validate() error {
@@ -213,6 +224,9 @@ func (e *Engine) Edit(ctx context.Context, authorID, statusID storage.ID, d Draf
 		st.EditedAt = tx.Now()
 		media, err := e.draftMedia(ctx, tx, author.ID, st.ID, d.MediaIDs)
 		if err != nil {
+			return err
+		}
+		if err := applyMediaEdits(ctx, tx, media, d.MediaEdits); err != nil {
 			return err
 		}
 		removed := droppedMedia(st.Attachments, media)

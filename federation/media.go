@@ -16,6 +16,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -252,6 +253,42 @@ func (e *Engine) draftMedia(ctx context.Context, tx *storage.Tx, authorID, statu
 		return nil, invalid("Cannot attach more than %d files", MaxAttachments)
 	}
 	return out, nil
+}
+
+// applyMediaEdits saves edits to the descriptions and focal points of
+// media, the uploads a post keeps, and changes media to match. An edit of
+// an upload the post does not keep is refused.
+func applyMediaEdits(ctx context.Context, tx *storage.Tx, media []storage.Attachment, edits map[storage.ID]MediaEdit) error {
+	var missing []string
+	for id := range edits {
+		if !slices.ContainsFunc(media, func(a storage.Attachment) bool { return a.ID == id }) {
+			missing = append(missing, id.String())
+		}
+	}
+	if len(missing) > 0 {
+		slices.Sort(missing)
+		return invalid("Media %s not found in this post", strings.Join(missing, ", "))
+	}
+	for i := range media {
+		ed, ok := edits[media[i].ID]
+		if !ok {
+			continue
+		}
+		a := &media[i]
+		if ed.Description != nil {
+			a.Description = *ed.Description
+		}
+		if ed.Focus != nil {
+			a.FocusX, a.FocusY = ed.Focus.X, ed.Focus.Y
+		}
+		if err := checkMediaText(a.Description, Focus{a.FocusX, a.FocusY}); err != nil {
+			return err
+		}
+		if err := tx.UpdateMedia(ctx, *a); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // droppedMedia is the files of the uploads in old that are not in kept:

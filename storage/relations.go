@@ -131,6 +131,13 @@ func (q queries) LocalFollowerIDs(ctx context.Context, account ID) ([]ID, error)
 WHERE f.target_account_id = ? AND a.domain = ''`, account)
 }
 
+// LocalReblogFollowerIDs returns the local followers of account who see
+// its boosts: those who did not follow with reblogs=false ("hide boosts").
+func (q queries) LocalReblogFollowerIDs(ctx context.Context, account ID) ([]ID, error) {
+	return q.ids(ctx, `SELECT f.account_id FROM follows f JOIN accounts a ON a.id = f.account_id
+WHERE f.target_account_id = ? AND a.domain = '' AND f.show_reblogs = 1`, account)
+}
+
 // FollowerInboxes returns the distinct inboxes of account's remote
 // followers, shared inboxes standing for all followers behind them.
 func (q queries) FollowerInboxes(ctx context.Context, account ID) ([]string, error) {

@@ -222,7 +222,8 @@ AND t.name IN (` + placeholders(len(none)) + `))`
 // the member's mutes and domain blocks applied, and also no
 // status or reblog by an account the member blocks or is blocked by, nor
 // a reblog of one by such an account, nor what accounts in the member's
-// exclusive lists post. The filters run in the query, so a page is still
+// exclusive lists post, nor boosts by accounts the member follows with
+// boosts hidden (reblogs=false; also those made before the change). The filters run in the query, so a page is still
 // full.
 func (s *Store) HomeTimelinePage(ctx context.Context, account ID, p Page) ([]Status, error) {
 	cond, args, order := p.where("h.status_id")
@@ -234,6 +235,8 @@ LEFT JOIN statuses o ON o.id = s.reblog_of_id
 LEFT JOIN accounts oa ON oa.id = o.account_id
 WHERE h.account_id = ? AND ` + notMutedStatus + ` AND ` + notDomainBlockedStatus + `
 AND NOT ` + author + ` AND (o.id IS NULL OR NOT ` + original + `) AND ` + notInExclusiveList + `
+AND (o.id IS NULL OR NOT EXISTS (SELECT 1 FROM follows hb WHERE hb.account_id = h.account_id
+	AND hb.target_account_id = s.account_id AND hb.show_reblogs = 0))
 AND ` + cond + ` ORDER BY ` + order + ` LIMIT ?`
 	all := []any{account, account, millis(s.Now()), account}
 	all = append(append(all, authorArgs...), originalArgs...)

@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mattn/go-mastodon"
 
@@ -352,6 +353,38 @@ func TestMediaPostFederatesWithItsAttachment(t *testing.T) {
 	}
 	if code, h, _ := mediaGet(t, m.URL); code != http.StatusOK || h.Get("Content-Type") != "image/jpeg" {
 		t.Errorf("GET %s = %d %s", m.URL, code, h.Get("Content-Type"))
+	}
+
+	// An edit's media_attributes change the alt text (as Elk sends them),
+	// and the change reaches bob's node.
+	var edited struct {
+		MediaAttachments []struct {
+			ID          string `json:"id"`
+			Description string `json:"description"`
+			Meta        struct {
+				Focus struct{ X, Y float64 } `json:"focus"`
+			} `json:"meta"`
+		} `json:"media_attachments"`
+	}
+	body := `{"status": "Notes from today", "media_ids": ["` + string(att.ID) + `"],
+		"media_attributes": [{"id": "` + string(att.ID) + `", "description": "minutes, corrected", "focus": "-0.25,0.75"}]}`
+	if code, _ := acctCall(t, "PUT", a.URL+"/api/v1/statuses/"+string(st.ID), token, "application/json", body, &edited); code != http.StatusOK ||
+		len(edited.MediaAttachments) != 1 || edited.MediaAttachments[0].Description != "minutes, corrected" ||
+		edited.MediaAttachments[0].Meta.Focus.X != -0.25 || edited.MediaAttachments[0].Meta.Focus.Y != 0.75 {
+		t.Errorf("edit with media_attributes = %d %+v", code, edited)
+	}
+	testrig.Eventually(t, 10*time.Second, "the new alt text on bob's node", func() bool {
+		got, err := stClient(b, b.Token(bob)).GetStatus(ctx, mastodon.ID(id.String()))
+		return err == nil && len(got.MediaAttachments) == 1 && got.MediaAttachments[0].Description == "minutes, corrected"
+	})
+	// media_attributes may name only the post's own uploads.
+	other, err := stClient(a, token).UploadMediaFromMedia(ctx, &mastodon.Media{File: bytes.NewReader(mediaImage(t, 10, 10, false))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body = `{"status": "Notes from today", "media_attributes": [{"id": "` + string(other.ID) + `", "description": "not mine to edit"}]}`
+	if code, _ := acctCall(t, "PUT", a.URL+"/api/v1/statuses/"+string(st.ID), token, "application/json", body, nil); code != http.StatusUnprocessableEntity {
+		t.Errorf("media_attributes for an upload not in the post = %d; want 422", code)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 
@@ -306,6 +307,9 @@ func editDraftOf(v url.Values, st storage.Status) (federation.Draft, error) {
 	if l := v.Get("language"); l != "" {
 		d.Language = l
 	}
+	if d.MediaEdits, err = mediaAttributesOf(v); err != nil {
+		return federation.Draft{}, err
+	}
 	hasMedia := len(st.Attachments) > 0
 	if mediaGiven {
 		d.MediaIDs, hasMedia = media, len(media) > 0
@@ -314,6 +318,79 @@ func editDraftOf(v url.Values, st storage.Status) (federation.Draft, error) {
 		return federation.Draft{}, unprocessable("Validation failed: Text can't be blank")
 	}
 	return d, nil
+}
+
+// mediaAttributeKey matches an edit's media_attributes fields, both as
+// JSON bodies flatten (media_attributes[0][id]) and as forms send them
+// (media_attributes[][id]).
+var mediaAttributeKey = regexp.MustCompile(`^media_attributes\[(\d*)\]\[(id|description|focus)\]$`)
+
+// mediaAttributesOf reads the media_attributes of an edit: new
+// descriptions and focal points for the post's uploads, by upload ID.
+func mediaAttributesOf(v url.Values) (map[storage.ID]federation.MediaEdit, error) {
+	type entry struct{ id, description, focus []string }
+	entries := map[string]*entry{} // by index; "" holds the []-form lists
+	for key, vals := range v {
+		m := mediaAttributeKey.FindStringSubmatch(key)
+		if m == nil {
+			continue
+		}
+		e := entries[m[1]]
+		if e == nil {
+			e = &entry{}
+			entries[m[1]] = e
+		}
+		switch m[2] {
+		case "id":
+			e.id = vals
+		case "description":
+			e.description = vals
+		case "focus":
+			e.focus = vals
+		}
+	}
+	if len(entries) == 0 {
+		return nil, nil
+	}
+	out := map[storage.ID]federation.MediaEdit{}
+	add := func(id string, description, focus []string, i int) error {
+		mid, err := storage.ParseID(id)
+		if err != nil {
+			return unprocessable("Validation failed: media_attributes has an invalid id")
+		}
+		var ed federation.MediaEdit
+		if i < len(description) {
+			ed.Description = &description[i]
+		}
+		if i < len(focus) && focus[i] != "" {
+			f, err := focusParam(focus[i])
+			if err != nil {
+				return err
+			}
+			ed.Focus = &f
+		}
+		out[mid] = ed
+		return nil
+	}
+	for index, e := range entries {
+		if len(e.id) == 0 {
+			return nil, unprocessable("Validation failed: media_attributes needs an id")
+		}
+		if index != "" {
+			if err := add(e.id[0], e.description, e.focus, 0); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		// media_attributes[][id]=1&media_attributes[][description]=...:
+		// the i-th description belongs to the i-th id.
+		for i, id := range e.id {
+			if err := add(id, e.description, e.focus, i); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return out, nil
 }
 
 // DELETE /api/v1/statuses/:id

@@ -248,3 +248,71 @@ func TestTimelinePublicTagListsAndConversations(t *testing.T) {
 		t.Errorf("home anonymously: %d; want 401", code)
 	}
 }
+
+// TestHideBoosts: following with reblogs=false keeps the followed
+// account's boosts out of the home timeline, those made before as well,
+// while its own posts stay; following again with reblogs=true lets new
+// boosts in.
+func TestHideBoosts(t *testing.T) {
+	t.Parallel()
+	n := testrig.StartOne(t, nil)
+	ctx := context.Background()
+	alice, bob, carol := n.Member("alice", false), n.Member("bob", false), n.Member("carol", false)
+	ta, tb, tc := n.Token(alice), n.Token(bob), n.Token(carol)
+	ac, bc, cc := acctClient(n, ta), acctClient(n, tb), acctClient(n, tc)
+	follow := func(body string) {
+		t.Helper()
+		if code, _ := acctCall(t, "POST", n.URL+"/api/v1/accounts/"+bob.ID.String()+"/follow", ta, "application/json", body, nil); code != http.StatusOK {
+			t.Fatalf("follow %s = %d", body, code)
+		}
+	}
+	post := func(c *mastodon.Client, text string) *mastodon.Status {
+		t.Helper()
+		st, err := c.PostStatus(ctx, &mastodon.Toot{Status: text, Visibility: "public"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	boost := func(st *mastodon.Status) *mastodon.Status {
+		t.Helper()
+		rb, err := bc.Reblog(ctx, st.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rb
+	}
+	home := func() map[mastodon.ID]bool {
+		t.Helper()
+		sts, err := ac.GetTimelineHome(ctx, &mastodon.Pagination{Limit: 40})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids := map[mastodon.ID]bool{}
+		for _, st := range sts {
+			ids[st.ID] = true
+		}
+		return ids
+	}
+
+	follow(`{}`)
+	early := boost(post(cc, "a routine for intake calls"))
+	if !home()[early.ID] {
+		t.Fatal("a boost by a followed account is not in the home timeline")
+	}
+	follow(`{"reblogs": false}`)
+	own := post(bc, "bob's own post")
+	late := boost(post(cc, "a checklist for site visits"))
+	got := home()
+	if got[early.ID] || got[late.ID] {
+		t.Errorf("boosts hidden with reblogs=false still in the home timeline (earlier: %v, later: %v)", got[early.ID], got[late.ID])
+	}
+	if !got[own.ID] {
+		t.Error("bob's own post left the home timeline with his boosts")
+	}
+	follow(`{"reblogs": true}`)
+	again := boost(post(cc, "a glossary of planning terms"))
+	if got := home(); !got[again.ID] || !got[early.ID] {
+		t.Errorf("with reblogs=true again, boosts are missing (new: %v, earlier: %v)", got[again.ID], got[early.ID])
+	}
+}
