@@ -143,20 +143,11 @@ WHERE domain = '' AND actor_type <> 'Application' ORDER BY id`
 // LocalAccounts lists the node's members and communities (not the
 // instance actor), oldest first.
 func (q queries) LocalAccounts(ctx context.Context) ([]Account, error) {
-	rows, err := q.q.QueryContext(ctx, qLocalAccounts)
+	out, err := queryAll(ctx, q.q, func(r scanner) (Account, error) { return scanAccount(r) }, qLocalAccounts)
 	if err != nil {
 		return nil, fmt.Errorf("local accounts: %w", err)
 	}
-	defer rows.Close()
-	var out []Account
-	for rows.Next() {
-		a, err := scanAccount(rows)
-		if err != nil {
-			return nil, fmt.Errorf("local accounts: %w", err)
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 const qInsertAccount = `INSERT INTO accounts (` + accountColumns + `)
@@ -328,26 +319,24 @@ type Member struct {
 
 // Members lists the local accounts that people sign in to, oldest first.
 func (q queries) Members(ctx context.Context) ([]Member, error) {
-	rows, err := q.q.QueryContext(ctx, `SELECT `+prefixed("a.", accountColumns)+`, u.email, u.role, u.created_at
-FROM accounts a JOIN users u ON u.account_id = a.id ORDER BY a.id`)
-	if err != nil {
-		return nil, fmt.Errorf("members: %w", err)
-	}
-	defer rows.Close()
-	var out []Member
-	for rows.Next() {
+	scan := func(r scanner) (Member, error) {
 		var m Member
 		var created int64
-		a, err := scanAccount(rows, &m.User.Email, &m.User.Role, &created)
+		a, err := scanAccount(r, &m.User.Email, &m.User.Role, &created)
 		if err != nil {
-			return nil, fmt.Errorf("members: %w", err)
+			return Member{}, err
 		}
 		m.Account = a
 		m.User.AccountID = a.ID
 		m.User.CreatedAt = fromMillis(created)
-		out = append(out, m)
+		return m, nil
 	}
-	return out, rows.Err()
+	out, err := queryAll(ctx, q.q, scan, `SELECT `+prefixed("a.", accountColumns)+`, u.email, u.role, u.created_at
+FROM accounts a JOIN users u ON u.account_id = a.id ORDER BY a.id`)
+	if err != nil {
+		return nil, fmt.Errorf("members: %w", err)
+	}
+	return out, nil
 }
 
 func prefixed(prefix, columns string) string {

@@ -40,28 +40,35 @@ func (q queries) listedAccounts(ctx context.Context, from string, arg any, expir
 		` ORDER BY ` + order + ` LIMIT ?`
 	all := append([]any{arg}, extra...)
 	all = append(append(all, args...), p.limit())
-	rows, err := q.q.QueryContext(ctx, query, all...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []ListedAccount
-	for rows.Next() {
+	scan := func(r scanner) (ListedAccount, error) {
 		var l ListedAccount
 		var until int64
-		if l.Account, err = scanAccount(rows, &l.RowID, &until); err != nil {
-			return nil, err
+		var err error
+		if l.Account, err = scanAccount(r, &l.RowID, &until); err != nil {
+			return ListedAccount{}, err
 		}
 		l.ExpiresAt = fromMillis(until)
-		out = append(out, l)
+		return l, nil
 	}
-	if err := rows.Err(); err != nil {
+	out, err := queryAll(ctx, q.q, scan, query, all...)
+	if err != nil {
 		return nil, err
 	}
 	if strings.HasSuffix(order, "ASC") {
 		reverse(out)
 	}
 	return out, nil
+}
+
+// scanListedAccount scans accountColumns, then the listing row's ID.
+func scanListedAccount(row scanner) (ListedAccount, error) {
+	var l ListedAccount
+	a, err := scanAccount(row, &l.RowID)
+	if err != nil {
+		return ListedAccount{}, err
+	}
+	l.Account = a
+	return l, nil
 }
 
 func reverse[T any](s []T) {
@@ -149,21 +156,9 @@ func (q queries) FollowsFromDomain(ctx context.Context, target ID, domain string
 		table string
 		out   *[]Follow
 	}{{"follows", &follows}, {"follow_requests", &requests}} {
-		rows, err := q.q.QueryContext(ctx, `SELECT `+prefixed("f.", followColumns)+` FROM `+t.table+` f
+		*t.out, err = queryAll(ctx, q.q, scanFollow, `SELECT `+prefixed("f.", followColumns)+` FROM `+t.table+` f
 JOIN accounts a ON a.id = f.account_id WHERE f.target_account_id = ? AND a.domain = ?`, target, strings.ToLower(domain))
 		if err != nil {
-			return nil, nil, fmt.Errorf("follows from domain: %w", err)
-		}
-		for rows.Next() {
-			f, err := scanFollow(rows)
-			if err != nil {
-				rows.Close()
-				return nil, nil, err
-			}
-			*t.out = append(*t.out, f)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
 			return nil, nil, fmt.Errorf("follows from domain: %w", err)
 		}
 	}
@@ -235,20 +230,7 @@ func (q queries) FamiliarFollowers(ctx context.Context, viewer, target ID, limit
 }
 
 func (q queries) accountList(ctx context.Context, query string, args ...any) ([]Account, error) {
-	rows, err := q.q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Account
-	for rows.Next() {
-		a, err := scanAccount(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, q.q, func(r scanner) (Account, error) { return scanAccount(r) }, query, args...)
 }
 
 // AccountSearch is a search for known accounts by the start of their
@@ -466,23 +448,18 @@ func (tx *Tx) DeleteDomainBlock(ctx context.Context, account ID, domain string) 
 // limit (which, unlike Page's, may exceed 80: Mastodon allows 200 here).
 func (q queries) DomainBlockPage(ctx context.Context, account ID, p Page, limit int) ([]DomainBlock, error) {
 	cond, args, order := p.where("id")
-	rows, err := q.q.QueryContext(ctx, `SELECT id, account_id, domain, created_at FROM user_domain_blocks
-WHERE account_id = ? AND `+cond+` ORDER BY `+order+` LIMIT ?`, append(append([]any{account}, args...), limit)...)
-	if err != nil {
-		return nil, fmt.Errorf("domain block page: %w", err)
-	}
-	defer rows.Close()
-	var out []DomainBlock
-	for rows.Next() {
+	scan := func(r scanner) (DomainBlock, error) {
 		var b DomainBlock
 		var created int64
-		if err := rows.Scan(&b.ID, &b.AccountID, &b.Domain, &created); err != nil {
-			return nil, fmt.Errorf("domain block page: %w", err)
+		if err := r.Scan(&b.ID, &b.AccountID, &b.Domain, &created); err != nil {
+			return DomainBlock{}, err
 		}
 		b.CreatedAt = fromMillis(created)
-		out = append(out, b)
+		return b, nil
 	}
-	if err := rows.Err(); err != nil {
+	out, err := queryAll(ctx, q.q, scan, `SELECT id, account_id, domain, created_at FROM user_domain_blocks
+WHERE account_id = ? AND `+cond+` ORDER BY `+order+` LIMIT ?`, append(append([]any{account}, args...), limit)...)
+	if err != nil {
 		return nil, fmt.Errorf("domain block page: %w", err)
 	}
 	if strings.HasSuffix(order, "ASC") {
@@ -507,20 +484,16 @@ func (q queries) BlocksDomain(ctx context.Context, account ID, domain string) (b
 // their notifications are hidden. HomeTimelinePage and
 // NotificationPage apply this already.
 func (q queries) BlockedDomains(ctx context.Context, account ID) ([]string, error) {
-	rows, err := q.q.QueryContext(ctx, `SELECT domain FROM user_domain_blocks WHERE account_id = ? ORDER BY domain`, account)
+	scan := func(r scanner) (string, error) {
+		var d string
+		err := r.Scan(&d)
+		return d, err
+	}
+	out, err := queryAll(ctx, q.q, scan, `SELECT domain FROM user_domain_blocks WHERE account_id = ? ORDER BY domain`, account)
 	if err != nil {
 		return nil, fmt.Errorf("blocked domains: %w", err)
 	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var d string
-		if err := rows.Scan(&d); err != nil {
-			return nil, fmt.Errorf("blocked domains: %w", err)
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // The conditions that hide a status s (with author a, and for a reblog

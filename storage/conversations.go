@@ -67,23 +67,10 @@ func (q queries) ConversationOfStatus(ctx context.Context, account, status ID) (
 // as in Mastodon.
 func (q queries) ConversationPage(ctx context.Context, account ID, p Page) ([]Conversation, error) {
 	cond, args, order := p.where("c.last_status_id")
-	rows, err := q.q.QueryContext(ctx, `SELECT `+conversationColumns+` FROM conversations c INDEXED BY conversations_account
+	out, err := queryAll(ctx, q.q, scanConversation, `SELECT `+conversationColumns+` FROM conversations c INDEXED BY conversations_account
 WHERE c.account_id = ? AND c.last_status_id IS NOT NULL AND `+cond+` ORDER BY `+order+` LIMIT ?`,
 		append(append([]any{account}, args...), p.limit())...)
 	if err != nil {
-		return nil, fmt.Errorf("conversations: %w", err)
-	}
-	var out []Conversation
-	for rows.Next() {
-		c, err := scanConversation(rows)
-		if err != nil {
-			rows.Close()
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("conversations: %w", err)
 	}
 	if strings.HasSuffix(order, "ASC") {

@@ -46,20 +46,7 @@ func scanList(row scanner) (List, error) {
 }
 
 func (q queries) listsWhere(ctx context.Context, where string, args ...any) ([]List, error) {
-	rows, err := q.q.QueryContext(ctx, `SELECT `+listColumns+` FROM lists l WHERE `+where+` ORDER BY l.id`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []List
-	for rows.Next() {
-		l, err := scanList(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, l)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, q.q, scanList, `SELECT `+listColumns+` FROM lists l WHERE `+where+` ORDER BY l.id`, args...)
 }
 
 // Lists returns a member's lists, oldest first.
@@ -147,22 +134,10 @@ func (q queries) ListAccountPage(ctx context.Context, list ID, p Page) ([]Listed
 	if p.Limit < 0 {
 		limit = -1 // SQLite: no limit
 	}
-	rows, err := q.q.QueryContext(ctx, `SELECT `+accountColumnsA+`, r.id FROM list_accounts r
+	out, err := queryAll(ctx, q.q, scanListedAccount, `SELECT `+accountColumnsA+`, r.id FROM list_accounts r
 JOIN accounts a ON a.id = r.account_id WHERE r.list_id = ? AND `+cond+` ORDER BY `+order+` LIMIT ?`,
 		append(append([]any{list}, args...), limit)...)
 	if err != nil {
-		return nil, fmt.Errorf("list accounts: %w", err)
-	}
-	defer rows.Close()
-	var out []ListedAccount
-	for rows.Next() {
-		var l ListedAccount
-		if l.Account, err = scanAccount(rows, &l.RowID); err != nil {
-			return nil, fmt.Errorf("list accounts: %w", err)
-		}
-		out = append(out, l)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list accounts: %w", err)
 	}
 	if strings.HasSuffix(order, "ASC") {

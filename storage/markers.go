@@ -26,21 +26,9 @@ func (q queries) Markers(ctx context.Context, account ID, timelines []string) ([
 	for _, t := range timelines {
 		args = append(args, t)
 	}
-	rows, err := q.q.QueryContext(ctx, `SELECT timeline, last_read_id, version, updated_at FROM markers
+	out, err := queryAll(ctx, q.q, scanMarker, `SELECT timeline, last_read_id, version, updated_at FROM markers
 WHERE account_id = ? AND timeline IN (`+placeholders(len(timelines))+`) ORDER BY timeline`, args...)
 	if err != nil {
-		return nil, fmt.Errorf("markers: %w", err)
-	}
-	defer rows.Close()
-	var out []Marker
-	for rows.Next() {
-		m, err := scanMarker(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("markers: %w", err)
 	}
 	return out, nil

@@ -139,18 +139,9 @@ ORDER BY created_at LIMIT ?`
 // status has taken, oldest first: the ones to clean up. Uploads a
 // scheduled status waits for are not among them.
 func (q queries) UnattachedMedia(ctx context.Context, before time.Time, limit int) ([]Attachment, error) {
-	rows, err := q.q.QueryContext(ctx, qUnattachedMedia, millis(before), limit)
+	out, err := queryAll(ctx, q.q, scanAttachment, qUnattachedMedia, millis(before), limit)
 	if err != nil {
 		return nil, fmt.Errorf("unattached media: %w", err)
 	}
-	defer rows.Close()
-	var out []Attachment
-	for rows.Next() {
-		a, err := scanAttachment(rows)
-		if err != nil {
-			return nil, fmt.Errorf("unattached media: %w", err)
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return out, nil
 }

@@ -44,24 +44,22 @@ VALUES (?,?,?,?,?,?,?)`, a.ID, a.URI, a.AccountID, a.Type, a.Public, a.Body, mil
 // Outbox lists an account's public activities, newest first.
 func (q queries) Outbox(ctx context.Context, account ID, p Page) ([]Activity, error) {
 	cond, args, order := p.where("id")
-	rows, err := q.q.QueryContext(ctx, `SELECT id, uri, account_id, type, public, body, created_at FROM activities
+	scan := func(r scanner) (Activity, error) {
+		var a Activity
+		var created int64
+		if err := r.Scan(&a.ID, &a.URI, &a.AccountID, &a.Type, &a.Public, &a.Body, &created); err != nil {
+			return Activity{}, err
+		}
+		a.CreatedAt = fromMillis(created)
+		return a, nil
+	}
+	out, err := queryAll(ctx, q.q, scan, `SELECT id, uri, account_id, type, public, body, created_at FROM activities
 WHERE account_id = ? AND public = 1 AND `+cond+` ORDER BY `+order+` LIMIT ?`,
 		append(append([]any{account}, args...), p.limit())...)
 	if err != nil {
 		return nil, fmt.Errorf("outbox: %w", err)
 	}
-	defer rows.Close()
-	var out []Activity
-	for rows.Next() {
-		var a Activity
-		var created int64
-		if err := rows.Scan(&a.ID, &a.URI, &a.AccountID, &a.Type, &a.Public, &a.Body, &created); err != nil {
-			return nil, fmt.Errorf("outbox: %w", err)
-		}
-		a.CreatedAt = fromMillis(created)
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // CountOutbox counts an account's public activities.
@@ -125,7 +123,17 @@ type Delivery struct {
 // DueDeliveries returns up to limit jobs due at now whose host is not
 // backed off, oldest first.
 func (q queries) DueDeliveries(ctx context.Context, now time.Time, limit int) ([]Delivery, error) {
-	rows, err := q.q.QueryContext(ctx, `SELECT d.id, d.activity_id, a.uri, a.account_id, a.body, d.inbox_url, d.host,
+	scan := func(r scanner) (Delivery, error) {
+		var d Delivery
+		var next, created int64
+		if err := r.Scan(&d.ID, &d.ActivityID, &d.ActivityURI, &d.SignerID, &d.Body, &d.InboxURL, &d.Host,
+			&d.Attempts, &next, &d.LastError, &created); err != nil {
+			return Delivery{}, err
+		}
+		d.NextAttemptAt, d.CreatedAt = fromMillis(next), fromMillis(created)
+		return d, nil
+	}
+	out, err := queryAll(ctx, q.q, scan, `SELECT d.id, d.activity_id, a.uri, a.account_id, a.body, d.inbox_url, d.host,
 d.attempts, d.next_attempt_at, d.last_error, d.created_at
 FROM deliveries d JOIN activities a ON a.id = d.activity_id
 LEFT JOIN hosts h ON h.host = d.host
@@ -134,19 +142,7 @@ ORDER BY d.next_attempt_at, d.id LIMIT ?`, millis(now), millis(now), limit)
 	if err != nil {
 		return nil, fmt.Errorf("due deliveries: %w", err)
 	}
-	defer rows.Close()
-	var out []Delivery
-	for rows.Next() {
-		var d Delivery
-		var next, created int64
-		if err := rows.Scan(&d.ID, &d.ActivityID, &d.ActivityURI, &d.SignerID, &d.Body, &d.InboxURL, &d.Host,
-			&d.Attempts, &next, &d.LastError, &created); err != nil {
-			return nil, fmt.Errorf("due deliveries: %w", err)
-		}
-		d.NextAttemptAt, d.CreatedAt = fromMillis(next), fromMillis(created)
-		out = append(out, d)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // NextDeliveryAt is when the earliest job becomes due (zero: none queued).
@@ -222,7 +218,16 @@ func (q queries) DeliveryStats(ctx context.Context) (queued int, hosts []HostSta
 	if err := q.q.QueryRowContext(ctx, `SELECT count(*) FROM deliveries`).Scan(&queued); err != nil {
 		return 0, nil, fmt.Errorf("delivery stats: %w", err)
 	}
-	rows, err := q.q.QueryContext(ctx, `SELECT h.host, (SELECT count(*) FROM deliveries d WHERE d.host = h.host),
+	scan := func(r scanner) (HostStatus, error) {
+		var h HostStatus
+		var until, success int64
+		if err := r.Scan(&h.Host, &h.Queued, &h.Failures, &until, &h.LastError, &success); err != nil {
+			return HostStatus{}, err
+		}
+		h.BackoffUntil, h.LastSuccess = fromMillis(until), fromMillis(success)
+		return h, nil
+	}
+	hosts, err = queryAll(ctx, q.q, scan, `SELECT h.host, (SELECT count(*) FROM deliveries d WHERE d.host = h.host),
 h.failures, h.backoff_until, h.last_error, h.last_success_at FROM hosts h
 WHERE h.failures > 0 OR EXISTS (SELECT 1 FROM deliveries d WHERE d.host = h.host)
 UNION ALL
@@ -231,17 +236,7 @@ ORDER BY 3 DESC, 2 DESC, 1`)
 	if err != nil {
 		return 0, nil, fmt.Errorf("delivery stats: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var h HostStatus
-		var until, success int64
-		if err := rows.Scan(&h.Host, &h.Queued, &h.Failures, &until, &h.LastError, &success); err != nil {
-			return 0, nil, fmt.Errorf("delivery stats: %w", err)
-		}
-		h.BackoffUntil, h.LastSuccess = fromMillis(until), fromMillis(success)
-		hosts = append(hosts, h)
-	}
-	return queued, hosts, rows.Err()
+	return queued, hosts, nil
 }
 
 // InboxItem is a received activity waiting to be applied.
@@ -272,23 +267,21 @@ VALUES (?,?,?,?,?,?)`, it.ID, it.ActivityURI, it.Signer, it.Body, millis(it.Rece
 // DueInboxItems returns up to limit received activities due at now,
 // oldest first.
 func (q queries) DueInboxItems(ctx context.Context, now time.Time, limit int) ([]InboxItem, error) {
-	rows, err := q.q.QueryContext(ctx, `SELECT id, activity_uri, signer, body, received_at, attempts, next_attempt_at
+	scan := func(r scanner) (InboxItem, error) {
+		var it InboxItem
+		var received, next int64
+		if err := r.Scan(&it.ID, &it.ActivityURI, &it.Signer, &it.Body, &received, &it.Attempts, &next); err != nil {
+			return InboxItem{}, err
+		}
+		it.ReceivedAt, it.NextAttemptAt = fromMillis(received), fromMillis(next)
+		return it, nil
+	}
+	out, err := queryAll(ctx, q.q, scan, `SELECT id, activity_uri, signer, body, received_at, attempts, next_attempt_at
 FROM inbox_items WHERE next_attempt_at <= ? ORDER BY id LIMIT ?`, millis(now), limit)
 	if err != nil {
 		return nil, fmt.Errorf("due inbox items: %w", err)
 	}
-	defer rows.Close()
-	var out []InboxItem
-	for rows.Next() {
-		var it InboxItem
-		var received, next int64
-		if err := rows.Scan(&it.ID, &it.ActivityURI, &it.Signer, &it.Body, &received, &it.Attempts, &next); err != nil {
-			return nil, fmt.Errorf("due inbox items: %w", err)
-		}
-		it.ReceivedAt, it.NextAttemptAt = fromMillis(received), fromMillis(next)
-		out = append(out, it)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // DeleteInboxItem removes an applied (or abandoned) inbox item.

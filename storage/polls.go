@@ -70,19 +70,16 @@ func (q queries) PollByStatus(ctx context.Context, status ID) (Poll, error) {
 	if err != nil {
 		return Poll{}, err
 	}
-	rows, err := q.q.QueryContext(ctx, qPollOptions, status)
+	scan := func(r scanner) (PollOption, error) {
+		var o PollOption
+		err := r.Scan(&o.Title, &o.Votes)
+		return o, err
+	}
+	p.Options, err = queryAll(ctx, q.q, scan, qPollOptions, status)
 	if err != nil {
 		return Poll{}, fmt.Errorf("poll options: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var o PollOption
-		if err := rows.Scan(&o.Title, &o.Votes); err != nil {
-			return Poll{}, fmt.Errorf("poll options: %w", err)
-		}
-		p.Options = append(p.Options, o)
-	}
-	return p, rows.Err()
+	return p, nil
 }
 
 func scanPoll(row scanner) (Poll, error) {
@@ -227,40 +224,27 @@ WHERE status_id = ? AND position = ?`, status, v.Choice)
 // OwnVotes returns the choices account made in a poll, in option order;
 // none if it has not voted.
 func (q queries) OwnVotes(ctx context.Context, status, account ID) ([]int, error) {
-	rows, err := q.q.QueryContext(ctx, `SELECT choice FROM poll_votes WHERE status_id = ? AND account_id = ? ORDER BY choice`,
+	scan := func(r scanner) (int, error) {
+		var c int
+		err := r.Scan(&c)
+		return c, err
+	}
+	out, err := queryAll(ctx, q.q, scan, `SELECT choice FROM poll_votes WHERE status_id = ? AND account_id = ? ORDER BY choice`,
 		status, account)
 	if err != nil {
 		return nil, fmt.Errorf("own votes: %w", err)
 	}
-	defer rows.Close()
-	out := []int{}
-	for rows.Next() {
-		var c int
-		if err := rows.Scan(&c); err != nil {
-			return nil, fmt.Errorf("own votes: %w", err)
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return nonNil(out), nil
 }
 
 // PollVoters returns the accounts known here to have voted in a poll:
 // everyone, for a local poll; members of this node, for a remote one.
 func (q queries) PollVoters(ctx context.Context, status ID) ([]ID, error) {
-	rows, err := q.q.QueryContext(ctx, `SELECT DISTINCT account_id FROM poll_votes WHERE status_id = ? ORDER BY account_id`, status)
+	out, err := q.ids(ctx, `SELECT DISTINCT account_id FROM poll_votes WHERE status_id = ? ORDER BY account_id`, status)
 	if err != nil {
 		return nil, fmt.Errorf("poll voters: %w", err)
 	}
-	defer rows.Close()
-	var out []ID
-	for rows.Next() {
-		var id ID
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("poll voters: %w", err)
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // CountVoters counts the accounts whose votes in a poll are recorded here.
@@ -276,22 +260,9 @@ func (q queries) CountVoters(ctx context.Context, status ID) (int, error) {
 // DuePolls returns up to limit polls that expired by now and whose voters
 // have not been told yet, the earliest first.
 func (q queries) DuePolls(ctx context.Context, now time.Time, limit int) ([]Poll, error) {
-	rows, err := q.q.QueryContext(ctx, `SELECT status_id FROM polls
+	ids, err := q.ids(ctx, `SELECT status_id FROM polls
 WHERE notified_at = 0 AND expires_at > 0 AND expires_at <= ? ORDER BY expires_at LIMIT ?`, millis(now), limit)
 	if err != nil {
-		return nil, fmt.Errorf("due polls: %w", err)
-	}
-	var ids []ID
-	for rows.Next() {
-		var id ID
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("due polls: %w", err)
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("due polls: %w", err)
 	}
 	out := make([]Poll, 0, len(ids))

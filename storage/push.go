@@ -86,6 +86,14 @@ WHERE token_id = ?`, strings.Join(alerts, " "), policy, token)
 	return mustAffect(res, "update push subscription")
 }
 
+// MovePushSubscription hands the subscription of token from, if any, to
+// token to (a refreshed token), with the plain token pushes carry.
+func (tx *Tx) MovePushSubscription(ctx context.Context, from, to ID, accessToken string) error {
+	_, err := tx.exec(ctx, "move push subscription", `UPDATE push_subscriptions SET token_id = ?, access_token = ?
+WHERE token_id = ?`, to, accessToken, from)
+	return err
+}
+
 // DeletePushSubscription removes a token's subscription, if it has one.
 func (tx *Tx) DeletePushSubscription(ctx context.Context, token ID) error {
 	_, err := tx.exec(ctx, "delete push subscription", `DELETE FROM push_subscriptions WHERE token_id = ?`, token)
@@ -136,20 +144,8 @@ ORDER BY p.id`
 // notification should be pushed to (see qPushRecipients); none when the
 // notification is not account's or no longer exists.
 func (s *Store) PushRecipients(ctx context.Context, account, notification ID) ([]PushSubscription, error) {
-	rows, err := s.q.QueryContext(ctx, qPushRecipients, notification, account, account, millis(s.Now()), account)
+	out, err := queryAll(ctx, s.q, scanPushSubscription, qPushRecipients, notification, account, account, millis(s.Now()), account)
 	if err != nil {
-		return nil, fmt.Errorf("push recipients: %w", err)
-	}
-	defer rows.Close()
-	var out []PushSubscription
-	for rows.Next() {
-		p, err := scanPushSubscription(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("push recipients: %w", err)
 	}
 	return out, nil

@@ -60,21 +60,12 @@ func (q queries) FollowByURI(ctx context.Context, uri string) (Follow, error) {
 
 // FollowRequests lists the requests waiting for target's approval.
 func (q queries) FollowRequests(ctx context.Context, target ID) ([]Follow, error) {
-	rows, err := q.q.QueryContext(ctx, `SELECT `+followColumns+` FROM follow_requests
+	out, err := queryAll(ctx, q.q, scanFollow, `SELECT `+followColumns+` FROM follow_requests
 WHERE target_account_id = ? ORDER BY id`, target)
 	if err != nil {
 		return nil, fmt.Errorf("follow requests: %w", err)
 	}
-	defer rows.Close()
-	var out []Follow
-	for rows.Next() {
-		f, err := scanFollow(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, f)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 func (tx *Tx) insertFollow(ctx context.Context, table string, f *Follow) error {
@@ -171,21 +162,13 @@ func (q queries) FollowCounts(ctx context.Context, account ID) (followers, follo
 	return followers, following, nil
 }
 
+// ids runs a query of one column of IDs.
 func (q queries) ids(ctx context.Context, query string, args ...any) ([]ID, error) {
-	rows, err := q.q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []ID
-	for rows.Next() {
+	return queryAll(ctx, q.q, func(r scanner) (ID, error) {
 		var id ID
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
+		err := r.Scan(&id)
+		return id, err
+	}, query, args...)
 }
 
 // Favourite is a like of a status.
@@ -328,29 +311,27 @@ VALUES (?,?,?,?,?,?)`, n.ID, n.AccountID, n.FromAccountID, n.Type, nullID(n.Stat
 // Notifications lists a local account's notifications, newest first.
 func (q queries) Notifications(ctx context.Context, account ID, p Page) ([]Notification, error) {
 	cond, args, order := p.where("id")
-	rows, err := q.q.QueryContext(ctx, `SELECT id, account_id, from_account_id, type, coalesce(status_id, 0), created_at
+	scan := func(r scanner) (Notification, error) {
+		var n Notification
+		var created int64
+		if err := r.Scan(&n.ID, &n.AccountID, &n.FromAccountID, &n.Type, &n.StatusID, &created); err != nil {
+			return Notification{}, err
+		}
+		n.CreatedAt = fromMillis(created)
+		return n, nil
+	}
+	out, err := queryAll(ctx, q.q, scan, `SELECT id, account_id, from_account_id, type, coalesce(status_id, 0), created_at
 FROM notifications WHERE account_id = ? AND `+cond+` ORDER BY `+order+` LIMIT ?`,
 		append(append([]any{account}, args...), p.limit())...)
 	if err != nil {
 		return nil, fmt.Errorf("notifications: %w", err)
-	}
-	defer rows.Close()
-	var out []Notification
-	for rows.Next() {
-		var n Notification
-		var created int64
-		if err := rows.Scan(&n.ID, &n.AccountID, &n.FromAccountID, &n.Type, &n.StatusID, &created); err != nil {
-			return nil, fmt.Errorf("notifications: %w", err)
-		}
-		n.CreatedAt = fromMillis(created)
-		out = append(out, n)
 	}
 	if p.MinID != 0 && p.MaxID == 0 {
 		for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
 			out[i], out[j] = out[j], out[i]
 		}
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // DeleteNotificationsFrom removes notifications of a type that from caused

@@ -197,21 +197,8 @@ func (tx *Tx) DeleteScheduledStatus(ctx context.Context, owner, id ID) error {
 }
 
 func (q queries) scheduledList(ctx context.Context, query string, args ...any) ([]ScheduledStatus, error) {
-	rows, err := q.q.QueryContext(ctx, query, args...)
+	out, err := queryAll(ctx, q.q, scanScheduled, query, args...)
 	if err != nil {
-		return nil, err
-	}
-	var out []ScheduledStatus
-	for rows.Next() {
-		s, err := scanScheduled(rows)
-		if err != nil {
-			rows.Close()
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	if err := q.loadScheduledMedia(ctx, out); err != nil {

@@ -81,18 +81,14 @@ EXISTS (SELECT 1 FROM statuses WHERE reblog_of_id = ?1 AND account_id = ?2)`, st
 
 // Peers lists the domains of the remote actors this node knows.
 func (q queries) Peers(ctx context.Context) ([]string, error) {
-	rows, err := q.q.QueryContext(ctx, `SELECT DISTINCT domain FROM accounts WHERE domain <> '' ORDER BY domain`)
+	scan := func(r scanner) (string, error) {
+		var d string
+		err := r.Scan(&d)
+		return d, err
+	}
+	out, err := queryAll(ctx, q.q, scan, `SELECT DISTINCT domain FROM accounts WHERE domain <> '' ORDER BY domain`)
 	if err != nil {
 		return nil, fmt.Errorf("peers: %w", err)
 	}
-	defer rows.Close()
-	out := []string{}
-	for rows.Next() {
-		var d string
-		if err := rows.Scan(&d); err != nil {
-			return nil, fmt.Errorf("peers: %w", err)
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+	return nonNil(out), nil
 }

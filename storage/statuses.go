@@ -111,47 +111,15 @@ func (q queries) ReblogOf(ctx context.Context, account, status ID) (Status, erro
 	return q.statusWhere(ctx, `account_id = ? AND reblog_of_id = ?`, account, status)
 }
 
+// loadStatusExtras loads one status's mentions, tags and attachments,
+// as loadStatusesExtras does for many.
 func (q queries) loadStatusExtras(ctx context.Context, s *Status) error {
-	rows, err := q.q.QueryContext(ctx, `SELECT account_id FROM mentions WHERE status_id = ? ORDER BY account_id`, s.ID)
-	if err != nil {
-		return fmt.Errorf("status mentions: %w", err)
+	one := []Status{*s}
+	if err := q.loadStatusesExtras(ctx, one); err != nil {
+		return err
 	}
-	for rows.Next() {
-		var id ID
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return fmt.Errorf("status mentions: %w", err)
-		}
-		s.Mentions = append(s.Mentions, id)
-	}
-	rows.Close()
-	rows, err = q.q.QueryContext(ctx, `SELECT t.name FROM status_tags st JOIN tags t ON t.id = st.tag_id
-WHERE st.status_id = ? ORDER BY t.name`, s.ID)
-	if err != nil {
-		return fmt.Errorf("status tags: %w", err)
-	}
-	for rows.Next() {
-		var name string
-		if err := rows.Scan(&name); err != nil {
-			rows.Close()
-			return fmt.Errorf("status tags: %w", err)
-		}
-		s.Tags = append(s.Tags, name)
-	}
-	rows.Close()
-	rows, err = q.q.QueryContext(ctx, `SELECT `+attachmentColumns+` FROM attachments WHERE status_id = ? ORDER BY id`, s.ID)
-	if err != nil {
-		return fmt.Errorf("status attachments: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		a, err := scanAttachment(rows)
-		if err != nil {
-			return fmt.Errorf("status attachments: %w", err)
-		}
-		s.Attachments = append(s.Attachments, a)
-	}
-	return rows.Err()
+	*s = one[0]
+	return nil
 }
 
 const qInsertStatus = `INSERT INTO statuses (id, uri, url, account_id, in_reply_to_id, in_reply_to_uri,
@@ -314,21 +282,8 @@ func (p Page) where(col string) (cond string, args []any, order string) {
 }
 
 func (q queries) statusList(ctx context.Context, query string, args []any, ascending bool) ([]Status, error) {
-	rows, err := q.q.QueryContext(ctx, query, args...)
+	out, err := queryAll(ctx, q.q, scanStatus, query, args...)
 	if err != nil {
-		return nil, err
-	}
-	var out []Status
-	for rows.Next() {
-		s, err := scanStatus(rows)
-		if err != nil {
-			rows.Close()
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	if ascending {

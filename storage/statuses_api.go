@@ -29,23 +29,21 @@ type StatusEdit struct {
 // StatusEdits returns the earlier versions of a status, oldest first; the
 // current version is the status itself.
 func (q queries) StatusEdits(ctx context.Context, status ID) ([]StatusEdit, error) {
-	rows, err := q.q.QueryContext(ctx, `SELECT id, status_id, title, content, spoiler_text, sensitive, created_at
+	scan := func(r scanner) (StatusEdit, error) {
+		var e StatusEdit
+		var created int64
+		if err := r.Scan(&e.ID, &e.StatusID, &e.Title, &e.Content, &e.SpoilerText, &e.Sensitive, &created); err != nil {
+			return StatusEdit{}, err
+		}
+		e.CreatedAt = fromMillis(created)
+		return e, nil
+	}
+	out, err := queryAll(ctx, q.q, scan, `SELECT id, status_id, title, content, spoiler_text, sensitive, created_at
 FROM status_edits WHERE status_id = ? ORDER BY id`, status)
 	if err != nil {
 		return nil, fmt.Errorf("status edits: %w", err)
 	}
-	defer rows.Close()
-	var out []StatusEdit
-	for rows.Next() {
-		var e StatusEdit
-		var created int64
-		if err := rows.Scan(&e.ID, &e.StatusID, &e.Title, &e.Content, &e.SpoilerText, &e.Sensitive, &created); err != nil {
-			return nil, fmt.Errorf("status edits: %w", err)
-		}
-		e.CreatedAt = fromMillis(created)
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // Ancestors returns the known statuses a status answers, up to limit of
@@ -267,22 +265,17 @@ func (p prefixScanner) Scan(dest ...any) error {
 
 func (q queries) listedStatuses(ctx context.Context, table string, account ID, p Page) ([]ListedStatus, error) {
 	cond, args, order := p.where("x.id")
-	rows, err := q.q.QueryContext(ctx, `SELECT x.id, `+statusColumns+` FROM `+table+` x JOIN statuses s ON s.id = x.status_id
+	scan := func(r scanner) (ListedStatus, error) {
+		var l ListedStatus
+		var err error
+		if l.Status, err = scanStatus(prefixScanner{row: r, first: &l.RowID}); err != nil {
+			return ListedStatus{}, err
+		}
+		return l, nil
+	}
+	out, err := queryAll(ctx, q.q, scan, `SELECT x.id, `+statusColumns+` FROM `+table+` x JOIN statuses s ON s.id = x.status_id
 WHERE x.account_id = ? AND `+cond+` ORDER BY `+order+` LIMIT ?`, append(append([]any{account}, args...), p.limit())...)
 	if err != nil {
-		return nil, err
-	}
-	var out []ListedStatus
-	for rows.Next() {
-		var l ListedStatus
-		if l.Status, err = scanStatus(prefixScanner{row: rows, first: &l.RowID}); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		out = append(out, l)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	if strings.HasSuffix(order, "ASC") {
@@ -330,21 +323,9 @@ func (q queries) interactionAccounts(ctx context.Context, from string, status, v
 		filter, fargs = notBlocked("a.id", viewer)
 	}
 	all := append(append(append([]any{status}, fargs...), args...), p.limit())
-	rows, err := q.q.QueryContext(ctx, `SELECT `+prefixed("a.", accountColumns)+`, r.id`+from+
+	out, err := queryAll(ctx, q.q, scanListedAccount, `SELECT `+prefixed("a.", accountColumns)+`, r.id`+from+
 		` AND a.suspended_at = 0`+filter+` AND `+cond+` ORDER BY `+order+` LIMIT ?`, all...)
 	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []ListedAccount
-	for rows.Next() {
-		var l ListedAccount
-		if l.Account, err = scanAccount(rows, &l.RowID); err != nil {
-			return nil, err
-		}
-		out = append(out, l)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	if strings.HasSuffix(order, "ASC") {
@@ -591,22 +572,10 @@ AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.account_id = n.account_id AND b.t
 		args = append(args, f.From)
 	}
 	cond, pargs, order := p.where("n.id")
-	rows, err := s.q.QueryContext(ctx, `SELECT n.id, n.account_id, n.from_account_id, n.type, coalesce(n.status_id, 0), n.created_at
+	out, err := queryAll(ctx, s.q, scanNotification, `SELECT n.id, n.account_id, n.from_account_id, n.type, coalesce(n.status_id, 0), n.created_at
 FROM notifications n JOIN accounts a ON a.id = n.from_account_id WHERE `+where+` AND `+cond+
 		` ORDER BY `+order+` LIMIT ?`, append(append(args, pargs...), p.limit())...)
 	if err != nil {
-		return nil, fmt.Errorf("notifications: %w", err)
-	}
-	defer rows.Close()
-	var out []Notification
-	for rows.Next() {
-		n, err := scanNotification(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, n)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("notifications: %w", err)
 	}
 	if strings.HasSuffix(order, "ASC") {

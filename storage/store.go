@@ -488,3 +488,26 @@ func isUnique(err error) bool {
 	}
 	return false
 }
+
+// queryAll runs query and scans each row it returns with scan, keeping
+// their order; no rows give a nil slice. Its errors are bare: callers
+// wrap them with their step.
+func queryAll[T any](ctx context.Context, q querier, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}

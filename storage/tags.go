@@ -46,20 +46,16 @@ func (q queries) SearchTags(ctx context.Context, s TagSearch) ([]TagInfo, error)
 	if limit <= 0 {
 		limit = 20
 	}
-	rows, err := q.q.QueryContext(ctx, qSearchTags, s.Viewer, likePrefix(term), term, limit, max(s.Offset, 0))
+	scan := func(r scanner) (TagInfo, error) {
+		var t TagInfo
+		err := r.Scan(&t.Name, &t.Following)
+		return t, err
+	}
+	out, err := queryAll(ctx, q.q, scan, qSearchTags, s.Viewer, likePrefix(term), term, limit, max(s.Offset, 0))
 	if err != nil {
 		return nil, fmt.Errorf("search tags: %w", err)
 	}
-	defer rows.Close()
-	var out []TagInfo
-	for rows.Next() {
-		var t TagInfo
-		if err := rows.Scan(&t.Name, &t.Following); err != nil {
-			return nil, fmt.Errorf("search tags: %w", err)
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // FollowedTag is a hashtag a member follows; ID is the follow's own,
@@ -81,21 +77,14 @@ func (q queries) FollowedTags(ctx context.Context, account ID, p Page) ([]Follow
 		limit = 200
 	}
 	cond, args, order := p.where("ft.id")
-	rows, err := q.q.QueryContext(ctx, `SELECT ft.id, t.name FROM followed_tags ft JOIN tags t ON t.id = ft.tag_id
+	scan := func(r scanner) (FollowedTag, error) {
+		var t FollowedTag
+		err := r.Scan(&t.ID, &t.Name)
+		return t, err
+	}
+	out, err := queryAll(ctx, q.q, scan, `SELECT ft.id, t.name FROM followed_tags ft JOIN tags t ON t.id = ft.tag_id
 WHERE ft.account_id = ? AND `+cond+` ORDER BY `+order+` LIMIT ?`, append(append([]any{account}, args...), limit)...)
 	if err != nil {
-		return nil, fmt.Errorf("followed tags: %w", err)
-	}
-	defer rows.Close()
-	var out []FollowedTag
-	for rows.Next() {
-		var t FollowedTag
-		if err := rows.Scan(&t.ID, &t.Name); err != nil {
-			return nil, fmt.Errorf("followed tags: %w", err)
-		}
-		out = append(out, t)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("followed tags: %w", err)
 	}
 	if strings.HasSuffix(order, "ASC") {

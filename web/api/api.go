@@ -81,6 +81,7 @@ func (h *Handler) Mount(r chi.Router) {
 		h.mountPolls(r)
 		h.mountPush(r)
 		h.mountScheduled(r)
+		h.mountTrends(r)
 	})
 }
 

@@ -1,7 +1,6 @@
 package api_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -38,26 +37,6 @@ type filterEntity struct {
 	}
 }
 
-// filterJSON sends a JSON body, as masto.js does.
-func filterJSON(t *testing.T, method, endpoint, token string, body any, out any) int {
-	t.Helper()
-	b, _ := json.Marshal(body)
-	req, _ := http.NewRequest(method, endpoint, bytes.NewReader(b))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if out != nil && resp.StatusCode == http.StatusOK {
-		if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return resp.StatusCode
-}
-
 func TestFilterCRUD(t *testing.T) {
 	t.Parallel()
 	n := testrig.StartOne(t, nil)
@@ -67,7 +46,7 @@ func TestFilterCRUD(t *testing.T) {
 
 	// Created with a form, Rails' array-of-hashes style.
 	var f filterEntity
-	code, _ := stCall(t, "POST", base, ta, url.Values{"title": {"Spoilers"}, "context[]": {"home", "public"},
+	code, _, _ := call(t, "POST", base, ta, url.Values{"title": {"Spoilers"}, "context[]": {"home", "public"},
 		"filter_action": {"hide"}, "expires_in": {"3600"},
 		"keywords_attributes[][keyword]": {"finale", "twist"}, "keywords_attributes[][whole_word]": {"true", "false"}}, &f)
 	if code != http.StatusOK || f.Title != "Spoilers" || f.FilterAction != "hide" || !slices.Equal(f.Context, []string{"home", "public"}) ||
@@ -76,7 +55,7 @@ func TestFilterCRUD(t *testing.T) {
 	}
 	// Updated with JSON: rename, change one keyword, drop another, add one.
 	var g filterEntity
-	code = filterJSON(t, "PUT", base+"/"+f.ID, ta, map[string]any{"title": "No spoilers", "expires_in": nil,
+	code, _, _ = call(t, "PUT", base+"/"+f.ID, ta, map[string]any{"title": "No spoilers", "expires_in": nil,
 		"keywords_attributes": []map[string]any{
 			{"id": f.Keywords[0].ID, "keyword": "season finale"},
 			{"id": f.Keywords[1].ID, "_destroy": true},
@@ -92,27 +71,27 @@ func TestFilterCRUD(t *testing.T) {
 		{"title": {"x"}, "context[]": {"home"}, "filter_action": {"explode"}},
 		{"title": {"x"}},
 	} {
-		if code, _ := stCall(t, "POST", base, ta, bad, nil); code != http.StatusUnprocessableEntity {
+		if code, _, _ := call(t, "POST", base, ta, bad, nil); code != http.StatusUnprocessableEntity {
 			t.Errorf("create %v: %d; want 422", bad, code)
 		}
 	}
 
 	// Keywords on their own.
 	var kw struct{ ID, Keyword string }
-	if code, _ := stCall(t, "POST", base+"/"+f.ID+"/keywords", ta, url.Values{"keyword": {"cliffhanger"}}, &kw); code != http.StatusOK || kw.Keyword != "cliffhanger" {
+	if code, _, _ := call(t, "POST", base+"/"+f.ID+"/keywords", ta, url.Values{"keyword": {"cliffhanger"}}, &kw); code != http.StatusOK || kw.Keyword != "cliffhanger" {
 		t.Fatalf("add keyword = %d %+v", code, kw)
 	}
-	if code, _ := stCall(t, "PUT", n.URL+"/api/v2/filter_keywords/"+kw.ID, ta, url.Values{"keyword": {"cliff-hanger"}}, &kw); code != http.StatusOK || kw.Keyword != "cliff-hanger" {
+	if code, _, _ := call(t, "PUT", n.URL+"/api/v2/filter_keywords/"+kw.ID, ta, url.Values{"keyword": {"cliff-hanger"}}, &kw); code != http.StatusOK || kw.Keyword != "cliff-hanger" {
 		t.Errorf("update keyword = %d %+v", code, kw)
 	}
-	if code, _ := stCall(t, "GET", n.URL+"/api/v2/filter_keywords/"+kw.ID, n.Token(bob), nil, nil); code != http.StatusNotFound {
+	if code, _, _ := call(t, "GET", n.URL+"/api/v2/filter_keywords/"+kw.ID, n.Token(bob), nil, nil); code != http.StatusNotFound {
 		t.Errorf("bob reads alice's keyword: %d; want 404", code)
 	}
-	if code, _ := stCall(t, "DELETE", n.URL+"/api/v2/filter_keywords/"+kw.ID, ta, nil, nil); code != http.StatusOK {
+	if code, _, _ := call(t, "DELETE", n.URL+"/api/v2/filter_keywords/"+kw.ID, ta, nil, nil); code != http.StatusOK {
 		t.Errorf("delete keyword: %d", code)
 	}
 	var kws []struct{ Keyword string }
-	stCall(t, "GET", base+"/"+f.ID+"/keywords", ta, nil, &kws)
+	call(t, "GET", base+"/"+f.ID+"/keywords", ta, nil, &kws)
 	if len(kws) != 2 {
 		t.Errorf("keywords = %+v; want 2", kws)
 	}
@@ -123,17 +102,17 @@ func TestFilterCRUD(t *testing.T) {
 		ID       string
 		StatusID string `json:"status_id"`
 	}
-	if code, _ := stCall(t, "POST", base+"/"+f.ID+"/statuses", ta, url.Values{"status_id": {st.ID.String()}}, &fs); code != http.StatusOK ||
+	if code, _, _ := call(t, "POST", base+"/"+f.ID+"/statuses", ta, url.Values{"status_id": {st.ID.String()}}, &fs); code != http.StatusOK ||
 		fs.StatusID != st.ID.String() {
 		t.Fatalf("add status = %d %+v", code, fs)
 	}
-	if code, _ := stCall(t, "POST", base+"/"+f.ID+"/statuses", ta, url.Values{"status_id": {st.ID.String()}}, nil); code != http.StatusUnprocessableEntity {
+	if code, _, _ := call(t, "POST", base+"/"+f.ID+"/statuses", ta, url.Values{"status_id": {st.ID.String()}}, nil); code != http.StatusUnprocessableEntity {
 		t.Errorf("the same status twice: %d; want 422", code)
 	}
-	if code, _ := stCall(t, "GET", n.URL+"/api/v2/filter_statuses/"+fs.ID, ta, nil, nil); code != http.StatusOK {
+	if code, _, _ := call(t, "GET", n.URL+"/api/v2/filter_statuses/"+fs.ID, ta, nil, nil); code != http.StatusOK {
 		t.Errorf("get status filter: %d", code)
 	}
-	if code, _ := stCall(t, "DELETE", n.URL+"/api/v2/filter_statuses/"+fs.ID, ta, nil, nil); code != http.StatusOK {
+	if code, _, _ := call(t, "DELETE", n.URL+"/api/v2/filter_statuses/"+fs.ID, ta, nil, nil); code != http.StatusOK {
 		t.Errorf("delete status filter: %d", code)
 	}
 
@@ -148,27 +127,27 @@ func TestFilterCRUD(t *testing.T) {
 		t.Fatalf("v1 filters = %+v, %v; want 3 keywords", all, err)
 	}
 	var v2 []filterEntity
-	stCall(t, "GET", base, ta, nil, &v2)
+	call(t, "GET", base, ta, nil, &v2)
 	if len(v2) != 2 || v2[1].Title != "budget" || v2[1].FilterAction != "hide" {
 		t.Errorf("v2 filters = %+v", v2)
 	}
 	if err := c.DeleteFilter(context.Background(), v1.ID); err != nil {
 		t.Fatal(err)
 	}
-	if code, _ := stCall(t, "GET", n.URL+"/api/v1/filters/"+string(v1.ID), ta, nil, nil); code != http.StatusNotFound {
+	if code, _, _ := call(t, "GET", n.URL+"/api/v1/filters/"+string(v1.ID), ta, nil, nil); code != http.StatusNotFound {
 		t.Errorf("deleted v1 filter: %d; want 404", code)
 	}
 
-	if code, _ := stCall(t, "DELETE", base+"/"+f.ID, n.Token(bob), nil, nil); code != http.StatusNotFound {
+	if code, _, _ := call(t, "DELETE", base+"/"+f.ID, n.Token(bob), nil, nil); code != http.StatusNotFound {
 		t.Errorf("bob deletes alice's filter: %d; want 404", code)
 	}
-	if code, _ := stCall(t, "DELETE", base+"/"+f.ID, ta, nil, nil); code != http.StatusOK {
+	if code, _, _ := call(t, "DELETE", base+"/"+f.ID, ta, nil, nil); code != http.StatusOK {
 		t.Errorf("delete: %d", code)
 	}
-	if code, _ := stCall(t, "GET", base+"/"+f.ID, ta, nil, nil); code != http.StatusNotFound {
+	if code, _, _ := call(t, "GET", base+"/"+f.ID, ta, nil, nil); code != http.StatusNotFound {
 		t.Errorf("deleted filter: %d; want 404", code)
 	}
-	if code, _ := stCall(t, "GET", base, n.Token(alice, "read:statuses"), nil, nil); code != http.StatusForbidden {
+	if code, _, _ := call(t, "GET", base, n.Token(alice, "read:statuses"), nil, nil); code != http.StatusForbidden {
 		t.Errorf("filters without read:filters: %d; want 403", code)
 	}
 }
@@ -187,7 +166,7 @@ func TestFilterHideAndWarnAreAppliedByTheServer(t *testing.T) {
 		{"title": {"Budget talk"}, "context[]": {"home", "thread"}, "filter_action": {"warn"},
 			"keywords_attributes[0][keyword]": {"budget"}, "keywords_attributes[0][whole_word]": {"true"}},
 	} {
-		if code, _ := stCall(t, "POST", n.URL+"/api/v2/filters", ta, f, nil); code != http.StatusOK {
+		if code, _, _ := call(t, "POST", n.URL+"/api/v2/filters", ta, f, nil); code != http.StatusOK {
 			t.Fatalf("create filter %v: %d", f, code)
 		}
 	}

@@ -2,7 +2,6 @@ package api_test
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -41,7 +40,7 @@ func TestInstanceEndpoints(t *testing.T) {
 			} `json:"urls"`
 		} `json:"configuration"`
 	}
-	instanceGet(t, n.URL+"/api/v2/instance", "", &v2)
+	call(t, "GET", n.URL+"/api/v2/instance", "", nil, &v2)
 	if v2.Domain != n.Host || v2.Configuration.Statuses.MaxCharacters == 0 ||
 		len(v2.Configuration.MediaAttachments.SupportedMimeTypes) == 0 || !strings.HasPrefix(v2.Configuration.URLs.Streaming, "ws://") {
 		t.Errorf("v2 instance = %+v", v2)
@@ -50,31 +49,15 @@ func TestInstanceEndpoints(t *testing.T) {
 	for _, path := range []string{"/api/v1/custom_emojis", "/api/v1/announcements", "/api/v1/trends/tags",
 		"/api/v2/suggestions", "/api/v1/instance/rules", "/api/v1/instance/peers"} {
 		var list []any
-		if code := instanceGet(t, n.URL+path, "", &list); code != http.StatusOK || list == nil {
+		if code, _, _ := call(t, "GET", n.URL+path, "", nil, &list); code != http.StatusOK || list == nil {
 			t.Errorf("%s: %d %v; want 200 and an empty list", path, code, list)
 		}
 	}
 	var prefs map[string]any
-	if code := instanceGet(t, n.URL+"/api/v1/preferences", "", &prefs); code != http.StatusUnauthorized {
+	if code, _, _ := call(t, "GET", n.URL+"/api/v1/preferences", "", nil, &prefs); code != http.StatusUnauthorized {
 		t.Errorf("preferences without a token: %d; want 401", code)
 	}
-	if code := instanceGet(t, n.URL+"/api/v1/preferences", n.Token(alice), &prefs); code != http.StatusOK || prefs["posting:default:visibility"] != "public" {
+	if code, _, _ := call(t, "GET", n.URL+"/api/v1/preferences", n.Token(alice), nil, &prefs); code != http.StatusOK || prefs["posting:default:visibility"] != "public" {
 		t.Errorf("preferences: %d %v", code, prefs)
 	}
-}
-
-// instanceGet GETs url with an optional bearer token and decodes the body.
-func instanceGet(t *testing.T, url, token string, v any) int {
-	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, url, nil)
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	_ = json.NewDecoder(resp.Body).Decode(v)
-	return resp.StatusCode
 }

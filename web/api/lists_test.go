@@ -42,7 +42,7 @@ func TestListCRUDAccountsAndTimeline(t *testing.T) {
 		t.Fatalf("create list: %+v, %v", l, err)
 	}
 	var got map[string]any
-	if code, _ := stCall(t, "GET", n.URL+"/api/v1/lists/"+string(l.ID), ta, nil, &got); code != http.StatusOK ||
+	if code, _, _ := call(t, "GET", n.URL+"/api/v1/lists/"+string(l.ID), ta, nil, &got); code != http.StatusOK ||
 		got["replies_policy"] != "list" || got["exclusive"] != false {
 		t.Errorf("list = %d %v; want replies_policy list, not exclusive", code, got)
 	}
@@ -75,11 +75,11 @@ func TestListCRUDAccountsAndTimeline(t *testing.T) {
 		t.Errorf("list timeline = %v, want %v", statusURIs(timeline), want)
 	}
 	var page []struct{ ID string }
-	_, h := stCall(t, "GET", n.URL+"/api/v1/timelines/list/"+string(l.ID), ta, url.Values{"limit": {"1"}}, &page)
+	_, h, _ := call(t, "GET", n.URL+"/api/v1/timelines/list/"+string(l.ID), ta, url.Values{"limit": {"1"}}, &page)
 	if next, _ := stLinks(h.Get("Link")); len(page) != 1 || !strings.Contains(next, "max_id="+page[0].ID) {
 		t.Errorf("first page %v with Link %q", page, h.Get("Link"))
 	}
-	if code, _ := stCall(t, "GET", n.URL+"/api/v1/timelines/list/"+string(l.ID), n.Token(bob), nil, nil); code != http.StatusNotFound {
+	if code, _, _ := call(t, "GET", n.URL+"/api/v1/timelines/list/"+string(l.ID), n.Token(bob), nil, nil); code != http.StatusNotFound {
 		t.Errorf("bob reads alice's list: %d; want 404", code)
 	}
 
@@ -94,7 +94,7 @@ func TestListCRUDAccountsAndTimeline(t *testing.T) {
 	if !slices.Contains(home(), byBob.URI) {
 		t.Fatalf("home = %v; want bob's post", home())
 	}
-	if code, _ := stCall(t, "PUT", n.URL+"/api/v1/lists/"+string(l.ID), ta,
+	if code, _, _ := call(t, "PUT", n.URL+"/api/v1/lists/"+string(l.ID), ta,
 		url.Values{"exclusive": {"true"}, "replies_policy": {"none"}}, &got); code != http.StatusOK ||
 		got["exclusive"] != true || got["replies_policy"] != "none" || got["title"] != "Libraries" {
 		t.Errorf("update = %d %v", code, got)
@@ -102,7 +102,7 @@ func TestListCRUDAccountsAndTimeline(t *testing.T) {
 	if h := home(); slices.Contains(h, byBob.URI) || slices.Contains(h, byCarol.URI) {
 		t.Errorf("home with an exclusive list = %v; want neither bob's nor carol's posts", h)
 	}
-	if code, _ := stCall(t, "PUT", n.URL+"/api/v1/lists/"+string(l.ID), ta, url.Values{"replies_policy": {"everyone"}}, nil); code != http.StatusUnprocessableEntity {
+	if code, _, _ := call(t, "PUT", n.URL+"/api/v1/lists/"+string(l.ID), ta, url.Values{"replies_policy": {"everyone"}}, nil); code != http.StatusUnprocessableEntity {
 		t.Errorf("unknown replies policy: %d; want 422", code)
 	}
 	if renamed, err := c.RenameList(ctx, l.ID, "Library news"); err != nil || renamed.Title != "Library news" {
@@ -125,10 +125,10 @@ func TestListCRUDAccountsAndTimeline(t *testing.T) {
 	if ls, err := c.GetLists(ctx); err != nil || len(ls) != 0 {
 		t.Errorf("lists after delete = %v, %v", ls, err)
 	}
-	if code, _ := stCall(t, "GET", n.URL+"/api/v1/lists/"+string(l.ID), ta, nil, nil); code != http.StatusNotFound {
+	if code, _, _ := call(t, "GET", n.URL+"/api/v1/lists/"+string(l.ID), ta, nil, nil); code != http.StatusNotFound {
 		t.Errorf("deleted list: %d; want 404", code)
 	}
-	if code, _ := stCall(t, "POST", n.URL+"/api/v1/lists", n.Token(alice, "read"), url.Values{"title": {"x"}}, nil); code != http.StatusForbidden {
+	if code, _, _ := call(t, "POST", n.URL+"/api/v1/lists", n.Token(alice, "read"), url.Values{"title": {"x"}}, nil); code != http.StatusForbidden {
 		t.Errorf("create with a read-only token: %d; want 403", code)
 	}
 }

@@ -22,38 +22,38 @@ func TestMarkersRoundTrip(t *testing.T) {
 	endpoint := n.URL + "/api/v1/markers"
 
 	var got map[string]markerEntity
-	if code, _ := stCall(t, "GET", endpoint, ta, url.Values{"timeline[]": {"home", "notifications"}}, &got); code != http.StatusOK || len(got) != 0 {
+	if code, _, _ := call(t, "GET", endpoint, ta, url.Values{"timeline[]": {"home", "notifications"}}, &got); code != http.StatusOK || len(got) != 0 {
 		t.Fatalf("no markers yet = %d %v", code, got)
 	}
-	code, _ := stCall(t, "POST", endpoint, ta, url.Values{"home[last_read_id]": {"1001"}, "notifications[last_read_id]": {"2002"}}, &got)
+	code, _, _ := call(t, "POST", endpoint, ta, url.Values{"home[last_read_id]": {"1001"}, "notifications[last_read_id]": {"2002"}}, &got)
 	if code != http.StatusOK || got["home"].LastReadID != "1001" || got["home"].Version != 0 ||
 		got["notifications"].LastReadID != "2002" || got["home"].UpdatedAt == "" {
 		t.Fatalf("save = %d %+v", code, got)
 	}
 	// JSON, as masto.js sends it; only home changes.
 	got = nil
-	if code := filterJSON(t, "POST", endpoint, ta, map[string]any{"home": map[string]any{"last_read_id": "1005"}}, &got); code != http.StatusOK ||
+	if code, _, _ := call(t, "POST", endpoint, ta, map[string]any{"home": map[string]any{"last_read_id": "1005"}}, &got); code != http.StatusOK ||
 		len(got) != 1 || got["home"].LastReadID != "1005" || got["home"].Version != 1 {
 		t.Fatalf("move home = %d %+v", code, got)
 	}
-	stCall(t, "POST", endpoint, ta, url.Values{"home[last_read_id]": {"1009"}}, nil)
+	call(t, "POST", endpoint, ta, url.Values{"home[last_read_id]": {"1009"}}, nil)
 	got = nil
-	if code, _ := stCall(t, "GET", endpoint, ta, url.Values{"timeline[]": {"home", "notifications"}}, &got); code != http.StatusOK ||
+	if code, _, _ := call(t, "GET", endpoint, ta, url.Values{"timeline[]": {"home", "notifications"}}, &got); code != http.StatusOK ||
 		got["home"].LastReadID != "1009" || got["home"].Version != 2 || got["notifications"].Version != 0 {
 		t.Errorf("markers = %d %+v", code, got)
 	}
 	got = nil
-	if stCall(t, "GET", endpoint, ta, url.Values{"timeline[]": {"notifications"}}, &got); len(got) != 1 || got["notifications"].LastReadID != "2002" {
+	if call(t, "GET", endpoint, ta, url.Values{"timeline[]": {"notifications"}}, &got); len(got) != 1 || got["notifications"].LastReadID != "2002" {
 		t.Errorf("notifications marker alone = %+v", got)
 	}
 	got = nil
-	if stCall(t, "GET", endpoint, n.Token(bob), url.Values{"timeline[]": {"home"}}, &got); len(got) != 0 {
+	if call(t, "GET", endpoint, n.Token(bob), url.Values{"timeline[]": {"home"}}, &got); len(got) != 0 {
 		t.Errorf("bob's markers = %+v; want none", got)
 	}
-	if code, _ := stCall(t, "POST", endpoint, ta, url.Values{"home[last_read_id]": {"latest"}}, nil); code != http.StatusUnprocessableEntity {
+	if code, _, _ := call(t, "POST", endpoint, ta, url.Values{"home[last_read_id]": {"latest"}}, nil); code != http.StatusUnprocessableEntity {
 		t.Errorf("a marker that is no ID: %d; want 422", code)
 	}
-	if code, _ := stCall(t, "POST", endpoint, n.Token(alice, "read"), url.Values{"home[last_read_id]": {"1"}}, nil); code != http.StatusForbidden {
+	if code, _, _ := call(t, "POST", endpoint, n.Token(alice, "read"), url.Values{"home[last_read_id]": {"1"}}, nil); code != http.StatusForbidden {
 		t.Errorf("save with a read-only token: %d; want 403", code)
 	}
 }

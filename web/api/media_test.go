@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"image"
 	"image/color"
 	"image/jpeg"
@@ -79,7 +78,7 @@ type mediaEntity struct {
 }
 
 // mediaMultipart sends a multipart form with files (field name to
-// contents) and fields, and decodes a 200 answer into out.
+// contents) and fields, and decodes the answer into out as send does.
 func mediaMultipart(t *testing.T, method, endpoint, token string, files map[string][]byte, fields url.Values, out any) (int, string) {
 	t.Helper()
 	var body bytes.Buffer
@@ -103,23 +102,8 @@ func mediaMultipart(t *testing.T, method, endpoint, token string, files map[stri
 	}
 	req.Header.Set("Content-Type", mw.FormDataContentType())
 	req.Header.Set("Authorization", "Bearer "+token)
-	return mediaDo(t, req, out)
-}
-
-func mediaDo(t *testing.T, req *http.Request, out any) (int, string) {
-	t.Helper()
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	if out != nil && resp.StatusCode == http.StatusOK {
-		if err := json.Unmarshal(raw, out); err != nil {
-			t.Fatalf("decode %s: %v", raw, err)
-		}
-	}
-	return resp.StatusCode, string(raw)
+	code, _, raw := send(t, req, out)
+	return code, raw
 }
 
 // mediaGet fetches a URL without a token and returns the answer's status,
@@ -184,16 +168,16 @@ func TestMediaUploadServeAndPost(t *testing.T) {
 		t.Fatalf("POST /api/v1/media = %d %s", code, body)
 	}
 	var got mediaEntity
-	if code, _ := stCall(t, "GET", n.URL+"/api/v1/media/"+v1.ID, token, nil, &got); code != http.StatusOK || got.URL != v1.URL || got.RemoteURL != nil {
+	if code, _, _ := call(t, "GET", n.URL+"/api/v1/media/"+v1.ID, token, nil, &got); code != http.StatusOK || got.URL != v1.URL || got.RemoteURL != nil {
 		t.Errorf("GET own media = %d %+v", code, got)
 	}
-	if code, _ := stCall(t, "GET", n.URL+"/api/v1/media/"+v1.ID, bobToken, nil, nil); code != http.StatusNotFound {
+	if code, _, _ := call(t, "GET", n.URL+"/api/v1/media/"+v1.ID, bobToken, nil, nil); code != http.StatusNotFound {
 		t.Errorf("bob GETs alice's media = %d; want 404", code)
 	}
-	if code, _ := stCall(t, "PUT", n.URL+"/api/v1/media/"+v1.ID, bobToken, url.Values{"description": {"mine"}}, nil); code != http.StatusNotFound {
+	if code, _, _ := call(t, "PUT", n.URL+"/api/v1/media/"+v1.ID, bobToken, url.Values{"description": {"mine"}}, nil); code != http.StatusNotFound {
 		t.Errorf("bob PUTs alice's media = %d; want 404", code)
 	}
-	if code, _ := stCall(t, "PUT", n.URL+"/api/v1/media/"+v1.ID, token,
+	if code, _, _ := call(t, "PUT", n.URL+"/api/v1/media/"+v1.ID, token,
 		url.Values{"description": {"the council logo"}, "focus": {"-1,1"}}, &got); code != http.StatusOK ||
 		got.Description != "the council logo" || got.Meta.Focus == nil || got.Meta.Focus.X != -1 || got.Meta.Focus.Y != 1 {
 		t.Errorf("PUT own media = %d %+v", code, got)
@@ -208,7 +192,7 @@ func TestMediaUploadServeAndPost(t *testing.T) {
 	if len(st.MediaAttachments) != 2 || st.MediaAttachments[0].URL != att.URL || st.MediaAttachments[1].Description != "the council logo" {
 		t.Errorf("posted media = %+v", st.MediaAttachments)
 	}
-	if code, _ := stCall(t, "GET", n.URL+"/api/v1/media/"+v1.ID, token, nil, nil); code != http.StatusNotFound {
+	if code, _, _ := call(t, "GET", n.URL+"/api/v1/media/"+v1.ID, token, nil, nil); code != http.StatusNotFound {
 		t.Errorf("GET attached media = %d; want 404", code)
 	}
 	if _, err := stClient(n, token).PostStatus(ctx, &mastodon.Toot{Status: "again", MediaIDs: []mastodon.ID{att.ID}}); stCode(err) != http.StatusUnprocessableEntity {
@@ -221,7 +205,7 @@ func TestMediaUploadServeAndPost(t *testing.T) {
 	var edited struct {
 		MediaAttachments []mediaEntity `json:"media_attachments"`
 	}
-	if code, _ := stCall(t, "PUT", n.URL+"/api/v1/statuses/"+string(st.ID), token,
+	if code, _, _ := call(t, "PUT", n.URL+"/api/v1/statuses/"+string(st.ID), token,
 		url.Values{"status": {"with words now"}, "media_ids[]": {string(att.ID), third.ID}}, &edited); code != http.StatusOK ||
 		len(edited.MediaAttachments) != 2 || edited.MediaAttachments[1].ID != third.ID {
 		t.Errorf("edit swapping media = %d %+v", code, edited)
@@ -275,20 +259,20 @@ func TestMediaRefusals(t *testing.T) {
 		req.Header.Set("Content-Type", "multipart/form-data; boundary=x")
 		req.Header.Set("Authorization", "Bearer "+token)
 		req.Header.Set("Expect", "100-continue")
-		if code, msg := mediaDo(t, req, nil); code != 422 || !strings.Contains(msg, "File is too large") {
+		if code, _, msg := send(t, req, nil); code != 422 || !strings.Contains(msg, "File is too large") {
 			t.Errorf("= %d %s; want 422", code, msg)
 		}
 	})
 	for _, id := range []string{"12345", "abc"} {
-		if code, _ := stCall(t, "GET", n.URL+"/api/v1/media/"+id, token, nil, nil); code != http.StatusNotFound {
+		if code, _, _ := call(t, "GET", n.URL+"/api/v1/media/"+id, token, nil, nil); code != http.StatusNotFound {
 			t.Errorf("GET /api/v1/media/%s = %d; want 404", id, code)
 		}
 	}
-	if code, _ := stCall(t, "POST", n.URL+"/api/v1/statuses", token,
+	if code, _, _ := call(t, "POST", n.URL+"/api/v1/statuses", token,
 		url.Values{"status": {"five"}, "media_ids[]": {"1", "2", "3", "4", "5"}}, nil); code != http.StatusUnprocessableEntity {
 		t.Errorf("five media = %d; want 422", code)
 	}
-	if code, _ := stCall(t, "POST", n.URL+"/api/v1/statuses", token, url.Values{"status": {" "}}, nil); code != http.StatusUnprocessableEntity {
+	if code, _, _ := call(t, "POST", n.URL+"/api/v1/statuses", token, url.Values{"status": {" "}}, nil); code != http.StatusUnprocessableEntity {
 		t.Errorf("no text, no media = %d; want 422", code)
 	}
 }
@@ -313,7 +297,7 @@ func TestMediaPostFederatesWithItsAttachment(t *testing.T) {
 	}
 
 	// The Note on the wire carries the Document.
-	req, _ := http.NewRequest("GET", st.URI, nil)
+	req := request(t, "GET", st.URI, "", nil)
 	req.Header.Set("Accept", "application/activity+json")
 	var note struct {
 		Attachment []struct {
@@ -327,7 +311,7 @@ func TestMediaPostFederatesWithItsAttachment(t *testing.T) {
 			FocalPoint []float64 `json:"focalPoint"`
 		} `json:"attachment"`
 	}
-	if code, body := mediaDo(t, req, &note); code != http.StatusOK || len(note.Attachment) != 1 {
+	if code, _, body := send(t, req, &note); code != http.StatusOK || len(note.Attachment) != 1 {
 		t.Fatalf("GET %s = %d %s", st.URI, code, body)
 	}
 	doc := note.Attachment[0]
@@ -368,7 +352,7 @@ func TestMediaPostFederatesWithItsAttachment(t *testing.T) {
 	}
 	body := `{"status": "Notes from today", "media_ids": ["` + string(att.ID) + `"],
 		"media_attributes": [{"id": "` + string(att.ID) + `", "description": "minutes, corrected", "focus": "-0.25,0.75"}]}`
-	if code, _ := acctCall(t, "PUT", a.URL+"/api/v1/statuses/"+string(st.ID), token, "application/json", body, &edited); code != http.StatusOK ||
+	if code, _, _ := call(t, "PUT", a.URL+"/api/v1/statuses/"+string(st.ID), token, body, &edited); code != http.StatusOK ||
 		len(edited.MediaAttachments) != 1 || edited.MediaAttachments[0].Description != "minutes, corrected" ||
 		edited.MediaAttachments[0].Meta.Focus.X != -0.25 || edited.MediaAttachments[0].Meta.Focus.Y != 0.75 {
 		t.Errorf("edit with media_attributes = %d %+v", code, edited)
@@ -383,7 +367,7 @@ func TestMediaPostFederatesWithItsAttachment(t *testing.T) {
 		t.Fatal(err)
 	}
 	body = `{"status": "Notes from today", "media_attributes": [{"id": "` + string(other.ID) + `", "description": "not mine to edit"}]}`
-	if code, _ := acctCall(t, "PUT", a.URL+"/api/v1/statuses/"+string(st.ID), token, "application/json", body, nil); code != http.StatusUnprocessableEntity {
+	if code, _, _ := call(t, "PUT", a.URL+"/api/v1/statuses/"+string(st.ID), token, body, nil); code != http.StatusUnprocessableEntity {
 		t.Errorf("media_attributes for an upload not in the post = %d; want 422", code)
 	}
 }

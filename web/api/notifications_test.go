@@ -78,17 +78,17 @@ func TestNotificationFavouriteAndReblogAcrossNodes(t *testing.T) {
 		t.Errorf("exclude_types[]=favourite = %v, %v", only, err)
 	}
 	var typed []struct{ Type string }
-	stCall(t, "GET", b.URL+"/api/v1/notifications", b.Token(bob), url.Values{"types[]": {"favourite", "mention"}}, &typed)
+	call(t, "GET", b.URL+"/api/v1/notifications", b.Token(bob), url.Values{"types[]": {"favourite", "mention"}}, &typed)
 	if len(typed) != 1 || typed[0].Type != "favourite" {
 		t.Errorf("types[]=favourite,mention = %v", typed)
 	}
 	aliceOnB := b.Resolve(a.Acct("alice"))
 	var from []struct{ ID string }
-	stCall(t, "GET", b.URL+"/api/v1/notifications", b.Token(bob), url.Values{"account_id": {aliceOnB.ID.String()}}, &from)
+	call(t, "GET", b.URL+"/api/v1/notifications", b.Token(bob), url.Values{"account_id": {aliceOnB.ID.String()}}, &from)
 	if len(from) != 3 {
 		t.Errorf("account_id=alice gave %d notifications; want 3", len(from))
 	}
-	stCall(t, "GET", b.URL+"/api/v1/notifications", b.Token(bob), url.Values{"account_id": {bob.ID.String()}}, &from)
+	call(t, "GET", b.URL+"/api/v1/notifications", b.Token(bob), url.Values{"account_id": {bob.ID.String()}}, &from)
 	if len(from) != 0 {
 		t.Errorf("account_id=bob gave %d notifications; want none", len(from))
 	}
@@ -146,7 +146,7 @@ func TestNotificationDismissClearAndPolicy(t *testing.T) {
 			Type   string
 			Status *struct{ ID string }
 		}
-		_, h := stCall(t, "GET", next, ta, nil, &page)
+		_, h, _ := call(t, "GET", next, ta, nil, &page)
 		if len(page) == 0 {
 			break
 		}
@@ -168,10 +168,10 @@ func TestNotificationDismissClearAndPolicy(t *testing.T) {
 	if _, err := c.GetNotification(ctx, mastodon.ID(all[0])); stCode(err) != http.StatusNotFound {
 		t.Errorf("a dismissed notification: %v; want 404", err)
 	}
-	if code, _ := stCall(t, "POST", n.URL+"/api/v1/notifications/"+all[1]+"/dismiss", n.Token(bob), nil, nil); code != http.StatusNotFound {
+	if code, _, _ := call(t, "POST", n.URL+"/api/v1/notifications/"+all[1]+"/dismiss", n.Token(bob), nil, nil); code != http.StatusNotFound {
 		t.Errorf("bob dismisses alice's notification: %d; want 404", code)
 	}
-	if code, _ := stCall(t, "GET", n.URL+"/api/v1/notifications", n.Token(alice, "read:statuses"), nil, nil); code != http.StatusForbidden {
+	if code, _, _ := call(t, "GET", n.URL+"/api/v1/notifications", n.Token(alice, "read:statuses"), nil, nil); code != http.StatusForbidden {
 		t.Errorf("notifications without read:notifications: %d; want 403", code)
 	}
 	if err := c.ClearNotifications(ctx); err != nil {
@@ -182,7 +182,7 @@ func TestNotificationDismissClearAndPolicy(t *testing.T) {
 	}
 
 	var policy map[string]any
-	if code, _ := stCall(t, "GET", n.URL+"/api/v2/notifications/policy", ta, nil, &policy); code != http.StatusOK {
+	if code, _, _ := call(t, "GET", n.URL+"/api/v2/notifications/policy", ta, nil, &policy); code != http.StatusOK {
 		t.Fatalf("policy: %d", code)
 	}
 	for _, k := range []string{"for_not_following", "for_not_followers", "for_new_accounts", "for_private_mentions", "for_limited_accounts"} {

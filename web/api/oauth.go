@@ -192,6 +192,8 @@ type tokenResponse struct {
 	Scope        string `json:"scope"`
 	CreatedAt    int64  `json:"created_at"`
 	RefreshToken string `json:"refresh_token,omitempty"`
+
+	tokenID storage.ID // the stored token's row
 }
 
 // oauthError is an error of the token and revocation endpoints (RFC 6749
@@ -380,11 +382,17 @@ func (o *oauthServer) refresh(ctx context.Context, app storage.App, v url.Values
 			}
 			scopes = s
 		}
-		if err := tx.RevokeToken(ctx, old.ID); err != nil {
+		if resp, err = issueToken(ctx, tx, app.ID, old.AccountID, scopes, true); err != nil {
 			return err
 		}
-		resp, err = issueToken(ctx, tx, app.ID, old.AccountID, scopes, true)
-		return err
+		// The app's push subscription follows it to the new token, unless
+		// the new grant no longer allows push.
+		if hasScope(scopes, "push") {
+			if err := tx.MovePushSubscription(ctx, old.ID, resp.tokenID, resp.AccessToken); err != nil {
+				return err
+			}
+		}
+		return tx.RevokeToken(ctx, old.ID)
 	})
 	if err != nil {
 		return tokenResponse{}, &oauthError{http.StatusInternalServerError, "server_error", err.Error()}
@@ -421,7 +429,7 @@ func issueToken(ctx context.Context, tx *storage.Tx, app, account storage.ID, sc
 		return tokenResponse{}, err
 	}
 	return tokenResponse{AccessToken: access, TokenType: "Bearer", Scope: strings.Join(scopes, " "),
-		CreatedAt: t.CreatedAt.Unix(), RefreshToken: refresh}, nil
+		CreatedAt: t.CreatedAt.Unix(), RefreshToken: refresh, tokenID: t.ID}, nil
 }
 
 // revoke revokes an access or refresh token: POST /oauth/revoke. It

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/json"
 	"html"
 	"io"
 	"net/http"
@@ -98,53 +97,12 @@ type registeredApp struct {
 func registerApp(t *testing.T, n *testrig.Node, redirect, scopes string) registeredApp {
 	t.Helper()
 	var app registeredApp
-	code := postJSON(t, n.URL+"/api/v1/apps", "", url.Values{"client_name": {"Test app"}, "redirect_uris": {redirect},
+	code, _, _ := call(t, "POST", n.URL+"/api/v1/apps", "", url.Values{"client_name": {"Test app"}, "redirect_uris": {redirect},
 		"scopes": {scopes}, "website": {"https://app.example"}}, &app)
 	if code != http.StatusOK || app.ClientID == "" || app.ClientSecret == "" {
 		t.Fatalf("register app: %d %+v", code, app)
 	}
 	return app
-}
-
-// postJSON posts a form and decodes the JSON answer into out.
-func postJSON(t *testing.T, endpoint, token string, form url.Values, out any) int {
-	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, endpoint, strings.NewReader(form.Encode()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	return doJSON(t, req, out)
-}
-
-func getJSON(t *testing.T, endpoint, token string, out any) int {
-	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, endpoint, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	return doJSON(t, req, out)
-}
-
-func doJSON(t *testing.T, req *http.Request, out any) int {
-	t.Helper()
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if out != nil {
-		if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
-			t.Fatalf("%s %s: %d, body is not JSON: %v", req.Method, req.URL.Path, resp.StatusCode, err)
-		}
-	}
-	return resp.StatusCode
 }
 
 type tokenAnswer struct {
@@ -160,7 +118,7 @@ type tokenAnswer struct {
 func postToken(t *testing.T, n *testrig.Node, form url.Values) (int, tokenAnswer) {
 	t.Helper()
 	var tok tokenAnswer
-	code := postJSON(t, n.URL+"/oauth/token", "", form, &tok)
+	code, _, _ := call(t, "POST", n.URL+"/oauth/token", "", form, &tok)
 	return code, tok
 }
 
@@ -259,7 +217,7 @@ func TestOAuthAuthorizationCodeWithPKCE(t *testing.T) {
 		t.Fatalf("token: %d %+v", status, tok)
 	}
 	var who registeredApp
-	if status := getJSON(t, n.URL+"/api/v1/apps/verify_credentials", tok.AccessToken, &who); status != http.StatusOK ||
+	if status, _, _ := call(t, "GET", n.URL+"/api/v1/apps/verify_credentials", tok.AccessToken, nil, &who); status != http.StatusOK ||
 		who.Name != "Test app" || who.Website == nil || *who.Website != "https://app.example" ||
 		who.VapidKey == nil || *who.VapidKey != *app.VapidKey || *who.VapidKey == "" {
 		t.Errorf("apps/verify_credentials: %d %+v", status, who)
@@ -281,29 +239,29 @@ func TestOAuthAuthorizationCodeWithPKCE(t *testing.T) {
 		fresh.Scope != "read write" {
 		t.Fatalf("refresh: %d %+v", status, fresh)
 	}
-	if status := getJSON(t, n.URL+"/api/v1/apps/verify_credentials", tok.AccessToken, nil); status != http.StatusUnauthorized {
+	if status, _, _ := call(t, "GET", n.URL+"/api/v1/apps/verify_credentials", tok.AccessToken, nil, nil); status != http.StatusUnauthorized {
 		t.Errorf("old access token after refresh: %d; want 401", status)
 	}
 	if status, again := postToken(t, n, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok.RefreshToken},
 		"client_id": {app.ClientID}, "client_secret": {app.ClientSecret}}); status != http.StatusBadRequest || again.Error != "invalid_grant" {
 		t.Errorf("old refresh token: %d %+v; want 400 invalid_grant", status, again)
 	}
-	if status := getJSON(t, n.URL+"/api/v1/apps/verify_credentials", fresh.AccessToken, nil); status != http.StatusOK {
+	if status, _, _ := call(t, "GET", n.URL+"/api/v1/apps/verify_credentials", fresh.AccessToken, nil, nil); status != http.StatusOK {
 		t.Errorf("new access token: %d; want 200", status)
 	}
 
 	// A revoked token gets 401 everywhere.
 	var empty map[string]any
-	if status := postJSON(t, n.URL+"/oauth/revoke", "", url.Values{"token": {fresh.AccessToken},
+	if status, _, _ := call(t, "POST", n.URL+"/oauth/revoke", "", url.Values{"token": {fresh.AccessToken},
 		"client_id": {app.ClientID}, "client_secret": {app.ClientSecret}}, &empty); status != http.StatusOK || len(empty) != 0 {
 		t.Errorf("revoke: %d %v; want 200 {}", status, empty)
 	}
 	for _, path := range []string{"/api/v1/apps/verify_credentials", "/api/v1/preferences", "/api/v1/instance"} {
-		if status := getJSON(t, n.URL+path, fresh.AccessToken, nil); status != http.StatusUnauthorized {
+		if status, _, _ := call(t, "GET", n.URL+path, fresh.AccessToken, nil, nil); status != http.StatusUnauthorized {
 			t.Errorf("%s with a revoked token: %d; want 401", path, status)
 		}
 	}
-	if status := postJSON(t, n.URL+"/oauth/revoke", "", url.Values{"token": {"no-such-token"},
+	if status, _, _ := call(t, "POST", n.URL+"/oauth/revoke", "", url.Values{"token": {"no-such-token"},
 		"client_id": {app.ClientID}, "client_secret": {app.ClientSecret}}, &empty); status != http.StatusOK {
 		t.Errorf("revoking an unknown token: %d; want 200", status)
 	}
@@ -365,16 +323,12 @@ func TestOAuthTokenRefusals(t *testing.T) {
 
 	t.Run("client authenticated by HTTP Basic", func(t *testing.T) {
 		b.t = t
-		req, err := http.NewRequest(http.MethodPost, n.URL+"/oauth/token", strings.NewReader(url.Values{
+		req := request(t, http.MethodPost, n.URL+"/oauth/token", "", url.Values{
 			"grant_type": {"authorization_code"}, "code": {b.codeFor(app, challenge)}, "redirect_uri": {callback},
-			"code_verifier": {verifier}}.Encode()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			"code_verifier": {verifier}})
 		req.SetBasicAuth(app.ClientID, app.ClientSecret)
 		var tok tokenAnswer
-		if status := doJSON(t, req, &tok); status != http.StatusOK || tok.AccessToken == "" {
+		if status, _, _ := send(t, req, &tok); status != http.StatusOK || tok.AccessToken == "" {
 			t.Errorf("token with Basic client authentication: %d %+v", status, tok)
 		}
 	})
@@ -549,10 +503,10 @@ func TestOAuthClientCredentials(t *testing.T) {
 		t.Fatalf("client_credentials: %d %+v", status, tok)
 	}
 	var who registeredApp
-	if status := getJSON(t, n.URL+"/api/v1/apps/verify_credentials", tok.AccessToken, &who); status != http.StatusOK || who.Name != "Test app" {
+	if status, _, _ := call(t, "GET", n.URL+"/api/v1/apps/verify_credentials", tok.AccessToken, nil, &who); status != http.StatusOK || who.Name != "Test app" {
 		t.Errorf("apps/verify_credentials with an app token: %d %+v", status, who)
 	}
-	if status := getJSON(t, n.URL+"/api/v1/preferences", tok.AccessToken, nil); status != http.StatusUnauthorized {
+	if status, _, _ := call(t, "GET", n.URL+"/api/v1/preferences", tok.AccessToken, nil, nil); status != http.StatusUnauthorized {
 		t.Errorf("a member's endpoint with an app token: %d; want 401", status)
 	}
 	if status, tok := postToken(t, n, url.Values{"grant_type": {"client_credentials"}, "client_id": {app.ClientID},
@@ -603,15 +557,8 @@ func TestOAuthScopesAreEnforced(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			req, err := http.NewRequest(tt.method, n.URL+tt.path, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if tt.token != "" {
-				req.Header.Set("Authorization", "Bearer "+tt.token)
-			}
 			var body map[string]any
-			if status := doJSON(t, req, &body); status != tt.want {
+			if status, _, _ := call(t, tt.method, n.URL+tt.path, tt.token, nil, &body); status != tt.want {
 				t.Errorf("%s %s: %d %v; want %d", tt.method, tt.path, status, body, tt.want)
 			}
 		})
@@ -636,21 +583,16 @@ func TestOAuthAppRegistration(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var body map[string]any
-			if status := postJSON(t, n.URL+"/api/v1/apps", "", tt.form, &body); status != tt.want {
+			if status, _, _ := call(t, "POST", n.URL+"/api/v1/apps", "", tt.form, &body); status != tt.want {
 				t.Errorf("POST /api/v1/apps: %d %v; want %d", status, body, tt.want)
 			}
 		})
 	}
 
 	t.Run("JSON with arrays", func(t *testing.T) {
-		req, err := http.NewRequest(http.MethodPost, n.URL+"/api/v1/apps", strings.NewReader(
-			`{"client_name":"Phone","redirect_uris":["`+callback+`","`+oob+`"],"scopes":"read write"}`))
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.Header.Set("Content-Type", "application/json")
 		var app registeredApp
-		if status := doJSON(t, req, &app); status != http.StatusOK {
+		if status, _, _ := call(t, http.MethodPost, n.URL+"/api/v1/apps", "",
+			`{"client_name":"Phone","redirect_uris":["`+callback+`","`+oob+`"],"scopes":"read write"}`, &app); status != http.StatusOK {
 			t.Fatalf("status %d", status)
 		}
 		if app.ID == "" || app.Name != "Phone" || app.Website != nil || !slices.Equal(app.RedirectURIs, []string{callback, oob}) ||
@@ -662,14 +604,14 @@ func TestOAuthAppRegistration(t *testing.T) {
 
 	t.Run("default scope is read", func(t *testing.T) {
 		var app registeredApp
-		postJSON(t, n.URL+"/api/v1/apps", "", url.Values{"client_name": {"x"}, "redirect_uris": {oob}}, &app)
+		call(t, "POST", n.URL+"/api/v1/apps", "", url.Values{"client_name": {"x"}, "redirect_uris": {oob}}, &app)
 		if !slices.Equal(app.Scopes, []string{"read"}) {
 			t.Errorf("scopes = %v; want [read]", app.Scopes)
 		}
 	})
 
 	t.Run("verify_credentials needs a token", func(t *testing.T) {
-		if status := getJSON(t, n.URL+"/api/v1/apps/verify_credentials", "", nil); status != http.StatusUnauthorized {
+		if status, _, _ := call(t, "GET", n.URL+"/api/v1/apps/verify_credentials", "", nil, nil); status != http.StatusUnauthorized {
 			t.Errorf("status %d; want 401", status)
 		}
 	})
@@ -689,7 +631,7 @@ func TestOAuthMetadata(t *testing.T) {
 		ChallengeMethods      []string `json:"code_challenge_methods_supported"`
 		TokenEndpointAuthMeth []string `json:"token_endpoint_auth_methods_supported"`
 	}
-	if status := getJSON(t, n.URL+"/.well-known/oauth-authorization-server", "", &meta); status != http.StatusOK {
+	if status, _, _ := call(t, "GET", n.URL+"/.well-known/oauth-authorization-server", "", nil, &meta); status != http.StatusOK {
 		t.Fatalf("status %d", status)
 	}
 	if meta.Issuer != n.URL+"/" || meta.Authorization != n.URL+"/oauth/authorize" || meta.Token != n.URL+"/oauth/token" ||

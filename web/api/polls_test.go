@@ -2,8 +2,6 @@ package api_test
 
 import (
 	"context"
-	"encoding/json"
-	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -50,40 +48,11 @@ func (p pollEntity) counts() []int {
 	return out
 }
 
-// pollJSON makes one API request with a JSON body, decodes a 200 answer
-// into out, and returns the status.
-func pollJSON(t *testing.T, method, endpoint, token, body string, out any) int {
-	t.Helper()
-	req, err := http.NewRequest(method, endpoint, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if out != nil && resp.StatusCode == http.StatusOK {
-		if err := json.Unmarshal(raw, out); err != nil {
-			t.Fatalf("%s %s: decode %s: %v", method, endpoint, raw, err)
-		}
-	}
-	return resp.StatusCode
-}
-
 // pollGet reads a poll on n as the holder of token.
 func pollGet(t *testing.T, n *testrig.Node, id, token string) pollEntity {
 	t.Helper()
 	var p pollEntity
-	if code, _ := stCall(t, "GET", n.URL+"/api/v1/polls/"+id, token, nil, &p); code != http.StatusOK {
+	if code, _, _ := call(t, "GET", n.URL+"/api/v1/polls/"+id, token, nil, &p); code != http.StatusOK {
 		t.Fatalf("GET poll %s = %d", id, code)
 	}
 	return p
@@ -93,7 +62,7 @@ func pollGet(t *testing.T, n *testrig.Node, id, token string) pollEntity {
 func pollVote(t *testing.T, n *testrig.Node, id, token string, choices ...string) (int, pollEntity) {
 	t.Helper()
 	var p pollEntity
-	code, _ := stCall(t, "POST", n.URL+"/api/v1/polls/"+id+"/votes", token, url.Values{"choices[]": choices}, &p)
+	code, _, _ := call(t, "POST", n.URL+"/api/v1/polls/"+id+"/votes", token, url.Values{"choices[]": choices}, &p)
 	return code, p
 }
 
@@ -151,7 +120,7 @@ func TestPollCreateReadAndVote(t *testing.T) {
 		t.Errorf("bob's view before voting = %+v", got)
 	}
 	var anon map[string]any
-	stCall(t, "GET", n.URL+"/api/v1/polls/"+id, "", nil, &anon)
+	call(t, "GET", n.URL+"/api/v1/polls/"+id, "", nil, &anon)
 	for _, k := range []string{"voted", "own_votes"} {
 		if _, ok := anon[k]; ok {
 			t.Errorf("anonymous view has %q", k)
@@ -236,7 +205,7 @@ func TestPollCreateReadAndVote(t *testing.T) {
 		t.Errorf("a status without a poll has %+v", plain.Poll)
 	}
 	for _, pid := range []string{string(plain.ID), "12345", "abc"} {
-		if code, _ := stCall(t, "GET", n.URL+"/api/v1/polls/"+pid, bobToken, nil, nil); code != http.StatusNotFound {
+		if code, _, _ := call(t, "GET", n.URL+"/api/v1/polls/"+pid, bobToken, nil, nil); code != http.StatusNotFound {
 			t.Errorf("GET poll %s = %d; want 404", pid, code)
 		}
 		if code, _ := pollVote(t, n, pid, bobToken, "0"); code != http.StatusNotFound {
@@ -258,14 +227,14 @@ func TestPollFormsAndOptions(t *testing.T) {
 	}
 	body := `{"status": "Which tools do you use?", "visibility": "unlisted",
 		"poll": {"options": ["Forms", "Surveys", "Interviews"], "expires_in": 600, "multiple": true, "hide_totals": true}}`
-	if code := pollJSON(t, "POST", n.URL+"/api/v1/statuses", aliceToken, body, &st); code != http.StatusOK || st.Poll == nil {
+	if code, _, _ := call(t, "POST", n.URL+"/api/v1/statuses", aliceToken, body, &st); code != http.StatusOK || st.Poll == nil {
 		t.Fatalf("post JSON poll = %d, %+v", code, st.Poll)
 	}
 	if !st.Poll.Multiple || !slices.Equal(st.Poll.counts(), []int{-1, -1, -1}) {
 		t.Errorf("hidden multiple-choice poll = %+v", st.Poll)
 	}
 	var p pollEntity
-	if code := pollJSON(t, "POST", n.URL+"/api/v1/polls/"+st.ID+"/votes", bobToken, `{"choices": [0, 2]}`, &p); code != http.StatusOK {
+	if code, _, _ := call(t, "POST", n.URL+"/api/v1/polls/"+st.ID+"/votes", bobToken, `{"choices": [0, 2]}`, &p); code != http.StatusOK {
 		t.Fatalf("vote with JSON = %d", code)
 	}
 	if p.VotesCount != 2 || p.VotersCount != 1 || !slices.Equal(*p.OwnVotes, []int{0, 2}) || !slices.Equal(p.counts(), []int{-1, -1, -1}) {
@@ -289,7 +258,7 @@ func TestPollFormsAndOptions(t *testing.T) {
 	var indexed struct {
 		Poll *pollEntity `json:"poll"`
 	}
-	if code, _ := stCall(t, "POST", n.URL+"/api/v1/statuses", aliceToken, form, &indexed); code != http.StatusOK || indexed.Poll == nil {
+	if code, _, _ := call(t, "POST", n.URL+"/api/v1/statuses", aliceToken, form, &indexed); code != http.StatusOK || indexed.Poll == nil {
 		t.Fatalf("post indexed poll = %d", code)
 	}
 	if len(indexed.Poll.Options) != 2 || indexed.Poll.Options[0].Title != "first" || indexed.Poll.Options[1].Title != "second" ||
@@ -326,23 +295,15 @@ func TestPollInvalid(t *testing.T) {
 			var e struct {
 				Error string `json:"error"`
 			}
-			req, _ := http.NewRequest("POST", n.URL+"/api/v1/statuses", strings.NewReader(tt.form.Encode()))
-			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-			req.Header.Set("Authorization", "Bearer "+token)
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer resp.Body.Close()
-			json.NewDecoder(resp.Body).Decode(&e)
-			if resp.StatusCode != http.StatusUnprocessableEntity || !strings.HasPrefix(e.Error, "Validation failed: ") {
-				t.Errorf("post = %d %q; want 422 with Mastodon's message", resp.StatusCode, e.Error)
+			code, _, _ := call(t, "POST", n.URL+"/api/v1/statuses", token, tt.form, &e)
+			if code != http.StatusUnprocessableEntity || !strings.HasPrefix(e.Error, "Validation failed: ") {
+				t.Errorf("post = %d %q; want 422 with Mastodon's message", code, e.Error)
 			}
 		})
 	}
 	// The longest allowed option, counted in characters, passes.
 	ok := url.Values{"status": {"q"}, "poll[options][]": {"a", strings.Repeat("é", 50)}, "poll[expires_in]": {"300"}}
-	if code, _ := stCall(t, "POST", n.URL+"/api/v1/statuses", token, ok, nil); code != http.StatusOK {
+	if code, _, _ := call(t, "POST", n.URL+"/api/v1/statuses", token, ok, nil); code != http.StatusOK {
 		t.Errorf("a 50-character option = %d; want 200", code)
 	}
 }
@@ -369,7 +330,7 @@ func TestPollEndNotifies(t *testing.T) {
 				Poll *pollEntity `json:"poll"`
 			} `json:"status"`
 		}
-		stCall(t, "GET", n.URL+"/api/v1/notifications", n.Token(who), url.Values{"types[]": {"poll"}}, &ns)
+		call(t, "GET", n.URL+"/api/v1/notifications", n.Token(who), url.Values{"types[]": {"poll"}}, &ns)
 		return len(ns) == 1 && ns[0].Type == "poll" && ns[0].Status.ID == string(posted.ID) && ns[0].Status.Poll != nil &&
 			ns[0].Status.Poll.Expired
 	}
@@ -377,7 +338,7 @@ func TestPollEndNotifies(t *testing.T) {
 		return notified(bob) && notified(alice)
 	})
 	var ns []any
-	stCall(t, "GET", n.URL+"/api/v1/notifications", n.Token(carol), nil, &ns)
+	call(t, "GET", n.URL+"/api/v1/notifications", n.Token(carol), nil, &ns)
 	if len(ns) != 0 {
 		t.Errorf("carol, who did not vote, has %d notifications", len(ns))
 	}
@@ -428,7 +389,7 @@ func TestPollFederates(t *testing.T) {
 		t.Errorf("bob has %d statuses on A (%v)", n, err)
 	}
 	var ns []any
-	stCall(t, "GET", a.URL+"/api/v1/notifications", a.Token(alice), url.Values{"exclude_types[]": {"follow"}}, &ns)
+	call(t, "GET", a.URL+"/api/v1/notifications", a.Token(alice), url.Values{"exclude_types[]": {"follow"}}, &ns)
 	if len(ns) != 0 {
 		t.Errorf("alice has %d notifications after a vote: %v", len(ns), ns)
 	}
@@ -444,7 +405,7 @@ func TestPollFederates(t *testing.T) {
 	})
 	// New counts are not an edit.
 	var raw map[string]any
-	stCall(t, "GET", b.URL+"/api/v1/statuses/"+onB, b.Token(bob), nil, &raw)
+	call(t, "GET", b.URL+"/api/v1/statuses/"+onB, b.Token(bob), nil, &raw)
 	if raw["edited_at"] != nil {
 		t.Errorf("the poll on B reads as edited at %v", raw["edited_at"])
 	}

@@ -43,50 +43,6 @@ type pushEntity struct {
 	Error     string          `json:"error"`
 }
 
-// pushCall sends a form (or, when body is not url.Values, JSON) and
-// decodes the answer, whatever its status, into out.
-func pushCall(t *testing.T, method, endpoint, token string, body any, out any) int {
-	t.Helper()
-	var r io.Reader
-	contentType := "application/x-www-form-urlencoded"
-	switch b := body.(type) {
-	case nil:
-	case url.Values:
-		r = strings.NewReader(b.Encode())
-	default:
-		raw, err := json.Marshal(b)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r, contentType = bytes.NewReader(raw), "application/json"
-	}
-	req, err := http.NewRequest(method, endpoint, r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if r != nil {
-		req.Header.Set("Content-Type", contentType)
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if out != nil {
-		if err := json.Unmarshal(raw, out); err != nil {
-			t.Fatalf("%s %s: %d, body is not JSON: %q", method, endpoint, resp.StatusCode, raw)
-		}
-	}
-	return resp.StatusCode
-}
-
 // pushDevice is an app's side of Web Push: its key pair and auth secret,
 // and a push service that records what arrives and answers with answer.
 type pushDevice struct {
@@ -281,7 +237,7 @@ func instanceVAPIDKey(t *testing.T, n *testrig.Node) string {
 			}
 		}
 	}
-	if code := instanceGet(t, n.URL+"/api/v2/instance", "", &inst); code != http.StatusOK || inst.Configuration.Vapid.PublicKey == "" {
+	if code, _, _ := call(t, "GET", n.URL+"/api/v2/instance", "", nil, &inst); code != http.StatusOK || inst.Configuration.Vapid.PublicKey == "" {
 		t.Fatalf("/api/v2/instance: %d, vapid %+v", code, inst.Configuration.Vapid)
 	}
 	return inst.Configuration.Vapid.PublicKey
@@ -304,7 +260,7 @@ func TestPushSubscriptionLifecycle(t *testing.T) {
 	}
 
 	var got pushEntity
-	if code := pushCall(t, "GET", endpoint, ta, nil, &got); code != http.StatusNotFound || got.Error != "Record not found" {
+	if code, _, _ := call(t, "GET", endpoint, ta, nil, &got); code != http.StatusNotFound || got.Error != "Record not found" {
 		t.Fatalf("GET before subscribing: %d %+v; want 404 Record not found", code, got)
 	}
 	form := device.subscription("/push/alice")
@@ -313,7 +269,7 @@ func TestPushSubscriptionLifecycle(t *testing.T) {
 	form.Set("data[alerts][admin.sign_up]", "1")
 	form.Set("data[policy]", "followed")
 	got = pushEntity{}
-	if code := pushCall(t, "POST", endpoint, ta, form, &got); code != http.StatusOK {
+	if code, _, _ := call(t, "POST", endpoint, ta, form, &got); code != http.StatusOK {
 		t.Fatalf("POST: %d %+v", code, got)
 	}
 	wantAlerts := map[string]bool{"mention": true, "status": false, "reblog": false, "follow": false, "follow_request": false,
@@ -325,11 +281,11 @@ func TestPushSubscriptionLifecycle(t *testing.T) {
 	first := got
 
 	got = pushEntity{}
-	if code := pushCall(t, "GET", endpoint, ta, nil, &got); code != http.StatusOK || fmt.Sprint(got) != fmt.Sprint(first) {
+	if code, _, _ := call(t, "GET", endpoint, ta, nil, &got); code != http.StatusOK || fmt.Sprint(got) != fmt.Sprint(first) {
 		t.Errorf("GET = %d %+v; want %+v", code, got, first)
 	}
 	// Another token of the same member has a subscription of its own.
-	if code := pushCall(t, "GET", endpoint, n.Token(alice), nil, &got); code != http.StatusNotFound {
+	if code, _, _ := call(t, "GET", endpoint, n.Token(alice), nil, &got); code != http.StatusNotFound {
 		t.Errorf("GET with another token: %d; want 404", code)
 	}
 
@@ -337,26 +293,26 @@ func TestPushSubscriptionLifecycle(t *testing.T) {
 	// given go off; the policy stays.
 	got = pushEntity{}
 	body := map[string]any{"data": map[string]any{"alerts": map[string]any{"favourite": true, "admin": map[string]any{"report": true}}}}
-	if code := pushCall(t, "PUT", endpoint, ta, body, &got); code != http.StatusOK || got.ID != first.ID ||
+	if code, _, _ := call(t, "PUT", endpoint, ta, body, &got); code != http.StatusOK || got.ID != first.ID ||
 		!got.Alerts["favourite"] || !got.Alerts["admin.report"] || got.Alerts["mention"] || got.Alerts["admin.sign_up"] ||
 		got.Policy != "followed" || got.Endpoint != first.Endpoint {
 		t.Errorf("PUT alerts = %d %+v", code, got)
 	}
 	// A bare policy, as the documentation gives it, keeps the alerts.
 	got = pushEntity{}
-	if code := pushCall(t, "PUT", endpoint, ta, url.Values{"policy": {"none"}}, &got); code != http.StatusOK ||
+	if code, _, _ := call(t, "PUT", endpoint, ta, url.Values{"policy": {"none"}}, &got); code != http.StatusOK ||
 		got.Policy != "none" || !got.Alerts["favourite"] {
 		t.Errorf("PUT policy = %d %+v", code, got)
 	}
 	got = pushEntity{}
-	if code := pushCall(t, "PUT", endpoint, ta, url.Values{"data[policy]": {"everyone"}}, &got); code != http.StatusUnprocessableEntity || got.Error == "" {
+	if code, _, _ := call(t, "PUT", endpoint, ta, url.Values{"data[policy]": {"everyone"}}, &got); code != http.StatusUnprocessableEntity || got.Error == "" {
 		t.Errorf("PUT an unknown policy: %d %+v; want 422", code, got)
 	}
 	// PUT changes nothing else: the endpoint stays.
 	form2 := device.subscription("/push/elsewhere")
 	form2.Set("data[alerts][poll]", "true")
 	got = pushEntity{}
-	if code := pushCall(t, "PUT", endpoint, ta, form2, &got); code != http.StatusOK || got.Endpoint != first.Endpoint || !got.Alerts["poll"] {
+	if code, _, _ := call(t, "PUT", endpoint, ta, form2, &got); code != http.StatusOK || got.Endpoint != first.Endpoint || !got.Alerts["poll"] {
 		t.Errorf("PUT with a new endpoint = %d %+v; want the endpoint kept", code, got)
 	}
 
@@ -364,27 +320,27 @@ func TestPushSubscriptionLifecycle(t *testing.T) {
 	got = pushEntity{}
 	sub := map[string]any{"endpoint": device.srv.URL + "/push/alice2", "keys": map[string]any{
 		"p256dh": form.Get("subscription[keys][p256dh]"), "auth": form.Get("subscription[keys][auth]")}}
-	if code := pushCall(t, "POST", endpoint, ta, map[string]any{"subscription": sub, "data": map[string]any{"alerts": map[string]any{"follow": true}}}, &got); code != http.StatusOK ||
+	if code, _, _ := call(t, "POST", endpoint, ta, map[string]any{"subscription": sub, "data": map[string]any{"alerts": map[string]any{"follow": true}}}, &got); code != http.StatusOK ||
 		got.ID == first.ID || got.Endpoint != device.srv.URL+"/push/alice2" || got.Policy != "all" || !got.Alerts["follow"] || got.Alerts["favourite"] {
 		t.Errorf("POST again = %d %+v; want a new subscription with policy all", code, got)
 	}
 	second := got
 	got = pushEntity{}
-	if pushCall(t, "GET", endpoint, ta, nil, &got); got.ID != second.ID {
+	if call(t, "GET", endpoint, ta, nil, &got); got.ID != second.ID {
 		t.Errorf("GET after subscribing again = %+v; want %s", got, second.ID)
 	}
 
-	if code := pushCall(t, "DELETE", endpoint, ta, nil, &got); code != http.StatusOK {
+	if code, _, _ := call(t, "DELETE", endpoint, ta, nil, &got); code != http.StatusOK {
 		t.Errorf("DELETE: %d", code)
 	}
-	if code := pushCall(t, "GET", endpoint, ta, nil, &got); code != http.StatusNotFound {
+	if code, _, _ := call(t, "GET", endpoint, ta, nil, &got); code != http.StatusNotFound {
 		t.Errorf("GET after DELETE: %d; want 404", code)
 	}
 	var empty map[string]any
-	if code := pushCall(t, "DELETE", endpoint, ta, nil, &empty); code != http.StatusOK || len(empty) != 0 {
+	if code, _, _ := call(t, "DELETE", endpoint, ta, nil, &empty); code != http.StatusOK || len(empty) != 0 {
 		t.Errorf("DELETE with none: %d %v; want 200 {}", code, empty)
 	}
-	if code := pushCall(t, "PUT", endpoint, ta, url.Values{"policy": {"all"}}, &got); code != http.StatusNotFound {
+	if code, _, _ := call(t, "PUT", endpoint, ta, url.Values{"policy": {"all"}}, &got); code != http.StatusNotFound {
 		t.Errorf("PUT with none: %d; want 404", code)
 	}
 }
@@ -429,12 +385,12 @@ func TestPushSubscriptionRefusals(t *testing.T) {
 				form.Set(k, v)
 			}
 			var got pushEntity
-			if code := pushCall(t, tt.method, endpoint, tt.token, form, &got); code != tt.wantCode || got.Error != tt.wantError {
+			if code, _, _ := call(t, tt.method, endpoint, tt.token, form, &got); code != tt.wantCode || got.Error != tt.wantError {
 				t.Errorf("%s: %d %q; want %d %q", tt.method, code, got.Error, tt.wantCode, tt.wantError)
 			}
 		})
 	}
-	if code := pushCall(t, "GET", endpoint, ta, nil, nil); code != http.StatusNotFound {
+	if code, _, _ := call(t, "GET", endpoint, ta, nil, nil); code != http.StatusNotFound {
 		t.Errorf("after refused subscriptions GET: %d; want 404", code)
 	}
 }
@@ -453,7 +409,7 @@ func TestPushDelivered(t *testing.T) {
 	form.Set("data[alerts][favourite]", "true")
 	form.Set("data[alerts][mention]", "true")
 	var sub pushEntity
-	if code := pushCall(t, "POST", endpoint, ta, form, &sub); code != http.StatusOK {
+	if code, _, _ := call(t, "POST", endpoint, ta, form, &sub); code != http.StatusOK {
 		t.Fatalf("subscribe: %d %+v", code, sub)
 	}
 	post := func(author storage.Account, text string) storage.Status {
@@ -472,7 +428,7 @@ func TestPushDelivered(t *testing.T) {
 	latestNotification := func() string {
 		t.Helper()
 		var ns []struct{ ID, Type string }
-		if code := pushCall(t, "GET", n.URL+"/api/v1/notifications?limit=1", ta, nil, &ns); code != http.StatusOK || len(ns) != 1 {
+		if code, _, _ := call(t, "GET", n.URL+"/api/v1/notifications?limit=1", ta, nil, &ns); code != http.StatusOK || len(ns) != 1 {
 			t.Fatalf("notifications: %d %+v", code, ns)
 		}
 		return ns[0].ID
@@ -480,7 +436,7 @@ func TestPushDelivered(t *testing.T) {
 
 	// Bob favourites alice's post through the API.
 	hours := post(alice, "Opening hours are changing")
-	if code := pushCall(t, "POST", n.URL+"/api/v1/statuses/"+hours.ID.String()+"/favourite", tb, nil, nil); code != http.StatusOK {
+	if code, _, _ := call(t, "POST", n.URL+"/api/v1/statuses/"+hours.ID.String()+"/favourite", tb, nil, nil); code != http.StatusOK {
 		t.Fatalf("favourite: %d", code)
 	}
 	p := waitPushes(1)[0]
@@ -498,7 +454,7 @@ func TestPushDelivered(t *testing.T) {
 	}
 
 	// Favourites off: bob's next favourite is not pushed, his mention is.
-	if code := pushCall(t, "PUT", endpoint, ta, url.Values{"data[alerts][mention]": {"true"}}, &sub); code != http.StatusOK || sub.Alerts["favourite"] {
+	if code, _, _ := call(t, "PUT", endpoint, ta, url.Values{"data[alerts][mention]": {"true"}}, &sub); code != http.StatusOK || sub.Alerts["favourite"] {
 		t.Fatalf("favourites off: %d %+v", code, sub)
 	}
 	if err := n.Engine.Favourite(ctx, bob.ID, post(alice, "Second post").ID); err != nil {
@@ -520,11 +476,12 @@ func TestPushDelivered(t *testing.T) {
 	post(bob, "@alice are you there?")
 	waitPushes(3)
 	testrig.Eventually(t, 10*time.Second, "the gone subscription removed", func() bool {
-		return pushCall(t, "GET", endpoint, ta, nil, nil) == http.StatusNotFound
+		code, _, _ := call(t, "GET", endpoint, ta, nil, nil)
+		return code == http.StatusNotFound
 	})
 }
 
-func TestPushSubscriptionEndsWithRevokedToken(t *testing.T) {
+func TestPushSubscriptionFollowsRefreshEndsWithRevoke(t *testing.T) {
 	t.Parallel()
 	n := testrig.StartOne(t, nil)
 	n.Member("alice", false)
@@ -542,15 +499,38 @@ func TestPushSubscriptionEndsWithRevokedToken(t *testing.T) {
 		t.Fatal(err)
 	}
 	var sub pushEntity
-	if code := pushCall(t, "POST", n.URL+"/api/v1/push/subscription", tok.AccessToken,
+	if code, _, _ := call(t, "POST", n.URL+"/api/v1/push/subscription", tok.AccessToken,
 		newPushDevice(t).subscription("/push"), &sub); code != http.StatusOK {
 		t.Fatalf("subscribe: %d %+v", code, sub)
 	}
-	if code := postJSON(t, n.URL+"/oauth/revoke", "", url.Values{"client_id": {app.ClientID},
-		"client_secret": {app.ClientSecret}, "token": {tok.AccessToken}}, nil); code != http.StatusOK {
-		t.Fatalf("revoke: %d", code)
+	// Refreshing the token hands the subscription to the new token, with
+	// the token pushes carry.
+	status, fresh := postToken(t, n, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok.RefreshToken},
+		"client_id": {app.ClientID}, "client_secret": {app.ClientSecret}})
+	if status != http.StatusOK || fresh.AccessToken == "" {
+		t.Fatalf("refresh: %d %+v", status, fresh)
+	}
+	var moved pushEntity
+	if code, _, raw := call(t, "GET", n.URL+"/api/v1/push/subscription", fresh.AccessToken, nil, &moved); code != http.StatusOK ||
+		moved.ID != sub.ID || moved.Endpoint != sub.Endpoint {
+		t.Errorf("the refreshed token's subscription = %d %s; want %+v", code, raw, sub)
+	}
+	renewed, err := n.Store.TokenByAccess(context.Background(), storage.HashSecret(fresh.AccessToken))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := n.Store.PushSubscriptionByToken(context.Background(), renewed.ID); err != nil || got.AccessToken != fresh.AccessToken {
+		t.Errorf("moved subscription carries token %q (err %v); want the new one", got.AccessToken, err)
 	}
 	if _, err := n.Store.PushSubscriptionByToken(context.Background(), stored.ID); !errors.Is(err, storage.ErrNotFound) {
+		t.Errorf("the old token still has a subscription: err = %v", err)
+	}
+
+	if code, _, _ := call(t, "POST", n.URL+"/oauth/revoke", "", url.Values{"client_id": {app.ClientID},
+		"client_secret": {app.ClientSecret}, "token": {fresh.AccessToken}}, nil); code != http.StatusOK {
+		t.Fatalf("revoke: %d", code)
+	}
+	if _, err := n.Store.PushSubscriptionByToken(context.Background(), renewed.ID); !errors.Is(err, storage.ErrNotFound) {
 		t.Errorf("subscription of the revoked token: err = %v; want ErrNotFound", err)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -43,44 +42,6 @@ type schedEntity struct {
 	} `json:"media_attachments"`
 }
 
-// schedCall makes one API request with a JSON body (when not nil),
-// decodes a 200 answer into out (when not nil), and returns the status,
-// the Link header and the raw body.
-func schedCall(t *testing.T, method, endpoint, token string, body, out any) (int, string, string) {
-	t.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequest(method, endpoint, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if out != nil && resp.StatusCode == http.StatusOK {
-		if err := json.Unmarshal(raw, out); err != nil {
-			t.Fatalf("%s %s: decode %s: %v", method, endpoint, raw, err)
-		}
-	}
-	return resp.StatusCode, resp.Header.Get("Link"), string(raw)
-}
-
 // schedAt is a scheduled_at d from the node's now, as apps write it.
 func schedAt(n *testrig.Node, d time.Duration) string {
 	return n.Clock.Now().Add(d).UTC().Format("2006-01-02T15:04:05.000Z")
@@ -94,7 +55,7 @@ func schedList(t *testing.T, n *testrig.Node, token string, limit string) [][]st
 	next := n.URL + "/api/v1/scheduled_statuses?limit=" + limit
 	for next != "" && len(pages) < 10 {
 		var got []schedEntity
-		code, link, raw := schedCall(t, "GET", next, token, nil, &got)
+		code, h, raw := call(t, "GET", next, token, nil, &got)
 		if code != http.StatusOK {
 			t.Fatalf("GET %s = %d %s", next, code, raw)
 		}
@@ -106,7 +67,7 @@ func schedList(t *testing.T, n *testrig.Node, token string, limit string) [][]st
 			ids = append(ids, s.ID)
 		}
 		pages = append(pages, ids)
-		next, _ = links(t, link)
+		next, _ = links(t, h.Get("Link"))
 	}
 	return pages
 }
@@ -121,7 +82,7 @@ func schedTexts(t *testing.T, n *testrig.Node, token string, account storage.Acc
 			ID string `json:"id"`
 		} `json:"media_attachments"`
 	}
-	if code, _, raw := schedCall(t, "GET", n.URL+"/api/v1/accounts/"+account.ID.String()+"/statuses", token, nil, &sts); code != http.StatusOK {
+	if code, _, raw := call(t, "GET", n.URL+"/api/v1/accounts/"+account.ID.String()+"/statuses", token, nil, &sts); code != http.StatusOK {
 		t.Fatalf("account statuses = %d %s", code, raw)
 	}
 	var texts []string
@@ -149,7 +110,7 @@ func TestScheduledStatusesEndToEnd(t *testing.T) {
 
 	// Schedule, with every parameter.
 	var withPic schedEntity
-	code, _, raw := schedCall(t, "POST", n.URL+"/api/v1/statuses", ta, map[string]any{
+	code, _, raw := call(t, "POST", n.URL+"/api/v1/statuses", ta, map[string]any{
 		"status": "the quarterly figures", "media_ids": []string{pic.ID.String()}, "sensitive": true,
 		"spoiler_text": "numbers", "visibility": "unlisted", "language": "en", "scheduled_at": schedAt(n, 26*time.Hour),
 	}, &withPic)
@@ -175,11 +136,11 @@ func TestScheduledStatusesEndToEnd(t *testing.T) {
 	}
 	// The upload the scheduled post waits for is in use: it cannot be
 	// deleted from under it.
-	if code, _, raw := schedCall(t, "DELETE", n.URL+"/api/v1/media/"+pic.ID.String(), ta, nil, nil); code != http.StatusNotFound {
+	if code, _, raw := call(t, "DELETE", n.URL+"/api/v1/media/"+pic.ID.String(), ta, nil, nil); code != http.StatusNotFound {
 		t.Errorf("DELETE a scheduled post's upload = %d %s; want 404", code, raw)
 	}
 	var poll schedEntity
-	code, _, raw = schedCall(t, "POST", n.URL+"/api/v1/statuses", ta, map[string]any{"status": "which day?",
+	code, _, raw = call(t, "POST", n.URL+"/api/v1/statuses", ta, map[string]any{"status": "which day?",
 		"poll":         map[string]any{"options": []string{"Tuesday", "Thursday"}, "expires_in": 3600, "multiple": true},
 		"scheduled_at": schedAt(n, 20*time.Minute)}, &poll)
 	if code != http.StatusOK || poll.Params.Poll == nil || !slices.Equal(poll.Params.Poll.Options, []string{"Tuesday", "Thursday"}) ||
@@ -190,7 +151,7 @@ func TestScheduledStatusesEndToEnd(t *testing.T) {
 	ids = append(ids, withPic.ID, poll.ID)
 	for i, text := range []string{"first reminder", "second reminder"} {
 		var s schedEntity
-		if code, _, raw := schedCall(t, "POST", n.URL+"/api/v1/statuses", ta,
+		if code, _, raw := call(t, "POST", n.URL+"/api/v1/statuses", ta,
 			map[string]any{"status": text, "scheduled_at": schedAt(n, time.Duration(i+1)*10*time.Minute)}, &s); code != http.StatusOK {
 			t.Fatalf("schedule %q = %d %s", text, code, raw)
 		}
@@ -220,7 +181,7 @@ func TestScheduledStatusesEndToEnd(t *testing.T) {
 	}
 	for _, tt := range refusals {
 		t.Run(tt.name, func(t *testing.T) {
-			code, _, raw := schedCall(t, "POST", n.URL+"/api/v1/statuses", tt.token, tt.body, nil)
+			code, _, raw := call(t, "POST", n.URL+"/api/v1/statuses", tt.token, tt.body, nil)
 			var e struct{ Error string }
 			json.Unmarshal([]byte(raw), &e)
 			if code != tt.code || e.Error == "" || tt.msg != "" && e.Error != tt.msg {
@@ -230,7 +191,7 @@ func TestScheduledStatusesEndToEnd(t *testing.T) {
 	}
 	// A time already past posts now, as on Mastodon.
 	var now struct{ Content string }
-	if code, _, raw := schedCall(t, "POST", n.URL+"/api/v1/statuses", tb,
+	if code, _, raw := call(t, "POST", n.URL+"/api/v1/statuses", tb,
 		map[string]any{"status": "right away", "scheduled_at": schedAt(n, -time.Hour)}, &now); code != http.StatusOK || plain(now.Content) != "right away" {
 		t.Errorf("scheduled in the past = %d %s; want the status posted", code, raw)
 	}
@@ -245,7 +206,7 @@ func TestScheduledStatusesEndToEnd(t *testing.T) {
 
 	// Another member's is not found, whatever the method.
 	for _, method := range []string{"GET", "PUT", "DELETE"} {
-		code, _, raw := schedCall(t, method, n.URL+"/api/v1/scheduled_statuses/"+ids[2], tb,
+		code, _, raw := call(t, method, n.URL+"/api/v1/scheduled_statuses/"+ids[2], tb,
 			map[string]any{"scheduled_at": schedAt(n, 2*time.Hour)}, nil)
 		if code != http.StatusNotFound {
 			t.Errorf("bob %s alice's = %d %s; want 404", method, code, raw)
@@ -253,28 +214,28 @@ func TestScheduledStatusesEndToEnd(t *testing.T) {
 	}
 
 	// Reschedule: the same five-minute rule.
-	if code, _, raw := schedCall(t, "PUT", n.URL+"/api/v1/scheduled_statuses/"+ids[2], ta,
+	if code, _, raw := call(t, "PUT", n.URL+"/api/v1/scheduled_statuses/"+ids[2], ta,
 		map[string]any{"scheduled_at": schedAt(n, time.Minute)}, nil); code != http.StatusUnprocessableEntity {
 		t.Errorf("reschedule too soon = %d %s; want 422", code, raw)
 	}
 	later := n.Clock.Now().Add(2 * time.Hour).UTC().Truncate(time.Millisecond)
 	var moved schedEntity
-	code, _, raw = schedCall(t, "PUT", n.URL+"/api/v1/scheduled_statuses/"+ids[2], ta,
+	code, _, raw = call(t, "PUT", n.URL+"/api/v1/scheduled_statuses/"+ids[2], ta,
 		map[string]any{"scheduled_at": later.Format(time.RFC3339Nano)}, &moved)
 	if code != http.StatusOK || moved.ID != ids[2] || moved.ScheduledAt != later.Format("2006-01-02T15:04:05.000Z") ||
 		moved.Params.Text != "first reminder" {
 		t.Errorf("reschedule = %d %s; want it at %v", code, raw, later)
 	}
 	var got schedEntity
-	if code, _, raw := schedCall(t, "GET", n.URL+"/api/v1/scheduled_statuses/"+ids[2], ta, nil, &got); code != http.StatusOK || got.ScheduledAt != moved.ScheduledAt {
+	if code, _, raw := call(t, "GET", n.URL+"/api/v1/scheduled_statuses/"+ids[2], ta, nil, &got); code != http.StatusOK || got.ScheduledAt != moved.ScheduledAt {
 		t.Errorf("get after reschedule = %d %s", code, raw)
 	}
 
 	// Delete: {}, then gone.
-	if code, _, raw := schedCall(t, "DELETE", n.URL+"/api/v1/scheduled_statuses/"+ids[3], ta, nil, nil); code != http.StatusOK || strings.TrimSpace(raw) != "{}" {
+	if code, _, raw := call(t, "DELETE", n.URL+"/api/v1/scheduled_statuses/"+ids[3], ta, nil, nil); code != http.StatusOK || strings.TrimSpace(raw) != "{}" {
 		t.Errorf("delete = %d %s; want 200 {}", code, raw)
 	}
-	if code, _, _ := schedCall(t, "GET", n.URL+"/api/v1/scheduled_statuses/"+ids[3], ta, nil, nil); code != http.StatusNotFound {
+	if code, _, _ := call(t, "GET", n.URL+"/api/v1/scheduled_statuses/"+ids[3], ta, nil, nil); code != http.StatusNotFound {
 		t.Errorf("get a deleted one = %d; want 404", code)
 	}
 
@@ -302,8 +263,8 @@ func TestScheduledStatusesEndToEnd(t *testing.T) {
 		t.Errorf("left scheduled = %v; want none", got)
 	}
 	var list []schedEntity
-	if code, link, raw := schedCall(t, "GET", n.URL+"/api/v1/scheduled_statuses", ta, nil, &list); code != http.StatusOK ||
-		strings.TrimSpace(raw) != "[]" || link != "" {
-		t.Errorf("empty list = %d %s (Link %q); want [] and no Link", code, raw, link)
+	if code, h, raw := call(t, "GET", n.URL+"/api/v1/scheduled_statuses", ta, nil, &list); code != http.StatusOK ||
+		strings.TrimSpace(raw) != "[]" || h.Get("Link") != "" {
+		t.Errorf("empty list = %d %s (Link %q); want [] and no Link", code, raw, h.Get("Link"))
 	}
 }

@@ -172,8 +172,14 @@ func (h *Handler) runSearch(ctx context.Context, s searchRequest) (SearchResults
 	if res.Statuses, err = p.statuses(ctx, h.shown(ctx, s.viewer, statuses)); err != nil {
 		return res, err
 	}
+	names := make([]string, 0, len(tags))
+	following := map[string]bool{}
 	for _, t := range tags {
-		res.Hashtags = append(res.Hashtags, hashtagEntity(t.Name, s.viewer, t.Following, h.urls))
+		names = append(names, t.Name)
+		following[t.Name] = t.Following
+	}
+	if res.Hashtags, err = h.hashtags(ctx, s.viewer, names, func(n string) bool { return following[n] }); err != nil {
+		return res, err
 	}
 	return res, nil
 }

@@ -40,7 +40,7 @@ func searchOn(t *testing.T, n *testrig.Node, token string, q url.Values) (int, s
 			Following *bool  `json:"following"`
 		} `json:"hashtags"`
 	}
-	code, _ := stCall(t, "GET", n.URL+"/api/v2/search", token, q, &raw)
+	code, _, _ := call(t, "GET", n.URL+"/api/v2/search", token, q, &raw)
 	var f searchFound
 	for _, a := range raw.Accounts {
 		f.Accounts = append(f.Accounts, a.Acct)
@@ -220,7 +220,7 @@ func TestSearchParameters(t *testing.T) {
 		t.Errorf("a token without read:search: %d; want 403", code)
 	}
 	var v1 struct{ Hashtags []string }
-	if code, _ := stCall(t, "GET", n.URL+"/api/v1/search", ta, url.Values{"q": {"#libraries"}}, &v1); code != http.StatusOK ||
+	if code, _, _ := call(t, "GET", n.URL+"/api/v1/search", ta, url.Values{"q": {"#libraries"}}, &v1); code != http.StatusOK ||
 		!slices.Equal(v1.Hashtags, []string{"libraries"}) {
 		t.Errorf("v1 search: %d %v; want the names of hashtags", code, v1.Hashtags)
 	}
@@ -326,7 +326,7 @@ func TestTagFollow(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tag.Following = nil
-			code, _ := stCall(t, tc.method, n.URL+tc.path, tc.token, nil, &tag)
+			code, _, _ := call(t, tc.method, n.URL+tc.path, tc.token, nil, &tag)
 			if code != tc.code {
 				t.Fatalf("%s %s: %d; want %d", tc.method, tc.path, code, tc.code)
 			}
@@ -341,7 +341,7 @@ func TestTagFollow(t *testing.T) {
 	}
 
 	var followed []struct{ Name string }
-	if code, _ := stCall(t, "GET", n.URL+"/api/v1/followed_tags", ta, nil, &followed); code != http.StatusOK ||
+	if code, _, _ := call(t, "GET", n.URL+"/api/v1/followed_tags", ta, nil, &followed); code != http.StatusOK ||
 		len(followed) != 2 || followed[0].Name != "園芸" || followed[1].Name != "gardening" {
 		t.Errorf("followed tags: %d %+v", code, followed)
 	}
@@ -365,7 +365,7 @@ func TestTagFollow(t *testing.T) {
 		t.Errorf("alice's home = %v; want carol's tagged public post only (not %s, %s)", got, hidden.URI, untagged.URI)
 	}
 
-	if code, _ := stCall(t, "POST", n.URL+"/api/v1/tags/gardening/unfollow", ta, nil, &tag); code != http.StatusOK ||
+	if code, _, _ := call(t, "POST", n.URL+"/api/v1/tags/gardening/unfollow", ta, nil, &tag); code != http.StatusOK ||
 		tag.Following == nil || *tag.Following {
 		t.Errorf("unfollow: %d %+v", code, tag)
 	}

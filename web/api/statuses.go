@@ -62,6 +62,7 @@ const (
 
 func (h *Handler) mountStatuses(r chi.Router) {
 	r.Post("/api/v1/statuses", h.createStatus)
+	r.Get("/api/v1/statuses", h.getStatuses)
 	r.Get("/api/v1/statuses/{id}", h.getStatus)
 	r.Put("/api/v1/statuses/{id}", h.editStatus)
 	r.Delete("/api/v1/statuses/{id}", h.deleteStatus)
@@ -244,6 +245,49 @@ func (h *Handler) getStatus(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.writeStatus(w, r, viewer, st)
+}
+
+// maxStatusesByID is how many statuses GET /api/v1/statuses answers at
+// once; further IDs are ignored, as Mastodon does.
+const maxStatusesByID = 20
+
+// GET /api/v1/statuses?id[]=...: several statuses at once, in the order
+// asked, leaving out those that do not exist or the viewer may not see.
+func (h *Handler) getStatuses(w http.ResponseWriter, r *http.Request) {
+	viewer, ok := h.optionalUser(w, r, "read:statuses")
+	if !ok {
+		return
+	}
+	v, err := form(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	var ids []storage.ID
+	seen := map[storage.ID]bool{}
+	for _, s := range list(v, "id") {
+		if id, err := storage.ParseID(s); err == nil && !seen[id] && len(ids) < maxStatusesByID {
+			seen[id] = true
+			ids = append(ids, id)
+		}
+	}
+	found, err := h.store.StatusesByIDs(r.Context(), ids)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	sts := make([]storage.Status, 0, len(ids))
+	for _, id := range ids {
+		if st, ok := found[id]; ok {
+			sts = append(sts, st)
+		}
+	}
+	out, err := h.presenter(viewer).statuses(r.Context(), h.shown(r.Context(), viewer, sts))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.json(w, out)
 }
 
 // PUT /api/v1/statuses/:id

@@ -2,10 +2,8 @@ package api_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -29,47 +27,6 @@ const stWait = 10 * time.Second
 
 func stClient(n *testrig.Node, token string) *mastodon.Client {
 	return mastodon.NewClient(&mastodon.Config{Server: n.URL, AccessToken: token})
-}
-
-// stCall makes one API request with form as its body (or query, for GET),
-// decodes a 200 answer into out when out is not nil, and returns the
-// status and headers. header adds request headers, name then value.
-func stCall(t *testing.T, method, endpoint, token string, form url.Values, out any, header ...string) (int, http.Header) {
-	t.Helper()
-	var body io.Reader
-	if method == http.MethodGet && form != nil {
-		endpoint += "?" + form.Encode()
-	} else if form != nil {
-		body = strings.NewReader(form.Encode())
-	}
-	req, err := http.NewRequest(method, endpoint, body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if out != nil && resp.StatusCode == http.StatusOK {
-		if err := json.Unmarshal(raw, out); err != nil {
-			t.Fatalf("%s %s: decode %s: %v", method, endpoint, raw, err)
-		}
-	}
-	return resp.StatusCode, resp.Header
 }
 
 // stCode is the HTTP status of a go-mastodon error.
@@ -183,7 +140,7 @@ func TestStatusPostAndReadBack(t *testing.T) {
 
 	// The raw entity has the fields apps decode strictly.
 	var raw map[string]any
-	stCall(t, "GET", n.URL+"/api/v1/statuses/"+string(posted.ID), "", nil, &raw)
+	call(t, "GET", n.URL+"/api/v1/statuses/"+string(posted.ID), "", nil, &raw)
 	for _, k := range []string{"id", "uri", "url", "created_at", "edited_at", "account", "content", "visibility", "sensitive",
 		"spoiler_text", "media_attachments", "mentions", "tags", "emojis", "reblogs_count", "favourites_count",
 		"replies_count", "in_reply_to_id", "in_reply_to_account_id", "reblog", "poll", "card", "language",
@@ -195,7 +152,7 @@ func TestStatusPostAndReadBack(t *testing.T) {
 	var own struct {
 		Application *struct{ Name string } `json:"application"`
 	}
-	stCall(t, "GET", n.URL+"/api/v1/statuses/"+string(posted.ID), n.Token(alice), nil, &own)
+	call(t, "GET", n.URL+"/api/v1/statuses/"+string(posted.ID), n.Token(alice), nil, &own)
 	if own.Application == nil || own.Application.Name == "" {
 		t.Errorf("the author's view names no application: %+v", own.Application)
 	}
@@ -247,7 +204,7 @@ func TestStatusRejectsWhatItCannotPost(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if code, _ := stCall(t, tt.method, n.URL+tt.path, tt.token, tt.form, nil); code != tt.want {
+			if code, _, _ := call(t, tt.method, n.URL+tt.path, tt.token, tt.form, nil); code != tt.want {
 				t.Errorf("%s %s = %d; want %d", tt.method, tt.path, code, tt.want)
 			}
 		})
@@ -255,17 +212,9 @@ func TestStatusRejectsWhatItCannotPost(t *testing.T) {
 	var e struct {
 		Error string `json:"error"`
 	}
-	req, _ := http.NewRequest("POST", n.URL+"/api/v1/statuses", strings.NewReader(`{"status": ""}`))
-	req.Header.Set("Authorization", "Bearer "+rw)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	json.NewDecoder(resp.Body).Decode(&e)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusUnprocessableEntity || e.Error != "Validation failed: Text can't be blank" {
-		t.Errorf("empty JSON status: %d %q", resp.StatusCode, e.Error)
+	if code, _, _ := call(t, "POST", n.URL+"/api/v1/statuses", rw, `{"status": ""}`, &e); code != http.StatusUnprocessableEntity ||
+		e.Error != "Validation failed: Text can't be blank" {
+		t.Errorf("empty JSON status: %d %q", code, e.Error)
 	}
 	if n, _ := n.Store.CountStatuses(context.Background(), alice.ID, []activitypub.Visibility{activitypub.Public}); n != 1 {
 		t.Errorf("alice has %d statuses; want only the one posted directly", n)
@@ -283,8 +232,9 @@ func TestStatusIdempotencyKey(t *testing.T) {
 		var st struct {
 			ID string `json:"id"`
 		}
-		code, _ := stCall(t, "POST", n.URL+"/api/v1/statuses", token, url.Values{"status": {text}}, &st, "Idempotency-Key", key)
-		if code != http.StatusOK {
+		req := request(t, "POST", n.URL+"/api/v1/statuses", token, url.Values{"status": {text}})
+		req.Header.Set("Idempotency-Key", key)
+		if code, _, _ := send(t, req, &st); code != http.StatusOK {
 			t.Fatalf("post with key %q: %d", key, code)
 		}
 		return st.ID
@@ -408,7 +358,7 @@ func TestStatusDeleteAcrossNodes(t *testing.T) {
 	}
 	firstOnA, secondOnA := stArrived(t, a, first.URI), stArrived(t, a, second.URI)
 
-	if code, _ := stCall(t, "DELETE", a.URL+"/api/v1/statuses/"+firstOnA.String(), ta, nil, nil); code != http.StatusNotFound {
+	if code, _, _ := call(t, "DELETE", a.URL+"/api/v1/statuses/"+firstOnA.String(), ta, nil, nil); code != http.StatusNotFound {
 		t.Errorf("alice deletes bob's status: %d; want 404", code)
 	}
 	var deleted struct {
@@ -417,7 +367,7 @@ func TestStatusDeleteAcrossNodes(t *testing.T) {
 		SpoilerText string  `json:"spoiler_text"`
 		Content     string  `json:"content"`
 	}
-	if code, _ := stCall(t, "DELETE", b.URL+"/api/v1/statuses/"+string(first.ID), tb, nil, &deleted); code != http.StatusOK {
+	if code, _, _ := call(t, "DELETE", b.URL+"/api/v1/statuses/"+string(first.ID), tb, nil, &deleted); code != http.StatusOK {
 		t.Fatalf("delete: %d", code)
 	}
 	if deleted.ID != string(first.ID) || deleted.Text == nil || *deleted.Text != "Wrong #draft, sorry" || deleted.SpoilerText != "oops" {
@@ -503,7 +453,7 @@ func TestStatusContextAcrossNodes(t *testing.T) {
 		Ancestors   []struct{ URI string } `json:"ancestors"`
 		Descendants []struct{ URI string } `json:"descendants"`
 	}
-	stCall(t, "GET", a.URL+"/api/v1/statuses/"+answerOnA.String()+"/context", "", nil, &anon)
+	call(t, "GET", a.URL+"/api/v1/statuses/"+answerOnA.String()+"/context", "", nil, &anon)
 	if len(anon.Ancestors) != 2 || anon.Ancestors[0].URI != root.URI || anon.Ancestors[1].URI != reply.URI || len(anon.Descendants) != 0 {
 		t.Errorf("anonymous context of the answer = %+v", anon)
 	}
@@ -557,7 +507,7 @@ func TestStatusBookmarksPinsAndMutes(t *testing.T) {
 	next := n.URL + "/api/v1/bookmarks?limit=2"
 	for next != "" {
 		var page []struct{ ID string }
-		_, h := stCall(t, "GET", next, ta, nil, &page)
+		_, h, _ := call(t, "GET", next, ta, nil, &page)
 		if len(page) == 0 {
 			break
 		}
@@ -585,7 +535,7 @@ func TestStatusBookmarksPinsAndMutes(t *testing.T) {
 	// Pins: own public, unlisted or private posts, five at most.
 	pin := func(id mastodon.ID) (int, bool) {
 		var st struct{ Pinned bool }
-		code, _ := stCall(t, "POST", n.URL+"/api/v1/statuses/"+string(id)+"/pin", ta, nil, &st)
+		code, _, _ := call(t, "POST", n.URL+"/api/v1/statuses/"+string(id)+"/pin", ta, nil, &st)
 		return code, st.Pinned
 	}
 	for _, st := range append([]*mastodon.Status{private}, mine[:4]...) {
@@ -599,7 +549,7 @@ func TestStatusBookmarksPinsAndMutes(t *testing.T) {
 		}
 	}
 	var unpinned struct{ Pinned bool }
-	if code, _ := stCall(t, "POST", n.URL+"/api/v1/statuses/"+string(private.ID)+"/unpin", ta, nil, &unpinned); code != 200 || unpinned.Pinned {
+	if code, _, _ := call(t, "POST", n.URL+"/api/v1/statuses/"+string(private.ID)+"/unpin", ta, nil, &unpinned); code != 200 || unpinned.Pinned {
 		t.Errorf("unpin: %d, pinned %v", code, unpinned.Pinned)
 	}
 	if code, pinned := pin(mine[5].ID); code != http.StatusOK || !pinned {
@@ -612,13 +562,13 @@ func TestStatusBookmarksPinsAndMutes(t *testing.T) {
 		t.Fatal(err)
 	}
 	var muted struct{ Muted bool }
-	if code, _ := stCall(t, "POST", n.URL+"/api/v1/statuses/"+string(reply.ID)+"/mute", ta, nil, &muted); code != 200 || !muted.Muted {
+	if code, _, _ := call(t, "POST", n.URL+"/api/v1/statuses/"+string(reply.ID)+"/mute", ta, nil, &muted); code != 200 || !muted.Muted {
 		t.Errorf("mute: %d, muted %v", code, muted.Muted)
 	}
 	if st, _ := ca.GetStatus(ctx, mine[6].ID); st == nil || st.Muted != true {
 		t.Error("the root of a muted conversation is not muted")
 	}
-	stCall(t, "POST", n.URL+"/api/v1/statuses/"+string(mine[6].ID)+"/unmute", ta, nil, &muted)
+	call(t, "POST", n.URL+"/api/v1/statuses/"+string(mine[6].ID)+"/unmute", ta, nil, &muted)
 	if muted.Muted {
 		t.Error("still muted after unmuting")
 	}

@@ -44,7 +44,7 @@ func TestStatusPrivateAndDirectInvisibleToOthers(t *testing.T) {
 
 	ta, tc, td := a.Token(alice), a.Token(carol), a.Token(dave)
 	get := func(token, id string) int {
-		code, _ := stCall(t, "GET", a.URL+"/api/v1/statuses/"+id, token, nil, nil)
+		code, _, _ := call(t, "GET", a.URL+"/api/v1/statuses/"+id, token, nil, nil)
 		return code
 	}
 	for _, tt := range []struct {
@@ -69,13 +69,13 @@ func TestStatusPrivateAndDirectInvisibleToOthers(t *testing.T) {
 	}
 	for _, sub := range []string{"/context", "/reblogged_by", "/favourited_by", "/history", "/source"} {
 		for _, id := range []string{privateOnA.String(), directOnA.String()} {
-			if code, _ := stCall(t, "GET", a.URL+"/api/v1/statuses/"+id+sub, td, nil, nil); code != http.StatusNotFound {
+			if code, _, _ := call(t, "GET", a.URL+"/api/v1/statuses/"+id+sub, td, nil, nil); code != http.StatusNotFound {
 				t.Errorf("dave GETs %s of a hidden status: %d; want 404", sub, code)
 			}
 		}
 	}
 	for _, action := range []string{"favourite", "reblog", "bookmark", "mute"} {
-		if code, _ := stCall(t, "POST", a.URL+"/api/v1/statuses/"+privateOnA.String()+"/"+action, td, nil, nil); code != http.StatusNotFound {
+		if code, _, _ := call(t, "POST", a.URL+"/api/v1/statuses/"+privateOnA.String()+"/"+action, td, nil, nil); code != http.StatusNotFound {
 			t.Errorf("dave %ss the followers-only post: %d; want 404", action, code)
 		}
 	}
@@ -86,7 +86,7 @@ func TestStatusPrivateAndDirectInvisibleToOthers(t *testing.T) {
 		var cx struct {
 			Descendants []struct{ URI string } `json:"descendants"`
 		}
-		if code, _ := stCall(t, "GET", a.URL+"/api/v1/statuses/"+rootOnA.String()+"/context", token, nil, &cx); code != http.StatusOK {
+		if code, _, _ := call(t, "GET", a.URL+"/api/v1/statuses/"+rootOnA.String()+"/context", token, nil, &cx); code != http.StatusOK {
 			t.Fatalf("context: %d", code)
 		}
 		var out []string
@@ -115,7 +115,7 @@ func TestStatusPrivateAndDirectInvisibleToOthers(t *testing.T) {
 	timeline := func(path, token string, q url.Values) []string {
 		t.Helper()
 		var sts []struct{ URI string }
-		if code, _ := stCall(t, "GET", a.URL+path, token, q, &sts); code != http.StatusOK {
+		if code, _, _ := call(t, "GET", a.URL+path, token, q, &sts); code != http.StatusOK {
 			t.Fatalf("%s: %d", path, code)
 		}
 		var out []string

@@ -1,8 +1,10 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"net/url"
+	"strconv"
 
 	"github.com/go-chi/chi/v5"
 
@@ -27,21 +29,56 @@ func (h *Handler) mountTags(r chi.Router) {
 	r.Get("/api/v1/followed_tags", h.followedTags)
 }
 
-// Hashtag is Mastodon's Tag entity, as GET /api/v1/tags/:name and search
-// give it (a Status lists the smaller Tag). copse keeps no usage history.
+// Hashtag is Mastodon's Tag entity, as GET /api/v1/tags/:name, search
+// and trends give it (a Status lists the smaller Tag).
 type Hashtag struct {
-	Name      string `json:"name"`
-	URL       string `json:"url"`
-	History   []any  `json:"history"`
-	Following *bool  `json:"following,omitempty"` // only for a member
+	Name      string       `json:"name"`
+	URL       string       `json:"url"`
+	History   []TagHistory `json:"history"`
+	Following *bool        `json:"following,omitempty"` // only for a member
 }
 
-func hashtagEntity(name string, viewer storage.Account, following bool, urls federation.URLs) Hashtag {
-	e := Hashtag{Name: name, URL: urls.Tag(name), History: []any{}}
-	if viewer.ID != 0 {
-		e.Following = &following
+// TagHistory is one day of a hashtag's use; Mastodon gives the numbers
+// as strings.
+type TagHistory struct {
+	Day      string `json:"day"` // Unix time of midnight UTC
+	Uses     string `json:"uses"`
+	Accounts string `json:"accounts"`
+}
+
+// tagHistoryDays is how many days of use a Tag entity shows, as Mastodon.
+const tagHistoryDays = 7
+
+// hashtags makes the Tag entities of names, with a week of use each (one
+// query for all); following says which of them the viewer follows.
+func (h *Handler) hashtags(ctx context.Context, viewer storage.Account, names []string, following func(string) bool) ([]Hashtag, error) {
+	hist, err := h.store.TagHistory(ctx, names, h.now(), tagHistoryDays)
+	if err != nil {
+		return nil, err
 	}
-	return e
+	out := make([]Hashtag, 0, len(names))
+	for _, name := range names {
+		e := Hashtag{Name: name, URL: h.urls.Tag(name), History: make([]TagHistory, 0, tagHistoryDays)}
+		for _, d := range hist[name] {
+			e.History = append(e.History, TagHistory{Day: strconv.FormatInt(d.Day.Unix(), 10),
+				Uses: strconv.Itoa(d.Uses), Accounts: strconv.Itoa(d.Accounts)})
+		}
+		if viewer.ID != 0 {
+			f := following(name)
+			e.Following = &f
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// hashtag is hashtags for one name.
+func (h *Handler) hashtag(ctx context.Context, viewer storage.Account, name string, following bool) (Hashtag, error) {
+	out, err := h.hashtags(ctx, viewer, []string{name}, func(string) bool { return following })
+	if err != nil {
+		return Hashtag{}, err
+	}
+	return out[0], nil
 }
 
 // tagParam is the hashtag a route's {name} names, normalised; false if
@@ -74,7 +111,16 @@ func (h *Handler) getTag(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	h.json(w, hashtagEntity(name, viewer, following, h.urls))
+	h.writeHashtag(w, r, viewer, name, following)
+}
+
+func (h *Handler) writeHashtag(w http.ResponseWriter, r *http.Request, viewer storage.Account, name string, following bool) {
+	e, err := h.hashtag(r.Context(), viewer, name, following)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.json(w, e)
 }
 
 // POST /api/v1/tags/:name/follow
@@ -107,7 +153,7 @@ func (h *Handler) setTagFollow(w http.ResponseWriter, r *http.Request, follow bo
 		h.fail(w, r, err)
 		return
 	}
-	h.json(w, hashtagEntity(name, me, follow, h.urls))
+	h.writeHashtag(w, r, me, name, follow)
 }
 
 // GET /api/v1/followed_tags
@@ -126,9 +172,14 @@ func (h *Handler) followedTags(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	out := make([]Hashtag, 0, len(tags))
+	names := make([]string, 0, len(tags))
 	for _, t := range tags {
-		out = append(out, hashtagEntity(t.Name, me, true, h.urls))
+		names = append(names, t.Name)
+	}
+	out, err := h.hashtags(r.Context(), me, names, func(string) bool { return true })
+	if err != nil {
+		h.fail(w, r, err)
+		return
 	}
 	if len(tags) > 0 {
 		h.setLink(w, r, tags[0].ID, tags[len(tags)-1].ID)

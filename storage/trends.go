@@ -1,0 +1,107 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Trends and hashtag history are counted from the statuses this node
+// holds: its members' and those that reached it from peers. A status's ID
+// is the time it was made here (or arrived), so a time window is a range
+// of IDs and reads an index, however many statuses the node holds.
+
+// TagDay is one day of a hashtag's use.
+type TagDay struct {
+	Day      time.Time // midnight UTC
+	Uses     int       // public and unlisted statuses that carried it
+	Accounts int       // distinct accounts that posted them
+}
+
+const day = 24 * time.Hour
+
+// TagHistory returns, for each of names, its use on each of the days
+// days up to and including now's, newest first: a day without use
+// counts zero. Names are matched without regard to case and keyed as
+// given.
+func (q queries) TagHistory(ctx context.Context, names []string, now time.Time, days int) (map[string][]TagDay, error) {
+	out := make(map[string][]TagDay, len(names))
+	if len(names) == 0 || days <= 0 {
+		return out, nil
+	}
+	today := now.UTC().Truncate(day)
+	first := today.Add(-time.Duration(days-1) * day)
+	byLower := make(map[string]string, len(names))
+	args := make([]any, 0, len(names)+1)
+	for _, n := range names {
+		byLower[strings.ToLower(n)] = n
+		args = append(args, n)
+		hist := make([]TagDay, days)
+		for i := range hist {
+			hist[i].Day = today.Add(-time.Duration(i) * day)
+		}
+		out[n] = hist
+	}
+	args = append(args, IDAt(first))
+	rows, err := q.q.QueryContext(ctx, `SELECT t.name, (st.status_id >> 16) / 86400000, count(*), count(DISTINCT s.account_id)
+FROM tags t JOIN status_tags st ON st.tag_id = t.id JOIN statuses s ON s.id = st.status_id
+WHERE t.name IN (`+placeholders(len(names))+`) AND st.status_id >= ? AND s.visibility IN ('public', 'unlisted')
+GROUP BY t.id, 2`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("tag history: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var name string
+		var dayNum int64
+		var d TagDay
+		if err := rows.Scan(&name, &dayNum, &d.Uses, &d.Accounts); err != nil {
+			return nil, fmt.Errorf("tag history: %w", err)
+		}
+		i := int(today.Sub(time.UnixMilli(dayNum*86400000).UTC()) / day)
+		hist, ok := out[byLower[strings.ToLower(name)]]
+		if !ok || i < 0 || i >= len(hist) {
+			continue
+		}
+		hist[i].Uses, hist[i].Accounts = d.Uses, d.Accounts
+	}
+	return out, rows.Err()
+}
+
+// TrendingTags returns the hashtags that most distinct accounts put in
+// public statuses since since, at least minAccounts each: most accounts
+// first, then most uses. Suspended accounts do not count.
+func (q queries) TrendingTags(ctx context.Context, since time.Time, minAccounts, limit, offset int) ([]string, error) {
+	out, err := queryAll(ctx, q.q, func(r scanner) (name string, err error) { return name, r.Scan(&name) },
+		`SELECT t.name FROM status_tags st INDEXED BY status_tags_status
+JOIN statuses s ON s.id = st.status_id JOIN accounts a ON a.id = s.account_id JOIN tags t ON t.id = st.tag_id
+WHERE st.status_id >= ? AND s.visibility = 'public' AND a.suspended_at = 0
+GROUP BY st.tag_id HAVING count(DISTINCT s.account_id) >= ?
+ORDER BY count(DISTINCT s.account_id) DESC, count(*) DESC, t.name LIMIT ? OFFSET ?`,
+		IDAt(since), minAccounts, limit, offset)
+	if err != nil {
+		return nil, fmt.Errorf("trending tags: %w", err)
+	}
+	return out, nil
+}
+
+// TrendingStatuses returns public, original statuses made since since
+// that were favourited or boosted at least once, most favourites and
+// boosts together first (then newest), filtered by f.
+func (q queries) TrendingStatuses(ctx context.Context, since time.Time, f TimelineFilter, limit, offset int) ([]Status, error) {
+	fcond, fargs := f.where()
+	args := append([]any{IDAt(since)}, fargs...)
+	args = append(args, limit, offset)
+	out, err := q.statusList(ctx, `SELECT `+statusColumns+` FROM statuses s JOIN accounts a ON a.id = s.account_id
+JOIN (SELECT s2.id AS id,
+	(SELECT count(*) FROM favourites fv WHERE fv.status_id = s2.id)
+	+ (SELECT count(*) FROM statuses rb WHERE rb.reblog_of_id = s2.id) AS score
+	FROM statuses s2 WHERE s2.id >= ? AND s2.visibility = 'public' AND s2.reblog_of_id IS NULL) sc ON sc.id = s.id
+WHERE sc.score > 0 AND a.suspended_at = 0`+fcond+`
+ORDER BY sc.score DESC, s.id DESC LIMIT ? OFFSET ?`, args, false)
+	if err != nil {
+		return nil, fmt.Errorf("trending statuses: %w", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,98 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/copse-dev/copse/storage"
+)
+
+// Trends, counted from what this node holds (storage/trends.go): the
+// hashtags most people here and on peers used in public posts this week,
+// and the public posts most favourited and boosted in the last two days.
+// Links are not tracked (copse makes no preview cards), so that list is
+// empty.
+
+const (
+	trendingTagsWindow     = 7 * 24 * time.Hour
+	trendingStatusesWindow = 48 * time.Hour
+	// trendingTagsMinAccounts: one person's hashtag is not a trend.
+	trendingTagsMinAccounts = 2
+	trendsDefault           = 10
+	trendsMax               = 20
+	trendingStatusesDefault = 20
+	trendingStatusesMax     = 40
+)
+
+func (h *Handler) mountTrends(r chi.Router) {
+	r.Get("/api/v1/trends", h.trendingTags) // the old name of trends/tags
+	r.Get("/api/v1/trends/tags", h.trendingTags)
+	r.Get("/api/v1/trends/statuses", h.trendingStatuses)
+	r.Get("/api/v1/trends/links", h.emptyList)
+}
+
+// limitOffset reads the limit and offset trends page by.
+func limitOffset(r *http.Request, def, maxLimit int) (limit, offset int) {
+	q := r.URL.Query()
+	limit = def
+	if n, err := strconv.Atoi(q.Get("limit")); err == nil && n > 0 {
+		limit = min(n, maxLimit)
+	}
+	if n, err := strconv.Atoi(q.Get("offset")); err == nil && n > 0 {
+		offset = n
+	}
+	return limit, offset
+}
+
+// GET /api/v1/trends/tags
+func (h *Handler) trendingTags(w http.ResponseWriter, r *http.Request) {
+	viewer, ok := h.optionalUser(w, r, "read")
+	if !ok {
+		return
+	}
+	limit, offset := limitOffset(r, trendsDefault, trendsMax)
+	names, err := h.store.TrendingTags(r.Context(), h.now().Add(-trendingTagsWindow), trendingTagsMinAccounts, limit, offset)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	following := map[string]bool{}
+	if viewer.ID != 0 {
+		for _, n := range names {
+			if following[n], err = h.store.FollowsTag(r.Context(), viewer.ID, n); err != nil {
+				h.fail(w, r, err)
+				return
+			}
+		}
+	}
+	out, err := h.hashtags(r.Context(), viewer, names, func(n string) bool { return following[n] })
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.json(w, out)
+}
+
+// GET /api/v1/trends/statuses
+func (h *Handler) trendingStatuses(w http.ResponseWriter, r *http.Request) {
+	viewer, ok := h.optionalUser(w, r, "read:statuses")
+	if !ok {
+		return
+	}
+	limit, offset := limitOffset(r, trendingStatusesDefault, trendingStatusesMax)
+	sts, err := h.store.TrendingStatuses(r.Context(), h.now().Add(-trendingStatusesWindow),
+		storage.TimelineFilter{Viewer: viewer.ID}, limit, offset)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	out, err := h.presenter(viewer).filteredStatuses(r.Context(), filterPublic, h.shown(r.Context(), viewer, sts))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.json(w, out)
+}
