@@ -124,6 +124,7 @@ func actorFrom(t vocab.Type, raw map[string]any) (Actor, bool) {
 		a.SharedInbox = rawRef(ep["sharedInbox"])
 	}
 	a.AlsoKnownAs = rawRefs(ext["alsoKnownAs"])
+	a.Emojis = emojisOf(raw["tag"])
 	a.MovedTo = rawRef(ext["movedTo"])
 
 	// Profile fields are PropertyValue attachments, a type go-fed does not

@@ -125,6 +125,7 @@ func noteFrom(t vocab.Type, raw map[string]any) (Note, bool) {
 		Published:    timeOf(r.GetActivityStreamsPublished()),
 		Updated:      timeOf(r.GetActivityStreamsUpdated()),
 		Tags:         tagsOf(r.GetActivityStreamsTag(), raw["tag"]),
+		Emojis:       emojisOf(raw["tag"]),
 		Attachments:  attachmentsOf(r.GetActivityStreamsAttachment(), raw["attachment"]),
 		Replies:      ref(r.GetActivityStreamsReplies()),
 		Sensitive:    rawBool(r.GetUnknownProperties()["sensitive"]),

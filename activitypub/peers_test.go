@@ -33,6 +33,9 @@ func TestPeerMastodonPerson(t *testing.T) {
 		t.Errorf("fields = %+v", a.Fields)
 	}
 	sameValue(t, a.AlsoKnownAs, []string{"https://old.example/users/hanna"})
+	// The custom emoji of her display name.
+	sameValue(t, a.Emojis, []Emoji{{Shortcode: "verified", MediaType: "image/png",
+		URL: "https://files.mastodon.example/custom_emojis/images/000/004/242/original/verified.png"}})
 	if !a.Published.Equal(time.Date(2022, 11, 4, 0, 0, 0, 0, time.UTC)) {
 		t.Errorf("published = %v", a.Published)
 	}
@@ -182,11 +185,13 @@ func TestPeerGoToSocialCreateNote(t *testing.T) {
 	if !n.Sensitive || n.Summary != "CW: water damage" || n.Language != "en" {
 		t.Errorf("sensitive, summary, language = %v, %q, %q", n.Sensitive, n.Summary, n.Language)
 	}
-	// The Emoji tag is skipped; Hashtag and Mention kept in order.
+	// Hashtag and Mention kept in order; the Emoji tag is read apart.
 	sameValue(t, n.Tags, []Tag{
 		{Type: TagHashtag, Href: "https://gts.example/tags/archives", Name: "#archives"},
 		{Type: TagMention, Href: "https://council-a.example/users/olli", Name: "@olli@council-a.example"},
 	})
+	sameValue(t, n.Emojis, []Emoji{{Shortcode: "heron", MediaType: "image/png",
+		URL: "https://gts.example/fileserver/01AY6P665V14JJR0AFVRT7311Y/emoji/original/01F8MH9H8E4VG3KDYJR9EGPXCQ.png"}})
 	// GoToSocial sends an Image, with its alt text in summary.
 	sameValue(t, n.Attachments, []Attachment{{
 		Type:       "Image",

@@ -112,6 +112,7 @@ func (e *Engine) storeNote(ctx context.Context, tx *storage.Tx, author storage.A
 		}
 	}
 	st.Attachments = remoteAttachments(n)
+	st.Emojis = n.Emojis
 	if n.InReplyTo != "" {
 		if parent, err := tx.StatusByURI(ctx, n.InReplyTo); err == nil {
 			st.InReplyToID, st.InReplyToAccountID = parent.ID, parent.AccountID
@@ -175,6 +176,7 @@ func (e *Engine) applyUpdate(ctx context.Context, tx *storage.Tx, actor storage.
 			}
 		}
 		st.Attachments = remoteAttachments(n) // an edit may change media and alt text
+		st.Emojis = n.Emojis
 		return e.updateStatus(ctx, tx, &st, actor)
 	}
 	return nil

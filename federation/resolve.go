@@ -242,6 +242,7 @@ func (e *Engine) storeRemoteActorTx(ctx context.Context, tx *storage.Tx, act act
 	if act.Image != nil {
 		a.HeaderURL = act.Image.URL
 	}
+	a.Emojis = act.Emojis
 	a.Fields = nil
 	for _, f := range act.Fields {
 		a.Fields = append(a.Fields, activitypub.Field{Name: e.sanitize.Sanitize(f.Name), Value: e.sanitize.Sanitize(f.Value)})

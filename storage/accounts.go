@@ -48,6 +48,9 @@ type Account struct {
 	// ActorUpdatedAt is, for a remote actor, the `updated` of the latest
 	// document stored of it (zero: none carried one).
 	ActorUpdatedAt time.Time
+	// Emojis are the custom emojis a remote profile's name, note and
+	// fields use.
+	Emojis []activitypub.Emoji
 }
 
 // Local reports whether the account lives on this node.
@@ -74,20 +77,20 @@ const accountColumns = `id, uri, username, domain, actor_type, display_name, not
 inbox, outbox, shared_inbox, followers_url, following_url, featured_url,
 public_key_id, public_key_pem, private_key_pem, locked, discoverable, bot,
 avatar_url, header_url, fields, organisation, department, role_title,
-created_at, updated_at, fetched_at, suspended_at, actor_updated_at`
+created_at, updated_at, fetched_at, suspended_at, actor_updated_at, emojis`
 
 type scanner interface{ Scan(...any) error }
 
 // scanAccount scans accountColumns, then any extra columns into extra.
 func scanAccount(row scanner, extra ...any) (Account, error) {
 	var a Account
-	var fields string
+	var fields, emojis string
 	var created, updated, fetched, suspended, actorUpdated int64
 	dest := []any{&a.ID, &a.URI, &a.Username, &a.Domain, &a.ActorType, &a.DisplayName, &a.Note, &a.URL,
 		&a.Inbox, &a.Outbox, &a.SharedInbox, &a.Followers, &a.Following, &a.Featured,
 		&a.PublicKeyID, &a.PublicKeyPEM, &a.PrivateKeyPEM, &a.Locked, &a.Discoverable, &a.Bot,
 		&a.AvatarURL, &a.HeaderURL, &fields, &a.Organisation, &a.Department, &a.Role,
-		&created, &updated, &fetched, &suspended, &actorUpdated}
+		&created, &updated, &fetched, &suspended, &actorUpdated, &emojis}
 	err := row.Scan(append(dest, extra...)...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Account{}, ErrNotFound
@@ -101,6 +104,9 @@ func scanAccount(row scanner, extra ...any) (Account, error) {
 	a.CreatedAt, a.UpdatedAt = fromMillis(created), fromMillis(updated)
 	a.FetchedAt, a.SuspendedAt = fromMillis(fetched), fromMillis(suspended)
 	a.ActorUpdatedAt = fromMillis(actorUpdated)
+	if a.Emojis, err = decodeEmojis(emojis); err != nil {
+		return Account{}, fmt.Errorf("account %d: %w", a.ID, err)
+	}
 	return a, nil
 }
 
@@ -151,7 +157,7 @@ func (q queries) LocalAccounts(ctx context.Context) ([]Account, error) {
 }
 
 const qInsertAccount = `INSERT INTO accounts (` + accountColumns + `)
-VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
+VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
 
 // InsertAccount stores a new account, giving it an ID and timestamps when
 // unset. It returns ErrDuplicate when the URI or user@domain is taken.
@@ -177,7 +183,8 @@ func (tx *Tx) InsertAccount(ctx context.Context, a *Account) error {
 		a.Inbox, a.Outbox, a.SharedInbox, a.Followers, a.Following, a.Featured,
 		a.PublicKeyID, a.PublicKeyPEM, a.PrivateKeyPEM, a.Locked, a.Discoverable, a.Bot,
 		a.AvatarURL, a.HeaderURL, string(fields), a.Organisation, a.Department, a.Role,
-		millis(a.CreatedAt), millis(a.UpdatedAt), millis(a.FetchedAt), millis(a.SuspendedAt), millis(a.ActorUpdatedAt))
+		millis(a.CreatedAt), millis(a.UpdatedAt), millis(a.FetchedAt), millis(a.SuspendedAt), millis(a.ActorUpdatedAt),
+		encodeEmojis(a.Emojis))
 	if isUnique(err) {
 		return fmt.Errorf("insert account %s: %w", a.URI, ErrDuplicate)
 	}
@@ -191,7 +198,7 @@ const qUpdateAccount = `UPDATE accounts SET username = ?, actor_type = ?, displa
 inbox = ?, outbox = ?, shared_inbox = ?, followers_url = ?, following_url = ?, featured_url = ?,
 public_key_id = ?, public_key_pem = ?, private_key_pem = ?, locked = ?, discoverable = ?, bot = ?,
 avatar_url = ?, header_url = ?, fields = ?, organisation = ?, department = ?, role_title = ?,
-updated_at = ?, fetched_at = ?, suspended_at = ?, actor_updated_at = ? WHERE id = ?`
+updated_at = ?, fetched_at = ?, suspended_at = ?, actor_updated_at = ?, emojis = ? WHERE id = ?`
 
 // UpdateAccount overwrites every mutable column of the account a.ID.
 func (tx *Tx) UpdateAccount(ctx context.Context, a *Account) error {
@@ -204,7 +211,7 @@ func (tx *Tx) UpdateAccount(ctx context.Context, a *Account) error {
 		a.Inbox, a.Outbox, a.SharedInbox, a.Followers, a.Following, a.Featured,
 		a.PublicKeyID, a.PublicKeyPEM, a.PrivateKeyPEM, a.Locked, a.Discoverable, a.Bot,
 		a.AvatarURL, a.HeaderURL, string(fields), a.Organisation, a.Department, a.Role,
-		millis(a.UpdatedAt), millis(a.FetchedAt), millis(a.SuspendedAt), millis(a.ActorUpdatedAt), a.ID)
+		millis(a.UpdatedAt), millis(a.FetchedAt), millis(a.SuspendedAt), millis(a.ActorUpdatedAt), encodeEmojis(a.Emojis), a.ID)
 	if err != nil {
 		return fmt.Errorf("update account %d: %w", a.ID, err)
 	}
@@ -229,6 +236,26 @@ func mustAffect(res sql.Result, what string) error {
 		return fmt.Errorf("%s: %w", what, ErrNotFound)
 	}
 	return nil
+}
+
+// encodeEmojis is the emojis column: a JSON array, or ” for none.
+func encodeEmojis(es []activitypub.Emoji) string {
+	if len(es) == 0 {
+		return ""
+	}
+	b, _ := json.Marshal(es) // strings only: cannot fail
+	return string(b)
+}
+
+func decodeEmojis(s string) ([]activitypub.Emoji, error) {
+	if s == "" {
+		return nil, nil
+	}
+	var es []activitypub.Emoji
+	if err := json.Unmarshal([]byte(s), &es); err != nil {
+		return nil, fmt.Errorf("emojis: %w", err)
+	}
+	return es, nil
 }
 
 func nonNil[T any](s []T) []T {

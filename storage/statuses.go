@@ -38,6 +38,8 @@ type Status struct {
 	Mentions    []ID
 	Tags        []string
 	Attachments []Attachment
+	// Emojis are the custom emojis a peer's post uses.
+	Emojis []activitypub.Emoji
 }
 
 // Attachment is a media file or document attached to a status.
@@ -67,14 +69,15 @@ type Attachment struct {
 // statusColumns reads a status from a table aliased "s".
 const statusColumns = `s.id, s.uri, s.url, s.account_id, coalesce(s.in_reply_to_id, 0), s.in_reply_to_uri,
 coalesce(s.in_reply_to_account_id, 0), coalesce(s.reblog_of_id, 0), s.object_type, s.title, s.content, s.source_text,
-s.spoiler_text, s.sensitive, s.visibility, s.language, s.local, s.created_at, s.edited_at`
+s.spoiler_text, s.sensitive, s.visibility, s.language, s.local, s.created_at, s.edited_at, s.emojis`
 
 func scanStatus(row scanner) (Status, error) {
 	var s Status
 	var created, edited int64
+	var emojis string
 	err := row.Scan(&s.ID, &s.URI, &s.URL, &s.AccountID, &s.InReplyToID, &s.InReplyToURI,
 		&s.InReplyToAccountID, &s.ReblogOfID, &s.ObjectType, &s.Title, &s.Content, &s.SourceText,
-		&s.SpoilerText, &s.Sensitive, &s.Visibility, &s.Language, &s.Local, &created, &edited)
+		&s.SpoilerText, &s.Sensitive, &s.Visibility, &s.Language, &s.Local, &created, &edited, &emojis)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Status{}, ErrNotFound
 	}
@@ -82,6 +85,9 @@ func scanStatus(row scanner) (Status, error) {
 		return Status{}, fmt.Errorf("status: %w", err)
 	}
 	s.CreatedAt, s.EditedAt = fromMillis(created), fromMillis(edited)
+	if s.Emojis, err = decodeEmojis(emojis); err != nil {
+		return Status{}, fmt.Errorf("status %d: %w", s.ID, err)
+	}
 	return s, nil
 }
 
@@ -124,8 +130,8 @@ func (q queries) loadStatusExtras(ctx context.Context, s *Status) error {
 
 const qInsertStatus = `INSERT INTO statuses (id, uri, url, account_id, in_reply_to_id, in_reply_to_uri,
 in_reply_to_account_id, reblog_of_id, object_type, title, content, source_text, spoiler_text, sensitive,
-visibility, language, local, created_at, edited_at)
-VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
+visibility, language, local, created_at, edited_at, emojis)
+VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
 
 // InsertStatus stores a status with its mentions, tags and attachments.
 // It fills ID and CreatedAt when zero; URI must be set (local statuses
@@ -143,7 +149,7 @@ func (tx *Tx) InsertStatus(ctx context.Context, s *Status) error {
 	}
 	_, err := tx.tx.ExecContext(ctx, qInsertStatus, s.ID, s.URI, s.URL, s.AccountID, nullID(s.InReplyToID), s.InReplyToURI,
 		nullID(s.InReplyToAccountID), nullID(s.ReblogOfID), s.ObjectType, s.Title, s.Content, s.SourceText, s.SpoilerText,
-		s.Sensitive, string(s.Visibility), s.Language, s.Local, millis(s.CreatedAt), millis(s.EditedAt))
+		s.Sensitive, string(s.Visibility), s.Language, s.Local, millis(s.CreatedAt), millis(s.EditedAt), encodeEmojis(s.Emojis))
 	if isUnique(err) {
 		return fmt.Errorf("insert status %s: %w", s.URI, ErrDuplicate)
 	}
@@ -192,11 +198,12 @@ SELECT ?, id FROM tags WHERE name = ?`, s.ID, name); err != nil {
 }
 
 // UpdateStatus saves an edit: content, title, spoiler, sensitivity,
-// language and edit time, and replaces mentions, tags and attachments.
+// language, custom emojis and edit time, and replaces mentions, tags and
+// attachments.
 func (tx *Tx) UpdateStatus(ctx context.Context, s *Status) error {
 	res, err := tx.tx.ExecContext(ctx, `UPDATE statuses SET content = ?, source_text = ?, title = ?, spoiler_text = ?,
-sensitive = ?, language = ?, edited_at = ? WHERE id = ?`,
-		s.Content, s.SourceText, s.Title, s.SpoilerText, s.Sensitive, s.Language, millis(s.EditedAt), s.ID)
+sensitive = ?, language = ?, edited_at = ?, emojis = ? WHERE id = ?`,
+		s.Content, s.SourceText, s.Title, s.SpoilerText, s.Sensitive, s.Language, millis(s.EditedAt), encodeEmojis(s.Emojis), s.ID)
 	if err != nil {
 		return fmt.Errorf("update status %d: %w", s.ID, err)
 	}

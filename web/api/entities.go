@@ -4,34 +4,36 @@ package api
 // documentation gives them: names, types and nulls matter, since apps
 // decode them strictly.
 
+import "github.com/copse-dev/copse/activitypub"
+
 // Account is Mastodon's Account entity.
 type Account struct {
-	ID             string   `json:"id"`
-	Username       string   `json:"username"`
-	Acct           string   `json:"acct"`
-	DisplayName    string   `json:"display_name"`
-	Locked         bool     `json:"locked"`
-	Bot            bool     `json:"bot"`
-	Discoverable   bool     `json:"discoverable"`
-	Group          bool     `json:"group"`
-	CreatedAt      string   `json:"created_at"`
-	Note           string   `json:"note"`
-	URL            string   `json:"url"`
-	URI            string   `json:"uri"`
-	Avatar         string   `json:"avatar"`
-	AvatarStatic   string   `json:"avatar_static"`
-	Header         string   `json:"header"`
-	HeaderStatic   string   `json:"header_static"`
-	FollowersCount int      `json:"followers_count"`
-	FollowingCount int      `json:"following_count"`
-	StatusesCount  int      `json:"statuses_count"`
-	LastStatusAt   *string  `json:"last_status_at"`
-	Emojis         []any    `json:"emojis"`
-	Fields         []Field  `json:"fields"`
-	Roles          []any    `json:"roles,omitempty"`
-	Source         *Source  `json:"source,omitempty"`
-	Noindex        bool     `json:"noindex"`
-	Moved          *Account `json:"moved,omitempty"`
+	ID             string        `json:"id"`
+	Username       string        `json:"username"`
+	Acct           string        `json:"acct"`
+	DisplayName    string        `json:"display_name"`
+	Locked         bool          `json:"locked"`
+	Bot            bool          `json:"bot"`
+	Discoverable   bool          `json:"discoverable"`
+	Group          bool          `json:"group"`
+	CreatedAt      string        `json:"created_at"`
+	Note           string        `json:"note"`
+	URL            string        `json:"url"`
+	URI            string        `json:"uri"`
+	Avatar         string        `json:"avatar"`
+	AvatarStatic   string        `json:"avatar_static"`
+	Header         string        `json:"header"`
+	HeaderStatic   string        `json:"header_static"`
+	FollowersCount int           `json:"followers_count"`
+	FollowingCount int           `json:"following_count"`
+	StatusesCount  int           `json:"statuses_count"`
+	LastStatusAt   *string       `json:"last_status_at"`
+	Emojis         []CustomEmoji `json:"emojis"`
+	Fields         []Field       `json:"fields"`
+	Roles          []any         `json:"roles,omitempty"`
+	Source         *Source       `json:"source,omitempty"`
+	Noindex        bool          `json:"noindex"`
+	Moved          *Account      `json:"moved,omitempty"`
 }
 
 // Field is a profile field.
@@ -53,37 +55,37 @@ type Source struct {
 
 // Status is Mastodon's Status entity.
 type Status struct {
-	ID                 string       `json:"id"`
-	URI                string       `json:"uri"`
-	URL                *string      `json:"url"`
-	CreatedAt          string       `json:"created_at"`
-	EditedAt           *string      `json:"edited_at"`
-	Account            Account      `json:"account"`
-	Content            string       `json:"content"`
-	Visibility         string       `json:"visibility"`
-	Sensitive          bool         `json:"sensitive"`
-	SpoilerText        string       `json:"spoiler_text"`
-	MediaAttachments   []Attachment `json:"media_attachments"`
-	Application        *Application `json:"application"`
-	Mentions           []Mention    `json:"mentions"`
-	Tags               []Tag        `json:"tags"`
-	Emojis             []any        `json:"emojis"`
-	ReblogsCount       int          `json:"reblogs_count"`
-	FavouritesCount    int          `json:"favourites_count"`
-	RepliesCount       int          `json:"replies_count"`
-	InReplyToID        *string      `json:"in_reply_to_id"`
-	InReplyToAccountID *string      `json:"in_reply_to_account_id"`
-	Reblog             *Status      `json:"reblog"`
-	Poll               any          `json:"poll"`
-	Card               any          `json:"card"`
-	Language           *string      `json:"language"`
-	Text               *string      `json:"text"`
-	Favourited         bool         `json:"favourited"`
-	Reblogged          bool         `json:"reblogged"`
-	Muted              bool         `json:"muted"`
-	Bookmarked         bool         `json:"bookmarked"`
-	Pinned             bool         `json:"pinned"`
-	Filtered           []any        `json:"filtered"`
+	ID                 string        `json:"id"`
+	URI                string        `json:"uri"`
+	URL                *string       `json:"url"`
+	CreatedAt          string        `json:"created_at"`
+	EditedAt           *string       `json:"edited_at"`
+	Account            Account       `json:"account"`
+	Content            string        `json:"content"`
+	Visibility         string        `json:"visibility"`
+	Sensitive          bool          `json:"sensitive"`
+	SpoilerText        string        `json:"spoiler_text"`
+	MediaAttachments   []Attachment  `json:"media_attachments"`
+	Application        *Application  `json:"application"`
+	Mentions           []Mention     `json:"mentions"`
+	Tags               []Tag         `json:"tags"`
+	Emojis             []CustomEmoji `json:"emojis"`
+	ReblogsCount       int           `json:"reblogs_count"`
+	FavouritesCount    int           `json:"favourites_count"`
+	RepliesCount       int           `json:"replies_count"`
+	InReplyToID        *string       `json:"in_reply_to_id"`
+	InReplyToAccountID *string       `json:"in_reply_to_account_id"`
+	Reblog             *Status       `json:"reblog"`
+	Poll               any           `json:"poll"`
+	Card               any           `json:"card"`
+	Language           *string       `json:"language"`
+	Text               *string       `json:"text"`
+	Favourited         bool          `json:"favourited"`
+	Reblogged          bool          `json:"reblogged"`
+	Muted              bool          `json:"muted"`
+	Bookmarked         bool          `json:"bookmarked"`
+	Pinned             bool          `json:"pinned"`
+	Filtered           []any         `json:"filtered"`
 }
 
 // Application names the app a status was posted from.
@@ -144,4 +146,25 @@ type Notification struct {
 	CreatedAt string  `json:"created_at"`
 	Account   Account `json:"account"`
 	Status    *Status `json:"status,omitempty"`
+}
+
+// CustomEmoji is Mastodon's CustomEmoji entity: an image an app draws in
+// place of :shortcode: in a post's or profile's text.
+type CustomEmoji struct {
+	Shortcode       string  `json:"shortcode"`
+	URL             string  `json:"url"`
+	StaticURL       string  `json:"static_url"`
+	VisibleInPicker bool    `json:"visible_in_picker"`
+	Category        *string `json:"category"`
+}
+
+// emojiEntities converts the custom emojis a peer's post or profile uses;
+// copse keeps no still copy of an animated one, so static_url is the
+// image itself. Never nil: apps expect an array.
+func emojiEntities(es []activitypub.Emoji) []CustomEmoji {
+	out := make([]CustomEmoji, 0, len(es))
+	for _, e := range es {
+		out = append(out, CustomEmoji{Shortcode: e.Shortcode, URL: e.URL, StaticURL: e.URL})
+	}
+	return out
 }

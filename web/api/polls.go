@@ -21,16 +21,16 @@ import (
 // Poll is Mastodon's Poll entity. Its ID is its status's: a status has at
 // most one poll. Voted and OwnVotes are left out for an anonymous viewer.
 type Poll struct {
-	ID          string       `json:"id"`
-	ExpiresAt   *string      `json:"expires_at"`
-	Expired     bool         `json:"expired"`
-	Multiple    bool         `json:"multiple"`
-	VotesCount  int          `json:"votes_count"`
-	VotersCount int          `json:"voters_count"`
-	Options     []PollOption `json:"options"`
-	Emojis      []any        `json:"emojis"`
-	Voted       *bool        `json:"voted,omitempty"`
-	OwnVotes    *[]int       `json:"own_votes,omitempty"`
+	ID          string        `json:"id"`
+	ExpiresAt   *string       `json:"expires_at"`
+	Expired     bool          `json:"expired"`
+	Multiple    bool          `json:"multiple"`
+	VotesCount  int           `json:"votes_count"`
+	VotersCount int           `json:"voters_count"`
+	Options     []PollOption  `json:"options"`
+	Emojis      []CustomEmoji `json:"emojis"`
+	Voted       *bool         `json:"voted,omitempty"`
+	OwnVotes    *[]int        `json:"own_votes,omitempty"`
 }
 
 // PollOption is one option of a Poll; VotesCount is null while a poll
@@ -138,7 +138,7 @@ func pollEntity(p storage.Poll, viewer, author storage.ID, own []int, now time.T
 		VotesCount:  p.VotesCount(),
 		VotersCount: p.VotersCount,
 		Options:     make([]PollOption, 0, len(p.Options)),
-		Emojis:      []any{},
+		Emojis:      []CustomEmoji{},
 	}
 	if !p.ExpiresAt.IsZero() {
 		at := isoTime(p.ExpiresAt)

@@ -88,7 +88,7 @@ func accountEntity(a storage.Account, s storage.AccountStats, urls federation.UR
 		FollowersCount: s.Followers,
 		FollowingCount: s.Following,
 		StatusesCount:  s.Statuses,
-		Emojis:         []any{},
+		Emojis:         emojiEntities(a.Emojis),
 		Fields:         []Field{},
 	}
 	if e.URL == "" {
@@ -146,7 +146,7 @@ func (p *presenter) status(ctx context.Context, st storage.Status) (Status, erro
 		}
 		e := Status{ID: st.ID.String(), URI: st.URI, CreatedAt: isoTime(st.CreatedAt), Account: author,
 			Content: "", Visibility: string(st.Visibility), Reblog: &inner,
-			MediaAttachments: []Attachment{}, Mentions: []Mention{}, Tags: []Tag{}, Emojis: []any{}, Filtered: []any{},
+			MediaAttachments: []Attachment{}, Mentions: []Mention{}, Tags: []Tag{}, Emojis: []CustomEmoji{}, Filtered: []any{},
 			Favourited: inner.Favourited, Reblogged: inner.Reblogged, Bookmarked: inner.Bookmarked, Muted: inner.Muted}
 		return e, nil
 	}
@@ -306,7 +306,7 @@ func statusEntity(st storage.Status, author Account, mentions []storage.Account,
 		MediaAttachments: []Attachment{},
 		Mentions:         []Mention{},
 		Tags:             []Tag{},
-		Emojis:           []any{},
+		Emojis:           emojiEntities(st.Emojis),
 		ReblogsCount:     s.Reblogs,
 		FavouritesCount:  s.Favourites,
 		RepliesCount:     s.Replies,

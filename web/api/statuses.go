@@ -19,13 +19,13 @@ import (
 
 // StatusEdit is Mastodon's StatusEdit entity: one version of a status.
 type StatusEdit struct {
-	Content          string       `json:"content"`
-	SpoilerText      string       `json:"spoiler_text"`
-	Sensitive        bool         `json:"sensitive"`
-	CreatedAt        string       `json:"created_at"`
-	Account          Account      `json:"account"`
-	MediaAttachments []Attachment `json:"media_attachments"`
-	Emojis           []any        `json:"emojis"`
+	Content          string        `json:"content"`
+	SpoilerText      string        `json:"spoiler_text"`
+	Sensitive        bool          `json:"sensitive"`
+	CreatedAt        string        `json:"created_at"`
+	Account          Account       `json:"account"`
+	MediaAttachments []Attachment  `json:"media_attachments"`
+	Emojis           []CustomEmoji `json:"emojis"`
 }
 
 // StatusSource is Mastodon's StatusSource entity: what a member typed.
@@ -514,7 +514,7 @@ func (h *Handler) statusHistory(w http.ResponseWriter, r *http.Request) {
 	}
 	version := func(title, content, spoiler string, sensitive bool, at time.Time) StatusEdit {
 		return StatusEdit{Content: withTitle(title, content), SpoilerText: spoiler, Sensitive: sensitive,
-			CreatedAt: isoTime(at), Account: author, MediaAttachments: media, Emojis: []any{}}
+			CreatedAt: isoTime(at), Account: author, MediaAttachments: media, Emojis: emojiEntities(st.Emojis)}
 	}
 	out := make([]StatusEdit, 0, len(edits)+1)
 	for _, e := range edits {
