@@ -215,6 +215,8 @@ func (tx *Tx) UpdateAccount(ctx context.Context, a *Account) error {
 	if err != nil {
 		return fmt.Errorf("update account %d: %w", a.ID, err)
 	}
+	id := a.ID
+	tx.AfterCommit(func() { tx.store.accounts.drop(id) })
 	return mustAffect(res, "update account")
 }
 
@@ -224,6 +226,7 @@ func (tx *Tx) DeleteAccount(ctx context.Context, id ID) error {
 	if err != nil {
 		return fmt.Errorf("delete account %d: %w", id, err)
 	}
+	tx.AfterCommit(func() { tx.store.accounts.drop(id) })
 	return mustAffect(res, "delete account")
 }
 

@@ -44,7 +44,8 @@ type Store struct {
 	idMu   sync.Mutex
 	lastID ID
 
-	group groupCommit // callers of InGroupTx
+	group    groupCommit  // callers of InGroupTx
+	accounts accountCache // accounts as pages show them
 }
 
 // querier is what both *sql.DB and *sql.Tx offer.
