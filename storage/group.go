@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"fmt"
+	"runtime/debug"
 	"sync"
 )
 
@@ -124,7 +125,7 @@ func (s *Store) runGroup(batch []*groupReq) {
 			return
 		}
 		tx := &Tx{queries: queries{q: ts}, tx: ts, store: s, now: now}
-		if err := r.fn(tx); err != nil {
+		if err := runMember(r.fn, tx); err != nil {
 			if _, rerr := ts.ExecContext(bg, "ROLLBACK TO grp"); rerr != nil {
 				// The transaction itself is gone (SQLite rolls back a
 				// whole transaction on some errors): nothing in it holds.
@@ -157,4 +158,16 @@ func (s *Store) runGroup(batch []*groupReq) {
 		}
 		m.r.done <- nil
 	}
+}
+
+// runMember runs one caller's work. A panic in it fails that caller
+// alone, as an error: it must not leave the group's transaction open and
+// every later caller waiting.
+func runMember(fn func(*Tx) error, tx *Tx) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("group transaction: panic: %v\n%s", p, debug.Stack())
+		}
+	}()
+	return fn(tx)
 }

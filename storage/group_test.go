@@ -108,3 +108,29 @@ func TestInGroupTxCancelled(t *testing.T) {
 		t.Fatalf("err = %v, ran = %v; want context.Canceled and not run", err, ran)
 	}
 }
+
+// TestInGroupTxPanic: a caller whose work panics gets an error and
+// nothing of its work is kept; the store goes on taking group work.
+func TestInGroupTxPanic(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	err := s.InGroupTx(ctx, func(tx *Tx) error {
+		a := Account{Username: "half", URI: "https://local.example/users/half"}
+		if err := tx.InsertAccount(ctx, &a); err != nil {
+			return err
+		}
+		panic("boom")
+	})
+	if err == nil {
+		t.Fatal("a panicking caller got no error")
+	}
+	if _, err := s.AccountByUsername(ctx, "half"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("the panicking caller's write was kept (%v)", err)
+	}
+	if err := s.InGroupTx(ctx, func(tx *Tx) error {
+		a := Account{Username: "after", URI: "https://local.example/users/after"}
+		return tx.InsertAccount(ctx, &a)
+	}); err != nil {
+		t.Fatalf("group work after a panic: %v", err)
+	}
+}

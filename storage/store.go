@@ -341,10 +341,13 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 	// Queries first seen in this transaction are prepared once it ends,
 	// when the writer's one connection is free again.
 	defer s.writeStmts.prepare()
+	// Rolled back on every way out but commit, a panic in fn included:
+	// an open transaction would hold the one writer connection for good.
+	// Deferred after prepare, so it runs first: prepare needs the writer.
+	defer sqlTx.Rollback() //nolint:errcheck // after Commit it is a no-op
 	ts := txStmts{tx: sqlTx, stmts: s.writeStmts}
 	tx := &Tx{queries: queries{q: ts}, tx: ts, store: s, now: s.Now()}
 	if err := fn(tx); err != nil {
-		_ = sqlTx.Rollback()
 		return err
 	}
 	if err := sqlTx.Commit(); err != nil {

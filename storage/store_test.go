@@ -248,3 +248,32 @@ func TestDeliveryQueueAndHostBackoff(t *testing.T) {
 		t.Fatalf("stats = %d %+v %v", queued, hosts, err)
 	}
 }
+
+// TestPanicInTxFreesWriter: a transaction whose work panics is rolled
+// back, and the single writer connection takes the next one.
+func TestPanicInTxFreesWriter(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	func() {
+		defer func() { _ = recover() }()
+		_ = s.InTx(ctx, func(tx *Tx) error {
+			a := Account{Username: "half", URI: "https://local.example/users/half"}
+			if err := tx.InsertAccount(ctx, &a); err != nil {
+				return err
+			}
+			panic("boom")
+		})
+	}()
+	// Bounded, so that a held writer fails the test instead of hanging it.
+	wait, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := s.InTx(wait, func(tx *Tx) error {
+		a := Account{Username: "after", URI: "https://local.example/users/after"}
+		return tx.InsertAccount(ctx, &a)
+	}); err != nil {
+		t.Fatalf("the writer is still held by the transaction that panicked: %v", err)
+	}
+	if _, err := s.AccountByUsername(ctx, "half"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("the panicking transaction's write was kept (%v)", err)
+	}
+}
