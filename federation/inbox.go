@@ -40,47 +40,61 @@ func (e *Engine) Receive(ctx context.Context, body []byte, signer string) error 
 		return fmt.Errorf("activity %s not on its actor's host: %w", act.ID, ErrDenied)
 	}
 	// Many senders post at once: their items share commits.
-	it := storage.InboxItem{ActivityURI: act.ID, Signer: signer, Body: body}
+	// The parsed activity waits for the worker before the item is stored:
+	// a worker may pick the item up the moment it commits.
+	it := storage.InboxItem{ID: e.store.NewID(e.now()), ActivityURI: act.ID, Signer: signer, Body: body}
+	e.parsed.put(it.ID, act, len(body))
 	err = e.store.InGroupTx(ctx, func(tx *storage.Tx) error {
 		return tx.InsertInboxItem(ctx, &it)
 	})
 	if err != nil {
+		e.parsed.take(it.ID)
 		return fmt.Errorf("queue activity %s: %w", act.ID, err)
 	}
-	e.parsed.put(it.ID, act)
 	wake(e.inboxWake)
 	return nil
 }
 
-// parsedCap bounds how many parsed activities wait in memory for a
-// worker; past it, the worker parses the stored body again.
-const parsedCap = 4096
+// parsedBytes bounds the bodies of the parsed activities waiting in
+// memory for a worker (a parsed activity takes about what its body
+// does); past it, the worker parses the stored body again.
+const parsedBytes = 16 << 20
 
 // parsedItems hands the activities Receive parsed to the workers, so
 // that each is parsed once (parsing costs more than storing it). The
 // stored body stays the truth: after a restart, workers parse it.
 type parsedItems struct {
-	mu sync.Mutex
-	m  map[storage.ID]activitypub.Activity
+	mu    sync.Mutex
+	m     map[storage.ID]parsedItem
+	bytes int
 }
 
-func (p *parsedItems) put(id storage.ID, act activitypub.Activity) {
+type parsedItem struct {
+	act  activitypub.Activity
+	size int
+}
+
+func (p *parsedItems) put(id storage.ID, act activitypub.Activity, size int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.m == nil {
-		p.m = map[storage.ID]activitypub.Activity{}
+		p.m = map[storage.ID]parsedItem{}
 	}
-	if len(p.m) < parsedCap {
-		p.m[id] = act
+	if p.bytes+size <= parsedBytes {
+		p.m[id] = parsedItem{act, size}
+		p.bytes += size
 	}
 }
 
 func (p *parsedItems) take(id storage.ID) (activitypub.Activity, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	act, ok := p.m[id]
-	delete(p.m, id)
-	return act, ok
+	it, ok := p.m[id]
+	if ok {
+		delete(p.m, id)
+		p.bytes -= it.size
+	}
+	return it.act, ok
 }
 
 // runInbox applies queued activities until ctx ends.
