@@ -81,7 +81,7 @@ func (e *Engine) acceptFollow(ctx context.Context, tx *storage.Tx, follower, tar
 	if _, err := tx.DeleteFollowRequest(ctx, follower.ID, target.ID); err != nil {
 		return err
 	}
-	if err := tx.InsertFollow(ctx, &f); err != nil {
+	if err := e.startFollow(ctx, tx, f, follower.Local()); err != nil {
 		return err
 	}
 	if err := e.notify(ctx, tx, target, follower, storage.NotifyFollow, 0); err != nil {
@@ -94,6 +94,23 @@ func (e *Engine) acceptFollow(ctx context.Context, tx *storage.Tx, follower, tar
 	act := activitypub.Activity{ID: e.urls.Activity(target.Username, tx.NewID()), Type: activitypub.TypeAccept,
 		Actor: target.URI, To: []string{follower.URI}, Object: activitypub.Object{IRI: f.URI, Type: activitypub.TypeFollow, Activity: &follow}}
 	return e.publish(ctx, tx, target, act, false, []string{follower.Inbox})
+}
+
+// backfillPosts is how many of an account's latest posts come into a
+// member's home timeline when the member starts following it.
+const backfillPosts = 40
+
+// startFollow records an accepted follow; a local follower's home
+// timeline gains the followed account's latest posts, as on Mastodon,
+// rather than staying empty until the account next posts.
+func (e *Engine) startFollow(ctx context.Context, tx *storage.Tx, f storage.Follow, localFollower bool) error {
+	if err := tx.InsertFollow(ctx, &f); err != nil {
+		return err
+	}
+	if !localFollower {
+		return nil
+	}
+	return tx.BackfillHomeFeed(ctx, f.AccountID, f.TargetID, f.ShowReblogs, backfillPosts)
 }
 
 // AuthorizeFollowRequest accepts a pending request to follow a member.

@@ -314,7 +314,7 @@ func (e *Engine) applyAccept(ctx context.Context, tx *storage.Tx, actor storage.
 	if _, err := tx.DeleteFollowRequest(ctx, req.AccountID, req.TargetID); err != nil {
 		return err
 	}
-	return tx.InsertFollow(ctx, &req)
+	return e.startFollow(ctx, tx, req, true) // a Follow is sent only for a member
 }
 
 func (e *Engine) applyReject(ctx context.Context, tx *storage.Tx, actor storage.Account, act activitypub.Activity) error {

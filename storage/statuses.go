@@ -370,6 +370,20 @@ func (tx *Tx) AddToHomeFeeds(ctx context.Context, status ID, accounts []ID) erro
 	return nil
 }
 
+// BackfillHomeFeed puts author's latest statuses, up to limit, in
+// account's home feed, as when account has just come to follow author:
+// all but direct ones (a follower may see followers-only posts), and
+// boosts only when showReblogs.
+func (tx *Tx) BackfillHomeFeed(ctx context.Context, account, author ID, showReblogs bool, limit int) error {
+	_, err := tx.tx.ExecContext(ctx, `INSERT OR IGNORE INTO home_feed (account_id, status_id)
+SELECT ?, s.id FROM statuses s WHERE s.account_id = ? AND s.visibility <> 'direct' AND (? OR s.reblog_of_id IS NULL)
+ORDER BY s.id DESC LIMIT ?`, account, author, showReblogs, limit)
+	if err != nil {
+		return fmt.Errorf("backfill home feed: %w", err)
+	}
+	return nil
+}
+
 // RemoveFromHomeFeed takes every status of author out of account's feed
 // (after an unfollow or a block).
 func (tx *Tx) RemoveFromHomeFeed(ctx context.Context, account, author ID) error {

@@ -59,7 +59,17 @@ func New(engine *federation.Engine, o Options) *Handler {
 		log: o.Log.With("component", "api"), limiter: newWindowLimiter(o.RateLimit, o.Now)}
 }
 
-// Mount adds the API routes to r.
+// MountStreaming adds the streaming API's routes to r. Streams live
+// until the client leaves: mount them where no request deadline applies.
+func (h *Handler) MountStreaming(r chi.Router) {
+	r.Group(func(r chi.Router) {
+		r.Use(h.authenticate)
+		r.Use(h.rateLimit)
+		h.mountStreaming(r)
+	})
+}
+
+// Mount adds the API routes to r, but for streaming (MountStreaming).
 func (h *Handler) Mount(r chi.Router) {
 	r.Group(func(r chi.Router) {
 		r.Use(h.authenticate)
@@ -70,7 +80,6 @@ func (h *Handler) Mount(r chi.Router) {
 		h.mountTimelines(r)
 		h.mountNotifications(r)
 		h.mountInstance(r)
-		h.mountStreaming(r)
 		h.mountMedia(r)
 		h.mountSearch(r)
 		h.mountTags(r)

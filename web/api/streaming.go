@@ -153,16 +153,10 @@ func (h *Handler) streamWebSocket(w http.ResponseWriter, r *http.Request) {
 		return // Accept has answered the client
 	}
 	defer conn.CloseNow()
-	// The request deadline of ordinary handlers does not apply: a stream
-	// lives until the client leaves or the server stops.
-	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
+	// A stream lives until the client leaves (MountStreaming puts it out
+	// of reach of the request deadline).
+	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
-	go func() {
-		select {
-		case <-r.Context().Done():
-		case <-ctx.Done():
-		}
-	}()
 
 	control := make(chan streamControl, 8)
 	go func() {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/copse-dev/copse/activitypub"
 	"github.com/copse-dev/copse/federation"
+	"github.com/copse-dev/copse/web/node"
 	"github.com/copse-dev/copse/web/testrig"
 )
 
@@ -197,8 +198,11 @@ func TestStreamingRefusals(t *testing.T) {
 	resp.Body.Close()
 }
 
+// TestStreamingServerSentEvents: an SSE stream delivers an update, and
+// outlives the deadline every other request has.
 func TestStreamingServerSentEvents(t *testing.T) {
-	n := testrig.StartOne(t, nil)
+	const deadline = 200 * time.Millisecond
+	n := testrig.StartOne(t, func(c *node.Config) { c.Tuning.RequestTimeout = deadline })
 	alice := n.Member("alice", false)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -211,6 +215,7 @@ func TestStreamingServerSentEvents(t *testing.T) {
 	if resp.Header.Get("Content-Type") != "text/event-stream" {
 		t.Fatalf("content type %q", resp.Header.Get("Content-Type"))
 	}
+	<-time.After(2 * deadline) // the behaviour under test is a deadline passing
 	st, err := n.Engine.Post(context.Background(), alice.ID, federation.Draft{Text: "a new #glossary entry", Visibility: activitypub.Public})
 	if err != nil {
 		t.Fatal(err)

@@ -315,3 +315,40 @@ func TestHideBoosts(t *testing.T) {
 		t.Errorf("with reblogs=true again, boosts are missing (new: %v, earlier: %v)", got[again.ID], got[early.ID])
 	}
 }
+
+// TestFollowBackfillsHome: following an account brings its latest posts
+// into the home timeline at once, followers-only ones included, direct
+// ones not.
+func TestFollowBackfillsHome(t *testing.T) {
+	t.Parallel()
+	n := testrig.StartOne(t, nil)
+	ctx := context.Background()
+	alice, bob := n.Member("alice", false), n.Member("bob", false)
+	n.Member("carol", false)
+	ac, bc := acctClient(n, n.Token(alice)), acctClient(n, n.Token(bob))
+	post := func(text, visibility string) mastodon.ID {
+		t.Helper()
+		st, err := bc.PostStatus(ctx, &mastodon.Toot{Status: text, Visibility: visibility})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st.ID
+	}
+	public, private := post("the autumn newsletter", "public"), post("for followers: the draft", "private")
+	direct := post("@carol only for you", "direct")
+	if _, err := ac.AccountFollow(ctx, mastodon.ID(bob.ID.String())); err != nil {
+		t.Fatal(err)
+	}
+	home, err := ac.GetTimelineHome(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[mastodon.ID]bool{}
+	for _, st := range home {
+		got[st.ID] = true
+	}
+	if !got[public] || !got[private] || got[direct] {
+		t.Errorf("home after following bob: public %v, followers-only %v, direct %v; want true, true, false",
+			got[public], got[private], got[direct])
+	}
+}

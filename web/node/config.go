@@ -109,6 +109,9 @@ type Tuning struct {
 	// default limit (benchmarks raise it, tests lower it).
 	RateLimitRequests int
 	RateLimitWindow   time.Duration
+	// RequestTimeout replaces the deadline of every request but streams
+	// (default 30s).
+	RequestTimeout time.Duration
 	// Now replaces the clock of the engine, the client API and the
 	// store (tests move it on to make scheduled posts due). Default:
 	// time.Now.

@@ -108,23 +108,61 @@ func (n *Node) routes() chi.Router {
 		AllowCredentials: false,
 		MaxAge:           600,
 	}))
-	r.Use(middleware.Timeout(requestTimeout))
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		httperr.JSON(w, http.StatusNotFound, map[string]string{"error": "Not found"})
 	})
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
 		httperr.JSON(w, http.StatusMethodNotAllowed, map[string]string{"error": "Method not allowed"})
 	})
-	media := api.MediaFiles(n.Engine.MediaDir())
-	r.Method(http.MethodGet, "/media/*", media)
-	r.Method(http.MethodHead, "/media/*", media)
-	wellknown.New(n.Store, n.Engine.URLs(), Version, time.Now, n.log).Mount(r)
-	n.pages.Mount(r)
-	api.New(n.Engine, api.Options{Version: Version, Now: n.Config.Tuning.Now, Log: n.log,
-		RateLimit: api.RateLimit{Requests: n.Config.Tuning.RateLimitRequests, Window: n.Config.Tuning.RateLimitWindow}}).Mount(r)
-	ap.New(n.Engine, ap.Options{AuthorizedFetch: n.Config.AuthorizedFetch, Now: time.Now, Log: n.log,
-		HTML: http.HandlerFunc(n.pages.Redirect)}).Mount(r)
+	apiHandler := api.New(n.Engine, api.Options{Version: Version, Now: n.Config.Tuning.Now, Log: n.log,
+		RateLimit: api.RateLimit{Requests: n.Config.Tuning.RateLimitRequests, Window: n.Config.Tuning.RateLimitWindow}})
+	// Streams are long-lived; every other request has a deadline.
+	apiHandler.MountStreaming(r)
+	r.Group(func(r chi.Router) {
+		timeout := requestTimeout
+		if n.Config.Tuning.RequestTimeout > 0 {
+			timeout = n.Config.Tuning.RequestTimeout
+		}
+		r.Use(middleware.Timeout(timeout))
+		r.Get("/healthz", n.health)
+		media := api.MediaFiles(n.Engine.MediaDir())
+		r.Method(http.MethodGet, "/media/*", media)
+		r.Method(http.MethodHead, "/media/*", media)
+		r.Get("/avatars/original/missing.png", api.DefaultImage)
+		r.Get("/headers/original/missing.png", api.DefaultImage)
+		wellknown.New(n.Store, n.Engine.URLs(), Version, time.Now, n.log).Mount(r)
+		n.pages.Mount(r)
+		apiHandler.Mount(r)
+		ap.New(n.Engine, ap.Options{AuthorizedFetch: n.Config.AuthorizedFetch, Now: time.Now, Log: n.log,
+			HTML: http.HandlerFunc(n.pages.Redirect)}).Mount(r)
+	})
 	return r
+}
+
+// healthTimeout bounds the health check's database read.
+const healthTimeout = 2 * time.Second
+
+// health answers GET /healthz, for load balancers and monitoring: 200
+// with the delivery queue's depth and the number of peers being backed off
+// when the database answers in time, 503 when it does not.
+func (n *Node) health(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), healthTimeout)
+	defer cancel()
+	queued, hosts, err := n.Store.DeliveryStats(ctx)
+	if err != nil {
+		n.log.WarnContext(ctx, "health check", "err", err)
+		httperr.JSON(w, http.StatusServiceUnavailable, map[string]any{"status": "unavailable", "error": "database not answering"})
+		return
+	}
+	failing := 0
+	for _, h := range hosts {
+		if h.Failures > 0 {
+			failing++
+		}
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	httperr.JSON(w, http.StatusOK, map[string]any{"status": "ok", "version": Version,
+		"deliveries_queued": queued, "peers_failing": failing})
 }
 
 func limitBody(max int64) func(http.Handler) http.Handler {
