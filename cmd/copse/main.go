@@ -88,6 +88,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	defer n.Close()
+	// Opening (migrations, templates, keys) leaves garbage a lazy
+	// collector would keep for a while: hand it back before serving.
+	debug.FreeOSMemory()
 	return n.Serve(ctx)
 }
 
