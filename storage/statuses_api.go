@@ -611,22 +611,29 @@ func (tx *Tx) ClearNotifications(ctx context.Context, account ID) error {
 // request may run.
 const idempotencyAbandoned = time.Minute
 
+// Idempotent is what an earlier request with an Idempotency-Key made: a
+// status, or a scheduled status; both zero while it is still at work.
+type Idempotent struct {
+	StatusID, ScheduledID ID
+}
+
 // ClaimIdempotencyKey claims key for one post by account, keys older than
 // ttl being forgotten. It returns claimed when the caller should post
-// (then SetIdempotencyStatus or ReleaseIdempotencyKey); otherwise status
-// is what an earlier request with the key posted, 0 while that request
-// is still posting.
-func (s *Store) ClaimIdempotencyKey(ctx context.Context, account ID, key string, ttl time.Duration) (status ID, claimed bool, err error) {
+// (then SetIdempotencyStatus, SetIdempotencyScheduled or
+// ReleaseIdempotencyKey); otherwise made is what an earlier request with
+// the key made, zero while that request is still at work.
+func (s *Store) ClaimIdempotencyKey(ctx context.Context, account ID, key string, ttl time.Duration) (made Idempotent, claimed bool, err error) {
 	err = s.InTx(ctx, func(tx *Tx) error {
 		if _, err := tx.tx.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE created_at < ?
-OR (status_id IS NULL AND created_at < ?)`, millis(tx.now.Add(-ttl)), millis(tx.now.Add(-idempotencyAbandoned))); err != nil {
+OR (status_id IS NULL AND scheduled_status_id IS NULL AND created_at < ?)`,
+			millis(tx.now.Add(-ttl)), millis(tx.now.Add(-idempotencyAbandoned))); err != nil {
 			return err
 		}
-		var existing sql.NullInt64
-		err := tx.tx.QueryRowContext(ctx, `SELECT status_id FROM idempotency_keys WHERE account_id = ? AND key = ?`,
-			account, key).Scan(&existing)
+		var status, scheduled sql.NullInt64
+		err := tx.tx.QueryRowContext(ctx, `SELECT status_id, scheduled_status_id FROM idempotency_keys
+WHERE account_id = ? AND key = ?`, account, key).Scan(&status, &scheduled)
 		if err == nil {
-			status = ID(existing.Int64)
+			made = Idempotent{StatusID: ID(status.Int64), ScheduledID: ID(scheduled.Int64)}
 			return nil
 		}
 		if !errors.Is(err, sql.ErrNoRows) {
@@ -638,9 +645,9 @@ OR (status_id IS NULL AND created_at < ?)`, millis(tx.now.Add(-ttl)), millis(tx.
 		return err
 	})
 	if err != nil {
-		return 0, false, fmt.Errorf("claim idempotency key: %w", err)
+		return Idempotent{}, false, fmt.Errorf("claim idempotency key: %w", err)
 	}
-	return status, claimed, nil
+	return made, claimed, nil
 }
 
 // execInTx runs one write statement in its own transaction.
@@ -660,10 +667,18 @@ func (s *Store) SetIdempotencyStatus(ctx context.Context, account ID, key string
 	return err
 }
 
+// SetIdempotencyScheduled records the scheduled status a claimed key
+// made.
+func (s *Store) SetIdempotencyScheduled(ctx context.Context, account ID, key string, scheduled ID) error {
+	_, err := s.execInTx(ctx, "set idempotency scheduled status", `UPDATE idempotency_keys SET scheduled_status_id = ?
+WHERE account_id = ? AND key = ?`, scheduled, account, key)
+	return err
+}
+
 // ReleaseIdempotencyKey forgets a claimed key whose post failed, so a
 // retry may post.
 func (s *Store) ReleaseIdempotencyKey(ctx context.Context, account ID, key string) error {
-	_, err := s.execInTx(ctx, "release idempotency key", `DELETE FROM idempotency_keys WHERE account_id = ? AND key = ? AND status_id IS NULL`,
-		account, key)
+	_, err := s.execInTx(ctx, "release idempotency key", `DELETE FROM idempotency_keys WHERE account_id = ? AND key = ?
+AND status_id IS NULL AND scheduled_status_id IS NULL`, account, key)
 	return err
 }

@@ -297,11 +297,11 @@ func TestIdempotencyKeys(t *testing.T) {
 
 	claim := func(a Account, key string) (ID, bool) {
 		t.Helper()
-		id, claimed, err := s.ClaimIdempotencyKey(ctx, a.ID, key, time.Hour)
+		made, claimed, err := s.ClaimIdempotencyKey(ctx, a.ID, key, time.Hour)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return id, claimed
+		return made.StatusID, claimed
 	}
 	if _, claimed := claim(alice, "k"); !claimed {
 		t.Fatal("a fresh key is not claimed")
@@ -332,6 +332,24 @@ func TestIdempotencyKeys(t *testing.T) {
 	now = now.Add(2 * time.Minute)
 	if _, claimed := claim(alice, "k"); !claimed {
 		t.Fatal("a key whose request died long ago is still held")
+	}
+	// A key may name a scheduled status instead.
+	sched := mustSchedule(t, s, alice, now.Add(time.Hour), nil)
+	if _, claimed := claim(alice, "later"); !claimed {
+		t.Fatal("a fresh key is not claimed")
+	}
+	if err := s.SetIdempotencyScheduled(ctx, alice.ID, "later", sched.ID); err != nil {
+		t.Fatal(err)
+	}
+	made, claimed, err := s.ClaimIdempotencyKey(ctx, alice.ID, "later", time.Hour)
+	if err != nil || claimed || made != (Idempotent{ScheduledID: sched.ID}) {
+		t.Fatalf("a key used to schedule: %+v, %v, %v; want the scheduled status", made, claimed, err)
+	}
+	if err := s.ReleaseIdempotencyKey(ctx, alice.ID, "later"); err != nil {
+		t.Fatal(err)
+	}
+	if _, claimed := claim(alice, "later"); claimed {
+		t.Fatal("releasing a used key forgot it")
 	}
 }
 

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -10,9 +9,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
-	"github.com/copse-dev/copse/federation"
 	"github.com/copse-dev/copse/storage"
-	"github.com/copse-dev/copse/web/httperr"
 )
 
 // ScheduledStatus is Mastodon's ScheduledStatus entity: a post waiting
@@ -59,7 +56,7 @@ const (
 )
 
 // mountScheduled adds the scheduled statuses routes. Scheduling itself is
-// POST /api/v1/statuses with scheduled_at (scheduleStatus).
+// POST /api/v1/statuses with scheduled_at (scheduledAt).
 func (h *Handler) mountScheduled(r chi.Router) {
 	r.Get("/api/v1/scheduled_statuses", h.scheduledStatuses)
 	r.Get("/api/v1/scheduled_statuses/{id}", h.getScheduledStatus)
@@ -67,34 +64,20 @@ func (h *Handler) mountScheduled(r chi.Router) {
 	r.Delete("/api/v1/scheduled_statuses/{id}", h.deleteScheduledStatus)
 }
 
-// scheduleStatus answers POST /api/v1/statuses when the form has a
-// scheduled_at still to come: the draft is kept to be posted then, and
-// the answer is a ScheduledStatus. It reports whether it answered. A time
-// already past posts now, as Mastodon does; one less than
-// federation.MinScheduleAhead away is refused.
-func (h *Handler) scheduleStatus(w http.ResponseWriter, r *http.Request, me storage.Account, v url.Values, d federation.Draft) bool {
+// scheduledAt reads the scheduled_at of POST /api/v1/statuses: later
+// when it names a time still to come, at which the draft is kept to be
+// posted (the answer is then a ScheduledStatus). A time already past
+// posts now, as Mastodon does; one less than federation.MinScheduleAhead
+// away is refused by the engine.
+func scheduledAt(v url.Values, now time.Time) (at time.Time, later bool, err error) {
 	raw := strings.TrimSpace(v.Get("scheduled_at"))
 	if raw == "" {
-		return false
+		return time.Time{}, false, nil
 	}
-	at, err := parseScheduledAt(raw)
-	if err != nil {
-		h.fail(w, r, err)
-		return true
+	if at, err = parseScheduledAt(raw); err != nil {
+		return time.Time{}, false, err
 	}
-	if !at.After(h.now()) {
-		return false
-	}
-	s, err := h.engine.Schedule(r.Context(), me.ID, d, at, authOf(r).token.AppID)
-	if errors.Is(err, storage.ErrNotFound) && d.InReplyTo != 0 {
-		err = httperr.New(http.StatusNotFound, "The post you are trying to reply to does not appear to exist.")
-	}
-	if err != nil {
-		h.fail(w, r, err)
-		return true
-	}
-	h.json(w, scheduledEntity(s))
-	return true
+	return at, at.After(now), nil
 }
 
 // GET /api/v1/scheduled_statuses

@@ -268,3 +268,35 @@ func TestScheduledStatusesEndToEnd(t *testing.T) {
 		t.Errorf("empty list = %d %s (Link %q); want [] and no Link", code, raw, h.Get("Link"))
 	}
 }
+
+// TestScheduledIdempotencyKey: a retried "post later" with the same
+// Idempotency-Key answers the scheduled status the first request made,
+// and schedules nothing more.
+func TestScheduledIdempotencyKey(t *testing.T) {
+	t.Parallel()
+	n := testrig.StartOne(t, nil)
+	alice := n.Member("alice", false)
+	ta := n.Token(alice)
+	schedule := func(key string) schedEntity {
+		t.Helper()
+		var s schedEntity
+		req := request(t, "POST", n.URL+"/api/v1/statuses", ta,
+			map[string]any{"status": "the agenda for Thursday", "scheduled_at": schedAt(n, time.Hour)})
+		req.Header.Set("Idempotency-Key", key)
+		if code, _, raw := send(t, req, &s); code != http.StatusOK || s.ID == "" {
+			t.Fatalf("schedule with key %q: %d %s", key, code, raw)
+		}
+		return s
+	}
+	first := schedule("agenda-1")
+	if again := schedule("agenda-1"); again.ID != first.ID {
+		t.Errorf("the same key scheduled again: %s, then %s", first.ID, again.ID)
+	}
+	if other := schedule("agenda-2"); other.ID == first.ID {
+		t.Error("another key answered the first scheduled status")
+	}
+	var list []schedEntity
+	if code, _, raw := call(t, "GET", n.URL+"/api/v1/scheduled_statuses", ta, nil, &list); code != http.StatusOK || len(list) != 2 {
+		t.Errorf("scheduled list = %d %s; want 2 entries", code, raw)
+	}
+}

@@ -101,23 +101,42 @@ func (h *Handler) createStatus(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	if h.scheduleStatus(w, r, me, v, d) {
-		return // scheduled.go: a post for later
-	}
-	var st storage.Status
-	if key := r.Header.Get("Idempotency-Key"); key != "" {
-		st, err = h.postOnce(r.Context(), me, storage.HashSecret(key), d)
-	} else {
-		st, err = h.engine.Post(r.Context(), me.ID, d)
-	}
-	if errors.Is(err, storage.ErrNotFound) && d.InReplyTo != 0 {
-		err = httperr.New(http.StatusNotFound, "The post you are trying to reply to does not appear to exist.")
-	}
+	at, later, err := scheduledAt(v, h.now()) // scheduled.go
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	h.writeStatus(w, r, me, st)
+	post := func(ctx context.Context) (made, error) {
+		if later {
+			s, err := h.engine.Schedule(ctx, me.ID, d, at, authOf(r).token.AppID)
+			return made{scheduled: s}, err
+		}
+		st, err := h.engine.Post(ctx, me.ID, d)
+		return made{status: st}, err
+	}
+	var m made
+	if key := r.Header.Get("Idempotency-Key"); key != "" {
+		m, err = h.once(r.Context(), me, storage.HashSecret(key), post)
+	} else {
+		m, err = post(r.Context())
+	}
+	if errors.Is(err, storage.ErrNotFound) && d.InReplyTo != 0 {
+		err = httperr.New(http.StatusNotFound, "The post you are trying to reply to does not appear to exist.")
+	}
+	switch {
+	case err != nil:
+		h.fail(w, r, err)
+	case m.scheduled.ID != 0:
+		h.json(w, scheduledEntity(m.scheduled))
+	default:
+		h.writeStatus(w, r, me, m.status)
+	}
+}
+
+// made is what POST /api/v1/statuses made: a status, or a scheduled one.
+type made struct {
+	status    storage.Status
+	scheduled storage.ScheduledStatus
 }
 
 // draftOf reads the form of POST /api/v1/statuses.
@@ -193,40 +212,51 @@ func nonEmpty(vs []string) []string {
 
 func unprocessable(msg string) error { return httperr.New(http.StatusUnprocessableEntity, msg) }
 
-// postOnce posts d unless the member already posted with this key within
-// the hour, in which case it returns that status. A request whose twin is
-// still posting waits for the twin's status.
-func (h *Handler) postOnce(ctx context.Context, me storage.Account, key string, d federation.Draft) (storage.Status, error) {
+// once runs post unless the member already posted (or scheduled) with
+// this key within the hour, in which case it returns what that request
+// made. A request whose twin is still at work waits for the twin's result.
+func (h *Handler) once(ctx context.Context, me storage.Account, key string, post func(context.Context) (made, error)) (made, error) {
 	timeout := time.NewTimer(idempotencyWait)
 	defer timeout.Stop()
 	for {
-		id, claimed, err := h.store.ClaimIdempotencyKey(ctx, me.ID, key, idempotencyTTL)
+		earlier, claimed, err := h.store.ClaimIdempotencyKey(ctx, me.ID, key, idempotencyTTL)
 		if err != nil {
-			return storage.Status{}, err
+			return made{}, err
 		}
 		if claimed {
-			st, err := h.engine.Post(ctx, me.ID, d)
+			m, err := post(ctx)
+			bg := context.WithoutCancel(ctx)
 			if err != nil {
 				// Let a retry with the same key post.
-				if rerr := h.store.ReleaseIdempotencyKey(context.WithoutCancel(ctx), me.ID, key); rerr != nil {
+				if rerr := h.store.ReleaseIdempotencyKey(bg, me.ID, key); rerr != nil {
 					h.log.ErrorContext(ctx, "release idempotency key", "err", rerr)
 				}
-				return storage.Status{}, err
+				return made{}, err
 			}
-			if err := h.store.SetIdempotencyStatus(context.WithoutCancel(ctx), me.ID, key, st.ID); err != nil {
-				// Posted all the same; only a retry would post twice.
-				h.log.ErrorContext(ctx, "record idempotency key", "err", err, "status_id", st.ID)
+			if m.scheduled.ID != 0 {
+				err = h.store.SetIdempotencyScheduled(bg, me.ID, key, m.scheduled.ID)
+			} else {
+				err = h.store.SetIdempotencyStatus(bg, me.ID, key, m.status.ID)
 			}
-			return st, nil
+			if err != nil {
+				// Made all the same; only a retry would make it twice.
+				h.log.ErrorContext(ctx, "record idempotency key", "err", err)
+			}
+			return m, nil
 		}
-		if id != 0 {
-			return h.store.StatusByID(ctx, id)
+		switch {
+		case earlier.ScheduledID != 0:
+			s, err := h.store.ScheduledStatusByID(ctx, me.ID, earlier.ScheduledID)
+			return made{scheduled: s}, err
+		case earlier.StatusID != 0:
+			st, err := h.store.StatusByID(ctx, earlier.StatusID)
+			return made{status: st}, err
 		}
 		select {
 		case <-ctx.Done():
-			return storage.Status{}, ctx.Err()
+			return made{}, ctx.Err()
 		case <-timeout.C:
-			return storage.Status{}, httperr.New(http.StatusServiceUnavailable,
+			return made{}, httperr.New(http.StatusServiceUnavailable,
 				"There was a temporary problem serving your request, please try again")
 		case <-time.After(idempotencyPoll):
 		}
