@@ -130,7 +130,7 @@ func TestStatusAndUpdateNotifications(t *testing.T) {
 	if got := types(carol); len(got) != 0 {
 		t.Errorf("carol (notify off) has %v", got)
 	}
-	if _, err := e.Reblog(ctx, carol.ID, st.ID); err != nil {
+	if _, err := e.Reblog(ctx, carol.ID, st.ID, ""); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.Edit(ctx, alice.ID, st.ID, Draft{Text: "revised routine for enquiries"}); err != nil {

@@ -326,8 +326,10 @@ func (e *Engine) applyAnnounce(ctx context.Context, tx *storage.Tx, actor storag
 	}
 	rb := storage.Status{URI: act.ID, AccountID: actor.ID, ReblogOfID: orig.ID,
 		Visibility: activitypub.VisibilityOf(act.To, act.CC, actor.Followers)}
-	if !isListed(rb.Visibility) {
-		rb.Visibility = activitypub.Public
+	if rb.Visibility == activitypub.Direct {
+		// A boost addressed to neither the public nor the booster's
+		// followers: shown no wider than to those followers.
+		rb.Visibility = activitypub.FollowersOnly
 	}
 	if err := tx.InsertStatus(ctx, &rb); err != nil {
 		return err

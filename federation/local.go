@@ -441,7 +441,11 @@ func (e *Engine) interaction(ctx context.Context, accountID, statusID storage.ID
 }
 
 // Reblog boosts a public or unlisted status to the member's followers.
-func (e *Engine) Reblog(ctx context.Context, accountID, statusID storage.ID) (storage.Status, error) {
+//
+// vis is who sees the boost: public (the default), unlisted or private
+// (the booster's followers); never wider than the post boosted, as on
+// Mastodon.
+func (e *Engine) Reblog(ctx context.Context, accountID, statusID storage.ID, vis activitypub.Visibility) (storage.Status, error) {
 	actor, st, author, err := e.interaction(ctx, accountID, statusID)
 	if err != nil {
 		return storage.Status{}, err
@@ -449,12 +453,22 @@ func (e *Engine) Reblog(ctx context.Context, accountID, statusID storage.ID) (st
 	if !isListed(st.Visibility) {
 		return storage.Status{}, invalid("only public and unlisted posts can be boosted")
 	}
+	switch vis {
+	case "":
+		vis = activitypub.Public
+	case activitypub.Public, activitypub.Unlisted, activitypub.FollowersOnly:
+	default:
+		return storage.Status{}, invalid("a boost is public, unlisted or private")
+	}
+	if vis == activitypub.Public && st.Visibility == activitypub.Unlisted {
+		vis = activitypub.Unlisted
+	}
 	if existing, err := e.store.ReblogOf(ctx, actor.ID, st.ID); err == nil {
 		return existing, nil
 	}
 	var rb storage.Status
 	err = e.store.InTx(ctx, func(tx *storage.Tx) error {
-		rb = storage.Status{ID: tx.NewID(), AccountID: actor.ID, ReblogOfID: st.ID, Visibility: activitypub.Public, Local: true}
+		rb = storage.Status{ID: tx.NewID(), AccountID: actor.ID, ReblogOfID: st.ID, Visibility: vis, Local: true}
 		rb.URI = e.urls.Status(actor.Username, rb.ID)
 		if err := tx.InsertStatus(ctx, &rb); err != nil {
 			return err
@@ -473,7 +487,7 @@ func (e *Engine) Reblog(ctx context.Context, accountID, statusID storage.ID) (st
 			inboxes = append(inboxes, author.DeliveryInbox())
 		}
 		act := announceOf(rb, st, actor, author)
-		return e.publish(ctx, tx, actor, act, true, inboxes)
+		return e.publish(ctx, tx, actor, act, isListed(rb.Visibility), inboxes)
 	})
 	if err != nil {
 		return storage.Status{}, fmt.Errorf("reblog: %w", err)
@@ -482,9 +496,17 @@ func (e *Engine) Reblog(ctx context.Context, accountID, statusID storage.ID) (st
 }
 
 func announceOf(rb, st storage.Status, actor, author storage.Account) activitypub.Activity {
+	// Addressed as Mastodon addresses a post of the same visibility, with
+	// the boosted post's author in cc.
+	to, cc := []string{activitypub.PublicIRI}, []string{author.URI, actor.Followers}
+	switch rb.Visibility {
+	case activitypub.Unlisted:
+		to, cc = []string{actor.Followers}, []string{activitypub.PublicIRI, author.URI}
+	case activitypub.FollowersOnly:
+		to, cc = []string{actor.Followers}, []string{author.URI}
+	}
 	return activitypub.Activity{ID: rb.URI + "/activity", Type: activitypub.TypeAnnounce, Actor: actor.URI,
-		To: []string{activitypub.PublicIRI}, CC: []string{author.URI, actor.Followers},
-		Published: rb.CreatedAt, Object: activitypub.Object{IRI: st.URI}}
+		To: to, CC: cc, Published: rb.CreatedAt, Object: activitypub.Object{IRI: st.URI}}
 }
 
 // Unreblog takes a boost back with Undo{Announce}.

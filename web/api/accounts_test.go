@@ -641,7 +641,7 @@ func TestAccountStatusesForEachViewer(t *testing.T) {
 	acctPost(t, a, alice, federation.Draft{Text: "@sam direct", Visibility: activitypub.Direct})
 	acctPost(t, a, alice, federation.Draft{Text: "Replying to sam", InReplyTo: other.ID})
 	acctPost(t, a, alice, federation.Draft{Text: "Continuing my thread", InReplyTo: public.ID})
-	if _, err := a.Engine.Reblog(ctx, alice.ID, other.ID); err != nil {
+	if _, err := a.Engine.Reblog(ctx, alice.ID, other.ID, ""); err != nil {
 		t.Fatal(err)
 	}
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/copse-dev/copse/activitypub"
 	"github.com/copse-dev/copse/storage"
 )
 
@@ -113,9 +114,12 @@ func (h *Handler) reblog(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	// visibility (public, unlisted, private) is accepted and not yet
-	// applied: copse boosts publicly.
-	rb, err := h.engine.Reblog(r.Context(), me.ID, boosted(st))
+	v, err := form(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	rb, err := h.engine.Reblog(r.Context(), me.ID, boosted(st), activitypub.Visibility(v.Get("visibility")))
 	if err != nil {
 		h.fail(w, r, err)
 		return

@@ -65,7 +65,7 @@ func TestReplyLikeAnnounceAcrossNodes(t *testing.T) {
 	})
 	testrig.Eventually(t, wait, "bob notified of the like", func() bool { return notified(b, bob.ID, storage.NotifyFavourite) })
 
-	if _, err := a.Engine.Reblog(ctx, alice.ID, onA.ID); err != nil {
+	if _, err := a.Engine.Reblog(ctx, alice.ID, onA.ID, ""); err != nil {
 		t.Fatal(err)
 	}
 	testrig.Eventually(t, wait, "boost counted on B", func() bool {

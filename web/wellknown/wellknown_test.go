@@ -200,7 +200,7 @@ func TestNodeInfo(t *testing.T) {
 		posts = append(posts, st)
 	}
 	// A boost is not a post.
-	if _, err := n.Engine.Reblog(ctx, bob.ID, posts[0].ID); err != nil {
+	if _, err := n.Engine.Reblog(ctx, bob.ID, posts[0].ID, ""); err != nil {
 		t.Fatal(err)
 	}
 
