@@ -192,6 +192,12 @@ func TestRestartDeliversQueuedJobs(t *testing.T) {
 	alice := a.Member("alice", false)
 	bob := b.Member("bob", false)
 	follow(t, a, alice, b, "bob")
+	// The Accept B sent is recorded as delivered (A may apply it before
+	// B has written down A's answer).
+	testrig.Eventually(t, wait, "B's queue drains", func() bool {
+		queued, _, _ := b.Store.DeliveryStats(context.Background())
+		return queued == 0
+	})
 
 	// Nothing sends: the job is only in the database when B goes down.
 	b.StopWorkers()
