@@ -211,3 +211,22 @@ func TestRestartDeliversQueuedJobs(t *testing.T) {
 }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
+
+// TestRemoteFollowBackfillsHome: when a member's follow of a peer's
+// account is accepted, the posts of that account this node already holds
+// (another member followed it first) come into the member's home
+// timeline.
+func TestRemoteFollowBackfillsHome(t *testing.T) {
+	nodes := testrig.Start(t, 2)
+	a, b := nodes[0], nodes[1]
+	alice, carol := a.Member("alice", false), a.Member("carol", false)
+	bob := b.Member("bob", false)
+	follow(t, a, carol, b, "bob")
+	st := post(t, b, bob, "the minutes, for those who follow", activitypub.FollowersOnly)
+	onA := statusOn(t, a, st.URI)
+	if a.HomeHas(alice.ID, st.URI) {
+		t.Fatal("alice has bob's post before following him")
+	}
+	follow(t, a, alice, b, "bob")
+	testrig.Eventually(t, wait, "bob's earlier post in alice's home", func() bool { return a.HomeHas(alice.ID, onA.URI) })
+}
