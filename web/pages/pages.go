@@ -37,10 +37,10 @@ type Handler struct {
 func New(engine *federation.Engine, version string, log *slog.Logger) (*Handler, error) {
 	h := &Handler{store: engine.Store(), engine: engine, urls: engine.URLs(), version: version, log: log}
 	var err error
-	if h.profile, err = template.ParseFS(files, "templates/layout.html", "templates/profile.html"); err != nil {
+	if h.profile, err = template.ParseFS(files, "templates/layout.html", "templates/media.html", "templates/profile.html"); err != nil {
 		return nil, err
 	}
-	if h.status, err = template.ParseFS(files, "templates/layout.html", "templates/status.html"); err != nil {
+	if h.status, err = template.ParseFS(files, "templates/layout.html", "templates/media.html", "templates/status.html"); err != nil {
 		return nil, err
 	}
 	return h, nil
@@ -58,12 +58,23 @@ type fieldView struct {
 }
 
 type statusView struct {
-	Title   string
-	Spoiler string
-	Content template.HTML // sanitised on the way in
-	URL     string
-	ISO     string
-	When    string
+	Title     string
+	Spoiler   string
+	Content   template.HTML // sanitised on the way in
+	URL       string
+	ISO       string
+	When      string
+	Media     []mediaView
+	Sensitive bool // media behind a disclosure
+}
+
+// mediaView is an attachment as a page shows it: an image by its
+// preview, linking to the full file, with its description as alt text;
+// other media as a link.
+type mediaView struct {
+	URL, Preview, Alt string
+	Width, Height     int
+	Image             bool
 }
 
 type pageView struct {
@@ -94,8 +105,18 @@ func statusViewOf(st storage.Status) statusView {
 	if url == "" {
 		url = st.URI
 	}
-	return statusView{Title: st.Title, Spoiler: st.SpoilerText, Content: template.HTML(st.Content), URL: url,
-		ISO: st.CreatedAt.Format(time.RFC3339), When: st.CreatedAt.Format("2 January 2006, 15:04 MST")}
+	v := statusView{Title: st.Title, Spoiler: st.SpoilerText, Content: template.HTML(st.Content), URL: url,
+		ISO: st.CreatedAt.Format(time.RFC3339), When: st.CreatedAt.Format("2 January 2006, 15:04 MST"),
+		Sensitive: st.Sensitive && st.SpoilerText == ""}
+	for _, a := range st.Attachments {
+		m := mediaView{URL: a.URL, Preview: a.PreviewURL, Alt: a.Description, Width: a.PreviewWidth, Height: a.PreviewHeight,
+			Image: strings.HasPrefix(a.MediaType, "image/")}
+		if m.Preview == "" {
+			m.Preview, m.Width, m.Height = a.URL, a.Width, a.Height
+		}
+		v.Media = append(v.Media, m)
+	}
+	return v
 }
 
 func (h *Handler) account(w http.ResponseWriter, r *http.Request) (storage.Account, bool) {

@@ -1,7 +1,10 @@
 package pages_test
 
 import (
+	"bytes"
 	"context"
+	"image"
+	"image/png"
 	"io"
 	"net/http"
 	"strings"
@@ -9,6 +12,7 @@ import (
 
 	"github.com/copse-dev/copse/activitypub"
 	"github.com/copse-dev/copse/federation"
+	"github.com/copse-dev/copse/storage"
 	"github.com/copse-dev/copse/web/testrig"
 )
 
@@ -21,6 +25,15 @@ func TestBrowsersGetPages(t *testing.T) {
 		t.Fatal(err)
 	}
 	priv, err := n.Engine.Post(ctx, alice.ID, federation.Draft{Text: "for followers only", Visibility: activitypub.FollowersOnly})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pic, err := n.Engine.UploadMedia(ctx, alice.ID, bytes.NewReader(pagePNG(t)), "a chart of enquiries by month", federation.Focus{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	withPic, err := n.Engine.Post(ctx, alice.ID, federation.Draft{Text: "This month's figures", Visibility: activitypub.Public,
+		MediaIDs: []storage.ID{pic.ID}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,6 +51,8 @@ func TestBrowsersGetPages(t *testing.T) {
 		{"profile", "/@alice", http.StatusOK, "", []string{"Alice", "Hampshire County Council", "Libraries", "Our &lt;b&gt;enquiry&lt;/b&gt; routine", `lang="en-GB"`},
 			[]string{"for followers only", "<b>enquiry"}},
 		{"public post", "/@alice/" + pub.ID.String(), http.StatusOK, "", []string{"enquiry", `type="application/activity+json"`}, nil},
+		{"a post's image, with its description as alt text", "/@alice/" + withPic.ID.String(), http.StatusOK, "",
+			[]string{`alt="a chart of enquiries by month"`, `<img src="` + pic.PreviewURL + `"`, `href="` + pic.URL + `"`}, nil},
 		{"private post is not shown", "/@alice/" + priv.ID.String(), http.StatusNotFound, "", nil, []string{"followers only"}},
 		{"unknown member", "/@nobody", http.StatusNotFound, "", nil, nil},
 	}
@@ -69,4 +84,14 @@ func TestBrowsersGetPages(t *testing.T) {
 			}
 		})
 	}
+}
+
+// pagePNG is a small PNG to upload.
+func pagePNG(t *testing.T) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, image.NewGray(image.Rect(0, 0, 32, 16))); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
 }
