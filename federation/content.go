@@ -121,3 +121,32 @@ func renderText(text string, mentions map[string]mentionRef, tagURL func(string)
 }
 
 func lineBreaks(s string) string { return strings.ReplaceAll(s, "\n", "<br>") }
+
+// breaks are the tags PlainText turns into line breaks.
+var breaks = strings.NewReplacer("<br>", "\n", "<br/>", "\n", "<br />", "\n", "</p><p>", "\n\n")
+
+// PlainText is the text of HTML, with line breaks for <br> and between
+// paragraphs: for fields apps want as text, and push bodies. Filters
+// match every status of a page against it, so it is a plain scan, not a
+// parser.
+func PlainText(s string) string {
+	s = breaks.Replace(s)
+	// Drop each "<" up to the next ">"; a "<" with no ">" after it stays,
+	// and so does the rest of the text.
+	var b strings.Builder
+	b.Grow(len(s))
+	for {
+		open := strings.IndexByte(s, '<')
+		if open < 0 {
+			break
+		}
+		end := strings.IndexByte(s[open:], '>')
+		if end < 0 {
+			break
+		}
+		b.WriteString(s[:open])
+		s = s[open+end+1:]
+	}
+	b.WriteString(s)
+	return html.UnescapeString(b.String())
+}

@@ -19,7 +19,6 @@ import (
 	"unicode/utf8"
 
 	webpush "github.com/SherClockHolmes/webpush-go"
-	"golang.org/x/net/html"
 
 	"github.com/copse-dev/copse/storage"
 )
@@ -411,7 +410,7 @@ func (e *Engine) pushMessage(n storage.Notification, from storage.Account, st *s
 		icon = "" // it would not fit the record; apps show their own
 	}
 	return pushMessage{PreferredLocale: "en", NotificationID: n.ID, NotificationType: n.Type, Icon: icon,
-		Title: title, Body: truncateRunes(htmlText(body), pushBodyRunes)}
+		Title: title, Body: truncateRunes(strings.TrimSpace(PlainText(body)), pushBodyRunes)}
 }
 
 // sendPush sends one push and deals with the answer: a subscription its
@@ -475,30 +474,6 @@ func endpointHost(endpoint string) string {
 		return ""
 	}
 	return u.Host
-}
-
-// htmlText is the text of sanitised HTML, with line breaks for <br> and
-// between paragraphs.
-func htmlText(s string) string {
-	z := html.NewTokenizer(strings.NewReader(s))
-	var b strings.Builder
-	for {
-		switch z.Next() {
-		case html.ErrorToken:
-			return strings.TrimSpace(b.String())
-		case html.TextToken:
-			b.Write(z.Text())
-		case html.StartTagToken, html.SelfClosingTagToken:
-			switch name, _ := z.TagName(); string(name) {
-			case "br":
-				b.WriteByte('\n')
-			case "p":
-				if b.Len() > 0 {
-					b.WriteString("\n\n")
-				}
-			}
-		}
-	}
 }
 
 // truncateRunes cuts s to at most n runes, ending it with an ellipsis when

@@ -72,9 +72,9 @@ func (h *Handler) profileSource(ctx context.Context, a storage.Account) (storage
 	if err == nil && src.NoteHTML == a.Note && sameFields(src.FieldsHTML, a.Fields) && len(src.Fields) == len(a.Fields) {
 		return src, nil
 	}
-	src = storage.ProfileSource{Note: plainText(a.Note)}
+	src = storage.ProfileSource{Note: federation.PlainText(a.Note)}
 	for _, f := range a.Fields {
-		src.Fields = append(src.Fields, activitypub.Field{Name: plainText(f.Name), Value: plainText(f.Value)})
+		src.Fields = append(src.Fields, activitypub.Field{Name: federation.PlainText(f.Name), Value: federation.PlainText(f.Value)})
 	}
 	return src, nil
 }

@@ -6,6 +6,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/copse-dev/copse/federation"
 	"github.com/copse-dev/copse/storage"
 )
 
@@ -121,7 +122,7 @@ func isWordRune(r rune) bool {
 // filterText is what keywords match in a status: its content as plain
 // text, its content warning and its media descriptions, as in Mastodon.
 func filterText(e Status) string {
-	parts := []string{e.SpoilerText, plainText(e.Content)}
+	parts := []string{e.SpoilerText, federation.PlainText(e.Content)}
 	for _, a := range e.MediaAttachments {
 		if a.Description != nil {
 			parts = append(parts, *a.Description)

@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"fmt"
-	"html"
 	"strings"
 	"time"
 
@@ -401,31 +400,4 @@ func mediaKind(mediaType string) string {
 		return "audio"
 	}
 	return "unknown"
-}
-
-// breaks are the tags plainText turns into line breaks.
-var breaks = strings.NewReplacer("<br>", "\n", "<br/>", "\n", "<br />", "\n", "</p><p>", "\n\n")
-
-// plainText strips HTML, for fields apps want as text: filters match
-// every status of a page against it.
-func plainText(s string) string {
-	s = breaks.Replace(s)
-	// Drop each "<" up to the next ">"; a "<" with no ">" after it stays,
-	// and so does the rest of the text.
-	var b strings.Builder
-	b.Grow(len(s))
-	for {
-		open := strings.IndexByte(s, '<')
-		if open < 0 {
-			break
-		}
-		end := strings.IndexByte(s[open:], '>')
-		if end < 0 {
-			break
-		}
-		b.WriteString(s[:open])
-		s = s[open+end+1:]
-	}
-	b.WriteString(s)
-	return html.UnescapeString(b.String())
 }

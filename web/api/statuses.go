@@ -512,7 +512,7 @@ func sourceText(st storage.Status) string {
 	if st.SourceText != "" || st.Local {
 		return st.SourceText
 	}
-	return plainText(st.Content)
+	return federation.PlainText(st.Content)
 }
 
 // GET /api/v1/statuses/:id/history

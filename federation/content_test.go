@@ -1,4 +1,4 @@
-package api
+package federation
 
 import (
 	"html"
@@ -21,13 +21,13 @@ func TestPlainText(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := plainText(tt.in); got != tt.want {
-				t.Errorf("plainText(%q) = %q, want %q", tt.in, got, tt.want)
+			if got := PlainText(tt.in); got != tt.want {
+				t.Errorf("PlainText(%q) = %q, want %q", tt.in, got, tt.want)
 			}
 			// What it did with a regular expression, before it had to be fast.
 			old := html.UnescapeString(regexp.MustCompile(`<[^>]*>`).ReplaceAllString(breaks.Replace(tt.in), ""))
-			if got := plainText(tt.in); got != old {
-				t.Errorf("plainText(%q) = %q, the regular expression gave %q", tt.in, got, old)
+			if got := PlainText(tt.in); got != old {
+				t.Errorf("PlainText(%q) = %q, the regular expression gave %q", tt.in, got, old)
 			}
 		})
 	}
@@ -40,8 +40,8 @@ func FuzzPlainText(f *testing.F) {
 	tag := regexp.MustCompile(`<[^>]*>`)
 	f.Fuzz(func(t *testing.T, s string) {
 		want := html.UnescapeString(tag.ReplaceAllString(breaks.Replace(s), ""))
-		if got := plainText(s); got != want {
-			t.Errorf("plainText(%q) = %q, the regular expression gave %q", s, got, want)
+		if got := PlainText(s); got != want {
+			t.Errorf("PlainText(%q) = %q, the regular expression gave %q", s, got, want)
 		}
 	})
 }
