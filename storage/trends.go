@@ -71,15 +71,18 @@ GROUP BY t.id, 2`, args...)
 
 // TrendingTags returns the hashtags that most distinct accounts put in
 // public statuses since since, at least minAccounts each: most accounts
-// first, then most uses. Suspended accounts do not count.
-func (q queries) TrendingTags(ctx context.Context, since time.Time, minAccounts, limit, offset int) ([]string, error) {
-	out, err := queryAll(ctx, q.q, func(r scanner) (name string, err error) { return name, r.Scan(&name) },
-		`SELECT t.name FROM status_tags st INDEXED BY status_tags_status
+// first, then most uses, each with whether viewer follows it. Suspended
+// accounts do not count.
+func (q queries) TrendingTags(ctx context.Context, viewer ID, since time.Time, minAccounts, limit, offset int) ([]TagInfo, error) {
+	scan := func(r scanner) (t TagInfo, err error) { return t, r.Scan(&t.Name, &t.Following) }
+	out, err := queryAll(ctx, q.q, scan, `SELECT t.name,
+	EXISTS (SELECT 1 FROM followed_tags ft WHERE ft.tag_id = t.id AND ft.account_id = ?)
+FROM status_tags st INDEXED BY status_tags_status
 JOIN statuses s ON s.id = st.status_id JOIN accounts a ON a.id = s.account_id JOIN tags t ON t.id = st.tag_id
 WHERE st.status_id >= ? AND s.visibility = 'public' AND a.suspended_at = 0
 GROUP BY st.tag_id HAVING count(DISTINCT s.account_id) >= ?
 ORDER BY count(DISTINCT s.account_id) DESC, count(*) DESC, t.name LIMIT ? OFFSET ?`,
-		IDAt(since), minAccounts, limit, offset)
+		viewer, IDAt(since), minAccounts, limit, offset)
 	if err != nil {
 		return nil, fmt.Errorf("trending tags: %w", err)
 	}

@@ -95,9 +95,13 @@ func TestTrendingTags(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := s.TrendingTags(context.Background(), now.Add(-tt.window), tt.min, tt.lim, tt.off)
+			tags, err := s.TrendingTags(context.Background(), 0, now.Add(-tt.window), tt.min, tt.lim, tt.off)
 			if err != nil {
 				t.Fatal(err)
+			}
+			var got []string
+			for _, tag := range tags {
+				got = append(got, tag.Name)
 			}
 			if !slices.Equal(got, tt.want) {
 				t.Errorf("got %v; want %v", got, tt.want)

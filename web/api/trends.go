@@ -54,19 +54,16 @@ func (h *Handler) trendingTags(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	limit, offset := limitOffset(r, trendsDefault, trendsMax)
-	names, err := h.store.TrendingTags(r.Context(), h.now().Add(-trendingTagsWindow), trendingTagsMinAccounts, limit, offset)
+	tags, err := h.store.TrendingTags(r.Context(), viewer.ID, h.now().Add(-trendingTagsWindow), trendingTagsMinAccounts, limit, offset)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
+	names := make([]string, 0, len(tags))
 	following := map[string]bool{}
-	if viewer.ID != 0 {
-		for _, n := range names {
-			if following[n], err = h.store.FollowsTag(r.Context(), viewer.ID, n); err != nil {
-				h.fail(w, r, err)
-				return
-			}
-		}
+	for _, t := range tags {
+		names = append(names, t.Name)
+		following[t.Name] = t.Following
 	}
 	out, err := h.hashtags(r.Context(), viewer, names, func(n string) bool { return following[n] })
 	if err != nil {
