@@ -160,9 +160,14 @@ func (e *Engine) URLs() URLs { return e.urls }
 // Store returns the engine's store (for readers that sit beside it).
 func (e *Engine) Store() *storage.Store { return e.store }
 
-// Init makes sure the node's instance actor exists and readies the signed
-// fetcher. Call it once before serving.
+// Init records the node's base URL on a new database (refusing, with an
+// *IdentityError, a database recorded under another), makes sure the
+// node's instance actor exists and readies the signed fetcher. Call it
+// once before serving.
 func (e *Engine) Init(ctx context.Context) error {
+	if err := e.claimIdentity(ctx); err != nil {
+		return err
+	}
 	inst, err := e.ensureInstanceActor(ctx)
 	if err != nil {
 		return fmt.Errorf("instance actor: %w", err)

@@ -1,65 +1,83 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"golang.org/x/term"
+
 	"github.com/copse-dev/copse/federation"
+	"github.com/copse-dev/copse/storage"
 	"github.com/copse-dev/copse/web/node"
 )
 
 // adminFlags are the node settings an admin command needs to find the
-// same database (and host) as `copse serve`.
+// same node as `copse serve`: its data directory, and optionally its host
+// and protocol, which otherwise come from the node's own database.
 type adminFlags struct {
-	fs      *flag.FlagSet
-	config  string
-	dataDir string
-	host    string
+	name     string
+	fs       *flag.FlagSet
+	config   string
+	dataDir  string
+	host     string
+	protocol string
 }
 
-func newAdminFlags(name string, out io.Writer) *adminFlags {
-	a := &adminFlags{fs: flag.NewFlagSet(name, flag.ContinueOnError)}
-	a.fs.SetOutput(out)
-	a.fs.StringVar(&a.config, "config", "", "YAML configuration `file`")
+func newAdminFlags(name string) *adminFlags {
+	a := &adminFlags{name: name, fs: flag.NewFlagSet(name, flag.ContinueOnError)}
+	// The flag package would print the whole usage before its error;
+	// the error alone is one line, and -h prints the usage.
+	a.fs.SetOutput(io.Discard)
+	a.fs.StringVar(&a.config, "config", "", "YAML configuration `file` (as for copse serve)")
 	a.fs.StringVar(&a.dataDir, "data-dir", "", "data `directory` (as for copse serve)")
-	a.fs.StringVar(&a.host, "host", "", "the node's public `host` (as for copse serve)")
+	a.fs.StringVar(&a.host, "host", "", "the node's public `host`; by default the one its database records")
+	a.fs.StringVar(&a.protocol, "protocol", "", "the node's public `protocol`; by default the one its database records")
 	return a
 }
 
-// open parses args and opens the node the flags, environment and file
-// describe.
-func (a *adminFlags) open(ctx context.Context, args []string, getenv func(string) string) (*node.Node, error) {
+// open parses args and opens the existing node the flags, environment and
+// file describe. A host or protocol named anywhere must match the one the
+// node's database records.
+func (a *adminFlags) open(ctx context.Context, args []string, p proc) (*node.Node, error) {
 	if err := a.fs.Parse(args); err != nil {
-		return nil, err
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintf(p.stdout, "usage: copse %s [flags]\n\nflags:\n", a.name)
+			a.fs.SetOutput(p.stdout)
+			a.fs.PrintDefaults()
+			return nil, err
+		}
+		return nil, fmt.Errorf("%s: %w (copse %s -h lists its flags)", a.name, err, a.name)
 	}
 	if a.fs.NArg() > 0 {
-		return nil, fmt.Errorf("unexpected argument %q", a.fs.Arg(0))
+		return nil, fmt.Errorf("%s: unexpected argument %q", a.name, a.fs.Arg(0))
 	}
 	var cfgArgs []string
 	a.fs.Visit(func(f *flag.Flag) {
 		switch f.Name {
-		case "config", "data-dir", "host":
+		case "config", "data-dir", "host", "protocol":
 			cfgArgs = append(cfgArgs, "--"+f.Name+"="+f.Value.String())
 		}
 	})
-	cfg, err := loadConfig(cfgArgs, getenv)
+	cfg, named, err := resolveConfig(cfgArgs, p.getenv)
 	if err != nil {
 		return nil, err
 	}
-	return node.Open(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	return node.OpenExisting(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), !named)
 }
 
-func admin(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+func admin(ctx context.Context, args []string, p proc) error {
 	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
-		return errors.New("admin: name a command: account or deliveries")
+		fmt.Fprint(p.stderr, usage)
+		return errors.New("admin: name a command: account, deliveries or node")
 	}
 	switch args[0] {
 	case "account":
@@ -68,55 +86,110 @@ func admin(ctx context.Context, args []string, getenv func(string) string, stdou
 		}
 		switch args[1] {
 		case "create":
-			return accountCreate(ctx, args[2:], getenv, stdout, stderr)
+			return accountCreate(ctx, args[2:], p)
 		case "list":
-			return accountList(ctx, args[2:], getenv, stdout, stderr)
+			return accountList(ctx, args[2:], p)
 		case "set-role":
-			return accountSetRole(ctx, args[2:], getenv, stdout, stderr)
+			return accountSetRole(ctx, args[2:], p)
 		}
 		return fmt.Errorf("admin account: unknown command %q", args[1])
 	case "deliveries":
-		return deliveries(ctx, args[1:], getenv, stdout, stderr)
+		return deliveries(ctx, args[1:], p)
+	case "node":
+		if len(args) < 2 {
+			return errors.New("admin node: name a command: show or set-url")
+		}
+		switch args[1] {
+		case "show":
+			return nodeShow(ctx, args[2:], p)
+		case "set-url":
+			return nodeSetURL(ctx, args[2:], p)
+		}
+		return fmt.Errorf("admin node: unknown command %q", args[1])
 	}
-	return fmt.Errorf("admin: unknown command %q", args[0])
+	return fmt.Errorf("admin: unknown command %q (copse help lists them)", args[0])
 }
 
-func accountCreate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	a := newAdminFlags("admin account create", stderr)
+func accountCreate(ctx context.Context, args []string, p proc) error {
+	a := newAdminFlags("admin account create")
 	var m federation.NewMember
 	a.fs.StringVar(&m.Username, "username", "", "the member's `username` (letters, digits, underscores)")
 	a.fs.StringVar(&m.Email, "email", "", "the member's `email` address, used to sign in")
-	a.fs.StringVar(&m.Password, "password", "", "the member's initial `password` (10 characters or more)")
+	a.fs.StringVar(&m.Password, "password", "", "the member's initial `password` (10 characters or more); "+
+		"without it copse asks for one, or reads the first line of standard input when that is not a terminal")
 	a.fs.StringVar(&m.Role, "role", "member", "node `role`: member, moderator or admin")
 	a.fs.StringVar(&m.DisplayName, "display-name", "", "display `name`")
 	a.fs.StringVar(&m.Organisation, "organisation", "", "the member's `organisation`")
 	a.fs.StringVar(&m.Department, "department", "", "the member's `department`")
 	a.fs.StringVar(&m.JobRole, "job-role", "", "the member's job `role`")
 	a.fs.BoolVar(&m.Locked, "locked", false, "approve followers manually")
-	n, err := a.open(ctx, args, getenv)
+	n, err := a.open(ctx, args, p)
 	if err != nil {
 		return err
 	}
 	defer n.Close()
 	var missing []string
-	for name, v := range map[string]string{"--username": m.Username, "--email": m.Email, "--password": m.Password} {
-		if v == "" {
-			missing = append(missing, name)
+	for _, f := range []struct{ name, v string }{{"--username", m.Username}, {"--email", m.Email}} {
+		if f.v == "" {
+			missing = append(missing, f.name)
 		}
 	}
 	if len(missing) > 0 {
-		return fmt.Errorf("admin account create: %s required", strings.Join(missing, ", "))
+		return fmt.Errorf("admin account create: %s required", strings.Join(missing, " and "))
+	}
+	if m.Password == "" {
+		if m.Password, err = readPassword(p, "Password for "+m.Username); err != nil {
+			return fmt.Errorf("admin account create: %w", err)
+		}
 	}
 	acct, err := n.Engine.CreateMember(ctx, m)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "created %s (%s) as %s: %s\n", acct.Username, m.Email, m.Role, acct.URI)
+	fmt.Fprintf(p.stdout, "created %s (%s) as %s: %s\n", acct.Username, m.Email, m.Role, acct.URI)
 	return nil
 }
 
-func accountList(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	n, err := newAdminFlags("admin account list", stderr).open(ctx, args, getenv)
+// readPassword asks for a password at a terminal, without echo and twice
+// to catch a typing slip, or reads the first line of standard input when
+// it is a pipe or a file (scripts: printf '%s\n' "$PW" | copse ...).
+func readPassword(p proc, prompt string) (string, error) {
+	if f, ok := p.stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		ask := func(prompt string) (string, error) {
+			fmt.Fprint(p.stderr, prompt+": ")
+			b, err := term.ReadPassword(int(f.Fd()))
+			fmt.Fprintln(p.stderr)
+			return string(b), err
+		}
+		pw, err := ask(prompt)
+		if err != nil {
+			return "", fmt.Errorf("read password: %w", err)
+		}
+		again, err := ask("Again")
+		if err != nil {
+			return "", fmt.Errorf("read password: %w", err)
+		}
+		if pw != again {
+			return "", errors.New("the two passwords differ")
+		}
+		return pw, nil
+	}
+	if p.stdin == nil {
+		return "", errors.New("no password: give --password, or one line on standard input")
+	}
+	line, err := bufio.NewReader(io.LimitReader(p.stdin, 4096)).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", fmt.Errorf("read password: %w", err)
+	}
+	line = strings.TrimRight(line, "\r\n")
+	if line == "" {
+		return "", errors.New("no password: give --password, or one line on standard input")
+	}
+	return line, nil
+}
+
+func accountList(ctx context.Context, args []string, p proc) error {
+	n, err := newAdminFlags("admin account list").open(ctx, args, p)
 	if err != nil {
 		return err
 	}
@@ -125,7 +198,7 @@ func accountList(ctx context.Context, args []string, getenv func(string) string,
 	if err != nil {
 		return err
 	}
-	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	tw := tabwriter.NewWriter(p.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "USERNAME\tEMAIL\tROLE\tCREATED")
 	for _, m := range members {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", m.Account.Username, m.User.Email, m.User.Role, m.User.CreatedAt.Format(time.DateOnly))
@@ -133,11 +206,11 @@ func accountList(ctx context.Context, args []string, getenv func(string) string,
 	return tw.Flush()
 }
 
-func accountSetRole(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	a := newAdminFlags("admin account set-role", stderr)
+func accountSetRole(ctx context.Context, args []string, p proc) error {
+	a := newAdminFlags("admin account set-role")
 	username := a.fs.String("username", "", "the member's `username`")
 	role := a.fs.String("role", "", "new `role`: member, moderator or admin")
-	n, err := a.open(ctx, args, getenv)
+	n, err := a.open(ctx, args, p)
 	if err != nil {
 		return err
 	}
@@ -145,15 +218,19 @@ func accountSetRole(ctx context.Context, args []string, getenv func(string) stri
 	if *username == "" || *role == "" {
 		return errors.New("admin account set-role: --username and --role required")
 	}
-	if err := n.Engine.SetRole(ctx, *username, *role); err != nil {
+	err = n.Engine.SetRole(ctx, *username, *role)
+	if errors.Is(err, storage.ErrNotFound) {
+		return fmt.Errorf("admin account set-role: there is no member %q", *username)
+	}
+	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%s is now %s\n", *username, *role)
+	fmt.Fprintf(p.stdout, "%s is now %s\n", *username, *role)
 	return nil
 }
 
-func deliveries(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	n, err := newAdminFlags("admin deliveries", stderr).open(ctx, args, getenv)
+func deliveries(ctx context.Context, args []string, p proc) error {
+	n, err := newAdminFlags("admin deliveries").open(ctx, args, p)
 	if err != nil {
 		return err
 	}
@@ -162,11 +239,11 @@ func deliveries(ctx context.Context, args []string, getenv func(string) string, 
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "queued deliveries: %d\n", queued)
+	fmt.Fprintf(p.stdout, "queued deliveries: %d\n", queued)
 	if len(hosts) == 0 {
 		return nil
 	}
-	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	tw := tabwriter.NewWriter(p.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "HOST\tQUEUED\tFAILURES\tBACKED OFF UNTIL\tLAST ERROR")
 	for _, h := range hosts {
 		until := "-"
@@ -176,4 +253,39 @@ func deliveries(ctx context.Context, args []string, getenv func(string) string, 
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\n", h.Host, h.Queued, h.Failures, until, h.LastError)
 	}
 	return tw.Flush()
+}
+
+func nodeShow(ctx context.Context, args []string, p proc) error {
+	n, err := newAdminFlags("admin node show").open(ctx, args, p)
+	if err != nil {
+		return err
+	}
+	defer n.Close()
+	fmt.Fprintf(p.stdout, "base URL: %s\ndata directory: %s\n", n.Config.BaseURL(), n.Config.DataDir)
+	return nil
+}
+
+// nodeSetURL moves a node that has never federated to another base URL:
+// for a node first started under the wrong host name.
+func nodeSetURL(ctx context.Context, args []string, p proc) error {
+	a := newAdminFlags("admin node set-url")
+	// The URL comes after the flags: copse admin node set-url [flags] URL.
+	var to string
+	if len(args) > 0 && !strings.HasPrefix(args[len(args)-1], "-") {
+		to, args = args[len(args)-1], args[:len(args)-1]
+	}
+	n, err := a.open(ctx, args, p)
+	if err != nil {
+		return err
+	}
+	defer n.Close()
+	if to == "" {
+		return errors.New("admin node set-url: give the new base URL, such as https://council-a.example")
+	}
+	from := n.Config.BaseURL()
+	if err := n.Engine.MoveBaseURL(ctx, to); err != nil {
+		return err
+	}
+	fmt.Fprintf(p.stdout, "moved %s to %s: start copse serve with that host and protocol\n", from, strings.TrimSuffix(to, "/"))
+	return nil
 }

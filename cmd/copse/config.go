@@ -8,6 +8,8 @@ import (
 	"io"
 	"net/netip"
 	"os"
+	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -29,13 +31,32 @@ import (
 // Errors are one line starting with "config: ". For -h or -help the error
 // is flag.ErrHelp; print serveUsage then.
 func loadConfig(args []string, getenv func(string) string) (node.Config, error) {
+	cfg, _, err := resolveConfig(args, getenv)
+	return cfg, err
+}
+
+// resolveConfig is loadConfig that also reports whether any source named
+// the host or the protocol: an admin command given neither takes them
+// from the node's database.
+func resolveConfig(args []string, getenv func(string) string) (node.Config, bool, error) {
+	cfg, named, err := mergeConfig(args, getenv)
+	if err != nil {
+		return node.Config{}, false, err
+	}
+	if err := cfg.Validate(); err != nil {
+		return node.Config{}, false, err
+	}
+	return cfg, named, nil
+}
+
+func mergeConfig(args []string, getenv func(string) string) (node.Config, bool, error) {
 	flags, path, err := parseServeFlags(args)
 	if err != nil {
-		return node.Config{}, err
+		return node.Config{}, false, err
 	}
 	env, err := envSettings(getenv)
 	if err != nil {
-		return node.Config{}, err
+		return node.Config{}, false, err
 	}
 	if path == "" {
 		path = getenv("COPSE_CONFIG")
@@ -43,22 +64,21 @@ func loadConfig(args []string, getenv func(string) string) (node.Config, error) 
 	var file settings
 	if path != "" {
 		if file, err = readConfigFile(path); err != nil {
-			return node.Config{}, err
+			return node.Config{}, false, err
 		}
 	}
 
 	cfg := node.Default()
+	named := false
 	for _, s := range []settings{file, env, flags} {
 		s.apply(&cfg)
+		named = named || s.host != nil || s.protocol != nil
 	}
 	// node.Default's plain http suits only its localhost host.
 	if file.protocol == nil && env.protocol == nil && flags.protocol == nil && !node.IsLocalhost(cfg.Host) {
 		cfg.Protocol = "https"
 	}
-	if err := cfg.Validate(); err != nil {
-		return node.Config{}, err
-	}
-	return cfg, nil
+	return cfg, named, nil
 }
 
 // serveUsage writes the usage of `copse serve` to w.
@@ -164,7 +184,7 @@ func parseServeFlags(args []string) (settings, string, error) {
 		case errors.Is(err, flag.ErrHelp):
 			return settings{}, "", err
 		}
-		return settings{}, "", fmt.Errorf("config: %w", err)
+		return settings{}, "", fmt.Errorf("config: %w (copse serve -h lists the flags)", err)
 	}
 	if fs.NArg() > 0 {
 		return settings{}, "", fmt.Errorf("config: unexpected argument %q", fs.Arg(0))
@@ -265,10 +285,15 @@ func readConfigFile(path string) (settings, error) {
 		}
 		return settings{}, fmt.Errorf("config: read %s: %w", path, err)
 	}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
+	var doc yaml.Node
+	if err := yaml.NewDecoder(bytes.NewReader(data)).Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
+		return settings{}, fmt.Errorf("config: %s: %w", path, err)
+	}
+	if err := checkKeys(&doc); err != nil {
+		return settings{}, fmt.Errorf("config: %s: %w", path, err)
+	}
 	var fc fileConfig
-	if err := dec.Decode(&fc); err != nil && !errors.Is(err, io.EOF) {
+	if err := doc.Decode(&fc); err != nil && doc.Kind != 0 {
 		var te *yaml.TypeError
 		if errors.As(err, &te) {
 			// Its own message spreads the list over several lines.
@@ -294,6 +319,37 @@ func readConfigFile(path string) (settings, error) {
 		s.allowPrivate = &ps
 	}
 	return s, nil
+}
+
+// fileKeys are the keys a configuration file may set, in fileConfig's order.
+var fileKeys = func() []string {
+	t := reflect.TypeFor[fileConfig]()
+	keys := make([]string, t.NumField())
+	for i := range keys {
+		keys[i] = t.Field(i).Tag.Get("yaml")
+	}
+	return keys
+}()
+
+// checkKeys refuses a file that is not a mapping of known keys, naming the
+// line of the first unknown one, so a typo is not silently ignored.
+func checkKeys(doc *yaml.Node) error {
+	if doc.Kind == 0 {
+		return nil // an empty file
+	}
+	m := doc
+	if m.Kind == yaml.DocumentNode && len(m.Content) == 1 {
+		m = m.Content[0]
+	}
+	if m.Kind != yaml.MappingNode {
+		return fmt.Errorf("line %d: expected settings as \"key: value\" lines", m.Line)
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if k := m.Content[i]; !slices.Contains(fileKeys, k.Value) {
+			return fmt.Errorf("line %d: unknown setting %q (known: %s)", k.Line, k.Value, strings.Join(fileKeys, ", "))
+		}
+	}
+	return nil
 }
 
 // parsePrefixes parses CIDR prefixes, skipping empty entries so that a

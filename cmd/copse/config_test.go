@@ -235,7 +235,7 @@ authorized_fetch: true
 			name:    "unknown yaml key",
 			args:    []string{"--config", "$DIR/copse.yaml"},
 			files:   map[string]string{"copse.yaml": "host: a.example\ndatadir: x\n"},
-			wantErr: "copse.yaml: line 2: field datadir not found",
+			wantErr: `copse.yaml: line 2: unknown setting "datadir"`,
 		},
 		{
 			name:    "yaml syntax error",

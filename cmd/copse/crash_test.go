@@ -49,17 +49,18 @@ func TestDeliverySurvivesKill(t *testing.T) {
 		}
 		return ""
 	}
-	// The member is made the way an operator would, before the node runs.
-	var out, errOut bytes.Buffer
-	if err := run(ctx, []string{"admin", "account", "create", "--host", host, "--username", "alice",
-		"--email", "alice@council-a.example", "--password", crashPassword}, env, &out, &errOut); err != nil {
-		t.Fatalf("create alice: %v (%s)", err, errOut.String())
-	}
-
 	b := testrig.StartOne(t, nil)
 	bob := b.Member("bob", false)
 
 	a := startCopse(t, dir, host)
+	// The member is made the way an operator would, while the node runs,
+	// her password given on standard input as a script would.
+	var out, errOut bytes.Buffer
+	p := proc{getenv: env, stdin: strings.NewReader(crashPassword + "\n"), stdout: &out, stderr: &errOut}
+	if err := run(ctx, []string{"admin", "account", "create", "--host", host, "--username", "alice",
+		"--email", "alice@council-a.example"}, p); err != nil {
+		t.Fatalf("create alice: %v (%s)", err, errOut.String())
+	}
 	aliceOnB := b.Resolve("alice@" + host)
 	if err := b.Engine.Follow(ctx, bob.ID, aliceOnB.ID, federation.FollowOptions{ShowReblogs: true}); err != nil {
 		t.Fatalf("follow: %v", err)
@@ -102,7 +103,7 @@ func TestDeliverySurvivesKill(t *testing.T) {
 	// admin command shows an operator while A runs.
 	testrig.Eventually(t, crashWait, "A's delivery queue empty", func() bool {
 		out.Reset()
-		err := run(ctx, []string{"admin", "deliveries", "--host", host}, env, &out, &errOut)
+		err := run(ctx, []string{"admin", "deliveries", "--host", host}, p)
 		return err == nil && strings.Contains(out.String(), "queued deliveries: 0")
 	})
 	a.stop(t)

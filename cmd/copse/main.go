@@ -6,6 +6,7 @@
 //	copse admin account list             list members
 //	copse admin account set-role ...     change a member's role
 //	copse admin deliveries               show the delivery queue
+//	copse admin node show|set-url        the node's recorded base URL
 //	copse version                        print the version
 package main
 
@@ -21,64 +22,89 @@ import (
 	"runtime/debug"
 	"syscall"
 
+	"github.com/copse-dev/copse/federation"
 	"github.com/copse-dev/copse/web/node"
 )
 
 func main() {
-	err := run(context.Background(), os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	err := run(context.Background(), os.Args[1:], stdio())
 	if errors.Is(err, flag.ErrHelp) {
 		return
 	}
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "copse: "+err.Error())
+		fmt.Fprintln(os.Stderr, "copse: "+message(err))
 		os.Exit(1)
 	}
+}
+
+// stdio is the process's own environment and standard streams.
+func stdio() proc {
+	return proc{getenv: os.Getenv, stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}
+}
+
+// proc is what a command sees of its process; tests give it their own.
+type proc struct {
+	getenv         func(string) string
+	stdin          io.Reader
+	stdout, stderr io.Writer
+}
+
+// message is the text of err for a person at a terminal: an engine
+// refusal is shown as the engine worded it for people, without the
+// package prefix that tells developers where it came from.
+func message(err error) string {
+	var inv *federation.InvalidError
+	if errors.As(err, &inv) {
+		return inv.Msg
+	}
+	return err.Error()
 }
 
 const usage = `usage: copse <command> [flags]
 
 commands:
   serve                      run the node (copse serve -h for its flags)
-  admin account create       create a member: --username --email --password [--role member|moderator|admin]
+  admin account create       create a member: --username --email [--password, or a prompt, or standard input]
   admin account list         list members
   admin account set-role     change a role: --username --role
   admin deliveries           show queue depth and failing hosts
+  admin node show            show the node's recorded base URL
+  admin node set-url URL     move a node that has not federated yet to another base URL
   version                    print the version
 `
 
 // run is main without the process: it returns errors instead of exiting.
-func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+func run(ctx context.Context, args []string, p proc) error {
 	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
+		fmt.Fprint(p.stderr, usage)
 		return errors.New("no command given")
 	}
 	switch args[0] {
 	case "serve":
-		return serve(ctx, args[1:], getenv, stdout, stderr)
+		return serve(ctx, args[1:], p)
 	case "admin":
-		return admin(ctx, args[1:], getenv, stdout, stderr)
+		return admin(ctx, args[1:], p)
 	case "version":
-		fmt.Fprintln(stdout, "copse "+node.Version)
+		fmt.Fprintln(p.stdout, "copse "+node.Version)
 		return nil
 	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
+		fmt.Fprint(p.stdout, usage)
 		return nil
 	}
-	fmt.Fprint(stderr, usage)
-	return fmt.Errorf("unknown command %q", args[0])
+	return fmt.Errorf("unknown command %q (copse help lists them)", args[0])
 }
 
-func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	cfg, err := loadConfig(args, getenv)
+func serve(ctx context.Context, args []string, p proc) error {
+	cfg, err := loadConfig(args, p.getenv)
 	if errors.Is(err, flag.ErrHelp) {
-		serveUsage(stdout)
+		serveUsage(p.stdout)
 		return err
 	}
 	if err != nil {
 		return err
 	}
-	log := newLogger(cfg, stderr)
-	if getenv("GOGC") == "" {
+	log := newLogger(cfg, p.stderr)
+	if p.getenv("GOGC") == "" {
 		debug.SetGCPercent(node.GCPercent)
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)

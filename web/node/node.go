@@ -5,9 +5,14 @@ package node
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/url"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -58,10 +63,51 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Node, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	store, err := storage.Open(ctx, filepath.Join(cfg.DataDir, "copse.db"))
+	store, err := storage.Open(ctx, dbPath(cfg))
 	if err != nil {
 		return nil, err
 	}
+	return open(ctx, cfg, store, log)
+}
+
+// OpenExisting opens, for an administration command, a node that has
+// started before: it refuses a data directory without a database rather
+// than make an empty one. With adopt it takes the node's host and
+// protocol from its database instead of cfg, so a command run without the
+// server's exact settings still acts as that node.
+func OpenExisting(ctx context.Context, cfg Config, log *slog.Logger, adopt bool) (*Node, error) {
+	if cfg.DataDir == "" {
+		return nil, fmt.Errorf("config: data directory is empty")
+	}
+	if _, err := os.Stat(dbPath(cfg)); errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("no copse database in %s: start the node once with copse serve, or give the --data-dir it uses", cfg.DataDir)
+	}
+	store, err := storage.Open(ctx, dbPath(cfg))
+	if err != nil {
+		return nil, err
+	}
+	if adopt {
+		base, err := federation.RecordedBaseURL(ctx, store)
+		if err != nil {
+			store.Close()
+			return nil, err
+		}
+		if u, err := url.Parse(base); err == nil && u.Host != "" {
+			cfg.Protocol, cfg.Host = u.Scheme, u.Host
+			cfg.InsecureHTTP = cfg.InsecureHTTP || u.Scheme == "http"
+		}
+	}
+	if err := cfg.Validate(); err != nil {
+		store.Close()
+		return nil, err
+	}
+	return open(ctx, cfg, store, log)
+}
+
+func dbPath(cfg Config) string { return filepath.Join(cfg.DataDir, "copse.db") }
+
+// open builds the node on its opened store, which it closes on failure.
+func open(ctx context.Context, cfg Config, store *storage.Store, log *slog.Logger) (*Node, error) {
 	if cfg.Tuning.Now != nil {
 		store.Now = cfg.Tuning.Now
 	}
@@ -186,10 +232,19 @@ func (n *Node) Run(ctx context.Context) { n.Engine.Run(ctx) }
 func (n *Node) Close() error { return n.Store.Close() }
 
 // Serve listens on the configured address and serves until ctx ends,
-// then shuts down gracefully.
+// then shuts down gracefully: it stops taking connections, waits up to
+// ten seconds for requests in flight, and stops the workers.
 func (n *Node) Serve(ctx context.Context) error {
+	ln, err := net.Listen("tcp", n.Config.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", n.Config.Listen, err)
+	}
+	return n.ServeListener(ctx, ln)
+}
+
+// ServeListener is Serve on a listener already bound, which it closes.
+func (n *Node) ServeListener(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
-		Addr:              n.Config.Listen,
 		Handler:           n.router,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
@@ -201,18 +256,24 @@ func (n *Node) Serve(ctx context.Context) error {
 	defer stop()
 	go func() { n.Run(wctx); close(workers) }()
 	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
-	n.log.Info("copse serving", "listen", n.Config.Listen, "base_url", n.Config.BaseURL(), "version", Version)
+	go func() { errc <- srv.Serve(ln) }()
+	n.log.Info("copse serving", "listen", ln.Addr().String(), "base_url", n.Config.BaseURL(), "version", Version)
 	var err error
 	select {
 	case err = <-errc:
-		err = fmt.Errorf("listen on %s: %w", n.Config.Listen, err)
+		err = fmt.Errorf("serve on %s: %w", ln.Addr(), err)
 	case <-ctx.Done():
+		n.log.Info("copse stopping", "reason", context.Cause(ctx))
 		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		err = srv.Shutdown(sctx)
+		if err = srv.Shutdown(sctx); err != nil {
+			err = fmt.Errorf("shut down: %w", err)
+		}
 	}
 	stop()
 	<-workers
+	if err == nil {
+		n.log.Info("copse stopped")
+	}
 	return err
 }
