@@ -77,7 +77,7 @@ func (a *adminFlags) open(ctx context.Context, args []string, p proc) (*node.Nod
 func admin(ctx context.Context, args []string, p proc) error {
 	if len(args) == 0 {
 		fmt.Fprint(p.stderr, usage)
-		return errors.New("admin: name a command: account, deliveries or node")
+		return errors.New("admin: name a command: account, backup, deliveries or node")
 	}
 	switch args[0] {
 	case "account":
@@ -95,6 +95,8 @@ func admin(ctx context.Context, args []string, p proc) error {
 		return fmt.Errorf("admin account: unknown command %q", args[1])
 	case "deliveries":
 		return deliveries(ctx, args[1:], p)
+	case "backup":
+		return backup(ctx, args[1:], p)
 	case "node":
 		if len(args) < 2 {
 			return errors.New("admin node: name a command: show or set-url")

@@ -6,6 +6,7 @@
 //	copse admin account list             list members
 //	copse admin account set-role ...     change a member's role
 //	copse admin deliveries               show the delivery queue
+//	copse admin backup --to DIR          back up the database and media
 //	copse admin node show|set-url        the node's recorded base URL
 //	copse version                        print the version
 package main
@@ -68,6 +69,7 @@ commands:
   admin account list         list members
   admin account set-role     change a role: --username --role
   admin deliveries           show queue depth and failing hosts
+  admin backup --to DIR      copy the database and media, consistently, while the node runs
   admin node show            show the node's recorded base URL
   admin node set-url URL     move a node that has not federated yet to another base URL
   version                    print the version
