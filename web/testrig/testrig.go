@@ -25,6 +25,9 @@ import (
 	"github.com/copse-dev/copse/web/node"
 )
 
+// Password is the password of every member Member makes.
+const Password = "correct horse battery"
+
 // FastRetry is the delivery retry schedule nodes use in tests.
 var FastRetry = []time.Duration{50 * time.Millisecond, 100 * time.Millisecond, 200 * time.Millisecond,
 	400 * time.Millisecond, 800 * time.Millisecond, time.Second, time.Second, time.Second}
@@ -225,7 +228,7 @@ func (n *Node) Member(username string, locked bool) storage.Account {
 	n.t.Helper()
 	a, err := n.Engine.CreateMember(context.Background(), federation.NewMember{
 		Username: username, Email: username + "@" + strings.Split(n.Host, ":")[0] + ".test",
-		Password: "correct horse battery", Locked: locked, DisplayName: strings.ToUpper(username[:1]) + username[1:],
+		Password: Password, Locked: locked, DisplayName: strings.ToUpper(username[:1]) + username[1:],
 		Organisation: "Hampshire County Council", Department: "Libraries", JobRole: "Information officer",
 	})
 	if err != nil {
