@@ -72,24 +72,30 @@ func (e *Engine) runDeliveries(ctx context.Context) {
 
 // attempt sends one job and records the outcome.
 func (e *Engine) attempt(ctx context.Context, log *slog.Logger, d storage.Delivery) {
+	began := time.Now()
 	retryAfter, err := e.deliver(ctx, d)
 	if ctx.Err() != nil {
 		return // shutting down: the job stays queued and is sent after restart
 	}
+	took := time.Since(began)
 	now := e.now()
 	var perm *permanentError
 	// Workers record outcomes side by side: they share commits.
 	switch {
 	case err == nil:
+		e.onDelivery(d.Host, "delivered", took)
 		err = e.store.InGroupTx(ctx, func(tx *storage.Tx) error { return tx.DeliverySucceeded(ctx, d) })
 	case errors.As(err, &perm):
+		e.onDelivery(d.Host, "dropped", took)
 		log.WarnContext(ctx, "delivery refused; dropping", "inbox_url", d.InboxURL, "activity_id", d.ActivityURI, "err", err)
 		err = e.store.InGroupTx(ctx, func(tx *storage.Tx) error { return tx.DeliveryFailed(ctx, d, time.Time{}, err.Error()) })
 	default:
 		var next time.Time
 		if d.Attempts < len(e.retry) {
+			e.onDelivery(d.Host, "retry", took)
 			next = now.Add(max(e.retry[d.Attempts], retryAfter))
 		} else {
+			e.onDelivery(d.Host, "dropped", took)
 			log.WarnContext(ctx, "delivery failed for good; dropping", "inbox_url", d.InboxURL, "activity_id", d.ActivityURI,
 				"attempts", d.Attempts+1, "err", err)
 		}

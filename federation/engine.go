@@ -59,6 +59,11 @@ type Options struct {
 	MediaDir string
 	Now      func() time.Time
 	Log      *slog.Logger
+
+	// OnDelivery, if set, is told the outcome of each delivery attempt:
+	// "delivered", "retry" (it will be tried again) or "dropped" (refused
+	// for good, or out of retries).
+	OnDelivery func(host, outcome string, took time.Duration)
 }
 
 // Engine applies every activity. Make it with New, call Init once, then
@@ -76,6 +81,9 @@ type Engine struct {
 	log      *slog.Logger
 	sanitize *bluemonday.Policy
 	mediaDir string
+
+	// onDelivery is Options.OnDelivery, never nil.
+	onDelivery func(host, outcome string, took time.Duration)
 
 	instance storage.Account // the node's own actor; signs fetches
 	fetcher  *Fetcher
@@ -115,6 +123,7 @@ func New(store *storage.Store, o Options) *Engine {
 		workers:     o.DeliveryWorkers,
 		perHost:     o.PerHost,
 		poll:        o.PollInterval,
+		onDelivery:  o.OnDelivery,
 		now:         o.Now,
 		log:         o.Log,
 		sanitize:    newSanitizer(),
@@ -126,6 +135,9 @@ func New(store *storage.Store, o Options) *Engine {
 		inboxWake:   make(chan struct{}, 1),
 		events:      hub{subs: map[*Subscription]struct{}{}},
 		imageSlots:  make(chan struct{}, 2),
+	}
+	if e.onDelivery == nil {
+		e.onDelivery = func(string, string, time.Duration) {}
 	}
 	if e.client == nil {
 		e.client = NewHTTPClient(TransportOptions{})

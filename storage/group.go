@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime/debug"
 	"sync"
+	"time"
 )
 
 // maxGroup bounds how many callers share one group transaction, so that
@@ -95,6 +96,7 @@ func (s *Store) runGroup(batch []*groupReq) {
 		}
 	}
 	bg := context.Background()
+	began := time.Now()
 	sqlTx, err := s.write.BeginTx(bg, nil)
 	if err != nil {
 		fail(batch, fmt.Errorf("begin: %w", err))
@@ -152,6 +154,7 @@ func (s *Store) runGroup(batch []*groupReq) {
 		}
 		return
 	}
+	s.observeTx("batch", began)
 	for _, m := range kept {
 		for _, fn := range m.tx.afterCommit {
 			fn()

@@ -111,3 +111,13 @@ WHERE t.schema = 'main' AND t.type = 'table' AND t.name NOT LIKE 'sqlite_%' AND 
 	}
 	return out, nil
 }
+
+// QueueDepths is how many deliveries wait to be sent and how many
+// received activities wait to be applied.
+func (q queries) QueueDepths(ctx context.Context) (deliveries, inbox int, err error) {
+	err = q.q.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM deliveries), (SELECT count(*) FROM inbox_items)`).Scan(&deliveries, &inbox)
+	if err != nil {
+		return 0, 0, fmt.Errorf("queue depths: %w", err)
+	}
+	return deliveries, inbox, nil
+}

@@ -40,6 +40,10 @@ type Store struct {
 	writeStmts *writeStmts
 	// Now is the clock; tests replace it.
 	Now func() time.Time
+	// ObserveTx, when set before the store is used, is told how long each
+	// committed write transaction took from begin to commit: kind "tx"
+	// for InTx, "batch" for a group of InGroupTx callers.
+	ObserveTx func(kind string, took time.Duration)
 
 	idMu   sync.Mutex
 	lastID ID
@@ -334,6 +338,7 @@ func (tx *Tx) NewID() ID { return tx.store.NewID(tx.now) }
 // InTx runs fn in one write transaction, committing if it returns nil and
 // rolling back otherwise.
 func (s *Store) InTx(ctx context.Context, fn func(tx *Tx) error) error {
+	began := time.Now()
 	sqlTx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
@@ -353,10 +358,17 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
+	s.observeTx("tx", began)
 	for _, fn := range tx.afterCommit {
 		fn()
 	}
 	return nil
+}
+
+func (s *Store) observeTx(kind string, began time.Time) {
+	if s.ObserveTx != nil {
+		s.ObserveTx(kind, time.Since(began))
+	}
 }
 
 // ID is a 64-bit time-ordered identifier: milliseconds since the Unix

@@ -102,6 +102,7 @@ type settings struct {
 	host, listen, dataDir, protocol, logLevel, logFormat *string
 	insecureHTTP, authorizedFetch                        *bool
 	allowPrivate                                         *[]netip.Prefix
+	metricsListen, metricsToken                          *string
 }
 
 func (s settings) apply(c *node.Config) {
@@ -114,6 +115,8 @@ func (s settings) apply(c *node.Config) {
 	set(&c.InsecureHTTP, s.insecureHTTP)
 	set(&c.AuthorizedFetch, s.authorizedFetch)
 	set(&c.AllowPrivate, s.allowPrivate)
+	set(&c.MetricsListen, s.metricsListen)
+	set(&c.MetricsToken, s.metricsToken)
 }
 
 func set[T any](dst *T, v *T) {
@@ -125,6 +128,7 @@ func set[T any](dst *T, v *T) {
 // serveFlags holds the values of the serve flags once parsed.
 type serveFlags struct {
 	config, host, listen, dataDir, protocol, logLevel, logFormat string
+	metricsListen, metricsToken                                  string
 	insecureHTTP, authorizedFetch                                bool
 	allowPrivate                                                 []netip.Prefix
 	// bad is the first value a flag rejected, as a config error; the flag
@@ -164,6 +168,8 @@ func newServeFlagSet() (*flag.FlagSet, *serveFlags) {
 		return nil
 	})
 	boolean("authorized-fetch", &v.authorizedFetch, "require signed GETs for everything but actors and their keys")
+	fs.StringVar(&v.metricsListen, "metrics-listen", "", "serve Prometheus metrics at /metrics on this separate `address` (say 127.0.0.1:9090)")
+	fs.StringVar(&v.metricsToken, "metrics-token", "", "bearer `token` a metrics scrape must carry; without --metrics-listen, /metrics is served on the public listener to its bearers (prefer COPSE_METRICS_TOKEN: a flag shows in ps)")
 	return fs, v
 }
 
@@ -210,6 +216,10 @@ func parseServeFlags(args []string) (settings, string, error) {
 			s.allowPrivate = &v.allowPrivate
 		case "authorized-fetch":
 			s.authorizedFetch = &v.authorizedFetch
+		case "metrics-listen":
+			s.metricsListen = &v.metricsListen
+		case "metrics-token":
+			s.metricsToken = &v.metricsToken
 		}
 	})
 	return s, v.config, nil
@@ -242,6 +252,8 @@ func envSettings(getenv func(string) string) (settings, error) {
 	s.protocol = str("COPSE_PROTOCOL")
 	s.logLevel = str("COPSE_LOG_LEVEL")
 	s.logFormat = str("COPSE_LOG_FORMAT")
+	s.metricsListen = str("COPSE_METRICS_LISTEN")
+	s.metricsToken = str("COPSE_METRICS_TOKEN")
 	var err error
 	if s.insecureHTTP, err = boolean("COPSE_INSECURE_HTTP"); err != nil {
 		return settings{}, err
@@ -271,6 +283,8 @@ type fileConfig struct {
 	LogFormat       *string   `yaml:"log_format"`
 	AllowPrivate    *[]string `yaml:"allow_private"`
 	AuthorizedFetch *bool     `yaml:"authorized_fetch"`
+	MetricsListen   *string   `yaml:"metrics_listen"`
+	MetricsToken    *string   `yaml:"metrics_token"`
 }
 
 // readConfigFile returns the settings of the YAML file at path. An empty
@@ -310,6 +324,8 @@ func readConfigFile(path string) (settings, error) {
 		logLevel:        fc.LogLevel,
 		logFormat:       fc.LogFormat,
 		authorizedFetch: fc.AuthorizedFetch,
+		metricsListen:   fc.MetricsListen,
+		metricsToken:    fc.MetricsToken,
 	}
 	if fc.AllowPrivate != nil {
 		ps, err := parsePrefixes(*fc.AllowPrivate)

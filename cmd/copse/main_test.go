@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -235,10 +236,28 @@ func TestServeLifecycle(t *testing.T) {
 		}
 		return ""
 	}
+	metricsAddr := freeLoopbackAddr(t)
 	go func() {
-		done <- run(ctx, []string{"serve", "--listen", addr, "--host", addr}, proc{getenv: env, stdout: logs, stderr: logs})
+		done <- run(ctx, []string{"serve", "--listen", addr, "--host", addr, "--metrics-listen", metricsAddr},
+			proc{getenv: env, stdout: logs, stderr: logs})
 	}()
 	testrig.Eventually(t, 10*time.Second, "copse serving", func() bool { return strings.Contains(logs.String(), "copse serving") })
+	// Metrics on their own listener, off the public one.
+	resp, err := http.Get("http://" + metricsAddr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "copse_delivery_queue_depth 0") {
+		t.Errorf("metrics listener answered %d: %.300s", resp.StatusCode, body)
+	}
+	if resp, err := http.Get("http://" + addr + "/metrics"); err == nil {
+		if resp.StatusCode != http.StatusNotFound {
+			t.Errorf("the public listener serves /metrics (%d) though a metrics listener is set", resp.StatusCode)
+		}
+		resp.Body.Close()
+	}
 	cancel()
 	if err := <-done; err != nil {
 		t.Errorf("serve returned %v", err)

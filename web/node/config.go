@@ -32,6 +32,13 @@ type Config struct {
 	// AuthorizedFetch requires signed GETs for everything but the actor
 	// documents and their keys.
 	AuthorizedFetch bool
+	// MetricsListen, when set, is a separate address (say 127.0.0.1:9090)
+	// that serves the Prometheus metrics at /metrics, off the public
+	// listener. MetricsToken, when set, is the bearer token a scrape must
+	// carry; with no MetricsListen it serves /metrics on the public
+	// listener to its bearers. With neither, no metrics are served.
+	MetricsListen string
+	MetricsToken  string
 	// Tuning is for tests and demos.
 	Tuning Tuning
 }
@@ -73,6 +80,9 @@ func (c Config) Validate() error {
 	case "text", "json":
 	default:
 		return fmt.Errorf("config: log format %q is not text or json", c.LogFormat)
+	}
+	if c.MetricsToken != "" && len(c.MetricsToken) < 16 {
+		return fmt.Errorf("config: the metrics token must be at least 16 characters")
 	}
 	var lvl slog.Level
 	if err := lvl.UnmarshalText([]byte(c.LogLevel)); err != nil {

@@ -48,12 +48,13 @@ const maxBody = 8 << 20
 
 // Node is one running copse node.
 type Node struct {
-	Config Config
-	Store  *storage.Store
-	Engine *federation.Engine
-	log    *slog.Logger
-	router chi.Router
-	pages  *pages.Handler
+	Config  Config
+	Store   *storage.Store
+	Engine  *federation.Engine
+	log     *slog.Logger
+	router  chi.Router
+	pages   *pages.Handler
+	metrics *metrics
 }
 
 // Open opens the node's database (creating the data directory), makes sure
@@ -111,6 +112,8 @@ func open(ctx context.Context, cfg Config, store *storage.Store, log *slog.Logge
 	if cfg.Tuning.Now != nil {
 		store.Now = cfg.Tuning.Now
 	}
+	m := newMetrics(store)
+	store.ObserveTx = m.observeTx
 	urls := federation.URLs{Base: cfg.BaseURL()}
 	scheme := "https"
 	if cfg.Protocol == "http" {
@@ -125,6 +128,7 @@ func open(ctx context.Context, cfg Config, store *storage.Store, log *slog.Logge
 		MediaDir:      filepath.Join(cfg.DataDir, "media"),
 		Now:           cfg.Tuning.Now,
 		Log:           log,
+		OnDelivery:    m.observeDelivery,
 	})
 	if err := engine.Init(ctx); err != nil {
 		store.Close()
@@ -135,13 +139,14 @@ func open(ctx context.Context, cfg Config, store *storage.Store, log *slog.Logge
 		store.Close()
 		return nil, fmt.Errorf("parse page templates: %w", err)
 	}
-	n := &Node{Config: cfg, Store: store, Engine: engine, log: log, pages: pg}
+	n := &Node{Config: cfg, Store: store, Engine: engine, log: log, pages: pg, metrics: m}
 	n.router = n.routes()
 	return n, nil
 }
 
 func (n *Node) routes() chi.Router {
 	r := chi.NewRouter()
+	r.Use(n.metrics.middleware)
 	r.Use(middleware.Recoverer)
 	r.Use(limitBody(maxBody))
 	// Browser apps (Elk, Phanpy) call the API and OAuth endpoints from
@@ -171,6 +176,9 @@ func (n *Node) routes() chi.Router {
 		}
 		r.Use(middleware.Timeout(timeout))
 		r.Get("/healthz", n.health)
+		if n.Config.MetricsToken != "" && n.Config.MetricsListen == "" {
+			r.Method(http.MethodGet, "/metrics", n.metrics.handler(n.Config.MetricsToken))
+		}
 		media := api.MediaFiles(n.Engine.MediaDir())
 		r.Method(http.MethodGet, "/media/*", media)
 		r.Method(http.MethodHead, "/media/*", media)
@@ -251,11 +259,28 @@ func (n *Node) ServeListener(ctx context.Context, ln net.Listener) error {
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(n.log.Handler(), slog.LevelWarn),
 	}
+	errc := make(chan error, 2)
+	if n.Config.MetricsListen != "" {
+		mln, err := net.Listen("tcp", n.Config.MetricsListen)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("listen for metrics on %s: %w", n.Config.MetricsListen, err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", n.metrics.handler(n.Config.MetricsToken))
+		msrv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second}
+		go func() {
+			if err := msrv.Serve(mln); !errors.Is(err, http.ErrServerClosed) {
+				errc <- fmt.Errorf("metrics listener: %w", err)
+			}
+		}()
+		defer msrv.Close()
+		n.log.Info("metrics served", "listen", mln.Addr().String())
+	}
 	workers := make(chan struct{})
 	wctx, stop := context.WithCancel(ctx)
 	defer stop()
 	go func() { n.Run(wctx); close(workers) }()
-	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	n.log.Info("copse serving", "listen", ln.Addr().String(), "base_url", n.Config.BaseURL(), "version", Version)
 	var err error
