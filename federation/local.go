@@ -34,6 +34,11 @@ type Draft struct {
 	// own uploads, by upload ID (an edit's media_attributes). Uploads
 	// not in the post are refused.
 	MediaEdits map[storage.ID]MediaEdit
+	// IdempotencyKey, when set, makes a new post (or scheduled post) once
+	// per key and member within IdempotencyTTL: it is recorded in the
+	// transaction that stores the post, and a draft with a key already
+	// used is a *DuplicateError naming what the first one made.
+	IdempotencyKey string
 }
 
 // MediaEdit is a change to one upload of a post; nil fields stay as they
@@ -120,6 +125,9 @@ func (e *Engine) checkDraft(ctx context.Context, authorID storage.ID, d Draft) (
 // stores the status, and its error rolls the post back (a scheduled
 // status deletes its own row there, so it is published once).
 func (e *Engine) post(ctx context.Context, authorID storage.ID, d Draft, also func(tx *storage.Tx) error) (storage.Status, error) {
+	if err := e.checkIdempotencyKey(ctx, e.store, authorID, d.IdempotencyKey); err != nil {
+		return storage.Status{}, err
+	}
 	d, author, parent, err := e.checkDraft(ctx, authorID, d)
 	if err != nil {
 		return storage.Status{}, err
@@ -155,6 +163,11 @@ func (e *Engine) post(ctx context.Context, authorID storage.ID, d Draft, also fu
 				return err
 			}
 		}
+		// Checked again here, first: a twin request that committed
+		// meanwhile may have taken the key and the draft's uploads.
+		if err := e.checkIdempotencyKey(ctx, tx, author.ID, d.IdempotencyKey); err != nil {
+			return err
+		}
 		st.ID = tx.NewID()
 		st.URI = e.urls.Status(author.Username, st.ID)
 		st.URL = e.urls.StatusPage(author.Username, st.ID)
@@ -164,6 +177,9 @@ func (e *Engine) post(ctx context.Context, authorID storage.ID, d Draft, also fu
 		}
 		st.Attachments = media // InsertStatus attaches them
 		if err := tx.InsertStatus(ctx, &st); err != nil {
+			return err
+		}
+		if err := e.recordIdempotencyKey(ctx, tx, author.ID, d.IdempotencyKey, storage.Idempotent{StatusID: st.ID}); err != nil {
 			return err
 		}
 		poll, err := d.Poll.insert(ctx, tx, st.ID)

@@ -42,6 +42,9 @@ var errScheduledGone = errors.New("federation: scheduled status gone")
 // member scheduled it from.
 func (e *Engine) Schedule(ctx context.Context, authorID storage.ID, d Draft, at time.Time, appID storage.ID) (storage.ScheduledStatus, error) {
 	at = at.UTC().Truncate(time.Millisecond) // as stored
+	if err := e.checkIdempotencyKey(ctx, e.store, authorID, d.IdempotencyKey); err != nil {
+		return storage.ScheduledStatus{}, err
+	}
 	if err := e.checkScheduledAt(at); err != nil {
 		return storage.ScheduledStatus{}, err
 	}
@@ -56,6 +59,10 @@ func (e *Engine) Schedule(ctx context.Context, authorID storage.ID, d Draft, at 
 		s.Poll = &storage.ScheduledPoll{Options: p.Options, ExpiresIn: p.ExpiresIn, Multiple: p.Multiple, HideTotals: p.HideTotals}
 	}
 	err = e.store.InTx(ctx, func(tx *storage.Tx) error {
+		// First, as in post: a twin that committed meanwhile holds the key.
+		if err := e.checkIdempotencyKey(ctx, tx, author.ID, d.IdempotencyKey); err != nil {
+			return err
+		}
 		if err := checkScheduleLimits(ctx, tx, author.ID, at, 0); err != nil {
 			return err
 		}
@@ -73,7 +80,7 @@ func (e *Engine) Schedule(ctx context.Context, authorID storage.ID, d Draft, at 
 			return err
 		}
 		s.Attachments = media
-		return nil
+		return e.recordIdempotencyKey(ctx, tx, author.ID, d.IdempotencyKey, storage.Idempotent{ScheduledID: s.ID})
 	})
 	if err != nil {
 		return storage.ScheduledStatus{}, fmt.Errorf("schedule: %w", err)

@@ -113,9 +113,14 @@ type TimelineFilter struct {
 	Local     bool // only statuses of this node
 	Remote    bool // only statuses of other nodes
 	OnlyMedia bool // only statuses with attachments
-	// Viewer, when set, hides the statuses of accounts it blocks and of
-	// accounts that block it.
+	// Viewer, when set, hides what qShownTo hides from it (shown.go):
+	// statuses of accounts it blocks, mutes or domain-blocks, and of
+	// accounts that block it. Store.StatusShown is the same rule for the
+	// streams.
 	Viewer ID
+	// Now is when Viewer's mutes are judged to have expired; zero
+	// counts every mute.
+	Now time.Time
 }
 
 func (f TimelineFilter) where() (cond string, args []any) {
@@ -129,8 +134,8 @@ func (f TimelineFilter) where() (cond string, args []any) {
 		cond += ` AND EXISTS (SELECT 1 FROM attachments m WHERE m.status_id = s.id)`
 	}
 	if f.Viewer != 0 {
-		c, a := notBlocked("s.account_id", f.Viewer)
-		cond += c
+		c, a := shownTo(f.Viewer, f.Now)
+		cond += ` AND ` + c
 		args = append(args, a...)
 	}
 	return cond, args
@@ -603,82 +608,5 @@ func (tx *Tx) DismissNotification(ctx context.Context, account, id ID) error {
 // ClearNotifications deletes all of account's notifications.
 func (tx *Tx) ClearNotifications(ctx context.Context, account ID) error {
 	_, err := tx.exec(ctx, "clear notifications", `DELETE FROM notifications WHERE account_id = ?`, account)
-	return err
-}
-
-// idempotencyAbandoned is how long a claimed key may wait for its status
-// before it is taken as abandoned (its request died): far longer than a
-// request may run.
-const idempotencyAbandoned = time.Minute
-
-// Idempotent is what an earlier request with an Idempotency-Key made: a
-// status, or a scheduled status; both zero while it is still at work.
-type Idempotent struct {
-	StatusID, ScheduledID ID
-}
-
-// ClaimIdempotencyKey claims key for one post by account, keys older than
-// ttl being forgotten. It returns claimed when the caller should post
-// (then SetIdempotencyStatus, SetIdempotencyScheduled or
-// ReleaseIdempotencyKey); otherwise made is what an earlier request with
-// the key made, zero while that request is still at work.
-func (s *Store) ClaimIdempotencyKey(ctx context.Context, account ID, key string, ttl time.Duration) (made Idempotent, claimed bool, err error) {
-	err = s.InTx(ctx, func(tx *Tx) error {
-		if _, err := tx.tx.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE created_at < ?
-OR (status_id IS NULL AND scheduled_status_id IS NULL AND created_at < ?)`,
-			millis(tx.now.Add(-ttl)), millis(tx.now.Add(-idempotencyAbandoned))); err != nil {
-			return err
-		}
-		var status, scheduled sql.NullInt64
-		err := tx.tx.QueryRowContext(ctx, `SELECT status_id, scheduled_status_id FROM idempotency_keys
-WHERE account_id = ? AND key = ?`, account, key).Scan(&status, &scheduled)
-		if err == nil {
-			made = Idempotent{StatusID: ID(status.Int64), ScheduledID: ID(scheduled.Int64)}
-			return nil
-		}
-		if !errors.Is(err, sql.ErrNoRows) {
-			return err
-		}
-		claimed = true
-		_, err = tx.tx.ExecContext(ctx, `INSERT INTO idempotency_keys (account_id, key, status_id, created_at) VALUES (?,?,NULL,?)`,
-			account, key, millis(tx.now))
-		return err
-	})
-	if err != nil {
-		return Idempotent{}, false, fmt.Errorf("claim idempotency key: %w", err)
-	}
-	return made, claimed, nil
-}
-
-// execInTx runs one write statement in its own transaction.
-func (s *Store) execInTx(ctx context.Context, what, query string, args ...any) (sql.Result, error) {
-	var res sql.Result
-	err := s.InTx(ctx, func(tx *Tx) (err error) {
-		res, err = tx.exec(ctx, what, query, args...)
-		return err
-	})
-	return res, err
-}
-
-// SetIdempotencyStatus records the status a claimed key posted.
-func (s *Store) SetIdempotencyStatus(ctx context.Context, account ID, key string, status ID) error {
-	_, err := s.execInTx(ctx, "set idempotency status", `UPDATE idempotency_keys SET status_id = ? WHERE account_id = ? AND key = ?`,
-		status, account, key)
-	return err
-}
-
-// SetIdempotencyScheduled records the scheduled status a claimed key
-// made.
-func (s *Store) SetIdempotencyScheduled(ctx context.Context, account ID, key string, scheduled ID) error {
-	_, err := s.execInTx(ctx, "set idempotency scheduled status", `UPDATE idempotency_keys SET scheduled_status_id = ?
-WHERE account_id = ? AND key = ?`, scheduled, account, key)
-	return err
-}
-
-// ReleaseIdempotencyKey forgets a claimed key whose post failed, so a
-// retry may post.
-func (s *Store) ReleaseIdempotencyKey(ctx context.Context, account ID, key string) error {
-	_, err := s.execInTx(ctx, "release idempotency key", `DELETE FROM idempotency_keys WHERE account_id = ? AND key = ?
-AND status_id IS NULL AND scheduled_status_id IS NULL`, account, key)
 	return err
 }

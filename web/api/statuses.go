@@ -52,14 +52,6 @@ const (
 	memberDescendants = 4096
 )
 
-// Idempotency-Key: Mastodon keeps keys for an hour. A second request with
-// a key whose first request is still posting waits for it this long.
-const (
-	idempotencyTTL  = time.Hour
-	idempotencyWait = 10 * time.Second
-	idempotencyPoll = 25 * time.Millisecond
-)
-
 func (h *Handler) mountStatuses(r chi.Router) {
 	r.Post("/api/v1/statuses", h.createStatus)
 	r.Get("/api/v1/statuses", h.getStatuses)
@@ -114,11 +106,13 @@ func (h *Handler) createStatus(w http.ResponseWriter, r *http.Request) {
 		st, err := h.engine.Post(ctx, me.ID, d)
 		return made{status: st}, err
 	}
-	var m made
 	if key := r.Header.Get("Idempotency-Key"); key != "" {
-		m, err = h.once(r.Context(), me, storage.HashSecret(key), post)
-	} else {
-		m, err = post(r.Context())
+		// Kept hashed: a key is the client's, and may be a secret of it.
+		d.IdempotencyKey = storage.HashSecret(key)
+	}
+	m, err := post(r.Context())
+	if dup := (*federation.DuplicateError)(nil); errors.As(err, &dup) {
+		m, err = h.earlier(r.Context(), me, dup.Earlier)
 	}
 	if errors.Is(err, storage.ErrNotFound) && d.InReplyTo != 0 {
 		err = httperr.New(http.StatusNotFound, "The post you are trying to reply to does not appear to exist.")
@@ -212,55 +206,15 @@ func nonEmpty(vs []string) []string {
 
 func unprocessable(msg string) error { return httperr.New(http.StatusUnprocessableEntity, msg) }
 
-// once runs post unless the member already posted (or scheduled) with
-// this key within the hour, in which case it returns what that request
-// made. A request whose twin is still at work waits for the twin's result.
-func (h *Handler) once(ctx context.Context, me storage.Account, key string, post func(context.Context) (made, error)) (made, error) {
-	timeout := time.NewTimer(idempotencyWait)
-	defer timeout.Stop()
-	for {
-		earlier, claimed, err := h.store.ClaimIdempotencyKey(ctx, me.ID, key, idempotencyTTL)
-		if err != nil {
-			return made{}, err
-		}
-		if claimed {
-			m, err := post(ctx)
-			bg := context.WithoutCancel(ctx)
-			if err != nil {
-				// Let a retry with the same key post.
-				if rerr := h.store.ReleaseIdempotencyKey(bg, me.ID, key); rerr != nil {
-					h.log.ErrorContext(ctx, "release idempotency key", "err", rerr)
-				}
-				return made{}, err
-			}
-			if m.scheduled.ID != 0 {
-				err = h.store.SetIdempotencyScheduled(bg, me.ID, key, m.scheduled.ID)
-			} else {
-				err = h.store.SetIdempotencyStatus(bg, me.ID, key, m.status.ID)
-			}
-			if err != nil {
-				// Made all the same; only a retry would make it twice.
-				h.log.ErrorContext(ctx, "record idempotency key", "err", err)
-			}
-			return m, nil
-		}
-		switch {
-		case earlier.ScheduledID != 0:
-			s, err := h.store.ScheduledStatusByID(ctx, me.ID, earlier.ScheduledID)
-			return made{scheduled: s}, err
-		case earlier.StatusID != 0:
-			st, err := h.store.StatusByID(ctx, earlier.StatusID)
-			return made{status: st}, err
-		}
-		select {
-		case <-ctx.Done():
-			return made{}, ctx.Err()
-		case <-timeout.C:
-			return made{}, httperr.New(http.StatusServiceUnavailable,
-				"There was a temporary problem serving your request, please try again")
-		case <-time.After(idempotencyPoll):
-		}
+// earlier answers a retried request with what the first request with its
+// Idempotency-Key made.
+func (h *Handler) earlier(ctx context.Context, me storage.Account, first storage.Idempotent) (made, error) {
+	if first.ScheduledID != 0 {
+		s, err := h.store.ScheduledStatusByID(ctx, me.ID, first.ScheduledID)
+		return made{scheduled: s}, err
 	}
+	st, err := h.store.StatusByID(ctx, first.StatusID)
+	return made{status: st}, err
 }
 
 // GET /api/v1/statuses/:id

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -320,14 +321,24 @@ func matches(s subscription, viewer storage.Account, ev federation.Event) bool {
 }
 
 // messagesFor renders an event for one viewer on each subscription it
-// matches, checking again that the viewer may see the status, and
+// matches, checking again that the viewer may see the status, that the
+// timeline the stream follows would show it (shownOnStream), and
 // applying the viewer's filters for what the stream shows.
 func (h *Handler) messagesFor(ctx context.Context, viewer storage.Account, subs []subscription, ev federation.Event) []streamMessage {
 	var out []streamMessage
 	payloads := map[string]string{} // by filter context; "" when not shown
+	var shown, asked bool           // shownOnStream, asked once per event
 	for _, s := range subs {
 		if !matches(s, viewer, ev) || !h.streamShows(ctx, viewer, s, ev) {
 			continue
+		}
+		if statusStream(s, ev) {
+			if !asked {
+				shown, asked = h.shownOnStream(ctx, viewer, ev), true
+			}
+			if !shown {
+				continue
+			}
 		}
 		if s.stream == "direct" && ev.Kind == federation.EventUpdate {
 			if m, ok := h.conversationMessage(ctx, viewer, s, ev); ok {
@@ -346,6 +357,30 @@ func (h *Handler) messagesFor(ctx context.Context, viewer storage.Account, subs 
 		}
 	}
 	return out
+}
+
+// statusStream reports whether s carries ev as a status of a timeline:
+// the public, hashtag, home and list streams. Notifications have their
+// own rule (notificationPayload), deletes reveal nothing, and the direct
+// stream shows conversations, which a mute does not hide.
+func statusStream(s subscription, ev federation.Event) bool {
+	if ev.Kind != federation.EventUpdate && ev.Kind != federation.EventStatusUpdate {
+		return false
+	}
+	return s.stream != "direct" && s.stream != "user:notification"
+}
+
+// shownOnStream reports whether the viewer's timelines show the event's
+// status as far as accounts go: storage.Store.StatusShown, the rule the
+// public and hashtag timelines apply in their query (and which the home
+// timeline's query also applies). A status gone meanwhile, or an error,
+// shows nothing: a stream has no way to report it but the log.
+func (h *Handler) shownOnStream(ctx context.Context, viewer storage.Account, ev federation.Event) bool {
+	shown, err := h.store.StatusShown(ctx, viewer.ID, ev.StatusID)
+	if err != nil && !errors.Is(err, storage.ErrNotFound) && ctx.Err() == nil {
+		h.log.ErrorContext(ctx, "stream: status shown", "status_id", ev.StatusID, "err", err)
+	}
+	return err == nil && shown
 }
 
 func (h *Handler) streamPayload(ctx context.Context, viewer storage.Account, ev federation.Event, filterContext string) (string, error) {

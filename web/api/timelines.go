@@ -56,7 +56,7 @@ func (h *Handler) publicTimeline(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	sts, err := h.store.PublicTimeline(r.Context(), timelineFilter(v, viewer), page(v, timelineDefault, timelineMax))
+	sts, err := h.store.PublicTimeline(r.Context(), h.timelineFilter(v, viewer), page(v, timelineDefault, timelineMax))
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -86,7 +86,7 @@ func (h *Handler) tagTimeline(w http.ResponseWriter, r *http.Request) {
 		All:  firstTags(list(v, "all")),
 		None: firstTags(list(v, "none")),
 	}
-	sts, err := h.store.TagTimeline(r.Context(), q, timelineFilter(v, viewer), page(v, timelineDefault, timelineMax))
+	sts, err := h.store.TagTimeline(r.Context(), q, h.timelineFilter(v, viewer), page(v, timelineDefault, timelineMax))
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -102,8 +102,9 @@ func firstTags(names []string) []string {
 	return names
 }
 
-func timelineFilter(v url.Values, viewer storage.Account) storage.TimelineFilter {
+func (h *Handler) timelineFilter(v url.Values, viewer storage.Account) storage.TimelineFilter {
 	return storage.TimelineFilter{
+		Now:       h.now(),
 		Local:     boolParam(v, "local", false),
 		Remote:    boolParam(v, "remote", false),
 		OnlyMedia: boolParam(v, "only_media", false),

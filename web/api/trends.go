@@ -81,7 +81,7 @@ func (h *Handler) trendingStatuses(w http.ResponseWriter, r *http.Request) {
 	}
 	limit, offset := limitOffset(r, trendingStatusesDefault, trendingStatusesMax)
 	sts, err := h.store.TrendingStatuses(r.Context(), h.now().Add(-trendingStatusesWindow),
-		storage.TimelineFilter{Viewer: viewer.ID}, limit, offset)
+		storage.TimelineFilter{Viewer: viewer.ID, Now: h.now()}, limit, offset)
 	if err != nil {
 		h.fail(w, r, err)
 		return
