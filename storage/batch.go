@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -184,6 +185,25 @@ FROM json_each(?1) j`, idArray(ids), viewer)
 
 // StatusFlagsByIDs is StatusFlags for many statuses, by ID.
 func (q queries) StatusFlagsByIDs(ctx context.Context, ids []ID, viewer ID) (map[ID]StatusFlags, error) {
+	return q.statusFlags(ctx, ids, viewer, qThreadsMuted, idArray(ids))
+}
+
+// StatusFlagsOf is StatusFlagsByIDs for statuses already read: the walks
+// up their threads start from what the statuses say of themselves (their
+// IRI and what they answer), so a page's statuses are not read again, each
+// likely a cold page of the statuses table when the page is deep.
+func (q queries) StatusFlagsOf(ctx context.Context, sts []Status, viewer ID) (map[ID]StatusFlags, error) {
+	ids := make([]ID, 0, len(sts))
+	for _, st := range sts {
+		ids = append(ids, st.ID)
+	}
+	return q.statusFlags(ctx, ids, viewer, qThreadsMutedOf, threadStarts(sts))
+}
+
+// statusFlags reads the viewer's bookmarks and pins among ids, and when
+// the viewer muted any conversation, runs muted (qThreadsMuted or
+// qThreadsMutedOf, with its first parameter start) for the muted threads.
+func (q queries) statusFlags(ctx context.Context, ids []ID, viewer ID, muted, start string) (map[ID]StatusFlags, error) {
 	out := make(map[ID]StatusFlags, len(ids))
 	if len(ids) == 0 {
 		return out, nil
@@ -213,7 +233,7 @@ FROM json_each(?1) j`, idArray(ids), viewer)
 	if !anyMutes { // most members mute no conversation: skip the walks up the threads
 		return out, nil
 	}
-	rows, err = q.q.QueryContext(ctx, qThreadsMuted, idArray(ids), viewer)
+	rows, err = q.q.QueryContext(ctx, muted, start, viewer)
 	if err != nil {
 		return nil, fmt.Errorf("conversations muted: %w", err)
 	}
@@ -233,12 +253,44 @@ FROM json_each(?1) j`, idArray(ids), viewer)
 	return out, nil
 }
 
-// qThreadsMuted is qThreadURI for each of the statuses in the JSON array
-// ?1 at once, keeping those whose thread account ?2 muted. With max(),
-// SQLite takes the other columns from the row holding the maximum: the
-// topmost ancestor.
-const qThreadsMuted = `WITH RECURSIVE up(start, id, parent, uri, reply_uri, depth) AS (
-	SELECT id, id, in_reply_to_id, uri, in_reply_to_uri, 0 FROM statuses WHERE id IN (SELECT value FROM json_each(?1))
+// threadStarts is the JSON array qThreadsMutedOf reads: for each status,
+// [id, in_reply_to_id, uri, in_reply_to_uri].
+func threadStarts(sts []Status) string {
+	b := make([]byte, 0, 64+len(sts)*160)
+	b = append(b, '[')
+	for i, st := range sts {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '[')
+		b = strconv.AppendInt(b, int64(st.ID), 10)
+		b = append(b, ',')
+		b = strconv.AppendInt(b, int64(st.InReplyToID), 10)
+		b = append(b, ',')
+		b = appendJSONString(b, st.URI)
+		b = append(b, ',')
+		b = appendJSONString(b, st.InReplyToURI)
+		b = append(b, ']')
+	}
+	return string(append(b, ']'))
+}
+
+// appendJSONString appends s as a JSON string; an IRI from a peer may hold
+// any character.
+func appendJSONString(b []byte, s string) []byte {
+	q, err := json.Marshal(s)
+	if err != nil { // a string always marshals
+		panic(err)
+	}
+	return append(b, q...)
+}
+
+// threadsMutedWalk is the rest of qThreadsMuted and qThreadsMutedOf, once
+// their first step (up, at depth 0) has the statuses asked about: it is
+// qThreadURI for each of them at once, keeping those whose thread account
+// ?2 muted. With max(), SQLite takes the other columns from the row
+// holding the maximum: the topmost ancestor.
+const threadsMutedWalk = `
 	UNION ALL
 	SELECT up.start, s.id, s.in_reply_to_id, s.uri, s.in_reply_to_uri, up.depth + 1 FROM statuses s JOIN up ON s.id = up.parent
 	WHERE up.depth < 4096
@@ -247,3 +299,13 @@ top(start, thread, depth) AS (
 	SELECT start, CASE WHEN reply_uri <> '' THEN reply_uri ELSE uri END, max(depth) FROM up GROUP BY start
 )
 SELECT start FROM top WHERE EXISTS (SELECT 1 FROM conversation_mutes WHERE account_id = ?2 AND thread_uri = top.thread)`
+
+// qThreadsMuted starts from the statuses whose IDs are the JSON array ?1.
+const qThreadsMuted = `WITH RECURSIVE up(start, id, parent, uri, reply_uri, depth) AS (
+	SELECT id, id, in_reply_to_id, uri, in_reply_to_uri, 0 FROM statuses WHERE id IN (SELECT value FROM json_each(?1))` + threadsMutedWalk
+
+// qThreadsMutedOf starts from the statuses described by the JSON array
+// ?1 (threadStarts), without reading them; an in_reply_to_id of 0 matches
+// no status, as NULL does.
+const qThreadsMutedOf = `WITH RECURSIVE up(start, id, parent, uri, reply_uri, depth) AS (
+	SELECT j.value ->> 0, j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3, 0 FROM json_each(?1) j` + threadsMutedWalk

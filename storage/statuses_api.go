@@ -226,29 +226,12 @@ AND t.name IN (` + placeholders(len(none)) + `))`
 // status or reblog by an account the member blocks or is blocked by, nor
 // a reblog of one by such an account, nor what accounts in the member's
 // exclusive lists post, nor boosts by accounts the member follows with
-// boosts hidden (reblogs=false; also those made before the change). The filters run in the query, so a page is still
-// full.
+// boosts hidden (reblogs=false; also those made before the change). The
+// filters run in the query, so a page is still full. The query is
+// HomeTimelineWithBoosted's (home_timeline.go).
 func (s *Store) HomeTimelinePage(ctx context.Context, account ID, p Page) ([]Status, error) {
-	cond, args, order := p.where("h.status_id")
-	author, authorArgs := blockedEither("s.account_id", account)
-	original, originalArgs := blockedEither("o.account_id", account)
-	query := `SELECT ` + statusColumns + ` FROM home_feed h JOIN statuses s ON s.id = h.status_id
-JOIN accounts a ON a.id = s.account_id
-LEFT JOIN statuses o ON o.id = s.reblog_of_id
-LEFT JOIN accounts oa ON oa.id = o.account_id
-WHERE h.account_id = ? AND ` + notMutedStatus + ` AND ` + notDomainBlockedStatus + `
-AND NOT ` + author + ` AND (o.id IS NULL OR NOT ` + original + `) AND ` + notInExclusiveList + `
-AND (o.id IS NULL OR NOT EXISTS (SELECT 1 FROM follows hb WHERE hb.account_id = h.account_id
-	AND hb.target_account_id = s.account_id AND hb.show_reblogs = 0))
-AND ` + cond + ` ORDER BY ` + order + ` LIMIT ?`
-	all := []any{account, account, millis(s.Now()), account}
-	all = append(append(all, authorArgs...), originalArgs...)
-	all = append(append(all, args...), p.limit())
-	out, err := s.statusList(ctx, query, all, strings.HasSuffix(order, "ASC"))
-	if err != nil {
-		return nil, fmt.Errorf("home timeline: %w", err)
-	}
-	return out, nil
+	page, err := s.HomeTimelineWithBoosted(ctx, account, p)
+	return page.Statuses, err
 }
 
 // ListedStatus is a status in a member's bookmarks or favourites; RowID

@@ -240,10 +240,12 @@ func (p *presenter) preload(ctx context.Context, sts []storage.Status) error {
 		}
 	}
 	clear(seen)
+	unique := make([]storage.Status, 0, len(shown))
 	for _, st := range shown {
 		if !seen[st.ID] {
 			seen[st.ID] = true
 			ids = append(ids, st.ID)
+			unique = append(unique, st)
 		}
 	}
 
@@ -275,7 +277,9 @@ func (p *presenter) preload(ctx context.Context, sts []storage.Status) error {
 		p.stats[id] = s
 	}
 	if p.viewer.ID != 0 {
-		flags, err := p.store.StatusFlagsByIDs(ctx, ids, p.viewer.ID)
+		// From the rows in hand: walking up a thread from its replies'
+		// own rows would read each of them again.
+		flags, err := p.store.StatusFlagsOf(ctx, unique, p.viewer.ID)
 		if err != nil {
 			return err
 		}

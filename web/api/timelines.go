@@ -1,6 +1,7 @@
 package api
 
 import (
+	"maps"
 	"net/http"
 	"net/url"
 	"strings"
@@ -37,12 +38,16 @@ func (h *Handler) homeTimeline(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	sts, err := h.store.HomeTimelinePage(r.Context(), me.ID, page(v, timelineDefault, timelineMax))
+	home, err := h.store.HomeTimelineWithBoosted(r.Context(), me.ID, page(v, timelineDefault, timelineMax))
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	h.writeTimeline(w, r, me, sts, filterHome)
+	p := h.presenter(me)
+	// Read with the page: preload need not look the boosted statuses up
+	// again (a deep page's are cold pages of the database).
+	maps.Copy(p.boosted, home.Boosted)
+	h.writePresented(w, r, p, home.Statuses, filterHome)
 }
 
 // GET /api/v1/timelines/public
@@ -115,7 +120,12 @@ func (h *Handler) timelineFilter(v url.Values, viewer storage.Account) storage.T
 // writeTimeline answers with a page of statuses, filtered for the
 // viewer in filterContext, and the Link header to the pages around it.
 func (h *Handler) writeTimeline(w http.ResponseWriter, r *http.Request, viewer storage.Account, sts []storage.Status, filterContext string) {
-	out, err := h.presenter(viewer).filteredStatuses(r.Context(), filterContext, sts)
+	h.writePresented(w, r, h.presenter(viewer), sts, filterContext)
+}
+
+// writePresented is writeTimeline with a presenter the caller made.
+func (h *Handler) writePresented(w http.ResponseWriter, r *http.Request, p *presenter, sts []storage.Status, filterContext string) {
+	out, err := p.filteredStatuses(r.Context(), filterContext, sts)
 	if err != nil {
 		h.fail(w, r, err)
 		return
