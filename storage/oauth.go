@@ -130,33 +130,62 @@ type Token struct {
 	AccountID   ID // 0 for an app-only token
 	Scopes      []string
 	CreatedAt   time.Time
+	// LastUsedAt is when the token was last seen, to within
+	// TokenUseResolution; its creation until then.
+	LastUsedAt time.Time
 }
 
-// InsertToken stores a token.
+// AppTokenIdle is how long an app-only token (client_credentials, no
+// member) lives unused. Anyone who registers an app can mint them, so
+// they must not pile up: one unused for this long no longer works, and
+// is deleted the next time one is issued. A member's token does not
+// expire.
+const AppTokenIdle = 7 * 24 * time.Hour
+
+// TokenUseResolution is how often a token's use is recorded: once per
+// this long at most, so using a token costs a write once an hour, not
+// once a request.
+const TokenUseResolution = time.Hour
+
+const qInsertToken = `INSERT INTO oauth_tokens (id, access_hash, refresh_hash, app_id, account_id, scopes, created_at, last_used_at)
+VALUES (?,?,?,?,?,?,?,?)`
+
+// qDeleteIdleAppTokens keeps app-only tokens to live ones; it runs as
+// each is issued, so no sweeper is needed (oauth_tokens_app_idle).
+const qDeleteIdleAppTokens = `DELETE FROM oauth_tokens WHERE account_id IS NULL AND last_used_at <= ?`
+
+// InsertToken stores a token. Issuing an app-only token deletes those
+// unused for AppTokenIdle.
 func (tx *Tx) InsertToken(ctx context.Context, t *Token) error {
 	if t.ID == 0 {
 		t.ID = tx.NewID()
 	}
-	t.CreatedAt = tx.now
+	t.CreatedAt, t.LastUsedAt = tx.now, tx.now
+	if t.AccountID == 0 {
+		if _, err := tx.tx.ExecContext(ctx, qDeleteIdleAppTokens, millis(tx.now.Add(-AppTokenIdle))); err != nil {
+			return fmt.Errorf("delete idle app tokens: %w", err)
+		}
+	}
 	var refresh any
 	if t.RefreshHash != "" {
 		refresh = t.RefreshHash
 	}
-	_, err := tx.tx.ExecContext(ctx, `INSERT INTO oauth_tokens (id, access_hash, refresh_hash, app_id, account_id, scopes, created_at)
-VALUES (?,?,?,?,?,?,?)`, t.ID, t.AccessHash, refresh, t.AppID, nullID(t.AccountID), strings.Join(t.Scopes, " "), millis(t.CreatedAt))
+	_, err := tx.tx.ExecContext(ctx, qInsertToken, t.ID, t.AccessHash, refresh, t.AppID, nullID(t.AccountID),
+		strings.Join(t.Scopes, " "), millis(t.CreatedAt), millis(t.LastUsedAt))
 	if err != nil {
 		return fmt.Errorf("insert token: %w", err)
 	}
 	return nil
 }
 
-const tokenColumns = `id, access_hash, coalesce(refresh_hash, ''), app_id, coalesce(account_id, 0), scopes, created_at`
+const tokenColumns = `id, access_hash, coalesce(refresh_hash, ''), app_id, coalesce(account_id, 0), scopes, created_at,
+max(created_at, last_used_at)`
 
 func scanToken(row scanner) (Token, error) {
 	var t Token
 	var scopes string
-	var created int64
-	err := row.Scan(&t.ID, &t.AccessHash, &t.RefreshHash, &t.AppID, &t.AccountID, &scopes, &created)
+	var created, used int64
+	err := row.Scan(&t.ID, &t.AccessHash, &t.RefreshHash, &t.AppID, &t.AccountID, &scopes, &created, &used)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Token{}, ErrNotFound
 	}
@@ -165,19 +194,44 @@ func scanToken(row scanner) (Token, error) {
 	}
 	t.Scopes = strings.Fields(scopes)
 	t.CreatedAt = fromMillis(created)
+	t.LastUsedAt = fromMillis(used)
 	return t, nil
 }
 
-// TokenByAccess returns the live token whose access token hashes to hash.
-func (q queries) TokenByAccess(ctx context.Context, hash string) (Token, error) {
-	return scanToken(q.q.QueryRowContext(ctx, `SELECT `+tokenColumns+` FROM oauth_tokens
-WHERE access_hash = ? AND revoked_at = 0`, hash))
+// qTokenByAccess finds a live token: not revoked, and a member's or an
+// app-only one used since the given time.
+const qTokenByAccess = `SELECT ` + tokenColumns + ` FROM oauth_tokens
+WHERE access_hash = ? AND revoked_at = 0 AND (account_id IS NOT NULL OR last_used_at > ?)`
+
+// TokenByAccess returns the live token whose access token hashes to hash:
+// not revoked and, for an app-only token, used within AppTokenIdle.
+func (s *Store) TokenByAccess(ctx context.Context, hash string) (Token, error) {
+	return s.queries.tokenByAccess(ctx, hash, s.Now())
+}
+
+// TokenByAccess is Store.TokenByAccess inside the transaction.
+func (tx *Tx) TokenByAccess(ctx context.Context, hash string) (Token, error) {
+	return tx.queries.tokenByAccess(ctx, hash, tx.now)
+}
+
+func (q queries) tokenByAccess(ctx context.Context, hash string, now time.Time) (Token, error) {
+	return scanToken(q.q.QueryRowContext(ctx, qTokenByAccess, hash, millis(now.Add(-AppTokenIdle))))
 }
 
 // TokenByRefresh returns the live token whose refresh token hashes to hash.
 func (q queries) TokenByRefresh(ctx context.Context, hash string) (Token, error) {
 	return scanToken(q.q.QueryRowContext(ctx, `SELECT `+tokenColumns+` FROM oauth_tokens
 WHERE refresh_hash = ? AND revoked_at = 0`, hash))
+}
+
+const qTouchToken = `UPDATE oauth_tokens SET last_used_at = ? WHERE id = ?`
+
+// TouchToken records that a token was used now.
+func (tx *Tx) TouchToken(ctx context.Context, id ID) error {
+	if _, err := tx.tx.ExecContext(ctx, qTouchToken, millis(tx.now), id); err != nil {
+		return fmt.Errorf("touch token: %w", err)
+	}
+	return nil
 }
 
 // RevokeToken revokes a token by ID.

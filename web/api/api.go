@@ -8,8 +8,8 @@
 package api
 
 import (
+	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -106,19 +106,31 @@ type auth struct {
 	scopes  []string
 }
 
+// anonymousBody bounds the body of a request that acts for no member:
+// app registration, the token and revocation endpoints, the sign-in
+// form, and anything sent with an app-only token. None needs more than
+// a few hundred bytes, and anyone may send them.
+const anonymousBody = 64 << 10
+
 // authenticate reads a bearer token, if any. A token that is not valid is
 // refused with 401 even on public endpoints, as Mastodon does.
+//
+// Every answer varies with the Authorization header, and one given to a
+// token is private: a shared cache must not keep it for someone else.
+// Anonymous answers stay cacheable.
 func (h *Handler) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Add("Vary", "Authorization")
 		header := r.Header.Get("Authorization")
 		token, ok := strings.CutPrefix(header, "Bearer ")
 		if !ok {
 			token = r.URL.Query().Get("access_token") // streaming clients put it here
 		}
 		if token == "" {
-			next.ServeHTTP(w, r)
+			h.serveAs(w, r, next, auth{})
 			return
 		}
+		w.Header().Set("Cache-Control", "no-store")
 		t, err := h.store.TokenByAccess(r.Context(), storage.HashSecret(strings.TrimSpace(token)))
 		if err != nil {
 			h.fail(w, r, httperr.New(http.StatusUnauthorized, "The access token is invalid"))
@@ -135,8 +147,31 @@ func (h *Handler) authenticate(next http.Handler) http.Handler {
 				return
 			}
 		}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), authKey, a)))
+		h.touchToken(r.Context(), t)
+		h.serveAs(w, r, next, a)
 	})
+}
+
+// serveAs serves r as a, bounding the body of a request that acts for no
+// member to anonymousBody.
+func (h *Handler) serveAs(w http.ResponseWriter, r *http.Request, next http.Handler, a auth) {
+	if a.account.ID == 0 && r.Body != nil && r.Body != http.NoBody {
+		r.Body = http.MaxBytesReader(w, r.Body, anonymousBody)
+	}
+	next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), authKey, a)))
+}
+
+// touchToken records that t was used, at most once per
+// storage.TokenUseResolution, so an app-only token in use does not expire
+// and a member's shows when it was last used; a failure only delays that.
+func (h *Handler) touchToken(ctx context.Context, t storage.Token) {
+	now := h.now()
+	if now.Sub(t.LastUsedAt) < storage.TokenUseResolution {
+		return
+	}
+	if err := h.store.InTx(ctx, func(tx *storage.Tx) error { return tx.TouchToken(ctx, t.ID) }); err != nil {
+		h.log.WarnContext(ctx, "record token use", "err", err)
+	}
 }
 
 func authOf(r *http.Request) auth {
@@ -212,11 +247,16 @@ func (h *Handler) json(w http.ResponseWriter, v any) {
 
 // form merges the query string and the body (urlencoded, multipart or
 // JSON) into one set of values; JSON arrays become "key[]" values, as
-// Rails reads them.
+// Rails reads them. It holds at most maxFormValues values: a body with
+// more is refused with 413 before it is decoded, as is one past the
+// request's size limit.
 func form(r *http.Request) (url.Values, error) {
 	v := url.Values{}
 	for k, vs := range r.URL.Query() {
 		v[k] = append(v[k], vs...)
+	}
+	if formCount(v) > maxFormValues {
+		return nil, errFormTooMany
 	}
 	if r.Body == nil || r.Method == http.MethodGet {
 		return v, nil
@@ -224,74 +264,61 @@ func form(r *http.Request) (url.Values, error) {
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	switch mt {
 	case "application/json":
-		var body map[string]any
-		dec := json.NewDecoder(r.Body)
-		dec.UseNumber()
-		if err := dec.Decode(&body); err != nil && err.Error() != "EOF" {
-			return nil, httperr.New(http.StatusBadRequest, "body is not valid JSON")
+		if err := decodeJSONForm(formBody(r.Body), v, maxFormValues-formCount(v)); err != nil {
+			return nil, err
 		}
-		flatten(v, "", body)
 	case "multipart/form-data":
+		// Go bounds a multipart form to 1000 parts, and what it keeps in
+		// memory to the body's size limit.
 		if err := r.ParseMultipartForm(16 << 20); err != nil {
+			if tooLarge(err) {
+				return nil, err
+			}
 			return nil, httperr.New(http.StatusBadRequest, "body is not a valid form")
 		}
 		for k, vs := range r.MultipartForm.Value {
 			v[k] = append(v[k], vs...)
 		}
 	default:
-		var body url.Values
-		if r.Method == http.MethodDelete {
-			// net/http reads no body on DELETE, but apps send one
-			// (DELETE /api/v1/domain_blocks carries the domain there).
-			b, err := io.ReadAll(r.Body)
-			if err != nil {
+		// A body is a form when it says so; on DELETE, whatever it says:
+		// net/http reads no body on DELETE, but apps send one there
+		// (DELETE /api/v1/domain_blocks carries the domain).
+		if mt != "application/x-www-form-urlencoded" && r.Method != http.MethodDelete {
+			break
+		}
+		b, err := io.ReadAll(formBody(r.Body))
+		if err != nil {
+			if tooLarge(err) {
 				return nil, err
 			}
-			body, err = url.ParseQuery(string(b))
-			if err != nil {
-				return nil, httperr.New(http.StatusBadRequest, "body is not a valid form")
-			}
-		} else {
-			if err := r.ParseForm(); err != nil {
-				return nil, httperr.New(http.StatusBadRequest, "body is not a valid form")
-			}
-			body = r.PostForm
+			return nil, httperr.New(http.StatusBadRequest, "body is not a valid form")
+		}
+		// Count the pairs before parsing, so a body of "a&a&a..." is
+		// refused before it becomes a slice of values.
+		if bytes.Count(b, []byte("&"))+1 > maxFormValues-formCount(v) {
+			return nil, errFormTooMany
+		}
+		body, err := url.ParseQuery(string(b))
+		if err != nil {
+			return nil, httperr.New(http.StatusBadRequest, "body is not a valid form")
 		}
 		for k, vs := range body {
 			v[k] = append(v[k], vs...)
 		}
 	}
+	if formCount(v) > maxFormValues {
+		return nil, errFormTooMany
+	}
 	return v, nil
 }
 
-func flatten(v url.Values, prefix string, x any) {
-	switch t := x.(type) {
-	case map[string]any:
-		for k, val := range t {
-			key := k
-			if prefix != "" {
-				key = prefix + "[" + k + "]"
-			}
-			flatten(v, key, val)
-		}
-	case []any:
-		for i, val := range t {
-			switch val.(type) {
-			case map[string]any:
-				flatten(v, fmt.Sprintf("%s[%d]", prefix, i), val)
-			default:
-				flatten(v, prefix+"[]", val)
-			}
-		}
-	case nil:
-		v.Add(prefix, "")
-	case bool:
-		v.Add(prefix, strconv.FormatBool(t))
-	case json.Number:
-		v.Add(prefix, t.String())
-	case string:
-		v.Add(prefix, t)
+// formCount is the number of values in v.
+func formCount(v url.Values) int {
+	n := 0
+	for _, vs := range v {
+		n += len(vs)
 	}
+	return n
 }
 
 // list returns the values of an array parameter, given as "key[]" or as

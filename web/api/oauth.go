@@ -49,30 +49,35 @@ var knownScopes = []string{
 // pages, the token and revocation endpoints.
 type oauthServer struct {
 	*Handler
-	pages   oauthPages
-	byLogin *failureLimiter
-	byAddr  *failureLimiter
-	secure  bool // cookies are Secure when the node is served over https
+	pages    oauthPages
+	byMember *eventLimiter // failed sign-ins
+	byAddr   *eventLimiter // failed sign-ins
+	apps     *eventLimiter // apps registered, per address
+	appToks  *eventLimiter // app-only tokens issued, per address
+	secure   bool          // cookies are Secure when the node is served over https
 }
 
-// Failed sign-ins are limited per login and per client address over a
+// Failed sign-ins are limited per member and per client address over a
 // sliding window; past the limit the form answers 429 until the window
-// has passed. An address gets more tries than a login: a council's
+// has passed. A member has one budget whether they give their username
+// or their email. An address gets more tries than a member: a council's
 // offices often share one address.
 const (
 	signInWindow       = 5 * time.Minute
-	failuresPerLogin   = 5
+	failuresPerMember  = 5
 	failuresPerAddress = 20
 	limiterKeys        = 10000
 )
 
 func (h *Handler) mountOAuth(r chi.Router) {
 	o := &oauthServer{
-		Handler: h,
-		pages:   mustParseOAuthPages(),
-		byLogin: newFailureLimiter(failuresPerLogin, signInWindow, limiterKeys, h.now),
-		byAddr:  newFailureLimiter(failuresPerAddress, signInWindow, limiterKeys, h.now),
-		secure:  strings.HasPrefix(h.urls.Base, "https://"),
+		Handler:  h,
+		pages:    mustParseOAuthPages(),
+		byMember: newEventLimiter(failuresPerMember, signInWindow, limiterKeys, h.now),
+		byAddr:   newEventLimiter(failuresPerAddress, signInWindow, limiterKeys, h.now),
+		apps:     newEventLimiter(appsPerAddress, creationWindow, limiterKeys, h.now),
+		appToks:  newEventLimiter(appTokensPerAddress, creationWindow, limiterKeys, h.now),
+		secure:   strings.HasPrefix(h.urls.Base, "https://"),
 	}
 	r.Post("/api/v1/apps", o.createApp)
 	r.Get("/api/v1/apps/verify_credentials", o.verifyApp)
@@ -108,7 +113,9 @@ func appEntityOf(a storage.App) appEntity {
 	return e
 }
 
-// createApp registers a client application: POST /api/v1/apps.
+// createApp registers a client application: POST /api/v1/apps. An
+// address may register appsPerAddress per creationWindow; invalid
+// registrations do not count.
 func (o *oauthServer) createApp(w http.ResponseWriter, r *http.Request) {
 	v, err := form(r)
 	if err != nil {
@@ -150,7 +157,12 @@ func (o *oauthServer) createApp(w http.ResponseWriter, r *http.Request) {
 	secret := rand.Text()
 	app := storage.App{Name: name, Website: website, RedirectURIs: distinctStrings(redirects), Scopes: scopes,
 		ClientID: rand.Text(), ClientSecretHash: storage.HashSecret(secret)}
+	addr := addrKey(r)
+	if !o.take(w, o.apps, addr) {
+		return
+	}
 	if err := o.store.InTx(r.Context(), func(tx *storage.Tx) error { return tx.InsertApp(r.Context(), &app) }); err != nil {
+		o.apps.giveBack(addr)
 		o.fail(w, r, err)
 		return
 	}
@@ -214,7 +226,7 @@ func grantError(desc string) *oauthError {
 func (o *oauthServer) token(w http.ResponseWriter, r *http.Request) {
 	v, err := form(r)
 	if err != nil {
-		o.oauthFail(w, r, &oauthError{http.StatusBadRequest, "invalid_request", "The request is not a valid form."})
+		o.oauthFail(w, r, formError(err))
 		return
 	}
 	app, oerr := o.client(r, v)
@@ -229,7 +241,15 @@ func (o *oauthServer) token(w http.ResponseWriter, r *http.Request) {
 	case "refresh_token":
 		resp, oerr = o.refresh(r.Context(), app, v)
 	case "client_credentials":
-		resp, oerr = o.clientCredentials(r.Context(), app, v)
+		// Anyone with an app can mint these: an address may have
+		// appTokensPerAddress per creationWindow.
+		addr := addrKey(r)
+		if !o.take(w, o.appToks, addr) {
+			return
+		}
+		if resp, oerr = o.clientCredentials(r.Context(), app, v); oerr != nil {
+			o.appToks.giveBack(addr)
+		}
 	case "":
 		oerr = &oauthError{http.StatusBadRequest, "invalid_request", "The grant_type parameter is missing."}
 	default:
@@ -438,7 +458,7 @@ func issueToken(ctx context.Context, tx *storage.Tx, app, account storage.ID, sc
 func (o *oauthServer) revoke(w http.ResponseWriter, r *http.Request) {
 	v, err := form(r)
 	if err != nil {
-		o.oauthFail(w, r, &oauthError{http.StatusBadRequest, "invalid_request", "The request is not a valid form."})
+		o.oauthFail(w, r, formError(err))
 		return
 	}
 	app, oerr := o.client(r, v)
@@ -470,6 +490,26 @@ func (o *oauthServer) revoke(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	o.json(w, struct{}{})
+}
+
+// formError is the OAuth error for a body form could not read: 413 for
+// one too large, otherwise invalid_request.
+func formError(err error) *oauthError {
+	if code, msg := httperr.Classify(err); code == http.StatusRequestEntityTooLarge {
+		return &oauthError{code, "invalid_request", msg}
+	}
+	return &oauthError{http.StatusBadRequest, "invalid_request", "The request is not a valid form."}
+}
+
+// take counts one event for key against l, or answers 429 and reports
+// false when key has used l's budget.
+func (o *oauthServer) take(w http.ResponseWriter, l *eventLimiter, key string) bool {
+	wait := l.take(key)
+	if wait <= 0 {
+		return true
+	}
+	o.tooMany(w, l.max, o.now().Add(wait))
+	return false
 }
 
 func (o *oauthServer) oauthFail(w http.ResponseWriter, r *http.Request, e *oauthError) {

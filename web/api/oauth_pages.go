@@ -13,17 +13,15 @@ import (
 	"fmt"
 	"html/template"
 	"math"
-	"net"
 	"net/http"
-	"net/netip"
 	"net/url"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/copse-dev/copse/federation"
 	"github.com/copse-dev/copse/storage"
+	"github.com/copse-dev/copse/web/httperr"
 )
 
 //go:embed templates/*.html
@@ -142,7 +140,7 @@ func (o *oauthServer) authorize(w http.ResponseWriter, r *http.Request) {
 func (o *oauthServer) signIn(w http.ResponseWriter, r *http.Request) {
 	v, err := form(r)
 	if err != nil {
-		o.pageFail(w, r, err)
+		o.formFail(w, r, err)
 		return
 	}
 	back, err := url.ParseQuery(v.Get("return"))
@@ -165,8 +163,13 @@ func (o *oauthServer) signIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	login := strings.TrimPrefix(strings.TrimSpace(v.Get("login")), "@")
-	addr, member := "addr:"+clientAddr(r), "login:"+strings.ToLower(login)
-	if wait := max(o.byAddr.retryAfter(addr), o.byLogin.retryAfter(member)); wait > 0 {
+	member, err := o.signInKey(r.Context(), login)
+	if err != nil {
+		o.pageFail(w, r, err)
+		return
+	}
+	addr := addrKey(r)
+	if wait := max(o.byAddr.retryAfter(addr), o.byMember.retryAfter(member)); wait > 0 {
 		minutes := int(math.Ceil(wait.Minutes()))
 		w.Header().Set("Retry-After", fmt.Sprint(int(math.Ceil(wait.Seconds()))))
 		o.showSignIn(w, r, http.StatusTooManyRequests, req, back, login,
@@ -175,8 +178,8 @@ func (o *oauthServer) signIn(w http.ResponseWriter, r *http.Request) {
 	}
 	account, _, err := o.engine.CheckPassword(r.Context(), login, v.Get("password"))
 	if errors.Is(err, federation.ErrDenied) {
-		o.byAddr.fail(addr)
-		o.byLogin.fail(member)
+		o.byAddr.add(addr)
+		o.byMember.add(member)
 		o.showSignIn(w, r, http.StatusUnprocessableEntity, req, back, login, "That username or email and password do not match.")
 		return
 	}
@@ -188,7 +191,7 @@ func (o *oauthServer) signIn(w http.ResponseWriter, r *http.Request) {
 		o.showSignIn(w, r, http.StatusForbidden, req, back, login, "Your login is currently disabled.")
 		return
 	}
-	o.byLogin.reset(member)
+	o.byMember.reset(member)
 	secret := rand.Text()
 	err = o.store.InTx(r.Context(), func(tx *storage.Tx) error {
 		return tx.InsertSession(r.Context(), &storage.Session{IDHash: storage.HashSecret(secret), AccountID: account.ID,
@@ -216,7 +219,7 @@ func (o *oauthServer) signIn(w http.ResponseWriter, r *http.Request) {
 func (o *oauthServer) decide(w http.ResponseWriter, r *http.Request) {
 	v, err := form(r)
 	if err != nil {
-		o.pageFail(w, r, err)
+		o.formFail(w, r, err)
 		return
 	}
 	s, ok, err := o.session(r)
@@ -266,6 +269,30 @@ func (o *oauthServer) decide(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, redirectWith(req.RedirectURI, "code", code, "state", req.State), http.StatusFound)
+}
+
+// signInKey is the key failed sign-ins with login count against: the
+// member it names, by username or by email alike, so a member has one
+// budget of guesses; a login that names no member counts as itself.
+func (o *oauthServer) signInKey(ctx context.Context, login string) (string, error) {
+	var id storage.ID
+	var err error
+	if strings.Contains(login, "@") { // as federation.CheckPassword reads it
+		var u storage.User
+		u, err = o.store.UserByEmail(ctx, login)
+		id = u.AccountID
+	} else {
+		var a storage.Account
+		a, err = o.store.AccountByUsername(ctx, login)
+		id = a.ID
+	}
+	switch {
+	case errors.Is(err, storage.ErrNotFound):
+		return "login:" + strings.ToLower(login), nil
+	case err != nil:
+		return "", fmt.Errorf("find member signing in: %w", err)
+	}
+	return "member:" + id.String(), nil
 }
 
 // authRequest checks the parameters of an authorization request. An
@@ -413,6 +440,21 @@ func (o *oauthServer) problemPage(w http.ResponseWriter, status int, msg string)
 	o.render(w, status, o.pages.problem, oauthView{Title: "Authorization failed", Description: msg})
 }
 
+// formFail answers a form that could not be read: too large, or not a
+// form.
+func (o *oauthServer) formFail(w http.ResponseWriter, r *http.Request, err error) {
+	code, _ := httperr.Classify(err)
+	if code >= 500 {
+		o.pageFail(w, r, err)
+		return
+	}
+	msg := "The form is damaged. Go back to the app and start again."
+	if code == http.StatusRequestEntityTooLarge {
+		msg = "The form is too large. Go back to the app and start again."
+	}
+	o.problemPage(w, code, msg)
+}
+
 func (o *oauthServer) pageFail(w http.ResponseWriter, r *http.Request, err error) {
 	o.log.ErrorContext(r.Context(), "oauth page failed", "path", r.URL.Path, "err", err)
 	o.problemPage(w, http.StatusInternalServerError, "Something went wrong on this server. Try again later.")
@@ -462,109 +504,4 @@ func pluralS(n int) string {
 		return ""
 	}
 	return "s"
-}
-
-// clientAddr is the address sign-in failures are counted against. copse
-// runs behind a reverse proxy, so a request from a loopback or private
-// peer is taken to come through one: the client is then the last
-// address the proxy added to X-Forwarded-For. A direct peer on a public
-// address cannot forge it.
-func clientAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	peer, err := netip.ParseAddr(host)
-	if err != nil || !(peer.IsLoopback() || peer.IsPrivate()) {
-		return host
-	}
-	fwd := r.Header.Values("X-Forwarded-For")
-	if len(fwd) == 0 {
-		return host
-	}
-	parts := strings.Split(fwd[len(fwd)-1], ",")
-	if a, err := netip.ParseAddr(strings.TrimSpace(parts[len(parts)-1])); err == nil {
-		return a.String()
-	}
-	return host
-}
-
-// failureLimiter counts failures per key in a sliding window. It holds at
-// most maxKeys keys: when full it forgets keys with no recent failures,
-// then arbitrary ones, so a flood of addresses cannot exhaust memory.
-type failureLimiter struct {
-	mu       sync.Mutex
-	max      int
-	window   time.Duration
-	maxKeys  int
-	now      func() time.Time
-	failures map[string][]time.Time
-}
-
-func newFailureLimiter(max int, window time.Duration, maxKeys int, now func() time.Time) *failureLimiter {
-	return &failureLimiter{max: max, window: window, maxKeys: maxKeys, now: now, failures: map[string][]time.Time{}}
-}
-
-// retryAfter is how long key must wait before its next attempt; zero if
-// it may try now.
-func (l *failureLimiter) retryAfter(key string) time.Duration {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := l.now()
-	recent := l.recent(key, now)
-	if len(recent) < l.max {
-		return 0
-	}
-	return recent[len(recent)-l.max].Add(l.window).Sub(now)
-}
-
-// fail records a failure for key.
-func (l *failureLimiter) fail(key string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := l.now()
-	recent := l.recent(key, now)
-	if recent == nil && len(l.failures) >= l.maxKeys {
-		l.makeRoom(now)
-	}
-	recent = append(recent, now)
-	if len(recent) > l.max {
-		recent = recent[len(recent)-l.max:]
-	}
-	l.failures[key] = recent
-}
-
-// reset forgets key's failures.
-func (l *failureLimiter) reset(key string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	delete(l.failures, key)
-}
-
-// recent returns key's failures within the window, dropping older ones.
-func (l *failureLimiter) recent(key string, now time.Time) []time.Time {
-	ts := l.failures[key]
-	i := 0
-	for i < len(ts) && !ts[i].After(now.Add(-l.window)) {
-		i++
-	}
-	if i == len(ts) {
-		delete(l.failures, key)
-		return nil
-	}
-	ts = ts[i:]
-	l.failures[key] = ts
-	return ts
-}
-
-func (l *failureLimiter) makeRoom(now time.Time) {
-	for k := range l.failures {
-		l.recent(k, now)
-	}
-	for k := range l.failures {
-		if len(l.failures) < l.maxKeys {
-			break
-		}
-		delete(l.failures, k)
-	}
 }
