@@ -91,9 +91,8 @@ type Engine struct {
 	keyMu   sync.Mutex
 	privKey map[storage.ID]cachedPrivateKey // parsed private keys of local accounts
 	pubKey  map[string]cachedKey            // parsed remote public keys by key ID
-	// refetched records when a key was last fetched again after a
-	// signature failed with it.
-	refetched map[string]time.Time
+	// keyFetches holds back key fetches per host (PublicKey).
+	keyFetches keyFetchLimit
 
 	deliverWake chan struct{}
 	inboxWake   chan struct{}
@@ -130,7 +129,6 @@ func New(store *storage.Store, o Options) *Engine {
 		mediaDir:    o.MediaDir,
 		privKey:     map[storage.ID]cachedPrivateKey{},
 		pubKey:      map[string]cachedKey{},
-		refetched:   map[string]time.Time{},
 		deliverWake: make(chan struct{}, 1),
 		inboxWake:   make(chan struct{}, 1),
 		events:      hub{subs: map[*Subscription]struct{}{}},

@@ -2,6 +2,8 @@ package federation
 
 import (
 	"context"
+	"errors"
+	"fmt"
 
 	"github.com/copse-dev/copse/activitypub"
 	"github.com/copse-dev/copse/storage"
@@ -9,7 +11,9 @@ import (
 
 // fanOut puts a new status (or reblog) in local home feeds and notifies
 // local accounts it mentions, the same for a local post and one that
-// arrived from a peer. Accounts that block the author get nothing.
+// arrived from a peer. Accounts that block the author get nothing. A
+// storage error is returned, so the caller's transaction rolls back
+// rather than commit a status that reached only some of its readers.
 func (e *Engine) fanOut(ctx context.Context, tx *storage.Tx, st storage.Status, author storage.Account) error {
 	var feed []storage.ID
 	if author.Local() {
@@ -46,10 +50,20 @@ func (e *Engine) fanOut(ctx context.Context, tx *storage.Tx, st storage.Status, 
 			continue
 		}
 		acct, err := tx.AccountByID(ctx, m)
-		if err != nil || !acct.Local() {
+		if errors.Is(err, storage.ErrNotFound) {
+			continue // deleted since the status named it
+		}
+		if err != nil {
+			return fmt.Errorf("fan out %s: mention: %w", st.URI, err)
+		}
+		if !acct.Local() {
 			continue
 		}
-		if blocked, err := tx.Blocks(ctx, m, author.ID); err != nil || blocked {
+		blocked, err := tx.Blocks(ctx, m, author.ID)
+		if err != nil {
+			return fmt.Errorf("fan out %s: %w", st.URI, err)
+		}
+		if blocked {
 			continue
 		}
 		if st.Visibility == activitypub.Direct {
@@ -72,7 +86,11 @@ func (e *Engine) fanOut(ctx context.Context, tx *storage.Tx, st storage.Status, 
 	var allowed []storage.ID
 	for _, id := range feed {
 		if id != author.ID {
-			if blocked, err := tx.Blocks(ctx, id, author.ID); err != nil || blocked {
+			blocked, err := tx.Blocks(ctx, id, author.ID)
+			if err != nil {
+				return fmt.Errorf("fan out %s: %w", st.URI, err)
+			}
+			if blocked {
 				continue
 			}
 		}

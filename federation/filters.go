@@ -249,7 +249,16 @@ func (e *Engine) AddFilterStatus(ctx context.Context, ownerID, filterID, statusI
 		return storage.FilterStatus{}, err
 	}
 	st, err := e.store.StatusByID(ctx, statusID)
-	if err != nil || !e.CanSee(ctx, owner, st) {
+	if err != nil && !errors.Is(err, storage.ErrNotFound) {
+		return storage.FilterStatus{}, fmt.Errorf("add filter status: %w", err)
+	}
+	visible := false
+	if err == nil {
+		if visible, err = e.CanSee(ctx, owner, st); err != nil {
+			return storage.FilterStatus{}, fmt.Errorf("add filter status: %w", err)
+		}
+	}
+	if !visible {
 		return storage.FilterStatus{}, invalid("Validation failed: Status can't be blank")
 	}
 	fs := storage.FilterStatus{FilterID: f.ID, StatusID: st.ID}

@@ -43,6 +43,17 @@ func (e *Engine) Follow(ctx context.Context, accountID, targetID storage.ID, o F
 		return nil // already following
 	}
 	err = e.store.InTx(ctx, func(tx *storage.Tx) error {
+		// A request still pending keeps its Follow, as on Mastodon: only
+		// its options change, and nothing is sent again, so an Undo
+		// names the one Follow the target has.
+		pending, err := tx.FollowRequestOf(ctx, actor.ID, target.ID)
+		if err == nil {
+			pending.ShowReblogs, pending.Notify = o.ShowReblogs, o.Notify
+			return tx.InsertFollowRequest(ctx, &pending)
+		}
+		if !errors.Is(err, storage.ErrNotFound) {
+			return err
+		}
 		id := tx.NewID()
 		f := storage.Follow{ID: id, AccountID: actor.ID, TargetID: target.ID, URI: e.urls.Activity(actor.Username, id),
 			ShowReblogs: o.ShowReblogs, Notify: o.Notify}
@@ -229,6 +240,12 @@ func (e *Engine) Block(ctx context.Context, accountID, targetID storage.ID) erro
 		return invalid("you can't block yourself")
 	}
 	return e.store.InTx(ctx, func(tx *storage.Tx) error {
+		// Blocking again sends nothing and keeps the Block first sent:
+		// that is the id a later Undo{Block} names, and peers match it.
+		already, err := tx.Blocks(ctx, actor.ID, target.ID)
+		if err != nil || already {
+			return err
+		}
 		uri := e.urls.Activity(actor.Username, tx.NewID())
 		if err := tx.InsertBlock(ctx, actor.ID, target.ID, uri); err != nil {
 			return err
@@ -259,13 +276,30 @@ func (e *Engine) Unblock(ctx context.Context, accountID, targetID storage.ID) er
 		return fmt.Errorf("unblock %d: %w", targetID, err)
 	}
 	return e.store.InTx(ctx, func(tx *storage.Tx) error {
-		existed, err := tx.DeleteBlock(ctx, actor.ID, target.ID)
-		if err != nil || !existed || target.Local() {
-			return err
+		// The Undo embeds the Block that was sent, by its id: a peer
+		// that matches the undone Block by id (GoToSocial) would
+		// otherwise keep the block, and drop the member's later follows.
+		blockID, err := tx.BlockURI(ctx, actor.ID, target.ID)
+		if errors.Is(err, storage.ErrNotFound) {
+			return nil
 		}
-		id := e.urls.Activity(actor.Username, tx.NewID())
-		block := activitypub.Activity{ID: id + "#block", Type: activitypub.TypeBlock, Actor: actor.URI, Object: activitypub.Object{IRI: target.URI}}
-		act := activitypub.Activity{ID: id, Type: activitypub.TypeUndo, Actor: actor.URI, To: []string{target.URI},
+		if err != nil {
+			return fmt.Errorf("unblock %s: %w", target.Acct(), err)
+		}
+		if _, err := tx.DeleteBlock(ctx, actor.ID, target.ID); err != nil {
+			return fmt.Errorf("unblock %s: %w", target.Acct(), err)
+		}
+		if target.Local() {
+			return nil
+		}
+		undoID := e.urls.Activity(actor.Username, tx.NewID())
+		if blockID == "" {
+			// A block recorded without its activity: name one that peers
+			// not matching by id (Mastodon: by actor and object) accept.
+			blockID = undoID + "#block"
+		}
+		block := activitypub.Activity{ID: blockID, Type: activitypub.TypeBlock, Actor: actor.URI, Object: activitypub.Object{IRI: target.URI}}
+		act := activitypub.Activity{ID: undoID, Type: activitypub.TypeUndo, Actor: actor.URI, To: []string{target.URI},
 			Object: activitypub.Object{IRI: block.ID, Type: activitypub.TypeBlock, Activity: &block}}
 		return e.publish(ctx, tx, actor, act, false, []string{target.Inbox})
 	})

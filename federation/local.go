@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -114,7 +115,11 @@ func (e *Engine) checkDraft(ctx context.Context, authorID storage.ID, d Draft) (
 		if parent, err = e.store.StatusByID(ctx, d.InReplyTo); err != nil {
 			return d, author, parent, fmt.Errorf("reply to %d: %w", d.InReplyTo, err)
 		}
-		if !e.CanSee(ctx, author, parent) {
+		ok, err := e.CanSee(ctx, author, parent)
+		if err != nil {
+			return d, author, parent, fmt.Errorf("reply to %d: %w", d.InReplyTo, err)
+		}
+		if !ok {
 			return d, author, parent, fmt.Errorf("reply to %d: %w", d.InReplyTo, storage.ErrNotFound)
 		}
 	}
@@ -191,7 +196,7 @@ func (e *Engine) post(ctx context.Context, authorID storage.ID, d Draft, also fu
 		}
 		nc := noteContext{Author: author, Mentioned: mentioned, Poll: poll}
 		note := NoteOf(st, nc, e.urls)
-		inboxes, err := e.statusInboxes(ctx, tx, st, nc)
+		inboxes, err := e.audienceInboxes(ctx, tx, st, nc)
 		if err != nil {
 			return err
 		}
@@ -257,7 +262,7 @@ func (e *Engine) Edit(ctx context.Context, authorID, statusID storage.ID, d Draf
 		}
 		nc := noteContext{Author: author, Mentioned: mentioned, Poll: poll}
 		note := NoteOf(st, nc, e.urls)
-		inboxes, err := e.statusInboxes(ctx, tx, st, nc)
+		inboxes, err := e.audienceInboxes(ctx, tx, st, nc)
 		if err != nil {
 			return err
 		}
@@ -290,7 +295,7 @@ func (e *Engine) DeleteStatus(ctx context.Context, authorID, statusID storage.ID
 		return storage.Status{}, err
 	}
 	err = e.store.InTx(ctx, func(tx *storage.Tx) error {
-		inboxes, err := e.statusInboxes(ctx, tx, st, nc)
+		inboxes, err := e.audienceInboxes(ctx, tx, st, nc)
 		if err != nil {
 			return err
 		}
@@ -328,33 +333,54 @@ func isListed(v activitypub.Visibility) bool {
 // CanSee reports whether viewer may see st: public and unlisted statuses
 // to anyone not blocked by the author, followers-only ones to followers
 // and mentioned accounts, direct ones to mentioned accounts. A zero viewer
-// is anonymous.
-func (e *Engine) CanSee(ctx context.Context, viewer storage.Account, st storage.Status) bool {
+// is anonymous. A storage error is returned, never read as "no": inside a
+// transaction a quiet "no" would commit a partial result.
+func (e *Engine) CanSee(ctx context.Context, viewer storage.Account, st storage.Status) (bool, error) {
+	return canSee(ctx, e.store, viewer, st)
+}
+
+// visibilityReader is what the visibility rule reads: the store, or a
+// transaction (whose own writes it then sees, and whose failure it shares).
+type visibilityReader interface {
+	Blocks(ctx context.Context, account, target storage.ID) (bool, error)
+	FollowOf(ctx context.Context, account, target storage.ID) (storage.Follow, error)
+}
+
+// canSee is CanSee reading through r.
+func canSee(ctx context.Context, r visibilityReader, viewer storage.Account, st storage.Status) (bool, error) {
 	if viewer.ID == st.AccountID {
-		return true
+		return true, nil
 	}
 	if viewer.ID != 0 {
-		if blocked, err := e.store.Blocks(ctx, st.AccountID, viewer.ID); err != nil || blocked {
-			return false
+		blocked, err := r.Blocks(ctx, st.AccountID, viewer.ID)
+		if err != nil {
+			return false, fmt.Errorf("can see %s: %w", st.URI, err)
+		}
+		if blocked {
+			return false, nil
 		}
 	}
 	switch st.Visibility {
 	case activitypub.Public, activitypub.Unlisted:
-		return true
+		return true, nil
 	}
 	if viewer.ID == 0 {
-		return false
+		return false, nil
 	}
-	for _, m := range st.Mentions {
-		if m == viewer.ID {
-			return true
-		}
+	if slices.Contains(st.Mentions, viewer.ID) {
+		return true, nil
 	}
-	if st.Visibility == activitypub.FollowersOnly {
-		_, err := e.store.FollowOf(ctx, viewer.ID, st.AccountID)
-		return err == nil
+	if st.Visibility != activitypub.FollowersOnly {
+		return false, nil
 	}
-	return false
+	_, err := r.FollowOf(ctx, viewer.ID, st.AccountID)
+	switch {
+	case errors.Is(err, storage.ErrNotFound):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("can see %s: %w", st.URI, err)
+	}
+	return true, nil
 }
 
 func (e *Engine) localAccount(ctx context.Context, id storage.ID) (storage.Account, error) {
@@ -399,9 +425,11 @@ func (e *Engine) Favourite(ctx context.Context, accountID, statusID storage.ID) 
 	return nil
 }
 
-// Unfavourite takes a like back with Undo{Like}.
+// Unfavourite takes a like back with Undo{Like}, embedding the Like sent.
+// A post the member can no longer see (its author blocked them since)
+// can still be unliked.
 func (e *Engine) Unfavourite(ctx context.Context, accountID, statusID storage.ID) error {
-	actor, st, author, err := e.interaction(ctx, accountID, statusID)
+	actor, st, author, err := e.undoTarget(ctx, accountID, statusID)
 	if err != nil {
 		return err
 	}
@@ -448,9 +476,34 @@ func (e *Engine) interaction(ctx context.Context, accountID, statusID storage.ID
 			return
 		}
 	}
-	if !e.CanSee(ctx, actor, st) {
+	ok, err := e.CanSee(ctx, actor, st)
+	if err != nil {
+		err = fmt.Errorf("status %d: %w", statusID, err)
+		return
+	}
+	if !ok {
 		err = fmt.Errorf("status %d: %w", statusID, storage.ErrNotFound)
 		return
+	}
+	author, err = e.store.AccountByID(ctx, st.AccountID)
+	return
+}
+
+// undoTarget loads what taking back a like or reblog needs. Unlike
+// interaction it does not ask whether the actor may see the status: a
+// member must be able to take back what they did.
+func (e *Engine) undoTarget(ctx context.Context, accountID, statusID storage.ID) (actor storage.Account, st storage.Status, author storage.Account, err error) {
+	if actor, err = e.localAccount(ctx, accountID); err != nil {
+		return
+	}
+	if st, err = e.store.StatusByID(ctx, statusID); err != nil {
+		err = fmt.Errorf("status %d: %w", statusID, err)
+		return
+	}
+	if st.ReblogOfID != 0 {
+		if st, err = e.store.StatusByID(ctx, st.ReblogOfID); err != nil {
+			return
+		}
 	}
 	author, err = e.store.AccountByID(ctx, st.AccountID)
 	return
@@ -525,9 +578,10 @@ func announceOf(rb, st storage.Status, actor, author storage.Account) activitypu
 		To: to, CC: cc, Published: rb.CreatedAt, Object: activitypub.Object{IRI: st.URI}}
 }
 
-// Unreblog takes a boost back with Undo{Announce}.
+// Unreblog takes a boost back with Undo{Announce}, embedding the Announce
+// sent; like Unfavourite, whether or not the member can still see the post.
 func (e *Engine) Unreblog(ctx context.Context, accountID, statusID storage.ID) error {
-	actor, st, author, err := e.interaction(ctx, accountID, statusID)
+	actor, st, author, err := e.undoTarget(ctx, accountID, statusID)
 	if err != nil {
 		return err
 	}

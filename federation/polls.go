@@ -164,8 +164,11 @@ func (e *Engine) Vote(ctx context.Context, voterID, statusID storage.ID, choices
 	if err != nil {
 		return storage.Poll{}, fmt.Errorf("vote in %d: %w", statusID, err)
 	}
-	if !e.CanSee(ctx, voter, st) {
-		return storage.Poll{}, fmt.Errorf("vote in %d: %w", statusID, storage.ErrNotFound)
+	if ok, err := e.CanSee(ctx, voter, st); err != nil || !ok {
+		if err == nil {
+			err = storage.ErrNotFound
+		}
+		return storage.Poll{}, fmt.Errorf("vote in %d: %w", statusID, err)
 	}
 	if blocking, err := e.store.Blocks(ctx, voter.ID, st.AccountID); err != nil || blocking {
 		if err == nil {
@@ -252,7 +255,8 @@ func checkVote(p storage.Poll, voter, author storage.ID, choices []int, now time
 // applyVote records a vote a peer sent (a Create{Note} naming an option
 // and answering a local Question). It reports false when note answers no
 // local poll, so the caller treats it as a post. A vote the poll cannot
-// take is dropped, as Mastodon drops it.
+// take, or by an actor who may not see the poll, is dropped, as Mastodon
+// drops it.
 func (e *Engine) applyVote(ctx context.Context, tx *storage.Tx, voter storage.Account, note activitypub.Note) (bool, error) {
 	st, err := tx.StatusByURI(ctx, note.InReplyTo)
 	if errors.Is(err, storage.ErrNotFound) {
@@ -268,12 +272,16 @@ func (e *Engine) applyVote(ctx context.Context, tx *storage.Tx, voter storage.Ac
 	if err != nil {
 		return false, err
 	}
+	// A vote passes the rule a member's vote through the API does: one who
+	// may not see the poll (not a follower of a followers-only poll, or
+	// blocked) cannot vote in it, and is then sent nothing about it.
+	visible, err := canSee(ctx, tx, voter, st)
+	if err != nil || !visible {
+		return true, err
+	}
 	choice := slices.IndexFunc(p.Options, func(o storage.PollOption) bool { return o.Title == note.Name })
 	if checkVote(p, voter.ID, st.AccountID, []int{choice}, tx.Now()) != nil {
 		return true, nil
-	}
-	if blocked, err := tx.Blocks(ctx, st.AccountID, voter.ID); err != nil || blocked {
-		return true, err
 	}
 	if !p.Multiple {
 		if own, err := tx.OwnVotes(ctx, st.ID, voter.ID); err != nil || len(own) > 0 {
@@ -292,7 +300,8 @@ func (e *Engine) applyVote(ctx context.Context, tx *storage.Tx, voter storage.Ac
 
 // distributePoll sends a local poll's counts as Update{Question} to
 // everyone who got the poll and to the remote voters, who may not follow
-// its author. Mastodon waits a few minutes to send one Update for many
+// its author: those of them who may see the post (a followers-only poll's
+// voter who has since unfollowed is told nothing more). Mastodon waits a few minutes to send one Update for many
 // votes; copse sends one per vote, which peers apply the same. A poll that
 // hides its totals has nothing to tell until it ends.
 func (e *Engine) distributePoll(ctx context.Context, tx *storage.Tx, st storage.Status) error {
@@ -303,24 +312,40 @@ func (e *Engine) distributePoll(ctx context.Context, tx *storage.Tx, st storage.
 	if nc.Poll == nil || (nc.Poll.HideTotals && nc.Poll.ClosedAt.IsZero()) {
 		return nil
 	}
-	inboxes, err := e.statusInboxes(ctx, tx, st, nc)
+	voters, err := pollVoters(ctx, tx, st.ID)
 	if err != nil {
 		return err
 	}
-	voters, err := tx.PollVoters(ctx, st.ID)
+	inboxes, err := e.audienceInboxes(ctx, tx, st, nc, voters...)
 	if err != nil {
 		return err
-	}
-	for _, id := range voters {
-		if a, err := tx.AccountByID(ctx, id); err == nil && !a.Local() {
-			inboxes = append(inboxes, a.DeliveryInbox())
-		}
 	}
 	note := NoteOf(st, nc, e.urls)
 	act := activitypub.Activity{ID: e.urls.Activity(nc.Author.Username, tx.NewID()), Type: activitypub.TypeUpdate,
 		Actor: nc.Author.URI, To: note.To, CC: note.CC, Published: tx.Now(),
 		Object: activitypub.Object{IRI: st.URI, Type: note.Type, Note: &note}}
 	return e.publish(ctx, tx, nc.Author, act, false, inboxes)
+}
+
+// pollVoters returns the accounts that voted in the poll of a status;
+// one deleted since is left out.
+func pollVoters(ctx context.Context, tx *storage.Tx, status storage.ID) ([]storage.Account, error) {
+	ids, err := tx.PollVoters(ctx, status)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]storage.Account, 0, len(ids))
+	for _, id := range ids {
+		a, err := tx.AccountByID(ctx, id)
+		if errors.Is(err, storage.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("voter %d: %w", id, err)
+		}
+		out = append(out, a)
+	}
+	return out, nil
 }
 
 // noteContextTx is loadNoteContext inside a transaction, so it sees the
@@ -429,12 +454,12 @@ func (e *Engine) endPoll(ctx context.Context, p storage.Poll) error {
 	if err != nil {
 		return err
 	}
-	voters, err := e.store.PollVoters(ctx, st.ID)
+	voterIDs, err := e.store.PollVoters(ctx, st.ID)
 	if err != nil {
 		return err
 	}
 	var final *activitypub.Poll
-	if !author.Local() && len(voters) > 0 {
+	if !author.Local() && len(voterIDs) > 0 {
 		final = e.fetchPoll(ctx, st.URI)
 	}
 	return e.store.InTx(ctx, func(tx *storage.Tx) error {
@@ -457,10 +482,19 @@ func (e *Engine) endPoll(ctx context.Context, p storage.Poll) error {
 		if err := tx.UpdatePoll(ctx, &p); err != nil {
 			return err
 		}
-		for _, id := range voters {
-			voter, err := tx.AccountByID(ctx, id)
+		voters, err := pollVoters(ctx, tx, st.ID)
+		if err != nil {
+			return err
+		}
+		for _, voter := range voters {
+			// The notification shows the post: only to a voter who may
+			// still see it.
+			ok, err := canSee(ctx, tx, voter, st)
 			if err != nil {
-				continue // gone since
+				return err
+			}
+			if !ok {
+				continue
 			}
 			if err := e.notify(ctx, tx, voter, author, storage.NotifyPoll, st.ID); err != nil {
 				return err

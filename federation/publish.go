@@ -39,29 +39,3 @@ func (e *Engine) publish(ctx context.Context, tx *storage.Tx, actor storage.Acco
 	wake(e.deliverWake)
 	return nil
 }
-
-// statusInboxes returns the remote inboxes a status goes to: the author's
-// followers' (unless direct), the mentioned accounts', and the replied-to
-// author's.
-func (e *Engine) statusInboxes(ctx context.Context, tx *storage.Tx, st storage.Status, nc noteContext) ([]string, error) {
-	var inboxes []string
-	if st.Visibility != activitypub.Direct {
-		f, err := tx.FollowerInboxes(ctx, nc.Author.ID)
-		if err != nil {
-			return nil, err
-		}
-		inboxes = f
-	}
-	for _, m := range nc.Mentioned {
-		if !m.Local() {
-			inboxes = append(inboxes, m.DeliveryInbox())
-		}
-	}
-	if st.InReplyToAccountID != 0 && st.Visibility != activitypub.Direct {
-		parent, err := tx.AccountByID(ctx, st.InReplyToAccountID)
-		if err == nil && !parent.Local() {
-			inboxes = append(inboxes, parent.DeliveryInbox())
-		}
-	}
-	return inboxes, nil
-}

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/copse-dev/copse/activitypub"
@@ -25,6 +26,12 @@ const maxWebFinger = 64 << 10
 // PublicKey is the KeyLookup for VerifyRequest: it finds the key among
 // known actors, or fetches its owner. refresh forces a fetch (the peer may
 // have rotated its key).
+//
+// Anyone can name any URL as a keyId, so fetches are held back per host
+// (keyFetchLimit): after a fetch from a host failed, none is made there for
+// keyFetchInterval, and a known key is fetched again at most once per
+// keyFetchInterval per host. The inbox also fetches only keys on the host
+// of the activity's actor (ActorKey).
 func (e *Engine) PublicKey(ctx context.Context, keyID string, refresh bool) (string, crypto.PublicKey, error) {
 	if !refresh {
 		e.keyMu.Lock()
@@ -33,38 +40,50 @@ func (e *Engine) PublicKey(ctx context.Context, keyID string, refresh bool) (str
 		if ok {
 			return c.owner, c.key, nil
 		}
-	} else if !e.mayRefetchKey(keyID) {
-		// Every forged signature would otherwise cost a fetch from the
-		// key's host: refetch a key at most once per keyRefetchInterval,
-		// and meanwhile answer with what the last refetch found.
-		e.keyMu.Lock()
-		c, ok := e.pubKey[keyID]
-		e.keyMu.Unlock()
-		if ok {
-			return c.owner, c.key, nil
+		a, err := e.store.AccountByKeyID(ctx, keyID)
+		if err == nil {
+			return e.cacheKey(keyID, a)
 		}
-		return "", nil, fmt.Errorf("key %s was refetched moments ago: %w", keyID, ErrBadSignature)
-	}
-	var a storage.Account
-	var err error
-	if !refresh {
-		a, err = e.store.AccountByKeyID(ctx, keyID)
-	}
-	if refresh || errors.Is(err, storage.ErrNotFound) {
-		if e.urls.IsLocal(keyID) {
-			return "", nil, fmt.Errorf("key %s: %w", keyID, storage.ErrNotFound)
-		}
-		actorIRI, _, _ := strings.Cut(keyID, "#")
-		a, err = e.fetchActor(ctx, actorIRI)
-		if err == nil && a.PublicKeyID != keyID {
-			// The key lives at its own IRI (not a fragment of the actor's):
-			// fetch the key document to find its owner.
-			a, err = e.fetchKeyOwner(ctx, keyID)
+		if !errors.Is(err, storage.ErrNotFound) {
+			return "", nil, fmt.Errorf("key %s: %w", keyID, err)
 		}
 	}
+	if e.urls.IsLocal(keyID) {
+		return "", nil, fmt.Errorf("key %s: %w", keyID, storage.ErrNotFound)
+	}
+	host := keyHost(keyID)
+	if host == "" {
+		return "", nil, fmt.Errorf("%w: keyId %q is not an http(s) URL", ErrBadSignature, keyID)
+	}
+	if !e.keyFetches.allow(host, refresh, e.now()) {
+		if refresh {
+			// Meanwhile answer with the key known: a signature it does
+			// not verify fails as it would have.
+			e.keyMu.Lock()
+			c, ok := e.pubKey[keyID]
+			e.keyMu.Unlock()
+			if ok {
+				return c.owner, c.key, nil
+			}
+		}
+		return "", nil, fmt.Errorf("%w: key fetches from %s are held back", ErrBadSignature, host)
+	}
+	actorIRI, _, _ := strings.Cut(keyID, "#")
+	a, err := e.fetchActor(ctx, actorIRI)
+	if err == nil && a.PublicKeyID != keyID {
+		// The key lives at its own IRI (not a fragment of the actor's):
+		// fetch the key document to find its owner.
+		a, err = e.fetchKeyOwner(ctx, keyID)
+	}
+	e.keyFetches.done(host, err == nil, e.now())
 	if err != nil {
 		return "", nil, err
 	}
+	return e.cacheKey(keyID, a)
+}
+
+// cacheKey parses a's public key, the one keyID names, and keeps it.
+func (e *Engine) cacheKey(keyID string, a storage.Account) (string, crypto.PublicKey, error) {
 	key, err := ParsePublicKey(a.PublicKeyPEM)
 	if err != nil {
 		return "", nil, fmt.Errorf("key %s: %w", keyID, err)
@@ -78,22 +97,77 @@ func (e *Engine) PublicKey(ctx context.Context, keyID string, refresh bool) (str
 	return a.URI, key, nil
 }
 
-// keyRefetchInterval bounds how often one key is fetched again after a
-// signature failed to verify with it.
-const keyRefetchInterval = time.Minute
+// ActorKey is the KeyLookup for an activity POSTed by actor: it looks up
+// only keys on actor's host. The signer must be the actor anyway
+// (Receive), and a keyId elsewhere would turn the inbox into a signed
+// fetch of any URL the sender names.
+func (e *Engine) ActorKey(actor string) KeyLookup {
+	return func(ctx context.Context, keyID string, refresh bool) (string, crypto.PublicKey, error) {
+		if !sameOrigin(keyID, actor) {
+			return "", nil, fmt.Errorf("%w: key %s is not on the host of actor %s", ErrBadSignature, keyID, actor)
+		}
+		return e.PublicKey(ctx, keyID, refresh)
+	}
+}
 
-func (e *Engine) mayRefetchKey(keyID string) bool {
-	e.keyMu.Lock()
-	defer e.keyMu.Unlock()
-	now := e.now()
-	if last, ok := e.refetched[keyID]; ok && now.Sub(last) < keyRefetchInterval {
+// keyFetchInterval is how long key fetches from a host are held back
+// after one failed, and how often a known key of a host is fetched again.
+const keyFetchInterval = time.Minute
+
+// keyFetchLimit records, per host, when a key fetch last failed and when a
+// known key was last fetched again. A host that answers is not limited
+// for new keys (a large peer sends from many new actors at once); a
+// keyId that fails to fetch, as a forged one naming some other service
+// does, costs one request per host per keyFetchInterval.
+type keyFetchLimit struct {
+	mu        sync.Mutex
+	failed    map[string]time.Time
+	refreshed map[string]time.Time
+}
+
+// allow reports whether a key may be fetched from host now, and if it is a
+// refresh, counts it.
+func (l *keyFetchLimit) allow(host string, refresh bool, now time.Time) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if t, ok := l.failed[host]; ok && now.Sub(t) < keyFetchInterval {
 		return false
 	}
-	if len(e.refetched) > 10000 {
-		clear(e.refetched)
+	if !refresh {
+		return true
 	}
-	e.refetched[keyID] = now
+	if t, ok := l.refreshed[host]; ok && now.Sub(t) < keyFetchInterval {
+		return false
+	}
+	if l.refreshed == nil || len(l.refreshed) > 10000 {
+		l.refreshed = map[string]time.Time{}
+	}
+	l.refreshed[host] = now
 	return true
+}
+
+// done records the outcome of a fetch from host.
+func (l *keyFetchLimit) done(host string, ok bool, now time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if ok {
+		delete(l.failed, host)
+		return
+	}
+	if l.failed == nil || len(l.failed) > 10000 {
+		l.failed = map[string]time.Time{}
+	}
+	l.failed[host] = now
+}
+
+// keyHost is the host (with port) a keyId is fetched from, lower case;
+// "" if it is not an http(s) URL.
+func keyHost(keyID string) string {
+	u, err := url.Parse(keyID)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") {
+		return ""
+	}
+	return strings.ToLower(u.Host)
 }
 
 func (e *Engine) fetchKeyOwner(ctx context.Context, keyID string) (storage.Account, error) {

@@ -8,6 +8,7 @@
 package ap
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"io"
@@ -111,24 +112,21 @@ func (h *Handler) inbox(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	_, signer, err := federation.VerifyRequest(r.Context(), r, body, h.now(), h.engine.PublicKey)
-	if err != nil {
-		if errors.Is(err, federation.ErrGone) {
-			// The actor is gone: usually its own Delete arriving after
-			// the account was removed. Nothing to verify it with, nothing
-			// to do.
-			w.WriteHeader(http.StatusAccepted)
-			return
-		}
-		code, _ := httperr.Classify(err)
-		if code != http.StatusUnauthorized {
-			err = httperr.New(http.StatusUnauthorized, "signature could not be checked: "+err.Error())
-		}
-		httperr.Write(w, r, h.log, err)
+	signer, err := h.engine.VerifyInbox(r.Context(), r, body, h.now())
+	var inv *federation.InvalidError
+	switch {
+	case err == nil:
+	case errors.Is(err, federation.ErrSkipped):
+		w.WriteHeader(http.StatusAccepted)
+		return
+	case errors.As(err, &inv):
+		httperr.Write(w, r, h.log, httperr.New(http.StatusBadRequest, inv.Msg))
+		return
+	default:
+		h.signatureFailed(w, r, err)
 		return
 	}
 	if err := h.engine.Receive(r.Context(), body, signer); err != nil {
-		var inv *federation.InvalidError
 		if errors.As(err, &inv) {
 			err = httperr.New(http.StatusBadRequest, inv.Msg)
 		}
@@ -136,6 +134,19 @@ func (h *Handler) inbox(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusAccepted)
+}
+
+// errSignature is the one answer to every signature that does not verify,
+// whatever the reason. The reason would tell the sender what answered at
+// the keyId it chose ("connection refused", a content type, a 404): a
+// probe of any address the node can reach.
+var errSignature = httperr.New(http.StatusUnauthorized, "signature verification failed")
+
+// signatureFailed answers errSignature, and logs the reason for the
+// operator.
+func (h *Handler) signatureFailed(w http.ResponseWriter, r *http.Request, err error) {
+	h.log.DebugContext(r.Context(), "signature not verified", "method", r.Method, "path", r.URL.Path, "err", err)
+	httperr.Write(w, r, h.log, errSignature)
 }
 
 // viewer authenticates a GET by its signature, if it has one. With
@@ -151,7 +162,7 @@ func (h *Handler) viewer(w http.ResponseWriter, r *http.Request, required bool) 
 	}
 	_, owner, err := federation.VerifyRequest(r.Context(), r, nil, h.now(), h.engine.PublicKey)
 	if err != nil {
-		httperr.Write(w, r, h.log, httperr.New(http.StatusUnauthorized, "signature could not be checked"))
+		h.signatureFailed(w, r, err)
 		return storage.Account{}, false
 	}
 	a, err := h.store.AccountByURI(r.Context(), owner)
@@ -352,8 +363,8 @@ func (h *Handler) visibleStatus(w http.ResponseWriter, r *http.Request) (storage
 	if !ok {
 		return storage.Status{}, storage.Account{}, false
 	}
-	if !h.engine.CanSee(r.Context(), viewer, st) {
-		httperr.Write(w, r, h.log, storage.ErrNotFound)
+	if ok, err := h.engine.CanSee(r.Context(), viewer, st); err != nil || !ok {
+		httperr.Write(w, r, h.log, cmp.Or(err, storage.ErrNotFound))
 		return storage.Status{}, storage.Account{}, false
 	}
 	return st, a, true

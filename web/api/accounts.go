@@ -294,7 +294,18 @@ func (h *Handler) accountStatuses(w http.ResponseWriter, r *http.Request) {
 			// A reblog shows another author's status: the viewer must be
 			// allowed to see that one too.
 			orig, err := h.store.StatusByID(r.Context(), st.ReblogOfID)
-			if err != nil || !h.engine.CanSee(r.Context(), viewer, orig) {
+			if errors.Is(err, storage.ErrNotFound) {
+				continue
+			}
+			ok := false
+			if err == nil {
+				ok, err = h.engine.CanSee(r.Context(), viewer, orig)
+			}
+			if err != nil {
+				h.fail(w, r, err)
+				return
+			}
+			if !ok {
 				continue
 			}
 		}

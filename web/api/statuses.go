@@ -590,7 +590,11 @@ func (h *Handler) visibleStatus(r *http.Request, viewer storage.Account) (storag
 	if err != nil {
 		return storage.Status{}, err
 	}
-	if !h.canSee(r.Context(), viewer, st) {
+	ok, err := h.visible(r.Context(), viewer, st)
+	if err != nil {
+		return storage.Status{}, err
+	}
+	if !ok {
 		return storage.Status{}, storage.ErrNotFound
 	}
 	return st, nil
@@ -613,22 +617,42 @@ func (h *Handler) ownStatus(r *http.Request, me storage.Account) (storage.Status
 	return st, nil
 }
 
-// canSee is Engine.CanSee, and for a reblog also the status it boosts;
-// a member does not see statuses of accounts they block either.
-func (h *Handler) canSee(ctx context.Context, viewer storage.Account, st storage.Status) bool {
-	if !h.engine.CanSee(ctx, viewer, st) {
-		return false
+// visible is Engine.CanSee, and for a reblog also the status it boosts;
+// a member does not see statuses of accounts they block either. A
+// storage error is returned, not read as "not visible".
+func (h *Handler) visible(ctx context.Context, viewer storage.Account, st storage.Status) (bool, error) {
+	ok, err := h.engine.CanSee(ctx, viewer, st)
+	if err != nil || !ok {
+		return false, err
 	}
 	if viewer.ID != 0 && viewer.ID != st.AccountID {
-		if blocking, err := h.store.Blocks(ctx, viewer.ID, st.AccountID); err != nil || blocking {
-			return false
+		blocking, err := h.store.Blocks(ctx, viewer.ID, st.AccountID)
+		if err != nil || blocking {
+			return false, err
 		}
 	}
 	if st.ReblogOfID != 0 {
 		orig, err := h.store.StatusByID(ctx, st.ReblogOfID)
-		return err == nil && h.canSee(ctx, viewer, orig)
+		if errors.Is(err, storage.ErrNotFound) {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		return h.visible(ctx, viewer, orig)
 	}
-	return true
+	return true, nil
+}
+
+// canSee is visible for filtering a list of statuses, where one that
+// cannot be checked is left out (and logged) rather than failing the page.
+func (h *Handler) canSee(ctx context.Context, viewer storage.Account, st storage.Status) bool {
+	ok, err := h.visible(ctx, viewer, st)
+	if err != nil {
+		h.log.ErrorContext(ctx, "visibility", "status_id", st.ID, "err", err)
+		return false
+	}
+	return ok
 }
 
 // shown keeps the statuses viewer may see.

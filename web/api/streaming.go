@@ -400,8 +400,10 @@ func (h *Handler) streamPayload(ctx context.Context, viewer storage.Account, ev 
 			return "", err
 		}
 	}
-	if !h.engine.CanSee(ctx, viewer, check) || !h.engine.CanSee(ctx, viewer, st) {
-		return "", nil
+	for _, s := range []storage.Status{check, st} {
+		if ok, err := h.engine.CanSee(ctx, viewer, s); err != nil || !ok {
+			return "", err
+		}
 	}
 	shown, err := h.presenter(viewer).filteredStatuses(ctx, filterContext, []storage.Status{st})
 	if err != nil || len(shown) == 0 {

@@ -76,8 +76,8 @@ func TestPostsReachExactlyTheRightPeople(t *testing.T) {
 	if st.Visibility != activitypub.FollowersOnly {
 		t.Errorf("followers-only post arrived as %q", st.Visibility)
 	}
-	if a.Engine.CanSee(ctx, carol, st) {
-		t.Error("carol may see a followers-only post of someone she does not follow")
+	if ok, err := a.Engine.CanSee(ctx, carol, st); err != nil || ok {
+		t.Errorf("carol may see a followers-only post of someone she does not follow: %v, %v", ok, err)
 	}
 	notes, _ := a.Store.Notifications(ctx, carol.ID, storage.Page{})
 	if len(notes) != 1 || notes[0].Type != storage.NotifyMention {

@@ -4,6 +4,7 @@ package pages
 
 import (
 	"bytes"
+	"cmp"
 	"embed"
 	"html/template"
 	"log/slog"
@@ -159,8 +160,13 @@ func (h *Handler) Status(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		st, err = h.store.StatusByID(r.Context(), id)
 	}
-	if err == nil && (st.AccountID != a.ID || st.ReblogOfID != 0 || !h.engine.CanSee(r.Context(), storage.Account{}, st)) {
+	if err == nil && (st.AccountID != a.ID || st.ReblogOfID != 0) {
 		err = storage.ErrNotFound
+	}
+	if err == nil {
+		if ok, cerr := h.engine.CanSee(r.Context(), storage.Account{}, st); cerr != nil || !ok {
+			err = cmp.Or(cerr, storage.ErrNotFound)
+		}
 	}
 	if err != nil {
 		httperr.Write(w, r, h.log, err)
