@@ -12,6 +12,7 @@ import (
 	"image/jpeg"
 	"image/png"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -258,9 +259,11 @@ func TestMediaUploadFormats(t *testing.T) {
 			if a.Description != "alt text" || a.FocusX != 0.5 || a.FocusY != -0.25 || a.StatusID != 0 {
 				t.Errorf("upload = %+v", a)
 			}
-			wantFile := alice.ID.String() + "/" + a.ID.String()
-			if !strings.HasPrefix(a.File, wantFile+".") || a.PreviewFile != wantFile+"_small.jpg" {
-				t.Errorf("files %q, %q; want under %s", a.File, a.PreviewFile, wantFile)
+			// Named by random bits alone, never by account or media ID.
+			stem := strings.TrimSuffix(a.File, path.Ext(a.File))
+			if !ValidMediaName(a.File) || a.PreviewFile != stem+"_small.jpg" || !ValidMediaName(a.PreviewFile) ||
+				strings.Contains(a.File, alice.ID.String()) || strings.Contains(a.File, a.ID.String()) {
+				t.Errorf("files %q, %q; want <2 hex>/<32 hex>.ext and its _small.jpg", a.File, a.PreviewFile)
 			}
 			if a.URL != "https://council-a.example/media/"+a.File || a.PreviewURL != "https://council-a.example/media/"+a.PreviewFile {
 				t.Errorf("URLs %q, %q", a.URL, a.PreviewURL)
@@ -589,8 +592,9 @@ func FuzzMediaDecode(f *testing.F) {
 	f.Add(tinyWebP(3, 3, color.NRGBA{R: 1, A: 255}))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		// Must never panic, whatever the bytes.
-		_, _ = processMedia(data)
+		_, _ = processMedia(context.Background(), data)
 		_ = jpegOrientation(data)
+		_ = jpegFrameOf(data)
 		_, _ = gifFrames(data)
 	})
 }

@@ -145,3 +145,84 @@ func (q queries) UnattachedMedia(ctx context.Context, before time.Time, limit in
 	}
 	return out, nil
 }
+
+// Files were once named after their account and media IDs
+// ("<account id>/<media id>.jpg"), which anyone could guess; now they are
+// "<2 hex>/<32 hex>...", named by random bits (federation/media_names.go).
+// These queries find the rows that still name a file the old way, so the
+// engine can rename them once.
+
+// qLegacyMediaFiles relies on old names starting with a decimal account
+// ID of many digits: no new name, whose first folder is two hex digits
+// and a slash, matches, and no old one fails to. The partial index
+// attachments_files (0017) keeps this cheap among remote attachments.
+const qLegacyMediaFiles = `SELECT ` + attachmentColumns + ` FROM attachments
+WHERE file_path <> '' AND file_path NOT GLOB '[0-9a-f][0-9a-f]/*' ORDER BY id LIMIT ?`
+
+// LegacyMediaFiles returns up to limit uploads whose files still have
+// their old, guessable names.
+func (q queries) LegacyMediaFiles(ctx context.Context, limit int) ([]Attachment, error) {
+	out, err := queryAll(ctx, q.q, scanAttachment, qLegacyMediaFiles, limit)
+	if err != nil {
+		return nil, fmt.Errorf("legacy media files: %w", err)
+	}
+	return out, nil
+}
+
+const qRenameMediaFiles = `UPDATE attachments SET file_path = ?, url = ?, preview_path = ?, preview_url = ?
+WHERE id = ? AND file_path = ?`
+
+// RenameMediaFiles points an upload's row at new files and URLs, if it
+// still names oldFile; ErrNotFound otherwise (deleted or renamed
+// meanwhile).
+func (tx *Tx) RenameMediaFiles(ctx context.Context, a Attachment, oldFile string) error {
+	res, err := tx.tx.ExecContext(ctx, qRenameMediaFiles, a.File, a.URL, a.PreviewFile, a.PreviewURL, a.ID, oldFile)
+	if err != nil {
+		return fmt.Errorf("rename media files %d: %w", a.ID, err)
+	}
+	return mustAffect(res, "rename media files")
+}
+
+// ProfileImages is a local account's avatar and header URLs.
+type ProfileImages struct {
+	AccountID ID
+	Avatar    string
+	Header    string
+}
+
+// qLocalProfileImages lists local accounts with an avatar or header under
+// prefix (the node's media URL): few rows, one per member or community.
+const qLocalProfileImages = `SELECT id, avatar_url, header_url FROM accounts
+WHERE domain = '' AND (substr(avatar_url, 1, length(?1)) = ?1 OR substr(header_url, 1, length(?1)) = ?1)
+ORDER BY id`
+
+// LocalProfileImages returns the avatar and header URLs of local accounts
+// that have one starting with prefix.
+func (q queries) LocalProfileImages(ctx context.Context, prefix string) ([]ProfileImages, error) {
+	out, err := queryAll(ctx, q.q, func(row scanner) (ProfileImages, error) {
+		var p ProfileImages
+		err := row.Scan(&p.AccountID, &p.Avatar, &p.Header)
+		return p, err
+	}, qLocalProfileImages, prefix)
+	if err != nil {
+		return nil, fmt.Errorf("local profile images: %w", err)
+	}
+	return out, nil
+}
+
+const qRenameProfileImages = `UPDATE accounts SET avatar_url = ?, header_url = ?
+WHERE id = ? AND avatar_url = ? AND header_url = ?`
+
+// RenameProfileImages sets an account's avatar and header URLs to to if
+// they are still from; ErrNotFound otherwise.
+func (tx *Tx) RenameProfileImages(ctx context.Context, from, to ProfileImages) error {
+	res, err := tx.tx.ExecContext(ctx, qRenameProfileImages, to.Avatar, to.Header, from.AccountID, from.Avatar, from.Header)
+	if err != nil {
+		return fmt.Errorf("rename profile images of %d: %w", from.AccountID, err)
+	}
+	if err := mustAffect(res, "rename profile images"); err != nil {
+		return err
+	}
+	tx.AfterCommit(func() { tx.store.accounts.drop(from.AccountID) })
+	return nil
+}

@@ -2,8 +2,10 @@ package storage
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
 	"embed"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -396,28 +398,32 @@ func IDAt(t time.Time) ID { return ID(t.UnixMilli() << 16) }
 func (id ID) Time() time.Time { return time.UnixMilli(int64(id) >> 16).UTC() }
 
 // NewID returns an ID for time t, strictly greater than any ID this store
-// made before.
+// made before. Its low 16 bits are random, and IDs made in the same
+// millisecond step up by a random amount: an ID seen by anyone must not
+// tell how many others were made before or after it (issue 10: sampled
+// IDs bracketed an upload to a few thousand guesses).
 func (s *Store) NewID(t time.Time) ID {
 	s.idMu.Lock()
 	defer s.idMu.Unlock()
-	id := IDAt(t) | ID(randSeq())
+	id := IDAt(t) | ID(randBits(16))
 	if id <= s.lastID {
-		id = s.lastID + 1
+		id = s.lastID + 1 + ID(randBits(idStepBits))
 	}
 	s.lastID = id
 	return id
 }
 
-var seqMu sync.Mutex
-var seq uint16
+// idStepBits bounds the random step between IDs made in one millisecond:
+// up to 1024, 512 on average, so a burst of a hundred IDs in one
+// millisecond still fits in it.
+const idStepBits = 10
 
-// randSeq spreads IDs made in the same millisecond by different stores
-// (or restarts) so they rarely collide; NewID still guarantees order.
-func randSeq() uint16 {
-	seqMu.Lock()
-	defer seqMu.Unlock()
-	seq += 0x9e37
-	return seq & 0x0fff
+// randBits returns n (at most 32) random bits from crypto/rand, which
+// never fails.
+func randBits(n uint) uint32 {
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return binary.BigEndian.Uint32(b[:]) >> (32 - n)
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {

@@ -7,13 +7,14 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/go-chi/chi/v5"
 
 	"github.com/copse-dev/copse/federation"
+	"github.com/copse-dev/copse/storage"
 	"github.com/copse-dev/copse/web/httperr"
 )
 
@@ -45,8 +46,10 @@ func BodyLimit(path string, def int64) int64 {
 }
 
 func (h *Handler) mountMedia(r chi.Router) {
-	r.Post("/api/v1/media", h.uploadMedia)
-	r.Post("/api/v2/media", h.uploadMedia)
+	uploads := newUploadGate(maxUploadsPerMember)
+	upload := func(w http.ResponseWriter, r *http.Request) { h.uploadMedia(w, r, uploads) }
+	r.Post("/api/v1/media", upload)
+	r.Post("/api/v2/media", upload)
 	r.Get("/api/v1/media/{id}", h.getMedia)
 	r.Put("/api/v1/media/{id}", h.updateMedia)
 	r.Delete("/api/v1/media/{id}", h.deleteMedia)
@@ -57,11 +60,18 @@ func (h *Handler) mountMedia(r chi.Router) {
 // Mastodon answers v2 with 202 and no URL while it processes the file in
 // the background; copse processes it before answering, so both answer
 // 200 with the URL, which apps accept from either.
-func (h *Handler) uploadMedia(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) uploadMedia(w http.ResponseWriter, r *http.Request, uploads *uploadGate) {
 	me, ok := h.user(w, r, "write:media")
 	if !ok {
 		return
 	}
+	// Taken before the body is read: reading it fills memory and disk.
+	if !uploads.enter(me.ID) {
+		h.fail(w, r, httperr.New(http.StatusTooManyRequests,
+			"Too many uploads at once: wait for one to finish (at most "+strconv.Itoa(maxUploadsPerMember)+")"))
+		return
+	}
+	defer uploads.leave(me.ID)
 	if err := parseUpload(r, uploadBody); err != nil {
 		h.fail(w, r, err)
 		return
@@ -181,6 +191,42 @@ func (h *Handler) deleteMedia(w http.ResponseWriter, r *http.Request) {
 	h.json(w, attachmentEntity(a))
 }
 
+// maxUploadsPerMember bounds the uploads one member has in progress at
+// once: each holds up to 16 MiB of body and an image slot's worth of
+// decoding, and one member must not take every slot of the node.
+const maxUploadsPerMember = 2
+
+// uploadGate counts each member's uploads in progress.
+type uploadGate struct {
+	limit int
+	mu    sync.Mutex
+	busy  map[storage.ID]int
+}
+
+func newUploadGate(limit int) *uploadGate {
+	return &uploadGate{limit: limit, busy: map[storage.ID]int{}}
+}
+
+// enter reports whether member may start one more upload, and counts it
+// if so; each true is followed by one leave.
+func (g *uploadGate) enter(member storage.ID) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.busy[member] >= g.limit {
+		return false
+	}
+	g.busy[member]++
+	return true
+}
+
+func (g *uploadGate) leave(member storage.ID) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.busy[member]--; g.busy[member] <= 0 {
+		delete(g.busy, member) // the map holds only members uploading now
+	}
+}
+
 // parseUpload reads a multipart body that may carry files up to limit
 // bytes; one that is larger is refused with 422, as the issue asks for a
 // clear answer rather than a broken connection. Other bodies are left for
@@ -237,20 +283,17 @@ func dataURI(s string) (data []byte, ok bool, err error) {
 	return data, true, nil
 }
 
-// mediaFile is the name of a file the engine writes under the media
-// directory: account ID / attachment or image ID, a kind, an extension.
-var mediaFile = regexp.MustCompile(`^[0-9]+/[0-9]+(_small|_avatar|_header)?\.(jpg|png|gif)$`)
-
 var mediaTypes = map[string]string{".jpg": "image/jpeg", ".png": "image/png", ".gif": "image/gif"}
 
 // MediaFiles serves the files under dir at /media/...: only names the
-// engine writes, never a directory listing, with the content type their
+// engine writes (random ones: a name left from before they were random is
+// not served), never a directory listing, with the content type their
 // extension says (the engine chose it after decoding), nosniff, and a
 // year's cache, since a file's name never names other bytes.
 func MediaFiles(dir string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		name := strings.TrimPrefix(r.URL.Path, "/media/")
-		if !mediaFile.MatchString(name) || dir == "" {
+		if !federation.ValidMediaName(name) || dir == "" {
 			httperr.JSON(w, http.StatusNotFound, map[string]string{"error": "Not found"})
 			return
 		}

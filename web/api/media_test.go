@@ -18,6 +18,7 @@ import (
 
 	"github.com/mattn/go-mastodon"
 
+	"github.com/copse-dev/copse/web/node"
 	"github.com/copse-dev/copse/web/testrig"
 )
 
@@ -414,5 +415,89 @@ func TestMediaAvatarFederates(t *testing.T) {
 	if code, body := mediaMultipart(t, "PATCH", a.URL+"/api/v1/accounts/update_credentials", token,
 		map[string][]byte{"avatar": []byte("GIF89a but not really")}, nil, nil); code != http.StatusUnprocessableEntity {
 		t.Errorf("bad avatar = %d %s; want 422", code, body)
+	}
+}
+
+// A member has at most two uploads in progress; a third is refused with
+// 429 at once, before its body is read, and other members are not
+// affected. When one ends, the member may upload again.
+func TestMediaUploadsPerMember(t *testing.T) {
+	t.Parallel()
+	// The test polls with uploads; the per-token rate limit is not what it tests.
+	n := testrig.StartOne(t, func(c *node.Config) { c.Tuning.RateLimitRequests = 1 << 20 })
+	alice, bob := n.Member("alice", false), n.Member("bob", false)
+	token, bobToken := n.Token(alice), n.Token(bob)
+	img := mediaImage(t, 16, 16, false)
+
+	// Two uploads whose bodies are still on their way hold alice's slots.
+	type result struct {
+		code int
+		err  error
+	}
+	results := make(chan result, 2)
+	var bodies []*io.PipeWriter
+	var form bytes.Buffer
+	mw := multipart.NewWriter(&form)
+	fw, _ := mw.CreateFormFile("file", "slow.png")
+	fw.Write(img)
+	mw.Close()
+	for range 2 {
+		pr, pw := io.Pipe()
+		bodies = append(bodies, pw)
+		req, err := http.NewRequest("POST", n.URL+"/api/v2/media", pr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", mw.FormDataContentType())
+		req.Header.Set("Authorization", "Bearer "+token)
+		go func() {
+			resp, err := http.DefaultClient.Do(req)
+			pr.Close()
+			if err != nil {
+				results <- result{err: err}
+				return
+			}
+			resp.Body.Close()
+			results <- result{code: resp.StatusCode}
+		}()
+		// Once the client has taken the first bytes, the request is on its way.
+		if _, err := pw.Write(form.Bytes()[:100]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	defer func() {
+		for _, pw := range bodies {
+			pw.CloseWithError(io.ErrUnexpectedEOF)
+		}
+	}()
+
+	var refused struct {
+		Error string `json:"error"`
+	}
+	testrig.Eventually(t, 10*time.Second, "a third upload of alice's refused with 429", func() bool {
+		code, _ := mediaMultipart(t, "POST", n.URL+"/api/v2/media", token, map[string][]byte{"file": img}, nil, &refused)
+		return code == http.StatusTooManyRequests
+	})
+	if !strings.Contains(refused.Error, "Too many uploads") {
+		t.Errorf("429 says %q", refused.Error)
+	}
+	if code, body := mediaMultipart(t, "POST", n.URL+"/api/v2/media", bobToken, map[string][]byte{"file": img}, nil, nil); code != http.StatusOK {
+		t.Errorf("bob's upload while alice's are pending = %d %s; want 200", code, body)
+	}
+
+	// The slow bodies arrive; both uploads finish, and alice may upload again.
+	for _, pw := range bodies {
+		go func() {
+			pw.Write(form.Bytes()[100:])
+			pw.Close()
+		}()
+	}
+	for range 2 {
+		if r := <-results; r.err != nil || r.code != http.StatusOK {
+			t.Errorf("slow upload = %d, %v; want 200", r.code, r.err)
+		}
+	}
+	if code, body := mediaMultipart(t, "POST", n.URL+"/api/v2/media", token, map[string][]byte{"file": img}, nil, nil); code != http.StatusOK {
+		t.Errorf("alice's upload after hers finished = %d %s; want 200", code, body)
 	}
 }

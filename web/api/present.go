@@ -353,12 +353,22 @@ func statusEntity(st storage.Status, author Account, mentions []storage.Account,
 	return e
 }
 
+// attachmentEntity is Mastodon's MediaAttachment. A remote attachment
+// (no file here) keeps its peer's URL as url and remote_url, as Mastodon
+// shows media it has not cached, and its preview is the peer's file too
+// for an image (there is no other) and null otherwise; its meta comes
+// from the peer's Document, so apps can lay it out before it loads.
 func attachmentEntity(a storage.Attachment) Attachment {
 	e := Attachment{ID: a.ID.String(), Type: mediaKind(a.MediaType), URL: a.URL}
 	if a.MediaType == "image/gif" {
 		// Mastodon's "gifv" is a silent MP4 that apps play in a <video>,
 		// where a GIF file does not play; an <img> animates it.
 		e.Type = "image"
+	}
+	remote := a.File == ""
+	if remote {
+		u := a.URL
+		e.RemoteURL = &u
 	}
 	if a.Description != "" {
 		d := a.Description
@@ -368,11 +378,14 @@ func attachmentEntity(a storage.Attachment) Attachment {
 		b := a.Blurhash
 		e.Blurhash = &b
 	}
-	preview := a.URL
-	if a.PreviewURL != "" {
-		preview = a.PreviewURL
+	switch {
+	case a.PreviewURL != "":
+		p := a.PreviewURL
+		e.PreviewURL = &p
+	case !remote || e.Type == "image":
+		p := a.URL
+		e.PreviewURL = &p
 	}
-	e.PreviewURL = &preview
 	size := func(w, h int) map[string]any {
 		return map[string]any{"width": w, "height": h, "size": fmt.Sprintf("%dx%d", w, h), "aspect": float64(w) / float64(h)}
 	}
@@ -383,8 +396,11 @@ func attachmentEntity(a storage.Attachment) Attachment {
 	if a.PreviewWidth > 0 && a.PreviewHeight > 0 {
 		meta["small"] = size(a.PreviewWidth, a.PreviewHeight)
 	}
-	if a.File != "" || a.FocusX != 0 || a.FocusY != 0 {
-		meta["focus"] = map[string]any{"x": a.FocusX, "y": a.FocusY}
+	if !remote || e.Type == "image" {
+		// A peer's focal point is untrusted: apps divide by it and crop
+		// with it, so it is kept within -1..1.
+		clamp := func(v float64) float64 { return max(-1, min(1, v)) }
+		meta["focus"] = map[string]any{"x": clamp(a.FocusX), "y": clamp(a.FocusY)}
 	}
 	if len(meta) > 0 {
 		e.Meta = meta
