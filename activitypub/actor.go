@@ -64,8 +64,11 @@ type actorWriter interface {
 }
 
 // ParseActor parses a Person, Group, Service, Application or Organization.
-// It fails, wrapping ErrInvalid, for anything else, and for an actor with
-// no id or no inbox (nothing could be delivered to it).
+// It fails, wrapping ErrInvalid, for anything else, for an actor with no
+// id or no inbox (nothing could be delivered to it) that is an http(s)
+// URL, and for one whose preferredUsername is not ValidUsername. Other
+// URLs that are not ValidURL are dropped and text is CleanText'ed (see
+// cleanActor).
 func ParseActor(b []byte) (Actor, error) {
 	m, err := decodeObject(b)
 	if err != nil {
@@ -80,9 +83,11 @@ func ParseActor(b []byte) (Actor, error) {
 	case !ok:
 		return Actor{}, fmt.Errorf("parse actor: %w", invalidf("type %q is not an actor", t.GetTypeName()))
 	case a.ID == "":
-		return Actor{}, fmt.Errorf("parse actor: %w", invalidf("no id"))
+		return Actor{}, fmt.Errorf("parse actor: %w", invalidf("no id that is an http(s) URL"))
 	case a.Inbox == "":
-		return Actor{}, fmt.Errorf("parse actor %s: %w", a.ID, invalidf("no inbox"))
+		return Actor{}, fmt.Errorf("parse actor %s: %w", a.ID, invalidf("no inbox that is an http(s) URL"))
+	case a.PreferredUsername == "" && m["preferredUsername"] != nil:
+		return Actor{}, fmt.Errorf("parse actor %s: %w", a.ID, invalidf("preferredUsername is not a valid username"))
 	}
 	return a, nil
 }
@@ -95,9 +100,11 @@ func actorFrom(t vocab.Type, raw map[string]any) (Actor, bool) {
 		return Actor{}, false
 	}
 	a := Actor{
-		ID:                idOf(t),
-		Type:              t.GetTypeName(),
-		PreferredUsername: textOne(r.GetActivityStreamsPreferredUsername(), raw["preferredUsername"]),
+		ID:   idOf(t),
+		Type: t.GetTypeName(),
+		// Not cleaned: a username with a control character in it is refused
+		// (cleanActor), not quietly made into another one.
+		PreferredUsername: rawTextOne(r.GetActivityStreamsPreferredUsername(), raw["preferredUsername"]),
 		URL:               urlOf(r.GetActivityStreamsUrl()),
 		Icon:              imageOf[vocab.ActivityStreamsIconPropertyIterator](r.GetActivityStreamsIcon()),
 		Image:             imageOf[vocab.ActivityStreamsImagePropertyIterator](r.GetActivityStreamsImage()),
@@ -140,6 +147,7 @@ func actorFrom(t vocab.Type, raw map[string]any) (Actor, bool) {
 			}
 		}
 	}
+	cleanActor(&a)
 	return a, true
 }
 

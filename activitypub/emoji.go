@@ -22,7 +22,7 @@ const maxEmojis = 64
 // emojisOf reads the Emoji tags of a decoded "tag" property. go-fed knows
 // the type, but not every shape peers send its icon in, so they are read
 // from the JSON. Tags with a malformed shortcode or an image that is not
-// an http(s) URL are skipped, as are repeats of a shortcode.
+// a ValidURL are skipped, as are repeats of a shortcode.
 func emojisOf(raw any) []Emoji {
 	var out []Emoji
 	seen := map[string]bool{}
@@ -37,8 +37,7 @@ func emojisOf(raw any) []Emoji {
 		if url == "" {
 			url = rawRef(m["icon"]) // a bare IRI
 		}
-		if !shortcodePattern.MatchString(code) || seen[code] ||
-			!(strings.HasPrefix(url, "https://") || strings.HasPrefix(url, "http://")) {
+		if !shortcodePattern.MatchString(code) || seen[code] || !ValidURL(url) {
 			continue
 		}
 		seen[code] = true

@@ -87,7 +87,9 @@ type mediaWriter interface {
 }
 
 // ParseNote parses a Note, Article, Page or Question. It fails, wrapping
-// ErrInvalid, for anything else and for a post with no id.
+// ErrInvalid, for anything else and for a post with no id that is an
+// http(s) URL. Other URLs that are not ValidURL are dropped and text is
+// CleanText'ed (see cleanNote).
 func ParseNote(b []byte) (Note, error) {
 	m, err := decodeObject(b)
 	if err != nil {
@@ -102,7 +104,7 @@ func ParseNote(b []byte) (Note, error) {
 	case !ok:
 		return Note{}, fmt.Errorf("parse note: %w", invalidf("type %q is not a post", t.GetTypeName()))
 	case n.ID == "":
-		return Note{}, fmt.Errorf("parse note: %w", invalidf("no id"))
+		return Note{}, fmt.Errorf("parse note: %w", invalidf("no id that is an http(s) URL"))
 	}
 	return n, nil
 }
@@ -139,6 +141,7 @@ func noteFrom(t vocab.Type, raw map[string]any) (Note, bool) {
 	if q, ok := t.(vocab.ActivityStreamsQuestion); ok {
 		n.Poll = pollOf(q, raw)
 	}
+	cleanNote(&n)
 	return n, true
 }
 

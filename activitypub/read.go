@@ -127,11 +127,17 @@ func firstRef[I refIter](p list[I], raw any) string {
 }
 
 // text returns the first string of a natural-language property, and the
-// language of the contentMap-style value it came from, if any. raw is the
-// property's value as decoded: go-fed reads any string that looks like
-// "word:rest" as an IRI, lower-casing the "scheme" ("CW: spoilers" would
-// come back as "cw: spoilers"), so for IRIs the decoded string is the truth.
+// language of the contentMap-style value it came from, if any, cleaned of
+// control characters (CleanText). raw is the property's value as decoded:
+// go-fed reads any string that looks like "word:rest" as an IRI,
+// lower-casing the "scheme" ("CW: spoilers" would come back as
+// "cw: spoilers"), so for IRIs the decoded string is the truth.
 func text[I textIter](p list[I], raw any) (s, lang string) {
+	s, lang = rawText(p, raw)
+	return CleanText(s), lang
+}
+
+func rawText[I textIter](p list[I], raw any) (s, lang string) {
 	if p == nil {
 		return "", ""
 	}
@@ -153,7 +159,9 @@ func text[I textIter](p list[I], raw any) (s, lang string) {
 }
 
 // textOne is text for a functional property.
-func textOne(p textIter, raw any) string {
+func textOne(p textIter, raw any) string { return CleanText(rawTextOne(p, raw)) }
+
+func rawTextOne(p textIter, raw any) string {
 	if p == nil {
 		return ""
 	}

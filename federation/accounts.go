@@ -60,8 +60,8 @@ func (e *Engine) CreateMember(ctx context.Context, m NewMember) (storage.Account
 	if err != nil {
 		return storage.Account{}, err
 	}
-	a.DisplayName = m.DisplayName
-	a.Organisation, a.Department, a.Role = m.Organisation, m.Department, m.JobRole
+	a.DisplayName = cleanText(m.DisplayName)
+	a.Organisation, a.Department, a.Role = cleanText(m.Organisation), cleanText(m.Department), cleanText(m.JobRole)
 	a.Locked = m.Locked
 	err = e.store.InTx(ctx, func(tx *storage.Tx) error {
 		if err := tx.InsertAccount(ctx, &a); err != nil {
@@ -183,14 +183,16 @@ func (e *Engine) ensureInstanceActor(ctx context.Context) (storage.Account, erro
 	return a, err
 }
 
-// ActorOf converts an account to its ActivityPub actor document.
+// ActorOf converts an account to its ActivityPub actor document. Its text
+// is cleaned again (cleanText): a profile saved before input was cleaned
+// must not carry control characters to peers.
 func ActorOf(a storage.Account) activitypub.Actor {
 	act := activitypub.Actor{
 		ID:                        a.URI,
 		Type:                      a.ActorType,
 		PreferredUsername:         a.Username,
-		Name:                      a.DisplayName,
-		Summary:                   a.Note,
+		Name:                      cleanText(a.DisplayName),
+		Summary:                   cleanText(a.Note),
 		URL:                       a.URL,
 		Inbox:                     a.Inbox,
 		Outbox:                    a.Outbox,
@@ -228,7 +230,10 @@ func profileFields(a storage.Account) []activitypub.Field {
 			out = append(out, f)
 		}
 	}
-	return append(out, a.Fields...)
+	for _, f := range a.Fields {
+		out = append(out, activitypub.Field{Name: cleanText(f.Name), Value: cleanText(f.Value)})
+	}
+	return out
 }
 
 func mediaTypeOf(u string) string {

@@ -6,6 +6,9 @@ import (
 	"strings"
 
 	"github.com/microcosm-cc/bluemonday"
+
+	"github.com/copse-dev/copse/activitypub"
+	"github.com/copse-dev/copse/storage"
 )
 
 // newSanitizer allows the HTML Mastodon and its peers send in posts and
@@ -26,10 +29,58 @@ func newSanitizer() *bluemonday.Policy {
 	return p
 }
 
-// Sanitize cleans HTML from an untrusted source.
-func (e *Engine) Sanitize(s string) string { return e.sanitize.Sanitize(s) }
+// Sanitize cleans HTML from an untrusted source, control characters
+// included.
+func (e *Engine) Sanitize(s string) string { return e.sanitize.Sanitize(cleanText(s)) }
 
-func escapeText(s string) string { return html.EscapeString(s) }
+// escapeText is plain text a member typed, as HTML.
+func escapeText(s string) string { return html.EscapeString(cleanText(s)) }
+
+// cleanText strips control characters and the like from text, whether a
+// member typed it or a peer sent it: activitypub.CleanText, the one rule
+// both sides follow (the parsers apply it to everything a peer sends).
+func cleanText(s string) string { return activitypub.CleanText(s) }
+
+// clean is d with cleanText applied to everything a member typed in it:
+// text, content warning, title, language, poll options and media
+// descriptions.
+func (d Draft) clean() Draft {
+	d.Text, d.SpoilerText, d.Title, d.Language = cleanText(d.Text), cleanText(d.SpoilerText), cleanText(d.Title), cleanText(d.Language)
+	if d.Poll != nil {
+		p := *d.Poll
+		p.Options = make([]string, len(d.Poll.Options))
+		for i, o := range d.Poll.Options {
+			p.Options[i] = cleanText(o)
+		}
+		d.Poll = &p
+	}
+	if d.MediaEdits != nil {
+		edits := make(map[storage.ID]MediaEdit, len(d.MediaEdits))
+		for id, m := range d.MediaEdits {
+			if m.Description != nil {
+				desc := cleanText(*m.Description)
+				m.Description = &desc
+			}
+			edits[id] = m
+		}
+		d.MediaEdits = edits
+	}
+	return d
+}
+
+// clean is p with cleanText applied to everything a member typed in it.
+func (p Profile) clean() Profile {
+	p.DisplayName, p.Note = cleanText(p.DisplayName), cleanText(p.Note)
+	p.Organisation, p.Department, p.Role = cleanText(p.Organisation), cleanText(p.Department), cleanText(p.Role)
+	if p.Fields != nil {
+		fields := make([]activitypub.Field, len(p.Fields))
+		for i, f := range p.Fields {
+			fields[i] = activitypub.Field{Name: cleanText(f.Name), Value: cleanText(f.Value)}
+		}
+		p.Fields = fields
+	}
+	return p
+}
 
 // token patterns in plain text a member types.
 var tokenPattern = regexp.MustCompile(
@@ -82,7 +133,7 @@ func isWordByte(b byte) bool {
 // of it: paragraphs, line breaks, links, linked mentions (those that
 // resolved) and hashtags.
 func renderText(text string, mentions map[string]mentionRef, tagURL func(string) string) string {
-	text = strings.ReplaceAll(strings.TrimSpace(text), "\r\n", "\n")
+	text = strings.TrimSpace(cleanText(text)) // cleanText also makes every line break "\n"
 	var b strings.Builder
 	for i, para := range regexp.MustCompile(`\n{2,}`).Split(text, -1) {
 		if i > 0 || para != "" {

@@ -39,7 +39,9 @@ func (e *Engine) loadNoteContext(ctx context.Context, st storage.Status) (noteCo
 }
 
 // NoteOf converts a status to its Note (or Article, or Question when it
-// has a poll) with the addressing its visibility implies.
+// has a poll) with the addressing its visibility implies. Its text is
+// cleaned again (cleanText): a post saved before input was cleaned must
+// not carry control characters to peers.
 func NoteOf(st storage.Status, nc noteContext, urls URLs) activitypub.Note {
 	var mentionIRIs []string
 	var tags []activitypub.Tag
@@ -59,9 +61,9 @@ func NoteOf(st storage.Status, nc noteContext, urls URLs) activitypub.Note {
 		ID:           st.URI,
 		Type:         st.ObjectType,
 		AttributedTo: nc.Author.URI,
-		Name:         st.Title,
-		Summary:      st.SpoilerText,
-		Content:      st.Content,
+		Name:         cleanText(st.Title),
+		Summary:      cleanText(st.SpoilerText),
+		Content:      cleanText(st.Content),
 		URL:          st.URL,
 		InReplyTo:    st.InReplyToURI,
 		To:           to,
@@ -74,7 +76,7 @@ func NoteOf(st storage.Status, nc noteContext, urls URLs) activitypub.Note {
 	}
 	for _, a := range st.Attachments {
 		att := activitypub.Attachment{
-			Type: "Document", MediaType: a.MediaType, URL: a.URL, Name: a.Description,
+			Type: "Document", MediaType: a.MediaType, URL: a.URL, Name: cleanText(a.Description),
 			Blurhash: a.Blurhash, Width: a.Width, Height: a.Height,
 		}
 		if a.File != "" { // a local upload: its focal point is known, if only the centre
@@ -84,6 +86,9 @@ func NoteOf(st storage.Status, nc noteContext, urls URLs) activitypub.Note {
 	}
 	if nc.Poll != nil {
 		n.Type, n.Poll = activitypub.TypeQuestion, pollNote(*nc.Poll)
+		for i := range n.Poll.Options {
+			n.Poll.Options[i].Name = cleanText(n.Poll.Options[i].Name)
+		}
 	}
 	return n
 }

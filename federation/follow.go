@@ -320,6 +320,7 @@ type Profile struct {
 // UpdateProfile saves a member's profile and sends Update{Person} to
 // their followers' nodes.
 func (e *Engine) UpdateProfile(ctx context.Context, accountID storage.ID, p Profile) (storage.Account, error) {
+	p = p.clean()
 	a, err := e.localAccount(ctx, accountID)
 	if err != nil {
 		return storage.Account{}, err

@@ -103,6 +103,7 @@ func (e *Engine) checkDraft(ctx context.Context, authorID storage.ID, d Draft) (
 	if d.Visibility == "" {
 		d.Visibility = activitypub.Public
 	}
+	d = d.clean()
 	if err := d.validate(); err != nil {
 		return d, storage.Account{}, storage.Status{}, err
 	}
@@ -226,6 +227,7 @@ func (e *Engine) Edit(ctx context.Context, authorID, statusID storage.ID, d Draf
 			d.MediaIDs = append(d.MediaIDs, a.ID)
 		}
 	}
+	d = d.clean()
 	if err := d.validate(); err != nil {
 		return storage.Status{}, err
 	}

@@ -106,6 +106,7 @@ func (e *Engine) MediaDir() string { return e.mediaDir }
 // bytes and MaxMediaPixels pixels. A file that is too large, is not one
 // of those images, or cannot be decoded is an *InvalidError.
 func (e *Engine) UploadMedia(ctx context.Context, accountID storage.ID, r io.Reader, description string, focus Focus) (storage.Attachment, error) {
+	description = cleanText(description)
 	if err := checkMediaText(description, focus); err != nil {
 		return storage.Attachment{}, err
 	}
@@ -157,7 +158,7 @@ func (e *Engine) UpdateMedia(ctx context.Context, accountID, mediaID storage.ID,
 		return storage.Attachment{}, fmt.Errorf("media %d is attached: %w", mediaID, storage.ErrNotFound)
 	}
 	if description != nil {
-		a.Description = *description
+		a.Description = cleanText(*description)
 	}
 	if focus != nil {
 		a.FocusX, a.FocusY = focus.X, focus.Y

@@ -234,6 +234,7 @@ func fieldTexts(fs []activitypub.Field) []string {
 // bot flag, which makes the actor a Service, is saved first so the one
 // Update carries it.
 func (e *Engine) UpdateCredentials(ctx context.Context, accountID storage.ID, c Credentials) (storage.Account, error) {
+	c.Profile = c.Profile.clean()
 	if err := c.validate(); err != nil {
 		return storage.Account{}, err
 	}

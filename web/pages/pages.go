@@ -53,8 +53,11 @@ func (h *Handler) Mount(r chi.Router) {
 	r.Get("/@{username}/{id}", h.Status)
 }
 
+// fieldView is a profile field. Both name and value are stored as HTML
+// (a member's text is escaped once when saved, a peer's is sanitised), so
+// the template must not escape the name a second time.
 type fieldView struct {
-	Name  string
+	Name  template.HTML
 	Value template.HTML
 }
 
@@ -96,7 +99,7 @@ func (h *Handler) view(a storage.Account, title string) pageView {
 		v.Account.DisplayName = a.Username
 	}
 	for _, f := range federation.ActorOf(a).Fields {
-		v.Fields = append(v.Fields, fieldView{Name: f.Name, Value: template.HTML(f.Value)})
+		v.Fields = append(v.Fields, fieldView{Name: template.HTML(h.engine.Sanitize(f.Name)), Value: template.HTML(f.Value)})
 	}
 	return v
 }

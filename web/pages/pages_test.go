@@ -95,3 +95,39 @@ func pagePNG(t *testing.T) []byte {
 	}
 	return buf.Bytes()
 }
+
+// TestProfileFieldNamesEscapedOnce: a field name a member types with
+// markup in it is shown as typed, escaped once.
+func TestProfileFieldNamesEscapedOnce(t *testing.T) {
+	n := testrig.StartOne(t, nil)
+	alice := n.Member("alice", false)
+	_, err := n.Engine.UpdateProfile(context.Background(), alice.ID, federation.Profile{DisplayName: "Alice",
+		Fields: []activitypub.Field{{Name: "<b>&", Value: "bold & brave"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest(http.MethodGet, n.URL+"/@alice", nil)
+	req.Header.Set("Accept", "text/html")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	tests := []struct {
+		name, text string
+		want       bool
+	}{
+		{"the name escaped once", "<dt>&lt;b&gt;&amp;</dt>", true},
+		{"the value escaped once", "<dd><p>bold &amp; brave</p></dd>", true},
+		{"no double escape", "&amp;lt;", false},
+		{"no markup from the name", "<dt><b>", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := strings.Contains(string(body), tt.text); got != tt.want {
+				t.Errorf("page contains %q: %v; want %v\n%s", tt.text, got, tt.want, body)
+			}
+		})
+	}
+}
