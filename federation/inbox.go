@@ -166,6 +166,11 @@ func (e *Engine) Apply(ctx context.Context, act activitypub.Activity) error {
 // applyThen is Apply, and runs then (if not nil) in the same transaction after
 // the effects, whether the activity was new or a repeat.
 func (e *Engine) applyThen(ctx context.Context, act activitypub.Activity, then func(*storage.Tx) error) error {
+	if !needsNetwork(act.Type) {
+		if err := e.applyInTx(ctx, act, then); !errors.Is(err, errActorNotReady) {
+			return err
+		}
+	}
 	actor, err := e.AccountByIRI(ctx, act.Actor)
 	if err != nil {
 		return fmt.Errorf("actor of %s: %w", act.ID, err)
@@ -184,25 +189,13 @@ func (e *Engine) applyThen(ctx context.Context, act activitypub.Activity, then f
 		if act.Object.Note == nil {
 			return invalid("Create %s has no embedded object", act.ID)
 		}
-		pre.mentions = e.knownMentions(ctx, *act.Object.Note)
+		pre.mentions = e.knownMentions(ctx, e.store, *act.Object.Note)
 	case activitypub.TypeUpdate:
 		act = e.withOriginActor(ctx, act)
 	}
 	// The inbox workers apply activities side by side: they share commits.
 	return e.store.InGroupTx(ctx, func(tx *storage.Tx) error {
-		fresh, err := tx.MarkProcessed(ctx, act.ID)
-		if err != nil {
-			return err
-		}
-		if fresh {
-			if err := e.apply(ctx, tx, actor, act, pre); err != nil {
-				return err
-			}
-		}
-		if then != nil {
-			return then(tx)
-		}
-		return nil
+		return e.applyFresh(ctx, tx, actor, act, pre, then)
 	})
 }
 

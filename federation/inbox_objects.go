@@ -14,7 +14,7 @@ import (
 
 // knownMentions returns the accounts a note mentions or addresses that
 // this node knows: local members, and remote actors already stored.
-func (e *Engine) knownMentions(ctx context.Context, n activitypub.Note) []storage.Account {
+func (e *Engine) knownMentions(ctx context.Context, q accountReader, n activitypub.Note) []storage.Account {
 	var iris []string
 	for _, t := range n.Tags {
 		if t.Type == activitypub.TagMention {
@@ -32,9 +32,9 @@ func (e *Engine) knownMentions(ctx context.Context, n activitypub.Note) []storag
 		var a storage.Account
 		var err error
 		if name, ok := e.urls.LocalUsername(iri); ok {
-			a, err = e.store.AccountByUsername(ctx, name)
+			a, err = q.AccountByUsername(ctx, name)
 		} else {
-			a, err = e.store.AccountByURI(ctx, iri)
+			a, err = q.AccountByURI(ctx, iri)
 		}
 		if err == nil {
 			out = append(out, a)
@@ -48,7 +48,7 @@ func (e *Engine) applyCreate(ctx context.Context, tx *storage.Tx, actor storage.
 	if note.AttributedTo != actor.URI || !sameOrigin(note.ID, actor.URI) {
 		return fmt.Errorf("create of %s by %s: %w", note.ID, actor.URI, ErrDenied)
 	}
-	if _, err := tx.StatusByURI(ctx, note.ID); err == nil {
+	if _, _, err := tx.StatusRefByURI(ctx, note.ID); err == nil {
 		return nil
 	}
 	if activitypub.IsVote(note) {
@@ -68,7 +68,7 @@ func (e *Engine) applyCreate(ctx context.Context, tx *storage.Tx, actor storage.
 		concerns = len(followers) > 0
 	}
 	if !concerns && note.InReplyTo != "" {
-		_, err := tx.StatusByURI(ctx, note.InReplyTo)
+		_, _, err := tx.StatusRefByURI(ctx, note.InReplyTo)
 		concerns = err == nil
 	}
 	if !concerns {
@@ -114,8 +114,8 @@ func (e *Engine) storeNote(ctx context.Context, tx *storage.Tx, author storage.A
 	st.Attachments = remoteAttachments(n)
 	st.Emojis = n.Emojis
 	if n.InReplyTo != "" {
-		if parent, err := tx.StatusByURI(ctx, n.InReplyTo); err == nil {
-			st.InReplyToID, st.InReplyToAccountID = parent.ID, parent.AccountID
+		if id, author, err := tx.StatusRefByURI(ctx, n.InReplyTo); err == nil {
+			st.InReplyToID, st.InReplyToAccountID = id, author
 		}
 	}
 	// IDs order timelines: a post arriving now sorts by when it arrived,
@@ -305,7 +305,7 @@ func (e *Engine) FetchStatus(ctx context.Context, iri string) (storage.Status, e
 		activitypub.VisibilityOf(n.To, n.CC, author.Followers) == activitypub.FollowersOnly {
 		return storage.Status{}, fmt.Errorf("fetch note %s: not public: %w", iri, ErrDenied)
 	}
-	mentions := e.knownMentions(ctx, n)
+	mentions := e.knownMentions(ctx, e.store, n)
 	var st storage.Status
 	err = e.store.InTx(ctx, func(tx *storage.Tx) error {
 		st, err = e.storeNote(ctx, tx, author, n, mentions)

@@ -112,6 +112,24 @@ func (q queries) StatusByURI(ctx context.Context, uri string) (Status, error) {
 	return q.statusWhere(ctx, `uri = ?`, uri)
 }
 
+const qStatusRefByURI = `SELECT id, account_id FROM statuses WHERE uri = ?`
+
+// StatusRefByURI returns the ID and author of the status whose object
+// IRI is uri, or ErrNotFound. It is StatusByURI for callers that only ask
+// whether a status exists or point at it (the inbox, for every note it
+// receives): it reads one index entry and row, not the status's
+// mentions, tags and attachments.
+func (q queries) StatusRefByURI(ctx context.Context, uri string) (id, account ID, err error) {
+	err = q.q.QueryRowContext(ctx, qStatusRefByURI, uri).Scan(&id, &account)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, 0, ErrNotFound
+	}
+	if err != nil {
+		return 0, 0, fmt.Errorf("status by uri: %w", err)
+	}
+	return id, account, nil
+}
+
 // ReblogOf returns account's reblog of status, or ErrNotFound.
 func (q queries) ReblogOf(ctx context.Context, account, status ID) (Status, error) {
 	return q.statusWhere(ctx, `account_id = ? AND reblog_of_id = ?`, account, status)

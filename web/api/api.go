@@ -52,8 +52,12 @@ func New(engine *federation.Engine, o Options) *Handler {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	if o.RateLimit.Requests <= 0 || o.RateLimit.Window <= 0 {
-		o.RateLimit = DefaultRateLimit
+	// Either half left unset takes Mastodon's value.
+	if o.RateLimit.Requests <= 0 {
+		o.RateLimit.Requests = DefaultRateLimit.Requests
+	}
+	if o.RateLimit.Window <= 0 {
+		o.RateLimit.Window = DefaultRateLimit.Window
 	}
 	return &Handler{engine: engine, store: engine.Store(), urls: engine.URLs(), version: o.Version, now: o.Now,
 		log: o.Log.With("component", "api"), limiter: newWindowLimiter(o.RateLimit, o.Now)}

@@ -19,7 +19,9 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"runtime"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -55,33 +57,66 @@ type benchPost struct {
 }
 
 // BenchmarkInboxCreate measures a node's inbox: b.N distinct Create{Note}
-// activities by bob (on node B), whom alice (on node A) follows, each
-// signed with bob's key, POSTed to A's shared inbox by benchSenders
-// concurrent connections. The clock stops when every POST was answered 202
-// and every note is stored as a status (in alice's home feed, by the same
-// transaction) and its inbox item removed.
+// activities by bob (on node B), each signed with bob's key, POSTed to
+// node A's shared inbox by benchSenders concurrent connections. The
+// clock stops when every POST was answered 202 and every note is stored
+// as a status and its inbox item removed (by the transaction that
+// applies it). Each shape is what a real peer's post does on arrival:
 //
-// It runs on an empty node, and on one that already holds
+//	mention  a public note mentioning alice: a notification for her
+//	follow   a public note by bob, whom alice follows: a row in her home feed
+//	reply    a public reply to alice's post, mentioning her as Mastodon
+//	         does: the thread, and a notification
+//
+// Each runs on an empty node, and on one that already holds
 // benchExistingStatuses statuses, since a cost that grows with the size
-// of the database shows only there.
+// of the database shows only there. After the timed part each reports the
+// yardstick of the same moment (benchYardstick), and the rate as a share
+// of it.
 func BenchmarkInboxCreate(b *testing.B) {
 	defer debug.SetGCPercent(debug.SetGCPercent(node.GCPercent)) // as copse serve runs
-	for _, existing := range []int{0, benchExistingStatuses} {
-		b.Run(fmt.Sprintf("statuses=%d", existing), func(b *testing.B) { benchInboxCreate(b, existing) })
+	for _, shape := range []benchShape{benchMention, benchFollowed, benchReply} {
+		for _, existing := range []int{0, benchExistingStatuses} {
+			b.Run(fmt.Sprintf("%s/statuses=%d", shape, existing), func(b *testing.B) { benchInboxCreate(b, shape, existing) })
+		}
 	}
 }
+
+// benchShape is the kind of Create{Note} BenchmarkInboxCreate sends.
+type benchShape string
+
+const (
+	benchMention  benchShape = "mention"
+	benchFollowed benchShape = "follow"
+	benchReply    benchShape = "reply"
+)
 
 // benchExistingStatuses is how many statuses the busier node of
 // BenchmarkInboxCreate holds before the clock starts: a modest node.
 const benchExistingStatuses = 100_000
 
-func benchInboxCreate(b *testing.B, existing int) {
+func benchInboxCreate(b *testing.B, shape benchShape, existing int) {
 	ctx := context.Background()
 	a := testrig.StartOne(b, nil)
 	peer := testrig.StartOne(b, nil)
 	alice := a.Member("alice", false)
 	bob := peer.Member("bob", false)
-	bobOnA := benchFollow(b, a, alice, peer, "bob")
+	var bobOnA storage.Account
+	var parent storage.Status
+	switch shape {
+	case benchFollowed:
+		bobOnA = benchFollow(b, a, alice, peer, "bob")
+	case benchReply:
+		var err error
+		if parent, err = a.Engine.Post(ctx, alice.ID, federation.Draft{Text: "Where is the enquiry routine kept?"}); err != nil {
+			b.Fatal(err)
+		}
+		fallthrough
+	default:
+		// A knows bob before the clock starts, as in the follow shape:
+		// the first fetch of a peer's actor is not what is measured.
+		bobOnA = a.Resolve(peer.Acct("bob"))
+	}
 	if b.N > 1 { // not for the 1-iteration probe run, which is thrown away
 		benchFill(b, a, existing)
 	}
@@ -94,9 +129,20 @@ func benchInboxCreate(b *testing.B, existing int) {
 	run := benchRun.Add(1)
 	inbox := a.URL + "/inbox"
 	posts := make([]benchPost, b.N)
-	var lastURI string
+	uris := make([]string, b.N)
 	for i := range posts {
-		posts[i], lastURI = benchCreate(b, signer, bob, inbox, fmt.Sprintf("%d-%d", run, i))
+		posts[i], uris[i] = benchCreate(b, signer, bob, inbox, fmt.Sprintf("%d-%d", run, i), func(n *activitypub.Note) {
+			if shape == benchFollowed {
+				return
+			}
+			n.Content = `<p><span class="h-card"><a href="` + alice.URL + `" class="u-url mention">@<span>alice</span></a></span> ` +
+				strings.TrimPrefix(n.Content, "<p>")
+			n.CC = append(n.CC, alice.URI)
+			n.Tags = []activitypub.Tag{{Type: activitypub.TagMention, Href: alice.URI, Name: "@" + a.Acct("alice")}}
+			if shape == benchReply {
+				n.InReplyTo = parent.URI
+			}
+		})
 	}
 
 	before, err := a.Store.CountStatuses(ctx, bobOnA.ID, []activitypub.Visibility{activitypub.Public})
@@ -138,7 +184,7 @@ func benchInboxCreate(b *testing.B, existing int) {
 		b.Fatalf("%d of %d POSTs failed; first: %v", n, b.N, firstErr)
 	}
 	// An item leaves the queue once applied (or refused, which the count
-	// below catches), in its own transaction after the effects commit.
+	// below catches), in the transaction that applies it.
 	benchEventually(b, "inbox queue drained", func() bool {
 		items, err := a.Store.DueInboxItems(ctx, time.Now().Add(24*time.Hour), 1)
 		if err != nil {
@@ -156,20 +202,103 @@ func benchInboxCreate(b *testing.B, existing int) {
 	if n != before+b.N {
 		b.Fatalf("%d of %d notes stored", n-before, b.N)
 	}
-	if !a.HomeHas(alice.ID, lastURI) {
-		b.Fatalf("the last note, %s, is not in alice's home feed", lastURI)
-	}
-	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "activities/s")
+	benchCheckShape(b, a, alice, shape, parent, uris)
+	rate := float64(b.N) / elapsed.Seconds()
+	b.ReportMetric(rate, "activities/s")
 	b.ReportMetric(float64(b.N)/answered.Seconds(), "accepted/s")
 	// The process's CPU time per activity, senders' side included: a
 	// figure that a busy machine disturbs less than the rate.
 	if cpu > 0 {
 		b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/activity")
 	}
+	if b.N > 1 {
+		sign := benchYardstick(b, time.Second)
+		b.ReportMetric(sign, "signatures/s")
+		b.ReportMetric(rate/sign, "activities/signature")
+	}
 }
 
-// benchCreate builds a public Create{Note} by author, signed for inbox.
-func benchCreate(tb testing.TB, s federation.Signer, author storage.Account, inbox, suffix string) (benchPost, string) {
+// benchCheckShape checks what alice notices of the notes (uris): for a
+// mention, a notification each; for a followed author, the last note in
+// her home feed; for a reply, every note in her post's thread.
+func benchCheckShape(b *testing.B, a *testrig.Node, alice storage.Account, shape benchShape, parent storage.Status, uris []string) {
+	b.Helper()
+	ctx := context.Background()
+	switch shape {
+	case benchFollowed:
+		if last := uris[len(uris)-1]; !a.HomeHas(alice.ID, last) {
+			b.Fatalf("the last note, %s, is not in alice's home feed", last)
+		}
+	case benchMention:
+		got := 0
+		page := storage.Page{Limit: 40}
+		for {
+			ns, err := a.Store.NotificationPage(ctx, alice.ID, storage.NotificationFilter{Types: []string{storage.NotifyMention}}, page)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if len(ns) == 0 {
+				break
+			}
+			got += len(ns)
+			page.MaxID = ns[len(ns)-1].ID
+		}
+		if got != b.N {
+			b.Fatalf("alice has %d mention notifications, want %d", got, b.N)
+		}
+	case benchReply:
+		for _, uri := range uris {
+			st, err := a.Store.StatusByURI(ctx, uri)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if st.InReplyToID != parent.ID {
+				b.Fatalf("%s is not in the thread of alice's post", uri)
+			}
+		}
+	}
+}
+
+// benchYardstick signs requests on every core for d, as BenchmarkSign
+// does, and returns signatures per second: the yardstick measured in the
+// same run, right after the timed part, so a figure is never quoted
+// against a different moment of a machine whose speed varies.
+func benchYardstick(tb testing.TB, d time.Duration) float64 {
+	tb.Helper()
+	key, err := federation.GenerateKey()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	s := federation.Signer{KeyID: "http://127.0.0.1/users/alice#main-key", Key: key}
+	body := []byte(`{"type":"Create"}`)
+	var n atomic.Int64
+	var wg sync.WaitGroup
+	start := time.Now()
+	deadline := start.Add(d)
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for time.Now().Before(deadline) {
+				req, err := http.NewRequest(http.MethodPost, "http://127.0.0.1/inbox", bytes.NewReader(body))
+				if err == nil {
+					err = s.Sign(req, body, time.Now())
+				}
+				if err != nil {
+					tb.Error(err)
+					return
+				}
+				n.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	return float64(n.Load()) / time.Since(start).Seconds()
+}
+
+// benchCreate builds a public Create{Note} by author, signed for inbox;
+// shape (if not nil) adjusts the note first.
+func benchCreate(tb testing.TB, s federation.Signer, author storage.Account, inbox, suffix string, shape func(*activitypub.Note)) (benchPost, string) {
 	tb.Helper()
 	now := time.Now().UTC().Truncate(time.Second)
 	noteID := author.URI + "/statuses/bench-" + suffix
@@ -182,6 +311,9 @@ func benchCreate(tb testing.TB, s federation.Signer, author storage.Account, inb
 		To:           []string{activitypub.PublicIRI},
 		CC:           []string{author.Followers},
 		Published:    now,
+	}
+	if shape != nil {
+		shape(&note)
 	}
 	body, err := activitypub.MarshalActivity(activitypub.Activity{
 		ID: noteID + "/activity", Type: activitypub.TypeCreate, Actor: author.URI,
