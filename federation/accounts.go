@@ -122,7 +122,7 @@ func (e *Engine) SetRole(ctx context.Context, username, role string) error {
 }
 
 func (e *Engine) newLocalAccount(username, actorType string) (storage.Account, error) {
-	key, err := GenerateKey()
+	key, err := e.newKey()
 	if err != nil {
 		return storage.Account{}, err
 	}

@@ -13,6 +13,7 @@ import (
 )
 
 func TestPlainText(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ name, in, want string }{
 		{"paragraphs", "<p>one</p><p>two</p>", "one\n\ntwo"},
 		{"breaks", "a<br>b<br/>c<br />d", "a\nb\nc\nd"},

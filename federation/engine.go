@@ -59,6 +59,10 @@ type Options struct {
 	MediaDir string
 	Now      func() time.Time
 	Log      *slog.Logger
+	// NewKey makes the key of each new local account (members, the
+	// instance actor) and each rotated key. Default: GenerateKey. Tests
+	// hand out pre-generated keys, as making one costs 70-250 ms of CPU.
+	NewKey func() (*rsa.PrivateKey, error)
 
 	// OnDelivery, if set, is told the outcome of each delivery attempt:
 	// "delivered", "retry" (it will be tried again) or "dropped" (refused
@@ -81,6 +85,7 @@ type Engine struct {
 	log      *slog.Logger
 	sanitize *bluemonday.Policy
 	mediaDir string
+	newKey   func() (*rsa.PrivateKey, error) // Options.NewKey, never nil
 
 	// onDelivery is Options.OnDelivery, never nil.
 	onDelivery func(host, outcome string, took time.Duration)
@@ -127,6 +132,7 @@ func New(store *storage.Store, o Options) *Engine {
 		log:         o.Log,
 		sanitize:    newSanitizer(),
 		mediaDir:    o.MediaDir,
+		newKey:      o.NewKey,
 		privKey:     map[storage.ID]cachedPrivateKey{},
 		pubKey:      map[string]cachedKey{},
 		deliverWake: make(chan struct{}, 1),
@@ -160,6 +166,9 @@ func New(store *storage.Store, o Options) *Engine {
 	}
 	if e.log == nil {
 		e.log = slog.Default()
+	}
+	if e.newKey == nil {
+		e.newKey = GenerateKey
 	}
 	return e
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/copse-dev/copse/activitypub"
 	"github.com/copse-dev/copse/storage"
+	"github.com/copse-dev/copse/web/testrig/testkit"
 )
 
 func testEngine(t *testing.T) *Engine {
@@ -18,7 +19,7 @@ func testEngine(t *testing.T) *Engine {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	e := New(store, Options{URLs: URLs{Base: "https://council-a.example"}})
+	e := New(store, Options{URLs: URLs{Base: "https://council-a.example"}, NewKey: testkit.Keys()})
 	if err := e.Init(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -51,6 +52,7 @@ func events(t *testing.T, s *Subscription, n int) map[string]Event {
 }
 
 func TestEventsFollowCommittedChanges(t *testing.T) {
+	t.Parallel()
 	e := testEngine(t)
 	ctx := context.Background()
 	alice, bob, carol := member(t, e, "alice"), member(t, e, "bob"), member(t, e, "carol")
@@ -100,6 +102,7 @@ func TestEventsFollowCommittedChanges(t *testing.T) {
 }
 
 func TestStatusAndUpdateNotifications(t *testing.T) {
+	t.Parallel()
 	e := testEngine(t)
 	ctx := context.Background()
 	alice, bob, carol := member(t, e, "alice"), member(t, e, "bob"), member(t, e, "carol")

@@ -11,6 +11,7 @@ import (
 
 	"github.com/copse-dev/copse/activitypub"
 	"github.com/copse-dev/copse/storage"
+	"github.com/copse-dev/copse/web/testrig/testkit"
 )
 
 // idempotencyEngine is testEngine with the database's path, for a second
@@ -23,7 +24,7 @@ func idempotencyEngine(t *testing.T) (*Engine, string) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	e := New(store, Options{URLs: URLs{Base: "https://council-a.example"}})
+	e := New(store, Options{URLs: URLs{Base: "https://council-a.example"}, NewKey: testkit.Keys()})
 	if err := e.Init(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -48,6 +49,7 @@ func duplicateOf(err error) (storage.Idempotent, bool) {
 }
 
 func TestPostIdempotencyKey(t *testing.T) {
+	t.Parallel()
 	e, _ := idempotencyEngine(t)
 	ctx := context.Background()
 	alice, bob := member(t, e, "alice"), member(t, e, "bob")
@@ -114,6 +116,7 @@ func TestPostIdempotencyKey(t *testing.T) {
 // status is inserted leaves neither the status nor the key, so the retry
 // posts, once.
 func TestPostIdempotencyKeyCrash(t *testing.T) {
+	t.Parallel()
 	e, path := idempotencyEngine(t)
 	ctx := context.Background()
 	alice := member(t, e, "alice")
@@ -159,6 +162,7 @@ BEGIN SELECT RAISE(ABORT, 'simulated crash'); END`); err != nil {
 }
 
 func TestScheduleIdempotencyKey(t *testing.T) {
+	t.Parallel()
 	e, _ := idempotencyEngine(t)
 	ctx := context.Background()
 	alice := member(t, e, "alice")

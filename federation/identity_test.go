@@ -9,6 +9,7 @@ import (
 )
 
 func TestIdentity(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e := testEngine(t)
 	member(t, e, "alice")

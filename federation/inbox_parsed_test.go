@@ -10,6 +10,7 @@ import (
 // TestParsedItemsBounded: parsed activities wait in memory only up to
 // parsedBytes of bodies; a taken one frees its room.
 func TestParsedItemsBounded(t *testing.T) {
+	t.Parallel()
 	var p parsedItems
 	big := parsedBytes / 2
 	p.put(1, activitypub.Activity{ID: "a"}, big)

@@ -12,10 +12,13 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/copse-dev/copse/web/testrig/testkit"
 )
 
-// sigTestKey returns the i-th RSA-2048 test key, generated once per test
-// binary: key generation is the slow part of these tests.
+// sigTestKey returns the i-th RSA-2048 test key, taken from the pool of
+// pre-generated keys once per test binary: key generation is the slow
+// part of these tests. Different i give different keys.
 func sigTestKey(t testing.TB, i int) *rsa.PrivateKey {
 	t.Helper()
 	sigTestKeysMu.Lock()
@@ -23,21 +26,26 @@ func sigTestKey(t testing.TB, i int) *rsa.PrivateKey {
 	if k, ok := sigTestKeys[i]; ok {
 		return k
 	}
-	k, err := GenerateKey()
+	k, err := sigTestKeySource()
 	if err != nil {
-		t.Fatalf("GenerateKey: %v", err)
+		t.Fatalf("test key: %v", err)
 	}
 	sigTestKeys[i] = k
 	return k
 }
 
 var (
-	sigTestKeysMu sync.Mutex
-	sigTestKeys   = map[int]*rsa.PrivateKey{}
+	sigTestKeysMu    sync.Mutex
+	sigTestKeys      = map[int]*rsa.PrivateKey{}
+	sigTestKeySource = testkit.Keys()
 )
 
 func TestKeyRoundTrip(t *testing.T) {
-	k := sigTestKey(t, 0)
+	t.Parallel()
+	k, err := GenerateKey() // under test here; other tests take pre-generated keys
+	if err != nil {
+		t.Fatalf("GenerateKey: %v", err)
+	}
 	if k.N.BitLen() != 2048 {
 		t.Errorf("key has %d bits, want 2048", k.N.BitLen())
 	}
@@ -74,6 +82,7 @@ func TestKeyRoundTrip(t *testing.T) {
 }
 
 func TestParsePrivateKey(t *testing.T) {
+	t.Parallel()
 	k := sigTestKey(t, 0)
 	pkcs8, err := x509.MarshalPKCS8PrivateKey(k)
 	if err != nil {
@@ -125,6 +134,7 @@ func TestParsePrivateKey(t *testing.T) {
 }
 
 func TestParsePublicKey(t *testing.T) {
+	t.Parallel()
 	k := sigTestKey(t, 0)
 	pkix, err := x509.MarshalPKIXPublicKey(&k.PublicKey)
 	if err != nil {
@@ -184,6 +194,7 @@ func TestParsePublicKey(t *testing.T) {
 }
 
 func TestEncodeKeyNil(t *testing.T) {
+	t.Parallel()
 	if _, err := EncodePrivateKey(nil); err == nil {
 		t.Error("EncodePrivateKey(nil): want error")
 	}

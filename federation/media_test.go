@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/copse-dev/copse/storage"
+	"github.com/copse-dev/copse/web/testrig/testkit"
 )
 
 // The images these tests upload are made in memory: no binary file is
@@ -31,7 +32,7 @@ func mediaEngine(t *testing.T) *Engine {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	e := New(store, Options{URLs: URLs{Base: "https://council-a.example"}, MediaDir: t.TempDir()})
+	e := New(store, Options{URLs: URLs{Base: "https://council-a.example"}, MediaDir: t.TempDir(), NewKey: testkit.Keys()})
 	if err := e.Init(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -224,6 +225,7 @@ func readMedia(t *testing.T, e *Engine, file string) []byte {
 }
 
 func TestMediaUploadFormats(t *testing.T) {
+	t.Parallel()
 	e := mediaEngine(t)
 	ctx := context.Background()
 	alice := member(t, e, "alice")
@@ -303,6 +305,7 @@ func TestMediaUploadFormats(t *testing.T) {
 }
 
 func TestMediaMetadataIsStripped(t *testing.T) {
+	t.Parallel()
 	e := mediaEngine(t)
 	ctx := context.Background()
 	alice := member(t, e, "alice")
@@ -357,6 +360,7 @@ func TestMediaMetadataIsStripped(t *testing.T) {
 }
 
 func TestMediaRefusals(t *testing.T) {
+	t.Parallel()
 	e := mediaEngine(t)
 	ctx := context.Background()
 	alice := member(t, e, "alice")
@@ -395,6 +399,7 @@ func TestMediaRefusals(t *testing.T) {
 }
 
 func TestMediaPostEditDelete(t *testing.T) {
+	t.Parallel()
 	e := mediaEngine(t)
 	ctx := context.Background()
 	alice, bob := member(t, e, "alice"), member(t, e, "bob")
@@ -490,6 +495,7 @@ func TestMediaPostEditDelete(t *testing.T) {
 }
 
 func TestMediaUpdateAndDelete(t *testing.T) {
+	t.Parallel()
 	e := mediaEngine(t)
 	ctx := context.Background()
 	alice, bob := member(t, e, "alice"), member(t, e, "bob")
@@ -520,6 +526,7 @@ func TestMediaUpdateAndDelete(t *testing.T) {
 }
 
 func TestMediaProfileImages(t *testing.T) {
+	t.Parallel()
 	e := mediaEngine(t)
 	ctx := context.Background()
 	alice := member(t, e, "alice")
@@ -574,6 +581,7 @@ func TestMediaProfileImages(t *testing.T) {
 }
 
 func TestMediaGIFFrames(t *testing.T) {
+	t.Parallel()
 	g := animatedGIF(t, 4, 4, 7)
 	if n, ok := gifFrames(g); n != 7 || !ok {
 		t.Errorf("gifFrames = %d, %v; want 7", n, ok)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/copse-dev/copse/activitypub"
 	"github.com/copse-dev/copse/storage"
+	"github.com/copse-dev/copse/web/testrig/testkit"
 )
 
 // pollEngine is an engine whose clock the test moves.
@@ -24,7 +25,7 @@ func pollEngine(t *testing.T) (*Engine, *time.Time) {
 	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	clock := func() time.Time { return now }
 	store.Now = clock
-	e := New(store, Options{URLs: URLs{Base: "https://council-a.example"}, Now: clock})
+	e := New(store, Options{URLs: URLs{Base: "https://council-a.example"}, Now: clock, NewKey: testkit.Keys()})
 	if err := e.Init(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -110,6 +111,7 @@ func isInvalid(err error) bool {
 }
 
 func TestPollDraftValidate(t *testing.T) {
+	t.Parallel()
 	ok := PollDraft{Options: []string{"a", "b"}, ExpiresIn: time.Hour}
 	tests := []struct {
 		name  string
@@ -153,6 +155,7 @@ func TestPollDraftValidate(t *testing.T) {
 }
 
 func TestRemotePoll(t *testing.T) {
+	t.Parallel()
 	end := time.Date(2026, 1, 3, 0, 0, 0, 0, time.UTC)
 	closed := end.Add(-time.Hour)
 	got := remotePoll(7, activitypub.Poll{EndTime: end, Closed: closed,
@@ -167,6 +170,7 @@ func TestRemotePoll(t *testing.T) {
 }
 
 func TestPollLocalLifecycle(t *testing.T) {
+	t.Parallel()
 	e, now := pollEngine(t)
 	ctx := context.Background()
 	alice, bob, carol := member(t, e, "alice"), member(t, e, "bob"), member(t, e, "carol")
@@ -299,6 +303,7 @@ func pollEqual(a, b *activitypub.Poll) bool {
 }
 
 func TestPollRemote(t *testing.T) {
+	t.Parallel()
 	e, now := pollEngine(t)
 	ctx := context.Background()
 	alice := member(t, e, "alice")

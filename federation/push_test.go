@@ -18,6 +18,7 @@ import (
 
 	"github.com/copse-dev/copse/activitypub"
 	"github.com/copse-dev/copse/storage"
+	"github.com/copse-dev/copse/web/testrig/testkit"
 )
 
 // pushEngine is an engine that talks plain http to loopback, as in tests.
@@ -29,7 +30,7 @@ func pushEngine(t *testing.T) *Engine {
 	}
 	t.Cleanup(func() { store.Close() })
 	client := NewHTTPClient(TransportOptions{AllowPrivate: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}})
-	e := New(store, Options{URLs: URLs{Base: "http://127.0.0.1:1"}, Client: client, RemoteScheme: "http"})
+	e := New(store, Options{URLs: URLs{Base: "http://127.0.0.1:1"}, Client: client, RemoteScheme: "http", NewKey: testkit.Keys()})
 	if err := e.Init(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -69,6 +70,7 @@ func pushTokenOf(t *testing.T, e *Engine, account storage.Account) storage.Token
 }
 
 func TestSubscribePushValidates(t *testing.T) {
+	t.Parallel()
 	p256dh, auth := appKeys(t)
 	std := strings.NewReplacer("-", "+", "_", "/").Replace
 	offCurve, _ := base64.RawURLEncoding.DecodeString(p256dh)
@@ -134,6 +136,7 @@ func TestSubscribePushValidates(t *testing.T) {
 }
 
 func TestVAPIDPublicKeyStable(t *testing.T) {
+	t.Parallel()
 	e := testEngine(t)
 	ctx := context.Background()
 	key, err := e.VAPIDPublicKey(ctx)
@@ -157,6 +160,7 @@ func TestVAPIDPublicKeyStable(t *testing.T) {
 }
 
 func TestPushMessage(t *testing.T) {
+	t.Parallel()
 	e := testEngine(t)
 	from := storage.Account{ID: 7, Username: "bob", DisplayName: "Bob Jones", AvatarURL: "https://council-a.example/a.png",
 		Note: "<p>Librarian &amp; archivist</p>"}
@@ -217,18 +221,11 @@ func (p *pushRecorder) count() int {
 	return len(p.got)
 }
 
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("timed out: " + what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
+// pushWait bounds every wait in this file.
+const pushWait = 10 * time.Second
 
 func TestRunPushSendsAndForgetsGoneSubscriptions(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		answers []int
@@ -263,7 +260,7 @@ func TestRunPushSendsAndForgetsGoneSubscriptions(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			eventually(t, "the push worker listening", func() bool {
+			testkit.Eventually(t, pushWait, "the push worker listening", func() bool {
 				e.events.mu.Lock()
 				defer e.events.mu.Unlock()
 				return len(e.events.subs) > 0
@@ -271,7 +268,7 @@ func TestRunPushSendsAndForgetsGoneSubscriptions(t *testing.T) {
 			if err := e.Favourite(ctx, bob.ID, st.ID); err != nil {
 				t.Fatal(err)
 			}
-			eventually(t, "a push", func() bool { return rec.count() > 0 })
+			testkit.Eventually(t, pushWait, "a push", func() bool { return rec.count() > 0 })
 			rec.mu.Lock()
 			r, body := rec.got[0], rec.bodies[0]
 			rec.mu.Unlock()
@@ -290,7 +287,7 @@ func TestRunPushSendsAndForgetsGoneSubscriptions(t *testing.T) {
 				}
 				return
 			}
-			eventually(t, "the subscription removed", func() bool { return !check() })
+			testkit.Eventually(t, pushWait, "the subscription removed", func() bool { return !check() })
 		})
 	}
 }

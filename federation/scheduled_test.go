@@ -11,6 +11,7 @@ import (
 
 	"github.com/copse-dev/copse/activitypub"
 	"github.com/copse-dev/copse/storage"
+	"github.com/copse-dev/copse/web/testrig/testkit"
 )
 
 // schedEngine is an engine that takes uploads, on a clock the test moves.
@@ -24,7 +25,7 @@ func schedEngine(t *testing.T) (*Engine, *time.Time) {
 	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	clock := func() time.Time { return now }
 	store.Now = clock
-	e := New(store, Options{URLs: URLs{Base: "https://council-a.example"}, MediaDir: t.TempDir(), Now: clock})
+	e := New(store, Options{URLs: URLs{Base: "https://council-a.example"}, MediaDir: t.TempDir(), Now: clock, NewKey: testkit.Keys()})
 	if err := e.Init(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -65,6 +66,7 @@ func texts(t *testing.T, e *Engine, who storage.Account) []string {
 }
 
 func TestScheduleRefusals(t *testing.T) {
+	t.Parallel()
 	e, now := schedEngine(t)
 	ctx := context.Background()
 	alice, bob := member(t, e, "alice"), member(t, e, "bob")
@@ -105,6 +107,7 @@ func TestScheduleRefusals(t *testing.T) {
 }
 
 func TestScheduleLimits(t *testing.T) {
+	t.Parallel()
 	e, now := schedEngine(t)
 	ctx := context.Background()
 	alice := member(t, e, "alice")
@@ -146,6 +149,7 @@ func TestScheduleLimits(t *testing.T) {
 }
 
 func TestRescheduleAndUnschedule(t *testing.T) {
+	t.Parallel()
 	e, now := schedEngine(t)
 	ctx := context.Background()
 	alice, bob := member(t, e, "alice"), member(t, e, "bob")
@@ -174,6 +178,7 @@ func TestRescheduleAndUnschedule(t *testing.T) {
 }
 
 func TestPublishScheduled(t *testing.T) {
+	t.Parallel()
 	e, now := schedEngine(t)
 	ctx := context.Background()
 	alice, bob := member(t, e, "alice"), member(t, e, "bob")
@@ -241,6 +246,7 @@ func TestPublishScheduled(t *testing.T) {
 }
 
 func TestScheduledStatusDeletedWhilePublishing(t *testing.T) {
+	t.Parallel()
 	e, now := schedEngine(t)
 	ctx := context.Background()
 	alice := member(t, e, "alice")
@@ -262,6 +268,7 @@ func TestScheduledStatusDeletedWhilePublishing(t *testing.T) {
 }
 
 func TestScheduledStatusOfSuspendedMemberDropped(t *testing.T) {
+	t.Parallel()
 	e, now := schedEngine(t)
 	ctx := context.Background()
 	alice, bob := member(t, e, "alice"), member(t, e, "bob")

@@ -91,6 +91,7 @@ func digestOf(body []byte) (sha256Digest, sha512Digest string) {
 }
 
 func TestSignVerifyRoundTrip(t *testing.T) {
+	t.Parallel()
 	key := sigTestKey(t, 0)
 	other := sigTestKey(t, 1)
 	signer := Signer{KeyID: sigTestKeyID, Key: key}
@@ -256,6 +257,7 @@ func TestSignVerifyRoundTrip(t *testing.T) {
 }
 
 func TestSignHeaders(t *testing.T) {
+	t.Parallel()
 	signer := Signer{KeyID: sigTestKeyID, Key: sigTestKey(t, 0)}
 	body := []byte(`{}`)
 	d256, _ := digestOf(body)
@@ -311,6 +313,7 @@ func TestSignHeaders(t *testing.T) {
 // from what goes on the wire, as Mastodon builds it: a Go-to-Go round trip
 // would not notice a path signed decoded on both sides.
 func TestSignWireTarget(t *testing.T) {
+	t.Parallel()
 	key := sigTestKey(t, 0)
 	tests := []struct {
 		url, target string
@@ -348,6 +351,7 @@ func TestSignWireTarget(t *testing.T) {
 }
 
 func TestSignConcurrent(t *testing.T) {
+	t.Parallel()
 	signer := Signer{KeyID: sigTestKeyID, Key: sigTestKey(t, 0)}
 	lookup := staticLookup(&signer.Key.PublicKey)
 	var wg sync.WaitGroup
@@ -368,6 +372,7 @@ func TestSignConcurrent(t *testing.T) {
 }
 
 func TestVerifyKeyRotation(t *testing.T) {
+	t.Parallel()
 	oldKey, newKey, otherKey := sigTestKey(t, 0), sigTestKey(t, 1), sigTestKey(t, 2)
 	fetchErr := errors.New("connection refused")
 	tests := []struct {
@@ -425,6 +430,7 @@ func TestVerifyKeyRotation(t *testing.T) {
 }
 
 func TestVerifyLookupError(t *testing.T) {
+	t.Parallel()
 	signer := Signer{KeyID: sigTestKeyID, Key: sigTestKey(t, 0)}
 	fetchErr := errors.New("dial tcp: no such host")
 	lookup := func(ctx context.Context, keyID string, refresh bool) (string, crypto.PublicKey, error) {
@@ -446,6 +452,7 @@ func TestVerifyLookupError(t *testing.T) {
 }
 
 func TestVerifyEd25519(t *testing.T) {
+	t.Parallel()
 	pub, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
 		t.Fatal(err)
@@ -473,6 +480,7 @@ func TestVerifyEd25519(t *testing.T) {
 }
 
 func TestParseSignatureParams(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		in      string

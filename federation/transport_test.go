@@ -20,6 +20,7 @@ import (
 var loopbackAllowed = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
 
 func TestIsPublic(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		ip    string
 		allow []netip.Prefix
@@ -94,6 +95,7 @@ func TestIsPublic(t *testing.T) {
 }
 
 func TestClientPrivateAddress(t *testing.T) {
+	t.Parallel()
 	var userAgent atomic.Value
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		userAgent.Store(r.UserAgent())
@@ -143,6 +145,7 @@ func TestClientPrivateAddress(t *testing.T) {
 }
 
 func TestClientRedirects(t *testing.T) {
+	t.Parallel()
 	var hits atomic.Int32
 	// /hop/N/M redirects to /hop/N+1/M until N == M; /to?u= redirects to u.
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -217,6 +220,7 @@ func TestClientRedirects(t *testing.T) {
 var errAny = errors.New("any error")
 
 func TestClientTimeout(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		<-r.Context().Done() // until the client gives up
 	}))
@@ -230,6 +234,7 @@ func TestClientTimeout(t *testing.T) {
 }
 
 func TestReadBounded(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		in      string
@@ -265,6 +270,7 @@ type iotestErrReader struct{ err error }
 func (r iotestErrReader) Read([]byte) (int, error) { return 0, r.err }
 
 func TestFetcherGet(t *testing.T) {
+	t.Parallel()
 	instance := Signer{KeyID: "https://b.example/actor#main-key", Key: sigTestKey(t, 0)}
 	note := []byte(`{"type":"Note","id":"https://a.example/notes/1"}`)
 	type seen struct {
@@ -387,6 +393,7 @@ func TestFetcherGet(t *testing.T) {
 }
 
 func TestFetcherContext(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		<-r.Context().Done()
 	}))

@@ -13,9 +13,11 @@ import (
 
 	"github.com/copse-dev/copse/activitypub"
 	"github.com/copse-dev/copse/storage"
+	"github.com/copse-dev/copse/web/testrig/testkit"
 )
 
 func TestOlderThan(t *testing.T) {
+	t.Parallel()
 	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	tests := []struct {
 		name            string
@@ -86,7 +88,8 @@ func originEngine(t *testing.T, origin *originTransport) *Engine {
 	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	clock := func() time.Time { return now }
 	store.Now = clock
-	e := New(store, Options{URLs: URLs{Base: "https://council-a.example"}, Now: clock, Client: &http.Client{Transport: origin}})
+	e := New(store, Options{URLs: URLs{Base: "https://council-a.example"}, Now: clock, Client: &http.Client{Transport: origin},
+		NewKey: testkit.Keys()})
 	if err := e.Init(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -97,6 +100,7 @@ func originEngine(t *testing.T, origin *originTransport) *Engine {
 // the order given: one whose updated is older than the stored profile's
 // is ignored.
 func TestUpdatePersonOrder(t *testing.T) {
+	t.Parallel()
 	e := originEngine(t, &originTransport{}) // the origin is down
 	ctx := context.Background()
 	h := hanna(t, e)
@@ -136,6 +140,7 @@ func TestUpdatePersonOrder(t *testing.T) {
 // origin's current document instead of the one it carries; anything else
 // passes unchanged, with no request.
 func TestWithOriginActor(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	at := time.Date(2026, 1, 2, 3, 0, 0, 0, time.UTC)
 	tests := []struct {
@@ -184,6 +189,7 @@ func TestWithOriginActor(t *testing.T) {
 // newer one is applied as the inbox applies it, origin's copy first, and
 // leaves the origin's current profile.
 func TestUpdatePersonUndatedLate(t *testing.T) {
+	t.Parallel()
 	origin := &originTransport{}
 	e := originEngine(t, origin)
 	ctx := context.Background()
@@ -219,6 +225,7 @@ func profileUpdate(h storage.Account, slug string, doc activitypub.Actor) activi
 // TestUpdateNoteOrder applies edits of one post in the order given: an
 // edit older than the stored one is ignored.
 func TestUpdateNoteOrder(t *testing.T) {
+	t.Parallel()
 	e := originEngine(t, &originTransport{})
 	ctx := context.Background()
 	alice := member(t, e, "alice")

@@ -9,6 +9,7 @@ import (
 // TestAccountsByIDsCache: what AccountsByIDs shows follows every change
 // of an account, though it is served from the cache in between.
 func TestAccountsByIDsCache(t *testing.T) {
+	t.Parallel()
 	s := openTest(t)
 	ctx := context.Background()
 	ann, bea := mustAccount(t, s, "ann", ""), mustAccount(t, s, "bea", "peer.example")
@@ -55,6 +56,7 @@ func TestAccountsByIDsCache(t *testing.T) {
 // TestAccountCacheRace: accounts read while one of them changed are not
 // kept, so a row read just before a commit cannot outlive it.
 func TestAccountCacheRace(t *testing.T) {
+	t.Parallel()
 	var c accountCache
 	gen := c.gen.Load()
 	c.drop(1) // a commit lands while the read runs

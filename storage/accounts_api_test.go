@@ -41,6 +41,7 @@ func usernames(rows []ListedAccount) []string {
 }
 
 func TestFollowerPagesByFollowRow(t *testing.T) {
+	t.Parallel()
 	s := openTest(t)
 	ctx := context.Background()
 	hub := mustAccount(t, s, "hub", "")
@@ -109,6 +110,7 @@ func TestFollowerPagesByFollowRow(t *testing.T) {
 }
 
 func TestRelationshipBothWays(t *testing.T) {
+	t.Parallel()
 	s := openTest(t)
 	ctx := context.Background()
 	alice := mustAccount(t, s, "alice", "")
@@ -158,6 +160,7 @@ func TestRelationshipBothWays(t *testing.T) {
 }
 
 func TestMutesAndDomainBlocksFilterHomeAndNotifications(t *testing.T) {
+	t.Parallel()
 	s := openTest(t)
 	ctx := context.Background()
 	now := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
@@ -270,6 +273,7 @@ func TestMutesAndDomainBlocksFilterHomeAndNotifications(t *testing.T) {
 }
 
 func TestDomainBlockPage(t *testing.T) {
+	t.Parallel()
 	s := openTest(t)
 	ctx := context.Background()
 	alice := mustAccount(t, s, "alice", "")
@@ -297,6 +301,7 @@ func TestDomainBlockPage(t *testing.T) {
 }
 
 func TestSearchAccounts(t *testing.T) {
+	t.Parallel()
 	s := openTest(t)
 	ctx := context.Background()
 	viewer := mustAccount(t, s, "viewer", "")
@@ -358,6 +363,7 @@ func TestSearchAccounts(t *testing.T) {
 }
 
 func TestAccountStatusPageFilters(t *testing.T) {
+	t.Parallel()
 	s := openTest(t)
 	ctx := context.Background()
 	alice := mustAccount(t, s, "alice", "")
@@ -407,6 +413,7 @@ func TestAccountStatusPageFilters(t *testing.T) {
 }
 
 func TestProfileSource(t *testing.T) {
+	t.Parallel()
 	s := openTest(t)
 	ctx := context.Background()
 	alice := mustAccount(t, s, "alice", "")

@@ -9,6 +9,7 @@ import (
 // TestActorUpdatedAtIsKept checks that the `updated` of a remote actor's
 // document survives insert, update and every way accounts are read.
 func TestActorUpdatedAtIsKept(t *testing.T) {
+	t.Parallel()
 	s := openTest(t)
 	ctx := context.Background()
 	first := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)

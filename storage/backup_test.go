@@ -7,6 +7,7 @@ import (
 )
 
 func TestBackup(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s := openTest(t)
 	a := Account{URI: "https://council-a.example/users/alice", Username: "alice"}

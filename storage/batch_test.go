@@ -29,6 +29,7 @@ func countedStats(t *testing.T, s *Store, id ID) AccountStats {
 }
 
 func TestAccountStatsKeptByTriggers(t *testing.T) {
+	t.Parallel()
 	s := openTest(t)
 	ctx := context.Background()
 	alice, bob, carol := mustAccount(t, s, "alice", ""), mustAccount(t, s, "bob", "remote.example"), mustAccount(t, s, "carol", "")
@@ -88,6 +89,7 @@ func TestAccountStatsKeptByTriggers(t *testing.T) {
 }
 
 func TestBatchReadsMatchOneByOne(t *testing.T) {
+	t.Parallel()
 	s := openTest(t)
 	ctx := context.Background()
 	alice, bob, carol := mustAccount(t, s, "alice", ""), mustAccount(t, s, "bob", "remote.example"), mustAccount(t, s, "carol", "")

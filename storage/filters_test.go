@@ -11,6 +11,7 @@ import (
 )
 
 func TestFiltersAndExpiry(t *testing.T) {
+	t.Parallel()
 	s := openTest(t)
 	ctx := context.Background()
 	alice, bob := mustAccount(t, s, "alice", ""), mustAccount(t, s, "bob", "")
@@ -85,6 +86,7 @@ func TestFiltersAndExpiry(t *testing.T) {
 }
 
 func TestConversations(t *testing.T) {
+	t.Parallel()
 	s := openTest(t)
 	ctx := context.Background()
 	alice, bob := mustAccount(t, s, "alice", ""), mustAccount(t, s, "bob", "")

@@ -13,6 +13,7 @@ import (
 // checks that each caller sees only its own outcome: the failed ones
 // leave nothing, the others are all stored and announced after commit.
 func TestInGroupTx(t *testing.T) {
+	t.Parallel()
 	s := openTest(t)
 	ctx := context.Background()
 	boom := errors.New("boom")
@@ -65,6 +66,7 @@ func TestInGroupTx(t *testing.T) {
 // TestInGroupTxConflict: a caller whose write breaks a constraint gets
 // that error, and the store goes on working.
 func TestInGroupTxConflict(t *testing.T) {
+	t.Parallel()
 	s := openTest(t)
 	ctx := context.Background()
 	mustAccount(t, s, "taken", "")
@@ -99,6 +101,7 @@ func TestInGroupTxConflict(t *testing.T) {
 // TestInGroupTxCancelled: a caller whose context has ended before its
 // turn writes nothing.
 func TestInGroupTxCancelled(t *testing.T) {
+	t.Parallel()
 	s := openTest(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -112,6 +115,7 @@ func TestInGroupTxCancelled(t *testing.T) {
 // TestInGroupTxPanic: a caller whose work panics gets an error and
 // nothing of its work is kept; the store goes on taking group work.
 func TestInGroupTxPanic(t *testing.T) {
+	t.Parallel()
 	s := openTest(t)
 	ctx := context.Background()
 	err := s.InGroupTx(ctx, func(tx *Tx) error {

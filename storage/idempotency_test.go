@@ -8,6 +8,7 @@ import (
 )
 
 func TestIdempotencyKeys(t *testing.T) {
+	t.Parallel()
 	s := openTest(t)
 	ctx := context.Background()
 	now := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)

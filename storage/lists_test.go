@@ -34,6 +34,7 @@ func newList(t *testing.T, s *Store, owner Account, title, policy string, member
 }
 
 func TestListsBelongToTheirOwner(t *testing.T) {
+	t.Parallel()
 	s := openTest(t)
 	ctx := context.Background()
 	alice, bob, carol := mustAccount(t, s, "alice", ""), mustAccount(t, s, "bob", ""), mustAccount(t, s, "carol", "")
@@ -81,6 +82,7 @@ func TestListsBelongToTheirOwner(t *testing.T) {
 }
 
 func TestListTimeline(t *testing.T) {
+	t.Parallel()
 	s := openTest(t)
 	ctx := context.Background()
 	alice := mustAccount(t, s, "alice", "")
@@ -158,6 +160,7 @@ func TestListTimeline(t *testing.T) {
 }
 
 func TestListTimelineReadsTheAccountIndex(t *testing.T) {
+	t.Parallel()
 	s := openTest(t)
 	rows, err := s.q.QueryContext(context.Background(), `EXPLAIN QUERY PLAN `+qListMemberStatuses+` AND s.id < ? ORDER BY s.id DESC LIMIT ?`,
 		1, 1, 1<<62, 20)
@@ -181,6 +184,7 @@ func TestListTimelineReadsTheAccountIndex(t *testing.T) {
 }
 
 func TestExclusiveListLeavesHome(t *testing.T) {
+	t.Parallel()
 	s := openTest(t)
 	ctx := context.Background()
 	alice, bob, carol := mustAccount(t, s, "alice", ""), mustAccount(t, s, "bob", ""), mustAccount(t, s, "carol", "")
@@ -218,6 +222,7 @@ func TestExclusiveListLeavesHome(t *testing.T) {
 }
 
 func TestMarkers(t *testing.T) {
+	t.Parallel()
 	s := openTest(t)
 	ctx := context.Background()
 	alice := mustAccount(t, s, "alice", "")

@@ -38,6 +38,7 @@ func votesOf(p Poll) []int {
 }
 
 func TestPollStoredWithStatus(t *testing.T) {
+	t.Parallel()
 	s := openTest(t)
 	ctx := context.Background()
 	alice := mustAccount(t, s, "alice", "")
@@ -64,6 +65,7 @@ func TestPollStoredWithStatus(t *testing.T) {
 }
 
 func TestCastVotesCounts(t *testing.T) {
+	t.Parallel()
 	s := openTest(t)
 	ctx := context.Background()
 	alice, bob, carol := mustAccount(t, s, "alice", ""), mustAccount(t, s, "bob", ""), mustAccount(t, s, "carol", "remote.example")
@@ -121,6 +123,7 @@ func TestCastVotesCounts(t *testing.T) {
 }
 
 func TestUpdatePollFromOrigin(t *testing.T) {
+	t.Parallel()
 	s := openTest(t)
 	ctx := context.Background()
 	hanna, olli := mustAccount(t, s, "hanna", "mastodon.example"), mustAccount(t, s, "olli", "")
@@ -165,6 +168,7 @@ func TestUpdatePollFromOrigin(t *testing.T) {
 }
 
 func TestDuePolls(t *testing.T) {
+	t.Parallel()
 	s := openTest(t)
 	ctx := context.Background()
 	alice := mustAccount(t, s, "alice", "")

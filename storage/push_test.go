@@ -34,6 +34,7 @@ func pushSubscribe(t *testing.T, s *Store, tok Token, policy string, alerts ...s
 }
 
 func TestPushSubscriptionOnePerToken(t *testing.T) {
+	t.Parallel()
 	s := openTest(t)
 	ctx := context.Background()
 	alice := mustAccount(t, s, "alice", "")
@@ -92,6 +93,7 @@ func TestPushSubscriptionOnePerToken(t *testing.T) {
 }
 
 func TestPushSubscriptionGoesWithItsToken(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	tests := []struct {
 		name string
@@ -142,6 +144,7 @@ func TestPushSubscriptionGoesWithItsToken(t *testing.T) {
 }
 
 func TestPushRecipients(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	type relation int
 	const (
@@ -227,6 +230,7 @@ func TestPushRecipients(t *testing.T) {
 }
 
 func TestPushRecipientsOfOneNotification(t *testing.T) {
+	t.Parallel()
 	s := openTest(t)
 	ctx := context.Background()
 	owner, from := mustAccount(t, s, "owner", ""), mustAccount(t, s, "sender", "")
@@ -251,6 +255,7 @@ func TestPushRecipientsOfOneNotification(t *testing.T) {
 }
 
 func TestVAPIDKeyMadeOnce(t *testing.T) {
+	t.Parallel()
 	s := openTest(t)
 	ctx := context.Background()
 	if _, err := s.VAPIDKey(ctx); !errors.Is(err, ErrNotFound) {

@@ -38,6 +38,7 @@ func scheduledIDs(ss []ScheduledStatus) []ID {
 }
 
 func TestScheduledStatusStoredAsWritten(t *testing.T) {
+	t.Parallel()
 	s := openTest(t)
 	ctx := context.Background()
 	alice, bob := mustAccount(t, s, "alice", ""), mustAccount(t, s, "bob", "")
@@ -87,6 +88,7 @@ func TestScheduledStatusStoredAsWritten(t *testing.T) {
 }
 
 func TestScheduledStatusPage(t *testing.T) {
+	t.Parallel()
 	s := openTest(t)
 	ctx := context.Background()
 	alice, bob := mustAccount(t, s, "alice", ""), mustAccount(t, s, "bob", "")
@@ -120,6 +122,7 @@ func TestScheduledStatusPage(t *testing.T) {
 }
 
 func TestDueScheduledStatuses(t *testing.T) {
+	t.Parallel()
 	s := openTest(t)
 	ctx := context.Background()
 	alice, bob := mustAccount(t, s, "alice", ""), mustAccount(t, s, "bob", "")
@@ -154,6 +157,7 @@ func TestDueScheduledStatuses(t *testing.T) {
 }
 
 func TestCountScheduledStatuses(t *testing.T) {
+	t.Parallel()
 	s := openTest(t)
 	ctx := context.Background()
 	alice, bob := mustAccount(t, s, "alice", ""), mustAccount(t, s, "bob", "")
@@ -184,6 +188,7 @@ func TestCountScheduledStatuses(t *testing.T) {
 }
 
 func TestRescheduleAndDeleteScheduledStatus(t *testing.T) {
+	t.Parallel()
 	s := openTest(t)
 	ctx := context.Background()
 	alice, bob := mustAccount(t, s, "alice", ""), mustAccount(t, s, "bob", "")
@@ -209,6 +214,7 @@ func TestRescheduleAndDeleteScheduledStatus(t *testing.T) {
 }
 
 func TestScheduledMediaNotPrunedAndNotShared(t *testing.T) {
+	t.Parallel()
 	s := openTest(t)
 	ctx := context.Background()
 	alice := mustAccount(t, s, "alice", "")
@@ -251,6 +257,7 @@ func TestScheduledMediaNotPrunedAndNotShared(t *testing.T) {
 }
 
 func TestScheduledStatusesGoWithTheAccount(t *testing.T) {
+	t.Parallel()
 	s := openTest(t)
 	ctx := context.Background()
 	alice := mustAccount(t, s, "alice", "")

@@ -21,6 +21,7 @@ func searchIDs(t *testing.T, s *Store, f StatusSearch, p Page) []ID {
 }
 
 func TestSearchStatusesText(t *testing.T) {
+	t.Parallel()
 	s := openTest(t)
 	alice := mustAccount(t, s, "alice", "")
 	cafe := storeStatus(t, s, alice, func(st *Status) {
@@ -70,6 +71,7 @@ func TestSearchStatusesText(t *testing.T) {
 }
 
 func TestSearchStatusesVisibility(t *testing.T) {
+	t.Parallel()
 	s := openTest(t)
 	ctx := context.Background()
 	now := time.Now()
@@ -153,6 +155,7 @@ func TestSearchStatusesVisibility(t *testing.T) {
 }
 
 func TestSearchStatusesPaging(t *testing.T) {
+	t.Parallel()
 	s := openTest(t)
 	alice := mustAccount(t, s, "alice", "")
 	bob := mustAccount(t, s, "bob", "")
@@ -188,6 +191,7 @@ func TestSearchStatusesPaging(t *testing.T) {
 // The index follows every change of a status, made by whatever path:
 // the triggers keep it, not the code that writes.
 func TestSearchIndexFollowsEditsAndDeletes(t *testing.T) {
+	t.Parallel()
 	s := openTest(t)
 	ctx := context.Background()
 	alice := mustAccount(t, s, "alice", "")
@@ -223,6 +227,7 @@ func TestSearchIndexFollowsEditsAndDeletes(t *testing.T) {
 
 // Statuses stored before migration 0007 are indexed by it.
 func TestSearchMigrationBackfills(t *testing.T) {
+	t.Parallel()
 	s := openTest(t)
 	ctx := context.Background()
 	alice := mustAccount(t, s, "alice", "")
@@ -251,6 +256,7 @@ var ftsQuerySeeds = []string{
 }
 
 func TestFTSQuery(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ in, want string }{
 		{"cafe", `("cafe")`},
 		{"cafe  au", `("cafe" "au")`},

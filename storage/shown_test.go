@@ -11,6 +11,7 @@ import (
 // TestStatusShownIsThePublicTimelineRule: StatusShown, which the streams
 // ask, answers for each status what the public timeline's query decides.
 func TestStatusShownIsThePublicTimelineRule(t *testing.T) {
+	t.Parallel()
 	s := openTest(t)
 	ctx := context.Background()
 	now := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)

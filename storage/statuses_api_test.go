@@ -53,6 +53,7 @@ func sameIDs(a, b []ID) bool {
 }
 
 func TestEditsKeepHistory(t *testing.T) {
+	t.Parallel()
 	s := openTest(t)
 	ctx := context.Background()
 	alice := mustAccount(t, s, "alice", "")
@@ -93,6 +94,7 @@ func TestEditsKeepHistory(t *testing.T) {
 }
 
 func TestThread(t *testing.T) {
+	t.Parallel()
 	s := openTest(t)
 	ctx := context.Background()
 	alice := mustAccount(t, s, "alice", "")
@@ -144,6 +146,7 @@ func TestThread(t *testing.T) {
 }
 
 func TestPublicAndTagTimelines(t *testing.T) {
+	t.Parallel()
 	s := openTest(t)
 	ctx := context.Background()
 	alice := mustAccount(t, s, "alice", "")
@@ -226,6 +229,7 @@ func TestPublicAndTagTimelines(t *testing.T) {
 }
 
 func TestPublicTimelineReadsThePartialIndex(t *testing.T) {
+	t.Parallel()
 	s := openTest(t)
 	rows, err := s.q.QueryContext(context.Background(), `EXPLAIN QUERY PLAN `+qPublicTimeline+` AND s.id < ? ORDER BY s.id DESC LIMIT ?`, 1<<62, 20)
 	if err != nil {
@@ -248,6 +252,7 @@ func TestPublicTimelineReadsThePartialIndex(t *testing.T) {
 }
 
 func TestHomeTimelinePageHidesBlocked(t *testing.T) {
+	t.Parallel()
 	s := openTest(t)
 	ctx := context.Background()
 	alice := mustAccount(t, s, "alice", "")
@@ -288,6 +293,7 @@ func TestHomeTimelinePageHidesBlocked(t *testing.T) {
 }
 
 func TestBookmarksPinsAndMutes(t *testing.T) {
+	t.Parallel()
 	s := openTest(t)
 	ctx := context.Background()
 	alice := mustAccount(t, s, "alice", "")
@@ -387,6 +393,7 @@ func TestBookmarksPinsAndMutes(t *testing.T) {
 }
 
 func TestRebloggedAndFavouritedBy(t *testing.T) {
+	t.Parallel()
 	s := openTest(t)
 	ctx := context.Background()
 	alice := mustAccount(t, s, "alice", "")
@@ -432,6 +439,7 @@ func TestRebloggedAndFavouritedBy(t *testing.T) {
 }
 
 func TestNotificationPage(t *testing.T) {
+	t.Parallel()
 	s := openTest(t)
 	ctx := context.Background()
 	alice := mustAccount(t, s, "alice", "")

@@ -39,6 +39,7 @@ func hostOr(d string) string {
 }
 
 func TestReopenKeepsDataAndSkipsMigrations(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "copse.db")
 	ctx := context.Background()
 	s, err := Open(ctx, path)
@@ -62,6 +63,7 @@ func TestReopenKeepsDataAndSkipsMigrations(t *testing.T) {
 }
 
 func TestInsertAccountDuplicate(t *testing.T) {
+	t.Parallel()
 	s := openTest(t)
 	mustAccount(t, s, "alice", "")
 	b := Account{Username: "Alice", URI: "https://local.example/users/other"}
@@ -72,6 +74,7 @@ func TestInsertAccountDuplicate(t *testing.T) {
 }
 
 func TestFailedTxLeavesNothing(t *testing.T) {
+	t.Parallel()
 	s := openTest(t)
 	ctx := context.Background()
 	boom := errors.New("boom")
@@ -91,6 +94,7 @@ func TestFailedTxLeavesNothing(t *testing.T) {
 }
 
 func TestCancelledContextDoesNotBreakPool(t *testing.T) {
+	t.Parallel()
 	s := openTest(t)
 	mustAccount(t, s, "alice", "")
 	for i := 0; i < 50; i++ {
@@ -113,6 +117,7 @@ func TestCancelledContextDoesNotBreakPool(t *testing.T) {
 }
 
 func TestConcurrentWritersNeverLock(t *testing.T) {
+	t.Parallel()
 	s := openTest(t)
 	ctx := context.Background()
 	var wg sync.WaitGroup
@@ -137,6 +142,7 @@ func TestConcurrentWritersNeverLock(t *testing.T) {
 }
 
 func TestHomeTimelinePaging(t *testing.T) {
+	t.Parallel()
 	s := openTest(t)
 	ctx := context.Background()
 	reader := mustAccount(t, s, "reader", "")
@@ -190,6 +196,7 @@ func TestHomeTimelinePaging(t *testing.T) {
 }
 
 func TestMarkProcessedOnce(t *testing.T) {
+	t.Parallel()
 	s := openTest(t)
 	ctx := context.Background()
 	var first, second bool
@@ -201,6 +208,7 @@ func TestMarkProcessedOnce(t *testing.T) {
 }
 
 func TestDeliveryQueueAndHostBackoff(t *testing.T) {
+	t.Parallel()
 	s := openTest(t)
 	ctx := context.Background()
 	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
@@ -252,6 +260,7 @@ func TestDeliveryQueueAndHostBackoff(t *testing.T) {
 // TestPanicInTxFreesWriter: a transaction whose work panics is rolled
 // back, and the single writer connection takes the next one.
 func TestPanicInTxFreesWriter(t *testing.T) {
+	t.Parallel()
 	s := openTest(t)
 	ctx := context.Background()
 	func() {

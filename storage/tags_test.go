@@ -9,6 +9,7 @@ import (
 )
 
 func TestSearchTags(t *testing.T) {
+	t.Parallel()
 	s := openTest(t)
 	ctx := context.Background()
 	alice := mustAccount(t, s, "alice", "")
@@ -48,6 +49,7 @@ func TestSearchTags(t *testing.T) {
 }
 
 func TestFollowedTags(t *testing.T) {
+	t.Parallel()
 	s := openTest(t)
 	ctx := context.Background()
 	alice := mustAccount(t, s, "alice", "")

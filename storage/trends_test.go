@@ -47,6 +47,7 @@ func trendsFixture(t *testing.T) (*Store, time.Time, map[string]Status) {
 }
 
 func TestTagHistory(t *testing.T) {
+	t.Parallel()
 	s, now, _ := trendsFixture(t)
 	hist, err := s.TagHistory(context.Background(), []string{"housing", "Retrofit", "unused"}, now, 7)
 	if err != nil {
@@ -78,6 +79,7 @@ func TestTagHistory(t *testing.T) {
 }
 
 func TestTrendingTags(t *testing.T) {
+	t.Parallel()
 	s, now, _ := trendsFixture(t)
 	tests := []struct {
 		name          string
@@ -111,6 +113,7 @@ func TestTrendingTags(t *testing.T) {
 }
 
 func TestTrendingStatuses(t *testing.T) {
+	t.Parallel()
 	s, now, sts := trendsFixture(t)
 	ctx := context.Background()
 	fans := []Account{mustAccount(t, s, "fan1", ""), mustAccount(t, s, "fan2", ""), mustAccount(t, s, "fan3", "")}

@@ -16,6 +16,7 @@ import (
 // is), restores the copy as another data directory, and finds the member
 // and the media file there.
 func TestBackupAndRestore(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
 	cfg := node.Default()

@@ -14,6 +14,7 @@ import (
 )
 
 func TestLoadConfig(t *testing.T) {
+	t.Parallel()
 	// with returns node.Default() changed by edit.
 	with := func(edit func(c *node.Config)) node.Config {
 		c := node.Default()
@@ -326,6 +327,7 @@ authorized_fetch: true
 }
 
 func TestLoadConfigHelp(t *testing.T) {
+	t.Parallel()
 	for _, arg := range []string{"-h", "--help"} {
 		t.Run(arg, func(t *testing.T) {
 			_, err := loadConfig([]string{arg}, func(string) string { return "" })
@@ -337,6 +339,7 @@ func TestLoadConfigHelp(t *testing.T) {
 }
 
 func TestServeUsage(t *testing.T) {
+	t.Parallel()
 	var b strings.Builder
 	serveUsage(&b)
 	for _, name := range []string{"-config", "-host", "-listen", "-data-dir", "-protocol",

@@ -37,6 +37,7 @@ const crashWait = 15 * time.Second
 // but not answered. Restarted on the same data directory, A sends the post
 // again; B applies it exactly once, though it received it twice.
 func TestDeliverySurvivesKill(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("starts copse processes")
 	}

@@ -64,6 +64,7 @@ func cliRun(dir, stdin string, args ...string) (out, errOut string, err error) {
 }
 
 func TestCLI(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	initNode(t, dir, "localhost:8080", "http")
 	yaml := func(name, text string) string {
@@ -178,6 +179,7 @@ func TestAdminAdoptsTheNodesHost(t *testing.T) {
 // TestSetURL: a node first started under the wrong host moves to the
 // right one while nothing has federated, and admin commands then follow.
 func TestSetURL(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	initNode(t, dir, "localhost:8080", "http")
 	if _, _, err := cliRun(dir, "", "admin", "account", "create", "--username", "alice", "--email", "alice@council-a.example",

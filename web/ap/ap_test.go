@@ -87,6 +87,7 @@ func getCollection(t *testing.T, u string) collection {
 }
 
 func TestActorDocument(t *testing.T) {
+	t.Parallel()
 	n := testrig.StartOne(t, nil)
 	alice := n.Member("alice", true)
 	key, err := federation.ParsePrivateKey(alice.PrivateKeyPEM)
@@ -175,6 +176,7 @@ func TestActorDocument(t *testing.T) {
 }
 
 func TestUnknownUser(t *testing.T) {
+	t.Parallel()
 	n := testrig.StartOne(t, nil)
 	n.Member("alice", false)
 	for _, path := range []string{"/users/nobody", "/users/nobody/outbox", "/users/nobody/followers",
@@ -196,6 +198,7 @@ func TestUnknownUser(t *testing.T) {
 }
 
 func TestOutbox(t *testing.T) {
+	t.Parallel()
 	n := testrig.StartOne(t, nil)
 	alice := n.Member("alice", false)
 	n.Member("bob", false)
@@ -281,6 +284,7 @@ func TestOutbox(t *testing.T) {
 }
 
 func TestFollowersCollection(t *testing.T) {
+	t.Parallel()
 	nodes := testrig.Start(t, 2)
 	a, b := nodes[0], nodes[1]
 	alice := a.Member("alice", false)
@@ -334,6 +338,7 @@ func TestFollowersCollection(t *testing.T) {
 }
 
 func TestFeaturedListsPublicPins(t *testing.T) {
+	t.Parallel()
 	n := testrig.StartOne(t, nil)
 	alice := n.Member("alice", false)
 	ctx := context.Background()

@@ -58,6 +58,7 @@ func fieldMap(fs []mastodon.Field) map[string]string {
 }
 
 func TestAccountCredentials(t *testing.T) {
+	t.Parallel()
 	nodes := testrig.Start(t, 2)
 	a, b := nodes[0], nodes[1]
 	alice := a.Member("alice", false)
@@ -205,6 +206,7 @@ func sameMap(got, want map[string]string) bool {
 }
 
 func TestAccountRemoteLookupAndFollow(t *testing.T) {
+	t.Parallel()
 	nodes := testrig.Start(t, 2)
 	a, b := nodes[0], nodes[1]
 	alice := a.Member("alice", false)
@@ -319,6 +321,7 @@ func newLocalAccounts(t *testing.T, n *testrig.Node, prefix string, count int) [
 }
 
 func TestAccountFollowListsPageWithoutGaps(t *testing.T) {
+	t.Parallel()
 	a := testrig.StartOne(t, nil)
 	hub := a.Member("hub", false)
 	members := newLocalAccounts(t, a, "m", 45)
@@ -402,6 +405,7 @@ func links(t *testing.T, header string) (next, prev string) {
 }
 
 func TestAccountBlocksMutesAndRelationships(t *testing.T) {
+	t.Parallel()
 	a := testrig.StartOne(t, nil)
 	alice := a.Member("alice", false)
 	bob := a.Member("bob", false)
@@ -559,6 +563,7 @@ func notifiedBy(t *testing.T, n *testrig.Node, account, from storage.Account) bo
 }
 
 func TestAccountFollowRequests(t *testing.T) {
+	t.Parallel()
 	nodes := testrig.Start(t, 2)
 	a, b := nodes[0], nodes[1]
 	alice := a.Member("alice", false)
@@ -627,6 +632,7 @@ func TestAccountFollowRequests(t *testing.T) {
 }
 
 func TestAccountStatusesForEachViewer(t *testing.T) {
+	t.Parallel()
 	a := testrig.StartOne(t, nil)
 	alice := a.Member("alice", false)
 	follower := a.Member("fiona", false)
@@ -712,6 +718,7 @@ func plain(s string) string {
 }
 
 func TestAccountScopesAndErrors(t *testing.T) {
+	t.Parallel()
 	a := testrig.StartOne(t, nil)
 	alice := a.Member("alice", false)
 	bob := a.Member("bob", false)
@@ -770,6 +777,7 @@ func TestAccountScopesAndErrors(t *testing.T) {
 }
 
 func TestAccountDomainBlockRemovesFollowers(t *testing.T) {
+	t.Parallel()
 	nodes := testrig.Start(t, 2)
 	a, b := nodes[0], nodes[1]
 	alice := a.Member("alice", false)
@@ -808,6 +816,7 @@ func TestAccountDomainBlockRemovesFollowers(t *testing.T) {
 // (masto.v1.featuredTags.list): a member's read:accounts token gets an
 // empty list, not a 404.
 func TestAccountOwnFeaturedTags(t *testing.T) {
+	t.Parallel()
 	a := testrig.StartOne(t, nil)
 	alice := a.Member("alice", false)
 	for _, path := range []string{"/api/v1/featured_tags", "/api/v1/featured_tags/suggestions"} {

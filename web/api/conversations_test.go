@@ -124,8 +124,7 @@ func TestConversationStream(t *testing.T) {
 	events := messages(t, conn)
 
 	var sent []storage.ID
-	deadline := time.Now().Add(stWait)
-	for {
+	testrig.Eventually(t, stWait, "a conversation event on the direct stream", func() bool {
 		sent = append(sent, acctPost(t, n, alice, federation.Draft{Text: "@bob psst", Visibility: activitypub.Direct}).ID)
 		select {
 		case data := <-events:
@@ -147,11 +146,9 @@ func TestConversationStream(t *testing.T) {
 				!slices.ContainsFunc(sent, func(id storage.ID) bool { return id.String() == c.Last.ID }) {
 				t.Fatalf("direct stream event %s", data)
 			}
-			return
+			return true
 		case <-time.After(200 * time.Millisecond):
+			return false
 		}
-		if time.Now().After(deadline) {
-			t.Fatal("no conversation event on the direct stream")
-		}
-	}
+	})
 }

@@ -7,6 +7,7 @@ import (
 )
 
 func TestFilterKeywordMatching(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name      string
 		text      string
@@ -52,6 +53,7 @@ func TestFilterKeywordMatching(t *testing.T) {
 }
 
 func TestFilterSetContextsActionsAndStatuses(t *testing.T) {
+	t.Parallel()
 	set := newFilterSet([]storage.Filter{
 		{ID: 1, Title: "hide in home", Context: []string{filterHome}, Action: storage.FilterHide,
 			Keywords: []storage.FilterKeyword{{Keyword: "budget", WholeWord: true}}},
@@ -77,6 +79,7 @@ func TestFilterSetContextsActionsAndStatuses(t *testing.T) {
 }
 
 func TestFilterTextOfAStatus(t *testing.T) {
+	t.Parallel()
 	desc := "a chart of the budget"
 	e := Status{Content: "<p>Hello<br>world</p>", SpoilerText: "cw", MediaAttachments: []Attachment{{Description: &desc}}}
 	if got, want := filterText(e), "cw\n\nHello\nworld\n\na chart of the budget"; got != want {

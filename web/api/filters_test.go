@@ -186,18 +186,15 @@ func TestFilterHideAndWarnAreAppliedByTheServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	events := messages(t, conn)
-	live := false
-	for deadline := time.Now().Add(stWait); !live; {
+	testrig.Eventually(t, stWait, "the user stream live", func() bool {
 		ping := acctPost(t, n, bob, federation.Draft{Text: "ping", Visibility: activitypub.Public})
 		select {
 		case data := <-events:
-			live = strings.Contains(string(data), ping.ID.String())
+			return strings.Contains(string(data), ping.ID.String())
 		case <-time.After(200 * time.Millisecond):
+			return false
 		}
-		if !live && time.Now().After(deadline) {
-			t.Fatal("user stream never live")
-		}
-	}
+	})
 
 	hidden := acctPost(t, n, bob, federation.Draft{Text: "@alice the Finale was wild", Visibility: activitypub.Public})
 	warned := acctPost(t, n, bob, federation.Draft{Text: "@alice budget meeting at noon", Visibility: activitypub.Public})

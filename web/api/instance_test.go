@@ -12,6 +12,7 @@ import (
 )
 
 func TestInstanceEndpoints(t *testing.T) {
+	t.Parallel()
 	n := testrig.StartOne(t, nil)
 	alice := n.Member("alice", false)
 	c := mastodon.NewClient(&mastodon.Config{Server: n.URL, AccessToken: n.Token(alice)})

@@ -158,8 +158,7 @@ func TestListStream(t *testing.T) {
 	// The stream has no acknowledgement: post until an event comes. Only
 	// bob's posts may come; carol's are in alice's home, not in the list.
 	var carols, bobs []storage.ID
-	deadline := time.Now().Add(stWait)
-	for {
+	testrig.Eventually(t, stWait, "an event on the list stream", func() bool {
 		carols = append(carols, acctPost(t, n, carol, federation.Draft{Text: "not listed", Visibility: activitypub.Public}).ID)
 		bobs = append(bobs, acctPost(t, n, bob, federation.Draft{Text: "listed", Visibility: activitypub.Public}).ID)
 		select {
@@ -179,11 +178,9 @@ func TestListStream(t *testing.T) {
 				!slices.ContainsFunc(bobs, func(id storage.ID) bool { return id.String() == st.ID }) {
 				t.Fatalf("event %s; want one of bob's statuses %v on [list %s]", data, bobs, l.ID)
 			}
-			return
+			return true
 		case <-time.After(200 * time.Millisecond):
+			return false
 		}
-		if time.Now().After(deadline) {
-			t.Fatal("no event on the list stream")
-		}
-	}
+	})
 }

@@ -190,6 +190,7 @@ func (b *browser) codeFor(app registeredApp, challenge string) string {
 }
 
 func TestOAuthAuthorizationCodeWithPKCE(t *testing.T) {
+	t.Parallel()
 	n := testrig.StartOne(t, nil)
 	n.Member("alice", false)
 	app := registerApp(t, n, callback, "read write follow")
@@ -268,6 +269,7 @@ func TestOAuthAuthorizationCodeWithPKCE(t *testing.T) {
 }
 
 func TestOAuthTokenRefusals(t *testing.T) {
+	t.Parallel()
 	n := testrig.StartOne(t, nil)
 	n.Member("alice", false)
 	app := registerApp(t, n, callback, "read")
@@ -335,6 +337,7 @@ func TestOAuthTokenRefusals(t *testing.T) {
 }
 
 func TestOAuthOutOfBand(t *testing.T) {
+	t.Parallel()
 	n := testrig.StartOne(t, nil)
 	n.Member("alice", false)
 	app := registerApp(t, n, oob, "read")
@@ -354,6 +357,7 @@ func TestOAuthOutOfBand(t *testing.T) {
 }
 
 func TestOAuthSignInFailuresAreLimited(t *testing.T) {
+	t.Parallel()
 	n := testrig.StartOne(t, nil)
 	n.Member("alice", false)
 	app := registerApp(t, n, callback, "read")
@@ -379,6 +383,7 @@ func TestOAuthSignInFailuresAreLimited(t *testing.T) {
 }
 
 func TestOAuthCSRF(t *testing.T) {
+	t.Parallel()
 	n := testrig.StartOne(t, nil)
 	n.Member("alice", false)
 	app := registerApp(t, n, callback, "read")
@@ -439,6 +444,7 @@ func cloneForm(v url.Values) url.Values {
 }
 
 func TestOAuthAuthorizeRefusals(t *testing.T) {
+	t.Parallel()
 	n := testrig.StartOne(t, nil)
 	n.Member("alice", false)
 	app := registerApp(t, n, callback, "read write")
@@ -495,6 +501,7 @@ func TestOAuthAuthorizeRefusals(t *testing.T) {
 }
 
 func TestOAuthClientCredentials(t *testing.T) {
+	t.Parallel()
 	n := testrig.StartOne(t, nil)
 	app := registerApp(t, n, callback, "read write")
 	status, tok := postToken(t, n, url.Values{"grant_type": {"client_credentials"}, "client_id": {app.ClientID},
@@ -516,6 +523,7 @@ func TestOAuthClientCredentials(t *testing.T) {
 }
 
 func TestOAuthScopesAreEnforced(t *testing.T) {
+	t.Parallel()
 	n := testrig.StartOne(t, nil)
 	n.Member("alice", false)
 	app := registerApp(t, n, callback, "read write")
@@ -566,6 +574,7 @@ func TestOAuthScopesAreEnforced(t *testing.T) {
 }
 
 func TestOAuthAppRegistration(t *testing.T) {
+	t.Parallel()
 	n := testrig.StartOne(t, nil)
 	tests := []struct {
 		name string
@@ -618,6 +627,7 @@ func TestOAuthAppRegistration(t *testing.T) {
 }
 
 func TestOAuthMetadata(t *testing.T) {
+	t.Parallel()
 	n := testrig.StartOne(t, nil)
 	var meta struct {
 		Issuer                string   `json:"issuer"`

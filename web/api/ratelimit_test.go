@@ -11,6 +11,7 @@ import (
 )
 
 func TestRateLimit(t *testing.T) {
+	t.Parallel()
 	n := testrig.StartOne(t, func(c *node.Config) {
 		c.Tuning.RateLimitRequests = 3
 		c.Tuning.RateLimitWindow = time.Hour

@@ -10,6 +10,7 @@ import (
 )
 
 func TestMediaAttributesOf(t *testing.T) {
+	t.Parallel()
 	desc := func(s string) *string { return &s }
 	tests := []struct {
 		name    string

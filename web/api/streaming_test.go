@@ -140,32 +140,26 @@ func TestStreamingUserAndPublic(t *testing.T) {
 	if err := pubConn.Write(ctx, websocket.MessageText, []byte(`{"type":"subscribe","stream":"hashtag","tag":"Glossary"}`)); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for {
+	testrig.Eventually(t, 5*time.Second, "an event on the subscribed hashtag stream", func() bool {
 		if _, err := n.Engine.Post(ctx, bob.ID, federation.Draft{Text: "#glossary term", Visibility: activitypub.Public}); err != nil {
 			t.Fatal(err)
 		}
-		found := false
 		wait := time.After(200 * time.Millisecond)
-		for !found {
+		for {
 			select {
 			case data := <-pub:
-				found = strings.Contains(string(data), `"stream":["hashtag","glossary"]`)
-				continue
+				if strings.Contains(string(data), `"stream":["hashtag","glossary"]`) {
+					return true
+				}
 			case <-wait:
+				return false
 			}
-			break
 		}
-		if found {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("no event on the subscribed hashtag stream")
-		}
-	}
+	})
 }
 
 func TestStreamingRefusals(t *testing.T) {
+	t.Parallel()
 	n := testrig.StartOne(t, nil)
 	alice := n.Member("alice", false)
 	ctx := context.Background()
@@ -201,6 +195,7 @@ func TestStreamingRefusals(t *testing.T) {
 // TestStreamingServerSentEvents: an SSE stream delivers an update, and
 // outlives the deadline every other request has.
 func TestStreamingServerSentEvents(t *testing.T) {
+	t.Parallel()
 	const deadline = 200 * time.Millisecond
 	n := testrig.StartOne(t, func(c *node.Config) { c.Tuning.RequestTimeout = deadline })
 	alice := n.Member("alice", false)

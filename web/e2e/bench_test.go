@@ -185,7 +185,7 @@ func benchInboxCreate(b *testing.B, shape benchShape, existing int) {
 	}
 	// An item leaves the queue once applied (or refused, which the count
 	// below catches), in the transaction that applies it.
-	benchEventually(b, "inbox queue drained", func() bool {
+	testrig.Eventually(b, benchWait, "inbox queue drained", func() bool {
 		items, err := a.Store.DueInboxItems(ctx, time.Now().Add(24*time.Hour), 1)
 		if err != nil {
 			b.Fatal(err)
@@ -416,7 +416,7 @@ func BenchmarkDeliveryFanout(b *testing.B) {
 	if n := sink.bad.Load(); n > 0 {
 		b.Fatalf("%d deliveries failed verification; first: %v", n, sink.firstBad())
 	}
-	benchEventually(b, "delivery queue drained", func() bool {
+	testrig.Eventually(b, benchWait, "delivery queue drained", func() bool {
 		queued, _, err := a.Store.DeliveryStats(ctx)
 		if err != nil {
 			b.Fatal(err)
@@ -558,17 +558,4 @@ func benchFollow(tb testing.TB, from *testrig.Node, follower storage.Account, to
 		return err == nil
 	})
 	return target
-}
-
-// benchEventually polls cond every 5 ms: often enough to add little to
-// the measured time, seldom enough not to load the node it watches.
-func benchEventually(tb testing.TB, what string, cond func() bool) {
-	tb.Helper()
-	deadline := time.Now().Add(benchWait)
-	for !cond() {
-		if time.Now().After(deadline) {
-			tb.Fatalf("after %v: %s", benchWait, what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
 }

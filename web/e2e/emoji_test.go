@@ -33,6 +33,7 @@ func withEmoji(t *testing.T, body []byte, shortcode, image string) []byte {
 // TestRemoteCustomEmojis: the custom emojis a peer's post and profile use
 // reach the apps of members here as the emojis of the status and account.
 func TestRemoteCustomEmojis(t *testing.T) {
+	t.Parallel()
 	nodes := testrig.Start(t, 2)
 	a, b := nodes[0], nodes[1]
 	alice, bob := a.Member("alice", false), b.Member("bob", false)

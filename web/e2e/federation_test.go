@@ -40,6 +40,7 @@ func follow(t *testing.T, from *testrig.Node, follower storage.Account, to *test
 }
 
 func TestPostsReachExactlyTheRightPeople(t *testing.T) {
+	t.Parallel()
 	nodes := testrig.Start(t, 2)
 	a, b := nodes[0], nodes[1]
 	alice := a.Member("alice", false) // follows bob
@@ -91,6 +92,7 @@ func TestPostsReachExactlyTheRightPeople(t *testing.T) {
 }
 
 func TestManuallyApprovedFollow(t *testing.T) {
+	t.Parallel()
 	nodes := testrig.Start(t, 2)
 	a, b := nodes[0], nodes[1]
 	alice := a.Member("alice", false)

@@ -11,6 +11,7 @@ import (
 // TestHealth: /healthz answers 200 with the delivery queue while the
 // database answers, and 503 once it does not.
 func TestHealth(t *testing.T) {
+	t.Parallel()
 	n := testrig.StartOne(t, nil)
 	get := func() (int, map[string]any) {
 		t.Helper()

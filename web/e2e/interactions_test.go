@@ -35,6 +35,7 @@ func notified(n *testrig.Node, account storage.ID, typ string) bool {
 }
 
 func TestReplyLikeAnnounceAcrossNodes(t *testing.T) {
+	t.Parallel()
 	nodes := testrig.Start(t, 2)
 	a, b := nodes[0], nodes[1]
 	alice := a.Member("alice", false)
@@ -89,6 +90,7 @@ func TestReplyLikeAnnounceAcrossNodes(t *testing.T) {
 }
 
 func TestEditAndDeletePropagate(t *testing.T) {
+	t.Parallel()
 	nodes := testrig.Start(t, 2)
 	a, b := nodes[0], nodes[1]
 	alice := a.Member("alice", false)
@@ -118,6 +120,7 @@ func TestEditAndDeletePropagate(t *testing.T) {
 }
 
 func TestUndoFollowStopsDelivery(t *testing.T) {
+	t.Parallel()
 	nodes := testrig.Start(t, 2)
 	a, b := nodes[0], nodes[1]
 	alice := a.Member("alice", false)
@@ -140,6 +143,7 @@ func TestUndoFollowStopsDelivery(t *testing.T) {
 }
 
 func TestKeyRotation(t *testing.T) {
+	t.Parallel()
 	nodes := testrig.Start(t, 2)
 	a, b := nodes[0], nodes[1]
 	alice := a.Member("alice", false)
@@ -166,6 +170,7 @@ func TestKeyRotation(t *testing.T) {
 }
 
 func TestPeerOfflineThenBack(t *testing.T) {
+	t.Parallel()
 	nodes := testrig.Start(t, 2)
 	a, b := nodes[0], nodes[1]
 	alice := a.Member("alice", false)
@@ -187,6 +192,7 @@ func TestPeerOfflineThenBack(t *testing.T) {
 }
 
 func TestRestartDeliversQueuedJobs(t *testing.T) {
+	t.Parallel()
 	nodes := testrig.Start(t, 2)
 	a, b := nodes[0], nodes[1]
 	alice := a.Member("alice", false)
@@ -217,6 +223,7 @@ func contains(s, sub string) bool { return strings.Contains(s, sub) }
 // (another member followed it first) come into the member's home
 // timeline.
 func TestRemoteFollowBackfillsHome(t *testing.T) {
+	t.Parallel()
 	nodes := testrig.Start(t, 2)
 	a, b := nodes[0], nodes[1]
 	alice, carol := a.Member("alice", false), a.Member("carol", false)

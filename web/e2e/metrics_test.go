@@ -14,6 +14,7 @@ import (
 // TestMetrics scrapes a node's Prometheus metrics after it has answered
 // requests and delivered a post to a peer.
 func TestMetrics(t *testing.T) {
+	t.Parallel()
 	const token = "metrics-token-0123456789"
 	a := testrig.StartOne(t, func(c *node.Config) { c.MetricsToken = token })
 	b := testrig.StartOne(t, nil)

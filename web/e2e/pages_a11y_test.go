@@ -21,6 +21,7 @@ import (
 // in through the OAuth pages as an app's user would, by typing into the
 // form and pressing its buttons.
 func TestPagesAccessible(t *testing.T) {
+	t.Parallel()
 	br := testrig.NewBrowser(t)
 	n := testrig.StartOne(t, nil)
 	ctx := context.Background()

@@ -242,6 +242,7 @@ func secFollow(t *testing.T, from *testrig.Node, follower storage.Account, to *t
 // signed activity by its own signer is taken, and a refused one leaves no
 // trace on A.
 func TestInboxSecurity(t *testing.T) {
+	t.Parallel()
 	nodes := testrig.Start(t, 2)
 	a, b := nodes[0], nodes[1]
 	alice := a.Member("alice", false)
@@ -372,6 +373,7 @@ func TestInboxSecurity(t *testing.T) {
 // TestInboxUnknownUser answers 404 for the inbox of nobody, before
 // looking at the signature.
 func TestInboxUnknownUser(t *testing.T) {
+	t.Parallel()
 	nodes := testrig.Start(t, 2)
 	a, b := nodes[0], nodes[1]
 	alice := a.Member("alice", false)
@@ -392,6 +394,7 @@ func TestInboxUnknownUser(t *testing.T) {
 // shared and the personal inbox in a row, as a peer may, and again after it
 // was applied. Every delivery is accepted, but alice hears of it once.
 func TestInboxAppliesDuplicateOnce(t *testing.T) {
+	t.Parallel()
 	nodes := testrig.Start(t, 2)
 	a, b := nodes[0], nodes[1]
 	alice := a.Member("alice", false)
@@ -427,6 +430,7 @@ func TestInboxAppliesDuplicateOnce(t *testing.T) {
 // TestInboxIgnoresUnknownActivityType accepts a signed activity of a type
 // copse does not know, does nothing with it, and goes on working.
 func TestInboxIgnoresUnknownActivityType(t *testing.T) {
+	t.Parallel()
 	nodes := testrig.Start(t, 2)
 	a, b := nodes[0], nodes[1]
 	alice := a.Member("alice", false)
@@ -469,6 +473,7 @@ func TestInboxIgnoresUnknownActivityType(t *testing.T) {
 // TestPrivateAddressRefused: a node not told to allow private ranges will
 // not reach a peer on loopback, however it is asked to.
 func TestPrivateAddressRefused(t *testing.T) {
+	t.Parallel()
 	strict := testrig.StartOne(t, func(c *node.Config) { c.AllowPrivate = nil })
 	other := testrig.StartOne(t, nil)
 	alice := strict.Member("alice", false)
@@ -503,6 +508,7 @@ func TestPrivateAddressRefused(t *testing.T) {
 // request from a follower, and a direct one to those it mentions; anyone
 // else is answered exactly as for a post that never existed.
 func TestFollowersOnlyFetch(t *testing.T) {
+	t.Parallel()
 	nodes := testrig.Start(t, 2)
 	a, b := nodes[0], nodes[1]
 	alice := a.Member("alice", false) // follows bob
@@ -575,6 +581,7 @@ func TestFollowersOnlyFetch(t *testing.T) {
 // documents to anyone (they carry the key), and everything else only to
 // signed requests.
 func TestAuthorizedFetch(t *testing.T) {
+	t.Parallel()
 	secure := testrig.StartOne(t, func(c *node.Config) { c.AuthorizedFetch = true })
 	a := testrig.StartOne(t, nil)
 	dave := secure.Member("dave", false)

@@ -17,6 +17,7 @@ import (
 // node B) newest first, as a retried delivery can: an older profile or
 // edit arriving late must not overwrite a newer one.
 func TestUpdatesOutOfOrder(t *testing.T) {
+	t.Parallel()
 	nodes := testrig.Start(t, 2)
 	a, b := nodes[0], nodes[1]
 	alice := a.Member("alice", false)

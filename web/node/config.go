@@ -1,6 +1,7 @@
 package node
 
 import (
+	"crypto/rsa"
 	"fmt"
 	"log/slog"
 	"net/netip"
@@ -126,4 +127,7 @@ type Tuning struct {
 	// store (tests move it on to make scheduled posts due). Default:
 	// time.Now.
 	Now func() time.Time
+	// NewKey replaces federation.GenerateKey for the keys of local
+	// accounts (tests hand out pre-generated ones).
+	NewKey func() (*rsa.PrivateKey, error)
 }

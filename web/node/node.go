@@ -127,6 +127,7 @@ func open(ctx context.Context, cfg Config, store *storage.Store, log *slog.Logge
 		PollInterval:  cfg.Tuning.PollInterval,
 		MediaDir:      filepath.Join(cfg.DataDir, "media"),
 		Now:           cfg.Tuning.Now,
+		NewKey:        cfg.Tuning.NewKey,
 		Log:           log,
 		OnDelivery:    m.observeDelivery,
 	})

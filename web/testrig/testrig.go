@@ -1,12 +1,14 @@
 // Package testrig starts real copse nodes on loopback for end-to-end
-// tests: each has its own database, keys and HTTP server, speaks plain
-// http, may reach loopback, and retries deliveries on a fast schedule.
+// tests: each has its own database and HTTP server, speaks plain http, may
+// reach loopback, retries deliveries on a fast schedule, and takes its
+// accounts' keys from a pool of pre-generated ones (testkit.Keys).
 package testrig
 
 import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/rsa"
 	"fmt"
 	"io"
 	"log/slog"
@@ -23,6 +25,7 @@ import (
 	"github.com/copse-dev/copse/federation"
 	"github.com/copse-dev/copse/storage"
 	"github.com/copse-dev/copse/web/node"
+	"github.com/copse-dev/copse/web/testrig/testkit"
 )
 
 // Password is the password of every member Member makes.
@@ -77,7 +80,8 @@ func StartOne(t testing.TB, tune func(*node.Config)) *Node {
 		LogLevel:     "info",
 		LogFormat:    "text",
 		AllowPrivate: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
-		Tuning:       node.Tuning{RetrySchedule: FastRetry, PollInterval: 50 * time.Millisecond, Now: n.Clock.Now},
+		Tuning: node.Tuning{RetrySchedule: FastRetry, PollInterval: 50 * time.Millisecond, Now: n.Clock.Now,
+			NewKey: testkit.Keys()},
 	}
 	if tune != nil {
 		tune(&n.cfg)
@@ -260,17 +264,17 @@ func (c *Clock) Now() time.Time { return time.Now().Add(time.Duration(c.offset.L
 // Advance moves the clock on by d.
 func (c *Clock) Advance(d time.Duration) { c.offset.Add(int64(d)) }
 
-// Eventually polls cond until it holds or the deadline passes.
+// Eventually checks cond until it holds, and fails the test if it still
+// does not once within has passed. It is the one poll helper of the
+// tests (testkit.Eventually, for tests that cannot import testrig).
 func Eventually(t testing.TB, within time.Duration, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("after %v: %s", within, what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	testkit.Eventually(t, within, what, cond)
 }
+
+// Keys returns a source of pre-generated keys for an engine a test builds
+// itself (federation.Options.NewKey); every node Start makes has one.
+func Keys() func() (*rsa.PrivateKey, error) { return testkit.Keys() }
 
 // HomeHas reports whether account's home feed on n holds a status whose
 // URI is uri.

@@ -58,6 +58,7 @@ type jrd struct {
 }
 
 func TestWebFinger(t *testing.T) {
+	t.Parallel()
 	n := testrig.StartOne(t, nil)
 	alice := n.Member("alice", false)
 	n.Member("bob", false)
@@ -138,6 +139,7 @@ func TestWebFinger(t *testing.T) {
 }
 
 func TestHostMeta(t *testing.T) {
+	t.Parallel()
 	n := testrig.StartOne(t, nil)
 	template := n.URL + "/.well-known/webfinger?resource={uri}"
 
@@ -182,6 +184,7 @@ func TestHostMeta(t *testing.T) {
 }
 
 func TestNodeInfo(t *testing.T) {
+	t.Parallel()
 	n := testrig.StartOne(t, nil)
 	alice := n.Member("alice", false)
 	bob := n.Member("bob", false)
