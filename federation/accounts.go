@@ -18,11 +18,11 @@ type NewMember struct {
 	Username     string
 	Email        string
 	Password     string
-	Role         string // storage.RoleMember unless set
+	Permission   string // storage.PermissionMember unless set
 	DisplayName  string
 	Organisation string
 	Department   string
-	JobRole      string
+	JobTitle     string
 	Locked       bool // approve followers manually
 }
 
@@ -46,11 +46,11 @@ func (e *Engine) CreateMember(ctx context.Context, m NewMember) (storage.Account
 	if len(m.Password) < minPasswordLength {
 		return storage.Account{}, invalid("password must be at least %d characters", minPasswordLength)
 	}
-	if m.Role == "" {
-		m.Role = storage.RoleMember
+	if m.Permission == "" {
+		m.Permission = storage.PermissionMember
 	}
-	if !storage.ValidRole(m.Role) {
-		return storage.Account{}, invalid("role %q is not member, moderator or admin", m.Role)
+	if !storage.ValidPermission(m.Permission) {
+		return storage.Account{}, invalid("role %q is not member, moderator or admin", m.Permission)
 	}
 	hash, err := bcrypt.GenerateFromPassword([]byte(m.Password), bcrypt.DefaultCost)
 	if err != nil {
@@ -61,13 +61,13 @@ func (e *Engine) CreateMember(ctx context.Context, m NewMember) (storage.Account
 		return storage.Account{}, err
 	}
 	a.DisplayName = cleanText(m.DisplayName)
-	a.Organisation, a.Department, a.Role = cleanText(m.Organisation), cleanText(m.Department), cleanText(m.JobRole)
+	a.Organisation, a.Department, a.JobTitle = cleanText(m.Organisation), cleanText(m.Department), cleanText(m.JobTitle)
 	a.Locked = m.Locked
 	err = e.store.InTx(ctx, func(tx *storage.Tx) error {
 		if err := tx.InsertAccount(ctx, &a); err != nil {
 			return err
 		}
-		return tx.InsertUser(ctx, &storage.User{AccountID: a.ID, Email: m.Email, PasswordHash: string(hash), Role: m.Role})
+		return tx.InsertUser(ctx, &storage.User{AccountID: a.ID, Email: m.Email, PasswordHash: string(hash), Permission: m.Permission})
 	})
 	if errors.Is(err, storage.ErrDuplicate) {
 		return storage.Account{}, invalid("username %q or email %q is already taken", m.Username, m.Email)
@@ -111,7 +111,7 @@ func (e *Engine) CheckPassword(ctx context.Context, login, password string) (sto
 
 // SetRole changes a member's node role.
 func (e *Engine) SetRole(ctx context.Context, username, role string) error {
-	if !storage.ValidRole(role) {
+	if !storage.ValidPermission(role) {
 		return invalid("role %q is not member, moderator or admin", role)
 	}
 	a, err := e.store.AccountByUsername(ctx, username)
@@ -223,7 +223,7 @@ func profileFields(a storage.Account) []activitypub.Field {
 	for _, f := range []activitypub.Field{
 		{Name: activitypub.FieldOrganisation, Value: a.Organisation},
 		{Name: activitypub.FieldDepartment, Value: a.Department},
-		{Name: activitypub.FieldRole, Value: a.Role},
+		{Name: activitypub.FieldRole, Value: a.JobTitle},
 	} {
 		if f.Value != "" {
 			f.Value = escapeText(f.Value)

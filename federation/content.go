@@ -71,7 +71,7 @@ func (d Draft) clean() Draft {
 // clean is p with cleanText applied to everything a member typed in it.
 func (p Profile) clean() Profile {
 	p.DisplayName, p.Note = cleanText(p.DisplayName), cleanText(p.Note)
-	p.Organisation, p.Department, p.Role = cleanText(p.Organisation), cleanText(p.Department), cleanText(p.Role)
+	p.Organisation, p.Department, p.JobTitle = cleanText(p.Organisation), cleanText(p.Department), cleanText(p.JobTitle)
 	if p.Fields != nil {
 		fields := make([]activitypub.Field, len(p.Fields))
 		for i, f := range p.Fields {

@@ -67,7 +67,7 @@ func TestLocalInputCleaned(t *testing.T) {
 	e := testEngine(t)
 	ctx := context.Background()
 	alice, err := e.CreateMember(ctx, NewMember{Username: "alice", Email: "alice@council-a.example", Password: "correct horse battery",
-		DisplayName: "Alice" + dirty, Organisation: "Council" + dirty, Department: "Libraries" + dirty, JobRole: "Lead" + dirty})
+		DisplayName: "Alice" + dirty, Organisation: "Council" + dirty, Department: "Libraries" + dirty, JobTitle: "Lead" + dirty})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +88,7 @@ func TestLocalInputCleaned(t *testing.T) {
 	actor := ActorOf(a)
 	got := map[string]string{
 		"stored display name": alice.DisplayName, "stored organisation": alice.Organisation,
-		"stored department": alice.Department, "stored role": alice.Role,
+		"stored department": alice.Department, "stored role": alice.JobTitle,
 		"stored content": st.Content,
 		"note content":   note.Content, "note summary": note.Summary, "note name": note.Name,
 		"stored profile note": a.Note, "actor summary": actor.Summary,
@@ -127,10 +127,10 @@ func TestDraftAndProfileClean(t *testing.T) {
 	if d.Poll.Options[0] != "yes"+dirty || desc != "chart"+dirty {
 		t.Error("clean changed the draft it was given")
 	}
-	p := Profile{DisplayName: dirty, Note: dirty, Organisation: dirty, Department: dirty, Role: dirty,
+	p := Profile{DisplayName: dirty, Note: dirty, Organisation: dirty, Department: dirty, JobTitle: dirty,
 		Fields: []activitypub.Field{{Name: dirty, Value: dirty}}}.clean()
 	for what, s := range map[string]string{"display name": p.DisplayName, "note": p.Note, "organisation": p.Organisation,
-		"department": p.Department, "role": p.Role, "field name": p.Fields[0].Name, "field value": p.Fields[0].Value} {
+		"department": p.Department, "role": p.JobTitle, "field name": p.Fields[0].Name, "field value": p.Fields[0].Value} {
 		if hasUnsafe(s) {
 			t.Errorf("profile %s = %q still holds control characters", what, s)
 		}

@@ -84,11 +84,11 @@ func (e *Engine) attempt(ctx context.Context, log *slog.Logger, d storage.Delive
 	switch {
 	case err == nil:
 		e.onDelivery(d.Host, "delivered", took)
-		err = e.store.InGroupTx(ctx, func(tx *storage.Tx) error { return tx.DeliverySucceeded(ctx, d) })
+		err = e.store.InBatch(ctx, func(tx *storage.Tx) error { return tx.DeliverySucceeded(ctx, d) })
 	case errors.As(err, &perm):
 		e.onDelivery(d.Host, "dropped", took)
 		log.WarnContext(ctx, "delivery refused; dropping", "inbox_url", d.InboxURL, "activity_id", d.ActivityURI, "err", err)
-		err = e.store.InGroupTx(ctx, func(tx *storage.Tx) error { return tx.DeliveryFailed(ctx, d, time.Time{}, err.Error()) })
+		err = e.store.InBatch(ctx, func(tx *storage.Tx) error { return tx.DeliveryFailed(ctx, d, time.Time{}, err.Error()) })
 	default:
 		var next time.Time
 		if d.Attempts < len(e.retry) {
@@ -100,7 +100,7 @@ func (e *Engine) attempt(ctx context.Context, log *slog.Logger, d storage.Delive
 				"attempts", d.Attempts+1, "err", err)
 		}
 		reason := err.Error()
-		err = e.store.InGroupTx(ctx, func(tx *storage.Tx) error {
+		err = e.store.InBatch(ctx, func(tx *storage.Tx) error {
 			if err := tx.DeliveryFailed(ctx, d, next, reason); err != nil {
 				return err
 			}

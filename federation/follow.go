@@ -313,7 +313,7 @@ type Profile struct {
 	Discoverable bool
 	Organisation string
 	Department   string
-	Role         string
+	JobTitle     string
 	Fields       []activitypub.Field // plain text names and values
 }
 
@@ -328,7 +328,7 @@ func (e *Engine) UpdateProfile(ctx context.Context, accountID storage.ID, p Prof
 	a.DisplayName = p.DisplayName
 	a.Note = renderText(p.Note, nil, e.urls.Tag)
 	a.Locked, a.Discoverable = p.Locked, p.Discoverable
-	a.Organisation, a.Department, a.Role = p.Organisation, p.Department, p.Role
+	a.Organisation, a.Department, a.JobTitle = p.Organisation, p.Department, p.JobTitle
 	a.Fields = nil
 	for _, f := range p.Fields {
 		a.Fields = append(a.Fields, activitypub.Field{Name: escapeText(f.Name), Value: renderText(f.Value, nil, e.urls.Tag)})

@@ -44,7 +44,7 @@ func (e *Engine) Receive(ctx context.Context, body []byte, signer string) error 
 	// a worker may pick the item up the moment it commits.
 	it := storage.InboxItem{ID: e.store.NewID(e.now()), ActivityURI: act.ID, Signer: signer, Body: body}
 	e.parsed.put(it.ID, act, len(body))
-	err = e.store.InGroupTx(ctx, func(tx *storage.Tx) error {
+	err = e.store.InBatch(ctx, func(tx *storage.Tx) error {
 		return tx.InsertInboxItem(ctx, &it)
 	})
 	if err != nil {
@@ -194,7 +194,7 @@ func (e *Engine) applyThen(ctx context.Context, act activitypub.Activity, then f
 		act = e.withOriginActor(ctx, act)
 	}
 	// The inbox workers apply activities side by side: they share commits.
-	return e.store.InGroupTx(ctx, func(tx *storage.Tx) error {
+	return e.store.InBatch(ctx, func(tx *storage.Tx) error {
 		return e.applyFresh(ctx, tx, actor, act, pre, then)
 	})
 }

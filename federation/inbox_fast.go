@@ -22,7 +22,7 @@ func needsNetwork(typ string) bool {
 // applyInTx is applyThen for the usual case: an activity whose actor is
 // stored and fresh (its signature was checked with that actor's key
 // moments ago) and that needs nothing from the network. It reads the
-// actor and the accounts a note mentions inside the group transaction,
+// actor and the accounts a note mentions inside the batch transaction,
 // on the writer's connection. Under load this halves what those reads
 // cost: every commit invalidates the page cache of the pool's reader
 // connections (and, with mmap, their mapping), so the same lookups on a
@@ -33,7 +33,7 @@ func (e *Engine) applyInTx(ctx context.Context, act activitypub.Activity, then f
 	if act.Type == activitypub.TypeCreate && act.Object.Note == nil {
 		return invalid("Create %s has no embedded object", act.ID)
 	}
-	return e.store.InGroupTx(ctx, func(tx *storage.Tx) error {
+	return e.store.InBatch(ctx, func(tx *storage.Tx) error {
 		actor, err := tx.AccountByURI(ctx, act.Actor)
 		if errors.Is(err, storage.ErrNotFound) || (err == nil && !actor.Local() && e.now().Sub(actor.FetchedAt) >= actorRefresh) {
 			return errActorNotReady

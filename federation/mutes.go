@@ -212,7 +212,7 @@ func (c Credentials) validate() error {
 	if len(c.Fields) > MaxFields {
 		return invalid("Validation failed: Fields is too long (maximum is %d fields)", MaxFields)
 	}
-	for _, s := range append([]string{c.Organisation, c.Department, c.Role}, fieldTexts(c.Fields)...) {
+	for _, s := range append([]string{c.Organisation, c.Department, c.JobTitle}, fieldTexts(c.Fields)...) {
 		if utf8.RuneCountInString(s) > MaxFieldChars {
 			return invalid("Validation failed: Fields must each be at most %d characters", MaxFieldChars)
 		}

@@ -40,7 +40,7 @@ type Account struct {
 	Fields        []activitypub.Field
 	Organisation  string
 	Department    string
-	Role          string // job role, shown as a profile field
+	JobTitle      string // job title, shown as a profile field
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
 	FetchedAt     time.Time
@@ -89,7 +89,7 @@ func scanAccount(row scanner, extra ...any) (Account, error) {
 	dest := []any{&a.ID, &a.URI, &a.Username, &a.Domain, &a.ActorType, &a.DisplayName, &a.Note, &a.URL,
 		&a.Inbox, &a.Outbox, &a.SharedInbox, &a.Followers, &a.Following, &a.Featured,
 		&a.PublicKeyID, &a.PublicKeyPEM, &a.PrivateKeyPEM, &a.Locked, &a.Discoverable, &a.Bot,
-		&a.AvatarURL, &a.HeaderURL, &fields, &a.Organisation, &a.Department, &a.Role,
+		&a.AvatarURL, &a.HeaderURL, &fields, &a.Organisation, &a.Department, &a.JobTitle,
 		&created, &updated, &fetched, &suspended, &actorUpdated, &emojis}
 	err := row.Scan(append(dest, extra...)...)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -182,7 +182,7 @@ func (tx *Tx) InsertAccount(ctx context.Context, a *Account) error {
 	_, err = tx.tx.ExecContext(ctx, qInsertAccount, a.ID, a.URI, a.Username, a.Domain, a.ActorType, a.DisplayName, a.Note, a.URL,
 		a.Inbox, a.Outbox, a.SharedInbox, a.Followers, a.Following, a.Featured,
 		a.PublicKeyID, a.PublicKeyPEM, a.PrivateKeyPEM, a.Locked, a.Discoverable, a.Bot,
-		a.AvatarURL, a.HeaderURL, string(fields), a.Organisation, a.Department, a.Role,
+		a.AvatarURL, a.HeaderURL, string(fields), a.Organisation, a.Department, a.JobTitle,
 		millis(a.CreatedAt), millis(a.UpdatedAt), millis(a.FetchedAt), millis(a.SuspendedAt), millis(a.ActorUpdatedAt),
 		encodeEmojis(a.Emojis))
 	if isUnique(err) {
@@ -210,7 +210,7 @@ func (tx *Tx) UpdateAccount(ctx context.Context, a *Account) error {
 	res, err := tx.tx.ExecContext(ctx, qUpdateAccount, a.Username, a.ActorType, a.DisplayName, a.Note, a.URL,
 		a.Inbox, a.Outbox, a.SharedInbox, a.Followers, a.Following, a.Featured,
 		a.PublicKeyID, a.PublicKeyPEM, a.PrivateKeyPEM, a.Locked, a.Discoverable, a.Bot,
-		a.AvatarURL, a.HeaderURL, string(fields), a.Organisation, a.Department, a.Role,
+		a.AvatarURL, a.HeaderURL, string(fields), a.Organisation, a.Department, a.JobTitle,
 		millis(a.UpdatedAt), millis(a.FetchedAt), millis(a.SuspendedAt), millis(a.ActorUpdatedAt), encodeEmojis(a.Emojis), a.ID)
 	if err != nil {
 		return fmt.Errorf("update account %d: %w", a.ID, err)
@@ -268,16 +268,17 @@ func nonNil[T any](s []T) []T {
 	return s
 }
 
-// Roles a user may have on the node.
+// Permissions a user may have on the node (what they may do here, not
+// their job: that is Account.JobTitle).
 const (
-	RoleMember    = "member"
-	RoleModerator = "moderator"
-	RoleAdmin     = "admin"
+	PermissionMember    = "member"
+	PermissionModerator = "moderator"
+	PermissionAdmin     = "admin"
 )
 
-// ValidRole reports whether r is one of the node roles.
-func ValidRole(r string) bool {
-	return r == RoleMember || r == RoleModerator || r == RoleAdmin
+// ValidPermission reports whether r is one of the node permissions.
+func ValidPermission(r string) bool {
+	return r == PermissionMember || r == PermissionModerator || r == PermissionAdmin
 }
 
 // User is a person's sign-in to a local account.
@@ -285,7 +286,7 @@ type User struct {
 	AccountID    ID
 	Email        string
 	PasswordHash string
-	Role         string
+	Permission   string
 	CreatedAt    time.Time
 }
 
@@ -294,7 +295,7 @@ const userColumns = `account_id, email, password_hash, role, created_at`
 func scanUser(row scanner) (User, error) {
 	var u User
 	var created int64
-	err := row.Scan(&u.AccountID, &u.Email, &u.PasswordHash, &u.Role, &created)
+	err := row.Scan(&u.AccountID, &u.Email, &u.PasswordHash, &u.Permission, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return User{}, ErrNotFound
 	}
@@ -322,7 +323,7 @@ func (tx *Tx) InsertUser(ctx context.Context, u *User) error {
 		u.CreatedAt = tx.now
 	}
 	_, err := tx.tx.ExecContext(ctx, `INSERT INTO users (`+userColumns+`) VALUES (?,?,?,?,?)`,
-		u.AccountID, u.Email, u.PasswordHash, u.Role, millis(u.CreatedAt))
+		u.AccountID, u.Email, u.PasswordHash, u.Permission, millis(u.CreatedAt))
 	if isUnique(err) {
 		return fmt.Errorf("insert user %s: %w", u.Email, ErrDuplicate)
 	}
@@ -352,7 +353,7 @@ func (q queries) Members(ctx context.Context) ([]Member, error) {
 	scan := func(r scanner) (Member, error) {
 		var m Member
 		var created int64
-		a, err := scanAccount(r, &m.User.Email, &m.User.Role, &created)
+		a, err := scanAccount(r, &m.User.Email, &m.User.Permission, &created)
 		if err != nil {
 			return Member{}, err
 		}

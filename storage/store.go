@@ -44,13 +44,13 @@ type Store struct {
 	Now func() time.Time
 	// ObserveTx, when set before the store is used, is told how long each
 	// committed write transaction took from begin to commit: kind "tx"
-	// for InTx, "batch" for a group of InGroupTx callers.
+	// for InTx, "batch" for a group of InBatch callers.
 	ObserveTx func(kind string, took time.Duration)
 
 	idMu   sync.Mutex
 	lastID ID
 
-	group    groupCommit  // callers of InGroupTx
+	batch    batcher      // callers of InBatch
 	accounts accountCache // accounts as pages show them
 }
 
@@ -237,7 +237,7 @@ type txStmts struct {
 	tx    *sql.Tx
 	stmts *writeStmts
 	// detach runs statements without their context's cancellation (group
-	// transactions: see InGroupTx).
+	// transactions: see InBatch).
 	detach bool
 }
 

@@ -119,11 +119,11 @@ func accountCreate(ctx context.Context, args []string, p proc) error {
 	a.fs.StringVar(&m.Email, "email", "", "the member's `email` address, used to sign in")
 	a.fs.StringVar(&m.Password, "password", "", "the member's initial `password` (10 characters or more); "+
 		"without it copse asks for one, or reads the first line of standard input when that is not a terminal")
-	a.fs.StringVar(&m.Role, "role", "member", "node `role`: member, moderator or admin")
+	a.fs.StringVar(&m.Permission, "role", "member", "node `role`: member, moderator or admin")
 	a.fs.StringVar(&m.DisplayName, "display-name", "", "display `name`")
 	a.fs.StringVar(&m.Organisation, "organisation", "", "the member's `organisation`")
 	a.fs.StringVar(&m.Department, "department", "", "the member's `department`")
-	a.fs.StringVar(&m.JobRole, "job-role", "", "the member's job `role`")
+	a.fs.StringVar(&m.JobTitle, "job-role", "", "the member's job `role`")
 	a.fs.BoolVar(&m.Locked, "locked", false, "approve followers manually")
 	n, err := a.open(ctx, args, p)
 	if err != nil {
@@ -148,7 +148,7 @@ func accountCreate(ctx context.Context, args []string, p proc) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(p.stdout, "created %s (%s) as %s: %s\n", acct.Username, m.Email, m.Role, acct.URI)
+	fmt.Fprintf(p.stdout, "created %s (%s) as %s: %s\n", acct.Username, m.Email, m.Permission, acct.URI)
 	return nil
 }
 
@@ -203,7 +203,7 @@ func accountList(ctx context.Context, args []string, p proc) error {
 	tw := tabwriter.NewWriter(p.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "USERNAME\tEMAIL\tROLE\tCREATED")
 	for _, m := range members {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", m.Account.Username, m.User.Email, m.User.Role, m.User.CreatedAt.Format(time.DateOnly))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", m.Account.Username, m.User.Email, m.User.Permission, m.User.CreatedAt.Format(time.DateOnly))
 	}
 	return tw.Flush()
 }

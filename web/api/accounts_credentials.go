@@ -98,7 +98,7 @@ func namedFields(a storage.Account) []activitypub.Field {
 	for _, f := range []activitypub.Field{
 		{Name: activitypub.FieldOrganisation, Value: a.Organisation},
 		{Name: activitypub.FieldDepartment, Value: a.Department},
-		{Name: activitypub.FieldRole, Value: a.Role},
+		{Name: activitypub.FieldRole, Value: a.JobTitle},
 	} {
 		if f.Value != "" {
 			out = append(out, f)
@@ -133,7 +133,7 @@ func (h *Handler) updateCredentials(w http.ResponseWriter, r *http.Request) {
 	// A parameter left out keeps its value: start from the profile as it is.
 	c := federation.Credentials{Bot: me.Bot, Profile: federation.Profile{
 		DisplayName: me.DisplayName, Note: src.Note, Locked: me.Locked, Discoverable: me.Discoverable,
-		Organisation: me.Organisation, Department: me.Department, Role: me.Role, Fields: src.Fields,
+		Organisation: me.Organisation, Department: me.Department, JobTitle: me.JobTitle, Fields: src.Fields,
 	}}
 	if _, ok := v["display_name"]; ok {
 		c.DisplayName = strings.TrimSpace(v.Get("display_name"))
@@ -148,7 +148,7 @@ func (h *Handler) updateCredentials(w http.ResponseWriter, r *http.Request) {
 		// The fields replace the old ones as a whole, as in Mastodon; the
 		// named ones set organisation, department and role, and an
 		// absent one clears its value.
-		c.Organisation, c.Department, c.Role, c.Fields = "", "", "", nil
+		c.Organisation, c.Department, c.JobTitle, c.Fields = "", "", "", nil
 		for _, f := range fields {
 			switch strings.ToLower(f.Name) {
 			case "organisation", "organization":
@@ -156,7 +156,7 @@ func (h *Handler) updateCredentials(w http.ResponseWriter, r *http.Request) {
 			case "department":
 				c.Department = f.Value
 			case "role":
-				c.Role = f.Value
+				c.JobTitle = f.Value
 			default:
 				c.Fields = append(c.Fields, f)
 			}

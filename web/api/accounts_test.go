@@ -126,8 +126,8 @@ func TestAccountCredentials(t *testing.T) {
 		t.Errorf("fields = %+v; want the website as a link", up.Fields)
 	}
 	stored, _ := a.Store.AccountByID(ctx, alice.ID)
-	if stored.Organisation != "Council B" || stored.Department != "" || stored.Role != "Team lead" || len(stored.Fields) != 1 {
-		t.Errorf("stored org, dept, role, fields = %q, %q, %q, %v", stored.Organisation, stored.Department, stored.Role, stored.Fields)
+	if stored.Organisation != "Council B" || stored.Department != "" || stored.JobTitle != "Team lead" || len(stored.Fields) != 1 {
+		t.Errorf("stored org, dept, role, fields = %q, %q, %q, %v", stored.Organisation, stored.Department, stored.JobTitle, stored.Fields)
 	}
 
 	// B sees the new name once the Update{Person} arrives. (Wait for it

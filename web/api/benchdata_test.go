@@ -228,7 +228,7 @@ func generateHomeData(path string, n int) error {
 			a := storage.Account{Username: fmt.Sprintf("user%04d", i), DisplayName: fmt.Sprintf("User %d", i),
 				Note: "<p>Information officer. Records, retention and access requests.</p>", Discoverable: true,
 				CreatedAt: start.Add(-time.Duration(i) * time.Hour), PublicKeyPEM: publicPEM,
-				Organisation: "Hampshire County Council", Department: "Libraries", Role: "Officer",
+				Organisation: "Hampshire County Council", Department: "Libraries", JobTitle: "Officer",
 				Fields: []activitypub.Field{{Name: "Pronouns", Value: "they/them"}}}
 			if i == 0 {
 				a.Username, a.DisplayName = benchMember, "Reader"
@@ -249,7 +249,7 @@ func generateHomeData(path string, n int) error {
 			}
 			accounts[i] = benchAccount{id: a.ID, domain: a.Domain}
 			if a.Domain == "" {
-				u := storage.User{AccountID: a.ID, Email: a.Username + "@copse.bench", PasswordHash: "x", Role: "member"}
+				u := storage.User{AccountID: a.ID, Email: a.Username + "@copse.bench", PasswordHash: "x", Permission: "member"}
 				if err := tx.InsertUser(ctx, &u); err != nil {
 					return err
 				}

@@ -233,7 +233,7 @@ func (n *Node) Member(username string, locked bool) storage.Account {
 	a, err := n.Engine.CreateMember(context.Background(), federation.NewMember{
 		Username: username, Email: username + "@" + strings.Split(n.Host, ":")[0] + ".test",
 		Password: Password, Locked: locked, DisplayName: strings.ToUpper(username[:1]) + username[1:],
-		Organisation: "Hampshire County Council", Department: "Libraries", JobRole: "Information officer",
+		Organisation: "Hampshire County Council", Department: "Libraries", JobTitle: "Information officer",
 	})
 	if err != nil {
 		n.t.Fatalf("create member %s on %s: %v", username, n.Host, err)

@@ -8,52 +8,52 @@ import (
 	"time"
 )
 
-// maxGroup bounds how many callers share one group transaction, so that
+// maxBatch bounds how many callers share one batch transaction, so that
 // one commit never holds the writer for long.
-const maxGroup = 64
+const maxBatch = 64
 
-// groupCommit queues the callers of InGroupTx. One of them at a time is
+// batcher queues the callers of InBatch. One of them at a time is
 // the leader: it runs the waiting callers' work in one transaction.
-type groupCommit struct {
+type batcher struct {
 	mu      sync.Mutex
-	pending []*groupReq
+	pending []*batchReq
 	busy    bool // a leader is running
 }
 
-type groupReq struct {
+type batchReq struct {
 	ctx  context.Context
 	fn   func(*Tx) error
 	done chan error
 }
 
-// InGroupTx runs fn as InTx does, except that fn may share its SQLite
-// transaction with other InGroupTx callers waiting at the same moment
+// InBatch runs fn as InTx does, except that fn may share its SQLite
+// transaction with other InBatch callers waiting at the same moment
 // (group commit). Each fn runs in its own savepoint: an error rolls back
 // that fn's writes only, and is returned to its caller alone. The
-// transaction commits once for the whole group, and InGroupTx returns
+// transaction commits once for the whole batch, and InBatch returns
 // when that commit is done; if the commit fails, every caller in the
-// group gets the error and none of their writes are kept.
+// batch gets the error and none of their writes are kept.
 //
 // It suits small, frequent, independent writes, such as received
-// activities: the single writer commits once per group instead of once
+// activities: the single writer commits once per batch instead of once
 // per item, and a commit costs more than most of these writes.
 //
 // fn runs with ctx detached from its cancellation (its values are kept):
 // interrupting a statement makes SQLite roll back the whole transaction,
 // which would lose the other callers' work.
-func (s *Store) InGroupTx(ctx context.Context, fn func(tx *Tx) error) error {
+func (s *Store) InBatch(ctx context.Context, fn func(tx *Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	r := &groupReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
-	g := &s.group
+	r := &batchReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	g := &s.batch
 	g.mu.Lock()
 	g.pending = append(g.pending, r)
 	lead := !g.busy
 	g.busy = true
 	g.mu.Unlock()
 	if lead {
-		s.leadGroup()
+		s.leadBatch()
 	}
 	select {
 	case err := <-r.done:
@@ -64,18 +64,18 @@ func (s *Store) InGroupTx(ctx context.Context, fn func(tx *Tx) error) error {
 	}
 }
 
-// leadGroup runs one group of waiting callers, then hands the lead to a
+// leadBatch runs one batch of waiting callers, then hands the lead to a
 // new goroutine if more are waiting, so that no caller waits for other
-// callers' groups after its own has committed.
-func (s *Store) leadGroup() {
-	g := &s.group
+// callers' batches after its own has committed.
+func (s *Store) leadBatch() {
+	g := &s.batch
 	g.mu.Lock()
-	n := min(len(g.pending), maxGroup)
+	n := min(len(g.pending), maxBatch)
 	batch := g.pending[:n:n]
-	g.pending = append([]*groupReq(nil), g.pending[n:]...)
+	g.pending = append([]*batchReq(nil), g.pending[n:]...)
 	g.mu.Unlock()
 
-	s.runGroup(batch)
+	s.runBatch(batch)
 
 	g.mu.Lock()
 	more := len(g.pending) > 0
@@ -84,13 +84,13 @@ func (s *Store) leadGroup() {
 	}
 	g.mu.Unlock()
 	if more {
-		go s.leadGroup()
+		go s.leadBatch()
 	}
 }
 
-// runGroup runs batch in one transaction and answers every caller in it.
-func (s *Store) runGroup(batch []*groupReq) {
-	fail := func(reqs []*groupReq, err error) {
+// runBatch runs batch in one transaction and answers every caller in it.
+func (s *Store) runBatch(batch []*batchReq) {
+	fail := func(reqs []*batchReq, err error) {
 		for _, r := range reqs {
 			r.done <- err
 		}
@@ -106,11 +106,11 @@ func (s *Store) runGroup(batch []*groupReq) {
 	ts := txStmts{tx: sqlTx, stmts: s.writeStmts, detach: true}
 	now := s.Now()
 	type member struct {
-		r  *groupReq
+		r  *batchReq
 		tx *Tx
 	}
 	kept := make([]member, 0, len(batch))
-	abort := func(rest []*groupReq, err error) {
+	abort := func(rest []*batchReq, err error) {
 		_ = sqlTx.Rollback()
 		for _, m := range kept {
 			m.r.done <- err
@@ -131,7 +131,7 @@ func (s *Store) runGroup(batch []*groupReq) {
 			if _, rerr := ts.ExecContext(bg, "ROLLBACK TO grp"); rerr != nil {
 				// The transaction itself is gone (SQLite rolls back a
 				// whole transaction on some errors): nothing in it holds.
-				abort(batch[i:], fmt.Errorf("group transaction lost: %w (after %w)", rerr, err))
+				abort(batch[i:], fmt.Errorf("batch transaction lost: %w (after %w)", rerr, err))
 				return
 			}
 			if _, rerr := ts.ExecContext(bg, "RELEASE grp"); rerr != nil {
@@ -164,12 +164,12 @@ func (s *Store) runGroup(batch []*groupReq) {
 }
 
 // runMember runs one caller's work. A panic in it fails that caller
-// alone, as an error: it must not leave the group's transaction open and
+// alone, as an error: it must not leave the batch transaction open and
 // every later caller waiting.
 func runMember(fn func(*Tx) error, tx *Tx) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			err = fmt.Errorf("group transaction: panic: %v\n%s", p, debug.Stack())
+			err = fmt.Errorf("batch transaction: panic: %v\n%s", p, debug.Stack())
 		}
 	}()
 	return fn(tx)

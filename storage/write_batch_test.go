@@ -9,10 +9,10 @@ import (
 	"testing"
 )
 
-// TestInGroupTx runs many concurrent callers, some of which fail, and
+// TestInBatch runs many concurrent callers, some of which fail, and
 // checks that each caller sees only its own outcome: the failed ones
 // leave nothing, the others are all stored and announced after commit.
-func TestInGroupTx(t *testing.T) {
+func TestInBatch(t *testing.T) {
 	t.Parallel()
 	s := openTest(t)
 	ctx := context.Background()
@@ -23,7 +23,7 @@ func TestInGroupTx(t *testing.T) {
 	errs := make([]error, n)
 	for i := range n {
 		wg.Go(func() {
-			errs[i] = s.InGroupTx(ctx, func(tx *Tx) error {
+			errs[i] = s.InBatch(ctx, func(tx *Tx) error {
 				a := Account{Username: fmt.Sprintf("u%d", i), URI: fmt.Sprintf("https://local.example/users/u%d", i)}
 				if err := tx.InsertAccount(ctx, &a); err != nil {
 					return err
@@ -63,9 +63,9 @@ func TestInGroupTx(t *testing.T) {
 	}
 }
 
-// TestInGroupTxConflict: a caller whose write breaks a constraint gets
+// TestInBatchConflict: a caller whose write breaks a constraint gets
 // that error, and the store goes on working.
-func TestInGroupTxConflict(t *testing.T) {
+func TestInBatchConflict(t *testing.T) {
 	t.Parallel()
 	s := openTest(t)
 	ctx := context.Background()
@@ -80,7 +80,7 @@ func TestInGroupTxConflict(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := s.InGroupTx(ctx, func(tx *Tx) error {
+			err := s.InBatch(ctx, func(tx *Tx) error {
 				a := Account{Username: tt.user, URI: "https://local.example/users/" + tt.user}
 				return tx.InsertAccount(ctx, &a)
 			})
@@ -98,27 +98,27 @@ func TestInGroupTxConflict(t *testing.T) {
 	}
 }
 
-// TestInGroupTxCancelled: a caller whose context has ended before its
+// TestInBatchCancelled: a caller whose context has ended before its
 // turn writes nothing.
-func TestInGroupTxCancelled(t *testing.T) {
+func TestInBatchCancelled(t *testing.T) {
 	t.Parallel()
 	s := openTest(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	ran := false
-	err := s.InGroupTx(ctx, func(tx *Tx) error { ran = true; return nil })
+	err := s.InBatch(ctx, func(tx *Tx) error { ran = true; return nil })
 	if !errors.Is(err, context.Canceled) || ran {
 		t.Fatalf("err = %v, ran = %v; want context.Canceled and not run", err, ran)
 	}
 }
 
-// TestInGroupTxPanic: a caller whose work panics gets an error and
-// nothing of its work is kept; the store goes on taking group work.
-func TestInGroupTxPanic(t *testing.T) {
+// TestInBatchPanic: a caller whose work panics gets an error and
+// nothing of its work is kept; the store goes on taking batched work.
+func TestInBatchPanic(t *testing.T) {
 	t.Parallel()
 	s := openTest(t)
 	ctx := context.Background()
-	err := s.InGroupTx(ctx, func(tx *Tx) error {
+	err := s.InBatch(ctx, func(tx *Tx) error {
 		a := Account{Username: "half", URI: "https://local.example/users/half"}
 		if err := tx.InsertAccount(ctx, &a); err != nil {
 			return err
@@ -131,10 +131,10 @@ func TestInGroupTxPanic(t *testing.T) {
 	if _, err := s.AccountByUsername(ctx, "half"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("the panicking caller's write was kept (%v)", err)
 	}
-	if err := s.InGroupTx(ctx, func(tx *Tx) error {
+	if err := s.InBatch(ctx, func(tx *Tx) error {
 		a := Account{Username: "after", URI: "https://local.example/users/after"}
 		return tx.InsertAccount(ctx, &a)
 	}); err != nil {
-		t.Fatalf("group work after a panic: %v", err)
+		t.Fatalf("batched work after a panic: %v", err)
 	}
 }
