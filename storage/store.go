@@ -533,3 +533,12 @@ func queryAll[T any](ctx context.Context, q querier, scan func(scanner) (T, erro
 	}
 	return out, nil
 }
+
+// exec runs one write statement, wrapping its error with what it does.
+func (tx *Tx) exec(ctx context.Context, what, query string, args ...any) (sql.Result, error) {
+	res, err := tx.tx.ExecContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	return res, nil
+}
