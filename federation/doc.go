@@ -10,5 +10,6 @@
 //
 // It also owns HTTP signatures and keys, remote resolution (WebFinger,
 // dereferencing) and the guard that keeps outgoing requests off private
-// addresses.
+// addresses. Its pure parts live in packages of their own: the image
+// codec of uploads in federation/imaging.
 package federation

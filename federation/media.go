@@ -1,7 +1,6 @@
 package federation
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -14,34 +13,27 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/copse-dev/copse/federation/imaging"
 	"github.com/copse-dev/copse/storage"
 )
 
 // Media uploads: a member's images are checked by their bytes (never by
-// the name or type the client gave), decoded, and re-encoded, which
-// leaves behind every metadata block (EXIF with its GPS position, XMP,
-// comments); then a preview and a blurhash are made, the files are
-// written under the media directory, and only then is the row stored.
-// Go has no WebP encoder, so a WebP upload is stored as JPEG (or PNG
-// when it has transparency).
+// the name or type the client gave), decoded and re-encoded by package
+// imaging, which leaves behind every metadata block (EXIF with its GPS
+// position, XMP, comments) and makes a preview and a blurhash; then the
+// files are written under the media directory, and only then is the row
+// stored.
 
 // Limits on uploads, as Mastodon sets them.
 const (
-	MaxMediaSize   = 16 << 20 // bytes of an uploaded file
-	MaxMediaPixels = 33177600 // 7680x4320
-	MaxAttachments = 4        // per status
-	MaxDescription = 1500     // characters of alt text
+	MaxMediaSize   = 16 << 20          // bytes of an uploaded file
+	MaxMediaPixels = imaging.MaxPixels // 7680x4320
+	MaxAttachments = 4                 // per status
+	MaxDescription = 1500              // characters of alt text
 )
 
+// The sizes profile images are cropped to, as on Mastodon.
 const (
-	// maxGIFPixels bounds the pixels of all a GIF's frames together: each
-	// decoded frame takes a byte a pixel, and a small file can hold many
-	// large frames.
-	maxGIFPixels = 4 * MaxMediaPixels
-	previewSide  = 640 // longest side of a preview
-	blurhashSide = 64  // the preview is scaled to this before hashing
-	jpegQuality  = 90
-	smallQuality = 80
 	avatarSide   = 400
 	headerWidth  = 1500
 	headerHeight = 500
@@ -56,9 +48,12 @@ func (f Focus) valid() bool {
 	return in(f.X) && in(f.Y)
 }
 
-// withImageSlot runs fn, which decodes and re-encodes an image, when one
-// of the engine's image slots is free: a 33-megapixel image takes hundreds
-// of megabytes to decode, so only a few may be at work at once.
+// withImageSlot runs fn, which decodes and re-encodes an image with
+// package imaging, when one of the engine's image slots is free: an image
+// may take imaging.MaxDecodeBytes to decode, so only a few may be at work
+// at once. The codec's refusal of the image becomes the engine's
+// *InvalidError, with its message, so every path that decodes an image
+// answers bad input alike (422 on the API).
 func (e *Engine) withImageSlot(ctx context.Context, fn func() error) error {
 	select {
 	case e.imageSlots <- struct{}{}:
@@ -66,7 +61,12 @@ func (e *Engine) withImageSlot(ctx context.Context, fn func() error) error {
 		return ctx.Err()
 	}
 	defer func() { <-e.imageSlots }()
-	return fn()
+	err := fn()
+	var bad *imaging.InvalidError
+	if errors.As(err, &bad) {
+		return &InvalidError{Msg: bad.Msg}
+	}
+	return err
 }
 
 // runJanitor renames files left with old, guessable names, once, and
@@ -118,24 +118,24 @@ func (e *Engine) UploadMedia(ctx context.Context, accountID storage.ID, r io.Rea
 	if err != nil {
 		return storage.Attachment{}, err
 	}
-	var p processed
-	err = e.withImageSlot(ctx, func() (err error) { p, err = processMedia(ctx, data); return err })
+	var m imaging.Media
+	err = e.withImageSlot(ctx, func() (err error) { m, err = imaging.Process(ctx, data); return err })
 	if err != nil {
 		return storage.Attachment{}, err
 	}
 	stem := newMediaStem()
 	a := storage.Attachment{
-		ID: e.store.NewID(e.now()), AccountID: author.ID, MediaType: p.mediaType, Description: description, Blurhash: p.blurhash,
-		Width: p.width, Height: p.height, PreviewWidth: p.previewWidth, PreviewHeight: p.previewHeight,
-		FocusX: focus.X, FocusY: focus.Y, Size: int64(len(p.file)),
-		File:        stem + p.ext,
-		PreviewFile: stem + "_small.jpg",
+		ID: e.store.NewID(e.now()), AccountID: author.ID, MediaType: m.File.MediaType, Description: description, Blurhash: m.Blurhash,
+		Width: m.File.Width, Height: m.File.Height, PreviewWidth: m.Preview.Width, PreviewHeight: m.Preview.Height,
+		FocusX: focus.X, FocusY: focus.Y, Size: int64(len(m.File.Data)),
+		File:        stem + m.File.Ext,
+		PreviewFile: stem + "_small" + m.Preview.Ext,
 	}
 	a.URL, a.PreviewURL = e.mediaURL(a.File), e.mediaURL(a.PreviewFile)
-	if err := e.writeMedia(a.File, p.file); err != nil {
+	if err := e.writeMedia(a.File, m.File.Data); err != nil {
 		return storage.Attachment{}, err
 	}
-	if err := e.writeMedia(a.PreviewFile, p.preview); err != nil {
+	if err := e.writeMedia(a.PreviewFile, m.Preview.Data); err != nil {
 		e.removeMedia(ctx, a.File)
 		return storage.Attachment{}, err
 	}
@@ -332,20 +332,17 @@ func (e *Engine) UpdateCredentialsWithImages(ctx context.Context, accountID stor
 		if im.r == nil {
 			continue
 		}
+		var f imaging.File
 		data, err := readUpload(im.r)
 		if err == nil {
-			err = e.withImageSlot(ctx, func() (err error) { data, err = processProfileImage(ctx, data, im.w, im.h); return err })
+			err = e.withImageSlot(ctx, func() (err error) { f, err = imaging.ProfileImage(ctx, data, im.w, im.h); return err })
 		}
 		if err != nil {
 			e.removeMedia(ctx, written...)
 			return storage.Account{}, fmt.Errorf("%s: %w", im.name, err)
 		}
-		ext := ".jpg"
-		if bytes.HasPrefix(data, []byte("\x89PNG")) {
-			ext = ".png"
-		}
-		file := newMediaStem() + "_" + im.name + ext
-		if err := e.writeMedia(file, data); err != nil {
+		file := newMediaStem() + "_" + im.name + f.Ext
+		if err := e.writeMedia(file, f.Data); err != nil {
 			e.removeMedia(ctx, written...)
 			return storage.Account{}, err
 		}

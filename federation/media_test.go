@@ -3,9 +3,7 @@ package federation
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"errors"
-	"hash/crc32"
 	"image"
 	"image/color"
 	"image/gif"
@@ -18,12 +16,26 @@ import (
 	"testing"
 	"time"
 
+	"github.com/copse-dev/copse/federation/imaging/imagingtest"
 	"github.com/copse-dev/copse/storage"
 	"github.com/copse-dev/copse/web/testrig/testkit"
 )
 
-// The images these tests upload are made in memory: no binary file is
-// kept in the repository.
+// The images these tests upload are made in memory by imagingtest; the
+// codec itself is tested in package imaging. These short names serve the
+// engine's tests here and in media_names_test.go and scheduled_test.go.
+
+func halves(w, h int) *image.NRGBA { return imagingtest.Halves(w, h) }
+
+func encodePNG(t *testing.T, img image.Image) []byte {
+	t.Helper()
+	return imagingtest.PNG(t, img)
+}
+
+func encodeJPEG(t *testing.T, img image.Image) []byte {
+	t.Helper()
+	return imagingtest.JPEG(t, img)
+}
 
 func mediaEngine(t *testing.T) *Engine {
 	t.Helper()
@@ -37,182 +49,6 @@ func mediaEngine(t *testing.T) *Engine {
 		t.Fatal(err)
 	}
 	return e
-}
-
-// halves is a w x h image, red on the left half and blue on the right.
-func halves(w, h int) *image.NRGBA {
-	img := image.NewNRGBA(image.Rect(0, 0, w, h))
-	for y := range h {
-		for x := range w {
-			c := color.NRGBA{R: 220, A: 255}
-			if x >= w/2 {
-				c = color.NRGBA{B: 220, A: 255}
-			}
-			img.SetNRGBA(x, y, c)
-		}
-	}
-	return img
-}
-
-func encodePNG(t *testing.T, img image.Image) []byte {
-	t.Helper()
-	var b bytes.Buffer
-	if err := png.Encode(&b, img); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
-}
-
-func encodeJPEG(t *testing.T, img image.Image) []byte {
-	t.Helper()
-	var b bytes.Buffer
-	if err := jpeg.Encode(&b, img, &jpeg.Options{Quality: 95}); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
-}
-
-// animatedGIF is a GIF of frames w x h frames, each a different colour.
-func animatedGIF(t *testing.T, w, h, frames int) []byte {
-	t.Helper()
-	pal := color.Palette{color.Black, color.White, color.NRGBA{R: 255, A: 255}, color.NRGBA{G: 255, A: 255}}
-	g := &gif.GIF{LoopCount: 0}
-	for i := range frames {
-		f := image.NewPaletted(image.Rect(0, 0, w, h), pal)
-		for p := range f.Pix {
-			f.Pix[p] = uint8(i % len(pal))
-		}
-		g.Image = append(g.Image, f)
-		g.Delay = append(g.Delay, 10)
-	}
-	var b bytes.Buffer
-	if err := gif.EncodeAll(&b, g); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
-}
-
-// bareGIF is a GIF of w x h with frames frames, each with almost no
-// data: cheap to make, and refused before decoding.
-func bareGIF(w, h uint16, frames int) []byte {
-	var b bytes.Buffer
-	b.WriteString("GIF89a")
-	binary.Write(&b, binary.LittleEndian, []uint16{w, h})
-	b.Write([]byte{0, 0, 0})
-	for range frames {
-		b.WriteByte(0x2C)
-		binary.Write(&b, binary.LittleEndian, []uint16{0, 0, w, h})
-		b.Write([]byte{0, 2, 1, 0, 0})
-	}
-	b.WriteByte(0x3B)
-	return b.Bytes()
-}
-
-// withExif puts an APP1 Exif segment after a JPEG's SOI marker: IFD0
-// with an orientation and a GPS IFD pointer, and GPS text after it, as
-// phone cameras write.
-func withExif(jpg []byte, orientation uint16) []byte {
-	var tiff bytes.Buffer
-	be := binary.BigEndian
-	tiff.WriteString("MM\x00\x2a")
-	binary.Write(&tiff, be, uint32(8)) // IFD0 offset
-	binary.Write(&tiff, be, uint16(2)) // entries
-	// Orientation: SHORT, one value.
-	binary.Write(&tiff, be, []uint16{0x0112, 3})
-	binary.Write(&tiff, be, uint32(1))
-	binary.Write(&tiff, be, []uint16{orientation, 0})
-	// GPSInfo IFD pointer: LONG, one value.
-	binary.Write(&tiff, be, []uint16{0x8825, 4})
-	binary.Write(&tiff, be, uint32(1))
-	binary.Write(&tiff, be, uint32(38))
-	binary.Write(&tiff, be, uint32(0)) // no next IFD
-	tiff.WriteString("GPSLatitude 51.0632N GPSLongitude 1.3080W")
-	seg := append([]byte("Exif\x00\x00"), tiff.Bytes()...)
-	var out bytes.Buffer
-	out.Write(jpg[:2])
-	out.Write([]byte{0xFF, 0xE1})
-	binary.Write(&out, be, uint16(len(seg)+2))
-	out.Write(seg)
-	out.Write(jpg[2:])
-	return out.Bytes()
-}
-
-// pngChunk is one PNG chunk with its CRC.
-func pngChunk(kind string, data []byte) []byte {
-	var b bytes.Buffer
-	binary.Write(&b, binary.BigEndian, uint32(len(data)))
-	b.WriteString(kind)
-	b.Write(data)
-	binary.Write(&b, binary.BigEndian, crc32.ChecksumIEEE(append([]byte(kind), data...)))
-	return b.Bytes()
-}
-
-// withTextChunk puts a tEXt chunk after a PNG's IHDR.
-func withTextChunk(p []byte, text string) []byte {
-	const ihdrEnd = 8 + 8 + 13 + 4
-	out := append([]byte{}, p[:ihdrEnd]...)
-	out = append(out, pngChunk("tEXt", []byte("Comment\x00"+text))...)
-	return append(out, p[ihdrEnd:]...)
-}
-
-// pngHeader is the start of a PNG that claims to be w x h: enough for
-// the size check, which must refuse it before decoding anything.
-func pngHeader(w, h uint32) []byte {
-	ihdr := make([]byte, 13)
-	binary.BigEndian.PutUint32(ihdr, w)
-	binary.BigEndian.PutUint32(ihdr[4:], h)
-	ihdr[8], ihdr[9] = 8, 2 // 8-bit RGB
-	out := append([]byte("\x89PNG\r\n\x1a\n"), pngChunk("IHDR", ihdr)...)
-	return append(out, pngChunk("IDAT", []byte{0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01})...)
-}
-
-// tinyWebP is a lossless WebP (VP8L) of one colour, written by hand since
-// Go has no WebP encoder: no transforms, no colour cache, and five
-// one-symbol prefix codes, so each pixel takes no bits at all.
-func tinyWebP(w, h int, c color.NRGBA) []byte {
-	var bits []bool
-	put := func(v uint32, n int) {
-		for i := range n {
-			bits = append(bits, v>>i&1 == 1)
-		}
-	}
-	put(0x2f, 8)
-	put(uint32(w-1), 14)
-	put(uint32(h-1), 14)
-	alpha := uint32(0)
-	if c.A != 255 {
-		alpha = 1
-	}
-	put(alpha, 1)
-	put(0, 3) // version
-	put(0, 1) // no transform
-	put(0, 1) // no colour cache
-	put(0, 1) // no meta prefix codes
-	for _, sym := range []uint8{c.G, c.R, c.B, c.A, 0} {
-		put(1, 1) // simple code
-		put(0, 1) // one symbol
-		put(1, 1) // of eight bits
-		put(uint32(sym), 8)
-	}
-	data := make([]byte, (len(bits)+7)/8)
-	for i, b := range bits {
-		if b {
-			data[i/8] |= 1 << (i % 8)
-		}
-	}
-	if len(data)%2 == 1 {
-		data = append(data, 0)
-	}
-	var chunk bytes.Buffer
-	chunk.WriteString("VP8L")
-	binary.Write(&chunk, binary.LittleEndian, uint32(len(data)))
-	chunk.Write(data)
-	var out bytes.Buffer
-	out.WriteString("RIFF")
-	binary.Write(&out, binary.LittleEndian, uint32(4+chunk.Len()))
-	out.WriteString("WEBP")
-	out.Write(chunk.Bytes())
-	return out.Bytes()
 }
 
 func readMedia(t *testing.T, e *Engine, file string) []byte {
@@ -239,9 +75,9 @@ func TestMediaUploadFormats(t *testing.T) {
 		{"jpeg", encodeJPEG(t, halves(1280, 960)), "image/jpeg", 1280, 960, [2]int{640, 480}},
 		{"png", encodePNG(t, halves(300, 1200)), "image/png", 300, 1200, [2]int{160, 640}},
 		{"small png keeps its size", encodePNG(t, halves(100, 50)), "image/png", 100, 50, [2]int{100, 50}},
-		{"animated gif", animatedGIF(t, 64, 48, 3), "image/gif", 64, 48, [2]int{64, 48}},
-		{"opaque webp becomes jpeg", tinyWebP(32, 16, color.NRGBA{G: 200, A: 255}), "image/jpeg", 32, 16, [2]int{32, 16}},
-		{"transparent webp becomes png", tinyWebP(16, 16, color.NRGBA{B: 200, A: 100}), "image/png", 16, 16, [2]int{16, 16}},
+		{"animated gif", imagingtest.AnimatedGIF(t, 64, 48, 3), "image/gif", 64, 48, [2]int{64, 48}},
+		{"opaque webp becomes jpeg", imagingtest.TinyWebP(32, 16, color.NRGBA{G: 200, A: 255}), "image/jpeg", 32, 16, [2]int{32, 16}},
+		{"transparent webp becomes png", imagingtest.TinyWebP(16, 16, color.NRGBA{B: 200, A: 100}), "image/png", 16, 16, [2]int{16, 16}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -293,7 +129,7 @@ func TestMediaUploadFormats(t *testing.T) {
 		})
 	}
 	t.Run("animated gif keeps its frames", func(t *testing.T) {
-		a, err := e.UploadMedia(ctx, alice.ID, bytes.NewReader(animatedGIF(t, 20, 20, 5)), "", Focus{})
+		a, err := e.UploadMedia(ctx, alice.ID, bytes.NewReader(imagingtest.AnimatedGIF(t, 20, 20, 5)), "", Focus{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -311,8 +147,8 @@ func TestMediaMetadataIsStripped(t *testing.T) {
 	alice := member(t, e, "alice")
 
 	t.Run("jpeg exif and gps, orientation applied", func(t *testing.T) {
-		raw := withExif(encodeJPEG(t, halves(40, 20)), 6)
-		if jpegOrientation(raw) != 6 || !bytes.Contains(raw, []byte("Exif")) {
+		raw := imagingtest.WithExif(encodeJPEG(t, halves(40, 20)), 6)
+		if !bytes.Contains(raw, []byte("Exif")) || !bytes.Contains(raw, []byte("GPS")) {
 			t.Fatal("test image lacks its EXIF segment")
 		}
 		if _, err := jpeg.Decode(bytes.NewReader(raw)); err != nil {
@@ -345,7 +181,7 @@ func TestMediaMetadataIsStripped(t *testing.T) {
 		}
 	})
 	t.Run("png text chunk", func(t *testing.T) {
-		raw := withTextChunk(encodePNG(t, halves(30, 30)), "GPS 51.06N 1.31W")
+		raw := imagingtest.WithTextChunk(encodePNG(t, halves(30, 30)), "GPS 51.06N 1.31W")
 		if _, err := png.Decode(bytes.NewReader(raw)); err != nil {
 			t.Fatalf("test image does not decode: %v", err)
 		}
@@ -378,8 +214,9 @@ func TestMediaRefusals(t *testing.T) {
 		{"svg", []byte(`<svg xmlns="http://www.w3.org/2000/svg"></svg>`), "", Focus{}, "not supported"},
 		{"empty", nil, "", Focus{}, "blank"},
 		{"truncated png", png[:40], "", Focus{}, "could not be read"},
-		{"too many pixels", pngHeader(8000, 5000), "", Focus{}, "8000x5000 pixels"},
-		{"gif too many frames", bareGIF(5000, 5000, 6), "", Focus{}, "too many frames"},
+		{"too many pixels", imagingtest.PNGHeader(8000, 5000), "", Focus{}, "8000x5000 pixels"},
+		{"gif too many frames", imagingtest.BareGIF(5000, 5000, 6), "", Focus{}, "too many frames"},
+		{"too much memory to decode", imagingtest.PNGOfZeros(t, 5760, 5760, 16, 6), "", Focus{}, "too large to process"},
 		{"description too long", png, strings.Repeat("a", MaxDescription+1), Focus{}, "Description is too long"},
 		{"focus out of range", png, "", Focus{X: 1.5}, "Focus"},
 	}
@@ -578,31 +415,4 @@ func TestMediaProfileImages(t *testing.T) {
 	if _, err := e.UpdateCredentialsWithImages(ctx, alice.ID, c, strings.NewReader("not an image"), nil); !errors.As(err, new(*InvalidError)) {
 		t.Errorf("text avatar: %v; want *InvalidError", err)
 	}
-}
-
-func TestMediaGIFFrames(t *testing.T) {
-	t.Parallel()
-	g := animatedGIF(t, 4, 4, 7)
-	if n, ok := gifFrames(g); n != 7 || !ok {
-		t.Errorf("gifFrames = %d, %v; want 7", n, ok)
-	}
-	if _, ok := gifFrames(g[:len(g)/2]); ok {
-		t.Error("a truncated GIF counts as well formed")
-	}
-	if _, ok := gifFrames([]byte("GIF89a")); ok {
-		t.Error("a bare header counts as well formed")
-	}
-}
-
-func FuzzMediaDecode(f *testing.F) {
-	f.Add([]byte("GIF89a\x01\x00\x01\x00\x00\x00\x00;"))
-	f.Add(withExif([]byte{0xFF, 0xD8, 0xFF, 0xD9}, 3))
-	f.Add(tinyWebP(3, 3, color.NRGBA{R: 1, A: 255}))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		// Must never panic, whatever the bytes.
-		_, _ = processMedia(context.Background(), data)
-		_ = jpegOrientation(data)
-		_ = jpegFrameOf(data)
-		_, _ = gifFrames(data)
-	})
 }

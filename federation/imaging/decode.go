@@ -1,61 +1,35 @@
-package federation
+package imaging
 
 import (
 	"bytes"
 	"context"
 	"encoding/binary"
-	"fmt"
 	"image"
 	"image/color"
 	"image/gif"
 	"image/jpeg"
 	"image/png"
 	"io"
-	"math"
 	"net/http"
 
-	"github.com/buckket/go-blurhash"
 	"golang.org/x/image/draw"
 	"golang.org/x/image/webp"
 )
 
-// The image codec of uploads: decode (within a memory budget), re-encode,
-// scale a preview, hash it. Pure but for the context that stops it.
-
-// processed is an upload made ready to store.
-type processed struct {
-	file          []byte // the re-encoded image
-	mediaType     string
-	ext           string
-	width, height int
-	preview       []byte // JPEG
-	previewWidth  int
-	previewHeight int
-	blurhash      string
-}
-
 // decoded is an upload read into pixels.
 type decoded struct {
-	mediaType string       // as sniffed from the bytes
-	still     image.Image  // the image, or a GIF's first frame, upright
-	anim      *gif.GIF     // every frame of a GIF
-	config    image.Config // size as the file declares it
-	opaque    bool         // no pixel is transparent
-	orient    int          // EXIF orientation of a JPEG (1: upright)
+	mediaType string      // as sniffed from the bytes
+	still     image.Image // the image, or a GIF's first frame, upright
+	anim      *gif.GIF    // every frame of a GIF
+	opaque    bool        // no pixel is transparent
+	orient    int         // EXIF orientation of a JPEG (1: upright)
 }
 
-// MaxDecodeBytes bounds the memory one image takes once decoded, its
-// working copies included: the pixel cap alone let a 258 KB 16-bit PNG
-// of 5760x5760 take 650 MB (issue 10). With the engine's two image
-// slots, decoding holds at most twice this at once on a node. Every
-// 8-bit image within MaxMediaPixels fits.
-const MaxDecodeBytes = 128 << 20
-
-// decodeUpload sniffs an upload's type from its bytes, checks its size in
+// decode sniffs an upload's type from its bytes, checks its size in
 // pixels and the memory decoding it will take before decoding it, and
 // decodes it. It stops, with ctx's error, soon after ctx is done: the
 // decoders read as they go, and a read fails once ctx is done.
-func decodeUpload(ctx context.Context, data []byte) (decoded, error) {
+func decode(ctx context.Context, data []byte) (decoded, error) {
 	d := decoded{mediaType: http.DetectContentType(data)}
 	var configOf func(io.Reader) (image.Config, error)
 	switch d.mediaType {
@@ -77,8 +51,8 @@ func decodeUpload(ctx context.Context, data []byte) (decoded, error) {
 	if cfg.Width <= 0 || cfg.Height <= 0 {
 		return decoded{}, invalid("File could not be read as an image")
 	}
-	if int64(cfg.Width)*int64(cfg.Height) > MaxMediaPixels {
-		return decoded{}, invalid("Image is %dx%d pixels; the limit is %d pixels", cfg.Width, cfg.Height, MaxMediaPixels)
+	if int64(cfg.Width)*int64(cfg.Height) > MaxPixels {
+		return decoded{}, invalid("Image is %dx%d pixels; the limit is %d pixels", cfg.Width, cfg.Height, MaxPixels)
 	}
 	frames := 1
 	if d.mediaType == "image/gif" {
@@ -254,129 +228,6 @@ func (c ctxWriter) Write(p []byte) (int, error) {
 		return 0, err
 	}
 	return c.w.Write(p)
-}
-
-// processMedia turns an upload into the files to store.
-func processMedia(ctx context.Context, data []byte) (processed, error) {
-	d, err := decodeUpload(ctx, data)
-	if err != nil {
-		return processed{}, err
-	}
-	var p processed
-	var buf bytes.Buffer
-	w := ctxWriter{ctx, &buf}
-	switch {
-	case d.anim != nil:
-		p.mediaType, p.ext = "image/gif", ".gif"
-		err = gif.EncodeAll(w, d.anim)
-	case d.mediaType == "image/png" || (d.mediaType == "image/webp" && !d.opaque):
-		p.mediaType, p.ext = "image/png", ".png"
-		err = png.Encode(w, d.still)
-	default: // JPEG, and WebP with no transparency
-		p.mediaType, p.ext = "image/jpeg", ".jpg"
-		err = jpeg.Encode(w, d.still, &jpeg.Options{Quality: jpegQuality})
-	}
-	if ctx.Err() != nil {
-		return processed{}, ctx.Err()
-	}
-	if err != nil {
-		return processed{}, fmt.Errorf("encode %s: %w", p.mediaType, err)
-	}
-	p.file = buf.Bytes()
-	b := d.still.Bounds()
-	p.width, p.height = b.Dx(), b.Dy()
-	p.previewWidth, p.previewHeight = fit(p.width, p.height, previewSide, previewSide)
-	small := scaleOnto(d.still, p.previewWidth, p.previewHeight)
-	buf = bytes.Buffer{}
-	if err := jpeg.Encode(&buf, small, &jpeg.Options{Quality: smallQuality}); err != nil {
-		return processed{}, fmt.Errorf("encode preview: %w", err)
-	}
-	p.preview = buf.Bytes()
-	tw, th := fit(p.previewWidth, p.previewHeight, blurhashSide, blurhashSide)
-	tiny := scaleOnto(small, tw, th)
-	if p.blurhash, err = blurhash.Encode(4, 3, tiny); err != nil {
-		return processed{}, fmt.Errorf("blurhash: %w", err)
-	}
-	return p, nil
-}
-
-// processProfileImage crops an upload to w:h around its centre, scales
-// it down to at most w x h, and encodes it: JPEG, or PNG when it has
-// transparency. An animated GIF keeps only its first frame.
-func processProfileImage(ctx context.Context, data []byte, w, h int) ([]byte, error) {
-	d, err := decodeUpload(ctx, data)
-	if err != nil {
-		return nil, err
-	}
-	b := d.still.Bounds()
-	crop := b
-	if b.Dx()*h > b.Dy()*w { // wider than w:h
-		cw := max(1, b.Dy()*w/h)
-		crop.Min.X = b.Min.X + (b.Dx()-cw)/2
-		crop.Max.X = crop.Min.X + cw
-	} else {
-		ch := max(1, b.Dx()*h/w)
-		crop.Min.Y = b.Min.Y + (b.Dy()-ch)/2
-		crop.Max.Y = crop.Min.Y + ch
-	}
-	tw, th := crop.Dx(), crop.Dy()
-	if tw > w || th > h {
-		tw, th = w, h
-	}
-	dst := image.NewNRGBA(image.Rect(0, 0, tw, th))
-	scale(dst, d.still, crop, draw.Src)
-	var buf bytes.Buffer
-	if d.opaque {
-		err = jpeg.Encode(ctxWriter{ctx, &buf}, dst, &jpeg.Options{Quality: jpegQuality})
-	} else {
-		err = png.Encode(ctxWriter{ctx, &buf}, dst)
-	}
-	if ctx.Err() != nil {
-		return nil, ctx.Err()
-	}
-	if err != nil {
-		return nil, fmt.Errorf("encode profile image: %w", err)
-	}
-	return buf.Bytes(), nil
-}
-
-// fit is the size of a w x h image scaled down, keeping its aspect, to
-// fit in maxW x maxH; a smaller image keeps its size.
-func fit(w, h, maxW, maxH int) (int, int) {
-	if w <= maxW && h <= maxH {
-		return w, h
-	}
-	scale := math.Min(float64(maxW)/float64(w), float64(maxH)/float64(h))
-	return max(1, int(math.Round(float64(w)*scale))), max(1, int(math.Round(float64(h)*scale)))
-}
-
-// scaleOnto draws src scaled to w x h over white (a JPEG has no
-// transparency to show).
-func scaleOnto(src image.Image, w, h int) *image.RGBA {
-	dst := image.NewRGBA(image.Rect(0, 0, w, h))
-	draw.Draw(dst, dst.Bounds(), image.White, image.Point{}, draw.Src)
-	if b := src.Bounds(); b.Dx() == w && b.Dy() == h {
-		draw.Draw(dst, dst.Bounds(), src, b.Min, draw.Over)
-	} else {
-		scale(dst, src, b, draw.Over)
-	}
-	return dst
-}
-
-// scale draws the sr part of src scaled onto all of dst with Catmull-Rom.
-// That kernel holds a 32-byte pixel for each column of dst and row of sr
-// (a 640-wide preview of a 5760-high image: 118 MB), so a source more
-// than twice dst's size is first reduced to twice it with the bilinear
-// approximation, which needs no such buffer; what the first step blurs
-// less, the second smooths.
-func scale(dst draw.Image, src image.Image, sr image.Rectangle, op draw.Op) {
-	dr := dst.Bounds()
-	if sr.Dx() > 2*dr.Dx() || sr.Dy() > 2*dr.Dy() {
-		mid := image.NewNRGBA(image.Rect(0, 0, min(sr.Dx(), 2*dr.Dx()), min(sr.Dy(), 2*dr.Dy())))
-		draw.ApproxBiLinear.Scale(mid, mid.Bounds(), src, sr, draw.Src, nil)
-		src, sr = mid, mid.Bounds()
-	}
-	draw.CatmullRom.Scale(dst, dr, src, sr, op, nil)
 }
 
 func isOpaque(img image.Image) bool {

@@ -1,60 +1,20 @@
-package federation
+package imaging
 
 import (
 	"bytes"
-	"compress/zlib"
 	"context"
-	"encoding/binary"
 	"errors"
-	"hash/crc32"
 	"image"
 	"image/color"
 	"image/jpeg"
 	"runtime"
 	"testing"
+
+	"github.com/copse-dev/copse/federation/imaging/imagingtest"
 )
 
-// pngOfZeros is a PNG of w x h black pixels of the given bit depth and
-// colour type (6: RGBA, 0: grey), written row by row so the test never
-// holds the image: a 16-bit RGBA 5760x5760 one is 265 MB of pixels in a
-// file of about 260 KB.
-func pngOfZeros(t testing.TB, w, h int, depth, colorType byte) []byte {
-	t.Helper()
-	var out bytes.Buffer
-	out.WriteString("\x89PNG\r\n\x1a\n")
-	chunk := func(kind string, data []byte) {
-		var n [4]byte
-		binary.BigEndian.PutUint32(n[:], uint32(len(data)))
-		out.Write(n[:])
-		crc := crc32.NewIEEE()
-		crc.Write([]byte(kind))
-		crc.Write(data)
-		out.WriteString(kind)
-		out.Write(data)
-		binary.BigEndian.PutUint32(n[:], crc.Sum32())
-		out.Write(n[:])
-	}
-	ihdr := make([]byte, 13)
-	binary.BigEndian.PutUint32(ihdr[0:], uint32(w))
-	binary.BigEndian.PutUint32(ihdr[4:], uint32(h))
-	ihdr[8], ihdr[9] = depth, colorType
-	chunk("IHDR", ihdr)
-	channels := map[byte]int{0: 1, 2: 3, 4: 2, 6: 4}[colorType]
-	row := make([]byte, 1+w*channels*int(depth)/8) // filter byte 0, then zeros
-	var idat bytes.Buffer
-	z, _ := zlib.NewWriterLevel(&idat, zlib.BestSpeed)
-	for range h {
-		if _, err := z.Write(row); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := z.Close(); err != nil {
-		t.Fatal(err)
-	}
-	chunk("IDAT", idat.Bytes())
-	chunk("IEND", nil)
-	return out.Bytes()
-}
+// The memory figures of the README ("memory of the worst image") come
+// from these tests, run with -v.
 
 // allocated is how many bytes fn allocates on the heap.
 func allocated(fn func()) uint64 {
@@ -67,18 +27,19 @@ func allocated(fn func()) uint64 {
 }
 
 // Issue 10: one 258 KB 16-bit PNG of 5760x5760 passed the pixel cap and
-// took 650 MB to decode. It is now refused, 422, from its header alone.
-func TestMediaDecodeBudgetRefusesWorstPNG(t *testing.T) {
-	data := pngOfZeros(t, 5760, 5760, 16, 6)
-	if len(data) > MaxMediaSize {
+// took 650 MB to decode. It is now refused from its header alone, as bad
+// input (422 on the API).
+func TestDecodeBudgetRefusesWorstPNG(t *testing.T) {
+	data := imagingtest.PNGOfZeros(t, 5760, 5760, 16, 6)
+	if len(data) > 16<<20 {
 		t.Fatalf("test file is %d bytes, over the upload limit", len(data))
 	}
 	var err error
-	got := allocated(func() { _, err = processMedia(context.Background(), data) })
+	got := allocated(func() { _, err = Process(context.Background(), data) })
 	t.Logf("16-bit 5760x5760 PNG (%d KB): %d bytes allocated, %v", len(data)>>10, got, err)
 	var inv *InvalidError
 	if !errors.As(err, &inv) {
-		t.Fatalf("processMedia = %v; want *InvalidError (422)", err)
+		t.Fatalf("Process = %v; want *InvalidError", err)
 	}
 	if got > 1<<20 {
 		t.Errorf("refusing it allocated %d bytes; want under 1 MiB", got)
@@ -87,7 +48,7 @@ func TestMediaDecodeBudgetRefusesWorstPNG(t *testing.T) {
 
 // The budget counts what decoding will allocate; an image within it is
 // decoded, and takes about what was counted.
-func TestMediaDecodeBudget(t *testing.T) {
+func TestDecodeBudget(t *testing.T) {
 	pal := color.Palette{color.Black, color.White}
 	tests := []struct {
 		name      string
@@ -120,7 +81,7 @@ func TestMediaDecodeBudget(t *testing.T) {
 	}
 	t.Run("JPEG frame header", func(t *testing.T) {
 		var buf bytes.Buffer
-		if err := jpeg.Encode(&buf, halves(64, 48), nil); err != nil {
+		if err := jpeg.Encode(&buf, imagingtest.Halves(64, 48), nil); err != nil {
 			t.Fatal(err)
 		}
 		baseline := buf.Bytes()
@@ -133,14 +94,14 @@ func TestMediaDecodeBudget(t *testing.T) {
 		}
 	})
 	t.Run("estimate matches what decoding takes", func(t *testing.T) {
-		data := pngOfZeros(t, 1500, 1500, 16, 6)
+		data := imagingtest.PNGOfZeros(t, 1500, 1500, 16, 6)
 		cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
 		if err != nil {
 			t.Fatal(err)
 		}
 		need := decodeBytes("image/png", cfg, 1, jpegFrame{})
 		var d decoded
-		got := allocated(func() { d, err = decodeUpload(context.Background(), data) })
+		got := allocated(func() { d, err = decode(context.Background(), data) })
 		if err != nil || d.still.Bounds().Dx() != 1500 {
 			t.Fatalf("decode: %v", err)
 		}
@@ -149,7 +110,7 @@ func TestMediaDecodeBudget(t *testing.T) {
 			t.Errorf("decoding allocated %d bytes; counted %d", got, need)
 		}
 		var buf bytes.Buffer
-		if err := jpeg.Encode(&buf, halves(2000, 1500), nil); err != nil {
+		if err := jpeg.Encode(&buf, imagingtest.Halves(2000, 1500), nil); err != nil {
 			t.Fatal(err)
 		}
 		cfg, _, err = image.DecodeConfig(bytes.NewReader(buf.Bytes()))
@@ -157,7 +118,7 @@ func TestMediaDecodeBudget(t *testing.T) {
 			t.Fatal(err)
 		}
 		need = decodeBytes("image/jpeg", cfg, 1, jpegFrameOf(buf.Bytes()))
-		got = allocated(func() { d, err = decodeUpload(context.Background(), buf.Bytes()) })
+		got = allocated(func() { d, err = decode(context.Background(), buf.Bytes()) })
 		if err != nil {
 			t.Fatalf("decode: %v", err)
 		}
@@ -169,25 +130,35 @@ func TestMediaDecodeBudget(t *testing.T) {
 }
 
 // A request that ends stops its decoding: the decoder's next read fails.
-func TestMediaDecodeStopsWithContext(t *testing.T) {
-	data := pngOfZeros(t, 3000, 3000, 8, 6) // 36 MB of pixels
+func TestDecodeStopsWithContext(t *testing.T) {
+	data := imagingtest.PNGOfZeros(t, 3000, 3000, 8, 6) // 36 MB of pixels
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	var err error
-	got := allocated(func() { _, err = processMedia(ctx, data) })
-	if !errors.Is(err, context.Canceled) {
-		t.Errorf("processMedia = %v; want context.Canceled", err)
-	}
-	if got > 1<<20 {
-		t.Errorf("a cancelled decode allocated %d bytes; want it stopped before the pixels", got)
+	for _, step := range []struct {
+		name string
+		run  func() error
+	}{
+		{"Process", func() error { _, err := Process(ctx, data); return err }},
+		{"ProfileImage", func() error { _, err := ProfileImage(ctx, data, 400, 400); return err }},
+	} {
+		t.Run(step.name, func(t *testing.T) {
+			var err error
+			got := allocated(func() { err = step.run() })
+			if !errors.Is(err, context.Canceled) {
+				t.Errorf("%s = %v; want context.Canceled", step.name, err)
+			}
+			if got > 1<<20 {
+				t.Errorf("a cancelled decode allocated %d bytes; want it stopped before the pixels", got)
+			}
+		})
 	}
 }
 
-func BenchmarkMediaDecodeWorstPNG(b *testing.B) {
-	data := pngOfZeros(b, 5760, 5760, 16, 6)
+func BenchmarkDecodeWorstPNG(b *testing.B) {
+	data := imagingtest.PNGOfZeros(b, 5760, 5760, 16, 6)
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := processMedia(context.Background(), data); err == nil {
+		if _, err := Process(context.Background(), data); err == nil {
 			b.Fatal("the 16-bit 5760x5760 PNG was accepted")
 		}
 	}
