@@ -63,6 +63,8 @@ type Options struct {
 	// instance actor) and each rotated key. Default: GenerateKey. Tests
 	// hand out pre-generated keys, as making one costs 70-250 ms of CPU.
 	NewKey func() (*rsa.PrivateKey, error)
+	// About is what the node tells people about itself.
+	About About
 
 	// OnDelivery, if set, is told the outcome of each delivery attempt:
 	// "delivered", "retry" (it will be tried again) or "dropped" (refused
@@ -86,6 +88,7 @@ type Engine struct {
 	sanitize *bluemonday.Policy
 	mediaDir string
 	newKey   func() (*rsa.PrivateKey, error) // Options.NewKey, never nil
+	about    About                           // Options.About with defaults
 
 	// onDelivery is Options.OnDelivery, never nil.
 	onDelivery func(host, outcome string, took time.Duration)
@@ -121,6 +124,7 @@ func New(store *storage.Store, o Options) *Engine {
 	e := &Engine{
 		store:       store,
 		urls:        o.URLs,
+		about:       o.About.withDefaults(o.URLs.Host()),
 		client:      o.Client,
 		scheme:      o.RemoteScheme,
 		retry:       o.RetrySchedule,

@@ -127,7 +127,7 @@ func (e *Engine) applyItem(ctx context.Context, log *slog.Logger, it storage.Inb
 	if err == nil {
 		// The item leaves the queue in the transaction that applies it:
 		// one commit fewer on the single writer per activity.
-		err = e.applyThen(ctx, act, func(tx *storage.Tx) error { return tx.DeleteInboxItem(ctx, it.ID) })
+		err = e.applyThen(withInboxBody(ctx, it.Body), act, func(tx *storage.Tx) error { return tx.DeleteInboxItem(ctx, it.ID) })
 		if err == nil {
 			return
 		}

@@ -45,6 +45,7 @@ func (e *Engine) knownMentions(ctx context.Context, q accountReader, n activityp
 
 func (e *Engine) applyCreate(ctx context.Context, tx *storage.Tx, actor storage.Account, act activitypub.Activity, mentions []storage.Account) error {
 	note := *act.Object.Note
+	mentions = e.withAudience(ctx, tx, inboxBody(ctx), mentions) // a local Group in `audience` is addressed too
 	if note.AttributedTo != actor.URI || !sameOrigin(note.ID, actor.URI) {
 		return fmt.Errorf("create of %s by %s: %w", note.ID, actor.URI, ErrDenied)
 	}
@@ -74,8 +75,11 @@ func (e *Engine) applyCreate(ctx context.Context, tx *storage.Tx, actor storage.
 	if !concerns {
 		return nil // nobody here follows, is addressed or is answered
 	}
-	_, err := e.storeNote(ctx, tx, actor, note, mentions)
-	return err
+	st, err := e.storeNote(ctx, tx, actor, note, mentions)
+	if err != nil {
+		return err
+	}
+	return e.deliverLocal(ctx, tx, actor, act, inboxBody(ctx), st, mentions)
 }
 
 // storeNote stores a remote note as a status, sanitised, and fans it out.
@@ -264,6 +268,11 @@ func (e *Engine) applyDelete(ctx context.Context, tx *storage.Tx, actor storage.
 // when unknown and someone here follows the booster.
 func (e *Engine) statusForAnnounce(ctx context.Context, act activitypub.Activity) (storage.Status, error) {
 	iri := act.Object.IRI
+	if act.Object.Activity != nil {
+		// A Group's Announce{Create{…}}: copse takes a community's threads
+		// from the Announce{object id} that comes with it (issue 12).
+		return storage.Status{}, nil
+	}
 	if st, err := e.store.StatusByURI(ctx, iri); err == nil {
 		return st, nil
 	}

@@ -203,7 +203,10 @@ func (e *Engine) post(ctx context.Context, authorID storage.ID, d Draft, also fu
 		}
 		act := activitypub.Activity{ID: st.URI + "/activity", Type: activitypub.TypeCreate, Actor: author.URI,
 			To: note.To, CC: note.CC, Published: st.CreatedAt, Object: activitypub.Object{IRI: st.URI, Type: note.Type, Note: &note}}
-		return e.publish(ctx, tx, author, act, isListed(st.Visibility), inboxes)
+		if err := e.publish(ctx, tx, author, act, isListed(st.Visibility), inboxes); err != nil {
+			return err
+		}
+		return e.deliverLocal(ctx, tx, author, act, nil, st, mentioned)
 	})
 	if err != nil {
 		return storage.Status{}, fmt.Errorf("post: %w", err)

@@ -17,7 +17,14 @@ func (e *Engine) publish(ctx context.Context, tx *storage.Tx, actor storage.Acco
 	if err != nil {
 		return fmt.Errorf("marshal %s: %w", act.Type, err)
 	}
-	row := storage.Activity{URI: act.ID, AccountID: actor.ID, Type: act.Type, Public: public, Body: body}
+	return e.publishBody(ctx, tx, actor, act.ID, act.Type, public, body, inboxes)
+}
+
+// publishBody is publish for an activity already marshalled: a Group's
+// Announce embeds the activity it announces exactly as it was received,
+// which the vocabulary types cannot carry.
+func (e *Engine) publishBody(ctx context.Context, tx *storage.Tx, actor storage.Account, id, typ string, public bool, body []byte, inboxes []string) error {
+	row := storage.Activity{URI: id, AccountID: actor.ID, Type: typ, Public: public, Body: body}
 	if err := tx.InsertActivity(ctx, &row); err != nil {
 		return err
 	}

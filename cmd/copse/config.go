@@ -103,6 +103,9 @@ type settings struct {
 	insecureHTTP, authorizedFetch                        *bool
 	allowPrivate                                         *[]netip.Prefix
 	metricsListen, metricsToken                          *string
+	// What the node tells people about itself (pages, /api/v1/instance).
+	name, description, contact, privacy, accessibility *string
+	rules                                              *[]string
 }
 
 func (s settings) apply(c *node.Config) {
@@ -117,6 +120,12 @@ func (s settings) apply(c *node.Config) {
 	set(&c.AllowPrivate, s.allowPrivate)
 	set(&c.MetricsListen, s.metricsListen)
 	set(&c.MetricsToken, s.metricsToken)
+	set(&c.Name, s.name)
+	set(&c.Description, s.description)
+	set(&c.Contact, s.contact)
+	set(&c.PrivacyNotice, s.privacy)
+	set(&c.AccessibilityStatement, s.accessibility)
+	set(&c.Rules, s.rules)
 }
 
 func set[T any](dst *T, v *T) {
@@ -254,6 +263,9 @@ func envSettings(getenv func(string) string) (settings, error) {
 	s.logFormat = str("COPSE_LOG_FORMAT")
 	s.metricsListen = str("COPSE_METRICS_LISTEN")
 	s.metricsToken = str("COPSE_METRICS_TOKEN")
+	s.name = str("COPSE_NAME")
+	s.description = str("COPSE_DESCRIPTION")
+	s.contact = str("COPSE_CONTACT")
 	var err error
 	if s.insecureHTTP, err = boolean("COPSE_INSECURE_HTTP"); err != nil {
 		return settings{}, err
@@ -285,6 +297,14 @@ type fileConfig struct {
 	AuthorizedFetch *bool     `yaml:"authorized_fetch"`
 	MetricsListen   *string   `yaml:"metrics_listen"`
 	MetricsToken    *string   `yaml:"metrics_token"`
+	// What the node tells people about itself; the long texts and the
+	// rules are set only here, not as flags.
+	Name                   *string   `yaml:"name"`
+	Description            *string   `yaml:"description"`
+	Contact                *string   `yaml:"contact"`
+	Rules                  *[]string `yaml:"rules"`
+	PrivacyNotice          *string   `yaml:"privacy_notice"`
+	AccessibilityStatement *string   `yaml:"accessibility_statement"`
 }
 
 // readConfigFile returns the settings of the YAML file at path. An empty
@@ -326,6 +346,12 @@ func readConfigFile(path string) (settings, error) {
 		authorizedFetch: fc.AuthorizedFetch,
 		metricsListen:   fc.MetricsListen,
 		metricsToken:    fc.MetricsToken,
+		name:            fc.Name,
+		description:     fc.Description,
+		contact:         fc.Contact,
+		rules:           fc.Rules,
+		privacy:         fc.PrivacyNotice,
+		accessibility:   fc.AccessibilityStatement,
 	}
 	if fc.AllowPrivate != nil {
 		ps, err := parsePrefixes(*fc.AllowPrivate)

@@ -70,6 +70,38 @@ authorized_fetch: true
 			},
 		},
 		{
+			name: "yaml tells about the node",
+			args: []string{"--config", "$DIR/copse.yaml"},
+			files: map[string]string{"copse.yaml": `
+name: Hampshire practice
+description: Library staff across the county.
+contact: help@council-a.example
+rules: ["Be kind to colleagues.", "No personal data about residents."]
+privacy_notice: |
+  We keep your name and posts.
+
+  Ask us to delete them.
+accessibility_statement: We aim for WCAG 2.2 AA.
+`},
+			want: with(func(c *node.Config) {
+				c.Name, c.Description, c.Contact = "Hampshire practice", "Library staff across the county.", "help@council-a.example"
+				c.Rules = []string{"Be kind to colleagues.", "No personal data about residents."}
+				c.PrivacyNotice = "We keep your name and posts.\n\nAsk us to delete them.\n"
+				c.AccessibilityStatement = "We aim for WCAG 2.2 AA."
+			}),
+		},
+		{
+			name:    "a contact that is not an address",
+			args:    []string{"--config", "$DIR/copse.yaml"},
+			files:   map[string]string{"copse.yaml": "contact: Help Desk <help@council-a.example>\n"},
+			wantErr: "is not a plain email address",
+		},
+		{
+			name: "env names the node",
+			env:  map[string]string{"COPSE_NAME": "Hampshire practice", "COPSE_CONTACT": "help@council-a.example"},
+			want: with(func(c *node.Config) { c.Name, c.Contact = "Hampshire practice", "help@council-a.example" }),
+		},
+		{
 			name: "env sets every key",
 			env: map[string]string{
 				"COPSE_HOST":             "council-a.example",

@@ -74,6 +74,7 @@ func (h *Handler) Mount(r chi.Router) {
 		r.Get("/followers", h.followers)
 		r.Get("/following", h.following)
 		r.Get("/collections/featured", h.featured)
+		r.Get("/moderators", h.moderators)
 		r.Get("/statuses/{id}", h.status)
 		r.Get("/statuses/{id}/activity", h.statusActivity)
 	})
@@ -201,7 +202,44 @@ func (h *Handler) actor(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	if a.ActorType == activitypub.TypeGroup && a.Local() {
+		c, err := h.store.CommunityByAccount(r.Context(), a.ID)
+		if err == nil {
+			body, err := federation.GroupDocument(a, c, h.urls)
+			h.write(w, r, body, err)
+			return
+		}
+		if !errors.Is(err, storage.ErrNotFound) {
+			httperr.Write(w, r, h.log, err)
+			return
+		}
+	}
 	body, err := activitypub.MarshalActor(federation.ActorOf(a))
+	h.write(w, r, body, err)
+}
+
+// moderators serves a community's moderators collection (its Group's
+// attributedTo and moderators), listed inline: there are few.
+func (h *Handler) moderators(w http.ResponseWriter, r *http.Request) {
+	a, ok := h.account(w, r)
+	if !ok {
+		return
+	}
+	if _, err := h.store.CommunityByAccount(r.Context(), a.ID); err != nil {
+		httperr.Write(w, r, h.log, err) // not a community: 404
+		return
+	}
+	mods, err := h.store.CommunityModerators(r.Context(), a.ID)
+	if err != nil {
+		httperr.Write(w, r, h.log, err)
+		return
+	}
+	items := []string{}
+	for _, m := range mods {
+		items = append(items, m.URI)
+	}
+	body, err := activitypub.MarshalCollection(activitypub.Collection{ID: h.urls.Moderators(a.Username),
+		TotalItems: len(items), Items: items})
 	h.write(w, r, body, err)
 }
 

@@ -216,6 +216,27 @@ func hasScope(scopes []string, required string) bool {
 	return false
 }
 
+// Middleware is what every request of the client API passes through, in
+// order: token authentication, then the rate limit. copse's own API
+// (web/copseapi) mounts it too, so the same tokens and limits apply.
+func (h *Handler) Middleware() []func(http.Handler) http.Handler {
+	return []func(http.Handler) http.Handler{h.authenticate, h.rateLimit}
+}
+
+// Caller returns the member a request that passed Middleware acts for,
+// when its token carries scope; otherwise an error that answers 401 (no
+// member) or 403 (scope missing) as the client API does.
+func Caller(r *http.Request, scope string) (storage.Account, error) {
+	a := authOf(r)
+	if a.account.ID == 0 {
+		return storage.Account{}, httperr.New(http.StatusUnauthorized, "This method requires an authenticated user")
+	}
+	if !hasScope(a.scopes, scope) {
+		return storage.Account{}, httperr.New(http.StatusForbidden, "This action is outside the authorized scopes")
+	}
+	return a.account, nil
+}
+
 // user requires a token acting for a member with the scope; it writes
 // the error and returns false otherwise.
 func (h *Handler) user(w http.ResponseWriter, r *http.Request, scope string) (storage.Account, bool) {

@@ -1,7 +1,9 @@
 package api
 
 import (
+	"html"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/go-chi/chi/v5"
@@ -28,7 +30,7 @@ func (h *Handler) mountInstance(r chi.Router) {
 	r.Get("/api/v2/instance", h.instanceV2)
 	r.Get("/api/v1/instance/peers", h.peers)
 	r.Get("/api/v1/instance/activity", h.emptyList)
-	r.Get("/api/v1/instance/rules", h.emptyList)
+	r.Get("/api/v1/instance/rules", h.instanceRules)
 	r.Get("/api/v1/instance/domain_blocks", h.emptyList)
 	r.Get("/api/v1/instance/extended_description", h.extendedDescription)
 	r.Get("/api/v1/preferences", h.preferences)
@@ -76,7 +78,19 @@ func (h *Handler) usage(r *http.Request) (storage.Usage, int, error) {
 	return u, len(peers), err
 }
 
-const description = "A copse node: a federated home for communities of practice in public services."
+// rules are the node's rules as Mastodon's Rule entities.
+func (h *Handler) rules() []map[string]string {
+	about := h.engine.About()
+	out := make([]map[string]string, len(about.Rules))
+	for i, text := range about.Rules {
+		out[i] = map[string]string{"id": strconv.Itoa(i + 1), "text": text, "hint": ""}
+	}
+	return out
+}
+
+func (h *Handler) instanceRules(w http.ResponseWriter, r *http.Request) {
+	h.json(w, h.rules())
+}
 
 func (h *Handler) instanceV1(w http.ResponseWriter, r *http.Request) {
 	u, domains, err := h.usage(r)
@@ -84,12 +98,13 @@ func (h *Handler) instanceV1(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
+	about := h.engine.About()
 	h.json(w, map[string]any{
 		"uri":               h.urls.Host(),
-		"title":             h.urls.Host(),
-		"short_description": description,
-		"description":       description,
-		"email":             "",
+		"title":             about.Name,
+		"short_description": about.Description,
+		"description":       about.Description,
+		"email":             about.Contact,
 		"version":           h.versionString(),
 		"urls":              map[string]any{"streaming_api": h.streamingURL()},
 		"stats":             map[string]any{"user_count": u.Users, "status_count": u.LocalPosts, "domain_count": domains},
@@ -100,7 +115,7 @@ func (h *Handler) instanceV1(w http.ResponseWriter, r *http.Request) {
 		"invites_enabled":   false,
 		"configuration":     h.configuration(),
 		"contact_account":   nil,
-		"rules":             []any{},
+		"rules":             h.rules(),
 	})
 }
 
@@ -115,12 +130,13 @@ func (h *Handler) instanceV2(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
+	about := h.engine.About()
 	h.json(w, map[string]any{
 		"domain":        h.urls.Host(),
-		"title":         h.urls.Host(),
+		"title":         about.Name,
 		"version":       h.versionString(),
 		"source_url":    "https://github.com/copse-dev/copse",
-		"description":   description,
+		"description":   about.Description,
 		"usage":         map[string]any{"users": map[string]any{"active_month": u.ActiveMonth}},
 		"thumbnail":     map[string]any{"url": h.urls.Base + "/favicon.png"},
 		"icon":          []any{},
@@ -128,8 +144,8 @@ func (h *Handler) instanceV2(w http.ResponseWriter, r *http.Request) {
 		"configuration": cfg,
 		"registrations": map[string]any{"enabled": false, "approval_required": false, "message": nil, "url": nil},
 		"api_versions":  map[string]any{"mastodon": 1},
-		"contact":       map[string]any{"email": "", "account": nil},
-		"rules":         []any{},
+		"contact":       map[string]any{"email": about.Contact, "account": nil},
+		"rules":         h.rules(),
 	})
 }
 
@@ -143,7 +159,7 @@ func (h *Handler) peers(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) extendedDescription(w http.ResponseWriter, r *http.Request) {
-	h.json(w, map[string]any{"updated_at": nil, "content": "<p>" + description + "</p>"})
+	h.json(w, map[string]any{"updated_at": nil, "content": "<p>" + html.EscapeString(h.engine.About().Description) + "</p>"})
 }
 
 func (h *Handler) preferences(w http.ResponseWriter, r *http.Request) {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/mattn/go-mastodon"
 
+	"github.com/copse-dev/copse/web/node"
 	"github.com/copse-dev/copse/web/testrig"
 )
 
@@ -60,5 +61,50 @@ func TestInstanceEndpoints(t *testing.T) {
 	}
 	if code, _, _ := call(t, "GET", n.URL+"/api/v1/preferences", n.Token(alice), nil, &prefs); code != http.StatusOK || prefs["posting:default:visibility"] != "public" {
 		t.Errorf("preferences: %d %v", code, prefs)
+	}
+}
+
+// TestInstanceTellsAboutTheNode checks that apps read the node's name,
+// description, contact and rules as its configuration sets them (the same
+// facts its about page shows), escaped where they become HTML.
+func TestInstanceTellsAboutTheNode(t *testing.T) {
+	t.Parallel()
+	n := testrig.StartOne(t, func(c *node.Config) {
+		c.Name, c.Description, c.Contact = "Hampshire practice", "Library staff <& friends>", "help@council-a.example"
+		c.Rules = []string{"Be kind to colleagues.", "No personal data about residents."}
+	})
+	var v1 struct {
+		Title       string `json:"title"`
+		Description string `json:"description"`
+		Email       string `json:"email"`
+		Rules       []struct {
+			ID, Text string
+		} `json:"rules"`
+	}
+	call(t, "GET", n.URL+"/api/v1/instance", "", nil, &v1)
+	if v1.Title != "Hampshire practice" || v1.Description != "Library staff <& friends>" || v1.Email != "help@council-a.example" ||
+		len(v1.Rules) != 2 || v1.Rules[1].ID != "2" || v1.Rules[1].Text != "No personal data about residents." {
+		t.Errorf("v1 instance = %+v", v1)
+	}
+	var v2 struct {
+		Title   string `json:"title"`
+		Contact struct {
+			Email string `json:"email"`
+		} `json:"contact"`
+		Rules []struct{ Text string } `json:"rules"`
+	}
+	call(t, "GET", n.URL+"/api/v2/instance", "", nil, &v2)
+	if v2.Title != "Hampshire practice" || v2.Contact.Email != "help@council-a.example" || len(v2.Rules) != 2 {
+		t.Errorf("v2 instance = %+v", v2)
+	}
+	var rules []struct{ ID, Text string }
+	call(t, "GET", n.URL+"/api/v1/instance/rules", "", nil, &rules)
+	if len(rules) != 2 || rules[0].Text != "Be kind to colleagues." {
+		t.Errorf("rules = %+v", rules)
+	}
+	var ext struct{ Content string }
+	call(t, "GET", n.URL+"/api/v1/instance/extended_description", "", nil, &ext)
+	if ext.Content != "<p>Library staff &lt;&amp; friends&gt;</p>" {
+		t.Errorf("extended description = %q", ext.Content)
 	}
 }

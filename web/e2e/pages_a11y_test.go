@@ -3,15 +3,19 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/copse-dev/copse/activitypub"
 	"github.com/copse-dev/copse/federation"
+	"github.com/copse-dev/copse/storage"
+	"github.com/copse-dev/copse/web/node"
 	"github.com/copse-dev/copse/web/testrig"
 )
 
@@ -23,19 +27,67 @@ import (
 func TestPagesAccessible(t *testing.T) {
 	t.Parallel()
 	br := testrig.NewBrowser(t)
-	n := testrig.StartOne(t, nil)
+	n := testrig.StartOne(t, func(c *node.Config) {
+		c.Name = "Hampshire libraries practice"
+		c.Description = "Library staff across Hampshire sharing how they run enquiries, events and outreach."
+		c.Contact = "practice@council-a.example"
+		c.Rules = []string{"Be kind to colleagues.", "No personal data about residents."}
+		c.PrivacyNotice = "We keep your name and your posts.\n\nAsk us to see or delete them."
+		c.AccessibilityStatement = "We aim to meet WCAG 2.2 AA."
+	})
 	ctx := context.Background()
 	alice := n.Member("alice", false)
+	n.Member("bob", false)
+	if err := n.Engine.SetRole(ctx, "bob", storage.PermissionModerator); err != nil {
+		t.Fatal(err)
+	}
 	st, err := n.Engine.Post(ctx, alice.ID, federation.Draft{
 		Text: "Our #enquiries routine, revised after the audit: https://council-a.example/routine", Visibility: activitypub.Public,
 		SpoilerText: "Long read"})
 	if err != nil {
 		t.Fatal(err)
 	}
+	var oldest storage.Status
+	for i := range 21 {
+		p, err := n.Engine.Post(ctx, alice.ID, federation.Draft{Text: fmt.Sprintf("Weekly #enquiries figures, week %d", i+1),
+			Visibility: activitypub.Public})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			oldest = p
+		}
+	}
+	if err := n.Engine.Pin(ctx, alice.ID, st.ID); err != nil {
+		t.Fatal(err)
+	}
 
-	for _, path := range []string{"/@alice", "/@alice/" + st.ID.String()} {
+	for _, path := range []string{"/", "/?max_id=" + oldest.ID.String(), "/about", "/tags/enquiries",
+		"/@alice", "/@alice/" + st.ID.String(), "/no/such/page", "/@nobody"} {
 		br.CheckPage(t, n.URL+path)
 	}
+
+	// The first Tab reaches the skip link, which shows with the yellow
+	// focus style; following it moves focus to the main content.
+	var focused, background string
+	if err := br.Run(
+		chromedp.Navigate(n.URL+"/"),
+		chromedp.KeyEvent(kb.Tab),
+		chromedp.Evaluate(`document.activeElement.textContent`, &focused),
+		chromedp.Evaluate(`getComputedStyle(document.activeElement).backgroundColor`, &background),
+	); err != nil {
+		t.Fatalf("tab to the skip link: %v", err)
+	}
+	if focused != "Skip to main content" || background != "rgb(255, 221, 0)" {
+		t.Errorf("first Tab focuses %q with background %s; want the skip link in yellow (rgb(255, 221, 0))", focused, background)
+	}
+	// An error page for a form sent the wrong way is a page too.
+	if err := br.Run(chromedp.Navigate(n.URL+"/about"), chromedp.Evaluate(`(() => {
+		const f = document.createElement('form'); f.method = 'post'; f.action = '/about';
+		document.body.appendChild(f); f.submit(); })()`, nil), chromedp.WaitVisible("h1", chromedp.ByQuery)); err != nil {
+		t.Fatalf("post to /about: %v", err)
+	}
+	br.CheckLoaded(t, "method not allowed page")
 
 	// An app asks alice to sign in: the sign-in page, its error, the
 	// consent page and the page that shows the code.

@@ -7,7 +7,10 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"mime"
 	"net/http"
+	"strconv"
+	"strings"
 
 	"github.com/copse-dev/copse/federation"
 	"github.com/copse-dev/copse/storage"
@@ -41,6 +44,8 @@ func Classify(err error) (int, string) {
 		return http.StatusUnauthorized, err.Error()
 	case errors.Is(err, federation.ErrDenied):
 		return http.StatusForbidden, "This action is not allowed"
+	case errors.Is(err, federation.ErrHandleTaken):
+		return http.StatusConflict, "That handle is already taken by a member or a community"
 	case errors.Is(err, federation.ErrGone):
 		return http.StatusGone, "Gone"
 	case errors.As(err, &inv):
@@ -52,12 +57,49 @@ func Classify(err error) (int, string) {
 // Write answers err as JSON, logging it when it is the server's fault.
 func Write(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 	code, msg := Classify(err)
+	Log(log, r, code, err)
+	JSON(w, code, map[string]string{"error": msg})
+}
+
+// Log records err, answered with code: as an error when it is the
+// server's fault, else at debug level. Whoever answers err calls it once.
+func Log(log *slog.Logger, r *http.Request, code int, err error) {
 	if code >= 500 {
 		log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	} else {
 		log.DebugContext(r.Context(), "request refused", "method", r.Method, "path", r.URL.Path, "code", code, "err", err)
 	}
-	JSON(w, code, map[string]string{"error": msg})
+}
+
+// WantsHTML reports whether r should be answered with a web page rather
+// than JSON: a browser's request, whose Accept names HTML at least as
+// highly as any JSON type, for an address outside the client API.
+// Apps, peers (application/activity+json) and tools that accept anything
+// ("*/*") keep getting JSON.
+func WantsHTML(r *http.Request) bool {
+	if r.URL.Path == "/api" || strings.HasPrefix(r.URL.Path, "/api/") {
+		return false
+	}
+	var html, json float64
+	for _, part := range strings.Split(r.Header.Get("Accept"), ",") {
+		mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
+		if err != nil {
+			continue
+		}
+		q := 1.0
+		if s, ok := params["q"]; ok {
+			if q, err = strconv.ParseFloat(s, 64); err != nil {
+				continue
+			}
+		}
+		switch mt {
+		case "text/html", "application/xhtml+xml":
+			html = max(html, q)
+		case "application/json", "application/activity+json", "application/ld+json":
+			json = max(json, q)
+		}
+	}
+	return html > 0 && html >= json
 }
 
 // JSON writes v as a JSON body with status code.

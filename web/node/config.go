@@ -4,6 +4,7 @@ import (
 	"crypto/rsa"
 	"fmt"
 	"log/slog"
+	"net/mail"
 	"net/netip"
 	"strings"
 	"time"
@@ -40,6 +41,18 @@ type Config struct {
 	// listener to its bearers. With neither, no metrics are served.
 	MetricsListen string
 	MetricsToken  string
+	// Name, Description, Contact and Rules are what the node's web pages
+	// (home and about) tell people about it. Name defaults to Host;
+	// Description to a sentence about copse; Contact is an email address
+	// (none by default); Rules are listed in order (none by default).
+	Name        string
+	Description string
+	Contact     string
+	Rules       []string
+	// PrivacyNotice and AccessibilityStatement are shown on the about
+	// page: plain text, paragraphs separated by blank lines.
+	PrivacyNotice          string
+	AccessibilityStatement string
 	// Tuning is for tests and demos.
 	Tuning Tuning
 }
@@ -84,6 +97,16 @@ func (c Config) Validate() error {
 	}
 	if c.MetricsToken != "" && len(c.MetricsToken) < 16 {
 		return fmt.Errorf("config: the metrics token must be at least 16 characters")
+	}
+	if c.Contact != "" {
+		if a, err := mail.ParseAddress(c.Contact); err != nil || a.Name != "" || a.Address != c.Contact {
+			return fmt.Errorf("config: contact %q is not a plain email address", c.Contact)
+		}
+	}
+	for i, rule := range c.Rules {
+		if strings.TrimSpace(rule) == "" {
+			return fmt.Errorf("config: rule %d is empty", i+1)
+		}
 	}
 	var lvl slog.Level
 	if err := lvl.UnmarshalText([]byte(c.LogLevel)); err != nil {

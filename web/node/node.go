@@ -24,6 +24,7 @@ import (
 	"github.com/copse-dev/copse/storage"
 	"github.com/copse-dev/copse/web/ap"
 	"github.com/copse-dev/copse/web/api"
+	"github.com/copse-dev/copse/web/copseapi"
 	"github.com/copse-dev/copse/web/httperr"
 	"github.com/copse-dev/copse/web/pages"
 	"github.com/copse-dev/copse/web/wellknown"
@@ -128,14 +129,16 @@ func open(ctx context.Context, cfg Config, store *storage.Store, log *slog.Logge
 		MediaDir:      filepath.Join(cfg.DataDir, "media"),
 		Now:           cfg.Tuning.Now,
 		NewKey:        cfg.Tuning.NewKey,
-		Log:           log,
-		OnDelivery:    m.observeDelivery,
+		About: federation.About{Name: cfg.Name, Description: cfg.Description, Contact: cfg.Contact, Rules: cfg.Rules,
+			PrivacyNotice: cfg.PrivacyNotice, AccessibilityStatement: cfg.AccessibilityStatement},
+		Log:        log,
+		OnDelivery: m.observeDelivery,
 	})
 	if err := engine.Init(ctx); err != nil {
 		store.Close()
 		return nil, err
 	}
-	pg, err := pages.New(engine, Version, log)
+	pg, err := pages.New(engine, pages.Options{Version: Version, Log: log})
 	if err != nil {
 		store.Close()
 		return nil, fmt.Errorf("parse page templates: %w", err)
@@ -160,12 +163,9 @@ func (n *Node) routes() chi.Router {
 		AllowCredentials: false,
 		MaxAge:           600,
 	}))
-	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
-		httperr.JSON(w, http.StatusNotFound, map[string]string{"error": "Not found"})
-	})
-	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
-		httperr.JSON(w, http.StatusMethodNotAllowed, map[string]string{"error": "Method not allowed"})
-	})
+	// Browsers get an error page; apps and peers the JSON they always had.
+	r.NotFound(n.pages.NotFound)
+	r.MethodNotAllowed(n.pages.MethodNotAllowed)
 	apiHandler := api.New(n.Engine, api.Options{Version: Version, Now: n.Config.Tuning.Now, Log: n.log,
 		RateLimit: api.RateLimit{Requests: n.Config.Tuning.RateLimitRequests, Window: n.Config.Tuning.RateLimitWindow}})
 	// Streams are long-lived; every other request has a deadline.
@@ -188,6 +188,7 @@ func (n *Node) routes() chi.Router {
 		wellknown.New(n.Store, n.Engine.URLs(), Version, time.Now, n.log).Mount(r)
 		n.pages.Mount(r)
 		apiHandler.Mount(r)
+		copseapi.New(n.Engine, apiHandler, n.log).Mount(r)
 		ap.New(n.Engine, ap.Options{AuthorizedFetch: n.Config.AuthorizedFetch, Now: time.Now, Log: n.log,
 			HTML: http.HandlerFunc(n.pages.Redirect)}).Mount(r)
 	})

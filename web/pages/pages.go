@@ -1,14 +1,19 @@
-// Package pages serves copse's server-rendered HTML: public profiles and
-// posts for browsers (the same URLs peers fetch as ActivityPub).
+// Package pages serves copse's server-rendered HTML for people with a
+// browser: the home and about pages, hashtags, public profiles and posts
+// (the same URLs peers fetch as ActivityPub), and error pages. Every page
+// shares one layout and one style sheet and works without JavaScript.
+// It only reads the store: changes go through the engine.
 package pages
 
 import (
 	"bytes"
 	"cmp"
 	"embed"
+	"fmt"
 	"html/template"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -23,34 +28,93 @@ import (
 //go:embed templates/*.html
 var files embed.FS
 
-// Handler renders pages from the store.
-type Handler struct {
-	store   *storage.Store
-	engine  *federation.Engine
-	urls    federation.URLs
-	version string
-	log     *slog.Logger
-	profile *template.Template
-	status  *template.Template
+// pageSize is the number of posts a list page shows.
+const pageSize = 20
+
+// Options configure the pages; what they say about the node comes from
+// the engine (federation.About).
+type Options struct {
+	Version string
+	Log     *slog.Logger
 }
 
+// Handler renders pages from the store.
+type Handler struct {
+	store  *storage.Store
+	engine *federation.Engine
+	urls   federation.URLs
+	node   nodeView
+	facts  federation.About
+	log    *slog.Logger
+	pages  map[string]*template.Template
+}
+
+// pageNames are the templates that each make a page inside the layout.
+var pageNames = []string{"home", "about", "tag", "profile", "status", "error"}
+
 // New parses the templates once; a broken template fails at start-up.
-func New(engine *federation.Engine, version string, log *slog.Logger) (*Handler, error) {
-	h := &Handler{store: engine.Store(), engine: engine, urls: engine.URLs(), version: version, log: log}
-	var err error
-	if h.profile, err = template.ParseFS(files, "templates/layout.html", "templates/media.html", "templates/profile.html"); err != nil {
-		return nil, err
-	}
-	if h.status, err = template.ParseFS(files, "templates/layout.html", "templates/media.html", "templates/status.html"); err != nil {
-		return nil, err
+func New(engine *federation.Engine, o Options) (*Handler, error) {
+	urls := engine.URLs()
+	about := engine.About()
+	h := &Handler{store: engine.Store(), engine: engine, urls: urls, facts: about,
+		log: cmp.Or(o.Log, slog.Default()).With("component", "pages"), pages: map[string]*template.Template{},
+		node: nodeView{Name: about.Name, Host: urls.Host(), Description: about.Description,
+			Contact: about.Contact, Version: o.Version, CSS: cssURL}}
+	for _, name := range pageNames {
+		t, err := template.ParseFS(files, "templates/layout.html", "templates/parts.html", "templates/"+name+".html")
+		if err != nil {
+			return nil, fmt.Errorf("parse %s page: %w", name, err)
+		}
+		h.pages[name] = t
 	}
 	return h, nil
 }
 
 // Mount adds the page routes to r.
 func (h *Handler) Mount(r chi.Router) {
+	r.Get("/", h.Home)
+	r.Get("/about", h.About)
+	r.Get("/tags/{name}", h.Tag)
 	r.Get("/@{username}", h.Profile)
 	r.Get("/@{username}/{id}", h.Status)
+	r.Get(cssPath, serveCSS)
+	r.Head(cssPath, serveCSS)
+}
+
+// nodeView is what every page says about the node.
+type nodeView struct {
+	Name, Host, Description, Contact, Version string
+	CSS                                       string // the style sheet's URL
+}
+
+// pageView is everything a page template reads; each page fills the
+// parts it shows.
+type pageView struct {
+	Title       string // the page's own name; the layout adds the node's
+	Node        nodeView
+	ActivityURL string
+	NoIndex     bool
+
+	Account  *accountView
+	Pinned   []statusView
+	Statuses []statusView
+	Empty    string // said when Statuses is empty
+	Older    string // link to the next, older page; "" on the last
+	Paged    bool   // a page after the first
+	Tag      string
+	About    *aboutView
+	Error    *errorView
+}
+
+// accountView is a member's profile as a page shows it.
+type accountView struct {
+	Name, Acct, URL string
+	Avatar, Header  string
+	Note            template.HTML // sanitised on the way in
+	Fields          []fieldView
+	Posts           int
+	Following       int
+	Followers       int
 }
 
 // fieldView is a profile field. Both name and value are stored as HTML
@@ -61,7 +125,13 @@ type fieldView struct {
 	Value template.HTML
 }
 
+// authorView names a post's author with a link to their profile.
+type authorView struct {
+	Name, Acct, URL string
+}
+
 type statusView struct {
+	Author    *authorView
 	Title     string
 	Spoiler   string
 	Content   template.HTML // sanitised on the way in
@@ -70,6 +140,7 @@ type statusView struct {
 	When      string
 	Media     []mediaView
 	Sensitive bool // media behind a disclosure
+	Pinned    bool
 }
 
 // mediaView is an attachment as a page shows it: an image by its
@@ -81,36 +152,25 @@ type mediaView struct {
 	Image             bool
 }
 
-type pageView struct {
-	Title       string
-	Node        string
-	Version     string
-	ActivityURL string
-	Account     storage.Account
-	Note        template.HTML
-	Fields      []fieldView
-	Statuses    []statusView
+func (h *Handler) view(title string) pageView {
+	return pageView{Title: title, Node: h.node}
 }
 
-func (h *Handler) view(a storage.Account, title string) pageView {
-	v := pageView{Title: title, Node: h.urls.Host(), Version: h.version, ActivityURL: a.URI, Account: a,
-		Note: template.HTML(a.Note)}
-	if v.Account.DisplayName == "" {
-		v.Account.DisplayName = a.Username
-	}
-	for _, f := range federation.ActorOf(a).Fields {
-		v.Fields = append(v.Fields, fieldView{Name: template.HTML(h.engine.Sanitize(f.Name)), Value: template.HTML(f.Value)})
+// authorOf is how a post names a, linking to its page here for a member
+// and to its home node for a peer's account.
+func (h *Handler) authorOf(a storage.Account) *authorView {
+	v := &authorView{Name: cmp.Or(a.DisplayName, a.Username), Acct: a.Username + "@" + cmp.Or(a.Domain, h.node.Host)}
+	if a.Local() {
+		v.URL = h.urls.Profile(a.Username)
+	} else {
+		v.URL = cmp.Or(a.URL, a.URI)
 	}
 	return v
 }
 
-func statusViewOf(st storage.Status) statusView {
-	url := st.URL
-	if url == "" {
-		url = st.URI
-	}
-	v := statusView{Title: st.Title, Spoiler: st.SpoilerText, Content: template.HTML(st.Content), URL: url,
-		ISO: st.CreatedAt.Format(time.RFC3339), When: st.CreatedAt.Format("2 January 2006, 15:04 MST"),
+func (h *Handler) statusViewOf(st storage.Status, author storage.Account) statusView {
+	v := statusView{Author: h.authorOf(author), Title: st.Title, Spoiler: st.SpoilerText, Content: template.HTML(st.Content),
+		URL: cmp.Or(st.URL, st.URI), ISO: st.CreatedAt.Format(time.RFC3339), When: st.CreatedAt.Format("2 January 2006, 15:04 MST"),
 		Sensitive: st.Sensitive && st.SpoilerText == ""}
 	for _, a := range st.Attachments {
 		m := mediaView{URL: a.URL, Preview: a.PreviewURL, Alt: a.Description, Width: a.PreviewWidth, Height: a.PreviewHeight,
@@ -123,39 +183,100 @@ func statusViewOf(st storage.Status) statusView {
 	return v
 }
 
-func (h *Handler) account(w http.ResponseWriter, r *http.Request) (storage.Account, bool) {
+// account is the local member named in the path. A suspended member's
+// pages are gone, as Mastodon answers for them.
+func (h *Handler) account(r *http.Request) (storage.Account, error) {
 	a, err := h.store.AccountByUsername(r.Context(), chi.URLParam(r, "username"))
 	if err != nil {
-		httperr.Write(w, r, h.log, err)
-		return storage.Account{}, false
+		return storage.Account{}, fmt.Errorf("member %q: %w", chi.URLParam(r, "username"), err)
 	}
-	return a, true
+	if !a.SuspendedAt.IsZero() {
+		return storage.Account{}, httperr.New(http.StatusGone, "This account has been suspended")
+	}
+	return a, nil
 }
 
-// Profile renders a member's public profile and recent public posts.
+// Profile renders a member's public profile: pinned posts first, then
+// the public posts newest first, paged with max_id.
 func (h *Handler) Profile(w http.ResponseWriter, r *http.Request) {
-	a, ok := h.account(w, r)
-	if !ok {
-		return
+	if err := h.profile(w, r); err != nil {
+		h.Error(w, r, err)
 	}
-	sts, err := h.store.AccountStatuses(r.Context(), a.ID, []activitypub.Visibility{activitypub.Public}, storage.Page{Limit: 20})
+}
+
+func (h *Handler) profile(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	a, err := h.account(r)
 	if err != nil {
-		httperr.Write(w, r, h.log, err)
-		return
+		return err
 	}
-	v := h.view(a, v0(a.DisplayName, a.Username))
-	for _, st := range sts {
-		if st.ReblogOfID == 0 {
-			v.Statuses = append(v.Statuses, statusViewOf(st))
+	p, err := pageOf(r)
+	if err != nil {
+		return err
+	}
+	stats, err := h.store.AccountStats(ctx, a.ID)
+	if err != nil {
+		return fmt.Errorf("profile counts: %w", err)
+	}
+	public := []activitypub.Visibility{activitypub.Public}
+	// Pins are few (federation.MaxPinned); only public ones are shown, and
+	// they are listed once, at the top of the first page.
+	pins, err := h.store.AccountStatusPage(ctx, a.ID, storage.AccountStatusFilter{Visibilities: public, Pinned: true,
+		ExcludeReblogs: true}, storage.Page{Limit: federation.MaxPinned})
+	if err != nil {
+		return fmt.Errorf("pinned posts: %w", err)
+	}
+	pinned := make(map[storage.ID]bool, len(pins))
+	for _, st := range pins {
+		pinned[st.ID] = true
+	}
+	sts, err := h.store.AccountStatusPage(ctx, a.ID, storage.AccountStatusFilter{Visibilities: public, ExcludeReblogs: true,
+		ExcludeReplies: true}, p)
+	if err != nil {
+		return fmt.Errorf("profile posts: %w", err)
+	}
+	v := h.view(cmp.Or(a.DisplayName, a.Username))
+	v.ActivityURL = a.URI
+	v.Account = h.accountViewOf(a, stats)
+	v.Paged = p.MaxID != 0
+	v.Empty = "No public posts yet."
+	if !v.Paged {
+		for _, st := range pins {
+			sv := h.statusViewOf(st, a)
+			sv.Author, sv.Pinned = nil, true
+			v.Pinned = append(v.Pinned, sv)
 		}
 	}
-	h.render(w, r, h.profile, v)
+	for _, st := range sts {
+		if pinned[st.ID] {
+			continue
+		}
+		sv := h.statusViewOf(st, a)
+		sv.Author = nil // the profile already says whose posts these are
+		v.Statuses = append(v.Statuses, sv)
+	}
+	v.Older = olderLink(r, sts, p)
+	if v.Paged && len(v.Statuses) == 0 {
+		v.Empty = "No older public posts."
+	}
+	return h.render(w, r, http.StatusOK, "profile", v)
+}
+
+func (h *Handler) accountViewOf(a storage.Account, stats storage.AccountStats) *accountView {
+	v := &accountView{Name: cmp.Or(a.DisplayName, a.Username), Acct: a.Username + "@" + h.node.Host, URL: h.urls.Profile(a.Username),
+		Avatar: cmp.Or(a.AvatarURL, "/avatars/original/missing.png"), Header: a.HeaderURL, Note: template.HTML(a.Note),
+		Posts: stats.Statuses, Following: stats.Following, Followers: stats.Followers}
+	for _, f := range federation.ActorOf(a).Fields {
+		v.Fields = append(v.Fields, fieldView{Name: template.HTML(h.engine.Sanitize(f.Name)), Value: template.HTML(f.Value)})
+	}
+	return v
 }
 
 // Status renders one public or unlisted post.
 func (h *Handler) Status(w http.ResponseWriter, r *http.Request) {
-	a, ok := h.account(w, r)
-	if !ok {
+	a, err := h.account(r)
+	if err != nil {
+		h.Error(w, r, err)
 		return
 	}
 	id, err := storage.ParseID(chi.URLParam(r, "id"))
@@ -172,24 +293,59 @@ func (h *Handler) Status(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if err != nil {
-		httperr.Write(w, r, h.log, err)
+		h.Error(w, r, err)
 		return
 	}
-	v := h.view(a, v0(st.Title, "Post by "+v0(a.DisplayName, a.Username)))
+	v := h.view(cmp.Or(st.Title, "Post by "+cmp.Or(a.DisplayName, a.Username)))
 	v.ActivityURL = st.URI
-	v.Statuses = []statusView{statusViewOf(st)}
-	h.render(w, r, h.status, v)
+	v.Statuses = []statusView{h.statusViewOf(st, a)}
+	if err := h.render(w, r, http.StatusOK, "status", v); err != nil {
+		h.Error(w, r, err)
+	}
 }
 
-func (h *Handler) render(w http.ResponseWriter, r *http.Request, t *template.Template, v pageView) {
+// render writes the page name with v in the layout. It renders into a
+// buffer first, so a template error becomes an error page, not half a page.
+func (h *Handler) render(w http.ResponseWriter, r *http.Request, code int, name string, v pageView) error {
 	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
-		httperr.Write(w, r, h.log, err)
-		return
+	if err := h.pages[name].ExecuteTemplate(&buf, "layout", v); err != nil {
+		return fmt.Errorf("render %s page: %w", name, err)
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Vary", "Accept")
+	hd := w.Header()
+	hd.Set("Content-Type", "text/html; charset=utf-8")
+	hd.Set("Vary", "Accept")
+	// Pages run no script and embed no other site; images may come from
+	// peers' media servers.
+	hd.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self' https: http: data:; "+
+		"form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+	hd.Set("X-Content-Type-Options", "nosniff")
+	hd.Set("Referrer-Policy", "same-origin")
+	w.WriteHeader(code)
 	_, _ = w.Write(buf.Bytes())
+	return nil
+}
+
+// pageOf reads the max_id cursor of a list page.
+func pageOf(r *http.Request) (storage.Page, error) {
+	p := storage.Page{Limit: pageSize}
+	if s := r.URL.Query().Get("max_id"); s != "" {
+		id, err := storage.ParseID(s)
+		if err != nil {
+			return p, httperr.New(http.StatusBadRequest, "The page address is not right: max_id must be a post number")
+		}
+		p.MaxID = id
+	}
+	return p, nil
+}
+
+// olderLink is the address of the page after sts, or "" when sts is not
+// a full page (so nothing older is left).
+func olderLink(r *http.Request, sts []storage.Status, p storage.Page) string {
+	if len(sts) < p.Limit || len(sts) == 0 {
+		return ""
+	}
+	q := url.Values{"max_id": {sts[len(sts)-1].ID.String()}}
+	return r.URL.EscapedPath() + "?" + q.Encode()
 }
 
 // Redirect sends a browser from an actor or object IRI to its page.
@@ -201,11 +357,4 @@ func (h *Handler) Redirect(w http.ResponseWriter, r *http.Request) {
 		target += "/" + id
 	}
 	http.Redirect(w, r, target, http.StatusFound)
-}
-
-func v0(s, fallback string) string {
-	if s == "" {
-		return fallback
-	}
-	return s
 }

@@ -1,0 +1,289 @@
+package federation
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/copse-dev/copse/activitypub"
+	"github.com/copse-dev/copse/storage"
+)
+
+// ErrHandleTaken: a member or a community already has the handle asked
+// for. Handles are unique across both (they share WebFinger).
+var ErrHandleTaken = errors.New("federation: handle taken")
+
+// Limits of what a community's creator types.
+const (
+	maxCommunityName        = 100
+	maxCommunityDescription = 5000
+	maxCommunityRules       = 5000
+)
+
+// NewCommunity is what it takes to create a community. Empty policies
+// take the defaults: open, members, public.
+type NewCommunity struct {
+	Handle        string
+	Name          string
+	Description   string // Markdown, kept as written
+	Rules         string
+	Language      string
+	JoinPolicy    string
+	PostingPolicy string
+	Visibility    string
+}
+
+func (nc NewCommunity) clean() NewCommunity {
+	nc.Handle = strings.TrimSpace(nc.Handle)
+	nc.Name = strings.TrimSpace(cleanText(nc.Name))
+	nc.Description = strings.TrimSpace(cleanText(nc.Description))
+	nc.Rules = strings.TrimSpace(cleanText(nc.Rules))
+	nc.Language = strings.TrimSpace(cleanText(nc.Language))
+	if nc.JoinPolicy == "" {
+		nc.JoinPolicy = storage.JoinOpen
+	}
+	if nc.PostingPolicy == "" {
+		nc.PostingPolicy = storage.PostingMembers
+	}
+	if nc.Visibility == "" {
+		nc.Visibility = storage.CommunityPublic
+	}
+	return nc
+}
+
+func (nc NewCommunity) validate() error {
+	switch {
+	case !usernamePattern.MatchString(nc.Handle):
+		return invalid("handle %q must be 1 to 30 letters, digits or underscores", nc.Handle)
+	case nc.Name == "":
+		return invalid("name can't be blank")
+	case utf8.RuneCountInString(nc.Name) > maxCommunityName:
+		return invalid("name is longer than %d characters", maxCommunityName)
+	case utf8.RuneCountInString(nc.Description) > maxCommunityDescription:
+		return invalid("description is longer than %d characters", maxCommunityDescription)
+	case utf8.RuneCountInString(nc.Rules) > maxCommunityRules:
+		return invalid("rules are longer than %d characters", maxCommunityRules)
+	case len(nc.Language) > 35: // the longest BCP 47 tag in use is far shorter
+		return invalid("language %q is not a language tag", nc.Language)
+	case nc.JoinPolicy != storage.JoinOpen && nc.JoinPolicy != storage.JoinApproval:
+		return invalid("join_policy %q is not open or approval", nc.JoinPolicy)
+	case nc.PostingPolicy != storage.PostingMembers && nc.PostingPolicy != storage.PostingModerators:
+		return invalid("posting_policy %q is not members or moderators", nc.PostingPolicy)
+	case nc.Visibility != storage.CommunityPublic && nc.Visibility != storage.CommunityMembersOnly:
+		return invalid("visibility %q is not public or members", nc.Visibility)
+	}
+	return nil
+}
+
+// CreateCommunity creates a community hosted here: a Group account with
+// its own key pair (and no user: nobody signs in as a Group), its
+// community row, and creator as its first moderator.
+func (e *Engine) CreateCommunity(ctx context.Context, creator storage.Account, nc NewCommunity) (storage.Community, error) {
+	nc = nc.clean()
+	if err := nc.validate(); err != nil {
+		return storage.Community{}, err
+	}
+	if !creator.Local() || creator.ActorType != activitypub.TypePerson {
+		return storage.Community{}, fmt.Errorf("create community by %s: %w", creator.URI, ErrDenied)
+	}
+	if strings.EqualFold(nc.Handle, e.instanceUsername()) {
+		return storage.Community{}, fmt.Errorf("handle %q is the node's own: %w", nc.Handle, ErrHandleTaken)
+	}
+	g, err := e.newLocalAccount(nc.Handle, activitypub.TypeGroup)
+	if err != nil {
+		return storage.Community{}, fmt.Errorf("create community %s: %w", nc.Handle, err)
+	}
+	g.DisplayName = nc.Name
+	g.Note = renderText(nc.Description, nil, e.urls.Tag)
+	// Locked is what receiveFollow reads: the join policy decides it, so
+	// a Group accepts or holds a Follow through the members' own code.
+	g.Locked = nc.JoinPolicy == storage.JoinApproval
+	g.Discoverable = nc.Visibility == storage.CommunityPublic
+	c := storage.Community{DescriptionSource: nc.Description, Rules: nc.Rules, Language: nc.Language,
+		JoinPolicy: nc.JoinPolicy, PostingPolicy: nc.PostingPolicy, Visibility: nc.Visibility, CreatedBy: creator.ID}
+	err = e.store.InTx(ctx, func(tx *storage.Tx) error {
+		if err := tx.InsertAccount(ctx, &g); err != nil {
+			return err
+		}
+		c.AccountID = g.ID
+		if err := tx.InsertCommunity(ctx, &c); err != nil {
+			return err
+		}
+		return tx.AddCommunityModerator(ctx, g.ID, creator.ID)
+	})
+	if errors.Is(err, storage.ErrDuplicate) {
+		return storage.Community{}, fmt.Errorf("handle %q: %w", nc.Handle, ErrHandleTaken)
+	}
+	if err != nil {
+		return storage.Community{}, fmt.Errorf("create community %s: %w", nc.Handle, err)
+	}
+	return c, nil
+}
+
+// Moderators is the moderators collection of a local Group, next to its
+// followers (FEP-1b12 names it in both attributedTo and moderators).
+func (u URLs) Moderators(username string) string { return u.Actor(username) + "/moderators" }
+
+// groupContext adds the terms of the Group document that copse's common
+// @context lacks, in Lemmy's namespace, which Lemmy, PieFed and Mbin read.
+var groupContext = map[string]any{
+	"lemmy":                   "https://join-lemmy.org/ns#",
+	"postingRestrictedToMods": "lemmy:postingRestrictedToMods",
+	"moderators":              map[string]any{"@id": "lemmy:moderators", "@type": "@id"},
+	"source":                  "as:source",
+}
+
+// GroupDocument is the actor document of a local community: the actor
+// every account has, plus what group-aware servers read (moderators,
+// postingRestrictedToMods, the Markdown source of its description).
+func GroupDocument(g storage.Account, c storage.Community, urls URLs) ([]byte, error) {
+	actor := ActorOf(g)
+	actor.AttributedTo = urls.Moderators(g.Username)
+	body, err := activitypub.MarshalActor(actor)
+	if err != nil {
+		return nil, fmt.Errorf("group %s: %w", g.URI, err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(body, &m); err != nil {
+		return nil, fmt.Errorf("group %s: %w", g.URI, err)
+	}
+	if ctxList, ok := m["@context"].([]any); ok {
+		m["@context"] = append(ctxList, groupContext)
+	}
+	m["moderators"] = urls.Moderators(g.Username)
+	m["postingRestrictedToMods"] = c.PostingPolicy == storage.PostingModerators
+	m["source"] = map[string]any{"content": c.DescriptionSource, "mediaType": "text/markdown"}
+	if _, ok := m["summary"]; !ok {
+		m["summary"] = ""
+	}
+	return marshalJSON(m)
+}
+
+// mayPost reports whether author may post into the community, and if
+// not, why (the reason goes to the author with the Reject).
+func mayPost(ctx context.Context, tx *storage.Tx, g storage.Account, c storage.Community, author storage.Account) (bool, string, error) {
+	mod, err := tx.IsCommunityModerator(ctx, g.ID, author.ID)
+	if err != nil || mod {
+		return mod, "", err
+	}
+	if c.PostingPolicy == storage.PostingModerators {
+		return false, "only moderators post in this community", nil
+	}
+	_, err = tx.FollowOf(ctx, author.ID, g.ID)
+	if errors.Is(err, storage.ErrNotFound) {
+		return false, "only members post in this community: follow it to join", nil
+	}
+	return err == nil, "", err
+}
+
+// communityReceive is what a local Group does with a post addressed to
+// it (by deliverLocal): check the author, then take the post into the
+// community and announce it to the Group's followers, or Reject it.
+// raw is the activity as the author sent it.
+func (e *Engine) communityReceive(ctx context.Context, tx *storage.Tx, g, author storage.Account, act activitypub.Activity, raw []byte, st storage.Status) error {
+	if act.Type != activitypub.TypeCreate || st.ID == 0 || st.ReblogOfID != 0 {
+		return nil // replies' Like, Update, Delete and Undo come next (issue 12)
+	}
+	if !isListed(st.Visibility) {
+		// A followers-only or direct post that names the Group stays
+		// what its author made it: announcing it would widen it.
+		return nil
+	}
+	c, err := tx.CommunityByAccount(ctx, g.ID)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil // a Group account without a community: nothing hosts it
+	}
+	if err != nil {
+		return fmt.Errorf("community %s: %w", g.Acct(), err)
+	}
+	ok, reason, err := mayPost(ctx, tx, g, c, author)
+	if err != nil {
+		return fmt.Errorf("community %s: %w", g.Acct(), err)
+	}
+	if !ok {
+		return e.rejectPost(ctx, tx, g, author, act, reason)
+	}
+	added, err := tx.AddCommunityStatus(ctx, g.ID, st.ID)
+	if err != nil || !added {
+		return err // taken in before: announced then
+	}
+	return e.announceToCommunity(ctx, tx, g, author, act, raw, st)
+}
+
+// rejectPost tells a remote author that the Group refused the post. A
+// local author is not sent anything: the post simply stays outside the
+// community (the client API will say so when it grows community posting).
+func (e *Engine) rejectPost(ctx context.Context, tx *storage.Tx, g, author storage.Account, act activitypub.Activity, reason string) error {
+	e.log.InfoContext(ctx, "community refused a post", "community", g.Acct(), "author", author.URI, "activity_id", act.ID, "reason", reason)
+	if author.Local() {
+		return nil
+	}
+	rej := activitypub.Activity{ID: e.urls.Activity(g.Username, tx.NewID()), Type: activitypub.TypeReject,
+		Actor: g.URI, To: []string{author.URI}, Content: reason,
+		Object: activitypub.Object{IRI: act.ID}}
+	return e.publish(ctx, tx, g, rej, false, []string{author.Inbox})
+}
+
+// announceToCommunity sends the Group's followers the post as received,
+// Announce{Create{…}} (what Lemmy, PieFed, Mbin and NodeBB read) and, for
+// a new thread only, Announce{object id}, the boost Mastodon shows;
+// replies are never boosted, or Mastodon followers drown in them. The
+// boost is also a status of the Group here, so local members who follow
+// it see the thread in their home feed as a boost.
+func (e *Engine) announceToCommunity(ctx context.Context, tx *storage.Tx, g, author storage.Account, act activitypub.Activity, raw []byte, st storage.Status) error {
+	inboxes, err := tx.FollowerInboxes(ctx, g.ID)
+	if err != nil {
+		return fmt.Errorf("followers of %s: %w", g.Acct(), err)
+	}
+	id := e.urls.Activity(g.Username, tx.NewID())
+	body, err := marshalJSON(map[string]any{
+		"@context":  "https://www.w3.org/ns/activitystreams",
+		"id":        id,
+		"type":      activitypub.TypeAnnounce,
+		"actor":     g.URI,
+		"to":        []string{activitypub.PublicIRI},
+		"cc":        []string{g.Followers},
+		"audience":  g.URI,
+		"published": tx.Now().UTC().Truncate(time.Second),
+		"object":    json.RawMessage(raw),
+	})
+	if err != nil {
+		return fmt.Errorf("announce %s: %w", act.ID, err)
+	}
+	if err := e.publishBody(ctx, tx, g, id, activitypub.TypeAnnounce, false, body, inboxes); err != nil {
+		return err
+	}
+	if st.InReplyToURI != "" {
+		return nil
+	}
+	rb := storage.Status{ID: tx.NewID(), AccountID: g.ID, ReblogOfID: st.ID, Visibility: st.Visibility, Local: true}
+	rb.URI = e.urls.Status(g.Username, rb.ID)
+	if err := tx.InsertStatus(ctx, &rb); err != nil {
+		return err
+	}
+	if err := e.fanOut(ctx, tx, rb, g); err != nil {
+		return err
+	}
+	if err := e.notify(ctx, tx, author, g, storage.NotifyReblog, st.ID); err != nil {
+		return err
+	}
+	if !author.Local() {
+		inboxes = append(inboxes, author.DeliveryInbox())
+	}
+	return e.publish(ctx, tx, g, announceOf(rb, st, g, author), true, inboxes)
+}
+
+// marshalJSON is json.Marshal without HTML escaping: content is HTML.
+func marshalJSON(v any) ([]byte, error) {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return []byte(strings.TrimSuffix(b.String(), "\n")), nil
+}

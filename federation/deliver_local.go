@@ -1,0 +1,125 @@
+package federation
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/copse-dev/copse/activitypub"
+	"github.com/copse-dev/copse/storage"
+)
+
+// deliverLocal is the one step that hands an activity to the local
+// recipients it is addressed to, whoever sent it: a local member's post
+// (Engine.post) and a remote one applied from the inbox (applyCreate) both
+// end here, so a community hosted on this node treats them alike.
+//
+// recipients are the accounts the activity names (mentions, to and cc);
+// the Groups named in its audience are added here. Members are still
+// served by fanOut (home feeds, mention notifications), which both paths
+// call before this step; the Groups are served here. st is the status the
+// activity made or concerns, raw the activity as its author sent it (nil
+// for a local one: it is marshalled here).
+func (e *Engine) deliverLocal(ctx context.Context, tx *storage.Tx, author storage.Account, act activitypub.Activity, raw []byte, st storage.Status, recipients []storage.Account) error {
+	if len(raw) > 0 {
+		// The body must be this activity's: anything else is announced
+		// re-marshalled rather than trusted.
+		var doc struct {
+			ID string `json:"id"`
+		}
+		if json.Unmarshal(raw, &doc) != nil || doc.ID != act.ID {
+			raw = nil
+		}
+	}
+	groups := e.withAudience(ctx, tx, raw, recipients)
+	seen := map[storage.ID]bool{}
+	for _, g := range groups {
+		if !g.Local() || g.ActorType != activitypub.TypeGroup || seen[g.ID] || g.ID == author.ID {
+			continue
+		}
+		seen[g.ID] = true
+		if raw == nil {
+			var err error
+			if raw, err = activitypub.MarshalActivity(act); err != nil {
+				return fmt.Errorf("deliver %s locally: %w", act.ID, err)
+			}
+		}
+		if err := e.communityReceive(ctx, tx, g, author, act, raw, st); err != nil {
+			return fmt.Errorf("deliver %s to %s: %w", act.ID, g.Acct(), err)
+		}
+	}
+	return nil
+}
+
+// withAudience returns recipients and the local actors named in the
+// `audience` of raw or of its object (FEP-1b12: how Lemmy, PieFed and
+// Mbin say which community a post belongs to). The vocabulary types do not
+// carry audience, so it is read from the JSON.
+func (e *Engine) withAudience(ctx context.Context, tx *storage.Tx, raw []byte, recipients []storage.Account) []storage.Account {
+	if len(raw) == 0 {
+		return recipients
+	}
+	var doc struct {
+		Audience json.RawMessage `json:"audience"`
+		Object   struct {
+			Audience json.RawMessage `json:"audience"`
+		} `json:"object"`
+	}
+	if json.Unmarshal(raw, &doc) != nil {
+		return recipients
+	}
+	out := recipients
+	for _, iri := range append(iris(doc.Audience), iris(doc.Object.Audience)...) {
+		if !e.urls.IsLocal(iri) {
+			continue
+		}
+		if a, err := e.localTarget(ctx, tx, iri); err == nil {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// iris reads a property that is one IRI, an array of them, or objects
+// with an id.
+func iris(v json.RawMessage) []string {
+	if len(v) == 0 {
+		return nil
+	}
+	var one string
+	if json.Unmarshal(v, &one) == nil {
+		return []string{one}
+	}
+	var obj struct {
+		ID string `json:"id"`
+	}
+	if json.Unmarshal(v, &obj) == nil && obj.ID != "" {
+		return []string{obj.ID}
+	}
+	var many []json.RawMessage
+	if json.Unmarshal(v, &many) != nil {
+		return nil
+	}
+	var out []string
+	for _, m := range many {
+		if len(m) > 0 && m[0] != '[' { // one level only
+			out = append(out, iris(m)...)
+		}
+	}
+	return out
+}
+
+type inboxBodyKey struct{}
+
+// withInboxBody carries the body of the inbox item being applied down to
+// deliverLocal, so a Group announces the activity exactly as received
+// (Apply's callers that hold only the parsed activity carry none, and the
+// Group announces it re-marshalled).
+func withInboxBody(ctx context.Context, body []byte) context.Context {
+	return context.WithValue(ctx, inboxBodyKey{}, body)
+}
+
+func inboxBody(ctx context.Context) []byte {
+	b, _ := ctx.Value(inboxBodyKey{}).([]byte)
+	return b
+}

@@ -1,0 +1,182 @@
+// Package copseapi is copse's own client API, under /api/copse/v1: what
+// the Mastodon API has no words for, starting with communities. It uses
+// the Mastodon API's tokens, scopes and rate limit (web/api's
+// Middleware), and answers errors as JSON {"error": "..."} like it.
+// Handlers decode, call the engine and encode; they write nothing
+// themselves.
+package copseapi
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/copse-dev/copse/federation"
+	"github.com/copse-dev/copse/storage"
+	"github.com/copse-dev/copse/web/api"
+	"github.com/copse-dev/copse/web/httperr"
+)
+
+// Prefix is where the API is mounted.
+const Prefix = "/api/copse/v1"
+
+// Handler serves copse's own API.
+type Handler struct {
+	engine *federation.Engine
+	store  *storage.Store
+	urls   federation.URLs
+	log    *slog.Logger
+	// middleware authenticates tokens and applies the rate limit.
+	middleware []func(http.Handler) http.Handler
+}
+
+// New returns the handler; auth is the Mastodon API's, whose tokens and
+// limits it shares.
+func New(engine *federation.Engine, auth *api.Handler, log *slog.Logger) *Handler {
+	return &Handler{engine: engine, store: engine.Store(), urls: engine.URLs(),
+		log: log.With("component", "copseapi"), middleware: auth.Middleware()}
+}
+
+// Mount adds the API's routes under Prefix to r.
+func (h *Handler) Mount(r chi.Router) {
+	r.Route(Prefix, func(r chi.Router) {
+		r.Use(h.middleware...)
+		r.Method(http.MethodPost, "/communities", h.handle(h.createCommunity))
+		r.Method(http.MethodGet, "/communities/{id}", h.handle(h.community))
+	})
+}
+
+// handlerFunc is a handler that returns its error, answered in one place.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+func (h *Handler) handle(f handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := f(w, r); err != nil {
+			httperr.Write(w, r, h.log, err)
+		}
+	})
+}
+
+// decodeJSON reads the request body as JSON into v.
+func decodeJSON(r *http.Request, v any) error {
+	dec := json.NewDecoder(r.Body)
+	if err := dec.Decode(v); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return err
+		}
+		if errors.Is(err, io.EOF) {
+			return httperr.New(http.StatusBadRequest, "the body must be a JSON object")
+		}
+		return httperr.New(http.StatusBadRequest, "the body is not valid JSON: "+err.Error())
+	}
+	return nil
+}
+
+// communityEntity is a community as the API shows it.
+type communityEntity struct {
+	ID              string   `json:"id"`
+	Handle          string   `json:"handle"`
+	Acct            string   `json:"acct"`     // handle@host: what members of any node type to find it
+	URL             string   `json:"url"`      // its page
+	ActorID         string   `json:"actor_id"` // its ActivityPub id
+	Name            string   `json:"name"`
+	Description     string   `json:"description"`      // Markdown, as written
+	DescriptionHTML string   `json:"description_html"` // as rendered
+	Rules           string   `json:"rules"`
+	Language        string   `json:"language"`
+	JoinPolicy      string   `json:"join_policy"`
+	PostingPolicy   string   `json:"posting_policy"`
+	Visibility      string   `json:"visibility"`
+	Moderators      []string `json:"moderators"` // accts
+	CreatedAt       string   `json:"created_at"`
+}
+
+func (h *Handler) entity(r *http.Request, g storage.Account, c storage.Community) (communityEntity, error) {
+	mods, err := h.store.CommunityModerators(r.Context(), g.ID)
+	if err != nil {
+		return communityEntity{}, err
+	}
+	e := communityEntity{ID: g.ID.String(), Handle: g.Username, Acct: g.Username + "@" + h.urls.Host(),
+		URL: g.URL, ActorID: g.URI, Name: g.DisplayName, Description: c.DescriptionSource, DescriptionHTML: g.Note,
+		Rules: c.Rules, Language: c.Language, JoinPolicy: c.JoinPolicy, PostingPolicy: c.PostingPolicy,
+		Visibility: c.Visibility, Moderators: []string{}, CreatedAt: c.CreatedAt.UTC().Format(time.RFC3339)}
+	for _, m := range mods {
+		if m.Local() {
+			e.Moderators = append(e.Moderators, m.Username+"@"+h.urls.Host())
+		} else {
+			e.Moderators = append(e.Moderators, m.Acct())
+		}
+	}
+	return e, nil
+}
+
+type createCommunityRequest struct {
+	Handle        string `json:"handle"`
+	Name          string `json:"name"`
+	Description   string `json:"description"`
+	Rules         string `json:"rules"`
+	Language      string `json:"language"`
+	JoinPolicy    string `json:"join_policy"`
+	PostingPolicy string `json:"posting_policy"`
+	Visibility    string `json:"visibility"`
+}
+
+// createCommunity: POST /api/copse/v1/communities, a JSON object; the
+// member who asks becomes its first moderator.
+func (h *Handler) createCommunity(w http.ResponseWriter, r *http.Request) error {
+	me, err := api.Caller(r, "write")
+	if err != nil {
+		return err
+	}
+	var req createCommunityRequest
+	if err := decodeJSON(r, &req); err != nil {
+		return err
+	}
+	c, err := h.engine.CreateCommunity(r.Context(), me, federation.NewCommunity{
+		Handle: req.Handle, Name: req.Name, Description: req.Description, Rules: req.Rules, Language: req.Language,
+		JoinPolicy: req.JoinPolicy, PostingPolicy: req.PostingPolicy, Visibility: req.Visibility,
+	})
+	if err != nil {
+		return err
+	}
+	g, err := h.store.AccountByID(r.Context(), c.AccountID)
+	if err != nil {
+		return err
+	}
+	ent, err := h.entity(r, g, c)
+	if err != nil {
+		return err
+	}
+	httperr.JSON(w, http.StatusOK, ent)
+	return nil
+}
+
+// community: GET /api/copse/v1/communities/{id}, by the Group account's
+// ID. What a community is (not its posts) is public, even for a
+// members-only one: people must find it to ask to join.
+func (h *Handler) community(w http.ResponseWriter, r *http.Request) error {
+	id, err := storage.ParseID(chi.URLParam(r, "id"))
+	if err != nil {
+		return httperr.New(http.StatusNotFound, "Record not found")
+	}
+	c, err := h.store.CommunityByAccount(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	g, err := h.store.AccountByID(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	ent, err := h.entity(r, g, c)
+	if err != nil {
+		return err
+	}
+	httperr.JSON(w, http.StatusOK, ent)
+	return nil
+}
