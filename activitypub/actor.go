@@ -133,6 +133,9 @@ func actorFrom(t vocab.Type, raw map[string]any) (Actor, bool) {
 	a.AlsoKnownAs = rawRefs(ext["alsoKnownAs"])
 	a.Emojis = emojisOf(raw["tag"])
 	a.MovedTo = rawRef(ext["movedTo"])
+	// What group-aware servers add to a Group (Lemmy's namespace).
+	a.Moderators = rawRef(ext["moderators"])
+	a.PostingRestrictedToMods = rawBool(ext["postingRestrictedToMods"])
 
 	// Profile fields are PropertyValue attachments, a type go-fed does not
 	// know: it keeps them as opaque values, so read them from the JSON.

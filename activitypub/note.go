@@ -141,6 +141,14 @@ func noteFrom(t vocab.Type, raw map[string]any) (Note, bool) {
 	if q, ok := t.(vocab.ActivityStreamsQuestion); ok {
 		n.Poll = pollOf(q, raw)
 	}
+	// go-fed knows no audience, and reads context as an object: both are
+	// read as the IRIs Lemmy, PieFed, Mbin and NodeBB send.
+	if a := rawRefs(raw["audience"]); len(a) > 0 {
+		n.Audience = a[0]
+	}
+	if c := rawRefs(raw["context"]); len(c) > 0 {
+		n.Context = c[0]
+	}
 	cleanNote(&n)
 	return n, true
 }
@@ -365,6 +373,12 @@ func noteMap(n Note) (map[string]any, error) {
 	}
 	forceArray(m, "to", "cc", "oneOf", "anyOf")
 	m["sensitive"] = n.Sensitive
+	if n.Audience != "" {
+		m["audience"] = n.Audience
+	}
+	if n.Context != "" {
+		m["context"] = n.Context
+	}
 	if n.Language != "" && n.Content != "" {
 		m["contentMap"] = map[string]any{n.Language: n.Content}
 	}

@@ -88,6 +88,10 @@ type Actor struct {
 	MovedTo                   string
 	// AttributedTo is, on a Group, the collection of its moderators (FEP-1b12).
 	AttributedTo string
+	// Moderators is, on a Group, Lemmy's name for the same collection.
+	Moderators string
+	// PostingRestrictedToMods: on a Group, only its moderators post (Lemmy).
+	PostingRestrictedToMods bool
 }
 
 // Tag types.
@@ -147,6 +151,10 @@ type Note struct {
 	Replies      string // collection IRI, optional
 	Language     string // BCP 47 tag from contentMap, optional
 	Poll         *Poll  // a Question's oneOf or anyOf; nil for any other post
+	// Audience is the community (Group) the post belongs to (FEP-1b12).
+	Audience string
+	// Context is the thread's collection (FEP-7888), optional.
+	Context string
 }
 
 // Poll is the poll of a Question, as Mastodon federates it.

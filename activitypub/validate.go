@@ -210,6 +210,7 @@ func cleanActor(a *Actor) {
 	a.PublicKey.ID, a.PublicKey.Owner = cleanURL(a.PublicKey.ID), cleanURL(a.PublicKey.Owner)
 	a.AlsoKnownAs = cleanURLs(a.AlsoKnownAs)
 	a.MovedTo = cleanURL(a.MovedTo)
+	a.Moderators = cleanURL(a.Moderators)
 	a.AttributedTo = cleanURL(a.AttributedTo)
 	for i := range a.Fields {
 		a.Fields[i].Name, a.Fields[i].Value = CleanText(a.Fields[i].Name), CleanText(a.Fields[i].Value)
@@ -234,6 +235,8 @@ func cleanNote(n *Note) {
 	n.URL = cleanURL(n.URL)
 	n.InReplyTo = cleanURL(n.InReplyTo)
 	n.Replies = cleanURL(n.Replies)
+	n.Audience = cleanURL(n.Audience)
+	n.Context = cleanURL(n.Context)
 	n.Name, n.Summary, n.Content = CleanText(n.Name), CleanText(n.Summary), CleanText(n.Content)
 	if !validLanguage(n.Language) {
 		n.Language = "" // apps put it in a lang attribute

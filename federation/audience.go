@@ -12,7 +12,8 @@ import (
 // audienceInboxes returns the remote inboxes a local status, or an Update
 // or Delete of it, goes to: its author's followers' (unless it is direct),
 // and those of the accounts it mentions, of the author it answers and of
-// extra accounts (a poll's voters), each only if that account may see the
+// extra accounts (a poll's voters), and of the community's Group for
+// community content, each only if that account may see the
 // status. Every send of a status's content goes through here, so that
 // none reaches an actor the visibility rule keeps out: a followers-only
 // reply does not go to the author it answers unless they follow or are
@@ -39,6 +40,11 @@ func (e *Engine) audienceInboxes(ctx context.Context, tx *storage.Tx, st storage
 		}
 	}
 	candidates = append(candidates, extra...)
+	if nc.Community != nil && isListed(st.Visibility) {
+		// Community content goes to its Group, which announces it to
+		// the community (a reply names only the author it answers).
+		candidates = append(candidates, *nc.Community)
+	}
 	for _, a := range candidates {
 		if a.Local() {
 			continue

@@ -98,7 +98,7 @@ func (e *Engine) CreateCommunity(ctx context.Context, creator storage.Account, n
 		return storage.Community{}, fmt.Errorf("create community %s: %w", nc.Handle, err)
 	}
 	g.DisplayName = nc.Name
-	g.Note = renderText(nc.Description, nil, e.urls.Tag)
+	g.Note = e.communityNote(nc.Description, nc.Rules)
 	// Locked is what receiveFollow reads: the join policy decides it, so
 	// a Group accepts or holds a Follow through the members' own code.
 	g.Locked = nc.JoinPolicy == storage.JoinApproval
@@ -185,8 +185,11 @@ func mayPost(ctx context.Context, tx *storage.Tx, g storage.Account, c storage.C
 // community and announce it to the Group's followers, or Reject it.
 // raw is the activity as the author sent it.
 func (e *Engine) communityReceive(ctx context.Context, tx *storage.Tx, g, author storage.Account, act activitypub.Activity, raw []byte, st storage.Status) error {
-	if act.Type != activitypub.TypeCreate || st.ID == 0 || st.ReblogOfID != 0 {
-		return nil // replies' Like, Update, Delete and Undo come next (issue 12)
+	if act.Type != activitypub.TypeCreate {
+		return e.communityRelay(ctx, tx, g, author, act, raw, st)
+	}
+	if st.ID == 0 || st.ReblogOfID != 0 {
+		return nil
 	}
 	if !isListed(st.Visibility) {
 		// A followers-only or direct post that names the Group stays
@@ -210,6 +213,9 @@ func (e *Engine) communityReceive(ctx context.Context, tx *storage.Tx, g, author
 	added, err := tx.AddCommunityStatus(ctx, g.ID, st.ID)
 	if err != nil || !added {
 		return err // taken in before: announced then
+	}
+	if err := recordCommunityPost(ctx, tx, g, st, ""); err != nil {
+		return err
 	}
 	return e.announceToCommunity(ctx, tx, g, author, act, raw, st)
 }
@@ -235,6 +241,22 @@ func (e *Engine) rejectPost(ctx context.Context, tx *storage.Tx, g, author stora
 // boost is also a status of the Group here, so local members who follow
 // it see the thread in their home feed as a boost.
 func (e *Engine) announceToCommunity(ctx context.Context, tx *storage.Tx, g, author storage.Account, act activitypub.Activity, raw []byte, st storage.Status) error {
+	if err := e.announceRaw(ctx, tx, g, act, raw); err != nil {
+		return err
+	}
+	if st.InReplyToURI != "" {
+		return nil
+	}
+	inboxes, err := tx.FollowerInboxes(ctx, g.ID)
+	if err != nil {
+		return fmt.Errorf("followers of %s: %w", g.Acct(), err)
+	}
+	return e.boostThread(ctx, tx, g, author, st, inboxes)
+}
+
+// announceRaw sends the Group's followers act exactly as received,
+// inside the Group's Announce: what Lemmy, PieFed, Mbin and NodeBB read.
+func (e *Engine) announceRaw(ctx context.Context, tx *storage.Tx, g storage.Account, act activitypub.Activity, raw []byte) error {
 	inboxes, err := tx.FollowerInboxes(ctx, g.ID)
 	if err != nil {
 		return fmt.Errorf("followers of %s: %w", g.Acct(), err)
@@ -254,12 +276,11 @@ func (e *Engine) announceToCommunity(ctx context.Context, tx *storage.Tx, g, aut
 	if err != nil {
 		return fmt.Errorf("announce %s: %w", act.ID, err)
 	}
-	if err := e.publishBody(ctx, tx, g, id, activitypub.TypeAnnounce, false, body, inboxes); err != nil {
-		return err
-	}
-	if st.InReplyToURI != "" {
-		return nil
-	}
+	return e.publishBody(ctx, tx, g, id, activitypub.TypeAnnounce, false, body, inboxes)
+}
+
+// boostThread is the second announce of a new thread: the Group's boost.
+func (e *Engine) boostThread(ctx context.Context, tx *storage.Tx, g, author storage.Account, st storage.Status, inboxes []string) error {
 	rb := storage.Status{ID: tx.NewID(), AccountID: g.ID, ReblogOfID: st.ID, Visibility: st.Visibility, Local: true}
 	rb.URI = e.urls.Status(g.Username, rb.ID)
 	if err := tx.InsertStatus(ctx, &rb); err != nil {

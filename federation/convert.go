@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"html"
+	"slices"
+	"strings"
 
 	"github.com/copse-dev/copse/activitypub"
 	"github.com/copse-dev/copse/storage"
@@ -15,6 +18,10 @@ type noteContext struct {
 	Author    storage.Account
 	Mentioned []storage.Account
 	Poll      *storage.Poll // nil: the status has no poll
+	// Community is the Group the status belongs to (nil: none), and
+	// Context its thread's context collection (FEP-7888).
+	Community *storage.Account
+	Context   string
 }
 
 func (e *Engine) loadNoteContext(ctx context.Context, st storage.Status) (noteContext, error) {
@@ -29,6 +36,11 @@ func (e *Engine) loadNoteContext(ctx context.Context, st storage.Status) (noteCo
 			return nc, fmt.Errorf("mention in %s: %w", st.URI, err)
 		}
 		nc.Mentioned = append(nc.Mentioned, a)
+	}
+	if g, threadCtx, ok, err := communityOf(ctx, e.store, st); err != nil {
+		return nc, fmt.Errorf("community of %s: %w", st.URI, err)
+	} else if ok {
+		nc.Community, nc.Context = &g, threadCtx
 	}
 	if p, err := e.store.PollByStatus(ctx, st.ID); err == nil {
 		nc.Poll = &p
@@ -74,6 +86,14 @@ func NoteOf(st storage.Status, nc noteContext, urls URLs) activitypub.Note {
 		Tags:         tags,
 		Language:     st.Language,
 	}
+	if nc.Community != nil {
+		// What Lemmy, PieFed, Mbin and NodeBB read to place a post:
+		// audience, the Group addressed, the thread's context.
+		n.Audience, n.Context, n.Replies = nc.Community.URI, nc.Context, RepliesURL(st.URI)
+		if !slices.Contains(n.To, nc.Community.URI) && !slices.Contains(n.CC, nc.Community.URI) {
+			n.CC = append(n.CC, nc.Community.URI)
+		}
+	}
 	for _, a := range st.Attachments {
 		att := activitypub.Attachment{
 			Type: "Document", MediaType: a.MediaType, URL: a.URL, Name: cleanText(a.Description),
@@ -100,4 +120,32 @@ func (e *Engine) Note(ctx context.Context, st storage.Status) (activitypub.Note,
 		return activitypub.Note{}, err
 	}
 	return NoteOf(st, nc, e.urls), nil
+}
+
+// plainTitle is a remote object's name as copse stores titles: plain
+// text, escaped only where it is written into HTML. ActivityStreams says
+// name is plain text, but servers also send it HTML-escaped ("Tea
+// &amp; biscuits") or with markup; both become the text a reader sees. A
+// "<" that opens no tag ("<3", "a < b") is text and stays, as a browser
+// reads it; so does one whose tag never closes.
+func plainTitle(name string) string {
+	var b strings.Builder
+	for {
+		i := strings.IndexByte(name, '<')
+		if i < 0 || i+1 == len(name) {
+			break
+		}
+		c := name[i+1]
+		opensTag := c == '/' || c == '!' || c == '?' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
+		end := strings.IndexByte(name[i:], '>')
+		if !opensTag || end < 0 {
+			b.WriteString(name[:i+1])
+			name = name[i+1:]
+			continue
+		}
+		b.WriteString(name[:i])
+		name = name[i+end+1:]
+	}
+	b.WriteString(name)
+	return strings.TrimSpace(cleanText(html.UnescapeString(b.String())))
 }

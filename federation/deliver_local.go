@@ -15,7 +15,8 @@ import (
 // end here, so a community hosted on this node treats them alike.
 //
 // recipients are the accounts the activity names (mentions, to and cc);
-// the Groups named in its audience are added here. Members are still
+// the Groups named in its audience, and the one whose content it concerns
+// (communityGroups), are added here. Members are still
 // served by fanOut (home feeds, mention notifications), which both paths
 // call before this step; the Groups are served here. st is the status the
 // activity made or concerns, raw the activity as its author sent it (nil
@@ -31,7 +32,10 @@ func (e *Engine) deliverLocal(ctx context.Context, tx *storage.Tx, author storag
 			raw = nil
 		}
 	}
-	groups := e.withAudience(ctx, tx, raw, recipients)
+	groups, err := e.communityGroups(ctx, tx, act, st, e.withAudience(ctx, tx, raw, recipients))
+	if err != nil {
+		return fmt.Errorf("deliver %s locally: %w", act.ID, err)
+	}
 	seen := map[storage.ID]bool{}
 	for _, g := range groups {
 		if !g.Local() || g.ActorType != activitypub.TypeGroup || seen[g.ID] || g.ID == author.ID {

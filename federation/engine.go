@@ -180,8 +180,12 @@ func New(store *storage.Store, o Options) *Engine {
 // URLs returns the node's IRI layout.
 func (e *Engine) URLs() URLs { return e.urls }
 
-// Store returns the engine's store (for readers that sit beside it).
+// Store returns the engine's store, for wiring and tests. The web layer
+// takes Reader instead: it reads there and writes through the engine.
 func (e *Engine) Store() *storage.Store { return e.store }
+
+// Reader returns the store's read-only face, for the web layer.
+func (e *Engine) Reader() storage.Reader { return e.store.Reader() }
 
 // Init records the node's base URL on a new database (refusing, with an
 // *IdentityError, a database recorded under another), makes sure the

@@ -21,8 +21,9 @@ var inboxRetry = []time.Duration{10 * time.Second, time.Minute, 10 * time.Minute
 const inboxWorkers = 4
 
 // Receive takes an activity whose HTTP signature verified as signer's. It
-// checks that the signer is the activity's actor, then stores it durably
-// for a worker to apply. An activity that was applied before is queued
+// checks that the signer is the activity's actor, then applies it at once
+// when it can (applyInTx), or else stores it durably for a worker to
+// apply. An activity that was applied before is queued
 // again and skipped by the worker (Apply dedupes by activity id). Errors: *InvalidError for a malformed document, ErrDenied when
 // the signer is not the actor.
 func (e *Engine) Receive(ctx context.Context, body []byte, signer string) error {
@@ -38,6 +39,19 @@ func (e *Engine) Receive(ctx context.Context, body []byte, signer string) error 
 	}
 	if !sameOrigin(act.ID, act.Actor) {
 		return fmt.Errorf("activity %s not on its actor's host: %w", act.ID, ErrDenied)
+	}
+	// The usual activity (its actor known and fresh, nothing to fetch) is
+	// applied here, before the answer, in a group transaction shared with
+	// the other senders' requests: one commit per group instead of two
+	// (store the item, then apply and delete it), and no queue row, no
+	// worker and no poll of the queue. Anything else, whatever made the
+	// fast path give way (an actor to fetch, a refusal, a passing
+	// failure), is queued as before, and the worker applies, retries or
+	// logs it as it does any queued activity.
+	if !needsNetwork(act.Type) {
+		if err := e.applyInTx(withInboxBody(ctx, body), act, nil); err == nil {
+			return nil
+		}
 	}
 	// Many senders post at once: their items share commits.
 	// The parsed activity waits for the worker before the item is stored:
@@ -369,7 +383,10 @@ func (e *Engine) applyUndo(ctx context.Context, tx *storage.Tx, actor storage.Ac
 		if _, err := tx.DeleteFavourite(ctx, actor.ID, st.ID); err != nil {
 			return err
 		}
-		return tx.DeleteNotificationsFrom(ctx, st.AccountID, actor.ID, storage.NotifyFavourite, st.ID)
+		if err := tx.DeleteNotificationsFrom(ctx, st.AccountID, actor.ID, storage.NotifyFavourite, st.ID); err != nil {
+			return err
+		}
+		return e.deliverLocal(ctx, tx, actor, act, inboxBody(ctx), st, nil) // a Group here announces it
 	case activitypub.TypeAnnounce:
 		return e.undoAnnounce(ctx, tx, actor, act.Object.IRI)
 	case activitypub.TypeBlock:
@@ -424,7 +441,10 @@ func (e *Engine) applyLike(ctx context.Context, tx *storage.Tx, actor storage.Ac
 		}
 		return err
 	}
-	return e.notify(ctx, tx, author, actor, storage.NotifyFavourite, st.ID)
+	if err := e.notify(ctx, tx, author, actor, storage.NotifyFavourite, st.ID); err != nil {
+		return err
+	}
+	return e.deliverLocal(ctx, tx, actor, act, inboxBody(ctx), st, nil) // a Group here announces it
 }
 
 func (e *Engine) applyBlock(ctx context.Context, tx *storage.Tx, actor storage.Account, act activitypub.Activity) error {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"html"
 	"strings"
 	"time"
 
@@ -79,6 +78,9 @@ func (e *Engine) applyCreate(ctx context.Context, tx *storage.Tx, actor storage.
 	if err != nil {
 		return err
 	}
+	if err := e.recordRemoteNote(ctx, tx, st, note); err != nil {
+		return err
+	}
 	return e.deliverLocal(ctx, tx, actor, act, inboxBody(ctx), st, mentions)
 }
 
@@ -89,7 +91,7 @@ func (e *Engine) storeNote(ctx context.Context, tx *storage.Tx, author storage.A
 		URL:          n.URL,
 		AccountID:    author.ID,
 		ObjectType:   n.Type,
-		Title:        html.EscapeString(n.Name),
+		Title:        plainTitle(n.Name),
 		Content:      e.sanitize.Sanitize(n.Content),
 		SpoilerText:  n.Summary,
 		Sensitive:    n.Sensitive,
@@ -163,7 +165,7 @@ func (e *Engine) applyUpdate(ctx context.Context, tx *storage.Tx, actor storage.
 			return nil // a late edit: a newer one is stored already
 		}
 		st.Content = e.sanitize.Sanitize(n.Content)
-		st.Title = html.EscapeString(n.Name)
+		st.Title = plainTitle(n.Name)
 		st.SpoilerText, st.Sensitive, st.Language = n.Summary, n.Sensitive, n.Language
 		st.EditedAt = n.Updated
 		if st.EditedAt.IsZero() {
@@ -181,7 +183,10 @@ func (e *Engine) applyUpdate(ctx context.Context, tx *storage.Tx, actor storage.
 		}
 		st.Attachments = remoteAttachments(n) // an edit may change media and alt text
 		st.Emojis = n.Emojis
-		return e.updateStatus(ctx, tx, &st, actor)
+		if err := e.updateStatus(ctx, tx, &st, actor); err != nil {
+			return err
+		}
+		return e.deliverLocal(ctx, tx, actor, act, inboxBody(ctx), st, nil) // a Group here announces it
 	}
 	return nil
 }
@@ -219,8 +224,10 @@ func (e *Engine) applyActorUpdate(ctx context.Context, tx *storage.Tx, actor sto
 	if olderThan(doc.Updated, stored.ActorUpdatedAt) {
 		return nil // it arrived late: a newer profile is stored already
 	}
-	_, err = e.storeRemoteActorTx(ctx, tx, doc)
-	return err
+	if _, err = e.storeRemoteActorTx(ctx, tx, doc); err != nil {
+		return err
+	}
+	return storeGroupTerms(ctx, tx, doc) // Update{Group}: postingRestrictedToMods and the like
 }
 
 // olderThan reports whether a document stamped updated is older than the
@@ -261,6 +268,10 @@ func (e *Engine) applyDelete(ctx context.Context, tx *storage.Tx, actor storage.
 	if st.AccountID != actor.ID {
 		return fmt.Errorf("delete of %s by %s: %w", iri, actor.URI, ErrDenied)
 	}
+	// A Group hosted here announces it while the post is still its own.
+	if err := e.deliverLocal(ctx, tx, actor, act, inboxBody(ctx), st, nil); err != nil {
+		return err
+	}
 	return e.deleteStatus(ctx, tx, st.ID)
 }
 
@@ -268,10 +279,8 @@ func (e *Engine) applyDelete(ctx context.Context, tx *storage.Tx, actor storage.
 // when unknown and someone here follows the booster.
 func (e *Engine) statusForAnnounce(ctx context.Context, act activitypub.Activity) (storage.Status, error) {
 	iri := act.Object.IRI
-	if act.Object.Activity != nil {
-		// A Group's Announce{Create{…}}: copse takes a community's threads
-		// from the Announce{object id} that comes with it (issue 12).
-		return storage.Status{}, nil
+	if st, handled, err := e.groupAnnounce(ctx, act); handled || err != nil {
+		return st, err
 	}
 	if st, err := e.store.StatusByURI(ctx, iri); err == nil {
 		return st, nil
@@ -332,6 +341,20 @@ func (e *Engine) applyAnnounce(ctx context.Context, tx *storage.Tx, actor storag
 	}
 	if _, err := tx.StatusByURI(ctx, act.ID); err == nil {
 		return nil
+	}
+	if actor.ActorType == activitypub.TypeGroup {
+		// A community announces a thread twice (Announce{Create} and
+		// Announce{id}; NodeBB Announce{Note} too): one boost; and a
+		// reply is never boosted.
+		if orig.InReplyToURI != "" {
+			return nil
+		}
+		if _, err := tx.ReblogOf(ctx, actor.ID, orig.ID); err == nil {
+			return nil
+		}
+		if err := recordCommunityPost(ctx, tx, actor, orig, ""); err != nil {
+			return err
+		}
 	}
 	rb := storage.Status{URI: act.ID, AccountID: actor.ID, ReblogOfID: orig.ID,
 		Visibility: activitypub.VisibilityOf(act.To, act.CC, actor.Followers)}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -177,6 +176,11 @@ func (e *Engine) post(ctx context.Context, authorID storage.ID, d Draft, also fu
 		st.ID = tx.NewID()
 		st.URI = e.urls.Status(author.Username, st.ID)
 		st.URL = e.urls.StatusPage(author.Username, st.ID)
+		nc := noteContext{Author: author, Mentioned: mentioned}
+		inCommunity, err := e.placeInCommunity(ctx, tx, &st, parent, mentioned, &nc)
+		if err != nil {
+			return err
+		}
 		media, err := e.draftMedia(ctx, tx, author.ID, 0, d.MediaIDs)
 		if err != nil {
 			return err
@@ -184,6 +188,11 @@ func (e *Engine) post(ctx context.Context, authorID storage.ID, d Draft, also fu
 		st.Attachments = media // InsertStatus attaches them
 		if err := tx.InsertStatus(ctx, &st); err != nil {
 			return err
+		}
+		if inCommunity != nil {
+			if err := tx.AddCommunityPost(ctx, *inCommunity); err != nil {
+				return err
+			}
 		}
 		if err := e.recordIdempotencyKey(ctx, tx, author.ID, d.IdempotencyKey, storage.Idempotent{StatusID: st.ID}); err != nil {
 			return err
@@ -195,7 +204,7 @@ func (e *Engine) post(ctx context.Context, authorID storage.ID, d Draft, also fu
 		if err := e.fanOut(ctx, tx, st, author); err != nil {
 			return err
 		}
-		nc := noteContext{Author: author, Mentioned: mentioned, Poll: poll}
+		nc.Poll = poll
 		note := NoteOf(st, nc, e.urls)
 		inboxes, err := e.audienceInboxes(ctx, tx, st, nc)
 		if err != nil {
@@ -266,6 +275,11 @@ func (e *Engine) Edit(ctx context.Context, authorID, statusID storage.ID, d Draf
 			return err
 		}
 		nc := noteContext{Author: author, Mentioned: mentioned, Poll: poll}
+		if g, threadCtx, ok, err := communityOf(ctx, tx, st); err != nil {
+			return err
+		} else if ok {
+			nc.Community, nc.Context = &g, threadCtx
+		}
 		note := NoteOf(st, nc, e.urls)
 		inboxes, err := e.audienceInboxes(ctx, tx, st, nc)
 		if err != nil {
@@ -274,7 +288,10 @@ func (e *Engine) Edit(ctx context.Context, authorID, statusID storage.ID, d Draf
 		act := activitypub.Activity{ID: e.urls.Activity(author.Username, tx.NewID()), Type: activitypub.TypeUpdate,
 			Actor: author.URI, To: note.To, CC: note.CC, Published: st.EditedAt,
 			Object: activitypub.Object{IRI: st.URI, Type: note.Type, Note: &note}}
-		return e.publish(ctx, tx, author, act, false, inboxes)
+		if err := e.publish(ctx, tx, author, act, false, inboxes); err != nil {
+			return err
+		}
+		return e.deliverLocal(ctx, tx, author, act, nil, st, nil)
 	})
 	if err != nil {
 		return storage.Status{}, fmt.Errorf("edit: %w", err)
@@ -307,12 +324,20 @@ func (e *Engine) DeleteStatus(ctx context.Context, authorID, statusID storage.ID
 		if err := tx.DetachMedia(ctx, st.ID); err != nil { // kept for a redraft; PruneMedia removes them
 			return err
 		}
+		to, cc := activitypub.Addressing(st.Visibility, nc.Author.Followers, mentionIRIs(nc.Mentioned))
+		if nc.Community != nil {
+			cc = append(cc, nc.Community.URI)
+		}
+		act := activitypub.Activity{ID: st.URI + "#delete", Type: activitypub.TypeDelete, Actor: nc.Author.URI,
+			To: to, CC: cc, Object: activitypub.Object{IRI: st.URI, Type: activitypub.TypeTombstone, Tombstone: true}}
+		// A Group hosted here announces the Delete while it still knows
+		// the post is its own.
+		if err := e.deliverLocal(ctx, tx, nc.Author, act, nil, st, nil); err != nil {
+			return err
+		}
 		if err := e.deleteStatus(ctx, tx, st.ID); err != nil {
 			return err
 		}
-		to, cc := activitypub.Addressing(st.Visibility, nc.Author.Followers, mentionIRIs(nc.Mentioned))
-		act := activitypub.Activity{ID: st.URI + "#delete", Type: activitypub.TypeDelete, Actor: nc.Author.URI,
-			To: to, CC: cc, Object: activitypub.Object{IRI: st.URI, Type: activitypub.TypeTombstone, Tombstone: true}}
 		return e.publish(ctx, tx, nc.Author, act, false, inboxes)
 	})
 	if err != nil {
@@ -333,59 +358,6 @@ func mentionIRIs(accounts []storage.Account) []string {
 // public outbox.
 func isListed(v activitypub.Visibility) bool {
 	return v == activitypub.Public || v == activitypub.Unlisted
-}
-
-// CanSee reports whether viewer may see st: public and unlisted statuses
-// to anyone not blocked by the author, followers-only ones to followers
-// and mentioned accounts, direct ones to mentioned accounts. A zero viewer
-// is anonymous. A storage error is returned, never read as "no": inside a
-// transaction a quiet "no" would commit a partial result.
-func (e *Engine) CanSee(ctx context.Context, viewer storage.Account, st storage.Status) (bool, error) {
-	return canSee(ctx, e.store, viewer, st)
-}
-
-// visibilityReader is what the visibility rule reads: the store, or a
-// transaction (whose own writes it then sees, and whose failure it shares).
-type visibilityReader interface {
-	Blocks(ctx context.Context, account, target storage.ID) (bool, error)
-	FollowOf(ctx context.Context, account, target storage.ID) (storage.Follow, error)
-}
-
-// canSee is CanSee reading through r.
-func canSee(ctx context.Context, r visibilityReader, viewer storage.Account, st storage.Status) (bool, error) {
-	if viewer.ID == st.AccountID {
-		return true, nil
-	}
-	if viewer.ID != 0 {
-		blocked, err := r.Blocks(ctx, st.AccountID, viewer.ID)
-		if err != nil {
-			return false, fmt.Errorf("can see %s: %w", st.URI, err)
-		}
-		if blocked {
-			return false, nil
-		}
-	}
-	switch st.Visibility {
-	case activitypub.Public, activitypub.Unlisted:
-		return true, nil
-	}
-	if viewer.ID == 0 {
-		return false, nil
-	}
-	if slices.Contains(st.Mentions, viewer.ID) {
-		return true, nil
-	}
-	if st.Visibility != activitypub.FollowersOnly {
-		return false, nil
-	}
-	_, err := r.FollowOf(ctx, viewer.ID, st.AccountID)
-	switch {
-	case errors.Is(err, storage.ErrNotFound):
-		return false, nil
-	case err != nil:
-		return false, fmt.Errorf("can see %s: %w", st.URI, err)
-	}
-	return true, nil
 }
 
 func (e *Engine) localAccount(ctx context.Context, id storage.ID) (storage.Account, error) {
@@ -417,12 +389,9 @@ func (e *Engine) Favourite(ctx context.Context, accountID, statusID storage.ID) 
 		if err := e.notify(ctx, tx, author, actor, storage.NotifyFavourite, st.ID); err != nil {
 			return err
 		}
-		if author.Local() {
-			return nil
-		}
 		act := activitypub.Activity{ID: uri, Type: activitypub.TypeLike, Actor: actor.URI, To: []string{author.URI},
 			Object: activitypub.Object{IRI: st.URI}}
-		return e.publish(ctx, tx, actor, act, false, []string{author.DeliveryInbox()})
+		return e.sendInteraction(ctx, tx, actor, author, st, act)
 	})
 	if err != nil {
 		return fmt.Errorf("favourite: %w", err)
@@ -452,13 +421,10 @@ func (e *Engine) Unfavourite(ctx context.Context, accountID, statusID storage.ID
 		if err := tx.DeleteNotificationsFrom(ctx, author.ID, actor.ID, storage.NotifyFavourite, st.ID); err != nil {
 			return err
 		}
-		if author.Local() {
-			return nil
-		}
 		like := activitypub.Activity{ID: fav.URI, Type: activitypub.TypeLike, Actor: actor.URI, Object: activitypub.Object{IRI: st.URI}}
 		act := activitypub.Activity{ID: fav.URI + "/undo", Type: activitypub.TypeUndo, Actor: actor.URI, To: []string{author.URI},
 			Object: activitypub.Object{IRI: fav.URI, Type: activitypub.TypeLike, Activity: &like}}
-		return e.publish(ctx, tx, actor, act, false, []string{author.DeliveryInbox()})
+		return e.sendInteraction(ctx, tx, actor, author, st, act)
 	})
 	if err != nil {
 		return fmt.Errorf("unfavourite: %w", err)

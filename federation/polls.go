@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"html"
 	"slices"
 	"strings"
 	"time"
@@ -395,7 +394,7 @@ func (e *Engine) applyPollUpdate(ctx context.Context, tx *storage.Tx, st storage
 		return false, err
 	}
 	same := e.sanitize.Sanitize(n.Content) == st.Content && n.Summary == st.SpoilerText &&
-		html.EscapeString(n.Name) == st.Title && (n.Updated.IsZero() || n.Updated.Equal(st.EditedAt))
+		plainTitle(n.Name) == st.Title && (n.Updated.IsZero() || n.Updated.Equal(st.EditedAt))
 	return same, nil
 }
 

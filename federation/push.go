@@ -345,6 +345,11 @@ func (e *Engine) pushesFor(ctx context.Context, owner, id storage.ID) ([]push, e
 			return nil, err
 		}
 		if err == nil {
+			// No push shows a status its owner may not see.
+			ok, err := e.CanSee(ctx, storage.Account{ID: owner}, s)
+			if err != nil || !ok {
+				return nil, err
+			}
 			st = &s
 		}
 	}

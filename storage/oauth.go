@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -241,4 +242,65 @@ func (tx *Tx) RevokeToken(ctx context.Context, id ID) error {
 		return fmt.Errorf("revoke token: %w", err)
 	}
 	return nil
+}
+
+// AuthorizedApp is an app a member has granted access, as a page listing
+// them shows it: the union of the scopes of its live tokens, and when the
+// member last used one.
+type AuthorizedApp struct {
+	App
+	Granted    []string
+	LastUsedAt time.Time
+}
+
+// qAuthorizedApps lists the apps holding live tokens of a member, most
+// recently used first. group_concat joins the tokens' scopes; Go removes
+// the repeats.
+const qAuthorizedApps = `SELECT a.id, a.name, a.website, a.redirect_uris, a.scopes, a.client_id, a.client_secret_hash,
+a.created_at, group_concat(t.scopes, ' '), max(max(t.created_at, t.last_used_at))
+FROM oauth_tokens t JOIN oauth_apps a ON a.id = t.app_id
+WHERE t.account_id = ? AND t.revoked_at = 0
+GROUP BY a.id ORDER BY 10 DESC, a.id DESC`
+
+// AuthorizedApps returns the apps holding live tokens of account.
+func (q queries) AuthorizedApps(ctx context.Context, account ID) ([]AuthorizedApp, error) {
+	out, err := queryAll(ctx, q.q, func(row scanner) (AuthorizedApp, error) {
+		var a AuthorizedApp
+		var redirects, scopes, granted string
+		var created, used int64
+		if err := row.Scan(&a.ID, &a.Name, &a.Website, &redirects, &scopes, &a.ClientID, &a.ClientSecretHash,
+			&created, &granted, &used); err != nil {
+			return AuthorizedApp{}, err
+		}
+		a.RedirectURIs = strings.Fields(redirects)
+		a.Scopes = strings.Fields(scopes)
+		a.CreatedAt = fromMillis(created)
+		for _, s := range strings.Fields(granted) {
+			if !slices.Contains(a.Granted, s) {
+				a.Granted = append(a.Granted, s)
+			}
+		}
+		a.LastUsedAt = fromMillis(used)
+		return a, nil
+	}, qAuthorizedApps, account)
+	if err != nil {
+		return nil, fmt.Errorf("authorized apps: %w", err)
+	}
+	return out, nil
+}
+
+const qRevokeAppTokens = `UPDATE oauth_tokens SET revoked_at = ? WHERE account_id = ? AND app_id = ? AND revoked_at = 0`
+
+// RevokeAppTokens revokes every live token of account held by app, and
+// reports how many there were.
+func (tx *Tx) RevokeAppTokens(ctx context.Context, account, app ID) (int64, error) {
+	res, err := tx.tx.ExecContext(ctx, qRevokeAppTokens, millis(tx.now), account, app)
+	if err != nil {
+		return 0, fmt.Errorf("revoke app tokens: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("revoke app tokens: %w", err)
+	}
+	return n, nil
 }

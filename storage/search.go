@@ -76,22 +76,16 @@ WHERE s.id = ? AND s.reblog_of_id IS NULL AND a.suspended_at = 0 AND `+vis+`)`, 
 	return ok, nil
 }
 
-// searchVisibility is the condition that viewer may find status s by
-// account a, and its arguments; now decides which mutes still hold.
+// searchVisibility is the condition that viewer may find status s, and
+// its arguments; now decides which mutes still hold. It is
+// activitypub.Listed (qListedTo); an anonymous search finds public
+// statuses only, unlisted ones being kept out of discovery.
 func searchVisibility(viewer ID, now time.Time) (string, []any) {
+	listed, args := listedTo(viewer, now)
 	if viewer == 0 {
-		return `s.visibility = 'public'`, nil
+		return `s.visibility = 'public' AND ` + listed, args
 	}
-	blocked, bargs := blockedEither("s.account_id", viewer)
-	cond := `(s.account_id = ? OR (NOT ` + blocked + `
-	AND NOT EXISTS (SELECT 1 FROM mutes m WHERE m.account_id = ? AND m.target_account_id = s.account_id
-		AND (m.expires_at = 0 OR m.expires_at > ?))
-	AND NOT EXISTS (SELECT 1 FROM user_domain_blocks d WHERE d.account_id = ? AND d.domain = a.domain)
-	AND (s.visibility IN ('public', 'unlisted')
-		OR s.visibility = 'private' AND EXISTS (SELECT 1 FROM follows f WHERE f.account_id = ? AND f.target_account_id = s.account_id)
-		OR s.visibility IN ('private', 'direct') AND EXISTS (SELECT 1 FROM mentions mn WHERE mn.status_id = s.id AND mn.account_id = ?))))`
-	args := append([]any{viewer}, bargs...)
-	return cond, append(args, viewer, millis(now), viewer, viewer, viewer)
+	return listed, args
 }
 
 // ftsQuery turns what a member typed into an FTS5 query. Every word and

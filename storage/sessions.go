@@ -64,3 +64,27 @@ func (tx *Tx) DeleteSession(ctx context.Context, hash string) error {
 	}
 	return nil
 }
+
+const qDeleteOtherSessions = `DELETE FROM sessions WHERE account_id = ? AND id_hash <> ?`
+
+// DeleteOtherSessions ends every session of account but the one whose
+// secret hashes to keep ("" keeps none): after a password change, a
+// browser that had the old one is signed out.
+func (tx *Tx) DeleteOtherSessions(ctx context.Context, account ID, keep string) error {
+	if _, err := tx.tx.ExecContext(ctx, qDeleteOtherSessions, account, keep); err != nil {
+		return fmt.Errorf("delete other sessions: %w", err)
+	}
+	return nil
+}
+
+const qSetPasswordHash = `UPDATE users SET password_hash = ? WHERE account_id = ?`
+
+// SetPasswordHash replaces a member's password hash; ErrNotFound if the
+// account has no user.
+func (tx *Tx) SetPasswordHash(ctx context.Context, account ID, hash string) error {
+	res, err := tx.tx.ExecContext(ctx, qSetPasswordHash, hash, account)
+	if err != nil {
+		return fmt.Errorf("set password: %w", err)
+	}
+	return mustAffect(res, "set password")
+}

@@ -5,42 +5,57 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
+
+	"github.com/copse-dev/copse/activitypub"
 )
 
-// qShownTo is the rule of what the public and hashtag timelines show a
-// viewer, as a condition over a status s: neither its author nor, for a
-// boost, the boosted status's author is suspended, blocks the viewer or
-// is blocked by them, is muted by them (a mute that has not expired at
-// now), or is on a domain the viewer blocks. Mastodon's public feeds and
-// its streaming server leave all of these out. The parameters are the
-// viewer (twice), the viewer and now, the viewer.
-const qShownTo = `NOT EXISTS (SELECT 1 FROM accounts x
-WHERE x.id IN (s.account_id, (SELECT o.account_id FROM statuses o WHERE o.id = s.reblog_of_id))
-AND (x.suspended_at <> 0
-	OR EXISTS (SELECT 1 FROM blocks b WHERE b.account_id = ? AND b.target_account_id = x.id)
-	OR EXISTS (SELECT 1 FROM blocks b WHERE b.account_id = x.id AND b.target_account_id = ?)
-	OR EXISTS (SELECT 1 FROM mutes m WHERE m.account_id = ? AND m.target_account_id = x.id
-		AND (m.expires_at = 0 OR m.expires_at > ?))
-	OR EXISTS (SELECT 1 FROM user_domain_blocks d WHERE d.account_id = ? AND d.domain = x.domain)))`
+// Who may see a status is one rule, activitypub.CanSee and
+// activitypub.Listed. This file holds its data: Viewing gathers the facts
+// the rule asks about for one status (federation.Engine.CanSee asks the
+// rule with them), and qListedTo states activitypub.Listed in SQL for the
+// queries that list statuses (public and hashtag timelines, search, the
+// streams through StatusShown). TestListedAgreesWithTheRule checks both
+// on the same fixtures.
 
-// shownTo is qShownTo with its parameters for viewer at now.
-func shownTo(viewer ID, now time.Time) (string, []any) {
-	return qShownTo, []any{viewer, viewer, viewer, millis(now), viewer}
+// qListedTo is activitypub.Listed in SQL, as a condition over a status s
+// seen by a viewer (0: anonymous): the status and, for a boost, the
+// boosted one (which must exist) each pass canSeeOne (author not
+// suspended; one's own; no block either way; public or unlisted, or
+// followers-only to a follower, or followers-only or direct to a
+// mentioned account) and are not by an account the viewer mutes (a mute
+// that has not expired at now) or whose domain the viewer blocks. Keep it
+// in step with activitypub.CanSee and Listed. The parameters are those
+// listedTo gives.
+const qListedTo = `NOT EXISTS (SELECT 1 FROM statuses v JOIN accounts x ON x.id = v.account_id
+WHERE v.id IN (s.id, s.reblog_of_id) AND NOT (x.suspended_at = 0 AND (v.account_id = ? OR (
+	NOT EXISTS (SELECT 1 FROM blocks b WHERE b.account_id = ? AND b.target_account_id = x.id)
+	AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.account_id = x.id AND b.target_account_id = ?)
+	AND NOT EXISTS (SELECT 1 FROM mutes m WHERE m.account_id = ? AND m.target_account_id = x.id
+		AND (m.expires_at = 0 OR m.expires_at > ?))
+	AND NOT EXISTS (SELECT 1 FROM user_domain_blocks d WHERE d.account_id = ? AND d.domain = x.domain)
+	AND (v.visibility IN ('public', 'unlisted')
+		OR v.visibility = 'private' AND EXISTS (SELECT 1 FROM follows f WHERE f.account_id = ? AND f.target_account_id = x.id)
+		OR v.visibility IN ('private', 'direct') AND EXISTS (SELECT 1 FROM mentions mn WHERE mn.status_id = v.id AND mn.account_id = ?))))))
+AND (s.reblog_of_id IS NULL OR EXISTS (SELECT 1 FROM statuses o WHERE o.id = s.reblog_of_id))`
+
+// listedTo is qListedTo with its parameters for viewer at now.
+func listedTo(viewer ID, now time.Time) (string, []any) {
+	return qListedTo, []any{viewer, viewer, viewer, viewer, millis(now), viewer, viewer, viewer}
 }
 
-// qStatusShown is qShownTo for one status, the last parameter.
-const qStatusShown = `SELECT ` + qShownTo + ` FROM statuses s WHERE s.id = ?`
+// qStatusShown is qListedTo for one status, the last parameter.
+const qStatusShown = `SELECT ` + qListedTo + ` FROM statuses s WHERE s.id = ?`
 
-// StatusShown reports whether the public and hashtag timelines would show
-// status to viewer (zero: anonymous) as far as accounts go: the same rule
-// (qShownTo) those timelines apply in their query, for one status, so the
-// streams that carry a status as it is made (the public, hashtag, home
-// and list streams) leave out what the timelines leave out. Visibility is
-// not its concern: federation.Engine.CanSee decides that. A status that
-// does not exist is ErrNotFound.
+// StatusShown reports whether a list of statuses (a timeline, a stream)
+// may carry status to viewer (zero: anonymous): activitypub.Listed, by
+// the query (qListedTo) the public and hashtag timelines and search
+// apply, for one status, so the streams that carry a status as it is
+// made leave out what the timelines leave out. A status that does not
+// exist is ErrNotFound.
 func (s *Store) StatusShown(ctx context.Context, viewer, status ID) (bool, error) {
-	_, args := shownTo(viewer, s.Now())
+	_, args := listedTo(viewer, s.Now())
 	var shown bool
 	err := s.q.QueryRowContext(ctx, qStatusShown, append(args, status)...).Scan(&shown)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -50,4 +65,67 @@ func (s *Store) StatusShown(ctx context.Context, viewer, status ID) (bool, error
 		return false, fmt.Errorf("status shown: %w", err)
 	}
 	return shown, nil
+}
+
+// qStanding reads how a viewer (the first five parameters and the mute
+// clock) stands to an author (the last): the account facts of
+// activitypub.Viewing, in one row.
+const qStanding = `SELECT a.suspended_at <> 0,
+	EXISTS (SELECT 1 FROM follows f WHERE f.account_id = ? AND f.target_account_id = a.id),
+	EXISTS (SELECT 1 FROM blocks b WHERE b.account_id = a.id AND b.target_account_id = ?),
+	EXISTS (SELECT 1 FROM blocks b WHERE b.account_id = ? AND b.target_account_id = a.id),
+	EXISTS (SELECT 1 FROM mutes m WHERE m.account_id = ? AND m.target_account_id = a.id
+		AND (m.expires_at = 0 OR m.expires_at > ?)),
+	EXISTS (SELECT 1 FROM user_domain_blocks d WHERE d.account_id = ? AND d.domain = a.domain)
+FROM accounts a WHERE a.id = ?`
+
+// Viewing gathers what activitypub.CanSee and Listed ask about viewer
+// (0: anonymous) and st, mutes judged at the store's clock: for a boost
+// also the boosted status (Boosted nil when it is gone). st's own fields
+// (visibility, mentions) are taken as given, so a status not yet stored
+// can be judged. An author that does not exist is ErrNotFound.
+func (s *Store) Viewing(ctx context.Context, viewer ID, st Status) (activitypub.Viewing, error) {
+	return s.viewing(ctx, viewer, st, s.Now(), true)
+}
+
+// Viewing is Store.Viewing inside the transaction: it sees the
+// transaction's own writes, and judges mutes at its start.
+func (tx *Tx) Viewing(ctx context.Context, viewer ID, st Status) (activitypub.Viewing, error) {
+	return tx.viewing(ctx, viewer, st, tx.now, true)
+}
+
+func (q queries) viewing(ctx context.Context, viewer ID, st Status, now time.Time, boosted bool) (activitypub.Viewing, error) {
+	// A boost of a boost is not made; reading one level, as qListedTo
+	// does, bounds the work a peer's odd Announce can cause.
+	v := activitypub.Viewing{
+		Visibility: st.Visibility,
+		Anonymous:  viewer == 0,
+		Own:        viewer != 0 && viewer == st.AccountID,
+		Mentioned:  viewer != 0 && slices.Contains(st.Mentions, viewer),
+		Boost:      boosted && st.ReblogOfID != 0,
+	}
+	err := q.q.QueryRowContext(ctx, qStanding, viewer, viewer, viewer, viewer, millis(now), viewer, st.AccountID).Scan(
+		&v.AuthorSuspended, &v.Follows, &v.BlockedByAuthor, &v.BlocksAuthor, &v.MutesAuthor, &v.BlocksAuthorDomain)
+	if errors.Is(err, sql.ErrNoRows) {
+		return v, fmt.Errorf("viewing %d: author %d: %w", st.ID, st.AccountID, ErrNotFound)
+	}
+	if err != nil {
+		return v, fmt.Errorf("viewing %d: %w", st.ID, err)
+	}
+	if !v.Boost {
+		return v, nil
+	}
+	orig, err := q.StatusByID(ctx, st.ReblogOfID)
+	if errors.Is(err, ErrNotFound) {
+		return v, nil
+	}
+	if err != nil {
+		return v, fmt.Errorf("viewing %d: boosted: %w", st.ID, err)
+	}
+	ov, err := q.viewing(ctx, viewer, orig, now, false)
+	if err != nil {
+		return v, fmt.Errorf("viewing %d: %w", st.ID, err)
+	}
+	v.Boosted = &ov
+	return v, nil
 }

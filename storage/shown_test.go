@@ -6,6 +6,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/copse-dev/copse/activitypub"
 )
 
 // TestStatusShownIsThePublicTimelineRule: StatusShown, which the streams
@@ -86,5 +88,125 @@ func TestStatusShownIsThePublicTimelineRule(t *testing.T) {
 	}
 	if _, err := s.StatusShown(ctx, viewer.ID, 12345); !errors.Is(err, ErrNotFound) {
 		t.Errorf("an unknown status: %v; want ErrNotFound", err)
+	}
+}
+
+// TestListedAgreesWithTheRule: for every case, the SQL that lists
+// statuses (qListedTo, through StatusShown and SearchVisible) answers
+// what activitypub.Listed answers on the facts Viewing gathers from the
+// same rows, and both answer what a member would expect.
+func TestListedAgreesWithTheRule(t *testing.T) {
+	t.Parallel()
+	s := openTest(t)
+	ctx := context.Background()
+	now := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+	s.Now = func() time.Time { return now }
+	viewer := mustAccount(t, s, "viewer", "")
+	plain := mustAccount(t, s, "plain", "")
+	friend := mustAccount(t, s, "friend", "")                // followed by the viewer
+	followed := mustAccount(t, s, "followed", "far.example") // followed, on a domain the viewer blocks
+	blocked := mustAccount(t, s, "blocked", "")
+	blocker := mustAccount(t, s, "blocker", "")
+	muted := mustAccount(t, s, "muted", "")
+	onceMuted := mustAccount(t, s, "oncemuted", "")
+	far := mustAccount(t, s, "far", "far.example")
+	suspended := Account{Username: "gone", URI: "https://local.example/users/gone", SuspendedAt: now.Add(-time.Hour)}
+	inTx(t, s, func(tx *Tx) error { return tx.InsertAccount(ctx, &suspended) })
+	inTx(t, s, func(tx *Tx) error {
+		return errors.Join(
+			tx.InsertFollow(ctx, &Follow{AccountID: viewer.ID, TargetID: friend.ID}),
+			tx.InsertFollow(ctx, &Follow{AccountID: viewer.ID, TargetID: followed.ID}),
+			tx.InsertBlock(ctx, viewer.ID, blocked.ID, ""),
+			tx.InsertBlock(ctx, blocker.ID, viewer.ID, ""),
+			tx.InsertMute(ctx, &Mute{AccountID: viewer.ID, TargetID: muted.ID}),
+			tx.InsertMute(ctx, &Mute{AccountID: viewer.ID, TargetID: onceMuted.ID, ExpiresAt: now.Add(-time.Minute)}),
+			tx.InsertDomainBlock(ctx, viewer.ID, "far.example"))
+	})
+	with := func(v activitypub.Visibility, mentions ...ID) func(*Status) {
+		return func(st *Status) { st.Visibility, st.Mentions = v, mentions }
+	}
+	boostOf := func(st Status) func(*Status) { return func(b *Status) { b.ReblogOfID = st.ID } }
+	post := func(a Account, v activitypub.Visibility, mentions ...ID) Status {
+		return storeStatus(t, s, a, with(v, mentions...))
+	}
+	const (
+		public    = activitypub.Public
+		unlisted  = activitypub.Unlisted
+		followers = activitypub.FollowersOnly
+		direct    = activitypub.Direct
+	)
+	byPlain := post(plain, public)
+	byPlainPrivate := post(plain, followers)
+	byFriendPrivate := post(friend, followers)
+	byFollowedPrivate := post(followed, followers)
+	byBlocked := post(blocked, public)
+	tests := []struct {
+		name            string
+		st              Status
+		see, listed     bool // to viewer: asked for by itself, in a list
+		anonymousListed bool
+	}{
+		{"a stranger's public post", byPlain, true, true, true},
+		{"a stranger's unlisted post", post(plain, unlisted), true, true, true},
+		{"a stranger's followers-only post", byPlainPrivate, false, false, false},
+		{"a stranger's direct post", post(plain, direct), false, false, false},
+		{"a stranger's followers-only post that mentions the viewer", post(plain, followers, viewer.ID), true, true, false},
+		{"a stranger's direct post to the viewer", post(plain, direct, viewer.ID), true, true, false},
+		{"a followed account's followers-only post", byFriendPrivate, true, true, false},
+		{"a followed account's direct post", post(friend, direct), false, false, false},
+		{"a followed account's followers-only post from a blocked domain", byFollowedPrivate, true, false, false},
+		{"the viewer's own direct post", post(viewer, direct), true, true, false},
+		{"the viewer's own followers-only post", post(viewer, followers), true, true, false},
+		{"by an account the viewer blocks", byBlocked, false, false, true},
+		{"by an account that blocks the viewer, to the viewer", post(blocker, direct, viewer.ID), false, false, false},
+		{"by an account that blocks the viewer", post(blocker, public), false, false, true},
+		{"by an account the viewer mutes", post(muted, public), true, false, true},
+		{"by an account the viewer mutes, to the viewer", post(muted, direct, viewer.ID), true, false, false},
+		{"by an account whose mute expired", post(onceMuted, public), true, true, true},
+		{"from a domain the viewer blocks", post(far, public), true, false, true},
+		{"by a suspended account", post(suspended, public), false, false, false},
+		{"by a suspended account, to the viewer", post(suspended, direct, viewer.ID), false, false, false},
+		{"a boost of a stranger's post", storeStatus(t, s, plain, boostOf(byPlain)), true, true, true},
+		{"the viewer's boost of a stranger's post", storeStatus(t, s, viewer, boostOf(byPlain)), true, true, true},
+		{"a boost of a followers-only post", storeStatus(t, s, plain, boostOf(byPlainPrivate)), false, false, false},
+		{"a boost of a followed account's followers-only post", storeStatus(t, s, plain, boostOf(byFriendPrivate)), true, true, false},
+		{"a boost of a followers-only post from a blocked domain", storeStatus(t, s, plain, boostOf(byFollowedPrivate)), true, false, false},
+		{"a boost of a blocked account's post", storeStatus(t, s, plain, boostOf(byBlocked)), false, false, true},
+		{"a boost by a blocked account", storeStatus(t, s, blocked, boostOf(byPlain)), false, false, true},
+		{"a boost by a muted account", storeStatus(t, s, muted, boostOf(byPlain)), true, false, true},
+		{"a boost by a suspended account", storeStatus(t, s, suspended, boostOf(byPlain)), false, false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, c := range []struct {
+				who         string
+				viewer      ID
+				see, listed bool
+				searchable  bool
+			}{
+				{"viewer", viewer.ID, tt.see, tt.listed, tt.listed},
+				{"anonymous", 0, tt.anonymousListed, tt.anonymousListed, tt.anonymousListed && tt.st.Visibility == public},
+			} {
+				v, err := s.Viewing(ctx, c.viewer, tt.st)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := activitypub.CanSee(v); got != c.see {
+					t.Errorf("%s: CanSee = %v; want %v", c.who, got, c.see)
+				}
+				if got := activitypub.Listed(v); got != c.listed {
+					t.Errorf("%s: Listed = %v; want %v", c.who, got, c.listed)
+				}
+				if got, err := s.StatusShown(ctx, c.viewer, tt.st.ID); err != nil || got != c.listed {
+					t.Errorf("%s: StatusShown (SQL) = %v, %v; want %v", c.who, got, err, c.listed)
+				}
+				if tt.st.ReblogOfID != 0 {
+					continue // search finds no boosts
+				}
+				if got, err := s.SearchVisible(ctx, c.viewer, tt.st.ID); err != nil || got != c.searchable {
+					t.Errorf("%s: SearchVisible (SQL) = %v, %v; want %v", c.who, got, err, c.searchable)
+				}
+			}
+		})
 	}
 }

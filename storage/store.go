@@ -136,6 +136,9 @@ func (c *stmtCache) stmt(ctx context.Context, query string) *sql.Stmt {
 }
 
 func (c *stmtCache) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if p := c.pinned(ctx); p != nil { // OneReader
+		return p.QueryContext(ctx, query, args...)
+	}
 	if st := c.stmt(ctx, query); st != nil {
 		return st.QueryContext(ctx, args...)
 	}
@@ -143,6 +146,9 @@ func (c *stmtCache) QueryContext(ctx context.Context, query string, args ...any)
 }
 
 func (c *stmtCache) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if p := c.pinned(ctx); p != nil { // OneReader
+		return p.QueryRowContext(ctx, query, args...)
+	}
 	if st := c.stmt(ctx, query); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}
@@ -274,8 +280,13 @@ func (t txStmts) QueryRowContext(ctx context.Context, query string, args ...any)
 
 // readerMmap is how much of the database file each reader maps (address
 // space, not memory: untouched pages cost nothing, touched ones are the
-// OS's page cache, reclaimable).
-const readerMmap = 1 << 30
+// OS's page cache, reclaimable). It asks for more than any file and
+// SQLite lowers it to its own limit (2 GiB in modernc.org/sqlite): a
+// file larger than the map has its tail read with pread into each
+// connection's cache instead, so at 1 GiB a 1.2 GB database served its
+// newest pages (the first page of a timeline) one way and older ones
+// (a deep page) another.
+const readerMmap = 1 << 40
 
 func openDB(path string, writer bool) (*sql.DB, error) {
 	q := url.Values{}

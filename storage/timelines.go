@@ -12,10 +12,10 @@ type TimelineFilter struct {
 	Local     bool // only statuses of this node
 	Remote    bool // only statuses of other nodes
 	OnlyMedia bool // only statuses with attachments
-	// Viewer, when set, hides what qShownTo hides from it (shown.go):
-	// statuses of accounts it blocks, mutes or domain-blocks, and of
-	// accounts that block it. Store.StatusShown is the same rule for the
-	// streams.
+	// Viewer, when set, hides what activitypub.Listed hides from it
+	// (qListedTo, shown.go): statuses of accounts it blocks, mutes or
+	// domain-blocks, and of accounts that block it, and boosts of those.
+	// Store.StatusShown is the same rule for the streams.
 	Viewer ID
 	// Now is when Viewer's mutes are judged to have expired; zero
 	// counts every mute.
@@ -33,7 +33,7 @@ func (f TimelineFilter) where() (cond string, args []any) {
 		cond += ` AND EXISTS (SELECT 1 FROM attachments m WHERE m.status_id = s.id)`
 	}
 	if f.Viewer != 0 {
-		c, a := shownTo(f.Viewer, f.Now)
+		c, a := listedTo(f.Viewer, f.Now)
 		cond += ` AND ` + c
 		args = append(args, a...)
 	}
@@ -41,17 +41,23 @@ func (f TimelineFilter) where() (cond string, args []any) {
 }
 
 // notBlocked is the condition (to append to a WHERE clause) that neither
-// viewer nor the account in col blocks the other.
+// viewer nor the account in col blocks the other, and that account is
+// not suspended.
 func notBlocked(col string, viewer ID) (string, []any) {
 	cond, args := blockedEither(col, viewer)
 	return ` AND NOT ` + cond, args
 }
 
-// blockedEither is the condition that viewer blocks the account in col
-// or is blocked by it; two EXISTS so each reads one index of blocks.
+// blockedEither is the condition that viewer blocks the account in col or
+// is blocked by it, or that the account is suspended: the accounts
+// activitypub.CanSee hides whatever they post (AuthorSuspended,
+// BlocksAuthor, BlockedByAuthor), for the queries (the home feed,
+// favourited and boosted by) that do not take the whole of qListedTo.
+// Separate EXISTS, so each reads one index.
 func blockedEither(col string, viewer ID) (string, []any) {
 	return `(EXISTS (SELECT 1 FROM blocks b WHERE b.account_id = ? AND b.target_account_id = ` + col + `)
-OR EXISTS (SELECT 1 FROM blocks b WHERE b.account_id = ` + col + ` AND b.target_account_id = ?))`, []any{viewer, viewer}
+OR EXISTS (SELECT 1 FROM blocks b WHERE b.account_id = ` + col + ` AND b.target_account_id = ?)
+OR EXISTS (SELECT 1 FROM accounts sx WHERE sx.id = ` + col + ` AND sx.suspended_at <> 0))`, []any{viewer, viewer}
 }
 
 // qPublicTimeline reads the statuses_public partial index newest first,

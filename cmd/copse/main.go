@@ -21,6 +21,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"runtime/pprof"
 	"syscall"
 
 	"github.com/copse-dev/copse/federation"
@@ -106,6 +107,13 @@ func serve(ctx context.Context, args []string, p proc) error {
 		return err
 	}
 	log := newLogger(cfg, p.stderr)
+	if path := p.getenv("COPSE_CPUPROFILE"); path != "" {
+		stopProfile, err := startCPUProfile(path)
+		if err != nil {
+			return err
+		}
+		defer stopProfile()
+	}
 	if p.getenv("GOGC") == "" {
 		debug.SetGCPercent(node.GCPercent)
 	}
@@ -120,6 +128,26 @@ func serve(ctx context.Context, args []string, p proc) error {
 	// collector would keep for a while: hand it back before serving.
 	debug.FreeOSMemory()
 	return n.Serve(ctx)
+}
+
+// startCPUProfile writes a CPU profile of the whole run to path, until
+// the returned function is called (copse serve calls it when it stops,
+// on SIGINT or SIGTERM). It is how docs/performance.md profiles the
+// server while cmd/copse-load drives it from another process, with no
+// profiling endpoint on any listener.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }
 
 func newLogger(cfg node.Config, w io.Writer) *slog.Logger {

@@ -38,7 +38,7 @@ const pageSize = 20
 // Handler serves the ActivityPub endpoints of one node.
 type Handler struct {
 	engine *federation.Engine
-	store  *storage.Store
+	store  storage.Reader
 	urls   federation.URLs
 	// AuthorizedFetch requires a signed GET for everything but actor
 	// documents (which carry the key needed to check signatures).
@@ -60,7 +60,7 @@ type Options struct {
 
 // New returns the ActivityPub handler.
 func New(engine *federation.Engine, o Options) *Handler {
-	return &Handler{engine: engine, store: engine.Store(), urls: engine.URLs(), authorizedFetch: o.AuthorizedFetch,
+	return &Handler{engine: engine, store: engine.Reader(), urls: engine.URLs(), authorizedFetch: o.AuthorizedFetch,
 		now: o.Now, log: o.Log.With("component", "ap"), html: o.HTML}
 }
 
@@ -77,6 +77,8 @@ func (h *Handler) Mount(r chi.Router) {
 		r.Get("/moderators", h.moderators)
 		r.Get("/statuses/{id}", h.status)
 		r.Get("/statuses/{id}/activity", h.statusActivity)
+		r.Get("/statuses/{id}/context", h.threadContext)
+		r.Get("/statuses/{id}/replies", h.replies)
 	})
 }
 
@@ -439,5 +441,69 @@ func (h *Handler) statusActivity(w http.ResponseWriter, r *http.Request) {
 	body, err := activitypub.MarshalActivity(activitypub.Activity{ID: st.URI + "/activity", Type: activitypub.TypeCreate,
 		Actor: author.URI, To: note.To, CC: note.CC, Published: st.CreatedAt,
 		Object: activitypub.Object{IRI: st.URI, Type: note.Type, Note: &note}})
+	h.write(w, r, body, err)
+}
+
+// threadContext serves the context collection (FEP-7888) of a community
+// thread that starts with a local status: the thread's posts this node
+// knows, the first post first. Only a public community's threads are
+// served for now; a members-only one's read as not found.
+func (h *Handler) threadContext(w http.ResponseWriter, r *http.Request) {
+	st, _, ok := h.visibleStatus(w, r)
+	if !ok {
+		return
+	}
+	ctx := r.Context()
+	p, err := h.store.CommunityPost(ctx, st.ID)
+	if err == nil && p.RootID != st.ID {
+		err = storage.ErrNotFound // a reply: its thread's collection is its root's
+	}
+	if err == nil {
+		if c, cerr := h.store.CommunityByAccount(ctx, p.GroupID); cerr == nil && c.Visibility != storage.CommunityPublic {
+			err = storage.ErrNotFound
+		} else if cerr != nil && !errors.Is(cerr, storage.ErrNotFound) {
+			err = cerr
+		}
+	}
+	var ids []storage.ID
+	if err == nil {
+		ids, err = h.store.ThreadStatusIDs(ctx, st.ID, 1000)
+	}
+	if err != nil {
+		httperr.Write(w, r, h.log, err)
+		return
+	}
+	items := []string{}
+	for _, id := range ids {
+		s, err := h.store.StatusByID(ctx, id)
+		if err == nil && isListed(s.Visibility) && s.ReblogOfID == 0 {
+			items = append(items, s.URI)
+		}
+	}
+	body, err := activitypub.MarshalCollection(activitypub.Collection{ID: federation.ContextURL(st.URI),
+		TotalItems: len(items), Items: items})
+	h.write(w, r, body, err)
+}
+
+// replies serves the replies collection of a local status: the public
+// and unlisted direct replies this node knows, listed inline.
+func (h *Handler) replies(w http.ResponseWriter, r *http.Request) {
+	st, _, ok := h.visibleStatus(w, r)
+	if !ok {
+		return
+	}
+	sts, err := h.store.Replies(r.Context(), st.ID)
+	if err != nil {
+		httperr.Write(w, r, h.log, err)
+		return
+	}
+	items := []string{}
+	for i := len(sts) - 1; i >= 0; i-- { // oldest first
+		if isListed(sts[i].Visibility) {
+			items = append(items, sts[i].URI)
+		}
+	}
+	body, err := activitypub.MarshalCollection(activitypub.Collection{ID: federation.RepliesURL(st.URI),
+		TotalItems: len(items), Items: items})
 	h.write(w, r, body, err)
 }

@@ -30,6 +30,7 @@ const (
 
 func (h *Handler) mountAccounts(r chi.Router) {
 	r.Get("/api/v1/accounts", h.getAccounts)
+	r.Get("/api/v1/directory", h.directory)
 	r.Get("/api/v1/accounts/verify_credentials", h.verifyCredentials)
 	r.Patch("/api/v1/accounts/update_credentials", h.updateCredentials)
 	r.Get("/api/v1/accounts/lookup", h.lookupAccount)

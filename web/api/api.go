@@ -1,5 +1,6 @@
-// Package api is copse's Mastodon-compatible client API and its OAuth2
-// server, so members use copse from the apps they already have.
+// Package api is copse's Mastodon-compatible client API, so members use
+// copse from the apps they already have. Its OAuth 2 server (and the
+// sign-in it shares with the pages) is web/auth; app registration is here.
 //
 // Handlers authenticate the bearer token, check its scopes, decode the
 // form (query string, urlencoded, multipart or JSON alike), write through
@@ -24,13 +25,15 @@ import (
 
 	"github.com/copse-dev/copse/federation"
 	"github.com/copse-dev/copse/storage"
+	webauth "github.com/copse-dev/copse/web/auth"
 	"github.com/copse-dev/copse/web/httperr"
 )
 
 // Handler serves the client API of one node.
 type Handler struct {
 	engine  *federation.Engine
-	store   *storage.Store
+	store   storage.Reader
+	oauth   *webauth.Server
 	urls    federation.URLs
 	version string
 	now     func() time.Time
@@ -45,6 +48,9 @@ type Options struct {
 	Log     *slog.Logger
 	// RateLimit replaces DefaultRateLimit.
 	RateLimit RateLimit
+	// Auth serves the OAuth endpoints, which Mount puts behind the API's
+	// rate limit; nil leaves them out.
+	Auth *webauth.Server
 }
 
 // New returns the client API handler.
@@ -59,7 +65,7 @@ func New(engine *federation.Engine, o Options) *Handler {
 	if o.RateLimit.Window <= 0 {
 		o.RateLimit.Window = DefaultRateLimit.Window
 	}
-	return &Handler{engine: engine, store: engine.Store(), urls: engine.URLs(), version: o.Version, now: o.Now,
+	return &Handler{engine: engine, store: engine.Reader(), oauth: o.Auth, urls: engine.URLs(), version: o.Version, now: o.Now,
 		log: o.Log.With("component", "api"), limiter: newWindowLimiter(o.RateLimit, o.Now)}
 }
 
@@ -165,15 +171,10 @@ func (h *Handler) serveAs(w http.ResponseWriter, r *http.Request, next http.Hand
 	next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), authKey, a)))
 }
 
-// touchToken records that t was used, at most once per
-// storage.TokenUseResolution, so an app-only token in use does not expire
-// and a member's shows when it was last used; a failure only delays that.
+// touchToken records that t was used (the engine writes it at most once
+// per storage.TokenUseResolution); a failure only delays that.
 func (h *Handler) touchToken(ctx context.Context, t storage.Token) {
-	now := h.now()
-	if now.Sub(t.LastUsedAt) < storage.TokenUseResolution {
-		return
-	}
-	if err := h.store.InTx(ctx, func(tx *storage.Tx) error { return tx.TouchToken(ctx, t.ID) }); err != nil {
+	if err := h.engine.TouchToken(ctx, t); err != nil {
 		h.log.WarnContext(ctx, "record token use", "err", err)
 	}
 }
@@ -186,35 +187,7 @@ func authOf(r *http.Request) auth {
 // viewer is the account the request acts for, zero when anonymous.
 func viewer(r *http.Request) storage.Account { return authOf(r).account }
 
-// scopeCovers reports whether a granted scope covers the required one:
-// "read" covers "read:statuses"; the legacy "follow" covers the follow,
-// block and mute scopes; "profile" is covered by "read" and
-// "read:accounts".
-func scopeCovers(granted, required string) bool {
-	if granted == required {
-		return true
-	}
-	top, _, _ := strings.Cut(required, ":")
-	if granted == top {
-		return true
-	}
-	switch required {
-	case "read:follows", "write:follows", "read:blocks", "write:blocks", "read:mutes", "write:mutes":
-		return granted == "follow"
-	case "profile":
-		return granted == "read" || granted == "read:accounts"
-	}
-	return false
-}
-
-func hasScope(scopes []string, required string) bool {
-	for _, g := range scopes {
-		if scopeCovers(g, required) {
-			return true
-		}
-	}
-	return false
-}
+func hasScope(scopes []string, required string) bool { return webauth.HasScope(scopes, required) }
 
 // Middleware is what every request of the client API passes through, in
 // order: token authentication, then the rate limit. copse's own API

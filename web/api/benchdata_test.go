@@ -42,6 +42,8 @@ const (
 	benchSpan = 365 * 24 * time.Hour
 	// benchBatch statuses go in one transaction.
 	benchBatch = 10_000
+	// benchHost is the generated node's host name.
+	benchHost = "copse.bench"
 )
 
 // benchStatusCount is benchStatuses, or COPSE_BENCH_STATUSES for a quick
@@ -234,7 +236,7 @@ func generateHomeData(path string, n int) error {
 				a.Username, a.DisplayName = benchMember, "Reader"
 			}
 			if i%4 == 0 {
-				a.URI = "https://copse.bench/users/" + a.Username
+				a.URI = "https://" + benchHost + "/users/" + a.Username
 				a.PrivateKeyPEM = privatePEM
 			} else {
 				a.Domain = fmt.Sprintf("peer%02d.example", i%benchDomains)
@@ -373,7 +375,7 @@ func benchInsertStatus(ctx context.Context, tx *storage.Tx, r *rand.Rand, accoun
 	}
 	a := accounts[author]
 	id := storage.IDAt(t) | storage.ID(i&0xffff)
-	host := "copse.bench"
+	host := benchHost
 	if a.domain != "" {
 		host = a.domain
 	}

@@ -53,7 +53,15 @@ func (p *presenter) conversation(ctx context.Context, c storage.Conversation) (C
 		if err != nil && !errors.Is(err, storage.ErrNotFound) {
 			return Conversation{}, err
 		}
+		// A last status the viewer may no longer see (its author
+		// suspended, or blocking them since) is left out.
+		visible := false
 		if err == nil {
+			if visible, err = p.engine.CanSee(ctx, p.viewer, st); err != nil {
+				return Conversation{}, err
+			}
+		}
+		if visible {
 			s, err := p.status(ctx, st)
 			if err != nil {
 				return Conversation{}, err

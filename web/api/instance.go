@@ -38,7 +38,6 @@ func (h *Handler) mountInstance(r chi.Router) {
 	r.Get("/api/v1/announcements", h.emptyList)
 	r.Get("/api/v1/suggestions", h.emptyList)
 	r.Get("/api/v2/suggestions", h.emptyList)
-	r.Get("/api/v1/directory", h.emptyList)
 }
 
 // emptyList answers the endpoints copse has no data for with a

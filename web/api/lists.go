@@ -260,7 +260,11 @@ func (h *Handler) listTimeline(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	h.writeTimeline(w, r, me, h.shown(r.Context(), me, sts), filterHome)
+	if sts, err = h.shown(r.Context(), me, sts); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.writeTimeline(w, r, me, sts, filterHome)
 }
 
 // listsWithAccount answers GET /api/v1/accounts/:id/lists: the viewer's

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"net/http"
@@ -155,6 +156,11 @@ func (p *presenter) notification(ctx context.Context, n storage.Notification) (N
 		st, err := p.store.StatusByID(ctx, n.StatusID)
 		if err != nil {
 			return Notification{}, err
+		}
+		// A notification shows no status its owner may not see (its
+		// author suspended or blocking them since): it reads as gone.
+		if ok, err := p.engine.CanSee(ctx, p.viewer, st); err != nil || !ok {
+			return Notification{}, cmp.Or(err, storage.ErrNotFound)
 		}
 		s, err := p.status(ctx, st)
 		if err != nil {

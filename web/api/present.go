@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"fmt"
+	"html"
 	"strings"
 	"time"
 
@@ -15,7 +16,7 @@ import (
 // needs first, then converts. One presenter serves one request, caching
 // accounts it has already rendered.
 type presenter struct {
-	store    *storage.Store
+	store    storage.Reader
 	engine   *federation.Engine
 	urls     federation.URLs
 	viewer   storage.Account // zero: anonymous
@@ -295,7 +296,7 @@ func statusEntity(st storage.Status, author Account, mentions []storage.Account,
 	content := st.Content
 	if st.Title != "" {
 		// An artefact (Article): apps show content only, so lead with the title.
-		content = "<p><strong>" + st.Title + "</strong></p>" + content
+		content = "<p><strong>" + html.EscapeString(st.Title) + "</strong></p>" + content
 	}
 	e := Status{
 		ID:               st.ID.String(),

@@ -131,7 +131,10 @@ func (h *Handler) runSearch(ctx context.Context, s searchRequest) (SearchResults
 	if isURL(s.q) {
 		// A URL names one account or status; its words are no search.
 		if s.offset == 0 {
-			a, st := h.searchURL(ctx, s)
+			a, st, err := h.searchURL(ctx, s)
+			if err != nil {
+				return res, err
+			}
 			if a.ID != 0 && s.wants("accounts") {
 				accounts = append(accounts, a)
 			}
@@ -169,7 +172,10 @@ func (h *Handler) runSearch(ctx context.Context, s searchRequest) (SearchResults
 	}
 	// The query applied the visibility rule; the engine's check stands
 	// behind it, as on every other path to a status.
-	if res.Statuses, err = p.statuses(ctx, h.shown(ctx, s.viewer, statuses)); err != nil {
+	if statuses, err = h.shown(ctx, s.viewer, statuses); err != nil {
+		return res, err
+	}
+	if res.Statuses, err = p.statuses(ctx, statuses); err != nil {
 		return res, err
 	}
 	names := make([]string, 0, len(tags))
@@ -232,8 +238,8 @@ func (h *Handler) searchTags(ctx context.Context, s searchRequest) ([]storage.Ta
 // (one of its own, by IRI or web page, or a remote one by IRI) or, with
 // resolve, a remote actor or else note fetched now. A status comes back
 // only if the viewer may find it. What cannot be found is no error: the
-// search just finds nothing.
-func (h *Handler) searchURL(ctx context.Context, s searchRequest) (storage.Account, storage.Status) {
+// search just finds nothing; a failure to check visibility is one.
+func (h *Handler) searchURL(ctx context.Context, s searchRequest) (storage.Account, storage.Status, error) {
 	var a storage.Account
 	st, err := h.store.StatusByURI(ctx, s.q)
 	switch {
@@ -253,10 +259,16 @@ func (h *Handler) searchURL(ctx context.Context, s searchRequest) (storage.Accou
 	if a.ID != 0 && !a.SuspendedAt.IsZero() {
 		a = storage.Account{}
 	}
-	if st.ID != 0 && !h.findable(ctx, s.viewer, st) {
-		st = storage.Status{}
+	if st.ID != 0 {
+		ok, err := h.findable(ctx, s.viewer, st)
+		if err != nil {
+			return a, st, err
+		}
+		if !ok {
+			st = storage.Status{}
+		}
 	}
-	return a, st
+	return a, st, nil
 }
 
 // localURL finds the account or status a URL of this node names: an
@@ -296,14 +308,10 @@ func (h *Handler) localURL(ctx context.Context, raw string) (storage.Account, st
 }
 
 // findable reports whether viewer may find st in a search: the rule of
-// the full-text search, and the engine's.
-func (h *Handler) findable(ctx context.Context, viewer storage.Account, st storage.Status) bool {
-	ok, err := h.store.SearchVisible(ctx, viewer.ID, st.ID)
-	if err != nil {
-		h.log.ErrorContext(ctx, "search: visibility", "status_id", st.ID, "err", err)
-		return false
-	}
-	return ok && h.canSee(ctx, viewer, st)
+// the full-text search (activitypub.Listed, and public only for an
+// anonymous search).
+func (h *Handler) findable(ctx context.Context, viewer storage.Account, st storage.Status) (bool, error) {
+	return h.store.SearchVisible(ctx, viewer.ID, st.ID)
 }
 
 func isURL(q string) bool {

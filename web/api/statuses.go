@@ -266,7 +266,12 @@ func (h *Handler) getStatuses(w http.ResponseWriter, r *http.Request) {
 			sts = append(sts, st)
 		}
 	}
-	out, err := h.presenter(viewer).statuses(r.Context(), h.shown(r.Context(), viewer, sts))
+	sts, err = h.shown(r.Context(), viewer, sts)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	out, err := h.presenter(viewer).statuses(r.Context(), sts)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -566,13 +571,21 @@ func (h *Handler) statusContext(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	p := h.presenter(viewer)
-	var out Context
-	if out.Ancestors, err = p.filteredStatuses(ctx, filterThread, h.shown(ctx, viewer, up)); err != nil {
+	if up, err = h.shown(ctx, viewer, up); err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	if out.Descendants, err = p.filteredStatuses(ctx, filterThread, h.shown(ctx, viewer, down)); err != nil {
+	if down, err = h.shown(ctx, viewer, down); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	p := h.presenter(viewer)
+	var out Context
+	if out.Ancestors, err = p.filteredStatuses(ctx, filterThread, up); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if out.Descendants, err = p.filteredStatuses(ctx, filterThread, down); err != nil {
 		h.fail(w, r, err)
 		return
 	}
@@ -590,7 +603,7 @@ func (h *Handler) visibleStatus(r *http.Request, viewer storage.Account) (storag
 	if err != nil {
 		return storage.Status{}, err
 	}
-	ok, err := h.visible(r.Context(), viewer, st)
+	ok, err := h.engine.CanSee(r.Context(), viewer, st)
 	if err != nil {
 		return storage.Status{}, err
 	}
@@ -617,53 +630,20 @@ func (h *Handler) ownStatus(r *http.Request, me storage.Account) (storage.Status
 	return st, nil
 }
 
-// visible is Engine.CanSee, and for a reblog also the status it boosts;
-// a member does not see statuses of accounts they block either. A
-// storage error is returned, not read as "not visible".
-func (h *Handler) visible(ctx context.Context, viewer storage.Account, st storage.Status) (bool, error) {
-	ok, err := h.engine.CanSee(ctx, viewer, st)
-	if err != nil || !ok {
-		return false, err
-	}
-	if viewer.ID != 0 && viewer.ID != st.AccountID {
-		blocking, err := h.store.Blocks(ctx, viewer.ID, st.AccountID)
-		if err != nil || blocking {
-			return false, err
-		}
-	}
-	if st.ReblogOfID != 0 {
-		orig, err := h.store.StatusByID(ctx, st.ReblogOfID)
-		if errors.Is(err, storage.ErrNotFound) {
-			return false, nil
-		}
-		if err != nil {
-			return false, err
-		}
-		return h.visible(ctx, viewer, orig)
-	}
-	return true, nil
-}
-
-// canSee is visible for filtering a list of statuses, where one that
-// cannot be checked is left out (and logged) rather than failing the page.
-func (h *Handler) canSee(ctx context.Context, viewer storage.Account, st storage.Status) bool {
-	ok, err := h.visible(ctx, viewer, st)
-	if err != nil {
-		h.log.ErrorContext(ctx, "visibility", "status_id", st.ID, "err", err)
-		return false
-	}
-	return ok
-}
-
-// shown keeps the statuses viewer may see.
-func (h *Handler) shown(ctx context.Context, viewer storage.Account, sts []storage.Status) []storage.Status {
+// shown keeps the statuses viewer may see, by Engine.CanSee. A status
+// that cannot be checked fails the page (500) rather than vanish from it.
+func (h *Handler) shown(ctx context.Context, viewer storage.Account, sts []storage.Status) ([]storage.Status, error) {
 	out := make([]storage.Status, 0, len(sts))
 	for _, st := range sts {
-		if h.canSee(ctx, viewer, st) {
+		ok, err := h.engine.CanSee(ctx, viewer, st)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
 			out = append(out, st)
 		}
 	}
-	return out
+	return out, nil
 }
 
 func (h *Handler) writeStatus(w http.ResponseWriter, r *http.Request, viewer storage.Account, st storage.Status) {

@@ -230,7 +230,12 @@ func (h *Handler) statusList(w http.ResponseWriter, r *http.Request, scope strin
 	for _, row := range rows {
 		sts = append(sts, row.Status)
 	}
-	out, err := h.presenter(me).statuses(r.Context(), h.shown(r.Context(), me, sts))
+	sts, err = h.shown(r.Context(), me, sts)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	out, err := h.presenter(me).statuses(r.Context(), sts)
 	if err != nil {
 		h.fail(w, r, err)
 		return

@@ -349,7 +349,14 @@ func (h *Handler) messagesFor(ctx context.Context, viewer storage.Account, subs 
 		fctx := streamFilterContext(s.stream, ev.Kind)
 		payload, done := payloads[fctx]
 		if !done {
-			payload, _ = h.streamPayload(ctx, viewer, ev, fctx)
+			var err error
+			payload, err = h.streamPayload(ctx, viewer, ev, fctx)
+			if err != nil && !errors.Is(err, storage.ErrNotFound) && ctx.Err() == nil {
+				// A stream cannot answer 500: what cannot be checked is
+				// not sent, and the log says why.
+				h.log.ErrorContext(ctx, "stream: payload", "status_id", ev.StatusID, "err", err)
+				payload = ""
+			}
 			payloads[fctx] = payload
 		}
 		if payload != "" {
@@ -371,9 +378,9 @@ func statusStream(s subscription, ev federation.Event) bool {
 }
 
 // shownOnStream reports whether the viewer's timelines show the event's
-// status as far as accounts go: storage.Store.StatusShown, the rule the
-// public and hashtag timelines apply in their query (and which the home
-// timeline's query also applies). A status gone meanwhile, or an error,
+// status: storage.Store.StatusShown, activitypub.Listed as the public
+// and hashtag timelines apply it in their query (mutes and domain blocks
+// included). A status gone meanwhile, or an error,
 // shows nothing: a stream has no way to report it but the log.
 func (h *Handler) shownOnStream(ctx context.Context, viewer storage.Account, ev federation.Event) bool {
 	shown, err := h.store.StatusShown(ctx, viewer.ID, ev.StatusID)
@@ -394,16 +401,9 @@ func (h *Handler) streamPayload(ctx context.Context, viewer storage.Account, ev 
 	if err != nil {
 		return "", err
 	}
-	check := st
-	if st.ReblogOfID != 0 {
-		if check, err = h.store.StatusByID(ctx, st.ReblogOfID); err != nil {
-			return "", err
-		}
-	}
-	for _, s := range []storage.Status{check, st} {
-		if ok, err := h.engine.CanSee(ctx, viewer, s); err != nil || !ok {
-			return "", err
-		}
+	// Engine.CanSee also judges the status a boost boosts.
+	if ok, err := h.engine.CanSee(ctx, viewer, st); err != nil || !ok {
+		return "", err
 	}
 	shown, err := h.presenter(viewer).filteredStatuses(ctx, filterContext, []storage.Status{st})
 	if err != nil || len(shown) == 0 {

@@ -29,6 +29,8 @@ func (h *Handler) mountTimelines(r chi.Router) {
 
 // GET /api/v1/timelines/home
 func (h *Handler) homeTimeline(w http.ResponseWriter, r *http.Request) {
+	r, release := h.oneReader(r)
+	defer release()
 	me, ok := h.user(w, r, "read:statuses")
 	if !ok {
 		return
@@ -52,6 +54,8 @@ func (h *Handler) homeTimeline(w http.ResponseWriter, r *http.Request) {
 
 // GET /api/v1/timelines/public
 func (h *Handler) publicTimeline(w http.ResponseWriter, r *http.Request) {
+	r, release := h.oneReader(r)
+	defer release()
 	viewer, ok := h.optionalUser(w, r, "read:statuses")
 	if !ok {
 		return
@@ -72,6 +76,8 @@ func (h *Handler) publicTimeline(w http.ResponseWriter, r *http.Request) {
 // GET /api/v1/timelines/tag/:hashtag; a tag nobody used gives an empty
 // list, as in Mastodon.
 func (h *Handler) tagTimeline(w http.ResponseWriter, r *http.Request) {
+	r, release := h.oneReader(r)
+	defer release()
 	viewer, ok := h.optionalUser(w, r, "read:statuses")
 	if !ok {
 		return
@@ -130,8 +136,20 @@ func (h *Handler) writePresented(w http.ResponseWriter, r *http.Request, p *pres
 		h.fail(w, r, err)
 		return
 	}
+	// Read all: the connection goes back to the pool before a slow
+	// client is written to.
+	h.store.ReleaseReader(r.Context())
 	if len(sts) > 0 {
 		h.setLink(w, r, sts[0].ID, sts[len(sts)-1].ID)
 	}
 	h.json(w, out)
+}
+
+// oneReader has the rest of a timeline request read on one reader
+// connection in one snapshot (storage.Store.OneReader): a page runs a
+// dozen statements, and a deep page's rows, faulted into one
+// connection's map by the page query, are mapped for the rest.
+func (h *Handler) oneReader(r *http.Request) (*http.Request, func()) {
+	ctx, release := h.store.OneReader(r.Context())
+	return r.WithContext(ctx), release
 }

@@ -86,7 +86,11 @@ func (h *Handler) trendingStatuses(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	out, err := h.presenter(viewer).filteredStatuses(r.Context(), filterPublic, h.shown(r.Context(), viewer, sts))
+	if sts, err = h.shown(r.Context(), viewer, sts); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	out, err := h.presenter(viewer).filteredStatuses(r.Context(), filterPublic, sts)
 	if err != nil {
 		h.fail(w, r, err)
 		return

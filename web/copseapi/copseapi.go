@@ -28,7 +28,7 @@ const Prefix = "/api/copse/v1"
 // Handler serves copse's own API.
 type Handler struct {
 	engine *federation.Engine
-	store  *storage.Store
+	store  storage.Reader
 	urls   federation.URLs
 	log    *slog.Logger
 	// middleware authenticates tokens and applies the rate limit.
@@ -38,7 +38,7 @@ type Handler struct {
 // New returns the handler; auth is the Mastodon API's, whose tokens and
 // limits it shares.
 func New(engine *federation.Engine, auth *api.Handler, log *slog.Logger) *Handler {
-	return &Handler{engine: engine, store: engine.Store(), urls: engine.URLs(),
+	return &Handler{engine: engine, store: engine.Reader(), urls: engine.URLs(),
 		log: log.With("component", "copseapi"), middleware: auth.Middleware()}
 }
 
@@ -48,6 +48,7 @@ func (h *Handler) Mount(r chi.Router) {
 		r.Use(h.middleware...)
 		r.Method(http.MethodPost, "/communities", h.handle(h.createCommunity))
 		r.Method(http.MethodGet, "/communities/{id}", h.handle(h.community))
+		r.Method(http.MethodPatch, "/communities/{id}", h.handle(h.editCommunity))
 	})
 }
 

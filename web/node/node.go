@@ -24,6 +24,7 @@ import (
 	"github.com/copse-dev/copse/storage"
 	"github.com/copse-dev/copse/web/ap"
 	"github.com/copse-dev/copse/web/api"
+	webauth "github.com/copse-dev/copse/web/auth"
 	"github.com/copse-dev/copse/web/copseapi"
 	"github.com/copse-dev/copse/web/httperr"
 	"github.com/copse-dev/copse/web/pages"
@@ -55,6 +56,7 @@ type Node struct {
 	log     *slog.Logger
 	router  chi.Router
 	pages   *pages.Handler
+	auth    *webauth.Server
 	metrics *metrics
 }
 
@@ -143,7 +145,12 @@ func open(ctx context.Context, cfg Config, store *storage.Store, log *slog.Logge
 		store.Close()
 		return nil, fmt.Errorf("parse page templates: %w", err)
 	}
-	n := &Node{Config: cfg, Store: store, Engine: engine, log: log, pages: pg, metrics: m}
+	signIn, err := webauth.New(engine, webauth.Options{Now: cfg.Tuning.Now, Log: log})
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	n := &Node{Config: cfg, Store: store, Engine: engine, log: log, pages: pg, auth: signIn, metrics: m}
 	n.router = n.routes()
 	return n, nil
 }
@@ -167,7 +174,8 @@ func (n *Node) routes() chi.Router {
 	r.NotFound(n.pages.NotFound)
 	r.MethodNotAllowed(n.pages.MethodNotAllowed)
 	apiHandler := api.New(n.Engine, api.Options{Version: Version, Now: n.Config.Tuning.Now, Log: n.log,
-		RateLimit: api.RateLimit{Requests: n.Config.Tuning.RateLimitRequests, Window: n.Config.Tuning.RateLimitWindow}})
+		RateLimit: api.RateLimit{Requests: n.Config.Tuning.RateLimitRequests, Window: n.Config.Tuning.RateLimitWindow},
+		Auth:      n.auth})
 	// Streams are long-lived; every other request has a deadline.
 	apiHandler.MountStreaming(r)
 	r.Group(func(r chi.Router) {
@@ -185,8 +193,13 @@ func (n *Node) routes() chi.Router {
 		r.Method(http.MethodHead, "/media/*", media)
 		r.Get("/avatars/original/missing.png", api.DefaultImage)
 		r.Get("/headers/original/missing.png", api.DefaultImage)
-		wellknown.New(n.Store, n.Engine.URLs(), Version, time.Now, n.log).Mount(r)
-		n.pages.Mount(r)
+		wellknown.New(n.Engine.Reader(), n.Engine.URLs(), Version, time.Now, n.log).Mount(r)
+		n.auth.Mount(r)
+		// Pages see the member signed in from the browser (web/auth.Member).
+		r.Group(func(r chi.Router) {
+			r.Use(n.auth.LoadSession)
+			n.pages.Mount(r)
+		})
 		apiHandler.Mount(r)
 		copseapi.New(n.Engine, apiHandler, n.log).Mount(r)
 		ap.New(n.Engine, ap.Options{AuthorizedFetch: n.Config.AuthorizedFetch, Now: time.Now, Log: n.log,

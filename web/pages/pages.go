@@ -40,7 +40,7 @@ type Options struct {
 
 // Handler renders pages from the store.
 type Handler struct {
-	store  *storage.Store
+	store  storage.Reader
 	engine *federation.Engine
 	urls   federation.URLs
 	node   nodeView
@@ -56,7 +56,7 @@ var pageNames = []string{"home", "about", "tag", "profile", "status", "error"}
 func New(engine *federation.Engine, o Options) (*Handler, error) {
 	urls := engine.URLs()
 	about := engine.About()
-	h := &Handler{store: engine.Store(), engine: engine, urls: urls, facts: about,
+	h := &Handler{store: engine.Reader(), engine: engine, urls: urls, facts: about,
 		log: cmp.Or(o.Log, slog.Default()).With("component", "pages"), pages: map[string]*template.Template{},
 		node: nodeView{Name: about.Name, Host: urls.Host(), Description: about.Description,
 			Contact: about.Contact, Version: o.Version, CSS: cssURL}}
@@ -249,6 +249,13 @@ func (h *Handler) profile(w http.ResponseWriter, r *http.Request) error {
 	}
 	for _, st := range sts {
 		if pinned[st.ID] {
+			continue
+		}
+		// The query chose public posts; the rule has the last word (a
+		// suspended author's posts are shown to nobody).
+		if ok, err := h.engine.CanSee(r.Context(), storage.Account{}, st); err != nil {
+			return fmt.Errorf("profile posts: %w", err)
+		} else if !ok {
 			continue
 		}
 		sv := h.statusViewOf(st, a)

@@ -20,7 +20,7 @@ import (
 
 // Handler serves the well-known endpoints of one node.
 type Handler struct {
-	store   *storage.Store
+	store   storage.Reader
 	urls    federation.URLs
 	version string
 	open    bool // registrations open
@@ -29,7 +29,7 @@ type Handler struct {
 }
 
 // New returns the discovery handler.
-func New(store *storage.Store, urls federation.URLs, version string, now func() time.Time, log *slog.Logger) *Handler {
+func New(store storage.Reader, urls federation.URLs, version string, now func() time.Time, log *slog.Logger) *Handler {
 	return &Handler{store: store, urls: urls, version: version, now: now, log: log}
 }
 

@@ -1,0 +1,35 @@
+package federation
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/copse-dev/copse/activitypub"
+	"github.com/copse-dev/copse/storage"
+)
+
+// CanSee reports whether viewer (the zero Account: anonymous) may see st
+// when asking for it by itself: activitypub.CanSee, with the facts read
+// from the store. Every path that shows one status asks it: the client
+// API, its streams, search, pages, ActivityPub fetches, push, and the
+// engine before it delivers, replies to, likes or counts a vote on one.
+// A storage error is returned, never read as "no": inside a transaction
+// a quiet "no" would commit a partial result, and a handler answers 500.
+func (e *Engine) CanSee(ctx context.Context, viewer storage.Account, st storage.Status) (bool, error) {
+	return canSee(ctx, e.store, viewer, st)
+}
+
+// visibilityReader is what the visibility rule reads: the store, or a
+// transaction (whose own writes it then sees, and whose failure it shares).
+type visibilityReader interface {
+	Viewing(ctx context.Context, viewer storage.ID, st storage.Status) (activitypub.Viewing, error)
+}
+
+// canSee is CanSee reading through r.
+func canSee(ctx context.Context, r visibilityReader, viewer storage.Account, st storage.Status) (bool, error) {
+	v, err := r.Viewing(ctx, viewer.ID, st)
+	if err != nil {
+		return false, fmt.Errorf("can see %s: %w", st.URI, err)
+	}
+	return activitypub.CanSee(v), nil
+}

@@ -1,0 +1,60 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/copse-dev/copse/storage"
+)
+
+// Page sizes of the directory, as Mastodon's documentation gives them.
+const (
+	directoryDefault = 40
+	directoryMax     = 80
+)
+
+// GET /api/v1/directory: the discoverable members and communities of the
+// node (communities are accounts with group: true), and with local unset
+// the remote people and groups known here, ordered by order: active
+// (latest post first, the default) or new (newest account first).
+func (h *Handler) directory(w http.ResponseWriter, r *http.Request) {
+	viewer, ok := h.optionalUser(w, r, "read")
+	if !ok {
+		return
+	}
+	q := r.URL.Query()
+	order := q.Get("order")
+	switch order {
+	case "":
+		order = storage.DirectoryActive
+	case storage.DirectoryActive, storage.DirectoryNew:
+	default:
+		h.fail(w, r, invalidParam("order must be active or new"))
+		return
+	}
+	local := false
+	switch q.Get("local") {
+	case "", "false", "0":
+	case "true", "1":
+		local = true
+	default:
+		h.fail(w, r, invalidParam("local must be true or false"))
+		return
+	}
+	limit, offset := limitOffset(r, directoryDefault, directoryMax)
+	accounts, err := h.store.Directory(r.Context(), local, order, limit, offset)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	p := h.presenter(viewer)
+	out := make([]Account, 0, len(accounts))
+	for _, a := range accounts {
+		e, err := p.account(r.Context(), a)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		out = append(out, e)
+	}
+	h.json(w, out)
+}
