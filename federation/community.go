@@ -170,6 +170,9 @@ func mayPost(ctx context.Context, tx *storage.Tx, g storage.Account, c storage.C
 	if err != nil || mod {
 		return mod, "", err
 	}
+	if banned, why, err := communityBanned(ctx, tx, g, author); err != nil || banned {
+		return false, why, err
+	}
 	if c.PostingPolicy == storage.PostingModerators {
 		return false, "only moderators post in this community", nil
 	}
@@ -203,7 +206,7 @@ func (e *Engine) communityReceive(ctx context.Context, tx *storage.Tx, g, author
 	if err != nil {
 		return fmt.Errorf("community %s: %w", g.Acct(), err)
 	}
-	ok, reason, err := mayPost(ctx, tx, g, c, author)
+	ok, reason, err := e.mayPostIn(ctx, tx, g, c, author, st) // mayPost, and a reply's thread open
 	if err != nil {
 		return fmt.Errorf("community %s: %w", g.Acct(), err)
 	}

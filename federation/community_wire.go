@@ -30,10 +30,12 @@ func ContextURL(statusURI string) string { return statusURI + "/context" }
 // RepliesURL is the replies collection of a local status (web/ap serves it).
 func RepliesURL(statusURI string) string { return statusURI + "/replies" }
 
-// communityReader is what finding a status's community reads: the store's
-// readers, or a transaction.
+// communityReader is what finding a status's community, and checking a
+// moderator, read: the store's readers, or a transaction.
 type communityReader interface {
 	CommunityPost(ctx context.Context, statusID storage.ID) (storage.CommunityPost, error)
+	CommunityByAccount(ctx context.Context, id storage.ID) (storage.Community, error)
+	IsCommunityModerator(ctx context.Context, community, account storage.ID) (bool, error)
 	AccountByID(ctx context.Context, id storage.ID) (storage.Account, error)
 	StatusByID(ctx context.Context, id storage.ID) (storage.Status, error)
 }

@@ -7,6 +7,7 @@ import (
 	"html"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/copse-dev/copse/activitypub"
 	"github.com/copse-dev/copse/storage"
@@ -148,4 +149,44 @@ func plainTitle(name string) string {
 	}
 	b.WriteString(name)
 	return strings.TrimSpace(cleanText(html.UnescapeString(b.String())))
+}
+
+// maxOrgField bounds an organisation, department or role read from a
+// peer's profile: they are shown in lists and counted, so a peer must not
+// fill them with an essay.
+const maxOrgField = 200
+
+// orgFieldNames maps the profile field names that state an organisation,
+// department or role (copse's own, and the spellings people type on
+// other servers) to which of the three they fill.
+var orgFieldNames = map[string]int{
+	"organisation": 0, "organization": 0,
+	"department": 1,
+	"role":       2, "job title": 2,
+}
+
+// splitOrgFields takes a remote actor's organisation, department and role
+// out of its profile fields (copse sends them as the fields
+// "Organisation", "Department" and "Role"; other servers' members may
+// type the same names), as plain text, and returns the other fields. The
+// first field of each name wins. Taking them out keeps them from showing
+// twice, since copse shows an account's organisation, department and
+// role as its first fields.
+func splitOrgFields(fields []activitypub.Field) (org, dept, role string, rest []activitypub.Field) {
+	var got [3]string
+	var seen [3]bool
+	for _, f := range fields {
+		i, ok := orgFieldNames[strings.ToLower(strings.TrimSpace(PlainText(f.Name)))]
+		if !ok || seen[i] {
+			rest = append(rest, f)
+			continue
+		}
+		seen[i] = true
+		v := strings.Join(strings.Fields(PlainText(f.Value)), " ")
+		if utf8.RuneCountInString(v) > maxOrgField {
+			v = string([]rune(v)[:maxOrgField])
+		}
+		got[i] = cleanText(v)
+	}
+	return got[0], got[1], got[2], rest
 }

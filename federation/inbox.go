@@ -342,7 +342,7 @@ func (e *Engine) applyReject(ctx context.Context, tx *storage.Tx, actor storage.
 	if err != nil {
 		return err
 	}
-	return e.endFollow(ctx, tx, follower, actor)
+	return e.joinRejected(ctx, tx, follower, actor, act) // ends the follow; keeps a community's reason
 }
 
 func (e *Engine) applyUndo(ctx context.Context, tx *storage.Tx, actor storage.Account, act activitypub.Activity) error {
@@ -448,6 +448,9 @@ func (e *Engine) applyLike(ctx context.Context, tx *storage.Tx, actor storage.Ac
 }
 
 func (e *Engine) applyBlock(ctx context.Context, tx *storage.Tx, actor storage.Account, act activitypub.Activity) error {
+	if act.Target != "" {
+		return refuseTargetedBlock(act) // a community ban counts only as its Group's Announce
+	}
 	target, err := e.localTarget(ctx, tx, act.Object.IRI)
 	if err != nil {
 		return ignoreNotFound(err)

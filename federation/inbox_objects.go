@@ -279,6 +279,11 @@ func (e *Engine) applyDelete(ctx context.Context, tx *storage.Tx, actor storage.
 // when unknown and someone here follows the booster.
 func (e *Engine) statusForAnnounce(ctx context.Context, act activitypub.Activity) (storage.Status, error) {
 	iri := act.Object.IRI
+	// A Group's moderation (Announce{Delete|Block|Lock|Add|Remove} by a
+	// moderator) is checked against its moderators as they are now.
+	if err := e.refreshCommunityModerators(ctx, act); err != nil {
+		return storage.Status{}, err
+	}
 	if st, handled, err := e.groupAnnounce(ctx, act); handled || err != nil {
 		return st, err
 	}
@@ -333,6 +338,9 @@ func (e *Engine) FetchStatus(ctx context.Context, iri string) (storage.Status, e
 }
 
 func (e *Engine) applyAnnounce(ctx context.Context, tx *storage.Tx, actor storage.Account, act activitypub.Activity, orig storage.Status) error {
+	if isModerationAnnounce(act) {
+		return e.applyCommunityModeration(ctx, tx, actor, act)
+	}
 	if orig.ID == 0 {
 		return nil
 	}

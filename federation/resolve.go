@@ -321,6 +321,7 @@ func (e *Engine) storeRemoteActorTx(ctx context.Context, tx *storage.Tx, act act
 	for _, f := range act.Fields {
 		a.Fields = append(a.Fields, activitypub.Field{Name: e.sanitize.Sanitize(f.Name), Value: e.sanitize.Sanitize(f.Value)})
 	}
+	a.Organisation, a.Department, a.JobTitle, a.Fields = splitOrgFields(a.Fields)
 	if act.Updated.After(a.ActorUpdatedAt) {
 		a.ActorUpdatedAt = act.Updated
 	}

@@ -175,24 +175,24 @@ const (
 	DirectoryNew    = "new"    // newest account first
 )
 
-// qDirectory lists the discoverable people and communities: local ones
+// qProfileDirectory lists the discoverable people and communities: local ones
 // only when ?1 is 1. The instance actor (an Application) is not listed.
-var qDirectory = `SELECT ` + prefixed("a.", accountColumns) + `
+var qProfileDirectory = `SELECT ` + prefixed("a.", accountColumns) + `
 FROM accounts a LEFT JOIN account_stats s ON s.account_id = a.id
 WHERE a.actor_type IN ('Person', 'Group') AND a.discoverable = 1 AND a.suspended_at = 0
 AND (?1 = 0 OR a.domain = '')
 ORDER BY CASE WHEN ?2 = 'new' THEN a.created_at ELSE coalesce(s.last_status_at, 0) END DESC, a.id DESC
 LIMIT ?3 OFFSET ?4`
 
-// Directory lists the discoverable members and communities (and, unless
+// ProfileDirectory lists the discoverable members and communities (and, unless
 // local, the remote people and groups known here), ordered by order
 // (DirectoryActive or DirectoryNew), limit of them after offset.
-func (q queries) Directory(ctx context.Context, local bool, order string, limit, offset int) ([]Account, error) {
+func (q queries) ProfileDirectory(ctx context.Context, local bool, order string, limit, offset int) ([]Account, error) {
 	l := 0
 	if local {
 		l = 1
 	}
-	out, err := queryAll(ctx, q.q, func(r scanner) (Account, error) { return scanAccount(r) }, qDirectory, l, order, limit, offset)
+	out, err := queryAll(ctx, q.q, func(r scanner) (Account, error) { return scanAccount(r) }, qProfileDirectory, l, order, limit, offset)
 	if err != nil {
 		return nil, fmt.Errorf("directory: %w", err)
 	}

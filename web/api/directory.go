@@ -41,7 +41,7 @@ func (h *Handler) directory(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	limit, offset := limitOffset(r, directoryDefault, directoryMax)
-	accounts, err := h.store.Directory(r.Context(), local, order, limit, offset)
+	accounts, err := h.store.ProfileDirectory(r.Context(), local, order, limit, offset)
 	if err != nil {
 		h.fail(w, r, err)
 		return

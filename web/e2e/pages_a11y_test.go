@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -62,8 +63,41 @@ func TestPagesAccessible(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// A community with Markdown, rules, members by organisation and a
+	// thread with a reply, and a members-only one.
+	if _, err := n.Engine.UpdateCredentials(ctx, alice.ID, federation.Credentials{Profile: federation.Profile{DisplayName: "Alice",
+		Discoverable: true, Organisation: "Hampshire County Council", Department: "Libraries", JobTitle: "Information officer"}}); err != nil {
+		t.Fatal(err)
+	}
+	var thread storage.Status
+	for _, nc := range []federation.NewCommunity{
+		{Handle: "enquiries_desk", Name: "Enquiries desk", Description: "How we **answer** questions.\n\n- in person\n- by phone",
+			Rules: "Be kind.\nNo residents' data."},
+		{Handle: "closed_room", Name: "Closed room", Visibility: storage.CommunityMembersOnly},
+	} {
+		c, err := n.Engine.CreateCommunity(ctx, alice, nc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := n.Engine.Follow(ctx, alice.ID, c.AccountID, federation.FollowOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if thread, err = n.Engine.Post(ctx, alice.ID, federation.Draft{Text: "@enquiries_desk Bank holiday hours?", Visibility: activitypub.Public}); err != nil {
+		t.Fatal(err)
+	}
+	testrig.Eventually(t, 10*time.Second, "the thread is the community's", func() bool {
+		_, err := n.Store.CommunityOfStatus(ctx, thread.ID)
+		return err == nil
+	})
+	if _, err := n.Engine.Post(ctx, alice.ID, federation.Draft{Text: "Closed.", InReplyTo: thread.ID, Visibility: activitypub.Public}); err != nil {
+		t.Fatal(err)
+	}
+
 	for _, path := range []string{"/", "/?max_id=" + oldest.ID.String(), "/about", "/tags/enquiries",
-		"/@alice", "/@alice/" + st.ID.String(), "/no/such/page", "/@nobody"} {
+		"/@alice", "/@alice/" + st.ID.String(), "/no/such/page", "/@nobody",
+		"/communities", "/c/enquiries_desk", "/c/enquiries_desk/threads/" + thread.ID.String(), "/c/closed_room",
+		"/directory", "/directory?organisation=Hampshire+County+Council"} {
 		br.CheckPage(t, n.URL+path)
 	}
 

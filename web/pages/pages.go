@@ -50,7 +50,7 @@ type Handler struct {
 }
 
 // pageNames are the templates that each make a page inside the layout.
-var pageNames = []string{"home", "about", "tag", "profile", "status", "error"}
+var pageNames = []string{"home", "about", "tag", "profile", "status", "error", "communities", "community", "thread", "directory"}
 
 // New parses the templates once; a broken template fails at start-up.
 func New(engine *federation.Engine, o Options) (*Handler, error) {
@@ -75,7 +75,12 @@ func (h *Handler) Mount(r chi.Router) {
 	r.Get("/", h.Home)
 	r.Get("/about", h.About)
 	r.Get("/tags/{name}", h.Tag)
-	r.Get("/@{username}", h.Profile)
+	r.Get("/@{username}", h.profileOrCommunity)
+	r.Get("/communities", h.Communities)
+	r.Get("/c/{handle}", h.Community)
+	r.Get("/c/{handle}/threads/{id}", h.Thread)
+	r.Get("/c/{handle}/feed.atom", h.CommunityFeed)
+	r.Get("/directory", h.Directory)
 	r.Get("/@{username}/{id}", h.Status)
 	r.Get(cssPath, serveCSS)
 	r.Head(cssPath, serveCSS)
@@ -313,7 +318,7 @@ func (h *Handler) Status(w http.ResponseWriter, r *http.Request) {
 
 // render writes the page name with v in the layout. It renders into a
 // buffer first, so a template error becomes an error page, not half a page.
-func (h *Handler) render(w http.ResponseWriter, r *http.Request, code int, name string, v pageView) error {
+func (h *Handler) render(w http.ResponseWriter, r *http.Request, code int, name string, v any) error {
 	var buf bytes.Buffer
 	if err := h.pages[name].ExecuteTemplate(&buf, "layout", v); err != nil {
 		return fmt.Errorf("render %s page: %w", name, err)

@@ -1,0 +1,190 @@
+package storage
+
+import (
+	"context"
+	"testing"
+
+	"github.com/copse-dev/copse/activitypub"
+)
+
+// personAt stores an account with its organisation, department and role.
+func personAt(t *testing.T, s *Store, username, domain, org, dept, role string) Account {
+	t.Helper()
+	a := Account{Username: username, Domain: domain, ActorType: "Person", URI: "https://" + hostOr(domain) + "/users/" + username,
+		Organisation: org, Department: dept, JobTitle: role, Discoverable: true}
+	inTx(t, s, func(tx *Tx) error { return tx.InsertAccount(context.Background(), &a) })
+	return a
+}
+
+func join(t *testing.T, s *Store, who Account, c Community, pending bool) {
+	t.Helper()
+	inTx(t, s, func(tx *Tx) error {
+		f := Follow{AccountID: who.ID, TargetID: c.AccountID}
+		if pending {
+			return tx.InsertFollowRequest(context.Background(), &f)
+		}
+		return tx.InsertFollow(context.Background(), &f)
+	})
+}
+
+func handles(as []Account) []string {
+	var out []string
+	for _, a := range as {
+		out = append(out, a.Acct())
+	}
+	return out
+}
+
+func TestCommunityMembersByOrganisation(t *testing.T) {
+	t.Parallel()
+	s := openTest(t)
+	ctx := context.Background()
+	alice := personAt(t, s, "alice", "", "Hampshire County Council", "Libraries", "Information officer")
+	bob := personAt(t, s, "bob", "b.example", "hampshire county council", "Archives", "Archivist")
+	carol := personAt(t, s, "carol", "c.example", "Surrey Council", "Libraries", "Librarian")
+	dave := personAt(t, s, "dave", "", "", "", "")
+	erin := personAt(t, s, "erin", "", "Surrey Council", "", "") // asks to join, not yet accepted
+	c := mustCommunity(t, s, "libraries", alice)
+	for _, m := range []Account{alice, bob, carol, dave} {
+		join(t, s, m, c, false)
+	}
+	join(t, s, erin, c, true)
+
+	t.Run("members newest first, paged", func(t *testing.T) {
+		page, err := s.CommunityMembers(ctx, c.AccountID, "", Page{Limit: 2})
+		if err != nil || len(page) != 2 || page[0].Account.ID != dave.ID || page[1].Account.ID != carol.ID {
+			t.Fatalf("first page = %+v, %v; want dave, carol", page, err)
+		}
+		rest, err := s.CommunityMembers(ctx, c.AccountID, "", Page{MaxID: page[1].RowID})
+		if err != nil || len(rest) != 2 || rest[0].Account.ID != bob.ID || rest[1].Account.ID != alice.ID {
+			t.Fatalf("second page = %+v, %v; want bob, alice", rest, err)
+		}
+		if rest[0].Account.Department != "Archives" || rest[0].Account.JobTitle != "Archivist" {
+			t.Errorf("a remote member's department and role are lost: %+v", rest[0].Account)
+		}
+	})
+	filters := []struct {
+		name, org string
+		want      []ID
+	}{
+		{"one organisation, any case", "HAMPSHIRE county council", []ID{bob.ID, alice.ID}},
+		{"another", "Surrey Council", []ID{carol.ID}},
+		{"nobody", "Kent", nil},
+	}
+	for _, tt := range filters {
+		t.Run("filter: "+tt.name, func(t *testing.T) {
+			got, err := s.CommunityMembers(ctx, c.AccountID, tt.org, Page{})
+			if err != nil || len(got) != len(tt.want) {
+				t.Fatalf("members of %q = %d, %v; want %d", tt.org, len(got), err, len(tt.want))
+			}
+			for i := range got {
+				if got[i].Account.ID != tt.want[i] {
+					t.Errorf("member %d = %s", i, got[i].Account.Acct())
+				}
+			}
+		})
+	}
+	t.Run("counts per organisation, none last", func(t *testing.T) {
+		got, err := s.CommunityOrganisations(ctx, c.AccountID)
+		if err != nil || len(got) != 3 {
+			t.Fatalf("counts = %+v, %v", got, err)
+		}
+		if !(got[0].Members == 2 && got[1] == OrganisationCount{"Surrey Council", 1} && got[2] == OrganisationCount{"", 1}) {
+			t.Errorf("counts = %+v; want hampshire 2, Surrey 1, none 1", got)
+		}
+		if n, err := s.CommunityMemberCount(ctx, c.AccountID); err != nil || n != 4 {
+			t.Errorf("member count = %d, %v; want 4 (a pending request is not a member)", n, err)
+		}
+	})
+	t.Run("grouped for a page", func(t *testing.T) {
+		got, err := s.CommunityMembersByOrganisation(ctx, c.AccountID, 100)
+		want := []string{"bob@b.example", "alice", "carol@c.example", "dave"} // Archives before Libraries
+		if err != nil || len(got) != 4 || handles(got)[0] != want[0] || handles(got)[1] != want[1] ||
+			handles(got)[2] != want[2] || handles(got)[3] != want[3] {
+			t.Errorf("grouped = %v, %v; want %v", handles(got), err, want)
+		}
+	})
+	t.Run("directory", func(t *testing.T) {
+		remoteStranger := personAt(t, s, "zed", "z.example", "Hampshire County Council", "", "")
+		_ = remoteStranger // knows nobody here: not in the directory
+		tests := []struct {
+			name string
+			f    DirectoryFilter
+			want int
+		}{
+			{"everyone here and every member", DirectoryFilter{}, 5},
+			{"by organisation", DirectoryFilter{Organisation: "hampshire county council"}, 2},
+			{"by department", DirectoryFilter{Department: "libraries"}, 2},
+			{"by role", DirectoryFilter{Role: "Archivist"}, 1},
+			{"by name", DirectoryFilter{Query: "CAR"}, 1},
+			{"grouped", DirectoryFilter{ByOrganisation: true}, 5},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				got, err := s.Directory(ctx, tt.f, Page{Limit: 40})
+				if err != nil || len(got) != tt.want {
+					t.Errorf("directory %+v = %v, %v; want %d", tt.f, handles(got), err, tt.want)
+				}
+			})
+		}
+	})
+}
+
+func TestCommunityListsAndThreads(t *testing.T) {
+	t.Parallel()
+	s := openTest(t)
+	ctx := context.Background()
+	alice := mustAccount(t, s, "alice", "")
+	libs := mustCommunity(t, s, "libraries", alice)
+	arch := mustCommunity(t, s, "archives", alice)
+	remote := Account{Username: "retrofit", Domain: "lemmy.example", ActorType: "Group", URI: "https://lemmy.example/c/retrofit"}
+	inTx(t, s, func(tx *Tx) error { return tx.InsertAccount(ctx, &remote) })
+
+	lists := []struct {
+		name string
+		s    CommunitySearch
+		want []ID
+	}{
+		{"local, newest first", CommunitySearch{}, []ID{arch.AccountID, libs.AccountID}},
+		{"search", CommunitySearch{Query: "LIBR"}, []ID{libs.AccountID}},
+		{"a pattern is text", CommunitySearch{Query: "%"}, nil},
+		{"paged", CommunitySearch{Page: Page{MaxID: arch.AccountID}}, []ID{libs.AccountID}},
+		{"remote", CommunitySearch{Remote: true}, []ID{remote.ID}},
+	}
+	for _, tt := range lists {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := s.Communities(ctx, tt.s)
+			if err != nil || len(got) != len(tt.want) {
+				t.Fatalf("communities = %+v, %v; want %v", got, err, tt.want)
+			}
+			for i := range got {
+				if got[i].Account.ID != tt.want[i] || got[i].Local == tt.s.Remote {
+					t.Errorf("community %d = %+v", i, got[i])
+				}
+			}
+		})
+	}
+
+	in := func(st Status) Status {
+		st = mustStatus(t, s, alice, st)
+		inTx(t, s, func(tx *Tx) error { _, err := tx.AddCommunityStatus(ctx, libs.AccountID, st.ID); return err })
+		return st
+	}
+	first := in(Status{Content: "first"})
+	second := in(Status{Content: "second"})
+	in(Status{Content: "reply", InReplyToID: first.ID})
+	in(Status{Content: "reply 2", InReplyToID: first.ID})
+	in(Status{Content: "hidden reply", InReplyToID: first.ID, Visibility: activitypub.FollowersOnly})
+	in(Status{Content: "private", Visibility: activitypub.FollowersOnly})
+	threads, err := s.CommunityThreads(ctx, libs.AccountID, Page{})
+	if err != nil || len(threads) != 2 || threads[0].Status.ID != second.ID || threads[1].Status.ID != first.ID {
+		t.Fatalf("threads = %+v, %v; want second, first", threads, err)
+	}
+	if threads[0].Replies != 0 || threads[1].Replies != 2 {
+		t.Errorf("replies = %d, %d; want 0, 2", threads[0].Replies, threads[1].Replies)
+	}
+	older, err := s.CommunityThreads(ctx, libs.AccountID, Page{MaxID: second.ID})
+	if err != nil || len(older) != 1 || older[0].Status.ID != first.ID {
+		t.Errorf("older threads = %+v, %v", older, err)
+	}
+}

@@ -1,0 +1,189 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+// ListedCommunity is a community in a list: its Group account, and for a
+// community hosted here its community row (zero for a remote Group).
+type ListedCommunity struct {
+	Account   Account
+	Community Community
+	Local     bool
+}
+
+// CommunitySearch selects communities to list: hosted here, or (Remote)
+// the remote Groups this node knows; Query keeps those whose handle or
+// name contains it. Pages go by the Group account's ID, newest first.
+type CommunitySearch struct {
+	Query  string
+	Remote bool
+	Page   Page
+}
+
+// likeContains escapes s for a LIKE pattern matching strings that
+// contain it.
+func likeContains(s string) string {
+	return "%" + likePrefix(s)
+}
+
+var (
+	qLocalCommunities = `SELECT ` + accountColumnsA + `, ` + prefixed("c.", communityColumns) + `
+FROM communities c JOIN accounts a ON a.id = c.account_id
+WHERE a.suspended_at = 0
+AND (?1 = '' OR lower(a.username) LIKE ?1 ESCAPE '\' OR lower(a.display_name) LIKE ?1 ESCAPE '\')
+AND (?2 = 0 OR a.id < ?2)
+ORDER BY a.id DESC LIMIT ?3`
+	qRemoteCommunities = `SELECT ` + accountColumnsA + `
+FROM accounts a
+WHERE a.actor_type = 'Group' AND a.domain <> '' AND a.suspended_at = 0
+AND (?1 = '' OR lower(a.username) LIKE ?1 ESCAPE '\' OR lower(a.display_name) LIKE ?1 ESCAPE '\')
+AND (?2 = 0 OR a.id < ?2)
+ORDER BY a.id DESC LIMIT ?3`
+)
+
+// Communities lists communities as s asks, newest first.
+func (q queries) Communities(ctx context.Context, s CommunitySearch) ([]ListedCommunity, error) {
+	pattern := ""
+	if term := strings.ToLower(strings.TrimSpace(s.Query)); term != "" {
+		pattern = likeContains(term)
+	}
+	var out []ListedCommunity
+	var err error
+	if s.Remote {
+		out, err = queryAll(ctx, q.q, func(r scanner) (ListedCommunity, error) {
+			a, err := scanAccount(r)
+			return ListedCommunity{Account: a}, err
+		}, qRemoteCommunities, pattern, s.Page.MaxID, s.Page.limit())
+	} else {
+		out, err = queryAll(ctx, q.q, scanLocalCommunity, qLocalCommunities, pattern, s.Page.MaxID, s.Page.limit())
+	}
+	if err != nil {
+		return nil, fmt.Errorf("communities: %w", err)
+	}
+	return out, nil
+}
+
+func scanLocalCommunity(r scanner) (ListedCommunity, error) {
+	var c Community
+	var createdBy *int64
+	var created int64
+	a, err := scanAccount(r, &c.AccountID, &c.DescriptionSource, &c.Rules, &c.Language, &c.JoinPolicy,
+		&c.PostingPolicy, &c.Visibility, &createdBy, &created)
+	if err != nil {
+		return ListedCommunity{}, err
+	}
+	if createdBy != nil {
+		c.CreatedBy = ID(*createdBy)
+	}
+	c.CreatedAt = fromMillis(created)
+	return ListedCommunity{Account: a, Community: c, Local: true}, nil
+}
+
+// Thread is a community's thread in a list: its first post and how many
+// public or unlisted replies answer it directly.
+type Thread struct {
+	Status  Status
+	Replies int
+}
+
+// qCommunityThreads lists the threads (posts answering nothing) a
+// community accepted that anyone may read in a list, newest first.
+var qCommunityThreads = `SELECT ` + statusColumns + `
+FROM community_statuses cs JOIN statuses s ON s.id = cs.status_id
+WHERE cs.community_id = ? AND s.in_reply_to_id IS NULL AND s.in_reply_to_uri = ''
+AND s.reblog_of_id IS NULL AND s.visibility IN ('public', 'unlisted')
+AND (? = 0 OR cs.status_id < ?)
+ORDER BY cs.status_id DESC LIMIT ?`
+
+const qReplyCounts = `SELECT in_reply_to_id, count(*) FROM statuses
+WHERE in_reply_to_id IN (SELECT value FROM json_each(?)) AND visibility IN ('public', 'unlisted')
+GROUP BY in_reply_to_id`
+
+// CommunityThreads lists a community's public and unlisted threads,
+// newest first, older than p.MaxID when set, with their reply counts.
+// The caller still asks the visibility rule about each.
+func (q queries) CommunityThreads(ctx context.Context, communityID ID, p Page) ([]Thread, error) {
+	sts, err := q.statusList(ctx, qCommunityThreads, []any{communityID, p.MaxID, p.MaxID, p.limit()}, false)
+	if err != nil {
+		return nil, fmt.Errorf("community threads: %w", err)
+	}
+	if len(sts) == 0 {
+		return nil, nil
+	}
+	ids := make([]ID, len(sts))
+	for i, st := range sts {
+		ids[i] = st.ID
+	}
+	counts := map[ID]int{}
+	_, err = queryAll(ctx, q.q, func(r scanner) (struct{}, error) {
+		var id ID
+		var n int
+		err := r.Scan(&id, &n)
+		counts[id] = n
+		return struct{}{}, err
+	}, qReplyCounts, idArray(ids))
+	if err != nil {
+		return nil, fmt.Errorf("community thread replies: %w", err)
+	}
+	out := make([]Thread, len(sts))
+	for i, st := range sts {
+		out[i] = Thread{Status: st, Replies: counts[st.ID]}
+	}
+	return out, nil
+}
+
+// DirectoryFilter selects people for the directory: this node's
+// discoverable members and the members (from any node) of the
+// communities it hosts, whose membership those communities already
+// show. Organisation, Department and Role match whole values without
+// case; Query matches part of a handle or name. ByOrganisation orders
+// by organisation, department and name (a page grouping them) and then
+// ignores Page.MaxID; otherwise the order is newest account first, paged
+// on its ID.
+type DirectoryFilter struct {
+	Organisation, Department, Role string
+	Query                          string
+	ByOrganisation                 bool
+}
+
+var qDirectory = `SELECT ` + accountColumnsA + ` FROM accounts a
+WHERE a.suspended_at = 0 AND a.actor_type = 'Person'
+AND ((a.domain = '' AND a.discoverable = 1) OR a.id IN (
+	SELECT r.account_id FROM follows r JOIN communities c ON c.account_id = r.target_account_id))
+AND (?1 = '' OR a.organisation = ?1 COLLATE NOCASE)
+AND (?2 = '' OR a.department = ?2 COLLATE NOCASE)
+AND (?3 = '' OR a.role_title = ?3 COLLATE NOCASE)
+AND (?4 = '' OR lower(a.username) LIKE ?4 ESCAPE '\' OR lower(a.display_name) LIKE ?4 ESCAPE '\')
+AND (?5 = 0 OR a.id < ?5)
+ORDER BY `
+
+// maxDirectoryPage bounds a directory read by organisation.
+const maxDirectoryPage = 1000
+
+const (
+	directoryNewest         = `a.id DESC LIMIT ?6`
+	directoryByOrganisation = `a.organisation = '', lower(a.organisation), lower(a.department),
+lower(coalesce(nullif(a.display_name, ''), a.username)), a.id LIMIT ?6`
+)
+
+// Directory lists people as f asks.
+func (q queries) Directory(ctx context.Context, f DirectoryFilter, p Page) ([]Account, error) {
+	pattern := ""
+	if term := strings.ToLower(strings.TrimSpace(f.Query)); term != "" {
+		pattern = likeContains(term)
+	}
+	query, maxID, limit := qDirectory+directoryNewest, p.MaxID, p.limit()
+	if f.ByOrganisation {
+		// A page shows the directory whole, grouped, up to a bound.
+		query, maxID, limit = qDirectory+directoryByOrganisation, 0, min(max(p.Limit, 1), maxDirectoryPage)
+	}
+	out, err := q.accountList(ctx, query, strings.TrimSpace(f.Organisation), strings.TrimSpace(f.Department),
+		strings.TrimSpace(f.Role), pattern, maxID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("directory: %w", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,417 @@
+package pages
+
+import (
+	"bytes"
+	"cmp"
+	"fmt"
+	"html/template"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/yuin/goldmark"
+
+	"github.com/copse-dev/copse/federation"
+	"github.com/copse-dev/copse/storage"
+	"github.com/copse-dev/copse/web/httperr"
+)
+
+// Community pages live at /c/{handle}, the address Lemmy and PieFed
+// users know, rather than at the Group's profile URL /@handle: the
+// profile handler stays the members' own, and a browser sent to a
+// Group's /@handle (the url Mastodon apps open) is redirected here by
+// profileOrCommunity. A community's threads and replies are read here;
+// members-only communities show nothing of their posts to anyone until
+// members-only visibility is enforced (issue 12 item 8).
+
+// maxMembersShown bounds the members a community page lists; the counts
+// per organisation are always whole.
+const maxMembersShown = 500
+
+// maxRepliesShown bounds the replies a thread page shows.
+const maxRepliesShown = 500
+
+// communityView is a community as its pages show it.
+type communityView struct {
+	Name, Handle, Acct, URL, FeedURL string
+	Avatar                           string
+	Description                      template.HTML // Markdown, rendered and sanitised
+	Rules                            []string
+	MembersOnly                      bool
+	Approval                         bool
+	ModeratorsOnly                   bool
+	Members                          int
+	Moderators                       []personView
+	Organisations                    []organisationView
+	Threads                          []threadView
+	Older                            string
+	Paged                            bool
+	Thread                           *threadView // on a thread page
+	Replies                          []statusView
+}
+
+// personView is a member, a moderator or a person in the directory.
+type personView struct {
+	Name, Acct, URL  string
+	Department, Role string
+}
+
+// organisationView is an organisation with its people.
+type organisationView struct {
+	Name   string // "" for those naming none
+	Count  int
+	People []personView
+}
+
+// threadView is a thread in a community's list.
+type threadView struct {
+	statusView
+	Title   string
+	URI     string // its ActivityPub id: the feed entry's id
+	Link    string // its thread page
+	Replies int
+}
+
+// communityPage is what a community page's template reads: the layout's
+// view and the community's.
+type communityPage struct {
+	pageView
+	Community   *communityView
+	Communities []communityView
+	Directory   *directoryView
+}
+
+// directoryView is the directory page's filters and people.
+type directoryView struct {
+	Organisation, Department, Role string
+	Filtered                       bool
+	People                         int
+	Organisations                  []organisationView
+	Truncated                      bool
+}
+
+func (h *Handler) personOf(a storage.Account) personView {
+	au := h.authorOf(a)
+	return personView{Name: au.Name, Acct: au.Acct, URL: au.URL, Department: a.Department, Role: a.JobTitle}
+}
+
+// communityPath is the page of the community with handle.
+func communityPath(handle string) string { return "/c/" + url.PathEscape(handle) }
+
+// renderMarkdown renders a community's Markdown description and passes
+// it through the engine's sanitiser, as every HTML a page carries is.
+func (h *Handler) renderMarkdown(src string) (template.HTML, error) {
+	var buf bytes.Buffer
+	if err := goldmark.Convert([]byte(src), &buf); err != nil {
+		return "", fmt.Errorf("render description: %w", err)
+	}
+	return template.HTML(h.engine.Sanitize(buf.String())), nil
+}
+
+// hostedCommunity reads the community hosted here whose handle is in the
+// path.
+func (h *Handler) hostedCommunity(r *http.Request) (storage.Account, storage.Community, error) {
+	handle := chi.URLParam(r, "handle")
+	g, err := h.store.AccountByUsername(r.Context(), handle)
+	if err != nil {
+		return storage.Account{}, storage.Community{}, fmt.Errorf("community %q: %w", handle, err)
+	}
+	c, err := h.store.CommunityByAccount(r.Context(), g.ID)
+	if err != nil {
+		return storage.Account{}, storage.Community{}, fmt.Errorf("community %q: %w", handle, err)
+	}
+	if !g.SuspendedAt.IsZero() {
+		return storage.Account{}, storage.Community{}, httperr.New(http.StatusGone, "This community has been suspended")
+	}
+	return g, c, nil
+}
+
+// communityViewOf is what every page of a community says about it.
+func (h *Handler) communityViewOf(r *http.Request, g storage.Account, c storage.Community) (*communityView, error) {
+	desc, err := h.renderMarkdown(c.DescriptionSource)
+	if err != nil {
+		return nil, err
+	}
+	n, err := h.store.CommunityMemberCount(r.Context(), g.ID)
+	if err != nil {
+		return nil, err
+	}
+	v := &communityView{Name: cmp.Or(g.DisplayName, g.Username), Handle: g.Username, Acct: g.Username + "@" + h.node.Host,
+		URL: communityPath(g.Username), FeedURL: communityPath(g.Username) + "/feed.atom", Avatar: g.AvatarURL,
+		Description: desc, Rules: lines(c.Rules), MembersOnly: c.Visibility != storage.CommunityPublic,
+		Approval: c.JoinPolicy == storage.JoinApproval, ModeratorsOnly: c.PostingPolicy == storage.PostingModerators, Members: n}
+	mods, err := h.store.CommunityModerators(r.Context(), g.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range mods {
+		v.Moderators = append(v.Moderators, h.personOf(m))
+	}
+	return v, nil
+}
+
+// lines splits rules at line breaks, dropping list markers people type.
+func lines(text string) []string {
+	var out []string
+	for _, l := range strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n") {
+		l = strings.TrimSpace(l)
+		l = strings.TrimSpace(strings.TrimLeft(l, "-*•"))
+		if l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// groupByOrganisation groups people (sorted by organisation) with counts.
+func (h *Handler) groupByOrganisation(people []storage.Account) []organisationView {
+	var out []organisationView
+	for _, a := range people {
+		if n := len(out); n == 0 || !strings.EqualFold(out[n-1].Name, a.Organisation) {
+			out = append(out, organisationView{Name: a.Organisation})
+		}
+		o := &out[len(out)-1]
+		o.People = append(o.People, h.personOf(a))
+		o.Count++
+	}
+	return out
+}
+
+// Communities renders the communities this node hosts.
+func (h *Handler) Communities(w http.ResponseWriter, r *http.Request) {
+	if err := h.communities(w, r); err != nil {
+		h.Error(w, r, err)
+	}
+}
+
+func (h *Handler) communities(w http.ResponseWriter, r *http.Request) error {
+	p, err := pageOf(r)
+	if err != nil {
+		return err
+	}
+	list, err := h.store.Communities(r.Context(), storage.CommunitySearch{Page: p})
+	if err != nil {
+		return fmt.Errorf("communities page: %w", err)
+	}
+	v := communityPage{pageView: h.view("Communities")}
+	v.Paged = p.MaxID != 0
+	for _, lc := range list {
+		cv, err := h.communityViewOf(r, lc.Account, lc.Community)
+		if err != nil {
+			return err
+		}
+		v.Communities = append(v.Communities, *cv)
+	}
+	if len(list) == p.Limit {
+		v.Older = r.URL.EscapedPath() + "?" + url.Values{"max_id": {list[len(list)-1].Account.ID.String()}}.Encode()
+	}
+	return h.render(w, r, http.StatusOK, "communities", v)
+}
+
+// Community renders a community's page: about, rules, moderators,
+// members by organisation, threads newest first, how to join.
+func (h *Handler) Community(w http.ResponseWriter, r *http.Request) {
+	if err := h.community(w, r); err != nil {
+		h.Error(w, r, err)
+	}
+}
+
+func (h *Handler) community(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	g, c, err := h.hostedCommunity(r)
+	if err != nil {
+		return err
+	}
+	p, err := pageOf(r)
+	if err != nil {
+		return err
+	}
+	cv, err := h.communityViewOf(r, g, c)
+	if err != nil {
+		return err
+	}
+	v := communityPage{pageView: h.view(cv.Name), Community: cv}
+	v.ActivityURL = g.URI
+	cv.Paged = p.MaxID != 0
+	if !cv.MembersOnly {
+		members, err := h.store.CommunityMembersByOrganisation(ctx, g.ID, maxMembersShown)
+		if err != nil {
+			return err
+		}
+		cv.Organisations = h.groupByOrganisation(members)
+		counts, err := h.store.CommunityOrganisations(ctx, g.ID)
+		if err != nil {
+			return err
+		}
+		// The counts are whole even when the list is cut.
+		for i := range cv.Organisations {
+			for _, oc := range counts {
+				if strings.EqualFold(oc.Organisation, cv.Organisations[i].Name) {
+					cv.Organisations[i].Count = oc.Members
+				}
+			}
+		}
+		threads, err := h.store.CommunityThreads(ctx, g.ID, p)
+		if err != nil {
+			return err
+		}
+		if cv.Threads, err = h.threadViews(r, g, threads); err != nil {
+			return err
+		}
+		if len(threads) == p.Limit {
+			cv.Older = r.URL.EscapedPath() + "?" + url.Values{"max_id": {threads[len(threads)-1].Status.ID.String()}}.Encode()
+		}
+	}
+	return h.render(w, r, http.StatusOK, "community", v)
+}
+
+// threadViews makes views of threads the visibility rule lets anyone see.
+func (h *Handler) threadViews(r *http.Request, g storage.Account, threads []storage.Thread) ([]threadView, error) {
+	sts := make([]storage.Status, 0, len(threads))
+	replies := map[storage.ID]int{}
+	for _, t := range threads {
+		ok, err := h.engine.CanSee(r.Context(), storage.Account{}, t.Status)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			sts = append(sts, t.Status)
+			replies[t.Status.ID] = t.Replies
+		}
+	}
+	ids := make([]storage.ID, 0, len(sts))
+	for _, st := range sts {
+		ids = append(ids, st.AccountID)
+	}
+	authors, err := h.store.AccountsByIDs(r.Context(), ids)
+	if err != nil {
+		return nil, fmt.Errorf("authors of threads: %w", err)
+	}
+	out := make([]threadView, 0, len(sts))
+	for _, st := range sts {
+		a, ok := authors[st.AccountID]
+		if !ok {
+			continue // deleted while we read
+		}
+		out = append(out, threadView{statusView: h.statusViewOf(st, a), Title: threadTitle(st), URI: st.URI, Replies: replies[st.ID],
+			Link: communityPath(g.Username) + "/threads/" + st.ID.String()})
+	}
+	return out, nil
+}
+
+// threadTitle is a thread's name, or its first line when it has none.
+func threadTitle(st storage.Status) string {
+	if st.Title != "" {
+		return st.Title
+	}
+	text := strings.TrimSpace(federation.PlainText(st.Content))
+	first, _, _ := strings.Cut(text, "\n")
+	if r := []rune(first); len(r) > 100 {
+		first = string(r[:99]) + "…"
+	}
+	return cmp.Or(first, "Untitled thread")
+}
+
+// Thread renders one thread of a community with its replies.
+func (h *Handler) Thread(w http.ResponseWriter, r *http.Request) {
+	if err := h.thread(w, r); err != nil {
+		h.Error(w, r, err)
+	}
+}
+
+func (h *Handler) thread(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	g, c, err := h.hostedCommunity(r)
+	if err != nil {
+		return err
+	}
+	if c.Visibility != storage.CommunityPublic {
+		return fmt.Errorf("thread of members-only community %s: %w", g.Username, storage.ErrNotFound)
+	}
+	id, err := storage.ParseID(chi.URLParam(r, "id"))
+	if err != nil {
+		return fmt.Errorf("thread %q: %w", chi.URLParam(r, "id"), storage.ErrNotFound)
+	}
+	st, err := h.store.StatusByID(ctx, id)
+	if err != nil {
+		return err
+	}
+	if in, err := h.store.CommunityOfStatus(ctx, st.ID); err != nil || in != g.ID || st.InReplyToID != 0 || st.ReblogOfID != 0 {
+		return fmt.Errorf("thread %d in %s: %w", id, g.Username, cmp.Or(err, storage.ErrNotFound))
+	}
+	threads, err := h.threadViews(r, g, []storage.Thread{{Status: st}})
+	if err != nil {
+		return err
+	}
+	if len(threads) == 0 {
+		return fmt.Errorf("thread %d: %w", id, storage.ErrNotFound)
+	}
+	cv, err := h.communityViewOf(r, g, c)
+	if err != nil {
+		return err
+	}
+	cv.Thread = &threads[0]
+	desc, err := h.store.Descendants(ctx, st.ID, maxRepliesShown, 0)
+	if err != nil {
+		return err
+	}
+	var visible []storage.Status
+	for _, d := range desc {
+		ok, err := h.engine.CanSee(ctx, storage.Account{}, d)
+		if err != nil {
+			return err
+		}
+		if ok {
+			visible = append(visible, d)
+		}
+	}
+	if cv.Replies, err = h.listed(r, visible); err != nil {
+		return err
+	}
+	cv.Thread.Replies = len(cv.Replies)
+	v := communityPage{pageView: h.view(cv.Thread.Title + " – " + cv.Name), Community: cv}
+	v.ActivityURL = st.URI
+	return h.render(w, r, http.StatusOK, "thread", v)
+}
+
+// Directory renders the people of this node and of the communities it
+// hosts, grouped by organisation, with filters by organisation,
+// department and role.
+func (h *Handler) Directory(w http.ResponseWriter, r *http.Request) {
+	if err := h.directory(w, r); err != nil {
+		h.Error(w, r, err)
+	}
+}
+
+func (h *Handler) directory(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	d := &directoryView{Organisation: strings.TrimSpace(q.Get("organisation")), Department: strings.TrimSpace(q.Get("department")),
+		Role: strings.TrimSpace(q.Get("role"))}
+	d.Filtered = d.Organisation != "" || d.Department != "" || d.Role != ""
+	people, err := h.store.Directory(r.Context(), storage.DirectoryFilter{Organisation: d.Organisation, Department: d.Department,
+		Role: d.Role, ByOrganisation: true}, storage.Page{Limit: maxMembersShown + 1})
+	if err != nil {
+		return fmt.Errorf("directory page: %w", err)
+	}
+	if len(people) > maxMembersShown {
+		people, d.Truncated = people[:maxMembersShown], true
+	}
+	d.People = len(people)
+	d.Organisations = h.groupByOrganisation(people)
+	v := communityPage{pageView: h.view("Directory"), Directory: d}
+	return h.render(w, r, http.StatusOK, "directory", v)
+}
+
+// profileOrCommunity serves /@{username}: a member's profile, or for a
+// community hosted here (the url its actor gives, which Mastodon apps
+// open) a redirect to its page.
+func (h *Handler) profileOrCommunity(w http.ResponseWriter, r *http.Request) {
+	if a, err := h.store.AccountByUsername(r.Context(), chi.URLParam(r, "username")); err == nil {
+		if _, err := h.store.CommunityByAccount(r.Context(), a.ID); err == nil {
+			http.Redirect(w, r, communityPath(a.Username), http.StatusFound)
+			return
+		}
+	}
+	h.Profile(w, r)
+}

@@ -1,0 +1,199 @@
+package pages_test
+
+import (
+	"context"
+	"encoding/xml"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/copse-dev/copse/activitypub"
+	"github.com/copse-dev/copse/federation"
+	"github.com/copse-dev/copse/storage"
+	"github.com/copse-dev/copse/web/testrig"
+)
+
+func setWork(t *testing.T, n *testrig.Node, a storage.Account, org, dept, role string) {
+	t.Helper()
+	_, err := n.Engine.UpdateCredentials(context.Background(), a.ID, federation.Credentials{Profile: federation.Profile{
+		DisplayName: strings.ToUpper(a.Username[:1]) + a.Username[1:], Discoverable: true, Organisation: org, Department: dept, JobTitle: role}})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func newCommunity(t *testing.T, n *testrig.Node, creator storage.Account, nc federation.NewCommunity) storage.Account {
+	t.Helper()
+	c, err := n.Engine.CreateCommunity(context.Background(), creator, nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := n.Store.AccountByID(context.Background(), c.AccountID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
+// communityFixture is a node A hosting an open public community with
+// members from A and B and a thread with a reply, and a members-only
+// community with a thread.
+type communityFixture struct {
+	a, b           *testrig.Node
+	thread, secret storage.Status
+}
+
+func startCommunities(t *testing.T) communityFixture {
+	t.Helper()
+	nodes := testrig.Start(t, 2)
+	a, b := nodes[0], nodes[1]
+	ctx := context.Background()
+	alice, dan, bea := a.Member("alice", false), a.Member("dan", false), b.Member("bea", false)
+	setWork(t, a, alice, "Hampshire County Council", "Libraries", "Information officer")
+	setWork(t, a, dan, "Hampshire County Council", "Archives", "Archivist")
+	setWork(t, b, bea, "Surrey Council", "Libraries", "Librarian")
+	libs := newCommunity(t, a, alice, federation.NewCommunity{Handle: "libraries", Name: "Library practice",
+		Description: "Where **library** staff meet. " + hostile, Rules: "- Be kind.\n- No residents' data."})
+	hidden := newCommunity(t, a, alice, federation.NewCommunity{Handle: "hidden", Name: "Hidden room", Visibility: storage.CommunityMembersOnly})
+	for _, m := range []storage.Account{alice, dan} {
+		for _, g := range []storage.Account{libs, hidden} {
+			if err := a.Engine.Follow(ctx, m.ID, g.ID, federation.FollowOptions{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	onB := b.Resolve("libraries@" + a.Host)
+	if err := b.Engine.Follow(ctx, bea.ID, onB.ID, federation.FollowOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	testrig.Eventually(t, 15*time.Second, "bea joins", func() bool {
+		n, err := a.Store.CommunityMemberCount(ctx, libs.ID)
+		return err == nil && n == 3
+	})
+	f := communityFixture{a: a, b: b}
+	inCommunity := func(author storage.Account, text string, reply storage.ID) storage.Status {
+		st, err := a.Engine.Post(ctx, author.ID, federation.Draft{Text: text, InReplyTo: reply, Visibility: activitypub.Public})
+		if err != nil {
+			t.Fatal(err)
+		}
+		testrig.Eventually(t, 15*time.Second, "the post is the community's", func() bool {
+			_, err := a.Store.CommunityOfStatus(ctx, st.ID)
+			return err == nil
+		})
+		return st
+	}
+	f.thread = inCommunity(alice, "@libraries Opening hours on bank holidays?", 0)
+	inCommunity(dan, "@libraries We close at four.", f.thread.ID)
+	f.secret = inCommunity(dan, "@hidden A secret plan", 0)
+	return f
+}
+
+func TestCommunityPages(t *testing.T) {
+	f := startCommunities(t)
+	a, b := f.a, f.b
+	threadPath := "/c/libraries/threads/" + f.thread.ID.String()
+	tests := []pageCase{
+		{name: "the node's communities", path: "/communities", code: http.StatusOK, title: "Communities – " + a.Host,
+			contains: []string{`<a href="/c/libraries">Library practice</a>`, `<a href="/c/hidden">Hidden room</a>`, "3 members"}},
+		{name: "about, from Markdown, sanitised", path: "/c/libraries", code: http.StatusOK, title: "Library practice – " + a.Host,
+			contains: []string{"<h1>Library practice <span class=\"meta\">@libraries@" + a.Host + "</span></h1>", "<strong>library</strong>", "alert(&#34;x&#34;)bold &amp; co"},
+			absent:   []string{"<script", "<b>"}},
+		{name: "rules", path: "/c/libraries", code: http.StatusOK, contains: []string{"<ol><li>Be kind.</li><li>No residents&#39; data.</li></ol>"}},
+		{name: "how to join, with the handle", path: "/c/libraries", code: http.StatusOK,
+			contains: []string{"How to join", "<strong>@libraries@" + a.Host + "</strong>", "You become a member at once."}},
+		{name: "moderators", path: "/c/libraries", code: http.StatusOK, contains: []string{`<a href="` + a.URL + `/@alice">Alice</a>`}},
+		{name: "members by organisation, a remote one too", path: "/c/libraries", code: http.StatusOK,
+			contains: []string{"Hampshire County Council <span class=\"meta\">(2)</span>", "Surrey Council <span class=\"meta\">(1)</span>",
+				"@bea@" + b.Host + "</span>, Librarian, Libraries", "@dan@" + a.Host + "</span>, Archivist, Archives"}},
+		{name: "threads with replies", path: "/c/libraries", code: http.StatusOK,
+			contains: []string{`<a href="` + threadPath + `">Opening hours on bank holidays?</a>`, "1 reply"},
+			absent:   []string{"We close at four"}},
+		{name: "the feed is linked", path: "/c/libraries", code: http.StatusOK, contains: []string{`href="/c/libraries/feed.atom"`}},
+		{name: "a thread and its replies", path: threadPath, code: http.StatusOK,
+			contains: []string{"<h1>Opening hours on bank holidays?</h1>", "We close at four.", "1 reply"}},
+		{name: "members-only: nothing of its posts or members", path: "/c/hidden", code: http.StatusOK,
+			contains: []string{"shown only to its members"}, absent: []string{"secret plan", "@dan@"}},
+		{name: "members-only: no thread page", path: "/c/hidden/threads/" + f.secret.ID.String(), code: http.StatusNotFound},
+		{name: "a thread of another community", path: "/c/libraries/threads/" + f.secret.ID.String(), code: http.StatusNotFound},
+		{name: "not a thread number", path: "/c/libraries/threads/x", code: http.StatusNotFound},
+		{name: "a member is no community", path: "/c/alice", code: http.StatusNotFound},
+		{name: "a broken page address", path: "/c/libraries?max_id=x", code: http.StatusBadRequest},
+		{name: "directory by organisation", path: "/directory", code: http.StatusOK, title: "Directory – " + a.Host,
+			contains: []string{"Hampshire County Council <span class=\"meta\">(2)</span>", "Surrey Council <span class=\"meta\">(1)</span>",
+				`<label for="organisation">Organisation</label>`}},
+		{name: "directory filtered by role", path: "/directory?role=archivist", code: http.StatusOK,
+			contains: []string{"@dan@", "1 person"}, absent: []string{"@alice@", "@bea@"}},
+		{name: "directory filter is text", path: "/directory?organisation=" + strings.ReplaceAll(hostile, " ", "+"), code: http.StatusOK,
+			contains: []string{"Nobody matches."}, absent: []string{"<script>"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) { tt.check(t, a.URL) })
+	}
+	t.Run("a Group's profile address leads to its page; a member's stays", func(t *testing.T) {
+		p := fetch(t, http.MethodGet, a.URL+"/@libraries", browserAccept)
+		if p.code != http.StatusFound || p.header.Get("Location") != "/c/libraries" {
+			t.Errorf("GET /@libraries: %d to %q; want 302 to /c/libraries", p.code, p.header.Get("Location"))
+		}
+		pageCase{path: "/@alice", code: http.StatusOK, contains: []string{"Hampshire County Council"}}.check(t, a.URL)
+	})
+}
+
+func TestCommunityFeed(t *testing.T) {
+	f := startCommunities(t)
+	p := fetch(t, http.MethodGet, f.a.URL+"/c/libraries/feed.atom", "")
+	if p.code != http.StatusOK || !strings.HasPrefix(p.header.Get("Content-Type"), "application/atom+xml") {
+		t.Fatalf("feed: %d %s", p.code, p.header.Get("Content-Type"))
+	}
+	var feed struct {
+		XMLName xml.Name `xml:"http://www.w3.org/2005/Atom feed"`
+		ID      string   `xml:"id"`
+		Title   string   `xml:"title"`
+		Updated string   `xml:"updated"`
+		Links   []struct {
+			Rel  string `xml:"rel,attr"`
+			Href string `xml:"href,attr"`
+		} `xml:"link"`
+		Entries []struct {
+			ID      string `xml:"id"`
+			Title   string `xml:"title"`
+			Updated string `xml:"updated"`
+			Author  struct {
+				Name string `xml:"name"`
+			} `xml:"author"`
+			Link struct {
+				Href string `xml:"href,attr"`
+			} `xml:"link"`
+			Content struct {
+				Type string `xml:"type,attr"`
+				Body string `xml:",chardata"`
+			} `xml:"content"`
+		} `xml:"entry"`
+	}
+	if err := xml.Unmarshal([]byte(p.body), &feed); err != nil {
+		t.Fatalf("the feed is not Atom XML: %v\n%s", err, p.body)
+	}
+	rfc3339 := func(s string) bool { _, err := time.Parse(time.RFC3339, s); return err == nil }
+	if feed.ID != f.a.URL+"/users/libraries" || feed.Title != "Library practice" || !rfc3339(feed.Updated) {
+		t.Errorf("feed id %q, title %q, updated %q", feed.ID, feed.Title, feed.Updated)
+	}
+	self := false
+	for _, l := range feed.Links {
+		self = self || l.Rel == "self" && l.Href == f.a.URL+"/c/libraries/feed.atom"
+	}
+	if !self {
+		t.Errorf("the feed has no self link: %+v", feed.Links)
+	}
+	if len(feed.Entries) != 1 {
+		t.Fatalf("%d entries; want the one thread (not its reply)", len(feed.Entries))
+	}
+	e := feed.Entries[0]
+	if e.ID != f.thread.URI || e.Title == "" || !rfc3339(e.Updated) || e.Author.Name != "Alice" ||
+		e.Link.Href != f.a.URL+"/c/libraries/threads/"+f.thread.ID.String() || e.Content.Type != "html" ||
+		!strings.Contains(e.Content.Body, "Opening hours") {
+		t.Errorf("entry = %+v", e)
+	}
+	if p := fetch(t, http.MethodGet, f.a.URL+"/c/hidden/feed.atom", ""); p.code != http.StatusNotFound || strings.Contains(p.body, "secret") {
+		t.Errorf("a members-only community's feed: %d %s; want 404", p.code, p.body)
+	}
+}
