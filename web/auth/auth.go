@@ -127,11 +127,13 @@ func (s *Server) MountOAuth(r chi.Router) {
 	r.Get("/.well-known/oauth-authorization-server", s.metadata)
 }
 
-// Mount adds the web sign-in and sign-out pages.
+// Mount adds the web sign-in and sign-out pages, and the member's
+// settings pages (authorised apps, password).
 func (s *Server) Mount(r chi.Router) {
 	r.Get("/auth/sign_in", s.signInPage)
 	r.Post("/auth/sign_in", s.webSignIn)
 	r.Post("/auth/sign_out", s.signOut)
+	s.mountSettings(r)
 }
 
 // signedIn is a member signed in from this browser.

@@ -171,4 +171,19 @@ func TestPagesAccessible(t *testing.T) {
 		t.Errorf("after authorising, the page shows the code %q; want one to paste", code)
 	}
 	br.CheckLoaded(t, "authorisation code page")
+
+	// Signed in, alice's settings: the app she authorised, and the
+	// password form with its error summary.
+	br.CheckPage(t, n.URL+"/settings/apps")
+	br.CheckPage(t, n.URL+"/settings/password")
+	if err := br.Run(
+		chromedp.SendKeys("#current", "not her password", chromedp.ByQuery),
+		chromedp.SendKeys("#new", "a new horse staple", chromedp.ByQuery),
+		chromedp.SendKeys("#confirm", "a different staple", chromedp.ByQuery),
+		chromedp.Click("button[type=submit]", chromedp.ByQuery),
+		chromedp.WaitVisible(".error-summary", chromedp.ByQuery),
+	); err != nil {
+		t.Fatalf("change password with a mismatched confirmation: %v", err)
+	}
+	br.CheckLoaded(t, "password page with an error")
 }

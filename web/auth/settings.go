@@ -1,0 +1,274 @@
+package auth
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"html/template"
+	"math"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/copse-dev/copse/federation"
+	"github.com/copse-dev/copse/storage"
+)
+
+// The settings forms' CSRF tokens are derived from the session, as the
+// sign-out form's is; the labels keep each form's token apart.
+const (
+	revokeAppLabel      = "copse revoke app"
+	changePasswordLabel = "copse change password"
+)
+
+const (
+	appsPath     = "/settings/apps"
+	passwordPath = "/settings/password"
+)
+
+// settings are a member's account settings pages: the apps they have
+// authorised, and their password.
+type settings struct {
+	s              *Server
+	apps, password *template.Template
+}
+
+// mountSettings adds the settings pages. The templates are embedded, so
+// one that does not parse is a programming error every test of the
+// package meets: it panics rather than making Mount return an error.
+func (s *Server) mountSettings(r chi.Router) {
+	parse := func(page string) *template.Template {
+		return template.Must(template.ParseFS(templates, "templates/oauth_layout.html", "templates/"+page))
+	}
+	st := &settings{s: s, apps: parse("settings_apps.html"), password: parse("settings_password.html")}
+	r.Get(appsPath, st.appsPage)
+	r.Post(appsPath+"/{id}/revoke", st.revokeApp)
+	r.Get(passwordPath, st.passwordPage)
+	r.Post(passwordPath, st.changePassword)
+}
+
+// settingsView is what the settings pages show.
+type settingsView struct {
+	Title   string
+	Node    string
+	Account string
+	CSRF    string
+	Notice  string
+	// apps page
+	Apps []appView
+	// password page: Errors in the order of the fields, for the summary;
+	// FieldError by field id, for the message next to the field.
+	Errors     []fieldError
+	FieldError map[string]string
+}
+
+type appView struct {
+	ID, Name, Website, Scopes string
+	LastUsed                  time.Time
+}
+
+// LastUsedDate is when the app last used or was granted its access, as
+// people write dates.
+func (a appView) LastUsedDate() string { return a.LastUsed.Format("2 January 2006") }
+
+// LastUsedISO is the same, for the time element.
+func (a appView) LastUsedISO() string { return a.LastUsed.Format(time.RFC3339) }
+
+type fieldError struct{ Field, Message string }
+
+// member returns the member signed in from r's browser, or sends the
+// browser to sign in and come back to page (false).
+func (st *settings) member(w http.ResponseWriter, r *http.Request, page string) (signedIn, bool) {
+	si, ok, err := st.s.session(r)
+	if err != nil {
+		st.s.pageFail(w, r, err)
+		return signedIn{}, false
+	}
+	if !ok {
+		http.Redirect(w, r, SignInURL(page), http.StatusSeeOther)
+		return signedIn{}, false
+	}
+	return si, true
+}
+
+// appsPage lists the apps that can act for the member: GET /settings/apps.
+func (st *settings) appsPage(w http.ResponseWriter, r *http.Request) {
+	si, ok := st.member(w, r, appsPath)
+	if !ok {
+		return
+	}
+	apps, err := st.s.engine.AuthorizedApps(r.Context(), si.account.ID)
+	if err != nil {
+		st.s.pageFail(w, r, fmt.Errorf("list authorised apps: %w", err))
+		return
+	}
+	v := settingsView{Title: "Authorised apps", Account: si.account.Username,
+		CSRF: sessionMAC(si.secret, revokeAppLabel)}
+	// The notice is a fixed sentence chosen by a flag, so a crafted link
+	// cannot put words on the page.
+	if r.URL.Query().Get("revoked") == "1" {
+		v.Notice = "Access revoked. The app can no longer use your account."
+	}
+	for _, a := range apps {
+		v.Apps = append(v.Apps, appView{ID: a.ID.String(), Name: a.Name, Website: a.Website,
+			Scopes: strings.Join(a.Granted, " "), LastUsed: a.LastUsedAt.UTC()})
+	}
+	st.render(w, http.StatusOK, st.apps, v)
+}
+
+// revokeApp ends an app's access to the member: POST
+// /settings/apps/{id}/revoke, with the CSRF token of the apps page
+// (another site must not revoke a member's apps).
+func (st *settings) revokeApp(w http.ResponseWriter, r *http.Request) {
+	si, ok := st.member(w, r, appsPath)
+	if !ok {
+		return
+	}
+	v, err := readForm(w, r)
+	if err != nil {
+		st.s.formFail(w, r, err)
+		return
+	}
+	if !sameSecret(sessionMAC(si.secret, revokeAppLabel), v.Get("csrf")) {
+		st.s.problemPage(w, r, http.StatusForbidden, "The form had expired. Go back, reload the page and try again.")
+		return
+	}
+	id, err := storage.ParseID(chi.URLParam(r, "id"))
+	if err == nil {
+		err = st.s.engine.RevokeApp(r.Context(), si.account.ID, id)
+	}
+	switch {
+	case errors.Is(err, storage.ErrNotFound):
+		st.s.problemPage(w, r, http.StatusNotFound, "That app has no access to your account.")
+		return
+	case err != nil:
+		st.s.pageFail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, appsPath+"?revoked=1", http.StatusSeeOther)
+}
+
+// passwordPage is the form to change the password: GET /settings/password.
+func (st *settings) passwordPage(w http.ResponseWriter, r *http.Request) {
+	si, ok := st.member(w, r, passwordPath)
+	if !ok {
+		return
+	}
+	notice := ""
+	if r.URL.Query().Get("changed") == "1" {
+		notice = "Your password has been changed. You have been signed out everywhere else."
+	}
+	st.showPassword(w, http.StatusOK, si, notice, nil)
+}
+
+// changePassword takes the password form: POST /settings/password. A
+// wrong current password counts as a failed sign-in, against the same
+// limits: a session left open must not become a way to guess the
+// password. The session that changed it stays; every other ends.
+func (st *settings) changePassword(w http.ResponseWriter, r *http.Request) {
+	si, ok := st.member(w, r, passwordPath)
+	if !ok {
+		return
+	}
+	v, err := readForm(w, r)
+	if err != nil {
+		st.s.formFail(w, r, err)
+		return
+	}
+	if !sameSecret(sessionMAC(si.secret, changePasswordLabel), v.Get("csrf")) {
+		st.s.problemPage(w, r, http.StatusForbidden, "The form had expired. Go back, reload the page and try again.")
+		return
+	}
+	current, next, confirm := v.Get("current"), v.Get("new"), v.Get("confirm")
+	var errs []fieldError
+	if current == "" {
+		errs = append(errs, fieldError{"current", "Enter your current password"})
+	}
+	switch {
+	case next == "":
+		errs = append(errs, fieldError{"new", "Enter a new password"})
+	case confirm == "":
+		errs = append(errs, fieldError{"confirm", "Enter your new password again"})
+	case confirm != next:
+		errs = append(errs, fieldError{"confirm", "The new passwords do not match"})
+	}
+	if len(errs) > 0 {
+		st.showPassword(w, http.StatusUnprocessableEntity, si, "", errs)
+		return
+	}
+
+	member, err := st.s.signInKey(r.Context(), si.account.Username)
+	if err != nil {
+		st.s.pageFail(w, r, err)
+		return
+	}
+	addr := AddrKey(r)
+	if wait := max(st.s.byAddr.RetryAfter(addr), st.s.byMember.RetryAfter(member)); wait > 0 {
+		minutes := int(math.Ceil(wait.Minutes()))
+		w.Header().Set("Retry-After", fmt.Sprint(int(math.Ceil(wait.Seconds()))))
+		st.showPassword(w, http.StatusTooManyRequests, si, "", []fieldError{{"current",
+			fmt.Sprintf("Too many wrong passwords. Try again in %d minute%s", minutes, pluralS(minutes))}})
+		return
+	}
+	err = st.s.engine.ChangePassword(r.Context(), si.account.ID, current, next, si.secret)
+	var inv *federation.InvalidError
+	switch {
+	case errors.Is(err, federation.ErrDenied):
+		st.s.byAddr.Add(addr)
+		st.s.byMember.Add(member)
+		st.showPassword(w, http.StatusUnprocessableEntity, si, "",
+			[]fieldError{{"current", "Your current password is not right"}})
+		return
+	case errors.As(err, &inv):
+		st.showPassword(w, http.StatusUnprocessableEntity, si, "", []fieldError{{"new", sentence(inv.Msg)}})
+		return
+	case err != nil:
+		st.s.pageFail(w, r, err)
+		return
+	}
+	st.s.byMember.Reset(member)
+	http.Redirect(w, r, passwordPath+"?changed=1", http.StatusSeeOther)
+}
+
+func (st *settings) showPassword(w http.ResponseWriter, status int, si signedIn, notice string, errs []fieldError) {
+	v := settingsView{Title: "Change your password", Account: si.account.Username, Notice: notice,
+		CSRF: sessionMAC(si.secret, changePasswordLabel), Errors: errs, FieldError: map[string]string{}}
+	if len(errs) > 0 {
+		// As GOV.UK does: a screen reader hears the problem first.
+		v.Title = "Error: " + v.Title
+	}
+	for _, e := range errs {
+		v.FieldError[e.Field] = e.Message
+	}
+	st.render(w, status, st.password, v)
+}
+
+// sentence capitalises the engine's message for the page.
+func sentence(msg string) string {
+	if msg == "" {
+		return msg
+	}
+	return strings.ToUpper(msg[:1]) + msg[1:]
+}
+
+// render writes a settings page with the headers the sign-in pages
+// carry (Server.render): not framed, loads nothing, never cached.
+func (st *settings) render(w http.ResponseWriter, status int, t *template.Template, v settingsView) {
+	v.Node = st.s.urls.Host()
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
+		st.s.log.Error("render settings page", "err", err)
+		http.Error(w, "Internal server error", http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
