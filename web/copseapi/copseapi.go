@@ -7,6 +7,7 @@
 package copseapi
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -50,16 +51,26 @@ func (h *Handler) Mount(r chi.Router) {
 		r.Method(http.MethodGet, "/communities/{id}", h.handle(h.community))
 		r.Method(http.MethodPatch, "/communities/{id}", h.handle(h.editCommunity))
 		r.Method(http.MethodGet, "/communities/{id}/join_requests", h.handle(h.joinRequests))
-		r.Method(http.MethodPost, "/communities/{id}/join_requests/{account_id}/accept", h.handle(h.acceptJoin))
-		r.Method(http.MethodPost, "/communities/{id}/join_requests/{account_id}/reject", h.handle(h.rejectJoin))
+		r.Method(http.MethodPost, "/communities/{id}/join_requests/{account_id}/accept", h.handle(h.moderatorAct("account_id", func(ctx context.Context, me storage.Account, c, a storage.ID, _ string) error {
+			return h.engine.AcceptJoin(ctx, me, c, a)
+		})))
+		r.Method(http.MethodPost, "/communities/{id}/join_requests/{account_id}/reject", h.handle(h.moderatorAct("account_id", h.engine.RejectJoin)))
 		r.Method(http.MethodGet, "/communities/{id}/membership", h.handle(h.membership))
 		r.Method(http.MethodGet, "/communities/{id}/moderation_log", h.handle(h.moderationLog))
-		r.Method(http.MethodDelete, "/communities/{id}/statuses/{status_id}", h.handle(h.removePost))
+		r.Method(http.MethodDelete, "/communities/{id}/statuses/{status_id}", h.handle(h.moderatorAct("status_id", h.engine.RemoveCommunityPost)))
 		r.Method(http.MethodPost, "/communities/{id}/bans", h.handle(h.ban))
-		r.Method(http.MethodPost, "/communities/{id}/statuses/{status_id}/lock", h.handle(h.lockThread(true)))
-		r.Method(http.MethodPost, "/communities/{id}/statuses/{status_id}/unlock", h.handle(h.lockThread(false)))
-		r.Method(http.MethodPost, "/communities/{id}/statuses/{status_id}/pin", h.handle(h.pinThread(true)))
-		r.Method(http.MethodPost, "/communities/{id}/statuses/{status_id}/unpin", h.handle(h.pinThread(false)))
+		r.Method(http.MethodPost, "/communities/{id}/statuses/{status_id}/lock", h.handle(h.moderatorAct("status_id", func(ctx context.Context, me storage.Account, c, st storage.ID, reason string) error {
+			return h.engine.LockThread(ctx, me, c, st, true, reason)
+		})))
+		r.Method(http.MethodPost, "/communities/{id}/statuses/{status_id}/unlock", h.handle(h.moderatorAct("status_id", func(ctx context.Context, me storage.Account, c, st storage.ID, reason string) error {
+			return h.engine.LockThread(ctx, me, c, st, false, reason)
+		})))
+		r.Method(http.MethodPost, "/communities/{id}/statuses/{status_id}/pin", h.handle(h.moderatorAct("status_id", func(ctx context.Context, me storage.Account, c, st storage.ID, _ string) error {
+			return h.engine.PinThread(ctx, me, c, st, true)
+		})))
+		r.Method(http.MethodPost, "/communities/{id}/statuses/{status_id}/unpin", h.handle(h.moderatorAct("status_id", func(ctx context.Context, me storage.Account, c, st storage.ID, _ string) error {
+			return h.engine.PinThread(ctx, me, c, st, false)
+		})))
 		r.Method(http.MethodDelete, "/communities/{id}/bans/{account_id}", h.handle(h.unban))
 		r.Method(http.MethodGet, "/communities", h.handle(h.communities))
 		r.Method(http.MethodGet, "/communities/{id}/members", h.handle(h.members))

@@ -1,6 +1,7 @@
 package copseapi
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -119,66 +120,6 @@ func decodeOptional(r *http.Request, v any) error {
 	return decodeJSON(r, v)
 }
 
-// acceptJoin: POST .../join_requests/{account_id}/accept.
-func (h *Handler) acceptJoin(w http.ResponseWriter, r *http.Request) error {
-	me, err := api.Caller(r, "write")
-	if err != nil {
-		return err
-	}
-	ids, err := pathIDs(r, "id", "account_id")
-	if err != nil {
-		return err
-	}
-	if err := h.engine.AcceptJoin(r.Context(), me, ids[0], ids[1]); err != nil {
-		return err
-	}
-	httperr.JSON(w, http.StatusOK, map[string]any{})
-	return nil
-}
-
-// rejectJoin: POST .../join_requests/{account_id}/reject, JSON reason.
-func (h *Handler) rejectJoin(w http.ResponseWriter, r *http.Request) error {
-	me, err := api.Caller(r, "write")
-	if err != nil {
-		return err
-	}
-	ids, err := pathIDs(r, "id", "account_id")
-	if err != nil {
-		return err
-	}
-	var req reasonRequest
-	if err := decodeOptional(r, &req); err != nil {
-		return err
-	}
-	if err := h.engine.RejectJoin(r.Context(), me, ids[0], ids[1], req.Reason); err != nil {
-		return err
-	}
-	httperr.JSON(w, http.StatusOK, map[string]any{})
-	return nil
-}
-
-// removePost: DELETE /api/copse/v1/communities/{id}/statuses/{status_id},
-// JSON reason.
-func (h *Handler) removePost(w http.ResponseWriter, r *http.Request) error {
-	me, err := api.Caller(r, "write")
-	if err != nil {
-		return err
-	}
-	ids, err := pathIDs(r, "id", "status_id")
-	if err != nil {
-		return err
-	}
-	var req reasonRequest
-	if err := decodeOptional(r, &req); err != nil {
-		return err
-	}
-	if err := h.engine.RemoveCommunityPost(r.Context(), me, ids[0], ids[1], req.Reason); err != nil {
-		return err
-	}
-	httperr.JSON(w, http.StatusOK, map[string]any{})
-	return nil
-}
-
 type banRequest struct {
 	AccountID  string `json:"account_id"`
 	Reason     string `json:"reason"`
@@ -286,15 +227,23 @@ func (h *Handler) moderationLog(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	modIDs := make([]storage.ID, 0, len(entries))
+	for _, m := range entries {
+		if m.ModeratorID != 0 {
+			modIDs = append(modIDs, m.ModeratorID)
+		}
+	}
+	mods, err := h.store.AccountsByIDs(ctx, modIDs) // one read for the page, not one per entry
+	if err != nil {
+		return err
+	}
 	out := make([]moderationEntryEntity, 0, len(entries))
 	var oldest storage.ID
 	for _, m := range entries {
 		e := moderationEntryEntity{ID: m.ID.String(), Moderator: m.ModeratorURI, ActorID: m.ModeratorURI, Action: m.Action,
 			Target: m.Target, Reason: m.Reason, CreatedAt: m.CreatedAt.UTC().Format(time.RFC3339)}
-		if m.ModeratorID != 0 {
-			if a, err := h.store.AccountByID(ctx, m.ModeratorID); err == nil {
-				e.Moderator = h.acct(a)
-			}
+		if a, ok := mods[m.ModeratorID]; ok {
+			e.Moderator = h.acct(a)
 		}
 		if !m.ExpiresAt.IsZero() {
 			s := m.ExpiresAt.UTC().Format(time.RFC3339)
@@ -353,15 +302,16 @@ func (h *Handler) membership(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// lockThread: POST /api/copse/v1/communities/{id}/statuses/{status_id}/lock
-// (and .../unlock), JSON reason optional.
-func (h *Handler) lockThread(lock bool) handlerFunc {
+// moderatorAct is a moderator's action on one account or post of a
+// community: POST or DELETE /api/copse/v1/communities/{id}/<what>/{second},
+// with an optional JSON reason; it answers {} once act has done it.
+func (h *Handler) moderatorAct(second string, act func(ctx context.Context, me storage.Account, community, target storage.ID, reason string) error) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		me, err := api.Caller(r, "write")
 		if err != nil {
 			return err
 		}
-		ids, err := pathIDs(r, "id", "status_id")
+		ids, err := pathIDs(r, "id", second)
 		if err != nil {
 			return err
 		}
@@ -369,27 +319,7 @@ func (h *Handler) lockThread(lock bool) handlerFunc {
 		if err := decodeOptional(r, &req); err != nil {
 			return err
 		}
-		if err := h.engine.LockThread(r.Context(), me, ids[0], ids[1], lock, req.Reason); err != nil {
-			return err
-		}
-		httperr.JSON(w, http.StatusOK, map[string]any{})
-		return nil
-	}
-}
-
-// pinThread: POST /api/copse/v1/communities/{id}/statuses/{status_id}/pin
-// (and .../unpin).
-func (h *Handler) pinThread(pin bool) handlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		me, err := api.Caller(r, "write")
-		if err != nil {
-			return err
-		}
-		ids, err := pathIDs(r, "id", "status_id")
-		if err != nil {
-			return err
-		}
-		if err := h.engine.PinThread(r.Context(), me, ids[0], ids[1], pin); err != nil {
+		if err := act(r.Context(), me, ids[0], ids[1], req.Reason); err != nil {
 			return err
 		}
 		httperr.JSON(w, http.StatusOK, map[string]any{})

@@ -268,7 +268,7 @@ func TestCommunityWireMastodonPeer(t *testing.T) {
 	if got := secPostTo(t, group+"/inbox", follow, signer); got.code != http.StatusAccepted {
 		t.Fatalf("follow: %d %s", got.code, got.body)
 	}
-	testrig.Eventually(t, communityWait, "the Group accepts mona", func() bool { return len(p.received("Accept")) == 1 })
+	testrig.Eventually(t, communityWait, "the Group accepts mona", func() bool { return len(p.received("Accept")) >= 1 })
 
 	thread, err := a.Engine.Post(ctx, alice.ID, federation.Draft{Text: "@libraries Opening hours\nHow do you publish them?"})
 	if err != nil {
@@ -401,7 +401,7 @@ func TestCommunityWireNodeBBPeer(t *testing.T) {
 	if got := secPostTo(t, a.URL+"/inbox", follow, catSigner); got.code != http.StatusAccepted {
 		t.Fatalf("follow: %d %s", got.code, got.body)
 	}
-	testrig.Eventually(t, communityWait, "the community accepts the category", func() bool { return len(p.received("Accept")) == 1 })
+	testrig.Eventually(t, communityWait, "the community accepts the category", func() bool { return len(p.received("Accept")) >= 1 })
 	thread, err := a.Engine.Post(ctx, alice.ID, federation.Draft{Text: "@libraries Opening hours"})
 	if err != nil {
 		t.Fatal(err)
