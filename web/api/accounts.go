@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -29,39 +30,39 @@ const (
 )
 
 func (h *Handler) mountAccounts(r chi.Router) {
-	r.Get("/api/v1/accounts", h.getAccounts)
-	r.Get("/api/v1/directory", h.directory)
-	r.Get("/api/v1/accounts/verify_credentials", h.verifyCredentials)
-	r.Patch("/api/v1/accounts/update_credentials", h.updateCredentials)
-	r.Get("/api/v1/accounts/lookup", h.lookupAccount)
-	r.Get("/api/v1/accounts/search", h.searchAccounts)
-	r.Get("/api/v1/accounts/relationships", h.relationships)
-	r.Get("/api/v1/accounts/familiar_followers", h.familiarFollowers)
-	r.Get("/api/v1/accounts/{id}", h.getAccount)
-	r.Get("/api/v1/accounts/{id}/statuses", h.accountStatuses)
-	r.Get("/api/v1/accounts/{id}/followers", h.followers)
-	r.Get("/api/v1/accounts/{id}/following", h.following)
-	r.Get("/api/v1/accounts/{id}/featured_tags", h.featuredTags)
-	r.Get("/api/v1/accounts/{id}/lists", h.accountLists)
-	r.Post("/api/v1/accounts/{id}/follow", h.follow)
-	r.Post("/api/v1/accounts/{id}/unfollow", h.unfollow)
-	r.Post("/api/v1/accounts/{id}/block", h.block)
-	r.Post("/api/v1/accounts/{id}/unblock", h.unblock)
-	r.Post("/api/v1/accounts/{id}/mute", h.mute)
-	r.Post("/api/v1/accounts/{id}/unmute", h.unmute)
-	r.Post("/api/v1/accounts/{id}/note", h.accountNote)
+	r.Get("/api/v1/accounts", h.handle(h.getAccounts))
+	r.Get("/api/v1/directory", h.handle(h.directory))
+	r.Get("/api/v1/accounts/verify_credentials", h.handle(h.verifyCredentials))
+	r.Patch("/api/v1/accounts/update_credentials", h.handle(h.updateCredentials))
+	r.Get("/api/v1/accounts/lookup", h.handle(h.lookupAccount))
+	r.Get("/api/v1/accounts/search", h.handle(h.searchAccounts))
+	r.Get("/api/v1/accounts/relationships", h.handle(h.relationships))
+	r.Get("/api/v1/accounts/familiar_followers", h.handle(h.familiarFollowers))
+	r.Get("/api/v1/accounts/{id}", h.handle(h.getAccount))
+	r.Get("/api/v1/accounts/{id}/statuses", h.handle(h.accountStatuses))
+	r.Get("/api/v1/accounts/{id}/followers", h.handle(h.followers))
+	r.Get("/api/v1/accounts/{id}/following", h.handle(h.following))
+	r.Get("/api/v1/accounts/{id}/featured_tags", h.handle(h.featuredTags))
+	r.Get("/api/v1/accounts/{id}/lists", h.handle(h.accountLists))
+	r.Post("/api/v1/accounts/{id}/follow", h.handle(h.follow))
+	r.Post("/api/v1/accounts/{id}/unfollow", h.handle(h.unfollow))
+	r.Post("/api/v1/accounts/{id}/block", h.handle(h.block))
+	r.Post("/api/v1/accounts/{id}/unblock", h.handle(h.unblock))
+	r.Post("/api/v1/accounts/{id}/mute", h.handle(h.mute))
+	r.Post("/api/v1/accounts/{id}/unmute", h.handle(h.unmute))
+	r.Post("/api/v1/accounts/{id}/note", h.handle(h.accountNote))
 
-	r.Get("/api/v1/follow_requests", h.followRequests)
-	r.Post("/api/v1/follow_requests/{id}/authorize", h.authorizeFollowRequest)
-	r.Post("/api/v1/follow_requests/{id}/reject", h.rejectFollowRequest)
-	r.Get("/api/v1/blocks", h.blocks)
-	r.Get("/api/v1/mutes", h.mutes)
-	r.Get("/api/v1/endorsements", h.endorsements)
-	r.Get("/api/v1/featured_tags", h.ownFeaturedTags)
-	r.Get("/api/v1/featured_tags/suggestions", h.ownFeaturedTags)
-	r.Get("/api/v1/domain_blocks", h.domainBlocks)
-	r.Post("/api/v1/domain_blocks", h.blockDomain)
-	r.Delete("/api/v1/domain_blocks", h.unblockDomain)
+	r.Get("/api/v1/follow_requests", h.handle(h.followRequests))
+	r.Post("/api/v1/follow_requests/{id}/authorize", h.handle(h.authorizeFollowRequest))
+	r.Post("/api/v1/follow_requests/{id}/reject", h.handle(h.rejectFollowRequest))
+	r.Get("/api/v1/blocks", h.handle(h.blocks))
+	r.Get("/api/v1/mutes", h.handle(h.mutes))
+	r.Get("/api/v1/endorsements", h.handle(h.endorsements))
+	r.Get("/api/v1/featured_tags", h.handle(h.ownFeaturedTags))
+	r.Get("/api/v1/featured_tags/suggestions", h.handle(h.ownFeaturedTags))
+	r.Get("/api/v1/domain_blocks", h.handle(h.domainBlocks))
+	r.Post("/api/v1/domain_blocks", h.handle(h.blockDomain))
+	r.Delete("/api/v1/domain_blocks", h.handle(h.unblockDomain))
 }
 
 // targetAccount is the account a route's {id} names; an unknown or
@@ -75,38 +76,36 @@ func (h *Handler) targetAccount(r *http.Request) (storage.Account, error) {
 }
 
 // GET /api/v1/accounts/:id
-func (h *Handler) getAccount(w http.ResponseWriter, r *http.Request) {
-	viewer, ok := h.optionalUser(w, r, "read:accounts")
-	if !ok {
-		return
+func (h *Handler) getAccount(w http.ResponseWriter, r *http.Request) error {
+	viewer, err := optionalCaller(r, "read:accounts")
+	if err != nil {
+		return err
 	}
 	a, err := h.targetAccount(r)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
-	h.renderAccount(w, r, viewer, a)
+	return h.renderAccount(w, r, viewer, a)
 }
 
-func (h *Handler) renderAccount(w http.ResponseWriter, r *http.Request, viewer, a storage.Account) {
+func (h *Handler) renderAccount(w http.ResponseWriter, r *http.Request, viewer, a storage.Account) error {
 	e, err := h.presenter(viewer).account(r.Context(), a)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	h.json(w, e)
+	return nil
 }
 
 // GET /api/v1/accounts?id[]=
-func (h *Handler) getAccounts(w http.ResponseWriter, r *http.Request) {
-	viewer, ok := h.optionalUser(w, r, "read:accounts")
-	if !ok {
-		return
+func (h *Handler) getAccounts(w http.ResponseWriter, r *http.Request) error {
+	viewer, err := optionalCaller(r, "read:accounts")
+	if err != nil {
+		return err
 	}
 	v, err := form(r)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	p := h.presenter(viewer)
 	out := []Account{}
@@ -116,17 +115,16 @@ func (h *Handler) getAccounts(w http.ResponseWriter, r *http.Request) {
 			continue // Mastodon leaves out what it does not find
 		}
 		if err != nil {
-			h.fail(w, r, err)
-			return
+			return err
 		}
 		e, err := p.account(r.Context(), a)
 		if err != nil {
-			h.fail(w, r, err)
-			return
+			return err
 		}
 		out = append(out, e)
 	}
 	h.json(w, out)
+	return nil
 }
 
 // maxIDList bounds the id[] of one request, so one request cannot ask
@@ -153,18 +151,16 @@ func idList(v url.Values) []storage.ID {
 }
 
 // GET /api/v1/accounts/lookup?acct=
-func (h *Handler) lookupAccount(w http.ResponseWriter, r *http.Request) {
-	viewer, ok := h.optionalUser(w, r, "read:accounts")
-	if !ok {
-		return
+func (h *Handler) lookupAccount(w http.ResponseWriter, r *http.Request) error {
+	viewer, err := optionalCaller(r, "read:accounts")
+	if err != nil {
+		return err
 	}
 	acct := strings.TrimSpace(r.URL.Query().Get("acct"))
 	if acct == "" {
-		h.fail(w, r, storage.ErrNotFound)
-		return
+		return storage.ErrNotFound
 	}
 	var a storage.Account
-	var err error
 	if viewer.ID != 0 {
 		a, err = h.engine.ResolveAccount(r.Context(), acct)
 	} else {
@@ -176,14 +172,12 @@ func (h *Handler) lookupAccount(w http.ResponseWriter, r *http.Request) {
 		// Whatever went wrong (no such user, a peer that is down, not an
 		// address at all), the answer is that the address maps to no account.
 		h.log.DebugContext(r.Context(), "lookup failed", "acct", acct, "err", err)
-		h.fail(w, r, storage.ErrNotFound)
-		return
+		return storage.ErrNotFound
 	}
 	if !a.SuspendedAt.IsZero() {
-		h.fail(w, r, storage.ErrNotFound)
-		return
+		return storage.ErrNotFound
 	}
-	h.renderAccount(w, r, viewer, a)
+	return h.renderAccount(w, r, viewer, a)
 }
 
 // knownAccount finds "user", "user@host" or "@user@host" among the
@@ -197,15 +191,14 @@ func (h *Handler) knownAccount(ctx context.Context, acct string) (storage.Accoun
 }
 
 // GET /api/v1/accounts/search?q=&resolve=&limit=&offset=&following=
-func (h *Handler) searchAccounts(w http.ResponseWriter, r *http.Request) {
-	me, ok := h.user(w, r, "read:accounts")
-	if !ok {
-		return
+func (h *Handler) searchAccounts(w http.ResponseWriter, r *http.Request) error {
+	me, err := Caller(r, "read:accounts")
+	if err != nil {
+		return err
 	}
 	v, err := form(r)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	q := strings.TrimSpace(v.Get("q"))
 	limit := relationPageDefault
@@ -217,24 +210,23 @@ func (h *Handler) searchAccounts(w http.ResponseWriter, r *http.Request) {
 	out := []Account{}
 	if q == "" {
 		h.json(w, out)
-		return
+		return nil
 	}
 	found, err := h.searchAccountsFor(r.Context(), searchRequest{viewer: me, q: q, resolve: boolParam(v, "resolve", false),
 		following: following, offset: offset, page: storage.Page{Limit: limit}})
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	p := h.presenter(me)
 	for _, a := range found {
 		e, err := p.account(r.Context(), a)
 		if err != nil {
-			h.fail(w, r, err)
-			return
+			return err
 		}
 		out = append(out, e)
 	}
 	h.json(w, out)
+	return nil
 }
 
 // looksLikeAddress reports whether a search is for one account by address:
@@ -248,29 +240,26 @@ func looksLikeAddress(q string) bool {
 }
 
 // GET /api/v1/accounts/:id/statuses
-func (h *Handler) accountStatuses(w http.ResponseWriter, r *http.Request) {
-	viewer, ok := h.optionalUser(w, r, "read:statuses")
-	if !ok {
-		return
+func (h *Handler) accountStatuses(w http.ResponseWriter, r *http.Request) error {
+	viewer, err := optionalCaller(r, "read:statuses")
+	if err != nil {
+		return err
 	}
 	a, err := h.targetAccount(r)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	v, err := form(r)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	vis, err := h.visibleTo(r.Context(), viewer, a)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	if len(vis) == 0 {
 		h.json(w, []Status{})
-		return
+		return nil
 	}
 	f := storage.AccountStatusFilter{
 		Visibilities:     vis,
@@ -283,8 +272,7 @@ func (h *Handler) accountStatuses(w http.ResponseWriter, r *http.Request) {
 	}
 	sts, err := h.store.AccountStatusPage(r.Context(), a.ID, f, page(v, profileStatusPageDefault, profileStatusPageMax))
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	if len(sts) > 0 {
 		h.setLink(w, r, sts[0].ID, sts[len(sts)-1].ID)
@@ -303,8 +291,7 @@ func (h *Handler) accountStatuses(w http.ResponseWriter, r *http.Request) {
 				ok, err = h.engine.CanSee(r.Context(), viewer, orig)
 			}
 			if err != nil {
-				h.fail(w, r, err)
-				return
+				return err
 			}
 			if !ok {
 				continue
@@ -314,81 +301,79 @@ func (h *Handler) accountStatuses(w http.ResponseWriter, r *http.Request) {
 	}
 	out, err := h.presenter(viewer).filteredStatuses(r.Context(), filterAccount, shown)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	h.json(w, out)
+	return nil
 }
 
-// visibleTo is which of an author's statuses a viewer may list, as
-// Engine.CanSee decides for one status: all of one's own; public and
-// unlisted for anyone, followers-only ones too for a follower; none when
-// the author blocks the viewer, or the viewer blocks the author's domain
-// without following them. Direct messages are never listed on a profile.
+// visibleTo is which of an author's statuses a viewer may list: the
+// visibilities for which the one rule (Engine.CanSee) lets the viewer see
+// a status of the author that does not mention them. The rule decides
+// alike for every such status of one visibility, so the list shows what
+// GET /api/v1/statuses/:id would show, status by status: nothing of a
+// suspended author, or across a block either way; all of one's own;
+// followers-only to a follower. Statuses that mention the viewer are not
+// listed for that reason alone (direct messages stay off profiles), and
+// a boost's boosted status is checked by the caller.
 func (h *Handler) visibleTo(ctx context.Context, viewer, author storage.Account) ([]activitypub.Visibility, error) {
-	if viewer.ID == author.ID {
-		return []activitypub.Visibility{activitypub.Public, activitypub.Unlisted, activitypub.FollowersOnly, activitypub.Direct}, nil
+	var out []activitypub.Visibility
+	for _, v := range []activitypub.Visibility{activitypub.Public, activitypub.Unlisted, activitypub.FollowersOnly, activitypub.Direct} {
+		ok, err := h.engine.CanSee(ctx, viewer, storage.Status{AccountID: author.ID, Visibility: v})
+		if err != nil {
+			return nil, fmt.Errorf("statuses of %d listed to %d: %w", author.ID, viewer.ID, err)
+		}
+		if ok {
+			out = append(out, v)
+		}
 	}
-	listed := []activitypub.Visibility{activitypub.Public, activitypub.Unlisted}
-	if viewer.ID == 0 {
-		return listed, nil
-	}
-	rel, err := h.store.Relationship(ctx, viewer.ID, author.ID, h.store.Now())
-	if err != nil {
-		return nil, err
-	}
-	switch {
-	case rel.BlockedBy, rel.DomainBlocking && !rel.Following:
-		return nil, nil
-	case rel.Following:
-		return append(listed, activitypub.FollowersOnly), nil
-	}
-	return listed, nil
+	return out, nil
 }
 
 // GET /api/v1/accounts/:id/featured_tags
-func (h *Handler) featuredTags(w http.ResponseWriter, r *http.Request) {
-	if _, ok := h.optionalUser(w, r, "read:accounts"); !ok {
-		return
+func (h *Handler) featuredTags(w http.ResponseWriter, r *http.Request) error {
+	if _, err := optionalCaller(r, "read:accounts"); err != nil {
+		return err
 	}
 	if _, err := h.targetAccount(r); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	h.json(w, []any{}) // copse has no featured tags yet
+	return nil
 }
 
 // GET /api/v1/featured_tags and /api/v1/featured_tags/suggestions: the
 // member's own featured tags, and the tags they might feature. copse has
 // neither yet, so both are empty lists, not the 404 that Phanpy's hashtag
 // page would log as an error.
-func (h *Handler) ownFeaturedTags(w http.ResponseWriter, r *http.Request) {
-	if _, ok := h.user(w, r, "read:accounts"); !ok {
-		return
+func (h *Handler) ownFeaturedTags(w http.ResponseWriter, r *http.Request) error {
+	if _, err := Caller(r, "read:accounts"); err != nil {
+		return err
 	}
 	h.json(w, []any{})
+	return nil
 }
 
 // GET /api/v1/accounts/:id/lists
-func (h *Handler) accountLists(w http.ResponseWriter, r *http.Request) {
-	me, ok := h.user(w, r, "read:lists")
-	if !ok {
-		return
+func (h *Handler) accountLists(w http.ResponseWriter, r *http.Request) error {
+	me, err := Caller(r, "read:lists")
+	if err != nil {
+		return err
 	}
 	a, err := h.targetAccount(r)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
-	h.listsWithAccount(w, r, me, a)
+	return h.listsWithAccount(w, r, me, a)
 }
 
 // GET /api/v1/endorsements
-func (h *Handler) endorsements(w http.ResponseWriter, r *http.Request) {
-	if _, ok := h.user(w, r, "read:accounts"); !ok {
-		return
+func (h *Handler) endorsements(w http.ResponseWriter, r *http.Request) error {
+	if _, err := Caller(r, "read:accounts"); err != nil {
+		return err
 	}
 	h.json(w, []Account{}) // copse has no endorsements yet
+	return nil
 }
 
 // invalidParam is a 422 with Mastodon's wording for a bad parameter.

@@ -21,17 +21,17 @@ import (
 // with the plain text behind the note and fields that apps edit.
 
 // GET /api/v1/accounts/verify_credentials
-func (h *Handler) verifyCredentials(w http.ResponseWriter, r *http.Request) {
-	me, ok := h.user(w, r, "profile") // read, read:accounts and profile all cover it
-	if !ok {
-		return
+func (h *Handler) verifyCredentials(w http.ResponseWriter, r *http.Request) error {
+	me, err := Caller(r, "profile") // read, read:accounts and profile all cover it
+	if err != nil {
+		return err
 	}
 	e, err := h.credentialAccount(r.Context(), me)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	h.json(w, e)
+	return nil
 }
 
 // credentialAccount is the member's own Account with its source: the
@@ -108,27 +108,24 @@ func namedFields(a storage.Account) []activitypub.Field {
 }
 
 // PATCH /api/v1/accounts/update_credentials
-func (h *Handler) updateCredentials(w http.ResponseWriter, r *http.Request) {
-	me, ok := h.user(w, r, "write:accounts")
-	if !ok {
-		return
+func (h *Handler) updateCredentials(w http.ResponseWriter, r *http.Request) error {
+	me, err := Caller(r, "write:accounts")
+	if err != nil {
+		return err
 	}
 	if err := parseUpload(r, credentialsBody); err != nil { // avatar and header come as files
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	if r.MultipartForm != nil {
 		defer r.MultipartForm.RemoveAll()
 	}
 	v, err := form(r)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	src, err := h.profileSource(r.Context(), me)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	// A parameter left out keeps its value: start from the profile as it is.
 	c := federation.Credentials{Bot: me.Bot, Profile: federation.Profile{
@@ -169,8 +166,7 @@ func (h *Handler) updateCredentials(w http.ResponseWriter, r *http.Request) {
 		if r.MultipartForm != nil && len(r.MultipartForm.File[name]) > 0 {
 			f, err := r.MultipartForm.File[name][0].Open()
 			if err != nil {
-				h.fail(w, r, err)
-				return
+				return err
 			}
 			defer f.Close()
 			images[i] = f
@@ -178,8 +174,7 @@ func (h *Handler) updateCredentials(w http.ResponseWriter, r *http.Request) {
 		}
 		data, ok, err := dataURI(v.Get(name))
 		if err != nil {
-			h.fail(w, r, err)
-			return
+			return err
 		}
 		if ok {
 			images[i] = bytes.NewReader(data)
@@ -187,15 +182,14 @@ func (h *Handler) updateCredentials(w http.ResponseWriter, r *http.Request) {
 	}
 	a, err := h.engine.UpdateCredentialsWithImages(r.Context(), me.ID, c, images[0], images[1])
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	e, err := h.credentialAccount(r.Context(), a)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	h.json(w, e)
+	return nil
 }
 
 var fieldKey = regexp.MustCompile(`^fields_attributes\[([^\]]*)\]\[(name|value)\]$`)

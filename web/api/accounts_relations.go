@@ -52,45 +52,42 @@ func relationshipEntity(target storage.ID, r storage.Relationship) Relationship 
 }
 
 // writeRelationship answers with how viewer now stands to target.
-func (h *Handler) writeRelationship(w http.ResponseWriter, r *http.Request, viewer, target storage.ID) {
+func (h *Handler) writeRelationship(w http.ResponseWriter, r *http.Request, viewer, target storage.ID) error {
 	rel, err := h.store.Relationship(r.Context(), viewer, target, h.store.Now())
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	h.json(w, relationshipEntity(target, rel))
+	return nil
 }
 
 // relationCommand runs the shape every POST /api/v1/accounts/:id/<verb>
 // shares: a member with scope acts on an account through the engine, and
 // the answer is the relationship that results.
-func (h *Handler) relationCommand(scope string, do func(ctx context.Context, me, target storage.Account, v url.Values) error) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		me, ok := h.user(w, r, scope)
-		if !ok {
-			return
+func (h *Handler) relationCommand(scope string, do func(ctx context.Context, me, target storage.Account, v url.Values) error) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		me, err := Caller(r, scope)
+		if err != nil {
+			return err
 		}
 		target, err := h.targetAccount(r)
 		if err != nil {
-			h.fail(w, r, err)
-			return
+			return err
 		}
 		v, err := form(r)
 		if err != nil {
-			h.fail(w, r, err)
-			return
+			return err
 		}
 		if err := do(r.Context(), me, target, v); err != nil {
-			h.fail(w, r, err)
-			return
+			return err
 		}
-		h.writeRelationship(w, r, me.ID, target.ID)
+		return h.writeRelationship(w, r, me.ID, target.ID)
 	}
 }
 
 // POST /api/v1/accounts/:id/follow: following again changes the options.
-func (h *Handler) follow(w http.ResponseWriter, r *http.Request) {
-	h.relationCommand("write:follows", func(ctx context.Context, me, target storage.Account, v url.Values) error {
+func (h *Handler) follow(w http.ResponseWriter, r *http.Request) error {
+	return h.relationCommand("write:follows", func(ctx context.Context, me, target storage.Account, v url.Values) error {
 		o := federation.FollowOptions{ShowReblogs: boolParam(v, "reblogs", true), Notify: boolParam(v, "notify", false)}
 		if err := h.engine.Follow(ctx, me.ID, target.ID, o); err != nil {
 			return err
@@ -100,30 +97,30 @@ func (h *Handler) follow(w http.ResponseWriter, r *http.Request) {
 }
 
 // POST /api/v1/accounts/:id/unfollow
-func (h *Handler) unfollow(w http.ResponseWriter, r *http.Request) {
-	h.relationCommand("write:follows", func(ctx context.Context, me, target storage.Account, _ url.Values) error {
+func (h *Handler) unfollow(w http.ResponseWriter, r *http.Request) error {
+	return h.relationCommand("write:follows", func(ctx context.Context, me, target storage.Account, _ url.Values) error {
 		return h.engine.Unfollow(ctx, me.ID, target.ID)
 	})(w, r)
 }
 
 // POST /api/v1/accounts/:id/block
-func (h *Handler) block(w http.ResponseWriter, r *http.Request) {
-	h.relationCommand("write:blocks", func(ctx context.Context, me, target storage.Account, _ url.Values) error {
+func (h *Handler) block(w http.ResponseWriter, r *http.Request) error {
+	return h.relationCommand("write:blocks", func(ctx context.Context, me, target storage.Account, _ url.Values) error {
 		return h.engine.Block(ctx, me.ID, target.ID)
 	})(w, r)
 }
 
 // POST /api/v1/accounts/:id/unblock
-func (h *Handler) unblock(w http.ResponseWriter, r *http.Request) {
-	h.relationCommand("write:blocks", func(ctx context.Context, me, target storage.Account, _ url.Values) error {
+func (h *Handler) unblock(w http.ResponseWriter, r *http.Request) error {
+	return h.relationCommand("write:blocks", func(ctx context.Context, me, target storage.Account, _ url.Values) error {
 		return h.engine.Unblock(ctx, me.ID, target.ID)
 	})(w, r)
 }
 
 // POST /api/v1/accounts/:id/mute: notifications (default true), duration
 // in seconds (default 0: until lifted).
-func (h *Handler) mute(w http.ResponseWriter, r *http.Request) {
-	h.relationCommand("write:mutes", func(ctx context.Context, me, target storage.Account, v url.Values) error {
+func (h *Handler) mute(w http.ResponseWriter, r *http.Request) error {
+	return h.relationCommand("write:mutes", func(ctx context.Context, me, target storage.Account, v url.Values) error {
 		var duration time.Duration
 		if s := v.Get("duration"); s != "" {
 			secs, err := strconv.ParseInt(s, 10, 64)
@@ -137,29 +134,28 @@ func (h *Handler) mute(w http.ResponseWriter, r *http.Request) {
 }
 
 // POST /api/v1/accounts/:id/unmute
-func (h *Handler) unmute(w http.ResponseWriter, r *http.Request) {
-	h.relationCommand("write:mutes", func(ctx context.Context, me, target storage.Account, _ url.Values) error {
+func (h *Handler) unmute(w http.ResponseWriter, r *http.Request) error {
+	return h.relationCommand("write:mutes", func(ctx context.Context, me, target storage.Account, _ url.Values) error {
 		return h.engine.Unmute(ctx, me.ID, target.ID)
 	})(w, r)
 }
 
 // POST /api/v1/accounts/:id/note: comment; empty or absent clears it.
-func (h *Handler) accountNote(w http.ResponseWriter, r *http.Request) {
-	h.relationCommand("write:accounts", func(ctx context.Context, me, target storage.Account, v url.Values) error {
+func (h *Handler) accountNote(w http.ResponseWriter, r *http.Request) error {
+	return h.relationCommand("write:accounts", func(ctx context.Context, me, target storage.Account, v url.Values) error {
 		return h.engine.SetAccountNote(ctx, me.ID, target.ID, v.Get("comment"))
 	})(w, r)
 }
 
 // GET /api/v1/accounts/relationships?id[]=
-func (h *Handler) relationships(w http.ResponseWriter, r *http.Request) {
-	me, ok := h.user(w, r, "read:follows")
-	if !ok {
-		return
+func (h *Handler) relationships(w http.ResponseWriter, r *http.Request) error {
+	me, err := Caller(r, "read:follows")
+	if err != nil {
+		return err
 	}
 	v, err := form(r)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	withSuspended := boolParam(v, "with_suspended", false)
 	out := []Relationship{}
@@ -174,12 +170,12 @@ func (h *Handler) relationships(w http.ResponseWriter, r *http.Request) {
 		}
 		rel, err := h.store.Relationship(r.Context(), me.ID, id, now)
 		if err != nil {
-			h.fail(w, r, err)
-			return
+			return err
 		}
 		out = append(out, relationshipEntity(id, rel))
 	}
 	h.json(w, out)
+	return nil
 }
 
 // familiarLimit bounds the familiar followers listed per account; apps
@@ -187,15 +183,14 @@ func (h *Handler) relationships(w http.ResponseWriter, r *http.Request) {
 const familiarLimit = 40
 
 // GET /api/v1/accounts/familiar_followers?id[]=
-func (h *Handler) familiarFollowers(w http.ResponseWriter, r *http.Request) {
-	me, ok := h.user(w, r, "read:follows")
-	if !ok {
-		return
+func (h *Handler) familiarFollowers(w http.ResponseWriter, r *http.Request) error {
+	me, err := Caller(r, "read:follows")
+	if err != nil {
+		return err
 	}
 	v, err := form(r)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	p := h.presenter(me)
 	out := []FamiliarFollowers{}
@@ -205,33 +200,31 @@ func (h *Handler) familiarFollowers(w http.ResponseWriter, r *http.Request) {
 		}
 		accounts, err := h.store.FamiliarFollowers(r.Context(), me.ID, id, familiarLimit)
 		if err != nil {
-			h.fail(w, r, err)
-			return
+			return err
 		}
 		ff := FamiliarFollowers{ID: id.String(), Accounts: []Account{}}
 		for _, a := range accounts {
 			e, err := p.account(r.Context(), a)
 			if err != nil {
-				h.fail(w, r, err)
-				return
+				return err
 			}
 			ff.Accounts = append(ff.Accounts, e)
 		}
 		out = append(out, ff)
 	}
 	h.json(w, out)
+	return nil
 }
 
 // writeListed answers with a page of listed accounts and the Link header
 // that pages on from the rows that listed them.
-func (h *Handler) writeListed(w http.ResponseWriter, r *http.Request, viewer storage.Account, rows []storage.ListedAccount) {
+func (h *Handler) writeListed(w http.ResponseWriter, r *http.Request, viewer storage.Account, rows []storage.ListedAccount) error {
 	p := h.presenter(viewer)
 	out := make([]Account, 0, len(rows))
 	for _, l := range rows {
 		e, err := p.account(r.Context(), l.Account)
 		if err != nil {
-			h.fail(w, r, err)
-			return
+			return err
 		}
 		out = append(out, e)
 	}
@@ -239,109 +232,102 @@ func (h *Handler) writeListed(w http.ResponseWriter, r *http.Request, viewer sto
 		h.setLink(w, r, rows[0].RowID, rows[len(rows)-1].RowID)
 	}
 	h.json(w, out)
+	return nil
 }
 
 // followList serves the followers and following of an account, which
 // anyone may read, unless the account blocks the viewer.
 func (h *Handler) followList(w http.ResponseWriter, r *http.Request,
-	load func(ctx context.Context, account storage.ID, p storage.Page) ([]storage.ListedAccount, error)) {
-	viewer, ok := h.optionalUser(w, r, "read:accounts")
-	if !ok {
-		return
+	load func(ctx context.Context, account storage.ID, p storage.Page) ([]storage.ListedAccount, error)) error {
+	viewer, err := optionalCaller(r, "read:accounts")
+	if err != nil {
+		return err
 	}
 	a, err := h.targetAccount(r)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	v, err := form(r)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	if viewer.ID != 0 && viewer.ID != a.ID {
-		if blocked, err := h.store.Blocks(r.Context(), a.ID, viewer.ID); err != nil || blocked {
-			if err != nil {
-				h.fail(w, r, err)
-			} else {
-				h.json(w, []Account{})
-			}
-			return
+		blocked, err := h.store.Blocks(r.Context(), a.ID, viewer.ID)
+		if err != nil {
+			return err
+		}
+		if blocked {
+			h.json(w, []Account{})
+			return nil
 		}
 	}
 	rows, err := load(r.Context(), a.ID, page(v, relationPageDefault, relationPageMax))
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
-	h.writeListed(w, r, viewer, rows)
+	return h.writeListed(w, r, viewer, rows)
 }
 
 // GET /api/v1/accounts/:id/followers
-func (h *Handler) followers(w http.ResponseWriter, r *http.Request) {
-	h.followList(w, r, h.store.FollowerPage)
+func (h *Handler) followers(w http.ResponseWriter, r *http.Request) error {
+	return h.followList(w, r, h.store.FollowerPage)
 }
 
 // GET /api/v1/accounts/:id/following
-func (h *Handler) following(w http.ResponseWriter, r *http.Request) {
-	h.followList(w, r, h.store.FollowingPage)
+func (h *Handler) following(w http.ResponseWriter, r *http.Request) error {
+	return h.followList(w, r, h.store.FollowingPage)
 }
 
 // ownList serves a list of the member's own: follow requests, blocks.
 func (h *Handler) ownList(scope string,
-	load func(ctx context.Context, account storage.ID, p storage.Page) ([]storage.ListedAccount, error)) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		me, ok := h.user(w, r, scope)
-		if !ok {
-			return
+	load func(ctx context.Context, account storage.ID, p storage.Page) ([]storage.ListedAccount, error)) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		me, err := Caller(r, scope)
+		if err != nil {
+			return err
 		}
 		v, err := form(r)
 		if err != nil {
-			h.fail(w, r, err)
-			return
+			return err
 		}
 		rows, err := load(r.Context(), me.ID, page(v, relationPageDefault, relationPageMax))
 		if err != nil {
-			h.fail(w, r, err)
-			return
+			return err
 		}
-		h.writeListed(w, r, me, rows)
+		return h.writeListed(w, r, me, rows)
 	}
 }
 
 // GET /api/v1/follow_requests
-func (h *Handler) followRequests(w http.ResponseWriter, r *http.Request) {
-	h.ownList("read:follows", h.store.FollowRequestPage)(w, r)
+func (h *Handler) followRequests(w http.ResponseWriter, r *http.Request) error {
+	return h.ownList("read:follows", h.store.FollowRequestPage)(w, r)
 }
 
 // GET /api/v1/blocks
-func (h *Handler) blocks(w http.ResponseWriter, r *http.Request) {
-	h.ownList("read:blocks", h.store.BlockPage)(w, r)
+func (h *Handler) blocks(w http.ResponseWriter, r *http.Request) error {
+	return h.ownList("read:blocks", h.store.BlockPage)(w, r)
 }
 
 // GET /api/v1/mutes
-func (h *Handler) mutes(w http.ResponseWriter, r *http.Request) {
-	me, ok := h.user(w, r, "read:mutes")
-	if !ok {
-		return
+func (h *Handler) mutes(w http.ResponseWriter, r *http.Request) error {
+	me, err := Caller(r, "read:mutes")
+	if err != nil {
+		return err
 	}
 	v, err := form(r)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	rows, err := h.store.MutePage(r.Context(), me.ID, h.store.Now(), page(v, relationPageDefault, relationPageMax))
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	p := h.presenter(me)
 	out := make([]MutedAccount, 0, len(rows))
 	for _, l := range rows {
 		e, err := p.account(r.Context(), l.Account)
 		if err != nil {
-			h.fail(w, r, err)
-			return
+			return err
 		}
 		m := MutedAccount{Account: e}
 		if !l.ExpiresAt.IsZero() {
@@ -354,55 +340,52 @@ func (h *Handler) mutes(w http.ResponseWriter, r *http.Request) {
 		h.setLink(w, r, rows[0].RowID, rows[len(rows)-1].RowID)
 	}
 	h.json(w, out)
+	return nil
 }
 
 // followRequestCommand serves authorize and reject: {id} is the account
 // that asked to follow the member.
-func (h *Handler) followRequestCommand(do func(ctx context.Context, target, follower storage.ID) error) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		me, ok := h.user(w, r, "write:follows")
-		if !ok {
-			return
+func (h *Handler) followRequestCommand(do func(ctx context.Context, target, follower storage.ID) error) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		me, err := Caller(r, "write:follows")
+		if err != nil {
+			return err
 		}
 		follower, err := h.targetAccount(r)
 		if err != nil {
-			h.fail(w, r, err)
-			return
+			return err
 		}
 		if err := do(r.Context(), me.ID, follower.ID); err != nil {
-			h.fail(w, r, err) // no pending request is storage.ErrNotFound: 404
-			return
+			return err // no pending request is storage.ErrNotFound: 404
 		}
-		h.writeRelationship(w, r, me.ID, follower.ID)
+		return h.writeRelationship(w, r, me.ID, follower.ID)
 	}
 }
 
 // POST /api/v1/follow_requests/:id/authorize
-func (h *Handler) authorizeFollowRequest(w http.ResponseWriter, r *http.Request) {
-	h.followRequestCommand(h.engine.AuthorizeFollowRequest)(w, r)
+func (h *Handler) authorizeFollowRequest(w http.ResponseWriter, r *http.Request) error {
+	return h.followRequestCommand(h.engine.AuthorizeFollowRequest)(w, r)
 }
 
 // POST /api/v1/follow_requests/:id/reject
-func (h *Handler) rejectFollowRequest(w http.ResponseWriter, r *http.Request) {
-	h.followRequestCommand(h.engine.RejectFollowRequest)(w, r)
+func (h *Handler) rejectFollowRequest(w http.ResponseWriter, r *http.Request) error {
+	return h.followRequestCommand(h.engine.RejectFollowRequest)(w, r)
 }
 
 // GET /api/v1/domain_blocks: the domains, as strings.
-func (h *Handler) domainBlocks(w http.ResponseWriter, r *http.Request) {
-	me, ok := h.user(w, r, "read:blocks")
-	if !ok {
-		return
+func (h *Handler) domainBlocks(w http.ResponseWriter, r *http.Request) error {
+	me, err := Caller(r, "read:blocks")
+	if err != nil {
+		return err
 	}
 	v, err := form(r)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	p := page(v, domainBlockPageDefault, domainBlockPageMax)
 	rows, err := h.store.DomainBlockPage(r.Context(), me.ID, p, p.Limit)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	out := make([]string, 0, len(rows))
 	for _, b := range rows {
@@ -412,32 +395,32 @@ func (h *Handler) domainBlocks(w http.ResponseWriter, r *http.Request) {
 		h.setLink(w, r, rows[0].ID, rows[len(rows)-1].ID)
 	}
 	h.json(w, out)
+	return nil
 }
 
 // POST /api/v1/domain_blocks: domain.
-func (h *Handler) blockDomain(w http.ResponseWriter, r *http.Request) {
-	h.domainBlockCommand(w, r, h.engine.BlockDomain)
+func (h *Handler) blockDomain(w http.ResponseWriter, r *http.Request) error {
+	return h.domainBlockCommand(w, r, h.engine.BlockDomain)
 }
 
 // DELETE /api/v1/domain_blocks: domain.
-func (h *Handler) unblockDomain(w http.ResponseWriter, r *http.Request) {
-	h.domainBlockCommand(w, r, h.engine.UnblockDomain)
+func (h *Handler) unblockDomain(w http.ResponseWriter, r *http.Request) error {
+	return h.domainBlockCommand(w, r, h.engine.UnblockDomain)
 }
 
-func (h *Handler) domainBlockCommand(w http.ResponseWriter, r *http.Request, do func(ctx context.Context, account storage.ID, domain string) error) {
-	me, ok := h.user(w, r, "write:blocks")
-	if !ok {
-		return
+func (h *Handler) domainBlockCommand(w http.ResponseWriter, r *http.Request, do func(ctx context.Context, account storage.ID, domain string) error) error {
+	me, err := Caller(r, "write:blocks")
+	if err != nil {
+		return err
 	}
 	v, err := form(r)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	// The engine refuses a blank or malformed domain with Mastodon's 422.
 	if err := do(r.Context(), me.ID, v.Get("domain")); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	h.json(w, struct{}{})
+	return nil
 }

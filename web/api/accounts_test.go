@@ -637,8 +637,16 @@ func TestAccountStatusesForEachViewer(t *testing.T) {
 	alice := a.Member("alice", false)
 	follower := a.Member("fiona", false)
 	stranger := a.Member("sam", false)
+	blocker, blocked := a.Member("bea", false), a.Member("bill", false)
 	ctx := context.Background()
 	acctFollow(t, a, follower, alice)
+	// The one visibility rule: nothing across a block, whichever way.
+	if err := a.Engine.Block(ctx, blocker.ID, alice.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Engine.Block(ctx, alice.ID, blocked.ID); err != nil {
+		t.Fatal(err)
+	}
 
 	other := acctPost(t, a, stranger, federation.Draft{Text: "A question about routines"})
 	public := acctPost(t, a, alice, federation.Draft{Text: "Public #routines", Visibility: activitypub.Public})
@@ -681,6 +689,8 @@ func TestAccountStatusesForEachViewer(t *testing.T) {
 		{"a follower", a.Token(follower), "", []string{"reblog", "Continuing my thread", "Replying to sam", "Followers only", "Unlisted", "Public #routines"}},
 		{"a stranger", a.Token(stranger), "", []string{"reblog", "Continuing my thread", "Replying to sam", "Unlisted", "Public #routines"}},
 		{"anyone", "", "", []string{"reblog", "Continuing my thread", "Replying to sam", "Unlisted", "Public #routines"}},
+		{"a member who blocks her", a.Token(blocker), "", nil},
+		{"a member she blocks", a.Token(blocked), "", nil},
 		{"without replies", "", "?exclude_replies=true", []string{"reblog", "Continuing my thread", "Unlisted", "Public #routines"}},
 		{"without reblogs", "", "?exclude_reblogs=1", []string{"Continuing my thread", "Replying to sam", "Unlisted", "Public #routines"}},
 		{"tagged", "", "?tagged=Routines", []string{"Public #routines"}},

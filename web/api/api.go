@@ -5,7 +5,9 @@
 // Handlers authenticate the bearer token, check its scopes, decode the
 // form (query string, urlencoded, multipart or JSON alike), write through
 // the federation engine, read through storage, and answer with entities
-// shaped exactly as Mastodon's documentation gives them.
+// shaped exactly as Mastodon's documentation gives them. A handler
+// returns its error; one adapter (Handler.handle) answers it through
+// web/httperr.
 package api
 
 import (
@@ -210,29 +212,27 @@ func Caller(r *http.Request, scope string) (storage.Account, error) {
 	return a.account, nil
 }
 
-// user requires a token acting for a member with the scope; it writes
-// the error and returns false otherwise.
-func (h *Handler) user(w http.ResponseWriter, r *http.Request, scope string) (storage.Account, bool) {
-	a := authOf(r)
-	if a.account.ID == 0 {
-		h.fail(w, r, httperr.New(http.StatusUnauthorized, "This method requires an authenticated user"))
-		return storage.Account{}, false
+// optionalCaller is the viewer of a public endpoint: anonymous, or a
+// member whose token carries scope (Caller's error otherwise).
+func optionalCaller(r *http.Request, scope string) (storage.Account, error) {
+	if authOf(r).account.ID == 0 {
+		return storage.Account{}, nil
 	}
-	if !hasScope(a.scopes, scope) {
-		h.fail(w, r, httperr.New(http.StatusForbidden, "This action is outside the authorized scopes"))
-		return storage.Account{}, false
-	}
-	return a.account, true
+	return Caller(r, scope)
 }
 
-// optionalUser is the viewer of a public endpoint: a member with the read
-// scope, or anonymous.
-func (h *Handler) optionalUser(w http.ResponseWriter, r *http.Request, scope string) (storage.Account, bool) {
-	a := authOf(r)
-	if a.account.ID == 0 {
-		return storage.Account{}, true
+// handlerFunc is a handler that returns its error, answered in one place.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// handle adapts f to a route: the error f returns is answered by
+// httperr (status and {"error": "..."}), and logged there when it is the
+// server's fault. f must return an error only before it writes its answer.
+func (h *Handler) handle(f handlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := f(w, r); err != nil {
+			h.fail(w, r, err)
+		}
 	}
-	return h.user(w, r, scope)
 }
 
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
@@ -382,18 +382,18 @@ func pathID(r *http.Request, name string) (storage.ID, error) {
 // byID answers the endpoints that apply one engine command to the thing
 // named by the URL's id on the member's behalf, and answer {}.
 func (h *Handler) byID(w http.ResponseWriter, r *http.Request, scope string,
-	do func(ctx context.Context, account, id storage.ID) error) {
-	me, ok := h.user(w, r, scope)
-	if !ok {
-		return
+	do func(ctx context.Context, account, id storage.ID) error) error {
+	me, err := Caller(r, scope)
+	if err != nil {
+		return err
 	}
 	id, err := pathID(r, "id")
 	if err == nil {
 		err = do(r.Context(), me.ID, id)
 	}
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	h.json(w, struct{}{})
+	return nil
 }

@@ -22,9 +22,9 @@ type Conversation struct {
 }
 
 func (h *Handler) mountConversations(r chi.Router) {
-	r.Get("/api/v1/conversations", h.conversations)
-	r.Delete("/api/v1/conversations/{id}", h.deleteConversation)
-	r.Post("/api/v1/conversations/{id}/read", h.readConversation)
+	r.Get("/api/v1/conversations", h.handle(h.conversations))
+	r.Delete("/api/v1/conversations/{id}", h.handle(h.deleteConversation))
+	r.Post("/api/v1/conversations/{id}/read", h.handle(h.readConversation))
 }
 
 // conversation renders a conversation: the other participants (the
@@ -74,28 +74,25 @@ func (p *presenter) conversation(ctx context.Context, c storage.Conversation) (C
 
 // GET /api/v1/conversations: the member's direct conversations, the
 // latest active first, paged by their last status.
-func (h *Handler) conversations(w http.ResponseWriter, r *http.Request) {
-	me, ok := h.user(w, r, "read:statuses")
-	if !ok {
-		return
+func (h *Handler) conversations(w http.ResponseWriter, r *http.Request) error {
+	me, err := Caller(r, "read:statuses")
+	if err != nil {
+		return err
 	}
 	v, err := form(r)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	cs, err := h.store.ConversationPage(r.Context(), me.ID, page(v, timelineDefault, timelineMax))
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	p := h.presenter(me)
 	out := make([]Conversation, 0, len(cs))
 	for _, c := range cs {
 		e, err := p.conversation(r.Context(), c)
 		if err != nil {
-			h.fail(w, r, err)
-			return
+			return err
 		}
 		out = append(out, e)
 	}
@@ -103,18 +100,19 @@ func (h *Handler) conversations(w http.ResponseWriter, r *http.Request) {
 		h.setLink(w, r, cs[0].LastStatusID, cs[len(cs)-1].LastStatusID)
 	}
 	h.json(w, out)
+	return nil
 }
 
 // DELETE /api/v1/conversations/:id
-func (h *Handler) deleteConversation(w http.ResponseWriter, r *http.Request) {
-	h.byID(w, r, "write:conversations", h.engine.DeleteConversation)
+func (h *Handler) deleteConversation(w http.ResponseWriter, r *http.Request) error {
+	return h.byID(w, r, "write:conversations", h.engine.DeleteConversation)
 }
 
 // POST /api/v1/conversations/:id/read
-func (h *Handler) readConversation(w http.ResponseWriter, r *http.Request) {
-	me, ok := h.user(w, r, "write:conversations")
-	if !ok {
-		return
+func (h *Handler) readConversation(w http.ResponseWriter, r *http.Request) error {
+	me, err := Caller(r, "write:conversations")
+	if err != nil {
+		return err
 	}
 	id, err := pathID(r, "id")
 	if err == nil {
@@ -129,10 +127,10 @@ func (h *Handler) readConversation(w http.ResponseWriter, r *http.Request) {
 		e, err = h.presenter(me).conversation(r.Context(), c)
 	}
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	h.json(w, e)
+	return nil
 }
 
 // conversationMessage is what the direct stream sends for a new direct

@@ -16,10 +16,10 @@ const (
 // node (communities are accounts with group: true), and with local unset
 // the remote people and groups known here, ordered by order: active
 // (latest post first, the default) or new (newest account first).
-func (h *Handler) directory(w http.ResponseWriter, r *http.Request) {
-	viewer, ok := h.optionalUser(w, r, "read")
-	if !ok {
-		return
+func (h *Handler) directory(w http.ResponseWriter, r *http.Request) error {
+	viewer, err := optionalCaller(r, "read")
+	if err != nil {
+		return err
 	}
 	q := r.URL.Query()
 	order := q.Get("order")
@@ -28,8 +28,7 @@ func (h *Handler) directory(w http.ResponseWriter, r *http.Request) {
 		order = storage.DirectoryActive
 	case storage.DirectoryActive, storage.DirectoryNew:
 	default:
-		h.fail(w, r, invalidParam("order must be active or new"))
-		return
+		return invalidParam("order must be active or new")
 	}
 	local := false
 	switch q.Get("local") {
@@ -37,24 +36,22 @@ func (h *Handler) directory(w http.ResponseWriter, r *http.Request) {
 	case "true", "1":
 		local = true
 	default:
-		h.fail(w, r, invalidParam("local must be true or false"))
-		return
+		return invalidParam("local must be true or false")
 	}
 	limit, offset := limitOffset(r, directoryDefault, directoryMax)
 	accounts, err := h.store.ProfileDirectory(r.Context(), local, order, limit, offset)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	p := h.presenter(viewer)
 	out := make([]Account, 0, len(accounts))
 	for _, a := range accounts {
 		e, err := p.account(r.Context(), a)
 		if err != nil {
-			h.fail(w, r, err)
-			return
+			return err
 		}
 		out = append(out, e)
 	}
 	h.json(w, out)
+	return nil
 }

@@ -67,28 +67,28 @@ type V1Filter struct {
 }
 
 func (h *Handler) mountFilters(r chi.Router) {
-	r.Get("/api/v2/filters", h.listFilters)
-	r.Post("/api/v2/filters", h.createFilter)
-	r.Get("/api/v2/filters/{id}", h.getFilter)
-	r.Put("/api/v2/filters/{id}", h.updateFilter)
-	r.Delete("/api/v2/filters/{id}", h.deleteFilter)
+	r.Get("/api/v2/filters", h.handle(h.listFilters))
+	r.Post("/api/v2/filters", h.handle(h.createFilter))
+	r.Get("/api/v2/filters/{id}", h.handle(h.getFilter))
+	r.Put("/api/v2/filters/{id}", h.handle(h.updateFilter))
+	r.Delete("/api/v2/filters/{id}", h.handle(h.deleteFilter))
 	keywords := h.filterKeywords()
-	r.Get("/api/v2/filters/{id}/keywords", keywords.list)
-	r.Post("/api/v2/filters/{id}/keywords", keywords.create)
-	r.Get("/api/v2/filter_keywords/{id}", keywords.show)
-	r.Put("/api/v2/filter_keywords/{id}", h.updateFilterKeyword)
-	r.Delete("/api/v2/filter_keywords/{id}", keywords.remove)
+	r.Get("/api/v2/filters/{id}/keywords", h.handle(keywords.list))
+	r.Post("/api/v2/filters/{id}/keywords", h.handle(keywords.create))
+	r.Get("/api/v2/filter_keywords/{id}", h.handle(keywords.show))
+	r.Put("/api/v2/filter_keywords/{id}", h.handle(h.updateFilterKeyword))
+	r.Delete("/api/v2/filter_keywords/{id}", h.handle(keywords.remove))
 	statuses := h.filterStatuses()
-	r.Get("/api/v2/filters/{id}/statuses", statuses.list)
-	r.Post("/api/v2/filters/{id}/statuses", statuses.create)
-	r.Get("/api/v2/filter_statuses/{id}", statuses.show)
-	r.Delete("/api/v2/filter_statuses/{id}", statuses.remove)
+	r.Get("/api/v2/filters/{id}/statuses", h.handle(statuses.list))
+	r.Post("/api/v2/filters/{id}/statuses", h.handle(statuses.create))
+	r.Get("/api/v2/filter_statuses/{id}", h.handle(statuses.show))
+	r.Delete("/api/v2/filter_statuses/{id}", h.handle(statuses.remove))
 
-	r.Get("/api/v1/filters", h.listV1Filters)
-	r.Post("/api/v1/filters", h.createV1Filter)
-	r.Get("/api/v1/filters/{id}", h.getV1Filter)
-	r.Put("/api/v1/filters/{id}", h.updateV1Filter)
-	r.Delete("/api/v1/filters/{id}", h.deleteV1Filter)
+	r.Get("/api/v1/filters", h.handle(h.listV1Filters))
+	r.Post("/api/v1/filters", h.handle(h.createV1Filter))
+	r.Get("/api/v1/filters/{id}", h.handle(h.getV1Filter))
+	r.Put("/api/v1/filters/{id}", h.handle(h.updateV1Filter))
+	r.Delete("/api/v1/filters/{id}", h.handle(h.deleteV1Filter))
 }
 
 func filterEntity(f storage.Filter) Filter {
@@ -230,35 +230,35 @@ func streamFilterContext(stream, kind string) string {
 }
 
 // GET /api/v2/filters
-func (h *Handler) listFilters(w http.ResponseWriter, r *http.Request) {
-	me, ok := h.user(w, r, "read:filters")
-	if !ok {
-		return
+func (h *Handler) listFilters(w http.ResponseWriter, r *http.Request) error {
+	me, err := Caller(r, "read:filters")
+	if err != nil {
+		return err
 	}
 	fs, err := h.store.Filters(r.Context(), me.ID)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	out := make([]Filter, 0, len(fs))
 	for _, f := range fs {
 		out = append(out, filterEntity(f))
 	}
 	h.json(w, out)
+	return nil
 }
 
 // GET /api/v2/filters/:id
-func (h *Handler) getFilter(w http.ResponseWriter, r *http.Request) {
-	me, ok := h.user(w, r, "read:filters")
-	if !ok {
-		return
+func (h *Handler) getFilter(w http.ResponseWriter, r *http.Request) error {
+	me, err := Caller(r, "read:filters")
+	if err != nil {
+		return err
 	}
 	f, err := h.ownFilter(r, me)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	h.json(w, filterEntity(f))
+	return nil
 }
 
 func (h *Handler) ownFilter(r *http.Request, me storage.Account) (storage.Filter, error) {
@@ -270,61 +270,56 @@ func (h *Handler) ownFilter(r *http.Request, me storage.Account) (storage.Filter
 }
 
 // POST /api/v2/filters
-func (h *Handler) createFilter(w http.ResponseWriter, r *http.Request) {
-	me, ok := h.user(w, r, "write:filters")
-	if !ok {
-		return
+func (h *Handler) createFilter(w http.ResponseWriter, r *http.Request) error {
+	me, err := Caller(r, "write:filters")
+	if err != nil {
+		return err
 	}
 	v, err := form(r)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	p, err := filterParamsOf(v)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	f, err := h.engine.CreateFilter(r.Context(), me.ID, p)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	h.json(w, filterEntity(f))
+	return nil
 }
 
 // PUT /api/v2/filters/:id
-func (h *Handler) updateFilter(w http.ResponseWriter, r *http.Request) {
-	me, ok := h.user(w, r, "write:filters")
-	if !ok {
-		return
+func (h *Handler) updateFilter(w http.ResponseWriter, r *http.Request) error {
+	me, err := Caller(r, "write:filters")
+	if err != nil {
+		return err
 	}
 	id, err := pathID(r, "id")
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	v, err := form(r)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	p, err := filterParamsOf(v)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	f, err := h.engine.UpdateFilter(r.Context(), me.ID, id, p)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	h.json(w, filterEntity(f))
+	return nil
 }
 
 // DELETE /api/v2/filters/:id
-func (h *Handler) deleteFilter(w http.ResponseWriter, r *http.Request) {
-	h.byID(w, r, "write:filters", h.engine.DeleteFilter)
+func (h *Handler) deleteFilter(w http.ResponseWriter, r *http.Request) error {
+	return h.byID(w, r, "write:filters", h.engine.DeleteFilter)
 }
 
 // filterPart serves what a filter's keywords and its statuses have in
@@ -342,48 +337,46 @@ type filterPart[S, E any] struct {
 }
 
 // GET /api/v2/filters/:id/{keywords,statuses}
-func (p filterPart[S, E]) list(w http.ResponseWriter, r *http.Request) {
-	me, ok := p.h.user(w, r, "read:filters")
-	if !ok {
-		return
+func (p filterPart[S, E]) list(w http.ResponseWriter, r *http.Request) error {
+	me, err := Caller(r, "read:filters")
+	if err != nil {
+		return err
 	}
 	f, err := p.h.ownFilter(r, me)
 	if err != nil {
-		p.h.fail(w, r, err)
-		return
+		return err
 	}
 	p.h.json(w, p.of(filterEntity(f)))
+	return nil
 }
 
 // POST /api/v2/filters/:id/{keywords,statuses}
-func (p filterPart[S, E]) create(w http.ResponseWriter, r *http.Request) {
-	me, ok := p.h.user(w, r, "write:filters")
-	if !ok {
-		return
+func (p filterPart[S, E]) create(w http.ResponseWriter, r *http.Request) error {
+	me, err := Caller(r, "write:filters")
+	if err != nil {
+		return err
 	}
 	id, err := pathID(r, "id")
 	if err != nil {
-		p.h.fail(w, r, err)
-		return
+		return err
 	}
 	v, err := form(r)
 	if err != nil {
-		p.h.fail(w, r, err)
-		return
+		return err
 	}
 	s, err := p.add(r.Context(), me.ID, id, v)
 	if err != nil {
-		p.h.fail(w, r, err)
-		return
+		return err
 	}
 	p.h.json(w, p.entity(s))
+	return nil
 }
 
 // GET /api/v2/{filter_keywords,filter_statuses}/:id
-func (p filterPart[S, E]) show(w http.ResponseWriter, r *http.Request) {
-	me, ok := p.h.user(w, r, "read:filters")
-	if !ok {
-		return
+func (p filterPart[S, E]) show(w http.ResponseWriter, r *http.Request) error {
+	me, err := Caller(r, "read:filters")
+	if err != nil {
+		return err
 	}
 	id, err := pathID(r, "id")
 	var s S
@@ -391,15 +384,15 @@ func (p filterPart[S, E]) show(w http.ResponseWriter, r *http.Request) {
 		s, err = p.byID(r.Context(), me.ID, id)
 	}
 	if err != nil {
-		p.h.fail(w, r, err)
-		return
+		return err
 	}
 	p.h.json(w, p.entity(s))
+	return nil
 }
 
 // DELETE /api/v2/{filter_keywords,filter_statuses}/:id
-func (p filterPart[S, E]) remove(w http.ResponseWriter, r *http.Request) {
-	p.h.byID(w, r, "write:filters", p.delete)
+func (p filterPart[S, E]) remove(w http.ResponseWriter, r *http.Request) error {
+	return p.h.byID(w, r, "write:filters", p.delete)
 }
 
 func (h *Handler) filterKeywords() filterPart[storage.FilterKeyword, FilterKeyword] {
@@ -431,39 +424,36 @@ func (h *Handler) filterStatuses() filterPart[storage.FilterStatus, FilterStatus
 }
 
 // PUT /api/v2/filter_keywords/:id
-func (h *Handler) updateFilterKeyword(w http.ResponseWriter, r *http.Request) {
-	me, ok := h.user(w, r, "write:filters")
-	if !ok {
-		return
+func (h *Handler) updateFilterKeyword(w http.ResponseWriter, r *http.Request) error {
+	me, err := Caller(r, "write:filters")
+	if err != nil {
+		return err
 	}
 	id, err := pathID(r, "id")
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	v, err := form(r)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	k, err := h.engine.UpdateFilterKeyword(r.Context(), me.ID, id, optString(v, "keyword"), optBool(v, "whole_word"))
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	h.json(w, filterKeywordEntity(k))
+	return nil
 }
 
 // GET /api/v1/filters: every keyword of every filter, as v1 filters.
-func (h *Handler) listV1Filters(w http.ResponseWriter, r *http.Request) {
-	me, ok := h.user(w, r, "read:filters")
-	if !ok {
-		return
+func (h *Handler) listV1Filters(w http.ResponseWriter, r *http.Request) error {
+	me, err := Caller(r, "read:filters")
+	if err != nil {
+		return err
 	}
 	fs, err := h.store.Filters(r.Context(), me.ID)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	out := []V1Filter{}
 	for _, f := range fs {
@@ -472,6 +462,7 @@ func (h *Handler) listV1Filters(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	h.json(w, out)
+	return nil
 }
 
 // v1Filter loads the keyword a v1 filter ID names, and its filter.
@@ -489,86 +480,80 @@ func (h *Handler) v1Filter(r *http.Request, me storage.Account) (storage.Filter,
 }
 
 // GET /api/v1/filters/:id
-func (h *Handler) getV1Filter(w http.ResponseWriter, r *http.Request) {
-	me, ok := h.user(w, r, "read:filters")
-	if !ok {
-		return
+func (h *Handler) getV1Filter(w http.ResponseWriter, r *http.Request) error {
+	me, err := Caller(r, "read:filters")
+	if err != nil {
+		return err
 	}
 	f, k, err := h.v1Filter(r, me)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	h.json(w, v1FilterEntity(f, k))
+	return nil
 }
 
 // POST /api/v1/filters makes a filter titled by its phrase, with the
 // phrase as its one keyword; irreversible means "hide".
-func (h *Handler) createV1Filter(w http.ResponseWriter, r *http.Request) {
-	me, ok := h.user(w, r, "write:filters")
-	if !ok {
-		return
+func (h *Handler) createV1Filter(w http.ResponseWriter, r *http.Request) error {
+	me, err := Caller(r, "write:filters")
+	if err != nil {
+		return err
 	}
 	v, err := form(r)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	p, err := v1FilterParamsOf(v)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	phrase, wholeWord := v.Get("phrase"), boolParam(v, "whole_word", true)
 	p.Title = &phrase
 	p.Keywords = []federation.KeywordChange{{Keyword: &phrase, WholeWord: &wholeWord}}
 	f, err := h.engine.CreateFilter(r.Context(), me.ID, p)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	if len(f.Keywords) == 0 {
-		h.fail(w, r, invalidParam("Validation failed: Phrase can't be blank"))
-		return
+		return invalidParam("Validation failed: Phrase can't be blank")
 	}
 	h.json(w, v1FilterEntity(f, f.Keywords[0]))
+	return nil
 }
 
 // PUT /api/v1/filters/:id changes the keyword and its filter.
-func (h *Handler) updateV1Filter(w http.ResponseWriter, r *http.Request) {
-	me, ok := h.user(w, r, "write:filters")
-	if !ok {
-		return
+func (h *Handler) updateV1Filter(w http.ResponseWriter, r *http.Request) error {
+	me, err := Caller(r, "write:filters")
+	if err != nil {
+		return err
 	}
 	f, k, err := h.v1Filter(r, me)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	v, err := form(r)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	p, err := v1FilterParamsOf(v)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	p.Keywords = []federation.KeywordChange{{ID: k.ID, Keyword: optString(v, "phrase"), WholeWord: optBool(v, "whole_word")}}
 	if f, err = h.engine.UpdateFilter(r.Context(), me.ID, f.ID, p); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	if i := slices.IndexFunc(f.Keywords, func(x storage.FilterKeyword) bool { return x.ID == k.ID }); i >= 0 {
 		k = f.Keywords[i]
 	}
 	h.json(w, v1FilterEntity(f, k))
+	return nil
 }
 
 // DELETE /api/v1/filters/:id removes the keyword, as Mastodon does.
-func (h *Handler) deleteV1Filter(w http.ResponseWriter, r *http.Request) {
-	h.byID(w, r, "write:filters", h.engine.DeleteFilterKeyword)
+func (h *Handler) deleteV1Filter(w http.ResponseWriter, r *http.Request) error {
+	return h.byID(w, r, "write:filters", h.engine.DeleteFilterKeyword)
 }
 
 // filterParamsOf reads a v2 filter form: what it leaves out is nil.

@@ -26,24 +26,25 @@ const (
 var supportedMedia = []string{"image/jpeg", "image/png", "image/gif", "image/webp"}
 
 func (h *Handler) mountInstance(r chi.Router) {
-	r.Get("/api/v1/instance", h.instanceV1)
-	r.Get("/api/v2/instance", h.instanceV2)
-	r.Get("/api/v1/instance/peers", h.peers)
-	r.Get("/api/v1/instance/activity", h.emptyList)
-	r.Get("/api/v1/instance/rules", h.instanceRules)
-	r.Get("/api/v1/instance/domain_blocks", h.emptyList)
-	r.Get("/api/v1/instance/extended_description", h.extendedDescription)
-	r.Get("/api/v1/preferences", h.preferences)
-	r.Get("/api/v1/custom_emojis", h.emptyList)
-	r.Get("/api/v1/announcements", h.emptyList)
-	r.Get("/api/v1/suggestions", h.emptyList)
-	r.Get("/api/v2/suggestions", h.emptyList)
+	r.Get("/api/v1/instance", h.handle(h.instanceV1))
+	r.Get("/api/v2/instance", h.handle(h.instanceV2))
+	r.Get("/api/v1/instance/peers", h.handle(h.peers))
+	r.Get("/api/v1/instance/activity", h.handle(h.emptyList))
+	r.Get("/api/v1/instance/rules", h.handle(h.instanceRules))
+	r.Get("/api/v1/instance/domain_blocks", h.handle(h.emptyList))
+	r.Get("/api/v1/instance/extended_description", h.handle(h.extendedDescription))
+	r.Get("/api/v1/preferences", h.handle(h.preferences))
+	r.Get("/api/v1/custom_emojis", h.handle(h.emptyList))
+	r.Get("/api/v1/announcements", h.handle(h.emptyList))
+	r.Get("/api/v1/suggestions", h.handle(h.emptyList))
+	r.Get("/api/v2/suggestions", h.handle(h.emptyList))
 }
 
 // emptyList answers the endpoints copse has no data for with a
 // well-formed empty list, never a 404 that apps would show as an error.
-func (h *Handler) emptyList(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) emptyList(w http.ResponseWriter, r *http.Request) error {
 	h.json(w, []any{})
+	return nil
 }
 
 func (h *Handler) versionString() string {
@@ -87,15 +88,15 @@ func (h *Handler) rules() []map[string]string {
 	return out
 }
 
-func (h *Handler) instanceRules(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) instanceRules(w http.ResponseWriter, r *http.Request) error {
 	h.json(w, h.rules())
+	return nil
 }
 
-func (h *Handler) instanceV1(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) instanceV1(w http.ResponseWriter, r *http.Request) error {
 	u, domains, err := h.usage(r)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	about := h.engine.About()
 	h.json(w, map[string]any{
@@ -116,18 +117,17 @@ func (h *Handler) instanceV1(w http.ResponseWriter, r *http.Request) {
 		"contact_account":   nil,
 		"rules":             h.rules(),
 	})
+	return nil
 }
 
-func (h *Handler) instanceV2(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) instanceV2(w http.ResponseWriter, r *http.Request) error {
 	u, _, err := h.usage(r)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	cfg := h.configuration()
 	if cfg["vapid"], err = h.vapid(r); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	about := h.engine.About()
 	h.json(w, map[string]any{
@@ -146,24 +146,26 @@ func (h *Handler) instanceV2(w http.ResponseWriter, r *http.Request) {
 		"contact":       map[string]any{"email": about.Contact, "account": nil},
 		"rules":         h.rules(),
 	})
+	return nil
 }
 
-func (h *Handler) peers(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) peers(w http.ResponseWriter, r *http.Request) error {
 	peers, err := h.store.Peers(r.Context())
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	h.json(w, peers)
+	return nil
 }
 
-func (h *Handler) extendedDescription(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) extendedDescription(w http.ResponseWriter, r *http.Request) error {
 	h.json(w, map[string]any{"updated_at": nil, "content": "<p>" + html.EscapeString(h.engine.About().Description) + "</p>"})
+	return nil
 }
 
-func (h *Handler) preferences(w http.ResponseWriter, r *http.Request) {
-	if _, ok := h.user(w, r, "read:accounts"); !ok {
-		return
+func (h *Handler) preferences(w http.ResponseWriter, r *http.Request) error {
+	if _, err := Caller(r, "read:accounts"); err != nil {
+		return err
 	}
 	h.json(w, map[string]any{
 		"posting:default:visibility": "public",
@@ -172,4 +174,5 @@ func (h *Handler) preferences(w http.ResponseWriter, r *http.Request) {
 		"reading:expand:media":       "default",
 		"reading:expand:spoilers":    false,
 	})
+	return nil
 }

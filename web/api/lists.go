@@ -28,15 +28,15 @@ const (
 )
 
 func (h *Handler) mountLists(r chi.Router) {
-	r.Get("/api/v1/lists", h.lists)
-	r.Post("/api/v1/lists", h.createList)
-	r.Get("/api/v1/lists/{id}", h.getList)
-	r.Put("/api/v1/lists/{id}", h.updateList)
-	r.Delete("/api/v1/lists/{id}", h.deleteList)
-	r.Get("/api/v1/lists/{id}/accounts", h.listAccounts)
-	r.Post("/api/v1/lists/{id}/accounts", h.addToList)
-	r.Delete("/api/v1/lists/{id}/accounts", h.removeFromList)
-	r.Get("/api/v1/timelines/list/{id}", h.listTimeline)
+	r.Get("/api/v1/lists", h.handle(h.lists))
+	r.Post("/api/v1/lists", h.handle(h.createList))
+	r.Get("/api/v1/lists/{id}", h.handle(h.getList))
+	r.Put("/api/v1/lists/{id}", h.handle(h.updateList))
+	r.Delete("/api/v1/lists/{id}", h.handle(h.deleteList))
+	r.Get("/api/v1/lists/{id}/accounts", h.handle(h.listAccounts))
+	r.Post("/api/v1/lists/{id}/accounts", h.handle(h.addToList))
+	r.Delete("/api/v1/lists/{id}/accounts", h.handle(h.removeFromList))
+	r.Get("/api/v1/timelines/list/{id}", h.handle(h.listTimeline))
 }
 
 func listEntity(l storage.List) List {
@@ -62,68 +62,65 @@ func (h *Handler) myList(r *http.Request, me storage.Account) (storage.List, err
 }
 
 // GET /api/v1/lists
-func (h *Handler) lists(w http.ResponseWriter, r *http.Request) {
-	me, ok := h.user(w, r, "read:lists")
-	if !ok {
-		return
+func (h *Handler) lists(w http.ResponseWriter, r *http.Request) error {
+	me, err := Caller(r, "read:lists")
+	if err != nil {
+		return err
 	}
 	ls, err := h.store.Lists(r.Context(), me.ID)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	h.json(w, listEntities(ls))
+	return nil
 }
 
 // GET /api/v1/lists/:id
-func (h *Handler) getList(w http.ResponseWriter, r *http.Request) {
-	me, ok := h.user(w, r, "read:lists")
-	if !ok {
-		return
+func (h *Handler) getList(w http.ResponseWriter, r *http.Request) error {
+	me, err := Caller(r, "read:lists")
+	if err != nil {
+		return err
 	}
 	l, err := h.myList(r, me)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	h.json(w, listEntity(l))
+	return nil
 }
 
 // POST /api/v1/lists
-func (h *Handler) createList(w http.ResponseWriter, r *http.Request) {
-	me, ok := h.user(w, r, "write:lists")
-	if !ok {
-		return
+func (h *Handler) createList(w http.ResponseWriter, r *http.Request) error {
+	me, err := Caller(r, "write:lists")
+	if err != nil {
+		return err
 	}
 	v, err := form(r)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	l, err := h.engine.CreateList(r.Context(), me.ID, federation.ListParams{Title: v.Get("title"),
 		RepliesPolicy: v.Get("replies_policy"), Exclusive: boolParam(v, "exclusive", false)})
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	h.json(w, listEntity(l))
+	return nil
 }
 
 // PUT /api/v1/lists/:id: what the form leaves out stays as it was.
-func (h *Handler) updateList(w http.ResponseWriter, r *http.Request) {
-	me, ok := h.user(w, r, "write:lists")
-	if !ok {
-		return
+func (h *Handler) updateList(w http.ResponseWriter, r *http.Request) error {
+	me, err := Caller(r, "write:lists")
+	if err != nil {
+		return err
 	}
 	l, err := h.myList(r, me)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	v, err := form(r)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	p := federation.ListParams{Title: l.Title, RepliesPolicy: l.RepliesPolicy, Exclusive: boolParam(v, "exclusive", l.Exclusive)}
 	if t := optString(v, "title"); t != nil {
@@ -133,32 +130,30 @@ func (h *Handler) updateList(w http.ResponseWriter, r *http.Request) {
 		p.RepliesPolicy = rp
 	}
 	if l, err = h.engine.UpdateList(r.Context(), me.ID, l.ID, p); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	h.json(w, listEntity(l))
+	return nil
 }
 
 // DELETE /api/v1/lists/:id
-func (h *Handler) deleteList(w http.ResponseWriter, r *http.Request) {
-	h.byID(w, r, "write:lists", h.engine.DeleteList)
+func (h *Handler) deleteList(w http.ResponseWriter, r *http.Request) error {
+	return h.byID(w, r, "write:lists", h.engine.DeleteList)
 }
 
 // GET /api/v1/lists/:id/accounts
-func (h *Handler) listAccounts(w http.ResponseWriter, r *http.Request) {
-	me, ok := h.user(w, r, "read:lists")
-	if !ok {
-		return
+func (h *Handler) listAccounts(w http.ResponseWriter, r *http.Request) error {
+	me, err := Caller(r, "read:lists")
+	if err != nil {
+		return err
 	}
 	l, err := h.myList(r, me)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	v, err := form(r)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	p := page(v, listAccountsDefault, listAccountsMax)
 	if n, err := strconv.Atoi(v.Get("limit")); err == nil && n == 0 {
@@ -166,16 +161,14 @@ func (h *Handler) listAccounts(w http.ResponseWriter, r *http.Request) {
 	}
 	members, err := h.store.ListAccountPage(r.Context(), l.ID, p)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	pr := h.presenter(me)
 	out := make([]Account, 0, len(members))
 	for _, m := range members {
 		e, err := pr.account(r.Context(), m.Account)
 		if err != nil {
-			h.fail(w, r, err)
-			return
+			return err
 		}
 		out = append(out, e)
 	}
@@ -183,6 +176,7 @@ func (h *Handler) listAccounts(w http.ResponseWriter, r *http.Request) {
 		h.setLink(w, r, members[0].RowID, members[len(members)-1].RowID)
 	}
 	h.json(w, out)
+	return nil
 }
 
 // accountIDs reads account_ids[]; an ID that is not a number names no
@@ -201,81 +195,75 @@ func accountIDs(v url.Values) ([]storage.ID, error) {
 
 // POST /api/v1/lists/:id/accounts: only accounts the member follows may
 // be added (422 otherwise, and none is added).
-func (h *Handler) addToList(w http.ResponseWriter, r *http.Request) {
-	h.changeList(w, r, h.engine.AddToList)
+func (h *Handler) addToList(w http.ResponseWriter, r *http.Request) error {
+	return h.changeList(w, r, h.engine.AddToList)
 }
 
 // DELETE /api/v1/lists/:id/accounts
-func (h *Handler) removeFromList(w http.ResponseWriter, r *http.Request) {
-	h.changeList(w, r, h.engine.RemoveFromList)
+func (h *Handler) removeFromList(w http.ResponseWriter, r *http.Request) error {
+	return h.changeList(w, r, h.engine.RemoveFromList)
 }
 
 func (h *Handler) changeList(w http.ResponseWriter, r *http.Request,
-	change func(ctx context.Context, owner, list storage.ID, accounts []storage.ID) error) {
-	me, ok := h.user(w, r, "write:lists")
-	if !ok {
-		return
+	change func(ctx context.Context, owner, list storage.ID, accounts []storage.ID) error) error {
+	me, err := Caller(r, "write:lists")
+	if err != nil {
+		return err
 	}
 	id, err := pathID(r, "id")
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	v, err := form(r)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	ids, err := accountIDs(v)
 	if err == nil {
 		err = change(r.Context(), me.ID, id, ids)
 	}
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	h.json(w, struct{}{})
+	return nil
 }
 
 // GET /api/v1/timelines/list/:id: the statuses of the list's members the
 // owner may see, under the list's replies policy; filtered as the home
 // timeline is.
-func (h *Handler) listTimeline(w http.ResponseWriter, r *http.Request) {
-	me, ok := h.user(w, r, "read:lists")
-	if !ok {
-		return
+func (h *Handler) listTimeline(w http.ResponseWriter, r *http.Request) error {
+	me, err := Caller(r, "read:lists")
+	if err != nil {
+		return err
 	}
 	l, err := h.myList(r, me)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	v, err := form(r)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	sts, err := h.store.ListTimeline(r.Context(), l, page(v, timelineDefault, timelineMax))
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	if sts, err = h.shown(r.Context(), me, sts); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
-	h.writeTimeline(w, r, me, sts, filterHome)
+	return h.writeTimeline(w, r, me, sts, filterHome)
 }
 
 // listsWithAccount answers GET /api/v1/accounts/:id/lists: the viewer's
 // lists that have the account in them.
-func (h *Handler) listsWithAccount(w http.ResponseWriter, r *http.Request, me, a storage.Account) {
+func (h *Handler) listsWithAccount(w http.ResponseWriter, r *http.Request, me, a storage.Account) error {
 	ls, err := h.store.ListsWithAccount(r.Context(), me.ID, a.ID)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	h.json(w, listEntities(ls))
+	return nil
 }
 
 // streamShows decides what matches cannot without the database: a list

@@ -19,8 +19,8 @@ type Marker struct {
 }
 
 func (h *Handler) mountMarkers(r chi.Router) {
-	r.Get("/api/v1/markers", h.markers)
-	r.Post("/api/v1/markers", h.saveMarkers)
+	r.Get("/api/v1/markers", h.handle(h.markers))
+	r.Post("/api/v1/markers", h.handle(h.saveMarkers))
 }
 
 func markerEntities(ms []storage.Marker) map[string]Marker {
@@ -33,15 +33,14 @@ func markerEntities(ms []storage.Marker) map[string]Marker {
 
 // GET /api/v1/markers?timeline[]=home&timeline[]=notifications answers
 // with the markers asked for that exist, keyed by timeline.
-func (h *Handler) markers(w http.ResponseWriter, r *http.Request) {
-	me, ok := h.user(w, r, "read:statuses")
-	if !ok {
-		return
+func (h *Handler) markers(w http.ResponseWriter, r *http.Request) error {
+	me, err := Caller(r, "read:statuses")
+	if err != nil {
+		return err
 	}
 	v, err := form(r)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	var timelines []string
 	for _, t := range list(v, "timeline") {
@@ -51,23 +50,22 @@ func (h *Handler) markers(w http.ResponseWriter, r *http.Request) {
 	}
 	ms, err := h.store.Markers(r.Context(), me.ID, timelines)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	h.json(w, markerEntities(ms))
+	return nil
 }
 
 // POST /api/v1/markers with home[last_read_id] and/or
 // notifications[last_read_id] answers with the markers it saved.
-func (h *Handler) saveMarkers(w http.ResponseWriter, r *http.Request) {
-	me, ok := h.user(w, r, "write:statuses")
-	if !ok {
-		return
+func (h *Handler) saveMarkers(w http.ResponseWriter, r *http.Request) error {
+	me, err := Caller(r, "write:statuses")
+	if err != nil {
+		return err
 	}
 	v, err := form(r)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	positions := map[string]storage.ID{}
 	for _, t := range federation.MarkerTimelines {
@@ -77,15 +75,14 @@ func (h *Handler) saveMarkers(w http.ResponseWriter, r *http.Request) {
 		}
 		id, err := storage.ParseID(s[0])
 		if err != nil {
-			h.fail(w, r, invalidParam("Validation failed: Last read ID is not a valid ID"))
-			return
+			return invalidParam("Validation failed: Last read ID is not a valid ID")
 		}
 		positions[t] = id
 	}
 	ms, err := h.engine.SaveMarkers(r.Context(), me.ID, positions)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	h.json(w, markerEntities(ms))
+	return nil
 }

@@ -47,12 +47,12 @@ func BodyLimit(path string, def int64) int64 {
 
 func (h *Handler) mountMedia(r chi.Router) {
 	uploads := newUploadGate(maxUploadsPerMember)
-	upload := func(w http.ResponseWriter, r *http.Request) { h.uploadMedia(w, r, uploads) }
+	upload := h.handle(func(w http.ResponseWriter, r *http.Request) error { return h.uploadMedia(w, r, uploads) })
 	r.Post("/api/v1/media", upload)
 	r.Post("/api/v2/media", upload)
-	r.Get("/api/v1/media/{id}", h.getMedia)
-	r.Put("/api/v1/media/{id}", h.updateMedia)
-	r.Delete("/api/v1/media/{id}", h.deleteMedia)
+	r.Get("/api/v1/media/{id}", h.handle(h.getMedia))
+	r.Put("/api/v1/media/{id}", h.handle(h.updateMedia))
+	r.Delete("/api/v1/media/{id}", h.handle(h.deleteMedia))
 }
 
 // POST /api/v1/media, POST /api/v2/media
@@ -60,92 +60,82 @@ func (h *Handler) mountMedia(r chi.Router) {
 // Mastodon answers v2 with 202 and no URL while it processes the file in
 // the background; copse processes it before answering, so both answer
 // 200 with the URL, which apps accept from either.
-func (h *Handler) uploadMedia(w http.ResponseWriter, r *http.Request, uploads *uploadGate) {
-	me, ok := h.user(w, r, "write:media")
-	if !ok {
-		return
+func (h *Handler) uploadMedia(w http.ResponseWriter, r *http.Request, uploads *uploadGate) error {
+	me, err := Caller(r, "write:media")
+	if err != nil {
+		return err
 	}
 	// Taken before the body is read: reading it fills memory and disk.
 	if !uploads.enter(me.ID) {
-		h.fail(w, r, httperr.New(http.StatusTooManyRequests,
-			"Too many uploads at once: wait for one to finish (at most "+strconv.Itoa(maxUploadsPerMember)+")"))
-		return
+		return httperr.New(http.StatusTooManyRequests,
+			"Too many uploads at once: wait for one to finish (at most "+strconv.Itoa(maxUploadsPerMember)+")")
 	}
 	defer uploads.leave(me.ID)
 	if err := parseUpload(r, uploadBody); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	if r.MultipartForm != nil {
 		defer r.MultipartForm.RemoveAll()
 	}
 	v, err := form(r)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	if r.MultipartForm == nil || len(r.MultipartForm.File["file"]) == 0 {
-		h.fail(w, r, unprocessable("Validation failed: File can't be blank"))
-		return
+		return unprocessable("Validation failed: File can't be blank")
 	}
 	focus, err := focusParam(v.Get("focus"))
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	f, err := r.MultipartForm.File["file"][0].Open()
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	defer f.Close()
 	a, err := h.engine.UploadMedia(r.Context(), me.ID, f, v.Get("description"), focus)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	h.json(w, attachmentEntity(a))
+	return nil
 }
 
 // GET /api/v1/media/:id
-func (h *Handler) getMedia(w http.ResponseWriter, r *http.Request) {
-	me, ok := h.user(w, r, "write:media") // as in Mastodon, even to read
-	if !ok {
-		return
+func (h *Handler) getMedia(w http.ResponseWriter, r *http.Request) error {
+	me, err := Caller(r, "write:media") // as in Mastodon, even to read
+	if err != nil {
+		return err
 	}
 	id, err := pathID(r, "id")
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	a, err := h.store.MediaByID(r.Context(), id, me.ID)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	if a.StatusID != 0 {
 		// Mastodon finds only uploads no post has taken yet.
-		h.fail(w, r, httperr.New(http.StatusNotFound, "Record not found"))
-		return
+		return httperr.New(http.StatusNotFound, "Record not found")
 	}
 	h.json(w, attachmentEntity(a))
+	return nil
 }
 
 // PUT /api/v1/media/:id
-func (h *Handler) updateMedia(w http.ResponseWriter, r *http.Request) {
-	me, ok := h.user(w, r, "write:media")
-	if !ok {
-		return
+func (h *Handler) updateMedia(w http.ResponseWriter, r *http.Request) error {
+	me, err := Caller(r, "write:media")
+	if err != nil {
+		return err
 	}
 	id, err := pathID(r, "id")
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	v, err := form(r)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	if r.MultipartForm != nil {
 		defer r.MultipartForm.RemoveAll()
@@ -159,36 +149,34 @@ func (h *Handler) updateMedia(w http.ResponseWriter, r *http.Request) {
 	if _, ok := v["focus"]; ok {
 		f, err := focusParam(v.Get("focus"))
 		if err != nil {
-			h.fail(w, r, err)
-			return
+			return err
 		}
 		focus = &f
 	}
 	a, err := h.engine.UpdateMedia(r.Context(), me.ID, id, description, focus)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	h.json(w, attachmentEntity(a))
+	return nil
 }
 
 // DELETE /api/v1/media/:id
-func (h *Handler) deleteMedia(w http.ResponseWriter, r *http.Request) {
-	me, ok := h.user(w, r, "write:media")
-	if !ok {
-		return
+func (h *Handler) deleteMedia(w http.ResponseWriter, r *http.Request) error {
+	me, err := Caller(r, "write:media")
+	if err != nil {
+		return err
 	}
 	id, err := pathID(r, "id")
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	a, err := h.engine.DeleteMedia(r.Context(), me.ID, id)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	h.json(w, attachmentEntity(a))
+	return nil
 }
 
 // maxUploadsPerMember bounds the uploads one member has in progress at

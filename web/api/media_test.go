@@ -430,6 +430,13 @@ func TestMediaUploadsPerMember(t *testing.T) {
 	img := mediaImage(t, 16, 16, false)
 
 	// Two uploads whose bodies are still on their way hold alice's slots.
+	// Each asks "Expect: 100-continue", and the client sends no body byte
+	// before the server's 100, which the server sends when the handler
+	// first reads the body, after it took its slot. So once a first write
+	// to a body returns, that upload holds its slot. (The test used to
+	// poll with uploads instead: on a loaded machine a poll could take a
+	// slot before a slow upload reached the gate, which refused the slow
+	// one, and every later poll then found a slot free.)
 	type result struct {
 		code int
 		err  error
@@ -441,6 +448,8 @@ func TestMediaUploadsPerMember(t *testing.T) {
 	fw, _ := mw.CreateFormFile("file", "slow.png")
 	fw.Write(img)
 	mw.Close()
+	waitContinue := &http.Client{Transport: &http.Transport{ExpectContinueTimeout: time.Minute}}
+	defer waitContinue.CloseIdleConnections()
 	for range 2 {
 		pr, pw := io.Pipe()
 		bodies = append(bodies, pw)
@@ -450,8 +459,9 @@ func TestMediaUploadsPerMember(t *testing.T) {
 		}
 		req.Header.Set("Content-Type", mw.FormDataContentType())
 		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Expect", "100-continue")
 		go func() {
-			resp, err := http.DefaultClient.Do(req)
+			resp, err := waitContinue.Do(req)
 			pr.Close()
 			if err != nil {
 				results <- result{err: err}
@@ -460,9 +470,11 @@ func TestMediaUploadsPerMember(t *testing.T) {
 			resp.Body.Close()
 			results <- result{code: resp.StatusCode}
 		}()
-		// Once the client has taken the first bytes, the request is on its way.
+		// The client takes the first bytes only after the server's 100:
+		// the upload holds its slot. A refused upload closes the pipe.
 		if _, err := pw.Write(form.Bytes()[:100]); err != nil {
-			t.Fatal(err)
+			r := <-results
+			t.Fatalf("slow upload refused before its body was read: %d, %v", r.code, r.err)
 		}
 	}
 	defer func() {
@@ -474,10 +486,9 @@ func TestMediaUploadsPerMember(t *testing.T) {
 	var refused struct {
 		Error string `json:"error"`
 	}
-	testrig.Eventually(t, 10*time.Second, "a third upload of alice's refused with 429", func() bool {
-		code, _ := mediaMultipart(t, "POST", n.URL+"/api/v2/media", token, map[string][]byte{"file": img}, nil, &refused)
-		return code == http.StatusTooManyRequests
-	})
+	if code, body := mediaMultipart(t, "POST", n.URL+"/api/v2/media", token, map[string][]byte{"file": img}, nil, &refused); code != http.StatusTooManyRequests {
+		t.Fatalf("a third upload of alice's while two are pending = %d %s; want 429", code, body)
+	}
 	if !strings.Contains(refused.Error, "Too many uploads") {
 		t.Errorf("429 says %q", refused.Error)
 	}

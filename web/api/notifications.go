@@ -41,35 +41,33 @@ var withStatus = map[string]bool{
 }
 
 func (h *Handler) mountNotifications(r chi.Router) {
-	r.Get("/api/v1/notifications", h.notifications)
-	r.Post("/api/v1/notifications/clear", h.clearNotifications)
-	r.Get("/api/v1/notifications/{id}", h.getNotification)
-	r.Post("/api/v1/notifications/{id}/dismiss", h.dismissNotification)
-	r.Get("/api/v2/notifications/policy", h.notificationPolicy)
+	r.Get("/api/v1/notifications", h.handle(h.notifications))
+	r.Post("/api/v1/notifications/clear", h.handle(h.clearNotifications))
+	r.Get("/api/v1/notifications/{id}", h.handle(h.getNotification))
+	r.Post("/api/v1/notifications/{id}/dismiss", h.handle(h.dismissNotification))
+	r.Get("/api/v2/notifications/policy", h.handle(h.notificationPolicy))
 }
 
 // GET /api/v1/notifications
-func (h *Handler) notifications(w http.ResponseWriter, r *http.Request) {
-	me, ok := h.user(w, r, "read:notifications")
-	if !ok {
-		return
+func (h *Handler) notifications(w http.ResponseWriter, r *http.Request) error {
+	me, err := Caller(r, "read:notifications")
+	if err != nil {
+		return err
 	}
 	v, err := form(r)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	f := storage.NotificationFilter{Types: nonEmpty(list(v, "types")), ExcludeTypes: nonEmpty(list(v, "exclude_types"))}
 	if s := v.Get("account_id"); s != "" {
 		if f.From, err = storage.ParseID(s); err != nil {
 			h.json(w, []Notification{}) // nobody has that ID, so nobody notified
-			return
+			return nil
 		}
 	}
 	ns, err := h.store.NotificationPage(r.Context(), me.ID, f, page(v, notificationDefault, notificationMax))
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	p := h.presenter(me)
 	out := make([]Notification, 0, len(ns))
@@ -79,26 +77,25 @@ func (h *Handler) notifications(w http.ResponseWriter, r *http.Request) {
 			continue // its status or account went while we read
 		}
 		if err != nil {
-			h.fail(w, r, err)
-			return
+			return err
 		}
 		out = append(out, e)
 	}
 	if out, err = p.filteredNotifications(r.Context(), out); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	if len(ns) > 0 {
 		h.setLink(w, r, ns[0].ID, ns[len(ns)-1].ID)
 	}
 	h.json(w, out)
+	return nil
 }
 
 // GET /api/v1/notifications/:id
-func (h *Handler) getNotification(w http.ResponseWriter, r *http.Request) {
-	me, ok := h.user(w, r, "read:notifications")
-	if !ok {
-		return
+func (h *Handler) getNotification(w http.ResponseWriter, r *http.Request) error {
+	me, err := Caller(r, "read:notifications")
+	if err != nil {
+		return err
 	}
 	id, err := pathID(r, "id")
 	var n storage.Notification
@@ -110,38 +107,39 @@ func (h *Handler) getNotification(w http.ResponseWriter, r *http.Request) {
 		e, err = h.presenter(me).notification(r.Context(), n)
 	}
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	h.json(w, e)
+	return nil
 }
 
 // POST /api/v1/notifications/clear
-func (h *Handler) clearNotifications(w http.ResponseWriter, r *http.Request) {
-	me, ok := h.user(w, r, "write:notifications")
-	if !ok {
-		return
+func (h *Handler) clearNotifications(w http.ResponseWriter, r *http.Request) error {
+	me, err := Caller(r, "write:notifications")
+	if err != nil {
+		return err
 	}
 	if err := h.engine.ClearNotifications(r.Context(), me.ID); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	h.json(w, struct{}{})
+	return nil
 }
 
 // POST /api/v1/notifications/:id/dismiss
-func (h *Handler) dismissNotification(w http.ResponseWriter, r *http.Request) {
-	h.byID(w, r, "write:notifications", h.engine.DismissNotification)
+func (h *Handler) dismissNotification(w http.ResponseWriter, r *http.Request) error {
+	return h.byID(w, r, "write:notifications", h.engine.DismissNotification)
 }
 
 // GET /api/v2/notifications/policy: copse filters no notifications yet,
 // so the policy accepts everything and nothing is pending.
-func (h *Handler) notificationPolicy(w http.ResponseWriter, r *http.Request) {
-	if _, ok := h.user(w, r, "read:notifications"); !ok {
-		return
+func (h *Handler) notificationPolicy(w http.ResponseWriter, r *http.Request) error {
+	if _, err := Caller(r, "read:notifications"); err != nil {
+		return err
 	}
 	h.json(w, NotificationPolicy{ForNotFollowing: "accept", ForNotFollowers: "accept", ForNewAccounts: "accept",
 		ForPrivateMentions: "accept", ForLimitedAccounts: "accept"})
+	return nil
 }
 
 // notification renders a notification with the account that caused it

@@ -22,8 +22,8 @@ import (
 
 func (h *Handler) mountOAuth(r chi.Router) {
 	apps := webauth.NewEventLimiter(appsPerAddress, webauth.CreationWindow, limiterKeys, h.now)
-	r.Post("/api/v1/apps", func(w http.ResponseWriter, r *http.Request) { h.createApp(w, r, apps) })
-	r.Get("/api/v1/apps/verify_credentials", h.verifyApp)
+	r.Post("/api/v1/apps", h.handle(func(w http.ResponseWriter, r *http.Request) error { return h.createApp(w, r, apps) }))
+	r.Get("/api/v1/apps/verify_credentials", h.handle(h.verifyApp))
 	if h.oauth != nil {
 		h.oauth.MountOAuth(r)
 	}
@@ -59,11 +59,10 @@ func appEntityOf(a storage.App) appEntity {
 // createApp registers a client application: POST /api/v1/apps. An
 // address may register appsPerAddress per webauth.CreationWindow;
 // invalid registrations do not count.
-func (h *Handler) createApp(w http.ResponseWriter, r *http.Request, apps *webauth.EventLimiter) {
+func (h *Handler) createApp(w http.ResponseWriter, r *http.Request, apps *webauth.EventLimiter) error {
 	v, err := form(r)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	name := strings.TrimSpace(v.Get("client_name"))
 	website := strings.TrimSpace(v.Get("website"))
@@ -94,50 +93,46 @@ func (h *Handler) createApp(w http.ResponseWriter, r *http.Request, apps *webaut
 		}
 	}
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	addr := webauth.AddrKey(r)
 	if wait := apps.Take(addr); wait > 0 {
 		h.tooMany(w, apps.Max(), h.now().Add(wait))
-		return
+		return nil
 	}
 	app, secret, err := h.engine.RegisterApp(r.Context(), federation.NewApp{Name: name, Website: website,
 		RedirectURIs: distinctStrings(redirects), Scopes: scopes})
 	if err != nil {
 		apps.GiveBack(addr)
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	e := appEntityOf(app)
 	e.ClientID, e.ClientSecret, e.ClientSecretExpiresAt = app.ClientID, secret, new(int)
 	if e.VapidKey, err = h.engine.VAPIDPublicKey(r.Context()); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	h.json(w, e)
+	return nil
 }
 
 // verifyApp answers which app a token belongs to: GET
 // /api/v1/apps/verify_credentials. Any live token will do, whatever its
 // scopes, as in Mastodon.
-func (h *Handler) verifyApp(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) verifyApp(w http.ResponseWriter, r *http.Request) error {
 	t := authOf(r).token
 	if t.ID == 0 {
-		h.fail(w, r, httperr.New(http.StatusUnauthorized, "The access token is invalid"))
-		return
+		return httperr.New(http.StatusUnauthorized, "The access token is invalid")
 	}
 	app, err := h.store.AppByID(r.Context(), t.AppID)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	e := appEntityOf(app)
 	if e.VapidKey, err = h.engine.VAPIDPublicKey(r.Context()); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	h.json(w, e)
+	return nil
 }
 
 func distinctStrings(ss []string) []string {

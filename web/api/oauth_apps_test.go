@@ -13,20 +13,20 @@ func TestOAuthScopesAreEnforced(t *testing.T) {
 	t.Parallel()
 	n := testrig.StartOne(t, nil)
 	n.Member("alice", false)
-	app := registerApp(t, n, callback, "read write")
-	b := newBrowser(t, n)
+	app := testrig.RegisterApp(t, n, testrig.Callback, "read write")
+	b := testrig.NewFormBrowser(t, n)
 	token := func(scope string) string {
 		t.Helper()
-		verifier, challenge := pkce()
+		verifier, challenge := testrig.PKCE()
 		var consent string
 		if scope == "read" {
-			consent = b.signIn(authorizePath(app, callback, scope, "", challenge), "alice")
+			consent = b.SignIn(testrig.AuthorizePath(app, testrig.Callback, scope, "", challenge), "alice")
 		} else {
-			consent = b.consent(authorizePath(app, callback, scope, "", challenge))
+			consent = b.Consent(testrig.AuthorizePath(app, testrig.Callback, scope, "", challenge))
 		}
-		code := b.approve(consent, "authorize").Query().Get("code")
-		status, tok := postToken(t, n, url.Values{"grant_type": {"authorization_code"}, "code": {code},
-			"client_id": {app.ClientID}, "client_secret": {app.ClientSecret}, "redirect_uri": {callback},
+		code := b.Approve(consent, "authorize").Query().Get("code")
+		status, tok := testrig.PostToken(t, n, url.Values{"grant_type": {"authorization_code"}, "code": {code},
+			"client_id": {app.ClientID}, "client_secret": {app.ClientSecret}, "redirect_uri": {testrig.Callback},
 			"code_verifier": {verifier}})
 		if status != http.StatusOK || tok.Scope != scope {
 			t.Fatalf("token for %q: %d %+v", scope, status, tok)
@@ -68,13 +68,13 @@ func TestOAuthAppRegistration(t *testing.T) {
 		form url.Values
 		want int
 	}{
-		{"unknown scope", url.Values{"client_name": {"x"}, "redirect_uris": {callback}, "scopes": {"read telepathy"}}, 422},
+		{"unknown scope", url.Values{"client_name": {"x"}, "redirect_uris": {testrig.Callback}, "scopes": {"read telepathy"}}, 422},
 		{"relative redirect URI", url.Values{"client_name": {"x"}, "redirect_uris": {"/callback"}}, 422},
 		{"javascript redirect URI", url.Values{"client_name": {"x"}, "redirect_uris": {"javascript:alert(1)"}}, 422},
 		{"no redirect URI", url.Values{"client_name": {"x"}}, 422},
-		{"no name", url.Values{"redirect_uris": {callback}}, 422},
+		{"no name", url.Values{"redirect_uris": {testrig.Callback}}, 422},
 		{"native app scheme", url.Values{"client_name": {"x"}, "redirect_uris": {"elk://oauth/callback"}}, 200},
-		{"granular scopes", url.Values{"client_name": {"x"}, "redirect_uris": {oob}, "scopes": {"read:statuses write:media profile"}}, 200},
+		{"granular scopes", url.Values{"client_name": {"x"}, "redirect_uris": {testrig.OOB}, "scopes": {"read:statuses write:media profile"}}, 200},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -86,21 +86,21 @@ func TestOAuthAppRegistration(t *testing.T) {
 	}
 
 	t.Run("JSON with arrays", func(t *testing.T) {
-		var app registeredApp
+		var app testrig.App
 		if status, _, _ := call(t, http.MethodPost, n.URL+"/api/v1/apps", "",
-			`{"client_name":"Phone","redirect_uris":["`+callback+`","`+oob+`"],"scopes":"read write"}`, &app); status != http.StatusOK {
+			`{"client_name":"Phone","redirect_uris":["`+testrig.Callback+`","`+testrig.OOB+`"],"scopes":"read write"}`, &app); status != http.StatusOK {
 			t.Fatalf("status %d", status)
 		}
-		if app.ID == "" || app.Name != "Phone" || app.Website != nil || !slices.Equal(app.RedirectURIs, []string{callback, oob}) ||
-			app.RedirectURI != callback+"\n"+oob || !slices.Equal(app.Scopes, []string{"read", "write"}) ||
+		if app.ID == "" || app.Name != "Phone" || app.Website != nil || !slices.Equal(app.RedirectURIs, []string{testrig.Callback, testrig.OOB}) ||
+			app.RedirectURI != testrig.Callback+"\n"+testrig.OOB || !slices.Equal(app.Scopes, []string{"read", "write"}) ||
 			app.ClientSecret == "" || app.ExpiresAt == nil || *app.ExpiresAt != 0 || app.VapidKey == nil {
 			t.Errorf("app = %+v", app)
 		}
 	})
 
 	t.Run("default scope is read", func(t *testing.T) {
-		var app registeredApp
-		call(t, "POST", n.URL+"/api/v1/apps", "", url.Values{"client_name": {"x"}, "redirect_uris": {oob}}, &app)
+		var app testrig.App
+		call(t, "POST", n.URL+"/api/v1/apps", "", url.Values{"client_name": {"x"}, "redirect_uris": {testrig.OOB}}, &app)
 		if !slices.Equal(app.Scopes, []string{"read"}) {
 			t.Errorf("scopes = %v; want [read]", app.Scopes)
 		}

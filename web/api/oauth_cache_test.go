@@ -30,8 +30,8 @@ func TestAuthenticatedAnswersAreNotCached(t *testing.T) {
 	n := testrig.StartOne(t, nil)
 	alice := n.Member("alice", false)
 	member := n.Token(alice)
-	app := registerApp(t, n, oob, "read")
-	_, appTok := postToken(t, n, url.Values{"grant_type": {"client_credentials"}, "client_id": {app.ClientID},
+	app := testrig.RegisterApp(t, n, testrig.OOB, "read")
+	_, appTok := testrig.PostToken(t, n, url.Values{"grant_type": {"client_credentials"}, "client_id": {app.ClientID},
 		"client_secret": {app.ClientSecret}})
 	tests := []struct {
 		name    string

@@ -41,66 +41,61 @@ type PollOption struct {
 }
 
 func (h *Handler) mountPolls(r chi.Router) {
-	r.Get("/api/v1/polls/{id}", h.getPoll)
-	r.Post("/api/v1/polls/{id}/votes", h.votePoll)
+	r.Get("/api/v1/polls/{id}", h.handle(h.getPoll))
+	r.Post("/api/v1/polls/{id}/votes", h.handle(h.votePoll))
 }
 
 // GET /api/v1/polls/:id
-func (h *Handler) getPoll(w http.ResponseWriter, r *http.Request) {
-	viewer, ok := h.optionalUser(w, r, "read:statuses")
-	if !ok {
-		return
+func (h *Handler) getPoll(w http.ResponseWriter, r *http.Request) error {
+	viewer, err := optionalCaller(r, "read:statuses")
+	if err != nil {
+		return err
 	}
 	st, err := h.visibleStatus(r, viewer)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
-	h.writePoll(w, r, viewer, st)
+	return h.writePoll(w, r, viewer, st)
 }
 
 // POST /api/v1/polls/:id/votes
-func (h *Handler) votePoll(w http.ResponseWriter, r *http.Request) {
-	me, ok := h.user(w, r, "write:statuses")
-	if !ok {
-		return
+func (h *Handler) votePoll(w http.ResponseWriter, r *http.Request) error {
+	me, err := Caller(r, "write:statuses")
+	if err != nil {
+		return err
 	}
 	st, err := h.visibleStatus(r, me)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	v, err := form(r)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	var choices []int
 	for _, s := range nonEmpty(list(v, "choices")) {
 		c, err := strconv.Atoi(s)
 		if err != nil {
-			h.fail(w, r, unprocessable("Validation failed: The chosen vote option does not exist"))
-			return
+			return unprocessable("Validation failed: The chosen vote option does not exist")
 		}
 		choices = append(choices, c)
 	}
 	if _, err := h.engine.Vote(r.Context(), me.ID, st.ID, choices); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
-	h.writePoll(w, r, me, st)
+	return h.writePoll(w, r, me, st)
 }
 
-func (h *Handler) writePoll(w http.ResponseWriter, r *http.Request, viewer storage.Account, st storage.Status) {
+func (h *Handler) writePoll(w http.ResponseWriter, r *http.Request, viewer storage.Account, st storage.Status) error {
 	e, err := h.presenter(viewer).poll(r.Context(), st)
 	if err == nil && e == nil {
 		err = storage.ErrNotFound // a status without a poll
 	}
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	h.json(w, e)
+	return nil
 }
 
 // poll renders the poll of a status for the viewer; nil when it has none.

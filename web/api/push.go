@@ -25,22 +25,21 @@ type WebPushSubscription struct {
 }
 
 func (h *Handler) mountPush(r chi.Router) {
-	r.Post("/api/v1/push/subscription", h.createPushSubscription)
-	r.Get("/api/v1/push/subscription", h.getPushSubscription)
-	r.Put("/api/v1/push/subscription", h.updatePushSubscription)
-	r.Delete("/api/v1/push/subscription", h.deletePushSubscription)
+	r.Post("/api/v1/push/subscription", h.handle(h.createPushSubscription))
+	r.Get("/api/v1/push/subscription", h.handle(h.getPushSubscription))
+	r.Put("/api/v1/push/subscription", h.handle(h.updatePushSubscription))
+	r.Delete("/api/v1/push/subscription", h.handle(h.deletePushSubscription))
 }
 
 // POST /api/v1/push/subscription: one subscription per token; a new one
 // replaces the old.
-func (h *Handler) createPushSubscription(w http.ResponseWriter, r *http.Request) {
-	if _, ok := h.user(w, r, "push"); !ok {
-		return
+func (h *Handler) createPushSubscription(w http.ResponseWriter, r *http.Request) error {
+	if _, err := Caller(r, "push"); err != nil {
+		return err
 	}
 	v, err := form(r)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	alerts, _ := pushAlertsParam(v)
 	req := federation.PushRequest{
@@ -52,37 +51,34 @@ func (h *Handler) createPushSubscription(w http.ResponseWriter, r *http.Request)
 	}
 	sub, err := h.engine.SubscribePush(r.Context(), authOf(r).token, bearerToken(r), req)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
-	h.pushAnswer(w, r, sub)
+	return h.pushAnswer(w, r, sub)
 }
 
 // GET /api/v1/push/subscription
-func (h *Handler) getPushSubscription(w http.ResponseWriter, r *http.Request) {
-	if _, ok := h.user(w, r, "push"); !ok {
-		return
+func (h *Handler) getPushSubscription(w http.ResponseWriter, r *http.Request) error {
+	if _, err := Caller(r, "push"); err != nil {
+		return err
 	}
 	sub, err := h.store.PushSubscriptionByToken(r.Context(), authOf(r).token.ID)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
-	h.pushAnswer(w, r, sub)
+	return h.pushAnswer(w, r, sub)
 }
 
 // PUT /api/v1/push/subscription changes the alerts and policy only. Alerts
 // given replace the subscription's (those not given are off, as Mastodon
 // replaces its data); with none given they stay, and so does the policy
 // when none is given.
-func (h *Handler) updatePushSubscription(w http.ResponseWriter, r *http.Request) {
-	if _, ok := h.user(w, r, "push"); !ok {
-		return
+func (h *Handler) updatePushSubscription(w http.ResponseWriter, r *http.Request) error {
+	if _, err := Caller(r, "push"); err != nil {
+		return err
 	}
 	v, err := form(r)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	alerts, given := pushAlertsParam(v)
 	if !given {
@@ -90,22 +86,21 @@ func (h *Handler) updatePushSubscription(w http.ResponseWriter, r *http.Request)
 	}
 	sub, err := h.engine.UpdatePushSubscription(r.Context(), authOf(r).token.ID, alerts, pushPolicyParam(v))
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
-	h.pushAnswer(w, r, sub)
+	return h.pushAnswer(w, r, sub)
 }
 
 // DELETE /api/v1/push/subscription answers {} whether or not there was one.
-func (h *Handler) deletePushSubscription(w http.ResponseWriter, r *http.Request) {
-	if _, ok := h.user(w, r, "push"); !ok {
-		return
+func (h *Handler) deletePushSubscription(w http.ResponseWriter, r *http.Request) error {
+	if _, err := Caller(r, "push"); err != nil {
+		return err
 	}
 	if err := h.engine.DeletePushSubscription(r.Context(), authOf(r).token.ID); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	h.json(w, struct{}{})
+	return nil
 }
 
 // vapid is the instance configuration's "vapid" (Mastodon 4.3+).
@@ -114,11 +109,10 @@ func (h *Handler) vapid(r *http.Request) (map[string]any, error) {
 	return map[string]any{"public_key": key}, err
 }
 
-func (h *Handler) pushAnswer(w http.ResponseWriter, r *http.Request, sub storage.PushSubscription) {
+func (h *Handler) pushAnswer(w http.ResponseWriter, r *http.Request, sub storage.PushSubscription) error {
 	key, err := h.engine.VAPIDPublicKey(r.Context())
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	alerts := make(map[string]bool, len(federation.PushAlerts))
 	for _, a := range federation.PushAlerts {
@@ -129,6 +123,7 @@ func (h *Handler) pushAnswer(w http.ResponseWriter, r *http.Request, sub storage
 	}
 	h.json(w, WebPushSubscription{ID: sub.ID.String(), Endpoint: sub.Endpoint, Standard: true, Alerts: alerts,
 		Policy: sub.Policy, ServerKey: key})
+	return nil
 }
 
 // pushAlertsParam reads data[alerts][type] for each alert type, and

@@ -254,7 +254,7 @@ func TestPushSubscriptionLifecycle(t *testing.T) {
 	if raw, err := base64.URLEncoding.DecodeString(serverKey); err != nil || len(raw) != 65 || raw[0] != 4 {
 		t.Errorf("instance VAPID key %q is not an uncompressed point in padded base64url", serverKey)
 	}
-	app := registerApp(t, n, callback, "read push")
+	app := testrig.RegisterApp(t, n, testrig.Callback, "read push")
 	if app.VapidKey == nil || *app.VapidKey != serverKey {
 		t.Errorf("POST /api/v1/apps vapid_key = %v; want the instance's %s", app.VapidKey, serverKey)
 	}
@@ -485,12 +485,12 @@ func TestPushSubscriptionFollowsRefreshEndsWithRevoke(t *testing.T) {
 	t.Parallel()
 	n := testrig.StartOne(t, nil)
 	n.Member("alice", false)
-	app := registerApp(t, n, callback, "read push")
-	b := newBrowser(t, n)
-	verifier, challenge := pkce()
-	redirect := b.approve(b.signIn(authorizePath(app, callback, "read push", "s", challenge), "alice"), "authorize")
-	status, tok := postToken(t, n, url.Values{"grant_type": {"authorization_code"}, "code": {redirect.Query().Get("code")},
-		"client_id": {app.ClientID}, "client_secret": {app.ClientSecret}, "redirect_uri": {callback}, "code_verifier": {verifier}})
+	app := testrig.RegisterApp(t, n, testrig.Callback, "read push")
+	b := testrig.NewFormBrowser(t, n)
+	verifier, challenge := testrig.PKCE()
+	redirect := b.Approve(b.SignIn(testrig.AuthorizePath(app, testrig.Callback, "read push", "s", challenge), "alice"), "authorize")
+	status, tok := testrig.PostToken(t, n, url.Values{"grant_type": {"authorization_code"}, "code": {redirect.Query().Get("code")},
+		"client_id": {app.ClientID}, "client_secret": {app.ClientSecret}, "redirect_uri": {testrig.Callback}, "code_verifier": {verifier}})
 	if status != http.StatusOK {
 		t.Fatalf("token: %d %+v", status, tok)
 	}
@@ -505,7 +505,7 @@ func TestPushSubscriptionFollowsRefreshEndsWithRevoke(t *testing.T) {
 	}
 	// Refreshing the token hands the subscription to the new token, with
 	// the token pushes carry.
-	status, fresh := postToken(t, n, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok.RefreshToken},
+	status, fresh := testrig.PostToken(t, n, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok.RefreshToken},
 		"client_id": {app.ClientID}, "client_secret": {app.ClientSecret}})
 	if status != http.StatusOK || fresh.AccessToken == "" {
 		t.Fatalf("refresh: %d %+v", status, fresh)

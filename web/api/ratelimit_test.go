@@ -92,14 +92,14 @@ func TestRateLimitAppTokensDoNotMultiply(t *testing.T) {
 		c.Tuning.RateLimitWindow = yearWindow
 	})
 	const attacker = "198.51.100.9"
-	var app registeredApp
+	var app testrig.App
 	if code, _, raw := send(t, from(request(t, http.MethodPost, n.URL+"/api/v1/apps", "",
-		url.Values{"client_name": {"Minter"}, "redirect_uris": {oob}}), attacker), &app); code != http.StatusOK {
+		url.Values{"client_name": {"Minter"}, "redirect_uris": {testrig.OOB}}), attacker), &app); code != http.StatusOK {
 		t.Fatalf("register app: %d %s", code, raw)
 	}
 	granted, minted, answered := 1, 0, 0 // the registration was one request
 	for range 3 * budget {
-		var tok tokenAnswer
+		var tok testrig.TokenAnswer
 		code, _, _ := send(t, from(request(t, http.MethodPost, n.URL+"/oauth/token", "", url.Values{
 			"grant_type": {"client_credentials"}, "client_id": {app.ClientID}, "client_secret": {app.ClientSecret}}), attacker), &tok)
 		if code == http.StatusOK {
@@ -138,7 +138,7 @@ func TestAppRegistrationLimit(t *testing.T) {
 	register := func(addr string) (int, http.Header) {
 		t.Helper()
 		code, h, _ := send(t, from(request(t, http.MethodPost, n.URL+"/api/v1/apps", "",
-			url.Values{"client_name": {"App"}, "redirect_uris": {oob}}), addr), nil)
+			url.Values{"client_name": {"App"}, "redirect_uris": {testrig.OOB}}), addr), nil)
 		return code, h
 	}
 	tests := []struct {
@@ -187,10 +187,10 @@ func TestAppRegistrationLimit(t *testing.T) {
 func TestAppTokensExpireUnused(t *testing.T) {
 	n := testrig.StartOne(t, nil)
 	member := n.Token(n.Member("alice", false))
-	app := registerApp(t, n, oob, "read")
+	app := testrig.RegisterApp(t, n, testrig.OOB, "read")
 	mint := func() string {
 		t.Helper()
-		code, tok := postToken(t, n, url.Values{"grant_type": {"client_credentials"}, "client_id": {app.ClientID},
+		code, tok := testrig.PostToken(t, n, url.Values{"grant_type": {"client_credentials"}, "client_id": {app.ClientID},
 			"client_secret": {app.ClientSecret}})
 		if code != http.StatusOK {
 			t.Fatalf("client_credentials: %d %+v", code, tok)

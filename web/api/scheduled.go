@@ -58,10 +58,10 @@ const (
 // mountScheduled adds the scheduled statuses routes. Scheduling itself is
 // POST /api/v1/statuses with scheduled_at (scheduledAt).
 func (h *Handler) mountScheduled(r chi.Router) {
-	r.Get("/api/v1/scheduled_statuses", h.scheduledStatuses)
-	r.Get("/api/v1/scheduled_statuses/{id}", h.getScheduledStatus)
-	r.Put("/api/v1/scheduled_statuses/{id}", h.rescheduleStatus)
-	r.Delete("/api/v1/scheduled_statuses/{id}", h.deleteScheduledStatus)
+	r.Get("/api/v1/scheduled_statuses", h.handle(h.scheduledStatuses))
+	r.Get("/api/v1/scheduled_statuses/{id}", h.handle(h.getScheduledStatus))
+	r.Put("/api/v1/scheduled_statuses/{id}", h.handle(h.rescheduleStatus))
+	r.Delete("/api/v1/scheduled_statuses/{id}", h.handle(h.deleteScheduledStatus))
 }
 
 // scheduledAt reads the scheduled_at of POST /api/v1/statuses: later
@@ -81,20 +81,18 @@ func scheduledAt(v url.Values, now time.Time) (at time.Time, later bool, err err
 }
 
 // GET /api/v1/scheduled_statuses
-func (h *Handler) scheduledStatuses(w http.ResponseWriter, r *http.Request) {
-	me, ok := h.user(w, r, "read:statuses")
-	if !ok {
-		return
+func (h *Handler) scheduledStatuses(w http.ResponseWriter, r *http.Request) error {
+	me, err := Caller(r, "read:statuses")
+	if err != nil {
+		return err
 	}
 	v, err := form(r)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	ss, err := h.store.ScheduledStatusPage(r.Context(), me.ID, page(v, scheduledDefault, scheduledMax))
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	out := make([]ScheduledStatus, 0, len(ss))
 	for _, s := range ss {
@@ -104,13 +102,14 @@ func (h *Handler) scheduledStatuses(w http.ResponseWriter, r *http.Request) {
 		h.setLink(w, r, ss[0].ID, ss[len(ss)-1].ID)
 	}
 	h.json(w, out)
+	return nil
 }
 
 // GET /api/v1/scheduled_statuses/:id
-func (h *Handler) getScheduledStatus(w http.ResponseWriter, r *http.Request) {
-	me, ok := h.user(w, r, "read:statuses")
-	if !ok {
-		return
+func (h *Handler) getScheduledStatus(w http.ResponseWriter, r *http.Request) error {
+	me, err := Caller(r, "read:statuses")
+	if err != nil {
+		return err
 	}
 	id, err := pathID(r, "id")
 	var s storage.ScheduledStatus
@@ -118,27 +117,25 @@ func (h *Handler) getScheduledStatus(w http.ResponseWriter, r *http.Request) {
 		s, err = h.store.ScheduledStatusByID(r.Context(), me.ID, id)
 	}
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	h.json(w, scheduledEntity(s))
+	return nil
 }
 
 // PUT /api/v1/scheduled_statuses/:id: only scheduled_at changes.
-func (h *Handler) rescheduleStatus(w http.ResponseWriter, r *http.Request) {
-	me, ok := h.user(w, r, "write:statuses")
-	if !ok {
-		return
+func (h *Handler) rescheduleStatus(w http.ResponseWriter, r *http.Request) error {
+	me, err := Caller(r, "write:statuses")
+	if err != nil {
+		return err
 	}
 	id, err := pathID(r, "id")
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	v, err := form(r)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	var s storage.ScheduledStatus
 	if raw := strings.TrimSpace(v.Get("scheduled_at")); raw == "" {
@@ -150,15 +147,15 @@ func (h *Handler) rescheduleStatus(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	h.json(w, scheduledEntity(s))
+	return nil
 }
 
 // DELETE /api/v1/scheduled_statuses/:id
-func (h *Handler) deleteScheduledStatus(w http.ResponseWriter, r *http.Request) {
-	h.byID(w, r, "write:statuses", h.engine.Unschedule)
+func (h *Handler) deleteScheduledStatus(w http.ResponseWriter, r *http.Request) error {
+	return h.byID(w, r, "write:statuses", h.engine.Unschedule)
 }
 
 // scheduledLayouts are the ISO 8601 forms apps send scheduled_at in; one

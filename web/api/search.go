@@ -27,10 +27,10 @@ const (
 )
 
 func (h *Handler) mountSearch(r chi.Router) {
-	r.Get("/api/v2/search", h.searchV2)
+	r.Get("/api/v2/search", h.handle(h.searchV2))
 	// Mastodon removed v1 in 3.0; apps old enough to call it read
 	// hashtags as plain names, so it answers in its own shape.
-	r.Get("/api/v1/search", h.searchV1)
+	r.Get("/api/v1/search", h.handle(h.searchV1))
 }
 
 // SearchResults is Mastodon's Search entity.
@@ -64,43 +64,43 @@ type searchRequest struct {
 func (s searchRequest) wants(kind string) bool { return s.kind == "" || s.kind == kind }
 
 // GET /api/v2/search
-func (h *Handler) searchV2(w http.ResponseWriter, r *http.Request) {
-	res, ok := h.search(w, r)
-	if ok {
-		h.json(w, res)
+func (h *Handler) searchV2(w http.ResponseWriter, r *http.Request) error {
+	res, err := h.search(r)
+	if err != nil {
+		return err
 	}
+	h.json(w, res)
+	return nil
 }
 
 // GET /api/v1/search
-func (h *Handler) searchV1(w http.ResponseWriter, r *http.Request) {
-	res, ok := h.search(w, r)
-	if !ok {
-		return
+func (h *Handler) searchV1(w http.ResponseWriter, r *http.Request) error {
+	res, err := h.search(r)
+	if err != nil {
+		return err
 	}
 	out := searchResultsV1{Accounts: res.Accounts, Statuses: res.Statuses, Hashtags: make([]string, 0, len(res.Hashtags))}
 	for _, t := range res.Hashtags {
 		out.Hashtags = append(out.Hashtags, t.Name)
 	}
 	h.json(w, out)
+	return nil
 }
 
-// search reads the request and runs it; it writes the error and returns
-// false if it cannot.
-func (h *Handler) search(w http.ResponseWriter, r *http.Request) (SearchResults, bool) {
-	viewer, ok := h.optionalUser(w, r, "read:search")
-	if !ok {
-		return SearchResults{}, false
+// search reads the request and runs it.
+func (h *Handler) search(r *http.Request) (SearchResults, error) {
+	viewer, err := optionalCaller(r, "read:search")
+	if err != nil {
+		return SearchResults{}, err
 	}
 	v, err := form(r)
 	if err != nil {
-		h.fail(w, r, err)
-		return SearchResults{}, false
+		return SearchResults{}, err
 	}
 	s := searchRequest{viewer: viewer, q: strings.TrimSpace(v.Get("q")), kind: v.Get("type"),
 		following: viewer.ID != 0 && boolParam(v, "following", false), page: page(v, searchDefault, searchMax)}
 	if s.q == "" {
-		h.fail(w, r, httperr.New(http.StatusBadRequest, "Param is missing or the value is empty: q"))
-		return SearchResults{}, false
+		return SearchResults{}, httperr.New(http.StatusBadRequest, "Param is missing or the value is empty: q")
 	}
 	s.offset, _ = strconv.Atoi(v.Get("offset"))
 	s.offset = max(s.offset, 0)
@@ -114,10 +114,9 @@ func (h *Handler) search(w http.ResponseWriter, r *http.Request) (SearchResults,
 	s.resolve = viewer.ID != 0 && boolParam(v, "resolve", false) && s.offset == 0
 	res, err := h.runSearch(r.Context(), s)
 	if err != nil {
-		h.fail(w, r, err)
-		return SearchResults{}, false
+		return SearchResults{}, err
 	}
-	return res, true
+	return res, nil
 }
 
 // runSearch finds what s asks for and renders it.

@@ -53,50 +53,47 @@ const (
 )
 
 func (h *Handler) mountStatuses(r chi.Router) {
-	r.Post("/api/v1/statuses", h.createStatus)
-	r.Get("/api/v1/statuses", h.getStatuses)
-	r.Get("/api/v1/statuses/{id}", h.getStatus)
-	r.Put("/api/v1/statuses/{id}", h.editStatus)
-	r.Delete("/api/v1/statuses/{id}", h.deleteStatus)
-	r.Get("/api/v1/statuses/{id}/history", h.statusHistory)
-	r.Get("/api/v1/statuses/{id}/source", h.statusSource)
-	r.Get("/api/v1/statuses/{id}/context", h.statusContext)
-	r.Get("/api/v1/statuses/{id}/reblogged_by", h.rebloggedBy)
-	r.Get("/api/v1/statuses/{id}/favourited_by", h.favouritedBy)
-	r.Post("/api/v1/statuses/{id}/favourite", h.favourite)
-	r.Post("/api/v1/statuses/{id}/unfavourite", h.unfavourite)
-	r.Post("/api/v1/statuses/{id}/reblog", h.reblog)
-	r.Post("/api/v1/statuses/{id}/unreblog", h.unreblog)
-	r.Post("/api/v1/statuses/{id}/bookmark", h.bookmark)
-	r.Post("/api/v1/statuses/{id}/unbookmark", h.unbookmark)
-	r.Post("/api/v1/statuses/{id}/pin", h.pin)
-	r.Post("/api/v1/statuses/{id}/unpin", h.unpin)
-	r.Post("/api/v1/statuses/{id}/mute", h.muteConversation)
-	r.Post("/api/v1/statuses/{id}/unmute", h.unmuteConversation)
-	r.Get("/api/v1/bookmarks", h.bookmarks)
-	r.Get("/api/v1/favourites", h.favourites)
+	r.Post("/api/v1/statuses", h.handle(h.createStatus))
+	r.Get("/api/v1/statuses", h.handle(h.getStatuses))
+	r.Get("/api/v1/statuses/{id}", h.handle(h.getStatus))
+	r.Put("/api/v1/statuses/{id}", h.handle(h.editStatus))
+	r.Delete("/api/v1/statuses/{id}", h.handle(h.deleteStatus))
+	r.Get("/api/v1/statuses/{id}/history", h.handle(h.statusHistory))
+	r.Get("/api/v1/statuses/{id}/source", h.handle(h.statusSource))
+	r.Get("/api/v1/statuses/{id}/context", h.handle(h.statusContext))
+	r.Get("/api/v1/statuses/{id}/reblogged_by", h.handle(h.rebloggedBy))
+	r.Get("/api/v1/statuses/{id}/favourited_by", h.handle(h.favouritedBy))
+	r.Post("/api/v1/statuses/{id}/favourite", h.handle(h.favourite))
+	r.Post("/api/v1/statuses/{id}/unfavourite", h.handle(h.unfavourite))
+	r.Post("/api/v1/statuses/{id}/reblog", h.handle(h.reblog))
+	r.Post("/api/v1/statuses/{id}/unreblog", h.handle(h.unreblog))
+	r.Post("/api/v1/statuses/{id}/bookmark", h.handle(h.bookmark))
+	r.Post("/api/v1/statuses/{id}/unbookmark", h.handle(h.unbookmark))
+	r.Post("/api/v1/statuses/{id}/pin", h.handle(h.pin))
+	r.Post("/api/v1/statuses/{id}/unpin", h.handle(h.unpin))
+	r.Post("/api/v1/statuses/{id}/mute", h.handle(h.muteConversation))
+	r.Post("/api/v1/statuses/{id}/unmute", h.handle(h.unmuteConversation))
+	r.Get("/api/v1/bookmarks", h.handle(h.bookmarks))
+	r.Get("/api/v1/favourites", h.handle(h.favourites))
 }
 
 // POST /api/v1/statuses
-func (h *Handler) createStatus(w http.ResponseWriter, r *http.Request) {
-	me, ok := h.user(w, r, "write:statuses")
-	if !ok {
-		return
+func (h *Handler) createStatus(w http.ResponseWriter, r *http.Request) error {
+	me, err := Caller(r, "write:statuses")
+	if err != nil {
+		return err
 	}
 	v, err := form(r)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	d, err := draftOf(v)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	at, later, err := scheduledAt(v, h.now()) // scheduled.go
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	post := func(ctx context.Context) (made, error) {
 		if later {
@@ -119,12 +116,12 @@ func (h *Handler) createStatus(w http.ResponseWriter, r *http.Request) {
 	}
 	switch {
 	case err != nil:
-		h.fail(w, r, err)
+		return err
 	case m.scheduled.ID != 0:
 		h.json(w, scheduledEntity(m.scheduled))
-	default:
-		h.writeStatus(w, r, me, m.status)
+		return nil
 	}
+	return h.writeStatus(w, r, me, m.status)
 }
 
 // made is what POST /api/v1/statuses made: a status, or a scheduled one.
@@ -218,17 +215,16 @@ func (h *Handler) earlier(ctx context.Context, me storage.Account, first storage
 }
 
 // GET /api/v1/statuses/:id
-func (h *Handler) getStatus(w http.ResponseWriter, r *http.Request) {
-	viewer, ok := h.optionalUser(w, r, "read:statuses")
-	if !ok {
-		return
+func (h *Handler) getStatus(w http.ResponseWriter, r *http.Request) error {
+	viewer, err := optionalCaller(r, "read:statuses")
+	if err != nil {
+		return err
 	}
 	st, err := h.visibleStatus(r, viewer)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
-	h.writeStatus(w, r, viewer, st)
+	return h.writeStatus(w, r, viewer, st)
 }
 
 // maxStatusesByID is how many statuses GET /api/v1/statuses answers at
@@ -237,15 +233,14 @@ const maxStatusesByID = 20
 
 // GET /api/v1/statuses?id[]=...: several statuses at once, in the order
 // asked, leaving out those that do not exist or the viewer may not see.
-func (h *Handler) getStatuses(w http.ResponseWriter, r *http.Request) {
-	viewer, ok := h.optionalUser(w, r, "read:statuses")
-	if !ok {
-		return
+func (h *Handler) getStatuses(w http.ResponseWriter, r *http.Request) error {
+	viewer, err := optionalCaller(r, "read:statuses")
+	if err != nil {
+		return err
 	}
 	v, err := form(r)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	var ids []storage.ID
 	seen := map[storage.ID]bool{}
@@ -257,8 +252,7 @@ func (h *Handler) getStatuses(w http.ResponseWriter, r *http.Request) {
 	}
 	found, err := h.store.StatusesByIDs(r.Context(), ids)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	sts := make([]storage.Status, 0, len(ids))
 	for _, id := range ids {
@@ -268,47 +262,39 @@ func (h *Handler) getStatuses(w http.ResponseWriter, r *http.Request) {
 	}
 	sts, err = h.shown(r.Context(), viewer, sts)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	out, err := h.presenter(viewer).statuses(r.Context(), sts)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	h.json(w, out)
+	return nil
 }
 
 // PUT /api/v1/statuses/:id
-func (h *Handler) editStatus(w http.ResponseWriter, r *http.Request) {
-	me, ok := h.user(w, r, "write:statuses")
-	if !ok {
-		return
+func (h *Handler) editStatus(w http.ResponseWriter, r *http.Request) error {
+	me, err := Caller(r, "write:statuses")
+	if err != nil {
+		return err
 	}
 	st, err := h.ownStatus(r, me)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	v, err := form(r)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	d, err := editDraftOf(v, st)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	edited, err := h.engine.Edit(r.Context(), me.ID, st.ID, d)
-	if errors.Is(err, federation.ErrDenied) {
-		err = storage.ErrNotFound // Mastodon: "not owned by you" reads as not found
-	}
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return deniedAsNotFound(err)
 	}
-	h.writeStatus(w, r, me, edited)
+	return h.writeStatus(w, r, me, edited)
 }
 
 // editDraftOf reads the form of PUT /api/v1/statuses/:id. As in
@@ -427,10 +413,10 @@ func mediaAttributesOf(v url.Values) (map[storage.ID]federation.MediaEdit, error
 }
 
 // DELETE /api/v1/statuses/:id
-func (h *Handler) deleteStatus(w http.ResponseWriter, r *http.Request) {
-	me, ok := h.user(w, r, "write:statuses")
-	if !ok {
-		return
+func (h *Handler) deleteStatus(w http.ResponseWriter, r *http.Request) error {
+	me, err := Caller(r, "write:statuses")
+	if err != nil {
+		return err
 	}
 	id, err := pathID(r, "id")
 	var st storage.Status
@@ -441,28 +427,23 @@ func (h *Handler) deleteStatus(w http.ResponseWriter, r *http.Request) {
 		err = storage.ErrNotFound // Mastodon: "not owned by you" reads as not found
 	}
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	// Render first: once deleted, the status and its counts are gone.
 	// text carries the source, for delete-and-redraft.
 	e, err := h.presenter(me).status(r.Context(), st)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	if st.ReblogOfID == 0 {
 		text := sourceText(st)
 		e.Text = &text
 	}
 	if _, err := h.engine.DeleteStatus(r.Context(), me.ID, st.ID); err != nil {
-		if errors.Is(err, federation.ErrDenied) {
-			err = storage.ErrNotFound
-		}
-		h.fail(w, r, err)
-		return
+		return deniedAsNotFound(err)
 	}
 	h.json(w, e)
+	return nil
 }
 
 // sourceText is what the author typed; a status from another server
@@ -475,25 +456,22 @@ func sourceText(st storage.Status) string {
 }
 
 // GET /api/v1/statuses/:id/history
-func (h *Handler) statusHistory(w http.ResponseWriter, r *http.Request) {
-	viewer, ok := h.optionalUser(w, r, "read:statuses")
-	if !ok {
-		return
+func (h *Handler) statusHistory(w http.ResponseWriter, r *http.Request) error {
+	viewer, err := optionalCaller(r, "read:statuses")
+	if err != nil {
+		return err
 	}
 	st, err := h.visibleStatus(r, viewer)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	edits, err := h.store.StatusEdits(r.Context(), st.ID)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	author, err := h.presenter(viewer).accountByID(r.Context(), st.AccountID)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	// Earlier versions keep no media of their own: every version shows
 	// the media the status has now.
@@ -515,6 +493,7 @@ func (h *Handler) statusHistory(w http.ResponseWriter, r *http.Request) {
 	}
 	out = append(out, version(st.Title, st.Content, st.SpoilerText, st.Sensitive, current))
 	h.json(w, out)
+	return nil
 }
 
 // withTitle leads an artefact's content with its title, as the Status
@@ -527,34 +506,31 @@ func withTitle(title, content string) string {
 }
 
 // GET /api/v1/statuses/:id/source
-func (h *Handler) statusSource(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) statusSource(w http.ResponseWriter, r *http.Request) error {
 	a := authOf(r)
 	if a.token.ID == 0 {
-		h.fail(w, r, httperr.New(http.StatusUnauthorized, "The access token is invalid"))
-		return
+		return httperr.New(http.StatusUnauthorized, "The access token is invalid")
 	}
 	if !hasScope(a.scopes, "read:statuses") {
-		h.fail(w, r, httperr.New(http.StatusForbidden, "This action is outside the authorized scopes"))
-		return
+		return httperr.New(http.StatusForbidden, "This action is outside the authorized scopes")
 	}
 	st, err := h.visibleStatus(r, a.account)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	h.json(w, StatusSource{ID: st.ID.String(), Text: sourceText(st), SpoilerText: st.SpoilerText})
+	return nil
 }
 
 // GET /api/v1/statuses/:id/context
-func (h *Handler) statusContext(w http.ResponseWriter, r *http.Request) {
-	viewer, ok := h.optionalUser(w, r, "read:statuses")
-	if !ok {
-		return
+func (h *Handler) statusContext(w http.ResponseWriter, r *http.Request) error {
+	viewer, err := optionalCaller(r, "read:statuses")
+	if err != nil {
+		return err
 	}
 	st, err := h.visibleStatus(r, viewer)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	ancestors, descendants, depth := publicAncestors, publicDescendants, publicDepth
 	if viewer.ID != 0 {
@@ -563,33 +539,28 @@ func (h *Handler) statusContext(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	up, err := h.store.Ancestors(ctx, st.ID, ancestors)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	down, err := h.store.Descendants(ctx, st.ID, descendants, depth)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	if up, err = h.shown(ctx, viewer, up); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	if down, err = h.shown(ctx, viewer, down); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	p := h.presenter(viewer)
 	var out Context
 	if out.Ancestors, err = p.filteredStatuses(ctx, filterThread, up); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	if out.Descendants, err = p.filteredStatuses(ctx, filterThread, down); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	h.json(w, out)
+	return nil
 }
 
 // visibleStatus loads the status named in the URL if viewer may see it;
@@ -611,6 +582,16 @@ func (h *Handler) visibleStatus(r *http.Request, viewer storage.Account) (storag
 		return storage.Status{}, storage.ErrNotFound
 	}
 	return st, nil
+}
+
+// deniedAsNotFound answers the engine's refusal to let a member change a
+// status as "not found": Mastodon does not tell a status that is not
+// one's own from one that does not exist.
+func deniedAsNotFound(err error) error {
+	if errors.Is(err, federation.ErrDenied) {
+		return storage.ErrNotFound
+	}
+	return err
 }
 
 // ownStatus loads the status named in the URL if it is me's own post (not
@@ -646,11 +627,11 @@ func (h *Handler) shown(ctx context.Context, viewer storage.Account, sts []stora
 	return out, nil
 }
 
-func (h *Handler) writeStatus(w http.ResponseWriter, r *http.Request, viewer storage.Account, st storage.Status) {
+func (h *Handler) writeStatus(w http.ResponseWriter, r *http.Request, viewer storage.Account, st storage.Status) error {
 	e, err := h.presenter(viewer).status(r.Context(), st)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	h.json(w, e)
+	return nil
 }

@@ -18,57 +18,57 @@ const (
 )
 
 // POST /api/v1/statuses/:id/favourite
-func (h *Handler) favourite(w http.ResponseWriter, r *http.Request) {
-	h.interact(w, r, "write:favourites", func(ctx context.Context, me storage.Account, st storage.Status) error {
+func (h *Handler) favourite(w http.ResponseWriter, r *http.Request) error {
+	return h.interact(w, r, "write:favourites", func(ctx context.Context, me storage.Account, st storage.Status) error {
 		return h.engine.Favourite(ctx, me.ID, st.ID)
 	})
 }
 
 // POST /api/v1/statuses/:id/unfavourite
-func (h *Handler) unfavourite(w http.ResponseWriter, r *http.Request) {
-	h.interact(w, r, "write:favourites", func(ctx context.Context, me storage.Account, st storage.Status) error {
+func (h *Handler) unfavourite(w http.ResponseWriter, r *http.Request) error {
+	return h.interact(w, r, "write:favourites", func(ctx context.Context, me storage.Account, st storage.Status) error {
 		return h.engine.Unfavourite(ctx, me.ID, st.ID)
 	})
 }
 
 // POST /api/v1/statuses/:id/bookmark
-func (h *Handler) bookmark(w http.ResponseWriter, r *http.Request) {
-	h.interact(w, r, "write:bookmarks", func(ctx context.Context, me storage.Account, st storage.Status) error {
+func (h *Handler) bookmark(w http.ResponseWriter, r *http.Request) error {
+	return h.interact(w, r, "write:bookmarks", func(ctx context.Context, me storage.Account, st storage.Status) error {
 		return h.engine.Bookmark(ctx, me.ID, boosted(st))
 	})
 }
 
 // POST /api/v1/statuses/:id/unbookmark
-func (h *Handler) unbookmark(w http.ResponseWriter, r *http.Request) {
-	h.interact(w, r, "write:bookmarks", func(ctx context.Context, me storage.Account, st storage.Status) error {
+func (h *Handler) unbookmark(w http.ResponseWriter, r *http.Request) error {
+	return h.interact(w, r, "write:bookmarks", func(ctx context.Context, me storage.Account, st storage.Status) error {
 		return h.engine.Unbookmark(ctx, me.ID, boosted(st))
 	})
 }
 
 // POST /api/v1/statuses/:id/mute
-func (h *Handler) muteConversation(w http.ResponseWriter, r *http.Request) {
-	h.interact(w, r, "write:mutes", func(ctx context.Context, me storage.Account, st storage.Status) error {
+func (h *Handler) muteConversation(w http.ResponseWriter, r *http.Request) error {
+	return h.interact(w, r, "write:mutes", func(ctx context.Context, me storage.Account, st storage.Status) error {
 		return h.engine.MuteConversation(ctx, me.ID, boosted(st))
 	})
 }
 
 // POST /api/v1/statuses/:id/unmute
-func (h *Handler) unmuteConversation(w http.ResponseWriter, r *http.Request) {
-	h.interact(w, r, "write:mutes", func(ctx context.Context, me storage.Account, st storage.Status) error {
+func (h *Handler) unmuteConversation(w http.ResponseWriter, r *http.Request) error {
+	return h.interact(w, r, "write:mutes", func(ctx context.Context, me storage.Account, st storage.Status) error {
 		return h.engine.UnmuteConversation(ctx, me.ID, boosted(st))
 	})
 }
 
 // POST /api/v1/statuses/:id/pin
-func (h *Handler) pin(w http.ResponseWriter, r *http.Request) {
-	h.interact(w, r, "write:accounts", func(ctx context.Context, me storage.Account, st storage.Status) error {
+func (h *Handler) pin(w http.ResponseWriter, r *http.Request) error {
+	return h.interact(w, r, "write:accounts", func(ctx context.Context, me storage.Account, st storage.Status) error {
 		return h.engine.Pin(ctx, me.ID, st.ID)
 	})
 }
 
 // POST /api/v1/statuses/:id/unpin
-func (h *Handler) unpin(w http.ResponseWriter, r *http.Request) {
-	h.interact(w, r, "write:accounts", func(ctx context.Context, me storage.Account, st storage.Status) error {
+func (h *Handler) unpin(w http.ResponseWriter, r *http.Request) error {
+	return h.interact(w, r, "write:accounts", func(ctx context.Context, me storage.Account, st storage.Status) error {
 		return h.engine.Unpin(ctx, me.ID, st.ID)
 	})
 }
@@ -76,21 +76,19 @@ func (h *Handler) unpin(w http.ResponseWriter, r *http.Request) {
 // interact runs do on the status named in the URL, which the member must
 // be able to see, and answers with the status as it now is.
 func (h *Handler) interact(w http.ResponseWriter, r *http.Request, scope string,
-	do func(ctx context.Context, me storage.Account, st storage.Status) error) {
-	me, ok := h.user(w, r, scope)
-	if !ok {
-		return
+	do func(ctx context.Context, me storage.Account, st storage.Status) error) error {
+	me, err := Caller(r, scope)
+	if err != nil {
+		return err
 	}
 	st, err := h.visibleStatus(r, me)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	if err := do(r.Context(), me, st); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
-	h.writeStatus(w, r, me, st)
+	return h.writeStatus(w, r, me, st)
 }
 
 // boosted is the status a reblog boosts, or the status itself: likes,
@@ -104,91 +102,81 @@ func boosted(st storage.Status) storage.ID {
 
 // POST /api/v1/statuses/:id/reblog answers with the reblog, which wraps
 // the status it boosts.
-func (h *Handler) reblog(w http.ResponseWriter, r *http.Request) {
-	me, ok := h.user(w, r, "write:statuses")
-	if !ok {
-		return
+func (h *Handler) reblog(w http.ResponseWriter, r *http.Request) error {
+	me, err := Caller(r, "write:statuses")
+	if err != nil {
+		return err
 	}
 	st, err := h.visibleStatus(r, me)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	v, err := form(r)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	rb, err := h.engine.Reblog(r.Context(), me.ID, boosted(st), activitypub.Visibility(v.Get("visibility")))
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
-	h.writeStatus(w, r, me, rb)
+	return h.writeStatus(w, r, me, rb)
 }
 
 // POST /api/v1/statuses/:id/unreblog answers with the status that was
 // boosted.
-func (h *Handler) unreblog(w http.ResponseWriter, r *http.Request) {
-	me, ok := h.user(w, r, "write:statuses")
-	if !ok {
-		return
+func (h *Handler) unreblog(w http.ResponseWriter, r *http.Request) error {
+	me, err := Caller(r, "write:statuses")
+	if err != nil {
+		return err
 	}
 	st, err := h.visibleStatus(r, me)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	if err := h.engine.Unreblog(r.Context(), me.ID, boosted(st)); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	orig, err := h.store.StatusByID(r.Context(), boosted(st))
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
-	h.writeStatus(w, r, me, orig)
+	return h.writeStatus(w, r, me, orig)
 }
 
 // GET /api/v1/statuses/:id/reblogged_by
-func (h *Handler) rebloggedBy(w http.ResponseWriter, r *http.Request) {
-	h.interactionAccounts(w, r, h.store.RebloggedBy)
+func (h *Handler) rebloggedBy(w http.ResponseWriter, r *http.Request) error {
+	return h.interactionAccounts(w, r, h.store.RebloggedBy)
 }
 
 // GET /api/v1/statuses/:id/favourited_by
-func (h *Handler) favouritedBy(w http.ResponseWriter, r *http.Request) {
-	h.interactionAccounts(w, r, h.store.FavouritedBy)
+func (h *Handler) favouritedBy(w http.ResponseWriter, r *http.Request) error {
+	return h.interactionAccounts(w, r, h.store.FavouritedBy)
 }
 
 func (h *Handler) interactionAccounts(w http.ResponseWriter, r *http.Request,
-	load func(ctx context.Context, status, viewer storage.ID, p storage.Page) ([]storage.ListedAccount, error)) {
-	viewer, ok := h.optionalUser(w, r, "read:statuses")
-	if !ok {
-		return
+	load func(ctx context.Context, status, viewer storage.ID, p storage.Page) ([]storage.ListedAccount, error)) error {
+	viewer, err := optionalCaller(r, "read:statuses")
+	if err != nil {
+		return err
 	}
 	st, err := h.visibleStatus(r, viewer)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	v, err := form(r)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	rows, err := load(r.Context(), boosted(st), viewer.ID, page(v, accountPageDefault, accountPageMax))
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	p := h.presenter(viewer)
 	out := make([]Account, 0, len(rows))
 	for _, row := range rows {
 		e, err := p.account(r.Context(), row.Account)
 		if err != nil {
-			h.fail(w, r, err)
-			return
+			return err
 		}
 		out = append(out, e)
 	}
@@ -196,35 +184,34 @@ func (h *Handler) interactionAccounts(w http.ResponseWriter, r *http.Request,
 		h.setLink(w, r, rows[0].RowID, rows[len(rows)-1].RowID)
 	}
 	h.json(w, out)
+	return nil
 }
 
 // GET /api/v1/bookmarks
-func (h *Handler) bookmarks(w http.ResponseWriter, r *http.Request) {
-	h.statusList(w, r, "read:bookmarks", h.store.Bookmarks)
+func (h *Handler) bookmarks(w http.ResponseWriter, r *http.Request) error {
+	return h.statusList(w, r, "read:bookmarks", h.store.Bookmarks)
 }
 
 // GET /api/v1/favourites
-func (h *Handler) favourites(w http.ResponseWriter, r *http.Request) {
-	h.statusList(w, r, "read:favourites", h.store.Favourites)
+func (h *Handler) favourites(w http.ResponseWriter, r *http.Request) error {
+	return h.statusList(w, r, "read:favourites", h.store.Favourites)
 }
 
 // statusList answers with one of a member's own lists of statuses, paged
 // by the IDs of its rows (when each was bookmarked or liked).
 func (h *Handler) statusList(w http.ResponseWriter, r *http.Request, scope string,
-	load func(ctx context.Context, account storage.ID, p storage.Page) ([]storage.ListedStatus, error)) {
-	me, ok := h.user(w, r, scope)
-	if !ok {
-		return
+	load func(ctx context.Context, account storage.ID, p storage.Page) ([]storage.ListedStatus, error)) error {
+	me, err := Caller(r, scope)
+	if err != nil {
+		return err
 	}
 	v, err := form(r)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	rows, err := load(r.Context(), me.ID, page(v, statusListDefault, statusListMax))
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	sts := make([]storage.Status, 0, len(rows))
 	for _, row := range rows {
@@ -232,13 +219,11 @@ func (h *Handler) statusList(w http.ResponseWriter, r *http.Request, scope strin
 	}
 	sts, err = h.shown(r.Context(), me, sts)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	out, err := h.presenter(me).statuses(r.Context(), sts)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	if len(rows) > 0 {
 		// The page's bounds are its rows, shown or not, so no row is
@@ -246,4 +231,5 @@ func (h *Handler) statusList(w http.ResponseWriter, r *http.Request, scope strin
 		h.setLink(w, r, rows[0].RowID, rows[len(rows)-1].RowID)
 	}
 	h.json(w, out)
+	return nil
 }

@@ -40,8 +40,8 @@ func (h *Handler) mountStreaming(r chi.Router) {
 		w.Header().Set("Content-Type", "text/plain")
 		_, _ = w.Write([]byte("OK"))
 	})
-	r.Get("/api/v1/streaming", h.streamWebSocket)
-	r.Get("/api/v1/streaming/*", h.streamSSE)
+	r.Get("/api/v1/streaming", h.handle(h.streamWebSocket))
+	r.Get("/api/v1/streaming/*", h.handle(h.streamSSE))
 }
 
 // subscription is one stream a client listens to.
@@ -125,19 +125,17 @@ func (h *Handler) allowed(a auth, s subscription) error {
 	return nil
 }
 
-func (h *Handler) streamWebSocket(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) streamWebSocket(w http.ResponseWriter, r *http.Request) error {
 	a, err := h.streamAuth(r)
 	if err != nil {
-		h.fail(w, r, errUnauthorized(err.Error()))
-		return
+		return errUnauthorized(err.Error())
 	}
 	q := r.URL.Query()
 	var subs []subscription
 	if s := q.Get("stream"); s != "" {
 		sub := subscription{stream: s, tag: strings.ToLower(strings.TrimPrefix(q.Get("tag"), "#")), list: q.Get("list")}
 		if err := h.allowed(a, sub); err != nil {
-			h.fail(w, r, errUnauthorized(err.Error()))
-			return
+			return errUnauthorized(err.Error())
 		}
 		subs = append(subs, sub)
 	}
@@ -151,7 +149,7 @@ func (h *Handler) streamWebSocket(w http.ResponseWriter, r *http.Request) {
 	defer events.Close()
 	conn, err := websocket.Accept(w, r, opts)
 	if err != nil {
-		return // Accept has answered the client
+		return nil // Accept has answered the client
 	}
 	defer conn.CloseNow()
 	// A stream lives until the client leaves (MountStreaming puts it out
@@ -189,6 +187,7 @@ func (h *Handler) streamWebSocket(w http.ResponseWriter, r *http.Request) {
 		return conn.Ping(pctx)
 	})
 	conn.Close(websocket.StatusNormalClosure, "")
+	return nil
 }
 
 // streamControl is a client's subscribe or unsubscribe message.
@@ -201,24 +200,21 @@ type streamControl struct {
 
 // streamSSE serves /api/v1/streaming/{user,public,hashtag,...} as
 // server-sent events, for clients that do not use WebSockets.
-func (h *Handler) streamSSE(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) streamSSE(w http.ResponseWriter, r *http.Request) error {
 	a, err := h.streamAuth(r)
 	if err != nil {
-		h.fail(w, r, errUnauthorized(err.Error()))
-		return
+		return errUnauthorized(err.Error())
 	}
 	path := strings.Trim(chi.URLParam(r, "*"), "/")
 	stream := strings.ReplaceAll(path, "/", ":")
 	q := r.URL.Query()
 	sub := subscription{stream: stream, tag: strings.ToLower(strings.TrimPrefix(q.Get("tag"), "#")), list: q.Get("list")}
 	if err := h.allowed(a, sub); err != nil {
-		h.fail(w, r, errUnauthorized(err.Error()))
-		return
+		return errUnauthorized(err.Error())
 	}
 	flusher, ok := w.(http.Flusher)
 	if !ok {
-		h.fail(w, r, fmt.Errorf("streaming unsupported by the connection"))
-		return
+		return fmt.Errorf("streaming unsupported by the connection")
 	}
 	events := h.engine.Subscribe()
 	defer events.Close()
@@ -246,6 +242,7 @@ func (h *Handler) streamSSE(w http.ResponseWriter, r *http.Request) {
 		flusher.Flush()
 		return nil
 	})
+	return nil
 }
 
 // pump sends the events the subscriptions select until ctx ends or a

@@ -23,10 +23,10 @@ const (
 )
 
 func (h *Handler) mountTags(r chi.Router) {
-	r.Get("/api/v1/tags/{name}", h.getTag)
-	r.Post("/api/v1/tags/{name}/follow", h.followTag)
-	r.Post("/api/v1/tags/{name}/unfollow", h.unfollowTag)
-	r.Get("/api/v1/followed_tags", h.followedTags)
+	r.Get("/api/v1/tags/{name}", h.handle(h.getTag))
+	r.Post("/api/v1/tags/{name}/follow", h.handle(h.followTag))
+	r.Post("/api/v1/tags/{name}/unfollow", h.handle(h.unfollowTag))
+	r.Get("/api/v1/followed_tags", h.handle(h.followedTags))
 }
 
 // Hashtag is Mastodon's Tag entity, as GET /api/v1/tags/:name, search
@@ -93,84 +93,77 @@ func tagParam(r *http.Request) (string, bool) {
 
 // GET /api/v1/tags/:name: any hashtag name answers, used or not, as in
 // Mastodon; what is no hashtag name is not found.
-func (h *Handler) getTag(w http.ResponseWriter, r *http.Request) {
-	viewer, ok := h.optionalUser(w, r, "read:follows")
-	if !ok {
-		return
+func (h *Handler) getTag(w http.ResponseWriter, r *http.Request) error {
+	viewer, err := optionalCaller(r, "read:follows")
+	if err != nil {
+		return err
 	}
 	name, ok := tagParam(r)
 	if !ok {
-		h.fail(w, r, storage.ErrNotFound)
-		return
+		return storage.ErrNotFound
 	}
 	following := false
 	if viewer.ID != 0 {
 		var err error
 		if following, err = h.store.FollowsTag(r.Context(), viewer.ID, name); err != nil {
-			h.fail(w, r, err)
-			return
+			return err
 		}
 	}
-	h.writeHashtag(w, r, viewer, name, following)
+	return h.writeHashtag(w, r, viewer, name, following)
 }
 
-func (h *Handler) writeHashtag(w http.ResponseWriter, r *http.Request, viewer storage.Account, name string, following bool) {
+func (h *Handler) writeHashtag(w http.ResponseWriter, r *http.Request, viewer storage.Account, name string, following bool) error {
 	e, err := h.hashtag(r.Context(), viewer, name, following)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	h.json(w, e)
+	return nil
 }
 
 // POST /api/v1/tags/:name/follow
-func (h *Handler) followTag(w http.ResponseWriter, r *http.Request) {
-	h.setTagFollow(w, r, true)
+func (h *Handler) followTag(w http.ResponseWriter, r *http.Request) error {
+	return h.setTagFollow(w, r, true)
 }
 
 // POST /api/v1/tags/:name/unfollow
-func (h *Handler) unfollowTag(w http.ResponseWriter, r *http.Request) {
-	h.setTagFollow(w, r, false)
+func (h *Handler) unfollowTag(w http.ResponseWriter, r *http.Request) error {
+	return h.setTagFollow(w, r, false)
 }
 
-func (h *Handler) setTagFollow(w http.ResponseWriter, r *http.Request, follow bool) {
-	me, ok := h.user(w, r, "write:follows")
-	if !ok {
-		return
+func (h *Handler) setTagFollow(w http.ResponseWriter, r *http.Request, follow bool) error {
+	me, err := Caller(r, "write:follows")
+	if err != nil {
+		return err
 	}
 	name, ok := tagParam(r)
 	if !ok {
-		h.fail(w, r, storage.ErrNotFound)
-		return
+		return storage.ErrNotFound
 	}
-	var err error
 	if follow {
 		name, err = h.engine.FollowTag(r.Context(), me.ID, name)
 	} else {
 		name, err = h.engine.UnfollowTag(r.Context(), me.ID, name)
 	}
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
-	h.writeHashtag(w, r, me, name, follow)
+	return h.writeHashtag(w, r, me, name, follow)
 }
 
 // GET /api/v1/followed_tags
-func (h *Handler) followedTags(w http.ResponseWriter, r *http.Request) {
-	me, ok := h.user(w, r, "read:follows")
-	if !ok {
-		return
+func (h *Handler) followedTags(w http.ResponseWriter, r *http.Request) error {
+	me, err := Caller(r, "read:follows")
+	if err != nil {
+		return err
 	}
 	v, err := form(r)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	tags, err := h.store.FollowedTags(r.Context(), me.ID, page(v, followedTagsDefault, followedTagsMax))
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	names := make([]string, 0, len(tags))
 	for _, t := range tags {
@@ -178,11 +171,11 @@ func (h *Handler) followedTags(w http.ResponseWriter, r *http.Request) {
 	}
 	out, err := h.hashtags(r.Context(), me, names, func(string) bool { return true })
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	if len(tags) > 0 {
 		h.setLink(w, r, tags[0].ID, tags[len(tags)-1].ID)
 	}
 	h.json(w, out)
+	return nil
 }

@@ -22,70 +22,65 @@ const (
 const tagsPerMode = 4
 
 func (h *Handler) mountTimelines(r chi.Router) {
-	r.Get("/api/v1/timelines/home", h.homeTimeline)
-	r.Get("/api/v1/timelines/public", h.publicTimeline)
-	r.Get("/api/v1/timelines/tag/{hashtag}", h.tagTimeline)
+	r.Get("/api/v1/timelines/home", h.handle(h.homeTimeline))
+	r.Get("/api/v1/timelines/public", h.handle(h.publicTimeline))
+	r.Get("/api/v1/timelines/tag/{hashtag}", h.handle(h.tagTimeline))
 }
 
 // GET /api/v1/timelines/home
-func (h *Handler) homeTimeline(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) homeTimeline(w http.ResponseWriter, r *http.Request) error {
 	r, release := h.oneReader(r)
 	defer release()
-	me, ok := h.user(w, r, "read:statuses")
-	if !ok {
-		return
+	me, err := Caller(r, "read:statuses")
+	if err != nil {
+		return err
 	}
 	v, err := form(r)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	home, err := h.store.HomeTimelineWithBoosted(r.Context(), me.ID, page(v, timelineDefault, timelineMax))
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	p := h.presenter(me)
 	// Read with the page: preload need not look the boosted statuses up
 	// again (a deep page's are cold pages of the database).
 	maps.Copy(p.boosted, home.Boosted)
-	h.writePresented(w, r, p, home.Statuses, filterHome)
+	return h.writePresented(w, r, p, home.Statuses, filterHome)
 }
 
 // GET /api/v1/timelines/public
-func (h *Handler) publicTimeline(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) publicTimeline(w http.ResponseWriter, r *http.Request) error {
 	r, release := h.oneReader(r)
 	defer release()
-	viewer, ok := h.optionalUser(w, r, "read:statuses")
-	if !ok {
-		return
+	viewer, err := optionalCaller(r, "read:statuses")
+	if err != nil {
+		return err
 	}
 	v, err := form(r)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	sts, err := h.store.PublicTimeline(r.Context(), h.timelineFilter(v, viewer), page(v, timelineDefault, timelineMax))
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
-	h.writeTimeline(w, r, viewer, sts, filterPublic)
+	return h.writeTimeline(w, r, viewer, sts, filterPublic)
 }
 
 // GET /api/v1/timelines/tag/:hashtag; a tag nobody used gives an empty
 // list, as in Mastodon.
-func (h *Handler) tagTimeline(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) tagTimeline(w http.ResponseWriter, r *http.Request) error {
 	r, release := h.oneReader(r)
 	defer release()
-	viewer, ok := h.optionalUser(w, r, "read:statuses")
-	if !ok {
-		return
+	viewer, err := optionalCaller(r, "read:statuses")
+	if err != nil {
+		return err
 	}
 	v, err := form(r)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	tag := chi.URLParam(r, "hashtag")
 	if t, err := url.PathUnescape(tag); err == nil {
@@ -99,10 +94,9 @@ func (h *Handler) tagTimeline(w http.ResponseWriter, r *http.Request) {
 	}
 	sts, err := h.store.TagTimeline(r.Context(), q, h.timelineFilter(v, viewer), page(v, timelineDefault, timelineMax))
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
-	h.writeTimeline(w, r, viewer, sts, filterPublic)
+	return h.writeTimeline(w, r, viewer, sts, filterPublic)
 }
 
 func firstTags(names []string) []string {
@@ -125,16 +119,15 @@ func (h *Handler) timelineFilter(v url.Values, viewer storage.Account) storage.T
 
 // writeTimeline answers with a page of statuses, filtered for the
 // viewer in filterContext, and the Link header to the pages around it.
-func (h *Handler) writeTimeline(w http.ResponseWriter, r *http.Request, viewer storage.Account, sts []storage.Status, filterContext string) {
-	h.writePresented(w, r, h.presenter(viewer), sts, filterContext)
+func (h *Handler) writeTimeline(w http.ResponseWriter, r *http.Request, viewer storage.Account, sts []storage.Status, filterContext string) error {
+	return h.writePresented(w, r, h.presenter(viewer), sts, filterContext)
 }
 
 // writePresented is writeTimeline with a presenter the caller made.
-func (h *Handler) writePresented(w http.ResponseWriter, r *http.Request, p *presenter, sts []storage.Status, filterContext string) {
+func (h *Handler) writePresented(w http.ResponseWriter, r *http.Request, p *presenter, sts []storage.Status, filterContext string) error {
 	out, err := p.filteredStatuses(r.Context(), filterContext, sts)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	// Read all: the connection goes back to the pool before a slow
 	// client is written to.
@@ -143,6 +136,7 @@ func (h *Handler) writePresented(w http.ResponseWriter, r *http.Request, p *pres
 		h.setLink(w, r, sts[0].ID, sts[len(sts)-1].ID)
 	}
 	h.json(w, out)
+	return nil
 }
 
 // oneReader has the rest of a timeline request read on one reader

@@ -28,10 +28,10 @@ const (
 )
 
 func (h *Handler) mountTrends(r chi.Router) {
-	r.Get("/api/v1/trends", h.trendingTags) // the old name of trends/tags
-	r.Get("/api/v1/trends/tags", h.trendingTags)
-	r.Get("/api/v1/trends/statuses", h.trendingStatuses)
-	r.Get("/api/v1/trends/links", h.emptyList)
+	r.Get("/api/v1/trends", h.handle(h.trendingTags)) // the old name of trends/tags
+	r.Get("/api/v1/trends/tags", h.handle(h.trendingTags))
+	r.Get("/api/v1/trends/statuses", h.handle(h.trendingStatuses))
+	r.Get("/api/v1/trends/links", h.handle(h.emptyList))
 }
 
 // limitOffset reads the limit and offset trends page by.
@@ -48,16 +48,15 @@ func limitOffset(r *http.Request, def, maxLimit int) (limit, offset int) {
 }
 
 // GET /api/v1/trends/tags
-func (h *Handler) trendingTags(w http.ResponseWriter, r *http.Request) {
-	viewer, ok := h.optionalUser(w, r, "read")
-	if !ok {
-		return
+func (h *Handler) trendingTags(w http.ResponseWriter, r *http.Request) error {
+	viewer, err := optionalCaller(r, "read")
+	if err != nil {
+		return err
 	}
 	limit, offset := limitOffset(r, trendsDefault, trendsMax)
 	tags, err := h.store.TrendingTags(r.Context(), viewer.ID, h.now().Add(-trendingTagsWindow), trendingTagsMinAccounts, limit, offset)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	names := make([]string, 0, len(tags))
 	following := map[string]bool{}
@@ -67,33 +66,31 @@ func (h *Handler) trendingTags(w http.ResponseWriter, r *http.Request) {
 	}
 	out, err := h.hashtags(r.Context(), viewer, names, func(n string) bool { return following[n] })
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	h.json(w, out)
+	return nil
 }
 
 // GET /api/v1/trends/statuses
-func (h *Handler) trendingStatuses(w http.ResponseWriter, r *http.Request) {
-	viewer, ok := h.optionalUser(w, r, "read:statuses")
-	if !ok {
-		return
+func (h *Handler) trendingStatuses(w http.ResponseWriter, r *http.Request) error {
+	viewer, err := optionalCaller(r, "read:statuses")
+	if err != nil {
+		return err
 	}
 	limit, offset := limitOffset(r, trendingStatusesDefault, trendingStatusesMax)
 	sts, err := h.store.TrendingStatuses(r.Context(), h.now().Add(-trendingStatusesWindow),
 		storage.TimelineFilter{Viewer: viewer.ID, Now: h.now()}, limit, offset)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	if sts, err = h.shown(r.Context(), viewer, sts); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	out, err := h.presenter(viewer).filteredStatuses(r.Context(), filterPublic, sts)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	h.json(w, out)
+	return nil
 }
