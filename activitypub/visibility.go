@@ -24,6 +24,15 @@ type Viewing struct {
 	BlocksAuthorDomain bool
 	// AuthorSuspended: the author is suspended on this node.
 	AuthorSuspended bool
+	// MembersOnly: the status belongs to a members-only community (a
+	// Group hosted here with visibility "members", or a remote Group
+	// known to be one). Member: the viewer is a member of that community
+	// (an accepted follower of its Group, one of its moderators, the
+	// Group itself, or the instance actor of a node where a member
+	// lives). For a members-only status membership replaces the status's
+	// own visibility: members see it, nobody else does.
+	MembersOnly bool
+	Member      bool
 	// Boost: the status is a boost. Boosted is the same facts for the
 	// status it boosts, nil when that one is gone.
 	Boost   bool
@@ -35,7 +44,8 @@ type Viewing struct {
 // suspended author's statuses to nobody; one's own to oneself; nothing
 // across a block either way; public and unlisted ones to anyone;
 // followers-only ones to followers and mentioned accounts; direct ones to
-// mentioned accounts. A boost also needs its boosted status visible.
+// mentioned accounts; a members-only community's ones to its members
+// only, whatever their visibility, never anonymously. A boost also needs its boosted status visible.
 // Mutes and domain blocks do not hide a status asked for by itself, as on
 // Mastodon: they are Listed's concern.
 func CanSee(v Viewing) bool {
@@ -74,6 +84,8 @@ func canSeeOne(v Viewing) bool {
 		return true
 	case !v.Anonymous && (v.BlockedByAuthor || v.BlocksAuthor):
 		return false
+	case v.MembersOnly:
+		return !v.Anonymous && v.Member
 	}
 	switch v.Visibility {
 	case Public, Unlisted:
@@ -84,4 +96,14 @@ func canSeeOne(v Viewing) bool {
 		return !v.Anonymous && v.Mentioned
 	}
 	return false
+}
+
+// CanSeeCommunity reports whether the viewer may read what a community
+// shows of itself beyond its profile (its threads, members, moderation
+// log, feed), the facts being MembersOnly, Member and Anonymous of the
+// community rather than of a status: a public community's to anyone, a
+// members-only community's to its members only. Each post listed there
+// still asks CanSee.
+func CanSeeCommunity(v Viewing) bool {
+	return !v.MembersOnly || (!v.Anonymous && v.Member)
 }

@@ -52,6 +52,23 @@ func TestCanSeeAndListed(t *testing.T) {
 		{"a boost by a muted booster", Viewing{Visibility: Public, Boost: true, MutesAuthor: true, Boosted: &visible}, true, false},
 		{"one's own boost of a hidden status", Viewing{Visibility: Public, Own: true, Boost: true,
 			Boosted: &Viewing{Visibility: Public, BlockedByAuthor: true}}, false, false},
+		// A members-only community's status: members only, whatever its
+		// visibility; blocks and suspension still apply.
+		{"members-only, a member", Viewing{Visibility: Public, MembersOnly: true, Member: true}, true, true},
+		{"members-only, followers-only, a member who does not follow", Viewing{Visibility: FollowersOnly, MembersOnly: true, Member: true}, true, true},
+		{"members-only, public, a stranger", Viewing{Visibility: Public, MembersOnly: true}, false, false},
+		{"members-only, public, anonymous", Viewing{Visibility: Public, MembersOnly: true, Anonymous: true}, false, false},
+		{"members-only, anonymous said to be a member", Viewing{Visibility: Public, MembersOnly: true, Member: true, Anonymous: true}, false, false},
+		{"members-only, a follower of the author who is no member", Viewing{Visibility: FollowersOnly, MembersOnly: true, Follows: true}, false, false},
+		{"members-only, mentioned but no member", Viewing{Visibility: Direct, MembersOnly: true, Mentioned: true}, false, false},
+		{"members-only, one's own, no longer a member", Viewing{Visibility: Public, MembersOnly: true, Own: true}, true, true},
+		{"members-only, a member the author blocks", Viewing{Visibility: Public, MembersOnly: true, Member: true, BlockedByAuthor: true}, false, false},
+		{"members-only, a member, suspended author", Viewing{Visibility: Public, MembersOnly: true, Member: true, AuthorSuspended: true}, false, false},
+		{"members-only, a member, muted author", Viewing{Visibility: Public, MembersOnly: true, Member: true, MutesAuthor: true}, true, false},
+		{"a public boost of a members-only status, a stranger", Viewing{Visibility: Public, Boost: true,
+			Boosted: &Viewing{Visibility: Public, MembersOnly: true}}, false, false},
+		{"the Group's boost of a members-only status, a member", Viewing{Visibility: FollowersOnly, Follows: true, Boost: true,
+			Boosted: &Viewing{Visibility: Public, MembersOnly: true, Member: true}}, true, true},
 		{"a boost by a blocked booster", Viewing{Visibility: Public, Boost: true, BlocksAuthor: true, Boosted: &visible}, false, false},
 	}
 	for _, tt := range tests {
@@ -61,6 +78,28 @@ func TestCanSeeAndListed(t *testing.T) {
 			}
 			if got := Listed(tt.v); got != tt.listed {
 				t.Errorf("Listed = %v; want %v", got, tt.listed)
+			}
+		})
+	}
+}
+
+func TestCanSeeCommunity(t *testing.T) {
+	tests := []struct {
+		name string
+		v    Viewing
+		want bool
+	}{
+		{"public community, anonymous", Viewing{Anonymous: true}, true},
+		{"public community, anyone", Viewing{}, true},
+		{"members-only, a member", Viewing{MembersOnly: true, Member: true}, true},
+		{"members-only, no member", Viewing{MembersOnly: true}, false},
+		{"members-only, anonymous", Viewing{MembersOnly: true, Anonymous: true}, false},
+		{"members-only, anonymous said to be a member", Viewing{MembersOnly: true, Member: true, Anonymous: true}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := CanSeeCommunity(tt.v); got != tt.want {
+				t.Errorf("CanSeeCommunity = %v; want %v", got, tt.want)
 			}
 		})
 	}

@@ -21,7 +21,8 @@ import (
 // nothing of a followers-only poll.
 func (e *Engine) audienceInboxes(ctx context.Context, tx *storage.Tx, st storage.Status, nc noteContext, extra ...storage.Account) ([]string, error) {
 	var inboxes []string
-	if st.Visibility != activitypub.Direct {
+	membersOnly := membersOnlyNote(st, nc) // to the Group, which announces it to its members
+	if st.Visibility != activitypub.Direct && !membersOnly {
 		// Followers see everything but direct posts; a block ends a follow.
 		f, err := tx.FollowerInboxes(ctx, nc.Author.ID)
 		if err != nil {
@@ -40,7 +41,7 @@ func (e *Engine) audienceInboxes(ctx context.Context, tx *storage.Tx, st storage
 		}
 	}
 	candidates = append(candidates, extra...)
-	if nc.Community != nil && isListed(st.Visibility) {
+	if nc.Community != nil && (isListed(st.Visibility) || membersOnly) {
 		// Community content goes to its Group, which announces it to
 		// the community (a reply names only the author it answers).
 		candidates = append(candidates, *nc.Community)

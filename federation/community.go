@@ -194,17 +194,19 @@ func (e *Engine) communityReceive(ctx context.Context, tx *storage.Tx, g, author
 	if st.ID == 0 || st.ReblogOfID != 0 {
 		return nil
 	}
-	if !isListed(st.Visibility) {
-		// A followers-only or direct post that names the Group stays
-		// what its author made it: announcing it would widen it.
-		return nil
-	}
 	c, err := tx.CommunityByAccount(ctx, g.ID)
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil // a Group account without a community: nothing hosts it
 	}
 	if err != nil {
 		return fmt.Errorf("community %s: %w", g.Acct(), err)
+	}
+	membersOnly := c.Visibility == storage.CommunityMembersOnly
+	if !isListed(st.Visibility) && !(membersOnly && addressesFollowersOf(act, g)) {
+		// A followers-only or direct post that names the Group stays
+		// what its author made it: announcing it would widen it. A post
+		// to a members-only community's followers is meant for it.
+		return nil
 	}
 	ok, reason, err := e.mayPostIn(ctx, tx, g, c, author, st) // mayPost, and a reply's thread open
 	if err != nil {
@@ -264,14 +266,22 @@ func (e *Engine) announceRaw(ctx context.Context, tx *storage.Tx, g storage.Acco
 	if err != nil {
 		return fmt.Errorf("followers of %s: %w", g.Acct(), err)
 	}
+	to, cc := []string{activitypub.PublicIRI}, []string{g.Followers}
+	membersOnly, err := membersOnlyCommunity(ctx, tx, g)
+	if err != nil {
+		return err
+	}
+	if membersOnly {
+		to, cc = []string{g.Followers}, []string{} // never Public
+	}
 	id := e.urls.Activity(g.Username, tx.NewID())
 	body, err := marshalJSON(map[string]any{
 		"@context":  "https://www.w3.org/ns/activitystreams",
 		"id":        id,
 		"type":      activitypub.TypeAnnounce,
 		"actor":     g.URI,
-		"to":        []string{activitypub.PublicIRI},
-		"cc":        []string{g.Followers},
+		"to":        to,
+		"cc":        cc,
 		"audience":  g.URI,
 		"published": tx.Now().UTC().Truncate(time.Second),
 		"object":    json.RawMessage(raw),
@@ -285,20 +295,27 @@ func (e *Engine) announceRaw(ctx context.Context, tx *storage.Tx, g storage.Acco
 // boostThread is the second announce of a new thread: the Group's boost.
 func (e *Engine) boostThread(ctx context.Context, tx *storage.Tx, g, author storage.Account, st storage.Status, inboxes []string) error {
 	rb := storage.Status{ID: tx.NewID(), AccountID: g.ID, ReblogOfID: st.ID, Visibility: st.Visibility, Local: true}
+	membersOnly, err := membersOnlyCommunity(ctx, tx, g)
+	if err != nil {
+		return err
+	}
+	if membersOnly {
+		// A boost for the members (the Group's followers) only, whatever
+		// the post's own visibility; not in the Group's public outbox.
+		rb.Visibility = activitypub.FollowersOnly
+	}
 	rb.URI = e.urls.Status(g.Username, rb.ID)
 	if err := tx.InsertStatus(ctx, &rb); err != nil {
 		return err
 	}
-	if err := e.fanOut(ctx, tx, rb, g); err != nil {
-		return err
-	}
-	if err := e.notify(ctx, tx, author, g, storage.NotifyReblog, st.ID); err != nil {
+	act := announceOf(rb, st, g, author)
+	if err := e.deliverLocal(ctx, tx, g, act, nil, rb, []storage.Account{author}); err != nil {
 		return err
 	}
 	if !author.Local() {
 		inboxes = append(inboxes, author.DeliveryInbox())
 	}
-	return e.publish(ctx, tx, g, announceOf(rb, st, g, author), true, inboxes)
+	return e.publish(ctx, tx, g, act, isListed(rb.Visibility), inboxes)
 }
 
 // marshalJSON is json.Marshal without HTML escaping: content is HTML.
@@ -310,4 +327,34 @@ func marshalJSON(v any) ([]byte, error) {
 		return nil, err
 	}
 	return []byte(strings.TrimSuffix(b.String(), "\n")), nil
+}
+
+// refuseBannedJoin is what a Group hosted here does with a Follow from
+// a member it banned: it refuses it (refused true), with the ban's
+// reason, rather than take the banned member back in. A remote follower
+// is sent Reject{Follow} carrying the reason (content and summary, as a
+// moderator's refusal is), and its node keeps the reason; a member here
+// is told by the error (ErrDenied), and their membership reads
+// "banned" with the reason and expiry. Nothing is logged: the ban is.
+func (e *Engine) refuseBannedJoin(ctx context.Context, tx *storage.Tx, follower, g storage.Account, f storage.Follow) (bool, error) {
+	if g.ActorType != activitypub.TypeGroup || !g.Local() {
+		return false, nil
+	}
+	banned, why, err := communityBanned(ctx, tx, g, follower)
+	if err != nil || !banned {
+		return false, err
+	}
+	e.log.InfoContext(ctx, "community refused a banned member's follow", "community", g.Acct(), "follower", follower.URI)
+	if follower.Local() {
+		return true, fmt.Errorf("join %s: %s: %w", g.Acct(), why, ErrDenied)
+	}
+	id := e.urls.Activity(g.Username, tx.NewID())
+	follow := activitypub.Activity{ID: f.URI, Type: activitypub.TypeFollow, Actor: follower.URI, Object: activitypub.Object{IRI: g.URI}}
+	rej := activitypub.Activity{ID: id, Type: activitypub.TypeReject, Actor: g.URI, To: []string{follower.URI},
+		Content: why, Object: activitypub.Object{IRI: f.URI, Type: activitypub.TypeFollow, Activity: &follow}}
+	body, err := withExtra(rej, map[string]any{"summary": why})
+	if err != nil {
+		return true, err
+	}
+	return true, e.publishBody(ctx, tx, g, id, rej.Type, false, body, []string{follower.Inbox})
 }

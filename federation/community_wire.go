@@ -123,6 +123,15 @@ func (e *Engine) placeInCommunity(ctx context.Context, tx *storage.Tx, st *stora
 	}
 	p.GroupID = g.ID
 	nc.Community, nc.Context = &g, p.Context
+	membersOnly, err := membersOnlyCommunity(ctx, tx, g)
+	if err != nil {
+		return nil, err
+	}
+	if membersOnly {
+		// Stored followers-only and addressed to the Group's followers
+		// (membersOnlyNote): never public, on the wire or here.
+		st.Visibility = activitypub.FollowersOnly
+	}
 	if g.Local() {
 		return nil, nil
 	}
@@ -425,6 +434,14 @@ func (e *Engine) trustedNote(ctx context.Context, g storage.Account, n activityp
 // (applyAnnounce). A post stored before is only recorded as the Group's.
 func (e *Engine) takeCommunityNote(ctx context.Context, g storage.Account, n activitypub.Note, iri string) (storage.Status, error) {
 	if existing, err := e.store.StatusByURI(ctx, cmpOr(n.ID, iri)); err == nil {
+		if !isListed(existing.Visibility) {
+			// Taking a followers-only or direct post into a members-only
+			// community would show it to the members: only a post that
+			// came as the Group's own members-only content is its.
+			if p, err := e.store.CommunityPost(ctx, existing.ID); err != nil || p.GroupID != g.ID {
+				return storage.Status{}, fmt.Errorf("announce of non-public %s: %w", existing.URI, ErrDenied)
+			}
+		}
 		return existing, e.store.InTx(ctx, func(tx *storage.Tx) error {
 			return recordCommunityPost(ctx, tx, g, existing, n.Context)
 		})
@@ -433,7 +450,8 @@ func (e *Engine) takeCommunityNote(ctx context.Context, g storage.Account, n act
 	if err != nil {
 		return storage.Status{}, err
 	}
-	if !isListed(activitypub.VisibilityOf(n.To, n.CC, author.Followers)) {
+	toMembers := !isListed(activitypub.VisibilityOf(n.To, n.CC, author.Followers))
+	if toMembers && !addressesFollowersOf(activitypub.Activity{To: n.To, CC: n.CC}, g) {
 		return storage.Status{}, fmt.Errorf("announce of non-public %s: %w", n.ID, ErrDenied)
 	}
 	if n.InReplyTo == "" && n.Name == "" {
@@ -443,6 +461,14 @@ func (e *Engine) takeCommunityNote(ctx context.Context, g storage.Account, n act
 	mentions := e.knownMentions(ctx, e.store, n)
 	var st storage.Status
 	err = e.store.InTx(ctx, func(tx *storage.Tx) error {
+		if toMembers {
+			// A post the Group announces to its followers only, as its
+			// origin addressed it: the community is members-only, and
+			// its members here see it, nobody else (the visibility rule).
+			if err := markMembersOnly(ctx, tx, g); err != nil {
+				return err
+			}
+		}
 		if st, err = e.storeNote(ctx, tx, author, n, mentions); err != nil {
 			return err
 		}

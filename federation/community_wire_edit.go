@@ -126,6 +126,12 @@ func storeGroupTerms(ctx context.Context, tx *storage.Tx, doc activitypub.Actor)
 	if err != nil {
 		return err
 	}
-	return tx.SetRemoteCommunity(ctx, storage.RemoteCommunity{AccountID: a.ID,
+	// Whether it is members-only is learnt from its announces
+	// (markMembersOnly), not from its actor: kept.
+	membersOnly, err := membersOnlyCommunity(ctx, tx, a)
+	if err != nil {
+		return err
+	}
+	return tx.SetRemoteCommunity(ctx, storage.RemoteCommunity{AccountID: a.ID, MembersOnly: membersOnly,
 		PostingRestricted: doc.PostingRestrictedToMods, ModeratorsURL: cmpOr(doc.Moderators, doc.AttributedTo)})
 }

@@ -70,6 +70,9 @@ func NoteOf(st storage.Status, nc noteContext, urls URLs) activitypub.Note {
 		tags = append(tags, activitypub.Tag{Type: activitypub.TagHashtag, Href: urls.Tag(t), Name: "#" + t})
 	}
 	to, cc := activitypub.Addressing(st.Visibility, nc.Author.Followers, mentionIRIs)
+	if membersOnlyNote(st, nc) {
+		to, cc = membersOnlyAddressing(*nc.Community, mentionIRIs)
+	}
 	n := activitypub.Note{
 		ID:           st.URI,
 		Type:         st.ObjectType,

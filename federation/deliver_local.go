@@ -10,18 +10,47 @@ import (
 )
 
 // deliverLocal is the one step that hands an activity to the local
-// recipients it is addressed to, whoever sent it: a local member's post
-// (Engine.post) and a remote one applied from the inbox (applyCreate) both
-// end here, so a community hosted on this node treats them alike.
+// recipients it is addressed to, whoever sent it: a local member's
+// activity (Engine.post, Reblog, Edit, DeleteStatus, sendInteraction), a
+// remote one applied from the inbox (applyCreate, applyAnnounce,
+// applyUpdate, applyDelete, applyLike, Undo) and a Group's own boost
+// (boostThread) all end here, so members and communities hosted on this
+// node treat a local activity and a remote one alike.
 //
-// recipients are the accounts the activity names (mentions, to and cc);
-// the Groups named in its audience, and the one whose content it concerns
-// (communityGroups), are added here. Members are still
-// served by fanOut (home feeds, mention notifications), which both paths
-// call before this step; the Groups are served here. st is the status the
+// Members: a status the activity made (Create, Announce) reaches its
+// readers here through fanOut: the home feeds of the author's local
+// followers and of members who follow its hashtags, notifications for the
+// members it mentions and the followers who asked for one, and the events
+// the streams (user, list, hashtag, public, direct) and push read. An
+// Announce also tells its local recipients (the boosted post's author) of
+// the boost.
+//
+// Groups: the Groups named in its audience, and the one whose content it
+// concerns (communityGroups), take in a Create addressed to them and
+// announce it, or a Like, Update, Delete or Undo of their content, to
+// their followers (communityReceive). A boost is never relayed by a Group.
+//
+// recipients are the accounts the activity names (mentions, to and cc;
+// for an Announce, the boosted post's author). st is the status the
 // activity made or concerns, raw the activity as its author sent it (nil
-// for a local one: it is marshalled here).
+// for a local one: it is marshalled here, only if a Group needs it).
 func (e *Engine) deliverLocal(ctx context.Context, tx *storage.Tx, author storage.Account, act activitypub.Activity, raw []byte, st storage.Status, recipients []storage.Account) error {
+	switch act.Type {
+	case activitypub.TypeCreate:
+		if err := e.fanOut(ctx, tx, st, author); err != nil {
+			return fmt.Errorf("deliver %s locally: %w", act.ID, err)
+		}
+	case activitypub.TypeAnnounce:
+		if err := e.fanOut(ctx, tx, st, author); err != nil {
+			return fmt.Errorf("deliver %s locally: %w", act.ID, err)
+		}
+		for _, r := range recipients {
+			if err := e.notify(ctx, tx, r, author, storage.NotifyReblog, st.ReblogOfID); err != nil {
+				return fmt.Errorf("deliver %s to %s: %w", act.ID, r.Acct(), err)
+			}
+		}
+		return nil
+	}
 	if len(raw) > 0 {
 		// The body must be this activity's: anything else is announced
 		// re-marshalled rather than trusted.

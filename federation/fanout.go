@@ -9,11 +9,19 @@ import (
 	"github.com/copse-dev/copse/storage"
 )
 
-// fanOut puts a new status (or reblog) in local home feeds and notifies
-// local accounts it mentions, the same for a local post and one that
-// arrived from a peer. Accounts that block the author get nothing. A
-// storage error is returned, so the caller's transaction rolls back
-// rather than commit a status that reached only some of its readers.
+// fanOut is deliverLocal's part for members: it hands a new status (or
+// reblog) to its readers here, the same for a local post and one that
+// arrived from a peer. It puts it in local home feeds and conversations,
+// notifies the local accounts it mentions and the followers who asked to
+// hear of every post, and emits the events that the streams (user, list,
+// hashtag, public, direct) and push notifications read; list timelines
+// read the statuses themselves. Accounts that block the author get
+// nothing. A storage error is returned, so the caller's transaction rolls
+// back rather than commit a status that reached only some of its readers.
+//
+// Only deliverLocal calls it, and storeNote for a note that reached here
+// by a fetch or inside a remote Group's announce rather than addressed
+// here: it reaches its readers, and no Group.
 func (e *Engine) fanOut(ctx context.Context, tx *storage.Tx, st storage.Status, author storage.Account) error {
 	var feed []storage.ID
 	if author.Local() {
@@ -49,7 +57,7 @@ func (e *Engine) fanOut(ctx context.Context, tx *storage.Tx, st storage.Status, 
 		if m == author.ID {
 			continue
 		}
-		acct, err := tx.AccountByID(ctx, m)
+		acct, err := tx.AccountByIDWithoutKeys(ctx, m)
 		if errors.Is(err, storage.ErrNotFound) {
 			continue // deleted since the status named it
 		}

@@ -77,6 +77,9 @@ func (e *Engine) Follow(ctx context.Context, accountID, targetID storage.ID, o F
 // unless the target approves followers manually. A remote follower is sent
 // the Accept.
 func (e *Engine) receiveFollow(ctx context.Context, tx *storage.Tx, follower, target storage.Account, f storage.Follow) error {
+	if refused, err := e.refuseBannedJoin(ctx, tx, follower, target, f); err != nil || refused {
+		return err // a community's banned member is not let back in
+	}
 	if target.Locked {
 		if err := tx.InsertFollowRequest(ctx, &f); err != nil {
 			return err

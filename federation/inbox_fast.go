@@ -34,7 +34,9 @@ func (e *Engine) applyInTx(ctx context.Context, act activitypub.Activity, then f
 		return invalid("Create %s has no embedded object", act.ID)
 	}
 	return e.store.InBatch(ctx, func(tx *storage.Tx) error {
-		actor, err := tx.AccountByURI(ctx, act.Actor)
+		// Without its keys: its signature was checked already, and a
+		// remote actor signs nothing here.
+		actor, err := tx.AccountByURIWithoutKeys(ctx, act.Actor)
 		if errors.Is(err, storage.ErrNotFound) || (err == nil && !actor.Local() && e.now().Sub(actor.FetchedAt) >= actorRefresh) {
 			return errActorNotReady
 		}
@@ -70,9 +72,9 @@ func (e *Engine) applyFresh(ctx context.Context, tx *storage.Tx, actor storage.A
 	return nil
 }
 
-// accountReader is what knownMentions reads: the store's readers, or a
-// transaction.
+// accountReader is what knownMentions reads, without keys: the store's
+// readers, or a transaction.
 type accountReader interface {
-	AccountByURI(ctx context.Context, uri string) (storage.Account, error)
-	AccountByUsername(ctx context.Context, username string) (storage.Account, error)
+	AccountByURIWithoutKeys(ctx context.Context, uri string) (storage.Account, error)
+	AccountByUsernameWithoutKeys(ctx context.Context, username string) (storage.Account, error)
 }

@@ -31,9 +31,9 @@ func (e *Engine) knownMentions(ctx context.Context, q accountReader, n activityp
 		var a storage.Account
 		var err error
 		if name, ok := e.urls.LocalUsername(iri); ok {
-			a, err = q.AccountByUsername(ctx, name)
+			a, err = q.AccountByUsernameWithoutKeys(ctx, name)
 		} else {
-			a, err = q.AccountByURI(ctx, iri)
+			a, err = q.AccountByURIWithoutKeys(ctx, iri)
 		}
 		if err == nil {
 			out = append(out, a)
@@ -74,9 +74,9 @@ func (e *Engine) applyCreate(ctx context.Context, tx *storage.Tx, actor storage.
 	if !concerns {
 		return nil // nobody here follows, is addressed or is answered
 	}
-	st, err := e.storeNote(ctx, tx, actor, note, mentions)
-	if err != nil {
-		return err
+	st, stored, err := e.insertNote(ctx, tx, actor, note, mentions)
+	if err != nil || !stored {
+		return err // stored already: the check above makes it unreachable in one transaction
 	}
 	if err := e.recordRemoteNote(ctx, tx, st, note); err != nil {
 		return err
@@ -84,8 +84,21 @@ func (e *Engine) applyCreate(ctx context.Context, tx *storage.Tx, actor storage.
 	return e.deliverLocal(ctx, tx, actor, act, inboxBody(ctx), st, mentions)
 }
 
-// storeNote stores a remote note as a status, sanitised, and fans it out.
+// storeNote stores a remote note that no one sent here (FetchStatus) or
+// that a remote Group announced (takeCommunityNote), and hands it to its
+// readers here (fanOut). It is not an activity addressed here, so no Group
+// here takes it in: a delivered Create goes through deliverLocal instead.
 func (e *Engine) storeNote(ctx context.Context, tx *storage.Tx, author storage.Account, n activitypub.Note, mentions []storage.Account) (storage.Status, error) {
+	st, stored, err := e.insertNote(ctx, tx, author, n, mentions)
+	if err != nil || !stored {
+		return st, err
+	}
+	return st, e.fanOut(ctx, tx, st, author)
+}
+
+// insertNote stores a remote note as a status, sanitised; false, and the
+// status stored before, when it was stored already.
+func (e *Engine) insertNote(ctx context.Context, tx *storage.Tx, author storage.Account, n activitypub.Note, mentions []storage.Account) (storage.Status, bool, error) {
 	st := storage.Status{
 		URI:          n.ID,
 		URL:          n.URL,
@@ -129,20 +142,18 @@ func (e *Engine) storeNote(ctx context.Context, tx *storage.Tx, author storage.A
 	st.ID = tx.NewID()
 	if err := tx.InsertStatus(ctx, &st); err != nil {
 		if errors.Is(err, storage.ErrDuplicate) {
-			return tx.StatusByURI(ctx, n.ID)
+			st, err := tx.StatusByURI(ctx, n.ID)
+			return st, false, err
 		}
-		return storage.Status{}, err
+		return storage.Status{}, false, err
 	}
 	if err := tx.AttachReplies(ctx, st); err != nil {
-		return storage.Status{}, err
+		return storage.Status{}, false, err
 	}
 	if err := e.storePoll(ctx, tx, st.ID, n.Poll); err != nil {
-		return storage.Status{}, err
+		return storage.Status{}, false, err
 	}
-	if err := e.fanOut(ctx, tx, st, author); err != nil {
-		return storage.Status{}, err
-	}
-	return st, nil
+	return st, true, nil
 }
 
 func (e *Engine) applyUpdate(ctx context.Context, tx *storage.Tx, actor storage.Account, act activitypub.Activity) error {
@@ -345,7 +356,14 @@ func (e *Engine) applyAnnounce(ctx context.Context, tx *storage.Tx, actor storag
 		return nil
 	}
 	if !isListed(orig.Visibility) {
-		return fmt.Errorf("announce of non-public %s: %w", orig.URI, ErrDenied)
+		// Only a members-only community's boost of its own content.
+		ok, err := membersOnlyAnnounce(ctx, tx, actor, orig)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return fmt.Errorf("announce of non-public %s: %w", orig.URI, ErrDenied)
+		}
 	}
 	if _, err := tx.StatusByURI(ctx, act.ID); err == nil {
 		return nil
@@ -374,12 +392,9 @@ func (e *Engine) applyAnnounce(ctx context.Context, tx *storage.Tx, actor storag
 	if err := tx.InsertStatus(ctx, &rb); err != nil {
 		return err
 	}
-	if err := e.fanOut(ctx, tx, rb, actor); err != nil {
-		return err
-	}
 	author, err := tx.AccountByID(ctx, orig.AccountID)
 	if err != nil {
 		return err
 	}
-	return e.notify(ctx, tx, author, actor, storage.NotifyReblog, orig.ID)
+	return e.deliverLocal(ctx, tx, actor, act, nil, rb, []storage.Account{author})
 }

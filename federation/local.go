@@ -201,9 +201,6 @@ func (e *Engine) post(ctx context.Context, authorID storage.ID, d Draft, also fu
 		if err != nil {
 			return err
 		}
-		if err := e.fanOut(ctx, tx, st, author); err != nil {
-			return err
-		}
 		nc.Poll = poll
 		note := NoteOf(st, nc, e.urls)
 		inboxes, err := e.audienceInboxes(ctx, tx, st, nc)
@@ -513,10 +510,8 @@ func (e *Engine) Reblog(ctx context.Context, accountID, statusID storage.ID, vis
 		if err := tx.InsertStatus(ctx, &rb); err != nil {
 			return err
 		}
-		if err := e.fanOut(ctx, tx, rb, actor); err != nil {
-			return err
-		}
-		if err := e.notify(ctx, tx, author, actor, storage.NotifyReblog, st.ID); err != nil {
+		act := announceOf(rb, st, actor, author)
+		if err := e.deliverLocal(ctx, tx, actor, act, nil, rb, []storage.Account{author}); err != nil {
 			return err
 		}
 		inboxes, err := tx.FollowerInboxes(ctx, actor.ID)
@@ -526,7 +521,6 @@ func (e *Engine) Reblog(ctx context.Context, accountID, statusID storage.ID, vis
 		if !author.Local() {
 			inboxes = append(inboxes, author.DeliveryInbox())
 		}
-		act := announceOf(rb, st, actor, author)
 		return e.publish(ctx, tx, actor, act, isListed(rb.Visibility), inboxes)
 	})
 	if err != nil {

@@ -33,3 +33,15 @@ func canSee(ctx context.Context, r visibilityReader, viewer storage.Account, st 
 	}
 	return activitypub.CanSee(v), nil
 }
+
+// CanSeeCommunity reports whether viewer (the zero Account: anonymous)
+// may read what community g shows beyond its profile: its threads,
+// members, moderation log and feed (activitypub.CanSeeCommunity, facts
+// from the store). Each post listed there still asks CanSee.
+func (e *Engine) CanSeeCommunity(ctx context.Context, viewer, g storage.Account) (bool, error) {
+	v, err := e.store.CommunityViewing(ctx, viewer.ID, g.ID)
+	if err != nil {
+		return false, fmt.Errorf("can see community %s: %w", g.URI, err)
+	}
+	return activitypub.CanSeeCommunity(v), nil
+}

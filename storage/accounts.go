@@ -51,6 +51,11 @@ type Account struct {
 	// Emojis are the custom emojis a remote profile's name, note and
 	// fields use.
 	Emojis []activitypub.Emoji
+
+	// keysOmitted marks an account read without its keys
+	// (AccountByURIWithoutKeys): UpdateAccount refuses it, since writing
+	// it back would erase them.
+	keysOmitted bool
 }
 
 // Local reports whether the account lives on this node.
@@ -128,6 +133,40 @@ func (q queries) AccountByURI(ctx context.Context, uri string) (Account, error) 
 	return q.accountWhere(ctx, `uri = ?`, uri)
 }
 
+// AccountByURIWithoutKeys is AccountByURI without the account's keys
+// (PublicKeyPEM and PrivateKeyPEM are empty), for a path that acts on an
+// account it neither verifies nor signs with, such as the actor of an
+// activity whose signature was checked already, or the members it
+// mentions. A local account's private key is most of its row. The account
+// cannot be passed to UpdateAccount.
+func (q queries) AccountByURIWithoutKeys(ctx context.Context, uri string) (Account, error) {
+	return q.accountWithoutKeysWhere(ctx, `uri = ?`, uri)
+}
+
+// AccountByIDWithoutKeys is AccountByID without the keys, as
+// AccountByURIWithoutKeys.
+func (q queries) AccountByIDWithoutKeys(ctx context.Context, id ID) (Account, error) {
+	return q.accountWithoutKeysWhere(ctx, `id = ?`, id)
+}
+
+// AccountByUsernameWithoutKeys is AccountByUsername without the keys, as
+// AccountByURIWithoutKeys.
+func (q queries) AccountByUsernameWithoutKeys(ctx context.Context, username string) (Account, error) {
+	return q.accountWithoutKeysWhere(ctx, `lower(username) = lower(?) AND domain = ''`, username)
+}
+
+func (q queries) accountWithoutKeysWhere(ctx context.Context, where string, args ...any) (Account, error) {
+	a, err := scanAccount(q.q.QueryRowContext(ctx, `SELECT `+accountShownColumns+` FROM accounts WHERE `+where, args...))
+	if err != nil {
+		if !errors.Is(err, ErrNotFound) {
+			err = fmt.Errorf("account: %w", err)
+		}
+		return Account{}, err
+	}
+	a.keysOmitted = true
+	return a, nil
+}
+
 // AccountByKeyID returns the account that owns the public key keyID.
 func (q queries) AccountByKeyID(ctx context.Context, keyID string) (Account, error) {
 	return q.accountWhere(ctx, `public_key_id = ? AND public_key_id <> ''`, keyID)
@@ -202,6 +241,9 @@ updated_at = ?, fetched_at = ?, suspended_at = ?, actor_updated_at = ?, emojis =
 
 // UpdateAccount overwrites every mutable column of the account a.ID.
 func (tx *Tx) UpdateAccount(ctx context.Context, a *Account) error {
+	if a.keysOmitted {
+		return fmt.Errorf("update account %d: read without its keys, writing it would erase them", a.ID)
+	}
 	a.UpdatedAt = tx.now
 	fields, err := json.Marshal(nonNil(a.Fields))
 	if err != nil {

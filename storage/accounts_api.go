@@ -302,6 +302,11 @@ type AccountStatusFilter struct {
 	ExcludeSensitive bool
 	Tagged           string // a hashtag, with or without "#"
 	Pinned           bool   // only statuses the account pinned
+	// Viewer (0: anonymous) sees the account's posts in a members-only
+	// community only if it wrote them or is a member (hiddenCommunity),
+	// bans judged at Now.
+	Viewer ID
+	Now    time.Time
 }
 
 // AccountStatusPage returns a page of an account's statuses and reblogs,
@@ -328,6 +333,9 @@ func (q queries) AccountStatusPage(ctx context.Context, account ID, f AccountSta
 	if f.ExcludeSensitive {
 		where += ` AND s.sensitive = 0`
 	}
+	hidden, hiddenArgs := hiddenCommunity(f.Viewer, f.Now, "s.id")
+	where += ` AND (s.account_id = ? OR NOT ` + hidden + `)`
+	args = append(append(args, f.Viewer), hiddenArgs...)
 	if tag := strings.ToLower(strings.TrimPrefix(strings.TrimSpace(f.Tagged), "#")); tag != "" {
 		where += ` AND EXISTS (SELECT 1 FROM status_tags st JOIN tags t ON t.id = st.tag_id
 WHERE st.status_id = s.id AND t.name = ?)`

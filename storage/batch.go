@@ -188,10 +188,8 @@ func (q queries) StatusFlagsByIDs(ctx context.Context, ids []ID, viewer ID) (map
 	return q.statusFlags(ctx, ids, viewer, qThreadsMuted, idArray(ids))
 }
 
-// StatusFlagsOf is StatusFlagsByIDs for statuses already read: the walks
-// up their threads start from what the statuses say of themselves (their
-// IRI and what they answer), so a page's statuses are not read again, each
-// likely a cold page of the statuses table when the page is deep.
+// StatusFlagsOf is StatusFlagsByIDs for statuses already read (their
+// threads are read from rows the page has just read).
 func (q queries) StatusFlagsOf(ctx context.Context, sts []Status, viewer ID) (map[ID]StatusFlags, error) {
 	ids := make([]ID, 0, len(sts))
 	for _, st := range sts {
@@ -285,27 +283,13 @@ func appendJSONString(b []byte, s string) []byte {
 	return append(b, q...)
 }
 
-// threadsMutedWalk is the rest of qThreadsMuted and qThreadsMutedOf, once
-// their first step (up, at depth 0) has the statuses asked about: it is
-// qThreadURI for each of them at once, keeping those whose thread account
-// ?2 muted. With max(), SQLite takes the other columns from the row
-// holding the maximum: the topmost ancestor.
-const threadsMutedWalk = `
-	UNION ALL
-	SELECT up.start, s.id, s.in_reply_to_id, s.uri, s.in_reply_to_uri, up.depth + 1 FROM statuses s JOIN up ON s.id = up.parent
-	WHERE up.depth < 4096
-),
-top(start, thread, depth) AS (
-	SELECT start, CASE WHEN reply_uri <> '' THEN reply_uri ELSE uri END, max(depth) FROM up GROUP BY start
-)
-SELECT start FROM top WHERE EXISTS (SELECT 1 FROM conversation_mutes WHERE account_id = ?2 AND thread_uri = top.thread)`
+// qThreadsMuted keeps, of the statuses whose IDs are the JSON array ?1,
+// those whose thread (thread_uri) account ?2 muted.
+const qThreadsMuted = `SELECT s.id FROM statuses s WHERE s.id IN (SELECT value FROM json_each(?1))
+AND EXISTS (SELECT 1 FROM conversation_mutes WHERE account_id = ?2 AND thread_uri = s.thread_uri)`
 
-// qThreadsMuted starts from the statuses whose IDs are the JSON array ?1.
-const qThreadsMuted = `WITH RECURSIVE up(start, id, parent, uri, reply_uri, depth) AS (
-	SELECT id, id, in_reply_to_id, uri, in_reply_to_uri, 0 FROM statuses WHERE id IN (SELECT value FROM json_each(?1))` + threadsMutedWalk
-
-// qThreadsMutedOf starts from the statuses described by the JSON array
-// ?1 (threadStarts), without reading them; an in_reply_to_id of 0 matches
-// no status, as NULL does.
-const qThreadsMutedOf = `WITH RECURSIVE up(start, id, parent, uri, reply_uri, depth) AS (
-	SELECT j.value ->> 0, j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3, 0 FROM json_each(?1) j` + threadsMutedWalk
+// qThreadsMutedOf is qThreadsMuted for statuses a page has just read
+// (their rows are in cache), described by the JSON array ?1
+// (threadStarts): the ID of each is its first element.
+const qThreadsMutedOf = `SELECT s.id FROM json_each(?1) j JOIN statuses s ON s.id = j.value ->> 0
+WHERE EXISTS (SELECT 1 FROM conversation_mutes WHERE account_id = ?2 AND thread_uri = s.thread_uri)`

@@ -176,14 +176,14 @@ func TestCommunityListsAndThreads(t *testing.T) {
 	in(Status{Content: "reply 2", InReplyToID: first.ID})
 	in(Status{Content: "hidden reply", InReplyToID: first.ID, Visibility: activitypub.FollowersOnly})
 	in(Status{Content: "private", Visibility: activitypub.FollowersOnly})
-	threads, err := s.CommunityThreads(ctx, libs.AccountID, Page{})
+	threads, err := s.CommunityThreads(ctx, libs.AccountID, 0, s.Now(), Page{})
 	if err != nil || len(threads) != 2 || threads[0].Status.ID != second.ID || threads[1].Status.ID != first.ID {
 		t.Fatalf("threads = %+v, %v; want second, first", threads, err)
 	}
 	if threads[0].Replies != 0 || threads[1].Replies != 2 {
 		t.Errorf("replies = %d, %d; want 0, 2", threads[0].Replies, threads[1].Replies)
 	}
-	older, err := s.CommunityThreads(ctx, libs.AccountID, Page{MaxID: second.ID})
+	older, err := s.CommunityThreads(ctx, libs.AccountID, 0, s.Now(), Page{MaxID: second.ID})
 	if err != nil || len(older) != 1 || older[0].Status.ID != first.ID {
 		t.Errorf("older threads = %+v, %v", older, err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // ListedCommunity is a community in a list: its Group account, and for a
@@ -90,23 +91,32 @@ type Thread struct {
 }
 
 // qCommunityThreads lists the threads (posts answering nothing) a
-// community accepted that anyone may read in a list, newest first.
+// community accepted, newest first, that the viewer may read in a list:
+// qListedTo, the visibility rule in SQL (members-only content to members
+// only), which the caller's listedTo arguments precede.
 var qCommunityThreads = `SELECT ` + statusColumns + `
 FROM community_statuses cs JOIN statuses s ON s.id = cs.status_id
 WHERE cs.community_id = ? AND s.in_reply_to_id IS NULL AND s.in_reply_to_uri = ''
-AND s.reblog_of_id IS NULL AND s.visibility IN ('public', 'unlisted')
+AND s.reblog_of_id IS NULL AND ` + qListedTo + `
 AND (? = 0 OR cs.status_id < ?)
 ORDER BY cs.status_id DESC LIMIT ?`
 
-const qReplyCounts = `SELECT in_reply_to_id, count(*) FROM statuses
-WHERE in_reply_to_id IN (SELECT value FROM json_each(?)) AND visibility IN ('public', 'unlisted')
+// qReplyCounts counts the replies anyone who may read a thread may
+// read: public and unlisted ones, and a members-only community's own
+// content (the thread is then members-only too).
+const qReplyCounts = `SELECT in_reply_to_id, count(*) FROM statuses r
+WHERE in_reply_to_id IN (SELECT value FROM json_each(?)) AND (visibility IN ('public', 'unlisted')
+	OR EXISTS (SELECT 1 FROM members_only_statuses mo WHERE mo.status_id = r.id))
 GROUP BY in_reply_to_id`
 
-// CommunityThreads lists a community's public and unlisted threads,
-// newest first, older than p.MaxID when set, with their reply counts.
-// The caller still asks the visibility rule about each.
-func (q queries) CommunityThreads(ctx context.Context, communityID ID, p Page) ([]Thread, error) {
-	sts, err := q.statusList(ctx, qCommunityThreads, []any{communityID, p.MaxID, p.MaxID, p.limit()}, false)
+// CommunityThreads lists a community's threads that viewer (0:
+// anonymous) may read in a list (activitypub.Listed, judged at the
+// store's clock), newest first, older than p.MaxID when set, with their
+// reply counts.
+func (q queries) CommunityThreads(ctx context.Context, communityID, viewer ID, now time.Time, p Page) ([]Thread, error) {
+	_, largs := listedTo(viewer, now)
+	args := append(append([]any{communityID}, largs...), p.MaxID, p.MaxID, p.limit())
+	sts, err := q.statusList(ctx, qCommunityThreads, args, false)
 	if err != nil {
 		return nil, fmt.Errorf("community threads: %w", err)
 	}

@@ -80,28 +80,30 @@ func (q queries) ThreadStatusIDs(ctx context.Context, root ID, limit int) ([]ID,
 type RemoteCommunity struct {
 	AccountID         ID
 	PostingRestricted bool // only its moderators post
+	MembersOnly       bool // its content is for its members only
 	ModeratorsURL     string
 	UpdatedAt         time.Time
 }
 
-const qSetRemoteCommunity = `INSERT INTO remote_communities (account_id, posting_restricted, moderators_url, updated_at)
-VALUES (?, ?, ?, ?) ON CONFLICT (account_id) DO UPDATE SET
-posting_restricted = excluded.posting_restricted, moderators_url = excluded.moderators_url, updated_at = excluded.updated_at`
+const qSetRemoteCommunity = `INSERT INTO remote_communities (account_id, posting_restricted, members_only, moderators_url, updated_at)
+VALUES (?, ?, ?, ?, ?) ON CONFLICT (account_id) DO UPDATE SET
+posting_restricted = excluded.posting_restricted, members_only = excluded.members_only,
+moderators_url = excluded.moderators_url, updated_at = excluded.updated_at`
 
 // SetRemoteCommunity stores what a remote Group says of itself.
 func (tx *Tx) SetRemoteCommunity(ctx context.Context, c RemoteCommunity) error {
-	_, err := tx.exec(ctx, "set remote community", qSetRemoteCommunity, c.AccountID, c.PostingRestricted, c.ModeratorsURL, millis(tx.now))
+	_, err := tx.exec(ctx, "set remote community", qSetRemoteCommunity, c.AccountID, c.PostingRestricted, c.MembersOnly, c.ModeratorsURL, millis(tx.now))
 	return err
 }
 
-const qRemoteCommunity = `SELECT account_id, posting_restricted, moderators_url, updated_at FROM remote_communities WHERE account_id = ?`
+const qRemoteCommunity = `SELECT account_id, posting_restricted, members_only, moderators_url, updated_at FROM remote_communities WHERE account_id = ?`
 
 // RemoteCommunity returns what a remote Group last said of itself, or
 // ErrNotFound.
 func (q queries) RemoteCommunity(ctx context.Context, id ID) (RemoteCommunity, error) {
 	var c RemoteCommunity
 	var updated int64
-	err := q.q.QueryRowContext(ctx, qRemoteCommunity, id).Scan(&c.AccountID, &c.PostingRestricted, &c.ModeratorsURL, &updated)
+	err := q.q.QueryRowContext(ctx, qRemoteCommunity, id).Scan(&c.AccountID, &c.PostingRestricted, &c.MembersOnly, &c.ModeratorsURL, &updated)
 	if errors.Is(err, sql.ErrNoRows) {
 		return RemoteCommunity{}, ErrNotFound
 	}

@@ -26,22 +26,21 @@ coalesce(o.language, ''), coalesce(o.local, 0), coalesce(o.created_at, 0), coale
 
 // HomeTimelineWithBoosted is HomeTimelinePage with the statuses the
 // page's reblogs boost, all with their mentions, tags and attachments
-// (three queries for the page and its originals together).
+// (three queries for the page and its originals together). What the feed
+// holds is shown by the rule every list of statuses applies (qListedTo:
+// suspension, blocks either way, mutes, domain blocks, visibility, for
+// the status and the one it boosts), less the authors the member keeps in
+// an exclusive list and the boosts of accounts whose boosts they hide.
 func (s *Store) HomeTimelineWithBoosted(ctx context.Context, account ID, p Page) (HomePage, error) {
 	cond, args, order := p.where("h.status_id")
-	author, authorArgs := blockedEither("s.account_id", account)
-	original, originalArgs := blockedEither("o.account_id", account)
+	listed, listedArgs := listedTo(account, s.Now())
 	query := `SELECT ` + statusColumns + `, ` + boostedColumns + ` FROM home_feed h JOIN statuses s ON s.id = h.status_id
-JOIN accounts a ON a.id = s.account_id
 LEFT JOIN statuses o ON o.id = s.reblog_of_id
-LEFT JOIN accounts oa ON oa.id = o.account_id
-WHERE h.account_id = ? AND ` + notMutedStatus + ` AND ` + notDomainBlockedStatus + `
-AND NOT ` + author + ` AND (o.id IS NULL OR NOT ` + original + `) AND ` + notInExclusiveList + `
+WHERE h.account_id = ? AND ` + listed + ` AND ` + notInExclusiveList + `
 AND (o.id IS NULL OR NOT EXISTS (SELECT 1 FROM follows hb WHERE hb.account_id = h.account_id
 	AND hb.target_account_id = s.account_id AND hb.show_reblogs = 0))
 AND ` + cond + ` ORDER BY ` + order + ` LIMIT ?`
-	all := []any{account, account, millis(s.Now()), account}
-	all = append(append(all, authorArgs...), originalArgs...)
+	all := append([]any{account}, listedArgs...)
 	all = append(append(all, args...), p.limit())
 
 	rows, err := queryAll(ctx, s.q, scanStatusPair, query, all...)

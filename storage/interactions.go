@@ -85,7 +85,7 @@ func (q queries) interactionAccounts(ctx context.Context, from string, status, v
 	var filter string
 	var fargs []any
 	if viewer != 0 {
-		filter, fargs = notBlocked("a.id", viewer)
+		filter, fargs = visibleAuthor("a.id", viewer)
 	}
 	all := append(append(append([]any{status}, fargs...), args...), p.limit())
 	out, err := queryAll(ctx, q.q, scanListedAccount, `SELECT `+prefixed("a.", accountColumns)+`, r.id`+from+

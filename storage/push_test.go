@@ -278,3 +278,58 @@ func TestVAPIDKeyMadeOnce(t *testing.T) {
 		t.Errorf("stored key = %+v, %v; want %+v", got, err, first)
 	}
 }
+
+// TestPushRecipientsWithoutSubscriptions: a node where nobody subscribed
+// answers without a query, and a subscription added later (even one
+// committed while a query that found none was running) is never hidden.
+func TestPushRecipientsWithoutSubscriptions(t *testing.T) {
+	t.Parallel()
+	s := openTest(t)
+	ctx := context.Background()
+	owner, from := mustAccount(t, s, "owner", ""), mustAccount(t, s, "sender", "")
+	n := Notification{AccountID: owner.ID, FromAccountID: from.ID, Type: NotifyMention}
+	inTx(t, s, func(tx *Tx) error { return tx.InsertNotification(ctx, &n) })
+	recipients := func(when string, want int) {
+		t.Helper()
+		got, err := s.PushRecipients(ctx, owner.ID, n.ID)
+		if err != nil || len(got) != want {
+			t.Fatalf("%s: recipients = %v, %v; want %d", when, got, err, want)
+		}
+	}
+	known := func() bool { return s.push.none.Load() == s.push.gen.Load()+1 }
+
+	recipients("nobody subscribed", 0)
+	if !known() {
+		t.Fatal("no subscription, yet the next notification would query again")
+	}
+	// A subscription that rolls back changes nothing.
+	tok := pushToken(t, s, owner)
+	errRollback := errors.New("roll back")
+	err := s.InTx(ctx, func(tx *Tx) error {
+		p := PushSubscription{TokenID: tok.ID, AccountID: owner.ID, Endpoint: "https://push.example/x",
+			P256dh: "key", Auth: "auth", Alerts: []string{NotifyMention}, Policy: PushPolicyAll}
+		if err := tx.PutPushSubscription(ctx, &p); err != nil {
+			return err
+		}
+		return errRollback
+	})
+	if !errors.Is(err, errRollback) {
+		t.Fatal(err)
+	}
+	recipients("after a rolled-back subscription", 0)
+
+	// A query that found none began before this subscription committed:
+	// what it learnt must not outlive the commit.
+	before := s.push.gen.Load()
+	sub := pushSubscribe(t, s, tok, PushPolicyAll, NotifyMention)
+	s.push.none.Store(before + 1)
+	recipients("subscribed while a query found none", 1)
+
+	inTx(t, s, func(tx *Tx) error { return tx.RevokeToken(ctx, sub.TokenID) })
+	recipients("after the only subscription went with its token", 0)
+	if !known() {
+		t.Fatal("after the last subscription ended, the next notification would query again")
+	}
+	pushSubscribe(t, s, pushToken(t, s, owner), PushPolicyAll, NotifyMention)
+	recipients("subscribed again", 1)
+}

@@ -22,12 +22,13 @@ import (
 // qListedTo is activitypub.Listed in SQL, as a condition over a status s
 // seen by a viewer (0: anonymous): the status and, for a boost, the
 // boosted one (which must exist) each pass canSeeOne (author not
-// suspended; one's own; no block either way; public or unlisted, or
-// followers-only to a follower, or followers-only or direct to a
-// mentioned account) and are not by an account the viewer mutes (a mute
-// that has not expired at now) or whose domain the viewer blocks. Keep it
-// in step with activitypub.CanSee and Listed. The parameters are those
-// listedTo gives.
+// suspended; one's own; no block either way; for a status of a
+// members-only community (members_only_statuses) the viewer a member
+// (qMemberOf), otherwise public or unlisted, or followers-only to a
+// follower, or followers-only or direct to a mentioned account) and are
+// not by an account the viewer mutes (a mute that has not expired at now)
+// or whose domain the viewer blocks. Keep it in step with
+// activitypub.CanSee and Listed. The parameters are those listedTo gives.
 const qListedTo = `NOT EXISTS (SELECT 1 FROM statuses v JOIN accounts x ON x.id = v.account_id
 WHERE v.id IN (s.id, s.reblog_of_id) AND NOT (x.suspended_at = 0 AND (v.account_id = ? OR (
 	NOT EXISTS (SELECT 1 FROM blocks b WHERE b.account_id = ? AND b.target_account_id = x.id)
@@ -35,15 +36,45 @@ WHERE v.id IN (s.id, s.reblog_of_id) AND NOT (x.suspended_at = 0 AND (v.account_
 	AND NOT EXISTS (SELECT 1 FROM mutes m WHERE m.account_id = ? AND m.target_account_id = x.id
 		AND (m.expires_at = 0 OR m.expires_at > ?))
 	AND NOT EXISTS (SELECT 1 FROM user_domain_blocks d WHERE d.account_id = ? AND d.domain = x.domain)
-	AND (v.visibility IN ('public', 'unlisted')
+	AND CASE WHEN EXISTS (SELECT 1 FROM members_only_statuses mo WHERE mo.status_id = v.id)
+		THEN EXISTS (SELECT 1 FROM members_only_statuses mo WHERE mo.status_id = v.id AND ` + qMemberOf + `)
+		ELSE (v.visibility IN ('public', 'unlisted')
 		OR v.visibility = 'private' AND EXISTS (SELECT 1 FROM follows f WHERE f.account_id = ? AND f.target_account_id = x.id)
-		OR v.visibility IN ('private', 'direct') AND EXISTS (SELECT 1 FROM mentions mn WHERE mn.status_id = v.id AND mn.account_id = ?))))))
+		OR v.visibility IN ('private', 'direct') AND EXISTS (SELECT 1 FROM mentions mn WHERE mn.status_id = v.id AND mn.account_id = ?)) END))))
 AND (s.reblog_of_id IS NULL OR EXISTS (SELECT 1 FROM statuses o WHERE o.id = s.reblog_of_id))`
 
 // listedTo is qListedTo with its parameters for viewer at now.
 func listedTo(viewer ID, now time.Time) (string, []any) {
-	return qListedTo, []any{viewer, viewer, viewer, viewer, millis(now), viewer, viewer, viewer}
+	args := []any{viewer, viewer, viewer, viewer, millis(now), viewer}
+	return qListedTo, append(append(args, memberOfArgs(viewer, now)...), viewer, viewer)
 }
+
+// qMemberOf is the condition that a viewer is a member of the community
+// whose Group is mo.group_id: the Group itself, or not banned from it
+// (a ban that has not ended at now) and an accepted follower of it, one
+// of its moderators, or the instance actor (an Application or Service) of
+// a node where a follower who is not banned lives, so a member's node
+// may fetch what its members may read. Its parameters are memberOfArgs.
+const qMemberOf = `(mo.group_id = ? OR NOT EXISTS (SELECT 1 FROM community_bans cb
+		WHERE cb.community_id = mo.group_id AND cb.account_id = ? AND (cb.expires_at = 0 OR cb.expires_at > ?))
+	AND (EXISTS (SELECT 1 FROM follows f WHERE f.account_id = ? AND f.target_account_id = mo.group_id)
+	OR EXISTS (SELECT 1 FROM community_moderators cm WHERE cm.community_id = mo.group_id AND cm.account_id = ?)
+	OR EXISTS (SELECT 1 FROM accounts na JOIN accounts ma ON ma.domain = na.domain
+		JOIN follows f ON f.account_id = ma.id AND f.target_account_id = mo.group_id
+		WHERE na.id = ? AND na.domain <> '' AND na.actor_type IN ('Application', 'Service')
+		AND NOT EXISTS (SELECT 1 FROM community_bans cb WHERE cb.community_id = mo.group_id AND cb.account_id = ma.id
+			AND (cb.expires_at = 0 OR cb.expires_at > ?)))))`
+
+// memberOfArgs are qMemberOf's parameters for viewer, bans judged at now.
+func memberOfArgs(viewer ID, now time.Time) []any {
+	return []any{viewer, viewer, millis(now), viewer, viewer, viewer, millis(now)}
+}
+
+// qMembersOnly reads whether a status (the first parameter) belongs to a
+// members-only community, and whether the viewer (memberOfArgs) is one
+// of its members.
+const qMembersOnly = `SELECT EXISTS (SELECT 1 FROM members_only_statuses mo WHERE mo.status_id = ?1),
+	EXISTS (SELECT 1 FROM members_only_statuses mo WHERE mo.status_id = ?1 AND ` + qMemberOf + `)`
 
 // qStatusShown is qListedTo for one status, the last parameter.
 const qStatusShown = `SELECT ` + qListedTo + ` FROM statuses s WHERE s.id = ?`
@@ -112,6 +143,12 @@ func (q queries) viewing(ctx context.Context, viewer ID, st Status, now time.Tim
 	if err != nil {
 		return v, fmt.Errorf("viewing %d: %w", st.ID, err)
 	}
+	if st.ID != 0 {
+		err := q.q.QueryRowContext(ctx, qMembersOnly, append([]any{st.ID}, memberOfArgs(viewer, now)...)...).Scan(&v.MembersOnly, &v.Member)
+		if err != nil {
+			return v, fmt.Errorf("viewing %d: community: %w", st.ID, err)
+		}
+	}
 	if !v.Boost {
 		return v, nil
 	}
@@ -127,5 +164,26 @@ func (q queries) viewing(ctx context.Context, viewer ID, st Status, now time.Tim
 		return v, fmt.Errorf("viewing %d: %w", st.ID, err)
 	}
 	v.Boosted = &ov
+	return v, nil
+}
+
+// qCommunityStanding reads whether a Group (the first parameter) is a
+// members-only community, hosted here or remote, and whether the viewer
+// (memberOfArgs) is one of its members (qMemberOf).
+const qCommunityStanding = `SELECT
+	EXISTS (SELECT 1 FROM communities c WHERE c.account_id = ?1 AND c.visibility = 'members')
+	OR EXISTS (SELECT 1 FROM remote_communities rc WHERE rc.account_id = ?1 AND rc.members_only = 1),
+	EXISTS (SELECT 1 FROM (SELECT ?1 AS group_id) mo WHERE ` + qMemberOf + `)`
+
+// CommunityViewing gathers what activitypub.CanSeeCommunity asks about
+// viewer (0: anonymous) and the community whose Group is group: whether
+// it is members-only, and whether viewer is a member (bans judged at the
+// store's clock).
+func (s *Store) CommunityViewing(ctx context.Context, viewer, group ID) (activitypub.Viewing, error) {
+	v := activitypub.Viewing{Anonymous: viewer == 0}
+	err := s.q.QueryRowContext(ctx, qCommunityStanding, append([]any{group}, memberOfArgs(viewer, s.Now())...)...).Scan(&v.MembersOnly, &v.Member)
+	if err != nil {
+		return v, fmt.Errorf("community viewing %d: %w", group, err)
+	}
 	return v, nil
 }

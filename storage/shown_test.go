@@ -122,6 +122,43 @@ func TestListedAgreesWithTheRule(t *testing.T) {
 			tx.InsertMute(ctx, &Mute{AccountID: viewer.ID, TargetID: onceMuted.ID, ExpiresAt: now.Add(-time.Minute)}),
 			tx.InsertDomainBlock(ctx, viewer.ID, "far.example"))
 	})
+	// Communities: a members-only one the viewer belongs to, one the
+	// viewer does not, one the viewer moderates without following, a
+	// public one, and a remote members-only Group the viewer follows.
+	joined := mustCommunity(t, s, "joined", plain)
+	closed := mustCommunity(t, s, "closed", plain)
+	moderated := mustCommunity(t, s, "moderated", viewer)
+	open := mustCommunity(t, s, "open", plain)
+	banning := mustCommunity(t, s, "banning", plain) // the viewer follows it, and is banned
+	remoteGroup := mustAccount(t, s, "remotegroup", "groups.example")
+	inTx(t, s, func(tx *Tx) error {
+		for _, c := range []Community{joined, closed, moderated, banning} {
+			c.Visibility = CommunityMembersOnly
+			if err := tx.UpdateCommunity(ctx, c); err != nil {
+				return err
+			}
+		}
+		return errors.Join(
+			tx.InsertFollow(ctx, &Follow{AccountID: viewer.ID, TargetID: joined.AccountID}),
+			tx.InsertFollow(ctx, &Follow{AccountID: viewer.ID, TargetID: open.AccountID}),
+			tx.InsertFollow(ctx, &Follow{AccountID: viewer.ID, TargetID: remoteGroup.ID}),
+			tx.SetRemoteCommunity(ctx, RemoteCommunity{AccountID: remoteGroup.ID, MembersOnly: true}),
+			tx.InsertFollow(ctx, &Follow{AccountID: viewer.ID, TargetID: banning.AccountID}),
+			tx.PutCommunityBan(ctx, &CommunityBan{CommunityID: banning.AccountID, AccountID: viewer.ID}))
+	})
+	// in files a status under a community: community_statuses for a
+	// Group hosted here (what its Group accepted), community_threads for
+	// a remote one.
+	in := func(group ID, st Status) Status {
+		inTx(t, s, func(tx *Tx) error {
+			if group == remoteGroup.ID {
+				return tx.AddCommunityPost(ctx, CommunityPost{StatusID: st.ID, GroupID: group})
+			}
+			_, err := tx.AddCommunityStatus(ctx, group, st.ID)
+			return err
+		})
+		return st
+	}
 	with := func(v activitypub.Visibility, mentions ...ID) func(*Status) {
 		return func(st *Status) { st.Visibility, st.Mentions = v, mentions }
 	}
@@ -140,6 +177,9 @@ func TestListedAgreesWithTheRule(t *testing.T) {
 	byFriendPrivate := post(friend, followers)
 	byFollowedPrivate := post(followed, followers)
 	byBlocked := post(blocked, public)
+	inClosed := in(closed.AccountID, post(plain, public))
+	inJoined := in(joined.AccountID, post(plain, public))
+	inJoinedByBlocker := in(joined.AccountID, post(blocker, public))
 	tests := []struct {
 		name            string
 		st              Status
@@ -175,6 +215,20 @@ func TestListedAgreesWithTheRule(t *testing.T) {
 		{"a boost by a blocked account", storeStatus(t, s, blocked, boostOf(byPlain)), false, false, true},
 		{"a boost by a muted account", storeStatus(t, s, muted, boostOf(byPlain)), true, false, true},
 		{"a boost by a suspended account", storeStatus(t, s, suspended, boostOf(byPlain)), false, false, false},
+		{"a public post in a members-only community of which the viewer is a member", inJoined, true, true, false},
+		{"a followers-only post in it, by a stranger", in(joined.AccountID, post(plain, followers)), true, true, false},
+		{"a public post in a members-only community of which the viewer is no member", inClosed, false, false, false},
+		{"a post there by a followed account", in(closed.AccountID, post(friend, followers)), false, false, false},
+		{"a post there that mentions the viewer", in(closed.AccountID, post(plain, direct, viewer.ID)), false, false, false},
+		{"the viewer's own post there", in(closed.AccountID, post(viewer, public)), true, true, false},
+		{"a post in a members-only community the viewer moderates", in(moderated.AccountID, post(plain, public)), true, true, false},
+		{"a post in a public community", in(open.AccountID, post(plain, public)), true, true, true},
+		{"a post in a remote members-only community the viewer follows", in(remoteGroup.ID, post(far, direct)), true, false, false},
+		{"a post in a remote members-only community, by a followed account", in(remoteGroup.ID, post(friend, followers)), true, true, false},
+		{"a post in a members-only community by one who blocks the viewer", inJoinedByBlocker, false, false, false},
+		{"a post in a members-only community that banned the viewer", in(banning.AccountID, post(plain, public)), false, false, false},
+		{"the Group's boost of a members-only post", storeStatus(t, s, Account{ID: joined.AccountID}, boostOf(inJoined)), true, true, false},
+		{"a boost of a post in a community of which the viewer is no member", storeStatus(t, s, plain, boostOf(inClosed)), false, false, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -206,6 +260,69 @@ func TestListedAgreesWithTheRule(t *testing.T) {
 				if got, err := s.SearchVisible(ctx, c.viewer, tt.st.ID); err != nil || got != c.searchable {
 					t.Errorf("%s: SearchVisible (SQL) = %v, %v; want %v", c.who, got, err, c.searchable)
 				}
+			}
+		})
+	}
+}
+
+// TestCommunityViewing: who is a member of a community, as the rule for
+// its lists asks, agrees with what the status rule counts as one.
+func TestCommunityViewing(t *testing.T) {
+	t.Parallel()
+	s := openTest(t)
+	ctx := context.Background()
+	mod := mustAccount(t, s, "mod", "")
+	closed := mustCommunity(t, s, "closed", mod)
+	open := mustCommunity(t, s, "open", mod)
+	member := mustAccount(t, s, "member", "b.example")
+	neighbour := mustAccount(t, s, "neighbour", "b.example") // no member, but on a member's node
+	stranger := mustAccount(t, s, "stranger", "c.example")
+	nodeB := Account{Username: "b.example", Domain: "b.example", URI: "https://b.example/actor", ActorType: "Application"}
+	nodeC := Account{Username: "c.example", Domain: "c.example", URI: "https://c.example/actor", ActorType: "Application"}
+	pending := mustAccount(t, s, "pending", "c.example")
+	banned := mustAccount(t, s, "banned", "d.example") // follows, banned until later
+	onceBanned := mustAccount(t, s, "oncebanned", "")  // follows, a ban that has ended
+	nodeD := Account{Username: "d.example", Domain: "d.example", URI: "https://d.example/actor", ActorType: "Application"}
+	remoteGroup := mustAccount(t, s, "remote", "groups.example")
+	inTx(t, s, func(tx *Tx) error {
+		closed.Visibility = CommunityMembersOnly
+		return errors.Join(tx.UpdateCommunity(ctx, closed),
+			tx.InsertAccount(ctx, &nodeB), tx.InsertAccount(ctx, &nodeC), tx.InsertAccount(ctx, &nodeD),
+			tx.InsertFollow(ctx, &Follow{AccountID: banned.ID, TargetID: closed.AccountID}),
+			tx.InsertFollow(ctx, &Follow{AccountID: onceBanned.ID, TargetID: closed.AccountID}),
+			tx.PutCommunityBan(ctx, &CommunityBan{CommunityID: closed.AccountID, AccountID: banned.ID, ExpiresAt: s.Now().Add(time.Hour)}),
+			tx.PutCommunityBan(ctx, &CommunityBan{CommunityID: closed.AccountID, AccountID: onceBanned.ID, ExpiresAt: s.Now().Add(-time.Hour)}),
+			tx.InsertFollow(ctx, &Follow{AccountID: member.ID, TargetID: closed.AccountID}),
+			tx.InsertFollowRequest(ctx, &Follow{AccountID: pending.ID, TargetID: closed.AccountID}),
+			tx.InsertFollow(ctx, &Follow{AccountID: member.ID, TargetID: remoteGroup.ID}),
+			tx.SetRemoteCommunity(ctx, RemoteCommunity{AccountID: remoteGroup.ID, MembersOnly: true}))
+	})
+	tests := []struct {
+		name                string
+		viewer              ID
+		group               ID
+		membersOnly, member bool
+	}{
+		{"a member", member.ID, closed.AccountID, true, true},
+		{"the moderator", mod.ID, closed.AccountID, true, true},
+		{"the Group itself", closed.AccountID, closed.AccountID, true, true},
+		{"a member's node", nodeB.ID, closed.AccountID, true, true},
+		{"another account on a member's node", neighbour.ID, closed.AccountID, true, false},
+		{"a node with no member", nodeC.ID, closed.AccountID, true, false},
+		{"a pending request", pending.ID, closed.AccountID, true, false},
+		{"a follower who is banned", banned.ID, closed.AccountID, true, false},
+		{"the node of a follower who is banned", nodeD.ID, closed.AccountID, true, false},
+		{"a follower whose ban has ended", onceBanned.ID, closed.AccountID, true, true},
+		{"a stranger", stranger.ID, closed.AccountID, true, false},
+		{"anonymous", 0, closed.AccountID, true, false},
+		{"a public community, a stranger", stranger.ID, open.AccountID, false, false},
+		{"a remote members-only Group, a follower", member.ID, remoteGroup.ID, true, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v, err := s.CommunityViewing(ctx, tt.viewer, tt.group)
+			if err != nil || v.MembersOnly != tt.membersOnly || v.Member != tt.member || v.Anonymous != (tt.viewer == 0) {
+				t.Errorf("CommunityViewing = %+v, %v; want members-only %v, member %v", v, err, tt.membersOnly, tt.member)
 			}
 		})
 	}

@@ -146,10 +146,14 @@ func (q queries) loadStatusExtras(ctx context.Context, s *Status) error {
 	return nil
 }
 
+// qInsertStatus names the status's thread (thread_uri, migration 0030):
+// its parent's, when the parent (?5) is here, else the IRI it answers (?6),
+// else its own (?2).
 const qInsertStatus = `INSERT INTO statuses (id, uri, url, account_id, in_reply_to_id, in_reply_to_uri,
 in_reply_to_account_id, reblog_of_id, object_type, title, content, source_text, spoiler_text, sensitive,
-visibility, language, local, created_at, edited_at, emojis)
-VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
+visibility, language, local, created_at, edited_at, emojis, thread_uri)
+VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,
+coalesce((SELECT p.thread_uri FROM statuses p WHERE p.id = ?5), CASE WHEN ?6 <> '' THEN ?6 ELSE ?2 END))`
 
 // InsertStatus stores a status with its mentions, tags and attachments.
 // It fills ID and CreatedAt when zero; URI must be set (local statuses
@@ -238,7 +242,8 @@ sensitive = ?, language = ?, edited_at = ?, emojis = ? WHERE id = ?`,
 }
 
 // DeleteStatus removes a status; its reblogs, favourites, feed rows,
-// notifications and mentions go with it. Replies stay, detached.
+// notifications and mentions go with it. Replies stay, detached, in
+// their thread (thread_uri).
 func (tx *Tx) DeleteStatus(ctx context.Context, id ID) error {
 	if _, err := tx.tx.ExecContext(ctx, `UPDATE statuses SET in_reply_to_id = NULL WHERE in_reply_to_id = ?`, id); err != nil {
 		return fmt.Errorf("delete status %d: %w", id, err)
@@ -256,12 +261,29 @@ func (tx *Tx) DeleteStatus(ctx context.Context, id ID) error {
 const qAttachReplies = `UPDATE statuses SET in_reply_to_id = ?, in_reply_to_account_id = ?
 WHERE in_reply_to_uri = ? AND in_reply_to_uri <> '' AND in_reply_to_id IS NULL`
 
+// qJoinThread gives the replies below status ?1, however deep, its
+// thread. UNION, not UNION ALL: replies in a loop end the walk.
+const qJoinThread = `WITH RECURSIVE down(id) AS (
+	SELECT id FROM statuses WHERE in_reply_to_id = ?1
+	UNION
+	SELECT s.id FROM statuses s JOIN down ON s.in_reply_to_id = down.id
+)
+UPDATE statuses SET thread_uri = (SELECT p.thread_uri FROM statuses p WHERE p.id = ?1)
+WHERE id IN (SELECT id FROM down)`
+
 // AttachReplies links statuses that were stored before their parent
-// arrived (in_reply_to_uri known, in_reply_to_id unset).
+// arrived (in_reply_to_uri known, in_reply_to_id unset), and gives them
+// and the replies below them the parent's thread.
 func (tx *Tx) AttachReplies(ctx context.Context, parent Status) error {
-	_, err := tx.tx.ExecContext(ctx, qAttachReplies, parent.ID, parent.AccountID, parent.URI)
+	res, err := tx.tx.ExecContext(ctx, qAttachReplies, parent.ID, parent.AccountID, parent.URI)
 	if err != nil {
 		return fmt.Errorf("attach replies: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return err
+	}
+	if _, err := tx.tx.ExecContext(ctx, qJoinThread, parent.ID); err != nil {
+		return fmt.Errorf("attach replies: thread: %w", err)
 	}
 	return nil
 }

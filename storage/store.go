@@ -52,6 +52,7 @@ type Store struct {
 
 	batch    batcher      // callers of InBatch
 	accounts accountCache // accounts as pages show them
+	push     pushPresence // whether any push subscription exists
 }
 
 // querier is what both *sql.DB and *sql.Tx offer.

@@ -103,16 +103,9 @@ SELECT ` + statusColumns + ` FROM down JOIN statuses s ON s.id = down.id`
 	return out, nil
 }
 
-// qThreadURI names the thread a status (?1) belongs to: the IRI of its
-// topmost known ancestor, or the IRI that ancestor answers when its
-// parent is unknown here.
-const qThreadURI = `WITH RECURSIVE up(id, parent, uri, reply_uri, depth) AS (
-	SELECT id, in_reply_to_id, uri, in_reply_to_uri, 0 FROM statuses WHERE id = ?1
-	UNION ALL
-	SELECT s.id, s.in_reply_to_id, s.uri, s.in_reply_to_uri, up.depth + 1 FROM statuses s JOIN up ON s.id = up.parent
-	WHERE up.depth < 4096
-)
-SELECT CASE WHEN reply_uri <> '' THEN reply_uri ELSE uri END FROM up ORDER BY depth DESC LIMIT 1`
+// qThreadURI names the thread a status (?1) belongs to (thread_uri,
+// migration 0030).
+const qThreadURI = `SELECT thread_uri FROM statuses WHERE id = ?1`
 
 // ThreadURI names the conversation a status belongs to.
 func (q queries) ThreadURI(ctx context.Context, status ID) (string, error) {

@@ -14,7 +14,9 @@ type TimelineFilter struct {
 	OnlyMedia bool // only statuses with attachments
 	// Viewer, when set, hides what activitypub.Listed hides from it
 	// (qListedTo, shown.go): statuses of accounts it blocks, mutes or
-	// domain-blocks, and of accounts that block it, and boosts of those.
+	// domain-blocks, and of accounts that block it, and boosts of those,
+	// and members-only community posts it is no member for. With no
+	// Viewer, members-only community posts are hidden all the same.
 	// Store.StatusShown is the same rule for the streams.
 	Viewer ID
 	// Now is when Viewer's mutes are judged to have expired; zero
@@ -36,28 +38,43 @@ func (f TimelineFilter) where() (cond string, args []any) {
 		c, a := listedTo(f.Viewer, f.Now)
 		cond += ` AND ` + c
 		args = append(args, a...)
+	} else {
+		// No viewer is no member: a members-only community's posts are
+		// left out whatever their visibility.
+		c, a := hiddenCommunity(0, f.Now, "s.id", "s.reblog_of_id")
+		cond += ` AND NOT ` + c
+		args = append(args, a...)
 	}
 	return cond, args
 }
 
-// notBlocked is the condition (to append to a WHERE clause) that neither
-// viewer nor the account in col blocks the other, and that account is
-// not suspended.
-func notBlocked(col string, viewer ID) (string, []any) {
-	cond, args := blockedEither(col, viewer)
+// visibleAuthor is the condition (to append to a WHERE clause) that the
+// account in col is not hidden from viewer whatever it posts: neither
+// blocks the other, and it is not suspended.
+func visibleAuthor(col string, viewer ID) (string, []any) {
+	cond, args := hiddenAuthor(col, viewer)
 	return ` AND NOT ` + cond, args
 }
 
-// blockedEither is the condition that viewer blocks the account in col or
-// is blocked by it, or that the account is suspended: the accounts
-// activitypub.CanSee hides whatever they post (AuthorSuspended,
-// BlocksAuthor, BlockedByAuthor), for the queries (the home feed,
-// favourited and boosted by) that do not take the whole of qListedTo.
-// Separate EXISTS, so each reads one index.
-func blockedEither(col string, viewer ID) (string, []any) {
+// hiddenAuthor is the condition that the account in col is hidden from
+// viewer whatever it posts: viewer blocks it or is blocked by it, or it
+// is suspended. These are the accounts activitypub.CanSee hides
+// (AuthorSuspended, BlocksAuthor, BlockedByAuthor), for the queries (the
+// home feed, favourited and boosted by) that do not take the whole of
+// qListedTo. Separate EXISTS, so each reads one index.
+func hiddenAuthor(col string, viewer ID) (string, []any) {
 	return `(EXISTS (SELECT 1 FROM blocks b WHERE b.account_id = ? AND b.target_account_id = ` + col + `)
 OR EXISTS (SELECT 1 FROM blocks b WHERE b.account_id = ` + col + ` AND b.target_account_id = ?)
 OR EXISTS (SELECT 1 FROM accounts sx WHERE sx.id = ` + col + ` AND sx.suspended_at <> 0))`, []any{viewer, viewer}
+}
+
+// hiddenCommunity is the condition that a status in one of cols belongs
+// to a members-only community viewer is not a member of at now
+// (qMemberOf): what activitypub.CanSee hides by MembersOnly, for the
+// queries that do not take the whole of qListedTo.
+func hiddenCommunity(viewer ID, now time.Time, cols ...string) (string, []any) {
+	return `EXISTS (SELECT 1 FROM members_only_statuses mo WHERE mo.status_id IN (` + strings.Join(cols, ", ") + `)
+AND NOT ` + qMemberOf + `)`, memberOfArgs(viewer, now)
 }
 
 // qPublicTimeline reads the statuses_public partial index newest first,
@@ -132,7 +149,9 @@ AND t.name IN (` + placeholders(len(none)) + `))`
 // a reblog of one by such an account, nor what accounts in the member's
 // exclusive lists post, nor boosts by accounts the member follows with
 // boosts hidden (reblogs=false; also those made before the change). The
-// filters run in the query, so a page is still full. The query is
+// filters run in the query, so a page is still full. A post of a
+// members-only community (or a boost of one) is left out unless the
+// member is one of its members (hiddenCommunity). The query is
 // HomeTimelineWithBoosted's (home_timeline.go).
 func (s *Store) HomeTimelinePage(ctx context.Context, account ID, p Page) ([]Status, error) {
 	page, err := s.HomeTimelineWithBoosted(ctx, account, p)

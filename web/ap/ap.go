@@ -259,6 +259,10 @@ func pageOf(r *http.Request) (storage.Page, bool) {
 	return p, true
 }
 
+// outbox serves a member's public activities. A suspended member's actor
+// is still served (peers may still need its key), but not what they
+// posted: their outbox is an empty collection, as their web pages are
+// gone and the client API finds no such account.
 func (h *Handler) outbox(w http.ResponseWriter, r *http.Request) {
 	a, ok := h.account(w, r)
 	if !ok {
@@ -267,18 +271,26 @@ func (h *Handler) outbox(w http.ResponseWriter, r *http.Request) {
 	if _, ok := h.viewer(w, r, h.authorizedFetch); !ok {
 		return
 	}
+	suspended := !a.SuspendedAt.IsZero()
 	id := h.urls.Outbox(a.Username)
 	page, isPage := pageOf(r)
 	if !isPage {
-		n, err := h.store.CountOutbox(r.Context(), a.ID)
+		var n int
+		var err error
+		if !suspended {
+			n, err = h.store.CountOutbox(r.Context(), a.ID)
+		}
 		body, merr := activitypub.MarshalCollection(activitypub.Collection{ID: id, TotalItems: n, First: id + "?page=true"})
 		h.write(w, r, body, errors.Join(err, merr))
 		return
 	}
-	items, err := h.store.Outbox(r.Context(), a.ID, page)
-	if err != nil {
-		httperr.Write(w, r, h.log, err)
-		return
+	var items []storage.Activity
+	if !suspended {
+		var err error
+		if items, err = h.store.Outbox(r.Context(), a.ID, page); err != nil {
+			httperr.Write(w, r, h.log, err)
+			return
+		}
 	}
 	p := activitypub.CollectionPage{ID: id + "?" + r.URL.RawQuery, PartOf: id}
 	for _, it := range items {
@@ -313,10 +325,21 @@ func (h *Handler) follows(w http.ResponseWriter, r *http.Request, iri func(strin
 	if !ok {
 		return
 	}
-	if _, ok := h.viewer(w, r, h.authorizedFetch); !ok {
+	viewer, ok := h.viewer(w, r, h.authorizedFetch)
+	if !ok {
 		return
 	}
 	id := iri(a.Username)
+	// A members-only community's members are for its members (and their
+	// nodes) to list; others are told only how many there are.
+	listed := true
+	if a.ActorType == activitypub.TypeGroup {
+		var err error
+		if listed, err = h.engine.CanSeeCommunity(r.Context(), viewer, a); err != nil {
+			httperr.Write(w, r, h.log, err)
+			return
+		}
+	}
 	followers, following, err := h.store.FollowCounts(r.Context(), a.ID)
 	if err != nil {
 		httperr.Write(w, r, h.log, err)
@@ -335,10 +358,12 @@ func (h *Handler) follows(w http.ResponseWriter, r *http.Request, iri func(strin
 	// One page of the newest 80: peers read totalItems, and Mastodon
 	// itself lists no more than a page of followers to others.
 	page = storage.Page{Limit: 80}
-	rows, err := list(r.Context(), a.ID, page)
-	if err != nil {
-		httperr.Write(w, r, h.log, err)
-		return
+	var rows []storage.ListedAccount
+	if listed {
+		if rows, err = list(r.Context(), a.ID, page); err != nil {
+			httperr.Write(w, r, h.log, err)
+			return
+		}
 	}
 	p := activitypub.CollectionPage{ID: id + "?page=true", PartOf: id, TotalItems: total, Items: []string{}}
 	for _, row := range rows {
@@ -381,9 +406,18 @@ func isListed(v activitypub.Visibility) bool {
 // visibleStatus loads the status named in the URL if the requester may
 // see it; anything else reads as not found, so its existence is not told.
 func (h *Handler) visibleStatus(w http.ResponseWriter, r *http.Request) (storage.Status, storage.Account, bool) {
+	st, a, _, ok := h.visibleStatusTo(w, r)
+	return st, a, ok
+}
+
+// visibleStatusTo is visibleStatus, also returning the signer the
+// visibility rule judged for (the zero Account: unsigned). A members-only
+// community's post is served only to a signer who is a member, or the
+// instance actor of a node where a member lives (the rule's Member).
+func (h *Handler) visibleStatusTo(w http.ResponseWriter, r *http.Request) (storage.Status, storage.Account, storage.Account, bool) {
 	a, ok := h.account(w, r)
 	if !ok {
-		return storage.Status{}, storage.Account{}, false
+		return storage.Status{}, storage.Account{}, storage.Account{}, false
 	}
 	id, err := storage.ParseID(chi.URLParam(r, "id"))
 	var st storage.Status
@@ -395,19 +429,38 @@ func (h *Handler) visibleStatus(w http.ResponseWriter, r *http.Request) (storage
 	}
 	if err != nil {
 		httperr.Write(w, r, h.log, err)
-		return storage.Status{}, storage.Account{}, false
+		return storage.Status{}, storage.Account{}, storage.Account{}, false
 	}
 	// An unsigned request for a followers-only or direct status is not
 	// told to sign: it reads as not found, like a status that never was.
 	viewer, ok := h.viewer(w, r, h.authorizedFetch)
 	if !ok {
-		return storage.Status{}, storage.Account{}, false
+		return storage.Status{}, storage.Account{}, storage.Account{}, false
 	}
 	if ok, err := h.engine.CanSee(r.Context(), viewer, st); err != nil || !ok {
 		httperr.Write(w, r, h.log, cmp.Or(err, storage.ErrNotFound))
-		return storage.Status{}, storage.Account{}, false
+		return storage.Status{}, storage.Account{}, storage.Account{}, false
 	}
-	return st, a, true
+	return st, a, viewer, true
+}
+
+// collectionItem reports whether a collection (a thread's context, a
+// post's replies) served to viewer lists s: a public or unlisted post,
+// or community content the visibility rule lets viewer see (a
+// members-only community's posts, to its members and their nodes).
+func (h *Handler) collectionItem(r *http.Request, viewer storage.Account, s storage.Status) (bool, error) {
+	if s.ReblogOfID != 0 {
+		return false, nil
+	}
+	if isListed(s.Visibility) {
+		return true, nil
+	}
+	if _, err := h.store.CommunityOfStatus(r.Context(), s.ID); errors.Is(err, storage.ErrNotFound) {
+		return false, nil
+	} else if err != nil {
+		return false, err
+	}
+	return h.engine.CanSee(r.Context(), viewer, s)
 }
 
 func (h *Handler) status(w http.ResponseWriter, r *http.Request) {
@@ -446,10 +499,11 @@ func (h *Handler) statusActivity(w http.ResponseWriter, r *http.Request) {
 
 // threadContext serves the context collection (FEP-7888) of a community
 // thread that starts with a local status: the thread's posts this node
-// knows, the first post first. Only a public community's threads are
-// served for now; a members-only one's read as not found.
+// knows that the requester may see, the first post first. A
+// members-only community's thread is served only to its members and
+// their nodes (visibleStatusTo); to anyone else it reads as not found.
 func (h *Handler) threadContext(w http.ResponseWriter, r *http.Request) {
-	st, _, ok := h.visibleStatus(w, r)
+	st, _, viewer, ok := h.visibleStatusTo(w, r)
 	if !ok {
 		return
 	}
@@ -457,13 +511,6 @@ func (h *Handler) threadContext(w http.ResponseWriter, r *http.Request) {
 	p, err := h.store.CommunityPost(ctx, st.ID)
 	if err == nil && p.RootID != st.ID {
 		err = storage.ErrNotFound // a reply: its thread's collection is its root's
-	}
-	if err == nil {
-		if c, cerr := h.store.CommunityByAccount(ctx, p.GroupID); cerr == nil && c.Visibility != storage.CommunityPublic {
-			err = storage.ErrNotFound
-		} else if cerr != nil && !errors.Is(cerr, storage.ErrNotFound) {
-			err = cerr
-		}
 	}
 	var ids []storage.ID
 	if err == nil {
@@ -476,7 +523,18 @@ func (h *Handler) threadContext(w http.ResponseWriter, r *http.Request) {
 	items := []string{}
 	for _, id := range ids {
 		s, err := h.store.StatusByID(ctx, id)
-		if err == nil && isListed(s.Visibility) && s.ReblogOfID == 0 {
+		if errors.Is(err, storage.ErrNotFound) {
+			continue
+		}
+		ok := false
+		if err == nil {
+			ok, err = h.collectionItem(r, viewer, s)
+		}
+		if err != nil {
+			httperr.Write(w, r, h.log, err)
+			return
+		}
+		if ok {
 			items = append(items, s.URI)
 		}
 	}
@@ -486,9 +544,10 @@ func (h *Handler) threadContext(w http.ResponseWriter, r *http.Request) {
 }
 
 // replies serves the replies collection of a local status: the public
-// and unlisted direct replies this node knows, listed inline.
+// and unlisted direct replies this node knows, and community replies the
+// requester may see (collectionItem), listed inline.
 func (h *Handler) replies(w http.ResponseWriter, r *http.Request) {
-	st, _, ok := h.visibleStatus(w, r)
+	st, _, viewer, ok := h.visibleStatusTo(w, r)
 	if !ok {
 		return
 	}
@@ -499,7 +558,12 @@ func (h *Handler) replies(w http.ResponseWriter, r *http.Request) {
 	}
 	items := []string{}
 	for i := len(sts) - 1; i >= 0; i-- { // oldest first
-		if isListed(sts[i].Visibility) {
+		ok, err := h.collectionItem(r, viewer, sts[i])
+		if err != nil {
+			httperr.Write(w, r, h.log, err)
+			return
+		}
+		if ok {
 			items = append(items, sts[i].URI)
 		}
 	}

@@ -283,6 +283,68 @@ func TestOutbox(t *testing.T) {
 	}
 }
 
+// TestOutboxOfSuspendedMember: a suspended member's actor is still
+// served, so peers can check signatures made in their name, but their
+// outbox lists nothing; and lists it all again once they are reinstated.
+func TestOutboxOfSuspendedMember(t *testing.T) {
+	t.Parallel()
+	n := testrig.StartOne(t, nil)
+	alice := n.Member("alice", false)
+	ctx := context.Background()
+	st, err := n.Engine.Post(ctx, alice.ID, federation.Draft{Text: "A public practice note"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	setSuspended := func(at time.Time) {
+		t.Helper()
+		a, err := n.Store.AccountByID(ctx, alice.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a.SuspendedAt = at
+		if err := n.Store.InTx(ctx, func(tx *storage.Tx) error { return tx.UpdateAccount(ctx, &a) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	firstPage := func() collection {
+		t.Helper()
+		box := getCollection(t, alice.Outbox)
+		if box.ID != alice.Outbox || box.First == "" {
+			t.Fatalf("outbox %s, first page %q", box.ID, box.First)
+		}
+		c := getCollection(t, box.First)
+		c.TotalItems = box.TotalItems
+		return c
+	}
+	tests := []struct {
+		name      string
+		suspended time.Time
+		want      []string // note ids on the first page
+	}{
+		{"active", time.Time{}, []string{st.URI}},
+		{"suspended", time.Now(), nil},
+		{"reinstated", time.Time{}, []string{st.URI}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			setSuspended(tt.suspended)
+			getAP(t, alice.URI) // the actor stays
+			c := firstPage()
+			var got []string
+			for _, raw := range c.OrderedItems {
+				act, err := activitypub.ParseActivity(raw)
+				if err != nil || act.Object.Note == nil {
+					t.Fatalf("outbox item %s: %v", raw, err)
+				}
+				got = append(got, act.Object.Note.ID)
+			}
+			if !slices.Equal(got, tt.want) || c.TotalItems != len(tt.want) {
+				t.Errorf("outbox lists %v (totalItems %d); want %v", got, c.TotalItems, tt.want)
+			}
+		})
+	}
+}
+
 func TestFollowersCollection(t *testing.T) {
 	t.Parallel()
 	nodes := testrig.Start(t, 2)

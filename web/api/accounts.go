@@ -269,6 +269,8 @@ func (h *Handler) accountStatuses(w http.ResponseWriter, r *http.Request) error 
 		OnlyMedia:        boolParam(v, "only_media", false),
 		ExcludeSensitive: boolParam(v, "exclude_sensitive", false),
 		Tagged:           v.Get("tagged"),
+		Viewer:           viewer.ID,
+		Now:              h.store.Now(),
 	}
 	sts, err := h.store.AccountStatusPage(r.Context(), a.ID, f, page(v, profileStatusPageDefault, profileStatusPageMax))
 	if err != nil {

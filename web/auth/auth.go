@@ -25,6 +25,8 @@ import (
 	"github.com/copse-dev/copse/federation"
 	"github.com/copse-dev/copse/storage"
 	"github.com/copse-dev/copse/web/httperr"
+	"github.com/copse-dev/copse/web/pages"
+	"github.com/copse-dev/copse/web/session"
 )
 
 //go:embed templates/*.html
@@ -75,7 +77,8 @@ type Server struct {
 	urls     federation.URLs
 	now      func() time.Time
 	log      *slog.Logger
-	pages    pages
+	layout   *pages.Layout
+	pages    authPages
 	byMember *EventLimiter // failed sign-ins
 	byAddr   *EventLimiter // failed sign-ins
 	appToks  *EventLimiter // app-only tokens issued, per address
@@ -86,6 +89,9 @@ type Server struct {
 type Options struct {
 	Now func() time.Time
 	Log *slog.Logger
+	// Layout is the site's (web/pages): the sign-in and settings pages
+	// are rendered in it. Required.
+	Layout *pages.Layout
 }
 
 // New returns the sign-in server. It parses its pages, failing on a
@@ -97,7 +103,10 @@ func New(engine *federation.Engine, o Options) (*Server, error) {
 	if o.Log == nil {
 		o.Log = slog.Default()
 	}
-	p, err := parsePages()
+	if o.Layout == nil {
+		return nil, errors.New("sign-in pages: no site layout")
+	}
+	p, err := parsePages(o.Layout)
 	if err != nil {
 		return nil, fmt.Errorf("sign-in pages: %w", err)
 	}
@@ -108,6 +117,7 @@ func New(engine *federation.Engine, o Options) (*Server, error) {
 		urls:     urls,
 		now:      o.Now,
 		log:      o.Log.With("component", "auth"),
+		layout:   o.Layout,
 		pages:    p,
 		byMember: NewEventLimiter(failuresPerMember, signInWindow, limiterKeys, o.Now),
 		byAddr:   NewEventLimiter(failuresPerAddress, signInWindow, limiterKeys, o.Now),
@@ -142,10 +152,6 @@ type signedIn struct {
 	account storage.Account
 }
 
-type ctxKey int
-
-const memberKey ctxKey = 0
-
 // Session returns the member signed in from r's browser, if any. A
 // suspended member is not signed in.
 func (s *Server) Session(r *http.Request) (storage.Account, bool, error) {
@@ -163,46 +169,10 @@ func (s *Server) LoadSession(next http.Handler) http.Handler {
 			s.log.WarnContext(r.Context(), "load session", "err", err)
 		}
 		if ok {
-			r = r.WithContext(context.WithValue(r.Context(), memberKey, si))
+			r = r.WithContext(session.With(r.Context(), si.account, sessionMAC(si.secret, signOutLabel)))
 		}
 		next.ServeHTTP(w, r)
 	})
-}
-
-// Member returns the member LoadSession found signed in, if any.
-func Member(r *http.Request) (storage.Account, bool) {
-	si, ok := r.Context().Value(memberKey).(signedIn)
-	return si.account, ok
-}
-
-// SignOutToken is the CSRF token a sign-out form of the member signed in
-// (as LoadSession found them) must carry; "" when no one is.
-func SignOutToken(r *http.Request) string {
-	si, ok := r.Context().Value(memberKey).(signedIn)
-	if !ok {
-		return ""
-	}
-	return sessionMAC(si.secret, signOutLabel)
-}
-
-// SignInURL is the web sign-in page, which comes back to next (a path on
-// this node) once the member has signed in.
-func SignInURL(next string) string {
-	if !localPath(next) {
-		return "/auth/sign_in"
-	}
-	return "/auth/sign_in?" + url.Values{"next": {next}}.Encode()
-}
-
-// localPath reports whether p is a path on this node, so a redirect to it
-// cannot leave the site: "//host" and "/\host" are other hosts to a
-// browser.
-func localPath(p string) bool {
-	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.HasPrefix(p, `/\`) {
-		return false
-	}
-	u, err := url.Parse(p)
-	return err == nil && u.Scheme == "" && u.Host == "" && !strings.ContainsAny(p, "\r\n\t")
 }
 
 // maxSessionCookies bounds the cookies of one name a request may make us
@@ -290,32 +260,36 @@ func (s *Server) setCookie(w http.ResponseWriter, name, value string, life time.
 	}
 }
 
-// pages are the parsed templates of the sign-in pages.
-type pages struct {
+// authPages are the parsed templates of the sign-in and settings pages.
+type authPages struct {
 	signIn, consent, code, problem, webSignIn, signedIn *template.Template
+	apps, password                                      *template.Template
 }
 
-func parsePages() (pages, error) {
-	var p pages
+// parsePages parses every page once, in the site layout.
+func parsePages(layout *pages.Layout) (authPages, error) {
+	var p authPages
 	var err error
 	parse := func(page string) *template.Template {
 		if err != nil {
 			return nil
 		}
 		var t *template.Template
-		t, err = template.ParseFS(templates, "templates/oauth_layout.html", "templates/"+page)
+		t, err = layout.Parse(templates, "templates/"+page)
 		return t
 	}
-	p = pages{signIn: parse("oauth_sign_in.html"), consent: parse("oauth_consent.html"),
+	p = authPages{signIn: parse("oauth_sign_in.html"), consent: parse("oauth_consent.html"),
 		code: parse("oauth_code.html"), problem: parse("oauth_error.html"),
-		webSignIn: parse("sign_in.html"), signedIn: parse("signed_in.html")}
+		webSignIn: parse("sign_in.html"), signedIn: parse("signed_in.html"),
+		apps: parse("settings_apps.html"), password: parse("settings_password.html")}
 	return p, err
 }
 
-// view is what the sign-in pages show.
+// view is what the sign-in and settings pages show. The Frame (the
+// node, for the layout) is filled in by render.
 type view struct {
-	Title   string
-	Node    string
+	Title string // the page's own name; the layout adds the node's
+	pages.Frame
 	App     string
 	Website string
 	Error   string
@@ -331,25 +305,34 @@ type view struct {
 	CSRF        string
 	Code        string
 	Description string
+	// settings pages
+	Notice string
+	Apps   []appView
+	// password page: Errors in the order of the fields, for the summary;
+	// FieldError by field id, for the message next to the field.
+	Errors     []fieldError
+	FieldError map[string]string
 }
 
 type scopeView struct{ Name, Description string }
 
 type hiddenField struct{ Name, Value string }
 
-// render writes a page. The pages may not be framed (the consent button
-// must not be clickjacked), load nothing, and are never cached.
+// render writes a sign-in or settings page in the site layout. The pages
+// may not be framed (the consent button must not be clickjacked), load
+// nothing but the site's style sheet, and are never cached.
 func (s *Server) render(w http.ResponseWriter, status int, t *template.Template, v view) {
-	v.Node = s.urls.Host()
+	v.Frame = s.layout.Frame()
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
-		s.log.Error("render sign-in page", "err", err)
+		s.log.Error("render sign-in page", "title", v.Title, "err", err)
 		http.Error(w, "Internal server error", http.StatusInternalServerError)
 		return
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'")
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; frame-ancestors 'none'; base-uri 'none'")
+	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("Cache-Control", "no-store")

@@ -1,10 +1,8 @@
 package auth
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"html/template"
 	"math"
 	"net/http"
 	"strings"
@@ -14,6 +12,7 @@ import (
 
 	"github.com/copse-dev/copse/federation"
 	"github.com/copse-dev/copse/storage"
+	"github.com/copse-dev/copse/web/session"
 )
 
 // The settings forms' CSRF tokens are derived from the session, as the
@@ -29,39 +28,19 @@ const (
 )
 
 // settings are a member's account settings pages: the apps they have
-// authorised, and their password.
+// authorised, and their password. Their templates are parsed with the
+// sign-in pages' (parsePages), and rendered the same way (Server.render).
 type settings struct {
-	s              *Server
-	apps, password *template.Template
+	s *Server
 }
 
-// mountSettings adds the settings pages. The templates are embedded, so
-// one that does not parse is a programming error every test of the
-// package meets: it panics rather than making Mount return an error.
+// mountSettings adds the settings pages.
 func (s *Server) mountSettings(r chi.Router) {
-	parse := func(page string) *template.Template {
-		return template.Must(template.ParseFS(templates, "templates/oauth_layout.html", "templates/"+page))
-	}
-	st := &settings{s: s, apps: parse("settings_apps.html"), password: parse("settings_password.html")}
+	st := &settings{s: s}
 	r.Get(appsPath, st.appsPage)
 	r.Post(appsPath+"/{id}/revoke", st.revokeApp)
 	r.Get(passwordPath, st.passwordPage)
 	r.Post(passwordPath, st.changePassword)
-}
-
-// settingsView is what the settings pages show.
-type settingsView struct {
-	Title   string
-	Node    string
-	Account string
-	CSRF    string
-	Notice  string
-	// apps page
-	Apps []appView
-	// password page: Errors in the order of the fields, for the summary;
-	// FieldError by field id, for the message next to the field.
-	Errors     []fieldError
-	FieldError map[string]string
 }
 
 type appView struct {
@@ -87,7 +66,7 @@ func (st *settings) member(w http.ResponseWriter, r *http.Request, page string) 
 		return signedIn{}, false
 	}
 	if !ok {
-		http.Redirect(w, r, SignInURL(page), http.StatusSeeOther)
+		http.Redirect(w, r, session.SignInURL(page), http.StatusSeeOther)
 		return signedIn{}, false
 	}
 	return si, true
@@ -104,7 +83,7 @@ func (st *settings) appsPage(w http.ResponseWriter, r *http.Request) {
 		st.s.pageFail(w, r, fmt.Errorf("list authorised apps: %w", err))
 		return
 	}
-	v := settingsView{Title: "Authorised apps", Account: si.account.Username,
+	v := view{Title: "Authorised apps", Account: si.account.Username,
 		CSRF: sessionMAC(si.secret, revokeAppLabel)}
 	// The notice is a fixed sentence chosen by a flag, so a crafted link
 	// cannot put words on the page.
@@ -115,7 +94,7 @@ func (st *settings) appsPage(w http.ResponseWriter, r *http.Request) {
 		v.Apps = append(v.Apps, appView{ID: a.ID.String(), Name: a.Name, Website: a.Website,
 			Scopes: strings.Join(a.Granted, " "), LastUsed: a.LastUsedAt.UTC()})
 	}
-	st.render(w, http.StatusOK, st.apps, v)
+	st.s.render(w, http.StatusOK, st.s.pages.apps, v)
 }
 
 // revokeApp ends an app's access to the member: POST
@@ -233,7 +212,7 @@ func (st *settings) changePassword(w http.ResponseWriter, r *http.Request) {
 }
 
 func (st *settings) showPassword(w http.ResponseWriter, status int, si signedIn, notice string, errs []fieldError) {
-	v := settingsView{Title: "Change your password", Account: si.account.Username, Notice: notice,
+	v := view{Title: "Change your password", Account: si.account.Username, Notice: notice,
 		CSRF: sessionMAC(si.secret, changePasswordLabel), Errors: errs, FieldError: map[string]string{}}
 	if len(errs) > 0 {
 		// As GOV.UK does: a screen reader hears the problem first.
@@ -242,7 +221,7 @@ func (st *settings) showPassword(w http.ResponseWriter, status int, si signedIn,
 	for _, e := range errs {
 		v.FieldError[e.Field] = e.Message
 	}
-	st.render(w, status, st.password, v)
+	st.s.render(w, status, st.s.pages.password, v)
 }
 
 // sentence capitalises the engine's message for the page.
@@ -251,24 +230,4 @@ func sentence(msg string) string {
 		return msg
 	}
 	return strings.ToUpper(msg[:1]) + msg[1:]
-}
-
-// render writes a settings page with the headers the sign-in pages
-// carry (Server.render): not framed, loads nothing, never cached.
-func (st *settings) render(w http.ResponseWriter, status int, t *template.Template, v settingsView) {
-	v.Node = st.s.urls.Host()
-	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
-		st.s.log.Error("render settings page", "err", err)
-		http.Error(w, "Internal server error", http.StatusInternalServerError)
-		return
-	}
-	h := w.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'")
-	h.Set("X-Frame-Options", "DENY")
-	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
 }

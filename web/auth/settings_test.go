@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	webauth "github.com/copse-dev/copse/web/auth"
+	"github.com/copse-dev/copse/web/session"
 	"github.com/copse-dev/copse/web/testrig"
 )
 
@@ -33,8 +33,8 @@ func TestSettingsNeedSignIn(t *testing.T) {
 				form = url.Values{"csrf": {"x"}}
 			}
 			code, location, page := b.do(tt.method, tt.path, form)
-			if code != http.StatusSeeOther || location != webauth.SignInURL(tt.back) {
-				t.Fatalf("%d %q; want 303 to %s:\n%s", code, location, webauth.SignInURL(tt.back), page)
+			if code != http.StatusSeeOther || location != session.SignInURL(tt.back) {
+				t.Fatalf("%d %q; want 303 to %s:\n%s", code, location, session.SignInURL(tt.back), page)
 			}
 			// Signing in there comes back to the page.
 			if code, next, _ := b.webSignIn(tt.back, "alice", password); code != http.StatusSeeOther || next != tt.back {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/copse-dev/copse/federation"
 	"github.com/copse-dev/copse/storage"
+	"github.com/copse-dev/copse/web/session"
 )
 
 // signOutLabel keeps the sign-out form's CSRF token apart from others
@@ -80,7 +81,7 @@ func (s *Server) signInKey(ctx context.Context, login string) (string, error) {
 // in as, with a sign-out button.
 func (s *Server) signInPage(w http.ResponseWriter, r *http.Request) {
 	next := r.URL.Query().Get("next")
-	if !localPath(next) {
+	if !session.LocalPath(next) {
 		next = ""
 	}
 	si, ok, err := s.session(r)
@@ -109,7 +110,7 @@ func (s *Server) webSignIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	next := v.Get("next")
-	if !localPath(next) {
+	if !session.LocalPath(next) {
 		next = ""
 	}
 	if !anyCookie(r, csrfCookie, v.Get("csrf")) {
@@ -142,7 +143,7 @@ func (s *Server) signOut(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	next := v.Get("next")
-	if !localPath(next) {
+	if !session.LocalPath(next) {
 		next = "/auth/sign_in"
 	}
 	si, ok, err := s.session(r)

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	webauth "github.com/copse-dev/copse/web/auth"
+	"github.com/copse-dev/copse/web/pages"
+	"github.com/copse-dev/copse/web/session"
 	"github.com/copse-dev/copse/web/testrig"
 )
 
@@ -15,9 +17,9 @@ import (
 // returns the status and the Location of the answer.
 func (b *browser) webSignIn(next, login, pw string) (int, string, string) {
 	b.t.Helper()
-	code, _, page := b.do(http.MethodGet, webauth.SignInURL(next), nil)
+	code, _, page := b.do(http.MethodGet, session.SignInURL(next), nil)
 	if code != http.StatusOK || !strings.Contains(page, `action="/auth/sign_in"`) {
-		b.t.Fatalf("GET %s: %d, want the sign-in form:\n%s", webauth.SignInURL(next), code, page)
+		b.t.Fatalf("GET %s: %d, want the sign-in form:\n%s", session.SignInURL(next), code, page)
 	}
 	form := hidden(page)
 	form.Set("login", login)
@@ -93,7 +95,7 @@ func TestOAuthSignInIsSharedWithWeb(t *testing.T) {
 	if who, page := b.signedInAs(); who != "alice" {
 		t.Fatalf("web sign-in page after the OAuth sign-in: want alice signed in:\n%s", page)
 	}
-	if code, next, _ := b.do(http.MethodGet, webauth.SignInURL("/@alice"), nil); code != http.StatusSeeOther || next != "/@alice" {
+	if code, next, _ := b.do(http.MethodGet, session.SignInURL("/@alice"), nil); code != http.StatusSeeOther || next != "/@alice" {
 		t.Errorf("sign-in page with next, signed in: %d %q; want 303 to /@alice", code, next)
 	}
 }
@@ -208,14 +210,18 @@ func TestLoadSession(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := webauth.New(n.Engine, webauth.Options{})
+	site, err := pages.New(n.Engine, pages.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := webauth.New(n.Engine, webauth.Options{Layout: site.Layout()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	page := srv.LoadSession(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		a, ok := webauth.Member(r)
+		a, ok := session.Member(r)
 		if ok {
-			w.Write([]byte(a.Username + " " + webauth.SignOutToken(r)))
+			w.Write([]byte(a.Username + " " + session.SignOutToken(r)))
 		}
 	}))
 	tests := []struct {

@@ -164,10 +164,7 @@ func (h *Handler) person(a storage.Account) personEntity {
 // first; organisation keeps one organisation's. A member's page cursor
 // is their membership, not their account.
 func (h *Handler) members(w http.ResponseWriter, r *http.Request) error {
-	if _, err := viewer(r); err != nil {
-		return err
-	}
-	g, _, err := h.localCommunity(r)
+	g, err := h.readableCommunity(r)
 	if err != nil {
 		return err
 	}
@@ -198,10 +195,7 @@ type organisationEntity struct {
 // organisations: GET /api/copse/v1/communities/{id}/organisations, the
 // members per organisation, the largest first.
 func (h *Handler) organisations(w http.ResponseWriter, r *http.Request) error {
-	if _, err := viewer(r); err != nil {
-		return err
-	}
-	g, _, err := h.localCommunity(r)
+	g, err := h.readableCommunity(r)
 	if err != nil {
 		return err
 	}
@@ -252,10 +246,32 @@ type threadEntity struct {
 	RepliesCount int          `json:"replies_count"` // direct replies anyone may read
 }
 
-// errMembersOnly answers for the content of a members-only community.
-// The rule that would let its members read it is not enforced yet, so
-// nobody is shown it (issue 12 item 8).
+// errMembersOnly answers a non-member asking for the content of a
+// members-only community.
 var errMembersOnly = httperr.New(http.StatusForbidden, "This community's posts are shown only to its members")
+
+// readableCommunity reads the community hosted here named by {id} when
+// the caller may read its lists (members, organisations, threads): the
+// visibility rule (Engine.CanSeeCommunity) lets anyone read a public
+// community's, and only members a members-only one's.
+func (h *Handler) readableCommunity(r *http.Request) (storage.Account, error) {
+	me, err := viewer(r)
+	if err != nil {
+		return storage.Account{}, err
+	}
+	g, _, err := h.localCommunity(r)
+	if err != nil {
+		return storage.Account{}, err
+	}
+	ok, err := h.engine.CanSeeCommunity(r.Context(), me, g)
+	if err != nil {
+		return storage.Account{}, err
+	}
+	if !ok {
+		return storage.Account{}, errMembersOnly
+	}
+	return g, nil
+}
 
 // threads: GET /api/copse/v1/communities/{id}/threads, newest first, each
 // asked of the visibility rule for the viewer.
@@ -264,19 +280,16 @@ func (h *Handler) threads(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	g, c, err := h.localCommunity(r)
+	g, err := h.readableCommunity(r)
 	if err != nil {
 		return err
-	}
-	if c.Visibility != storage.CommunityPublic {
-		return errMembersOnly
 	}
 	p, err := pageOf(r)
 	if err != nil {
 		return err
 	}
 	ctx := r.Context()
-	list, err := h.store.CommunityThreads(ctx, g.ID, p)
+	list, err := h.store.CommunityThreads(ctx, g.ID, me.ID, h.store.Now(), p)
 	if err != nil {
 		return err
 	}

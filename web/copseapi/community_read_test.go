@@ -108,6 +108,15 @@ func TestCommunityReads(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	hidden, err := a.Engine.Post(ctx, alice.ID, federation.Draft{Text: "@hidden Retention schedules?", Visibility: activitypub.Public})
+	if err != nil {
+		t.Fatal(err)
+	}
+	testrig.Eventually(t, 15*time.Second, "the members-only thread is the community's", func() bool {
+		_, err := a.Store.CommunityOfStatus(ctx, hidden.ID)
+		return err == nil
+	})
+
 	base := a.URL + "/api/copse/v1"
 	tests := []struct {
 		name, path, token string
@@ -127,8 +136,22 @@ func TestCommunityReads(t *testing.T) {
 			absent: []string{"dan@"}},
 		{name: "threads with reply counts", path: "/communities/" + id + "/threads", code: 200,
 			contains: []string{`"id":"` + first.ID.String() + `"`, `"replies_count":1`}, absent: []string{"Nine to five"}},
-		{name: "a members-only community's threads to nobody", path: "/communities/" + secret + "/threads", token: a.Token(alice),
+		{name: "a members-only community's threads to its moderator", path: "/communities/" + secret + "/threads", token: a.Token(alice),
+			code: 200, contains: []string{`"id":"` + hidden.ID.String() + `"`}},
+		{name: "a members-only community's threads to no member", path: "/communities/" + secret + "/threads", token: a.Token(dan),
+			code: 403, contains: []string{`"error"`}, absent: []string{"Retention"}},
+		{name: "a members-only community's threads to nobody signed in", path: "/communities/" + secret + "/threads",
+			code: 403, contains: []string{`"error"`}, absent: []string{"Retention"}},
+		{name: "a members-only community's members to nobody signed in", path: "/communities/" + secret + "/members",
+			code: 403, contains: []string{`"error"`}, absent: []string{"alice@"}},
+		{name: "a members-only community's organisations to no member", path: "/communities/" + secret + "/organisations", token: a.Token(dan),
 			code: 403, contains: []string{`"error"`}},
+		{name: "a members-only community's members to its moderator", path: "/communities/" + secret + "/members", token: a.Token(alice),
+			code: 200},
+		{name: "a members-only community's log to no member", path: "/communities/" + secret + "/moderation_log", token: a.Token(dan),
+			code: 404, contains: []string{`"error"`}},
+		{name: "a members-only community's log to its moderator", path: "/communities/" + secret + "/moderation_log", token: a.Token(alice),
+			code: 200},
 		{name: "directory by organisation", path: "/directory?organisation=Hampshire%20County%20Council", code: 200,
 			contains: []string{"alice@", "dan@"}, absent: []string{"bea@"}},
 		{name: "directory by department across nodes", path: "/directory?department=libraries", code: 200,

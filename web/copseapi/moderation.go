@@ -1,6 +1,7 @@
 package copseapi
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -209,19 +210,17 @@ func (h *Handler) moderationLog(w http.ResponseWriter, r *http.Request) error {
 	if g.ActorType != activitypub.TypeGroup {
 		return httperr.New(http.StatusNotFound, "Record not found")
 	}
-	if c, err := h.store.CommunityByAccount(ctx, g.ID); err == nil && c.Visibility != storage.CommunityPublic {
-		me, err := api.Caller(r, "read")
-		if err != nil {
-			return err
-		}
-		_, ferr := h.store.FollowOf(ctx, me.ID, g.ID)
-		mod, merr := h.store.IsCommunityModerator(ctx, g.ID, me.ID)
-		if merr != nil {
-			return merr
-		}
-		if ferr != nil && !mod {
-			return httperr.New(http.StatusNotFound, "Record not found") // as if absent, like its posts
-		}
+	me, err := viewer(r)
+	if err != nil {
+		return err
+	}
+	if ok, err := h.engine.CanSeeCommunity(ctx, me, g); err != nil {
+		return err
+	} else if !ok && me.ID == 0 {
+		_, err := api.Caller(r, "read") // a members-only log needs a member's token
+		return cmp.Or(err, httperr.New(http.StatusNotFound, "Record not found"))
+	} else if !ok {
+		return httperr.New(http.StatusNotFound, "Record not found") // as if absent, like its posts
 	}
 	entries, err := h.store.ModerationLog(ctx, g.ID, listPage(r))
 	if err != nil {

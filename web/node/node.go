@@ -145,7 +145,7 @@ func open(ctx context.Context, cfg Config, store *storage.Store, log *slog.Logge
 		store.Close()
 		return nil, fmt.Errorf("parse page templates: %w", err)
 	}
-	signIn, err := webauth.New(engine, webauth.Options{Now: cfg.Tuning.Now, Log: log})
+	signIn, err := webauth.New(engine, webauth.Options{Now: cfg.Tuning.Now, Log: log, Layout: pg.Layout()})
 	if err != nil {
 		store.Close()
 		return nil, err

@@ -15,6 +15,7 @@ import (
 	"github.com/copse-dev/copse/federation"
 	"github.com/copse-dev/copse/storage"
 	"github.com/copse-dev/copse/web/httperr"
+	"github.com/copse-dev/copse/web/session"
 )
 
 // Community pages live at /c/{handle}, the address Lemmy and PieFed
@@ -39,6 +40,8 @@ type communityView struct {
 	Description                      template.HTML // Markdown, rendered and sanitised
 	Rules                            []string
 	MembersOnly                      bool
+	Hidden                           bool // its posts and members are not for this reader (members-only)
+	SignIn                           string
 	Approval                         bool
 	ModeratorsOnly                   bool
 	Members                          int
@@ -139,7 +142,7 @@ func (h *Handler) communityViewOf(r *http.Request, g storage.Account, c storage.
 	}
 	v := &communityView{Name: cmp.Or(g.DisplayName, g.Username), Handle: g.Username, Acct: g.Username + "@" + h.node.Host,
 		URL: communityPath(g.Username), FeedURL: communityPath(g.Username) + "/feed.atom", Avatar: g.AvatarURL,
-		Description: desc, Rules: lines(c.Rules), MembersOnly: c.Visibility != storage.CommunityPublic,
+		Description: desc, Rules: lines(c.Rules), MembersOnly: c.Visibility != storage.CommunityPublic, SignIn: session.SignInURL(r.URL.Path),
 		Approval: c.JoinPolicy == storage.JoinApproval, ModeratorsOnly: c.PostingPolicy == storage.PostingModerators, Members: n}
 	mods, err := h.store.CommunityModerators(r.Context(), g.ID)
 	if err != nil {
@@ -148,6 +151,14 @@ func (h *Handler) communityViewOf(r *http.Request, g storage.Account, c storage.
 	for _, m := range mods {
 		v.Moderators = append(v.Moderators, h.personOf(m))
 	}
+	// What a members-only community shows beyond its profile is for the
+	// members signed in here (the visibility rule, as everywhere).
+	me, _ := session.Member(r)
+	see, err := h.engine.CanSeeCommunity(r.Context(), me, g)
+	if err != nil {
+		return nil, err
+	}
+	v.Hidden = !see
 	return v, nil
 }
 
@@ -234,7 +245,8 @@ func (h *Handler) community(w http.ResponseWriter, r *http.Request) error {
 	v := communityPage{pageView: h.view(cv.Name), Community: cv}
 	v.ActivityURL = g.URI
 	cv.Paged = p.MaxID != 0
-	if !cv.MembersOnly {
+	me, _ := session.Member(r)
+	if !cv.Hidden {
 		members, err := h.store.CommunityMembersByOrganisation(ctx, g.ID, maxMembersShown)
 		if err != nil {
 			return err
@@ -252,11 +264,11 @@ func (h *Handler) community(w http.ResponseWriter, r *http.Request) error {
 				}
 			}
 		}
-		threads, err := h.store.CommunityThreads(ctx, g.ID, p)
+		threads, err := h.store.CommunityThreads(ctx, g.ID, me.ID, h.store.Now(), p)
 		if err != nil {
 			return err
 		}
-		if cv.Threads, err = h.threadViews(r, g, threads); err != nil {
+		if cv.Threads, err = h.threadViews(r, me, g, threads); err != nil {
 			return err
 		}
 		if len(threads) == p.Limit {
@@ -266,12 +278,13 @@ func (h *Handler) community(w http.ResponseWriter, r *http.Request) error {
 	return h.render(w, r, http.StatusOK, "community", v)
 }
 
-// threadViews makes views of threads the visibility rule lets anyone see.
-func (h *Handler) threadViews(r *http.Request, g storage.Account, threads []storage.Thread) ([]threadView, error) {
+// threadViews makes views of threads the visibility rule lets viewer
+// (the member signed in, or the zero Account) see.
+func (h *Handler) threadViews(r *http.Request, viewer, g storage.Account, threads []storage.Thread) ([]threadView, error) {
 	sts := make([]storage.Status, 0, len(threads))
 	replies := map[storage.ID]int{}
 	for _, t := range threads {
-		ok, err := h.engine.CanSee(r.Context(), storage.Account{}, t.Status)
+		ok, err := h.engine.CanSee(r.Context(), viewer, t.Status)
 		if err != nil {
 			return nil, err
 		}
@@ -326,9 +339,7 @@ func (h *Handler) thread(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if c.Visibility != storage.CommunityPublic {
-		return fmt.Errorf("thread of members-only community %s: %w", g.Username, storage.ErrNotFound)
-	}
+	me, _ := session.Member(r)
 	id, err := storage.ParseID(chi.URLParam(r, "id"))
 	if err != nil {
 		return fmt.Errorf("thread %q: %w", chi.URLParam(r, "id"), storage.ErrNotFound)
@@ -340,7 +351,7 @@ func (h *Handler) thread(w http.ResponseWriter, r *http.Request) error {
 	if in, err := h.store.CommunityOfStatus(ctx, st.ID); err != nil || in != g.ID || st.InReplyToID != 0 || st.ReblogOfID != 0 {
 		return fmt.Errorf("thread %d in %s: %w", id, g.Username, cmp.Or(err, storage.ErrNotFound))
 	}
-	threads, err := h.threadViews(r, g, []storage.Thread{{Status: st}})
+	threads, err := h.threadViews(r, me, g, []storage.Thread{{Status: st}})
 	if err != nil {
 		return err
 	}
@@ -358,7 +369,7 @@ func (h *Handler) thread(w http.ResponseWriter, r *http.Request) error {
 	}
 	var visible []storage.Status
 	for _, d := range desc {
-		ok, err := h.engine.CanSee(ctx, storage.Account{}, d)
+		ok, err := h.engine.CanSee(ctx, me, d)
 		if err != nil {
 			return err
 		}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/copse-dev/copse/storage"
+	"github.com/copse-dev/copse/web/session"
 )
 
 // An Atom feed (RFC 4287) of a community's newest threads, for feed
@@ -53,8 +54,9 @@ type atomEntry struct {
 // feedSize is the number of threads a feed carries.
 const feedSize = 20
 
-// CommunityFeed serves /c/{handle}/feed.atom: a public community's
-// newest threads. A members-only community has no feed.
+// CommunityFeed serves /c/{handle}/feed.atom: a community's newest
+// threads. A members-only community's feed is served only to its members
+// signed in from the browser; to anyone else it is not found.
 func (h *Handler) CommunityFeed(w http.ResponseWriter, r *http.Request) {
 	if err := h.communityFeed(w, r); err != nil {
 		h.Error(w, r, err)
@@ -62,18 +64,19 @@ func (h *Handler) CommunityFeed(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) communityFeed(w http.ResponseWriter, r *http.Request) error {
-	g, c, err := h.hostedCommunity(r)
+	g, _, err := h.hostedCommunity(r)
 	if err != nil {
 		return err
 	}
-	if c.Visibility != storage.CommunityPublic {
-		return fmt.Errorf("feed of members-only community %s: %w", g.Username, storage.ErrNotFound)
+	me, _ := session.Member(r)
+	if see, err := h.engine.CanSeeCommunity(r.Context(), me, g); err != nil || !see {
+		return fmt.Errorf("feed of members-only community %s: %w", g.Username, cmp.Or(err, storage.ErrNotFound))
 	}
-	threads, err := h.store.CommunityThreads(r.Context(), g.ID, storage.Page{Limit: feedSize})
+	threads, err := h.store.CommunityThreads(r.Context(), g.ID, me.ID, h.store.Now(), storage.Page{Limit: feedSize})
 	if err != nil {
 		return err
 	}
-	views, err := h.threadViews(r, g, threads)
+	views, err := h.threadViews(r, me, g, threads)
 	if err != nil {
 		return err
 	}

@@ -1,7 +1,8 @@
 // Package pages serves copse's server-rendered HTML for people with a
 // browser: the home and about pages, hashtags, public profiles and posts
 // (the same URLs peers fetch as ActivityPub), and error pages. Every page
-// shares one layout and one style sheet and works without JavaScript.
+// shares one layout and one style sheet and works without JavaScript; the
+// layout is lent to web/auth's sign-in and settings pages (Layout).
 // It only reads the store: changes go through the engine.
 package pages
 
@@ -11,6 +12,7 @@ import (
 	"embed"
 	"fmt"
 	"html/template"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -43,7 +45,7 @@ type Handler struct {
 	store  storage.Reader
 	engine *federation.Engine
 	urls   federation.URLs
-	node   nodeView
+	node   Node
 	facts  federation.About
 	log    *slog.Logger
 	pages  map[string]*template.Template
@@ -58,10 +60,10 @@ func New(engine *federation.Engine, o Options) (*Handler, error) {
 	about := engine.About()
 	h := &Handler{store: engine.Reader(), engine: engine, urls: urls, facts: about,
 		log: cmp.Or(o.Log, slog.Default()).With("component", "pages"), pages: map[string]*template.Template{},
-		node: nodeView{Name: about.Name, Host: urls.Host(), Description: about.Description,
+		node: Node{Name: about.Name, Host: urls.Host(), Description: about.Description,
 			Contact: about.Contact, Version: o.Version, CSS: cssURL}}
 	for _, name := range pageNames {
-		t, err := template.ParseFS(files, "templates/layout.html", "templates/parts.html", "templates/"+name+".html")
+		t, err := parseInLayout(files, "templates/parts.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("parse %s page: %w", name, err)
 		}
@@ -86,19 +88,65 @@ func (h *Handler) Mount(r chi.Router) {
 	r.Head(cssPath, serveCSS)
 }
 
-// nodeView is what every page says about the node.
-type nodeView struct {
+// Node is what every page says about the node.
+type Node struct {
 	Name, Host, Description, Contact, Version string
 	CSS                                       string // the style sheet's URL
+}
+
+// Frame is what the layout reads of a page besides its Title (the
+// page's own name; the layout adds the node's): every page's view embeds
+// one and has a Title.
+type Frame struct {
+	Node        Node
+	ActivityURL string // the page's ActivityPub document, if it has one
+	NoIndex     bool   // asks search engines to leave the page out
+}
+
+// Layout is the site layout (skip link, header with the node's name and
+// navigation, footer, style sheet) for pages that another package renders,
+// so that web/auth's sign-in and settings pages are pages of the same
+// site as these.
+type Layout struct {
+	node Node
+}
+
+// Layout returns the layout h's pages are rendered in.
+func (h *Handler) Layout() *Layout {
+	return &Layout{node: h.node}
+}
+
+// Parse parses a page's templates, the files in fsys that patterns
+// match, with the layout. They define "content"; the page is written by
+// executing "layout" with a view that has a Title and embeds the Frame.
+func (l *Layout) Parse(fsys fs.FS, patterns ...string) (*template.Template, error) {
+	return parseInLayout(fsys, patterns...)
+}
+
+// Frame is the frame of a page of another package: the node, and no
+// search engine indexing (those pages are a member's own).
+func (l *Layout) Frame() Frame {
+	return Frame{Node: l.node, NoIndex: true}
+}
+
+// parseInLayout parses the layout, then the files in fsys that patterns
+// match: a page's templates.
+func parseInLayout(fsys fs.FS, patterns ...string) (*template.Template, error) {
+	t, err := template.ParseFS(files, "templates/layout.html")
+	if err != nil {
+		return nil, fmt.Errorf("parse layout: %w", err)
+	}
+	if t, err = t.ParseFS(fsys, patterns...); err != nil {
+		return nil, fmt.Errorf("parse %s in the layout: %w", strings.Join(patterns, ", "), err)
+	}
+	return t, nil
 }
 
 // pageView is everything a page template reads; each page fills the
 // parts it shows.
 type pageView struct {
-	Title       string // the page's own name; the layout adds the node's
-	Node        nodeView
-	ActivityURL string
-	NoIndex     bool
+	Title string // the page's own name; the layout adds the node's
+	Frame
 
 	Account  *accountView
 	Pinned   []statusView
@@ -158,7 +206,7 @@ type mediaView struct {
 }
 
 func (h *Handler) view(title string) pageView {
-	return pageView{Title: title, Node: h.node}
+	return pageView{Title: title, Frame: Frame{Node: h.node}}
 }
 
 // authorOf is how a post names a, linking to its page here for a member

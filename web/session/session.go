@@ -1,0 +1,61 @@
+// Package session carries the member signed in from a browser through a
+// request's context, for every package that renders pages. web/auth finds
+// the member (its LoadSession middleware) and puts them here; web/pages
+// and web/auth's own pages read them back. It is a leaf, so the page
+// packages can share one layout without importing each other.
+package session
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/copse-dev/copse/storage"
+)
+
+type ctxKey struct{}
+
+type signedIn struct {
+	account storage.Account
+	signOut string
+}
+
+// With returns ctx carrying account as the member signed in, and the CSRF
+// token their sign-out form must carry.
+func With(ctx context.Context, account storage.Account, signOutToken string) context.Context {
+	return context.WithValue(ctx, ctxKey{}, signedIn{account: account, signOut: signOutToken})
+}
+
+// Member returns the member signed in from r's browser, if any.
+func Member(r *http.Request) (storage.Account, bool) {
+	si, ok := r.Context().Value(ctxKey{}).(signedIn)
+	return si.account, ok
+}
+
+// SignOutToken is the CSRF token the sign-out form of the member signed
+// in must carry; "" when no one is.
+func SignOutToken(r *http.Request) string {
+	si, _ := r.Context().Value(ctxKey{}).(signedIn)
+	return si.signOut
+}
+
+// SignInURL is the web sign-in page, which comes back to next (a path on
+// this node) once the member has signed in.
+func SignInURL(next string) string {
+	if !LocalPath(next) {
+		return "/auth/sign_in"
+	}
+	return "/auth/sign_in?" + url.Values{"next": {next}}.Encode()
+}
+
+// LocalPath reports whether p is a path on this node, so a redirect to it
+// cannot leave the site: "//host" and "/\host" are other hosts to a
+// browser.
+func LocalPath(p string) bool {
+	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.HasPrefix(p, `/\`) {
+		return false
+	}
+	u, err := url.Parse(p)
+	return err == nil && u.Scheme == "" && u.Host == "" && !strings.ContainsAny(p, "\r\n\t")
+}
