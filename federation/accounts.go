@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -24,6 +25,16 @@ type NewMember struct {
 	Department   string
 	JobTitle     string
 	Locked       bool // approve followers manually
+	// A sign-up (registration.go) leaves its member unconfirmed (until
+	// the emailed link is followed) or unapproved (until an admin lets
+	// them in), with the reason they gave and the invitation they used;
+	// the CLI's members are confirmed and approved at once.
+	Unconfirmed, Unapproved bool
+	Reason                  string
+	InviteID                storage.ID
+	// inTx, if set, runs in the transaction that creates the member: a
+	// sign-up uses up its invitation there.
+	inTx func(tx *storage.Tx, a storage.Account) error
 }
 
 var usernamePattern = regexp.MustCompile(`^[A-Za-z0-9_]{1,30}$`)
@@ -64,10 +75,29 @@ func (e *Engine) CreateMember(ctx context.Context, m NewMember) (storage.Account
 	a.Organisation, a.Department, a.JobTitle = cleanText(m.Organisation), cleanText(m.Department), cleanText(m.JobTitle)
 	a.Locked = m.Locked
 	err = e.store.InTx(ctx, func(tx *storage.Tx) error {
+		if m.Unconfirmed || m.Unapproved {
+			// Held back, as a suspension is, on every path until the
+			// member has joined (registration.go lifts it).
+			a.SuspendedAt = tx.Now()
+		}
 		if err := tx.InsertAccount(ctx, &a); err != nil {
 			return err
 		}
-		return tx.InsertUser(ctx, &storage.User{AccountID: a.ID, Email: m.Email, PasswordHash: string(hash), Permission: m.Permission})
+		u := storage.User{AccountID: a.ID, Email: m.Email, PasswordHash: string(hash), Permission: m.Permission,
+			ConfirmedAt: tx.Now(), ApprovedAt: tx.Now(), Reason: m.Reason, InviteID: m.InviteID}
+		if m.Unconfirmed {
+			u.ConfirmedAt = time.Time{}
+		}
+		if m.Unapproved {
+			u.ApprovedAt = time.Time{}
+		}
+		if err := tx.InsertUser(ctx, &u); err != nil {
+			return err
+		}
+		if m.inTx != nil {
+			return m.inTx(tx, a)
+		}
+		return nil
 	})
 	if errors.Is(err, storage.ErrDuplicate) {
 		return storage.Account{}, invalid("username %q or email %q is already taken", m.Username, m.Email)
@@ -109,16 +139,9 @@ func (e *Engine) CheckPassword(ctx context.Context, login, password string) (sto
 	return a, u, nil
 }
 
-// SetRole changes a member's node role.
+// SetRole changes a member's node role (SetPermission, by its name).
 func (e *Engine) SetRole(ctx context.Context, username, role string) error {
-	if !storage.ValidPermission(role) {
-		return invalid("role %q is not member, moderator or admin", role)
-	}
-	a, err := e.store.AccountByUsername(ctx, username)
-	if err != nil {
-		return fmt.Errorf("member %s: %w", username, err)
-	}
-	return e.store.InTx(ctx, func(tx *storage.Tx) error { return tx.SetUserRole(ctx, a.ID, role) })
+	return e.SetPermission(ctx, username, Permission(role))
 }
 
 func (e *Engine) newLocalAccount(username, actorType string) (storage.Account, error) {

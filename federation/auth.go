@@ -38,10 +38,14 @@ type SignedIn struct {
 // starts a session. It ends the sessions whose secrets are replaces: a
 // new sign-in from a browser, perhaps as another member, ends the
 // browser's old ones. A wrong login or password is ErrDenied; a suspended
-// member's is ErrLoginDisabled.
+// member's is ErrLoginDisabled; one who has not confirmed their email or
+// is awaiting approval gets ErrUnconfirmed or ErrUnapproved.
 func (e *Engine) SignIn(ctx context.Context, login, password string, replaces ...string) (SignedIn, error) {
-	a, _, err := e.CheckPassword(ctx, login, password)
+	a, u, err := e.CheckPassword(ctx, login, password)
 	if err != nil {
+		return SignedIn{}, err
+	}
+	if err := joined(u); err != nil {
 		return SignedIn{}, err
 	}
 	if !a.SuspendedAt.IsZero() {

@@ -218,9 +218,7 @@ func (e *Engine) applyCommunityModeration(ctx context.Context, tx *storage.Tx, g
 		return e.applyRemoteLock(ctx, tx, g, inner.Object.IRI, true, entry)
 	case "Add", "Remove":
 		if g.Featured == "" || inner.Target != g.Featured {
-			// A change of the moderators collection needs nothing here:
-			// the moderators are fetched afresh when one of them acts.
-			return nil
+			return applyRemoteModeratorChange(ctx, tx, g, *inner, entry)
 		}
 		return e.applyRemotePin(ctx, tx, g, inner.Object.IRI, inner.Type == "Add", entry)
 	case activitypub.TypeUndo:

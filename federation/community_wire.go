@@ -298,6 +298,9 @@ func (e *Engine) groupAnnounce(ctx context.Context, act activitypub.Activity) (s
 	if err != nil || len(followers) == 0 {
 		return storage.Status{}, true, err // nobody here reads this community
 	}
+	if handled, err := e.groupArtefact(ctx, g, act); handled || err != nil {
+		return storage.Status{}, true, err // an artefact's version (artefact_wire.go)
+	}
 	if bare {
 		// Announce{id}, the boost shape (copse and Mbin send it beside
 		// Announce{Create}): the post is the community's all the same.

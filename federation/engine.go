@@ -65,11 +65,20 @@ type Options struct {
 	NewKey func() (*rsa.PrivateKey, error)
 	// About is what the node tells people about itself.
 	About About
+	// Registration is who may join the node (closed by default), and
+	// Mailer what sends its mail (nil: none, so no open sign-up).
+	Registration Registration
+	Mailer       *Mailer
 
 	// OnDelivery, if set, is told the outcome of each delivery attempt:
 	// "delivered", "retry" (it will be tried again) or "dropped" (refused
 	// for good, or out of retries).
 	OnDelivery func(host, outcome string, took time.Duration)
+
+	// ArtefactFileLimit and ArtefactCommunityLimit bound an artefact's
+	// file and all of a community's artefact files, in bytes. Default:
+	// DefaultArtefactFileLimit, DefaultArtefactCommunityLimit.
+	ArtefactFileLimit, ArtefactCommunityLimit int64
 }
 
 // Engine applies every activity. Make it with New, call Init once, then
@@ -90,6 +99,9 @@ type Engine struct {
 	newKey   func() (*rsa.PrivateKey, error) // Options.NewKey, never nil
 	about    About                           // Options.About with defaults
 
+	registration Registration // Options.Registration
+	mailer       *Mailer      // Options.Mailer; nil sends no mail
+
 	// onDelivery is Options.OnDelivery, never nil.
 	onDelivery func(host, outcome string, took time.Duration)
 
@@ -107,6 +119,7 @@ type Engine struct {
 	parsed      parsedItems // activities Receive parsed, for the inbox workers
 	events      hub
 	imageSlots  chan struct{} // bounds concurrent image decoding
+	artefacts   artefactConfig
 }
 
 type cachedPrivateKey struct {
@@ -143,6 +156,10 @@ func New(store *storage.Store, o Options) *Engine {
 		inboxWake:   make(chan struct{}, 1),
 		events:      hub{subs: map[*Subscription]struct{}{}},
 		imageSlots:  make(chan struct{}, 2),
+		artefacts:   newArtefactConfig(o.ArtefactFileLimit, o.ArtefactCommunityLimit),
+
+		registration: o.Registration,
+		mailer:       o.Mailer,
 	}
 	if e.onDelivery == nil {
 		e.onDelivery = func(string, string, time.Duration) {}

@@ -240,6 +240,8 @@ func (e *Engine) apply(ctx context.Context, tx *storage.Tx, actor storage.Accoun
 		return e.applyAnnounce(ctx, tx, actor, act, pre.status)
 	case activitypub.TypeBlock:
 		return e.applyBlock(ctx, tx, actor, act)
+	case activitypub.TypeFlag, TypeResolve, "Add", "Remove":
+		return e.applyModerationActivity(ctx, tx, actor, act)
 	}
 	return nil // unknown types are accepted and ignored
 }

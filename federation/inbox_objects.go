@@ -295,6 +295,10 @@ func (e *Engine) statusForAnnounce(ctx context.Context, act activitypub.Activity
 	if err := e.refreshCommunityModerators(ctx, act); err != nil {
 		return storage.Status{}, err
 	}
+	if isReportAnnounce(act) {
+		e.prefetchReported(ctx, act)
+		return storage.Status{}, nil
+	}
 	if st, handled, err := e.groupAnnounce(ctx, act); handled || err != nil {
 		return st, err
 	}
@@ -351,6 +355,9 @@ func (e *Engine) FetchStatus(ctx context.Context, iri string) (storage.Status, e
 func (e *Engine) applyAnnounce(ctx context.Context, tx *storage.Tx, actor storage.Account, act activitypub.Activity, orig storage.Status) error {
 	if isModerationAnnounce(act) {
 		return e.applyCommunityModeration(ctx, tx, actor, act)
+	}
+	if isReportAnnounce(act) {
+		return e.applyAnnouncedReport(ctx, tx, actor, act)
 	}
 	if orig.ID == 0 {
 		return nil

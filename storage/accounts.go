@@ -330,21 +330,29 @@ type User struct {
 	PasswordHash string
 	Permission   string
 	CreatedAt    time.Time
+	// ConfirmedAt is when the member confirmed their email address, and
+	// ApprovedAt when an admin (or the node's rules) let them in; a member
+	// may sign in only once both are set. Reason is what a person who
+	// signed up wrote for the admin; InviteID the invitation they used.
+	ConfirmedAt time.Time
+	ApprovedAt  time.Time
+	Reason      string
+	InviteID    ID
 }
 
-const userColumns = `account_id, email, password_hash, role, created_at`
+const userColumns = `account_id, email, password_hash, role, created_at, confirmed_at, approved_at, reason, invite_id`
 
 func scanUser(row scanner) (User, error) {
 	var u User
-	var created int64
-	err := row.Scan(&u.AccountID, &u.Email, &u.PasswordHash, &u.Permission, &created)
+	var created, confirmed, approved int64
+	err := row.Scan(&u.AccountID, &u.Email, &u.PasswordHash, &u.Permission, &created, &confirmed, &approved, &u.Reason, &u.InviteID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return User{}, ErrNotFound
 	}
 	if err != nil {
 		return User{}, fmt.Errorf("user: %w", err)
 	}
-	u.CreatedAt = fromMillis(created)
+	u.CreatedAt, u.ConfirmedAt, u.ApprovedAt = fromMillis(created), fromMillis(confirmed), fromMillis(approved)
 	return u, nil
 }
 
@@ -364,8 +372,9 @@ func (tx *Tx) InsertUser(ctx context.Context, u *User) error {
 	if u.CreatedAt.IsZero() {
 		u.CreatedAt = tx.now
 	}
-	_, err := tx.tx.ExecContext(ctx, `INSERT INTO users (`+userColumns+`) VALUES (?,?,?,?,?)`,
-		u.AccountID, u.Email, u.PasswordHash, u.Permission, millis(u.CreatedAt))
+	_, err := tx.tx.ExecContext(ctx, `INSERT INTO users (`+userColumns+`) VALUES (?,?,?,?,?,?,?,?,?)`,
+		u.AccountID, u.Email, u.PasswordHash, u.Permission, millis(u.CreatedAt),
+		millis(u.ConfirmedAt), millis(u.ApprovedAt), u.Reason, u.InviteID)
 	if isUnique(err) {
 		return fmt.Errorf("insert user %s: %w", u.Email, ErrDuplicate)
 	}
@@ -394,17 +403,17 @@ type Member struct {
 func (q queries) Members(ctx context.Context) ([]Member, error) {
 	scan := func(r scanner) (Member, error) {
 		var m Member
-		var created int64
-		a, err := scanAccount(r, &m.User.Email, &m.User.Permission, &created)
+		var created, confirmed, approved int64
+		a, err := scanAccount(r, &m.User.Email, &m.User.Permission, &created, &confirmed, &approved)
 		if err != nil {
 			return Member{}, err
 		}
 		m.Account = a
 		m.User.AccountID = a.ID
-		m.User.CreatedAt = fromMillis(created)
+		m.User.CreatedAt, m.User.ConfirmedAt, m.User.ApprovedAt = fromMillis(created), fromMillis(confirmed), fromMillis(approved)
 		return m, nil
 	}
-	out, err := queryAll(ctx, q.q, scan, `SELECT `+prefixed("a.", accountColumns)+`, u.email, u.role, u.created_at
+	out, err := queryAll(ctx, q.q, scan, `SELECT `+prefixed("a.", accountColumns)+`, u.email, u.role, u.created_at, u.confirmed_at, u.approved_at
 FROM accounts a JOIN users u ON u.account_id = a.id ORDER BY a.id`)
 	if err != nil {
 		return nil, fmt.Errorf("members: %w", err)

@@ -16,7 +16,6 @@ import (
 	"golang.org/x/term"
 
 	"github.com/copse-dev/copse/federation"
-	"github.com/copse-dev/copse/storage"
 	"github.com/copse-dev/copse/web/node"
 )
 
@@ -48,17 +47,36 @@ func newAdminFlags(name string) *adminFlags {
 // file describe. A host or protocol named anywhere must match the one the
 // node's database records.
 func (a *adminFlags) open(ctx context.Context, args []string, p proc) (*node.Node, error) {
-	if err := a.fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintf(p.stdout, "usage: copse %s [flags]\n\nflags:\n", a.name)
-			a.fs.SetOutput(p.stdout)
-			a.fs.PrintDefaults()
-			return nil, err
+	n, _, err := a.openArgs(ctx, args, p)
+	return n, err
+}
+
+// openArgs is open for a command that takes arguments besides its flags
+// (copse admin account suspend alice): they may come before, between or
+// after the flags, and there must be exactly as many as it names.
+func (a *adminFlags) openArgs(ctx context.Context, args []string, p proc, names ...string) (*node.Node, []string, error) {
+	var positional []string
+	for {
+		if err := a.fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				fmt.Fprintf(p.stdout, "usage: copse %s [flags]%s\n\nflags:\n", a.name, argNames(names))
+				a.fs.SetOutput(p.stdout)
+				a.fs.PrintDefaults()
+				return nil, nil, err
+			}
+			return nil, nil, fmt.Errorf("%s: %w (copse %s -h lists its flags)", a.name, err, a.name)
 		}
-		return nil, fmt.Errorf("%s: %w (copse %s -h lists its flags)", a.name, err, a.name)
+		if a.fs.NArg() == 0 {
+			break
+		}
+		positional = append(positional, a.fs.Arg(0))
+		args = a.fs.Args()[1:]
 	}
-	if a.fs.NArg() > 0 {
-		return nil, fmt.Errorf("%s: unexpected argument %q", a.name, a.fs.Arg(0))
+	if len(positional) > len(names) {
+		return nil, nil, fmt.Errorf("%s: unexpected argument %q", a.name, positional[len(names)])
+	}
+	if len(positional) < len(names) {
+		return nil, nil, fmt.Errorf("%s: give the %s (copse %s%s)", a.name, names[len(positional)], a.name, argNames(names))
 	}
 	var cfgArgs []string
 	a.fs.Visit(func(f *flag.Flag) {
@@ -69,20 +87,32 @@ func (a *adminFlags) open(ctx context.Context, args []string, p proc) (*node.Nod
 	})
 	cfg, named, err := resolveConfig(cfgArgs, p.getenv)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return node.OpenExisting(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), !named)
+	n, err := node.OpenExisting(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), !named)
+	if err != nil {
+		return nil, nil, err
+	}
+	return n, positional, nil
+}
+
+func argNames(names []string) string {
+	var b strings.Builder
+	for _, n := range names {
+		b.WriteString(" " + strings.ToUpper(n))
+	}
+	return b.String()
 }
 
 func admin(ctx context.Context, args []string, p proc) error {
 	if len(args) == 0 {
 		fmt.Fprint(p.stderr, usage)
-		return errors.New("admin: name a command: account, backup, deliveries or node")
+		return errors.New("admin: name a command: account, invite, backup, deliveries or node")
 	}
 	switch args[0] {
 	case "account":
 		if len(args) < 2 {
-			return errors.New("admin account: name a command: create, list or set-role")
+			return errors.New("admin account: name a command: " + accountCommands)
 		}
 		switch args[1] {
 		case "create":
@@ -91,8 +121,24 @@ func admin(ctx context.Context, args []string, p proc) error {
 			return accountList(ctx, args[2:], p)
 		case "set-role":
 			return accountSetRole(ctx, args[2:], p)
+		case "role":
+			return accountRole(ctx, args[2:], p)
+		case "suspend":
+			return accountSuspend(ctx, args[2:], p)
+		case "unsuspend":
+			return accountUnsuspend(ctx, args[2:], p)
+		case "delete":
+			return accountDelete(ctx, args[2:], p)
+		case "reset-password":
+			return accountResetPassword(ctx, args[2:], p)
+		case "approve":
+			return accountApprove(ctx, args[2:], p)
+		case "pending":
+			return accountPending(ctx, args[2:], p)
 		}
 		return fmt.Errorf("admin account: unknown command %q", args[1])
+	case "invite":
+		return invite(ctx, args[1:], p)
 	case "deliveries":
 		return deliveries(ctx, args[1:], p)
 	case "backup":
@@ -117,8 +163,7 @@ func accountCreate(ctx context.Context, args []string, p proc) error {
 	var m federation.NewMember
 	a.fs.StringVar(&m.Username, "username", "", "the member's `username` (letters, digits, underscores)")
 	a.fs.StringVar(&m.Email, "email", "", "the member's `email` address, used to sign in")
-	a.fs.StringVar(&m.Password, "password", "", "the member's initial `password` (10 characters or more); "+
-		"without it copse asks for one, or reads the first line of standard input when that is not a terminal")
+	pw := passwordFlags(a.fs, "the member's initial")
 	a.fs.StringVar(&m.Permission, "role", "member", "node `role`: member, moderator or admin")
 	a.fs.StringVar(&m.DisplayName, "display-name", "", "display `name`")
 	a.fs.StringVar(&m.Organisation, "organisation", "", "the member's `organisation`")
@@ -139,10 +184,8 @@ func accountCreate(ctx context.Context, args []string, p proc) error {
 	if len(missing) > 0 {
 		return fmt.Errorf("admin account create: %s required", strings.Join(missing, " and "))
 	}
-	if m.Password == "" {
-		if m.Password, err = readPassword(p, "Password for "+m.Username); err != nil {
-			return fmt.Errorf("admin account create: %w", err)
-		}
+	if m.Password, err = pw.read(p, "Password for "+m.Username); err != nil {
+		return fmt.Errorf("admin account create: %w", err)
 	}
 	acct, err := n.Engine.CreateMember(ctx, m)
 	if err != nil {
@@ -176,6 +219,11 @@ func readPassword(p proc, prompt string) (string, error) {
 		}
 		return pw, nil
 	}
+	return readLine(p)
+}
+
+// readLine reads a password from the first line of standard input.
+func readLine(p proc) (string, error) {
 	if p.stdin == nil {
 		return "", errors.New("no password: give --password, or one line on standard input")
 	}
@@ -201,9 +249,19 @@ func accountList(ctx context.Context, args []string, p proc) error {
 		return err
 	}
 	tw := tabwriter.NewWriter(p.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "USERNAME\tEMAIL\tROLE\tCREATED")
+	fmt.Fprintln(tw, "USERNAME\tEMAIL\tROLE\tCREATED\tSTATUS")
 	for _, m := range members {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", m.Account.Username, m.User.Email, m.User.Permission, m.User.CreatedAt.Format(time.DateOnly))
+		status := "active"
+		switch {
+		case m.User.ApprovedAt.IsZero():
+			status = "awaiting approval"
+		case m.User.ConfirmedAt.IsZero():
+			status = "unconfirmed"
+		case !m.Account.SuspendedAt.IsZero():
+			status = "suspended"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", m.Account.Username, m.User.Email, m.User.Permission,
+			m.User.CreatedAt.Format(time.DateOnly), status)
 	}
 	return tw.Flush()
 }
@@ -220,15 +278,7 @@ func accountSetRole(ctx context.Context, args []string, p proc) error {
 	if *username == "" || *role == "" {
 		return errors.New("admin account set-role: --username and --role required")
 	}
-	err = n.Engine.SetRole(ctx, *username, *role)
-	if errors.Is(err, storage.ErrNotFound) {
-		return fmt.Errorf("admin account set-role: there is no member %q", *username)
-	}
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(p.stdout, "%s is now %s\n", *username, *role)
-	return nil
+	return setRole(ctx, n, "admin account set-role", *username, *role, p)
 }
 
 func deliveries(ctx context.Context, args []string, p proc) error {

@@ -106,6 +106,22 @@ type settings struct {
 	// What the node tells people about itself (pages, /api/v1/instance).
 	name, description, contact, privacy, accessibility *string
 	rules                                              *[]string
+	// Limits of artefact files, in MiB: one file, one community's.
+	artefactFileMiB, artefactCommunityMiB *int64
+	// Joining the node, and the mail server its links go out through.
+	registrations       *string
+	registrationDomains *[]string
+	smtp                smtpSettings
+}
+
+// smtpSettings are the smtp keys one source sets.
+type smtpSettings struct {
+	Host     *string `yaml:"host"`
+	Port     *int    `yaml:"port"`
+	Security *string `yaml:"security"`
+	Username *string `yaml:"username"`
+	Password *string `yaml:"password"`
+	From     *string `yaml:"from"`
 }
 
 func (s settings) apply(c *node.Config) {
@@ -126,6 +142,20 @@ func (s settings) apply(c *node.Config) {
 	set(&c.PrivacyNotice, s.privacy)
 	set(&c.AccessibilityStatement, s.accessibility)
 	set(&c.Rules, s.rules)
+	if s.artefactFileMiB != nil {
+		c.ArtefactFileLimit = *s.artefactFileMiB << 20
+	}
+	if s.artefactCommunityMiB != nil {
+		c.ArtefactCommunityLimit = *s.artefactCommunityMiB << 20
+	}
+	set(&c.Registration.Mode, s.registrations)
+	set(&c.Registration.Domains, s.registrationDomains)
+	set(&c.SMTP.Host, s.smtp.Host)
+	set(&c.SMTP.Port, s.smtp.Port)
+	set(&c.SMTP.Security, s.smtp.Security)
+	set(&c.SMTP.Username, s.smtp.Username)
+	set(&c.SMTP.Password, s.smtp.Password)
+	set(&c.SMTP.From, s.smtp.From)
 }
 
 func set[T any](dst *T, v *T) {
@@ -138,6 +168,7 @@ func set[T any](dst *T, v *T) {
 type serveFlags struct {
 	config, host, listen, dataDir, protocol, logLevel, logFormat string
 	metricsListen, metricsToken                                  string
+	registrations                                                string
 	insecureHTTP, authorizedFetch                                bool
 	allowPrivate                                                 []netip.Prefix
 	// bad is the first value a flag rejected, as a config error; the flag
@@ -178,6 +209,7 @@ func newServeFlagSet() (*flag.FlagSet, *serveFlags) {
 	})
 	boolean("authorized-fetch", &v.authorizedFetch, "require signed GETs for everything but actors and their keys")
 	fs.StringVar(&v.metricsListen, "metrics-listen", "", "serve Prometheus metrics at /metrics on this separate `address` (say 127.0.0.1:9090)")
+	fs.StringVar(&v.registrations, "registrations", "closed", "who may join: `mode` closed (command line and invitations), invite or open")
 	fs.StringVar(&v.metricsToken, "metrics-token", "", "bearer `token` a metrics scrape must carry; without --metrics-listen, /metrics is served on the public listener to its bearers (prefer COPSE_METRICS_TOKEN: a flag shows in ps)")
 	return fs, v
 }
@@ -229,6 +261,8 @@ func parseServeFlags(args []string) (settings, string, error) {
 			s.metricsListen = &v.metricsListen
 		case "metrics-token":
 			s.metricsToken = &v.metricsToken
+		case "registrations":
+			s.registrations = &v.registrations
 		}
 	})
 	return s, v.config, nil
@@ -266,12 +300,41 @@ func envSettings(getenv func(string) string) (settings, error) {
 	s.name = str("COPSE_NAME")
 	s.description = str("COPSE_DESCRIPTION")
 	s.contact = str("COPSE_CONTACT")
+	s.registrations = str("COPSE_REGISTRATIONS")
+	if v := getenv("COPSE_REGISTRATION_DOMAINS"); v != "" {
+		ds := splitList(v)
+		s.registrationDomains = &ds
+	}
+	s.smtp.Host = str("COPSE_SMTP_HOST")
+	s.smtp.Security = str("COPSE_SMTP_SECURITY")
+	s.smtp.Username = str("COPSE_SMTP_USERNAME")
+	s.smtp.Password = str("COPSE_SMTP_PASSWORD")
+	s.smtp.From = str("COPSE_SMTP_FROM")
+	if v := getenv("COPSE_SMTP_PORT"); v != "" {
+		port, err := strconv.Atoi(v)
+		if err != nil {
+			return settings{}, fmt.Errorf("config: COPSE_SMTP_PORT: %q is not a number", v)
+		}
+		s.smtp.Port = &port
+	}
 	var err error
 	if s.insecureHTTP, err = boolean("COPSE_INSECURE_HTTP"); err != nil {
 		return settings{}, err
 	}
 	if s.authorizedFetch, err = boolean("COPSE_AUTHORIZED_FETCH"); err != nil {
 		return settings{}, err
+	}
+	for _, lim := range []struct {
+		name string
+		dst  **int64
+	}{{"COPSE_ARTEFACT_FILE_LIMIT_MIB", &s.artefactFileMiB}, {"COPSE_ARTEFACT_COMMUNITY_LIMIT_MIB", &s.artefactCommunityMiB}} {
+		if v := getenv(lim.name); v != "" {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || n <= 0 || n > 1<<20 {
+				return settings{}, fmt.Errorf("config: %s: %q is not a number of MiB", lim.name, v)
+			}
+			*lim.dst = &n
+		}
 	}
 	if v := getenv("COPSE_ALLOW_PRIVATE"); v != "" {
 		ps, err := parsePrefixes(strings.Split(v, ","))
@@ -305,6 +368,14 @@ type fileConfig struct {
 	Rules                  *[]string `yaml:"rules"`
 	PrivacyNotice          *string   `yaml:"privacy_notice"`
 	AccessibilityStatement *string   `yaml:"accessibility_statement"`
+
+	// Limits of artefact files (issue 13).
+	ArtefactFileLimitMiB      *int64 `yaml:"artefact_file_limit_mib"`
+	ArtefactCommunityLimitMiB *int64 `yaml:"artefact_community_limit_mib"`
+	// Joining the node, and mail.
+	Registrations       *string      `yaml:"registrations"`
+	RegistrationDomains *[]string    `yaml:"registration_domains"`
+	SMTP                smtpSettings `yaml:"smtp"`
 }
 
 // readConfigFile returns the settings of the YAML file at path. An empty
@@ -352,6 +423,23 @@ func readConfigFile(path string) (settings, error) {
 		rules:           fc.Rules,
 		privacy:         fc.PrivacyNotice,
 		accessibility:   fc.AccessibilityStatement,
+		registrations:   fc.Registrations,
+		smtp:            fc.SMTP,
+	}
+	if fc.RegistrationDomains != nil {
+		ds := splitList(strings.Join(*fc.RegistrationDomains, ","))
+		s.registrationDomains = &ds
+	}
+	for _, lim := range []struct {
+		key string
+		v   *int64
+		dst **int64
+	}{{"artefact_file_limit_mib", fc.ArtefactFileLimitMiB, &s.artefactFileMiB},
+		{"artefact_community_limit_mib", fc.ArtefactCommunityLimitMiB, &s.artefactCommunityMiB}} {
+		if lim.v != nil && (*lim.v <= 0 || *lim.v > 1<<20) {
+			return settings{}, fmt.Errorf("config: %s: %s must be a positive number of MiB", path, lim.key)
+		}
+		*lim.dst = lim.v
 	}
 	if fc.AllowPrivate != nil {
 		ps, err := parsePrefixes(*fc.AllowPrivate)
@@ -390,8 +478,30 @@ func checkKeys(doc *yaml.Node) error {
 		if k := m.Content[i]; !slices.Contains(fileKeys, k.Value) {
 			return fmt.Errorf("line %d: unknown setting %q (known: %s)", k.Line, k.Value, strings.Join(fileKeys, ", "))
 		}
+		if k, v := m.Content[i], m.Content[i+1]; k.Value == "smtp" && v.Kind == yaml.MappingNode {
+			for j := 0; j+1 < len(v.Content); j += 2 {
+				if sk := v.Content[j]; !slices.Contains(smtpKeys, sk.Value) {
+					return fmt.Errorf("line %d: unknown smtp setting %q (known: %s)", sk.Line, sk.Value, strings.Join(smtpKeys, ", "))
+				}
+			}
+		}
 	}
 	return nil
+}
+
+// smtpKeys are the keys under smtp.
+var smtpKeys = []string{"host", "port", "security", "username", "password", "from"}
+
+// splitList splits a comma-separated list, trimming spaces and dropping
+// empty entries, and lower-cases it (domain names).
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.ToLower(strings.TrimSpace(p)); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // parsePrefixes parses CIDR prefixes, skipping empty entries so that a

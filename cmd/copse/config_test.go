@@ -70,6 +70,21 @@ authorized_fetch: true
 			},
 		},
 		{
+			name: "artefact limits from yaml, the file limit from the environment",
+			args: []string{"--config", "$DIR/copse.yaml"},
+			env:  map[string]string{"COPSE_ARTEFACT_FILE_LIMIT_MIB": "20"},
+			files: map[string]string{"copse.yaml": `
+artefact_file_limit_mib: 10
+artefact_community_limit_mib: 4096
+`},
+			want: with(func(c *node.Config) { c.ArtefactFileLimit, c.ArtefactCommunityLimit = 20<<20, 4096<<20 }),
+		},
+		{
+			name:    "an artefact limit that is not a number",
+			env:     map[string]string{"COPSE_ARTEFACT_COMMUNITY_LIMIT_MIB": "lots"},
+			wantErr: "COPSE_ARTEFACT_COMMUNITY_LIMIT_MIB",
+		},
+		{
 			name: "yaml tells about the node",
 			args: []string{"--config", "$DIR/copse.yaml"},
 			files: map[string]string{"copse.yaml": `

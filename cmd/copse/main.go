@@ -4,7 +4,10 @@
 //	copse serve [flags]                  run the node
 //	copse admin account create ...       create a member
 //	copse admin account list             list members
-//	copse admin account set-role ...     change a member's role
+//	copse admin account role U R         change a member's role (also set-role)
+//	copse admin account suspend|unsuspend|delete|reset-password U
+//	copse admin account approve U        let in a sign-up that waits
+//	copse admin invite create|list       invitation links
 //	copse admin deliveries               show the delivery queue
 //	copse admin backup --to DIR          back up the database and media
 //	copse admin node show|set-url        the node's recorded base URL
@@ -66,9 +69,17 @@ const usage = `usage: copse <command> [flags]
 
 commands:
   serve                      run the node (copse serve -h for its flags)
-  admin account create       create a member: --username --email [--password, or a prompt, or standard input]
-  admin account list         list members
-  admin account set-role     change a role: --username --role
+  admin account create       create a member: --username --email [a prompt, --password-stdin or --password]
+  admin account list         list members with role and status
+  admin account role U R     change a member's role to member, moderator or admin (or set-role --username --role)
+  admin account suspend U    sign a member out everywhere and hide them until unsuspend
+  admin account unsuspend U  let a suspended member back
+  admin account reset-password U   set a new password (a prompt or --password-stdin); ends sessions and apps' access
+  admin account delete U --yes     delete a member for good, telling their followers' servers
+  admin account pending      list sign-ups that wait for an admin, with their reasons
+  admin account approve U    let in a sign-up that waits for an admin
+  admin invite create        make an invitation link: [--expires 7d] [--uses 1]
+  admin invite list          list invitations with their uses and status
   admin deliveries           show queue depth and failing hosts
   admin backup --to DIR      copy the database and media, consistently, while the node runs
   admin node show            show the node's recorded base URL

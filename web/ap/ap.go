@@ -80,6 +80,7 @@ func (h *Handler) Mount(r chi.Router) {
 		r.Get("/statuses/{id}/context", h.threadContext)
 		r.Get("/statuses/{id}/replies", h.replies)
 	})
+	h.mountArtefacts(r)
 }
 
 // WantsActivityPub reports whether a request asks for ActivityPub JSON

@@ -31,6 +31,7 @@ const (
 
 func (h *Handler) mountAccounts(r chi.Router) {
 	r.Get("/api/v1/accounts", h.handle(h.getAccounts))
+	r.Post("/api/v1/accounts", h.handle(h.registerAccount))
 	r.Get("/api/v1/directory", h.handle(h.directory))
 	r.Get("/api/v1/accounts/verify_credentials", h.handle(h.verifyCredentials))
 	r.Patch("/api/v1/accounts/update_credentials", h.handle(h.updateCredentials))

@@ -58,7 +58,59 @@ func (h *Handler) credentialAccount(ctx context.Context, a storage.Account) (Acc
 		s.Fields = append(s.Fields, Field{Name: f.Name, Value: f.Value})
 	}
 	e.Source = s
+	u, err := h.store.UserByAccount(ctx, a.ID)
+	if err != nil {
+		return Account{}, err
+	}
+	e.Role = roleOf(federation.Permission(u.Permission))
 	return e, nil
+}
+
+// Role is Mastodon's Role entity: the member's node role, which apps read
+// (permissions, a decimal bit mask) to offer moderation and admin screens.
+type Role struct {
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	Color       string `json:"color"`
+	Permissions string `json:"permissions"`
+	Highlighted bool   `json:"highlighted"`
+}
+
+// mastodonPermissions are Mastodon's role permission bits that each copse
+// action grants; federation.Permission.Can decides which actions a role
+// has, so the mask never says more than the engine allows.
+var mastodonPermissions = map[federation.Action]uint64{
+	federation.ActModerateContent:     1<<4 | 1<<8,   // manage reports, manage taxonomies
+	federation.ActModerateAccounts:    1 << 10,       // manage users
+	federation.ActHandleReports:       1 << 4,        // manage reports
+	federation.ActViewAuditLog:        1<<2 | 1<<3,   // view audit log, view dashboard
+	federation.ActManageFederation:    1<<5 | 1<<7,   // manage federation, manage blocks
+	federation.ActManageRoles:         1 << 17,       // manage roles
+	federation.ActManageRegistrations: 1<<11 | 1<<18, // manage invites, manage user access
+	federation.ActManageSettings:      1<<6 | 1<<12,  // manage settings, manage rules
+}
+
+// roleOf is the Role entity of a node role. Mastodon's own ids and
+// highlighting are followed: "-99" is everyone's role, which apps do not
+// show as a badge; moderators and admins are shown.
+func roleOf(p federation.Permission) *Role {
+	var bits uint64
+	for a, b := range mastodonPermissions {
+		if p.Can(a) {
+			bits |= b
+		}
+	}
+	r := &Role{Name: string(p), Permissions: strconv.FormatUint(bits, 10)}
+	switch p {
+	case federation.PermissionAdmin:
+		r.ID, r.Highlighted = "2", true
+		r.Permissions = strconv.FormatUint(bits|1, 10) // and Mastodon's "administrator", which implies all
+	case federation.PermissionModerator:
+		r.ID, r.Highlighted = "1", true
+	default:
+		r.ID, r.Name = "-99", ""
+	}
+	return r
 }
 
 // profileSource returns the plain text of a member's note and own fields:

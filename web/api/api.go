@@ -103,6 +103,8 @@ func (h *Handler) Mount(r chi.Router) {
 		h.mountPush(r)
 		h.mountScheduled(r)
 		h.mountTrends(r)
+		h.mountReports(r)
+		h.mountAdminReports(r)
 	})
 }
 

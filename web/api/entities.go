@@ -32,6 +32,7 @@ type Account struct {
 	Fields         []Field       `json:"fields"`
 	Roles          []any         `json:"roles,omitempty"`
 	Source         *Source       `json:"source,omitempty"`
+	Role           *Role         `json:"role,omitempty"` // CredentialAccount only
 	Noindex        bool          `json:"noindex"`
 	Moved          *Account      `json:"moved,omitempty"`
 }

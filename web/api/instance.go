@@ -99,6 +99,7 @@ func (h *Handler) instanceV1(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	about := h.engine.About()
+	reg := h.registrations()
 	h.json(w, map[string]any{
 		"uri":               h.urls.Host(),
 		"title":             about.Name,
@@ -110,9 +111,9 @@ func (h *Handler) instanceV1(w http.ResponseWriter, r *http.Request) error {
 		"stats":             map[string]any{"user_count": u.Users, "status_count": u.LocalPosts, "domain_count": domains},
 		"thumbnail":         nil,
 		"languages":         []string{"en"},
-		"registrations":     false,
-		"approval_required": false,
-		"invites_enabled":   false,
+		"registrations":     reg.Enabled,
+		"approval_required": reg.ApprovalRequired,
+		"invites_enabled":   false, // members cannot invite; admins' invitations work in every mode
 		"configuration":     h.configuration(),
 		"contact_account":   nil,
 		"rules":             h.rules(),
@@ -130,6 +131,7 @@ func (h *Handler) instanceV2(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	about := h.engine.About()
+	reg := h.registrations()
 	h.json(w, map[string]any{
 		"domain":        h.urls.Host(),
 		"title":         about.Name,
@@ -141,10 +143,11 @@ func (h *Handler) instanceV2(w http.ResponseWriter, r *http.Request) error {
 		"icon":          []any{},
 		"languages":     []string{"en"},
 		"configuration": cfg,
-		"registrations": map[string]any{"enabled": false, "approval_required": false, "message": nil, "url": nil},
-		"api_versions":  map[string]any{"mastodon": 1},
-		"contact":       map[string]any{"email": about.Contact, "account": nil},
-		"rules":         h.rules(),
+		"registrations": map[string]any{"enabled": reg.Enabled, "approval_required": reg.ApprovalRequired,
+			"message": reg.Message, "url": reg.URL},
+		"api_versions": map[string]any{"mastodon": 1},
+		"contact":      map[string]any{"email": about.Contact, "account": nil},
+		"rules":        h.rules(),
 	})
 	return nil
 }

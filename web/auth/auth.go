@@ -144,6 +144,7 @@ func (s *Server) Mount(r chi.Router) {
 	r.Post("/auth/sign_in", s.webSignIn)
 	r.Post("/auth/sign_out", s.signOut)
 	s.mountSettings(r)
+	s.mountJoining(r)
 }
 
 // signedIn is a member signed in from this browser.
@@ -323,9 +324,18 @@ type hiddenField struct{ Name, Value string }
 // nothing but the site's style sheet, and are never cached.
 func (s *Server) render(w http.ResponseWriter, status int, t *template.Template, v view) {
 	v.Frame = s.layout.Frame()
+	s.writePage(w, status, t, v.Title, v)
+}
+
+// writePage executes a page template in the site layout with the headers
+// every sign-in, settings and joining page carries: never framed (the
+// consent button must not be clickjacked), loading nothing but the site's
+// style sheet, never cached, and sending no referrer (a token in a link's
+// address goes nowhere else).
+func (s *Server) writePage(w http.ResponseWriter, status int, t *template.Template, title string, data any) {
 	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
-		s.log.Error("render sign-in page", "title", v.Title, "err", err)
+	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
+		s.log.Error("render page", "title", title, "err", err)
 		http.Error(w, "Internal server error", http.StatusInternalServerError)
 		return
 	}

@@ -43,6 +43,10 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, login, password 
 		return http.StatusUnprocessableEntity, "That username or email and password do not match.", nil
 	case errors.Is(err, federation.ErrLoginDisabled):
 		return http.StatusForbidden, "Your login is currently disabled.", nil
+	case errors.Is(err, federation.ErrUnconfirmed):
+		return http.StatusForbidden, "Confirm your email address first: follow the link in the email we sent you.", nil
+	case errors.Is(err, federation.ErrUnapproved):
+		return http.StatusForbidden, "Your account is waiting for an administrator's approval.", nil
 	case err != nil:
 		return 0, "", err
 	}

@@ -94,7 +94,24 @@ func TestPagesAccessible(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// An artefact with two versions, in the open community's library.
+	desk, err := n.Store.AccountByUsername(ctx, "enquiries_desk")
+	if err != nil {
+		t.Fatal(err)
+	}
+	art, err := n.Engine.CreateArtefact(ctx, alice, desk.ID, federation.NewArtefact{Title: "Answering by phone",
+		Summary: "A script.", Body: "# Script\n\nSay **hello**.", Tags: []string{"phone"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := "# Script\n\nSay **good morning**."
+	if _, err := n.Engine.EditArtefact(ctx, alice, art.ID, federation.ArtefactEdit{BaseVersion: 1, Body: &edited, Note: "warmer"}); err != nil {
+		t.Fatal(err)
+	}
+	artPath := "/c/enquiries_desk/artefacts/" + art.ID.String()
+
 	for _, path := range []string{"/", "/?max_id=" + oldest.ID.String(), "/about", "/tags/enquiries",
+		"/c/enquiries_desk/library", "/c/closed_room/library", artPath, artPath + "?from=1&to=2",
 		"/@alice", "/@alice/" + st.ID.String(), "/no/such/page", "/@nobody",
 		"/communities", "/c/enquiries_desk", "/c/enquiries_desk/threads/" + thread.ID.String(), "/c/closed_room",
 		"/directory", "/directory?organisation=Hampshire+County+Council"} {

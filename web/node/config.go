@@ -2,12 +2,15 @@ package node
 
 import (
 	"crypto/rsa"
+	"crypto/tls"
 	"fmt"
 	"log/slog"
 	"net/mail"
 	"net/netip"
 	"strings"
 	"time"
+
+	"github.com/copse-dev/copse/federation"
 )
 
 // Config is everything a node needs to start. cmd/copse fills it from
@@ -53,6 +56,15 @@ type Config struct {
 	// page: plain text, paragraphs separated by blank lines.
 	PrivacyNotice          string
 	AccessibilityStatement string
+	// ArtefactFileLimit and ArtefactCommunityLimit bound, in bytes, one
+	// file of an artefact and all of one community's artefact files; 0
+	// takes the defaults (50 MiB and 2 GiB).
+	ArtefactFileLimit, ArtefactCommunityLimit int64
+	// Registration is who may join the node (closed by default), and
+	// SMTP the server its mail (confirmation links, password resets)
+	// goes out through; no SMTP host, no mail.
+	Registration federation.Registration
+	SMTP         federation.MailConfig
 	// Tuning is for tests and demos.
 	Tuning Tuning
 }
@@ -108,6 +120,15 @@ func (c Config) Validate() error {
 			return fmt.Errorf("config: rule %d is empty", i+1)
 		}
 	}
+	if err := c.Registration.Validate(); err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	if err := c.SMTP.Validate(); err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	if c.Registration.Mode == federation.RegistrationsOpen && !c.SMTP.Enabled() {
+		return fmt.Errorf("config: registrations: open needs smtp settings, to mail the links that confirm addresses")
+	}
 	var lvl slog.Level
 	if err := lvl.UnmarshalText([]byte(c.LogLevel)); err != nil {
 		return fmt.Errorf("config: log level %q is not debug, info, warn or error", c.LogLevel)
@@ -153,4 +174,7 @@ type Tuning struct {
 	// NewKey replaces federation.GenerateKey for the keys of local
 	// accounts (tests hand out pre-generated ones).
 	NewKey func() (*rsa.PrivateKey, error)
+	// MailTLS replaces the TLS settings of the SMTP connection (tests
+	// trust their own mail server's certificate).
+	MailTLS *tls.Config
 }

@@ -122,6 +122,10 @@ func open(ctx context.Context, cfg Config, store *storage.Store, log *slog.Logge
 	if cfg.Protocol == "http" {
 		scheme = "http" // a test or demo network
 	}
+	var mailer *federation.Mailer
+	if cfg.SMTP.Enabled() {
+		mailer = federation.NewMailer(cfg.SMTP, cfg.Tuning.MailTLS)
+	}
 	engine := federation.New(store, federation.Options{
 		URLs:          urls,
 		Client:        federation.NewHTTPClient(federation.TransportOptions{AllowPrivate: cfg.AllowPrivate, UserAgent: "copse/" + Version + " (+" + urls.Base + ")"}),
@@ -133,8 +137,12 @@ func open(ctx context.Context, cfg Config, store *storage.Store, log *slog.Logge
 		NewKey:        cfg.Tuning.NewKey,
 		About: federation.About{Name: cfg.Name, Description: cfg.Description, Contact: cfg.Contact, Rules: cfg.Rules,
 			PrivacyNotice: cfg.PrivacyNotice, AccessibilityStatement: cfg.AccessibilityStatement},
-		Log:        log,
-		OnDelivery: m.observeDelivery,
+		Log:                    log,
+		OnDelivery:             m.observeDelivery,
+		ArtefactFileLimit:      cfg.ArtefactFileLimit,
+		ArtefactCommunityLimit: cfg.ArtefactCommunityLimit,
+		Registration:           cfg.Registration,
+		Mailer:                 mailer,
 	})
 	if err := engine.Init(ctx); err != nil {
 		store.Close()
@@ -159,7 +167,7 @@ func (n *Node) routes() chi.Router {
 	r := chi.NewRouter()
 	r.Use(n.metrics.middleware)
 	r.Use(middleware.Recoverer)
-	r.Use(limitBody(maxBody))
+	r.Use(limitBody(maxBody, n.Engine.ArtefactFileLimit()+copseapi.UploadOverhead))
 	// Browser apps (Elk, Phanpy) call the API and OAuth endpoints from
 	// their own origin; tokens, not cookies, authenticate them.
 	r.Use(cors.Handler(cors.Options{
@@ -234,11 +242,15 @@ func (n *Node) health(w http.ResponseWriter, r *http.Request) {
 		"deliveries_queued": queued, "peers_failing": failing})
 }
 
-func limitBody(max int64) func(http.Handler) http.Handler {
+func limitBody(max, artefactUpload int64) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.Body != nil {
-				r.Body = http.MaxBytesReader(w, r.Body, api.BodyLimit(r.URL.Path, max))
+				limit := api.BodyLimit(r.URL.Path, max)
+				if copseapi.IsArtefactUpload(r.Method, r.URL.Path) {
+					limit = artefactUpload
+				}
+				r.Body = http.MaxBytesReader(w, r.Body, limit)
 			}
 			next.ServeHTTP(w, r)
 		})

@@ -52,7 +52,7 @@ type Handler struct {
 }
 
 // pageNames are the templates that each make a page inside the layout.
-var pageNames = []string{"home", "about", "tag", "profile", "status", "error", "communities", "community", "thread", "directory"}
+var pageNames = []string{"home", "about", "tag", "profile", "status", "error", "communities", "community", "thread", "directory", "library", "artefact"}
 
 // New parses the templates once; a broken template fails at start-up.
 func New(engine *federation.Engine, o Options) (*Handler, error) {
@@ -82,6 +82,8 @@ func (h *Handler) Mount(r chi.Router) {
 	r.Get("/c/{handle}", h.Community)
 	r.Get("/c/{handle}/threads/{id}", h.Thread)
 	r.Get("/c/{handle}/feed.atom", h.CommunityFeed)
+	r.Get("/c/{handle}/library", h.Library)
+	r.Get("/c/{handle}/artefacts/{id}", h.Artefact)
 	r.Get("/directory", h.Directory)
 	r.Get("/@{username}/{id}", h.Status)
 	r.Get(cssPath, serveCSS)

@@ -1,0 +1,428 @@
+package federation
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/copse-dev/copse/activitypub"
+	"github.com/copse-dev/copse/storage"
+)
+
+// Artefacts on the wire: each version is a Create (the first) or Update
+// {Article} by the member who made it, sent to the Group, which announces
+// it to its followers as it does other community content. A copse node
+// that follows the community keeps every version it receives, and fills
+// a gap (a version it missed, or the versions before it followed) from
+// the artefact's history collection (FEP-bad1) at the artefact's origin.
+
+// maxHistoryPages bounds how much of a remote history is read at once.
+const maxHistoryPages = 20
+
+// ArtefactVersionIRI is the id of the activity that made version n of a
+// local artefact (each history item).
+func (u URLs) ArtefactVersionIRI(id storage.ID, n int) string {
+	return u.Artefact(id) + "/versions/" + strconv.Itoa(n)
+}
+
+// artefactPeople are the accounts an artefact's document names, loaded
+// before it is converted.
+type artefactPeople struct {
+	group   storage.Account
+	authors []string // URIs, the creator first
+	editor  string
+}
+
+type artefactAccounts interface {
+	AccountByID(ctx context.Context, id storage.ID) (storage.Account, error)
+}
+
+func loadArtefactPeople(ctx context.Context, q artefactAccounts, a storage.Artefact, v storage.ArtefactVersion) (artefactPeople, error) {
+	g, err := q.AccountByID(ctx, a.CommunityID)
+	if err != nil {
+		return artefactPeople{}, fmt.Errorf("community of %s: %w", a.URI, err)
+	}
+	p := artefactPeople{group: g, editor: v.EditorURI}
+	for _, id := range a.Authors {
+		au, err := q.AccountByID(ctx, id)
+		if errors.Is(err, storage.ErrNotFound) {
+			continue // gone
+		}
+		if err != nil {
+			return artefactPeople{}, fmt.Errorf("author of %s: %w", a.URI, err)
+		}
+		p.authors = append(p.authors, au.URI)
+	}
+	return p, nil
+}
+
+// artefactDocument converts version v of a local artefact to its Article.
+func (e *Engine) artefactDocument(a storage.Artefact, v storage.ArtefactVersion, p artefactPeople) activitypub.Artefact {
+	doc := activitypub.Artefact{ID: a.URI, URL: e.urls.ArtefactPage(p.group.Username, a.ID), Authors: p.authors, Name: v.Title,
+		Summary: v.Summary, Content: v.BodyHTML, Source: v.BodySource, Audience: p.group.URI, Context: a.URI,
+		History: e.urls.ArtefactHistory(a.ID), To: []string{activitypub.PublicIRI}, CC: []string{p.group.URI, p.group.Followers},
+		Published: a.CreatedAt, Version: v.Number, ChangeNote: v.Note, Editor: p.editor, Licence: a.Licence,
+		Organisation: a.Organisation}
+	if len(p.authors) > 0 {
+		doc.AttributedTo = p.authors[0]
+	}
+	if v.Number > 1 {
+		doc.Updated = v.CreatedAt
+	}
+	for _, f := range v.Files {
+		doc.Attachments = append(doc.Attachments, activitypub.ArtefactDocument{URL: e.urls.ArtefactFile(a.ID, f.FileID),
+			MediaType: f.MediaType, Name: f.Name, Size: f.Size, SHA256: f.SHA256})
+	}
+	for _, t := range a.Tags {
+		doc.Tags = append(doc.Tags, activitypub.Tag{Type: activitypub.TagHashtag, Href: e.urls.Tag(t), Name: "#" + t})
+	}
+	return doc
+}
+
+// ArtefactPage is the web page of a local artefact in the community with
+// handle (web/pages serves it).
+func (u URLs) ArtefactPage(handle string, id storage.ID) string {
+	return u.Base + "/c/" + url.PathEscape(handle) + "/artefacts/" + id.String()
+}
+
+// sendArtefact sends the Create or Update{Article} of version v by actor
+// to the community hosted here, which announces it to its followers.
+func (e *Engine) sendArtefact(ctx context.Context, tx *storage.Tx, g, actor storage.Account, a storage.Artefact, v storage.ArtefactVersion, typ string) error {
+	p, err := loadArtefactPeople(ctx, tx, a, v)
+	if err != nil {
+		return err
+	}
+	id := e.urls.ArtefactVersionIRI(a.ID, v.Number)
+	body, err := activitypub.MarshalArtefactActivity(id, typ, actor.URI, v.CreatedAt, e.artefactDocument(a, v, p))
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", typ, a.URI, err)
+	}
+	if err := e.announceRaw(ctx, tx, g, activitypub.Activity{ID: id, Type: typ, Actor: actor.URI}, body); err != nil {
+		return err
+	}
+	if typ != activitypub.TypeCreate {
+		return nil
+	}
+	// A new artefact is also boosted, Announce{id}: Mastodon ignores an
+	// announced Create and shows the Article it fetches as title,
+	// summary and link.
+	inboxes, err := tx.FollowerInboxes(ctx, g.ID)
+	if err != nil {
+		return fmt.Errorf("followers of %s: %w", g.Acct(), err)
+	}
+	boostID := e.urls.Activity(g.Username, tx.NewID())
+	boost, err := marshalJSON(map[string]any{"@context": "https://www.w3.org/ns/activitystreams", "id": boostID,
+		"type": activitypub.TypeAnnounce, "actor": g.URI, "to": []string{activitypub.PublicIRI}, "cc": []string{g.Followers},
+		"audience": g.URI, "published": tx.Now().UTC().Truncate(time.Second), "object": a.URI})
+	if err != nil {
+		return fmt.Errorf("announce %s: %w", a.URI, err)
+	}
+	return e.publishBody(ctx, tx, g, boostID, activitypub.TypeAnnounce, false, boost, inboxes)
+}
+
+// ArtefactDocument is the Article of a local artefact as it stands.
+func (e *Engine) ArtefactDocument(ctx context.Context, a storage.Artefact) ([]byte, error) {
+	v, err := e.store.ArtefactVersion(ctx, a.ID, a.Version)
+	if err != nil {
+		return nil, fmt.Errorf("version %d of %s: %w", a.Version, a.URI, err)
+	}
+	p, err := loadArtefactPeople(ctx, e.store, a, v)
+	if err != nil {
+		return nil, err
+	}
+	return activitypub.MarshalArtefact(e.artefactDocument(a, v, p))
+}
+
+// historyPageSize is how many versions a page of a history collection holds.
+const historyPageSize = 20
+
+// ArtefactHistory is the history collection of a local artefact (page 0)
+// or one of its pages (from 1), newest version first.
+func (e *Engine) ArtefactHistory(ctx context.Context, a storage.Artefact, page int) ([]byte, error) {
+	coll := e.urls.ArtefactHistory(a.ID)
+	if page <= 0 {
+		return activitypub.MarshalArtefactHistory(coll, a.Version, coll+"?page=1")
+	}
+	// Newest first: page 1 holds versions a.Version down to
+	// a.Version-19, and so on.
+	top := a.Version - (page-1)*historyPageSize
+	from := max(top-historyPageSize, 0)
+	var items []activitypub.HistoryItem
+	if top > 0 {
+		vs, err := e.store.ArtefactVersions(ctx, a.ID, from, top-from)
+		if err != nil {
+			return nil, err
+		}
+		for i := len(vs) - 1; i >= 0; i-- {
+			v := vs[i]
+			p, err := loadArtefactPeople(ctx, e.store, a, v)
+			if err != nil {
+				return nil, err
+			}
+			typ := activitypub.TypeUpdate
+			if v.Number == 1 {
+				typ = activitypub.TypeCreate
+			}
+			items = append(items, activitypub.HistoryItem{ID: e.urls.ArtefactVersionIRI(a.ID, v.Number), Type: typ,
+				Actor: v.EditorURI, Published: v.CreatedAt, Artefact: e.artefactDocument(a, v, p)})
+		}
+	}
+	next := ""
+	if from > 0 {
+		next = coll + "?page=" + strconv.Itoa(page+1)
+	}
+	return activitypub.MarshalArtefactHistoryPage(coll+"?page="+strconv.Itoa(page), coll, next, items)
+}
+
+// groupArtefact takes a Create or Update{Article} of an artefact that a
+// remote Group announces, or the Group's Announce{artefact id} (the boost
+// Mastodon shows); handled is false when the announce is about something
+// else. The Group vouches for its own host only: an artefact from another
+// host is fetched from there.
+func (e *Engine) groupArtefact(ctx context.Context, g storage.Account, act activitypub.Activity) (bool, error) {
+	var art activitypub.Artefact
+	switch inner := act.Object.Activity; {
+	case inner == nil && act.Object.Note == nil:
+		a, ok, err := e.announcedArtefact(ctx, g, act.Object.IRI)
+		if err != nil || !ok {
+			return ok, err
+		}
+		art = a
+	case inner == nil || (inner.Type != activitypub.TypeCreate && inner.Type != activitypub.TypeUpdate) ||
+		inner.Object.Note == nil || inner.Object.Note.Type != activitypub.TypeArticle:
+		return false, nil
+	default:
+		a, ok := activitypub.ArtefactOf(inboxBody(ctx))
+		if !ok || a.ID != inner.Object.Note.ID {
+			return false, nil // an Article from other software: a post
+		}
+		art = a
+		if !sameOrigin(art.ID, g.URI) {
+			body, err := e.fetcher.Get(ctx, art.ID)
+			if err != nil {
+				return true, fmt.Errorf("fetch artefact %s: %w", art.ID, err)
+			}
+			if art, err = activitypub.ParseArtefact(body); err != nil {
+				return true, fmt.Errorf("fetch artefact %s: %w", inner.Object.Note.ID, err)
+			}
+		}
+	}
+	if art.Audience != g.URI {
+		return true, fmt.Errorf("artefact %s of %s announced by %s: %w", art.ID, art.Audience, g.URI, ErrDenied)
+	}
+	a, err := e.takeArtefactVersion(ctx, g, art)
+	if err != nil {
+		return true, err
+	}
+	return true, e.fillArtefactHistory(ctx, g, a, art.History)
+}
+
+// announcedArtefact is the artefact a Group's Announce{id} is about: one
+// known here already (ok, and nothing to take), or, when the id is on the
+// Group's host and in copse's layout for artefacts, the one fetched from
+// there; ok is false for anything else (a post).
+func (e *Engine) announcedArtefact(ctx context.Context, g storage.Account, iri string) (activitypub.Artefact, bool, error) {
+	if iri == "" {
+		return activitypub.Artefact{}, false, nil
+	}
+	if _, err := e.store.ArtefactByURI(ctx, iri); err == nil {
+		return activitypub.Artefact{}, true, nil
+	} else if !errors.Is(err, storage.ErrNotFound) {
+		return activitypub.Artefact{}, true, err
+	}
+	u, err := url.Parse(iri)
+	if err != nil || !sameOrigin(iri, g.URI) || !strings.HasPrefix(u.Path, "/artefacts/") {
+		return activitypub.Artefact{}, false, nil
+	}
+	body, err := e.fetcher.Get(ctx, iri)
+	if err != nil {
+		return activitypub.Artefact{}, false, nil // taken as a post, or not at all, by the boost path
+	}
+	art, err := activitypub.ParseArtefact(body)
+	if err != nil || art.ID != iri {
+		return activitypub.Artefact{}, false, nil
+	}
+	return art, true, nil
+}
+
+// takeArtefactVersion stores a version of a remote artefact (and the
+// artefact, the first time), unless it has it already.
+func (e *Engine) takeArtefactVersion(ctx context.Context, g storage.Account, art activitypub.Artefact) (storage.Artefact, error) {
+	if e.urls.IsLocal(art.ID) {
+		return storage.Artefact{}, fmt.Errorf("remote copy of local %s: %w", art.ID, ErrDenied)
+	}
+	if !sameOrigin(art.ID, art.History) || (art.AttributedTo != "" && !sameOrigin(art.ID, art.AttributedTo)) {
+		return storage.Artefact{}, fmt.Errorf("artefact %s: %w", art.ID, ErrDenied)
+	}
+	if err := validateArtefact(cmpOr(art.Name, "untitled"), art.Summary, art.Source, art.Organisation, storage.LicenceReserved,
+		storage.EditAuthors, art.ChangeNote); err != nil || len(art.Content) > 2*maxArtefactBody || len(art.Attachments) > maxArtefactFiles {
+		return storage.Artefact{}, fmt.Errorf("artefact %s is larger than copse takes (%v): %w", art.ID, err, ErrDenied)
+	}
+	if !webURL(art.URL) {
+		art.URL = art.ID
+	}
+	html, err := e.renderArtefact(art.Source)
+	if err != nil {
+		return storage.Artefact{}, err
+	}
+	if art.Source == "" {
+		html = e.artefacts.sanitize.Sanitize(cleanText(art.Content))
+	}
+	v := storage.ArtefactVersion{Number: art.Version, Title: art.Name, Summary: art.Summary, BodySource: art.Source,
+		BodyHTML: html, EditorURI: art.Editor, Note: art.ChangeNote, CreatedAt: art.Updated, Files: []storage.VersionFile{}}
+	if v.CreatedAt.IsZero() {
+		v.CreatedAt = art.Published
+	}
+	for _, d := range art.Attachments {
+		if !webURL(d.URL) {
+			continue
+		}
+		v.Files = append(v.Files, storage.VersionFile{Name: d.Name, MediaType: d.MediaType, Size: d.Size, SHA256: d.SHA256, URL: d.URL})
+	}
+	var authors []storage.ID
+	for _, uri := range art.Authors {
+		if !sameOrigin(uri, art.ID) {
+			continue
+		}
+		if au, err := e.AccountByIRI(ctx, uri); err == nil {
+			authors = append(authors, au.ID)
+		}
+	}
+	if art.Editor != "" && sameOrigin(art.Editor, art.ID) {
+		if ed, err := e.AccountByIRI(ctx, art.Editor); err == nil {
+			v.EditorID = ed.ID
+		}
+	}
+	var tags []string
+	for _, t := range art.Tags {
+		if name, ok := NormalizeTag(t.Name); ok && len(tags) < maxArtefactTags {
+			tags = append(tags, name)
+		}
+	}
+	licence := art.Licence
+	if validateArtefact(cmpOr(v.Title, "x"), "", "", "", licence, storage.EditAuthors, "") != nil {
+		licence = storage.LicenceReserved
+	}
+	var out storage.Artefact
+	err = e.store.InTx(ctx, func(tx *storage.Tx) error {
+		a, err := tx.ArtefactByURI(ctx, art.ID)
+		switch {
+		case errors.Is(err, storage.ErrNotFound):
+			a = storage.Artefact{CommunityID: g.ID, URI: art.ID, URL: art.URL, Authors: authors, CreatedAt: art.Published,
+				EditPolicy: storage.EditAuthors}
+			if len(authors) > 0 {
+				a.CreatedBy = authors[0]
+			}
+		case err != nil:
+			return err
+		case a.Local || a.CommunityID != g.ID:
+			return fmt.Errorf("artefact %s of another community: %w", art.ID, ErrDenied)
+		}
+		v.ArtefactID = a.ID
+		if a.ID != 0 {
+			if _, err := tx.ArtefactVersion(ctx, a.ID, v.Number); err == nil {
+				out = a
+				return nil // had it
+			} else if !errors.Is(err, storage.ErrNotFound) {
+				return err
+			}
+		}
+		if a.ID == 0 || v.Number > a.Version {
+			a.Title, a.Summary, a.BodySource, a.BodyHTML = v.Title, v.Summary, v.BodySource, v.BodyHTML
+			a.Tags, a.Organisation, a.Licence, a.Version = tags, art.Organisation, licence, v.Number
+			a.UpdatedAt = v.CreatedAt
+			if a.Title == "" {
+				a.Title = art.ID
+			}
+		}
+		if a.ID == 0 {
+			if err := tx.InsertArtefact(ctx, &a); err != nil {
+				return err
+			}
+		} else if err := tx.UpdateArtefact(ctx, a); err != nil {
+			return err
+		}
+		v.ArtefactID = a.ID
+		if v.Title == "" {
+			v.Title = a.Title
+		}
+		if err := tx.AddArtefactVersion(ctx, &v); err != nil {
+			return err
+		}
+		out = a
+		return nil
+	})
+	if err != nil {
+		return storage.Artefact{}, fmt.Errorf("take artefact %s version %d: %w", art.ID, art.Version, err)
+	}
+	return out, nil
+}
+
+// fillArtefactHistory fetches the versions of a remote artefact that are
+// missing here from its history collection, newest first, until none is
+// missing (or maxHistoryPages pages were read).
+func (e *Engine) fillArtefactHistory(ctx context.Context, g storage.Account, a storage.Artefact, history string) error {
+	missing, err := e.missingVersions(ctx, a)
+	if err != nil || missing == 0 || history == "" || !sameOrigin(history, a.URI) {
+		return err
+	}
+	next := history
+	for range maxHistoryPages {
+		body, err := e.fetcher.Get(ctx, next)
+		if err != nil {
+			return fmt.Errorf("history of %s: %w", a.URI, err)
+		}
+		items, following, err := activitypub.ParseArtefactHistoryPage(body)
+		if err != nil {
+			return fmt.Errorf("history of %s: %w", a.URI, err)
+		}
+		for _, it := range items {
+			if it.Artefact.ID != a.URI || it.Artefact.Audience != g.URI {
+				continue
+			}
+			if _, err := e.takeArtefactVersion(ctx, g, it.Artefact); err != nil {
+				return err
+			}
+		}
+		if missing, err = e.missingVersions(ctx, a); err != nil || missing == 0 {
+			return err
+		}
+		if following == "" || !sameOrigin(following, a.URI) || following == next {
+			return nil
+		}
+		next = following
+	}
+	return nil
+}
+
+// missingVersions counts the versions up to the current one not stored here.
+func (e *Engine) missingVersions(ctx context.Context, a storage.Artefact) (int, error) {
+	cur, err := e.store.ArtefactByID(ctx, a.ID)
+	if err != nil {
+		return 0, err
+	}
+	have := 0
+	for after := 0; ; {
+		vs, err := e.store.ArtefactVersions(ctx, a.ID, after, 500)
+		if err != nil {
+			return 0, err
+		}
+		have += len(vs)
+		if len(vs) < 500 {
+			break
+		}
+		after = vs[len(vs)-1].Number
+	}
+	return max(cur.Version-have, 0), nil
+}
+
+// webURL reports whether s is an http or https URL, the only links copse
+// passes on from a peer.
+func webURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != ""
+}

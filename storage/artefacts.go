@@ -1,0 +1,320 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// A community's library (issue 13): artefacts, each with every version it
+// has had and the files attached to them. The artefacts row is the current
+// state, copied from its newest version; versions are only ever added.
+
+// Licences an artefact may carry.
+const (
+	LicenceOGL      = "OGL-UK-3.0"
+	LicenceCCBY     = "CC-BY-4.0"
+	LicenceCCBYSA   = "CC-BY-SA-4.0"
+	LicenceReserved = "all-rights-reserved"
+)
+
+// Licences lists the licences an artefact may carry, in the order a form
+// offers them.
+var Licences = []string{LicenceOGL, LicenceCCBY, LicenceCCBYSA, LicenceReserved}
+
+// Edit policies: who, besides the community's moderators, may edit.
+const (
+	EditAuthors    = "authors"
+	EditModerators = "moderators"
+	EditMembers    = "members"
+)
+
+// Artefact is an artefact as it stands now: its newest version and what
+// does not change with versions (community, identity, authors, policy).
+type Artefact struct {
+	ID           ID
+	CommunityID  ID // the Group account
+	URI          string
+	URL          string
+	Local        bool
+	CreatedBy    ID // 0 once the account is gone
+	Title        string
+	Summary      string
+	BodySource   string // Markdown
+	BodyHTML     string // rendered and sanitised
+	Tags         []string
+	Authors      []ID
+	Organisation string
+	Licence      string
+	EditPolicy   string
+	Version      int // the current version's number
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// VersionFile is a file as one version has it: FileID names an
+// artefact_files row for files stored here; a remote artefact's files
+// are known by URL only.
+type VersionFile struct {
+	FileID    ID     `json:"id,omitempty,string"`
+	Name      string `json:"name"`
+	MediaType string `json:"media_type"`
+	Size      int64  `json:"size"`
+	SHA256    string `json:"sha256"` // hex
+	URL       string `json:"url,omitempty"`
+}
+
+// ArtefactVersion is one state of an artefact.
+type ArtefactVersion struct {
+	ArtefactID ID
+	Number     int
+	Title      string
+	Summary    string
+	BodySource string
+	BodyHTML   string
+	Files      []VersionFile
+	EditorID   ID // 0 once the account is gone
+	EditorURI  string
+	Note       string
+	CreatedAt  time.Time
+}
+
+// ArtefactFile is a file uploaded to an artefact hosted here.
+type ArtefactFile struct {
+	ID          ID
+	ArtefactID  ID
+	CommunityID ID
+	StorageName string // under the artefact file directory; random
+	Name        string // as uploaded
+	MediaType   string
+	Size        int64
+	SHA256      string // hex
+	UploadedBy  ID
+	CreatedAt   time.Time
+}
+
+const artefactColumns = `id, community_id, uri, url, local, created_by, title, summary, body_source, body_html,
+tags, authors, organisation, licence, edit_policy, version, created_at, updated_at`
+
+func scanArtefact(row scanner) (Artefact, error) {
+	var a Artefact
+	var createdBy sql.NullInt64
+	var tags, authors string
+	var local int
+	var created, updated int64
+	err := row.Scan(&a.ID, &a.CommunityID, &a.URI, &a.URL, &local, &createdBy, &a.Title, &a.Summary, &a.BodySource,
+		&a.BodyHTML, &tags, &authors, &a.Organisation, &a.Licence, &a.EditPolicy, &a.Version, &created, &updated)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Artefact{}, ErrNotFound
+	}
+	if err != nil {
+		return Artefact{}, fmt.Errorf("artefact: %w", err)
+	}
+	if err := json.Unmarshal([]byte(tags), &a.Tags); err != nil {
+		return Artefact{}, fmt.Errorf("artefact %d tags: %w", a.ID, err)
+	}
+	if err := json.Unmarshal([]byte(authors), &a.Authors); err != nil {
+		return Artefact{}, fmt.Errorf("artefact %d authors: %w", a.ID, err)
+	}
+	a.Local = local == 1
+	a.CreatedBy = ID(createdBy.Int64)
+	a.CreatedAt, a.UpdatedAt = fromMillis(created), fromMillis(updated)
+	return a, nil
+}
+
+// jsonList is a slice as a JSON array, never null.
+func jsonList[T any](v []T) string {
+	if v == nil {
+		v = []T{}
+	}
+	b, _ := json.Marshal(v) // strings, IDs and plain structs always marshal
+	return string(b)
+}
+
+const qArtefactByID = `SELECT ` + artefactColumns + ` FROM artefacts WHERE id = ?`
+
+// ArtefactByID returns an artefact, or ErrNotFound.
+func (q queries) ArtefactByID(ctx context.Context, id ID) (Artefact, error) {
+	return scanArtefact(q.q.QueryRowContext(ctx, qArtefactByID, id))
+}
+
+const qArtefactByURI = `SELECT ` + artefactColumns + ` FROM artefacts WHERE uri = ?`
+
+// ArtefactByURI returns the artefact with ActivityPub id uri, or ErrNotFound.
+func (q queries) ArtefactByURI(ctx context.Context, uri string) (Artefact, error) {
+	return scanArtefact(q.q.QueryRowContext(ctx, qArtefactByURI, uri))
+}
+
+const qCommunityArtefacts = `SELECT ` + artefactColumns + ` FROM artefacts
+WHERE community_id = ? AND (? = 0 OR id < ?) ORDER BY id DESC LIMIT ?`
+
+// CommunityArtefacts lists a community's artefacts, newest first, older
+// than p.MaxID when set.
+func (q queries) CommunityArtefacts(ctx context.Context, communityID ID, p Page) ([]Artefact, error) {
+	out, err := queryAll(ctx, q.q, scanArtefact, qCommunityArtefacts, communityID, p.MaxID, p.MaxID, p.limit())
+	if err != nil {
+		return nil, fmt.Errorf("community %d artefacts: %w", communityID, err)
+	}
+	return out, nil
+}
+
+const qInsertArtefact = `INSERT INTO artefacts (` + artefactColumns + `) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
+
+// InsertArtefact stores a new artefact (without its versions: add the
+// first with AddArtefactVersion). A zero ID is given a fresh one.
+func (tx *Tx) InsertArtefact(ctx context.Context, a *Artefact) error {
+	if a.ID == 0 {
+		a.ID = tx.NewID()
+	}
+	if a.CreatedAt.IsZero() {
+		a.CreatedAt = tx.now
+	}
+	if a.UpdatedAt.IsZero() {
+		a.UpdatedAt = a.CreatedAt
+	}
+	_, err := tx.tx.ExecContext(ctx, qInsertArtefact, a.ID, a.CommunityID, a.URI, a.URL, boolInt(a.Local), nullID(a.CreatedBy),
+		a.Title, a.Summary, a.BodySource, a.BodyHTML, jsonList(a.Tags), jsonList(a.Authors), a.Organisation, a.Licence,
+		a.EditPolicy, a.Version, millis(a.CreatedAt), millis(a.UpdatedAt))
+	if isUnique(err) {
+		return fmt.Errorf("insert artefact %s: %w", a.URI, ErrDuplicate)
+	}
+	if err != nil {
+		return fmt.Errorf("insert artefact %s: %w", a.URI, err)
+	}
+	return nil
+}
+
+const qUpdateArtefact = `UPDATE artefacts SET title = ?, summary = ?, body_source = ?, body_html = ?, tags = ?,
+authors = ?, organisation = ?, licence = ?, edit_policy = ?, version = ?, updated_at = ? WHERE id = ?`
+
+// UpdateArtefact writes an artefact's current state (after adding the
+// version it now is).
+func (tx *Tx) UpdateArtefact(ctx context.Context, a Artefact) error {
+	res, err := tx.exec(ctx, "update artefact", qUpdateArtefact, a.Title, a.Summary, a.BodySource, a.BodyHTML,
+		jsonList(a.Tags), jsonList(a.Authors), a.Organisation, a.Licence, a.EditPolicy, a.Version, millis(a.UpdatedAt), a.ID)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return fmt.Errorf("update artefact %d: %w", a.ID, errors.Join(err, ErrNotFound))
+	}
+	return nil
+}
+
+const versionColumns = `artefact_id, number, title, summary, body_source, body_html, files, editor_id, editor_uri, note, created_at`
+
+func scanVersion(row scanner) (ArtefactVersion, error) {
+	var v ArtefactVersion
+	var files string
+	var editor sql.NullInt64
+	var created int64
+	err := row.Scan(&v.ArtefactID, &v.Number, &v.Title, &v.Summary, &v.BodySource, &v.BodyHTML, &files, &editor,
+		&v.EditorURI, &v.Note, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ArtefactVersion{}, ErrNotFound
+	}
+	if err != nil {
+		return ArtefactVersion{}, fmt.Errorf("artefact version: %w", err)
+	}
+	if err := json.Unmarshal([]byte(files), &v.Files); err != nil {
+		return ArtefactVersion{}, fmt.Errorf("artefact %d version %d files: %w", v.ArtefactID, v.Number, err)
+	}
+	v.EditorID = ID(editor.Int64)
+	v.CreatedAt = fromMillis(created)
+	return v, nil
+}
+
+const qInsertArtefactVersion = `INSERT INTO artefact_versions (` + versionColumns + `) VALUES (?,?,?,?,?,?,?,?,?,?,?)`
+
+// AddArtefactVersion adds a version. Its number must be new for the
+// artefact: a second version with the same number is ErrDuplicate, which
+// is how two edits from the same base cannot both land.
+func (tx *Tx) AddArtefactVersion(ctx context.Context, v *ArtefactVersion) error {
+	if v.CreatedAt.IsZero() {
+		v.CreatedAt = tx.now
+	}
+	_, err := tx.tx.ExecContext(ctx, qInsertArtefactVersion, v.ArtefactID, v.Number, v.Title, v.Summary, v.BodySource,
+		v.BodyHTML, jsonList(v.Files), nullID(v.EditorID), v.EditorURI, v.Note, millis(v.CreatedAt))
+	if isUnique(err) {
+		return fmt.Errorf("add version %d of artefact %d: %w", v.Number, v.ArtefactID, ErrDuplicate)
+	}
+	if err != nil {
+		return fmt.Errorf("add version %d of artefact %d: %w", v.Number, v.ArtefactID, err)
+	}
+	return nil
+}
+
+const qArtefactVersion = `SELECT ` + versionColumns + ` FROM artefact_versions WHERE artefact_id = ? AND number = ?`
+
+// ArtefactVersion returns one version of an artefact, or ErrNotFound.
+func (q queries) ArtefactVersion(ctx context.Context, artefactID ID, number int) (ArtefactVersion, error) {
+	return scanVersion(q.q.QueryRowContext(ctx, qArtefactVersion, artefactID, number))
+}
+
+const qArtefactVersions = `SELECT ` + versionColumns + ` FROM artefact_versions
+WHERE artefact_id = ? AND number > ? ORDER BY number LIMIT ?`
+
+// ArtefactVersions lists up to limit versions of an artefact numbered
+// after `after`, oldest first (after 0: from the first).
+func (q queries) ArtefactVersions(ctx context.Context, artefactID ID, after, limit int) ([]ArtefactVersion, error) {
+	out, err := queryAll(ctx, q.q, scanVersion, qArtefactVersions, artefactID, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("artefact %d versions: %w", artefactID, err)
+	}
+	return out, nil
+}
+
+const fileColumns = `id, artefact_id, community_id, storage_name, name, media_type, size, sha256, uploaded_by, created_at`
+
+func scanArtefactFile(row scanner) (ArtefactFile, error) {
+	var f ArtefactFile
+	var by sql.NullInt64
+	var created int64
+	err := row.Scan(&f.ID, &f.ArtefactID, &f.CommunityID, &f.StorageName, &f.Name, &f.MediaType, &f.Size, &f.SHA256, &by, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ArtefactFile{}, ErrNotFound
+	}
+	if err != nil {
+		return ArtefactFile{}, fmt.Errorf("artefact file: %w", err)
+	}
+	f.UploadedBy = ID(by.Int64)
+	f.CreatedAt = fromMillis(created)
+	return f, nil
+}
+
+const qInsertArtefactFile = `INSERT INTO artefact_files (` + fileColumns + `) VALUES (?,?,?,?,?,?,?,?,?,?)`
+
+// InsertArtefactFile records a stored file. A zero ID is given a fresh one.
+func (tx *Tx) InsertArtefactFile(ctx context.Context, f *ArtefactFile) error {
+	if f.ID == 0 {
+		f.ID = tx.NewID()
+	}
+	if f.CreatedAt.IsZero() {
+		f.CreatedAt = tx.now
+	}
+	_, err := tx.exec(ctx, "insert artefact file", qInsertArtefactFile, f.ID, f.ArtefactID, f.CommunityID, f.StorageName,
+		f.Name, f.MediaType, f.Size, f.SHA256, nullID(f.UploadedBy), millis(f.CreatedAt))
+	return err
+}
+
+const qArtefactFile = `SELECT ` + fileColumns + ` FROM artefact_files WHERE id = ?`
+
+// ArtefactFile returns a stored file, or ErrNotFound.
+func (q queries) ArtefactFile(ctx context.Context, id ID) (ArtefactFile, error) {
+	return scanArtefactFile(q.q.QueryRowContext(ctx, qArtefactFile, id))
+}
+
+const qCommunityFileBytes = `SELECT coalesce(sum(size), 0) FROM artefact_files WHERE community_id = ?`
+
+// CommunityFileBytes is how many bytes of files a community's artefacts
+// hold here, every version's counted (versions are kept).
+func (q queries) CommunityFileBytes(ctx context.Context, communityID ID) (int64, error) {
+	var n int64
+	if err := q.q.QueryRowContext(ctx, qCommunityFileBytes, communityID).Scan(&n); err != nil {
+		return 0, fmt.Errorf("community %d file bytes: %w", communityID, err)
+	}
+	return n, nil
+}

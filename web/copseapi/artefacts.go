@@ -1,0 +1,573 @@
+package copseapi
+
+import (
+	"errors"
+	"fmt"
+	"mime"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/copse-dev/copse/activitypub"
+	"github.com/copse-dev/copse/federation"
+	"github.com/copse-dev/copse/storage"
+	"github.com/copse-dev/copse/web/api"
+	"github.com/copse-dev/copse/web/httperr"
+)
+
+// A community's library (issue 13): artefacts, their versions, diffs,
+// restores and files. Reads ask federation.ArtefactReadable; every change
+// goes through the engine, which checks the edit policy and the base
+// version.
+
+// UploadOverhead is what a multipart upload carries beyond its file
+// (boundaries, headers, the other fields).
+const UploadOverhead = 64 << 10
+
+// IsArtefactUpload reports whether a request is an artefact file upload,
+// whose body may be as large as the node's artefact file limit.
+func IsArtefactUpload(method, path string) bool {
+	rest, ok := strings.CutPrefix(path, Prefix+"/artefacts/")
+	if method != http.MethodPost || !ok {
+		return false
+	}
+	id, tail, ok := strings.Cut(rest, "/")
+	return ok && tail == "files" && id != ""
+}
+
+// mountArtefacts adds the library's routes.
+func (h *Handler) mountArtefacts(r chi.Router) {
+	r.Method(http.MethodGet, "/communities/{id}/artefacts", h.handle(h.artefacts))
+	r.Method(http.MethodPost, "/communities/{id}/artefacts", h.handle(h.createArtefact))
+	r.Method(http.MethodGet, "/artefacts/{id}", h.handle(h.artefact))
+	r.Method(http.MethodPatch, "/artefacts/{id}", h.handle(h.editArtefact))
+	r.Method(http.MethodGet, "/artefacts/{id}/versions", h.handle(h.artefactVersions))
+	r.Method(http.MethodGet, "/artefacts/{id}/diff", h.handle(h.artefactDiff))
+	r.Method(http.MethodPost, "/artefacts/{id}/restore", h.handle(h.restoreArtefact))
+	r.Method(http.MethodPost, "/artefacts/{id}/files", h.handle(h.uploadArtefactFile))
+	r.Method(http.MethodGet, "/artefacts/{id}/files/{file_id}", h.handle(h.downloadArtefactFile))
+}
+
+type artefactFileEntity struct {
+	ID        string `json:"id,omitempty"`
+	Name      string `json:"name"`
+	MediaType string `json:"media_type"`
+	Size      int64  `json:"size"`
+	SHA256    string `json:"sha256"`
+	URL       string `json:"url"`
+}
+
+type artefactEntity struct {
+	ID           string               `json:"id"`
+	CommunityID  string               `json:"community_id"`
+	URI          string               `json:"uri"`
+	URL          string               `json:"url"`
+	Local        bool                 `json:"local"`
+	Title        string               `json:"title"`
+	Summary      string               `json:"summary"`
+	Body         string               `json:"body"`      // Markdown
+	BodyHTML     string               `json:"body_html"` // rendered and sanitised
+	Tags         []string             `json:"tags"`
+	Authors      []string             `json:"authors"` // accts
+	Organisation string               `json:"organisation"`
+	Licence      string               `json:"licence"`
+	EditPolicy   string               `json:"edit_policy"`
+	Version      int                  `json:"version"`
+	Files        []artefactFileEntity `json:"files"`
+	CreatedAt    string               `json:"created_at"`
+	UpdatedAt    string               `json:"updated_at"`
+}
+
+type versionEntity struct {
+	Number    int                  `json:"number"`
+	Title     string               `json:"title"`
+	Summary   string               `json:"summary"`
+	Body      string               `json:"body"`
+	BodyHTML  string               `json:"body_html"`
+	Files     []artefactFileEntity `json:"files"`
+	Editor    string               `json:"editor"` // acct, or the actor id of an account not known here
+	Note      string               `json:"note"`
+	CreatedAt string               `json:"created_at"`
+}
+
+func (h *Handler) fileEntities(a storage.Artefact, files []storage.VersionFile) []artefactFileEntity {
+	out := make([]artefactFileEntity, 0, len(files))
+	for _, f := range files {
+		e := artefactFileEntity{Name: f.Name, MediaType: f.MediaType, Size: f.Size, SHA256: f.SHA256, URL: f.URL}
+		if f.FileID != 0 {
+			e.ID = f.FileID.String()
+			e.URL = h.urls.ArtefactFile(a.ID, f.FileID)
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+func (h *Handler) artefactEntity(r *http.Request, a storage.Artefact) (artefactEntity, error) {
+	v, err := h.store.ArtefactVersion(r.Context(), a.ID, a.Version)
+	if err != nil {
+		return artefactEntity{}, fmt.Errorf("version %d of %s: %w", a.Version, a.URI, err)
+	}
+	accounts, err := h.store.AccountsByIDs(r.Context(), a.Authors)
+	if err != nil {
+		return artefactEntity{}, err
+	}
+	ent := artefactEntity{ID: a.ID.String(), CommunityID: a.CommunityID.String(), URI: a.URI, URL: a.URL, Local: a.Local,
+		Title: a.Title, Summary: a.Summary, Body: a.BodySource, BodyHTML: a.BodyHTML, Tags: a.Tags, Authors: []string{},
+		Organisation: a.Organisation, Licence: a.Licence, EditPolicy: a.EditPolicy, Version: a.Version,
+		Files: h.fileEntities(a, v.Files), CreatedAt: a.CreatedAt.UTC().Format(time.RFC3339),
+		UpdatedAt: a.UpdatedAt.UTC().Format(time.RFC3339)}
+	if ent.Tags == nil {
+		ent.Tags = []string{}
+	}
+	for _, id := range a.Authors {
+		if au, ok := accounts[id]; ok {
+			ent.Authors = append(ent.Authors, h.acct(au))
+		}
+	}
+	return ent, nil
+}
+
+func (h *Handler) versionEntities(r *http.Request, a storage.Artefact, vs []storage.ArtefactVersion) ([]versionEntity, error) {
+	ids := make([]storage.ID, 0, len(vs))
+	for _, v := range vs {
+		if v.EditorID != 0 {
+			ids = append(ids, v.EditorID)
+		}
+	}
+	editors, err := h.store.AccountsByIDs(r.Context(), ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]versionEntity, 0, len(vs))
+	for _, v := range vs {
+		e := versionEntity{Number: v.Number, Title: v.Title, Summary: v.Summary, Body: v.BodySource, BodyHTML: v.BodyHTML,
+			Files: h.fileEntities(a, v.Files), Editor: v.EditorURI, Note: v.Note, CreatedAt: v.CreatedAt.UTC().Format(time.RFC3339)}
+		if ed, ok := editors[v.EditorID]; ok {
+			e.Editor = h.acct(ed)
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// readableArtefact loads the artefact of the {id} in the path, if the
+// caller (or nobody signed in) may read it; one it may not read is not
+// found, so its existence is not given away.
+func (h *Handler) readableArtefact(r *http.Request) (storage.Artefact, storage.Account, error) {
+	me, err := viewer(r)
+	if err != nil {
+		return storage.Artefact{}, storage.Account{}, err
+	}
+	id, err := storage.ParseID(chi.URLParam(r, "id"))
+	if err != nil {
+		return storage.Artefact{}, storage.Account{}, httperr.New(http.StatusNotFound, "Record not found")
+	}
+	a, err := h.store.ArtefactByID(r.Context(), id)
+	if err != nil {
+		return storage.Artefact{}, storage.Account{}, err
+	}
+	ok, err := h.engine.ArtefactReadable(r.Context(), me, a)
+	if err != nil {
+		return storage.Artefact{}, storage.Account{}, err
+	}
+	if !ok {
+		return storage.Artefact{}, storage.Account{}, httperr.New(http.StatusNotFound, "Record not found")
+	}
+	return a, me, nil
+}
+
+// artefacts: GET /api/copse/v1/communities/{id}/artefacts, the library of
+// a community (hosted here or followed from here), newest first.
+func (h *Handler) artefacts(w http.ResponseWriter, r *http.Request) error {
+	me, err := viewer(r)
+	if err != nil {
+		return err
+	}
+	id, err := storage.ParseID(chi.URLParam(r, "id"))
+	if err != nil {
+		return httperr.New(http.StatusNotFound, "Record not found")
+	}
+	g, err := h.store.AccountByID(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	if g.ActorType != activitypub.TypeGroup {
+		return httperr.New(http.StatusNotFound, "Record not found")
+	}
+	ok, err := h.engine.ArtefactReadable(r.Context(), me, storage.Artefact{CommunityID: g.ID, URI: g.URI})
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return errMembersOnly
+	}
+	p, err := pageOf(r)
+	if err != nil {
+		return err
+	}
+	list, err := h.store.CommunityArtefacts(r.Context(), g.ID, p)
+	if err != nil {
+		return err
+	}
+	out := make([]artefactEntity, 0, len(list))
+	for _, a := range list {
+		ent, err := h.artefactEntity(r, a)
+		if err != nil {
+			return err
+		}
+		out = append(out, ent)
+	}
+	if len(list) > 0 {
+		h.setNext(w, r, len(list), p, list[len(list)-1].ID)
+	}
+	httperr.JSON(w, http.StatusOK, out)
+	return nil
+}
+
+type createArtefactRequest struct {
+	Title        string   `json:"title"`
+	Summary      string   `json:"summary"`
+	Body         string   `json:"body"`
+	Tags         []string `json:"tags"`
+	Authors      []string `json:"authors"` // account IDs besides the caller's
+	Organisation string   `json:"organisation"`
+	Licence      string   `json:"licence"`
+	EditPolicy   string   `json:"edit_policy"`
+	Note         string   `json:"note"`
+}
+
+// createArtefact: POST /api/copse/v1/communities/{id}/artefacts, a JSON
+// object, by a member or moderator of a community hosted here.
+func (h *Handler) createArtefact(w http.ResponseWriter, r *http.Request) error {
+	me, err := api.Caller(r, "write")
+	if err != nil {
+		return err
+	}
+	id, err := storage.ParseID(chi.URLParam(r, "id"))
+	if err != nil {
+		return httperr.New(http.StatusNotFound, "Record not found")
+	}
+	var req createArtefactRequest
+	if err := decodeJSON(r, &req); err != nil {
+		return err
+	}
+	na := federation.NewArtefact{Title: req.Title, Summary: req.Summary, Body: req.Body, Tags: req.Tags,
+		Organisation: req.Organisation, Licence: req.Licence, EditPolicy: req.EditPolicy, Note: req.Note}
+	for _, s := range req.Authors {
+		aid, err := storage.ParseID(s)
+		if err != nil {
+			return httperr.New(http.StatusUnprocessableEntity, "authors must be account IDs")
+		}
+		na.Authors = append(na.Authors, aid)
+	}
+	a, err := h.engine.CreateArtefact(r.Context(), me, id, na)
+	if err != nil {
+		return err
+	}
+	ent, err := h.artefactEntity(r, a)
+	if err != nil {
+		return err
+	}
+	httperr.JSON(w, http.StatusOK, ent)
+	return nil
+}
+
+// artefact: GET /api/copse/v1/artefacts/{id}.
+func (h *Handler) artefact(w http.ResponseWriter, r *http.Request) error {
+	a, _, err := h.readableArtefact(r)
+	if err != nil {
+		return err
+	}
+	ent, err := h.artefactEntity(r, a)
+	if err != nil {
+		return err
+	}
+	httperr.JSON(w, http.StatusOK, ent)
+	return nil
+}
+
+type editArtefactRequest struct {
+	BaseVersion  int       `json:"base_version"`
+	Title        *string   `json:"title"`
+	Summary      *string   `json:"summary"`
+	Body         *string   `json:"body"`
+	Tags         *[]string `json:"tags"`
+	Organisation *string   `json:"organisation"`
+	Licence      *string   `json:"licence"`
+	EditPolicy   *string   `json:"edit_policy"`
+	Files        *[]string `json:"files"` // the IDs of the files to keep
+	Note         string    `json:"note"`
+}
+
+// editArtefact: PATCH /api/copse/v1/artefacts/{id}, a JSON object naming
+// base_version, the version the edit started from; absent fields stay.
+func (h *Handler) editArtefact(w http.ResponseWriter, r *http.Request) error {
+	me, err := api.Caller(r, "write")
+	if err != nil {
+		return err
+	}
+	id, err := storage.ParseID(chi.URLParam(r, "id"))
+	if err != nil {
+		return httperr.New(http.StatusNotFound, "Record not found")
+	}
+	var req editArtefactRequest
+	if err := decodeJSON(r, &req); err != nil {
+		return err
+	}
+	ed := federation.ArtefactEdit{BaseVersion: req.BaseVersion, Title: req.Title, Summary: req.Summary, Body: req.Body,
+		Tags: req.Tags, Organisation: req.Organisation, Licence: req.Licence, EditPolicy: req.EditPolicy, Note: req.Note}
+	if req.Files != nil {
+		ids := make([]storage.ID, 0, len(*req.Files))
+		for _, s := range *req.Files {
+			fid, err := storage.ParseID(s)
+			if err != nil {
+				return httperr.New(http.StatusUnprocessableEntity, "files must be file IDs")
+			}
+			ids = append(ids, fid)
+		}
+		ed.Files = &ids
+	}
+	a, err := h.engine.EditArtefact(r.Context(), me, id, ed)
+	return h.answerRevision(w, r, a, err)
+}
+
+type restoreRequest struct {
+	BaseVersion int    `json:"base_version"`
+	Version     int    `json:"version"`
+	Note        string `json:"note"`
+}
+
+// restoreArtefact: POST /api/copse/v1/artefacts/{id}/restore, JSON
+// {"version", "base_version", "note"}: a new version with the old one's
+// title, summary, body and files.
+func (h *Handler) restoreArtefact(w http.ResponseWriter, r *http.Request) error {
+	me, err := api.Caller(r, "write")
+	if err != nil {
+		return err
+	}
+	id, err := storage.ParseID(chi.URLParam(r, "id"))
+	if err != nil {
+		return httperr.New(http.StatusNotFound, "Record not found")
+	}
+	var req restoreRequest
+	if err := decodeJSON(r, &req); err != nil {
+		return err
+	}
+	if req.Version <= 0 {
+		return httperr.New(http.StatusUnprocessableEntity, "version, the version to restore, is required")
+	}
+	a, err := h.engine.RestoreArtefactVersion(r.Context(), me, id, req.BaseVersion, req.Version, req.Note)
+	return h.answerRevision(w, r, a, err)
+}
+
+// staleAnswer is the 409 for an edit of a version that is no longer the
+// current one: what changed since, version by version and as one diff.
+type staleAnswer struct {
+	Error          string                   `json:"error"`
+	BaseVersion    int                      `json:"base_version"`
+	CurrentVersion int                      `json:"current_version"`
+	Changes        []versionEntity          `json:"changes"`
+	Diff           *federation.ArtefactDiff `json:"diff,omitempty"`
+}
+
+// answerRevision answers an edit, restore or upload: the artefact, or a
+// 409 with what changed since the base version.
+func (h *Handler) answerRevision(w http.ResponseWriter, r *http.Request, a storage.Artefact, err error) error {
+	var stale *federation.StaleError
+	if errors.As(err, &stale) {
+		return h.answerStale(w, r, stale)
+	}
+	if err != nil {
+		return err
+	}
+	ent, err := h.artefactEntity(r, a)
+	if err != nil {
+		return err
+	}
+	httperr.JSON(w, http.StatusOK, ent)
+	return nil
+}
+
+func (h *Handler) answerStale(w http.ResponseWriter, r *http.Request, stale *federation.StaleError) error {
+	ans := staleAnswer{Error: fmt.Sprintf("The artefact changed since version %d: it is at version %d. Merge the changes and edit version %d.",
+		stale.Base, stale.Current, stale.Current), BaseVersion: stale.Base, CurrentVersion: stale.Current, Changes: []versionEntity{}}
+	if len(stale.Since) > 0 {
+		a, err := h.store.ArtefactByID(r.Context(), stale.Since[0].ArtefactID)
+		if err != nil {
+			return err
+		}
+		if ans.Changes, err = h.versionEntities(r, a, stale.Since); err != nil {
+			return err
+		}
+		base, err := h.store.ArtefactVersion(r.Context(), a.ID, stale.Base)
+		if err != nil {
+			return err
+		}
+		cur, err := h.store.ArtefactVersion(r.Context(), a.ID, stale.Current)
+		if err != nil {
+			return err
+		}
+		d := federation.DiffArtefactVersions(base, cur)
+		ans.Diff = &d
+	}
+	httperr.JSON(w, http.StatusConflict, ans)
+	return nil
+}
+
+// artefactVersions: GET /api/copse/v1/artefacts/{id}/versions, oldest
+// first, limit of them after the version numbered `after`.
+func (h *Handler) artefactVersions(w http.ResponseWriter, r *http.Request) error {
+	a, _, err := h.readableArtefact(r)
+	if err != nil {
+		return err
+	}
+	after, err := intParam(r, "after", 0)
+	if err != nil {
+		return err
+	}
+	limit, err := intParam(r, "limit", 40)
+	if err != nil {
+		return err
+	}
+	limit = min(max(limit, 1), maxLimit)
+	vs, err := h.store.ArtefactVersions(r.Context(), a.ID, after, limit)
+	if err != nil {
+		return err
+	}
+	out, err := h.versionEntities(r, a, vs)
+	if err != nil {
+		return err
+	}
+	if len(vs) == limit {
+		q := r.URL.Query()
+		q.Set("after", strconv.Itoa(vs[len(vs)-1].Number))
+		w.Header().Set("Link", "<"+h.urls.Base+r.URL.EscapedPath()+"?"+q.Encode()+`>; rel="next"`)
+	}
+	httperr.JSON(w, http.StatusOK, out)
+	return nil
+}
+
+// artefactDiff: GET /api/copse/v1/artefacts/{id}/diff?from=&to=; to
+// defaults to the current version, from to the one before to.
+func (h *Handler) artefactDiff(w http.ResponseWriter, r *http.Request) error {
+	a, _, err := h.readableArtefact(r)
+	if err != nil {
+		return err
+	}
+	to, err := intParam(r, "to", a.Version)
+	if err != nil {
+		return err
+	}
+	from, err := intParam(r, "from", to-1)
+	if err != nil {
+		return err
+	}
+	vf, err := h.store.ArtefactVersion(r.Context(), a.ID, from)
+	if errors.Is(err, storage.ErrNotFound) {
+		return httperr.New(http.StatusNotFound, fmt.Sprintf("There is no version %d", from))
+	}
+	if err != nil {
+		return err
+	}
+	vt, err := h.store.ArtefactVersion(r.Context(), a.ID, to)
+	if errors.Is(err, storage.ErrNotFound) {
+		return httperr.New(http.StatusNotFound, fmt.Sprintf("There is no version %d", to))
+	}
+	if err != nil {
+		return err
+	}
+	httperr.JSON(w, http.StatusOK, federation.DiffArtefactVersions(vf, vt))
+	return nil
+}
+
+// uploadArtefactFile: POST /api/copse/v1/artefacts/{id}/files, multipart
+// with the file in "file", and "base_version" and an optional "note":
+// a new version with the file (replacing one of the same name).
+func (h *Handler) uploadArtefactFile(w http.ResponseWriter, r *http.Request) error {
+	me, err := api.Caller(r, "write")
+	if err != nil {
+		return err
+	}
+	id, err := storage.ParseID(chi.URLParam(r, "id"))
+	if err != nil {
+		return httperr.New(http.StatusNotFound, "Record not found")
+	}
+	// Past 1 MiB the parts go to temporary files, not memory.
+	if err := r.ParseMultipartForm(1 << 20); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return httperr.New(http.StatusRequestEntityTooLarge, fmt.Sprintf("The file is larger than the limit of %d MiB", h.engine.ArtefactFileLimit()>>20))
+		}
+		return httperr.New(http.StatusBadRequest, "the body must be multipart/form-data with the file in \"file\"")
+	}
+	defer r.MultipartForm.RemoveAll()
+	base, err := strconv.Atoi(r.FormValue("base_version"))
+	if err != nil || base <= 0 {
+		return httperr.New(http.StatusUnprocessableEntity, "base_version, the version the upload adds to, is required")
+	}
+	file, header, err := r.FormFile("file")
+	if err != nil {
+		return httperr.New(http.StatusUnprocessableEntity, "the file must be in the part named \"file\"")
+	}
+	defer file.Close()
+	a, _, err := h.engine.AddArtefactFile(r.Context(), me, id, base, header.Filename, file, r.FormValue("note"))
+	return h.answerRevision(w, r, a, err)
+}
+
+// downloadArtefactFile: GET /api/copse/v1/artefacts/{id}/files/{file_id},
+// the file as stored, with the type found in its bytes, never sniffed by
+// the browser, and offered as a download under its own name.
+func (h *Handler) downloadArtefactFile(w http.ResponseWriter, r *http.Request) error {
+	a, _, err := h.readableArtefact(r)
+	if err != nil {
+		return err
+	}
+	fid, err := storage.ParseID(chi.URLParam(r, "file_id"))
+	if err != nil {
+		return httperr.New(http.StatusNotFound, "Record not found")
+	}
+	f, err := h.store.ArtefactFile(r.Context(), fid)
+	if err != nil {
+		return err
+	}
+	if f.ArtefactID != a.ID {
+		return httperr.New(http.StatusNotFound, "Record not found")
+	}
+	p, err := h.engine.ArtefactFilePath(f)
+	if err != nil {
+		return err
+	}
+	fh, err := os.Open(p)
+	if errors.Is(err, os.ErrNotExist) {
+		return httperr.New(http.StatusNotFound, "The file is missing from this node's storage")
+	}
+	if err != nil {
+		return fmt.Errorf("open artefact file %d: %w", f.ID, err)
+	}
+	defer fh.Close()
+	w.Header().Set("Content-Type", f.MediaType)
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": f.Name}))
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; sandbox")
+	w.Header().Set("ETag", `"`+f.SHA256+`"`)
+	http.ServeContent(w, r, "", f.CreatedAt, fh)
+	return nil
+}
+
+// intParam reads an optional integer query parameter.
+func intParam(r *http.Request, name string, def int) (int, error) {
+	s := r.URL.Query().Get(name)
+	if s == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 {
+		return 0, httperr.New(http.StatusBadRequest, name+" must be a number")
+	}
+	return n, nil
+}

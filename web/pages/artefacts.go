@@ -1,0 +1,280 @@
+package pages
+
+import (
+	"errors"
+	"fmt"
+	"html/template"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/copse-dev/copse/federation"
+	"github.com/copse-dev/copse/storage"
+	"github.com/copse-dev/copse/web/httperr"
+)
+
+// A community's library and its artefacts, read-only (issue 13): the
+// library at /c/{handle}/library, an artefact with its version history at
+// /c/{handle}/artefacts/{id}, and the diff of two versions with ?from=&to=.
+// Pages are read without signing in, so a members-only community's
+// library is not shown (federation.ArtefactReadable decides).
+
+// maxVersionsShown bounds the history an artefact page lists.
+const maxVersionsShown = 200
+
+type artefactView struct {
+	Title, Summary, URL     string
+	Body                    template.HTML // rendered and sanitised by the engine
+	Tags                    []string
+	Authors                 []personView
+	Organisation, Licence   string
+	Version                 int
+	Updated, UpdatedISO     string
+	Files                   []fileView
+	Versions                []versionView
+	Diff                    *diffView
+	LibraryURL, CommunityOf string
+}
+
+type fileView struct {
+	Name, URL, MediaType, Size string
+}
+
+type versionView struct {
+	Number, Prev     int
+	Editor, Note     string
+	When, ISO        string
+	DiffURL, Current string
+}
+
+type diffView struct {
+	From, To             int
+	Title, Summary, Body []federation.DiffSpan
+	Files                []federation.FileChange
+	Unchanged            bool
+	Heading              string
+}
+
+type libraryPage struct {
+	pageView
+	Community *communityView
+	Artefacts []artefactView
+	Hidden    bool // members-only
+}
+
+type artefactPage struct {
+	pageView
+	Community *communityView
+	Artefact  *artefactView
+}
+
+// licenceNames are the licences as people read them.
+var licenceNames = map[string]string{
+	storage.LicenceOGL:      "Open Government Licence v3.0",
+	storage.LicenceCCBY:     "Creative Commons Attribution 4.0",
+	storage.LicenceCCBYSA:   "Creative Commons Attribution-ShareAlike 4.0",
+	storage.LicenceReserved: "All rights reserved",
+}
+
+func libraryPath(handle string) string { return communityPath(handle) + "/library" }
+
+func artefactPath(handle string, id storage.ID) string {
+	return communityPath(handle) + "/artefacts/" + id.String()
+}
+
+// Library serves /c/{handle}/library.
+func (h *Handler) Library(w http.ResponseWriter, r *http.Request) {
+	if err := h.library(w, r); err != nil {
+		h.Error(w, r, err)
+	}
+}
+
+func (h *Handler) library(w http.ResponseWriter, r *http.Request) error {
+	g, c, err := h.hostedCommunity(r)
+	if err != nil {
+		return err
+	}
+	cv, err := h.communityViewOf(r, g, c)
+	if err != nil {
+		return err
+	}
+	v := libraryPage{pageView: h.view("Library of " + cv.Name), Community: cv}
+	ok, err := h.engine.ArtefactReadable(r.Context(), storage.Account{}, storage.Artefact{CommunityID: g.ID, URI: g.URI})
+	if err != nil {
+		return err
+	}
+	if !ok {
+		v.Hidden = true
+		return h.render(w, r, http.StatusOK, "library", v)
+	}
+	p, err := pageOf(r)
+	if err != nil {
+		return err
+	}
+	list, err := h.store.CommunityArtefacts(r.Context(), g.ID, p)
+	if err != nil {
+		return err
+	}
+	for _, a := range list {
+		v.Artefacts = append(v.Artefacts, artefactView{Title: a.Title, Summary: a.Summary, URL: artefactPath(g.Username, a.ID),
+			Tags: a.Tags, Organisation: a.Organisation, Licence: licenceNames[a.Licence], Version: a.Version,
+			Updated: a.UpdatedAt.UTC().Format("2 January 2006"), UpdatedISO: a.UpdatedAt.UTC().Format(time.RFC3339)})
+	}
+	if len(list) == p.Limit {
+		q := url.Values{"max_id": {list[len(list)-1].ID.String()}}
+		v.Older = libraryPath(g.Username) + "?" + q.Encode()
+	}
+	v.Paged = p.MaxID != 0
+	return h.render(w, r, http.StatusOK, "library", v)
+}
+
+// Artefact serves /c/{handle}/artefacts/{id}.
+func (h *Handler) Artefact(w http.ResponseWriter, r *http.Request) {
+	if err := h.artefact(w, r); err != nil {
+		h.Error(w, r, err)
+	}
+}
+
+func (h *Handler) artefact(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	g, c, err := h.hostedCommunity(r)
+	if err != nil {
+		return err
+	}
+	id, err := storage.ParseID(chi.URLParam(r, "id"))
+	if err != nil {
+		return err
+	}
+	a, err := h.store.ArtefactByID(ctx, id)
+	if err != nil {
+		return err
+	}
+	if a.CommunityID != g.ID {
+		return storage.ErrNotFound
+	}
+	if ok, err := h.engine.ArtefactReadable(ctx, storage.Account{}, a); err != nil || !ok {
+		return errors.Join(err, storage.ErrNotFound)
+	}
+	cv, err := h.communityViewOf(r, g, c)
+	if err != nil {
+		return err
+	}
+	cur, err := h.store.ArtefactVersion(ctx, a.ID, a.Version)
+	if err != nil {
+		return err
+	}
+	av := &artefactView{Title: a.Title, Summary: a.Summary, Body: template.HTML(demoteHeadings(a.BodyHTML)), Tags: a.Tags,
+		Organisation: a.Organisation, Licence: licenceNames[a.Licence], Version: a.Version,
+		Updated: a.UpdatedAt.UTC().Format("2 January 2006"), UpdatedISO: a.UpdatedAt.UTC().Format(time.RFC3339),
+		LibraryURL: libraryPath(g.Username), URL: artefactPath(g.Username, a.ID)}
+	authors, err := h.store.AccountsByIDs(ctx, a.Authors)
+	if err != nil {
+		return err
+	}
+	for _, aid := range a.Authors {
+		if au, ok := authors[aid]; ok {
+			av.Authors = append(av.Authors, h.personOf(au))
+		}
+	}
+	for _, f := range cur.Files {
+		av.Files = append(av.Files, fileView{Name: f.Name, URL: cmpURL(f, h.urls, a), MediaType: f.MediaType, Size: sizeOf(f.Size)})
+	}
+	vs, err := h.store.ArtefactVersions(ctx, a.ID, max(a.Version-maxVersionsShown, 0), maxVersionsShown)
+	if err != nil {
+		return err
+	}
+	ids := make([]storage.ID, 0, len(vs))
+	for _, v := range vs {
+		ids = append(ids, v.EditorID)
+	}
+	editors, err := h.store.AccountsByIDs(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for i := len(vs) - 1; i >= 0; i-- {
+		v := vs[i]
+		vv := versionView{Number: v.Number, Editor: v.EditorURI, Note: v.Note, When: v.CreatedAt.UTC().Format("2 January 2006 15:04 MST"),
+			ISO: v.CreatedAt.UTC().Format(time.RFC3339)}
+		if ed, ok := editors[v.EditorID]; ok {
+			vv.Editor = h.authorOf(ed).Name
+		}
+		if v.Number > 1 {
+			vv.Prev = v.Number - 1
+			vv.DiffURL = av.URL + "?from=" + strconv.Itoa(v.Number-1) + "&to=" + strconv.Itoa(v.Number) + "#diff"
+		}
+		av.Versions = append(av.Versions, vv)
+	}
+	if d, err := h.diffOf(r, a); err != nil {
+		return err
+	} else {
+		av.Diff = d
+	}
+	v := artefactPage{pageView: h.view(a.Title), Community: cv, Artefact: av}
+	v.ActivityURL = a.URI
+	return h.render(w, r, http.StatusOK, "artefact", v)
+}
+
+// diffOf is the diff the query asks for (from and to), or nil.
+func (h *Handler) diffOf(r *http.Request, a storage.Artefact) (*diffView, error) {
+	q := r.URL.Query()
+	if q.Get("from") == "" && q.Get("to") == "" {
+		return nil, nil
+	}
+	from, err1 := strconv.Atoi(q.Get("from"))
+	to, err2 := strconv.Atoi(cmpStr(q.Get("to"), strconv.Itoa(a.Version)))
+	if err1 != nil || err2 != nil {
+		return nil, httperr.New(http.StatusBadRequest, "from and to must be version numbers")
+	}
+	vf, err := h.store.ArtefactVersion(r.Context(), a.ID, from)
+	if err != nil {
+		return nil, err
+	}
+	vt, err := h.store.ArtefactVersion(r.Context(), a.ID, to)
+	if err != nil {
+		return nil, err
+	}
+	d := federation.DiffArtefactVersions(vf, vt)
+	return &diffView{From: from, To: to, Title: d.Title, Summary: d.Summary, Body: d.Body, Files: d.Files,
+		Unchanged: !d.Changed(), Heading: fmt.Sprintf("Changes from version %d to version %d", from, to)}, nil
+}
+
+// bodyHeading matches the HTML headings of a rendered body.
+var bodyHeading = regexp.MustCompile(`<(/?)h([1-6])\b`)
+
+// demoteHeadings moves a body's headings one level down (h1 becomes h2,
+// h6 stays h6): the page has one h1, its title.
+func demoteHeadings(html string) string {
+	return bodyHeading.ReplaceAllStringFunc(html, func(m string) string {
+		sm := bodyHeading.FindStringSubmatch(m)
+		level := min(int(sm[2][0]-'0')+1, 6)
+		return "<" + sm[1] + "h" + strconv.Itoa(level)
+	})
+}
+
+func cmpURL(f storage.VersionFile, urls federation.URLs, a storage.Artefact) string {
+	if f.FileID != 0 {
+		return urls.ArtefactFile(a.ID, f.FileID)
+	}
+	return f.URL
+}
+
+func cmpStr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+func sizeOf(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.0f KB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d bytes", n)
+}

@@ -1,0 +1,81 @@
+package pages_test
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/copse-dev/copse/federation"
+	"github.com/copse-dev/copse/storage"
+	"github.com/copse-dev/copse/web/testrig"
+)
+
+func TestArtefactPages(t *testing.T) {
+	a := testrig.StartOne(t, nil)
+	ctx := context.Background()
+	alice := a.Member("alice", false)
+	g := newCommunity(t, a, alice, federation.NewCommunity{Handle: "libraries", Name: "Library practice"})
+	hidden := newCommunity(t, a, alice, federation.NewCommunity{Handle: "hidden", Name: "Hidden", Visibility: storage.CommunityMembersOnly})
+	art, err := a.Engine.CreateArtefact(ctx, alice, g.ID, federation.NewArtefact{Title: "Opening hours " + hostile,
+		Summary: "How we publish them.", Body: "# Steps\n\nPublish hours **weekly**. " + hostile, Tags: []string{"hours"},
+		Licence: storage.LicenceOGL, Note: "First draft"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := "# Steps\n\nPublish hours **daily**. " + hostile
+	if _, err := a.Engine.EditArtefact(ctx, alice, art.ID, federation.ArtefactEdit{BaseVersion: 1, Body: &body, Note: "daily"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := a.Engine.AddArtefactFile(ctx, alice, art.ID, 2, "hours.csv", bytes.NewReader([]byte("day,open\nMon,9\n")), ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Engine.CreateArtefact(ctx, alice, hidden.ID, federation.NewArtefact{Title: "Secret routine"}); err != nil {
+		t.Fatal(err)
+	}
+	artURL := a.URL + "/c/libraries/artefacts/" + art.ID.String()
+	tests := []struct {
+		name    string
+		url     string
+		code    int
+		want    []string
+		notWant []string
+	}{
+		{"the community page links its library", a.URL + "/c/libraries", http.StatusOK, []string{`href="/c/libraries/library"`}, nil},
+		{"the library", a.URL + "/c/libraries/library", http.StatusOK,
+			[]string{"Opening hours " + hostileEscaped, `href="/c/libraries/artefacts/` + art.ID.String() + `"`, "Version 3", "Open Government Licence v3.0", "#hours"},
+			[]string{hostile}},
+		{"an artefact with its history", artURL, http.StatusOK,
+			[]string{"<h2>Steps</h2>", "<strong>daily</strong>", "hours.csv", "Version 3", "Version 1", "First draft", "daily", "changes since version 1"},
+			[]string{hostile, "<script>"}},
+		{"a diff", artURL + "?from=1&to=2", http.StatusOK,
+			[]string{"Changes from version 1 to version 2", "<del>weekly</del>", "<ins>daily</ins>"}, nil},
+		{"a diff of files", artURL + "?from=2&to=3", http.StatusOK, []string{"hours.csv: added"}, nil},
+		{"a diff of a missing version", artURL + "?from=1&to=9", http.StatusNotFound, nil, nil},
+		{"a members-only library", a.URL + "/c/hidden/library", http.StatusOK, []string{"shown only to its members"}, []string{"Secret routine"}},
+		{"an artefact of another community", a.URL + "/c/hidden/artefacts/" + art.ID.String(), http.StatusNotFound, nil, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := fetch(t, http.MethodGet, tt.url, browserAccept)
+			if p.code != tt.code {
+				t.Fatalf("%d; want %d\n%s", p.code, tt.code, p.body)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(p.body, w) {
+					t.Errorf("page lacks %q", w)
+				}
+			}
+			for _, w := range tt.notWant {
+				if strings.Contains(p.body, w) {
+					t.Errorf("page has %q", w)
+				}
+			}
+		})
+	}
+	// A browser at the Article's id is sent to its page.
+	if p := fetch(t, http.MethodGet, art.URI, browserAccept); p.code != http.StatusFound || p.header.Get("Location") != artURL {
+		t.Errorf("browser at %s: %d %s", art.URI, p.code, p.header.Get("Location"))
+	}
+}
