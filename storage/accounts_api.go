@@ -504,14 +504,10 @@ func (q queries) BlockedDomains(ctx context.Context, account ID) ([]string, erro
 	return out, nil
 }
 
-// The conditions that hide a status s (with author a, and for a reblog
-// the original o by oa) or a notification from a, from the viewer whose
-// ID is the first parameter; the second is now, in milliseconds.
+// The conditions that hide a notification from a from the viewer whose
+// ID is the first parameter; the second is now, in milliseconds. (Which
+// statuses a list shows is the visibility rule's: qListedTo.)
 const (
-	notMutedStatus = `NOT EXISTS (SELECT 1 FROM mutes m WHERE m.account_id = ? AND (m.expires_at = 0 OR m.expires_at > ?)
-	AND m.target_account_id IN (s.account_id, coalesce(o.account_id, 0)))`
-	notDomainBlockedStatus = `NOT EXISTS (SELECT 1 FROM user_domain_blocks d WHERE d.account_id = ?
-	AND d.domain IN (a.domain, coalesce(oa.domain, '')))`
 	notMutedNotification = `NOT EXISTS (SELECT 1 FROM mutes m WHERE m.account_id = ? AND (m.expires_at = 0 OR m.expires_at > ?)
 	AND m.notifications = 1 AND m.target_account_id = n.from_account_id)`
 	notDomainBlockedNotification = `NOT EXISTS (SELECT 1 FROM user_domain_blocks d WHERE d.account_id = ? AND d.domain = a.domain)`

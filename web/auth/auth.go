@@ -294,10 +294,13 @@ type view struct {
 	App     string
 	Website string
 	Error   string
-	// sign-in form
-	Login  string
-	Return string
-	Next   string
+	// sign-in form; CanJoin and CanReset link the sign-up and
+	// password-reset pages where the node offers them.
+	Login    string
+	Return   string
+	Next     string
+	CanJoin  bool
+	CanReset bool
 	// consent form
 	Account     string
 	Scopes      []scopeView

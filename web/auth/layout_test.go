@@ -23,14 +23,14 @@ func TestPagesShareTheSiteLayout(t *testing.T) {
 	authorize := "/oauth/authorize?" + url.Values{"client_id": {app.ClientID}, "response_type": {"code"},
 		"redirect_uri": {oob}, "scope": {"read"}}.Encode()
 
-	anonymous := newBrowser(t, n)
-	member := newBrowser(t, n)
-	if code, _, _ := member.webSignIn("", "alice", password); code != http.StatusSeeOther {
+	anonymous := testrig.NewFormBrowser(t, n)
+	member := testrig.NewFormBrowser(t, n)
+	if code, _, _ := webSignIn(member, "", "alice", password); code != http.StatusSeeOther {
 		t.Fatalf("sign in: %d", code)
 	}
 	tests := []struct {
 		name   string
-		b      *browser
+		b      *testrig.FormBrowser
 		path   string
 		status int
 		h1     string
@@ -45,7 +45,7 @@ func TestPagesShareTheSiteLayout(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			resp, err := tt.b.c.Get(n.URL + tt.path)
+			resp, err := tt.b.Client.Get(n.URL + tt.path)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -82,7 +82,7 @@ func TestPagesShareTheSiteLayout(t *testing.T) {
 		})
 	}
 	// The style sheet the pages link is served, with the forms' styles.
-	code, _, css := anonymous.do(http.MethodGet, "/assets/copse.css", nil)
+	code, _, css := anonymous.Do(http.MethodGet, "/assets/copse.css", nil)
 	if code != http.StatusOK || !strings.Contains(css, ".error-summary") || !strings.Contains(css, "button.primary") {
 		t.Errorf("GET /assets/copse.css: %d; want the style sheet with the forms' styles", code)
 	}

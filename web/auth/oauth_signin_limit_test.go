@@ -17,14 +17,14 @@ func TestOAuthSignInBudgetIsPerMember(t *testing.T) {
 	n.Member("bob", false)
 	email := "alice@" + strings.Split(n.Host, ":")[0] + ".test"
 	app := registerApp(t, n, callback, "read")
-	b := newBrowser(t, n)
-	_, _, page := b.do(http.MethodGet, authorizePath(app, callback, "read", "", ""), nil)
+	b := testrig.NewFormBrowser(t, n)
+	_, _, page := b.Do(http.MethodGet, authorizePath(app, callback, "read", "", ""), nil)
 	try := func(login, pw string) (int, string) {
 		t.Helper()
 		form := hidden(page)
 		form.Set("login", login)
 		form.Set("password", pw)
-		status, _, answer := b.do(http.MethodPost, "/oauth/sign_in", form)
+		status, _, answer := b.Do(http.MethodPost, "/oauth/sign_in", form)
 		if status == http.StatusUnprocessableEntity || status == http.StatusTooManyRequests {
 			page = answer // the form again, with a fresh CSRF field
 		}

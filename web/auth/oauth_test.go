@@ -30,60 +30,21 @@ var (
 	authorizePath = testrig.AuthorizePath
 )
 
-// browser is a testrig.FormBrowser: a member's browser that keeps
-// cookies and follows no redirect.
-type browser struct {
-	*testrig.FormBrowser
-	t *testing.T
-	c *http.Client
-}
-
-func newBrowser(t *testing.T, n *testrig.Node) *browser {
-	t.Helper()
-	b := testrig.NewFormBrowser(t, n)
-	return &browser{FormBrowser: b, t: t, c: b.Client}
-}
-
-func (b *browser) do(method, path string, form url.Values) (int, string, string) {
-	b.t.Helper()
-	return b.Do(method, path, form)
-}
-
-func (b *browser) signIn(authorize, login string) string {
-	b.t.Helper()
-	return b.SignIn(authorize, login)
-}
-
-func (b *browser) consent(authorize string) string {
-	b.t.Helper()
-	return b.Consent(authorize)
-}
-
-func (b *browser) approve(consent, decision string) *url.URL {
-	b.t.Helper()
-	return b.Approve(consent, decision)
-}
-
-func (b *browser) codeFor(app testrig.App, challenge string) string {
-	b.t.Helper()
-	return b.CodeFor(app, challenge)
-}
-
 func TestOAuthAuthorizationCodeWithPKCE(t *testing.T) {
 	t.Parallel()
 	n := testrig.StartOne(t, nil)
 	n.Member("alice", false)
 	app := registerApp(t, n, callback, "read write follow")
-	b := newBrowser(t, n)
+	b := testrig.NewFormBrowser(t, n)
 	verifier, challenge := pkce()
 
-	consent := b.signIn(authorizePath(app, callback, "read write", "xyz", challenge), "alice")
+	consent := b.SignIn(authorizePath(app, callback, "read write", "xyz", challenge), "alice")
 	for _, want := range []string{"Test app", "@alice", "<dt>read</dt>", "<dt>write</dt>"} {
 		if !strings.Contains(consent, want) {
 			t.Errorf("consent page lacks %q", want)
 		}
 	}
-	redirect := b.approve(consent, "authorize")
+	redirect := b.Approve(consent, "authorize")
 	code := redirect.Query().Get("code")
 	if got := redirect.Scheme + "://" + redirect.Host + redirect.Path; got != callback || code == "" ||
 		redirect.Query().Get("state") != "xyz" {
@@ -154,9 +115,9 @@ func TestOAuthTokenRefusals(t *testing.T) {
 	n.Member("alice", false)
 	app := registerApp(t, n, callback, "read")
 	other := registerApp(t, n, callback, "read")
-	b := newBrowser(t, n)
+	b := testrig.NewFormBrowser(t, n)
 	verifier, challenge := pkce()
-	b.signIn(authorizePath(app, callback, "read", "s", challenge), "alice")
+	b.SignIn(authorizePath(app, callback, "read", "s", challenge), "alice")
 
 	tests := []struct {
 		name       string
@@ -179,8 +140,8 @@ func TestOAuthTokenRefusals(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			b.t = t
-			v := url.Values{"grant_type": {"authorization_code"}, "code": {b.codeFor(app, tt.challenge)},
+			b := b.For(t)
+			v := url.Values{"grant_type": {"authorization_code"}, "code": {b.CodeFor(app, tt.challenge)},
 				"client_id": {app.ClientID}, "client_secret": {app.ClientSecret}, "redirect_uri": {callback},
 				"code_verifier": {verifier}}
 			tt.change(v)
@@ -192,8 +153,8 @@ func TestOAuthTokenRefusals(t *testing.T) {
 	}
 
 	t.Run("a refused code is spent", func(t *testing.T) {
-		b.t = t
-		code := b.codeFor(app, challenge)
+		b := b.For(t)
+		code := b.CodeFor(app, challenge)
 		v := url.Values{"grant_type": {"authorization_code"}, "code": {code}, "client_id": {app.ClientID},
 			"client_secret": {app.ClientSecret}, "redirect_uri": {callback}, "code_verifier": {strings.Repeat("b", 43)}}
 		postToken(t, n, v)
@@ -204,9 +165,9 @@ func TestOAuthTokenRefusals(t *testing.T) {
 	})
 
 	t.Run("client authenticated by HTTP Basic", func(t *testing.T) {
-		b.t = t
+		b := b.For(t)
 		req := request(t, http.MethodPost, n.URL+"/oauth/token", "", url.Values{
-			"grant_type": {"authorization_code"}, "code": {b.codeFor(app, challenge)}, "redirect_uri": {callback},
+			"grant_type": {"authorization_code"}, "code": {b.CodeFor(app, challenge)}, "redirect_uri": {callback},
 			"code_verifier": {verifier}})
 		req.SetBasicAuth(app.ClientID, app.ClientSecret)
 		var tok testrig.TokenAnswer
@@ -221,10 +182,10 @@ func TestOAuthOutOfBand(t *testing.T) {
 	n := testrig.StartOne(t, nil)
 	n.Member("alice", false)
 	app := registerApp(t, n, oob, "read")
-	b := newBrowser(t, n)
-	form := hidden(b.signIn(authorizePath(app, oob, "", "", ""), "alice"))
+	b := testrig.NewFormBrowser(t, n)
+	form := hidden(b.SignIn(authorizePath(app, oob, "", "", ""), "alice"))
 	form.Set("decision", "authorize")
-	status, _, page := b.do(http.MethodPost, "/oauth/authorize", form)
+	status, _, page := b.Do(http.MethodPost, "/oauth/authorize", form)
 	m := regexp.MustCompile(`id="code"[^>]*>([^<]+)<`).FindStringSubmatch(page)
 	if status != http.StatusOK || m == nil {
 		t.Fatalf("oob authorization: %d, want a page with the code:\n%s", status, page)
@@ -241,13 +202,13 @@ func TestOAuthSignInFailuresAreLimited(t *testing.T) {
 	n := testrig.StartOne(t, nil)
 	n.Member("alice", false)
 	app := registerApp(t, n, callback, "read")
-	b := newBrowser(t, n)
-	_, _, page := b.do(http.MethodGet, authorizePath(app, callback, "read", "", ""), nil)
+	b := testrig.NewFormBrowser(t, n)
+	_, _, page := b.Do(http.MethodGet, authorizePath(app, callback, "read", "", ""), nil)
 	form := hidden(page)
 	form.Set("login", "alice")
 	for i := range 5 {
 		form.Set("password", "wrong horse battery")
-		status, _, page := b.do(http.MethodPost, "/oauth/sign_in", form)
+		status, _, page := b.Do(http.MethodPost, "/oauth/sign_in", form)
 		if status != http.StatusUnprocessableEntity || !strings.Contains(page, `role="alert"`) ||
 			!strings.Contains(page, `name="password"`) || !strings.Contains(page, `value="alice"`) {
 			t.Fatalf("failure %d: %d, want the form again with an error:\n%s", i+1, status, page)
@@ -256,7 +217,7 @@ func TestOAuthSignInFailuresAreLimited(t *testing.T) {
 		form.Set("login", "alice")
 	}
 	form.Set("password", password)
-	status, _, page := b.do(http.MethodPost, "/oauth/sign_in", form)
+	status, _, page := b.Do(http.MethodPost, "/oauth/sign_in", form)
 	if status != http.StatusTooManyRequests || !strings.Contains(page, "Too many failed sign-ins") {
 		t.Errorf("after 5 failures: %d, want 429 even with the right password:\n%s", status, page)
 	}
@@ -268,48 +229,48 @@ func TestOAuthCSRF(t *testing.T) {
 	n.Member("alice", false)
 	app := registerApp(t, n, callback, "read")
 
-	signedOut := newBrowser(t, n)
-	_, _, page := signedOut.do(http.MethodGet, authorizePath(app, callback, "read", "", ""), nil)
+	signedOut := testrig.NewFormBrowser(t, n)
+	_, _, page := signedOut.Do(http.MethodGet, authorizePath(app, callback, "read", "", ""), nil)
 	signInForm := hidden(page)
 	signInForm.Set("login", "alice")
 	signInForm.Set("password", password)
 
-	signedIn := newBrowser(t, n)
-	consentForm := hidden(signedIn.signIn(authorizePath(app, callback, "read", "", ""), "alice"))
+	signedIn := testrig.NewFormBrowser(t, n)
+	consentForm := hidden(signedIn.SignIn(authorizePath(app, callback, "read", "", ""), "alice"))
 	consentForm.Set("decision", "authorize")
 
 	tests := []struct {
 		name string
-		b    *browser
+		b    *testrig.FormBrowser
 		path string
 		form url.Values
 		edit func(url.Values)
 	}{
 		{"sign-in without token", signedOut, "/oauth/sign_in", signInForm, func(v url.Values) { v.Del("csrf") }},
 		{"sign-in with a wrong token", signedOut, "/oauth/sign_in", signInForm, func(v url.Values) { v.Set("csrf", "x"+v.Get("csrf")) }},
-		{"sign-in without the cookie", newBrowser(t, n), "/oauth/sign_in", signInForm, func(url.Values) {}},
+		{"sign-in without the cookie", testrig.NewFormBrowser(t, n), "/oauth/sign_in", signInForm, func(url.Values) {}},
 		{"consent without token", signedIn, "/oauth/authorize", consentForm, func(v url.Values) { v.Del("csrf") }},
 		{"consent with a wrong token", signedIn, "/oauth/authorize", consentForm, func(v url.Values) { v.Set("csrf", strings.Repeat("0", 64)) }},
-		{"consent without a session", newBrowser(t, n), "/oauth/authorize", consentForm, func(url.Values) {}},
+		{"consent without a session", testrig.NewFormBrowser(t, n), "/oauth/authorize", consentForm, func(url.Values) {}},
 		{"consent with the sign-in form's token", signedIn, "/oauth/authorize", consentForm, func(v url.Values) { v.Set("csrf", signInForm.Get("csrf")) }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tt.b.t = t
+			b := tt.b.For(t)
 			form := cloneForm(tt.form)
 			tt.edit(form)
-			if status, location, _ := tt.b.do(http.MethodPost, tt.path, form); status != http.StatusForbidden {
+			if status, location, _ := b.Do(http.MethodPost, tt.path, form); status != http.StatusForbidden {
 				t.Errorf("%s: %d %s; want 403", tt.path, status, location)
 			}
 		})
 	}
 
 	t.Run("the untouched forms work", func(t *testing.T) {
-		signedOut.t, signedIn.t = t, t
-		if status, _, _ := signedOut.do(http.MethodPost, "/oauth/sign_in", signInForm); status != http.StatusSeeOther {
+		signedOut, signedIn := signedOut.For(t), signedIn.For(t)
+		if status, _, _ := signedOut.Do(http.MethodPost, "/oauth/sign_in", signInForm); status != http.StatusSeeOther {
 			t.Errorf("sign-in: %d; want 303", status)
 		}
-		if status, _, _ := signedIn.do(http.MethodPost, "/oauth/authorize", consentForm); status != http.StatusFound {
+		if status, _, _ := signedIn.Do(http.MethodPost, "/oauth/authorize", consentForm); status != http.StatusFound {
 			t.Errorf("consent: %d; want 302", status)
 		}
 	})
@@ -328,9 +289,9 @@ func TestOAuthAuthorizeRefusals(t *testing.T) {
 	n := testrig.StartOne(t, nil)
 	n.Member("alice", false)
 	app := registerApp(t, n, callback, "read write")
-	b := newBrowser(t, n)
+	b := testrig.NewFormBrowser(t, n)
 	_, challenge := pkce()
-	b.signIn(authorizePath(app, callback, "read", "", ""), "alice")
+	b.SignIn(authorizePath(app, callback, "read", "", ""), "alice")
 
 	tests := []struct {
 		name       string
@@ -350,11 +311,11 @@ func TestOAuthAuthorizeRefusals(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			b.t = t
+			b := b.For(t)
 			v := url.Values{"response_type": {"code"}, "client_id": {app.ClientID}, "redirect_uri": {callback},
 				"scope": {"read"}, "state": {"st"}}
 			tt.edit(v)
-			status, location, page := b.do(http.MethodGet, "/oauth/authorize?"+v.Encode(), nil)
+			status, location, page := b.Do(http.MethodGet, "/oauth/authorize?"+v.Encode(), nil)
 			if status != tt.wantStatus {
 				t.Fatalf("status %d; want %d:\n%s", status, tt.wantStatus, page)
 			}
@@ -372,8 +333,8 @@ func TestOAuthAuthorizeRefusals(t *testing.T) {
 	}
 
 	t.Run("deny", func(t *testing.T) {
-		b.t = t
-		u := b.approve(b.consent(authorizePath(app, callback, "read", "st", "")), "deny")
+		b := b.For(t)
+		u := b.Approve(b.Consent(authorizePath(app, callback, "read", "st", "")), "deny")
 		if q := u.Query(); q.Get("error") != "access_denied" || q.Get("state") != "st" || q.Get("code") != "" {
 			t.Errorf("deny redirect %s; want error=access_denied", u)
 		}

@@ -27,20 +27,20 @@ func TestSettingsNeedSignIn(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.method+" "+tt.path, func(t *testing.T) {
-			b := newBrowser(t, n)
+			b := testrig.NewFormBrowser(t, n)
 			var form url.Values
 			if tt.method == http.MethodPost {
 				form = url.Values{"csrf": {"x"}}
 			}
-			code, location, page := b.do(tt.method, tt.path, form)
+			code, location, page := b.Do(tt.method, tt.path, form)
 			if code != http.StatusSeeOther || location != session.SignInURL(tt.back) {
 				t.Fatalf("%d %q; want 303 to %s:\n%s", code, location, session.SignInURL(tt.back), page)
 			}
 			// Signing in there comes back to the page.
-			if code, next, _ := b.webSignIn(tt.back, "alice", password); code != http.StatusSeeOther || next != tt.back {
+			if code, next, _ := webSignIn(b, tt.back, "alice", password); code != http.StatusSeeOther || next != tt.back {
 				t.Fatalf("sign in: %d %q; want 303 to %s", code, next, tt.back)
 			}
-			if code, _, page := b.do(http.MethodGet, tt.back, nil); code != http.StatusOK || !strings.Contains(page, "@alice") {
+			if code, _, page := b.Do(http.MethodGet, tt.back, nil); code != http.StatusOK || !strings.Contains(page, "@alice") {
 				t.Errorf("GET %s signed in: %d:\n%s", tt.back, code, page)
 			}
 		})
@@ -57,9 +57,9 @@ func TestSettingsRevokeApp(t *testing.T) {
 	n := testrig.StartOne(t, nil)
 	n.Member("alice", false)
 	app := registerApp(t, n, callback, "read write")
-	b := newBrowser(t, n)
-	b.signIn(authorizePath(app, callback, "read", "s", ""), "alice")
-	status, tok := postToken(t, n, url.Values{"grant_type": {"authorization_code"}, "code": {b.codeFor(app, "")},
+	b := testrig.NewFormBrowser(t, n)
+	b.SignIn(authorizePath(app, callback, "read", "s", ""), "alice")
+	status, tok := postToken(t, n, url.Values{"grant_type": {"authorization_code"}, "code": {b.CodeFor(app, "")},
 		"client_id": {app.ClientID}, "client_secret": {app.ClientSecret}, "redirect_uri": {callback}})
 	if status != http.StatusOK || tok.AccessToken == "" {
 		t.Fatalf("token: %d %+v", status, tok)
@@ -69,7 +69,7 @@ func TestSettingsRevokeApp(t *testing.T) {
 		return code
 	}
 
-	code, _, page := b.do(http.MethodGet, "/settings/apps", nil)
+	code, _, page := b.Do(http.MethodGet, "/settings/apps", nil)
 	if code != http.StatusOK {
 		t.Fatalf("GET /settings/apps: %d:\n%s", code, page)
 	}
@@ -97,7 +97,7 @@ func TestSettingsRevokeApp(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			code, location, page := b.do(http.MethodPost, m[1], url.Values{"csrf": {tt.csrf}})
+			code, location, page := b.Do(http.MethodPost, m[1], url.Values{"csrf": {tt.csrf}})
 			if code != tt.want || location != tt.location {
 				t.Fatalf("revoke: %d %q; want %d %q:\n%s", code, location, tt.want, tt.location, page)
 			}
@@ -107,11 +107,11 @@ func TestSettingsRevokeApp(t *testing.T) {
 		})
 	}
 
-	_, _, page = b.do(http.MethodGet, "/settings/apps?revoked=1", nil)
+	_, _, page = b.Do(http.MethodGet, "/settings/apps?revoked=1", nil)
 	if !strings.Contains(page, "Access revoked") || strings.Contains(page, "Test app") {
 		t.Errorf("apps page after revoking: want the confirmation and no Test app:\n%s", page)
 	}
-	if code, _, _ := b.do(http.MethodPost, m[1], form); code != http.StatusNotFound {
+	if code, _, _ := b.Do(http.MethodPost, m[1], form); code != http.StatusNotFound {
 		t.Errorf("revoking again: %d; want 404", code)
 	}
 }
@@ -124,14 +124,14 @@ func TestSettingsChangePassword(t *testing.T) {
 	n := testrig.StartOne(t, nil)
 	n.Member("alice", false)
 	const newPassword = "a new horse staple"
-	b := newBrowser(t, n)
-	other := newBrowser(t, n)
-	for _, br := range []*browser{b, other} {
-		if code, _, page := br.webSignIn("", "alice", password); code != http.StatusSeeOther {
+	b := testrig.NewFormBrowser(t, n)
+	other := testrig.NewFormBrowser(t, n)
+	for _, br := range []*testrig.FormBrowser{b, other} {
+		if code, _, page := webSignIn(br, "", "alice", password); code != http.StatusSeeOther {
 			t.Fatalf("sign in: %d:\n%s", code, page)
 		}
 	}
-	_, _, page := b.do(http.MethodGet, "/settings/password", nil)
+	_, _, page := b.Do(http.MethodGet, "/settings/password", nil)
 	csrf := hidden(page).Get("csrf")
 	if csrf == "" {
 		t.Fatalf("password page has no CSRF token:\n%s", page)
@@ -157,7 +157,7 @@ func TestSettingsChangePassword(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			code, _, page := b.do(http.MethodPost, "/settings/password", url.Values{"csrf": {tt.csrf},
+			code, _, page := b.Do(http.MethodPost, "/settings/password", url.Values{"csrf": {tt.csrf},
 				"current": {tt.current}, "new": {tt.next}, "confirm": {tt.confirm}})
 			if code != tt.want {
 				t.Fatalf("%d; want %d:\n%s", code, tt.want, page)
@@ -174,28 +174,28 @@ func TestSettingsChangePassword(t *testing.T) {
 		})
 	}
 	// None of the refusals changed the password.
-	if who, _ := other.signedInAs(); who != "alice" {
+	if who, _ := signedInAs(other); who != "alice" {
 		t.Fatal("a refused change signed the other browser out")
 	}
 
-	code, location, page := b.do(http.MethodPost, "/settings/password", url.Values{"csrf": {csrf},
+	code, location, page := b.Do(http.MethodPost, "/settings/password", url.Values{"csrf": {csrf},
 		"current": {password}, "new": {newPassword}, "confirm": {newPassword}})
 	if code != http.StatusSeeOther || location != "/settings/password?changed=1" {
 		t.Fatalf("change password: %d %q:\n%s", code, location, page)
 	}
-	if _, _, page := b.do(http.MethodGet, location, nil); !strings.Contains(page, "Your password has been changed") {
+	if _, _, page := b.Do(http.MethodGet, location, nil); !strings.Contains(page, "Your password has been changed") {
 		t.Errorf("after the change: want the confirmation:\n%s", page)
 	}
-	if who, _ := b.signedInAs(); who != "alice" {
+	if who, _ := signedInAs(b); who != "alice" {
 		t.Error("the browser that changed the password was signed out")
 	}
-	if who, _ := other.signedInAs(); who != "" {
+	if who, _ := signedInAs(other); who != "" {
 		t.Errorf("the other browser is still signed in as %q", who)
 	}
-	if code, _, _ := newBrowser(t, n).webSignIn("", "alice", password); code != http.StatusUnprocessableEntity {
+	if code, _, _ := webSignIn(testrig.NewFormBrowser(t, n), "", "alice", password); code != http.StatusUnprocessableEntity {
 		t.Errorf("sign in with the old password: %d; want 422", code)
 	}
-	if code, _, page := newBrowser(t, n).webSignIn("", "alice", newPassword); code != http.StatusSeeOther {
+	if code, _, page := webSignIn(testrig.NewFormBrowser(t, n), "", "alice", newPassword); code != http.StatusSeeOther {
 		t.Errorf("sign in with the new password: %d; want 303:\n%s", code, page)
 	}
 }
@@ -206,9 +206,9 @@ func TestSignedInPageLinksSettings(t *testing.T) {
 	t.Parallel()
 	n := testrig.StartOne(t, nil)
 	n.Member("alice", false)
-	b := newBrowser(t, n)
-	b.webSignIn("", "alice", password)
-	_, page := b.signedInAs()
+	b := testrig.NewFormBrowser(t, n)
+	webSignIn(b, "", "alice", password)
+	_, page := signedInAs(b)
 	for _, want := range []string{`href="/settings/apps"`, `href="/settings/password"`} {
 		if !strings.Contains(page, want) {
 			t.Errorf("signed-in page lacks %s:\n%s", want, page)

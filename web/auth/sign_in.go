@@ -174,7 +174,8 @@ func (s *Server) signOut(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) showWebSignIn(w http.ResponseWriter, r *http.Request, status int, next, login, problem string) {
 	s.render(w, status, s.pages.webSignIn, view{Title: "Sign in", Login: login, Error: problem,
-		CSRF: s.signInCSRF(w, r), Next: next})
+		CSRF: s.signInCSRF(w, r), Next: next, CanJoin: s.engine.Registrations().Mode == federation.RegistrationsOpen,
+		CanReset: s.engine.SendsMail()})
 }
 
 func pluralS(n int) string {

@@ -15,23 +15,23 @@ import (
 
 // webSignIn signs b in on the web sign-in page, coming back to next, and
 // returns the status and the Location of the answer.
-func (b *browser) webSignIn(next, login, pw string) (int, string, string) {
-	b.t.Helper()
-	code, _, page := b.do(http.MethodGet, session.SignInURL(next), nil)
+func webSignIn(b *testrig.FormBrowser, next, login, pw string) (int, string, string) {
+	b.T().Helper()
+	code, _, page := b.Do(http.MethodGet, session.SignInURL(next), nil)
 	if code != http.StatusOK || !strings.Contains(page, `action="/auth/sign_in"`) {
-		b.t.Fatalf("GET %s: %d, want the sign-in form:\n%s", session.SignInURL(next), code, page)
+		b.T().Fatalf("GET %s: %d, want the sign-in form:\n%s", session.SignInURL(next), code, page)
 	}
 	form := hidden(page)
 	form.Set("login", login)
 	form.Set("password", pw)
-	return b.do(http.MethodPost, "/auth/sign_in", form)
+	return b.Do(http.MethodPost, "/auth/sign_in", form)
 }
 
 // signedInAs returns the member the sign-in page says b is signed in as,
 // or "".
-func (b *browser) signedInAs() (string, string) {
-	b.t.Helper()
-	_, _, page := b.do(http.MethodGet, "/auth/sign_in", nil)
+func signedInAs(b *testrig.FormBrowser) (string, string) {
+	b.T().Helper()
+	_, _, page := b.Do(http.MethodGet, "/auth/sign_in", nil)
 	if !strings.Contains(page, "You are signed in") {
 		return "", page
 	}
@@ -48,36 +48,36 @@ func TestWebSignInIsSharedWithOAuth(t *testing.T) {
 	n := testrig.StartOne(t, nil)
 	n.Member("alice", false)
 	app := registerApp(t, n, callback, "read")
-	b := newBrowser(t, n)
+	b := testrig.NewFormBrowser(t, n)
 
-	code, next, page := b.webSignIn("/@alice", "alice", password)
+	code, next, page := webSignIn(b, "/@alice", "alice", password)
 	if code != http.StatusSeeOther || next != "/@alice" {
 		t.Fatalf("web sign-in: %d %q; want 303 to /@alice:\n%s", code, next, page)
 	}
-	who, page := b.signedInAs()
+	who, page := signedInAs(b)
 	if who != "alice" {
 		t.Fatalf("sign-in page after signing in: want alice signed in:\n%s", page)
 	}
-	consent := b.consent(authorizePath(app, callback, "read", "s", "")) // no sign-in form on the way
-	if u := b.approve(consent, "authorize"); u.Query().Get("code") == "" {
+	consent := b.Consent(authorizePath(app, callback, "read", "s", "")) // no sign-in form on the way
+	if u := b.Approve(consent, "authorize"); u.Query().Get("code") == "" {
 		t.Fatalf("authorization after web sign-in: %s; want a code", u)
 	}
 
 	signOut := hidden(page)
 	forged := url.Values{"csrf": {"forged"}}
-	if code, _, _ := b.do(http.MethodPost, "/auth/sign_out", forged); code != http.StatusForbidden {
+	if code, _, _ := b.Do(http.MethodPost, "/auth/sign_out", forged); code != http.StatusForbidden {
 		t.Errorf("sign-out with a forged CSRF token: %d; want 403", code)
 	}
-	if who, _ := b.signedInAs(); who != "alice" {
+	if who, _ := signedInAs(b); who != "alice" {
 		t.Fatal("a forged sign-out signed alice out")
 	}
-	if code, next, _ := b.do(http.MethodPost, "/auth/sign_out", signOut); code != http.StatusSeeOther || next != "/auth/sign_in" {
+	if code, next, _ := b.Do(http.MethodPost, "/auth/sign_out", signOut); code != http.StatusSeeOther || next != "/auth/sign_in" {
 		t.Fatalf("sign out: %d %q; want 303 to /auth/sign_in", code, next)
 	}
-	if who, _ := b.signedInAs(); who != "" {
+	if who, _ := signedInAs(b); who != "" {
 		t.Errorf("signed in as %q after signing out", who)
 	}
-	_, _, page = b.do(http.MethodGet, authorizePath(app, callback, "read", "s", ""), nil)
+	_, _, page = b.Do(http.MethodGet, authorizePath(app, callback, "read", "s", ""), nil)
 	if !strings.Contains(page, `name="password"`) {
 		t.Errorf("authorization after signing out on the web: want the sign-in form:\n%s", page)
 	}
@@ -90,12 +90,12 @@ func TestOAuthSignInIsSharedWithWeb(t *testing.T) {
 	n := testrig.StartOne(t, nil)
 	n.Member("alice", false)
 	app := registerApp(t, n, callback, "read")
-	b := newBrowser(t, n)
-	b.signIn(authorizePath(app, callback, "read", "s", ""), "alice")
-	if who, page := b.signedInAs(); who != "alice" {
+	b := testrig.NewFormBrowser(t, n)
+	b.SignIn(authorizePath(app, callback, "read", "s", ""), "alice")
+	if who, page := signedInAs(b); who != "alice" {
 		t.Fatalf("web sign-in page after the OAuth sign-in: want alice signed in:\n%s", page)
 	}
-	if code, next, _ := b.do(http.MethodGet, session.SignInURL("/@alice"), nil); code != http.StatusSeeOther || next != "/@alice" {
+	if code, next, _ := b.Do(http.MethodGet, session.SignInURL("/@alice"), nil); code != http.StatusSeeOther || next != "/@alice" {
 		t.Errorf("sign-in page with next, signed in: %d %q; want 303 to /@alice", code, next)
 	}
 }
@@ -125,19 +125,19 @@ func TestWebSignInRefusals(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			b := newBrowser(t, n)
-			_, _, page := b.do(http.MethodGet, "/auth/sign_in?"+url.Values{"next": {tt.next}}.Encode(), nil)
+			b := testrig.NewFormBrowser(t, n)
+			_, _, page := b.Do(http.MethodGet, "/auth/sign_in?"+url.Values{"next": {tt.next}}.Encode(), nil)
 			form := hidden(page)
 			form.Set("login", tt.login)
 			form.Set("password", tt.password)
 			if tt.csrf != "" {
 				form.Set("csrf", tt.csrf)
 			}
-			code, location, answer := b.do(http.MethodPost, "/auth/sign_in", form)
+			code, location, answer := b.Do(http.MethodPost, "/auth/sign_in", form)
 			if code != tt.want || location != tt.location {
 				t.Fatalf("POST /auth/sign_in: %d %q; want %d %q:\n%s", code, location, tt.want, tt.location, answer)
 			}
-			if who, _ := b.signedInAs(); (who == "alice") != (tt.want == http.StatusSeeOther) {
+			if who, _ := signedInAs(b); (who == "alice") != (tt.want == http.StatusSeeOther) {
 				t.Errorf("signed in as %q after answer %d", who, code)
 			}
 		})
@@ -151,24 +151,24 @@ func TestSignInBudgetIsSharedByWebAndOAuth(t *testing.T) {
 	n := testrig.StartOne(t, nil)
 	n.Member("alice", false)
 	app := registerApp(t, n, callback, "read")
-	b := newBrowser(t, n)
+	b := testrig.NewFormBrowser(t, n)
 	for i := range 3 {
-		if code, _, _ := b.webSignIn("", "alice", "wrong horse battery"); code != http.StatusUnprocessableEntity {
+		if code, _, _ := webSignIn(b, "", "alice", "wrong horse battery"); code != http.StatusUnprocessableEntity {
 			t.Fatalf("web guess %d: %d; want 422", i+1, code)
 		}
 	}
-	_, _, page := b.do(http.MethodGet, authorizePath(app, callback, "read", "", ""), nil)
+	_, _, page := b.Do(http.MethodGet, authorizePath(app, callback, "read", "", ""), nil)
 	for i := range 2 {
 		form := hidden(page)
 		form.Set("login", "alice")
 		form.Set("password", "wrong horse battery")
-		code, _, answer := b.do(http.MethodPost, "/oauth/sign_in", form)
+		code, _, answer := b.Do(http.MethodPost, "/oauth/sign_in", form)
 		if code != http.StatusUnprocessableEntity {
 			t.Fatalf("OAuth guess %d: %d; want 422", i+1, code)
 		}
 		page = answer
 	}
-	if code, _, answer := b.webSignIn("", "alice", password); code != http.StatusTooManyRequests ||
+	if code, _, answer := webSignIn(b, "", "alice", password); code != http.StatusTooManyRequests ||
 		!strings.Contains(answer, "Too many failed sign-ins") {
 		t.Errorf("right password after 5 wrong guesses on both forms: %d; want 429", code)
 	}
@@ -183,14 +183,14 @@ func TestLegacySessionCookieDoesNotShadow(t *testing.T) {
 	n := testrig.StartOne(t, nil)
 	n.Member("alice", false)
 	app := registerApp(t, n, callback, "read")
-	b := newBrowser(t, n)
+	b := testrig.NewFormBrowser(t, n)
 	base, err := url.Parse(n.URL + "/oauth/")
 	if err != nil {
 		t.Fatal(err)
 	}
-	b.c.Jar.SetCookies(base, []*http.Cookie{{Name: "copse_session", Value: "stale-session-from-before", Path: "/oauth"}})
-	consent := b.signIn(authorizePath(app, callback, "read", "s", ""), "alice")
-	if u := b.approve(consent, "authorize"); u.Query().Get("code") == "" {
+	b.Client.Jar.SetCookies(base, []*http.Cookie{{Name: "copse_session", Value: "stale-session-from-before", Path: "/oauth"}})
+	consent := b.SignIn(authorizePath(app, callback, "read", "s", ""), "alice")
+	if u := b.Approve(consent, "authorize"); u.Query().Get("code") == "" {
 		t.Fatalf("authorization: %s; want a code", u)
 	}
 }
@@ -202,8 +202,8 @@ func TestLoadSession(t *testing.T) {
 	t.Parallel()
 	n := testrig.StartOne(t, nil)
 	n.Member("alice", false)
-	b := newBrowser(t, n)
-	if code, _, _ := b.webSignIn("", "alice", password); code != http.StatusSeeOther {
+	b := testrig.NewFormBrowser(t, n)
+	if code, _, _ := webSignIn(b, "", "alice", password); code != http.StatusSeeOther {
 		t.Fatalf("sign in: %d", code)
 	}
 	base, err := url.Parse(n.URL + "/")
@@ -229,7 +229,7 @@ func TestLoadSession(t *testing.T) {
 		cookies []*http.Cookie
 		want    string
 	}{
-		{"signed in", b.c.Jar.Cookies(base), "alice"},
+		{"signed in", b.Client.Jar.Cookies(base), "alice"},
 		{"no cookie", nil, ""},
 		{"unknown session", []*http.Cookie{{Name: "copse_session", Value: "no-such-session"}}, ""},
 	}
@@ -246,5 +246,18 @@ func TestLoadSession(t *testing.T) {
 				t.Errorf("member %q, sign-out token %q; want %q and a token when signed in", who, token, tt.want)
 			}
 		})
+	}
+}
+
+// TestSignInLinksOnlyWhatTheNodeOffers: a closed node without mail links
+// neither joining nor a password reset from its sign-in page.
+func TestSignInLinksOnlyWhatTheNodeOffers(t *testing.T) {
+	t.Parallel()
+	n := testrig.StartOne(t, nil)
+	_, _, page := testrig.NewFormBrowser(t, n).Do(http.MethodGet, "/auth/sign_in", nil)
+	for _, unwanted := range []string{`href="/auth/sign_up"`, `href="/auth/reset"`} {
+		if strings.Contains(page, unwanted) {
+			t.Errorf("sign-in page of a closed node without mail links %s:\n%s", unwanted, page)
+		}
 	}
 }

@@ -37,28 +37,28 @@ func pathOf(t *testing.T, m mailtest.Mail, part string) string {
 }
 
 // signUp fills in the sign-up form at path.
-func (b *browser) signUp(path string, fields url.Values) (int, string) {
-	b.t.Helper()
-	code, _, page := b.do(http.MethodGet, path, nil)
+func signUp(b *testrig.FormBrowser, path string, fields url.Values) (int, string) {
+	b.T().Helper()
+	code, _, page := b.Do(http.MethodGet, path, nil)
 	if code != http.StatusOK || !strings.Contains(page, `action="/auth/sign_up"`) {
-		b.t.Fatalf("GET %s: %d; want the sign-up form:\n%s", path, code, page)
+		b.T().Fatalf("GET %s: %d; want the sign-up form:\n%s", path, code, page)
 	}
 	form := hidden(page)
 	for k, vs := range fields {
 		form[k] = vs
 	}
-	code, _, page = b.do(http.MethodPost, "/auth/sign_up", form)
+	code, _, page = b.Do(http.MethodPost, "/auth/sign_up", form)
 	return code, page
 }
 
 // confirm opens a confirmation link and presses its button.
-func (b *browser) confirm(path string) (int, string) {
-	b.t.Helper()
-	code, _, page := b.do(http.MethodGet, path, nil)
+func confirm(b *testrig.FormBrowser, path string) (int, string) {
+	b.T().Helper()
+	code, _, page := b.Do(http.MethodGet, path, nil)
 	if code != http.StatusOK || !strings.Contains(page, `action="/auth/confirm"`) {
-		b.t.Fatalf("GET %s: %d; want the confirmation page:\n%s", path, code, page)
+		b.T().Fatalf("GET %s: %d; want the confirmation page:\n%s", path, code, page)
 	}
-	code, _, page = b.do(http.MethodPost, "/auth/confirm", hidden(page))
+	code, _, page = b.Do(http.MethodPost, "/auth/confirm", hidden(page))
 	return code, page
 }
 
@@ -74,17 +74,25 @@ func TestSignUpOnTheWeb(t *testing.T) {
 	t.Parallel()
 	srv := mailtest.Start(t)
 	n := joiningNode(t, federation.Registration{Mode: federation.RegistrationsOpen, Domains: []string{"council-a.example"}}, srv)
-	b := newBrowser(t, n)
+	b := testrig.NewFormBrowser(t, n)
+
+	// The sign-in page leads to joining and to a password reset.
+	_, _, page := b.Do(http.MethodGet, "/auth/sign_in", nil)
+	for _, want := range []string{`href="/auth/sign_up"`, `href="/auth/reset"`} {
+		if !strings.Contains(page, want) {
+			t.Fatalf("sign-in page of an open node with mail: no %s in:\n%s", want, page)
+		}
+	}
 
 	// Errors are summarised at the top, each linking to its field.
-	code, page := b.signUp("/auth/sign_up", url.Values{"username": {"ann"}, "password": {"a long passphrase"}, "confirm": {"another"}})
+	code, page := signUp(b, "/auth/sign_up", url.Values{"username": {"ann"}, "password": {"a long passphrase"}, "confirm": {"another"}})
 	for _, want := range []string{"<title>Error: Join", "There is a problem", `href="#email"`, "Enter your email address",
 		`href="#confirm"`, "The passwords do not match", `href="#agreement"`, `aria-describedby="email-error"`, `value="ann"`} {
 		if code != http.StatusUnprocessableEntity || !strings.Contains(page, want) {
 			t.Fatalf("an incomplete form: %d, want %q in:\n%s", code, want, page)
 		}
 	}
-	code, page = b.signUp("/auth/sign_up", person("ann", "not an address"))
+	code, page = signUp(b, "/auth/sign_up", person("ann", "not an address"))
 	if code != http.StatusUnprocessableEntity || !strings.Contains(page, `href="#email"`) || !strings.Contains(html.UnescapeString(page), `"not an address" is not an email address`) {
 		t.Fatalf("a bad address: %d:\n%s", code, page)
 	}
@@ -97,37 +105,37 @@ func TestSignUpOnTheWeb(t *testing.T) {
 		{"ann", "ann@council-a.example", false},
 		{"oz", "oz@elsewhere.example", true},
 	} {
-		b := newBrowser(t, n) // each person their own browser
-		code, page := b.signUp("/auth/sign_up", person(tt.username, tt.email))
+		b := testrig.NewFormBrowser(t, n) // each person their own browser
+		code, page := signUp(b, "/auth/sign_up", person(tt.username, tt.email))
 		if code != http.StatusOK || !strings.Contains(page, "Check your email") {
 			t.Fatalf("%s: sign-up: %d:\n%s", tt.username, code, page)
 		}
-		if code, _, page := b.webSignIn("", tt.username, "a long passphrase"); code != http.StatusForbidden || !strings.Contains(page, "Confirm your email address first") {
+		if code, _, page := webSignIn(b, "", tt.username, "a long passphrase"); code != http.StatusForbidden || !strings.Contains(page, "Confirm your email address first") {
 			t.Errorf("%s: sign-in before confirming: %d:\n%s", tt.username, code, page)
 		}
 		mails++
 		m := srv.Wait(t, mails)
 		link := pathOf(t, m, "/auth/confirm?token=")
-		code, page = b.confirm(link)
+		code, page = confirm(b, link)
 		if code != http.StatusOK || !strings.Contains(page, "Your email address is confirmed") {
 			t.Fatalf("%s: confirming: %d:\n%s", tt.username, code, page)
 		}
-		if code, page := b.confirm(link); code != http.StatusGone || !strings.Contains(page, "no longer works") {
+		if code, page := confirm(b, link); code != http.StatusGone || !strings.Contains(page, "no longer works") {
 			t.Errorf("%s: the link a second time: %d:\n%s", tt.username, code, page)
 		}
 		if tt.approval {
-			if code, _, page := b.webSignIn("", tt.username, "a long passphrase"); code != http.StatusForbidden || !strings.Contains(page, "waiting for an administrator") {
+			if code, _, page := webSignIn(b, "", tt.username, "a long passphrase"); code != http.StatusForbidden || !strings.Contains(page, "waiting for an administrator") {
 				t.Errorf("%s: sign-in before approval: %d:\n%s", tt.username, code, page)
 			}
 			if _, err := n.Engine.ApproveMember(context.Background(), tt.username); err != nil {
 				t.Fatal(err)
 			}
 		}
-		if code, _, page := b.webSignIn("", tt.username, "a long passphrase"); code != http.StatusSeeOther {
+		if code, _, page := webSignIn(b, "", tt.username, "a long passphrase"); code != http.StatusSeeOther {
 			t.Errorf("%s: sign-in once joined: %d:\n%s", tt.username, code, page)
 		}
 	}
-	code, page = b.signUp("/auth/sign_up", person("ann", "ann3@council-a.example"))
+	code, page = signUp(b, "/auth/sign_up", person("ann", "ann3@council-a.example"))
 	if code != http.StatusUnprocessableEntity || !strings.Contains(page, `href="#username"`) || !strings.Contains(html.UnescapeString(page), `"ann" is already taken`) {
 		t.Errorf("a taken username: %d:\n%s", code, page)
 	}
@@ -138,12 +146,12 @@ func TestSignUpOnTheWeb(t *testing.T) {
 func TestInvitationOnTheWeb(t *testing.T) {
 	t.Parallel()
 	n := joiningNode(t, federation.Registration{}, nil)
-	b := newBrowser(t, n)
-	code, _, page := b.do(http.MethodGet, "/auth/sign_up", nil)
+	b := testrig.NewFormBrowser(t, n)
+	code, _, page := b.Do(http.MethodGet, "/auth/sign_up", nil)
 	if code != http.StatusOK || strings.Contains(page, "<form") || !strings.Contains(page, "made by its administrators") {
 		t.Fatalf("sign-up on a closed node: %d:\n%s", code, page)
 	}
-	code, _, page = b.do(http.MethodPost, "/auth/sign_up", person("walkin", "walkin@council-a.example"))
+	code, _, page = b.Do(http.MethodPost, "/auth/sign_up", person("walkin", "walkin@council-a.example"))
 	if code != http.StatusOK || strings.Contains(page, "Welcome") {
 		t.Fatalf("posting the form to a closed node: %d:\n%s", code, page)
 	}
@@ -153,15 +161,15 @@ func TestInvitationOnTheWeb(t *testing.T) {
 	}
 	u, _ := url.Parse(inv.URL)
 	for _, name := range []string{"one", "two"} {
-		code, page := newBrowser(t, n).signUp(u.RequestURI(), person(name, name+"@partner.example"))
+		code, page := signUp(testrig.NewFormBrowser(t, n), u.RequestURI(), person(name, name+"@partner.example"))
 		if code != http.StatusOK || !strings.Contains(page, "Your account @"+name+" is ready") {
 			t.Fatalf("%s: sign-up with the invitation: %d:\n%s", name, code, page)
 		}
-		if code, _, page := newBrowser(t, n).webSignIn("", name, "a long passphrase"); code != http.StatusSeeOther {
+		if code, _, page := webSignIn(testrig.NewFormBrowser(t, n), "", name, "a long passphrase"); code != http.StatusSeeOther {
 			t.Errorf("%s signs in: %d:\n%s", name, code, page)
 		}
 	}
-	code, _, page = b.do(http.MethodGet, u.RequestURI(), nil)
+	code, _, page = b.Do(http.MethodGet, u.RequestURI(), nil)
 	if code != http.StatusGone || !strings.Contains(page, "This invitation no longer works") {
 		t.Errorf("the invitation a third time: %d:\n%s", code, page)
 	}
@@ -174,37 +182,37 @@ func TestPasswordResetOnTheWeb(t *testing.T) {
 	srv := mailtest.Start(t)
 	n := joiningNode(t, federation.Registration{}, srv)
 	n.Member("alice", false)
-	b := newBrowser(t, n)
-	code, _, page := b.do(http.MethodGet, "/auth/reset", nil)
+	b := testrig.NewFormBrowser(t, n)
+	code, _, page := b.Do(http.MethodGet, "/auth/reset", nil)
 	if code != http.StatusOK || !strings.Contains(page, `action="/auth/reset"`) {
 		t.Fatalf("GET /auth/reset: %d:\n%s", code, page)
 	}
 	form := hidden(page)
 	form.Set("email", "alice@"+strings.Split(n.Host, ":")[0]+".test") // testrig's address for her
-	code, _, page = b.do(http.MethodPost, "/auth/reset", form)
+	code, _, page = b.Do(http.MethodPost, "/auth/reset", form)
 	if code != http.StatusOK || !strings.Contains(page, "Check your email") {
 		t.Fatalf("POST /auth/reset: %d:\n%s", code, page)
 	}
 	link := pathOf(t, srv.Wait(t, 1), "/auth/reset/confirm?token=")
-	code, _, page = b.do(http.MethodGet, link, nil)
+	code, _, page = b.Do(http.MethodGet, link, nil)
 	if code != http.StatusOK || !strings.Contains(page, `action="/auth/reset/confirm"`) {
 		t.Fatalf("GET the reset link: %d:\n%s", code, page)
 	}
 	form = hidden(page)
 	form.Set("new", "short")
 	form.Set("confirm", "short")
-	if code, _, page := b.do(http.MethodPost, "/auth/reset/confirm", form); code != http.StatusUnprocessableEntity || !strings.Contains(page, `href="#new"`) {
+	if code, _, page := b.Do(http.MethodPost, "/auth/reset/confirm", form); code != http.StatusUnprocessableEntity || !strings.Contains(page, `href="#new"`) {
 		t.Errorf("a short password: %d:\n%s", code, page)
 	}
 	form.Set("new", "a fresh passphrase")
 	form.Set("confirm", "a fresh passphrase")
-	if code, _, page := b.do(http.MethodPost, "/auth/reset/confirm", form); code != http.StatusOK || !strings.Contains(page, "Your password is changed") {
+	if code, _, page := b.Do(http.MethodPost, "/auth/reset/confirm", form); code != http.StatusOK || !strings.Contains(page, "Your password is changed") {
 		t.Fatalf("resetting: %d:\n%s", code, page)
 	}
-	if code, _, page := b.do(http.MethodGet, link, nil); code != http.StatusGone {
+	if code, _, page := b.Do(http.MethodGet, link, nil); code != http.StatusGone {
 		t.Errorf("the link a second time: %d:\n%s", code, page)
 	}
-	if code, _, page := b.webSignIn("", "alice", "a fresh passphrase"); code != http.StatusSeeOther {
+	if code, _, page := webSignIn(b, "", "alice", "a fresh passphrase"); code != http.StatusSeeOther {
 		t.Errorf("sign-in with the new password: %d:\n%s", code, page)
 	}
 }
@@ -214,12 +222,12 @@ func TestPasswordResetOnTheWeb(t *testing.T) {
 func TestMailBudget(t *testing.T) {
 	t.Parallel()
 	n := joiningNode(t, federation.Registration{}, mailtest.Start(t))
-	b := newBrowser(t, n)
+	b := testrig.NewFormBrowser(t, n)
 	for i := range 11 {
-		_, _, page := b.do(http.MethodGet, "/auth/reset", nil)
+		_, _, page := b.Do(http.MethodGet, "/auth/reset", nil)
 		form := hidden(page)
 		form.Set("email", "nobody@council-a.example")
-		code, _, page := b.do(http.MethodPost, "/auth/reset", form)
+		code, _, page := b.Do(http.MethodPost, "/auth/reset", form)
 		switch {
 		case i < 10 && code != http.StatusOK:
 			t.Fatalf("request %d: %d:\n%s", i+1, code, page)

@@ -221,3 +221,14 @@ func postForm(t testing.TB, endpoint string, form url.Values, out any) int {
 	}
 	return resp.StatusCode
 }
+
+// For returns the browser reporting to t (a subtest's), with the same
+// cookies.
+func (b *FormBrowser) For(t testing.TB) *FormBrowser {
+	c := *b
+	c.t = t
+	return &c
+}
+
+// T is the test the browser reports to.
+func (b *FormBrowser) T() testing.TB { return b.t }
