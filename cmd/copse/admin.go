@@ -107,7 +107,7 @@ func argNames(names []string) string {
 func admin(ctx context.Context, args []string, p proc) error {
 	if len(args) == 0 {
 		fmt.Fprint(p.stderr, usage)
-		return errors.New("admin: name a command: account, invite, backup, deliveries or node")
+		return errors.New("admin: name a command: account, invite, backup, community, deliveries or node")
 	}
 	switch args[0] {
 	case "account":
@@ -143,6 +143,8 @@ func admin(ctx context.Context, args []string, p proc) error {
 		return deliveries(ctx, args[1:], p)
 	case "backup":
 		return backup(ctx, args[1:], p)
+	case "community":
+		return communityCommand(ctx, args[1:], p)
 	case "node":
 		if len(args) < 2 {
 			return errors.New("admin node: name a command: show or set-url")

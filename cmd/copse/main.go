@@ -10,7 +10,9 @@
 //	copse admin invite create|list       invitation links
 //	copse admin deliveries               show the delivery queue
 //	copse admin backup --to DIR          back up the database and media
+//	copse admin community export|import  a community's archive
 //	copse admin node show|set-url        the node's recorded base URL
+//	copse demo                           three seeded nodes on loopback
 //	copse version                        print the version
 package main
 
@@ -82,8 +84,11 @@ commands:
   admin invite list          list invitations with their uses and status
   admin deliveries           show queue depth and failing hosts
   admin backup --to DIR      copy the database and media, consistently, while the node runs
+  admin community export H --out F   write community H's archive (threads, artefacts, files, members, log) to F
+  admin community import F [--handle H]   restore an archive as a new community of this node
   admin node show            show the node's recorded base URL
   admin node set-url URL     move a node that has not federated yet to another base URL
+  demo                       run three seeded nodes on this machine until Ctrl-C
   version                    print the version
 `
 
@@ -98,6 +103,8 @@ func run(ctx context.Context, args []string, p proc) error {
 		return serve(ctx, args[1:], p)
 	case "admin":
 		return admin(ctx, args[1:], p)
+	case "demo":
+		return demo(ctx, args[1:], p)
 	case "version":
 		fmt.Fprintln(p.stdout, "copse "+node.Version)
 		return nil

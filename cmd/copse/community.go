@@ -1,0 +1,102 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/copse-dev/copse/federation/archive"
+)
+
+// communityCommand runs copse admin community export|import.
+func communityCommand(ctx context.Context, args []string, p proc) error {
+	if len(args) == 0 {
+		return errors.New("admin community: name a command: export or import")
+	}
+	switch args[0] {
+	case "export":
+		return communityExport(ctx, args[1:], p)
+	case "import":
+		return communityImport(ctx, args[1:], p)
+	}
+	return fmt.Errorf("admin community: unknown command %q", args[0])
+}
+
+// communityExport writes a community's archive. It goes to a temporary
+// file beside --out, renamed when whole, so a failed export leaves no
+// half archive under the name asked for.
+func communityExport(ctx context.Context, args []string, p proc) error {
+	a := newAdminFlags("admin community export")
+	out := a.fs.String("out", "", "archive `file` to write (.tar.gz)")
+	n, pos, err := a.openArgs(ctx, args, p, "handle")
+	if err != nil {
+		return err
+	}
+	defer n.Close()
+	if *out == "" {
+		return errors.New("admin community export: --out required")
+	}
+	if _, err := os.Stat(*out); err == nil {
+		return fmt.Errorf("admin community export: %s exists already", *out)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(*out), ".copse-export-*")
+	if err != nil {
+		return fmt.Errorf("admin community export: %w", err)
+	}
+	done := false
+	defer func() {
+		if !done {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	m, err := archive.Export(ctx, n.Store, n.Engine, pos[0], tmp, filepath.Dir(*out), time.Now())
+	if err != nil {
+		return fmt.Errorf("admin community %w", err)
+	}
+	if err := tmp.Sync(); err != nil {
+		return fmt.Errorf("admin community export: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("admin community export: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), *out); err != nil {
+		return fmt.Errorf("admin community export: %w", err)
+	}
+	done = true
+	fmt.Fprintf(p.stdout, "exported %s to %s: %d posts, %d artefacts, %d files, %d members, %d moderation log entries\n",
+		m.Community, *out, m.Counts[archive.ThreadsName], m.Counts[archive.ArtefactsName], m.Counts["files"],
+		m.Counts[archive.MembersName], m.Counts[archive.ModerationName])
+	return nil
+}
+
+// communityImport restores an archive as a new community of this node.
+func communityImport(ctx context.Context, args []string, p proc) error {
+	a := newAdminFlags("admin community import")
+	handle := a.fs.String("handle", "", "`handle` of the restored community; by default the archive's")
+	n, pos, err := a.openArgs(ctx, args, p, "file")
+	if err != nil {
+		return err
+	}
+	defer n.Close()
+	f, err := os.Open(pos[0])
+	if err != nil {
+		return fmt.Errorf("admin community import: %w", err)
+	}
+	defer f.Close()
+	// Extract beside the database, on the file system the artefact
+	// files go to, so they are renamed into place rather than copied.
+	im, err := archive.Import(ctx, n.Engine, f, *handle, n.Config.DataDir)
+	if errors.Is(err, archive.ErrCorrupt) {
+		return fmt.Errorf("admin community import: %s is not a whole copse community archive, nothing imported (%w)", pos[0], err)
+	}
+	if err != nil {
+		return fmt.Errorf("admin community %w", err)
+	}
+	fmt.Fprintf(p.stdout, "imported %s as %s: %d posts, %d artefacts (%d versions), %d files, %d members, %d moderation log entries\n",
+		pos[0], im.Group.URI, im.Posts, im.Artefacts, im.Versions, im.Files, im.Members, im.Moderation)
+	return nil
+}

@@ -1,0 +1,310 @@
+package archive
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"github.com/copse-dev/copse/activitypub"
+	"github.com/copse-dev/copse/federation"
+	"github.com/copse-dev/copse/storage"
+)
+
+// Imported is what an import restored.
+type Imported struct {
+	Group      storage.Account
+	Posts      int
+	Artefacts  int
+	Versions   int
+	Files      int
+	Members    int
+	Moderation int
+}
+
+// Import restores the archive read from r as a new community hosted here,
+// named handle ("" keeps the archive's). The archive is extracted under
+// workDir and verified whole first; a corrupt one is refused with an
+// error wrapping ErrCorrupt and nothing is written. The files are then
+// moved to the artefact store and the rest is restored in one
+// transaction; if it fails, the moved files are removed again.
+func Import(ctx context.Context, engine *federation.Engine, r io.Reader, handle, workDir string) (Imported, error) {
+	dir, err := os.MkdirTemp(workDir, "copse-import-*")
+	if err != nil {
+		return Imported{}, fmt.Errorf("import: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	a, err := Read(r, dir)
+	if err != nil {
+		return Imported{}, err
+	}
+	var doc CommunityDoc
+	if err := a.ReadJSON(CommunityName, &doc); err != nil {
+		return Imported{}, err
+	}
+	if handle == "" {
+		handle = doc.Handle
+	}
+	name := doc.Name
+	if name == "" {
+		name = handle
+	}
+	settings := storage.Community{DescriptionSource: doc.Settings.DescriptionSource, Rules: doc.Settings.Rules,
+		Language: doc.Settings.Language, JoinPolicy: doc.Settings.JoinPolicy, PostingPolicy: doc.Settings.PostingPolicy,
+		Visibility: doc.Settings.Visibility, CreatedAt: doc.Settings.CreatedAt}
+	var out Imported
+	var moved []string // files moved into the store, removed if the transaction fails
+	g, err := engine.RestoreCommunity(ctx, handle, name, settings, func(ctx context.Context, rs *federation.Restorer) error {
+		out = Imported{Group: rs.Group}
+		im := &importer{a: a, rs: rs, out: &out, stored: map[string]string{}}
+		if err := im.moveFiles(&moved); err != nil {
+			return err
+		}
+		for _, step := range []func(context.Context) error{im.members, func(ctx context.Context) error { return im.moderators(ctx, doc) },
+			im.threads, im.artefacts, im.moderation} {
+			if err := step(ctx); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		for _, path := range moved {
+			os.Remove(path)
+		}
+		return Imported{}, fmt.Errorf("import: %w", err)
+	}
+	out.Group = g
+	return out, nil
+}
+
+// importer restores one archive's sections inside the transaction.
+type importer struct {
+	a      *Archive
+	rs     *federation.Restorer
+	out    *Imported
+	stored map[string]string // sha256 → storage name of the moved file
+}
+
+// moveFiles moves the archive's files into the artefact store under new
+// random names, before any row names them.
+func (im *importer) moveFiles(moved *[]string) error {
+	files := im.a.Files()
+	if len(files) == 0 {
+		return nil
+	}
+	dir := im.rs.ArtefactFileDir()
+	if dir == "" {
+		return errors.New("this node keeps no artefact files (no media directory)")
+	}
+	for _, sum := range files {
+		stored := im.rs.NewFileName()
+		final := filepath.Join(dir, filepath.FromSlash(stored))
+		if err := os.MkdirAll(filepath.Dir(final), 0o750); err != nil {
+			return fmt.Errorf("artefact files: %w", err)
+		}
+		if err := moveFile(im.a.Path(FileName(sum)), final); err != nil {
+			return err
+		}
+		*moved = append(*moved, final)
+		im.stored[sum] = stored
+		im.out.Files++
+	}
+	return nil
+}
+
+// moveFile renames src to dst, or copies it where rename cannot (another
+// file system): through a temporary name, so dst is whole or absent.
+func moveFile(src, dst string) error {
+	if err := os.Rename(src, dst); err == nil {
+		return nil
+	}
+	in, err := os.Open(src)
+	if err != nil {
+		return fmt.Errorf("move file: %w", err)
+	}
+	defer in.Close()
+	tmp, err := os.CreateTemp(filepath.Dir(dst), "import-*")
+	if err != nil {
+		return fmt.Errorf("move file: %w", err)
+	}
+	_, err = io.Copy(tmp, in)
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), dst)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("move file: %w", err)
+	}
+	return nil
+}
+
+func archivedPerson(p Person) federation.ArchivedPerson {
+	return federation.ArchivedPerson{URI: p.ID, Username: p.Username, Domain: p.Domain, DisplayName: p.DisplayName,
+		URL: p.URL, Inbox: p.Inbox, SharedInbox: p.SharedInbox, Organisation: p.Organisation,
+		Department: p.Department, JobTitle: p.JobTitle}
+}
+
+// members makes each member known here (organisation, department, job
+// title), so posts and the directory name them. Membership itself is a
+// Follow of the old Group: members follow the new one after the Move.
+func (im *importer) members(ctx context.Context) error {
+	return im.a.Lines(MembersName, func(b []byte) error {
+		var m MemberLine
+		if err := json.Unmarshal(b, &m); err != nil {
+			return fmt.Errorf("%w: %v", ErrCorrupt, err)
+		}
+		if _, err := im.rs.Account(ctx, archivedPerson(m.Person)); err != nil {
+			return err
+		}
+		im.out.Members++
+		return nil
+	})
+}
+
+func (im *importer) moderators(ctx context.Context, doc CommunityDoc) error {
+	for _, uri := range doc.Moderators {
+		acct, err := im.rs.Account(ctx, federation.ArchivedPerson{URI: uri})
+		if err != nil {
+			return err
+		}
+		if err := im.rs.AddModerator(ctx, acct); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (im *importer) threads(ctx context.Context) error {
+	return im.a.Lines(ThreadsName, func(b []byte) error {
+		var line ThreadLine
+		if err := json.Unmarshal(b, &line); err != nil {
+			return fmt.Errorf("%w: %v", ErrCorrupt, err)
+		}
+		n, err := activitypub.ParseNote(line.Object)
+		if err != nil {
+			return fmt.Errorf("%w: %v", ErrCorrupt, err)
+		}
+		author, err := im.rs.Account(ctx, archivedPerson(line.Author))
+		if err != nil {
+			return err
+		}
+		if _, err := im.rs.Post(ctx, author, n, line.Root); err != nil {
+			return err
+		}
+		im.out.Posts++
+		return nil
+	})
+}
+
+func (im *importer) artefacts(ctx context.Context) error {
+	tx, urls, g := im.rs.Tx(), im.rs.URLs(), im.rs.Group
+	return im.a.Lines(ArtefactsName, func(b []byte) error {
+		var line ArtefactLine
+		if err := json.Unmarshal(b, &line); err != nil {
+			return fmt.Errorf("%w: %v", ErrCorrupt, err)
+		}
+		if len(line.Versions) == 0 {
+			return fmt.Errorf("%w: artefact %s has no versions", ErrCorrupt, line.ID)
+		}
+		if !slices.Contains(storage.Licences, line.Licence) {
+			return fmt.Errorf("artefact %s: licence %q is not one copse offers", line.ID, line.Licence)
+		}
+		switch line.EditPolicy {
+		case storage.EditAuthors, storage.EditModerators, storage.EditMembers:
+		default:
+			return fmt.Errorf("artefact %s: edit policy %q is not authors, moderators or members", line.ID, line.EditPolicy)
+		}
+		art := storage.Artefact{ID: tx.NewID(), CommunityID: g.ID, Local: true, Tags: line.Tags,
+			Organisation: line.Organisation, Licence: line.Licence, EditPolicy: line.EditPolicy,
+			CreatedAt: line.CreatedAt, UpdatedAt: line.UpdatedAt}
+		art.URI, art.URL = urls.Artefact(art.ID), urls.ArtefactPage(g.Username, art.ID)
+		for _, uri := range line.Authors {
+			acct, err := im.rs.Account(ctx, federation.ArchivedPerson{URI: uri})
+			if err != nil {
+				return err
+			}
+			art.Authors = append(art.Authors, acct.ID)
+		}
+		if len(art.Authors) > 0 {
+			art.CreatedBy = art.Authors[0]
+		}
+		last := line.Versions[len(line.Versions)-1]
+		art.Title, art.Summary, art.BodySource, art.BodyHTML = last.Title, last.Summary, last.BodySource, im.rs.Sanitize(last.BodyHTML)
+		art.Version = last.Number
+		if err := tx.InsertArtefact(ctx, &art); err != nil {
+			return err
+		}
+		fileIDs := map[string]storage.ID{} // sha256 → this artefact's file row
+		for _, v := range line.Versions {
+			sv := storage.ArtefactVersion{ArtefactID: art.ID, Number: v.Number, Title: v.Title, Summary: v.Summary,
+				BodySource: v.BodySource, BodyHTML: im.rs.Sanitize(v.BodyHTML), Note: v.Note, CreatedAt: v.CreatedAt,
+				Files: []storage.VersionFile{}}
+			if v.Editor != "" {
+				ed, err := im.rs.Account(ctx, federation.ArchivedPerson{URI: v.Editor})
+				if err != nil {
+					return err
+				}
+				sv.EditorID, sv.EditorURI = ed.ID, ed.URI
+			}
+			for _, f := range v.Files {
+				vf := storage.VersionFile{Name: f.Name, MediaType: f.MediaType, Size: f.Size, SHA256: f.SHA256, URL: f.URL}
+				if f.InArchive {
+					stored, ok := im.stored[f.SHA256]
+					if !ok {
+						return fmt.Errorf("%w: artefact %s names file %s, which the archive lacks", ErrCorrupt, line.ID, f.SHA256)
+					}
+					id, ok := fileIDs[f.SHA256]
+					if !ok {
+						row := storage.ArtefactFile{ArtefactID: art.ID, CommunityID: g.ID, StorageName: stored, Name: f.Name,
+							MediaType: f.MediaType, Size: f.Size, SHA256: f.SHA256, UploadedBy: sv.EditorID, CreatedAt: v.CreatedAt}
+						if err := tx.InsertArtefactFile(ctx, &row); err != nil {
+							return err
+						}
+						id, fileIDs[f.SHA256] = row.ID, row.ID
+					}
+					vf.FileID, vf.URL = id, ""
+				}
+				sv.Files = append(sv.Files, vf)
+			}
+			if err := tx.AddArtefactVersion(ctx, &sv); err != nil {
+				return err
+			}
+			im.out.Versions++
+		}
+		im.out.Artefacts++
+		return nil
+	})
+}
+
+func (im *importer) moderation(ctx context.Context) error {
+	tx := im.rs.Tx()
+	return im.a.Lines(ModerationName, func(b []byte) error {
+		var line ModerationLine
+		if err := json.Unmarshal(b, &line); err != nil {
+			return fmt.Errorf("%w: %v", ErrCorrupt, err)
+		}
+		e := storage.ModerationEntry{CommunityID: im.rs.Group.ID, ModeratorURI: line.Moderator, Action: line.Action,
+			Target: line.Target, Reason: line.Reason, ActivityURI: line.Activity, CreatedAt: line.CreatedAt, ExpiresAt: line.ExpiresAt}
+		if acct, err := tx.AccountByURIWithoutKeys(ctx, line.Moderator); err == nil {
+			e.ModeratorID = acct.ID
+		} else if !errors.Is(err, storage.ErrNotFound) {
+			return err
+		}
+		if err := tx.AppendModerationLog(ctx, &e); err != nil {
+			return err
+		}
+		im.out.Moderation++
+		return nil
+	})
+}

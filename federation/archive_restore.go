@@ -1,0 +1,166 @@
+package federation
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/copse-dev/copse/activitypub"
+	"github.com/copse-dev/copse/storage"
+)
+
+// Restoring a community from an archive (issue 13 item 7; the archive
+// itself is package federation/archive). The restored community is a new
+// Group hosted here, with its own keys; its posts keep their ids and
+// authors, who become remote accounts here unless they live here.
+
+// ArchivedPerson is an account as an archive names it.
+type ArchivedPerson struct {
+	URI, Username, Domain, DisplayName, URL, Inbox, SharedInbox string
+	Organisation, Department, JobTitle                          string
+}
+
+// Restorer is what an import's fill function writes through, inside the
+// transaction that creates the community.
+type Restorer struct {
+	e     *Engine
+	tx    *storage.Tx
+	Group storage.Account
+}
+
+// RestoreCommunity creates the community handle, with c's settings, and
+// calls fill to restore its content, all in one transaction: an error
+// from fill leaves nothing behind. Nothing is delivered: the restored
+// content was federated when it was made.
+func (e *Engine) RestoreCommunity(ctx context.Context, handle, name string, c storage.Community, fill func(ctx context.Context, r *Restorer) error) (storage.Account, error) {
+	nc := NewCommunity{Handle: handle, Name: name, Description: c.DescriptionSource, Rules: c.Rules, Language: c.Language,
+		JoinPolicy: c.JoinPolicy, PostingPolicy: c.PostingPolicy, Visibility: c.Visibility}.clean()
+	if err := nc.validate(); err != nil {
+		return storage.Account{}, err
+	}
+	if strings.EqualFold(nc.Handle, e.instanceUsername()) {
+		return storage.Account{}, fmt.Errorf("handle %q is the node's own: %w", nc.Handle, ErrHandleTaken)
+	}
+	g, err := e.newLocalAccount(nc.Handle, activitypub.TypeGroup)
+	if err != nil {
+		return storage.Account{}, fmt.Errorf("restore community %s: %w", nc.Handle, err)
+	}
+	g.DisplayName = nc.Name
+	g.Note = e.communityNote(nc.Description, nc.Rules)
+	g.Locked = nc.JoinPolicy == storage.JoinApproval
+	g.Discoverable = nc.Visibility == storage.CommunityPublic
+	row := storage.Community{DescriptionSource: nc.Description, Rules: nc.Rules, Language: nc.Language,
+		JoinPolicy: nc.JoinPolicy, PostingPolicy: nc.PostingPolicy, Visibility: nc.Visibility, CreatedAt: c.CreatedAt}
+	err = e.store.InTx(ctx, func(tx *storage.Tx) error {
+		if err := tx.InsertAccount(ctx, &g); err != nil {
+			return err
+		}
+		row.AccountID = g.ID
+		if err := tx.InsertCommunity(ctx, &row); err != nil {
+			return err
+		}
+		return fill(ctx, &Restorer{e: e, tx: tx, Group: g})
+	})
+	if errors.Is(err, storage.ErrDuplicate) {
+		return storage.Account{}, fmt.Errorf("handle %q: %w", nc.Handle, ErrHandleTaken)
+	}
+	if err != nil {
+		return storage.Account{}, fmt.Errorf("restore community %s: %w", nc.Handle, err)
+	}
+	return g, nil
+}
+
+// Tx is the restoring transaction, for rows with no engine rule of their
+// own (artefacts, their versions and files, the moderation log).
+func (r *Restorer) Tx() *storage.Tx { return r.tx }
+
+// URLs is the node's IRI layout, for the ids of restored artefacts.
+func (r *Restorer) URLs() URLs { return r.e.urls }
+
+// ArtefactFileDir is where artefact files are stored ("" when the node
+// keeps no files).
+func (r *Restorer) ArtefactFileDir() string { return r.e.artefactFileDir() }
+
+// Sanitize cleans HTML from an archive as any remote HTML is cleaned.
+func (r *Restorer) Sanitize(html string) string { return r.e.sanitize.Sanitize(html) }
+
+// NewFileName is a fresh random storage name for an artefact file.
+func (r *Restorer) NewFileName() string { return newMediaStem() }
+
+// Account is the account p names: the one known here by its actor id, or
+// a new remote account made from p. A person claiming to live on this
+// node who is not known here is refused: an archive cannot make local
+// accounts.
+func (r *Restorer) Account(ctx context.Context, p ArchivedPerson) (storage.Account, error) {
+	if p.URI == "" {
+		return storage.Account{}, invalid("an archived person has no actor id")
+	}
+	a, err := r.tx.AccountByURIWithoutKeys(ctx, p.URI)
+	if err == nil || !errors.Is(err, storage.ErrNotFound) {
+		return a, err
+	}
+	u, err := url.Parse(p.URI)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return storage.Account{}, invalid("actor id %q is not a web address", p.URI)
+	}
+	if strings.EqualFold(u.Host, r.e.urls.Host()) {
+		return storage.Account{}, invalid("%s names this node but is not an account here", p.URI)
+	}
+	if p.Username == "" || !strings.EqualFold(p.Domain, u.Host) {
+		p.Domain = u.Host
+	}
+	if p.Username == "" {
+		p.Username = strings.Trim(u.Path[strings.LastIndexByte(u.Path, '/')+1:], " ")
+	}
+	a = storage.Account{URI: p.URI, Username: p.Username, Domain: p.Domain, ActorType: activitypub.TypePerson,
+		DisplayName: cleanLine(p.DisplayName), URL: p.URL, Inbox: p.Inbox, SharedInbox: p.SharedInbox,
+		Organisation: cleanLine(p.Organisation), Department: cleanLine(p.Department), JobTitle: cleanLine(p.JobTitle)}
+	if a.URL == "" {
+		a.URL = a.URI
+	}
+	if err := r.tx.InsertAccount(ctx, &a); err != nil {
+		return storage.Account{}, fmt.Errorf("restore account %s: %w", p.URI, err)
+	}
+	return a, nil
+}
+
+// AddModerator makes a a moderator of the restored community.
+func (r *Restorer) AddModerator(ctx context.Context, a storage.Account) error {
+	return r.tx.AddCommunityModerator(ctx, r.Group.ID, a.ID)
+}
+
+// Post restores one post of the community by author, sanitised as any
+// remote post, in the thread whose first post is root ("" or its own id:
+// it starts one). A post already stored here is placed in the community
+// as it is.
+func (r *Restorer) Post(ctx context.Context, author storage.Account, n activitypub.Note, root string) (storage.Status, error) {
+	if n.ID == "" {
+		return storage.Status{}, invalid("an archived post has no id")
+	}
+	if n.AttributedTo != "" && n.AttributedTo != author.URI {
+		return storage.Status{}, invalid("post %s is attributed to %s, not %s", n.ID, n.AttributedTo, author.URI)
+	}
+	st, _, err := r.e.insertNote(ctx, r.tx, author, n, nil)
+	if err != nil {
+		return storage.Status{}, fmt.Errorf("restore post %s: %w", n.ID, err)
+	}
+	p := storage.CommunityPost{StatusID: st.ID, GroupID: r.Group.ID, RootID: st.ID, Context: n.Context}
+	if root != "" && root != n.ID {
+		rootID, _, err := r.tx.StatusRefByURI(ctx, root)
+		if err != nil && !errors.Is(err, storage.ErrNotFound) {
+			return storage.Status{}, err
+		}
+		if err == nil {
+			p.RootID = rootID
+		}
+	}
+	if _, err := r.tx.AddCommunityStatus(ctx, r.Group.ID, st.ID); err != nil {
+		return storage.Status{}, err
+	}
+	if err := r.tx.AddCommunityPost(ctx, p); err != nil {
+		return storage.Status{}, err
+	}
+	return st, nil
+}
