@@ -24,6 +24,11 @@ type Viewing struct {
 	BlocksAuthorDomain bool
 	// AuthorSuspended: the author is suspended on this node.
 	AuthorSuspended bool
+	// AuthorLimited: the author is limited on this node (Mastodon's
+	// "silence"), by an account action or their domain's limit: their
+	// statuses stay out of lists (timelines, streams, search) of viewers
+	// who do not follow them.
+	AuthorLimited bool
 	// MembersOnly: the status belongs to a members-only community (a
 	// Group hosted here with visibility "members", or a remote Group
 	// known to be one). Member: the viewer is a member of that community
@@ -61,14 +66,15 @@ func CanSee(v Viewing) bool {
 // Listed reports whether a list of statuses the viewer did not ask for
 // one by one (a timeline, a stream, search results) may carry the
 // status: CanSee, and neither its author nor a boosted status's author
-// muted by the viewer or on a domain the viewer blocks. Mastodon's
-// timelines and its streaming server leave these out.
+// muted by the viewer, on a domain the viewer blocks, or limited and not
+// followed by the viewer. Mastodon's timelines and its streaming server
+// leave these out.
 func Listed(v Viewing) bool {
 	if !CanSee(v) {
 		return false
 	}
 	for w := &v; w != nil; w = w.Boosted {
-		if !w.Own && (w.MutesAuthor || w.BlocksAuthorDomain) {
+		if !w.Own && (w.MutesAuthor || w.BlocksAuthorDomain || w.AuthorLimited && !w.Follows) {
 			return false
 		}
 	}

@@ -32,6 +32,13 @@ func TestCanSeeAndListed(t *testing.T) {
 		{"public, domain blocked", Viewing{Visibility: Public, BlocksAuthorDomain: true}, true, false},
 		{"direct, mentioned, muted", Viewing{Visibility: Direct, Mentioned: true, MutesAuthor: true}, true, false},
 		{"one's own, own domain blocked", Viewing{Visibility: Public, Own: true, BlocksAuthorDomain: true}, true, true},
+		// A limited author is left out of lists for non-followers only.
+		{"public, limited author, a stranger", Viewing{Visibility: Public, AuthorLimited: true}, true, false},
+		{"public, limited author, anonymous", Viewing{Visibility: Public, AuthorLimited: true, Anonymous: true}, true, false},
+		{"public, limited author, a follower", Viewing{Visibility: Public, AuthorLimited: true, Follows: true}, true, true},
+		{"public, limited, one's own", Viewing{Visibility: Public, AuthorLimited: true, Own: true}, true, true},
+		{"a boost of a limited author's status, a stranger", Viewing{Visibility: Public, Boost: true,
+			Boosted: &Viewing{Visibility: Public, AuthorLimited: true}}, true, false},
 		{"public, suspended author", Viewing{Visibility: Public, AuthorSuspended: true}, false, false},
 		{"one's own, suspended", Viewing{Visibility: Public, Own: true, AuthorSuspended: true}, false, false},
 		{"public, suspended author, anonymous", Viewing{Visibility: Public, AuthorSuspended: true, Anonymous: true}, false, false},

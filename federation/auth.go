@@ -51,6 +51,9 @@ func (e *Engine) SignIn(ctx context.Context, login, password string, replaces ..
 	if !a.SuspendedAt.IsZero() {
 		return SignedIn{}, ErrLoginDisabled
 	}
+	if err := e.signInDisabled(ctx, a.ID); err != nil {
+		return SignedIn{}, err
+	}
 	s := SignedIn{Secret: rand.Text(), Account: a}
 	err = e.store.InTx(ctx, func(tx *storage.Tx) error {
 		s.ExpiresAt = tx.Now().Add(SessionLifetime)

@@ -213,7 +213,10 @@ func (e *Engine) communityReceive(ctx context.Context, tx *storage.Tx, g, author
 		return fmt.Errorf("community %s: %w", g.Acct(), err)
 	}
 	if !ok {
-		return e.rejectPost(ctx, tx, g, author, act, reason)
+		if err := e.rejectPost(ctx, tx, g, author, act, reason); err != nil {
+			return err
+		}
+		return e.dropRefusedPost(ctx, tx, g, author, st)
 	}
 	added, err := tx.AddCommunityStatus(ctx, g.ID, st.ID)
 	if err != nil || !added {
@@ -357,4 +360,41 @@ func (e *Engine) refuseBannedJoin(ctx context.Context, tx *storage.Tx, follower,
 		return true, err
 	}
 	return true, e.publishBody(ctx, tx, g, id, rej.Type, false, body, []string{follower.Inbox})
+}
+
+// dropRefusedPost deletes a remote post that a Group hosted here refused
+// when nothing else brought it here: it mentions no member here and no
+// other community here, replies to no member's post, and no member here
+// follows its author. Kept, it would stand on this node as a plain post
+// the community never took.
+func (e *Engine) dropRefusedPost(ctx context.Context, tx *storage.Tx, g, author storage.Account, st storage.Status) error {
+	if author.Local() {
+		return nil // a member's own post stays theirs
+	}
+	for _, id := range st.Mentions {
+		if id == g.ID {
+			continue
+		}
+		a, err := tx.AccountByID(ctx, id)
+		if err != nil && !errors.Is(err, storage.ErrNotFound) {
+			return err
+		}
+		if err == nil && a.Local() {
+			return nil
+		}
+	}
+	if st.InReplyToID != 0 {
+		parent, err := tx.StatusByID(ctx, st.InReplyToID)
+		if err != nil && !errors.Is(err, storage.ErrNotFound) {
+			return err
+		}
+		if err == nil && parent.Local {
+			return nil
+		}
+	}
+	followers, err := tx.LocalFollowerIDs(ctx, author.ID)
+	if err != nil || len(followers) > 0 {
+		return err
+	}
+	return e.deleteStatus(ctx, tx, st.ID)
 }

@@ -141,6 +141,12 @@ func (e *Engine) RemoveCommunityPost(ctx context.Context, moderator storage.Acco
 		return err
 	}
 	return e.store.InTx(ctx, func(tx *storage.Tx) error {
+		if g, remote, err := e.remoteModerated(ctx, tx, moderator, groupID); err != nil || remote {
+			if err != nil {
+				return err
+			}
+			return e.removeRemote(ctx, tx, moderator, g, statusID, reason)
+		}
 		m, err := e.moderate(ctx, tx, moderator, groupID)
 		if err != nil {
 			return err
@@ -196,6 +202,12 @@ func (e *Engine) BanFromCommunity(ctx context.Context, moderator storage.Account
 		return invalid("expires_in must be positive")
 	}
 	return e.store.InTx(ctx, func(tx *storage.Tx) error {
+		if g, remote, err := e.remoteModerated(ctx, tx, moderator, groupID); err != nil || remote {
+			if err != nil {
+				return err
+			}
+			return e.banRemote(ctx, tx, moderator, g, b, reason)
+		}
 		m, err := e.moderate(ctx, tx, moderator, groupID)
 		if err != nil {
 			return err
@@ -232,19 +244,13 @@ func (e *Engine) BanFromCommunity(ctx context.Context, moderator storage.Account
 			ActivityURI: ban.BlockURI, ExpiresAt: ban.ExpiresAt}); err != nil {
 			return err
 		}
+		if err := e.endBannedMembership(ctx, tx, m.group, member, ban); err != nil {
+			return err
+		}
 		if !b.RemoveData {
 			return nil
 		}
-		ids, err := tx.CommunityStatusIDsBy(ctx, m.group.ID, member.ID)
-		if err != nil {
-			return err
-		}
-		for _, id := range ids {
-			if err := e.deleteStatus(ctx, tx, id); err != nil {
-				return err
-			}
-		}
-		return nil
+		return e.removeMemberData(ctx, tx, m.group, member)
 	})
 }
 
@@ -252,6 +258,12 @@ func (e *Engine) BanFromCommunity(ctx context.Context, moderator storage.Account
 // was sent (peers match it by id), announced by the Group.
 func (e *Engine) UnbanFromCommunity(ctx context.Context, moderator storage.Account, groupID, accountID storage.ID) error {
 	return e.store.InTx(ctx, func(tx *storage.Tx) error {
+		if g, remote, err := e.remoteModerated(ctx, tx, moderator, groupID); err != nil || remote {
+			if err != nil {
+				return err
+			}
+			return e.unbanRemote(ctx, tx, moderator, g, accountID)
+		}
 		m, err := e.moderate(ctx, tx, moderator, groupID)
 		if err != nil {
 			return err

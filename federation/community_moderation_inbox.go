@@ -202,18 +202,24 @@ func (e *Engine) applyCommunityModeration(ctx context.Context, tx *storage.Tx, g
 		}
 		ban := storage.CommunityBan{CommunityID: g.ID, AccountID: member.ID, ModeratorID: entry.ModeratorID,
 			Reason: entry.Reason, BlockURI: inner.ID}
-		// Lemmy reads endTime, Mbin expires: either ends the ban.
-		for _, t := range []*time.Time{extra.Object.EndTime, extra.Object.Expires} {
-			if t != nil && !t.IsZero() {
-				ban.ExpiresAt = t.UTC()
-				break
-			}
-		}
+		ban.ExpiresAt = banEnd(extra.Object.EndTime, extra.Object.Expires) // Lemmy reads endTime, Mbin expires
 		if err := tx.PutCommunityBan(ctx, &ban); err != nil {
 			return err
 		}
 		entry.Action, entry.Target, entry.ExpiresAt = storage.ModBan, member.URI, ban.ExpiresAt
-		return tx.AppendModerationLog(ctx, &entry)
+		if err := tx.AppendModerationLog(ctx, &entry); err != nil {
+			return err
+		}
+		if member.Local() {
+			if err := e.endBannedMembership(ctx, tx, g, member, ban); err != nil {
+				return err
+			}
+		}
+		if !extra.Object.RemoveData {
+			return nil
+		}
+		return e.removeMemberData(ctx, tx, g, member) // what this node holds of theirs in the community
+
 	case TypeLock:
 		return e.applyRemoteLock(ctx, tx, g, inner.Object.IRI, true, entry)
 	case "Add", "Remove":

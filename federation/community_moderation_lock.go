@@ -22,6 +22,12 @@ func (e *Engine) LockThread(ctx context.Context, moderator storage.Account, grou
 		return err
 	}
 	return e.store.InTx(ctx, func(tx *storage.Tx) error {
+		if g, remote, err := e.remoteModerated(ctx, tx, moderator, groupID); err != nil || remote {
+			if err != nil {
+				return err
+			}
+			return e.lockRemote(ctx, tx, moderator, g, statusID, lock, reason)
+		}
 		m, err := e.moderate(ctx, tx, moderator, groupID)
 		if err != nil {
 			return err

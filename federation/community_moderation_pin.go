@@ -18,6 +18,12 @@ const MaxCommunityPins = 10
 // announced by the Group, as Lemmy and Mbin pin.
 func (e *Engine) PinThread(ctx context.Context, moderator storage.Account, groupID, statusID storage.ID, pin bool) error {
 	return e.store.InTx(ctx, func(tx *storage.Tx) error {
+		if g, remote, err := e.remoteModerated(ctx, tx, moderator, groupID); err != nil || remote {
+			if err != nil {
+				return err
+			}
+			return e.pinRemote(ctx, tx, moderator, g, statusID, pin)
+		}
 		m, err := e.moderate(ctx, tx, moderator, groupID)
 		if err != nil {
 			return err

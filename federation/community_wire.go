@@ -298,8 +298,14 @@ func (e *Engine) groupAnnounce(ctx context.Context, act activitypub.Activity) (s
 	if err != nil || len(followers) == 0 {
 		return storage.Status{}, true, err // nobody here reads this community
 	}
+	if handled, err := e.groupTerm(ctx, g, act); handled || err != nil {
+		return storage.Status{}, true, err // a glossary term's version (glossary_wire.go)
+	}
 	if handled, err := e.groupArtefact(ctx, g, act); handled || err != nil {
 		return storage.Status{}, true, err // an artefact's version (artefact_wire.go)
+	}
+	if handled, err := e.groupEvent(ctx, g, act); handled || err != nil {
+		return storage.Status{}, true, err // an event (events_community_wire.go)
 	}
 	if bare {
 		// Announce{id}, the boost shape (copse and Mbin send it beside

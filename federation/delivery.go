@@ -72,6 +72,14 @@ func (e *Engine) runDeliveries(ctx context.Context) {
 
 // attempt sends one job and records the outcome.
 func (e *Engine) attempt(ctx context.Context, log *slog.Logger, d storage.Delivery) {
+	if !e.federates(d.Host) { // suspended or not allowed: dropped, never retried
+		e.onDelivery(d.Host, "dropped", 0)
+		err := e.store.InBatch(ctx, func(tx *storage.Tx) error { return tx.DeliveryFailed(ctx, d, time.Time{}, ErrBlockedDomain.Error()) })
+		if err != nil && ctx.Err() == nil {
+			log.ErrorContext(ctx, "record delivery outcome", "inbox_url", d.InboxURL, "err", err)
+		}
+		return
+	}
 	began := time.Now()
 	retryAfter, err := e.deliver(ctx, d)
 	if ctx.Err() != nil {
@@ -150,6 +158,9 @@ func (e *Engine) deliver(ctx context.Context, d storage.Delivery) (time.Duration
 		return 0, fmt.Errorf("sign delivery: %w", err)
 	}
 	resp, err := e.client.Do(req)
+	if errors.Is(err, ErrBlockedDomain) { // redirected to a host not federated with
+		return 0, &permanentError{code: http.StatusForbidden}
+	}
 	if err != nil {
 		return 0, fmt.Errorf("post %s: %w", d.InboxURL, err)
 	}

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/microcosm-cc/bluemonday"
@@ -120,6 +121,14 @@ type Engine struct {
 	events      hub
 	imageSlots  chan struct{} // bounds concurrent image decoding
 	artefacts   artefactConfig
+
+	// policy decides which hosts the node federates with (policy.go);
+	// policyVersion is the version it was loaded at, policyWake wakes
+	// runPolicy after a change.
+	policy        *Policy
+	policyVersion atomic.Pointer[string]
+	policyWake    chan struct{}
+	pushClient    *http.Client // Options.Client without the policy guard
 }
 
 type cachedPrivateKey struct {
@@ -160,6 +169,8 @@ func New(store *storage.Store, o Options) *Engine {
 
 		registration: o.Registration,
 		mailer:       o.Mailer,
+		policy:       NewPolicy(o.URLs.Host()),
+		policyWake:   make(chan struct{}, 1),
 	}
 	if e.onDelivery == nil {
 		e.onDelivery = func(string, string, time.Duration) {}
@@ -167,6 +178,10 @@ func New(store *storage.Store, o Options) *Engine {
 	if e.client == nil {
 		e.client = NewHTTPClient(TransportOptions{})
 	}
+	// Web Push goes to the members' push services, not to peers: the
+	// federation policy does not apply to it.
+	e.pushClient = e.client
+	e.client = e.policy.guard(e.client)
 	if e.scheme == "" {
 		e.scheme = "https"
 	}
@@ -222,7 +237,7 @@ func (e *Engine) Init(ctx context.Context) error {
 		return fmt.Errorf("instance actor: %w", err)
 	}
 	e.fetcher = &Fetcher{Client: e.client, Signer: Signer{KeyID: inst.PublicKeyID, Key: key}, Now: e.now}
-	return nil
+	return e.LoadPolicy(ctx)
 }
 
 // InstanceActor is the node's own actor.
@@ -238,6 +253,9 @@ func (e *Engine) Run(ctx context.Context) {
 	wg.Go(func() { e.runPolls(ctx) })
 	wg.Go(func() { e.runPush(ctx) })
 	wg.Go(func() { e.runScheduled(ctx) })
+	wg.Go(func() { e.runPurge(ctx) })
+	wg.Go(func() { e.runPolicy(ctx) })
+	wg.Go(func() { e.runEventReminders(ctx) })
 	wg.Wait()
 }
 

@@ -34,6 +34,9 @@ func (e *Engine) Receive(ctx context.Context, body []byte, signer string) error 
 	if act.ID == "" || act.Actor == "" {
 		return invalid("activity lacks id or actor")
 	}
+	if !e.federates(keyHost(act.Actor)) {
+		return fmt.Errorf("activity %s from a host not federated with: %w", act.ID, ErrDenied)
+	}
 	if act.Actor != signer {
 		return fmt.Errorf("activity %s by %s signed by %s: %w", act.ID, act.Actor, signer, ErrDenied)
 	}
@@ -219,13 +222,22 @@ type prefetched struct {
 }
 
 func (e *Engine) apply(ctx context.Context, tx *storage.Tx, actor storage.Account, act activitypub.Activity, pre prefetched) error {
+	if done, err := e.applyToCommunity(ctx, tx, actor, act); done || err != nil {
+		return err // a remote moderator's action in a community hosted here
+	}
 	switch act.Type {
 	case activitypub.TypeFollow:
 		return e.applyFollow(ctx, tx, actor, act)
-	case activitypub.TypeAccept:
-		return e.applyAccept(ctx, tx, actor, act)
-	case activitypub.TypeReject:
+	case activitypub.TypeAccept, activitypub.TypeReject:
+		if ok, err := e.applyJoinAnswer(ctx, tx, actor, act); ok || err != nil { // of an event's Join (events_community_wire.go)
+			return err
+		}
+		if act.Type == activitypub.TypeAccept {
+			return e.applyAccept(ctx, tx, actor, act)
+		}
 		return e.applyReject(ctx, tx, actor, act)
+	case activitypub.TypeJoin, activitypub.TypeLeave:
+		return e.applyJoin(ctx, tx, actor, act)
 	case activitypub.TypeUndo:
 		return e.applyUndo(ctx, tx, actor, act)
 	case activitypub.TypeCreate:

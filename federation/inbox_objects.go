@@ -130,7 +130,7 @@ func (e *Engine) insertNote(ctx context.Context, tx *storage.Tx, author storage.
 			st.Tags = append(st.Tags, strings.TrimPrefix(t.Name, "#"))
 		}
 	}
-	st.Attachments = remoteAttachments(n)
+	st.Attachments = e.mediaFrom(author.Domain, remoteAttachments(n))
 	st.Emojis = n.Emojis
 	if n.InReplyTo != "" {
 		if id, author, err := tx.StatusRefByURI(ctx, n.InReplyTo); err == nil {
@@ -192,7 +192,7 @@ func (e *Engine) applyUpdate(ctx context.Context, tx *storage.Tx, actor storage.
 				st.Tags = append(st.Tags, strings.TrimPrefix(t.Name, "#"))
 			}
 		}
-		st.Attachments = remoteAttachments(n) // an edit may change media and alt text
+		st.Attachments = e.mediaFrom(actor.Domain, remoteAttachments(n)) // an edit may change media and alt text
 		st.Emojis = n.Emojis
 		if err := e.updateStatus(ctx, tx, &st, actor); err != nil {
 			return err

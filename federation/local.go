@@ -110,6 +110,9 @@ func (e *Engine) checkDraft(ctx context.Context, authorID storage.ID, d Draft) (
 	if err != nil {
 		return d, storage.Account{}, storage.Status{}, err
 	}
+	if d.Sensitive, err = e.draftSensitive(ctx, authorID, d); err != nil {
+		return d, author, storage.Status{}, err
+	}
 	var parent storage.Status
 	if d.InReplyTo != 0 {
 		if parent, err = e.store.StatusByID(ctx, d.InReplyTo); err != nil {

@@ -432,7 +432,7 @@ func (e *Engine) sendPush(ctx context.Context, log *slog.Logger, p push) {
 	resp, err := webpush.SendNotificationWithContext(ctx, p.payload,
 		&webpush.Subscription{Endpoint: p.sub.Endpoint, Keys: webpush.Keys{Auth: p.sub.Auth, P256dh: p.sub.P256dh}},
 		&webpush.Options{
-			HTTPClient:      e.client,
+			HTTPClient:      e.pushClient,
 			RecordSize:      size,
 			Subscriber:      e.urls.Base,
 			TTL:             int(pushTTL.Seconds()),

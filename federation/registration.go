@@ -8,6 +8,7 @@ import (
 	"net/mail"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -279,6 +280,12 @@ func (e *Engine) ConfirmEmail(ctx context.Context, token string) (Joined, error)
 // once they have also confirmed their address. Approving an approved
 // member is no error.
 func (e *Engine) ApproveMember(ctx context.Context, username string) (Joined, error) {
+	return e.approveMember(ctx, 0, username)
+}
+
+// approveMember is ApproveMember by by (0: the command line), who has
+// been authorized, recorded in the audit log.
+func (e *Engine) approveMember(ctx context.Context, by storage.ID, username string) (Joined, error) {
 	a, _, err := e.member(ctx, username)
 	if err != nil {
 		return Joined{}, err
@@ -286,6 +293,9 @@ func (e *Engine) ApproveMember(ctx context.Context, username string) (Joined, er
 	var j Joined
 	err = e.store.InTx(ctx, func(tx *storage.Tx) error {
 		if err := tx.ApproveUser(ctx, a.ID); err != nil {
+			return err
+		}
+		if err := audit(ctx, tx, by, AuditApprove, storage.AuditAccount, a.ID); err != nil {
 			return err
 		}
 		j, err = e.finishJoining(ctx, tx, a.ID)
@@ -351,7 +361,10 @@ func (e *Engine) CreateInvite(ctx context.Context, n NewInvite) (CreatedInvite, 
 		if n.Expires > 0 {
 			c.Invite.ExpiresAt = tx.Now().Add(n.Expires)
 		}
-		return tx.InsertInvite(ctx, &c.Invite)
+		if err := tx.InsertInvite(ctx, &c.Invite); err != nil {
+			return err
+		}
+		return audit(ctx, tx, n.By, AuditCreateInvite, storage.AuditInvite, c.Invite.ID, "max_uses", strconv.Itoa(n.MaxUses), "expires_in", n.Expires.String())
 	})
 	if err != nil {
 		return CreatedInvite{}, fmt.Errorf("create invite: %w", err)

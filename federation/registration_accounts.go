@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -36,6 +35,12 @@ func (e *Engine) member(ctx context.Context, username string) (storage.Account, 
 // SetPermission changes a member's node role. It refuses (ErrLastAdmin)
 // to take the role from the node's last admin who is not suspended.
 func (e *Engine) SetPermission(ctx context.Context, username string, p Permission) error {
+	return e.setPermission(ctx, 0, username, p)
+}
+
+// setPermission is SetPermission by by (0: the command line), who has
+// been authorized, recorded in the audit log.
+func (e *Engine) setPermission(ctx context.Context, by storage.ID, username string, p Permission) error {
 	if !p.Valid() {
 		return invalid("role %q is not member, moderator or admin", p)
 	}
@@ -48,7 +53,12 @@ func (e *Engine) SetPermission(ctx context.Context, username string, p Permissio
 			return err
 		}
 	}
-	err = e.store.InTx(ctx, func(tx *storage.Tx) error { return tx.SetUserRole(ctx, a.ID, string(p)) })
+	err = e.store.InTx(ctx, func(tx *storage.Tx) error {
+		if err := tx.SetUserRole(ctx, a.ID, string(p)); err != nil {
+			return err
+		}
+		return audit(ctx, tx, by, AuditChangeRole, storage.AuditAccount, a.ID, "role", string(p), "was", u.Permission)
+	})
 	if err != nil {
 		return fmt.Errorf("set role of %s: %w", username, err)
 	}
@@ -71,63 +81,35 @@ func (e *Engine) keepAnAdmin(ctx context.Context, a storage.Account) error {
 	return nil
 }
 
-// SuspendMember disables a member's sign-in: their sessions end at once,
-// their apps' tokens are refused while the suspension lasts, and their
-// profile and posts are hidden on every path (the visibility rule treats
-// a suspended account so). Nothing is deleted: UnsuspendMember restores
-// all of it. Suspending a suspended member is no error.
+// SuspendMember suspends a member from the command line (ActOnAccount
+// with ActionSuspend): their sessions end, their apps' tokens are
+// refused while the suspension lasts, their profile and posts are hidden
+// on every path, and their followers' nodes are sent a Delete of the
+// actor. Nothing is deleted for SuspensionRetention: UnsuspendMember
+// restores all of it. Suspending a suspended member is no error.
 func (e *Engine) SuspendMember(ctx context.Context, username string) (storage.Account, error) {
-	a, u, err := e.member(ctx, username)
+	a, _, err := e.member(ctx, username)
 	if err != nil {
 		return storage.Account{}, err
 	}
-	if joined(u) != nil {
-		// A sign-up is held already; its hold lifts when it joins, so a
-		// suspension now would not last. Refuse it, or delete it.
-		return storage.Account{}, invalid("%s has not finished joining: delete the sign-up instead", username)
+	if err := e.ActOnAccount(ctx, AccountAction{Target: a.ID, Type: ActionSuspend}); err != nil {
+		return storage.Account{}, err
 	}
-	if !a.SuspendedAt.IsZero() {
-		return a, nil
-	}
-	if Permission(u.Permission) == PermissionAdmin {
-		if err := e.keepAnAdmin(ctx, a); err != nil {
-			return storage.Account{}, err
-		}
-	}
-	err = e.store.InTx(ctx, func(tx *storage.Tx) error {
-		a.SuspendedAt = tx.Now()
-		if err := tx.UpdateAccount(ctx, &a); err != nil {
-			return err
-		}
-		return tx.DeleteOtherSessions(ctx, a.ID, "")
-	})
-	if err != nil {
-		return storage.Account{}, fmt.Errorf("suspend %s: %w", username, err)
-	}
-	return a, nil
+	return e.store.AccountByID(ctx, a.ID)
 }
 
-// UnsuspendMember lifts a member's suspension; their apps' tokens work
-// again. Unsuspending a member who is not suspended is no error.
+// UnsuspendMember lifts a member's suspension (UndoAccountAction with
+// UndoSuspend); their apps' tokens work again. Unsuspending a member who
+// is not suspended is no error.
 func (e *Engine) UnsuspendMember(ctx context.Context, username string) (storage.Account, error) {
-	a, u, err := e.member(ctx, username)
+	a, _, err := e.member(ctx, username)
 	if err != nil {
 		return storage.Account{}, err
 	}
-	if err := joined(u); err != nil {
-		return storage.Account{}, invalid("%s has not finished joining: confirm their address or approve them instead", username)
+	if err := e.UndoAccountAction(ctx, 0, a.ID, UndoSuspend); err != nil {
+		return storage.Account{}, err
 	}
-	if a.SuspendedAt.IsZero() {
-		return a, nil
-	}
-	err = e.store.InTx(ctx, func(tx *storage.Tx) error {
-		a.SuspendedAt = time.Time{}
-		return tx.UpdateAccount(ctx, &a)
-	})
-	if err != nil {
-		return storage.Account{}, fmt.Errorf("unsuspend %s: %w", username, err)
-	}
-	return a, nil
+	return e.store.AccountByID(ctx, a.ID)
 }
 
 // ResetPassword sets a member's password without the current one (an
@@ -215,6 +197,9 @@ func (e *Engine) DeleteMember(ctx context.Context, username string) (storage.Acc
 			return err
 		}
 		if err := tx.DeleteUser(ctx, a.ID); err != nil {
+			return err
+		}
+		if err := audit(ctx, tx, 0, AuditDeleteAccount, storage.AuditAccount, a.ID); err != nil {
 			return err
 		}
 		act := activitypub.Activity{ID: a.URI + "#delete", Type: activitypub.TypeDelete, Actor: a.URI,

@@ -244,9 +244,41 @@ func (e *Engine) applyModerationActivity(ctx context.Context, tx *storage.Tx, ac
 
 // flagDoc is what a Flag carries beyond the vocabulary types.
 type flagDoc struct {
-	Object  json.RawMessage `json:"object"`
-	Summary string          `json:"summary"`
-	Content string          `json:"content"`
+	Object   json.RawMessage `json:"object"`
+	Summary  string          `json:"summary"`
+	Content  string          `json:"content"`
+	Category json.RawMessage `json:"category"`
+	Rules    json.RawMessage `json:"rules"`
+}
+
+// category reads a Flag's category and rule ids where the sender sent
+// them (Mastodon's report categories, rules by id): a category copse
+// does not know, or a rule id that is no id, is dropped rather than
+// refusing the report; the defaults are those of a member's report
+// (other, or violation when rules are named).
+func (d flagDoc) category() (string, []string) {
+	var nr NewReport
+	_ = json.Unmarshal(d.Category, &nr.Category) // not a string: none
+	if !storage.ValidReportCategory(nr.Category) {
+		nr.Category = ""
+	}
+	rules := iris(d.Rules)
+	var numbers []json.Number // Mastodon's rule ids are numbers in its own JSON
+	if len(rules) == 0 && json.Unmarshal(d.Rules, &numbers) == nil {
+		for _, n := range numbers {
+			rules = append(rules, n.String())
+		}
+	}
+	for _, r := range rules {
+		if _, err := storage.ParseID(r); err == nil && len(nr.RuleIDs) < maxReportRules {
+			nr.RuleIDs = append(nr.RuleIDs, r)
+		}
+	}
+	nr, err := nr.clean()
+	if err != nil {
+		return storage.ReportOther, nil
+	}
+	return nr.Category, nr.RuleIDs
 }
 
 // flagObjects lists the IRIs a Flag names: one id, an array, or
@@ -312,6 +344,10 @@ func flagged(ctx context.Context, tx *storage.Tx, objects []string) (storage.Acc
 // goes to its queue too, and the Group announces the Flag as received to
 // its moderators' nodes.
 func (e *Engine) applyFlag(ctx context.Context, tx *storage.Tx, actor storage.Account, act activitypub.Activity) error {
+	if e.policy.Allows(actor.Domain).RejectReports() { // the domain's block says reject_reports
+		e.log.InfoContext(ctx, "flag ignored by domain policy", "activity_id", act.ID, "domain", actor.Domain)
+		return nil
+	}
 	var doc flagDoc
 	if body := inboxBody(ctx); len(body) > 0 {
 		_ = json.Unmarshal(body, &doc) // read as far as it goes: the parsed activity holds the rest
@@ -325,6 +361,7 @@ func (e *Engine) applyFlag(ctx context.Context, tx *storage.Tx, actor storage.Ac
 	}
 	rep := storage.Report{URI: act.ID, ReporterID: actor.ID, TargetID: target.ID, ForNode: true,
 		Comment: remoteComment(cmpOr(act.Content, cmpOr(doc.Content, doc.Summary)))}
+	rep.Category, rep.RuleIDs = doc.category()
 	var group storage.Account
 	for _, st := range sts {
 		rep.StatusIDs = append(rep.StatusIDs, st.ID)
@@ -431,6 +468,7 @@ func (e *Engine) applyAnnouncedReport(ctx context.Context, tx *storage.Tx, g sto
 	}
 	rep := storage.Report{URI: inner.ID, TargetID: target.ID, CommunityID: g.ID,
 		Comment: remoteComment(cmpOr(inner.Content, cmpOr(doc.Object.Content, doc.Object.Summary)))}
+	rep.Category, rep.RuleIDs = doc.Object.category()
 	if r, err := tx.AccountByURI(ctx, inner.Actor); err == nil {
 		rep.ReporterID = r.ID
 	}

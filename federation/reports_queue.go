@@ -117,7 +117,7 @@ func (e *Engine) AssignReport(ctx context.Context, mod storage.Account, communit
 		if err := tx.UpdateReport(ctx, rep); err != nil {
 			return err
 		}
-		return tx.AppendReportLog(ctx, &storage.ReportLogEntry{ReportID: rep.ID, AccountID: mod.ID, Action: action})
+		return appendReportLog(ctx, tx, communityID, &storage.ReportLogEntry{ReportID: rep.ID, AccountID: mod.ID, Action: action})
 	})
 }
 
@@ -135,7 +135,7 @@ func (e *Engine) NoteReport(ctx context.Context, mod storage.Account, communityI
 		if err := tx.UpdateReport(ctx, rep); err != nil { // its updated_at
 			return err
 		}
-		return tx.AppendReportLog(ctx, &storage.ReportLogEntry{ReportID: rep.ID, AccountID: mod.ID,
+		return appendReportLog(ctx, tx, communityID, &storage.ReportLogEntry{ReportID: rep.ID, AccountID: mod.ID,
 			Action: storage.ReportLogNote, Text: text})
 	})
 }
@@ -162,6 +162,9 @@ func (e *Engine) ResolveReport(ctx context.Context, mod storage.Account, communi
 			return invalid("the report is resolved already")
 		}
 		if err := e.closeReport(ctx, tx, *rep, mod, action, reason); err != nil {
+			return err
+		}
+		if err := auditNodeQueue(ctx, tx, communityID, mod.ID, "report_"+storage.ReportLogResolve, rep.ID, action, reason); err != nil {
 			return err
 		}
 		if rep.CommunityID == 0 || rep.URI == "" {
@@ -201,7 +204,7 @@ func (e *Engine) ReopenReport(ctx context.Context, mod storage.Account, communit
 		if err := tx.UpdateReport(ctx, rep); err != nil {
 			return err
 		}
-		if err := tx.AppendReportLog(ctx, &storage.ReportLogEntry{ReportID: rep.ID, AccountID: mod.ID,
+		if err := appendReportLog(ctx, tx, communityID, &storage.ReportLogEntry{ReportID: rep.ID, AccountID: mod.ID,
 			Action: storage.ReportLogReopen}); err != nil {
 			return err
 		}

@@ -316,6 +316,9 @@ func (e *Engine) storeRemoteActorTx(ctx context.Context, tx *storage.Tx, act act
 	if act.Image != nil {
 		a.HeaderURL = act.Image.URL
 	}
+	if e.policy.Allows(a.Domain).RejectMedia() { // the domain's block says reject_media
+		a.AvatarURL, a.HeaderURL = "", ""
+	}
 	a.Emojis = act.Emojis
 	a.Fields = nil
 	for _, f := range act.Fields {
@@ -351,6 +354,9 @@ func (e *Engine) ResolveAccount(ctx context.Context, ref string) (storage.Accoun
 		if name, ok := e.urls.LocalUsername(ref); ok {
 			return e.store.AccountByUsername(ctx, name)
 		}
+		if !e.federates(keyHost(ref)) { // federation policy: not even a cached copy
+			return storage.Account{}, fmt.Errorf("resolve %s: %w", ref, storage.ErrNotFound)
+		}
 		return e.AccountByIRI(ctx, ref)
 	}
 	user, host, _ := strings.Cut(ref, "@")
@@ -359,6 +365,9 @@ func (e *Engine) ResolveAccount(ctx context.Context, ref string) (storage.Accoun
 	}
 	if host == "" || strings.EqualFold(host, e.urls.Host()) {
 		return e.store.AccountByUsername(ctx, user)
+	}
+	if !e.federates(host) { // federation policy: not even a cached copy
+		return storage.Account{}, fmt.Errorf("resolve %s: %w", ref, storage.ErrNotFound)
 	}
 	if a, err := e.store.AccountByAcct(ctx, user, host); err == nil && e.now().Sub(a.FetchedAt) < actorRefresh {
 		return a, nil

@@ -137,3 +137,20 @@ func cmpErr(err, otherwise error) error {
 	}
 	return otherwise
 }
+
+const qCommunityPostIDsBy = `SELECT c.status_id FROM community_threads c JOIN statuses s ON s.id = c.status_id
+WHERE c.group_id = ? AND s.account_id = ? ORDER BY c.status_id DESC LIMIT ?`
+
+// CommunityPostIDsBy lists, newest first, at most limit statuses of one
+// author that this node holds as belonging to a community, hosted here
+// or on another node (a ban with removeData removes them).
+func (q queries) CommunityPostIDsBy(ctx context.Context, groupID, accountID ID, limit int) ([]ID, error) {
+	out, err := queryAll(ctx, q.q, func(r scanner) (ID, error) {
+		var id ID
+		return id, r.Scan(&id)
+	}, qCommunityPostIDsBy, groupID, accountID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("community posts by author: %w", err)
+	}
+	return out, nil
+}

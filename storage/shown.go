@@ -36,6 +36,7 @@ WHERE v.id IN (s.id, s.reblog_of_id) AND NOT (x.suspended_at = 0 AND (v.account_
 	AND NOT EXISTS (SELECT 1 FROM mutes m WHERE m.account_id = ? AND m.target_account_id = x.id
 		AND (m.expires_at = 0 OR m.expires_at > ?))
 	AND NOT EXISTS (SELECT 1 FROM user_domain_blocks d WHERE d.account_id = ? AND d.domain = x.domain)
+	AND (NOT ` + qAuthorLimited + ` OR EXISTS (SELECT 1 FROM follows f WHERE f.account_id = ? AND f.target_account_id = x.id))
 	AND CASE WHEN EXISTS (SELECT 1 FROM members_only_statuses mo WHERE mo.status_id = v.id)
 		THEN EXISTS (SELECT 1 FROM members_only_statuses mo WHERE mo.status_id = v.id AND ` + qMemberOf + `)
 		ELSE (v.visibility IN ('public', 'unlisted')
@@ -43,9 +44,28 @@ WHERE v.id IN (s.id, s.reblog_of_id) AND NOT (x.suspended_at = 0 AND (v.account_
 		OR v.visibility IN ('private', 'direct') AND EXISTS (SELECT 1 FROM mentions mn WHERE mn.status_id = v.id AND mn.account_id = ?)) END))))
 AND (s.reblog_of_id IS NULL OR EXISTS (SELECT 1 FROM statuses o WHERE o.id = s.reblog_of_id))`
 
+// qAuthorLimited is the condition that the account x is limited on this
+// node (activitypub.Viewing.AuthorLimited): by an account action
+// (account_moderation), or by a domain block of severity 'limit' on its
+// domain or on the domain one or two levels above it (a block of
+// example.org covers a.example.org and b.a.example.org), looked up by
+// the domain_blocks index rather than scanned, since lists ask this for
+// every row. qListedTo and qStanding both use this one condition.
+const qAuthorLimited = `(EXISTS (SELECT 1 FROM account_moderation am WHERE am.account_id = x.id AND am.limited_at <> 0)
+	OR EXISTS (SELECT 1 FROM domain_blocks db WHERE db.severity = 'limit' AND db.domain IN (x.domain,
+		substr(x.domain, instr(x.domain, '.') + 1),
+		substr(substr(x.domain, instr(x.domain, '.') + 1), instr(substr(x.domain, instr(x.domain, '.') + 1), '.') + 1))))`
+
+// qAnonymousLimited is the condition that status s (or the one it
+// boosts) is by a limited author, whom no anonymous viewer follows: what
+// qListedTo hides by qAuthorLimited, for the timelines that do not take
+// the whole of qListedTo with no viewer.
+const qAnonymousLimited = `EXISTS (SELECT 1 FROM statuses v JOIN accounts x ON x.id = v.account_id
+WHERE v.id IN (s.id, s.reblog_of_id) AND ` + qAuthorLimited + `)`
+
 // listedTo is qListedTo with its parameters for viewer at now.
 func listedTo(viewer ID, now time.Time) (string, []any) {
-	args := []any{viewer, viewer, viewer, viewer, millis(now), viewer}
+	args := []any{viewer, viewer, viewer, viewer, millis(now), viewer, viewer}
 	return qListedTo, append(append(args, memberOfArgs(viewer, now)...), viewer, viewer)
 }
 
@@ -107,7 +127,8 @@ const qStanding = `SELECT a.suspended_at <> 0,
 	EXISTS (SELECT 1 FROM blocks b WHERE b.account_id = ? AND b.target_account_id = a.id),
 	EXISTS (SELECT 1 FROM mutes m WHERE m.account_id = ? AND m.target_account_id = a.id
 		AND (m.expires_at = 0 OR m.expires_at > ?)),
-	EXISTS (SELECT 1 FROM user_domain_blocks d WHERE d.account_id = ? AND d.domain = a.domain)
+	EXISTS (SELECT 1 FROM user_domain_blocks d WHERE d.account_id = ? AND d.domain = a.domain),
+	EXISTS (SELECT 1 FROM accounts x WHERE x.id = a.id AND ` + qAuthorLimited + `)
 FROM accounts a WHERE a.id = ?`
 
 // Viewing gathers what activitypub.CanSee and Listed ask about viewer
@@ -136,7 +157,7 @@ func (q queries) viewing(ctx context.Context, viewer ID, st Status, now time.Tim
 		Boost:      boosted && st.ReblogOfID != 0,
 	}
 	err := q.q.QueryRowContext(ctx, qStanding, viewer, viewer, viewer, viewer, millis(now), viewer, st.AccountID).Scan(
-		&v.AuthorSuspended, &v.Follows, &v.BlockedByAuthor, &v.BlocksAuthor, &v.MutesAuthor, &v.BlocksAuthorDomain)
+		&v.AuthorSuspended, &v.Follows, &v.BlockedByAuthor, &v.BlocksAuthor, &v.MutesAuthor, &v.BlocksAuthorDomain, &v.AuthorLimited)
 	if errors.Is(err, sql.ErrNoRows) {
 		return v, fmt.Errorf("viewing %d: author %d: %w", st.ID, st.AccountID, ErrNotFound)
 	}

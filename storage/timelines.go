@@ -42,7 +42,7 @@ func (f TimelineFilter) where() (cond string, args []any) {
 		// No viewer is no member: a members-only community's posts are
 		// left out whatever their visibility.
 		c, a := hiddenCommunity(0, f.Now, "s.id", "s.reblog_of_id")
-		cond += ` AND NOT ` + c
+		cond += ` AND NOT ` + c + ` AND NOT ` + qAnonymousLimited
 		args = append(args, a...)
 	}
 	return cond, args

@@ -30,6 +30,9 @@ const (
 	shapeMention = "mention" // a public note mentioning the member: a notification
 	shapeFollow  = "follow"  // a public note by an author the member follows: home rows
 	shapeReply   = "reply"   // a public reply to the member's post, mentioning them as Mastodon does: a thread
+	// A member's new thread into a community (-member names it): the
+	// Group checks the author and announces the thread.
+	shapeCommunity = "community"
 )
 
 // Bounds: the loader must not become a flood by a typo.
@@ -136,6 +139,11 @@ func run(ctx context.Context, cfg config, logw io.Writer) (result, error) {
 			return res, fmt.Errorf("post the parent: %w", err)
 		}
 		logf("replies answer %s", parent)
+	case shapeCommunity:
+		if err := p.join(ctx, member.ID); err != nil {
+			return res, fmt.Errorf("join the community: %w", err)
+		}
+		logf("%s is a member of %s", p.actorURI, member.ID)
 	}
 	before, err := c.statusesCount(ctx, p.acct)
 	if err != nil {
@@ -206,8 +214,8 @@ func checkConfig(cfg config) (*url.URL, error) {
 	switch {
 	case cfg.Member == "":
 		return nil, errors.New("-member is required")
-	case cfg.Shape != shapeMention && cfg.Shape != shapeFollow && cfg.Shape != shapeReply:
-		return nil, fmt.Errorf("-shape %q: want mention, follow or reply", cfg.Shape)
+	case cfg.Shape != shapeMention && cfg.Shape != shapeFollow && cfg.Shape != shapeReply && cfg.Shape != shapeCommunity:
+		return nil, fmt.Errorf("-shape %q: want mention, follow, reply or community", cfg.Shape)
 	case cfg.N < 1 || cfg.N > maxActivities:
 		return nil, fmt.Errorf("-n %d: want 1 to %d", cfg.N, maxActivities)
 	case cfg.Concurrency < 1 || cfg.Concurrency > maxConcurrency:

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/copse-dev/copse/activitypub"
+	"github.com/copse-dev/copse/federation"
 	"github.com/copse-dev/copse/storage"
 	"github.com/copse-dev/copse/web/testrig"
 )
@@ -63,6 +64,22 @@ func TestLoadAppliesEveryShape(t *testing.T) {
 				t.Errorf("alice's post has %d replies, want %d", len(replies), n)
 			}
 		}},
+		// -member names alice's community: the peer joins it, and every
+		// thread is taken in (checked and announced by the Group).
+		{shapeCommunity, nil, func(t *testing.T, node *testrig.Node, alice storage.Account) {
+			ctx := context.Background()
+			g, err := node.Store.AccountByUsername(ctx, "libraries")
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids, err := node.Store.CommunityStatusIDs(ctx, g.ID, storage.Page{Limit: 40})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(ids) != n {
+				t.Errorf("the community holds %d threads, want %d", len(ids), n)
+			}
+		}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.shape, func(t *testing.T) {
@@ -72,6 +89,13 @@ func TestLoadAppliesEveryShape(t *testing.T) {
 				Timeout: time.Minute, Listen: "127.0.0.1:0"}
 			if tc.auth != nil {
 				cfg.Token, cfg.Password = tc.auth(node, alice)
+			}
+			if tc.shape == shapeCommunity {
+				if _, err := node.Engine.CreateCommunity(context.Background(), alice,
+					federation.NewCommunity{Handle: "libraries", Name: "Libraries"}); err != nil {
+					t.Fatal(err)
+				}
+				cfg.Member = "libraries"
 			}
 			res, err := run(context.Background(), cfg, io.Discard)
 			if err != nil {

@@ -35,7 +35,7 @@ func runMain(args []string, stdout, stderr io.Writer) error {
 	var cfg config
 	fs.StringVar(&cfg.Node, "node", "http://127.0.0.1:18080", "base URL of the running node (loopback only)")
 	fs.StringVar(&cfg.Member, "member", "", "username of a local member the activities concern")
-	fs.StringVar(&cfg.Shape, "shape", shapeMention, "mention (notifies the member), follow (an author the member follows: home rows) or reply (to the member's post: thread)")
+	fs.StringVar(&cfg.Shape, "shape", shapeMention, "mention (notifies the member), follow (an author the member follows: home rows), reply (to the member's post: thread) or community (a thread into the community -member names, checked and announced by its Group)")
 	fs.IntVar(&cfg.N, "n", 2000, fmt.Sprintf("activities to send (at most %d)", maxActivities))
 	fs.IntVar(&cfg.Concurrency, "c", 16, fmt.Sprintf("concurrent connections (at most %d)", maxConcurrency))
 	fs.DurationVar(&cfg.Timeout, "timeout", 5*time.Minute, fmt.Sprintf("give up after this long (at most %v)", maxTimeout))

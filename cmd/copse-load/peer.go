@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"sync"
 	"time"
 
 	"github.com/copse-dev/copse/activitypub"
@@ -26,6 +27,9 @@ type peer struct {
 	signer   federation.Signer
 	actorDoc []byte
 	run      string
+
+	acceptOnce sync.Once
+	accepted   chan struct{} // closed when the node first accepts a Follow of the peer's actor (community shape)
 }
 
 func startPeer(listen string, node *url.URL) (*peer, error) {
@@ -41,7 +45,7 @@ func startPeer(listen string, node *url.URL) (*peer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("listen for the peer: %w", err)
 	}
-	p := &peer{node: node, base: "http://" + l.Addr().String(), run: randomName()}
+	p := &peer{node: node, base: "http://" + l.Addr().String(), run: randomName(), accepted: make(chan struct{})}
 	name := "load" + p.run
 	p.actorURI = p.base + "/users/" + name
 	p.acct = name + "@" + l.Addr().String()
@@ -97,6 +101,9 @@ func (p *peer) inbox(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, `{"error":"not JSON"}`, http.StatusBadRequest)
 		return
 	}
+	if act.Type == activitypub.TypeAccept {
+		p.acceptOnce.Do(func() { close(p.accepted) }) // the community let the peer's actor in
+	}
 	if act.Type == activitypub.TypeFollow && act.Object == p.actorURI {
 		if err := p.accept(r.Context(), act.ID, act.Actor); err != nil {
 			http.Error(w, fmt.Sprintf(`{"error":%q}`, err.Error()), http.StatusBadGateway)
@@ -140,6 +147,12 @@ func (p *peer) create(shape string, i int, member activitypub.Actor, parent, inb
 	mention := fmt.Sprintf(`<span class="h-card"><a href="%s" class="u-url mention">@<span>%s</span></a></span> `,
 		member.URL, member.PreferredUsername)
 	switch shape {
+	case shapeCommunity:
+		// A member's new thread into the community (member is the
+		// Group), addressed to it as Lemmy and Mastodon users do.
+		note.Content = "<p>" + text + "</p>"
+		note.Name = fmt.Sprintf("Thread %s-%d", p.run, i)
+		note.To = append(note.To, member.ID)
 	case shapeMention, shapeReply:
 		note.Content = "<p>" + mention + text + "</p>"
 		note.CC = append(note.CC, member.ID)
@@ -180,4 +193,30 @@ func hostOf(iri string) string {
 		return ""
 	}
 	return u.Host
+}
+
+// join has the peer's actor follow the community group and waits until
+// the node accepts: the community shape posts as a member.
+func (p *peer) join(ctx context.Context, group string) error {
+	body, err := activitypub.MarshalActivity(activitypub.Activity{
+		ID: p.actorURI + "#follows/" + randomName(), Type: activitypub.TypeFollow, Actor: p.actorURI,
+		To: []string{group}, Object: activitypub.Object{IRI: group},
+	})
+	if err != nil {
+		return fmt.Errorf("follow: %w", err)
+	}
+	inbox := p.node.JoinPath("/inbox").String()
+	post, err := p.sign(inbox, body)
+	if err != nil {
+		return err
+	}
+	if err := sendOne(ctx, &http.Client{Timeout: 30 * time.Second}, inbox, post); err != nil {
+		return fmt.Errorf("follow %s: %w", group, err)
+	}
+	select {
+	case <-p.accepted:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("wait for %s to accept: %w", group, ctx.Err())
+	}
 }

@@ -107,7 +107,7 @@ func argNames(names []string) string {
 func admin(ctx context.Context, args []string, p proc) error {
 	if len(args) == 0 {
 		fmt.Fprint(p.stderr, usage)
-		return errors.New("admin: name a command: account, invite, backup, community, deliveries or node")
+		return errors.New("admin: name a command: account, invite, audit, domain, federation, backup, community, deliveries or node")
 	}
 	switch args[0] {
 	case "account":
@@ -137,8 +137,14 @@ func admin(ctx context.Context, args []string, p proc) error {
 			return accountPending(ctx, args[2:], p)
 		}
 		return fmt.Errorf("admin account: unknown command %q", args[1])
+	case "domain":
+		return domainCommand(ctx, args[1:], p)
+	case "federation":
+		return federationCommand(ctx, args[1:], p)
 	case "invite":
 		return invite(ctx, args[1:], p)
+	case "audit":
+		return auditList(ctx, args[1:], p)
 	case "deliveries":
 		return deliveries(ctx, args[1:], p)
 	case "backup":

@@ -82,6 +82,15 @@ commands:
   admin account approve U    let in a sign-up that waits for an admin
   admin invite create        make an invitation link: [--expires 7d] [--uses 1]
   admin invite list          list invitations with their uses and status
+  admin audit                the audit log of moderators' and admins' actions: [--action A] [--limit 40] [--before ID]
+  admin domain block D       block a domain and its subdomains: [--severity suspend|limit|noop] [--reject-media]
+                             [--reject-reports] [--public-comment] [--private-comment] [--obfuscate]
+  admin domain unblock D     lift a domain's block
+  admin domain allow|disallow D    add a domain to, or take it off, the allow list
+  admin domain list          show the federation mode, blocks and allows
+  admin domain import FILE   add blocks from Mastodon's CSV (- for standard input)
+  admin domain export        write the blocks as Mastodon's CSV: [--to FILE]
+  admin federation mode M    federate with everyone not blocked (open) or only with allowed domains (allowlist)
   admin deliveries           show queue depth and failing hosts
   admin backup --to DIR      copy the database and media, consistently, while the node runs
   admin community export H --out F   write community H's archive (threads, artefacts, files, members, log) to F

@@ -66,6 +66,18 @@ func New(engine *federation.Engine, o Options) *Handler {
 
 // Mount adds the routes to r.
 func (h *Handler) Mount(r chi.Router) {
+	// Federation policy, before any signature work: a request signed on
+	// a host the node does not federate with (a delivery, a signed fetch)
+	// is refused with 403 on every route here.
+	r = r.With(func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if err := h.engine.RefuseSigner(r); err != nil {
+				httperr.Write(w, r, h.log, err)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	})
 	r.Post("/inbox", h.inbox)
 	r.Route("/users/{username}", func(r chi.Router) {
 		r.Get("/", h.actor)
@@ -75,12 +87,15 @@ func (h *Handler) Mount(r chi.Router) {
 		r.Get("/following", h.following)
 		r.Get("/collections/featured", h.featured)
 		r.Get("/moderators", h.moderators)
+		r.Get("/glossary", h.glossaryCollection)
 		r.Get("/statuses/{id}", h.status)
 		r.Get("/statuses/{id}/activity", h.statusActivity)
 		r.Get("/statuses/{id}/context", h.threadContext)
 		r.Get("/statuses/{id}/replies", h.replies)
 	})
 	h.mountArtefacts(r)
+	h.mountGlossary(r)
+	h.mountEvents(r)
 }
 
 // WantsActivityPub reports whether a request asks for ActivityPub JSON

@@ -105,6 +105,8 @@ func (h *Handler) Mount(r chi.Router) {
 		h.mountTrends(r)
 		h.mountReports(r)
 		h.mountAdminReports(r)
+		h.mountAdminAccounts(r)
+		h.mountAdminDomains(r)
 	})
 }
 

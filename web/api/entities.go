@@ -147,6 +147,8 @@ type Notification struct {
 	CreatedAt string  `json:"created_at"`
 	Account   Account `json:"account"`
 	Status    *Status `json:"status,omitempty"`
+	// ModerationWarning: for a moderation_warning, the action and its reason.
+	ModerationWarning *AccountWarning `json:"moderation_warning,omitempty"`
 }
 
 // CustomEmoji is Mastodon's CustomEmoji entity: an image an app draws in

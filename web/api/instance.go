@@ -31,7 +31,6 @@ func (h *Handler) mountInstance(r chi.Router) {
 	r.Get("/api/v1/instance/peers", h.handle(h.peers))
 	r.Get("/api/v1/instance/activity", h.handle(h.emptyList))
 	r.Get("/api/v1/instance/rules", h.handle(h.instanceRules))
-	r.Get("/api/v1/instance/domain_blocks", h.handle(h.emptyList))
 	r.Get("/api/v1/instance/extended_description", h.handle(h.extendedDescription))
 	r.Get("/api/v1/preferences", h.handle(h.preferences))
 	r.Get("/api/v1/custom_emojis", h.handle(h.emptyList))

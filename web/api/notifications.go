@@ -150,6 +150,10 @@ func (p *presenter) notification(ctx context.Context, n storage.Notification) (N
 		return Notification{}, err
 	}
 	e := Notification{ID: n.ID.String(), Type: n.Type, CreatedAt: isoTime(n.CreatedAt), Account: from}
+	if n.Type == storage.NotifyModerationWarning {
+		e.ModerationWarning, err = p.moderationWarning(ctx, n)
+		return e, err
+	}
 	if withStatus[n.Type] && n.StatusID != 0 {
 		st, err := p.store.StatusByID(ctx, n.StatusID)
 		if err != nil {

@@ -72,6 +72,7 @@ func (h *Handler) Mount(r chi.Router) {
 			return h.engine.PinThread(ctx, me, c, st, false)
 		})))
 		r.Method(http.MethodDelete, "/communities/{id}/bans/{account_id}", h.handle(h.unban))
+		r.Method(http.MethodGet, "/admin/audit", h.handle(h.audit))
 		r.Method(http.MethodGet, "/communities", h.handle(h.communities))
 		r.Method(http.MethodGet, "/communities/{id}/members", h.handle(h.members))
 		r.Method(http.MethodGet, "/communities/{id}/organisations", h.handle(h.organisations))
@@ -88,6 +89,8 @@ func (h *Handler) Mount(r chi.Router) {
 		r.Method(http.MethodPost, "/communities/{id}/reports/{report_id}/notes", h.handle(h.reportAct(h.noteReport)))
 		r.Method(http.MethodGet, "/directory", h.handle(h.directory))
 		h.mountArtefacts(r)
+		h.mountGlossary(r)
+		h.mountEvents(r)
 		r.Method(http.MethodGet, "/openapi.json", http.HandlerFunc(serveOpenAPI))
 	})
 }

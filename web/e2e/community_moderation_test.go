@@ -187,7 +187,10 @@ func TestCommunityModerationBanExpires(t *testing.T) {
 	if ms.Reason != "Cooling off" {
 		t.Errorf("membership on B = %+v; want the reason", ms)
 	}
-	st := m.postThread(t, "Still here", false)
+	// The refused post also mentions alice, so A keeps it for her,
+	// outside the community (a refused post addressed to nobody here is
+	// not kept at all).
+	st := m.postThread(t, "@alice@"+m.a.Host+" Still here", false)
 	if m.inCommunityOnA(t, st.URI) {
 		t.Error("the banned member's post entered the community")
 	}
@@ -434,7 +437,8 @@ func TestCommunityModerationLockAndPin(t *testing.T) {
 		pins, perr := m.c.Store.PinnedStatuses(ctx, m.groupOnC.ID)
 		return err == nil && perr == nil && locked && len(pins) == 1 && pins[0].ID == onC.ID
 	})
-	reply, err := m.c.Engine.Post(ctx, m.cid.ID, federation.Draft{Text: "@libraries@" + m.a.Host + " Me too", InReplyTo: onC.ID})
+	// The refused reply also mentions alice, so A keeps it for her.
+	reply, err := m.c.Engine.Post(ctx, m.cid.ID, federation.Draft{Text: "@libraries@" + m.a.Host + " @alice@" + m.a.Host + " Me too", InReplyTo: onC.ID})
 	if err != nil {
 		t.Fatal(err)
 	}

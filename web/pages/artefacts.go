@@ -213,6 +213,9 @@ func (h *Handler) artefact(w http.ResponseWriter, r *http.Request) error {
 	} else {
 		av.Diff = d
 	}
+	if err := h.linkArtefactTerms(ctx, g, av); err != nil {
+		return err
+	}
 	v := artefactPage{pageView: h.view(a.Title), Community: cv, Artefact: av}
 	v.ActivityURL = a.URI
 	return h.render(w, r, http.StatusOK, "artefact", v)

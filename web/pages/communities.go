@@ -381,6 +381,9 @@ func (h *Handler) thread(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	cv.Thread.Replies = len(cv.Replies)
+	if err := h.linkThreadTerms(ctx, g, cv); err != nil {
+		return err
+	}
 	v := communityPage{pageView: h.view(cv.Thread.Title + " – " + cv.Name), Community: cv}
 	v.ActivityURL = st.URI
 	return h.render(w, r, http.StatusOK, "thread", v)

@@ -52,7 +52,7 @@ type Handler struct {
 }
 
 // pageNames are the templates that each make a page inside the layout.
-var pageNames = []string{"home", "about", "tag", "profile", "status", "error", "communities", "community", "thread", "directory", "library", "artefact"}
+var pageNames = []string{"home", "about", "tag", "profile", "status", "error", "communities", "community", "thread", "directory", "library", "artefact", "glossary", "events"}
 
 // New parses the templates once; a broken template fails at start-up.
 func New(engine *federation.Engine, o Options) (*Handler, error) {
@@ -84,6 +84,11 @@ func (h *Handler) Mount(r chi.Router) {
 	r.Get("/c/{handle}/feed.atom", h.CommunityFeed)
 	r.Get("/c/{handle}/library", h.Library)
 	r.Get("/c/{handle}/artefacts/{id}", h.Artefact)
+	r.Get("/c/{handle}/glossary", h.Glossary)
+	r.Get("/c/{handle}/events", h.Events)
+	r.Get("/c/{handle}/events.ics", h.CommunityCalendar)
+	r.Get("/c/{handle}/events/{id}.ics", h.EventCalendar)
+	r.Get("/@{username}/events.ics", h.MemberCalendar)
 	r.Get("/directory", h.Directory)
 	r.Get("/@{username}/{id}", h.Status)
 	r.Get(cssPath, serveCSS)

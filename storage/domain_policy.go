@@ -1,0 +1,228 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Domain block severities, as Mastodon names them.
+const (
+	SeveritySuspend = "suspend" // no traffic either way; remote data purged
+	SeverityLimit   = "limit"   // hidden from public timelines and non-followers
+	SeverityNoop    = "noop"    // only reject_media / reject_reports apply
+)
+
+// Federation modes, the node setting SettingFederationMode.
+const (
+	FederationOpen      = "open"      // everyone but blocked domains (the default)
+	FederationAllowlist = "allowlist" // listed domains alone
+)
+
+// SettingFederationMode is the node_settings key of the federation mode.
+const SettingFederationMode = "federation_mode"
+
+// NodeDomainBlock is one domain the node blocks (a row of domain_blocks);
+// it covers its subdomains. DomainBlock is a member's own block.
+type NodeDomainBlock struct {
+	ID             ID
+	Domain         string
+	Severity       string
+	RejectMedia    bool
+	RejectReports  bool
+	PublicComment  string
+	PrivateComment string
+	Obfuscate      bool
+	CreatedAt      time.Time
+	CreatedBy      ID // 0: the CLI, an import, or a member since deleted
+}
+
+// NodeDomainAllow is one domain the node federates with in allow-list mode.
+type NodeDomainAllow struct {
+	ID        ID
+	Domain    string
+	CreatedAt time.Time
+}
+
+const domainBlockColumns = `id, domain, severity, reject_media, reject_reports, public_comment, private_comment,
+obfuscate, created_at, coalesce(created_by, 0)`
+
+func scanNodeDomainBlock(r scanner) (NodeDomainBlock, error) {
+	var b NodeDomainBlock
+	var created int64
+	err := r.Scan(&b.ID, &b.Domain, &b.Severity, &b.RejectMedia, &b.RejectReports, &b.PublicComment,
+		&b.PrivateComment, &b.Obfuscate, &created, &b.CreatedBy)
+	b.CreatedAt = fromMillis(created)
+	return b, err
+}
+
+func scanNodeDomainAllow(r scanner) (NodeDomainAllow, error) {
+	var a NodeDomainAllow
+	var created int64
+	err := r.Scan(&a.ID, &a.Domain, &created)
+	a.CreatedAt = fromMillis(created)
+	return a, err
+}
+
+// NodeDomainBlocks lists every domain block, by domain.
+func (q queries) NodeDomainBlocks(ctx context.Context) ([]NodeDomainBlock, error) {
+	out, err := queryAll(ctx, q.q, scanNodeDomainBlock, `SELECT `+domainBlockColumns+` FROM domain_blocks ORDER BY domain`)
+	if err != nil {
+		return nil, fmt.Errorf("domain blocks: %w", err)
+	}
+	return out, nil
+}
+
+// NodeDomainBlockByID returns one block, or ErrNotFound.
+func (q queries) NodeDomainBlockByID(ctx context.Context, id ID) (NodeDomainBlock, error) {
+	b, err := scanNodeDomainBlock(q.q.QueryRowContext(ctx, `SELECT `+domainBlockColumns+` FROM domain_blocks WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return NodeDomainBlock{}, ErrNotFound
+	}
+	if err != nil {
+		return NodeDomainBlock{}, fmt.Errorf("domain block %d: %w", id, err)
+	}
+	return b, nil
+}
+
+// NodeDomainAllows lists every allowed domain, by domain.
+func (q queries) NodeDomainAllows(ctx context.Context) ([]NodeDomainAllow, error) {
+	out, err := queryAll(ctx, q.q, scanNodeDomainAllow, `SELECT id, domain, created_at FROM domain_allows ORDER BY domain`)
+	if err != nil {
+		return nil, fmt.Errorf("domain allows: %w", err)
+	}
+	return out, nil
+}
+
+// NodeDomainAllowByID returns one allow, or ErrNotFound.
+func (q queries) NodeDomainAllowByID(ctx context.Context, id ID) (NodeDomainAllow, error) {
+	a, err := scanNodeDomainAllow(q.q.QueryRowContext(ctx, `SELECT id, domain, created_at FROM domain_allows WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return NodeDomainAllow{}, ErrNotFound
+	}
+	if err != nil {
+		return NodeDomainAllow{}, fmt.Errorf("domain allow %d: %w", id, err)
+	}
+	return a, nil
+}
+
+// FederationMode is the node's federation mode: FederationOpen unless
+// set otherwise.
+func (q queries) FederationMode(ctx context.Context) (string, error) {
+	m, err := q.NodeSetting(ctx, SettingFederationMode)
+	if errors.Is(err, ErrNotFound) {
+		return FederationOpen, nil
+	}
+	return m, err
+}
+
+// InsertNodeDomainBlock stores b, setting its ID and creation time;
+// ErrDuplicate when its domain is already blocked.
+func (tx *Tx) InsertNodeDomainBlock(ctx context.Context, b *NodeDomainBlock) error {
+	b.ID, b.CreatedAt = tx.NewID(), tx.now
+	_, err := tx.tx.ExecContext(ctx, `INSERT INTO domain_blocks (id, domain, severity, reject_media, reject_reports,
+public_comment, private_comment, obfuscate, created_at, created_by) VALUES (?,?,?,?,?,?,?,?,?,?)`,
+		b.ID, b.Domain, b.Severity, boolInt(b.RejectMedia), boolInt(b.RejectReports), b.PublicComment,
+		b.PrivateComment, boolInt(b.Obfuscate), millis(b.CreatedAt), nullID(b.CreatedBy))
+	if isUnique(err) {
+		return fmt.Errorf("block %s: %w", b.Domain, ErrDuplicate)
+	}
+	if err != nil {
+		return fmt.Errorf("block %s: %w", b.Domain, err)
+	}
+	return nil
+}
+
+// UpdateNodeDomainBlock changes everything of block b.ID but its domain and
+// creation; ErrNotFound when there is no such block.
+func (tx *Tx) UpdateNodeDomainBlock(ctx context.Context, b NodeDomainBlock) error {
+	res, err := tx.exec(ctx, "update domain block", `UPDATE domain_blocks SET severity = ?, reject_media = ?,
+reject_reports = ?, public_comment = ?, private_comment = ?, obfuscate = ? WHERE id = ?`,
+		b.Severity, boolInt(b.RejectMedia), boolInt(b.RejectReports), b.PublicComment, b.PrivateComment,
+		boolInt(b.Obfuscate), b.ID)
+	if err != nil {
+		return err
+	}
+	return mustAffect(res, "update domain block")
+}
+
+// DeleteNodeDomainBlock removes a block; ErrNotFound when there is none.
+func (tx *Tx) DeleteNodeDomainBlock(ctx context.Context, id ID) error {
+	res, err := tx.exec(ctx, "delete domain block", `DELETE FROM domain_blocks WHERE id = ?`, id)
+	if err != nil {
+		return err
+	}
+	return mustAffect(res, "delete domain block")
+}
+
+// InsertNodeDomainAllow stores a, setting its ID and creation time;
+// ErrDuplicate when the domain is already allowed.
+func (tx *Tx) InsertNodeDomainAllow(ctx context.Context, a *NodeDomainAllow) error {
+	a.ID, a.CreatedAt = tx.NewID(), tx.now
+	_, err := tx.tx.ExecContext(ctx, `INSERT INTO domain_allows (id, domain, created_at) VALUES (?,?,?)`,
+		a.ID, a.Domain, millis(a.CreatedAt))
+	if isUnique(err) {
+		return fmt.Errorf("allow %s: %w", a.Domain, ErrDuplicate)
+	}
+	if err != nil {
+		return fmt.Errorf("allow %s: %w", a.Domain, err)
+	}
+	return nil
+}
+
+// DeleteNodeDomainAllow removes an allow; ErrNotFound when there is none.
+func (tx *Tx) DeleteNodeDomainAllow(ctx context.Context, id ID) error {
+	res, err := tx.exec(ctx, "delete domain allow", `DELETE FROM domain_allows WHERE id = ?`, id)
+	if err != nil {
+		return err
+	}
+	return mustAffect(res, "delete domain allow")
+}
+
+// RemoteDomains lists the distinct domains of remote accounts and of
+// queued deliveries, for a purge to match against a block.
+func (q queries) RemoteDomains(ctx context.Context) ([]string, error) {
+	out, err := queryAll(ctx, q.q, func(r scanner) (string, error) {
+		var s string
+		return s, r.Scan(&s)
+	}, `SELECT domain FROM accounts WHERE domain <> '' UNION SELECT host FROM deliveries`)
+	if err != nil {
+		return nil, fmt.Errorf("remote domains: %w", err)
+	}
+	return out, nil
+}
+
+// DeleteDeliveriesToHost drops every queued delivery to host (exactly
+// that host, port included) and says how many.
+func (tx *Tx) DeleteDeliveriesToHost(ctx context.Context, host string) (int64, error) {
+	res, err := tx.exec(ctx, "drop deliveries to "+host, `DELETE FROM deliveries WHERE host = ?`, host)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// DeleteRemoteAccounts removes up to limit accounts of domain (exactly
+// that domain; never a local account) and, by cascade, their statuses,
+// follows, media and activities. It says how many went, so a purge can
+// run in batches until none is left.
+func (tx *Tx) DeleteRemoteAccounts(ctx context.Context, domain string, limit int) (int, error) {
+	if domain == "" {
+		return 0, fmt.Errorf("delete remote accounts: no domain")
+	}
+	ids, err := queryAll(ctx, tx.q, func(r scanner) (ID, error) {
+		var id ID
+		return id, r.Scan(&id)
+	}, `SELECT id FROM accounts WHERE domain = ? LIMIT ?`, domain, limit)
+	if err != nil {
+		return 0, fmt.Errorf("accounts of %s: %w", domain, err)
+	}
+	for _, id := range ids {
+		if err := tx.DeleteAccount(ctx, id); err != nil {
+			return 0, err
+		}
+	}
+	return len(ids), nil
+}

@@ -1,0 +1,256 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// A community's glossary (issue 13 item 4): terms, each with every version
+// it has had. The glossary_terms row is the current state, copied from its
+// newest version; versions are only ever added.
+
+// MaxGlossaryTerms bounds how many terms CommunityTerms lists: a glossary
+// is read whole, A to Z.
+const MaxGlossaryTerms = 2000
+
+// Term is a glossary term as it stands now.
+type Term struct {
+	ID               ID
+	CommunityID      ID // the Group account
+	URI              string
+	URL              string
+	Local            bool
+	CreatedBy        ID // 0 once the account is gone
+	Term             string
+	Tag              string // the term as a hashtag name; "" when it is none
+	DefinitionSource string // Markdown
+	DefinitionHTML   string // rendered and sanitised
+	Aliases          []string
+	Related          []string // names of other terms
+	ReferenceURL     string
+	ReferenceText    string
+	Version          int
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+}
+
+// TermVersion is one state of a term.
+type TermVersion struct {
+	TermID           ID
+	Number           int
+	Term             string
+	DefinitionSource string
+	DefinitionHTML   string
+	Aliases          []string
+	Related          []string
+	ReferenceURL     string
+	ReferenceText    string
+	EditorID         ID // 0 once the account is gone
+	EditorURI        string
+	Note             string
+	CreatedAt        time.Time
+}
+
+// TermUsage is a term with how many of its community's posts and
+// artefacts carry its hashtag.
+type TermUsage struct {
+	Term
+	Posts     int
+	Artefacts int
+}
+
+const termColumns = `id, community_id, uri, url, local, created_by, term, tag, definition_source, definition_html,
+aliases, related, reference_url, reference_text, version, created_at, updated_at`
+
+func scanTerm(row scanner, extra ...any) (Term, error) {
+	var t Term
+	var createdBy sql.NullInt64
+	var aliases, related string
+	var local int
+	var created, updated int64
+	dest := append([]any{&t.ID, &t.CommunityID, &t.URI, &t.URL, &local, &createdBy, &t.Term, &t.Tag, &t.DefinitionSource,
+		&t.DefinitionHTML, &aliases, &related, &t.ReferenceURL, &t.ReferenceText, &t.Version, &created, &updated}, extra...)
+	err := row.Scan(dest...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Term{}, ErrNotFound
+	}
+	if err != nil {
+		return Term{}, fmt.Errorf("term: %w", err)
+	}
+	if err := json.Unmarshal([]byte(aliases), &t.Aliases); err != nil {
+		return Term{}, fmt.Errorf("term %d aliases: %w", t.ID, err)
+	}
+	if err := json.Unmarshal([]byte(related), &t.Related); err != nil {
+		return Term{}, fmt.Errorf("term %d related: %w", t.ID, err)
+	}
+	t.Local = local == 1
+	t.CreatedBy = ID(createdBy.Int64)
+	t.CreatedAt, t.UpdatedAt = fromMillis(created), fromMillis(updated)
+	return t, nil
+}
+
+const qTermByID = `SELECT ` + termColumns + ` FROM glossary_terms WHERE id = ?`
+
+// TermByID returns a glossary term, or ErrNotFound.
+func (q queries) TermByID(ctx context.Context, id ID) (Term, error) {
+	return scanTerm(q.q.QueryRowContext(ctx, qTermByID, id))
+}
+
+const qTermByURI = `SELECT ` + termColumns + ` FROM glossary_terms WHERE uri = ?`
+
+// TermByURI returns the term with ActivityPub id uri, or ErrNotFound.
+func (q queries) TermByURI(ctx context.Context, uri string) (Term, error) {
+	return scanTerm(q.q.QueryRowContext(ctx, qTermByURI, uri))
+}
+
+const qTermByName = `SELECT ` + termColumns + ` FROM glossary_terms WHERE community_id = ? AND term = ? COLLATE NOCASE LIMIT 1`
+
+// TermByName returns a community's term named name (case aside), or
+// ErrNotFound.
+func (q queries) TermByName(ctx context.Context, communityID ID, name string) (Term, error) {
+	return scanTerm(q.q.QueryRowContext(ctx, qTermByName, communityID, name))
+}
+
+// qCommunityTerms counts each term's uses at read time, so the counts
+// follow posts as they arrive and are deleted (status_tags rows go with
+// their status): by the tag's unique name, the status_tags primary key
+// (tag_id, status_id), and the status's community row; artefacts carry
+// their tags as a JSON list, read over the community's artefacts.
+const qCommunityTerms = `SELECT ` + termColumns + `,
+	CASE WHEN g.tag = '' THEN 0 ELSE (SELECT count(*) FROM tags t JOIN status_tags st ON st.tag_id = t.id
+		WHERE t.name = g.tag AND (
+			EXISTS (SELECT 1 FROM community_threads c WHERE c.status_id = st.status_id AND c.group_id = g.community_id)
+			OR EXISTS (SELECT 1 FROM community_statuses c WHERE c.status_id = st.status_id AND c.community_id = g.community_id))) END,
+	CASE WHEN g.tag = '' THEN 0 ELSE (SELECT count(*) FROM artefacts a
+		WHERE a.community_id = g.community_id AND EXISTS (SELECT 1 FROM json_each(a.tags) j WHERE j.value = g.tag)) END
+FROM glossary_terms g WHERE g.community_id = ? ORDER BY g.term COLLATE NOCASE, g.id LIMIT ?`
+
+// CommunityTerms lists a community's glossary A to Z (up to
+// MaxGlossaryTerms terms), each with how many of the community's posts
+// and artefacts carry its hashtag.
+func (q queries) CommunityTerms(ctx context.Context, communityID ID) ([]TermUsage, error) {
+	out, err := queryAll(ctx, q.q, func(row scanner) (TermUsage, error) {
+		var u TermUsage
+		t, err := scanTerm(row, &u.Posts, &u.Artefacts)
+		u.Term = t
+		return u, err
+	}, qCommunityTerms, communityID, MaxGlossaryTerms)
+	if err != nil {
+		return nil, fmt.Errorf("community %d glossary: %w", communityID, err)
+	}
+	return out, nil
+}
+
+const qInsertTerm = `INSERT INTO glossary_terms (` + termColumns + `) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
+
+// InsertTerm stores a new term (without its versions: add the first with
+// AddTermVersion). A zero ID is given a fresh one.
+func (tx *Tx) InsertTerm(ctx context.Context, t *Term) error {
+	if t.ID == 0 {
+		t.ID = tx.NewID()
+	}
+	if t.CreatedAt.IsZero() {
+		t.CreatedAt = tx.now
+	}
+	if t.UpdatedAt.IsZero() {
+		t.UpdatedAt = t.CreatedAt
+	}
+	_, err := tx.tx.ExecContext(ctx, qInsertTerm, t.ID, t.CommunityID, t.URI, t.URL, boolInt(t.Local), nullID(t.CreatedBy),
+		t.Term, t.Tag, t.DefinitionSource, t.DefinitionHTML, jsonList(t.Aliases), jsonList(t.Related), t.ReferenceURL,
+		t.ReferenceText, t.Version, millis(t.CreatedAt), millis(t.UpdatedAt))
+	if isUnique(err) {
+		return fmt.Errorf("insert term %s: %w", t.URI, ErrDuplicate)
+	}
+	if err != nil {
+		return fmt.Errorf("insert term %s: %w", t.URI, err)
+	}
+	return nil
+}
+
+const qUpdateTerm = `UPDATE glossary_terms SET term = ?, tag = ?, definition_source = ?, definition_html = ?, aliases = ?,
+related = ?, reference_url = ?, reference_text = ?, version = ?, updated_at = ? WHERE id = ?`
+
+// UpdateTerm writes a term's current state (after adding the version it
+// now is).
+func (tx *Tx) UpdateTerm(ctx context.Context, t Term) error {
+	res, err := tx.exec(ctx, "update term", qUpdateTerm, t.Term, t.Tag, t.DefinitionSource, t.DefinitionHTML,
+		jsonList(t.Aliases), jsonList(t.Related), t.ReferenceURL, t.ReferenceText, t.Version, millis(t.UpdatedAt), t.ID)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return fmt.Errorf("update term %d: %w", t.ID, errors.Join(err, ErrNotFound))
+	}
+	return nil
+}
+
+const termVersionColumns = `term_id, number, term, definition_source, definition_html, aliases, related,
+reference_url, reference_text, editor_id, editor_uri, note, created_at`
+
+func scanTermVersion(row scanner) (TermVersion, error) {
+	var v TermVersion
+	var aliases, related string
+	var editor sql.NullInt64
+	var created int64
+	err := row.Scan(&v.TermID, &v.Number, &v.Term, &v.DefinitionSource, &v.DefinitionHTML, &aliases, &related,
+		&v.ReferenceURL, &v.ReferenceText, &editor, &v.EditorURI, &v.Note, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return TermVersion{}, ErrNotFound
+	}
+	if err != nil {
+		return TermVersion{}, fmt.Errorf("term version: %w", err)
+	}
+	if err := json.Unmarshal([]byte(aliases), &v.Aliases); err != nil {
+		return TermVersion{}, fmt.Errorf("term %d version %d aliases: %w", v.TermID, v.Number, err)
+	}
+	if err := json.Unmarshal([]byte(related), &v.Related); err != nil {
+		return TermVersion{}, fmt.Errorf("term %d version %d related: %w", v.TermID, v.Number, err)
+	}
+	v.EditorID = ID(editor.Int64)
+	v.CreatedAt = fromMillis(created)
+	return v, nil
+}
+
+const qInsertTermVersion = `INSERT INTO glossary_term_versions (` + termVersionColumns + `) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`
+
+// AddTermVersion adds a version. Its number must be new for the term: a
+// second version with the same number is ErrDuplicate.
+func (tx *Tx) AddTermVersion(ctx context.Context, v *TermVersion) error {
+	if v.CreatedAt.IsZero() {
+		v.CreatedAt = tx.now
+	}
+	_, err := tx.tx.ExecContext(ctx, qInsertTermVersion, v.TermID, v.Number, v.Term, v.DefinitionSource, v.DefinitionHTML,
+		jsonList(v.Aliases), jsonList(v.Related), v.ReferenceURL, v.ReferenceText, nullID(v.EditorID), v.EditorURI, v.Note,
+		millis(v.CreatedAt))
+	if isUnique(err) {
+		return fmt.Errorf("add version %d of term %d: %w", v.Number, v.TermID, ErrDuplicate)
+	}
+	if err != nil {
+		return fmt.Errorf("add version %d of term %d: %w", v.Number, v.TermID, err)
+	}
+	return nil
+}
+
+const qTermVersion = `SELECT ` + termVersionColumns + ` FROM glossary_term_versions WHERE term_id = ? AND number = ?`
+
+// TermVersion returns one version of a term, or ErrNotFound.
+func (q queries) TermVersion(ctx context.Context, termID ID, number int) (TermVersion, error) {
+	return scanTermVersion(q.q.QueryRowContext(ctx, qTermVersion, termID, number))
+}
+
+const qTermVersions = `SELECT ` + termVersionColumns + ` FROM glossary_term_versions
+WHERE term_id = ? AND number > ? ORDER BY number LIMIT ?`
+
+// TermVersions lists up to limit versions of a term numbered after
+// `after`, oldest first.
+func (q queries) TermVersions(ctx context.Context, termID ID, after, limit int) ([]TermVersion, error) {
+	out, err := queryAll(ctx, q.q, scanTermVersion, qTermVersions, termID, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("term %d versions: %w", termID, err)
+	}
+	return out, nil
+}

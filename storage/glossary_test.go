@@ -1,0 +1,76 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+)
+
+func TestGlossaryTerms(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "copse.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	g := Account{URI: "https://a.example/users/wards", Username: "wards", ActorType: "Group"}
+	var terms []Term
+	err = s.InTx(ctx, func(tx *Tx) error {
+		if err := tx.InsertAccount(ctx, &g); err != nil {
+			return err
+		}
+		for i, name := range []string{"triage", "A&E", "Beds"} {
+			tm := Term{CommunityID: g.ID, URI: "https://a.example/glossary/" + name, Local: true, Term: name, Version: 1,
+				DefinitionSource: "x", Aliases: []string{"alias " + name}}
+			if i == 0 {
+				tm.Tag = "triage"
+			}
+			if err := tx.InsertTerm(ctx, &tm); err != nil {
+				return err
+			}
+			if err := tx.AddTermVersion(ctx, &TermVersion{TermID: tm.ID, Number: 1, Term: name, DefinitionSource: "x"}); err != nil {
+				return err
+			}
+			terms = append(terms, tm)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		lookup  func() (Term, error)
+		want    string
+		wantErr error
+	}{
+		{"by id", func() (Term, error) { return s.TermByID(ctx, terms[1].ID) }, "A&E", nil},
+		{"by uri", func() (Term, error) { return s.TermByURI(ctx, terms[2].URI) }, "Beds", nil},
+		{"by name, case aside", func() (Term, error) { return s.TermByName(ctx, g.ID, "TRIAGE") }, "triage", nil},
+		{"by name in another community", func() (Term, error) { return s.TermByName(ctx, g.ID+1, "triage") }, "", ErrNotFound},
+		{"a missing id", func() (Term, error) { return s.TermByID(ctx, 42) }, "", ErrNotFound},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := tt.lookup()
+			if !errors.Is(err, tt.wantErr) || got.Term != tt.want {
+				t.Fatalf("got %q, %v; want %q, %v", got.Term, err, tt.want, tt.wantErr)
+			}
+		})
+	}
+	list, err := s.CommunityTerms(ctx, g.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 3 || list[0].Term.Term != "A&E" || list[1].Term.Term != "Beds" || list[2].Term.Term != "triage" ||
+		list[1].Aliases[0] != "alias Beds" {
+		t.Errorf("A to Z: %+v", list)
+	}
+	err = s.InTx(ctx, func(tx *Tx) error {
+		return tx.AddTermVersion(ctx, &TermVersion{TermID: terms[0].ID, Number: 1, Term: "again"})
+	})
+	if !errors.Is(err, ErrDuplicate) {
+		t.Errorf("a second version 1: %v; want ErrDuplicate", err)
+	}
+}

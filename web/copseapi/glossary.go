@@ -1,0 +1,334 @@
+package copseapi
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/copse-dev/copse/activitypub"
+	"github.com/copse-dev/copse/federation"
+	"github.com/copse-dev/copse/storage"
+	"github.com/copse-dev/copse/web/api"
+	"github.com/copse-dev/copse/web/httperr"
+)
+
+// A community's glossary (issue 13 item 4): terms, with how often each is
+// used, their versions and restores. Reads ask federation.TermReadable
+// (the artefacts' rule); every change goes through the engine, which
+// checks membership and the base version.
+
+func (h *Handler) mountGlossary(r chi.Router) {
+	r.Method(http.MethodGet, "/communities/{id}/glossary", h.handle(h.glossary))
+	r.Method(http.MethodPost, "/communities/{id}/glossary", h.handle(h.createTerm))
+	r.Method(http.MethodGet, "/glossary/{id}", h.handle(h.term))
+	r.Method(http.MethodPatch, "/glossary/{id}", h.handle(h.editTerm))
+	r.Method(http.MethodGet, "/glossary/{id}/versions", h.handle(h.termVersions))
+	r.Method(http.MethodPost, "/glossary/{id}/restore", h.handle(h.restoreTerm))
+}
+
+type termEntity struct {
+	ID             string   `json:"id"`
+	CommunityID    string   `json:"community_id"`
+	URI            string   `json:"uri"`
+	URL            string   `json:"url"`
+	Local          bool     `json:"local"`
+	Term           string   `json:"term"`
+	Tag            string   `json:"tag"` // the hashtag it is linked to; "" when none
+	Definition     string   `json:"definition"`
+	DefinitionHTML string   `json:"definition_html"`
+	Aliases        []string `json:"aliases"`
+	Related        []string `json:"related"`
+	ReferenceURL   string   `json:"reference_url"`
+	ReferenceText  string   `json:"reference_text"`
+	Version        int      `json:"version"`
+	Posts          *int     `json:"posts,omitempty"`     // posts of the community with its hashtag (in lists)
+	Artefacts      *int     `json:"artefacts,omitempty"` // artefacts of the community with its hashtag (in lists)
+	CreatedAt      string   `json:"created_at"`
+	UpdatedAt      string   `json:"updated_at"`
+}
+
+type termVersionEntity struct {
+	Number         int      `json:"number"`
+	Term           string   `json:"term"`
+	Definition     string   `json:"definition"`
+	DefinitionHTML string   `json:"definition_html"`
+	Aliases        []string `json:"aliases"`
+	Related        []string `json:"related"`
+	ReferenceURL   string   `json:"reference_url"`
+	ReferenceText  string   `json:"reference_text"`
+	Editor         string   `json:"editor"` // acct, or the actor id of an account not known here
+	Note           string   `json:"note"`
+	CreatedAt      string   `json:"created_at"`
+}
+
+func termEntityOf(t storage.Term) termEntity {
+	ent := termEntity{ID: t.ID.String(), CommunityID: t.CommunityID.String(), URI: t.URI, URL: t.URL, Local: t.Local,
+		Term: t.Term, Tag: t.Tag, Definition: t.DefinitionSource, DefinitionHTML: t.DefinitionHTML, Aliases: t.Aliases,
+		Related: t.Related, ReferenceURL: t.ReferenceURL, ReferenceText: t.ReferenceText, Version: t.Version,
+		CreatedAt: t.CreatedAt.UTC().Format(time.RFC3339), UpdatedAt: t.UpdatedAt.UTC().Format(time.RFC3339)}
+	if ent.Aliases == nil {
+		ent.Aliases = []string{}
+	}
+	if ent.Related == nil {
+		ent.Related = []string{}
+	}
+	return ent
+}
+
+func (h *Handler) termVersionEntities(r *http.Request, vs []storage.TermVersion) ([]termVersionEntity, error) {
+	ids := make([]storage.ID, 0, len(vs))
+	for _, v := range vs {
+		if v.EditorID != 0 {
+			ids = append(ids, v.EditorID)
+		}
+	}
+	editors, err := h.store.AccountsByIDs(r.Context(), ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]termVersionEntity, 0, len(vs))
+	for _, v := range vs {
+		e := termVersionEntity{Number: v.Number, Term: v.Term, Definition: v.DefinitionSource, DefinitionHTML: v.DefinitionHTML,
+			Aliases: v.Aliases, Related: v.Related, ReferenceURL: v.ReferenceURL, ReferenceText: v.ReferenceText,
+			Editor: v.EditorURI, Note: v.Note, CreatedAt: v.CreatedAt.UTC().Format(time.RFC3339)}
+		if e.Aliases == nil {
+			e.Aliases = []string{}
+		}
+		if e.Related == nil {
+			e.Related = []string{}
+		}
+		if ed, ok := editors[v.EditorID]; ok {
+			e.Editor = h.acct(ed)
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// readableTerm loads the term of the {id} in the path, if the caller (or
+// nobody signed in) may read it; one it may not read is not found.
+func (h *Handler) readableTerm(r *http.Request) (storage.Term, error) {
+	me, err := viewer(r)
+	if err != nil {
+		return storage.Term{}, err
+	}
+	id, err := storage.ParseID(chi.URLParam(r, "id"))
+	if err != nil {
+		return storage.Term{}, httperr.New(http.StatusNotFound, "Record not found")
+	}
+	t, err := h.store.TermByID(r.Context(), id)
+	if err != nil {
+		return storage.Term{}, err
+	}
+	ok, err := h.engine.TermReadable(r.Context(), me, t)
+	if err != nil {
+		return storage.Term{}, err
+	}
+	if !ok {
+		return storage.Term{}, httperr.New(http.StatusNotFound, "Record not found")
+	}
+	return t, nil
+}
+
+// glossary: GET /api/copse/v1/communities/{id}/glossary, a community's
+// terms (hosted here or followed from here) A to Z, with their usage.
+func (h *Handler) glossary(w http.ResponseWriter, r *http.Request) error {
+	me, err := viewer(r)
+	if err != nil {
+		return err
+	}
+	id, err := storage.ParseID(chi.URLParam(r, "id"))
+	if err != nil {
+		return httperr.New(http.StatusNotFound, "Record not found")
+	}
+	g, err := h.store.AccountByID(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	if g.ActorType != activitypub.TypeGroup {
+		return httperr.New(http.StatusNotFound, "Record not found")
+	}
+	ok, err := h.engine.GlossaryReadable(r.Context(), me, g.ID)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return errMembersOnly
+	}
+	terms, err := h.store.CommunityTerms(r.Context(), g.ID)
+	if err != nil {
+		return err
+	}
+	out := make([]termEntity, 0, len(terms))
+	for _, u := range terms {
+		ent := termEntityOf(u.Term)
+		ent.Posts, ent.Artefacts = &u.Posts, &u.Artefacts
+		out = append(out, ent)
+	}
+	httperr.JSON(w, http.StatusOK, out)
+	return nil
+}
+
+type createTermRequest struct {
+	Term          string   `json:"term"`
+	Definition    string   `json:"definition"`
+	Aliases       []string `json:"aliases"`
+	Related       []string `json:"related"`
+	ReferenceURL  string   `json:"reference_url"`
+	ReferenceText string   `json:"reference_text"`
+	Note          string   `json:"note"`
+}
+
+// createTerm: POST /api/copse/v1/communities/{id}/glossary, a JSON
+// object, by a member or moderator of a community hosted here.
+func (h *Handler) createTerm(w http.ResponseWriter, r *http.Request) error {
+	me, err := api.Caller(r, "write")
+	if err != nil {
+		return err
+	}
+	id, err := storage.ParseID(chi.URLParam(r, "id"))
+	if err != nil {
+		return httperr.New(http.StatusNotFound, "Record not found")
+	}
+	var req createTermRequest
+	if err := decodeJSON(r, &req); err != nil {
+		return err
+	}
+	t, err := h.engine.CreateTerm(r.Context(), me, id, federation.NewTerm{Term: req.Term, Definition: req.Definition,
+		Aliases: req.Aliases, Related: req.Related, ReferenceURL: req.ReferenceURL, ReferenceText: req.ReferenceText, Note: req.Note})
+	if err != nil {
+		return err
+	}
+	httperr.JSON(w, http.StatusOK, termEntityOf(t))
+	return nil
+}
+
+// term: GET /api/copse/v1/glossary/{id}.
+func (h *Handler) term(w http.ResponseWriter, r *http.Request) error {
+	t, err := h.readableTerm(r)
+	if err != nil {
+		return err
+	}
+	httperr.JSON(w, http.StatusOK, termEntityOf(t))
+	return nil
+}
+
+type editTermRequest struct {
+	BaseVersion   int       `json:"base_version"`
+	Term          *string   `json:"term"`
+	Definition    *string   `json:"definition"`
+	Aliases       *[]string `json:"aliases"`
+	Related       *[]string `json:"related"`
+	ReferenceURL  *string   `json:"reference_url"`
+	ReferenceText *string   `json:"reference_text"`
+	Note          string    `json:"note"`
+}
+
+// editTerm: PATCH /api/copse/v1/glossary/{id}, a JSON object naming
+// base_version, the version the edit started from; absent fields stay.
+func (h *Handler) editTerm(w http.ResponseWriter, r *http.Request) error {
+	me, err := api.Caller(r, "write")
+	if err != nil {
+		return err
+	}
+	id, err := storage.ParseID(chi.URLParam(r, "id"))
+	if err != nil {
+		return httperr.New(http.StatusNotFound, "Record not found")
+	}
+	var req editTermRequest
+	if err := decodeJSON(r, &req); err != nil {
+		return err
+	}
+	t, err := h.engine.EditTerm(r.Context(), me, id, federation.TermEdit{BaseVersion: req.BaseVersion, Term: req.Term,
+		Definition: req.Definition, Aliases: req.Aliases, Related: req.Related, ReferenceURL: req.ReferenceURL,
+		ReferenceText: req.ReferenceText, Note: req.Note})
+	return h.answerTermRevision(w, r, t, err)
+}
+
+// restoreTerm: POST /api/copse/v1/glossary/{id}/restore, JSON {"version",
+// "base_version", "note"}: a new version with the old one's content.
+func (h *Handler) restoreTerm(w http.ResponseWriter, r *http.Request) error {
+	me, err := api.Caller(r, "write")
+	if err != nil {
+		return err
+	}
+	id, err := storage.ParseID(chi.URLParam(r, "id"))
+	if err != nil {
+		return httperr.New(http.StatusNotFound, "Record not found")
+	}
+	var req restoreRequest
+	if err := decodeJSON(r, &req); err != nil {
+		return err
+	}
+	if req.Version <= 0 {
+		return httperr.New(http.StatusUnprocessableEntity, "version, the version to restore, is required")
+	}
+	t, err := h.engine.RestoreTermVersion(r.Context(), me, id, req.BaseVersion, req.Version, req.Note)
+	return h.answerTermRevision(w, r, t, err)
+}
+
+// termStaleAnswer is the 409 for an edit of a version that is no longer
+// the current one: the versions made since.
+type termStaleAnswer struct {
+	Error          string              `json:"error"`
+	BaseVersion    int                 `json:"base_version"`
+	CurrentVersion int                 `json:"current_version"`
+	Changes        []termVersionEntity `json:"changes"`
+}
+
+// answerTermRevision answers an edit or restore: the term, or a 409 with
+// what changed since the base version.
+func (h *Handler) answerTermRevision(w http.ResponseWriter, r *http.Request, t storage.Term, err error) error {
+	var stale *federation.TermStaleError
+	if errors.As(err, &stale) {
+		ans := termStaleAnswer{Error: fmt.Sprintf("The term changed since version %d: it is at version %d. Merge the changes and edit version %d.",
+			stale.Base, stale.Current, stale.Current), BaseVersion: stale.Base, CurrentVersion: stale.Current}
+		if ans.Changes, err = h.termVersionEntities(r, stale.Since); err != nil {
+			return err
+		}
+		httperr.JSON(w, http.StatusConflict, ans)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	httperr.JSON(w, http.StatusOK, termEntityOf(t))
+	return nil
+}
+
+// termVersions: GET /api/copse/v1/glossary/{id}/versions, oldest first,
+// limit of them after the version numbered `after`.
+func (h *Handler) termVersions(w http.ResponseWriter, r *http.Request) error {
+	t, err := h.readableTerm(r)
+	if err != nil {
+		return err
+	}
+	after, err := intParam(r, "after", 0)
+	if err != nil {
+		return err
+	}
+	limit, err := intParam(r, "limit", 40)
+	if err != nil {
+		return err
+	}
+	limit = min(max(limit, 1), maxLimit)
+	vs, err := h.store.TermVersions(r.Context(), t.ID, after, limit)
+	if err != nil {
+		return err
+	}
+	out, err := h.termVersionEntities(r, vs)
+	if err != nil {
+		return err
+	}
+	if len(vs) == limit {
+		q := r.URL.Query()
+		q.Set("after", strconv.Itoa(vs[len(vs)-1].Number))
+		w.Header().Set("Link", "<"+h.urls.Base+r.URL.EscapedPath()+"?"+q.Encode()+`>; rel="next"`)
+	}
+	httperr.JSON(w, http.StatusOK, out)
+	return nil
+}

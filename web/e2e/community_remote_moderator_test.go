@@ -1,0 +1,116 @@
+package e2e
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"testing"
+
+	"github.com/copse-dev/copse/storage"
+	"github.com/copse-dev/copse/web/testrig"
+)
+
+// TestCommunityRemoteModerator: alice on A makes cid on C a moderator
+// of her community. From C's API cid removes bea's post (B), locks a
+// thread and bans bea with removeData; each goes to the Group on A,
+// which applies and announces it, and it holds on A, B and C with the
+// reason in every node's log. The ban, having no end, ends bea's
+// membership on A and on B.
+func TestCommunityRemoteModerator(t *testing.T) {
+	m := startModCommunity(t, map[string]any{})
+	ctx := context.Background()
+	m.join(t)
+	cidOnA := m.a.Resolve(m.cid.URI)
+	modsURL := m.a.URL + "/api/copse/v1/communities/" + m.id + "/moderators/" + cidOnA.ID.String()
+	if code, body := communityCall(t, http.MethodPost, modsURL, m.a.Token(m.alice), nil); code != http.StatusOK {
+		t.Fatalf("add cid as moderator: %d %s", code, body)
+	}
+	testrig.Eventually(t, communityWait, "C hears that cid moderates the community", func() bool {
+		ok, err := m.c.Store.IsRemoteModerator(ctx, m.groupOnC.ID, m.cid.URI)
+		return err == nil && ok
+	})
+	spam := m.postThread(t, "Selling cheap watches", true)
+	kept := m.postThread(t, "Which catalogue do you use?", true)
+	later := m.postThread(t, "More watches", true)
+	onC := func(st storage.Status) storage.Status {
+		t.Helper()
+		s, err := m.c.Store.StatusByURI(ctx, st.URI)
+		if err != nil {
+			t.Fatalf("%s on C: %v", st.URI, err)
+		}
+		return s
+	}
+	base := m.c.URL + "/api/copse/v1/communities/" + m.groupOnC.ID.String()
+	goneEverywhere := func(st storage.Status) {
+		t.Helper()
+		for _, n := range []*testrig.Node{m.a, m.b, m.c} {
+			testrig.Eventually(t, communityWait, st.URI+" is gone on "+n.Host, func() bool {
+				_, err := n.Store.StatusByURI(ctx, st.URI)
+				return errors.Is(err, storage.ErrNotFound)
+			})
+		}
+	}
+
+	// A member of C who moderates nothing is refused on C.
+	other := m.c.Member("cora", false)
+	if code, body := communityCall(t, http.MethodDelete, base+"/statuses/"+onC(spam).ID.String(), m.c.Token(other),
+		map[string]any{"reason": "x"}); code != http.StatusForbidden {
+		t.Errorf("a non-moderator removes: %d %s; want 403", code, body)
+	}
+
+	const reason = "Advertising is against rule 3."
+	if code, body := communityCall(t, http.MethodDelete, base+"/statuses/"+onC(spam).ID.String(), m.c.Token(m.cid),
+		map[string]any{"reason": reason}); code != http.StatusOK {
+		t.Fatalf("remove from C: %d %s", code, body)
+	}
+	goneEverywhere(spam)
+	var logA []logEntry
+	if code := getJSON(t, m.a.URL+"/api/copse/v1/communities/"+m.id+"/moderation_log", "", &logA); code != http.StatusOK ||
+		len(logA) == 0 || logA[0].Action != "remove_post" || logA[0].Reason != reason || logA[0].Target != spam.URI ||
+		logA[0].Moderator != "cid@"+m.c.Host {
+		t.Errorf("log on A: %d %+v", code, logA)
+	}
+	for _, n := range []struct {
+		node *testrig.Node
+		g    storage.Account
+	}{{m.b, m.groupOnB}, {m.c, m.groupOnC}} {
+		testrig.Eventually(t, communityWait, "the removal is in the log on "+n.node.Host, func() bool {
+			log, err := n.node.Store.ModerationLog(ctx, n.g.ID, storage.Page{})
+			return err == nil && len(log) > 0 && log[0].Action == storage.ModRemovePost && log[0].Reason == reason
+		})
+	}
+
+	if code, body := communityCall(t, http.MethodPost, base+"/statuses/"+onC(kept).ID.String()+"/lock", m.c.Token(m.cid),
+		map[string]any{}); code != http.StatusOK {
+		t.Fatalf("lock from C: %d %s", code, body)
+	}
+	testrig.Eventually(t, communityWait, "the thread is locked on A and B", func() bool {
+		onA, errA := m.a.Store.StatusByURI(ctx, kept.URI)
+		lockedA, _ := m.a.Store.ThreadLocked(ctx, onA.ID)
+		lockedB, _ := m.b.Store.ThreadLocked(ctx, kept.ID)
+		return errA == nil && lockedA && lockedB
+	})
+
+	beaOnC := m.c.Resolve(m.bea.URI)
+	if code, body := communityCall(t, http.MethodPost, base+"/bans", m.c.Token(m.cid),
+		map[string]any{"account_id": beaOnC.ID.String(), "reason": "spam", "remove_data": true}); code != http.StatusOK {
+		t.Fatalf("ban from C: %d %s", code, body)
+	}
+	goneEverywhere(later)
+	goneEverywhere(kept)
+	beaOnA := m.a.Resolve(m.bea.URI)
+	if ban, err := m.a.Store.CommunityBan(ctx, mustID(t, m.id), beaOnA.ID); err != nil || ban.Reason != "spam" {
+		t.Errorf("ban on A: %+v %v", ban, err)
+	}
+	testrig.Eventually(t, communityWait, "B knows bea is banned", func() bool {
+		ban, err := m.b.Store.CommunityBan(ctx, m.groupOnB.ID, m.bea.ID)
+		return err == nil && ban.Reason == "spam"
+	})
+	// A ban with no end ends the membership, on A and on bea's node.
+	if _, err := m.a.Store.FollowOf(ctx, beaOnA.ID, mustID(t, m.id)); !errors.Is(err, storage.ErrNotFound) {
+		t.Errorf("bea still follows the Group on A: %v", err)
+	}
+	if _, err := m.b.Store.FollowOf(ctx, m.bea.ID, m.groupOnB.ID); !errors.Is(err, storage.ErrNotFound) {
+		t.Errorf("bea still follows the Group on B: %v", err)
+	}
+}
