@@ -369,10 +369,12 @@ func (e *Engine) reviseArtefact(ctx context.Context, editor storage.Account, id 
 }
 
 // ArtefactReadable reports whether viewer (the zero Account: nobody
-// signed in) may read an artefact, its versions and its files: anyone
-// when its community is public, only members and moderators when it is
-// members-only, and nobody when the community is suspended. Every path
-// that shows an artefact asks it.
+// signed in) may read an artefact, its versions and its files: nobody
+// when its community is suspended, else whoever may read the community
+// (CanSeeCommunity: anyone when it is public, its members when it is
+// members-only, on the node that hosts it and on every node that follows
+// it). Every path that shows an artefact, a glossary term or an event
+// asks it.
 func (e *Engine) ArtefactReadable(ctx context.Context, viewer storage.Account, a storage.Artefact) (bool, error) {
 	g, err := e.store.AccountByID(ctx, a.CommunityID)
 	if err != nil {
@@ -381,27 +383,7 @@ func (e *Engine) ArtefactReadable(ctx context.Context, viewer storage.Account, a
 	if !g.SuspendedAt.IsZero() {
 		return false, nil
 	}
-	if !g.Local() {
-		return true, nil // taken from the Group's public announces
-	}
-	c, err := e.store.CommunityByAccount(ctx, g.ID)
-	if err != nil {
-		return false, fmt.Errorf("community %s: %w", g.Acct(), err)
-	}
-	if c.Visibility == storage.CommunityPublic {
-		return true, nil
-	}
-	if viewer.ID == 0 {
-		return false, nil
-	}
-	if mod, err := e.store.IsCommunityModerator(ctx, g.ID, viewer.ID); err != nil || mod {
-		return mod, err
-	}
-	_, err = e.store.FollowOf(ctx, viewer.ID, g.ID)
-	if errors.Is(err, storage.ErrNotFound) {
-		return false, nil
-	}
-	return err == nil, err
+	return e.CanSeeCommunity(ctx, viewer, g)
 }
 
 // hostedCommunity returns the Group of a community hosted here, or

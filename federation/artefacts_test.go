@@ -413,3 +413,39 @@ func BenchmarkDiffWords100KB(b *testing.B) {
 		DiffWords(a, c)
 	}
 }
+
+// TestRemoteMembersOnlyArtefactsStayWithMembers: on a node that follows
+// a members-only community hosted elsewhere, its artefacts (and so its
+// glossary and events, which ask the same rule) are readable by the
+// members here and by nobody else: the rule is the community's, not
+// "remote means public".
+func TestRemoteMembersOnlyArtefactsStayWithMembers(t *testing.T) {
+	e := artefactEngine(t)
+	ctx := context.Background()
+	memberHere, stranger := member(t, e, "memberhere"), member(t, e, "stranger")
+	g := remotePerson(t, e, "closed", "council-b.example")
+	err := e.store.InTx(ctx, func(tx *storage.Tx) error {
+		if err := tx.InsertFollow(ctx, &storage.Follow{AccountID: memberHere.ID, TargetID: g.ID}); err != nil {
+			return err
+		}
+		return tx.SetRemoteCommunity(ctx, storage.RemoteCommunity{AccountID: g.ID, MembersOnly: true})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := storage.Artefact{CommunityID: g.ID, URI: "https://council-b.example/artefacts/1"}
+	for _, tt := range []struct {
+		name   string
+		viewer storage.Account
+		want   bool
+	}{
+		{"a member here", memberHere, true},
+		{"a member of this node who is not in it", stranger, false},
+		{"nobody signed in", storage.Account{}, false},
+	} {
+		got, err := e.ArtefactReadable(ctx, tt.viewer, a)
+		if err != nil || got != tt.want {
+			t.Errorf("%s: ArtefactReadable = %v, %v; want %v", tt.name, got, err, tt.want)
+		}
+	}
+}
