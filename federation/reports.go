@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -452,6 +453,12 @@ func (e *Engine) applyAnnouncedReport(ctx context.Context, tx *storage.Tx, g sto
 	}
 	if len(local) == 0 {
 		return fmt.Errorf("report %s announced by %s: nobody here moderates it: %w", inner.ID, g.URI, ErrDenied)
+	}
+	// reject_reports holds whoever relays the report: the reporter's
+	// domain, and the Group's.
+	if u, err := url.Parse(inner.Actor); err != nil || e.policy.Allows(u.Host).RejectReports() || e.policy.Allows(g.Domain).RejectReports() {
+		e.log.InfoContext(ctx, "announced flag ignored by domain policy", "activity_id", inner.ID, "reporter", inner.Actor)
+		return nil
 	}
 	var doc struct {
 		Object flagDoc `json:"object"`

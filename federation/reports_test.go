@@ -285,13 +285,20 @@ func TestResolveReceived(t *testing.T) {
 
 // TestAnnouncedFlag: a remote Group's Announce{Flag} reaches the queue
 // here only when a member here moderates the community; its
-// Announce{Resolve} closes it.
+// Announce{Resolve} closes it. A reporter whose domain this node blocks
+// with reject_reports is not heard through a Group either.
 func TestAnnouncedFlag(t *testing.T) {
 	const groupURI = "https://council-b.example/users/libraries"
-	for _, moderated := range []bool{true, false} {
-		t.Run(fmt.Sprint("moderated here ", moderated), func(t *testing.T) {
+	for _, tc := range []struct{ moderated, rejected bool }{{true, false}, {false, false}, {true, true}} {
+		moderated := tc.moderated
+		t.Run(fmt.Sprint("moderated here ", moderated, ", reports rejected ", tc.rejected), func(t *testing.T) {
 			e := testEngine(t)
 			ctx := context.Background()
+			if tc.rejected {
+				if _, err := e.AddDomainBlock(ctx, 0, storage.NodeDomainBlock{Domain: "lemmy.example", Severity: storage.SeverityNoop, RejectReports: true}); err != nil {
+					t.Fatal(err)
+				}
+			}
 			cid := member(t, e, "cid")
 			bob := remotePerson(t, e, "bob", "lemmy.example")
 			g := storage.Account{URI: groupURI, Username: "libraries", Domain: "council-b.example", ActorType: activitypub.TypeGroup,
@@ -327,6 +334,12 @@ func TestAnnouncedFlag(t *testing.T) {
 				t.Fatal(err)
 			}
 			got, err := e.Reports(ctx, cid, g.ID, storage.ReportFilter{}, storage.Page{})
+			if tc.rejected {
+				if err != nil || len(got) != 0 {
+					t.Errorf("a report from a reject_reports domain, through the Group: queue = %+v, %v; want empty", got, err)
+				}
+				return
+			}
 			if err != nil || len(got) != 1 || got[0].TargetID != bob.ID || got[0].ForNode || got[0].Comment != "Spam" {
 				t.Fatalf("community queue = %+v, %v", got, err)
 			}

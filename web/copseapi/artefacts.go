@@ -163,9 +163,9 @@ func (h *Handler) readableArtefact(r *http.Request) (storage.Artefact, storage.A
 	if err != nil {
 		return storage.Artefact{}, storage.Account{}, err
 	}
-	id, err := storage.ParseID(chi.URLParam(r, "id"))
+	id, err := pathID(r)
 	if err != nil {
-		return storage.Artefact{}, storage.Account{}, httperr.New(http.StatusNotFound, "Record not found")
+		return storage.Artefact{}, storage.Account{}, err
 	}
 	a, err := h.store.ArtefactByID(r.Context(), id)
 	if err != nil {
@@ -188,9 +188,9 @@ func (h *Handler) artefacts(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	id, err := storage.ParseID(chi.URLParam(r, "id"))
+	id, err := pathID(r)
 	if err != nil {
-		return httperr.New(http.StatusNotFound, "Record not found")
+		return err
 	}
 	g, err := h.store.AccountByID(r.Context(), id)
 	if err != nil {
@@ -248,9 +248,9 @@ func (h *Handler) createArtefact(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	id, err := storage.ParseID(chi.URLParam(r, "id"))
+	id, err := pathID(r)
 	if err != nil {
-		return httperr.New(http.StatusNotFound, "Record not found")
+		return err
 	}
 	var req createArtefactRequest
 	if err := decodeJSON(r, &req); err != nil {
@@ -311,9 +311,9 @@ func (h *Handler) editArtefact(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	id, err := storage.ParseID(chi.URLParam(r, "id"))
+	id, err := pathID(r)
 	if err != nil {
-		return httperr.New(http.StatusNotFound, "Record not found")
+		return err
 	}
 	var req editArtefactRequest
 	if err := decodeJSON(r, &req); err != nil {
@@ -350,9 +350,9 @@ func (h *Handler) restoreArtefact(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	id, err := storage.ParseID(chi.URLParam(r, "id"))
+	id, err := pathID(r)
 	if err != nil {
-		return httperr.New(http.StatusNotFound, "Record not found")
+		return err
 	}
 	var req restoreRequest
 	if err := decodeJSON(r, &req); err != nil {
@@ -493,9 +493,9 @@ func (h *Handler) uploadArtefactFile(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	id, err := storage.ParseID(chi.URLParam(r, "id"))
+	id, err := pathID(r)
 	if err != nil {
-		return httperr.New(http.StatusNotFound, "Record not found")
+		return err
 	}
 	// Past 1 MiB the parts go to temporary files, not memory.
 	if err := r.ParseMultipartForm(1 << 20); err != nil {

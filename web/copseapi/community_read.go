@@ -7,8 +7,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/go-chi/chi/v5"
-
 	"github.com/copse-dev/copse/federation"
 	"github.com/copse-dev/copse/storage"
 	"github.com/copse-dev/copse/web/api"
@@ -70,9 +68,9 @@ func (h *Handler) setNext(w http.ResponseWriter, r *http.Request, n int, p stora
 
 // localCommunity reads the community hosted here named by {id}.
 func (h *Handler) localCommunity(r *http.Request) (storage.Account, storage.Community, error) {
-	id, err := storage.ParseID(chi.URLParam(r, "id"))
+	id, err := pathID(r)
 	if err != nil {
-		return storage.Account{}, storage.Community{}, httperr.New(http.StatusNotFound, "Record not found")
+		return storage.Account{}, storage.Community{}, err
 	}
 	c, err := h.store.CommunityByAccount(r.Context(), id)
 	if err != nil {

@@ -205,9 +205,9 @@ func (h *Handler) createCommunity(w http.ResponseWriter, r *http.Request) error 
 // ID. What a community is (not its posts) is public, even for a
 // members-only one: people must find it to ask to join.
 func (h *Handler) community(w http.ResponseWriter, r *http.Request) error {
-	id, err := storage.ParseID(chi.URLParam(r, "id"))
+	id, err := pathID(r)
 	if err != nil {
-		return httperr.New(http.StatusNotFound, "Record not found")
+		return err
 	}
 	c, err := h.store.CommunityByAccount(r.Context(), id)
 	if err != nil {

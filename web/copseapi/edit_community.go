@@ -3,10 +3,7 @@ package copseapi
 import (
 	"net/http"
 
-	"github.com/go-chi/chi/v5"
-
 	"github.com/copse-dev/copse/federation"
-	"github.com/copse-dev/copse/storage"
 	"github.com/copse-dev/copse/web/api"
 	"github.com/copse-dev/copse/web/httperr"
 )
@@ -29,9 +26,9 @@ func (h *Handler) editCommunity(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	id, err := storage.ParseID(chi.URLParam(r, "id"))
+	id, err := pathID(r)
 	if err != nil {
-		return httperr.New(http.StatusNotFound, "Record not found")
+		return err
 	}
 	var req editCommunityRequest
 	if err := decodeJSON(r, &req); err != nil {

@@ -98,9 +98,9 @@ func (h *Handler) readableEvent(r *http.Request) (storage.CommunityEvent, storag
 	if err != nil {
 		return storage.CommunityEvent{}, storage.Account{}, err
 	}
-	id, err := storage.ParseID(chi.URLParam(r, "id"))
+	id, err := pathID(r)
 	if err != nil {
-		return storage.CommunityEvent{}, storage.Account{}, httperr.New(http.StatusNotFound, "Record not found")
+		return storage.CommunityEvent{}, storage.Account{}, err
 	}
 	ev, err := h.store.CommunityEventByID(r.Context(), id)
 	if err != nil {
@@ -124,9 +124,9 @@ func (h *Handler) communityEvents(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	id, err := storage.ParseID(chi.URLParam(r, "id"))
+	id, err := pathID(r)
 	if err != nil {
-		return httperr.New(http.StatusNotFound, "Record not found")
+		return err
 	}
 	g, err := h.store.AccountByID(r.Context(), id)
 	if err != nil {
@@ -192,9 +192,9 @@ func (h *Handler) createEvent(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	id, err := storage.ParseID(chi.URLParam(r, "id"))
+	id, err := pathID(r)
 	if err != nil {
-		return httperr.New(http.StatusNotFound, "Record not found")
+		return err
 	}
 	var req eventRequest
 	if err := decodeJSON(r, &req); err != nil {
@@ -238,9 +238,9 @@ func (h *Handler) editEvent(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	id, err := storage.ParseID(chi.URLParam(r, "id"))
+	id, err := pathID(r)
 	if err != nil {
-		return httperr.New(http.StatusNotFound, "Record not found")
+		return err
 	}
 	var req eventRequest
 	if err := decodeJSON(r, &req); err != nil {

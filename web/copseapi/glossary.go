@@ -116,9 +116,9 @@ func (h *Handler) readableTerm(r *http.Request) (storage.Term, error) {
 	if err != nil {
 		return storage.Term{}, err
 	}
-	id, err := storage.ParseID(chi.URLParam(r, "id"))
+	id, err := pathID(r)
 	if err != nil {
-		return storage.Term{}, httperr.New(http.StatusNotFound, "Record not found")
+		return storage.Term{}, err
 	}
 	t, err := h.store.TermByID(r.Context(), id)
 	if err != nil {
@@ -141,9 +141,9 @@ func (h *Handler) glossary(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	id, err := storage.ParseID(chi.URLParam(r, "id"))
+	id, err := pathID(r)
 	if err != nil {
-		return httperr.New(http.StatusNotFound, "Record not found")
+		return err
 	}
 	g, err := h.store.AccountByID(r.Context(), id)
 	if err != nil {
@@ -190,9 +190,9 @@ func (h *Handler) createTerm(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	id, err := storage.ParseID(chi.URLParam(r, "id"))
+	id, err := pathID(r)
 	if err != nil {
-		return httperr.New(http.StatusNotFound, "Record not found")
+		return err
 	}
 	var req createTermRequest
 	if err := decodeJSON(r, &req); err != nil {
@@ -235,9 +235,9 @@ func (h *Handler) editTerm(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	id, err := storage.ParseID(chi.URLParam(r, "id"))
+	id, err := pathID(r)
 	if err != nil {
-		return httperr.New(http.StatusNotFound, "Record not found")
+		return err
 	}
 	var req editTermRequest
 	if err := decodeJSON(r, &req); err != nil {
@@ -256,9 +256,9 @@ func (h *Handler) restoreTerm(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	id, err := storage.ParseID(chi.URLParam(r, "id"))
+	id, err := pathID(r)
 	if err != nil {
-		return httperr.New(http.StatusNotFound, "Record not found")
+		return err
 	}
 	var req restoreRequest
 	if err := decodeJSON(r, &req); err != nil {

@@ -41,6 +41,15 @@ func (h *Handler) acct(a storage.Account) string {
 	return a.Acct()
 }
 
+// pathID reads the URL's {id}; a malformed one is "not found".
+func pathID(r *http.Request) (storage.ID, error) {
+	ids, err := pathIDs(r, "id")
+	if err != nil {
+		return 0, err
+	}
+	return ids[0], nil
+}
+
 // pathIDs reads the URL's IDs; a malformed one is "not found".
 func pathIDs(r *http.Request, names ...string) ([]storage.ID, error) {
 	out := make([]storage.ID, len(names))
