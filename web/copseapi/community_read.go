@@ -305,13 +305,9 @@ func (h *Handler) threads(w http.ResponseWriter, r *http.Request) error {
 		if !ok {
 			continue
 		}
-		ok, err := h.engine.CanSee(ctx, me, t.Status)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			continue
-		}
+		// The visibility rule was applied by CommunityThreads' query
+		// (qListedTo, which agrees with activitypub.Listed, itself
+		// within CanSee): one query for the page, not two per thread.
 		st := t.Status
 		out = append(out, threadEntity{ID: st.ID.String(), URI: st.URI, URL: cmp.Or(st.URL, st.URI),
 			Title: cmp.Or(st.Title, federation.PlainText(st.Content)), Content: st.Content, SpoilerText: st.SpoilerText,

@@ -278,20 +278,16 @@ func (h *Handler) community(w http.ResponseWriter, r *http.Request) error {
 	return h.render(w, r, http.StatusOK, "community", v)
 }
 
-// threadViews makes views of threads the visibility rule lets viewer
-// (the member signed in, or the zero Account) see.
+// threadViews makes views of threads that viewer (the member signed in,
+// or the zero Account) may see: the caller has asked the visibility rule
+// (Store.CommunityThreads applies it in SQL, qListedTo; a thread opened
+// by itself asks Engine.CanSee).
 func (h *Handler) threadViews(r *http.Request, viewer, g storage.Account, threads []storage.Thread) ([]threadView, error) {
 	sts := make([]storage.Status, 0, len(threads))
 	replies := map[storage.ID]int{}
 	for _, t := range threads {
-		ok, err := h.engine.CanSee(r.Context(), viewer, t.Status)
-		if err != nil {
-			return nil, err
-		}
-		if ok {
-			sts = append(sts, t.Status)
-			replies[t.Status.ID] = t.Replies
-		}
+		sts = append(sts, t.Status)
+		replies[t.Status.ID] = t.Replies
 	}
 	ids := make([]storage.ID, 0, len(sts))
 	for _, st := range sts {
@@ -351,12 +347,12 @@ func (h *Handler) thread(w http.ResponseWriter, r *http.Request) error {
 	if in, err := h.store.CommunityOfStatus(ctx, st.ID); err != nil || in != g.ID || st.InReplyToID != 0 || st.ReblogOfID != 0 {
 		return fmt.Errorf("thread %d in %s: %w", id, g.Username, cmp.Or(err, storage.ErrNotFound))
 	}
+	if ok, err := h.engine.CanSee(ctx, me, st); err != nil || !ok {
+		return fmt.Errorf("thread %d: %w", id, cmp.Or(err, storage.ErrNotFound))
+	}
 	threads, err := h.threadViews(r, me, g, []storage.Thread{{Status: st}})
 	if err != nil {
 		return err
-	}
-	if len(threads) == 0 {
-		return fmt.Errorf("thread %d: %w", id, storage.ErrNotFound)
 	}
 	cv, err := h.communityViewOf(r, g, c)
 	if err != nil {
