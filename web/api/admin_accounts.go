@@ -58,24 +58,11 @@ func (h *Handler) mountAdminAccounts(r chi.Router) {
 	})))
 }
 
-// adminAccountsCaller requires a member whose token has scope or its
-// granular form for accounts; the node role is the engine's check.
-func adminAccountsCaller(r *http.Request, scope string) (storage.Account, error) {
-	a := authOf(r)
-	if a.account.ID == 0 {
-		return storage.Account{}, httperr.New(http.StatusUnauthorized, "This method requires an authenticated user")
-	}
-	if !hasScope(a.scopes, scope) && !hasScope(a.scopes, scope+":accounts") {
-		return storage.Account{}, httperr.New(http.StatusForbidden, "This action is outside the authorized scopes")
-	}
-	return a.account, nil
-}
-
 // GET /api/v1/admin/accounts: local, remote, active, pending, disabled,
 // silenced, suspended, username, by_domain, max_id, since_id, min_id,
 // limit (default 100, at most 200, as Mastodon).
 func (h *Handler) adminAccounts(w http.ResponseWriter, r *http.Request) error {
-	me, err := adminAccountsCaller(r, "admin:read")
+	me, err := adminCaller(r, "admin:read", "accounts")
 	if err != nil {
 		return err
 	}
@@ -116,7 +103,7 @@ func (h *Handler) adminAccounts(w http.ResponseWriter, r *http.Request) error {
 
 // GET /api/v1/admin/accounts/{id}
 func (h *Handler) adminAccountGet(w http.ResponseWriter, r *http.Request) error {
-	me, err := adminAccountsCaller(r, "admin:read")
+	me, err := adminCaller(r, "admin:read", "accounts")
 	if err != nil {
 		return err
 	}
@@ -140,7 +127,7 @@ func (h *Handler) adminAccountGet(w http.ResponseWriter, r *http.Request) error 
 // disable, silence, suspend), text (the reason the member is shown),
 // report_id. Mastodon answers an empty object.
 func (h *Handler) adminAccountAction(w http.ResponseWriter, r *http.Request) error {
-	me, err := adminAccountsCaller(r, "admin:write")
+	me, err := adminCaller(r, "admin:write", "accounts")
 	if err != nil {
 		return err
 	}
@@ -172,7 +159,7 @@ func (h *Handler) adminAccountAction(w http.ResponseWriter, r *http.Request) err
 // the account as it then stands.
 func (h *Handler) adminAccountChange(do func(ctx context.Context, me storage.Account, id storage.ID, v formValues) error) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		me, err := adminAccountsCaller(r, "admin:write")
+		me, err := adminCaller(r, "admin:write", "accounts")
 		if err != nil {
 			return err
 		}

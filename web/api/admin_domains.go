@@ -59,25 +59,10 @@ func (h *Handler) mountAdminDomains(r chi.Router) {
 	r.Delete("/api/v1/admin/domain_allows/{id}", h.handle(h.adminDeleteDomainAllow))
 }
 
-// domainAdmin requires a member whose token has scope (admin:read or
-// admin:write) or its granular form for what (domain_blocks,
-// domain_allows); whether their role may manage federation is the
-// engine's check, so a moderator gets 403 on every route.
-func domainAdmin(r *http.Request, scope, what string) (storage.Account, error) {
-	a := authOf(r)
-	if a.account.ID == 0 {
-		return storage.Account{}, httperr.New(http.StatusUnauthorized, "This method requires an authenticated user")
-	}
-	if !hasScope(a.scopes, scope) && !hasScope(a.scopes, scope+":"+what) {
-		return storage.Account{}, httperr.New(http.StatusForbidden, "This action is outside the authorized scopes")
-	}
-	return a.account, nil
-}
-
 // GET /api/v1/admin/domain_blocks: newest first; max_id, since_id,
 // min_id, limit (default 100, at most 200).
 func (h *Handler) adminDomainBlocks(w http.ResponseWriter, r *http.Request) error {
-	me, err := domainAdmin(r, "admin:read", "domain_blocks")
+	me, err := adminCaller(r, "admin:read", "domain_blocks")
 	if err != nil {
 		return err
 	}
@@ -103,7 +88,7 @@ func (h *Handler) adminDomainBlocks(w http.ResponseWriter, r *http.Request) erro
 
 // GET /api/v1/admin/domain_blocks/{id}
 func (h *Handler) adminDomainBlock(w http.ResponseWriter, r *http.Request) error {
-	me, err := domainAdmin(r, "admin:read", "domain_blocks")
+	me, err := adminCaller(r, "admin:read", "domain_blocks")
 	if err != nil {
 		return err
 	}
@@ -125,7 +110,7 @@ func (h *Handler) adminDomainBlock(w http.ResponseWriter, r *http.Request) error
 // default; silence or limit, noop), reject_media, reject_reports,
 // private_comment, public_comment, obfuscate.
 func (h *Handler) adminCreateDomainBlock(w http.ResponseWriter, r *http.Request) error {
-	me, err := domainAdmin(r, "admin:write", "domain_blocks")
+	me, err := adminCaller(r, "admin:write", "domain_blocks")
 	if err != nil {
 		return err
 	}
@@ -149,7 +134,7 @@ func (h *Handler) adminCreateDomainBlock(w http.ResponseWriter, r *http.Request)
 // PUT /api/v1/admin/domain_blocks/{id}: the fields of POST but domain;
 // those left out keep their values.
 func (h *Handler) adminUpdateDomainBlock(w http.ResponseWriter, r *http.Request) error {
-	me, err := domainAdmin(r, "admin:write", "domain_blocks")
+	me, err := adminCaller(r, "admin:write", "domain_blocks")
 	if err != nil {
 		return err
 	}
@@ -178,7 +163,7 @@ func (h *Handler) adminUpdateDomainBlock(w http.ResponseWriter, r *http.Request)
 
 // DELETE /api/v1/admin/domain_blocks/{id}: answers the block lifted.
 func (h *Handler) adminDeleteDomainBlock(w http.ResponseWriter, r *http.Request) error {
-	me, err := domainAdmin(r, "admin:write", "domain_blocks")
+	me, err := adminCaller(r, "admin:write", "domain_blocks")
 	if err != nil {
 		return err
 	}
@@ -196,7 +181,7 @@ func (h *Handler) adminDeleteDomainBlock(w http.ResponseWriter, r *http.Request)
 
 // GET /api/v1/admin/domain_allows: newest first, paged as blocks are.
 func (h *Handler) adminDomainAllows(w http.ResponseWriter, r *http.Request) error {
-	me, err := domainAdmin(r, "admin:read", "domain_allows")
+	me, err := adminCaller(r, "admin:read", "domain_allows")
 	if err != nil {
 		return err
 	}
@@ -222,7 +207,7 @@ func (h *Handler) adminDomainAllows(w http.ResponseWriter, r *http.Request) erro
 
 // GET /api/v1/admin/domain_allows/{id}
 func (h *Handler) adminDomainAllow(w http.ResponseWriter, r *http.Request) error {
-	me, err := domainAdmin(r, "admin:read", "domain_allows")
+	me, err := adminCaller(r, "admin:read", "domain_allows")
 	if err != nil {
 		return err
 	}
@@ -243,7 +228,7 @@ func (h *Handler) adminDomainAllow(w http.ResponseWriter, r *http.Request) error
 // POST /api/v1/admin/domain_allows: domain. Allowing a domain already
 // allowed answers the allow there is, as Mastodon does.
 func (h *Handler) adminCreateDomainAllow(w http.ResponseWriter, r *http.Request) error {
-	me, err := domainAdmin(r, "admin:write", "domain_allows")
+	me, err := adminCaller(r, "admin:write", "domain_allows")
 	if err != nil {
 		return err
 	}
@@ -264,7 +249,7 @@ func (h *Handler) adminCreateDomainAllow(w http.ResponseWriter, r *http.Request)
 
 // DELETE /api/v1/admin/domain_allows/{id}: answers {}.
 func (h *Handler) adminDeleteDomainAllow(w http.ResponseWriter, r *http.Request) error {
-	me, err := domainAdmin(r, "admin:write", "domain_allows")
+	me, err := adminCaller(r, "admin:write", "domain_allows")
 	if err != nil {
 		return err
 	}

@@ -84,14 +84,17 @@ func (h *Handler) mountAdminReports(r chi.Router) {
 
 type formValues interface{ Get(string) string }
 
-// adminCaller requires a member whose token has the admin scope (or its
-// granular form for reports); the node permission is the engine's check.
-func adminCaller(r *http.Request, scope string) (storage.Account, error) {
+// adminCaller requires a member whose token has scope (admin:read or
+// admin:write) or its granular form for what ("reports", "accounts",
+// "domain_blocks", "domain_allows"); whether their role may do it is the
+// engine's check (Engine.Authorize), so a moderator gets 403 where only
+// admins may act.
+func adminCaller(r *http.Request, scope, what string) (storage.Account, error) {
 	a := authOf(r)
 	if a.account.ID == 0 {
 		return storage.Account{}, httperr.New(http.StatusUnauthorized, "This method requires an authenticated user")
 	}
-	if !hasScope(a.scopes, scope) && !hasScope(a.scopes, scope+":reports") {
+	if !hasScope(a.scopes, scope) && !hasScope(a.scopes, scope+":"+what) {
 		return storage.Account{}, httperr.New(http.StatusForbidden, "This action is outside the authorized scopes")
 	}
 	return a.account, nil
@@ -101,7 +104,7 @@ func adminCaller(r *http.Request, scope string) (storage.Account, error) {
 // max_id, since_id, min_id, limit (default 100, at most 200, as
 // Mastodon).
 func (h *Handler) adminReports(w http.ResponseWriter, r *http.Request) error {
-	me, err := adminCaller(r, "admin:read")
+	me, err := adminCaller(r, "admin:read", "reports")
 	if err != nil {
 		return err
 	}
@@ -138,7 +141,7 @@ func (h *Handler) adminReports(w http.ResponseWriter, r *http.Request) error {
 
 // GET /api/v1/admin/reports/{id}, with the report's log.
 func (h *Handler) adminReport(w http.ResponseWriter, r *http.Request) error {
-	me, err := adminCaller(r, "admin:read")
+	me, err := adminCaller(r, "admin:read", "reports")
 	if err != nil {
 		return err
 	}
@@ -162,7 +165,7 @@ func (h *Handler) adminReport(w http.ResponseWriter, r *http.Request) error {
 // report as it then stands.
 func (h *Handler) adminReportAct(do func(ctx context.Context, me storage.Account, id storage.ID, v formValues) (storage.Report, error)) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		me, err := adminCaller(r, "admin:write")
+		me, err := adminCaller(r, "admin:write", "reports")
 		if err != nil {
 			return err
 		}
