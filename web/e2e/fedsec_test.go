@@ -157,7 +157,7 @@ func TestFedsecPollVoteByStranger(t *testing.T) {
 	// the counts reach her.
 	mallory.send(t, a, activitypub.Activity{ID: mallory.URI + "/follows/1", Type: activitypub.TypeFollow,
 		Actor: mallory.URI, Object: activitypub.Object{IRI: alice.URI}})
-	testrig.Eventually(t, securityWait, "Accept at mallory", func() bool { return len(mallory.received(activitypub.TypeAccept)) == 1 })
+	testrig.Eventually(t, securityWait, "Accept at mallory", func() bool { return len(mallory.received(activitypub.TypeAccept)) >= 1 })
 	mallory.send(t, a, mallory.vote("2", "enquiries", st, alice))
 	testrig.Eventually(t, securityWait, "Update{Question} at mallory", func() bool {
 		return slices.ContainsFunc(mallory.received(activitypub.TypeUpdate), func(u activitypub.Activity) bool {
@@ -198,13 +198,15 @@ func TestFedsecUndoNamesWhatWasSent(t *testing.T) {
 			if err := tt.do(); err != nil {
 				t.Fatal(err)
 			}
-			testrig.Eventually(t, securityWait, tt.typ+" at mallory", func() bool { return len(mallory.received(tt.typ)) == 1 })
+			// Delivery is at least once: a job whose outcome could not be
+			// recorded under load is sent again, so wait for one or more.
+			testrig.Eventually(t, securityWait, tt.typ+" at mallory", func() bool { return len(mallory.received(tt.typ)) >= 1 })
 			sent := mallory.received(tt.typ)[0]
 			undos := len(mallory.received(activitypub.TypeUndo))
 			if err := tt.undo(); err != nil {
 				t.Fatal(err)
 			}
-			testrig.Eventually(t, securityWait, "Undo at mallory", func() bool { return len(mallory.received(activitypub.TypeUndo)) == undos+1 })
+			testrig.Eventually(t, securityWait, "Undo at mallory", func() bool { return len(mallory.received(activitypub.TypeUndo)) > undos })
 			undo := mallory.received(activitypub.TypeUndo)[undos]
 			if undo.Object.IRI != sent.ID {
 				t.Errorf("Undo names %q; the %s sent was %q", undo.Object.IRI, tt.typ, sent.ID)
