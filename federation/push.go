@@ -38,7 +38,7 @@ import (
 var PushAlerts = []string{
 	storage.NotifyMention, storage.NotifyStatus, storage.NotifyReblog, storage.NotifyFollow,
 	storage.NotifyFollowRequest, storage.NotifyFavourite, storage.NotifyPoll, storage.NotifyUpdate,
-	"admin.sign_up", "admin.report",
+	NotifyAdminSignUp, NotifyAdminReport,
 }
 
 // pushPolicies are the values of a subscription's policy.

@@ -115,6 +115,9 @@ func (e *Engine) checkSignUp(ctx context.Context, s SignUp) error {
 	} else if !errors.Is(err, storage.ErrNotFound) {
 		return err
 	}
+	if err := e.checkEmailDomain(ctx, s.Email); err != nil {
+		return err
+	}
 	if len(s.Password) < minPasswordLength {
 		return fieldInvalid("password", "ERR_TOO_SHORT", "password must be at least %d characters", minPasswordLength)
 	}
@@ -195,7 +198,10 @@ func (e *Engine) SignUp(ctx context.Context, s SignUp) (Joined, error) {
 			if err != nil {
 				return err
 			}
-			return tx.SetUserInvite(ctx, a.ID, inv.ID)
+			if err := tx.SetUserInvite(ctx, a.ID, inv.ID); err != nil {
+				return err
+			}
+			return e.notifySignUp(ctx, tx, a)
 		}
 	} else {
 		if e.mailer == nil {
@@ -267,8 +273,10 @@ func (e *Engine) ConfirmEmail(ctx context.Context, token string) (Joined, error)
 		if err := tx.ConfirmUser(ctx, id); err != nil {
 			return err
 		}
-		j, err = e.finishJoining(ctx, tx, id)
-		return err
+		if j, err = e.finishJoining(ctx, tx, id); err != nil {
+			return err
+		}
+		return e.notifySignUp(ctx, tx, j.Account)
 	})
 	if err != nil {
 		return Joined{}, fmt.Errorf("confirm email: %w", err)

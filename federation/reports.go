@@ -169,7 +169,10 @@ func (e *Engine) Report(ctx context.Context, reporter storage.Account, nr NewRep
 				}
 			}
 		}
-		return tx.InsertReport(ctx, &rep)
+		if err := tx.InsertReport(ctx, &rep); err != nil {
+			return err
+		}
+		return e.notifyReport(ctx, tx, rep)
 	})
 	return rep, err
 }
@@ -382,6 +385,9 @@ func (e *Engine) applyFlag(ctx context.Context, tx *storage.Tx, actor storage.Ac
 		}
 		return err
 	}
+	if err := e.notifyReport(ctx, tx, rep); err != nil {
+		return err
+	}
 	if group.ID == 0 {
 		return nil
 	}
@@ -482,10 +488,13 @@ func (e *Engine) applyAnnouncedReport(ctx context.Context, tx *storage.Tx, g sto
 	for _, st := range sts {
 		rep.StatusIDs = append(rep.StatusIDs, st.ID)
 	}
-	if err := tx.InsertReport(ctx, &rep); err != nil && !errors.Is(err, storage.ErrDuplicate) {
+	if err := tx.InsertReport(ctx, &rep); err != nil {
+		if errors.Is(err, storage.ErrDuplicate) {
+			return nil
+		}
 		return err
 	}
-	return nil
+	return e.notifyReport(ctx, tx, rep)
 }
 
 // localModeratorsOf lists the members of this node that a remote

@@ -28,6 +28,8 @@ const (
 	AuditAccount = "account"
 	AuditReport  = "report"
 	AuditInvite  = "invite"
+	// AuditEmailDomain is an email domain block.
+	AuditEmailDomain = "email_domain"
 )
 
 const qAppendAudit = `INSERT INTO audit_log (id, account_id, action, target_type, target_id, details, created_at)

@@ -49,3 +49,25 @@ func (q queries) CountPermission(ctx context.Context, permission string) (int, e
 	}
 	return n, nil
 }
+
+// MembersWithRoles lists the members who hold one of roles and are not
+// suspended, oldest first: the staff a notification for moderators goes
+// to.
+func (q queries) MembersWithRoles(ctx context.Context, roles ...string) ([]ID, error) {
+	if len(roles) == 0 {
+		return nil, nil
+	}
+	args := make([]any, len(roles))
+	for i, r := range roles {
+		args[i] = r
+	}
+	out, err := queryAll(ctx, q.q, func(r scanner) (ID, error) {
+		var id ID
+		return id, r.Scan(&id)
+	}, `SELECT u.account_id FROM users u JOIN accounts a ON a.id = u.account_id
+WHERE u.role IN (`+placeholders(len(roles))+`) AND a.suspended_at = 0 ORDER BY u.account_id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("members with roles %v: %w", roles, err)
+	}
+	return out, nil
+}

@@ -289,6 +289,7 @@ type Notification struct {
 	FromAccountID ID
 	Type          string
 	StatusID      ID
+	ReportID      ID // admin.report: the report
 	CreatedAt     time.Time
 }
 
@@ -300,8 +301,8 @@ func (tx *Tx) InsertNotification(ctx context.Context, n *Notification) error {
 	if n.CreatedAt.IsZero() {
 		n.CreatedAt = tx.now
 	}
-	_, err := tx.tx.ExecContext(ctx, `INSERT INTO notifications (id, account_id, from_account_id, type, status_id, created_at)
-VALUES (?,?,?,?,?,?)`, n.ID, n.AccountID, n.FromAccountID, n.Type, nullID(n.StatusID), millis(n.CreatedAt))
+	_, err := tx.tx.ExecContext(ctx, `INSERT INTO notifications (id, account_id, from_account_id, type, status_id, report_id, created_at)
+VALUES (?,?,?,?,?,?,?)`, n.ID, n.AccountID, n.FromAccountID, n.Type, nullID(n.StatusID), nullID(n.ReportID), millis(n.CreatedAt))
 	if err != nil {
 		return fmt.Errorf("insert notification: %w", err)
 	}
@@ -311,16 +312,7 @@ VALUES (?,?,?,?,?,?)`, n.ID, n.AccountID, n.FromAccountID, n.Type, nullID(n.Stat
 // Notifications lists a local account's notifications, newest first.
 func (q queries) Notifications(ctx context.Context, account ID, p Page) ([]Notification, error) {
 	cond, args, order := p.where("id")
-	scan := func(r scanner) (Notification, error) {
-		var n Notification
-		var created int64
-		if err := r.Scan(&n.ID, &n.AccountID, &n.FromAccountID, &n.Type, &n.StatusID, &created); err != nil {
-			return Notification{}, err
-		}
-		n.CreatedAt = fromMillis(created)
-		return n, nil
-	}
-	out, err := queryAll(ctx, q.q, scan, `SELECT id, account_id, from_account_id, type, coalesce(status_id, 0), created_at
+	out, err := queryAll(ctx, q.q, scanNotification, `SELECT `+notificationColumns+`
 FROM notifications WHERE account_id = ? AND `+cond+` ORDER BY `+order+` LIMIT ?`,
 		append(append([]any{account}, args...), p.limit())...)
 	if err != nil {

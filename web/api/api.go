@@ -107,6 +107,7 @@ func (h *Handler) Mount(r chi.Router) {
 		h.mountAdminReports(r)
 		h.mountAdminAccounts(r)
 		h.mountAdminDomains(r)
+		h.mountAdminEmailDomains(r)
 	})
 }
 

@@ -149,6 +149,8 @@ type Notification struct {
 	Status    *Status `json:"status,omitempty"`
 	// ModerationWarning: for a moderation_warning, the action and its reason.
 	ModerationWarning *AccountWarning `json:"moderation_warning,omitempty"`
+	// Report: for an admin.report, the report.
+	Report *Report `json:"report,omitempty"`
 }
 
 // CustomEmoji is Mastodon's CustomEmoji entity: an image an app draws in

@@ -77,6 +77,44 @@ func (h *Handler) usage(r *http.Request) (storage.Usage, int, error) {
 	return u, len(peers), err
 }
 
+// staff are the node's moderators and admins, as Account entities, and
+// its first admin (nil when it has none): whom the node names as its
+// contact.
+func (h *Handler) staff(r *http.Request) ([]Account, *Account, error) {
+	ctx := r.Context()
+	ids, err := h.store.MembersWithRoles(ctx, storage.PermissionModerator, storage.PermissionAdmin)
+	if err != nil {
+		return nil, nil, err
+	}
+	p := h.presenter(storage.Account{})
+	out := make([]Account, 0, len(ids))
+	var admin *Account
+	for _, id := range ids {
+		a, err := p.accountByID(ctx, id)
+		if err != nil {
+			return nil, nil, err
+		}
+		out = append(out, a)
+		if admin == nil {
+			if u, err := h.store.UserByAccount(ctx, id); err == nil && u.Permission == storage.PermissionAdmin {
+				admin = &out[len(out)-1]
+			}
+		}
+	}
+	return out, admin, nil
+}
+
+// localPolicy is copse's addition to the instance entity: how the node
+// lets people join, whom it federates with, and who moderates it (issue
+// 14's transparency), beside what Mastodon's fields already say.
+func (h *Handler) localPolicy(moderators []Account) map[string]any {
+	return map[string]any{
+		"registration_mode": h.engine.Registrations().Mode,
+		"federation_mode":   h.engine.Policy().Mode(),
+		"moderators":        moderators,
+	}
+}
+
 // rules are the node's rules as Mastodon's Rule entities.
 func (h *Handler) rules() []map[string]string {
 	about := h.engine.About()
@@ -97,6 +135,10 @@ func (h *Handler) instanceV1(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	staff, contact, err := h.staff(r)
+	if err != nil {
+		return err
+	}
 	about := h.engine.About()
 	reg := h.registrations()
 	h.json(w, map[string]any{
@@ -114,8 +156,9 @@ func (h *Handler) instanceV1(w http.ResponseWriter, r *http.Request) error {
 		"approval_required": reg.ApprovalRequired,
 		"invites_enabled":   false, // members cannot invite; admins' invitations work in every mode
 		"configuration":     h.configuration(),
-		"contact_account":   nil,
+		"contact_account":   contact,
 		"rules":             h.rules(),
+		"copse":             h.localPolicy(staff),
 	})
 	return nil
 }
@@ -127,6 +170,10 @@ func (h *Handler) instanceV2(w http.ResponseWriter, r *http.Request) error {
 	}
 	cfg := h.configuration()
 	if cfg["vapid"], err = h.vapid(r); err != nil {
+		return err
+	}
+	staff, contact, err := h.staff(r)
+	if err != nil {
 		return err
 	}
 	about := h.engine.About()
@@ -145,8 +192,9 @@ func (h *Handler) instanceV2(w http.ResponseWriter, r *http.Request) error {
 		"registrations": map[string]any{"enabled": reg.Enabled, "approval_required": reg.ApprovalRequired,
 			"message": reg.Message, "url": reg.URL},
 		"api_versions": map[string]any{"mastodon": 1},
-		"contact":      map[string]any{"email": about.Contact, "account": nil},
+		"contact":      map[string]any{"email": about.Contact, "account": contact},
 		"rules":        h.rules(),
+		"copse":        h.localPolicy(staff),
 	})
 	return nil
 }

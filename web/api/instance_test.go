@@ -8,6 +8,9 @@ import (
 
 	"github.com/mattn/go-mastodon"
 
+	"github.com/copse-dev/copse/federation"
+	"github.com/copse-dev/copse/storage"
+	"github.com/copse-dev/copse/web/api"
 	"github.com/copse-dev/copse/web/node"
 	"github.com/copse-dev/copse/web/testrig"
 )
@@ -72,7 +75,19 @@ func TestInstanceTellsAboutTheNode(t *testing.T) {
 	n := testrig.StartOne(t, func(c *node.Config) {
 		c.Name, c.Description, c.Contact = "Hampshire practice", "Library staff <& friends>", "help@council-a.example"
 		c.Rules = []string{"Be kind to colleagues.", "No personal data about residents."}
+		c.Registration = federation.Registration{Mode: federation.RegistrationsInvite}
 	})
+	ctx := context.Background()
+	n.Member("alice", false)
+	mod, boss := n.Member("mod", false), n.Member("boss", false)
+	for _, r := range []struct{ user, role string }{{"mod", storage.PermissionModerator}, {"boss", storage.PermissionAdmin}} {
+		if err := n.Engine.SetRole(ctx, r.user, r.role); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := n.Engine.SetFederationMode(ctx, 0, storage.FederationAllowlist); err != nil {
+		t.Fatal(err)
+	}
 	var v1 struct {
 		Title       string `json:"title"`
 		Description string `json:"description"`
@@ -89,13 +104,27 @@ func TestInstanceTellsAboutTheNode(t *testing.T) {
 	var v2 struct {
 		Title   string `json:"title"`
 		Contact struct {
-			Email string `json:"email"`
+			Email   string       `json:"email"`
+			Account *api.Account `json:"account"`
 		} `json:"contact"`
 		Rules []struct{ Text string } `json:"rules"`
+		Copse struct {
+			RegistrationMode string        `json:"registration_mode"`
+			FederationMode   string        `json:"federation_mode"`
+			Moderators       []api.Account `json:"moderators"`
+		} `json:"copse"`
 	}
 	call(t, "GET", n.URL+"/api/v2/instance", "", nil, &v2)
 	if v2.Title != "Hampshire practice" || v2.Contact.Email != "help@council-a.example" || len(v2.Rules) != 2 {
 		t.Errorf("v2 instance = %+v", v2)
+	}
+	// Who moderates, how people join and whom the node federates with
+	// are public (issue 14, transparency); the contact account is the
+	// first admin.
+	if c := v2.Copse; c.RegistrationMode != "invite" || c.FederationMode != storage.FederationAllowlist || len(c.Moderators) != 2 ||
+		c.Moderators[0].ID != mod.ID.String() || c.Moderators[1].ID != boss.ID.String() ||
+		v2.Contact.Account == nil || v2.Contact.Account.ID != boss.ID.String() {
+		t.Errorf("v2 instance's policy = %+v, contact %+v", c, v2.Contact.Account)
 	}
 	var rules []struct{ ID, Text string }
 	call(t, "GET", n.URL+"/api/v1/instance/rules", "", nil, &rules)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/copse-dev/copse/federation"
 	"github.com/copse-dev/copse/storage"
 )
 
@@ -153,6 +154,18 @@ func (p *presenter) notification(ctx context.Context, n storage.Notification) (N
 	if n.Type == storage.NotifyModerationWarning {
 		e.ModerationWarning, err = p.moderationWarning(ctx, n)
 		return e, err
+	}
+	if n.Type == federation.NotifyAdminReport && n.ReportID != 0 {
+		rep, err := p.store.ReportByID(ctx, n.ReportID)
+		if err != nil {
+			return Notification{}, err
+		}
+		target, err := p.accountByID(ctx, rep.TargetID)
+		if err != nil {
+			return Notification{}, err
+		}
+		e.Report = new(reportEntity(rep, target))
+		return e, nil
 	}
 	if withStatus[n.Type] && n.StatusID != 0 {
 		st, err := p.store.StatusByID(ctx, n.StatusID)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/copse-dev/copse/federation"
 	"github.com/copse-dev/copse/storage"
+	"github.com/copse-dev/copse/web/api"
 	"github.com/copse-dev/copse/web/testrig"
 )
 
@@ -121,6 +122,19 @@ func TestAdminReports(t *testing.T) {
 	}
 	base := n.URL + "/api/v1/admin/reports"
 	tm := n.Token(mod, "admin:read", "admin:write")
+
+	// The moderator was told, as Mastodon tells its staff: an
+	// admin.report notification carrying the report.
+	var notes []struct {
+		Type    string      `json:"type"`
+		Account api.Account `json:"account"`
+		Report  *api.Report `json:"report"`
+	}
+	if code, _, raw := call(t, "GET", n.URL+"/api/v1/notifications", n.Token(mod, "read:notifications"), url.Values{"types[]": {"admin.report"}}, &notes); code != http.StatusOK ||
+		len(notes) != 1 || notes[0].Account.ID != alice.ID.String() || notes[0].Report == nil || notes[0].Report.ID != rep.ID.String() ||
+		notes[0].Report.TargetAccount.ID != bob.ID.String() || notes[0].Report.Comment != "Spam" {
+		t.Errorf("the moderator's admin.report notifications = %d %s", code, raw)
+	}
 	for _, tt := range []struct {
 		name   string
 		method string

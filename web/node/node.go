@@ -26,6 +26,7 @@ import (
 	"github.com/copse-dev/copse/web/api"
 	webauth "github.com/copse-dev/copse/web/auth"
 	"github.com/copse-dev/copse/web/copseapi"
+	"github.com/copse-dev/copse/web/dashboard"
 	"github.com/copse-dev/copse/web/httperr"
 	"github.com/copse-dev/copse/web/pages"
 	"github.com/copse-dev/copse/web/wellknown"
@@ -57,6 +58,7 @@ type Node struct {
 	router  chi.Router
 	pages   *pages.Handler
 	auth    *webauth.Server
+	admin   *dashboard.Dashboard
 	metrics *metrics
 }
 
@@ -158,7 +160,12 @@ func open(ctx context.Context, cfg Config, store *storage.Store, log *slog.Logge
 		store.Close()
 		return nil, err
 	}
-	n := &Node{Config: cfg, Store: store, Engine: engine, log: log, pages: pg, auth: signIn, metrics: m}
+	admin, err := dashboard.New(engine, dashboard.Options{Layout: pg.Layout(), Errors: pg, Log: log})
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	n := &Node{Config: cfg, Store: store, Engine: engine, log: log, pages: pg, auth: signIn, admin: admin, metrics: m}
 	n.router = n.routes()
 	return n, nil
 }
@@ -207,6 +214,7 @@ func (n *Node) routes() chi.Router {
 		r.Group(func(r chi.Router) {
 			r.Use(n.auth.LoadSession)
 			n.pages.Mount(r)
+			n.admin.Mount(r)
 		})
 		apiHandler.Mount(r)
 		copseapi.New(n.Engine, apiHandler, n.log).Mount(r)

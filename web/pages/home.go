@@ -111,6 +111,15 @@ type aboutView struct {
 	Privacy, Accessibility []string
 	Staff                  []staffView
 	Members                int
+	// Joining is the registration mode (federation.Registrations*) and,
+	// when open, the email domains that join without approval.
+	Joining        string
+	JoiningDomains []string
+	// Allowlist: the node federates with the Allowed domains alone;
+	// otherwise with any but the Blocked ones.
+	Allowlist bool
+	Blocked   []federation.PublishedBlock
+	Allowed   []string
 }
 
 // staffView is a moderator or administrator as the about page lists them.
@@ -149,6 +158,23 @@ func (h *Handler) about(w http.ResponseWriter, r *http.Request) error {
 		}
 		a.Staff = append(a.Staff, staffView{Name: cmp.Or(m.Account.DisplayName, m.Account.Username),
 			Acct: m.Account.Username + "@" + h.node.Host, URL: h.urls.Profile(m.Account.Username), Role: role})
+	}
+	reg := h.engine.Registrations()
+	a.Joining, a.JoiningDomains = reg.Mode, reg.Domains
+	a.Allowlist = h.engine.Policy().Mode() == storage.FederationAllowlist
+	blocks, err := h.store.NodeDomainBlocks(r.Context())
+	if err != nil {
+		return fmt.Errorf("about page: %w", err)
+	}
+	a.Blocked = federation.PublishBlocks(blocks)
+	if a.Allowlist {
+		allows, err := h.store.NodeDomainAllows(r.Context())
+		if err != nil {
+			return fmt.Errorf("about page: %w", err)
+		}
+		for _, d := range allows {
+			a.Allowed = append(a.Allowed, d.Domain)
+		}
 	}
 	v := h.view("About")
 	v.About = a

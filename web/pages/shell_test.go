@@ -210,8 +210,17 @@ func TestAboutPage(t *testing.T) {
 		c.Rules = []string{"Be kind to colleagues.", "No personal data about residents.", hostile}
 		c.PrivacyNotice = "We keep your name.\n\n" + hostile
 		c.AccessibilityStatement = "We aim for WCAG 2.2 AA."
+		c.Registration = federation.Registration{Mode: federation.RegistrationsInvite}
 	})
 	ctx := context.Background()
+	for _, b := range []storage.NodeDomainBlock{
+		{Domain: "spam.example", Severity: storage.SeveritySuspend, PublicComment: "Sends spam", PrivateComment: "ticket 4411"},
+		{Domain: "rumours.example", Severity: storage.SeverityLimit, RejectMedia: true, Obfuscate: true},
+	} {
+		if _, err := n.Engine.AddDomainBlock(ctx, 0, b); err != nil {
+			t.Fatal(err)
+		}
+	}
 	n.Member("alice", false)
 	n.Member("bob", false)
 	n.Member("carol", false)
@@ -239,9 +248,14 @@ func TestAboutPage(t *testing.T) {
 			absent:   []string{"@alice", "@dave", "@" + strings.Split(n.Host, ":")[0] + ".test"}}},
 		{n.URL, pageCase{name: "members and software", path: "/about", code: http.StatusOK,
 			contains: []string{"<dt>Members</dt><dd>4</dd>", "copse</a> " + node.Version}}},
+		{n.URL, pageCase{name: "joining and federation, with the blocks' public side", path: "/about", code: http.StatusOK,
+			contains: []string{"invitation link from an administrator", "federates with any server except those it blocks",
+				"<td>spam.example</td><td>No contact</td><td>Sends spam</td>",
+				"<td>r*****s.e*****e</td><td>Limited: hidden from public timelines and from people who do not follow them; media not stored</td>"},
+			absent: []string{"ticket 4411", "rumours.example"}}},
 		{noRules.URL, pageCase{name: "a node with nothing configured", path: "/about", code: http.StatusOK,
 			title:    "About – " + noRules.Host,
-			contains: []string{"has not published a contact address", "No moderators are listed."},
+			contains: []string{"has not published a contact address", "No moderators are listed.", "Sign-up is closed", "It blocks no server."},
 			absent:   []string{"<h2>Rules</h2>", "mailto:", "Privacy notice", "Accessibility statement"}}},
 	}
 	for _, tt := range tests {

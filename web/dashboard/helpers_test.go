@@ -1,0 +1,156 @@
+package dashboard_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/copse-dev/copse/storage"
+	"github.com/copse-dev/copse/web/testrig"
+)
+
+// staff starts a node with a member alice, a moderator mod and an admin
+// root.
+func staff(t *testing.T) (*testrig.Node, map[string]storage.Account) {
+	t.Helper()
+	n := testrig.StartOne(t, nil)
+	accts := map[string]storage.Account{}
+	for name, role := range map[string]string{"alice": storage.PermissionMember, "bob": storage.PermissionMember,
+		"mod": storage.PermissionModerator, "root": storage.PermissionAdmin} {
+		accts[name] = n.Member(name, false)
+		if err := n.Engine.SetRole(context.Background(), name, role); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return n, accts
+}
+
+// browser is a browser without scripts signed in as login.
+type browser struct {
+	*testrig.FormBrowser
+	t  *testing.T
+	n  *testrig.Node
+	me storage.Account
+}
+
+func signedIn(t *testing.T, n *testrig.Node, login string) *browser {
+	t.Helper()
+	me, err := n.Store.AccountByUsername(context.Background(), login)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := &browser{FormBrowser: testrig.NewFormBrowser(t, n), t: t, n: n, me: me}
+	code, _, page := b.Do(http.MethodGet, "/auth/sign_in", nil)
+	if code != http.StatusOK {
+		t.Fatalf("GET /auth/sign_in: %d", code)
+	}
+	form := testrig.Hidden(page)
+	form.Set("login", login)
+	form.Set("password", testrig.Password)
+	if code, _, page := b.Do(http.MethodPost, "/auth/sign_in", form); code != http.StatusSeeOther {
+		t.Fatalf("sign in as %s: %d:\n%s", login, code, page)
+	}
+	return b
+}
+
+// open sends a request as a browser does (asking for HTML) and returns
+// the status, the Location header and the body.
+func (b *browser) open(method, path string, form url.Values) (int, string, string) {
+	b.t.Helper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequest(method, b.n.URL+path, body)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	req.Header.Set("Accept", "text/html,application/xhtml+xml,*/*;q=0.8")
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	return b.send(req)
+}
+
+func (b *browser) send(req *http.Request) (int, string, string) {
+	b.t.Helper()
+	resp, err := b.Client.Do(req)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return resp.StatusCode, resp.Header.Get("Location"), string(data)
+}
+
+// page opens path and fails the test unless it answers 200.
+func (b *browser) page(path string) string {
+	b.t.Helper()
+	code, _, page := b.open(http.MethodGet, path, nil)
+	if code != http.StatusOK {
+		b.t.Fatalf("GET %s: %d:\n%s", path, code, page)
+	}
+	return page
+}
+
+// csrf is the form token of the dashboard's pages for b's session.
+func (b *browser) csrf() string {
+	b.t.Helper()
+	// Every form carries it; the member's own account page has forms.
+	tok := testrig.Hidden(b.page("/admin/accounts/" + b.me.ID.String())).Get("csrf")
+	if tok == "" {
+		b.t.Fatal("no CSRF token on the account page")
+	}
+	return tok
+}
+
+// post sends a dashboard form with b's CSRF token (unless form has one).
+func (b *browser) post(path string, form url.Values) (int, string, string) {
+	b.t.Helper()
+	if form == nil {
+		form = url.Values{}
+	}
+	if _, ok := form["csrf"]; !ok {
+		form.Set("csrf", b.csrf())
+	}
+	return b.open(http.MethodPost, path, form)
+}
+
+// upload sends a multipart form with one file.
+func (b *browser) upload(path, field, name string, data []byte, fields url.Values) (int, string, string) {
+	b.t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	for k, vs := range fields {
+		for _, v := range vs {
+			if err := mw.WriteField(k, v); err != nil {
+				b.t.Fatal(err)
+			}
+		}
+	}
+	fw, err := mw.CreateFormFile(field, name)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	if _, err := fw.Write(data); err != nil {
+		b.t.Fatal(err)
+	}
+	if err := mw.Close(); err != nil {
+		b.t.Fatal(err)
+	}
+	req, err := http.NewRequest(http.MethodPost, b.n.URL+path, &buf)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Accept", "text/html")
+	return b.send(req)
+}
