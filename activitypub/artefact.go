@@ -162,118 +162,41 @@ func MarshalArtefact(a Artefact) ([]byte, error) { return marshalNoEscape(a.wire
 // MarshalArtefactActivity emits a Create or Update of an artefact version
 // by actor, with the Article embedded.
 func MarshalArtefactActivity(id, typ, actor string, published time.Time, a Artefact) ([]byte, error) {
-	return marshalNoEscape(artefactActivity(id, typ, actor, published, a, true))
+	return marshalNoEscape(versionActivity(artefactContext, id, typ, actor, published, a.addressed(), a.wire(false)))
 }
 
-func artefactActivity(id, typ, actor string, published time.Time, a Artefact, withContext bool) map[string]any {
-	m := map[string]any{"id": id, "type": typ, "actor": actor, "to": a.To, "cc": a.CC,
-		"published": wireTime(published), "object": a.wire(false)}
-	if a.Audience != "" {
-		m["audience"] = a.Audience
-	}
-	if withContext {
-		m["@context"] = artefactContext
-	}
-	return m
-}
+func (a Artefact) addressed() addressed { return addressed{To: a.To, CC: a.CC, Audience: a.Audience} }
+
+func (a Artefact) object() any { return a.wire(false) }
 
 // HistoryItem is one entry of an artefact's history: the activity that
-// made a version.
-type HistoryItem struct {
-	ID        string
-	Type      string // TypeCreate or TypeUpdate
-	Actor     string
-	Published time.Time
-	Artefact  Artefact
-}
+// made a version, the Article embedded.
+type HistoryItem = VersionActivity[Artefact]
 
 // MarshalArtefactHistory emits the history collection of an artefact
 // (FEP-bad1: an OrderedCollection, newest first) with its first page.
 func MarshalArtefactHistory(id string, total int, first string) ([]byte, error) {
-	return marshalNoEscape(map[string]any{"@context": artefactContext, "id": id, "type": "OrderedCollection",
-		"totalItems": total, "first": first})
+	return marshalHistory(artefactContext, id, total, first)
 }
 
 // MarshalArtefactHistoryPage emits one page of a history collection,
 // items newest first; next is "" on the last page.
 func MarshalArtefactHistoryPage(id, partOf, next string, items []HistoryItem) ([]byte, error) {
-	list := make([]any, 0, len(items))
-	for _, it := range items {
-		list = append(list, artefactActivity(it.ID, it.Type, it.Actor, it.Published, it.Artefact, false))
-	}
-	m := map[string]any{"@context": artefactContext, "id": id, "type": "OrderedCollectionPage", "partOf": partOf,
-		"orderedItems": list}
-	if next != "" {
-		m["next"] = next
-	}
-	return marshalNoEscape(m)
-}
-
-// historyPageWire is what ParseArtefactHistoryPage reads.
-type historyPageWire struct {
-	Type         string            `json:"type"`
-	First        json.RawMessage   `json:"first"`
-	Next         json.RawMessage   `json:"next"`
-	OrderedItems []json.RawMessage `json:"orderedItems"`
+	return marshalHistoryPage(artefactContext, id, partOf, next, items)
 }
 
 // ParseArtefactHistoryPage reads a history collection or one of its pages:
 // the Articles its activities embed, the actor of each, and the next page
 // (or, for the collection, its first) to fetch.
 func ParseArtefactHistoryPage(b []byte) (items []HistoryItem, next string, err error) {
-	var w historyPageWire
-	if err := json.Unmarshal(b, &w); err != nil {
-		return nil, "", fmt.Errorf("history: %w: %v", ErrInvalid, err)
-	}
-	switch w.Type {
-	case "OrderedCollection":
-		return nil, iriOf(w.First), nil
-	case "OrderedCollectionPage":
-	default:
-		return nil, "", fmt.Errorf("history of type %q: %w", w.Type, ErrInvalid)
-	}
-	for _, raw := range w.OrderedItems {
-		var act struct {
-			ID        string          `json:"id"`
-			Type      string          `json:"type"`
-			Actor     json.RawMessage `json:"actor"`
-			Published string          `json:"published"`
-			Object    json.RawMessage `json:"object"`
-		}
-		if json.Unmarshal(raw, &act) != nil || (act.Type != TypeCreate && act.Type != TypeUpdate) {
-			continue
-		}
-		a, err := ParseArtefact(act.Object)
-		if err != nil {
-			continue
-		}
-		published, _ := time.Parse(time.RFC3339, act.Published)
-		items = append(items, HistoryItem{ID: act.ID, Type: act.Type, Actor: iriOf(act.Actor), Published: published, Artefact: a})
-	}
-	return items, iriOf(w.Next), nil
+	return parseHistoryPage(b, "artefact", ParseArtefact)
 }
 
 // ArtefactOf returns the Article an activity embeds (the object of a
 // Create or Update, or of the Create or Update a Group announces), and
 // whether there is one that is an artefact (it has a history and a
 // version: an Article from other software is a post).
-func ArtefactOf(b []byte) (Artefact, bool) {
-	var act struct {
-		Type   string          `json:"type"`
-		Object json.RawMessage `json:"object"`
-	}
-	if json.Unmarshal(b, &act) != nil {
-		return Artefact{}, false
-	}
-	switch act.Type {
-	case TypeAnnounce:
-		return ArtefactOf(act.Object)
-	case TypeCreate, TypeUpdate:
-		a, err := ParseArtefact(act.Object)
-		return a, err == nil
-	}
-	return Artefact{}, false
-}
+func ArtefactOf(b []byte) (Artefact, bool) { return versionOf(b, ParseArtefact) }
 
 // ParseArtefact reads an Article that is a copse artefact version.
 func ParseArtefact(b []byte) (Artefact, error) {

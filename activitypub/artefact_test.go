@@ -49,12 +49,12 @@ func TestArtefactRoundTrip(t *testing.T) {
 		t.Fatalf("ArtefactOf(announce) = %+v, %v", got, ok)
 	}
 	page, err := MarshalArtefactHistoryPage(a.History+"?page=1", a.History, "", []HistoryItem{{ID: a.ID + "/versions/2",
-		Type: TypeUpdate, Actor: a.Editor, Published: a.Updated, Artefact: a}})
+		Type: TypeUpdate, Actor: a.Editor, Published: a.Updated, Doc: a}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	items, next, err := ParseArtefactHistoryPage(page)
-	if err != nil || next != "" || len(items) != 1 || items[0].Artefact.Version != 2 || items[0].Actor != a.Editor {
+	if err != nil || next != "" || len(items) != 1 || items[0].Doc.Version != 2 || items[0].Actor != a.Editor {
 		t.Fatalf("history page: %+v %q %v", items, next, err)
 	}
 }

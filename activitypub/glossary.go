@@ -121,109 +121,40 @@ func MarshalTerm(t Term) ([]byte, error) { return marshalNoEscape(t.wire(true)) 
 // MarshalTermActivity emits a Create or Update of a term version by
 // actor, with the DefinedTerm embedded.
 func MarshalTermActivity(id, typ, actor string, published time.Time, t Term) ([]byte, error) {
-	return marshalNoEscape(termActivity(id, typ, actor, published, t, true))
+	return marshalNoEscape(versionActivity(termContext, id, typ, actor, published, t.addressed(), t.wire(false)))
 }
 
-func termActivity(id, typ, actor string, published time.Time, t Term, withContext bool) map[string]any {
-	m := map[string]any{"id": id, "type": typ, "actor": actor, "to": t.To, "cc": t.CC,
-		"published": wireTime(published), "object": t.wire(false)}
-	if t.Audience != "" {
-		m["audience"] = t.Audience
-	}
-	if withContext {
-		m["@context"] = termContext
-	}
-	return m
-}
+func (t Term) addressed() addressed { return addressed{To: t.To, CC: t.CC, Audience: t.Audience} }
+
+func (t Term) object() any { return t.wire(false) }
 
 // TermHistoryItem is one entry of a term's history: the activity that
-// made a version.
-type TermHistoryItem struct {
-	ID        string
-	Type      string // TypeCreate or TypeUpdate
-	Actor     string
-	Published time.Time
-	Term      Term
-}
+// made a version, the DefinedTerm embedded.
+type TermHistoryItem = VersionActivity[Term]
 
 // MarshalTermHistory emits the history collection of a term (FEP-bad1:
 // an OrderedCollection, newest first) with its first page.
 func MarshalTermHistory(id string, total int, first string) ([]byte, error) {
-	return marshalNoEscape(map[string]any{"@context": termContext, "id": id, "type": "OrderedCollection",
-		"totalItems": total, "first": first})
+	return marshalHistory(termContext, id, total, first)
 }
 
 // MarshalTermHistoryPage emits one page of a term's history, newest
 // first; next is "" on the last page.
 func MarshalTermHistoryPage(id, partOf, next string, items []TermHistoryItem) ([]byte, error) {
-	list := make([]any, 0, len(items))
-	for _, it := range items {
-		list = append(list, termActivity(it.ID, it.Type, it.Actor, it.Published, it.Term, false))
-	}
-	m := map[string]any{"@context": termContext, "id": id, "type": "OrderedCollectionPage", "partOf": partOf,
-		"orderedItems": list}
-	if next != "" {
-		m["next"] = next
-	}
-	return marshalNoEscape(m)
+	return marshalHistoryPage(termContext, id, partOf, next, items)
 }
 
 // ParseTermHistoryPage reads a term's history collection or one of its
 // pages: the DefinedTerms its activities embed and the next page (or, for
 // the collection, its first) to fetch.
 func ParseTermHistoryPage(b []byte) (items []TermHistoryItem, next string, err error) {
-	var w historyPageWire
-	if err := json.Unmarshal(b, &w); err != nil {
-		return nil, "", fmt.Errorf("term history: %w: %v", ErrInvalid, err)
-	}
-	switch w.Type {
-	case "OrderedCollection":
-		return nil, iriOf(w.First), nil
-	case "OrderedCollectionPage":
-	default:
-		return nil, "", fmt.Errorf("term history of type %q: %w", w.Type, ErrInvalid)
-	}
-	for _, raw := range w.OrderedItems {
-		var act struct {
-			ID        string          `json:"id"`
-			Type      string          `json:"type"`
-			Actor     json.RawMessage `json:"actor"`
-			Published string          `json:"published"`
-			Object    json.RawMessage `json:"object"`
-		}
-		if json.Unmarshal(raw, &act) != nil || (act.Type != TypeCreate && act.Type != TypeUpdate) {
-			continue
-		}
-		t, err := ParseTerm(act.Object)
-		if err != nil {
-			continue
-		}
-		published, _ := time.Parse(time.RFC3339, act.Published)
-		items = append(items, TermHistoryItem{ID: act.ID, Type: act.Type, Actor: iriOf(act.Actor), Published: published, Term: t})
-	}
-	return items, iriOf(w.Next), nil
+	return parseHistoryPage(b, "term", ParseTerm)
 }
 
 // TermOf returns the DefinedTerm an activity embeds (the object of a
 // Create or Update, or of the Create or Update a Group announces), and
 // whether there is one.
-func TermOf(b []byte) (Term, bool) {
-	var act struct {
-		Type   string          `json:"type"`
-		Object json.RawMessage `json:"object"`
-	}
-	if json.Unmarshal(b, &act) != nil {
-		return Term{}, false
-	}
-	switch act.Type {
-	case TypeAnnounce:
-		return TermOf(act.Object)
-	case TypeCreate, TypeUpdate:
-		t, err := ParseTerm(act.Object)
-		return t, err == nil
-	}
-	return Term{}, false
-}
+func TermOf(b []byte) (Term, bool) { return versionOf(b, ParseTerm) }
 
 // ParseTerm reads a DefinedTerm that is a copse glossary term version.
 func ParseTerm(b []byte) (Term, error) {

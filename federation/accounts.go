@@ -229,6 +229,8 @@ func ActorOf(a storage.Account) activitypub.Actor {
 		Published:                 a.CreatedAt,
 		Updated:                   a.UpdatedAt,
 		Fields:                    profileFields(a),
+		MovedTo:                   a.MovedTo,
+		AlsoKnownAs:               a.AlsoKnownAs,
 	}
 	if a.AvatarURL != "" {
 		act.Icon = &activitypub.Image{URL: a.AvatarURL, MediaType: mediaTypeOf(a.AvatarURL)}

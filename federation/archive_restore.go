@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/copse-dev/copse/activitypub"
 	"github.com/copse-dev/copse/storage"
@@ -61,7 +63,12 @@ func (e *Engine) RestoreCommunity(ctx context.Context, handle, name string, c st
 		if err := tx.InsertCommunity(ctx, &row); err != nil {
 			return err
 		}
-		return fill(ctx, &Restorer{e: e, tx: tx, Group: g})
+		r := &Restorer{e: e, tx: tx, Group: g}
+		if err := fill(ctx, r); err != nil {
+			return err
+		}
+		g = r.Group
+		return nil
 	})
 	if errors.Is(err, storage.ErrDuplicate) {
 		return storage.Account{}, fmt.Errorf("handle %q: %w", nc.Handle, ErrHandleTaken)
@@ -70,6 +77,21 @@ func (e *Engine) RestoreCommunity(ctx context.Context, handle, name string, c st
 		return storage.Account{}, fmt.Errorf("restore community %s: %w", nc.Handle, err)
 	}
 	return g, nil
+}
+
+// AlsoKnownAs records that the restored Group is also the actor old (the
+// Group the archive was exported from), so that old may point here with
+// movedTo and its followers' nodes accept the Move (move.go).
+func (r *Restorer) AlsoKnownAs(ctx context.Context, old string) error {
+	u, err := url.Parse(old)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || old == r.Group.URI {
+		return invalid("the archived community's id %q is not another actor's web address", old)
+	}
+	if slices.Contains(r.Group.AlsoKnownAs, old) {
+		return nil
+	}
+	r.Group.AlsoKnownAs = append(r.Group.AlsoKnownAs, old)
+	return r.tx.UpdateAccount(ctx, &r.Group)
 }
 
 // Tx is the restoring transaction, for rows with no engine rule of their
@@ -163,4 +185,87 @@ func (r *Restorer) Post(ctx context.Context, author storage.Account, n activityp
 		return storage.Status{}, err
 	}
 	return st, nil
+}
+
+// ArchivedTermVersion is one version of a glossary term as an archive
+// holds it; its definition is rendered again here.
+type ArchivedTermVersion struct {
+	storage.TermVersion
+	Editor storage.Account // the zero Account when the archive names none
+}
+
+// Term restores a glossary term of the community with every version
+// (oldest first), under a new id of this node. Each version is checked
+// as a new one would be, and the term's name must be new in the
+// glossary.
+func (r *Restorer) Term(ctx context.Context, creator storage.Account, createdAt, updatedAt time.Time, versions []ArchivedTermVersion) (storage.Term, error) {
+	if len(versions) == 0 {
+		return storage.Term{}, invalid("an archived term has no versions")
+	}
+	t := storage.Term{ID: r.tx.NewID(), CommunityID: r.Group.ID, Local: true, CreatedBy: creator.ID, CreatedAt: createdAt, UpdatedAt: updatedAt}
+	t.URI = r.e.urls.Term(t.ID)
+	vs := make([]storage.TermVersion, len(versions))
+	for i, av := range versions {
+		v := av.TermVersion
+		v.Term, v.DefinitionSource = cleanLine(v.Term), strings.TrimSpace(cleanText(v.DefinitionSource))
+		v.Aliases, v.Related, v.ReferenceText = cleanList(v.Aliases), cleanList(v.Related), cleanLine(v.ReferenceText)
+		v.ReferenceURL, v.Note = strings.TrimSpace(v.ReferenceURL), cleanLine(v.Note)
+		if v.Number != i+1 {
+			return storage.Term{}, invalid("term %q: version %d where %d was due", v.Term, v.Number, i+1)
+		}
+		if err := validateTerm(v); err != nil {
+			return storage.Term{}, fmt.Errorf("term %q version %d: %w", v.Term, v.Number, err)
+		}
+		html, err := r.e.renderArtefact(v.DefinitionSource)
+		if err != nil {
+			return storage.Term{}, err
+		}
+		v.DefinitionHTML, v.EditorID, v.EditorURI = html, av.Editor.ID, av.Editor.URI
+		vs[i] = v
+	}
+	last := vs[len(vs)-1]
+	if err := uniqueTerm(ctx, r.tx, r.Group.ID, 0, last.Term); err != nil {
+		return storage.Term{}, err
+	}
+	applyTermVersion(&t, last)
+	t.Version = last.Number
+	t.URL = r.e.urls.GlossaryPage(r.Group.Username) + "#" + TermAnchor(last.Term)
+	if err := r.tx.InsertTerm(ctx, &t); err != nil {
+		return storage.Term{}, err
+	}
+	for _, v := range vs {
+		v.TermID = t.ID
+		if err := r.tx.AddTermVersion(ctx, &v); err != nil {
+			return storage.Term{}, err
+		}
+	}
+	return t, nil
+}
+
+// Event restores an event of the community under a new id of this node,
+// checked as a new event is, with its attendees (capacity aside: they
+// had their places).
+func (r *Restorer) Event(ctx context.Context, ev storage.CommunityEvent, attendees []storage.Account) (storage.CommunityEvent, error) {
+	ev.Name, ev.DescriptionSource = cleanLine(ev.Name), strings.TrimSpace(cleanText(ev.DescriptionSource))
+	ev.PlaceName, ev.PlaceAddress, ev.OnlineURL = cleanLine(ev.PlaceName), cleanLine(ev.PlaceAddress), strings.TrimSpace(ev.OnlineURL)
+	ev.TimeZone = cmpOr(strings.TrimSpace(ev.TimeZone), "UTC")
+	if err := r.e.checkEvent(&ev); err != nil {
+		return storage.CommunityEvent{}, fmt.Errorf("event %q: %w", ev.Name, err)
+	}
+	ev.ID, ev.CommunityID, ev.Local, ev.AttendeeCount = r.tx.NewID(), r.Group.ID, true, 0
+	ev.URI, ev.URL = r.e.urls.Event(ev.ID), r.e.urls.EventPage(r.Group.Username, ev.ID)
+	if err := r.tx.InsertCommunityEvent(ctx, &ev); err != nil {
+		return storage.CommunityEvent{}, err
+	}
+	for _, a := range attendees {
+		if err := r.tx.SetAttendance(ctx, ev.ID, a.ID, storage.AttendGoing, ""); err != nil {
+			return storage.CommunityEvent{}, err
+		}
+	}
+	n, err := r.tx.CountAttendees(ctx, ev.ID)
+	if err != nil {
+		return storage.CommunityEvent{}, err
+	}
+	ev.AttendeeCount = n
+	return ev, r.tx.UpdateCommunityEvent(ctx, ev)
 }

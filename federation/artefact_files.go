@@ -271,6 +271,7 @@ func (e *Engine) AddArtefactFile(ctx context.Context, editor storage.Account, id
 	if err != nil {
 		return storage.Artefact{}, storage.ArtefactFile{}, err
 	}
+	text := e.fileText(tmp, size, mediaType, name) // for search
 	stored := newMediaStem()
 	final := filepath.Join(dir, filepath.FromSlash(stored))
 	if err := os.MkdirAll(filepath.Dir(final), 0o750); err != nil {
@@ -298,6 +299,9 @@ func (e *Engine) AddArtefactFile(ctx context.Context, editor storage.Account, id
 		}
 		f.CommunityID = a.CommunityID
 		if err := tx.InsertArtefactFile(ctx, &f); err != nil {
+			return err
+		}
+		if err := tx.SetArtefactFileText(ctx, f.ID, text); err != nil {
 			return err
 		}
 		vf := storage.VersionFile{FileID: f.ID, Name: f.Name, MediaType: f.MediaType, Size: f.Size, SHA256: f.SHA256}

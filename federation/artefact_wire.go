@@ -143,39 +143,69 @@ const historyPageSize = 20
 // ArtefactHistory is the history collection of a local artefact (page 0)
 // or one of its pages (from 1), newest version first.
 func (e *Engine) ArtefactHistory(ctx context.Context, a storage.Artefact, page int) ([]byte, error) {
-	coll := e.urls.ArtefactHistory(a.ID)
-	if page <= 0 {
-		return activitypub.MarshalArtefactHistory(coll, a.Version, coll+"?page=1")
+	p, err := loadArtefactPeople(ctx, e.store, a, storage.ArtefactVersion{})
+	if err != nil {
+		return nil, err
 	}
-	// Newest first: page 1 holds versions a.Version down to
-	// a.Version-19, and so on.
-	top := a.Version - (page-1)*historyPageSize
+	return versionHistory[storage.ArtefactVersion, activitypub.HistoryItem]{
+		coll: e.urls.ArtefactHistory(a.ID), current: a.Version,
+		versions: func(after, limit int) ([]storage.ArtefactVersion, error) {
+			return e.store.ArtefactVersions(ctx, a.ID, after, limit)
+		},
+		item: func(v storage.ArtefactVersion) activitypub.HistoryItem {
+			p.editor = v.EditorURI
+			return activitypub.HistoryItem{ID: e.urls.ArtefactVersionIRI(a.ID, v.Number), Type: versionActivityType(v.Number),
+				Actor: v.EditorURI, Published: v.CreatedAt, Doc: e.artefactDocument(a, v, p)}
+		},
+		collection: activitypub.MarshalArtefactHistory,
+		page:       activitypub.MarshalArtefactHistoryPage,
+	}.serve(page)
+}
+
+// versionHistory is the history collection (FEP-bad1) of a local
+// versioned document, artefact or term: V is its stored version, I the
+// history item activitypub marshals.
+type versionHistory[V, I any] struct {
+	coll       string // the collection's IRI
+	current    int    // the number of the current version
+	versions   func(after, limit int) ([]V, error)
+	item       func(V) I
+	collection func(id string, total int, first string) ([]byte, error)
+	page       func(id, partOf, next string, items []I) ([]byte, error)
+}
+
+// serve emits the collection (page 0) or one of its pages (from 1): newest
+// first, page 1 holds the current version and the 19 before it, and so on.
+func (h versionHistory[V, I]) serve(page int) ([]byte, error) {
+	if page <= 0 {
+		return h.collection(h.coll, h.current, h.coll+"?page=1")
+	}
+	top := h.current - (page-1)*historyPageSize
 	from := max(top-historyPageSize, 0)
-	var items []activitypub.HistoryItem
+	var items []I
 	if top > 0 {
-		vs, err := e.store.ArtefactVersions(ctx, a.ID, from, top-from)
+		vs, err := h.versions(from, top-from)
 		if err != nil {
 			return nil, err
 		}
 		for i := len(vs) - 1; i >= 0; i-- {
-			v := vs[i]
-			p, err := loadArtefactPeople(ctx, e.store, a, v)
-			if err != nil {
-				return nil, err
-			}
-			typ := activitypub.TypeUpdate
-			if v.Number == 1 {
-				typ = activitypub.TypeCreate
-			}
-			items = append(items, activitypub.HistoryItem{ID: e.urls.ArtefactVersionIRI(a.ID, v.Number), Type: typ,
-				Actor: v.EditorURI, Published: v.CreatedAt, Artefact: e.artefactDocument(a, v, p)})
+			items = append(items, h.item(vs[i]))
 		}
 	}
 	next := ""
 	if from > 0 {
-		next = coll + "?page=" + strconv.Itoa(page+1)
+		next = h.coll + "?page=" + strconv.Itoa(page+1)
 	}
-	return activitypub.MarshalArtefactHistoryPage(coll+"?page="+strconv.Itoa(page), coll, next, items)
+	return h.page(h.coll+"?page="+strconv.Itoa(page), h.coll, next, items)
+}
+
+// versionActivityType is the type of the activity that made version n:
+// Create for the first, Update for every later one.
+func versionActivityType(n int) string {
+	if n == 1 {
+		return activitypub.TypeCreate
+	}
+	return activitypub.TypeUpdate
 }
 
 // groupArtefact takes a Create or Update{Article} of an artefact that a
@@ -363,35 +393,63 @@ func (e *Engine) takeArtefactVersion(ctx context.Context, g storage.Account, art
 }
 
 // fillArtefactHistory fetches the versions of a remote artefact that are
-// missing here from its history collection, newest first, until none is
-// missing (or maxHistoryPages pages were read).
+// missing here from its history collection.
 func (e *Engine) fillArtefactHistory(ctx context.Context, g storage.Account, a storage.Artefact, history string) error {
-	missing, err := e.missingVersions(ctx, a)
-	if err != nil || missing == 0 || history == "" || !sameOrigin(history, a.URI) {
+	missing := func() (int, error) {
+		return missingVersions(ctx, a.ID, e.store.ArtefactByID, e.store.ArtefactVersionCount,
+			func(a storage.Artefact) int { return a.Version })
+	}
+	return e.fillHistory(ctx, a.URI, history, missing, func(body []byte) (string, error) {
+		return takeEach(body, activitypub.ParseArtefactHistoryPage, func(it activitypub.HistoryItem) error {
+			if it.Doc.ID != a.URI || it.Doc.Audience != g.URI {
+				return nil // another's: not taken from this history
+			}
+			_, err := e.takeArtefactVersion(ctx, g, it.Doc)
+			return err
+		})
+	})
+}
+
+// takeEach parses a page of a history with parse and hands each item to
+// take; it returns the next page's IRI.
+func takeEach[I any](body []byte, parse func([]byte) ([]I, string, error), take func(I) error) (string, error) {
+	items, next, err := parse(body)
+	if err != nil {
+		return "", err
+	}
+	for _, it := range items {
+		if err := take(it); err != nil {
+			return "", err
+		}
+	}
+	return next, nil
+}
+
+// fillHistory fetches the versions of a remote versioned document (uri)
+// that are missing here from its history collection, newest first, until
+// none is missing (or maxHistoryPages pages were read). missing counts
+// the versions up to the current one not stored here; takePage stores
+// the versions of one page and returns the next page's IRI.
+func (e *Engine) fillHistory(ctx context.Context, uri, history string, missing func() (int, error),
+	takePage func(body []byte) (next string, err error)) error {
+	n, err := missing()
+	if err != nil || n == 0 || history == "" || !sameOrigin(history, uri) {
 		return err
 	}
 	next := history
 	for range maxHistoryPages {
 		body, err := e.fetcher.Get(ctx, next)
 		if err != nil {
-			return fmt.Errorf("history of %s: %w", a.URI, err)
+			return fmt.Errorf("history of %s: %w", uri, err)
 		}
-		items, following, err := activitypub.ParseArtefactHistoryPage(body)
+		following, err := takePage(body)
 		if err != nil {
-			return fmt.Errorf("history of %s: %w", a.URI, err)
+			return fmt.Errorf("history of %s: %w", uri, err)
 		}
-		for _, it := range items {
-			if it.Artefact.ID != a.URI || it.Artefact.Audience != g.URI {
-				continue
-			}
-			if _, err := e.takeArtefactVersion(ctx, g, it.Artefact); err != nil {
-				return err
-			}
-		}
-		if missing, err = e.missingVersions(ctx, a); err != nil || missing == 0 {
+		if n, err = missing(); err != nil || n == 0 {
 			return err
 		}
-		if following == "" || !sameOrigin(following, a.URI) || following == next {
+		if following == "" || !sameOrigin(following, uri) || following == next {
 			return nil
 		}
 		next = following
@@ -399,25 +457,20 @@ func (e *Engine) fillArtefactHistory(ctx context.Context, g storage.Account, a s
 	return nil
 }
 
-// missingVersions counts the versions up to the current one not stored here.
-func (e *Engine) missingVersions(ctx context.Context, a storage.Artefact) (int, error) {
-	cur, err := e.store.ArtefactByID(ctx, a.ID)
+// missingVersions counts the versions of a stored document (by id) up to
+// its current one (version reads it from the row load returns) that are
+// not stored here: one count, not a read of every version.
+func missingVersions[D any](ctx context.Context, id storage.ID, load func(context.Context, storage.ID) (D, error),
+	count func(context.Context, storage.ID) (int, error), version func(D) int) (int, error) {
+	cur, err := load(ctx, id)
 	if err != nil {
 		return 0, err
 	}
-	have := 0
-	for after := 0; ; {
-		vs, err := e.store.ArtefactVersions(ctx, a.ID, after, 500)
-		if err != nil {
-			return 0, err
-		}
-		have += len(vs)
-		if len(vs) < 500 {
-			break
-		}
-		after = vs[len(vs)-1].Number
+	have, err := count(ctx, id)
+	if err != nil {
+		return 0, err
 	}
-	return max(cur.Version-have, 0), nil
+	return max(version(cur)-have, 0), nil
 }
 
 // webURL reports whether s is an http or https URL, the only links copse

@@ -307,31 +307,24 @@ func (e *Engine) reviseArtefact(ctx context.Context, editor storage.Account, id 
 		if err != nil {
 			return err
 		}
-		if !a.Local {
-			return fmt.Errorf("edit %s, hosted on another node: %w", a.URI, ErrDenied)
-		}
-		g, err := tx.AccountByID(ctx, a.CommunityID)
-		if err != nil {
-			return fmt.Errorf("community of %s: %w", a.URI, err)
-		}
-		ok, err := mayEditArtefact(ctx, tx, g, a, editor)
+		var g storage.Account
+		err = editCheck[storage.ArtefactVersion]{what: "artefact", uri: a.URI, local: a.Local, base: base, current: a.Version,
+			may: func() (bool, error) {
+				var err error
+				if g, err = tx.AccountByID(ctx, a.CommunityID); err != nil {
+					return false, fmt.Errorf("community of %s: %w", a.URI, err)
+				}
+				return mayEditArtefact(ctx, tx, g, a, editor)
+			},
+			since: func(after, limit int) ([]storage.ArtefactVersion, error) {
+				return tx.ArtefactVersions(ctx, a.ID, after, limit)
+			},
+			stale: func(since []storage.ArtefactVersion) error {
+				return &StaleError{Base: base, Current: a.Version, Since: since}
+			},
+		}.run(editor)
 		if err != nil {
 			return err
-		}
-		if !ok {
-			return fmt.Errorf("%s may not edit %s: %w", editor.Acct(), a.URI, ErrDenied)
-		}
-		if base > a.Version {
-			return invalid("base_version %d does not exist: the artefact is at version %d", base, a.Version)
-		}
-		if base != a.Version {
-			// The versions since, up to maxStaleVersions of them: enough
-			// to merge; the diff covers them all.
-			since, err := tx.ArtefactVersions(ctx, a.ID, base, min(a.Version-base, maxStaleVersions))
-			if err != nil {
-				return err
-			}
-			return &StaleError{Base: base, Current: a.Version, Since: since}
 		}
 		cur, err := tx.ArtefactVersion(ctx, a.ID, a.Version)
 		if err != nil {
@@ -366,6 +359,48 @@ func (e *Engine) reviseArtefact(ctx context.Context, editor storage.Account, id 
 		return storage.Artefact{}, fmt.Errorf("edit artefact %s: %w", id, err)
 	}
 	return out, nil
+}
+
+// editCheck is what every change of a versioned document hosted here
+// (what: "artefact", "term") checks first, inside its writing
+// transaction, in this order: the document is hosted here (local); the
+// editor may edit it (may, which loads what it needs); and the edit
+// started from the current version: a base that does not exist is
+// invalid, and a stale one is answered by stale, given the versions since
+// (since lists them), up to maxStaleVersions of them (enough to merge;
+// the diff covers them all). Inside the transaction, two edits from the
+// same base cannot both pass it.
+type editCheck[V any] struct {
+	what, uri     string
+	local         bool
+	base, current int
+	may           func() (bool, error)
+	since         func(after, limit int) ([]V, error)
+	stale         func(since []V) error
+}
+
+func (c editCheck[V]) run(editor storage.Account) error {
+	if !c.local {
+		return fmt.Errorf("edit %s, hosted on another node: %w", c.uri, ErrDenied)
+	}
+	ok, err := c.may()
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return fmt.Errorf("%s may not edit %s: %w", editor.Acct(), c.uri, ErrDenied)
+	}
+	if c.base > c.current {
+		return invalid("base_version %d does not exist: the %s is at version %d", c.base, c.what, c.current)
+	}
+	if c.base == c.current {
+		return nil
+	}
+	vs, err := c.since(c.base, min(c.current-c.base, maxStaleVersions))
+	if err != nil {
+		return err
+	}
+	return c.stale(vs)
 }
 
 // ArtefactReadable reports whether viewer (the zero Account: nobody

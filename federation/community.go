@@ -135,6 +135,7 @@ var groupContext = map[string]any{
 	"postingRestrictedToMods": "lemmy:postingRestrictedToMods",
 	"moderators":              map[string]any{"@id": "lemmy:moderators", "@type": "@id"},
 	"source":                  "as:source",
+	"library":                 activitypub.LibraryTerm, // community_wire_library.go
 }
 
 // GroupDocument is the actor document of a local community: the actor
@@ -155,6 +156,7 @@ func GroupDocument(g storage.Account, c storage.Community, urls URLs) ([]byte, e
 		m["@context"] = append(ctxList, groupContext)
 	}
 	m["moderators"] = urls.Moderators(g.Username)
+	m["library"] = urls.Library(g.Username)
 	m["postingRestrictedToMods"] = c.PostingPolicy == storage.PostingModerators
 	m["source"] = map[string]any{"content": c.DescriptionSource, "mediaType": "text/markdown"}
 	if _, ok := m["summary"]; !ok {
@@ -209,6 +211,9 @@ func (e *Engine) communityReceive(ctx context.Context, tx *storage.Tx, g, author
 		return nil
 	}
 	ok, reason, err := e.mayPostIn(ctx, tx, g, c, author, st) // mayPost, and a reply's thread open
+	if ok && g.MovedTo != "" {
+		ok, reason = false, movedNotice(g)
+	}
 	if err != nil {
 		return fmt.Errorf("community %s: %w", g.Acct(), err)
 	}
@@ -248,18 +253,25 @@ func (e *Engine) rejectPost(ctx context.Context, tx *storage.Tx, g, author stora
 // replies are never boosted, or Mastodon followers drown in them. The
 // boost is also a status of the Group here, so local members who follow
 // it see the thread in their home feed as a boost.
+//
+// The followers' inboxes and the community's visibility are read once
+// for both announces.
 func (e *Engine) announceToCommunity(ctx context.Context, tx *storage.Tx, g, author storage.Account, act activitypub.Activity, raw []byte, st storage.Status) error {
-	if err := e.announceRaw(ctx, tx, g, act, raw); err != nil {
+	inboxes, err := tx.FollowerInboxes(ctx, g.ID)
+	if err != nil {
+		return fmt.Errorf("followers of %s: %w", g.Acct(), err)
+	}
+	membersOnly, err := membersOnlyCommunity(ctx, tx, g)
+	if err != nil {
+		return err
+	}
+	if err := e.announceRawTo(ctx, tx, g, act, raw, inboxes, membersOnly); err != nil {
 		return err
 	}
 	if st.InReplyToURI != "" {
 		return nil
 	}
-	inboxes, err := tx.FollowerInboxes(ctx, g.ID)
-	if err != nil {
-		return fmt.Errorf("followers of %s: %w", g.Acct(), err)
-	}
-	return e.boostThread(ctx, tx, g, author, st, inboxes)
+	return e.boostThread(ctx, tx, g, author, st, inboxes, membersOnly)
 }
 
 // announceRaw sends the Group's followers act exactly as received,
@@ -269,11 +281,17 @@ func (e *Engine) announceRaw(ctx context.Context, tx *storage.Tx, g storage.Acco
 	if err != nil {
 		return fmt.Errorf("followers of %s: %w", g.Acct(), err)
 	}
-	to, cc := []string{activitypub.PublicIRI}, []string{g.Followers}
 	membersOnly, err := membersOnlyCommunity(ctx, tx, g)
 	if err != nil {
 		return err
 	}
+	return e.announceRawTo(ctx, tx, g, act, raw, inboxes, membersOnly)
+}
+
+// announceRawTo is announceRaw to inboxes, the followers' inboxes of g,
+// a members-only community when membersOnly.
+func (e *Engine) announceRawTo(ctx context.Context, tx *storage.Tx, g storage.Account, act activitypub.Activity, raw []byte, inboxes []string, membersOnly bool) error {
+	to, cc := []string{activitypub.PublicIRI}, []string{g.Followers}
 	if membersOnly {
 		to, cc = []string{g.Followers}, []string{} // never Public
 	}
@@ -296,12 +314,8 @@ func (e *Engine) announceRaw(ctx context.Context, tx *storage.Tx, g storage.Acco
 }
 
 // boostThread is the second announce of a new thread: the Group's boost.
-func (e *Engine) boostThread(ctx context.Context, tx *storage.Tx, g, author storage.Account, st storage.Status, inboxes []string) error {
+func (e *Engine) boostThread(ctx context.Context, tx *storage.Tx, g, author storage.Account, st storage.Status, inboxes []string, membersOnly bool) error {
 	rb := storage.Status{ID: tx.NewID(), AccountID: g.ID, ReblogOfID: st.ID, Visibility: st.Visibility, Local: true}
-	membersOnly, err := membersOnlyCommunity(ctx, tx, g)
-	if err != nil {
-		return err
-	}
 	if membersOnly {
 		// A boost for the members (the Group's followers) only, whatever
 		// the post's own visibility; not in the Group's public outbox.
@@ -344,10 +358,13 @@ func (e *Engine) refuseBannedJoin(ctx context.Context, tx *storage.Tx, follower,
 		return false, nil
 	}
 	banned, why, err := communityBanned(ctx, tx, g, follower)
+	if err == nil && g.MovedTo != "" {
+		banned, why = true, movedNotice(g) // move.go
+	}
 	if err != nil || !banned {
 		return false, err
 	}
-	e.log.InfoContext(ctx, "community refused a banned member's follow", "community", g.Acct(), "follower", follower.URI)
+	e.log.InfoContext(ctx, "community refused a follow", "community", g.Acct(), "follower", follower.URI, "reason", why)
 	if follower.Local() {
 		return true, fmt.Errorf("join %s: %s: %w", g.Acct(), why, ErrDenied)
 	}

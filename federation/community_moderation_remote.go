@@ -21,61 +21,59 @@ type receivedModeration struct {
 	Expires    *time.Time `json:"expires"`
 }
 
-// applyToCommunity applies moderation that a moderator on another node
-// sends to a Group hosted here: a removal (Delete of someone else's post
-// in the community, with its reason as summary), a ban (Block with the
-// community as target) and its end (Undo{Block}), a lock (Lock,
-// Undo{Lock}) and a pin (Add or Remove on the Group's featured
-// collection). The actor must moderate the community (ErrDenied
+// Moderation that a moderator on another node sends to a Group hosted
+// here enters through the inbox's one switch (Engine.apply), each type
+// at its own case: a removal (Delete of someone else's post in the
+// community, with its reason as summary) in applyDelete, a ban (Block
+// with the community as target) in applyBlock and its end (Undo{Block})
+// in applyUndo, a lock in applyLock and its end (Undo{Lock}) in
+// applyUndo, a pin (Add or Remove on the Group's featured collection) in
+// applyAddRemove. The actor must moderate the community (ErrDenied
 // otherwise, which the inbox logs); the Group applies it, logs it and
 // announces it to its followers and the account concerned exactly as
-// received, as it does its own moderators' actions. It reports false
-// when act is none of these, and the inbox goes on as before.
-func (e *Engine) applyToCommunity(ctx context.Context, tx *storage.Tx, actor storage.Account, act activitypub.Activity) (bool, error) {
-	switch act.Type {
-	case activitypub.TypeDelete:
-		st, err := tx.StatusByURI(ctx, act.Object.IRI)
-		if err != nil || st.AccountID == actor.ID {
-			return false, ignoreNotFound(err) // the author's own Delete, or nothing known
-		}
-		g, ok, err := e.hostedCommunityOf(ctx, tx, st.ID)
-		if err != nil || !ok {
-			return false, err
-		}
-		return true, e.receivedRemoval(ctx, tx, actor, g, st, act)
-	case activitypub.TypeBlock:
-		g, ok, err := e.hostedCommunity(ctx, tx, act.Target)
-		if err != nil || !ok {
-			return false, err
-		}
-		return true, e.receivedBan(ctx, tx, actor, g, act)
-	case TypeLock:
-		return e.receivedLock(ctx, tx, actor, act, act.Object.IRI, true)
-	case activitypub.TypeUndo:
-		inner := act.Object.Activity
-		if inner == nil {
-			return false, nil
-		}
-		switch inner.Type {
-		case activitypub.TypeBlock:
-			g, ok, err := e.hostedCommunity(ctx, tx, inner.Target)
-			if err != nil || !ok {
-				return false, err
-			}
-			return true, e.receivedUnban(ctx, tx, actor, g, *inner, act)
-		case TypeLock:
-			return e.receivedLock(ctx, tx, actor, act, inner.Object.IRI, false)
-		}
-	case "Add", "Remove":
-		name, ok := strings.CutSuffix(act.Target, "/collections/featured")
-		if !ok {
-			return false, nil
-		}
+// received, as it does its own moderators' actions.
+
+// applyLock applies a Lock of a thread in a community hosted here; a
+// Lock of anything else is ignored.
+func (e *Engine) applyLock(ctx context.Context, tx *storage.Tx, actor storage.Account, act activitypub.Activity) error {
+	_, err := e.receivedLock(ctx, tx, actor, act, act.Object.IRI, true)
+	return err
+}
+
+// applyAddRemove applies an Add or Remove: on the featured collection of
+// a Group hosted here, a remote moderator's pin (or unpin); otherwise a
+// change of a community's moderators, or nothing (applyModeratorChange).
+func (e *Engine) applyAddRemove(ctx context.Context, tx *storage.Tx, actor storage.Account, act activitypub.Activity) error {
+	if name, ok := strings.CutSuffix(act.Target, "/collections/featured"); ok {
 		g, ok, err := e.hostedCommunity(ctx, tx, name)
-		if err != nil || !ok || e.urls.Featured(g.Username) != act.Target {
+		if err != nil {
+			return err
+		}
+		if ok && e.urls.Featured(g.Username) == act.Target {
+			return e.receivedPin(ctx, tx, actor, g, act)
+		}
+	}
+	return e.applyModeratorChange(ctx, tx, actor, act)
+}
+
+// undoInCommunity applies an Undo of a moderator's ban from, or lock of
+// a thread in, a community hosted here (handled true); any other Undo
+// is applyUndo's. It runs before applyUndo's check that the Undo's actor
+// made what it undoes: one moderator may lift another's ban or lock.
+func (e *Engine) undoInCommunity(ctx context.Context, tx *storage.Tx, actor storage.Account, act activitypub.Activity) (bool, error) {
+	inner := act.Object.Activity
+	if inner == nil {
+		return false, nil
+	}
+	switch inner.Type {
+	case activitypub.TypeBlock:
+		g, ok, err := e.hostedCommunity(ctx, tx, inner.Target)
+		if err != nil || !ok {
 			return false, err
 		}
-		return true, e.receivedPin(ctx, tx, actor, g, act)
+		return true, e.receivedUnban(ctx, tx, actor, g, *inner, act)
+	case TypeLock:
+		return e.receivedLock(ctx, tx, actor, act, inner.Object.IRI, false)
 	}
 	return false, nil
 }

@@ -2,12 +2,14 @@ package federation
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -46,33 +48,126 @@ const deliveryTimeout = 30 * time.Second
 
 // runDeliveries sends due delivery jobs until ctx ends, at most e.workers
 // at once and e.perHost per host.
+//
+// It reads the queue when a commit queued jobs (deliverWake), when the
+// jobs it read have all started and one ends, and at least every poll
+// interval. Jobs it read but could not start (their host at its limit)
+// wait in pending and start as that host's jobs end, without another
+// read (pending starts afresh at least every poll interval): a backlog
+// for one host used to come back, bodies and keys, on a read per job
+// sent. While jobs wait there, a commit's read waits until
+// pendingReadEvery after the last one, so a queue that one slow host
+// fills is not scanned on every commit either.
 func (e *Engine) runDeliveries(ctx context.Context) {
 	log := e.log.With("component", "delivery")
-	q := newWorkQueue(e.workers, e.perHost, e.deliverWake)
+	ended := make(chan struct{}, 1)
+	q := newWorkQueue(e.workers, e.perHost, ended)
 	defer q.wait()
+	limit := 4 * e.workers
+	var (
+		pending  []storage.Delivery // read, not started: their host was at its limit
+		read     = true
+		refresh  bool // the next read replaces pending
+		lastRead time.Time
+		readAt   time.Time // when to read again at the latest
+	)
+	timer := time.NewTimer(e.poll)
+	defer timer.Stop()
 	for {
-		due, err := e.store.DueDeliveries(ctx, e.now(), 4*e.workers)
-		if err != nil && ctx.Err() == nil {
-			log.ErrorContext(ctx, "list due deliveries", "err", err)
-		}
-		for _, d := range due {
-			if !q.start(ctx, d.ID, d.Host, func() { e.attempt(ctx, log, d) }) {
-				return
+		if read {
+			// Jobs in flight, and those of hosts at their limit, are left
+			// out: they cannot start before a job ends.
+			hosts, inflight := q.busy()
+			due, err := e.store.DueDeliveriesExcept(ctx, e.now(), limit, hosts, inflight)
+			if err != nil && ctx.Err() == nil {
+				log.ErrorContext(ctx, "list due deliveries", "err", err)
+			}
+			full := len(due) == limit
+			if refresh {
+				// At least every poll interval pending starts afresh: a job
+				// removed from the queue meanwhile (an account deleted, a
+				// follower gone) is not sent from memory much later.
+				pending = nil
+			}
+			// The read left out busy hosts: their pending jobs stay.
+			pending, read, refresh, lastRead = mergePending(due, pending, limit), false, false, time.Now()
+			readAt = lastRead.Add(e.poll)
+			switch {
+			case full:
+				readAt = lastRead // more may be due: read again once these started
+			case len(pending) == 0 && err == nil:
+				// Nothing startable is due: sleep until the next job is due
+				// (a retry), unless a job ends or a commit queues one first.
+				if next, err := e.store.NextDeliveryAt(ctx); err == nil && !next.IsZero() && next.After(e.now()) {
+					readAt = lastRead.Add(min(e.poll, next.Sub(e.now())))
+				}
 			}
 		}
-		wait := e.poll
-		if next, err := e.store.NextDeliveryAt(ctx); err == nil && !next.IsZero() {
-			wait = min(wait, max(next.Sub(e.now()), time.Millisecond))
+		kept := pending[:0]
+		for _, d := range pending {
+			started, ok := q.start(ctx, d.ID, d.Host, func(release func()) { e.attempt(ctx, log, d, release) })
+			if !ok {
+				return
+			}
+			if !started {
+				kept = append(kept, d)
+			}
 		}
-		if !q.sleep(ctx, wait) {
+		pending = kept
+		timer.Reset(max(time.Until(readAt), 0))
+		select {
+		case <-ctx.Done():
 			return
+		case <-e.deliverWake: // a commit queued jobs
+			if len(pending) == 0 {
+				read = true
+			} else if next := lastRead.Add(pendingReadEvery); next.Before(readAt) {
+				readAt = next
+			}
+		case <-ended: // a worker, and a place for its host, are free
+			read = len(pending) == 0
+		case <-timer.C:
+			read, refresh = true, true
 		}
 	}
 }
 
-// attempt sends one job and records the outcome.
-func (e *Engine) attempt(ctx context.Context, log *slog.Logger, d storage.Delivery) {
+// mergePending returns the jobs just read followed by those still
+// pending that the read did not return (their host was busy), oldest
+// first as the queue orders them, at most limit.
+func mergePending(read, pending []storage.Delivery, limit int) []storage.Delivery {
+	if len(pending) == 0 {
+		return read
+	}
+	seen := make(map[storage.ID]bool, len(read))
+	for _, d := range read {
+		seen[d.ID] = true
+	}
+	out := read
+	for _, d := range pending {
+		if !seen[d.ID] {
+			out = append(out, d)
+		}
+	}
+	slices.SortFunc(out, func(a, b storage.Delivery) int {
+		if c := a.NextAttemptAt.Compare(b.NextAttemptAt); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ID, b.ID)
+	})
+	return out[:min(len(out), limit)]
+}
+
+// pendingReadEvery is how often, at most, a commit makes runDeliveries
+// read the queue while jobs it read wait for their host.
+const pendingReadEvery = 50 * time.Millisecond
+
+// attempt sends one job and records the outcome. It calls release once
+// the request is done: writing the outcome waits for a shared commit
+// (InBatch), which needs no worker.
+func (e *Engine) attempt(ctx context.Context, log *slog.Logger, d storage.Delivery, release func()) {
 	if !e.federates(d.Host) { // suspended or not allowed: dropped, never retried
+		release()
 		e.onDelivery(d.Host, "dropped", 0)
 		err := e.store.InBatch(ctx, func(tx *storage.Tx) error { return tx.DeliveryFailed(ctx, d, time.Time{}, ErrBlockedDomain.Error()) })
 		if err != nil && ctx.Err() == nil {
@@ -82,6 +177,7 @@ func (e *Engine) attempt(ctx context.Context, log *slog.Logger, d storage.Delive
 	}
 	began := time.Now()
 	retryAfter, err := e.deliver(ctx, d)
+	release()
 	if ctx.Err() != nil {
 		return // shutting down: the job stays queued and is sent after restart
 	}
@@ -138,13 +234,14 @@ func (p *permanentError) Error() string { return fmt.Sprintf("inbox answered %d"
 // deliver POSTs one job's activity, signed now with its actor's current
 // key. It returns the peer's Retry-After, if any.
 func (e *Engine) deliver(ctx context.Context, d storage.Delivery) (time.Duration, error) {
-	signer, err := e.store.AccountByID(ctx, d.SignerID)
-	if err != nil {
-		return 0, fmt.Errorf("signer of %s: %w", d.ActivityURI, err)
-	}
+	// DueDeliveries read the signer's current key with the job: reading
+	// the account here cost a reader transaction per delivery, and
+	// after every commit a reader revalidates its cache (a third of a
+	// delivery's CPU besides signing, in BenchmarkCommunityThreadFanout).
+	signer := storage.Account{ID: d.SignerID, URI: d.ActivityURI, PublicKeyID: d.SignerKeyID, PrivateKeyPEM: d.SignerKeyPEM}
 	key, err := e.privateKey(signer)
 	if err != nil {
-		return 0, err
+		return 0, fmt.Errorf("signer of %s: %w", d.ActivityURI, err)
 	}
 	ctx, cancel := context.WithTimeout(ctx, deliveryTimeout)
 	defer cancel()

@@ -1,6 +1,7 @@
 package federation
 
 import (
+	"cmp"
 	"context"
 	"crypto"
 	"crypto/rsa"
@@ -55,6 +56,9 @@ type Options struct {
 	// PollInterval is how often workers look for due work when nothing
 	// wakes them (default 1s).
 	PollInterval time.Duration
+	// PolicyListRefresh is how often subscribed domain-block lists are
+	// read again (default DefaultPolicyListRefresh).
+	PolicyListRefresh time.Duration
 	// MediaDir is where members' uploads are written; UploadMedia
 	// refuses to work without it.
 	MediaDir string
@@ -128,7 +132,8 @@ type Engine struct {
 	policy        *Policy
 	policyVersion atomic.Pointer[string]
 	policyWake    chan struct{}
-	pushClient    *http.Client // Options.Client without the policy guard
+	listRefresh   time.Duration // Options.PolicyListRefresh with its default
+	pushClient    *http.Client  // Options.Client without the policy guard
 }
 
 type cachedPrivateKey struct {
@@ -171,6 +176,7 @@ func New(store *storage.Store, o Options) *Engine {
 		mailer:       o.Mailer,
 		policy:       NewPolicy(o.URLs.Host()),
 		policyWake:   make(chan struct{}, 1),
+		listRefresh:  cmp.Or(max(o.PolicyListRefresh, 0), DefaultPolicyListRefresh), // 0 or less: the default
 	}
 	if e.onDelivery == nil {
 		e.onDelivery = func(string, string, time.Duration) {}

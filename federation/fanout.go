@@ -74,6 +74,16 @@ func (e *Engine) fanOut(ctx context.Context, tx *storage.Tx, st storage.Status, 
 		if blocked {
 			continue
 		}
+		// A limited author reaches only their followers: the facts are
+		// the visibility rule's (qAuthorLimited, read by Viewing), and
+		// the condition is the one activitypub.Listed applies.
+		v, err := tx.Viewing(ctx, m, st)
+		if err != nil {
+			return fmt.Errorf("fan out %s: mention: %w", st.URI, err)
+		}
+		if v.AuthorLimited && !v.Follows {
+			continue
+		}
 		if st.Visibility == activitypub.Direct {
 			feed = append(feed, m)
 		}

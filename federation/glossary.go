@@ -215,29 +215,24 @@ func (e *Engine) reviseTerm(ctx context.Context, editor storage.Account, id stor
 		if err != nil {
 			return err
 		}
-		if !t.Local {
-			return fmt.Errorf("edit %s, hosted on another node: %w", t.URI, ErrDenied)
-		}
-		g, err := hostedCommunity(ctx, tx, t.CommunityID)
-		if err != nil {
-			return fmt.Errorf("community of %s: %w", t.URI, err)
-		}
-		ok, err := isContributor(ctx, tx, g, editor)
+		var g storage.Account
+		err = editCheck[storage.TermVersion]{what: "term", uri: t.URI, local: t.Local, base: base, current: t.Version,
+			may: func() (bool, error) {
+				var err error
+				if g, err = hostedCommunity(ctx, tx, t.CommunityID); err != nil {
+					return false, fmt.Errorf("community of %s: %w", t.URI, err)
+				}
+				return isContributor(ctx, tx, g, editor)
+			},
+			since: func(after, limit int) ([]storage.TermVersion, error) {
+				return tx.TermVersions(ctx, t.ID, after, limit)
+			},
+			stale: func(since []storage.TermVersion) error {
+				return &TermStaleError{Base: base, Current: t.Version, Since: since}
+			},
+		}.run(editor)
 		if err != nil {
 			return err
-		}
-		if !ok {
-			return fmt.Errorf("%s may not edit %s: %w", editor.Acct(), t.URI, ErrDenied)
-		}
-		if base > t.Version {
-			return invalid("base_version %d does not exist: the term is at version %d", base, t.Version)
-		}
-		if base != t.Version {
-			since, err := tx.TermVersions(ctx, t.ID, base, min(t.Version-base, maxStaleVersions))
-			if err != nil {
-				return err
-			}
-			return &TermStaleError{Base: base, Current: t.Version, Since: since}
 		}
 		cur, err := tx.TermVersion(ctx, t.ID, t.Version)
 		if err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 
 	"github.com/copse-dev/copse/activitypub"
 	"github.com/copse-dev/copse/storage"
@@ -96,10 +95,6 @@ func (e *Engine) TermDocument(ctx context.Context, t storage.Term) ([]byte, erro
 // TermHistory is the history collection of a local term (page 0) or one
 // of its pages (from 1), newest version first.
 func (e *Engine) TermHistory(ctx context.Context, t storage.Term, page int) ([]byte, error) {
-	coll := e.urls.TermHistory(t.ID)
-	if page <= 0 {
-		return activitypub.MarshalTermHistory(coll, t.Version, coll+"?page=1")
-	}
 	g, err := e.store.AccountByID(ctx, t.CommunityID)
 	if err != nil {
 		return nil, fmt.Errorf("community of %s: %w", t.URI, err)
@@ -112,29 +107,18 @@ func (e *Engine) TermHistory(ctx context.Context, t storage.Term, page int) ([]b
 	if err != nil {
 		return nil, err
 	}
-	top := t.Version - (page-1)*historyPageSize
-	from := max(top-historyPageSize, 0)
-	var items []activitypub.TermHistoryItem
-	if top > 0 {
-		vs, err := e.store.TermVersions(ctx, t.ID, from, top-from)
-		if err != nil {
-			return nil, err
-		}
-		for i := len(vs) - 1; i >= 0; i-- {
-			v := vs[i]
-			typ := activitypub.TypeUpdate
-			if v.Number == 1 {
-				typ = activitypub.TypeCreate
-			}
-			items = append(items, activitypub.TermHistoryItem{ID: e.urls.TermVersionIRI(t.ID, v.Number), Type: typ,
-				Actor: v.EditorURI, Published: v.CreatedAt, Term: e.termDocument(g, t, v, creator, membersOnly)})
-		}
-	}
-	next := ""
-	if from > 0 {
-		next = coll + "?page=" + strconv.Itoa(page+1)
-	}
-	return activitypub.MarshalTermHistoryPage(coll+"?page="+strconv.Itoa(page), coll, next, items)
+	return versionHistory[storage.TermVersion, activitypub.TermHistoryItem]{
+		coll: e.urls.TermHistory(t.ID), current: t.Version,
+		versions: func(after, limit int) ([]storage.TermVersion, error) {
+			return e.store.TermVersions(ctx, t.ID, after, limit)
+		},
+		item: func(v storage.TermVersion) activitypub.TermHistoryItem {
+			return activitypub.TermHistoryItem{ID: e.urls.TermVersionIRI(t.ID, v.Number), Type: versionActivityType(v.Number),
+				Actor: v.EditorURI, Published: v.CreatedAt, Doc: e.termDocument(g, t, v, creator, membersOnly)}
+		},
+		collection: activitypub.MarshalTermHistory,
+		page:       activitypub.MarshalTermHistoryPage,
+	}.serve(page)
 }
 
 // GlossaryCollection is the collection of a local community's terms, A
@@ -282,60 +266,19 @@ func (e *Engine) takeTermVersion(ctx context.Context, g storage.Account, term ac
 }
 
 // fillTermHistory fetches the versions of a remote term that are missing
-// here from its history collection, newest first, until none is missing
-// (or maxHistoryPages pages were read).
+// here from its history collection.
 func (e *Engine) fillTermHistory(ctx context.Context, g storage.Account, t storage.Term, history string) error {
-	missing, err := e.missingTermVersions(ctx, t)
-	if err != nil || missing == 0 || history == "" || !sameOrigin(history, t.URI) {
-		return err
+	missing := func() (int, error) {
+		return missingVersions(ctx, t.ID, e.store.TermByID, e.store.TermVersionCount,
+			func(t storage.Term) int { return t.Version })
 	}
-	next := history
-	for range maxHistoryPages {
-		body, err := e.fetcher.Get(ctx, next)
-		if err != nil {
-			return fmt.Errorf("history of %s: %w", t.URI, err)
-		}
-		items, following, err := activitypub.ParseTermHistoryPage(body)
-		if err != nil {
-			return fmt.Errorf("history of %s: %w", t.URI, err)
-		}
-		for _, it := range items {
-			if it.Term.ID != t.URI || it.Term.Audience != g.URI {
-				continue
+	return e.fillHistory(ctx, t.URI, history, missing, func(body []byte) (string, error) {
+		return takeEach(body, activitypub.ParseTermHistoryPage, func(it activitypub.TermHistoryItem) error {
+			if it.Doc.ID != t.URI || it.Doc.Audience != g.URI {
+				return nil // another's: not taken from this history
 			}
-			if _, err := e.takeTermVersion(ctx, g, it.Term); err != nil {
-				return err
-			}
-		}
-		if missing, err = e.missingTermVersions(ctx, t); err != nil || missing == 0 {
+			_, err := e.takeTermVersion(ctx, g, it.Doc)
 			return err
-		}
-		if following == "" || !sameOrigin(following, t.URI) || following == next {
-			return nil
-		}
-		next = following
-	}
-	return nil
-}
-
-// missingTermVersions counts the versions up to the current one not
-// stored here.
-func (e *Engine) missingTermVersions(ctx context.Context, t storage.Term) (int, error) {
-	cur, err := e.store.TermByID(ctx, t.ID)
-	if err != nil {
-		return 0, err
-	}
-	have := 0
-	for after := 0; ; {
-		vs, err := e.store.TermVersions(ctx, t.ID, after, 500)
-		if err != nil {
-			return 0, err
-		}
-		have += len(vs)
-		if len(vs) < 500 {
-			break
-		}
-		after = vs[len(vs)-1].Number
-	}
-	return max(cur.Version-have, 0), nil
+		})
+	})
 }

@@ -125,7 +125,7 @@ func (e *Engine) runInbox(ctx context.Context) {
 			log.ErrorContext(ctx, "list inbox", "err", err)
 		}
 		for _, it := range items {
-			if !q.start(ctx, it.ID, "", func() { e.applyItem(ctx, log, it) }) {
+			if _, ok := q.start(ctx, it.ID, "", func(func()) { e.applyItem(ctx, log, it) }); !ok {
 				return
 			}
 		}
@@ -222,9 +222,8 @@ type prefetched struct {
 }
 
 func (e *Engine) apply(ctx context.Context, tx *storage.Tx, actor storage.Account, act activitypub.Activity, pre prefetched) error {
-	if done, err := e.applyToCommunity(ctx, tx, actor, act); done || err != nil {
-		return err // a remote moderator's action in a community hosted here
-	}
+	// One entry per type. A remote moderator's action in a community
+	// hosted here enters at its type's case too (community_moderation_remote.go).
 	switch act.Type {
 	case activitypub.TypeFollow:
 		return e.applyFollow(ctx, tx, actor, act)
@@ -252,8 +251,16 @@ func (e *Engine) apply(ctx context.Context, tx *storage.Tx, actor storage.Accoun
 		return e.applyAnnounce(ctx, tx, actor, act, pre.status)
 	case activitypub.TypeBlock:
 		return e.applyBlock(ctx, tx, actor, act)
-	case activitypub.TypeFlag, TypeResolve, "Add", "Remove":
-		return e.applyModerationActivity(ctx, tx, actor, act)
+	case activitypub.TypeMove:
+		return e.applyMove(ctx, tx, actor, act) // move.go
+	case TypeLock:
+		return e.applyLock(ctx, tx, actor, act)
+	case "Add", "Remove":
+		return e.applyAddRemove(ctx, tx, actor, act)
+	case activitypub.TypeFlag:
+		return e.applyFlag(ctx, tx, actor, act)
+	case TypeResolve:
+		return e.applyResolve(ctx, tx, actor, act)
 	}
 	return nil // unknown types are accepted and ignored
 }
@@ -360,6 +367,9 @@ func (e *Engine) applyReject(ctx context.Context, tx *storage.Tx, actor storage.
 }
 
 func (e *Engine) applyUndo(ctx context.Context, tx *storage.Tx, actor storage.Account, act activitypub.Activity) error {
+	if handled, err := e.undoInCommunity(ctx, tx, actor, act); handled || err != nil {
+		return err // a moderator's Undo{Block} or Undo{Lock} in a community hosted here
+	}
 	inner := act.Object.Activity
 	if inner != nil && inner.Actor != "" && inner.Actor != actor.URI {
 		return fmt.Errorf("undo of another actor's activity: %w", ErrDenied)
@@ -463,7 +473,14 @@ func (e *Engine) applyLike(ctx context.Context, tx *storage.Tx, actor storage.Ac
 
 func (e *Engine) applyBlock(ctx context.Context, tx *storage.Tx, actor storage.Account, act activitypub.Activity) error {
 	if act.Target != "" {
-		return refuseTargetedBlock(act) // a community ban counts only as its Group's Announce
+		g, ok, err := e.hostedCommunity(ctx, tx, act.Target)
+		if err != nil {
+			return err
+		}
+		if ok { // a remote moderator's ban from a community hosted here
+			return e.receivedBan(ctx, tx, actor, g, act)
+		}
+		return refuseTargetedBlock(act) // a ban from a community elsewhere counts only as its Group's Announce
 	}
 	target, err := e.localTarget(ctx, tx, act.Object.IRI)
 	if err != nil {

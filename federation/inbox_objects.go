@@ -131,7 +131,7 @@ func (e *Engine) insertNote(ctx context.Context, tx *storage.Tx, author storage.
 		}
 	}
 	st.Attachments = e.mediaFrom(author.Domain, remoteAttachments(n))
-	st.Emojis = n.Emojis
+	st.Emojis = e.emojisFrom(author.Domain, n.Emojis)
 	if n.InReplyTo != "" {
 		if id, author, err := tx.StatusRefByURI(ctx, n.InReplyTo); err == nil {
 			st.InReplyToID, st.InReplyToAccountID = id, author
@@ -193,7 +193,7 @@ func (e *Engine) applyUpdate(ctx context.Context, tx *storage.Tx, actor storage.
 			}
 		}
 		st.Attachments = e.mediaFrom(actor.Domain, remoteAttachments(n)) // an edit may change media and alt text
-		st.Emojis = n.Emojis
+		st.Emojis = e.emojisFrom(actor.Domain, n.Emojis)
 		if err := e.updateStatus(ctx, tx, &st, actor); err != nil {
 			return err
 		}
@@ -277,6 +277,15 @@ func (e *Engine) applyDelete(ctx context.Context, tx *storage.Tx, actor storage.
 		return ignoreNotFound(err)
 	}
 	if st.AccountID != actor.ID {
+		// Someone else's post: a remote moderator's removal, when a
+		// community hosted here holds it.
+		g, ok, err := e.hostedCommunityOf(ctx, tx, st.ID)
+		if err != nil {
+			return err
+		}
+		if ok {
+			return e.receivedRemoval(ctx, tx, actor, g, st, act)
+		}
 		return fmt.Errorf("delete of %s by %s: %w", iri, actor.URI, ErrDenied)
 	}
 	// A Group hosted here announces it while the post is still its own.

@@ -7,9 +7,11 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"strings"
 	"sync/atomic"
 
+	"github.com/copse-dev/copse/activitypub"
 	"github.com/copse-dev/copse/storage"
 )
 
@@ -308,4 +310,43 @@ func (e *Engine) mediaFrom(domain string, atts []storage.Attachment) []storage.A
 		return nil
 	}
 	return atts
+}
+
+// emojisFrom is emojis, less those the policy keeps out: all of them when
+// domain's block says reject_media, and any whose image is on a host
+// whose block says so. The node then neither stores nor shows (nor so
+// fetches) them; the shortcode stays as text.
+func (e *Engine) emojisFrom(domain string, emojis []activitypub.Emoji) []activitypub.Emoji {
+	if len(emojis) == 0 {
+		return emojis
+	}
+	if e.policy.Allows(domain).RejectMedia() {
+		return nil
+	}
+	out := emojis[:0:0]
+	for _, em := range emojis {
+		u, err := url.Parse(em.URL)
+		if err != nil || u.Host == "" || e.policy.Allows(u.Host).RejectMedia() {
+			continue
+		}
+		out = append(out, em)
+	}
+	return out
+}
+
+// Peers lists the domains of the remote actors the node knows that it
+// federates with: a suspended domain is left out (its data is being
+// purged), and in allow-list mode only allowed domains are listed.
+func (e *Engine) Peers(ctx context.Context) ([]string, error) {
+	all, err := e.store.Peers(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, len(all))
+	for _, d := range all {
+		if e.federates(d) {
+			out = append(out, d)
+		}
+	}
+	return out, nil
 }

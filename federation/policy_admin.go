@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/copse-dev/copse/storage"
@@ -85,7 +86,12 @@ func (e *Engine) AddDomainBlock(ctx context.Context, by storage.ID, b storage.No
 		return storage.NodeDomainBlock{}, invalid("the node cannot block its own domain")
 	}
 	b.CreatedBy = by
-	err := e.changePolicy(ctx, by, func(tx *storage.Tx) error { return tx.InsertNodeDomainBlock(ctx, &b) })
+	err := e.changePolicy(ctx, by, func(tx *storage.Tx) error {
+		if err := tx.InsertNodeDomainBlock(ctx, &b); err != nil {
+			return err
+		}
+		return audit(ctx, tx, by, AuditBlockDomain, storage.AuditDomainBlock, b.ID, "domain", b.Domain, "severity", b.Severity)
+	})
 	if err != nil {
 		return storage.NodeDomainBlock{}, fmt.Errorf("block %s: %w", b.Domain, err)
 	}
@@ -94,7 +100,7 @@ func (e *Engine) AddDomainBlock(ctx context.Context, by storage.ID, b storage.No
 }
 
 // ChangeDomainBlock changes block b.ID's severity, flags and comments
-// (not its domain).
+// (not its domain). A block a list brought becomes the admins' own.
 func (e *Engine) ChangeDomainBlock(ctx context.Context, by storage.ID, b storage.NodeDomainBlock) (storage.NodeDomainBlock, error) {
 	if err := e.mayManageFederation(ctx, by); err != nil { // before the lookup: no 404 to those who may not
 		return storage.NodeDomainBlock{}, err
@@ -104,10 +110,16 @@ func (e *Engine) ChangeDomainBlock(ctx context.Context, by storage.ID, b storage
 		return storage.NodeDomainBlock{}, err
 	}
 	b.Domain, b.CreatedAt, b.CreatedBy = old.Domain, old.CreatedAt, old.CreatedBy
+	b.SubscriptionID = 0 // an admin who changes a list's block makes it their own: the list no longer removes it
 	if err := checkBlock(&b); err != nil {
 		return storage.NodeDomainBlock{}, err
 	}
-	err = e.changePolicy(ctx, by, func(tx *storage.Tx) error { return tx.UpdateNodeDomainBlock(ctx, b) })
+	err = e.changePolicy(ctx, by, func(tx *storage.Tx) error {
+		if err := tx.UpdateNodeDomainBlock(ctx, b); err != nil {
+			return err
+		}
+		return audit(ctx, tx, by, AuditChangeBlock, storage.AuditDomainBlock, b.ID, "domain", b.Domain, "severity", b.Severity)
+	})
 	if err != nil {
 		return storage.NodeDomainBlock{}, fmt.Errorf("update block of %s: %w", b.Domain, err)
 	}
@@ -124,7 +136,12 @@ func (e *Engine) RemoveDomainBlock(ctx context.Context, by storage.ID, id storag
 	if err != nil {
 		return storage.NodeDomainBlock{}, err
 	}
-	err = e.changePolicy(ctx, by, func(tx *storage.Tx) error { return tx.DeleteNodeDomainBlock(ctx, id) })
+	err = e.changePolicy(ctx, by, func(tx *storage.Tx) error {
+		if err := tx.DeleteNodeDomainBlock(ctx, id); err != nil {
+			return err
+		}
+		return audit(ctx, tx, by, AuditUnblockDomain, storage.AuditDomainBlock, id, "domain", b.Domain)
+	})
 	if err != nil {
 		return storage.NodeDomainBlock{}, fmt.Errorf("unblock %s: %w", b.Domain, err)
 	}
@@ -135,16 +152,11 @@ func (e *Engine) RemoveDomainBlock(ctx context.Context, by storage.ID, id storag
 // storage.ErrNotFound.
 func (e *Engine) DomainBlockNamed(ctx context.Context, domain string) (storage.NodeDomainBlock, error) {
 	domain = policyDomain(domain)
-	blocks, err := e.store.NodeDomainBlocks(ctx)
+	b, err := e.store.NodeDomainBlockNamed(ctx, domain)
 	if err != nil {
-		return storage.NodeDomainBlock{}, err
+		return storage.NodeDomainBlock{}, fmt.Errorf("block of %s: %w", domain, err)
 	}
-	for _, b := range blocks {
-		if b.Domain == domain {
-			return b, nil
-		}
-	}
-	return storage.NodeDomainBlock{}, fmt.Errorf("block of %s: %w", domain, storage.ErrNotFound)
+	return b, nil
 }
 
 // AddDomainAllow adds domain (and its subdomains) to the allow list, which
@@ -154,7 +166,12 @@ func (e *Engine) AddDomainAllow(ctx context.Context, by storage.ID, domain strin
 	if err := validDomain(a.Domain); err != nil {
 		return storage.NodeDomainAllow{}, err
 	}
-	err := e.changePolicy(ctx, by, func(tx *storage.Tx) error { return tx.InsertNodeDomainAllow(ctx, &a) })
+	err := e.changePolicy(ctx, by, func(tx *storage.Tx) error {
+		if err := tx.InsertNodeDomainAllow(ctx, &a); err != nil {
+			return err
+		}
+		return audit(ctx, tx, by, AuditAllowDomain, storage.AuditDomainAllow, a.ID, "domain", a.Domain)
+	})
 	if err != nil {
 		return storage.NodeDomainAllow{}, fmt.Errorf("allow %s: %w", a.Domain, err)
 	}
@@ -170,7 +187,12 @@ func (e *Engine) RemoveDomainAllow(ctx context.Context, by storage.ID, id storag
 	if err != nil {
 		return storage.NodeDomainAllow{}, err
 	}
-	err = e.changePolicy(ctx, by, func(tx *storage.Tx) error { return tx.DeleteNodeDomainAllow(ctx, id) })
+	err = e.changePolicy(ctx, by, func(tx *storage.Tx) error {
+		if err := tx.DeleteNodeDomainAllow(ctx, id); err != nil {
+			return err
+		}
+		return audit(ctx, tx, by, AuditDisallow, storage.AuditDomainAllow, id, "domain", a.Domain)
+	})
 	if err != nil {
 		return storage.NodeDomainAllow{}, fmt.Errorf("disallow %s: %w", a.Domain, err)
 	}
@@ -180,16 +202,11 @@ func (e *Engine) RemoveDomainAllow(ctx context.Context, by storage.ID, id storag
 // DomainAllowNamed is the allow of exactly domain, or storage.ErrNotFound.
 func (e *Engine) DomainAllowNamed(ctx context.Context, domain string) (storage.NodeDomainAllow, error) {
 	domain = policyDomain(domain)
-	allows, err := e.store.NodeDomainAllows(ctx)
+	a, err := e.store.NodeDomainAllowNamed(ctx, domain)
 	if err != nil {
-		return storage.NodeDomainAllow{}, err
+		return storage.NodeDomainAllow{}, fmt.Errorf("allow of %s: %w", domain, err)
 	}
-	for _, a := range allows {
-		if a.Domain == domain {
-			return a, nil
-		}
-	}
-	return storage.NodeDomainAllow{}, fmt.Errorf("allow of %s: %w", domain, storage.ErrNotFound)
+	return a, nil
 }
 
 // SetFederationMode sets the mode: storage.FederationOpen or
@@ -199,14 +216,21 @@ func (e *Engine) SetFederationMode(ctx context.Context, by storage.ID, mode stri
 		return invalid("federation mode %q is not open or allowlist", mode)
 	}
 	return e.changePolicy(ctx, by, func(tx *storage.Tx) error {
-		return tx.SetNodeSetting(ctx, storage.SettingFederationMode, mode)
+		if err := tx.SetNodeSetting(ctx, storage.SettingFederationMode, mode); err != nil {
+			return err
+		}
+		return audit(ctx, tx, by, AuditFederation, "", 0, "mode", mode)
 	})
 }
 
-// runPolicy keeps the policy in force: it reloads it when another process
+// runPolicy keeps the policy in force (and, beside it, reads subscribed
+// lists when due): it reloads it when another process
 // changed it, and after every change drops queued deliveries to hosts the
 // node no longer federates with and purges suspended domains' data.
 func (e *Engine) runPolicy(ctx context.Context) {
+	var lists sync.WaitGroup
+	lists.Go(func() { e.runPolicyLists(ctx) })
+	defer lists.Wait()
 	log := e.log.With("component", "policy")
 	t := time.NewTicker(e.poll)
 	defer t.Stop()
@@ -318,4 +342,38 @@ func (e *Engine) DomainPolicy(ctx context.Context, by storage.ID) (string, []sto
 		return "", nil, nil, err
 	}
 	return mode, blocks, allows, nil
+}
+
+// DomainBlock is block id, for those who may manage federation policy.
+func (e *Engine) DomainBlock(ctx context.Context, by, id storage.ID) (storage.NodeDomainBlock, error) {
+	if err := e.mayManageFederation(ctx, by); err != nil {
+		return storage.NodeDomainBlock{}, err
+	}
+	return e.store.NodeDomainBlockByID(ctx, id)
+}
+
+// DomainAllow is allow id, for those who may manage federation policy.
+func (e *Engine) DomainAllow(ctx context.Context, by, id storage.ID) (storage.NodeDomainAllow, error) {
+	if err := e.mayManageFederation(ctx, by); err != nil {
+		return storage.NodeDomainAllow{}, err
+	}
+	return e.store.NodeDomainAllowByID(ctx, id)
+}
+
+// DomainBlockPage is one page of blocks, newest first, for those who may
+// manage federation policy.
+func (e *Engine) DomainBlockPage(ctx context.Context, by storage.ID, p storage.Page) ([]storage.NodeDomainBlock, error) {
+	if err := e.mayManageFederation(ctx, by); err != nil {
+		return nil, err
+	}
+	return e.store.NodeDomainBlockPage(ctx, p)
+}
+
+// DomainAllowPage is one page of allows, newest first, for those who may
+// manage federation policy.
+func (e *Engine) DomainAllowPage(ctx context.Context, by storage.ID, p storage.Page) ([]storage.NodeDomainAllow, error) {
+	if err := e.mayManageFederation(ctx, by); err != nil {
+		return nil, err
+	}
+	return e.store.NodeDomainAllowPage(ctx, p)
 }

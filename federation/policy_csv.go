@@ -144,6 +144,7 @@ func (e *Engine) ImportDomainBlocks(ctx context.Context, by storage.ID, blocks [
 					o.PublicComment = b.PublicComment
 				}
 				o.Obfuscate = b.Obfuscate
+				o.SubscriptionID = 0 // imported by an admin: no longer the list's to remove
 				if err := tx.UpdateNodeDomainBlock(ctx, o); err != nil {
 					return err
 				}
@@ -156,7 +157,7 @@ func (e *Engine) ImportDomainBlocks(ctx context.Context, by storage.ID, blocks [
 			}
 			added++
 		}
-		return nil
+		return audit(ctx, tx, by, AuditImportBlocks, "", 0, "added", strconv.Itoa(added), "updated", strconv.Itoa(updated))
 	})
 	if err != nil {
 		return 0, 0, fmt.Errorf("import domain blocks: %w", err)

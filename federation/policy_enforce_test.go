@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"net/http/httptest"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/copse-dev/copse/activitypub"
 	"github.com/copse-dev/copse/storage"
@@ -61,6 +63,31 @@ func TestRejectMedia(t *testing.T) {
 	}
 	if a.AvatarURL != "" || a.HeaderURL != "" {
 		t.Errorf("avatar %q header %q stored for a reject_media domain", a.AvatarURL, a.HeaderURL)
+	}
+	// Nor its custom emojis, nor emojis whose image is there.
+	blob := activitypub.Emoji{Shortcode: "blob", URL: "https://pics.example/emoji/blob.png"}
+	ok := activitypub.Emoji{Shortcode: "ok", URL: "https://other.example/emoji/ok.png"}
+	a, err = e.storeRemoteActor(ctx, activitypub.Actor{ID: "https://pics.example/users/q", Type: activitypub.TypePerson,
+		PreferredUsername: "q", Inbox: "https://pics.example/users/q/inbox", Emojis: []activitypub.Emoji{ok}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a.Emojis) != 0 {
+		t.Errorf("emojis stored for a reject_media domain: %+v", a.Emojis)
+	}
+	for _, tt := range []struct {
+		domain string
+		in     []activitypub.Emoji
+		want   int
+	}{
+		{"cdn.pics.example", []activitypub.Emoji{ok}, 0},
+		{"other.example", []activitypub.Emoji{ok, blob}, 1},
+		{"other.example", []activitypub.Emoji{ok}, 1},
+		{"other.example", []activitypub.Emoji{{Shortcode: "bad", URL: "::"}}, 0},
+	} {
+		if got := e.emojisFrom(tt.domain, tt.in); len(got) != tt.want || tt.want == 1 && got[0] != ok {
+			t.Errorf("emojisFrom(%s, %v) = %v; want %d", tt.domain, tt.in, got, tt.want)
+		}
 	}
 }
 
@@ -135,5 +162,146 @@ func TestDomainPolicyNeedsAdmin(t *testing.T) {
 	}
 	if e.Policy().Allows("x.example").Federate {
 		t.Fatal("block not in force")
+	}
+}
+
+// Deliveries queued before a suspend are dropped, both by the policy
+// worker's purge and by a worker that picks one up first; deliveries to
+// other hosts stay queued.
+func TestSuspendDropsDeliveriesQueuedBefore(t *testing.T) {
+	e := testEngine(t)
+	ctx := context.Background()
+	alice := member(t, e, "alice")
+	follows(t, e, remotePerson(t, e, "s", "spam.example"), alice)
+	follows(t, e, remotePerson(t, e, "o", "ok.example"), alice)
+	follows(t, e, remotePerson(t, e, "l", "late.spam2.example"), alice)
+	if _, err := e.Post(ctx, alice.ID, Draft{Text: "queued before the block", Visibility: activitypub.Public}); err != nil {
+		t.Fatal(err)
+	}
+	queued := func() map[string]storage.Delivery {
+		ds, err := e.store.DueDeliveries(ctx, e.now().Add(time.Hour), 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]storage.Delivery{}
+		for _, d := range ds {
+			out[d.Host] = d
+		}
+		return out
+	}
+	before := queued()
+	if len(before) != 3 {
+		t.Fatalf("queued for %d hosts; want 3: %v", len(before), before)
+	}
+	for _, d := range []string{"spam.example", "spam2.example"} {
+		if _, err := e.AddDomainBlock(ctx, 0, storage.NodeDomainBlock{Domain: d}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A worker that picks up a job to a suspended host drops it unsent.
+	e.attempt(ctx, e.log, before["late.spam2.example"], func() {})
+	if _, ok := queued()["late.spam2.example"]; ok {
+		t.Fatal("a job to a suspended host stayed queued after its attempt")
+	}
+	if err := e.EnforcePolicy(ctx, e.log); err != nil {
+		t.Fatal(err)
+	}
+	after := queued()
+	if _, ok := after["spam.example"]; ok {
+		t.Error("a delivery queued before the suspend is still queued")
+	}
+	if _, ok := after["ok.example"]; !ok || len(after) != 1 {
+		t.Errorf("queue after the purge: %v; want ok.example's delivery alone", after)
+	}
+}
+
+// The peers the node lists leave out suspended domains, and in allow-list
+// mode list only allowed ones.
+func TestPeersFollowPolicy(t *testing.T) {
+	e := testEngine(t)
+	ctx := context.Background()
+	for _, host := range []string{"ok.example", "spam.example", "partner.example", "quiet.example"} {
+		remotePerson(t, e, "p", host)
+	}
+	if _, err := e.AddDomainBlock(ctx, 0, storage.NodeDomainBlock{Domain: "spam.example"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.AddDomainBlock(ctx, 0, storage.NodeDomainBlock{Domain: "quiet.example", Severity: storage.SeverityLimit}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.AddDomainAllow(ctx, 0, "partner.example"); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		mode string
+		want []string
+	}{
+		{storage.FederationOpen, []string{"ok.example", "partner.example", "quiet.example"}},
+		{storage.FederationAllowlist, []string{"partner.example"}},
+	} {
+		if err := e.SetFederationMode(ctx, 0, tt.mode); err != nil {
+			t.Fatal(err)
+		}
+		got, err := e.Peers(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		slices.Sort(got)
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("%s: peers %v; want %v", tt.mode, got, tt.want)
+		}
+	}
+}
+
+// A limited author's mentions notify only their followers: limited by a
+// domain block, or by an account action on a member.
+func TestLimitedAuthorMentionsReachFollowersOnly(t *testing.T) {
+	e := testEngine(t)
+	ctx := context.Background()
+	alice, bob := member(t, e, "alice"), member(t, e, "bob")
+	if _, err := e.AddDomainBlock(ctx, 0, storage.NodeDomainBlock{Domain: "quiet.example", Severity: storage.SeverityLimit}); err != nil {
+		t.Fatal(err)
+	}
+	remote := remotePerson(t, e, "loud", "social.quiet.example")
+	follows(t, e, bob, remote)
+	note := map[string]any{"id": remote.URI + "/notes/1", "type": "Note", "attributedTo": remote.URI,
+		"content": "<p>@alice @bob hello</p>", "to": []string{activitypub.PublicIRI}, "cc": []string{alice.URI, bob.URI},
+		"tag": []any{map[string]any{"type": "Mention", "href": alice.URI, "name": "@alice@council-a.example"},
+			map[string]any{"type": "Mention", "href": bob.URI, "name": "@bob@council-a.example"}}}
+	apply(t, e, map[string]any{"id": remote.URI + "/activities/1", "type": "Create", "actor": remote.URI,
+		"to": note["to"], "cc": note["cc"], "object": note})
+	st, err := e.store.StatusByURI(ctx, remote.URI+"/notes/1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if notifiedOf(t, e, alice.ID, storage.NotifyMention, st.ID) {
+		t.Error("alice, who does not follow the limited author, is notified")
+	}
+	if !notifiedOf(t, e, bob.ID, storage.NotifyMention, st.ID) {
+		t.Error("bob, a follower, is not notified")
+	}
+
+	// A member limited by an account action.
+	carol := member(t, e, "carol")
+	follows(t, e, bob, carol)
+	if err := e.ActOnAccount(ctx, AccountAction{Target: carol.ID, Type: ActionSilence, Text: "Off-topic"}); err != nil {
+		t.Fatal(err)
+	}
+	mine, err := e.Post(ctx, carol.ID, Draft{Text: "@alice @bob look", Visibility: activitypub.Public})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if notifiedOf(t, e, alice.ID, storage.NotifyMention, mine.ID) || !notifiedOf(t, e, bob.ID, storage.NotifyMention, mine.ID) {
+		t.Error("a limited member's mention: want bob (a follower) notified and alice not")
+	}
+	if err := e.UndoAccountAction(ctx, 0, carol.ID, UndoSilence); err != nil {
+		t.Fatal(err)
+	}
+	again, err := e.Post(ctx, carol.ID, Draft{Text: "@alice again", Visibility: activitypub.Public})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !notifiedOf(t, e, alice.ID, storage.NotifyMention, again.ID) {
+		t.Error("once no longer limited, carol's mention does not reach alice")
 	}
 }

@@ -31,11 +31,16 @@ func PublishBlocks(blocks []storage.NodeDomainBlock) []PublishedBlock {
 		if b.Obfuscate {
 			d = ObfuscateDomain(d)
 		}
-		sum := sha256.Sum256([]byte(b.Domain))
-		out = append(out, PublishedBlock{Domain: d, Digest: hex.EncodeToString(sum[:]), Severity: b.Severity,
+		out = append(out, PublishedBlock{Domain: d, Digest: DomainDigest(b.Domain), Severity: b.Severity,
 			RejectMedia: b.RejectMedia, RejectReports: b.RejectReports, Comment: b.PublicComment})
 	}
 	return out
+}
+
+// DomainDigest is Mastodon's digest of a domain: SHA-256, hex.
+func DomainDigest(d string) string {
+	sum := sha256.Sum256([]byte(d))
+	return hex.EncodeToString(sum[:])
 }
 
 // ObfuscateDomain masks all but the first and last character of each

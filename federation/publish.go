@@ -43,6 +43,8 @@ func (e *Engine) publishBody(ctx context.Context, tx *storage.Tx, actor storage.
 	if err := tx.EnqueueDeliveries(ctx, row.ID, remote); err != nil {
 		return err
 	}
-	wake(e.deliverWake)
+	// After the commit, not now: woken before it, the delivery worker
+	// reads a queue without these jobs and sleeps a whole poll interval.
+	tx.AfterCommit(func() { wake(e.deliverWake) })
 	return nil
 }

@@ -136,8 +136,10 @@ func (e *Engine) resetPassword(ctx context.Context, account storage.ID, password
 		if err := tx.DeleteOtherSessions(ctx, account, ""); err != nil {
 			return err
 		}
-		_, err := tx.RevokeAccountTokens(ctx, account)
-		return err
+		if _, err := tx.RevokeAccountTokens(ctx, account); err != nil {
+			return err
+		}
+		return audit(ctx, tx, 0, AuditResetPassword, storage.AuditAccount, account, "via", "operator")
 	})
 	if err != nil {
 		return fmt.Errorf("reset password of %d: %w", account, err)

@@ -126,6 +126,10 @@ func TestResetPassword(t *testing.T) {
 	if _, err := e.SignIn(ctx, "alice", authPassword); !errors.Is(err, ErrDenied) {
 		t.Errorf("the old password still works: %v", err)
 	}
+	log, err := e.AuditLog(ctx, 0, storage.AuditFilter{Action: AuditResetPassword}, storage.Page{Limit: 10})
+	if err != nil || len(log) != 1 || log[0].AccountID != 0 || log[0].TargetID != alice.ID || log[0].Details["via"] != "operator" {
+		t.Errorf("audit log of resets = %+v, %v; want one of alice by the operator", log, err)
+	}
 	if _, err := e.SignIn(ctx, "alice", "a brand new passphrase"); err != nil {
 		t.Errorf("the new password: %v", err)
 	}

@@ -88,8 +88,12 @@ func (e *Engine) ResetPasswordWithToken(ctx context.Context, token, password str
 		if err := tx.DeleteOtherSessions(ctx, id, ""); err != nil {
 			return err
 		}
-		_, err = tx.RevokeAccountTokens(ctx, id)
-		return err
+		if _, err := tx.RevokeAccountTokens(ctx, id); err != nil {
+			return err
+		}
+		// The member's own act, by the link mailed to them: logged so an
+		// admin can tell a reset they did not make.
+		return audit(ctx, tx, id, AuditResetPassword, storage.AuditAccount, id, "via", "email link")
 	})
 	if err != nil {
 		return fmt.Errorf("reset password: %w", err)

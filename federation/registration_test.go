@@ -258,4 +258,10 @@ func TestPasswordResetByEmail(t *testing.T) {
 	if _, err := e.SignIn(ctx, alice.Username, "a fresh passphrase"); err != nil {
 		t.Errorf("sign-in with the new password: %v", err)
 	}
+	// One entry in the audit log: the member, by the mailed link (the
+	// refused short password left none).
+	log, err := e.AuditLog(ctx, 0, storage.AuditFilter{Action: AuditResetPassword}, storage.Page{Limit: 10})
+	if err != nil || len(log) != 1 || log[0].AccountID != alice.ID || log[0].TargetID != alice.ID || log[0].Details["via"] != "email link" {
+		t.Errorf("audit log of resets = %+v, %v; want alice's by email link", log, err)
+	}
 }

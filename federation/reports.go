@@ -230,22 +230,6 @@ func (e *Engine) announceToModerators(ctx context.Context, tx *storage.Tx, g sto
 	return e.publishBody(ctx, tx, g, id, activitypub.TypeAnnounce, false, body, inboxes)
 }
 
-// applyModerationActivity applies a Flag (a report), a Resolve (Lemmy's
-// close of a report) and an Add or Remove on a community's moderators
-// sent to a Group hosted here. Add and Remove on anything else (a
-// member's featured posts) are ignored, as before.
-func (e *Engine) applyModerationActivity(ctx context.Context, tx *storage.Tx, actor storage.Account, act activitypub.Activity) error {
-	switch act.Type {
-	case activitypub.TypeFlag:
-		return e.applyFlag(ctx, tx, actor, act)
-	case TypeResolve:
-		return e.applyResolve(ctx, tx, actor, act)
-	case "Add", "Remove":
-		return e.applyModeratorChange(ctx, tx, actor, act)
-	}
-	return nil
-}
-
 // flagDoc is what a Flag carries beyond the vocabulary types.
 type flagDoc struct {
 	Object   json.RawMessage `json:"object"`

@@ -319,7 +319,8 @@ func (e *Engine) storeRemoteActorTx(ctx context.Context, tx *storage.Tx, act act
 	if e.policy.Allows(a.Domain).RejectMedia() { // the domain's block says reject_media
 		a.AvatarURL, a.HeaderURL = "", ""
 	}
-	a.Emojis = act.Emojis
+	a.Emojis = e.emojisFrom(a.Domain, act.Emojis)
+	a.MovedTo, a.AlsoKnownAs = act.MovedTo, act.AlsoKnownAs
 	a.Fields = nil
 	for _, f := range act.Fields {
 		a.Fields = append(a.Fields, activitypub.Field{Name: e.sanitize.Sanitize(f.Name), Value: e.sanitize.Sanitize(f.Value)})

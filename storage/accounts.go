@@ -51,6 +51,11 @@ type Account struct {
 	// Emojis are the custom emojis a remote profile's name, note and
 	// fields use.
 	Emojis []activitypub.Emoji
+	// MovedTo is the actor id this account moved to ("": it has not).
+	MovedTo string
+	// AlsoKnownAs are the actor ids this account says it also is (a
+	// community imported here names the one it was imported from).
+	AlsoKnownAs []string
 
 	// keysOmitted marks an account read without its keys
 	// (AccountByURIWithoutKeys): UpdateAccount refuses it, since writing
@@ -82,20 +87,20 @@ const accountColumns = `id, uri, username, domain, actor_type, display_name, not
 inbox, outbox, shared_inbox, followers_url, following_url, featured_url,
 public_key_id, public_key_pem, private_key_pem, locked, discoverable, bot,
 avatar_url, header_url, fields, organisation, department, role_title,
-created_at, updated_at, fetched_at, suspended_at, actor_updated_at, emojis`
+created_at, updated_at, fetched_at, suspended_at, actor_updated_at, emojis, moved_to, also_known_as`
 
 type scanner interface{ Scan(...any) error }
 
 // scanAccount scans accountColumns, then any extra columns into extra.
 func scanAccount(row scanner, extra ...any) (Account, error) {
 	var a Account
-	var fields, emojis string
+	var fields, emojis, aka string
 	var created, updated, fetched, suspended, actorUpdated int64
 	dest := []any{&a.ID, &a.URI, &a.Username, &a.Domain, &a.ActorType, &a.DisplayName, &a.Note, &a.URL,
 		&a.Inbox, &a.Outbox, &a.SharedInbox, &a.Followers, &a.Following, &a.Featured,
 		&a.PublicKeyID, &a.PublicKeyPEM, &a.PrivateKeyPEM, &a.Locked, &a.Discoverable, &a.Bot,
 		&a.AvatarURL, &a.HeaderURL, &fields, &a.Organisation, &a.Department, &a.JobTitle,
-		&created, &updated, &fetched, &suspended, &actorUpdated, &emojis}
+		&created, &updated, &fetched, &suspended, &actorUpdated, &emojis, &a.MovedTo, &aka}
 	err := row.Scan(append(dest, extra...)...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Account{}, ErrNotFound
@@ -110,6 +115,9 @@ func scanAccount(row scanner, extra ...any) (Account, error) {
 	a.FetchedAt, a.SuspendedAt = fromMillis(fetched), fromMillis(suspended)
 	a.ActorUpdatedAt = fromMillis(actorUpdated)
 	if a.Emojis, err = decodeEmojis(emojis); err != nil {
+		return Account{}, fmt.Errorf("account %d: %w", a.ID, err)
+	}
+	if a.AlsoKnownAs, err = decodeAlsoKnownAs(aka); err != nil {
 		return Account{}, fmt.Errorf("account %d: %w", a.ID, err)
 	}
 	return a, nil
@@ -196,7 +204,7 @@ func (q queries) LocalAccounts(ctx context.Context) ([]Account, error) {
 }
 
 const qInsertAccount = `INSERT INTO accounts (` + accountColumns + `)
-VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
+VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
 
 // InsertAccount stores a new account, giving it an ID and timestamps when
 // unset. It returns ErrDuplicate when the URI or user@domain is taken.
@@ -223,7 +231,7 @@ func (tx *Tx) InsertAccount(ctx context.Context, a *Account) error {
 		a.PublicKeyID, a.PublicKeyPEM, a.PrivateKeyPEM, a.Locked, a.Discoverable, a.Bot,
 		a.AvatarURL, a.HeaderURL, string(fields), a.Organisation, a.Department, a.JobTitle,
 		millis(a.CreatedAt), millis(a.UpdatedAt), millis(a.FetchedAt), millis(a.SuspendedAt), millis(a.ActorUpdatedAt),
-		encodeEmojis(a.Emojis))
+		encodeEmojis(a.Emojis), a.MovedTo, encodeAlsoKnownAs(a.AlsoKnownAs))
 	if isUnique(err) {
 		return fmt.Errorf("insert account %s: %w", a.URI, ErrDuplicate)
 	}
@@ -237,7 +245,7 @@ const qUpdateAccount = `UPDATE accounts SET username = ?, actor_type = ?, displa
 inbox = ?, outbox = ?, shared_inbox = ?, followers_url = ?, following_url = ?, featured_url = ?,
 public_key_id = ?, public_key_pem = ?, private_key_pem = ?, locked = ?, discoverable = ?, bot = ?,
 avatar_url = ?, header_url = ?, fields = ?, organisation = ?, department = ?, role_title = ?,
-updated_at = ?, fetched_at = ?, suspended_at = ?, actor_updated_at = ?, emojis = ? WHERE id = ?`
+updated_at = ?, fetched_at = ?, suspended_at = ?, actor_updated_at = ?, emojis = ?, moved_to = ?, also_known_as = ? WHERE id = ?`
 
 // UpdateAccount overwrites every mutable column of the account a.ID.
 func (tx *Tx) UpdateAccount(ctx context.Context, a *Account) error {
@@ -253,7 +261,8 @@ func (tx *Tx) UpdateAccount(ctx context.Context, a *Account) error {
 		a.Inbox, a.Outbox, a.SharedInbox, a.Followers, a.Following, a.Featured,
 		a.PublicKeyID, a.PublicKeyPEM, a.PrivateKeyPEM, a.Locked, a.Discoverable, a.Bot,
 		a.AvatarURL, a.HeaderURL, string(fields), a.Organisation, a.Department, a.JobTitle,
-		millis(a.UpdatedAt), millis(a.FetchedAt), millis(a.SuspendedAt), millis(a.ActorUpdatedAt), encodeEmojis(a.Emojis), a.ID)
+		millis(a.UpdatedAt), millis(a.FetchedAt), millis(a.SuspendedAt), millis(a.ActorUpdatedAt), encodeEmojis(a.Emojis),
+		a.MovedTo, encodeAlsoKnownAs(a.AlsoKnownAs), a.ID)
 	if err != nil {
 		return fmt.Errorf("update account %d: %w", a.ID, err)
 	}

@@ -85,3 +85,30 @@ func (q queries) CommunityArtefactsAfter(ctx context.Context, groupID, after ID,
 	}
 	return out, nil
 }
+
+const qCommunityTermsAfter = `SELECT ` + termColumns + ` FROM glossary_terms
+WHERE community_id = ? AND id > ? ORDER BY id LIMIT ?`
+
+// CommunityTermsAfter lists up to limit of a community's glossary terms
+// after the term after, oldest first (CommunityTerms reads a glossary A
+// to Z, bounded; an archive must hold every term).
+func (q queries) CommunityTermsAfter(ctx context.Context, groupID, after ID, limit int) ([]Term, error) {
+	out, err := queryAll(ctx, q.q, func(r scanner) (Term, error) { return scanTerm(r) }, qCommunityTermsAfter, groupID, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("community %d terms after %d: %w", groupID, after, err)
+	}
+	return out, nil
+}
+
+const qCommunityEventsAfter = `SELECT ` + eventColumns + ` FROM community_events
+WHERE community_id = ? AND id > ? ORDER BY id LIMIT ?`
+
+// CommunityEventsAfter lists up to limit of a community's events, past
+// and cancelled ones too, after the event after, oldest first.
+func (q queries) CommunityEventsAfter(ctx context.Context, groupID, after ID, limit int) ([]CommunityEvent, error) {
+	out, err := queryAll(ctx, q.q, scanEvent, qCommunityEventsAfter, groupID, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("community %d events after %d: %w", groupID, after, err)
+	}
+	return out, nil
+}

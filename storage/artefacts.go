@@ -154,7 +154,27 @@ WHERE community_id = ? AND (? = 0 OR id < ?) ORDER BY id DESC LIMIT ?`
 // CommunityArtefacts lists a community's artefacts, newest first, older
 // than p.MaxID when set.
 func (q queries) CommunityArtefacts(ctx context.Context, communityID ID, p Page) ([]Artefact, error) {
-	out, err := queryAll(ctx, q.q, scanArtefact, qCommunityArtefacts, communityID, p.MaxID, p.MaxID, p.limit())
+	return q.communityArtefacts(ctx, qCommunityArtefacts, communityID, p)
+}
+
+// artefactListColumns are artefactColumns without the body and the
+// authors: a library lists titles, summaries and tags, and a body may be
+// 1 MB.
+const artefactListColumns = `id, community_id, uri, url, local, created_by, title, summary, '', '',
+tags, '[]', organisation, licence, edit_policy, version, created_at, updated_at`
+
+const qCommunityLibrary = `SELECT ` + artefactListColumns + ` FROM artefacts
+WHERE community_id = ? AND (? = 0 OR id < ?) ORDER BY id DESC LIMIT ?`
+
+// CommunityLibrary lists a community's artefacts as CommunityArtefacts
+// does, without their bodies and authors (BodySource and BodyHTML are "",
+// Authors empty): one page of a library, in one query.
+func (q queries) CommunityLibrary(ctx context.Context, communityID ID, p Page) ([]Artefact, error) {
+	return q.communityArtefacts(ctx, qCommunityLibrary, communityID, p)
+}
+
+func (q queries) communityArtefacts(ctx context.Context, query string, communityID ID, p Page) ([]Artefact, error) {
+	out, err := queryAll(ctx, q.q, scanArtefact, query, communityID, p.MaxID, p.MaxID, p.limit())
 	if err != nil {
 		return nil, fmt.Errorf("community %d artefacts: %w", communityID, err)
 	}
@@ -166,25 +186,10 @@ const qInsertArtefact = `INSERT INTO artefacts (` + artefactColumns + `) VALUES 
 // InsertArtefact stores a new artefact (without its versions: add the
 // first with AddArtefactVersion). A zero ID is given a fresh one.
 func (tx *Tx) InsertArtefact(ctx context.Context, a *Artefact) error {
-	if a.ID == 0 {
-		a.ID = tx.NewID()
-	}
-	if a.CreatedAt.IsZero() {
-		a.CreatedAt = tx.now
-	}
-	if a.UpdatedAt.IsZero() {
-		a.UpdatedAt = a.CreatedAt
-	}
-	_, err := tx.tx.ExecContext(ctx, qInsertArtefact, a.ID, a.CommunityID, a.URI, a.URL, boolInt(a.Local), nullID(a.CreatedBy),
-		a.Title, a.Summary, a.BodySource, a.BodyHTML, jsonList(a.Tags), jsonList(a.Authors), a.Organisation, a.Licence,
-		a.EditPolicy, a.Version, millis(a.CreatedAt), millis(a.UpdatedAt))
-	if isUnique(err) {
-		return fmt.Errorf("insert artefact %s: %w", a.URI, ErrDuplicate)
-	}
-	if err != nil {
-		return fmt.Errorf("insert artefact %s: %w", a.URI, err)
-	}
-	return nil
+	tx.stampNew(&a.ID, &a.CreatedAt, &a.UpdatedAt)
+	return tx.insertUnique(ctx, "artefact", a.URI, qInsertArtefact, a.ID, a.CommunityID, a.URI, a.URL, boolInt(a.Local),
+		nullID(a.CreatedBy), a.Title, a.Summary, a.BodySource, a.BodyHTML, jsonList(a.Tags), jsonList(a.Authors),
+		a.Organisation, a.Licence, a.EditPolicy, a.Version, millis(a.CreatedAt), millis(a.UpdatedAt))
 }
 
 const qUpdateArtefact = `UPDATE artefacts SET title = ?, summary = ?, body_source = ?, body_html = ?, tags = ?,
@@ -193,41 +198,33 @@ authors = ?, organisation = ?, licence = ?, edit_policy = ?, version = ?, update
 // UpdateArtefact writes an artefact's current state (after adding the
 // version it now is).
 func (tx *Tx) UpdateArtefact(ctx context.Context, a Artefact) error {
-	res, err := tx.exec(ctx, "update artefact", qUpdateArtefact, a.Title, a.Summary, a.BodySource, a.BodyHTML,
+	return tx.updateOne(ctx, "artefact", a.ID, qUpdateArtefact, a.Title, a.Summary, a.BodySource, a.BodyHTML,
 		jsonList(a.Tags), jsonList(a.Authors), a.Organisation, a.Licence, a.EditPolicy, a.Version, millis(a.UpdatedAt), a.ID)
-	if err != nil {
-		return err
-	}
-	if n, err := res.RowsAffected(); err != nil || n == 0 {
-		return fmt.Errorf("update artefact %d: %w", a.ID, errors.Join(err, ErrNotFound))
-	}
-	return nil
 }
 
-const versionColumns = `artefact_id, number, title, summary, body_source, body_html, files, editor_id, editor_uri, note, created_at`
+// artefactVersions is the artefact_versions table: its content columns
+// are those of ArtefactVersion, files as a JSON list.
+var artefactVersions = newVersionTable("artefact", "artefact_versions", "artefact_id",
+	[]string{"title", "summary", "body_source", "body_html", "files"})
+
+// Entry is the version as a history lists it.
+func (v ArtefactVersion) Entry() VersionEntry {
+	return VersionEntry{Number: v.Number, EditorID: v.EditorID, EditorURI: v.EditorURI, Note: v.Note, CreatedAt: v.CreatedAt}
+}
 
 func scanVersion(row scanner) (ArtefactVersion, error) {
 	var v ArtefactVersion
+	var e VersionEntry
 	var files string
-	var editor sql.NullInt64
-	var created int64
-	err := row.Scan(&v.ArtefactID, &v.Number, &v.Title, &v.Summary, &v.BodySource, &v.BodyHTML, &files, &editor,
-		&v.EditorURI, &v.Note, &created)
-	if errors.Is(err, sql.ErrNoRows) {
-		return ArtefactVersion{}, ErrNotFound
+	if err := artefactVersions.scan(row, &v.ArtefactID, &e, &v.Title, &v.Summary, &v.BodySource, &v.BodyHTML, &files); err != nil {
+		return ArtefactVersion{}, err
 	}
-	if err != nil {
-		return ArtefactVersion{}, fmt.Errorf("artefact version: %w", err)
-	}
+	v.Number, v.EditorID, v.EditorURI, v.Note, v.CreatedAt = e.Number, e.EditorID, e.EditorURI, e.Note, e.CreatedAt
 	if err := json.Unmarshal([]byte(files), &v.Files); err != nil {
 		return ArtefactVersion{}, fmt.Errorf("artefact %d version %d files: %w", v.ArtefactID, v.Number, err)
 	}
-	v.EditorID = ID(editor.Int64)
-	v.CreatedAt = fromMillis(created)
 	return v, nil
 }
-
-const qInsertArtefactVersion = `INSERT INTO artefact_versions (` + versionColumns + `) VALUES (?,?,?,?,?,?,?,?,?,?,?)`
 
 // AddArtefactVersion adds a version. Its number must be new for the
 // artefact: a second version with the same number is ErrDuplicate, which
@@ -236,35 +233,31 @@ func (tx *Tx) AddArtefactVersion(ctx context.Context, v *ArtefactVersion) error 
 	if v.CreatedAt.IsZero() {
 		v.CreatedAt = tx.now
 	}
-	_, err := tx.tx.ExecContext(ctx, qInsertArtefactVersion, v.ArtefactID, v.Number, v.Title, v.Summary, v.BodySource,
-		v.BodyHTML, jsonList(v.Files), nullID(v.EditorID), v.EditorURI, v.Note, millis(v.CreatedAt))
-	if isUnique(err) {
-		return fmt.Errorf("add version %d of artefact %d: %w", v.Number, v.ArtefactID, ErrDuplicate)
-	}
-	if err != nil {
-		return fmt.Errorf("add version %d of artefact %d: %w", v.Number, v.ArtefactID, err)
-	}
-	return nil
+	return artefactVersions.add(ctx, tx, v.ArtefactID, v.Entry(), v.Title, v.Summary, v.BodySource, v.BodyHTML, jsonList(v.Files))
 }
-
-const qArtefactVersion = `SELECT ` + versionColumns + ` FROM artefact_versions WHERE artefact_id = ? AND number = ?`
 
 // ArtefactVersion returns one version of an artefact, or ErrNotFound.
 func (q queries) ArtefactVersion(ctx context.Context, artefactID ID, number int) (ArtefactVersion, error) {
-	return scanVersion(q.q.QueryRowContext(ctx, qArtefactVersion, artefactID, number))
+	return versionByNumber(ctx, q.q, artefactVersions, scanVersion, artefactID, number)
 }
-
-const qArtefactVersions = `SELECT ` + versionColumns + ` FROM artefact_versions
-WHERE artefact_id = ? AND number > ? ORDER BY number LIMIT ?`
 
 // ArtefactVersions lists up to limit versions of an artefact numbered
 // after `after`, oldest first (after 0: from the first).
 func (q queries) ArtefactVersions(ctx context.Context, artefactID ID, after, limit int) ([]ArtefactVersion, error) {
-	out, err := queryAll(ctx, q.q, scanVersion, qArtefactVersions, artefactID, after, limit)
-	if err != nil {
-		return nil, fmt.Errorf("artefact %d versions: %w", artefactID, err)
-	}
-	return out, nil
+	return versionsAfter(ctx, q.q, artefactVersions, scanVersion, artefactID, after, limit)
+}
+
+// ArtefactHistory lists up to limit of an artefact's versions numbered
+// below before, newest first, without their content: one page of its
+// history.
+func (q queries) ArtefactHistory(ctx context.Context, artefactID ID, before, limit int) ([]VersionEntry, error) {
+	return artefactVersions.entries(ctx, q.q, artefactID, before, limit)
+}
+
+// ArtefactVersionCount is how many versions of an artefact are stored
+// here (a remote artefact's may have gaps).
+func (q queries) ArtefactVersionCount(ctx context.Context, artefactID ID) (int, error) {
+	return artefactVersions.count(ctx, q.q, artefactID)
 }
 
 const fileColumns = `id, artefact_id, community_id, storage_name, name, media_type, size, sha256, uploaded_by, created_at`

@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 )
 
@@ -87,5 +88,68 @@ func TestArtefactVersionsAndFiles(t *testing.T) {
 	bad.ID, bad.URI, bad.Licence = 0, "https://local.example/artefacts/2", "GPL"
 	if err := s.InTx(ctx, func(tx *Tx) error { return tx.InsertArtefact(ctx, &bad) }); err == nil {
 		t.Fatal("a licence outside the list was stored")
+	}
+}
+
+func TestArtefactHistoryAndLibrary(t *testing.T) {
+	t.Parallel()
+	s := openTest(t)
+	ctx := context.Background()
+	alice := mustAccount(t, s, "alice", "")
+	c := mustCommunity(t, s, "libraries", alice)
+	a := Artefact{CommunityID: c.AccountID, URI: "https://local.example/artefacts/7", Local: true, CreatedBy: alice.ID,
+		Title: "Rota", Summary: "Who is on", BodySource: "long body", BodyHTML: "<p>long body</p>", Tags: []string{"rota"},
+		Authors: []ID{alice.ID}, Licence: LicenceCCBY, EditPolicy: EditMembers, Version: 5}
+	inTx(t, s, func(tx *Tx) error {
+		if err := tx.InsertArtefact(ctx, &a); err != nil {
+			return err
+		}
+		for n := 1; n <= 5; n++ {
+			v := ArtefactVersion{ArtefactID: a.ID, Number: n, Title: "Rota", BodySource: "body", EditorID: alice.ID,
+				EditorURI: alice.URI, Note: "change " + string(rune('0'+n))}
+			if err := tx.AddArtefactVersion(ctx, &v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	tests := []struct {
+		name          string
+		before, limit int
+		want          []int
+	}{
+		{"newest first from the current", 6, 2, []int{5, 4}},
+		{"the page after", 4, 2, []int{3, 2}},
+		{"the last page", 2, 2, []int{1}},
+		{"nothing before the first", 1, 2, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			es, err := s.ArtefactHistory(ctx, a.ID, tt.before, tt.limit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []int
+			for _, e := range es {
+				got = append(got, e.Number)
+				if e.EditorID != alice.ID || e.EditorURI != alice.URI || e.Note == "" || e.CreatedAt.IsZero() {
+					t.Errorf("entry %+v", e)
+				}
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+				t.Fatalf("versions %v; want %v", got, tt.want)
+			}
+		})
+	}
+	if n, err := s.ArtefactVersionCount(ctx, a.ID); err != nil || n != 5 {
+		t.Fatalf("count = %d, %v", n, err)
+	}
+	lib, err := s.CommunityLibrary(ctx, c.AccountID, Page{Limit: 50})
+	if err != nil || len(lib) != 1 {
+		t.Fatalf("library = %+v, %v", lib, err)
+	}
+	if got := lib[0]; got.ID != a.ID || got.Title != "Rota" || got.Summary != "Who is on" || got.BodyHTML != "" ||
+		got.BodySource != "" || len(got.Tags) != 1 || got.Version != 5 || got.Licence != LicenceCCBY {
+		t.Fatalf("library row = %+v", got)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -37,6 +38,9 @@ type NodeDomainBlock struct {
 	Obfuscate      bool
 	CreatedAt      time.Time
 	CreatedBy      ID // 0: the CLI, an import, or a member since deleted
+	// SubscriptionID is the shared list the block came from (0: made by
+	// hand or imported); a trusted list removes only its own blocks.
+	SubscriptionID ID
 }
 
 // NodeDomainAllow is one domain the node federates with in allow-list mode.
@@ -47,13 +51,13 @@ type NodeDomainAllow struct {
 }
 
 const domainBlockColumns = `id, domain, severity, reject_media, reject_reports, public_comment, private_comment,
-obfuscate, created_at, coalesce(created_by, 0)`
+obfuscate, created_at, coalesce(created_by, 0), coalesce(subscription_id, 0)`
 
 func scanNodeDomainBlock(r scanner) (NodeDomainBlock, error) {
 	var b NodeDomainBlock
 	var created int64
 	err := r.Scan(&b.ID, &b.Domain, &b.Severity, &b.RejectMedia, &b.RejectReports, &b.PublicComment,
-		&b.PrivateComment, &b.Obfuscate, &created, &b.CreatedBy)
+		&b.PrivateComment, &b.Obfuscate, &created, &b.CreatedBy, &b.SubscriptionID)
 	b.CreatedAt = fromMillis(created)
 	return b, err
 }
@@ -123,9 +127,9 @@ func (q queries) FederationMode(ctx context.Context) (string, error) {
 func (tx *Tx) InsertNodeDomainBlock(ctx context.Context, b *NodeDomainBlock) error {
 	b.ID, b.CreatedAt = tx.NewID(), tx.now
 	_, err := tx.tx.ExecContext(ctx, `INSERT INTO domain_blocks (id, domain, severity, reject_media, reject_reports,
-public_comment, private_comment, obfuscate, created_at, created_by) VALUES (?,?,?,?,?,?,?,?,?,?)`,
+public_comment, private_comment, obfuscate, created_at, created_by, subscription_id) VALUES (?,?,?,?,?,?,?,?,?,?,?)`,
 		b.ID, b.Domain, b.Severity, boolInt(b.RejectMedia), boolInt(b.RejectReports), b.PublicComment,
-		b.PrivateComment, boolInt(b.Obfuscate), millis(b.CreatedAt), nullID(b.CreatedBy))
+		b.PrivateComment, boolInt(b.Obfuscate), millis(b.CreatedAt), nullID(b.CreatedBy), nullID(b.SubscriptionID))
 	if isUnique(err) {
 		return fmt.Errorf("block %s: %w", b.Domain, ErrDuplicate)
 	}
@@ -136,12 +140,13 @@ public_comment, private_comment, obfuscate, created_at, created_by) VALUES (?,?,
 }
 
 // UpdateNodeDomainBlock changes everything of block b.ID but its domain and
-// creation; ErrNotFound when there is no such block.
+// creation (its list included: 0 makes it the admins' own);
+// ErrNotFound when there is no such block.
 func (tx *Tx) UpdateNodeDomainBlock(ctx context.Context, b NodeDomainBlock) error {
 	res, err := tx.exec(ctx, "update domain block", `UPDATE domain_blocks SET severity = ?, reject_media = ?,
-reject_reports = ?, public_comment = ?, private_comment = ?, obfuscate = ? WHERE id = ?`,
+reject_reports = ?, public_comment = ?, private_comment = ?, obfuscate = ?, subscription_id = ? WHERE id = ?`,
 		b.Severity, boolInt(b.RejectMedia), boolInt(b.RejectReports), b.PublicComment, b.PrivateComment,
-		boolInt(b.Obfuscate), b.ID)
+		boolInt(b.Obfuscate), nullID(b.SubscriptionID), b.ID)
 	if err != nil {
 		return err
 	}
@@ -225,4 +230,79 @@ func (tx *Tx) DeleteRemoteAccounts(ctx context.Context, domain string, limit int
 		}
 	}
 	return len(ids), nil
+}
+
+// NodeDomainBlockNamed returns the block of exactly domain (normalised as
+// stored), or ErrNotFound.
+func (q queries) NodeDomainBlockNamed(ctx context.Context, domain string) (NodeDomainBlock, error) {
+	b, err := scanNodeDomainBlock(q.q.QueryRowContext(ctx, `SELECT `+domainBlockColumns+` FROM domain_blocks WHERE domain = ?`, domain))
+	if errors.Is(err, sql.ErrNoRows) {
+		return NodeDomainBlock{}, ErrNotFound
+	}
+	if err != nil {
+		return NodeDomainBlock{}, fmt.Errorf("domain block of %s: %w", domain, err)
+	}
+	return b, nil
+}
+
+// NodeDomainAllowNamed returns the allow of exactly domain, or ErrNotFound.
+func (q queries) NodeDomainAllowNamed(ctx context.Context, domain string) (NodeDomainAllow, error) {
+	a, err := scanNodeDomainAllow(q.q.QueryRowContext(ctx, `SELECT id, domain, created_at FROM domain_allows WHERE domain = ?`, domain))
+	if errors.Is(err, sql.ErrNoRows) {
+		return NodeDomainAllow{}, ErrNotFound
+	}
+	if err != nil {
+		return NodeDomainAllow{}, fmt.Errorf("domain allow of %s: %w", domain, err)
+	}
+	return a, nil
+}
+
+// NodeDomainBlocksOf lists the blocks that came from subscription sub.
+func (q queries) NodeDomainBlocksOf(ctx context.Context, sub ID) ([]NodeDomainBlock, error) {
+	out, err := queryAll(ctx, q.q, scanNodeDomainBlock, `SELECT `+domainBlockColumns+` FROM domain_blocks WHERE subscription_id = ?`, sub)
+	if err != nil {
+		return nil, fmt.Errorf("domain blocks of subscription %d: %w", sub, err)
+	}
+	return out, nil
+}
+
+// NodeDomainBlockPage lists blocks newest first, paged by ID as the
+// client API pages (max_id, since_id; min_id gives the oldest just after
+// it, still newest first), so an admin list costs one page however many
+// blocks there are.
+func (q queries) NodeDomainBlockPage(ctx context.Context, p Page) ([]NodeDomainBlock, error) {
+	cond, args, order := p.where("id")
+	out, err := queryAll(ctx, q.q, scanNodeDomainBlock, `SELECT `+domainBlockColumns+` FROM domain_blocks WHERE `+cond+
+		` ORDER BY `+order+` LIMIT ?`, append(args, policyPageLimit(p))...)
+	if err != nil {
+		return nil, fmt.Errorf("domain blocks page: %w", err)
+	}
+	if strings.HasSuffix(order, "ASC") {
+		reverse(out)
+	}
+	return out, nil
+}
+
+// NodeDomainAllowPage lists allows newest first, paged as
+// NodeDomainBlockPage.
+func (q queries) NodeDomainAllowPage(ctx context.Context, p Page) ([]NodeDomainAllow, error) {
+	cond, args, order := p.where("id")
+	out, err := queryAll(ctx, q.q, scanNodeDomainAllow, `SELECT id, domain, created_at FROM domain_allows WHERE `+cond+
+		` ORDER BY `+order+` LIMIT ?`, append(args, policyPageLimit(p))...)
+	if err != nil {
+		return nil, fmt.Errorf("domain allows page: %w", err)
+	}
+	if strings.HasSuffix(order, "ASC") {
+		reverse(out)
+	}
+	return out, nil
+}
+
+// policyPageLimit is p's limit for the admin policy lists, which page up
+// to 200 (Mastodon's bound there) rather than the timelines' 80.
+func policyPageLimit(p Page) int {
+	if p.Limit <= 0 {
+		return 100
+	}
+	return min(p.Limit, 200)
 }

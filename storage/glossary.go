@@ -145,30 +145,42 @@ func (q queries) CommunityTerms(ctx context.Context, communityID ID) ([]TermUsag
 	return out, nil
 }
 
+// TermName is a term's name and aliases: what links its uses to it.
+type TermName struct {
+	Term    string
+	Aliases []string
+}
+
+const qCommunityTermNames = `SELECT term, aliases FROM glossary_terms WHERE community_id = ?
+ORDER BY term COLLATE NOCASE, id LIMIT ?`
+
+// CommunityTermNames lists the names and aliases of a community's terms
+// A to Z (up to MaxGlossaryTerms), without counting their uses as
+// CommunityTerms does: a page that links terms reads this.
+func (q queries) CommunityTermNames(ctx context.Context, communityID ID) ([]TermName, error) {
+	out, err := queryAll(ctx, q.q, func(row scanner) (TermName, error) {
+		var n TermName
+		var aliases string
+		if err := row.Scan(&n.Term, &aliases); err != nil {
+			return n, err
+		}
+		return n, json.Unmarshal([]byte(aliases), &n.Aliases)
+	}, qCommunityTermNames, communityID, MaxGlossaryTerms)
+	if err != nil {
+		return nil, fmt.Errorf("community %d term names: %w", communityID, err)
+	}
+	return out, nil
+}
+
 const qInsertTerm = `INSERT INTO glossary_terms (` + termColumns + `) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
 
 // InsertTerm stores a new term (without its versions: add the first with
 // AddTermVersion). A zero ID is given a fresh one.
 func (tx *Tx) InsertTerm(ctx context.Context, t *Term) error {
-	if t.ID == 0 {
-		t.ID = tx.NewID()
-	}
-	if t.CreatedAt.IsZero() {
-		t.CreatedAt = tx.now
-	}
-	if t.UpdatedAt.IsZero() {
-		t.UpdatedAt = t.CreatedAt
-	}
-	_, err := tx.tx.ExecContext(ctx, qInsertTerm, t.ID, t.CommunityID, t.URI, t.URL, boolInt(t.Local), nullID(t.CreatedBy),
-		t.Term, t.Tag, t.DefinitionSource, t.DefinitionHTML, jsonList(t.Aliases), jsonList(t.Related), t.ReferenceURL,
-		t.ReferenceText, t.Version, millis(t.CreatedAt), millis(t.UpdatedAt))
-	if isUnique(err) {
-		return fmt.Errorf("insert term %s: %w", t.URI, ErrDuplicate)
-	}
-	if err != nil {
-		return fmt.Errorf("insert term %s: %w", t.URI, err)
-	}
-	return nil
+	tx.stampNew(&t.ID, &t.CreatedAt, &t.UpdatedAt)
+	return tx.insertUnique(ctx, "term", t.URI, qInsertTerm, t.ID, t.CommunityID, t.URI, t.URL, boolInt(t.Local),
+		nullID(t.CreatedBy), t.Term, t.Tag, t.DefinitionSource, t.DefinitionHTML, jsonList(t.Aliases), jsonList(t.Related),
+		t.ReferenceURL, t.ReferenceText, t.Version, millis(t.CreatedAt), millis(t.UpdatedAt))
 }
 
 const qUpdateTerm = `UPDATE glossary_terms SET term = ?, tag = ?, definition_source = ?, definition_html = ?, aliases = ?,
@@ -177,45 +189,37 @@ related = ?, reference_url = ?, reference_text = ?, version = ?, updated_at = ? 
 // UpdateTerm writes a term's current state (after adding the version it
 // now is).
 func (tx *Tx) UpdateTerm(ctx context.Context, t Term) error {
-	res, err := tx.exec(ctx, "update term", qUpdateTerm, t.Term, t.Tag, t.DefinitionSource, t.DefinitionHTML,
+	return tx.updateOne(ctx, "term", t.ID, qUpdateTerm, t.Term, t.Tag, t.DefinitionSource, t.DefinitionHTML,
 		jsonList(t.Aliases), jsonList(t.Related), t.ReferenceURL, t.ReferenceText, t.Version, millis(t.UpdatedAt), t.ID)
-	if err != nil {
-		return err
-	}
-	if n, err := res.RowsAffected(); err != nil || n == 0 {
-		return fmt.Errorf("update term %d: %w", t.ID, errors.Join(err, ErrNotFound))
-	}
-	return nil
 }
 
-const termVersionColumns = `term_id, number, term, definition_source, definition_html, aliases, related,
-reference_url, reference_text, editor_id, editor_uri, note, created_at`
+// termVersions is the glossary_term_versions table: its content columns
+// are those of TermVersion, aliases and related as JSON lists.
+var termVersions = newVersionTable("term", "glossary_term_versions", "term_id",
+	[]string{"term", "definition_source", "definition_html", "aliases", "related", "reference_url", "reference_text"})
+
+// Entry is the version as a history lists it.
+func (v TermVersion) Entry() VersionEntry {
+	return VersionEntry{Number: v.Number, EditorID: v.EditorID, EditorURI: v.EditorURI, Note: v.Note, CreatedAt: v.CreatedAt}
+}
 
 func scanTermVersion(row scanner) (TermVersion, error) {
 	var v TermVersion
+	var e VersionEntry
 	var aliases, related string
-	var editor sql.NullInt64
-	var created int64
-	err := row.Scan(&v.TermID, &v.Number, &v.Term, &v.DefinitionSource, &v.DefinitionHTML, &aliases, &related,
-		&v.ReferenceURL, &v.ReferenceText, &editor, &v.EditorURI, &v.Note, &created)
-	if errors.Is(err, sql.ErrNoRows) {
-		return TermVersion{}, ErrNotFound
+	if err := termVersions.scan(row, &v.TermID, &e, &v.Term, &v.DefinitionSource, &v.DefinitionHTML, &aliases, &related,
+		&v.ReferenceURL, &v.ReferenceText); err != nil {
+		return TermVersion{}, err
 	}
-	if err != nil {
-		return TermVersion{}, fmt.Errorf("term version: %w", err)
-	}
+	v.Number, v.EditorID, v.EditorURI, v.Note, v.CreatedAt = e.Number, e.EditorID, e.EditorURI, e.Note, e.CreatedAt
 	if err := json.Unmarshal([]byte(aliases), &v.Aliases); err != nil {
 		return TermVersion{}, fmt.Errorf("term %d version %d aliases: %w", v.TermID, v.Number, err)
 	}
 	if err := json.Unmarshal([]byte(related), &v.Related); err != nil {
 		return TermVersion{}, fmt.Errorf("term %d version %d related: %w", v.TermID, v.Number, err)
 	}
-	v.EditorID = ID(editor.Int64)
-	v.CreatedAt = fromMillis(created)
 	return v, nil
 }
-
-const qInsertTermVersion = `INSERT INTO glossary_term_versions (` + termVersionColumns + `) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`
 
 // AddTermVersion adds a version. Its number must be new for the term: a
 // second version with the same number is ErrDuplicate.
@@ -223,34 +227,22 @@ func (tx *Tx) AddTermVersion(ctx context.Context, v *TermVersion) error {
 	if v.CreatedAt.IsZero() {
 		v.CreatedAt = tx.now
 	}
-	_, err := tx.tx.ExecContext(ctx, qInsertTermVersion, v.TermID, v.Number, v.Term, v.DefinitionSource, v.DefinitionHTML,
-		jsonList(v.Aliases), jsonList(v.Related), v.ReferenceURL, v.ReferenceText, nullID(v.EditorID), v.EditorURI, v.Note,
-		millis(v.CreatedAt))
-	if isUnique(err) {
-		return fmt.Errorf("add version %d of term %d: %w", v.Number, v.TermID, ErrDuplicate)
-	}
-	if err != nil {
-		return fmt.Errorf("add version %d of term %d: %w", v.Number, v.TermID, err)
-	}
-	return nil
+	return termVersions.add(ctx, tx, v.TermID, v.Entry(), v.Term, v.DefinitionSource, v.DefinitionHTML,
+		jsonList(v.Aliases), jsonList(v.Related), v.ReferenceURL, v.ReferenceText)
 }
-
-const qTermVersion = `SELECT ` + termVersionColumns + ` FROM glossary_term_versions WHERE term_id = ? AND number = ?`
 
 // TermVersion returns one version of a term, or ErrNotFound.
 func (q queries) TermVersion(ctx context.Context, termID ID, number int) (TermVersion, error) {
-	return scanTermVersion(q.q.QueryRowContext(ctx, qTermVersion, termID, number))
+	return versionByNumber(ctx, q.q, termVersions, scanTermVersion, termID, number)
 }
-
-const qTermVersions = `SELECT ` + termVersionColumns + ` FROM glossary_term_versions
-WHERE term_id = ? AND number > ? ORDER BY number LIMIT ?`
 
 // TermVersions lists up to limit versions of a term numbered after
 // `after`, oldest first.
 func (q queries) TermVersions(ctx context.Context, termID ID, after, limit int) ([]TermVersion, error) {
-	out, err := queryAll(ctx, q.q, scanTermVersion, qTermVersions, termID, after, limit)
-	if err != nil {
-		return nil, fmt.Errorf("term %d versions: %w", termID, err)
-	}
-	return out, nil
+	return versionsAfter(ctx, q.q, termVersions, scanTermVersion, termID, after, limit)
+}
+
+// TermVersionCount is how many versions of a term are stored here.
+func (q queries) TermVersionCount(ctx context.Context, termID ID) (int, error) {
+	return termVersions.count(ctx, q.q, termID)
 }

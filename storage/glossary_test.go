@@ -74,3 +74,42 @@ func TestGlossaryTerms(t *testing.T) {
 		t.Errorf("a second version 1: %v; want ErrDuplicate", err)
 	}
 }
+
+func TestTermNamesAndVersionCount(t *testing.T) {
+	t.Parallel()
+	s := openTest(t)
+	ctx := context.Background()
+	c := mustCommunity(t, s, "wards", mustAccount(t, s, "alice", ""))
+	tm := Term{CommunityID: c.AccountID, URI: "https://local.example/glossary/1", Local: true, Term: "triage", Version: 3,
+		Aliases: []string{"sorting"}}
+	inTx(t, s, func(tx *Tx) error {
+		if err := tx.InsertTerm(ctx, &tm); err != nil {
+			return err
+		}
+		for _, n := range []int{1, 3} { // version 2 is missing, as on a node that missed it
+			if err := tx.AddTermVersion(ctx, &TermVersion{TermID: tm.ID, Number: n, Term: "triage", Note: "v"}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	names, err := s.CommunityTermNames(ctx, c.AccountID)
+	if err != nil || len(names) != 1 || names[0].Term != "triage" || len(names[0].Aliases) != 1 || names[0].Aliases[0] != "sorting" {
+		t.Fatalf("names = %+v, %v", names, err)
+	}
+	tests := []struct {
+		name string
+		id   ID
+		want int
+	}{
+		{"two of three versions stored", tm.ID, 2},
+		{"no such term", tm.ID + 1, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if n, err := s.TermVersionCount(ctx, tt.id); err != nil || n != tt.want {
+				t.Fatalf("count = %d, %v; want %d", n, err, tt.want)
+			}
+		})
+	}
+}

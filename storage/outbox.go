@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -89,28 +90,55 @@ func (q queries) ActivityByURI(ctx context.Context, uri string) (Activity, error
 
 // EnqueueDeliveries writes one delivery job per distinct inbox for the
 // activity, due now. Inboxes on this node's own host are the caller's to
-// leave out.
+// leave out. The jobs go in with one statement: a Group's announce to
+// hundreds of shared inboxes holds the single writer for one statement,
+// not for hundreds.
 func (tx *Tx) EnqueueDeliveries(ctx context.Context, activity ID, inboxes []string) error {
+	type job struct {
+		ID    ID     `json:"id"`
+		Inbox string `json:"inbox"`
+		Host  string `json:"host"`
+	}
+	jobs := make([]job, 0, len(inboxes))
 	for _, inbox := range inboxes {
 		u, err := url.Parse(inbox)
 		if err != nil || u.Host == "" {
 			continue // an actor with a broken inbox is not worth failing a post over
 		}
-		_, err = tx.tx.ExecContext(ctx, `INSERT OR IGNORE INTO deliveries (id, activity_id, inbox_url, host, next_attempt_at, created_at)
-VALUES (?,?,?,?,?,?)`, tx.NewID(), activity, inbox, strings.ToLower(u.Host), millis(tx.now), millis(tx.now))
-		if err != nil {
-			return fmt.Errorf("enqueue delivery to %s: %w", inbox, err)
-		}
+		jobs = append(jobs, job{ID: tx.NewID(), Inbox: inbox, Host: strings.ToLower(u.Host)})
+	}
+	if len(jobs) == 0 {
+		return nil
+	}
+	arr, err := json.Marshal(jobs)
+	if err != nil {
+		return fmt.Errorf("enqueue deliveries: %w", err)
+	}
+	now := millis(tx.now)
+	_, err = tx.tx.ExecContext(ctx, qEnqueueDeliveries, activity, now, now, string(arr))
+	if err != nil {
+		return fmt.Errorf("enqueue %d deliveries: %w", len(jobs), err)
 	}
 	return nil
 }
 
+// qEnqueueDeliveries inserts the jobs of one activity from a JSON array of
+// {id, inbox, host}; a repeated inbox is ignored (UNIQUE (activity_id,
+// inbox_url)), as before.
+const qEnqueueDeliveries = `INSERT OR IGNORE INTO deliveries (id, activity_id, inbox_url, host, next_attempt_at, created_at)
+SELECT j.value ->> 'id', ?1, j.value ->> 'inbox', j.value ->> 'host', ?2, ?3 FROM json_each(?4) j ORDER BY j.key`
+
 // Delivery is one job: send an activity to one inbox.
 type Delivery struct {
-	ID            ID
-	ActivityID    ID
-	ActivityURI   string
-	SignerID      ID // the account whose key signs it
+	ID          ID
+	ActivityID  ID
+	ActivityURI string
+	SignerID    ID // the account whose key signs it
+	// SignerKeyID and SignerKeyPEM are the signer's key as DueDeliveries
+	// read it with the job, so a worker signs without reading the
+	// account again for every job.
+	SignerKeyID   string
+	SignerKeyPEM  string
 	Body          []byte
 	InboxURL      string
 	Host          string
@@ -123,27 +151,50 @@ type Delivery struct {
 // DueDeliveries returns up to limit jobs due at now whose host is not
 // backed off, oldest first.
 func (q queries) DueDeliveries(ctx context.Context, now time.Time, limit int) ([]Delivery, error) {
+	return q.DueDeliveriesExcept(ctx, now, limit, nil, nil)
+}
+
+// DueDeliveriesExcept is DueDeliveries leaving out the jobs of the hosts
+// busyHosts and the jobs inflight: those the delivery workers are
+// sending already, or could not start now. Without it, a backlog for one
+// host (held to a few connections at a time) came back, bodies and
+// keys, on every read of the queue, once per job sent.
+func (q queries) DueDeliveriesExcept(ctx context.Context, now time.Time, limit int, busyHosts []string, inflight []ID) ([]Delivery, error) {
 	scan := func(r scanner) (Delivery, error) {
 		var d Delivery
 		var next, created int64
-		if err := r.Scan(&d.ID, &d.ActivityID, &d.ActivityURI, &d.SignerID, &d.Body, &d.InboxURL, &d.Host,
-			&d.Attempts, &next, &d.LastError, &created); err != nil {
+		if err := r.Scan(&d.ID, &d.ActivityID, &d.ActivityURI, &d.SignerID, &d.SignerKeyID, &d.SignerKeyPEM, &d.Body,
+			&d.InboxURL, &d.Host, &d.Attempts, &next, &d.LastError, &created); err != nil {
 			return Delivery{}, err
 		}
 		d.NextAttemptAt, d.CreatedAt = fromMillis(next), fromMillis(created)
 		return d, nil
 	}
-	out, err := queryAll(ctx, q.q, scan, `SELECT d.id, d.activity_id, a.uri, a.account_id, a.body, d.inbox_url, d.host,
-d.attempts, d.next_attempt_at, d.last_error, d.created_at
-FROM deliveries d JOIN activities a ON a.id = d.activity_id
-LEFT JOIN hosts h ON h.host = d.host
-WHERE d.next_attempt_at <= ? AND coalesce(h.backoff_until, 0) <= ?
-ORDER BY d.next_attempt_at, d.id LIMIT ?`, millis(now), millis(now), limit)
+	hosts, err := json.Marshal(append([]string{}, busyHosts...))
+	if err != nil {
+		return nil, fmt.Errorf("due deliveries: %w", err)
+	}
+	out, err := queryAll(ctx, q.q, scan, qDueDeliveries, millis(now), limit, string(hosts), idArray(inflight))
 	if err != nil {
 		return nil, fmt.Errorf("due deliveries: %w", err)
 	}
 	return out, nil
 }
+
+// qDueDeliveries reads due jobs with their activity's body and their
+// signer's current key (so a worker signs without reading the account
+// for every job). ?3 and ?4 are JSON arrays of hosts and job IDs to
+// leave out.
+const qDueDeliveries = `SELECT d.id, d.activity_id, a.uri, a.account_id,
+coalesce(s.public_key_id, ''), coalesce(s.private_key_pem, ''), a.body, d.inbox_url, d.host,
+d.attempts, d.next_attempt_at, d.last_error, d.created_at
+FROM deliveries d JOIN activities a ON a.id = d.activity_id
+LEFT JOIN accounts s ON s.id = a.account_id
+LEFT JOIN hosts h ON h.host = d.host
+WHERE d.next_attempt_at <= ?1 AND coalesce(h.backoff_until, 0) <= ?1
+AND d.host NOT IN (SELECT value FROM json_each(?3))
+AND d.id NOT IN (SELECT value FROM json_each(?4))
+ORDER BY d.next_attempt_at, d.id LIMIT ?2`
 
 // NextDeliveryAt is when the earliest job becomes due (zero: none queued).
 func (q queries) NextDeliveryAt(ctx context.Context) (time.Time, error) {

@@ -135,6 +135,8 @@ func admin(ctx context.Context, args []string, p proc) error {
 			return accountApprove(ctx, args[2:], p)
 		case "pending":
 			return accountPending(ctx, args[2:], p)
+		case "limit", "unlimit", "sensitive", "unsensitive", "disable", "enable", "warn":
+			return accountModerate(ctx, args[1], args[2:], p)
 		}
 		return fmt.Errorf("admin account: unknown command %q", args[1])
 	case "domain":

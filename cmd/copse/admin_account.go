@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"strings"
 
 	"github.com/copse-dev/copse/federation"
 	"github.com/copse-dev/copse/storage"
@@ -14,7 +15,7 @@ import (
 // The admin account commands that act on one member named by username:
 // copse admin account role|suspend|unsuspend|delete|reset-password USERNAME.
 
-const accountCommands = "create, list, pending, approve, role, set-role, suspend, unsuspend, delete or reset-password"
+const accountCommands = "create, list, pending, approve, role, set-role, suspend, unsuspend, delete, reset-password, limit, unlimit, sensitive, unsensitive, disable, enable or warn"
 
 // passwordSource is where a command takes a password from: --password
 // (for scripts that cannot do better), --password-stdin, or else a
@@ -147,4 +148,67 @@ func accountResetPassword(ctx context.Context, args []string, p proc) error {
 	}
 	fmt.Fprintf(p.stdout, "%s has a new password: signed out everywhere, and every app's access revoked\n", pos[0])
 	return nil
+}
+
+// accountModerations are the account actions copse admin account takes
+// by name, as the engine's action or undo.
+var accountModerations = map[string]struct {
+	action, undo string
+	done         string // what the command says it did
+}{
+	"limit":       {action: federation.ActionSilence, done: "is limited: hidden from public timelines and from those who do not follow them"},
+	"unlimit":     {undo: federation.UndoSilence, done: "is no longer limited"},
+	"sensitive":   {action: federation.ActionSensitive, done: "has their media marked sensitive"},
+	"unsensitive": {undo: federation.UndoSensitive, done: "no longer has their media marked sensitive"},
+	"disable":     {action: federation.ActionDisable, done: "may not sign in"},
+	"enable":      {undo: federation.UndoDisable, done: "may sign in again"},
+	"warn":        {action: federation.ActionNone, done: "is warned"},
+}
+
+// accountModerate is copse admin account limit|unlimit|sensitive|
+// unsensitive|disable|enable|warn ACCOUNT --reason TEXT: a member by
+// username, or a remote account as user@host.
+func accountModerate(ctx context.Context, name string, args []string, p proc) error {
+	m, ok := accountModerations[name]
+	if !ok {
+		return fmt.Errorf("admin account: unknown command %q", name)
+	}
+	cmd := "admin account " + name
+	a := newAdminFlags(cmd)
+	reason := a.fs.String("reason", "", "why, which the member is shown")
+	n, pos, err := a.openArgs(ctx, args, p, "account")
+	if err != nil {
+		return err
+	}
+	defer n.Close()
+	target, err := accountNamed(ctx, n, pos[0])
+	if err != nil {
+		return memberError(cmd, pos[0], err)
+	}
+	if m.action != "" {
+		if m.action == federation.ActionNone && *reason == "" {
+			return fmt.Errorf("%s: a warning needs --reason", cmd)
+		}
+		err = n.Engine.ActOnAccount(ctx, federation.AccountAction{Target: target.ID, Type: m.action, Text: *reason})
+	} else {
+		err = n.Engine.UndoAccountAction(ctx, 0, target.ID, m.undo)
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %s", cmd, message(err))
+	}
+	fmt.Fprintf(p.stdout, "%s %s\n", pos[0], m.done)
+	return nil
+}
+
+// accountNamed finds a member by username, or a remote account by
+// user@host (a leading @ allowed).
+func accountNamed(ctx context.Context, n *node.Node, name string) (storage.Account, error) {
+	name = strings.TrimPrefix(name, "@")
+	if user, host, ok := strings.Cut(name, "@"); ok {
+		if strings.EqualFold(host, n.Engine.URLs().Host()) {
+			return n.Store.AccountByUsername(ctx, user)
+		}
+		return n.Store.AccountByAcct(ctx, user, strings.ToLower(host))
+	}
+	return n.Store.AccountByUsername(ctx, name)
 }

@@ -164,3 +164,89 @@ func TestCLIInvitations(t *testing.T) {
 		}
 	}
 }
+
+// TestCLIAccountActions: limit, sensitive, disable and warn from the
+// command line, with the reason the member is shown, each undone, and
+// every one of them in the audit log.
+func TestCLIAccountActions(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	initNode(t, dir, "localhost:8080", "http")
+	if _, _, err := cliRun(dir, "a long passphrase\n", "admin", "account", "create", "--username", "alice", "--email", "alice@council.example"); err != nil {
+		t.Fatal(message(err))
+	}
+	steps := []struct {
+		args             []string
+		wantOut, wantErr string
+	}{
+		{[]string{"limit", "alice", "--reason", "Off-topic posting"}, "alice is limited", ""},
+		{[]string{"sensitive", "@alice@localhost:8080", "--reason", "Graphic images"}, "media marked sensitive", ""},
+		{[]string{"disable", "alice", "--reason", "Compromised"}, "alice may not sign in", ""},
+		{[]string{"warn", "alice"}, "", "a warning needs --reason"},
+		{[]string{"warn", "alice", "--reason", "Be kind"}, "alice is warned", ""},
+		{[]string{"limit", "nobody"}, "", `there is no member "nobody"`},
+		{[]string{"limit", "someone@elsewhere.example"}, "", `there is no member "someone@elsewhere.example"`},
+	}
+	for _, s := range steps {
+		out, _, err := cliRun(dir, "", append([]string{"admin", "account"}, s.args...)...)
+		if s.wantErr != "" {
+			if err == nil || !strings.Contains(message(err), s.wantErr) {
+				t.Fatalf("%v: %q %v; want an error containing %q", s.args, out, err, s.wantErr)
+			}
+			continue
+		}
+		if err != nil || !strings.Contains(out, s.wantOut) {
+			t.Fatalf("%v: %q %v; want %q", s.args, out, err, s.wantOut)
+		}
+	}
+	open := func() *node.Node {
+		cfg := node.Default()
+		cfg.DataDir = dir
+		n, err := node.OpenExisting(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	ctx := context.Background()
+	n := open()
+	alice, err := n.Store.AccountByUsername(ctx, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := n.Store.AccountModeration(ctx, alice.ID)
+	if err != nil || m.LimitedAt.IsZero() || m.SensitiveAt.IsZero() || m.DisabledAt.IsZero() {
+		t.Fatalf("moderation after the actions = %+v, %v", m, err)
+	}
+	warnings, err := n.Store.AccountWarnings(ctx, alice.ID, 10)
+	if err != nil || len(warnings) != 4 {
+		t.Fatalf("warnings = %+v, %v; want 4", warnings, err)
+	}
+	n.Close()
+	for _, undo := range []string{"unlimit", "unsensitive", "enable"} {
+		if _, _, err := cliRun(dir, "", "admin", "account", undo, "alice"); err != nil {
+			t.Fatalf("%s: %v", undo, message(err))
+		}
+	}
+	n = open()
+	defer n.Close()
+	m, err = n.Store.AccountModeration(ctx, alice.ID)
+	if err != nil || !m.LimitedAt.IsZero() || !m.SensitiveAt.IsZero() || !m.DisabledAt.IsZero() {
+		t.Fatalf("moderation after the undos = %+v, %v", m, err)
+	}
+	out, _, err := cliRun(dir, "", "admin", "audit")
+	if err != nil {
+		t.Fatal(message(err))
+	}
+	logged := map[string]bool{}
+	for _, line := range strings.Split(out, "\n") {
+		if f := strings.Fields(line); len(f) >= 7 && f[5] == "account" && f[6] == "alice" {
+			logged[f[4]] = true
+		}
+	}
+	for _, action := range []string{"limit", "unlimit", "sensitive", "unsensitive", "disable", "enable", "warn"} {
+		if !logged[action] {
+			t.Errorf("the audit log does not show %s of alice:\n%s", action, out)
+		}
+	}
+}

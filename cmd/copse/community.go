@@ -14,13 +14,15 @@ import (
 // communityCommand runs copse admin community export|import.
 func communityCommand(ctx context.Context, args []string, p proc) error {
 	if len(args) == 0 {
-		return errors.New("admin community: name a command: export or import")
+		return errors.New("admin community: name a command: export, import or moved")
 	}
 	switch args[0] {
 	case "export":
 		return communityExport(ctx, args[1:], p)
 	case "import":
 		return communityImport(ctx, args[1:], p)
+	case "moved":
+		return communityMoved(ctx, args[1:], p)
 	}
 	return fmt.Errorf("admin community: unknown command %q", args[0])
 }
@@ -67,9 +69,9 @@ func communityExport(ctx context.Context, args []string, p proc) error {
 		return fmt.Errorf("admin community export: %w", err)
 	}
 	done = true
-	fmt.Fprintf(p.stdout, "exported %s to %s: %d posts, %d artefacts, %d files, %d members, %d moderation log entries\n",
+	fmt.Fprintf(p.stdout, "exported %s to %s: %d posts, %d artefacts, %d files, %d members, %d moderation log entries, %d glossary terms, %d events\n",
 		m.Community, *out, m.Counts[archive.ThreadsName], m.Counts[archive.ArtefactsName], m.Counts["files"],
-		m.Counts[archive.MembersName], m.Counts[archive.ModerationName])
+		m.Counts[archive.MembersName], m.Counts[archive.ModerationName], m.Counts[archive.GlossaryName], m.Counts[archive.EventsName])
 	return nil
 }
 
@@ -77,6 +79,7 @@ func communityExport(ctx context.Context, args []string, p proc) error {
 func communityImport(ctx context.Context, args []string, p proc) error {
 	a := newAdminFlags("admin community import")
 	handle := a.fs.String("handle", "", "`handle` of the restored community; by default the archive's")
+	maxMiB := a.fs.Int64("max-size", archive.DefaultLimits.TotalBytes>>20, "refuse an archive whose entries decompress to more than `MiB`")
 	n, pos, err := a.openArgs(ctx, args, p, "file")
 	if err != nil {
 		return err
@@ -89,14 +92,43 @@ func communityImport(ctx context.Context, args []string, p proc) error {
 	defer f.Close()
 	// Extract beside the database, on the file system the artefact
 	// files go to, so they are renamed into place rather than copied.
-	im, err := archive.Import(ctx, n.Engine, f, *handle, n.Config.DataDir)
+	if *maxMiB <= 0 || *maxMiB > 1<<40 {
+		return fmt.Errorf("admin community import: --max-size %d is not a size in MiB", *maxMiB)
+	}
+	lim := archive.DefaultLimits
+	lim.TotalBytes = *maxMiB << 20
+	im, err := archive.ImportLimited(ctx, n.Engine, f, *handle, n.Config.DataDir, lim)
+	if errors.Is(err, archive.ErrTooLarge) {
+		return fmt.Errorf("admin community import: %s is larger than this import allows (--max-size), nothing imported (%w)", pos[0], err)
+	}
 	if errors.Is(err, archive.ErrCorrupt) {
 		return fmt.Errorf("admin community import: %s is not a whole copse community archive, nothing imported (%w)", pos[0], err)
 	}
 	if err != nil {
 		return fmt.Errorf("admin community %w", err)
 	}
-	fmt.Fprintf(p.stdout, "imported %s as %s: %d posts, %d artefacts (%d versions), %d files, %d members, %d moderation log entries\n",
-		pos[0], im.Group.URI, im.Posts, im.Artefacts, im.Versions, im.Files, im.Members, im.Moderation)
+	fmt.Fprintf(p.stdout, "imported %s as %s: %d posts, %d artefacts (%d versions), %d files, %d members, %d moderation log entries, %d glossary terms, %d events\n",
+		pos[0], im.Group.URI, im.Posts, im.Artefacts, im.Versions, im.Files, im.Members, im.Moderation, im.Terms, im.Events)
+	return nil
+}
+
+// communityMoved points a community of this node to where it was
+// imported: movedTo on its Group, and Move to its followers.
+func communityMoved(ctx context.Context, args []string, p proc) error {
+	a := newAdminFlags("admin community moved")
+	to := a.fs.String("to", "", "the new community: its actor `URL` or handle@host")
+	n, pos, err := a.openArgs(ctx, args, p, "handle")
+	if err != nil {
+		return err
+	}
+	defer n.Close()
+	if *to == "" {
+		return errors.New("admin community moved: --to required")
+	}
+	g, target, err := n.Engine.MoveCommunity(ctx, pos[0], *to)
+	if err != nil {
+		return fmt.Errorf("admin community moved: %w", err)
+	}
+	fmt.Fprintf(p.stdout, "%s moved to %s; its followers are sent Move\n", g.URI, target.URI)
 	return nil
 }

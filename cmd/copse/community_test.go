@@ -57,6 +57,10 @@ func TestCLICommunityExportImport(t *testing.T) {
 		{"import damaged", to, []string{"admin", "community", "import", damaged}, "", "is not a whole copse community archive, nothing imported"},
 		{"import", to, []string{"admin", "community", "import", file, "--handle", "library_services"}, "as http://localhost:8082/users/library_services", ""},
 		{"import again", to, []string{"admin", "community", "import", file, "--handle", "library_services"}, "", "library_services"},
+		{"import with no room", to, []string{"admin", "community", "import", file, "--max-size", "0"}, "", "--max-size 0 is not a size in MiB"},
+		{"moved without --to", from, []string{"admin", "community", "moved", "libraries"}, "", "--to required"},
+		{"moved a member", from, []string{"admin", "community", "moved", "alice", "--to", "https://council-b.example/users/x"}, "", "alice is not a community of this node"},
+		{"moved nobody", from, []string{"admin", "community", "moved", "nobody", "--to", "https://council-b.example/users/x"}, "", "community nobody"},
 		{"unknown", to, []string{"admin", "community", "frobnicate"}, "", `unknown command "frobnicate"`},
 	}
 	for _, s := range steps {

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -112,6 +113,8 @@ type settings struct {
 	registrations       *string
 	registrationDomains *[]string
 	smtp                smtpSettings
+
+	policyListRefresh *time.Duration // how often subscribed block lists are read (YAML only)
 }
 
 // smtpSettings are the smtp keys one source sets.
@@ -136,6 +139,7 @@ func (s settings) apply(c *node.Config) {
 	set(&c.AllowPrivate, s.allowPrivate)
 	set(&c.MetricsListen, s.metricsListen)
 	set(&c.MetricsToken, s.metricsToken)
+	set(&c.PolicyListRefresh, s.policyListRefresh)
 	set(&c.Name, s.name)
 	set(&c.Description, s.description)
 	set(&c.Contact, s.contact)
@@ -360,6 +364,9 @@ type fileConfig struct {
 	AuthorizedFetch *bool     `yaml:"authorized_fetch"`
 	MetricsListen   *string   `yaml:"metrics_listen"`
 	MetricsToken    *string   `yaml:"metrics_token"`
+
+	PolicyListRefresh *time.Duration `yaml:"policy_list_refresh"` // "6h"
+
 	// What the node tells people about itself; the long texts and the
 	// rules are set only here, not as flags.
 	Name                   *string   `yaml:"name"`
@@ -426,6 +433,7 @@ func readConfigFile(path string) (settings, error) {
 		registrations:   fc.Registrations,
 		smtp:            fc.SMTP,
 	}
+	s.policyListRefresh = fc.PolicyListRefresh
 	if fc.RegistrationDomains != nil {
 		ds := splitList(strings.Join(*fc.RegistrationDomains, ","))
 		s.registrationDomains = &ds

@@ -19,7 +19,7 @@ import (
 // federation mode. They act as the node's operator, and change the policy
 // of a running node within its poll interval (it watches the version).
 
-const domainCommands = "block, unblock, allow, disallow, list, import or export"
+const domainCommands = "block, unblock, allow, disallow, list, import, export, subscribe, unsubscribe, subscriptions, drafts, approve or reject"
 
 func domainCommand(ctx context.Context, args []string, p proc) error {
 	if len(args) == 0 {
@@ -40,6 +40,18 @@ func domainCommand(ctx context.Context, args []string, p proc) error {
 		return domainImport(ctx, args[1:], p)
 	case "export":
 		return domainExport(ctx, args[1:], p)
+	case "subscribe":
+		return domainSubscribe(ctx, args[1:], p)
+	case "unsubscribe":
+		return domainUnsubscribe(ctx, args[1:], p)
+	case "subscriptions":
+		return domainSubscriptions(ctx, args[1:], p)
+	case "drafts":
+		return domainDrafts(ctx, args[1:], p)
+	case "approve":
+		return domainApprove(ctx, args[1:], p)
+	case "reject":
+		return domainReject(ctx, args[1:], p)
 	}
 	return fmt.Errorf("admin domain: unknown command %q (%s)", args[0], domainCommands)
 }

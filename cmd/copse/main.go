@@ -76,6 +76,7 @@ commands:
   admin account role U R     change a member's role to member, moderator or admin (or set-role --username --role)
   admin account suspend U    sign a member out everywhere and hide them until unsuspend
   admin account unsuspend U  let a suspended member back
+  admin account limit|unlimit|sensitive|unsensitive|disable|enable|warn A   act on a member (or user@host) --reason T, shown to them
   admin account reset-password U   set a new password (a prompt or --password-stdin); ends sessions and apps' access
   admin account delete U --yes     delete a member for good, telling their followers' servers
   admin account pending      list sign-ups that wait for an admin, with their reasons
@@ -90,6 +91,11 @@ commands:
   admin domain list          show the federation mode, blocks and allows
   admin domain import FILE   add blocks from Mastodon's CSV (- for standard input)
   admin domain export        write the blocks as Mastodon's CSV: [--to FILE]
+  admin domain subscribe URL subscribe to a shared block list (CSV, JSON or text): [--trusted] applies it without review
+  admin domain unsubscribe U end a subscription (by URL or id); its blocks stay
+  admin domain subscriptions list subscriptions: [--refresh] reads each list now
+  admin domain drafts        list entries of lists waiting for review: [--state pending|rejected]
+  admin domain approve|reject D   approve (block now) or reject a draft, by id or domain
   admin federation mode M    federate with everyone not blocked (open) or only with allowed domains (allowlist)
   admin deliveries           show queue depth and failing hosts
   admin backup --to DIR      copy the database and media, consistently, while the node runs

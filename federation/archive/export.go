@@ -25,9 +25,7 @@ type exporter struct {
 	people map[storage.ID]Person // a bounded cache of authors and editors
 }
 
-// section writes one JSON Lines section of the archive. Glossary and
-// events add theirs here when those features land (glossary.jsonl,
-// events.jsonl), each as one function of this shape.
+// section writes one JSON Lines section of the archive.
 type section struct {
 	name  string
 	write func(x *exporter, ctx context.Context, s *Section) error
@@ -38,11 +36,15 @@ var sections = []section{
 	{ArtefactsName, (*exporter).artefacts},
 	{MembersName, (*exporter).members},
 	{ModerationName, (*exporter).moderation},
+	{GlossaryName, (*exporter).glossary},
+	{EventsName, (*exporter).events},
 }
 
 // Export writes the archive of the local community with handle to out:
 // its Group and settings, every post, every artefact with every version
-// and the files this node holds, its members and its moderation log.
+// and the files this node holds, its members, its moderation log, its
+// glossary with every version of each term, and its events with the
+// attendees known here.
 // Sections are spooled under tmpDir ("" for the system's).
 func Export(ctx context.Context, store *storage.Store, engine *federation.Engine, handle string, out io.Writer, tmpDir string, now time.Time) (Manifest, error) {
 	g, err := store.AccountByUsernameWithoutKeys(ctx, handle)
@@ -361,4 +363,125 @@ func (x *exporter) personOf(a storage.Account) Person {
 	}
 	return Person{ID: a.URI, Username: a.Username, Domain: domain, DisplayName: a.DisplayName, URL: a.URL,
 		Inbox: a.Inbox, SharedInbox: a.SharedInbox, Organisation: a.Organisation, Department: a.Department, JobTitle: a.JobTitle}
+}
+
+func (x *exporter) glossary(ctx context.Context, s *Section) error {
+	var after storage.ID
+	for {
+		terms, err := x.store.CommunityTermsAfter(ctx, x.group.ID, after, pageSize)
+		if err != nil {
+			return err
+		}
+		if len(terms) == 0 {
+			return nil
+		}
+		for _, t := range terms {
+			after = t.ID
+			line, err := x.term(ctx, t)
+			if err != nil {
+				return fmt.Errorf("term %s: %w", t.URI, err)
+			}
+			if err := s.Write(line); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+func (x *exporter) term(ctx context.Context, t storage.Term) (TermLine, error) {
+	line := TermLine{ID: t.URI, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt}
+	if t.CreatedBy != 0 {
+		p, err := x.person(ctx, t.CreatedBy)
+		if err != nil {
+			return TermLine{}, err
+		}
+		line.Creator = p.ID
+	}
+	after := 0
+	for {
+		vs, err := x.store.TermVersions(ctx, t.ID, after, pageSize)
+		if err != nil {
+			return TermLine{}, err
+		}
+		if len(vs) == 0 {
+			return line, nil
+		}
+		for _, v := range vs {
+			after = v.Number
+			vl := TermVersionLine{Number: v.Number, Term: v.Term, DefinitionSource: v.DefinitionSource, Aliases: nonNil(v.Aliases),
+				Related: nonNil(v.Related), ReferenceURL: v.ReferenceURL, ReferenceText: v.ReferenceText, Editor: v.EditorURI,
+				Note: v.Note, CreatedAt: v.CreatedAt}
+			if vl.Editor == "" && v.EditorID != 0 {
+				p, err := x.person(ctx, v.EditorID)
+				if err != nil {
+					return TermLine{}, err
+				}
+				vl.Editor = p.ID
+			}
+			line.Versions = append(line.Versions, vl)
+		}
+	}
+}
+
+func (x *exporter) events(ctx context.Context, s *Section) error {
+	var after storage.ID
+	for {
+		evs, err := x.store.CommunityEventsAfter(ctx, x.group.ID, after, pageSize)
+		if err != nil {
+			return err
+		}
+		if len(evs) == 0 {
+			return nil
+		}
+		for _, ev := range evs {
+			after = ev.ID
+			line, err := x.event(ctx, ev)
+			if err != nil {
+				return fmt.Errorf("event %s: %w", ev.URI, err)
+			}
+			if err := s.Write(line); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+func (x *exporter) event(ctx context.Context, ev storage.CommunityEvent) (EventLine, error) {
+	line := EventLine{ID: ev.URI, Name: ev.Name, DescriptionSource: ev.DescriptionSource, Start: ev.Start, End: ev.End,
+		TimeZone: ev.TimeZone, PlaceName: ev.PlaceName, PlaceAddress: ev.PlaceAddress, OnlineURL: ev.OnlineURL,
+		Capacity: ev.Capacity, CancelledAt: ev.CancelledAt, CreatedAt: ev.CreatedAt, UpdatedAt: ev.UpdatedAt, Attendees: []Person{}}
+	if ev.OrganiserID != 0 {
+		p, err := x.person(ctx, ev.OrganiserID)
+		if err != nil {
+			return EventLine{}, err
+		}
+		line.Organiser = p.ID
+	}
+	var after storage.ID
+	for {
+		as, err := x.store.EventAttendees(ctx, ev.ID, after, pageSize)
+		if err != nil {
+			return EventLine{}, err
+		}
+		if len(as) == 0 {
+			return line, nil
+		}
+		for _, a := range as {
+			after = a.AccountID
+			p, err := x.person(ctx, a.AccountID)
+			if err != nil {
+				return EventLine{}, err
+			}
+			if p.ID != "" {
+				line.Attendees = append(line.Attendees, p)
+			}
+		}
+	}
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }

@@ -22,7 +22,7 @@ import (
 // refuses another format and a newer version.
 const (
 	Format  = "copse-community-archive"
-	Version = 1
+	Version = 2 // 2 added glossary.jsonl and events.jsonl
 )
 
 // Entry names. Every entry but files/<sha256> is one of these.
@@ -33,11 +33,29 @@ const (
 	ArtefactsName  = "artefacts.jsonl"
 	MembersName    = "members.jsonl"
 	ModerationName = "moderation_log.jsonl"
-	// Glossary and events sections are added when those features land
-	// (glossary.jsonl, events.jsonl, with a new format version): this
-	// version's reader refuses an entry it does not know rather than
-	// silently drop it.
+	GlossaryName   = "glossary.jsonl" // version 2
+	EventsName     = "events.jsonl"   // version 2
 )
+
+// sinceVersion is the format version that added an entry; a manifest of
+// an older version that lists it is refused.
+var sinceVersion = map[string]int{GlossaryName: 2, EventsName: 2}
+
+// Limits bound what Read extracts: an archive is foreign input, and its
+// gzip stream may expand far beyond its own size.
+type Limits struct {
+	// TotalBytes bounds the sum of the entries' sizes, decompressed.
+	TotalBytes int64
+	// Entries bounds how many entries the archive has.
+	Entries int
+}
+
+// DefaultLimits are Read's: 64 GiB in at most a million entries.
+var DefaultLimits = Limits{TotalBytes: 64 << 30, Entries: 1 << 20}
+
+// ErrTooLarge is returned (wrapped, with the limit) by Read for an
+// archive beyond its Limits.
+var ErrTooLarge = errors.New("archive: archive too large")
 
 // ErrCorrupt is returned by Read for an archive that is not a whole,
 // unaltered copse community archive.
@@ -76,7 +94,7 @@ var fileName = regexp.MustCompile(`^files/[0-9a-f]{64}$`)
 // version.
 func knownName(name string) bool {
 	switch name {
-	case ManifestName, CommunityName, ThreadsName, ArtefactsName, MembersName, ModerationName:
+	case ManifestName, CommunityName, ThreadsName, ArtefactsName, MembersName, ModerationName, GlossaryName, EventsName:
 		return true
 	}
 	return fileName.MatchString(name)
@@ -251,8 +269,18 @@ type Archive struct {
 // empty), verifies every entry against the manifest and returns it. An
 // archive that is not gzip and tar, misses its manifest, names an
 // unknown entry, or whose entries do not match the manifest's sizes and
-// digests is refused with an error that wraps ErrCorrupt.
+// digests is refused with an error that wraps ErrCorrupt. It reads
+// within DefaultLimits (see ReadLimited).
 func Read(r io.Reader, dir string) (*Archive, error) {
+	return ReadLimited(r, dir, DefaultLimits)
+}
+
+// ReadLimited is Read within lim: an archive whose entries would
+// decompress to more than lim.TotalBytes, or that has more than
+// lim.Entries entries, is refused with an error wrapping ErrTooLarge as
+// soon as the tar header that crosses the limit is read, before its
+// bytes are written. The caller removes dir.
+func ReadLimited(r io.Reader, dir string, lim Limits) (*Archive, error) {
 	gz, err := gzip.NewReader(r)
 	if err != nil {
 		return nil, fmt.Errorf("%w: not gzip: %v", ErrCorrupt, err)
@@ -261,6 +289,7 @@ func Read(r io.Reader, dir string) (*Archive, error) {
 	tr := tar.NewReader(gz)
 	got := map[string]Entry{}
 	var manifest []byte
+	var total int64
 	for {
 		hdr, err := tr.Next()
 		if errors.Is(err, io.EOF) {
@@ -274,6 +303,15 @@ func Read(r io.Reader, dir string) (*Archive, error) {
 		}
 		if _, dup := got[hdr.Name]; dup || manifest != nil {
 			return nil, fmt.Errorf("%w: entry %q repeated or after the manifest", ErrCorrupt, hdr.Name)
+		}
+		// tar reads no more than a header's size from the entry, so the
+		// sizes bound what is written whatever the gzip stream holds.
+		if hdr.Size < 0 || hdr.Size > lim.TotalBytes-total {
+			return nil, fmt.Errorf("%w: its entries exceed %d bytes (at %s)", ErrTooLarge, lim.TotalBytes, hdr.Name)
+		}
+		total += hdr.Size
+		if len(got)+1 > lim.Entries {
+			return nil, fmt.Errorf("%w: more than %d entries", ErrTooLarge, lim.Entries)
 		}
 		if hdr.Name == ManifestName {
 			if hdr.Size > maxManifest {
@@ -308,6 +346,9 @@ func Read(r io.Reader, dir string) (*Archive, error) {
 			return nil, fmt.Errorf("%w: %s is listed but missing", ErrCorrupt, e.Name)
 		case g.Size != e.Size || g.SHA256 != e.SHA256:
 			return nil, fmt.Errorf("%w: %s does not match its digest", ErrCorrupt, e.Name)
+		}
+		if v := sinceVersion[e.Name]; v > m.Version {
+			return nil, fmt.Errorf("%w: %s in a version %d archive", ErrCorrupt, e.Name, m.Version)
 		}
 		listed[e.Name] = true
 	}

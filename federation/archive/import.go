@@ -24,6 +24,8 @@ type Imported struct {
 	Files      int
 	Members    int
 	Moderation int
+	Terms      int // glossary terms (version 2 archives)
+	Events     int // (version 2 archives)
 }
 
 // Import restores the archive read from r as a new community hosted here,
@@ -31,14 +33,21 @@ type Imported struct {
 // workDir and verified whole first; a corrupt one is refused with an
 // error wrapping ErrCorrupt and nothing is written. The files are then
 // moved to the artefact store and the rest is restored in one
-// transaction; if it fails, the moved files are removed again.
+// transaction; if it fails, the moved files are removed again. It reads
+// within DefaultLimits.
 func Import(ctx context.Context, engine *federation.Engine, r io.Reader, handle, workDir string) (Imported, error) {
+	return ImportLimited(ctx, engine, r, handle, workDir, DefaultLimits)
+}
+
+// ImportLimited is Import within lim: a larger archive is refused with
+// an error wrapping ErrTooLarge, and what was extracted is removed.
+func ImportLimited(ctx context.Context, engine *federation.Engine, r io.Reader, handle, workDir string, lim Limits) (Imported, error) {
 	dir, err := os.MkdirTemp(workDir, "copse-import-*")
 	if err != nil {
 		return Imported{}, fmt.Errorf("import: %w", err)
 	}
 	defer os.RemoveAll(dir)
-	a, err := Read(r, dir)
+	a, err := ReadLimited(r, dir, lim)
 	if err != nil {
 		return Imported{}, err
 	}
@@ -61,11 +70,16 @@ func Import(ctx context.Context, engine *federation.Engine, r io.Reader, handle,
 	g, err := engine.RestoreCommunity(ctx, handle, name, settings, func(ctx context.Context, rs *federation.Restorer) error {
 		out = Imported{Group: rs.Group}
 		im := &importer{a: a, rs: rs, out: &out, stored: map[string]string{}}
+		if a.Manifest.Community != "" { // the Group it was: the old node may then point here (moved)
+			if err := rs.AlsoKnownAs(ctx, a.Manifest.Community); err != nil {
+				return err
+			}
+		}
 		if err := im.moveFiles(&moved); err != nil {
 			return err
 		}
 		for _, step := range []func(context.Context) error{im.members, func(ctx context.Context) error { return im.moderators(ctx, doc) },
-			im.threads, im.artefacts, im.moderation} {
+			im.threads, im.artefacts, im.moderation, im.glossary, im.events} {
 			if err := step(ctx); err != nil {
 				return err
 			}
@@ -305,6 +319,74 @@ func (im *importer) moderation(ctx context.Context) error {
 			return err
 		}
 		im.out.Moderation++
+		return nil
+	})
+}
+
+// person is the account an actor id names, or the zero Account for "".
+func (im *importer) person(ctx context.Context, uri string) (storage.Account, error) {
+	if uri == "" {
+		return storage.Account{}, nil
+	}
+	return im.rs.Account(ctx, federation.ArchivedPerson{URI: uri})
+}
+
+// glossary restores glossary.jsonl (absent from version 1 archives).
+func (im *importer) glossary(ctx context.Context) error {
+	return im.a.Lines(GlossaryName, func(b []byte) error {
+		var line TermLine
+		if err := json.Unmarshal(b, &line); err != nil {
+			return fmt.Errorf("%w: %v", ErrCorrupt, err)
+		}
+		creator, err := im.person(ctx, line.Creator)
+		if err != nil {
+			return err
+		}
+		vs := make([]federation.ArchivedTermVersion, len(line.Versions))
+		for i, v := range line.Versions {
+			ed, err := im.person(ctx, v.Editor)
+			if err != nil {
+				return err
+			}
+			vs[i] = federation.ArchivedTermVersion{Editor: ed, TermVersion: storage.TermVersion{Number: v.Number, Term: v.Term,
+				DefinitionSource: v.DefinitionSource, Aliases: v.Aliases, Related: v.Related, ReferenceURL: v.ReferenceURL,
+				ReferenceText: v.ReferenceText, Note: v.Note, CreatedAt: v.CreatedAt}}
+		}
+		if _, err := im.rs.Term(ctx, creator, line.CreatedAt, line.UpdatedAt, vs); err != nil {
+			return fmt.Errorf("term %s: %w", line.ID, err)
+		}
+		im.out.Terms++
+		return nil
+	})
+}
+
+// events restores events.jsonl (absent from version 1 archives).
+func (im *importer) events(ctx context.Context) error {
+	return im.a.Lines(EventsName, func(b []byte) error {
+		var line EventLine
+		if err := json.Unmarshal(b, &line); err != nil {
+			return fmt.Errorf("%w: %v", ErrCorrupt, err)
+		}
+		organiser, err := im.person(ctx, line.Organiser)
+		if err != nil {
+			return err
+		}
+		var attendees []storage.Account
+		for _, p := range line.Attendees {
+			a, err := im.rs.Account(ctx, archivedPerson(p))
+			if err != nil {
+				return err
+			}
+			attendees = append(attendees, a)
+		}
+		ev := storage.CommunityEvent{OrganiserID: organiser.ID, Name: line.Name, DescriptionSource: line.DescriptionSource,
+			Start: line.Start, End: line.End, TimeZone: line.TimeZone, PlaceName: line.PlaceName, PlaceAddress: line.PlaceAddress,
+			OnlineURL: line.OnlineURL, Capacity: line.Capacity, CancelledAt: line.CancelledAt, CreatedAt: line.CreatedAt,
+			UpdatedAt: line.UpdatedAt}
+		if _, err := im.rs.Event(ctx, ev, attendees); err != nil {
+			return fmt.Errorf("event %s: %w", line.ID, err)
+		}
+		im.out.Events++
 		return nil
 	})
 }

@@ -110,3 +110,48 @@ type ModerationLine struct {
 	CreatedAt time.Time `json:"created_at"`
 	ExpiresAt time.Time `json:"expires_at,omitzero"`
 }
+
+// TermLine is one line of glossary.jsonl (version 2): a glossary term
+// with every version.
+type TermLine struct {
+	ID        string            `json:"id"` // its ActivityPub id on the exporting node
+	Creator   string            `json:"creator,omitempty"`
+	CreatedAt time.Time         `json:"created_at"`
+	UpdatedAt time.Time         `json:"updated_at"`
+	Versions  []TermVersionLine `json:"versions"` // oldest first
+}
+
+// TermVersionLine is one version of a term. The definition is Markdown:
+// an import renders it again.
+type TermVersionLine struct {
+	Number           int       `json:"number"`
+	Term             string    `json:"term"`
+	DefinitionSource string    `json:"definition_source"`
+	Aliases          []string  `json:"aliases"`
+	Related          []string  `json:"related"`
+	ReferenceURL     string    `json:"reference_url,omitempty"`
+	ReferenceText    string    `json:"reference_text,omitempty"`
+	Editor           string    `json:"editor,omitempty"` // actor id
+	Note             string    `json:"note"`
+	CreatedAt        time.Time `json:"created_at"`
+}
+
+// EventLine is one line of events.jsonl (version 2): an event with the
+// attendees the exporting node knew of.
+type EventLine struct {
+	ID                string    `json:"id"` // its ActivityPub id on the exporting node
+	Organiser         string    `json:"organiser,omitempty"`
+	Name              string    `json:"name"`
+	DescriptionSource string    `json:"description_source"` // Markdown
+	Start             time.Time `json:"start"`
+	End               time.Time `json:"end"`
+	TimeZone          string    `json:"timezone"`
+	PlaceName         string    `json:"place_name,omitempty"`
+	PlaceAddress      string    `json:"place_address,omitempty"`
+	OnlineURL         string    `json:"online_url,omitempty"`
+	Capacity          int       `json:"capacity"`
+	CancelledAt       time.Time `json:"cancelled_at,omitzero"`
+	CreatedAt         time.Time `json:"created_at"`
+	UpdatedAt         time.Time `json:"updated_at"`
+	Attendees         []Person  `json:"attendees"`
+}

@@ -88,6 +88,7 @@ func (h *Handler) Mount(r chi.Router) {
 		r.Get("/collections/featured", h.featured)
 		r.Get("/moderators", h.moderators)
 		r.Get("/glossary", h.glossaryCollection)
+		r.Get("/library", h.libraryCollection) // library.go
 		r.Get("/statuses/{id}", h.status)
 		r.Get("/statuses/{id}/activity", h.statusActivity)
 		r.Get("/statuses/{id}/context", h.threadContext)

@@ -1,16 +1,15 @@
 package api
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/copse-dev/copse/federation"
 	"github.com/copse-dev/copse/storage"
 	"github.com/copse-dev/copse/web/httperr"
 )
@@ -47,63 +46,109 @@ type PublicDomainBlock struct {
 }
 
 func (h *Handler) mountAdminDomains(r chi.Router) {
+	blocks, allows := h.blockRoutes(), h.allowRoutes()
 	r.Get("/api/v1/instance/domain_blocks", h.handle(h.instanceDomainBlocks))
-	r.Get("/api/v1/admin/domain_blocks", h.handle(h.adminDomainBlocks))
-	r.Get("/api/v1/admin/domain_blocks/{id}", h.handle(h.adminDomainBlock))
+	r.Get("/api/v1/admin/domain_blocks", h.handle(blocks.list(h)))
+	r.Get("/api/v1/admin/domain_blocks/{id}", h.handle(blocks.get(h)))
 	r.Post("/api/v1/admin/domain_blocks", h.handle(h.adminCreateDomainBlock))
 	r.Put("/api/v1/admin/domain_blocks/{id}", h.handle(h.adminUpdateDomainBlock))
-	r.Delete("/api/v1/admin/domain_blocks/{id}", h.handle(h.adminDeleteDomainBlock))
-	r.Get("/api/v1/admin/domain_allows", h.handle(h.adminDomainAllows))
-	r.Get("/api/v1/admin/domain_allows/{id}", h.handle(h.adminDomainAllow))
+	r.Delete("/api/v1/admin/domain_blocks/{id}", h.handle(blocks.remove(h)))
+	r.Get("/api/v1/admin/domain_allows", h.handle(allows.list(h)))
+	r.Get("/api/v1/admin/domain_allows/{id}", h.handle(allows.get(h)))
 	r.Post("/api/v1/admin/domain_allows", h.handle(h.adminCreateDomainAllow))
-	r.Delete("/api/v1/admin/domain_allows/{id}", h.handle(h.adminDeleteDomainAllow))
+	r.Delete("/api/v1/admin/domain_allows/{id}", h.handle(allows.remove(h)))
 }
 
-// GET /api/v1/admin/domain_blocks: newest first; max_id, since_id,
-// min_id, limit (default 100, at most 200).
-func (h *Handler) adminDomainBlocks(w http.ResponseWriter, r *http.Request) error {
-	me, err := adminCaller(r, "admin:read", "domain_blocks")
-	if err != nil {
-		return err
-	}
-	v, err := form(r)
-	if err != nil {
-		return err
-	}
-	_, blocks, _, err := h.engine.DomainPolicy(r.Context(), me.ID)
-	if err != nil {
-		return err
-	}
-	blocks = pageByID(blocks, page(v, 100, 200), func(b storage.NodeDomainBlock) storage.ID { return b.ID })
-	out := make([]AdminDomainBlock, 0, len(blocks))
-	for _, b := range blocks {
-		out = append(out, adminDomainBlock(b))
-	}
-	if len(blocks) > 0 {
-		h.setLink(w, r, blocks[0].ID, blocks[len(blocks)-1].ID)
-	}
-	h.json(w, out)
-	return nil
+// policyRoutes are what the block and allow routes share: a page, one by
+// id, and a removal, each reading only what it answers (one page, one
+// row), all behind the engine's one permission check. T is the stored
+// row, E what Mastodon's API shows of it.
+type policyRoutes[T, E any] struct {
+	scope   string // the granular scope's last part: domain_blocks, domain_allows
+	page    func(ctx context.Context, by storage.ID, p storage.Page) ([]T, error)
+	one     func(ctx context.Context, by, id storage.ID) (T, error)
+	del     func(ctx context.Context, by, id storage.ID) (T, error)
+	id      func(T) storage.ID
+	show    func(T) E
+	removed func(T) any // what DELETE answers
 }
 
-// GET /api/v1/admin/domain_blocks/{id}
-func (h *Handler) adminDomainBlock(w http.ResponseWriter, r *http.Request) error {
-	me, err := adminCaller(r, "admin:read", "domain_blocks")
-	if err != nil {
-		return err
-	}
-	_, blocks, _, err := h.engine.DomainPolicy(r.Context(), me.ID)
-	if err != nil {
-		return err
-	}
-	id, _ := pathID(r, "id")
-	for _, b := range blocks {
-		if b.ID == id {
-			h.json(w, adminDomainBlock(b))
-			return nil
+func (h *Handler) blockRoutes() policyRoutes[storage.NodeDomainBlock, AdminDomainBlock] {
+	return policyRoutes[storage.NodeDomainBlock, AdminDomainBlock]{scope: "domain_blocks",
+		page: h.engine.DomainBlockPage, one: h.engine.DomainBlock, del: h.engine.RemoveDomainBlock,
+		id: func(b storage.NodeDomainBlock) storage.ID { return b.ID }, show: adminDomainBlock,
+		removed: func(b storage.NodeDomainBlock) any { return adminDomainBlock(b) }} // Mastodon answers the block
+}
+
+func (h *Handler) allowRoutes() policyRoutes[storage.NodeDomainAllow, AdminDomainAllow] {
+	return policyRoutes[storage.NodeDomainAllow, AdminDomainAllow]{scope: "domain_allows",
+		page: h.engine.DomainAllowPage, one: h.engine.DomainAllow, del: h.engine.RemoveDomainAllow,
+		id: func(a storage.NodeDomainAllow) storage.ID { return a.ID }, show: adminDomainAllow,
+		removed: func(storage.NodeDomainAllow) any { return struct{}{} }} // Mastodon answers {}
+}
+
+// list: GET …: newest first; max_id, since_id, min_id, limit (default
+// 100, at most 200), with a Link header.
+func (k policyRoutes[T, E]) list(h *Handler) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		me, err := adminCaller(r, "admin:read", k.scope)
+		if err != nil {
+			return err
 		}
+		v, err := form(r)
+		if err != nil {
+			return err
+		}
+		items, err := k.page(r.Context(), me.ID, page(v, 100, 200))
+		if err != nil {
+			return err
+		}
+		out := make([]E, 0, len(items))
+		for _, it := range items {
+			out = append(out, k.show(it))
+		}
+		if len(items) > 0 {
+			h.setLink(w, r, k.id(items[0]), k.id(items[len(items)-1]))
+		}
+		h.json(w, out)
+		return nil
 	}
-	return httperr.New(http.StatusNotFound, "Record not found")
+}
+
+// get: GET …/{id}. A malformed id is looked up as none, after the
+// permission check, so those who may not manage policy get 403 whatever
+// the id.
+func (k policyRoutes[T, E]) get(h *Handler) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		me, err := adminCaller(r, "admin:read", k.scope)
+		if err != nil {
+			return err
+		}
+		id, _ := pathID(r, "id")
+		it, err := k.one(r.Context(), me.ID, id)
+		if err != nil {
+			return err
+		}
+		h.json(w, k.show(it))
+		return nil
+	}
+}
+
+// remove: DELETE …/{id}.
+func (k policyRoutes[T, E]) remove(h *Handler) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		me, err := adminCaller(r, "admin:write", k.scope)
+		if err != nil {
+			return err
+		}
+		id, _ := pathID(r, "id")
+		it, err := k.del(r.Context(), me.ID, id)
+		if err != nil {
+			return err
+		}
+		h.json(w, k.removed(it))
+		return nil
+	}
 }
 
 // POST /api/v1/admin/domain_blocks: domain, severity (suspend by
@@ -142,16 +187,11 @@ func (h *Handler) adminUpdateDomainBlock(w http.ResponseWriter, r *http.Request)
 	if err != nil {
 		return err
 	}
-	_, blocks, _, err := h.engine.DomainPolicy(r.Context(), me.ID)
+	id, _ := pathID(r, "id")
+	b, err := h.engine.DomainBlock(r.Context(), me.ID, id)
 	if err != nil {
 		return err
 	}
-	id, _ := pathID(r, "id")
-	i := slices.IndexFunc(blocks, func(b storage.NodeDomainBlock) bool { return b.ID == id })
-	if i < 0 {
-		return httperr.New(http.StatusNotFound, "Record not found")
-	}
-	b := blocks[i]
 	readBlockForm(&b, v)
 	b, err = h.engine.ChangeDomainBlock(r.Context(), me.ID, b)
 	if err != nil {
@@ -159,70 +199,6 @@ func (h *Handler) adminUpdateDomainBlock(w http.ResponseWriter, r *http.Request)
 	}
 	h.json(w, adminDomainBlock(b))
 	return nil
-}
-
-// DELETE /api/v1/admin/domain_blocks/{id}: answers the block lifted.
-func (h *Handler) adminDeleteDomainBlock(w http.ResponseWriter, r *http.Request) error {
-	me, err := adminCaller(r, "admin:write", "domain_blocks")
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r, "id")
-	if err != nil {
-		return httperr.New(http.StatusNotFound, "Record not found")
-	}
-	b, err := h.engine.RemoveDomainBlock(r.Context(), me.ID, id)
-	if err != nil {
-		return err
-	}
-	h.json(w, adminDomainBlock(b))
-	return nil
-}
-
-// GET /api/v1/admin/domain_allows: newest first, paged as blocks are.
-func (h *Handler) adminDomainAllows(w http.ResponseWriter, r *http.Request) error {
-	me, err := adminCaller(r, "admin:read", "domain_allows")
-	if err != nil {
-		return err
-	}
-	v, err := form(r)
-	if err != nil {
-		return err
-	}
-	_, _, allows, err := h.engine.DomainPolicy(r.Context(), me.ID)
-	if err != nil {
-		return err
-	}
-	allows = pageByID(allows, page(v, 100, 200), func(a storage.NodeDomainAllow) storage.ID { return a.ID })
-	out := make([]AdminDomainAllow, 0, len(allows))
-	for _, a := range allows {
-		out = append(out, adminDomainAllow(a))
-	}
-	if len(allows) > 0 {
-		h.setLink(w, r, allows[0].ID, allows[len(allows)-1].ID)
-	}
-	h.json(w, out)
-	return nil
-}
-
-// GET /api/v1/admin/domain_allows/{id}
-func (h *Handler) adminDomainAllow(w http.ResponseWriter, r *http.Request) error {
-	me, err := adminCaller(r, "admin:read", "domain_allows")
-	if err != nil {
-		return err
-	}
-	_, _, allows, err := h.engine.DomainPolicy(r.Context(), me.ID)
-	if err != nil {
-		return err
-	}
-	id, _ := pathID(r, "id")
-	for _, a := range allows {
-		if a.ID == id {
-			h.json(w, adminDomainAllow(a))
-			return nil
-		}
-	}
-	return httperr.New(http.StatusNotFound, "Record not found")
 }
 
 // POST /api/v1/admin/domain_allows: domain. Allowing a domain already
@@ -247,23 +223,6 @@ func (h *Handler) adminCreateDomainAllow(w http.ResponseWriter, r *http.Request)
 	return nil
 }
 
-// DELETE /api/v1/admin/domain_allows/{id}: answers {}.
-func (h *Handler) adminDeleteDomainAllow(w http.ResponseWriter, r *http.Request) error {
-	me, err := adminCaller(r, "admin:write", "domain_allows")
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r, "id")
-	if err != nil {
-		return httperr.New(http.StatusNotFound, "Record not found")
-	}
-	if _, err := h.engine.RemoveDomainAllow(r.Context(), me.ID, id); err != nil {
-		return err
-	}
-	h.json(w, struct{}{})
-	return nil
-}
-
 // GET /api/v1/instance/domain_blocks: the node's blocks for everyone to
 // see, with public comments only and obfuscated domains masked. Blocks
 // of severity noop are not listed (they only reject media or reports).
@@ -273,16 +232,11 @@ func (h *Handler) instanceDomainBlocks(w http.ResponseWriter, r *http.Request) e
 		return err
 	}
 	out := []PublicDomainBlock{}
-	for _, b := range blocks {
+	for _, b := range federation.PublishBlocks(blocks) {
 		if b.Severity == storage.SeverityNoop {
 			continue
 		}
-		d := b.Domain
-		if b.Obfuscate {
-			d = obfuscateDomain(d)
-		}
-		out = append(out, PublicDomainBlock{Domain: d, Digest: domainDigest(b.Domain),
-			Severity: mastodonSeverity(b.Severity), Comment: b.PublicComment})
+		out = append(out, PublicDomainBlock{Domain: b.Domain, Digest: b.Digest, Severity: mastodonSeverity(b.Severity), Comment: b.Comment})
 	}
 	h.json(w, out)
 	return nil
@@ -314,7 +268,7 @@ func readBlockForm(b *storage.NodeDomainBlock, v url.Values) {
 }
 
 func adminDomainBlock(b storage.NodeDomainBlock) AdminDomainBlock {
-	return AdminDomainBlock{ID: b.ID.String(), Domain: b.Domain, Digest: domainDigest(b.Domain),
+	return AdminDomainBlock{ID: b.ID.String(), Domain: b.Domain, Digest: federation.DomainDigest(b.Domain),
 		CreatedAt: isoTime(b.CreatedAt), Severity: mastodonSeverity(b.Severity), RejectMedia: b.RejectMedia,
 		RejectReports: b.RejectReports, PrivateComment: b.PrivateComment, PublicComment: b.PublicComment,
 		Obfuscate: b.Obfuscate}
@@ -331,53 +285,4 @@ func mastodonSeverity(s string) string {
 		return "silence"
 	}
 	return s
-}
-
-// domainDigest is Mastodon's digest of a domain: SHA-256, hex.
-func domainDigest(d string) string {
-	sum := sha256.Sum256([]byte(d))
-	return hex.EncodeToString(sum[:])
-}
-
-// obfuscateDomain masks all but the first and last character of each
-// label, so people who know the domain can recognise it and others
-// cannot follow it.
-func obfuscateDomain(d string) string {
-	labels := strings.Split(d, ".")
-	for i, l := range labels {
-		if len(l) > 2 {
-			labels[i] = l[:1] + strings.Repeat("*", len(l)-2) + l[len(l)-1:]
-		}
-	}
-	return strings.Join(labels, ".")
-}
-
-// pageByID pages a list in memory (the policy lists are small and
-// loaded whole), newest first as Mastodon lists them.
-func pageByID[T any](items []T, p storage.Page, id func(T) storage.ID) []T {
-	items = slices.Clone(items)
-	slices.SortFunc(items, func(a, b T) int {
-		switch {
-		case id(a) > id(b):
-			return -1
-		case id(a) < id(b):
-			return 1
-		}
-		return 0
-	})
-	out := items[:0]
-	for _, it := range items {
-		x := id(it)
-		if (p.MaxID != 0 && x >= p.MaxID) || (p.SinceID != 0 && x <= p.SinceID) || (p.MinID != 0 && x <= p.MinID) {
-			continue
-		}
-		out = append(out, it)
-	}
-	if p.MinID != 0 && len(out) > p.Limit { // min_id pages forward: the oldest after it
-		return out[len(out)-p.Limit:]
-	}
-	if len(out) > p.Limit {
-		out = out[:p.Limit]
-	}
-	return out
 }

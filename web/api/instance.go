@@ -73,7 +73,7 @@ func (h *Handler) usage(r *http.Request) (storage.Usage, int, error) {
 	if err != nil {
 		return storage.Usage{}, 0, err
 	}
-	peers, err := h.store.Peers(r.Context())
+	peers, err := h.engine.Peers(r.Context())
 	return u, len(peers), err
 }
 
@@ -200,7 +200,7 @@ func (h *Handler) instanceV2(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) peers(w http.ResponseWriter, r *http.Request) error {
-	peers, err := h.store.Peers(r.Context())
+	peers, err := h.engine.Peers(r.Context())
 	if err != nil {
 		return err
 	}

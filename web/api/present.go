@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"html"
 	"strings"
@@ -64,6 +65,25 @@ func (p *presenter) account(ctx context.Context, a storage.Account) (Account, er
 		return Account{}, err
 	}
 	e := accountEntity(a, stats, p.urls)
+	p.accounts[a.ID] = e
+	if a.MovedTo == "" {
+		return e, nil
+	}
+	// Mastodon's moved: the account it moved to, if known here (one
+	// step: a chain of moves is not followed).
+	to, err := p.store.AccountByURI(ctx, a.MovedTo)
+	if errors.Is(err, storage.ErrNotFound) || (err == nil && to.ID == a.ID) {
+		return e, nil
+	}
+	if err != nil {
+		return Account{}, fmt.Errorf("account %d moved to %s: %w", a.ID, a.MovedTo, err)
+	}
+	toStats, err := p.store.AccountStats(ctx, to.ID)
+	if err != nil {
+		return Account{}, err
+	}
+	moved := accountEntity(to, toStats, p.urls)
+	e.Moved = &moved
 	p.accounts[a.ID] = e
 	return e, nil
 }

@@ -1,6 +1,7 @@
 package copseapi
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"mime"
@@ -156,55 +157,122 @@ func (h *Handler) versionEntities(r *http.Request, a storage.Artefact, vs []stor
 }
 
 // readableArtefact loads the artefact of the {id} in the path, if the
-// caller (or nobody signed in) may read it; one it may not read is not
-// found, so its existence is not given away.
+// caller (or nobody signed in) may read it.
 func (h *Handler) readableArtefact(r *http.Request) (storage.Artefact, storage.Account, error) {
+	return readablePath(r, h.store.ArtefactByID, h.engine.ArtefactReadable)
+}
+
+// The prologues the artefact, glossary and event handlers share.
+
+// readablePath loads the record of the {id} in the path with load, if the
+// caller (or nobody signed in) may read it (readable asks the visibility
+// rule); one it may not read is not found, so its existence is not given
+// away.
+func readablePath[D any](r *http.Request, load func(context.Context, storage.ID) (D, error),
+	readable func(context.Context, storage.Account, D) (bool, error)) (D, storage.Account, error) {
+	var zero D
 	me, err := viewer(r)
 	if err != nil {
-		return storage.Artefact{}, storage.Account{}, err
+		return zero, storage.Account{}, err
 	}
 	id, err := pathID(r)
 	if err != nil {
-		return storage.Artefact{}, storage.Account{}, err
+		return zero, storage.Account{}, err
 	}
-	a, err := h.store.ArtefactByID(r.Context(), id)
+	d, err := load(r.Context(), id)
 	if err != nil {
-		return storage.Artefact{}, storage.Account{}, err
+		return zero, storage.Account{}, err
 	}
-	ok, err := h.engine.ArtefactReadable(r.Context(), me, a)
+	ok, err := readable(r.Context(), me, d)
 	if err != nil {
-		return storage.Artefact{}, storage.Account{}, err
+		return zero, storage.Account{}, err
 	}
 	if !ok {
-		return storage.Artefact{}, storage.Account{}, httperr.New(http.StatusNotFound, "Record not found")
+		return zero, storage.Account{}, httperr.New(http.StatusNotFound, "Record not found")
 	}
-	return a, me, nil
+	return d, me, nil
+}
+
+// readableGroup loads the community of the {id} in the path, if the
+// caller may read what readable guards (its library, glossary or events:
+// the same rule, asked of the community); 403 when it may not.
+func (h *Handler) readableGroup(r *http.Request, readable func(ctx context.Context, me, g storage.Account) (bool, error)) (g, me storage.Account, err error) {
+	if me, err = viewer(r); err != nil {
+		return g, me, err
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return g, me, err
+	}
+	if g, err = h.store.AccountByID(r.Context(), id); err != nil {
+		return g, me, err
+	}
+	if g.ActorType != activitypub.TypeGroup {
+		return g, me, httperr.New(http.StatusNotFound, "Record not found")
+	}
+	ok, err := readable(r.Context(), me, g)
+	if err != nil {
+		return g, me, err
+	}
+	if !ok {
+		return g, me, errMembersOnly
+	}
+	return g, me, nil
+}
+
+// writeRequest is the prologue of a change: the caller, with the write
+// scope, the {id} in the path, and the JSON body decoded into a T.
+func writeRequest[T any](r *http.Request) (me storage.Account, id storage.ID, req T, err error) {
+	if me, err = api.Caller(r, "write"); err != nil {
+		return me, id, req, err
+	}
+	if id, err = pathID(r); err != nil {
+		return me, id, req, err
+	}
+	err = decodeJSON(r, &req)
+	return me, id, req, err
+}
+
+// versionsPage answers GET .../versions of a versioned record: limit
+// versions (?limit=, 40 by default) numbered after ?after=, oldest first,
+// as entities makes them, with a Link to the next page when there may be
+// one.
+func versionsPage[V any](h *Handler, w http.ResponseWriter, r *http.Request, list func(after, limit int) ([]V, error),
+	number func(V) int, entities func([]V) (any, error)) error {
+	after, err := intParam(r, "after", 0)
+	if err != nil {
+		return err
+	}
+	limit, err := intParam(r, "limit", 40)
+	if err != nil {
+		return err
+	}
+	limit = min(max(limit, 1), maxLimit)
+	vs, err := list(after, limit)
+	if err != nil {
+		return err
+	}
+	out, err := entities(vs)
+	if err != nil {
+		return err
+	}
+	if len(vs) == limit {
+		q := r.URL.Query()
+		q.Set("after", strconv.Itoa(number(vs[len(vs)-1])))
+		w.Header().Set("Link", "<"+h.urls.Base+r.URL.EscapedPath()+"?"+q.Encode()+`>; rel="next"`)
+	}
+	httperr.JSON(w, http.StatusOK, out)
+	return nil
 }
 
 // artefacts: GET /api/copse/v1/communities/{id}/artefacts, the library of
 // a community (hosted here or followed from here), newest first.
 func (h *Handler) artefacts(w http.ResponseWriter, r *http.Request) error {
-	me, err := viewer(r)
+	g, _, err := h.readableGroup(r, func(ctx context.Context, me, g storage.Account) (bool, error) {
+		return h.engine.ArtefactReadable(ctx, me, storage.Artefact{CommunityID: g.ID, URI: g.URI})
+	})
 	if err != nil {
 		return err
-	}
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	g, err := h.store.AccountByID(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	if g.ActorType != activitypub.TypeGroup {
-		return httperr.New(http.StatusNotFound, "Record not found")
-	}
-	ok, err := h.engine.ArtefactReadable(r.Context(), me, storage.Artefact{CommunityID: g.ID, URI: g.URI})
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return errMembersOnly
 	}
 	p, err := pageOf(r)
 	if err != nil {
@@ -244,16 +312,8 @@ type createArtefactRequest struct {
 // createArtefact: POST /api/copse/v1/communities/{id}/artefacts, a JSON
 // object, by a member or moderator of a community hosted here.
 func (h *Handler) createArtefact(w http.ResponseWriter, r *http.Request) error {
-	me, err := api.Caller(r, "write")
+	me, id, req, err := writeRequest[createArtefactRequest](r)
 	if err != nil {
-		return err
-	}
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	var req createArtefactRequest
-	if err := decodeJSON(r, &req); err != nil {
 		return err
 	}
 	na := federation.NewArtefact{Title: req.Title, Summary: req.Summary, Body: req.Body, Tags: req.Tags,
@@ -307,16 +367,8 @@ type editArtefactRequest struct {
 // editArtefact: PATCH /api/copse/v1/artefacts/{id}, a JSON object naming
 // base_version, the version the edit started from; absent fields stay.
 func (h *Handler) editArtefact(w http.ResponseWriter, r *http.Request) error {
-	me, err := api.Caller(r, "write")
+	me, id, req, err := writeRequest[editArtefactRequest](r)
 	if err != nil {
-		return err
-	}
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	var req editArtefactRequest
-	if err := decodeJSON(r, &req); err != nil {
 		return err
 	}
 	ed := federation.ArtefactEdit{BaseVersion: req.BaseVersion, Title: req.Title, Summary: req.Summary, Body: req.Body,
@@ -342,24 +394,23 @@ type restoreRequest struct {
 	Note        string `json:"note"`
 }
 
+// restoreRequestOf is the prologue of a restore of an artefact or a term:
+// writeRequest, and the version to restore, which is required.
+func restoreRequestOf(r *http.Request) (storage.Account, storage.ID, restoreRequest, error) {
+	me, id, req, err := writeRequest[restoreRequest](r)
+	if err == nil && req.Version <= 0 {
+		err = httperr.New(http.StatusUnprocessableEntity, "version, the version to restore, is required")
+	}
+	return me, id, req, err
+}
+
 // restoreArtefact: POST /api/copse/v1/artefacts/{id}/restore, JSON
 // {"version", "base_version", "note"}: a new version with the old one's
 // title, summary, body and files.
 func (h *Handler) restoreArtefact(w http.ResponseWriter, r *http.Request) error {
-	me, err := api.Caller(r, "write")
+	me, id, req, err := restoreRequestOf(r)
 	if err != nil {
 		return err
-	}
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	var req restoreRequest
-	if err := decodeJSON(r, &req); err != nil {
-		return err
-	}
-	if req.Version <= 0 {
-		return httperr.New(http.StatusUnprocessableEntity, "version, the version to restore, is required")
 	}
 	a, err := h.engine.RestoreArtefactVersion(r.Context(), me, id, req.BaseVersion, req.Version, req.Note)
 	return h.answerRevision(w, r, a, err)
@@ -426,30 +477,11 @@ func (h *Handler) artefactVersions(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	after, err := intParam(r, "after", 0)
-	if err != nil {
-		return err
-	}
-	limit, err := intParam(r, "limit", 40)
-	if err != nil {
-		return err
-	}
-	limit = min(max(limit, 1), maxLimit)
-	vs, err := h.store.ArtefactVersions(r.Context(), a.ID, after, limit)
-	if err != nil {
-		return err
-	}
-	out, err := h.versionEntities(r, a, vs)
-	if err != nil {
-		return err
-	}
-	if len(vs) == limit {
-		q := r.URL.Query()
-		q.Set("after", strconv.Itoa(vs[len(vs)-1].Number))
-		w.Header().Set("Link", "<"+h.urls.Base+r.URL.EscapedPath()+"?"+q.Encode()+`>; rel="next"`)
-	}
-	httperr.JSON(w, http.StatusOK, out)
-	return nil
+	return versionsPage(h, w, r, func(after, limit int) ([]storage.ArtefactVersion, error) {
+		return h.store.ArtefactVersions(r.Context(), a.ID, after, limit)
+	}, func(v storage.ArtefactVersion) int { return v.Number }, func(vs []storage.ArtefactVersion) (any, error) {
+		return h.versionEntities(r, a, vs)
+	})
 }
 
 // artefactDiff: GET /api/copse/v1/artefacts/{id}/diff?from=&to=; to

@@ -91,6 +91,8 @@ func (h *Handler) Mount(r chi.Router) {
 		h.mountArtefacts(r)
 		h.mountGlossary(r)
 		h.mountEvents(r)
+		h.mountSearch(r)
+		h.mountPolicySubscriptions(r)
 		r.Method(http.MethodGet, "/openapi.json", http.HandlerFunc(serveOpenAPI))
 	})
 }

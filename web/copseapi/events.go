@@ -9,7 +9,6 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
-	"github.com/copse-dev/copse/activitypub"
 	"github.com/copse-dev/copse/federation"
 	"github.com/copse-dev/copse/storage"
 	"github.com/copse-dev/copse/web/api"
@@ -94,53 +93,18 @@ func (h *Handler) eventEntity(r *http.Request, me storage.Account, ev storage.Co
 // readableEvent loads the event of the {id} in the path if the caller may
 // see it; one it may not is not found.
 func (h *Handler) readableEvent(r *http.Request) (storage.CommunityEvent, storage.Account, error) {
-	me, err := viewer(r)
-	if err != nil {
-		return storage.CommunityEvent{}, storage.Account{}, err
-	}
-	id, err := pathID(r)
-	if err != nil {
-		return storage.CommunityEvent{}, storage.Account{}, err
-	}
-	ev, err := h.store.CommunityEventByID(r.Context(), id)
-	if err != nil {
-		return storage.CommunityEvent{}, storage.Account{}, err
-	}
-	ok, err := h.engine.EventReadable(r.Context(), me, ev)
-	if err != nil {
-		return storage.CommunityEvent{}, storage.Account{}, err
-	}
-	if !ok {
-		return storage.CommunityEvent{}, storage.Account{}, httperr.New(http.StatusNotFound, "Record not found")
-	}
-	return ev, me, nil
+	return readablePath(r, h.store.CommunityEventByID, h.engine.EventReadable)
 }
 
 // communityEvents: GET /api/copse/v1/communities/{id}/events, the events
 // of a community that have not ended (?past=true: from 30 days ago),
 // soonest first, cancelled ones included.
 func (h *Handler) communityEvents(w http.ResponseWriter, r *http.Request) error {
-	me, err := viewer(r)
+	g, me, err := h.readableGroup(r, func(ctx context.Context, me, g storage.Account) (bool, error) {
+		return h.engine.EventReadable(ctx, me, storage.CommunityEvent{CommunityID: g.ID, URI: g.URI})
+	})
 	if err != nil {
 		return err
-	}
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	g, err := h.store.AccountByID(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	if g.ActorType != activitypub.TypeGroup {
-		return httperr.New(http.StatusNotFound, "Record not found")
-	}
-	ok, err := h.engine.EventReadable(r.Context(), me, storage.CommunityEvent{CommunityID: g.ID, URI: g.URI})
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return errMembersOnly
 	}
 	from := h.store.Now()
 	if r.URL.Query().Get("past") == "true" {
@@ -188,16 +152,8 @@ func deref[T any](p *T) T {
 // createEvent: POST /api/copse/v1/communities/{id}/events, a JSON object,
 // by a member or moderator of a community hosted here.
 func (h *Handler) createEvent(w http.ResponseWriter, r *http.Request) error {
-	me, err := api.Caller(r, "write")
+	me, id, req, err := writeRequest[eventRequest](r)
 	if err != nil {
-		return err
-	}
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	var req eventRequest
-	if err := decodeJSON(r, &req); err != nil {
 		return err
 	}
 	ne := federation.NewEvent{Name: deref(req.Name), Description: deref(req.Description), Start: deref(req.StartsAt),
@@ -234,16 +190,8 @@ func (h *Handler) event(w http.ResponseWriter, r *http.Request) error {
 // editEvent: PATCH /api/copse/v1/events/{id}; absent fields stay, and
 // "cancelled": true cancels the event.
 func (h *Handler) editEvent(w http.ResponseWriter, r *http.Request) error {
-	me, err := api.Caller(r, "write")
+	me, id, req, err := writeRequest[eventRequest](r)
 	if err != nil {
-		return err
-	}
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	var req eventRequest
-	if err := decodeJSON(r, &req); err != nil {
 		return err
 	}
 	if req.Cancelled != nil && !*req.Cancelled {

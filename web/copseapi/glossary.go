@@ -1,18 +1,16 @@
 package copseapi
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/go-chi/chi/v5"
 
-	"github.com/copse-dev/copse/activitypub"
 	"github.com/copse-dev/copse/federation"
 	"github.com/copse-dev/copse/storage"
-	"github.com/copse-dev/copse/web/api"
 	"github.com/copse-dev/copse/web/httperr"
 )
 
@@ -112,52 +110,18 @@ func (h *Handler) termVersionEntities(r *http.Request, vs []storage.TermVersion)
 // readableTerm loads the term of the {id} in the path, if the caller (or
 // nobody signed in) may read it; one it may not read is not found.
 func (h *Handler) readableTerm(r *http.Request) (storage.Term, error) {
-	me, err := viewer(r)
-	if err != nil {
-		return storage.Term{}, err
-	}
-	id, err := pathID(r)
-	if err != nil {
-		return storage.Term{}, err
-	}
-	t, err := h.store.TermByID(r.Context(), id)
-	if err != nil {
-		return storage.Term{}, err
-	}
-	ok, err := h.engine.TermReadable(r.Context(), me, t)
-	if err != nil {
-		return storage.Term{}, err
-	}
-	if !ok {
-		return storage.Term{}, httperr.New(http.StatusNotFound, "Record not found")
-	}
-	return t, nil
+	t, _, err := readablePath(r, h.store.TermByID, h.engine.TermReadable)
+	return t, err
 }
 
 // glossary: GET /api/copse/v1/communities/{id}/glossary, a community's
 // terms (hosted here or followed from here) A to Z, with their usage.
 func (h *Handler) glossary(w http.ResponseWriter, r *http.Request) error {
-	me, err := viewer(r)
+	g, _, err := h.readableGroup(r, func(ctx context.Context, me, g storage.Account) (bool, error) {
+		return h.engine.GlossaryReadable(ctx, me, g.ID)
+	})
 	if err != nil {
 		return err
-	}
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	g, err := h.store.AccountByID(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	if g.ActorType != activitypub.TypeGroup {
-		return httperr.New(http.StatusNotFound, "Record not found")
-	}
-	ok, err := h.engine.GlossaryReadable(r.Context(), me, g.ID)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return errMembersOnly
 	}
 	terms, err := h.store.CommunityTerms(r.Context(), g.ID)
 	if err != nil {
@@ -186,16 +150,8 @@ type createTermRequest struct {
 // createTerm: POST /api/copse/v1/communities/{id}/glossary, a JSON
 // object, by a member or moderator of a community hosted here.
 func (h *Handler) createTerm(w http.ResponseWriter, r *http.Request) error {
-	me, err := api.Caller(r, "write")
+	me, id, req, err := writeRequest[createTermRequest](r)
 	if err != nil {
-		return err
-	}
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	var req createTermRequest
-	if err := decodeJSON(r, &req); err != nil {
 		return err
 	}
 	t, err := h.engine.CreateTerm(r.Context(), me, id, federation.NewTerm{Term: req.Term, Definition: req.Definition,
@@ -231,16 +187,8 @@ type editTermRequest struct {
 // editTerm: PATCH /api/copse/v1/glossary/{id}, a JSON object naming
 // base_version, the version the edit started from; absent fields stay.
 func (h *Handler) editTerm(w http.ResponseWriter, r *http.Request) error {
-	me, err := api.Caller(r, "write")
+	me, id, req, err := writeRequest[editTermRequest](r)
 	if err != nil {
-		return err
-	}
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	var req editTermRequest
-	if err := decodeJSON(r, &req); err != nil {
 		return err
 	}
 	t, err := h.engine.EditTerm(r.Context(), me, id, federation.TermEdit{BaseVersion: req.BaseVersion, Term: req.Term,
@@ -252,20 +200,9 @@ func (h *Handler) editTerm(w http.ResponseWriter, r *http.Request) error {
 // restoreTerm: POST /api/copse/v1/glossary/{id}/restore, JSON {"version",
 // "base_version", "note"}: a new version with the old one's content.
 func (h *Handler) restoreTerm(w http.ResponseWriter, r *http.Request) error {
-	me, err := api.Caller(r, "write")
+	me, id, req, err := restoreRequestOf(r)
 	if err != nil {
 		return err
-	}
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	var req restoreRequest
-	if err := decodeJSON(r, &req); err != nil {
-		return err
-	}
-	if req.Version <= 0 {
-		return httperr.New(http.StatusUnprocessableEntity, "version, the version to restore, is required")
 	}
 	t, err := h.engine.RestoreTermVersion(r.Context(), me, id, req.BaseVersion, req.Version, req.Note)
 	return h.answerTermRevision(w, r, t, err)
@@ -307,28 +244,9 @@ func (h *Handler) termVersions(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	after, err := intParam(r, "after", 0)
-	if err != nil {
-		return err
-	}
-	limit, err := intParam(r, "limit", 40)
-	if err != nil {
-		return err
-	}
-	limit = min(max(limit, 1), maxLimit)
-	vs, err := h.store.TermVersions(r.Context(), t.ID, after, limit)
-	if err != nil {
-		return err
-	}
-	out, err := h.termVersionEntities(r, vs)
-	if err != nil {
-		return err
-	}
-	if len(vs) == limit {
-		q := r.URL.Query()
-		q.Set("after", strconv.Itoa(vs[len(vs)-1].Number))
-		w.Header().Set("Link", "<"+h.urls.Base+r.URL.EscapedPath()+"?"+q.Encode()+`>; rel="next"`)
-	}
-	httperr.JSON(w, http.StatusOK, out)
-	return nil
+	return versionsPage(h, w, r, func(after, limit int) ([]storage.TermVersion, error) {
+		return h.store.TermVersions(r.Context(), t.ID, after, limit)
+	}, func(v storage.TermVersion) int { return v.Number }, func(vs []storage.TermVersion) (any, error) {
+		return h.termVersionEntities(r, vs)
+	})
 }

@@ -3,11 +3,7 @@ package dashboard
 import (
 	"bytes"
 	"cmp"
-	"crypto/hmac"
-	"crypto/sha256"
-	"crypto/subtle"
 	"embed"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"html/template"
@@ -160,18 +156,9 @@ func (d *Dashboard) authorizeAny(r *http.Request, me storage.Account) error {
 	return fmt.Errorf("moderation dashboard: %w", federation.ErrDenied)
 }
 
-// csrfToken is the token every dashboard form carries: derived from the
-// session (through its sign-out token, itself derived from the session's
-// secret), so it needs no storage and another site cannot know it.
-func csrfToken(r *http.Request) string {
-	signOut := session.SignOutToken(r)
-	if signOut == "" {
-		return ""
-	}
-	m := hmac.New(sha256.New, []byte(signOut))
-	m.Write([]byte(csrfLabel))
-	return hex.EncodeToString(m.Sum(nil))
-}
+// csrfToken is the token every dashboard form carries
+// (session.FormToken under the dashboard's label).
+func csrfToken(r *http.Request) string { return session.FormToken(r, csrfLabel) }
 
 // checkCSRF reads the form (bounded) and checks its token.
 func (d *Dashboard) checkCSRF(w http.ResponseWriter, r *http.Request) error {
@@ -191,8 +178,7 @@ func (d *Dashboard) checkCSRF(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return httperr.New(http.StatusBadRequest, "The form is damaged. Go back and start again")
 	}
-	want := csrfToken(r)
-	if want == "" || subtle.ConstantTimeCompare([]byte(want), []byte(r.PostFormValue("csrf"))) != 1 {
+	if !session.ValidFormToken(r, csrfLabel, r.PostFormValue("csrf")) {
 		return httperr.New(http.StatusForbidden, "The form had expired. Go back, reload the page and try again")
 	}
 	return nil

@@ -261,7 +261,7 @@ func TestGlossaryAPI(t *testing.T) {
 	}
 	hist := secGet(t, term.URI+"/history?page=1", nil)
 	items, _, err := activitypub.ParseTermHistoryPage(hist.body)
-	if hist.code != http.StatusOK || err != nil || len(items) != 3 || items[0].Term.Version != 3 || items[2].Type != "Create" {
+	if hist.code != http.StatusOK || err != nil || len(items) != 3 || items[0].Doc.Version != 3 || items[2].Type != "Create" {
 		t.Errorf("history: %d %s", hist.code, hist.body)
 	}
 	coll := secGet(t, group.URI+"/glossary", nil)

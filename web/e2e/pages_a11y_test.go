@@ -123,7 +123,8 @@ func TestPagesAccessible(t *testing.T) {
 		"/c/enquiries_desk/library", "/c/closed_room/library", "/c/enquiries_desk/glossary", "/c/closed_room/glossary", "/c/enquiries_desk/events", "/c/closed_room/events", artPath, artPath + "?from=1&to=2",
 		"/@alice", "/@alice/" + st.ID.String(), "/no/such/page", "/@nobody",
 		"/communities", "/c/enquiries_desk", "/c/enquiries_desk/threads/" + thread.ID.String(), "/c/closed_room",
-		"/directory", "/directory?organisation=Hampshire+County+Council"} {
+		"/directory", "/directory?organisation=Hampshire+County+Council",
+		"/c/enquiries_desk/search", "/c/enquiries_desk/search?q=enquiries", "/c/enquiries_desk/search?q=x&type=event", "/c/closed_room/search?q=phone"} {
 		br.CheckPage(t, n.URL+path)
 	}
 

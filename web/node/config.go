@@ -65,6 +65,9 @@ type Config struct {
 	// goes out through; no SMTP host, no mail.
 	Registration federation.Registration
 	SMTP         federation.MailConfig
+	// PolicyListRefresh is how often subscribed domain-block lists are
+	// read again; 0 takes federation.DefaultPolicyListRefresh (6 hours).
+	PolicyListRefresh time.Duration
 	// Tuning is for tests and demos.
 	Tuning Tuning
 }

@@ -145,6 +145,7 @@ func open(ctx context.Context, cfg Config, store *storage.Store, log *slog.Logge
 		ArtefactCommunityLimit: cfg.ArtefactCommunityLimit,
 		Registration:           cfg.Registration,
 		Mailer:                 mailer,
+		PolicyListRefresh:      cfg.PolicyListRefresh,
 	})
 	if err := engine.Init(ctx); err != nil {
 		store.Close()
@@ -208,7 +209,7 @@ func (n *Node) routes() chi.Router {
 		r.Method(http.MethodHead, "/media/*", media)
 		r.Get("/avatars/original/missing.png", api.DefaultImage)
 		r.Get("/headers/original/missing.png", api.DefaultImage)
-		wellknown.New(n.Engine.Reader(), n.Engine.URLs(), Version, time.Now, n.log).Mount(r)
+		wellknown.New(n.Engine.Reader(), n.Engine.URLs(), Version, time.Now, n.log).RefuseSigners(n.Engine.RefuseSigner).Mount(r)
 		n.auth.Mount(r)
 		// Pages see the member signed in from the browser (web/auth.Member).
 		r.Group(func(r chi.Router) {
@@ -255,7 +256,7 @@ func limitBody(max, artefactUpload int64) func(http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.Body != nil {
 				limit := api.BodyLimit(r.URL.Path, max)
-				if copseapi.IsArtefactUpload(r.Method, r.URL.Path) {
+				if copseapi.IsArtefactUpload(r.Method, r.URL.Path) || pages.IsArtefactUpload(r.Method, r.URL.Path) {
 					limit = artefactUpload
 				}
 				r.Body = http.MaxBytesReader(w, r.Body, limit)

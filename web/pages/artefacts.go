@@ -23,8 +23,12 @@ import (
 // Pages are read without signing in, so a members-only community's
 // library is not shown (federation.ArtefactReadable decides).
 
-// maxVersionsShown bounds the history an artefact page lists.
-const maxVersionsShown = 200
+// libraryPageSize is how many artefacts a page of the library lists.
+const libraryPageSize = 50
+
+// versionsShown is how many versions a page of an artefact's history
+// lists, newest first; ?versions_before=N#history pages back.
+const versionsShown = 20
 
 type artefactView struct {
 	Title, Summary, URL     string
@@ -36,6 +40,7 @@ type artefactView struct {
 	Updated, UpdatedISO     string
 	Files                   []fileView
 	Versions                []versionView
+	OlderVersions           string // the next page of the history; "" on the last
 	Diff                    *diffView
 	LibraryURL, CommunityOf string
 }
@@ -103,7 +108,11 @@ func (h *Handler) library(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	v := libraryPage{pageView: h.view("Library of " + cv.Name), Community: cv}
-	ok, err := h.engine.ArtefactReadable(r.Context(), storage.Account{}, storage.Artefact{CommunityID: g.ID, URI: g.URI})
+	v.Member = h.memberOf(r)
+	if !cv.Hidden {
+		v.FeedURL = libraryFeedPath(g.Username)
+	}
+	ok, err := h.engine.ArtefactReadable(r.Context(), viewerOf(r), storage.Artefact{CommunityID: g.ID, URI: g.URI})
 	if err != nil {
 		return err
 	}
@@ -115,7 +124,8 @@ func (h *Handler) library(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	list, err := h.store.CommunityArtefacts(r.Context(), g.ID, p)
+	p.Limit = libraryPageSize
+	list, err := h.store.CommunityLibrary(r.Context(), g.ID, p)
 	if err != nil {
 		return err
 	}
@@ -156,7 +166,7 @@ func (h *Handler) artefact(w http.ResponseWriter, r *http.Request) error {
 	if a.CommunityID != g.ID {
 		return storage.ErrNotFound
 	}
-	if ok, err := h.engine.ArtefactReadable(ctx, storage.Account{}, a); err != nil || !ok {
+	if ok, err := h.engine.ArtefactReadable(ctx, viewerOf(r), a); err != nil || !ok {
 		return errors.Join(err, storage.ErrNotFound)
 	}
 	cv, err := h.communityViewOf(r, g, c)
@@ -183,7 +193,35 @@ func (h *Handler) artefact(w http.ResponseWriter, r *http.Request) error {
 	for _, f := range cur.Files {
 		av.Files = append(av.Files, fileView{Name: f.Name, URL: cmpURL(f, h.urls, a), MediaType: f.MediaType, Size: sizeOf(f.Size)})
 	}
-	vs, err := h.store.ArtefactVersions(ctx, a.ID, max(a.Version-maxVersionsShown, 0), maxVersionsShown)
+	if err := h.historyOf(r, a, av); err != nil {
+		return err
+	}
+	if d, err := h.diffOf(r, a); err != nil {
+		return err
+	} else {
+		av.Diff = d
+	}
+	if err := h.linkArtefactTerms(ctx, g, av); err != nil {
+		return err
+	}
+	v := artefactPage{pageView: h.view(a.Title), Community: cv, Artefact: av}
+	v.ActivityURL, v.Member = a.URI, h.memberOf(r)
+	return h.render(w, r, http.StatusOK, "artefact", v)
+}
+
+// historyOf lists a page of an artefact's versions in av, newest first:
+// versionsShown of them below ?versions_before= (from the current one),
+// read without their content, their editors in one query.
+func (h *Handler) historyOf(r *http.Request, a storage.Artefact, av *artefactView) error {
+	before := a.Version + 1
+	if s := r.URL.Query().Get("versions_before"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 2 || n > a.Version+1 {
+			return httperr.New(http.StatusBadRequest, "versions_before must be a version number")
+		}
+		before = n
+	}
+	vs, err := h.store.ArtefactHistory(r.Context(), a.ID, before, versionsShown)
 	if err != nil {
 		return err
 	}
@@ -191,12 +229,11 @@ func (h *Handler) artefact(w http.ResponseWriter, r *http.Request) error {
 	for _, v := range vs {
 		ids = append(ids, v.EditorID)
 	}
-	editors, err := h.store.AccountsByIDs(ctx, ids)
+	editors, err := h.store.AccountsByIDs(r.Context(), ids)
 	if err != nil {
 		return err
 	}
-	for i := len(vs) - 1; i >= 0; i-- {
-		v := vs[i]
+	for _, v := range vs {
 		vv := versionView{Number: v.Number, Editor: v.EditorURI, Note: v.Note, When: v.CreatedAt.UTC().Format("2 January 2006 15:04 MST"),
 			ISO: v.CreatedAt.UTC().Format(time.RFC3339)}
 		if ed, ok := editors[v.EditorID]; ok {
@@ -208,17 +245,10 @@ func (h *Handler) artefact(w http.ResponseWriter, r *http.Request) error {
 		}
 		av.Versions = append(av.Versions, vv)
 	}
-	if d, err := h.diffOf(r, a); err != nil {
-		return err
-	} else {
-		av.Diff = d
+	if n := len(vs); n == versionsShown && vs[n-1].Number > 1 {
+		av.OlderVersions = av.URL + "?versions_before=" + strconv.Itoa(vs[n-1].Number) + "#history"
 	}
-	if err := h.linkArtefactTerms(ctx, g, av); err != nil {
-		return err
-	}
-	v := artefactPage{pageView: h.view(a.Title), Community: cv, Artefact: av}
-	v.ActivityURL = a.URI
-	return h.render(w, r, http.StatusOK, "artefact", v)
+	return nil
 }
 
 // diffOf is the diff the query asks for (from and to), or nil.

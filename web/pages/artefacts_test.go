@@ -3,6 +3,7 @@ package pages_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -77,5 +78,34 @@ func TestArtefactPages(t *testing.T) {
 	// A browser at the Article's id is sent to its page.
 	if p := fetch(t, http.MethodGet, art.URI, browserAccept); p.code != http.StatusFound || p.header.Get("Location") != artURL {
 		t.Errorf("browser at %s: %d %s", art.URI, p.code, p.header.Get("Location"))
+	}
+}
+
+func TestArtefactPageHistoryPaging(t *testing.T) {
+	a := testrig.StartOne(t, nil)
+	ctx := context.Background()
+	alice := a.Member("alice", false)
+	g := newCommunity(t, a, alice, federation.NewCommunity{Handle: "libraries", Name: "Library practice"})
+	art, err := a.Engine.CreateArtefact(ctx, alice, g.ID, federation.NewArtefact{Title: "Rota", Body: "v1", Note: "note 1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for n := 2; n <= 23; n++ {
+		body, note := fmt.Sprintf("v%d", n), fmt.Sprintf("note %d", n)
+		if _, err := a.Engine.EditArtefact(ctx, alice, art.ID, federation.ArtefactEdit{BaseVersion: n - 1, Body: &body, Note: note}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	path := "/c/libraries/artefacts/" + art.ID.String()
+	tests := []pageCase{
+		{name: "the newest twenty", path: path, code: http.StatusOK,
+			contains: []string{`<ol reversed start="23">`, "note 23", "note 4", `versions_before=4#history`}, absent: []string{": note 3 (", ": note 1</li>"}},
+		{name: "the older ones", path: path + "?versions_before=4", code: http.StatusOK,
+			contains: []string{`<ol reversed start="3">`, ": note 3 (", ": note 2 (", ": note 1</li>"}, absent: []string{"note 4", "Older versions"}},
+		{name: "not a number", path: path + "?versions_before=x", code: http.StatusBadRequest},
+		{name: "past the current version", path: path + "?versions_before=99", code: http.StatusBadRequest},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) { tt.check(t, a.URL) })
 	}
 }

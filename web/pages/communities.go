@@ -52,6 +52,7 @@ type communityView struct {
 	Paged                            bool
 	Thread                           *threadView // on a thread page
 	Replies                          []statusView
+	MovedTo                          string // the actor id of the community it moved to ("": not moved)
 }
 
 // personView is a member, a moderator or a person in the directory.
@@ -143,7 +144,8 @@ func (h *Handler) communityViewOf(r *http.Request, g storage.Account, c storage.
 	v := &communityView{Name: cmp.Or(g.DisplayName, g.Username), Handle: g.Username, Acct: g.Username + "@" + h.node.Host,
 		URL: communityPath(g.Username), FeedURL: communityPath(g.Username) + "/feed.atom", Avatar: g.AvatarURL,
 		Description: desc, Rules: lines(c.Rules), MembersOnly: c.Visibility != storage.CommunityPublic, SignIn: session.SignInURL(r.URL.Path),
-		Approval: c.JoinPolicy == storage.JoinApproval, ModeratorsOnly: c.PostingPolicy == storage.PostingModerators, Members: n}
+		Approval: c.JoinPolicy == storage.JoinApproval, ModeratorsOnly: c.PostingPolicy == storage.PostingModerators, Members: n,
+		MovedTo: g.MovedTo}
 	mods, err := h.store.CommunityModerators(r.Context(), g.ID)
 	if err != nil {
 		return nil, err

@@ -65,7 +65,7 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	v := eventsPage{pageView: h.view("Events of " + cv.Name), Community: cv, CalendarURL: eventsPath(g.Username) + ".ics"}
-	ok, err := h.engine.EventReadable(r.Context(), storage.Account{}, storage.CommunityEvent{CommunityID: g.ID, URI: g.URI})
+	ok, err := h.engine.EventReadable(r.Context(), viewerOf(r), storage.CommunityEvent{CommunityID: g.ID, URI: g.URI})
 	if err != nil {
 		return err
 	}
@@ -79,6 +79,9 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) error {
 	}
 	for _, ev := range list {
 		v.Events = append(v.Events, eventViewOf(g.Username, ev))
+	}
+	if v.Member, err = h.eventActions(r, list); err != nil {
+		return err
 	}
 	return h.render(w, r, http.StatusOK, "events", v)
 }
@@ -115,7 +118,7 @@ func (h *Handler) communityCalendar(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	if ok, err := h.engine.EventReadable(r.Context(), storage.Account{}, storage.CommunityEvent{CommunityID: g.ID, URI: g.URI}); err != nil || !ok {
+	if ok, err := h.engine.EventReadable(r.Context(), viewerOf(r), storage.CommunityEvent{CommunityID: g.ID, URI: g.URI}); err != nil || !ok {
 		return errors.Join(err, storage.ErrNotFound)
 	}
 	now := h.store.Now()
@@ -158,7 +161,7 @@ func (h *Handler) eventCalendar(w http.ResponseWriter, r *http.Request) error {
 	if ev.CommunityID != g.ID {
 		return storage.ErrNotFound
 	}
-	if ok, err := h.engine.EventReadable(r.Context(), storage.Account{}, ev); err != nil || !ok {
+	if ok, err := h.engine.EventReadable(r.Context(), viewerOf(r), ev); err != nil || !ok {
 		return errors.Join(err, storage.ErrNotFound)
 	}
 	return h.serveCalendar(w, ev.Name, "event-"+ev.ID.String()+".ics", []calendarEvent{{CommunityEvent: ev}}, h.store.Now())

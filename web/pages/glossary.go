@@ -2,8 +2,10 @@ package pages
 
 import (
 	"context"
+	"html"
 	"html/template"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -35,6 +37,7 @@ type letterView struct {
 }
 
 type termView struct {
+	EditURL             string
 	Term, Anchor        string
 	Definition          template.HTML // rendered and sanitised by the engine
 	Aliases             []string
@@ -70,7 +73,8 @@ func (h *Handler) glossary(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	v := glossaryPage{pageView: h.view("Glossary of " + cv.Name), Community: cv}
-	ok, err := h.engine.GlossaryReadable(r.Context(), storage.Account{}, g.ID)
+	v.Member = h.memberOf(r)
+	ok, err := h.engine.GlossaryReadable(r.Context(), viewerOf(r), g.ID)
 	if err != nil {
 		return err
 	}
@@ -94,7 +98,7 @@ func (h *Handler) glossary(w http.ResponseWriter, r *http.Request) error {
 	v.Count = len(terms)
 	for _, u := range terms {
 		t := u.Term
-		tv := termView{Term: t.Term, Anchor: federation.TermAnchor(t.Term), Definition: template.HTML(demoteHeadings(t.DefinitionHTML)),
+		tv := termView{EditURL: termEditPath(g.Username, t.ID), Term: t.Term, Anchor: federation.TermAnchor(t.Term), Definition: template.HTML(demoteHeadings(t.DefinitionHTML)),
 			Aliases: t.Aliases, ReferenceURL: t.ReferenceURL, ReferenceText: t.ReferenceText, Tag: t.Tag,
 			Posts: u.Posts, Artefacts: u.Artefacts, Version: t.Version,
 			Updated: t.UpdatedAt.UTC().Format("2 January 2006"), UpdatedISO: t.UpdatedAt.UTC().Format(time.RFC3339)}
@@ -132,26 +136,73 @@ func initial(term string) string {
 	return string(unicode.ToUpper(r))
 }
 
-// termLinkerFor is the linker of a community's terms for one page: each
-// term, by its name and aliases, to its entry on the glossary page.
-func (h *Handler) termLinkerFor(ctx context.Context, g storage.Account) (*termLinker, error) {
-	terms, err := h.store.CommunityTerms(ctx, g.ID)
+// termLinkerFor is the linker of a community's terms for the texts of
+// one page (sanitised HTML): each term, by its name and aliases, to its
+// entry on the glossary page (their names only: counting their uses is
+// the glossary page's). A term none of whose names may occur in the texts
+// is left out before the linker compiles and runs a pattern for each.
+func (h *Handler) termLinkerFor(ctx context.Context, g storage.Account, texts ...string) (*termLinker, error) {
+	terms, err := h.store.CommunityTermNames(ctx, g.ID)
 	if err != nil {
 		return nil, err
 	}
+	words := wordsOf(texts)
 	list := make([]linkTerm, 0, len(terms))
-	for _, u := range terms {
-		list = append(list, linkTerm{Names: append([]string{u.Term.Term}, u.Aliases...), Title: u.Term.Term,
-			Href: glossaryPath(g.Username) + "#" + federation.TermAnchor(u.Term.Term)})
+	for _, t := range terms {
+		names := append([]string{t.Term}, t.Aliases...)
+		if !slices.ContainsFunc(names, func(n string) bool { return mayOccur(words, n) }) {
+			continue
+		}
+		list = append(list, linkTerm{Names: names, Title: t.Term, Href: glossaryPath(g.Username) + "#" + federation.TermAnchor(t.Term)})
 	}
 	return newTermLinker(list), nil
+}
+
+// wordsOf is the set of the words (runs of wordRune, as the linker reads
+// them) of texts, in lower case; the long s counts as s, as case folding
+// has it.
+func wordsOf(texts []string) map[string]bool {
+	words := map[string]bool{}
+	notWord := func(r rune) bool { return !wordRune(r) }
+	for _, s := range texts {
+		s = strings.ReplaceAll(strings.ToLower(html.UnescapeString(s)), "ſ", "s")
+		for _, w := range strings.FieldsFunc(s, notWord) {
+			words[w] = true
+		}
+	}
+	return words
+}
+
+// mayOccur reports whether name may match as a whole word in a text whose
+// words are words: a match is bounded by non-word runes, so each word of
+// the name is a word of the text. For a name with letters beyond ASCII,
+// case folding is more than lower case, so it may.
+func mayOccur(words map[string]bool, name string) bool {
+	for i := 0; i < len(name); i++ {
+		if name[i] >= utf8.RuneSelf {
+			return true
+		}
+	}
+	for _, w := range strings.FieldsFunc(strings.ToLower(name), func(r rune) bool { return !wordRune(r) }) {
+		if !words[w] {
+			return false
+		}
+	}
+	return strings.TrimSpace(name) != ""
 }
 
 // linkThreadTerms links the first use of each of the community's terms in
 // a thread page's posts, in the order they are shown.
 func (h *Handler) linkThreadTerms(ctx context.Context, g storage.Account, cv *communityView) error {
-	l, err := h.termLinkerFor(ctx, g)
-	if err != nil || cv.Thread == nil {
+	if cv.Thread == nil {
+		return nil
+	}
+	texts := []string{string(cv.Thread.Content)}
+	for _, p := range cv.Replies {
+		texts = append(texts, string(p.Content))
+	}
+	l, err := h.termLinkerFor(ctx, g, texts...)
+	if err != nil {
 		return err
 	}
 	cv.Thread.Content = template.HTML(l.Link(string(cv.Thread.Content)))
@@ -164,7 +215,7 @@ func (h *Handler) linkThreadTerms(ctx context.Context, g storage.Account, cv *co
 // linkArtefactTerms links the first use of each of the community's terms
 // in an artefact's body.
 func (h *Handler) linkArtefactTerms(ctx context.Context, g storage.Account, av *artefactView) error {
-	l, err := h.termLinkerFor(ctx, g)
+	l, err := h.termLinkerFor(ctx, g, string(av.Body))
 	if err != nil {
 		return err
 	}

@@ -46,3 +46,31 @@ func TestTermLinker(t *testing.T) {
 		})
 	}
 }
+
+func TestMayOccur(t *testing.T) {
+	words := wordsOf([]string{`<p>The <strong>Data-Protection</strong> officer &amp; A&amp;E; ſafeguarding #triage</p>`})
+	tests := []struct {
+		name string
+		term string
+		want bool
+	}{
+		{"a word of the text, case aside", "officer", true},
+		{"every word of a name with a hyphen", "data-protection", true},
+		{"a phrase whose words all occur", "protection officer", true},
+		{"an escaped ampersand", "A&E", true},
+		{"the long s folds to s", "safeguarding", true},
+		{"a hashtag is one word", "#triage", true},
+		{"part of a word only", "officers", false},
+		{"one word of two missing", "data controller", false},
+		{"a word the text lacks", "rota", false},
+		{"beyond ASCII: may, folding is more than lower case", "Ärzte", true},
+		{"blank", "  ", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := mayOccur(words, tt.term); got != tt.want {
+				t.Fatalf("mayOccur(%q) = %v; want %v", tt.term, got, tt.want)
+			}
+		})
+	}
+}

@@ -25,6 +25,7 @@ import (
 	"github.com/copse-dev/copse/federation"
 	"github.com/copse-dev/copse/storage"
 	"github.com/copse-dev/copse/web/httperr"
+	"github.com/copse-dev/copse/web/session"
 )
 
 //go:embed templates/*.html
@@ -52,7 +53,10 @@ type Handler struct {
 }
 
 // pageNames are the templates that each make a page inside the layout.
-var pageNames = []string{"home", "about", "tag", "profile", "status", "error", "communities", "community", "thread", "directory", "library", "artefact", "glossary", "events"}
+var pageNames = []string{"home", "about", "tag", "profile", "status", "error", "communities", "community", "thread", "directory", "library", "artefact", "glossary", "events", "search"}
+
+// formNames are the templates of the repertoire's forms (forms.go).
+var formNames = []string{"artefact_form", "term_form", "event_form"}
 
 // New parses the templates once; a broken template fails at start-up.
 func New(engine *federation.Engine, o Options) (*Handler, error) {
@@ -64,6 +68,13 @@ func New(engine *federation.Engine, o Options) (*Handler, error) {
 			Contact: about.Contact, Version: o.Version, CSS: cssURL}}
 	for _, name := range pageNames {
 		t, err := parseInLayout(files, "templates/parts.html", "templates/"+name+".html")
+		if err != nil {
+			return nil, fmt.Errorf("parse %s page: %w", name, err)
+		}
+		h.pages[name] = t
+	}
+	for _, name := range formNames {
+		t, err := parseInLayout(files, "templates/fields_form.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("parse %s page: %w", name, err)
 		}
@@ -83,9 +94,26 @@ func (h *Handler) Mount(r chi.Router) {
 	r.Get("/c/{handle}/threads/{id}", h.Thread)
 	r.Get("/c/{handle}/feed.atom", h.CommunityFeed)
 	r.Get("/c/{handle}/library", h.Library)
+	r.Get("/c/{handle}/library.atom", h.LibraryFeed)
+	r.Get("/c/{handle}/library/new", h.NewArtefactForm)
+	r.Post("/c/{handle}/library/new", h.CreateArtefact)
 	r.Get("/c/{handle}/artefacts/{id}", h.Artefact)
+	r.Get("/c/{handle}/artefacts/{id}/edit", h.EditArtefactForm)
+	r.Post("/c/{handle}/artefacts/{id}/edit", h.EditArtefact)
+	r.Post("/c/{handle}/artefacts/{id}/restore", h.RestoreArtefactVersion)
 	r.Get("/c/{handle}/glossary", h.Glossary)
+	r.Get("/c/{handle}/search", h.CommunitySearch)
+	r.Get("/c/{handle}/glossary/new", h.NewTermForm)
+	r.Post("/c/{handle}/glossary/new", h.CreateTerm)
+	r.Get("/c/{handle}/glossary/{id}/edit", h.EditTermForm)
+	r.Post("/c/{handle}/glossary/{id}/edit", h.EditTerm)
 	r.Get("/c/{handle}/events", h.Events)
+	r.Get("/c/{handle}/events/new", h.NewEventForm)
+	r.Post("/c/{handle}/events/new", h.CreateEvent)
+	r.Get("/c/{handle}/events/{id}/edit", h.EditEventForm)
+	r.Post("/c/{handle}/events/{id}/edit", h.EditEvent)
+	r.Post("/c/{handle}/events/{id}/attend", h.AttendEvent)
+	r.Post("/c/{handle}/events/{id}/leave", h.LeaveEvent)
 	r.Get("/c/{handle}/events.ics", h.CommunityCalendar)
 	r.Get("/c/{handle}/events/{id}.ics", h.EventCalendar)
 	r.Get("/@{username}/events.ics", h.MemberCalendar)
@@ -107,6 +135,7 @@ type Node struct {
 type Frame struct {
 	Node        Node
 	ActivityURL string // the page's ActivityPub document, if it has one
+	FeedURL     string // the page's Atom feed, if it has one
 	NoIndex     bool   // asks search engines to leave the page out
 }
 
@@ -164,6 +193,7 @@ type pageView struct {
 	Tag      string
 	About    *aboutView
 	Error    *errorView
+	Member   *memberView // signed in from the browser, for the forms' links and buttons
 }
 
 // accountView is a member's profile as a page shows it.
@@ -387,6 +417,11 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, code int, name 
 		"form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 	hd.Set("X-Content-Type-Options", "nosniff")
 	hd.Set("Referrer-Policy", "same-origin")
+	if _, ok := session.Member(r); ok && hd.Get("Cache-Control") == "" {
+		// What a member sees signed in (their forms' tokens, their
+		// answers, members-only parts) is theirs alone.
+		hd.Set("Cache-Control", "private, no-cache")
+	}
 	w.WriteHeader(code)
 	_, _ = w.Write(buf.Bytes())
 	return nil

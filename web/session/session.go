@@ -7,6 +7,10 @@ package session
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
 	"net/http"
 	"net/url"
 	"strings"
@@ -58,4 +62,25 @@ func LocalPath(p string) bool {
 	}
 	u, err := url.Parse(p)
 	return err == nil && u.Scheme == "" && u.Host == "" && !strings.ContainsAny(p, "\r\n\t")
+}
+
+// FormToken is the CSRF token of the forms of one part of the site
+// (label: "repertoire forms", "copse dashboard") for the member signed in
+// from r: an HMAC of the session's sign-out token, so it needs no storage
+// and ends with the session; "" when no one is signed in.
+func FormToken(r *http.Request, label string) string {
+	base := SignOutToken(r)
+	if base == "" {
+		return ""
+	}
+	m := hmac.New(sha256.New, []byte(base))
+	m.Write([]byte(label))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// ValidFormToken reports whether got is FormToken(r, label) of a signed-in
+// member, in constant time.
+func ValidFormToken(r *http.Request, label, got string) bool {
+	want := FormToken(r, label)
+	return want != "" && subtle.ConstantTimeCompare([]byte(want), []byte(got)) == 1
 }

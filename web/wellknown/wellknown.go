@@ -26,6 +26,18 @@ type Handler struct {
 	open    bool // registrations open
 	now     func() time.Time
 	log     *slog.Logger
+	// refuseSigner, when set, refuses a WebFinger request signed on a
+	// host the node does not federate with (federation.Engine.RefuseSigner).
+	refuseSigner func(*http.Request) error
+}
+
+// RefuseSigners makes WebFinger answer 403 to a request signed on a host
+// the federation policy refuses (refuse is federation.Engine.RefuseSigner).
+// An unsigned WebFinger request names no sender, so it is answered
+// whatever the policy; and a resource on another host is never answered.
+func (h *Handler) RefuseSigners(refuse func(*http.Request) error) *Handler {
+	h.refuseSigner = refuse
+	return h
 }
 
 // New returns the discovery handler.
@@ -56,6 +68,12 @@ type jrd struct {
 }
 
 func (h *Handler) webFinger(w http.ResponseWriter, r *http.Request) {
+	if h.refuseSigner != nil {
+		if err := h.refuseSigner(r); err != nil {
+			httperr.Write(w, r, h.log, err)
+			return
+		}
+	}
 	resource := r.URL.Query().Get("resource")
 	username, err := h.usernameOf(resource)
 	if err != nil {

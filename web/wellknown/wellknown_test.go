@@ -276,3 +276,60 @@ func TestNodeInfo(t *testing.T) {
 		t.Errorf("nodeinfo 2.2: %d; want 404", r.code)
 	}
 }
+
+// WebFinger refuses what the policy can know: a request signed on a
+// suspended host, or in allow-list mode on a host not allowed. Unsigned
+// requests name no sender and are answered; a resource on another host
+// (a blocked one included) never is.
+func TestWebFingerPolicy(t *testing.T) {
+	t.Parallel()
+	n := testrig.StartOne(t, nil)
+	ctx := context.Background()
+	n.Member("alice", false)
+	if _, err := n.Engine.AddDomainBlock(ctx, 0, storage.NodeDomainBlock{Domain: "spam.example"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.Engine.AddDomainAllow(ctx, 0, "partner.example"); err != nil {
+		t.Fatal(err)
+	}
+	finger := func(resource, keyID string) int {
+		req, err := http.NewRequest("GET", n.URL+"/.well-known/webfinger?"+url.Values{"resource": {resource}}.Encode(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if keyID != "" {
+			req.Header.Set("Signature", `keyId="`+keyID+`",algorithm="rsa-sha256",headers="(request-target) host date",signature="AAAA"`)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	alice := "acct:alice@" + n.Host
+	for _, tt := range []struct {
+		name, resource, keyID string
+		allowlist             bool
+		code                  int
+	}{
+		{"unsigned", alice, "", false, http.StatusOK},
+		{"signed by a suspended host", alice, "https://a.spam.example/actor#main-key", false, http.StatusForbidden},
+		{"signed by another host", alice, "https://other.example/actor#main-key", false, http.StatusOK},
+		{"a blocked host's account", "acct:bob@spam.example", "", false, http.StatusNotFound},
+		{"allow-list: signed by a host not allowed", alice, "https://other.example/actor#main-key", true, http.StatusForbidden},
+		{"allow-list: signed by an allowed host", alice, "https://partner.example/actor#main-key", true, http.StatusOK},
+		{"allow-list: unsigned", alice, "", true, http.StatusOK},
+	} {
+		mode := storage.FederationOpen
+		if tt.allowlist {
+			mode = storage.FederationAllowlist
+		}
+		if err := n.Engine.SetFederationMode(ctx, 0, mode); err != nil {
+			t.Fatal(err)
+		}
+		if code := finger(tt.resource, tt.keyID); code != tt.code {
+			t.Errorf("%s: %d; want %d", tt.name, code, tt.code)
+		}
+	}
+}

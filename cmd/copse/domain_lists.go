@@ -1,0 +1,218 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"text/tabwriter"
+	"time"
+
+	"github.com/copse-dev/copse/federation"
+	"github.com/copse-dev/copse/storage"
+	"github.com/copse-dev/copse/web/node"
+)
+
+// The shared-list commands: copse admin domain subscribe, unsubscribe,
+// subscriptions, drafts, approve and reject.
+
+// domainSubscribe subscribes to a list and reads it once.
+func domainSubscribe(ctx context.Context, args []string, p proc) error {
+	const cmd = "admin domain subscribe"
+	a := newAdminFlags(cmd)
+	trusted := a.fs.Bool("trusted", false, "apply the list's entries at once instead of as drafts for review")
+	n, pos, err := a.openArgs(ctx, args, p, "url")
+	if err != nil {
+		return err
+	}
+	defer n.Close()
+	s, r, err := n.Engine.SubscribeDomainList(ctx, 0, pos[0], *trusted)
+	if err != nil {
+		return fmt.Errorf("%s: %s", cmd, message(err))
+	}
+	if s.LastError != "" {
+		fmt.Fprintf(p.stdout, "subscribed to %s (id %s), but it could not be read yet: %s\n", s.URL, s.ID, s.LastError)
+		return nil
+	}
+	if err := enforce(ctx, n); err != nil {
+		return err
+	}
+	fmt.Fprintf(p.stdout, "subscribed to %s (id %s): %s\n", s.URL, s.ID, describeRefresh(r))
+	return nil
+}
+
+func describeRefresh(r federation.ListRefresh) string {
+	if r.NotModified {
+		return fmt.Sprintf("unchanged, %d domains", r.Entries)
+	}
+	return fmt.Sprintf("%d domains (%s): %d new drafts, %d blocked, %d changed, %d unblocked",
+		r.Entries, r.Format, r.Drafted, r.Added, r.Updated, r.Removed)
+}
+
+// subscriptionArg finds a subscription by id or URL.
+func subscriptionArg(ctx context.Context, n *node.Node, arg string) (storage.PolicySubscription, error) {
+	if id, err := storage.ParseID(arg); err == nil {
+		subs, err := n.Engine.PolicySubscriptions(ctx, 0)
+		if err != nil {
+			return storage.PolicySubscription{}, err
+		}
+		for _, s := range subs {
+			if s.ID == id {
+				return s, nil
+			}
+		}
+	}
+	return n.Engine.PolicySubscriptionNamed(ctx, 0, arg)
+}
+
+func domainUnsubscribe(ctx context.Context, args []string, p proc) error {
+	const cmd = "admin domain unsubscribe"
+	n, pos, err := newAdminFlags(cmd).openArgs(ctx, args, p, "url-or-id")
+	if err != nil {
+		return err
+	}
+	defer n.Close()
+	s, err := subscriptionArg(ctx, n, pos[0])
+	if err == nil {
+		s, err = n.Engine.UnsubscribeDomainList(ctx, 0, s.ID)
+	}
+	if errors.Is(err, storage.ErrNotFound) {
+		return fmt.Errorf("%s: the node is not subscribed to %s", cmd, pos[0])
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %s", cmd, message(err))
+	}
+	fmt.Fprintf(p.stdout, "unsubscribed from %s; its blocks stay\n", s.URL)
+	return nil
+}
+
+// domainSubscriptions lists the subscriptions; with --refresh it reads
+// each one now.
+func domainSubscriptions(ctx context.Context, args []string, p proc) error {
+	const cmd = "admin domain subscriptions"
+	a := newAdminFlags(cmd)
+	refresh := a.fs.Bool("refresh", false, "read every list now")
+	n, err := a.open(ctx, args, p)
+	if err != nil {
+		return err
+	}
+	defer n.Close()
+	subs, err := n.Engine.PolicySubscriptions(ctx, 0)
+	if err != nil {
+		return fmt.Errorf("%s: %s", cmd, message(err))
+	}
+	if *refresh {
+		for i, s := range subs {
+			s, r, err := n.Engine.RefreshPolicySubscription(ctx, 0, s.ID)
+			if err != nil && s.LastError == "" {
+				return fmt.Errorf("%s: %s", cmd, message(err))
+			}
+			subs[i] = s
+			if err == nil {
+				fmt.Fprintf(p.stdout, "%s: %s\n", s.URL, describeRefresh(r))
+			}
+		}
+		if err := enforce(ctx, n); err != nil {
+			return err
+		}
+	}
+	tw := tabwriter.NewWriter(p.stdout, 2, 8, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tURL\tTRUSTED\tDOMAINS\tREAD\tERROR")
+	for _, s := range subs {
+		read := "never"
+		if !s.FetchedAt.IsZero() {
+			read = s.FetchedAt.UTC().Format(time.RFC3339)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%v\t%d\t%s\t%s\n", s.ID, s.URL, s.Trusted, s.Entries, read, s.LastError)
+	}
+	return tw.Flush()
+}
+
+func domainDrafts(ctx context.Context, args []string, p proc) error {
+	const cmd = "admin domain drafts"
+	a := newAdminFlags(cmd)
+	state := a.fs.String("state", storage.DraftPending, "`state`: pending or rejected")
+	n, err := a.open(ctx, args, p)
+	if err != nil {
+		return err
+	}
+	defer n.Close()
+	drafts, err := n.Engine.PolicyDrafts(ctx, 0, 0, *state)
+	if err != nil {
+		return fmt.Errorf("%s: %s", cmd, message(err))
+	}
+	subs, err := n.Engine.PolicySubscriptions(ctx, 0)
+	if err != nil {
+		return err
+	}
+	url := map[storage.ID]string{}
+	for _, s := range subs {
+		url[s.ID] = s.URL
+	}
+	tw := tabwriter.NewWriter(p.stdout, 2, 8, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tDOMAIN\tSEVERITY\tPUBLIC COMMENT\tLIST")
+	for _, d := range drafts {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", d.ID, d.Domain, d.Severity, d.PublicComment, url[d.SubscriptionID])
+	}
+	return tw.Flush()
+}
+
+// draftArg finds a draft by id or by domain (the pending one).
+func draftArg(ctx context.Context, n *node.Node, arg string) (storage.PolicyDraft, error) {
+	drafts, err := n.Engine.PolicyDrafts(ctx, 0, 0, "")
+	if err != nil {
+		return storage.PolicyDraft{}, err
+	}
+	id, idErr := storage.ParseID(arg)
+	for _, d := range drafts {
+		if idErr == nil && d.ID == id || d.Domain == arg && d.State == storage.DraftPending {
+			return d, nil
+		}
+	}
+	return storage.PolicyDraft{}, fmt.Errorf("draft %s: %w", arg, storage.ErrNotFound)
+}
+
+func domainApprove(ctx context.Context, args []string, p proc) error {
+	const cmd = "admin domain approve"
+	n, pos, err := newAdminFlags(cmd).openArgs(ctx, args, p, "draft-id-or-domain")
+	if err != nil {
+		return err
+	}
+	defer n.Close()
+	var b storage.NodeDomainBlock
+	d, err := draftArg(ctx, n, pos[0])
+	if err == nil {
+		b, err = n.Engine.ApprovePolicyDraft(ctx, 0, d.ID)
+	}
+	if errors.Is(err, storage.ErrNotFound) {
+		return fmt.Errorf("%s: no draft %s (copse admin domain drafts lists them)", cmd, pos[0])
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %s", cmd, message(err))
+	}
+	if err := enforce(ctx, n); err != nil {
+		return err
+	}
+	fmt.Fprintf(p.stdout, "%s is blocked (%s)\n", b.Domain, b.Severity)
+	return nil
+}
+
+func domainReject(ctx context.Context, args []string, p proc) error {
+	const cmd = "admin domain reject"
+	n, pos, err := newAdminFlags(cmd).openArgs(ctx, args, p, "draft-id-or-domain")
+	if err != nil {
+		return err
+	}
+	defer n.Close()
+	d, err := draftArg(ctx, n, pos[0])
+	if err == nil {
+		d, err = n.Engine.RejectPolicyDraft(ctx, 0, d.ID)
+	}
+	if errors.Is(err, storage.ErrNotFound) {
+		return fmt.Errorf("%s: no draft %s (copse admin domain drafts lists them)", cmd, pos[0])
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %s", cmd, message(err))
+	}
+	fmt.Fprintf(p.stdout, "the draft to block %s is rejected\n", d.Domain)
+	return nil
+}

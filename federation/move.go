@@ -1,0 +1,226 @@
+package federation
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/copse-dev/copse/activitypub"
+	"github.com/copse-dev/copse/storage"
+)
+
+// A community that was imported on another node points to its new Group
+// (issue 13 item 7). The old Group's document carries movedTo, the new
+// one's alsoKnownAs names the old one (set by the import), and the old
+// node sends Move{old, target new} to the Group's followers. A node that
+// receives the Move makes its members follow the new Group, once the new
+// Group's own document confirms the move, as Mastodon checks alsoKnownAs.
+
+// moveFetchTimeout bounds the fetch of a Move's target: the Move is
+// applied inside the inbox's write transaction.
+const moveFetchTimeout = 10 * time.Second
+
+// movedNotice is what a moved community answers a post or a join with.
+func movedNotice(g storage.Account) string {
+	return "this community has moved to " + g.MovedTo + ": follow it there"
+}
+
+// MoveCommunity marks the community handle, hosted here, as moved to the
+// Group to (an actor URL or handle@host), which must name it in its
+// alsoKnownAs (an import of its archive does). It sends Update{Group}
+// with movedTo and Move to the Group's followers, and moves the local
+// ones at once. Run again, it sends the Move again.
+func (e *Engine) MoveCommunity(ctx context.Context, handle, to string) (moved, target storage.Account, err error) {
+	g, err := e.store.AccountByUsername(ctx, handle)
+	if err != nil {
+		return g, target, fmt.Errorf("community %s: %w", handle, err)
+	}
+	if g.ActorType != activitypub.TypeGroup {
+		return g, target, invalid("%s is not a community of this node", handle)
+	}
+	ref, err := e.ResolveAccount(ctx, to)
+	if err != nil {
+		return g, target, fmt.Errorf("resolve %s: %w", to, err)
+	}
+	if ref.Local() {
+		return g, target, invalid("%s is on this node: a community moves to another node", to)
+	}
+	// A copy fetched now: the alias was set when the archive was
+	// imported, maybe after this node last fetched the Group.
+	if target, err = e.fetchActor(ctx, ref.URI); err != nil {
+		return g, target, fmt.Errorf("fetch %s: %w", ref.URI, err)
+	}
+	if target.ActorType != activitypub.TypeGroup {
+		return g, target, invalid("%s is a %s, not a community", target.URI, target.ActorType)
+	}
+	if !slices.Contains(target.AlsoKnownAs, g.URI) {
+		return g, target, invalid("%s does not name %s in its alsoKnownAs: import this community's archive there first", target.URI, g.URI)
+	}
+	err = e.store.InTx(ctx, func(tx *storage.Tx) error {
+		fresh, err := tx.AccountByID(ctx, g.ID) // with its keys: it is written back
+		if err != nil {
+			return err
+		}
+		g = fresh
+		c, err := tx.CommunityByAccount(ctx, g.ID)
+		if err != nil {
+			return err
+		}
+		g.MovedTo = target.URI
+		if err := tx.UpdateAccount(ctx, &g); err != nil {
+			return err
+		}
+		if err := e.sendGroupUpdate(ctx, tx, g, c); err != nil { // the whole Group document, now with movedTo
+			return err
+		}
+		inboxes, err := tx.FollowerInboxes(ctx, g.ID)
+		if err != nil {
+			return err
+		}
+		move := activitypub.Activity{ID: e.urls.Activity(g.Username, tx.NewID()), Type: activitypub.TypeMove,
+			Actor: g.URI, To: []string{g.Followers}, Object: activitypub.Object{IRI: g.URI}, Target: target.URI}
+		if err := e.publish(ctx, tx, g, move, false, inboxes); err != nil {
+			return err
+		}
+		return e.moveFollowers(ctx, tx, g, target)
+	})
+	if err != nil {
+		return g, target, fmt.Errorf("move community %s: %w", handle, err)
+	}
+	e.log.InfoContext(ctx, "community moved", "community", g.Acct(), "moved_to", target.URI)
+	return g, target, nil
+}
+
+// applyMove applies a remote actor's Move of itself: it records where the
+// actor went and, if the target's document names the actor in its
+// alsoKnownAs, makes the local followers follow the target instead.
+func (e *Engine) applyMove(ctx context.Context, tx *storage.Tx, actor storage.Account, act activitypub.Activity) error {
+	if act.Object.IRI != actor.URI {
+		return invalid("Move %s: %s moves %s, not itself", act.ID, actor.URI, act.Object.IRI)
+	}
+	if act.Target == "" || act.Target == actor.URI {
+		return invalid("Move %s has no target", act.ID)
+	}
+	target, err := e.moveTarget(ctx, tx, act.Target)
+	if err != nil {
+		return fmt.Errorf("Move %s: %w", act.ID, err)
+	}
+	if !slices.Contains(target.AlsoKnownAs, actor.URI) {
+		return fmt.Errorf("Move %s: %s does not name %s in its alsoKnownAs: %w", act.ID, target.URI, actor.URI, ErrDenied)
+	}
+	old, err := tx.AccountByID(ctx, actor.ID) // with its keys: it is written back
+	if err != nil {
+		return err
+	}
+	old.MovedTo = target.URI
+	if err := tx.UpdateAccount(ctx, &old); err != nil {
+		return err
+	}
+	return e.moveFollowers(ctx, tx, old, target)
+}
+
+// moveTarget is the account a Move's target names: a local one as
+// stored, a remote one fetched now (its alsoKnownAs must be current) and
+// stored, within moveFetchTimeout.
+func (e *Engine) moveTarget(ctx context.Context, tx *storage.Tx, iri string) (storage.Account, error) {
+	if e.urls.IsLocal(iri) {
+		return e.localTarget(ctx, tx, iri)
+	}
+	if !e.federates(keyHost(iri)) {
+		return storage.Account{}, fmt.Errorf("target %s: %w", iri, ErrBlockedDomain)
+	}
+	fctx, cancel := context.WithTimeout(ctx, moveFetchTimeout)
+	defer cancel()
+	body, err := e.fetcher.Get(fctx, iri)
+	if err != nil {
+		return storage.Account{}, fmt.Errorf("fetch target %s: %w", iri, err)
+	}
+	doc, err := activitypub.ParseActor(body)
+	if err != nil {
+		return storage.Account{}, fmt.Errorf("target %s: %w", iri, err)
+	}
+	if doc.ID != iri {
+		return storage.Account{}, fmt.Errorf("target %s: document claims id %s: %w", iri, doc.ID, ErrDenied)
+	}
+	return e.storeRemoteActorTx(ctx, tx, doc)
+}
+
+// moveFollowers makes old's local followers follow target, with the same
+// options, and stop following old. A follower blocked by or blocking the
+// target only stops following old.
+func (e *Engine) moveFollowers(ctx context.Context, tx *storage.Tx, old, target storage.Account) error {
+	ids, err := tx.LocalFollowerIDs(ctx, old.ID)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if err := e.moveFollow(ctx, tx, id, old, target); err != nil {
+			return fmt.Errorf("move follower %d: %w", id, err)
+		}
+	}
+	return nil
+}
+
+func (e *Engine) moveFollow(ctx context.Context, tx *storage.Tx, followerID storage.ID, old, target storage.Account) error {
+	follower, err := tx.AccountByID(ctx, followerID)
+	if err != nil {
+		return err
+	}
+	f, err := tx.FollowOf(ctx, follower.ID, old.ID)
+	if err != nil {
+		return err
+	}
+	follows, err := e.noNewFollow(ctx, tx, follower, target)
+	if err != nil {
+		return err
+	}
+	if !follows {
+		id := tx.NewID()
+		nf := storage.Follow{ID: id, AccountID: follower.ID, TargetID: target.ID, URI: e.urls.Activity(follower.Username, id),
+			ShowReblogs: f.ShowReblogs, Notify: f.Notify}
+		if target.Local() {
+			if err := e.receiveFollow(ctx, tx, follower, target, nf); err != nil {
+				return err
+			}
+		} else {
+			if err := tx.InsertFollowRequest(ctx, &nf); err != nil {
+				return err
+			}
+			act := activitypub.Activity{ID: nf.URI, Type: activitypub.TypeFollow, Actor: follower.URI, To: []string{target.URI},
+				Object: activitypub.Object{IRI: target.URI}}
+			if err := e.publish(ctx, tx, follower, act, false, []string{target.Inbox}); err != nil {
+				return err
+			}
+		}
+	}
+	if err := e.endFollow(ctx, tx, follower, old); err != nil {
+		return err
+	}
+	if old.Local() {
+		return nil
+	}
+	follow := activitypub.Activity{ID: f.URI, Type: activitypub.TypeFollow, Actor: follower.URI, Object: activitypub.Object{IRI: old.URI}}
+	undo := activitypub.Activity{ID: f.URI + "/undo", Type: activitypub.TypeUndo, Actor: follower.URI, To: []string{old.URI},
+		Object: activitypub.Object{IRI: f.URI, Type: activitypub.TypeFollow, Activity: &follow}}
+	return e.publish(ctx, tx, follower, undo, false, []string{old.Inbox})
+}
+
+// noNewFollow reports whether follower follows target, has asked to,
+// or may not (a block either way): then a move asks nothing.
+func (e *Engine) noNewFollow(ctx context.Context, tx *storage.Tx, follower, target storage.Account) (bool, error) {
+	if _, err := tx.FollowOf(ctx, follower.ID, target.ID); !errors.Is(err, storage.ErrNotFound) {
+		return err == nil, err
+	}
+	if _, err := tx.FollowRequestOf(ctx, follower.ID, target.ID); !errors.Is(err, storage.ErrNotFound) {
+		return err == nil, err
+	}
+	for _, pair := range [][2]storage.ID{{target.ID, follower.ID}, {follower.ID, target.ID}} {
+		blocked, err := tx.Blocks(ctx, pair[0], pair[1])
+		if err != nil || blocked {
+			return blocked, err
+		}
+	}
+	return false, nil
+}

@@ -1,0 +1,197 @@
+package storage
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestSearchRepertoire(t *testing.T) {
+	t.Parallel()
+	s := openTest(t)
+	ctx := context.Background()
+	alice := personAt(t, s, "alice", "", "Hampshire County Council", "", "")
+	bob := personAt(t, s, "bob", "b.example", "Surrey Council", "", "")
+	stranger := mustAccount(t, s, "stranger", "c.example")
+	libs := mustCommunity(t, s, "libraries", alice)
+	closed := mustCommunity(t, s, "closed", alice)
+	join(t, s, bob, closed, false)
+	inTx(t, s, func(tx *Tx) error {
+		closed.Visibility = CommunityMembersOnly
+		return tx.UpdateCommunity(ctx, closed)
+	})
+
+	artefact := func(c Community, title, summary, body string, tags []string, org string, fileText string) Artefact {
+		t.Helper()
+		a := Artefact{CommunityID: c.AccountID, URI: "https://local.example/artefacts/" + strings.ReplaceAll(title, " ", "-"),
+			Local: true, CreatedBy: alice.ID, Title: title, Summary: summary, BodySource: body, BodyHTML: "<p>" + body + "</p>",
+			Tags: tags, Organisation: org, Authors: []ID{alice.ID}, Licence: LicenceOGL, EditPolicy: EditAuthors, Version: 1}
+		inTx(t, s, func(tx *Tx) error {
+			if err := tx.InsertArtefact(ctx, &a); err != nil {
+				return err
+			}
+			v := ArtefactVersion{ArtefactID: a.ID, Number: 1, Title: title, Summary: summary, BodySource: body, EditorID: alice.ID}
+			if fileText != "" {
+				f := ArtefactFile{ArtefactID: a.ID, CommunityID: c.AccountID, StorageName: "x/" + a.URI[len(a.URI)-8:],
+					Name: "plan.pdf", MediaType: "application/pdf", Size: 10, SHA256: "00", UploadedBy: alice.ID}
+				if err := tx.InsertArtefactFile(ctx, &f); err != nil {
+					return err
+				}
+				v.Files = []VersionFile{{FileID: f.ID, Name: f.Name, MediaType: f.MediaType, Size: f.Size}}
+				if err := tx.AddArtefactVersion(ctx, &v); err != nil {
+					return err
+				}
+				// The text comes after the version, as the engine stores it.
+				return tx.SetArtefactFileText(ctx, f.ID, fileText)
+			}
+			return tx.AddArtefactVersion(ctx, &v)
+		})
+		return a
+	}
+	term := func(c Community, name, def string, aliases []string, tag string) Term {
+		t.Helper()
+		tm := Term{CommunityID: c.AccountID, URI: "https://local.example/glossary/" + name, Local: true, CreatedBy: alice.ID,
+			Term: name, Tag: tag, DefinitionSource: def, DefinitionHTML: "<p>" + def + "</p>", Aliases: aliases, Version: 1}
+		inTx(t, s, func(tx *Tx) error { return tx.InsertTerm(ctx, &tm) })
+		return tm
+	}
+	post := func(c Community, author Account, content string, tag string) Status {
+		t.Helper()
+		st := Status{Content: "<p>" + content + "</p>"}
+		if tag != "" {
+			st.Tags = []string{tag}
+		}
+		st = mustStatus(t, s, author, st)
+		inTx(t, s, func(tx *Tx) error {
+			return tx.AddCommunityPost(ctx, CommunityPost{StatusID: st.ID, GroupID: c.AccountID})
+		})
+		return st
+	}
+
+	gritting := artefact(libs, "Winter gritting routes", "Which roads we grit first", "Salt the *hills* before dawn.", []string{"highways"}, "Hampshire County Council", "")
+	pdf := artefact(libs, "Budget plan", "Spending for next year", "See the attached file.", []string{"finance"}, "Surrey Council", "Appendix: the ringfenced reserve for libraries")
+	secret := artefact(closed, "Closed routine", "", "Gritting plan for members", nil, "", "")
+	ward := term(libs, "Ward", "An electoral area of a council.", []string{"division", "electoral ward"}, "ward")
+	salt := post(libs, bob, "Who has spare gritting salt?", "highways")
+	closedPost := post(closed, bob, "Members only gritting chat", "")
+
+	// A later edit is searched, the old wording no longer.
+	gritting.Version, gritting.Summary = 2, "Which roads we treat first"
+	inTx(t, s, func(tx *Tx) error {
+		return tx.AddArtefactVersion(ctx, &ArtefactVersion{ArtefactID: gritting.ID, Number: 2, Title: gritting.Title, Summary: gritting.Summary, EditorID: alice.ID})
+	})
+	inTx(t, s, func(tx *Tx) error { return tx.UpdateArtefact(ctx, gritting) })
+
+	both := []ID{libs.AccountID, closed.AccountID}
+	type hit struct {
+		kind string
+		id   ID
+	}
+	tests := []struct {
+		name string
+		f    RepertoireSearch
+		want []hit
+	}{
+		{"by title, all types, the title weighs most", RepertoireSearch{Query: "gritting", Communities: []ID{libs.AccountID}},
+			[]hit{{HitArtefact, gritting.ID}, {HitThread, salt.ID}}},
+		{"by body (Markdown)", RepertoireSearch{Query: "hills", Communities: []ID{libs.AccountID}}, []hit{{HitArtefact, gritting.ID}}},
+		{"by the text of a file", RepertoireSearch{Query: "ringfenced", Communities: []ID{libs.AccountID}}, []hit{{HitArtefact, pdf.ID}}},
+		{"by an alias", RepertoireSearch{Query: "division", Communities: []ID{libs.AccountID}}, []hit{{HitTerm, ward.ID}}},
+		{"by a definition", RepertoireSearch{Query: "electoral", Communities: []ID{libs.AccountID}}, []hit{{HitTerm, ward.ID}}},
+		{"the current version only", RepertoireSearch{Query: "grit first", Communities: []ID{libs.AccountID}}, nil},
+		{"type artefact", RepertoireSearch{Query: "gritting", Communities: []ID{libs.AccountID}, Type: HitArtefact}, []hit{{HitArtefact, gritting.ID}}},
+		{"type thread", RepertoireSearch{Query: "gritting", Communities: []ID{libs.AccountID}, Type: HitThread}, []hit{{HitThread, salt.ID}}},
+		{"type term", RepertoireSearch{Query: "gritting", Communities: []ID{libs.AccountID}, Type: HitTerm}, nil},
+		{"tag", RepertoireSearch{Query: "gritting", Communities: []ID{libs.AccountID}, Tag: "HIGHWAYS"}, []hit{{HitArtefact, gritting.ID}, {HitThread, salt.ID}}},
+		{"tag of a term", RepertoireSearch{Query: "council", Communities: []ID{libs.AccountID}, Tag: "ward"}, []hit{{HitTerm, ward.ID}}},
+		{"another tag", RepertoireSearch{Query: "gritting", Communities: []ID{libs.AccountID}, Tag: "finance"}, nil},
+		{"organisation of an artefact and of a post's author", RepertoireSearch{Query: "gritting", Communities: []ID{libs.AccountID}, Organisation: "surrey council"},
+			[]hit{{HitThread, salt.ID}}},
+		{"organisation leaves terms out", RepertoireSearch{Query: "ward", Communities: []ID{libs.AccountID}, Organisation: "Hampshire County Council"}, nil},
+		{"a members-only community's posts: a member", RepertoireSearch{Query: "members", Communities: both, Viewer: bob.ID},
+			[]hit{{HitArtefact, secret.ID}, {HitThread, closedPost.ID}}},
+		{"a members-only community's posts: not a member", RepertoireSearch{Query: "members", Communities: both, Viewer: stranger.ID},
+			[]hit{{HitArtefact, secret.ID}}}, // the caller leaves out the community itself (federation's test)
+		{"a community not asked for", RepertoireSearch{Query: "members", Communities: []ID{libs.AccountID}, Viewer: bob.ID}, nil},
+		{"no community", RepertoireSearch{Query: "gritting"}, nil},
+		{"FTS syntax is text", RepertoireSearch{Query: `gritting NEAR "(" title:*`, Communities: []ID{libs.AccountID}}, nil},
+		{"excluded word", RepertoireSearch{Query: "gritting -spare", Communities: []ID{libs.AccountID}}, []hit{{HitArtefact, gritting.ID}}},
+		{"offset", RepertoireSearch{Query: "gritting", Communities: []ID{libs.AccountID}, Offset: 1}, []hit{{HitThread, salt.ID}}},
+		{"limit", RepertoireSearch{Query: "gritting", Communities: []ID{libs.AccountID}, Limit: 1}, []hit{{HitArtefact, gritting.ID}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := s.SearchRepertoire(ctx, tt.f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var hits []hit
+			for _, h := range got {
+				hits = append(hits, hit{h.Type, h.ID})
+			}
+			if !slices.Equal(hits, tt.want) {
+				t.Errorf("hits = %v; want %v", hits, tt.want)
+			}
+		})
+	}
+
+	t.Run("hits carry a snippet, tags and organisation", func(t *testing.T) {
+		got, err := s.SearchRepertoire(ctx, RepertoireSearch{Query: "ringfenced", Communities: []ID{libs.AccountID}})
+		if err != nil || len(got) != 1 {
+			t.Fatalf("hits = %+v, %v", got, err)
+		}
+		h := got[0]
+		if h.Title != "Budget plan" || h.Snippet != "Appendix: the ringfenced reserve for libraries" || !slices.Equal(h.Tags, []string{"finance"}) ||
+			h.Organisation != "Surrey Council" || h.CommunityID != libs.AccountID || h.URL != pdf.URI {
+			t.Errorf("hit = %+v", h)
+		}
+		got, err = s.SearchRepertoire(ctx, RepertoireSearch{Query: "budget", Communities: []ID{libs.AccountID}})
+		if err != nil || len(got) != 1 || got[0].Snippet != "Spending for next year" {
+			t.Errorf("a title match: hit = %+v, %v; want the summary as snippet", got, err)
+		}
+		got, err = s.SearchRepertoire(ctx, RepertoireSearch{Query: "spare", Communities: []ID{libs.AccountID}})
+		if err != nil || len(got) != 1 || got[0].Snippet != "Who has spare gritting salt?" || got[0].Title != "Who has spare gritting salt?" {
+			t.Errorf("thread hit = %+v, %v", got, err)
+		}
+	})
+
+	t.Run("searched communities", func(t *testing.T) {
+		got, err := s.SearchedCommunities(ctx, "gritting", 10)
+		if err != nil || !slices.Equal(got, []ID{closed.AccountID, libs.AccountID}) {
+			t.Errorf("communities = %v, %v", got, err)
+		}
+		got, err = s.SearchedCommunities(ctx, "division", 10)
+		if err != nil || !slices.Equal(got, []ID{libs.AccountID}) {
+			t.Errorf("communities = %v, %v", got, err)
+		}
+	})
+}
+
+func TestSnippet(t *testing.T) {
+	long := strings.Repeat("lorem ipsum ", 40) + "the needle is here " + strings.Repeat("dolor sit ", 40)
+	tests := []struct {
+		name, text string
+		words      []string
+		want       func(string) bool
+	}{
+		{"short text whole", "A short text.", []string{"short"}, func(s string) bool { return s == "A short text." }},
+		{"around the word", long, []string{"needle"}, func(s string) bool {
+			return strings.HasPrefix(s, "…") && strings.HasSuffix(s, "…") && strings.Contains(s, "the needle is here") &&
+				len([]rune(s)) <= snippetRunes+2
+		}},
+		{"no word: the start", long, []string{"absent"}, func(s string) bool { return strings.HasPrefix(s, "lorem ipsum") }},
+		{"case aside", "Say HELLO there", []string{"hello"}, func(s string) bool { return s == "Say HELLO there" }},
+		{"empty", "", []string{"x"}, func(s string) bool { return s == "" }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := snippet(tt.text, tt.words); !tt.want(got) {
+				t.Errorf("snippet = %q", got)
+			}
+		})
+	}
+	if got := htmlText(`<p>Fish &amp; chips</p><p>2 &lt; 3 <span class="h-card"><a href="x">@<span>roads</span></a></span></p>`); got != "Fish & chips 2 < 3 @roads" {
+		t.Errorf("htmlText = %q", got)
+	}
+}

@@ -1,0 +1,257 @@
+package copseapi
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/copse-dev/copse/federation"
+	"github.com/copse-dev/copse/storage"
+	"github.com/copse-dev/copse/web/api"
+	"github.com/copse-dev/copse/web/httperr"
+)
+
+// Subscriptions to shared domain-block lists and their drafts, for the
+// node's admins (the engine checks ActManageFederation on each call).
+
+// mountPolicySubscriptions adds the routes under /admin.
+func (h *Handler) mountPolicySubscriptions(r chi.Router) {
+	r.Method(http.MethodGet, "/admin/policy_subscriptions", h.handle(h.policySubscriptions))
+	r.Method(http.MethodPost, "/admin/policy_subscriptions", h.handle(h.subscribeList))
+	r.Method(http.MethodDelete, "/admin/policy_subscriptions/{id}", h.handle(h.unsubscribeList))
+	r.Method(http.MethodPost, "/admin/policy_subscriptions/{id}/refresh", h.handle(h.refreshList))
+	r.Method(http.MethodGet, "/admin/policy_drafts", h.handle(h.policyDrafts))
+	r.Method(http.MethodPost, "/admin/policy_drafts/{id}/approve", h.handle(h.approveDraft))
+	r.Method(http.MethodPost, "/admin/policy_drafts/{id}/reject", h.handle(h.rejectDraft))
+}
+
+// subscriptionEntity is a subscription as the API shows it.
+type subscriptionEntity struct {
+	ID          string       `json:"id"`
+	URL         string       `json:"url"`
+	Trusted     bool         `json:"trusted"`
+	FetchedAt   *string      `json:"fetched_at"` // null: never read
+	LastError   string       `json:"last_error"`
+	Entries     int          `json:"entries"`
+	CreatedAt   string       `json:"created_at"`
+	LastRefresh *listRefresh `json:"last_refresh,omitempty"` // what this request's reading did
+}
+
+type listRefresh struct {
+	NotModified bool   `json:"not_modified"`
+	Format      string `json:"format,omitempty"`
+	Entries     int    `json:"entries"`
+	Drafted     int    `json:"drafted"`
+	Added       int    `json:"added"`
+	Updated     int    `json:"updated"`
+	Removed     int    `json:"removed"`
+}
+
+// draftEntity is a list's entry waiting for an admin.
+type draftEntity struct {
+	ID             string `json:"id"`
+	SubscriptionID string `json:"subscription_id"`
+	Domain         string `json:"domain"`
+	Severity       string `json:"severity"`
+	RejectMedia    bool   `json:"reject_media"`
+	RejectReports  bool   `json:"reject_reports"`
+	PublicComment  string `json:"public_comment"`
+	State          string `json:"state"`
+	CreatedAt      string `json:"created_at"`
+}
+
+// blockEntity is the block an approved draft became.
+type blockEntity struct {
+	ID             string `json:"id"`
+	Domain         string `json:"domain"`
+	Severity       string `json:"severity"`
+	RejectMedia    bool   `json:"reject_media"`
+	RejectReports  bool   `json:"reject_reports"`
+	PublicComment  string `json:"public_comment"`
+	SubscriptionID string `json:"subscription_id"`
+	CreatedAt      string `json:"created_at"`
+}
+
+func subscriptionJSON(s storage.PolicySubscription) subscriptionEntity {
+	out := subscriptionEntity{ID: s.ID.String(), URL: s.URL, Trusted: s.Trusted, LastError: s.LastError, Entries: s.Entries,
+		CreatedAt: s.CreatedAt.UTC().Format(time.RFC3339)}
+	if !s.FetchedAt.IsZero() {
+		at := s.FetchedAt.UTC().Format(time.RFC3339)
+		out.FetchedAt = &at
+	}
+	return out
+}
+
+func refreshJSON(r federation.ListRefresh) *listRefresh {
+	return &listRefresh{NotModified: r.NotModified, Format: r.Format, Entries: r.Entries, Drafted: r.Drafted,
+		Added: r.Added, Updated: r.Updated, Removed: r.Removed}
+}
+
+func draftJSON(d storage.PolicyDraft) draftEntity {
+	return draftEntity{ID: d.ID.String(), SubscriptionID: d.SubscriptionID.String(), Domain: d.Domain, Severity: d.Severity,
+		RejectMedia: d.RejectMedia, RejectReports: d.RejectReports, PublicComment: d.PublicComment, State: d.State,
+		CreatedAt: d.CreatedAt.UTC().Format(time.RFC3339)}
+}
+
+// GET /admin/policy_subscriptions
+func (h *Handler) policySubscriptions(w http.ResponseWriter, r *http.Request) error {
+	me, err := api.Caller(r, "admin:read")
+	if err != nil {
+		return err
+	}
+	subs, err := h.engine.PolicySubscriptions(r.Context(), me.ID)
+	if err != nil {
+		return err
+	}
+	out := make([]subscriptionEntity, 0, len(subs))
+	for _, s := range subs {
+		out = append(out, subscriptionJSON(s))
+	}
+	httperr.JSON(w, http.StatusOK, out)
+	return nil
+}
+
+// POST /admin/policy_subscriptions {url, trusted}: subscribes and reads
+// the list once; a list that cannot be read yet is still subscribed, with
+// last_error saying why.
+func (h *Handler) subscribeList(w http.ResponseWriter, r *http.Request) error {
+	me, err := api.Caller(r, "admin:write")
+	if err != nil {
+		return err
+	}
+	var in struct {
+		URL     string `json:"url"`
+		Trusted bool   `json:"trusted"`
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 8<<10)
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	s, res, err := h.engine.SubscribeDomainList(r.Context(), me.ID, in.URL, in.Trusted)
+	if err != nil {
+		return err
+	}
+	out := subscriptionJSON(s)
+	if s.LastError == "" {
+		out.LastRefresh = refreshJSON(res)
+	}
+	httperr.JSON(w, http.StatusCreated, out)
+	return nil
+}
+
+// DELETE /admin/policy_subscriptions/{id}: the list's drafts go, its
+// blocks stay.
+func (h *Handler) unsubscribeList(w http.ResponseWriter, r *http.Request) error {
+	me, err := api.Caller(r, "admin:write")
+	if err != nil {
+		return err
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	s, err := h.engine.UnsubscribeDomainList(r.Context(), me.ID, id)
+	if err != nil {
+		return err
+	}
+	httperr.JSON(w, http.StatusOK, subscriptionJSON(s))
+	return nil
+}
+
+// POST /admin/policy_subscriptions/{id}/refresh: reads the list now. A
+// list that cannot be read or parsed changes nothing and answers 502
+// with why.
+func (h *Handler) refreshList(w http.ResponseWriter, r *http.Request) error {
+	me, err := api.Caller(r, "admin:write")
+	if err != nil {
+		return err
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	s, res, err := h.engine.RefreshPolicySubscription(r.Context(), me.ID, id)
+	if err != nil && s.LastError != "" {
+		return httperr.New(http.StatusBadGateway, "the list could not be read: "+s.LastError)
+	}
+	if err != nil {
+		return err
+	}
+	out := subscriptionJSON(s)
+	out.LastRefresh = refreshJSON(res)
+	httperr.JSON(w, http.StatusOK, out)
+	return nil
+}
+
+// GET /admin/policy_drafts?subscription_id=&state=: pending drafts
+// unless state says otherwise ("rejected", or "all").
+func (h *Handler) policyDrafts(w http.ResponseWriter, r *http.Request) error {
+	me, err := api.Caller(r, "admin:read")
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	var sub storage.ID
+	if s := q.Get("subscription_id"); s != "" {
+		if sub, err = storage.ParseID(s); err != nil {
+			return httperr.New(http.StatusBadRequest, "subscription_id is not an id")
+		}
+	}
+	state := q.Get("state")
+	switch state {
+	case "":
+		state = storage.DraftPending
+	case "all":
+		state = ""
+	}
+	drafts, err := h.engine.PolicyDrafts(r.Context(), me.ID, sub, state)
+	if err != nil {
+		return err
+	}
+	out := make([]draftEntity, 0, len(drafts))
+	for _, d := range drafts {
+		out = append(out, draftJSON(d))
+	}
+	httperr.JSON(w, http.StatusOK, out)
+	return nil
+}
+
+// POST /admin/policy_drafts/{id}/approve: the draft becomes a block, in
+// force at once.
+func (h *Handler) approveDraft(w http.ResponseWriter, r *http.Request) error {
+	me, err := api.Caller(r, "admin:write")
+	if err != nil {
+		return err
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	b, err := h.engine.ApprovePolicyDraft(r.Context(), me.ID, id)
+	if err != nil {
+		return err
+	}
+	httperr.JSON(w, http.StatusOK, blockEntity{ID: b.ID.String(), Domain: b.Domain, Severity: b.Severity,
+		RejectMedia: b.RejectMedia, RejectReports: b.RejectReports, PublicComment: b.PublicComment,
+		SubscriptionID: b.SubscriptionID.String(), CreatedAt: b.CreatedAt.UTC().Format(time.RFC3339)})
+	return nil
+}
+
+// POST /admin/policy_drafts/{id}/reject
+func (h *Handler) rejectDraft(w http.ResponseWriter, r *http.Request) error {
+	me, err := api.Caller(r, "admin:write")
+	if err != nil {
+		return err
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	d, err := h.engine.RejectPolicyDraft(r.Context(), me.ID, id)
+	if err != nil {
+		return err
+	}
+	httperr.JSON(w, http.StatusOK, draftJSON(d))
+	return nil
+}

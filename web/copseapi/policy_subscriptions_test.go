@@ -1,0 +1,103 @@
+package copseapi_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/copse-dev/copse/storage"
+	"github.com/copse-dev/copse/web/testrig"
+)
+
+// TestPolicySubscriptionsAPI: an admin subscribes to a shared list, its
+// new entry arrives as a draft and takes effect when approved; a
+// moderator is refused on every route.
+func TestPolicySubscriptionsAPI(t *testing.T) {
+	t.Parallel()
+	list := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`[{"domain":"spam.example","digest":"x","severity":"suspend","comment":"Spam"}]`))
+	}))
+	defer list.Close()
+	n := testrig.StartOne(t, nil)
+	ctx := context.Background()
+	root, mod := n.Member("root", false), n.Member("mod", false)
+	err := n.Store.InTx(ctx, func(tx *storage.Tx) error {
+		if err := tx.SetUserRole(ctx, mod.ID, storage.PermissionModerator); err != nil {
+			return err
+		}
+		return tx.SetUserRole(ctx, root.ID, storage.PermissionAdmin)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := n.Token(root, "admin:read", "admin:write")
+	base := n.URL + "/api/copse/v1/admin/"
+	for _, tt := range []struct{ method, url string }{
+		{"GET", base + "policy_subscriptions"}, {"POST", base + "policy_subscriptions"},
+		{"DELETE", base + "policy_subscriptions/1"}, {"POST", base + "policy_subscriptions/1/refresh"},
+		{"GET", base + "policy_drafts"}, {"POST", base + "policy_drafts/1/approve"}, {"POST", base + "policy_drafts/1/reject"},
+	} {
+		code, _, body := call(t, tt.method, tt.url, n.Token(mod, "admin:read", "admin:write"), map[string]any{"url": list.URL})
+		if code != http.StatusForbidden {
+			t.Errorf("moderator %s %s: %d %s; want 403", tt.method, tt.url, code, body)
+		}
+	}
+	code, _, body := call(t, "POST", base+"policy_subscriptions", admin, map[string]any{"url": "gopher://x.example/"})
+	if code != http.StatusUnprocessableEntity {
+		t.Fatalf("a gopher URL: %d %s", code, body)
+	}
+	code, _, body = call(t, "POST", base+"policy_subscriptions", admin, map[string]any{"url": list.URL})
+	var sub struct {
+		ID          string `json:"id"`
+		LastError   string `json:"last_error"`
+		LastRefresh struct {
+			Format  string `json:"format"`
+			Drafted int    `json:"drafted"`
+		} `json:"last_refresh"`
+	}
+	if code != http.StatusCreated || json.Unmarshal(body, &sub) != nil || sub.LastRefresh.Drafted != 1 || sub.LastRefresh.Format != "json" {
+		t.Fatalf("subscribe: %d %s", code, body)
+	}
+	if !n.Engine.Policy().Allows("spam.example").Federate {
+		t.Fatal("a draft is in force before approval")
+	}
+	code, _, body = call(t, "GET", base+"policy_drafts?subscription_id="+sub.ID, admin, nil)
+	var drafts []struct {
+		ID, Domain, State, PublicComment string
+	}
+	if code != http.StatusOK || json.Unmarshal(body, &drafts) != nil || len(drafts) != 1 || drafts[0].Domain != "spam.example" {
+		t.Fatalf("drafts: %d %s", code, body)
+	}
+	code, _, body = call(t, "POST", base+"policy_drafts/"+drafts[0].ID+"/approve", admin, nil)
+	if code != http.StatusOK {
+		t.Fatalf("approve: %d %s", code, body)
+	}
+	if n.Engine.Policy().Allows("spam.example").Federate {
+		t.Fatal("an approved draft is not in force")
+	}
+	code, _, body = call(t, "POST", base+"policy_drafts/"+drafts[0].ID+"/approve", admin, nil)
+	if code != http.StatusNotFound {
+		t.Fatalf("approve twice: %d %s", code, body)
+	}
+	code, _, body = call(t, "POST", base+"policy_subscriptions/"+sub.ID+"/refresh", admin, nil)
+	if code != http.StatusOK {
+		t.Fatalf("refresh: %d %s", code, body)
+	}
+	code, _, body = call(t, "GET", n.URL+"/api/copse/v1/admin/audit?target_type=domain_block", admin, nil)
+	var audit []struct{ Action string }
+	if code != http.StatusOK || json.Unmarshal(body, &audit) != nil || len(audit) != 1 || audit[0].Action != "approve_domain_block" {
+		t.Fatalf("audit: %d %s", code, body)
+	}
+	code, _, body = call(t, "DELETE", base+"policy_subscriptions/"+sub.ID, admin, nil)
+	if code != http.StatusOK {
+		t.Fatalf("unsubscribe: %d %s", code, body)
+	}
+	code, _, body = call(t, "GET", base+"policy_subscriptions", admin, nil)
+	if code != http.StatusOK || strings.TrimSpace(string(body)) != "[]" {
+		t.Fatalf("list after unsubscribe: %d %s", code, body)
+	}
+}

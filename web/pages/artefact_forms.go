@@ -1,0 +1,572 @@
+package pages
+
+import (
+	"errors"
+	"fmt"
+	"mime/multipart"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/copse-dev/copse/activitypub"
+	"github.com/copse-dev/copse/federation"
+	"github.com/copse-dev/copse/storage"
+)
+
+// The library's forms: "Add an artefact" at /c/{handle}/library/new,
+// "Edit" at /c/{handle}/artefacts/{id}/edit, and "Restore this version"
+// (POST /c/{handle}/artefacts/{id}/restore). Both forms take files
+// (multipart): each added file is a version of its own, as the copse API
+// makes it (federation.AddArtefactFile). An edit names the version it
+// started from; a stale one is shown again with what the member typed and
+// a link to what changed since.
+
+// IsArtefactUpload reports whether a request posts one of the library's
+// forms that carry files, whose body may be as large as the node's
+// artefact file limit (web/node applies it).
+func IsArtefactUpload(method, path string) bool {
+	rest, ok := strings.CutPrefix(path, "/c/")
+	if method != http.MethodPost || !ok {
+		return false
+	}
+	parts := strings.Split(rest, "/")
+	switch {
+	case len(parts) == 3 && parts[1] == "library" && parts[2] == "new":
+		return parts[0] != ""
+	case len(parts) == 4 && parts[1] == "artefacts" && parts[3] == "edit":
+		return parts[0] != "" && parts[2] != ""
+	}
+	return false
+}
+
+// multipartMemory is how much of a form's files is held in memory; the
+// rest goes to temporary files.
+const multipartMemory = 1 << 20
+
+type artefactFields struct {
+	Title, Summary, Body, Tags, Licence, EditPolicy, Note string
+}
+
+type fileChoice struct {
+	ID, Name, Size string
+	Keep           bool
+}
+
+// staleView is what a stale edit shows: the versions, what changed, and
+// the current text to merge with.
+type staleView struct {
+	Base, Current int
+	DiffURL       string
+	CurrentBody   string
+}
+
+type artefactFormPage struct {
+	pageView
+	Community                 *communityView
+	Form                      formView
+	Editing                   bool
+	Fields                    artefactFields
+	LicenceGroup, PolicyGroup radioGroup
+	Files                     []fileChoice
+	Base                      int
+	Stale                     *staleView
+	FileLimit                 string
+	ArtefactURL               string
+}
+
+var (
+	licenceChoices = func() []choice {
+		out := make([]choice, 0, len(storage.Licences))
+		for _, l := range storage.Licences {
+			out = append(out, choice{Value: l, Label: licenceNames[l]})
+		}
+		return out
+	}()
+	policyChoices = []choice{
+		{storage.EditAuthors, "Its authors", "You, the authors you name, and the community's moderators."},
+		{storage.EditMembers, "Any member of the community", "Every member, and the moderators."},
+		{storage.EditModerators, "Only the community's moderators", "The moderators alone; you cannot edit it yourself unless you are one."},
+	}
+)
+
+func (h *Handler) artefactFormPage(cv *communityView, title string) artefactFormPage {
+	v := artefactFormPage{pageView: h.view(title), Community: cv, FileLimit: sizeOf(h.engine.ArtefactFileLimit())}
+	v.NoIndex = true
+	return v
+}
+
+// formCommunity is the community of a form's path, if me may see it; one
+// they may not see is not found, as on its pages.
+func (h *Handler) formCommunity(r *http.Request, me storage.Account) (storage.Account, *communityView, error) {
+	g, c, err := h.hostedCommunity(r)
+	if err != nil {
+		return storage.Account{}, nil, err
+	}
+	if ok, err := h.engine.CanSeeCommunity(r.Context(), me, g); err != nil || !ok {
+		return storage.Account{}, nil, errors.Join(err, storage.ErrNotFound)
+	}
+	cv, err := h.communityViewOf(r, g, c)
+	if err != nil {
+		return storage.Account{}, nil, err
+	}
+	return g, cv, nil
+}
+
+// NewArtefactForm serves GET /c/{handle}/library/new.
+func (h *Handler) NewArtefactForm(w http.ResponseWriter, r *http.Request) {
+	me, ok := signedIn(w, r, r.URL.Path)
+	if !ok {
+		return
+	}
+	_, cv, err := h.formCommunity(r, me)
+	if err != nil {
+		h.Error(w, r, err)
+		return
+	}
+	v := h.artefactFormPage(cv, "Add an artefact")
+	v.Fields.EditPolicy = storage.EditAuthors
+	h.showArtefactForm(w, r, http.StatusOK, v)
+}
+
+// CreateArtefact takes POST /c/{handle}/library/new.
+func (h *Handler) CreateArtefact(w http.ResponseWriter, r *http.Request) {
+	me, ok := signedIn(w, r, r.URL.Path)
+	if !ok {
+		return
+	}
+	if !h.readUpload(w, r) {
+		return
+	}
+	defer r.MultipartForm.RemoveAll()
+	if !validToken(r, r.FormValue("csrf")) {
+		h.expired(w, r)
+		return
+	}
+	g, cv, err := h.formCommunity(r, me)
+	if err != nil {
+		h.Error(w, r, err)
+		return
+	}
+	v := h.artefactFormPage(cv, "Add an artefact")
+	v.Fields = artefactFieldsOf(r)
+	files := r.MultipartForm.File["files"]
+	checkArtefactFields(&v.Form, v.Fields, files, h.engine.ArtefactFileLimit())
+	if v.Form.failed() {
+		h.showArtefactForm(w, r, http.StatusUnprocessableEntity, v)
+		return
+	}
+	a, err := h.engine.CreateArtefact(r.Context(), me, g.ID, federation.NewArtefact{Title: v.Fields.Title, Summary: v.Fields.Summary,
+		Body: v.Fields.Body, Tags: splitTags(v.Fields.Tags), Licence: v.Fields.Licence, EditPolicy: v.Fields.EditPolicy, Note: v.Fields.Note})
+	if err != nil {
+		if code, ok := engineProblem(&v.Form, err, "title",
+			"You cannot add to this library: only members of "+cv.Name+" and its moderators can. Join the community first."); ok {
+			h.showArtefactForm(w, r, code, v)
+			return
+		}
+		h.Error(w, r, err)
+		return
+	}
+	if _, err := h.addFiles(r, me, a, files); err != nil {
+		// The artefact is saved, with the files before the one refused:
+		// the edit form says which, to add it and those after it again.
+		h.artefactFileProblem(w, r, g, cv, a.ID, err)
+		return
+	}
+	http.Redirect(w, r, artefactPath(g.Username, a.ID), http.StatusSeeOther)
+}
+
+// EditArtefactForm serves GET /c/{handle}/artefacts/{id}/edit.
+func (h *Handler) EditArtefactForm(w http.ResponseWriter, r *http.Request) {
+	me, ok := signedIn(w, r, r.URL.Path)
+	if !ok {
+		return
+	}
+	g, cv, a, err := h.formArtefact(r, me)
+	if err != nil {
+		h.Error(w, r, err)
+		return
+	}
+	v, err := h.editFormOf(r, g, cv, a)
+	if err != nil {
+		h.Error(w, r, err)
+		return
+	}
+	h.showArtefactForm(w, r, http.StatusOK, v)
+}
+
+// editFormOf is the edit form of a as it is now.
+func (h *Handler) editFormOf(r *http.Request, g storage.Account, cv *communityView, a storage.Artefact) (artefactFormPage, error) {
+	cur, err := h.store.ArtefactVersion(r.Context(), a.ID, a.Version)
+	if err != nil {
+		return artefactFormPage{}, fmt.Errorf("version %d of %s: %w", a.Version, a.URI, err)
+	}
+	v := h.artefactFormPage(cv, "Edit "+a.Title)
+	v.Editing, v.Base, v.ArtefactURL = true, a.Version, artefactPath(g.Username, a.ID)
+	v.Fields = artefactFields{Title: a.Title, Summary: a.Summary, Body: a.BodySource, Tags: strings.Join(a.Tags, ", "),
+		Licence: a.Licence, EditPolicy: a.EditPolicy}
+	v.Files = fileChoices(cur.Files, nil)
+	return v, nil
+}
+
+// EditArtefact takes POST /c/{handle}/artefacts/{id}/edit.
+func (h *Handler) EditArtefact(w http.ResponseWriter, r *http.Request) {
+	me, ok := signedIn(w, r, r.URL.Path)
+	if !ok {
+		return
+	}
+	if !h.readUpload(w, r) {
+		return
+	}
+	defer r.MultipartForm.RemoveAll()
+	if !validToken(r, r.FormValue("csrf")) {
+		h.expired(w, r)
+		return
+	}
+	ctx := r.Context()
+	g, cv, a, err := h.formArtefact(r, me)
+	if err != nil {
+		h.Error(w, r, err)
+		return
+	}
+	v := h.artefactFormPage(cv, "Edit "+a.Title)
+	v.Editing, v.ArtefactURL, v.Fields = true, artefactPath(g.Username, a.ID), artefactFieldsOf(r)
+	base, err := strconv.Atoi(r.FormValue("base_version"))
+	if err != nil || base <= 0 || base > a.Version {
+		h.refuse(w, r, http.StatusBadRequest, "This form cannot be used", "It does not say which version it edits. Go back, reload the page and try again.")
+		return
+	}
+	v.Base = base
+	from, err := h.store.ArtefactVersion(ctx, a.ID, base)
+	if err != nil {
+		h.Error(w, r, err)
+		return
+	}
+	keep := map[string]bool{}
+	for _, id := range r.MultipartForm.Value["keep"] {
+		keep[id] = true
+	}
+	v.Files = fileChoices(from.Files, keep)
+	files := r.MultipartForm.File["files"]
+	checkArtefactFields(&v.Form, v.Fields, files, h.engine.ArtefactFileLimit())
+	if v.Form.failed() {
+		h.showArtefactForm(w, r, http.StatusUnprocessableEntity, v)
+		return
+	}
+	ed := federation.ArtefactEdit{BaseVersion: base, Title: &v.Fields.Title, Summary: &v.Fields.Summary, Body: &v.Fields.Body,
+		Licence: &v.Fields.Licence, EditPolicy: &v.Fields.EditPolicy, Note: v.Fields.Note}
+	tags := splitTags(v.Fields.Tags)
+	ed.Tags = &tags
+	kept := []storage.ID{}
+	for _, f := range from.Files {
+		if keep[f.FileID.String()] {
+			kept = append(kept, f.FileID)
+		}
+	}
+	ed.Files = &kept
+	// A form that changes nothing but adds files makes no version of its
+	// own; a stale base counts as a change, for the engine to refuse.
+	if changed(a, from, ed) {
+		edited, err := h.engine.EditArtefact(ctx, me, a.ID, ed)
+		if err != nil {
+			h.artefactEditProblem(w, r, v, a, err)
+			return
+		}
+		base = edited.Version
+	}
+	if _, err := h.addFiles(r, me, storage.Artefact{ID: a.ID, Version: base}, files); err != nil {
+		var inv *federation.InvalidError
+		if errors.As(err, &inv) {
+			// What was typed is saved by now; the form shows it as it is,
+			// and which file to add again.
+			h.artefactFileProblem(w, r, g, cv, a.ID, err)
+			return
+		}
+		h.artefactEditProblem(w, r, v, a, err)
+		return
+	}
+	http.Redirect(w, r, artefactPath(g.Username, a.ID), http.StatusSeeOther)
+}
+
+// artefactEditProblem shows the edit form again after the engine refused
+// the edit: a stale edit with what changed since (409), a rule broken
+// (422), a member who may not edit (403).
+func (h *Handler) artefactEditProblem(w http.ResponseWriter, r *http.Request, v artefactFormPage, a storage.Artefact, err error) {
+	var stale *federation.StaleError
+	if errors.As(err, &stale) {
+		cur, cerr := h.store.ArtefactVersion(r.Context(), a.ID, stale.Current)
+		if cerr != nil {
+			h.Error(w, r, cerr)
+			return
+		}
+		v.Stale = &staleView{Base: stale.Base, Current: stale.Current, CurrentBody: cur.BodySource,
+			DiffURL: fmt.Sprintf("%s?from=%d&to=%d#diff", v.ArtefactURL, stale.Base, stale.Current)}
+		v.Form.Problem = fmt.Sprintf("Someone changed this artefact while you were editing it: you started from version %d, and it is now at version %d. Nothing you typed has been saved yet, and it is all still below.",
+			stale.Base, stale.Current)
+		if len(r.MultipartForm.File["files"]) > 0 {
+			v.Form.add("files", "Choose the files again: a browser cannot keep them when a form is shown again")
+		}
+		// The files the member left ticked stay ticked; those added since
+		// are kept unless they untick them.
+		keep, listed := map[string]bool{}, map[string]bool{}
+		for _, f := range v.Files {
+			keep[f.ID], listed[f.ID] = f.Keep, true
+		}
+		for _, f := range cur.Files {
+			if id := f.FileID.String(); !listed[id] {
+				keep[id] = true
+			}
+		}
+		v.Files = fileChoices(cur.Files, keep)
+		// Saving again edits the current version, once the member has
+		// brought the changes since into their text.
+		v.Base = stale.Current
+		h.showArtefactForm(w, r, http.StatusConflict, v)
+		return
+	}
+	if errors.Is(err, federation.ErrDenied) && v.Fields.EditPolicy != a.EditPolicy {
+		// The engine lets fewer people change who may edit than edit.
+		v.Form.add("edit_policy", "Only its authors and the community's moderators can change who may edit it")
+		h.showArtefactForm(w, r, http.StatusForbidden, v)
+		return
+	}
+	if code, ok := engineProblem(&v.Form, err, "title", cannotEdit(a)); ok {
+		h.showArtefactForm(w, r, code, v)
+		return
+	}
+	h.Error(w, r, err)
+}
+
+// cannotEdit says why a member may not edit a, after its edit policy.
+func cannotEdit(a storage.Artefact) string {
+	switch a.EditPolicy {
+	case storage.EditMembers:
+		return "You cannot edit this artefact: only members of the community and its moderators can."
+	case storage.EditModerators:
+		return "You cannot edit this artefact: only the community's moderators can."
+	}
+	return "You cannot edit this artefact: only its authors and the community's moderators can."
+}
+
+// RestoreArtefactVersion takes POST /c/{handle}/artefacts/{id}/restore:
+// version, the version to restore, and base_version, the current version
+// the page showed.
+func (h *Handler) RestoreArtefactVersion(w http.ResponseWriter, r *http.Request) {
+	me, ok := signedIn(w, r, strings.TrimSuffix(r.URL.Path, "/restore"))
+	if !ok {
+		return
+	}
+	if err := readTextForm(w, r); err != nil {
+		h.Error(w, r, err)
+		return
+	}
+	if !validToken(r, r.FormValue("csrf")) {
+		h.expired(w, r)
+		return
+	}
+	g, _, a, err := h.formArtefact(r, me)
+	if err != nil {
+		h.Error(w, r, err)
+		return
+	}
+	number, err1 := strconv.Atoi(r.FormValue("version"))
+	base, err2 := strconv.Atoi(r.FormValue("base_version"))
+	if err1 != nil || err2 != nil {
+		h.refuse(w, r, http.StatusBadRequest, "This form cannot be used", "It does not say which version to restore. Go back, reload the page and try again.")
+		return
+	}
+	_, err = h.engine.RestoreArtefactVersion(r.Context(), me, a.ID, base, number, "")
+	var stale *federation.StaleError
+	var inv *federation.InvalidError
+	switch {
+	case errors.As(err, &stale):
+		h.refuse(w, r, http.StatusConflict, "This artefact has changed",
+			fmt.Sprintf("Someone saved version %d after you opened the page, so version %d was not restored.", stale.Current, number),
+			"Go back, reload the page to see what changed, and restore it again if you still want to.")
+	case errors.Is(err, federation.ErrDenied):
+		h.refuse(w, r, http.StatusForbidden, "You cannot edit this artefact", cannotEdit(a))
+	case errors.As(err, &inv):
+		h.refuse(w, r, http.StatusUnprocessableEntity, "This version cannot be restored", sentence(inv.Msg)+".")
+	case err != nil:
+		h.Error(w, r, err)
+	default:
+		http.Redirect(w, r, artefactPath(g.Username, a.ID), http.StatusSeeOther)
+	}
+}
+
+// formArtefact is the artefact of the path, in the community of the path,
+// if me may read it.
+func (h *Handler) formArtefact(r *http.Request, me storage.Account) (storage.Account, *communityView, storage.Artefact, error) {
+	g, cv, err := h.formCommunity(r, me)
+	if err != nil {
+		return storage.Account{}, nil, storage.Artefact{}, err
+	}
+	id, err := storage.ParseID(chi.URLParam(r, "id"))
+	if err != nil {
+		return storage.Account{}, nil, storage.Artefact{}, storage.ErrNotFound
+	}
+	a, err := h.store.ArtefactByID(r.Context(), id)
+	if err != nil {
+		return storage.Account{}, nil, storage.Artefact{}, err
+	}
+	if a.CommunityID != g.ID {
+		return storage.Account{}, nil, storage.Artefact{}, storage.ErrNotFound
+	}
+	if ok, err := h.engine.ArtefactReadable(r.Context(), me, a); err != nil || !ok {
+		return storage.Account{}, nil, storage.Artefact{}, errors.Join(err, storage.ErrNotFound)
+	}
+	return g, cv, a, nil
+}
+
+// readUpload reads a library form (multipart, files beyond
+// multipartMemory in temporary files). A body over the limit web/node
+// sets is refused with the limit in words; the caller removes the files.
+func (h *Handler) readUpload(w http.ResponseWriter, r *http.Request) bool {
+	err := r.ParseMultipartForm(multipartMemory)
+	if err == nil {
+		return true
+	}
+	if r.MultipartForm != nil {
+		_ = r.MultipartForm.RemoveAll()
+	}
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		h.refuse(w, r, http.StatusRequestEntityTooLarge, "The files are too large",
+			"The files you add at once can be at most "+sizeOf(h.engine.ArtefactFileLimit())+" in all.",
+			"Go back and choose fewer or smaller files. You can add more from the artefact's Edit page.")
+		return false
+	}
+	h.refuse(w, r, http.StatusBadRequest, "This form cannot be used", "Go back, reload the page and try again.")
+	return false
+}
+
+// addFiles adds each file as a version of its own, from a.Version on, and
+// returns the artefact after the last.
+func (h *Handler) addFiles(r *http.Request, me storage.Account, a storage.Artefact, files []*multipart.FileHeader) (storage.Artefact, error) {
+	for _, fh := range files {
+		f, err := fh.Open()
+		if err != nil {
+			return a, fmt.Errorf("open upload %s: %w", fh.Filename, err)
+		}
+		next, _, err := h.engine.AddArtefactFile(r.Context(), me, a.ID, a.Version, fh.Filename, f, "")
+		f.Close()
+		if err != nil {
+			return a, err
+		}
+		a = next
+	}
+	return a, nil
+}
+
+// artefactFileProblem shows the edit form of an artefact just saved
+// whose file was refused, as it now is.
+func (h *Handler) artefactFileProblem(w http.ResponseWriter, r *http.Request, g storage.Account, cv *communityView, id storage.ID, err error) {
+	var inv *federation.InvalidError
+	if !errors.As(err, &inv) {
+		h.Error(w, r, err)
+		return
+	}
+	a, err := h.store.ArtefactByID(r.Context(), id)
+	if err != nil {
+		h.Error(w, r, err)
+		return
+	}
+	v, err := h.editFormOf(r, g, cv, a)
+	if err != nil {
+		h.Error(w, r, err)
+		return
+	}
+	v.Form.Problem = "The artefact was saved, but not all its files: add the others here."
+	v.Form.add("files", sentence(inv.Msg))
+	h.showArtefactForm(w, r, http.StatusUnprocessableEntity, v)
+}
+
+// artefactFieldsOf reads the fields of a library form.
+func artefactFieldsOf(r *http.Request) artefactFields {
+	return artefactFields{Title: r.FormValue("title"), Summary: r.FormValue("summary"), Body: r.FormValue("body"),
+		Tags: r.FormValue("tags"), Licence: r.FormValue("licence"), EditPolicy: r.FormValue("edit_policy"), Note: r.FormValue("note")}
+}
+
+// checkArtefactFields finds what a person must fix before the engine is
+// asked: what is missing or not one of the choices. The engine checks
+// the rest (lengths, tags), and says so.
+func checkArtefactFields(f *formView, v artefactFields, files []*multipart.FileHeader, fileLimit int64) {
+	if strings.TrimSpace(v.Title) == "" {
+		f.add("title", "Enter a title")
+	}
+	for _, t := range splitTags(v.Tags) {
+		if _, ok := federation.NormalizeTag(t); !ok {
+			f.add("tags", fmt.Sprintf("Tags are letters, digits and underscores: %q is not a tag", t))
+		}
+	}
+	if !slices.Contains(storage.Licences, v.Licence) {
+		f.add("licence", "Choose a licence")
+	}
+	if !slices.ContainsFunc(policyChoices, func(c choice) bool { return c.Value == v.EditPolicy }) {
+		f.add("edit_policy", "Choose who may edit it")
+	}
+	for _, fh := range files {
+		// Checked before anything is stored: a file over the limit would
+		// leave the artefact saved without it.
+		if fh.Size > fileLimit {
+			f.add("files", fmt.Sprintf("%s is larger than the limit of %s a file", fh.Filename, sizeOf(fileLimit)))
+		}
+	}
+	if len(f.Errors) > 0 && len(files) > 0 {
+		f.add("files", "Choose the files again: a browser cannot keep them when a form is shown again")
+	}
+}
+
+// changed reports whether ed changes anything of a at version from,
+// beside adding files: an unchanged form makes no version.
+func changed(a storage.Artefact, from storage.ArtefactVersion, ed federation.ArtefactEdit) bool {
+	norm := func(s string) string { return strings.TrimSpace(activitypub.CleanText(s)) }
+	line := func(s string) string { return strings.Join(strings.Fields(activitypub.CleanText(s)), " ") }
+	tags := make([]string, 0, len(*ed.Tags))
+	for _, t := range *ed.Tags {
+		if n, ok := federation.NormalizeTag(t); ok && !slices.Contains(tags, n) {
+			tags = append(tags, n)
+		}
+	}
+	keptAll := len(*ed.Files) == len(from.Files)
+	return line(*ed.Title) != from.Title || norm(*ed.Summary) != from.Summary || norm(*ed.Body) != from.BodySource ||
+		!slices.Equal(tags, a.Tags) || *ed.Licence != a.Licence ||
+		*ed.EditPolicy != a.EditPolicy || !keptAll || a.Version != from.Number
+}
+
+// fileChoices lists a version's files to keep or remove; keep, when not
+// nil, says which the member left ticked.
+func fileChoices(files []storage.VersionFile, keep map[string]bool) []fileChoice {
+	out := make([]fileChoice, 0, len(files))
+	for _, f := range files {
+		if f.FileID == 0 {
+			continue
+		}
+		id := f.FileID.String()
+		out = append(out, fileChoice{ID: id, Name: f.Name, Size: sizeOf(f.Size), Keep: keep == nil || keep[id]})
+	}
+	return out
+}
+
+func (h *Handler) showArtefactForm(w http.ResponseWriter, r *http.Request, code int, v artefactFormPage) {
+	v.Form.CSRF = formToken(r)
+	if v.Editing {
+		v.Form.Action, v.Form.Cancel = v.ArtefactURL+"/edit", v.ArtefactURL
+	} else {
+		v.Form.Action, v.Form.Cancel = v.Community.URL+"/library/new", v.Community.URL+"/library"
+	}
+	v.LicenceGroup = radioGroup{Name: "licence", Legend: "Licence", Hint: "The terms on which others may reuse it.",
+		Value: v.Fields.Licence, Error: v.Form.FieldError["licence"], Choices: licenceChoices}
+	v.PolicyGroup = radioGroup{Name: "edit_policy", Legend: "Who may edit it", Value: v.Fields.EditPolicy,
+		Error: v.Form.FieldError["edit_policy"], Choices: policyChoices}
+	if v.Form.failed() {
+		// As GOV.UK does: a screen reader hears the problem first.
+		v.Title = "Error: " + v.Title
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	if err := h.render(w, r, code, "artefact_form", v); err != nil {
+		h.Error(w, r, err)
+	}
+}

@@ -1,0 +1,182 @@
+package pages
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/copse-dev/copse/federation"
+	"github.com/copse-dev/copse/storage"
+	"github.com/copse-dev/copse/web/session"
+)
+
+// The forms of a community's repertoire (issue 13 item 8): signed-in
+// members add and edit artefacts, glossary terms and events, restore an
+// artefact's version and say they will attend an event, without
+// JavaScript, because the Mastodon apps cannot. Each form is GOV.UK's
+// pattern: labels and hints, an error summary at the top that links to
+// the fields, the message beside each field, what was typed kept on
+// error, and POST-redirect-GET on success. The pages only read the store;
+// every change is the engine's, and so is every decision on who may make
+// it: its refusals are shown in words.
+
+// formsLabel keeps the repertoire forms' CSRF token apart from others.
+const formsLabel = "copse repertoire forms"
+
+// textFormBody bounds a form without files: the longest field, an
+// artefact's Markdown body, is at most 500 KB.
+const textFormBody = 1 << 20
+
+// memberView is the member signed in from the browser, for the links and
+// buttons of the forms a page offers; nil when nobody is.
+type memberView struct {
+	CSRF string
+	// Attending holds the IDs of the events on the page the member said
+	// they will attend.
+	Attending map[string]bool
+}
+
+// viewerOf is who reads a page from r's browser: the member signed in,
+// or nobody (the zero account), as the visibility rule takes them.
+func viewerOf(r *http.Request) storage.Account {
+	me, _ := session.Member(r)
+	return me
+}
+
+// memberOf is the member signed in from r's browser, or nil.
+func (h *Handler) memberOf(r *http.Request) *memberView {
+	if _, ok := session.Member(r); !ok {
+		return nil
+	}
+	return &memberView{CSRF: formToken(r)}
+}
+
+// formToken is the CSRF token of the repertoire forms
+// (session.FormToken under their label).
+func formToken(r *http.Request) string { return session.FormToken(r, formsLabel) }
+
+// validToken reports whether a form posted from r carries the CSRF token
+// of the session.
+func validToken(r *http.Request, got string) bool { return session.ValidFormToken(r, formsLabel, got) }
+
+// signedIn returns the member signed in from r's browser, or sends the
+// browser to sign in and come back to back (false).
+func signedIn(w http.ResponseWriter, r *http.Request, back string) (storage.Account, bool) {
+	me, ok := session.Member(r)
+	if !ok {
+		http.Redirect(w, r, session.SignInURL(back), http.StatusSeeOther)
+	}
+	return me, ok
+}
+
+// fieldError is a problem with one field: Field is its id.
+type fieldError struct{ Field, Message string }
+
+// formView is what every form page shows besides its fields: the token,
+// the problems (in the order of the fields, for the summary; by field,
+// for the message beside it), and a problem not about one field.
+type formView struct {
+	CSRF       string
+	Errors     []fieldError
+	FieldError map[string]string
+	Problem    string // shown at the top, e.g. a stale edit or a refusal
+	Action     string // where the form posts
+	Cancel     string // where "Cancel" goes
+}
+
+// radioGroup is a question answered by one of a few choices.
+type radioGroup struct {
+	Name, Legend, Hint string
+	Value              string // the choice made
+	Error              string
+	Choices            []choice
+}
+
+type choice struct{ Value, Label, Hint string }
+
+func (f *formView) add(field, msg string) {
+	if f.FieldError == nil {
+		f.FieldError = map[string]string{}
+	}
+	if _, ok := f.FieldError[field]; ok {
+		return
+	}
+	f.FieldError[field] = msg
+	f.Errors = append(f.Errors, fieldError{Field: field, Message: msg})
+}
+
+// failed reports whether the form has problems to show.
+func (f *formView) failed() bool { return len(f.Errors) > 0 || f.Problem != "" }
+
+// engineProblem turns the engine's refusal of a form into what the form
+// shows and the status it is answered with: a rule the input broke (422)
+// beside firstField, the field a person fixes first; a decision that the
+// member may not do this (403) as a sentence, denied, at the top. It
+// reports false for every other error, which is the error page's.
+func engineProblem(f *formView, err error, firstField, denied string) (int, bool) {
+	var inv *federation.InvalidError
+	switch {
+	case errors.As(err, &inv):
+		f.add(firstField, sentence(inv.Msg))
+		return http.StatusUnprocessableEntity, true
+	case errors.Is(err, federation.ErrDenied):
+		f.Problem = denied
+		return http.StatusForbidden, true
+	}
+	return 0, false
+}
+
+// sentence capitalises the engine's message for the page.
+func sentence(msg string) string {
+	if msg == "" {
+		return msg
+	}
+	return strings.ToUpper(msg[:1]) + msg[1:]
+}
+
+// readTextForm reads an urlencoded form of at most textFormBody bytes.
+func readTextForm(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, textFormBody)
+	return r.ParseForm()
+}
+
+// refuse answers a form that cannot be taken with a page in the words of
+// heading and lines, with code.
+func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, code int, heading string, lines ...string) {
+	v := h.view(heading)
+	v.NoIndex = true
+	v.Error = &errorView{Heading: heading, Lines: lines}
+	if err := h.render(w, r, code, "error", v); err != nil {
+		h.Error(w, r, err)
+	}
+}
+
+// expired answers a form posted without the session's CSRF token: from
+// another site, or from a page older than the session.
+func (h *Handler) expired(w http.ResponseWriter, r *http.Request) {
+	h.refuse(w, r, http.StatusForbidden, "The form had expired", "Go back, reload the page and try again.")
+}
+
+// splitList reads a list a person types: one item per line or separated
+// by commas, blanks dropped.
+func splitList(s string) []string {
+	out := []string{}
+	for _, part := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == '\n' || r == '\r' }) {
+		if p := strings.TrimSpace(part); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// splitTags reads tags as people type them: separated by commas or
+// spaces, with or without "#".
+func splitTags(s string) []string {
+	out := []string{}
+	for _, part := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\r' || r == '\t' }) {
+		if p := strings.TrimPrefix(strings.TrimSpace(part), "#"); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}

@@ -1,0 +1,81 @@
+package pages_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/copse-dev/copse/federation"
+	"github.com/copse-dev/copse/web/session"
+	"github.com/copse-dev/copse/web/testrig"
+)
+
+// TestFormsAccessible checks the repertoire's forms and the pages that
+// carry their links and buttons in headless Chromium with axe-core (WCAG
+// 2.2 A and AA), signed in by typing into the sign-in form, and each form
+// again with its error summary after an empty submission. Without
+// Chromium and axe-core it is skipped, as testrig.NewBrowser says.
+func TestFormsAccessible(t *testing.T) {
+	br := testrig.NewBrowser(t)
+	n := testrig.StartOne(t, nil)
+	ctx := context.Background()
+	alice := n.Member("alice", false)
+	g := newCommunity(t, n, alice, federation.NewCommunity{Handle: "desk", Name: "Enquiries desk"})
+	art, err := n.Engine.CreateArtefact(ctx, alice, g.ID, federation.NewArtefact{Title: "Answering by phone", Body: "Say **hello**."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := "Say **good morning**."
+	if _, err := n.Engine.EditArtefact(ctx, alice, art.ID, federation.ArtefactEdit{BaseVersion: 1, Body: &body}); err != nil {
+		t.Fatal(err)
+	}
+	term, err := n.Engine.CreateTerm(ctx, alice, g.ID, federation.NewTerm{Term: "Phone script", Definition: "What to say."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now().Add(72 * time.Hour)
+	ev, err := n.Engine.CreateEvent(ctx, alice, g.ID, federation.NewEvent{Name: "Phone skills", Start: start, End: start.Add(time.Hour),
+		TimeZone: "Europe/London", Capacity: 12})
+	if err != nil {
+		t.Fatal(err)
+	}
+	artPath := "/c/desk/artefacts/" + art.ID.String()
+	if err := br.Run(
+		chromedp.Navigate(n.URL+session.SignInURL("/c/desk/library")),
+		chromedp.SendKeys("#login", "alice", chromedp.ByQuery),
+		chromedp.SendKeys("#password", testrig.Password, chromedp.ByQuery),
+		chromedp.Click("button[type=submit]", chromedp.ByQuery),
+		chromedp.WaitVisible(`a[href="/c/desk/library/new"]`, chromedp.ByQuery),
+	); err != nil {
+		t.Fatalf("sign in: %v", err)
+	}
+	for _, path := range []string{"/c/desk/library", artPath, "/c/desk/glossary", "/c/desk/events",
+		artPath + "/edit", "/c/desk/glossary/" + term.ID.String() + "/edit", "/c/desk/events/" + ev.ID.String() + "/edit"} {
+		br.CheckPage(t, n.URL+path)
+	}
+	// A stale edit: the form again, with the conflict and the current text.
+	br.CheckPage(t, n.URL+artPath+"/edit")
+	other := "Say **good afternoon**."
+	if _, err := n.Engine.EditArtefact(ctx, alice, art.ID, federation.ArtefactEdit{BaseVersion: 2, Body: &other}); err != nil {
+		t.Fatal(err)
+	}
+	if err := br.Run(
+		chromedp.Click("button[type=submit]", chromedp.ByQuery),
+		chromedp.WaitVisible("#current-body", chromedp.ByQuery),
+	); err != nil {
+		t.Fatalf("stale edit: %v", err)
+	}
+	br.CheckLoaded(t, "a stale edit")
+	for _, path := range []string{"/c/desk/library/new", "/c/desk/glossary/new", "/c/desk/events/new"} {
+		br.CheckPage(t, n.URL+path)
+		if err := br.Run(
+			chromedp.Click("button[type=submit]", chromedp.ByQuery),
+			chromedp.WaitVisible(".error-summary", chromedp.ByQuery),
+		); err != nil {
+			t.Fatalf("%s submitted empty: %v", path, err)
+		}
+		br.CheckLoaded(t, path+" with its errors")
+	}
+}
