@@ -95,6 +95,7 @@ func (h *Handler) Mount(r chi.Router) {
 	r.Get("/c/{handle}/feed.atom", h.CommunityFeed)
 	r.Get("/c/{handle}/library", h.Library)
 	r.Get("/c/{handle}/library.atom", h.LibraryFeed)
+	r.Get("/c/{handle}/library.zip", h.LibraryZip)
 	r.Get("/c/{handle}/library/new", h.NewArtefactForm)
 	r.Post("/c/{handle}/library/new", h.CreateArtefact)
 	r.Get("/c/{handle}/artefacts/{id}", h.Artefact)
