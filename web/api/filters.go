@@ -153,7 +153,7 @@ func (p *presenter) filtered(ctx context.Context, filterContext string, sts []St
 	if err != nil || len(set.filters) == 0 {
 		return sts, err
 	}
-	out := sts[:0:0]
+	out := make([]Status, 0, len(sts))
 	for _, e := range sts {
 		subject := e
 		ids := []string{e.ID}
