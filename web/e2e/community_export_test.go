@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 	"time"
 
@@ -287,7 +288,7 @@ func BenchmarkCommunityExportImport(b *testing.B) {
 	file := make([]byte, 1<<20)
 	rand.NewChaCha8([32]byte{1}).Read(file)
 	err = a.Store.InTx(ctx, func(tx *storage.Tx) error {
-		for i := range 5000 {
+		for i := range benchExportThreads {
 			root := storage.Status{ID: tx.NewID(), AccountID: alice.ID, Content: "<p>Thread</p>", Visibility: "public", Local: true}
 			root.URI = urls.Status("alice", root.ID)
 			reply := storage.Status{ID: tx.NewID(), AccountID: alice.ID, Content: "<p>Reply</p>", Visibility: "public", Local: true,
@@ -316,7 +317,7 @@ func BenchmarkCommunityExportImport(b *testing.B) {
 			}
 			v := storage.ArtefactVersion{ArtefactID: art.ID, Number: 1, Title: "Artefact", BodySource: "Body", BodyHTML: "<p>Body</p>",
 				EditorID: alice.ID, EditorURI: alice.URI}
-			if i < 50 {
+			if i < benchExportFiles {
 				body := append(bytes.Clone(file), byte(i))
 				name := fmt.Sprintf("bench/%d", i)
 				if err := os.WriteFile(filepath.Join(dir, fmt.Sprint(i)), body, 0o600); err != nil {
@@ -345,14 +346,15 @@ func BenchmarkCommunityExportImport(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		start := time.Now()
+		start, peak := time.Now(), heapPeak()
 		m, err := archive.Export(ctx, a.Store, a.Engine, "libraries", f, b.TempDir(), time.Now())
+		exportHeap := peak()
 		f.Close()
 		if err != nil {
 			b.Fatal(err)
 		}
 		exported := time.Since(start)
-		if m.Counts[archive.ThreadsName] != 10000 || m.Counts[archive.ArtefactsName] != 1000 || m.Counts["files"] != 50 {
+		if m.Counts[archive.ThreadsName] != 2*benchExportThreads || m.Counts[archive.ArtefactsName] != 1000 || m.Counts["files"] != benchExportFiles {
 			b.Fatalf("counts = %v", m.Counts)
 		}
 		fi, _ := os.Stat(out)
@@ -360,19 +362,54 @@ func BenchmarkCommunityExportImport(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		start = time.Now()
+		start, peak = time.Now(), heapPeak()
 		im, err := archive.Import(ctx, c.Engine, f, fmt.Sprintf("copy%d", i), b.TempDir())
+		importHeap := peak()
 		f.Close()
 		if err != nil {
 			b.Fatal(err)
 		}
-		if im.Posts != 10000 || im.Artefacts != 1000 || im.Files != 50 {
+		if im.Posts != 2*benchExportThreads || im.Artefacts != 1000 || im.Files != benchExportFiles {
 			b.Fatalf("imported = %+v", im)
 		}
 		b.ReportMetric(exported.Seconds(), "export-s")
 		b.ReportMetric(time.Since(start).Seconds(), "import-s")
 		b.ReportMetric(float64(fi.Size())/(1<<20), "archive-MiB")
+		b.ReportMetric(exportHeap, "export-peak-heap-MiB")
+		b.ReportMetric(importHeap, "import-peak-heap-MiB")
 	}
+}
+
+// The community BenchmarkCommunityExportImport moves, as issue 13 sizes
+// it: 10,000 threads (each with a reply), 1,000 artefacts, and 200 files
+// of 1 MiB.
+const (
+	benchExportThreads = 10000
+	benchExportFiles   = 200
+)
+
+// heapPeak samples the Go heap in use every 10 ms until the function it
+// returns is called, which stops and reports the highest sample in MiB:
+// what streaming keeps bounded, beside the archive's size.
+func heapPeak() func() float64 {
+	stop, done := make(chan struct{}), make(chan float64)
+	go func() {
+		var peak uint64
+		t := time.NewTicker(10 * time.Millisecond)
+		defer t.Stop()
+		for {
+			var ms runtime.MemStats
+			runtime.ReadMemStats(&ms)
+			peak = max(peak, ms.HeapInuse)
+			select {
+			case <-stop:
+				done <- float64(peak) / (1 << 20)
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() float64 { close(stop); return <-done }
 }
 
 // createCommunityTB is createCommunity for a benchmark.
