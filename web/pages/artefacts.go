@@ -24,7 +24,7 @@ import (
 // library is not shown (federation.ArtefactReadable decides).
 
 // libraryPageSize is how many artefacts a page of the library lists.
-const libraryPageSize = 50
+const libraryPageSize = 20
 
 // versionsShown is how many versions a page of an artefact's history
 // lists, newest first; ?versions_before=N#history pages back.
