@@ -9,8 +9,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/go-chi/chi/v5"
-
 	"github.com/copse-dev/copse/activitypub"
 	"github.com/copse-dev/copse/federation"
 	"github.com/copse-dev/copse/storage"
@@ -64,10 +62,7 @@ type staleView struct {
 }
 
 type artefactFormPage struct {
-	pageView
-	Community                 *communityView
-	Form                      formView
-	Editing                   bool
+	repertoireForm
 	Fields                    artefactFields
 	LicenceGroup, PolicyGroup radioGroup
 	Files                     []fileChoice
@@ -75,6 +70,7 @@ type artefactFormPage struct {
 	Stale                     *staleView
 	FileLimit                 string
 	ArtefactURL               string
+	artefact                  storage.Artefact // the artefact edited
 }
 
 var (
@@ -92,104 +88,88 @@ var (
 	}
 )
 
-func (h *Handler) artefactFormPage(cv *communityView, title string) artefactFormPage {
-	v := artefactFormPage{pageView: h.view(title), Community: cv, FileLimit: sizeOf(h.engine.ArtefactFileLimit())}
-	v.NoIndex = true
-	return v
+// newArtefactPage is the "Add an artefact" form of the path's community.
+func (h *Handler) newArtefactPage(r *http.Request) (artefactFormPage, error) {
+	g, cv, err := h.formCommunity(r)
+	if err != nil {
+		return artefactFormPage{}, err
+	}
+	return artefactFormPage{repertoireForm: h.newForm(g, cv, "Add an artefact", cv.URL+"/library/new", cv.URL+"/library"),
+		FileLimit: sizeOf(h.engine.ArtefactFileLimit())}, nil
 }
 
-// formCommunity is the community of a form's path, if me may see it; one
-// they may not see is not found, as on its pages.
-func (h *Handler) formCommunity(r *http.Request, me storage.Account) (storage.Account, *communityView, error) {
-	g, c, err := h.hostedCommunity(r)
+// editArtefactPage is the edit form of the path's artefact, with the
+// fields empty.
+func (h *Handler) editArtefactPage(r *http.Request) (artefactFormPage, error) {
+	g, cv, a, err := h.formArtefact(r)
 	if err != nil {
-		return storage.Account{}, nil, err
+		return artefactFormPage{}, err
 	}
-	if ok, err := h.engine.CanSeeCommunity(r.Context(), me, g); err != nil || !ok {
-		return storage.Account{}, nil, errors.Join(err, storage.ErrNotFound)
-	}
-	cv, err := h.communityViewOf(r, g, c)
-	if err != nil {
-		return storage.Account{}, nil, err
-	}
-	return g, cv, nil
+	return h.editArtefactForm(g, cv, a), nil
+}
+
+// editArtefactForm is the edit form of a in the community g, with the
+// fields empty.
+func (h *Handler) editArtefactForm(g storage.Account, cv *communityView, a storage.Artefact) artefactFormPage {
+	page := artefactPath(g.Username, a.ID)
+	v := artefactFormPage{repertoireForm: h.newForm(g, cv, "Edit "+a.Title, page+"/edit", page), FileLimit: sizeOf(h.engine.ArtefactFileLimit()),
+		ArtefactURL: page, artefact: a}
+	v.Editing = true
+	return v
 }
 
 // NewArtefactForm serves GET /c/{handle}/library/new.
 func (h *Handler) NewArtefactForm(w http.ResponseWriter, r *http.Request) {
-	me, ok := signedIn(w, r, r.URL.Path)
-	if !ok {
-		return
+	if _, v, ok := openForm(h, w, r, r.URL.Path, nil, h.newArtefactPage); ok {
+		v.Fields.EditPolicy = storage.EditAuthors
+		h.showArtefactForm(w, r, http.StatusOK, v)
 	}
-	_, cv, err := h.formCommunity(r, me)
-	if err != nil {
-		h.Error(w, r, err)
-		return
-	}
-	v := h.artefactFormPage(cv, "Add an artefact")
-	v.Fields.EditPolicy = storage.EditAuthors
-	h.showArtefactForm(w, r, http.StatusOK, v)
 }
 
 // CreateArtefact takes POST /c/{handle}/library/new.
 func (h *Handler) CreateArtefact(w http.ResponseWriter, r *http.Request) {
-	me, ok := signedIn(w, r, r.URL.Path)
+	me, v, ok := openForm(h, w, r, r.URL.Path, h.readUpload, h.newArtefactPage)
+	if r.MultipartForm != nil {
+		defer r.MultipartForm.RemoveAll()
+	}
 	if !ok {
 		return
 	}
-	if !h.readUpload(w, r) {
-		return
-	}
-	defer r.MultipartForm.RemoveAll()
-	if !validToken(r, r.FormValue("csrf")) {
-		h.expired(w, r)
-		return
-	}
-	g, cv, err := h.formCommunity(r, me)
-	if err != nil {
-		h.Error(w, r, err)
-		return
-	}
-	v := h.artefactFormPage(cv, "Add an artefact")
+	g, cv := v.group, v.Community
 	v.Fields = artefactFieldsOf(r)
 	files := r.MultipartForm.File["files"]
 	checkArtefactFields(&v.Form, v.Fields, files, h.engine.ArtefactFileLimit())
-	if v.Form.failed() {
-		h.showArtefactForm(w, r, http.StatusUnprocessableEntity, v)
-		return
-	}
-	a, err := h.engine.CreateArtefact(r.Context(), me, g.ID, federation.NewArtefact{Title: v.Fields.Title, Summary: v.Fields.Summary,
-		Body: v.Fields.Body, Tags: splitTags(v.Fields.Tags), Licence: v.Fields.Licence, EditPolicy: v.Fields.EditPolicy, Note: v.Fields.Note})
-	if err != nil {
-		if code, ok := engineProblem(&v.Form, err, "title",
-			"You cannot add to this library: only members of "+cv.Name+" and its moderators can. Join the community first."); ok {
-			h.showArtefactForm(w, r, code, v)
-			return
+	show := func(code int) { h.showArtefactForm(w, r, code, v) }
+	refused := refusedOn(&v.Form, show, "title",
+		"You cannot add to this library: only members of "+cv.Name+" and its moderators can. Join the community first.")
+	var saved storage.Artefact
+	h.submit(w, r, &v.Form, show, func(err error) bool {
+		if saved.ID == 0 {
+			return refused(err)
 		}
-		h.Error(w, r, err)
-		return
-	}
-	if _, err := h.addFiles(r, me, a, files); err != nil {
 		// The artefact is saved, with the files before the one refused:
 		// the edit form says which, to add it and those after it again.
-		h.artefactFileProblem(w, r, g, cv, a.ID, err)
-		return
-	}
-	http.Redirect(w, r, artefactPath(g.Username, a.ID), http.StatusSeeOther)
+		h.artefactFileProblem(w, r, g, cv, saved.ID, err)
+		return true
+	}, func() (string, error) {
+		a, err := h.engine.CreateArtefact(r.Context(), me, g.ID, federation.NewArtefact{Title: v.Fields.Title, Summary: v.Fields.Summary,
+			Body: v.Fields.Body, Tags: splitTags(v.Fields.Tags), Licence: v.Fields.Licence, EditPolicy: v.Fields.EditPolicy, Note: v.Fields.Note})
+		if err != nil {
+			return "", err
+		}
+		saved = a
+		_, err = h.addFiles(r, me, a, files)
+		return artefactPath(g.Username, a.ID), err
+	})
 }
 
 // EditArtefactForm serves GET /c/{handle}/artefacts/{id}/edit.
 func (h *Handler) EditArtefactForm(w http.ResponseWriter, r *http.Request) {
-	me, ok := signedIn(w, r, r.URL.Path)
+	_, v, ok := openForm(h, w, r, r.URL.Path, nil, h.editArtefactPage)
 	if !ok {
 		return
 	}
-	g, cv, a, err := h.formArtefact(r, me)
-	if err != nil {
-		h.Error(w, r, err)
-		return
-	}
-	v, err := h.editFormOf(r, g, cv, a)
+	v, err := h.asItIs(r, v)
 	if err != nil {
 		h.Error(w, r, err)
 		return
@@ -197,14 +177,15 @@ func (h *Handler) EditArtefactForm(w http.ResponseWriter, r *http.Request) {
 	h.showArtefactForm(w, r, http.StatusOK, v)
 }
 
-// editFormOf is the edit form of a as it is now.
-func (h *Handler) editFormOf(r *http.Request, g storage.Account, cv *communityView, a storage.Artefact) (artefactFormPage, error) {
+// asItIs is the edit form v with the artefact's fields and files as they
+// are now.
+func (h *Handler) asItIs(r *http.Request, v artefactFormPage) (artefactFormPage, error) {
+	a := v.artefact
 	cur, err := h.store.ArtefactVersion(r.Context(), a.ID, a.Version)
 	if err != nil {
 		return artefactFormPage{}, fmt.Errorf("version %d of %s: %w", a.Version, a.URI, err)
 	}
-	v := h.artefactFormPage(cv, "Edit "+a.Title)
-	v.Editing, v.Base, v.ArtefactURL = true, a.Version, artefactPath(g.Username, a.ID)
+	v.Base = a.Version
 	v.Fields = artefactFields{Title: a.Title, Summary: a.Summary, Body: a.BodySource, Tags: strings.Join(a.Tags, ", "),
 		Licence: a.Licence, EditPolicy: a.EditPolicy}
 	v.Files = fileChoices(cur.Files, nil)
@@ -213,26 +194,16 @@ func (h *Handler) editFormOf(r *http.Request, g storage.Account, cv *communityVi
 
 // EditArtefact takes POST /c/{handle}/artefacts/{id}/edit.
 func (h *Handler) EditArtefact(w http.ResponseWriter, r *http.Request) {
-	me, ok := signedIn(w, r, r.URL.Path)
+	me, v, ok := openForm(h, w, r, r.URL.Path, h.readUpload, h.editArtefactPage)
+	if r.MultipartForm != nil {
+		defer r.MultipartForm.RemoveAll()
+	}
 	if !ok {
 		return
 	}
-	if !h.readUpload(w, r) {
-		return
-	}
-	defer r.MultipartForm.RemoveAll()
-	if !validToken(r, r.FormValue("csrf")) {
-		h.expired(w, r)
-		return
-	}
 	ctx := r.Context()
-	g, cv, a, err := h.formArtefact(r, me)
-	if err != nil {
-		h.Error(w, r, err)
-		return
-	}
-	v := h.artefactFormPage(cv, "Edit "+a.Title)
-	v.Editing, v.ArtefactURL, v.Fields = true, artefactPath(g.Username, a.ID), artefactFieldsOf(r)
+	g, cv, a := v.group, v.Community, v.artefact
+	v.Fields = artefactFieldsOf(r)
 	base, err := strconv.Atoi(r.FormValue("base_version"))
 	if err != nil || base <= 0 || base > a.Version {
 		h.refuse(w, r, http.StatusBadRequest, "This form cannot be used", "It does not say which version it edits. Go back, reload the page and try again.")
@@ -251,43 +222,44 @@ func (h *Handler) EditArtefact(w http.ResponseWriter, r *http.Request) {
 	v.Files = fileChoices(from.Files, keep)
 	files := r.MultipartForm.File["files"]
 	checkArtefactFields(&v.Form, v.Fields, files, h.engine.ArtefactFileLimit())
-	if v.Form.failed() {
-		h.showArtefactForm(w, r, http.StatusUnprocessableEntity, v)
-		return
-	}
-	ed := federation.ArtefactEdit{BaseVersion: base, Title: &v.Fields.Title, Summary: &v.Fields.Summary, Body: &v.Fields.Body,
-		Licence: &v.Fields.Licence, EditPolicy: &v.Fields.EditPolicy, Note: v.Fields.Note}
-	tags := splitTags(v.Fields.Tags)
-	ed.Tags = &tags
-	kept := []storage.ID{}
-	for _, f := range from.Files {
-		if keep[f.FileID.String()] {
-			kept = append(kept, f.FileID)
-		}
-	}
-	ed.Files = &kept
-	// A form that changes nothing but adds files makes no version of its
-	// own; a stale base counts as a change, for the engine to refuse.
-	if changed(a, from, ed) {
-		edited, err := h.engine.EditArtefact(ctx, me, a.ID, ed)
-		if err != nil {
-			h.artefactEditProblem(w, r, v, a, err)
-			return
-		}
-		base = edited.Version
-	}
-	if _, err := h.addFiles(r, me, storage.Artefact{ID: a.ID, Version: base}, files); err != nil {
+	addingFiles := false
+	h.submit(w, r, &v.Form, func(code int) { h.showArtefactForm(w, r, code, v) }, func(err error) bool {
 		var inv *federation.InvalidError
-		if errors.As(err, &inv) {
+		if addingFiles && errors.As(err, &inv) {
 			// What was typed is saved by now; the form shows it as it is,
 			// and which file to add again.
 			h.artefactFileProblem(w, r, g, cv, a.ID, err)
-			return
+			return true
 		}
 		h.artefactEditProblem(w, r, v, a, err)
-		return
-	}
-	http.Redirect(w, r, artefactPath(g.Username, a.ID), http.StatusSeeOther)
+		return true
+	}, func() (string, error) {
+		ed := federation.ArtefactEdit{BaseVersion: base, Title: &v.Fields.Title, Summary: &v.Fields.Summary, Body: &v.Fields.Body,
+			Licence: &v.Fields.Licence, EditPolicy: &v.Fields.EditPolicy, Note: v.Fields.Note}
+		tags := splitTags(v.Fields.Tags)
+		ed.Tags = &tags
+		kept := []storage.ID{}
+		for _, f := range from.Files {
+			if keep[f.FileID.String()] {
+				kept = append(kept, f.FileID)
+			}
+		}
+		ed.Files = &kept
+		// A form that changes nothing but adds files makes no version of
+		// its own; a stale base counts as a change, for the engine to
+		// refuse.
+		at := base
+		if changed(a, from, ed) {
+			edited, err := h.engine.EditArtefact(ctx, me, a.ID, ed)
+			if err != nil {
+				return "", err
+			}
+			at = edited.Version
+		}
+		addingFiles = true
+		_, err := h.addFiles(r, me, storage.Artefact{ID: a.ID, Version: at}, files)
+		return artefactPath(g.Username, a.ID), err
+	})
 }
 
 // artefactEditProblem shows the edit form again after the engine refused
@@ -354,19 +326,11 @@ func cannotEdit(a storage.Artefact) string {
 // version, the version to restore, and base_version, the current version
 // the page showed.
 func (h *Handler) RestoreArtefactVersion(w http.ResponseWriter, r *http.Request) {
-	me, ok := signedIn(w, r, strings.TrimSuffix(r.URL.Path, "/restore"))
+	me, ok := h.formPost(w, r, strings.TrimSuffix(r.URL.Path, "/restore"), h.readText)
 	if !ok {
 		return
 	}
-	if err := readTextForm(w, r); err != nil {
-		h.Error(w, r, err)
-		return
-	}
-	if !validToken(r, r.FormValue("csrf")) {
-		h.expired(w, r)
-		return
-	}
-	g, _, a, err := h.formArtefact(r, me)
+	g, _, a, err := h.formArtefact(r)
 	if err != nil {
 		h.Error(w, r, err)
 		return
@@ -397,24 +361,13 @@ func (h *Handler) RestoreArtefactVersion(w http.ResponseWriter, r *http.Request)
 }
 
 // formArtefact is the artefact of the path, in the community of the path,
-// if me may read it.
-func (h *Handler) formArtefact(r *http.Request, me storage.Account) (storage.Account, *communityView, storage.Artefact, error) {
-	g, cv, err := h.formCommunity(r, me)
+// if the member signed in may read it.
+func (h *Handler) formArtefact(r *http.Request) (storage.Account, *communityView, storage.Artefact, error) {
+	g, cv, a, err := formObject(h, r, h.store.ArtefactByID, func(a storage.Artefact) storage.ID { return a.CommunityID })
 	if err != nil {
 		return storage.Account{}, nil, storage.Artefact{}, err
 	}
-	id, err := storage.ParseID(chi.URLParam(r, "id"))
-	if err != nil {
-		return storage.Account{}, nil, storage.Artefact{}, storage.ErrNotFound
-	}
-	a, err := h.store.ArtefactByID(r.Context(), id)
-	if err != nil {
-		return storage.Account{}, nil, storage.Artefact{}, err
-	}
-	if a.CommunityID != g.ID {
-		return storage.Account{}, nil, storage.Artefact{}, storage.ErrNotFound
-	}
-	if ok, err := h.engine.ArtefactReadable(r.Context(), me, a); err != nil || !ok {
+	if ok, err := h.engine.ArtefactReadable(r.Context(), viewerOf(r), a); err != nil || !ok {
 		return storage.Account{}, nil, storage.Artefact{}, errors.Join(err, storage.ErrNotFound)
 	}
 	return g, cv, a, nil
@@ -473,7 +426,7 @@ func (h *Handler) artefactFileProblem(w http.ResponseWriter, r *http.Request, g 
 		h.Error(w, r, err)
 		return
 	}
-	v, err := h.editFormOf(r, g, cv, a)
+	v, err := h.asItIs(r, h.editArtefactForm(g, cv, a))
 	if err != nil {
 		h.Error(w, r, err)
 		return
@@ -550,23 +503,12 @@ func fileChoices(files []storage.VersionFile, keep map[string]bool) []fileChoice
 	return out
 }
 
+// showArtefactForm shows a library form (showForm) with its radio
+// groups.
 func (h *Handler) showArtefactForm(w http.ResponseWriter, r *http.Request, code int, v artefactFormPage) {
-	v.Form.CSRF = formToken(r)
-	if v.Editing {
-		v.Form.Action, v.Form.Cancel = v.ArtefactURL+"/edit", v.ArtefactURL
-	} else {
-		v.Form.Action, v.Form.Cancel = v.Community.URL+"/library/new", v.Community.URL+"/library"
-	}
 	v.LicenceGroup = radioGroup{Name: "licence", Legend: "Licence", Hint: "The terms on which others may reuse it.",
 		Value: v.Fields.Licence, Error: v.Form.FieldError["licence"], Choices: licenceChoices}
 	v.PolicyGroup = radioGroup{Name: "edit_policy", Legend: "Who may edit it", Value: v.Fields.EditPolicy,
 		Error: v.Form.FieldError["edit_policy"], Choices: policyChoices}
-	if v.Form.failed() {
-		// As GOV.UK does: a screen reader hears the problem first.
-		v.Title = "Error: " + v.Title
-	}
-	w.Header().Set("Cache-Control", "no-store")
-	if err := h.render(w, r, code, "artefact_form", v); err != nil {
-		h.Error(w, r, err)
-	}
+	showForm(h, w, r, code, "artefact_form", v)
 }

@@ -1,6 +1,7 @@
 package pages
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"html/template"
@@ -99,11 +100,9 @@ func (h *Handler) Library(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) library(w http.ResponseWriter, r *http.Request) error {
-	g, c, err := h.hostedCommunity(r)
-	if err != nil {
-		return err
-	}
-	cv, err := h.communityViewOf(r, g, c)
+	g, cv, ok, err := h.pageCommunity(r, func(ctx context.Context, viewer, g storage.Account) (bool, error) {
+		return h.engine.ArtefactReadable(ctx, viewer, storage.Artefact{CommunityID: g.ID, URI: g.URI})
+	})
 	if err != nil {
 		return err
 	}
@@ -111,10 +110,6 @@ func (h *Handler) library(w http.ResponseWriter, r *http.Request) error {
 	v.Member = h.memberOf(r)
 	if !cv.Hidden {
 		v.FeedURL = libraryFeedPath(g.Username)
-	}
-	ok, err := h.engine.ArtefactReadable(r.Context(), viewerOf(r), storage.Artefact{CommunityID: g.ID, URI: g.URI})
-	if err != nil {
-		return err
 	}
 	if !ok {
 		v.Hidden = true

@@ -14,11 +14,9 @@ import (
 )
 
 func TestArtefactPages(t *testing.T) {
-	a := testrig.StartOne(t, nil)
+	f := startRepertoire(t, "libraries", "Library practice")
+	a, alice, g, hidden := f.n, f.alice, f.g, f.hidden
 	ctx := context.Background()
-	alice := a.Member("alice", false)
-	g := newCommunity(t, a, alice, federation.NewCommunity{Handle: "libraries", Name: "Library practice"})
-	hidden := newCommunity(t, a, alice, federation.NewCommunity{Handle: "hidden", Name: "Hidden", Visibility: storage.CommunityMembersOnly})
 	art, err := a.Engine.CreateArtefact(ctx, alice, g.ID, federation.NewArtefact{Title: "Opening hours " + hostile,
 		Summary: "How we publish them.", Body: "# Steps\n\nPublish hours **weekly**. " + hostile, Tags: []string{"hours"},
 		Licence: storage.LicenceOGL, Note: "First draft"})

@@ -3,6 +3,7 @@ package pages
 import (
 	"bytes"
 	"cmp"
+	"context"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -129,6 +130,31 @@ func (h *Handler) hostedCommunity(r *http.Request) (storage.Account, storage.Com
 		return storage.Account{}, storage.Community{}, httperr.New(http.StatusGone, "This community has been suspended")
 	}
 	return g, c, nil
+}
+
+// pageCommunity is the prologue of a community's pages: the community of
+// the path, hosted here, what its pages say about it, and whether the
+// reader from r's browser (viewerOf) may read what the page lists, as
+// readable decides (true when readable is nil: the page asks the engine
+// itself, or shows only what communityView hides).
+func (h *Handler) pageCommunity(r *http.Request,
+	readable func(ctx context.Context, viewer, g storage.Account) (bool, error)) (storage.Account, *communityView, bool, error) {
+	g, c, err := h.hostedCommunity(r)
+	if err != nil {
+		return storage.Account{}, nil, false, err
+	}
+	cv, err := h.communityViewOf(r, g, c)
+	if err != nil {
+		return storage.Account{}, nil, false, err
+	}
+	if readable == nil {
+		return g, cv, true, nil
+	}
+	ok, err := readable(r.Context(), viewerOf(r), g)
+	if err != nil {
+		return storage.Account{}, nil, false, fmt.Errorf("may read %s: %w", g.URI, err)
+	}
+	return g, cv, ok, nil
 }
 
 // communityViewOf is what every page of a community says about it.

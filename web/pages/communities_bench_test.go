@@ -3,11 +3,8 @@ package pages_test
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"runtime/debug"
-	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -31,17 +28,8 @@ const (
 // second, p50 and p99 latency and the process's CPU per request.
 func BenchmarkCommunityPage(b *testing.B) {
 	defer debug.SetGCPercent(debug.SetGCPercent(node.GCPercent)) // as copse serve runs
-	n := testrig.StartOne(b, func(c *node.Config) {
-		c.Tuning.RateLimitRequests = 1 << 30
-		c.Tuning.RateLimitWindow = time.Hour
-	})
-	ctx := context.Background()
-	alice := n.Member("alice", false)
-	c, err := n.Engine.CreateCommunity(ctx, alice, federation.NewCommunity{Handle: "libraries", Name: "Libraries"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	g, err := n.Store.AccountByID(ctx, c.AccountID)
+	n, alice, c := benchNode(b)
+	g, err := n.Store.AccountByID(context.Background(), c.AccountID)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -51,60 +39,24 @@ func BenchmarkCommunityPage(b *testing.B) {
 		{"page", "/c/libraries"},
 		{"thread-list", "/api/copse/v1/communities/" + g.ID.String() + "/threads"},
 	} {
-		b.Run(bc.name, func(b *testing.B) {
-			get := func() error {
-				resp, err := client.Get(n.URL + bc.path)
-				if err != nil {
-					return err
-				}
-				defer resp.Body.Close()
-				if _, err := io.Copy(io.Discard, resp.Body); err != nil {
-					return err
-				}
-				if resp.StatusCode != http.StatusOK {
-					return fmt.Errorf("GET %s: %s", bc.path, resp.Status)
-				}
-				return nil
-			}
-			if err := get(); err != nil {
-				b.Fatal(err)
-			}
-			var mu sync.Mutex
-			var all []time.Duration
-			b.SetParallelism(1) // GOMAXPROCS clients: two on the project's machine
-			b.ResetTimer()
-			cpu := testrig.CPUTime()
-			b.RunParallel(func(pb *testing.PB) {
-				var mine []time.Duration
-				for pb.Next() {
-					t := time.Now()
-					if err := get(); err != nil {
-						b.Error(err)
-						return
-					}
-					mine = append(mine, time.Since(t))
-				}
-				mu.Lock()
-				all = append(all, mine...)
-				mu.Unlock()
-			})
-			b.StopTimer()
-			cpu = testrig.CPUTime() - cpu
-			if len(all) == 0 {
-				return
-			}
-			if cpu > 0 {
-				b.ReportMetric(float64(cpu)/float64(time.Millisecond)/float64(len(all)), "cpu-ms/op")
-			}
-			slices.Sort(all)
-			at := func(p float64) float64 {
-				return float64(all[min(len(all)-1, int(p*float64(len(all))))]) / float64(time.Millisecond)
-			}
-			b.ReportMetric(float64(len(all))/b.Elapsed().Seconds(), "req/s")
-			b.ReportMetric(at(0.50), "p50-ms")
-			b.ReportMetric(at(0.99), "p99-ms")
-		})
+		b.Run(bc.name, func(b *testing.B) { benchServe(b, client, n.URL+bc.path) })
 	}
+}
+
+// benchNode starts a node without rate limits, with alice, a member, and
+// the community "libraries" she started.
+func benchNode(b *testing.B) (*testrig.Node, storage.Account, storage.Community) {
+	b.Helper()
+	n := testrig.StartOne(b, func(c *node.Config) {
+		c.Tuning.RateLimitRequests = 1 << 30
+		c.Tuning.RateLimitWindow = time.Hour
+	})
+	alice := n.Member("alice", false)
+	c, err := n.Engine.CreateCommunity(context.Background(), alice, federation.NewCommunity{Handle: "libraries", Name: "Libraries"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return n, alice, c
 }
 
 // benchFillCommunity writes benchThreads threads by author into the

@@ -145,31 +145,7 @@ func TestCommunityFeed(t *testing.T) {
 	if p.code != http.StatusOK || !strings.HasPrefix(p.header.Get("Content-Type"), "application/atom+xml") {
 		t.Fatalf("feed: %d %s", p.code, p.header.Get("Content-Type"))
 	}
-	var feed struct {
-		XMLName xml.Name `xml:"http://www.w3.org/2005/Atom feed"`
-		ID      string   `xml:"id"`
-		Title   string   `xml:"title"`
-		Updated string   `xml:"updated"`
-		Links   []struct {
-			Rel  string `xml:"rel,attr"`
-			Href string `xml:"href,attr"`
-		} `xml:"link"`
-		Entries []struct {
-			ID      string `xml:"id"`
-			Title   string `xml:"title"`
-			Updated string `xml:"updated"`
-			Author  struct {
-				Name string `xml:"name"`
-			} `xml:"author"`
-			Link struct {
-				Href string `xml:"href,attr"`
-			} `xml:"link"`
-			Content struct {
-				Type string `xml:"type,attr"`
-				Body string `xml:",chardata"`
-			} `xml:"content"`
-		} `xml:"entry"`
-	}
+	var feed atomDoc
 	if err := xml.Unmarshal([]byte(p.body), &feed); err != nil {
 		t.Fatalf("the feed is not Atom XML: %v\n%s", err, p.body)
 	}

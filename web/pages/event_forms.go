@@ -34,134 +34,97 @@ type eventFields struct {
 }
 
 type eventFormPage struct {
-	pageView
-	Community *communityView
-	Form      formView
-	Editing   bool
-	Fields    eventFields
+	repertoireForm
+	Fields eventFields
+	event  storage.CommunityEvent // the event edited
 }
 
 func eventPath(handle string, id storage.ID) string { return eventsPath(handle) + "/" + id.String() }
 
+// newEventPage is the "Add an event" form of the path's community.
+func (h *Handler) newEventPage(r *http.Request) (eventFormPage, error) {
+	g, cv, err := h.formCommunity(r)
+	if err != nil {
+		return eventFormPage{}, err
+	}
+	return eventFormPage{repertoireForm: h.newForm(g, cv, "Add an event", cv.URL+"/events/new", cv.URL+"/events")}, nil
+}
+
+// editEventPage is the edit form of the path's event, with the fields
+// empty.
+func (h *Handler) editEventPage(r *http.Request) (eventFormPage, error) {
+	g, cv, ev, err := h.formEvent(r)
+	if err != nil {
+		return eventFormPage{}, err
+	}
+	v := eventFormPage{repertoireForm: h.newForm(g, cv, "Edit "+ev.Name, eventPath(g.Username, ev.ID)+"/edit", cv.URL+"/events"), event: ev}
+	v.Editing = true
+	return v, nil
+}
+
 // NewEventForm serves GET /c/{handle}/events/new.
 func (h *Handler) NewEventForm(w http.ResponseWriter, r *http.Request) {
-	me, ok := signedIn(w, r, r.URL.Path)
-	if !ok {
-		return
+	if _, v, ok := openForm(h, w, r, r.URL.Path, nil, h.newEventPage); ok {
+		v.Fields.TimeZone = defaultTimeZone
+		showForm(h, w, r, http.StatusOK, "event_form", v)
 	}
-	_, cv, err := h.formCommunity(r, me)
-	if err != nil {
-		h.Error(w, r, err)
-		return
-	}
-	v := eventFormPage{pageView: h.view("Add an event"), Community: cv, Fields: eventFields{TimeZone: defaultTimeZone}}
-	h.showEventForm(w, r, http.StatusOK, v)
 }
 
 // CreateEvent takes POST /c/{handle}/events/new.
 func (h *Handler) CreateEvent(w http.ResponseWriter, r *http.Request) {
-	me, ok := signedIn(w, r, r.URL.Path)
+	me, v, ok := openForm(h, w, r, r.URL.Path, h.readText, h.newEventPage)
 	if !ok {
 		return
 	}
-	if err := readTextForm(w, r); err != nil {
-		h.Error(w, r, err)
-		return
-	}
-	if !validToken(r, r.FormValue("csrf")) {
-		h.expired(w, r)
-		return
-	}
-	g, cv, err := h.formCommunity(r, me)
-	if err != nil {
-		h.Error(w, r, err)
-		return
-	}
-	v := eventFormPage{pageView: h.view("Add an event"), Community: cv, Fields: eventFieldsOf(r)}
-	ne, ok := readEvent(&v.Form, v.Fields)
-	if !ok {
-		h.showEventForm(w, r, http.StatusUnprocessableEntity, v)
-		return
-	}
-	ev, err := h.engine.CreateEvent(r.Context(), me, g.ID, ne)
-	if err != nil {
-		if code, ok := engineProblem(&v.Form, err, "name",
-			"You cannot add an event to "+cv.Name+": only its members and moderators can. Join the community first."); ok {
-			h.showEventForm(w, r, code, v)
-			return
-		}
-		h.Error(w, r, err)
-		return
-	}
-	http.Redirect(w, r, eventsPath(g.Username)+"#event-"+ev.ID.String(), http.StatusSeeOther)
+	v.Fields = eventFieldsOf(r)
+	ne, _ := readEvent(&v.Form, v.Fields)
+	show := func(code int) { showForm(h, w, r, code, "event_form", v) }
+	h.submit(w, r, &v.Form, show, refusedOn(&v.Form, show, "name",
+		"You cannot add an event to "+v.Community.Name+": only its members and moderators can. Join the community first."),
+		func() (string, error) {
+			ev, err := h.engine.CreateEvent(r.Context(), me, v.group.ID, ne)
+			return eventsPath(v.group.Username) + "#event-" + ev.ID.String(), err
+		})
 }
 
 // EditEventForm serves GET /c/{handle}/events/{id}/edit.
 func (h *Handler) EditEventForm(w http.ResponseWriter, r *http.Request) {
-	me, ok := signedIn(w, r, r.URL.Path)
+	_, v, ok := openForm(h, w, r, r.URL.Path, nil, h.editEventPage)
 	if !ok {
 		return
 	}
-	g, cv, ev, err := h.formEvent(r, me)
-	if err != nil {
-		h.Error(w, r, err)
-		return
-	}
+	ev := v.event
 	loc, err := time.LoadLocation(ev.TimeZone)
 	if err != nil {
 		loc = time.UTC
 	}
 	start, end := ev.Start.In(loc), ev.End.In(loc)
-	v := eventFormPage{pageView: h.view("Edit " + ev.Name), Community: cv, Editing: true,
-		Fields: eventFields{Name: ev.Name, Description: ev.DescriptionSource, StartDate: start.Format(dateLayout), StartTime: start.Format(timeLayout),
-			EndDate: end.Format(dateLayout), EndTime: end.Format(timeLayout), TimeZone: ev.TimeZone, PlaceName: ev.PlaceName,
-			PlaceAddress: ev.PlaceAddress, OnlineURL: ev.OnlineURL}}
+	v.Fields = eventFields{Name: ev.Name, Description: ev.DescriptionSource, StartDate: start.Format(dateLayout), StartTime: start.Format(timeLayout),
+		EndDate: end.Format(dateLayout), EndTime: end.Format(timeLayout), TimeZone: ev.TimeZone, PlaceName: ev.PlaceName,
+		PlaceAddress: ev.PlaceAddress, OnlineURL: ev.OnlineURL}
 	if ev.Capacity > 0 {
 		v.Fields.Capacity = strconv.Itoa(ev.Capacity)
 	}
-	v.Form.Action = eventPath(g.Username, ev.ID) + "/edit"
-	h.showEventForm(w, r, http.StatusOK, v)
+	showForm(h, w, r, http.StatusOK, "event_form", v)
 }
 
 // EditEvent takes POST /c/{handle}/events/{id}/edit.
 func (h *Handler) EditEvent(w http.ResponseWriter, r *http.Request) {
-	me, ok := signedIn(w, r, r.URL.Path)
+	me, v, ok := openForm(h, w, r, r.URL.Path, h.readText, h.editEventPage)
 	if !ok {
 		return
 	}
-	if err := readTextForm(w, r); err != nil {
-		h.Error(w, r, err)
-		return
-	}
-	if !validToken(r, r.FormValue("csrf")) {
-		h.expired(w, r)
-		return
-	}
-	g, cv, ev, err := h.formEvent(r, me)
-	if err != nil {
-		h.Error(w, r, err)
-		return
-	}
-	v := eventFormPage{pageView: h.view("Edit " + ev.Name), Community: cv, Editing: true, Fields: eventFieldsOf(r)}
-	v.Form.Action = eventPath(g.Username, ev.ID) + "/edit"
-	ne, ok := readEvent(&v.Form, v.Fields)
-	if !ok {
-		h.showEventForm(w, r, http.StatusUnprocessableEntity, v)
-		return
-	}
-	_, err = h.engine.EditEvent(r.Context(), me, ev.ID, federation.EventEdit{Name: &ne.Name, Description: &ne.Description,
-		Start: &ne.Start, End: &ne.End, TimeZone: &ne.TimeZone, PlaceName: &ne.PlaceName, PlaceAddress: &ne.PlaceAddress,
-		OnlineURL: &ne.OnlineURL, Capacity: &ne.Capacity})
-	if err != nil {
-		if code, ok := engineProblem(&v.Form, err, "name",
-			"You cannot edit this event: only its organiser and the community's moderators can."); ok {
-			h.showEventForm(w, r, code, v)
-			return
-		}
-		h.Error(w, r, err)
-		return
-	}
-	http.Redirect(w, r, eventsPath(g.Username)+"#event-"+ev.ID.String(), http.StatusSeeOther)
+	v.Fields = eventFieldsOf(r)
+	ne, _ := readEvent(&v.Form, v.Fields)
+	show := func(code int) { showForm(h, w, r, code, "event_form", v) }
+	h.submit(w, r, &v.Form, show, refusedOn(&v.Form, show, "name",
+		"You cannot edit this event: only its organiser and the community's moderators can."),
+		func() (string, error) {
+			_, err := h.engine.EditEvent(r.Context(), me, v.event.ID, federation.EventEdit{Name: &ne.Name, Description: &ne.Description,
+				Start: &ne.Start, End: &ne.End, TimeZone: &ne.TimeZone, PlaceName: &ne.PlaceName, PlaceAddress: &ne.PlaceAddress,
+				OnlineURL: &ne.OnlineURL, Capacity: &ne.Capacity})
+			return eventsPath(v.group.Username) + "#event-" + v.event.ID.String(), err
+		})
 }
 
 // AttendEvent takes POST /c/{handle}/events/{id}/attend: "I will attend".
@@ -176,19 +139,11 @@ func (h *Handler) LeaveEvent(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) answerEvent(w http.ResponseWriter, r *http.Request, going bool) {
-	me, ok := signedIn(w, r, eventsPath(chi.URLParam(r, "handle")))
+	me, ok := h.formPost(w, r, eventsPath(chi.URLParam(r, "handle")), h.readText)
 	if !ok {
 		return
 	}
-	if err := readTextForm(w, r); err != nil {
-		h.Error(w, r, err)
-		return
-	}
-	if !validToken(r, r.FormValue("csrf")) {
-		h.expired(w, r)
-		return
-	}
-	g, cv, ev, err := h.formEvent(r, me)
+	g, cv, ev, err := h.formEvent(r)
 	if err != nil {
 		h.Error(w, r, err)
 		return
@@ -236,25 +191,10 @@ func (h *Handler) eventActions(r *http.Request, list []storage.CommunityEvent) (
 	return mv, nil
 }
 
-// formEvent is the event of the path, in the community of the path, if me
-// may see it.
-func (h *Handler) formEvent(r *http.Request, me storage.Account) (storage.Account, *communityView, storage.CommunityEvent, error) {
-	g, cv, err := h.formCommunity(r, me)
-	if err != nil {
-		return storage.Account{}, nil, storage.CommunityEvent{}, err
-	}
-	id, err := storage.ParseID(chi.URLParam(r, "id"))
-	if err != nil {
-		return storage.Account{}, nil, storage.CommunityEvent{}, storage.ErrNotFound
-	}
-	ev, err := h.store.CommunityEventByID(r.Context(), id)
-	if err != nil {
-		return storage.Account{}, nil, storage.CommunityEvent{}, err
-	}
-	if ev.CommunityID != g.ID {
-		return storage.Account{}, nil, storage.CommunityEvent{}, storage.ErrNotFound
-	}
-	return g, cv, ev, nil
+// formEvent is the event of the path, in the community of the path, if
+// the member signed in may see it.
+func (h *Handler) formEvent(r *http.Request) (storage.Account, *communityView, storage.CommunityEvent, error) {
+	return formObject(h, r, h.store.CommunityEventByID, func(ev storage.CommunityEvent) storage.ID { return ev.CommunityID })
 }
 
 func eventFieldsOf(r *http.Request) eventFields {
@@ -349,21 +289,4 @@ func readClock(f *formView, field, which, s string) (time.Time, bool) {
 	}
 	f.add(field, "Enter the time the event "+which+"s on the 24-hour clock, for example 14:30")
 	return time.Time{}, false
-}
-
-func (h *Handler) showEventForm(w http.ResponseWriter, r *http.Request, code int, v eventFormPage) {
-	v.NoIndex = true
-	v.Form.CSRF = formToken(r)
-	if v.Editing {
-		v.Form.Cancel = v.Community.URL + "/events"
-	} else {
-		v.Form.Action, v.Form.Cancel = v.Community.URL+"/events/new", v.Community.URL+"/events"
-	}
-	if v.Form.failed() {
-		v.Title = "Error: " + v.Title
-	}
-	w.Header().Set("Cache-Control", "no-store")
-	if err := h.render(w, r, code, "event_form", v); err != nil {
-		h.Error(w, r, err)
-	}
 }

@@ -1,6 +1,7 @@
 package pages
 
 import (
+	"context"
 	"crypto/subtle"
 	"errors"
 	"html/template"
@@ -56,19 +57,11 @@ func (h *Handler) Events(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) events(w http.ResponseWriter, r *http.Request) error {
-	g, c, err := h.hostedCommunity(r)
-	if err != nil {
-		return err
-	}
-	cv, err := h.communityViewOf(r, g, c)
+	g, cv, ok, err := h.pageCommunity(r, h.eventsReadable)
 	if err != nil {
 		return err
 	}
 	v := eventsPage{pageView: h.view("Events of " + cv.Name), Community: cv, CalendarURL: eventsPath(g.Username) + ".ics"}
-	ok, err := h.engine.EventReadable(r.Context(), viewerOf(r), storage.CommunityEvent{CommunityID: g.ID, URI: g.URI})
-	if err != nil {
-		return err
-	}
 	if !ok {
 		v.Hidden = true
 		return h.render(w, r, http.StatusOK, "events", v)
@@ -84,6 +77,12 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return h.render(w, r, http.StatusOK, "events", v)
+}
+
+// eventsReadable reports whether viewer may read the events of the
+// community g.
+func (h *Handler) eventsReadable(ctx context.Context, viewer, g storage.Account) (bool, error) {
+	return h.engine.EventReadable(ctx, viewer, storage.CommunityEvent{CommunityID: g.ID, URI: g.URI})
 }
 
 func eventViewOf(handle string, ev storage.CommunityEvent) eventView {
@@ -118,7 +117,7 @@ func (h *Handler) communityCalendar(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	if ok, err := h.engine.EventReadable(r.Context(), viewerOf(r), storage.CommunityEvent{CommunityID: g.ID, URI: g.URI}); err != nil || !ok {
+	if ok, err := h.eventsReadable(r.Context(), viewerOf(r), g); err != nil || !ok {
 		return errors.Join(err, storage.ErrNotFound)
 	}
 	now := h.store.Now()

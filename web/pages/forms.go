@@ -1,9 +1,12 @@
 package pages
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strings"
+
+	"github.com/go-chi/chi/v5"
 
 	"github.com/copse-dev/copse/federation"
 	"github.com/copse-dev/copse/storage"
@@ -67,6 +70,178 @@ func signedIn(w http.ResponseWriter, r *http.Request, back string) (storage.Acco
 		http.Redirect(w, r, session.SignInURL(back), http.StatusSeeOther)
 	}
 	return me, ok
+}
+
+// formPost begins every repertoire form's POST: the member signed in
+// (or the browser sent to sign in and come back to back), the body read
+// by read (readText or readUpload), and the session's CSRF token checked.
+// It reports false when it has answered the request.
+func (h *Handler) formPost(w http.ResponseWriter, r *http.Request, back string,
+	read func(http.ResponseWriter, *http.Request) bool) (storage.Account, bool) {
+	me, ok := signedIn(w, r, back)
+	if !ok || !read(w, r) {
+		return storage.Account{}, false
+	}
+	if !validToken(r, r.FormValue("csrf")) {
+		if r.MultipartForm != nil {
+			_ = r.MultipartForm.RemoveAll()
+		}
+		h.expired(w, r)
+		return storage.Account{}, false
+	}
+	return me, true
+}
+
+// openForm begins every request of a repertoire form page: the member
+// signed in (or the browser sent to sign in and come back to back); for a
+// POST, the body read by read and the session's CSRF token checked
+// (formPost; read is nil for a GET); then page, the form page of the
+// path's community and object, whose error is the error page's. It
+// reports false when it has answered the request.
+func openForm[V any](h *Handler, w http.ResponseWriter, r *http.Request, back string,
+	read func(http.ResponseWriter, *http.Request) bool, page func(*http.Request) (V, error)) (storage.Account, V, bool) {
+	var (
+		me   storage.Account
+		ok   bool
+		zero V
+	)
+	if read == nil {
+		me, ok = signedIn(w, r, back)
+	} else {
+		me, ok = h.formPost(w, r, back, read)
+	}
+	if !ok {
+		return storage.Account{}, zero, false
+	}
+	v, err := page(r)
+	if err != nil {
+		h.Error(w, r, err)
+		return storage.Account{}, zero, false
+	}
+	return me, v, true
+}
+
+// readText reads a form without files (readTextForm); a body it cannot
+// read is the error page's.
+func (h *Handler) readText(w http.ResponseWriter, r *http.Request) bool {
+	if err := readTextForm(w, r); err != nil {
+		h.Error(w, r, err)
+		return false
+	}
+	return true
+}
+
+// submit ends a repertoire form's POST once what was typed is read into
+// the form f: a form with problems is shown again (show, 422); otherwise
+// save asks the engine and returns where to send the browser (303). An
+// error save returns is answered by refused (refusedOn for most forms),
+// which reports false to leave it to the error page.
+func (h *Handler) submit(w http.ResponseWriter, r *http.Request, f *formView, show func(code int),
+	refused func(error) bool, save func() (string, error)) {
+	if f.failed() {
+		show(http.StatusUnprocessableEntity)
+		return
+	}
+	next, err := save()
+	if err != nil {
+		if !refused(err) {
+			h.Error(w, r, err)
+		}
+		return
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// refusedOn is how most forms answer the engine's refusal: shown on the
+// form f (engineProblem with firstField and denied) with its status.
+func refusedOn(f *formView, show func(code int), firstField, denied string) func(error) bool {
+	return func(err error) bool {
+		code, ok := engineProblem(f, err, firstField, denied)
+		if ok {
+			show(code)
+		}
+		return ok
+	}
+}
+
+// formCommunity is the community of a form's path, if the member signed
+// in may see it; one they may not see is not found, as on its pages.
+func (h *Handler) formCommunity(r *http.Request) (storage.Account, *communityView, error) {
+	g, cv, _, err := h.pageCommunity(r, nil)
+	if err != nil {
+		return storage.Account{}, nil, err
+	}
+	if cv.Hidden {
+		return storage.Account{}, nil, storage.ErrNotFound
+	}
+	return g, cv, nil
+}
+
+// formObject is the object of a form's path ({id}), read by load, in the
+// community of the path (formCommunity); one of another community is not
+// found. in says which community an object is in.
+func formObject[T any](h *Handler, r *http.Request, load func(context.Context, storage.ID) (T, error),
+	in func(T) storage.ID) (storage.Account, *communityView, T, error) {
+	var zero T
+	g, cv, err := h.formCommunity(r)
+	if err != nil {
+		return storage.Account{}, nil, zero, err
+	}
+	id, err := storage.ParseID(chi.URLParam(r, "id"))
+	if err != nil {
+		return storage.Account{}, nil, zero, storage.ErrNotFound
+	}
+	obj, err := load(r.Context(), id)
+	if err != nil {
+		return storage.Account{}, nil, zero, err
+	}
+	if in(obj) != g.ID {
+		return storage.Account{}, nil, zero, storage.ErrNotFound
+	}
+	return g, cv, obj, nil
+}
+
+// repertoireForm is what every repertoire form page shows besides its
+// own fields; artefactFormPage, termFormPage and eventFormPage embed it.
+type repertoireForm struct {
+	pageView
+	Community *communityView
+	Form      formView
+	Editing   bool
+	group     storage.Account // the community, whose page Community is
+}
+
+func (f *repertoireForm) form() *repertoireForm { return f }
+
+// newForm is a form page of the community g (cv) that posts to action,
+// and whose "Cancel" goes to cancel.
+func (h *Handler) newForm(g storage.Account, cv *communityView, title, action, cancel string) repertoireForm {
+	f := repertoireForm{pageView: h.view(title), Community: cv, group: g}
+	f.Form.Action, f.Form.Cancel = action, cancel
+	return f
+}
+
+// formPage is a pointer to a form page V, which embeds repertoireForm.
+type formPage[V any] interface {
+	*V
+	form() *repertoireForm
+}
+
+// showForm renders the form page v with the template name and code: the
+// session's token, kept out of caches and search engines, and, as GOV.UK
+// does, "Error: " before the title when it has problems, so a screen
+// reader hears the problem first.
+func showForm[V any, P formPage[V]](h *Handler, w http.ResponseWriter, r *http.Request, code int, name string, v V) {
+	f := P(&v).form()
+	f.NoIndex = true
+	f.Form.CSRF = formToken(r)
+	if f.Form.failed() {
+		f.Title = "Error: " + f.Title
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	if err := h.render(w, r, code, name, v); err != nil {
+		h.Error(w, r, err)
+	}
 }
 
 // fieldError is a problem with one field: Field is its id.

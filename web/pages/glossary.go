@@ -64,20 +64,14 @@ func (h *Handler) Glossary(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) glossary(w http.ResponseWriter, r *http.Request) error {
-	g, c, err := h.hostedCommunity(r)
-	if err != nil {
-		return err
-	}
-	cv, err := h.communityViewOf(r, g, c)
+	g, cv, ok, err := h.pageCommunity(r, func(ctx context.Context, viewer, g storage.Account) (bool, error) {
+		return h.engine.GlossaryReadable(ctx, viewer, g.ID)
+	})
 	if err != nil {
 		return err
 	}
 	v := glossaryPage{pageView: h.view("Glossary of " + cv.Name), Community: cv}
 	v.Member = h.memberOf(r)
-	ok, err := h.engine.GlossaryReadable(r.Context(), viewerOf(r), g.ID)
-	if err != nil {
-		return err
-	}
 	if !ok {
 		v.Hidden = true
 		return h.render(w, r, http.StatusOK, "glossary", v)

@@ -7,8 +7,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/go-chi/chi/v5"
-
 	"github.com/copse-dev/copse/federation"
 	"github.com/copse-dev/copse/storage"
 )
@@ -24,115 +22,86 @@ type termFields struct {
 }
 
 type termFormPage struct {
-	pageView
-	Community *communityView
-	Form      formView
-	Editing   bool
-	Fields    termFields
-	Base      int
-	Stale     *staleView
-	TermURL   string
+	repertoireForm
+	Fields  termFields
+	Base    int
+	Stale   *staleView
+	TermURL string
+	term    storage.Term // the term edited
 }
 
 func termEditPath(handle string, id storage.ID) string {
 	return glossaryPath(handle) + "/" + id.String() + "/edit"
 }
 
+// newTermPage is the "Add a term" form of the path's community.
+func (h *Handler) newTermPage(r *http.Request) (termFormPage, error) {
+	g, cv, err := h.formCommunity(r)
+	if err != nil {
+		return termFormPage{}, err
+	}
+	return termFormPage{repertoireForm: h.newForm(g, cv, "Add a term", cv.URL+"/glossary/new", cv.URL+"/glossary")}, nil
+}
+
+// editTermPage is the edit form of the path's term, with the fields
+// empty.
+func (h *Handler) editTermPage(r *http.Request) (termFormPage, error) {
+	g, cv, t, err := h.formTerm(r)
+	if err != nil {
+		return termFormPage{}, err
+	}
+	termURL := glossaryPath(g.Username) + "#" + federation.TermAnchor(t.Term)
+	v := termFormPage{repertoireForm: h.newForm(g, cv, "Edit "+t.Term, termEditPath(g.Username, t.ID), termURL), TermURL: termURL, term: t}
+	v.Editing = true
+	return v, nil
+}
+
 // NewTermForm serves GET /c/{handle}/glossary/new.
 func (h *Handler) NewTermForm(w http.ResponseWriter, r *http.Request) {
-	me, ok := signedIn(w, r, r.URL.Path)
-	if !ok {
-		return
+	if _, v, ok := openForm(h, w, r, r.URL.Path, nil, h.newTermPage); ok {
+		showForm(h, w, r, http.StatusOK, "term_form", v)
 	}
-	_, cv, err := h.formCommunity(r, me)
-	if err != nil {
-		h.Error(w, r, err)
-		return
-	}
-	h.showTermForm(w, r, http.StatusOK, termFormPage{pageView: h.view("Add a term"), Community: cv})
 }
 
 // CreateTerm takes POST /c/{handle}/glossary/new.
 func (h *Handler) CreateTerm(w http.ResponseWriter, r *http.Request) {
-	me, ok := signedIn(w, r, r.URL.Path)
+	me, v, ok := openForm(h, w, r, r.URL.Path, h.readText, h.newTermPage)
 	if !ok {
 		return
 	}
-	if err := readTextForm(w, r); err != nil {
-		h.Error(w, r, err)
-		return
-	}
-	if !validToken(r, r.FormValue("csrf")) {
-		h.expired(w, r)
-		return
-	}
-	g, cv, err := h.formCommunity(r, me)
-	if err != nil {
-		h.Error(w, r, err)
-		return
-	}
-	v := termFormPage{pageView: h.view("Add a term"), Community: cv, Fields: termFieldsOf(r)}
+	v.Fields = termFieldsOf(r)
 	checkTermFields(&v.Form, v.Fields)
-	if v.Form.failed() {
-		h.showTermForm(w, r, http.StatusUnprocessableEntity, v)
-		return
-	}
-	f := v.Fields
-	t, err := h.engine.CreateTerm(r.Context(), me, g.ID, federation.NewTerm{Term: f.Term, Definition: f.Definition,
-		Aliases: splitList(f.Aliases), Related: splitList(f.Related), ReferenceURL: f.ReferenceURL, ReferenceText: f.ReferenceText, Note: f.Note})
-	if err != nil {
-		if code, ok := engineProblem(&v.Form, err, "term",
-			"You cannot add to this glossary: only members of "+cv.Name+" and its moderators can. Join the community first."); ok {
-			h.showTermForm(w, r, code, v)
-			return
-		}
-		h.Error(w, r, err)
-		return
-	}
-	http.Redirect(w, r, glossaryPath(g.Username)+"#"+federation.TermAnchor(t.Term), http.StatusSeeOther)
+	show := func(code int) { showForm(h, w, r, code, "term_form", v) }
+	h.submit(w, r, &v.Form, show, refusedOn(&v.Form, show, "term",
+		"You cannot add to this glossary: only members of "+v.Community.Name+" and its moderators can. Join the community first."),
+		func() (string, error) {
+			f := v.Fields
+			t, err := h.engine.CreateTerm(r.Context(), me, v.group.ID, federation.NewTerm{Term: f.Term, Definition: f.Definition,
+				Aliases: splitList(f.Aliases), Related: splitList(f.Related), ReferenceURL: f.ReferenceURL, ReferenceText: f.ReferenceText, Note: f.Note})
+			return glossaryPath(v.group.Username) + "#" + federation.TermAnchor(t.Term), err
+		})
 }
 
 // EditTermForm serves GET /c/{handle}/glossary/{id}/edit.
 func (h *Handler) EditTermForm(w http.ResponseWriter, r *http.Request) {
-	me, ok := signedIn(w, r, r.URL.Path)
+	_, v, ok := openForm(h, w, r, r.URL.Path, nil, h.editTermPage)
 	if !ok {
 		return
 	}
-	g, cv, t, err := h.formTerm(r, me)
-	if err != nil {
-		h.Error(w, r, err)
-		return
-	}
-	v := termFormPage{pageView: h.view("Edit " + t.Term), Community: cv, Editing: true, Base: t.Version,
-		TermURL: glossaryPath(g.Username) + "#" + federation.TermAnchor(t.Term),
-		Fields: termFields{Term: t.Term, Definition: t.DefinitionSource, Aliases: strings.Join(t.Aliases, "\n"),
-			Related: strings.Join(t.Related, "\n"), ReferenceURL: t.ReferenceURL, ReferenceText: t.ReferenceText}}
-	v.Form.Action = termEditPath(g.Username, t.ID)
-	h.showTermForm(w, r, http.StatusOK, v)
+	t := v.term
+	v.Base = t.Version
+	v.Fields = termFields{Term: t.Term, Definition: t.DefinitionSource, Aliases: strings.Join(t.Aliases, "\n"),
+		Related: strings.Join(t.Related, "\n"), ReferenceURL: t.ReferenceURL, ReferenceText: t.ReferenceText}
+	showForm(h, w, r, http.StatusOK, "term_form", v)
 }
 
 // EditTerm takes POST /c/{handle}/glossary/{id}/edit.
 func (h *Handler) EditTerm(w http.ResponseWriter, r *http.Request) {
-	me, ok := signedIn(w, r, r.URL.Path)
+	me, v, ok := openForm(h, w, r, r.URL.Path, h.readText, h.editTermPage)
 	if !ok {
 		return
 	}
-	if err := readTextForm(w, r); err != nil {
-		h.Error(w, r, err)
-		return
-	}
-	if !validToken(r, r.FormValue("csrf")) {
-		h.expired(w, r)
-		return
-	}
-	g, cv, t, err := h.formTerm(r, me)
-	if err != nil {
-		h.Error(w, r, err)
-		return
-	}
-	v := termFormPage{pageView: h.view("Edit " + t.Term), Community: cv, Editing: true, Fields: termFieldsOf(r),
-		TermURL: glossaryPath(g.Username) + "#" + federation.TermAnchor(t.Term)}
-	v.Form.Action = termEditPath(g.Username, t.ID)
+	v.Fields = termFieldsOf(r)
 	base, err := strconv.Atoi(r.FormValue("base_version"))
 	if err != nil || base <= 0 {
 		h.refuse(w, r, http.StatusBadRequest, "This form cannot be used", "It does not say which version it edits. Go back, reload the page and try again.")
@@ -140,59 +109,37 @@ func (h *Handler) EditTerm(w http.ResponseWriter, r *http.Request) {
 	}
 	v.Base = base
 	checkTermFields(&v.Form, v.Fields)
-	if v.Form.failed() {
-		h.showTermForm(w, r, http.StatusUnprocessableEntity, v)
-		return
-	}
-	f := v.Fields
-	aliases, related := splitList(f.Aliases), splitList(f.Related)
-	edited, err := h.engine.EditTerm(r.Context(), me, t.ID, federation.TermEdit{BaseVersion: base, Term: &f.Term, Definition: &f.Definition,
-		Aliases: &aliases, Related: &related, ReferenceURL: &f.ReferenceURL, ReferenceText: &f.ReferenceText, Note: f.Note})
-	var stale *federation.TermStaleError
-	switch {
-	case errors.As(err, &stale):
-		cur, cerr := h.store.TermVersion(r.Context(), t.ID, stale.Current)
-		if cerr != nil {
-			h.Error(w, r, cerr)
-			return
+	show := func(code int) { showForm(h, w, r, code, "term_form", v) }
+	denied := refusedOn(&v.Form, show, "term", "You cannot edit this term: only members of "+v.Community.Name+" and its moderators can.")
+	h.submit(w, r, &v.Form, show, func(err error) bool {
+		var stale *federation.TermStaleError
+		if !errors.As(err, &stale) {
+			return denied(err)
+		}
+		cur, err := h.store.TermVersion(r.Context(), v.term.ID, stale.Current)
+		if err != nil {
+			h.Error(w, r, err)
+			return true
 		}
 		v.Stale = &staleView{Base: stale.Base, Current: stale.Current, CurrentBody: cur.DefinitionSource}
 		v.Form.Problem = fmt.Sprintf("Someone changed this term while you were editing it: you started from version %d, and it is now at version %d. Nothing you typed has been saved yet, and it is all still below.",
 			stale.Base, stale.Current)
 		v.Base = stale.Current
-		h.showTermForm(w, r, http.StatusConflict, v)
-		return
-	case err != nil:
-		if code, ok := engineProblem(&v.Form, err, "term",
-			"You cannot edit this term: only members of "+cv.Name+" and its moderators can."); ok {
-			h.showTermForm(w, r, code, v)
-			return
-		}
-		h.Error(w, r, err)
-		return
-	}
-	http.Redirect(w, r, glossaryPath(g.Username)+"#"+federation.TermAnchor(edited.Term), http.StatusSeeOther)
+		show(http.StatusConflict)
+		return true
+	}, func() (string, error) {
+		f := v.Fields
+		aliases, related := splitList(f.Aliases), splitList(f.Related)
+		edited, err := h.engine.EditTerm(r.Context(), me, v.term.ID, federation.TermEdit{BaseVersion: base, Term: &f.Term, Definition: &f.Definition,
+			Aliases: &aliases, Related: &related, ReferenceURL: &f.ReferenceURL, ReferenceText: &f.ReferenceText, Note: f.Note})
+		return glossaryPath(v.group.Username) + "#" + federation.TermAnchor(edited.Term), err
+	})
 }
 
-// formTerm is the term of the path, in the community of the path, if me
-// may see it.
-func (h *Handler) formTerm(r *http.Request, me storage.Account) (storage.Account, *communityView, storage.Term, error) {
-	g, cv, err := h.formCommunity(r, me)
-	if err != nil {
-		return storage.Account{}, nil, storage.Term{}, err
-	}
-	id, err := storage.ParseID(chi.URLParam(r, "id"))
-	if err != nil {
-		return storage.Account{}, nil, storage.Term{}, storage.ErrNotFound
-	}
-	t, err := h.store.TermByID(r.Context(), id)
-	if err != nil {
-		return storage.Account{}, nil, storage.Term{}, err
-	}
-	if t.CommunityID != g.ID {
-		return storage.Account{}, nil, storage.Term{}, storage.ErrNotFound
-	}
-	return g, cv, t, nil
+// formTerm is the term of the path, in the community of the path, if the
+// member signed in may see it.
+func (h *Handler) formTerm(r *http.Request) (storage.Account, *communityView, storage.Term, error) {
+	return formObject(h, r, h.store.TermByID, func(t storage.Term) storage.ID { return t.CommunityID })
 }
 
 func termFieldsOf(r *http.Request) termFields {
@@ -211,22 +158,5 @@ func checkTermFields(f *formView, v termFields) {
 	}
 	if u := strings.TrimSpace(v.ReferenceURL); u != "" && !strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "http://") {
 		f.add("reference_url", "Enter the reference's address as a web address, starting https://")
-	}
-}
-
-func (h *Handler) showTermForm(w http.ResponseWriter, r *http.Request, code int, v termFormPage) {
-	v.NoIndex = true
-	v.Form.CSRF = formToken(r)
-	if v.Editing {
-		v.Form.Cancel = v.TermURL
-	} else {
-		v.Form.Action, v.Form.Cancel = v.Community.URL+"/glossary/new", v.Community.URL+"/glossary"
-	}
-	if v.Form.failed() {
-		v.Title = "Error: " + v.Title
-	}
-	w.Header().Set("Cache-Control", "no-store")
-	if err := h.render(w, r, code, "term_form", v); err != nil {
-		h.Error(w, r, err)
 	}
 }

@@ -8,18 +8,15 @@ import (
 
 	"github.com/copse-dev/copse/federation"
 	"github.com/copse-dev/copse/storage"
-	"github.com/copse-dev/copse/web/testrig"
 )
 
 // TestGlossaryFormsWithoutJavaScript: a member adds a term and edits it
 // through plain forms; a stale edit keeps the typed definition; a
 // non-member and a form without its token are refused.
 func TestGlossaryFormsWithoutJavaScript(t *testing.T) {
-	n := testrig.StartOne(t, nil)
+	f := startRepertoire(t, "wards", "Ward practice")
+	n, alice, g := f.n, f.alice, f.g
 	ctx := context.Background()
-	alice := n.Member("alice", false)
-	n.Member("carol", false)
-	g := newCommunity(t, n, alice, federation.NewCommunity{Handle: "wards", Name: "Ward practice"})
 	b := signedInBrowser(t, n, "alice")
 	terms := func() []storage.TermUsage {
 		list, err := n.Store.CommunityTerms(ctx, g.ID)

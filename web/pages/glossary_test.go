@@ -9,16 +9,13 @@ import (
 
 	"github.com/copse-dev/copse/activitypub"
 	"github.com/copse-dev/copse/federation"
-	"github.com/copse-dev/copse/storage"
 	"github.com/copse-dev/copse/web/testrig"
 )
 
 func TestGlossaryPages(t *testing.T) {
-	a := testrig.StartOne(t, nil)
+	f := startRepertoire(t, "wards", "Ward practice")
+	a, alice, g, hidden := f.n, f.alice, f.g, f.hidden
 	ctx := context.Background()
-	alice := a.Member("alice", false)
-	g := newCommunity(t, a, alice, federation.NewCommunity{Handle: "wards", Name: "Ward practice"})
-	hidden := newCommunity(t, a, alice, federation.NewCommunity{Handle: "hidden", Name: "Hidden", Visibility: storage.CommunityMembersOnly})
 	triage, err := a.Engine.CreateTerm(ctx, alice, g.ID, federation.NewTerm{Term: "Triage", Definition: "Sorting patients by **urgency**. " + hostile,
 		Aliases: []string{"sorting"}, Related: []string{"A&E", "Handover"}, ReferenceURL: "https://www.nhs.uk/", ReferenceText: "NHS"})
 	if err != nil {

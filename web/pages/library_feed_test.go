@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/copse-dev/copse/federation"
-	"github.com/copse-dev/copse/storage"
 	"github.com/copse-dev/copse/web/testrig"
 )
 
@@ -43,12 +42,9 @@ type atomDoc struct {
 // artefacts; the library page links it; a members-only library's feed is
 // its members' alone.
 func TestLibraryFeed(t *testing.T) {
-	n := testrig.StartOne(t, nil)
+	f := startRepertoire(t, "libraries", "Library practice")
+	n, alice, g, hidden := f.n, f.alice, f.g, f.hidden
 	ctx := context.Background()
-	alice := n.Member("alice", false)
-	n.Member("carol", false)
-	g := newCommunity(t, n, alice, federation.NewCommunity{Handle: "libraries", Name: "Library practice"})
-	hidden := newCommunity(t, n, alice, federation.NewCommunity{Handle: "hidden", Name: "Hidden", Visibility: storage.CommunityMembersOnly})
 	for _, title := range []string{"Opening hours", "Stock rotation " + hostile} {
 		if _, err := n.Engine.CreateArtefact(ctx, alice, g.ID, federation.NewArtefact{Title: title, Summary: "Summary of " + title,
 			Body: "# Steps\n\nDo it **weekly**."}); err != nil {

@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/copse-dev/copse/federation"
 	"github.com/copse-dev/copse/storage"
 	"github.com/copse-dev/copse/web/node"
 	"github.com/copse-dev/copse/web/testrig"
@@ -33,16 +32,7 @@ const (
 // and the process's CPU per request.
 func BenchmarkRepertoirePages(b *testing.B) {
 	defer debug.SetGCPercent(debug.SetGCPercent(node.GCPercent)) // as copse serve runs
-	n := testrig.StartOne(b, func(c *node.Config) {
-		c.Tuning.RateLimitRequests = 1 << 30
-		c.Tuning.RateLimitWindow = time.Hour
-	})
-	ctx := context.Background()
-	alice := n.Member("alice", false)
-	c, err := n.Engine.CreateCommunity(ctx, alice, federation.NewCommunity{Handle: "libraries", Name: "Libraries"})
-	if err != nil {
-		b.Fatal(err)
-	}
+	n, alice, c := benchNode(b)
 	deep := benchFillLibrary(b, n, alice, c.AccountID)
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64, DisableCompression: true}}
 	for _, bc := range []struct{ name, path string }{

@@ -8,7 +8,6 @@ import (
 
 	"github.com/copse-dev/copse/federation"
 	"github.com/copse-dev/copse/storage"
-	"github.com/copse-dev/copse/web/session"
 )
 
 // A community's search (issue 13 item 6) at /c/{handle}/search: a form
@@ -55,15 +54,11 @@ func (h *Handler) CommunitySearch(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) communitySearch(w http.ResponseWriter, r *http.Request) error {
-	g, c, err := h.hostedCommunity(r)
+	// The engine decides who may search (SearchCommunity).
+	g, cv, _, err := h.pageCommunity(r, nil)
 	if err != nil {
 		return err
 	}
-	cv, err := h.communityViewOf(r, g, c)
-	if err != nil {
-		return err
-	}
-	me, _ := session.Member(r)
 	qs := r.URL.Query()
 	q := federation.RepertoireQuery{Query: qs.Get("q"), Type: qs.Get("type"), Tag: qs.Get("tag"), Organisation: qs.Get("organisation"),
 		Limit: searchPageSize}
@@ -83,7 +78,7 @@ func (h *Handler) communitySearch(w http.ResponseWriter, r *http.Request) error 
 	if q.Query == "" {
 		return h.render(w, r, http.StatusOK, "search", v)
 	}
-	hits, err := h.engine.SearchCommunity(r.Context(), me, g, q)
+	hits, err := h.engine.SearchCommunity(r.Context(), viewerOf(r), g, q)
 	var inv *federation.InvalidError
 	switch {
 	case errors.Is(err, federation.ErrDenied):

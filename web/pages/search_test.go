@@ -10,16 +10,13 @@ import (
 
 	"github.com/copse-dev/copse/activitypub"
 	"github.com/copse-dev/copse/federation"
-	"github.com/copse-dev/copse/storage"
 	"github.com/copse-dev/copse/web/testrig"
 )
 
 func TestSearchPage(t *testing.T) {
-	a := testrig.StartOne(t, nil)
+	f := startRepertoire(t, "roads", "Roads")
+	a, alice, g, hidden := f.n, f.alice, f.g, f.hidden
 	ctx := context.Background()
-	alice := a.Member("alice", false)
-	g := newCommunity(t, a, alice, federation.NewCommunity{Handle: "roads", Name: "Roads"})
-	hidden := newCommunity(t, a, alice, federation.NewCommunity{Handle: "hidden", Name: "Hidden", Visibility: storage.CommunityMembersOnly})
 	plan, err := a.Engine.CreateArtefact(ctx, alice, g.ID, federation.NewArtefact{Title: "Winter gritting plan",
 		Summary: "Gritting routes " + hostile, Tags: []string{"highways"}})
 	if err != nil {
