@@ -209,6 +209,10 @@ func (e *Engine) applyThen(ctx context.Context, act activitypub.Activity, then f
 		pre.mentions = e.knownMentions(ctx, e.store, *act.Object.Note)
 	case activitypub.TypeUpdate:
 		act = e.withOriginActor(ctx, act)
+	case activitypub.TypeMove:
+		if pre.moveTarget, err = e.fetchMoveTarget(ctx, act); err != nil {
+			return err
+		}
 	}
 	// The inbox workers apply activities side by side: they share commits.
 	return e.store.InBatch(ctx, func(tx *storage.Tx) error {
@@ -217,8 +221,9 @@ func (e *Engine) applyThen(ctx context.Context, act activitypub.Activity, then f
 }
 
 type prefetched struct {
-	status   storage.Status
-	mentions []storage.Account
+	status     storage.Status
+	mentions   []storage.Account
+	moveTarget *activitypub.Actor // a Move's remote target, fetched fresh
 }
 
 func (e *Engine) apply(ctx context.Context, tx *storage.Tx, actor storage.Account, act activitypub.Activity, pre prefetched) error {
@@ -252,7 +257,7 @@ func (e *Engine) apply(ctx context.Context, tx *storage.Tx, actor storage.Accoun
 	case activitypub.TypeBlock:
 		return e.applyBlock(ctx, tx, actor, act)
 	case activitypub.TypeMove:
-		return e.applyMove(ctx, tx, actor, act) // move.go
+		return e.applyMove(ctx, tx, actor, act, pre) // move.go
 	case TypeLock:
 		return e.applyLock(ctx, tx, actor, act)
 	case "Add", "Remove":

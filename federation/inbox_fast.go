@@ -16,7 +16,7 @@ var errActorNotReady = errors.New("federation: actor must be fetched first")
 // needsNetwork reports whether applying an activity of type typ needs
 // work on the network before its transaction (applyThen does it).
 func needsNetwork(typ string) bool {
-	return typ == activitypub.TypeAnnounce || typ == activitypub.TypeUpdate
+	return typ == activitypub.TypeAnnounce || typ == activitypub.TypeUpdate || typ == activitypub.TypeMove
 }
 
 // applyInTx is applyThen for the usual case: an activity whose actor is

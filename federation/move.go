@@ -18,8 +18,9 @@ import (
 // receives the Move makes its members follow the new Group, once the new
 // Group's own document confirms the move, as Mastodon checks alsoKnownAs.
 
-// moveFetchTimeout bounds the fetch of a Move's target: the Move is
-// applied inside the inbox's write transaction.
+// moveFetchTimeout bounds the fetch of a Move's target, made before the
+// transaction that applies the Move (a Move needs the network, as an
+// Announce does), so a slow or hostile target never holds the writer.
 const moveFetchTimeout = 10 * time.Second
 
 // movedNotice is what a moved community answers a post or a join with.
@@ -96,14 +97,22 @@ func (e *Engine) MoveCommunity(ctx context.Context, handle, to string) (moved, t
 // applyMove applies a remote actor's Move of itself: it records where the
 // actor went and, if the target's document names the actor in its
 // alsoKnownAs, makes the local followers follow the target instead.
-func (e *Engine) applyMove(ctx context.Context, tx *storage.Tx, actor storage.Account, act activitypub.Activity) error {
-	if act.Object.IRI != actor.URI {
-		return invalid("Move %s: %s moves %s, not itself", act.ID, actor.URI, act.Object.IRI)
+func (e *Engine) applyMove(ctx context.Context, tx *storage.Tx, actor storage.Account, act activitypub.Activity, pre prefetched) error {
+	if err := checkMove(actor, act); err != nil {
+		return err
 	}
-	if act.Target == "" || act.Target == actor.URI {
-		return invalid("Move %s has no target", act.ID)
+	var target storage.Account
+	var err error
+	switch {
+	case e.urls.IsLocal(act.Target):
+		target, err = e.localTarget(ctx, tx, act.Target)
+	case pre.moveTarget == nil || pre.moveTarget.ID != act.Target:
+		// Fetched before the transaction (applyThen): a fetch here would
+		// hold the writer, and every other write, for its whole wait.
+		return fmt.Errorf("Move %s: its target was not fetched first", act.ID)
+	default:
+		target, err = e.storeRemoteActorTx(ctx, tx, *pre.moveTarget)
 	}
-	target, err := e.moveTarget(ctx, tx, act.Target)
 	if err != nil {
 		return fmt.Errorf("Move %s: %w", act.ID, err)
 	}
@@ -121,30 +130,42 @@ func (e *Engine) applyMove(ctx context.Context, tx *storage.Tx, actor storage.Ac
 	return e.moveFollowers(ctx, tx, old, target)
 }
 
-// moveTarget is the account a Move's target names: a local one as
-// stored, a remote one fetched now (its alsoKnownAs must be current) and
-// stored, within moveFetchTimeout.
-func (e *Engine) moveTarget(ctx context.Context, tx *storage.Tx, iri string) (storage.Account, error) {
-	if e.urls.IsLocal(iri) {
-		return e.localTarget(ctx, tx, iri)
+// checkMove refuses a Move that does not move its own actor somewhere.
+func checkMove(actor storage.Account, act activitypub.Activity) error {
+	if act.Object.IRI != actor.URI {
+		return invalid("Move %s: %s moves %s, not itself", act.ID, actor.URI, act.Object.IRI)
+	}
+	if act.Target == "" || act.Target == actor.URI {
+		return invalid("Move %s has no target", act.ID)
+	}
+	return nil
+}
+
+// fetchMoveTarget fetches the actor a Move's target names, when it is
+// remote (nil for a local one), within moveFetchTimeout: its alsoKnownAs
+// must be current. It runs before the transaction that applies the Move.
+func (e *Engine) fetchMoveTarget(ctx context.Context, act activitypub.Activity) (*activitypub.Actor, error) {
+	iri := act.Target
+	if iri == "" || e.urls.IsLocal(iri) {
+		return nil, nil
 	}
 	if !e.federates(keyHost(iri)) {
-		return storage.Account{}, fmt.Errorf("target %s: %w", iri, ErrBlockedDomain)
+		return nil, fmt.Errorf("Move %s: target %s: %w", act.ID, iri, ErrBlockedDomain)
 	}
 	fctx, cancel := context.WithTimeout(ctx, moveFetchTimeout)
 	defer cancel()
 	body, err := e.fetcher.Get(fctx, iri)
 	if err != nil {
-		return storage.Account{}, fmt.Errorf("fetch target %s: %w", iri, err)
+		return nil, fmt.Errorf("Move %s: fetch target %s: %w", act.ID, iri, err)
 	}
 	doc, err := activitypub.ParseActor(body)
 	if err != nil {
-		return storage.Account{}, fmt.Errorf("target %s: %w", iri, err)
+		return nil, fmt.Errorf("Move %s: target %s: %w", act.ID, iri, err)
 	}
 	if doc.ID != iri {
-		return storage.Account{}, fmt.Errorf("target %s: document claims id %s: %w", iri, doc.ID, ErrDenied)
+		return nil, fmt.Errorf("Move %s: target %s: document claims id %s: %w", act.ID, iri, doc.ID, ErrDenied)
 	}
-	return e.storeRemoteActorTx(ctx, tx, doc)
+	return &doc, nil
 }
 
 // moveFollowers makes old's local followers follow target, with the same
