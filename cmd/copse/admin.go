@@ -107,7 +107,7 @@ func argNames(names []string) string {
 func admin(ctx context.Context, args []string, p proc) error {
 	if len(args) == 0 {
 		fmt.Fprint(p.stderr, usage)
-		return errors.New("admin: name a command: account, invite, audit, domain, federation, backup, community, deliveries or node")
+		return errors.New("admin: name a command: account, invite, audit, domain, email-domain, federation, backup, community, deliveries or node")
 	}
 	switch args[0] {
 	case "account":
@@ -143,6 +143,8 @@ func admin(ctx context.Context, args []string, p proc) error {
 		return domainCommand(ctx, args[1:], p)
 	case "federation":
 		return federationCommand(ctx, args[1:], p)
+	case "email-domain":
+		return emailDomainCommand(ctx, args[1:], p)
 	case "invite":
 		return invite(ctx, args[1:], p)
 	case "audit":

@@ -119,24 +119,17 @@ func domainBlock(ctx context.Context, args []string, p proc) error {
 }
 
 func domainUnblock(ctx context.Context, args []string, p proc) error {
-	const cmd = "admin domain unblock"
-	n, pos, err := newAdminFlags(cmd).openArgs(ctx, args, p, "domain")
-	if err != nil {
-		return err
-	}
-	defer n.Close()
-	b, err := n.Engine.DomainBlockNamed(ctx, pos[0])
-	if err == nil {
-		_, err = n.Engine.RemoveDomainBlock(ctx, 0, b.ID)
-	}
-	if errors.Is(err, storage.ErrNotFound) {
-		return fmt.Errorf("%s: %s is not blocked", cmd, pos[0])
-	}
-	if err != nil {
-		return fmt.Errorf("%s: %s", cmd, message(err))
-	}
-	fmt.Fprintf(p.stdout, "%s is no longer blocked\n", b.Domain)
-	return nil
+	return namedAction[storage.NodeDomainBlock, storage.NodeDomainBlock]{
+		cmd: "admin domain unblock", arg: "domain",
+		missing: func(arg string) string { return arg + " is not blocked" },
+		find: func(ctx context.Context, n *node.Node, arg string) (storage.NodeDomainBlock, error) {
+			return n.Engine.DomainBlockNamed(ctx, arg)
+		},
+		act: func(ctx context.Context, n *node.Node, b storage.NodeDomainBlock) (storage.NodeDomainBlock, error) {
+			return n.Engine.RemoveDomainBlock(ctx, 0, b.ID)
+		},
+		done: func(b, _ storage.NodeDomainBlock) string { return b.Domain + " is no longer blocked" },
+	}.run(ctx, args, p)
 }
 
 func domainAllow(ctx context.Context, args []string, p proc) error {
@@ -159,27 +152,17 @@ func domainAllow(ctx context.Context, args []string, p proc) error {
 }
 
 func domainDisallow(ctx context.Context, args []string, p proc) error {
-	const cmd = "admin domain disallow"
-	n, pos, err := newAdminFlags(cmd).openArgs(ctx, args, p, "domain")
-	if err != nil {
-		return err
-	}
-	defer n.Close()
-	a, err := n.Engine.DomainAllowNamed(ctx, pos[0])
-	if err == nil {
-		_, err = n.Engine.RemoveDomainAllow(ctx, 0, a.ID)
-	}
-	if errors.Is(err, storage.ErrNotFound) {
-		return fmt.Errorf("%s: %s is not allowed", cmd, pos[0])
-	}
-	if err != nil {
-		return fmt.Errorf("%s: %s", cmd, message(err))
-	}
-	if err := enforce(ctx, n); err != nil {
-		return err
-	}
-	fmt.Fprintf(p.stdout, "%s is no longer allowed\n", a.Domain)
-	return nil
+	return namedAction[storage.NodeDomainAllow, storage.NodeDomainAllow]{
+		cmd: "admin domain disallow", arg: "domain", enforce: true,
+		missing: func(arg string) string { return arg + " is not allowed" },
+		find: func(ctx context.Context, n *node.Node, arg string) (storage.NodeDomainAllow, error) {
+			return n.Engine.DomainAllowNamed(ctx, arg)
+		},
+		act: func(ctx context.Context, n *node.Node, a storage.NodeDomainAllow) (storage.NodeDomainAllow, error) {
+			return n.Engine.RemoveDomainAllow(ctx, 0, a.ID)
+		},
+		done: func(a, _ storage.NodeDomainAllow) string { return a.Domain + " is no longer allowed" },
+	}.run(ctx, args, p)
 }
 
 func modeNote(mode string) string {

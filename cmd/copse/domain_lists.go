@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"text/tabwriter"
 	"time"
@@ -65,24 +64,17 @@ func subscriptionArg(ctx context.Context, n *node.Node, arg string) (storage.Pol
 }
 
 func domainUnsubscribe(ctx context.Context, args []string, p proc) error {
-	const cmd = "admin domain unsubscribe"
-	n, pos, err := newAdminFlags(cmd).openArgs(ctx, args, p, "url-or-id")
-	if err != nil {
-		return err
-	}
-	defer n.Close()
-	s, err := subscriptionArg(ctx, n, pos[0])
-	if err == nil {
-		s, err = n.Engine.UnsubscribeDomainList(ctx, 0, s.ID)
-	}
-	if errors.Is(err, storage.ErrNotFound) {
-		return fmt.Errorf("%s: the node is not subscribed to %s", cmd, pos[0])
-	}
-	if err != nil {
-		return fmt.Errorf("%s: %s", cmd, message(err))
-	}
-	fmt.Fprintf(p.stdout, "unsubscribed from %s; its blocks stay\n", s.URL)
-	return nil
+	return namedAction[storage.PolicySubscription, storage.PolicySubscription]{
+		cmd: "admin domain unsubscribe", arg: "url-or-id",
+		missing: func(arg string) string { return "the node is not subscribed to " + arg },
+		find:    subscriptionArg,
+		act: func(ctx context.Context, n *node.Node, s storage.PolicySubscription) (storage.PolicySubscription, error) {
+			return n.Engine.UnsubscribeDomainList(ctx, 0, s.ID)
+		},
+		done: func(_, s storage.PolicySubscription) string {
+			return "unsubscribed from " + s.URL + "; its blocks stay"
+		},
+	}.run(ctx, args, p)
 }
 
 // domainSubscriptions lists the subscriptions; with --refresh it reads
@@ -171,48 +163,28 @@ func draftArg(ctx context.Context, n *node.Node, arg string) (storage.PolicyDraf
 	return storage.PolicyDraft{}, fmt.Errorf("draft %s: %w", arg, storage.ErrNotFound)
 }
 
+func noDraft(arg string) string {
+	return "no draft " + arg + " (copse admin domain drafts lists them)"
+}
+
 func domainApprove(ctx context.Context, args []string, p proc) error {
-	const cmd = "admin domain approve"
-	n, pos, err := newAdminFlags(cmd).openArgs(ctx, args, p, "draft-id-or-domain")
-	if err != nil {
-		return err
-	}
-	defer n.Close()
-	var b storage.NodeDomainBlock
-	d, err := draftArg(ctx, n, pos[0])
-	if err == nil {
-		b, err = n.Engine.ApprovePolicyDraft(ctx, 0, d.ID)
-	}
-	if errors.Is(err, storage.ErrNotFound) {
-		return fmt.Errorf("%s: no draft %s (copse admin domain drafts lists them)", cmd, pos[0])
-	}
-	if err != nil {
-		return fmt.Errorf("%s: %s", cmd, message(err))
-	}
-	if err := enforce(ctx, n); err != nil {
-		return err
-	}
-	fmt.Fprintf(p.stdout, "%s is blocked (%s)\n", b.Domain, b.Severity)
-	return nil
+	return namedAction[storage.PolicyDraft, storage.NodeDomainBlock]{
+		cmd: "admin domain approve", arg: "draft-id-or-domain", enforce: true, missing: noDraft, find: draftArg,
+		act: func(ctx context.Context, n *node.Node, d storage.PolicyDraft) (storage.NodeDomainBlock, error) {
+			return n.Engine.ApprovePolicyDraft(ctx, 0, d.ID)
+		},
+		done: func(_ storage.PolicyDraft, b storage.NodeDomainBlock) string {
+			return fmt.Sprintf("%s is blocked (%s)", b.Domain, b.Severity)
+		},
+	}.run(ctx, args, p)
 }
 
 func domainReject(ctx context.Context, args []string, p proc) error {
-	const cmd = "admin domain reject"
-	n, pos, err := newAdminFlags(cmd).openArgs(ctx, args, p, "draft-id-or-domain")
-	if err != nil {
-		return err
-	}
-	defer n.Close()
-	d, err := draftArg(ctx, n, pos[0])
-	if err == nil {
-		d, err = n.Engine.RejectPolicyDraft(ctx, 0, d.ID)
-	}
-	if errors.Is(err, storage.ErrNotFound) {
-		return fmt.Errorf("%s: no draft %s (copse admin domain drafts lists them)", cmd, pos[0])
-	}
-	if err != nil {
-		return fmt.Errorf("%s: %s", cmd, message(err))
-	}
-	fmt.Fprintf(p.stdout, "the draft to block %s is rejected\n", d.Domain)
-	return nil
+	return namedAction[storage.PolicyDraft, storage.PolicyDraft]{
+		cmd: "admin domain reject", arg: "draft-id-or-domain", missing: noDraft, find: draftArg,
+		act: func(ctx context.Context, n *node.Node, d storage.PolicyDraft) (storage.PolicyDraft, error) {
+			return n.Engine.RejectPolicyDraft(ctx, 0, d.ID)
+		},
+		done: func(_, d storage.PolicyDraft) string { return "the draft to block " + d.Domain + " is rejected" },
+	}.run(ctx, args, p)
 }

@@ -97,6 +97,9 @@ commands:
   admin domain drafts        list entries of lists waiting for review: [--state pending|rejected]
   admin domain approve|reject D   approve (block now) or reject a draft, by id or domain
   admin federation mode M    federate with everyone not blocked (open) or only with allowed domains (allowlist)
+  admin email-domain block D refuse sign-ups from addresses at a domain and its subdomains
+  admin email-domain unblock D   lift an email domain block (by domain or id)
+  admin email-domain list    list the email domain blocks
   admin deliveries           show queue depth and failing hosts
   admin backup --to DIR      copy the database and media, consistently, while the node runs
   admin community export H --out F   write community H's archive (threads, artefacts, files, members, log) to F

@@ -390,8 +390,8 @@ func TestOAuthMetadata(t *testing.T) {
 			t.Errorf("scopes_supported lacks %s", s)
 		}
 	}
-	if len(meta.Scopes) != 31 {
-		t.Errorf("%d scopes supported; want Mastodon's 31", len(meta.Scopes))
+	if len(meta.Scopes) != 45 {
+		t.Errorf("%d scopes supported; want Mastodon's 45", len(meta.Scopes))
 	}
 	if !slices.Equal(meta.ResponseTypes, []string{"code"}) || !slices.Equal(meta.ChallengeMethods, []string{"S256"}) ||
 		!slices.Equal(meta.TokenEndpointAuthMeth, []string{"client_secret_basic", "client_secret_post"}) {

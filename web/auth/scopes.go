@@ -12,6 +12,8 @@ import (
 const OOBRedirect = "urn:ietf:wg:oauth:2.0:oob"
 
 // KnownScopes are Mastodon's scopes, in the order of its documentation.
+// copse has no IP or canonical email blocks; an admin app may still ask
+// for their scopes, which grant nothing here.
 var KnownScopes = []string{
 	"read", "write", "follow", "push", "profile",
 	"read:accounts", "read:blocks", "read:bookmarks", "read:favourites", "read:filters", "read:follows",
@@ -20,18 +22,22 @@ var KnownScopes = []string{
 	"write:filters", "write:follows", "write:lists", "write:media", "write:mutes", "write:notifications",
 	"write:reports", "write:statuses",
 	"admin:read", "admin:write",
+	"admin:read:accounts", "admin:read:reports", "admin:read:domain_allows", "admin:read:domain_blocks",
+	"admin:read:ip_blocks", "admin:read:email_domain_blocks", "admin:read:canonical_email_blocks",
+	"admin:write:accounts", "admin:write:reports", "admin:write:domain_allows", "admin:write:domain_blocks",
+	"admin:write:ip_blocks", "admin:write:email_domain_blocks", "admin:write:canonical_email_blocks",
 }
 
 // ScopeCovers reports whether a granted scope covers the required one:
-// "read" covers "read:statuses"; the legacy "follow" covers the follow,
-// block and mute scopes; "profile" is covered by "read" and
-// "read:accounts".
+// "read" covers "read:statuses" and "admin:read" "admin:read:accounts";
+// the legacy "follow" covers the follow, block and mute scopes;
+// "profile" is covered by "read" and "read:accounts".
 func ScopeCovers(granted, required string) bool {
 	if granted == required {
 		return true
 	}
 	top, _, _ := strings.Cut(required, ":")
-	if granted == top {
+	if granted == top || (granted == "admin:read" || granted == "admin:write") && strings.HasPrefix(required, granted+":") {
 		return true
 	}
 	switch required {

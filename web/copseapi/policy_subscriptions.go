@@ -17,13 +17,69 @@ import (
 
 // mountPolicySubscriptions adds the routes under /admin.
 func (h *Handler) mountPolicySubscriptions(r chi.Router) {
-	r.Method(http.MethodGet, "/admin/policy_subscriptions", h.handle(h.policySubscriptions))
-	r.Method(http.MethodPost, "/admin/policy_subscriptions", h.handle(h.subscribeList))
-	r.Method(http.MethodDelete, "/admin/policy_subscriptions/{id}", h.handle(h.unsubscribeList))
-	r.Method(http.MethodPost, "/admin/policy_subscriptions/{id}/refresh", h.handle(h.refreshList))
-	r.Method(http.MethodGet, "/admin/policy_drafts", h.handle(h.policyDrafts))
-	r.Method(http.MethodPost, "/admin/policy_drafts/{id}/approve", h.handle(h.approveDraft))
-	r.Method(http.MethodPost, "/admin/policy_drafts/{id}/reject", h.handle(h.rejectDraft))
+	r.Method(http.MethodGet, "/admin/policy_subscriptions", h.policyRoute("admin:read", h.policySubscriptions))
+	r.Method(http.MethodPost, "/admin/policy_subscriptions", h.policyRoute("admin:write", h.subscribeList))
+	r.Method(http.MethodDelete, "/admin/policy_subscriptions/{id}", h.policyRoute("admin:write", byID(h.unsubscribeList)))
+	r.Method(http.MethodPost, "/admin/policy_subscriptions/{id}/refresh", h.policyRoute("admin:write", byID(h.refreshList)))
+	r.Method(http.MethodGet, "/admin/policy_drafts", h.policyRoute("admin:read", h.policyDrafts))
+	r.Method(http.MethodPost, "/admin/policy_drafts/{id}/approve", h.policyRoute("admin:write", byID(h.approveDraft)))
+	r.Method(http.MethodPost, "/admin/policy_drafts/{id}/reject", h.policyRoute("admin:write", byID(h.rejectDraft)))
+}
+
+// policyAnswer is what a policy route answers: a status and a JSON body.
+type policyAnswer struct {
+	status int
+	body   any
+}
+
+func okAnswer(body any) policyAnswer { return policyAnswer{status: http.StatusOK, body: body} }
+
+// policyCall is one policy route after its caller is known.
+type policyCall func(r *http.Request, me storage.Account) (policyAnswer, error)
+
+// policyRoute is the one shape of these routes: the caller's token must
+// carry scope (admin:read or admin:write) or its granular form for
+// domain blocks, as Mastodon's admin API takes them; whether the caller's
+// role may manage federation is the engine's check. Then call, with the
+// body bounded to 8 KiB, whose answer is written as JSON.
+func (h *Handler) policyRoute(scope string, call policyCall) http.Handler {
+	return h.handle(func(w http.ResponseWriter, r *http.Request) error {
+		me, err := policyCaller(r, scope)
+		if err != nil {
+			return err
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, 8<<10)
+		out, err := call(r, me)
+		if err != nil {
+			return err
+		}
+		httperr.JSON(w, out.status, out.body)
+		return nil
+	})
+}
+
+// policyCaller is api.Caller for scope or scope+":domain_blocks" (a
+// token with admin:write:domain_blocks alone may change these lists).
+func policyCaller(r *http.Request, scope string) (storage.Account, error) {
+	me, err := api.Caller(r, scope)
+	if err == nil {
+		return me, nil
+	}
+	if granular, gerr := api.Caller(r, scope+":domain_blocks"); gerr == nil {
+		return granular, nil
+	}
+	return storage.Account{}, err
+}
+
+// byID adapts a call on the {id} in the path; a malformed id is 404.
+func byID(call func(r *http.Request, me storage.Account, id storage.ID) (policyAnswer, error)) policyCall {
+	return func(r *http.Request, me storage.Account) (policyAnswer, error) {
+		id, err := pathID(r)
+		if err != nil {
+			return policyAnswer{}, err
+		}
+		return call(r, me, id)
+	}
 }
 
 // subscriptionEntity is a subscription as the API shows it.
@@ -95,107 +151,75 @@ func draftJSON(d storage.PolicyDraft) draftEntity {
 }
 
 // GET /admin/policy_subscriptions
-func (h *Handler) policySubscriptions(w http.ResponseWriter, r *http.Request) error {
-	me, err := api.Caller(r, "admin:read")
-	if err != nil {
-		return err
-	}
+func (h *Handler) policySubscriptions(r *http.Request, me storage.Account) (policyAnswer, error) {
 	subs, err := h.engine.PolicySubscriptions(r.Context(), me.ID)
 	if err != nil {
-		return err
+		return policyAnswer{}, err
 	}
 	out := make([]subscriptionEntity, 0, len(subs))
 	for _, s := range subs {
 		out = append(out, subscriptionJSON(s))
 	}
-	httperr.JSON(w, http.StatusOK, out)
-	return nil
+	return okAnswer(out), nil
 }
 
 // POST /admin/policy_subscriptions {url, trusted}: subscribes and reads
 // the list once; a list that cannot be read yet is still subscribed, with
 // last_error saying why.
-func (h *Handler) subscribeList(w http.ResponseWriter, r *http.Request) error {
-	me, err := api.Caller(r, "admin:write")
-	if err != nil {
-		return err
-	}
+func (h *Handler) subscribeList(r *http.Request, me storage.Account) (policyAnswer, error) {
 	var in struct {
 		URL     string `json:"url"`
 		Trusted bool   `json:"trusted"`
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, 8<<10)
 	if err := decodeJSON(r, &in); err != nil {
-		return err
+		return policyAnswer{}, err
 	}
 	s, res, err := h.engine.SubscribeDomainList(r.Context(), me.ID, in.URL, in.Trusted)
 	if err != nil {
-		return err
+		return policyAnswer{}, err
 	}
 	out := subscriptionJSON(s)
 	if s.LastError == "" {
 		out.LastRefresh = refreshJSON(res)
 	}
-	httperr.JSON(w, http.StatusCreated, out)
-	return nil
+	return policyAnswer{status: http.StatusCreated, body: out}, nil
 }
 
 // DELETE /admin/policy_subscriptions/{id}: the list's drafts go, its
 // blocks stay.
-func (h *Handler) unsubscribeList(w http.ResponseWriter, r *http.Request) error {
-	me, err := api.Caller(r, "admin:write")
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
+func (h *Handler) unsubscribeList(r *http.Request, me storage.Account, id storage.ID) (policyAnswer, error) {
 	s, err := h.engine.UnsubscribeDomainList(r.Context(), me.ID, id)
 	if err != nil {
-		return err
+		return policyAnswer{}, err
 	}
-	httperr.JSON(w, http.StatusOK, subscriptionJSON(s))
-	return nil
+	return okAnswer(subscriptionJSON(s)), nil
 }
 
 // POST /admin/policy_subscriptions/{id}/refresh: reads the list now. A
 // list that cannot be read or parsed changes nothing and answers 502
 // with why.
-func (h *Handler) refreshList(w http.ResponseWriter, r *http.Request) error {
-	me, err := api.Caller(r, "admin:write")
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
+func (h *Handler) refreshList(r *http.Request, me storage.Account, id storage.ID) (policyAnswer, error) {
 	s, res, err := h.engine.RefreshPolicySubscription(r.Context(), me.ID, id)
 	if err != nil && s.LastError != "" {
-		return httperr.New(http.StatusBadGateway, "the list could not be read: "+s.LastError)
+		return policyAnswer{}, httperr.New(http.StatusBadGateway, "the list could not be read: "+s.LastError)
 	}
 	if err != nil {
-		return err
+		return policyAnswer{}, err
 	}
 	out := subscriptionJSON(s)
 	out.LastRefresh = refreshJSON(res)
-	httperr.JSON(w, http.StatusOK, out)
-	return nil
+	return okAnswer(out), nil
 }
 
 // GET /admin/policy_drafts?subscription_id=&state=: pending drafts
 // unless state says otherwise ("rejected", or "all").
-func (h *Handler) policyDrafts(w http.ResponseWriter, r *http.Request) error {
-	me, err := api.Caller(r, "admin:read")
-	if err != nil {
-		return err
-	}
+func (h *Handler) policyDrafts(r *http.Request, me storage.Account) (policyAnswer, error) {
 	q := r.URL.Query()
 	var sub storage.ID
 	if s := q.Get("subscription_id"); s != "" {
+		var err error
 		if sub, err = storage.ParseID(s); err != nil {
-			return httperr.New(http.StatusBadRequest, "subscription_id is not an id")
+			return policyAnswer{}, httperr.New(http.StatusBadRequest, "subscription_id is not an id")
 		}
 	}
 	state := q.Get("state")
@@ -207,51 +231,32 @@ func (h *Handler) policyDrafts(w http.ResponseWriter, r *http.Request) error {
 	}
 	drafts, err := h.engine.PolicyDrafts(r.Context(), me.ID, sub, state)
 	if err != nil {
-		return err
+		return policyAnswer{}, err
 	}
 	out := make([]draftEntity, 0, len(drafts))
 	for _, d := range drafts {
 		out = append(out, draftJSON(d))
 	}
-	httperr.JSON(w, http.StatusOK, out)
-	return nil
+	return okAnswer(out), nil
 }
 
 // POST /admin/policy_drafts/{id}/approve: the draft becomes a block, in
 // force at once.
-func (h *Handler) approveDraft(w http.ResponseWriter, r *http.Request) error {
-	me, err := api.Caller(r, "admin:write")
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
+func (h *Handler) approveDraft(r *http.Request, me storage.Account, id storage.ID) (policyAnswer, error) {
 	b, err := h.engine.ApprovePolicyDraft(r.Context(), me.ID, id)
 	if err != nil {
-		return err
+		return policyAnswer{}, err
 	}
-	httperr.JSON(w, http.StatusOK, blockEntity{ID: b.ID.String(), Domain: b.Domain, Severity: b.Severity,
+	return okAnswer(blockEntity{ID: b.ID.String(), Domain: b.Domain, Severity: b.Severity,
 		RejectMedia: b.RejectMedia, RejectReports: b.RejectReports, PublicComment: b.PublicComment,
-		SubscriptionID: b.SubscriptionID.String(), CreatedAt: b.CreatedAt.UTC().Format(time.RFC3339)})
-	return nil
+		SubscriptionID: b.SubscriptionID.String(), CreatedAt: b.CreatedAt.UTC().Format(time.RFC3339)}), nil
 }
 
 // POST /admin/policy_drafts/{id}/reject
-func (h *Handler) rejectDraft(w http.ResponseWriter, r *http.Request) error {
-	me, err := api.Caller(r, "admin:write")
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
+func (h *Handler) rejectDraft(r *http.Request, me storage.Account, id storage.ID) (policyAnswer, error) {
 	d, err := h.engine.RejectPolicyDraft(r.Context(), me.ID, id)
 	if err != nil {
-		return err
+		return policyAnswer{}, err
 	}
-	httperr.JSON(w, http.StatusOK, draftJSON(d))
-	return nil
+	return okAnswer(draftJSON(d)), nil
 }

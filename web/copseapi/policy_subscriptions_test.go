@@ -101,3 +101,47 @@ func TestPolicySubscriptionsAPI(t *testing.T) {
 		t.Fatalf("list after unsubscribe: %d %s", code, body)
 	}
 }
+
+// TestPolicySubscriptionsScopes: the routes take admin:read and
+// admin:write or their granular forms for domain blocks, as Mastodon's
+// admin API does, and nothing narrower or unrelated.
+func TestPolicySubscriptionsScopes(t *testing.T) {
+	t.Parallel()
+	list := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte("spam.example\n"))
+	}))
+	defer list.Close()
+	n := testrig.StartOne(t, nil)
+	ctx := context.Background()
+	root := n.Member("root", false)
+	if err := n.Store.InTx(ctx, func(tx *storage.Tx) error { return tx.SetUserRole(ctx, root.ID, storage.PermissionAdmin) }); err != nil {
+		t.Fatal(err)
+	}
+	base := n.URL + "/api/copse/v1/admin/"
+	for _, tt := range []struct {
+		name, method, path string
+		scopes             []string
+		want               int
+	}{
+		{"admin:read lists", "GET", "policy_subscriptions", []string{"admin:read"}, http.StatusOK},
+		{"admin:read:domain_blocks lists", "GET", "policy_subscriptions", []string{"admin:read:domain_blocks"}, http.StatusOK},
+		{"admin:read:domain_blocks lists drafts", "GET", "policy_drafts", []string{"admin:read:domain_blocks"}, http.StatusOK},
+		{"admin:read:accounts does not list", "GET", "policy_subscriptions", []string{"admin:read:accounts"}, http.StatusForbidden},
+		{"admin:write:domain_blocks does not read", "GET", "policy_drafts", []string{"admin:write:domain_blocks"}, http.StatusForbidden},
+		{"read does not list", "GET", "policy_subscriptions", []string{"read", "write"}, http.StatusForbidden},
+		{"admin:read:domain_blocks does not subscribe", "POST", "policy_subscriptions", []string{"admin:read:domain_blocks"}, http.StatusForbidden},
+		{"admin:write:domain_allows does not subscribe", "POST", "policy_subscriptions", []string{"admin:write:domain_allows"}, http.StatusForbidden},
+		{"admin:write:domain_blocks subscribes", "POST", "policy_subscriptions", []string{"admin:write:domain_blocks"}, http.StatusCreated},
+		{"admin:write:domain_blocks approves", "POST", "policy_drafts/1/approve", []string{"admin:write:domain_blocks"}, http.StatusNotFound},
+		{"admin:write:domain_blocks refreshes", "POST", "policy_subscriptions/1/refresh", []string{"admin:write:domain_blocks"}, http.StatusNotFound},
+	} {
+		code, _, body := call(t, tt.method, base+tt.path, n.Token(root, tt.scopes...), map[string]any{"url": list.URL})
+		if code != tt.want {
+			t.Errorf("%s: %d %s; want %d", tt.name, code, body, tt.want)
+		}
+	}
+	code, _, body := call(t, "GET", base+"policy_drafts", n.Token(root, "admin:read:domain_blocks"), nil)
+	if code != http.StatusOK || !strings.Contains(string(body), `"domain":"spam.example"`) {
+		t.Errorf("drafts after the granular subscribe: %d %s; want spam.example", code, body)
+	}
+}
