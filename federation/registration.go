@@ -381,6 +381,29 @@ func (e *Engine) CreateInvite(ctx context.Context, n NewInvite) (CreatedInvite, 
 	return c, nil
 }
 
+// AuditRevokeInvite is the audit action of a revoked invitation.
+const AuditRevokeInvite = "revoke_invite"
+
+// RevokeInvite ends invitation id at once: its link signs no one up
+// from then on, and members who joined with it keep their accounts.
+// by must manage registrations (0: the command line). An invitation
+// revoked already, or none with that ID, is storage.ErrNotFound.
+func (e *Engine) RevokeInvite(ctx context.Context, by, id storage.ID) error {
+	if err := e.mayManageRegistrations(ctx, by); err != nil { // before the lookup: no 404 to those who may not
+		return err
+	}
+	err := e.store.InTx(ctx, func(tx *storage.Tx) error {
+		if err := tx.RevokeInvite(ctx, id); err != nil {
+			return err
+		}
+		return audit(ctx, tx, by, AuditRevokeInvite, storage.AuditInvite, id)
+	})
+	if err != nil {
+		return fmt.Errorf("revoke invite %d: %w", id, err)
+	}
+	return nil
+}
+
 // InviteURL is the sign-up page that takes an invitation code.
 func (e *Engine) InviteURL(code string) string {
 	return e.urls.Base + "/auth/sign_up?invite=" + url.QueryEscape(code)

@@ -170,7 +170,17 @@ func (s *Server) LoadSession(next http.Handler) http.Handler {
 			s.log.WarnContext(r.Context(), "load session", "err", err)
 		}
 		if ok {
-			r = r.WithContext(session.With(r.Context(), si.account, sessionMAC(si.secret, signOutLabel)))
+			ctx := session.With(r.Context(), si.account, sessionMAC(si.secret, signOutLabel))
+			// Reports are every moderator's first task, so the right to
+			// handle them is what makes a member staff, for the link.
+			staff, err := s.engine.Can(ctx, si.account.ID, federation.ActHandleReports)
+			if err != nil {
+				s.log.WarnContext(ctx, "load session: role", "err", err)
+			}
+			if staff {
+				ctx = session.WithStaff(ctx)
+			}
+			r = r.WithContext(ctx)
 		}
 		next.ServeHTTP(w, r)
 	})

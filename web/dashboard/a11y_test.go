@@ -2,6 +2,8 @@ package dashboard_test
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -14,7 +16,8 @@ import (
 // TestDashboardAccessible opens every dashboard page as an admin in
 // headless Chromium, signed in through the web form, and checks each with
 // axe-core against the WCAG 2.2 A and AA rules (no violations, a title,
-// a language, one h1), forms and problem pages included.
+// a language, one h1), forms and problem pages included, with shared
+// lists, drafts, email domain blocks and a revoked invitation listed.
 func TestDashboardAccessible(t *testing.T) {
 	t.Parallel()
 	br := testrig.NewBrowser(t)
@@ -37,6 +40,40 @@ func TestDashboardAccessible(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := n.Engine.CreateInvite(ctx, federation.NewInvite{By: accts["root"].ID, MaxUses: 3}); err != nil {
+		t.Fatal(err)
+	}
+	revoked, err := n.Engine.CreateInvite(ctx, federation.NewInvite{By: accts["root"].ID, MaxUses: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Engine.RevokeInvite(ctx, accts["root"].ID, revoked.Invite.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.Engine.BlockEmailDomain(ctx, accts["root"].ID, "spam-mail.example"); err != nil {
+		t.Fatal(err)
+	}
+	// A shared list that is not trusted, with two drafts (one rejected),
+	// and one that cannot be read, for its error.
+	list := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/blocks.txt" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "text/plain")
+		_, _ = w.Write([]byte("junk.example\nfarm.example\n"))
+	}))
+	t.Cleanup(list.Close)
+	if _, _, err := n.Engine.SubscribeDomainList(ctx, accts["root"].ID, list.URL+"/blocks.txt", false); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := n.Engine.SubscribeDomainList(ctx, accts["root"].ID, list.URL+"/gone.csv", true); err != nil {
+		t.Fatal(err)
+	}
+	drafts, err := n.Engine.PolicyDrafts(ctx, accts["root"].ID, 0, storage.DraftPending)
+	if err != nil || len(drafts) != 2 {
+		t.Fatalf("drafts: %+v %v", drafts, err)
+	}
+	if _, err := n.Engine.RejectPolicyDraft(ctx, accts["root"].ID, drafts[0].ID); err != nil {
 		t.Fatal(err)
 	}
 	if err := br.Run(

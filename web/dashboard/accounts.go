@@ -25,8 +25,9 @@ func (d *Dashboard) mountAccounts(r chi.Router) {
 	r.Get("/admin/accounts/{id}", d.page(m, d.accountPage))
 	r.Post("/admin/accounts/{id}/action", d.page(m, d.actOnAccount))
 	r.Post("/admin/accounts/{id}/undo", d.page(m, d.undoAccountAction))
-	r.Post("/admin/accounts/{id}/approve", d.page(federation.ActManageRegistrations, d.approveAccount))
-	r.Post("/admin/accounts/{id}/reject", d.page(federation.ActManageRegistrations, d.rejectAccount))
+	reg := federation.ActManageRegistrations
+	r.Post("/admin/accounts/{id}/approve", d.page(reg, byID(dropResult(d.engine.ApproveAccount), "/admin/accounts/{id}", "approved")))
+	r.Post("/admin/accounts/{id}/reject", d.page(reg, byID(d.engine.RejectAccount, "/admin/accounts/{id}", "rejected")))
 	r.Post("/admin/accounts/{id}/role", d.page(federation.ActManageRoles, d.setRole))
 }
 
@@ -291,30 +292,6 @@ func (d *Dashboard) undoAccountAction(w http.ResponseWriter, r *http.Request, me
 		return err
 	}
 	return done(w, r, "/admin/accounts/"+id.String(), "undone")
-}
-
-// approveAccount lets in a sign-up: POST /admin/accounts/{id}/approve.
-func (d *Dashboard) approveAccount(w http.ResponseWriter, r *http.Request, me storage.Account) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	if _, err := d.engine.ApproveAccount(r.Context(), me.ID, id); err != nil {
-		return err
-	}
-	return done(w, r, "/admin/accounts/"+id.String(), "approved")
-}
-
-// rejectAccount turns down a sign-up: POST /admin/accounts/{id}/reject.
-func (d *Dashboard) rejectAccount(w http.ResponseWriter, r *http.Request, me storage.Account) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	if err := d.engine.RejectAccount(r.Context(), me.ID, id); err != nil {
-		return err
-	}
-	return done(w, r, "/admin/accounts/"+id.String(), "rejected")
 }
 
 // setRole changes a member's role: POST /admin/accounts/{id}/role with

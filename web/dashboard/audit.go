@@ -18,7 +18,9 @@ var auditActions = []string{federation.AuditWarn, federation.AuditLimit, federat
 	federation.AuditSensitive, federation.AuditUnsensitive, federation.AuditDisable, federation.AuditEnable,
 	federation.AuditSuspend, federation.AuditUnsuspend, federation.AuditPurgeSuspended, federation.AuditDeleteAccount,
 	federation.AuditChangeRole, federation.AuditApprove, federation.AuditReject, federation.AuditCreateInvite,
-	federation.AuditResetPassword, "report_" + storage.ReportLogAssign, "report_" + storage.ReportLogUnassign,
+	federation.AuditRevokeInvite, federation.AuditResetPassword, federation.AuditBlockEmailDomain,
+	federation.AuditUnblockEmailDomain, federation.AuditSubscribe, federation.AuditUnsubscribe,
+	federation.AuditApproveDraft, federation.AuditRejectDraft, "report_" + storage.ReportLogAssign, "report_" + storage.ReportLogUnassign,
 	"report_" + storage.ReportLogNote, "report_" + storage.ReportLogResolve, "report_" + storage.ReportLogReopen}
 
 var auditTargets = []option{{"", "Anything"}, {storage.AuditAccount, "Accounts"}, {storage.AuditReport, "Reports"},

@@ -3,6 +3,7 @@ package dashboard
 import (
 	"bytes"
 	"cmp"
+	"context"
 	"embed"
 	"errors"
 	"fmt"
@@ -291,6 +292,7 @@ var sections = []struct {
 func (d *Dashboard) render(w http.ResponseWriter, r *http.Request, code int, name string, v framed) error {
 	f := v.base()
 	f.Frame = d.layout.Frame()
+	f.Staff = session.Staff(r)
 	f.CSRF = csrfToken(r)
 	if f.Path == "" {
 		f.Path = r.URL.Path
@@ -341,6 +343,32 @@ func done(w http.ResponseWriter, r *http.Request, path, notice string) error {
 // noticeOf is the fixed sentence for a page's done= key, from notices.
 func noticeOf(r *http.Request, notices map[string]string) string {
 	return notices[r.URL.Query().Get("done")]
+}
+
+// byID is a form that does one thing to the {id} of its path, through
+// the engine's act (which checks the member may), then sends the browser
+// back to to ({id} in it replaced) with notice: lifting a block,
+// revoking an invitation, approving a sign-up...
+func byID(act func(ctx context.Context, by, id storage.ID) error, to, notice string) handler {
+	return func(w http.ResponseWriter, r *http.Request, me storage.Account) error {
+		id, err := pathID(r)
+		if err != nil {
+			return err
+		}
+		if err := act(r.Context(), me.ID, id); err != nil {
+			return err
+		}
+		return done(w, r, strings.ReplaceAll(to, "{id}", id.String()), notice)
+	}
+}
+
+// dropResult adapts an engine method that also returns what it changed
+// to byID, which needs only its error.
+func dropResult[T any](act func(ctx context.Context, by, id storage.ID) (T, error)) func(context.Context, storage.ID, storage.ID) error {
+	return func(ctx context.Context, by, id storage.ID) error {
+		_, err := act(ctx, by, id)
+		return err
+	}
 }
 
 // pathID reads the {id} of the path.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/go-chi/chi/v5"
 
@@ -24,15 +25,12 @@ func (d *Dashboard) mountDomains(r chi.Router) {
 	r.Post("/admin/domains/blocks", d.page(f, d.addBlock))
 	r.Get("/admin/domains/blocks/{id}", d.page(f, d.blockPage))
 	r.Post("/admin/domains/blocks/{id}", d.page(f, d.changeBlock))
-	r.Post("/admin/domains/blocks/{id}/remove", d.page(f, d.removeBlock))
+	r.Post("/admin/domains/blocks/{id}/remove", d.page(f, byID(dropResult(d.engine.RemoveDomainBlock), "/admin/domains", "unblocked")))
 	r.Post("/admin/domains/allows", d.page(f, d.addAllow))
-	r.Post("/admin/domains/allows/{id}/remove", d.page(f, d.removeAllow))
+	r.Post("/admin/domains/allows/{id}/remove", d.page(f, byID(dropResult(d.engine.RemoveDomainAllow), "/admin/domains", "disallowed")))
 	r.Post("/admin/domains/import", d.page(f, d.importBlocks))
 	r.Get("/admin/domains/export.csv", d.page(f, d.exportBlocks))
-	// SUBSCRIPTIONS: subscriptions to shared lists (issue 14 item 3) get
-	// their routes here, under /admin/domains/subscriptions, with
-	// ActManageFederation, and their section in templates/domains.html.
-	// Another change builds them.
+	d.mountSubscriptions(r) // shared lists (subscriptions.go)
 }
 
 var severities = []option{
@@ -47,13 +45,20 @@ var federationModes = []option{
 }
 
 var domainNotices = map[string]string{
-	"mode":       "The federation mode has been changed.",
-	"blocked":    "The domain has been blocked.",
-	"changed":    "The block has been changed.",
-	"unblocked":  "The block has been lifted.",
-	"allowed":    "The domain has been allowed.",
-	"disallowed": "The domain is no longer on the allow list.",
-	"imported":   "The block list has been imported.",
+	"mode":           "The federation mode has been changed.",
+	"blocked":        "The domain has been blocked.",
+	"changed":        "The block has been changed.",
+	"unblocked":      "The block has been lifted.",
+	"allowed":        "The domain has been allowed.",
+	"disallowed":     "The domain is no longer on the allow list.",
+	"imported":       "The block list has been imported.",
+	"subscribed":     "The node is subscribed to the list, which has been read.",
+	"subscribed-bad": "The node is subscribed to the list, but it could not be read: see its last error. It will be tried again.",
+	"refreshed":      "The list has been read again.",
+	"refresh-bad":    "The list could not be read: see its last error. Nothing has changed.",
+	"unsubscribed":   "The node is no longer subscribed to the list. The blocks it brought stay.",
+	"approved":       "The draft is now a block, in force at once.",
+	"rejected":       "The draft has been rejected: the list will not offer it again.",
 }
 
 type blockRow struct {
@@ -70,6 +75,24 @@ type domainsView struct {
 	Blocks     []blockRow
 	Allows     []allowRow
 	Imported   string
+
+	Subscriptions []subscriptionRow
+	Drafts        []draftRow
+	MoreDrafts    bool // only the first maxDraftsShown are listed
+}
+
+// flagsOf words a block's options for a list.
+func flagsOf(rejectMedia, rejectReports, obfuscate bool) string {
+	var words []string
+	for _, f := range []struct {
+		on   bool
+		name string
+	}{{rejectMedia, "reject media"}, {rejectReports, "reject reports"}, {obfuscate, "obfuscated"}} {
+		if f.on {
+			words = append(words, f.name)
+		}
+	}
+	return strings.Join(words, ", ")
 }
 
 // domainsPage shows the policy with its forms: GET /admin/domains.
@@ -88,23 +111,15 @@ func (d *Dashboard) domainsPage(w http.ResponseWriter, r *http.Request, me stora
 		}
 	}
 	for _, b := range blocks {
-		row := blockRow{URL: "/admin/domains/blocks/" + b.ID.String(), Domain: b.Domain, Severity: b.Severity,
-			PublicComment: b.PublicComment, PrivateComment: b.PrivateComment}
-		for _, f := range []struct {
-			on   bool
-			name string
-		}{{b.RejectMedia, "reject media"}, {b.RejectReports, "reject reports"}, {b.Obfuscate, "obfuscated"}} {
-			if f.on {
-				if row.Flags != "" {
-					row.Flags += ", "
-				}
-				row.Flags += f.name
-			}
-		}
-		v.Blocks = append(v.Blocks, row)
+		v.Blocks = append(v.Blocks, blockRow{URL: "/admin/domains/blocks/" + b.ID.String(), Domain: b.Domain,
+			Severity: b.Severity, PublicComment: b.PublicComment, PrivateComment: b.PrivateComment,
+			Flags: flagsOf(b.RejectMedia, b.RejectReports, b.Obfuscate)})
 	}
 	for _, a := range allows {
 		v.Allows = append(v.Allows, allowRow{ID: a.ID.String(), Domain: a.Domain, Created: when(a.CreatedAt)})
+	}
+	if v.Subscriptions, v.Drafts, v.MoreDrafts, err = d.subscriptionRows(r, me); err != nil {
+		return err
 	}
 	return d.render(w, r, http.StatusOK, "domains", v)
 }
@@ -189,18 +204,6 @@ func (d *Dashboard) changeBlock(w http.ResponseWriter, r *http.Request, me stora
 	return done(w, r, "/admin/domains", "changed")
 }
 
-// removeBlock lifts a block: POST /admin/domains/blocks/{id}/remove.
-func (d *Dashboard) removeBlock(w http.ResponseWriter, r *http.Request, me storage.Account) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	if _, err := d.engine.RemoveDomainBlock(r.Context(), me.ID, id); err != nil {
-		return err
-	}
-	return done(w, r, "/admin/domains", "unblocked")
-}
-
 // addAllow allows a domain: POST /admin/domains/allows with domain.
 func (d *Dashboard) addAllow(w http.ResponseWriter, r *http.Request, me storage.Account) error {
 	_, err := d.engine.AddDomainAllow(r.Context(), me.ID, r.PostFormValue("domain"))
@@ -211,19 +214,6 @@ func (d *Dashboard) addAllow(w http.ResponseWriter, r *http.Request, me storage.
 		return err
 	}
 	return done(w, r, "/admin/domains", "allowed")
-}
-
-// removeAllow takes a domain off the allow list: POST
-// /admin/domains/allows/{id}/remove.
-func (d *Dashboard) removeAllow(w http.ResponseWriter, r *http.Request, me storage.Account) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	if _, err := d.engine.RemoveDomainAllow(r.Context(), me.ID, id); err != nil {
-		return err
-	}
-	return done(w, r, "/admin/domains", "disallowed")
 }
 
 // importBlocks adds blocks from an uploaded CSV file in Mastodon's

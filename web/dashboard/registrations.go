@@ -21,7 +21,20 @@ func (d *Dashboard) mountRegistrations(r chi.Router) {
 	a := federation.ActManageRegistrations
 	r.Get("/admin/registrations", d.page(a, d.registrationsPage))
 	r.Post("/admin/registrations/invites", d.page(a, d.createInvite))
+	r.Post("/admin/registrations/invites/{id}/revoke", d.page(a, byID(d.engine.RevokeInvite, "/admin/registrations", "revoked")))
+	r.Post("/admin/registrations/email_blocks", d.page(a, d.blockEmailDomain))
+	r.Post("/admin/registrations/email_blocks/{id}/remove", d.page(a,
+		byID(dropResult(d.engine.UnblockEmailDomain), "/admin/registrations", "email-unblocked")))
 }
+
+var registrationNotices = map[string]string{
+	"revoked":         "The invitation has been revoked: its link signs no one up any more.",
+	"email-blocked":   "Sign-ups from that email domain are refused from now on.",
+	"email-unblocked": "Sign-ups from that email domain are taken again.",
+}
+
+// maxEmailBlocksShown bounds the email domain blocks listed.
+const maxEmailBlocksShown = 200
 
 // inviteExpiries and inviteUses are the choices the form offers, as
 // Mastodon's does.
@@ -40,7 +53,10 @@ const maxInvitesShown = 200
 
 type inviteRow struct {
 	ID, By, Uses, Expires, State, Created string
+	Live                                  bool // it can still sign someone up: it may be revoked
 }
+
+type emailBlockRow struct{ ID, Domain, By, Created string }
 
 type registrationsView struct {
 	frame
@@ -48,6 +64,8 @@ type registrationsView struct {
 	Expiries, Uses          []option
 	Invites                 []inviteRow
 	More                    bool
+	EmailBlocks             []emailBlockRow
+	MoreEmailBlocks         bool
 }
 
 // modeText says what each registration mode means.
@@ -68,14 +86,25 @@ func (d *Dashboard) registrationsPage(w http.ResponseWriter, r *http.Request, me
 	if err != nil {
 		return err
 	}
-	v := &registrationsView{frame: frame{Title: "Registrations and invitations"}, Mode: mode, ModeText: modeText[mode],
-		Domains: strings.Join(reg.Domains, ", "), Expiries: inviteExpiries, Uses: inviteUses}
+	blocks, err := d.engine.EmailDomainBlocks(r.Context(), me.ID, storage.Page{Limit: maxEmailBlocksShown + 1})
+	if err != nil {
+		return err
+	}
+	v := &registrationsView{frame: frame{Title: "Registrations and invitations", Notice: noticeOf(r, registrationNotices)},
+		Mode: mode, ModeText: modeText[mode], Domains: strings.Join(reg.Domains, ", "), Expiries: inviteExpiries,
+		Uses: inviteUses}
 	if len(invites) > maxInvitesShown {
 		invites, v.More = invites[:maxInvitesShown], true
+	}
+	if len(blocks) > maxEmailBlocksShown {
+		blocks, v.MoreEmailBlocks = blocks[:maxEmailBlocksShown], true
 	}
 	var ids []storage.ID
 	for _, inv := range invites {
 		ids = append(ids, inv.CreatedBy)
+	}
+	for _, b := range blocks {
+		ids = append(ids, b.CreatedBy)
 	}
 	names, err := d.names(r, ids...)
 	if err != nil {
@@ -85,7 +114,7 @@ func (d *Dashboard) registrationsPage(w http.ResponseWriter, r *http.Request, me
 	for _, inv := range invites {
 		row := inviteRow{ID: inv.ID.String(), By: nameOr(names, inv.CreatedBy, "the command line"),
 			Uses: strconv.Itoa(inv.Uses) + " of " + strconv.Itoa(inv.MaxUses), Expires: when(inv.ExpiresAt),
-			Created: when(inv.CreatedAt), State: inviteState(inv, now)}
+			Created: when(inv.CreatedAt), State: inviteState(inv, now), Live: inv.Live(now)}
 		if inv.MaxUses == 0 {
 			row.Uses = strconv.Itoa(inv.Uses) + " (no limit)"
 		}
@@ -93,6 +122,10 @@ func (d *Dashboard) registrationsPage(w http.ResponseWriter, r *http.Request, me
 			row.Expires = "Never"
 		}
 		v.Invites = append(v.Invites, row)
+	}
+	for _, b := range blocks {
+		v.EmailBlocks = append(v.EmailBlocks, emailBlockRow{ID: b.ID.String(), Domain: b.Domain,
+			By: nameOr(names, b.CreatedBy, "the command line"), Created: when(b.CreatedAt)})
 	}
 	return d.render(w, r, http.StatusOK, "registrations", v)
 }
@@ -145,4 +178,13 @@ func (d *Dashboard) createInvite(w http.ResponseWriter, r *http.Request, me stor
 		v.Uses = "any number of"
 	}
 	return d.render(w, r, http.StatusCreated, "invite_created", v)
+}
+
+// blockEmailDomain refuses sign-ups from a domain: POST
+// /admin/registrations/email_blocks with domain.
+func (d *Dashboard) blockEmailDomain(w http.ResponseWriter, r *http.Request, me storage.Account) error {
+	if _, err := d.engine.BlockEmailDomain(r.Context(), me.ID, r.PostFormValue("domain")); err != nil {
+		return err
+	}
+	return done(w, r, "/admin/registrations", "email-blocked")
 }

@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strings"
 	"time"
 
@@ -138,6 +139,32 @@ type Frame struct {
 	ActivityURL string // the page's ActivityPub document, if it has one
 	FeedURL     string // the page's Atom feed, if it has one
 	NoIndex     bool   // asks search engines to leave the page out
+	Staff       bool   // the reader may open the moderation dashboard: the navigation links to it
+}
+
+// frame lets withStaff reach the Frame a view embeds.
+func (f *Frame) frame() *Frame { return f }
+
+// withStaff returns page view v with its Frame's Staff set for r's
+// reader (session.Staff). Views are passed by value and embed a Frame,
+// so the frame of a copy is set; a view without one is returned as is.
+func withStaff(r *http.Request, v any) any {
+	if v == nil || !session.Staff(r) {
+		return v
+	}
+	type framed interface{ frame() *Frame }
+	if f, ok := v.(framed); ok {
+		f.frame().Staff = true
+		return v
+	}
+	p := reflect.New(reflect.TypeOf(v))
+	p.Elem().Set(reflect.ValueOf(v))
+	f, ok := p.Interface().(framed)
+	if !ok {
+		return v
+	}
+	f.frame().Staff = true
+	return f
 }
 
 // Layout is the site layout (skip link, header with the node's name and
@@ -406,7 +433,7 @@ func (h *Handler) Status(w http.ResponseWriter, r *http.Request) {
 // buffer first, so a template error becomes an error page, not half a page.
 func (h *Handler) render(w http.ResponseWriter, r *http.Request, code int, name string, v any) error {
 	var buf bytes.Buffer
-	if err := h.pages[name].ExecuteTemplate(&buf, "layout", v); err != nil {
+	if err := h.pages[name].ExecuteTemplate(&buf, "layout", withStaff(r, v)); err != nil {
 		return fmt.Errorf("render %s page: %w", name, err)
 	}
 	hd := w.Header()

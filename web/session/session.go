@@ -23,6 +23,7 @@ type ctxKey struct{}
 type signedIn struct {
 	account storage.Account
 	signOut string
+	staff   bool
 }
 
 // With returns ctx carrying account as the member signed in, and the CSRF
@@ -35,6 +36,26 @@ func With(ctx context.Context, account storage.Account, signOutToken string) con
 func Member(r *http.Request) (storage.Account, bool) {
 	si, ok := r.Context().Value(ctxKey{}).(signedIn)
 	return si.account, ok
+}
+
+// WithStaff returns ctx, which carries a signed-in member (With), marked
+// as one who may open the moderation dashboard, so the site's layout
+// links to it. It decides nothing: every dashboard page asks the
+// engine's permission rule again.
+func WithStaff(ctx context.Context) context.Context {
+	si, ok := ctx.Value(ctxKey{}).(signedIn)
+	if !ok {
+		return ctx
+	}
+	si.staff = true
+	return context.WithValue(ctx, ctxKey{}, si)
+}
+
+// Staff reports whether the member signed in from r's browser may open
+// the moderation dashboard (WithStaff); false when no one is signed in.
+func Staff(r *http.Request) bool {
+	si, _ := r.Context().Value(ctxKey{}).(signedIn)
+	return si.staff
 }
 
 // SignOutToken is the CSRF token the sign-out form of the member signed
