@@ -5,11 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/copse-dev/copse/activitypub"
+	"github.com/copse-dev/copse/federation/textextract"
 	"github.com/copse-dev/copse/storage"
 )
 
@@ -104,6 +107,30 @@ func (r *Restorer) URLs() URLs { return r.e.urls }
 // ArtefactFileDir is where artefact files are stored ("" when the node
 // keeps no files).
 func (r *Restorer) ArtefactFileDir() string { return r.e.artefactFileDir() }
+
+// FileText is the text of a restored artefact file stored under name in
+// ArtefactFileDir, for search, extracted as an uploaded file's is (""
+// when its kind has no text, or it cannot be read: the file is restored
+// all the same).
+func (r *Restorer) FileText(name, mediaType string) string {
+	dir := r.e.artefactFileDir()
+	rel := filepath.FromSlash(name)
+	if dir == "" || !filepath.IsLocal(rel) || !textextract.Supported(mediaType) {
+		return ""
+	}
+	f, err := os.Open(filepath.Join(dir, rel))
+	if err != nil {
+		r.e.log.Warn("artefact file text", "file", name, "error", err)
+		return ""
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		r.e.log.Warn("artefact file text", "file", name, "error", err)
+		return ""
+	}
+	return r.e.fileText(f, st.Size(), mediaType, name)
+}
 
 // Sanitize cleans HTML from an archive as any remote HTML is cleaned.
 func (r *Restorer) Sanitize(html string) string { return r.e.sanitize.Sanitize(html) }

@@ -32,21 +32,31 @@ func (u URLs) ArtefactVersionIRI(id storage.ID, n int) string {
 // artefactPeople are the accounts an artefact's document names, loaded
 // before it is converted.
 type artefactPeople struct {
-	group   storage.Account
-	authors []string // URIs, the creator first
-	editor  string
+	group       storage.Account
+	authors     []string // URIs, the creator first
+	editor      string
+	membersOnly bool // the community's content is for its members
 }
 
 type artefactAccounts interface {
 	AccountByID(ctx context.Context, id storage.ID) (storage.Account, error)
 }
 
-func loadArtefactPeople(ctx context.Context, q artefactAccounts, a storage.Artefact, v storage.ArtefactVersion) (artefactPeople, error) {
+type artefactReader interface {
+	artefactAccounts
+	communityVisibilityReader
+}
+
+func loadArtefactPeople(ctx context.Context, q artefactReader, a storage.Artefact, v storage.ArtefactVersion) (artefactPeople, error) {
 	g, err := q.AccountByID(ctx, a.CommunityID)
 	if err != nil {
 		return artefactPeople{}, fmt.Errorf("community of %s: %w", a.URI, err)
 	}
-	p := artefactPeople{group: g, editor: v.EditorURI}
+	membersOnly, err := membersOnlyCommunity(ctx, q, g)
+	if err != nil {
+		return artefactPeople{}, err
+	}
+	p := artefactPeople{group: g, editor: v.EditorURI, membersOnly: membersOnly}
 	for _, id := range a.Authors {
 		au, err := q.AccountByID(ctx, id)
 		if errors.Is(err, storage.ErrNotFound) {
@@ -61,12 +71,17 @@ func loadArtefactPeople(ctx context.Context, q artefactAccounts, a storage.Artef
 }
 
 // artefactDocument converts version v of a local artefact to its Article.
+// A members-only community's artefact is addressed to its members only,
+// as its announces are (and as receivers infer members-only from).
 func (e *Engine) artefactDocument(a storage.Artefact, v storage.ArtefactVersion, p artefactPeople) activitypub.Artefact {
 	doc := activitypub.Artefact{ID: a.URI, URL: e.urls.ArtefactPage(p.group.Username, a.ID), Authors: p.authors, Name: v.Title,
 		Summary: v.Summary, Content: v.BodyHTML, Source: v.BodySource, Audience: p.group.URI, Context: a.URI,
 		History: e.urls.ArtefactHistory(a.ID), To: []string{activitypub.PublicIRI}, CC: []string{p.group.URI, p.group.Followers},
 		Published: a.CreatedAt, Version: v.Number, ChangeNote: v.Note, Editor: p.editor, Licence: a.Licence,
 		Organisation: a.Organisation}
+	if p.membersOnly {
+		doc.To, doc.CC = membersAddressing(p.group)
+	}
 	if len(p.authors) > 0 {
 		doc.AttributedTo = p.authors[0]
 	}
@@ -110,16 +125,33 @@ func (e *Engine) sendArtefact(ctx context.Context, tx *storage.Tx, g, actor stor
 	// A new artefact is also boosted, Announce{id}: Mastodon ignores an
 	// announced Create and shows the Article it fetches as title,
 	// summary and link.
+	return e.boostObject(ctx, tx, g, a.URI)
+}
+
+// boostObject is the Group's second announce of new community content
+// that is not a post (an artefact, an event): Announce{iri}, the shape
+// Mastodon shows as a boost (it ignores an announced Create and fetches
+// the object), sent to the Group's followers like boostThread's; a
+// members-only community's is addressed to its members only.
+func (e *Engine) boostObject(ctx context.Context, tx *storage.Tx, g storage.Account, iri string) error {
 	inboxes, err := tx.FollowerInboxes(ctx, g.ID)
 	if err != nil {
 		return fmt.Errorf("followers of %s: %w", g.Acct(), err)
 	}
+	membersOnly, err := membersOnlyCommunity(ctx, tx, g)
+	if err != nil {
+		return err
+	}
+	to, cc := []string{activitypub.PublicIRI}, []string{g.Followers}
+	if membersOnly {
+		to, cc = []string{g.Followers}, []string{}
+	}
 	boostID := e.urls.Activity(g.Username, tx.NewID())
 	boost, err := marshalJSON(map[string]any{"@context": "https://www.w3.org/ns/activitystreams", "id": boostID,
-		"type": activitypub.TypeAnnounce, "actor": g.URI, "to": []string{activitypub.PublicIRI}, "cc": []string{g.Followers},
-		"audience": g.URI, "published": tx.Now().UTC().Truncate(time.Second), "object": a.URI})
+		"type": activitypub.TypeAnnounce, "actor": g.URI, "to": to, "cc": cc,
+		"audience": g.URI, "published": tx.Now().UTC().Truncate(time.Second), "object": iri})
 	if err != nil {
-		return fmt.Errorf("announce %s: %w", a.URI, err)
+		return fmt.Errorf("announce %s: %w", iri, err)
 	}
 	return e.publishBody(ctx, tx, g, boostID, activitypub.TypeAnnounce, false, boost, inboxes)
 }
@@ -208,14 +240,16 @@ func versionActivityType(n int) string {
 	return activitypub.TypeUpdate
 }
 
-// groupArtefact takes a Create or Update{Article} of an artefact that a
-// remote Group announces, or the Group's Announce{artefact id} (the boost
+// groupArtefact takes a Create, Update or Delete{Article} of an artefact
+// that a remote Group announces, or the Group's Announce{artefact id} (the boost
 // Mastodon shows); handled is false when the announce is about something
 // else. The Group vouches for its own host only: an artefact from another
 // host is fetched from there.
 func (e *Engine) groupArtefact(ctx context.Context, g storage.Account, act activitypub.Activity) (bool, error) {
 	var art activitypub.Artefact
 	switch inner := act.Object.Activity; {
+	case inner != nil && inner.Type == activitypub.TypeDelete:
+		return e.groupArtefactDelete(ctx, g, *inner) // artefact_delete.go
 	case inner == nil && act.Object.Note == nil:
 		a, ok, err := e.announcedArtefact(ctx, g, act.Object.IRI)
 		if err != nil || !ok {
@@ -243,6 +277,9 @@ func (e *Engine) groupArtefact(ctx context.Context, g storage.Account, act activ
 	}
 	if art.Audience != g.URI {
 		return true, fmt.Errorf("artefact %s of %s announced by %s: %w", art.ID, art.Audience, g.URI, ErrDenied)
+	}
+	if err := e.inferMembersOnly(ctx, g, art.To, art.CC); err != nil {
+		return true, err
 	}
 	a, err := e.takeArtefactVersion(ctx, g, art)
 	if err != nil {

@@ -172,12 +172,8 @@ func (e *Engine) CreateArtefact(ctx context.Context, author storage.Account, com
 		if err != nil {
 			return err
 		}
-		ok, err := isContributor(ctx, tx, g, author)
-		if err != nil {
+		if err := mayCreateIn(ctx, tx, g, author); err != nil {
 			return err
-		}
-		if !ok {
-			return fmt.Errorf("%s is not a member of %s: %w", author.Acct(), g.Acct(), ErrDenied)
 		}
 		for _, id := range authors[1:] {
 			if _, err := tx.AccountByID(ctx, id); errors.Is(err, storage.ErrNotFound) {
@@ -451,6 +447,27 @@ func (u URLs) ArtefactHistory(id storage.ID) string { return u.Artefact(id) + "/
 // copse API serves it, to anyone the artefact is shown to).
 func (u URLs) ArtefactFile(artefact, file storage.ID) string {
 	return u.Base + "/api/copse/v1/artefacts/" + artefact.String() + "/files/" + file.String()
+}
+
+// mayCreateIn is the check before a member adds an artefact, a glossary
+// term or an event to a community hosted here: the same rule as for posts
+// (mayPost: a moderator; else a member who is not banned, and only when
+// the posting policy is not moderators-only), so the library, glossary and
+// events obey the community's posting policy. A refusal is ErrDenied with
+// the reason.
+func mayCreateIn(ctx context.Context, tx *storage.Tx, g, account storage.Account) error {
+	c, err := tx.CommunityByAccount(ctx, g.ID)
+	if err != nil {
+		return fmt.Errorf("community %s: %w", g.Acct(), err)
+	}
+	ok, why, err := mayPost(ctx, tx, g, c, account)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return fmt.Errorf("%s in %s: %s: %w", account.Acct(), g.Acct(), why, ErrDenied)
+	}
+	return nil
 }
 
 // isContributor reports whether account may add to the community's

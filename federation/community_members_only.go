@@ -132,3 +132,32 @@ func membersOnlyAnnounce(ctx context.Context, tx *storage.Tx, g storage.Account,
 	}
 	return membersOnlyCommunity(ctx, tx, g)
 }
+
+// membersAddressing is how a members-only community's artefacts, terms
+// and events are addressed: to its members (the Group's followers), never
+// Public.
+func membersAddressing(g storage.Account) (to, cc []string) {
+	return []string{g.Followers}, []string{g.URI}
+}
+
+// membersOnlyContent reports whether community content addressed to and
+// cc is a members-only community's: neither public nor unlisted, and
+// addressed to g's followers (how copse's Groups address it).
+func membersOnlyContent(g storage.Account, to, cc []string) bool {
+	if isListed(activitypub.VisibilityOf(to, cc, g.Followers)) {
+		return false
+	}
+	return addressesFollowersOf(activitypub.Activity{To: to, CC: cc}, g)
+}
+
+// inferMembersOnly is, for an artefact, a term or an event a remote Group
+// announces, the step takeCommunityNote takes for posts: content
+// addressed to the Group's followers only makes the community known to be
+// members-only here (markMembersOnly), before the content is stored, so
+// it is never shown to anyone else.
+func (e *Engine) inferMembersOnly(ctx context.Context, g storage.Account, to, cc []string) error {
+	if !membersOnlyContent(g, to, cc) {
+		return nil
+	}
+	return e.store.InTx(ctx, func(tx *storage.Tx) error { return markMembersOnly(ctx, tx, g) })
+}

@@ -125,6 +125,9 @@ type Engine struct {
 	events      hub
 	imageSlots  chan struct{} // bounds concurrent image decoding
 	artefacts   artefactConfig
+	// libraryFetches are the remote libraries to read after a join
+	// (community_library_fetch.go).
+	libraryFetches *libraryFetchQueue
 
 	// policy decides which hosts the node federates with (policy.go);
 	// policyVersion is the version it was loaded at, policyWake wakes
@@ -149,28 +152,29 @@ type cachedKey struct {
 // New returns an engine. It does no I/O.
 func New(store *storage.Store, o Options) *Engine {
 	e := &Engine{
-		store:       store,
-		urls:        o.URLs,
-		about:       o.About.withDefaults(o.URLs.Host()),
-		client:      o.Client,
-		scheme:      o.RemoteScheme,
-		retry:       o.RetrySchedule,
-		workers:     o.DeliveryWorkers,
-		perHost:     o.PerHost,
-		poll:        o.PollInterval,
-		onDelivery:  o.OnDelivery,
-		now:         o.Now,
-		log:         o.Log,
-		sanitize:    newSanitizer(),
-		mediaDir:    o.MediaDir,
-		newKey:      o.NewKey,
-		privKey:     map[storage.ID]cachedPrivateKey{},
-		pubKey:      map[string]cachedKey{},
-		deliverWake: make(chan struct{}, 1),
-		inboxWake:   make(chan struct{}, 1),
-		events:      hub{subs: map[*Subscription]struct{}{}},
-		imageSlots:  make(chan struct{}, 2),
-		artefacts:   newArtefactConfig(o.ArtefactFileLimit, o.ArtefactCommunityLimit),
+		store:          store,
+		urls:           o.URLs,
+		about:          o.About.withDefaults(o.URLs.Host()),
+		client:         o.Client,
+		scheme:         o.RemoteScheme,
+		retry:          o.RetrySchedule,
+		workers:        o.DeliveryWorkers,
+		perHost:        o.PerHost,
+		poll:           o.PollInterval,
+		onDelivery:     o.OnDelivery,
+		now:            o.Now,
+		log:            o.Log,
+		sanitize:       newSanitizer(),
+		mediaDir:       o.MediaDir,
+		newKey:         o.NewKey,
+		privKey:        map[storage.ID]cachedPrivateKey{},
+		pubKey:         map[string]cachedKey{},
+		deliverWake:    make(chan struct{}, 1),
+		inboxWake:      make(chan struct{}, 1),
+		events:         hub{subs: map[*Subscription]struct{}{}},
+		imageSlots:     make(chan struct{}, 2),
+		artefacts:      newArtefactConfig(o.ArtefactFileLimit, o.ArtefactCommunityLimit),
+		libraryFetches: newLibraryFetchQueue(),
 
 		registration: o.Registration,
 		mailer:       o.Mailer,
@@ -262,6 +266,7 @@ func (e *Engine) Run(ctx context.Context) {
 	wg.Go(func() { e.runPurge(ctx) })
 	wg.Go(func() { e.runPolicy(ctx) })
 	wg.Go(func() { e.runEventReminders(ctx) })
+	wg.Go(func() { e.runLibraryFetches(ctx) })
 	wg.Wait()
 }
 

@@ -82,12 +82,8 @@ func (e *Engine) CreateEvent(ctx context.Context, organiser storage.Account, com
 		if err != nil {
 			return err
 		}
-		ok, err := isContributor(ctx, tx, g, organiser)
-		if err != nil {
+		if err := mayCreateIn(ctx, tx, g, organiser); err != nil {
 			return err
-		}
-		if !ok {
-			return fmt.Errorf("%s is not a member of %s: %w", organiser.Acct(), g.Acct(), ErrDenied)
 		}
 		ev.ID, ev.CommunityID = tx.NewID(), g.ID
 		ev.URI, ev.URL = e.urls.Event(ev.ID), e.urls.EventPage(g.Username, ev.ID)

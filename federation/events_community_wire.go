@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 
@@ -19,12 +20,16 @@ import (
 // not attend. Leave{Event} undoes a Join.
 
 // eventDocument converts a local event to its Event.
-func (e *Engine) eventDocument(ev storage.CommunityEvent, g storage.Account, organiser string) activitypub.Event {
+// A members-only community's event is addressed to its members only.
+func (e *Engine) eventDocument(ev storage.CommunityEvent, g storage.Account, organiser string, membersOnly bool) activitypub.Event {
 	doc := activitypub.Event{ID: ev.URI, URL: ev.URL, AttributedTo: organiser, Name: ev.Name, Content: ev.DescriptionHTML,
 		Source: ev.DescriptionSource, Start: ev.Start, End: ev.End, TimeZone: ev.TimeZone, PlaceName: ev.PlaceName,
 		PlaceAddress: ev.PlaceAddress, OnlineURL: ev.OnlineURL, Capacity: ev.Capacity, Attendees: ev.AttendeeCount,
 		Cancelled: ev.Cancelled(), Audience: g.URI, To: []string{activitypub.PublicIRI}, CC: []string{g.URI, g.Followers},
 		Published: ev.CreatedAt}
+	if membersOnly {
+		doc.To, doc.CC = membersAddressing(g)
+	}
 	if ev.UpdatedAt.After(ev.CreatedAt) {
 		doc.Updated = ev.UpdatedAt
 	}
@@ -52,12 +57,24 @@ func (e *Engine) sendEvent(ctx context.Context, tx *storage.Tx, g, actor storage
 	if err != nil {
 		return err
 	}
+	membersOnly, err := membersOnlyCommunity(ctx, tx, g)
+	if err != nil {
+		return err
+	}
 	id := e.urls.Activity(actor.Username, tx.NewID())
-	body, err := activitypub.MarshalEventActivity(id, typ, actor.URI, tx.Now(), e.eventDocument(ev, g, org))
+	body, err := activitypub.MarshalEventActivity(id, typ, actor.URI, tx.Now(), e.eventDocument(ev, g, org, membersOnly))
 	if err != nil {
 		return fmt.Errorf("%s %s: %w", typ, ev.URI, err)
 	}
-	return e.announceRaw(ctx, tx, g, activitypub.Activity{ID: id, Type: typ, Actor: actor.URI}, body)
+	if err := e.announceRaw(ctx, tx, g, activitypub.Activity{ID: id, Type: typ, Actor: actor.URI}, body); err != nil {
+		return err
+	}
+	if typ != activitypub.TypeCreate {
+		return nil
+	}
+	// A new event is also boosted, as a new thread is: Mastodon shows the
+	// Event it fetches as a post; changes are not boosted.
+	return e.boostObject(ctx, tx, g, ev.URI)
 }
 
 // EventDocument is the Event of a local event as it stands.
@@ -70,7 +87,11 @@ func (e *Engine) EventDocument(ctx context.Context, ev storage.CommunityEvent) (
 	if err != nil {
 		return nil, err
 	}
-	return activitypub.MarshalEvent(e.eventDocument(ev, g, org))
+	membersOnly, err := membersOnlyCommunity(ctx, e.store, g)
+	if err != nil {
+		return nil, err
+	}
+	return activitypub.MarshalEvent(e.eventDocument(ev, g, org, membersOnly))
 }
 
 // groupEvent takes the Create or Update{Event} a remote Group announces;
@@ -78,6 +99,9 @@ func (e *Engine) EventDocument(ctx context.Context, ev storage.CommunityEvent) (
 // vouches for its own host only.
 func (e *Engine) groupEvent(ctx context.Context, g storage.Account, act activitypub.Activity) (bool, error) {
 	inner := act.Object.Activity
+	if inner == nil && act.Object.Note == nil {
+		return e.announcedEvent(ctx, g, act.Object.IRI)
+	}
 	if inner == nil || (inner.Type != activitypub.TypeCreate && inner.Type != activitypub.TypeUpdate) ||
 		inner.Object.Type != activitypub.TypeEvent {
 		return false, nil
@@ -86,8 +110,46 @@ func (e *Engine) groupEvent(ctx context.Context, g storage.Account, act activity
 	if !ok {
 		return true, invalid("announced Event of %s could not be read", act.ID)
 	}
+	return true, e.takeEvent(ctx, g, doc)
+}
+
+// announcedEvent takes the Group's Announce{event id}, the boost of a new
+// event: nothing more when the event is known here, else (when the id is
+// on the Group's host and in copse's layout for events) the event fetched
+// from there, so a boost that arrives before its Create{Event} is not
+// taken as a post; handled is false for anything else.
+func (e *Engine) announcedEvent(ctx context.Context, g storage.Account, iri string) (bool, error) {
+	if iri == "" {
+		return false, nil
+	}
+	if _, err := e.store.CommunityEventByURI(ctx, iri); err == nil {
+		return true, nil
+	} else if !errors.Is(err, storage.ErrNotFound) {
+		return true, err
+	}
+	u, err := url.Parse(iri)
+	if err != nil || !sameOrigin(iri, g.URI) || !strings.HasPrefix(u.Path, "/events/") {
+		return false, nil
+	}
+	body, err := e.fetcher.Get(ctx, iri)
+	if err != nil {
+		return false, nil // taken as a post, or not at all, by the boost path
+	}
+	doc, err := activitypub.ParseEvent(body)
+	if err != nil || doc.ID != iri {
+		return false, nil
+	}
+	return true, e.takeEvent(ctx, g, doc)
+}
+
+// takeEvent stores or updates a remote community's event as its Group
+// (or the event's origin, for a boost) states it.
+func (e *Engine) takeEvent(ctx context.Context, g storage.Account, doc activitypub.Event) error {
 	if doc.Audience != g.URI || !sameOrigin(doc.ID, g.URI) || e.urls.IsLocal(doc.ID) {
-		return true, fmt.Errorf("event %s of %s announced by %s: %w", doc.ID, doc.Audience, g.URI, ErrDenied)
+		return fmt.Errorf("event %s of %s announced by %s: %w", doc.ID, doc.Audience, g.URI, ErrDenied)
+	}
+	if err := e.inferMembersOnly(ctx, g, doc.To, doc.CC); err != nil {
+		return err
 	}
 	ev := storage.CommunityEvent{CommunityID: g.ID, URI: doc.ID, URL: doc.URL, Name: cleanLine(doc.Name),
 		DescriptionSource: doc.Source, Start: doc.Start, End: doc.End, TimeZone: cmpOr(doc.TimeZone, "UTC"),
@@ -112,7 +174,7 @@ func (e *Engine) groupEvent(ctx context.Context, g storage.Account, act activity
 		ev.CancelledAt = e.now()
 	}
 	if err := e.checkEvent(&ev); err != nil {
-		return true, fmt.Errorf("event %s: %w", doc.ID, err)
+		return fmt.Errorf("event %s: %w", doc.ID, err)
 	}
 	if doc.Source == "" {
 		ev.DescriptionHTML = e.artefacts.sanitize.Sanitize(cleanText(doc.Content))
@@ -137,9 +199,9 @@ func (e *Engine) groupEvent(ctx context.Context, g storage.Account, act activity
 		return tx.UpdateCommunityEvent(ctx, ev)
 	})
 	if err != nil {
-		return true, fmt.Errorf("take event %s: %w", doc.ID, err)
+		return fmt.Errorf("take event %s: %w", doc.ID, err)
 	}
-	return true, nil
+	return nil
 }
 
 // applyJoin takes a remote member's Join or Leave of an event hosted

@@ -119,12 +119,8 @@ func (e *Engine) CreateTerm(ctx context.Context, author storage.Account, communi
 		if err != nil {
 			return err
 		}
-		ok, err := isContributor(ctx, tx, g, author)
-		if err != nil {
+		if err := mayCreateIn(ctx, tx, g, author); err != nil {
 			return err
-		}
-		if !ok {
-			return fmt.Errorf("%s is not a member of %s: %w", author.Acct(), g.Acct(), ErrDenied)
 		}
 		if err := uniqueTerm(ctx, tx, g.ID, 0, v.Term); err != nil {
 			return err

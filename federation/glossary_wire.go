@@ -26,7 +26,7 @@ func (e *Engine) termDocument(g storage.Account, t storage.Term, v storage.TermV
 		CC: []string{g.URI, g.Followers}, Published: t.CreatedAt, Version: v.Number, ChangeNote: v.Note, Editor: v.EditorURI,
 		Reference: activitypub.TermLink{Href: v.ReferenceURL, Name: v.ReferenceText}}
 	if membersOnly {
-		doc.To, doc.CC = []string{g.Followers}, []string{g.URI}
+		doc.To, doc.CC = membersAddressing(g)
 	}
 	if v.Number > 1 {
 		doc.Updated = v.CreatedAt
@@ -162,6 +162,9 @@ func (e *Engine) groupTerm(ctx context.Context, g storage.Account, act activityp
 	}
 	if term.Audience != g.URI {
 		return true, fmt.Errorf("term %s of %s announced by %s: %w", term.ID, term.Audience, g.URI, ErrDenied)
+	}
+	if err := e.inferMembersOnly(ctx, g, term.To, term.CC); err != nil {
+		return true, err
 	}
 	t, err := e.takeTermVersion(ctx, g, term)
 	if err != nil {

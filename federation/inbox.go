@@ -347,6 +347,11 @@ func (e *Engine) applyAccept(ctx context.Context, tx *storage.Tx, actor storage.
 	if _, err := tx.DeleteFollowRequest(ctx, req.AccountID, req.TargetID); err != nil {
 		return err
 	}
+	member, err := tx.AccountByID(ctx, req.AccountID)
+	if err != nil {
+		return err
+	}
+	e.fetchLibraryOnJoin(tx, member, actor)  // a remote community's library, in the background
 	return e.startFollow(ctx, tx, req, true) // a Follow is sent only for a member
 }
 

@@ -311,3 +311,38 @@ func (q queries) CommunityFileBytes(ctx context.Context, communityID ID) (int64,
 	}
 	return n, nil
 }
+
+const qArtefactStorageNames = `SELECT storage_name FROM artefact_files WHERE artefact_id = ?`
+
+const qDeleteArtefact = `DELETE FROM artefacts WHERE id = ?`
+
+// DeleteArtefact removes an artefact with every version, file row, file
+// text and search entry it has (the tables cascade), and returns the
+// storage names of its files, for the caller to remove from disk once
+// the transaction commits; ErrNotFound when there is no such artefact.
+func (tx *Tx) DeleteArtefact(ctx context.Context, id ID) ([]string, error) {
+	rows, err := tx.tx.QueryContext(ctx, qArtefactStorageNames, id)
+	if err != nil {
+		return nil, fmt.Errorf("files of artefact %d: %w", id, err)
+	}
+	var names []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("files of artefact %d: %w", id, err)
+		}
+		names = append(names, n)
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return nil, fmt.Errorf("files of artefact %d: %w", id, err)
+	}
+	res, err := tx.exec(ctx, "delete artefact", qDeleteArtefact, id)
+	if err != nil {
+		return nil, err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return nil, fmt.Errorf("delete artefact %d: %w", id, errors.Join(err, ErrNotFound))
+	}
+	return names, nil
+}

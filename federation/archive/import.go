@@ -285,6 +285,11 @@ func (im *importer) artefacts(ctx context.Context) error {
 						if err := tx.InsertArtefactFile(ctx, &row); err != nil {
 							return err
 						}
+						// Searchable as an uploaded file is: its text, before
+						// the version that holds it indexes the artefact.
+						if err := tx.SetArtefactFileText(ctx, row.ID, im.rs.FileText(stored, f.MediaType)); err != nil {
+							return err
+						}
 						id, fileIDs[f.SHA256] = row.ID, row.ID
 					}
 					vf.FileID, vf.URL = id, ""

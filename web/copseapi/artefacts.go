@@ -46,6 +46,7 @@ func (h *Handler) mountArtefacts(r chi.Router) {
 	r.Method(http.MethodPost, "/communities/{id}/artefacts", h.handle(h.createArtefact))
 	r.Method(http.MethodGet, "/artefacts/{id}", h.handle(h.artefact))
 	r.Method(http.MethodPatch, "/artefacts/{id}", h.handle(h.editArtefact))
+	r.Method(http.MethodDelete, "/artefacts/{id}", h.handle(h.deleteArtefact))
 	r.Method(http.MethodGet, "/artefacts/{id}/versions", h.handle(h.artefactVersions))
 	r.Method(http.MethodGet, "/artefacts/{id}/diff", h.handle(h.artefactDiff))
 	r.Method(http.MethodPost, "/artefacts/{id}/restore", h.handle(h.restoreArtefact))
@@ -386,6 +387,25 @@ func (h *Handler) editArtefact(w http.ResponseWriter, r *http.Request) error {
 	}
 	a, err := h.engine.EditArtefact(r.Context(), me, id, ed)
 	return h.answerRevision(w, r, a, err)
+}
+
+// deleteArtefact: DELETE /api/copse/v1/artefacts/{id}, by one of its
+// authors or a moderator of its community; every version and file goes,
+// here and on every node that follows the community.
+func (h *Handler) deleteArtefact(w http.ResponseWriter, r *http.Request) error {
+	me, err := api.Caller(r, "write")
+	if err != nil {
+		return err
+	}
+	a, _, err := h.readableArtefact(r)
+	if err != nil {
+		return err
+	}
+	if err := h.engine.DeleteArtefact(r.Context(), me, a.ID); err != nil {
+		return err
+	}
+	httperr.JSON(w, http.StatusOK, struct{}{})
+	return nil
 }
 
 type restoreRequest struct {

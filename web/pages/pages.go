@@ -103,6 +103,7 @@ func (h *Handler) Mount(r chi.Router) {
 	r.Get("/c/{handle}/artefacts/{id}/edit", h.EditArtefactForm)
 	r.Post("/c/{handle}/artefacts/{id}/edit", h.EditArtefact)
 	r.Post("/c/{handle}/artefacts/{id}/restore", h.RestoreArtefactVersion)
+	r.Post("/c/{handle}/artefacts/{id}/delete", h.DeleteArtefact)
 	r.Get("/c/{handle}/glossary", h.Glossary)
 	r.Get("/c/{handle}/search", h.CommunitySearch)
 	r.Get("/c/{handle}/glossary/new", h.NewTermForm)

@@ -1,0 +1,103 @@
+package federation
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/copse-dev/copse/activitypub"
+	"github.com/copse-dev/copse/storage"
+)
+
+// When a member's Follow of a remote community is accepted, the member's
+// node reads the community's library (FetchLibrary), so the artefacts
+// made before anyone here joined are here too, not only those announced
+// from now on. It runs in the background, one library at a time, each
+// bounded in time; a queue that is full drops the request (the artefacts
+// still arrive as they are announced, and the next join asks again).
+
+const (
+	// libraryQueueSize bounds the libraries waiting to be read.
+	libraryQueueSize = 64
+	// libraryFetchTimeout bounds the reading of one library (at most
+	// maxLibraryPages pages and their artefacts' histories).
+	libraryFetchTimeout = 2 * time.Minute
+)
+
+// libraryFetchQueue holds the remote communities whose library is to be
+// read, each at most once at a time.
+type libraryFetchQueue struct {
+	ch      chan storage.ID
+	mu      sync.Mutex
+	pending map[storage.ID]bool
+}
+
+func newLibraryFetchQueue() *libraryFetchQueue {
+	return &libraryFetchQueue{ch: make(chan storage.ID, libraryQueueSize), pending: map[storage.ID]bool{}}
+}
+
+// add queues community g; false when it is queued already or the queue is
+// full.
+func (q *libraryFetchQueue) add(g storage.ID) bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.pending[g] {
+		return false
+	}
+	select {
+	case q.ch <- g:
+		q.pending[g] = true
+		return true
+	default:
+		return false
+	}
+}
+
+func (q *libraryFetchQueue) done(g storage.ID) {
+	q.mu.Lock()
+	delete(q.pending, g)
+	q.mu.Unlock()
+}
+
+// fetchLibraryOnJoin queues, once tx commits, the reading of the library
+// of g, a remote community a member here has just joined.
+func (e *Engine) fetchLibraryOnJoin(tx *storage.Tx, member, g storage.Account) {
+	if g.Local() || g.ActorType != activitypub.TypeGroup || !member.Local() {
+		return
+	}
+	tx.AfterCommit(func() {
+		if !e.libraryFetches.add(g.ID) {
+			e.log.Debug("library fetch not queued", slog.String("community", g.URI))
+		}
+	})
+}
+
+// runLibraryFetches reads the queued libraries until ctx ends.
+func (e *Engine) runLibraryFetches(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case id := <-e.libraryFetches.ch:
+			e.fetchQueuedLibrary(ctx, id)
+			e.libraryFetches.done(id)
+		}
+	}
+}
+
+func (e *Engine) fetchQueuedLibrary(ctx context.Context, id storage.ID) {
+	ctx, cancel := context.WithTimeout(ctx, libraryFetchTimeout)
+	defer cancel()
+	g, err := e.store.AccountByID(ctx, id)
+	if err != nil {
+		e.log.WarnContext(ctx, "library fetch", slog.Any("community_id", id), slog.Any("err", err))
+		return
+	}
+	n, err := e.FetchLibrary(ctx, g)
+	if err != nil {
+		e.log.WarnContext(ctx, "library fetch", slog.String("community", g.URI), slog.Int("taken", n), slog.Any("err", err))
+		return
+	}
+	e.log.InfoContext(ctx, "library fetched", slog.String("community", g.URI), slog.Int("taken", n))
+}
