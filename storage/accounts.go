@@ -277,7 +277,10 @@ func (tx *Tx) DeleteAccount(ctx context.Context, id ID) error {
 	if err != nil {
 		return fmt.Errorf("delete account %d: %w", id, err)
 	}
-	tx.AfterCommit(func() { tx.store.accounts.drop(id) })
+	tx.AfterCommit(func() {
+		tx.store.accounts.drop(id)
+		tx.store.termNames.drop(id) // a community's terms go with it
+	})
 	return mustAffect(res, "delete account")
 }
 

@@ -178,6 +178,8 @@ const qInsertTerm = `INSERT INTO glossary_terms (` + termColumns + `) VALUES (?,
 // AddTermVersion). A zero ID is given a fresh one.
 func (tx *Tx) InsertTerm(ctx context.Context, t *Term) error {
 	tx.stampNew(&t.ID, &t.CreatedAt, &t.UpdatedAt)
+	community := t.CommunityID
+	tx.AfterCommit(func() { tx.store.termNames.drop(community) })
 	return tx.insertUnique(ctx, "term", t.URI, qInsertTerm, t.ID, t.CommunityID, t.URI, t.URL, boolInt(t.Local),
 		nullID(t.CreatedBy), t.Term, t.Tag, t.DefinitionSource, t.DefinitionHTML, jsonList(t.Aliases), jsonList(t.Related),
 		t.ReferenceURL, t.ReferenceText, t.Version, millis(t.CreatedAt), millis(t.UpdatedAt))
@@ -189,6 +191,7 @@ related = ?, reference_url = ?, reference_text = ?, version = ?, updated_at = ? 
 // UpdateTerm writes a term's current state (after adding the version it
 // now is).
 func (tx *Tx) UpdateTerm(ctx context.Context, t Term) error {
+	tx.AfterCommit(func() { tx.store.termNames.drop(t.CommunityID) })
 	return tx.updateOne(ctx, "term", t.ID, qUpdateTerm, t.Term, t.Tag, t.DefinitionSource, t.DefinitionHTML,
 		jsonList(t.Aliases), jsonList(t.Related), t.ReferenceURL, t.ReferenceText, t.Version, millis(t.UpdatedAt), t.ID)
 }

@@ -50,9 +50,10 @@ type Store struct {
 	idMu   sync.Mutex
 	lastID ID
 
-	batch    batcher      // callers of InBatch
-	accounts accountCache // accounts as pages show them
-	push     pushPresence // whether any push subscription exists
+	batch     batcher        // callers of InBatch
+	accounts  accountCache   // accounts as pages show them
+	termNames termNamesCache // each community's glossary terms, as pages link them
+	push      pushPresence   // whether any push subscription exists
 }
 
 // querier is what both *sql.DB and *sql.Tx offer.
