@@ -127,9 +127,14 @@ func (q queries) PolicyDraftByID(ctx context.Context, id ID) (PolicyDraft, error
 // InsertPolicySubscription stores s, setting its ID and creation time;
 // ErrDuplicate when its URL is already subscribed.
 func (tx *Tx) InsertPolicySubscription(ctx context.Context, s *PolicySubscription) error {
+	// fetched_at starts at the subscription's creation: the subscriber
+	// reads the list at once itself, and the refresh worker, which takes
+	// the lists not read for an interval, must not read it a second time
+	// beside it (both would draft the same entries, and one would tell the
+	// admin it drafted none).
 	s.ID, s.CreatedAt = tx.NewID(), tx.now
-	_, err := tx.tx.ExecContext(ctx, `INSERT INTO policy_subscriptions (id, url, trusted, created_at, created_by)
-VALUES (?,?,?,?,?)`, s.ID, s.URL, boolInt(s.Trusted), millis(s.CreatedAt), nullID(s.CreatedBy))
+	_, err := tx.tx.ExecContext(ctx, `INSERT INTO policy_subscriptions (id, url, trusted, created_at, created_by, fetched_at)
+VALUES (?,?,?,?,?,?)`, s.ID, s.URL, boolInt(s.Trusted), millis(s.CreatedAt), nullID(s.CreatedBy), millis(s.CreatedAt))
 	if isUnique(err) {
 		return fmt.Errorf("subscribe %s: %w", s.URL, ErrDuplicate)
 	}
