@@ -113,7 +113,7 @@ func (h *Handler) library(w http.ResponseWriter, r *http.Request) error {
 	}
 	if !ok {
 		v.Hidden = true
-		return h.render(w, r, http.StatusOK, "library", v)
+		return h.render(w, r, http.StatusOK, "library", &v)
 	}
 	p, err := pageOf(r)
 	if err != nil {
@@ -134,7 +134,7 @@ func (h *Handler) library(w http.ResponseWriter, r *http.Request) error {
 		v.Older = libraryPath(g.Username) + "?" + q.Encode()
 	}
 	v.Paged = p.MaxID != 0
-	return h.render(w, r, http.StatusOK, "library", v)
+	return h.render(w, r, http.StatusOK, "library", &v)
 }
 
 // Artefact serves /c/{handle}/artefacts/{id}.
@@ -201,7 +201,7 @@ func (h *Handler) artefact(w http.ResponseWriter, r *http.Request) error {
 	}
 	v := artefactPage{pageView: h.view(a.Title), Community: cv, Artefact: av}
 	v.ActivityURL, v.Member = a.URI, h.memberOf(r)
-	return h.render(w, r, http.StatusOK, "artefact", v)
+	return h.render(w, r, http.StatusOK, "artefact", &v)
 }
 
 // historyOf lists a page of an artefact's versions in av, newest first:

@@ -245,7 +245,7 @@ func (h *Handler) communities(w http.ResponseWriter, r *http.Request) error {
 	if len(list) == p.Limit {
 		v.Older = r.URL.EscapedPath() + "?" + url.Values{"max_id": {list[len(list)-1].Account.ID.String()}}.Encode()
 	}
-	return h.render(w, r, http.StatusOK, "communities", v)
+	return h.render(w, r, http.StatusOK, "communities", &v)
 }
 
 // Community renders a community's page: about, rules, moderators,
@@ -303,7 +303,7 @@ func (h *Handler) community(w http.ResponseWriter, r *http.Request) error {
 			cv.Older = r.URL.EscapedPath() + "?" + url.Values{"max_id": {threads[len(threads)-1].Status.ID.String()}}.Encode()
 		}
 	}
-	return h.render(w, r, http.StatusOK, "community", v)
+	return h.render(w, r, http.StatusOK, "community", &v)
 }
 
 // threadViews makes views of threads that viewer (the member signed in,
@@ -410,7 +410,7 @@ func (h *Handler) thread(w http.ResponseWriter, r *http.Request) error {
 	}
 	v := communityPage{pageView: h.view(cv.Thread.Title + " – " + cv.Name), Community: cv}
 	v.ActivityURL = st.URI
-	return h.render(w, r, http.StatusOK, "thread", v)
+	return h.render(w, r, http.StatusOK, "thread", &v)
 }
 
 // Directory renders the people of this node and of the communities it
@@ -438,7 +438,7 @@ func (h *Handler) directory(w http.ResponseWriter, r *http.Request) error {
 	d.People = len(people)
 	d.Organisations = h.groupByOrganisation(people)
 	v := communityPage{pageView: h.view("Directory"), Directory: d}
-	return h.render(w, r, http.StatusOK, "directory", v)
+	return h.render(w, r, http.StatusOK, "directory", &v)
 }
 
 // profileOrCommunity serves /@{username}: a member's profile, or for a

@@ -30,7 +30,7 @@ func (h *Handler) Error(w http.ResponseWriter, r *http.Request, err error) {
 	v.NoIndex = true
 	v.Error = errorPage(code, msg, errors.As(err, &own))
 	v.Title = v.Error.Heading
-	if rerr := h.render(w, r, code, "error", v); rerr != nil {
+	if rerr := h.render(w, r, code, "error", &v); rerr != nil {
 		// The error page itself failed: say so plainly, and log why.
 		h.log.ErrorContext(r.Context(), "render error page", "err", rerr)
 		http.Error(w, "Sorry, there is a problem with the service. Try again later.", http.StatusInternalServerError)

@@ -64,7 +64,7 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) error {
 	v := eventsPage{pageView: h.view("Events of " + cv.Name), Community: cv, CalendarURL: eventsPath(g.Username) + ".ics"}
 	if !ok {
 		v.Hidden = true
-		return h.render(w, r, http.StatusOK, "events", v)
+		return h.render(w, r, http.StatusOK, "events", &v)
 	}
 	list, err := h.store.CommunityEvents(r.Context(), g.ID, h.store.Now(), false, maxEventsShown)
 	if err != nil {
@@ -76,7 +76,7 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) error {
 	if v.Member, err = h.eventActions(r, list); err != nil {
 		return err
 	}
-	return h.render(w, r, http.StatusOK, "events", v)
+	return h.render(w, r, http.StatusOK, "events", &v)
 }
 
 // eventsReadable reports whether viewer may read the events of the

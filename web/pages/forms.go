@@ -225,6 +225,7 @@ func (h *Handler) newForm(g storage.Account, cv *communityView, title, action, c
 type formPage[V any] interface {
 	*V
 	form() *repertoireForm
+	framed
 }
 
 // showForm renders the form page v with the template name and code: the
@@ -239,7 +240,7 @@ func showForm[V any, P formPage[V]](h *Handler, w http.ResponseWriter, r *http.R
 		f.Title = "Error: " + f.Title
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	if err := h.render(w, r, code, name, v); err != nil {
+	if err := h.render(w, r, code, name, P(&v)); err != nil {
 		h.Error(w, r, err)
 	}
 }
@@ -321,7 +322,7 @@ func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, code int, headi
 	v := h.view(heading)
 	v.NoIndex = true
 	v.Error = &errorView{Heading: heading, Lines: lines}
-	if err := h.render(w, r, code, "error", v); err != nil {
+	if err := h.render(w, r, code, "error", &v); err != nil {
 		h.Error(w, r, err)
 	}
 }

@@ -74,7 +74,7 @@ func (h *Handler) glossary(w http.ResponseWriter, r *http.Request) error {
 	v.Member = h.memberOf(r)
 	if !ok {
 		v.Hidden = true
-		return h.render(w, r, http.StatusOK, "glossary", v)
+		return h.render(w, r, http.StatusOK, "glossary", &v)
 	}
 	terms, err := h.store.CommunityTerms(r.Context(), g.ID)
 	if err != nil {
@@ -117,7 +117,7 @@ func (h *Handler) glossary(w http.ResponseWriter, r *http.Request) error {
 		l := &v.Letters[len(v.Letters)-1]
 		l.Terms = append(l.Terms, tv)
 	}
-	return h.render(w, r, http.StatusOK, "glossary", v)
+	return h.render(w, r, http.StatusOK, "glossary", &v)
 }
 
 // initial is the letter a term is listed under: its first letter in

@@ -45,7 +45,7 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	v.Older = olderLink(r, sts, p)
-	return h.render(w, r, http.StatusOK, "home", v)
+	return h.render(w, r, http.StatusOK, "home", &v)
 }
 
 // Tag renders the public posts with a hashtag, newest first.
@@ -79,7 +79,7 @@ func (h *Handler) tag(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	v.Older = olderLink(r, sts, p)
-	return h.render(w, r, http.StatusOK, "tag", v)
+	return h.render(w, r, http.StatusOK, "tag", &v)
 }
 
 // listed makes views of posts from many authors, reading the authors in
@@ -178,7 +178,7 @@ func (h *Handler) about(w http.ResponseWriter, r *http.Request) error {
 	}
 	v := h.view("About")
 	v.About = a
-	return h.render(w, r, http.StatusOK, "about", v)
+	return h.render(w, r, http.StatusOK, "about", &v)
 }
 
 // paragraphs splits plain text at blank lines.

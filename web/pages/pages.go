@@ -16,7 +16,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"reflect"
 	"strings"
 	"time"
 
@@ -143,30 +142,11 @@ type Frame struct {
 	Staff       bool   // the reader may open the moderation dashboard: the navigation links to it
 }
 
-// frame lets withStaff reach the Frame a view embeds.
+// frame lets render reach the Frame a view embeds.
 func (f *Frame) frame() *Frame { return f }
 
-// withStaff returns page view v with its Frame's Staff set for r's
-// reader (session.Staff). Views are passed by value and embed a Frame,
-// so the frame of a copy is set; a view without one is returned as is.
-func withStaff(r *http.Request, v any) any {
-	if v == nil || !session.Staff(r) {
-		return v
-	}
-	type framed interface{ frame() *Frame }
-	if f, ok := v.(framed); ok {
-		f.frame().Staff = true
-		return v
-	}
-	p := reflect.New(reflect.TypeOf(v))
-	p.Elem().Set(reflect.ValueOf(v))
-	f, ok := p.Interface().(framed)
-	if !ok {
-		return v
-	}
-	f.frame().Staff = true
-	return f
-}
+// framed is a page view: a pointer to a struct that embeds a Frame.
+type framed interface{ frame() *Frame }
 
 // Layout is the site layout (skip link, header with the node's name and
 // navigation, footer, style sheet) for pages that another package renders,
@@ -385,7 +365,7 @@ func (h *Handler) profile(w http.ResponseWriter, r *http.Request) error {
 	if v.Paged && len(v.Statuses) == 0 {
 		v.Empty = "No older public posts."
 	}
-	return h.render(w, r, http.StatusOK, "profile", v)
+	return h.render(w, r, http.StatusOK, "profile", &v)
 }
 
 func (h *Handler) accountViewOf(a storage.Account, stats storage.AccountStats) *accountView {
@@ -425,16 +405,17 @@ func (h *Handler) Status(w http.ResponseWriter, r *http.Request) {
 	v := h.view(cmp.Or(st.Title, "Post by "+cmp.Or(a.DisplayName, a.Username)))
 	v.ActivityURL = st.URI
 	v.Statuses = []statusView{h.statusViewOf(st, a)}
-	if err := h.render(w, r, http.StatusOK, "status", v); err != nil {
+	if err := h.render(w, r, http.StatusOK, "status", &v); err != nil {
 		h.Error(w, r, err)
 	}
 }
 
 // render writes the page name with v in the layout. It renders into a
 // buffer first, so a template error becomes an error page, not half a page.
-func (h *Handler) render(w http.ResponseWriter, r *http.Request, code int, name string, v any) error {
+func (h *Handler) render(w http.ResponseWriter, r *http.Request, code int, name string, v framed) error {
+	v.frame().Staff = session.Staff(r) // the navigation links staff to the dashboard
 	var buf bytes.Buffer
-	if err := h.pages[name].ExecuteTemplate(&buf, "layout", withStaff(r, v)); err != nil {
+	if err := h.pages[name].ExecuteTemplate(&buf, "layout", v); err != nil {
 		return fmt.Errorf("render %s page: %w", name, err)
 	}
 	hd := w.Header()

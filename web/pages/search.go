@@ -76,17 +76,17 @@ func (h *Handler) communitySearch(w http.ResponseWriter, r *http.Request) error 
 		v.Types = append(v.Types, searchTypeOption{t, hitKinds[t] + "s", q.Type == t})
 	}
 	if q.Query == "" {
-		return h.render(w, r, http.StatusOK, "search", v)
+		return h.render(w, r, http.StatusOK, "search", &v)
 	}
 	hits, err := h.engine.SearchCommunity(r.Context(), viewerOf(r), g, q)
 	var inv *federation.InvalidError
 	switch {
 	case errors.Is(err, federation.ErrDenied):
 		v.Hidden = true
-		return h.render(w, r, http.StatusOK, "search", v)
+		return h.render(w, r, http.StatusOK, "search", &v)
 	case errors.As(err, &inv):
 		v.Invalid = inv.Msg
-		return h.render(w, r, http.StatusUnprocessableEntity, "search", v)
+		return h.render(w, r, http.StatusUnprocessableEntity, "search", &v)
 	case err != nil:
 		return err
 	}
@@ -113,5 +113,5 @@ func (h *Handler) communitySearch(w http.ResponseWriter, r *http.Request) error 
 		v.More = v.Action + "?" + next.Encode()
 	}
 	v.Paged = q.Offset > 0
-	return h.render(w, r, http.StatusOK, "search", v)
+	return h.render(w, r, http.StatusOK, "search", &v)
 }
