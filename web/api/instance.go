@@ -86,6 +86,10 @@ func (h *Handler) staff(r *http.Request) ([]Account, *Account, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	admins, err := h.store.MembersWithRoles(ctx, storage.PermissionAdmin)
+	if err != nil {
+		return nil, nil, err
+	}
 	p := h.presenter(storage.Account{})
 	out := make([]Account, 0, len(ids))
 	var admin *Account
@@ -95,10 +99,8 @@ func (h *Handler) staff(r *http.Request) ([]Account, *Account, error) {
 			return nil, nil, err
 		}
 		out = append(out, a)
-		if admin == nil {
-			if u, err := h.store.UserByAccount(ctx, id); err == nil && u.Permission == storage.PermissionAdmin {
-				admin = &out[len(out)-1]
-			}
+		if admin == nil && len(admins) > 0 && id == admins[0] { // both lists run oldest first
+			admin = &out[len(out)-1]
 		}
 	}
 	return out, admin, nil
