@@ -45,19 +45,11 @@ func (e *Engine) RestoreCommunity(ctx context.Context, handle, name string, c st
 	if err := nc.validate(); err != nil {
 		return storage.Account{}, err
 	}
-	if strings.EqualFold(nc.Handle, e.instanceUsername()) {
-		return storage.Account{}, fmt.Errorf("handle %q is the node's own: %w", nc.Handle, ErrHandleTaken)
-	}
-	g, err := e.newLocalAccount(nc.Handle, activitypub.TypeGroup)
+	g, row, err := e.newCommunityRows(nc)
 	if err != nil {
 		return storage.Account{}, fmt.Errorf("restore community %s: %w", nc.Handle, err)
 	}
-	g.DisplayName = nc.Name
-	g.Note = e.communityNote(nc.Description, nc.Rules)
-	g.Locked = nc.JoinPolicy == storage.JoinApproval
-	g.Discoverable = nc.Visibility == storage.CommunityPublic
-	row := storage.Community{DescriptionSource: nc.Description, Rules: nc.Rules, Language: nc.Language,
-		JoinPolicy: nc.JoinPolicy, PostingPolicy: nc.PostingPolicy, Visibility: nc.Visibility, CreatedAt: c.CreatedAt}
+	row.CreatedAt = c.CreatedAt
 	err = e.store.InTx(ctx, func(tx *storage.Tx) error {
 		if err := tx.InsertAccount(ctx, &g); err != nil {
 			return err

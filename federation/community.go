@@ -90,21 +90,11 @@ func (e *Engine) CreateCommunity(ctx context.Context, creator storage.Account, n
 	if !creator.Local() || creator.ActorType != activitypub.TypePerson {
 		return storage.Community{}, fmt.Errorf("create community by %s: %w", creator.URI, ErrDenied)
 	}
-	if strings.EqualFold(nc.Handle, e.instanceUsername()) {
-		return storage.Community{}, fmt.Errorf("handle %q is the node's own: %w", nc.Handle, ErrHandleTaken)
-	}
-	g, err := e.newLocalAccount(nc.Handle, activitypub.TypeGroup)
+	g, c, err := e.newCommunityRows(nc)
 	if err != nil {
 		return storage.Community{}, fmt.Errorf("create community %s: %w", nc.Handle, err)
 	}
-	g.DisplayName = nc.Name
-	g.Note = e.communityNote(nc.Description, nc.Rules)
-	// Locked is what receiveFollow reads: the join policy decides it, so
-	// a Group accepts or holds a Follow through the members' own code.
-	g.Locked = nc.JoinPolicy == storage.JoinApproval
-	g.Discoverable = nc.Visibility == storage.CommunityPublic
-	c := storage.Community{DescriptionSource: nc.Description, Rules: nc.Rules, Language: nc.Language,
-		JoinPolicy: nc.JoinPolicy, PostingPolicy: nc.PostingPolicy, Visibility: nc.Visibility, CreatedBy: creator.ID}
+	c.CreatedBy = creator.ID
 	err = e.store.InTx(ctx, func(tx *storage.Tx) error {
 		if err := tx.InsertAccount(ctx, &g); err != nil {
 			return err
@@ -414,4 +404,26 @@ func (e *Engine) dropRefusedPost(ctx context.Context, tx *storage.Tx, g, author 
 		return err
 	}
 	return e.deleteStatus(ctx, tx, st.ID)
+}
+
+// newCommunityRows is a new community's Group account (with a fresh key)
+// and community row, as nc describes them, not yet stored: created here
+// or restored from an archive.
+func (e *Engine) newCommunityRows(nc NewCommunity) (storage.Account, storage.Community, error) {
+	if strings.EqualFold(nc.Handle, e.instanceUsername()) {
+		return storage.Account{}, storage.Community{}, fmt.Errorf("handle %q is the node's own: %w", nc.Handle, ErrHandleTaken)
+	}
+	g, err := e.newLocalAccount(nc.Handle, activitypub.TypeGroup)
+	if err != nil {
+		return storage.Account{}, storage.Community{}, err
+	}
+	g.DisplayName = nc.Name
+	g.Note = e.communityNote(nc.Description, nc.Rules)
+	// Locked is what receiveFollow reads: the join policy decides it, so
+	// a Group accepts or holds a Follow through the members' own code.
+	g.Locked = nc.JoinPolicy == storage.JoinApproval
+	g.Discoverable = nc.Visibility == storage.CommunityPublic
+	c := storage.Community{DescriptionSource: nc.Description, Rules: nc.Rules, Language: nc.Language,
+		JoinPolicy: nc.JoinPolicy, PostingPolicy: nc.PostingPolicy, Visibility: nc.Visibility}
+	return g, c, nil
 }
