@@ -107,67 +107,35 @@ func argNames(names []string) string {
 func admin(ctx context.Context, args []string, p proc) error {
 	if len(args) == 0 {
 		fmt.Fprint(p.stderr, usage)
-		return errors.New("admin: name a command: account, invite, audit, domain, email-domain, federation, backup, community, deliveries or node")
 	}
-	switch args[0] {
-	case "account":
-		if len(args) < 2 {
-			return errors.New("admin account: name a command: " + accountCommands)
-		}
-		switch args[1] {
-		case "create":
-			return accountCreate(ctx, args[2:], p)
-		case "list":
-			return accountList(ctx, args[2:], p)
-		case "set-role":
-			return accountSetRole(ctx, args[2:], p)
-		case "role":
-			return accountRole(ctx, args[2:], p)
-		case "suspend":
-			return accountSuspend(ctx, args[2:], p)
-		case "unsuspend":
-			return accountUnsuspend(ctx, args[2:], p)
-		case "delete":
-			return accountDelete(ctx, args[2:], p)
-		case "reset-password":
-			return accountResetPassword(ctx, args[2:], p)
-		case "approve":
-			return accountApprove(ctx, args[2:], p)
-		case "pending":
-			return accountPending(ctx, args[2:], p)
-		case "limit", "unlimit", "sensitive", "unsensitive", "disable", "enable", "warn":
-			return accountModerate(ctx, args[1], args[2:], p)
-		}
-		return fmt.Errorf("admin account: unknown command %q", args[1])
-	case "domain":
-		return domainCommand(ctx, args[1:], p)
-	case "federation":
-		return federationCommand(ctx, args[1:], p)
-	case "email-domain":
-		return emailDomainCommand(ctx, args[1:], p)
-	case "invite":
-		return invite(ctx, args[1:], p)
-	case "audit":
-		return auditList(ctx, args[1:], p)
-	case "deliveries":
-		return deliveries(ctx, args[1:], p)
-	case "backup":
-		return backup(ctx, args[1:], p)
-	case "community":
-		return communityCommand(ctx, args[1:], p)
-	case "node":
-		if len(args) < 2 {
-			return errors.New("admin node: name a command: show or set-url")
-		}
-		switch args[1] {
-		case "show":
-			return nodeShow(ctx, args[2:], p)
-		case "set-url":
-			return nodeSetURL(ctx, args[2:], p)
-		}
-		return fmt.Errorf("admin node: unknown command %q", args[1])
-	}
-	return fmt.Errorf("admin: unknown command %q (copse help lists them)", args[0])
+	return dispatch(ctx, "admin", adminCommands, args, p)
+}
+
+// adminCommands are the words after copse admin.
+var adminCommands = []subcommand{
+	group("account", accountCommands),
+	group("invite", inviteCommands),
+	{"audit", auditList},
+	group("domain", domainCommands),
+	group("email-domain", emailDomainCommands),
+	group("federation", federationCommands),
+	{"backup", backup},
+	group("community", communityCommands),
+	{"deliveries", deliveries},
+	group("node", nodeCommands),
+}
+
+// group is the admin subcommand that runs one of cmds: copse admin NAME CMD.
+func group(name string, cmds []subcommand) subcommand {
+	return subcommand{name, func(ctx context.Context, args []string, p proc) error {
+		return dispatch(ctx, "admin "+name, cmds, args, p)
+	}}
+}
+
+// nodeCommands are the words after copse admin node.
+var nodeCommands = []subcommand{
+	{"show", nodeShow},
+	{"set-url", nodeSetURL},
 }
 
 func accountCreate(ctx context.Context, args []string, p proc) error {

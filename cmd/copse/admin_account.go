@@ -15,7 +15,30 @@ import (
 // The admin account commands that act on one member named by username:
 // copse admin account role|suspend|unsuspend|delete|reset-password USERNAME.
 
-const accountCommands = "create, list, pending, approve, role, set-role, suspend, unsuspend, delete, reset-password, limit, unlimit, sensitive, unsensitive, disable, enable or warn"
+// accountCommands are the words after copse admin account.
+var accountCommands = []subcommand{
+	{"create", accountCreate},
+	{"list", accountList},
+	{"pending", accountPending},
+	{"approve", accountApprove},
+	{"role", accountRole},
+	{"set-role", accountSetRole},
+	{"suspend", accountSuspend},
+	{"unsuspend", accountUnsuspend},
+	{"delete", accountDelete},
+	{"reset-password", accountResetPassword},
+	moderate("limit"), moderate("unlimit"),
+	moderate("sensitive"), moderate("unsensitive"),
+	moderate("disable"), moderate("enable"),
+	moderate("warn"),
+}
+
+// moderate is the subcommand that takes the account action of its name.
+func moderate(action string) subcommand {
+	return subcommand{action, func(ctx context.Context, args []string, p proc) error {
+		return accountModerate(ctx, action, args, p)
+	}}
+}
 
 // passwordSource is where a command takes a password from: --password
 // (for scripts that cannot do better), --password-stdin, or else a

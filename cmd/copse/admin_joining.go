@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -16,17 +15,10 @@ import (
 // (invitation links), and copse admin account pending|approve (the
 // sign-ups that wait for an admin).
 
-func invite(ctx context.Context, args []string, p proc) error {
-	if len(args) == 0 {
-		return errors.New("admin invite: name a command: create or list")
-	}
-	switch args[0] {
-	case "create":
-		return inviteCreate(ctx, args[1:], p)
-	case "list":
-		return inviteList(ctx, args[1:], p)
-	}
-	return fmt.Errorf("admin invite: unknown command %q", args[0])
+// inviteCommands are the words after copse admin invite.
+var inviteCommands = []subcommand{
+	{"create", inviteCreate},
+	{"list", inviteList},
 }
 
 func inviteCreate(ctx context.Context, args []string, p proc) error {

@@ -11,20 +11,11 @@ import (
 	"github.com/copse-dev/copse/federation/archive"
 )
 
-// communityCommand runs copse admin community export|import.
-func communityCommand(ctx context.Context, args []string, p proc) error {
-	if len(args) == 0 {
-		return errors.New("admin community: name a command: export, import or moved")
-	}
-	switch args[0] {
-	case "export":
-		return communityExport(ctx, args[1:], p)
-	case "import":
-		return communityImport(ctx, args[1:], p)
-	case "moved":
-		return communityMoved(ctx, args[1:], p)
-	}
-	return fmt.Errorf("admin community: unknown command %q", args[0])
+// communityCommands are the words after copse admin community.
+var communityCommands = []subcommand{
+	{"export", communityExport},
+	{"import", communityImport},
+	{"moved", communityMoved},
 }
 
 // communityExport writes a community's archive. It goes to a temporary

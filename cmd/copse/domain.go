@@ -19,41 +19,21 @@ import (
 // federation mode. They act as the node's operator, and change the policy
 // of a running node within its poll interval (it watches the version).
 
-const domainCommands = "block, unblock, allow, disallow, list, import, export, subscribe, unsubscribe, subscriptions, drafts, approve or reject"
-
-func domainCommand(ctx context.Context, args []string, p proc) error {
-	if len(args) == 0 {
-		return errors.New("admin domain: name a command: " + domainCommands)
-	}
-	switch args[0] {
-	case "block":
-		return domainBlock(ctx, args[1:], p)
-	case "unblock":
-		return domainUnblock(ctx, args[1:], p)
-	case "allow":
-		return domainAllow(ctx, args[1:], p)
-	case "disallow":
-		return domainDisallow(ctx, args[1:], p)
-	case "list":
-		return domainList(ctx, args[1:], p)
-	case "import":
-		return domainImport(ctx, args[1:], p)
-	case "export":
-		return domainExport(ctx, args[1:], p)
-	case "subscribe":
-		return domainSubscribe(ctx, args[1:], p)
-	case "unsubscribe":
-		return domainUnsubscribe(ctx, args[1:], p)
-	case "subscriptions":
-		return domainSubscriptions(ctx, args[1:], p)
-	case "drafts":
-		return domainDrafts(ctx, args[1:], p)
-	case "approve":
-		return domainApprove(ctx, args[1:], p)
-	case "reject":
-		return domainReject(ctx, args[1:], p)
-	}
-	return fmt.Errorf("admin domain: unknown command %q (%s)", args[0], domainCommands)
+// domainCommands are the words after copse admin domain.
+var domainCommands = []subcommand{
+	{"block", domainBlock},
+	{"unblock", domainUnblock},
+	{"allow", domainAllow},
+	{"disallow", domainDisallow},
+	{"list", domainList},
+	{"import", domainImport},
+	{"export", domainExport},
+	{"subscribe", domainSubscribe},
+	{"unsubscribe", domainUnsubscribe},
+	{"subscriptions", domainSubscriptions},
+	{"drafts", domainDrafts},
+	{"approve", domainApprove},
+	{"reject", domainReject},
 }
 
 // enforce drops deliveries and purges suspended domains now, so a change
@@ -268,12 +248,14 @@ func domainExport(ctx context.Context, args []string, p proc) error {
 }
 
 // federationCommand is copse admin federation mode [open|allowlist].
-func federationCommand(ctx context.Context, args []string, p proc) error {
-	if len(args) == 0 || args[0] != "mode" {
-		return errors.New("admin federation: name a command: mode")
-	}
+// federationCommands are the words after copse admin federation.
+var federationCommands = []subcommand{
+	{"mode", federationMode},
+}
+
+func federationMode(ctx context.Context, args []string, p proc) error {
 	const cmd = "admin federation mode"
-	n, pos, err := newAdminFlags(cmd).openArgs(ctx, args[1:], p, "mode")
+	n, pos, err := newAdminFlags(cmd).openArgs(ctx, args, p, "mode")
 	if err != nil {
 		return err
 	}

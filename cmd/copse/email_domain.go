@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"text/tabwriter"
@@ -17,21 +16,11 @@ import (
 // up, whatever the registration mode; members who joined before keep
 // their accounts.
 
-const emailDomainCommands = "block, unblock or list"
-
-func emailDomainCommand(ctx context.Context, args []string, p proc) error {
-	if len(args) == 0 {
-		return errors.New("admin email-domain: name a command: " + emailDomainCommands)
-	}
-	switch args[0] {
-	case "block":
-		return emailDomainBlock(ctx, args[1:], p)
-	case "unblock":
-		return emailDomainUnblock(ctx, args[1:], p)
-	case "list":
-		return emailDomainList(ctx, args[1:], p)
-	}
-	return fmt.Errorf("admin email-domain: unknown command %q (%s)", args[0], emailDomainCommands)
+// emailDomainCommands are the words after copse admin email-domain.
+var emailDomainCommands = []subcommand{
+	{"block", emailDomainBlock},
+	{"unblock", emailDomainUnblock},
+	{"list", emailDomainList},
 }
 
 func emailDomainBlock(ctx context.Context, args []string, p proc) error {
