@@ -40,6 +40,29 @@ func (q queries) AccountModeration(ctx context.Context, account ID) (AccountMode
 	return m, nil
 }
 
+// AccountModerations returns the actions on each of ids that has any,
+// in one read (a list page's rows); an account without actions is absent.
+func (q queries) AccountModerations(ctx context.Context, ids []ID) (map[ID]AccountModeration, error) {
+	rows, err := queryAll(ctx, q.q, func(s scanner) (AccountModeration, error) {
+		var m AccountModeration
+		var limited, sensitive, disabled, purge int64
+		if err := s.Scan(&m.AccountID, &limited, &sensitive, &disabled, &purge); err != nil {
+			return m, err
+		}
+		m.LimitedAt, m.SensitiveAt, m.DisabledAt, m.PurgeAfter = fromMillis(limited), fromMillis(sensitive), fromMillis(disabled), fromMillis(purge)
+		return m, nil
+	}, `SELECT account_id, limited_at, sensitive_at, disabled_at, purge_after
+FROM account_moderation WHERE account_id IN (SELECT value FROM json_each(?))`, idArray(ids))
+	if err != nil {
+		return nil, fmt.Errorf("account moderations: %w", err)
+	}
+	out := make(map[ID]AccountModeration, len(rows))
+	for _, m := range rows {
+		out[m.AccountID] = m
+	}
+	return out, nil
+}
+
 const qSetAccountModeration = `INSERT INTO account_moderation (account_id, limited_at, sensitive_at, disabled_at, purge_after)
 VALUES (?,?,?,?,?) ON CONFLICT (account_id) DO UPDATE SET limited_at = excluded.limited_at,
 	sensitive_at = excluded.sensitive_at, disabled_at = excluded.disabled_at, purge_after = excluded.purge_after`

@@ -149,3 +149,66 @@ func TestAccountModerationAndPurgeDue(t *testing.T) {
 	}
 
 }
+
+// TestAccountListReads: the moderation dashboard's account list reads the
+// actions and the users of a whole page at once, and each row gets its
+// own: an account without actions or without a user is absent, never
+// given another's.
+func TestAccountListReads(t *testing.T) {
+	t.Parallel()
+	s := openTest(t)
+	ctx := context.Background()
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	member := mustAccount(t, s, "member", "")
+	limited := mustAccount(t, s, "limited", "")
+	remote := mustAccount(t, s, "remote", "far.example")
+	inTx(t, s, func(tx *Tx) error {
+		for _, u := range []*User{
+			{AccountID: member.ID, Email: "member@council.example", PasswordHash: "x", Permission: "member"},
+			{AccountID: limited.ID, Email: "limited@council.example", PasswordHash: "x", Permission: "moderator"},
+		} {
+			if err := tx.InsertUser(ctx, u); err != nil {
+				return err
+			}
+		}
+		if err := tx.SetAccountModeration(ctx, AccountModeration{AccountID: limited.ID, LimitedAt: now}); err != nil {
+			return err
+		}
+		return tx.SetAccountModeration(ctx, AccountModeration{AccountID: remote.ID, DisabledAt: now})
+	})
+	ids := []ID{member.ID, limited.ID, remote.ID}
+	mods, err := s.AccountModerations(ctx, ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	users, err := s.UsersByAccounts(ctx, ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name              string
+		id                ID
+		limited, disabled bool
+		hasMod, hasUser   bool
+		email             string
+	}{
+		{"a member without actions", member.ID, false, false, false, true, "member@council.example"},
+		{"a limited moderator", limited.ID, true, false, true, true, "limited@council.example"},
+		{"a remote account with sign-in disabled", remote.ID, false, true, true, false, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, ok := mods[tt.id]
+			if ok != tt.hasMod {
+				t.Fatalf("moderation present = %v, want %v", ok, tt.hasMod)
+			}
+			if !m.LimitedAt.IsZero() != tt.limited || !m.DisabledAt.IsZero() != tt.disabled {
+				t.Errorf("moderation = %+v, want limited %v, disabled %v", m, tt.limited, tt.disabled)
+			}
+			u, ok := users[tt.id]
+			if ok != tt.hasUser || u.Email != tt.email {
+				t.Errorf("user = %+v (present %v), want email %q (present %v)", u, ok, tt.email, tt.hasUser)
+			}
+		})
+	}
+}

@@ -373,6 +373,21 @@ func (q queries) UserByAccount(ctx context.Context, id ID) (User, error) {
 	return scanUser(q.q.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE account_id = ?`, id))
 }
 
+// UsersByAccounts returns the users of those of ids that are local
+// accounts with a user, in one read; the others are absent.
+func (q queries) UsersByAccounts(ctx context.Context, ids []ID) (map[ID]User, error) {
+	users, err := queryAll(ctx, q.q, scanUser,
+		`SELECT `+userColumns+` FROM users WHERE account_id IN (SELECT value FROM json_each(?))`, idArray(ids))
+	if err != nil {
+		return nil, fmt.Errorf("users by accounts: %w", err)
+	}
+	out := make(map[ID]User, len(users))
+	for _, u := range users {
+		out[u.AccountID] = u
+	}
+	return out, nil
+}
+
 // UserByEmail returns a user by email, ignoring case.
 func (q queries) UserByEmail(ctx context.Context, email string) (User, error) {
 	return scanUser(q.q.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE lower(email) = lower(?)`, email))

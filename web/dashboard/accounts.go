@@ -97,16 +97,33 @@ func (d *Dashboard) accountsPage(w http.ResponseWriter, r *http.Request, me stor
 	}
 	v := &accountsView{frame: frame{Title: "Accounts"}, Origin: q.Get("origin"), Status: f.Status, Username: f.Username,
 		Domain: f.Domain, Origins: accountOrigins, Statuses: accountStatuses}
+	ids := make([]storage.ID, len(accts))
+	for i, a := range accts {
+		ids[i] = a.ID
+	}
+	mods, err := d.store.AccountModerations(r.Context(), ids)
+	if err != nil {
+		return err
+	}
+	users, err := d.store.UsersByAccounts(r.Context(), ids)
+	if err != nil {
+		return err
+	}
 	for _, a := range accts {
 		row := accountRow{URL: "/admin/accounts/" + a.ID.String(), Name: acct(a), DisplayName: a.DisplayName,
 			Origin: "Local", Joined: when(a.CreatedAt)}
 		if !a.Local() {
 			row.Origin = "Remote"
 		}
-		st, err := d.standing(r, a)
-		if err != nil {
-			return err
+		m, ok := mods[a.ID]
+		if !ok {
+			m.AccountID = a.ID
 		}
+		var user *storage.User
+		if u, ok := users[a.ID]; ok {
+			user = &u
+		}
+		st := standingOf(a, m, user)
 		row.State = "Active"
 		if len(st.rows) > 0 {
 			var words []string
@@ -210,7 +227,7 @@ type standing struct {
 	pending bool // a sign-up waiting for approval
 }
 
-// standing loads what standingOf needs for a row of the list.
+// standing loads what standingOf needs for one account's page.
 func (d *Dashboard) standing(r *http.Request, a storage.Account) (standing, error) {
 	m, err := d.store.AccountModeration(r.Context(), a.ID)
 	if err != nil {
