@@ -54,23 +54,30 @@ func (e *Engine) Follow(ctx context.Context, accountID, targetID storage.ID, o F
 		if !errors.Is(err, storage.ErrNotFound) {
 			return err
 		}
-		id := tx.NewID()
-		f := storage.Follow{ID: id, AccountID: actor.ID, TargetID: target.ID, URI: e.urls.Activity(actor.Username, id),
-			ShowReblogs: o.ShowReblogs, Notify: o.Notify}
-		if target.Local() {
-			return e.receiveFollow(ctx, tx, actor, target, f)
-		}
-		if err := tx.InsertFollowRequest(ctx, &f); err != nil {
-			return err
-		}
-		act := activitypub.Activity{ID: f.URI, Type: activitypub.TypeFollow, Actor: actor.URI, To: []string{target.URI},
-			Object: activitypub.Object{IRI: target.URI}}
-		return e.publish(ctx, tx, actor, act, false, []string{target.Inbox})
+		return e.askFollow(ctx, tx, actor, target, o)
 	})
 	if err != nil {
 		return fmt.Errorf("follow: %w", err)
 	}
 	return nil
+}
+
+// askFollow makes a new Follow of target by a local follower: a local
+// target receives it at once; a remote one is sent it, and it waits as a
+// request until the Accept. Following and a move's re-follow share it.
+func (e *Engine) askFollow(ctx context.Context, tx *storage.Tx, follower, target storage.Account, o FollowOptions) error {
+	id := tx.NewID()
+	f := storage.Follow{ID: id, AccountID: follower.ID, TargetID: target.ID, URI: e.urls.Activity(follower.Username, id),
+		ShowReblogs: o.ShowReblogs, Notify: o.Notify}
+	if target.Local() {
+		return e.receiveFollow(ctx, tx, follower, target, f)
+	}
+	if err := tx.InsertFollowRequest(ctx, &f); err != nil {
+		return err
+	}
+	act := activitypub.Activity{ID: f.URI, Type: activitypub.TypeFollow, Actor: follower.URI, To: []string{target.URI},
+		Object: activitypub.Object{IRI: target.URI}}
+	return e.publish(ctx, tx, follower, act, false, []string{target.Inbox})
 }
 
 // receiveFollow applies a follow of a local target: accepted at once
@@ -197,17 +204,24 @@ func (e *Engine) Unfollow(ctx context.Context, accountID, targetID storage.ID) e
 		return err
 	}
 	return e.store.InTx(ctx, func(tx *storage.Tx) error {
-		if err := e.endFollow(ctx, tx, actor, target); err != nil {
-			return err
-		}
-		if target.Local() {
-			return nil
-		}
-		follow := activitypub.Activity{ID: f.URI, Type: activitypub.TypeFollow, Actor: actor.URI, Object: activitypub.Object{IRI: target.URI}}
-		act := activitypub.Activity{ID: f.URI + "/undo", Type: activitypub.TypeUndo, Actor: actor.URI, To: []string{target.URI},
-			Object: activitypub.Object{IRI: f.URI, Type: activitypub.TypeFollow, Activity: &follow}}
-		return e.publish(ctx, tx, actor, act, false, []string{target.Inbox})
+		return e.leaveFollow(ctx, tx, actor, target, f)
 	})
+}
+
+// leaveFollow ends follower's follow f of target (or its request) and
+// sends a remote target Undo{Follow} that embeds f's own id, the one the
+// target knows. Unfollowing and a move's leaving of the old account share it.
+func (e *Engine) leaveFollow(ctx context.Context, tx *storage.Tx, follower, target storage.Account, f storage.Follow) error {
+	if err := e.endFollow(ctx, tx, follower, target); err != nil {
+		return err
+	}
+	if target.Local() {
+		return nil
+	}
+	follow := activitypub.Activity{ID: f.URI, Type: activitypub.TypeFollow, Actor: follower.URI, Object: activitypub.Object{IRI: target.URI}}
+	act := activitypub.Activity{ID: f.URI + "/undo", Type: activitypub.TypeUndo, Actor: follower.URI, To: []string{target.URI},
+		Object: activitypub.Object{IRI: f.URI, Type: activitypub.TypeFollow, Activity: &follow}}
+	return e.publish(ctx, tx, follower, act, false, []string{target.Inbox})
 }
 
 // endFollow removes a follow or request of follower to target and its

@@ -198,34 +198,11 @@ func (e *Engine) moveFollow(ctx context.Context, tx *storage.Tx, followerID stor
 		return err
 	}
 	if !follows {
-		id := tx.NewID()
-		nf := storage.Follow{ID: id, AccountID: follower.ID, TargetID: target.ID, URI: e.urls.Activity(follower.Username, id),
-			ShowReblogs: f.ShowReblogs, Notify: f.Notify}
-		if target.Local() {
-			if err := e.receiveFollow(ctx, tx, follower, target, nf); err != nil {
-				return err
-			}
-		} else {
-			if err := tx.InsertFollowRequest(ctx, &nf); err != nil {
-				return err
-			}
-			act := activitypub.Activity{ID: nf.URI, Type: activitypub.TypeFollow, Actor: follower.URI, To: []string{target.URI},
-				Object: activitypub.Object{IRI: target.URI}}
-			if err := e.publish(ctx, tx, follower, act, false, []string{target.Inbox}); err != nil {
-				return err
-			}
+		if err := e.askFollow(ctx, tx, follower, target, FollowOptions{ShowReblogs: f.ShowReblogs, Notify: f.Notify}); err != nil {
+			return err
 		}
 	}
-	if err := e.endFollow(ctx, tx, follower, old); err != nil {
-		return err
-	}
-	if old.Local() {
-		return nil
-	}
-	follow := activitypub.Activity{ID: f.URI, Type: activitypub.TypeFollow, Actor: follower.URI, Object: activitypub.Object{IRI: old.URI}}
-	undo := activitypub.Activity{ID: f.URI + "/undo", Type: activitypub.TypeUndo, Actor: follower.URI, To: []string{old.URI},
-		Object: activitypub.Object{IRI: f.URI, Type: activitypub.TypeFollow, Activity: &follow}}
-	return e.publish(ctx, tx, follower, undo, false, []string{old.Inbox})
+	return e.leaveFollow(ctx, tx, follower, old, f)
 }
 
 // noNewFollow reports whether follower follows target, has asked to,
