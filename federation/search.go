@@ -29,6 +29,8 @@ type RepertoireQuery struct {
 	Type         string // storage.HitArtefact, HitTerm, HitThread or "" for all
 	Tag          string // a hashtag name, with or without "#"
 	Organisation string
+	Author       storage.ID // only what that account wrote (0: anyone's)
+	NoThreads    bool       // leave posts of threads out of a search of all types
 	Limit        int
 	Offset       int
 }
@@ -59,7 +61,7 @@ func (q RepertoireQuery) check() (storage.RepertoireSearch, error) {
 		tag = name
 	}
 	return storage.RepertoireSearch{Query: q.Query, Type: q.Type, Tag: tag, Organisation: cleanLine(q.Organisation),
-		Limit: q.Limit, Offset: q.Offset}, nil
+		Author: q.Author, NoThreads: q.NoThreads, Limit: q.Limit, Offset: q.Offset}, nil
 }
 
 // SearchCommunity searches the repertoire of the community whose Group

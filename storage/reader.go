@@ -74,6 +74,11 @@ func (r Reader) SearchStatuses(ctx context.Context, f StatusSearch, p Page) ([]S
 	return r.s.SearchStatuses(ctx, f, p)
 }
 
+// CountSearchedStatuses is Store.CountSearchedStatuses.
+func (r Reader) CountSearchedStatuses(ctx context.Context, f StatusSearch, atMost int) (int, error) {
+	return r.s.CountSearchedStatuses(ctx, f, atMost)
+}
+
 // SearchVisible is Store.SearchVisible.
 func (r Reader) SearchVisible(ctx context.Context, viewer, status ID) (bool, error) {
 	return r.s.SearchVisible(ctx, viewer, status)

@@ -8,6 +8,7 @@ import (
 	"html"
 	"slices"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 )
@@ -54,8 +55,14 @@ type RepertoireSearch struct {
 	// Organisation keeps artefacts of that organisation and posts by
 	// members of it (case aside); terms have none, so none are kept.
 	Organisation string
-	Limit        int // at most MaxRepertoireLimit; 0: 20
-	Offset       int // at most MaxRepertoireOffset
+	// Author keeps artefacts listing that account among their authors
+	// (or made by it), terms it made and posts it wrote (0 keeps all).
+	Author ID
+	// NoThreads leaves the posts of threads out of a search of all
+	// types: for a caller that searches statuses apart (the client API).
+	NoThreads bool
+	Limit     int // at most MaxRepertoireLimit; 0: 20
+	Offset    int // at most MaxRepertoireOffset
 }
 
 // RepertoireHit is one thing a repertoire search found.
@@ -120,7 +127,7 @@ func (s *Store) SearchRepertoire(ctx context.Context, f RepertoireSearch) ([]Rep
 		}
 		hits = append(hits, h...)
 	}
-	if f.Type == "" || f.Type == HitThread {
+	if f.Type == "" && !f.NoThreads || f.Type == HitThread {
 		h, err := s.searchThreadPosts(ctx, match, f, want)
 		if err != nil {
 			return nil, err
@@ -181,6 +188,10 @@ WHERE artefacts_fts MATCH ? AND g.suspended_at = 0 AND a.community_id IN (` + pl
 		q += ` AND a.organisation = ? COLLATE NOCASE`
 		args = append(args, f.Organisation)
 	}
+	if f.Author != 0 {
+		q += ` AND (a.created_by = ? OR EXISTS (SELECT 1 FROM json_each(a.authors) au WHERE au.value = ?))`
+		args = append(args, f.Author, f.Author)
+	}
 	q += ` ORDER BY rank, a.updated_at DESC, a.id DESC LIMIT ?`
 	words := queryWords(f.Query)
 	out, err := queryAll(ctx, s.q, func(r scanner) (RepertoireHit, error) {
@@ -211,6 +222,10 @@ WHERE glossary_fts MATCH ? AND g.suspended_at = 0 AND t.community_id IN (` + pla
 	if f.Tag != "" {
 		q += ` AND t.tag = ? COLLATE NOCASE`
 		args = append(args, f.Tag)
+	}
+	if f.Author != 0 {
+		q += ` AND t.created_by = ?`
+		args = append(args, f.Author)
 	}
 	q += ` ORDER BY rank, t.updated_at DESC, t.id DESC LIMIT ?`
 	words := queryWords(f.Query)
@@ -261,6 +276,10 @@ AND ` + vis
 	if f.Organisation != "" {
 		q += ` AND a.organisation = ? COLLATE NOCASE`
 		args = append(args, f.Organisation)
+	}
+	if f.Author != 0 {
+		q += ` AND s.account_id = ?`
+		args = append(args, f.Author)
 	}
 	q += ` ORDER BY rank, s.id DESC LIMIT ?`
 	words := queryWords(f.Query)
@@ -343,6 +362,19 @@ ORDER BY g.id DESC LIMIT ?2`, match, limit)
 		return nil, fmt.Errorf("searched communities: %w", err)
 	}
 	return out, nil
+}
+
+// CommunityMembersOnly reports whether the community whose Group is
+// group, hosted here or remote, shows its content to its members only
+// (as CommunityViewing reads it): a fact to label what is shown, not a
+// rule of who may see it (federation.Engine.CanSeeCommunity is).
+func (q queries) CommunityMembersOnly(ctx context.Context, group ID) (bool, error) {
+	var membersOnly, member bool
+	err := q.q.QueryRowContext(ctx, qCommunityStanding, append([]any{group}, memberOfArgs(0, time.Time{})...)...).Scan(&membersOnly, &member)
+	if err != nil {
+		return false, fmt.Errorf("community %d members only: %w", group, err)
+	}
+	return membersOnly, nil
 }
 
 // queryWords are the words and phrases of a query that must occur, in

@@ -78,6 +78,7 @@ func TestSearchRepertoire(t *testing.T) {
 
 	// A later edit is searched, the old wording no longer.
 	gritting.Version, gritting.Summary = 2, "Which roads we treat first"
+	gritting.Authors = []ID{alice.ID, bob.ID}
 	inTx(t, s, func(tx *Tx) error {
 		return tx.AddArtefactVersion(ctx, &ArtefactVersion{ArtefactID: gritting.ID, Number: 2, Title: gritting.Title, Summary: gritting.Summary, EditorID: alice.ID})
 	})
@@ -119,6 +120,14 @@ func TestSearchRepertoire(t *testing.T) {
 		{"excluded word", RepertoireSearch{Query: "gritting -spare", Communities: []ID{libs.AccountID}}, []hit{{HitArtefact, gritting.ID}}},
 		{"offset", RepertoireSearch{Query: "gritting", Communities: []ID{libs.AccountID}, Offset: 1}, []hit{{HitThread, salt.ID}}},
 		{"limit", RepertoireSearch{Query: "gritting", Communities: []ID{libs.AccountID}, Limit: 1}, []hit{{HitArtefact, gritting.ID}}},
+		{"no threads", RepertoireSearch{Query: "gritting", Communities: []ID{libs.AccountID}, NoThreads: true}, []hit{{HitArtefact, gritting.ID}}},
+		{"no threads, but threads asked for", RepertoireSearch{Query: "gritting", Communities: []ID{libs.AccountID}, NoThreads: true, Type: HitThread},
+			[]hit{{HitThread, salt.ID}}},
+		{"author: the creator", RepertoireSearch{Query: "gritting", Communities: []ID{libs.AccountID}, Author: alice.ID}, []hit{{HitArtefact, gritting.ID}}},
+		{"author: a co-author and a post's", RepertoireSearch{Query: "gritting", Communities: []ID{libs.AccountID}, Author: bob.ID},
+			[]hit{{HitArtefact, gritting.ID}, {HitThread, salt.ID}}},
+		{"author of a term", RepertoireSearch{Query: "ward", Communities: []ID{libs.AccountID}, Author: alice.ID}, []hit{{HitTerm, ward.ID}}},
+		{"author of nothing", RepertoireSearch{Query: "gritting", Communities: []ID{libs.AccountID}, Author: stranger.ID}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -153,6 +162,14 @@ func TestSearchRepertoire(t *testing.T) {
 		got, err = s.SearchRepertoire(ctx, RepertoireSearch{Query: "spare", Communities: []ID{libs.AccountID}})
 		if err != nil || len(got) != 1 || got[0].Snippet != "Who has spare gritting salt?" || got[0].Title != "Who has spare gritting salt?" {
 			t.Errorf("thread hit = %+v, %v", got, err)
+		}
+	})
+
+	t.Run("members-only communities", func(t *testing.T) {
+		for c, want := range map[ID]bool{libs.AccountID: false, closed.AccountID: true, alice.ID: false} {
+			if got, err := s.CommunityMembersOnly(ctx, c); err != nil || got != want {
+				t.Errorf("CommunityMembersOnly(%d) = %v, %v; want %v", c, got, err, want)
+			}
 		}
 	})
 

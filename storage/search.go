@@ -38,28 +38,55 @@ type StatusSearch struct {
 // out. The page bounds IDs; Offset skips that many matches first. The
 // visibility rule runs in the query, so a page is still full.
 func (s *Store) SearchStatuses(ctx context.Context, f StatusSearch, p Page) ([]Status, error) {
-	match := ftsQuery(f.Query)
-	if match == "" {
+	from, all, ok := s.statusSearch(f)
+	if !ok {
 		return nil, nil
 	}
-	vis, args := searchVisibility(f.Viewer, s.Now())
 	cond, pargs, order := p.where("statuses_fts.rowid")
-	query := `SELECT ` + statusColumns + ` FROM statuses_fts
-JOIN statuses s ON s.id = statuses_fts.rowid
-JOIN accounts a ON a.id = s.account_id
-WHERE statuses_fts MATCH ? AND s.reblog_of_id IS NULL AND a.suspended_at = 0 AND ` + vis
-	all := append([]any{match}, args...)
-	if f.Account != 0 {
-		query += ` AND s.account_id = ?`
-		all = append(all, f.Account)
-	}
-	query += ` AND ` + cond + ` ORDER BY ` + order + ` LIMIT ? OFFSET ?`
+	query := `SELECT ` + statusColumns + from + ` AND ` + cond + ` ORDER BY ` + order + ` LIMIT ? OFFSET ?`
 	all = append(append(all, pargs...), p.limit(), max(f.Offset, 0))
 	out, err := s.statusList(ctx, query, all, strings.HasSuffix(order, "ASC"))
 	if err != nil {
 		return nil, fmt.Errorf("search statuses: %w", err)
 	}
 	return out, nil
+}
+
+// CountSearchedStatuses counts what SearchStatuses finds for f (Offset aside)
+// over all pages, stopping at atMost: so a caller that lists other
+// things after the statuses knows where, past the last status, an
+// offset lands.
+func (s *Store) CountSearchedStatuses(ctx context.Context, f StatusSearch, atMost int) (int, error) {
+	from, all, ok := s.statusSearch(f)
+	if !ok || atMost <= 0 {
+		return 0, nil
+	}
+	var n int
+	err := s.q.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1`+from+` LIMIT ?)`, append(all, atMost)...).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count searched statuses: %w", err)
+	}
+	return n, nil
+}
+
+// statusSearch is the FROM and WHERE of a status search and their
+// arguments; false when the query has nothing to look for.
+func (s *Store) statusSearch(f StatusSearch) (string, []any, bool) {
+	match := ftsQuery(f.Query)
+	if match == "" {
+		return "", nil, false
+	}
+	vis, args := searchVisibility(f.Viewer, s.Now())
+	from := ` FROM statuses_fts
+JOIN statuses s ON s.id = statuses_fts.rowid
+JOIN accounts a ON a.id = s.account_id
+WHERE statuses_fts MATCH ? AND s.reblog_of_id IS NULL AND a.suspended_at = 0 AND ` + vis
+	all := append([]any{match}, args...)
+	if f.Account != 0 {
+		from += ` AND s.account_id = ?`
+		all = append(all, f.Account)
+	}
+	return from, all, true
 }
 
 // SearchVisible reports whether viewer (0: anonymous) may find a status

@@ -188,6 +188,46 @@ func TestSearchStatusesPaging(t *testing.T) {
 	}
 }
 
+// CountSearchedStatuses counts what SearchStatuses finds, by the same
+// rule, up to its bound: where a list after the statuses starts.
+func TestCountSearchedStatuses(t *testing.T) {
+	t.Parallel()
+	s := openTest(t)
+	alice := mustAccount(t, s, "alice", "")
+	bob := mustAccount(t, s, "bob", "")
+	for i := range 4 {
+		a := alice
+		if i == 0 {
+			a = bob
+		}
+		storeStatus(t, s, a, func(st *Status) { st.Content = "<p>minutes of the meeting</p>" })
+	}
+	storeStatus(t, s, alice, func(st *Status) {
+		st.Content, st.Visibility = "<p>private meeting</p>", activitypub.Direct
+	})
+	for _, tc := range []struct {
+		name  string
+		f     StatusSearch
+		bound int
+		want  int
+	}{
+		{"all the viewer may find", StatusSearch{Viewer: alice.ID}, 10, 5},
+		{"anonymous: public only", StatusSearch{}, 10, 4},
+		{"up to the bound", StatusSearch{Viewer: alice.ID}, 2, 2},
+		{"offset aside", StatusSearch{Viewer: alice.ID, Offset: 3}, 10, 5},
+		{"by one account", StatusSearch{Viewer: alice.ID, Account: bob.ID}, 10, 1},
+		{"no bound", StatusSearch{Viewer: alice.ID}, 0, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.f.Query = "meeting"
+			n, err := s.CountSearchedStatuses(context.Background(), tc.f, tc.bound)
+			if err != nil || n != tc.want {
+				t.Errorf("count = %d, %v; want %d", n, err, tc.want)
+			}
+		})
+	}
+}
+
 // The index follows every change of a status, made by whatever path:
 // the triggers keep it, not the code that writes.
 func TestSearchIndexFollowsEditsAndDeletes(t *testing.T) {

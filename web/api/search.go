@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -18,6 +19,13 @@ import (
 // With resolve, a member's search for user@host or a URL fetches the
 // account or status from its node when this node does not hold it yet.
 // Every status found passes the same visibility rule as everywhere else.
+//
+// Statuses found are followed by the communities' artefacts and
+// glossary terms that match (repertoire_status.go renders them as
+// statuses): the statuses newest first as ever, then the artefacts and
+// terms best match first. One list, so offset runs on from the last
+// status into them; a page bounded by id (max_id, since_id, min_id) is
+// a page of statuses only. Threads' posts are statuses, found as such.
 
 // Search results page 20 of each kind at a time, 40 at most, as in
 // Mastodon.
@@ -126,6 +134,7 @@ func (h *Handler) runSearch(ctx context.Context, s searchRequest) (SearchResults
 	var accounts []storage.Account
 	var statuses []storage.Status
 	var tags []storage.TagInfo
+	var repertoire []Status // artefacts and terms, after the statuses
 	var err error
 	if isURL(s.q) {
 		// A URL names one account or status; its words are no search.
@@ -140,6 +149,11 @@ func (h *Handler) runSearch(ctx context.Context, s searchRequest) (SearchResults
 			if st.ID != 0 && s.wants("statuses") {
 				statuses = append(statuses, st)
 			}
+			if a.ID == 0 && st.ID == 0 && s.wants("statuses") {
+				if repertoire, err = h.repertoireURL(ctx, p, s); err != nil {
+					return res, err
+				}
+			}
 		}
 	} else {
 		// As Mastodon: "#word" seeks no account, "a@b c" is no address,
@@ -153,6 +167,9 @@ func (h *Handler) runSearch(ctx context.Context, s searchRequest) (SearchResults
 			statuses, err = h.store.SearchStatuses(ctx, storage.StatusSearch{Query: s.q, Viewer: s.viewer.ID,
 				Account: s.account, Offset: s.offset}, s.page)
 			if err != nil {
+				return res, err
+			}
+			if repertoire, err = h.repertoireAfter(ctx, s, len(statuses)); err != nil {
 				return res, err
 			}
 		}
@@ -177,6 +194,7 @@ func (h *Handler) runSearch(ctx context.Context, s searchRequest) (SearchResults
 	if res.Statuses, err = p.statuses(ctx, statuses); err != nil {
 		return res, err
 	}
+	res.Statuses = append(res.Statuses, repertoire...)
 	names := make([]string, 0, len(tags))
 	following := map[string]bool{}
 	for _, t := range tags {
@@ -187,6 +205,61 @@ func (h *Handler) runSearch(ctx context.Context, s searchRequest) (SearchResults
 		return res, err
 	}
 	return res, nil
+}
+
+// repertoireAfter finds the artefacts and terms that fill a page of
+// statuses by offset after the found statuses the query gave (before
+// the visibility check behind it, so pages do not shift): from the
+// start when the page holds statuses, else from offset less the number
+// of statuses there are in all.
+func (h *Handler) repertoireAfter(ctx context.Context, s searchRequest, found int) ([]Status, error) {
+	if s.page.MaxID != 0 || s.page.SinceID != 0 || s.page.MinID != 0 || found >= s.page.Limit {
+		return nil, nil
+	}
+	skip := 0
+	if found == 0 && s.offset > 0 {
+		n, err := h.store.CountSearchedStatuses(ctx, storage.StatusSearch{Query: s.q, Viewer: s.viewer.ID, Account: s.account}, s.offset)
+		if err != nil {
+			return nil, err
+		}
+		skip = s.offset - n
+	}
+	return h.searchRepertoire(ctx, s, skip, s.page.Limit-found)
+}
+
+// repertoireURL finds the artefact or term a URL names, if the viewer
+// may read it: by its ActivityPub id (of this node or a peer's, held
+// here), or the page of an artefact hosted here (/c/handle/artefacts/id).
+// Nothing is fetched: an artefact of a followed community is here
+// already.
+func (h *Handler) repertoireURL(ctx context.Context, p *presenter, s searchRequest) ([]Status, error) {
+	it, err := h.repertoireByURI(ctx, s.viewer, s.q)
+	if errors.Is(err, storage.ErrNotFound) && h.urls.IsLocal(s.q) {
+		if u, perr := url.Parse(s.q); perr == nil {
+			parts := strings.Split(strings.Trim(u.Path, "/"), "/")
+			if len(parts) == 4 && parts[0] == "c" && parts[2] == "artefacts" {
+				if id, perr := storage.ParseID(parts[3]); perr == nil {
+					it, err = h.repertoireByID(ctx, s.viewer, id)
+				}
+				// The page of that artefact, not a term's id nor another
+				// community's handle.
+				if err == nil && (it.artefact.ID == 0 || !samePath(it.artefact.URL, u.Path)) {
+					err = storage.ErrNotFound
+				}
+			}
+		}
+	}
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	e, err := p.repertoireStatus(ctx, it)
+	if err != nil {
+		return nil, err
+	}
+	return []Status{e}, nil
 }
 
 // searchAccountsFor finds accounts as GET /api/v1/accounts/search does:
@@ -311,6 +384,13 @@ func (h *Handler) localURL(ctx context.Context, raw string) (storage.Account, st
 // anonymous search).
 func (h *Handler) findable(ctx context.Context, viewer storage.Account, st storage.Status) (bool, error) {
 	return h.store.SearchVisible(ctx, viewer.ID, st.ID)
+}
+
+// samePath reports whether the URL raw has path (slashes at the ends
+// aside).
+func samePath(raw, path string) bool {
+	u, err := url.Parse(raw)
+	return err == nil && strings.Trim(u.Path, "/") == strings.Trim(path, "/")
 }
 
 func isURL(q string) bool {

@@ -221,6 +221,17 @@ func (h *Handler) getStatus(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	st, err := h.visibleStatus(r, viewer)
+	var rep *notAStatusError
+	if errors.As(err, &rep) {
+		// An artefact or glossary term a search found: shown, so an app
+		// can open it (repertoire_status.go).
+		e, err := h.presenter(viewer).repertoireStatus(r.Context(), rep.item)
+		if err != nil {
+			return err
+		}
+		h.json(w, e)
+		return nil
+	}
 	if err != nil {
 		return err
 	}
@@ -422,6 +433,9 @@ func (h *Handler) deleteStatus(w http.ResponseWriter, r *http.Request) error {
 	var st storage.Status
 	if err == nil {
 		st, err = h.store.StatusByID(r.Context(), id)
+		if errors.Is(err, storage.ErrNotFound) {
+			err = h.orRepertoire(r.Context(), me, id, err) // an artefact or term: 422
+		}
 	}
 	if err == nil && st.AccountID != me.ID {
 		err = storage.ErrNotFound // Mastodon: "not owned by you" reads as not found
@@ -564,13 +578,17 @@ func (h *Handler) statusContext(w http.ResponseWriter, r *http.Request) error {
 }
 
 // visibleStatus loads the status named in the URL if viewer may see it;
-// one it may not see reads as not found.
+// one it may not see reads as not found. An artefact or glossary term
+// the viewer may read is no status: 422 (notAStatusError).
 func (h *Handler) visibleStatus(r *http.Request, viewer storage.Account) (storage.Status, error) {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return storage.Status{}, err
 	}
 	st, err := h.store.StatusByID(r.Context(), id)
+	if errors.Is(err, storage.ErrNotFound) {
+		return storage.Status{}, h.orRepertoire(r.Context(), viewer, id, err)
+	}
 	if err != nil {
 		return storage.Status{}, err
 	}
@@ -595,13 +613,17 @@ func deniedAsNotFound(err error) error {
 }
 
 // ownStatus loads the status named in the URL if it is me's own post (not
-// a reblog); anything else reads as not found, as in Mastodon.
+// a reblog); anything else reads as not found, as in Mastodon, but an
+// artefact or glossary term me may read, which is no status: 422.
 func (h *Handler) ownStatus(r *http.Request, me storage.Account) (storage.Status, error) {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return storage.Status{}, err
 	}
 	st, err := h.store.StatusByID(r.Context(), id)
+	if errors.Is(err, storage.ErrNotFound) {
+		return storage.Status{}, h.orRepertoire(r.Context(), me, id, err)
+	}
 	if err != nil {
 		return storage.Status{}, err
 	}
