@@ -119,15 +119,23 @@ func (e *Engine) Can(ctx context.Context, account storage.ID, a Action) (bool, e
 	if err != nil {
 		return false, fmt.Errorf("may %d %s: %w", account, a, err)
 	}
-	if !acct.SuspendedAt.IsZero() {
+	return e.AccountCan(ctx, acct, a)
+}
+
+// AccountCan is Can for an account the caller has already loaded (a
+// session has), so the account is not read again: the rule is the same,
+// and written only here. The account's role is still read, as it lives
+// with the sign-in.
+func (e *Engine) AccountCan(ctx context.Context, acct storage.Account, a Action) (bool, error) {
+	if acct.ID == 0 || !acct.SuspendedAt.IsZero() {
 		return false, nil
 	}
-	u, err := e.store.UserByAccount(ctx, account)
+	u, err := e.store.UserByAccount(ctx, acct.ID)
 	if errors.Is(err, storage.ErrNotFound) {
 		return false, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("may %d %s: %w", account, a, err)
+		return false, fmt.Errorf("may %d %s: %w", acct.ID, a, err)
 	}
 	return Permission(u.Permission).Can(a), nil
 }

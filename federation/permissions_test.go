@@ -102,9 +102,54 @@ func TestEngineCan(t *testing.T) {
 			if err != nil || got != tt.want {
 				t.Errorf("Can = %v, %v; want %v", got, err, tt.want)
 			}
+			// AccountCan decides the same from the account already loaded.
+			acct, err := e.store.AccountByID(ctx, tt.account)
+			if errors.Is(err, storage.ErrNotFound) {
+				acct = storage.Account{ID: tt.account}
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			if got, err := e.AccountCan(ctx, acct, tt.action); err != nil || got != tt.want {
+				t.Errorf("AccountCan = %v, %v; want %v as Can", got, err, tt.want)
+			}
 			err = e.Authorize(ctx, tt.account, tt.action)
 			if tt.want && err != nil || !tt.want && !errors.Is(err, ErrDenied) {
 				t.Errorf("Authorize = %v; want nil or ErrDenied as Can says %v", err, tt.want)
+			}
+		})
+	}
+}
+
+// TestEngineAccountCan: AccountCan decides from the account it is given,
+// not a fresh read of it, and from the role stored with the sign-in.
+func TestEngineAccountCan(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := testEngine(t)
+	mod, plain := member(t, e, "mod"), member(t, e, "plain")
+	if err := e.SetPermission(ctx, "mod", PermissionModerator); err != nil {
+		t.Fatal(err)
+	}
+	suspended := mod
+	suspended.SuspendedAt = time.Now()
+	tests := []struct {
+		name    string
+		account storage.Account
+		action  Action
+		want    bool
+	}{
+		{"moderator handles reports", mod, ActHandleReports, true},
+		{"moderator may not manage roles", mod, ActManageRoles, false},
+		{"member handles no reports", plain, ActHandleReports, false},
+		{"a suspended account, as loaded, may do nothing", suspended, ActHandleReports, false},
+		{"an account never stored may do nothing", storage.Account{}, ActHandleReports, false},
+		{"an account without a sign-in may do nothing", storage.Account{ID: 12345}, ActHandleReports, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := e.AccountCan(ctx, tt.account, tt.action)
+			if err != nil || got != tt.want {
+				t.Errorf("AccountCan = %v, %v; want %v", got, err, tt.want)
 			}
 		})
 	}

@@ -167,15 +167,23 @@ func (e *Engine) AddDomainAllow(ctx context.Context, by storage.ID, domain strin
 		return storage.NodeDomainAllow{}, err
 	}
 	err := e.changePolicy(ctx, by, func(tx *storage.Tx) error {
-		if err := tx.InsertNodeDomainAllow(ctx, &a); err != nil {
-			return err
-		}
-		return audit(ctx, tx, by, AuditAllowDomain, storage.AuditDomainAllow, a.ID, "domain", a.Domain)
+		return insertAllow(ctx, tx, by, &a, AuditAllowDomain)
 	})
 	if err != nil {
 		return storage.NodeDomainAllow{}, fmt.Errorf("allow %s: %w", a.Domain, err)
 	}
 	return a, nil
+}
+
+// insertAllow stores allow a (its domain checked) and audits it as
+// action, with kv: the one way an allow is made, by hand, by approving a
+// shared list's draft, or by a trusted list. The caller's transaction is
+// a policy change (changePolicy), so the allow is in force at once.
+func insertAllow(ctx context.Context, tx *storage.Tx, by storage.ID, a *storage.NodeDomainAllow, action string, kv ...string) error {
+	if err := tx.InsertNodeDomainAllow(ctx, a); err != nil {
+		return err
+	}
+	return audit(ctx, tx, by, action, storage.AuditDomainAllow, a.ID, append([]string{"domain", a.Domain}, kv...)...)
 }
 
 // RemoveDomainAllow removes allow id and returns it.

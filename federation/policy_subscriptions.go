@@ -12,12 +12,14 @@ import (
 	"github.com/copse-dev/copse/storage"
 )
 
-// Subscriptions to shared domain-block lists: a group of authorities keeps
-// one list at a URL, and each node reads it on a schedule. A trusted
-// list's entries become blocks at once (and its blocks go when it drops
-// them); another list's entries wait as drafts until an admin approves or
-// rejects each. A block made by hand, imported, or from another list is
-// never changed or removed by a list.
+// Subscriptions to shared domain lists: a group of authorities keeps one
+// list at a URL, and each node reads it on a schedule. A list is of
+// domains to block (storage.ListBlocks) or of domains to federate with in
+// allow-list mode (storage.ListAllows). A trusted list's entries become
+// blocks (or allows) at once, and its blocks (allows) go when it drops
+// them; another list's entries wait as drafts until an admin approves or
+// rejects each. A block or allow made by hand, imported, or from another
+// list is never changed or removed by a list.
 
 // DefaultPolicyListRefresh is how often a subscribed list is read again.
 const DefaultPolicyListRefresh = 6 * time.Hour
@@ -37,9 +39,14 @@ const (
 	AuditDraftBlock    = "draft_domain_block"   // a list's new entry, waiting
 	AuditApproveDraft  = "approve_domain_block" // an admin made a draft a block
 	AuditRejectDraft   = "reject_domain_block"
-	AuditListBlock     = "list_block_domain"   // a trusted list's entry became a block
-	AuditListChange    = "list_change_block"   // a trusted list changed its block
-	AuditListUnblock   = "list_unblock_domain" // a trusted list dropped its block
+	AuditListBlock     = "list_block_domain"    // a trusted list's entry became a block
+	AuditListChange    = "list_change_block"    // a trusted list changed its block
+	AuditListUnblock   = "list_unblock_domain"  // a trusted list dropped its block
+	AuditDraftAllow    = "draft_domain_allow"   // an allows list's new entry, waiting
+	AuditApproveAllow  = "approve_domain_allow" // an admin made a draft an allow
+	AuditRejectAllow   = "reject_domain_allow"
+	AuditListAllow     = "list_allow_domain"    // a trusted allows list's entry became an allow
+	AuditListDisallow  = "list_disallow_domain" // a trusted allows list dropped its allow
 	AuditBlockDomain   = "block_domain"
 	AuditChangeBlock   = "change_domain_block"
 	AuditUnblockDomain = "unblock_domain"
@@ -55,30 +62,52 @@ type ListRefresh struct {
 	Format      string // ListCSV, ListJSON or ListText
 	Entries     int    // domains on the list
 	Drafted     int    // new drafts (a list not trusted)
-	Added       int    // new blocks (a trusted list)
+	Added       int    // new blocks or allows (a trusted list)
 	Updated     int    // blocks or drafts changed
-	Removed     int    // blocks a trusted list dropped
+	Removed     int    // blocks or allows a trusted list dropped
 }
 
-// SubscribeDomainList subscribes the node to the list at rawURL and reads it once.
-// The subscription is kept even when that first reading fails (its
-// LastError says why; the schedule tries again); the error is for a bad
-// URL (*InvalidError), one already subscribed, or ErrDenied.
-func (e *Engine) SubscribeDomainList(ctx context.Context, by storage.ID, rawURL string, trusted bool) (storage.PolicySubscription, ListRefresh, error) {
+// ParseListKind reads a list's kind: storage.ListBlocks (also for ""),
+// or storage.ListAllows; an *InvalidError for any other word.
+func ParseListKind(kind string) (string, error) {
+	switch kind {
+	case "", storage.ListBlocks:
+		return storage.ListBlocks, nil
+	case storage.ListAllows:
+		return storage.ListAllows, nil
+	}
+	return "", invalid("list kind %q is not blocks or allows", kind)
+}
+
+// SubscribeDomainList subscribes the node to the list of kind (blocks,
+// the default, or allows) at rawURL and reads it once. The subscription
+// is kept even when that first reading fails (its LastError says why; the
+// schedule tries again); the error is for a bad URL or kind
+// (*InvalidError), a list on a host the node does not federate with (in
+// allow-list mode: one not allowed; its list could never be read), one
+// already subscribed, or ErrDenied.
+func (e *Engine) SubscribeDomainList(ctx context.Context, by storage.ID, rawURL, kind string, trusted bool) (storage.PolicySubscription, ListRefresh, error) {
 	if err := e.mayManageFederation(ctx, by); err != nil {
+		return storage.PolicySubscription{}, ListRefresh{}, err
+	}
+	kind, err := ParseListKind(kind)
+	if err != nil {
 		return storage.PolicySubscription{}, ListRefresh{}, err
 	}
 	u, err := e.checkListURL(rawURL)
 	if err != nil {
 		return storage.PolicySubscription{}, ListRefresh{}, err
 	}
-	s := storage.PolicySubscription{URL: u, Trusted: trusted, CreatedBy: by}
+	if err := e.checkListHost(u); err != nil {
+		return storage.PolicySubscription{}, ListRefresh{}, err
+	}
+	s := storage.PolicySubscription{URL: u, Kind: kind, Trusted: trusted, CreatedBy: by}
 	err = e.store.InTx(ctx, func(tx *storage.Tx) error {
 		if err := tx.InsertPolicySubscription(ctx, &s); err != nil {
 			return err
 		}
 		return audit(ctx, tx, by, AuditSubscribe, storage.AuditPolicySubscription, s.ID, "url", s.URL,
-			"trusted", fmt.Sprint(trusted))
+			"kind", s.Kind, "trusted", fmt.Sprint(trusted))
 	})
 	if errors.Is(err, storage.ErrDuplicate) {
 		return storage.PolicySubscription{}, ListRefresh{}, invalid("the node is already subscribed to %s", u)
@@ -86,7 +115,7 @@ func (e *Engine) SubscribeDomainList(ctx context.Context, by storage.ID, rawURL 
 	if err != nil {
 		return storage.PolicySubscription{}, ListRefresh{}, fmt.Errorf("subscribe to %s: %w", u, err)
 	}
-	e.log.InfoContext(ctx, "subscribed to domain list", "url", u, "trusted", trusted, "by", by)
+	e.log.InfoContext(ctx, "subscribed to domain list", "url", u, "kind", kind, "trusted", trusted, "by", by)
 	s, r, err := e.refreshList(ctx, by, s)
 	if err != nil && s.LastError == "" {
 		return s, r, err // not the list's fault: the database's
@@ -94,8 +123,8 @@ func (e *Engine) SubscribeDomainList(ctx context.Context, by storage.ID, rawURL 
 	return s, r, nil
 }
 
-// UnsubscribeDomainList ends subscription id and drops its drafts; the blocks it
-// brought stay, as if made by hand.
+// UnsubscribeDomainList ends subscription id and drops its drafts; the
+// blocks (or allows) it brought stay, as if made by hand.
 func (e *Engine) UnsubscribeDomainList(ctx context.Context, by, id storage.ID) (storage.PolicySubscription, error) {
 	if err := e.mayManageFederation(ctx, by); err != nil {
 		return storage.PolicySubscription{}, err
@@ -165,21 +194,42 @@ func (e *Engine) PolicyDrafts(ctx context.Context, by, sub storage.ID, state str
 	return e.store.PolicyDrafts(ctx, sub, state)
 }
 
-// ApprovePolicyDraft makes draft id (pending or rejected) a block, in
-// force at once, and returns it. The block remembers its list, so a
-// trusted list could not remove a block made by hand.
-func (e *Engine) ApprovePolicyDraft(ctx context.Context, by, id storage.ID) (storage.NodeDomainBlock, error) {
+// ApprovedDraft is what approving a draft made: a block (a draft of a
+// blocks list) or an allow (of an allows list).
+type ApprovedDraft struct {
+	Kind  string // storage.ListBlocks or storage.ListAllows
+	Block storage.NodeDomainBlock
+	Allow storage.NodeDomainAllow
+}
+
+// Domain is the domain blocked or allowed.
+func (a ApprovedDraft) Domain() string {
+	if a.Kind == storage.ListAllows {
+		return a.Allow.Domain
+	}
+	return a.Block.Domain
+}
+
+// ApprovePolicyDraft makes draft id (pending or rejected) a block, or an
+// allow when it is a draft of an allows list, in force at once, and
+// returns it. The block or allow remembers its list, so a trusted list
+// could not remove one made by hand.
+func (e *Engine) ApprovePolicyDraft(ctx context.Context, by, id storage.ID) (ApprovedDraft, error) {
 	if err := e.mayManageFederation(ctx, by); err != nil {
-		return storage.NodeDomainBlock{}, err
+		return ApprovedDraft{}, err
 	}
 	d, err := e.store.PolicyDraftByID(ctx, id)
 	if err != nil {
-		return storage.NodeDomainBlock{}, err
+		return ApprovedDraft{}, err
+	}
+	if d.Kind == storage.ListAllows {
+		a, err := e.approveAllowDraft(ctx, by, d)
+		return ApprovedDraft{Kind: storage.ListAllows, Allow: a}, err
 	}
 	b := storage.NodeDomainBlock{Domain: d.Domain, Severity: d.Severity, RejectMedia: d.RejectMedia,
 		RejectReports: d.RejectReports, PublicComment: d.PublicComment, CreatedBy: by, SubscriptionID: d.SubscriptionID}
 	if err := checkBlock(&b); err != nil {
-		return storage.NodeDomainBlock{}, err
+		return ApprovedDraft{}, err
 	}
 	err = e.changePolicy(ctx, by, func(tx *storage.Tx) error {
 		if err := tx.InsertNodeDomainBlock(ctx, &b); err != nil {
@@ -192,13 +242,36 @@ func (e *Engine) ApprovePolicyDraft(ctx context.Context, by, id storage.ID) (sto
 			"severity", b.Severity, "draft", d.ID.String())
 	})
 	if errors.Is(err, storage.ErrDuplicate) {
-		return storage.NodeDomainBlock{}, invalid("%s is already blocked", b.Domain)
+		return ApprovedDraft{}, invalid("%s is already blocked", b.Domain)
 	}
 	if err != nil {
-		return storage.NodeDomainBlock{}, fmt.Errorf("approve block of %s: %w", b.Domain, err)
+		return ApprovedDraft{}, fmt.Errorf("approve block of %s: %w", b.Domain, err)
 	}
 	e.log.InfoContext(ctx, "domain blocked from a list", "domain", b.Domain, "severity", b.Severity, "by", by)
-	return b, nil
+	return ApprovedDraft{Kind: storage.ListBlocks, Block: b}, nil
+}
+
+// approveAllowDraft makes draft d of an allows list an allow, made as an
+// allow by hand is (insertAllow), remembering its list.
+func (e *Engine) approveAllowDraft(ctx context.Context, by storage.ID, d storage.PolicyDraft) (storage.NodeDomainAllow, error) {
+	a := storage.NodeDomainAllow{Domain: policyDomain(d.Domain), SubscriptionID: d.SubscriptionID}
+	if err := validDomain(a.Domain); err != nil {
+		return storage.NodeDomainAllow{}, err
+	}
+	err := e.changePolicy(ctx, by, func(tx *storage.Tx) error {
+		if err := insertAllow(ctx, tx, by, &a, AuditApproveAllow, "draft", d.ID.String()); err != nil {
+			return err
+		}
+		return tx.DeletePolicyDraft(ctx, d.ID)
+	})
+	if errors.Is(err, storage.ErrDuplicate) {
+		return storage.NodeDomainAllow{}, invalid("%s is already allowed", a.Domain)
+	}
+	if err != nil {
+		return storage.NodeDomainAllow{}, fmt.Errorf("approve allow of %s: %w", a.Domain, err)
+	}
+	e.log.InfoContext(ctx, "domain allowed from a list", "domain", a.Domain, "by", by)
+	return a, nil
 }
 
 // RejectPolicyDraft marks draft id rejected: it is not offered again
@@ -212,14 +285,18 @@ func (e *Engine) RejectPolicyDraft(ctx context.Context, by, id storage.ID) (stor
 		return storage.PolicyDraft{}, err
 	}
 	d.State = storage.DraftRejected
+	action := AuditRejectDraft
+	if d.Kind == storage.ListAllows {
+		action = AuditRejectAllow
+	}
 	err = e.store.InTx(ctx, func(tx *storage.Tx) error {
 		if err := tx.UpdatePolicyDraft(ctx, d); err != nil {
 			return err
 		}
-		return audit(ctx, tx, by, AuditRejectDraft, storage.AuditPolicyDraft, d.ID, "domain", d.Domain)
+		return audit(ctx, tx, by, action, storage.AuditPolicyDraft, d.ID, "domain", d.Domain)
 	})
 	if err != nil {
-		return storage.PolicyDraft{}, fmt.Errorf("reject block of %s: %w", d.Domain, err)
+		return storage.PolicyDraft{}, fmt.Errorf("reject %s entry %s: %w", d.Kind, d.Domain, err)
 	}
 	return d, nil
 }
@@ -236,6 +313,25 @@ func (e *Engine) checkListURL(rawURL string) (string, error) {
 	}
 	u.Fragment = ""
 	return u.String(), nil
+}
+
+// checkListHost refuses a list on a host the node does not federate with:
+// every outgoing request goes through the federation policy, so in
+// allow-list mode a list on a host not allowed (or, in any mode, on a
+// suspended one) could never be read.
+func (e *Engine) checkListHost(listURL string) error {
+	u, err := url.Parse(listURL)
+	if err != nil {
+		return invalid("%q is not an https URL", listURL)
+	}
+	if e.policy.Allows(u.Host).Federate {
+		return nil
+	}
+	if e.policy.Mode() == storage.FederationAllowlist {
+		return invalid("the node is in allow-list mode and %s is not on its allow list, so the list could not be read: allow %s first",
+			u.Host, u.Hostname())
+	}
+	return invalid("%s is blocked, so the list could not be read", u.Host)
 }
 
 // refreshList reads s's list and applies it, in one transaction with the
@@ -266,7 +362,11 @@ func (e *Engine) refreshList(ctx context.Context, by storage.ID, s storage.Polic
 	s.ETag, s.LastModified, s.Entries = got.etag, got.lastModified, len(blocks)
 	r.Entries = len(blocks)
 	apply := func(tx *storage.Tx) error {
-		counts, err := e.applyList(ctx, tx, by, s, blocks)
+		apply := e.applyList
+		if s.Kind == storage.ListAllows {
+			apply = e.applyAllowList
+		}
+		counts, err := apply(ctx, tx, by, s, blocks)
 		if err != nil {
 			return err
 		}
@@ -385,6 +485,91 @@ func (e *Engine) applyList(ctx context.Context, tx *storage.Tx, by storage.ID, s
 			return r, err
 		}
 		if err := audit(ctx, tx, by, AuditListUnblock, storage.AuditDomainBlock, old.ID, "domain", old.Domain,
+			"list", s.URL); err != nil {
+			return r, err
+		}
+		r.Removed++
+	}
+	return r, nil
+}
+
+// applyAllowList brings the allows (a trusted list) or drafts (another)
+// of s, a list of allowed domains, in line with its entries (of which
+// only the domains count).
+func (e *Engine) applyAllowList(ctx context.Context, tx *storage.Tx, by storage.ID, s storage.PolicySubscription, entries []storage.NodeDomainBlock) (ListRefresh, error) {
+	var r ListRefresh
+	existing, err := tx.NodeDomainAllows(ctx)
+	if err != nil {
+		return r, err
+	}
+	allowed := make(map[string]bool, len(existing))
+	for _, a := range existing {
+		allowed[a.Domain] = true
+	}
+	drafts, err := tx.PolicyDrafts(ctx, s.ID, "")
+	if err != nil {
+		return r, err
+	}
+	drafted := make(map[string]storage.PolicyDraft, len(drafts))
+	for _, d := range drafts {
+		drafted[d.Domain] = d
+	}
+	listed := make(map[string]bool, len(entries))
+	for _, en := range entries {
+		listed[en.Domain] = true
+		if en.Domain == e.policy.self {
+			continue // always allowed
+		}
+		d, hasDraft := drafted[en.Domain]
+		if allowed[en.Domain] {
+			if hasDraft && d.State == storage.DraftPending { // allowed meanwhile: nothing left to review
+				if err := tx.DeletePolicyDraft(ctx, d.ID); err != nil {
+					return r, err
+				}
+				delete(drafted, en.Domain)
+			}
+			continue
+		}
+		if s.Trusted {
+			a := storage.NodeDomainAllow{Domain: en.Domain, SubscriptionID: s.ID}
+			if err := insertAllow(ctx, tx, by, &a, AuditListAllow, "list", s.URL); err != nil {
+				return r, err
+			}
+			allowed[a.Domain] = true
+			r.Added++
+			continue
+		}
+		if hasDraft {
+			continue
+		}
+		nd := storage.PolicyDraft{SubscriptionID: s.ID, Kind: storage.ListAllows, Domain: en.Domain}
+		if err := tx.InsertPolicyDraft(ctx, &nd); err != nil {
+			return r, err
+		}
+		if err := audit(ctx, tx, by, AuditDraftAllow, storage.AuditPolicyDraft, nd.ID, "domain", nd.Domain,
+			"list", s.URL); err != nil {
+			return r, err
+		}
+		r.Drafted++
+	}
+	for domain, d := range drafted {
+		if !listed[domain] {
+			if err := tx.DeletePolicyDraft(ctx, d.ID); err != nil {
+				return r, err
+			}
+		}
+	}
+	if !s.Trusted {
+		return r, nil
+	}
+	for _, old := range existing {
+		if old.SubscriptionID != s.ID || listed[old.Domain] {
+			continue
+		}
+		if err := tx.DeleteNodeDomainAllow(ctx, old.ID); err != nil {
+			return r, err
+		}
+		if err := audit(ctx, tx, by, AuditListDisallow, storage.AuditDomainAllow, old.ID, "domain", old.Domain,
 			"list", s.URL); err != nil {
 			return r, err
 		}

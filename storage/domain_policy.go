@@ -48,7 +48,12 @@ type NodeDomainAllow struct {
 	ID        ID
 	Domain    string
 	CreatedAt time.Time
+	// SubscriptionID is the shared list of allowed domains the allow came
+	// from (0: made by hand); a trusted list withdraws only its own allows.
+	SubscriptionID ID
 }
+
+const domainAllowColumns = `id, domain, created_at, coalesce(subscription_id, 0)`
 
 const domainBlockColumns = `id, domain, severity, reject_media, reject_reports, public_comment, private_comment,
 obfuscate, created_at, coalesce(created_by, 0), coalesce(subscription_id, 0)`
@@ -65,7 +70,7 @@ func scanNodeDomainBlock(r scanner) (NodeDomainBlock, error) {
 func scanNodeDomainAllow(r scanner) (NodeDomainAllow, error) {
 	var a NodeDomainAllow
 	var created int64
-	err := r.Scan(&a.ID, &a.Domain, &created)
+	err := r.Scan(&a.ID, &a.Domain, &created, &a.SubscriptionID)
 	a.CreatedAt = fromMillis(created)
 	return a, err
 }
@@ -93,7 +98,7 @@ func (q queries) NodeDomainBlockByID(ctx context.Context, id ID) (NodeDomainBloc
 
 // NodeDomainAllows lists every allowed domain, by domain.
 func (q queries) NodeDomainAllows(ctx context.Context) ([]NodeDomainAllow, error) {
-	out, err := queryAll(ctx, q.q, scanNodeDomainAllow, `SELECT id, domain, created_at FROM domain_allows ORDER BY domain`)
+	out, err := queryAll(ctx, q.q, scanNodeDomainAllow, `SELECT `+domainAllowColumns+` FROM domain_allows ORDER BY domain`)
 	if err != nil {
 		return nil, fmt.Errorf("domain allows: %w", err)
 	}
@@ -102,7 +107,7 @@ func (q queries) NodeDomainAllows(ctx context.Context) ([]NodeDomainAllow, error
 
 // NodeDomainAllowByID returns one allow, or ErrNotFound.
 func (q queries) NodeDomainAllowByID(ctx context.Context, id ID) (NodeDomainAllow, error) {
-	a, err := scanNodeDomainAllow(q.q.QueryRowContext(ctx, `SELECT id, domain, created_at FROM domain_allows WHERE id = ?`, id))
+	a, err := scanNodeDomainAllow(q.q.QueryRowContext(ctx, `SELECT `+domainAllowColumns+` FROM domain_allows WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return NodeDomainAllow{}, ErrNotFound
 	}
@@ -166,8 +171,8 @@ func (tx *Tx) DeleteNodeDomainBlock(ctx context.Context, id ID) error {
 // ErrDuplicate when the domain is already allowed.
 func (tx *Tx) InsertNodeDomainAllow(ctx context.Context, a *NodeDomainAllow) error {
 	a.ID, a.CreatedAt = tx.NewID(), tx.now
-	_, err := tx.tx.ExecContext(ctx, `INSERT INTO domain_allows (id, domain, created_at) VALUES (?,?,?)`,
-		a.ID, a.Domain, millis(a.CreatedAt))
+	_, err := tx.tx.ExecContext(ctx, `INSERT INTO domain_allows (id, domain, created_at, subscription_id) VALUES (?,?,?,?)`,
+		a.ID, a.Domain, millis(a.CreatedAt), nullID(a.SubscriptionID))
 	if isUnique(err) {
 		return fmt.Errorf("allow %s: %w", a.Domain, ErrDuplicate)
 	}
@@ -247,7 +252,7 @@ func (q queries) NodeDomainBlockNamed(ctx context.Context, domain string) (NodeD
 
 // NodeDomainAllowNamed returns the allow of exactly domain, or ErrNotFound.
 func (q queries) NodeDomainAllowNamed(ctx context.Context, domain string) (NodeDomainAllow, error) {
-	a, err := scanNodeDomainAllow(q.q.QueryRowContext(ctx, `SELECT id, domain, created_at FROM domain_allows WHERE domain = ?`, domain))
+	a, err := scanNodeDomainAllow(q.q.QueryRowContext(ctx, `SELECT `+domainAllowColumns+` FROM domain_allows WHERE domain = ?`, domain))
 	if errors.Is(err, sql.ErrNoRows) {
 		return NodeDomainAllow{}, ErrNotFound
 	}
@@ -262,6 +267,15 @@ func (q queries) NodeDomainBlocksOf(ctx context.Context, sub ID) ([]NodeDomainBl
 	out, err := queryAll(ctx, q.q, scanNodeDomainBlock, `SELECT `+domainBlockColumns+` FROM domain_blocks WHERE subscription_id = ?`, sub)
 	if err != nil {
 		return nil, fmt.Errorf("domain blocks of subscription %d: %w", sub, err)
+	}
+	return out, nil
+}
+
+// NodeDomainAllowsOf lists the allows that came from subscription sub.
+func (q queries) NodeDomainAllowsOf(ctx context.Context, sub ID) ([]NodeDomainAllow, error) {
+	out, err := queryAll(ctx, q.q, scanNodeDomainAllow, `SELECT `+domainAllowColumns+` FROM domain_allows WHERE subscription_id = ?`, sub)
+	if err != nil {
+		return nil, fmt.Errorf("domain allows of subscription %d: %w", sub, err)
 	}
 	return out, nil
 }
@@ -287,7 +301,7 @@ func (q queries) NodeDomainBlockPage(ctx context.Context, p Page) ([]NodeDomainB
 // NodeDomainBlockPage.
 func (q queries) NodeDomainAllowPage(ctx context.Context, p Page) ([]NodeDomainAllow, error) {
 	cond, args, order := p.where("id")
-	out, err := queryAll(ctx, q.q, scanNodeDomainAllow, `SELECT id, domain, created_at FROM domain_allows WHERE `+cond+
+	out, err := queryAll(ctx, q.q, scanNodeDomainAllow, `SELECT `+domainAllowColumns+` FROM domain_allows WHERE `+cond+
 		` ORDER BY `+order+` LIMIT ?`, append(args, policyPageLimit(p))...)
 	if err != nil {
 		return nil, fmt.Errorf("domain allows page: %w", err)

@@ -8,12 +8,20 @@ import (
 	"time"
 )
 
-// PolicySubscription is a shared domain-block list the node reads on a
-// schedule (a row of policy_subscriptions).
+// Kinds of shared list: of domains to block, or of domains to federate
+// with in allow-list mode.
+const (
+	ListBlocks = "blocks"
+	ListAllows = "allows"
+)
+
+// PolicySubscription is a shared list of domains (to block, or to allow)
+// the node reads on a schedule (a row of policy_subscriptions).
 type PolicySubscription struct {
 	ID      ID
 	URL     string
-	Trusted bool // its entries become blocks at once, not drafts
+	Kind    string // ListBlocks or ListAllows
+	Trusted bool   // its entries become blocks (or allows) at once, not drafts
 	// ETag and LastModified are the validators of the last response, sent
 	// back so an unchanged list costs a 304.
 	ETag, LastModified string
@@ -35,8 +43,9 @@ const (
 type PolicyDraft struct {
 	ID             ID
 	SubscriptionID ID
+	Kind           string // its list's: ListBlocks or ListAllows
 	Domain         string
-	Severity       string
+	Severity       string // of a block; SeverityNoop, unused, for an allow
 	RejectMedia    bool
 	RejectReports  bool
 	PublicComment  string
@@ -44,13 +53,13 @@ type PolicyDraft struct {
 	CreatedAt      time.Time
 }
 
-const subscriptionColumns = `id, url, trusted, etag, last_modified, fetched_at, last_error, entries, created_at,
+const subscriptionColumns = `id, url, kind, trusted, etag, last_modified, fetched_at, last_error, entries, created_at,
 coalesce(created_by, 0)`
 
 func scanPolicySubscription(r scanner) (PolicySubscription, error) {
 	var s PolicySubscription
 	var fetched, created int64
-	err := r.Scan(&s.ID, &s.URL, &s.Trusted, &s.ETag, &s.LastModified, &fetched, &s.LastError, &s.Entries, &created, &s.CreatedBy)
+	err := r.Scan(&s.ID, &s.URL, &s.Kind, &s.Trusted, &s.ETag, &s.LastModified, &fetched, &s.LastError, &s.Entries, &created, &s.CreatedBy)
 	if fetched != 0 {
 		s.FetchedAt = fromMillis(fetched)
 	}
@@ -58,12 +67,12 @@ func scanPolicySubscription(r scanner) (PolicySubscription, error) {
 	return s, err
 }
 
-const draftColumns = `id, subscription_id, domain, severity, reject_media, reject_reports, public_comment, state, created_at`
+const draftColumns = `id, subscription_id, kind, domain, severity, reject_media, reject_reports, public_comment, state, created_at`
 
 func scanPolicyDraft(r scanner) (PolicyDraft, error) {
 	var d PolicyDraft
 	var created int64
-	err := r.Scan(&d.ID, &d.SubscriptionID, &d.Domain, &d.Severity, &d.RejectMedia, &d.RejectReports, &d.PublicComment,
+	err := r.Scan(&d.ID, &d.SubscriptionID, &d.Kind, &d.Domain, &d.Severity, &d.RejectMedia, &d.RejectReports, &d.PublicComment,
 		&d.State, &created)
 	d.CreatedAt = fromMillis(created)
 	return d, err
@@ -133,8 +142,11 @@ func (tx *Tx) InsertPolicySubscription(ctx context.Context, s *PolicySubscriptio
 	// beside it (both would draft the same entries, and one would tell the
 	// admin it drafted none).
 	s.ID, s.CreatedAt = tx.NewID(), tx.now
-	_, err := tx.tx.ExecContext(ctx, `INSERT INTO policy_subscriptions (id, url, trusted, created_at, created_by, fetched_at)
-VALUES (?,?,?,?,?,?)`, s.ID, s.URL, boolInt(s.Trusted), millis(s.CreatedAt), nullID(s.CreatedBy), millis(s.CreatedAt))
+	if s.Kind == "" {
+		s.Kind = ListBlocks
+	}
+	_, err := tx.tx.ExecContext(ctx, `INSERT INTO policy_subscriptions (id, url, kind, trusted, created_at, created_by, fetched_at)
+VALUES (?,?,?,?,?,?,?)`, s.ID, s.URL, s.Kind, boolInt(s.Trusted), millis(s.CreatedAt), nullID(s.CreatedBy), millis(s.CreatedAt))
 	if isUnique(err) {
 		return fmt.Errorf("subscribe %s: %w", s.URL, ErrDuplicate)
 	}
@@ -170,9 +182,15 @@ func (tx *Tx) DeletePolicySubscription(ctx context.Context, id ID) error {
 // InsertPolicyDraft stores d (pending), setting its ID and creation time.
 func (tx *Tx) InsertPolicyDraft(ctx context.Context, d *PolicyDraft) error {
 	d.ID, d.CreatedAt, d.State = tx.NewID(), tx.now, DraftPending
-	_, err := tx.exec(ctx, "draft block of "+d.Domain, `INSERT INTO policy_drafts (id, subscription_id, domain, severity,
-reject_media, reject_reports, public_comment, state, created_at) VALUES (?,?,?,?,?,?,?,?,?)`, d.ID, d.SubscriptionID,
-		d.Domain, d.Severity, boolInt(d.RejectMedia), boolInt(d.RejectReports), d.PublicComment, d.State, millis(d.CreatedAt))
+	if d.Kind == "" {
+		d.Kind = ListBlocks
+	}
+	if d.Kind == ListAllows {
+		d.Severity = SeverityNoop // an allow has none
+	}
+	_, err := tx.exec(ctx, "draft "+d.Kind+" entry "+d.Domain, `INSERT INTO policy_drafts (id, subscription_id, kind, domain, severity,
+reject_media, reject_reports, public_comment, state, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)`, d.ID, d.SubscriptionID,
+		d.Kind, d.Domain, d.Severity, boolInt(d.RejectMedia), boolInt(d.RejectReports), d.PublicComment, d.State, millis(d.CreatedAt))
 	return err
 }
 

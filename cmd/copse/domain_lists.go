@@ -14,17 +14,19 @@ import (
 // The shared-list commands: copse admin domain subscribe, unsubscribe,
 // subscriptions, drafts, approve and reject.
 
-// domainSubscribe subscribes to a list and reads it once.
+// domainSubscribe subscribes to a list (of domains to block, or with
+// --kind allows of domains to allow) and reads it once.
 func domainSubscribe(ctx context.Context, args []string, p proc) error {
 	const cmd = "admin domain subscribe"
 	a := newAdminFlags(cmd)
 	trusted := a.fs.Bool("trusted", false, "apply the list's entries at once instead of as drafts for review")
+	kind := a.fs.String("kind", storage.ListBlocks, "`kind` of list: blocks, or allows (domains to federate with in allow-list mode)")
 	n, pos, err := a.openArgs(ctx, args, p, "url")
 	if err != nil {
 		return err
 	}
 	defer n.Close()
-	s, r, err := n.Engine.SubscribeDomainList(ctx, 0, pos[0], *trusted)
+	s, r, err := n.Engine.SubscribeDomainList(ctx, 0, pos[0], *kind, *trusted)
 	if err != nil {
 		return fmt.Errorf("%s: %s", cmd, message(err))
 	}
@@ -35,13 +37,18 @@ func domainSubscribe(ctx context.Context, args []string, p proc) error {
 	if err := enforce(ctx, n); err != nil {
 		return err
 	}
-	fmt.Fprintf(p.stdout, "subscribed to %s (id %s): %s\n", s.URL, s.ID, describeRefresh(r))
+	fmt.Fprintf(p.stdout, "subscribed to %s list %s (id %s): %s\n", s.Kind, s.URL, s.ID, describeRefresh(s.Kind, r))
 	return nil
 }
 
-func describeRefresh(r federation.ListRefresh) string {
+// describeRefresh says what reading a list of kind did.
+func describeRefresh(kind string, r federation.ListRefresh) string {
 	if r.NotModified {
 		return fmt.Sprintf("unchanged, %d domains", r.Entries)
+	}
+	if kind == storage.ListAllows {
+		return fmt.Sprintf("%d domains (%s): %d new drafts, %d allowed, %d withdrawn",
+			r.Entries, r.Format, r.Drafted, r.Added, r.Removed)
 	}
 	return fmt.Sprintf("%d domains (%s): %d new drafts, %d blocked, %d changed, %d unblocked",
 		r.Entries, r.Format, r.Drafted, r.Added, r.Updated, r.Removed)
@@ -72,6 +79,9 @@ func domainUnsubscribe(ctx context.Context, args []string, p proc) error {
 			return n.Engine.UnsubscribeDomainList(ctx, 0, s.ID)
 		},
 		done: func(_, s storage.PolicySubscription) string {
+			if s.Kind == storage.ListAllows {
+				return "unsubscribed from " + s.URL + "; its allows stay"
+			}
 			return "unsubscribed from " + s.URL + "; its blocks stay"
 		},
 	}.run(ctx, args, p)
@@ -100,7 +110,7 @@ func domainSubscriptions(ctx context.Context, args []string, p proc) error {
 			}
 			subs[i] = s
 			if err == nil {
-				fmt.Fprintf(p.stdout, "%s: %s\n", s.URL, describeRefresh(r))
+				fmt.Fprintf(p.stdout, "%s: %s\n", s.URL, describeRefresh(s.Kind, r))
 			}
 		}
 		if err := enforce(ctx, n); err != nil {
@@ -108,13 +118,13 @@ func domainSubscriptions(ctx context.Context, args []string, p proc) error {
 		}
 	}
 	tw := tabwriter.NewWriter(p.stdout, 2, 8, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tURL\tTRUSTED\tDOMAINS\tREAD\tERROR")
+	fmt.Fprintln(tw, "ID\tURL\tKIND\tTRUSTED\tDOMAINS\tREAD\tERROR")
 	for _, s := range subs {
 		read := "never"
 		if !s.FetchedAt.IsZero() {
 			read = s.FetchedAt.UTC().Format(time.RFC3339)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%v\t%d\t%s\t%s\n", s.ID, s.URL, s.Trusted, s.Entries, read, s.LastError)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%v\t%d\t%s\t%s\n", s.ID, s.URL, s.Kind, s.Trusted, s.Entries, read, s.LastError)
 	}
 	return tw.Flush()
 }
@@ -141,9 +151,13 @@ func domainDrafts(ctx context.Context, args []string, p proc) error {
 		url[s.ID] = s.URL
 	}
 	tw := tabwriter.NewWriter(p.stdout, 2, 8, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tDOMAIN\tSEVERITY\tPUBLIC COMMENT\tLIST")
+	fmt.Fprintln(tw, "ID\tDOMAIN\tPROPOSAL\tSEVERITY\tPUBLIC COMMENT\tLIST")
 	for _, d := range drafts {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", d.ID, d.Domain, d.Severity, d.PublicComment, url[d.SubscriptionID])
+		proposal, severity := "block", d.Severity
+		if d.Kind == storage.ListAllows {
+			proposal, severity = "allow", "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", d.ID, d.Domain, proposal, severity, d.PublicComment, url[d.SubscriptionID])
 	}
 	return tw.Flush()
 }
@@ -168,13 +182,16 @@ func noDraft(arg string) string {
 }
 
 func domainApprove(ctx context.Context, args []string, p proc) error {
-	return namedAction[storage.PolicyDraft, storage.NodeDomainBlock]{
+	return namedAction[storage.PolicyDraft, federation.ApprovedDraft]{
 		cmd: "admin domain approve", arg: "draft-id-or-domain", enforce: true, missing: noDraft, find: draftArg,
-		act: func(ctx context.Context, n *node.Node, d storage.PolicyDraft) (storage.NodeDomainBlock, error) {
+		act: func(ctx context.Context, n *node.Node, d storage.PolicyDraft) (federation.ApprovedDraft, error) {
 			return n.Engine.ApprovePolicyDraft(ctx, 0, d.ID)
 		},
-		done: func(_ storage.PolicyDraft, b storage.NodeDomainBlock) string {
-			return fmt.Sprintf("%s is blocked (%s)", b.Domain, b.Severity)
+		done: func(_ storage.PolicyDraft, a federation.ApprovedDraft) string {
+			if a.Kind == storage.ListAllows {
+				return a.Allow.Domain + " is allowed"
+			}
+			return fmt.Sprintf("%s is blocked (%s)", a.Block.Domain, a.Block.Severity)
 		},
 	}.run(ctx, args, p)
 }
@@ -185,6 +202,11 @@ func domainReject(ctx context.Context, args []string, p proc) error {
 		act: func(ctx context.Context, n *node.Node, d storage.PolicyDraft) (storage.PolicyDraft, error) {
 			return n.Engine.RejectPolicyDraft(ctx, 0, d.ID)
 		},
-		done: func(_, d storage.PolicyDraft) string { return "the draft to block " + d.Domain + " is rejected" },
+		done: func(_, d storage.PolicyDraft) string {
+			if d.Kind == storage.ListAllows {
+				return "the draft to allow " + d.Domain + " is rejected"
+			}
+			return "the draft to block " + d.Domain + " is rejected"
+		},
 	}.run(ctx, args, p)
 }

@@ -91,11 +91,12 @@ commands:
   admin domain list          show the federation mode, blocks and allows
   admin domain import FILE   add blocks from Mastodon's CSV (- for standard input)
   admin domain export        write the blocks as Mastodon's CSV: [--to FILE]
-  admin domain subscribe URL subscribe to a shared block list (CSV, JSON or text): [--trusted] applies it without review
-  admin domain unsubscribe U end a subscription (by URL or id); its blocks stay
+  admin domain subscribe URL subscribe to a shared list (CSV, JSON or text): [--kind blocks|allows] of domains to
+                             block (the default) or to allow; [--trusted] applies it without review
+  admin domain unsubscribe U end a subscription (by URL or id); its blocks or allows stay
   admin domain subscriptions list subscriptions: [--refresh] reads each list now
   admin domain drafts        list entries of lists waiting for review: [--state pending|rejected]
-  admin domain approve|reject D   approve (block now) or reject a draft, by id or domain
+  admin domain approve|reject D   approve (block or allow now) or reject a draft, by id or domain
   admin federation mode M    federate with everyone not blocked (open) or only with allowed domains (allowlist)
   admin email-domain block D refuse sign-ups from addresses at a domain and its subdomains
   admin email-domain unblock D   lift an email domain block (by domain or id)

@@ -129,22 +129,33 @@ func New(engine *federation.Engine, o Options) (*Server, error) {
 // MountOAuth adds the endpoints the Mastodon apps use. Their URLs are
 // Mastodon's; the client API mounts them behind its rate limit.
 func (s *Server) MountOAuth(r chi.Router) {
-	r.Get("/oauth/authorize", s.authorize)
-	r.Post("/oauth/authorize", s.decide)
-	r.Post("/oauth/sign_in", s.oauthSignIn)
+	// The pages a browser sees load its session once (LoadSession), for
+	// the handler and the layout's staff link alike.
+	r.Group(func(r chi.Router) {
+		r.Use(s.LoadSession)
+		r.Get("/oauth/authorize", s.authorize)
+		r.Post("/oauth/authorize", s.decide)
+		r.Post("/oauth/sign_in", s.oauthSignIn)
+	})
 	r.Post("/oauth/token", s.token)
 	r.Post("/oauth/revoke", s.revoke)
 	r.Get("/.well-known/oauth-authorization-server", s.metadata)
 }
 
 // Mount adds the web sign-in and sign-out pages, and the member's
-// settings pages (authorised apps, password).
+// settings pages (authorised apps, password), and the joining pages.
+// Each request loads the browser's session once (LoadSession): the
+// handlers read it from there, and the layout shows staff the link to
+// the moderation dashboard, as on every other page.
 func (s *Server) Mount(r chi.Router) {
-	r.Get("/auth/sign_in", s.signInPage)
-	r.Post("/auth/sign_in", s.webSignIn)
-	r.Post("/auth/sign_out", s.signOut)
-	s.mountSettings(r)
-	s.mountJoining(r)
+	r.Group(func(r chi.Router) {
+		r.Use(s.LoadSession)
+		r.Get("/auth/sign_in", s.signInPage)
+		r.Post("/auth/sign_in", s.webSignIn)
+		r.Post("/auth/sign_out", s.signOut)
+		s.mountSettings(r)
+		s.mountJoining(r)
+	})
 }
 
 // signedIn is a member signed in from this browser.
@@ -168,12 +179,16 @@ func (s *Server) LoadSession(next http.Handler) http.Handler {
 		si, ok, err := s.session(r)
 		if err != nil {
 			s.log.WarnContext(r.Context(), "load session", "err", err)
+		} else {
+			// This package's own handlers need the secret too (their
+			// forms' CSRF tokens): they find it here, not by another read.
+			r = r.WithContext(context.WithValue(r.Context(), loadedKey{}, loaded{si: si, ok: ok}))
 		}
 		if ok {
 			ctx := session.With(r.Context(), si.account, sessionMAC(si.secret, signOutLabel))
 			// Reports are every moderator's first task, so the right to
 			// handle them is what makes a member staff, for the link.
-			staff, err := s.engine.Can(ctx, si.account.ID, federation.ActHandleReports)
+			staff, err := s.engine.AccountCan(ctx, si.account, federation.ActHandleReports)
 			if err != nil {
 				s.log.WarnContext(ctx, "load session: role", "err", err)
 			}
@@ -186,6 +201,15 @@ func (s *Server) LoadSession(next http.Handler) http.Handler {
 	})
 }
 
+// loadedKey is the context key of the session LoadSession found (or
+// found none of: ok false), with its secret, for this package alone.
+type loadedKey struct{}
+
+type loaded struct {
+	si signedIn
+	ok bool
+}
+
 // maxSessionCookies bounds the cookies of one name a request may make us
 // look up.
 const maxSessionCookies = 3
@@ -193,7 +217,13 @@ const maxSessionCookies = 3
 // session returns the member signed in from this browser, if any. The
 // first live session among the cookies wins: a browser may still hold
 // one under the legacy path.
+//
+// When LoadSession has looked already, its answer is used: one request
+// reads the session once.
 func (s *Server) session(r *http.Request) (signedIn, bool, error) {
+	if l, ok := r.Context().Value(loadedKey{}).(loaded); ok {
+		return l.si, l.ok, nil
+	}
 	for i, secret := range cookieValues(r, sessionCookie) {
 		if i == maxSessionCookies {
 			break
@@ -335,9 +365,17 @@ type hiddenField struct{ Name, Value string }
 // render writes a sign-in or settings page in the site layout. The pages
 // may not be framed (the consent button must not be clickjacked), load
 // nothing but the site's style sheet, and are never cached.
-func (s *Server) render(w http.ResponseWriter, status int, t *template.Template, v view) {
-	v.Frame = s.layout.Frame()
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, t *template.Template, v view) {
+	v.Frame = s.frame(r)
 	s.writePage(w, status, t, v.Title, v)
+}
+
+// frame is the layout's part of a page for r: the node, and the link to
+// the moderation dashboard when staff are signed in (as web/pages does).
+func (s *Server) frame(r *http.Request) pages.Frame {
+	f := s.layout.Frame()
+	f.Staff = session.Staff(r)
+	return f
 }
 
 // writePage executes a page template in the site layout with the headers
@@ -368,7 +406,7 @@ func (s *Server) problemPage(w http.ResponseWriter, r *http.Request, status int,
 	if strings.HasPrefix(r.URL.Path, "/oauth/") {
 		title = "Authorization failed"
 	}
-	s.render(w, status, s.pages.problem, view{Title: title, Description: msg})
+	s.render(w, r, status, s.pages.problem, view{Title: title, Description: msg})
 }
 
 // formFail answers a form that could not be read: too large, or not a

@@ -1,12 +1,14 @@
 package auth_test
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 
+	"github.com/copse-dev/copse/storage"
 	"github.com/copse-dev/copse/web/testrig"
 )
 
@@ -85,5 +87,58 @@ func TestPagesShareTheSiteLayout(t *testing.T) {
 	code, _, css := anonymous.Do(http.MethodGet, "/assets/copse.css", nil)
 	if code != http.StatusOK || !strings.Contains(css, ".error-summary") || !strings.Contains(css, "button.primary") {
 		t.Errorf("GET /assets/copse.css: %d; want the style sheet with the forms' styles", code)
+	}
+}
+
+// TestStaffLinkOnAuthPages checks that the sign-in and settings pages
+// link staff to the moderation dashboard in the site's header, as every
+// other page does, and do not link a plain member or a visitor to it.
+func TestStaffLinkOnAuthPages(t *testing.T) {
+	t.Parallel()
+	n := testrig.StartOne(t, nil)
+	n.Member("mod", false)
+	n.Member("alice", false)
+	if err := n.Engine.SetRole(context.Background(), "mod", storage.PermissionModerator); err != nil {
+		t.Fatal(err)
+	}
+	const link = `<a href="/admin">Moderation</a>`
+	app := registerApp(t, n, oob, "read write")
+	authorize := "/oauth/authorize?" + url.Values{"client_id": {app.ClientID}, "response_type": {"code"},
+		"redirect_uri": {oob}, "scope": {"read"}}.Encode()
+	browsers := map[string]*testrig.FormBrowser{}
+	for _, who := range []string{"mod", "alice"} {
+		b := testrig.NewFormBrowser(t, n)
+		if code, _, _ := webSignIn(b, "", who, password); code != http.StatusSeeOther {
+			t.Fatalf("sign in %s: %d", who, code)
+		}
+		browsers[who] = b
+	}
+	browsers["visitor"] = testrig.NewFormBrowser(t, n)
+	tests := []struct {
+		who, path string
+		want      bool
+	}{
+		{"mod", "/settings/password", true},
+		{"mod", "/settings/apps", true},
+		{"mod", "/auth/sign_in", true},
+		{"mod", authorize, true},
+		{"mod", "/auth/sign_up", true},
+		{"alice", "/settings/password", false},
+		{"alice", "/settings/apps", false},
+		{"alice", "/auth/sign_in", false},
+		{"alice", authorize, false},
+		{"visitor", "/auth/sign_in", false},
+		{"visitor", authorize, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.who+" "+strings.SplitN(tt.path, "?", 2)[0], func(t *testing.T) {
+			code, _, page := browsers[tt.who].Do(http.MethodGet, tt.path, nil)
+			if code != http.StatusOK {
+				t.Fatalf("GET %s: %d:\n%s", tt.path, code, page)
+			}
+			if got := strings.Contains(page, link); got != tt.want {
+				t.Errorf("GET %s as %s: moderation link shown %v; want %v:\n%s", tt.path, tt.who, got, tt.want, page)
+			}
+		})
 	}
 }

@@ -66,7 +66,7 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 		s.showOAuthSignIn(w, r, http.StatusOK, req, v, "", "")
 		return
 	}
-	s.render(w, http.StatusOK, s.pages.consent, view{Title: "Authorize " + req.App.Name, App: req.App.Name,
+	s.render(w, r, http.StatusOK, s.pages.consent, view{Title: "Authorize " + req.App.Name, App: req.App.Name,
 		Website: req.App.Website, Account: si.account.Username, Scopes: scopeViews(req.Scopes), Params: req.params(),
 		CSRF: sessionMAC(si.secret, consentLabel), SwitchUser: "/oauth/authorize?" + withForceLogin(v).Encode()})
 }
@@ -159,7 +159,7 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if req.RedirectURI == OOBRedirect {
-		s.render(w, http.StatusOK, s.pages.code, view{Title: "Authorization code", App: req.App.Name, Code: code})
+		s.render(w, r, http.StatusOK, s.pages.code, view{Title: "Authorization code", App: req.App.Name, Code: code})
 		return
 	}
 	http.Redirect(w, r, redirectWith(req.RedirectURI, "code", code, "state", req.State), http.StatusFound)
@@ -214,7 +214,7 @@ func (s *Server) refuse(w http.ResponseWriter, r *http.Request, q authRequest, p
 		if p.code == "access_denied" {
 			status = http.StatusOK // the member's own choice
 		}
-		s.render(w, status, s.pages.problem, view{Title: "Authorization failed", Description: p.desc})
+		s.render(w, r, status, s.pages.problem, view{Title: "Authorization failed", Description: p.desc})
 		return
 	}
 	http.Redirect(w, r, redirectWith(q.RedirectURI, "error", p.code, "error_description", p.desc, "state", q.State),
@@ -224,7 +224,7 @@ func (s *Server) refuse(w http.ResponseWriter, r *http.Request, q authRequest, p
 func (s *Server) showOAuthSignIn(w http.ResponseWriter, r *http.Request, status int, q authRequest, back url.Values, login, problem string) {
 	back = copyQuery(back)
 	back.Del("force_login")
-	s.render(w, status, s.pages.signIn, view{Title: "Sign in", App: q.App.Name, Website: q.App.Website,
+	s.render(w, r, status, s.pages.signIn, view{Title: "Sign in", App: q.App.Name, Website: q.App.Website,
 		Login: login, Error: problem, CSRF: s.signInCSRF(w, r), Return: back.Encode()})
 }
 

@@ -94,7 +94,7 @@ func (st *settings) appsPage(w http.ResponseWriter, r *http.Request) {
 		v.Apps = append(v.Apps, appView{ID: a.ID.String(), Name: a.Name, Website: a.Website,
 			Scopes: strings.Join(a.Granted, " "), LastUsed: a.LastUsedAt.UTC()})
 	}
-	st.s.render(w, http.StatusOK, st.s.pages.apps, v)
+	st.s.render(w, r, http.StatusOK, st.s.pages.apps, v)
 }
 
 // revokeApp ends an app's access to the member: POST
@@ -139,7 +139,7 @@ func (st *settings) passwordPage(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Query().Get("changed") == "1" {
 		notice = "Your password has been changed. You have been signed out everywhere else."
 	}
-	st.showPassword(w, http.StatusOK, si, notice, nil)
+	st.showPassword(w, r, http.StatusOK, si, notice, nil)
 }
 
 // changePassword takes the password form: POST /settings/password. A
@@ -174,7 +174,7 @@ func (st *settings) changePassword(w http.ResponseWriter, r *http.Request) {
 		errs = append(errs, fieldError{"confirm", "The new passwords do not match"})
 	}
 	if len(errs) > 0 {
-		st.showPassword(w, http.StatusUnprocessableEntity, si, "", errs)
+		st.showPassword(w, r, http.StatusUnprocessableEntity, si, "", errs)
 		return
 	}
 
@@ -187,7 +187,7 @@ func (st *settings) changePassword(w http.ResponseWriter, r *http.Request) {
 	if wait := max(st.s.byAddr.RetryAfter(addr), st.s.byMember.RetryAfter(member)); wait > 0 {
 		minutes := int(math.Ceil(wait.Minutes()))
 		w.Header().Set("Retry-After", fmt.Sprint(int(math.Ceil(wait.Seconds()))))
-		st.showPassword(w, http.StatusTooManyRequests, si, "", []fieldError{{"current",
+		st.showPassword(w, r, http.StatusTooManyRequests, si, "", []fieldError{{"current",
 			fmt.Sprintf("Too many wrong passwords. Try again in %d minute%s", minutes, pluralS(minutes))}})
 		return
 	}
@@ -197,11 +197,11 @@ func (st *settings) changePassword(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, federation.ErrDenied):
 		st.s.byAddr.Add(addr)
 		st.s.byMember.Add(member)
-		st.showPassword(w, http.StatusUnprocessableEntity, si, "",
+		st.showPassword(w, r, http.StatusUnprocessableEntity, si, "",
 			[]fieldError{{"current", "Your current password is not right"}})
 		return
 	case errors.As(err, &inv):
-		st.showPassword(w, http.StatusUnprocessableEntity, si, "", []fieldError{{"new", sentence(inv.Msg)}})
+		st.showPassword(w, r, http.StatusUnprocessableEntity, si, "", []fieldError{{"new", sentence(inv.Msg)}})
 		return
 	case err != nil:
 		st.s.pageFail(w, r, err)
@@ -211,7 +211,7 @@ func (st *settings) changePassword(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, passwordPath+"?changed=1", http.StatusSeeOther)
 }
 
-func (st *settings) showPassword(w http.ResponseWriter, status int, si signedIn, notice string, errs []fieldError) {
+func (st *settings) showPassword(w http.ResponseWriter, r *http.Request, status int, si signedIn, notice string, errs []fieldError) {
 	v := view{Title: "Change your password", Account: si.account.Username, Notice: notice,
 		CSRF: sessionMAC(si.secret, changePasswordLabel), Errors: errs, FieldError: map[string]string{}}
 	if len(errs) > 0 {
@@ -221,7 +221,7 @@ func (st *settings) showPassword(w http.ResponseWriter, status int, si signedIn,
 	for _, e := range errs {
 		v.FieldError[e.Field] = e.Message
 	}
-	st.s.render(w, status, st.s.pages.password, v)
+	st.s.render(w, r, status, st.s.pages.password, v)
 }
 
 // sentence capitalises the engine's message for the page.

@@ -98,7 +98,7 @@ func (s *Server) signInPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if ok {
-		s.render(w, http.StatusOK, s.pages.signedIn, view{Title: "Signed in", Account: si.account.Username,
+		s.render(w, r, http.StatusOK, s.pages.signedIn, view{Title: "Signed in", Account: si.account.Username,
 			CSRF: sessionMAC(si.secret, signOutLabel)})
 		return
 	}
@@ -173,7 +173,7 @@ func (s *Server) signOut(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) showWebSignIn(w http.ResponseWriter, r *http.Request, status int, next, login, problem string) {
-	s.render(w, status, s.pages.webSignIn, view{Title: "Sign in", Login: login, Error: problem,
+	s.render(w, r, status, s.pages.webSignIn, view{Title: "Sign in", Login: login, Error: problem,
 		CSRF: s.signInCSRF(w, r), Next: next, CanJoin: s.engine.Registrations().Mode == federation.RegistrationsOpen,
 		CanReset: s.engine.SendsMail()})
 }

@@ -39,7 +39,7 @@ func (j *joining) mailBudget(w http.ResponseWriter, r *http.Request) bool {
 	}
 	minutes := int(math.Ceil(wait.Minutes()))
 	w.Header().Set("Retry-After", fmt.Sprint(int(math.Ceil(wait.Seconds()))))
-	j.showMessage(w, http.StatusTooManyRequests, "Too many requests",
+	j.showMessage(w, r, http.StatusTooManyRequests, "Too many requests",
 		[]string{fmt.Sprintf("Too many sign-ups or password resets came from your network. Try again in %d minute%s.", minutes, pluralS(minutes))}, "", "")
 	return false
 }
@@ -112,7 +112,7 @@ func (j *joining) mayJoin(w http.ResponseWriter, r *http.Request, invite string)
 			return false, 0
 		}
 		if !live {
-			j.showMessage(w, http.StatusGone, "This invitation no longer works",
+			j.showMessage(w, r, http.StatusGone, "This invitation no longer works",
 				[]string{"The invitation has expired, or as many people as it allows have already joined with it. Ask the person who sent it for a new one."}, "", "")
 			return false, 0
 		}
@@ -122,10 +122,10 @@ func (j *joining) mayJoin(w http.ResponseWriter, r *http.Request, invite string)
 	case reg.Mode == federation.RegistrationsOpen && j.s.engine.SendsMail():
 		return true, http.StatusOK
 	case reg.Mode == federation.RegistrationsInvite:
-		j.showMessage(w, http.StatusOK, "Joining is by invitation",
+		j.showMessage(w, r, http.StatusOK, "Joining is by invitation",
 			[]string{"To join " + j.s.urls.Host() + ", ask one of its administrators for an invitation link, and open it."}, "Sign in", "/auth/sign_in")
 	default:
-		j.showMessage(w, http.StatusOK, "Joining this node",
+		j.showMessage(w, r, http.StatusOK, "Joining this node",
 			[]string{"Accounts on " + j.s.urls.Host() + " are made by its administrators. If you work with them, ask them for an account or an invitation link."},
 			"Sign in", "/auth/sign_in")
 	}
@@ -179,7 +179,7 @@ func (j *joining) signUpForm(w http.ResponseWriter, r *http.Request) {
 	var inv *federation.InvalidError
 	switch {
 	case errors.Is(err, federation.ErrRegistrationsClosed):
-		j.showMessage(w, http.StatusForbidden, "Joining this node", []string{"This node is not taking sign-ups."}, "", "")
+		j.showMessage(w, r, http.StatusForbidden, "Joining this node", []string{"This node is not taking sign-ups."}, "", "")
 		return
 	case errors.As(err, &fe):
 		field := fe.Field
@@ -197,14 +197,14 @@ func (j *joining) signUpForm(w http.ResponseWriter, r *http.Request) {
 	}
 	switch {
 	case joined.Confirm && joined.Approval:
-		j.showMessage(w, http.StatusOK, "Check your email",
+		j.showMessage(w, r, http.StatusOK, "Check your email",
 			[]string{"We have sent a link to " + in.Email + ". Open it to confirm your address.",
 				"Your address is not on one of this node's own domains, so an administrator will also look at your request. You can sign in once they approve it."}, "", "")
 	case joined.Confirm:
-		j.showMessage(w, http.StatusOK, "Check your email",
+		j.showMessage(w, r, http.StatusOK, "Check your email",
 			[]string{"We have sent a link to " + in.Email + ". Open it to confirm your address, then sign in."}, "", "")
 	default:
-		j.showMessage(w, http.StatusOK, "Welcome to "+j.s.urls.Host(),
+		j.showMessage(w, r, http.StatusOK, "Welcome to "+j.s.urls.Host(),
 			[]string{"Your account @" + joined.Account.Username + " is ready."}, "Sign in", "/auth/sign_in")
 	}
 }
@@ -216,7 +216,7 @@ func (j *joining) showSignUp(w http.ResponseWriter, r *http.Request, status int,
 	v.AskReason = v.Open
 	v.Domains = reg.Domains
 	j.withErrors(&v, errs)
-	j.render(w, status, j.signUp, v)
+	j.render(w, r, status, j.signUp, v)
 }
 
 // withErrors puts errs in v: in order for the summary, by field for the
@@ -234,8 +234,8 @@ func (j *joining) withErrors(v *joinView, errs []fieldError) {
 	}
 }
 
-func (j *joining) showMessage(w http.ResponseWriter, status int, heading string, paragraphs []string, linkText, linkURL string) {
-	j.render(w, status, j.message, joinView{Title: heading, Heading: heading, Paragraphs: paragraphs,
+func (j *joining) showMessage(w http.ResponseWriter, r *http.Request, status int, heading string, paragraphs []string, linkText, linkURL string) {
+	j.render(w, r, status, j.message, joinView{Title: heading, Heading: heading, Paragraphs: paragraphs,
 		LinkText: linkText, LinkURL: linkURL})
 }
 
@@ -245,10 +245,10 @@ func (j *joining) showMessage(w http.ResponseWriter, status int, heading string,
 func (j *joining) confirmPage(w http.ResponseWriter, r *http.Request) {
 	token := r.URL.Query().Get("token")
 	if token == "" {
-		j.showMessage(w, http.StatusNotFound, "This link does not work", []string{"Open the link from the email we sent you, whole."}, "", "")
+		j.showMessage(w, r, http.StatusNotFound, "This link does not work", []string{"Open the link from the email we sent you, whole."}, "", "")
 		return
 	}
-	j.render(w, http.StatusOK, j.confirm, joinView{Title: "Confirm your email address", Token: token})
+	j.render(w, r, http.StatusOK, j.confirm, joinView{Title: "Confirm your email address", Token: token})
 }
 
 // confirmForm confirms the address: POST /auth/confirm. The token is the
@@ -262,7 +262,7 @@ func (j *joining) confirmForm(w http.ResponseWriter, r *http.Request) {
 	joined, err := j.s.engine.ConfirmEmail(r.Context(), v.Get("token"))
 	switch {
 	case errors.Is(err, storage.ErrNotFound):
-		j.showMessage(w, http.StatusGone, "This link no longer works",
+		j.showMessage(w, r, http.StatusGone, "This link no longer works",
 			[]string{"The link has been used already, or it is more than two days old. If you have not signed in yet, sign up again."}, "Sign in", "/auth/sign_in")
 		return
 	case err != nil:
@@ -270,16 +270,16 @@ func (j *joining) confirmForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if joined.Approval {
-		j.showMessage(w, http.StatusOK, "Your email address is confirmed",
+		j.showMessage(w, r, http.StatusOK, "Your email address is confirmed",
 			[]string{"An administrator will look at your request. You can sign in once they approve it."}, "", "")
 		return
 	}
-	j.showMessage(w, http.StatusOK, "Your email address is confirmed",
+	j.showMessage(w, r, http.StatusOK, "Your email address is confirmed",
 		[]string{"Your account @" + joined.Account.Username + " is ready."}, "Sign in", "/auth/sign_in")
 }
 
 // render writes a joining page in the site layout (Server.writePage).
-func (j *joining) render(w http.ResponseWriter, status int, t *template.Template, v joinView) {
-	v.Frame = j.s.layout.Frame()
+func (j *joining) render(w http.ResponseWriter, r *http.Request, status int, t *template.Template, v joinView) {
+	v.Frame = j.s.frame(r)
 	j.s.writePage(w, status, t, v.Title, v)
 }

@@ -12,8 +12,8 @@ import (
 	"github.com/copse-dev/copse/web/httperr"
 )
 
-// Subscriptions to shared domain-block lists and their drafts, for the
-// node's admins (the engine checks ActManageFederation on each call).
+// Subscriptions to shared domain lists (of blocks, or of allows) and
+// their drafts, for the node's admins (the engine checks ActManageFederation on each call).
 
 // mountPolicySubscriptions adds the routes under /admin.
 func (h *Handler) mountPolicySubscriptions(r chi.Router) {
@@ -86,6 +86,7 @@ func byID(call func(r *http.Request, me storage.Account, id storage.ID) (policyA
 type subscriptionEntity struct {
 	ID          string       `json:"id"`
 	URL         string       `json:"url"`
+	Kind        string       `json:"kind"` // blocks or allows
 	Trusted     bool         `json:"trusted"`
 	FetchedAt   *string      `json:"fetched_at"` // null: never read
 	LastError   string       `json:"last_error"`
@@ -108,8 +109,9 @@ type listRefresh struct {
 type draftEntity struct {
 	ID             string `json:"id"`
 	SubscriptionID string `json:"subscription_id"`
+	Kind           string `json:"kind"` // its list's: blocks or allows
 	Domain         string `json:"domain"`
-	Severity       string `json:"severity"`
+	Severity       string `json:"severity"` // "" for an allow
 	RejectMedia    bool   `json:"reject_media"`
 	RejectReports  bool   `json:"reject_reports"`
 	PublicComment  string `json:"public_comment"`
@@ -117,9 +119,10 @@ type draftEntity struct {
 	CreatedAt      string `json:"created_at"`
 }
 
-// blockEntity is the block an approved draft became.
+// blockEntity is the block an approved draft of a blocks list became.
 type blockEntity struct {
 	ID             string `json:"id"`
+	Kind           string `json:"kind"` // blocks
 	Domain         string `json:"domain"`
 	Severity       string `json:"severity"`
 	RejectMedia    bool   `json:"reject_media"`
@@ -129,8 +132,17 @@ type blockEntity struct {
 	CreatedAt      string `json:"created_at"`
 }
 
+// allowEntity is the allow an approved draft of an allows list became.
+type allowEntity struct {
+	ID             string `json:"id"`
+	Kind           string `json:"kind"` // allows
+	Domain         string `json:"domain"`
+	SubscriptionID string `json:"subscription_id"`
+	CreatedAt      string `json:"created_at"`
+}
+
 func subscriptionJSON(s storage.PolicySubscription) subscriptionEntity {
-	out := subscriptionEntity{ID: s.ID.String(), URL: s.URL, Trusted: s.Trusted, LastError: s.LastError, Entries: s.Entries,
+	out := subscriptionEntity{ID: s.ID.String(), URL: s.URL, Kind: s.Kind, Trusted: s.Trusted, LastError: s.LastError, Entries: s.Entries,
 		CreatedAt: s.CreatedAt.UTC().Format(time.RFC3339)}
 	if !s.FetchedAt.IsZero() {
 		at := s.FetchedAt.UTC().Format(time.RFC3339)
@@ -145,9 +157,13 @@ func refreshJSON(r federation.ListRefresh) *listRefresh {
 }
 
 func draftJSON(d storage.PolicyDraft) draftEntity {
-	return draftEntity{ID: d.ID.String(), SubscriptionID: d.SubscriptionID.String(), Domain: d.Domain, Severity: d.Severity,
-		RejectMedia: d.RejectMedia, RejectReports: d.RejectReports, PublicComment: d.PublicComment, State: d.State,
-		CreatedAt: d.CreatedAt.UTC().Format(time.RFC3339)}
+	out := draftEntity{ID: d.ID.String(), SubscriptionID: d.SubscriptionID.String(), Kind: d.Kind, Domain: d.Domain,
+		Severity: d.Severity, RejectMedia: d.RejectMedia, RejectReports: d.RejectReports, PublicComment: d.PublicComment,
+		State: d.State, CreatedAt: d.CreatedAt.UTC().Format(time.RFC3339)}
+	if d.Kind == storage.ListAllows {
+		out.Severity = "" // an allow has none
+	}
+	return out
 }
 
 // GET /admin/policy_subscriptions
@@ -163,18 +179,21 @@ func (h *Handler) policySubscriptions(r *http.Request, me storage.Account) (poli
 	return okAnswer(out), nil
 }
 
-// POST /admin/policy_subscriptions {url, trusted}: subscribes and reads
-// the list once; a list that cannot be read yet is still subscribed, with
-// last_error saying why.
+// POST /admin/policy_subscriptions {url, kind, trusted}: subscribes and
+// reads the list once; a list that cannot be read yet is still
+// subscribed, with last_error saying why. kind is blocks (the default) or
+// allows; another is 422, as is a list on a host the node does not
+// federate with.
 func (h *Handler) subscribeList(r *http.Request, me storage.Account) (policyAnswer, error) {
 	var in struct {
 		URL     string `json:"url"`
+		Kind    string `json:"kind"`
 		Trusted bool   `json:"trusted"`
 	}
 	if err := decodeJSON(r, &in); err != nil {
 		return policyAnswer{}, err
 	}
-	s, res, err := h.engine.SubscribeDomainList(r.Context(), me.ID, in.URL, in.Trusted)
+	s, res, err := h.engine.SubscribeDomainList(r.Context(), me.ID, in.URL, in.Kind, in.Trusted)
 	if err != nil {
 		return policyAnswer{}, err
 	}
@@ -240,14 +259,20 @@ func (h *Handler) policyDrafts(r *http.Request, me storage.Account) (policyAnswe
 	return okAnswer(out), nil
 }
 
-// POST /admin/policy_drafts/{id}/approve: the draft becomes a block, in
-// force at once.
+// POST /admin/policy_drafts/{id}/approve: the draft becomes a block (or,
+// of an allows list, an allow), in force at once.
 func (h *Handler) approveDraft(r *http.Request, me storage.Account, id storage.ID) (policyAnswer, error) {
-	b, err := h.engine.ApprovePolicyDraft(r.Context(), me.ID, id)
+	approved, err := h.engine.ApprovePolicyDraft(r.Context(), me.ID, id)
 	if err != nil {
 		return policyAnswer{}, err
 	}
-	return okAnswer(blockEntity{ID: b.ID.String(), Domain: b.Domain, Severity: b.Severity,
+	if approved.Kind == storage.ListAllows {
+		a := approved.Allow
+		return okAnswer(allowEntity{ID: a.ID.String(), Kind: storage.ListAllows, Domain: a.Domain,
+			SubscriptionID: a.SubscriptionID.String(), CreatedAt: a.CreatedAt.UTC().Format(time.RFC3339)}), nil
+	}
+	b := approved.Block
+	return okAnswer(blockEntity{ID: b.ID.String(), Kind: storage.ListBlocks, Domain: b.Domain, Severity: b.Severity,
 		RejectMedia: b.RejectMedia, RejectReports: b.RejectReports, PublicComment: b.PublicComment,
 		SubscriptionID: b.SubscriptionID.String(), CreatedAt: b.CreatedAt.UTC().Format(time.RFC3339)}), nil
 }

@@ -145,3 +145,83 @@ func TestPolicySubscriptionsScopes(t *testing.T) {
 		t.Errorf("drafts after the granular subscribe: %d %s; want spam.example", code, body)
 	}
 }
+
+// TestPolicyAllowListsAPI: an admin subscribes to a shared list of
+// allowed domains (kind allows); an unknown kind, or in allow-list mode a
+// list on a host not allowed, is 422; the list's entry arrives as a draft
+// of kind allows, and approving it allows the domain at once.
+func TestPolicyAllowListsAPI(t *testing.T) {
+	t.Parallel()
+	list := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		_, _ = w.Write([]byte("# the councils' trust list\ncouncil-b.example\n"))
+	}))
+	defer list.Close()
+	n := testrig.StartOne(t, nil)
+	ctx := context.Background()
+	root := n.Member("root", false)
+	if err := n.Engine.SetRole(ctx, "root", storage.PermissionAdmin); err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Engine.SetFederationMode(ctx, 0, storage.FederationAllowlist); err != nil {
+		t.Fatal(err)
+	}
+	admin := n.Token(root, "admin:read", "admin:write")
+	base := n.URL + "/api/copse/v1/admin/"
+	code, _, body := call(t, "POST", base+"policy_subscriptions", admin, map[string]any{"url": list.URL, "kind": "mutes"})
+	if code != http.StatusUnprocessableEntity || !strings.Contains(string(body), "mutes") {
+		t.Fatalf("kind mutes: %d %s; want 422 naming it", code, body)
+	}
+	code, _, body = call(t, "POST", base+"policy_subscriptions", admin, map[string]any{"url": list.URL, "kind": "allows"})
+	if code != http.StatusUnprocessableEntity || !strings.Contains(string(body), "allow-list mode") {
+		t.Fatalf("a list on a host not allowed: %d %s; want 422 saying why", code, body)
+	}
+	if _, err := n.Engine.AddDomainAllow(ctx, 0, strings.TrimPrefix(list.URL, "http://")); err != nil {
+		t.Fatal(err)
+	}
+	code, _, body = call(t, "POST", base+"policy_subscriptions", admin, map[string]any{"url": list.URL, "kind": "allows"})
+	var sub struct {
+		ID          string `json:"id"`
+		Kind        string `json:"kind"`
+		LastRefresh struct {
+			Drafted int `json:"drafted"`
+		} `json:"last_refresh"`
+	}
+	if code != http.StatusCreated || json.Unmarshal(body, &sub) != nil || sub.Kind != "allows" || sub.LastRefresh.Drafted != 1 {
+		t.Fatalf("subscribe: %d %s; want 201, kind allows, 1 draft", code, body)
+	}
+	code, _, body = call(t, "GET", base+"policy_subscriptions", admin, nil)
+	if code != http.StatusOK || !strings.Contains(string(body), `"kind":"allows"`) {
+		t.Fatalf("list: %d %s; want the kind shown", code, body)
+	}
+	code, _, body = call(t, "GET", base+"policy_drafts?subscription_id="+sub.ID, admin, nil)
+	var drafts []struct {
+		ID       string `json:"id"`
+		Kind     string `json:"kind"`
+		Domain   string `json:"domain"`
+		Severity string `json:"severity"`
+	}
+	if code != http.StatusOK || json.Unmarshal(body, &drafts) != nil || len(drafts) != 1 ||
+		drafts[0].Kind != "allows" || drafts[0].Domain != "council-b.example" || drafts[0].Severity != "" {
+		t.Fatalf("drafts: %d %s; want council-b.example, kind allows, no severity", code, body)
+	}
+	if n.Engine.Policy().Allows("council-b.example").Federate {
+		t.Fatal("a draft of an allow is in force before approval")
+	}
+	code, _, body = call(t, "POST", base+"policy_drafts/"+drafts[0].ID+"/approve", admin, nil)
+	var allow struct {
+		Kind, Domain   string
+		SubscriptionID string `json:"subscription_id"`
+	}
+	if code != http.StatusOK || json.Unmarshal(body, &allow) != nil || allow.Kind != "allows" ||
+		allow.Domain != "council-b.example" || allow.SubscriptionID != sub.ID {
+		t.Fatalf("approve: %d %s; want the allow, from the list", code, body)
+	}
+	if !n.Engine.Policy().Allows("council-b.example").Federate {
+		t.Fatal("an approved allow is not in force")
+	}
+	code, _, body = call(t, "GET", n.URL+"/api/copse/v1/admin/audit?target_type=domain_allow", admin, nil)
+	if code != http.StatusOK || !strings.Contains(string(body), `"approve_domain_allow"`) {
+		t.Fatalf("audit: %d %s; want the approval logged", code, body)
+	}
+}

@@ -63,10 +63,10 @@ func TestDashboardAccessible(t *testing.T) {
 		_, _ = w.Write([]byte("junk.example\nfarm.example\n"))
 	}))
 	t.Cleanup(list.Close)
-	if _, _, err := n.Engine.SubscribeDomainList(ctx, accts["root"].ID, list.URL+"/blocks.txt", false); err != nil {
+	if _, _, err := n.Engine.SubscribeDomainList(ctx, accts["root"].ID, list.URL+"/blocks.txt", storage.ListBlocks, false); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := n.Engine.SubscribeDomainList(ctx, accts["root"].ID, list.URL+"/gone.csv", true); err != nil {
+	if _, _, err := n.Engine.SubscribeDomainList(ctx, accts["root"].ID, list.URL+"/gone.csv", storage.ListBlocks, true); err != nil {
 		t.Fatal(err)
 	}
 	drafts, err := n.Engine.PolicyDrafts(ctx, accts["root"].ID, 0, storage.DraftPending)

@@ -56,8 +56,9 @@ var domainNotices = map[string]string{
 	"subscribed-bad": "The node is subscribed to the list, but it could not be read: see its last error. It will be tried again.",
 	"refreshed":      "The list has been read again.",
 	"refresh-bad":    "The list could not be read: see its last error. Nothing has changed.",
-	"unsubscribed":   "The node is no longer subscribed to the list. The blocks it brought stay.",
+	"unsubscribed":   "The node is no longer subscribed to the list. The blocks and allows it brought stay.",
 	"approved":       "The draft is now a block, in force at once.",
+	"approved-allow": "The domain is now allowed, at once.",
 	"rejected":       "The draft has been rejected: the list will not offer it again.",
 }
 

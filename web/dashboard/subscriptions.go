@@ -10,10 +10,11 @@ import (
 	"github.com/copse-dev/copse/storage"
 )
 
-// Subscriptions to shared domain-block lists (admins), on the domain
-// policy page: subscribe to a list's URL (trusted or not), read it now,
-// unsubscribe; and the drafts a list that is not trusted leaves, to
-// approve (a block, in force at once) or reject. The engine
+// Subscriptions to shared domain lists (admins), on the domain policy
+// page: subscribe to a list's URL (of domains to block or to allow;
+// trusted or not), read it now, unsubscribe; and the drafts a list that
+// is not trusted leaves, to approve (a block or an allow, in force at
+// once) or reject. The engine
 // (federation/policy_subscriptions.go) fetches, parses and applies the
 // lists; these forms only name what to do.
 
@@ -23,7 +24,7 @@ func (d *Dashboard) mountSubscriptions(r chi.Router) {
 	r.Post("/admin/domains/subscriptions/{id}/refresh", d.page(f, d.refreshSubscription))
 	r.Post("/admin/domains/subscriptions/{id}/remove", d.page(f,
 		byID(dropResult(d.engine.UnsubscribeDomainList), "/admin/domains", "unsubscribed")))
-	r.Post("/admin/domains/drafts/{id}/approve", d.page(f, byID(dropResult(d.engine.ApprovePolicyDraft), "/admin/domains", "approved")))
+	r.Post("/admin/domains/drafts/{id}/approve", d.page(f, d.approveDraft))
 	r.Post("/admin/domains/drafts/{id}/reject", d.page(f, byID(dropResult(d.engine.RejectPolicyDraft), "/admin/domains", "rejected")))
 }
 
@@ -32,13 +33,22 @@ func (d *Dashboard) mountSubscriptions(r chi.Router) {
 const maxDraftsShown = 200
 
 type subscriptionRow struct {
-	ID, URL, Fetched, LastError, Entries string
-	Trusted                              bool
+	ID, URL, Kind, Fetched, LastError, Entries string
+	Trusted                                    bool
 }
 
 type draftRow struct {
-	ID, Domain, Severity, Flags, PublicComment, List, State string
-	Pending                                                 bool
+	ID, Domain, Proposal, Severity, Flags, PublicComment, List, State string
+	Pending                                                           bool
+	Allow                                                             bool // of an allows list: approving allows the domain
+}
+
+// kindName is how the table names a list's kind.
+func kindName(kind string) string {
+	if kind == storage.ListAllows {
+		return "Allows"
+	}
+	return "Blocks"
 }
 
 // subscriptionRows loads the subscriptions and their drafts for the
@@ -52,7 +62,7 @@ func (d *Dashboard) subscriptionRows(r *http.Request, me storage.Account) ([]sub
 	var rows []subscriptionRow
 	for _, s := range subs {
 		lists[s.ID] = s.URL
-		row := subscriptionRow{ID: s.ID.String(), URL: s.URL, Trusted: s.Trusted, Fetched: when(s.FetchedAt),
+		row := subscriptionRow{ID: s.ID.String(), URL: s.URL, Kind: kindName(s.Kind), Trusted: s.Trusted, Fetched: when(s.FetchedAt),
 			LastError: s.LastError, Entries: strconv.Itoa(s.Entries)}
 		if s.FetchedAt.IsZero() {
 			row.Fetched, row.Entries = "Never", "–"
@@ -69,9 +79,12 @@ func (d *Dashboard) subscriptionRows(r *http.Request, me storage.Account) ([]sub
 	}
 	var draftRows []draftRow
 	for _, dr := range drafts {
-		row := draftRow{ID: dr.ID.String(), Domain: dr.Domain, Severity: dr.Severity, PublicComment: dr.PublicComment,
-			List: lists[dr.SubscriptionID], State: "Waiting", Pending: dr.State == storage.DraftPending,
-			Flags: flagsOf(dr.RejectMedia, dr.RejectReports, false)}
+		row := draftRow{ID: dr.ID.String(), Domain: dr.Domain, Proposal: "Block", Severity: dr.Severity,
+			PublicComment: dr.PublicComment, List: lists[dr.SubscriptionID], State: "Waiting",
+			Pending: dr.State == storage.DraftPending, Flags: flagsOf(dr.RejectMedia, dr.RejectReports, false)}
+		if dr.Kind == storage.ListAllows {
+			row.Proposal, row.Severity, row.Flags, row.Allow = "Allow", "–", "", true
+		}
 		if !row.Pending {
 			row.State = "Rejected"
 		}
@@ -81,10 +94,12 @@ func (d *Dashboard) subscriptionRows(r *http.Request, me storage.Account) ([]sub
 }
 
 // subscribe subscribes the node to a list and reads it once: POST
-// /admin/domains/subscriptions with url and trusted ("1"). A list that
-// cannot be read yet is still subscribed to, and the page says so.
+// /admin/domains/subscriptions with url, kind (blocks, the default, or
+// allows) and trusted ("1"). A list that cannot be read yet is still
+// subscribed to, and the page says so.
 func (d *Dashboard) subscribe(w http.ResponseWriter, r *http.Request, me storage.Account) error {
-	s, _, err := d.engine.SubscribeDomainList(r.Context(), me.ID, r.PostFormValue("url"), r.PostFormValue("trusted") == "1")
+	s, _, err := d.engine.SubscribeDomainList(r.Context(), me.ID, r.PostFormValue("url"), r.PostFormValue("kind"),
+		r.PostFormValue("trusted") == "1")
 	if err != nil {
 		return err
 	}
@@ -110,4 +125,21 @@ func (d *Dashboard) refreshSubscription(w http.ResponseWriter, r *http.Request, 
 		return err
 	}
 	return done(w, r, "/admin/domains", "refreshed")
+}
+
+// approveDraft makes a draft a block, or an allow when it is from a list
+// of allowed domains: POST /admin/domains/drafts/{id}/approve.
+func (d *Dashboard) approveDraft(w http.ResponseWriter, r *http.Request, me storage.Account) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	approved, err := d.engine.ApprovePolicyDraft(r.Context(), me.ID, id)
+	if err != nil {
+		return err
+	}
+	if approved.Kind == storage.ListAllows {
+		return done(w, r, "/admin/domains", "approved-allow")
+	}
+	return done(w, r, "/admin/domains", "approved")
 }

@@ -32,7 +32,7 @@ func TestSubscribedListDraftTakesEffectWhenApproved(t *testing.T) {
 		_, _ = w.Write([]byte("# the councils' shared list\n" + c.Host + "\n"))
 	}))
 	defer list.Close()
-	s, r, err := a.Engine.SubscribeDomainList(ctx, 0, list.URL, false)
+	s, r, err := a.Engine.SubscribeDomainList(ctx, 0, list.URL, storage.ListBlocks, false)
 	if err != nil || s.LastError != "" || r.Drafted != 1 {
 		t.Fatalf("subscribe: %+v %+v %v", s, r, err)
 	}
