@@ -249,6 +249,9 @@ func (e *Engine) apply(ctx context.Context, tx *storage.Tx, actor storage.Accoun
 	case activitypub.TypeUpdate:
 		return e.applyUpdate(ctx, tx, actor, act)
 	case activitypub.TypeDelete:
+		if ok, err := e.applyRepertoireDeleteReceived(ctx, tx, actor, act); ok || err != nil { // of an artefact, term or event (repertoire_delete.go)
+			return err
+		}
 		return e.applyDelete(ctx, tx, actor, act)
 	case activitypub.TypeLike:
 		return e.applyLike(ctx, tx, actor, act)

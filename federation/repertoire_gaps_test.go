@@ -95,7 +95,7 @@ func TestDeleteArtefactPermissions(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			err = e.DeleteArtefact(ctx, tt.who, a.ID)
+			err = e.DeleteArtefact(ctx, tt.who, a.ID, "")
 			if (err == nil) != tt.ok || (!tt.ok && !errors.Is(err, ErrDenied)) {
 				t.Fatalf("err = %v; want ok %v", err, tt.ok)
 			}
@@ -109,7 +109,7 @@ func TestDeleteArtefactPermissions(t *testing.T) {
 			}
 		})
 	}
-	if err := e.DeleteArtefact(ctx, mod, 12345); !errors.Is(err, storage.ErrNotFound) {
+	if err := e.DeleteArtefact(ctx, mod, 12345, ""); !errors.Is(err, storage.ErrNotFound) {
 		t.Fatalf("delete of an unknown artefact: %v", err)
 	}
 }

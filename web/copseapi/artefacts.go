@@ -401,7 +401,11 @@ func (h *Handler) deleteArtefact(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := h.engine.DeleteArtefact(r.Context(), me, a.ID); err != nil {
+	reason, err := deleteReason(r)
+	if err != nil {
+		return err
+	}
+	if err := h.engine.DeleteArtefact(r.Context(), me, a.ID, reason); err != nil {
 		return err
 	}
 	httperr.JSON(w, http.StatusOK, struct{}{})

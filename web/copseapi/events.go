@@ -29,6 +29,7 @@ func (h *Handler) mountEvents(r chi.Router) {
 	r.Method(http.MethodPost, "/communities/{id}/events", h.handle(h.createEvent))
 	r.Method(http.MethodGet, "/events/{id}", h.handle(h.event))
 	r.Method(http.MethodPatch, "/events/{id}", h.handle(h.editEvent))
+	r.Method(http.MethodDelete, "/events/{id}", h.handle(h.deleteEvent))
 	r.Method(http.MethodPost, "/events/{id}/attendance", h.handle(h.attend))
 	r.Method(http.MethodDelete, "/events/{id}/attendance", h.handle(h.leaveEvent))
 	r.Method(http.MethodGet, "/events/{id}/attendees", h.handle(h.attendees))
@@ -337,4 +338,27 @@ func (h *Handler) calendarFeed(reset bool) handlerFunc {
 		httperr.JSON(w, http.StatusOK, map[string]string{"url": u})
 		return nil
 	}
+}
+
+// deleteEvent: DELETE /api/copse/v1/events/{id}, by its organiser or a
+// moderator of its community, with an optional reason as for a term
+// (deleteReason); its attendees go with it and are reminded of nothing.
+func (h *Handler) deleteEvent(w http.ResponseWriter, r *http.Request) error {
+	me, err := api.Caller(r, "write")
+	if err != nil {
+		return err
+	}
+	ev, _, err := h.readableEvent(r)
+	if err != nil {
+		return err
+	}
+	reason, err := deleteReason(r)
+	if err != nil {
+		return err
+	}
+	if err := h.engine.DeleteEvent(r.Context(), me, ev.ID, reason); err != nil {
+		return err
+	}
+	httperr.JSON(w, http.StatusOK, struct{}{})
+	return nil
 }

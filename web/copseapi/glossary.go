@@ -1,6 +1,7 @@
 package copseapi
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/copse-dev/copse/federation"
 	"github.com/copse-dev/copse/storage"
+	"github.com/copse-dev/copse/web/api"
 	"github.com/copse-dev/copse/web/httperr"
 )
 
@@ -24,6 +26,7 @@ func (h *Handler) mountGlossary(r chi.Router) {
 	r.Method(http.MethodPost, "/communities/{id}/glossary", h.handle(h.createTerm))
 	r.Method(http.MethodGet, "/glossary/{id}", h.handle(h.term))
 	r.Method(http.MethodPatch, "/glossary/{id}", h.handle(h.editTerm))
+	r.Method(http.MethodDelete, "/glossary/{id}", h.handle(h.deleteTerm))
 	r.Method(http.MethodGet, "/glossary/{id}/versions", h.handle(h.termVersions))
 	r.Method(http.MethodPost, "/glossary/{id}/restore", h.handle(h.restoreTerm))
 }
@@ -249,4 +252,40 @@ func (h *Handler) termVersions(w http.ResponseWriter, r *http.Request) error {
 	}, func(v storage.TermVersion) int { return v.Number }, func(vs []storage.TermVersion) (any, error) {
 		return h.termVersionEntities(r, vs)
 	})
+}
+
+// deleteTerm: DELETE /api/copse/v1/glossary/{id}, by the term's creator
+// or a moderator of its community, with an optional reason (a JSON body
+// {"reason": ...} or ?reason=) that a moderator's delete shows in the
+// community's moderation log; every version goes, here and on every node
+// that follows the community. A term of a community on another node is
+// deleted there (its Group is sent the Delete) and here once it says so.
+func (h *Handler) deleteTerm(w http.ResponseWriter, r *http.Request) error {
+	me, err := api.Caller(r, "write")
+	if err != nil {
+		return err
+	}
+	t, err := h.readableTerm(r)
+	if err != nil {
+		return err
+	}
+	reason, err := deleteReason(r)
+	if err != nil {
+		return err
+	}
+	if err := h.engine.DeleteTerm(r.Context(), me, t.ID, reason); err != nil {
+		return err
+	}
+	httperr.JSON(w, http.StatusOK, struct{}{})
+	return nil
+}
+
+// deleteReason is the reason of a DELETE of a repertoire item: the JSON
+// body's "reason" when there is a body, else the reason parameter.
+func deleteReason(r *http.Request) (string, error) {
+	var req reasonRequest
+	if err := decodeOptional(r, &req); err != nil {
+		return "", err
+	}
+	return cmp.Or(req.Reason, r.URL.Query().Get("reason")), nil
 }

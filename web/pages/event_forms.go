@@ -36,6 +36,7 @@ type eventFields struct {
 type eventFormPage struct {
 	repertoireForm
 	Fields eventFields
+	Delete *deleteSection         // for its organiser and the moderators
 	event  storage.CommunityEvent // the event edited
 }
 
@@ -89,11 +90,17 @@ func (h *Handler) CreateEvent(w http.ResponseWriter, r *http.Request) {
 
 // EditEventForm serves GET /c/{handle}/events/{id}/edit.
 func (h *Handler) EditEventForm(w http.ResponseWriter, r *http.Request) {
-	_, v, ok := openForm(h, w, r, r.URL.Path, nil, h.editEventPage)
+	me, v, ok := openForm(h, w, r, r.URL.Path, nil, h.editEventPage)
 	if !ok {
 		return
 	}
 	ev := v.event
+	del, err := h.deleteSectionFor(r, me, v.group, eventPath(v.group.Username, ev.ID)+"/delete", "event", ev.OrganiserID)
+	if err != nil {
+		h.Error(w, r, err)
+		return
+	}
+	v.Delete = del
 	loc, err := time.LoadLocation(ev.TimeZone)
 	if err != nil {
 		loc = time.UTC

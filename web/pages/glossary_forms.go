@@ -12,7 +12,9 @@ import (
 )
 
 // The glossary's forms: "Add a term" at /c/{handle}/glossary/new and
-// "Edit" at /c/{handle}/glossary/{id}/edit. Any member of the community
+// "Edit" at /c/{handle}/glossary/{id}/edit, whose foot has "Delete this
+// term" (POST /c/{handle}/glossary/{id}/delete, artefact_delete.go) for
+// its creator and the community's moderators. Any member of the community
 // may add or edit a term (the engine decides); an edit names the version
 // it started from, and a stale one is shown again with what was typed
 // and the definition as it is now.
@@ -27,7 +29,8 @@ type termFormPage struct {
 	Base    int
 	Stale   *staleView
 	TermURL string
-	term    storage.Term // the term edited
+	Delete  *deleteSection // for its author and the moderators
+	term    storage.Term   // the term edited
 }
 
 func termEditPath(handle string, id storage.ID) string {
@@ -84,11 +87,17 @@ func (h *Handler) CreateTerm(w http.ResponseWriter, r *http.Request) {
 
 // EditTermForm serves GET /c/{handle}/glossary/{id}/edit.
 func (h *Handler) EditTermForm(w http.ResponseWriter, r *http.Request) {
-	_, v, ok := openForm(h, w, r, r.URL.Path, nil, h.editTermPage)
+	me, v, ok := openForm(h, w, r, r.URL.Path, nil, h.editTermPage)
 	if !ok {
 		return
 	}
 	t := v.term
+	del, err := h.deleteSectionFor(r, me, v.group, glossaryPath(v.group.Username)+"/"+t.ID.String()+"/delete", "term", t.CreatedBy)
+	if err != nil {
+		h.Error(w, r, err)
+		return
+	}
+	v.Delete = del
 	v.Base = t.Version
 	v.Fields = termFields{Term: t.Term, Definition: t.DefinitionSource, Aliases: strings.Join(t.Aliases, "\n"),
 		Related: strings.Join(t.Related, "\n"), ReferenceURL: t.ReferenceURL, ReferenceText: t.ReferenceText}
