@@ -322,7 +322,9 @@ func (e *Engine) takeArtefactVersion(ctx context.Context, g storage.Account, art
 	if e.urls.IsLocal(art.ID) {
 		return storage.Artefact{}, fmt.Errorf("remote copy of local %s: %w", art.ID, ErrDenied)
 	}
-	if !sameOrigin(art.ID, art.History) || (art.AttributedTo != "" && !sameOrigin(art.ID, art.AttributedTo)) {
+	// Its creator, authors and editors may be members of other nodes
+	// (artefact_remote.go): the artefact's origin vouches for them.
+	if !sameOrigin(art.ID, art.History) {
 		return storage.Artefact{}, fmt.Errorf("artefact %s: %w", art.ID, ErrDenied)
 	}
 	if err := validateArtefact(cmpOr(art.Name, "untitled"), art.Summary, art.Source, art.Organisation, storage.LicenceReserved,
@@ -352,15 +354,12 @@ func (e *Engine) takeArtefactVersion(ctx context.Context, g storage.Account, art
 	}
 	var authors []storage.ID
 	for _, uri := range art.Authors {
-		if !sameOrigin(uri, art.ID) {
-			continue
-		}
-		if au, err := e.AccountByIRI(ctx, uri); err == nil {
+		if au, err := e.versionPerson(ctx, art.ID, uri); err == nil {
 			authors = append(authors, au.ID)
 		}
 	}
-	if art.Editor != "" && sameOrigin(art.Editor, art.ID) {
-		if ed, err := e.AccountByIRI(ctx, art.Editor); err == nil {
+	if art.Editor != "" {
+		if ed, err := e.versionPerson(ctx, art.ID, art.Editor); err == nil {
 			v.EditorID = ed.ID
 		}
 	}
@@ -427,6 +426,20 @@ func (e *Engine) takeArtefactVersion(ctx context.Context, g storage.Account, art
 		return storage.Artefact{}, fmt.Errorf("take artefact %s version %d: %w", art.ID, art.Version, err)
 	}
 	return out, nil
+}
+
+// versionPerson is the account of an author or editor (uri) that a remote
+// versioned document (doc, its id) names: one on the document's host is
+// fetched when unknown; one of another node (a member who proposed a
+// version from there, this node included) is taken only when known here.
+func (e *Engine) versionPerson(ctx context.Context, doc, uri string) (storage.Account, error) {
+	if sameOrigin(uri, doc) {
+		return e.AccountByIRI(ctx, uri)
+	}
+	if name, ok := e.urls.LocalUsername(uri); ok {
+		return e.store.AccountByUsername(ctx, name)
+	}
+	return e.store.AccountByURI(ctx, uri)
 }
 
 // fillArtefactHistory fetches the versions of a remote artefact that are

@@ -130,9 +130,32 @@ type ArtefactEdit struct {
 
 // CreateArtefact adds an artefact to a community hosted here, by one of
 // its members or moderators, as version 1, and sends Create{Article} to
-// the Group, which announces it to its followers.
+// the Group, which announces it to its followers. A member of another
+// node proposes one instead (ProposeArtefact), and the Group's node
+// applies it with createArtefactIn, the same checks.
 func (e *Engine) CreateArtefact(ctx context.Context, author storage.Account, communityID storage.ID, na NewArtefact) (storage.Artefact, error) {
-	if !author.Local() || author.ActorType != activitypub.TypePerson {
+	if !author.Local() {
+		return storage.Artefact{}, fmt.Errorf("create artefact by %s: %w", author.URI, ErrDenied)
+	}
+	var a storage.Artefact
+	err := e.store.InTx(ctx, func(tx *storage.Tx) error {
+		var err error
+		a, err = e.createArtefactIn(ctx, tx, author, communityID, na)
+		return err
+	})
+	if err != nil {
+		return storage.Artefact{}, fmt.Errorf("create artefact: %w", err)
+	}
+	return a, nil
+}
+
+// createArtefactIn is every creation of an artefact in a community hosted
+// here, by a member of this node or of another: it checks the author may
+// add to the community (mayCreateIn) and the artefact (every refusal
+// comes before anything is written), stores version 1 and sends
+// Create{Article} by the author to the Group.
+func (e *Engine) createArtefactIn(ctx context.Context, tx *storage.Tx, author storage.Account, communityID storage.ID, na NewArtefact) (storage.Artefact, error) {
+	if author.ActorType != activitypub.TypePerson {
 		return storage.Artefact{}, fmt.Errorf("create artefact by %s: %w", author.URI, ErrDenied)
 	}
 	if na.Organisation == "" {
@@ -166,41 +189,34 @@ func (e *Engine) CreateArtefact(ctx context.Context, author storage.Account, com
 	if len(authors) > maxArtefactAuthors {
 		return storage.Artefact{}, invalid("an artefact has at most %d authors", maxArtefactAuthors)
 	}
-	var a storage.Artefact
-	err = e.store.InTx(ctx, func(tx *storage.Tx) error {
-		g, err := hostedCommunity(ctx, tx, communityID)
-		if err != nil {
-			return err
-		}
-		if err := mayCreateIn(ctx, tx, g, author); err != nil {
-			return err
-		}
-		for _, id := range authors[1:] {
-			if _, err := tx.AccountByID(ctx, id); errors.Is(err, storage.ErrNotFound) {
-				return invalid("author %s is not known here", id)
-			} else if err != nil {
-				return err
-			}
-		}
-		a = storage.Artefact{ID: tx.NewID(), CommunityID: g.ID, Local: true, CreatedBy: author.ID,
-			Title: title, Summary: summary, BodySource: body, BodyHTML: html, Tags: tags, Authors: authors,
-			Organisation: org, Licence: na.Licence, EditPolicy: na.EditPolicy, Version: 1}
-		a.URI = e.urls.Artefact(a.ID)
-		a.URL = e.urls.ArtefactPage(g.Username, a.ID)
-		if err := tx.InsertArtefact(ctx, &a); err != nil {
-			return err
-		}
-		v := storage.ArtefactVersion{ArtefactID: a.ID, Number: 1, Title: title, Summary: summary, BodySource: body,
-			BodyHTML: html, EditorID: author.ID, EditorURI: author.URI, Note: note}
-		if err := tx.AddArtefactVersion(ctx, &v); err != nil {
-			return err
-		}
-		return e.sendArtefact(ctx, tx, g, author, a, v, activitypub.TypeCreate)
-	})
+	g, err := hostedCommunity(ctx, tx, communityID)
 	if err != nil {
-		return storage.Artefact{}, fmt.Errorf("create artefact: %w", err)
+		return storage.Artefact{}, err
 	}
-	return a, nil
+	if err := mayCreateIn(ctx, tx, g, author); err != nil {
+		return storage.Artefact{}, err
+	}
+	for _, id := range authors[1:] {
+		if _, err := tx.AccountByID(ctx, id); errors.Is(err, storage.ErrNotFound) {
+			return storage.Artefact{}, invalid("author %s is not known here", id)
+		} else if err != nil {
+			return storage.Artefact{}, err
+		}
+	}
+	a := storage.Artefact{ID: tx.NewID(), CommunityID: g.ID, Local: true, CreatedBy: author.ID,
+		Title: title, Summary: summary, BodySource: body, BodyHTML: html, Tags: tags, Authors: authors,
+		Organisation: org, Licence: na.Licence, EditPolicy: na.EditPolicy, Version: 1}
+	a.URI = e.urls.Artefact(a.ID)
+	a.URL = e.urls.ArtefactPage(g.Username, a.ID)
+	if err := tx.InsertArtefact(ctx, &a); err != nil {
+		return storage.Artefact{}, err
+	}
+	v := storage.ArtefactVersion{ArtefactID: a.ID, Number: 1, Title: title, Summary: summary, BodySource: body,
+		BodyHTML: html, EditorID: author.ID, EditorURI: author.URI, Note: note}
+	if err := tx.AddArtefactVersion(ctx, &v); err != nil {
+		return storage.Artefact{}, err
+	}
+	return a, e.sendArtefact(ctx, tx, g, author, a, v, activitypub.TypeCreate)
 }
 
 // EditArtefact makes a new version of an artefact hosted here from ed, if
@@ -208,14 +224,24 @@ func (e *Engine) CreateArtefact(ctx context.Context, author storage.Account, com
 // editor may edit it (else ErrDenied); the Group's followers are sent
 // Update{Article}.
 func (e *Engine) EditArtefact(ctx context.Context, editor storage.Account, id storage.ID, ed ArtefactEdit) (storage.Artefact, error) {
+	change, err := artefactChange(ctx, ed)
+	if err != nil {
+		return storage.Artefact{}, err
+	}
+	return e.reviseArtefact(ctx, editor, id, ed.BaseVersion, ed.Note, change)
+}
+
+// artefactChange is what an edit does to the next version, for
+// reviseArtefact(In): the same for a member of this node and of another.
+func artefactChange(ctx context.Context, ed ArtefactEdit) (func(tx *storage.Tx, a *storage.Artefact, v *storage.ArtefactVersion) error, error) {
 	var tags []string
 	if ed.Tags != nil {
 		var err error
 		if tags, err = artefactTags(*ed.Tags); err != nil {
-			return storage.Artefact{}, err
+			return nil, err
 		}
 	}
-	return e.reviseArtefact(ctx, editor, id, ed.BaseVersion, ed.Note, func(tx *storage.Tx, a *storage.Artefact, v *storage.ArtefactVersion) error {
+	return func(tx *storage.Tx, a *storage.Artefact, v *storage.ArtefactVersion) error {
 		if ed.EditPolicy != nil && *ed.EditPolicy != a.EditPolicy {
 			// Who may edit is decided by its authors and moderators, not
 			// by any member the policy lets in.
@@ -260,7 +286,7 @@ func (e *Engine) EditArtefact(ctx context.Context, editor storage.Account, id st
 			v.Files = kept
 		}
 		return validateArtefact(v.Title, v.Summary, v.BodySource, a.Organisation, a.Licence, a.EditPolicy, v.Note)
-	})
+	}, nil
 }
 
 // RestoreArtefactVersion makes a new version with the title, summary,
@@ -283,78 +309,88 @@ func (e *Engine) RestoreArtefactVersion(ctx context.Context, editor storage.Acco
 	})
 }
 
-// reviseArtefact is every change of an artefact hosted here: inside one
-// transaction it reads the artefact, checks the editor and the base
-// version, lets change turn a copy of the current version into the next
-// (and change the artefact's own fields), renders it, stores both, and
-// sends Update{Article}.
+// reviseArtefact is every change of an artefact hosted here by a member
+// of this node: reviseArtefactIn in its own transaction.
 func (e *Engine) reviseArtefact(ctx context.Context, editor storage.Account, id storage.ID, base int, note string,
 	change func(tx *storage.Tx, a *storage.Artefact, v *storage.ArtefactVersion) error) (storage.Artefact, error) {
-	note = cleanLine(note)
-	if base <= 0 {
-		return storage.Artefact{}, invalid("base_version, the version the edit started from, is required")
-	}
 	if !editor.Local() {
 		return storage.Artefact{}, fmt.Errorf("edit artefact by %s: %w", editor.URI, ErrDenied)
 	}
 	var out storage.Artefact
 	err := e.store.InTx(ctx, func(tx *storage.Tx) error {
-		a, err := tx.ArtefactByID(ctx, id)
-		if err != nil {
-			return err
-		}
-		var g storage.Account
-		err = editCheck[storage.ArtefactVersion]{what: "artefact", uri: a.URI, local: a.Local, base: base, current: a.Version,
-			may: func() (bool, error) {
-				var err error
-				if g, err = tx.AccountByID(ctx, a.CommunityID); err != nil {
-					return false, fmt.Errorf("community of %s: %w", a.URI, err)
-				}
-				return mayEditArtefact(ctx, tx, g, a, editor)
-			},
-			since: func(after, limit int) ([]storage.ArtefactVersion, error) {
-				return tx.ArtefactVersions(ctx, a.ID, after, limit)
-			},
-			stale: func(since []storage.ArtefactVersion) error {
-				return &StaleError{Base: base, Current: a.Version, Since: since}
-			},
-		}.run(editor)
-		if err != nil {
-			return err
-		}
-		cur, err := tx.ArtefactVersion(ctx, a.ID, a.Version)
-		if err != nil {
-			return fmt.Errorf("version %d of %s: %w", a.Version, a.URI, err)
-		}
-		next := cur
-		next.Number, next.EditorID, next.EditorURI, next.Note = a.Version+1, editor.ID, editor.URI, note
-		next.CreatedAt = tx.Now()
-		if err := change(tx, &a, &next); err != nil {
-			return err
-		}
-		if err := validateArtefact(next.Title, next.Summary, next.BodySource, a.Organisation, a.Licence, a.EditPolicy, next.Note); err != nil {
-			return err
-		}
-		if next.BodySource != cur.BodySource || next.BodyHTML == "" {
-			if next.BodyHTML, err = e.renderArtefact(next.BodySource); err != nil {
-				return err
-			}
-		}
-		a.Title, a.Summary, a.BodySource, a.BodyHTML = next.Title, next.Summary, next.BodySource, next.BodyHTML
-		a.Version, a.UpdatedAt = next.Number, tx.Now()
-		if err := tx.AddArtefactVersion(ctx, &next); err != nil {
-			return err
-		}
-		if err := tx.UpdateArtefact(ctx, a); err != nil {
-			return err
-		}
-		out = a
-		return e.sendArtefact(ctx, tx, g, editor, a, next, activitypub.TypeUpdate)
+		var err error
+		out, err = e.reviseArtefactIn(ctx, tx, editor, id, base, note, change)
+		return err
 	})
 	if err != nil {
 		return storage.Artefact{}, fmt.Errorf("edit artefact %s: %w", id, err)
 	}
 	return out, nil
+}
+
+// reviseArtefactIn is every change of an artefact hosted here, by a
+// member of this node or (applying their proposal) of another: inside tx
+// it reads the artefact, checks the editor and the base version
+// (editCheck), lets change turn a copy of the current version into the
+// next (and change the artefact's own fields), renders it, stores both,
+// and sends Update{Article}. Every refusal comes before anything is
+// written.
+func (e *Engine) reviseArtefactIn(ctx context.Context, tx *storage.Tx, editor storage.Account, id storage.ID, base int, note string,
+	change func(tx *storage.Tx, a *storage.Artefact, v *storage.ArtefactVersion) error) (storage.Artefact, error) {
+	note = cleanLine(note)
+	if base <= 0 {
+		return storage.Artefact{}, invalid("base_version, the version the edit started from, is required")
+	}
+	a, err := tx.ArtefactByID(ctx, id)
+	if err != nil {
+		return storage.Artefact{}, err
+	}
+	var g storage.Account
+	err = editCheck[storage.ArtefactVersion]{what: "artefact", uri: a.URI, local: a.Local, base: base, current: a.Version,
+		may: func() (bool, error) {
+			var err error
+			if g, err = tx.AccountByID(ctx, a.CommunityID); err != nil {
+				return false, fmt.Errorf("community of %s: %w", a.URI, err)
+			}
+			return mayEditArtefact(ctx, tx, g, a, editor)
+		},
+		since: func(after, limit int) ([]storage.ArtefactVersion, error) {
+			return tx.ArtefactVersions(ctx, a.ID, after, limit)
+		},
+		stale: func(since []storage.ArtefactVersion) error {
+			return &StaleError{Base: base, Current: a.Version, Since: since}
+		},
+	}.run(editor)
+	if err != nil {
+		return storage.Artefact{}, err
+	}
+	cur, err := tx.ArtefactVersion(ctx, a.ID, a.Version)
+	if err != nil {
+		return storage.Artefact{}, fmt.Errorf("version %d of %s: %w", a.Version, a.URI, err)
+	}
+	next := cur
+	next.Number, next.EditorID, next.EditorURI, next.Note = a.Version+1, editor.ID, editor.URI, note
+	next.CreatedAt = tx.Now()
+	if err := change(tx, &a, &next); err != nil {
+		return storage.Artefact{}, err
+	}
+	if err := validateArtefact(next.Title, next.Summary, next.BodySource, a.Organisation, a.Licence, a.EditPolicy, next.Note); err != nil {
+		return storage.Artefact{}, err
+	}
+	if next.BodySource != cur.BodySource || next.BodyHTML == "" {
+		if next.BodyHTML, err = e.renderArtefact(next.BodySource); err != nil {
+			return storage.Artefact{}, err
+		}
+	}
+	a.Title, a.Summary, a.BodySource, a.BodyHTML = next.Title, next.Summary, next.BodySource, next.BodyHTML
+	a.Version, a.UpdatedAt = next.Number, tx.Now()
+	if err := tx.AddArtefactVersion(ctx, &next); err != nil {
+		return storage.Artefact{}, err
+	}
+	if err := tx.UpdateArtefact(ctx, a); err != nil {
+		return storage.Artefact{}, err
+	}
+	return a, e.sendArtefact(ctx, tx, g, editor, a, next, activitypub.TypeUpdate)
 }
 
 // editCheck is what every change of a versioned document hosted here

@@ -65,32 +65,17 @@ type EventEdit struct {
 
 // CreateEvent adds an event to a community hosted here, by one of its
 // members or moderators, and sends Create{Event} to the Group, which
-// announces it to its followers.
+// announces it to its followers. A member of another node proposes one
+// instead (ProposeEvent), applied here with createEventIn, the same checks.
 func (e *Engine) CreateEvent(ctx context.Context, organiser storage.Account, communityID storage.ID, ne NewEvent) (storage.CommunityEvent, error) {
-	if !organiser.Local() || organiser.ActorType != activitypub.TypePerson {
+	if !organiser.Local() {
 		return storage.CommunityEvent{}, fmt.Errorf("create event by %s: %w", organiser.URI, ErrDenied)
 	}
-	ev := storage.CommunityEvent{Local: true, OrganiserID: organiser.ID, Name: cleanLine(ne.Name),
-		DescriptionSource: strings.TrimSpace(cleanText(ne.Description)), Start: ne.Start, End: ne.End,
-		TimeZone: cmpOr(strings.TrimSpace(ne.TimeZone), "UTC"), PlaceName: cleanLine(ne.PlaceName),
-		PlaceAddress: cleanLine(ne.PlaceAddress), OnlineURL: strings.TrimSpace(ne.OnlineURL), Capacity: ne.Capacity}
-	if err := e.checkEvent(&ev); err != nil {
-		return storage.CommunityEvent{}, err
-	}
+	var ev storage.CommunityEvent
 	err := e.store.InTx(ctx, func(tx *storage.Tx) error {
-		g, err := hostedCommunity(ctx, tx, communityID)
-		if err != nil {
-			return err
-		}
-		if err := mayCreateIn(ctx, tx, g, organiser); err != nil {
-			return err
-		}
-		ev.ID, ev.CommunityID = tx.NewID(), g.ID
-		ev.URI, ev.URL = e.urls.Event(ev.ID), e.urls.EventPage(g.Username, ev.ID)
-		if err := tx.InsertCommunityEvent(ctx, &ev); err != nil {
-			return err
-		}
-		return e.sendEvent(ctx, tx, g, organiser, ev, activitypub.TypeCreate)
+		var err error
+		ev, err = e.createEventIn(ctx, tx, organiser, communityID, ne)
+		return err
 	})
 	if err != nil {
 		return storage.CommunityEvent{}, fmt.Errorf("create event: %w", err)
@@ -98,10 +83,51 @@ func (e *Engine) CreateEvent(ctx context.Context, organiser storage.Account, com
 	return ev, nil
 }
 
+// newEventOf is an event as a member typed it, checked.
+func (e *Engine) newEventOf(organiser storage.Account, ne NewEvent) (storage.CommunityEvent, error) {
+	ev := storage.CommunityEvent{Local: true, OrganiserID: organiser.ID, Name: cleanLine(ne.Name),
+		DescriptionSource: strings.TrimSpace(cleanText(ne.Description)), Start: ne.Start, End: ne.End,
+		TimeZone: cmpOr(strings.TrimSpace(ne.TimeZone), "UTC"), PlaceName: cleanLine(ne.PlaceName),
+		PlaceAddress: cleanLine(ne.PlaceAddress), OnlineURL: strings.TrimSpace(ne.OnlineURL), Capacity: ne.Capacity}
+	return ev, e.checkEvent(&ev)
+}
+
+// createEventIn is every creation of an event in a community hosted here,
+// by a member of this node or of another: the checks (the event, then
+// mayCreateIn) come before anything is written.
+func (e *Engine) createEventIn(ctx context.Context, tx *storage.Tx, organiser storage.Account, communityID storage.ID, ne NewEvent) (storage.CommunityEvent, error) {
+	if organiser.ActorType != activitypub.TypePerson {
+		return storage.CommunityEvent{}, fmt.Errorf("create event by %s: %w", organiser.URI, ErrDenied)
+	}
+	ev, err := e.newEventOf(organiser, ne)
+	if err != nil {
+		return storage.CommunityEvent{}, err
+	}
+	g, err := hostedCommunity(ctx, tx, communityID)
+	if err != nil {
+		return storage.CommunityEvent{}, err
+	}
+	if err := mayCreateIn(ctx, tx, g, organiser); err != nil {
+		return storage.CommunityEvent{}, err
+	}
+	ev.ID, ev.CommunityID = tx.NewID(), g.ID
+	ev.URI, ev.URL = e.urls.Event(ev.ID), e.urls.EventPage(g.Username, ev.ID)
+	if err := tx.InsertCommunityEvent(ctx, &ev); err != nil {
+		return storage.CommunityEvent{}, err
+	}
+	return ev, e.sendEvent(ctx, tx, g, organiser, ev, activitypub.TypeCreate)
+}
+
 // EditEvent changes an event hosted here, by its organiser or one of the
 // community's moderators, and sends Update{Event}.
 func (e *Engine) EditEvent(ctx context.Context, editor storage.Account, id storage.ID, ed EventEdit) (storage.CommunityEvent, error) {
-	return e.reviseEvent(ctx, editor, id, func(ev *storage.CommunityEvent) error {
+	return e.reviseEvent(ctx, editor, id, e.eventChange(ed))
+}
+
+// eventChange is what an edit does to an event, for reviseEvent(In): the
+// same for a member of this node and of another.
+func (e *Engine) eventChange(ed EventEdit) func(*storage.CommunityEvent) error {
+	return func(ev *storage.CommunityEvent) error {
 		if ev.Cancelled() {
 			return invalid("the event was cancelled")
 		}
@@ -126,7 +152,7 @@ func (e *Engine) EditEvent(ctx context.Context, editor storage.Account, id stora
 			ev.Capacity = *ed.Capacity
 		}
 		return e.checkEvent(ev)
-	})
+	}
 }
 
 // CancelEvent cancels an event hosted here (organiser or moderators):
@@ -141,47 +167,58 @@ func (e *Engine) CancelEvent(ctx context.Context, editor storage.Account, id sto
 	})
 }
 
+// reviseEvent is every change of an event hosted here by a member of this
+// node: reviseEventIn in its own transaction.
 func (e *Engine) reviseEvent(ctx context.Context, editor storage.Account, id storage.ID, change func(*storage.CommunityEvent) error) (storage.CommunityEvent, error) {
 	if !editor.Local() {
 		return storage.CommunityEvent{}, fmt.Errorf("edit event by %s: %w", editor.URI, ErrDenied)
 	}
 	var out storage.CommunityEvent
 	err := e.store.InTx(ctx, func(tx *storage.Tx) error {
-		ev, err := tx.CommunityEventByID(ctx, id)
-		if err != nil {
-			return err
-		}
-		if !ev.Local {
-			return fmt.Errorf("edit %s, hosted on another node: %w", ev.URI, ErrDenied)
-		}
-		g, err := hostedCommunity(ctx, tx, ev.CommunityID)
-		if err != nil {
-			return err
-		}
-		mod, err := tx.IsCommunityModerator(ctx, g.ID, editor.ID)
-		if err != nil {
-			return err
-		}
-		if !mod && ev.OrganiserID != editor.ID {
-			return fmt.Errorf("%s may not edit %s: %w", editor.Acct(), ev.URI, ErrDenied)
-		}
-		if banned, _, err := communityBanned(ctx, tx, g, editor); err != nil || banned {
-			return errors.Join(err, fmt.Errorf("%s is banned from %s: %w", editor.Acct(), g.Acct(), ErrDenied))
-		}
-		if err := change(&ev); err != nil {
-			return err
-		}
-		ev.UpdatedAt = tx.Now()
-		if err := tx.UpdateCommunityEvent(ctx, ev); err != nil {
-			return err
-		}
-		out = ev
-		return e.sendEvent(ctx, tx, g, editor, ev, activitypub.TypeUpdate)
+		var err error
+		out, err = e.reviseEventIn(ctx, tx, editor, id, change)
+		return err
 	})
 	if err != nil {
 		return storage.CommunityEvent{}, fmt.Errorf("edit event %s: %w", id, err)
 	}
 	return out, nil
+}
+
+// reviseEventIn is every change of an event hosted here, by a member of
+// this node or (applying their proposal) of another: its organiser or a
+// moderator of the community, not banned from it. Every refusal comes
+// before anything is written; the Group's followers are sent Update{Event}.
+func (e *Engine) reviseEventIn(ctx context.Context, tx *storage.Tx, editor storage.Account, id storage.ID, change func(*storage.CommunityEvent) error) (storage.CommunityEvent, error) {
+	ev, err := tx.CommunityEventByID(ctx, id)
+	if err != nil {
+		return storage.CommunityEvent{}, err
+	}
+	if !ev.Local {
+		return storage.CommunityEvent{}, fmt.Errorf("edit %s, hosted on another node: %w", ev.URI, ErrDenied)
+	}
+	g, err := hostedCommunity(ctx, tx, ev.CommunityID)
+	if err != nil {
+		return storage.CommunityEvent{}, err
+	}
+	mod, err := tx.IsCommunityModerator(ctx, g.ID, editor.ID)
+	if err != nil {
+		return storage.CommunityEvent{}, err
+	}
+	if !mod && ev.OrganiserID != editor.ID {
+		return storage.CommunityEvent{}, fmt.Errorf("%s may not edit %s: %w", editor.Acct(), ev.URI, ErrDenied)
+	}
+	if banned, _, err := communityBanned(ctx, tx, g, editor); err != nil || banned {
+		return storage.CommunityEvent{}, errors.Join(err, fmt.Errorf("%s is banned from %s: %w", editor.Acct(), g.Acct(), ErrDenied))
+	}
+	if err := change(&ev); err != nil {
+		return storage.CommunityEvent{}, err
+	}
+	ev.UpdatedAt = tx.Now()
+	if err := tx.UpdateCommunityEvent(ctx, ev); err != nil {
+		return storage.CommunityEvent{}, err
+	}
+	return ev, e.sendEvent(ctx, tx, g, editor, ev, activitypub.TypeUpdate)
 }
 
 // EventReadable reports whether viewer (the zero Account: nobody signed

@@ -179,7 +179,7 @@ func (e *Engine) takeEvent(ctx context.Context, g storage.Account, doc activityp
 	if doc.Source == "" {
 		ev.DescriptionHTML = e.artefacts.sanitize.Sanitize(cleanText(doc.Content))
 	}
-	if org, err := e.AccountByIRI(ctx, doc.AttributedTo); err == nil && sameOrigin(doc.AttributedTo, doc.ID) {
+	if org, err := e.versionPerson(ctx, doc.ID, doc.AttributedTo); err == nil && doc.AttributedTo != "" { // may be a member of another node
 		ev.OrganiserID = org.ID
 	}
 	err := e.store.InTx(ctx, func(tx *storage.Tx) error {

@@ -98,45 +98,17 @@ func TermAnchor(term string) string {
 // CreateTerm adds a term to the glossary of a community hosted here, by
 // one of its members or moderators, as version 1, and sends
 // Create{DefinedTerm} to the Group, which announces it to its followers.
+// A member of another node proposes one instead (ProposeTerm), applied
+// here with createTermIn, the same checks.
 func (e *Engine) CreateTerm(ctx context.Context, author storage.Account, communityID storage.ID, nt NewTerm) (storage.Term, error) {
-	if !author.Local() || author.ActorType != activitypub.TypePerson {
+	if !author.Local() {
 		return storage.Term{}, fmt.Errorf("create term by %s: %w", author.URI, ErrDenied)
 	}
-	v := storage.TermVersion{Number: 1, Term: cleanLine(nt.Term), DefinitionSource: strings.TrimSpace(cleanText(nt.Definition)),
-		Aliases: cleanList(nt.Aliases), Related: cleanList(nt.Related), ReferenceURL: strings.TrimSpace(nt.ReferenceURL),
-		ReferenceText: cleanLine(nt.ReferenceText), EditorID: author.ID, EditorURI: author.URI, Note: cleanLine(nt.Note)}
-	if err := validateTerm(v); err != nil {
-		return storage.Term{}, err
-	}
-	html, err := e.renderArtefact(v.DefinitionSource)
-	if err != nil {
-		return storage.Term{}, err
-	}
-	v.DefinitionHTML = html
 	var t storage.Term
-	err = e.store.InTx(ctx, func(tx *storage.Tx) error {
-		g, err := hostedCommunity(ctx, tx, communityID)
-		if err != nil {
-			return err
-		}
-		if err := mayCreateIn(ctx, tx, g, author); err != nil {
-			return err
-		}
-		if err := uniqueTerm(ctx, tx, g.ID, 0, v.Term); err != nil {
-			return err
-		}
-		t = storage.Term{ID: tx.NewID(), CommunityID: g.ID, Local: true, CreatedBy: author.ID, Version: 1}
-		t.URI = e.urls.Term(t.ID)
-		t.URL = e.urls.GlossaryPage(g.Username) + "#" + TermAnchor(v.Term)
-		applyTermVersion(&t, v)
-		if err := tx.InsertTerm(ctx, &t); err != nil {
-			return err
-		}
-		v.TermID = t.ID
-		if err := tx.AddTermVersion(ctx, &v); err != nil {
-			return err
-		}
-		return e.sendTerm(ctx, tx, g, author, t, v, activitypub.TypeCreate)
+	err := e.store.InTx(ctx, func(tx *storage.Tx) error {
+		var err error
+		t, err = e.createTermIn(ctx, tx, author, communityID, nt)
+		return err
 	})
 	if err != nil {
 		return storage.Term{}, fmt.Errorf("create term: %w", err)
@@ -144,12 +116,65 @@ func (e *Engine) CreateTerm(ctx context.Context, author storage.Account, communi
 	return t, nil
 }
 
+// newTermVersion is version 1 of a term as a member typed it, checked.
+func newTermVersion(author storage.Account, nt NewTerm) (storage.TermVersion, error) {
+	v := storage.TermVersion{Number: 1, Term: cleanLine(nt.Term), DefinitionSource: strings.TrimSpace(cleanText(nt.Definition)),
+		Aliases: cleanList(nt.Aliases), Related: cleanList(nt.Related), ReferenceURL: strings.TrimSpace(nt.ReferenceURL),
+		ReferenceText: cleanLine(nt.ReferenceText), EditorID: author.ID, EditorURI: author.URI, Note: cleanLine(nt.Note)}
+	return v, validateTerm(v)
+}
+
+// createTermIn is every creation of a term in a community hosted here, by
+// a member of this node or of another: it checks the author may add to
+// the community (mayCreateIn) and the term (every refusal comes before
+// anything is written), stores version 1 and sends Create{DefinedTerm}.
+func (e *Engine) createTermIn(ctx context.Context, tx *storage.Tx, author storage.Account, communityID storage.ID, nt NewTerm) (storage.Term, error) {
+	if author.ActorType != activitypub.TypePerson {
+		return storage.Term{}, fmt.Errorf("create term by %s: %w", author.URI, ErrDenied)
+	}
+	v, err := newTermVersion(author, nt)
+	if err != nil {
+		return storage.Term{}, err
+	}
+	if v.DefinitionHTML, err = e.renderArtefact(v.DefinitionSource); err != nil {
+		return storage.Term{}, err
+	}
+	g, err := hostedCommunity(ctx, tx, communityID)
+	if err != nil {
+		return storage.Term{}, err
+	}
+	if err := mayCreateIn(ctx, tx, g, author); err != nil {
+		return storage.Term{}, err
+	}
+	if err := uniqueTerm(ctx, tx, g.ID, 0, v.Term); err != nil {
+		return storage.Term{}, err
+	}
+	t := storage.Term{ID: tx.NewID(), CommunityID: g.ID, Local: true, CreatedBy: author.ID, Version: 1}
+	t.URI = e.urls.Term(t.ID)
+	t.URL = e.urls.GlossaryPage(g.Username) + "#" + TermAnchor(v.Term)
+	applyTermVersion(&t, v)
+	if err := tx.InsertTerm(ctx, &t); err != nil {
+		return storage.Term{}, err
+	}
+	v.TermID = t.ID
+	if err := tx.AddTermVersion(ctx, &v); err != nil {
+		return storage.Term{}, err
+	}
+	return t, e.sendTerm(ctx, tx, g, author, t, v, activitypub.TypeCreate)
+}
+
 // EditTerm makes a new version of a term hosted here from ed, if
 // ed.BaseVersion is still its current version (else a *TermStaleError)
 // and editor is a member or moderator of its community (else ErrDenied);
 // the Group's followers are sent Update{DefinedTerm}.
 func (e *Engine) EditTerm(ctx context.Context, editor storage.Account, id storage.ID, ed TermEdit) (storage.Term, error) {
-	return e.reviseTerm(ctx, editor, id, ed.BaseVersion, ed.Note, func(_ *storage.Tx, _ storage.Term, v *storage.TermVersion) error {
+	return e.reviseTerm(ctx, editor, id, ed.BaseVersion, ed.Note, termChange(ed))
+}
+
+// termChange is what an edit does to the next version, for
+// reviseTerm(In): the same for a member of this node and of another.
+func termChange(ed TermEdit) func(*storage.Tx, storage.Term, *storage.TermVersion) error {
+	return func(_ *storage.Tx, _ storage.Term, v *storage.TermVersion) error {
 		if ed.Term != nil {
 			v.Term = cleanLine(*ed.Term)
 		}
@@ -169,7 +194,7 @@ func (e *Engine) EditTerm(ctx context.Context, editor storage.Account, id storag
 			v.ReferenceText = cleanLine(*ed.ReferenceText)
 		}
 		return nil
-	})
+	}
 }
 
 // RestoreTermVersion makes a new version with what version number had:
@@ -192,13 +217,10 @@ func (e *Engine) RestoreTermVersion(ctx context.Context, editor storage.Account,
 	})
 }
 
-// reviseTerm is every change of a term hosted here: inside one
-// transaction it reads the term, checks the editor and the base version,
-// lets change turn a copy of the current version into the next, renders
-// it, stores both, and sends Update{DefinedTerm}.
+// reviseTerm is every change of a term hosted here by a member of this
+// node: reviseTermIn in its own transaction.
 func (e *Engine) reviseTerm(ctx context.Context, editor storage.Account, id storage.ID, base int, note string,
 	change func(tx *storage.Tx, t storage.Term, v *storage.TermVersion) error) (storage.Term, error) {
-	note = cleanLine(note)
 	if base <= 0 {
 		return storage.Term{}, invalid("base_version, the version the edit started from, is required")
 	}
@@ -207,65 +229,81 @@ func (e *Engine) reviseTerm(ctx context.Context, editor storage.Account, id stor
 	}
 	var out storage.Term
 	err := e.store.InTx(ctx, func(tx *storage.Tx) error {
-		t, err := tx.TermByID(ctx, id)
-		if err != nil {
-			return err
-		}
-		var g storage.Account
-		err = editCheck[storage.TermVersion]{what: "term", uri: t.URI, local: t.Local, base: base, current: t.Version,
-			may: func() (bool, error) {
-				var err error
-				if g, err = hostedCommunity(ctx, tx, t.CommunityID); err != nil {
-					return false, fmt.Errorf("community of %s: %w", t.URI, err)
-				}
-				return isContributor(ctx, tx, g, editor)
-			},
-			since: func(after, limit int) ([]storage.TermVersion, error) {
-				return tx.TermVersions(ctx, t.ID, after, limit)
-			},
-			stale: func(since []storage.TermVersion) error {
-				return &TermStaleError{Base: base, Current: t.Version, Since: since}
-			},
-		}.run(editor)
-		if err != nil {
-			return err
-		}
-		cur, err := tx.TermVersion(ctx, t.ID, t.Version)
-		if err != nil {
-			return fmt.Errorf("version %d of %s: %w", t.Version, t.URI, err)
-		}
-		next := cur
-		next.Number, next.EditorID, next.EditorURI, next.Note = t.Version+1, editor.ID, editor.URI, note
-		next.CreatedAt = tx.Now()
-		if err := change(tx, t, &next); err != nil {
-			return err
-		}
-		if err := validateTerm(next); err != nil {
-			return err
-		}
-		if err := uniqueTerm(ctx, tx, g.ID, t.ID, next.Term); err != nil {
-			return err
-		}
-		if next.DefinitionSource != cur.DefinitionSource || next.DefinitionHTML == "" {
-			if next.DefinitionHTML, err = e.renderArtefact(next.DefinitionSource); err != nil {
-				return err
-			}
-		}
-		applyTermVersion(&t, next)
-		t.Version, t.UpdatedAt = next.Number, tx.Now()
-		if err := tx.AddTermVersion(ctx, &next); err != nil {
-			return err
-		}
-		if err := tx.UpdateTerm(ctx, t); err != nil {
-			return err
-		}
-		out = t
-		return e.sendTerm(ctx, tx, g, editor, t, next, activitypub.TypeUpdate)
+		var err error
+		out, err = e.reviseTermIn(ctx, tx, editor, id, base, note, change)
+		return err
 	})
 	if err != nil {
 		return storage.Term{}, fmt.Errorf("edit term %s: %w", id, err)
 	}
 	return out, nil
+}
+
+// reviseTermIn is every change of a term hosted here, by a member of this
+// node or (applying their proposal) of another: inside tx it reads the
+// term, checks the editor and the base version (editCheck), lets change
+// turn a copy of the current version into the next, renders it, stores
+// both, and sends Update{DefinedTerm}. Every refusal comes before
+// anything is written.
+func (e *Engine) reviseTermIn(ctx context.Context, tx *storage.Tx, editor storage.Account, id storage.ID, base int, note string,
+	change func(tx *storage.Tx, t storage.Term, v *storage.TermVersion) error) (storage.Term, error) {
+	note = cleanLine(note)
+	if base <= 0 {
+		return storage.Term{}, invalid("base_version, the version the edit started from, is required")
+	}
+	t, err := tx.TermByID(ctx, id)
+	if err != nil {
+		return storage.Term{}, err
+	}
+	var g storage.Account
+	err = editCheck[storage.TermVersion]{what: "term", uri: t.URI, local: t.Local, base: base, current: t.Version,
+		may: func() (bool, error) {
+			var err error
+			if g, err = hostedCommunity(ctx, tx, t.CommunityID); err != nil {
+				return false, fmt.Errorf("community of %s: %w", t.URI, err)
+			}
+			return isContributor(ctx, tx, g, editor)
+		},
+		since: func(after, limit int) ([]storage.TermVersion, error) {
+			return tx.TermVersions(ctx, t.ID, after, limit)
+		},
+		stale: func(since []storage.TermVersion) error {
+			return &TermStaleError{Base: base, Current: t.Version, Since: since}
+		},
+	}.run(editor)
+	if err != nil {
+		return storage.Term{}, err
+	}
+	cur, err := tx.TermVersion(ctx, t.ID, t.Version)
+	if err != nil {
+		return storage.Term{}, fmt.Errorf("version %d of %s: %w", t.Version, t.URI, err)
+	}
+	next := cur
+	next.Number, next.EditorID, next.EditorURI, next.Note = t.Version+1, editor.ID, editor.URI, note
+	next.CreatedAt = tx.Now()
+	if err := change(tx, t, &next); err != nil {
+		return storage.Term{}, err
+	}
+	if err := validateTerm(next); err != nil {
+		return storage.Term{}, err
+	}
+	if err := uniqueTerm(ctx, tx, g.ID, t.ID, next.Term); err != nil {
+		return storage.Term{}, err
+	}
+	if next.DefinitionSource != cur.DefinitionSource || next.DefinitionHTML == "" {
+		if next.DefinitionHTML, err = e.renderArtefact(next.DefinitionSource); err != nil {
+			return storage.Term{}, err
+		}
+	}
+	applyTermVersion(&t, next)
+	t.Version, t.UpdatedAt = next.Number, tx.Now()
+	if err := tx.AddTermVersion(ctx, &next); err != nil {
+		return storage.Term{}, err
+	}
+	if err := tx.UpdateTerm(ctx, t); err != nil {
+		return storage.Term{}, err
+	}
+	return t, e.sendTerm(ctx, tx, g, editor, t, next, activitypub.TypeUpdate)
 }
 
 // TermReadable reports whether viewer may read a term and its versions:

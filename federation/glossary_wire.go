@@ -179,7 +179,9 @@ func (e *Engine) takeTermVersion(ctx context.Context, g storage.Account, term ac
 	if e.urls.IsLocal(term.ID) {
 		return storage.Term{}, fmt.Errorf("remote copy of local %s: %w", term.ID, ErrDenied)
 	}
-	if !sameOrigin(term.ID, term.History) || (term.AttributedTo != "" && !sameOrigin(term.ID, term.AttributedTo)) {
+	// Its creator and editors may be members of other nodes
+	// (artefact_remote.go): the term's origin vouches for them.
+	if !sameOrigin(term.ID, term.History) {
 		return storage.Term{}, fmt.Errorf("term %s: %w", term.ID, ErrDenied)
 	}
 	v := storage.TermVersion{Number: term.Version, Term: cleanLine(term.Name), DefinitionSource: term.Source,
@@ -213,12 +215,12 @@ func (e *Engine) takeTermVersion(ctx context.Context, g storage.Account, term ac
 	}
 	var creator storage.ID
 	if term.AttributedTo != "" {
-		if au, err := e.AccountByIRI(ctx, term.AttributedTo); err == nil {
+		if au, err := e.versionPerson(ctx, term.ID, term.AttributedTo); err == nil {
 			creator = au.ID
 		}
 	}
-	if term.Editor != "" && sameOrigin(term.Editor, term.ID) {
-		if ed, err := e.AccountByIRI(ctx, term.Editor); err == nil {
+	if term.Editor != "" {
+		if ed, err := e.versionPerson(ctx, term.ID, term.Editor); err == nil {
 			v.EditorID = ed.ID
 		}
 	}

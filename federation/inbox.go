@@ -203,10 +203,12 @@ func (e *Engine) applyThen(ctx context.Context, act activitypub.Activity, then f
 			return err
 		}
 	case activitypub.TypeCreate:
-		if act.Object.Note == nil {
+		if act.Object.Note == nil && !proposalOnly(act.Object.Type) {
 			return invalid("Create %s has no embedded object", act.ID)
 		}
-		pre.mentions = e.knownMentions(ctx, e.store, *act.Object.Note)
+		if act.Object.Note != nil {
+			pre.mentions = e.knownMentions(ctx, e.store, *act.Object.Note)
+		}
 	case activitypub.TypeUpdate:
 		act = e.withOriginActor(ctx, act)
 	case activitypub.TypeMove:
@@ -244,10 +246,17 @@ func (e *Engine) apply(ctx context.Context, tx *storage.Tx, actor storage.Accoun
 		return e.applyJoin(ctx, tx, actor, act)
 	case activitypub.TypeUndo:
 		return e.applyUndo(ctx, tx, actor, act)
-	case activitypub.TypeCreate:
+	case activitypub.TypeCreate, activitypub.TypeUpdate:
+		if ok, err := e.applyProposal(ctx, tx, actor, act); ok || err != nil { // a member's artefact, term or event, from another node (artefact_remote.go)
+			return err
+		}
+		if act.Type == activitypub.TypeUpdate {
+			return e.applyUpdate(ctx, tx, actor, act)
+		}
+		if act.Object.Note == nil {
+			return nil // a term or an event that is no proposal
+		}
 		return e.applyCreate(ctx, tx, actor, act, pre.mentions)
-	case activitypub.TypeUpdate:
-		return e.applyUpdate(ctx, tx, actor, act)
 	case activitypub.TypeDelete:
 		if ok, err := e.applyRepertoireDeleteReceived(ctx, tx, actor, act); ok || err != nil { // of an artefact, term or event (repertoire_delete.go)
 			return err
@@ -364,7 +373,7 @@ func (e *Engine) applyReject(ctx context.Context, tx *storage.Tx, actor storage.
 		f, err = e.followObject(ctx, tx, act, false) // a follower removed after acceptance
 	}
 	if errors.Is(err, storage.ErrNotFound) {
-		return nil
+		return e.proposalRefused(ctx, tx, actor, act) // a member's proposal to a remote community (artefact_remote.go)
 	}
 	if err != nil {
 		return err

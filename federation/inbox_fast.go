@@ -30,7 +30,7 @@ func needsNetwork(typ string) bool {
 // writer's own cache stays warm. It returns errActorNotReady, having
 // written nothing, when the actor must be fetched first.
 func (e *Engine) applyInTx(ctx context.Context, act activitypub.Activity, then func(*storage.Tx) error) error {
-	if act.Type == activitypub.TypeCreate && act.Object.Note == nil {
+	if act.Type == activitypub.TypeCreate && act.Object.Note == nil && !proposalOnly(act.Object.Type) {
 		return invalid("Create %s has no embedded object", act.ID)
 	}
 	return e.store.InBatch(ctx, func(tx *storage.Tx) error {
@@ -47,7 +47,7 @@ func (e *Engine) applyInTx(ctx context.Context, act activitypub.Activity, then f
 			return fmt.Errorf("activity %s claims a local actor: %w", act.ID, ErrDenied)
 		}
 		var pre prefetched
-		if act.Type == activitypub.TypeCreate {
+		if act.Type == activitypub.TypeCreate && act.Object.Note != nil {
 			pre.mentions = e.knownMentions(ctx, tx, *act.Object.Note)
 		}
 		return e.applyFresh(ctx, tx, actor, act, pre, then)

@@ -311,7 +311,8 @@ type createArtefactRequest struct {
 }
 
 // createArtefact: POST /api/copse/v1/communities/{id}/artefacts, a JSON
-// object, by a member or moderator of a community hosted here.
+// object, by a member or moderator of the community: the artefact when it
+// is hosted here, 202 and pendingEntity when it is hosted on another node.
 func (h *Handler) createArtefact(w http.ResponseWriter, r *http.Request) error {
 	me, id, req, err := writeRequest[createArtefactRequest](r)
 	if err != nil {
@@ -325,6 +326,10 @@ func (h *Handler) createArtefact(w http.ResponseWriter, r *http.Request) error {
 			return httperr.New(http.StatusUnprocessableEntity, "authors must be account IDs")
 		}
 		na.Authors = append(na.Authors, aid)
+	}
+	if h.remoteCommunity(r, id) {
+		p, err := h.engine.ProposeArtefact(r.Context(), me, id, na)
+		return answerPending(w, p, err)
 	}
 	a, err := h.engine.CreateArtefact(r.Context(), me, id, na)
 	if err != nil {
@@ -366,7 +371,9 @@ type editArtefactRequest struct {
 }
 
 // editArtefact: PATCH /api/copse/v1/artefacts/{id}, a JSON object naming
-// base_version, the version the edit started from; absent fields stay.
+// base_version, the version the edit started from; absent fields stay. An
+// artefact of a community on another node is answered 202 and
+// pendingEntity: its Group's node decides.
 func (h *Handler) editArtefact(w http.ResponseWriter, r *http.Request) error {
 	me, id, req, err := writeRequest[editArtefactRequest](r)
 	if err != nil {
@@ -374,6 +381,16 @@ func (h *Handler) editArtefact(w http.ResponseWriter, r *http.Request) error {
 	}
 	ed := federation.ArtefactEdit{BaseVersion: req.BaseVersion, Title: req.Title, Summary: req.Summary, Body: req.Body,
 		Tags: req.Tags, Organisation: req.Organisation, Licence: req.Licence, EditPolicy: req.EditPolicy, Note: req.Note}
+	if a, err := h.store.ArtefactByID(r.Context(), id); err == nil && !a.Local {
+		if _, _, err := h.readableArtefact(r); err != nil {
+			return err
+		}
+		if req.Files != nil {
+			return answerPending(w, federation.Pending{}, federation.ErrFilesElsewhere)
+		}
+		p, err := h.engine.ProposeArtefactEdit(r.Context(), me, id, ed)
+		return answerPending(w, p, err)
+	}
 	if req.Files != nil {
 		ids := make([]storage.ID, 0, len(*req.Files))
 		for _, s := range *req.Files {
@@ -552,6 +569,9 @@ func (h *Handler) uploadArtefactFile(w http.ResponseWriter, r *http.Request) err
 	id, err := pathID(r)
 	if err != nil {
 		return err
+	}
+	if a, err := h.store.ArtefactByID(r.Context(), id); err == nil && !a.Local {
+		return answerPending(w, federation.Pending{}, federation.ErrFilesElsewhere)
 	}
 	// Past 1 MiB the parts go to temporary files, not memory.
 	if err := r.ParseMultipartForm(1 << 20); err != nil {

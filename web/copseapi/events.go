@@ -151,7 +151,8 @@ func deref[T any](p *T) T {
 }
 
 // createEvent: POST /api/copse/v1/communities/{id}/events, a JSON object,
-// by a member or moderator of a community hosted here.
+// by a member or moderator of the community: the event when it is hosted
+// here, 202 and pendingEntity when it is hosted on another node.
 func (h *Handler) createEvent(w http.ResponseWriter, r *http.Request) error {
 	me, id, req, err := writeRequest[eventRequest](r)
 	if err != nil {
@@ -161,6 +162,10 @@ func (h *Handler) createEvent(w http.ResponseWriter, r *http.Request) error {
 		End: deref(req.EndsAt), TimeZone: deref(req.TimeZone), OnlineURL: deref(req.OnlineURL), Capacity: deref(req.Capacity)}
 	if req.Place != nil {
 		ne.PlaceName, ne.PlaceAddress = req.Place.Name, req.Place.Address
+	}
+	if h.remoteCommunity(r, id) {
+		p, err := h.engine.ProposeEvent(r.Context(), me, id, ne)
+		return answerPending(w, p, err)
 	}
 	ev, err := h.engine.CreateEvent(r.Context(), me, id, ne)
 	if err != nil {
@@ -189,7 +194,8 @@ func (h *Handler) event(w http.ResponseWriter, r *http.Request) error {
 }
 
 // editEvent: PATCH /api/copse/v1/events/{id}; absent fields stay, and
-// "cancelled": true cancels the event.
+// "cancelled": true cancels the event. An event of a community on another
+// node is answered 202 and pendingEntity (it is cancelled there only).
 func (h *Handler) editEvent(w http.ResponseWriter, r *http.Request) error {
 	me, id, req, err := writeRequest[eventRequest](r)
 	if err != nil {
@@ -202,6 +208,16 @@ func (h *Handler) editEvent(w http.ResponseWriter, r *http.Request) error {
 		TimeZone: req.TimeZone, OnlineURL: req.OnlineURL, Capacity: req.Capacity}
 	if req.Place != nil {
 		ed.PlaceName, ed.PlaceAddress = &req.Place.Name, &req.Place.Address
+	}
+	if ev, err := h.store.CommunityEventByID(r.Context(), id); err == nil && !ev.Local {
+		if _, _, err := h.readableEvent(r); err != nil {
+			return err
+		}
+		if req.Cancelled != nil {
+			return httperr.New(http.StatusUnprocessableEntity, "an event is cancelled on its community's own node")
+		}
+		p, err := h.engine.ProposeEventEdit(r.Context(), me, id, ed)
+		return answerPending(w, p, err)
 	}
 	var ev storage.CommunityEvent
 	if req.Cancelled != nil {

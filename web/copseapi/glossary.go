@@ -151,14 +151,20 @@ type createTermRequest struct {
 }
 
 // createTerm: POST /api/copse/v1/communities/{id}/glossary, a JSON
-// object, by a member or moderator of a community hosted here.
+// object, by a member or moderator of the community: the term when it is
+// hosted here, 202 and pendingEntity when it is hosted on another node.
 func (h *Handler) createTerm(w http.ResponseWriter, r *http.Request) error {
 	me, id, req, err := writeRequest[createTermRequest](r)
 	if err != nil {
 		return err
 	}
-	t, err := h.engine.CreateTerm(r.Context(), me, id, federation.NewTerm{Term: req.Term, Definition: req.Definition,
-		Aliases: req.Aliases, Related: req.Related, ReferenceURL: req.ReferenceURL, ReferenceText: req.ReferenceText, Note: req.Note})
+	nt := federation.NewTerm{Term: req.Term, Definition: req.Definition, Aliases: req.Aliases, Related: req.Related,
+		ReferenceURL: req.ReferenceURL, ReferenceText: req.ReferenceText, Note: req.Note}
+	if h.remoteCommunity(r, id) {
+		p, err := h.engine.ProposeTerm(r.Context(), me, id, nt)
+		return answerPending(w, p, err)
+	}
+	t, err := h.engine.CreateTerm(r.Context(), me, id, nt)
 	if err != nil {
 		return err
 	}
@@ -188,15 +194,23 @@ type editTermRequest struct {
 }
 
 // editTerm: PATCH /api/copse/v1/glossary/{id}, a JSON object naming
-// base_version, the version the edit started from; absent fields stay.
+// base_version, the version the edit started from; absent fields stay. A
+// term of a community on another node is answered 202 and pendingEntity.
 func (h *Handler) editTerm(w http.ResponseWriter, r *http.Request) error {
 	me, id, req, err := writeRequest[editTermRequest](r)
 	if err != nil {
 		return err
 	}
-	t, err := h.engine.EditTerm(r.Context(), me, id, federation.TermEdit{BaseVersion: req.BaseVersion, Term: req.Term,
-		Definition: req.Definition, Aliases: req.Aliases, Related: req.Related, ReferenceURL: req.ReferenceURL,
-		ReferenceText: req.ReferenceText, Note: req.Note})
+	ed := federation.TermEdit{BaseVersion: req.BaseVersion, Term: req.Term, Definition: req.Definition, Aliases: req.Aliases,
+		Related: req.Related, ReferenceURL: req.ReferenceURL, ReferenceText: req.ReferenceText, Note: req.Note}
+	if t, err := h.store.TermByID(r.Context(), id); err == nil && !t.Local {
+		if _, err := h.readableTerm(r); err != nil {
+			return err
+		}
+		p, err := h.engine.ProposeTermEdit(r.Context(), me, id, ed)
+		return answerPending(w, p, err)
+	}
+	t, err := h.engine.EditTerm(r.Context(), me, id, ed)
 	return h.answerTermRevision(w, r, t, err)
 }
 

@@ -1,0 +1,523 @@
+package federation
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/copse-dev/copse/activitypub"
+	"github.com/copse-dev/copse/storage"
+)
+
+// The repertoire of a community on another node (issue 13): a member here
+// proposes a new artefact, glossary term or event, or a change of one, by
+// sending the Group a Create or Update (activitypub.ArtefactProposal,
+// TermProposal, EventProposal) carrying the version an edit started from.
+// The Group's node applies it with createArtefactIn, reviseArtefactIn,
+// createTermIn, reviseTermIn, createEventIn or reviseEventIn, the very
+// checks a member of its own passes (membership, ban, posting policy,
+// edit policy, organiser, base version), and announces the new version to
+// its followers, this node among them, as for any change; or it refuses
+// it with a Reject{activity} to the member that says why. Until then the
+// proposal is pending: nothing is written here but the activity.
+
+// ErrFilesElsewhere refuses a file change proposed for an artefact of a
+// community on another node: files are added on the community's own node.
+var ErrFilesElsewhere = errors.New("files can only be added on the community's own node")
+
+// Pending is a proposal sent to a community on another node: ActivityID
+// is the id of the Create or Update sent; the artefact changes when the
+// Group's node accepts it and announces the version.
+type Pending struct {
+	ActivityID string
+}
+
+// ProposeArtefact sends a new artefact for a community hosted on another
+// node to its Group, by a member of this node. What the member typed is
+// checked here as the Group's node will check it (an *InvalidError before
+// anything is sent); who may add it is for the Group's node to decide.
+func (e *Engine) ProposeArtefact(ctx context.Context, author storage.Account, communityID storage.ID, na NewArtefact) (Pending, error) {
+	if !author.Local() || author.ActorType != activitypub.TypePerson {
+		return Pending{}, fmt.Errorf("propose artefact by %s: %w", author.URI, ErrDenied)
+	}
+	if len(na.Authors) > 0 {
+		return Pending{}, invalid("authors of an artefact of a community on another node are added there")
+	}
+	if na.Organisation == "" {
+		na.Organisation = author.Organisation
+	}
+	na.Licence, na.EditPolicy = cmpOr(na.Licence, storage.LicenceReserved), cmpOr(na.EditPolicy, storage.EditAuthors)
+	title, summary, body, note := cleanLine(na.Title), strings.TrimSpace(cleanText(na.Summary)), strings.TrimSpace(cleanText(na.Body)), cleanLine(na.Note)
+	org := cleanLine(na.Organisation)
+	tags, err := artefactTags(na.Tags)
+	if err != nil {
+		return Pending{}, err
+	}
+	if err := validateArtefact(title, summary, body, org, na.Licence, na.EditPolicy, note); err != nil {
+		return Pending{}, err
+	}
+	g, err := e.remoteCommunity(ctx, communityID)
+	if err != nil {
+		return Pending{}, err
+	}
+	p := activitypub.ArtefactProposal{Type: activitypub.TypeCreate, Audience: g.URI, Name: &title, Summary: &summary,
+		Source: &body, Tags: &tags, Licence: &na.Licence, Organisation: &org, EditPolicy: &na.EditPolicy, ChangeNote: note}
+	return e.sendProposal(ctx, author, g, p.Type, func(id string, tx *storage.Tx) ([]byte, error) {
+		return activitypub.MarshalArtefactProposal(id, author.URI, tx.Now(), p)
+	})
+}
+
+// ProposeArtefactEdit sends an edit of an artefact of a community hosted on
+// another node to its Group, by a member of this node: only the fields ed
+// sets, and ed.BaseVersion, the version it started from (the Group's node
+// refuses it when another edit landed first). Files are changed on the
+// community's own node only (ErrFilesElsewhere).
+func (e *Engine) ProposeArtefactEdit(ctx context.Context, editor storage.Account, id storage.ID, ed ArtefactEdit) (Pending, error) {
+	if !editor.Local() || editor.ActorType != activitypub.TypePerson {
+		return Pending{}, fmt.Errorf("propose edit by %s: %w", editor.URI, ErrDenied)
+	}
+	if ed.Files != nil {
+		return Pending{}, ErrFilesElsewhere
+	}
+	if ed.BaseVersion <= 0 {
+		return Pending{}, invalid("base_version, the version the edit started from, is required")
+	}
+	a, err := e.store.ArtefactByID(ctx, id)
+	if err != nil {
+		return Pending{}, fmt.Errorf("artefact %s: %w", id, err)
+	}
+	if a.Local {
+		return Pending{}, fmt.Errorf("artefact %s is hosted here: %w", a.URI, ErrDenied)
+	}
+	g, err := e.remoteCommunity(ctx, a.CommunityID)
+	if err != nil {
+		return Pending{}, err
+	}
+	p := activitypub.ArtefactProposal{Type: activitypub.TypeUpdate, ID: a.URI, Audience: g.URI, BaseVersion: ed.BaseVersion,
+		Licence: ed.Licence, EditPolicy: ed.EditPolicy, ChangeNote: cleanLine(ed.Note)}
+	// What the member typed is checked as the Group's node will check it,
+	// against the copy here.
+	title, summary, body, org, licence, policy := a.Title, a.Summary, a.BodySource, a.Organisation, a.Licence, a.EditPolicy
+	if ed.Title != nil {
+		title = cleanLine(*ed.Title)
+		p.Name = &title
+	}
+	if ed.Summary != nil {
+		summary = strings.TrimSpace(cleanText(*ed.Summary))
+		p.Summary = &summary
+	}
+	if ed.Body != nil {
+		body = strings.TrimSpace(cleanText(*ed.Body))
+		p.Source = &body
+	}
+	if ed.Organisation != nil {
+		org = cleanLine(*ed.Organisation)
+		p.Organisation = &org
+	}
+	if ed.Tags != nil {
+		tags, err := artefactTags(*ed.Tags)
+		if err != nil {
+			return Pending{}, err
+		}
+		p.Tags = &tags
+	}
+	if ed.Licence != nil {
+		licence = *ed.Licence
+	}
+	if ed.EditPolicy != nil {
+		policy = *ed.EditPolicy
+	}
+	if err := validateArtefact(title, summary, body, org, licence, policy, p.ChangeNote); err != nil {
+		return Pending{}, err
+	}
+	return e.sendProposal(ctx, editor, g, p.Type, func(id string, tx *storage.Tx) ([]byte, error) {
+		return activitypub.MarshalArtefactProposal(id, editor.URI, tx.Now(), p)
+	})
+}
+
+// remoteCommunity is the Group of a community hosted on another node, or
+// ErrNotFound.
+func (e *Engine) remoteCommunity(ctx context.Context, id storage.ID) (storage.Account, error) {
+	g, err := e.store.AccountByID(ctx, id)
+	if err != nil {
+		return storage.Account{}, fmt.Errorf("community %s: %w", id, err)
+	}
+	if g.Local() || g.ActorType != activitypub.TypeGroup || g.Inbox == "" {
+		return storage.Account{}, fmt.Errorf("community %s on another node: %w", id, storage.ErrNotFound)
+	}
+	if !g.SuspendedAt.IsZero() {
+		return storage.Account{}, fmt.Errorf("community %s is suspended: %w", g.Acct(), ErrDenied)
+	}
+	return g, nil
+}
+
+// sendProposal signs the member's proposal (typ, its body as marshal
+// makes it for the activity id) and delivers it to the Group's inbox, and
+// nowhere else.
+func (e *Engine) sendProposal(ctx context.Context, member, g storage.Account, typ string,
+	marshal func(id string, tx *storage.Tx) ([]byte, error)) (Pending, error) {
+	var out Pending
+	err := e.store.InTx(ctx, func(tx *storage.Tx) error {
+		id := e.urls.Activity(member.Username, tx.NewID())
+		body, err := marshal(id, tx)
+		if err != nil {
+			return err
+		}
+		out.ActivityID = id
+		return e.publishBody(ctx, tx, member, id, typ, false, body, []string{g.Inbox})
+	})
+	if err != nil {
+		return Pending{}, fmt.Errorf("propose %s in %s: %w", strings.ToLower(typ), g.Acct(), err)
+	}
+	return out, nil
+}
+
+// applyProposal applies a remote member's proposal sent to a community
+// hosted here, a Create or Update of an artefact (an Article carrying
+// copse:editPolicy or copse:baseVersion), a glossary term or an event:
+// with createArtefactIn, reviseArtefactIn, createTermIn, reviseTermIn,
+// createEventIn or reviseEventIn, the checks a member of this node
+// passes, or, refused, with a Reject{activity} to the member saying why.
+// handled is false when the activity is not a proposal.
+func (e *Engine) applyProposal(ctx context.Context, tx *storage.Tx, actor storage.Account, act activitypub.Activity) (bool, error) {
+	var audience, attributed string
+	var apply func(g storage.Account) error
+	switch {
+	case act.Object.Type == activitypub.TypeDefinedTerm:
+		p, ok := activitypub.TermProposalOf(inboxBody(ctx))
+		if !ok {
+			return false, nil
+		}
+		audience, attributed = p.Audience, p.AttributedTo
+		apply = func(g storage.Account) error { return e.applyTermProposal(ctx, tx, g, actor, p) }
+	case act.Object.Type == activitypub.TypeEvent:
+		p, ok := activitypub.EventProposalOf(inboxBody(ctx))
+		if !ok {
+			return false, nil
+		}
+		audience, attributed = p.Audience, p.AttributedTo
+		apply = func(g storage.Account) error { return e.applyEventProposal(ctx, tx, g, actor, p) }
+	case act.Object.Type == activitypub.TypeArticle || (act.Object.Note != nil && act.Object.Note.Type == activitypub.TypeArticle):
+		p, ok := activitypub.ArtefactProposalOf(inboxBody(ctx))
+		if !ok {
+			return false, nil
+		}
+		audience, attributed = p.Audience, p.AttributedTo
+		apply = func(g storage.Account) error { return e.applyArtefactProposal(ctx, tx, g, actor, p) }
+	default:
+		return false, nil // a post: not read again
+	}
+	g, hosted, err := e.hostedCommunity(ctx, tx, audience)
+	if err != nil || !hosted {
+		return true, err // a proposal for a community elsewhere is not ours
+	}
+	if attributed != "" && attributed != actor.URI {
+		return true, fmt.Errorf("proposal %s attributed to %s by %s: %w", act.ID, attributed, actor.URI, ErrDenied)
+	}
+	err = apply(g)
+	if why, refused := refusal(err); refused {
+		return true, e.rejectProposal(ctx, tx, g, actor, act, why)
+	}
+	return true, err
+}
+
+// proposalOnly reports whether a Create of an object of type typ, which
+// is no post, can only be a proposal (a glossary term, an event): the
+// inbox takes it for applyProposal instead of refusing it.
+func proposalOnly(typ string) bool {
+	return typ == activitypub.TypeDefinedTerm || typ == activitypub.TypeEvent
+}
+
+// applyArtefactProposal applies a proposed artefact or edit in community g.
+func (e *Engine) applyArtefactProposal(ctx context.Context, tx *storage.Tx, g, actor storage.Account, p activitypub.ArtefactProposal) error {
+	if p.Files > 0 {
+		return invalid("%s", ErrFilesElsewhere.Error())
+	}
+	if p.Type == activitypub.TypeCreate {
+		na := NewArtefact{Title: deref(p.Name), Summary: deref(p.Summary), Body: deref(p.Source), Licence: deref(p.Licence),
+			Organisation: deref(p.Organisation), EditPolicy: deref(p.EditPolicy), Note: p.ChangeNote}
+		if p.Tags != nil {
+			na.Tags = *p.Tags
+		}
+		_, err := e.createArtefactIn(ctx, tx, actor, g.ID, na)
+		return err
+	}
+	a, err := tx.ArtefactByURI(ctx, p.ID)
+	if err != nil {
+		return fmt.Errorf("artefact %s: %w", p.ID, err)
+	}
+	if a.CommunityID != g.ID {
+		return fmt.Errorf("artefact %s is not in %s: %w", p.ID, g.Acct(), ErrDenied)
+	}
+	ed := ArtefactEdit{BaseVersion: p.BaseVersion, Title: p.Name, Summary: p.Summary, Body: p.Source, Tags: p.Tags,
+		Organisation: p.Organisation, Licence: p.Licence, EditPolicy: p.EditPolicy, Note: p.ChangeNote}
+	change, err := artefactChange(ctx, ed)
+	if err != nil {
+		return err
+	}
+	_, err = e.reviseArtefactIn(ctx, tx, actor, a.ID, ed.BaseVersion, ed.Note, change)
+	return err
+}
+
+// refusal reports whether err refuses a proposal (rather than failing for
+// a passing reason), and the reason to tell the member.
+func refusal(err error) (string, bool) {
+	var stale *StaleError
+	var termStale *TermStaleError
+	var inv *InvalidError
+	switch {
+	case err == nil:
+		return "", false
+	case errors.As(err, &stale):
+		return fmt.Sprintf("stale edit: it started from version %d, and the artefact is at version %d", stale.Base, stale.Current), true
+	case errors.As(err, &termStale):
+		return fmt.Sprintf("stale edit: it started from version %d, and the term is at version %d", termStale.Base, termStale.Current), true
+	case errors.As(err, &inv):
+		return inv.Msg, true
+	case errors.Is(err, ErrDenied):
+		return strings.TrimSuffix(strings.TrimPrefix(err.Error(), "federation: "), ": "+ErrDenied.Error()), true
+	case errors.Is(err, storage.ErrNotFound):
+		return "not found: " + err.Error(), true
+	}
+	return "", false
+}
+
+// rejectProposal tells a remote member that the Group refused their
+// proposal, and why.
+func (e *Engine) rejectProposal(ctx context.Context, tx *storage.Tx, g, member storage.Account, act activitypub.Activity, why string) error {
+	e.log.InfoContext(ctx, "community refused a proposal", "community", g.Acct(), "actor", member.URI, "activity_id", act.ID, "reason", why)
+	rej := activitypub.Activity{ID: e.urls.Activity(g.Username, tx.NewID()), Type: activitypub.TypeReject,
+		Actor: g.URI, To: []string{member.URI}, Content: why, Object: activitypub.Object{IRI: act.ID}}
+	return e.publish(ctx, tx, g, rej, false, []string{member.Inbox})
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// applyTermProposal applies a proposed term or edit in community g.
+func (e *Engine) applyTermProposal(ctx context.Context, tx *storage.Tx, g, actor storage.Account, p activitypub.TermProposal) error {
+	if p.Type == activitypub.TypeCreate {
+		nt := NewTerm{Term: deref(p.Name), Definition: deref(p.Definition), ReferenceURL: deref(p.ReferenceURL),
+			ReferenceText: deref(p.ReferenceText), Note: p.ChangeNote}
+		if p.Aliases != nil {
+			nt.Aliases = *p.Aliases
+		}
+		if p.Related != nil {
+			nt.Related = *p.Related
+		}
+		_, err := e.createTermIn(ctx, tx, actor, g.ID, nt)
+		return err
+	}
+	t, err := tx.TermByURI(ctx, p.ID)
+	if err != nil {
+		return fmt.Errorf("term %s: %w", p.ID, err)
+	}
+	if t.CommunityID != g.ID {
+		return fmt.Errorf("term %s is not in %s: %w", p.ID, g.Acct(), ErrDenied)
+	}
+	ed := TermEdit{BaseVersion: p.BaseVersion, Term: p.Name, Definition: p.Definition, Aliases: p.Aliases, Related: p.Related,
+		ReferenceURL: p.ReferenceURL, ReferenceText: p.ReferenceText, Note: p.ChangeNote}
+	_, err = e.reviseTermIn(ctx, tx, actor, t.ID, ed.BaseVersion, ed.Note, termChange(ed))
+	return err
+}
+
+// ProposeTerm sends a new term for the glossary of a community hosted on
+// another node to its Group, by a member of this node; what the member
+// typed is checked here first (an *InvalidError before anything is sent).
+func (e *Engine) ProposeTerm(ctx context.Context, author storage.Account, communityID storage.ID, nt NewTerm) (Pending, error) {
+	if !author.Local() || author.ActorType != activitypub.TypePerson {
+		return Pending{}, fmt.Errorf("propose term by %s: %w", author.URI, ErrDenied)
+	}
+	v, err := newTermVersion(author, nt)
+	if err != nil {
+		return Pending{}, err
+	}
+	g, err := e.remoteCommunity(ctx, communityID)
+	if err != nil {
+		return Pending{}, err
+	}
+	p := activitypub.TermProposal{Type: activitypub.TypeCreate, Audience: g.URI, Name: &v.Term, Definition: &v.DefinitionSource,
+		Aliases: &v.Aliases, Related: &v.Related, ChangeNote: v.Note}
+	if v.ReferenceURL != "" || v.ReferenceText != "" {
+		p.ReferenceURL, p.ReferenceText = &v.ReferenceURL, &v.ReferenceText
+	}
+	return e.sendProposal(ctx, author, g, p.Type, func(id string, tx *storage.Tx) ([]byte, error) {
+		return activitypub.MarshalTermProposal(id, author.URI, tx.Now(), p)
+	})
+}
+
+// ProposeTermEdit sends an edit of a term of a community hosted on another
+// node to its Group, by a member of this node: the fields ed sets, and
+// ed.BaseVersion (the Group's node refuses a stale one).
+func (e *Engine) ProposeTermEdit(ctx context.Context, editor storage.Account, id storage.ID, ed TermEdit) (Pending, error) {
+	if !editor.Local() || editor.ActorType != activitypub.TypePerson {
+		return Pending{}, fmt.Errorf("propose edit by %s: %w", editor.URI, ErrDenied)
+	}
+	if ed.BaseVersion <= 0 {
+		return Pending{}, invalid("base_version, the version the edit started from, is required")
+	}
+	t, err := e.store.TermByID(ctx, id)
+	if err != nil {
+		return Pending{}, fmt.Errorf("term %s: %w", id, err)
+	}
+	if t.Local {
+		return Pending{}, fmt.Errorf("term %s is hosted here: %w", t.URI, ErrDenied)
+	}
+	g, err := e.remoteCommunity(ctx, t.CommunityID)
+	if err != nil {
+		return Pending{}, err
+	}
+	// What the member typed is checked against the copy here, as the
+	// Group's node will check it.
+	next := storage.TermVersion{Term: t.Term, DefinitionSource: cmpOr(t.DefinitionSource, "-"), Aliases: t.Aliases, Related: t.Related,
+		ReferenceURL: t.ReferenceURL, ReferenceText: t.ReferenceText, Note: cleanLine(ed.Note)}
+	if err := termChange(ed)(nil, t, &next); err != nil {
+		return Pending{}, err
+	}
+	if err := validateTerm(next); err != nil {
+		return Pending{}, err
+	}
+	p := activitypub.TermProposal{Type: activitypub.TypeUpdate, ID: t.URI, Audience: g.URI, BaseVersion: ed.BaseVersion,
+		ChangeNote: next.Note}
+	if ed.Term != nil {
+		p.Name = &next.Term
+	}
+	if ed.Definition != nil {
+		p.Definition = &next.DefinitionSource
+	}
+	if ed.Aliases != nil {
+		p.Aliases = &next.Aliases
+	}
+	if ed.Related != nil {
+		p.Related = &next.Related
+	}
+	if ed.ReferenceURL != nil || ed.ReferenceText != nil {
+		p.ReferenceURL, p.ReferenceText = &next.ReferenceURL, &next.ReferenceText
+	}
+	return e.sendProposal(ctx, editor, g, p.Type, func(id string, tx *storage.Tx) ([]byte, error) {
+		return activitypub.MarshalTermProposal(id, editor.URI, tx.Now(), p)
+	})
+}
+
+// applyEventProposal applies a proposed event or change in community g.
+func (e *Engine) applyEventProposal(ctx context.Context, tx *storage.Tx, g, actor storage.Account, p activitypub.EventProposal) error {
+	if p.Type == activitypub.TypeCreate {
+		ne := NewEvent{Name: deref(p.Name), Description: deref(p.Description), TimeZone: deref(p.TimeZone),
+			PlaceName: p.PlaceName, PlaceAddress: p.PlaceAddress, OnlineURL: p.OnlineURL}
+		if p.Start != nil {
+			ne.Start = *p.Start
+		}
+		if p.End != nil {
+			ne.End = *p.End
+		}
+		if p.Capacity != nil {
+			ne.Capacity = *p.Capacity
+		}
+		_, err := e.createEventIn(ctx, tx, actor, g.ID, ne)
+		return err
+	}
+	ev, err := tx.CommunityEventByURI(ctx, p.ID)
+	if err != nil {
+		return fmt.Errorf("event %s: %w", p.ID, err)
+	}
+	if ev.CommunityID != g.ID {
+		return fmt.Errorf("event %s is not in %s: %w", p.ID, g.Acct(), ErrDenied)
+	}
+	ed := EventEdit{Name: p.Name, Description: p.Description, Start: p.Start, End: p.End, TimeZone: p.TimeZone, Capacity: p.Capacity}
+	if p.Location {
+		ed.PlaceName, ed.PlaceAddress, ed.OnlineURL = &p.PlaceName, &p.PlaceAddress, &p.OnlineURL
+	}
+	_, err = e.reviseEventIn(ctx, tx, actor, ev.ID, e.eventChange(ed))
+	return err
+}
+
+// ProposeEvent sends a new event for a community hosted on another node to
+// its Group, by a member of this node; what the member typed is checked
+// here first (an *InvalidError before anything is sent).
+func (e *Engine) ProposeEvent(ctx context.Context, organiser storage.Account, communityID storage.ID, ne NewEvent) (Pending, error) {
+	if !organiser.Local() || organiser.ActorType != activitypub.TypePerson {
+		return Pending{}, fmt.Errorf("propose event by %s: %w", organiser.URI, ErrDenied)
+	}
+	ev, err := e.newEventOf(organiser, ne)
+	if err != nil {
+		return Pending{}, err
+	}
+	g, err := e.remoteCommunity(ctx, communityID)
+	if err != nil {
+		return Pending{}, err
+	}
+	p := activitypub.EventProposal{Type: activitypub.TypeCreate, Audience: g.URI, Name: &ev.Name, Description: &ev.DescriptionSource,
+		Start: &ev.Start, End: &ev.End, TimeZone: &ev.TimeZone, Location: true, PlaceName: ev.PlaceName,
+		PlaceAddress: ev.PlaceAddress, OnlineURL: ev.OnlineURL, Capacity: &ev.Capacity}
+	return e.sendProposal(ctx, organiser, g, p.Type, func(id string, tx *storage.Tx) ([]byte, error) {
+		return activitypub.MarshalEventProposal(id, organiser.URI, tx.Now(), p)
+	})
+}
+
+// ProposeEventEdit sends a change of an event of a community hosted on
+// another node to its Group, by a member of this node: the fields ed
+// sets, checked against the copy here first. Its organiser and the
+// community's moderators may change it; the Group's node decides.
+func (e *Engine) ProposeEventEdit(ctx context.Context, editor storage.Account, id storage.ID, ed EventEdit) (Pending, error) {
+	if !editor.Local() || editor.ActorType != activitypub.TypePerson {
+		return Pending{}, fmt.Errorf("propose event change by %s: %w", editor.URI, ErrDenied)
+	}
+	ev, err := e.store.CommunityEventByID(ctx, id)
+	if err != nil {
+		return Pending{}, fmt.Errorf("event %s: %w", id, err)
+	}
+	if ev.Local {
+		return Pending{}, fmt.Errorf("event %s is hosted here: %w", ev.URI, ErrDenied)
+	}
+	g, err := e.remoteCommunity(ctx, ev.CommunityID)
+	if err != nil {
+		return Pending{}, err
+	}
+	next := ev
+	if err := e.eventChange(ed)(&next); err != nil {
+		return Pending{}, err
+	}
+	p := activitypub.EventProposal{Type: activitypub.TypeUpdate, ID: ev.URI, Audience: g.URI}
+	if ed.Name != nil {
+		p.Name = &next.Name
+	}
+	if ed.Description != nil {
+		p.Description = &next.DescriptionSource
+	}
+	if ed.Start != nil {
+		p.Start = &next.Start
+	}
+	if ed.End != nil {
+		p.End = &next.End
+	}
+	if ed.TimeZone != nil {
+		p.TimeZone = &next.TimeZone
+	}
+	if ed.Capacity != nil {
+		p.Capacity = &next.Capacity
+	}
+	if ed.PlaceName != nil || ed.PlaceAddress != nil || ed.OnlineURL != nil {
+		p.Location, p.PlaceName, p.PlaceAddress, p.OnlineURL = true, next.PlaceName, next.PlaceAddress, next.OnlineURL
+	}
+	return e.sendProposal(ctx, editor, g, p.Type, func(id string, tx *storage.Tx) ([]byte, error) {
+		return activitypub.MarshalEventProposal(id, editor.URI, tx.Now(), p)
+	})
+}
+
+// proposalRefused takes a Group's Reject of a proposal a member here sent
+// it: nothing was written here for the proposal, so nothing is undone; the
+// refusal and its reason are logged (the member is not notified yet).
+func (e *Engine) proposalRefused(ctx context.Context, tx *storage.Tx, g storage.Account, act activitypub.Activity) error {
+	row, err := tx.ActivityByURI(ctx, act.Object.IRI)
+	if err != nil || (row.Type != activitypub.TypeCreate && row.Type != activitypub.TypeUpdate) || g.ActorType != activitypub.TypeGroup {
+		return ignoreNotFound(err)
+	}
+	e.log.InfoContext(ctx, "a community refused a member's proposal", "community", g.URI, "activity_id", row.URI,
+		"account_id", row.AccountID, "reason", act.Content)
+	return nil
+}

@@ -1,0 +1,436 @@
+package federation
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/copse-dev/copse/activitypub"
+	"github.com/copse-dev/copse/storage"
+	"github.com/copse-dev/copse/web/testrig/testkit"
+)
+
+// nodeB is a second engine, council-b.example, that knows g (a community
+// hosted by the engine of council-a.example) as a remote Group.
+func nodeB(t *testing.T, g storage.Account) (*Engine, storage.Account) {
+	t.Helper()
+	store, err := storage.Open(context.Background(), filepath.Join(t.TempDir(), "copse.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	b := New(store, Options{URLs: URLs{Base: "https://council-b.example"}, NewKey: testkit.Keys()})
+	if err := b.Init(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	rg := storage.Account{URI: g.URI, Username: g.Username, Domain: "council-a.example", ActorType: activitypub.TypeGroup,
+		Inbox: g.Inbox, SharedInbox: g.SharedInbox, Followers: g.Followers, FetchedAt: b.now()}
+	if err := b.store.InTx(context.Background(), func(tx *storage.Tx) error { return tx.InsertAccount(context.Background(), &rg) }); err != nil {
+		t.Fatal(err)
+	}
+	return b, rg
+}
+
+// proposed returns the one body b queued for the Group's inbox.
+func proposed(t *testing.T, b *Engine, g storage.Account) string {
+	t.Helper()
+	bodies := sentRaw(t, b, g.Inbox)
+	if len(bodies) != 1 {
+		t.Fatalf("sent %d bodies to the Group; want 1", len(bodies))
+	}
+	return string(bodies[0])
+}
+
+// rejections returns the reasons of the Group's Rejects sent to inbox.
+func rejections(t *testing.T, e *Engine, g storage.Account, inbox string) []string {
+	t.Helper()
+	var out []string
+	for _, a := range ofType(sent(t, e, inbox), activitypub.TypeReject) {
+		if a.Actor == g.URI {
+			out = append(out, a.Content)
+		}
+	}
+	return out
+}
+
+// TestArtefactProposalChecks: a member of another node creates and edits
+// an artefact of a community hosted here exactly when a member of this
+// node in the same place may: the one check (createArtefactIn,
+// reviseArtefactIn) decides both, and a refusal reaches the remote member
+// as a Reject saying why.
+func TestArtefactProposalChecks(t *testing.T) {
+	ctx := context.Background()
+	type role int
+	const (
+		asMember role = iota
+		asOutsider
+		asBanned
+		asAuthor
+	)
+	tests := []struct {
+		name    string
+		posting string // the community's posting policy
+		policy  string // the artefact's edit policy
+		who     role
+		edit    bool // an edit of the artefact (else a new one)
+		stale   bool // the edit started from version 1 while it is at 2
+		ok      bool
+		reason  string // in the Reject
+	}{
+		{"member creates", storage.PostingMembers, "", asMember, false, false, true, ""},
+		{"non-member creates", storage.PostingMembers, "", asOutsider, false, false, false, "only members post"},
+		{"banned member creates", storage.PostingMembers, "", asBanned, false, false, false, "banned"},
+		{"member creates where moderators post", storage.PostingModerators, "", asMember, false, false, false, "only moderators"},
+		{"author edits (authors)", storage.PostingMembers, storage.EditAuthors, asAuthor, true, false, true, ""},
+		{"member edits (authors)", storage.PostingMembers, storage.EditAuthors, asMember, true, false, false, "may not edit"},
+		{"member edits (members)", storage.PostingMembers, storage.EditMembers, asMember, true, false, true, ""},
+		{"non-member edits (members)", storage.PostingMembers, storage.EditMembers, asOutsider, true, false, false, "may not edit"},
+		{"banned member edits (members)", storage.PostingMembers, storage.EditMembers, asBanned, true, false, false, "may not edit"},
+		{"author edits (moderators)", storage.PostingMembers, storage.EditModerators, asAuthor, true, false, false, "may not edit"},
+		{"author edits a stale version", storage.PostingMembers, storage.EditAuthors, asAuthor, true, true, false, "stale edit: it started from version 1, and the artefact is at version 2"},
+	}
+	for _, tt := range tests {
+		for _, remote := range []bool{false, true} {
+			name := tt.name + " (here)"
+			if remote {
+				name = tt.name + " (from another node)"
+			}
+			t.Run(name, func(t *testing.T) {
+				e := testEngine(t)
+				mod := member(t, e, "mod")
+				g := community(t, e, mod, NewCommunity{Handle: "records", Name: "Records", PostingPolicy: tt.posting})
+				b, gOnB := nodeB(t, g)
+				// who acts: a member of this node, or of council-b (known
+				// here as a remote person, a member of its own node there).
+				var actor, local storage.Account
+				if remote {
+					local = member(t, b, "bob")
+					actor = remotePerson(t, e, "bob", "council-b.example")
+				} else {
+					actor = member(t, e, "bob")
+				}
+				if tt.who != asOutsider {
+					joins(t, e, actor, g)
+				}
+				if tt.who == asBanned {
+					if err := e.BanFromCommunity(ctx, mod, g.ID, Ban{AccountID: actor.ID, Reason: "spam", ExpiresIn: time.Hour}); err != nil {
+						t.Fatal(err)
+					}
+				}
+				var art storage.Artefact
+				if tt.edit {
+					na := NewArtefact{Title: "Retention schedule", Body: "v1", EditPolicy: tt.policy}
+					if tt.who == asAuthor {
+						na.Authors = []storage.ID{actor.ID}
+					}
+					var err error
+					if art, err = e.CreateArtefact(ctx, mod, g.ID, na); err != nil {
+						t.Fatal(err)
+					}
+					if tt.stale {
+						if art, err = e.EditArtefact(ctx, mod, art.ID, ArtefactEdit{BaseVersion: 1, Body: strPtr("v2 by mod")}); err != nil {
+							t.Fatal(err)
+						}
+					}
+				}
+				before, err := e.store.CommunityArtefacts(ctx, g.ID, storage.Page{Limit: 100})
+				if err != nil {
+					t.Fatal(err)
+				}
+				sentRaw(t, e, actor.Inbox)
+
+				var actErr error
+				switch {
+				case !remote && !tt.edit:
+					_, actErr = e.CreateArtefact(ctx, actor, g.ID, NewArtefact{Title: "Minutes", Body: "By bob"})
+				case !remote:
+					_, actErr = e.EditArtefact(ctx, actor, art.ID, ArtefactEdit{BaseVersion: 1, Body: strPtr("bob's")})
+				case !tt.edit:
+					if _, err := b.ProposeArtefact(ctx, local, gOnB.ID, NewArtefact{Title: "Minutes", Body: "By bob"}); err != nil {
+						t.Fatal(err)
+					}
+					actErr = applyRaw(t, e, proposed(t, b, gOnB))
+				default:
+					copyOnB := storage.Artefact{CommunityID: gOnB.ID, URI: art.URI, URL: art.URL, Title: art.Title,
+						BodySource: "v1", Version: art.Version, Licence: storage.LicenceReserved, EditPolicy: storage.EditAuthors}
+					if err := b.store.InTx(ctx, func(tx *storage.Tx) error { return tx.InsertArtefact(ctx, &copyOnB) }); err != nil {
+						t.Fatal(err)
+					}
+					if _, err := b.ProposeArtefactEdit(ctx, local, copyOnB.ID, ArtefactEdit{BaseVersion: 1, Body: strPtr("bob's")}); err != nil {
+						t.Fatal(err)
+					}
+					actErr = applyRaw(t, e, proposed(t, b, gOnB))
+				}
+
+				after, err := e.store.CommunityArtefacts(ctx, g.ID, storage.Page{Limit: 100})
+				if err != nil {
+					t.Fatal(err)
+				}
+				changed := len(after) != len(before)
+				if tt.edit {
+					cur, err := e.store.ArtefactByID(ctx, art.ID)
+					if err != nil {
+						t.Fatal(err)
+					}
+					changed = cur.Version != art.Version
+					if tt.ok && (cur.BodySource != "bob's" || cur.Version != art.Version+1) {
+						t.Errorf("artefact at version %d with %q; want bob's edit as version %d", cur.Version, cur.BodySource, art.Version+1)
+					}
+					if tt.ok {
+						v, err := e.store.ArtefactVersion(ctx, art.ID, cur.Version)
+						if err != nil || v.EditorID != actor.ID {
+							t.Errorf("version %d edited by %d (%v); want %d", cur.Version, v.EditorID, err, actor.ID)
+						}
+					}
+				}
+				if changed != tt.ok {
+					t.Fatalf("changed = %v; want %v", changed, tt.ok)
+				}
+				if !remote {
+					if (actErr == nil) != tt.ok {
+						t.Fatalf("err = %v; want ok %v", actErr, tt.ok)
+					}
+					var stale *StaleError
+					if !tt.ok && !errors.Is(actErr, ErrDenied) && !errors.As(actErr, &stale) {
+						t.Errorf("err = %v; want denied or stale", actErr)
+					}
+					return
+				}
+				if actErr != nil {
+					t.Fatalf("apply proposal: %v", actErr)
+				}
+				rej := rejections(t, e, g, actor.Inbox)
+				if tt.ok != (len(rej) == 0) {
+					t.Fatalf("rejects = %q; want ok %v", rej, tt.ok)
+				}
+				if !tt.ok && !strings.Contains(rej[0], tt.reason) {
+					t.Errorf("reject says %q; want it to say %q", rej[0], tt.reason)
+				}
+			})
+		}
+	}
+}
+
+// TestProposeToRemoteCommunity: a member here proposes an artefact, an
+// edit and a glossary term in a community hosted on another node: each is
+// the member's signed activity to the Group's inbox alone, addressed to
+// the Group, carrying what she set and the version she started from;
+// nothing changes here until the Group's node answers; what she typed is
+// checked here first, and a file change is refused.
+func TestProposeToRemoteCommunity(t *testing.T) {
+	ctx := context.Background()
+	a := testEngine(t)
+	mod := member(t, a, "mod")
+	g := community(t, a, mod, NewCommunity{Handle: "records", Name: "Records"})
+	b, gOnB := nodeB(t, g)
+	bob := member(t, b, "bob")
+	object := func(body string) map[string]any {
+		t.Helper()
+		m := decode(t, []byte(body))
+		if m["actor"] != bob.URI || m["audience"] != g.URI || len(m["to"].([]any)) != 1 || m["to"].([]any)[0] != g.URI || m["cc"] != nil {
+			t.Fatalf("proposal not addressed to the Group alone: %s", body)
+		}
+		return m["object"].(map[string]any)
+	}
+
+	p, err := b.ProposeArtefact(ctx, bob, gOnB.ID, NewArtefact{Title: " Minutes ", Body: "Agreed.", EditPolicy: storage.EditMembers, Tags: []string{"Minutes"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := proposed(t, b, gOnB)
+	obj := object(body)
+	if !strings.HasPrefix(p.ActivityID, bob.URI+"/activities/") || decode(t, []byte(body))["id"] != p.ActivityID || decode(t, []byte(body))["type"] != "Create" ||
+		obj["type"] != "Article" || obj["id"] != nil || obj["name"] != "Minutes" || obj["editPolicy"] != "members" ||
+		obj["source"].(map[string]any)["content"] != "Agreed." || obj["attributedTo"] != bob.URI {
+		t.Fatalf("pending %+v, sent %s", p, body)
+	}
+	if arts, err := b.store.CommunityArtefacts(ctx, gOnB.ID, storage.Page{Limit: 10}); err != nil || len(arts) != 0 {
+		t.Fatalf("artefacts here before the Group answers: %v %v", arts, err)
+	}
+	var inv *InvalidError
+	if _, err := b.ProposeArtefact(ctx, bob, gOnB.ID, NewArtefact{Title: " "}); !errors.As(err, &inv) {
+		t.Errorf("blank title: %v; want invalid", err)
+	}
+	local := community(t, b, bob, NewCommunity{Handle: "ours", Name: "Ours"})
+	if _, err := b.ProposeArtefact(ctx, bob, local.ID, NewArtefact{Title: "x"}); !errors.Is(err, storage.ErrNotFound) {
+		t.Errorf("proposal to a community hosted here: %v; want not found", err)
+	}
+	if n := len(sentRaw(t, b, gOnB.Inbox)); n != 0 {
+		t.Errorf("refused proposals sent %d activities", n)
+	}
+
+	// An edit carries its base version and only what it changes.
+	copyOnB := storage.Artefact{CommunityID: gOnB.ID, URI: "https://council-a.example/artefacts/1", URL: "https://council-a.example/c/records/artefacts/1",
+		Title: "Minutes", BodySource: "Agreed.", Version: 2, Licence: storage.LicenceReserved, EditPolicy: storage.EditAuthors}
+	if err := b.store.InTx(ctx, func(tx *storage.Tx) error { return tx.InsertArtefact(ctx, &copyOnB) }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.ProposeArtefactEdit(ctx, bob, copyOnB.ID, ArtefactEdit{BaseVersion: 2, Title: strPtr("Minutes of May"), Note: "month"}); err != nil {
+		t.Fatal(err)
+	}
+	body = proposed(t, b, gOnB)
+	obj = object(body)
+	if decode(t, []byte(body))["type"] != "Update" || obj["id"] != copyOnB.URI || obj["baseVersion"] != 2.0 || obj["name"] != "Minutes of May" ||
+		obj["source"] != nil || obj["editPolicy"] != nil || obj["changeNote"] != "month" {
+		t.Fatalf("edit sent %s", body)
+	}
+	if _, err := b.ProposeArtefactEdit(ctx, bob, copyOnB.ID, ArtefactEdit{BaseVersion: 2, Files: &[]storage.ID{}}); !errors.Is(err, ErrFilesElsewhere) {
+		t.Errorf("file change: %v; want ErrFilesElsewhere", err)
+	}
+	if _, err := b.ProposeArtefactEdit(ctx, bob, copyOnB.ID, ArtefactEdit{Title: strPtr("x")}); !errors.As(err, &inv) {
+		t.Errorf("edit without base_version: %v; want invalid", err)
+	}
+
+	// A term, then an edit of it.
+	if _, err := b.ProposeTerm(ctx, bob, gOnB.ID, NewTerm{Term: "Triage", Definition: "Sorting by urgency.", Aliases: []string{"sorting"}}); err != nil {
+		t.Fatal(err)
+	}
+	obj = object(proposed(t, b, gOnB))
+	if obj["type"] != "DefinedTerm" || obj["id"] != nil || obj["name"] != "Triage" || len(obj["alternateName"].([]any)) != 1 {
+		t.Fatalf("term sent %v", obj)
+	}
+	if _, err := b.ProposeTerm(ctx, bob, gOnB.ID, NewTerm{Term: "Empty"}); !errors.As(err, &inv) {
+		t.Errorf("term without definition: %v; want invalid", err)
+	}
+}
+
+// TestTermProposalChecks: a member of another node adds and edits terms
+// of a glossary hosted here through the checks a member here passes.
+func TestTermProposalChecks(t *testing.T) {
+	ctx := context.Background()
+	e := testEngine(t)
+	mod := member(t, e, "mod")
+	g := community(t, e, mod, NewCommunity{Handle: "wards", Name: "Wards"})
+	b, gOnB := nodeB(t, g)
+	bob, nina := member(t, b, "bob"), member(t, b, "nina")
+	bobOnA, ninaOnA := remotePerson(t, e, "bob", "council-b.example"), remotePerson(t, e, "nina", "council-b.example")
+	joins(t, e, bobOnA, g)
+	send := func(p Pending, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := applyRaw(t, e, proposed(t, b, gOnB)); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	send(b.ProposeTerm(ctx, nina, gOnB.ID, NewTerm{Term: "Triage", Definition: "By nina."}))
+	if rej := rejections(t, e, g, ninaOnA.Inbox); len(rej) != 1 || !strings.Contains(rej[0], "only members") {
+		t.Fatalf("a non-member's term: rejects %q", rej)
+	}
+	send(b.ProposeTerm(ctx, bob, gOnB.ID, NewTerm{Term: "Triage", Definition: "Sorting by urgency.", ReferenceURL: "https://www.nhs.uk/", ReferenceText: "NHS"}))
+	term, err := e.store.TermByName(ctx, g.ID, "triage")
+	if err != nil || term.CreatedBy != bobOnA.ID || term.ReferenceText != "NHS" || term.Version != 1 {
+		t.Fatalf("bob's term: %+v %v; rejects %q", term, err, rejections(t, e, g, bobOnA.Inbox))
+	}
+	send(b.ProposeTerm(ctx, bob, gOnB.ID, NewTerm{Term: "TRIAGE", Definition: "Again."}))
+	if rej := rejections(t, e, g, bobOnA.Inbox); len(rej) != 1 || !strings.Contains(rej[0], "already") {
+		t.Fatalf("a second Triage: rejects %q", rej)
+	}
+
+	copyOnB := storage.Term{CommunityID: gOnB.ID, URI: term.URI, URL: term.URL, Term: term.Term, DefinitionSource: term.DefinitionSource, Version: 1}
+	if err := b.store.InTx(ctx, func(tx *storage.Tx) error { return tx.InsertTerm(ctx, &copyOnB) }); err != nil {
+		t.Fatal(err)
+	}
+	send(b.ProposeTermEdit(ctx, bob, copyOnB.ID, TermEdit{BaseVersion: 1, Definition: strPtr("Sorting by urgency and need.")}))
+	if term, _ = e.store.TermByID(ctx, term.ID); term.Version != 2 || term.DefinitionSource != "Sorting by urgency and need." || term.ReferenceText != "NHS" {
+		t.Fatalf("after bob's edit: %+v; rejects %q", term, rejections(t, e, g, bobOnA.Inbox))
+	}
+	send(b.ProposeTermEdit(ctx, bob, copyOnB.ID, TermEdit{BaseVersion: 1, Term: strPtr("Sorting")}))
+	if rej := rejections(t, e, g, bobOnA.Inbox); len(rej) != 1 || rej[0] != "stale edit: it started from version 1, and the term is at version 2" {
+		t.Fatalf("a stale edit: rejects %q", rej)
+	}
+	if term, _ = e.store.TermByID(ctx, term.ID); term.Version != 2 || term.Term != "Triage" {
+		t.Fatalf("a stale edit changed the term: %+v", term)
+	}
+}
+
+// TestEventProposalChecks: a member of another node creates an event of
+// a community hosted here, and changes it as its organiser, through the
+// checks a member here passes; another member may not change it.
+func TestEventProposalChecks(t *testing.T) {
+	ctx := context.Background()
+	e := testEngine(t)
+	mod := member(t, e, "mod")
+	g := community(t, e, mod, NewCommunity{Handle: "wards", Name: "Wards"})
+	b, gOnB := nodeB(t, g)
+	bob, nina, olga := member(t, b, "bob"), member(t, b, "nina"), member(t, b, "olga")
+	bobOnA, ninaOnA := remotePerson(t, e, "bob", "council-b.example"), remotePerson(t, e, "nina", "council-b.example")
+	olgaOnA := remotePerson(t, e, "olga", "council-b.example")
+	joins(t, e, bobOnA, g)
+	joins(t, e, olgaOnA, g)
+	send := func(p Pending, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := applyRaw(t, e, proposed(t, b, gOnB)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	start := e.now().Add(48 * time.Hour).UTC().Truncate(time.Second)
+	ne := NewEvent{Name: "Workshop", Description: "Bring a chart.", Start: start, End: start.Add(time.Hour), OnlineURL: "https://meet.example/w"}
+
+	send(b.ProposeEvent(ctx, nina, gOnB.ID, ne))
+	if rej := rejections(t, e, g, ninaOnA.Inbox); len(rej) != 1 || !strings.Contains(rej[0], "only members") {
+		t.Fatalf("a non-member's event: rejects %q", rej)
+	}
+	send(b.ProposeEvent(ctx, bob, gOnB.ID, ne))
+	evs, err := e.store.CommunityEvents(ctx, g.ID, e.now(), true, 10)
+	if err != nil || len(evs) != 1 || evs[0].OrganiserID != bobOnA.ID || evs[0].OnlineURL != "https://meet.example/w" || !evs[0].Start.Equal(start) {
+		t.Fatalf("bob's event: %+v %v; rejects %q", evs, err, rejections(t, e, g, bobOnA.Inbox))
+	}
+	ev := evs[0]
+	copyOnB := storage.CommunityEvent{CommunityID: gOnB.ID, URI: ev.URI, URL: ev.URL, Name: ev.Name, Start: ev.Start, End: ev.End,
+		TimeZone: "UTC", OnlineURL: ev.OnlineURL, DescriptionSource: ev.DescriptionSource}
+	if err := b.store.InTx(ctx, func(tx *storage.Tx) error { return tx.InsertCommunityEvent(ctx, &copyOnB) }); err != nil {
+		t.Fatal(err)
+	}
+	send(b.ProposeEventEdit(ctx, olga, copyOnB.ID, EventEdit{Name: strPtr("Olga's workshop")}))
+	if rej := rejections(t, e, g, olgaOnA.Inbox); len(rej) != 1 || !strings.Contains(rej[0], "may not edit") {
+		t.Fatalf("another member's change: rejects %q", rej)
+	}
+	send(b.ProposeEventEdit(ctx, bob, copyOnB.ID, EventEdit{PlaceName: strPtr("Ward 7"), PlaceAddress: strPtr("Royal Devon"), OnlineURL: strPtr("")}))
+	if ev, err = e.store.CommunityEventByID(ctx, ev.ID); err != nil || ev.Name != "Workshop" || ev.PlaceName != "Ward 7" || ev.OnlineURL != "" {
+		t.Fatalf("after bob's change: %+v %v; rejects %q", ev, err, rejections(t, e, g, bobOnA.Inbox))
+	}
+}
+
+// TestProposalRefusedOnMembersNode: the Group's Reject of a proposal
+// reaches the member's node, which takes it (nothing to undo) and logs
+// the reason.
+func TestProposalRefusedOnMembersNode(t *testing.T) {
+	ctx := context.Background()
+	e := testEngine(t)
+	mod := member(t, e, "mod")
+	g := community(t, e, mod, NewCommunity{Handle: "wards", Name: "Wards"})
+	b, gOnB := nodeB(t, g)
+	var logged bytes.Buffer
+	b.log = slog.New(slog.NewTextHandler(&logged, nil))
+	nina := member(t, b, "nina")
+	ninaOnA := remotePerson(t, e, "nina", "council-b.example")
+	p, err := b.ProposeArtefact(ctx, nina, gOnB.ID, NewArtefact{Title: "Minutes"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := applyRaw(t, e, proposed(t, b, gOnB)); err != nil {
+		t.Fatal(err)
+	}
+	rejects := sentRaw(t, e, ninaOnA.Inbox)
+	if len(rejects) != 1 {
+		t.Fatalf("sent nina %d activities; want the Reject", len(rejects))
+	}
+	if err := applyRaw(t, b, string(rejects[0])); err != nil {
+		t.Fatalf("apply the Reject on nina's node: %v", err)
+	}
+	if out := logged.String(); !strings.Contains(out, "refused a member's proposal") || !strings.Contains(out, p.ActivityID) ||
+		!strings.Contains(out, "only members post") {
+		t.Errorf("log on nina's node: %s", out)
+	}
+}

@@ -1,0 +1,197 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/copse-dev/copse/federation"
+	"github.com/copse-dev/copse/storage"
+	"github.com/copse-dev/copse/web/testrig"
+)
+
+// TestRepertoireFromAnyNode: a member on B creates an artefact in a
+// community hosted on A from B's API (202, pending), and it becomes A's
+// artefact with her as author, reaching B as version 1; her edit naming
+// version 1 becomes version 2 on A and B; a stale edit (still naming
+// version 1) is refused by A and changes nothing anywhere; she adds and
+// edits a glossary term the same way, and an event; adding a file from B is refused
+// with 422.
+func TestRepertoireFromAnyNode(t *testing.T) {
+	nodes := testrig.Start(t, 2)
+	a, b := nodes[0], nodes[1]
+	ctx := context.Background()
+	alice, bea := a.Member("alice", false), b.Member("bea", false)
+	createCommunity(t, a, alice, map[string]any{"handle": "wards", "name": "Wards"})
+	groupOnB := b.Resolve("wards@" + a.Host)
+	if err := b.Engine.Follow(ctx, bea.ID, groupOnB.ID, federation.FollowOptions{ShowReblogs: true}); err != nil {
+		t.Fatal(err)
+	}
+	joined(t, b, bea, groupOnB)
+	groupOnA := a.Resolve("wards@" + a.Host)
+	token := b.Token(bea)
+	api := b.URL + "/api/copse/v1"
+
+	var pending struct {
+		Pending bool   `json:"pending"`
+		ID      string `json:"id"`
+	}
+	code, body := communityCall(t, http.MethodPost, api+"/communities/"+groupOnB.ID.String()+"/artefacts", token, map[string]any{
+		"title": "Handover checklist", "body": "Check the **drugs chart**.", "tags": []string{"handover"},
+		"edit_policy": "authors", "note": "first"})
+	if code != http.StatusAccepted || json.Unmarshal(body, &pending) != nil || !pending.Pending ||
+		!strings.HasPrefix(pending.ID, b.URL+"/users/bea/") {
+		t.Fatalf("create from B: %d %s", code, body)
+	}
+	var uri string
+	testrig.Eventually(t, communityWait, "A makes the artefact and B gets version 1", func() bool {
+		arts, err := a.Store.CommunityArtefacts(ctx, groupOnA.ID, storage.Page{Limit: 10})
+		if err != nil || len(arts) != 1 {
+			return false
+		}
+		uri = arts[0].URI
+		onB, vs := versionsOn(t, b, uri)
+		return len(vs) == 1 && onB.Title == "Handover checklist"
+	})
+	onA, vsA := versionsOn(t, a, uri)
+	beaOnA := a.Resolve("bea@" + b.Host)
+	if !onA.Local || onA.CreatedBy != beaOnA.ID || len(onA.Authors) != 1 || onA.Authors[0] != beaOnA.ID ||
+		vsA[0].EditorURI != bea.URI || vsA[0].Note != "first" || len(onA.Tags) != 1 || onA.Tags[0] != "handover" {
+		t.Fatalf("artefact on A: %+v %+v", onA, vsA)
+	}
+	onB, _ := versionsOn(t, b, uri)
+	if onB.Local || len(onB.Authors) != 1 || onB.Authors[0] != bea.ID {
+		t.Fatalf("artefact on B: %+v; want a copy with bea as author", onB)
+	}
+
+	// Bea edits version 1 from B: A makes version 2, and B gets it.
+	code, body = communityCall(t, http.MethodPatch, api+"/artefacts/"+onB.ID.String(), token,
+		map[string]any{"base_version": 1, "body": "Check the **drugs chart** and the fluids.", "note": "fluids"})
+	if code != http.StatusAccepted {
+		t.Fatalf("edit from B: %d %s", code, body)
+	}
+	testrig.Eventually(t, communityWait, "version 2 reaches B", func() bool {
+		a, _ := versionsOn(t, b, uri)
+		return a.Version == 2
+	})
+	onB, vsB := versionsOn(t, b, uri)
+	if !strings.Contains(onB.BodySource, "fluids") || len(vsB) != 2 || vsB[1].Note != "fluids" || vsB[1].EditorID != bea.ID {
+		t.Fatalf("B after the edit: %+v %+v", onB, vsB)
+	}
+
+	// A stale edit (still from version 1) is sent, and refused by A.
+	code, body = communityCall(t, http.MethodPatch, api+"/artefacts/"+onB.ID.String(), token,
+		map[string]any{"base_version": 1, "title": "Old checklist"})
+	if code != http.StatusAccepted {
+		t.Fatalf("stale edit from B: %d %s", code, body)
+	}
+	json.Unmarshal(body, &pending)
+	testrig.Eventually(t, communityWait, "A takes the stale edit", func() bool {
+		return processedOn(t, a, pending.ID)
+	})
+	onA, vsA = versionsOn(t, a, uri)
+	onB, _ = versionsOn(t, b, uri)
+	if onA.Version != 2 || len(vsA) != 2 || onA.Title != "Handover checklist" || onB.Version != 2 || onB.Title != "Handover checklist" {
+		t.Fatalf("a stale edit changed something: A %+v, B %+v", onA, onB)
+	}
+
+	// A term from B: A makes it with bea as its creator, and B gets it;
+	// her edit from version 1 becomes version 2 on both.
+	code, body = communityCall(t, http.MethodPost, api+"/communities/"+groupOnB.ID.String()+"/glossary", token, map[string]any{
+		"term": "Triage", "definition": "Sorting patients by **urgency**.", "aliases": []string{"sorting"},
+		"reference_url": "https://www.nhs.uk/", "reference_text": "NHS"})
+	if code != http.StatusAccepted || json.Unmarshal(body, &pending) != nil || !pending.Pending {
+		t.Fatalf("term from B: %d %s", code, body)
+	}
+	var termOnA storage.Term
+	testrig.Eventually(t, communityWait, "A makes the term and B gets it", func() bool {
+		var err error
+		if termOnA, err = a.Store.TermByName(ctx, groupOnA.ID, "Triage"); err != nil {
+			return false
+		}
+		_, vs := termVersionsOn(t, b, termOnA.URI)
+		return len(vs) == 1
+	})
+	termOnB, _ := termVersionsOn(t, b, termOnA.URI)
+	if !termOnA.Local || termOnA.CreatedBy != beaOnA.ID || len(termOnA.Aliases) != 1 || termOnA.ReferenceURL != "https://www.nhs.uk/" ||
+		termOnB.Local || termOnB.CreatedBy != bea.ID || termOnB.Term != "Triage" {
+		t.Fatalf("term on A %+v, on B %+v", termOnA, termOnB)
+	}
+	code, body = communityCall(t, http.MethodPatch, api+"/glossary/"+termOnB.ID.String(), token,
+		map[string]any{"base_version": 1, "definition": "Sorting patients by **urgency** and need.", "note": "need"})
+	if code != http.StatusAccepted {
+		t.Fatalf("term edit from B: %d %s", code, body)
+	}
+	testrig.Eventually(t, communityWait, "the term's version 2 reaches B", func() bool {
+		term, vs := termVersionsOn(t, b, termOnA.URI)
+		return len(vs) == 2 && strings.Contains(term.DefinitionSource, "need")
+	})
+	if _, vs := termVersionsOn(t, a, termOnA.URI); len(vs) != 2 || vs[1].EditorURI != bea.URI || vs[1].Note != "need" {
+		t.Fatalf("term versions on A: %+v", vs)
+	}
+
+	// An event from B: A makes it with bea as its organiser, and B gets
+	// it; her change of its capacity reaches both.
+	start := time.Now().Add(72 * time.Hour).UTC().Truncate(time.Second)
+	code, body = communityCall(t, http.MethodPost, api+"/communities/"+groupOnB.ID.String()+"/events", token, map[string]any{
+		"name": "Handover workshop", "description": "Bring a *chart*.", "starts_at": start, "ends_at": start.Add(time.Hour),
+		"time_zone": "Europe/London", "place": map[string]string{"name": "Ward 7", "address": "Royal Devon"}, "capacity": 12})
+	if code != http.StatusAccepted || json.Unmarshal(body, &pending) != nil || !pending.Pending {
+		t.Fatalf("event from B: %d %s", code, body)
+	}
+	var evOnA, evOnB storage.CommunityEvent
+	testrig.Eventually(t, communityWait, "A makes the event and B gets it", func() bool {
+		evs, err := a.Store.CommunityEvents(ctx, groupOnA.ID, time.Now(), true, 10)
+		if err != nil || len(evs) != 1 {
+			return false
+		}
+		evOnA = evs[0]
+		evOnB, err = b.Store.CommunityEventByURI(ctx, evOnA.URI)
+		return err == nil
+	})
+	if !evOnA.Local || evOnA.OrganiserID != beaOnA.ID || evOnA.Name != "Handover workshop" || !evOnA.Start.Equal(start) ||
+		evOnA.PlaceName != "Ward 7" || evOnA.Capacity != 12 || evOnA.TimeZone != "Europe/London" ||
+		evOnB.Local || evOnB.OrganiserID != bea.ID || evOnB.Capacity != 12 {
+		t.Fatalf("event on A %+v, on B %+v", evOnA, evOnB)
+	}
+	code, body = communityCall(t, http.MethodPatch, api+"/events/"+evOnB.ID.String(), token, map[string]any{"capacity": 20})
+	if code != http.StatusAccepted {
+		t.Fatalf("event change from B: %d %s", code, body)
+	}
+	testrig.Eventually(t, communityWait, "the change reaches B", func() bool {
+		ev, err := b.Store.CommunityEventByURI(ctx, evOnA.URI)
+		return err == nil && ev.Capacity == 20
+	})
+	if ev, _ := a.Store.CommunityEventByURI(ctx, evOnA.URI); ev.Capacity != 20 || ev.PlaceName != "Ward 7" {
+		t.Fatalf("event on A after the change: %+v", ev)
+	}
+
+	// Files are added on A only.
+	if code, body := uploadArtefactFile(t, b, token, onB.ID.String(), "chart.pdf", []byte("%PDF-1.7\n%%EOF\n"), "2"); code != http.StatusUnprocessableEntity ||
+		!strings.Contains(string(body), "community's own node") {
+		t.Fatalf("file from B: %d %s", code, body)
+	}
+}
+
+// processedOn reports whether node n has applied (or refused) the
+// activity id, without marking it: the probe is rolled back.
+func processedOn(t *testing.T, n *testrig.Node, id string) bool {
+	t.Helper()
+	probe := errors.New("probe")
+	var fresh bool
+	err := n.Store.InTx(context.Background(), func(tx *storage.Tx) error {
+		var err error
+		if fresh, err = tx.MarkProcessed(context.Background(), id); err != nil {
+			return err
+		}
+		return probe
+	})
+	if !errors.Is(err, probe) {
+		t.Fatal(err)
+	}
+	return !fresh
+}
