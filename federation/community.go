@@ -220,7 +220,7 @@ func (e *Engine) communityReceive(ctx context.Context, tx *storage.Tx, g, author
 	if err := recordCommunityPost(ctx, tx, g, st, ""); err != nil {
 		return err
 	}
-	return e.announceToCommunity(ctx, tx, g, author, act, raw, st)
+	return e.announceToCommunity(ctx, tx, g, author, act, raw, st, membersOnly)
 }
 
 // rejectPost tells a remote author that the Group refused the post. A
@@ -240,28 +240,45 @@ func (e *Engine) rejectPost(ctx context.Context, tx *storage.Tx, g, author stora
 // announceToCommunity sends the Group's followers the post as received,
 // Announce{Create{…}} (what Lemmy, PieFed, Mbin and NodeBB read) and, for
 // a new thread only, Announce{object id}, the boost Mastodon shows;
-// replies are never boosted, or Mastodon followers drown in them. The
+// replies are never boosted, or Mastodon followers drown in them. Each
+// follower node gets only the shapes its software reads, as its NodeInfo
+// said (announceInboxes, nodeinfo.go): group-aware nodes the first,
+// Mastodon-like ones the boost of a thread, and nodes not known both. The
 // boost is also a status of the Group here, so local members who follow
 // it see the thread in their home feed as a boost.
 //
-// The followers' inboxes and the community's visibility are read once
-// for both announces.
-func (e *Engine) announceToCommunity(ctx context.Context, tx *storage.Tx, g, author storage.Account, act activitypub.Activity, raw []byte, st storage.Status) error {
+// The followers' inboxes are read once for both announces, and the
+// community's visibility (membersOnly) is the one communityReceive read.
+func (e *Engine) announceToCommunity(ctx context.Context, tx *storage.Tx, g, author storage.Account, act activitypub.Activity, raw []byte, st storage.Status, membersOnly bool) error {
 	inboxes, err := tx.FollowerInboxes(ctx, g.ID)
 	if err != nil {
 		return fmt.Errorf("followers of %s: %w", g.Acct(), err)
 	}
-	membersOnly, err := membersOnlyCommunity(ctx, tx, g)
+	hosts := make([]string, 0, len(inboxes))
+	seen := make(map[string]bool, len(inboxes))
+	for _, in := range inboxes {
+		if h := inboxHost(in); h != "" && !seen[h] {
+			seen[h] = true
+			hosts = append(hosts, h)
+		}
+	}
+	kinds, err := e.announceKinds(ctx, tx, hosts)
 	if err != nil {
+		return fmt.Errorf("announce to %s: %w", g.Acct(), err)
+	}
+	authorInbox := ""
+	if !author.Local() {
+		authorInbox = author.DeliveryInbox()
+	}
+	thread := st.InReplyToURI == ""
+	rawTo, boostTo := announceInboxes(inboxes, kinds, authorInbox, thread)
+	if err := e.announceRawTo(ctx, tx, g, act, raw, rawTo, membersOnly); err != nil {
 		return err
 	}
-	if err := e.announceRawTo(ctx, tx, g, act, raw, inboxes, membersOnly); err != nil {
-		return err
-	}
-	if st.InReplyToURI != "" {
+	if !thread {
 		return nil
 	}
-	return e.boostThread(ctx, tx, g, author, st, inboxes, membersOnly)
+	return e.boostThread(ctx, tx, g, author, st, boostTo, membersOnly)
 }
 
 // announceRaw sends the Group's followers act exactly as received,
@@ -303,7 +320,8 @@ func (e *Engine) announceRawTo(ctx context.Context, tx *storage.Tx, g storage.Ac
 	return e.publishBody(ctx, tx, g, id, activitypub.TypeAnnounce, false, body, inboxes)
 }
 
-// boostThread is the second announce of a new thread: the Group's boost.
+// boostThread is the second announce of a new thread: the Group's boost,
+// to inboxes (the remote author's among them: announceInboxes).
 func (e *Engine) boostThread(ctx context.Context, tx *storage.Tx, g, author storage.Account, st storage.Status, inboxes []string, membersOnly bool) error {
 	rb := storage.Status{ID: tx.NewID(), AccountID: g.ID, ReblogOfID: st.ID, Visibility: st.Visibility, Local: true}
 	if membersOnly {
@@ -318,9 +336,6 @@ func (e *Engine) boostThread(ctx context.Context, tx *storage.Tx, g, author stor
 	act := announceOf(rb, st, g, author)
 	if err := e.deliverLocal(ctx, tx, g, act, nil, rb, []storage.Account{author}); err != nil {
 		return err
-	}
-	if !author.Local() {
-		inboxes = append(inboxes, author.DeliveryInbox())
 	}
 	return e.publish(ctx, tx, g, act, isListed(rb.Visibility), inboxes)
 }

@@ -128,6 +128,9 @@ type Engine struct {
 	// libraryFetches are the remote libraries to read after a join
 	// (community_library_fetch.go).
 	libraryFetches *libraryFetchQueue
+	// instances is what follower nodes run, for a Group's announces
+	// (nodeinfo.go).
+	instances *instanceCache
 
 	// policy decides which hosts the node federates with (policy.go);
 	// policyVersion is the version it was loaded at, policyWake wakes
@@ -175,6 +178,7 @@ func New(store *storage.Store, o Options) *Engine {
 		imageSlots:     make(chan struct{}, 2),
 		artefacts:      newArtefactConfig(o.ArtefactFileLimit, o.ArtefactCommunityLimit),
 		libraryFetches: newLibraryFetchQueue(),
+		instances:      newInstanceCache(),
 
 		registration: o.Registration,
 		mailer:       o.Mailer,
@@ -267,6 +271,7 @@ func (e *Engine) Run(ctx context.Context) {
 	wg.Go(func() { e.runPolicy(ctx) })
 	wg.Go(func() { e.runEventReminders(ctx) })
 	wg.Go(func() { e.runLibraryFetches(ctx) })
+	wg.Go(func() { e.runInstanceFetches(ctx) })
 	wg.Wait()
 }
 

@@ -87,6 +87,9 @@ func (e *Engine) receiveFollow(ctx context.Context, tx *storage.Tx, follower, ta
 	if refused, err := e.refuseBannedJoin(ctx, tx, follower, target, f); err != nil || refused {
 		return err // a community's banned member is not let back in
 	}
+	if err := e.readFollowerNode(ctx, tx, follower, target); err != nil {
+		return err // what the node runs decides the Group's announces to it (nodeinfo.go)
+	}
 	if target.Locked {
 		if err := tx.InsertFollowRequest(ctx, &f); err != nil {
 			return err

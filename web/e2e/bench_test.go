@@ -471,11 +471,17 @@ func BenchmarkSign(b *testing.B) {
 // 127.0.(10+i/250).(1+i%250), all served by one handler that answers 202.
 // Linux routes all of 127.0.0.0/8 to the loopback interface; elsewhere
 // (macOS has only 127.0.0.1) the benchmark is skipped.
+//
+// Its NodeInfo is a deliberate choice: by default it has none (404), so
+// the node sending to it does not know what it runs and sends a
+// community's posts in both shapes, as before NodeInfo was read; with
+// software set it answers as that software.
 type benchSink struct {
 	hosts    []string
 	received atomic.Int64
 	bad      atomic.Int64
 	done     chan struct{}
+	software atomic.Pointer[string] // NodeInfo software.name; nil: none
 
 	mu    sync.Mutex
 	first error
@@ -486,6 +492,10 @@ func newBenchSink(tb testing.TB, n int, signer string, key crypto.PublicKey, wan
 	s := &benchSink{done: make(chan struct{})}
 	lookup := func(context.Context, string, bool) (string, crypto.PublicKey, error) { return signer, key, nil }
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet {
+			s.nodeInfo(w, r) // not a delivery: not counted
+			return
+		}
 		body, err := io.ReadAll(r.Body)
 		if err == nil && r.URL.Path != "/inbox" {
 			err = fmt.Errorf("POST to %s, not the shared inbox", r.URL.Path)
@@ -552,6 +562,23 @@ func (s *benchSink) follow(tb testing.TB, a *testrig.Node, target storage.Accoun
 	})
 	if err != nil {
 		tb.Fatalf("remote followers of %s: %v", target.Acct(), err)
+	}
+}
+
+// nodeInfo answers a GET: NodeInfo 2.1 as s.software, or 404.
+func (s *benchSink) nodeInfo(w http.ResponseWriter, r *http.Request) {
+	sw := s.software.Load()
+	switch {
+	case sw == nil:
+		http.NotFound(w, r)
+	case r.URL.Path == "/.well-known/nodeinfo":
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"links":[{"rel":"http://nodeinfo.diaspora.software/ns/schema/2.1","href":"http://%s/nodeinfo/2.1"}]}`, r.Host)
+	case r.URL.Path == "/nodeinfo/2.1":
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"version":"2.1","software":{"name":%q,"version":"1.0"},"protocols":["activitypub"]}`, *sw)
+	default:
+		http.NotFound(w, r)
 	}
 }
 

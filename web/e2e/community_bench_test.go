@@ -5,6 +5,10 @@ package e2e
 //	BenchmarkCommunityThreadFanout  one new thread in a community followed
 //	                                by 5,000 accounts on 200 nodes, until
 //	                                both announces reached every shared inbox
+//	                                (nodes that answer no NodeInfo)
+//	BenchmarkCommunityThreadFanoutKnownNodes
+//	                                the same, to nodes known group-aware:
+//	                                Announce{Create} only
 //	BenchmarkInboxCommunityPost     signed Create{Note} into a community,
 //	                                POSTed to the shared inbox, until the
 //	                                Group checked and announced each, and
@@ -53,8 +57,19 @@ func benchGroup(b *testing.B, a *testrig.Node, creator storage.Account) storage.
 // benchCommunityNodes hosts; the Group's Announce{Create} and its boost
 // (Announce{id}) go once to each host's shared inbox. Each iteration is
 // one thread; the clock stops when every signed delivery reached its
-// sink (every 16th is verified against the Group's key).
-func BenchmarkCommunityThreadFanout(b *testing.B) {
+// sink (every 16th is verified against the Group's key). The hosts
+// answer no NodeInfo: not knowing what they run, the Group sends them
+// both shapes.
+func BenchmarkCommunityThreadFanout(b *testing.B) { benchThreadFanout(b, false) }
+
+// BenchmarkCommunityThreadFanoutKnownNodes is
+// BenchmarkCommunityThreadFanout with follower nodes known to be
+// group-aware (they answer NodeInfo as lemmy, and that is recorded
+// before the clock starts): each gets Announce{Create} only, one signed
+// delivery per host and thread.
+func BenchmarkCommunityThreadFanoutKnownNodes(b *testing.B) { benchThreadFanout(b, true) }
+
+func benchThreadFanout(b *testing.B, known bool) {
 	defer debug.SetGCPercent(debug.SetGCPercent(node.GCPercent)) // as copse serve runs
 	ctx := context.Background()
 	a := testrig.StartOne(b, nil)
@@ -64,9 +79,28 @@ func BenchmarkCommunityThreadFanout(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	total := int64(2 * benchCommunityNodes * b.N)
+	shapes := 2
+	if known {
+		shapes = 1
+	}
+	total := int64(shapes * benchCommunityNodes * b.N)
 	sink := newBenchSink(b, benchCommunityNodes, g.URI, pub, total)
 	sink.follow(b, a, g, benchCommunityFollowers)
+	if known {
+		lemmy := "lemmy"
+		sink.software.Store(&lemmy)
+		err := a.Store.InTx(ctx, func(tx *storage.Tx) error {
+			for _, h := range sink.hosts {
+				if err := tx.PutInstance(ctx, storage.Instance{Host: h, Software: lemmy, FetchedAt: time.Now()}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
 	run := benchRun.Add(1)
 
 	b.ResetTimer()
@@ -94,7 +128,7 @@ func BenchmarkCommunityThreadFanout(b *testing.B) {
 		b.Fatalf("%d deliveries failed verification; first: %v", n, sink.firstBad())
 	}
 	if got := sink.received.Load(); got < total {
-		b.Fatalf("%d deliveries; want %d (two announces to each shared inbox)", got, total)
+		b.Fatalf("%d deliveries; want %d (%d announces to each shared inbox)", got, total, shapes)
 	}
 	b.ReportMetric(float64(total)/elapsed.Seconds(), "deliveries/s")
 	b.ReportMetric(posted.Seconds()*1000/float64(b.N), "ms/thread")
