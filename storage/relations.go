@@ -226,19 +226,21 @@ func (tx *Tx) DeleteFavourite(ctx context.Context, account, status ID) (bool, er
 	return n > 0, err
 }
 
-// CountFavourites counts the likes of a status.
+// CountFavourites gives the likes of a status (kept on its row; 0 for a
+// status not here).
 func (q queries) CountFavourites(ctx context.Context, status ID) (int, error) {
 	var n int
-	if err := q.q.QueryRowContext(ctx, `SELECT count(*) FROM favourites WHERE status_id = ?`, status).Scan(&n); err != nil {
+	if err := q.q.QueryRowContext(ctx, `SELECT coalesce((SELECT favourites_count FROM statuses WHERE id = ?), 0)`, status).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count favourites: %w", err)
 	}
 	return n, nil
 }
 
-// CountReblogs counts the reblogs of a status.
+// CountReblogs gives the reblogs of a status (kept on its row; 0 for a
+// status not here).
 func (q queries) CountReblogs(ctx context.Context, status ID) (int, error) {
 	var n int
-	if err := q.q.QueryRowContext(ctx, `SELECT count(*) FROM statuses WHERE reblog_of_id = ?`, status).Scan(&n); err != nil {
+	if err := q.q.QueryRowContext(ctx, `SELECT coalesce((SELECT reblogs_count FROM statuses WHERE id = ?), 0)`, status).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count reblogs: %w", err)
 	}
 	return n, nil

@@ -62,21 +62,15 @@ type StatusStats struct {
 	Reblogged  bool
 }
 
-// StatusStats counts a status's replies, reblogs and likes, and tells
-// whether viewer (0: nobody) liked or reblogged it.
+// StatusStats gives a status's replies, reblogs and likes (kept on its
+// row, migration 0044: zero for a status not here), and tells whether
+// viewer (0: nobody) liked or reblogged it.
 func (q queries) StatusStats(ctx context.Context, status, viewer ID) (StatusStats, error) {
-	var s StatusStats
-	err := q.q.QueryRowContext(ctx, `SELECT
-(SELECT count(*) FROM statuses WHERE in_reply_to_id = ?1),
-(SELECT count(*) FROM statuses WHERE reblog_of_id = ?1),
-(SELECT count(*) FROM favourites WHERE status_id = ?1),
-EXISTS (SELECT 1 FROM favourites WHERE status_id = ?1 AND account_id = ?2),
-EXISTS (SELECT 1 FROM statuses WHERE reblog_of_id = ?1 AND account_id = ?2)`, status, viewer).
-		Scan(&s.Replies, &s.Reblogs, &s.Favourites, &s.Favourited, &s.Reblogged)
+	out, err := q.StatusStatsByIDs(ctx, []ID{status}, viewer)
 	if err != nil {
-		return StatusStats{}, fmt.Errorf("status stats: %w", err)
+		return StatusStats{}, err
 	}
-	return s, nil
+	return out[status], nil
 }
 
 // Peers lists the domains of the remote actors this node knows.

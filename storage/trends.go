@@ -97,12 +97,9 @@ func (q queries) TrendingStatuses(ctx context.Context, since time.Time, f Timeli
 	args := append([]any{IDAt(since)}, fargs...)
 	args = append(args, limit, offset)
 	out, err := q.statusList(ctx, `SELECT `+statusColumns+` FROM statuses s JOIN accounts a ON a.id = s.account_id
-JOIN (SELECT s2.id AS id,
-	(SELECT count(*) FROM favourites fv WHERE fv.status_id = s2.id)
-	+ (SELECT count(*) FROM statuses rb WHERE rb.reblog_of_id = s2.id) AS score
-	FROM statuses s2 WHERE s2.id >= ? AND s2.visibility = 'public' AND s2.reblog_of_id IS NULL) sc ON sc.id = s.id
-WHERE sc.score > 0 AND a.suspended_at = 0`+fcond+`
-ORDER BY sc.score DESC, s.id DESC LIMIT ? OFFSET ?`, args, false)
+WHERE s.id >= ? AND s.visibility = 'public' AND s.reblog_of_id IS NULL
+AND s.favourites_count + s.reblogs_count > 0 AND a.suspended_at = 0`+fcond+`
+ORDER BY s.favourites_count + s.reblogs_count DESC, s.id DESC LIMIT ? OFFSET ?`, args, false)
 	if err != nil {
 		return nil, fmt.Errorf("trending statuses: %w", err)
 	}
