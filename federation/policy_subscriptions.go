@@ -399,13 +399,9 @@ func (e *Engine) applyList(ctx context.Context, tx *storage.Tx, by storage.ID, s
 	for _, b := range existing {
 		blocked[b.Domain] = b
 	}
-	drafts, err := tx.PolicyDrafts(ctx, s.ID, "")
+	drafted, err := draftsByDomain(ctx, tx, s.ID)
 	if err != nil {
 		return r, err
-	}
-	drafted := make(map[string]storage.PolicyDraft, len(drafts))
-	for _, d := range drafts {
-		drafted[d.Domain] = d
 	}
 	listed := make(map[string]bool, len(entries))
 	for _, b := range entries {
@@ -467,30 +463,17 @@ func (e *Engine) applyList(ctx context.Context, tx *storage.Tx, by storage.ID, s
 		}
 		r.Drafted++
 	}
-	for domain, d := range drafted {
-		if !listed[domain] {
-			if err := tx.DeletePolicyDraft(ctx, d.ID); err != nil {
-				return r, err
-			}
-		}
-	}
-	if !s.Trusted {
-		return r, nil
-	}
+	made := make([]listMade, 0, len(existing))
 	for _, old := range existing {
-		if old.SubscriptionID != s.ID || listed[old.Domain] {
-			continue
-		}
-		if err := tx.DeleteNodeDomainBlock(ctx, old.ID); err != nil {
-			return r, err
-		}
-		if err := audit(ctx, tx, by, AuditListUnblock, storage.AuditDomainBlock, old.ID, "domain", old.Domain,
-			"list", s.URL); err != nil {
-			return r, err
-		}
-		r.Removed++
+		made = append(made, listMade{old.ID, old.SubscriptionID, old.Domain})
 	}
-	return r, nil
+	err = settleList(ctx, tx, s, listed, drafted, made, &r, func(m listMade) error {
+		if err := tx.DeleteNodeDomainBlock(ctx, m.id); err != nil {
+			return err
+		}
+		return audit(ctx, tx, by, AuditListUnblock, storage.AuditDomainBlock, m.id, "domain", m.domain, "list", s.URL)
+	})
+	return r, err
 }
 
 // applyAllowList brings the allows (a trusted list) or drafts (another)
@@ -506,13 +489,9 @@ func (e *Engine) applyAllowList(ctx context.Context, tx *storage.Tx, by storage.
 	for _, a := range existing {
 		allowed[a.Domain] = true
 	}
-	drafts, err := tx.PolicyDrafts(ctx, s.ID, "")
+	drafted, err := draftsByDomain(ctx, tx, s.ID)
 	if err != nil {
 		return r, err
-	}
-	drafted := make(map[string]storage.PolicyDraft, len(drafts))
-	for _, d := range drafts {
-		drafted[d.Domain] = d
 	}
 	listed := make(map[string]bool, len(entries))
 	for _, en := range entries {
@@ -552,30 +531,65 @@ func (e *Engine) applyAllowList(ctx context.Context, tx *storage.Tx, by storage.
 		}
 		r.Drafted++
 	}
+	made := make([]listMade, 0, len(existing))
+	for _, old := range existing {
+		made = append(made, listMade{old.ID, old.SubscriptionID, old.Domain})
+	}
+	err = settleList(ctx, tx, s, listed, drafted, made, &r, func(m listMade) error {
+		if err := tx.DeleteNodeDomainAllow(ctx, m.id); err != nil {
+			return err
+		}
+		return audit(ctx, tx, by, AuditListDisallow, storage.AuditDomainAllow, m.id, "domain", m.domain, "list", s.URL)
+	})
+	return r, err
+}
+
+// draftsByDomain returns the drafts of a subscription by their domain.
+func draftsByDomain(ctx context.Context, tx *storage.Tx, subscription storage.ID) (map[string]storage.PolicyDraft, error) {
+	drafts, err := tx.PolicyDrafts(ctx, subscription, "")
+	if err != nil {
+		return nil, err
+	}
+	drafted := make(map[string]storage.PolicyDraft, len(drafts))
+	for _, d := range drafts {
+		drafted[d.Domain] = d
+	}
+	return drafted, nil
+}
+
+// listMade is a block or allow as a list refresh sees it: which list
+// brought it, if any.
+type listMade struct {
+	id, subscription storage.ID
+	domain           string
+}
+
+// settleList ends a refresh of s, for either kind of list: the drafts of
+// domains it no longer names go, and a trusted list withdraws what it
+// brought itself and no longer names (withdraw removes and audits one),
+// never what an admin made by hand or another list brought.
+func settleList(ctx context.Context, tx *storage.Tx, s storage.PolicySubscription, listed map[string]bool,
+	drafted map[string]storage.PolicyDraft, made []listMade, r *ListRefresh, withdraw func(listMade) error) error {
 	for domain, d := range drafted {
 		if !listed[domain] {
 			if err := tx.DeletePolicyDraft(ctx, d.ID); err != nil {
-				return r, err
+				return err
 			}
 		}
 	}
 	if !s.Trusted {
-		return r, nil
+		return nil
 	}
-	for _, old := range existing {
-		if old.SubscriptionID != s.ID || listed[old.Domain] {
+	for _, m := range made {
+		if m.subscription != s.ID || listed[m.domain] {
 			continue
 		}
-		if err := tx.DeleteNodeDomainAllow(ctx, old.ID); err != nil {
-			return r, err
-		}
-		if err := audit(ctx, tx, by, AuditListDisallow, storage.AuditDomainAllow, old.ID, "domain", old.Domain,
-			"list", s.URL); err != nil {
-			return r, err
+		if err := withdraw(m); err != nil {
+			return err
 		}
 		r.Removed++
 	}
-	return r, nil
+	return nil
 }
 
 func sameBlock(a, b storage.NodeDomainBlock) bool {
