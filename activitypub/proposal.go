@@ -98,16 +98,9 @@ func MarshalArtefactProposal(id, actor string, published time.Time, p ArtefactPr
 // Article names a baseVersion; false for anything else (a post, an
 // artefact's own version).
 func ArtefactProposalOf(b []byte) (ArtefactProposal, bool) {
-	var act struct {
-		Type     string          `json:"type"`
-		Audience string          `json:"audience"`
-		Object   json.RawMessage `json:"object"`
-	}
-	if json.Unmarshal(b, &act) != nil || (act.Type != TypeCreate && act.Type != TypeUpdate) {
-		return ArtefactProposal{}, false
-	}
 	var w proposalWire
-	if json.Unmarshal(act.Object, &w) != nil || w.Type != TypeArticle {
+	act, ok := proposalEnvelope(b, &w)
+	if !ok || w.Type != TypeArticle {
 		return ArtefactProposal{}, false
 	}
 	switch {
@@ -229,16 +222,9 @@ func MarshalTermProposal(id, actor string, published time.Time, p TermProposal) 
 // {DefinedTerm} without an id, or an Update{DefinedTerm} naming a
 // baseVersion; false for anything else.
 func TermProposalOf(b []byte) (TermProposal, bool) {
-	var act struct {
-		Type     string          `json:"type"`
-		Audience string          `json:"audience"`
-		Object   json.RawMessage `json:"object"`
-	}
-	if json.Unmarshal(b, &act) != nil || (act.Type != TypeCreate && act.Type != TypeUpdate) {
-		return TermProposal{}, false
-	}
 	var w termProposalWire
-	if json.Unmarshal(act.Object, &w) != nil || w.Type != TypeDefinedTerm {
+	act, ok := proposalEnvelope(b, &w)
+	if !ok || w.Type != TypeDefinedTerm {
 		return TermProposal{}, false
 	}
 	switch {
@@ -339,17 +325,10 @@ func MarshalEventProposal(id, actor string, published time.Time, p EventProposal
 // {Event} without an id, or an Update{Event} (the receiver checks that its
 // id is an event of the community); false for anything else.
 func EventProposalOf(b []byte) (EventProposal, bool) {
-	var act struct {
-		Type     string          `json:"type"`
-		Audience string          `json:"audience"`
-		Object   json.RawMessage `json:"object"`
-	}
-	if json.Unmarshal(b, &act) != nil || (act.Type != TypeCreate && act.Type != TypeUpdate) {
-		return EventProposal{}, false
-	}
 	var w eventProposalWire
 	var loc *locationIn
-	if json.Unmarshal(act.Object, &w) != nil || w.Type != TypeEvent || (act.Type == TypeCreate) != (w.ID == "") {
+	act, ok := proposalEnvelope(b, &w)
+	if !ok || w.Type != TypeEvent || (act.Type == TypeCreate) != (w.ID == "") {
 		return EventProposal{}, false
 	}
 	var raw struct {
@@ -378,4 +357,22 @@ func EventProposalOf(b []byte) (EventProposal, bool) {
 		}
 	}
 	return p, true
+}
+
+// proposalActivity is the activity around a proposal.
+type proposalActivity struct {
+	Type     string          `json:"type"`
+	Audience string          `json:"audience"`
+	Object   json.RawMessage `json:"object"`
+}
+
+// proposalEnvelope reads a Create or Update and decodes its object into
+// w, for the three kinds of proposal; false for any other activity or a
+// body that does not decode.
+func proposalEnvelope(b []byte, w any) (proposalActivity, bool) {
+	var act proposalActivity
+	if json.Unmarshal(b, &act) != nil || (act.Type != TypeCreate && act.Type != TypeUpdate) {
+		return act, false
+	}
+	return act, json.Unmarshal(act.Object, w) == nil
 }
