@@ -26,7 +26,7 @@ const maxSearchQuery = 500
 // RepertoireQuery is a search as a member asks it.
 type RepertoireQuery struct {
 	Query        string
-	Type         string // storage.HitArtefact, HitTerm, HitThread or "" for all
+	Type         string // storage.HitArtefact, HitTerm, HitEvent, HitThread or "" for all
 	Tag          string // a hashtag name, with or without "#"
 	Organisation string
 	Author       storage.ID // only what that account wrote (0: anyone's)
@@ -44,7 +44,7 @@ func (q RepertoireQuery) check() (storage.RepertoireSearch, error) {
 	case utf8.RuneCountInString(q.Query) > maxSearchQuery:
 		return storage.RepertoireSearch{}, invalid("q is longer than %d characters", maxSearchQuery)
 	case !storage.ValidHitType(q.Type):
-		return storage.RepertoireSearch{}, invalid("type %q is not artefact, term or thread", q.Type)
+		return storage.RepertoireSearch{}, invalid("type %q is not artefact, term, event or thread", q.Type)
 	case q.Limit < 0 || q.Limit > storage.MaxRepertoireLimit:
 		return storage.RepertoireSearch{}, invalid("limit must be between 1 and %d", storage.MaxRepertoireLimit)
 	case q.Offset < 0 || q.Offset > storage.MaxRepertoireOffset:

@@ -105,7 +105,7 @@ func TestSearchCommunity(t *testing.T) {
 		})
 	}
 
-	invalid := []RepertoireQuery{{Query: "  "}, {Query: "x", Type: "event"}, {Query: "x", Limit: 41}, {Query: "x", Offset: -1},
+	invalid := []RepertoireQuery{{Query: "  "}, {Query: "x", Type: "person"}, {Query: "x", Limit: 41}, {Query: "x", Offset: -1},
 		{Query: "x", Tag: "not a tag"}, {Query: string(bytes.Repeat([]byte("a"), 501))}}
 	for _, q := range invalid {
 		var inv *InvalidError

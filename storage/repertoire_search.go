@@ -16,7 +16,8 @@ import (
 // Full-text search of communities' repertoire (issue 13 item 6): their
 // artefacts (title, summary, body, tags and the text of their files,
 // artefacts_fts), glossaries (term, aliases, definition, glossary_fts,
-// both migration 0038) and threads (statuses_fts, 0007). Which
+// both migration 0038), events (name, description, place, events_fts,
+// 0047) and threads (statuses_fts, 0007). Which
 // communities a viewer may search is decided by the caller, asking the
 // one rule (federation.Engine.CanSeeCommunity) for each; the posts of a
 // thread still pass the status rule (qListedTo) in the query.
@@ -25,6 +26,7 @@ import (
 const (
 	HitArtefact = "artefact"
 	HitTerm     = "term"
+	HitEvent    = "event"
 	HitThread   = "thread"
 )
 
@@ -47,16 +49,19 @@ type RepertoireSearch struct {
 	// Viewer is who searches (0: anonymous), for the status rule that
 	// every post of a thread passes.
 	Viewer ID
-	// Type is HitArtefact, HitTerm or HitThread; "" for all three.
+	// Type is HitArtefact, HitTerm, HitEvent or HitThread; "" for all.
 	Type string
 	// Tag keeps artefacts with that tag, terms linked to that hashtag
-	// and posts carrying it ("" keeps all).
+	// and posts carrying it ("" keeps all); events have none, so none
+	// are kept.
 	Tag string
 	// Organisation keeps artefacts of that organisation and posts by
-	// members of it (case aside); terms have none, so none are kept.
+	// members of it (case aside); terms and events have none, so none
+	// are kept.
 	Organisation string
 	// Author keeps artefacts listing that account among their authors
-	// (or made by it), terms it made and posts it wrote (0 keeps all).
+	// (or made by it), terms it made, events it organises and posts it
+	// wrote (0 keeps all).
 	Author ID
 	// NoThreads leaves the posts of threads out of a search of all
 	// types: for a caller that searches statuses apart (the client API).
@@ -67,12 +72,13 @@ type RepertoireSearch struct {
 
 // RepertoireHit is one thing a repertoire search found.
 type RepertoireHit struct {
-	Type        string // HitArtefact, HitTerm or HitThread
-	ID          ID     // of the artefact, term or status
+	Type        string // HitArtefact, HitTerm, HitEvent or HitThread
+	ID          ID     // of the artefact, term, event or status
 	CommunityID ID
 	Title       string
 	// Snippet is a short plain-text excerpt around the first word of the
-	// query found in the summary, body, definition, files or post.
+	// query found in the summary, body, definition, description, place,
+	// files or post.
 	Snippet      string
 	URL          string // the object's own URL or id (as peers gave it)
 	ThreadID     ID     // for a post, the first post of its thread
@@ -80,6 +86,11 @@ type RepertoireHit struct {
 	Organisation string
 	Rank         float64 // bm25 in its type's index: lower is better
 	UpdatedAt    int64   // Unix milliseconds
+	// An event's start (Unix milliseconds), time zone (IANA name) and
+	// place (its name, else its address); zero for the other types.
+	StartAt  int64
+	TimeZone string
+	Place    string
 
 	place    int    // its place among the hits of its type
 	fallback string // the text to cut a snippet from when no word is found
@@ -94,14 +105,14 @@ func (f RepertoireSearch) limit() int {
 
 // ValidHitType reports whether t is a type a search may ask for ("" is all).
 func ValidHitType(t string) bool {
-	return t == "" || t == HitArtefact || t == HitTerm || t == HitThread
+	return t == "" || t == HitArtefact || t == HitTerm || t == HitEvent || t == HitThread
 }
 
-// SearchRepertoire finds the artefacts, terms and posts of threads of
-// f.Communities that match f.Query and its filters. Each type is ranked
-// by bm25 (title-like fields weighing most), newest first among equals;
-// the types are interleaved by rank: the best artefact, term and post,
-// then the second of each, and so on.
+// SearchRepertoire finds the artefacts, terms, events and posts of
+// threads of f.Communities that match f.Query and its filters. Each type
+// is ranked by bm25 (title-like fields weighing most), newest first among
+// equals; the types are interleaved by rank: the best artefact, term,
+// event and post, then the second of each, and so on.
 func (s *Store) SearchRepertoire(ctx context.Context, f RepertoireSearch) ([]RepertoireHit, error) {
 	match := ftsQuery(f.Query)
 	if match == "" || len(f.Communities) == 0 {
@@ -127,6 +138,13 @@ func (s *Store) SearchRepertoire(ctx context.Context, f RepertoireSearch) ([]Rep
 		}
 		hits = append(hits, h...)
 	}
+	if (f.Type == "" || f.Type == HitEvent) && f.Organisation == "" && f.Tag == "" {
+		h, err := s.searchEvents(ctx, match, f, want)
+		if err != nil {
+			return nil, err
+		}
+		hits = append(hits, h...)
+	}
 	if f.Type == "" && !f.NoThreads || f.Type == HitThread {
 		h, err := s.searchThreadPosts(ctx, match, f, want)
 		if err != nil {
@@ -137,7 +155,8 @@ func (s *Store) SearchRepertoire(ctx context.Context, f RepertoireSearch) ([]Rep
 	// Each list is in bm25 order already. bm25 scores of different
 	// indexes do not compare (their document counts differ), so the
 	// lists are interleaved by place: the best of each type first,
-	// artefacts before terms before posts at the same place.
+	// artefacts before terms before events before posts at the same
+	// place.
 	place := map[string]int{}
 	for i := range hits {
 		hits[i].place = place[hits[i].Type]
@@ -252,6 +271,37 @@ WHERE glossary_fts MATCH ? AND g.suspended_at = 0 AND t.community_id IN (` + pla
 	return out, nil
 }
 
+func (s *Store) searchEvents(ctx context.Context, match string, f RepertoireSearch, limit int) ([]RepertoireHit, error) {
+	q := `SELECT e.id, e.community_id, e.name, e.description_html, e.place_name, e.place_address, coalesce(nullif(e.url, ''), e.uri),
+	e.updated_at, e.start_at, e.timezone, bm25(events_fts, 10.0, 1.0, 5.0) AS rank
+FROM events_fts JOIN community_events e ON e.id = events_fts.rowid JOIN accounts g ON g.id = e.community_id
+WHERE events_fts MATCH ? AND g.suspended_at = 0 AND e.community_id IN (` + placeholders(len(f.Communities)) + `)`
+	args := append([]any{match}, communityArgs(f.Communities)...)
+	if f.Author != 0 {
+		q += ` AND e.organiser_id = ?`
+		args = append(args, f.Author)
+	}
+	q += ` ORDER BY rank, e.updated_at DESC, e.id DESC LIMIT ?`
+	words := queryWords(f.Query)
+	out, err := queryAll(ctx, s.q, func(r scanner) (RepertoireHit, error) {
+		h := RepertoireHit{Type: HitEvent}
+		var desc, placeName, address string
+		if err := r.Scan(&h.ID, &h.CommunityID, &h.Title, &desc, &placeName, &address, &h.URL, &h.UpdatedAt, &h.StartAt, &h.TimeZone, &h.Rank); err != nil {
+			return h, err
+		}
+		h.Place = cmp.Or(placeName, address)
+		desc = htmlText(desc)
+		place := strings.TrimSpace(placeName + ", " + address)
+		place = strings.Trim(place, ", ")
+		h.Snippet, h.fallback = firstSnippet(words, desc, place), cmp.Or(desc, place)
+		return h, nil
+	}, q, append(args, limit)...)
+	if err != nil {
+		return nil, fmt.Errorf("search events: %w", err)
+	}
+	return out, nil
+}
+
 // qThreadGroup is the community a status s belongs to, as
 // CommunityPost reads it.
 const qThreadGroup = `coalesce((SELECT c.group_id FROM community_threads c WHERE c.status_id = s.id),
@@ -339,10 +389,10 @@ ON CONFLICT (file_id) DO UPDATE SET text = excluded.text`, file, text)
 }
 
 // SearchedCommunities lists, at most limit (and MaxSearchCommunities),
-// the Groups whose artefacts, glossary or threads hold a match for query
-// (before any rule), most recently created Group first: the candidates
-// of a search over the whole node, for the caller to ask the community
-// rule about.
+// the Groups whose artefacts, glossary, events or threads hold a match
+// for query (before any rule), most recently created Group first: the
+// candidates of a search over the whole node, for the caller to ask the
+// community rule about.
 func (s *Store) SearchedCommunities(ctx context.Context, query string, limit int) ([]ID, error) {
 	match := ftsQuery(query)
 	if match == "" {
@@ -355,6 +405,7 @@ func (s *Store) SearchedCommunities(ctx context.Context, query string, limit int
 	}, `SELECT g.id FROM accounts g WHERE g.suspended_at = 0 AND g.id IN (
 	SELECT a.community_id FROM artefacts_fts JOIN artefacts a ON a.id = artefacts_fts.rowid WHERE artefacts_fts MATCH ?1
 	UNION SELECT t.community_id FROM glossary_fts JOIN glossary_terms t ON t.id = glossary_fts.rowid WHERE glossary_fts MATCH ?1
+	UNION SELECT e.community_id FROM events_fts JOIN community_events e ON e.id = events_fts.rowid WHERE events_fts MATCH ?1
 	UNION SELECT c.group_id FROM statuses_fts JOIN community_threads c ON c.status_id = statuses_fts.rowid WHERE statuses_fts MATCH ?1
 	UNION SELECT c.community_id FROM statuses_fts JOIN community_statuses c ON c.status_id = statuses_fts.rowid WHERE statuses_fts MATCH ?1)
 ORDER BY g.id DESC LIMIT ?2`, match, limit)

@@ -2,9 +2,11 @@ package storage
 
 import (
 	"context"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestSearchRepertoire(t *testing.T) {
@@ -210,5 +212,132 @@ func TestSnippet(t *testing.T) {
 	}
 	if got := htmlText(`<p>Fish &amp; chips</p><p>2 &lt; 3 <span class="h-card"><a href="x">@<span>roads</span></a></span></p>`); got != "Fish & chips 2 < 3 @roads" {
 		t.Errorf("htmlText = %q", got)
+	}
+}
+
+// TestSearchEvents: events are found by name, description and place, in
+// the communities asked for only, as they stand after an edit, no longer
+// once deleted, and those stored before migration 0047 are backfilled.
+func TestSearchEvents(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "copse.db")
+	ctx := context.Background()
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	alice := personAt(t, s, "alice", "", "Hampshire County Council", "", "")
+	libs := mustCommunity(t, s, "libraries", alice)
+	other := mustCommunity(t, s, "roads", alice)
+	start := time.Date(2027, 3, 4, 10, 0, 0, 0, time.UTC)
+	event := func(c Community, name, desc, place, address string) CommunityEvent {
+		t.Helper()
+		ev := CommunityEvent{CommunityID: c.AccountID, URI: "https://local.example/events/" + strings.ReplaceAll(name, " ", "-"), Local: true,
+			OrganiserID: alice.ID, Name: name, DescriptionSource: desc, DescriptionHTML: "<p>" + desc + "</p>", Start: start,
+			End: start.Add(time.Hour), TimeZone: "Europe/London", PlaceName: place, PlaceAddress: address}
+		inTx(t, s, func(tx *Tx) error { return tx.InsertCommunityEvent(ctx, &ev) })
+		return ev
+	}
+	review := event(libs, "Stock review", "We weed the <b>reference</b> shelves together.", "Central Library", "1 High Street, Winchester")
+	road := event(other, "Gritting briefing", "Before the winter.", "Depot", "")
+	search := func(t *testing.T, s *Store, f RepertoireSearch) []ID {
+		t.Helper()
+		got, err := s.SearchRepertoire(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []ID
+		for _, h := range got {
+			if h.Type != HitEvent {
+				t.Errorf("hit %+v is not an event", h)
+			}
+			ids = append(ids, h.ID)
+		}
+		return ids
+	}
+	libsOnly := []ID{libs.AccountID}
+	tests := []struct {
+		name string
+		f    RepertoireSearch
+		want []ID
+	}{
+		{"by name", RepertoireSearch{Query: "stock", Communities: libsOnly}, []ID{review.ID}},
+		{"by description", RepertoireSearch{Query: "shelves", Communities: libsOnly}, []ID{review.ID}},
+		{"by place name", RepertoireSearch{Query: "central library", Communities: libsOnly}, []ID{review.ID}},
+		{"by address", RepertoireSearch{Query: "winchester", Communities: libsOnly}, []ID{review.ID}},
+		{"type event", RepertoireSearch{Query: "stock", Communities: libsOnly, Type: HitEvent}, []ID{review.ID}},
+		{"type artefact leaves events out", RepertoireSearch{Query: "stock", Communities: libsOnly, Type: HitArtefact}, nil},
+		{"another community's event is not searched", RepertoireSearch{Query: "gritting", Communities: libsOnly}, nil},
+		{"both communities", RepertoireSearch{Query: "gritting", Communities: []ID{libs.AccountID, other.AccountID}}, []ID{road.ID}},
+		{"the organiser", RepertoireSearch{Query: "stock", Communities: libsOnly, Author: alice.ID}, []ID{review.ID}},
+		{"not the organiser", RepertoireSearch{Query: "stock", Communities: libsOnly, Author: libs.AccountID}, nil},
+		{"a tag leaves events out", RepertoireSearch{Query: "stock", Communities: libsOnly, Tag: "stock"}, nil},
+		{"an organisation leaves events out", RepertoireSearch{Query: "stock", Communities: libsOnly, Organisation: "Hampshire County Council"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := search(t, s, tt.f); !slices.Equal(got, tt.want) {
+				t.Errorf("events = %v; want %v", got, tt.want)
+			}
+		})
+	}
+	t.Run("a hit carries its start, place and snippet", func(t *testing.T) {
+		got, err := s.SearchRepertoire(ctx, RepertoireSearch{Query: "reference", Communities: libsOnly})
+		if err != nil || len(got) != 1 {
+			t.Fatalf("hits = %+v, %v", got, err)
+		}
+		h := got[0]
+		if h.Title != "Stock review" || h.Snippet != "We weed the reference shelves together." || h.Place != "Central Library" || h.TimeZone != "Europe/London" ||
+			h.StartAt != start.UnixMilli() || h.URL != review.URI || h.CommunityID != libs.AccountID {
+			t.Errorf("hit = %+v", h)
+		}
+		got, err = s.SearchRepertoire(ctx, RepertoireSearch{Query: "winchester", Communities: libsOnly})
+		if err != nil || len(got) != 1 || got[0].Snippet != "Central Library, 1 High Street, Winchester" {
+			t.Errorf("a match in the address: %+v, %v; want the place as snippet", got, err)
+		}
+	})
+	t.Run("searched communities", func(t *testing.T) {
+		got, err := s.SearchedCommunities(ctx, "gritting", 10)
+		if err != nil || !slices.Equal(got, []ID{other.AccountID}) {
+			t.Errorf("communities = %v, %v", got, err)
+		}
+	})
+
+	// An edit is searched, the old wording no longer.
+	review.Name, review.PlaceName, review.PlaceAddress = "Weeding morning", "Town Hall", ""
+	inTx(t, s, func(tx *Tx) error { return tx.UpdateCommunityEvent(ctx, review) })
+	if got := search(t, s, RepertoireSearch{Query: "stock", Communities: libsOnly}); got != nil {
+		t.Errorf("the old name still finds %v", got)
+	}
+	if got := search(t, s, RepertoireSearch{Query: "central", Communities: libsOnly}); got != nil {
+		t.Errorf("the old place still finds %v", got)
+	}
+	if got := search(t, s, RepertoireSearch{Query: "weeding town hall", Communities: libsOnly}); !slices.Equal(got, []ID{review.ID}) {
+		t.Errorf("the new name and place find %v", got)
+	}
+	// A deleted event is no longer found.
+	inTx(t, s, func(tx *Tx) error { return tx.DeleteCommunityEvent(ctx, road.ID) })
+	if got := search(t, s, RepertoireSearch{Query: "gritting", Communities: []ID{other.AccountID}}); got != nil {
+		t.Errorf("a deleted event is found: %v", got)
+	}
+
+	// Events stored before the migration are backfilled: undo it and
+	// open the store again, which runs it.
+	for _, q := range []string{`DROP TRIGGER events_fts_insert`, `DROP TRIGGER events_fts_update`, `DROP TRIGGER events_fts_delete`,
+		`DROP VIEW events_search_text`, `DROP TABLE events_fts`, `DELETE FROM schema_migrations WHERE version = 47`} {
+		if _, err := s.write.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	late := event(libs, "Reading group", "Novels.", "", "")
+	s.Close()
+	if s, err = Open(ctx, path); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for q, want := range map[string]ID{"weeding": review.ID, "novels": late.ID} {
+		if got := search(t, s, RepertoireSearch{Query: q, Communities: libsOnly}); !slices.Equal(got, []ID{want}) {
+			t.Errorf("%q after the migration ran again: %v; want %v", q, got, want)
+		}
 	}
 }

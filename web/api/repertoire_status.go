@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"html"
 	"net/http"
+	"strings"
+	"time"
 
 	"github.com/copse-dev/copse/activitypub"
 	"github.com/copse-dev/copse/federation"
@@ -14,46 +16,60 @@ import (
 	"github.com/copse-dev/copse/web/httperr"
 )
 
-// A community's artefacts and glossary terms as Mastodon statuses
-// (issue 13 item 6): apps show only statuses, accounts and hashtags, so
-// /api/v2/search answers the artefacts and terms it finds as statuses,
-// and GET /api/v1/statuses/:id shows one, so that an app can open it.
+// A community's artefacts, glossary terms and events as Mastodon
+// statuses (issue 13 item 6): apps show only statuses, accounts and
+// hashtags, so /api/v2/search answers the artefacts, terms and events it
+// finds as statuses, and GET /api/v1/statuses/:id shows one, so that an
+// app can open it.
 //
 // Such a status is the community's: its account is the community's
 // Group (an artefact may have several authors, some unknown here, and
 // it is the Group that announces it), its content the title (a link to
-// the artefact's page, or the glossary's) and the summary or the
-// definition, its visibility public, or private for a members-only
-// community. Its id is the artefact's or term's own: one generator
-// (storage.Store.NewID) makes the IDs of statuses, artefacts and terms
-// alike, so they never collide, and a status of the same id would win.
+// the artefact's page, the glossary's or the events page) and the
+// summary, the definition, or an event's start, place and description,
+// its visibility public, or private for a members-only community. Its id
+// is the artefact's, term's or event's own: one generator
+// (storage.Store.NewID) makes the IDs of statuses, artefacts, terms and
+// events alike, so they never collide, and a status of the same id would
+// win.
 // Nothing else a status has applies: no replies, likes, boosts,
 // bookmarks, pins or edits, which answer 422.
 
-// repertoireItem is an artefact or a glossary term.
+// repertoireItem is an artefact, a glossary term or an event: exactly
+// one of them has an ID.
 type repertoireItem struct {
-	artefact storage.Artefact // ID 0 when it is a term
+	artefact storage.Artefact
 	term     storage.Term
+	event    storage.CommunityEvent
 }
 
 func (it repertoireItem) id() storage.ID {
-	if it.artefact.ID != 0 {
+	switch {
+	case it.artefact.ID != 0:
 		return it.artefact.ID
+	case it.event.ID != 0:
+		return it.event.ID
 	}
 	return it.term.ID
 }
 
 func (it repertoireItem) communityID() storage.ID {
-	if it.artefact.ID != 0 {
+	switch {
+	case it.artefact.ID != 0:
 		return it.artefact.CommunityID
+	case it.event.ID != 0:
+		return it.event.CommunityID
 	}
 	return it.term.CommunityID
 }
 
 // kind names what the item is, for people.
 func (it repertoireItem) kind() string {
-	if it.artefact.ID != 0 {
+	switch {
+	case it.artefact.ID != 0:
 		return "artefact"
+	case it.event.ID != 0:
+		return "event"
 	}
 	return "glossary term"
 }
@@ -89,9 +105,9 @@ func (h *Handler) orRepertoire(ctx context.Context, viewer storage.Account, id s
 	return notAStatus(it)
 }
 
-// repertoireByID finds the artefact or term id names, if viewer may read
-// it (federation.Engine.ArtefactReadable, TermReadable); anything else
-// is storage.ErrNotFound.
+// repertoireByID finds the artefact, term or event id names, if viewer
+// may read it (federation.Engine.ArtefactReadable, TermReadable,
+// EventReadable); anything else is storage.ErrNotFound.
 func (h *Handler) repertoireByID(ctx context.Context, viewer storage.Account, id storage.ID) (repertoireItem, error) {
 	a, err := h.store.ArtefactByID(ctx, id)
 	if err == nil {
@@ -101,14 +117,21 @@ func (h *Handler) repertoireByID(ctx context.Context, viewer storage.Account, id
 		return repertoireItem{}, err
 	}
 	t, err := h.store.TermByID(ctx, id)
+	if err == nil {
+		return h.readable(ctx, viewer, repertoireItem{term: t})
+	}
+	if !errors.Is(err, storage.ErrNotFound) {
+		return repertoireItem{}, err
+	}
+	ev, err := h.store.CommunityEventByID(ctx, id)
 	if err != nil {
 		return repertoireItem{}, err
 	}
-	return h.readable(ctx, viewer, repertoireItem{term: t})
+	return h.readable(ctx, viewer, repertoireItem{event: ev})
 }
 
-// repertoireByURI finds the artefact or term whose ActivityPub id is
-// uri, held here, if viewer may read it; anything else is
+// repertoireByURI finds the artefact, term or event whose ActivityPub id
+// is uri, held here, if viewer may read it; anything else is
 // storage.ErrNotFound.
 func (h *Handler) repertoireByURI(ctx context.Context, viewer storage.Account, uri string) (repertoireItem, error) {
 	a, err := h.store.ArtefactByURI(ctx, uri)
@@ -119,19 +142,29 @@ func (h *Handler) repertoireByURI(ctx context.Context, viewer storage.Account, u
 		return repertoireItem{}, err
 	}
 	t, err := h.store.TermByURI(ctx, uri)
+	if err == nil {
+		return h.readable(ctx, viewer, repertoireItem{term: t})
+	}
+	if !errors.Is(err, storage.ErrNotFound) {
+		return repertoireItem{}, err
+	}
+	ev, err := h.store.CommunityEventByURI(ctx, uri)
 	if err != nil {
 		return repertoireItem{}, err
 	}
-	return h.readable(ctx, viewer, repertoireItem{term: t})
+	return h.readable(ctx, viewer, repertoireItem{event: ev})
 }
 
 // readable passes it on if viewer may read it, by the community rule.
 func (h *Handler) readable(ctx context.Context, viewer storage.Account, it repertoireItem) (repertoireItem, error) {
 	var ok bool
 	var err error
-	if it.artefact.ID != 0 {
+	switch {
+	case it.artefact.ID != 0:
 		ok, err = h.engine.ArtefactReadable(ctx, viewer, it.artefact)
-	} else {
+	case it.event.ID != 0:
+		ok, err = h.engine.EventReadable(ctx, viewer, it.event)
+	default:
 		ok, err = h.engine.TermReadable(ctx, viewer, it.term)
 	}
 	if errors.Is(err, storage.ErrNotFound) || err == nil && !ok {
@@ -143,12 +176,12 @@ func (h *Handler) readable(ctx context.Context, viewer storage.Account, it reper
 	return it, nil
 }
 
-// searchRepertoire finds, for a status search, the artefacts and terms
-// of the communities the viewer may read (the engine asks the community
-// rule of each, as the copse API's search does), best match first, from
-// offset, at most limit; with account_id, those of that community (a
-// Group) or by that author. A query the repertoire search refuses (too
-// long, an offset past its bound) finds none there.
+// searchRepertoire finds, for a status search, the artefacts, terms and
+// events of the communities the viewer may read (the engine asks the
+// community rule of each, as the copse API's search does), best match
+// first, from offset, at most limit; with account_id, those of that
+// community (a Group) or by that author. A query the repertoire search
+// refuses (too long, an offset past its bound) finds none there.
 func (h *Handler) searchRepertoire(ctx context.Context, s searchRequest, offset, limit int) ([]Status, error) {
 	if offset > storage.MaxRepertoireOffset || limit <= 0 {
 		return nil, nil
@@ -187,6 +220,8 @@ func (h *Handler) searchRepertoire(ctx context.Context, s searchRequest, offset,
 			it.artefact, err = h.store.ArtefactByID(ctx, hit.ID)
 		case storage.HitTerm:
 			it.term, err = h.store.TermByID(ctx, hit.ID)
+		case storage.HitEvent:
+			it.event, err = h.store.CommunityEventByID(ctx, hit.ID)
 		default:
 			continue
 		}
@@ -205,7 +240,7 @@ func (h *Handler) searchRepertoire(ctx context.Context, s searchRequest, offset,
 	return out, nil
 }
 
-// repertoireStatus renders an artefact or term as a Status.
+// repertoireStatus renders an artefact, term or event as a Status.
 func (p *presenter) repertoireStatus(ctx context.Context, it repertoireItem) (Status, error) {
 	g, err := p.store.AccountByID(ctx, it.communityID())
 	if err != nil {
@@ -227,7 +262,10 @@ func (p *presenter) repertoireStatus(ctx context.Context, it repertoireItem) (St
 	var page, title, body string
 	var tags []string
 	created := it.artefact.CreatedAt
-	if a := it.artefact; a.ID != 0 {
+	label := "Artefact"
+	switch {
+	case it.artefact.ID != 0:
+		a := it.artefact
 		e.ID, e.URI = a.ID.String(), a.URI
 		page = cmp.Or(a.URL, a.URI)
 		if a.Local {
@@ -241,7 +279,21 @@ func (p *presenter) repertoireStatus(ctx context.Context, it repertoireItem) (St
 			t := isoTime(a.UpdatedAt)
 			e.EditedAt = &t
 		}
-	} else {
+	case it.event.ID != 0:
+		ev := it.event
+		e.ID, e.URI = ev.ID.String(), ev.URI
+		page = cmp.Or(ev.URL, ev.URI)
+		if ev.Local {
+			page = p.urls.EventPage(g.Username, ev.ID)
+		}
+		title, body, label = ev.Name, eventStatusBody(ev), "Event"
+		created = ev.CreatedAt
+		if ev.UpdatedAt.After(ev.CreatedAt) {
+			s := isoTime(ev.UpdatedAt)
+			e.EditedAt = &s
+		}
+	default:
+		label = "Glossary term"
 		t := it.term
 		e.ID, e.URI = t.ID.String(), t.URI
 		page = cmp.Or(t.URL, t.URI)
@@ -260,13 +312,31 @@ func (p *presenter) repertoireStatus(ctx context.Context, it repertoireItem) (St
 	}
 	e.CreatedAt = isoTime(created)
 	e.URL = &page
-	label := "Artefact"
-	if it.term.ID != 0 {
-		label = "Glossary term"
-	}
 	e.Content = "<p>" + label + `: <a href="` + html.EscapeString(page) + `">` + html.EscapeString(title) + "</a></p>" + body
 	for _, t := range tags {
 		e.Tags = append(e.Tags, Tag{Name: t, URL: p.urls.Tag(t)})
 	}
 	return e, nil
+}
+
+// eventStatusBody is what a status of an event says under its name: when
+// it starts (in its time zone, with the instant for machines), where, and
+// its description (sanitised when stored).
+func eventStatusBody(ev storage.CommunityEvent) string {
+	loc, err := time.LoadLocation(ev.TimeZone)
+	if err != nil {
+		loc = time.UTC
+	}
+	b := `<p><time datetime="` + isoTime(ev.Start) + `">` + ev.Start.In(loc).Format("Monday 2 January 2006, 15:04 MST") + `</time>`
+	where := strings.Trim(strings.TrimSpace(ev.PlaceName+", "+ev.PlaceAddress), ", ")
+	if where == "" && ev.OnlineURL != "" {
+		where = "Online"
+	}
+	if where != "" {
+		b += " · " + html.EscapeString(where)
+	}
+	if ev.Cancelled() {
+		b += " · Cancelled"
+	}
+	return b + "</p>" + ev.DescriptionHTML
 }

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/copse-dev/copse/federation"
 	"github.com/copse-dev/copse/storage"
@@ -248,6 +249,108 @@ func TestSearchRepertoireSuspendedCommunity(t *testing.T) {
 		}
 		if code, _, raw := call(t, "GET", f.n.URL+"/api/v1/statuses/"+f.plan.ID.String(), tok, nil, nil); code != 404 {
 			t.Errorf("open the artefact after the suspension: %d %s; want 404", code, raw)
+		}
+	}
+}
+
+// Events are searched too: /api/v2/search finds them as statuses of their
+// community's Group ("Event: " and the name, linked to the events page,
+// then when and where, and the description), for whoever may read the
+// community; an event's id opens as such a status and is not a post.
+func TestSearchRepertoireEvents(t *testing.T) {
+	t.Parallel()
+	f := newRepertoireFixture(t)
+	ctx := context.Background()
+	start := time.Date(2031, 3, 4, 10, 0, 0, 0, time.UTC)
+	briefing, err := f.n.Engine.CreateEvent(ctx, f.alice, f.roads.ID, federation.NewEvent{Name: "Depot briefing", Description: "Bring **boots**.",
+		Start: start, End: start.Add(time.Hour), TimeZone: "Europe/London", PlaceName: "Winchester depot", PlaceAddress: "Bar End Road"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	review, err := f.n.Engine.CreateEvent(ctx, f.alice, f.hidden.ID, federation.NewEvent{Name: "Depot budget review",
+		Start: start, End: start.Add(time.Hour), TimeZone: "UTC", OnlineURL: "https://meet.example/review"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name  string
+		token string
+		q     url.Values
+		want  []string // status URIs, in any order
+	}{
+		{"anonymous: the public community's event", "", url.Values{"q": {"depot"}}, []string{briefing.URI}},
+		{"by its place's address", "", url.Values{"q": {"bar end road"}}, []string{briefing.URI}},
+		{"by its description", "", url.Values{"q": {"boots"}, "type": {"statuses"}}, []string{briefing.URI}},
+		{"a stranger: not the members-only one", f.strangeTok, url.Values{"q": {"depot"}}, []string{briefing.URI}},
+		{"a member: both", f.aliceTok, url.Values{"q": {"depot"}}, []string{briefing.URI, review.URI}},
+		{"account_id: the community", "", url.Values{"q": {"depot"}, "account_id": {f.roads.ID.String()}}, []string{briefing.URI}},
+		{"account_id: the organiser", f.aliceTok, url.Values{"q": {"depot"}, "account_id": {f.alice.ID.String()}}, []string{briefing.URI, review.URI}},
+		{"type=accounts leaves them out", "", url.Values{"q": {"depot"}, "type": {"accounts"}}, nil},
+		{"an event by its id", "", url.Values{"q": {briefing.URI}}, []string{briefing.URI}},
+		{"a members-only event's id, a stranger", f.strangeTok, url.Values{"q": {review.URI}}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, got := searchOn(t, f.n, tt.token, tt.q)
+			if code != http.StatusOK {
+				t.Fatalf("search %v: %d", tt.q, code)
+			}
+			slices.Sort(got.Statuses)
+			slices.Sort(tt.want)
+			if !slices.Equal(got.Statuses, tt.want) {
+				t.Errorf("search %v found %v; want %v", tt.q, got.Statuses, tt.want)
+			}
+		})
+	}
+
+	var res struct {
+		Statuses []repertoireEntity `json:"statuses"`
+	}
+	if code, _, raw := call(t, "GET", f.n.URL+"/api/v2/search", f.aliceTok, url.Values{"q": {"depot"}}, &res); code != 200 || len(res.Statuses) != 2 {
+		t.Fatalf("search: %d %s", code, raw)
+	}
+	byURI := map[string]repertoireEntity{}
+	for _, s := range res.Statuses {
+		byURI[s.URI] = s
+	}
+	ev, hidden := byURI[briefing.URI], byURI[review.URI]
+	page := f.n.URL + "/c/roads/events#event-" + briefing.ID.String()
+	checks := []struct {
+		name      string
+		got, want any
+	}{
+		{"id", ev.ID, briefing.ID.String()},
+		{"url", deref(ev.URL), page},
+		{"account", ev.Account.Acct, "roads"},
+		{"visibility", ev.Visibility, "public"},
+		{"name linked", strings.Contains(ev.Content, `<p>Event: <a href="`+page+`">Depot briefing</a></p>`), true},
+		{"start and place", strings.Contains(ev.Content,
+			`<p><time datetime="2031-03-04T10:00:00.000Z">Tuesday 4 March 2031, 10:00 GMT</time> · Winchester depot, Bar End Road</p>`), true},
+		{"description", strings.Contains(ev.Content, "<strong>boots</strong>"), true},
+		{"members-only visibility", hidden.Visibility, "private"},
+		{"members-only account", hidden.Account.Acct, "hidden"},
+		{"online only", strings.Contains(hidden.Content, "</time> · Online</p>"), true},
+	}
+	for _, c := range checks {
+		if c.got != c.want {
+			t.Errorf("%s: %v; want %v (%s)", c.name, c.got, c.want, ev.Content)
+		}
+	}
+
+	base := f.n.URL + "/api/v1/statuses/"
+	for _, tt := range []struct {
+		name, method, path, token string
+		code                      int
+		contains                  string
+	}{
+		{"open an event", "GET", briefing.ID.String(), "", 200, `"uri":"` + briefing.URI + `"`},
+		{"favourite an event", "POST", briefing.ID.String() + "/favourite", f.strangeTok, 422, "event, not a post"},
+		{"open a members-only event, a member", "GET", review.ID.String(), f.aliceTok, 200, `"visibility":"private"`},
+		{"open a members-only event, a stranger", "GET", review.ID.String(), f.strangeTok, 404, ""},
+	} {
+		code, _, raw := call(t, tt.method, base+tt.path, tt.token, nil, nil)
+		if code != tt.code || !strings.Contains(raw, tt.contains) {
+			t.Errorf("%s: %s %s: %d %s; want %d with %q", tt.name, tt.method, tt.path, code, raw, tt.code, tt.contains)
 		}
 	}
 }

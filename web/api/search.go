@@ -20,10 +20,10 @@ import (
 // account or status from its node when this node does not hold it yet.
 // Every status found passes the same visibility rule as everywhere else.
 //
-// Statuses found are followed by the communities' artefacts and
-// glossary terms that match (repertoire_status.go renders them as
-// statuses): the statuses newest first as ever, then the artefacts and
-// terms best match first. One list, so offset runs on from the last
+// Statuses found are followed by the communities' artefacts, glossary
+// terms and events that match (repertoire_status.go renders them as
+// statuses): the statuses newest first as ever, then the artefacts,
+// terms and events best match first. One list, so offset runs on from the last
 // status into them; a page bounded by id (max_id, since_id, min_id) is
 // a page of statuses only. Threads' posts are statuses, found as such.
 
@@ -207,7 +207,7 @@ func (h *Handler) runSearch(ctx context.Context, s searchRequest) (SearchResults
 	return res, nil
 }
 
-// repertoireAfter finds the artefacts and terms that fill a page of
+// repertoireAfter finds the artefacts, terms and events that fill a page of
 // statuses by offset after the found statuses the query gave (before
 // the visibility check behind it, so pages do not shift): from the
 // start when the page holds statuses, else from offset less the number

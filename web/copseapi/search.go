@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 
@@ -13,7 +14,7 @@ import (
 )
 
 // Search of communities' repertoire (issue 13 item 6): a community's
-// artefacts (with their files' text), glossary and threads, and the same
+// artefacts (with their files' text), glossary, events and threads, and the same
 // over every community the caller may read. The engine asks the
 // community rule; these handlers read the query and shape the answer.
 
@@ -25,13 +26,15 @@ func (h *Handler) mountSearch(r chi.Router) {
 // searchHit is one hit as the API shows it.
 type searchHit struct {
 	ID           string   `json:"id"`
-	Type         string   `json:"type"` // artefact, term or thread
+	Type         string   `json:"type"` // artefact, term, event or thread
 	CommunityID  string   `json:"community_id"`
 	Title        string   `json:"title"`
 	Snippet      string   `json:"snippet"` // plain text
 	URL          string   `json:"url"`
 	Tags         []string `json:"tags,omitempty"`         // artefacts' tags, a term's hashtag
 	Organisation string   `json:"organisation,omitempty"` // an artefact's, a post's author's
+	StartsAt     string   `json:"starts_at,omitempty"`    // an event's start, RFC 3339 UTC
+	Place        string   `json:"place,omitempty"`        // an event's place name, else its address
 }
 
 // repertoireQuery reads q, type, tag, organisation, limit and offset.
@@ -55,14 +58,18 @@ func repertoireQuery(r *http.Request) (federation.RepertoireQuery, error) {
 func (h *Handler) answerHits(w http.ResponseWriter, hits []storage.RepertoireHit) {
 	out := make([]searchHit, 0, len(hits))
 	for _, hit := range hits {
-		out = append(out, searchHit{ID: hit.ID.String(), Type: hit.Type, CommunityID: hit.CommunityID.String(), Title: hit.Title,
-			Snippet: hit.Snippet, URL: hit.URL, Tags: hit.Tags, Organisation: hit.Organisation})
+		sh := searchHit{ID: hit.ID.String(), Type: hit.Type, CommunityID: hit.CommunityID.String(), Title: hit.Title,
+			Snippet: hit.Snippet, URL: hit.URL, Tags: hit.Tags, Organisation: hit.Organisation, Place: hit.Place}
+		if hit.Type == storage.HitEvent {
+			sh.StartsAt = time.UnixMilli(hit.StartAt).UTC().Format(time.RFC3339)
+		}
+		out = append(out, sh)
 	}
 	httperr.JSON(w, http.StatusOK, out)
 }
 
 // searchCommunity: GET /api/copse/v1/communities/{id}/search, a
-// community's artefacts, glossary and threads, best match first.
+// community's artefacts, glossary, events and threads, best match first.
 func (h *Handler) searchCommunity(w http.ResponseWriter, r *http.Request) error {
 	me, err := viewer(r)
 	if err != nil {

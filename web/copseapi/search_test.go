@@ -7,13 +7,14 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/copse-dev/copse/federation"
 	"github.com/copse-dev/copse/web/testrig"
 )
 
-// TestSearch: a community's artefacts and glossary found through the
-// API, with filters; a members-only community searched by its member
+// TestSearch: a community's artefacts, glossary and events found through
+// the API, with filters (an event with its start and place); a members-only community searched by its member
 // only, on its own route and node-wide; bad queries answered 422.
 func TestSearch(t *testing.T) {
 	a := testrig.Start(t, 1)[0]
@@ -35,6 +36,17 @@ func TestSearch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	start := time.Now().Add(72 * time.Hour).UTC().Truncate(time.Hour)
+	briefing, err := a.Engine.CreateEvent(ctx, alice, mustID(t, id), federation.NewEvent{Name: "Gritting briefing", Start: start,
+		End: start.Add(time.Hour), TimeZone: "UTC", PlaceName: "Winchester depot", Description: "Before the first frost."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hiddenEvent, err := a.Engine.CreateEvent(ctx, alice, mustID(t, secret), federation.NewEvent{Name: "Gritting budget meeting", Start: start,
+		End: start.Add(time.Hour), TimeZone: "UTC", PlaceName: "Town Hall"})
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	type hit struct{ ID, Type, Title, Snippet, URL, Organisation string }
 	base := a.URL + "/api/copse/v1"
@@ -44,7 +56,14 @@ func TestSearch(t *testing.T) {
 		want              []string // IDs in order
 		contains          string
 	}{
-		{"a community, all types", "/communities/" + id + "/search?q=gritting", "", 200, []string{plan.ID.String(), term.ID.String()}, ""},
+		{"a community, all types", "/communities/" + id + "/search?q=gritting", "", 200, []string{plan.ID.String(), term.ID.String(), briefing.ID.String()}, ""},
+		{"only events", "/communities/" + id + "/search?q=gritting&type=event", "", 200, []string{briefing.ID.String()},
+			`"type":"event","community_id":"` + id + `","title":"Gritting briefing"`},
+		{"an event by its place, with its start and place", "/communities/" + id + "/search?q=winchester", "", 200, []string{briefing.ID.String()},
+			`"starts_at":"` + start.Format(time.RFC3339) + `","place":"Winchester depot"`},
+		{"an event by its description", "/communities/" + id + "/search?q=frost&type=event", "", 200, []string{briefing.ID.String()}, `"snippet":"Before the first frost."`},
+		{"members-only events, a stranger", "/search?q=gritting&type=event", a.Token(stranger), 200, []string{briefing.ID.String()}, ""},
+		{"members-only events, a member", "/search?q=gritting&type=event", a.Token(alice), 200, []string{hiddenEvent.ID.String(), briefing.ID.String()}, ""},
 		{"only terms", "/communities/" + id + "/search?q=gritting&type=term", "", 200, []string{term.ID.String()}, ""},
 		{"by tag", "/communities/" + id + "/search?q=gritting&tag=highways", "", 200, []string{plan.ID.String()}, ""},
 		{"by organisation", "/communities/" + id + "/search?q=gritting&organisation=" + url.QueryEscape("hampshire county council"), "", 200, []string{plan.ID.String()}, ""},
@@ -53,12 +72,12 @@ func TestSearch(t *testing.T) {
 		{"limit", "/communities/" + id + "/search?q=gritting&limit=1", "", 200, []string{plan.ID.String()}, ""},
 		{"members-only, anonymous", "/communities/" + secret + "/search?q=gritting", "", 403, nil, "members"},
 		{"members-only, a stranger", "/communities/" + secret + "/search?q=gritting", a.Token(stranger), 403, nil, "members"},
-		{"members-only, its moderator", "/communities/" + secret + "/search?q=gritting", a.Token(alice), 200, []string{hidden.ID.String()}, ""},
+		{"members-only, its moderator", "/communities/" + secret + "/search?q=gritting", a.Token(alice), 200, []string{hidden.ID.String(), hiddenEvent.ID.String()}, ""},
 		{"node-wide, anonymous", "/search?q=gritting&type=artefact", "", 200, []string{plan.ID.String()}, ""},
 		{"node-wide, a stranger", "/search?q=gritting&type=artefact", a.Token(stranger), 200, []string{plan.ID.String()}, ""},
 		{"node-wide, a member", "/search?q=gritting&type=artefact", a.Token(alice), 200, []string{hidden.ID.String(), plan.ID.String()}, ""},
 		{"blank query", "/search?q=", "", 422, nil, "q can't be blank"},
-		{"bad type", "/communities/" + id + "/search?q=x&type=event", "", 422, nil, "type"},
+		{"bad type", "/communities/" + id + "/search?q=x&type=person", "", 422, nil, "type"},
 		{"bad limit", "/communities/" + id + "/search?q=x&limit=many", "", 422, nil, "limit"},
 		{"not a community", "/communities/999999/search?q=x", "", 404, nil, ""},
 	}

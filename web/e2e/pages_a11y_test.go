@@ -124,7 +124,7 @@ func TestPagesAccessible(t *testing.T) {
 		"/@alice", "/@alice/" + st.ID.String(), "/no/such/page", "/@nobody",
 		"/communities", "/c/enquiries_desk", "/c/enquiries_desk/threads/" + thread.ID.String(), "/c/closed_room",
 		"/directory", "/directory?organisation=Hampshire+County+Council",
-		"/c/enquiries_desk/search", "/c/enquiries_desk/search?q=enquiries", "/c/enquiries_desk/search?q=x&type=event", "/c/closed_room/search?q=phone"} {
+		"/c/enquiries_desk/search", "/c/enquiries_desk/search?q=enquiries", "/c/enquiries_desk/search?q=x&type=person", "/c/enquiries_desk/search?q=phone", "/c/closed_room/search?q=phone"} {
 		br.CheckPage(t, n.URL+path)
 	}
 

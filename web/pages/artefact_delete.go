@@ -12,9 +12,11 @@ import (
 )
 
 // DeleteArtefact takes POST /c/{handle}/artefacts/{id}/delete, the
-// "Delete this artefact" form, which a member confirms with a checkbox:
-// the engine deletes it (its authors and the community's moderators may)
-// with every version and file, and the member is sent to the library.
+// "Delete this artefact" form of the artefact page (shown only to its
+// authors and the community's moderators, a moderator asked for a reason
+// for the log), confirmed with a checkbox: the engine deletes it (and
+// decides again who may) with every version and file, and the member is
+// sent to the library.
 func (h *Handler) DeleteArtefact(w http.ResponseWriter, r *http.Request) {
 	me, ok := signedIn(w, r, strings.TrimSuffix(r.URL.Path, "/delete"))
 	if !ok {
@@ -39,10 +41,13 @@ func (h *Handler) DeleteArtefact(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	err = h.engine.DeleteArtefact(r.Context(), me, a.ID, r.FormValue("reason"))
+	var inv *federation.InvalidError
 	switch {
 	case errors.Is(err, federation.ErrDenied):
 		h.refuse(w, r, http.StatusForbidden, "You cannot delete this artefact",
 			"Only its authors and the community's moderators can delete it.")
+	case errors.As(err, &inv):
+		h.refuse(w, r, http.StatusUnprocessableEntity, "The artefact was not deleted", inv.Error())
 	case err != nil:
 		h.Error(w, r, err)
 	default:
@@ -51,12 +56,13 @@ func (h *Handler) DeleteArtefact(w http.ResponseWriter, r *http.Request) {
 }
 
 // deleteSection is the "Delete" form at the foot of a term's or an
-// event's edit page, shown only to those who may delete it (its author,
-// the community's moderators): it posts to Action with the page's token,
-// a confirmation box and, for a moderator, a reason for the log.
+// event's edit page and on an artefact's page, shown only to those who
+// may delete it (its author, the community's moderators): it posts to
+// Action with the page's token, a confirmation box and, for a moderator,
+// a reason for the log.
 type deleteSection struct {
 	Action     string
-	What       string // "term", "event"
+	What       string // "term", "event", "artefact"
 	Moderating bool   // not the author: a moderator, asked for a reason
 }
 

@@ -76,6 +76,7 @@ type artefactPage struct {
 	pageView
 	Community *communityView
 	Artefact  *artefactView
+	Delete    *deleteSection // for its authors and the moderators
 }
 
 // licenceNames are the licences as people read them.
@@ -201,6 +202,9 @@ func (h *Handler) artefact(w http.ResponseWriter, r *http.Request) error {
 	}
 	v := artefactPage{pageView: h.view(a.Title), Community: cv, Artefact: av}
 	v.ActivityURL, v.Member = a.URI, h.memberOf(r)
+	if v.Delete, err = h.deleteSectionFor(r, viewerOf(r), g, av.URL+"/delete", "artefact", a.Authors...); err != nil {
+		return err
+	}
 	return h.render(w, r, http.StatusOK, "artefact", &v)
 }
 

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"time"
 
 	"github.com/copse-dev/copse/federation"
 	"github.com/copse-dev/copse/storage"
@@ -12,7 +13,9 @@ import (
 
 // A community's search (issue 13 item 6) at /c/{handle}/search: a form
 // (q, type, tag, organisation) that works without JavaScript, and the
-// hits best match first, paged by offset. The engine decides who may
+// hits (artefacts, glossary terms, events, posts) best match first,
+// paged by offset; an event's hit shows when and where it is and links
+// to it on the community's events page. The engine decides who may
 // search a community (federation.Engine.SearchCommunity); a members-only
 // community's search is for its members, signed in.
 
@@ -40,9 +43,12 @@ type searchTypeOption struct {
 type searchHitView struct {
 	Kind, Title, URL, Snippet, Organisation string
 	Tags                                    []string
+	When, WhenISO, Place                    string // an event's start and place
+	Past                                    bool   // an event that has begun
 }
 
-var hitKinds = map[string]string{storage.HitArtefact: "Artefact", storage.HitTerm: "Glossary term", storage.HitThread: "Post"}
+var hitKinds = map[string]string{storage.HitArtefact: "Artefact", storage.HitTerm: "Glossary term", storage.HitEvent: "Event",
+	storage.HitThread: "Post"}
 
 func searchPath(handle string) string { return communityPath(handle) + "/search" }
 
@@ -72,7 +78,7 @@ func (h *Handler) communitySearch(w http.ResponseWriter, r *http.Request) error 
 	v := searchPage{pageView: h.view(title), Community: cv, Action: searchPath(g.Username),
 		Query: q.Query, Type: q.Type, Tag: q.Tag, Organisation: q.Organisation}
 	v.Types = []searchTypeOption{{"", "Everything", q.Type == ""}}
-	for _, t := range []string{storage.HitArtefact, storage.HitTerm, storage.HitThread} {
+	for _, t := range []string{storage.HitArtefact, storage.HitTerm, storage.HitEvent, storage.HitThread} {
 		v.Types = append(v.Types, searchTypeOption{t, hitKinds[t] + "s", q.Type == t})
 	}
 	if q.Query == "" {
@@ -98,6 +104,10 @@ func (h *Handler) communitySearch(w http.ResponseWriter, r *http.Request) error 
 			hv.URL = artefactPath(g.Username, hit.ID)
 		case storage.HitTerm:
 			hv.URL = glossaryPath(g.Username) + "#" + federation.TermAnchor(hit.Title)
+		case storage.HitEvent:
+			hv.URL = eventsPath(g.Username) + "#event-" + hit.ID.String()
+			hv.When, hv.WhenISO, hv.Place = eventStart(hit), time.UnixMilli(hit.StartAt).UTC().Format(time.RFC3339), hit.Place
+			hv.Past = hit.StartAt <= h.store.Now().UnixMilli()
 		case storage.HitThread:
 			hv.URL = communityPath(g.Username) + "/threads/" + hit.ThreadID.String()
 		}
@@ -114,4 +124,14 @@ func (h *Handler) communitySearch(w http.ResponseWriter, r *http.Request) error 
 	}
 	v.Paged = q.Offset > 0
 	return h.render(w, r, http.StatusOK, "search", &v)
+}
+
+// eventStart is when an event found begins, in its time zone, as the
+// events page writes it.
+func eventStart(hit storage.RepertoireHit) string {
+	loc, err := time.LoadLocation(hit.TimeZone)
+	if err != nil {
+		loc = time.UTC
+	}
+	return time.UnixMilli(hit.StartAt).In(loc).Format("Monday 2 January 2006, 15:04 MST")
 }

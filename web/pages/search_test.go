@@ -28,6 +28,18 @@ func TestSearchPage(t *testing.T) {
 	if _, err := a.Engine.CreateArtefact(ctx, alice, hidden.ID, federation.NewArtefact{Title: "Secret gritting"}); err != nil {
 		t.Fatal(err)
 	}
+	start := time.Date(2031, 3, 4, 10, 0, 0, 0, time.UTC)
+	briefing, err := a.Engine.CreateEvent(ctx, alice, g.ID, federation.NewEvent{Name: "Gritting briefing " + hostile, Start: start,
+		End: start.Add(time.Hour), TimeZone: "Europe/London", PlaceName: "Winchester depot", Description: "Before the first frost."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Engine.CreateEvent(ctx, alice, hidden.ID, federation.NewEvent{Name: "Secret gritting meeting", Start: start,
+		End: start.Add(time.Hour), TimeZone: "UTC", PlaceName: "Town Hall"}); err != nil {
+		t.Fatal(err)
+	}
+	eventLink := `<a href="/c/roads/events#event-` + briefing.ID.String() + `">Gritting briefing ` + hostileEscaped + `</a>`
+	eventMeta := `Event · <time datetime="2031-03-04T10:00:00Z">Tuesday 4 March 2031, 10:00 GMT</time> · Winchester depot`
 	st, err := a.Engine.Post(ctx, alice.ID, federation.Draft{Text: "@roads Who has spare gritting salt?", Visibility: activitypub.Public})
 	if err != nil {
 		t.Fatal(err)
@@ -50,19 +62,24 @@ func TestSearchPage(t *testing.T) {
 			[]string{form, `<input type="hidden" name="type" value="artefact">`, `<label for="library-search">`}, nil},
 		{"the empty form", "/c/roads/search", 200, []string{`<label for="search-q">Search for</label>`, `<option value="" selected>Everything</option>`},
 			[]string{"Results"}},
-		{"all three types", "/c/roads/search?q=gritting", 200, []string{
+		{"all four types", "/c/roads/search?q=gritting", 200, []string{
 			`<a href="/c/roads/artefacts/` + plan.ID.String() + `">Winter gritting plan</a>`,
 			`<a href="/c/roads/glossary#term-gritter">Gritter</a>`,
+			eventLink, eventMeta,
 			`<a href="/c/roads/threads/` + st.ID.String() + `">`,
 			"Artefact · Hampshire County Council · #highways", "Glossary term", "Post", hostileEscaped, "@roads Who has spare",
 			`value="gritting"`}, []string{hostile, "Secret gritting"}},
 		{"one type", "/c/roads/search?q=gritting&type=term", 200, []string{"Gritter", `<option value="term" selected>`},
 			[]string{"Winter gritting plan"}},
-		{"a tag", "/c/roads/search?q=gritting&tag=highways", 200, []string{"Winter gritting plan"}, []string{"Gritter"}},
+		{"a tag", "/c/roads/search?q=gritting&tag=highways", 200, []string{"Winter gritting plan"}, []string{"Gritter", "Gritting briefing"}},
+		{"events only", "/c/roads/search?q=gritting&type=event", 200, []string{eventLink, eventMeta, `<option value="event" selected>Events</option>`},
+			[]string{"Winter gritting plan", "Gritter<", "Secret gritting"}},
+		{"an event by its place", "/c/roads/search?q=winchester", 200, []string{eventLink}, nil},
+		{"an event by its description", "/c/roads/search?q=frost", 200, []string{eventLink, "<p>Before the first frost.</p>"}, nil},
 		{"nothing", "/c/roads/search?q=" + url.QueryEscape("no such words"), 200, []string{"Nothing matches."}, nil},
 		{"a members-only community, anonymous", "/c/hidden/search?q=gritting", 200, []string{"searched only by its members"},
 			[]string{"Secret gritting"}},
-		{"a bad type", "/c/roads/search?q=gritting&type=event", 422, []string{`<p role="alert">`}, nil},
+		{"a bad type", "/c/roads/search?q=gritting&type=person", 422, []string{`<p role="alert">`}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -82,4 +99,11 @@ func TestSearchPage(t *testing.T) {
 			}
 		})
 	}
+	t.Run("a members-only community's events, its member", func(t *testing.T) {
+		code, _, page := signedInBrowser(t, a, "alice").Do(http.MethodGet, "/c/hidden/search?q=gritting&type=event", nil)
+		if code != http.StatusOK {
+			t.Fatalf("%d\n%s", code, page)
+		}
+		mustContain(t, "the members-only search for a member", page, "Secret gritting meeting</a>", "Event · ", "Town Hall")
+	})
 }
