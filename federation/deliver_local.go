@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sync"
 
 	"github.com/copse-dev/copse/activitypub"
 	"github.com/copse-dev/copse/storage"
@@ -54,10 +55,7 @@ func (e *Engine) deliverLocal(ctx context.Context, tx *storage.Tx, author storag
 	if len(raw) > 0 {
 		// The body must be this activity's: anything else is announced
 		// re-marshalled rather than trusted.
-		var doc struct {
-			ID string `json:"id"`
-		}
-		if json.Unmarshal(raw, &doc) != nil || doc.ID != act.ID {
+		if id, ok := inboxDoc(ctx, raw).id(); !ok || id != act.ID {
 			raw = nil
 		}
 	}
@@ -92,17 +90,8 @@ func (e *Engine) withAudience(ctx context.Context, tx *storage.Tx, raw []byte, r
 	if len(raw) == 0 {
 		return recipients
 	}
-	var doc struct {
-		Audience json.RawMessage `json:"audience"`
-		Object   struct {
-			Audience json.RawMessage `json:"audience"`
-		} `json:"object"`
-	}
-	if json.Unmarshal(raw, &doc) != nil {
-		return recipients
-	}
 	out := recipients
-	for _, iri := range append(iris(doc.Audience), iris(doc.Object.Audience)...) {
+	for _, iri := range inboxDoc(ctx, raw).audience() {
 		if !e.urls.IsLocal(iri) {
 			continue
 		}
@@ -144,12 +133,91 @@ func iris(v json.RawMessage) []string {
 
 type inboxBodyKey struct{}
 
+type inboxDocKey struct{}
+
 // withInboxBody carries the body of the inbox item being applied down to
 // deliverLocal, so a Group announces the activity exactly as received
 // (Apply's callers that hold only the parsed activity carry none, and the
-// Group announces it re-marshalled).
+// Group announces it re-marshalled). It carries the body's rawDoc too, so
+// that the steps reading the body beside the parsed activity decode it
+// once between them.
 func withInboxBody(ctx context.Context, body []byte) context.Context {
+	ctx = context.WithValue(ctx, inboxDocKey{}, newRawDoc(body))
 	return context.WithValue(ctx, inboxBodyKey{}, body)
+}
+
+// inboxDoc is the rawDoc of raw: the one withInboxBody carries when raw
+// is that body, or else a new one.
+func inboxDoc(ctx context.Context, raw []byte) *rawDoc {
+	if d, ok := ctx.Value(inboxDocKey{}).(*rawDoc); ok && len(d.body) == len(raw) && (len(raw) == 0 || &d.body[0] == &raw[0]) {
+		return d
+	}
+	return newRawDoc(raw)
+}
+
+// rawDoc is an activity's JSON body as the steps after parsing read it
+// (deliverLocal's check of its id, withAudience's `audience`), decoded
+// once, on first use, for all of them. Each read gives what a decode of
+// the body into that step's own struct would: an odd body (one such decode
+// would fail, say an `object` that is a string, or a non-string `id`) is
+// decoded again for each read as a separate decode would be.
+type rawDoc struct {
+	body []byte
+	once sync.Once
+	all  bool // the one decode succeeded: docID and aud hold
+	doc  struct {
+		ID       string          `json:"id"`
+		Audience json.RawMessage `json:"audience"`
+		Object   struct {
+			Audience json.RawMessage `json:"audience"`
+		} `json:"object"`
+	}
+	aud []string
+}
+
+func newRawDoc(body []byte) *rawDoc { return &rawDoc{body: body} }
+
+func (d *rawDoc) decode() {
+	d.once.Do(func() {
+		if json.Unmarshal(d.body, &d.doc) == nil {
+			d.all = true
+			d.aud = append(iris(d.doc.Audience), iris(d.doc.Object.Audience)...)
+		}
+	})
+}
+
+// id is the body's `id`; ok is false when the body is no JSON object or
+// its id is no string.
+func (d *rawDoc) id() (string, bool) {
+	d.decode()
+	if d.all {
+		return d.doc.ID, true
+	}
+	var doc struct {
+		ID string `json:"id"`
+	}
+	if json.Unmarshal(d.body, &doc) != nil {
+		return "", false
+	}
+	return doc.ID, true
+}
+
+// audience is the IRIs the body's `audience` and its object's name.
+func (d *rawDoc) audience() []string {
+	d.decode()
+	if d.all {
+		return d.aud
+	}
+	var doc struct {
+		Audience json.RawMessage `json:"audience"`
+		Object   struct {
+			Audience json.RawMessage `json:"audience"`
+		} `json:"object"`
+	}
+	if json.Unmarshal(d.body, &doc) != nil {
+		return nil
+	}
+	return append(iris(doc.Audience), iris(doc.Object.Audience)...)
 }
 
 func inboxBody(ctx context.Context) []byte {

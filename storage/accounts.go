@@ -226,6 +226,7 @@ func (tx *Tx) InsertAccount(ctx context.Context, a *Account) error {
 	if err != nil {
 		return fmt.Errorf("insert account: %w", err)
 	}
+	tx.holdAccount(a.ID)
 	_, err = tx.tx.ExecContext(ctx, qInsertAccount, a.ID, a.URI, a.Username, a.Domain, a.ActorType, a.DisplayName, a.Note, a.URL,
 		a.Inbox, a.Outbox, a.SharedInbox, a.Followers, a.Following, a.Featured,
 		a.PublicKeyID, a.PublicKeyPEM, a.PrivateKeyPEM, a.Locked, a.Discoverable, a.Bot,
@@ -257,6 +258,7 @@ func (tx *Tx) UpdateAccount(ctx context.Context, a *Account) error {
 	if err != nil {
 		return fmt.Errorf("update account: %w", err)
 	}
+	tx.holdAccount(a.ID)
 	res, err := tx.tx.ExecContext(ctx, qUpdateAccount, a.Username, a.ActorType, a.DisplayName, a.Note, a.URL,
 		a.Inbox, a.Outbox, a.SharedInbox, a.Followers, a.Following, a.Featured,
 		a.PublicKeyID, a.PublicKeyPEM, a.PrivateKeyPEM, a.Locked, a.Discoverable, a.Bot,
@@ -266,21 +268,17 @@ func (tx *Tx) UpdateAccount(ctx context.Context, a *Account) error {
 	if err != nil {
 		return fmt.Errorf("update account %d: %w", a.ID, err)
 	}
-	id := a.ID
-	tx.AfterCommit(func() { tx.store.accounts.drop(id) })
 	return mustAffect(res, "update account")
 }
 
 // DeleteAccount removes an account and, by cascade, everything it made.
 func (tx *Tx) DeleteAccount(ctx context.Context, id ID) error {
+	tx.holdAccount(id)
 	res, err := tx.tx.ExecContext(ctx, `DELETE FROM accounts WHERE id = ?`, id)
 	if err != nil {
 		return fmt.Errorf("delete account %d: %w", id, err)
 	}
-	tx.AfterCommit(func() {
-		tx.store.accounts.drop(id)
-		tx.store.termNames.drop(id) // a community's terms go with it
-	})
+	tx.AfterCommit(func() { tx.store.termNames.drop(id) }) // a community's terms go with it
 	return mustAffect(res, "delete account")
 }
 

@@ -216,13 +216,10 @@ WHERE id = ? AND avatar_url = ? AND header_url = ?`
 // RenameProfileImages sets an account's avatar and header URLs to to if
 // they are still from; ErrNotFound otherwise.
 func (tx *Tx) RenameProfileImages(ctx context.Context, from, to ProfileImages) error {
+	tx.holdAccount(from.AccountID)
 	res, err := tx.tx.ExecContext(ctx, qRenameProfileImages, to.Avatar, to.Header, from.AccountID, from.Avatar, from.Header)
 	if err != nil {
 		return fmt.Errorf("rename profile images of %d: %w", from.AccountID, err)
 	}
-	if err := mustAffect(res, "rename profile images"); err != nil {
-		return err
-	}
-	tx.AfterCommit(func() { tx.store.accounts.drop(from.AccountID) })
-	return nil
+	return mustAffect(res, "rename profile images")
 }

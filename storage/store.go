@@ -337,6 +337,18 @@ type Tx struct {
 	store       *Store
 	now         time.Time
 	afterCommit []func()
+	ends        []func() // run once the transaction has ended, either way
+}
+
+// onEnd schedules fn to run once the transaction has ended, committed or
+// rolled back (for a batch member: once the whole batch has).
+func (tx *Tx) onEnd(fn func()) { tx.ends = append(tx.ends, fn) }
+
+func (tx *Tx) end() {
+	for _, fn := range tx.ends {
+		fn()
+	}
+	tx.ends = nil
 }
 
 // AfterCommit schedules fn to run once the transaction has committed (and
@@ -361,18 +373,24 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 	// Queries first seen in this transaction are prepared once it ends,
 	// when the writer's one connection is free again.
 	defer s.writeStmts.prepare()
+	ts := txStmts{tx: sqlTx, stmts: s.writeStmts}
+	tx := &Tx{queries: queries{q: ts}, tx: ts, store: s, now: s.Now()}
 	// Rolled back on every way out but commit, a panic in fn included:
 	// an open transaction would hold the one writer connection for good.
 	// Deferred after prepare, so it runs first: prepare needs the writer.
-	defer sqlTx.Rollback() //nolint:errcheck // after Commit it is a no-op
-	ts := txStmts{tx: sqlTx, stmts: s.writeStmts}
-	tx := &Tx{queries: queries{q: ts}, tx: ts, store: s, now: s.Now()}
+	// The transaction's end hooks run once it has ended either way (after
+	// Commit, Rollback is a no-op and the hooks have run already).
+	defer func() {
+		_ = sqlTx.Rollback()
+		tx.end()
+	}()
 	if err := fn(tx); err != nil {
 		return err
 	}
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
+	tx.end()
 	s.observeTx("tx", began)
 	for _, fn := range tx.afterCommit {
 		fn()

@@ -110,8 +110,21 @@ func (s *Store) runBatch(batch []*batchReq) {
 		tx *Tx
 	}
 	kept := make([]member, 0, len(batch))
+	// Every member's end hooks run once the batch transaction has ended,
+	// committed or rolled back: an earlier member's writes stay part of
+	// the transaction the later members read.
+	var txs []*Tx
+	defer func() {
+		for _, tx := range txs {
+			tx.end()
+		}
+	}()
 	abort := func(rest []*batchReq, err error) {
 		_ = sqlTx.Rollback()
+		for _, tx := range txs {
+			tx.end()
+		}
+		txs = nil
 		for _, m := range kept {
 			m.r.done <- err
 		}
@@ -127,6 +140,7 @@ func (s *Store) runBatch(batch []*batchReq) {
 			return
 		}
 		tx := &Tx{queries: queries{q: ts}, tx: ts, store: s, now: now}
+		txs = append(txs, tx)
 		if err := runMember(r.fn, tx); err != nil {
 			if _, rerr := ts.ExecContext(bg, "ROLLBACK TO grp"); rerr != nil {
 				// The transaction itself is gone (SQLite rolls back a
@@ -148,12 +162,21 @@ func (s *Store) runBatch(batch []*batchReq) {
 		kept = append(kept, member{r, tx})
 	}
 	if err := sqlTx.Commit(); err != nil {
+		_ = sqlTx.Rollback()
+		for _, tx := range txs {
+			tx.end()
+		}
+		txs = nil
 		err = fmt.Errorf("commit: %w", err)
 		for _, m := range kept {
 			m.r.done <- err
 		}
 		return
 	}
+	for _, tx := range txs {
+		tx.end()
+	}
+	txs = nil
 	s.observeTx("batch", began)
 	for _, m := range kept {
 		for _, fn := range m.tx.afterCommit {
