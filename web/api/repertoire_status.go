@@ -212,6 +212,7 @@ func (h *Handler) searchRepertoire(ctx context.Context, s searchRequest, offset,
 		return nil, fmt.Errorf("search repertoire: %w", err)
 	}
 	p := h.presenter(s.viewer)
+	groups := map[storage.ID]groupHead{} // hits of one community share its account
 	out := make([]Status, 0, len(hits))
 	for _, hit := range hits {
 		var it repertoireItem
@@ -231,7 +232,7 @@ func (h *Handler) searchRepertoire(ctx context.Context, s searchRequest, offset,
 		if err != nil {
 			return nil, fmt.Errorf("search repertoire: %w", err)
 		}
-		e, err := p.repertoireStatus(ctx, it)
+		e, err := p.repertoireStatusIn(ctx, it, groups)
 		if err != nil {
 			return nil, err
 		}
@@ -240,21 +241,42 @@ func (h *Handler) searchRepertoire(ctx context.Context, s searchRequest, offset,
 	return out, nil
 }
 
+// groupHead is what a repertoire status shows of its community: the
+// Group's account, as stored and as an entity, and whether it is
+// members-only.
+type groupHead struct {
+	g           storage.Account
+	entity      Account
+	membersOnly bool
+}
+
 // repertoireStatus renders an artefact, term or event as a Status.
 func (p *presenter) repertoireStatus(ctx context.Context, it repertoireItem) (Status, error) {
-	g, err := p.store.AccountByID(ctx, it.communityID())
-	if err != nil {
-		return Status{}, fmt.Errorf("community of %s %d: %w", it.kind(), it.id(), err)
+	return p.repertoireStatusIn(ctx, it, nil)
+}
+
+// repertoireStatusIn is repertoireStatus reading each community once
+// into groups (when not nil), for a page of results.
+func (p *presenter) repertoireStatusIn(ctx context.Context, it repertoireItem, groups map[storage.ID]groupHead) (Status, error) {
+	head, ok := groups[it.communityID()]
+	if !ok {
+		g, err := p.store.AccountByID(ctx, it.communityID())
+		if err != nil {
+			return Status{}, fmt.Errorf("community of %s %d: %w", it.kind(), it.id(), err)
+		}
+		head.g = g
+		if head.entity, err = p.account(ctx, g); err != nil {
+			return Status{}, err
+		}
+		if head.membersOnly, err = p.store.CommunityMembersOnly(ctx, g.ID); err != nil {
+			return Status{}, err
+		}
+		if groups != nil {
+			groups[g.ID] = head
+		}
 	}
-	group, err := p.account(ctx, g)
-	if err != nil {
-		return Status{}, err
-	}
-	membersOnly, err := p.store.CommunityMembersOnly(ctx, g.ID)
-	if err != nil {
-		return Status{}, err
-	}
-	e := Status{Account: group, Visibility: "public", MediaAttachments: []Attachment{}, Mentions: []Mention{},
+	g, membersOnly := head.g, head.membersOnly
+	e := Status{Account: head.entity, Visibility: "public", MediaAttachments: []Attachment{}, Mentions: []Mention{},
 		Tags: []Tag{}, Emojis: []CustomEmoji{}, Filtered: []any{}}
 	if membersOnly {
 		e.Visibility = "private"
