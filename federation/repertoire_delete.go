@@ -69,31 +69,21 @@ func nonZero(id storage.ID) []storage.ID {
 	return []storage.ID{id}
 }
 
-// repertoireReader reads an item of any kind by its ActivityPub id.
-type repertoireReader interface {
-	ArtefactByURI(ctx context.Context, uri string) (storage.Artefact, error)
-	TermByURI(ctx context.Context, uri string) (storage.Term, error)
-	CommunityEventByURI(ctx context.Context, uri string) (storage.CommunityEvent, error)
-}
-
 // repertoireByURI is the artefact, term or event whose id is iri, or
 // ErrNotFound.
-func repertoireByURI(ctx context.Context, q repertoireReader, iri string) (repertoireItem, error) {
-	if a, err := q.ArtefactByURI(ctx, iri); err == nil {
-		return artefactItem(a), nil
-	} else if !errors.Is(err, storage.ErrNotFound) {
+func repertoireByURI(ctx context.Context, q interface {
+	RepertoireByURI(context.Context, string) (storage.Repertoire, error)
+}, iri string) (repertoireItem, error) {
+	r, err := q.RepertoireByURI(ctx, iri)
+	switch {
+	case err != nil:
 		return repertoireItem{}, err
+	case r.Artefact.ID != 0:
+		return artefactItem(r.Artefact), nil
+	case r.Term.ID != 0:
+		return termItem(r.Term), nil
 	}
-	if t, err := q.TermByURI(ctx, iri); err == nil {
-		return termItem(t), nil
-	} else if !errors.Is(err, storage.ErrNotFound) {
-		return repertoireItem{}, err
-	}
-	ev, err := q.CommunityEventByURI(ctx, iri)
-	if err != nil {
-		return repertoireItem{}, err
-	}
-	return eventItem(ev), nil
+	return eventItem(r.Event), nil
 }
 
 // DeleteArtefact deletes an artefact with every version and file, by

@@ -109,50 +109,22 @@ func (h *Handler) orRepertoire(ctx context.Context, viewer storage.Account, id s
 // may read it (federation.Engine.ArtefactReadable, TermReadable,
 // EventReadable); anything else is storage.ErrNotFound.
 func (h *Handler) repertoireByID(ctx context.Context, viewer storage.Account, id storage.ID) (repertoireItem, error) {
-	a, err := h.store.ArtefactByID(ctx, id)
-	if err == nil {
-		return h.readable(ctx, viewer, repertoireItem{artefact: a})
-	}
-	if !errors.Is(err, storage.ErrNotFound) {
-		return repertoireItem{}, err
-	}
-	t, err := h.store.TermByID(ctx, id)
-	if err == nil {
-		return h.readable(ctx, viewer, repertoireItem{term: t})
-	}
-	if !errors.Is(err, storage.ErrNotFound) {
-		return repertoireItem{}, err
-	}
-	ev, err := h.store.CommunityEventByID(ctx, id)
+	r, err := h.store.RepertoireByID(ctx, id)
 	if err != nil {
 		return repertoireItem{}, err
 	}
-	return h.readable(ctx, viewer, repertoireItem{event: ev})
+	return h.readable(ctx, viewer, repertoireItem{artefact: r.Artefact, term: r.Term, event: r.Event})
 }
 
 // repertoireByURI finds the artefact, term or event whose ActivityPub id
 // is uri, held here, if viewer may read it; anything else is
 // storage.ErrNotFound.
 func (h *Handler) repertoireByURI(ctx context.Context, viewer storage.Account, uri string) (repertoireItem, error) {
-	a, err := h.store.ArtefactByURI(ctx, uri)
-	if err == nil {
-		return h.readable(ctx, viewer, repertoireItem{artefact: a})
-	}
-	if !errors.Is(err, storage.ErrNotFound) {
-		return repertoireItem{}, err
-	}
-	t, err := h.store.TermByURI(ctx, uri)
-	if err == nil {
-		return h.readable(ctx, viewer, repertoireItem{term: t})
-	}
-	if !errors.Is(err, storage.ErrNotFound) {
-		return repertoireItem{}, err
-	}
-	ev, err := h.store.CommunityEventByURI(ctx, uri)
+	r, err := h.store.RepertoireByURI(ctx, uri)
 	if err != nil {
 		return repertoireItem{}, err
 	}
-	return h.readable(ctx, viewer, repertoireItem{event: ev})
+	return h.readable(ctx, viewer, repertoireItem{artefact: r.Artefact, term: r.Term, event: r.Event})
 }
 
 // readable passes it on if viewer may read it, by the community rule.
