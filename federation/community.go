@@ -257,7 +257,7 @@ func (e *Engine) announceToCommunity(ctx context.Context, tx *storage.Tx, g, aut
 	hosts := make([]string, 0, len(inboxes))
 	seen := make(map[string]bool, len(inboxes))
 	for _, in := range inboxes {
-		if h := inboxHost(in); h != "" && !seen[h] {
+		if h := urlHost(in); h != "" && !seen[h] {
 			seen[h] = true
 			hosts = append(hosts, h)
 		}

@@ -34,7 +34,7 @@ func (e *Engine) Receive(ctx context.Context, body []byte, signer string) error 
 	if act.ID == "" || act.Actor == "" {
 		return invalid("activity lacks id or actor")
 	}
-	if !e.federates(keyHost(act.Actor)) {
+	if !e.federates(urlHost(act.Actor)) {
 		return fmt.Errorf("activity %s from a host not federated with: %w", act.ID, ErrDenied)
 	}
 	if act.Actor != signer {

@@ -149,7 +149,7 @@ func (e *Engine) fetchMoveTarget(ctx context.Context, act activitypub.Activity) 
 	if iri == "" || e.urls.IsLocal(iri) {
 		return nil, nil
 	}
-	if !e.federates(keyHost(iri)) {
+	if !e.federates(urlHost(iri)) {
 		return nil, fmt.Errorf("Move %s: target %s: %w", act.ID, iri, ErrBlockedDomain)
 	}
 	fctx, cancel := context.WithTimeout(ctx, moveFetchTimeout)

@@ -5,9 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
-	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -107,10 +105,11 @@ func announceKindOf(software string) announceKind {
 // author): the author's node gets the boost of a thread and both shapes
 // as before, whatever it runs.
 func announceInboxes(inboxes []string, kinds map[string]announceKind, authorInbox string, thread bool) (raw, boost []string) {
-	authorHost := inboxHost(authorInbox)
+	authorHost := urlHost(authorInbox)
 	for _, in := range inboxes {
-		kind := kinds[inboxHost(in)]
-		if authorHost != "" && inboxHost(in) == authorHost {
+		host := urlHost(in)
+		kind := kinds[host]
+		if authorHost != "" && host == authorHost {
 			kind = announceBoth
 		}
 		if kind != announceBoostOnly {
@@ -124,19 +123,6 @@ func announceInboxes(inboxes []string, kinds map[string]announceKind, authorInbo
 		boost = append(boost, authorInbox)
 	}
 	return raw, boost
-}
-
-// inboxHost is the host of an inbox URL in lower case, as delivery jobs
-// record it; "" if it has none.
-func inboxHost(inbox string) string {
-	if inbox == "" {
-		return ""
-	}
-	u, err := url.Parse(inbox)
-	if err != nil {
-		return ""
-	}
-	return strings.ToLower(u.Host)
 }
 
 const (
@@ -245,7 +231,7 @@ func (e *Engine) readFollowerNode(ctx context.Context, tx *storage.Tx, follower,
 	if g.ActorType != activitypub.TypeGroup || !g.Local() || follower.Local() {
 		return nil
 	}
-	h := inboxHost(follower.DeliveryInbox())
+	h := urlHost(follower.DeliveryInbox())
 	if h == "" {
 		return nil
 	}
@@ -366,21 +352,7 @@ func (e *Engine) getNodeInfoDoc(ctx context.Context, rawURL string) ([]byte, err
 	if err != nil || !slices.Contains(publicSchemes, u.Scheme) || u.Host == "" {
 		return nil, fmt.Errorf("nodeinfo %q: not an absolute http or https URL", rawURL)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
-	if err != nil {
-		return nil, fmt.Errorf("nodeinfo %s: %w", rawURL, err)
-	}
-	req.Header.Set("Accept", "application/json")
-	resp, err := e.client.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("nodeinfo %s: %w", rawURL, err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))
-		return nil, &StatusError{URL: rawURL, Code: resp.StatusCode}
-	}
-	body, err := ReadBounded(resp.Body, nodeInfoMaxBytes)
+	body, err := e.getUnsigned(ctx, u.String(), "application/json", nodeInfoMaxBytes)
 	if err != nil {
 		return nil, fmt.Errorf("nodeinfo %s: %w", rawURL, err)
 	}

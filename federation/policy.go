@@ -297,7 +297,7 @@ func (e *Engine) RefuseSigner(r *http.Request) error {
 	if err != nil {
 		return nil
 	}
-	if host := keyHost(p.keyID); host != "" && !e.federates(host) {
+	if host := urlHost(p.keyID); host != "" && !e.federates(host) {
 		return fmt.Errorf("signed by %s: %w", host, ErrDenied)
 	}
 	return nil

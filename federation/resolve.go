@@ -51,7 +51,7 @@ func (e *Engine) PublicKey(ctx context.Context, keyID string, refresh bool) (str
 	if e.urls.IsLocal(keyID) {
 		return "", nil, fmt.Errorf("key %s: %w", keyID, storage.ErrNotFound)
 	}
-	host := keyHost(keyID)
+	host := urlHost(keyID)
 	if host == "" {
 		return "", nil, fmt.Errorf("%w: keyId %q is not an http(s) URL", ErrBadSignature, keyID)
 	}
@@ -160,9 +160,10 @@ func (l *keyFetchLimit) done(host string, ok bool, now time.Time) {
 	l.failed[host] = now
 }
 
-// keyHost is the host (with port) a keyId is fetched from, lower case;
-// "" if it is not an http(s) URL.
-func keyHost(keyID string) string {
+// urlHost is the host (with port) of an http(s) URL (a keyId, an actor,
+// an inbox), lower case, as policy and delivery jobs name hosts; "" if
+// it is not an http(s) URL.
+func urlHost(keyID string) string {
 	u, err := url.Parse(keyID)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") {
 		return ""
@@ -355,7 +356,7 @@ func (e *Engine) ResolveAccount(ctx context.Context, ref string) (storage.Accoun
 		if name, ok := e.urls.LocalUsername(ref); ok {
 			return e.store.AccountByUsername(ctx, name)
 		}
-		if !e.federates(keyHost(ref)) { // federation policy: not even a cached copy
+		if !e.federates(urlHost(ref)) { // federation policy: not even a cached copy
 			return storage.Account{}, fmt.Errorf("resolve %s: %w", ref, storage.ErrNotFound)
 		}
 		return e.AccountByIRI(ctx, ref)
@@ -386,23 +387,11 @@ func (e *Engine) webFinger(ctx context.Context, user, host string) (string, erro
 		return "", invalid("%q is not a host", host)
 	}
 	u := e.scheme + "://" + host + "/.well-known/webfinger?resource=" + url.QueryEscape("acct:"+user+"@"+host)
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return "", fmt.Errorf("webfinger %s@%s: %w", user, host, err)
-	}
-	req.Header.Set("Accept", "application/jrd+json, application/json")
-	resp, err := e.client.Do(req)
-	if err != nil {
-		return "", fmt.Errorf("webfinger %s@%s: %w", user, host, err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusGone {
+	body, err := e.getUnsigned(ctx, u, "application/jrd+json, application/json", maxWebFinger)
+	var status *StatusError
+	if errors.As(err, &status) && (status.Code == http.StatusNotFound || status.Code == http.StatusGone) {
 		return "", fmt.Errorf("webfinger %s@%s: %w", user, host, storage.ErrNotFound)
 	}
-	if resp.StatusCode/100 != 2 {
-		return "", fmt.Errorf("webfinger %s@%s: %w", user, host, &StatusError{URL: u, Code: resp.StatusCode})
-	}
-	body, err := ReadBounded(resp.Body, maxWebFinger)
 	if err != nil {
 		return "", fmt.Errorf("webfinger %s@%s: %w", user, host, err)
 	}

@@ -247,6 +247,28 @@ func (e *StatusError) Error() string {
 	return fmt.Sprintf("federation: GET %s: status %d %s", e.URL, e.Code, http.StatusText(e.Code))
 }
 
+// getUnsigned GETs rawURL with the engine's client (its address
+// checks apply) asking for accept, and returns the body, at most max
+// bytes; a non-2xx status is a *StatusError. WebFinger and NodeInfo,
+// which are read without a signature, share it.
+func (e *Engine) getUnsigned(ctx context.Context, rawURL, accept string, max int64) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Accept", accept)
+	resp, err := e.client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))
+		return nil, &StatusError{URL: rawURL, Code: resp.StatusCode}
+	}
+	return ReadBounded(resp.Body, max)
+}
+
 // Get fetches rawURL, which must be an absolute http or https URL, asking
 // for ActivityPub JSON, and returns the body. The request, and each
 // redirect it follows, is signed anew with f.Signer (no digest). A non-2xx
