@@ -387,6 +387,9 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 	if err := fn(tx); err != nil {
 		return err
 	}
+	if err := indexPendingSearch(ctx, ts); err != nil {
+		return err
+	}
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
@@ -489,6 +492,17 @@ func migrate(ctx context.Context, db *sql.DB) error {
 			return fmt.Errorf("migrate %s: %w", base, err)
 		}
 		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migrate %s: %w", base, err)
+		}
+		// What it changed is searchable as it commits (from 0049 on: before,
+		// statuses were indexed as they were written).
+		var noted bool
+		err = tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'statuses_fts_pending')`).Scan(&noted)
+		if err == nil && noted {
+			err = indexPendingSearch(ctx, tx)
+		}
+		if err != nil {
 			tx.Rollback()
 			return fmt.Errorf("migrate %s: %w", base, err)
 		}

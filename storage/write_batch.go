@@ -161,6 +161,13 @@ func (s *Store) runBatch(batch []*batchReq) {
 		}
 		kept = append(kept, member{r, tx})
 	}
+	// The batch's statuses are indexed for search together: should that
+	// fail, nothing of the batch holds (each member is told, and retried
+	// by its caller as after a failed commit).
+	if err := indexPendingSearch(bg, ts); err != nil {
+		abort(nil, err)
+		return
+	}
 	if err := sqlTx.Commit(); err != nil {
 		_ = sqlTx.Rollback()
 		for _, tx := range txs {
