@@ -44,12 +44,32 @@ type ArtefactProposal struct {
 	Files        int // attachments carried (refused: files are added on the Group's node)
 }
 
+// proposalHead is what the object of every kind of proposal starts
+// with: its id ("" when it is new), type, the member, and the Group as its
+// audience and only addressee.
+type proposalHead struct {
+	ID           string   `json:"id,omitempty"`
+	Type         string   `json:"type"`
+	AttributedTo string   `json:"attributedTo,omitempty"`
+	Audience     string   `json:"audience,omitempty"`
+	To           []string `json:"to,omitempty"`
+}
+
+// headOf is the head of a proposal of an object of type typ by actor to
+// the Group audience.
+func headOf(typ, id, actor, audience string) proposalHead {
+	return proposalHead{ID: id, Type: typ, AttributedTo: actor, Audience: audience, To: []string{audience}}
+}
+
+// marshalProposal emits object w as the activity id (a Create or Update)
+// of actor, addressed to the Group audience only.
+func marshalProposal(ldContext any, id, typ, actor, audience string, published time.Time, w any) ([]byte, error) {
+	return marshalNoEscape(versionActivity(ldContext, id, typ, actor, published,
+		addressed{To: []string{audience}, Audience: audience}, w))
+}
+
 type proposalWire struct {
-	ID           string            `json:"id,omitempty"`
-	Type         string            `json:"type"`
-	AttributedTo string            `json:"attributedTo,omitempty"`
-	Audience     string            `json:"audience,omitempty"`
-	To           []string          `json:"to,omitempty"`
+	proposalHead
 	BaseVersion  int               `json:"baseVersion,omitempty"`
 	Name         *string           `json:"name,omitempty"`
 	Summary      *string           `json:"summary,omitempty"`
@@ -68,8 +88,7 @@ func MarshalArtefactProposal(id, actor string, published time.Time, p ArtefactPr
 	if p.Type != TypeCreate && p.Type != TypeUpdate {
 		return nil, fmt.Errorf("proposal of type %q: %w", p.Type, ErrInvalid)
 	}
-	w := proposalWire{ID: p.ID, Type: TypeArticle, AttributedTo: actor, Audience: p.Audience, To: []string{p.Audience},
-		Name: p.Name, Summary: p.Summary, Licence: p.Licence, Organisation: p.Organisation, EditPolicy: p.EditPolicy,
+	w := proposalWire{proposalHead: headOf(TypeArticle, p.ID, actor, p.Audience), Name: p.Name, Summary: p.Summary, Licence: p.Licence, Organisation: p.Organisation, EditPolicy: p.EditPolicy,
 		ChangeNote: p.ChangeNote}
 	if p.Type == TypeUpdate {
 		if p.ID == "" || p.BaseVersion <= 0 {
@@ -89,8 +108,7 @@ func MarshalArtefactProposal(id, actor string, published time.Time, p ArtefactPr
 		}
 		w.Tag = &tags
 	}
-	return marshalNoEscape(versionActivity(proposalContext, id, p.Type, actor, published,
-		addressed{To: []string{p.Audience}, Audience: p.Audience}, w))
+	return marshalProposal(proposalContext, id, p.Type, actor, p.Audience, published, w)
 }
 
 // ArtefactProposalOf reads the proposal an activity body carries: a Create
@@ -166,11 +184,7 @@ type TermProposal struct {
 }
 
 type termProposalWire struct {
-	ID            string      `json:"id,omitempty"`
-	Type          string      `json:"type"`
-	AttributedTo  string      `json:"attributedTo,omitempty"`
-	Audience      string      `json:"audience,omitempty"`
-	To            []string    `json:"to,omitempty"`
+	proposalHead
 	BaseVersion   int         `json:"baseVersion,omitempty"`
 	Name          *string     `json:"name,omitempty"`
 	Source        *sourceWire `json:"source,omitempty"`
@@ -187,8 +201,8 @@ func MarshalTermProposal(id, actor string, published time.Time, p TermProposal) 
 	if p.Type != TypeCreate && p.Type != TypeUpdate {
 		return nil, fmt.Errorf("proposal of type %q: %w", p.Type, ErrInvalid)
 	}
-	w := termProposalWire{Type: TypeDefinedTerm, AttributedTo: actor, Audience: p.Audience, To: []string{p.Audience},
-		Name: p.Name, AlternateName: p.Aliases, ChangeNote: p.ChangeNote}
+	w := termProposalWire{proposalHead: headOf(TypeDefinedTerm, "", actor, p.Audience), Name: p.Name, AlternateName: p.Aliases,
+		ChangeNote: p.ChangeNote}
 	if p.Type == TypeUpdate {
 		if p.ID == "" || p.BaseVersion <= 0 {
 			return nil, fmt.Errorf("an edit names its term and base version: %w", ErrInvalid)
@@ -214,8 +228,7 @@ func MarshalTermProposal(id, actor string, published time.Time, p TermProposal) 
 			w.Citation.Name = *p.ReferenceText
 		}
 	}
-	return marshalNoEscape(versionActivity(termProposalContext, id, p.Type, actor, published,
-		addressed{To: []string{p.Audience}, Audience: p.Audience}, w))
+	return marshalProposal(termProposalContext, id, p.Type, actor, p.Audience, published, w)
 }
 
 // TermProposalOf reads the proposal an activity body carries: a Create
@@ -279,18 +292,14 @@ type EventProposal struct {
 }
 
 type eventProposalWire struct {
-	ID           string         `json:"id,omitempty"`
-	Type         string         `json:"type"`
-	AttributedTo string         `json:"attributedTo,omitempty"`
-	Audience     string         `json:"audience,omitempty"`
-	To           []string       `json:"to,omitempty"`
-	Name         *string        `json:"name,omitempty"`
-	Source       *sourceWire    `json:"source,omitempty"`
-	StartTime    string         `json:"startTime,omitempty"`
-	EndTime      string         `json:"endTime,omitempty"`
-	TimeZone     *string        `json:"timezone,omitempty"`
-	Location     *eventLocation `json:"location,omitempty"`
-	Capacity     *int           `json:"maximumAttendeeCapacity,omitempty"`
+	proposalHead
+	Name      *string        `json:"name,omitempty"`
+	Source    *sourceWire    `json:"source,omitempty"`
+	StartTime string         `json:"startTime,omitempty"`
+	EndTime   string         `json:"endTime,omitempty"`
+	TimeZone  *string        `json:"timezone,omitempty"`
+	Location  *eventLocation `json:"location,omitempty"`
+	Capacity  *int           `json:"maximumAttendeeCapacity,omitempty"`
 }
 
 // MarshalEventProposal emits p as the activity id of actor, addressed to
@@ -299,8 +308,8 @@ func MarshalEventProposal(id, actor string, published time.Time, p EventProposal
 	if (p.Type != TypeCreate && p.Type != TypeUpdate) || (p.Type == TypeUpdate) != (p.ID != "") {
 		return nil, fmt.Errorf("event proposal of type %q for %q: %w", p.Type, p.ID, ErrInvalid)
 	}
-	w := eventProposalWire{ID: p.ID, Type: TypeEvent, AttributedTo: actor, Audience: p.Audience, To: []string{p.Audience},
-		Name: p.Name, TimeZone: p.TimeZone, Capacity: p.Capacity}
+	w := eventProposalWire{proposalHead: headOf(TypeEvent, p.ID, actor, p.Audience), Name: p.Name, TimeZone: p.TimeZone,
+		Capacity: p.Capacity}
 	if p.Description != nil {
 		w.Source = &sourceWire{Content: *p.Description, MediaType: "text/markdown"}
 	}
@@ -317,8 +326,7 @@ func MarshalEventProposal(id, actor string, published time.Time, p EventProposal
 			w.Location = &eventLocation{Type: TypePlace, Name: p.PlaceName, Address: p.PlaceAddress}
 		}
 	}
-	return marshalNoEscape(versionActivity(eventContext, id, p.Type, actor, published,
-		addressed{To: []string{p.Audience}, Audience: p.Audience}, w))
+	return marshalProposal(eventContext, id, p.Type, actor, p.Audience, published, w)
 }
 
 // EventProposalOf reads the proposal an activity body carries: a Create

@@ -225,8 +225,12 @@ func (e *Engine) ArtefactFilePath(f storage.ArtefactFile) (string, error) {
 // AddArtefactFile stores an uploaded file and makes a new version of the
 // artefact with it: a file of the same name is replaced, any other is
 // added. The file must be an allowed kind matching its name, within the
-// per-file limit and the community's; otherwise nothing is stored.
+// per-file limit and the community's; otherwise nothing is stored. An
+// artefact hosted on another node takes files there only (ErrFilesElsewhere).
 func (e *Engine) AddArtefactFile(ctx context.Context, editor storage.Account, id storage.ID, base int, name string, body io.Reader, note string) (storage.Artefact, storage.ArtefactFile, error) {
+	if err := e.CheckFileUpload(ctx, id); err != nil {
+		return storage.Artefact{}, storage.ArtefactFile{}, err
+	}
 	name = cleanLine(filepath.Base(strings.ReplaceAll(name, "\\", "/")))
 	if name == "" || name == "." || name == "/" {
 		return storage.Artefact{}, storage.ArtefactFile{}, invalid("the file needs a name")

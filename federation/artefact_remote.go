@@ -22,15 +22,135 @@ import (
 // it with a Reject{activity} to the member that says why. Until then the
 // proposal is pending: nothing is written here but the activity.
 
-// ErrFilesElsewhere refuses a file change proposed for an artefact of a
-// community on another node: files are added on the community's own node.
-var ErrFilesElsewhere = errors.New("files can only be added on the community's own node")
+// ErrFilesElsewhere refuses a file change for an artefact of a community
+// on another node: files are added on the community's own node. It is an
+// *InvalidError, so the member is told why.
+var ErrFilesElsewhere error = &InvalidError{Msg: "files can only be added on the community's own node"}
 
 // Pending is a proposal sent to a community on another node: ActivityID
 // is the id of the Create or Update sent; the artefact changes when the
 // Group's node accepts it and announces the version.
 type Pending struct {
 	ActivityID string
+}
+
+// Submitted is a member's change to a community's repertoire as the
+// engine routed it: made here, Item, when the community is hosted here;
+// or, when it is hosted on another node, proposed to its Group (Pending
+// is set, and Item is zero), final only once that node accepts it.
+type Submitted[T any] struct {
+	Item    T
+	Pending *Pending
+}
+
+// SubmitArtefact adds an artefact to a community for a member of this
+// node, wherever the community is hosted: CreateArtefact here, else
+// ProposeArtefact. A community that is not known is for CreateArtefact to
+// refuse.
+func (e *Engine) SubmitArtefact(ctx context.Context, author storage.Account, communityID storage.ID, na NewArtefact) (Submitted[storage.Artefact], error) {
+	if e.hostedElsewhere(ctx, communityID) {
+		return proposedElsewhere[storage.Artefact](e.ProposeArtefact(ctx, author, communityID, na))
+	}
+	return madeHere(e.CreateArtefact(ctx, author, communityID, na))
+}
+
+// SubmitArtefactEdit edits an artefact for a member of this node: with
+// EditArtefact when it is hosted here, else proposed to its community's
+// Group (proposeArtefactEdit; one the member may not read is not found).
+func (e *Engine) SubmitArtefactEdit(ctx context.Context, editor storage.Account, id storage.ID, ed ArtefactEdit) (Submitted[storage.Artefact], error) {
+	if a, err := e.store.ArtefactByID(ctx, id); err == nil && !a.Local {
+		return proposedElsewhere[storage.Artefact](e.proposeArtefactEdit(ctx, editor, a, ed))
+	}
+	return madeHere(e.EditArtefact(ctx, editor, id, ed))
+}
+
+// SubmitTerm adds a term to a community's glossary for a member of this
+// node: CreateTerm when the community is hosted here, else ProposeTerm.
+func (e *Engine) SubmitTerm(ctx context.Context, author storage.Account, communityID storage.ID, nt NewTerm) (Submitted[storage.Term], error) {
+	if e.hostedElsewhere(ctx, communityID) {
+		return proposedElsewhere[storage.Term](e.ProposeTerm(ctx, author, communityID, nt))
+	}
+	return madeHere(e.CreateTerm(ctx, author, communityID, nt))
+}
+
+// SubmitTermEdit edits a term for a member of this node: EditTerm when it
+// is hosted here, else proposed to its community's Group.
+func (e *Engine) SubmitTermEdit(ctx context.Context, editor storage.Account, id storage.ID, ed TermEdit) (Submitted[storage.Term], error) {
+	if t, err := e.store.TermByID(ctx, id); err == nil && !t.Local {
+		return proposedElsewhere[storage.Term](e.proposeTermEdit(ctx, editor, t, ed))
+	}
+	return madeHere(e.EditTerm(ctx, editor, id, ed))
+}
+
+// SubmitEvent adds an event to a community for a member of this node:
+// CreateEvent when the community is hosted here, else ProposeEvent.
+func (e *Engine) SubmitEvent(ctx context.Context, organiser storage.Account, communityID storage.ID, ne NewEvent) (Submitted[storage.CommunityEvent], error) {
+	if e.hostedElsewhere(ctx, communityID) {
+		return proposedElsewhere[storage.CommunityEvent](e.ProposeEvent(ctx, organiser, communityID, ne))
+	}
+	return madeHere(e.CreateEvent(ctx, organiser, communityID, ne))
+}
+
+// SubmitEventEdit changes an event for a member of this node: EditEvent
+// when it is hosted here, else proposed to its community's Group.
+func (e *Engine) SubmitEventEdit(ctx context.Context, editor storage.Account, id storage.ID, ed EventEdit) (Submitted[storage.CommunityEvent], error) {
+	if ev, err := e.store.CommunityEventByID(ctx, id); err == nil && !ev.Local {
+		return proposedElsewhere[storage.CommunityEvent](e.proposeEventEdit(ctx, editor, ev, ed))
+	}
+	return madeHere(e.EditEvent(ctx, editor, id, ed))
+}
+
+// CheckFileUpload returns ErrFilesElsewhere for an artefact hosted on
+// another node (files are added on its community's own node), or the
+// error loading it: the API asks before it reads an upload, and
+// AddArtefactFile before it stores one.
+func (e *Engine) CheckFileUpload(ctx context.Context, id storage.ID) error {
+	a, err := e.store.ArtefactByID(ctx, id)
+	if err != nil {
+		return fmt.Errorf("artefact %s: %w", id, err)
+	}
+	if !a.Local {
+		return ErrFilesElsewhere
+	}
+	return nil
+}
+
+// hostedElsewhere reports whether the community id names is hosted on
+// another node (its Group is remote). One that does not load is not: the
+// path for a community here refuses it, after its own checks.
+func (e *Engine) hostedElsewhere(ctx context.Context, communityID storage.ID) bool {
+	g, err := e.store.AccountByID(ctx, communityID)
+	return err == nil && !g.Local()
+}
+
+// madeHere is a change made here.
+func madeHere[T any](item T, err error) (Submitted[T], error) {
+	if err != nil {
+		return Submitted[T]{}, err
+	}
+	return Submitted[T]{Item: item}, nil
+}
+
+// proposedElsewhere is a change proposed to a community on another node.
+func proposedElsewhere[T any](p Pending, err error) (Submitted[T], error) {
+	if err != nil {
+		return Submitted[T]{}, err
+	}
+	return Submitted[T]{Pending: &p}, nil
+}
+
+// readableElsewhere refuses, as not found, a proposed change of an item
+// (uri) of a community on another node that member may not read:
+// proposing gives away no more than reading.
+func (e *Engine) readableElsewhere(ctx context.Context, member storage.Account, communityID storage.ID, uri string) error {
+	ok, err := e.ArtefactReadable(ctx, member, storage.Artefact{CommunityID: communityID, URI: uri})
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return fmt.Errorf("%s, unreadable by %s: %w", uri, member.URI, storage.ErrNotFound)
+	}
+	return nil
 }
 
 // ProposeArtefact sends a new artefact for a community hosted on another
@@ -74,21 +194,30 @@ func (e *Engine) ProposeArtefact(ctx context.Context, author storage.Account, co
 // refuses it when another edit landed first). Files are changed on the
 // community's own node only (ErrFilesElsewhere).
 func (e *Engine) ProposeArtefactEdit(ctx context.Context, editor storage.Account, id storage.ID, ed ArtefactEdit) (Pending, error) {
+	a, err := e.store.ArtefactByID(ctx, id)
+	if err != nil {
+		return Pending{}, fmt.Errorf("artefact %s: %w", id, err)
+	}
+	return e.proposeArtefactEdit(ctx, editor, a, ed)
+}
+
+// proposeArtefactEdit is ProposeArtefactEdit of the artefact loaded; one
+// the editor may not read is not found.
+func (e *Engine) proposeArtefactEdit(ctx context.Context, editor storage.Account, a storage.Artefact, ed ArtefactEdit) (Pending, error) {
 	if !editor.Local() || editor.ActorType != activitypub.TypePerson {
 		return Pending{}, fmt.Errorf("propose edit by %s: %w", editor.URI, ErrDenied)
+	}
+	if a.Local {
+		return Pending{}, fmt.Errorf("artefact %s is hosted here: %w", a.URI, ErrDenied)
+	}
+	if err := e.readableElsewhere(ctx, editor, a.CommunityID, a.URI); err != nil {
+		return Pending{}, err
 	}
 	if ed.Files != nil {
 		return Pending{}, ErrFilesElsewhere
 	}
 	if ed.BaseVersion <= 0 {
 		return Pending{}, invalid("base_version, the version the edit started from, is required")
-	}
-	a, err := e.store.ArtefactByID(ctx, id)
-	if err != nil {
-		return Pending{}, fmt.Errorf("artefact %s: %w", id, err)
-	}
-	if a.Local {
-		return Pending{}, fmt.Errorf("artefact %s is hosted here: %w", a.URI, ErrDenied)
 	}
 	g, err := e.remoteCommunity(ctx, a.CommunityID)
 	if err != nil {
@@ -232,7 +361,7 @@ func proposalOnly(typ string) bool {
 // applyArtefactProposal applies a proposed artefact or edit in community g.
 func (e *Engine) applyArtefactProposal(ctx context.Context, tx *storage.Tx, g, actor storage.Account, p activitypub.ArtefactProposal) error {
 	if p.Files > 0 {
-		return invalid("%s", ErrFilesElsewhere.Error())
+		return ErrFilesElsewhere
 	}
 	if p.Type == activitypub.TypeCreate {
 		na := NewArtefact{Title: deref(p.Name), Summary: deref(p.Summary), Body: deref(p.Source), Licence: deref(p.Licence),
@@ -355,18 +484,27 @@ func (e *Engine) ProposeTerm(ctx context.Context, author storage.Account, commun
 // node to its Group, by a member of this node: the fields ed sets, and
 // ed.BaseVersion (the Group's node refuses a stale one).
 func (e *Engine) ProposeTermEdit(ctx context.Context, editor storage.Account, id storage.ID, ed TermEdit) (Pending, error) {
-	if !editor.Local() || editor.ActorType != activitypub.TypePerson {
-		return Pending{}, fmt.Errorf("propose edit by %s: %w", editor.URI, ErrDenied)
-	}
-	if ed.BaseVersion <= 0 {
-		return Pending{}, invalid("base_version, the version the edit started from, is required")
-	}
 	t, err := e.store.TermByID(ctx, id)
 	if err != nil {
 		return Pending{}, fmt.Errorf("term %s: %w", id, err)
 	}
+	return e.proposeTermEdit(ctx, editor, t, ed)
+}
+
+// proposeTermEdit is ProposeTermEdit of the term loaded; one the editor
+// may not read is not found.
+func (e *Engine) proposeTermEdit(ctx context.Context, editor storage.Account, t storage.Term, ed TermEdit) (Pending, error) {
+	if !editor.Local() || editor.ActorType != activitypub.TypePerson {
+		return Pending{}, fmt.Errorf("propose edit by %s: %w", editor.URI, ErrDenied)
+	}
 	if t.Local {
 		return Pending{}, fmt.Errorf("term %s is hosted here: %w", t.URI, ErrDenied)
+	}
+	if err := e.readableElsewhere(ctx, editor, t.CommunityID, t.URI); err != nil {
+		return Pending{}, err
+	}
+	if ed.BaseVersion <= 0 {
+		return Pending{}, invalid("base_version, the version the edit started from, is required")
 	}
 	g, err := e.remoteCommunity(ctx, t.CommunityID)
 	if err != nil {
@@ -464,15 +602,24 @@ func (e *Engine) ProposeEvent(ctx context.Context, organiser storage.Account, co
 // sets, checked against the copy here first. Its organiser and the
 // community's moderators may change it; the Group's node decides.
 func (e *Engine) ProposeEventEdit(ctx context.Context, editor storage.Account, id storage.ID, ed EventEdit) (Pending, error) {
-	if !editor.Local() || editor.ActorType != activitypub.TypePerson {
-		return Pending{}, fmt.Errorf("propose event change by %s: %w", editor.URI, ErrDenied)
-	}
 	ev, err := e.store.CommunityEventByID(ctx, id)
 	if err != nil {
 		return Pending{}, fmt.Errorf("event %s: %w", id, err)
 	}
+	return e.proposeEventEdit(ctx, editor, ev, ed)
+}
+
+// proposeEventEdit is ProposeEventEdit of the event loaded; one the editor
+// may not read is not found.
+func (e *Engine) proposeEventEdit(ctx context.Context, editor storage.Account, ev storage.CommunityEvent, ed EventEdit) (Pending, error) {
+	if !editor.Local() || editor.ActorType != activitypub.TypePerson {
+		return Pending{}, fmt.Errorf("propose event change by %s: %w", editor.URI, ErrDenied)
+	}
 	if ev.Local {
 		return Pending{}, fmt.Errorf("event %s is hosted here: %w", ev.URI, ErrDenied)
+	}
+	if err := e.readableElsewhere(ctx, editor, ev.CommunityID, ev.URI); err != nil {
+		return Pending{}, err
 	}
 	g, err := e.remoteCommunity(ctx, ev.CommunityID)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -434,3 +435,162 @@ func TestProposalRefusedOnMembersNode(t *testing.T) {
 		t.Errorf("log on nina's node: %s", out)
 	}
 }
+
+// TestSubmitRoutes: a member's new artefact, term or event, or change of
+// one, is made here when its community is hosted here and proposed to the
+// Group when it is hosted on another node (nothing written here but the
+// activity); a proposed change of an item the member may not read is not
+// found and sends nothing; an event elsewhere is not cancelled from here,
+// nor are files added from here.
+func TestSubmitRoutes(t *testing.T) {
+	ctx := context.Background()
+	a := testEngine(t)
+	mod := member(t, a, "mod")
+	g := community(t, a, mod, NewCommunity{Handle: "records", Name: "Records"})
+	secret := community(t, a, mod, NewCommunity{Handle: "secret", Name: "Secret", Visibility: storage.CommunityMembersOnly})
+	b, gOnB := nodeB(t, g)
+	bob := member(t, b, "bob")
+	ours := community(t, b, bob, NewCommunity{Handle: "ours", Name: "Ours"})
+	secretOnB := storage.Account{URI: secret.URI, Username: secret.Username, Domain: "council-a.example", ActorType: activitypub.TypeGroup,
+		Inbox: secret.Inbox, FetchedAt: b.now()}
+	start := b.now().Add(48 * time.Hour).Truncate(time.Second)
+	artOnB := storage.Artefact{CommunityID: gOnB.ID, URI: "https://council-a.example/artefacts/1", Title: "Minutes", BodySource: "Agreed.",
+		Version: 1, Licence: storage.LicenceReserved, EditPolicy: storage.EditMembers}
+	termOnB := storage.Term{CommunityID: gOnB.ID, URI: "https://council-a.example/terms/1", Term: "Triage", DefinitionSource: "Sorting.", Version: 1}
+	evOnB := storage.CommunityEvent{CommunityID: gOnB.ID, URI: "https://council-a.example/events/1", Name: "Workshop", Start: start,
+		End: start.Add(time.Hour), TimeZone: "UTC"}
+	var hiddenOnB storage.Artefact
+	err := b.store.InTx(ctx, func(tx *storage.Tx) error {
+		if err := tx.InsertAccount(ctx, &secretOnB); err != nil {
+			return err
+		}
+		if err := tx.SetRemoteCommunity(ctx, storage.RemoteCommunity{AccountID: secretOnB.ID, MembersOnly: true}); err != nil {
+			return err
+		}
+		hiddenOnB = artOnB
+		hiddenOnB.CommunityID, hiddenOnB.URI = secretOnB.ID, "https://council-a.example/artefacts/2"
+		for _, art := range []*storage.Artefact{&artOnB, &hiddenOnB} {
+			if err := tx.InsertArtefact(ctx, art); err != nil {
+				return err
+			}
+		}
+		if err := tx.InsertTerm(ctx, &termOnB); err != nil {
+			return err
+		}
+		return tx.InsertCommunityEvent(ctx, &evOnB)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	local, err := b.CreateArtefact(ctx, bob, ours.ID, NewArtefact{Title: "Rota", Body: "Mondays."})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	routed := func(t *testing.T, s submission, err error, wantPending bool) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		sent := len(sentRaw(t, b, gOnB.Inbox))
+		switch {
+		case wantPending && (s.pending == nil || !strings.HasPrefix(s.pending.ActivityID, bob.URI+"/activities/") || !s.zero || sent != 1):
+			t.Errorf("pending %+v, item zero %v, %d sent to the Group; want a proposal sent once and no item", s.pending, s.zero, sent)
+		case !wantPending && (s.pending != nil || s.zero || sent != 0):
+			t.Errorf("pending %+v, item zero %v, %d sent to the Group; want the item made here", s.pending, s.zero, sent)
+		}
+	}
+	tests := []struct {
+		name        string
+		submit      func() (submission, error)
+		wantPending bool
+	}{
+		{"artefact here", func() (submission, error) {
+			return submissionOf(b.SubmitArtefact(ctx, bob, ours.ID, NewArtefact{Title: "Handover"}))
+		}, false},
+		{"artefact elsewhere", func() (submission, error) {
+			return submissionOf(b.SubmitArtefact(ctx, bob, gOnB.ID, NewArtefact{Title: "Handover"}))
+		}, true},
+		{"artefact edit here", func() (submission, error) {
+			return submissionOf(b.SubmitArtefactEdit(ctx, bob, local.ID, ArtefactEdit{BaseVersion: 1, Title: strPtr("Rota 2")}))
+		}, false},
+		{"artefact edit elsewhere", func() (submission, error) {
+			return submissionOf(b.SubmitArtefactEdit(ctx, bob, artOnB.ID, ArtefactEdit{BaseVersion: 1, Title: strPtr("Minutes 2")}))
+		}, true},
+		{"term here", func() (submission, error) {
+			return submissionOf(b.SubmitTerm(ctx, bob, ours.ID, NewTerm{Term: "Rota", Definition: "Who works when."}))
+		}, false},
+		{"term elsewhere", func() (submission, error) {
+			return submissionOf(b.SubmitTerm(ctx, bob, gOnB.ID, NewTerm{Term: "Rota", Definition: "Who works when."}))
+		}, true},
+		{"term edit elsewhere", func() (submission, error) {
+			return submissionOf(b.SubmitTermEdit(ctx, bob, termOnB.ID, TermEdit{BaseVersion: 1, Definition: strPtr("Sorting by need.")}))
+		}, true},
+		{"event here", func() (submission, error) {
+			return submissionOf(b.SubmitEvent(ctx, bob, ours.ID, NewEvent{Name: "Meet", Start: start, End: start.Add(time.Hour)}))
+		}, false},
+		{"event elsewhere", func() (submission, error) {
+			return submissionOf(b.SubmitEvent(ctx, bob, gOnB.ID, NewEvent{Name: "Meet", Start: start, End: start.Add(time.Hour)}))
+		}, true},
+		{"event edit elsewhere", func() (submission, error) {
+			return submissionOf(b.SubmitEventEdit(ctx, bob, evOnB.ID, EventEdit{Capacity: intPtr(20)}))
+		}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := tt.submit()
+			routed(t, s, err, tt.wantPending)
+		})
+	}
+
+	refusals := []struct {
+		name string
+		do   func() error
+		want func(error) bool
+	}{
+		{"edit of an artefact bob may not read", func() error {
+			_, err := b.SubmitArtefactEdit(ctx, bob, hiddenOnB.ID, ArtefactEdit{BaseVersion: 1, Title: strPtr("x")})
+			return err
+		}, func(err error) bool { return errors.Is(err, storage.ErrNotFound) }},
+		{"file change of an artefact elsewhere", func() error {
+			_, err := b.SubmitArtefactEdit(ctx, bob, artOnB.ID, ArtefactEdit{BaseVersion: 1, Files: &[]storage.ID{}})
+			return err
+		}, func(err error) bool { return errors.Is(err, ErrFilesElsewhere) }},
+		{"upload to an artefact elsewhere", func() error {
+			_, _, err := b.AddArtefactFile(ctx, bob, artOnB.ID, 1, "a.csv", strings.NewReader("a,b\n"), "")
+			return err
+		}, func(err error) bool { return errors.Is(err, ErrFilesElsewhere) }},
+		{"cancel of an event elsewhere", func() error {
+			_, err := b.CancelEvent(ctx, bob, evOnB.ID)
+			return err
+		}, func(err error) bool {
+			var inv *InvalidError
+			return errors.As(err, &inv) && strings.Contains(inv.Msg, "own node")
+		}},
+	}
+	for _, tt := range refusals {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := tt.do(); !tt.want(err) {
+				t.Errorf("got %v", err)
+			}
+			if n := len(sentRaw(t, b, gOnB.Inbox)) + len(sentRaw(t, b, secretOnB.Inbox)); n != 0 {
+				t.Errorf("a refusal sent %d activities", n)
+			}
+		})
+	}
+	if err := b.CheckFileUpload(ctx, local.ID); err != nil {
+		t.Errorf("upload to an artefact here: %v", err)
+	}
+}
+
+// submission is what TestSubmitRoutes checks of a Submitted of any kind.
+type submission struct {
+	pending *Pending
+	zero    bool // the item is the zero value
+}
+
+func submissionOf[T any](s Submitted[T], err error) (submission, error) {
+	return submission{pending: s.Pending, zero: reflect.ValueOf(s.Item).IsZero()}, err
+}
+
+func intPtr(n int) *int { return &n }

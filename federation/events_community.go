@@ -157,8 +157,16 @@ func (e *Engine) eventChange(ed EventEdit) func(*storage.CommunityEvent) error {
 
 // CancelEvent cancels an event hosted here (organiser or moderators):
 // it stays listed as cancelled, so calendars learn of it, and its
-// attendees get no reminder.
+// attendees get no reminder. An event of a community on another node is
+// cancelled on that node only (an *InvalidError here; not found for a
+// member who may not read it).
 func (e *Engine) CancelEvent(ctx context.Context, editor storage.Account, id storage.ID) (storage.CommunityEvent, error) {
+	if ev, err := e.store.CommunityEventByID(ctx, id); err == nil && !ev.Local {
+		if err := e.readableElsewhere(ctx, editor, ev.CommunityID, ev.URI); err != nil {
+			return storage.CommunityEvent{}, err
+		}
+		return storage.CommunityEvent{}, invalid("an event is cancelled on its community's own node")
+	}
 	return e.reviseEvent(ctx, editor, id, func(ev *storage.CommunityEvent) error {
 		if !ev.Cancelled() {
 			ev.CancelledAt = e.now()

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"sync/atomic"
 )
@@ -45,7 +46,7 @@ func (c *accountCache) get(ids []ID) (map[ID]Account, []ID) {
 	defer c.mu.RUnlock()
 	for _, id := range ids {
 		if a, ok := c.m[id]; ok {
-			found[id] = a
+			found[id] = owned(a)
 		} else {
 			missing = append(missing, id)
 		}
@@ -58,7 +59,7 @@ func (c *accountCache) one(id ID) (Account, bool) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	a, ok := c.m[id]
-	return a, ok
+	return owned(a), ok
 }
 
 // lookup returns the cached account whose URI is uri (local false)
@@ -77,7 +78,7 @@ func (c *accountCache) lookup(key string, local bool) (Account, bool) {
 		if !ok || a.Domain != "" || sqliteLower(a.Username) != key {
 			return Account{}, false
 		}
-		return a, true
+		return owned(a), true
 	}
 	id, ok := c.byURI[key]
 	if !ok {
@@ -87,7 +88,7 @@ func (c *accountCache) lookup(key string, local bool) (Account, bool) {
 	if !ok || a.URI != key {
 		return Account{}, false
 	}
-	return a, true
+	return owned(a), true
 }
 
 // put keeps accounts read while the cache was at generation gen.
@@ -126,13 +127,21 @@ func (c *accountCache) putLocked(id ID, a Account) {
 	if c.held[id] > 0 {
 		return // being written: its row is not settled
 	}
-	c.m[id] = a
+	c.m[id] = owned(a) // the reader keeps the slices it read
 	if a.URI != "" {
 		c.byURI[a.URI] = id
 	}
 	if a.Domain == "" {
 		c.byLocal[sqliteLower(a.Username)] = id
 	}
+}
+
+// owned is a with its own Fields, Emojis and AlsoKnownAs: the cache's
+// copy and each account it hands out share no slice, so no caller can
+// change what the next read shows. (Their elements hold only strings.)
+func owned(a Account) Account {
+	a.Fields, a.Emojis, a.AlsoKnownAs = slices.Clone(a.Fields), slices.Clone(a.Emojis), slices.Clone(a.AlsoKnownAs)
+	return a
 }
 
 // drop forgets an account that changed.
@@ -186,8 +195,8 @@ func sqliteLower(s string) string {
 	return s
 }
 
-// AccountsByIDs is queries.AccountsByIDs through the account cache. The
-// accounts share their Fields and Emojis with the cache: read them only.
+// AccountsByIDs is queries.AccountsByIDs through the account cache; the
+// accounts are the caller's own.
 func (s *Store) AccountsByIDs(ctx context.Context, ids []ID) (map[ID]Account, error) {
 	return s.accounts.byIDs(ctx, s.queries, ids)
 }
@@ -216,8 +225,7 @@ func (c *accountCache) byIDs(ctx context.Context, q queries, ids []ID) (map[ID]A
 }
 
 // AccountByIDWithoutKeys is queries.AccountByIDWithoutKeys through the
-// account cache. The account shares its Fields and Emojis with the cache:
-// read them only.
+// account cache; the account is the caller's own.
 func (tx *Tx) AccountByIDWithoutKeys(ctx context.Context, id ID) (Account, error) {
 	c := &tx.store.accounts
 	if a, ok := c.one(id); ok {

@@ -3,8 +3,11 @@ package storage
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/copse-dev/copse/activitypub"
 )
 
 // TestAccountsByIDsCache: what AccountsByIDs shows follows every change
@@ -305,5 +308,131 @@ func TestBatchAccountReadsSeeEarlierMembers(t *testing.T) {
 	}
 	if len(s.accounts.held) != 0 {
 		t.Errorf("accounts still held after the batch: %v", s.accounts.held)
+	}
+}
+
+// cacheTestAccount stores an account with fields, emojis and aliases, the
+// parts of an Account that are slices.
+func cacheTestAccount(t testing.TB, s *Store, username string) Account {
+	t.Helper()
+	a := Account{Username: username, URI: "https://local.example/users/" + username,
+		Fields:      []activitypub.Field{{Name: "Role", Value: "Librarian"}, {Name: "Team", Value: "Stock"}},
+		Emojis:      []activitypub.Emoji{{Shortcode: "book", URL: "https://local.example/emoji/book.png"}},
+		AlsoKnownAs: []string{"https://old.example/users/" + username}}
+	if err := s.InTx(context.Background(), func(tx *Tx) error { return tx.InsertAccount(context.Background(), &a) }); err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// TestAccountCacheCopies: an account read through the cache, on the read
+// that fills it and on the reads it serves, is the caller's own: changing
+// its fields, emojis or aliases leaves what the next read shows unchanged.
+func TestAccountCacheCopies(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	read := func(s *Store, read func(tx *Tx) (Account, error)) (Account, error) {
+		var a Account
+		err := s.InTx(ctx, func(tx *Tx) error {
+			var err error
+			a, err = read(tx)
+			return err
+		})
+		return a, err
+	}
+	tests := []struct {
+		name string
+		read func(s *Store, a Account) (Account, error)
+	}{
+		{"Store.AccountsByIDs", func(s *Store, a Account) (Account, error) {
+			m, err := s.AccountsByIDs(ctx, []ID{a.ID})
+			return m[a.ID], err
+		}},
+		{"Tx.AccountsByIDs", func(s *Store, a Account) (Account, error) {
+			return read(s, func(tx *Tx) (Account, error) {
+				m, err := tx.AccountsByIDs(ctx, []ID{a.ID})
+				return m[a.ID], err
+			})
+		}},
+		{"AccountByIDWithoutKeys", func(s *Store, a Account) (Account, error) {
+			return read(s, func(tx *Tx) (Account, error) { return tx.AccountByIDWithoutKeys(ctx, a.ID) })
+		}},
+		{"AccountByURIWithoutKeys", func(s *Store, a Account) (Account, error) {
+			return read(s, func(tx *Tx) (Account, error) { return tx.AccountByURIWithoutKeys(ctx, a.URI) })
+		}},
+		{"AccountByUsernameWithoutKeys", func(s *Store, a Account) (Account, error) {
+			return read(s, func(tx *Tx) (Account, error) { return tx.AccountByUsernameWithoutKeys(ctx, a.Username) })
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s := openTest(t)
+			stored := cacheTestAccount(t, s, "ann")
+			for _, round := range []string{"the read that fills the cache", "a read from the cache"} {
+				got, err := tt.read(s, stored)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(got.Fields) != 2 || len(got.Emojis) != 1 || len(got.AlsoKnownAs) != 1 {
+					t.Fatalf("%s: read %+v", round, got)
+				}
+				got.Fields[0].Value = "changed"
+				got.Emojis[0].Shortcode = "changed"
+				got.AlsoKnownAs[0] = "changed"
+				next, err := tt.read(s, stored)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if next.Fields[0].Value != "Librarian" || next.Emojis[0].Shortcode != "book" || next.AlsoKnownAs[0] != stored.AlsoKnownAs[0] {
+					t.Errorf("after changing what %s returned, the next read shows %+v %+v %v", round, next.Fields, next.Emojis, next.AlsoKnownAs)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkAccountsByIDsCached: a timeline page's 20 authors, every one
+// served from the account cache.
+func BenchmarkAccountsByIDsCached(b *testing.B) {
+	s := openTest(b)
+	ctx := context.Background()
+	ids := make([]ID, 0, 20)
+	for i := range 20 {
+		ids = append(ids, cacheTestAccount(b, s, "member"+strconv.Itoa(i)).ID)
+	}
+	if _, err := s.AccountsByIDs(ctx, ids); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		if m, err := s.AccountsByIDs(ctx, ids); err != nil || len(m) != len(ids) {
+			b.Fatal(len(m), err)
+		}
+	}
+}
+
+// BenchmarkAccountByURICached: the inbox's lookup of a known actor, from
+// the account cache.
+func BenchmarkAccountByURICached(b *testing.B) {
+	s := openTest(b)
+	ctx := context.Background()
+	a := cacheTestAccount(b, s, "ann")
+	err := s.InTx(ctx, func(tx *Tx) error {
+		if _, err := tx.AccountByURIWithoutKeys(ctx, a.URI); err != nil {
+			return err
+		}
+		b.ReportAllocs()
+		b.ResetTimer()
+		for range b.N {
+			if _, err := tx.AccountByURIWithoutKeys(ctx, a.URI); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
 	}
 }

@@ -131,64 +131,38 @@ func (q queries) FederationMode(ctx context.Context) (string, error) {
 // ErrDuplicate when its domain is already blocked.
 func (tx *Tx) InsertNodeDomainBlock(ctx context.Context, b *NodeDomainBlock) error {
 	b.ID, b.CreatedAt = tx.NewID(), tx.now
-	_, err := tx.tx.ExecContext(ctx, `INSERT INTO domain_blocks (id, domain, severity, reject_media, reject_reports,
+	return tx.insertListed(ctx, "block "+b.Domain, `INSERT INTO domain_blocks (id, domain, severity, reject_media, reject_reports,
 public_comment, private_comment, obfuscate, created_at, created_by, subscription_id) VALUES (?,?,?,?,?,?,?,?,?,?,?)`,
 		b.ID, b.Domain, b.Severity, boolInt(b.RejectMedia), boolInt(b.RejectReports), b.PublicComment,
 		b.PrivateComment, boolInt(b.Obfuscate), millis(b.CreatedAt), nullID(b.CreatedBy), nullID(b.SubscriptionID))
-	if isUnique(err) {
-		return fmt.Errorf("block %s: %w", b.Domain, ErrDuplicate)
-	}
-	if err != nil {
-		return fmt.Errorf("block %s: %w", b.Domain, err)
-	}
-	return nil
 }
 
 // UpdateNodeDomainBlock changes everything of block b.ID but its domain and
 // creation (its list included: 0 makes it the admins' own);
 // ErrNotFound when there is no such block.
 func (tx *Tx) UpdateNodeDomainBlock(ctx context.Context, b NodeDomainBlock) error {
-	res, err := tx.exec(ctx, "update domain block", `UPDATE domain_blocks SET severity = ?, reject_media = ?,
+	return tx.execListed(ctx, "update domain block", `UPDATE domain_blocks SET severity = ?, reject_media = ?,
 reject_reports = ?, public_comment = ?, private_comment = ?, obfuscate = ?, subscription_id = ? WHERE id = ?`,
 		b.Severity, boolInt(b.RejectMedia), boolInt(b.RejectReports), b.PublicComment, b.PrivateComment,
 		boolInt(b.Obfuscate), nullID(b.SubscriptionID), b.ID)
-	if err != nil {
-		return err
-	}
-	return mustAffect(res, "update domain block")
 }
 
 // DeleteNodeDomainBlock removes a block; ErrNotFound when there is none.
 func (tx *Tx) DeleteNodeDomainBlock(ctx context.Context, id ID) error {
-	res, err := tx.exec(ctx, "delete domain block", `DELETE FROM domain_blocks WHERE id = ?`, id)
-	if err != nil {
-		return err
-	}
-	return mustAffect(res, "delete domain block")
+	return tx.execListed(ctx, "delete domain block", `DELETE FROM domain_blocks WHERE id = ?`, id)
 }
 
 // InsertNodeDomainAllow stores a, setting its ID and creation time;
 // ErrDuplicate when the domain is already allowed.
 func (tx *Tx) InsertNodeDomainAllow(ctx context.Context, a *NodeDomainAllow) error {
 	a.ID, a.CreatedAt = tx.NewID(), tx.now
-	_, err := tx.tx.ExecContext(ctx, `INSERT INTO domain_allows (id, domain, created_at, subscription_id) VALUES (?,?,?,?)`,
+	return tx.insertListed(ctx, "allow "+a.Domain, `INSERT INTO domain_allows (id, domain, created_at, subscription_id) VALUES (?,?,?,?)`,
 		a.ID, a.Domain, millis(a.CreatedAt), nullID(a.SubscriptionID))
-	if isUnique(err) {
-		return fmt.Errorf("allow %s: %w", a.Domain, ErrDuplicate)
-	}
-	if err != nil {
-		return fmt.Errorf("allow %s: %w", a.Domain, err)
-	}
-	return nil
 }
 
 // DeleteNodeDomainAllow removes an allow; ErrNotFound when there is none.
 func (tx *Tx) DeleteNodeDomainAllow(ctx context.Context, id ID) error {
-	res, err := tx.exec(ctx, "delete domain allow", `DELETE FROM domain_allows WHERE id = ?`, id)
-	if err != nil {
-		return err
-	}
-	return mustAffect(res, "delete domain allow")
+	return tx.execListed(ctx, "delete domain allow", `DELETE FROM domain_allows WHERE id = ?`, id)
 }
 
 // RemoteDomains lists the distinct domains of remote accounts and of
@@ -285,14 +259,9 @@ func (q queries) NodeDomainAllowsOf(ctx context.Context, sub ID) ([]NodeDomainAl
 // it, still newest first), so an admin list costs one page however many
 // blocks there are.
 func (q queries) NodeDomainBlockPage(ctx context.Context, p Page) ([]NodeDomainBlock, error) {
-	cond, args, order := p.where("id")
-	out, err := queryAll(ctx, q.q, scanNodeDomainBlock, `SELECT `+domainBlockColumns+` FROM domain_blocks WHERE `+cond+
-		` ORDER BY `+order+` LIMIT ?`, append(args, policyPageLimit(p))...)
+	out, err := listedPage(ctx, q.q, scanNodeDomainBlock, `SELECT `+domainBlockColumns+` FROM domain_blocks`, p, policyPageLimit(p))
 	if err != nil {
 		return nil, fmt.Errorf("domain blocks page: %w", err)
-	}
-	if strings.HasSuffix(order, "ASC") {
-		reverse(out)
 	}
 	return out, nil
 }
@@ -300,14 +269,9 @@ func (q queries) NodeDomainBlockPage(ctx context.Context, p Page) ([]NodeDomainB
 // NodeDomainAllowPage lists allows newest first, paged as
 // NodeDomainBlockPage.
 func (q queries) NodeDomainAllowPage(ctx context.Context, p Page) ([]NodeDomainAllow, error) {
-	cond, args, order := p.where("id")
-	out, err := queryAll(ctx, q.q, scanNodeDomainAllow, `SELECT `+domainAllowColumns+` FROM domain_allows WHERE `+cond+
-		` ORDER BY `+order+` LIMIT ?`, append(args, policyPageLimit(p))...)
+	out, err := listedPage(ctx, q.q, scanNodeDomainAllow, `SELECT `+domainAllowColumns+` FROM domain_allows`, p, policyPageLimit(p))
 	if err != nil {
 		return nil, fmt.Errorf("domain allows page: %w", err)
-	}
-	if strings.HasSuffix(order, "ASC") {
-		reverse(out)
 	}
 	return out, nil
 }
@@ -319,4 +283,45 @@ func policyPageLimit(p Page) int {
 		return 100
 	}
 	return min(p.Limit, 200)
+}
+
+// The helpers of the node's policy lists, each a row per domain: domain
+// blocks, domain allows, email domain blocks.
+
+// insertListed runs insert, the INSERT of a row of a policy list: a
+// domain listed already is ErrDuplicate; errors are wrapped with what.
+func (tx *Tx) insertListed(ctx context.Context, what, insert string, args ...any) error {
+	_, err := tx.tx.ExecContext(ctx, insert, args...)
+	if isUnique(err) {
+		return fmt.Errorf("%s: %w", what, ErrDuplicate)
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return nil
+}
+
+// execListed runs query, an UPDATE or DELETE of one row of a policy list
+// by its id: ErrNotFound when there is no such row.
+func (tx *Tx) execListed(ctx context.Context, what, query string, args ...any) error {
+	res, err := tx.exec(ctx, what, query, args...)
+	if err != nil {
+		return err
+	}
+	return mustAffect(res, what)
+}
+
+// listedPage reads page p of a policy list by id, newest first (a min_id
+// page too: the oldest rows after it, read in ascending order, are turned
+// round), from selectFrom, a SELECT of the list's columns FROM its table.
+func listedPage[T any](ctx context.Context, q querier, scan func(scanner) (T, error), selectFrom string, p Page, limit int) ([]T, error) {
+	cond, args, order := p.where("id")
+	out, err := queryAll(ctx, q, scan, selectFrom+` WHERE `+cond+` ORDER BY `+order+` LIMIT ?`, append(args, limit)...)
+	if err != nil {
+		return nil, err
+	}
+	if strings.HasSuffix(order, "ASC") {
+		reverse(out)
+	}
+	return out, nil
 }

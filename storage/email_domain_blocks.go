@@ -42,24 +42,13 @@ func (tx *Tx) InsertEmailDomainBlock(ctx context.Context, b *EmailDomainBlock) e
 	if b.CreatedAt.IsZero() {
 		b.CreatedAt = tx.now
 	}
-	_, err := tx.tx.ExecContext(ctx, `INSERT INTO email_domain_blocks (`+emailDomainBlockColumns+`) VALUES (?,?,?,?)`,
+	return tx.insertListed(ctx, "block email domain "+b.Domain, `INSERT INTO email_domain_blocks (`+emailDomainBlockColumns+`) VALUES (?,?,?,?)`,
 		b.ID, b.Domain, millis(b.CreatedAt), b.CreatedBy)
-	if isUnique(err) {
-		return fmt.Errorf("block email domain %s: %w", b.Domain, ErrDuplicate)
-	}
-	if err != nil {
-		return fmt.Errorf("block email domain %s: %w", b.Domain, err)
-	}
-	return nil
 }
 
 // DeleteEmailDomainBlock removes block id; ErrNotFound if there is none.
 func (tx *Tx) DeleteEmailDomainBlock(ctx context.Context, id ID) error {
-	res, err := tx.exec(ctx, "unblock email domain", `DELETE FROM email_domain_blocks WHERE id = ?`, id)
-	if err != nil {
-		return err
-	}
-	return mustAffect(res, "unblock email domain")
+	return tx.execListed(ctx, "unblock email domain", `DELETE FROM email_domain_blocks WHERE id = ?`, id)
 }
 
 // EmailDomainBlockByID returns block id, or ErrNotFound.
@@ -69,14 +58,9 @@ func (q queries) EmailDomainBlockByID(ctx context.Context, id ID) (EmailDomainBl
 
 // EmailDomainBlocks lists a page of the blocks, newest first.
 func (q queries) EmailDomainBlocks(ctx context.Context, p Page) ([]EmailDomainBlock, error) {
-	cond, args, order := p.where("id")
-	out, err := queryAll(ctx, q.q, scanEmailDomainBlock, `SELECT `+emailDomainBlockColumns+` FROM email_domain_blocks WHERE `+
-		cond+` ORDER BY `+order+` LIMIT ?`, append(args, p.limit())...)
+	out, err := listedPage(ctx, q.q, scanEmailDomainBlock, `SELECT `+emailDomainBlockColumns+` FROM email_domain_blocks`, p, p.limit())
 	if err != nil {
 		return nil, fmt.Errorf("email domain blocks: %w", err)
-	}
-	if strings.HasSuffix(order, "ASC") {
-		reverse(out)
 	}
 	return out, nil
 }

@@ -12,7 +12,7 @@ import (
 	"github.com/copse-dev/copse/activitypub"
 )
 
-func openTest(t *testing.T) *Store {
+func openTest(t testing.TB) *Store {
 	t.Helper()
 	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "copse.db"))
 	if err != nil {

@@ -327,15 +327,14 @@ func (h *Handler) createArtefact(w http.ResponseWriter, r *http.Request) error {
 		}
 		na.Authors = append(na.Authors, aid)
 	}
-	if h.remoteCommunity(r, id) {
-		p, err := h.engine.ProposeArtefact(r.Context(), me, id, na)
-		return answerPending(w, p, err)
-	}
-	a, err := h.engine.CreateArtefact(r.Context(), me, id, na)
+	s, err := h.engine.SubmitArtefact(r.Context(), me, id, na)
 	if err != nil {
 		return err
 	}
-	ent, err := h.artefactEntity(r, a)
+	if s.Pending != nil {
+		return answerPending(w, *s.Pending)
+	}
+	ent, err := h.artefactEntity(r, s.Item)
 	if err != nil {
 		return err
 	}
@@ -381,16 +380,6 @@ func (h *Handler) editArtefact(w http.ResponseWriter, r *http.Request) error {
 	}
 	ed := federation.ArtefactEdit{BaseVersion: req.BaseVersion, Title: req.Title, Summary: req.Summary, Body: req.Body,
 		Tags: req.Tags, Organisation: req.Organisation, Licence: req.Licence, EditPolicy: req.EditPolicy, Note: req.Note}
-	if a, err := h.store.ArtefactByID(r.Context(), id); err == nil && !a.Local {
-		if _, _, err := h.readableArtefact(r); err != nil {
-			return err
-		}
-		if req.Files != nil {
-			return answerPending(w, federation.Pending{}, federation.ErrFilesElsewhere)
-		}
-		p, err := h.engine.ProposeArtefactEdit(r.Context(), me, id, ed)
-		return answerPending(w, p, err)
-	}
 	if req.Files != nil {
 		ids := make([]storage.ID, 0, len(*req.Files))
 		for _, s := range *req.Files {
@@ -402,8 +391,11 @@ func (h *Handler) editArtefact(w http.ResponseWriter, r *http.Request) error {
 		}
 		ed.Files = &ids
 	}
-	a, err := h.engine.EditArtefact(r.Context(), me, id, ed)
-	return h.answerRevision(w, r, a, err)
+	s, err := h.engine.SubmitArtefactEdit(r.Context(), me, id, ed)
+	if err == nil && s.Pending != nil {
+		return answerPending(w, *s.Pending)
+	}
+	return h.answerRevision(w, r, s.Item, err)
 }
 
 // deleteArtefact: DELETE /api/copse/v1/artefacts/{id}, by one of its
@@ -418,15 +410,7 @@ func (h *Handler) deleteArtefact(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	reason, err := deleteReason(r)
-	if err != nil {
-		return err
-	}
-	if err := h.engine.DeleteArtefact(r.Context(), me, a.ID, reason); err != nil {
-		return err
-	}
-	httperr.JSON(w, http.StatusOK, struct{}{})
-	return nil
+	return answerDelete(w, r, me, a.ID, h.engine.DeleteArtefact)
 }
 
 type restoreRequest struct {
@@ -570,8 +554,9 @@ func (h *Handler) uploadArtefactFile(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	if a, err := h.store.ArtefactByID(r.Context(), id); err == nil && !a.Local {
-		return answerPending(w, federation.Pending{}, federation.ErrFilesElsewhere)
+	// Refused before the upload is read when it cannot be taken here.
+	if err := h.engine.CheckFileUpload(r.Context(), id); err != nil {
+		return err
 	}
 	// Past 1 MiB the parts go to temporary files, not memory.
 	if err := r.ParseMultipartForm(1 << 20); err != nil {

@@ -97,6 +97,18 @@ func (h *Handler) readableEvent(r *http.Request) (storage.CommunityEvent, storag
 	return readablePath(r, h.store.CommunityEventByID, h.engine.EventReadable)
 }
 
+// writableEvent is the prologue of a change the caller makes to the event
+// in the path (attending, leaving, deleting): the caller, who needs the
+// write scope (asked first), and the event, if they may read it.
+func (h *Handler) writableEvent(r *http.Request) (storage.Account, storage.CommunityEvent, error) {
+	me, err := api.Caller(r, "write")
+	if err != nil {
+		return storage.Account{}, storage.CommunityEvent{}, err
+	}
+	ev, _, err := h.readableEvent(r)
+	return me, ev, err
+}
+
 // communityEvents: GET /api/copse/v1/communities/{id}/events, the events
 // of a community that have not ended (?past=true: from 30 days ago),
 // soonest first, cancelled ones included.
@@ -163,15 +175,14 @@ func (h *Handler) createEvent(w http.ResponseWriter, r *http.Request) error {
 	if req.Place != nil {
 		ne.PlaceName, ne.PlaceAddress = req.Place.Name, req.Place.Address
 	}
-	if h.remoteCommunity(r, id) {
-		p, err := h.engine.ProposeEvent(r.Context(), me, id, ne)
-		return answerPending(w, p, err)
-	}
-	ev, err := h.engine.CreateEvent(r.Context(), me, id, ne)
+	s, err := h.engine.SubmitEvent(r.Context(), me, id, ne)
 	if err != nil {
 		return err
 	}
-	ent, err := h.eventEntity(r, me, ev)
+	if s.Pending != nil {
+		return answerPending(w, *s.Pending)
+	}
+	ent, err := h.eventEntity(r, me, s.Item)
 	if err != nil {
 		return err
 	}
@@ -209,26 +220,19 @@ func (h *Handler) editEvent(w http.ResponseWriter, r *http.Request) error {
 	if req.Place != nil {
 		ed.PlaceName, ed.PlaceAddress = &req.Place.Name, &req.Place.Address
 	}
-	if ev, err := h.store.CommunityEventByID(r.Context(), id); err == nil && !ev.Local {
-		if _, _, err := h.readableEvent(r); err != nil {
-			return err
-		}
-		if req.Cancelled != nil {
-			return httperr.New(http.StatusUnprocessableEntity, "an event is cancelled on its community's own node")
-		}
-		p, err := h.engine.ProposeEventEdit(r.Context(), me, id, ed)
-		return answerPending(w, p, err)
-	}
-	var ev storage.CommunityEvent
+	var s federation.Submitted[storage.CommunityEvent]
 	if req.Cancelled != nil {
-		ev, err = h.engine.CancelEvent(r.Context(), me, id)
+		s.Item, err = h.engine.CancelEvent(r.Context(), me, id)
 	} else {
-		ev, err = h.engine.EditEvent(r.Context(), me, id, ed)
+		s, err = h.engine.SubmitEventEdit(r.Context(), me, id, ed)
 	}
 	if err != nil {
 		return err
 	}
-	ent, err := h.eventEntity(r, me, ev)
+	if s.Pending != nil {
+		return answerPending(w, *s.Pending)
+	}
+	ent, err := h.eventEntity(r, me, s.Item)
 	if err != nil {
 		return err
 	}
@@ -249,11 +253,7 @@ func (h *Handler) leaveEvent(w http.ResponseWriter, r *http.Request) error {
 
 func (h *Handler) setAttendance(w http.ResponseWriter, r *http.Request,
 	act func(context.Context, storage.Account, storage.ID) (storage.CommunityEvent, error)) error {
-	me, err := api.Caller(r, "write")
-	if err != nil {
-		return err
-	}
-	ev, _, err := h.readableEvent(r)
+	me, ev, err := h.writableEvent(r)
 	if err != nil {
 		return err
 	}
@@ -360,21 +360,9 @@ func (h *Handler) calendarFeed(reset bool) handlerFunc {
 // moderator of its community, with an optional reason as for a term
 // (deleteReason); its attendees go with it and are reminded of nothing.
 func (h *Handler) deleteEvent(w http.ResponseWriter, r *http.Request) error {
-	me, err := api.Caller(r, "write")
+	me, ev, err := h.writableEvent(r)
 	if err != nil {
 		return err
 	}
-	ev, _, err := h.readableEvent(r)
-	if err != nil {
-		return err
-	}
-	reason, err := deleteReason(r)
-	if err != nil {
-		return err
-	}
-	if err := h.engine.DeleteEvent(r.Context(), me, ev.ID, reason); err != nil {
-		return err
-	}
-	httperr.JSON(w, http.StatusOK, struct{}{})
-	return nil
+	return answerDelete(w, r, me, ev.ID, h.engine.DeleteEvent)
 }

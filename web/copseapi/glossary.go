@@ -160,15 +160,14 @@ func (h *Handler) createTerm(w http.ResponseWriter, r *http.Request) error {
 	}
 	nt := federation.NewTerm{Term: req.Term, Definition: req.Definition, Aliases: req.Aliases, Related: req.Related,
 		ReferenceURL: req.ReferenceURL, ReferenceText: req.ReferenceText, Note: req.Note}
-	if h.remoteCommunity(r, id) {
-		p, err := h.engine.ProposeTerm(r.Context(), me, id, nt)
-		return answerPending(w, p, err)
-	}
-	t, err := h.engine.CreateTerm(r.Context(), me, id, nt)
+	s, err := h.engine.SubmitTerm(r.Context(), me, id, nt)
 	if err != nil {
 		return err
 	}
-	httperr.JSON(w, http.StatusOK, termEntityOf(t))
+	if s.Pending != nil {
+		return answerPending(w, *s.Pending)
+	}
+	httperr.JSON(w, http.StatusOK, termEntityOf(s.Item))
 	return nil
 }
 
@@ -203,15 +202,11 @@ func (h *Handler) editTerm(w http.ResponseWriter, r *http.Request) error {
 	}
 	ed := federation.TermEdit{BaseVersion: req.BaseVersion, Term: req.Term, Definition: req.Definition, Aliases: req.Aliases,
 		Related: req.Related, ReferenceURL: req.ReferenceURL, ReferenceText: req.ReferenceText, Note: req.Note}
-	if t, err := h.store.TermByID(r.Context(), id); err == nil && !t.Local {
-		if _, err := h.readableTerm(r); err != nil {
-			return err
-		}
-		p, err := h.engine.ProposeTermEdit(r.Context(), me, id, ed)
-		return answerPending(w, p, err)
+	s, err := h.engine.SubmitTermEdit(r.Context(), me, id, ed)
+	if err == nil && s.Pending != nil {
+		return answerPending(w, *s.Pending)
 	}
-	t, err := h.engine.EditTerm(r.Context(), me, id, ed)
-	return h.answerTermRevision(w, r, t, err)
+	return h.answerTermRevision(w, r, s.Item, err)
 }
 
 // restoreTerm: POST /api/copse/v1/glossary/{id}/restore, JSON {"version",
@@ -283,11 +278,18 @@ func (h *Handler) deleteTerm(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	return answerDelete(w, r, me, t.ID, h.engine.DeleteTerm)
+}
+
+// answerDelete deletes the repertoire item id for the caller me with del,
+// giving the request's reason (deleteReason), and answers 200 with {}.
+func answerDelete(w http.ResponseWriter, r *http.Request, me storage.Account, id storage.ID,
+	del func(ctx context.Context, by storage.Account, id storage.ID, reason string) error) error {
 	reason, err := deleteReason(r)
 	if err != nil {
 		return err
 	}
-	if err := h.engine.DeleteTerm(r.Context(), me, t.ID, reason); err != nil {
+	if err := del(r.Context(), me, id, reason); err != nil {
 		return err
 	}
 	httperr.JSON(w, http.StatusOK, struct{}{})
