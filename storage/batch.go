@@ -28,19 +28,50 @@ func idArray(ids []ID) string {
 }
 
 // loadStatusesExtras fills in the mentions, tags and attachments of
-// statuses, as loadStatusExtras does for one, with three queries.
+// statuses, as loadStatusExtras does for one, with up to three queries:
+// each asks only for the statuses whose row says they may have that
+// extra (Status.mayHave), and is not made when none may.
 func (q queries) loadStatusesExtras(ctx context.Context, sts []Status) error {
 	if len(sts) == 0 {
 		return nil
 	}
-	ids := make([]ID, len(sts))
 	at := make(map[ID][]int, len(sts)) // a status may come twice (a thread walk)
+	var mentioning, tagged, withMedia []ID
 	for i := range sts {
-		ids[i] = sts[i].ID
-		at[sts[i].ID] = append(at[sts[i].ID], i)
+		st := &sts[i]
+		if len(at[st.ID]) == 0 {
+			if st.mayHave(extraMentions) {
+				mentioning = append(mentioning, st.ID)
+			}
+			if st.mayHave(extraTags) {
+				tagged = append(tagged, st.ID)
+			}
+			if st.mayHave(extraAttachments) {
+				withMedia = append(withMedia, st.ID)
+			}
+		}
+		at[st.ID] = append(at[st.ID], i)
 	}
-	arr := idArray(ids)
+	if len(mentioning) > 0 {
+		if err := q.loadMentions(ctx, sts, at, idArray(mentioning)); err != nil {
+			return err
+		}
+	}
+	if len(tagged) > 0 {
+		if err := q.loadTags(ctx, sts, at, idArray(tagged)); err != nil {
+			return err
+		}
+	}
+	if len(withMedia) > 0 {
+		return q.loadAttachments(ctx, sts, at, idArray(withMedia))
+	}
+	return nil
+}
 
+// loadMentions, loadTags and loadAttachments are loadStatusesExtras's
+// three queries, for the statuses in the JSON array arr; at says where
+// each status is in sts.
+func (q queries) loadMentions(ctx context.Context, sts []Status, at map[ID][]int, arr string) error {
 	rows, err := q.q.QueryContext(ctx, `SELECT status_id, account_id FROM mentions
 WHERE status_id IN (SELECT value FROM json_each(?)) ORDER BY status_id, account_id`, arr)
 	if err != nil {
@@ -60,8 +91,11 @@ WHERE status_id IN (SELECT value FROM json_each(?)) ORDER BY status_id, account_
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("status mentions: %w", err)
 	}
+	return nil
+}
 
-	rows, err = q.q.QueryContext(ctx, `SELECT st.status_id, t.name FROM status_tags st JOIN tags t ON t.id = st.tag_id
+func (q queries) loadTags(ctx context.Context, sts []Status, at map[ID][]int, arr string) error {
+	rows, err := q.q.QueryContext(ctx, `SELECT st.status_id, t.name FROM status_tags st JOIN tags t ON t.id = st.tag_id
 WHERE st.status_id IN (SELECT value FROM json_each(?)) ORDER BY st.status_id, t.name`, arr)
 	if err != nil {
 		return fmt.Errorf("status tags: %w", err)
@@ -81,8 +115,11 @@ WHERE st.status_id IN (SELECT value FROM json_each(?)) ORDER BY st.status_id, t.
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("status tags: %w", err)
 	}
+	return nil
+}
 
-	rows, err = q.q.QueryContext(ctx, `SELECT `+attachmentColumns+` FROM attachments
+func (q queries) loadAttachments(ctx context.Context, sts []Status, at map[ID][]int, arr string) error {
+	rows, err := q.q.QueryContext(ctx, `SELECT `+attachmentColumns+` FROM attachments
 WHERE status_id IN (SELECT value FROM json_each(?)) ORDER BY id`, arr)
 	if err != nil {
 		return fmt.Errorf("status attachments: %w", err)
@@ -154,11 +191,12 @@ WHERE id IN (SELECT value FROM json_each(?))`, idArray(ids))
 
 // qStatusStats reads the counts kept on each status's row (migration
 // 0044), zero for an id that is no status here, and whether viewer ?2
-// liked or reblogged it.
+// liked or reblogged it, from the indexes of the viewer's likes and boosts
+// (near each other, where an index by status would be a page per status).
 const qStatusStats = `SELECT j.value,
 coalesce(s.replies_count, 0), coalesce(s.reblogs_count, 0), coalesce(s.favourites_count, 0),
 EXISTS (SELECT 1 FROM favourites WHERE status_id = j.value AND account_id = ?2),
-EXISTS (SELECT 1 FROM statuses WHERE reblog_of_id = j.value AND account_id = ?2)
+EXISTS (SELECT 1 FROM statuses INDEXED BY statuses_account_reblogs WHERE account_id = ?2 AND reblog_of_id = j.value)
 FROM json_each(?1) j LEFT JOIN statuses s ON s.id = j.value`
 
 // StatusStatsByIDs is StatusStats for many statuses, by ID; every id has

@@ -22,7 +22,8 @@ const boostedColumns = `coalesce(o.id, 0), coalesce(o.uri, ''), coalesce(o.url, 
 coalesce(o.in_reply_to_id, 0), coalesce(o.in_reply_to_uri, ''), coalesce(o.in_reply_to_account_id, 0),
 coalesce(o.reblog_of_id, 0), coalesce(o.object_type, ''), coalesce(o.title, ''), coalesce(o.content, ''),
 coalesce(o.source_text, ''), coalesce(o.spoiler_text, ''), coalesce(o.sensitive, 0), coalesce(o.visibility, ''),
-coalesce(o.language, ''), coalesce(o.local, 0), coalesce(o.created_at, 0), coalesce(o.edited_at, 0), coalesce(o.emojis, '')`
+coalesce(o.language, ''), coalesce(o.local, 0), coalesce(o.created_at, 0), coalesce(o.edited_at, 0), coalesce(o.emojis, ''),
+coalesce(o.extras, 0)`
 
 // HomeTimelineWithBoosted is HomeTimelinePage with the statuses the
 // page's reblogs boost, all with their mentions, tags and attachments

@@ -40,6 +40,41 @@ type Status struct {
 	Attachments []Attachment
 	// Emojis are the custom emojis a peer's post uses.
 	Emojis []activitypub.Emoji
+
+	// extras is the row's extras column (migration 0050): which of
+	// Mentions, Tags and Attachments may exist; extrasRead says it was
+	// read with the row. A status not read from a row has its extras
+	// looked up all the same.
+	extras     extraKinds
+	extrasRead bool
+}
+
+// extraKinds are the bits of statuses.extras.
+type extraKinds uint8
+
+const (
+	extraMentions extraKinds = 1 << iota
+	extraTags
+	extraAttachments
+)
+
+// mayHave reports whether a status may have extras of kind k: it was not
+// read from its row, or the row says so.
+func (s *Status) mayHave(k extraKinds) bool { return !s.extrasRead || s.extras&k != 0 }
+
+// extrasOf is the extras column of a status about to be inserted.
+func extrasOf(s *Status) extraKinds {
+	var k extraKinds
+	if len(s.Mentions) > 0 {
+		k |= extraMentions
+	}
+	if len(s.Tags) > 0 {
+		k |= extraTags
+	}
+	if len(s.Attachments) > 0 {
+		k |= extraAttachments
+	}
+	return k
 }
 
 // Attachment is a media file or document attached to a status.
@@ -69,7 +104,7 @@ type Attachment struct {
 // statusColumns reads a status from a table aliased "s".
 const statusColumns = `s.id, s.uri, s.url, s.account_id, coalesce(s.in_reply_to_id, 0), s.in_reply_to_uri,
 coalesce(s.in_reply_to_account_id, 0), coalesce(s.reblog_of_id, 0), s.object_type, s.title, s.content, s.source_text,
-s.spoiler_text, s.sensitive, s.visibility, s.language, s.local, s.created_at, s.edited_at, s.emojis`
+s.spoiler_text, s.sensitive, s.visibility, s.language, s.local, s.created_at, s.edited_at, s.emojis, s.extras`
 
 func scanStatus(row scanner) (Status, error) {
 	var s Status
@@ -77,7 +112,7 @@ func scanStatus(row scanner) (Status, error) {
 	var emojis string
 	err := row.Scan(&s.ID, &s.URI, &s.URL, &s.AccountID, &s.InReplyToID, &s.InReplyToURI,
 		&s.InReplyToAccountID, &s.ReblogOfID, &s.ObjectType, &s.Title, &s.Content, &s.SourceText,
-		&s.SpoilerText, &s.Sensitive, &s.Visibility, &s.Language, &s.Local, &created, &edited, &emojis)
+		&s.SpoilerText, &s.Sensitive, &s.Visibility, &s.Language, &s.Local, &created, &edited, &emojis, &s.extras)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Status{}, ErrNotFound
 	}
@@ -85,6 +120,7 @@ func scanStatus(row scanner) (Status, error) {
 		return Status{}, fmt.Errorf("status: %w", err)
 	}
 	s.CreatedAt, s.EditedAt = fromMillis(created), fromMillis(edited)
+	s.extrasRead = true
 	if s.Emojis, err = decodeEmojis(emojis); err != nil {
 		return Status{}, fmt.Errorf("status %d: %w", s.ID, err)
 	}
@@ -151,9 +187,9 @@ func (q queries) loadStatusExtras(ctx context.Context, s *Status) error {
 // else its own (?2).
 const qInsertStatus = `INSERT INTO statuses (id, uri, url, account_id, in_reply_to_id, in_reply_to_uri,
 in_reply_to_account_id, reblog_of_id, object_type, title, content, source_text, spoiler_text, sensitive,
-visibility, language, local, created_at, edited_at, emojis, thread_uri)
+visibility, language, local, created_at, edited_at, emojis, thread_uri, extras)
 VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,
-coalesce((SELECT p.thread_uri FROM statuses p WHERE p.id = ?5), CASE WHEN ?6 <> '' THEN ?6 ELSE ?2 END))`
+coalesce((SELECT p.thread_uri FROM statuses p WHERE p.id = ?5), CASE WHEN ?6 <> '' THEN ?6 ELSE ?2 END), ?21)`
 
 // InsertStatus stores a status with its mentions, tags and attachments.
 // It fills ID and CreatedAt when zero; URI must be set (local statuses
@@ -171,7 +207,8 @@ func (tx *Tx) InsertStatus(ctx context.Context, s *Status) error {
 	}
 	_, err := tx.tx.ExecContext(ctx, qInsertStatus, s.ID, s.URI, s.URL, s.AccountID, nullID(s.InReplyToID), s.InReplyToURI,
 		nullID(s.InReplyToAccountID), nullID(s.ReblogOfID), s.ObjectType, s.Title, s.Content, s.SourceText, s.SpoilerText,
-		s.Sensitive, string(s.Visibility), s.Language, s.Local, millis(s.CreatedAt), millis(s.EditedAt), encodeEmojis(s.Emojis))
+		s.Sensitive, string(s.Visibility), s.Language, s.Local, millis(s.CreatedAt), millis(s.EditedAt), encodeEmojis(s.Emojis),
+		int(extrasOf(s)))
 	if isUnique(err) {
 		return fmt.Errorf("insert status %s: %w", s.URI, ErrDuplicate)
 	}
