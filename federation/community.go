@@ -250,25 +250,15 @@ func (e *Engine) rejectPost(ctx context.Context, tx *storage.Tx, g, author stora
 // The followers' inboxes are read once for both announces, and the
 // community's visibility (membersOnly) is the one communityReceive read.
 func (e *Engine) announceToCommunity(ctx context.Context, tx *storage.Tx, g, author storage.Account, act activitypub.Activity, raw []byte, st storage.Status, membersOnly bool) error {
-	inboxes, err := tx.FollowerInboxes(ctx, g.ID)
-	if err != nil {
-		return fmt.Errorf("followers of %s: %w", g.Acct(), err)
-	}
-	hosts := make([]string, 0, len(inboxes))
-	seen := make(map[string]bool, len(inboxes))
-	for _, in := range inboxes {
-		if h := urlHost(in); h != "" && !seen[h] {
-			seen[h] = true
-			hosts = append(hosts, h)
-		}
-	}
-	kinds, err := e.announceKinds(ctx, tx, hosts)
-	if err != nil {
-		return fmt.Errorf("announce to %s: %w", g.Acct(), err)
-	}
 	authorInbox := ""
 	if !author.Local() {
 		authorInbox = author.DeliveryInbox()
+	}
+	// The author's node is told of a thread in its shape even when it
+	// does not follow the community, so its kind is read too.
+	inboxes, kinds, err := e.followerKinds(ctx, tx, g, authorInbox)
+	if err != nil {
+		return err
 	}
 	thread := st.InReplyToURI == ""
 	rawTo, boostTo := announceInboxes(inboxes, kinds, authorInbox, thread)

@@ -133,8 +133,9 @@ func (e *Engine) RejectJoin(ctx context.Context, moderator storage.Account, grou
 
 // RemoveCommunityPost removes a post (thread or reply) from a community
 // hosted here: the moderator's Delete, with the reason as its summary, is
-// announced by the Group to its followers and the author, the post is
-// deleted here, and the log says so.
+// announced by the Group to its followers and the author, the nodes sent
+// the Group's boost of a thread are sent its Undo, the post is deleted
+// here, and the log says so.
 func (e *Engine) RemoveCommunityPost(ctx context.Context, moderator storage.Account, groupID, statusID storage.ID, reason string) error {
 	reason, err := cleanReason(reason)
 	if err != nil {
@@ -169,6 +170,9 @@ func (e *Engine) RemoveCommunityPost(ctx context.Context, moderator storage.Acco
 			"to": []string{activitypub.PublicIRI}, "cc": []string{m.group.URI}, "audience": m.group.URI,
 		}
 		if err := e.announceModeration(ctx, tx, m, del, author); err != nil {
+			return err
+		}
+		if err := e.undoCommunityBoost(ctx, tx, m.group, st); err != nil {
 			return err
 		}
 		if err := tx.AppendModerationLog(ctx, &storage.ModerationEntry{CommunityID: m.group.ID, ModeratorID: moderator.ID,
@@ -298,9 +302,10 @@ func (e *Engine) UnbanFromCommunity(ctx context.Context, moderator storage.Accou
 }
 
 // announceModeration stores the moderator's activity (so its id
-// resolves) and has the Group announce it to its followers and to the
-// member it concerns: Lemmy, PieFed and Mbin accept moderation only as
-// the Group's Announce.
+// resolves) and has the Group announce it to its follower nodes that
+// read it (not Mastodon-like ones: relayInboxes) and to the member it
+// concerns: Lemmy, PieFed and Mbin accept moderation only as the
+// Group's Announce.
 func (e *Engine) announceModeration(ctx context.Context, tx *storage.Tx, m moderating, inner map[string]any, concerned storage.Account) error {
 	inner["@context"] = []any{"https://www.w3.org/ns/activitystreams", groupContext}
 	innerBody, err := marshalJSON(inner)
@@ -311,13 +316,11 @@ func (e *Engine) announceModeration(ctx context.Context, tx *storage.Tx, m moder
 	if err := e.publishBody(ctx, tx, m.moderator, innerID, innerType, false, innerBody, nil); err != nil {
 		return err
 	}
-	inboxes, err := tx.FollowerInboxes(ctx, m.group.ID)
+	followers, kinds, err := e.followerKinds(ctx, tx, m.group, "")
 	if err != nil {
-		return fmt.Errorf("followers of %s: %w", m.group.Acct(), err)
+		return err
 	}
-	if !concerned.Local() {
-		inboxes = append(inboxes, concerned.DeliveryInbox())
-	}
+	inboxes := relayInboxes(followers, kinds, concerned)
 	id := e.urls.Activity(m.group.Username, tx.NewID())
 	body, err := marshalJSON(map[string]any{
 		"@context": "https://www.w3.org/ns/activitystreams",

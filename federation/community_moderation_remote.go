@@ -147,6 +147,9 @@ func (e *Engine) receivedRemoval(ctx context.Context, tx *storage.Tx, actor, g s
 	if err := e.announceReceived(ctx, tx, g, raw, author); err != nil {
 		return err
 	}
+	if err := e.undoCommunityBoost(ctx, tx, g, st); err != nil {
+		return err
+	}
 	if err := tx.AppendModerationLog(ctx, &storage.ModerationEntry{CommunityID: g.ID, ModeratorID: actor.ID,
 		ModeratorURI: actor.URI, Action: storage.ModRemovePost, Target: st.URI, Reason: extra.Summary, ActivityURI: act.ID}); err != nil {
 		return err

@@ -129,16 +129,14 @@ func (e *Engine) applyModeratorChange(ctx context.Context, tx *storage.Tx, actor
 }
 
 // announceReceived has a Group hosted here announce a moderation
-// activity exactly as received to its followers and the account it
-// concerns.
+// activity exactly as received to its follower nodes that read it (not
+// Mastodon-like ones: relayInboxes) and the account it concerns.
 func (e *Engine) announceReceived(ctx context.Context, tx *storage.Tx, g storage.Account, raw []byte, concerned storage.Account) error {
-	inboxes, err := tx.FollowerInboxes(ctx, g.ID)
+	followers, kinds, err := e.followerKinds(ctx, tx, g, "")
 	if err != nil {
-		return fmt.Errorf("followers of %s: %w", g.Acct(), err)
+		return err
 	}
-	if !concerned.Local() {
-		inboxes = append(inboxes, concerned.DeliveryInbox())
-	}
+	inboxes := relayInboxes(followers, kinds, concerned)
 	id := e.urls.Activity(g.Username, tx.NewID())
 	body, err := marshalJSON(map[string]any{
 		"@context": "https://www.w3.org/ns/activitystreams",

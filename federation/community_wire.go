@@ -234,9 +234,11 @@ func (e *Engine) communityGroups(ctx context.Context, tx *storage.Tx, act activi
 }
 
 // communityRelay is what a Group hosted here does with a Like, Update,
-// Delete or Undo of its content: it announces it to its followers as
-// received. The engine checked beforehand that an Update or Delete is by
-// the post's author (applyUpdate, applyDelete, Edit, DeleteStatus).
+// Delete or Undo of its content: it announces it as received to the
+// follower nodes that read it, and takes its boost of a deleted thread
+// back (relayToCommunity). The engine checked beforehand that an Update
+// or Delete is by the post's author (applyUpdate, applyDelete, Edit,
+// DeleteStatus).
 func (e *Engine) communityRelay(ctx context.Context, tx *storage.Tx, g, author storage.Account, act activitypub.Activity, raw []byte, st storage.Status) error {
 	switch act.Type {
 	case activitypub.TypeLike, activitypub.TypeUpdate, activitypub.TypeDelete, activitypub.TypeUndo:
@@ -253,7 +255,7 @@ func (e *Engine) communityRelay(ctx context.Context, tx *storage.Tx, g, author s
 	if err != nil {
 		return err
 	}
-	return e.announceRaw(ctx, tx, g, act, raw)
+	return e.relayToCommunity(ctx, tx, g, act, raw, st)
 }
 
 // communityInboxes adds, for a local member's activity about community

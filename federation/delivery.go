@@ -43,6 +43,12 @@ const (
 	maxHostBackoff            = time.Hour
 )
 
+// perHostRead is how many jobs of one host a read of the queue takes, in
+// units of the per-host connection limit: enough to refill the host's
+// connections once without another read, and few enough that one host's
+// backlog leaves the rest of the read to other hosts' jobs.
+const perHostRead = 2
+
 // deliveryTimeout bounds one POST to a remote inbox.
 const deliveryTimeout = 30 * time.Second
 
@@ -56,8 +62,10 @@ const deliveryTimeout = 30 * time.Second
 // read (pending starts afresh at least every poll interval): a backlog
 // for one host used to come back, bodies and keys, on a read per job
 // sent. While jobs wait there, a commit's read waits until
-// pendingReadEvery after the last one, so a queue that one slow host
-// fills is not scanned on every commit either.
+// pendingReadEvery after the last one. A read takes at most perHostRead
+// times e.perHost jobs of any host and steps over busy hosts on an index
+// (storage.DueDeliveriesExcept), so its cost does not grow with a busy
+// host's backlog, and that backlog does not crowd other hosts out of it.
 func (e *Engine) runDeliveries(ctx context.Context) {
 	log := e.log.With("component", "delivery")
 	ended := make(chan struct{}, 1)
@@ -78,7 +86,7 @@ func (e *Engine) runDeliveries(ctx context.Context) {
 			// Jobs in flight, and those of hosts at their limit, are left
 			// out: they cannot start before a job ends.
 			hosts, inflight := q.busy()
-			due, err := e.store.DueDeliveriesExcept(ctx, e.now(), limit, hosts, inflight)
+			due, err := e.store.DueDeliveriesExcept(ctx, e.now(), limit, perHostRead*e.perHost, hosts, inflight)
 			if err != nil && ctx.Err() == nil {
 				log.ErrorContext(ctx, "list due deliveries", "err", err)
 			}

@@ -102,16 +102,15 @@ func announceKindOf(software string) announceKind {
 // Announce{id}, sent for a new thread (thread) only. kinds holds the
 // known software kind of follower hosts (lower case); a host not in it
 // gets both. authorInbox is the remote author's inbox ("" for a local
-// author): the author's node gets the boost of a thread and both shapes
-// as before, whatever it runs.
+// author). The author's node is told that a new thread reached the
+// community even when it does not follow it, in the shape its software
+// reads: the boost (so a Mastodon author sees the community boosted the
+// post, as it always did) unless its node is group-aware, which gets
+// the thread as received instead. Like any follower node, it gets only
+// its software's shapes when that is known, both when not.
 func announceInboxes(inboxes []string, kinds map[string]announceKind, authorInbox string, thread bool) (raw, boost []string) {
-	authorHost := urlHost(authorInbox)
 	for _, in := range inboxes {
-		host := urlHost(in)
-		kind := kinds[host]
-		if authorHost != "" && host == authorHost {
-			kind = announceBoth
-		}
+		kind := kinds[urlHost(in)]
 		if kind != announceBoostOnly {
 			raw = append(raw, in)
 		}
@@ -119,7 +118,15 @@ func announceInboxes(inboxes []string, kinds map[string]announceKind, authorInbo
 			boost = append(boost, in)
 		}
 	}
-	if thread && authorInbox != "" && !slices.Contains(boost, authorInbox) {
+	if !thread || authorInbox == "" {
+		return raw, boost
+	}
+	switch {
+	case kinds[urlHost(authorInbox)] == announceRawOnly:
+		if !slices.Contains(raw, authorInbox) {
+			raw = append(raw, authorInbox)
+		}
+	case !slices.Contains(boost, authorInbox):
 		boost = append(boost, authorInbox)
 	}
 	return raw, boost

@@ -196,44 +196,73 @@ func TestAnnounceKindOf(t *testing.T) {
 	}
 }
 
+// TestAnnounceInboxes: each follower node gets the announces its
+// software reads, the post's author's node too once its software is
+// known; a thread's author's node is told of it even when it does not
+// follow, in its shape; a node not known gets both.
 func TestAnnounceInboxes(t *testing.T) {
 	const (
-		lemmy   = "https://lemmy.example/inbox"
-		masto   = "https://masto.example/inbox"
-		unknown = "https://unknown.example/inbox"
-		author  = "https://author.example/inbox" // a Mastodon node
+		lemmy        = "https://lemmy.example/inbox"
+		masto        = "https://masto.example/inbox"
+		unknown      = "https://unknown.example/inbox"
+		mastoAuthor  = "https://author.example/inbox"   // a Mastodon node
+		lemmyAuthor  = "https://piefed.example/inbox"   // a group-aware node
+		newAuthor    = "https://new.example/inbox"      // a node not known
+		mastoAuthor2 = "https://author.example/u/inbox" // another inbox on the Mastodon author's node
 	)
 	kinds := map[string]announceKind{"lemmy.example": announceRawOnly, "masto.example": announceBoostOnly,
-		"author.example": announceBoostOnly}
+		"author.example": announceBoostOnly, "piefed.example": announceRawOnly}
 	all := []string{lemmy, masto, unknown}
+	with := func(extra ...string) []string { return append(slices.Clone(all), extra...) }
 	tests := []struct {
 		name        string
 		inboxes     []string
+		kinds       map[string]announceKind
 		authorInbox string
 		thread      bool
 		raw, boost  []string
 	}{
-		{name: "thread by a local author", inboxes: all, thread: true,
+		{name: "thread by a local author", inboxes: all, kinds: kinds, thread: true,
 			raw: []string{lemmy, unknown}, boost: []string{masto, unknown}},
-		{name: "reply by a local author", inboxes: all,
+		{name: "reply by a local author", inboxes: all, kinds: kinds,
 			raw: []string{lemmy, unknown}},
-		{name: "thread by a remote author whose node follows", inboxes: append(slices.Clone(all), author), authorInbox: author, thread: true,
-			raw: []string{lemmy, unknown, author}, boost: []string{masto, unknown, author}},
-		{name: "reply by a remote author whose node follows", inboxes: append(slices.Clone(all), author), authorInbox: author,
-			raw: []string{lemmy, unknown, author}},
-		{name: "thread by a remote author whose node does not follow", inboxes: all, authorInbox: author, thread: true,
-			raw: []string{lemmy, unknown}, boost: []string{masto, unknown, author}},
+		{name: "thread by a Mastodon author whose node follows: the boost only", inboxes: with(mastoAuthor), kinds: kinds,
+			authorInbox: mastoAuthor, thread: true,
+			raw: []string{lemmy, unknown}, boost: []string{masto, unknown, mastoAuthor}},
+		{name: "reply by a Mastodon author whose node follows: nothing it cannot read", inboxes: with(mastoAuthor), kinds: kinds,
+			authorInbox: mastoAuthor,
+			raw:         []string{lemmy, unknown}},
+		{name: "thread by a Mastodon author whose node does not follow: told by the boost", inboxes: all, kinds: kinds,
+			authorInbox: mastoAuthor, thread: true,
+			raw: []string{lemmy, unknown}, boost: []string{masto, unknown, mastoAuthor}},
+		{name: "thread by a Mastodon author, followed from another inbox of the node", inboxes: with(mastoAuthor2), kinds: kinds,
+			authorInbox: mastoAuthor, thread: true,
+			raw: []string{lemmy, unknown}, boost: []string{masto, unknown, mastoAuthor2, mastoAuthor}},
+		{name: "thread by a group-aware author whose node follows: as received only", inboxes: with(lemmyAuthor), kinds: kinds,
+			authorInbox: lemmyAuthor, thread: true,
+			raw: []string{lemmy, unknown, lemmyAuthor}, boost: []string{masto, unknown}},
+		{name: "reply by a group-aware author whose node follows", inboxes: with(lemmyAuthor), kinds: kinds,
+			authorInbox: lemmyAuthor,
+			raw:         []string{lemmy, unknown, lemmyAuthor}},
+		{name: "thread by a group-aware author whose node does not follow: told as received", inboxes: all, kinds: kinds,
+			authorInbox: lemmyAuthor, thread: true,
+			raw: []string{lemmy, unknown, lemmyAuthor}, boost: []string{masto, unknown}},
+		{name: "thread by an author on a node not known that follows: both", inboxes: with(newAuthor), kinds: kinds,
+			authorInbox: newAuthor, thread: true,
+			raw: []string{lemmy, unknown, newAuthor}, boost: []string{masto, unknown, newAuthor}},
+		{name: "reply by an author on a node not known that follows", inboxes: with(newAuthor), kinds: kinds,
+			authorInbox: newAuthor,
+			raw:         []string{lemmy, unknown, newAuthor}},
+		{name: "thread by an author on a node not known that does not follow: the boost", inboxes: all, kinds: kinds,
+			authorInbox: newAuthor, thread: true,
+			raw: []string{lemmy, unknown}, boost: []string{masto, unknown, newAuthor}},
 		{name: "nothing known", inboxes: all, thread: true,
 			raw: all, boost: all},
-		{name: "no followers", thread: true},
+		{name: "no followers", kinds: kinds, thread: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			k := kinds
-			if tt.name == "nothing known" {
-				k = nil
-			}
-			raw, boost := announceInboxes(tt.inboxes, k, tt.authorInbox, tt.thread)
+			raw, boost := announceInboxes(tt.inboxes, tt.kinds, tt.authorInbox, tt.thread)
 			if !slices.Equal(raw, tt.raw) || !slices.Equal(boost, tt.boost) {
 				t.Errorf("got raw %v boost %v; want raw %v boost %v", raw, boost, tt.raw, tt.boost)
 			}

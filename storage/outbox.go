@@ -151,15 +151,21 @@ type Delivery struct {
 // DueDeliveries returns up to limit jobs due at now whose host is not
 // backed off, oldest first.
 func (q queries) DueDeliveries(ctx context.Context, now time.Time, limit int) ([]Delivery, error) {
-	return q.DueDeliveriesExcept(ctx, now, limit, nil, nil)
+	return q.DueDeliveriesExcept(ctx, now, limit, limit, nil, nil)
 }
 
-// DueDeliveriesExcept is DueDeliveries leaving out the jobs of the hosts
-// busyHosts and the jobs inflight: those the delivery workers are
-// sending already, or could not start now. Without it, a backlog for one
-// host (held to a few connections at a time) came back, bodies and
-// keys, on every read of the queue, once per job sent.
-func (q queries) DueDeliveriesExcept(ctx context.Context, now time.Time, limit int, busyHosts []string, inflight []ID) ([]Delivery, error) {
+// DueDeliveriesExcept is DueDeliveries taking at most perHost jobs of
+// any one host and leaving out the jobs of the hosts busyHosts and the
+// jobs inflight: those the delivery workers are sending already, or
+// could not start now. Without them, a backlog for one host (held to a
+// few connections at a time) came back, bodies and keys, on every read
+// of the queue, and filled the read ahead of other hosts' jobs.
+//
+// Its cost grows with the number of hosts that have jobs queued (one
+// index seek each), not with the length of any host's backlog: the read
+// steps from host to host on the (host, next_attempt_at) index and reads
+// at most perHost jobs (plus that host's jobs in flight) of each.
+func (q queries) DueDeliveriesExcept(ctx context.Context, now time.Time, limit, perHost int, busyHosts []string, inflight []ID) ([]Delivery, error) {
 	scan := func(r scanner) (Delivery, error) {
 		var d Delivery
 		var next, created int64
@@ -174,38 +180,59 @@ func (q queries) DueDeliveriesExcept(ctx context.Context, now time.Time, limit i
 	if err != nil {
 		return nil, fmt.Errorf("due deliveries: %w", err)
 	}
-	out, err := queryAll(ctx, q.q, scan, qDueDeliveries, millis(now), limit, string(hosts), idArray(inflight))
+	out, err := queryAll(ctx, q.q, scan, qDueDeliveries, millis(now), limit, string(hosts), idArray(inflight), max(perHost, 1))
 	if err != nil {
 		return nil, fmt.Errorf("due deliveries: %w", err)
 	}
 	return out, nil
 }
 
+// qQueuedHosts walks the distinct hosts with queued jobs, one seek of
+// deliveries_host_due per host (SQLite has no skip-scan of its own
+// without ANALYZE statistics).
+const qQueuedHosts = `queued(host) AS (
+SELECT (SELECT min(host) FROM deliveries)
+UNION ALL
+SELECT (SELECT min(host) FROM deliveries WHERE host > queued.host) FROM queued WHERE queued.host IS NOT NULL)`
+
 // qDueDeliveries reads due jobs with their activity's body and their
 // signer's current key (so a worker signs without reading the account
-// for every job). ?3 and ?4 are JSON arrays of hosts and job IDs to
-// leave out.
-const qDueDeliveries = `SELECT d.id, d.activity_id, a.uri, a.account_id,
+// for every job): from each host with queued jobs that is neither busy
+// (?3, a JSON array) nor backed off, its ?5 oldest due jobs not in
+// flight (?4, a JSON array of job IDs), then the ?2 oldest of those. The
+// CROSS JOINs keep SQLite from reading deliveries in next_attempt_at
+// order and testing each row against the short list instead.
+const qDueDeliveries = `WITH RECURSIVE ` + qQueuedHosts + `,
+due(id) AS MATERIALIZED (
+SELECT j.id FROM queued CROSS JOIN deliveries j
+WHERE queued.host IS NOT NULL
+AND queued.host NOT IN (SELECT value FROM json_each(?3))
+AND coalesce((SELECT h.backoff_until FROM hosts h WHERE h.host = queued.host), 0) <= ?1
+AND j.id IN (SELECT d.id FROM deliveries d WHERE d.host = queued.host AND d.next_attempt_at <= ?1
+	AND d.id NOT IN (SELECT value FROM json_each(?4)) ORDER BY d.next_attempt_at, d.id LIMIT ?5))
+SELECT d.id, d.activity_id, a.uri, a.account_id,
 coalesce(s.public_key_id, ''), coalesce(s.private_key_pem, ''), a.body, d.inbox_url, d.host,
 d.attempts, d.next_attempt_at, d.last_error, d.created_at
-FROM deliveries d JOIN activities a ON a.id = d.activity_id
+FROM due CROSS JOIN deliveries d ON d.id = due.id JOIN activities a ON a.id = d.activity_id
 LEFT JOIN accounts s ON s.id = a.account_id
-LEFT JOIN hosts h ON h.host = d.host
-WHERE d.next_attempt_at <= ?1 AND coalesce(h.backoff_until, 0) <= ?1
-AND d.host NOT IN (SELECT value FROM json_each(?3))
-AND d.id NOT IN (SELECT value FROM json_each(?4))
 ORDER BY d.next_attempt_at, d.id LIMIT ?2`
 
-// NextDeliveryAt is when the earliest job becomes due (zero: none queued).
+// NextDeliveryAt is when the earliest job becomes due, its host's
+// back-off included (zero: none queued). Like qDueDeliveries it takes
+// each host's earliest job from the index, not every job.
 func (q queries) NextDeliveryAt(ctx context.Context) (time.Time, error) {
 	var next sql.NullInt64
-	err := q.q.QueryRowContext(ctx, `SELECT min(max(d.next_attempt_at, coalesce(h.backoff_until, 0)))
-FROM deliveries d LEFT JOIN hosts h ON h.host = d.host`).Scan(&next)
+	err := q.q.QueryRowContext(ctx, qNextDeliveryAt).Scan(&next)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("next delivery: %w", err)
 	}
 	return fromMillis(next.Int64), nil
 }
+
+const qNextDeliveryAt = `WITH RECURSIVE ` + qQueuedHosts + `
+SELECT min(max((SELECT min(d.next_attempt_at) FROM deliveries d WHERE d.host = queued.host),
+	coalesce((SELECT h.backoff_until FROM hosts h WHERE h.host = queued.host), 0)))
+FROM queued WHERE queued.host IS NOT NULL`
 
 // DeliverySucceeded removes a sent job and clears its host's failures.
 func (tx *Tx) DeliverySucceeded(ctx context.Context, d Delivery) error {

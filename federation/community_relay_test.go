@@ -1,0 +1,140 @@
+package federation
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+
+	"github.com/copse-dev/copse/storage"
+)
+
+// shapeOf names what one queued Announce or Undo body carries: "boost"
+// (Announce{id}), "Announce{Type}" for an embedded activity, or
+// "Undo{Announce <id>}".
+func shapeOf(t *testing.T, body []byte) string {
+	t.Helper()
+	var m struct {
+		Type   string          `json:"type"`
+		Object json.RawMessage `json:"object"`
+	}
+	if err := json.Unmarshal(body, &m); err != nil {
+		t.Fatal(err)
+	}
+	var id string
+	if json.Unmarshal(m.Object, &id) == nil {
+		if m.Type == "Announce" {
+			return "boost"
+		}
+		return m.Type + "{" + id + "}"
+	}
+	var inner struct {
+		ID   string `json:"id"`
+		Type string `json:"type"`
+	}
+	if err := json.Unmarshal(m.Object, &inner); err != nil {
+		t.Fatal(err)
+	}
+	if m.Type == "Undo" {
+		return "Undo{" + inner.Type + " " + inner.ID + "}"
+	}
+	return m.Type + "{" + inner.Type + "}"
+}
+
+// TestCommunityRelayByNodeSoftware: likes, deletions and moderators'
+// removals of a community's content go as received to group-aware and
+// unknown follower nodes and to no Mastodon-like one; when a thread the
+// Group boosted is deleted or removed, the nodes that were sent the
+// boost (Mastodon-like and unknown) get Undo{Announce} embedding the
+// boost's own id, and group-aware ones no Undo.
+func TestCommunityRelayByNodeSoftware(t *testing.T) {
+	e := testEngine(t)
+	ctx := context.Background()
+	alice, carol := member(t, e, "alice"), member(t, e, "carol")
+	g := community(t, e, alice, NewCommunity{Handle: "libraries", Name: "Libraries"})
+	masto, lemmy, unknown := remotePerson(t, e, "m", "masto.example"), remotePerson(t, e, "l", "lemmy.example"),
+		remotePerson(t, e, "u", "unknown.example")
+	for _, p := range []storage.Account{masto, lemmy, unknown} {
+		joins(t, e, p, g)
+	}
+	err := e.store.InTx(ctx, func(tx *storage.Tx) error {
+		for host, sw := range map[string]string{"masto.example": "mastodon", "lemmy.example": "lemmy"} {
+			if err := tx.PutInstance(ctx, storage.Instance{Host: host, Software: sw, FetchedAt: e.now()}); err != nil {
+				return err
+			}
+		}
+		return tx.PutInstance(ctx, storage.Instance{Host: "unknown.example", Failed: true, FetchedAt: e.now()})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inboxes := map[string]string{"mastodon": masto.DeliveryInbox(), "lemmy": lemmy.DeliveryInbox(), "unknown": unknown.DeliveryInbox()}
+	sent := func() map[string][]string {
+		out := map[string][]string{}
+		for name, in := range inboxes {
+			for _, b := range sentRaw(t, e, in) {
+				out[name] = append(out[name], shapeOf(t, b))
+			}
+		}
+		return out
+	}
+	boostID := func(thread storage.Status) string {
+		rb, err := e.store.ReblogOf(ctx, g.ID, thread.ID)
+		if err != nil {
+			t.Fatalf("the Group's boost of %s: %v", thread.URI, err)
+		}
+		return announceOf(rb, thread, g, alice).ID
+	}
+	post := func(text string, reply storage.ID) storage.Status {
+		st, err := e.Post(ctx, alice.ID, Draft{Text: text, InReplyTo: reply})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+
+	removed, deleted := post("@libraries Opening hours", 0), post("@libraries Loans", 0)
+	reply := post("On the door.", removed.ID)
+	removedBoost, deletedBoost := boostID(removed), boostID(deleted)
+	sent() // the threads' and the reply's announces, tested elsewhere
+
+	tests := []struct {
+		name string
+		do   func() error
+		want map[string][]string
+	}{
+		{"a like of a thread", func() error { return e.Favourite(ctx, carol.ID, removed.ID) },
+			map[string][]string{"lemmy": {"Announce{Like}"}, "unknown": {"Announce{Like}"}}},
+		{"a reply removed by a moderator", func() error { return e.RemoveCommunityPost(ctx, alice, g.ID, reply.ID, "off topic") },
+			map[string][]string{"lemmy": {"Announce{Delete}"}, "unknown": {"Announce{Delete}"}}},
+		{"a thread removed by a moderator", func() error { return e.RemoveCommunityPost(ctx, alice, g.ID, removed.ID, "spam") },
+			map[string][]string{"lemmy": {"Announce{Delete}"}, "unknown": {"Announce{Delete}", "Undo{Announce " + removedBoost + "}"},
+				"mastodon": {"Undo{Announce " + removedBoost + "}"}}},
+		{"a thread deleted by its author", func() error { _, err := e.DeleteStatus(ctx, alice.ID, deleted.ID); return err },
+			map[string][]string{"lemmy": {"Announce{Delete}"}, "unknown": {"Announce{Delete}", "Undo{Announce " + deletedBoost + "}"},
+				"mastodon": {"Undo{Announce " + deletedBoost + "}"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := tt.do(); err != nil {
+				t.Fatal(err)
+			}
+			got := sent()
+			for _, name := range []string{"mastodon", "lemmy", "unknown"} {
+				g, w := got[name], tt.want[name]
+				if len(g) != len(w) {
+					t.Errorf("%s got %q; want %q", name, g, w)
+					continue
+				}
+				for _, s := range w {
+					found := false
+					for _, x := range g {
+						found = found || x == s
+					}
+					if !found {
+						t.Errorf("%s got %q; want %q", name, g, w)
+					}
+				}
+			}
+		})
+	}
+}
