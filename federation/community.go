@@ -250,18 +250,11 @@ func (e *Engine) rejectPost(ctx context.Context, tx *storage.Tx, g, author stora
 // The followers' inboxes are read once for both announces, and the
 // community's visibility (membersOnly) is the one communityReceive read.
 func (e *Engine) announceToCommunity(ctx context.Context, tx *storage.Tx, g, author storage.Account, act activitypub.Activity, raw []byte, st storage.Status, membersOnly bool) error {
-	authorInbox := ""
-	if !author.Local() {
-		authorInbox = author.DeliveryInbox()
-	}
-	// The author's node is told of a thread in its shape even when it
-	// does not follow the community, so its kind is read too.
-	inboxes, kinds, err := e.followerKinds(ctx, tx, g, authorInbox)
+	thread := st.InReplyToURI == ""
+	rawTo, boostTo, err := e.postAnnounceInboxes(ctx, tx, g, author, thread)
 	if err != nil {
 		return err
 	}
-	thread := st.InReplyToURI == ""
-	rawTo, boostTo := announceInboxes(inboxes, kinds, authorInbox, thread)
 	if err := e.announceRawTo(ctx, tx, g, act, raw, rawTo, membersOnly); err != nil {
 		return err
 	}
@@ -269,6 +262,23 @@ func (e *Engine) announceToCommunity(ctx context.Context, tx *storage.Tx, g, aut
 		return nil
 	}
 	return e.boostThread(ctx, tx, g, author, st, boostTo, membersOnly)
+}
+
+// postAnnounceInboxes are the inboxes of the two announces of author's
+// post in g (announceInboxes): the followers' nodes by their software,
+// and the remote author's node, told of a thread in its shape even when
+// it does not follow the community (so its kind is read too).
+func (e *Engine) postAnnounceInboxes(ctx context.Context, tx *storage.Tx, g, author storage.Account, thread bool) (raw, boost []string, err error) {
+	authorInbox := ""
+	if !author.Local() {
+		authorInbox = author.DeliveryInbox()
+	}
+	inboxes, kinds, err := e.followerKinds(ctx, tx, g, authorInbox)
+	if err != nil {
+		return nil, nil, err
+	}
+	raw, boost = announceInboxes(inboxes, kinds, authorInbox, thread)
+	return raw, boost, nil
 }
 
 // announceRaw sends the Group's followers act exactly as received,

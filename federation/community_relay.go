@@ -95,15 +95,10 @@ func (e *Engine) undoCommunityBoost(ctx context.Context, tx *storage.Tx, g stora
 	if err != nil {
 		return fmt.Errorf("author of %s: %w", st.URI, err)
 	}
-	authorInbox := ""
-	if !author.Local() {
-		authorInbox = author.DeliveryInbox()
-	}
-	inboxes, kinds, err := e.followerKinds(ctx, tx, g, authorInbox)
+	_, boostTo, err := e.postAnnounceInboxes(ctx, tx, g, author, true) // the nodes that got the boost
 	if err != nil {
 		return err
 	}
-	_, boostTo := announceInboxes(inboxes, kinds, authorInbox, true)
 	announce := announceOf(rb, st, g, author)
 	undo := activitypub.Activity{ID: announce.ID + "/undo", Type: activitypub.TypeUndo, Actor: g.URI,
 		To: announce.To, CC: announce.CC, Object: activitypub.Object{IRI: announce.ID, Type: announce.Type, Activity: &announce}}
