@@ -323,6 +323,15 @@ func (e *Engine) removeMemberData(ctx context.Context, tx *storage.Tx, g, member
 			continue
 		}
 		seen[id] = true
+		if g.Local() {
+			// A thread the Group boosted: its boost is taken back on
+			// the nodes that got it, as when a moderator removes it.
+			if st, err := tx.StatusByID(ctx, id); err == nil {
+				if err := e.undoCommunityBoost(ctx, tx, g, st); err != nil {
+					return fmt.Errorf("remove data of %s in %s: %w", member.URI, g.URI, err)
+				}
+			}
+		}
 		if err := e.deleteStatus(ctx, tx, id); err != nil && !errors.Is(err, storage.ErrNotFound) {
 			return fmt.Errorf("remove data of %s in %s: %w", member.URI, g.URI, err)
 		}

@@ -3,6 +3,7 @@ package federation
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"testing"
 
 	"github.com/copse-dev/copse/storage"
@@ -137,4 +138,22 @@ func TestCommunityRelayByNodeSoftware(t *testing.T) {
 			}
 		})
 	}
+
+	// A ban that removes the member's posts takes back the Group's
+	// boosts of their threads on the nodes that got them.
+	t.Run("a thread removed by a ban with removeData", func(t *testing.T) {
+		joins(t, e, carol, g)
+		thread, err := e.Post(ctx, carol.ID, Draft{Text: "@libraries Late returns"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		boost := boostID(thread)
+		sent()
+		if err := e.BanFromCommunity(ctx, alice, g.ID, Ban{AccountID: carol.ID, Reason: "spam", RemoveData: true}); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := sent()["mastodon"], []string{"Undo{Announce " + boost + "}"}; !slices.Equal(got, want) {
+			t.Errorf("mastodon got %q; want %q", got, want)
+		}
+	})
 }
