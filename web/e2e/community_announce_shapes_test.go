@@ -73,17 +73,7 @@ func TestCommunityAnnouncesByNodeSoftware(t *testing.T) {
 	masto, lemmy, unknown := newWirePeer(t), newWirePeer(t), newWirePeer(t)
 	masto.nodeInfo("mastodon")
 	lemmy.nodeInfo("lemmy")
-	var hosts []string
-	for _, p := range []*wirePeer{masto, lemmy, unknown} {
-		id, signer := p.actor(t, "/users/reader", "Person", map[string]any{"followers": p.srv.URL + "/users/reader/followers"})
-		follow := []byte(`{"@context":"https://www.w3.org/ns/activitystreams","id":"` + id + `#follows/1","type":"Follow",` +
-			`"actor":"` + id + `","object":"` + group + `"}`)
-		if got := secPostTo(t, group+"/inbox", follow, signer); got.code != http.StatusAccepted {
-			t.Fatalf("follow: %d %s", got.code, got.body)
-		}
-		testrig.Eventually(t, communityWait, "the Group accepts "+id, func() bool { return len(p.received("Accept")) >= 1 })
-		hosts = append(hosts, strings.TrimPrefix(p.srv.URL, "http://"))
-	}
+	hosts := followGroupFrom(t, group, masto, lemmy, unknown)
 	// Joining had the node read each follower node's NodeInfo.
 	testrig.Eventually(t, communityWait, "the follower nodes' NodeInfo read", func() bool {
 		got, err := a.Store.Instances(ctx, hosts)
@@ -129,4 +119,22 @@ func TestCommunityAnnouncesByNodeSoftware(t *testing.T) {
 			t.Errorf("%s: %d Announce{id} and %d Announce{Create}; want %d and %d", c.name, b, e, c.boosts, c.embedded)
 		}
 	}
+}
+
+// followGroupFrom has a reader on each peer follow the Group group and
+// waits until each is accepted; it returns the peers' hosts, in order.
+func followGroupFrom(t *testing.T, group string, peers ...*wirePeer) []string {
+	t.Helper()
+	var hosts []string
+	for _, p := range peers {
+		id, signer := p.actor(t, "/users/reader", "Person", map[string]any{"followers": p.srv.URL + "/users/reader/followers"})
+		follow := []byte(`{"@context":"https://www.w3.org/ns/activitystreams","id":"` + id + `#follows/1","type":"Follow",` +
+			`"actor":"` + id + `","object":"` + group + `"}`)
+		if got := secPostTo(t, group+"/inbox", follow, signer); got.code != http.StatusAccepted {
+			t.Fatalf("follow: %d %s", got.code, got.body)
+		}
+		testrig.Eventually(t, communityWait, "the Group accepts "+id, func() bool { return len(p.received("Accept")) >= 1 })
+		hosts = append(hosts, strings.TrimPrefix(p.srv.URL, "http://"))
+	}
+	return hosts
 }

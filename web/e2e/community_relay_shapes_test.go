@@ -3,9 +3,7 @@ package e2e
 import (
 	"context"
 	"encoding/json"
-	"net/http"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/copse-dev/copse/federation"
@@ -81,17 +79,7 @@ func TestCommunityRelayToMastodonFollower(t *testing.T) {
 	masto, lemmy := newWirePeer(t), newWirePeer(t)
 	masto.nodeInfo("mastodon")
 	lemmy.nodeInfo("lemmy")
-	var hosts []string
-	for _, p := range []*wirePeer{masto, lemmy} {
-		id, signer := p.actor(t, "/users/reader", "Person", map[string]any{"followers": p.srv.URL + "/users/reader/followers"})
-		follow := []byte(`{"@context":"https://www.w3.org/ns/activitystreams","id":"` + id + `#follows/1","type":"Follow",` +
-			`"actor":"` + id + `","object":"` + group + `"}`)
-		if got := secPostTo(t, group+"/inbox", follow, signer); got.code != http.StatusAccepted {
-			t.Fatalf("follow: %d %s", got.code, got.body)
-		}
-		testrig.Eventually(t, communityWait, "the Group accepts "+id, func() bool { return len(p.received("Accept")) >= 1 })
-		hosts = append(hosts, strings.TrimPrefix(p.srv.URL, "http://"))
-	}
+	hosts := followGroupFrom(t, group, masto, lemmy)
 	testrig.Eventually(t, communityWait, "the follower nodes' NodeInfo read", func() bool {
 		got, err := a.Store.Instances(ctx, hosts)
 		return err == nil && got[hosts[0]].Software == "mastodon" && got[hosts[1]].Software == "lemmy"
