@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -30,22 +31,26 @@ func TestJoiningPagesAccessible(t *testing.T) {
 	n.Member("alice", false)
 
 	br.CheckPage(t, n.URL+"/auth/sign_up")
-	if err := br.Run(
+	if err := br.Leave(
 		chromedp.SendKeys("#username", "ann", chromedp.ByQuery),
 		chromedp.Click("button[type=submit]", chromedp.ByQuery),
-		chromedp.WaitVisible(".error-summary", chromedp.ByQuery),
 	); err != nil {
 		t.Fatalf("sign up with missing fields: %v", err)
 	}
+	if err := br.Run(chromedp.WaitVisible(".error-summary", chromedp.ByQuery)); err != nil {
+		t.Fatalf("sign up with missing fields: %v", err)
+	}
 	br.CheckLoaded(t, "sign-up form with errors")
-	if err := br.Run(
+	if err := br.Leave(
 		chromedp.SendKeys("#email", "ann@council-a.example", chromedp.ByQuery),
 		chromedp.SendKeys("#password", "a long passphrase", chromedp.ByQuery),
 		chromedp.SendKeys("#confirm", "a long passphrase", chromedp.ByQuery),
 		chromedp.Click("#agreement", chromedp.ByQuery),
 		chromedp.Click("button[type=submit]", chromedp.ByQuery),
-		chromedp.WaitNotPresent(".error-summary", chromedp.ByQuery),
 	); err != nil {
+		t.Fatalf("sign up: %v", err)
+	}
+	if err := br.Run(chromedp.WaitNotPresent(".error-summary", chromedp.ByQuery)); err != nil {
 		t.Fatalf("sign up: %v", err)
 	}
 	br.CheckLoaded(t, "check your email page")
@@ -56,8 +61,12 @@ func TestJoiningPagesAccessible(t *testing.T) {
 		t.Fatalf("no confirmation link: %q", link)
 	}
 	br.CheckPage(t, n.URL+u.RequestURI())
-	if err := br.Run(chromedp.Click("button[type=submit]", chromedp.ByQuery), chromedp.WaitVisible("a[href='/auth/sign_in']", chromedp.ByQuery)); err != nil {
+	if err := br.Leave(chromedp.Click("button[type=submit]", chromedp.ByQuery)); err != nil {
 		t.Fatalf("confirm: %v", err)
+	}
+	var heading string
+	if err := br.Run(chromedp.Text("h1", &heading, chromedp.ByQuery)); err != nil || !strings.Contains(strings.ToLower(heading), "confirmed") {
+		t.Fatalf("after confirming, the page's heading is %q (%v); want it to say the address is confirmed", heading, err)
 	}
 	br.CheckLoaded(t, "address confirmed page")
 

@@ -85,6 +85,30 @@ func (b *Browser) Run(actions ...chromedp.Action) error {
 	return chromedp.Run(ctx, actions...)
 }
 
+// Leave runs actions that take the tab to another page (a click on a link
+// or on a form's button, a script that submits a form) and waits until the
+// new page has loaded. Waiting for an element instead can end on the page
+// being left, since every page carries the layout's links and heading, and
+// a check then run fails with "Inspected target navigated or closed".
+func (b *Browser) Leave(actions ...chromedp.Action) error {
+	if err := b.Run(append([]chromedp.Action{chromedp.Evaluate(`window.copseLeaving = true`, nil)}, actions...)...); err != nil {
+		return err
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var loaded bool
+		// While the old page unloads, evaluating can fail; try again.
+		err := b.Run(chromedp.Evaluate(`window.copseLeaving === undefined && document.readyState === 'complete'`, &loaded))
+		if err == nil && loaded {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("no new page loaded within 30 s (last error: %v)", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // AxeViolation is one rule axe-core found broken on a page.
 type AxeViolation struct {
 	ID     string   `json:"id"`
