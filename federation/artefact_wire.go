@@ -131,29 +131,62 @@ func (e *Engine) sendArtefact(ctx context.Context, tx *storage.Tx, g, actor stor
 // boostObject is the Group's second announce of new community content
 // that is not a post (an artefact, an event): Announce{iri}, the shape
 // Mastodon shows as a boost (it ignores an announced Create and fetches
-// the object), sent to the Group's followers like boostThread's; a
-// members-only community's is addressed to its members only.
+// the object), sent to the follower nodes that read boosts
+// (boostInboxes: Mastodon-like and unknown ones; group-aware ones
+// already have the Announce{Create}).
 func (e *Engine) boostObject(ctx context.Context, tx *storage.Tx, g storage.Account, iri string) error {
-	inboxes, err := tx.FollowerInboxes(ctx, g.ID)
+	inboxes, kinds, err := e.followerKinds(ctx, tx, g, "")
 	if err != nil {
-		return fmt.Errorf("followers of %s: %w", g.Acct(), err)
+		return err
 	}
 	membersOnly, err := membersOnlyCommunity(ctx, tx, g)
 	if err != nil {
 		return err
 	}
+	boost := objectBoost(g, iri, membersOnly)
+	boost["@context"] = "https://www.w3.org/ns/activitystreams"
+	boost["published"] = tx.Now().UTC().Truncate(time.Second)
+	body, err := marshalJSON(boost)
+	if err != nil {
+		return fmt.Errorf("announce %s: %w", iri, err)
+	}
+	return e.publishBody(ctx, tx, g, boost["id"].(string), activitypub.TypeAnnounce, false, body, boostInboxes(inboxes, kinds))
+}
+
+// undoObjectBoost takes back g's boost of iri, an artefact or event being
+// deleted, from inboxes, the nodes that read boosts: Undo{Announce}
+// embedding the boost as boostObject sent it (its id, type, actor,
+// addressing and object), which is what Mastodon matches to remove it
+// from timelines. The Undo's own id is a fresh one: nothing refers to it.
+func (e *Engine) undoObjectBoost(ctx context.Context, tx *storage.Tx, g storage.Account, iri string, inboxes []string, membersOnly bool) error {
+	boost := objectBoost(g, iri, membersOnly)
+	id := e.urls.Activity(g.Username, tx.NewID())
+	body, err := marshalJSON(map[string]any{"@context": "https://www.w3.org/ns/activitystreams", "id": id,
+		"type": activitypub.TypeUndo, "actor": g.URI, "to": boost["to"], "cc": boost["cc"], "object": boost})
+	if err != nil {
+		return fmt.Errorf("undo announce of %s: %w", iri, err)
+	}
+	return e.publishBody(ctx, tx, g, id, activitypub.TypeUndo, false, body, inboxes)
+}
+
+// objectBoost is the Group g's boost of iri, a local artefact or event,
+// as boostObject sends it and undoObjectBoost takes it back; a
+// members-only community's is addressed to its members only.
+//
+// Its id is iri + "#announce", made from the item, not stored: the
+// Undo can be built again when the item is deleted without a row
+// remembering the boost (a thread's boost is a status; an item's is
+// not). The item of a community hosted here is on this node, as the
+// Group is, so the id is on the Group's own host, as receivers expect
+// of the Group's activities; a fragment cannot clash with any route or
+// other activity, and an item is boosted once, when it is created.
+func objectBoost(g storage.Account, iri string, membersOnly bool) map[string]any {
 	to, cc := []string{activitypub.PublicIRI}, []string{g.Followers}
 	if membersOnly {
 		to, cc = []string{g.Followers}, []string{}
 	}
-	boostID := e.urls.Activity(g.Username, tx.NewID())
-	boost, err := marshalJSON(map[string]any{"@context": "https://www.w3.org/ns/activitystreams", "id": boostID,
-		"type": activitypub.TypeAnnounce, "actor": g.URI, "to": to, "cc": cc,
-		"audience": g.URI, "published": tx.Now().UTC().Truncate(time.Second), "object": iri})
-	if err != nil {
-		return fmt.Errorf("announce %s: %w", iri, err)
-	}
-	return e.publishBody(ctx, tx, g, boostID, activitypub.TypeAnnounce, false, boost, inboxes)
+	return map[string]any{"id": iri + "#announce", "type": activitypub.TypeAnnounce, "actor": g.URI,
+		"to": to, "cc": cc, "audience": g.URI, "object": iri}
 }
 
 // ArtefactDocument is the Article of a local artefact as it stands.

@@ -281,18 +281,21 @@ func (e *Engine) postAnnounceInboxes(ctx context.Context, tx *storage.Tx, g, aut
 	return raw, boost, nil
 }
 
-// announceRaw sends the Group's followers act exactly as received,
-// inside the Group's Announce: what Lemmy, PieFed, Mbin and NodeBB read.
+// announceRaw sends the Group's followers act (a Create or Update of an
+// artefact, a term or an event) exactly as received, inside the Group's
+// Announce: what Lemmy, PieFed, Mbin and NodeBB read. Mastodon-like
+// nodes are left out (relayInboxes): they drop an Announce whose object
+// is not a status, so each would be a signed delivery for nothing.
 func (e *Engine) announceRaw(ctx context.Context, tx *storage.Tx, g storage.Account, act activitypub.Activity, raw []byte) error {
-	inboxes, err := tx.FollowerInboxes(ctx, g.ID)
+	inboxes, kinds, err := e.followerKinds(ctx, tx, g, "")
 	if err != nil {
-		return fmt.Errorf("followers of %s: %w", g.Acct(), err)
+		return err
 	}
 	membersOnly, err := membersOnlyCommunity(ctx, tx, g)
 	if err != nil {
 		return err
 	}
-	return e.announceRawTo(ctx, tx, g, act, raw, inboxes, membersOnly)
+	return e.announceRawTo(ctx, tx, g, act, raw, relayInboxes(inboxes, kinds, storage.Account{}), membersOnly)
 }
 
 // announceRawTo is announceRaw to inboxes, the followers' inboxes of g,

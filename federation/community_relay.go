@@ -20,6 +20,13 @@ import (
 // unless group-aware: announceInboxes) is sent Undo{Announce} embedding
 // the boost as it was sent, under its own id, so the boost leaves their
 // users' timelines. Nodes not known get everything, as before.
+//
+// The community's repertoire goes the same way: a new, edited or deleted
+// artefact, glossary term or event is announced as received to the
+// nodes relayInboxes picks (announceRaw, applyRepertoireDelete), and the
+// boost of a new artefact or event, Announce{iri}, to those
+// boostInboxes picks (boostObject), which get Undo{Announce} of it when
+// the item is deleted (undoObjectBoost).
 
 // followerKinds returns the inboxes of g's followers and the software
 // kind of their nodes and of the node of extraInbox ("" for none), as
@@ -54,6 +61,14 @@ func relayInboxes(inboxes []string, kinds map[string]announceKind, concerned sto
 		raw = append(raw, concerned.DeliveryInbox())
 	}
 	return raw
+}
+
+// boostInboxes is, of inboxes, those whose node reads the Group's boost,
+// Announce{id}: all but the group-aware ones, the split announceInboxes
+// makes for a thread's boost.
+func boostInboxes(inboxes []string, kinds map[string]announceKind) []string {
+	_, boost := announceInboxes(inboxes, kinds, "", true)
+	return boost
 }
 
 // relayToCommunity announces act, a Like, Update, Delete or Undo of

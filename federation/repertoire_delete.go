@@ -38,13 +38,14 @@ type repertoireItem struct {
 	owners      []storage.ID // who may delete it besides the moderators
 	formerType  string       // the Tombstone's formerType
 	logAction   string       // storage.ModRemove*
+	boosted     bool         // the Group boosted it when created (boostObject)
 	// remove deletes its rows and returns files to remove once committed.
 	remove func(ctx context.Context, tx *storage.Tx) ([]string, error)
 }
 
 func artefactItem(a storage.Artefact) repertoireItem {
 	return repertoireItem{what: "artefact", id: a.ID, uri: a.URI, communityID: a.CommunityID, local: a.Local,
-		owners: a.Authors, formerType: activitypub.TypeArticle, logAction: storage.ModRemoveArtefact,
+		owners: a.Authors, formerType: activitypub.TypeArticle, logAction: storage.ModRemoveArtefact, boosted: true,
 		remove: func(ctx context.Context, tx *storage.Tx) ([]string, error) { return tx.DeleteArtefact(ctx, a.ID) }}
 }
 
@@ -56,7 +57,7 @@ func termItem(t storage.Term) repertoireItem {
 
 func eventItem(ev storage.CommunityEvent) repertoireItem {
 	return repertoireItem{what: "event", id: ev.ID, uri: ev.URI, communityID: ev.CommunityID, local: ev.Local,
-		owners: nonZero(ev.OrganiserID), formerType: activitypub.TypeEvent, logAction: storage.ModRemoveEvent,
+		owners: nonZero(ev.OrganiserID), formerType: activitypub.TypeEvent, logAction: storage.ModRemoveEvent, boosted: true,
 		remove: func(ctx context.Context, tx *storage.Tx) ([]string, error) {
 			return nil, tx.DeleteCommunityEvent(ctx, ev.ID)
 		}}
@@ -201,9 +202,13 @@ func tombstone(it repertoireItem) map[string]any {
 
 // applyRepertoireDelete deletes an item of the community g hosted here,
 // logs a moderator's delete, and has the Group announce the Delete (raw,
-// as sent or received) to its followers and the item's authors on other
-// nodes. The files of an artefact are
-// removed from disk once the transaction commits.
+// as sent or received) to the follower nodes that read it (relayInboxes)
+// and to the item's authors on other nodes, whatever they run. The
+// nodes that were sent the Group's boost of an artefact or event
+// (boostInboxes) read no announced Delete: they get Undo{Announce} of
+// the boost instead, or it would stay in their users' timelines. The
+// files of an artefact are removed from disk once the transaction
+// commits.
 func (e *Engine) applyRepertoireDelete(ctx context.Context, tx *storage.Tx, g, actor storage.Account, it repertoireItem,
 	activityID string, raw []byte, reason string, moderation bool) error {
 	files, err := it.remove(ctx, tx)
@@ -220,15 +225,16 @@ func (e *Engine) applyRepertoireDelete(ctx context.Context, tx *storage.Tx, g, a
 		bg := context.WithoutCancel(ctx)
 		tx.AfterCommit(func() { e.removeArtefactFiles(bg, files) })
 	}
-	inboxes, err := tx.FollowerInboxes(ctx, g.ID)
+	inboxes, kinds, err := e.followerKinds(ctx, tx, g, "")
 	if err != nil {
-		return fmt.Errorf("followers of %s: %w", g.Acct(), err)
+		return err
 	}
+	rawTo := relayInboxes(inboxes, kinds, storage.Account{})
 	for _, id := range it.owners {
 		// An author on another node hears of it even when they no
 		// longer follow the community.
 		if a, err := tx.AccountByID(ctx, id); err == nil && !a.Local() {
-			inboxes = append(inboxes, a.DeliveryInbox())
+			rawTo = append(rawTo, a.DeliveryInbox())
 		}
 	}
 	membersOnly, err := membersOnlyCommunity(ctx, tx, g)
@@ -236,7 +242,13 @@ func (e *Engine) applyRepertoireDelete(ctx context.Context, tx *storage.Tx, g, a
 		return err
 	}
 	del := activitypub.Activity{ID: activityID, Type: activitypub.TypeDelete, Actor: actor.URI}
-	return e.announceRawTo(ctx, tx, g, del, raw, inboxes, membersOnly)
+	if err := e.announceRawTo(ctx, tx, g, del, raw, rawTo, membersOnly); err != nil {
+		return err
+	}
+	if !it.boosted {
+		return nil // a glossary term is never boosted
+	}
+	return e.undoObjectBoost(ctx, tx, g, it.uri, boostInboxes(inboxes, kinds), membersOnly)
 }
 
 // deleteRemoteRepertoire sends a local member's Delete of an item of a
