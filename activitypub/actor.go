@@ -133,6 +133,9 @@ func actorFrom(t vocab.Type, raw map[string]any) (Actor, bool) {
 	a.AlsoKnownAs = rawRefs(ext["alsoKnownAs"])
 	a.Emojis = emojisOf(raw["tag"])
 	a.MovedTo = rawRef(ext["movedTo"])
+	if k, ok := multikeyOf(raw["assertionMethod"], a.ID); ok {
+		a.Ed25519 = k
+	}
 	// What group-aware servers add to a Group (Lemmy's namespace).
 	a.Moderators = rawRef(ext["moderators"])
 	a.PostingRestrictedToMods = rawBool(ext["postingRestrictedToMods"])
@@ -345,6 +348,9 @@ func actorMap(a Actor) (map[string]any, error) {
 	}
 	if a.MovedTo != "" {
 		m["movedTo"] = a.MovedTo
+	}
+	if a.Ed25519.ID != "" {
+		m["assertionMethod"] = []any{multikeyMap(a.Ed25519)}
 	}
 	return m, nil
 }

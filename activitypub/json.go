@@ -54,6 +54,11 @@ var outContext = []any{
 		"alsoKnownAs":               map[string]any{"@id": "as:alsoKnownAs", "@type": "@id"},
 		"movedTo":                   map[string]any{"@id": "as:movedTo", "@type": "@id"},
 		"votersCount":               "toot:votersCount",
+		// FEP-521a: an actor's Ed25519 key (Multikey).
+		"assertionMethod":    map[string]any{"@id": "https://w3id.org/security#assertionMethod", "@type": "@id", "@container": "@set"},
+		"Multikey":           "https://w3id.org/security#Multikey",
+		"controller":         map[string]any{"@id": "https://w3id.org/security#controller", "@type": "@id"},
+		"publicKeyMultibase": "https://w3id.org/security#publicKeyMultibase",
 	},
 }
 

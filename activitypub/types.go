@@ -63,21 +63,24 @@ type PublicKey struct {
 
 // Actor is a Person, Group, Application or Service.
 type Actor struct {
-	ID                        string
-	Type                      string
-	PreferredUsername         string
-	Name                      string
-	Summary                   string // HTML
-	URL                       string // profile page for people
-	Icon                      *Image
-	Image                     *Image
-	Inbox                     string
-	Outbox                    string
-	Followers                 string
-	Following                 string
-	Featured                  string
-	SharedInbox               string // endpoints.sharedInbox
-	PublicKey                 PublicKey
+	ID                string
+	Type              string
+	PreferredUsername string
+	Name              string
+	Summary           string // HTML
+	URL               string // profile page for people
+	Icon              *Image
+	Image             *Image
+	Inbox             string
+	Outbox            string
+	Followers         string
+	Following         string
+	Featured          string
+	SharedInbox       string // endpoints.sharedInbox
+	PublicKey         PublicKey
+	// Ed25519 is the actor's Ed25519 key in assertionMethod (FEP-521a);
+	// its zero value (no ID) for none.
+	Ed25519                   Multikey
 	ManuallyApprovesFollowers bool
 	Discoverable              bool
 	Published                 time.Time // zero: omitted

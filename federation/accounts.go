@@ -157,22 +157,29 @@ func (e *Engine) newLocalAccount(username, actorType string) (storage.Account, e
 	if err != nil {
 		return storage.Account{}, err
 	}
+	ed, err := GenerateEd25519Key()
+	if err != nil {
+		return storage.Account{}, err
+	}
 	u := e.urls
 	return storage.Account{
-		URI:           u.Actor(username),
-		Username:      username,
-		ActorType:     actorType,
-		URL:           u.Profile(username),
-		Inbox:         u.Inbox(username),
-		Outbox:        u.Outbox(username),
-		SharedInbox:   u.SharedInbox(),
-		Followers:     u.Followers(username),
-		Following:     u.Following(username),
-		Featured:      u.Featured(username),
-		PublicKeyID:   u.Key(username),
-		PublicKeyPEM:  pub,
-		PrivateKeyPEM: priv,
-		Discoverable:  true,
+		Ed25519KeyID:      u.Ed25519Key(username),
+		Ed25519Public:     ed.Public,
+		Ed25519PrivatePEM: ed.PrivatePEM,
+		URI:               u.Actor(username),
+		Username:          username,
+		ActorType:         actorType,
+		URL:               u.Profile(username),
+		Inbox:             u.Inbox(username),
+		Outbox:            u.Outbox(username),
+		SharedInbox:       u.SharedInbox(),
+		Followers:         u.Followers(username),
+		Following:         u.Following(username),
+		Featured:          u.Featured(username),
+		PublicKeyID:       u.Key(username),
+		PublicKeyPEM:      pub,
+		PrivateKeyPEM:     priv,
+		Discoverable:      true,
 	}, nil
 }
 
@@ -224,6 +231,7 @@ func ActorOf(a storage.Account) activitypub.Actor {
 		Featured:                  a.Featured,
 		SharedInbox:               a.SharedInbox,
 		PublicKey:                 activitypub.PublicKey{ID: a.PublicKeyID, Owner: a.URI, PEM: a.PublicKeyPEM},
+		Ed25519:                   ed25519Multikey(a),
 		ManuallyApprovesFollowers: a.Locked,
 		Discoverable:              a.Discoverable,
 		Published:                 a.CreatedAt,
@@ -271,4 +279,18 @@ func mediaTypeOf(u string) string {
 		return "image/webp"
 	}
 	return "image/jpeg"
+}
+
+// ed25519Multikey is a's Ed25519 key as its actor states it; the zero
+// Multikey when it has none, or an unreadable one (it is then not
+// published, and copse signs for it with RSA only).
+func ed25519Multikey(a storage.Account) activitypub.Multikey {
+	if a.Ed25519KeyID == "" {
+		return activitypub.Multikey{}
+	}
+	key, err := activitypub.DecodeMultibase(a.Ed25519Public)
+	if err != nil {
+		return activitypub.Multikey{}
+	}
+	return activitypub.Multikey{ID: a.Ed25519KeyID, Controller: a.URI, Key: key}
 }

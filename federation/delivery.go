@@ -253,25 +253,22 @@ func (e *Engine) deliver(ctx context.Context, d storage.Delivery) (time.Duration
 	}
 	ctx, cancel := context.WithTimeout(ctx, deliveryTimeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.InboxURL, bytes.NewReader(d.Body))
+	rsaSigner := Signer{KeyID: signer.PublicKeyID, Key: key}
+	s := rsaSigner
+	if d.SignerEd25519KeyID != "" && e.readsEd25519(d.Host) {
+		if k, err := ParseEd25519PrivateKey(d.SignerEd25519PEM); err == nil {
+			s = Signer{KeyID: d.SignerEd25519KeyID, Ed25519: k}
+		}
+	}
+	c, header, err := e.postSigned(ctx, d, s)
+	if c == http.StatusUnauthorized && s.Ed25519 != nil {
+		// A copse node too old to know Ed25519 keys: sign as for any peer.
+		c, header, err = e.postSigned(ctx, d, rsaSigner)
+	}
 	if err != nil {
-		return 0, &permanentError{code: 0}
+		return 0, err
 	}
-	req.Header.Set("Content-Type", `application/activity+json`)
-	req.Header.Set("Accept", "application/activity+json")
-	if err := (Signer{KeyID: signer.PublicKeyID, Key: key}).Sign(req, d.Body, e.now()); err != nil {
-		return 0, fmt.Errorf("sign delivery: %w", err)
-	}
-	resp, err := e.client.Do(req)
-	if errors.Is(err, ErrBlockedDomain) { // redirected to a host not federated with
-		return 0, &permanentError{code: http.StatusForbidden}
-	}
-	if err != nil {
-		return 0, fmt.Errorf("post %s: %w", d.InboxURL, err)
-	}
-	defer resp.Body.Close()
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-	switch c := resp.StatusCode; {
+	switch {
 	case c >= 200 && c < 300:
 		return 0, nil
 	case c == http.StatusNotImplemented:
@@ -279,10 +276,34 @@ func (e *Engine) deliver(ctx context.Context, d storage.Delivery) (time.Duration
 	case c == http.StatusUnauthorized || c == http.StatusTooManyRequests || c == http.StatusRequestTimeout || c >= 500:
 		// 401 too, as Mastodon does: the peer may not yet have fetched a
 		// rotated key, or its key fetch raced another.
-		return retryAfter(resp.Header.Get("Retry-After"), e.now()), &StatusError{URL: d.InboxURL, Code: c}
+		return retryAfter(header.Get("Retry-After"), e.now()), &StatusError{URL: d.InboxURL, Code: c}
 	default:
 		return 0, &permanentError{code: c}
 	}
+}
+
+// postSigned sends d's body to its inbox signed by s, and returns the
+// status and headers of the answer.
+func (e *Engine) postSigned(ctx context.Context, d storage.Delivery, s Signer) (int, http.Header, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.InboxURL, bytes.NewReader(d.Body))
+	if err != nil {
+		return 0, nil, &permanentError{code: 0}
+	}
+	req.Header.Set("Content-Type", `application/activity+json`)
+	req.Header.Set("Accept", "application/activity+json")
+	if err := s.Sign(req, d.Body, e.now()); err != nil {
+		return 0, nil, fmt.Errorf("sign delivery: %w", err)
+	}
+	resp, err := e.client.Do(req)
+	if errors.Is(err, ErrBlockedDomain) { // redirected to a host not federated with
+		return 0, nil, &permanentError{code: http.StatusForbidden}
+	}
+	if err != nil {
+		return 0, nil, fmt.Errorf("post %s: %w", d.InboxURL, err)
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	return resp.StatusCode, resp.Header, nil
 }
 
 // retryAfter reads a Retry-After header: seconds or an HTTP date.

@@ -241,6 +241,9 @@ func (e *Engine) Init(ctx context.Context) error {
 	if err := e.claimIdentity(ctx); err != nil {
 		return err
 	}
+	if err := e.giveEd25519Keys(ctx); err != nil {
+		return err
+	}
 	inst, err := e.ensureInstanceActor(ctx)
 	if err != nil {
 		return fmt.Errorf("instance actor: %w", err)

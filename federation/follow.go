@@ -372,6 +372,7 @@ func (e *Engine) RotateKey(ctx context.Context, accountID storage.ID) error {
 		return err
 	}
 	a.PublicKeyPEM, a.PrivateKeyPEM = fresh.PublicKeyPEM, fresh.PrivateKeyPEM
+	a.Ed25519KeyID, a.Ed25519Public, a.Ed25519PrivatePEM = fresh.Ed25519KeyID, fresh.Ed25519Public, fresh.Ed25519PrivatePEM
 	err = e.store.InTx(ctx, func(tx *storage.Tx) error { return e.updateActor(ctx, tx, &a) })
 	e.forgetPrivateKey(a.ID)
 	if err != nil {

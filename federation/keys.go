@@ -1,6 +1,7 @@
 package federation
 
 import (
+	"context"
 	"crypto"
 	"crypto/ed25519"
 	"crypto/rand"
@@ -9,6 +10,10 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"log/slog"
+
+	"github.com/copse-dev/copse/activitypub"
+	"github.com/copse-dev/copse/storage"
 )
 
 // keyBits is the size of the RSA keys copse makes. Mastodon, GoToSocial and
@@ -99,4 +104,72 @@ func ParsePublicKey(pemText string) (crypto.PublicKey, error) {
 	default:
 		return nil, fmt.Errorf("parse public key: unsupported key type %T", k)
 	}
+}
+
+// Ed25519Key is a local actor's Ed25519 key as stored: its private key
+// (PKCS#8 PEM) and its public key as publicKeyMultibase.
+type Ed25519Key struct {
+	PrivatePEM string
+	Public     string
+}
+
+// GenerateEd25519Key makes a new Ed25519 key for an actor.
+func GenerateEd25519Key() (Ed25519Key, error) {
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return Ed25519Key{}, fmt.Errorf("generate Ed25519 key: %w", err)
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(priv)
+	if err != nil {
+		return Ed25519Key{}, fmt.Errorf("encode Ed25519 key: %w", err)
+	}
+	return Ed25519Key{PrivatePEM: string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})),
+		Public: activitypub.EncodeMultibase(pub)}, nil
+}
+
+// ParseEd25519PrivateKey reads a PKCS#8 PEM Ed25519 private key.
+func ParseEd25519PrivateKey(pemText string) (ed25519.PrivateKey, error) {
+	block, _ := pem.Decode([]byte(pemText))
+	if block == nil {
+		return nil, errors.New("parse Ed25519 key: no PEM block")
+	}
+	k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+	if err != nil {
+		return nil, fmt.Errorf("parse Ed25519 key: %w", err)
+	}
+	ek, ok := k.(ed25519.PrivateKey)
+	if !ok {
+		return nil, fmt.Errorf("parse Ed25519 key: %T is not an Ed25519 key", k)
+	}
+	return ek, nil
+}
+
+// giveEd25519Keys gives every local actor made before copse had Ed25519
+// keys one. Peers learn it when they next fetch the actor (a signature
+// whose keyId they do not know makes them fetch it).
+func (e *Engine) giveEd25519Keys(ctx context.Context) error {
+	accounts, err := e.store.LocalAccountsWithoutEd25519(ctx)
+	if err != nil {
+		return fmt.Errorf("accounts without an Ed25519 key: %w", err)
+	}
+	if len(accounts) == 0 {
+		return nil
+	}
+	err = e.store.InTx(ctx, func(tx *storage.Tx) error {
+		for _, a := range accounts {
+			k, err := GenerateEd25519Key()
+			if err != nil {
+				return err
+			}
+			if err := tx.SetEd25519Key(ctx, a.ID, e.urls.Ed25519Key(a.Username), k.Public, k.PrivatePEM); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("give Ed25519 keys: %w", err)
+	}
+	slog.Info("gave local actors Ed25519 keys", "accounts", len(accounts))
+	return nil
 }

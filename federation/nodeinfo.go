@@ -415,3 +415,21 @@ func parseNodeInfo(body []byte) (software, version string, err error) {
 	}
 	return name, version, nil
 }
+
+// readsEd25519 reports whether deliveries to host may be signed with the
+// signer's Ed25519 key: host is known, from its NodeInfo, to run copse,
+// which reads actors' Ed25519 keys (assertionMethod). What other
+// software does with them is not known, so everything else gets RSA.
+// A host not yet read is queued for a NodeInfo read and gets RSA until
+// then.
+func (e *Engine) readsEd25519(host string) bool {
+	c := e.instances
+	c.mu.Lock()
+	in, known := c.known[host]
+	c.mu.Unlock()
+	if !known {
+		e.queueNodeInfo(host)
+		return false
+	}
+	return strings.EqualFold(strings.TrimSpace(in.Software), "copse")
+}

@@ -70,7 +70,7 @@ func (e *Engine) PublicKey(ctx context.Context, keyID string, refresh bool) (str
 	}
 	actorIRI, _, _ := strings.Cut(keyID, "#")
 	a, err := e.fetchActor(ctx, actorIRI)
-	if err == nil && a.PublicKeyID != keyID {
+	if err == nil && a.PublicKeyID != keyID && a.Ed25519KeyID != keyID {
 		// The key lives at its own IRI (not a fragment of the actor's):
 		// fetch the key document to find its owner.
 		a, err = e.fetchKeyOwner(ctx, keyID)
@@ -82,9 +82,16 @@ func (e *Engine) PublicKey(ctx context.Context, keyID string, refresh bool) (str
 	return e.cacheKey(keyID, a)
 }
 
-// cacheKey parses a's public key, the one keyID names, and keeps it.
+// cacheKey parses a's public key, the one keyID names (its RSA key or its
+// Ed25519 one), and keeps it.
 func (e *Engine) cacheKey(keyID string, a storage.Account) (string, crypto.PublicKey, error) {
-	key, err := ParsePublicKey(a.PublicKeyPEM)
+	var key crypto.PublicKey
+	var err error
+	if keyID != "" && keyID == a.Ed25519KeyID {
+		key, err = activitypub.DecodeMultibase(a.Ed25519Public)
+	} else {
+		key, err = ParsePublicKey(a.PublicKeyPEM)
+	}
 	if err != nil {
 		return "", nil, fmt.Errorf("key %s: %w", keyID, err)
 	}
@@ -298,6 +305,8 @@ func (e *Engine) storeRemoteActorTx(ctx context.Context, tx *storage.Tx, act act
 		return storage.Account{}, fmt.Errorf("actor %s: %w", act.ID, ErrDenied)
 	}
 	keyChanged := a.PublicKeyPEM != act.PublicKey.PEM
+	oldEd25519 := a.Ed25519KeyID
+	edChanged := a.Ed25519Public != "" && a.Ed25519Public != activitypub.EncodeMultibase(act.Ed25519.Key)
 	a.URI = act.ID
 	a.Username = act.PreferredUsername
 	a.Domain = strings.ToLower(u.Host)
@@ -308,6 +317,10 @@ func (e *Engine) storeRemoteActorTx(ctx context.Context, tx *storage.Tx, act act
 	a.Inbox, a.Outbox, a.SharedInbox = act.Inbox, act.Outbox, act.SharedInbox
 	a.Followers, a.Following, a.Featured = act.Followers, act.Following, act.Featured
 	a.PublicKeyID, a.PublicKeyPEM = act.PublicKey.ID, act.PublicKey.PEM
+	a.Ed25519KeyID, a.Ed25519Public = "", "" // activitypub took it only with an id on the actor's host
+	if act.Ed25519.ID != "" {
+		a.Ed25519KeyID, a.Ed25519Public = act.Ed25519.ID, activitypub.EncodeMultibase(act.Ed25519.Key)
+	}
 	a.Locked, a.Discoverable = act.ManuallyApprovesFollowers, act.Discoverable
 	a.Bot = act.Type == activitypub.TypeService || act.Type == activitypub.TypeApplication
 	a.AvatarURL, a.HeaderURL = "", ""
@@ -339,9 +352,10 @@ func (e *Engine) storeRemoteActorTx(ctx context.Context, tx *storage.Tx, act act
 	if err != nil {
 		return storage.Account{}, fmt.Errorf("store actor %s: %w", act.ID, err)
 	}
-	if keyChanged {
+	if keyChanged || edChanged || oldEd25519 != a.Ed25519KeyID {
 		e.keyMu.Lock()
 		delete(e.pubKey, act.PublicKey.ID)
+		delete(e.pubKey, oldEd25519)
 		e.keyMu.Unlock()
 	}
 	return a, nil

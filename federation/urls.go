@@ -29,6 +29,9 @@ func (u URLs) Actor(username string) string { return u.Base + "/users/" + userna
 // Key is the IRI of a local account's public key.
 func (u URLs) Key(username string) string { return u.Actor(username) + "#main-key" }
 
+// Ed25519Key is the id of an actor's Ed25519 key (assertionMethod).
+func (u URLs) Ed25519Key(username string) string { return u.Actor(username) + "#ed25519-key" }
+
 // Inbox is a local account's own inbox.
 func (u URLs) Inbox(username string) string { return u.Actor(username) + "/inbox" }
 

@@ -32,19 +32,25 @@ type Account struct {
 	PublicKeyID   string
 	PublicKeyPEM  string
 	PrivateKeyPEM string // local accounts only; never leaves the node
-	Locked        bool   // approves followers manually
-	Discoverable  bool
-	Bot           bool
-	AvatarURL     string
-	HeaderURL     string
-	Fields        []activitypub.Field
-	Organisation  string
-	Department    string
-	JobTitle      string // job title, shown as a profile field
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
-	FetchedAt     time.Time
-	SuspendedAt   time.Time
+	// Ed25519KeyID and Ed25519Public (publicKeyMultibase) are the
+	// actor's Ed25519 key, "" for none; Ed25519PrivatePEM is a local
+	// account's (PKCS#8), never leaving the node.
+	Ed25519KeyID      string
+	Ed25519Public     string
+	Ed25519PrivatePEM string
+	Locked            bool // approves followers manually
+	Discoverable      bool
+	Bot               bool
+	AvatarURL         string
+	HeaderURL         string
+	Fields            []activitypub.Field
+	Organisation      string
+	Department        string
+	JobTitle          string // job title, shown as a profile field
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+	FetchedAt         time.Time
+	SuspendedAt       time.Time
 	// ActorUpdatedAt is, for a remote actor, the `updated` of the latest
 	// document stored of it (zero: none carried one).
 	ActorUpdatedAt time.Time
@@ -87,7 +93,8 @@ const accountColumns = `id, uri, username, domain, actor_type, display_name, not
 inbox, outbox, shared_inbox, followers_url, following_url, featured_url,
 public_key_id, public_key_pem, private_key_pem, locked, discoverable, bot,
 avatar_url, header_url, fields, organisation, department, role_title,
-created_at, updated_at, fetched_at, suspended_at, actor_updated_at, emojis, moved_to, also_known_as`
+created_at, updated_at, fetched_at, suspended_at, actor_updated_at, emojis, moved_to, also_known_as,
+ed25519_key_id, ed25519_public, ed25519_private`
 
 type scanner interface{ Scan(...any) error }
 
@@ -100,7 +107,8 @@ func scanAccount(row scanner, extra ...any) (Account, error) {
 		&a.Inbox, &a.Outbox, &a.SharedInbox, &a.Followers, &a.Following, &a.Featured,
 		&a.PublicKeyID, &a.PublicKeyPEM, &a.PrivateKeyPEM, &a.Locked, &a.Discoverable, &a.Bot,
 		&a.AvatarURL, &a.HeaderURL, &fields, &a.Organisation, &a.Department, &a.JobTitle,
-		&created, &updated, &fetched, &suspended, &actorUpdated, &emojis, &a.MovedTo, &aka}
+		&created, &updated, &fetched, &suspended, &actorUpdated, &emojis, &a.MovedTo, &aka,
+		&a.Ed25519KeyID, &a.Ed25519Public, &a.Ed25519PrivatePEM}
 	err := row.Scan(append(dest, extra...)...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Account{}, ErrNotFound
@@ -175,9 +183,35 @@ func (q queries) accountWithoutKeysWhere(ctx context.Context, where string, args
 	return a, nil
 }
 
-// AccountByKeyID returns the account that owns the public key keyID.
+// AccountByKeyID returns the account that owns the public key keyID,
+// its RSA key or its Ed25519 one.
 func (q queries) AccountByKeyID(ctx context.Context, keyID string) (Account, error) {
-	return q.accountWhere(ctx, `public_key_id = ? AND public_key_id <> ''`, keyID)
+	a, err := q.accountWhere(ctx, `public_key_id = ? AND public_key_id <> ''`, keyID)
+	if errors.Is(err, ErrNotFound) {
+		a, err = q.accountWhere(ctx, `ed25519_key_id = ? AND ed25519_key_id <> ''`, keyID)
+	}
+	return a, err
+}
+
+// LocalAccountsWithoutEd25519 returns the IDs and usernames of the local
+// accounts that have no Ed25519 key yet (made before migration 0051).
+func (q queries) LocalAccountsWithoutEd25519(ctx context.Context) ([]Account, error) {
+	return queryAll(ctx, q.q, func(rows scanner) (Account, error) {
+		var a Account
+		err := rows.Scan(&a.ID, &a.Username, &a.URI)
+		return a, err
+	}, `SELECT id, username, uri FROM accounts WHERE domain = '' AND ed25519_key_id = ''`)
+}
+
+// SetEd25519Key gives the local account id its Ed25519 key.
+func (tx *Tx) SetEd25519Key(ctx context.Context, id ID, keyID, public, privatePEM string) error {
+	tx.holdAccount(id)
+	res, err := tx.tx.ExecContext(ctx, `UPDATE accounts SET ed25519_key_id = ?, ed25519_public = ?, ed25519_private = ?
+WHERE id = ? AND domain = ''`, keyID, public, privatePEM, id)
+	if err != nil {
+		return fmt.Errorf("set Ed25519 key of %d: %w", id, err)
+	}
+	return mustAffect(res, "set Ed25519 key")
 }
 
 // AccountByUsername returns a local account by username, ignoring case.
@@ -204,7 +238,7 @@ func (q queries) LocalAccounts(ctx context.Context) ([]Account, error) {
 }
 
 const qInsertAccount = `INSERT INTO accounts (` + accountColumns + `)
-VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
+VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
 
 // InsertAccount stores a new account, giving it an ID and timestamps when
 // unset. It returns ErrDuplicate when the URI or user@domain is taken.
@@ -232,7 +266,7 @@ func (tx *Tx) InsertAccount(ctx context.Context, a *Account) error {
 		a.PublicKeyID, a.PublicKeyPEM, a.PrivateKeyPEM, a.Locked, a.Discoverable, a.Bot,
 		a.AvatarURL, a.HeaderURL, string(fields), a.Organisation, a.Department, a.JobTitle,
 		millis(a.CreatedAt), millis(a.UpdatedAt), millis(a.FetchedAt), millis(a.SuspendedAt), millis(a.ActorUpdatedAt),
-		encodeEmojis(a.Emojis), a.MovedTo, encodeAlsoKnownAs(a.AlsoKnownAs))
+		encodeEmojis(a.Emojis), a.MovedTo, encodeAlsoKnownAs(a.AlsoKnownAs), a.Ed25519KeyID, a.Ed25519Public, a.Ed25519PrivatePEM)
 	if isUnique(err) {
 		return fmt.Errorf("insert account %s: %w", a.URI, ErrDuplicate)
 	}
@@ -246,7 +280,8 @@ const qUpdateAccount = `UPDATE accounts SET username = ?, actor_type = ?, displa
 inbox = ?, outbox = ?, shared_inbox = ?, followers_url = ?, following_url = ?, featured_url = ?,
 public_key_id = ?, public_key_pem = ?, private_key_pem = ?, locked = ?, discoverable = ?, bot = ?,
 avatar_url = ?, header_url = ?, fields = ?, organisation = ?, department = ?, role_title = ?,
-updated_at = ?, fetched_at = ?, suspended_at = ?, actor_updated_at = ?, emojis = ?, moved_to = ?, also_known_as = ? WHERE id = ?`
+updated_at = ?, fetched_at = ?, suspended_at = ?, actor_updated_at = ?, emojis = ?, moved_to = ?, also_known_as = ?,
+ed25519_key_id = ?, ed25519_public = ?, ed25519_private = ? WHERE id = ?`
 
 // UpdateAccount overwrites every mutable column of the account a.ID.
 func (tx *Tx) UpdateAccount(ctx context.Context, a *Account) error {
@@ -264,7 +299,7 @@ func (tx *Tx) UpdateAccount(ctx context.Context, a *Account) error {
 		a.PublicKeyID, a.PublicKeyPEM, a.PrivateKeyPEM, a.Locked, a.Discoverable, a.Bot,
 		a.AvatarURL, a.HeaderURL, string(fields), a.Organisation, a.Department, a.JobTitle,
 		millis(a.UpdatedAt), millis(a.FetchedAt), millis(a.SuspendedAt), millis(a.ActorUpdatedAt), encodeEmojis(a.Emojis),
-		a.MovedTo, encodeAlsoKnownAs(a.AlsoKnownAs), a.ID)
+		a.MovedTo, encodeAlsoKnownAs(a.AlsoKnownAs), a.Ed25519KeyID, a.Ed25519Public, a.Ed25519PrivatePEM, a.ID)
 	if err != nil {
 		return fmt.Errorf("update account %d: %w", a.ID, err)
 	}

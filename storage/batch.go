@@ -161,7 +161,8 @@ WHERE s.id IN (SELECT value FROM json_each(?))`, []any{idArray(ids)}, false)
 // accountShownColumns are accountColumns with the keys left empty: a
 // local account's private key is most of its row, and showing an
 // account needs neither key.
-var accountShownColumns = strings.Replace(accountColumns, "public_key_pem, private_key_pem", "'', ''", 1)
+var accountShownColumns = strings.Replace(strings.Replace(accountColumns, "public_key_pem, private_key_pem", "'', ''", 1),
+	"ed25519_private", "''", 1)
 
 // AccountsByIDs returns the accounts among ids that exist, by ID, to be
 // shown: without their keys (PublicKeyPEM and PrivateKeyPEM are empty).

@@ -137,15 +137,19 @@ type Delivery struct {
 	// SignerKeyID and SignerKeyPEM are the signer's key as DueDeliveries
 	// read it with the job, so a worker signs without reading the
 	// account again for every job.
-	SignerKeyID   string
-	SignerKeyPEM  string
-	Body          []byte
-	InboxURL      string
-	Host          string
-	Attempts      int
-	NextAttemptAt time.Time
-	LastError     string
-	CreatedAt     time.Time
+	SignerKeyID  string
+	SignerKeyPEM string
+	// SignerEd25519KeyID and SignerEd25519PEM are its Ed25519 key, ""
+	// for none.
+	SignerEd25519KeyID string
+	SignerEd25519PEM   string
+	Body               []byte
+	InboxURL           string
+	Host               string
+	Attempts           int
+	NextAttemptAt      time.Time
+	LastError          string
+	CreatedAt          time.Time
 }
 
 // DueDeliveries returns up to limit jobs due at now whose host is not
@@ -169,7 +173,8 @@ func (q queries) DueDeliveriesExcept(ctx context.Context, now time.Time, limit, 
 	scan := func(r scanner) (Delivery, error) {
 		var d Delivery
 		var next, created int64
-		if err := r.Scan(&d.ID, &d.ActivityID, &d.ActivityURI, &d.SignerID, &d.SignerKeyID, &d.SignerKeyPEM, &d.Body,
+		if err := r.Scan(&d.ID, &d.ActivityID, &d.ActivityURI, &d.SignerID, &d.SignerKeyID, &d.SignerKeyPEM,
+			&d.SignerEd25519KeyID, &d.SignerEd25519PEM, &d.Body,
 			&d.InboxURL, &d.Host, &d.Attempts, &next, &d.LastError, &created); err != nil {
 			return Delivery{}, err
 		}
@@ -211,7 +216,8 @@ AND coalesce((SELECT h.backoff_until FROM hosts h WHERE h.host = queued.host), 0
 AND j.id IN (SELECT d.id FROM deliveries d WHERE d.host = queued.host AND d.next_attempt_at <= ?1
 	AND d.id NOT IN (SELECT value FROM json_each(?4)) ORDER BY d.next_attempt_at, d.id LIMIT ?5))
 SELECT d.id, d.activity_id, a.uri, a.account_id,
-coalesce(s.public_key_id, ''), coalesce(s.private_key_pem, ''), a.body, d.inbox_url, d.host,
+coalesce(s.public_key_id, ''), coalesce(s.private_key_pem, ''),
+coalesce(s.ed25519_key_id, ''), coalesce(s.ed25519_private, ''), a.body, d.inbox_url, d.host,
 d.attempts, d.next_attempt_at, d.last_error, d.created_at
 FROM due CROSS JOIN deliveries d ON d.id = due.id JOIN activities a ON a.id = d.activity_id
 LEFT JOIN accounts s ON s.id = a.account_id

@@ -482,6 +482,11 @@ type benchSink struct {
 	bad      atomic.Int64
 	done     chan struct{}
 	software atomic.Pointer[string] // NodeInfo software.name; nil: none
+	// edKeyID and edKey are the signer's Ed25519 key, set before the
+	// clock starts (ed25519Key): what it signs with for copse nodes.
+	edKeyID  string
+	edKey    crypto.PublicKey
+	signedEd atomic.Int64 // deliveries signed with it
 
 	mu    sync.Mutex
 	first error
@@ -490,7 +495,12 @@ type benchSink struct {
 func newBenchSink(tb testing.TB, n int, signer string, key crypto.PublicKey, want int64) *benchSink {
 	tb.Helper()
 	s := &benchSink{done: make(chan struct{})}
-	lookup := func(context.Context, string, bool) (string, crypto.PublicKey, error) { return signer, key, nil }
+	lookup := func(_ context.Context, keyID string, _ bool) (string, crypto.PublicKey, error) {
+		if keyID != "" && keyID == s.edKeyID {
+			return signer, s.edKey, nil
+		}
+		return signer, key, nil
+	}
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodGet {
 			s.nodeInfo(w, r) // not a delivery: not counted
@@ -501,6 +511,9 @@ func newBenchSink(tb testing.TB, n int, signer string, key crypto.PublicKey, wan
 			err = fmt.Errorf("POST to %s, not the shared inbox", r.URL.Path)
 		}
 		n := s.received.Add(1)
+		if strings.Contains(r.Header.Get("Signature"), `algorithm="ed25519"`) {
+			s.signedEd.Add(1)
+		}
 		if err == nil && n%16 == 0 {
 			_, _, err = federation.VerifyRequest(r.Context(), r, body, time.Now(), lookup)
 		}
@@ -530,6 +543,16 @@ func newBenchSink(tb testing.TB, n int, signer string, key crypto.PublicKey, wan
 		go func() { _ = srv.Serve(l) }()
 	}
 	return s
+}
+
+// ed25519Key has the sink verify signatures by signer's Ed25519 key too.
+func (s *benchSink) ed25519Key(tb testing.TB, signer storage.Account) {
+	tb.Helper()
+	k, err := activitypub.DecodeMultibase(signer.Ed25519Public)
+	if err != nil {
+		tb.Fatalf("Ed25519 key of %s: %v", signer.Acct(), err)
+	}
+	s.edKeyID, s.edKey = signer.Ed25519KeyID, k
 }
 
 // follow makes n remote accounts follow target on node a, spread over the

@@ -60,16 +60,24 @@ func benchGroup(b *testing.B, a *testrig.Node, creator storage.Account) storage.
 // sink (every 16th is verified against the Group's key). The hosts
 // answer no NodeInfo: not knowing what they run, the Group sends them
 // both shapes.
-func BenchmarkCommunityThreadFanout(b *testing.B) { benchThreadFanout(b, false) }
+func BenchmarkCommunityThreadFanout(b *testing.B) { benchThreadFanout(b, "") }
 
 // BenchmarkCommunityThreadFanoutKnownNodes is
 // BenchmarkCommunityThreadFanout with follower nodes known to be
 // group-aware (they answer NodeInfo as lemmy, and that is recorded
 // before the clock starts): each gets Announce{Create} only, one signed
 // delivery per host and thread.
-func BenchmarkCommunityThreadFanoutKnownNodes(b *testing.B) { benchThreadFanout(b, true) }
+func BenchmarkCommunityThreadFanoutKnownNodes(b *testing.B) { benchThreadFanout(b, "lemmy") }
 
-func benchThreadFanout(b *testing.B, known bool) {
+// BenchmarkCommunityThreadFanoutCopseNodes is
+// BenchmarkCommunityThreadFanoutKnownNodes with follower nodes that run
+// copse: the Group signs with its Ed25519 key.
+func BenchmarkCommunityThreadFanoutCopseNodes(b *testing.B) { benchThreadFanout(b, "copse") }
+
+// benchThreadFanout runs with follower nodes known to run software
+// ("": not known).
+func benchThreadFanout(b *testing.B, software string) {
+	known := software != ""
 	defer debug.SetGCPercent(debug.SetGCPercent(node.GCPercent)) // as copse serve runs
 	ctx := context.Background()
 	a := testrig.StartOne(b, nil)
@@ -85,13 +93,13 @@ func benchThreadFanout(b *testing.B, known bool) {
 	}
 	total := int64(shapes * benchCommunityNodes * b.N)
 	sink := newBenchSink(b, benchCommunityNodes, g.URI, pub, total)
+	sink.ed25519Key(b, g)
 	sink.follow(b, a, g, benchCommunityFollowers)
 	if known {
-		lemmy := "lemmy"
-		sink.software.Store(&lemmy)
+		sink.software.Store(&software)
 		err := a.Store.InTx(ctx, func(tx *storage.Tx) error {
 			for _, h := range sink.hosts {
-				if err := tx.PutInstance(ctx, storage.Instance{Host: h, Software: lemmy, FetchedAt: time.Now()}); err != nil {
+				if err := tx.PutInstance(ctx, storage.Instance{Host: h, Software: software, FetchedAt: time.Now()}); err != nil {
 					return err
 				}
 			}
@@ -127,6 +135,9 @@ func benchThreadFanout(b *testing.B, known bool) {
 	if n := sink.bad.Load(); n > 0 {
 		b.Fatalf("%d deliveries failed verification; first: %v", n, sink.firstBad())
 	}
+	if ed := sink.signedEd.Load(); (software == "copse") != (ed > 0) {
+		b.Fatalf("%d deliveries to %q nodes signed with the Ed25519 key; want all to copse nodes, none to others", ed, software)
+	}
 	if got := sink.received.Load(); got < total {
 		b.Fatalf("%d deliveries; want %d (%d announces to each shared inbox)", got, total, shapes)
 	}
@@ -147,15 +158,23 @@ func benchThreadFanout(b *testing.B, known bool) {
 // The clock stops when both announces of every post reached the
 // follower's node (announces/s): they drain behind the inbox. The
 // follower's node answers no NodeInfo, so it gets both shapes.
-func BenchmarkInboxCommunityPost(b *testing.B) { benchInboxCommunityPost(b, false) }
+func BenchmarkInboxCommunityPost(b *testing.B) { benchInboxCommunityPost(b, "") }
 
 // BenchmarkInboxCommunityPostKnownNode is BenchmarkInboxCommunityPost
 // with the follower's node (bob's too) known to run group-aware software
 // (recorded as lemmy before the clock starts): each post is announced to
 // it once, as Announce{Create}, one signed delivery instead of two.
-func BenchmarkInboxCommunityPostKnownNode(b *testing.B) { benchInboxCommunityPost(b, true) }
+func BenchmarkInboxCommunityPostKnownNode(b *testing.B) { benchInboxCommunityPost(b, "lemmy") }
 
-func benchInboxCommunityPost(b *testing.B, known bool) {
+// BenchmarkInboxCommunityPostCopseNode is
+// BenchmarkInboxCommunityPostKnownNode with the follower's node running
+// copse: the Group signs its announce with its Ed25519 key.
+func BenchmarkInboxCommunityPostCopseNode(b *testing.B) { benchInboxCommunityPost(b, "copse") }
+
+// benchInboxCommunityPost runs with the follower's node known to run
+// software ("": not known).
+func benchInboxCommunityPost(b *testing.B, software string) {
+	known := software != ""
 	defer debug.SetGCPercent(debug.SetGCPercent(node.GCPercent)) // as copse serve runs
 	ctx := context.Background()
 	a := testrig.StartOne(b, nil)
@@ -178,6 +197,7 @@ func benchInboxCommunityPost(b *testing.B, known bool) {
 	}
 	announces := shapes * b.N
 	sink := newBenchSink(b, 1, g.URI, pub, int64(announces))
+	sink.ed25519Key(b, g)
 	sink.follow(b, a, g, 1)
 	err = a.Store.InTx(ctx, func(tx *storage.Tx) error {
 		bobOnA.Inbox, bobOnA.SharedInbox = "http://"+sink.hosts[0]+"/users/bob/inbox", "http://"+sink.hosts[0]+"/inbox"
@@ -185,9 +205,8 @@ func benchInboxCommunityPost(b *testing.B, known bool) {
 			return err
 		}
 		if known {
-			lemmy := "lemmy"
-			sink.software.Store(&lemmy)
-			if err := tx.PutInstance(ctx, storage.Instance{Host: sink.hosts[0], Software: lemmy, FetchedAt: time.Now()}); err != nil {
+			sink.software.Store(&software)
+			if err := tx.PutInstance(ctx, storage.Instance{Host: sink.hosts[0], Software: software, FetchedAt: time.Now()}); err != nil {
 				return err
 			}
 		}
@@ -263,6 +282,9 @@ func benchInboxCommunityPost(b *testing.B, known bool) {
 	b.StopTimer()
 	if n := sink.bad.Load(); n > 0 {
 		b.Fatalf("%d announces failed verification; first: %v", n, sink.firstBad())
+	}
+	if ed := sink.signedEd.Load(); (software == "copse") != (ed > 0) {
+		b.Fatalf("%d announces to a %q node signed with the Ed25519 key; want all to a copse node, none to others", ed, software)
 	}
 	for _, uri := range uris {
 		st, err := a.Store.StatusByURI(ctx, uri)

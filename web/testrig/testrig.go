@@ -16,6 +16,7 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -49,6 +50,9 @@ type Node struct {
 	handler atomic.Pointer[http.Handler]
 	offline atomic.Bool
 	hold    inboxHold
+
+	sigMu      sync.Mutex
+	signatures []string // of POSTs to inboxes, the last maxSignatures
 
 	mu     sync.Mutex
 	cancel context.CancelFunc
@@ -127,11 +131,28 @@ func (n *Node) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/inbox") {
+		n.sigMu.Lock()
+		if len(n.signatures) == maxSignatures {
+			n.signatures = n.signatures[1:]
+		}
+		n.signatures = append(n.signatures, r.Header.Get("Signature"))
+		n.sigMu.Unlock()
 		var done func()
 		r, done = n.hold.wait(r)
 		defer done()
 	}
 	(*n.handler.Load()).ServeHTTP(w, r)
+}
+
+// maxSignatures is how many inbox POSTs' signatures a node keeps.
+const maxSignatures = 1000
+
+// InboxSignatures returns the Signature headers of the latest POSTs to
+// the node's inboxes, oldest first.
+func (n *Node) InboxSignatures() []string {
+	n.sigMu.Lock()
+	defer n.sigMu.Unlock()
+	return slices.Clone(n.signatures)
 }
 
 // StartWorkers starts the node's inbox and delivery workers.
