@@ -32,7 +32,7 @@ import (
 // kind of their nodes and of the node of extraInbox ("" for none), as
 // far as it is known (announceKinds).
 func (e *Engine) followerKinds(ctx context.Context, tx *storage.Tx, g storage.Account, extraInbox string) ([]string, map[string]announceKind, error) {
-	inboxes, err := tx.FollowerInboxes(ctx, g.ID)
+	inboxes, err := tx.CommunityFollowerInboxes(ctx, g.ID, tx.Now())
 	if err != nil {
 		return nil, nil, fmt.Errorf("followers of %s: %w", g.Acct(), err)
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/copse-dev/copse/storage"
 )
@@ -175,4 +176,55 @@ func TestCommunityRelayByNodeSoftware(t *testing.T) {
 			t.Errorf("mastodon got %q; want %q", got, want)
 		}
 	})
+}
+
+// TestBannedFollowerGetsNoAnnounces: a ban with an end keeps the
+// membership (the follow) but not the community's content: while it
+// runs, the banned member's node, where no other member follows, is sent
+// the ban's Block and none of the Group's announces; a node whose other
+// followers are not banned still gets them; once the ban has ended, the
+// member's node gets them again.
+func TestBannedFollowerGetsNoAnnounces(t *testing.T) {
+	ctx := context.Background()
+	e, now := pollEngine(t)
+	alice := member(t, e, "alice")
+	g := community(t, e, alice, NewCommunity{Handle: "libraries", Name: "Libraries"})
+	banned, other := remotePerson(t, e, "ben", "lemmy-b.example"), remotePerson(t, e, "lou", "lemmy-l.example")
+	for _, p := range []storage.Account{banned, other} {
+		joins(t, e, p, g)
+	}
+	shapes := func(bodies [][]byte) []string {
+		var out []string
+		for _, b := range bodies {
+			out = append(out, shapeOf(t, b))
+		}
+		return out
+	}
+	thread := func(text string) {
+		t.Helper()
+		if _, err := e.Post(ctx, alice.ID, Draft{Text: "@libraries " + text}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := e.BanFromCommunity(ctx, alice, g.ID, Ban{AccountID: banned.ID, Reason: "spam", ExpiresIn: time.Hour}); err != nil {
+		t.Fatal(err)
+	}
+	if got := shapes(sentRaw(t, e, banned.DeliveryInbox())); len(got) != 1 || got[0] != "Announce{Block}" {
+		t.Fatalf("the banned member's node got %q; want only the ban's Announce{Block}", got)
+	}
+	sentRaw(t, e, other.DeliveryInbox())
+
+	thread("Opening hours")
+	if got := sentRaw(t, e, banned.DeliveryInbox()); len(got) != 0 {
+		t.Errorf("during the ban the banned member's node got %q; want nothing", shapes(got))
+	}
+	if got := sentRaw(t, e, other.DeliveryInbox()); len(got) == 0 {
+		t.Error("during the ban the other member's node got nothing; want the thread")
+	}
+
+	*now = now.Add(2 * time.Hour)
+	thread("Loans")
+	if got := sentRaw(t, e, banned.DeliveryInbox()); len(got) == 0 {
+		t.Error("after the ban the member's node got nothing; want the thread")
+	}
 }

@@ -132,9 +132,25 @@ WHERE f.target_account_id = ? AND a.domain = '' AND f.show_reblogs = 1`, account
 // FollowerInboxes returns the distinct inboxes of account's remote
 // followers, shared inboxes standing for all followers behind them.
 func (q queries) FollowerInboxes(ctx context.Context, account ID) ([]string, error) {
-	rows, err := q.q.QueryContext(ctx, `SELECT DISTINCT CASE WHEN a.shared_inbox <> '' THEN a.shared_inbox ELSE a.inbox END
+	return q.followerInboxes(ctx, `SELECT DISTINCT CASE WHEN a.shared_inbox <> '' THEN a.shared_inbox ELSE a.inbox END
 FROM follows f JOIN accounts a ON a.id = f.account_id
 WHERE f.target_account_id = ? AND a.domain <> '' AND a.suspended_at = 0`, account)
+}
+
+// CommunityFollowerInboxes is FollowerInboxes of a Group less the
+// followers banned from it at now: a ban with an end keeps the
+// membership (the follow) until it ends, but not the community's
+// content. A shared inbox that other followers use is still listed.
+func (q queries) CommunityFollowerInboxes(ctx context.Context, group ID, now time.Time) ([]string, error) {
+	return q.followerInboxes(ctx, `SELECT DISTINCT CASE WHEN a.shared_inbox <> '' THEN a.shared_inbox ELSE a.inbox END
+FROM follows f JOIN accounts a ON a.id = f.account_id
+WHERE f.target_account_id = ?1 AND a.domain <> '' AND a.suspended_at = 0
+AND NOT EXISTS (SELECT 1 FROM community_bans b WHERE b.community_id = ?1 AND b.account_id = a.id
+	AND (b.expires_at = 0 OR b.expires_at > ?2))`, group, millis(now))
+}
+
+func (q queries) followerInboxes(ctx context.Context, query string, args ...any) ([]string, error) {
+	rows, err := q.q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("follower inboxes: %w", err)
 	}
