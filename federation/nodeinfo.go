@@ -421,15 +421,51 @@ func parseNodeInfo(body []byte) (software, version string, err error) {
 // which reads actors' Ed25519 keys (assertionMethod). What other
 // software does with them is not known, so everything else gets RSA.
 // A host not yet read is queued for a NodeInfo read and gets RSA until
-// then.
+// then; one read too long ago is queued to be read again.
 func (e *Engine) readsEd25519(host string) bool {
 	c := e.instances
 	c.mu.Lock()
 	in, known := c.known[host]
 	c.mu.Unlock()
-	if !known {
+	if !known || instanceStale(in, e.now()) {
 		e.queueNodeInfo(host)
-		return false
 	}
-	return strings.EqualFold(strings.TrimSpace(in.Software), "copse")
+	return known && readsEd25519Keys(in.Software)
+}
+
+// readsEd25519Keys reports whether a node running software reads the
+// Ed25519 keys actors state (assertionMethod): copse does.
+func readsEd25519Keys(software string) bool {
+	return strings.EqualFold(strings.TrimSpace(software), "copse")
+}
+
+// NodeTreatment is how copse treats a remote node, from what its
+// NodeInfo said, for the admins' list of servers.
+type NodeTreatment struct {
+	// Kind names the kind of software: "group-aware", "mastodon-like"
+	// or "unknown".
+	Kind string
+	// Announces says what a community hosted here sends it.
+	Announces string
+	// Signature is the key its deliveries are signed with.
+	Signature string
+}
+
+// Treatment is how copse treats a node that runs software ("" when not
+// known): the same rules the Group's announces (announceKindOf) and the
+// delivery loop (readsEd25519Keys) follow.
+func Treatment(software string) NodeTreatment {
+	t := NodeTreatment{Kind: announceKindOf(software).String(), Signature: "RSA (rsa-sha256)"}
+	switch announceKindOf(software) {
+	case announceRawOnly:
+		t.Announces = "Each post, reply, like, edit and deletion as received (Announce{activity}); no boosts"
+	case announceBoostOnly:
+		t.Announces = "A boost of each new thread, artefact and event (Announce{id}), taken back when it is deleted; nothing else"
+	default:
+		t.Announces = "Both: each activity as received and a boost of each new thread, artefact and event"
+	}
+	if readsEd25519Keys(software) {
+		t.Signature = "Ed25519"
+	}
+	return t
 }

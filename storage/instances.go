@@ -48,6 +48,23 @@ WHERE host IN (SELECT value FROM json_each(?))`, string(arr))
 	return out, rows.Err()
 }
 
+// ListInstances returns up to limit recorded instances whose host sorts
+// after after ("" for the first), by host: the servers the node has read
+// NodeInfo of.
+func (q queries) ListInstances(ctx context.Context, after string, limit int) ([]Instance, error) {
+	out, err := queryAll(ctx, q.q, func(r scanner) (Instance, error) {
+		var in Instance
+		var fetched int64
+		err := r.Scan(&in.Host, &in.Software, &in.Version, &in.Failed, &fetched)
+		in.FetchedAt = fromMillis(fetched)
+		return in, err
+	}, `SELECT host, software, version, failed, fetched_at FROM instances WHERE host > ? ORDER BY host LIMIT ?`, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list instances: %w", err)
+	}
+	return out, nil
+}
+
 // PutInstance records what in.Host runs, replacing what was recorded.
 func (tx *Tx) PutInstance(ctx context.Context, in Instance) error {
 	_, err := tx.tx.ExecContext(ctx, `INSERT INTO instances (host, software, version, failed, fetched_at) VALUES (?,?,?,?,?)

@@ -64,7 +64,7 @@ type Dashboard struct {
 
 // pageNames are the templates that each make a page inside the layout.
 var pageNames = []string{"overview", "reports", "report", "accounts", "account", "registrations", "invite_created",
-	"domains", "block", "audit", "health", "problem"}
+	"domains", "block", "audit", "health", "servers", "problem"}
 
 // New parses the dashboard's pages once; a broken template fails here.
 func New(engine *federation.Engine, o Options) (*Dashboard, error) {
@@ -96,6 +96,7 @@ func (d *Dashboard) Mount(r chi.Router) {
 	// people: no action of its own exists, and moderators need it to tell
 	// a peer that is down from one that refuses.
 	r.Get("/admin/health", d.page(federation.ActViewAuditLog, d.healthPage))
+	r.Get("/admin/servers", d.page(federation.ActViewAuditLog, d.serversPage))
 }
 
 // handler is a dashboard page or form, for the member me, who has been
@@ -284,6 +285,7 @@ var sections = []struct {
 	{"Domain policy", "/admin/domains", federation.ActManageFederation},
 	{"Audit log", "/admin/audit", federation.ActViewAuditLog},
 	{"Federation health", "/admin/health", federation.ActViewAuditLog},
+	{"Servers", "/admin/servers", federation.ActViewAuditLog},
 }
 
 // render fills the frame (the node, the navigation the member may use,

@@ -170,12 +170,12 @@ func TestPermissions(t *testing.T) {
 		strings.Contains(page, `href="/admin/registrations"`) {
 		t.Errorf("moderator's overview offers the wrong sections:\n%s", page)
 	}
-	for _, p := range []string{"/admin/reports", "/admin/accounts", "/admin/accounts/" + alice, "/admin/audit", "/admin/health"} {
+	for _, p := range []string{"/admin/reports", "/admin/accounts", "/admin/accounts/" + alice, "/admin/audit", "/admin/health", "/admin/servers"} {
 		mod.page(p)
 	}
 
 	member := signedIn(t, n, "alice")
-	for _, p := range []string{"/admin", "/admin/reports", "/admin/accounts", "/admin/audit", "/admin/health", "/admin/domains"} {
+	for _, p := range []string{"/admin", "/admin/reports", "/admin/accounts", "/admin/audit", "/admin/health", "/admin/domains", "/admin/servers"} {
 		if code, _, page := member.open(http.MethodGet, p, nil); code != http.StatusForbidden || !strings.Contains(page, "<h1") {
 			t.Errorf("member GET %s: %d; want a 403 page:\n%s", p, code, page)
 		}
