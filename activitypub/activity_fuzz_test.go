@@ -31,6 +31,7 @@ func FuzzParseActivity(f *testing.F) {
 		`{"@context": {"https://www.w3.org/ns/activitystreams": "as"}, "type": "as:Like", "id": "x:y"}`,
 		`{"type": "Undo", "id": "https://a.example/1", "object": {"type": "Follow", "actor": {"type": "Person"}, "object": null}}`,
 		`{"type": "Update", "id": "https://a.example/1", "object": {"type": "Person", "icon": [1, "a", {}], "publicKey": "k", "attachment": {"type": "PropertyValue"}}}`,
+		`{"type": "Person", "id": "https://a.example/u", "inbox": "https://a.example/i", "assertionMethod": [{"id": "https://a.example/u#k", "type": "Multikey", "controller": "https://a.example/u", "publicKeyMultibase": "z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2"}, {"type": ["Multikey"], "publicKeyMultibase": 5}, "x"]}`,
 		`{"type": "Create", "id": "https://a.example/1", "object": {"type": "Note", "attachment": {"type": "Document", "width": -1, "focalPoint": ["a", 1]}, "contentMap": {"en": 1}}}`,
 		`{"type": "Update", "id": "https://a.example/1", "object": {"type": "Question", "id": "https://a.example/q", "oneOf": [{"type": "Note", "replies": {"type": "Collection", "totalItems": -3}}, 1, {"type": "Note", "name": ["a"], "replies": "x"}], "anyOf": {}, "closed": [true, "x", {"type": "Note"}], "endTime": 5, "votersCount": "n"}}`,
 	} {

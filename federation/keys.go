@@ -170,6 +170,6 @@ func (e *Engine) giveEd25519Keys(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("give Ed25519 keys: %w", err)
 	}
-	slog.Info("gave local actors Ed25519 keys", "accounts", len(accounts))
+	e.log.InfoContext(ctx, "gave local actors Ed25519 keys", slog.Int("accounts", len(accounts)))
 	return nil
 }
