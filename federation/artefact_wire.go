@@ -135,7 +135,7 @@ func (e *Engine) sendArtefact(ctx context.Context, tx *storage.Tx, g, actor stor
 // (boostInboxes: Mastodon-like and unknown ones; group-aware ones
 // already have the Announce{Create}).
 func (e *Engine) boostObject(ctx context.Context, tx *storage.Tx, g storage.Account, iri string) error {
-	inboxes, kinds, err := e.followerKinds(ctx, tx, g, "")
+	inboxes, kinds, err := e.followerKinds(ctx, tx, g, contentFollowers, "")
 	if err != nil {
 		return err
 	}

@@ -251,7 +251,7 @@ func (e *Engine) rejectPost(ctx context.Context, tx *storage.Tx, g, author stora
 // community's visibility (membersOnly) is the one communityReceive read.
 func (e *Engine) announceToCommunity(ctx context.Context, tx *storage.Tx, g, author storage.Account, act activitypub.Activity, raw []byte, st storage.Status, membersOnly bool) error {
 	thread := st.InReplyToURI == ""
-	rawTo, boostTo, err := e.postAnnounceInboxes(ctx, tx, g, author, thread)
+	rawTo, boostTo, err := e.postAnnounceInboxes(ctx, tx, g, author, contentFollowers, thread)
 	if err != nil {
 		return err
 	}
@@ -265,15 +265,16 @@ func (e *Engine) announceToCommunity(ctx context.Context, tx *storage.Tx, g, aut
 }
 
 // postAnnounceInboxes are the inboxes of the two announces of author's
-// post in g (announceInboxes): the followers' nodes by their software,
+// post in g (announceInboxes): the nodes of the followers in set by
+// their software,
 // and the remote author's node, told of a thread in its shape even when
 // it does not follow the community (so its kind is read too).
-func (e *Engine) postAnnounceInboxes(ctx context.Context, tx *storage.Tx, g, author storage.Account, thread bool) (raw, boost []string, err error) {
+func (e *Engine) postAnnounceInboxes(ctx context.Context, tx *storage.Tx, g, author storage.Account, set followerSet, thread bool) (raw, boost []string, err error) {
 	authorInbox := ""
 	if !author.Local() {
 		authorInbox = author.DeliveryInbox()
 	}
-	inboxes, kinds, err := e.followerKinds(ctx, tx, g, authorInbox)
+	inboxes, kinds, err := e.followerKinds(ctx, tx, g, set, authorInbox)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -287,7 +288,7 @@ func (e *Engine) postAnnounceInboxes(ctx context.Context, tx *storage.Tx, g, aut
 // nodes are left out (relayInboxes): they drop an Announce whose object
 // is not a status, so each would be a signed delivery for nothing.
 func (e *Engine) announceRaw(ctx context.Context, tx *storage.Tx, g storage.Account, act activitypub.Activity, raw []byte) error {
-	inboxes, kinds, err := e.followerKinds(ctx, tx, g, "")
+	inboxes, kinds, err := e.followerKinds(ctx, tx, g, contentFollowers, "")
 	if err != nil {
 		return err
 	}

@@ -316,7 +316,7 @@ func (e *Engine) announceModeration(ctx context.Context, tx *storage.Tx, m moder
 	if err := e.publishBody(ctx, tx, m.moderator, innerID, innerType, false, innerBody, nil); err != nil {
 		return err
 	}
-	followers, kinds, err := e.followerKinds(ctx, tx, m.group, "")
+	followers, kinds, err := e.followerKinds(ctx, tx, m.group, allFollowers, "")
 	if err != nil {
 		return err
 	}

@@ -132,7 +132,7 @@ func (e *Engine) applyModeratorChange(ctx context.Context, tx *storage.Tx, actor
 // activity exactly as received to its follower nodes that read it (not
 // Mastodon-like ones: relayInboxes) and the account it concerns.
 func (e *Engine) announceReceived(ctx context.Context, tx *storage.Tx, g storage.Account, raw []byte, concerned storage.Account) error {
-	followers, kinds, err := e.followerKinds(ctx, tx, g, "")
+	followers, kinds, err := e.followerKinds(ctx, tx, g, allFollowers, "")
 	if err != nil {
 		return err
 	}

@@ -28,11 +28,32 @@ import (
 // boostInboxes picks (boostObject), which get Undo{Announce} of it when
 // the item is deleted (undoObjectBoost).
 
-// followerKinds returns the inboxes of g's followers and the software
-// kind of their nodes and of the node of extraInbox ("" for none), as
-// far as it is known (announceKinds).
-func (e *Engine) followerKinds(ctx context.Context, tx *storage.Tx, g storage.Account, extraInbox string) ([]string, map[string]announceKind, error) {
-	inboxes, err := tx.CommunityFollowerInboxes(ctx, g.ID, tx.Now())
+// followerSet says which of a Group's followers an announce is for.
+type followerSet bool
+
+const (
+	// contentFollowers: what shares the community's content (a post, a
+	// reply, a boost, a like, an edit, a new artefact, term or event)
+	// leaves out followers banned from it now. A ban with an end keeps
+	// the membership (the follow) until it ends, not the content.
+	contentFollowers followerSet = true
+	// allFollowers: what takes content back or moderates (deletions,
+	// removals, undos, bans, locks, moderator changes) goes to every
+	// follower, banned ones too, so their nodes drop what they hold.
+	allFollowers followerSet = false
+)
+
+// followerKinds returns the inboxes of g's followers in set and the
+// software kind of their nodes and of the node of extraInbox ("" for
+// none), as far as it is known (announceKinds).
+func (e *Engine) followerKinds(ctx context.Context, tx *storage.Tx, g storage.Account, set followerSet, extraInbox string) ([]string, map[string]announceKind, error) {
+	var inboxes []string
+	var err error
+	if set == contentFollowers {
+		inboxes, err = tx.CommunityFollowerInboxes(ctx, g.ID, tx.Now())
+	} else {
+		inboxes, err = tx.FollowerInboxes(ctx, g.ID)
+	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("followers of %s: %w", g.Acct(), err)
 	}
@@ -75,7 +96,11 @@ func boostInboxes(inboxes []string, kinds map[string]announceKind) []string {
 // st, content of g, as received (raw) to g's follower nodes that read
 // it, and undoes g's boost of st when act deletes a thread it boosted.
 func (e *Engine) relayToCommunity(ctx context.Context, tx *storage.Tx, g storage.Account, act activitypub.Activity, raw []byte, st storage.Status) error {
-	inboxes, kinds, err := e.followerKinds(ctx, tx, g, "")
+	set := contentFollowers // a like or an edit
+	if act.Type == activitypub.TypeDelete || act.Type == activitypub.TypeUndo {
+		set = allFollowers
+	}
+	inboxes, kinds, err := e.followerKinds(ctx, tx, g, set, "")
 	if err != nil {
 		return err
 	}
@@ -110,7 +135,7 @@ func (e *Engine) undoCommunityBoost(ctx context.Context, tx *storage.Tx, g stora
 	if err != nil {
 		return fmt.Errorf("author of %s: %w", st.URI, err)
 	}
-	_, boostTo, err := e.postAnnounceInboxes(ctx, tx, g, author, true) // the nodes that got the boost
+	_, boostTo, err := e.postAnnounceInboxes(ctx, tx, g, author, allFollowers, true) // the nodes that got the boost
 	if err != nil {
 		return err
 	}

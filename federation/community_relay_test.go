@@ -181,9 +181,11 @@ func TestCommunityRelayByNodeSoftware(t *testing.T) {
 // TestBannedFollowerGetsNoAnnounces: a ban with an end keeps the
 // membership (the follow) but not the community's content: while it
 // runs, the banned member's node, where no other member follows, is sent
-// the ban's Block and none of the Group's announces; a node whose other
-// followers are not banned still gets them; once the ban has ended, the
-// member's node gets them again.
+// the ban's Block and none of the Group's posts; a node whose other
+// followers are not banned still gets them; what takes content back (a
+// moderator's removal) still reaches the banned member's node, so it
+// drops what it holds; once the ban has ended, the member's node gets
+// the posts again.
 func TestBannedFollowerGetsNoAnnounces(t *testing.T) {
 	ctx := context.Background()
 	e, now := pollEngine(t)
@@ -200,12 +202,17 @@ func TestBannedFollowerGetsNoAnnounces(t *testing.T) {
 		}
 		return out
 	}
-	thread := func(text string) {
+	thread := func(text string) storage.Status {
 		t.Helper()
-		if _, err := e.Post(ctx, alice.ID, Draft{Text: "@libraries " + text}); err != nil {
+		st, err := e.Post(ctx, alice.ID, Draft{Text: "@libraries " + text})
+		if err != nil {
 			t.Fatal(err)
 		}
+		return st
 	}
+	before := thread("Rules")
+	sentRaw(t, e, banned.DeliveryInbox())
+	sentRaw(t, e, other.DeliveryInbox())
 	if err := e.BanFromCommunity(ctx, alice, g.ID, Ban{AccountID: banned.ID, Reason: "spam", ExpiresIn: time.Hour}); err != nil {
 		t.Fatal(err)
 	}
@@ -220,6 +227,12 @@ func TestBannedFollowerGetsNoAnnounces(t *testing.T) {
 	}
 	if got := sentRaw(t, e, other.DeliveryInbox()); len(got) == 0 {
 		t.Error("during the ban the other member's node got nothing; want the thread")
+	}
+	if err := e.RemoveCommunityPost(ctx, alice, g.ID, before.ID, "out of date"); err != nil {
+		t.Fatal(err)
+	}
+	if got := shapes(sentRaw(t, e, banned.DeliveryInbox())); !slices.Contains(got, "Announce{Delete}") {
+		t.Errorf("during the ban a removal reached the banned member's node as %q; want Announce{Delete}", got)
 	}
 
 	*now = now.Add(2 * time.Hour)

@@ -225,7 +225,7 @@ func (e *Engine) applyRepertoireDelete(ctx context.Context, tx *storage.Tx, g, a
 		bg := context.WithoutCancel(ctx)
 		tx.AfterCommit(func() { e.removeArtefactFiles(bg, files) })
 	}
-	inboxes, kinds, err := e.followerKinds(ctx, tx, g, "")
+	inboxes, kinds, err := e.followerKinds(ctx, tx, g, allFollowers, "")
 	if err != nil {
 		return err
 	}
