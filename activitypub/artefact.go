@@ -280,6 +280,8 @@ func sha256OfMultibase(s string) string {
 	return hex.EncodeToString(b[2:])
 }
 
+// marshalNoEscape is json.Marshal without HTML escaping: content is
+// HTML.
 func marshalNoEscape(v any) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)

@@ -1,11 +1,11 @@
 package activitypub
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/go-fed/activity/streams"
@@ -116,16 +116,45 @@ func serialize(t vocab.Type) (map[string]any, error) {
 
 // encode sets the fixed @context on m and marshals it. HTML is not
 // escaped: content is HTML, and \u003c in every post helps nobody.
+//
+// The context is the same in every document and encoding/json writes a
+// map's keys in order, "@context" first, so it is encoded once
+// (outContextJSON) and written ahead of the rest: encoding it again was
+// most of the cost of a small activity such as a boost.
 func encode(m map[string]any) ([]byte, error) {
-	m["@context"] = outContext
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(m); err != nil {
-		return nil, fmt.Errorf("encode json: %w", err)
+	delete(m, "@context")
+	first := true
+	for k := range m {
+		if k < "@context" {
+			first = false
+			break
+		}
 	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+	if !first { // a key that sorts before it: encode it in place
+		m["@context"] = outContext
+		return marshalNoEscape(m)
+	}
+	rest, err := marshalNoEscape(m)
+	m["@context"] = outContext
+	if err != nil {
+		return nil, err
+	}
+	ctx, err := outContextJSON()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]byte, 0, len(ctx)+len(rest)+14)
+	out = append(append(out, `{"@context":`...), ctx...)
+	if len(rest) > 2 { // not {}
+		out = append(append(out, ','), rest[1:]...)
+	} else {
+		out = append(out, '}')
+	}
+	return out, nil
 }
+
+// outContextJSON is outContext encoded, once.
+var outContextJSON = sync.OnceValues(func() ([]byte, error) { return marshalNoEscape(outContext) })
 
 // stamp is the form of every date copse emits: UTC, whole seconds, so it
 // serializes as "2026-01-02T03:04:05Z".

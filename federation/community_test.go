@@ -12,7 +12,7 @@ import (
 	"github.com/copse-dev/copse/storage"
 )
 
-func remotePerson(t *testing.T, e *Engine, name, host string) storage.Account {
+func remotePerson(t testing.TB, e *Engine, name, host string) storage.Account {
 	t.Helper()
 	id := "https://" + host + "/users/" + name
 	a := storage.Account{URI: id, Username: name, Domain: host, ActorType: activitypub.TypePerson,
@@ -23,7 +23,7 @@ func remotePerson(t *testing.T, e *Engine, name, host string) storage.Account {
 	return a
 }
 
-func community(t *testing.T, e *Engine, creator storage.Account, nc NewCommunity) storage.Account {
+func community(t testing.TB, e *Engine, creator storage.Account, nc NewCommunity) storage.Account {
 	t.Helper()
 	c, err := e.CreateCommunity(context.Background(), creator, nc)
 	if err != nil {

@@ -191,16 +191,10 @@ func (e *Engine) recordRemoteNote(ctx context.Context, tx *storage.Tx, st storag
 	if n.Audience == "" {
 		return nil
 	}
-	var g storage.Account
-	var err error
-	if name, ok := e.urls.LocalUsername(n.Audience); ok {
-		g, err = tx.AccountByUsername(ctx, name)
-		if err == nil && g.Local() {
-			return nil // a Group hosted here records what it accepts
-		}
-	} else {
-		g, err = tx.AccountByURI(ctx, n.Audience)
+	if _, ok := e.urls.LocalUsername(n.Audience); ok {
+		return nil // a Group hosted here records what it accepts
 	}
+	g, err := tx.AccountByURI(ctx, n.Audience)
 	if err != nil || g.ActorType != activitypub.TypeGroup {
 		return ignoreNotFound(err)
 	}

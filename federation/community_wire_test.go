@@ -37,7 +37,7 @@ func remoteActorAt(t *testing.T, e *Engine, id, typ, followers string) storage.A
 
 // joins makes member a member of the remote Group g, seeing its boosts,
 // as Engine.Follow does once the Group accepts.
-func joins(t *testing.T, e *Engine, member, g storage.Account) {
+func joins(t testing.TB, e *Engine, member, g storage.Account) {
 	t.Helper()
 	f := storage.Follow{AccountID: member.ID, TargetID: g.ID, URI: member.URI + "#follows/" + g.Username, ShowReblogs: true}
 	if err := e.store.InTx(context.Background(), func(tx *storage.Tx) error { return tx.InsertFollow(context.Background(), &f) }); err != nil {

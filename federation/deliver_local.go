@@ -91,11 +91,20 @@ func (e *Engine) withAudience(ctx context.Context, tx *storage.Tx, raw []byte, r
 		return recipients
 	}
 	out := recipients
+	seen := map[string]bool{}
 	for _, iri := range inboxDoc(ctx, raw).audience() {
-		if !e.urls.IsLocal(iri) {
+		if seen[iri] || !e.urls.IsLocal(iri) {
 			continue
 		}
-		if a, err := e.localTarget(ctx, tx, iri); err == nil {
+		seen[iri] = true
+		// From the account cache, without keys: a recipient here is
+		// applied to, never signed for (its announces are signed when
+		// they are sent, from the key the delivery reads).
+		name, ok := e.urls.LocalUsername(iri)
+		if !ok {
+			continue
+		}
+		if a, err := tx.AccountByUsernameWithoutKeys(ctx, name); err == nil {
 			out = append(out, a)
 		}
 	}

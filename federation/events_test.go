@@ -12,7 +12,7 @@ import (
 	"github.com/copse-dev/copse/web/testrig/testkit"
 )
 
-func testEngine(t *testing.T) *Engine {
+func testEngine(t testing.TB) *Engine {
 	t.Helper()
 	store, err := storage.Open(context.Background(), filepath.Join(t.TempDir(), "copse.db"))
 	if err != nil {
@@ -26,7 +26,7 @@ func testEngine(t *testing.T) *Engine {
 	return e
 }
 
-func member(t *testing.T, e *Engine, name string) storage.Account {
+func member(t testing.TB, e *Engine, name string) storage.Account {
 	t.Helper()
 	a, err := e.CreateMember(context.Background(), NewMember{Username: name, Email: name + "@council-a.example", Password: "correct horse battery"})
 	if err != nil {

@@ -64,7 +64,9 @@ func (e *Engine) fanOut(ctx context.Context, tx *storage.Tx, st storage.Status, 
 		if err != nil {
 			return fmt.Errorf("fan out %s: mention: %w", st.URI, err)
 		}
-		if !acct.Local() {
+		if !acct.Local() || acct.ActorType == activitypub.TypeGroup {
+			// A community hosted here is no reader: the post reached it
+			// through deliverLocal (communityReceive), not as a mention.
 			continue
 		}
 		blocked, err := tx.Blocks(ctx, m, author.ID)
