@@ -6,15 +6,12 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"net/netip"
 	"net/url"
-	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/copse-dev/copse/storage"
-	"github.com/copse-dev/copse/web/testrig/testkit"
 )
 
 // These tests run the real delivery loop (runDeliveries with its
@@ -116,19 +113,8 @@ const fairnessPoll = 3 * time.Second
 // with the given worker and per-host limits.
 func fairnessEngine(t *testing.T, workers, perHost int) *Engine {
 	t.Helper()
-	store, err := storage.Open(context.Background(), filepath.Join(t.TempDir(), "copse.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	client := NewHTTPClient(TransportOptions{AllowPrivate: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}})
-	e := New(store, Options{URLs: URLs{Base: "https://council-a.example"}, Client: client, RemoteScheme: "http",
-		NewKey: testkit.Keys(), DeliveryWorkers: workers, PerHost: perHost, PollInterval: fairnessPoll,
+	return loopbackEngine(t, Options{DeliveryWorkers: workers, PerHost: perHost, PollInterval: fairnessPoll,
 		Log: slog.New(slog.DiscardHandler)})
-	if err := e.Init(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	return e
 }
 
 // countingInbox is a peer's shared inbox: it answers each POST with 202

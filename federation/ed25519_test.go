@@ -4,15 +4,12 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
-	"net/netip"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/copse-dev/copse/storage"
-	"github.com/copse-dev/copse/web/testrig/testkit"
 )
 
 // TestEd25519KeysGivenAndRotated: a member made before copse had
@@ -90,16 +87,7 @@ func TestDeliveryEd25519FallsBackToRSA(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	store, err := storage.Open(ctx, filepath.Join(t.TempDir(), "copse.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	client := NewHTTPClient(TransportOptions{AllowPrivate: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}})
-	e := New(store, Options{URLs: URLs{Base: "https://council-a.example"}, NewKey: testkit.Keys(), Client: client, RemoteScheme: "http"})
-	if err := e.Init(ctx); err != nil {
-		t.Fatal(err)
-	}
+	e := loopbackEngine(t, Options{})
 	alice := member(t, e, "alice")
 	u, _ := url.Parse(srv.URL)
 	e.instances.mu.Lock()

@@ -2,6 +2,7 @@ package federation
 
 import (
 	"context"
+	"net/netip"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -20,6 +21,31 @@ func testEngine(t testing.TB) *Engine {
 	}
 	t.Cleanup(func() { store.Close() })
 	e := New(store, Options{URLs: URLs{Base: "https://council-a.example"}, NewKey: testkit.Keys()})
+	if err := e.Init(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// loopbackEngine is an engine that may reach loopback over plain http
+// (peers served by httptest), with o's other options; URLs defaults to
+// https://council-a.example and NewKey to the test keys.
+func loopbackEngine(t testing.TB, o Options) *Engine {
+	t.Helper()
+	store, err := storage.Open(context.Background(), filepath.Join(t.TempDir(), "copse.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	o.Client = NewHTTPClient(TransportOptions{AllowPrivate: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}})
+	o.RemoteScheme = "http"
+	if o.URLs.Base == "" {
+		o.URLs = URLs{Base: "https://council-a.example"}
+	}
+	if o.NewKey == nil {
+		o.NewKey = testkit.Keys()
+	}
+	e := New(store, o)
 	if err := e.Init(context.Background()); err != nil {
 		t.Fatal(err)
 	}

@@ -5,15 +5,12 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"net/netip"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/copse-dev/copse/storage"
-	"github.com/copse-dev/copse/web/testrig/testkit"
 )
 
 // listServer serves a domain list that a test changes, with an ETag, and
@@ -67,18 +64,7 @@ func (l *listServer) counts() (requests, notModified int) {
 // a clock the test moves.
 func listEngine(t *testing.T, now *time.Time) *Engine {
 	t.Helper()
-	store, err := storage.Open(context.Background(), filepath.Join(t.TempDir(), "copse.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	client := NewHTTPClient(TransportOptions{AllowPrivate: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}})
-	e := New(store, Options{URLs: URLs{Base: "https://council-a.example"}, NewKey: testkit.Keys(), Client: client,
-		RemoteScheme: "http", Now: func() time.Time { return *now }})
-	if err := e.Init(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	return e
+	return loopbackEngine(t, Options{Now: func() time.Time { return *now }})
 }
 
 // refused checks that the node neither delivers to nor accepts from host.

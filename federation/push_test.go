@@ -9,8 +9,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/netip"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -24,17 +22,7 @@ import (
 // pushEngine is an engine that talks plain http to loopback, as in tests.
 func pushEngine(t *testing.T) *Engine {
 	t.Helper()
-	store, err := storage.Open(context.Background(), filepath.Join(t.TempDir(), "copse.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	client := NewHTTPClient(TransportOptions{AllowPrivate: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}})
-	e := New(store, Options{URLs: URLs{Base: "http://127.0.0.1:1"}, Client: client, RemoteScheme: "http", NewKey: testkit.Keys()})
-	if err := e.Init(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	return e
+	return loopbackEngine(t, Options{URLs: URLs{Base: "http://127.0.0.1:1"}})
 }
 
 // appKeys are an app's push keys, as it would send them.
