@@ -233,6 +233,55 @@ func (tx *Tx) PutJoinRejection(ctx context.Context, accountID, communityID ID, r
 	return err
 }
 
+// Membership is an account's standing in a community.
+type Membership struct {
+	// State is MemberState, PendingState, RejectedState, BannedState or
+	// NoneState.
+	State     string
+	Reason    string    // why rejected or banned
+	ExpiresAt time.Time // when a ban ends; zero: never, or not banned
+}
+
+// Membership states.
+const (
+	MemberState   = "member"
+	PendingState  = "pending"
+	RejectedState = "rejected"
+	BannedState   = "banned"
+	NoneState     = "none"
+)
+
+// MembershipOf is account's standing in the community group at now: a
+// ban in force comes first, then a membership (the follow), a request
+// waiting for the moderators, and the last refusal with its reason.
+func (q queries) MembershipOf(ctx context.Context, group, account ID, now time.Time) (Membership, error) {
+	ban, err := q.CommunityBan(ctx, group, account)
+	switch {
+	case err == nil && ban.Active(now):
+		return Membership{State: BannedState, Reason: ban.Reason, ExpiresAt: ban.ExpiresAt}, nil
+	case err != nil && !errors.Is(err, ErrNotFound):
+		return Membership{}, err
+	}
+	if _, err := q.FollowOf(ctx, account, group); err == nil {
+		return Membership{State: MemberState}, nil
+	} else if !errors.Is(err, ErrNotFound) {
+		return Membership{}, err
+	}
+	if _, err := q.FollowRequestOf(ctx, account, group); err == nil {
+		return Membership{State: PendingState}, nil
+	} else if !errors.Is(err, ErrNotFound) {
+		return Membership{}, err
+	}
+	reason, err := q.JoinRejection(ctx, account, group)
+	if err == nil {
+		return Membership{State: RejectedState, Reason: reason}, nil
+	}
+	if !errors.Is(err, ErrNotFound) {
+		return Membership{}, err
+	}
+	return Membership{State: NoneState}, nil
+}
+
 const qJoinRejection = `SELECT reason FROM community_join_rejections WHERE account_id = ? AND community_id = ?`
 
 // JoinRejection returns why a community last refused account, or

@@ -292,19 +292,14 @@ func (h *Handler) membership(w http.ResponseWriter, r *http.Request) error {
 	if g.ActorType != activitypub.TypeGroup {
 		return httperr.New(http.StatusNotFound, "Record not found")
 	}
-	out := membershipEntity{State: "none"}
-	if ban, err := h.store.CommunityBan(ctx, g.ID, me.ID); err == nil && ban.Active(h.store.Now()) {
-		out.State, out.Reason = "banned", ban.Reason
-		if !ban.ExpiresAt.IsZero() {
-			s := ban.ExpiresAt.UTC().Format(time.RFC3339)
-			out.ExpiresAt = &s
-		}
-	} else if _, err := h.store.FollowOf(ctx, me.ID, g.ID); err == nil {
-		out.State = "member"
-	} else if _, err := h.store.FollowRequestOf(ctx, me.ID, g.ID); err == nil {
-		out.State = "pending"
-	} else if reason, err := h.store.JoinRejection(ctx, me.ID, g.ID); err == nil {
-		out.State, out.Reason = "rejected", reason
+	m, err := h.store.MembershipOf(ctx, g.ID, me.ID, h.store.Now())
+	if err != nil {
+		return err
+	}
+	out := membershipEntity{State: m.State, Reason: m.Reason}
+	if !m.ExpiresAt.IsZero() {
+		s := m.ExpiresAt.UTC().Format(time.RFC3339)
+		out.ExpiresAt = &s
 	}
 	httperr.JSON(w, http.StatusOK, out)
 	return nil

@@ -54,6 +54,17 @@ type communityView struct {
 	Thread                           *threadView // on a thread page
 	Replies                          []statusView
 	MovedTo                          string // the actor id of the community it moved to ("": not moved)
+	// Standing is the signed-in member's membership (nil: nobody is
+	// signed in): how a member whose request was refused, or who is
+	// banned, is told why.
+	Standing *standingView
+}
+
+// standingView is a member's standing in a community, as its page says.
+type standingView struct {
+	State  string // a storage membership state
+	Reason string
+	Until  string // when a ban ends, "" for never
 }
 
 // personView is a member, a moderator or a person in the directory.
@@ -181,12 +192,22 @@ func (h *Handler) communityViewOf(r *http.Request, g storage.Account, c storage.
 	}
 	// What a members-only community shows beyond its profile is for the
 	// members signed in here (the visibility rule, as everywhere).
-	me, _ := session.Member(r)
+	me, signedIn := session.Member(r)
 	see, err := h.engine.CanSeeCommunity(r.Context(), me, g)
 	if err != nil {
 		return nil, err
 	}
 	v.Hidden = !see
+	if signedIn {
+		m, err := h.store.MembershipOf(r.Context(), g.ID, me.ID, h.store.Now())
+		if err != nil {
+			return nil, err
+		}
+		v.Standing = &standingView{State: m.State, Reason: m.Reason}
+		if !m.ExpiresAt.IsZero() {
+			v.Standing.Until = m.ExpiresAt.UTC().Format("2 January 2006 15:04 MST")
+		}
+	}
 	return v, nil
 }
 
