@@ -48,7 +48,7 @@ func (e *Engine) applyInTx(ctx context.Context, act activitypub.Activity, then f
 		}
 		var pre prefetched
 		if act.Type == activitypub.TypeCreate && act.Object.Note != nil {
-			pre.mentions = e.knownMentions(ctx, tx, *act.Object.Note)
+			pre.mentions = e.knownMentions(ctx, tx, *act.Object.Note, actor.Followers)
 		}
 		return e.applyFresh(ctx, tx, actor, act, pre, then)
 	})

@@ -13,7 +13,10 @@ import (
 
 // knownMentions returns the accounts a note mentions or addresses that
 // this node knows: local members, and remote actors already stored.
-func (e *Engine) knownMentions(ctx context.Context, q accountReader, n activitypub.Note) []storage.Account {
+// skip are addresses known not to be such an account (the author's own
+// followers collection, which nearly every post is addressed to: looked
+// up, it is a miss that the account cache cannot keep).
+func (e *Engine) knownMentions(ctx context.Context, q accountReader, n activitypub.Note, skip ...string) []storage.Account {
 	var iris []string
 	for _, t := range n.Tags {
 		if t.Type == activitypub.TagMention {
@@ -22,6 +25,9 @@ func (e *Engine) knownMentions(ctx context.Context, q accountReader, n activityp
 	}
 	iris = append(append(iris, n.To...), n.CC...)
 	seen := map[string]bool{}
+	for _, s := range skip {
+		seen[s] = true
+	}
 	var out []storage.Account
 	for _, iri := range iris {
 		if iri == "" || seen[iri] || activitypub.IsPublic(iri) {
