@@ -7,7 +7,7 @@ import (
 
 // This file reads the activity an inbox receives most, a Create of a
 // plain Note whose properties are strings (what Mastodon, GoToSocial and
-// copse send for a post or a reply), straight from the decoded JSON,
+// copse send for a post or a reply; Lemmy's Page and an Article alike), straight from the decoded JSON,
 // without go-fed: resolving it with go-fed's streams was about a seventh
 // of a node's CPU under inbox load. It gives exactly what the go-fed path
 // gives (activityFrom, noteFrom and the same cleaning): each reader below
@@ -64,7 +64,7 @@ func fastCreateNote(m map[string]any) (a Activity, ok bool) {
 		return Activity{}, false
 	}
 	a.Published = fastTime(m["published"])
-	a.Object = Object{IRI: n.ID, Type: TypeNote, Note: &n}
+	a.Object = Object{IRI: n.ID, Type: n.Type, Note: &n}
 	if id, _ := fastID(raw["id"]); id == "" {
 		a.Object.IRI = rawString(raw["id"]) // as typedObject
 	}
@@ -75,7 +75,11 @@ func fastCreateNote(m map[string]any) (a Activity, ok bool) {
 // fastNote reads a Note as noteFrom does, before cleanNote; ok is false
 // for any value it does not read exactly as go-fed does.
 func fastNote(m map[string]any) (n Note, ok bool) {
-	if t, _ := m["type"].(string); t != TypeNote {
+	// Lemmy, PieFed and Mbin post a community's threads as a Page, and
+	// some servers write an Article: go-fed reads their properties as a
+	// Note's. A Question is left to it (its options and votes).
+	t, _ := m["type"].(string)
+	if t != TypeNote && t != TypePage && t != TypeArticle {
 		return Note{}, false
 	}
 	// go-fed reads "contentMap" (and the like) as the property when the
@@ -92,7 +96,7 @@ func fastNote(m map[string]any) (n Note, ok bool) {
 			return Note{}, false
 		}
 	}
-	n.Type = TypeNote
+	n.Type = t
 	if n.ID, ok = fastID(m["id"]); !ok {
 		return Note{}, false
 	}

@@ -84,6 +84,27 @@ func createDocs(t testing.TB) map[string]map[string]any {
 		}
 		docs["copse-load "+shape] = m
 	}
+	// A community thread as Lemmy, PieFed and Mbin send it: a Page with a
+	// title, addressed to the Group and naming it as its audience; and an
+	// Article.
+	for _, typ := range []string{TypePage, TypeArticle} {
+		const g = "https://node.example/users/desk"
+		n := Note{ID: "https://lemmy.example/post/7", Type: typ, AttributedTo: "https://lemmy.example/u/ann",
+			Name: "Opening hours over the holidays", Published: now, To: []string{g, PublicIRI},
+			CC: []string{"https://lemmy.example/u/ann/followers"}, Audience: g,
+			Content: "<p>The desk closes at noon on the 24th.</p>"}
+		b, err := MarshalActivity(Activity{ID: "https://lemmy.example/activities/create/7", Type: TypeCreate,
+			Actor: n.AttributedTo, To: n.To, CC: n.CC, Object: Object{IRI: n.ID, Type: typ, Note: &n}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := decodeObject(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m["object"].(map[string]any)["audience"] = g // MarshalActivity writes no audience
+		docs["community "+typ] = m
+	}
 	return docs
 }
 
