@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -283,24 +282,8 @@ func TestNextDeliveryAt(t *testing.T) {
 func TestDueDeliveriesPlan(t *testing.T) {
 	t.Parallel()
 	s := openTest(t)
-	ctx := context.Background()
 	for _, q := range []struct{ name, query string }{{"due", qDueDeliveries}, {"next", qNextDeliveryAt}} {
-		rows, err := s.read.QueryContext(ctx, "EXPLAIN QUERY PLAN "+q.query, 1, 2, "[]", "[]", 3)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var plan []string
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-		if err := rows.Close(); err != nil {
-			t.Fatal(err)
-		}
+		plan := queryPlan(t, s.read, q.query, 1, 2, "[]", "[]", 3)
 		text := strings.Join(plan, "\n")
 		for _, step := range plan {
 			// A scan of deliveries under any of its names, or by the old
@@ -325,37 +308,14 @@ func TestDueDeliveriesPlan(t *testing.T) {
 func BenchmarkDueDeliveriesBusyBacklog(b *testing.B) {
 	for _, n := range []int{1000, 10000, 50000} {
 		b.Run(fmt.Sprintf("backlog=%d", n), func(b *testing.B) {
-			s, err := Open(context.Background(), filepath.Join(b.TempDir(), "copse.db"))
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer s.Close()
-			ctx := context.Background()
-			now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
-			s.Now = func() time.Time { return now }
-			g := Account{Username: "g", URI: "https://local.example/users/g"}
-			err = s.InTx(ctx, func(tx *Tx) error {
-				if err := tx.InsertAccount(ctx, &g); err != nil {
-					return err
+			s, now := queuedStore(b, n, func(i int) []string {
+				inboxes := []string{"https://busy.example/inbox"}
+				if i%(n/50) == 0 {
+					inboxes = append(inboxes, fmt.Sprintf("https://n%d.example/inbox", i))
 				}
-				for i := range n {
-					act := Activity{URI: fmt.Sprintf("https://local.example/a/%d", i), AccountID: g.ID, Type: "Announce", Body: []byte(`{}`)}
-					if err := tx.InsertActivity(ctx, &act); err != nil {
-						return err
-					}
-					inboxes := []string{"https://busy.example/inbox"}
-					if i%(n/50) == 0 {
-						inboxes = append(inboxes, fmt.Sprintf("https://n%d.example/inbox", i))
-					}
-					if err := tx.EnqueueDeliveries(ctx, act.ID, inboxes); err != nil {
-						return err
-					}
-				}
-				return nil
+				return inboxes
 			})
-			if err != nil {
-				b.Fatal(err)
-			}
+			ctx := context.Background()
 			b.ResetTimer()
 			for range b.N {
 				due, err := s.DueDeliveriesExcept(ctx, now, 128, 8, []string{"busy.example"}, nil)
@@ -373,37 +333,12 @@ func BenchmarkDueDeliveriesBusyBacklog(b *testing.B) {
 func BenchmarkDueDeliveriesManyHosts(b *testing.B) {
 	for _, h := range []int{200, 2000} {
 		b.Run(fmt.Sprintf("hosts=%d", h), func(b *testing.B) {
-			s, err := Open(context.Background(), filepath.Join(b.TempDir(), "copse.db"))
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer s.Close()
-			ctx := context.Background()
-			now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
-			s.Now = func() time.Time { return now }
-			g := Account{Username: "g", URI: "https://local.example/users/g"}
 			inboxes := make([]string, h)
 			for i := range inboxes {
 				inboxes[i] = fmt.Sprintf("https://n%d.example/inbox", i)
 			}
-			err = s.InTx(ctx, func(tx *Tx) error {
-				if err := tx.InsertAccount(ctx, &g); err != nil {
-					return err
-				}
-				for i := range 2 {
-					act := Activity{URI: fmt.Sprintf("https://local.example/a/%d", i), AccountID: g.ID, Type: "Announce", Body: []byte(`{}`)}
-					if err := tx.InsertActivity(ctx, &act); err != nil {
-						return err
-					}
-					if err := tx.EnqueueDeliveries(ctx, act.ID, inboxes); err != nil {
-						return err
-					}
-				}
-				return nil
-			})
-			if err != nil {
-				b.Fatal(err)
-			}
+			s, now := queuedStore(b, 2, func(int) []string { return inboxes })
+			ctx := context.Background()
 			b.ResetTimer()
 			for range b.N {
 				due, err := s.DueDeliveriesExcept(ctx, now, 128, 8, nil, nil)
@@ -413,4 +348,34 @@ func BenchmarkDueDeliveriesManyHosts(b *testing.B) {
 			}
 		})
 	}
+}
+
+// queuedStore is a store, on a fixed clock (returned), holding a Group's
+// n announces, the i-th queued for delivery to inboxes(i).
+func queuedStore(b *testing.B, n int, inboxes func(i int) []string) (*Store, time.Time) {
+	b.Helper()
+	s := openTest(b)
+	ctx := context.Background()
+	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	s.Now = func() time.Time { return now }
+	g := Account{Username: "g", URI: "https://local.example/users/g"}
+	err := s.InTx(ctx, func(tx *Tx) error {
+		if err := tx.InsertAccount(ctx, &g); err != nil {
+			return err
+		}
+		for i := range n {
+			act := Activity{URI: fmt.Sprintf("https://local.example/a/%d", i), AccountID: g.ID, Type: "Announce", Body: []byte(`{}`)}
+			if err := tx.InsertActivity(ctx, &act); err != nil {
+				return err
+			}
+			if err := tx.EnqueueDeliveries(ctx, act.ID, inboxes(i)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return s, now
 }

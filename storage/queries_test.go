@@ -231,20 +231,7 @@ func TestPublicAndTagTimelines(t *testing.T) {
 func TestPublicTimelineReadsThePartialIndex(t *testing.T) {
 	t.Parallel()
 	s := openTest(t)
-	rows, err := s.q.QueryContext(context.Background(), `EXPLAIN QUERY PLAN `+qPublicTimeline+` AND s.id < ? ORDER BY s.id DESC LIMIT ?`, 1<<62, 20)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var plan []string
-	for rows.Next() {
-		var id, parent, unused int
-		var detail string
-		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-			t.Fatal(err)
-		}
-		plan = append(plan, detail)
-	}
+	plan := queryPlan(t, s.q, qPublicTimeline+` AND s.id < ? ORDER BY s.id DESC LIMIT ?`, 1<<62, 20)
 	joined := strings.Join(plan, "; ")
 	if !strings.Contains(joined, "statuses_public") || strings.Contains(joined, "TEMP B-TREE") {
 		t.Errorf("public timeline plan = %s; want a walk of statuses_public with no sort", joined)

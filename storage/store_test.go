@@ -286,3 +286,27 @@ func TestPanicInTxFreesWriter(t *testing.T) {
 		t.Errorf("the panicking transaction's write was kept (%v)", err)
 	}
 }
+
+// queryPlan is what EXPLAIN QUERY PLAN says of query with args, a step
+// a line.
+func queryPlan(t testing.TB, q querier, query string, args ...any) []string {
+	t.Helper()
+	rows, err := q.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+query, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return plan
+}
