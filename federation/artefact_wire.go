@@ -116,33 +116,23 @@ func (e *Engine) sendArtefact(ctx context.Context, tx *storage.Tx, g, actor stor
 	if err != nil {
 		return fmt.Errorf("%s %s: %w", typ, a.URI, err)
 	}
-	if err := e.announceRaw(ctx, tx, g, activitypub.Activity{ID: id, Type: typ, Actor: actor.URI}, body); err != nil {
-		return err
-	}
-	if typ != activitypub.TypeCreate {
-		return nil
-	}
 	// A new artefact is also boosted, Announce{id}: Mastodon ignores an
 	// announced Create and shows the Article it fetches as title,
 	// summary and link.
-	return e.boostObject(ctx, tx, g, a.URI)
+	boost := ""
+	if typ == activitypub.TypeCreate {
+		boost = a.URI
+	}
+	return e.announceRepertoire(ctx, tx, g, activitypub.Activity{ID: id, Type: typ, Actor: actor.URI}, body, boost)
 }
 
 // boostObject is the Group's second announce of new community content
 // that is not a post (an artefact, an event): Announce{iri}, the shape
 // Mastodon shows as a boost (it ignores an announced Create and fetches
-// the object), sent to the follower nodes that read boosts
+// the object), sent to inboxes, the follower nodes that read boosts
 // (boostInboxes: Mastodon-like and unknown ones; group-aware ones
 // already have the Announce{Create}).
-func (e *Engine) boostObject(ctx context.Context, tx *storage.Tx, g storage.Account, iri string) error {
-	inboxes, kinds, err := e.followerKinds(ctx, tx, g, contentFollowers, "")
-	if err != nil {
-		return err
-	}
-	membersOnly, err := membersOnlyCommunity(ctx, tx, g)
-	if err != nil {
-		return err
-	}
+func (e *Engine) boostObject(ctx context.Context, tx *storage.Tx, g storage.Account, iri string, inboxes []string, membersOnly bool) error {
 	boost := objectBoost(g, iri, membersOnly)
 	boost["@context"] = "https://www.w3.org/ns/activitystreams"
 	boost["published"] = tx.Now().UTC().Truncate(time.Second)
@@ -150,7 +140,7 @@ func (e *Engine) boostObject(ctx context.Context, tx *storage.Tx, g storage.Acco
 	if err != nil {
 		return fmt.Errorf("announce %s: %w", iri, err)
 	}
-	return e.publishBody(ctx, tx, g, boost["id"].(string), activitypub.TypeAnnounce, false, body, boostInboxes(inboxes, kinds))
+	return e.publishBody(ctx, tx, g, boost["id"].(string), activitypub.TypeAnnounce, false, body, inboxes)
 }
 
 // undoObjectBoost takes back g's boost of iri, an artefact or event being

@@ -282,12 +282,16 @@ func (e *Engine) postAnnounceInboxes(ctx context.Context, tx *storage.Tx, g, aut
 	return raw, boost, nil
 }
 
-// announceRaw sends the Group's followers act (a Create or Update of an
-// artefact, a term or an event) exactly as received, inside the Group's
-// Announce: what Lemmy, PieFed, Mbin and NodeBB read. Mastodon-like
-// nodes are left out (relayInboxes): they drop an Announce whose object
-// is not a status, so each would be a signed delivery for nothing.
-func (e *Engine) announceRaw(ctx context.Context, tx *storage.Tx, g storage.Account, act activitypub.Activity, raw []byte) error {
+// announceRepertoire sends the Group's followers act (a Create or Update
+// of an artefact, a term or an event) exactly as received, inside the
+// Group's Announce: what Lemmy, PieFed, Mbin and NodeBB read.
+// Mastodon-like nodes are left out (relayInboxes): they drop an Announce
+// whose object is not a status, so each would be a signed delivery for
+// nothing. When boost is not "" (a new artefact or event, its IRI), the
+// nodes that read boosts also get the Group's boost of it (boostObject).
+// The followers, their software and the community's visibility are read
+// once for both.
+func (e *Engine) announceRepertoire(ctx context.Context, tx *storage.Tx, g storage.Account, act activitypub.Activity, raw []byte, boost string) error {
 	inboxes, kinds, err := e.followerKinds(ctx, tx, g, contentFollowers, "")
 	if err != nil {
 		return err
@@ -296,7 +300,13 @@ func (e *Engine) announceRaw(ctx context.Context, tx *storage.Tx, g storage.Acco
 	if err != nil {
 		return err
 	}
-	return e.announceRawTo(ctx, tx, g, act, raw, relayInboxes(inboxes, kinds, storage.Account{}), membersOnly)
+	if err := e.announceRawTo(ctx, tx, g, act, raw, relayInboxes(inboxes, kinds, storage.Account{}), membersOnly); err != nil {
+		return err
+	}
+	if boost == "" {
+		return nil
+	}
+	return e.boostObject(ctx, tx, g, boost, boostInboxes(inboxes, kinds), membersOnly)
 }
 
 // announceRawTo is announceRaw to inboxes, the followers' inboxes of g,

@@ -23,9 +23,9 @@ import (
 //
 // The community's repertoire goes the same way: a new, edited or deleted
 // artefact, glossary term or event is announced as received to the
-// nodes relayInboxes picks (announceRaw, applyRepertoireDelete), and the
+// nodes relayInboxes picks (announceRepertoire, applyRepertoireDelete), and the
 // boost of a new artefact or event, Announce{iri}, to those
-// boostInboxes picks (boostObject), which get Undo{Announce} of it when
+// boostInboxes picks (boostObject, from announceRepertoire), which get Undo{Announce} of it when
 // the item is deleted (undoObjectBoost).
 
 // followerSet says which of a Group's followers an announce is for.

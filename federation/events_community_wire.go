@@ -66,15 +66,13 @@ func (e *Engine) sendEvent(ctx context.Context, tx *storage.Tx, g, actor storage
 	if err != nil {
 		return fmt.Errorf("%s %s: %w", typ, ev.URI, err)
 	}
-	if err := e.announceRaw(ctx, tx, g, activitypub.Activity{ID: id, Type: typ, Actor: actor.URI}, body); err != nil {
-		return err
-	}
-	if typ != activitypub.TypeCreate {
-		return nil
-	}
 	// A new event is also boosted, as a new thread is: Mastodon shows the
 	// Event it fetches as a post; changes are not boosted.
-	return e.boostObject(ctx, tx, g, ev.URI)
+	boost := ""
+	if typ == activitypub.TypeCreate {
+		boost = ev.URI
+	}
+	return e.announceRepertoire(ctx, tx, g, activitypub.Activity{ID: id, Type: typ, Actor: actor.URI}, body, boost)
 }
 
 // EventDocument is the Event of a local event as it stands.

@@ -68,7 +68,7 @@ func (e *Engine) sendTerm(ctx context.Context, tx *storage.Tx, g, actor storage.
 	if err != nil {
 		return fmt.Errorf("%s %s: %w", typ, t.URI, err)
 	}
-	return e.announceRaw(ctx, tx, g, activitypub.Activity{ID: id, Type: typ, Actor: actor.URI}, body)
+	return e.announceRepertoire(ctx, tx, g, activitypub.Activity{ID: id, Type: typ, Actor: actor.URI}, body, "") // terms are never boosted
 }
 
 // TermDocument is the DefinedTerm of a local term as it stands.
