@@ -256,7 +256,7 @@ func (e *Engine) deliver(ctx context.Context, d storage.Delivery) (time.Duration
 	rsaSigner := Signer{KeyID: signer.PublicKeyID, Key: key}
 	s := rsaSigner
 	if d.SignerEd25519KeyID != "" && e.readsEd25519(d.Host) {
-		if k, err := ParseEd25519PrivateKey(d.SignerEd25519PEM); err == nil {
+		if k, err := e.ed25519PrivateKey(d.SignerID, d.SignerEd25519PEM); err == nil {
 			s = Signer{KeyID: d.SignerEd25519KeyID, Ed25519: k}
 		}
 	}

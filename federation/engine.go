@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"crypto"
+	"crypto/ed25519"
 	"crypto/rsa"
 	"errors"
 	"fmt"
@@ -143,8 +144,10 @@ type Engine struct {
 }
 
 type cachedPrivateKey struct {
-	pem string
-	key *rsa.PrivateKey
+	pem   string
+	key   *rsa.PrivateKey
+	edPEM string
+	ed    ed25519.PrivateKey
 }
 
 type cachedKey struct {
@@ -301,7 +304,29 @@ func (e *Engine) privateKey(a storage.Account) (*rsa.PrivateKey, error) {
 	if err != nil {
 		return nil, fmt.Errorf("private key of %s: %w", a.URI, err)
 	}
-	e.privKey[a.ID] = cachedPrivateKey{pem: a.PrivateKeyPEM, key: k}
+	c := e.privKey[a.ID]
+	c.pem, c.key = a.PrivateKeyPEM, k
+	e.privKey[a.ID] = c
+	return k, nil
+}
+
+// ed25519PrivateKey returns the parsed Ed25519 key of local account id,
+// whose PEM is pemText, from the cache privateKey keeps (keyed by the PEM
+// too, for the same reason): a delivery loop signing thousands a second
+// does not parse it each time.
+func (e *Engine) ed25519PrivateKey(id storage.ID, pemText string) (ed25519.PrivateKey, error) {
+	e.keyMu.Lock()
+	defer e.keyMu.Unlock()
+	c := e.privKey[id]
+	if c.ed != nil && c.edPEM == pemText {
+		return c.ed, nil
+	}
+	k, err := ParseEd25519PrivateKey(pemText)
+	if err != nil {
+		return nil, err
+	}
+	c.edPEM, c.ed = pemText, k
+	e.privKey[id] = c
 	return k, nil
 }
 
