@@ -308,9 +308,12 @@ func plainActivityMap(a Activity) (map[string]any, bool) {
 			return nil, false
 		}
 	}
-	for key, list := range map[string][]string{"to": a.To, "cc": a.CC} {
-		if len(list) > 0 {
-			if m[key], ok = iris(list); !ok {
+	for _, p := range [...]struct {
+		key  string
+		list []string
+	}{{"to", a.To}, {"cc", a.CC}} {
+		if len(p.list) > 0 {
+			if m[p.key], ok = iris(p.list); !ok {
 				return nil, false
 			}
 		}
