@@ -158,21 +158,31 @@ func GroupDocument(g storage.Account, c storage.Community, urls URLs) ([]byte, e
 // mayPost reports whether author may post into the community, and if
 // not, why (the reason goes to the author with the Reject).
 func mayPost(ctx context.Context, tx *storage.Tx, g storage.Account, c storage.Community, author storage.Account) (bool, string, error) {
-	mod, err := tx.IsCommunityModerator(ctx, g.ID, author.ID)
-	if err != nil || mod {
-		return mod, "", err
+	s, err := tx.StandingIn(ctx, g.ID, author.ID)
+	if err != nil {
+		return false, "", err
 	}
-	if banned, why, err := communityBanned(ctx, tx, g, author); err != nil || banned {
-		return false, why, err
+	ok, why := postingRule(s, c, tx.Now())
+	return ok, why, nil
+}
+
+// postingRule is the rule mayPost applies to an author's standing s in
+// community c at now: a moderator posts; a banned author does not, told
+// why; then only moderators where the community says so, else members.
+func postingRule(s storage.Standing, c storage.Community, now time.Time) (bool, string) {
+	if s.Moderator {
+		return true, ""
+	}
+	if ban, banned := s.Banned(now); banned {
+		return false, banNotice(ban)
 	}
 	if c.PostingPolicy == storage.PostingModerators {
-		return false, "only moderators post in this community", nil
+		return false, "only moderators post in this community"
 	}
-	_, err = tx.FollowOf(ctx, author.ID, g.ID)
-	if errors.Is(err, storage.ErrNotFound) {
-		return false, "only members post in this community: follow it to join", nil
+	if !s.Member {
+		return false, "only members post in this community: follow it to join"
 	}
-	return err == nil, "", err
+	return true, ""
 }
 
 // communityReceive is what a local Group does with a post addressed to

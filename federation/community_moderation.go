@@ -364,9 +364,15 @@ func communityBanned(ctx context.Context, tx *storage.Tx, g, author storage.Acco
 	if !ban.Active(tx.Now()) {
 		return false, "", nil
 	}
+	return true, banNotice(ban), nil
+}
+
+// banNotice is what a banned member is told when refused: the ban and
+// its reason.
+func banNotice(ban storage.CommunityBan) string {
 	why := "you are banned from this community"
 	if ban.Reason != "" {
 		why += ": " + ban.Reason
 	}
-	return true, why, nil
+	return why
 }

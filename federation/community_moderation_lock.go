@@ -79,12 +79,13 @@ func (e *Engine) LockThread(ctx context.Context, moderator storage.Account, grou
 // mayPostIn is mayPost for a post st: a reply also needs its thread to
 // be open, unless a moderator writes it.
 func (e *Engine) mayPostIn(ctx context.Context, tx *storage.Tx, g storage.Account, c storage.Community, author storage.Account, st storage.Status) (bool, string, error) {
-	ok, why, err := mayPost(ctx, tx, g, c, author)
-	if err != nil || !ok || st.InReplyToID == 0 {
-		return ok, why, err
+	s, err := tx.StandingIn(ctx, g.ID, author.ID)
+	if err != nil {
+		return false, "", err
 	}
-	if mod, err := tx.IsCommunityModerator(ctx, g.ID, author.ID); err != nil || mod {
-		return err == nil, "", err
+	ok, why := postingRule(s, c, tx.Now())
+	if !ok || st.InReplyToID == 0 || s.Moderator {
+		return ok, why, nil
 	}
 	root, err := threadRoot(ctx, tx, st)
 	if err != nil {

@@ -91,7 +91,10 @@ func (e *Engine) withAudience(ctx context.Context, tx *storage.Tx, raw []byte, r
 		return recipients
 	}
 	out := recipients
-	seen := map[string]bool{}
+	seen := make(map[string]bool, len(recipients))
+	for _, a := range recipients {
+		seen[a.URI] = true // a Group in to and in audience is one recipient
+	}
 	for _, iri := range inboxDoc(ctx, raw).audience() {
 		if seen[iri] || !e.urls.IsLocal(iri) {
 			continue

@@ -28,27 +28,22 @@ func (e *Engine) fanOut(ctx context.Context, tx *storage.Tx, st storage.Status, 
 		feed = append(feed, author.ID)
 	}
 	if st.Visibility != activitypub.Direct {
-		followers := tx.LocalFollowerIDs
-		if st.ReblogOfID != 0 {
+		followers, err := tx.LocalFollowers(ctx, author.ID)
+		if err != nil {
+			return err
+		}
+		for _, f := range followers {
 			// A boost reaches only followers who did not hide its
 			// booster's boosts.
-			followers = tx.LocalReblogFollowerIDs
-		}
-		ids, err := followers(ctx, author.ID)
-		if err != nil {
-			return err
-		}
-		feed = append(feed, ids...)
-	}
-	// Followers who asked to hear of every post get a "status"
-	// notification for an original, non-direct one.
-	if st.ReblogOfID == 0 && st.Visibility != activitypub.Direct {
-		notified, err := tx.NotifiedFollowerIDs(ctx, author.ID)
-		if err != nil {
-			return err
-		}
-		for _, id := range notified {
-			if err := e.notifyID(ctx, tx, id, author, storage.NotifyStatus, st.ID); err != nil {
+			if st.ReblogOfID == 0 || f.ShowReblogs {
+				feed = append(feed, f.ID)
+			}
+			// Followers who asked to hear of every post get a "status"
+			// notification for an original, non-direct one.
+			if st.ReblogOfID != 0 || !f.Notify {
+				continue
+			}
+			if err := e.notifyID(ctx, tx, f.ID, author, storage.NotifyStatus, st.ID); err != nil {
 				return err
 			}
 		}

@@ -54,9 +54,8 @@ func (e *Engine) applyCreate(ctx context.Context, tx *storage.Tx, actor storage.
 	if note.AttributedTo != actor.URI || !sameOrigin(note.ID, actor.URI) {
 		return fmt.Errorf("create of %s by %s: %w", note.ID, actor.URI, ErrDenied)
 	}
-	if _, _, err := tx.StatusRefByURI(ctx, note.ID); err == nil {
-		return nil
-	}
+	// A note stored before (sent again, or in another activity) is
+	// found by insertNote, which leaves it as it is: no read first.
 	if activitypub.IsVote(note) {
 		if vote, err := e.applyVote(ctx, tx, actor, note); vote || err != nil {
 			return err
@@ -82,7 +81,7 @@ func (e *Engine) applyCreate(ctx context.Context, tx *storage.Tx, actor storage.
 	}
 	st, stored, err := e.insertNote(ctx, tx, actor, note, mentions)
 	if err != nil || !stored {
-		return err // stored already: the check above makes it unreachable in one transaction
+		return err // stored already: handed to its readers then
 	}
 	if err := e.recordRemoteNote(ctx, tx, st, note); err != nil {
 		return err

@@ -251,33 +251,76 @@ const (
 	NoneState     = "none"
 )
 
+// Standing is what a community knows of one account, read in one
+// statement: whether it moderates, its ban (over or not), its
+// membership (the follow), a join request waiting, and the reason of the
+// last refusal. MembershipOf and the check of a post (federation's
+// mayPost) both read it.
+type Standing struct {
+	Moderator bool
+	Ban       *CommunityBan // nil: never banned
+	Member    bool
+	Pending   bool
+	Rejected  *string // the last refusal's reason; nil: never refused
+}
+
+const qStandingIn = `SELECT
+EXISTS (SELECT 1 FROM community_moderators WHERE community_id = ?1 AND account_id = ?2),
+b.moderator_id, b.reason, b.block_uri, b.created_at, b.expires_at,
+EXISTS (SELECT 1 FROM follows WHERE account_id = ?2 AND target_account_id = ?1),
+EXISTS (SELECT 1 FROM follow_requests WHERE account_id = ?2 AND target_account_id = ?1),
+(SELECT reason FROM community_join_rejections WHERE account_id = ?2 AND community_id = ?1)
+FROM (SELECT 1) LEFT JOIN community_bans b ON b.community_id = ?1 AND b.account_id = ?2`
+
+// StandingIn returns account's standing in the community group.
+func (q queries) StandingIn(ctx context.Context, group, account ID) (Standing, error) {
+	var (
+		s                Standing
+		mod              sql.NullInt64
+		reason, blockURI sql.NullString
+		created, expires sql.NullInt64
+		rejected         sql.NullString
+	)
+	err := q.q.QueryRowContext(ctx, qStandingIn, group, account).Scan(&s.Moderator, &mod, &reason, &blockURI,
+		&created, &expires, &s.Member, &s.Pending, &rejected)
+	if err != nil {
+		return Standing{}, fmt.Errorf("standing of %d in %d: %w", account, group, err)
+	}
+	if created.Valid {
+		s.Ban = &CommunityBan{CommunityID: group, AccountID: account, ModeratorID: ID(mod.Int64), Reason: reason.String,
+			BlockURI: blockURI.String, CreatedAt: fromMillis(created.Int64), ExpiresAt: fromMillis(expires.Int64)}
+	}
+	if rejected.Valid {
+		s.Rejected = &rejected.String
+	}
+	return s, nil
+}
+
+// Banned returns the ban in force at now, if any.
+func (s Standing) Banned(now time.Time) (CommunityBan, bool) {
+	if s.Ban == nil || !s.Ban.Active(now) {
+		return CommunityBan{}, false
+	}
+	return *s.Ban, true
+}
+
 // MembershipOf is account's standing in the community group at now: a
 // ban in force comes first, then a membership (the follow), a request
 // waiting for the moderators, and the last refusal with its reason.
 func (q queries) MembershipOf(ctx context.Context, group, account ID, now time.Time) (Membership, error) {
-	ban, err := q.CommunityBan(ctx, group, account)
-	switch {
-	case err == nil && ban.Active(now):
+	s, err := q.StandingIn(ctx, group, account)
+	if err != nil {
+		return Membership{}, err
+	}
+	switch ban, banned := s.Banned(now); {
+	case banned:
 		return Membership{State: BannedState, Reason: ban.Reason, ExpiresAt: ban.ExpiresAt}, nil
-	case err != nil && !errors.Is(err, ErrNotFound):
-		return Membership{}, err
-	}
-	if _, err := q.FollowOf(ctx, account, group); err == nil {
+	case s.Member:
 		return Membership{State: MemberState}, nil
-	} else if !errors.Is(err, ErrNotFound) {
-		return Membership{}, err
-	}
-	if _, err := q.FollowRequestOf(ctx, account, group); err == nil {
+	case s.Pending:
 		return Membership{State: PendingState}, nil
-	} else if !errors.Is(err, ErrNotFound) {
-		return Membership{}, err
-	}
-	reason, err := q.JoinRejection(ctx, account, group)
-	if err == nil {
-		return Membership{State: RejectedState, Reason: reason}, nil
-	}
-	if !errors.Is(err, ErrNotFound) {
-		return Membership{}, err
+	case s.Rejected != nil:
+		return Membership{State: RejectedState, Reason: *s.Rejected}, nil
 	}
 	return Membership{State: NoneState}, nil
 }

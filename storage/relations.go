@@ -122,11 +122,27 @@ func (q queries) LocalFollowerIDs(ctx context.Context, account ID) ([]ID, error)
 WHERE f.target_account_id = ? AND a.domain = ''`, account)
 }
 
-// LocalReblogFollowerIDs returns the local followers of account who see
-// its boosts: those who did not follow with reblogs=false ("hide boosts").
-func (q queries) LocalReblogFollowerIDs(ctx context.Context, account ID) ([]ID, error) {
-	return q.ids(ctx, `SELECT f.account_id FROM follows f JOIN accounts a ON a.id = f.account_id
-WHERE f.target_account_id = ? AND a.domain = '' AND f.show_reblogs = 1`, account)
+// LocalFollower is a local follower of an account and what it asked
+// for when it followed.
+type LocalFollower struct {
+	ID          ID
+	ShowReblogs bool // its boosts reach this follower's home feed
+	Notify      bool // a notification of every post
+}
+
+// LocalFollowers returns account's local followers, in one read for
+// everything a new post or boost asks of them.
+func (q queries) LocalFollowers(ctx context.Context, account ID) ([]LocalFollower, error) {
+	out, err := queryAll(ctx, q.q, func(r scanner) (LocalFollower, error) {
+		var f LocalFollower
+		err := r.Scan(&f.ID, &f.ShowReblogs, &f.Notify)
+		return f, err
+	}, `SELECT f.account_id, f.show_reblogs, f.notify FROM follows f JOIN accounts a ON a.id = f.account_id
+WHERE f.target_account_id = ? AND a.domain = ''`, account)
+	if err != nil {
+		return nil, fmt.Errorf("local followers of %d: %w", account, err)
+	}
+	return out, nil
 }
 
 // FollowerInboxes returns the distinct inboxes of account's remote
@@ -353,17 +369,6 @@ AND type = ? AND coalesce(status_id, 0) = ?`, account, from, typ, status)
 		return fmt.Errorf("delete notifications: %w", err)
 	}
 	return nil
-}
-
-// NotifiedFollowerIDs returns the local followers of account who asked to
-// be notified of its posts (follow with notify).
-func (q queries) NotifiedFollowerIDs(ctx context.Context, account ID) ([]ID, error) {
-	out, err := q.ids(ctx, `SELECT f.account_id FROM follows f JOIN accounts a ON a.id = f.account_id
-WHERE f.target_account_id = ? AND f.notify = 1 AND a.domain = ''`, account)
-	if err != nil {
-		return nil, fmt.Errorf("notified followers: %w", err)
-	}
-	return out, nil
 }
 
 // LocalRebloggerIDs returns the local accounts that boosted status.
