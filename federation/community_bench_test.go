@@ -51,8 +51,23 @@ func benchReceiveCommunityPost(b *testing.B, senders int) {
 			b.Fatal(err)
 		}
 	}
+	// The writer's time: how long its transactions took, one after
+	// another (it runs one at a time), per post, and how many posts a
+	// commit carried.
+	var busy, batches atomic.Int64
+
+	e.store.ObserveTx = func(kind string, d time.Duration) {
+		if kind == "batch" {
+			busy.Add(int64(d))
+			batches.Add(1)
+		}
+
+	}
 	b.ReportAllocs()
 	b.ResetTimer()
+	busy.Store(0)
+	batches.Store(0)
+
 	var (
 		next atomic.Int64
 		wg   sync.WaitGroup
@@ -79,4 +94,8 @@ func benchReceiveCommunityPost(b *testing.B, senders int) {
 		b.Fatalf("the community holds %d of bob's posts (%v); want %d, applied at once", len(ids), err, b.N)
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "posts/s")
+	b.ReportMetric(float64(busy.Load())/1e3/float64(b.N), "writer-µs/post")
+	if n := batches.Load(); n > 0 {
+		b.ReportMetric(float64(b.N)/float64(n), "posts/commit")
+	}
 }

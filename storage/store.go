@@ -50,6 +50,7 @@ type Store struct {
 	idMu   sync.Mutex
 	lastID ID
 
+	ckpt      *checkpointer  // copies the write-ahead log back (checkpoint.go)
 	batch     batcher        // callers of InBatch
 	accounts  accountCache   // accounts as pages show them
 	termNames termNamesCache // each community's glossary terms, as pages link them
@@ -94,7 +95,15 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	n := max(4, runtime.GOMAXPROCS(0)*2)
 	read.SetMaxOpenConns(n)
 	read.SetMaxIdleConns(n)
-	s := &Store{read: read, write: write, Now: time.Now}
+	ckptDB, err := openDB(path, true)
+	if err != nil {
+		read.Close()
+		write.Close()
+		return nil, err
+	}
+	ckptDB.SetMaxOpenConns(1)
+	ckptDB.SetMaxIdleConns(1)
+	s := &Store{read: read, write: write, Now: time.Now, ckpt: newCheckpointer(ckptDB)}
 	s.stmts = &stmtCache{db: read, stmts: map[string]*sql.Stmt{}}
 	s.queries = queries{q: s.stmts}
 	s.writeStmts = &writeStmts{db: write, stmts: map[string]*sql.Stmt{}, pending: map[string]bool{}}
@@ -306,6 +315,11 @@ func openDB(path string, writer bool) (*sql.DB, error) {
 		// Take the write lock when the transaction begins, not at its
 		// first write, so two writers never deadlock on upgrade.
 		q.Set("_txlock", "immediate")
+		// The checkpointer copies the log back (checkpoint.go); the
+		// writer's own checkpoint is only a backstop.
+		q.Add("_pragma", "wal_autocheckpoint("+strconv.Itoa(writerCheckpointPages)+")")
+		// A log the backstop let grow is cut back to this once copied.
+		q.Add("_pragma", "journal_size_limit("+strconv.Itoa(walSizeLimit)+")")
 	} else {
 		q.Add("_pragma", "query_only(1)")
 		// Readers map the file instead of copying each page they read
@@ -325,9 +339,9 @@ func openDB(path string, writer bool) (*sql.DB, error) {
 	return db, nil
 }
 
-// Close closes both pools.
+// Close stops the checkpointer and closes both pools.
 func (s *Store) Close() error {
-	return errors.Join(s.stmts.close(), s.writeStmts.close(), s.read.Close(), s.write.Close())
+	return errors.Join(s.stmts.close(), s.writeStmts.close(), s.ckpt.close(), s.read.Close(), s.write.Close())
 }
 
 // Tx is one write transaction. Its read methods see its own writes.
@@ -401,7 +415,10 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 	return nil
 }
 
+// observeTx is told of each committed write transaction: it tells
+// ObserveTx, and the checkpointer that the log has grown.
 func (s *Store) observeTx(kind string, began time.Time) {
+	s.ckpt.committed()
 	if s.ObserveTx != nil {
 		s.ObserveTx(kind, time.Since(began))
 	}
