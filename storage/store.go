@@ -256,6 +256,22 @@ type txStmts struct {
 	// detach runs statements without their context's cancellation (group
 	// transactions: see InBatch).
 	detach bool
+	// writes, if not nil, counts the statements run that may write: all
+	// but SELECTs (a batch caller's, see runBatch).
+	writes *int
+}
+
+// count notes a statement that may write.
+func (t txStmts) count(query string) {
+	if t.writes != nil && !isSelect(query) {
+		*t.writes++
+	}
+}
+
+// isSelect reports whether query is a SELECT, which writes nothing.
+func isSelect(query string) bool {
+	q := strings.TrimLeft(query, " \t\r\n")
+	return len(q) >= 6 && strings.EqualFold(q[:6], "SELECT")
 }
 
 func (t txStmts) context(ctx context.Context) context.Context {
@@ -266,6 +282,7 @@ func (t txStmts) context(ctx context.Context) context.Context {
 }
 
 func (t txStmts) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	t.count(query)
 	ctx = t.context(ctx)
 	if st := t.stmts.get(query); st != nil {
 		return t.tx.StmtContext(ctx, st).ExecContext(ctx, args...)
@@ -274,6 +291,7 @@ func (t txStmts) ExecContext(ctx context.Context, query string, args ...any) (sq
 }
 
 func (t txStmts) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	t.count(query)
 	ctx = t.context(ctx)
 	if st := t.stmts.get(query); st != nil {
 		return t.tx.StmtContext(ctx, st).QueryContext(ctx, args...)
@@ -282,6 +300,7 @@ func (t txStmts) QueryContext(ctx context.Context, query string, args ...any) (*
 }
 
 func (t txStmts) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	t.count(query)
 	ctx = t.context(ctx)
 	if st := t.stmts.get(query); st != nil {
 		return t.tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
@@ -564,6 +583,12 @@ func boolInt(b bool) int {
 }
 
 // isUnique reports whether err is a UNIQUE or PRIMARY KEY violation.
+// isDBError reports whether err came from SQLite.
+func isDBError(err error) bool {
+	var coder interface{ Code() int }
+	return errors.As(err, &coder)
+}
+
 func isUnique(err error) bool {
 	var coder interface{ Code() int }
 	if errors.As(err, &coder) {

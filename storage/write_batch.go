@@ -18,6 +18,10 @@ type batcher struct {
 	mu      sync.Mutex
 	pending []*batchReq
 	busy    bool // a leader is running
+	// carefulUntil: batches run with savepoints until then (runBatch).
+	// Only the leader reads and sets it; leaders run one at a time,
+	// handing over under mu.
+	carefulUntil time.Time
 }
 
 type batchReq struct {
@@ -88,8 +92,39 @@ func (s *Store) leadBatch() {
 	}
 }
 
+// carefulFor is how long batches run with a savepoint per caller after
+// one ran without and a caller failed after writing (runBatch).
+const carefulFor = time.Second
+
 // runBatch runs batch in one transaction and answers every caller in it.
+//
+// A savepoint per caller lets one caller's failure undo its writes
+// alone, but costs every caller two statements and a copy of each page
+// it first writes. Most callers succeed, and most that fail do so before
+// they write (an actor not known yet, a refusal), so a batch runs
+// without savepoints: a caller that fails having written nothing is
+// answered and the batch goes on; one that fails after writing rolls the
+// whole transaction back, and the callers not answered yet run again,
+// each in its own savepoint, as do the batches of the next carefulFor (a
+// peer that keeps sending what fails half-way costs one repeat a second
+// at most).
 func (s *Store) runBatch(batch []*batchReq) {
+	if time.Now().After(s.batch.carefulUntil) {
+		again := s.runBatchTx(batch, false)
+		if len(again) == 0 {
+			return
+		}
+		s.batch.carefulUntil = time.Now().Add(carefulFor)
+		batch = again
+	}
+	s.runBatchTx(batch, true)
+}
+
+// runBatchTx runs batch in one transaction, each caller in a savepoint
+// of its own if savepoints is set. Without savepoints, when a caller
+// fails after writing, the transaction is rolled back and the callers
+// not answered are returned, to run again.
+func (s *Store) runBatchTx(batch []*batchReq, savepoints bool) (again []*batchReq) {
 	fail := func(reqs []*batchReq, err error) {
 		for _, r := range reqs {
 			r.done <- err
@@ -100,10 +135,11 @@ func (s *Store) runBatch(batch []*batchReq) {
 	sqlTx, err := s.write.BeginTx(bg, nil)
 	if err != nil {
 		fail(batch, fmt.Errorf("begin: %w", err))
-		return
+		return nil
 	}
 	defer s.writeStmts.prepare()
-	ts := txStmts{tx: sqlTx, stmts: s.writeStmts, detach: true}
+	var writes int // statements of the running caller that may write
+	ts := txStmts{tx: sqlTx, stmts: s.writeStmts, detach: true, writes: &writes}
 	now := s.Now()
 	type member struct {
 		r  *batchReq
@@ -135,29 +171,52 @@ func (s *Store) runBatch(batch []*batchReq) {
 			r.done <- err
 			continue
 		}
-		if _, err := ts.ExecContext(bg, "SAVEPOINT grp"); err != nil {
-			abort(batch[i:], fmt.Errorf("savepoint: %w", err))
-			return
+		if savepoints {
+			if _, err := ts.ExecContext(bg, "SAVEPOINT grp"); err != nil {
+				abort(batch[i:], fmt.Errorf("savepoint: %w", err))
+				return nil
+			}
 		}
+		writes = 0
 		tx := &Tx{queries: queries{q: ts}, tx: ts, store: s, now: now}
 		txs = append(txs, tx)
 		if err := runMember(r.fn, tx); err != nil {
+			if !savepoints {
+				if writes == 0 && !isDBError(err) {
+					// Nothing of it to undo, and the transaction stands
+					// (a database error may have ended it: SQLite rolls
+					// a transaction back on some).
+					r.done <- err
+					continue
+				}
+				_ = sqlTx.Rollback()
+				for _, tx := range txs {
+					tx.end()
+				}
+				txs = nil
+				for _, m := range kept {
+					again = append(again, m.r)
+				}
+				return append(again, batch[i:]...)
+			}
 			if _, rerr := ts.ExecContext(bg, "ROLLBACK TO grp"); rerr != nil {
 				// The transaction itself is gone (SQLite rolls back a
 				// whole transaction on some errors): nothing in it holds.
 				abort(batch[i:], fmt.Errorf("batch transaction lost: %w (after %w)", rerr, err))
-				return
+				return nil
 			}
 			if _, rerr := ts.ExecContext(bg, "RELEASE grp"); rerr != nil {
 				abort(batch[i:], fmt.Errorf("release savepoint: %w", rerr))
-				return
+				return nil
 			}
 			r.done <- err
 			continue
 		}
-		if _, err := ts.ExecContext(bg, "RELEASE grp"); err != nil {
-			abort(batch[i:], fmt.Errorf("release savepoint: %w", err))
-			return
+		if savepoints {
+			if _, err := ts.ExecContext(bg, "RELEASE grp"); err != nil {
+				abort(batch[i:], fmt.Errorf("release savepoint: %w", err))
+				return nil
+			}
 		}
 		kept = append(kept, member{r, tx})
 	}
@@ -166,7 +225,7 @@ func (s *Store) runBatch(batch []*batchReq) {
 	// by its caller as after a failed commit).
 	if err := indexPendingSearch(bg, ts); err != nil {
 		abort(nil, err)
-		return
+		return nil
 	}
 	if err := sqlTx.Commit(); err != nil {
 		_ = sqlTx.Rollback()
@@ -178,7 +237,7 @@ func (s *Store) runBatch(batch []*batchReq) {
 		for _, m := range kept {
 			m.r.done <- err
 		}
-		return
+		return nil
 	}
 	for _, tx := range txs {
 		tx.end()
@@ -191,6 +250,7 @@ func (s *Store) runBatch(batch []*batchReq) {
 		}
 		m.r.done <- nil
 	}
+	return nil
 }
 
 // runMember runs one caller's work. A panic in it fails that caller

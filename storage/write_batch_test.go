@@ -63,6 +63,49 @@ func TestInBatch(t *testing.T) {
 	}
 }
 
+// TestInBatchFailsBeforeWriting: callers that fail having only read (an
+// account not found) are answered with their error while the others in
+// their batch commit, each caller's work run once: only a failure after
+// writing makes a batch run again (runBatch).
+func TestInBatchFailsBeforeWriting(t *testing.T) {
+	t.Parallel()
+	s := openTest(t)
+	ctx := context.Background()
+	const n = 200
+	runs := make([]atomic.Int64, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			errs[i] = s.InBatch(ctx, func(tx *Tx) error {
+				runs[i].Add(1)
+				if i%5 == 0 {
+					_, err := tx.AccountByUsername(ctx, "nobody")
+					return err
+				}
+				a := Account{Username: fmt.Sprintf("v%d", i), URI: fmt.Sprintf("https://local.example/users/v%d", i)}
+				return tx.InsertAccount(ctx, &a)
+			})
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if got := runs[i].Load(); got != 1 {
+			t.Errorf("caller %d ran %d times, want once", i, got)
+		}
+		_, rerr := s.AccountByUsername(ctx, fmt.Sprintf("v%d", i))
+		if i%5 == 0 {
+			if !errors.Is(err, ErrNotFound) {
+				t.Errorf("caller %d: err = %v, want ErrNotFound", i, err)
+			}
+			continue
+		}
+		if err != nil || rerr != nil {
+			t.Errorf("caller %d: %v; stored: %v", i, err, rerr)
+		}
+	}
+}
+
 // TestInBatchConflict: a caller whose write breaks a constraint gets
 // that error, and the store goes on working.
 func TestInBatchConflict(t *testing.T) {
