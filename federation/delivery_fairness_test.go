@@ -77,7 +77,7 @@ func TestDeliverySlowHostDoesNotTakeEveryWorker(t *testing.T) {
 		workers = 8
 		perHost = 2
 		backlog = 100
-		owedB   = 5
+		owedB   = perHostRead*perHost + 5
 		// Half the poll interval (fairnessPoll) and of A's delay: a job
 		// that waits for the loop's periodic read, or for one of A's
 		// requests to end, instead of a read when it was queued, is
