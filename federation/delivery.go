@@ -86,6 +86,13 @@ func (e *Engine) runDeliveries(ctx context.Context) {
 	timer := time.NewTimer(e.poll)
 	defer timer.Stop()
 	for {
+		if read && !refresh && time.Since(lastRead) < minReadGap {
+			// A read just happened: this one waits for the timer.
+			read = false
+			if next := lastRead.Add(minReadGap); next.Before(readAt) {
+				readAt = next
+			}
+		}
 		if read {
 			// Jobs in flight, and those of hosts at their limit, are left
 			// out: they cannot start before a job ends.
@@ -169,6 +176,12 @@ func mergePending(read, pending []storage.Delivery, limit int) []storage.Deliver
 	})
 	return out[:min(len(out), limit)]
 }
+
+// minReadGap is the least time between two reads of the queue that a
+// commit or an ended job asks for: a busy inbox commits hundreds of times
+// a second, and each read starts from an empty page cache. A job waits
+// this long at most before it is read.
+const minReadGap = 5 * time.Millisecond
 
 // pendingReadEvery is how often, at most, a commit makes runDeliveries
 // read the queue while jobs it read wait for their host.
