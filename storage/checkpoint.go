@@ -16,7 +16,7 @@ import (
 // checkpoint ran inside the commit that crossed its threshold: it copied
 // a thousand pages and synced the file while the writer, and every
 // request waiting for its commit, stood still; in a busy inbox that was
-// two fifths of the time commits took. A passive checkpoint on another
+// two fifths of the time its commits took. A passive checkpoint on another
 // connection runs beside the writer and the readers and blocks neither.
 //
 // The writer keeps an automatic checkpoint as a backstop, at a far
@@ -67,7 +67,7 @@ func (c *checkpointer) run() {
 			return
 		case <-c.kick:
 		}
-		if _, err := c.checkpoint(context.Background()); err != nil {
+		if err := c.checkpoint(context.Background()); err != nil {
 			slog.Warn("checkpoint of the write-ahead log", "err", err)
 		}
 		select {
@@ -79,14 +79,13 @@ func (c *checkpointer) run() {
 }
 
 // checkpoint copies what it can of the log into the database without
-// waiting for readers or the writer, and returns how many pages the log
-// holds.
-func (c *checkpointer) checkpoint(ctx context.Context) (int, error) {
+// waiting for readers or the writer.
+func (c *checkpointer) checkpoint(ctx context.Context) error {
 	var busy, logPages, copied int
 	if err := c.db.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &logPages, &copied); err != nil {
-		return 0, fmt.Errorf("checkpoint: %w", err)
+		return fmt.Errorf("checkpoint: %w", err)
 	}
-	return logPages, nil
+	return nil
 }
 
 // close stops the checkpointer and runs a last checkpoint.
@@ -95,7 +94,7 @@ func (c *checkpointer) close() error {
 	c.closed.Do(func() {
 		close(c.stop)
 		<-c.done
-		_, err = c.checkpoint(context.Background())
+		err = c.checkpoint(context.Background())
 		err = errors.Join(err, c.db.Close())
 	})
 	return err
