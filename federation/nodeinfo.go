@@ -455,8 +455,9 @@ type NodeTreatment struct {
 // known): the same rules the Group's announces (announceKindOf) and the
 // delivery loop (readsEd25519Keys) follow.
 func Treatment(software string) NodeTreatment {
-	t := NodeTreatment{Kind: announceKindOf(software).String(), Signature: "RSA (rsa-sha256)"}
-	switch announceKindOf(software) {
+	kind := announceKindOf(software)
+	t := NodeTreatment{Kind: kind.String(), Signature: "RSA (rsa-sha256)"}
+	switch kind {
 	case announceRawOnly:
 		t.Announces = "Each post, reply, like, edit and deletion as received (Announce{activity}); no boosts"
 	case announceBoostOnly:

@@ -30,35 +30,32 @@ func (q queries) Instances(ctx context.Context, hosts []string) (map[string]Inst
 	if err != nil {
 		return nil, fmt.Errorf("instances: %w", err)
 	}
-	rows, err := q.q.QueryContext(ctx, `SELECT host, software, version, failed, fetched_at FROM instances
+	list, err := queryAll(ctx, q.q, scanInstance, `SELECT `+instanceColumns+` FROM instances
 WHERE host IN (SELECT value FROM json_each(?))`, string(arr))
 	if err != nil {
 		return nil, fmt.Errorf("instances: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var in Instance
-		var fetched int64
-		if err := rows.Scan(&in.Host, &in.Software, &in.Version, &in.Failed, &fetched); err != nil {
-			return nil, fmt.Errorf("instances: %w", err)
-		}
-		in.FetchedAt = fromMillis(fetched)
+	for _, in := range list {
 		out[in.Host] = in
 	}
-	return out, rows.Err()
+	return out, nil
+}
+
+const instanceColumns = `host, software, version, failed, fetched_at`
+
+func scanInstance(r scanner) (Instance, error) {
+	var in Instance
+	var fetched int64
+	err := r.Scan(&in.Host, &in.Software, &in.Version, &in.Failed, &fetched)
+	in.FetchedAt = fromMillis(fetched)
+	return in, err
 }
 
 // ListInstances returns up to limit recorded instances whose host sorts
 // after after ("" for the first), by host: the servers the node has read
 // NodeInfo of.
 func (q queries) ListInstances(ctx context.Context, after string, limit int) ([]Instance, error) {
-	out, err := queryAll(ctx, q.q, func(r scanner) (Instance, error) {
-		var in Instance
-		var fetched int64
-		err := r.Scan(&in.Host, &in.Software, &in.Version, &in.Failed, &fetched)
-		in.FetchedAt = fromMillis(fetched)
-		return in, err
-	}, `SELECT host, software, version, failed, fetched_at FROM instances WHERE host > ? ORDER BY host LIMIT ?`, after, limit)
+	out, err := queryAll(ctx, q.q, scanInstance, `SELECT `+instanceColumns+` FROM instances WHERE host > ? ORDER BY host LIMIT ?`, after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list instances: %w", err)
 	}
