@@ -76,6 +76,9 @@ func Open(ctx context.Context, path string) (*Store, error) {
 			return nil, fmt.Errorf("create data directory: %w", err)
 		}
 	}
+	if err := migrateOnce(ctx, path); err != nil {
+		return nil, err
+	}
 	write, err := openDB(path, true)
 	if err != nil {
 		return nil, err
@@ -83,10 +86,6 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	write.SetMaxOpenConns(1)
 	write.SetMaxIdleConns(1)
 	write.SetConnMaxLifetime(0)
-	if err := migrate(ctx, write); err != nil {
-		write.Close()
-		return nil, err
-	}
 	read, err := openDB(path, false)
 	if err != nil {
 		write.Close()
@@ -494,6 +493,27 @@ func randBits(n uint) uint32 {
 	var b [4]byte
 	_, _ = rand.Read(b[:])
 	return binary.BigEndian.Uint32(b[:]) >> (32 - n)
+}
+
+// migrateOnce applies pending migrations on a connection of their own,
+// closed when they are done: a new database runs every migration, and
+// what SQLite allocates for them (the whole file in its page cache, the
+// schema parsed again after each change) would otherwise stay with the
+// writer for as long as the node runs.
+func migrateOnce(ctx context.Context, path string) error {
+	db, err := openDB(path, true)
+	if err != nil {
+		return err
+	}
+	db.SetMaxOpenConns(1)
+	if err := migrate(ctx, db); err != nil {
+		db.Close()
+		return err
+	}
+	if err := db.Close(); err != nil {
+		return fmt.Errorf("migrate: close: %w", err)
+	}
+	return nil
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {

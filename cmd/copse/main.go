@@ -28,6 +28,7 @@ import (
 	"runtime/debug"
 	"runtime/pprof"
 	"syscall"
+	"time"
 
 	"github.com/copse-dev/copse/federation"
 	"github.com/copse-dev/copse/web/node"
@@ -134,6 +135,11 @@ func run(ctx context.Context, args []string, p proc) error {
 	return fmt.Errorf("unknown command %q (copse help lists them)", args[0])
 }
 
+// startupSettles is how long after it starts serving a node has done
+// its start-up: the listener is up and the workers have had their first
+// round (queue reads, clean-ups, schedules).
+const startupSettles = time.Second
+
 func serve(ctx context.Context, args []string, p proc) error {
 	cfg, err := loadConfig(args, p.getenv)
 	if errors.Is(err, flag.ErrHelp) {
@@ -164,6 +170,14 @@ func serve(ctx context.Context, args []string, p proc) error {
 	// Opening (migrations, templates, keys) leaves garbage a lazy
 	// collector would keep for a while: hand it back before serving.
 	debug.FreeOSMemory()
+	// Start-up ends with the workers' first round, within a second of
+	// serving; the code only it ran is then handed back too.
+	settled := time.AfterFunc(startupSettles, func() {
+		if err := releaseStartupPages(); err != nil {
+			log.Warn("hand back start-up pages", "err", err)
+		}
+	})
+	defer settled.Stop()
 	return n.Serve(ctx)
 }
 

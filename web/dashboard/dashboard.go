@@ -59,26 +59,31 @@ type Dashboard struct {
 	layout *pages.Layout
 	errors errorPages
 	log    *slog.Logger
-	pages  map[string]*template.Template
+	pages  *pages.PageSet
 }
 
 // pageNames are the templates that each make a page inside the layout.
 var pageNames = []string{"overview", "reports", "report", "accounts", "account", "registrations", "invite_created",
 	"domains", "block", "audit", "health", "servers", "problem"}
 
-// New parses the dashboard's pages once; a broken template fails here.
+// New checks that the dashboard's pages parse; a broken template fails
+// here. Each is parsed for use when first shown (pages.PageSet).
 func New(engine *federation.Engine, o Options) (*Dashboard, error) {
 	if o.Layout == nil || o.Errors == nil {
 		return nil, errors.New("dashboard: no site layout or error pages")
 	}
 	d := &Dashboard{engine: engine, store: engine.Reader(), layout: o.Layout, errors: o.Errors,
-		log: cmp.Or(o.Log, slog.Default()).With("component", "dashboard"), pages: map[string]*template.Template{}}
-	for _, name := range pageNames {
+		log: cmp.Or(o.Log, slog.Default()).With("component", "dashboard")}
+	var err error
+	d.pages, err = pages.NewPageSet(pageNames, func(name string) (*template.Template, error) {
 		t, err := o.Layout.Parse(templates, "templates/parts.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("dashboard: parse %s page: %w", name, err)
 		}
-		d.pages[name] = t
+		return t, nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return d, nil
 }
@@ -312,7 +317,11 @@ func (d *Dashboard) render(w http.ResponseWriter, r *http.Request, code int, nam
 		}
 	}
 	var buf bytes.Buffer
-	if err := d.pages[name].ExecuteTemplate(&buf, "layout", v); err != nil {
+	t, err := d.pages.Get(name)
+	if err != nil {
+		return err
+	}
+	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
 		return fmt.Errorf("render dashboard %s page: %w", name, err)
 	}
 	h := w.Header()

@@ -49,7 +49,7 @@ type Handler struct {
 	node   Node
 	facts  federation.About
 	log    *slog.Logger
-	pages  map[string]*template.Template
+	pages  *PageSet
 }
 
 // pageNames are the templates that each make a page inside the layout.
@@ -58,27 +58,33 @@ var pageNames = []string{"home", "about", "tag", "profile", "status", "error", "
 // formNames are the templates of the repertoire's forms (forms.go).
 var formNames = []string{"artefact_form", "term_form", "event_form"}
 
-// New parses the templates once; a broken template fails at start-up.
+// New checks that the templates parse; a broken template fails at
+// start-up. Each page is parsed for use when it is first shown (PageSet).
 func New(engine *federation.Engine, o Options) (*Handler, error) {
 	urls := engine.URLs()
 	about := engine.About()
 	h := &Handler{store: engine.Reader(), engine: engine, urls: urls, facts: about,
-		log: cmp.Or(o.Log, slog.Default()).With("component", "pages"), pages: map[string]*template.Template{},
+		log: cmp.Or(o.Log, slog.Default()).With("component", "pages"),
 		node: Node{Name: about.Name, Host: urls.Host(), Description: about.Description,
 			Contact: about.Contact, Version: o.Version, CSS: cssURL}}
-	for _, name := range pageNames {
-		t, err := parseInLayout(files, "templates/parts.html", "templates/"+name+".html")
-		if err != nil {
-			return nil, fmt.Errorf("parse %s page: %w", name, err)
-		}
-		h.pages[name] = t
-	}
+	forms := map[string]bool{}
 	for _, name := range formNames {
-		t, err := parseInLayout(files, "templates/fields_form.html", "templates/"+name+".html")
+		forms[name] = true
+	}
+	var err error
+	h.pages, err = NewPageSet(append(append([]string{}, pageNames...), formNames...), func(name string) (*template.Template, error) {
+		parts := "templates/parts.html"
+		if forms[name] {
+			parts = "templates/fields_form.html"
+		}
+		t, err := parseInLayout(files, parts, "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("parse %s page: %w", name, err)
 		}
-		h.pages[name] = t
+		return t, nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return h, nil
 }
@@ -417,7 +423,11 @@ func (h *Handler) Status(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) render(w http.ResponseWriter, r *http.Request, code int, name string, v framed) error {
 	v.frame().Staff = session.Staff(r) // the navigation links staff to the dashboard
 	var buf bytes.Buffer
-	if err := h.pages[name].ExecuteTemplate(&buf, "layout", v); err != nil {
+	t, err := h.pages.Get(name)
+	if err != nil {
+		return err
+	}
+	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
 		return fmt.Errorf("render %s page: %w", name, err)
 	}
 	hd := w.Header()
