@@ -34,8 +34,9 @@ func releaseStartupPages() error {
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		// 00400000-01edf000 r-xp 00000000 fd:01 1234 /path/to/copse
-		fields := strings.Fields(sc.Text())
-		if len(fields) < 6 || fields[5] != exe || strings.ContainsAny(fields[1], "ws") {
+		line := sc.Text()
+		fields := strings.Fields(line)
+		if len(fields) < 6 || !strings.HasSuffix(line, " "+exe) || strings.ContainsAny(fields[1], "ws") {
 			continue
 		}
 		lo, hi, ok := strings.Cut(fields[0], "-")
