@@ -86,21 +86,28 @@ func parseActivity(b []byte, fast bool) (Activity, error) {
 	if rawString(m["id"]) == "" {
 		return Activity{}, fmt.Errorf("parse activity: %w", invalidf("no id"))
 	}
+	a := parseDecoded(m, fast)
+	a.Audience = append(rawRefs(m["audience"]), rawRefs(rawAt(m["object"], 0)["audience"])...)
+	return a, nil
+}
+
+// parseDecoded is parseActivity once the JSON is decoded into m.
+func parseDecoded(m map[string]any, fast bool) Activity {
 	if fast {
 		if a, ok := fastCreateNote(m); ok {
-			return a, nil
+			return a
 		}
 	}
 	t, err := resolve(m)
 	if err != nil {
 		// A type go-fed does not know: read what the JSON says.
-		return rawActivity(m, 0), nil
+		return rawActivity(m, 0)
 	}
 	a := activityFrom(t, m, 0)
 	if a.ID == "" {
 		a.ID = rawString(m["id"]) // an id go-fed could not read as an IRI
 	}
-	return a, nil
+	return a
 }
 
 // activityFrom reads an activity from t, and from raw (its decoded JSON)

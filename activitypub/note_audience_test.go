@@ -49,3 +49,40 @@ func TestNoteAudienceContext(t *testing.T) {
 		})
 	}
 }
+
+// TestActivityAudience: an activity's `audience` and its object's are
+// read whichever way a peer writes them (an IRI, an object with an id, an
+// array of either), the activity's first; nested arrays and an object
+// given only as an IRI add nothing.
+func TestActivityAudience(t *testing.T) {
+	const g, h = "https://lemmy.example/c/a", "https://mbin.example/m/b"
+	tests := []struct {
+		name             string
+		audience, object string
+		want             []string
+	}{
+		{"activity and object", `"` + g + `"`, `{"id":"https://lemmy.example/post/1","type":"Page","audience":"` + h + `"}`, []string{g, h}},
+		{"object only", `null`, `{"id":"https://lemmy.example/post/1","type":"Note","audience":{"id":"` + g + `","type":"Group"}}`, []string{g}},
+		{"array", `["` + g + `",{"id":"` + h + `"},[["https://x.example/nested"]]]`, `"https://lemmy.example/post/1"`, []string{g, h}},
+		{"none", `null`, `{"id":"https://lemmy.example/post/1","type":"Note"}`, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			body := `{"@context":"https://www.w3.org/ns/activitystreams","id":"https://lemmy.example/activities/1","type":"Create",` +
+				`"actor":"https://lemmy.example/u/lem","to":["https://www.w3.org/ns/activitystreams#Public"],"audience":` + tt.audience +
+				`,"object":` + tt.object + `}`
+			a, err := ParseActivity([]byte(body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(a.Audience) != len(tt.want) {
+				t.Fatalf("Audience = %q; want %q", a.Audience, tt.want)
+			}
+			for i := range tt.want {
+				if a.Audience[i] != tt.want[i] {
+					t.Fatalf("Audience = %q; want %q", a.Audience, tt.want)
+				}
+			}
+		})
+	}
+}

@@ -158,6 +158,18 @@ func withInboxBody(ctx context.Context, body []byte) context.Context {
 	return context.WithValue(ctx, inboxBodyKey{}, body)
 }
 
+// withParsedInboxBody is withInboxBody for a body whose parse is act (the
+// inbox's own activities): what the steps after parsing read of the body,
+// its id and its audience, is what the parse read, not a second decode of
+// the body.
+func withParsedInboxBody(ctx context.Context, body []byte, act activitypub.Activity) context.Context {
+	d := &rawDoc{body: body, all: true, aud: act.Audience}
+	d.doc.ID = act.ID
+	d.once.Do(func() {}) // decoded already
+	ctx = context.WithValue(ctx, inboxDocKey{}, d)
+	return context.WithValue(ctx, inboxBodyKey{}, body)
+}
+
 // inboxDoc is the rawDoc of raw: the one withInboxBody carries when raw
 // is that body, or else a new one.
 func inboxDoc(ctx context.Context, raw []byte) *rawDoc {

@@ -52,7 +52,7 @@ func (e *Engine) Receive(ctx context.Context, body []byte, signer string) error 
 	// failure), is queued as before, and the worker applies, retries or
 	// logs it as it does any queued activity.
 	if !needsNetwork(act.Type) {
-		if err := e.applyInTx(withInboxBody(ctx, body), act, nil); err == nil {
+		if err := e.applyInTx(withParsedInboxBody(ctx, body, act), act, nil); err == nil {
 			return nil
 		}
 	}
@@ -144,7 +144,7 @@ func (e *Engine) applyItem(ctx context.Context, log *slog.Logger, it storage.Inb
 	if err == nil {
 		// The item leaves the queue in the transaction that applies it:
 		// one commit fewer on the single writer per activity.
-		err = e.applyThen(withInboxBody(ctx, it.Body), act, func(tx *storage.Tx) error { return tx.DeleteInboxItem(ctx, it.ID) })
+		err = e.applyThen(withParsedInboxBody(ctx, it.Body, act), act, func(tx *storage.Tx) error { return tx.DeleteInboxItem(ctx, it.ID) })
 		if err == nil {
 			return
 		}
