@@ -204,10 +204,10 @@ type Activity struct {
 	Object    Object
 	Target    string
 	Content   string // Flag comment
-	// Audience is what the activity's `audience` and its embedded
-	// object's name (FEP-1b12: how Lemmy, PieFed and Mbin say which
-	// community a post belongs to), as ParseActivity read them from the
-	// JSON; the vocabulary types do not carry it. Top level only.
+	// Audience holds the IRIs that the activity's `audience` and its
+	// embedded object's name (FEP-1b12: how Lemmy, PieFed and Mbin say
+	// which community a post belongs to), as ParseActivity read them from
+	// the JSON, which the vocabulary types do not carry. Top level only.
 	Audience []string
 }
 
