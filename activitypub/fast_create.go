@@ -7,8 +7,8 @@ import (
 
 // This file reads the activity an inbox receives most, a Create of a
 // plain Note whose properties are strings (what Mastodon, GoToSocial and
-// copse send for a post or a reply; Lemmy's Page and an Article alike), straight from the decoded JSON,
-// without go-fed: resolving it with go-fed's streams was about a seventh
+// copse send for a post or a reply; Lemmy's Page and an Article alike),
+// straight from the decoded JSON, without go-fed: resolving it with go-fed's streams was about a seventh
 // of a node's CPU under inbox load. It gives exactly what the go-fed path
 // gives (activityFrom, noteFrom and the same cleaning): each reader below
 // follows what go-fed v1.0.0 does with such a value (which string it keeps

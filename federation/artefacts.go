@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/microcosm-cc/bluemonday"
@@ -509,36 +510,41 @@ func mayCreateIn(ctx context.Context, tx *storage.Tx, g, account storage.Account
 // isContributor reports whether account may add to the community's
 // library: a moderator, or a member who is not banned.
 func isContributor(ctx context.Context, tx *storage.Tx, g, account storage.Account) (bool, error) {
-	mod, err := tx.IsCommunityModerator(ctx, g.ID, account.ID)
-	if err != nil || mod {
-		return mod, err
-	}
-	if banned, _, err := communityBanned(ctx, tx, g, account); err != nil || banned {
+	s, err := tx.StandingIn(ctx, g.ID, account.ID)
+	if err != nil {
 		return false, err
 	}
-	_, err = tx.FollowOf(ctx, account.ID, g.ID)
-	if errors.Is(err, storage.ErrNotFound) {
-		return false, nil
+	return contributes(s, tx.Now()), nil
+}
+
+// contributes is isContributor's rule for an account's standing s at now.
+func contributes(s storage.Standing, now time.Time) bool {
+	if s.Moderator {
+		return true
 	}
-	return err == nil, err
+	_, banned := s.Banned(now)
+	return s.Member && !banned
 }
 
 // mayEditArtefact is the edit policy: the community's moderators always;
 // besides them, with EditAuthors its authors, with EditMembers any member,
 // with EditModerators nobody else. A banned member edits nothing.
 func mayEditArtefact(ctx context.Context, tx *storage.Tx, g storage.Account, a storage.Artefact, editor storage.Account) (bool, error) {
-	mod, err := tx.IsCommunityModerator(ctx, g.ID, editor.ID)
-	if err != nil || mod {
-		return mod, err
-	}
-	if banned, _, err := communityBanned(ctx, tx, g, editor); err != nil || banned {
+	s, err := tx.StandingIn(ctx, g.ID, editor.ID)
+	if err != nil {
 		return false, err
+	}
+	if s.Moderator {
+		return true, nil
+	}
+	if _, banned := s.Banned(tx.Now()); banned {
+		return false, nil
 	}
 	switch a.EditPolicy {
 	case storage.EditAuthors:
 		return slices.Contains(a.Authors, editor.ID), nil
 	case storage.EditMembers:
-		return isContributor(ctx, tx, g, editor)
+		return contributes(s, tx.Now()), nil
 	}
 	return false, nil
 }

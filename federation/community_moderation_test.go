@@ -133,8 +133,8 @@ func TestCommunityJoinRequests(t *testing.T) {
 				t.Errorf("log entry = %+v", entry)
 			}
 			if tt.who.Local() {
-				if got, err := e.store.JoinRejection(ctx, tt.who.ID, g.ID); err != nil || got != tt.reason {
-					t.Errorf("dave's rejection reason = %q, %v", got, err)
+				if got, err := e.store.MembershipOf(ctx, g.ID, tt.who.ID, e.now()); err != nil || got.State != storage.RejectedState || got.Reason != tt.reason {
+					t.Errorf("dave's standing = %+v, %v; want rejected, %q", got, err, tt.reason)
 				}
 				return
 			}
@@ -517,8 +517,8 @@ func TestCommunityJoinRejectedReason(t *testing.T) {
 			if _, err := e.store.FollowRequestOf(ctx, dave.ID, g.ID); !errors.Is(err, storage.ErrNotFound) {
 				t.Errorf("the request stays: %v", err)
 			}
-			if got, err := e.store.JoinRejection(ctx, dave.ID, g.ID); err != nil || got != "Records managers only." {
-				t.Errorf("reason = %q, %v", got, err)
+			if got, err := e.store.MembershipOf(ctx, g.ID, dave.ID, e.now()); err != nil || got.State != storage.RejectedState || got.Reason != "Records managers only." {
+				t.Errorf("standing = %+v, %v; want rejected, %q", got, err, "Records managers only.")
 			}
 		})
 	}

@@ -33,11 +33,6 @@ func (e *Engine) applyInTx(ctx context.Context, act activitypub.Activity, then f
 	if act.Type == activitypub.TypeCreate && act.Object.Note == nil && !proposalOnly(act.Object.Type) {
 		return invalid("Create %s has no embedded object", act.ID)
 	}
-	if d, ok := ctx.Value(inboxDocKey{}).(*rawDoc); ok && act.Type == activitypub.TypeCreate {
-		// What a post's delivery here reads of its body (its audience)
-		// is decoded now, outside the single writer's transaction.
-		d.decode()
-	}
 	return e.store.InBatch(ctx, func(tx *storage.Tx) error {
 		// Without its keys: its signature was checked already, and a
 		// remote actor signs nothing here.

@@ -325,22 +325,6 @@ func (q queries) MembershipOf(ctx context.Context, group, account ID, now time.T
 	return Membership{State: NoneState}, nil
 }
 
-const qJoinRejection = `SELECT reason FROM community_join_rejections WHERE account_id = ? AND community_id = ?`
-
-// JoinRejection returns why a community last refused account, or
-// ErrNotFound.
-func (q queries) JoinRejection(ctx context.Context, accountID, communityID ID) (string, error) {
-	var reason string
-	err := q.q.QueryRowContext(ctx, qJoinRejection, accountID, communityID).Scan(&reason)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", ErrNotFound
-	}
-	if err != nil {
-		return "", fmt.Errorf("join rejection: %w", err)
-	}
-	return reason, nil
-}
-
 const (
 	qLockThread = `INSERT INTO community_locked_threads (status_id, community_id, locked_at) VALUES (?, ?, ?)
 ON CONFLICT (status_id) DO NOTHING`

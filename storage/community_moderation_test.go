@@ -130,11 +130,11 @@ func TestCommunityRemoteModeratorsAndRejections(t *testing.T) {
 			t.Errorf("IsRemoteModerator(%s) = %v, %v; want %v", uri, got, err, want)
 		}
 	}
-	if _, err := s.JoinRejection(ctx, alice.ID, group.ID); !errors.Is(err, ErrNotFound) {
-		t.Errorf("no rejection yet: %v", err)
+	if got, err := s.MembershipOf(ctx, group.ID, alice.ID, time.Now()); err != nil || got.State != NoneState {
+		t.Errorf("no rejection yet: %+v, %v", got, err)
 	}
 	inTx(t, s, func(tx *Tx) error { return tx.PutJoinRejection(ctx, alice.ID, group.ID, "not a librarian") })
-	if got, err := s.JoinRejection(ctx, alice.ID, group.ID); err != nil || got != "not a librarian" {
-		t.Errorf("rejection = %q, %v", got, err)
+	if got, err := s.MembershipOf(ctx, group.ID, alice.ID, time.Now()); err != nil || got.State != RejectedState || got.Reason != "not a librarian" {
+		t.Errorf("standing = %+v, %v; want rejected, %q", got, err, "not a librarian")
 	}
 }
