@@ -319,8 +319,9 @@ func (e *Engine) announceRepertoire(ctx context.Context, tx *storage.Tx, g stora
 	return e.boostObject(ctx, tx, g, boost, boostInboxes(inboxes, kinds), membersOnly)
 }
 
-// announceRawTo is announceRaw to inboxes, the followers' inboxes of g,
-// a members-only community when membersOnly.
+// announceRawTo sends act, exactly as raw holds it, inside g's Announce
+// to inboxes (followers' inboxes of g), addressed for a members-only
+// community when membersOnly.
 func (e *Engine) announceRawTo(ctx context.Context, tx *storage.Tx, g storage.Account, act activitypub.Activity, raw []byte, inboxes []string, membersOnly bool) error {
 	to, cc := []string{activitypub.PublicIRI}, []string{g.Followers}
 	if membersOnly {
