@@ -171,13 +171,9 @@ func serve(ctx context.Context, args []string, p proc) error {
 	// collector would keep for a while: hand it back before serving.
 	debug.FreeOSMemory()
 	// Start-up ends with the workers' first round, within a second of
-	// serving; the code only it ran is then handed back too.
-	settled := time.AfterFunc(startupSettles, func() {
-		if err := releaseStartupPages(); err != nil {
-			log.Warn("hand back start-up pages", "err", err)
-		}
-	})
-	defer settled.Stop()
+	// serving; the code only it ran is then handed back, and what each
+	// later collection read is handed back after it.
+	handBackCodePages(ctx, log)
 	return n.Serve(ctx)
 }
 

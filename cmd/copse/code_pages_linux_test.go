@@ -24,9 +24,9 @@ func rssFileKB(t *testing.T) int {
 	return n
 }
 
-func TestReleaseStartupPagesHandsBackCodeAndKeepsData(t *testing.T) {
+func TestReleaseCodePagesHandsBackCodeAndKeepsData(t *testing.T) {
 	before := rssFileKB(t)
-	if err := releaseStartupPages(); err != nil {
+	if err := releaseCodePages(); err != nil {
 		t.Fatal(err)
 	}
 	after := rssFileKB(t)

@@ -1,0 +1,7 @@
+//go:build !linux
+
+package main
+
+// releaseCodePages does nothing where /proc/self/maps and madvise's
+// Linux meaning are not to be had.
+func releaseCodePages() error { return nil }
