@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"path"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -214,5 +215,49 @@ func TestVerifyInboxNoFetch(t *testing.T) {
 		if n := origin.requests(host); n != 0 {
 			t.Errorf("%d requests to %s", n, host)
 		}
+	}
+}
+
+// TestVerifyInboxHandsOnItsParse: a delivery whose signature verifies
+// comes back parsed, with its signer, for ReceiveInbound to apply
+// without parsing it again; a body that is no activity, or names no
+// actor, is refused as invalid before any key is looked up.
+func TestVerifyInboxHandsOnItsParse(t *testing.T) {
+	origin := &keyOrigin{}
+	e, now := keyEngine(t, origin)
+	ctx := context.Background()
+	actor := remoteActor(t, "https://peer.example/users/m", 1)
+	origin.serve(actor)
+	post := func(body string) *http.Request {
+		r, err := http.NewRequest(http.MethodPost, "https://council-a.example/inbox", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := (Signer{KeyID: actor.PublicKey.ID, Key: sigTestKey(t, 1)}).Sign(r, []byte(body), *now); err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	body := `{"@context":"https://www.w3.org/ns/activitystreams","id":"https://peer.example/users/m/follows/1",` +
+		`"type":"Follow","actor":"https://peer.example/users/m","object":"https://council-a.example/users/x"}`
+	in, err := e.VerifyInbox(ctx, post(body), []byte(body), *now)
+	if err != nil {
+		t.Fatalf("VerifyInbox: %v", err)
+	}
+	if in.Signer != actor.ID || in.Activity.ID != "https://peer.example/users/m/follows/1" ||
+		in.Activity.Type != activitypub.TypeFollow || in.Activity.Object.IRI != "https://council-a.example/users/x" || string(in.Body) != body {
+		t.Errorf("VerifyInbox = signer %q, activity %+v; want the Follow, signed by %s", in.Signer, in.Activity, actor.ID)
+	}
+	for _, bad := range []string{
+		`[1, 2, 3]`,
+		`{"id":"https://peer.example/users/m/follows/2","type":"Follow","object":"https://council-a.example/users/x"}`,
+	} {
+		var inv *InvalidError
+		if _, err := e.VerifyInbox(ctx, post(bad), []byte(bad), *now); !errors.As(err, &inv) {
+			t.Errorf("VerifyInbox(%s) err = %v; want an InvalidError", bad, err)
+		}
+	}
+	if n := origin.requests("peer.example"); n != 1 {
+		t.Errorf("%d requests to peer.example; want 1 (the key, for the good delivery)", n)
 	}
 }

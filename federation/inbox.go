@@ -31,6 +31,13 @@ func (e *Engine) Receive(ctx context.Context, body []byte, signer string) error 
 	if err != nil {
 		return invalid("%v", err)
 	}
+	return e.ReceiveInbound(ctx, Inbound{Body: body, Activity: act, Signer: signer})
+}
+
+// ReceiveInbound is Receive of an activity VerifyInbox parsed and
+// verified: it is not parsed again.
+func (e *Engine) ReceiveInbound(ctx context.Context, in Inbound) error {
+	body, act, signer := in.Body, in.Activity, in.Signer
 	if act.ID == "" || act.Actor == "" {
 		return invalid("activity lacks id or actor")
 	}
@@ -61,7 +68,7 @@ func (e *Engine) Receive(ctx context.Context, body []byte, signer string) error 
 	// a worker may pick the item up the moment it commits.
 	it := storage.InboxItem{ID: e.store.NewID(e.now()), ActivityURI: act.ID, Signer: signer, Body: body}
 	e.parsed.put(it.ID, act, len(body))
-	err = e.store.InBatch(ctx, func(tx *storage.Tx) error {
+	err := e.store.InBatch(ctx, func(tx *storage.Tx) error {
 		return tx.InsertInboxItem(ctx, &it)
 	})
 	if err != nil {

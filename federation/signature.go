@@ -9,7 +9,6 @@ import (
 	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -21,6 +20,7 @@ import (
 
 	"github.com/go-fed/httpsig"
 
+	"github.com/copse-dev/copse/activitypub"
 	"github.com/copse-dev/copse/storage"
 )
 
@@ -481,66 +481,44 @@ func decodeBase64(s string) ([]byte, error) {
 // for nothing.
 var ErrSkipped = errors.New("federation: activity skipped")
 
-// VerifyInbox checks the HTTP signature of an activity POSTed to an inbox
-// and returns its signer. Only a key on the host of the activity's actor
-// is looked up (ActorKey): the signer must be the actor anyway, and any
-// other keyId would make the node fetch whatever URL the sender names.
-// Errors: *InvalidError for a body that names no actor, ErrSkipped for a
-// Delete by an unknown actor; any other error means the signature could
-// not be verified, and the caller must answer it without saying why (the
-// reason tells a prober what answered at the keyId's address).
-func (e *Engine) VerifyInbox(ctx context.Context, r *http.Request, body []byte, now time.Time) (string, error) {
-	typ, actor, err := inboxHeader(body)
+// Inbound is an activity POSTed to an inbox: the body as received, its
+// parse, and the actor whose signature verified (VerifyInbox). The body
+// is parsed once, here, for the signature check and for Receive.
+type Inbound struct {
+	Body     []byte
+	Activity activitypub.Activity
+	Signer   string
+}
+
+// VerifyInbox parses an activity POSTed to an inbox and checks its HTTP
+// signature. Only a key on the host of the activity's actor is looked up
+// (ActorKey): the signer must be the actor anyway, and any other keyId
+// would make the node fetch whatever URL the sender names. Errors:
+// *InvalidError for a body that is no activity or names no actor,
+// ErrSkipped for a Delete by an unknown actor; any other error means the
+// signature could not be verified, and the caller must answer it without
+// saying why (the reason tells a prober what answered at the keyId's
+// address).
+func (e *Engine) VerifyInbox(ctx context.Context, r *http.Request, body []byte, now time.Time) (Inbound, error) {
+	act, err := activitypub.ParseActivity(body)
 	if err != nil {
-		return "", invalid("%v", err)
+		return Inbound{}, invalid("%v", err)
 	}
-	if typ == "Delete" {
-		_, err := e.store.AccountByURI(ctx, actor)
+	if act.Actor == "" {
+		return Inbound{}, invalid("activity names no actor")
+	}
+	if act.Type == activitypub.TypeDelete {
+		_, err := e.store.AccountByURI(ctx, act.Actor)
 		if errors.Is(err, storage.ErrNotFound) {
-			return "", ErrSkipped
+			return Inbound{}, ErrSkipped
 		}
 		if err != nil {
-			return "", fmt.Errorf("actor of a Delete: %w", err)
+			return Inbound{}, fmt.Errorf("actor of a Delete: %w", err)
 		}
 	}
-	_, signer, err := VerifyRequest(ctx, r, body, now, e.ActorKey(actor))
-	return signer, err
-}
-
-// inboxHeader reads the type and actor IRI of an activity, without
-// parsing the rest.
-func inboxHeader(body []byte) (typ, actor string, err error) {
-	var doc struct {
-		Type  json.RawMessage `json:"type"`
-		Actor json.RawMessage `json:"actor"`
+	_, signer, err := VerifyRequest(ctx, r, body, now, e.ActorKey(act.Actor))
+	if err != nil {
+		return Inbound{}, err
 	}
-	if err := json.Unmarshal(body, &doc); err != nil {
-		return "", "", fmt.Errorf("activity: %w", err)
-	}
-	_ = json.Unmarshal(doc.Type, &typ) // a type list is no Delete
-	actor = refOf(doc.Actor)
-	if actor == "" {
-		return "", "", errors.New("activity names no actor")
-	}
-	return typ, actor, nil
-}
-
-// refOf is the IRI a JSON-LD reference holds: a string, an object's id,
-// or the first of a list.
-func refOf(raw json.RawMessage) string {
-	var s string
-	if json.Unmarshal(raw, &s) == nil {
-		return s
-	}
-	var obj struct {
-		ID string `json:"id"`
-	}
-	if json.Unmarshal(raw, &obj) == nil && obj.ID != "" {
-		return obj.ID
-	}
-	var list []json.RawMessage
-	if json.Unmarshal(raw, &list) == nil && len(list) > 0 {
-		return refOf(list[0])
-	}
-	return ""
+	return Inbound{Body: body, Activity: act, Signer: signer}, nil
 }

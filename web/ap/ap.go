@@ -132,7 +132,7 @@ func (h *Handler) inbox(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	signer, err := h.engine.VerifyInbox(r.Context(), r, body, h.now())
+	in, err := h.engine.VerifyInbox(r.Context(), r, body, h.now())
 	var inv *federation.InvalidError
 	switch {
 	case err == nil:
@@ -146,7 +146,7 @@ func (h *Handler) inbox(w http.ResponseWriter, r *http.Request) {
 		h.signatureFailed(w, r, err)
 		return
 	}
-	if err := h.engine.Receive(r.Context(), body, signer); err != nil {
+	if err := h.engine.ReceiveInbound(r.Context(), in); err != nil {
 		if errors.As(err, &inv) {
 			err = httperr.New(http.StatusBadRequest, inv.Msg)
 		}
