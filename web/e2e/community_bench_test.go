@@ -177,7 +177,7 @@ func benchInboxCommunityPost(b *testing.B, software string) {
 	known := software != ""
 	defer debug.SetGCPercent(debug.SetGCPercent(node.GCPercent)) // as copse serve runs
 	ctx := context.Background()
-	a := testrig.StartOne(b, nil)
+	a := testrig.StartOne(b, asServed)
 	peer := testrig.StartOne(b, nil)
 	alice := a.Member("alice", false)
 	bob := peer.Member("bob", false)
