@@ -19,8 +19,10 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"runtime"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -39,8 +41,24 @@ import (
 const benchWait = 5 * time.Minute
 
 // benchSenders is how many peers' connections POST at once; a busy node
-// hears from many peers at a time.
-const benchSenders = 16
+// hears from many peers at a time. 16, or COPSE_BENCH_CONNECTIONS: the
+// inbox shares a commit among the activities waiting for it at once, so
+// how many arrive together changes what each one costs.
+var benchSenders = benchConnections(os.Getenv("COPSE_BENCH_CONNECTIONS"))
+
+// benchConnections reads COPSE_BENCH_CONNECTIONS (v): 16 when it is not
+// set; a value that is not a number from 1 to 1024 stops the run.
+func benchConnections(v string) int {
+	if v == "" {
+		return 16
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 1024 {
+		fmt.Fprintf(os.Stderr, "COPSE_BENCH_CONNECTIONS=%q: want a number of connections from 1 to 1024\n", v)
+		os.Exit(2)
+	}
+	return n
+}
 
 // benchFanout is the number of remote shared inboxes one post goes to.
 const benchFanout = 1000
@@ -208,6 +226,7 @@ func benchInboxCreate(b *testing.B, shape benchShape, existing int, prepare ...f
 	benchCheckShape(b, a, alice, shape, parent, uris)
 	rate := float64(b.N) / elapsed.Seconds()
 	b.ReportMetric(rate, "activities/s")
+	b.ReportMetric(float64(benchSenders), "connections")
 	b.ReportMetric(float64(b.N)/answered.Seconds(), "accepted/s")
 	// The process's CPU time per activity, senders' side included: a
 	// figure that a busy machine disturbs less than the rate.

@@ -301,6 +301,7 @@ func benchInboxCommunityPost(b *testing.B, software string) {
 	// all of a post's CPU, its signed deliveries included.
 	rate := float64(b.N) / elapsed.Seconds()
 	b.ReportMetric(rate, "activities/s")
+	b.ReportMetric(float64(benchSenders), "connections")
 	b.ReportMetric(float64(announces)/delivered.Seconds(), "announces/s")
 	if cpu > 0 {
 		b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/activity")
