@@ -12,9 +12,11 @@ import (
 // commit makes a reader connection discard its page cache (SQLite resets
 // a connection's cache when another one wrote), so such a reader pays
 // for each page again, b-tree set-up included, and its mapping of the
-// grown file: about four times what the same read costs on the writer,
-// whose cache its own commits keep. The read waits for the connection
-// like a transaction does and holds it only while it runs.
+// grown file: two and a half times what the same read costs on the
+// writer, whose cache its own commits keep. The read waits for the
+// connection like a transaction does and holds it only while it runs:
+// never call these reads inside a transaction, which holds the
+// connection they wait for (a Tx has its own, through its queries).
 type writerReads struct{ s *Store }
 
 func (w writerReads) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
