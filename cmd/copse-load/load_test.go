@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -165,5 +167,40 @@ func TestRunMainRefusesRemoteNode(t *testing.T) {
 	}
 	if out.Len() > 0 {
 		t.Errorf("printed %q", fmt.Sprint(out.String()))
+	}
+}
+
+// TestPrintToken: -print-token signs in through the node's OAuth pages
+// and prints a token the node accepts, so that a series of runs shares
+// one app registration; without -password it says what is missing.
+func TestPrintToken(t *testing.T) {
+	node := testrig.StartOne(t, nil)
+	node.Member("alice", false)
+	var out, errOut strings.Builder
+	if err := runMain([]string{"-node", node.URL, "-member", "alice", "-password", "correct horse battery", "-print-token"}, &out, &errOut); err != nil {
+		t.Fatalf("runMain: %v (%s)", err, errOut.String())
+	}
+	tok := strings.TrimSpace(out.String())
+	req, err := http.NewRequest(http.MethodGet, node.URL+"/api/v1/accounts/verify_credentials", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+tok)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var acct struct {
+		Username string `json:"username"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&acct); err != nil || resp.StatusCode != http.StatusOK || acct.Username != "alice" {
+		t.Errorf("the printed token %q: %s, account %q (%v); want alice's", tok, resp.Status, acct.Username, err)
+	}
+
+	out.Reset()
+	err = runMain([]string{"-node", node.URL, "-member", "alice", "-print-token"}, &out, &errOut)
+	if err == nil || !strings.Contains(err.Error(), "-password") || out.Len() > 0 {
+		t.Errorf("without -password: err = %v, printed %q; want an error naming -password", err, out.String())
 	}
 }

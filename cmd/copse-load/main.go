@@ -41,6 +41,7 @@ func runMain(args []string, stdout, stderr io.Writer) error {
 	fs.DurationVar(&cfg.Timeout, "timeout", 5*time.Minute, fmt.Sprintf("give up after this long (at most %v)", maxTimeout))
 	fs.StringVar(&cfg.Token, "token", "", "the member's OAuth access token (follow and reply shapes set up through the client API)")
 	fs.StringVar(&cfg.Password, "password", "", "the member's password, to obtain a token when -token is not given")
+	printToken := fs.Bool("print-token", false, "sign in with -member and -password, print an access token for -token, and exit (an app is registered once, not once per run: a node lets an address register five apps in ten minutes)")
 	fs.IntVar(&cfg.PID, "pid", 0, "the node's process ID, to report its CPU time per activity (Linux /proc)")
 	fs.StringVar(&cfg.Listen, "listen", "127.0.0.1:0", "loopback address the fake peer serves its actor on")
 	fs.DurationVar(&cfg.Yardstick, "yardstick", time.Second, "sign requests on all cores for this long before the run and report signatures/s (0: skip)")
@@ -52,6 +53,9 @@ func runMain(args []string, stdout, stderr io.Writer) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
+	if *printToken {
+		return printAccessToken(ctx, cfg, stdout)
+	}
 	res, err := run(ctx, cfg, stderr)
 	if err != nil {
 		return err
@@ -61,4 +65,24 @@ func runMain(args []string, stdout, stderr io.Writer) error {
 		return errors.New("not every activity was applied")
 	}
 	return nil
+}
+
+// printAccessToken signs in as cfg.Member with cfg.Password on the node
+// (loopback only, as every run) and prints the access token.
+func printAccessToken(ctx context.Context, cfg config, stdout io.Writer) error {
+	node, err := checkConfig(cfg)
+	if err != nil {
+		return err
+	}
+	if cfg.Password == "" {
+		return errors.New("-print-token needs -password")
+	}
+	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
+	defer cancel()
+	tok, err := passwordToken(ctx, node, cfg.Member, cfg.Password)
+	if err != nil {
+		return fmt.Errorf("sign in as %s: %w", cfg.Member, err)
+	}
+	_, err = fmt.Fprintln(stdout, tok)
+	return err
 }
