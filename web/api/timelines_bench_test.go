@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"runtime/debug"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -33,6 +34,14 @@ const benchClients = 2
 //	first-page   the newest 20 statuses, as an app opening
 //	deep-max-id  20 statuses below a max_id anywhere in the feed, as an
 //	             app scrolling back
+//	deep-fixed   one page from the middle of the feed, asked again and
+//	             again as first-page is: a deep page as hot as the first
+//	             (the generated feed's newest page holds no boosts; a
+//	             page in the middle holds about two, each a second
+//	             status to load and present)
+//	deep-scroll  pages one after another as an app scrolls (the next is
+//	             the one the previous answer's Link header names), ten
+//	             from each random point
 //
 // It reports req/s, p50-ms and p99-ms, and cpu-ms/op and cores (see
 // reportLatency). The clients run in the same process, so they count.
@@ -68,44 +77,65 @@ func BenchmarkHomeTimeline(b *testing.B) {
 		b.Fatalf("oldest in feed: %v", err)
 	}
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256, DisableCompression: true}}
-	// get reads a page; count decodes it to count its statuses, which
-	// the timed loop leaves out so the client spends less of the CPU.
-	get := func(query string, count bool) (int, error) {
+	// get reads a page and returns the Link header that names the next
+	// one; count decodes it to count its statuses, which the timed loop
+	// leaves out so the client spends less of the CPU.
+	get := func(query string, count bool) (int, string, error) {
 		req, err := http.NewRequest(http.MethodGet, n.URL+"/api/v1/timelines/home"+query, nil)
 		if err != nil {
-			return 0, err
+			return 0, "", err
 		}
 		req.Header.Set("Authorization", "Bearer "+token)
 		resp, err := client.Do(req)
 		if err != nil {
-			return 0, err
+			return 0, "", err
 		}
 		defer resp.Body.Close()
 		if resp.StatusCode != http.StatusOK {
 			body, _ := io.ReadAll(resp.Body)
-			return 0, fmt.Errorf("%s: %s", resp.Status, body)
+			return 0, "", fmt.Errorf("%s: %s", resp.Status, body)
 		}
+		link := resp.Header.Get("Link")
 		if !count {
 			_, err := io.Copy(io.Discard, resp.Body)
-			return 0, err
+			return 0, link, err
 		}
 		var page []json.RawMessage
 		if err := json.NewDecoder(resp.Body).Decode(&page); err != nil {
-			return 0, err
+			return 0, "", err
 		}
-		return len(page), nil
+		return len(page), link, nil
 	}
-	if got, err := get("", true); err != nil || got != 20 {
-		b.Fatalf("first page: %d statuses, %v", got, err)
+	if got, link, err := get("", true); err != nil || got != 20 || nextPage(link) == "" {
+		b.Fatalf("first page: %d statuses, Link %q, %v", got, link, err)
 	}
 
 	lo, hi := int64(oldest[0].ID), int64(newest[0].ID)
+	// scroll pages as an app does: from a random point, each next page
+	// is the one the previous page's Link header names (its oldest
+	// status's id as max_id), for scrollPages pages, then a new point.
+	const scrollPages = 10
+	type scroller struct {
+		next string
+		left int
+	}
 	for _, bc := range []struct {
 		name  string
-		query func(r *rand.Rand) string
+		query func(r *rand.Rand, s *scroller) string
 	}{
-		{"first-page", func(*rand.Rand) string { return "" }},
-		{"deep-max-id", func(r *rand.Rand) string { return fmt.Sprintf("?max_id=%d", lo+r.Int64N(hi-lo)) }},
+		{"first-page", func(*rand.Rand, *scroller) string { return "" }},
+		{"deep-max-id", func(r *rand.Rand, _ *scroller) string { return fmt.Sprintf("?max_id=%d", lo+r.Int64N(hi-lo)) }},
+		// one deep page asked again and again, as first-page is: what a
+		// deep page costs when its rows are as hot as the first page's
+		{"deep-fixed", func(*rand.Rand, *scroller) string { return fmt.Sprintf("?max_id=%d", lo+(hi-lo)/2) }},
+		{"deep-scroll", func(r *rand.Rand, s *scroller) string {
+			if s.left == 0 || s.next == "" {
+				s.left = scrollPages
+				return fmt.Sprintf("?max_id=%d", lo+r.Int64N(hi-lo))
+			}
+			s.left--
+			return s.next
+		}},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			var mu sync.Mutex
@@ -120,14 +150,17 @@ func BenchmarkHomeTimeline(b *testing.B) {
 				r := rand.New(rand.NewPCG(seed, 7))
 				mu.Unlock()
 				var mine []time.Duration
+				var s scroller
 				for pb.Next() {
-					q := bc.query(r)
+					q := bc.query(r, &s)
 					t := time.Now()
-					if _, err := get(q, false); err != nil {
+					_, link, err := get(q, false)
+					if err != nil {
 						b.Error(err)
 						return
 					}
 					mine = append(mine, time.Since(t))
+					s.next = nextPage(link)
 				}
 				mu.Lock()
 				all = append(all, mine...)
@@ -140,6 +173,22 @@ func BenchmarkHomeTimeline(b *testing.B) {
 			}
 		})
 	}
+}
+
+// nextPage is the query of the page a Link header names as next
+// ("?max_id=..."), or "" if it names none.
+func nextPage(link string) string {
+	for part := range strings.SplitSeq(link, ",") {
+		u, rel, ok := strings.Cut(part, ";")
+		if !ok || !strings.Contains(rel, `rel="next"`) {
+			continue
+		}
+		u = strings.Trim(strings.TrimSpace(u), "<>")
+		if i := strings.Index(u, "?"); i >= 0 {
+			return u[i:]
+		}
+	}
+	return ""
 }
 
 // reportLatency reports requests per second over the timed part,
