@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"path"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -259,5 +260,33 @@ func TestVerifyInboxHandsOnItsParse(t *testing.T) {
 	}
 	if n := origin.requests("peer.example"); n != 1 {
 		t.Errorf("%d requests to peer.example; want 1 (the key, for the good delivery)", n)
+	}
+}
+
+// TestVerifyInboxDecodesNothingUnsigned: an unsigned delivery is refused
+// before its body is decoded, so an anonymous sender cannot make the
+// node build a megabyte of tiny JSON values into memory (issue 10, item
+// 3, for the inbox): only its type and actor are read first.
+func TestVerifyInboxDecodesNothingUnsigned(t *testing.T) {
+	origin := &keyOrigin{}
+	e, now := keyEngine(t, origin)
+	ctx := context.Background()
+	origin.serve(remoteActor(t, "https://peer.example/users/m", 1))
+	tiny := strings.Repeat("0,", 480_000)
+	body := []byte(`{"@context":"https://www.w3.org/ns/activitystreams","id":"https://peer.example/users/m/a/1","type":"Create",` +
+		`"actor":"https://peer.example/users/m","object":{"id":"https://peer.example/users/m/n/1","type":"Note","tag":[` + tiny + `0]}}`)
+	r, err := http.NewRequest(http.MethodPost, "https://council-a.example/inbox", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err = e.VerifyInbox(ctx, r, body, *now)
+	runtime.ReadMemStats(&after)
+	if err == nil {
+		t.Fatal("an unsigned delivery verified")
+	}
+	if got := after.TotalAlloc - before.TotalAlloc; got > 2<<20 {
+		t.Errorf("refusing an unsigned %d KiB delivery allocated %d KiB; want under 2 MiB", len(body)>>10, got>>10)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -482,33 +483,33 @@ func decodeBase64(s string) ([]byte, error) {
 var ErrSkipped = errors.New("federation: activity skipped")
 
 // Inbound is an activity POSTed to an inbox: the body as received, its
-// parse, and the actor whose signature verified (VerifyInbox). The body
-// is parsed once, here, for the signature check and for Receive.
+// parse, and the actor whose signature verified (VerifyInbox), for
+// ReceiveInbound, which does not parse it again.
 type Inbound struct {
 	Body     []byte
 	Activity activitypub.Activity
 	Signer   string
 }
 
-// VerifyInbox parses an activity POSTed to an inbox and checks its HTTP
-// signature. Only a key on the host of the activity's actor is looked up
-// (ActorKey): the signer must be the actor anyway, and any other keyId
-// would make the node fetch whatever URL the sender names. Errors:
-// *InvalidError for a body that is no activity or names no actor,
-// ErrSkipped for a Delete by an unknown actor; any other error means the
-// signature could not be verified, and the caller must answer it without
-// saying why (the reason tells a prober what answered at the keyId's
-// address).
+// VerifyInbox checks the HTTP signature of an activity POSTed to an inbox
+// and, once it verified, parses it. Only a key on the host of the
+// activity's actor is looked up (ActorKey): the signer must be the actor
+// anyway, and any other keyId would make the node fetch whatever URL the
+// sender names. Before the signature is checked only the body's type and
+// actor are read (inboxHeader): decoding a whole body an anonymous sender
+// chose can cost hundreds of times its size (a megabyte of tiny array
+// elements became 600 MB). Errors: *InvalidError for a body that is no
+// activity or names no actor, ErrSkipped for a Delete by an unknown
+// actor; any other error means the signature could not be verified, and
+// the caller must answer it without saying why (the reason tells a prober
+// what answered at the keyId's address).
 func (e *Engine) VerifyInbox(ctx context.Context, r *http.Request, body []byte, now time.Time) (Inbound, error) {
-	act, err := activitypub.ParseActivity(body)
+	typ, actor, err := inboxHeader(body)
 	if err != nil {
 		return Inbound{}, invalid("%v", err)
 	}
-	if act.Actor == "" {
-		return Inbound{}, invalid("activity names no actor")
-	}
-	if act.Type == activitypub.TypeDelete {
-		_, err := e.store.AccountByURI(ctx, act.Actor)
+	if typ == activitypub.TypeDelete {
+		_, err := e.store.AccountByURI(ctx, actor)
 		if errors.Is(err, storage.ErrNotFound) {
 			return Inbound{}, ErrSkipped
 		}
@@ -516,9 +517,51 @@ func (e *Engine) VerifyInbox(ctx context.Context, r *http.Request, body []byte, 
 			return Inbound{}, fmt.Errorf("actor of a Delete: %w", err)
 		}
 	}
-	_, signer, err := VerifyRequest(ctx, r, body, now, e.ActorKey(act.Actor))
+	_, signer, err := VerifyRequest(ctx, r, body, now, e.ActorKey(actor))
 	if err != nil {
 		return Inbound{}, err
 	}
+	act, err := activitypub.ParseActivity(body)
+	if err != nil {
+		return Inbound{}, invalid("%v", err)
+	}
 	return Inbound{Body: body, Activity: act, Signer: signer}, nil
+}
+
+// inboxHeader reads the type and actor IRI of an activity, without
+// decoding the rest.
+func inboxHeader(body []byte) (typ, actor string, err error) {
+	var doc struct {
+		Type  json.RawMessage `json:"type"`
+		Actor json.RawMessage `json:"actor"`
+	}
+	if err := json.Unmarshal(body, &doc); err != nil {
+		return "", "", fmt.Errorf("activity: %w", err)
+	}
+	_ = json.Unmarshal(doc.Type, &typ) // a type list is no Delete
+	actor = refOf(doc.Actor)
+	if actor == "" {
+		return "", "", errors.New("activity names no actor")
+	}
+	return typ, actor, nil
+}
+
+// refOf is the IRI a JSON-LD reference holds: a string, an object's id,
+// or the first of a list.
+func refOf(raw json.RawMessage) string {
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	var obj struct {
+		ID string `json:"id"`
+	}
+	if json.Unmarshal(raw, &obj) == nil && obj.ID != "" {
+		return obj.ID
+	}
+	var list []json.RawMessage
+	if json.Unmarshal(raw, &list) == nil && len(list) > 0 {
+		return refOf(list[0])
+	}
+	return ""
 }

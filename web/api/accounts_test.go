@@ -370,12 +370,12 @@ func TestAccountFollowListsPageWithoutGaps(t *testing.T) {
 		Username string `json:"username"`
 	}
 	_, h, _ := call(t, "GET", a.URL+"/api/v1/accounts/"+hub.ID.String()+"/followers?limit=10", "", nil, &first)
-	next, prev := links(t, h.Get("Link"))
+	next, prev := stLinks(h.Get("Link"))
 	if prev == "" || !strings.Contains(next, "max_id=") || !strings.Contains(next, "limit=10") || !strings.HasPrefix(next, a.URL+"/api/v1/accounts/") {
 		t.Fatalf("Link = %q", h.Get("Link"))
 	}
 	_, h, _ = call(t, "GET", next, "", nil, &second)
-	_, prev = links(t, h.Get("Link"))
+	_, prev = stLinks(h.Get("Link"))
 	if !strings.Contains(prev, "min_id=") {
 		t.Fatalf("Link of the second page = %q", h.Get("Link"))
 	}
@@ -383,25 +383,6 @@ func TestAccountFollowListsPageWithoutGaps(t *testing.T) {
 	if len(back) != 10 || back[0] != first[0] || back[9] != first[9] || second[0].Username != members[34].Username {
 		t.Errorf("prev of the second page = %v; want the first page %v", back, first)
 	}
-}
-
-// links returns the next and prev URLs of a Link header.
-func links(t *testing.T, header string) (next, prev string) {
-	t.Helper()
-	for _, part := range strings.Split(header, ",") {
-		u, rel, ok := strings.Cut(strings.TrimSpace(part), ";")
-		if !ok {
-			continue
-		}
-		u = strings.Trim(u, "<>")
-		switch strings.TrimSpace(rel) {
-		case `rel="next"`:
-			next = u
-		case `rel="prev"`:
-			prev = u
-		}
-	}
-	return next, prev
 }
 
 func TestAccountBlocksMutesAndRelationships(t *testing.T) {

@@ -67,7 +67,7 @@ func schedList(t *testing.T, n *testrig.Node, token string, limit string) [][]st
 			ids = append(ids, s.ID)
 		}
 		pages = append(pages, ids)
-		next, _ = links(t, h.Get("Link"))
+		next, _ = stLinks(h.Get("Link"))
 	}
 	return pages
 }

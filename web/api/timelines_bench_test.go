@@ -106,7 +106,7 @@ func BenchmarkHomeTimeline(b *testing.B) {
 		}
 		return len(page), link, nil
 	}
-	if got, link, err := get("", true); err != nil || got != 20 || nextPage(link) == "" {
+	if got, link, err := get("", true); err != nil || got != 20 || nextQuery(link) == "" {
 		b.Fatalf("first page: %d statuses, Link %q, %v", got, link, err)
 	}
 
@@ -160,7 +160,7 @@ func BenchmarkHomeTimeline(b *testing.B) {
 						return
 					}
 					mine = append(mine, time.Since(t))
-					s.next = nextPage(link)
+					s.next = nextQuery(link)
 				}
 				mu.Lock()
 				all = append(all, mine...)
@@ -175,18 +175,12 @@ func BenchmarkHomeTimeline(b *testing.B) {
 	}
 }
 
-// nextPage is the query of the page a Link header names as next
-// ("?max_id=..."), or "" if it names none.
-func nextPage(link string) string {
-	for part := range strings.SplitSeq(link, ",") {
-		u, rel, ok := strings.Cut(part, ";")
-		if !ok || !strings.Contains(rel, `rel="next"`) {
-			continue
-		}
-		u = strings.Trim(strings.TrimSpace(u), "<>")
-		if i := strings.Index(u, "?"); i >= 0 {
-			return u[i:]
-		}
+// nextQuery is the query ("?max_id=...") of the next page a Link header
+// names (stLinks), or "".
+func nextQuery(link string) string {
+	next, _ := stLinks(link)
+	if i := strings.Index(next, "?"); i >= 0 {
+		return next[i:]
 	}
 	return ""
 }

@@ -1,7 +1,6 @@
 package pages
 
 import (
-	"fmt"
 	"html/template"
 	"sync"
 )
@@ -42,9 +41,9 @@ func (s *PageSet) Get(name string) (*template.Template, error) {
 	if t, ok := s.got[name]; ok {
 		return t, nil
 	}
-	t, err := s.parse(name)
+	t, err := s.parse(name) // its error names the page
 	if err != nil {
-		return nil, fmt.Errorf("page %s: %w", name, err)
+		return nil, err
 	}
 	s.got[name] = t
 	return t, nil
