@@ -71,8 +71,49 @@ func invalidf(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrInvalid, fmt.Sprintf(format, args...))
 }
 
-// decodeObject unmarshals b, which must be one JSON object.
+// maxValues bounds the JSON values (object members and array elements)
+// of one document a peer sends or serves. Decoding a value, and
+// resolving it with go-fed, costs far more memory than its bytes: a
+// megabyte of tiny array elements took 590 MB, and a signed delivery of
+// it could come from any account on any server. A post, an actor or an
+// activity embedding another holds tens to hundreds of values; a
+// thousand mentions would be some five thousand.
+const maxValues = 10_000
+
+// tooManyValues reports whether b, JSON, holds more than maxValues
+// values, counting the commas and opening brackets outside strings: a
+// scan of the bytes, with nothing allocated.
+func tooManyValues(b []byte) bool {
+	n, inString, escaped := 0, false, false
+	for _, c := range b {
+		switch {
+		case escaped:
+			escaped = false
+		case inString:
+			switch c {
+			case '\\':
+				escaped = true
+			case '"':
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == ',' || c == '[' || c == '{':
+			n++
+			if n > maxValues {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// decodeObject unmarshals b, which must be one JSON object of at most
+// maxValues values.
 func decodeObject(b []byte) (map[string]any, error) {
+	if tooManyValues(b) {
+		return nil, invalidf("more than %d JSON values", maxValues)
+	}
 	var m map[string]any
 	if err := json.Unmarshal(b, &m); err != nil {
 		return nil, fmt.Errorf("%w: decode json: %w", ErrInvalid, err)
