@@ -1,7 +1,6 @@
 package activitypub
 
 import (
-	"encoding/json"
 	"fmt"
 )
 
@@ -17,7 +16,7 @@ var LibraryTerm = map[string]any{"@id": "https://github.com/copse-dev/copse/ns#l
 // links ("" for none).
 func LibraryOf(actor []byte) string {
 	var m map[string]any
-	if json.Unmarshal(actor, &m) != nil {
+	if unmarshal(actor, &m) != nil {
 		return ""
 	}
 	return rawRef(m["library"])
@@ -37,7 +36,7 @@ type IRIPage struct {
 // their unordered kinds) whose items are ids or objects with ids.
 func ParseIRIPage(body []byte) (IRIPage, error) {
 	var m map[string]any
-	if err := json.Unmarshal(body, &m); err != nil {
+	if err := unmarshal(body, &m); err != nil {
 		return IRIPage{}, fmt.Errorf("parse collection: %w", err)
 	}
 	switch rawType(m) {
