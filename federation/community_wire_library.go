@@ -23,6 +23,12 @@ const libraryPageSize = 50
 // library (10,000 artefacts).
 const maxLibraryPages = 200
 
+// maxLibraryItems bounds how many ids FetchLibrary reads of a peer's
+// library in all, as many as maxLibraryPages full pages of copse's: a
+// page of another server may hold thousands (a variable so that a test
+// can lower it).
+var maxLibraryItems = maxLibraryPages * libraryPageSize
+
 // Library is the collection of the artefacts of the local community
 // username.
 func (u URLs) Library(username string) string { return u.Actor(username) + "/library" }
@@ -69,8 +75,8 @@ func (e *Engine) LibraryCollection(ctx context.Context, g storage.Account, after
 // FetchLibrary reads the library of the remote community g, as its Group
 // document links it, and takes here every artefact of it not known yet,
 // with its history, as if the Group had announced it. It reads at most
-// maxLibraryPages pages, and only ids on the Group's host. It returns how
-// many artefacts it took.
+// maxLibraryPages pages and maxLibraryItems ids, and only ids on the
+// Group's host. It returns how many artefacts it took.
 func (e *Engine) FetchLibrary(ctx context.Context, g storage.Account) (int, error) {
 	if g.Local() || g.ActorType != activitypub.TypeGroup {
 		return 0, fmt.Errorf("fetch library of %s: not a remote community: %w", g.URI, ErrDenied)
@@ -83,7 +89,7 @@ func (e *Engine) FetchLibrary(ctx context.Context, g storage.Account) (int, erro
 	if next == "" || !sameOrigin(next, g.URI) {
 		return 0, nil // no library, or one elsewhere: not the Group's to vouch for
 	}
-	taken := 0
+	taken, read := 0, 0
 	for range maxLibraryPages {
 		body, err := e.fetcher.Get(ctx, next)
 		if err != nil {
@@ -94,6 +100,9 @@ func (e *Engine) FetchLibrary(ctx context.Context, g storage.Account) (int, erro
 			return taken, fmt.Errorf("library of %s: %w", g.URI, err)
 		}
 		for _, iri := range p.Items {
+			if read++; read > maxLibraryItems {
+				return taken, nil
+			}
 			ok, err := e.takeLibraryItem(ctx, g, iri)
 			if err != nil {
 				return taken, err

@@ -2,9 +2,14 @@ package federation
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/copse-dev/copse/activitypub"
@@ -82,5 +87,52 @@ func TestLibraryCollectionPages(t *testing.T) {
 		if _, err := e.LibraryCollection(ctx, g, bad); !errors.As(err, &inv) {
 			t.Errorf("after=%q: %v, want an InvalidError", bad, err)
 		}
+	}
+}
+
+// TestFetchLibraryBoundsItems: a hostile Group whose library never ends,
+// every page listing thousands of ids that each answer with an artefact
+// of another community, costs this node at most maxLibraryItems fetches
+// of items, not pages × items.
+func TestFetchLibraryBoundsItems(t *testing.T) {
+	var fetches atomic.Int64
+	var srv *httptest.Server
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/activity+json")
+		base := srv.URL
+		switch {
+		case r.URL.Path == "/c/g":
+			fmt.Fprintf(w, `{"@context":"https://www.w3.org/ns/activitystreams","id":%q,"type":"Group","preferredUsername":"g","inbox":%q,"library":%q}`,
+				base+"/c/g", base+"/c/g/inbox", base+"/c/g/library?page=1")
+		case r.URL.Path == "/c/g/library":
+			page, _ := strconv.Atoi(r.URL.Query().Get("page"))
+			items := make([]string, 3000)
+			for i := range items {
+				items[i] = fmt.Sprintf("%s/a/%d-%d", base, page, i)
+			}
+			b, _ := json.Marshal(map[string]any{"id": r.URL.String(), "type": "OrderedCollectionPage", "orderedItems": items,
+				"next": fmt.Sprintf("%s/c/g/library?page=%d", base, page+1)})
+			w.Write(b)
+		default:
+			fetches.Add(1)
+			fmt.Fprintf(w, `{"id":%q,"type":"Article","name":"x","content":"x","attributedTo":%q,"audience":%q,"history":%q,"version":1}`,
+				base+r.URL.Path, base+"/c/g", base+"/c/other", base+r.URL.Path+"/history")
+		}
+	}))
+	defer srv.Close()
+	defer func(n int) { maxLibraryItems = n }(maxLibraryItems)
+	maxLibraryItems = 120 // each fetch is signed: 10,000 would take seconds
+	e := loopbackEngine(t, Options{})
+	g := storage.Account{URI: srv.URL + "/c/g", Username: "g", Domain: strings.TrimPrefix(srv.URL, "http://"),
+		ActorType: activitypub.TypeGroup, Inbox: srv.URL + "/c/g/inbox", FetchedAt: e.now()}
+	if err := e.store.InTx(context.Background(), func(tx *storage.Tx) error { return tx.InsertAccount(context.Background(), &g) }); err != nil {
+		t.Fatal(err)
+	}
+	n, err := e.FetchLibrary(context.Background(), g)
+	if err != nil || n != 0 {
+		t.Fatalf("FetchLibrary = %d, %v; want 0 taken, no error", n, err)
+	}
+	if got := fetches.Load(); got != int64(maxLibraryItems) {
+		t.Errorf("FetchLibrary fetched %d items of an endless library; want %d, its bound", got, maxLibraryItems)
 	}
 }
