@@ -148,7 +148,7 @@ WHERE f.target_account_id = ? AND a.domain = ''`, account)
 // FollowerInboxes returns the distinct inboxes of account's remote
 // followers, shared inboxes standing for all followers behind them.
 func (q queries) FollowerInboxes(ctx context.Context, account ID) ([]string, error) {
-	return q.followerInboxes(ctx, `SELECT DISTINCT CASE WHEN a.shared_inbox <> '' THEN a.shared_inbox ELSE a.inbox END
+	return q.followerInboxes(ctx, `SELECT CASE WHEN a.shared_inbox <> '' THEN a.shared_inbox ELSE a.inbox END
 FROM follows f JOIN accounts a ON a.id = f.account_id
 WHERE f.target_account_id = ? AND a.domain <> '' AND a.suspended_at = 0`, account)
 }
@@ -158,7 +158,7 @@ WHERE f.target_account_id = ? AND a.domain <> '' AND a.suspended_at = 0`, accoun
 // membership (the follow) until it ends, but not the community's
 // content. A shared inbox that other followers use is still listed.
 func (q queries) CommunityFollowerInboxes(ctx context.Context, group ID, now time.Time) ([]string, error) {
-	return q.followerInboxes(ctx, `SELECT DISTINCT CASE WHEN a.shared_inbox <> '' THEN a.shared_inbox ELSE a.inbox END
+	return q.followerInboxes(ctx, `SELECT CASE WHEN a.shared_inbox <> '' THEN a.shared_inbox ELSE a.inbox END
 FROM follows f JOIN accounts a ON a.id = f.account_id
 WHERE f.target_account_id = ?1 AND a.domain <> '' AND a.suspended_at = 0
 AND NOT EXISTS (SELECT 1 FROM community_bans b WHERE b.community_id = ?1 AND b.account_id = a.id
@@ -172,12 +172,14 @@ func (q queries) followerInboxes(ctx context.Context, query string, args ...any)
 	}
 	defer rows.Close()
 	var out []string
+	seen := map[string]bool{}
 	for rows.Next() {
 		var s string
 		if err := rows.Scan(&s); err != nil {
 			return nil, fmt.Errorf("follower inboxes: %w", err)
 		}
-		if s != "" {
+		if s != "" && !seen[s] {
+			seen[s] = true
 			out = append(out, s)
 		}
 	}
