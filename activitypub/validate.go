@@ -12,6 +12,16 @@ import (
 // as it is read, so nothing past the parsers sees a URL that is not
 // http(s), a username Mastodon would refuse, or a control character.
 
+// What one post from a peer may carry: the rest is dropped, and the post
+// still arrives. A post holds a few of each; one signed megabyte could
+// hold thousands, each a row, a lookup or a notification here.
+const (
+	MaxNoteMentions    = 100 // Mention tags, distinct by href
+	MaxNoteHashtags    = 100 // Hashtags, distinct by name
+	MaxNoteAttachments = 16
+	MaxPollOptions     = 64
+)
+
 // maxURLLength bounds a URL kept from a peer. Longer ones are not links
 // anybody follows; they are payloads.
 const maxURLLength = 4096
@@ -242,10 +252,24 @@ func cleanNote(n *Note) {
 		n.Language = "" // apps put it in a lang attribute
 	}
 	tags := n.Tags[:0]
+	mentions, hashtags := map[string]bool{}, map[string]bool{}
 	for _, t := range n.Tags {
 		t.Href, t.Name = cleanURL(t.Href), CleanText(t.Name)
-		if t.Type == TagHashtag && !validHashtag(t.Name) {
-			continue // its name becomes a tag page and a link in apps
+		switch t.Type {
+		case TagHashtag:
+			if !validHashtag(t.Name) {
+				continue // its name becomes a tag page and a link in apps
+			}
+			key := strings.ToLower(strings.TrimPrefix(t.Name, "#"))
+			if hashtags[key] || len(hashtags) == MaxNoteHashtags {
+				continue
+			}
+			hashtags[key] = true
+		case TagMention:
+			if mentions[t.Href] || len(mentions) == MaxNoteMentions {
+				continue
+			}
+			mentions[t.Href] = true
 		}
 		tags = append(tags, t)
 	}
@@ -255,7 +279,7 @@ func cleanNote(n *Note) {
 	}
 	atts := n.Attachments[:0]
 	for _, a := range n.Attachments {
-		if ValidURL(a.URL) {
+		if ValidURL(a.URL) && len(atts) < MaxNoteAttachments {
 			a.Name = CleanText(a.Name)
 			atts = append(atts, a)
 		}
@@ -265,6 +289,9 @@ func cleanNote(n *Note) {
 		n.Attachments = nil
 	}
 	if n.Poll != nil {
+		if len(n.Poll.Options) > MaxPollOptions {
+			n.Poll.Options = n.Poll.Options[:MaxPollOptions]
+		}
 		for i := range n.Poll.Options {
 			n.Poll.Options[i].Name = CleanText(n.Poll.Options[i].Name)
 		}

@@ -48,10 +48,12 @@ func (e *Engine) fanOut(ctx context.Context, tx *storage.Tx, st storage.Status, 
 			}
 		}
 	}
+	mentioned := make(map[storage.ID]bool, len(st.Mentions))
 	for _, m := range st.Mentions {
-		if m == author.ID {
-			continue
+		if m == author.ID || mentioned[m] {
+			continue // one notification a member, however often named
 		}
+		mentioned[m] = true
 		acct, err := tx.AccountByIDWithoutKeys(ctx, m)
 		if errors.Is(err, storage.ErrNotFound) {
 			continue // deleted since the status named it

@@ -29,11 +29,16 @@ func (e *Engine) knownMentions(ctx context.Context, q accountReader, n activityp
 		seen[s] = true
 	}
 	var out []storage.Account
+	accounts := map[storage.ID]bool{}
+	looked := 0
 	for _, iri := range iris {
 		if iri == "" || seen[iri] || activitypub.IsPublic(iri) {
 			continue
 		}
 		seen[iri] = true
+		if looked++; looked > maxAddressees {
+			break
+		}
 		var a storage.Account
 		var err error
 		if name, ok := e.urls.LocalUsername(iri); ok {
@@ -41,12 +46,19 @@ func (e *Engine) knownMentions(ctx context.Context, q accountReader, n activityp
 		} else {
 			a, err = q.AccountByURIWithoutKeys(ctx, iri)
 		}
-		if err == nil {
+		if err == nil && !accounts[a.ID] {
+			accounts[a.ID] = true
 			out = append(out, a)
 		}
 	}
 	return out
 }
+
+// maxAddressees bounds how many of a post's mentions and addressees are
+// looked up: a post names a few, and each one named costs a lookup and
+// may cost a notification (the mentions alone are at most
+// activitypub.MaxNoteMentions).
+const maxAddressees = 2 * activitypub.MaxNoteMentions
 
 func (e *Engine) applyCreate(ctx context.Context, tx *storage.Tx, actor storage.Account, act activitypub.Activity, mentions []storage.Account) error {
 	note := *act.Object.Note
@@ -257,15 +269,22 @@ func olderThan(updated, stored time.Time) bool {
 // knownMentionsTx is knownMentions inside a transaction.
 func (e *Engine) knownMentionsTx(ctx context.Context, tx *storage.Tx, n activitypub.Note) []storage.Account {
 	var out []storage.Account
-	for _, t := range n.Tags {
+	seen := map[storage.ID]bool{}
+	add := func(a storage.Account) {
+		if !seen[a.ID] {
+			seen[a.ID] = true
+			out = append(out, a)
+		}
+	}
+	for _, t := range n.Tags { // at most activitypub.MaxNoteMentions
 		if t.Type != activitypub.TagMention {
 			continue
 		}
 		if a, err := tx.AccountByURI(ctx, t.Href); err == nil {
-			out = append(out, a)
+			add(a)
 		} else if name, ok := e.urls.LocalUsername(t.Href); ok {
 			if a, err := tx.AccountByUsername(ctx, name); err == nil {
-				out = append(out, a)
+				add(a)
 			}
 		}
 	}

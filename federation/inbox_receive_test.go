@@ -3,6 +3,7 @@ package federation
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -79,6 +80,81 @@ func TestReceiveAppliesAtOnce(t *testing.T) {
 			}
 			if len(items) != tt.wantQueued {
 				t.Errorf("%d activities queued, want %d", len(items), tt.wantQueued)
+			}
+		})
+	}
+}
+
+// TestReceiveNotifiesOnceAMember: a post that names one member
+// thousands of times (her IRI with a different fragment each time, in
+// cc and in its Mention tags) gives her one notification, and one that
+// names hundreds of members notifies no more than maxAddressees.
+func TestReceiveNotifiesOnceAMember(t *testing.T) {
+	const uri = "https://mastodon.example/users/mallory"
+	tests := []struct {
+		name    string
+		members int // named, each many times
+		times   int
+		want    int // notifications in all
+	}{
+		{"one member named 1,500 times", 1, 1500, 1},
+		{"300 members named twice", 300, 2, maxAddressees},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			e := testEngine(t)
+			m := storage.Account{URI: uri, Username: "mallory", Domain: "mastodon.example", ActorType: activitypub.TypePerson,
+				Inbox: uri + "/inbox", Followers: uri + "/followers", FetchedAt: e.now()}
+			if err := e.store.InTx(ctx, func(tx *storage.Tx) error { return tx.InsertAccount(ctx, &m) }); err != nil {
+				t.Fatal(err)
+			}
+			var members []storage.Account
+			err := e.store.InTx(ctx, func(tx *storage.Tx) error {
+				for i := range tt.members { // members without passwords: quicker than CreateMember
+					name := fmt.Sprintf("m%d", i)
+					a := storage.Account{URI: e.urls.Base + "/users/" + name, Username: name, ActorType: activitypub.TypePerson}
+					if err := tx.InsertAccount(ctx, &a); err != nil {
+						return err
+					}
+					members = append(members, a)
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			note := activitypub.Note{ID: uri + "/statuses/1", Type: activitypub.TypeNote, AttributedTo: uri,
+				Content: "<p>hello</p>", To: []string{activitypub.PublicIRI}, Published: e.now()}
+			for i := range tt.times {
+				for _, a := range members {
+					iri := fmt.Sprintf("%s#%d", a.URI, i)
+					note.CC = append(note.CC, iri)
+					note.Tags = append(note.Tags, activitypub.Tag{Type: activitypub.TagMention, Href: iri, Name: "@" + a.Username})
+				}
+			}
+			act := activitypub.Activity{ID: note.ID + "/activity", Type: activitypub.TypeCreate, Actor: uri,
+				To: note.To, CC: note.CC, Object: activitypub.Object{IRI: note.ID, Type: note.Type, Note: &note}}
+			body, err := activitypub.MarshalActivity(act)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := e.Receive(ctx, body, uri); err != nil {
+				t.Fatalf("receive: %v", err)
+			}
+			got := 0
+			for _, a := range members {
+				ns, err := e.store.Notifications(ctx, a.ID, storage.Page{Limit: 40})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(ns) > 1 {
+					t.Errorf("%s has %d notifications; want at most 1", a.Username, len(ns))
+				}
+				got += len(ns)
+			}
+			if got != tt.want {
+				t.Errorf("%d notifications in all; want %d", got, tt.want)
 			}
 		})
 	}
