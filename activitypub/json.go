@@ -81,9 +81,14 @@ func invalidf(format string, args ...any) error {
 const maxValues = 10_000
 
 // tooManyValues reports whether b, JSON, holds more than maxValues
-// values, counting the commas and opening brackets outside strings: a
-// scan of the bytes, with nothing allocated.
-func tooManyValues(b []byte) bool {
+// values.
+func tooManyValues(b []byte) bool { return JSONValuesOver(b, maxValues) }
+
+// JSONValuesOver reports whether b, JSON, holds more than max values
+// (array elements and object members, about), counting the commas and
+// opening brackets outside strings: a scan of the bytes, with nothing
+// allocated, to run before decoding a body of unknown shape.
+func JSONValuesOver(b []byte, max int) bool {
 	n, inString, escaped := 0, false, false
 	for _, c := range b {
 		switch {
@@ -100,7 +105,7 @@ func tooManyValues(b []byte) bool {
 			inString = true
 		case c == ',' || c == '[' || c == '{':
 			n++
-			if n > maxValues {
+			if n > max {
 				return true
 			}
 		}

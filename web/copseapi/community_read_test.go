@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -212,4 +213,48 @@ func mustID(t *testing.T, s string) storage.ID {
 		t.Fatal(err)
 	}
 	return id
+}
+
+// TestBodyValuesBounded: a member's JSON body of 8 MiB of empty strings
+// is refused (413, with an error) before it is decoded, costing the node
+// a few times the body, not hundreds of megabytes; an ordinary body of a
+// few hundred values is taken.
+func TestBodyValuesBounded(t *testing.T) {
+	n := testrig.StartOne(t, nil)
+	alice := n.Member("alice", false)
+	token := n.Token(alice)
+	post := func(path string, body []byte) (int, []byte) {
+		req, err := http.NewRequest(http.MethodPost, n.URL+"/api/copse/v1"+path, bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		out, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, out
+	}
+	ok := []byte(`{"handle":"libraries","name":"Libraries","description":"` + strings.Repeat("Shelving. ", 300) + `"}`)
+	code, body := post("/communities", ok)
+	var c struct{ ID string }
+	if code != http.StatusOK || json.Unmarshal(body, &c) != nil {
+		t.Fatalf("an ordinary body: %d %s; want it taken", code, body)
+	}
+	huge := []byte(`{"title":"Weeding","body":"How we weed.","tags":[` + strings.Repeat(`"",`, 8<<20/3-20) + `""]}`)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	code, body = post("/communities/"+c.ID+"/artefacts", huge)
+	runtime.ReadMemStats(&after)
+	var e struct{ Error string }
+	if code != http.StatusRequestEntityTooLarge || json.Unmarshal(body, &e) != nil || e.Error == "" {
+		t.Errorf("8 MiB of tiny values: %d %.200s; want 413 with an error", code, body)
+	}
+	if got := after.TotalAlloc - before.TotalAlloc; got > 64<<20 {
+		t.Errorf("refusing %d MiB allocated %d MiB in this process; want under 64 MiB", len(huge)>>20, got>>20)
+	}
 }
