@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/coder/websocket"
 	"github.com/go-chi/chi/v5"
@@ -104,25 +106,54 @@ func (h *Handler) streamAuth(r *http.Request) (auth, error) {
 	return a, nil
 }
 
-// allowed checks a subscription against the token.
-func (h *Handler) allowed(a auth, s subscription) error {
-	scope, ok := streamScopes[s.stream]
+// Bounds on one connection's subscriptions: each is a check, and for a
+// list a query, on every event the node publishes.
+const (
+	maxStreamSubscriptions = 64
+	maxStreamTag           = 128 // runes: the longest hashtag kept
+)
+
+// subscription makes the subscription a client asks for, checked against
+// the token: a tag only for a hashtag stream (lowercased, without "#"),
+// a list only for the list stream, which must be one of the viewer's
+// lists. Every stream of the node is made here.
+func (h *Handler) subscription(ctx context.Context, a auth, stream, tag, list string) (subscription, error) {
+	scope, ok := streamScopes[stream]
 	if !ok {
-		return fmt.Errorf("unknown stream type %q", s.stream)
+		return subscription{}, fmt.Errorf("unknown stream type %q", stream)
 	}
-	if strings.HasPrefix(s.stream, "hashtag") && s.tag == "" {
-		return fmt.Errorf("hashtag streams need a tag")
+	s := subscription{stream: stream}
+	switch stream {
+	case "hashtag", "hashtag:local":
+		s.tag = strings.ToLower(strings.TrimPrefix(tag, "#"))
+		if s.tag == "" {
+			return subscription{}, fmt.Errorf("hashtag streams need a tag")
+		}
+		if utf8.RuneCountInString(s.tag) > maxStreamTag {
+			return subscription{}, fmt.Errorf("a tag is at most %d characters", maxStreamTag)
+		}
+	case "list":
+		s.list = list
 	}
 	if scope == "" {
-		return nil
+		return s, nil
 	}
 	if a.account.ID == 0 {
-		return fmt.Errorf("stream %q needs an access token", s.stream)
+		return subscription{}, fmt.Errorf("stream %q needs an access token", stream)
 	}
 	if !hasScope(a.scopes, scope) {
-		return fmt.Errorf("stream %q is outside the token's scopes", s.stream)
+		return subscription{}, fmt.Errorf("stream %q is outside the token's scopes", stream)
 	}
-	return nil
+	if stream == "list" {
+		id, err := storage.ParseID(list)
+		if err == nil {
+			_, err = h.store.ListByID(ctx, a.account.ID, id)
+		}
+		if err != nil {
+			return subscription{}, fmt.Errorf("no list %q of yours", list)
+		}
+	}
+	return s, nil
 }
 
 func (h *Handler) streamWebSocket(w http.ResponseWriter, r *http.Request) error {
@@ -133,8 +164,8 @@ func (h *Handler) streamWebSocket(w http.ResponseWriter, r *http.Request) error 
 	q := r.URL.Query()
 	var subs []subscription
 	if s := q.Get("stream"); s != "" {
-		sub := subscription{stream: s, tag: strings.ToLower(strings.TrimPrefix(q.Get("tag"), "#")), list: q.Get("list")}
-		if err := h.allowed(a, sub); err != nil {
+		sub, err := h.subscription(r.Context(), a, s, q.Get("tag"), q.Get("list"))
+		if err != nil {
 			return errUnauthorized(err.Error())
 		}
 		subs = append(subs, sub)
@@ -208,8 +239,8 @@ func (h *Handler) streamSSE(w http.ResponseWriter, r *http.Request) error {
 	path := strings.Trim(chi.URLParam(r, "*"), "/")
 	stream := strings.ReplaceAll(path, "/", ":")
 	q := r.URL.Query()
-	sub := subscription{stream: stream, tag: strings.ToLower(strings.TrimPrefix(q.Get("tag"), "#")), list: q.Get("list")}
-	if err := h.allowed(a, sub); err != nil {
+	sub, err := h.subscription(r.Context(), a, stream, q.Get("tag"), q.Get("list"))
+	if err != nil {
 		return errUnauthorized(err.Error())
 	}
 	flusher, ok := w.(http.Flusher)
@@ -260,19 +291,27 @@ func (h *Handler) pump(ctx context.Context, events *federation.Subscription, a a
 				return
 			}
 		case c := <-control:
-			sub := subscription{stream: c.Stream, tag: strings.ToLower(strings.TrimPrefix(c.Tag, "#")), list: c.List}
+			asked := subscription{stream: c.Stream, tag: strings.ToLower(strings.TrimPrefix(c.Tag, "#")), list: c.List}
+			refuse := func(status int, err error) {
+				b, _ := json.Marshal(map[string]string{"error": err.Error(), "status": strconv.Itoa(status)})
+				_ = send(streamMessage{Stream: asked.names(), Event: "error", Payload: string(b)})
+			}
 			switch c.Type {
 			case "subscribe":
-				if err := h.allowed(a, sub); err != nil {
-					b, _ := json.Marshal(map[string]string{"error": err.Error(), "status": "401"})
-					_ = send(streamMessage{Stream: sub.names(), Event: "error", Payload: string(b)})
-					continue
-				}
-				if !slices.Contains(subs, sub) {
+				sub, err := h.subscription(ctx, a, c.Stream, c.Tag, c.List)
+				switch {
+				case err != nil:
+					refuse(http.StatusUnauthorized, err)
+				case slices.Contains(subs, sub):
+				case len(subs) >= maxStreamSubscriptions:
+					refuse(http.StatusUnprocessableEntity, fmt.Errorf("a connection holds at most %d subscriptions", maxStreamSubscriptions))
+				default:
 					subs = append(subs, sub)
 				}
 			case "unsubscribe":
-				subs = slices.DeleteFunc(subs, func(s subscription) bool { return s == sub })
+				subs = slices.DeleteFunc(subs, func(s subscription) bool {
+					return s.stream == asked.stream && (s.tag == "" || s.tag == asked.tag) && (s.list == "" || s.list == asked.list)
+				})
 			}
 		case ev, ok := <-events.C:
 			if !ok {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -161,8 +162,12 @@ func TestStreamingUserAndPublic(t *testing.T) {
 func TestStreamingRefusals(t *testing.T) {
 	t.Parallel()
 	n := testrig.StartOne(t, nil)
-	alice := n.Member("alice", false)
+	alice, bob := n.Member("alice", false), n.Member("bob", false)
 	ctx := context.Background()
+	bobsList, err := n.Engine.CreateList(ctx, bob.ID, federation.ListParams{Title: "Colleagues"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	wsURL := strings.Replace(n.URL, "http://", "ws://", 1) + "/api/v1/streaming"
 	tests := []struct {
 		name string
@@ -172,6 +177,9 @@ func TestStreamingRefusals(t *testing.T) {
 		{"bad token", wsURL + "?stream=public&access_token=nope"},
 		{"unknown stream", wsURL + "?stream=nonsense&access_token=" + n.Token(alice)},
 		{"user stream with a write-only token", wsURL + "?stream=user&access_token=" + n.Token(alice, "write")},
+		{"another member's list", wsURL + "?stream=list&list=" + bobsList.ID.String() + "&access_token=" + n.Token(alice)},
+		{"a list that is none", wsURL + "?stream=list&list=12345&access_token=" + n.Token(alice)},
+		{"a tag longer than any hashtag", wsURL + "?stream=hashtag&tag=" + strings.Repeat("a", 129)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -230,4 +238,39 @@ func TestStreamingServerSentEvents(t *testing.T) {
 		}
 	}
 	t.Fatalf("stream ended without the update: %v", sc.Err())
+}
+
+// TestStreamingSubscriptionsBounded: one connection holds at most 64
+// subscriptions; asking again for one it holds, with fields its stream
+// does not read (a tag on the public stream), adds nothing; the 65th
+// distinct one is refused with an error event (422) and the connection
+// stays open.
+func TestStreamingSubscriptionsBounded(t *testing.T) {
+	t.Parallel()
+	n := testrig.StartOne(t, nil)
+	ctx := context.Background()
+	wsURL := strings.Replace(n.URL, "http://", "ws://", 1) + "/api/v1/streaming?stream=public"
+	c, _, err := websocket.Dial(ctx, wsURL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs := messages(t, c)
+	subscribe := func(stream, tag string) {
+		b, _ := json.Marshal(map[string]string{"type": "subscribe", "stream": stream, "tag": tag})
+		if err := c.Write(ctx, websocket.MessageText, b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 200 {
+		subscribe("public", fmt.Sprintf("x%d", i)) // the same subscription each time
+	}
+	for i := range 63 {
+		subscribe("hashtag", fmt.Sprintf("tag%d", i))
+	}
+	subscribe("hashtag", "onetoomany")
+	ev := readEvent(t, msgs, "error", 10*time.Second)
+	var e struct{ Error, Status string }
+	if err := json.Unmarshal([]byte(ev.Payload), &e); err != nil || e.Status != "422" || len(ev.Stream) != 2 || ev.Stream[1] != "onetoomany" {
+		t.Errorf("first error event %+v (%v); want 422 for the 65th subscription, onetoomany", ev, err)
+	}
 }
