@@ -20,8 +20,9 @@ import (
 // asked here for each; the posts of threads still pass the status rule
 // in the store's query.
 
-// maxSearchQuery bounds what a member types into a search, in runes.
-const maxSearchQuery = 500
+// MaxSearchQuery bounds what anyone types into a search, in runes: the
+// repertoire's search and the client API's (web/api) alike.
+const MaxSearchQuery = 500
 
 // RepertoireQuery is a search as a member asks it.
 type RepertoireQuery struct {
@@ -41,8 +42,8 @@ func (q RepertoireQuery) check() (storage.RepertoireSearch, error) {
 	switch {
 	case q.Query == "":
 		return storage.RepertoireSearch{}, invalid("q can't be blank")
-	case utf8.RuneCountInString(q.Query) > maxSearchQuery:
-		return storage.RepertoireSearch{}, invalid("q is longer than %d characters", maxSearchQuery)
+	case utf8.RuneCountInString(q.Query) > MaxSearchQuery:
+		return storage.RepertoireSearch{}, invalid("q is longer than %d characters", MaxSearchQuery)
 	case !storage.ValidHitType(q.Type):
 		return storage.RepertoireSearch{}, invalid("type %q is not artefact, term, event or thread", q.Type)
 	case q.Limit < 0 || q.Limit > storage.MaxRepertoireLimit:

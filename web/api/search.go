@@ -3,10 +3,12 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/go-chi/chi/v5"
 
@@ -110,8 +112,22 @@ func (h *Handler) search(r *http.Request) (SearchResults, error) {
 	if s.q == "" {
 		return SearchResults{}, httperr.New(http.StatusBadRequest, "Param is missing or the value is empty: q")
 	}
+	if utf8.RuneCountInString(s.q) > federation.MaxSearchQuery {
+		return SearchResults{}, httperr.New(http.StatusUnprocessableEntity,
+			fmt.Sprintf("q is longer than %d characters", federation.MaxSearchQuery))
+	}
 	s.offset, _ = strconv.Atoi(v.Get("offset"))
 	s.offset = max(s.offset, 0)
+	// Each page further scans every match before it again: anonymous
+	// callers get the first page only, as in Mastodon, and members the
+	// first 400 results, as the communities' search.
+	switch {
+	case s.offset > 0 && viewer.ID == 0:
+		return SearchResults{}, httperr.New(http.StatusUnauthorized, "Search queries pagination is not supported without authentication")
+	case s.offset > storage.MaxRepertoireOffset:
+		return SearchResults{}, httperr.New(http.StatusUnprocessableEntity,
+			fmt.Sprintf("offset must be between 0 and %d", storage.MaxRepertoireOffset))
+	}
 	if raw := v.Get("account_id"); raw != "" {
 		s.account, err = storage.ParseID(raw)
 		s.noAccount = err != nil

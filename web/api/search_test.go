@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/copse-dev/copse/federation"
@@ -215,6 +216,22 @@ func TestSearchParameters(t *testing.T) {
 	}
 	if code, _ := searchOn(t, n, ta, url.Values{"q": {" "}}); code != http.StatusBadRequest {
 		t.Errorf("an empty q: %d; want 400", code)
+	}
+	for _, tc := range []struct {
+		name  string
+		token string
+		q     url.Values
+		code  int
+	}{
+		{"an anonymous second page", "", url.Values{"q": {"opening"}, "offset": {"20"}}, http.StatusUnauthorized},
+		{"a member beyond the 400th result", ta, url.Values{"q": {"opening"}, "offset": {"401"}}, http.StatusUnprocessableEntity},
+		{"a member at the 400th result", ta, url.Values{"q": {"opening"}, "offset": {"400"}}, http.StatusOK},
+		{"a q of 501 characters", ta, url.Values{"q": {strings.Repeat("é", 501)}}, http.StatusUnprocessableEntity},
+		{"a q of 500 characters", "", url.Values{"q": {strings.Repeat("é", 500)}}, http.StatusOK},
+	} {
+		if code, _ := searchOn(t, n, tc.token, tc.q); code != tc.code {
+			t.Errorf("%s: %d; want %d", tc.name, code, tc.code)
+		}
 	}
 	if code, _ := searchOn(t, n, n.Token(alice, "write"), url.Values{"q": {"x"}}); code != http.StatusForbidden {
 		t.Errorf("a token without read:search: %d; want 403", code)
