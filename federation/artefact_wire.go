@@ -375,8 +375,18 @@ func (e *Engine) takeArtefactVersion(ctx context.Context, g storage.Account, art
 		}
 		v.Files = append(v.Files, storage.VersionFile{Name: d.Name, MediaType: d.MediaType, Size: d.Size, SHA256: d.SHA256, URL: d.URL})
 	}
+	// Each author may cost a fetch of its actor: as many as a member here
+	// may name, the first ones, each once.
 	var authors []storage.ID
+	named := map[string]bool{}
 	for _, uri := range art.Authors {
+		if named[uri] {
+			continue
+		}
+		if len(named) == maxArtefactAuthors {
+			break
+		}
+		named[uri] = true
 		if au, err := e.versionPerson(ctx, art.ID, uri); err == nil {
 			authors = append(authors, au.ID)
 		}
@@ -483,13 +493,19 @@ func (e *Engine) fillArtefactHistory(ctx context.Context, g storage.Account, a s
 	})
 }
 
-// takeEach parses a page of a history with parse and hands each item to
-// take; it returns the next page's IRI.
+// maxHistoryPageItems bounds the versions taken from one page of a
+// peer's history (copse's pages hold historyPageSize): each is a
+// transaction and a Markdown render here.
+const maxHistoryPageItems = 5 * historyPageSize
+
+// takeEach parses a page of a history with parse and hands each item, of
+// the first maxHistoryPageItems, to take; it returns the next page's IRI.
 func takeEach[I any](body []byte, parse func([]byte) ([]I, string, error), take func(I) error) (string, error) {
 	items, next, err := parse(body)
 	if err != nil {
 		return "", err
 	}
+	items = items[:min(len(items), maxHistoryPageItems)]
 	for _, it := range items {
 		if err := take(it); err != nil {
 			return "", err

@@ -136,3 +136,76 @@ func TestFetchLibraryBoundsItems(t *testing.T) {
 		t.Errorf("FetchLibrary fetched %d items of an endless library; want %d, its bound", got, maxLibraryItems)
 	}
 }
+
+// TestRemoteArtefactBounds: an artefact a hostile Group serves naming 500
+// authors on its host costs at most maxArtefactAuthors actor fetches, and
+// a page of its history listing 500 versions has at most
+// maxHistoryPageItems of them taken.
+func TestRemoteArtefactBounds(t *testing.T) {
+	var actorFetches atomic.Int64
+	var srv *httptest.Server
+	article := func(version int) map[string]any {
+		base := srv.URL
+		authors := make([]string, 500)
+		for i := range authors {
+			authors[i] = fmt.Sprintf("%s/u/%d", base, i)
+		}
+		return map[string]any{"id": base + "/artefacts/1", "type": "Article", "name": "Gritting plan",
+			"content": "<p>Roads first.</p>", "attributedTo": base + "/u/0", "audience": base + "/c/g",
+			"history": base + "/artefacts/1/history", "version": version, "authors": authors,
+			"published": "2026-12-01T10:00:00Z", "updated": "2026-12-01T10:00:00Z"}
+	}
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/activity+json")
+		base := srv.URL
+		var doc any
+		switch {
+		case r.URL.Path == "/c/g":
+			doc = map[string]any{"id": base + "/c/g", "type": "Group", "preferredUsername": "g", "inbox": base + "/c/g/inbox",
+				"library": base + "/c/g/library"}
+		case r.URL.Path == "/c/g/library":
+			doc = map[string]any{"id": base + "/c/g/library", "type": "OrderedCollectionPage",
+				"orderedItems": []string{base + "/artefacts/1"}}
+		case r.URL.Path == "/artefacts/1":
+			doc = article(500)
+		case r.URL.Path == "/artefacts/1/history":
+			items := make([]any, 0, 500)
+			for v := 499; v >= 1; v-- {
+				a := article(v)
+				delete(a, "authors")
+				items = append(items, map[string]any{"type": "Update", "actor": base + "/u/0", "object": a})
+			}
+			doc = map[string]any{"id": base + "/artefacts/1/history", "type": "OrderedCollectionPage", "orderedItems": items}
+		case strings.HasPrefix(r.URL.Path, "/u/"):
+			actorFetches.Add(1)
+			http.NotFound(w, r)
+			return
+		default:
+			http.NotFound(w, r)
+			return
+		}
+		b, _ := json.Marshal(doc)
+		w.Write(b)
+	}))
+	defer srv.Close()
+	ctx := context.Background()
+	e := loopbackEngine(t, Options{})
+	g := storage.Account{URI: srv.URL + "/c/g", Username: "g", Domain: strings.TrimPrefix(srv.URL, "http://"),
+		ActorType: activitypub.TypeGroup, Inbox: srv.URL + "/c/g/inbox", FetchedAt: e.now()}
+	if err := e.store.InTx(ctx, func(tx *storage.Tx) error { return tx.InsertAccount(ctx, &g) }); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := e.FetchLibrary(ctx, g); err != nil || n != 1 {
+		t.Fatalf("FetchLibrary = %d, %v; want the one artefact", n, err)
+	}
+	if got := actorFetches.Load(); got > maxArtefactAuthors {
+		t.Errorf("%d actor fetches for an artefact naming 500 authors; want at most %d", got, maxArtefactAuthors)
+	}
+	a, err := e.store.ArtefactByURI(ctx, srv.URL+"/artefacts/1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := e.store.ArtefactVersionCount(ctx, a.ID); err != nil || n > 1+maxHistoryPageItems {
+		t.Errorf("%d versions stored (%v) from a history page of 499; want at most %d", n, err, 1+maxHistoryPageItems)
+	}
+}
