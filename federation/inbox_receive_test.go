@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -157,5 +158,36 @@ func TestReceiveNotifiesOnceAMember(t *testing.T) {
 				t.Errorf("%d notifications in all; want %d", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestPostResolvesBoundedMentions: a member's post naming 120 members
+// resolves the first activitypub.MaxNoteMentions of them (each could be
+// a lookup on another node); the rest stay plain text.
+func TestPostResolvesBoundedMentions(t *testing.T) {
+	ctx := context.Background()
+	e := testEngine(t)
+	alice := member(t, e, "alice")
+	var text strings.Builder
+	err := e.store.InTx(ctx, func(tx *storage.Tx) error {
+		for i := range 120 {
+			name := fmt.Sprintf("m%d", i)
+			a := storage.Account{URI: e.urls.Base + "/users/" + name, Username: name, ActorType: activitypub.TypePerson}
+			if err := tx.InsertAccount(ctx, &a); err != nil {
+				return err
+			}
+			fmt.Fprintf(&text, "@%s @%s ", name, name) // each twice
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := e.Post(ctx, alice.ID, Draft{Text: text.String(), Visibility: activitypub.Public})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Mentions) != activitypub.MaxNoteMentions {
+		t.Errorf("the post mentions %d accounts; want %d", len(st.Mentions), activitypub.MaxNoteMentions)
 	}
 }

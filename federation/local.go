@@ -64,13 +64,24 @@ func (d Draft) validate() error {
 	return d.Poll.validate(len(d.MediaIDs))
 }
 
-// resolveMentions looks up every @mention in text, fetching remote
-// accounts; mentions that do not resolve stay plain text.
+// resolveMentions looks up the @mentions in text, fetching remote
+// accounts; mentions that do not resolve stay plain text, and so do
+// those after the first activitypub.MaxNoteMentions distinct ones (each
+// may be a WebFinger lookup and an actor fetch; peers keep no more).
 func (e *Engine) resolveMentions(ctx context.Context, text string) (map[string]mentionRef, []storage.Account) {
 	refs := map[string]mentionRef{}
 	var accounts []storage.Account
 	seen := map[storage.ID]bool{}
+	asked := map[string]bool{}
 	for _, m := range scanText(text).Mentions {
+		key := strings.ToLower(m)
+		if asked[key] {
+			continue
+		}
+		if len(asked) == activitypub.MaxNoteMentions {
+			break
+		}
+		asked[key] = true
 		a, err := e.ResolveAccount(ctx, m)
 		if err != nil {
 			e.log.DebugContext(ctx, "mention does not resolve", "mention", m, "err", err)
