@@ -7,6 +7,8 @@ import (
 	"time"
 
 	webauth "github.com/copse-dev/copse/web/auth"
+	"github.com/copse-dev/copse/web/httperr"
+	"github.com/copse-dev/copse/web/session"
 )
 
 // RateLimit bounds requests per member (or per address for a request
@@ -88,6 +90,32 @@ func (h *Handler) rateLimit(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// LimitForms spends, on every form a page posts, the budget of the
+// member signed in from the browser (web/session), the same budget the
+// client API spends: one limit however a member acts. A form posted by
+// nobody signed in spends its address's. Over the budget, refused
+// answers the request (pages answer with an error page).
+func (h *Handler) LimitForms(refused func(w http.ResponseWriter, r *http.Request, err error)) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodGet || r.Method == http.MethodHead {
+				next.ServeHTTP(w, r)
+				return
+			}
+			key := "addr:" + webauth.AddrKey(r)
+			if m, ok := session.Member(r); ok && m.ID != 0 {
+				key = "member:" + m.ID.String()
+			}
+			if _, reset, ok := h.limiter.take(key); !ok {
+				w.Header().Set("Retry-After", strconv.Itoa(int(max(reset.Sub(h.now()), 0).Seconds())+1))
+				refused(w, r, httperr.New(http.StatusTooManyRequests, "Too many requests"))
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
 }
 
 // rateKey is whose budget a request spends. A member's requests spend the

@@ -213,7 +213,7 @@ func (n *Node) routes() chi.Router {
 		n.auth.Mount(r)
 		// Pages see the member signed in from the browser (web/auth.Member).
 		r.Group(func(r chi.Router) {
-			r.Use(n.auth.LoadSession)
+			r.Use(n.auth.LoadSession, apiHandler.LimitForms(n.pages.Error))
 			n.pages.Mount(r)
 			n.admin.Mount(r)
 		})

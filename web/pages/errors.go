@@ -73,6 +73,9 @@ func errorPage(code int, msg string, own bool) *errorView {
 		return &errorView{Heading: "This page cannot be used like that", Lines: []string{
 			"The address is right, but it does not take the kind of request your browser sent.",
 			"If you followed a link or a form on this site, go back and try again."}}
+	case code == http.StatusTooManyRequests:
+		return &errorView{Heading: "You have sent too many requests", Lines: []string{
+			"Wait a few minutes, then try again. Nothing you sent in the last request was saved."}}
 	case code >= 500:
 		return &errorView{Heading: "Sorry, there is a problem with the service", Lines: []string{
 			"Try again later."}}
