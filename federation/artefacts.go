@@ -372,11 +372,16 @@ func (e *Engine) reviseArtefactIn(ctx context.Context, tx *storage.Tx, editor st
 	next := cur
 	next.Number, next.EditorID, next.EditorURI, next.Note = a.Version+1, editor.ID, editor.URI, note
 	next.CreatedAt = tx.Now()
+	was := a
+	was.Tags, was.Authors = slices.Clone(a.Tags), slices.Clone(a.Authors)
 	if err := change(tx, &a, &next); err != nil {
 		return storage.Artefact{}, err
 	}
 	if err := validateArtefact(next.Title, next.Summary, next.BodySource, a.Organisation, a.Licence, a.EditPolicy, next.Note); err != nil {
 		return storage.Artefact{}, err
+	}
+	if sameArtefact(was, a) && sameArtefactVersion(cur, next) {
+		return was, nil // an edit that changes nothing makes no version, and tells nobody
 	}
 	if next.BodySource != cur.BodySource || next.BodyHTML == "" {
 		if next.BodyHTML, err = e.renderArtefact(next.BodySource); err != nil {
@@ -392,6 +397,19 @@ func (e *Engine) reviseArtefactIn(ctx context.Context, tx *storage.Tx, editor st
 		return storage.Artefact{}, err
 	}
 	return a, e.sendArtefact(ctx, tx, g, editor, a, next, activitypub.TypeUpdate)
+}
+
+// sameArtefact reports whether a and b have the same fields an edit may
+// change besides the version's.
+func sameArtefact(a, b storage.Artefact) bool {
+	return slices.Equal(a.Tags, b.Tags) && slices.Equal(a.Authors, b.Authors) && a.Organisation == b.Organisation &&
+		a.Licence == b.Licence && a.EditPolicy == b.EditPolicy
+}
+
+// sameArtefactVersion reports whether two versions say the same: title,
+// summary, body and files.
+func sameArtefactVersion(a, b storage.ArtefactVersion) bool {
+	return a.Title == b.Title && a.Summary == b.Summary && a.BodySource == b.BodySource && slices.Equal(a.Files, b.Files)
 }
 
 // editCheck is what every change of a versioned document hosted here

@@ -146,6 +146,22 @@ func TestArtefactStaleEditAndRestore(t *testing.T) {
 	if _, err := e.RestoreArtefactVersion(ctx, alice, a.ID, 4, 9, ""); err == nil {
 		t.Fatal("restored a version that does not exist")
 	}
+	// An edit or a restore that changes nothing makes no version.
+	for name, change := range map[string]func() (storage.Artefact, error){
+		"the same title": func() (storage.Artefact, error) {
+			return e.EditArtefact(ctx, bob, a.ID, ArtefactEdit{BaseVersion: 4, Title: strPtr("Ward triage"), Note: "again"})
+		},
+		"restoring the current version's twin": func() (storage.Artefact, error) {
+			return e.RestoreArtefactVersion(ctx, bob, a.ID, 4, 1, "")
+		},
+	} {
+		if got, err := change(); err != nil || got.Version != 4 {
+			t.Errorf("%s: version %d, %v; want 4 kept", name, got.Version, err)
+		}
+	}
+	if n, err := e.store.ArtefactVersionCount(ctx, a.ID); err != nil || n != 4 {
+		t.Errorf("%d versions after edits that change nothing (%v); want 4", n, err)
+	}
 	var inv *InvalidError
 	if _, err := e.EditArtefact(ctx, alice, a.ID, ArtefactEdit{Title: strPtr("no base")}); !errors.As(err, &inv) {
 		t.Fatalf("edit without base: %v", err)

@@ -290,6 +290,9 @@ func (e *Engine) reviseTermIn(ctx context.Context, tx *storage.Tx, editor storag
 	if err := uniqueTerm(ctx, tx, g.ID, t.ID, next.Term); err != nil {
 		return storage.Term{}, err
 	}
+	if sameTermVersion(cur, next) {
+		return t, nil // an edit that changes nothing makes no version, and tells nobody
+	}
 	if next.DefinitionSource != cur.DefinitionSource || next.DefinitionHTML == "" {
 		if next.DefinitionHTML, err = e.renderArtefact(next.DefinitionSource); err != nil {
 			return storage.Term{}, err
@@ -304,6 +307,13 @@ func (e *Engine) reviseTermIn(ctx context.Context, tx *storage.Tx, editor storag
 		return storage.Term{}, err
 	}
 	return t, e.sendTerm(ctx, tx, g, editor, t, next, activitypub.TypeUpdate)
+}
+
+// sameTermVersion reports whether two versions of a term say the same:
+// its name, definition, aliases, related terms and reference.
+func sameTermVersion(a, b storage.TermVersion) bool {
+	return a.Term == b.Term && a.DefinitionSource == b.DefinitionSource && slices.Equal(a.Aliases, b.Aliases) &&
+		slices.Equal(a.Related, b.Related) && a.ReferenceURL == b.ReferenceURL && a.ReferenceText == b.ReferenceText
 }
 
 // TermReadable reports whether viewer may read a term and its versions:

@@ -136,6 +136,16 @@ func TestTermStaleEditAndRestore(t *testing.T) {
 	if _, err := e.RestoreTermVersion(ctx, bob, term.ID, 3, 7, ""); !errors.As(err, new(*InvalidError)) {
 		t.Errorf("restore of a missing version: err = %v; want invalid", err)
 	}
+	// A restore or an edit that changes nothing makes no version.
+	if got, err := e.RestoreTermVersion(ctx, bob, term.ID, 3, 1, ""); err != nil || got.Version != 3 {
+		t.Errorf("restoring what the term says now: version %d, %v; want 3 kept", got.Version, err)
+	}
+	if got, err := e.EditTerm(ctx, alice, term.ID, TermEdit{BaseVersion: 3, Definition: strPtr("Keeping *personal* data safe.")}); err != nil || got.Version != 3 {
+		t.Errorf("the same definition: version %d, %v; want 3 kept", got.Version, err)
+	}
+	if vs, err := e.store.TermVersions(ctx, term.ID, 0, 10); err != nil || len(vs) != 3 {
+		t.Errorf("%d versions after edits that change nothing (%v); want 3", len(vs), err)
+	}
 }
 
 func TestTermUsageFollowsPosts(t *testing.T) {
