@@ -3,7 +3,9 @@ package activitypub
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // TestNoteListsBounded: a peer's post keeps at most MaxNoteMentions
@@ -73,5 +75,48 @@ func TestNoteListsBounded(t *testing.T) {
 				t.Error(err)
 			}
 		})
+	}
+}
+
+// TestRemoteTextBounded: the text a peer's actor or post brings is cut to
+// its bound, counted in characters, never split inside one.
+func TestRemoteTextBounded(t *testing.T) {
+	long := func(n int) string { return strings.Repeat("é", n) }
+	var fields []any
+	var aka []string
+	for range 40 {
+		fields = append(fields, map[string]any{"type": "PropertyValue", "name": long(300), "value": long(3000)})
+	}
+	for i := range 300 {
+		aka = append(aka, fmt.Sprintf("https://peer.example/users/old%d", i))
+	}
+	actor, _ := json.Marshal(map[string]any{"@context": "https://www.w3.org/ns/activitystreams", "id": "https://peer.example/users/m",
+		"type": "Person", "preferredUsername": "m", "inbox": "https://peer.example/users/m/inbox",
+		"name": long(300), "summary": long(20_000), "attachment": fields, "alsoKnownAs": aka})
+	a, err := ParseActor(actor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runes := utf8.RuneCountInString
+	if runes(a.Name) != maxActorName || runes(a.Summary) != maxActorSummary || len(a.Fields) != maxActorFields ||
+		runes(a.Fields[0].Name) != maxFieldName || runes(a.Fields[0].Value) != maxFieldValue || len(a.AlsoKnownAs) != maxAlsoKnownAs {
+		t.Errorf("actor: name %d, summary %d, %d fields (%d, %d), %d aliases; want %d, %d, %d (%d, %d), %d",
+			runes(a.Name), runes(a.Summary), len(a.Fields), runes(a.Fields[0].Name), runes(a.Fields[0].Value), len(a.AlsoKnownAs),
+			maxActorName, maxActorSummary, maxActorFields, maxFieldName, maxFieldValue, maxAlsoKnownAs)
+	}
+	note, _ := json.Marshal(map[string]any{"@context": "https://www.w3.org/ns/activitystreams", "id": "https://peer.example/n/1",
+		"type": "Question", "attributedTo": "https://peer.example/users/m", "name": long(2000), "summary": long(6000),
+		"content":    "<p>" + long(50_000) + "</p>",
+		"attachment": []any{map[string]any{"type": "Image", "url": "https://peer.example/m/1.png", "name": long(2000)}},
+		"oneOf":      []any{map[string]any{"type": "Note", "name": long(2000)}, map[string]any{"type": "Note", "name": "No"}}})
+	n, err := ParseNote(note)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if runes(n.Name) != maxNoteName || runes(n.Summary) != maxNoteSummary || runes(n.Attachments[0].Name) != maxAltText ||
+		runes(n.Poll.Options[0].Name) != maxPollOption || runes(n.Content) != 50_007 {
+		t.Errorf("note: name %d, summary %d, alt text %d, option %d, content %d; want %d, %d, %d, %d and the content whole",
+			runes(n.Name), runes(n.Summary), runes(n.Attachments[0].Name), runes(n.Poll.Options[0].Name), runes(n.Content),
+			maxNoteName, maxNoteSummary, maxAltText, maxPollOption)
 	}
 }

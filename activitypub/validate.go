@@ -22,6 +22,38 @@ const (
 	MaxPollOptions     = 64
 )
 
+// How much text a peer's actor or post may bring, in characters; the
+// rest is cut off. Each is shown with every post or profile it belongs
+// to, so a peer must not fill them with a megabyte: the bounds are far
+// above what any fediverse software lets its people write.
+const (
+	maxActorName    = 200    // a display name, shown beside every post
+	maxActorSummary = 10_000 // a profile's bio
+	maxActorFields  = 16     // profile fields (Misskey's limit; Mastodon's is 4)
+	maxFieldName    = 255
+	maxFieldValue   = 2_048
+	maxAlsoKnownAs  = 256
+	maxNoteName     = 1_000 // a title
+	maxNoteSummary  = 5_000 // a content warning
+	maxAltText      = 1_500 // a media description: Mastodon's limit
+	maxPollOption   = 1_000
+)
+
+// cut returns s cut to at most n characters (runes).
+func cut(s string, n int) string {
+	if len(s) <= n { // bytes: no more runes than that
+		return s
+	}
+	i := 0
+	for j := range s {
+		if i == n {
+			return s[:j]
+		}
+		i++
+	}
+	return s
+}
+
 // maxURLLength bounds a URL kept from a peer. Longer ones are not links
 // anybody follows; they are payloads.
 const maxURLLength = 4096
@@ -212,18 +244,25 @@ func cleanActor(a *Actor) {
 	if a.PreferredUsername != "" && !ValidUsername(a.PreferredUsername) {
 		a.PreferredUsername = ""
 	}
-	a.Name, a.Summary = CleanText(a.Name), CleanText(a.Summary)
+	a.Name, a.Summary = cut(CleanText(a.Name), maxActorName), cut(CleanText(a.Summary), maxActorSummary)
 	a.URL = cleanURL(a.URL)
 	a.Icon, a.Image = cleanImage(a.Icon), cleanImage(a.Image)
 	a.Inbox, a.Outbox, a.SharedInbox = cleanURL(a.Inbox), cleanURL(a.Outbox), cleanURL(a.SharedInbox)
 	a.Followers, a.Following, a.Featured = cleanURL(a.Followers), cleanURL(a.Following), cleanURL(a.Featured)
 	a.PublicKey.ID, a.PublicKey.Owner = cleanURL(a.PublicKey.ID), cleanURL(a.PublicKey.Owner)
 	a.AlsoKnownAs = cleanURLs(a.AlsoKnownAs)
+	if len(a.AlsoKnownAs) > maxAlsoKnownAs {
+		a.AlsoKnownAs = a.AlsoKnownAs[:maxAlsoKnownAs]
+	}
 	a.MovedTo = cleanURL(a.MovedTo)
 	a.Moderators = cleanURL(a.Moderators)
 	a.AttributedTo = cleanURL(a.AttributedTo)
+	if len(a.Fields) > maxActorFields {
+		a.Fields = a.Fields[:maxActorFields]
+	}
 	for i := range a.Fields {
-		a.Fields[i].Name, a.Fields[i].Value = CleanText(a.Fields[i].Name), CleanText(a.Fields[i].Value)
+		a.Fields[i].Name = cut(CleanText(a.Fields[i].Name), maxFieldName)
+		a.Fields[i].Value = cut(CleanText(a.Fields[i].Value), maxFieldValue)
 	}
 }
 
@@ -247,7 +286,7 @@ func cleanNote(n *Note) {
 	n.Replies = cleanURL(n.Replies)
 	n.Audience = cleanURL(n.Audience)
 	n.Context = cleanURL(n.Context)
-	n.Name, n.Summary, n.Content = CleanText(n.Name), CleanText(n.Summary), CleanText(n.Content)
+	n.Name, n.Summary, n.Content = cut(CleanText(n.Name), maxNoteName), cut(CleanText(n.Summary), maxNoteSummary), CleanText(n.Content)
 	if !validLanguage(n.Language) {
 		n.Language = "" // apps put it in a lang attribute
 	}
@@ -280,7 +319,7 @@ func cleanNote(n *Note) {
 	atts := n.Attachments[:0]
 	for _, a := range n.Attachments {
 		if ValidURL(a.URL) && len(atts) < MaxNoteAttachments {
-			a.Name = CleanText(a.Name)
+			a.Name = cut(CleanText(a.Name), maxAltText)
 			atts = append(atts, a)
 		}
 	}
@@ -293,7 +332,7 @@ func cleanNote(n *Note) {
 			n.Poll.Options = n.Poll.Options[:MaxPollOptions]
 		}
 		for i := range n.Poll.Options {
-			n.Poll.Options[i].Name = CleanText(n.Poll.Options[i].Name)
+			n.Poll.Options[i].Name = cut(CleanText(n.Poll.Options[i].Name), maxPollOption)
 		}
 	}
 }
