@@ -113,7 +113,16 @@ func (e *Engine) CreateFilter(ctx context.Context, ownerID storage.ID, p FilterP
 		}
 		f.Keywords = append(f.Keywords, kw)
 	}
-	if err := e.store.InTx(ctx, func(tx *storage.Tx) error { return tx.InsertFilter(ctx, &f) }); err != nil {
+	err = e.store.InTx(ctx, func(tx *storage.Tx) error {
+		if err := tx.InsertFilter(ctx, &f); err != nil {
+			return err
+		}
+		if err := withinQuota(ctx, tx, storage.OwnedFilters, owner.ID); err != nil {
+			return err
+		}
+		return withinQuota(ctx, tx, storage.OwnedFilterKeywords, owner.ID)
+	})
+	if err != nil {
 		return storage.Filter{}, fmt.Errorf("create filter: %w", err)
 	}
 	return f, nil
@@ -138,7 +147,7 @@ func (e *Engine) UpdateFilter(ctx context.Context, ownerID, filterID storage.ID,
 				return err
 			}
 		}
-		return nil
+		return withinQuota(ctx, tx, storage.OwnedFilterKeywords, ownerID)
 	})
 	if err != nil {
 		return storage.Filter{}, fmt.Errorf("update filter %d: %w", filterID, err)
@@ -199,7 +208,13 @@ func (e *Engine) AddFilterKeyword(ctx context.Context, ownerID, filterID storage
 	if kw.Keyword, err = validKeyword(keyword); err != nil {
 		return storage.FilterKeyword{}, err
 	}
-	if err := e.store.InTx(ctx, func(tx *storage.Tx) error { return tx.InsertFilterKeyword(ctx, &kw) }); err != nil {
+	err = e.store.InTx(ctx, func(tx *storage.Tx) error {
+		if err := tx.InsertFilterKeyword(ctx, &kw); err != nil {
+			return err
+		}
+		return withinQuota(ctx, tx, storage.OwnedFilterKeywords, ownerID)
+	})
+	if err != nil {
 		return storage.FilterKeyword{}, fmt.Errorf("add filter keyword: %w", err)
 	}
 	return kw, nil
@@ -262,7 +277,12 @@ func (e *Engine) AddFilterStatus(ctx context.Context, ownerID, filterID, statusI
 		return storage.FilterStatus{}, invalid("Validation failed: Status can't be blank")
 	}
 	fs := storage.FilterStatus{FilterID: f.ID, StatusID: st.ID}
-	err = e.store.InTx(ctx, func(tx *storage.Tx) error { return tx.InsertFilterStatus(ctx, &fs) })
+	err = e.store.InTx(ctx, func(tx *storage.Tx) error {
+		if err := tx.InsertFilterStatus(ctx, &fs); err != nil {
+			return err
+		}
+		return withinQuota(ctx, tx, storage.OwnedFilterStatuses, ownerID)
+	})
 	if errors.Is(err, storage.ErrDuplicate) {
 		return storage.FilterStatus{}, invalid("Validation failed: Status has already been taken")
 	}

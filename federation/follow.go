@@ -54,7 +54,10 @@ func (e *Engine) Follow(ctx context.Context, accountID, targetID storage.ID, o F
 		if !errors.Is(err, storage.ErrNotFound) {
 			return err
 		}
-		return e.askFollow(ctx, tx, actor, target, o)
+		if err := e.askFollow(ctx, tx, actor, target, o); err != nil {
+			return err
+		}
+		return withinQuota(ctx, tx, storage.OwnedFollows, actor.ID)
 	})
 	if err != nil {
 		return fmt.Errorf("follow: %w", err)

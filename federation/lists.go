@@ -56,7 +56,13 @@ func (e *Engine) CreateList(ctx context.Context, ownerID storage.ID, p ListParam
 		return storage.List{}, err
 	}
 	l := storage.List{AccountID: owner.ID, Title: p.Title, RepliesPolicy: p.RepliesPolicy, Exclusive: p.Exclusive}
-	if err := e.store.InTx(ctx, func(tx *storage.Tx) error { return tx.InsertList(ctx, &l) }); err != nil {
+	err = e.store.InTx(ctx, func(tx *storage.Tx) error {
+		if err := tx.InsertList(ctx, &l); err != nil {
+			return err
+		}
+		return withinQuota(ctx, tx, storage.OwnedLists, owner.ID)
+	})
+	if err != nil {
 		return storage.List{}, fmt.Errorf("create list: %w", err)
 	}
 	return l, nil

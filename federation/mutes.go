@@ -144,6 +144,9 @@ func (e *Engine) BlockDomain(ctx context.Context, accountID storage.ID, domain s
 		if err := tx.InsertDomainBlock(ctx, actor.ID, domain); err != nil {
 			return err
 		}
+		if err := withinQuota(ctx, tx, storage.OwnedDomainBlocks, actor.ID); err != nil {
+			return err
+		}
 		for _, f := range append(follows, requests...) {
 			follower, err := tx.AccountByID(ctx, f.AccountID)
 			if err != nil {

@@ -102,7 +102,12 @@ func (e *Engine) SubscribePush(ctx context.Context, token storage.Token, accessT
 		return storage.PushSubscription{}, err
 	}
 	p.Alerts = pushAlerts(r.Alerts)
-	err = e.store.InTx(ctx, func(tx *storage.Tx) error { return tx.PutPushSubscription(ctx, &p) })
+	err = e.store.InTx(ctx, func(tx *storage.Tx) error {
+		if err := tx.PutPushSubscription(ctx, &p); err != nil {
+			return err
+		}
+		return withinQuota(ctx, tx, storage.OwnedPushSubscriptions, p.AccountID)
+	})
 	if err != nil {
 		return storage.PushSubscription{}, fmt.Errorf("subscribe push: %w", err)
 	}

@@ -42,7 +42,13 @@ func (e *Engine) FollowTag(ctx context.Context, accountID storage.ID, name strin
 	if utf8.RuneCountInString(tag) > maxFollowedTag {
 		return "", invalid("a hashtag to follow has at most %d characters", maxFollowedTag)
 	}
-	if err := e.store.InTx(ctx, func(tx *storage.Tx) error { return tx.FollowTag(ctx, accountID, tag) }); err != nil {
+	err = e.store.InTx(ctx, func(tx *storage.Tx) error {
+		if err := tx.FollowTag(ctx, accountID, tag); err != nil {
+			return err
+		}
+		return withinQuota(ctx, tx, storage.OwnedFollowedTags, accountID)
+	})
+	if err != nil {
 		return "", fmt.Errorf("follow tag: %w", err)
 	}
 	return tag, nil
