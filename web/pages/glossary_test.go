@@ -24,7 +24,8 @@ func TestGlossaryPages(t *testing.T) {
 	if _, err := a.Engine.CreateTerm(ctx, alice, g.ID, federation.NewTerm{Term: "A&E", Definition: "Accident and emergency."}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.Engine.EditTerm(ctx, alice, triage.ID, federation.TermEdit{BaseVersion: 1, Note: "reference"}); err != nil {
+	nhsSite := "NHS website"
+	if _, err := a.Engine.EditTerm(ctx, alice, triage.ID, federation.TermEdit{BaseVersion: 1, ReferenceText: &nhsSite, Note: "reference"}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := a.Engine.CreateTerm(ctx, alice, hidden.ID, federation.NewTerm{Term: "Secret word", Definition: "x"}); err != nil {
@@ -55,7 +56,7 @@ func TestGlossaryPages(t *testing.T) {
 		{"the glossary", "/c/wards/glossary", []string{
 			`<h2 id="letter-a">A</h2>`, `<dt id="term-triage">Triage</dt>`, `<dt id="term-a-e">A&amp;E</dt>`,
 			"<strong>urgency</strong>", "Also called: sorting", `<a href="#term-a-e">A&amp;E</a>, Handover`,
-			`<a href="https://www.nhs.uk/">NHS</a>`, `<a href="/tags/triage">#triage</a>: used in 1 post and 1 artefact`,
+			`<a href="https://www.nhs.uk/">NHS website</a>`, `<a href="/tags/triage">#triage</a>: used in 1 post and 1 artefact`,
 			"version 2", `href="#letter-t"`}, []string{hostile, "Secret word"}},
 		{"a thread links a term's first use", "/c/wards/threads/" + st.ID.String(),
 			[]string{triageLink + "Triage</a> is hard in", `title="Glossary: A&amp;E">A&amp;E</a>`}, nil},
