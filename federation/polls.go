@@ -242,11 +242,18 @@ func checkVote(p storage.Poll, voter, author storage.ID, choices []int, now time
 		return invalid("Validation failed: choices can't be blank")
 	case !p.Multiple && len(choices) > 1:
 		return invalid("Validation failed: You have already voted on this poll")
+	case len(choices) > len(p.Options):
+		return invalid("Validation failed: more choices than the poll has options")
 	}
+	chosen := make(map[int]bool, len(choices))
 	for _, c := range choices {
 		if c < 0 || c >= len(p.Options) {
 			return invalid("Validation failed: The chosen vote option does not exist")
 		}
+		if chosen[c] {
+			return invalid("Validation failed: an option is chosen twice")
+		}
+		chosen[c] = true
 	}
 	return nil
 }

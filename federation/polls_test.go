@@ -370,3 +370,37 @@ func TestPollRemote(t *testing.T) {
 		t.Errorf("alice's votes = %v", own)
 	}
 }
+
+// TestCheckVote: a vote names each option of the poll at most once, and
+// no more options than it has, before anything is read or written.
+func TestCheckVote(t *testing.T) {
+	now := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+	poll := func(multiple bool) storage.Poll {
+		return storage.Poll{Multiple: multiple, ExpiresAt: now.Add(time.Hour),
+			Options: []storage.PollOption{{Title: "Yes"}, {Title: "No"}, {Title: "Maybe"}}}
+	}
+	tests := []struct {
+		name     string
+		multiple bool
+		choices  []int
+		ok       bool
+	}{
+		{"one choice", false, []int{1}, true},
+		{"several of a multiple poll", true, []int{0, 2}, true},
+		{"all of a multiple poll", true, []int{2, 1, 0}, true},
+		{"none", true, nil, false},
+		{"two of a single poll", false, []int{0, 1}, false},
+		{"an option twice", true, []int{0, 0}, false},
+		{"a thousand of one option", true, slices.Repeat([]int{1}, 1000), false},
+		{"no such option", true, []int{3}, false},
+		{"a negative option", false, []int{-1}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := checkVote(poll(tt.multiple), 1, 2, tt.choices, now)
+			if (err == nil) != tt.ok {
+				t.Errorf("checkVote(%v) = %v; want ok %v", tt.choices, err, tt.ok)
+			}
+		})
+	}
+}
