@@ -119,9 +119,18 @@ func (e *Engine) applyMove(ctx context.Context, tx *storage.Tx, actor storage.Ac
 	if !slices.Contains(target.AlsoKnownAs, actor.URI) {
 		return fmt.Errorf("Move %s: %s does not name %s in its alsoKnownAs: %w", act.ID, target.URI, actor.URI, ErrDenied)
 	}
+	if target.MovedTo != "" {
+		// As Mastodon: no moving onto an account that moved itself, or two
+		// actors naming each other could bounce the followers here back
+		// and forth, a Follow and an Undo each time.
+		return fmt.Errorf("Move %s: %s has moved to %s itself: %w", act.ID, target.URI, target.MovedTo, ErrDenied)
+	}
 	old, err := tx.AccountByID(ctx, actor.ID) // with its keys: it is written back
 	if err != nil {
 		return err
+	}
+	if old.MovedTo == target.URI {
+		return nil // moved there already: its followers here were moved then
 	}
 	old.MovedTo = target.URI
 	if err := tx.UpdateAccount(ctx, &old); err != nil {

@@ -34,6 +34,8 @@ func TestApplyMove(t *testing.T) {
 			wantErr: func(err error) bool { return err == nil }, wantMoved: true},
 		{name: "target does not name the old Group", served: actorRef(target("https://elsewhere.example/c/x")), object: oldID, moveTo: targetID,
 			wantErr: func(err error) bool { return errors.Is(err, ErrDenied) }},
+		{name: "target moved itself (two actors bouncing followers)", served: actorRef(moved(target(oldID))), object: oldID, moveTo: targetID,
+			wantErr: func(err error) bool { return errors.Is(err, ErrDenied) }},
 		{name: "target gone", object: oldID, moveTo: targetID,
 			wantErr: func(err error) bool { return err != nil }},
 		{name: "moves another actor", served: actorRef(target(oldID)), object: "https://old.example/u/someone", moveTo: targetID,
@@ -81,3 +83,9 @@ func TestApplyMove(t *testing.T) {
 }
 
 func actorRef(a activitypub.Actor) *activitypub.Actor { return &a }
+
+// moved is a with movedTo set, as an account that moved elsewhere says.
+func moved(a activitypub.Actor) activitypub.Actor {
+	a.MovedTo = "https://old.example/c/libraries"
+	return a
+}
