@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"mime"
 	"net/http"
 	"os"
@@ -10,11 +11,13 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 
 	"github.com/copse-dev/copse/federation"
 	"github.com/copse-dev/copse/storage"
+	webauth "github.com/copse-dev/copse/web/auth"
 	"github.com/copse-dev/copse/web/httperr"
 )
 
@@ -47,7 +50,8 @@ func BodyLimit(path string, def int64) int64 {
 
 func (h *Handler) mountMedia(r chi.Router) {
 	uploads := newUploadGate(maxUploadsPerMember)
-	upload := h.handle(func(w http.ResponseWriter, r *http.Request) error { return h.uploadMedia(w, r, uploads) })
+	recent := webauth.NewEventLimiter(uploadsPerWindow, uploadWindow, limiterKeys, h.now)
+	upload := h.handle(func(w http.ResponseWriter, r *http.Request) error { return h.uploadMedia(w, r, uploads, recent) })
 	r.Post("/api/v1/media", upload)
 	r.Post("/api/v2/media", upload)
 	r.Get("/api/v1/media/{id}", h.handle(h.getMedia))
@@ -60,10 +64,15 @@ func (h *Handler) mountMedia(r chi.Router) {
 // Mastodon answers v2 with 202 and no URL while it processes the file in
 // the background; copse processes it before answering, so both answer
 // 200 with the URL, which apps accept from either.
-func (h *Handler) uploadMedia(w http.ResponseWriter, r *http.Request, uploads *uploadGate) error {
+func (h *Handler) uploadMedia(w http.ResponseWriter, r *http.Request, uploads *uploadGate, recent *webauth.EventLimiter) error {
 	me, err := Caller(r, "write:media")
 	if err != nil {
 		return err
+	}
+	if wait := recent.Take("member:" + me.ID.String()); wait > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+		return httperr.New(http.StatusTooManyRequests,
+			fmt.Sprintf("Too many uploads: at most %d in %d minutes", uploadsPerWindow, int(uploadWindow.Minutes())))
 	}
 	// Taken before the body is read: reading it fills memory and disk.
 	if !uploads.enter(me.ID) {
@@ -178,6 +187,15 @@ func (h *Handler) deleteMedia(w http.ResponseWriter, r *http.Request) error {
 	h.json(w, attachmentEntity(a))
 	return nil
 }
+
+// A member may upload uploadsPerWindow files in any uploadWindow, as
+// on Mastodon: each is up to 16 MiB kept for a day even if no post
+// takes it, and the request budget alone (300 in 5 minutes) would let
+// one member fill tens of gigabytes an hour.
+const (
+	uploadsPerWindow = 30
+	uploadWindow     = 30 * time.Minute
+)
 
 // maxUploadsPerMember bounds the uploads one member has in progress at
 // once: each holds up to 16 MiB of body and an image slot's worth of

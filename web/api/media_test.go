@@ -512,3 +512,29 @@ func TestMediaUploadsPerMember(t *testing.T) {
 		t.Errorf("alice's upload after hers finished = %d %s; want 200", code, body)
 	}
 }
+
+// TestMediaUploadsPerWindow: a member uploads at most 30 files in 30
+// minutes, as on Mastodon (each is kept for a day unposted); the 31st
+// gets 429 with Retry-After, and another member still uploads.
+func TestMediaUploadsPerWindow(t *testing.T) {
+	t.Parallel()
+	n := testrig.StartOne(t, nil)
+	alice, bob := n.Member("alice", false), n.Member("bob", false)
+	token := n.Token(alice)
+	img := mediaImage(t, 8, 8, false)
+	for i := range 30 {
+		if code, body := mediaMultipart(t, "POST", n.URL+"/api/v2/media", token, map[string][]byte{"file": img}, nil, nil); code != http.StatusOK {
+			t.Fatalf("upload %d: %d %s", i+1, code, body)
+		}
+	}
+	var refused struct {
+		Error string `json:"error"`
+	}
+	if code, body := mediaMultipart(t, "POST", n.URL+"/api/v2/media", token, map[string][]byte{"file": img}, nil, &refused); code != http.StatusTooManyRequests ||
+		!strings.Contains(refused.Error, "at most 30") {
+		t.Errorf("the 31st upload: %d %s; want 429 saying at most 30", code, body)
+	}
+	if code, body := mediaMultipart(t, "POST", n.URL+"/api/v2/media", n.Token(bob), map[string][]byte{"file": img}, nil, nil); code != http.StatusOK {
+		t.Errorf("bob's upload: %d %s; want 200", code, body)
+	}
+}
