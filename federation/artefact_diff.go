@@ -1,6 +1,9 @@
 package federation
 
 import (
+	"context"
+	"fmt"
+	"runtime"
 	"strings"
 	"time"
 	"unicode"
@@ -64,11 +67,26 @@ func (d ArtefactDiff) Changed() bool {
 const diffTimeout = 500 * time.Millisecond
 
 // DiffArtefactVersions compares version from with version to.
-func DiffArtefactVersions(from, to storage.ArtefactVersion) ArtefactDiff {
+//
+// It waits for one of diffSlots first, and gives up with ctx's error when
+// ctx ends before one is free.
+func DiffArtefactVersions(ctx context.Context, from, to storage.ArtefactVersion) (ArtefactDiff, error) {
+	select {
+	case diffSlots <- struct{}{}:
+	case <-ctx.Done():
+		return ArtefactDiff{}, fmt.Errorf("diff versions %d and %d: %w", from.Number, to.Number, ctx.Err())
+	}
+	defer func() { <-diffSlots }()
 	return ArtefactDiff{From: from.Number, To: to.Number, Title: DiffWords(from.Title, to.Title),
 		Summary: DiffWords(from.Summary, to.Summary), Body: DiffWords(from.BodySource, to.BodySource),
-		Files: diffFiles(from.Files, to.Files)}
+		Files: diffFiles(from.Files, to.Files)}, nil
 }
+
+// diffSlots bounds the diffs made at once to half the cores: a diff of
+// two long, different bodies takes up to diffTimeout of a core, and
+// anyone may ask for one (a public artefact's changes page), so a flood
+// of them waits its turn instead of taking every core.
+var diffSlots = make(chan struct{}, max(1, runtime.GOMAXPROCS(0)/2))
 
 // DiffWords diffs two texts word by word: each word, run of spaces or
 // punctuation mark is one token, so a change never splits a word.

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/copse-dev/copse/storage"
 	"github.com/copse-dev/copse/web/testrig/testkit"
@@ -166,7 +167,7 @@ func TestArtefactStaleEditAndRestore(t *testing.T) {
 	if _, err := e.EditArtefact(ctx, alice, a.ID, ArtefactEdit{Title: strPtr("no base")}); !errors.As(err, &inv) {
 		t.Fatalf("edit without base: %v", err)
 	}
-	d := DiffArtefactVersions(vs[0], vs[2])
+	d, _ := DiffArtefactVersions(context.Background(), vs[0], vs[2])
 	if !d.Changed() || d.Title[len(d.Title)-1] != (DiffSpan{Op: DiffInsert, Text: " routine"}) {
 		t.Fatalf("diff 1..3: %+v", d)
 	}
@@ -345,7 +346,7 @@ func TestArtefactFiles(t *testing.T) {
 	}
 	v2, _ := e.store.ArtefactVersion(ctx, a.ID, 2)
 	v4, _ := e.store.ArtefactVersion(ctx, a.ID, 4)
-	d := DiffArtefactVersions(v2, v4)
+	d, _ := DiffArtefactVersions(context.Background(), v2, v4)
 	if len(d.Files) != 2 || d.Files[0].Change != "replaced" || d.Files[1].Change != "added" || d.Files[1].Name != "annex.pdf" {
 		t.Fatalf("file diff: %+v", d.Files)
 	}
@@ -356,7 +357,7 @@ func TestArtefactFiles(t *testing.T) {
 		t.Fatalf("remove file: %v", err)
 	}
 	v5, _ := e.store.ArtefactVersion(ctx, a.ID, 5)
-	if d := DiffArtefactVersions(v4, v5); len(d.Files) != 1 || d.Files[0].Change != "removed" || d.Files[0].Name != "plan.pdf" {
+	if d, _ := DiffArtefactVersions(context.Background(), v4, v5); len(d.Files) != 1 || d.Files[0].Change != "removed" || d.Files[0].Name != "plan.pdf" {
 		t.Fatalf("file diff 4..5: %+v", d.Files)
 	}
 	f, err := e.store.ArtefactFile(ctx, v4.Files[0].FileID)
@@ -463,5 +464,29 @@ func TestRemoteMembersOnlyArtefactsStayWithMembers(t *testing.T) {
 		if err != nil || got != tt.want {
 			t.Errorf("%s: ArtefactReadable = %v, %v; want %v", tt.name, got, err, tt.want)
 		}
+	}
+}
+
+// TestDiffWaitsForASlot: with every diff slot taken (long diffs under
+// way), a diff waits, and gives up with the request's end instead of
+// taking another core; once a slot is free it is made.
+func TestDiffWaitsForASlot(t *testing.T) {
+	from := storage.ArtefactVersion{Number: 1, Title: "Ward triage", BodySource: "Check the pulse."}
+	to := storage.ArtefactVersion{Number: 2, Title: "Ward triage", BodySource: "Check the pulse and breathing."}
+	for range cap(diffSlots) {
+		diffSlots <- struct{}{}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	_, err := DiffArtefactVersions(ctx, from, to)
+	for range cap(diffSlots) {
+		<-diffSlots
+	}
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("a diff with no slot free: %v; want the request's deadline", err)
+	}
+	d, err := DiffArtefactVersions(context.Background(), from, to)
+	if err != nil || !d.Changed() {
+		t.Errorf("a diff with a slot free: %+v, %v; want the change", d, err)
 	}
 }

@@ -488,7 +488,10 @@ func (h *Handler) answerStale(w http.ResponseWriter, r *http.Request, stale *fed
 		if err != nil {
 			return err
 		}
-		d := federation.DiffArtefactVersions(base, cur)
+		d, err := federation.DiffArtefactVersions(r.Context(), base, cur)
+		if err != nil {
+			return err
+		}
 		ans.Diff = &d
 	}
 	httperr.JSON(w, http.StatusConflict, ans)
@@ -538,7 +541,11 @@ func (h *Handler) artefactDiff(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	httperr.JSON(w, http.StatusOK, federation.DiffArtefactVersions(vf, vt))
+	d, err := federation.DiffArtefactVersions(r.Context(), vf, vt)
+	if err != nil {
+		return err
+	}
+	httperr.JSON(w, http.StatusOK, d)
 	return nil
 }
 

@@ -269,7 +269,10 @@ func (h *Handler) diffOf(r *http.Request, a storage.Artefact) (*diffView, error)
 	if err != nil {
 		return nil, err
 	}
-	d := federation.DiffArtefactVersions(vf, vt)
+	d, err := federation.DiffArtefactVersions(r.Context(), vf, vt)
+	if err != nil {
+		return nil, err
+	}
 	return &diffView{From: from, To: to, Title: d.Title, Summary: d.Summary, Body: d.Body, Files: d.Files,
 		Unchanged: !d.Changed(), Heading: fmt.Sprintf("Changes from version %d to version %d", from, to)}, nil
 }
