@@ -90,6 +90,9 @@ func (e *Engine) CreateCommunity(ctx context.Context, creator storage.Account, n
 	if !creator.Local() || creator.ActorType != activitypub.TypePerson {
 		return storage.Community{}, fmt.Errorf("create community by %s: %w", creator.URI, ErrDenied)
 	}
+	if err := e.roomFor(ctx, storage.OwnedCommunities, creator.ID); err != nil {
+		return storage.Community{}, err // before making its key pair
+	}
 	g, c, err := e.newCommunityRows(nc)
 	if err != nil {
 		return storage.Community{}, fmt.Errorf("create community %s: %w", nc.Handle, err)
@@ -103,7 +106,10 @@ func (e *Engine) CreateCommunity(ctx context.Context, creator storage.Account, n
 		if err := tx.InsertCommunity(ctx, &c); err != nil {
 			return err
 		}
-		return tx.AddCommunityModerator(ctx, g.ID, creator.ID)
+		if err := tx.AddCommunityModerator(ctx, g.ID, creator.ID); err != nil {
+			return err
+		}
+		return withinQuota(ctx, tx, storage.OwnedCommunities, creator.ID)
 	})
 	if errors.Is(err, storage.ErrDuplicate) {
 		return storage.Community{}, fmt.Errorf("handle %q: %w", nc.Handle, ErrHandleTaken)

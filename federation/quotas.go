@@ -25,6 +25,22 @@ var quotas = map[storage.Owned]struct {
 	storage.OwnedDomainBlocks:      {1_000, "blocked domains"},
 	storage.OwnedFollows:           {7_500, "follows"},
 	storage.OwnedPushSubscriptions: {20, "push subscriptions"},
+	storage.OwnedCommunities:       {50, "communities created"},
+}
+
+// roomFor refuses (422) before any work one more row of kind for owner
+// when they hold their quota already: for what is dear to make (a
+// community's key pair). withinQuota still checks in the transaction.
+func (e *Engine) roomFor(ctx context.Context, kind storage.Owned, owner storage.ID) error {
+	q := quotas[kind]
+	n, err := e.store.CountOwned(ctx, kind, owner)
+	if err != nil {
+		return err
+	}
+	if n >= q.max {
+		return invalid("Validation failed: you can have at most %d %s", q.max, q.what)
+	}
+	return nil
 }
 
 // withinQuota checks, after tx added a row of kind for owner, that owner

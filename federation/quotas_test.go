@@ -49,6 +49,10 @@ func TestMemberQuotas(t *testing.T) {
 		{storage.OwnedDomainBlocks, true, func(e *Engine, me storage.Account, i int) error {
 			return e.BlockDomain(ctx, me.ID, fmt.Sprintf("spam%d.example", i))
 		}},
+		{storage.OwnedCommunities, false, func(e *Engine, me storage.Account, i int) error {
+			_, err := e.CreateCommunity(ctx, me, NewCommunity{Handle: fmt.Sprintf("c%d", i), Name: fmt.Sprintf("C%d", i)})
+			return err
+		}},
 		{storage.OwnedFollows, true, func(e *Engine, me storage.Account, i int) error {
 			name := fmt.Sprintf("f%d", i)
 			a, err := e.store.AccountByUsername(ctx, name)

@@ -18,6 +18,7 @@ const (
 	OwnedDomainBlocks
 	OwnedFollows // follows and requests to follow
 	OwnedPushSubscriptions
+	OwnedCommunities // communities created
 )
 
 // ownedQueries count each kind for one member, by an index.
@@ -31,6 +32,7 @@ var ownedQueries = [...]string{
 	OwnedFollows: `SELECT (SELECT count(*) FROM follows WHERE account_id = ?1) +
 (SELECT count(*) FROM follow_requests WHERE account_id = ?1)`,
 	OwnedPushSubscriptions: `SELECT count(*) FROM push_subscriptions WHERE account_id = ?1`,
+	OwnedCommunities:       `SELECT count(*) FROM communities WHERE created_by = ?1`,
 }
 
 // CountOwned counts the rows of kind that owner keeps.
