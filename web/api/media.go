@@ -10,13 +10,11 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/go-chi/chi/v5"
 
 	"github.com/copse-dev/copse/federation"
-	"github.com/copse-dev/copse/storage"
 	webauth "github.com/copse-dev/copse/web/auth"
 	"github.com/copse-dev/copse/web/httperr"
 )
@@ -49,7 +47,7 @@ func BodyLimit(path string, def int64) int64 {
 }
 
 func (h *Handler) mountMedia(r chi.Router) {
-	uploads := newUploadGate(maxUploadsPerMember)
+	uploads := newGate(maxUploadsPerMember)
 	recent := webauth.NewEventLimiter(uploadsPerWindow, uploadWindow, limiterKeys, h.now)
 	upload := h.handle(func(w http.ResponseWriter, r *http.Request) error { return h.uploadMedia(w, r, uploads, recent) })
 	r.Post("/api/v1/media", upload)
@@ -64,7 +62,7 @@ func (h *Handler) mountMedia(r chi.Router) {
 // Mastodon answers v2 with 202 and no URL while it processes the file in
 // the background; copse processes it before answering, so both answer
 // 200 with the URL, which apps accept from either.
-func (h *Handler) uploadMedia(w http.ResponseWriter, r *http.Request, uploads *uploadGate, recent *webauth.EventLimiter) error {
+func (h *Handler) uploadMedia(w http.ResponseWriter, r *http.Request, uploads *gate, recent *webauth.EventLimiter) error {
 	me, err := Caller(r, "write:media")
 	if err != nil {
 		return err
@@ -75,11 +73,12 @@ func (h *Handler) uploadMedia(w http.ResponseWriter, r *http.Request, uploads *u
 			fmt.Sprintf("Too many uploads: at most %d in %d minutes", uploadsPerWindow, int(uploadWindow.Minutes())))
 	}
 	// Taken before the body is read: reading it fills memory and disk.
-	if !uploads.enter(me.ID) {
+	key := "member:" + me.ID.String()
+	if !uploads.enter(key) {
 		return httperr.New(http.StatusTooManyRequests,
 			"Too many uploads at once: wait for one to finish (at most "+strconv.Itoa(maxUploadsPerMember)+")")
 	}
-	defer uploads.leave(me.ID)
+	defer uploads.leave(key)
 	if err := parseUpload(r, uploadBody); err != nil {
 		return err
 	}
@@ -201,37 +200,6 @@ const (
 // once: each holds up to 16 MiB of body and an image slot's worth of
 // decoding, and one member must not take every slot of the node.
 const maxUploadsPerMember = 2
-
-// uploadGate counts each member's uploads in progress.
-type uploadGate struct {
-	limit int
-	mu    sync.Mutex
-	busy  map[storage.ID]int
-}
-
-func newUploadGate(limit int) *uploadGate {
-	return &uploadGate{limit: limit, busy: map[storage.ID]int{}}
-}
-
-// enter reports whether member may start one more upload, and counts it
-// if so; each true is followed by one leave.
-func (g *uploadGate) enter(member storage.ID) bool {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if g.busy[member] >= g.limit {
-		return false
-	}
-	g.busy[member]++
-	return true
-}
-
-func (g *uploadGate) leave(member storage.ID) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if g.busy[member]--; g.busy[member] <= 0 {
-		delete(g.busy, member) // the map holds only members uploading now
-	}
-}
 
 // parseUpload reads a multipart body that may carry files up to limit
 // bytes; one that is larger is refused with 422, as the issue asks for a

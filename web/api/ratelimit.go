@@ -118,6 +118,38 @@ func (h *Handler) LimitForms(refused func(w http.ResponseWriter, r *http.Request
 	}
 }
 
+// gate counts what each key (a member, an address) has in progress, up
+// to a limit: uploads, open streams.
+type gate struct {
+	limit int
+	mu    sync.Mutex
+	busy  map[string]int
+}
+
+func newGate(limit int) *gate {
+	return &gate{limit: limit, busy: map[string]int{}}
+}
+
+// enter reports whether key may start one more, and counts it if so;
+// each true is followed by one leave.
+func (g *gate) enter(key string) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.busy[key] >= g.limit {
+		return false
+	}
+	g.busy[key]++
+	return true
+}
+
+func (g *gate) leave(key string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.busy[key]--; g.busy[key] <= 0 {
+		delete(g.busy, key) // the map holds only keys busy now
+	}
+}
+
 // rateKey is whose budget a request spends. A member's requests spend the
 // member's, whichever token they carry and wherever they come from: a
 // new token is no new budget, and staff behind one office address do

@@ -17,6 +17,7 @@ import (
 
 	"github.com/copse-dev/copse/federation"
 	"github.com/copse-dev/copse/storage"
+	webauth "github.com/copse-dev/copse/web/auth"
 	"github.com/copse-dev/copse/web/httperr"
 )
 
@@ -42,8 +43,33 @@ func (h *Handler) mountStreaming(r chi.Router) {
 		w.Header().Set("Content-Type", "text/plain")
 		_, _ = w.Write([]byte("OK"))
 	})
-	r.Get("/api/v1/streaming", h.handle(h.streamWebSocket))
-	r.Get("/api/v1/streaming/*", h.handle(h.streamSSE))
+	open := newGate(maxStreamsOpen)
+	r.Get("/api/v1/streaming", h.handle(func(w http.ResponseWriter, r *http.Request) error {
+		return h.streamWebSocket(w, r, open)
+	}))
+	r.Get("/api/v1/streaming/*", h.handle(func(w http.ResponseWriter, r *http.Request) error {
+		return h.streamSSE(w, r, open)
+	}))
+}
+
+// maxStreamsOpen bounds the streams one member (or, for streams nobody
+// signed in to, one address) keeps open at once: an app opens one to
+// three, and each open stream is handed every event the node publishes.
+const maxStreamsOpen = 16
+
+// openStream counts a stream of a's (or r's address's) as open, and
+// returns what closes it; an error answers 429 when a has
+// maxStreamsOpen open already.
+func openStream(open *gate, a auth, r *http.Request) (func(), error) {
+	key := "addr:" + webauth.AddrKey(r)
+	if a.account.ID != 0 {
+		key = "member:" + a.account.ID.String()
+	}
+	if !open.enter(key) {
+		return nil, httperr.New(http.StatusTooManyRequests,
+			fmt.Sprintf("Too many streams open: at most %d at once", maxStreamsOpen))
+	}
+	return func() { open.leave(key) }, nil
 }
 
 // subscription is one stream a client listens to.
@@ -156,7 +182,7 @@ func (h *Handler) subscription(ctx context.Context, a auth, stream, tag, list st
 	return s, nil
 }
 
-func (h *Handler) streamWebSocket(w http.ResponseWriter, r *http.Request) error {
+func (h *Handler) streamWebSocket(w http.ResponseWriter, r *http.Request, open *gate) error {
 	a, err := h.streamAuth(r)
 	if err != nil {
 		return errUnauthorized(err.Error())
@@ -170,6 +196,11 @@ func (h *Handler) streamWebSocket(w http.ResponseWriter, r *http.Request) error 
 		}
 		subs = append(subs, sub)
 	}
+	closed, err := openStream(open, a, r)
+	if err != nil {
+		return err
+	}
+	defer closed()
 	opts := &websocket.AcceptOptions{InsecureSkipVerify: true} // apps on any origin; auth is the token
 	if p := r.Header.Get("Sec-WebSocket-Protocol"); p != "" {
 		opts.Subprotocols = []string{strings.TrimSpace(p)}
@@ -231,7 +262,7 @@ type streamControl struct {
 
 // streamSSE serves /api/v1/streaming/{user,public,hashtag,...} as
 // server-sent events, for clients that do not use WebSockets.
-func (h *Handler) streamSSE(w http.ResponseWriter, r *http.Request) error {
+func (h *Handler) streamSSE(w http.ResponseWriter, r *http.Request, open *gate) error {
 	a, err := h.streamAuth(r)
 	if err != nil {
 		return errUnauthorized(err.Error())
@@ -247,6 +278,11 @@ func (h *Handler) streamSSE(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return fmt.Errorf("streaming unsupported by the connection")
 	}
+	closed, err := openStream(open, a, r)
+	if err != nil {
+		return err
+	}
+	defer closed()
 	events := h.engine.Subscribe()
 	defer events.Close()
 	rc := http.NewResponseController(w)

@@ -274,3 +274,46 @@ func TestStreamingSubscriptionsBounded(t *testing.T) {
 		t.Errorf("first error event %+v (%v); want 422 for the 65th subscription, onetoomany", ev, err)
 	}
 }
+
+// TestStreamsOpenBounded: a member keeps at most 16 streams open at once;
+// the 17th is refused with 429 before the upgrade; once one closes,
+// another opens. Another member opens theirs.
+func TestStreamsOpenBounded(t *testing.T) {
+	t.Parallel()
+	n := testrig.StartOne(t, nil)
+	alice, bob := n.Member("alice", false), n.Member("bob", false)
+	ctx := context.Background()
+	wsURL := func(token string) string {
+		return strings.Replace(n.URL, "http://", "ws://", 1) + "/api/v1/streaming?stream=user&access_token=" + token
+	}
+	token := n.Token(alice)
+	var open []*websocket.Conn
+	for i := range 16 {
+		c, _, err := websocket.Dial(ctx, wsURL(token), nil)
+		if err != nil {
+			t.Fatalf("stream %d: %v", i+1, err)
+		}
+		messages(t, c) // reads, so the stream stays healthy; closed with the test
+		open = append(open, c)
+	}
+	if c, resp, err := websocket.Dial(ctx, wsURL(token), nil); err == nil {
+		c.CloseNow()
+		t.Fatal("a 17th stream opened")
+	} else if resp == nil || resp.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("the 17th stream: %v %v; want 429", resp, err)
+	}
+	if c, _, err := websocket.Dial(ctx, wsURL(n.Token(bob)), nil); err != nil {
+		t.Errorf("another member's stream: %v", err)
+	} else {
+		c.CloseNow()
+	}
+	open[0].Close(websocket.StatusNormalClosure, "")
+	testrig.Eventually(t, 10*time.Second, "a stream opens once one closed", func() bool {
+		c, _, err := websocket.Dial(ctx, wsURL(token), nil)
+		if err != nil {
+			return false
+		}
+		c.CloseNow()
+		return true
+	})
+}
