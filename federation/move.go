@@ -129,9 +129,6 @@ func (e *Engine) applyMove(ctx context.Context, tx *storage.Tx, actor storage.Ac
 	if err != nil {
 		return err
 	}
-	if old.MovedTo == target.URI {
-		return nil // moved there already: its followers here were moved then
-	}
 	old.MovedTo = target.URI
 	if err := tx.UpdateAccount(ctx, &old); err != nil {
 		return err
