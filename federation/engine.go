@@ -57,6 +57,9 @@ type Options struct {
 	// PollInterval is how often workers look for due work when nothing
 	// wakes them (default 1s).
 	PollInterval time.Duration
+	// PollUpdateDelay is how long a local poll's new counts wait to be
+	// sent, with the other votes of that time (default 3 minutes).
+	PollUpdateDelay time.Duration
 	// PolicyListRefresh is how often subscribed domain-block lists are
 	// read again (default DefaultPolicyListRefresh).
 	PolicyListRefresh time.Duration
@@ -90,20 +93,22 @@ type Options struct {
 // Engine applies every activity. Make it with New, call Init once, then
 // Run to start its workers.
 type Engine struct {
-	store    *storage.Store
-	urls     URLs
-	client   *http.Client
-	scheme   string
-	retry    []time.Duration
-	workers  int
-	perHost  int
-	poll     time.Duration
-	now      func() time.Time
-	log      *slog.Logger
-	sanitize *bluemonday.Policy
-	mediaDir string
-	newKey   func() (*rsa.PrivateKey, error) // Options.NewKey, never nil
-	about    About                           // Options.About with defaults
+	store   *storage.Store
+	urls    URLs
+	client  *http.Client
+	scheme  string
+	retry   []time.Duration
+	workers int
+	perHost int
+	poll    time.Duration
+	// pollUpdateDelay: Options.PollUpdateDelay.
+	pollUpdateDelay time.Duration
+	now             func() time.Time
+	log             *slog.Logger
+	sanitize        *bluemonday.Policy
+	mediaDir        string
+	newKey          func() (*rsa.PrivateKey, error) // Options.NewKey, never nil
+	about           About                           // Options.About with defaults
 
 	registration Registration // Options.Registration
 	mailer       *Mailer      // Options.Mailer; nil sends no mail
@@ -158,30 +163,31 @@ type cachedKey struct {
 // New returns an engine. It does no I/O.
 func New(store *storage.Store, o Options) *Engine {
 	e := &Engine{
-		store:          store,
-		urls:           o.URLs,
-		about:          o.About.withDefaults(o.URLs.Host()),
-		client:         o.Client,
-		scheme:         o.RemoteScheme,
-		retry:          o.RetrySchedule,
-		workers:        o.DeliveryWorkers,
-		perHost:        o.PerHost,
-		poll:           o.PollInterval,
-		onDelivery:     o.OnDelivery,
-		now:            o.Now,
-		log:            o.Log,
-		sanitize:       newSanitizer(),
-		mediaDir:       o.MediaDir,
-		newKey:         o.NewKey,
-		privKey:        map[storage.ID]cachedPrivateKey{},
-		pubKey:         map[string]cachedKey{},
-		deliverWake:    make(chan struct{}, 1),
-		inboxWake:      make(chan struct{}, 1),
-		events:         hub{subs: map[*Subscription]struct{}{}},
-		imageSlots:     make(chan struct{}, 2),
-		artefacts:      newArtefactConfig(o.ArtefactFileLimit, o.ArtefactCommunityLimit),
-		libraryFetches: newLibraryFetchQueue(),
-		instances:      newInstanceCache(),
+		store:           store,
+		urls:            o.URLs,
+		about:           o.About.withDefaults(o.URLs.Host()),
+		client:          o.Client,
+		scheme:          o.RemoteScheme,
+		retry:           o.RetrySchedule,
+		workers:         o.DeliveryWorkers,
+		perHost:         o.PerHost,
+		poll:            o.PollInterval,
+		pollUpdateDelay: o.PollUpdateDelay,
+		onDelivery:      o.OnDelivery,
+		now:             o.Now,
+		log:             o.Log,
+		sanitize:        newSanitizer(),
+		mediaDir:        o.MediaDir,
+		newKey:          o.NewKey,
+		privKey:         map[storage.ID]cachedPrivateKey{},
+		pubKey:          map[string]cachedKey{},
+		deliverWake:     make(chan struct{}, 1),
+		inboxWake:       make(chan struct{}, 1),
+		events:          hub{subs: map[*Subscription]struct{}{}},
+		imageSlots:      make(chan struct{}, 2),
+		artefacts:       newArtefactConfig(o.ArtefactFileLimit, o.ArtefactCommunityLimit),
+		libraryFetches:  newLibraryFetchQueue(),
+		instances:       newInstanceCache(),
 
 		registration: o.Registration,
 		mailer:       o.Mailer,
@@ -213,6 +219,9 @@ func New(store *storage.Store, o Options) *Engine {
 	}
 	if e.poll <= 0 {
 		e.poll = time.Second
+	}
+	if e.pollUpdateDelay <= 0 {
+		e.pollUpdateDelay = pollUpdateDelay
 	}
 	if e.now == nil {
 		e.now = time.Now

@@ -120,8 +120,15 @@ func TestPollUpdatesOnlyToVotersWhoSee(t *testing.T) {
 	if _, err := e.Vote(ctx, bob.ID, st.ID, []int{1}); err != nil {
 		t.Fatal(err)
 	}
-	if got := ofType(sentTo(t, e, h.SharedInbox), activitypub.TypeUpdate); len(got) == 0 {
-		t.Fatal("hanna, a follower, was sent no counts")
+	if got := ofType(sentTo(t, e, h.SharedInbox), activitypub.TypeUpdate); len(got) != 0 {
+		t.Fatalf("hanna was sent %d Updates at once; want the counts of those minutes together, later", len(got))
+	}
+	*now = now.Add(pollUpdateDelay)
+	if n, err := e.SendPollUpdates(ctx); err != nil || n != 1 {
+		t.Fatalf("SendPollUpdates = %d, %v; want the one poll", n, err)
+	}
+	if got := ofType(sentTo(t, e, h.SharedInbox), activitypub.TypeUpdate); len(got) != 1 {
+		t.Fatalf("hanna, a follower, was sent %d Updates for two votes; want one", len(got))
 	}
 
 	// hanna and bob unfollow; carol votes, and the poll ends.

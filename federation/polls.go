@@ -208,7 +208,7 @@ func (e *Engine) Vote(ctx context.Context, voterID, statusID storage.ID, choices
 			return err
 		}
 		if author.Local() {
-			if err := e.distributePoll(ctx, tx, st); err != nil {
+			if err := tx.SchedulePollUpdate(ctx, st.ID, tx.Now().Add(e.pollUpdateDelay)); err != nil {
 				return err
 			}
 		} else {
@@ -301,15 +301,57 @@ func (e *Engine) applyVote(ctx context.Context, tx *storage.Tx, voter storage.Ac
 	if err != nil {
 		return true, err
 	}
-	return true, e.distributePoll(ctx, tx, st)
+	return true, tx.SchedulePollUpdate(ctx, st.ID, tx.Now().Add(e.pollUpdateDelay))
+}
+
+// pollUpdateDelay is how long a local poll's new counts wait to be sent
+// by default (Options.PollUpdateDelay),
+// so that the votes of those minutes go in one Update{Question} to every
+// node that holds the poll (Mastodon waits 3 minutes too); one a vote
+// made that many deliveries per vote.
+const pollUpdateDelay = 3 * time.Minute
+
+// SendPollUpdates sends the counts of the local polls whose update is
+// due (votes came in at least pollUpdateDelay ago), one Update{Question}
+// each, and returns how many it sent. One that fails does not hold up
+// the others, and is tried again next time.
+func (e *Engine) SendPollUpdates(ctx context.Context) (int, error) {
+	due, err := e.store.DuePollUpdates(ctx, e.now(), 50)
+	if err != nil {
+		return 0, err
+	}
+	sent := 0
+	var errs []error
+	for _, id := range due {
+		err := e.store.InTx(ctx, func(tx *storage.Tx) error {
+			if err := tx.ClearPollUpdate(ctx, id); err != nil {
+				return err
+			}
+			st, err := tx.StatusByID(ctx, id)
+			if errors.Is(err, storage.ErrNotFound) {
+				return nil // deleted since
+			}
+			if err != nil {
+				return err
+			}
+			return e.distributePoll(ctx, tx, st)
+		})
+		if err != nil {
+			errs = append(errs, fmt.Errorf("poll update of %d: %w", id, err))
+			continue
+		}
+		sent++
+	}
+	return sent, errors.Join(errs...)
 }
 
 // distributePoll sends a local poll's counts as Update{Question} to
 // everyone who got the poll and to the remote voters, who may not follow
 // its author: those of them who may see the post (a followers-only poll's
-// voter who has since unfollowed is told nothing more). Mastodon waits a few minutes to send one Update for many
-// votes; copse sends one per vote, which peers apply the same. A poll that
-// hides its totals has nothing to tell until it ends.
+// voter who has since unfollowed is told nothing more). It runs when a
+// poll ends, and pollUpdateDelay after votes (SendPollUpdates), one
+// Update for the votes of those minutes. A poll that hides its totals
+// has nothing to tell until it ends.
 func (e *Engine) distributePoll(ctx context.Context, tx *storage.Tx, st storage.Status) error {
 	nc, err := e.noteContextTx(ctx, tx, st)
 	if err != nil {
@@ -420,6 +462,11 @@ func (e *Engine) runPolls(ctx context.Context) {
 		} else if n > 0 {
 			log.DebugContext(ctx, "polls ended", "count", n)
 		}
+		if n, err := e.SendPollUpdates(ctx); err != nil && ctx.Err() == nil {
+			log.ErrorContext(ctx, "send poll updates", "err", err)
+		} else if n > 0 {
+			log.DebugContext(ctx, "poll updates sent", "count", n)
+		}
 		select {
 		case <-ctx.Done():
 			return
@@ -515,6 +562,9 @@ func (e *Engine) endPoll(ctx context.Context, p storage.Poll) error {
 			return err
 		}
 		e.emit(tx, Event{Kind: EventNotification, NotificationID: n.ID, Home: []storage.ID{author.ID}})
+		if err := tx.ClearPollUpdate(ctx, st.ID); err != nil {
+			return err // the final counts go now: no update is due after them
+		}
 		return e.distributePoll(ctx, tx, st)
 	})
 }

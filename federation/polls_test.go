@@ -201,6 +201,17 @@ func TestPollLocalLifecycle(t *testing.T) {
 	if counts, voters := pollCounts(t, e, st.ID); !slices.Equal(counts, []int{0, 1}) || voters != 1 {
 		t.Errorf("after bob's vote: %v, %d voters", counts, voters)
 	}
+	if got := sent(t, e, h.SharedInbox); len(got) != 0 {
+		t.Errorf("sent to hanna at once: %+v; want the counts of the next minutes together", got)
+	}
+	sendPollUpdates := func() {
+		t.Helper()
+		*now = now.Add(pollUpdateDelay)
+		if n, err := e.SendPollUpdates(ctx); err != nil || n != 1 {
+			t.Fatalf("SendPollUpdates = %d, %v; want the one poll", n, err)
+		}
+	}
+	sendPollUpdates()
 	updates := sent(t, e, h.SharedInbox)
 	if len(updates) != 1 || updates[0].Type != activitypub.TypeUpdate || updates[0].Object.Note == nil ||
 		updates[0].Object.Note.Poll == nil || updates[0].Object.Note.Poll.Options[1].Votes != 1 {
@@ -240,6 +251,7 @@ func TestPollLocalLifecycle(t *testing.T) {
 	if _, err := e.store.StatusByURI(ctx, h.URI+"#votes/1"); !errors.Is(err, storage.ErrNotFound) {
 		t.Errorf("the vote was stored as a status: %v", err)
 	}
+	sendPollUpdates()
 	if got := sent(t, e, h.SharedInbox); len(got) != 1 || got[0].Object.Note.Poll.VotersCount != 2 {
 		t.Errorf("after hanna's vote, sent %+v", got)
 	}

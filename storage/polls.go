@@ -275,3 +275,32 @@ WHERE notified_at = 0 AND expires_at > 0 AND expires_at <= ? ORDER BY expires_at
 	}
 	return out, nil
 }
+
+// SchedulePollUpdate makes the counts of the poll of status due to be
+// sent at at, unless a send is due already (which then carries them).
+func (tx *Tx) SchedulePollUpdate(ctx context.Context, status ID, at time.Time) error {
+	if _, err := tx.tx.ExecContext(ctx, `UPDATE polls SET update_due_at = ? WHERE status_id = ? AND update_due_at = 0`,
+		millis(at), status); err != nil {
+		return fmt.Errorf("schedule poll update %d: %w", status, err)
+	}
+	return nil
+}
+
+// ClearPollUpdate marks the counts of the poll of status as sent.
+func (tx *Tx) ClearPollUpdate(ctx context.Context, status ID) error {
+	if _, err := tx.tx.ExecContext(ctx, `UPDATE polls SET update_due_at = 0 WHERE status_id = ?`, status); err != nil {
+		return fmt.Errorf("clear poll update %d: %w", status, err)
+	}
+	return nil
+}
+
+// DuePollUpdates returns the statuses of up to limit polls whose counts
+// are due to be sent at now, the longest waiting first.
+func (q queries) DuePollUpdates(ctx context.Context, now time.Time, limit int) ([]ID, error) {
+	ids, err := q.ids(ctx, `SELECT status_id FROM polls WHERE update_due_at > 0 AND update_due_at <= ?
+ORDER BY update_due_at LIMIT ?`, millis(now), limit)
+	if err != nil {
+		return nil, fmt.Errorf("due poll updates: %w", err)
+	}
+	return ids, nil
+}

@@ -167,6 +167,9 @@ type Tuning struct {
 	// default limit (benchmarks raise it, tests lower it).
 	RateLimitRequests int
 	RateLimitWindow   time.Duration
+	// PollUpdateDelay replaces how long a poll's new counts wait to be
+	// sent (federation.Options.PollUpdateDelay; tests shorten it).
+	PollUpdateDelay time.Duration
 	// RequestTimeout replaces the deadline of every request but streams
 	// (default 30s).
 	RequestTimeout time.Duration

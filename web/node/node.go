@@ -129,14 +129,15 @@ func open(ctx context.Context, cfg Config, store *storage.Store, log *slog.Logge
 		mailer = federation.NewMailer(cfg.SMTP, cfg.Tuning.MailTLS)
 	}
 	engine := federation.New(store, federation.Options{
-		URLs:          urls,
-		Client:        federation.NewHTTPClient(federation.TransportOptions{AllowPrivate: cfg.AllowPrivate, UserAgent: "copse/" + Version + " (+" + urls.Base + ")"}),
-		RemoteScheme:  scheme,
-		RetrySchedule: cfg.Tuning.RetrySchedule,
-		PollInterval:  cfg.Tuning.PollInterval,
-		MediaDir:      filepath.Join(cfg.DataDir, "media"),
-		Now:           cfg.Tuning.Now,
-		NewKey:        cfg.Tuning.NewKey,
+		URLs:            urls,
+		Client:          federation.NewHTTPClient(federation.TransportOptions{AllowPrivate: cfg.AllowPrivate, UserAgent: "copse/" + Version + " (+" + urls.Base + ")"}),
+		RemoteScheme:    scheme,
+		RetrySchedule:   cfg.Tuning.RetrySchedule,
+		PollInterval:    cfg.Tuning.PollInterval,
+		PollUpdateDelay: cfg.Tuning.PollUpdateDelay,
+		MediaDir:        filepath.Join(cfg.DataDir, "media"),
+		Now:             cfg.Tuning.Now,
+		NewKey:          cfg.Tuning.NewKey,
 		About: federation.About{Name: cfg.Name, Description: cfg.Description, Contact: cfg.Contact, Rules: cfg.Rules,
 			PrivacyNotice: cfg.PrivacyNotice, AccessibilityStatement: cfg.AccessibilityStatement},
 		Log:                    log,
