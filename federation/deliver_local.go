@@ -104,9 +104,10 @@ func (e *Engine) withAudience(ctx context.Context, tx *storage.Tx, raw []byte, r
 		// applied to, never signed for (its announces are signed when
 		// they are sent, from the key the delivery reads).
 		name, ok := e.urls.LocalUsername(iri)
-		if !ok {
-			continue
+		if !ok || seen["@"+name] {
+			continue // one lookup a local actor, however many #fragments name it
 		}
+		seen["@"+name] = true
 		if a, err := tx.AccountByUsernameWithoutKeys(ctx, name); err == nil {
 			out = append(out, a)
 		}
