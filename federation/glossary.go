@@ -153,7 +153,11 @@ func (e *Engine) createTermIn(ctx context.Context, tx *storage.Tx, author storag
 	t.URI = e.urls.Term(t.ID)
 	t.URL = e.urls.GlossaryPage(g.Username) + "#" + TermAnchor(v.Term)
 	applyTermVersion(&t, v)
-	if err := tx.InsertTerm(ctx, &t); err != nil {
+	err = tx.InsertTerm(ctx, &t)
+	if errors.Is(err, storage.ErrFull) {
+		return storage.Term{}, invalid("Validation failed: a glossary holds at most %d terms", storage.MaxGlossaryTerms)
+	}
+	if err != nil {
 		return storage.Term{}, err
 	}
 	v.TermID = t.ID

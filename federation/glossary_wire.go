@@ -251,7 +251,9 @@ func (e *Engine) takeTermVersion(ctx context.Context, g storage.Account, term ac
 			t.Version, t.UpdatedAt, t.URL = v.Number, v.CreatedAt, url
 		}
 		if t.ID == 0 {
-			if err := tx.InsertTerm(ctx, &t); err != nil {
+			if err := tx.InsertTerm(ctx, &t); errors.Is(err, storage.ErrFull) {
+				return fmt.Errorf("term %s: %w: %w", t.URI, err, ErrDenied) // its glossary here is full: dropped
+			} else if err != nil {
 				return err
 			}
 		} else if err := tx.UpdateTerm(ctx, t); err != nil {

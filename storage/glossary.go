@@ -13,8 +13,9 @@ import (
 // it has had. The glossary_terms row is the current state, copied from its
 // newest version; versions are only ever added.
 
-// MaxGlossaryTerms bounds how many terms CommunityTerms lists: a glossary
-// is read whole, A to Z.
+// MaxGlossaryTerms bounds how many terms a community's glossary holds
+// (InsertTerm refuses one more): a glossary is read whole, A to Z, so a
+// term past the bound would be kept and never listed.
 const MaxGlossaryTerms = 2000
 
 // Term is a glossary term as it stands now.
@@ -176,7 +177,16 @@ const qInsertTerm = `INSERT INTO glossary_terms (` + termColumns + `) VALUES (?,
 
 // InsertTerm stores a new term (without its versions: add the first with
 // AddTermVersion). A zero ID is given a fresh one.
+//
+// A glossary that holds MaxGlossaryTerms already takes no more: ErrFull.
 func (tx *Tx) InsertTerm(ctx context.Context, t *Term) error {
+	var n int
+	if err := tx.tx.QueryRowContext(ctx, `SELECT count(*) FROM glossary_terms WHERE community_id = ?`, t.CommunityID).Scan(&n); err != nil {
+		return fmt.Errorf("insert term: %w", err)
+	}
+	if n >= MaxGlossaryTerms {
+		return fmt.Errorf("insert term into the glossary of %d: %w", t.CommunityID, ErrFull)
+	}
 	tx.stampNew(&t.ID, &t.CreatedAt, &t.UpdatedAt)
 	community := t.CommunityID
 	tx.AfterCommit(func() { tx.store.termNames.drop(community) })

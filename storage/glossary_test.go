@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"testing"
 )
@@ -111,5 +112,49 @@ func TestTermNamesAndVersionCount(t *testing.T) {
 				t.Fatalf("count = %d, %v; want %d", n, err, tt.want)
 			}
 		})
+	}
+}
+
+// TestGlossaryFull: a glossary takes MaxGlossaryTerms terms, all listed,
+// and refuses the next with ErrFull; another community's still takes.
+func TestGlossaryFull(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "copse.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	g := Account{URI: "https://a.example/users/wards", Username: "wards", ActorType: "Group"}
+	other := Account{URI: "https://a.example/users/roads", Username: "roads", ActorType: "Group"}
+	term := func(tx *Tx, community ID, i int) error {
+		tm := Term{CommunityID: community, URI: fmt.Sprintf("https://a.example/glossary/%d-%d", community, i), Local: true,
+			Term: fmt.Sprintf("term %d", i), Version: 1, DefinitionSource: "x"}
+		return tx.InsertTerm(ctx, &tm)
+	}
+	err = s.InTx(ctx, func(tx *Tx) error {
+		for _, a := range []*Account{&g, &other} {
+			if err := tx.InsertAccount(ctx, a); err != nil {
+				return err
+			}
+		}
+		for i := range MaxGlossaryTerms {
+			if err := term(tx, g.ID, i); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = s.InTx(ctx, func(tx *Tx) error { return term(tx, g.ID, MaxGlossaryTerms) })
+	if !errors.Is(err, ErrFull) {
+		t.Errorf("one more term: %v; want ErrFull", err)
+	}
+	if list, err := s.CommunityTerms(ctx, g.ID); err != nil || len(list) != MaxGlossaryTerms {
+		t.Errorf("the full glossary lists %d terms (%v); want all %d", len(list), err, MaxGlossaryTerms)
+	}
+	if err := s.InTx(ctx, func(tx *Tx) error { return term(tx, other.ID, 0) }); err != nil {
+		t.Errorf("another community's term: %v", err)
 	}
 }

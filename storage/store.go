@@ -26,6 +26,9 @@ import (
 var (
 	ErrNotFound  = errors.New("storage: not found")
 	ErrDuplicate = errors.New("storage: already exists")
+	// ErrFull: a collection that is read whole holds as much as it may
+	// (a glossary: MaxGlossaryTerms).
+	ErrFull = errors.New("storage: full")
 )
 
 //go:embed migrations/*.sql
