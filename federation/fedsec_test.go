@@ -67,7 +67,7 @@ func TestRemoteVoteVisibility(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e, _ := pollEngine(t)
+			e, now := pollEngine(t)
 			ctx := context.Background()
 			alice := member(t, e, "alice")
 			h := hanna(t, e)
@@ -91,6 +91,10 @@ func TestRemoteVoteVisibility(t *testing.T) {
 			counts, voters := pollCounts(t, e, st.ID)
 			if got := voters == 1 && slices.Equal(counts, []int{1, 0}); got != tt.counted {
 				t.Errorf("counts %v, %d voters; counted = %v, want %v", counts, voters, got, tt.counted)
+			}
+			*now = now.Add(pollUpdateDelay) // the counts of those minutes go together
+			if _, err := e.SendPollUpdates(ctx); err != nil {
+				t.Fatal(err)
 			}
 			updates := ofType(sentTo(t, e, h.SharedInbox, h.Inbox), activitypub.TypeUpdate)
 			if tt.counted != (len(updates) == 1) {
