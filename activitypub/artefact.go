@@ -201,7 +201,7 @@ func ArtefactOf(b []byte) (Artefact, bool) { return versionOf(b, ParseArtefact) 
 // ParseArtefact reads an Article that is a copse artefact version.
 func ParseArtefact(b []byte) (Artefact, error) {
 	var w artefactWire
-	if err := unmarshal(b, &w); err != nil {
+	if err := UnmarshalBounded(b, &w); err != nil {
 		return Artefact{}, fmt.Errorf("article: %w: %v", ErrInvalid, err)
 	}
 	if w.Type != TypeArticle || w.ID == "" || w.History == "" || w.Version <= 0 {

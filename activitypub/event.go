@@ -188,7 +188,7 @@ func MarshalEventActivity(id, typ, actor string, published time.Time, ev Event) 
 // by the engine).
 func ParseEvent(b []byte) (Event, error) {
 	var w eventWire
-	if err := unmarshal(b, &w); err != nil {
+	if err := UnmarshalBounded(b, &w); err != nil {
 		return Event{}, fmt.Errorf("event: %w: %v", ErrInvalid, err)
 	}
 	return w.event()
@@ -240,7 +240,7 @@ func EventOf(body []byte) (Event, bool) {
 		Type   string    `json:"type"`
 		Object eventWire `json:"object"`
 	}
-	if unmarshal(body, &w) != nil || (w.Type != TypeCreate && w.Type != TypeUpdate) {
+	if UnmarshalBounded(body, &w) != nil || (w.Type != TypeCreate && w.Type != TypeUpdate) {
 		return Event{}, false
 	}
 	ev, err := w.Object.event()
@@ -268,7 +268,7 @@ func AnnouncedEvent(body []byte) (Event, bool) {
 		Type   string          `json:"type"`
 		Object json.RawMessage `json:"object"`
 	}
-	if unmarshal(body, &w) != nil || w.Type != TypeAnnounce || len(w.Object) == 0 {
+	if UnmarshalBounded(body, &w) != nil || w.Type != TypeAnnounce || len(w.Object) == 0 {
 		return Event{}, false
 	}
 	return EventOf(w.Object)
@@ -284,7 +284,7 @@ func JoinOf(body []byte) (id, actor, event string, ok bool) {
 		Actor  json.RawMessage `json:"actor"`
 		Object json.RawMessage `json:"object"`
 	}
-	if unmarshal(body, &w) != nil {
+	if UnmarshalBounded(body, &w) != nil {
 		return "", "", "", false
 	}
 	switch w.Type {

@@ -166,7 +166,7 @@ func ParseTerm(b []byte) (Term, error) {
 		RelatedTerm   json.RawMessage `json:"relatedTerm"`
 		Citation      json.RawMessage `json:"citation"`
 	}
-	if err := unmarshal(b, &w); err != nil {
+	if err := UnmarshalBounded(b, &w); err != nil {
 		return Term{}, fmt.Errorf("defined term: %w: %v", ErrInvalid, err)
 	}
 	if w.Type != TypeDefinedTerm || w.ID == "" || w.History == "" || w.Version <= 0 {

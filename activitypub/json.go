@@ -113,10 +113,11 @@ func JSONValuesOver(b []byte, max int) bool {
 	return false
 }
 
-// unmarshal decodes b into v, as json.Unmarshal does, when b holds at
-// most maxValues values; every parser of a peer's document starts here
-// (a megabyte of tiny values cost a history page 218 MB to decode).
-func unmarshal(b []byte, v any) error {
+// UnmarshalBounded decodes b into v, as json.Unmarshal does, when b holds
+// at most maxValues values; every parser of a peer's document starts
+// here (a megabyte of tiny values cost a history page 218 MB to decode),
+// and so does any other reader of one.
+func UnmarshalBounded(b []byte, v any) error {
 	if tooManyValues(b) {
 		return invalidf("more than %d JSON values", maxValues)
 	}

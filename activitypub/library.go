@@ -16,7 +16,7 @@ var LibraryTerm = map[string]any{"@id": "https://github.com/copse-dev/copse/ns#l
 // links ("" for none).
 func LibraryOf(actor []byte) string {
 	var m map[string]any
-	if unmarshal(actor, &m) != nil {
+	if UnmarshalBounded(actor, &m) != nil {
 		return ""
 	}
 	return rawRef(m["library"])
@@ -36,7 +36,7 @@ type IRIPage struct {
 // their unordered kinds) whose items are ids or objects with ids.
 func ParseIRIPage(body []byte) (IRIPage, error) {
 	var m map[string]any
-	if err := unmarshal(body, &m); err != nil {
+	if err := UnmarshalBounded(body, &m); err != nil {
 		return IRIPage{}, fmt.Errorf("parse collection: %w", err)
 	}
 	switch rawType(m) {

@@ -379,7 +379,7 @@ type proposalActivity struct {
 // body that does not decode.
 func proposalEnvelope(b []byte, w any) (proposalActivity, bool) {
 	var act proposalActivity
-	if unmarshal(b, &act) != nil || (act.Type != TypeCreate && act.Type != TypeUpdate) {
+	if UnmarshalBounded(b, &act) != nil || (act.Type != TypeCreate && act.Type != TypeUpdate) {
 		return act, false
 	}
 	return act, json.Unmarshal(act.Object, w) == nil

@@ -90,7 +90,7 @@ type historyPageWire struct {
 // in errors.
 func parseHistoryPage[D versionedDocument](b []byte, what string, parse func([]byte) (D, error)) ([]VersionActivity[D], string, error) {
 	var w historyPageWire
-	if err := unmarshal(b, &w); err != nil {
+	if err := UnmarshalBounded(b, &w); err != nil {
 		return nil, "", fmt.Errorf("%s history: %w: %v", what, ErrInvalid, err)
 	}
 	switch w.Type {
@@ -131,7 +131,7 @@ func versionOf[D any](b []byte, parse func([]byte) (D, error)) (D, bool) {
 		Object json.RawMessage `json:"object"`
 	}
 	var zero D
-	if unmarshal(b, &act) != nil {
+	if UnmarshalBounded(b, &act) != nil {
 		return zero, false
 	}
 	switch act.Type {

@@ -69,7 +69,7 @@ func (e *Engine) fetchModerators(ctx context.Context, groupURI string) ([]string
 		Moderators   json.RawMessage `json:"moderators"`
 		AttributedTo json.RawMessage `json:"attributedTo"`
 	}
-	if err := json.Unmarshal(body, &g); err != nil {
+	if err := activitypub.UnmarshalBounded(body, &g); err != nil {
 		return nil, invalid("group %s: %v", groupURI, err)
 	}
 	var coll string
@@ -98,7 +98,7 @@ func (e *Engine) fetchModerators(ctx context.Context, groupURI string) ([]string
 			First        json.RawMessage `json:"first"`
 			Next         json.RawMessage `json:"next"`
 		}
-		if err := json.Unmarshal(body, &c); err != nil {
+		if err := activitypub.UnmarshalBounded(body, &c); err != nil {
 			return nil, invalid("moderators %s: %v", next, err)
 		}
 		out = append(out, iris(c.OrderedItems)...)

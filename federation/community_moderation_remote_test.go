@@ -5,6 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/copse-dev/copse/activitypub"
@@ -188,5 +192,34 @@ func TestRefusedPostKept(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestFetchModeratorsBounded: a Group whose moderators collection is a
+// megabyte of tiny items is refused before the page is decoded, costing
+// a few times the page, not a slice of half a million items.
+func TestFetchModeratorsBounded(t *testing.T) {
+	var srv *httptest.Server
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/activity+json")
+		switch r.URL.Path {
+		case "/c/g":
+			fmt.Fprintf(w, `{"id":%q,"type":"Group","moderators":%q}`, srv.URL+"/c/g", srv.URL+"/c/g/moderators")
+		default:
+			fmt.Fprintf(w, `{"type":"OrderedCollection","orderedItems":[%s""]}`, strings.Repeat(`"",`, 300_000))
+		}
+	}))
+	defer srv.Close()
+	e := loopbackEngine(t, Options{})
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	uris, err := e.fetchModerators(context.Background(), srv.URL+"/c/g")
+	runtime.ReadMemStats(&after)
+	if err == nil {
+		t.Errorf("fetchModerators = %d moderators; want the page refused", len(uris))
+	}
+	if got := after.TotalAlloc - before.TotalAlloc; got > 16<<20 {
+		t.Errorf("refusing a 900 KB page allocated %d MiB; want under 16 MiB", got>>20)
 	}
 }
