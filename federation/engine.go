@@ -57,6 +57,10 @@ type Options struct {
 	// PollInterval is how often workers look for due work when nothing
 	// wakes them (default 1s).
 	PollInterval time.Duration
+	// NoActionLimits turns off the per-member limits on posts, follows
+	// and reports (action_limits.go): for benchmarks that post thousands
+	// as one member.
+	NoActionLimits bool
 	// PollUpdateDelay is how long a local poll's new counts wait to be
 	// sent, with the other votes of that time (default 3 minutes).
 	PollUpdateDelay time.Duration
@@ -103,6 +107,7 @@ type Engine struct {
 	poll    time.Duration
 	// pollUpdateDelay: Options.PollUpdateDelay.
 	pollUpdateDelay time.Duration
+	acts            *actionLimiters
 	now             func() time.Time
 	log             *slog.Logger
 	sanitize        *bluemonday.Policy
@@ -226,6 +231,7 @@ func New(store *storage.Store, o Options) *Engine {
 	if e.now == nil {
 		e.now = time.Now
 	}
+	e.acts = newActionLimiters(e.now, o.NoActionLimits)
 	if e.log == nil {
 		e.log = slog.Default()
 	}

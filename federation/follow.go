@@ -19,6 +19,13 @@ type FollowOptions struct {
 // followers manually, and every remote target until it Accepts, leaves a
 // pending request.
 func (e *Engine) Follow(ctx context.Context, accountID, targetID storage.ID, o FollowOptions) error {
+	_, err := limited(e.acts, actFollow, accountID, func() (struct{}, error) {
+		return struct{}{}, e.follow(ctx, accountID, targetID, o)
+	})
+	return err
+}
+
+func (e *Engine) follow(ctx context.Context, accountID, targetID storage.ID, o FollowOptions) error {
 	actor, err := e.localAccount(ctx, accountID)
 	if err != nil {
 		return err

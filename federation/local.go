@@ -103,7 +103,7 @@ func (e *Engine) resolveMentions(ctx context.Context, text string) (map[string]m
 // Post publishes a member's new status: stored, fanned out locally, and
 // queued for every remote inbox it concerns, in one transaction.
 func (e *Engine) Post(ctx context.Context, authorID storage.ID, d Draft) (storage.Status, error) {
-	return e.post(ctx, authorID, d, nil)
+	return limited(e.acts, actPost, authorID, func() (storage.Status, error) { return e.post(ctx, authorID, d, nil) })
 }
 
 // checkDraft checks a new post as Post does before it writes: the draft,
@@ -497,6 +497,10 @@ func (e *Engine) undoTarget(ctx context.Context, accountID, statusID storage.ID)
 // (the booster's followers); never wider than the post boosted, as on
 // Mastodon.
 func (e *Engine) Reblog(ctx context.Context, accountID, statusID storage.ID, vis activitypub.Visibility) (storage.Status, error) {
+	return limited(e.acts, actPost, accountID, func() (storage.Status, error) { return e.reblog(ctx, accountID, statusID, vis) })
+}
+
+func (e *Engine) reblog(ctx context.Context, accountID, statusID storage.ID, vis activitypub.Visibility) (storage.Status, error) {
 	actor, st, author, err := e.interaction(ctx, accountID, statusID)
 	if err != nil {
 		return storage.Status{}, err

@@ -81,6 +81,10 @@ func (nr NewReport) clean() (NewReport, error) {
 // node's instance actor (the shape Mastodon sends and reads), unless the
 // Flag to its community already goes to that node.
 func (e *Engine) Report(ctx context.Context, reporter storage.Account, nr NewReport) (storage.Report, error) {
+	return limited(e.acts, actReport, reporter.ID, func() (storage.Report, error) { return e.report(ctx, reporter, nr) })
+}
+
+func (e *Engine) report(ctx context.Context, reporter storage.Account, nr NewReport) (storage.Report, error) {
 	nr, err := nr.clean()
 	if err != nil {
 		return storage.Report{}, err

@@ -40,7 +40,16 @@ var errScheduledGone = errors.New("federation: scheduled status gone")
 // the day of at. Refusals are *InvalidError, with Mastodon's messages;
 // an unknown reply target is storage.ErrNotFound. appID is the app the
 // member scheduled it from.
+//
+// A scheduled post counts as a post against the author's limit
+// (action_limits.go) when it is scheduled, not when it goes out.
 func (e *Engine) Schedule(ctx context.Context, authorID storage.ID, d Draft, at time.Time, appID storage.ID) (storage.ScheduledStatus, error) {
+	return limited(e.acts, actPost, authorID, func() (storage.ScheduledStatus, error) {
+		return e.schedule(ctx, authorID, d, at, appID)
+	})
+}
+
+func (e *Engine) schedule(ctx context.Context, authorID storage.ID, d Draft, at time.Time, appID storage.ID) (storage.ScheduledStatus, error) {
 	at = at.UTC().Truncate(time.Millisecond) // as stored
 	if err := e.checkIdempotencyKey(ctx, e.store, authorID, d.IdempotencyKey); err != nil {
 		return storage.ScheduledStatus{}, err

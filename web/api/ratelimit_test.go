@@ -3,6 +3,8 @@ package api_test
 import (
 	"net/http"
 	"net/url"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -224,5 +226,31 @@ func TestAppTokensExpireUnused(t *testing.T) {
 				t.Errorf("%d; want %d", code, tt.want)
 			}
 		})
+	}
+}
+
+// TestPostsPerMemberLimit: as on Mastodon, a member posts at most 300
+// statuses in 3 hours, whatever the request budget; the 301st is 429
+// with Retry-After and an error saying so, and another member posts.
+func TestPostsPerMemberLimit(t *testing.T) {
+	t.Parallel()
+	n := testrig.StartOne(t, func(c *node.Config) {
+		c.Tuning.NoActionLimits = false
+		c.Tuning.RateLimitRequests = 1 << 20
+	})
+	alice, bob := n.Member("alice", false), n.Member("bob", false)
+	token := n.Token(alice)
+	for i := range 300 {
+		if code, _, body := call(t, http.MethodPost, n.URL+"/api/v1/statuses", token, url.Values{"status": {"post " + strconv.Itoa(i)}}, nil); code != http.StatusOK {
+			t.Fatalf("post %d: %d %s", i+1, code, body)
+		}
+	}
+	var refused struct{ Error string }
+	code, h, _ := call(t, http.MethodPost, n.URL+"/api/v1/statuses", token, url.Values{"status": {"one too many"}}, &refused)
+	if code != http.StatusTooManyRequests || h.Get("Retry-After") == "" || !strings.Contains(refused.Error, "300 posts") {
+		t.Errorf("the 301st post: %d, Retry-After %q, %q; want 429 saying at most 300 posts", code, h.Get("Retry-After"), refused.Error)
+	}
+	if code, _, body := call(t, http.MethodPost, n.URL+"/api/v1/statuses", n.Token(bob), url.Values{"status": {"bob's"}}, nil); code != http.StatusOK {
+		t.Errorf("another member's post: %d %s", code, body)
 	}
 }

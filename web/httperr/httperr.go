@@ -31,6 +31,7 @@ func New(code int, msg string) error { return &Error{Code: code, Msg: msg} }
 func Classify(err error) (int, string) {
 	var own *Error
 	var inv *federation.InvalidError
+	var limited *federation.RateLimitedError
 	var tooBig *http.MaxBytesError
 	switch {
 	case errors.As(err, &own):
@@ -50,6 +51,8 @@ func Classify(err error) (int, string) {
 		return http.StatusGone, "Gone"
 	case errors.As(err, &inv):
 		return http.StatusUnprocessableEntity, inv.Msg
+	case errors.As(err, &limited):
+		return http.StatusTooManyRequests, limited.Msg
 	}
 	return http.StatusInternalServerError, "Internal server error"
 }
@@ -57,6 +60,10 @@ func Classify(err error) (int, string) {
 // Write answers err as JSON, logging it when it is the server's fault.
 func Write(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 	code, msg := Classify(err)
+	var limited *federation.RateLimitedError
+	if errors.As(err, &limited) {
+		w.Header().Set("Retry-After", strconv.Itoa(int(limited.RetryAfter.Seconds())+1))
+	}
 	Log(log, r, code, err)
 	JSON(w, code, map[string]string{"error": msg})
 }

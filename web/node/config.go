@@ -167,6 +167,10 @@ type Tuning struct {
 	// default limit (benchmarks raise it, tests lower it).
 	RateLimitRequests int
 	RateLimitWindow   time.Duration
+	// NoActionLimits turns off the per-member limits on posts, follows
+	// and reports (federation.Options.NoActionLimits): the test rig's
+	// nodes run without them, as benchmarks post thousands as one member.
+	NoActionLimits bool
 	// PollUpdateDelay replaces how long a poll's new counts wait to be
 	// sent (federation.Options.PollUpdateDelay; tests shorten it).
 	PollUpdateDelay time.Duration
