@@ -110,11 +110,20 @@ func (tx *Tx) EnqueueDeliveries(ctx context.Context, activity ID, inboxes []stri
 	if len(jobs) == 0 {
 		return nil
 	}
+	now := millis(tx.now)
+	if len(jobs) == 1 {
+		// One inbox, as most of a community's announces to a node that
+		// shares one: a plain insert, half the time of the JSON one.
+		j := jobs[0]
+		if _, err := tx.tx.ExecContext(ctx, qEnqueueDelivery, j.ID, activity, j.Inbox, j.Host, now, now); err != nil {
+			return fmt.Errorf("enqueue delivery: %w", err)
+		}
+		return nil
+	}
 	arr, err := json.Marshal(jobs)
 	if err != nil {
 		return fmt.Errorf("enqueue deliveries: %w", err)
 	}
-	now := millis(tx.now)
 	_, err = tx.tx.ExecContext(ctx, qEnqueueDeliveries, activity, now, now, string(arr))
 	if err != nil {
 		return fmt.Errorf("enqueue %d deliveries: %w", len(jobs), err)
@@ -127,6 +136,10 @@ func (tx *Tx) EnqueueDeliveries(ctx context.Context, activity ID, inboxes []stri
 // inbox_url)), as before.
 const qEnqueueDeliveries = `INSERT OR IGNORE INTO deliveries (id, activity_id, inbox_url, host, next_attempt_at, created_at)
 SELECT j.value ->> 'id', ?1, j.value ->> 'inbox', j.value ->> 'host', ?2, ?3 FROM json_each(?4) j ORDER BY j.key`
+
+// qEnqueueDelivery is qEnqueueDeliveries for one job.
+const qEnqueueDelivery = `INSERT OR IGNORE INTO deliveries (id, activity_id, inbox_url, host, next_attempt_at, created_at)
+VALUES (?, ?, ?, ?, ?, ?)`
 
 // Delivery is one job: send an activity to one inbox.
 type Delivery struct {
