@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -51,11 +52,49 @@ func (e *Engine) refreshCommunityModerators(ctx context.Context, act activitypub
 	if err != nil || g.ActorType != activitypub.TypeGroup {
 		return nil // refused when applied
 	}
+	if !e.moderatorsRead.due(g.ID, e.now()) {
+		return nil // read within the minute: a burst of removals reads it once
+	}
 	uris, err := e.fetchModerators(ctx, g.URI)
 	if err != nil {
+		e.moderatorsRead.forget(g.ID) // read again next time
 		return fmt.Errorf("moderators of %s: %w", g.URI, err)
 	}
 	return e.store.InTx(ctx, func(tx *storage.Tx) error { return tx.SetRemoteModerators(ctx, g.ID, uris) })
+}
+
+// moderatorsInterval is how long a remote Group's moderators, read for
+// a moderation it announced, stand for the next ones: the Group vouches
+// for each by announcing it, and the list read a minute ago is current
+// enough to check them.
+const moderatorsInterval = time.Minute
+
+// readTimes records when each remote Group's moderators were last read.
+type readTimes struct {
+	mu sync.Mutex
+	at map[storage.ID]time.Time
+}
+
+// due reports whether g's moderators should be read now, and if so
+// counts this read.
+func (r *readTimes) due(g storage.ID, now time.Time) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if t, ok := r.at[g]; ok && now.Sub(t) < moderatorsInterval {
+		return false
+	}
+	if r.at == nil || len(r.at) > 10_000 {
+		r.at = map[storage.ID]time.Time{}
+	}
+	r.at[g] = now
+	return true
+}
+
+// forget drops g's last read, which failed.
+func (r *readTimes) forget(g storage.ID) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.at, g)
 }
 
 // fetchModerators reads a Group's moderators collection (FEP-1b12:

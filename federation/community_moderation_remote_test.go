@@ -9,7 +9,9 @@ import (
 	"net/http/httptest"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/copse-dev/copse/activitypub"
 	"github.com/copse-dev/copse/storage"
@@ -221,5 +223,53 @@ func TestFetchModeratorsBounded(t *testing.T) {
 	}
 	if got := after.TotalAlloc - before.TotalAlloc; got > 16<<20 {
 		t.Errorf("refusing a 900 KB page allocated %d MiB; want under 16 MiB", got>>20)
+	}
+}
+
+// TestModeratorsReadOnceAMinute: a burst of moderation announces by a
+// remote Group (its moderators on another node) reads its moderators
+// collection once, not once each; a minute later it is read again.
+func TestModeratorsReadOnceAMinute(t *testing.T) {
+	var reads atomic.Int64
+	var srv *httptest.Server
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/activity+json")
+		switch r.URL.Path {
+		case "/c/g":
+			fmt.Fprintf(w, `{"id":%q,"type":"Group","moderators":%q}`, srv.URL+"/c/g", srv.URL+"/c/g/moderators")
+		default:
+			reads.Add(1)
+			fmt.Fprint(w, `{"type":"OrderedCollection","orderedItems":["https://elsewhere.example/u/mod"]}`)
+		}
+	}))
+	defer srv.Close()
+	now := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+	e := loopbackEngine(t, Options{Now: func() time.Time { return now }})
+	ctx := context.Background()
+	g := storage.Account{URI: srv.URL + "/c/g", Username: "g", Domain: strings.TrimPrefix(srv.URL, "http://"),
+		ActorType: activitypub.TypeGroup, Inbox: srv.URL + "/c/g/inbox", FetchedAt: now}
+	if err := e.store.InTx(ctx, func(tx *storage.Tx) error { return tx.InsertAccount(ctx, &g) }); err != nil {
+		t.Fatal(err)
+	}
+	removal := func(i int) activitypub.Activity {
+		inner := activitypub.Activity{ID: fmt.Sprintf("https://elsewhere.example/u/mod/delete/%d", i), Type: activitypub.TypeDelete,
+			Actor: "https://elsewhere.example/u/mod", Object: activitypub.Object{IRI: srv.URL + "/post/1"}}
+		return activitypub.Activity{ID: fmt.Sprintf("%s/announce/%d", g.URI, i), Type: activitypub.TypeAnnounce, Actor: g.URI,
+			Object: activitypub.Object{IRI: inner.ID, Activity: &inner}}
+	}
+	for i := range 5 {
+		if err := e.refreshCommunityModerators(ctx, removal(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := reads.Load(); n != 1 {
+		t.Errorf("five removals read the moderators %d times; want once", n)
+	}
+	now = now.Add(moderatorsInterval)
+	if err := e.refreshCommunityModerators(ctx, removal(9)); err != nil {
+		t.Fatal(err)
+	}
+	if n := reads.Load(); n != 2 {
+		t.Errorf("a removal a minute later: %d reads in all; want 2", n)
 	}
 }

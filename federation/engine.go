@@ -108,12 +108,14 @@ type Engine struct {
 	// pollUpdateDelay: Options.PollUpdateDelay.
 	pollUpdateDelay time.Duration
 	acts            *actionLimiters
-	now             func() time.Time
-	log             *slog.Logger
-	sanitize        *bluemonday.Policy
-	mediaDir        string
-	newKey          func() (*rsa.PrivateKey, error) // Options.NewKey, never nil
-	about           About                           // Options.About with defaults
+	// moderatorsRead: when each remote Group's moderators were read.
+	moderatorsRead readTimes
+	now            func() time.Time
+	log            *slog.Logger
+	sanitize       *bluemonday.Policy
+	mediaDir       string
+	newKey         func() (*rsa.PrivateKey, error) // Options.NewKey, never nil
+	about          About                           // Options.About with defaults
 
 	registration Registration // Options.Registration
 	mailer       *Mailer      // Options.Mailer; nil sends no mail
