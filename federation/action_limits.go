@@ -49,7 +49,7 @@ func newActionLimiters(now func() time.Time, off bool) *actionLimiters {
 // maxActionKeys bounds the members each counter remembers.
 const maxActionKeys = 100_000
 
-// take counts one a of member's, or refuses it (ErrRateLimited) when the
+// take counts one a of member's, or refuses it (RateLimitedError) when the
 // member has done as many as the limit allows in its window.
 func (l *actionLimiters) take(a action, member storage.ID) error {
 	if l[a] == nil {

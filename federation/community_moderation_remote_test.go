@@ -246,11 +246,7 @@ func TestModeratorsReadOnceAMinute(t *testing.T) {
 	now := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
 	e := loopbackEngine(t, Options{Now: func() time.Time { return now }})
 	ctx := context.Background()
-	g := storage.Account{URI: srv.URL + "/c/g", Username: "g", Domain: strings.TrimPrefix(srv.URL, "http://"),
-		ActorType: activitypub.TypeGroup, Inbox: srv.URL + "/c/g/inbox", FetchedAt: now}
-	if err := e.store.InTx(ctx, func(tx *storage.Tx) error { return tx.InsertAccount(ctx, &g) }); err != nil {
-		t.Fatal(err)
-	}
+	g := remoteGroup(t, e, srv.URL+"/c/g", "")
 	removal := func(i int) activitypub.Activity {
 		inner := activitypub.Activity{ID: fmt.Sprintf("https://elsewhere.example/u/mod/delete/%d", i), Type: activitypub.TypeDelete,
 			Actor: "https://elsewhere.example/u/mod", Object: activitypub.Object{IRI: srv.URL + "/post/1"}}

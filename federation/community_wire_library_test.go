@@ -123,11 +123,7 @@ func TestFetchLibraryBoundsItems(t *testing.T) {
 	defer func(n int) { maxLibraryItems = n }(maxLibraryItems)
 	maxLibraryItems = 120 // each fetch is signed: 10,000 would take seconds
 	e := loopbackEngine(t, Options{})
-	g := storage.Account{URI: srv.URL + "/c/g", Username: "g", Domain: strings.TrimPrefix(srv.URL, "http://"),
-		ActorType: activitypub.TypeGroup, Inbox: srv.URL + "/c/g/inbox", FetchedAt: e.now()}
-	if err := e.store.InTx(context.Background(), func(tx *storage.Tx) error { return tx.InsertAccount(context.Background(), &g) }); err != nil {
-		t.Fatal(err)
-	}
+	g := remoteGroup(t, e, srv.URL+"/c/g", "")
 	n, err := e.FetchLibrary(context.Background(), g)
 	if err != nil || n != 0 {
 		t.Fatalf("FetchLibrary = %d, %v; want 0 taken, no error", n, err)
@@ -190,11 +186,7 @@ func TestRemoteArtefactBounds(t *testing.T) {
 	defer srv.Close()
 	ctx := context.Background()
 	e := loopbackEngine(t, Options{})
-	g := storage.Account{URI: srv.URL + "/c/g", Username: "g", Domain: strings.TrimPrefix(srv.URL, "http://"),
-		ActorType: activitypub.TypeGroup, Inbox: srv.URL + "/c/g/inbox", FetchedAt: e.now()}
-	if err := e.store.InTx(ctx, func(tx *storage.Tx) error { return tx.InsertAccount(ctx, &g) }); err != nil {
-		t.Fatal(err)
-	}
+	g := remoteGroup(t, e, srv.URL+"/c/g", "")
 	if n, err := e.FetchLibrary(ctx, g); err != nil || n != 1 {
 		t.Fatalf("FetchLibrary = %d, %v; want the one artefact", n, err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -26,9 +27,12 @@ func remoteGroup(t *testing.T, e *Engine, id, followers string) storage.Account 
 // remoteActorAt stores a remote actor with the id the peer gives it.
 func remoteActorAt(t *testing.T, e *Engine, id, typ, followers string) storage.Account {
 	t.Helper()
-	host := strings.Split(strings.TrimPrefix(id, "https://"), "/")[0]
-	a := storage.Account{URI: id, Username: id[strings.LastIndex(id, "/")+1:], Domain: host, ActorType: typ,
-		Inbox: id + "/inbox", SharedInbox: "https://" + host + "/inbox", Followers: followers, FetchedAt: e.now()}
+	u, err := url.Parse(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := storage.Account{URI: id, Username: id[strings.LastIndex(id, "/")+1:], Domain: u.Host, ActorType: typ,
+		Inbox: id + "/inbox", SharedInbox: u.Scheme + "://" + u.Host + "/inbox", Followers: followers, FetchedAt: e.now()}
 	if err := e.store.InTx(context.Background(), func(tx *storage.Tx) error { return tx.InsertAccount(context.Background(), &a) }); err != nil {
 		t.Fatal(err)
 	}

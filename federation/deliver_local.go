@@ -95,6 +95,7 @@ func (e *Engine) withAudience(ctx context.Context, tx *storage.Tx, raw []byte, r
 	for _, a := range recipients {
 		seen[a.URI] = true // a Group in to and in audience is one recipient
 	}
+	looked := map[string]bool{} // usernames
 	for _, iri := range inboxDoc(ctx, raw).audience() {
 		if seen[iri] || !e.urls.IsLocal(iri) {
 			continue
@@ -104,10 +105,10 @@ func (e *Engine) withAudience(ctx context.Context, tx *storage.Tx, raw []byte, r
 		// applied to, never signed for (its announces are signed when
 		// they are sent, from the key the delivery reads).
 		name, ok := e.urls.LocalUsername(iri)
-		if !ok || seen["@"+name] {
+		if !ok || looked[name] {
 			continue // one lookup a local actor, however many #fragments name it
 		}
-		seen["@"+name] = true
+		looked[name] = true
 		if a, err := tx.AccountByUsernameWithoutKeys(ctx, name); err == nil {
 			out = append(out, a)
 		}

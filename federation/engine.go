@@ -97,25 +97,24 @@ type Options struct {
 // Engine applies every activity. Make it with New, call Init once, then
 // Run to start its workers.
 type Engine struct {
-	store   *storage.Store
-	urls    URLs
-	client  *http.Client
-	scheme  string
-	retry   []time.Duration
-	workers int
-	perHost int
-	poll    time.Duration
-	// pollUpdateDelay: Options.PollUpdateDelay.
-	pollUpdateDelay time.Duration
-	acts            *actionLimiters
-	// moderatorsRead: when each remote Group's moderators were read.
-	moderatorsRead readTimes
-	now            func() time.Time
-	log            *slog.Logger
-	sanitize       *bluemonday.Policy
-	mediaDir       string
-	newKey         func() (*rsa.PrivateKey, error) // Options.NewKey, never nil
-	about          About                           // Options.About with defaults
+	store    *storage.Store
+	urls     URLs
+	client   *http.Client
+	scheme   string
+	retry    []time.Duration
+	workers  int
+	perHost  int
+	poll     time.Duration
+	now      func() time.Time
+	log      *slog.Logger
+	sanitize *bluemonday.Policy
+	mediaDir string
+	newKey   func() (*rsa.PrivateKey, error) // Options.NewKey, never nil
+	about    About                           // Options.About with defaults
+
+	pollUpdateDelay time.Duration   // Options.PollUpdateDelay with its default
+	acts            *actionLimiters // per-member limits (action_limits.go)
+	moderatorsRead  readTimes       // when each remote Group's moderators were read
 
 	registration Registration // Options.Registration
 	mailer       *Mailer      // Options.Mailer; nil sends no mail

@@ -105,26 +105,8 @@ func TestReceiveNotifiesOnceAMember(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx := context.Background()
 			e := testEngine(t)
-			m := storage.Account{URI: uri, Username: "mallory", Domain: "mastodon.example", ActorType: activitypub.TypePerson,
-				Inbox: uri + "/inbox", Followers: uri + "/followers", FetchedAt: e.now()}
-			if err := e.store.InTx(ctx, func(tx *storage.Tx) error { return tx.InsertAccount(ctx, &m) }); err != nil {
-				t.Fatal(err)
-			}
-			var members []storage.Account
-			err := e.store.InTx(ctx, func(tx *storage.Tx) error {
-				for i := range tt.members { // members without passwords: quicker than CreateMember
-					name := fmt.Sprintf("m%d", i)
-					a := storage.Account{URI: e.urls.Base + "/users/" + name, Username: name, ActorType: activitypub.TypePerson}
-					if err := tx.InsertAccount(ctx, &a); err != nil {
-						return err
-					}
-					members = append(members, a)
-				}
-				return nil
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
+			remotePerson(t, e, "mallory", "mastodon.example")
+			members := bareMembers(t, e, "m", tt.members)
 			note := activitypub.Note{ID: uri + "/statuses/1", Type: activitypub.TypeNote, AttributedTo: uri,
 				Content: "<p>hello</p>", To: []string{activitypub.PublicIRI}, Published: e.now()}
 			for i := range tt.times {
@@ -169,19 +151,8 @@ func TestPostResolvesBoundedMentions(t *testing.T) {
 	e := testEngine(t)
 	alice := member(t, e, "alice")
 	var text strings.Builder
-	err := e.store.InTx(ctx, func(tx *storage.Tx) error {
-		for i := range 120 {
-			name := fmt.Sprintf("m%d", i)
-			a := storage.Account{URI: e.urls.Base + "/users/" + name, Username: name, ActorType: activitypub.TypePerson}
-			if err := tx.InsertAccount(ctx, &a); err != nil {
-				return err
-			}
-			fmt.Fprintf(&text, "@%s @%s ", name, name) // each twice
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
+	for _, m := range bareMembers(t, e, "m", 120) {
+		fmt.Fprintf(&text, "@%s @%s ", m.Username, m.Username) // each twice
 	}
 	st, err := e.Post(ctx, alice.ID, Draft{Text: text.String(), Visibility: activitypub.Public})
 	if err != nil {
@@ -190,4 +161,28 @@ func TestPostResolvesBoundedMentions(t *testing.T) {
 	if len(st.Mentions) != activitypub.MaxNoteMentions {
 		t.Errorf("the post mentions %d accounts; want %d", len(st.Mentions), activitypub.MaxNoteMentions)
 	}
+}
+
+// bareMembers stores n members named prefix0, prefix1, ... without
+// passwords or keys: quicker than CreateMember, for tests that need
+// hundreds of them.
+func bareMembers(t *testing.T, e *Engine, prefix string, n int) []storage.Account {
+	t.Helper()
+	ctx := context.Background()
+	out := make([]storage.Account, 0, n)
+	err := e.store.InTx(ctx, func(tx *storage.Tx) error {
+		for i := range n {
+			name := fmt.Sprintf("%s%d", prefix, i)
+			a := storage.Account{URI: e.urls.Base + "/users/" + name, Username: name, ActorType: activitypub.TypePerson}
+			if err := tx.InsertAccount(ctx, &a); err != nil {
+				return err
+			}
+			out = append(out, a)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }

@@ -305,10 +305,10 @@ func (e *Engine) applyVote(ctx context.Context, tx *storage.Tx, voter storage.Ac
 }
 
 // pollUpdateDelay is how long a local poll's new counts wait to be sent
-// by default (Options.PollUpdateDelay),
-// so that the votes of those minutes go in one Update{Question} to every
-// node that holds the poll (Mastodon waits 3 minutes too); one a vote
-// made that many deliveries per vote.
+// by default (Options.PollUpdateDelay), so that the votes of those
+// minutes go in one Update{Question} to every node that holds the poll,
+// as Mastodon waits 3 minutes too: one Update a vote made a delivery to
+// every such node for every vote.
 const pollUpdateDelay = 3 * time.Minute
 
 // SendPollUpdates sends the counts of the local polls whose update is

@@ -32,15 +32,11 @@ var quotas = map[storage.Owned]struct {
 // when they hold their quota already: for what is dear to make (a
 // community's key pair). withinQuota still checks in the transaction.
 func (e *Engine) roomFor(ctx context.Context, kind storage.Owned, owner storage.ID) error {
-	q := quotas[kind]
 	n, err := e.store.CountOwned(ctx, kind, owner)
 	if err != nil {
 		return err
 	}
-	if n >= q.max {
-		return invalid("Validation failed: you can have at most %d %s", q.max, q.what)
-	}
-	return nil
+	return overQuota(kind, n+1)
 }
 
 // withinQuota checks, after tx added a row of kind for owner, that owner
@@ -48,12 +44,17 @@ func (e *Engine) roomFor(ctx context.Context, kind storage.Owned, owner storage.
 // transaction roll the row back. Adding again what is there already
 // counts nothing, so it is never refused.
 func withinQuota(ctx context.Context, tx *storage.Tx, kind storage.Owned, owner storage.ID) error {
-	q := quotas[kind]
 	n, err := tx.CountOwned(ctx, kind, owner)
 	if err != nil {
 		return err
 	}
-	if n > q.max {
+	return overQuota(kind, n)
+}
+
+// overQuota refuses (422) holding n rows of kind when that is more than
+// the quota.
+func overQuota(kind storage.Owned, n int) error {
+	if q := quotas[kind]; n > q.max {
 		return invalid("Validation failed: you can have at most %d %s", q.max, q.what)
 	}
 	return nil

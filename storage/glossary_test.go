@@ -119,24 +119,14 @@ func TestTermNamesAndVersionCount(t *testing.T) {
 // and refuses the next with ErrFull; another community's still takes.
 func TestGlossaryFull(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "copse.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	g := Account{URI: "https://a.example/users/wards", Username: "wards", ActorType: "Group"}
-	other := Account{URI: "https://a.example/users/roads", Username: "roads", ActorType: "Group"}
+	s := openTest(t)
+	g, other := mustAccount(t, s, "wards", ""), mustAccount(t, s, "roads", "")
 	term := func(tx *Tx, community ID, i int) error {
 		tm := Term{CommunityID: community, URI: fmt.Sprintf("https://a.example/glossary/%d-%d", community, i), Local: true,
 			Term: fmt.Sprintf("term %d", i), Version: 1, DefinitionSource: "x"}
 		return tx.InsertTerm(ctx, &tm)
 	}
-	err = s.InTx(ctx, func(tx *Tx) error {
-		for _, a := range []*Account{&g, &other} {
-			if err := tx.InsertAccount(ctx, a); err != nil {
-				return err
-			}
-		}
+	err := s.InTx(ctx, func(tx *Tx) error {
 		for i := range MaxGlossaryTerms {
 			if err := term(tx, g.ID, i); err != nil {
 				return err

@@ -21,7 +21,8 @@ const (
 	OwnedCommunities // communities created
 )
 
-// ownedQueries count each kind for one member, by an index.
+// ownedQueries count each kind for one member: by an index, but for the
+// communities created (a node has few).
 var ownedQueries = [...]string{
 	OwnedLists:          `SELECT count(*) FROM lists WHERE account_id = ?1`,
 	OwnedFilters:        `SELECT count(*) FROM filters WHERE account_id = ?1`,

@@ -250,7 +250,7 @@ func (h *Handler) json(w http.ResponseWriter, v any) {
 
 // form merges the query string and the body (urlencoded, multipart or
 // JSON) into one set of values; JSON arrays become "key[]" values, as
-// Rails reads them. It holds at most maxFormValues values: a body with
+// Rails reads them. It holds at most MaxFormValues values: a body with
 // more is refused with 413 before it is decoded, as is one past the
 // request's size limit.
 func form(r *http.Request) (url.Values, error) {
@@ -258,8 +258,8 @@ func form(r *http.Request) (url.Values, error) {
 	for k, vs := range r.URL.Query() {
 		v[k] = append(v[k], vs...)
 	}
-	if formCount(v) > maxFormValues {
-		return nil, errFormTooMany
+	if formCount(v) > MaxFormValues {
+		return nil, ErrFormTooMany
 	}
 	if r.Body == nil || r.Method == http.MethodGet {
 		return v, nil
@@ -267,7 +267,7 @@ func form(r *http.Request) (url.Values, error) {
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	switch mt {
 	case "application/json":
-		if err := decodeJSONForm(formBody(r.Body), v, maxFormValues-formCount(v)); err != nil {
+		if err := decodeJSONForm(formBody(r.Body), v, MaxFormValues-formCount(v)); err != nil {
 			return nil, err
 		}
 	case "multipart/form-data":
@@ -298,8 +298,8 @@ func form(r *http.Request) (url.Values, error) {
 		}
 		// Count the pairs before parsing, so a body of "a&a&a..." is
 		// refused before it becomes a slice of values.
-		if bytes.Count(b, []byte("&"))+1 > maxFormValues-formCount(v) {
-			return nil, errFormTooMany
+		if bytes.Count(b, []byte("&"))+1 > MaxFormValues-formCount(v) {
+			return nil, ErrFormTooMany
 		}
 		body, err := url.ParseQuery(string(b))
 		if err != nil {
@@ -309,8 +309,8 @@ func form(r *http.Request) (url.Values, error) {
 			v[k] = append(v[k], vs...)
 		}
 	}
-	if formCount(v) > maxFormValues {
-		return nil, errFormTooMany
+	if formCount(v) > MaxFormValues {
+		return nil, ErrFormTooMany
 	}
 	return v, nil
 }

@@ -95,7 +95,7 @@ func formRequest(contentType string, body []byte) *http.Request {
 }
 
 // FuzzDecodeForm checks form on any body, JSON or urlencoded: it never
-// panics, never holds more than maxFormValues values, refuses only with
+// panics, never holds more than MaxFormValues values, refuses only with
 // 400 or 413, and reads a JSON object within the bounds exactly as
 // decoding it whole and flattening it does.
 func FuzzDecodeForm(f *testing.F) {
@@ -129,8 +129,8 @@ func FuzzDecodeForm(f *testing.F) {
 			if code, _ := httperr.Classify(err); code != http.StatusBadRequest && code != http.StatusRequestEntityTooLarge {
 				t.Fatalf("refused with %d: %v", code, err)
 			}
-		} else if n := formCount(got); n > maxFormValues {
-			t.Fatalf("%d values; want at most %d", n, maxFormValues)
+		} else if n := formCount(got); n > MaxFormValues {
+			t.Fatalf("%d values; want at most %d", n, MaxFormValues)
 		}
 		if !isJSON {
 			return
@@ -149,7 +149,7 @@ func FuzzDecodeForm(f *testing.F) {
 		}
 		depth, count, maxKey := jsonShape("", doc, 1)
 		got, err = form(formRequest("application/json", canonical))
-		within := depth <= maxFormDepth && count+1 <= maxFormValues && maxKey <= maxFormKey
+		within := depth <= maxFormDepth && count+1 <= MaxFormValues && maxKey <= maxFormKey
 		if !within {
 			if err == nil {
 				t.Fatalf("depth %d, %d values, key of %d accepted: %s", depth, count, maxKey, canonical)
@@ -181,7 +181,7 @@ func equalValues(a, b url.Values) bool {
 
 // BenchmarkFormWorst reports what form allocates for the worst bodies a
 // member may send (anonymous ones stop at 64 KiB before form): an 8 MiB
-// JSON array, which form refuses at maxFormBody or maxFormValues, and a
+// JSON array, which form refuses at maxFormBody or MaxFormValues, and a
 // small body of as many elements as it will hold.
 func BenchmarkFormWorst(b *testing.B) {
 	array := func(size int) []byte {

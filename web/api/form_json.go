@@ -17,11 +17,12 @@ import (
 // an 8 MiB JSON array decoded whole into []any once took a node from 24
 // to 574 MB.
 const (
-	// maxFormValues bounds the values, array elements and object members
-	// of one request, query and body together: Go bounds a multipart
+	// MaxFormValues bounds the values, array elements and object members
+	// of one request, query and body together (copse's own API bounds
+	// its JSON bodies with it too): Go bounds a multipart
 	// form to 1000 parts, and no Mastodon form comes near it (a filter
 	// of 200 keywords is 800 values).
-	maxFormValues = 1000
+	MaxFormValues = 1000
 	// maxFormDepth bounds nesting; Mastodon's deepest form is
 	// keywords_attributes[0][keyword], three levels.
 	maxFormDepth = 8
@@ -35,7 +36,8 @@ const (
 )
 
 var (
-	errFormTooMany = httperr.New(http.StatusRequestEntityTooLarge, "request body holds too many values")
+	// ErrFormTooMany answers a request past MaxFormValues.
+	ErrFormTooMany = httperr.New(http.StatusRequestEntityTooLarge, "request body holds too many values")
 	errFormTooDeep = httperr.New(http.StatusRequestEntityTooLarge, "request body is nested too deeply")
 	errFormKey     = httperr.New(http.StatusRequestEntityTooLarge, "request body has a parameter name that is too long")
 	errNotJSON     = httperr.New(http.StatusBadRequest, "body is not valid JSON")
@@ -179,7 +181,7 @@ func checkNesting(key string, depth int) error {
 // length of the key it will be stored under.
 func (w *jsonFormWalker) spend(key string) error {
 	if w.budget--; w.budget < 0 {
-		return errFormTooMany
+		return ErrFormTooMany
 	}
 	if len(key) > maxFormKey {
 		return errFormKey

@@ -67,18 +67,19 @@ func (h *Handler) uploadMedia(w http.ResponseWriter, r *http.Request, uploads *g
 	if err != nil {
 		return err
 	}
-	if wait := recent.Take("member:" + me.ID.String()); wait > 0 {
-		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
-		return httperr.New(http.StatusTooManyRequests,
-			fmt.Sprintf("Too many uploads: at most %d in %d minutes", uploadsPerWindow, int(uploadWindow.Minutes())))
-	}
-	// Taken before the body is read: reading it fills memory and disk.
+	// Both limits are taken before the body is read: reading it fills
+	// memory and disk.
 	key := "member:" + me.ID.String()
 	if !uploads.enter(key) {
 		return httperr.New(http.StatusTooManyRequests,
 			"Too many uploads at once: wait for one to finish (at most "+strconv.Itoa(maxUploadsPerMember)+")")
 	}
 	defer uploads.leave(key)
+	if wait := recent.Take(key); wait > 0 {
+		httperr.SetRetryAfter(w, wait)
+		return httperr.New(http.StatusTooManyRequests,
+			fmt.Sprintf("Too many uploads: at most %d in %d minutes", uploadsPerWindow, int(uploadWindow.Minutes())))
+	}
 	if err := parseUpload(r, uploadBody); err != nil {
 		return err
 	}

@@ -97,7 +97,7 @@ func (h *Handler) createApp(w http.ResponseWriter, r *http.Request, apps *webaut
 	}
 	addr := webauth.AddrKey(r)
 	if wait := apps.Take(addr); wait > 0 {
-		h.tooMany(w, apps.Max(), h.now().Add(wait))
+		webauth.TooMany(w, apps.Max(), h.now().Add(wait), h.now())
 		return nil
 	}
 	app, secret, err := h.engine.RegisterApp(r.Context(), federation.NewApp{Name: name, Website: website,

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/copse-dev/copse/storage"
 	webauth "github.com/copse-dev/copse/web/auth"
 	"github.com/copse-dev/copse/web/httperr"
 	"github.com/copse-dev/copse/web/session"
@@ -85,7 +86,7 @@ func (h *Handler) rateLimit(next http.Handler) http.Handler {
 		w.Header().Set("X-RateLimit-Remaining", strconv.Itoa(remaining))
 		w.Header().Set("X-RateLimit-Reset", isoTime(reset))
 		if !ok {
-			h.tooMany(w, h.limiter.limit.Requests, reset)
+			webauth.TooMany(w, h.limiter.limit.Requests, reset, h.now())
 			return
 		}
 		next.ServeHTTP(w, r)
@@ -104,12 +105,9 @@ func (h *Handler) LimitForms(refused func(w http.ResponseWriter, r *http.Request
 				next.ServeHTTP(w, r)
 				return
 			}
-			key := "addr:" + webauth.AddrKey(r)
-			if m, ok := session.Member(r); ok && m.ID != 0 {
-				key = "member:" + m.ID.String()
-			}
-			if _, reset, ok := h.limiter.take(key); !ok {
-				w.Header().Set("Retry-After", strconv.Itoa(int(max(reset.Sub(h.now()), 0).Seconds())+1))
+			m, _ := session.Member(r)
+			if _, reset, ok := h.limiter.take(budgetKey(m.ID, r)); !ok {
+				httperr.SetRetryAfter(w, reset.Sub(h.now()))
 				refused(w, r, httperr.New(http.StatusTooManyRequests, "Too many requests"))
 				return
 			}
@@ -155,25 +153,13 @@ func (g *gate) leave(key string) {
 // new token is no new budget, and staff behind one office address do
 // not share one. A request that acts for no member spends its address's,
 // with or without a token: anyone can mint app-only tokens.
-func rateKey(r *http.Request) string {
-	if a := authOf(r); a.account.ID != 0 {
-		return "member:" + a.account.ID.String()
+func rateKey(r *http.Request) string { return budgetKey(authOf(r).account.ID, r) }
+
+// budgetKey is whose budget a request spends: member's, or when it acts
+// for no member (0), its address's.
+func budgetKey(member storage.ID, r *http.Request) string {
+	if member != 0 {
+		return "member:" + member.String()
 	}
 	return "addr:" + webauth.AddrKey(r)
-}
-
-// tooMany answers 429 for a limit of limit that resets at reset.
-func (h *Handler) tooMany(w http.ResponseWriter, limit int, reset time.Time) {
-	hd := w.Header()
-	hd.Set("X-RateLimit-Limit", strconv.Itoa(limit))
-	hd.Set("X-RateLimit-Remaining", "0")
-	hd.Set("X-RateLimit-Reset", isoTime(reset))
-	hd.Set("Retry-After", strconv.Itoa(int(max(reset.Sub(h.now()), 0).Seconds())+1))
-	h.json429(w)
-}
-
-func (h *Handler) json429(w http.ResponseWriter) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(http.StatusTooManyRequests)
-	_, _ = w.Write([]byte(`{"error":"Too many requests"}` + "\n"))
 }

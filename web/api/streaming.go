@@ -17,7 +17,6 @@ import (
 
 	"github.com/copse-dev/copse/federation"
 	"github.com/copse-dev/copse/storage"
-	webauth "github.com/copse-dev/copse/web/auth"
 	"github.com/copse-dev/copse/web/httperr"
 )
 
@@ -61,10 +60,7 @@ const maxStreamsOpen = 16
 // returns what closes it; an error answers 429 when a has
 // maxStreamsOpen open already.
 func openStream(open *gate, a auth, r *http.Request) (func(), error) {
-	key := "addr:" + webauth.AddrKey(r)
-	if a.account.ID != 0 {
-		key = "member:" + a.account.ID.String()
-	}
+	key := budgetKey(a.account.ID, r)
 	if !open.enter(key) {
 		return nil, httperr.New(http.StatusTooManyRequests,
 			fmt.Sprintf("Too many streams open: at most %d at once", maxStreamsOpen))

@@ -195,7 +195,7 @@ func TooMany(w http.ResponseWriter, limit int, reset, now time.Time) {
 	h.Set("X-RateLimit-Limit", strconv.Itoa(limit))
 	h.Set("X-RateLimit-Remaining", "0")
 	h.Set("X-RateLimit-Reset", reset.UTC().Format("2006-01-02T15:04:05.000Z"))
-	h.Set("Retry-After", strconv.Itoa(int(max(reset.Sub(now), 0).Seconds())+1))
+	httperr.SetRetryAfter(w, reset.Sub(now))
 	httperr.JSON(w, http.StatusTooManyRequests, map[string]string{"error": "Too many requests"})
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/copse-dev/copse/federation"
 	"github.com/copse-dev/copse/storage"
+	"github.com/copse-dev/copse/web/httperr"
 	"github.com/copse-dev/copse/web/session"
 )
 
@@ -186,7 +187,7 @@ func (st *settings) changePassword(w http.ResponseWriter, r *http.Request) {
 	addr := AddrKey(r)
 	if wait := max(st.s.byAddr.RetryAfter(addr), st.s.byMember.RetryAfter(member)); wait > 0 {
 		minutes := int(math.Ceil(wait.Minutes()))
-		w.Header().Set("Retry-After", fmt.Sprint(int(math.Ceil(wait.Seconds()))))
+		httperr.SetRetryAfter(w, wait)
 		st.showPassword(w, r, http.StatusTooManyRequests, si, "", []fieldError{{"current",
 			fmt.Sprintf("Too many wrong passwords. Try again in %d minute%s", minutes, pluralS(minutes))}})
 		return

@@ -10,6 +10,7 @@ import (
 
 	"github.com/copse-dev/copse/federation"
 	"github.com/copse-dev/copse/storage"
+	"github.com/copse-dev/copse/web/httperr"
 	"github.com/copse-dev/copse/web/session"
 )
 
@@ -29,7 +30,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, login, password 
 	addr := AddrKey(r)
 	if wait := max(s.byAddr.RetryAfter(addr), s.byMember.RetryAfter(member)); wait > 0 {
 		minutes := int(math.Ceil(wait.Minutes()))
-		w.Header().Set("Retry-After", fmt.Sprint(int(math.Ceil(wait.Seconds()))))
+		httperr.SetRetryAfter(w, wait)
 		return http.StatusTooManyRequests, fmt.Sprintf("Too many failed sign-ins. Try again in %d minute%s.",
 			minutes, pluralS(minutes)), nil
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/copse-dev/copse/federation"
 	"github.com/copse-dev/copse/storage"
+	"github.com/copse-dev/copse/web/httperr"
 	"github.com/copse-dev/copse/web/pages"
 )
 
@@ -38,7 +39,7 @@ func (j *joining) mailBudget(w http.ResponseWriter, r *http.Request) bool {
 		return true
 	}
 	minutes := int(math.Ceil(wait.Minutes()))
-	w.Header().Set("Retry-After", fmt.Sprint(int(math.Ceil(wait.Seconds()))))
+	httperr.SetRetryAfter(w, wait)
 	j.showMessage(w, r, http.StatusTooManyRequests, "Too many requests",
 		[]string{fmt.Sprintf("Too many sign-ups or password resets came from your network. Try again in %d minute%s.", minutes, pluralS(minutes))}, "", "")
 	return false

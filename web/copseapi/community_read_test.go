@@ -17,14 +17,19 @@ import (
 	"github.com/copse-dev/copse/web/testrig"
 )
 
-// call sends a request with token (none if empty) and returns status,
-// Link header and body.
+// call sends a request with token (none if empty) and body (a value sent
+// as JSON, or []byte sent as it is) and returns status, Link header and
+// body.
 func call(t *testing.T, method, url, token string, body any) (int, string, []byte) {
 	t.Helper()
 	var rd io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
+	switch b := body.(type) {
+	case nil:
+	case []byte: // sent as it is
 		rd = bytes.NewReader(b)
+	default:
+		j, _ := json.Marshal(body)
+		rd = bytes.NewReader(j)
 	}
 	req, err := http.NewRequest(method, url, rd)
 	if err != nil {
@@ -223,23 +228,9 @@ func TestBodyValuesBounded(t *testing.T) {
 	n := testrig.StartOne(t, nil)
 	alice := n.Member("alice", false)
 	token := n.Token(alice)
-	post := func(path string, body []byte) (int, []byte) {
-		req, err := http.NewRequest(http.MethodPost, n.URL+"/api/copse/v1"+path, bytes.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Authorization", "Bearer "+token)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		out, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, out
-	}
 	ok := []byte(`{"handle":"libraries","name":"Libraries","description":"` + strings.Repeat("Shelving. ", 300) + `"}`)
-	code, body := post("/communities", ok)
+	api := n.URL + "/api/copse/v1"
+	code, _, body := call(t, http.MethodPost, api+"/communities", token, ok)
 	var c struct{ ID string }
 	if code != http.StatusOK || json.Unmarshal(body, &c) != nil {
 		t.Fatalf("an ordinary body: %d %s; want it taken", code, body)
@@ -248,7 +239,7 @@ func TestBodyValuesBounded(t *testing.T) {
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
-	code, body = post("/communities/"+c.ID+"/artefacts", huge)
+	code, _, body = call(t, http.MethodPost, api+"/communities/"+c.ID+"/artefacts", token, huge)
 	runtime.ReadMemStats(&after)
 	var e struct{ Error string }
 	if code != http.StatusRequestEntityTooLarge || json.Unmarshal(body, &e) != nil || e.Error == "" {

@@ -110,16 +110,10 @@ func (h *Handler) handle(f handlerFunc) http.Handler {
 	})
 }
 
-// maxJSONValues bounds the values (array elements and object members)
-// of one request body, as the client API bounds its forms (web/api): an
-// artefact's 20 tags, 20 authors and 50 files are a few hundred, and an
-// 8 MiB array of empty strings took 297 MB to decode.
-const maxJSONValues = 1000
-
-var errTooManyValues = httperr.New(http.StatusRequestEntityTooLarge, "request body holds too many values")
-
 // decodeJSON reads the request body as JSON into v, refusing a body of
-// more than maxJSONValues values before decoding it.
+// more values than the client API's forms may hold (api.MaxFormValues;
+// an artefact's 20 tags, 20 authors and 50 files are a few hundred)
+// before decoding it: an 8 MiB array of empty strings took 297 MB.
 func decodeJSON(r *http.Request, v any) error {
 	b, err := io.ReadAll(r.Body)
 	if err != nil {
@@ -132,8 +126,8 @@ func decodeJSON(r *http.Request, v any) error {
 	if len(bytes.TrimSpace(b)) == 0 {
 		return httperr.New(http.StatusBadRequest, "the body must be a JSON object")
 	}
-	if activitypub.JSONValuesOver(b, maxJSONValues) {
-		return errTooManyValues
+	if activitypub.JSONValuesOver(b, api.MaxFormValues) {
+		return api.ErrFormTooMany
 	}
 	if err := json.Unmarshal(b, v); err != nil {
 		return httperr.New(http.StatusBadRequest, "the body is not valid JSON: "+err.Error())

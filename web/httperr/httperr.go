@@ -7,10 +7,12 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"math"
 	"mime"
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/copse-dev/copse/federation"
 	"github.com/copse-dev/copse/storage"
@@ -57,12 +59,18 @@ func Classify(err error) (int, string) {
 	return http.StatusInternalServerError, "Internal server error"
 }
 
+// SetRetryAfter tells the client, in whole seconds rounded up, how long
+// to wait before trying again (at least a second).
+func SetRetryAfter(w http.ResponseWriter, wait time.Duration) {
+	w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(wait.Seconds())))))
+}
+
 // Write answers err as JSON, logging it when it is the server's fault.
 func Write(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 	code, msg := Classify(err)
 	var limited *federation.RateLimitedError
 	if errors.As(err, &limited) {
-		w.Header().Set("Retry-After", strconv.Itoa(int(limited.RetryAfter.Seconds())+1))
+		SetRetryAfter(w, limited.RetryAfter)
 	}
 	Log(log, r, code, err)
 	JSON(w, code, map[string]string{"error": msg})
