@@ -309,6 +309,7 @@ func (tx *Tx) UpdateAccount(ctx context.Context, a *Account) error {
 // DeleteAccount removes an account and, by cascade, everything it made.
 func (tx *Tx) DeleteAccount(ctx context.Context, id ID) error {
 	tx.holdAccount(id)
+	tx.holdCommunities() // a Group's row goes, a creator's communities lose created_by
 	res, err := tx.tx.ExecContext(ctx, `DELETE FROM accounts WHERE id = ?`, id)
 	if err != nil {
 		return fmt.Errorf("delete account %d: %w", id, err)

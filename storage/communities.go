@@ -68,6 +68,7 @@ func (tx *Tx) InsertCommunity(ctx context.Context, c *Community) error {
 	if c.CreatedAt.IsZero() {
 		c.CreatedAt = tx.now
 	}
+	tx.holdCommunities()
 	_, err := tx.tx.ExecContext(ctx, qInsertCommunity, c.AccountID, c.DescriptionSource, c.Rules, c.Language,
 		c.JoinPolicy, c.PostingPolicy, c.Visibility, nullID(c.CreatedBy), millis(c.CreatedAt))
 	if isUnique(err) {

@@ -120,6 +120,7 @@ join_policy = ?, posting_policy = ?, visibility = ? WHERE account_id = ?`
 // UpdateCommunity saves a community's edited description, rules,
 // language and policies.
 func (tx *Tx) UpdateCommunity(ctx context.Context, c Community) error {
+	tx.holdCommunities()
 	res, err := tx.exec(ctx, "update community", qUpdateCommunity, c.DescriptionSource, c.Rules, c.Language,
 		c.JoinPolicy, c.PostingPolicy, c.Visibility, c.AccountID)
 	if err != nil {

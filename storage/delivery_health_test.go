@@ -79,3 +79,50 @@ func TestDeliveryHealth(t *testing.T) {
 		}
 	}
 }
+
+// A success clears the host's failures and back-off at once, and moves
+// its last success only when the one recorded is a minute old or more:
+// a busy host's row is not rewritten on every delivery.
+func TestDeliverySucceededKeepsLastSuccessToTheMinute(t *testing.T) {
+	t.Parallel()
+	s := openTest(t)
+	ctx := context.Background()
+	base := time.UnixMilli(1_800_000_000_000).UTC()
+	type row struct {
+		failures       int
+		backoff, since int64
+	}
+	for _, step := range []struct {
+		at     time.Duration
+		failed bool
+		want   row
+	}{
+		{0, false, row{0, 0, 0}},
+		{30 * time.Second, false, row{0, 0, 0}},                       // within the minute: kept
+		{40 * time.Second, true, row{1, 3_600_000, 0}},                // a failure backs it off
+		{45 * time.Second, false, row{0, 0, 45_000}},                  // cleared, and its success recorded
+		{45*time.Second + lastSuccessStep, false, row{0, 0, 105_000}}, // a minute on: moved
+	} {
+		now := base.Add(step.at)
+		s.Now = func() time.Time { return now }
+		inTx(t, s, func(tx *Tx) error {
+			if step.failed {
+				return tx.HostFailed(ctx, "busy.example", "503", func(int) time.Time { return base.Add(time.Hour) })
+			}
+			return tx.DeliverySucceeded(ctx, Delivery{ID: -1, Host: "busy.example"})
+		})
+		var got row
+		err := s.read.QueryRowContext(ctx, `SELECT failures, backoff_until, last_success_at FROM hosts WHERE host = 'busy.example'`).
+			Scan(&got.failures, &got.backoff, &got.since)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.backoff != 0 {
+			got.backoff -= base.UnixMilli()
+		}
+		got.since -= base.UnixMilli()
+		if got != step.want {
+			t.Errorf("at %v: %+v; want %+v (times from the first)", step.at, got, step.want)
+		}
+	}
+}

@@ -253,14 +253,21 @@ SELECT min(max((SELECT min(d.next_attempt_at) FROM deliveries d WHERE d.host = q
 	coalesce((SELECT h.backoff_until FROM hosts h WHERE h.host = queued.host), 0)))
 FROM queued WHERE queued.host IS NOT NULL`
 
+// lastSuccessStep is how stale a host's last success may be before a
+// delivery records a newer one: a busy host is sent to hundreds of times
+// a second, and rewriting its row each time cost every commit a page.
+const lastSuccessStep = time.Minute
+
 // DeliverySucceeded removes a sent job and clears its host's failures.
+// The host's last success is kept to the minute (lastSuccessStep).
 func (tx *Tx) DeliverySucceeded(ctx context.Context, d Delivery) error {
 	if _, err := tx.tx.ExecContext(ctx, `DELETE FROM deliveries WHERE id = ?`, d.ID); err != nil {
 		return fmt.Errorf("delivery succeeded: %w", err)
 	}
-	_, err := tx.tx.ExecContext(ctx, `INSERT INTO hosts (host, last_success_at) VALUES (?, ?)
-ON CONFLICT (host) DO UPDATE SET failures = 0, backoff_until = 0, last_success_at = excluded.last_success_at`,
-		d.Host, millis(tx.now))
+	_, err := tx.tx.ExecContext(ctx, `INSERT INTO hosts (host, last_success_at) VALUES (?1, ?2)
+ON CONFLICT (host) DO UPDATE SET failures = 0, backoff_until = 0, last_success_at = excluded.last_success_at
+WHERE failures <> 0 OR backoff_until <> 0 OR last_success_at <= ?2 - ?3`,
+		d.Host, millis(tx.now), lastSuccessStep.Milliseconds())
 	if err != nil {
 		return fmt.Errorf("delivery succeeded: %w", err)
 	}

@@ -53,11 +53,12 @@ type Store struct {
 	idMu   sync.Mutex
 	lastID ID
 
-	ckpt      *checkpointer  // copies the write-ahead log back (checkpoint.go)
-	batch     batcher        // callers of InBatch
-	accounts  accountCache   // accounts as pages show them
-	termNames termNamesCache // each community's glossary terms, as pages link them
-	push      pushPresence   // whether any push subscription exists
+	ckpt        *checkpointer  // copies the write-ahead log back (checkpoint.go)
+	batch       batcher        // callers of InBatch
+	accounts    accountCache   // accounts as pages show them
+	termNames   termNamesCache // each community's glossary terms, as pages link them
+	communities communityCache // community rows by Group account
+	push        pushPresence   // whether any push subscription exists
 }
 
 // querier is what both *sql.DB and *sql.Tx offer.
@@ -373,6 +374,9 @@ type Tx struct {
 	now         time.Time
 	afterCommit []func()
 	ends        []func() // run once the transaction has ended, either way
+	// communitiesHeld: the transaction wrote community rows
+	// (holdCommunities).
+	communitiesHeld bool
 }
 
 // onEnd schedules fn to run once the transaction has ended, committed or

@@ -178,9 +178,20 @@ func (h *Handler) relationships(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// familiarLimit bounds the familiar followers listed per account; apps
-// show a handful.
-const familiarLimit = 40
+// familiarLimit bounds the familiar followers listed per account (apps
+// show a handful), and familiarTotal those of one request: 100 ids with
+// 40 each would present 4,000 accounts.
+const (
+	familiarLimit = 40
+	familiarTotal = 200
+)
+
+// familiarPer is how many familiar followers each of n ids asked for
+// gets: an equal share of familiarTotal, at least one, at most
+// familiarLimit.
+func familiarPer(n int) int {
+	return min(familiarLimit, max(familiarTotal/max(n, 1), 1))
+}
 
 // GET /api/v1/accounts/familiar_followers?id[]=
 func (h *Handler) familiarFollowers(w http.ResponseWriter, r *http.Request) error {
@@ -194,11 +205,13 @@ func (h *Handler) familiarFollowers(w http.ResponseWriter, r *http.Request) erro
 	}
 	p := h.presenter(me)
 	out := []FamiliarFollowers{}
-	for _, id := range idList(v) {
+	ids := idList(v)
+	per := familiarPer(len(ids))
+	for _, id := range ids {
 		if _, err := h.store.AccountByID(r.Context(), id); err != nil {
 			continue
 		}
-		accounts, err := h.store.FamiliarFollowers(r.Context(), me.ID, id, familiarLimit)
+		accounts, err := h.store.FamiliarFollowers(r.Context(), me.ID, id, per)
 		if err != nil {
 			return err
 		}

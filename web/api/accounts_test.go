@@ -422,6 +422,28 @@ func TestAccountBlocksMutesAndRelationships(t *testing.T) {
 		t.Errorf("familiar_followers = %+v", ff)
 	}
 
+	// Asked about many accounts at once, each gets an equal share of 200
+	// accounts: with 100 ids, two of carol's three.
+	for _, name := range []string{"dave", "erin"} {
+		m := a.Member(name, false)
+		acctFollow(t, a, alice, m)
+		acctFollow(t, a, m, carol)
+	}
+	many := "?id[]=" + carol.ID.String()
+	for i := range 99 {
+		many += fmt.Sprintf("&id[]=%d", 900000+i)
+	}
+	for _, tc := range []struct {
+		query string
+		want  int
+	}{{"?id[]=" + carol.ID.String(), 3}, {many, 2}} {
+		ff = nil
+		call(t, "GET", a.URL+"/api/v1/accounts/familiar_followers"+tc.query, tok, nil, &ff)
+		if len(ff) != 1 || len(ff[0].Accounts) != tc.want {
+			t.Errorf("familiar_followers of carol among %d ids = %+v; want %d accounts", strings.Count(tc.query, "id[]"), ff, tc.want)
+		}
+	}
+
 	// A block ends the follows both ways and shows on both sides.
 	rel, err := c.AccountBlock(ctx, bobID)
 	if err != nil || !rel.Blocking || rel.Following || rel.FollowedBy {
