@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/copse-dev/copse/activitypub"
+	"github.com/copse-dev/copse/storage"
 )
 
 // BenchmarkReceiveCommunityPost is the work the inbox's one writer does
@@ -20,22 +21,61 @@ import (
 // community's rules, recorded in it, the Group's boost and both
 // announces queued. One goroutine, so each post pays a commit of its
 // own; ns/op is the writer's time per post in that worst case.
-func BenchmarkReceiveCommunityPost(b *testing.B) { benchReceiveCommunityPost(b, 1) }
+func BenchmarkReceiveCommunityPost(b *testing.B) { benchReceiveCommunityPost(b, 1, 0, 0) }
 
 // BenchmarkReceiveCommunityPostConcurrent is BenchmarkReceiveCommunityPost
 // with 16 senders at once, as web/e2e's BenchmarkInboxCommunityPost
 // sends: their posts share group commits, so ns/op is the writer's time
 // per post as a busy inbox sees it, the figure that bounds how many
 // community posts a second the inbox keeps (about 1/ns-op).
-func BenchmarkReceiveCommunityPostConcurrent(b *testing.B) { benchReceiveCommunityPost(b, 16) }
+func BenchmarkReceiveCommunityPostConcurrent(b *testing.B) { benchReceiveCommunityPost(b, 16, 0, 0) }
 
-func benchReceiveCommunityPost(b *testing.B, senders int) {
+// BenchmarkReceiveCommunityPostLargeCommunity is
+// BenchmarkReceiveCommunityPostConcurrent in a community of the size the
+// fanout target names: 5,000 followers on 200 nodes (known to run
+// group-aware software: one announce each), and 50 members here, whose
+// home feeds get the Group's boost of every thread.
+func BenchmarkReceiveCommunityPostLargeCommunity(b *testing.B) {
+	benchReceiveCommunityPost(b, 16, 5000, 50)
+}
+
+// benchReceiveCommunityPost: senders at once, into a community with
+// remote followers spread over 200 nodes and local members following.
+func benchReceiveCommunityPost(b *testing.B, senders, remote, local int) {
 	ctx := context.Background()
 	e := testEngine(b)
 	alice := member(b, e, "alice")
 	g := community(b, e, alice, NewCommunity{Handle: "libraries", Name: "Libraries"})
 	bob := remotePerson(b, e, "bob", "lemmy.example")
 	joins(b, e, bob, g)
+	for i := range local {
+		joins(b, e, member(b, e, fmt.Sprintf("member%d", i)), g)
+	}
+	if remote > 0 {
+		err := e.store.InTx(ctx, func(tx *storage.Tx) error {
+			for i := range remote {
+				host := fmt.Sprintf("node%d.example", i%200)
+				if i < 200 {
+					if err := tx.PutInstance(ctx, storage.Instance{Host: host, Software: "lemmy", FetchedAt: e.now()}); err != nil {
+						return err
+					}
+				}
+				id := fmt.Sprintf("https://%s/users/f%d", host, i)
+				a := storage.Account{URI: id, Username: fmt.Sprintf("f%d", i), Domain: host, ActorType: activitypub.TypePerson,
+					Inbox: id + "/inbox", SharedInbox: "https://" + host + "/inbox", FetchedAt: e.now()}
+				if err := tx.InsertAccount(ctx, &a); err != nil {
+					return err
+				}
+				if err := tx.InsertFollow(ctx, &storage.Follow{AccountID: a.ID, TargetID: g.ID, URI: id + "#follow"}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
 	bodies := make([][]byte, b.N)
 	for i := range bodies {
 		id := fmt.Sprintf("%s/posts/%d-%d", bob.URI, time.Now().UnixNano(), i)

@@ -100,18 +100,15 @@ func (e *Engine) fanOut(ctx context.Context, tx *storage.Tx, st storage.Status, 
 		}
 		feed = append(feed, tagFollowers...)
 	}
+	blockers, err := tx.BlockersOf(ctx, feed, author.ID)
+	if err != nil {
+		return fmt.Errorf("fan out %s: %w", st.URI, err)
+	}
 	var allowed []storage.ID
 	for _, id := range feed {
-		if id != author.ID {
-			blocked, err := tx.Blocks(ctx, id, author.ID)
-			if err != nil {
-				return fmt.Errorf("fan out %s: %w", st.URI, err)
-			}
-			if blocked {
-				continue
-			}
+		if id == author.ID || !blockers[id] {
+			allowed = append(allowed, id)
 		}
-		allowed = append(allowed, id)
 	}
 	if err := tx.AddToHomeFeeds(ctx, st.ID, allowed); err != nil {
 		return err

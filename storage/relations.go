@@ -118,8 +118,7 @@ func (tx *Tx) deleteRelation(ctx context.Context, table string, account, target 
 
 // FollowerIDs returns the local accounts that follow account.
 func (q queries) LocalFollowerIDs(ctx context.Context, account ID) ([]ID, error) {
-	return q.ids(ctx, `SELECT f.account_id FROM follows f JOIN accounts a ON a.id = f.account_id
-WHERE f.target_account_id = ? AND a.domain = ''`, account)
+	return q.ids(ctx, `SELECT f.account_id FROM follows f WHERE f.target_account_id = ? AND f.local = 1`, account)
 }
 
 // LocalFollower is a local follower of an account and what it asked
@@ -137,8 +136,7 @@ func (q queries) LocalFollowers(ctx context.Context, account ID) ([]LocalFollowe
 		var f LocalFollower
 		err := r.Scan(&f.ID, &f.ShowReblogs, &f.Notify)
 		return f, err
-	}, `SELECT f.account_id, f.show_reblogs, f.notify FROM follows f JOIN accounts a ON a.id = f.account_id
-WHERE f.target_account_id = ? AND a.domain = ''`, account)
+	}, `SELECT f.account_id, f.show_reblogs, f.notify FROM follows f WHERE f.target_account_id = ? AND f.local = 1`, account)
 	if err != nil {
 		return nil, fmt.Errorf("local followers of %d: %w", account, err)
 	}
@@ -146,11 +144,39 @@ WHERE f.target_account_id = ? AND a.domain = ''`, account)
 }
 
 // FollowerInboxes returns the distinct inboxes of account's remote
-// followers, shared inboxes standing for all followers behind them.
+// followers that are not suspended, shared inboxes standing for all
+// followers behind them: follower_inboxes, kept by triggers (migration
+// 0053), one row a node.
 func (q queries) FollowerInboxes(ctx context.Context, account ID) ([]string, error) {
-	return q.followerInboxes(ctx, `SELECT CASE WHEN a.shared_inbox <> '' THEN a.shared_inbox ELSE a.inbox END
-FROM follows f JOIN accounts a ON a.id = f.account_id
-WHERE f.target_account_id = ? AND a.domain <> '' AND a.suspended_at = 0`, account)
+	rows, err := queryAll(ctx, q.q, scanInboxCount, qFollowerInboxes, account)
+	if err != nil {
+		return nil, fmt.Errorf("follower inboxes of %d: %w", account, err)
+	}
+	out := make([]string, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, r.inbox)
+	}
+	return out, nil
+}
+
+const qFollowerInboxes = `SELECT inbox, followers FROM follower_inboxes WHERE account_id = ?`
+
+// qBannedFollowerInboxes counts, by inbox, the followers of community ?1
+// banned from it at ?2.
+const qBannedFollowerInboxes = `SELECT f.inbox, count(*) FROM community_bans b
+JOIN follows f ON f.account_id = b.account_id AND f.target_account_id = b.community_id
+WHERE b.community_id = ?1 AND (b.expires_at = 0 OR b.expires_at > ?2) AND f.inbox <> ''
+GROUP BY f.inbox`
+
+type inboxCount struct {
+	inbox string
+	n     int
+}
+
+func scanInboxCount(r scanner) (inboxCount, error) {
+	var c inboxCount
+	err := r.Scan(&c.inbox, &c.n)
+	return c, err
 }
 
 // CommunityFollowerInboxes is FollowerInboxes of a Group less the
@@ -158,32 +184,25 @@ WHERE f.target_account_id = ? AND a.domain <> '' AND a.suspended_at = 0`, accoun
 // membership (the follow) until it ends, but not the community's
 // content. A shared inbox that other followers use is still listed.
 func (q queries) CommunityFollowerInboxes(ctx context.Context, group ID, now time.Time) ([]string, error) {
-	return q.followerInboxes(ctx, `SELECT CASE WHEN a.shared_inbox <> '' THEN a.shared_inbox ELSE a.inbox END
-FROM follows f JOIN accounts a ON a.id = f.account_id
-WHERE f.target_account_id = ?1 AND a.domain <> '' AND a.suspended_at = 0
-AND NOT EXISTS (SELECT 1 FROM community_bans b WHERE b.community_id = ?1 AND b.account_id = a.id
-	AND (b.expires_at = 0 OR b.expires_at > ?2))`, group, millis(now))
-}
-
-func (q queries) followerInboxes(ctx context.Context, query string, args ...any) ([]string, error) {
-	rows, err := q.q.QueryContext(ctx, query, args...)
+	all, err := queryAll(ctx, q.q, scanInboxCount, qFollowerInboxes, group)
 	if err != nil {
-		return nil, fmt.Errorf("follower inboxes: %w", err)
+		return nil, fmt.Errorf("follower inboxes of %d: %w", group, err)
 	}
-	defer rows.Close()
-	var out []string
-	seen := map[string]bool{}
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return nil, fmt.Errorf("follower inboxes: %w", err)
-		}
-		if s != "" && !seen[s] {
-			seen[s] = true
-			out = append(out, s)
+	banned, err := queryAll(ctx, q.q, scanInboxCount, qBannedFollowerInboxes, group, millis(now))
+	if err != nil {
+		return nil, fmt.Errorf("banned follower inboxes of %d: %w", group, err)
+	}
+	gone := make(map[string]int, len(banned))
+	for _, b := range banned {
+		gone[b.inbox] = b.n
+	}
+	out := make([]string, 0, len(all))
+	for _, c := range all {
+		if c.n > gone[c.inbox] {
+			out = append(out, c.inbox)
 		}
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // FollowCounts returns how many follow account and how many it follows.
@@ -305,6 +324,24 @@ func (q queries) Blocks(ctx context.Context, account, target ID) (bool, error) {
 		return false, fmt.Errorf("blocks: %w", err)
 	}
 	return n > 0, nil
+}
+
+// BlockersOf returns which of accounts block target, in one read: a
+// post reaching hundreds of home feeds asked once per reader before.
+func (q queries) BlockersOf(ctx context.Context, accounts []ID, target ID) (map[ID]bool, error) {
+	out := map[ID]bool{}
+	if len(accounts) == 0 {
+		return out, nil
+	}
+	ids, err := q.ids(ctx, `SELECT j.value FROM json_each(?1) j
+WHERE EXISTS (SELECT 1 FROM blocks b WHERE b.account_id = j.value AND b.target_account_id = ?2)`, idArray(accounts), target)
+	if err != nil {
+		return nil, fmt.Errorf("blockers of %d: %w", target, err)
+	}
+	for _, id := range ids {
+		out[id] = true
+	}
+	return out, nil
 }
 
 // Notification types, as the client API names them.

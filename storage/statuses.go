@@ -308,10 +308,25 @@ const qJoinThread = `WITH RECURSIVE down(id) AS (
 UPDATE statuses SET thread_uri = (SELECT p.thread_uri FROM statuses p WHERE p.id = ?1)
 WHERE id IN (SELECT id FROM down)`
 
+// qOrphansOf reads whether any status waits for the parent ?1, from the
+// same partial index as qAttachReplies.
+const qOrphansOf = `SELECT EXISTS (SELECT 1 FROM statuses
+WHERE in_reply_to_uri = ?1 AND in_reply_to_uri <> '' AND in_reply_to_id IS NULL)`
+
 // AttachReplies links statuses that were stored before their parent
 // arrived (in_reply_to_uri known, in_reply_to_id unset), and gives them
-// and the replies below them the parent's thread.
+// and the replies below them the parent's thread. Almost no status has
+// replies waiting for it: a read finds that out for a third of what the
+// UPDATE cost, which prepares to write the table and its indexes even
+// when it changes nothing.
 func (tx *Tx) AttachReplies(ctx context.Context, parent Status) error {
+	var waiting bool
+	if err := tx.tx.QueryRowContext(ctx, qOrphansOf, parent.URI).Scan(&waiting); err != nil {
+		return fmt.Errorf("attach replies: %w", err)
+	}
+	if !waiting {
+		return nil
+	}
 	res, err := tx.tx.ExecContext(ctx, qAttachReplies, parent.ID, parent.AccountID, parent.URI)
 	if err != nil {
 		return fmt.Errorf("attach replies: %w", err)
