@@ -199,3 +199,39 @@ func BenchmarkApplyCreate(b *testing.B) {
 		}
 	}
 }
+
+// TestFanOutLeavesOutBlockers: of an author's followers here, one who
+// blocks the author does not get the post in her home feed; the others
+// do (the blockers of a post's readers are read in one query).
+func TestFanOutLeavesOutBlockers(t *testing.T) {
+	t.Parallel()
+	e := testEngine(t)
+	ctx := context.Background()
+	bob := member(t, e, "bob")
+	readers := []storage.Account{member(t, e, "alice"), member(t, e, "carol"), member(t, e, "dave")}
+	err := e.store.InTx(ctx, func(tx *storage.Tx) error {
+		for _, r := range readers {
+			if err := tx.InsertFollow(ctx, &storage.Follow{AccountID: r.ID, TargetID: bob.ID, URI: r.URI + "#follows/bob"}); err != nil {
+				return err
+			}
+		}
+		return tx.InsertBlock(ctx, readers[1].ID, bob.ID, readers[1].URI+"#blocks/bob") // carol
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := e.Post(ctx, bob.ID, Draft{Text: "Opening hours changed", Visibility: activitypub.Public})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range readers {
+		home, err := e.store.HomeTimeline(ctx, r.ID, storage.Page{Limit: 5})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := slices.ContainsFunc(home, func(s storage.Status) bool { return s.ID == st.ID })
+		if want := i != 1; got != want {
+			t.Errorf("%s has the post in her home feed: %v; want %v", r.Username, got, want)
+		}
+	}
+}
