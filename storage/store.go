@@ -58,6 +58,7 @@ type Store struct {
 	accounts    accountCache   // accounts as pages show them
 	termNames   termNamesCache // each community's glossary terms, as pages link them
 	communities communityCache // community rows by Group account
+	rosters     rosterCache    // communities' members as their pages show them
 	push        pushPresence   // whether any push subscription exists
 }
 

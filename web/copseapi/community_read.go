@@ -197,12 +197,12 @@ func (h *Handler) organisations(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	counts, err := h.store.CommunityOrganisations(r.Context(), g.ID)
+	roster, err := h.store.CommunityRoster(r.Context(), g.ID)
 	if err != nil {
 		return err
 	}
-	out := make([]organisationEntity, 0, len(counts))
-	for _, c := range counts {
+	out := make([]organisationEntity, 0, len(roster.Organisations))
+	for _, c := range roster.Organisations {
 		out = append(out, organisationEntity{Organisation: c.Organisation, Members: c.Members})
 	}
 	httperr.JSON(w, http.StatusOK, out)

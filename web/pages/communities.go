@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/yuin/goldmark"
@@ -27,9 +28,9 @@ import (
 // members-only communities show nothing of their posts to anyone until
 // members-only visibility is enforced (issue 12 item 8).
 
-// maxMembersShown bounds the members a community page lists; the counts
-// per organisation are always whole.
-const maxMembersShown = 500
+// maxMembersShown bounds the members a community page (its roster) and
+// the directory list; the counts per organisation are always whole.
+const maxMembersShown = storage.RosterMembers
 
 // maxRepliesShown bounds the replies a thread page shows.
 const maxRepliesShown = 500
@@ -47,7 +48,7 @@ type communityView struct {
 	ModeratorsOnly                   bool
 	Members                          int
 	Moderators                       []personView
-	Organisations                    []organisationView
+	Roster                           template.HTML // its members by organisation (rosterHTML)
 	Threads                          []threadView
 	Older                            string
 	Paged                            bool
@@ -58,6 +59,8 @@ type communityView struct {
 	// signed in): how a member whose request was refused, or who is
 	// banned, is told why.
 	Standing *standingView
+
+	roster storage.CommunityRoster // its members, as read for Members
 }
 
 // standingView is a member's standing in a community, as its page says.
@@ -174,15 +177,15 @@ func (h *Handler) communityViewOf(r *http.Request, g storage.Account, c storage.
 	if err != nil {
 		return nil, err
 	}
-	n, err := h.store.CommunityMemberCount(r.Context(), g.ID)
+	roster, err := h.store.CommunityRoster(r.Context(), g.ID)
 	if err != nil {
 		return nil, err
 	}
 	v := &communityView{Name: cmp.Or(g.DisplayName, g.Username), Handle: g.Username, Acct: g.Username + "@" + h.node.Host,
 		URL: communityPath(g.Username), FeedURL: communityPath(g.Username) + "/feed.atom", Avatar: g.AvatarURL,
 		Description: desc, Rules: lines(c.Rules), MembersOnly: c.Visibility != storage.CommunityPublic, SignIn: session.SignInURL(r.URL.Path),
-		Approval: c.JoinPolicy == storage.JoinApproval, ModeratorsOnly: c.PostingPolicy == storage.PostingModerators, Members: n,
-		MovedTo: g.MovedTo}
+		Approval: c.JoinPolicy == storage.JoinApproval, ModeratorsOnly: c.PostingPolicy == storage.PostingModerators, Members: roster.Members,
+		MovedTo: g.MovedTo, roster: roster}
 	mods, err := h.store.CommunityModerators(r.Context(), g.ID)
 	if err != nil {
 		return nil, err
@@ -296,22 +299,8 @@ func (h *Handler) community(w http.ResponseWriter, r *http.Request) error {
 	cv.Paged = p.MaxID != 0
 	me, _ := session.Member(r)
 	if !cv.Hidden {
-		members, err := h.store.CommunityMembersByOrganisation(ctx, g.ID, maxMembersShown)
-		if err != nil {
+		if cv.Roster, err = h.rosterHTML(g, cv.roster); err != nil {
 			return err
-		}
-		cv.Organisations = h.groupByOrganisation(members)
-		counts, err := h.store.CommunityOrganisations(ctx, g.ID)
-		if err != nil {
-			return err
-		}
-		// The counts are whole even when the list is cut.
-		for i := range cv.Organisations {
-			for _, oc := range counts {
-				if strings.EqualFold(oc.Organisation, cv.Organisations[i].Name) {
-					cv.Organisations[i].Count = oc.Members
-				}
-			}
 		}
 		threads, err := h.store.CommunityThreads(ctx, g.ID, me.ID, h.store.Now(), p)
 		if err != nil {
@@ -325,6 +314,72 @@ func (h *Handler) community(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	return h.render(w, r, http.StatusOK, "community", &v)
+}
+
+// rosterHTML is a community's members by organisation as its page lists
+// them (the template "roster"): the same for every reader the page shows
+// them to, so it is made once for each version of the roster (up to 500
+// people, each escaped in several contexts, took three quarters of the
+// page's time) and kept while the version holds.
+func (h *Handler) rosterHTML(g storage.Account, roster storage.CommunityRoster) (template.HTML, error) {
+	if roster.Version != 0 {
+		if html, ok := h.rosters.get(g.ID, roster.Version); ok {
+			return html, nil
+		}
+	}
+	orgs := h.groupByOrganisation(roster.ByOrganisation)
+	// The counts are whole even when the list is cut.
+	for i := range orgs {
+		for _, oc := range roster.Organisations {
+			if strings.EqualFold(oc.Organisation, orgs[i].Name) {
+				orgs[i].Count = oc.Members
+			}
+		}
+	}
+	t, err := h.pages.Get("community")
+	if err != nil {
+		return "", err
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "roster", orgs); err != nil {
+		return "", fmt.Errorf("render the members of %s: %w", g.Username, err)
+	}
+	html := template.HTML(buf.String()) // made by html/template
+	if roster.Version != 0 {
+		h.rosters.put(g.ID, roster.Version, html)
+	}
+	return html, nil
+}
+
+// renderedRosters keeps rosterHTML by community and roster version.
+type renderedRosters struct {
+	mu sync.Mutex
+	m  map[storage.ID]renderedRoster
+}
+
+type renderedRoster struct {
+	version int64
+	html    template.HTML
+}
+
+// renderedRostersMax bounds the communities kept; when full the cache
+// starts again empty.
+const renderedRostersMax = 64
+
+func (c *renderedRosters) get(g storage.ID, version int64) (template.HTML, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	r, ok := c.m[g]
+	return r.html, ok && r.version == version
+}
+
+func (c *renderedRosters) put(g storage.ID, version int64, html template.HTML) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= renderedRostersMax {
+		c.m = make(map[storage.ID]renderedRoster)
+	}
+	c.m[g] = renderedRoster{version: version, html: html}
 }
 
 // threadViews makes views of threads that viewer (the member signed in,

@@ -34,6 +34,7 @@ func BenchmarkCommunityPage(b *testing.B) {
 		b.Fatal(err)
 	}
 	benchFillCommunity(b, n, alice, g)
+	benchFillMembers(b, n, g)
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64, DisableCompression: true}}
 	for _, bc := range []struct{ name, path string }{
 		{"page", "/c/libraries"},
@@ -57,6 +58,39 @@ func benchNode(b *testing.B) (*testrig.Node, storage.Account, storage.Community)
 		b.Fatal(err)
 	}
 	return n, alice, c
+}
+
+// benchMembers join the benchmark's community: the size the fanout
+// target names, 5,000 members on 200 nodes, from 60 organisations.
+const benchMembers = 5_000
+
+// benchFillMembers makes benchMembers remote accounts, each naming one of
+// 60 organisations (a tenth naming none), members of the community g.
+func benchFillMembers(b *testing.B, n *testrig.Node, g storage.Account) {
+	b.Helper()
+	ctx := context.Background()
+	err := n.Store.InTx(ctx, func(tx *storage.Tx) error {
+		for i := range benchMembers {
+			host := fmt.Sprintf("node%d.example", i%200)
+			id := fmt.Sprintf("https://%s/users/m%d", host, i)
+			a := storage.Account{URI: id, Username: fmt.Sprintf("m%d", i), Domain: host, ActorType: activitypub.TypePerson,
+				DisplayName: fmt.Sprintf("Member %d", i), Inbox: id + "/inbox", SharedInbox: "https://" + host + "/inbox",
+				Department: fmt.Sprintf("Department %d", i%7), FetchedAt: time.Now()}
+			if i%10 != 0 {
+				a.Organisation = fmt.Sprintf("Council %d", i%60)
+			}
+			if err := tx.InsertAccount(ctx, &a); err != nil {
+				return err
+			}
+			if err := tx.InsertFollow(ctx, &storage.Follow{AccountID: a.ID, TargetID: g.ID, URI: id + "#join"}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatalf("members: %v", err)
+	}
 }
 
 // benchFillCommunity writes benchThreads threads by author into the

@@ -173,3 +173,34 @@ func TestCommunityFeed(t *testing.T) {
 		t.Errorf("a members-only community's feed: %d %s; want 404", p.code, p.body)
 	}
 }
+
+// TestCommunityPageMembersFollowChanges: the page's member list, made
+// once and kept while the community's roster holds, shows a join, a new
+// organisation and a leaving at the next view.
+func TestCommunityPageMembersFollowChanges(t *testing.T) {
+	t.Parallel()
+	n := testrig.StartOne(t, nil)
+	ctx := context.Background()
+	alice, dan := n.Member("alice", false), n.Member("dan", false)
+	setWork(t, n, alice, "Hampshire County Council", "Libraries", "Information officer")
+	setWork(t, n, dan, "Hampshire County Council", "Archives", "Archivist")
+	libs := newCommunity(t, n, alice, federation.NewCommunity{Handle: "libraries", Name: "Library practice"})
+	if err := n.Engine.Follow(ctx, alice.ID, libs.ID, federation.FollowOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	page := func(contains, absent []string) {
+		t.Helper()
+		pageCase{path: "/c/libraries", code: http.StatusOK, contains: contains, absent: absent}.check(t, n.URL)
+	}
+	page([]string{"Hampshire County Council <span class=\"meta\">(1)</span>", "1 member"}, []string{"@dan@"})
+	if err := n.Engine.Follow(ctx, dan.ID, libs.ID, federation.FollowOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	page([]string{"Hampshire County Council <span class=\"meta\">(2)</span>", "@dan@" + n.Host + "</span>, Archivist, Archives", "2 members"}, nil)
+	setWork(t, n, dan, "Kent County Council", "Archives", "Archivist")
+	page([]string{"Hampshire County Council <span class=\"meta\">(1)</span>", "Kent County Council <span class=\"meta\">(1)</span>"}, nil)
+	if err := n.Engine.Unfollow(ctx, dan.ID, libs.ID); err != nil {
+		t.Fatal(err)
+	}
+	page([]string{"1 member"}, []string{"Kent County Council", "@dan@"})
+}

@@ -50,6 +50,8 @@ type Handler struct {
 	facts  federation.About
 	log    *slog.Logger
 	pages  *PageSet
+	// rosters are communities' member lists as rendered (rosterHTML).
+	rosters renderedRosters
 }
 
 // pageNames are the templates that each make a page inside the layout.
