@@ -159,10 +159,16 @@ type DirectoryFilter struct {
 	ByOrganisation                 bool
 }
 
-var qDirectory = `SELECT ` + accountColumnsA + ` FROM accounts a
+// qDirectory starts from the people the directory may hold (the members
+// here who are discoverable, from a partial index, and the members of
+// the communities hosted here) rather than from every account the node
+// knows, most of them strangers met through federation.
+var qDirectory = `WITH people(id) AS (
+	SELECT id FROM accounts WHERE domain = '' AND discoverable = 1
+	UNION
+	SELECT r.account_id FROM communities c JOIN follows r ON r.target_account_id = c.account_id)
+SELECT ` + accountColumnsA + ` FROM people p JOIN accounts a ON a.id = p.id
 WHERE a.suspended_at = 0 AND a.actor_type = 'Person'
-AND ((a.domain = '' AND a.discoverable = 1) OR a.id IN (
-	SELECT r.account_id FROM follows r JOIN communities c ON c.account_id = r.target_account_id))
 AND (?1 = '' OR a.organisation = ?1 COLLATE NOCASE)
 AND (?2 = '' OR a.department = ?2 COLLATE NOCASE)
 AND (?3 = '' OR a.role_title = ?3 COLLATE NOCASE)

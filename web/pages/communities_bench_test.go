@@ -39,6 +39,7 @@ func BenchmarkCommunityPage(b *testing.B) {
 	for _, bc := range []struct{ name, path string }{
 		{"page", "/c/libraries"},
 		{"thread-list", "/api/copse/v1/communities/" + g.ID.String() + "/threads"},
+		{"directory", "/directory"},
 	} {
 		b.Run(bc.name, func(b *testing.B) { benchServe(b, client, n.URL+bc.path) })
 	}
