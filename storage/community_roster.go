@@ -13,9 +13,13 @@ import (
 // counts are whole.
 const RosterMembers = 500
 
-// rosterCacheMax bounds the communities whose rosters are kept; when full
-// the cache starts again empty.
-const rosterCacheMax = 64
+// rosterTalliesMax bounds the communities whose counts are kept, and
+// rosterListsMax those whose member lists (up to RosterMembers accounts
+// each) are; when either is full it starts again empty.
+const (
+	rosterTalliesMax = 4096
+	rosterListsMax   = 64
+)
 
 // CommunityRoster is who a community's members are, as its page shows
 // them: how many, how many per organisation (the largest first, those
@@ -38,8 +42,9 @@ type CommunityRoster struct {
 // what it keeps is never older than the generation it is kept under; a
 // later read that finds another generation reads the members again.
 type rosterCache struct {
-	mu sync.Mutex
-	m  map[ID]rosterEntry
+	mu      sync.Mutex
+	tallies map[ID]rosterEntry // counts only
+	lists   map[ID]rosterEntry // counts and members
 }
 
 type rosterEntry struct {
@@ -52,39 +57,52 @@ type rosterEntry struct {
 const qRosterGen = `SELECT gen FROM community_roster WHERE group_id = ?`
 
 // CommunityRoster returns the roster of the community whose Group is
-// group, from memory while nothing it shows has changed. The caller must
-// not change what it holds.
-func (s *Store) CommunityRoster(ctx context.Context, group ID) (CommunityRoster, error) {
+// group, from memory while nothing it shows has changed. Without members
+// it is read for its counts, as a list of communities shows them, and
+// its ByOrganisation may be empty. The caller must not change what it
+// holds.
+func (s *Store) CommunityRoster(ctx context.Context, group ID, members bool) (CommunityRoster, error) {
 	var gen int64
 	err := s.q.QueryRowContext(ctx, qRosterGen, group).Scan(&gen)
 	if errors.Is(err, sql.ErrNoRows) {
-		return s.readRoster(ctx, group) // a remote Group: not kept
+		return s.readRoster(ctx, group, members) // a remote Group: not kept
 	}
 	if err != nil {
 		return CommunityRoster{}, fmt.Errorf("roster of %d: %w", group, err)
 	}
 	c := &s.rosters
 	c.mu.Lock()
-	e, ok := c.m[group]
+	e, ok := c.lists[group]
+	if !ok && !members {
+		e, ok = c.tallies[group]
+	}
 	c.mu.Unlock()
 	if ok && e.gen == gen {
 		return e.roster, nil
 	}
-	r, err := s.readRoster(ctx, group)
+	r, err := s.readRoster(ctx, group, members)
 	if err != nil {
 		return CommunityRoster{}, err
 	}
 	r.Version = gen
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.m == nil || len(c.m) >= rosterCacheMax {
-		c.m = make(map[ID]rosterEntry)
+	keep := func(m map[ID]rosterEntry, bound int) map[ID]rosterEntry {
+		if m == nil || len(m) >= bound {
+			m = make(map[ID]rosterEntry)
+		}
+		m[group] = rosterEntry{gen: gen, roster: r}
+		return m
 	}
-	c.m[group] = rosterEntry{gen: gen, roster: r}
+	if members {
+		c.lists = keep(c.lists, rosterListsMax)
+	} else {
+		c.tallies = keep(c.tallies, rosterTalliesMax)
+	}
 	return r, nil
 }
 
-func (s *Store) readRoster(ctx context.Context, group ID) (CommunityRoster, error) {
+func (s *Store) readRoster(ctx context.Context, group ID, members bool) (CommunityRoster, error) {
 	var r CommunityRoster
 	var err error
 	if r.Organisations, err = s.CommunityOrganisations(ctx, group); err != nil {
@@ -93,14 +111,16 @@ func (s *Store) readRoster(ctx context.Context, group ID) (CommunityRoster, erro
 	for _, o := range r.Organisations {
 		r.Members += o.Members
 	}
-	if r.ByOrganisation, err = s.CommunityMembersByOrganisation(ctx, group, RosterMembers); err != nil {
-		return CommunityRoster{}, err
+	if members {
+		if r.ByOrganisation, err = s.CommunityMembersByOrganisation(ctx, group, RosterMembers); err != nil {
+			return CommunityRoster{}, err
+		}
 	}
 	r.Organisations, r.ByOrganisation = slices.Clip(r.Organisations), slices.Clip(r.ByOrganisation)
 	return r, nil
 }
 
 // CommunityRoster is Store.CommunityRoster.
-func (r Reader) CommunityRoster(ctx context.Context, group ID) (CommunityRoster, error) {
-	return r.s.CommunityRoster(ctx, group)
+func (r Reader) CommunityRoster(ctx context.Context, group ID, members bool) (CommunityRoster, error) {
+	return r.s.CommunityRoster(ctx, group, members)
 }

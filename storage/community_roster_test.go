@@ -25,11 +25,18 @@ func TestCommunityRosterFollowsChanges(t *testing.T) {
 	versions := map[int64]bool{}
 	check := func(step string, wantMembers int) {
 		t.Helper()
-		got, err := s.CommunityRoster(ctx, c.AccountID)
+		tally, err := s.CommunityRoster(ctx, c.AccountID, false)
 		if err != nil {
 			t.Fatal(err)
 		}
-		fresh, err := s.readRoster(ctx, c.AccountID)
+		got, err := s.CommunityRoster(ctx, c.AccountID, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tally.Version != got.Version || tally.Members != got.Members || !reflect.DeepEqual(tally.Organisations, got.Organisations) {
+			t.Fatalf("after %s: counts %+v differ from the roster's %+v", step, tally, got)
+		}
+		fresh, err := s.readRoster(ctx, c.AccountID, true)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -43,7 +50,7 @@ func TestCommunityRosterFollowsChanges(t *testing.T) {
 		if got.Members != wantMembers {
 			t.Errorf("after %s: %d members; want %d", step, got.Members, wantMembers)
 		}
-		again, err := s.CommunityRoster(ctx, c.AccountID)
+		again, err := s.CommunityRoster(ctx, c.AccountID, true)
 		if err != nil || again.Version != got.Version {
 			t.Errorf("after %s, asked again: version %d, %v; want the same %d", step, again.Version, err, got.Version)
 		}
@@ -82,7 +89,7 @@ func TestCommunityRosterFollowsChanges(t *testing.T) {
 		if _, err := tx.DeleteFollow(ctx, bob.ID, c.AccountID); err != nil {
 			return err
 		}
-		if _, err := s.CommunityRoster(ctx, c.AccountID); err != nil { // read while the leaving is not committed
+		if _, err := s.CommunityRoster(ctx, c.AccountID, true); err != nil { // read while the leaving is not committed
 			return err
 		}
 		return errUndo

@@ -197,7 +197,7 @@ func (h *Handler) organisations(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	roster, err := h.store.CommunityRoster(r.Context(), g.ID)
+	roster, err := h.store.CommunityRoster(r.Context(), g.ID, false)
 	if err != nil {
 		return err
 	}

@@ -59,8 +59,6 @@ type communityView struct {
 	// signed in): how a member whose request was refused, or who is
 	// banned, is told why.
 	Standing *standingView
-
-	roster storage.CommunityRoster // its members, as read for Members
 }
 
 // standingView is a member's standing in a community, as its page says.
@@ -177,15 +175,15 @@ func (h *Handler) communityViewOf(r *http.Request, g storage.Account, c storage.
 	if err != nil {
 		return nil, err
 	}
-	roster, err := h.store.CommunityRoster(r.Context(), g.ID)
+	tally, err := h.store.CommunityRoster(r.Context(), g.ID, false)
 	if err != nil {
 		return nil, err
 	}
 	v := &communityView{Name: cmp.Or(g.DisplayName, g.Username), Handle: g.Username, Acct: g.Username + "@" + h.node.Host,
 		URL: communityPath(g.Username), FeedURL: communityPath(g.Username) + "/feed.atom", Avatar: g.AvatarURL,
 		Description: desc, Rules: lines(c.Rules), MembersOnly: c.Visibility != storage.CommunityPublic, SignIn: session.SignInURL(r.URL.Path),
-		Approval: c.JoinPolicy == storage.JoinApproval, ModeratorsOnly: c.PostingPolicy == storage.PostingModerators, Members: roster.Members,
-		MovedTo: g.MovedTo, roster: roster}
+		Approval: c.JoinPolicy == storage.JoinApproval, ModeratorsOnly: c.PostingPolicy == storage.PostingModerators, Members: tally.Members,
+		MovedTo: g.MovedTo}
 	mods, err := h.store.CommunityModerators(r.Context(), g.ID)
 	if err != nil {
 		return nil, err
@@ -299,7 +297,11 @@ func (h *Handler) community(w http.ResponseWriter, r *http.Request) error {
 	cv.Paged = p.MaxID != 0
 	me, _ := session.Member(r)
 	if !cv.Hidden {
-		if cv.Roster, err = h.rosterHTML(g, cv.roster); err != nil {
+		roster, err := h.store.CommunityRoster(ctx, g.ID, true)
+		if err != nil {
+			return err
+		}
+		if cv.Roster, err = h.rosterHTML(g, roster); err != nil {
 			return err
 		}
 		threads, err := h.store.CommunityThreads(ctx, g.ID, me.ID, h.store.Now(), p)
