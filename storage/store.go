@@ -59,6 +59,7 @@ type Store struct {
 	termNames   termNamesCache // each community's glossary terms, as pages link them
 	communities communityCache // community rows by Group account
 	rosters     rosterCache    // communities' members as their pages show them
+	directory   directoryCache // the directory's unfiltered page
 	push        pushPresence   // whether any push subscription exists
 }
 
