@@ -18,6 +18,20 @@ func inTx(t *testing.T, s *Store, fn func(tx *Tx) error) {
 	}
 }
 
+// changeAccount applies change to the stored account a in a transaction
+// of its own.
+func changeAccount(t *testing.T, s *Store, a Account, change func(*Account)) {
+	t.Helper()
+	inTx(t, s, func(tx *Tx) error {
+		cur, err := tx.AccountByID(context.Background(), a.ID)
+		if err != nil {
+			return err
+		}
+		change(&cur)
+		return tx.UpdateAccount(context.Background(), &cur)
+	})
+}
+
 func mustStatus(t *testing.T, s *Store, author Account, st Status) Status {
 	t.Helper()
 	st.AccountID = author.ID

@@ -56,17 +56,6 @@ func TestCommunityRosterFollowsChanges(t *testing.T) {
 		}
 		versions[got.Version] = true
 	}
-	update := func(a Account, change func(*Account)) {
-		t.Helper()
-		inTx(t, s, func(tx *Tx) error {
-			cur, err := tx.AccountByID(ctx, a.ID)
-			if err != nil {
-				return err
-			}
-			change(&cur)
-			return tx.UpdateAccount(ctx, &cur)
-		})
-	}
 
 	check("the creator's join", 1)
 	join(t, s, bob, c, false)
@@ -80,9 +69,9 @@ func TestCommunityRosterFollowsChanges(t *testing.T) {
 		return tx.InsertFollow(ctx, &Follow{AccountID: carol.ID, TargetID: c.AccountID})
 	})
 	check("the request accepted", 3)
-	update(bob, func(a *Account) { a.Organisation = "Kent County Council" })
+	changeAccount(t, s, bob, func(a *Account) { a.Organisation = "Kent County Council" })
 	check("a member's new organisation", 3)
-	update(carol, func(a *Account) { a.SuspendedAt = time.Now() })
+	changeAccount(t, s, carol, func(a *Account) { a.SuspendedAt = time.Now() })
 	check("a member suspended", 2)
 	errUndo := errors.New("undo")
 	err := s.InTx(ctx, func(tx *Tx) error {

@@ -41,34 +41,23 @@ func TestDirectoryCacheFollowsChanges(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	update := func(a Account, change func(*Account)) {
-		t.Helper()
-		inTx(t, s, func(tx *Tx) error {
-			cur, err := tx.AccountByID(ctx, a.ID)
-			if err != nil {
-				return err
-			}
-			change(&cur)
-			return tx.UpdateAccount(ctx, &cur)
-		})
-	}
 
 	check("a member here", "alice")
 	bob := personAt(t, s, "bob", "b.example", "Surrey Council", "Archives", "Archivist")
 	check("a stranger met", "alice")
 	before := version
-	update(bob, func(a *Account) { a.Organisation = "Kent County Council" })
+	changeAccount(t, s, bob, func(a *Account) { a.Organisation = "Kent County Council" })
 	check("a stranger changed", "alice")
 	if version != before {
 		t.Errorf("a stranger's change moved the directory's version")
 	}
 	join(t, s, bob, c, false)
 	check("the stranger joins a community here", "alice", "bob@b.example")
-	update(bob, func(a *Account) { a.Organisation = "Barnet Council" })
+	changeAccount(t, s, bob, func(a *Account) { a.Organisation = "Barnet Council" })
 	check("a member's new organisation", "bob@b.example", "alice")
 	dave := personAt(t, s, "dave", "", "", "", "")
 	check("a new member here", "bob@b.example", "alice", "dave")
-	update(alice, func(a *Account) { a.Discoverable = false })
+	changeAccount(t, s, alice, func(a *Account) { a.Discoverable = false })
 	check("a member here hidden from the directory", "bob@b.example", "dave")
 	errUndo := errors.New("undo")
 	err := s.InTx(ctx, func(tx *Tx) error {
