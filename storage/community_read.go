@@ -159,31 +159,39 @@ type DirectoryFilter struct {
 	ByOrganisation                 bool
 }
 
-// qDirectory starts from the people the directory may hold (the members
-// here who are discoverable, from a partial index, and the members of
-// the communities hosted here) rather than from every account the node
-// knows, most of them strangers met through federation.
-var qDirectory = `WITH people(id) AS (
-	SELECT id FROM accounts WHERE domain = '' AND discoverable = 1
-	UNION
-	SELECT r.account_id FROM communities c JOIN follows r ON r.target_account_id = c.account_id)
-SELECT ` + accountColumnsA + ` FROM people p JOIN accounts a ON a.id = p.id
-WHERE a.suspended_at = 0 AND a.actor_type = 'Person'
+// qDirectoryWhere is the directory's condition on an account a: a person
+// not suspended, matching the filters ?1 to ?4, older than ?5 (0: any).
+const qDirectoryWhere = `a.suspended_at = 0 AND a.actor_type = 'Person'
 AND (?1 = '' OR a.organisation = ?1 COLLATE NOCASE)
 AND (?2 = '' OR a.department = ?2 COLLATE NOCASE)
 AND (?3 = '' OR a.role_title = ?3 COLLATE NOCASE)
 AND (?4 = '' OR lower(a.username) LIKE ?4 ESCAPE '\' OR lower(a.display_name) LIKE ?4 ESCAPE '\')
-AND (?5 = 0 OR a.id < ?5)
-ORDER BY `
+AND (?5 = 0 OR a.id < ?5)`
+
+// qDirectoryNewest pages the directory newest account first: it walks
+// the accounts from the newest and stops at a page's worth.
+var qDirectoryNewest = `SELECT ` + accountColumnsA + ` FROM accounts a
+WHERE ((a.domain = '' AND a.discoverable = 1) OR a.id IN (
+	SELECT r.account_id FROM follows r JOIN communities c ON c.account_id = r.target_account_id))
+AND ` + qDirectoryWhere + `
+ORDER BY a.id DESC LIMIT ?6`
+
+// qDirectoryByOrganisation orders the whole directory: it starts from the
+// people the directory may hold (the members here who are discoverable,
+// from a partial index, and the members of the communities hosted here)
+// rather than from every account the node knows, most of them strangers
+// met through federation.
+var qDirectoryByOrganisation = `WITH people(id) AS (
+	SELECT id FROM accounts WHERE domain = '' AND discoverable = 1
+	UNION
+	SELECT r.account_id FROM communities c JOIN follows r ON r.target_account_id = c.account_id)
+SELECT ` + accountColumnsA + ` FROM people p JOIN accounts a ON a.id = p.id
+WHERE ` + qDirectoryWhere + `
+ORDER BY a.organisation = '', lower(a.organisation), lower(a.department),
+lower(coalesce(nullif(a.display_name, ''), a.username)), a.id LIMIT ?6`
 
 // maxDirectoryPage bounds a directory read by organisation.
 const maxDirectoryPage = 1000
-
-const (
-	directoryNewest         = `a.id DESC LIMIT ?6`
-	directoryByOrganisation = `a.organisation = '', lower(a.organisation), lower(a.department),
-lower(coalesce(nullif(a.display_name, ''), a.username)), a.id LIMIT ?6`
-)
 
 // Directory lists people as f asks.
 func (q queries) Directory(ctx context.Context, f DirectoryFilter, p Page) ([]Account, error) {
@@ -191,10 +199,10 @@ func (q queries) Directory(ctx context.Context, f DirectoryFilter, p Page) ([]Ac
 	if term := strings.ToLower(strings.TrimSpace(f.Query)); term != "" {
 		pattern = likeContains(term)
 	}
-	query, maxID, limit := qDirectory+directoryNewest, p.MaxID, p.limit()
+	query, maxID, limit := qDirectoryNewest, p.MaxID, p.limit()
 	if f.ByOrganisation {
 		// A page shows the directory whole, grouped, up to a bound.
-		query, maxID, limit = qDirectory+directoryByOrganisation, 0, min(max(p.Limit, 1), maxDirectoryPage)
+		query, maxID, limit = qDirectoryByOrganisation, 0, min(max(p.Limit, 1), maxDirectoryPage)
 	}
 	out, err := q.accountList(ctx, query, strings.TrimSpace(f.Organisation), strings.TrimSpace(f.Department),
 		strings.TrimSpace(f.Role), pattern, maxID, limit)
