@@ -197,21 +197,30 @@ func TestRefusedPostKept(t *testing.T) {
 	}
 }
 
+// groupWithModerators serves a remote Group at /c/g whose moderators
+// collection (at any other path) is what moderators returns.
+func groupWithModerators(t *testing.T, moderators func() string) *httptest.Server {
+	t.Helper()
+	var srv *httptest.Server
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/activity+json")
+		if r.URL.Path == "/c/g" {
+			fmt.Fprintf(w, `{"id":%q,"type":"Group","moderators":%q}`, srv.URL+"/c/g", srv.URL+"/c/g/moderators")
+			return
+		}
+		fmt.Fprint(w, moderators())
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
 // TestFetchModeratorsBounded: a Group whose moderators collection is a
 // megabyte of tiny items is refused before the page is decoded, costing
 // a few times the page, not a slice of half a million items.
 func TestFetchModeratorsBounded(t *testing.T) {
-	var srv *httptest.Server
-	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/activity+json")
-		switch r.URL.Path {
-		case "/c/g":
-			fmt.Fprintf(w, `{"id":%q,"type":"Group","moderators":%q}`, srv.URL+"/c/g", srv.URL+"/c/g/moderators")
-		default:
-			fmt.Fprintf(w, `{"type":"OrderedCollection","orderedItems":[%s""]}`, strings.Repeat(`"",`, 300_000))
-		}
-	}))
-	defer srv.Close()
+	srv := groupWithModerators(t, func() string {
+		return fmt.Sprintf(`{"type":"OrderedCollection","orderedItems":[%s""]}`, strings.Repeat(`"",`, 300_000))
+	})
 	e := loopbackEngine(t, Options{})
 	var before, after runtime.MemStats
 	runtime.GC()
@@ -231,18 +240,10 @@ func TestFetchModeratorsBounded(t *testing.T) {
 // collection once, not once each; a minute later it is read again.
 func TestModeratorsReadOnceAMinute(t *testing.T) {
 	var reads atomic.Int64
-	var srv *httptest.Server
-	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/activity+json")
-		switch r.URL.Path {
-		case "/c/g":
-			fmt.Fprintf(w, `{"id":%q,"type":"Group","moderators":%q}`, srv.URL+"/c/g", srv.URL+"/c/g/moderators")
-		default:
-			reads.Add(1)
-			fmt.Fprint(w, `{"type":"OrderedCollection","orderedItems":["https://elsewhere.example/u/mod"]}`)
-		}
-	}))
-	defer srv.Close()
+	srv := groupWithModerators(t, func() string {
+		reads.Add(1)
+		return `{"type":"OrderedCollection","orderedItems":["https://elsewhere.example/u/mod"]}`
+	})
 	now := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
 	e := loopbackEngine(t, Options{Now: func() time.Time { return now }})
 	ctx := context.Background()

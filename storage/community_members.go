@@ -81,15 +81,3 @@ func (q queries) CommunityOrganisations(ctx context.Context, communityID ID) ([]
 	}
 	return out, nil
 }
-
-const qCommunityMemberCount = `SELECT count(*) FROM follows r JOIN accounts a ON a.id = r.account_id
-WHERE r.target_account_id = ? AND a.suspended_at = 0`
-
-// CommunityMemberCount counts a community's members.
-func (q queries) CommunityMemberCount(ctx context.Context, communityID ID) (int, error) {
-	var n int
-	if err := q.q.QueryRowContext(ctx, qCommunityMemberCount, communityID).Scan(&n); err != nil {
-		return 0, fmt.Errorf("community member count: %w", err)
-	}
-	return n, nil
-}

@@ -6,20 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sync"
 )
 
 // RosterMembers is how many members a roster lists (by organisation); its
 // counts are whole.
 const RosterMembers = 500
-
-// rosterTalliesMax bounds the communities whose counts are kept, and
-// rosterListsMax those whose member lists (up to RosterMembers accounts
-// each) are; when either is full it starts again empty.
-const (
-	rosterTalliesMax = 4096
-	rosterListsMax   = 64
-)
 
 // CommunityRoster is who a community's members are, as its page shows
 // them: how many, how many per organisation (the largest first, those
@@ -40,17 +31,21 @@ type CommunityRoster struct {
 // follow of the community is made or ended or an account that follows it
 // changes. A read takes the generation first and the members after, so
 // what it keeps is never older than the generation it is kept under; a
-// later read that finds another generation reads the members again.
+// later read that finds another generation reads the members again. It
+// keeps two sizes: the counts alone for many communities (a list of
+// communities shows each one's member count), the counts and the first
+// RosterMembers members (up to 500 accounts each) for few.
 type rosterCache struct {
-	mu      sync.Mutex
-	tallies map[ID]rosterEntry // counts only
-	lists   map[ID]rosterEntry // counts and members
+	tallies Versioned[ID, CommunityRoster]
+	lists   Versioned[ID, CommunityRoster]
 }
 
-type rosterEntry struct {
-	gen    int64
-	roster CommunityRoster
-}
+// How many communities' rosters are kept: counts for rosterTallies, the
+// members too for rosterLists.
+const (
+	rosterTallies = 4096
+	rosterLists   = 64
+)
 
 // qRosterGen reads a community's roster generation (no row: not a
 // community hosted here).
@@ -71,33 +66,21 @@ func (s *Store) CommunityRoster(ctx context.Context, group ID, members bool) (Co
 		return CommunityRoster{}, fmt.Errorf("roster of %d: %w", group, err)
 	}
 	c := &s.rosters
-	c.mu.Lock()
-	e, ok := c.lists[group]
-	if !ok && !members {
-		e, ok = c.tallies[group]
+	if r, ok := c.lists.Get(group, gen); ok {
+		return r, nil
 	}
-	c.mu.Unlock()
-	if ok && e.gen == gen {
-		return e.roster, nil
+	if r, ok := c.tallies.Get(group, gen); ok && !members {
+		return r, nil
 	}
 	r, err := s.readRoster(ctx, group, members)
 	if err != nil {
 		return CommunityRoster{}, err
 	}
 	r.Version = gen
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	keep := func(m map[ID]rosterEntry, bound int) map[ID]rosterEntry {
-		if m == nil || len(m) >= bound {
-			m = make(map[ID]rosterEntry)
-		}
-		m[group] = rosterEntry{gen: gen, roster: r}
-		return m
-	}
 	if members {
-		c.lists = keep(c.lists, rosterListsMax)
+		c.lists.Put(group, gen, r)
 	} else {
-		c.tallies = keep(c.tallies, rosterTalliesMax)
+		c.tallies.Put(group, gen, r)
 	}
 	return r, nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"sync"
 )
 
 // directoryCache keeps the directory's unfiltered page (everyone it
@@ -14,40 +13,28 @@ import (
 // holds or what it shows of them may have changed; the version is read
 // before the people, so what is kept is never older than the version it
 // is kept under.
-type directoryCache struct {
-	mu     sync.Mutex
-	gen    int64
-	limit  int
-	people []Account
-	ok     bool
-}
+type directoryCache = Versioned[int, []Account] // by page size
 
 // Directory is queries.Directory, its unfiltered page by organisation
 // from memory while the directory has not changed. The caller must not
 // change the accounts' slices.
 func (s *Store) Directory(ctx context.Context, f DirectoryFilter, p Page) ([]Account, error) {
-	if !f.ByOrganisation || f != (DirectoryFilter{ByOrganisation: true}) {
+	if f != (DirectoryFilter{ByOrganisation: true}) {
 		return s.queries.Directory(ctx, f, p)
 	}
 	var gen int64
 	if err := s.q.QueryRowContext(ctx, `SELECT gen FROM directory_version`).Scan(&gen); err != nil {
 		return nil, fmt.Errorf("directory version: %w", err)
 	}
-	c := &s.directory
-	c.mu.Lock()
-	if c.ok && c.gen == gen && c.limit == p.Limit {
-		people := c.people
-		c.mu.Unlock()
-		return slices.Clip(people), nil
+	if people, ok := s.directory.Get(p.Limit, gen); ok {
+		return people, nil
 	}
-	c.mu.Unlock()
 	people, err := s.queries.Directory(ctx, f, p)
 	if err != nil {
 		return nil, err
 	}
-	c.mu.Lock()
-	c.gen, c.limit, c.people, c.ok = gen, p.Limit, slices.Clip(people), true
-	c.mu.Unlock()
+	people = slices.Clip(people)
+	s.directory.Put(p.Limit, gen, people)
 	return people, nil
 }
 

@@ -109,6 +109,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	ckptDB.SetMaxOpenConns(1)
 	ckptDB.SetMaxIdleConns(1)
 	s := &Store{read: read, write: write, Now: time.Now, ckpt: newCheckpointer(ckptDB)}
+	s.rosters.tallies.Max, s.rosters.lists.Max, s.directory.Max = rosterTallies, rosterLists, 4
 	s.stmts = &stmtCache{db: read, stmts: map[string]*sql.Stmt{}}
 	s.queries = queries{q: s.stmts}
 	s.writeStmts = &writeStmts{db: write, stmts: map[string]*sql.Stmt{}, pending: map[string]bool{}}

@@ -99,8 +99,8 @@ func TestCommunityReads(t *testing.T) {
 		t.Fatal(err)
 	}
 	testrig.Eventually(t, 15*time.Second, "bea joins", func() bool {
-		n, err := a.Store.CommunityMemberCount(ctx, group.ID)
-		return err == nil && n == 3
+		r, err := a.Store.CommunityRoster(ctx, group.ID, false)
+		return err == nil && r.Members == 3
 	})
 	first, err := a.Engine.Post(ctx, alice.ID, federation.Draft{Text: "@libraries Opening hours?", Visibility: activitypub.Public})
 	if err != nil {

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/yuin/goldmark"
@@ -325,7 +324,7 @@ func (h *Handler) community(w http.ResponseWriter, r *http.Request) error {
 // page's time) and kept while the version holds.
 func (h *Handler) rosterHTML(g storage.Account, roster storage.CommunityRoster) (template.HTML, error) {
 	if roster.Version != 0 {
-		if html, ok := h.rosters.get(g.ID, roster.Version); ok {
+		if html, ok := h.rosters.Get(g.ID, roster.Version); ok {
 			return html, nil
 		}
 	}
@@ -348,40 +347,9 @@ func (h *Handler) rosterHTML(g storage.Account, roster storage.CommunityRoster) 
 	}
 	html := template.HTML(buf.String()) // made by html/template
 	if roster.Version != 0 {
-		h.rosters.put(g.ID, roster.Version, html)
+		h.rosters.Put(g.ID, roster.Version, html)
 	}
 	return html, nil
-}
-
-// renderedRosters keeps rosterHTML by community and roster version.
-type renderedRosters struct {
-	mu sync.Mutex
-	m  map[storage.ID]renderedRoster
-}
-
-type renderedRoster struct {
-	version int64
-	html    template.HTML
-}
-
-// renderedRostersMax bounds the communities kept; when full the cache
-// starts again empty.
-const renderedRostersMax = 64
-
-func (c *renderedRosters) get(g storage.ID, version int64) (template.HTML, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	r, ok := c.m[g]
-	return r.html, ok && r.version == version
-}
-
-func (c *renderedRosters) put(g storage.ID, version int64, html template.HTML) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.m == nil || len(c.m) >= renderedRostersMax {
-		c.m = make(map[storage.ID]renderedRoster)
-	}
-	c.m[g] = renderedRoster{version: version, html: html}
 }
 
 // threadViews makes views of threads that viewer (the member signed in,

@@ -68,8 +68,8 @@ func startCommunities(t *testing.T) communityFixture {
 		t.Fatal(err)
 	}
 	testrig.Eventually(t, 15*time.Second, "bea joins", func() bool {
-		n, err := a.Store.CommunityMemberCount(ctx, libs.ID)
-		return err == nil && n == 3
+		r, err := a.Store.CommunityRoster(ctx, libs.ID, false)
+		return err == nil && r.Members == 3
 	})
 	f := communityFixture{a: a, b: b}
 	inCommunity := func(author storage.Account, text string, reply storage.ID) storage.Status {

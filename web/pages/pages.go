@@ -50,8 +50,9 @@ type Handler struct {
 	facts  federation.About
 	log    *slog.Logger
 	pages  *PageSet
-	// rosters are communities' member lists as rendered (rosterHTML).
-	rosters renderedRosters
+	// rosters are communities' member lists as rendered (rosterHTML),
+	// by community, under their roster's version.
+	rosters storage.Versioned[storage.ID, template.HTML]
 }
 
 // pageNames are the templates that each make a page inside the layout.
