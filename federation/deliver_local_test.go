@@ -235,3 +235,50 @@ func TestFanOutLeavesOutBlockers(t *testing.T) {
 		}
 	}
 }
+
+// TestFanOutNotifiesMentionedButNotBlockers: of the members a post names,
+// those who block its author get no notification and, for a direct post,
+// nothing in their home feed; the others get both (the blockers among
+// them are read in one query).
+func TestFanOutNotifiesMentionedButNotBlockers(t *testing.T) {
+	t.Parallel()
+	e := testEngine(t)
+	ctx := context.Background()
+	bob := member(t, e, "bob")
+	named := []storage.Account{member(t, e, "erin"), member(t, e, "frank"), member(t, e, "gwen")}
+	err := e.store.InTx(ctx, func(tx *storage.Tx) error {
+		return tx.InsertBlock(ctx, named[1].ID, bob.ID, named[1].URI+"#blocks/bob") // frank
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, vis := range []activitypub.Visibility{activitypub.Public, activitypub.Direct} {
+		st, err := e.Post(ctx, bob.ID, Draft{Text: "@erin @frank @gwen the rota is up (" + string(vis) + ")", Visibility: vis})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, r := range named {
+			want := i != 1
+			ns, err := e.store.Notifications(ctx, r.ID, storage.Page{Limit: 10})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := slices.ContainsFunc(ns, func(n storage.Notification) bool {
+				return n.StatusID == st.ID && n.Type == storage.NotifyMention
+			})
+			if got != want {
+				t.Errorf("%s post: %s notified of the mention: %v; want %v", vis, r.Username, got, want)
+			}
+			if vis != activitypub.Direct {
+				continue
+			}
+			home, err := e.store.HomeTimeline(ctx, r.ID, storage.Page{Limit: 10})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := slices.ContainsFunc(home, func(s storage.Status) bool { return s.ID == st.ID }); got != want {
+				t.Errorf("direct post: %s has it in her home feed: %v; want %v", r.Username, got, want)
+			}
+		}
+	}
+}

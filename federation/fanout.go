@@ -48,7 +48,12 @@ func (e *Engine) fanOut(ctx context.Context, tx *storage.Tx, st storage.Status, 
 			}
 		}
 	}
+	// The local members it names, each once, who may read it: not the
+	// author, not a community hosted here (the post reached it through
+	// deliverLocal, communityReceive, not as a mention), not one who
+	// blocks the author (read for all of them at once).
 	mentioned := make(map[storage.ID]bool, len(st.Mentions))
+	var readers []storage.ID
 	for _, m := range st.Mentions {
 		if m == author.ID || mentioned[m] {
 			continue // one notification a member, however often named
@@ -61,16 +66,16 @@ func (e *Engine) fanOut(ctx context.Context, tx *storage.Tx, st storage.Status, 
 		if err != nil {
 			return fmt.Errorf("fan out %s: mention: %w", st.URI, err)
 		}
-		if !acct.Local() || acct.ActorType == activitypub.TypeGroup {
-			// A community hosted here is no reader: the post reached it
-			// through deliverLocal (communityReceive), not as a mention.
-			continue
+		if acct.Local() && acct.ActorType != activitypub.TypeGroup {
+			readers = append(readers, m)
 		}
-		blocked, err := tx.Blocks(ctx, m, author.ID)
-		if err != nil {
-			return fmt.Errorf("fan out %s: %w", st.URI, err)
-		}
-		if blocked {
+	}
+	mentionBlockers, err := tx.BlockersOf(ctx, readers, author.ID)
+	if err != nil {
+		return fmt.Errorf("fan out %s: %w", st.URI, err)
+	}
+	for _, m := range readers {
+		if mentionBlockers[m] {
 			continue
 		}
 		// A limited author reaches only their followers: the facts are
