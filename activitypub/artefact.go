@@ -207,10 +207,17 @@ func ParseArtefact(b []byte) (Artefact, error) {
 	if w.Type != TypeArticle || w.ID == "" || w.History == "" || w.Version <= 0 {
 		return Artefact{}, fmt.Errorf("not an artefact: %w", ErrInvalid)
 	}
-	a := Artefact{ID: w.ID, URL: w.URL, AttributedTo: iriOf(w.AttributedTo), Authors: w.Authors,
-		Name: CleanText(w.Name), Summary: CleanText(w.Summary), Content: w.Content, Audience: w.Audience,
-		Context: w.ContextIRI, History: w.History, To: w.To, CC: w.CC, Version: w.Version,
-		ChangeNote: CleanText(w.ChangeNote), Editor: w.Editor, Licence: w.Licence, Organisation: CleanText(w.Organisation)}
+	// What a peer sends: URLs that are not ValidURL are dropped (a file
+	// without one whole), text is CleanText'ed (as cleanNote does for a
+	// post).
+	a := Artefact{ID: cleanURL(w.ID), URL: cleanURL(w.URL), AttributedTo: cleanURL(iriOf(w.AttributedTo)),
+		Authors: cleanURLs(w.Authors), Name: CleanText(w.Name), Summary: CleanText(w.Summary), Content: CleanText(w.Content),
+		Audience: cleanURL(w.Audience), Context: cleanURL(w.ContextIRI), History: cleanURL(w.History), To: w.To, CC: w.CC,
+		Version: w.Version, ChangeNote: CleanText(w.ChangeNote), Editor: cleanURL(w.Editor), Licence: CleanText(w.Licence),
+		Organisation: CleanText(w.Organisation)}
+	if a.ID == "" || a.History == "" {
+		return Artefact{}, fmt.Errorf("artefact with an id or history that is no http(s) URL: %w", ErrInvalid)
+	}
 	if w.Source != nil && w.Source.MediaType == "text/markdown" {
 		a.Source = CleanText(w.Source.Content)
 	}
@@ -218,10 +225,10 @@ func ParseArtefact(b []byte) (Artefact, error) {
 	a.Updated, _ = time.Parse(time.RFC3339, w.Updated)
 	for _, raw := range w.Attachment {
 		var d documentWire
-		if json.Unmarshal(raw, &d) != nil || d.URL == "" {
+		if json.Unmarshal(raw, &d) != nil || !ValidURL(d.URL) {
 			continue
 		}
-		a.Attachments = append(a.Attachments, ArtefactDocument{URL: d.URL, MediaType: d.MediaType, Name: CleanText(d.Name),
+		a.Attachments = append(a.Attachments, ArtefactDocument{URL: d.URL, MediaType: CleanText(d.MediaType), Name: CleanText(d.Name),
 			Size: d.Size, SHA256: sha256OfMultibase(d.DigestMultibase)})
 	}
 	for _, raw := range w.Tag {
@@ -229,7 +236,7 @@ func ParseArtefact(b []byte) (Artefact, error) {
 		if json.Unmarshal(raw, &t) != nil || t.Type != TagHashtag {
 			continue
 		}
-		a.Tags = append(a.Tags, Tag{Type: t.Type, Href: t.Href, Name: CleanText(t.Name)})
+		a.Tags = append(a.Tags, Tag{Type: t.Type, Href: cleanURL(t.Href), Name: CleanText(t.Name)})
 	}
 	return a, nil
 }

@@ -184,8 +184,9 @@ func MarshalEventActivity(id, typ, actor string, published time.Time, ev Event) 
 	return marshalNoEscape(m)
 }
 
-// ParseEvent reads an Event document (from a peer: every field is checked
-// by the engine).
+// ParseEvent reads an Event document from a peer: URLs that are not
+// ValidURL are dropped and text is CleanText'ed; the engine checks the
+// rest (times, lengths, the time zone).
 func ParseEvent(b []byte) (Event, error) {
 	var w eventWire
 	if err := UnmarshalBounded(b, &w); err != nil {
@@ -198,11 +199,16 @@ func (w eventWire) event() (Event, error) {
 	if w.Type != TypeEvent || w.ID == "" {
 		return Event{}, fmt.Errorf("not an Event: %w", ErrInvalid)
 	}
-	ev := Event{ID: w.ID, URL: w.URL, AttributedTo: w.AttributedTo, Name: w.Name, Content: w.Content,
-		TimeZone: w.TimeZone, Attendees: w.Participants, Audience: w.Audience, To: w.To, CC: w.CC,
-		Cancelled: w.Status == "CANCELLED"}
+	// What a peer sends: URLs that are not ValidURL are dropped, text is
+	// CleanText'ed (as cleanNote does for a post).
+	ev := Event{ID: cleanURL(w.ID), URL: cleanURL(w.URL), AttributedTo: cleanURL(w.AttributedTo), Name: CleanText(w.Name),
+		Content: CleanText(w.Content), TimeZone: CleanText(w.TimeZone), Attendees: w.Participants, Audience: cleanURL(w.Audience),
+		To: w.To, CC: w.CC, Cancelled: w.Status == "CANCELLED"}
+	if ev.ID == "" {
+		return Event{}, fmt.Errorf("event with an id that is no http(s) URL: %w", ErrInvalid)
+	}
 	if w.Source != nil && w.Source.MediaType == "text/markdown" {
-		ev.Source = w.Source.Content
+		ev.Source = CleanText(w.Source.Content)
 	}
 	var err error
 	if ev.Start, err = time.Parse(time.RFC3339, w.StartTime); err != nil {
@@ -224,9 +230,9 @@ func (w eventWire) event() (Event, error) {
 		if json.Unmarshal(w.Location, &loc) == nil {
 			switch loc.Type {
 			case "Link":
-				ev.OnlineURL, ev.PlaceName = loc.Href, loc.Name
+				ev.OnlineURL, ev.PlaceName = cleanURL(loc.Href), CleanText(loc.Name)
 			case TypePlace:
-				ev.PlaceName, ev.PlaceAddress = loc.Name, loc.address()
+				ev.PlaceName, ev.PlaceAddress = CleanText(loc.Name), CleanText(loc.address())
 			}
 		}
 	}

@@ -172,9 +172,15 @@ func ParseTerm(b []byte) (Term, error) {
 	if w.Type != TypeDefinedTerm || w.ID == "" || w.History == "" || w.Version <= 0 {
 		return Term{}, fmt.Errorf("not a glossary term: %w", ErrInvalid)
 	}
-	t := Term{ID: w.ID, URL: w.URL, AttributedTo: iriOf(w.AttributedTo), Name: CleanText(w.Name), Description: w.Description,
-		TermSet: iriOf(w.TermSet), Audience: w.Audience, History: w.History, To: w.To, CC: w.CC, Version: w.Version,
-		ChangeNote: CleanText(w.ChangeNote), Editor: w.Editor}
+	// What a peer sends: URLs that are not ValidURL are dropped, text is
+	// CleanText'ed (as cleanNote does for a post).
+	t := Term{ID: cleanURL(w.ID), URL: cleanURL(w.URL), AttributedTo: cleanURL(iriOf(w.AttributedTo)), Name: CleanText(w.Name),
+		Description: CleanText(w.Description), TermSet: cleanURL(iriOf(w.TermSet)), Audience: cleanURL(w.Audience),
+		History: cleanURL(w.History), To: w.To, CC: w.CC, Version: w.Version, ChangeNote: CleanText(w.ChangeNote),
+		Editor: cleanURL(w.Editor)}
+	if t.ID == "" || t.History == "" {
+		return Term{}, fmt.Errorf("glossary term with an id or history that is no http(s) URL: %w", ErrInvalid)
+	}
 	if w.Source != nil && w.Source.MediaType == "text/markdown" {
 		t.Source = CleanText(w.Source.Content)
 	}
@@ -220,12 +226,14 @@ func links(raw json.RawMessage) []TermLink {
 	for _, item := range list {
 		var s string
 		if json.Unmarshal(item, &s) == nil {
-			out = append(out, TermLink{Href: s})
+			if s = cleanURL(s); s != "" {
+				out = append(out, TermLink{Href: s})
+			}
 			continue
 		}
 		var l linkWire
 		if json.Unmarshal(item, &l) == nil && (l.Href != "" || l.Name != "") {
-			out = append(out, TermLink{Href: l.Href, Name: CleanText(l.Name)})
+			out = append(out, TermLink{Href: cleanURL(l.Href), Name: CleanText(l.Name)})
 		}
 	}
 	return out

@@ -270,6 +270,7 @@ func cleanImage(img *Image) *Image {
 	if img == nil || !ValidURL(img.URL) {
 		return nil
 	}
+	img.MediaType = CleanText(img.MediaType)
 	return img
 }
 
@@ -320,6 +321,7 @@ func cleanNote(n *Note) {
 	for _, a := range n.Attachments {
 		if ValidURL(a.URL) && len(atts) < MaxNoteAttachments {
 			a.Name = cut(CleanText(a.Name), maxAltText)
+			a.MediaType, a.Blurhash = CleanText(a.MediaType), CleanText(a.Blurhash)
 			atts = append(atts, a)
 		}
 	}

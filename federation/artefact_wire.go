@@ -354,7 +354,7 @@ func (e *Engine) takeArtefactVersion(ctx context.Context, g storage.Account, art
 		storage.EditAuthors, art.ChangeNote); err != nil || len(art.Content) > 2*maxArtefactBody || len(art.Attachments) > maxArtefactFiles {
 		return storage.Artefact{}, fmt.Errorf("artefact %s is larger than copse takes (%v): %w", art.ID, err, ErrDenied)
 	}
-	if !webURL(art.URL) {
+	if !activitypub.ValidURL(art.URL) {
 		art.URL = art.ID
 	}
 	html, err := e.renderArtefact(art.Source)
@@ -370,7 +370,7 @@ func (e *Engine) takeArtefactVersion(ctx context.Context, g storage.Account, art
 		v.CreatedAt = art.Published
 	}
 	for _, d := range art.Attachments {
-		if !webURL(d.URL) {
+		if !activitypub.ValidURL(d.URL) {
 			continue
 		}
 		v.Files = append(v.Files, storage.VersionFile{Name: d.Name, MediaType: d.MediaType, Size: d.Size, SHA256: d.SHA256, URL: d.URL})
@@ -560,11 +560,4 @@ func missingVersions[D any](ctx context.Context, id storage.ID, load func(contex
 		return 0, err
 	}
 	return max(version(cur)-have, 0), nil
-}
-
-// webURL reports whether s is an http or https URL, the only links copse
-// passes on from a peer.
-func webURL(s string) bool {
-	u, err := url.Parse(s)
-	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != ""
 }

@@ -260,7 +260,7 @@ func (e *Engine) applyCommunityModeration(ctx context.Context, tx *storage.Tx, g
 		return e.removeMemberData(ctx, tx, g, member) // what this node holds of theirs in the community
 
 	case TypeLock:
-		return e.applyRemoteLock(ctx, tx, g, inner.Object.IRI, true, entry)
+		return e.applyRemoteLock(ctx, tx, g, inner.Object.IRI, true, storage.ThreadLock{URI: inner.ID, ActorURI: inner.Actor}, entry)
 	case "Add", "Remove":
 		if g.Featured == "" || inner.Target != g.Featured {
 			return applyRemoteModeratorChange(ctx, tx, g, *inner, entry)
@@ -271,7 +271,7 @@ func (e *Engine) applyCommunityModeration(ctx context.Context, tx *storage.Tx, g
 			if inner.Object.Activity == nil {
 				return nil // a Lock named by id only: which thread is unknown
 			}
-			return e.applyRemoteLock(ctx, tx, g, inner.Object.Activity.Object.IRI, false, entry)
+			return e.applyRemoteLock(ctx, tx, g, inner.Object.Activity.Object.IRI, false, storage.ThreadLock{}, entry)
 		}
 		block := inner.Object.Activity
 		if block == nil {
@@ -381,9 +381,9 @@ func (e *Engine) applyAnnouncedSelfDelete(ctx context.Context, tx *storage.Tx, g
 	return true, e.deleteStatus(ctx, tx, st.ID)
 }
 
-// applyRemoteLock records that a remote community locked (or opened) a
-// thread this node holds a copy of.
-func (e *Engine) applyRemoteLock(ctx context.Context, tx *storage.Tx, g storage.Account, iri string, lock bool, entry storage.ModerationEntry) error {
+// applyRemoteLock records that a remote community locked (by the Lock
+// activity by) or opened a thread this node holds a copy of.
+func (e *Engine) applyRemoteLock(ctx context.Context, tx *storage.Tx, g storage.Account, iri string, lock bool, by storage.ThreadLock, entry storage.ModerationEntry) error {
 	st, err := tx.StatusByURI(ctx, iri)
 	if err != nil {
 		return ignoreNotFound(err)
@@ -395,7 +395,7 @@ func (e *Engine) applyRemoteLock(ctx context.Context, tx *storage.Tx, g storage.
 	if !in {
 		return fmt.Errorf("lock of %s, not in %s: %w", st.URI, g.URI, ErrDenied)
 	}
-	if err := tx.SetThreadLocked(ctx, g.ID, st.ID, lock); err != nil {
+	if err := tx.SetThreadLocked(ctx, g.ID, st.ID, lock, by); err != nil {
 		return err
 	}
 	entry.Action, entry.Target = storage.ModLock, st.URI

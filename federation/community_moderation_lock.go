@@ -47,9 +47,6 @@ func (e *Engine) LockThread(ctx context.Context, moderator storage.Account, grou
 		if err != nil {
 			return err
 		}
-		if err := tx.SetThreadLocked(ctx, m.group.ID, st.ID, lock); err != nil {
-			return err
-		}
 		addr := func(a map[string]any) map[string]any {
 			a["to"], a["cc"], a["audience"] = []string{activitypub.PublicIRI}, []string{m.group.URI}, m.group.URI
 			return a
@@ -58,6 +55,15 @@ func (e *Engine) LockThread(ctx context.Context, moderator storage.Account, grou
 			"actor": moderator.URI, "object": st.URI})
 		if reason != "" {
 			act["summary"] = reason
+		}
+		if !lock {
+			if err := embedSentLock(ctx, tx, st.ID, act); err != nil {
+				return err
+			}
+		}
+		by := storage.ThreadLock{URI: act["id"].(string), ActorURI: moderator.URI}
+		if err := tx.SetThreadLocked(ctx, m.group.ID, st.ID, lock, by); err != nil {
+			return err
 		}
 		action := storage.ModLock
 		if !lock {
@@ -115,4 +121,24 @@ func threadRoot(ctx context.Context, tx *storage.Tx, st storage.Status) (storage
 		st = parent
 	}
 	return st, nil
+}
+
+// embedSentLock makes lock, the Lock an Undo{Lock} of the thread whose
+// first post is thread embeds, the Lock that locked it: its id and actor
+// as sent (every Undo embeds the activity it takes back; a peer matching
+// by id would keep the thread locked otherwise). A thread not locked, or
+// locked before the Lock was kept, keeps lock as made.
+func embedSentLock(ctx context.Context, tx *storage.Tx, thread storage.ID, lock map[string]any) error {
+	sent, err := tx.ThreadLockOf(ctx, thread)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if sent.URI != "" {
+		lock["id"], lock["actor"] = sent.URI, sent.ActorURI
+		delete(lock, "summary") // the reason is the Undo's
+	}
+	return nil
 }

@@ -232,7 +232,11 @@ func (e *Engine) receivedLock(ctx context.Context, tx *storage.Tx, actor storage
 	if st.InReplyToURI != "" {
 		return true, invalid("only a thread's first post can be locked")
 	}
-	if err := tx.SetThreadLocked(ctx, g.ID, st.ID, lock); err != nil {
+	var by storage.ThreadLock
+	if lock {
+		by = storage.ThreadLock{URI: act.ID, ActorURI: act.Actor}
+	}
+	if err := tx.SetThreadLocked(ctx, g.ID, st.ID, lock, by); err != nil {
 		return true, err
 	}
 	author, err := tx.AccountByID(ctx, st.AccountID)
@@ -459,6 +463,10 @@ func (e *Engine) lockRemote(ctx context.Context, tx *storage.Tx, moderator, g st
 	act := map[string]any{"id": e.urls.Activity(moderator.Username, tx.NewID()), "type": TypeLock,
 		"actor": moderator.URI, "object": st.URI}
 	if !lock {
+		// The Lock the Group announced, which this node recorded.
+		if err := embedSentLock(ctx, tx, st.ID, act); err != nil {
+			return err
+		}
 		act = map[string]any{"id": e.urls.Activity(moderator.Username, tx.NewID()), "type": activitypub.TypeUndo,
 			"actor": moderator.URI, "object": act}
 	}

@@ -153,7 +153,7 @@ func (e *Engine) takeEvent(ctx context.Context, g storage.Account, doc activityp
 		DescriptionSource: doc.Source, Start: doc.Start, End: doc.End, TimeZone: cmpOr(doc.TimeZone, "UTC"),
 		PlaceName: cleanLine(doc.PlaceName), PlaceAddress: cleanLine(doc.PlaceAddress), OnlineURL: doc.OnlineURL,
 		Capacity: doc.Capacity, AttendeeCount: max(doc.Attendees, 0), CreatedAt: doc.Published}
-	if !webURL(ev.URL) {
+	if !activitypub.ValidURL(ev.URL) {
 		ev.URL = ev.URI
 	}
 	if ev.Name == "" {
@@ -162,7 +162,7 @@ func (e *Engine) takeEvent(ctx context.Context, g storage.Account, doc activityp
 	if _, err := time.LoadLocation(ev.TimeZone); err != nil || ev.TimeZone == "Local" {
 		ev.TimeZone = "UTC"
 	}
-	if ev.OnlineURL != "" && (!webURL(ev.OnlineURL) || !strings.HasPrefix(ev.OnlineURL, "https://")) {
+	if ev.OnlineURL != "" && (!activitypub.ValidURL(ev.OnlineURL) || !strings.HasPrefix(ev.OnlineURL, "https://")) {
 		ev.OnlineURL = "" // copse links only https meetings
 	}
 	if ev.Capacity < 0 || ev.Capacity > maxEventCapacity {

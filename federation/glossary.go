@@ -372,7 +372,7 @@ func validateTerm(v storage.TermVersion) error {
 		return invalid("reference text is longer than %d characters", maxReferenceText)
 	case len(v.ReferenceURL) > maxReferenceURL:
 		return invalid("reference URL is longer than %d characters", maxReferenceURL)
-	case v.ReferenceURL != "" && !webURL(v.ReferenceURL):
+	case v.ReferenceURL != "" && !activitypub.ValidURL(v.ReferenceURL):
 		return invalid("reference URL must be an http or https URL")
 	case utf8.RuneCountInString(v.Note) > maxChangeNote:
 		return invalid("change note is longer than %d characters", maxChangeNote)

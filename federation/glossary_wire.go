@@ -191,7 +191,7 @@ func (e *Engine) takeTermVersion(ctx context.Context, g storage.Account, term ac
 		v.Related = append(v.Related, r.Name)
 	}
 	v.Related = cleanList(v.Related)
-	if webURL(term.Reference.Href) {
+	if activitypub.ValidURL(term.Reference.Href) {
 		v.ReferenceURL = term.Reference.Href
 	}
 	if v.CreatedAt.IsZero() {
@@ -225,7 +225,7 @@ func (e *Engine) takeTermVersion(ctx context.Context, g storage.Account, term ac
 		}
 	}
 	url := term.URL
-	if !webURL(url) {
+	if !activitypub.ValidURL(url) {
 		url = term.ID
 	}
 	var out storage.Term

@@ -326,20 +326,44 @@ func (q queries) MembershipOf(ctx context.Context, group, account ID, now time.T
 }
 
 const (
-	qLockThread = `INSERT INTO community_locked_threads (status_id, community_id, locked_at) VALUES (?, ?, ?)
-ON CONFLICT (status_id) DO NOTHING`
+	qLockThread = `INSERT INTO community_locked_threads (status_id, community_id, locked_at, lock_uri, lock_actor)
+VALUES (?, ?, ?, ?, ?) ON CONFLICT (status_id) DO NOTHING`
 	qUnlockThread = `DELETE FROM community_locked_threads WHERE status_id = ?`
 )
 
-// SetThreadLocked locks or unlocks the thread whose first post is
-// statusID in a community.
-func (tx *Tx) SetThreadLocked(ctx context.Context, communityID, statusID ID, locked bool) error {
+// ThreadLock is the Lock activity that locked a thread, as it was sent:
+// the Undo{Lock} that opens the thread again embeds it.
+type ThreadLock struct {
+	URI      string // the Lock's id; "" for a thread locked before it was kept
+	ActorURI string // its actor, the moderator who locked it
+}
+
+// SetThreadLocked locks (by the Lock activity by) or unlocks the thread
+// whose first post is statusID in a community. A thread locked again
+// keeps the Lock that locked it first.
+func (tx *Tx) SetThreadLocked(ctx context.Context, communityID, statusID ID, locked bool, by ThreadLock) error {
 	if locked {
-		_, err := tx.exec(ctx, "lock thread", qLockThread, statusID, communityID, millis(tx.now))
+		_, err := tx.exec(ctx, "lock thread", qLockThread, statusID, communityID, millis(tx.now), by.URI, by.ActorURI)
 		return err
 	}
 	_, err := tx.exec(ctx, "unlock thread", qUnlockThread, statusID)
 	return err
+}
+
+const qThreadLock = `SELECT lock_uri, lock_actor FROM community_locked_threads WHERE status_id = ?`
+
+// ThreadLockOf returns the Lock that locked the thread whose first post
+// is statusID; ErrNotFound when it is not locked.
+func (q queries) ThreadLockOf(ctx context.Context, statusID ID) (ThreadLock, error) {
+	var l ThreadLock
+	err := q.q.QueryRowContext(ctx, qThreadLock, statusID).Scan(&l.URI, &l.ActorURI)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ThreadLock{}, fmt.Errorf("lock of thread %d: %w", statusID, ErrNotFound)
+	}
+	if err != nil {
+		return ThreadLock{}, fmt.Errorf("lock of thread %d: %w", statusID, err)
+	}
+	return l, nil
 }
 
 const qThreadLocked = `SELECT count(*) FROM community_locked_threads WHERE status_id = ?`

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"testing"
@@ -89,6 +90,55 @@ func TestCommunityRemoteModerator(t *testing.T) {
 		lockedA, _ := m.a.Store.ThreadLocked(ctx, onA.ID)
 		lockedB, _ := m.b.Store.ThreadLocked(ctx, kept.ID)
 		return errA == nil && lockedA && lockedB
+	})
+	// Every node holds the Lock as C sent it, and C's Undo{Lock} embeds
+	// that Lock: a peer matching the undone activity by id opens the
+	// thread too.
+	lockOnC, err := m.c.Store.ThreadLockOf(ctx, onC(kept).ID)
+	if err != nil || lockOnC.URI == "" || lockOnC.ActorURI != m.cid.URI {
+		t.Fatalf("the Lock on C: %+v %v", lockOnC, err)
+	}
+	onA, err := m.a.Store.StatusByURI(ctx, kept.URI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for node, id := range map[*testrig.Node]storage.ID{m.a: onA.ID, m.b: kept.ID} {
+		if l, err := node.Store.ThreadLockOf(ctx, id); err != nil || l != lockOnC {
+			t.Errorf("the Lock on %s: %+v %v; want %+v", node.Host, l, err, lockOnC)
+		}
+	}
+	if code, body := communityCall(t, http.MethodPost, base+"/statuses/"+onC(kept).ID.String()+"/unlock", m.c.Token(m.cid),
+		map[string]any{}); code != http.StatusOK {
+		t.Fatalf("unlock from C: %d %s", code, body)
+	}
+	testrig.Eventually(t, communityWait, "the thread is open on A and B", func() bool {
+		lockedA, errA := m.a.Store.ThreadLocked(ctx, onA.ID)
+		lockedB, errB := m.b.Store.ThreadLocked(ctx, kept.ID)
+		return errA == nil && errB == nil && !lockedA && !lockedB
+	})
+	unlocked, err := m.a.Store.ModerationLog(ctx, mustID(t, m.id), storage.Page{Limit: 1})
+	if err != nil || len(unlocked) != 1 || unlocked[0].Action != storage.ModUnlock {
+		t.Fatalf("log on A: %+v %v", unlocked, err)
+	}
+	undo, err := m.c.Store.ActivityByURI(ctx, unlocked[0].ActivityURI)
+	if err != nil {
+		t.Fatalf("C's Undo{Lock} %s: %v", unlocked[0].ActivityURI, err)
+	}
+	var sent struct {
+		Object struct {
+			ID string `json:"id"`
+		} `json:"object"`
+	}
+	if err := json.Unmarshal(undo.Body, &sent); err != nil || sent.Object.ID != lockOnC.URI {
+		t.Errorf("C's Undo{Lock} embeds %q (%v); want the Lock sent, %s", sent.Object.ID, err, lockOnC.URI)
+	}
+	if code, body := communityCall(t, http.MethodPost, base+"/statuses/"+onC(kept).ID.String()+"/lock", m.c.Token(m.cid),
+		map[string]any{}); code != http.StatusOK {
+		t.Fatalf("lock again from C: %d %s", code, body)
+	}
+	testrig.Eventually(t, communityWait, "the thread is locked again on A", func() bool {
+		locked, _ := m.a.Store.ThreadLocked(ctx, onA.ID)
+		return locked
 	})
 
 	beaOnC := m.c.Resolve(m.bea.URI)
