@@ -1,7 +1,6 @@
 package federation
 
 import (
-	"archive/zip"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -17,6 +16,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/copse-dev/copse/federation/textextract"
 	"github.com/copse-dev/copse/storage"
 )
 
@@ -124,7 +124,7 @@ func kindsOf(head []byte, r io.ReaderAt, size int64) ([]fileKind, error) {
 // entries: only the directory and the small mimetype entry are read, so
 // a zip bomb costs nothing.
 func zipKind(r io.ReaderAt, size int64) (fileKind, bool, error) {
-	zr, err := zip.NewReader(r, size)
+	zr, err := textextract.OpenZip(r, size) // its directory bounded too
 	if err != nil {
 		return fileKind{}, false, nil // not a readable zip: no kind
 	}
@@ -275,7 +275,7 @@ func (e *Engine) AddArtefactFile(ctx context.Context, editor storage.Account, id
 	if err != nil {
 		return storage.Artefact{}, storage.ArtefactFile{}, err
 	}
-	text := e.fileText(tmp, size, mediaType, name) // for search
+	text := e.uploadText(ctx, tmp, size, mediaType, name) // for search
 	stored := newMediaStem()
 	final := filepath.Join(dir, filepath.FromSlash(stored))
 	if err := os.MkdirAll(filepath.Dir(final), 0o750); err != nil {
@@ -338,4 +338,18 @@ func sizeText(n int64) string {
 		return fmt.Sprintf("%.4g KiB", float64(n)/(1<<10))
 	}
 	return fmt.Sprintf("%d bytes", n)
+}
+
+// uploadText is fileText for an upload: its extraction stops when the
+// request that carries the file ends (or after textextract.MaxTime),
+// keeping the text read until then.
+func (e *Engine) uploadText(ctx context.Context, r io.ReaderAt, size int64, mediaType, name string) string {
+	if !textextract.Supported(mediaType) {
+		return ""
+	}
+	text, err := textextract.TextAtContext(ctx, r, size, mediaType)
+	if err != nil {
+		e.log.Warn("artefact file text", "file", name, "error", err)
+	}
+	return text
 }

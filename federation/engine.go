@@ -114,6 +114,7 @@ type Engine struct {
 
 	pollUpdateDelay time.Duration   // Options.PollUpdateDelay with its default
 	acts            *actionLimiters // per-member limits (action_limits.go)
+	uploads         *uploadLimits   // per-member uploads (upload_limits.go)
 	moderatorsRead  readTimes       // when each remote Group's moderators were read
 
 	registration Registration // Options.Registration
@@ -233,6 +234,7 @@ func New(store *storage.Store, o Options) *Engine {
 		e.now = time.Now
 	}
 	e.acts = newActionLimiters(e.now, o.NoActionLimits)
+	e.uploads = newUploadLimits(e.now)
 	if e.log == nil {
 		e.log = slog.Default()
 	}

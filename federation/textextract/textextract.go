@@ -5,15 +5,19 @@
 // with archive/zip and encoding/xml. Other kinds (images, CSV, Office
 // 97-2003) give no text.
 //
-// Text is a pure function of the bytes and bounded whatever they hold:
-// at most MaxText bytes of text come out, at most MaxInflated bytes are
-// decompressed from a zip's entries, at most maxPages pages of a PDF are
-// read, and a hostile file gives an error or less text, never a panic.
+// Text is bounded whatever the bytes hold: at most MaxText bytes of
+// text come out, at most MaxInflated bytes are decompressed from a zip's
+// entries and maxDirectory read of its directory, at most maxPages pages
+// of a PDF are read, each page's content and font maps are bounded
+// decompressed, a PDF whose tables would be sized past maxPDFObjects is
+// refused, and everything stops after MaxTime (bounds.go). A hostile
+// file gives an error or less text, never a panic.
 package textextract
 
 import (
 	"archive/zip"
 	"bytes"
+	"context"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -23,8 +27,6 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
-
-	"github.com/ledongthuc/pdf"
 )
 
 // Bounds of one extraction.
@@ -68,31 +70,45 @@ func Text(b []byte, mediaType string) (string, error) {
 }
 
 // TextAt is Text for a file of size bytes read from r (a stored file),
-// so a large file is read piece by piece rather than held whole.
-func TextAt(r io.ReaderAt, size int64, mediaType string) (text string, err error) {
+// so a large file is read piece by piece rather than held whole. It
+// stops after MaxTime.
+func TextAt(r io.ReaderAt, size int64, mediaType string) (string, error) {
+	return TextAtContext(context.Background(), r, size, mediaType)
+}
+
+// TextAtContext is TextAt stopped when ctx ends (the request that
+// uploaded the file), or after MaxTime, whichever comes first: it
+// returns what it read until then, with an error wrapping ErrTooLarge.
+func TextAtContext(ctx context.Context, r io.ReaderAt, size int64, mediaType string) (text string, err error) {
+	ctx, cancel := context.WithTimeout(ctx, MaxTime)
+	defer cancel()
+	out := &limited{}
 	defer func() {
 		// The PDF reader recovers most of its own panics, not all; a
 		// hostile file must not take the node down.
 		if r := recover(); r != nil {
 			text, err = "", fmt.Errorf("extract %s: malformed file: %v", baseType(mediaType), r)
+			if ctx.Err() != nil { // the reader panics on the guard's error
+				text, err = out.String(), fmt.Errorf("extract %s: %w: %w", baseType(mediaType), ErrTooLarge, ctx.Err())
+			}
 		}
 	}()
-	out := &limited{}
+	g := &guardedReader{r: r, ctx: ctx}
 	mt := baseType(mediaType)
 	switch mt {
 	case PDF:
-		err = pdfText(r, size, out)
+		err = pdfText(ctx, g, size, out)
 	case DOCX:
-		err = zipText(r, size, out, func(name string) bool { return name == "word/document.xml" })
+		err = zipText(g, size, out, func(name string) bool { return name == "word/document.xml" })
 	case XLSX:
-		err = zipText(r, size, out, func(name string) bool { return name == "xl/sharedStrings.xml" })
+		err = zipText(g, size, out, func(name string) bool { return name == "xl/sharedStrings.xml" })
 	case PPTX:
-		err = zipText(r, size, out, func(name string) bool {
+		err = zipText(g, size, out, func(name string) bool {
 			dir, file := path.Split(name)
 			return dir == "ppt/slides/" && strings.HasPrefix(file, "slide") && strings.HasSuffix(file, ".xml")
 		})
 	case ODT, ODS, ODP:
-		err = zipText(r, size, out, func(name string) bool { return name == "content.xml" })
+		err = zipText(g, size, out, func(name string) bool { return name == "content.xml" })
 	default:
 		return "", nil
 	}
@@ -152,40 +168,10 @@ func (l *limited) write(s string) bool {
 // brk ends a paragraph, cell or slide.
 func (l *limited) brk() { l.pending = '\n' }
 
-func pdfText(ra io.ReaderAt, size int64, out *limited) error {
-	r, err := pdf.NewReader(ra, size)
-	if err != nil {
-		return fmt.Errorf("read pdf: %w", err)
-	}
-	pages := min(r.NumPage(), maxPages)
-	fonts := map[string]*pdf.Font{}
-	for i := 1; i <= pages; i++ {
-		p := r.Page(i)
-		if p.V.IsNull() {
-			continue
-		}
-		for _, name := range p.Fonts() {
-			if _, ok := fonts[name]; !ok {
-				f := p.Font(name)
-				fonts[name] = &f
-			}
-		}
-		s, err := p.GetPlainText(fonts)
-		if err != nil {
-			return fmt.Errorf("pdf page %d: %w", i, err)
-		}
-		if !out.write(s) {
-			return nil
-		}
-		out.brk()
-	}
-	return nil
-}
-
 // zipText writes the text nodes of the zip entries want accepts, in the
 // zip's order (slides by number), reading at most MaxInflated bytes.
-func zipText(r io.ReaderAt, size int64, out *limited, want func(string) bool) error {
-	zr, err := zip.NewReader(r, size)
+func zipText(g *guardedReader, size int64, out *limited, want func(string) bool) error {
+	zr, err := openZip(g, size)
 	if err != nil {
 		return fmt.Errorf("read zip: %w", err)
 	}

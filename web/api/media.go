@@ -3,19 +3,16 @@ package api
 import (
 	"encoding/base64"
 	"errors"
-	"fmt"
 	"mime"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/go-chi/chi/v5"
 
 	"github.com/copse-dev/copse/federation"
-	webauth "github.com/copse-dev/copse/web/auth"
 	"github.com/copse-dev/copse/web/httperr"
 )
 
@@ -47,9 +44,7 @@ func BodyLimit(path string, def int64) int64 {
 }
 
 func (h *Handler) mountMedia(r chi.Router) {
-	uploads := newGate(maxUploadsPerMember)
-	recent := webauth.NewEventLimiter(uploadsPerWindow, uploadWindow, limiterKeys, h.now)
-	upload := h.handle(func(w http.ResponseWriter, r *http.Request) error { return h.uploadMedia(w, r, uploads, recent) })
+	upload := h.handle(h.uploadMedia)
 	r.Post("/api/v1/media", upload)
 	r.Post("/api/v2/media", upload)
 	r.Get("/api/v1/media/{id}", h.handle(h.getMedia))
@@ -62,24 +57,18 @@ func (h *Handler) mountMedia(r chi.Router) {
 // Mastodon answers v2 with 202 and no URL while it processes the file in
 // the background; copse processes it before answering, so both answer
 // 200 with the URL, which apps accept from either.
-func (h *Handler) uploadMedia(w http.ResponseWriter, r *http.Request, uploads *gate, recent *webauth.EventLimiter) error {
+func (h *Handler) uploadMedia(w http.ResponseWriter, r *http.Request) error {
 	me, err := Caller(r, "write:media")
 	if err != nil {
 		return err
 	}
-	// Both limits are taken before the body is read: reading it fills
-	// memory and disk.
-	key := "member:" + me.ID.String()
-	if !uploads.enter(key) {
-		return httperr.New(http.StatusTooManyRequests,
-			"Too many uploads at once: wait for one to finish (at most "+strconv.Itoa(maxUploadsPerMember)+")")
+	// The member's upload limits are taken before the body is read:
+	// reading it fills memory and disk.
+	end, err := h.engine.BeginUpload(me.ID)
+	if err != nil {
+		return err
 	}
-	defer uploads.leave(key)
-	if wait := recent.Take(key); wait > 0 {
-		httperr.SetRetryAfter(w, wait)
-		return httperr.New(http.StatusTooManyRequests,
-			fmt.Sprintf("Too many uploads: at most %d in %d minutes", uploadsPerWindow, int(uploadWindow.Minutes())))
-	}
+	defer end()
 	if err := parseUpload(r, uploadBody); err != nil {
 		return err
 	}
@@ -192,15 +181,6 @@ func (h *Handler) deleteMedia(w http.ResponseWriter, r *http.Request) error {
 // on Mastodon: each is up to 16 MiB kept for a day even if no post
 // takes it, and the request budget alone (300 in 5 minutes) would let
 // one member fill tens of gigabytes an hour.
-const (
-	uploadsPerWindow = 30
-	uploadWindow     = 30 * time.Minute
-)
-
-// maxUploadsPerMember bounds the uploads one member has in progress at
-// once: each holds up to 16 MiB of body and an image slot's worth of
-// decoding, and one member must not take every slot of the node.
-const maxUploadsPerMember = 2
 
 // parseUpload reads a multipart body that may carry files up to limit
 // bytes; one that is larger is refused with 422, as the issue asks for a

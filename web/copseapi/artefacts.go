@@ -565,6 +565,11 @@ func (h *Handler) uploadArtefactFile(w http.ResponseWriter, r *http.Request) err
 	if err := h.engine.CheckFileUpload(r.Context(), id); err != nil {
 		return err
 	}
+	end, err := h.engine.BeginUpload(me.ID) // the member's upload limits
+	if err != nil {
+		return err
+	}
+	defer end()
 	// Past 1 MiB the parts go to temporary files, not memory.
 	if err := r.ParseMultipartForm(1 << 20); err != nil {
 		var tooBig *http.MaxBytesError

@@ -140,6 +140,24 @@ func TestArtefactsAcrossNodes(t *testing.T) {
 		!strings.Contains(string(body), "tool.pdf") {
 		t.Fatalf("exe named pdf: %d %s", code, body)
 	}
+	// Uploads count per member whichever way the file comes: with two of
+	// alice's in progress (slow media uploads, say), a third, an
+	// artefact's file, is refused before its body is read.
+	var ends []func()
+	for range federation.MaxUploadsAtOnce {
+		end, err := a.Engine.BeginUpload(alice.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ends = append(ends, end)
+	}
+	if code, body := uploadArtefactFile(t, a, token, created.ID, "hours.pdf", pdf, "3"); code != http.StatusTooManyRequests ||
+		!strings.Contains(string(body), "Too many uploads at once") {
+		t.Fatalf("a third upload at once: %d %s", code, body)
+	}
+	for _, end := range ends {
+		end()
+	}
 
 	testrig.Eventually(t, communityWait, "the edit reaches B as version 3", func() bool {
 		_, vs := versionsOn(t, b, created.URI)

@@ -1,6 +1,7 @@
 package pages
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"mime/multipart"
@@ -12,6 +13,7 @@ import (
 	"github.com/copse-dev/copse/activitypub"
 	"github.com/copse-dev/copse/federation"
 	"github.com/copse-dev/copse/storage"
+	"github.com/copse-dev/copse/web/session"
 )
 
 // The library's forms: "Add an artefact" at /c/{handle}/library/new,
@@ -374,10 +376,19 @@ func (h *Handler) formArtefact(r *http.Request) (storage.Account, *communityView
 }
 
 // readUpload reads a library form (multipart, files beyond
-// multipartMemory in temporary files). A body over the limit web/node
-// sets is refused with the limit in words; the caller removes the files.
+// multipartMemory in temporary files), once the member's upload limits
+// admit it (federation.Engine.BeginUpload; its slot is held until the
+// request ends). A body over the limit web/node sets is refused with the
+// limit in words; the caller removes the files.
 func (h *Handler) readUpload(w http.ResponseWriter, r *http.Request) bool {
-	err := r.ParseMultipartForm(multipartMemory)
+	me, _ := session.Member(r) // formPost has signed her in
+	end, err := h.engine.BeginUpload(me.ID)
+	if err != nil {
+		h.Error(w, r, err)
+		return false
+	}
+	context.AfterFunc(r.Context(), end)
+	err = r.ParseMultipartForm(multipartMemory)
 	if err == nil {
 		return true
 	}
