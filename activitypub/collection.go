@@ -1,6 +1,7 @@
 package activitypub
 
 import (
+	"encoding/json"
 	"fmt"
 
 	"github.com/go-fed/activity/streams"
@@ -39,8 +40,8 @@ func MarshalCollection(c Collection) ([]byte, error) {
 }
 
 // MarshalCollectionPage emits p as an OrderedCollectionPage. Its
-// orderedItems are p.Activities, embedded, when there are any, else the
-// IRIs p.Items; orderedItems is always an array, empty on an empty page.
+// orderedItems are p.Stored or p.Activities, embedded, when there are
+// any, else the IRIs p.Items; orderedItems is always an array, empty on an empty page.
 // totalItems is omitted when zero.
 func MarshalCollectionPage(p CollectionPage) ([]byte, error) {
 	m, err := collectionPageMap(p)
@@ -74,7 +75,7 @@ func collectionPageMap(p CollectionPage) (map[string]any, error) {
 		v.Set(p.TotalItems)
 		t.SetActivityStreamsTotalItems(v)
 	}
-	if len(p.Activities) == 0 {
+	if len(p.Activities) == 0 && len(p.Stored) == 0 {
 		items := streams.NewActivityStreamsOrderedItemsProperty()
 		for _, s := range p.Items {
 			items.AppendIRI(b.iri(s))
@@ -89,7 +90,19 @@ func collectionPageMap(p CollectionPage) (map[string]any, error) {
 		return nil, err
 	}
 	items := make([]any, 0, len(p.Items))
-	if len(p.Activities) > 0 {
+	switch {
+	case len(p.Stored) > 0:
+		// As sent: re-marshalling through the vocabulary would drop what
+		// it does not know (a Lock, Lemmy's and Mbin's properties).
+		for _, raw := range p.Stored {
+			var am map[string]any
+			if err := json.Unmarshal(raw, &am); err != nil {
+				return nil, fmt.Errorf("stored activity: %w", err)
+			}
+			delete(am, "@context")
+			items = append(items, am)
+		}
+	case len(p.Activities) > 0:
 		// Embedded activities are serialized on their own, so that the
 		// properties go-fed lacks are added at every level.
 		for _, a := range p.Activities {
@@ -99,7 +112,7 @@ func collectionPageMap(p CollectionPage) (map[string]any, error) {
 			}
 			items = append(items, am)
 		}
-	} else {
+	default:
 		for _, s := range p.Items {
 			items = append(items, s)
 		}

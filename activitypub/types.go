@@ -1,6 +1,9 @@
 package activitypub
 
-import "time"
+import (
+	"encoding/json"
+	"time"
+)
 
 // PublicIRI is the special collection that addresses everyone.
 const PublicIRI = "https://www.w3.org/ns/activitystreams#Public"
@@ -246,4 +249,8 @@ type CollectionPage struct {
 	TotalItems int
 	Items      []string
 	Activities []Activity
+	// Stored are activities as they were sent (a node's own, kept as
+	// published), embedded unchanged but for their @context; when set,
+	// they are the items instead of Activities or Items.
+	Stored []json.RawMessage
 }

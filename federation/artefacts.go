@@ -560,7 +560,10 @@ func mayEditArtefact(ctx context.Context, tx *storage.Tx, g storage.Account, a s
 	}
 	switch a.EditPolicy {
 	case storage.EditAuthors:
-		return slices.Contains(a.Authors, editor.ID), nil
+		if !slices.Contains(a.Authors, editor.ID) {
+			return false, nil
+		}
+		return authorKeepsAccess(ctx, tx, g, s)
 	case storage.EditMembers:
 		return contributes(s, tx.Now()), nil
 	}

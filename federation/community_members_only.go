@@ -56,6 +56,32 @@ func membersOnlyCommunity(ctx context.Context, q communityVisibilityReader, g st
 	return rc.MembersOnly, nil
 }
 
+// moderationInOutbox reports whether the Group g's announce of a
+// moderation activity (a removal, a ban, a lock, a pin, a moderator
+// added) goes in its public outbox: not for a members-only community,
+// whose moderation, like its moderation log, is for its members (the
+// announce still reaches its follower nodes and the member concerned).
+func moderationInOutbox(ctx context.Context, q communityVisibilityReader, g storage.Account) (bool, error) {
+	membersOnly, err := membersOnlyCommunity(ctx, q, g)
+	if err != nil {
+		return false, fmt.Errorf("moderation of %s: %w", g.Acct(), err)
+	}
+	return !membersOnly, nil
+}
+
+// authorKeepsAccess reports whether an author or organiser, standing s in
+// community g, may still change what they made there: in a members-only
+// community only while they are a member (contributes: the rule's
+// Member), since a change is answered with the content as it then stands
+// (a stale edit with every version since); in a public one, always.
+func authorKeepsAccess(ctx context.Context, tx *storage.Tx, g storage.Account, s storage.Standing) (bool, error) {
+	if contributes(s, tx.Now()) {
+		return true, nil
+	}
+	membersOnly, err := membersOnlyCommunity(ctx, tx, g)
+	return !membersOnly, err
+}
+
 // membersOnlyNote reports whether a local status is a post in a
 // members-only community, as copse stores one: followers-only, in a
 // community (a followers-only post that merely names a public Group is

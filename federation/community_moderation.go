@@ -332,7 +332,11 @@ func (e *Engine) announceModeration(ctx context.Context, tx *storage.Tx, m moder
 	if err != nil {
 		return fmt.Errorf("announce %s: %w", innerID, err)
 	}
-	return e.publishBody(ctx, tx, m.group, id, activitypub.TypeAnnounce, true, body, inboxes)
+	public, err := moderationInOutbox(ctx, tx, m.group)
+	if err != nil {
+		return err
+	}
+	return e.publishBody(ctx, tx, m.group, id, activitypub.TypeAnnounce, public, body, inboxes)
 }
 
 // withExtra marshals act with properties the vocabulary types lack.

@@ -148,7 +148,11 @@ func (e *Engine) announceReceived(ctx context.Context, tx *storage.Tx, g storage
 	if err != nil {
 		return fmt.Errorf("announce moderation: %w", err)
 	}
-	return e.publishBody(ctx, tx, g, id, activitypub.TypeAnnounce, true, body, inboxes)
+	public, err := moderationInOutbox(ctx, tx, g)
+	if err != nil {
+		return err
+	}
+	return e.publishBody(ctx, tx, g, id, activitypub.TypeAnnounce, public, body, inboxes)
 }
 
 // applyRemoteModeratorChange records a remote Group's announced Add or

@@ -216,6 +216,15 @@ func (e *Engine) reviseEventIn(ctx context.Context, tx *storage.Tx, editor stora
 	if !mod && ev.OrganiserID != editor.ID {
 		return storage.CommunityEvent{}, fmt.Errorf("%s may not edit %s: %w", editor.Acct(), ev.URI, ErrDenied)
 	}
+	if !mod {
+		s, err := tx.StandingIn(ctx, g.ID, editor.ID)
+		if err != nil {
+			return storage.CommunityEvent{}, err
+		}
+		if ok, err := authorKeepsAccess(ctx, tx, g, s); err != nil || !ok {
+			return storage.CommunityEvent{}, errors.Join(err, fmt.Errorf("%s left %s: %w", editor.Acct(), g.Acct(), ErrDenied))
+		}
+	}
 	if banned, _, err := communityBanned(ctx, tx, g, editor); err != nil || banned {
 		return storage.CommunityEvent{}, errors.Join(err, fmt.Errorf("%s is banned from %s: %w", editor.Acct(), g.Acct(), ErrDenied))
 	}

@@ -148,11 +148,12 @@ func (q queries) CommunityThreads(ctx context.Context, communityID, viewer ID, n
 // DirectoryFilter selects people for the directory: this node's
 // discoverable members and the members (from any node) of the
 // communities it hosts, whose membership those communities already
-// show. Organisation, Department and Role match whole values without
-// case; Query matches part of a handle or name. ByOrganisation orders
-// by organisation, department and name (a page grouping them) and then
-// ignores Page.MaxID; otherwise the order is newest account first, paged
-// on its ID.
+// show (not a members-only one's: qShowsMembers). Organisation,
+// Department and Role match whole values without case; Query matches
+// part of a handle or name. ByOrganisation orders by organisation,
+// department and name (a page grouping them) and then ignores
+// Page.MaxID; otherwise the order is newest account first, paged on its
+// ID.
 type DirectoryFilter struct {
 	Organisation, Department, Role string
 	Query                          string
@@ -168,11 +169,18 @@ AND (?3 = '' OR a.role_title = ?3 COLLATE NOCASE)
 AND (?4 = '' OR lower(a.username) LIKE ?4 ESCAPE '\' OR lower(a.display_name) LIKE ?4 ESCAPE '\')
 AND (?5 = 0 OR a.id < ?5)`
 
+// qShowsMembers is the condition that the community c hosted here shows
+// its members to anyone, so the directory may list them: it is not
+// members-only (qCommunityStanding's test), whose members are for its
+// members alone, and the directory is one list for every reader.
+const qShowsMembers = `c.visibility <> 'members'`
+
 // qDirectoryNewest pages the directory newest account first: it walks
 // the accounts from the newest and stops at a page's worth.
 var qDirectoryNewest = `SELECT ` + accountColumnsA + ` FROM accounts a
 WHERE ((a.domain = '' AND a.discoverable = 1) OR a.id IN (
-	SELECT r.account_id FROM follows r JOIN communities c ON c.account_id = r.target_account_id))
+	SELECT r.account_id FROM follows r JOIN communities c ON c.account_id = r.target_account_id
+	WHERE ` + qShowsMembers + `))
 AND ` + qDirectoryWhere + `
 ORDER BY a.id DESC LIMIT ?6`
 
@@ -184,7 +192,8 @@ ORDER BY a.id DESC LIMIT ?6`
 var qDirectoryByOrganisation = `WITH people(id) AS (
 	SELECT id FROM accounts WHERE domain = '' AND discoverable = 1
 	UNION
-	SELECT r.account_id FROM communities c JOIN follows r ON r.target_account_id = c.account_id)
+	SELECT r.account_id FROM communities c JOIN follows r ON r.target_account_id = c.account_id
+	WHERE ` + qShowsMembers + `)
 SELECT ` + accountColumnsA + ` FROM people p JOIN accounts a ON a.id = p.id
 WHERE ` + qDirectoryWhere + `
 ORDER BY a.organisation = '', lower(a.organisation), lower(a.department),

@@ -59,6 +59,21 @@ func TestDirectoryCacheFollowsChanges(t *testing.T) {
 	check("a new member here", "bob@b.example", "alice", "dave")
 	changeAccount(t, s, alice, func(a *Account) { a.Discoverable = false })
 	check("a member here hidden from the directory", "bob@b.example", "dave")
+	setVisibility := func(v string) {
+		t.Helper()
+		inTx(t, s, func(tx *Tx) error {
+			got, err := tx.CommunityByAccount(ctx, c.AccountID)
+			if err != nil {
+				return err
+			}
+			got.Visibility = v
+			return tx.UpdateCommunity(ctx, got)
+		})
+	}
+	setVisibility(CommunityMembersOnly)
+	check("the community made members-only", "dave")
+	setVisibility(CommunityPublic)
+	check("the community public again", "bob@b.example", "dave")
 	errUndo := errors.New("undo")
 	err := s.InTx(ctx, func(tx *Tx) error {
 		if _, err := tx.DeleteFollow(ctx, bob.ID, c.AccountID); err != nil {

@@ -10,6 +10,7 @@ package ap
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -311,17 +312,16 @@ func (h *Handler) outbox(w http.ResponseWriter, r *http.Request) {
 	}
 	p := activitypub.CollectionPage{ID: id + "?" + r.URL.RawQuery, PartOf: id}
 	for _, it := range items {
-		act, err := activitypub.ParseActivity(it.Body)
-		if err != nil {
-			h.log.ErrorContext(r.Context(), "stored activity does not parse", "activity_id", it.URI, "err", err)
+		if !json.Valid(it.Body) {
+			h.log.ErrorContext(r.Context(), "stored activity is not JSON", "activity_id", it.URI)
 			continue
 		}
-		p.Activities = append(p.Activities, act)
+		p.Stored = append(p.Stored, it.Body)
 	}
 	if len(items) == pageSize {
 		p.Next = id + "?max_id=" + items[len(items)-1].ID.String()
 	}
-	if len(p.Activities) == 0 {
+	if len(p.Stored) == 0 {
 		p.Items = []string{}
 	}
 	body, err := activitypub.MarshalCollectionPage(p)
@@ -395,7 +395,8 @@ func (h *Handler) featured(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if _, ok := h.viewer(w, r, h.authorizedFetch); !ok {
+	viewer, ok := h.viewer(w, r, h.authorizedFetch)
+	if !ok {
 		return
 	}
 	pinned, err := h.store.PinnedStatuses(r.Context(), a.ID)
@@ -404,10 +405,16 @@ func (h *Handler) featured(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// Pinned followers-only posts stay on the member's own pages; peers
-	// are shown the public and unlisted ones.
+	// are shown the public and unlisted ones, and a community's pinned
+	// threads as its other collections show them (collectionItem).
 	items := []string{}
 	for _, st := range pinned {
-		if isListed(st.Visibility) {
+		ok, err := h.collectionItem(r, viewer, st)
+		if err != nil {
+			httperr.Write(w, r, h.log, err)
+			return
+		}
+		if ok {
 			items = append(items, st.URI)
 		}
 	}
@@ -462,18 +469,16 @@ func (h *Handler) visibleStatusTo(w http.ResponseWriter, r *http.Request) (stora
 }
 
 // collectionItem reports whether a collection (a thread's context, a
-// post's replies) served to viewer lists s: a public or unlisted post,
-// or community content the visibility rule lets viewer see (a
-// members-only community's posts, to its members and their nodes).
+// post's replies, the pinned posts) served to viewer lists s: a public or
+// unlisted post outside communities, or community content the
+// visibility rule lets viewer see (a members-only community's posts,
+// however they were addressed, to its members and their nodes only).
 func (h *Handler) collectionItem(r *http.Request, viewer storage.Account, s storage.Status) (bool, error) {
 	if s.ReblogOfID != 0 {
 		return false, nil
 	}
-	if isListed(s.Visibility) {
-		return true, nil
-	}
 	if _, err := h.store.CommunityOfStatus(r.Context(), s.ID); errors.Is(err, storage.ErrNotFound) {
-		return false, nil
+		return isListed(s.Visibility), nil
 	} else if err != nil {
 		return false, err
 	}

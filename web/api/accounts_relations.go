@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/copse-dev/copse/activitypub"
 	"github.com/copse-dev/copse/federation"
 	"github.com/copse-dev/copse/storage"
 )
@@ -270,6 +271,19 @@ func (h *Handler) followList(w http.ResponseWriter, r *http.Request,
 			return err
 		}
 		if blocked {
+			h.json(w, []Account{})
+			return nil
+		}
+	}
+	if a.ActorType == activitypub.TypeGroup {
+		// A members-only community's members are for its members to
+		// list, as its ActivityPub followers collection has it; others
+		// are told only how many there are (followers_count).
+		see, err := h.engine.CanSeeCommunity(r.Context(), viewer, a)
+		if err != nil {
+			return err
+		}
+		if !see {
 			h.json(w, []Account{})
 			return nil
 		}

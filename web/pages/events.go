@@ -204,6 +204,13 @@ func (h *Handler) memberCalendar(w http.ResponseWriter, r *http.Request) error {
 	}
 	out := make([]calendarEvent, 0, len(list))
 	for _, ev := range list {
+		// Attending outlasts membership: a members-only community's
+		// event is in the calendar only while the member may read it.
+		if ok, err := h.engine.EventReadable(ctx, a, ev); err != nil {
+			return err
+		} else if !ok {
+			continue
+		}
 		g := groups[ev.CommunityID]
 		name := g.DisplayName
 		if name == "" {

@@ -43,11 +43,29 @@ func writeCalendar(w io.Writer, name string, events []calendarEvent, now time.Ti
 	for _, ev := range events {
 		cal.Children = append(cal.Children, vevent(ev, now).Component)
 	}
+	if len(events) == 0 {
+		// A calendar holds at least one component (RFC 5545): an empty
+		// feed (a member who attends nothing yet) holds the UTC time
+		// zone its times are written in, which clients take as no events.
+		cal.Children = append(cal.Children, utcZone())
+	}
 	var buf bytes.Buffer
 	if err := ical.NewEncoder(&buf).Encode(cal); err != nil {
 		return fmt.Errorf("encode calendar: %w", err)
 	}
 	return foldLines(w, buf.Bytes())
+}
+
+// utcZone is a VTIMEZONE for UTC.
+func utcZone() *ical.Component {
+	std := ical.NewComponent(ical.CompTimezoneStandard)
+	std.Props.SetText(ical.PropDateTimeStart, "19700101T000000")
+	std.Props.SetText(ical.PropTimezoneOffsetFrom, "+0000")
+	std.Props.SetText(ical.PropTimezoneOffsetTo, "+0000")
+	tz := ical.NewComponent(ical.CompTimezone)
+	tz.Props.SetText(ical.PropTimezoneID, "UTC")
+	tz.Children = append(tz.Children, std)
+	return tz
 }
 
 func vevent(ev calendarEvent, now time.Time) *ical.Event {

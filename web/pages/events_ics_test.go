@@ -123,3 +123,23 @@ func TestFoldLinesKeepsUTF8Whole(t *testing.T) {
 }
 
 func utf8Valid(s string) bool { return utf8.ValidString(s) }
+
+// TestWriteCalendarWithNoEvents: a feed with no events (a member who
+// attends nothing yet, a community with none) is a valid calendar that
+// clients read as empty, not an error.
+func TestWriteCalendarWithNoEvents(t *testing.T) {
+	var buf bytes.Buffer
+	if err := writeCalendar(&buf, "Events of Records", nil, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	cal, err := ical.NewDecoder(bytes.NewReader(buf.Bytes())).Decode()
+	if err != nil {
+		t.Fatalf("parse: %v\n%s", err, buf.Bytes())
+	}
+	if evs := cal.Events(); len(evs) != 0 {
+		t.Errorf("%d events; want none", len(evs))
+	}
+	if name, _ := cal.Props.Text("X-WR-CALNAME"); name != "Events of Records" {
+		t.Errorf("X-WR-CALNAME = %q", name)
+	}
+}

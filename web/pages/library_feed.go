@@ -84,10 +84,6 @@ func (h *Handler) libraryFeed(w http.ResponseWriter, r *http.Request) error {
 	}
 	w.Header().Set("Content-Type", "application/atom+xml; charset=utf-8")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
-	if me.ID != 0 {
-		// It may be a members-only library's: no shared cache keeps it.
-		w.Header().Set("Cache-Control", "private, no-cache")
-	}
 	_, _ = w.Write(buf.Bytes())
 	return nil
 }

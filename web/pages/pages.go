@@ -92,48 +92,52 @@ func New(engine *federation.Engine, o Options) (*Handler, error) {
 	return h, nil
 }
 
-// Mount adds the page routes to r.
+// Mount adds the page routes to r. What any of them answers a member
+// signed in is hers alone (privateToMembers).
 func (h *Handler) Mount(r chi.Router) {
-	r.Get("/", h.Home)
-	r.Get("/about", h.About)
-	r.Get("/tags/{name}", h.Tag)
-	r.Get("/@{username}", h.profileOrCommunity)
-	r.Get("/communities", h.Communities)
-	r.Get("/c/{handle}", h.Community)
-	r.Get("/c/{handle}/threads/{id}", h.Thread)
-	r.Get("/c/{handle}/feed.atom", h.CommunityFeed)
-	r.Get("/c/{handle}/library", h.Library)
-	r.Get("/c/{handle}/library.atom", h.LibraryFeed)
-	r.Get("/c/{handle}/library.zip", h.LibraryZip)
-	r.Get("/c/{handle}/library/new", h.NewArtefactForm)
-	r.Post("/c/{handle}/library/new", h.CreateArtefact)
-	r.Get("/c/{handle}/artefacts/{id}", h.Artefact)
-	r.Get("/c/{handle}/artefacts/{id}/edit", h.EditArtefactForm)
-	r.Post("/c/{handle}/artefacts/{id}/edit", h.EditArtefact)
-	r.Post("/c/{handle}/artefacts/{id}/restore", h.RestoreArtefactVersion)
-	r.Post("/c/{handle}/artefacts/{id}/delete", h.DeleteArtefact)
-	r.Get("/c/{handle}/glossary", h.Glossary)
-	r.Get("/c/{handle}/search", h.CommunitySearch)
-	r.Get("/c/{handle}/glossary/new", h.NewTermForm)
-	r.Post("/c/{handle}/glossary/new", h.CreateTerm)
-	r.Get("/c/{handle}/glossary/{id}/edit", h.EditTermForm)
-	r.Post("/c/{handle}/glossary/{id}/edit", h.EditTerm)
-	r.Post("/c/{handle}/glossary/{id}/delete", h.DeleteTerm)
-	r.Get("/c/{handle}/events", h.Events)
-	r.Get("/c/{handle}/events/new", h.NewEventForm)
-	r.Post("/c/{handle}/events/new", h.CreateEvent)
-	r.Get("/c/{handle}/events/{id}/edit", h.EditEventForm)
-	r.Post("/c/{handle}/events/{id}/edit", h.EditEvent)
-	r.Post("/c/{handle}/events/{id}/delete", h.DeleteEvent)
-	r.Post("/c/{handle}/events/{id}/attend", h.AttendEvent)
-	r.Post("/c/{handle}/events/{id}/leave", h.LeaveEvent)
-	r.Get("/c/{handle}/events.ics", h.CommunityCalendar)
-	r.Get("/c/{handle}/events/{id}.ics", h.EventCalendar)
-	r.Get("/@{username}/events.ics", h.MemberCalendar)
-	r.Get("/directory", h.Directory)
-	r.Get("/@{username}/{id}", h.Status)
-	r.Get(cssPath, serveCSS)
-	r.Head(cssPath, serveCSS)
+	r.Group(func(r chi.Router) {
+		r.Use(privateToMembers)
+		r.Get("/", h.Home)
+		r.Get("/about", h.About)
+		r.Get("/tags/{name}", h.Tag)
+		r.Get("/@{username}", h.profileOrCommunity)
+		r.Get("/communities", h.Communities)
+		r.Get("/c/{handle}", h.Community)
+		r.Get("/c/{handle}/threads/{id}", h.Thread)
+		r.Get("/c/{handle}/feed.atom", h.CommunityFeed)
+		r.Get("/c/{handle}/library", h.Library)
+		r.Get("/c/{handle}/library.atom", h.LibraryFeed)
+		r.Get("/c/{handle}/library.zip", h.LibraryZip)
+		r.Get("/c/{handle}/library/new", h.NewArtefactForm)
+		r.Post("/c/{handle}/library/new", h.CreateArtefact)
+		r.Get("/c/{handle}/artefacts/{id}", h.Artefact)
+		r.Get("/c/{handle}/artefacts/{id}/edit", h.EditArtefactForm)
+		r.Post("/c/{handle}/artefacts/{id}/edit", h.EditArtefact)
+		r.Post("/c/{handle}/artefacts/{id}/restore", h.RestoreArtefactVersion)
+		r.Post("/c/{handle}/artefacts/{id}/delete", h.DeleteArtefact)
+		r.Get("/c/{handle}/glossary", h.Glossary)
+		r.Get("/c/{handle}/search", h.CommunitySearch)
+		r.Get("/c/{handle}/glossary/new", h.NewTermForm)
+		r.Post("/c/{handle}/glossary/new", h.CreateTerm)
+		r.Get("/c/{handle}/glossary/{id}/edit", h.EditTermForm)
+		r.Post("/c/{handle}/glossary/{id}/edit", h.EditTerm)
+		r.Post("/c/{handle}/glossary/{id}/delete", h.DeleteTerm)
+		r.Get("/c/{handle}/events", h.Events)
+		r.Get("/c/{handle}/events/new", h.NewEventForm)
+		r.Post("/c/{handle}/events/new", h.CreateEvent)
+		r.Get("/c/{handle}/events/{id}/edit", h.EditEventForm)
+		r.Post("/c/{handle}/events/{id}/edit", h.EditEvent)
+		r.Post("/c/{handle}/events/{id}/delete", h.DeleteEvent)
+		r.Post("/c/{handle}/events/{id}/attend", h.AttendEvent)
+		r.Post("/c/{handle}/events/{id}/leave", h.LeaveEvent)
+		r.Get("/c/{handle}/events.ics", h.CommunityCalendar)
+		r.Get("/c/{handle}/events/{id}.ics", h.EventCalendar)
+		r.Get("/@{username}/events.ics", h.MemberCalendar)
+		r.Get("/directory", h.Directory)
+		r.Get("/@{username}/{id}", h.Status)
+		r.Get(cssPath, serveCSS)
+		r.Head(cssPath, serveCSS)
+	})
 }
 
 // Node is what every page says about the node.
@@ -442,11 +446,6 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, code int, name 
 		"form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 	hd.Set("X-Content-Type-Options", "nosniff")
 	hd.Set("Referrer-Policy", "same-origin")
-	if _, ok := session.Member(r); ok && hd.Get("Cache-Control") == "" {
-		// What a member sees signed in (their forms' tokens, their
-		// answers, members-only parts) is theirs alone.
-		hd.Set("Cache-Control", "private, no-cache")
-	}
 	w.WriteHeader(code)
 	_, _ = w.Write(buf.Bytes())
 	return nil
@@ -484,4 +483,17 @@ func (h *Handler) Redirect(w http.ResponseWriter, r *http.Request) {
 		target += "/" + id
 	}
 	http.Redirect(w, r, target, http.StatusFound)
+}
+
+// privateToMembers marks every answer to a member signed in as hers
+// alone, unless its handler says otherwise: what she sees (her forms'
+// tokens, her answers, a members-only community's pages, feeds, calendar
+// and library archive) must not be kept by a shared cache for another.
+func privateToMembers(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, ok := session.Member(r); ok {
+			w.Header().Set("Cache-Control", "private, no-cache")
+		}
+		next.ServeHTTP(w, r)
+	})
 }
