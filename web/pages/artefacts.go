@@ -165,7 +165,7 @@ func (h *Handler) artefact(w http.ResponseWriter, r *http.Request) error {
 	if ok, err := h.engine.ArtefactReadable(ctx, viewerOf(r), a); err != nil || !ok {
 		return errors.Join(err, storage.ErrNotFound)
 	}
-	cv, err := h.communityViewOf(r, g, c)
+	cv, err := h.communityViewOf(r, g, c, false)
 	if err != nil {
 		return err
 	}

@@ -154,7 +154,7 @@ func (h *Handler) pageCommunity(r *http.Request,
 	if err != nil {
 		return storage.Account{}, nil, false, err
 	}
-	cv, err := h.communityViewOf(r, g, c)
+	cv, err := h.communityViewOf(r, g, c, false)
 	if err != nil {
 		return storage.Account{}, nil, false, err
 	}
@@ -168,27 +168,13 @@ func (h *Handler) pageCommunity(r *http.Request,
 	return g, cv, ok, nil
 }
 
-// communityViewOf is what every page of a community says about it.
-func (h *Handler) communityViewOf(r *http.Request, g storage.Account, c storage.Community) (*communityView, error) {
+// communityViewOf is what every page of a community says about it; with
+// members, also its members by organisation (Roster) when the viewer may
+// see them, read with the count from one version of the roster.
+func (h *Handler) communityViewOf(r *http.Request, g storage.Account, c storage.Community, members bool) (*communityView, error) {
 	desc, err := h.renderMarkdown(c.DescriptionSource)
 	if err != nil {
 		return nil, err
-	}
-	tally, err := h.store.CommunityRoster(r.Context(), g.ID, false)
-	if err != nil {
-		return nil, err
-	}
-	v := &communityView{Name: cmp.Or(g.DisplayName, g.Username), Handle: g.Username, Acct: g.Username + "@" + h.node.Host,
-		URL: communityPath(g.Username), FeedURL: communityPath(g.Username) + "/feed.atom", Avatar: g.AvatarURL,
-		Description: desc, Rules: lines(c.Rules), MembersOnly: c.Visibility != storage.CommunityPublic, SignIn: session.SignInURL(r.URL.Path),
-		Approval: c.JoinPolicy == storage.JoinApproval, ModeratorsOnly: c.PostingPolicy == storage.PostingModerators, Members: tally.Members,
-		MovedTo: g.MovedTo}
-	mods, err := h.store.CommunityModerators(r.Context(), g.ID)
-	if err != nil {
-		return nil, err
-	}
-	for _, m := range mods {
-		v.Moderators = append(v.Moderators, h.personOf(m))
 	}
 	// What a members-only community shows beyond its profile is for the
 	// members signed in here (the visibility rule, as everywhere).
@@ -197,7 +183,28 @@ func (h *Handler) communityViewOf(r *http.Request, g storage.Account, c storage.
 	if err != nil {
 		return nil, err
 	}
+	roster, err := h.store.CommunityRoster(r.Context(), g.ID, members && see)
+	if err != nil {
+		return nil, err
+	}
+	v := &communityView{Name: cmp.Or(g.DisplayName, g.Username), Handle: g.Username, Acct: g.Username + "@" + h.node.Host,
+		URL: communityPath(g.Username), FeedURL: communityPath(g.Username) + "/feed.atom", Avatar: g.AvatarURL,
+		Description: desc, Rules: lines(c.Rules), MembersOnly: c.Visibility != storage.CommunityPublic, SignIn: session.SignInURL(r.URL.Path),
+		Approval: c.JoinPolicy == storage.JoinApproval, ModeratorsOnly: c.PostingPolicy == storage.PostingModerators, Members: roster.Members,
+		MovedTo: g.MovedTo}
+	mods, err := h.store.CommunityModerators(r.Context(), g.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range mods {
+		v.Moderators = append(v.Moderators, h.personOf(m))
+	}
 	v.Hidden = !see
+	if members && see {
+		if v.Roster, err = h.rosterHTML(g, roster); err != nil {
+			return nil, err
+		}
+	}
 	if signedIn {
 		m, err := h.store.MembershipOf(r.Context(), g.ID, me.ID, h.store.Now())
 		if err != nil {
@@ -257,7 +264,7 @@ func (h *Handler) communities(w http.ResponseWriter, r *http.Request) error {
 	v := communityPage{pageView: h.view("Communities")}
 	v.Paged = p.MaxID != 0
 	for _, lc := range list {
-		cv, err := h.communityViewOf(r, lc.Account, lc.Community)
+		cv, err := h.communityViewOf(r, lc.Account, lc.Community, false)
 		if err != nil {
 			return err
 		}
@@ -287,7 +294,7 @@ func (h *Handler) community(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	cv, err := h.communityViewOf(r, g, c)
+	cv, err := h.communityViewOf(r, g, c, true)
 	if err != nil {
 		return err
 	}
@@ -296,13 +303,6 @@ func (h *Handler) community(w http.ResponseWriter, r *http.Request) error {
 	cv.Paged = p.MaxID != 0
 	me, _ := session.Member(r)
 	if !cv.Hidden {
-		roster, err := h.store.CommunityRoster(ctx, g.ID, true)
-		if err != nil {
-			return err
-		}
-		if cv.Roster, err = h.rosterHTML(g, roster); err != nil {
-			return err
-		}
 		threads, err := h.store.CommunityThreads(ctx, g.ID, me.ID, h.store.Now(), p)
 		if err != nil {
 			return err
@@ -428,7 +428,7 @@ func (h *Handler) thread(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	cv, err := h.communityViewOf(r, g, c)
+	cv, err := h.communityViewOf(r, g, c, false)
 	if err != nil {
 		return err
 	}
