@@ -294,18 +294,28 @@ func (e *Engine) applyCommunityModeration(ctx context.Context, tx *storage.Tx, g
 const maxThreadWalk = 100
 
 // inRemoteCommunity reports whether a status this node holds belongs to
-// the remote community g, as far as this node can tell: the Group
-// boosted it, it mentions the Group, or its thread's first post does.
-// A Group cannot remove what was never posted to it.
+// the remote community g, as far as this node can tell: the community
+// recorded for it (or for a post above it in its thread) when there is
+// one, else the Group boosted it (not a post written here: boosting does
+// not make it the Group's), it mentions the Group, or a post above it
+// does. A Group cannot remove what was never posted to it, nor what
+// another community took.
 func (e *Engine) inRemoteCommunity(ctx context.Context, tx *storage.Tx, st storage.Status, g storage.Account) (bool, error) {
 	for range maxThreadWalk {
+		if p, err := tx.CommunityPost(ctx, st.ID); err == nil {
+			return p.GroupID == g.ID, nil
+		} else if !errors.Is(err, storage.ErrNotFound) {
+			return false, err
+		}
 		if st.AccountID == g.ID || slices.Contains(st.Mentions, g.ID) {
 			return true, nil
 		}
-		if _, err := tx.ReblogOf(ctx, g.ID, st.ID); err == nil {
-			return true, nil
-		} else if !errors.Is(err, storage.ErrNotFound) {
-			return false, err
+		if !st.Local {
+			if _, err := tx.ReblogOf(ctx, g.ID, st.ID); err == nil {
+				return true, nil
+			} else if !errors.Is(err, storage.ErrNotFound) {
+				return false, err
+			}
 		}
 		if st.InReplyToID == 0 {
 			return false, nil

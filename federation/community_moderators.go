@@ -61,6 +61,13 @@ func (e *Engine) changeModerators(ctx context.Context, tx *storage.Tx, g, a stor
 		return false, err
 	}
 	if add {
+		banned, _, err := communityBanned(ctx, tx, g, a)
+		if err != nil {
+			return false, err
+		}
+		if banned {
+			return false, invalid("%s is banned from the community: lift the ban first", a.Acct())
+		}
 		return true, tx.AddCommunityModerator(ctx, g.ID, a.ID)
 	}
 	mods, err := tx.CommunityModerators(ctx, g.ID)

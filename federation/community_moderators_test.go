@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/copse-dev/copse/activitypub"
 	"github.com/copse-dev/copse/storage"
@@ -11,7 +12,8 @@ import (
 
 // TestSetCommunityModerator: a moderator adds and removes moderators
 // (Lemmy's Add/Remove with target the moderators collection, announced
-// by the Group), logged; others may not; the last one stays.
+// by the Group), logged; others may not; the last one stays; a member
+// banned from the community is not made one until the ban is lifted.
 func TestSetCommunityModerator(t *testing.T) {
 	e := testEngine(t)
 	ctx := context.Background()
@@ -31,6 +33,16 @@ func TestSetCommunityModerator(t *testing.T) {
 	if err := e.SetCommunityModerator(ctx, alice, g.ID, g.ID, true); !errors.As(err, &inv) {
 		t.Errorf("the Group as its own moderator: %v; want invalid", err)
 	}
+	if err := e.BanFromCommunity(ctx, alice, g.ID, Ban{AccountID: dave.ID, Reason: "spam", ExpiresIn: time.Hour}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.SetCommunityModerator(ctx, alice, g.ID, dave.ID, true); !errors.As(err, &inv) {
+		t.Errorf("a member banned from it made moderator: %v; want invalid (lift the ban first)", err)
+	}
+	if is, _ := e.store.IsCommunityModerator(ctx, g.ID, dave.ID); is {
+		t.Error("the banned member moderates")
+	}
+	sentRaw(t, e, erin.SharedInbox) // the ban's Block
 	if err := e.SetCommunityModerator(ctx, alice, g.ID, carol.ID, true); err != nil {
 		t.Fatal(err)
 	}

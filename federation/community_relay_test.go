@@ -141,6 +141,14 @@ func TestCommunityRelayByNodeSoftware(t *testing.T) {
 	}{
 		{"a like of a thread", func() error { return e.Favourite(ctx, carol.ID, removed.ID) },
 			map[string][]string{"lemmy": {"Announce{Like}"}, "unknown": {"Announce{Like}"}}},
+		{"a like by someone banned from the community", func() error {
+			dave := member(t, e, "dave")
+			if err := e.BanFromCommunity(ctx, alice, g.ID, Ban{AccountID: dave.ID, Reason: "spam", ExpiresIn: time.Hour}); err != nil {
+				return err
+			}
+			sent() // the ban's Block
+			return e.Favourite(ctx, dave.ID, removed.ID)
+		}, map[string][]string{}},
 		{"a reply removed by a moderator", func() error { return e.RemoveCommunityPost(ctx, alice, g.ID, reply.ID, "off topic") },
 			map[string][]string{"lemmy": {"Announce{Delete}"}, "unknown": {"Announce{Delete}"}}},
 		{"a thread removed by a moderator", func() error { return e.RemoveCommunityPost(ctx, alice, g.ID, removed.ID, "spam") },

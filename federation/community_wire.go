@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html"
 	"net/http"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -165,6 +166,13 @@ func firstLine(text string) string {
 // is community content, else it starts one. threadCtx is the context the
 // post arrived with ("" for none).
 func recordCommunityPost(ctx context.Context, tx *storage.Tx, g storage.Account, st storage.Status, threadCtx string) error {
+	if st.Local && !g.Local() && !slices.Contains(st.Mentions, g.ID) {
+		// A post written here is placed in the community it was posted
+		// to when it is written (placeInCommunity); a remote Group's
+		// announce of another (any public post can be boosted) does not
+		// make it that Group's, to moderate.
+		return nil
+	}
 	p := storage.CommunityPost{StatusID: st.ID, GroupID: g.ID, RootID: st.ID, Context: threadCtx}
 	if st.InReplyToID != 0 {
 		if pp, err := tx.CommunityPost(ctx, st.InReplyToID); err == nil {
@@ -249,7 +257,31 @@ func (e *Engine) communityRelay(ctx context.Context, tx *storage.Tx, g, author s
 	if err != nil {
 		return err
 	}
+	if act.Type == activitypub.TypeLike {
+		// A like is passed on only from someone who may take part: not
+		// banned, and in a members-only community a member (the rule of
+		// its repertoire, isContributor). Another's like stays theirs.
+		ok, err := mayReact(ctx, tx, g, author)
+		if err != nil || !ok {
+			return err
+		}
+	}
 	return e.relayToCommunity(ctx, tx, g, act, raw, st)
+}
+
+// mayReact reports whether account's reactions (likes) to community g's
+// content are the community's to pass on: not while banned from it, and
+// in a members-only community only a member's.
+func mayReact(ctx context.Context, tx *storage.Tx, g, account storage.Account) (bool, error) {
+	membersOnly, err := membersOnlyCommunity(ctx, tx, g)
+	if err != nil {
+		return false, err
+	}
+	if membersOnly {
+		return isContributor(ctx, tx, g, account)
+	}
+	banned, _, err := communityBanned(ctx, tx, g, account)
+	return !banned, err
 }
 
 // communityInboxes adds, for a local member's activity about community

@@ -318,9 +318,9 @@ func newFakeGroup(t *testing.T, moderator string) *fakeGroup {
 
 // TestCommunityModerationForged: moderation activities that are not
 // announced by the Group, or are by someone who does not moderate it,
-// are refused; the Group's Announce of its listed moderator's removal
-// (a moderator on another server, found in its moderators collection)
-// is applied.
+// are refused; so is a Group's Announce of its listed moderator's
+// removal (a moderator on another server, found in its moderators
+// collection) of a thread of another community that it boosted.
 func TestCommunityModerationForged(t *testing.T) {
 	m := startModCommunity(t, map[string]any{})
 	m.join(t)
@@ -400,14 +400,21 @@ func TestCommunityModerationForged(t *testing.T) {
 		t.Errorf("forgeries logged as moderation: %+v", log)
 	}
 
-	// The listed moderator's removal, announced by the Group: applied.
+	// Its listed moderator's removal, announced by the Group, of a thread
+	// the Group only boosted: the thread is the real community's, and
+	// another Group's moderators do not remove it (a listed moderator's
+	// announced removal of the Group's own content is applied:
+	// federation's TestCommunityModerationReceived).
 	if got := secPostTo(t, inbox, announce(g.URI+"/announce/4", del(mod.URI+"/delete/2", mod.URI)), g.signer); got.code != http.StatusAccepted {
 		t.Fatalf("moderator's removal: %d %s", got.code, got.body)
 	}
-	testrig.Eventually(t, communityWait, "the moderator's removal applies on C", func() bool {
-		_, err := m.c.Store.StatusByURI(ctx, st.URI)
-		return errors.Is(err, storage.ErrNotFound)
+	testrig.Eventually(t, communityWait, "C has dealt with the removal", func() bool {
+		items, err := m.c.Store.DueInboxItems(ctx, time.Now().Add(24*time.Hour), 10)
+		return err == nil && len(items) == 0
 	})
+	if _, err := m.c.Store.StatusByURI(ctx, st.URI); err != nil {
+		t.Errorf("another Group's moderator removed the community's thread on C: %v", err)
+	}
 }
 
 // TestCommunityModerationLockAndPin: a moderator locks a thread and a

@@ -85,11 +85,12 @@ func TestCommunityRemoteModerator(t *testing.T) {
 		map[string]any{}); code != http.StatusOK {
 		t.Fatalf("lock from C: %d %s", code, body)
 	}
-	testrig.Eventually(t, communityWait, "the thread is locked on A and B", func() bool {
+	testrig.Eventually(t, communityWait, "the thread is locked on A, B and C", func() bool {
 		onA, errA := m.a.Store.StatusByURI(ctx, kept.URI)
 		lockedA, _ := m.a.Store.ThreadLocked(ctx, onA.ID)
 		lockedB, _ := m.b.Store.ThreadLocked(ctx, kept.ID)
-		return errA == nil && lockedA && lockedB
+		lockedC, _ := m.c.Store.ThreadLocked(ctx, onC(kept).ID)
+		return errA == nil && lockedA && lockedB && lockedC
 	})
 	// Every node holds the Lock as C sent it, and C's Undo{Lock} embeds
 	// that Lock: a peer matching the undone activity by id opens the
@@ -111,10 +112,11 @@ func TestCommunityRemoteModerator(t *testing.T) {
 		map[string]any{}); code != http.StatusOK {
 		t.Fatalf("unlock from C: %d %s", code, body)
 	}
-	testrig.Eventually(t, communityWait, "the thread is open on A and B", func() bool {
+	testrig.Eventually(t, communityWait, "the thread is open on A, B and C", func() bool {
 		lockedA, errA := m.a.Store.ThreadLocked(ctx, onA.ID)
 		lockedB, errB := m.b.Store.ThreadLocked(ctx, kept.ID)
-		return errA == nil && errB == nil && !lockedA && !lockedB
+		lockedC, errC := m.c.Store.ThreadLocked(ctx, onC(kept).ID)
+		return errA == nil && errB == nil && errC == nil && !lockedA && !lockedB && !lockedC
 	})
 	unlocked, err := m.a.Store.ModerationLog(ctx, mustID(t, m.id), storage.Page{Limit: 1})
 	if err != nil || len(unlocked) != 1 || unlocked[0].Action != storage.ModUnlock {
