@@ -75,10 +75,11 @@ func newArtefactConfig(fileLimit, communityLimit int64) artefactConfig {
 // ArtefactFileLimit is the largest file an artefact may carry, in bytes.
 func (e *Engine) ArtefactFileLimit() int64 { return e.artefacts.fileLimit }
 
-// renderArtefact renders Markdown to sanitised HTML.
+// renderArtefact renders Markdown to sanitised HTML, bounded first
+// (boundMarkdown) so that its cost grows with src's length and no faster.
 func (e *Engine) renderArtefact(src string) (string, error) {
 	var buf bytes.Buffer
-	if err := e.artefacts.markdown.Convert([]byte(src), &buf); err != nil {
+	if err := e.artefacts.markdown.Convert([]byte(boundMarkdown(src)), &buf); err != nil {
 		return "", fmt.Errorf("render markdown: %w", err)
 	}
 	return e.artefacts.sanitize.Sanitize(buf.String()), nil

@@ -84,7 +84,7 @@ func vevent(ev calendarEvent, now time.Time) *ical.Event {
 	}
 	v.Props.SetText(ical.PropSummary, summary)
 	if ev.DescriptionSource != "" {
-		v.Props.SetText(ical.PropDescription, ev.DescriptionSource)
+		v.Props.SetText(ical.PropDescription, calendarDescription(ev.DescriptionSource))
 	}
 	if loc := eventWhere(ev.CommunityEvent); loc != "" {
 		v.Props.SetText(ical.PropLocation, loc)
@@ -99,6 +99,28 @@ func vevent(ev calendarEvent, now time.Time) *ical.Event {
 		v.SetStatus(ical.EventConfirmed)
 	}
 	return v
+}
+
+// maxCalendarDescription bounds, in characters, the description an event
+// carries in a calendar feed: a feed holds up to maxEventsShown events,
+// whose descriptions may each be 100 KB; the rest is on the event's page
+// (its URL).
+const maxCalendarDescription = 2000
+
+// calendarDescription is an event's description for a calendar, cut at
+// maxCalendarDescription characters.
+func calendarDescription(src string) string {
+	if utf8.RuneCountInString(src) <= maxCalendarDescription {
+		return src
+	}
+	n := 0
+	for i := range src {
+		if n == maxCalendarDescription {
+			return strings.TrimSpace(src[:i]) + " …"
+		}
+		n++
+	}
+	return src
 }
 
 // eventWhere is an event's place, or its online link, as one line.

@@ -143,3 +143,25 @@ func TestWriteCalendarWithNoEvents(t *testing.T) {
 		t.Errorf("X-WR-CALNAME = %q", name)
 	}
 }
+
+// TestCalendarDescriptionIsBounded: an event's description is cut in a
+// calendar feed (a feed of 200 events of 100 KB each would be 20 MB),
+// whole characters kept; a short one is as written.
+func TestCalendarDescriptionIsBounded(t *testing.T) {
+	tests := []struct {
+		name, src string
+		want      int // characters, the ellipsis included
+	}{
+		{"short", "Bring your schedules.", 21},
+		{"at the bound", strings.Repeat("é", maxCalendarDescription), maxCalendarDescription},
+		{"long", strings.Repeat("é", 100_000), maxCalendarDescription + 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := calendarDescription(tt.src)
+			if n := utf8.RuneCountInString(got); n != tt.want || !utf8.ValidString(got) {
+				t.Errorf("%d characters (valid UTF-8: %v); want %d", n, utf8.ValidString(got), tt.want)
+			}
+		})
+	}
+}
