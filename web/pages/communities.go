@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"hash/maphash"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -117,12 +118,24 @@ func communityPath(handle string) string { return "/c/" + url.PathEscape(handle)
 
 // renderMarkdown renders a community's Markdown description and passes
 // it through the engine's sanitiser, as every HTML a page carries is.
-func (h *Handler) renderMarkdown(src string) (template.HTML, error) {
+// descriptionSeed seeds the hashes descriptions are kept under.
+var descriptionSeed = maphash.MakeSeed()
+
+// renderDescription is a community's description as its pages show it,
+// rendered once for each text it has had (every page of the community,
+// and the list of communities, shows it), not on every view.
+func (h *Handler) renderDescription(c storage.Community) (template.HTML, error) {
+	version := int64(maphash.String(descriptionSeed, c.DescriptionSource))
+	if html, ok := h.descriptions.Get(c.AccountID, version); ok {
+		return html, nil
+	}
 	var buf bytes.Buffer
-	if err := goldmark.Convert([]byte(src), &buf); err != nil {
+	if err := goldmark.Convert([]byte(c.DescriptionSource), &buf); err != nil {
 		return "", fmt.Errorf("render description: %w", err)
 	}
-	return template.HTML(h.engine.Sanitize(buf.String())), nil
+	html := template.HTML(h.engine.Sanitize(buf.String()))
+	h.descriptions.Put(c.AccountID, version, html)
+	return html, nil
 }
 
 // hostedCommunity reads the community hosted here whose handle is in the
@@ -172,7 +185,7 @@ func (h *Handler) pageCommunity(r *http.Request,
 // members, also its members by organisation (Roster) when the viewer may
 // see them, read with the count from one version of the roster.
 func (h *Handler) communityViewOf(r *http.Request, g storage.Account, c storage.Community, members bool) (*communityView, error) {
-	desc, err := h.renderMarkdown(c.DescriptionSource)
+	desc, err := h.renderDescription(c)
 	if err != nil {
 		return nil, err
 	}

@@ -204,3 +204,30 @@ func TestCommunityPageMembersFollowChanges(t *testing.T) {
 	}
 	page([]string{"1 member"}, []string{"Kent County Council", "@dan@"})
 }
+
+// TestCommunityPageDescriptionFollowsEdits: the description, rendered
+// once for each text it has had, is the one just saved, and back to an
+// earlier text it shows that one again.
+func TestCommunityPageDescriptionFollowsEdits(t *testing.T) {
+	t.Parallel()
+	n := testrig.StartOne(t, nil)
+	ctx := context.Background()
+	alice := n.Member("alice", false)
+	libs := newCommunity(t, n, alice, federation.NewCommunity{Handle: "libraries", Name: "Library practice",
+		Description: "We share **enquiry** routines."})
+	page := func(contains, absent []string) {
+		t.Helper()
+		pageCase{path: "/c/libraries", code: http.StatusOK, contains: contains, absent: absent}.check(t, n.URL)
+	}
+	edit := func(desc string) {
+		t.Helper()
+		if _, err := n.Engine.EditCommunity(ctx, alice, libs.ID, federation.CommunityEdit{Description: &desc}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	page([]string{"<strong>enquiry</strong> routines"}, nil)
+	edit("We share *loan* routines.")
+	page([]string{"<em>loan</em> routines"}, []string{"enquiry"})
+	edit("We share **enquiry** routines.")
+	page([]string{"<strong>enquiry</strong> routines"}, []string{"loan"})
+}

@@ -53,6 +53,9 @@ type Handler struct {
 	// rosters are communities' member lists as rendered (rosterHTML),
 	// by community, under their roster's version.
 	rosters storage.Versioned[storage.ID, template.HTML]
+	// descriptions are communities' descriptions as rendered, by
+	// community, under a hash of their Markdown (renderDescription).
+	descriptions storage.Versioned[storage.ID, template.HTML]
 }
 
 // pageNames are the templates that each make a page inside the layout.
