@@ -349,7 +349,7 @@ func (e *Engine) PurgeSuspended(ctx context.Context) (int, error) {
 			}
 			err = e.store.InTx(ctx, func(tx *storage.Tx) error {
 				for _, st := range sts {
-					if err := tx.DeleteStatus(ctx, st); err != nil && !errors.Is(err, storage.ErrNotFound) {
+					if err := e.deleteStatusRow(ctx, tx, st); err != nil && !errors.Is(err, storage.ErrNotFound) {
 						return err
 					}
 				}

@@ -245,7 +245,8 @@ func (e *Engine) AddArtefactFile(ctx context.Context, editor storage.Account, id
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return storage.Artefact{}, storage.ArtefactFile{}, fmt.Errorf("artefact files: %w", err)
 	}
-	tmp, err := os.CreateTemp(dir, "upload-*")
+	// Hidden, as media uploads are: a backup taken meanwhile skips it.
+	tmp, err := os.CreateTemp(dir, ".upload-*")
 	if err != nil {
 		return storage.Artefact{}, storage.ArtefactFile{}, fmt.Errorf("artefact upload: %w", err)
 	}
@@ -280,6 +281,9 @@ func (e *Engine) AddArtefactFile(ctx context.Context, editor storage.Account, id
 	final := filepath.Join(dir, filepath.FromSlash(stored))
 	if err := os.MkdirAll(filepath.Dir(final), 0o750); err != nil {
 		return storage.Artefact{}, storage.ArtefactFile{}, fmt.Errorf("artefact files: %w", err)
+	}
+	if err := tmp.Sync(); err != nil { // whole on disk before any row names it
+		return storage.Artefact{}, storage.ArtefactFile{}, fmt.Errorf("artefact upload: %w", err)
 	}
 	if err := tmp.Close(); err != nil {
 		return storage.Artefact{}, storage.ArtefactFile{}, fmt.Errorf("artefact upload: %w", err)

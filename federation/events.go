@@ -92,9 +92,10 @@ func (e *Engine) emit(tx *storage.Tx, ev Event) {
 	tx.AfterCommit(func() { e.events.publish(ev) })
 }
 
-// deleteStatus deletes a status and tells listeners.
+// deleteStatus deletes a status and tells listeners; the files of the
+// uploads still attached to it go once tx commits.
 func (e *Engine) deleteStatus(ctx context.Context, tx *storage.Tx, id storage.ID) error {
-	if err := tx.DeleteStatus(ctx, id); err != nil {
+	if err := e.deleteStatusRow(ctx, tx, id); err != nil {
 		return err
 	}
 	e.emit(tx, Event{Kind: EventDelete, StatusID: id})

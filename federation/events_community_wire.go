@@ -174,6 +174,11 @@ func (e *Engine) takeEvent(ctx context.Context, g storage.Account, doc activityp
 	if err := e.checkEvent(&ev); err != nil {
 		return fmt.Errorf("event %s: %w", doc.ID, err)
 	}
+	if len(doc.Content) > 2*maxEventDescription {
+		// Its HTML, taken when it has no source, is held to the bound a
+		// source has, as an artefact's and a term's are.
+		return fmt.Errorf("event %s has a description of %d bytes: %w", doc.ID, len(doc.Content), ErrDenied)
+	}
 	if doc.Source == "" {
 		ev.DescriptionHTML = e.artefacts.sanitize.Sanitize(cleanText(doc.Content))
 	}

@@ -386,16 +386,33 @@ func validateTerm(v storage.TermVersion) error {
 }
 
 // cleanList is a list of names a member typed: each trimmed, blanks and
-// repeats (case aside) dropped.
+// repeats (case aside, as strings.EqualFold compares) dropped. It is
+// linear: a peer's term may name thousands before validateTerm refuses
+// it, and comparing each with every other took over a second.
 func cleanList(in []string) []string {
 	out := []string{}
+	seen := make(map[string]bool, len(in))
 	for _, s := range in {
 		s = cleanLine(s)
-		if s != "" && !slices.ContainsFunc(out, func(o string) bool { return strings.EqualFold(o, s) }) {
+		if key := foldKey(s); s != "" && !seen[key] {
+			seen[key] = true
 			out = append(out, s)
 		}
 	}
 	return out
+}
+
+// foldKey is s with each rune replaced by the least rune of its simple
+// case folding orbit: two strings have the same key exactly when
+// strings.EqualFold reports them equal.
+func foldKey(s string) string {
+	return strings.Map(func(r rune) rune {
+		least := r
+		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+			least = min(least, f)
+		}
+		return least
+	}, s)
 }
 
 // Term is the ActivityPub id of a term hosted here (web/ap serves it).

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -19,6 +21,14 @@ var inboxRetry = []time.Duration{10 * time.Second, time.Minute, 10 * time.Minute
 // inboxWorkers apply received activities concurrently: one may wait on a
 // remote fetch while others go on.
 const inboxWorkers = 4
+
+// inboxWorkersPerHost bounds the workers the activities of one host's
+// actors hold at once. A queued activity is mostly one that fetches (an
+// Announce of a post not known here, an Update, a Move), and its peer
+// chooses what is fetched: a Group announcing ten thousand ids on a
+// host that never answers would otherwise hold every worker for the
+// client's timeout each, and every other peer's activities would wait.
+const inboxWorkersPerHost = inboxWorkers / 2
 
 // Receive takes an activity whose HTTP signature verified as signer's. It
 // checks that the signer is the activity's actor, then applies it at once
@@ -124,15 +134,17 @@ func (p *parsedItems) take(id storage.ID) (activitypub.Activity, bool) {
 // runInbox applies queued activities until ctx ends.
 func (e *Engine) runInbox(ctx context.Context) {
 	log := e.log.With("component", "inbox")
-	q := newWorkQueue(inboxWorkers, 0, e.inboxWake)
+	q := newWorkQueue(inboxWorkers, inboxWorkersPerHost, e.inboxWake)
 	defer q.wait()
 	for {
-		items, err := e.store.DueInboxItems(ctx, e.now(), 64)
+		// Hosts at their share, and the items in flight, are read past.
+		busy, inflight := q.busy()
+		items, err := e.store.DueInboxItemsExcept(ctx, e.now(), 64, busy, inflight)
 		if err != nil && ctx.Err() == nil {
 			log.ErrorContext(ctx, "list inbox", "err", err)
 		}
 		for _, it := range items {
-			if _, ok := q.start(ctx, it.ID, "", func(func()) { e.applyItem(ctx, log, it) }); !ok {
+			if _, ok := q.start(ctx, it.ID, signerOrigin(it.Signer), func(func()) { e.applyItem(ctx, log, it) }); !ok {
 				return
 			}
 		}
@@ -140,6 +152,17 @@ func (e *Engine) runInbox(ctx context.Context) {
 			return
 		}
 	}
+}
+
+// signerOrigin is the key the inbox shares its workers by: the origin
+// of the actor that signed an item ("https://host/", in lower case), as
+// storage.DueInboxItemsExcept compares it.
+func signerOrigin(signer string) string {
+	u, err := url.Parse(signer)
+	if err != nil || u.Host == "" {
+		return strings.ToLower(signer)
+	}
+	return strings.ToLower(u.Scheme + "://" + u.Host + "/")
 }
 
 func (e *Engine) applyItem(ctx context.Context, log *slog.Logger, it storage.InboxItem) {

@@ -220,6 +220,25 @@ func (e *Engine) PruneMedia(ctx context.Context, olderThan time.Duration) (int, 
 	}
 }
 
+// deleteStatusRow deletes a status, whose attachment rows go with it by
+// cascade, and removes the files of its uploads once tx commits (never
+// before: a deletion rolled back keeps them). A member's own deletion
+// detaches its uploads first, for a redraft, so none are removed then.
+func (e *Engine) deleteStatusRow(ctx context.Context, tx *storage.Tx, id storage.ID) error {
+	files, err := tx.StatusMediaFiles(ctx, id)
+	if err != nil {
+		return err
+	}
+	if err := tx.DeleteStatus(ctx, id); err != nil {
+		return err
+	}
+	if len(files) > 0 {
+		bg := context.WithoutCancel(ctx)
+		tx.AfterCommit(func() { e.removeMedia(bg, files...) })
+	}
+	return nil
+}
+
 // draftMedia loads the uploads a draft names for the status statusID
 // (zero for a new one): each must be the author's and attached to no
 // other status. Repeated IDs count once.

@@ -130,6 +130,29 @@ func (tx *Tx) DetachMedia(ctx context.Context, status ID) error {
 	return nil
 }
 
+const qStatusMediaFiles = `SELECT file_path, preview_path FROM attachments WHERE status_id = ? AND file_path <> ''`
+
+// StatusMediaFiles returns the files under the media directory of the
+// uploads attached to a status: DeleteStatus removes their rows by
+// cascade, and the engine removes the files once that commits.
+func (q queries) StatusMediaFiles(ctx context.Context, status ID) ([]string, error) {
+	rows, err := queryAll(ctx, q.q, func(r scanner) ([2]string, error) {
+		var f [2]string
+		return f, r.Scan(&f[0], &f[1])
+	}, qStatusMediaFiles, status)
+	if err != nil {
+		return nil, fmt.Errorf("media files of status %d: %w", status, err)
+	}
+	var out []string
+	for _, f := range rows {
+		out = append(out, f[0])
+		if f[1] != "" {
+			out = append(out, f[1])
+		}
+	}
+	return out, nil
+}
+
 const qUnattachedMedia = `SELECT ` + attachmentColumns + ` FROM attachments
 WHERE status_id IS NULL AND created_at < ?
 AND NOT EXISTS (SELECT 1 FROM scheduled_status_media sm WHERE sm.attachment_id = attachments.id)

@@ -371,21 +371,45 @@ VALUES (?,?,?,?,?,?)`, it.ID, it.ActivityURI, it.Signer, it.Body, millis(it.Rece
 // DueInboxItems returns up to limit received activities due at now,
 // oldest first.
 func (q queries) DueInboxItems(ctx context.Context, now time.Time, limit int) ([]InboxItem, error) {
-	scan := func(r scanner) (InboxItem, error) {
-		var it InboxItem
-		var received, next int64
-		if err := r.Scan(&it.ID, &it.ActivityURI, &it.Signer, &it.Body, &received, &it.Attempts, &next); err != nil {
-			return InboxItem{}, err
-		}
-		it.ReceivedAt, it.NextAttemptAt = fromMillis(received), fromMillis(next)
-		return it, nil
-	}
-	out, err := queryAll(ctx, q.q, scan, `SELECT id, activity_uri, signer, body, received_at, attempts, next_attempt_at
+	out, err := queryAll(ctx, q.q, scanInboxItem, `SELECT id, activity_uri, signer, body, received_at, attempts, next_attempt_at
 FROM inbox_items WHERE next_attempt_at <= ? ORDER BY id LIMIT ?`, millis(now), limit)
 	if err != nil {
 		return nil, fmt.Errorf("due inbox items: %w", err)
 	}
 	return out, nil
+}
+
+// DueInboxItemsExcept is DueInboxItems without the items in flight
+// (inflight) and those whose signer starts with one of busyOrigins
+// ("https://host/", compared in lower case): the inbox reads past a
+// host whose share of the workers is taken, so its backlog does not hide
+// the other peers' activities.
+func (q queries) DueInboxItemsExcept(ctx context.Context, now time.Time, limit int, busyOrigins []string, inflight []ID) ([]InboxItem, error) {
+	origins, err := json.Marshal(append([]string{}, busyOrigins...))
+	if err != nil {
+		return nil, fmt.Errorf("due inbox items: %w", err)
+	}
+	out, err := queryAll(ctx, q.q, scanInboxItem, qDueInboxItemsExcept, millis(now), limit, string(origins), idArray(inflight))
+	if err != nil {
+		return nil, fmt.Errorf("due inbox items: %w", err)
+	}
+	return out, nil
+}
+
+const qDueInboxItemsExcept = `SELECT id, activity_uri, signer, body, received_at, attempts, next_attempt_at
+FROM inbox_items WHERE next_attempt_at <= ?1
+AND id NOT IN (SELECT value FROM json_each(?4))
+AND NOT EXISTS (SELECT 1 FROM json_each(?3) WHERE lower(substr(inbox_items.signer, 1, length(value))) = value)
+ORDER BY id LIMIT ?2`
+
+func scanInboxItem(r scanner) (InboxItem, error) {
+	var it InboxItem
+	var received, next int64
+	if err := r.Scan(&it.ID, &it.ActivityURI, &it.Signer, &it.Body, &received, &it.Attempts, &next); err != nil {
+		return InboxItem{}, err
+	}
+	it.ReceivedAt, it.NextAttemptAt = fromMillis(received), fromMillis(next)
+	return it, nil
 }
 
 // DeleteInboxItem removes an applied (or abandoned) inbox item.

@@ -69,7 +69,7 @@ func ImportLimited(ctx context.Context, engine *federation.Engine, r io.Reader, 
 	var moved []string // files moved into the store, removed if the transaction fails
 	g, err := engine.RestoreCommunity(ctx, handle, name, settings, func(ctx context.Context, rs *federation.Restorer) error {
 		out = Imported{Group: rs.Group}
-		im := &importer{a: a, rs: rs, out: &out, stored: map[string]string{}}
+		im := &importer{a: a, rs: rs, out: &out, stored: map[string]string{}, held: map[string]bool{}, moved: &moved}
 		if a.Manifest.Community != "" { // the Group it was: the old node may then point here (moved)
 			if err := rs.AlsoKnownAs(ctx, a.Manifest.Community); err != nil {
 				return err
@@ -102,6 +102,8 @@ type importer struct {
 	rs     *federation.Restorer
 	out    *Imported
 	stored map[string]string // sha256 → storage name of the moved file
+	held   map[string]bool   // storage names a file row already holds
+	moved  *[]string         // files put into the store, removed if the transaction fails
 }
 
 // moveFiles moves the archive's files into the artefact store under new
@@ -131,20 +133,44 @@ func (im *importer) moveFiles(moved *[]string) error {
 	return nil
 }
 
+// copyStored gives the stored file name a second name in the artefact
+// store, by a hard link or else a copy, recorded with the moved files.
+func (im *importer) copyStored(name string) (string, error) {
+	dir := im.rs.ArtefactFileDir()
+	next := im.rs.NewFileName()
+	src, dst := filepath.Join(dir, filepath.FromSlash(name)), filepath.Join(dir, filepath.FromSlash(next))
+	if err := os.MkdirAll(filepath.Dir(dst), 0o750); err != nil {
+		return "", fmt.Errorf("artefact files: %w", err)
+	}
+	if err := os.Link(src, dst); err != nil {
+		if err := copyFile(src, dst); err != nil {
+			return "", err
+		}
+	}
+	*im.moved = append(*im.moved, dst)
+	return next, nil
+}
+
 // moveFile renames src to dst, or copies it where rename cannot (another
 // file system): through a temporary name, so dst is whole or absent.
 func moveFile(src, dst string) error {
 	if err := os.Rename(src, dst); err == nil {
 		return nil
 	}
+	return copyFile(src, dst)
+}
+
+// copyFile copies src to dst through a temporary name, so dst is whole
+// or absent.
+func copyFile(src, dst string) error {
 	in, err := os.Open(src)
 	if err != nil {
-		return fmt.Errorf("move file: %w", err)
+		return fmt.Errorf("copy file: %w", err)
 	}
 	defer in.Close()
-	tmp, err := os.CreateTemp(filepath.Dir(dst), "import-*")
+	tmp, err := os.CreateTemp(filepath.Dir(dst), ".import-*") // hidden: a backup skips it
 	if err != nil {
-		return fmt.Errorf("move file: %w", err)
+		return fmt.Errorf("copy file: %w", err)
 	}
 	_, err = io.Copy(tmp, in)
 	if err == nil {
@@ -158,7 +184,7 @@ func moveFile(src, dst string) error {
 	}
 	if err != nil {
 		os.Remove(tmp.Name())
-		return fmt.Errorf("move file: %w", err)
+		return fmt.Errorf("copy file: %w", err)
 	}
 	return nil
 }
@@ -280,6 +306,16 @@ func (im *importer) artefacts(ctx context.Context) error {
 					}
 					id, ok := fileIDs[f.SHA256]
 					if !ok {
+						if im.held[stored] {
+							// Another artefact holds the same bytes (the
+							// archive keeps them once); each file row
+							// names a file of its own.
+							var err error
+							if stored, err = im.copyStored(stored); err != nil {
+								return err
+							}
+						}
+						im.held[stored] = true
 						row := storage.ArtefactFile{ArtefactID: art.ID, CommunityID: g.ID, StorageName: stored, Name: f.Name,
 							MediaType: f.MediaType, Size: f.Size, SHA256: f.SHA256, UploadedBy: sv.EditorID, CreatedAt: v.CreatedAt}
 						if err := tx.InsertArtefactFile(ctx, &row); err != nil {
