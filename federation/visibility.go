@@ -45,3 +45,25 @@ func (e *Engine) CanSeeCommunity(ctx context.Context, viewer, g storage.Account)
 	}
 	return activitypub.CanSeeCommunity(v), nil
 }
+
+// VisibleFollows is rows, a page of someone's followers or follows as
+// shown to viewer, without the members-only communities viewer may not
+// see (CanSeeCommunity). A community's member list is for its members
+// only; listed in each member's follows it would be open to anyone who
+// walked them. The counts stay whole, as the community's own count is.
+func (e *Engine) VisibleFollows(ctx context.Context, viewer storage.Account, rows []storage.ListedAccount) ([]storage.ListedAccount, error) {
+	out := rows[:0:0]
+	for _, l := range rows {
+		if l.Account.ActorType == activitypub.TypeGroup {
+			see, err := e.CanSeeCommunity(ctx, viewer, l.Account)
+			if err != nil {
+				return nil, err
+			}
+			if !see {
+				continue
+			}
+		}
+		out = append(out, l)
+	}
+	return out, nil
+}

@@ -381,6 +381,10 @@ func (h *Handler) follows(w http.ResponseWriter, r *http.Request, iri func(strin
 			httperr.Write(w, r, h.log, err)
 			return
 		}
+		if rows, err = h.engine.VisibleFollows(r.Context(), viewer, rows); err != nil {
+			httperr.Write(w, r, h.log, err)
+			return
+		}
 	}
 	p := activitypub.CollectionPage{ID: id + "?page=true", PartOf: id, TotalItems: total, Items: []string{}}
 	for _, row := range rows {

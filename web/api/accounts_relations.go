@@ -233,9 +233,16 @@ func (h *Handler) familiarFollowers(w http.ResponseWriter, r *http.Request) erro
 // writeListed answers with a page of listed accounts and the Link header
 // that pages on from the rows that listed them.
 func (h *Handler) writeListed(w http.ResponseWriter, r *http.Request, viewer storage.Account, rows []storage.ListedAccount) error {
+	return h.writeListedPage(w, r, viewer, rows, rows)
+}
+
+// writeListedPage presents shown, what the viewer may see of the page
+// rows read; the Link header pages by rows, so a page the viewer sees
+// none of still leads on.
+func (h *Handler) writeListedPage(w http.ResponseWriter, r *http.Request, viewer storage.Account, shown, rows []storage.ListedAccount) error {
 	p := h.presenter(viewer)
-	out := make([]Account, 0, len(rows))
-	for _, l := range rows {
+	out := make([]Account, 0, len(shown))
+	for _, l := range shown {
 		e, err := p.account(r.Context(), l.Account)
 		if err != nil {
 			return err
@@ -292,7 +299,11 @@ func (h *Handler) followList(w http.ResponseWriter, r *http.Request,
 	if err != nil {
 		return err
 	}
-	return h.writeListed(w, r, viewer, rows)
+	shown, err := h.engine.VisibleFollows(r.Context(), viewer, rows)
+	if err != nil {
+		return err
+	}
+	return h.writeListedPage(w, r, viewer, shown, rows)
 }
 
 // GET /api/v1/accounts/:id/followers

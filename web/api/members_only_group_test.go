@@ -49,3 +49,53 @@ func TestMembersOnlyGroupFollowers(t *testing.T) {
 		})
 	}
 }
+
+// TestFollowingHidesMembersOnlyGroups: a member's following list names a
+// members-only community she belongs to only to those who may list its
+// members (its members, herself among them); to anyone else the list
+// leaves it out, so walking members' lists does not rebuild the
+// community's member list. A public community stays listed to all.
+func TestFollowingHidesMembersOnlyGroups(t *testing.T) {
+	t.Parallel()
+	n := testrig.StartOne(t, nil)
+	ctx := context.Background()
+	alice, bob, carol := n.Member("alice", false), n.Member("bob", false), n.Member("carol", false)
+	hidden, err := n.Engine.CreateCommunity(ctx, alice, federation.NewCommunity{Handle: "safeguarding", Name: "Safeguarding leads",
+		Visibility: storage.CommunityMembersOnly})
+	if err != nil {
+		t.Fatal(err)
+	}
+	open, err := n.Engine.CreateCommunity(ctx, alice, federation.NewCommunity{Handle: "libraries", Name: "Libraries"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []storage.Community{hidden, open} {
+		if err := n.Engine.Follow(ctx, carol.ID, c.AccountID, federation.FollowOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	endpoint := n.URL + "/api/v1/accounts/" + carol.ID.String() + "/following"
+	for _, tt := range []struct {
+		name, token string
+		listed      bool
+	}{
+		{"anonymous", "", false},
+		{"bob, not a member", n.Token(bob), false},
+		{"alice, a member", n.Token(alice), true},
+		{"carol herself", n.Token(carol), true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var out []map[string]any
+			code, _, raw := call(t, http.MethodGet, endpoint, tt.token, nil, &out)
+			if code != http.StatusOK {
+				t.Fatalf("GET following: %d %s", code, raw)
+			}
+			if got := strings.Contains(raw, `"safeguarding"`); got != tt.listed {
+				t.Errorf("carol's following names the members-only community: %v; want %v\n%s", got, tt.listed, raw)
+			}
+			if !strings.Contains(raw, `"libraries"`) {
+				t.Errorf("carol's following leaves out the public community:\n%s", raw)
+			}
+		})
+	}
+}
