@@ -79,10 +79,10 @@ const qMemberOf = `(mo.group_id = ? OR NOT EXISTS (SELECT 1 FROM community_bans 
 		WHERE cb.community_id = mo.group_id AND cb.account_id = ? AND (cb.expires_at = 0 OR cb.expires_at > ?))
 	AND (EXISTS (SELECT 1 FROM follows f WHERE f.account_id = ? AND f.target_account_id = mo.group_id)
 	OR EXISTS (SELECT 1 FROM community_moderators cm WHERE cm.community_id = mo.group_id AND cm.account_id = ?)
-	OR EXISTS (SELECT 1 FROM accounts na JOIN accounts ma ON ma.domain = na.domain
-		JOIN follows f ON f.account_id = ma.id AND f.target_account_id = mo.group_id
+	OR EXISTS (SELECT 1 FROM accounts na
+		JOIN follows f ON f.target_account_id = mo.group_id AND f.domain = na.domain AND f.domain <> ''
 		WHERE na.id = ? AND na.domain <> '' AND na.actor_type IN ('Application', 'Service')
-		AND NOT EXISTS (SELECT 1 FROM community_bans cb WHERE cb.community_id = mo.group_id AND cb.account_id = ma.id
+		AND NOT EXISTS (SELECT 1 FROM community_bans cb WHERE cb.community_id = mo.group_id AND cb.account_id = f.account_id
 			AND (cb.expires_at = 0 OR cb.expires_at > ?)))))`
 
 // memberOfArgs are qMemberOf's parameters for viewer, bans judged at now.

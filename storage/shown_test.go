@@ -3,7 +3,9 @@ package storage
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -323,6 +325,62 @@ func TestCommunityViewing(t *testing.T) {
 			v, err := s.CommunityViewing(ctx, tt.viewer, tt.group)
 			if err != nil || v.MembersOnly != tt.membersOnly || v.Member != tt.member || v.Anonymous != (tt.viewer == 0) {
 				t.Errorf("CommunityViewing = %+v, %v; want members-only %v, member %v", v, err, tt.membersOnly, tt.member)
+			}
+		})
+	}
+}
+
+// BenchmarkCommunityViewingNodeActor: whether a node's instance actor
+// may read a members-only community with 5,000 followers on 200 nodes,
+// the check made for each members-only post a signed fetch lists. A
+// node with members, and one without (which must rule out every
+// follower):
+//
+//	go test ./storage -run '^$' -bench BenchmarkCommunityViewingNodeActor
+func BenchmarkCommunityViewingNodeActor(b *testing.B) {
+	s := openTest(b)
+	ctx := context.Background()
+	g := Account{Username: "closed", ActorType: "Group", URI: "https://local.example/users/closed"}
+	nodes := map[string]Account{
+		"a member's node":  {Username: "n7.example", Domain: "n7.example", URI: "https://n7.example/actor", ActorType: "Application"},
+		"a node with none": {Username: "none.example", Domain: "none.example", URI: "https://none.example/actor", ActorType: "Application"},
+	}
+	err := s.InTx(ctx, func(tx *Tx) error {
+		if err := tx.InsertAccount(ctx, &g); err != nil {
+			return err
+		}
+		if err := tx.InsertCommunity(ctx, &Community{AccountID: g.ID, JoinPolicy: JoinOpen, PostingPolicy: PostingMembers,
+			Visibility: CommunityMembersOnly}); err != nil {
+			return err
+		}
+		for name, n := range nodes {
+			if err := tx.InsertAccount(ctx, &n); err != nil {
+				return err
+			}
+			nodes[name] = n
+		}
+		for i := range 5000 {
+			host := fmt.Sprintf("n%d.example", i%200)
+			a := Account{Username: fmt.Sprintf("f%d", i), Domain: host, URI: fmt.Sprintf("https://%s/users/f%d", host, i)}
+			if err := tx.InsertAccount(ctx, &a); err != nil {
+				return err
+			}
+			if err := tx.InsertFollow(ctx, &Follow{AccountID: a.ID, TargetID: g.ID}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for name, n := range nodes {
+		b.Run(strings.ReplaceAll(name, " ", "_"), func(b *testing.B) {
+			for b.Loop() {
+				v, err := s.CommunityViewing(ctx, n.ID, g.ID)
+				if err != nil || v.Member != (n.Domain == "n7.example") {
+					b.Fatalf("CommunityViewing = %+v, %v", v, err)
+				}
 			}
 		})
 	}
