@@ -462,6 +462,14 @@ func TestReportQueue(t *testing.T) {
 	if got, err := f.e.Reports(ctx, mod, 0, storage.ReportFilter{State: storage.ReportOpen}, storage.Page{}); err != nil || len(got) != 1 || got[0].ID != node.ID {
 		t.Errorf("the node's open reports = %+v, %v; want the one left", got, err)
 	}
+	// The node's moderators, who apply the node's policy, may reopen it in
+	// their queue: it is one report, open again in both.
+	if r, err := f.e.ReopenReport(ctx, mod, 0, comm.ID); err != nil || r.State != storage.ReportOpen {
+		t.Fatalf("a node moderator reopening the community's resolved report: %+v, %v", r, err)
+	}
+	if r, _, err := f.e.QueuedReport(ctx, f.alice, f.g.ID, comm.ID); err != nil || r.State != storage.ReportOpen {
+		t.Errorf("the community's queue after the node reopened it: %+v, %v; want open", r, err)
+	}
 }
 
 // FuzzFlagObjects: whatever a Flag's object is, reading it neither
