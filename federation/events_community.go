@@ -464,5 +464,5 @@ func (u URLs) Event(id storage.ID) string { return u.Base + "/events/" + id.Stri
 
 // EventPage is the web page of a local event in the community with handle.
 func (u URLs) EventPage(handle string, id storage.ID) string {
-	return u.Base + "/c/" + url.PathEscape(handle) + "/events#event-" + id.String()
+	return u.Base + "/c/" + url.PathEscape(handle) + "/events/" + id.String()
 }

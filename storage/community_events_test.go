@@ -95,3 +95,42 @@ func TestCommunityEventsAndAttendance(t *testing.T) {
 		t.Fatalf("alice's events: %d %v; want 3 (soon, later, cancelled off)", len(mine), err)
 	}
 }
+
+// Migration 0060 gives the events of communities hosted here their own
+// page as their url; a remote community's event keeps the url its node
+// gave it, whatever its shape.
+func TestEventPagesMigration(t *testing.T) {
+	t.Parallel()
+	s := openTest(t)
+	ctx := context.Background()
+	alice := mustAccount(t, s, "alice", "")
+	local := mustCommunity(t, s, "libraries", alice)
+	remote := mustAccount(t, s, "wards", "council-b.example")
+	start := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	events := []struct {
+		group     ID
+		url, want string
+	}{
+		{local.AccountID, "https://local.example/c/libraries/events#event-7", "https://local.example/c/libraries/events/7"},
+		{remote.ID, "https://council-b.example/c/wards/events#event-9", "https://council-b.example/c/wards/events#event-9"},
+		{remote.ID, "https://council-b.example/events/3", "https://council-b.example/events/3"},
+	}
+	ids := make([]ID, len(events))
+	for i, e := range events {
+		ev := CommunityEvent{CommunityID: e.group, URI: e.url + "/ap", URL: e.url, Name: "Event", Start: start, End: start.Add(time.Hour), TimeZone: "UTC"}
+		inTx(t, s, func(tx *Tx) error { return tx.InsertCommunityEvent(ctx, &ev) })
+		ids[i] = ev.ID
+	}
+	if _, err := s.write.ExecContext(ctx, `DELETE FROM schema_migrations WHERE version = 60`); err != nil {
+		t.Fatal(err)
+	}
+	if err := migrate(ctx, s.write); err != nil {
+		t.Fatal(err)
+	}
+	for i, e := range events {
+		ev, err := s.CommunityEventByID(ctx, ids[i])
+		if err != nil || ev.URL != e.want {
+			t.Errorf("event %d: url %q, %v; want %q", i, ev.URL, err, e.want)
+		}
+	}
+}

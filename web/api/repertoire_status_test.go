@@ -314,7 +314,7 @@ func TestSearchRepertoireEvents(t *testing.T) {
 		byURI[s.URI] = s
 	}
 	ev, hidden := byURI[briefing.URI], byURI[review.URI]
-	page := f.n.URL + "/c/roads/events#event-" + briefing.ID.String()
+	page := f.n.URL + "/c/roads/events/" + briefing.ID.String()
 	checks := []struct {
 		name      string
 		got, want any

@@ -114,13 +114,15 @@ func TestPagesAccessible(t *testing.T) {
 		t.Fatal(err)
 	}
 	start := time.Now().Add(72 * time.Hour)
-	if _, err := n.Engine.CreateEvent(ctx, alice, desk.ID, federation.NewEvent{Name: "Phone skills", Description: "Practice calls.",
-		Start: start, End: start.Add(time.Hour), TimeZone: "Europe/London", PlaceName: "Room 2", Capacity: 12}); err != nil {
+	phoneSkills, err := n.Engine.CreateEvent(ctx, alice, desk.ID, federation.NewEvent{Name: "Phone skills", Description: "Practice calls.",
+		Start: start, End: start.Add(time.Hour), TimeZone: "Europe/London", PlaceName: "Room 2", Capacity: 12})
+	if err != nil {
 		t.Fatal(err)
 	}
 
 	for _, path := range []string{"/", "/?max_id=" + oldest.ID.String(), "/about", "/tags/enquiries",
-		"/c/enquiries_desk/library", "/c/closed_room/library", "/c/enquiries_desk/glossary", "/c/closed_room/glossary", "/c/enquiries_desk/events", "/c/closed_room/events", artPath, artPath + "?from=1&to=2",
+		"/c/enquiries_desk/library", "/c/closed_room/library", "/c/enquiries_desk/glossary", "/c/closed_room/glossary", "/c/enquiries_desk/events", "/c/closed_room/events",
+		"/c/enquiries_desk/events/" + phoneSkills.ID.String(), artPath, artPath + "?from=1&to=2",
 		"/@alice", "/@alice/" + st.ID.String(), "/no/such/page", "/@nobody",
 		"/communities", "/c/enquiries_desk", "/c/enquiries_desk/threads/" + thread.ID.String(), "/c/closed_room",
 		"/directory", "/directory?organisation=Hampshire+County+Council",

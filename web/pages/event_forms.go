@@ -84,7 +84,7 @@ func (h *Handler) CreateEvent(w http.ResponseWriter, r *http.Request) {
 		"You cannot add an event to "+v.Community.Name+": only its members and moderators can. Join the community first."),
 		func() (string, error) {
 			ev, err := h.engine.CreateEvent(r.Context(), me, v.group.ID, ne)
-			return eventsPath(v.group.Username) + "#event-" + ev.ID.String(), err
+			return eventPath(v.group.Username, ev.ID), err
 		})
 }
 
@@ -130,7 +130,7 @@ func (h *Handler) EditEvent(w http.ResponseWriter, r *http.Request) {
 			_, err := h.engine.EditEvent(r.Context(), me, v.event.ID, federation.EventEdit{Name: &ne.Name, Description: &ne.Description,
 				Start: &ne.Start, End: &ne.End, TimeZone: &ne.TimeZone, PlaceName: &ne.PlaceName, PlaceAddress: &ne.PlaceAddress,
 				OnlineURL: &ne.OnlineURL, Capacity: &ne.Capacity})
-			return eventsPath(v.group.Username) + "#event-" + v.event.ID.String(), err
+			return eventPath(v.group.Username, v.event.ID), err
 		})
 }
 
@@ -172,7 +172,7 @@ func (h *Handler) answerEvent(w http.ResponseWriter, r *http.Request, going bool
 	case err != nil:
 		h.Error(w, r, err)
 	default:
-		http.Redirect(w, r, eventsPath(g.Username)+"#event-"+ev.ID.String(), http.StatusSeeOther)
+		http.Redirect(w, r, eventPath(g.Username, ev.ID), http.StatusSeeOther)
 	}
 }
 

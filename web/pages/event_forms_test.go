@@ -13,7 +13,7 @@ import (
 	"github.com/copse-dev/copse/web/testrig"
 )
 
-var eventLocation = regexp.MustCompile(`^/c/wards/events#event-(\d+)$`)
+var eventLocation = regexp.MustCompile(`^/c/wards/events/(\d+)$`)
 
 // TestEventFormsWithoutJavaScript: a member adds an event and edits it
 // through plain forms, in its time zone, and members say they will and
@@ -77,7 +77,7 @@ func TestEventFormsWithoutJavaScript(t *testing.T) {
 		form := with(hidden, fields)
 		form.Set("name", "Triage workshop, second run")
 		form.Set("capacity", "")
-		if code, loc, page := b.Do(http.MethodPost, editPath, form); code != http.StatusSeeOther || loc != "/c/wards/events#event-"+id.String() {
+		if code, loc, page := b.Do(http.MethodPost, editPath, form); code != http.StatusSeeOther || loc != "/c/wards/events/"+id.String() {
 			t.Fatalf("%d %q\n%s", code, loc, page)
 		}
 		if ev, _ := n.Store.CommunityEventByID(ctx, id); ev.Name != "Triage workshop, second run" || ev.Capacity != 0 {
@@ -98,7 +98,7 @@ func TestEventFormsWithoutJavaScript(t *testing.T) {
 		c := signedInBrowser(t, n, "bob")
 		_, _, page := c.Do(http.MethodGet, "/c/wards/events", nil)
 		attend := eventForm(t, page, "/c/wards/events/"+id.String()+"/attend")
-		if code, loc, page := c.Do(http.MethodPost, "/c/wards/events/"+id.String()+"/attend", attend); code != http.StatusSeeOther || loc != "/c/wards/events#event-"+id.String() {
+		if code, loc, page := c.Do(http.MethodPost, "/c/wards/events/"+id.String()+"/attend", attend); code != http.StatusSeeOther || loc != "/c/wards/events/"+id.String() {
 			t.Fatalf("attend: %d %q\n%s", code, loc, page)
 		}
 		if ev, _ := n.Store.CommunityEventByID(ctx, id); ev.AttendeeCount != 1 {

@@ -31,12 +31,13 @@ const (
 
 type eventView struct {
 	ID, Name, URL, CalendarURL string
+	Page                       string        // its own page here
 	Description                template.HTML // rendered and sanitised by the engine
 	When, StartISO, EndISO     string
 	TimeZone                   string
 	Where, OnlineURL           string
 	Capacity, Attendees        int
-	Cancelled                  bool
+	Cancelled, Ended           bool
 }
 
 type eventsPage struct {
@@ -45,6 +46,7 @@ type eventsPage struct {
 	Events      []eventView
 	CalendarURL string
 	Hidden      bool // members-only
+	Single      bool // the page of one event, whose name is its heading
 }
 
 func eventsPath(handle string) string { return communityPath(handle) + "/events" }
@@ -71,12 +73,52 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	for _, ev := range list {
-		v.Events = append(v.Events, eventViewOf(g.Username, ev))
+		v.Events = append(v.Events, eventViewOf(g.Username, ev, h.store.Now()))
 	}
 	if v.Member, err = h.eventActions(r, list); err != nil {
 		return err
 	}
 	return h.render(w, r, http.StatusOK, "events", &v)
+}
+
+// Event serves /c/{handle}/events/{id}: one event, past and cancelled
+// ones too, so the link a post, a search hit or a calendar gives for it
+// always shows it. Who may not read it is told it is not found.
+func (h *Handler) Event(w http.ResponseWriter, r *http.Request) {
+	if err := h.event(w, r); err != nil {
+		h.Error(w, r, err)
+	}
+}
+
+func (h *Handler) event(w http.ResponseWriter, r *http.Request) error {
+	g, c, err := h.hostedCommunity(r)
+	if err != nil {
+		return err
+	}
+	id, err := storage.ParseID(chi.URLParam(r, "id"))
+	if err != nil {
+		return storage.ErrNotFound
+	}
+	ev, err := h.store.CommunityEventByID(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	if ev.CommunityID != g.ID {
+		return storage.ErrNotFound
+	}
+	if ok, err := h.engine.EventReadable(r.Context(), viewerOf(r), ev); err != nil || !ok {
+		return errors.Join(err, storage.ErrNotFound)
+	}
+	cv, err := h.communityViewOf(r, g, c, false)
+	if err != nil {
+		return err
+	}
+	v := eventsPage{pageView: h.view(ev.Name), Community: cv, CalendarURL: eventsPath(g.Username) + ".ics", Single: true,
+		Events: []eventView{eventViewOf(g.Username, ev, h.store.Now())}}
+	if v.Member, err = h.eventActions(r, []storage.CommunityEvent{ev}); err != nil {
+		return err
+	}
+	return h.render(w, r, http.StatusOK, "event", &v)
 }
 
 // eventsReadable reports whether viewer may read the events of the
@@ -85,7 +127,8 @@ func (h *Handler) eventsReadable(ctx context.Context, viewer, g storage.Account)
 	return h.engine.EventReadable(ctx, viewer, storage.CommunityEvent{CommunityID: g.ID, URI: g.URI})
 }
 
-func eventViewOf(handle string, ev storage.CommunityEvent) eventView {
+// eventViewOf is how the pages show ev, at now.
+func eventViewOf(handle string, ev storage.CommunityEvent, now time.Time) eventView {
 	loc, err := time.LoadLocation(ev.TimeZone)
 	if err != nil {
 		loc = time.UTC
@@ -101,7 +144,7 @@ func eventViewOf(handle string, ev storage.CommunityEvent) eventView {
 		StartISO: ev.Start.UTC().Format(time.RFC3339), EndISO: ev.End.UTC().Format(time.RFC3339), TimeZone: ev.TimeZone,
 		Where:     eventWhere(storage.CommunityEvent{PlaceName: ev.PlaceName, PlaceAddress: ev.PlaceAddress}),
 		OnlineURL: ev.OnlineURL, Capacity: ev.Capacity, Attendees: ev.AttendeeCount, Cancelled: ev.Cancelled(),
-		CalendarURL: eventsPath(handle) + "/" + ev.ID.String() + ".ics"}
+		Ended: !ev.End.After(now), Page: eventPath(handle, ev.ID), CalendarURL: eventPath(handle, ev.ID) + ".ics"}
 }
 
 // CommunityCalendar serves /c/{handle}/events.ics: the community's events

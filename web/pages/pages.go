@@ -59,7 +59,7 @@ type Handler struct {
 }
 
 // pageNames are the templates that each make a page inside the layout.
-var pageNames = []string{"home", "about", "tag", "profile", "status", "error", "communities", "community", "thread", "directory", "library", "artefact", "glossary", "events", "search"}
+var pageNames = []string{"home", "about", "tag", "profile", "status", "error", "communities", "community", "thread", "directory", "library", "artefact", "glossary", "events", "event", "search"}
 
 // formNames are the templates of the repertoire's forms (forms.go).
 var formNames = []string{"artefact_form", "term_form", "event_form"}
@@ -135,6 +135,7 @@ func (h *Handler) Mount(r chi.Router) {
 		r.Post("/c/{handle}/events/{id}/leave", h.LeaveEvent)
 		r.Get("/c/{handle}/events.ics", h.CommunityCalendar)
 		r.Get("/c/{handle}/events/{id}.ics", h.EventCalendar)
+		r.Get("/c/{handle}/events/{id}", h.Event)
 		r.Get("/@{username}/events.ics", h.MemberCalendar)
 		r.Get("/directory", h.Directory)
 		r.Get("/@{username}/{id}", h.Status)

@@ -105,7 +105,7 @@ func (h *Handler) communitySearch(w http.ResponseWriter, r *http.Request) error 
 		case storage.HitTerm:
 			hv.URL = glossaryPath(g.Username) + "#" + federation.TermAnchor(hit.Title)
 		case storage.HitEvent:
-			hv.URL = eventsPath(g.Username) + "#event-" + hit.ID.String()
+			hv.URL = eventPath(g.Username, hit.ID)
 			hv.When, hv.WhenISO, hv.Place = eventStart(hit), time.UnixMilli(hit.StartAt).UTC().Format(time.RFC3339), hit.Place
 			hv.Past = hit.StartAt <= h.store.Now().UnixMilli()
 		case storage.HitThread:

@@ -38,7 +38,7 @@ func TestSearchPage(t *testing.T) {
 		End: start.Add(time.Hour), TimeZone: "UTC", PlaceName: "Town Hall"}); err != nil {
 		t.Fatal(err)
 	}
-	eventLink := `<a href="/c/roads/events#event-` + briefing.ID.String() + `">Gritting briefing ` + hostileEscaped + `</a>`
+	eventLink := `<a href="/c/roads/events/` + briefing.ID.String() + `">Gritting briefing ` + hostileEscaped + `</a>`
 	eventMeta := `Event · <time datetime="2031-03-04T10:00:00Z">Tuesday 4 March 2031, 10:00 GMT</time> · Winchester depot`
 	st, err := a.Engine.Post(ctx, alice.ID, federation.Draft{Text: "@roads Who has spare gritting salt?", Visibility: activitypub.Public})
 	if err != nil {
