@@ -1,6 +1,7 @@
 package federation
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -334,21 +335,41 @@ func (e *Engine) announceRawTo(ctx context.Context, tx *storage.Tx, g storage.Ac
 		to, cc = []string{g.Followers}, []string{} // never Public
 	}
 	id := e.urls.Activity(g.Username, tx.NewID())
-	body, err := marshalJSON(map[string]any{
-		"@context":  "https://www.w3.org/ns/activitystreams",
-		"id":        id,
-		"type":      activitypub.TypeAnnounce,
-		"actor":     g.URI,
-		"to":        to,
-		"cc":        cc,
-		"audience":  g.URI,
-		"published": tx.Now().UTC().Truncate(time.Second),
-		"object":    json.RawMessage(raw),
-	})
+	body, err := announceBody(id, g.URI, to, cc, tx.Now(), raw)
 	if err != nil {
 		return fmt.Errorf("announce %s: %w", act.ID, err)
 	}
 	return e.publishBody(ctx, tx, g, id, activitypub.TypeAnnounce, false, body, inboxes)
+}
+
+// announceBody is the Group's Announce, id, of raw: an activity as it was
+// received (or made here), valid JSON, already parsed. The envelope is
+// marshalled and raw set in unchanged: encoding/json would validate and
+// compact a json.RawMessage again, and a map's keys are sorted, both on
+// the single writer for every post a community announces.
+func announceBody(id, group string, to, cc []string, now time.Time, raw []byte) ([]byte, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || raw[0] != '{' {
+		return nil, fmt.Errorf("announce %s: the object is not a JSON object", id)
+	}
+	env, err := marshalJSON(struct {
+		Context   string    `json:"@context"`
+		ID        string    `json:"id"`
+		Type      string    `json:"type"`
+		Actor     string    `json:"actor"`
+		To        []string  `json:"to"`
+		CC        []string  `json:"cc"`
+		Audience  string    `json:"audience"`
+		Published time.Time `json:"published"`
+	}{"https://www.w3.org/ns/activitystreams", id, activitypub.TypeAnnounce, group, to, cc, group, now.UTC().Truncate(time.Second)})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]byte, 0, len(env)+len(raw)+len(`,"object":}`))
+	out = append(out, env[:len(env)-1]...) // without its closing brace
+	out = append(out, `,"object":`...)
+	out = append(out, raw...)
+	return append(out, '}'), nil
 }
 
 // boostThread is the second announce of a new thread: the Group's boost,

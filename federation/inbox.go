@@ -69,7 +69,7 @@ func (e *Engine) ReceiveInbound(ctx context.Context, in Inbound) error {
 	// failure), is queued as before, and the worker applies, retries or
 	// logs it as it does any queued activity.
 	if !needsNetwork(act.Type) {
-		if err := e.applyInTx(withParsedInboxBody(ctx, body, act), act, nil); err == nil {
+		if err := e.applyInTx(e.withPreparedNote(withParsedInboxBody(ctx, body, act), act), act, nil); err == nil {
 			return nil
 		}
 	}

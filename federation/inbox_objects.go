@@ -122,7 +122,7 @@ func (e *Engine) insertNote(ctx context.Context, tx *storage.Tx, author storage.
 		AccountID:    author.ID,
 		ObjectType:   n.Type,
 		Title:        plainTitle(n.Name),
-		Content:      e.sanitize.Sanitize(n.Content),
+		Content:      e.sanitizedContent(ctx, n),
 		SpoilerText:  n.Summary,
 		Sensitive:    n.Sensitive,
 		Visibility:   activitypub.VisibilityOf(n.To, n.CC, author.Followers),
@@ -437,4 +437,31 @@ func (e *Engine) applyAnnounce(ctx context.Context, tx *storage.Tx, actor storag
 		return err
 	}
 	return e.deliverLocal(ctx, tx, actor, act, nil, rb, []storage.Account{author})
+}
+
+// preparedNoteKey carries, in a context, the content of the note an
+// inbox activity creates, sanitised before the writer applies it.
+type preparedNoteKey struct{}
+
+type preparedNote struct{ id, in, out string }
+
+// withPreparedNote sanitises the content of the note act creates, if it
+// creates one, on the caller's goroutine: insertNote runs on the single
+// writer, where sanitising (pure work on the activity alone) held up
+// every other post waiting for it.
+func (e *Engine) withPreparedNote(ctx context.Context, act activitypub.Activity) context.Context {
+	n := act.Object.Note
+	if act.Type != activitypub.TypeCreate || n == nil || n.Content == "" {
+		return ctx
+	}
+	return context.WithValue(ctx, preparedNoteKey{}, preparedNote{id: n.ID, in: n.Content, out: e.sanitize.Sanitize(n.Content)})
+}
+
+// sanitizedContent is n's content sanitised: as withPreparedNote did it
+// when it was given this note, else now.
+func (e *Engine) sanitizedContent(ctx context.Context, n activitypub.Note) string {
+	if p, ok := ctx.Value(preparedNoteKey{}).(preparedNote); ok && p.id == n.ID && p.in == n.Content {
+		return p.out
+	}
+	return e.sanitize.Sanitize(n.Content)
 }
