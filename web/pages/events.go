@@ -91,23 +91,9 @@ func (h *Handler) Event(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) event(w http.ResponseWriter, r *http.Request) error {
-	g, c, err := h.hostedCommunity(r)
+	g, c, ev, err := h.readableEvent(r)
 	if err != nil {
 		return err
-	}
-	id, err := storage.ParseID(chi.URLParam(r, "id"))
-	if err != nil {
-		return storage.ErrNotFound
-	}
-	ev, err := h.store.CommunityEventByID(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	if ev.CommunityID != g.ID {
-		return storage.ErrNotFound
-	}
-	if ok, err := h.engine.EventReadable(r.Context(), viewerOf(r), ev); err != nil || !ok {
-		return errors.Join(err, storage.ErrNotFound)
 	}
 	cv, err := h.communityViewOf(r, g, c, false)
 	if err != nil {
@@ -119,6 +105,31 @@ func (h *Handler) event(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return h.render(w, r, http.StatusOK, "event", &v)
+}
+
+// readableEvent is the event of the path ({handle}, {id}) with its
+// community, when the viewer may read it; not found otherwise, as an
+// event of another community is.
+func (h *Handler) readableEvent(r *http.Request) (storage.Account, storage.Community, storage.CommunityEvent, error) {
+	g, c, err := h.hostedCommunity(r)
+	if err != nil {
+		return storage.Account{}, storage.Community{}, storage.CommunityEvent{}, err
+	}
+	id, err := storage.ParseID(chi.URLParam(r, "id"))
+	if err != nil {
+		return storage.Account{}, storage.Community{}, storage.CommunityEvent{}, storage.ErrNotFound
+	}
+	ev, err := h.store.CommunityEventByID(r.Context(), id)
+	if err != nil {
+		return storage.Account{}, storage.Community{}, storage.CommunityEvent{}, err
+	}
+	if ev.CommunityID != g.ID {
+		return storage.Account{}, storage.Community{}, storage.CommunityEvent{}, storage.ErrNotFound
+	}
+	if ok, err := h.engine.EventReadable(r.Context(), viewerOf(r), ev); err != nil || !ok {
+		return storage.Account{}, storage.Community{}, storage.CommunityEvent{}, errors.Join(err, storage.ErrNotFound)
+	}
+	return g, c, ev, nil
 }
 
 // eventsReadable reports whether viewer may read the events of the
@@ -188,23 +199,9 @@ func (h *Handler) EventCalendar(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) eventCalendar(w http.ResponseWriter, r *http.Request) error {
-	g, _, err := h.hostedCommunity(r)
+	_, _, ev, err := h.readableEvent(r)
 	if err != nil {
 		return err
-	}
-	id, err := storage.ParseID(chi.URLParam(r, "id"))
-	if err != nil {
-		return storage.ErrNotFound
-	}
-	ev, err := h.store.CommunityEventByID(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	if ev.CommunityID != g.ID {
-		return storage.ErrNotFound
-	}
-	if ok, err := h.engine.EventReadable(r.Context(), viewerOf(r), ev); err != nil || !ok {
-		return errors.Join(err, storage.ErrNotFound)
 	}
 	return h.serveCalendar(w, ev.Name, "event-"+ev.ID.String()+".ics", []calendarEvent{{CommunityEvent: ev}}, h.store.Now())
 }
