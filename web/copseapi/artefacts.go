@@ -519,25 +519,9 @@ func (h *Handler) artefactDiff(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	to, err := intParam(r, "to", a.Version)
-	if err != nil {
-		return err
-	}
-	from, err := intParam(r, "from", to-1)
-	if err != nil {
-		return err
-	}
-	vf, err := h.store.ArtefactVersion(r.Context(), a.ID, from)
-	if errors.Is(err, storage.ErrNotFound) {
-		return httperr.New(http.StatusNotFound, fmt.Sprintf("There is no version %d", from))
-	}
-	if err != nil {
-		return err
-	}
-	vt, err := h.store.ArtefactVersion(r.Context(), a.ID, to)
-	if errors.Is(err, storage.ErrNotFound) {
-		return httperr.New(http.StatusNotFound, fmt.Sprintf("There is no version %d", to))
-	}
+	vf, vt, err := versionPair(r, a.Version, func(n int) (storage.ArtefactVersion, error) {
+		return h.store.ArtefactVersion(r.Context(), a.ID, n)
+	})
 	if err != nil {
 		return err
 	}
@@ -547,6 +531,33 @@ func (h *Handler) artefactDiff(w http.ResponseWriter, r *http.Request) error {
 	}
 	httperr.JSON(w, http.StatusOK, d)
 	return nil
+}
+
+// versionPair loads the two versions a diff compares: the query's to
+// (default current, the latest) and from (default the one before to);
+// one that does not exist is 404.
+func versionPair[V any](r *http.Request, current int, load func(n int) (V, error)) (from, to V, err error) {
+	nt, err := intParam(r, "to", current)
+	if err != nil {
+		return from, to, err
+	}
+	nf, err := intParam(r, "from", nt-1)
+	if err != nil {
+		return from, to, err
+	}
+	for _, v := range []struct {
+		n   int
+		out *V
+	}{{nf, &from}, {nt, &to}} {
+		*v.out, err = load(v.n)
+		if errors.Is(err, storage.ErrNotFound) {
+			return from, to, httperr.New(http.StatusNotFound, fmt.Sprintf("There is no version %d", v.n))
+		}
+		if err != nil {
+			return from, to, err
+		}
+	}
+	return from, to, nil
 }
 
 // uploadArtefactFile: POST /api/copse/v1/artefacts/{id}/files, multipart

@@ -28,6 +28,7 @@ func (h *Handler) mountGlossary(r chi.Router) {
 	r.Method(http.MethodPatch, "/glossary/{id}", h.handle(h.editTerm))
 	r.Method(http.MethodDelete, "/glossary/{id}", h.handle(h.deleteTerm))
 	r.Method(http.MethodGet, "/glossary/{id}/versions", h.handle(h.termVersions))
+	r.Method(http.MethodGet, "/glossary/{id}/diff", h.handle(h.termDiff))
 	r.Method(http.MethodPost, "/glossary/{id}/restore", h.handle(h.restoreTerm))
 }
 
@@ -261,6 +262,27 @@ func (h *Handler) termVersions(w http.ResponseWriter, r *http.Request) error {
 	}, func(v storage.TermVersion) int { return v.Number }, func(vs []storage.TermVersion) (any, error) {
 		return h.termVersionEntities(r, vs)
 	})
+}
+
+// termDiff: GET /api/copse/v1/glossary/{id}/diff?from=&to=; to defaults
+// to the current version, from to the one before to.
+func (h *Handler) termDiff(w http.ResponseWriter, r *http.Request) error {
+	t, err := h.readableTerm(r)
+	if err != nil {
+		return err
+	}
+	vf, vt, err := versionPair(r, t.Version, func(n int) (storage.TermVersion, error) {
+		return h.store.TermVersion(r.Context(), t.ID, n)
+	})
+	if err != nil {
+		return err
+	}
+	d, err := federation.DiffTermVersions(r.Context(), vf, vt)
+	if err != nil {
+		return err
+	}
+	httperr.JSON(w, http.StatusOK, d)
+	return nil
 }
 
 // deleteTerm: DELETE /api/copse/v1/glossary/{id}, by the term's creator

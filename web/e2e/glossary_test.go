@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -227,6 +228,9 @@ func TestGlossaryAPI(t *testing.T) {
 		{"a missing term", http.MethodGet, api + "/glossary/123", "", nil, http.StatusNotFound},
 		{"a term", http.MethodGet, one, "", nil, http.StatusOK},
 		{"versions", http.MethodGet, one + "/versions", "", nil, http.StatusOK},
+		{"a diff", http.MethodGet, one + "/diff?from=1&to=2", "", nil, http.StatusOK},
+		{"a diff from a missing version", http.MethodGet, one + "/diff?from=9&to=2", "", nil, http.StatusNotFound},
+		{"a diff of a version that is no number", http.MethodGet, one + "/diff?from=one", "", nil, http.StatusBadRequest},
 		{"a members-only glossary, anonymously", http.MethodGet, closedList, "", nil, http.StatusForbidden},
 		{"a members-only glossary, by its moderator", http.MethodGet, closedList, a.Token(alice), nil, http.StatusOK},
 		{"a public glossary", http.MethodGet, list, "", nil, http.StatusOK},
@@ -244,6 +248,18 @@ func TestGlossaryAPI(t *testing.T) {
 				t.Fatalf("answer %d %s: no JSON error", code, body)
 			}
 		})
+	}
+	// The moderator's edit, word by word: version 3 restored version 1.
+	code, body = communityCall(t, http.MethodGet, one+"/diff?from=1&to=2", "", nil)
+	var d federation.TermDiff
+	if code != http.StatusOK || json.Unmarshal(body, &d) != nil || d.From != 1 || d.To != 2 ||
+		!slices.Contains(d.Definition, federation.DiffSpan{Op: federation.DiffDelete, Text: "records"}) ||
+		!slices.Contains(d.Definition, federation.DiffSpan{Op: federation.DiffInsert, Text: "them"}) {
+		t.Errorf("diff of versions 1 and 2: %d %s", code, body)
+	}
+	if code, body = communityCall(t, http.MethodGet, one+"/diff", "", nil); code != http.StatusOK ||
+		json.Unmarshal(body, &d) != nil || d.From != 2 || d.To != 3 {
+		t.Errorf("diff with no versions named (the last change): %d %s", code, body)
 	}
 	code, body = communityCall(t, http.MethodGet, one+"/versions?limit=2", "", nil)
 	if code != http.StatusOK || !strings.Contains(string(body), `"number":2`) || strings.Contains(string(body), `"number":3`) {
