@@ -109,10 +109,16 @@ func TestPagesAccessible(t *testing.T) {
 		t.Fatal(err)
 	}
 	artPath := "/c/enquiries_desk/artefacts/" + art.ID.String()
-	if _, err := n.Engine.CreateTerm(ctx, alice, desk.ID, federation.NewTerm{Term: "Phone script", Definition: "What to say, **word for word**.",
-		Aliases: []string{"script"}, Related: []string{"Enquiry"}, ReferenceURL: "https://www.gov.uk/", ReferenceText: "GOV.UK"}); err != nil {
+	phone, err := n.Engine.CreateTerm(ctx, alice, desk.ID, federation.NewTerm{Term: "Phone script", Definition: "What to say, **word for word**.",
+		Aliases: []string{"script"}, Related: []string{"Enquiry"}, ReferenceURL: "https://www.gov.uk/", ReferenceText: "GOV.UK"})
+	if err != nil {
 		t.Fatal(err)
 	}
+	warmer := "What to say, **word for word**, warmly."
+	if _, err := n.Engine.EditTerm(ctx, alice, phone.ID, federation.TermEdit{BaseVersion: 1, Definition: &warmer, Note: "warmer"}); err != nil {
+		t.Fatal(err)
+	}
+	termHistory := "/c/enquiries_desk/glossary/" + phone.ID.String() + "/history"
 	start := time.Now().Add(72 * time.Hour)
 	phoneSkills, err := n.Engine.CreateEvent(ctx, alice, desk.ID, federation.NewEvent{Name: "Phone skills", Description: "Practice calls.",
 		Start: start, End: start.Add(time.Hour), TimeZone: "Europe/London", PlaceName: "Room 2", Capacity: 12})
@@ -122,7 +128,7 @@ func TestPagesAccessible(t *testing.T) {
 
 	for _, path := range []string{"/", "/?max_id=" + oldest.ID.String(), "/about", "/tags/enquiries",
 		"/c/enquiries_desk/library", "/c/closed_room/library", "/c/enquiries_desk/glossary", "/c/closed_room/glossary", "/c/enquiries_desk/events", "/c/closed_room/events",
-		"/c/enquiries_desk/events/" + phoneSkills.ID.String(), artPath, artPath + "?from=1&to=2",
+		"/c/enquiries_desk/events/" + phoneSkills.ID.String(), termHistory, termHistory + "?from=1&to=2", artPath, artPath + "?from=1&to=2",
 		"/@alice", "/@alice/" + st.ID.String(), "/no/such/page", "/@nobody",
 		"/communities", "/c/enquiries_desk", "/c/enquiries_desk/threads/" + thread.ID.String(), "/c/closed_room",
 		"/directory", "/directory?organisation=Hampshire+County+Council",

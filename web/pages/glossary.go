@@ -37,7 +37,7 @@ type letterView struct {
 }
 
 type termView struct {
-	EditURL             string
+	EditURL, HistoryURL string
 	Term, Anchor        string
 	Definition          template.HTML // rendered and sanitised by the engine
 	Aliases             []string
@@ -92,7 +92,7 @@ func (h *Handler) glossary(w http.ResponseWriter, r *http.Request) error {
 	v.Count = len(terms)
 	for _, u := range terms {
 		t := u.Term
-		tv := termView{EditURL: termEditPath(g.Username, t.ID), Term: t.Term, Anchor: federation.TermAnchor(t.Term), Definition: template.HTML(demoteHeadings(t.DefinitionHTML)),
+		tv := termView{EditURL: termEditPath(g.Username, t.ID), HistoryURL: termHistoryPath(g.Username, t.ID), Term: t.Term, Anchor: federation.TermAnchor(t.Term), Definition: template.HTML(demoteHeadings(t.DefinitionHTML)),
 			Aliases: t.Aliases, ReferenceURL: t.ReferenceURL, ReferenceText: t.ReferenceText, Tag: t.Tag,
 			Posts: u.Posts, Artefacts: u.Artefacts, Version: t.Version,
 			Updated: t.UpdatedAt.UTC().Format("2 January 2006"), UpdatedISO: t.UpdatedAt.UTC().Format(time.RFC3339)}

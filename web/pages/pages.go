@@ -59,7 +59,7 @@ type Handler struct {
 }
 
 // pageNames are the templates that each make a page inside the layout.
-var pageNames = []string{"home", "about", "tag", "profile", "status", "error", "communities", "community", "thread", "directory", "library", "artefact", "glossary", "events", "event", "search"}
+var pageNames = []string{"home", "about", "tag", "profile", "status", "error", "communities", "community", "thread", "directory", "library", "artefact", "glossary", "term_history", "events", "event", "search"}
 
 // formNames are the templates of the repertoire's forms (forms.go).
 var formNames = []string{"artefact_form", "term_form", "event_form"}
@@ -122,6 +122,7 @@ func (h *Handler) Mount(r chi.Router) {
 		r.Get("/c/{handle}/search", h.CommunitySearch)
 		r.Get("/c/{handle}/glossary/new", h.NewTermForm)
 		r.Post("/c/{handle}/glossary/new", h.CreateTerm)
+		r.Get("/c/{handle}/glossary/{id}/history", h.TermHistory)
 		r.Get("/c/{handle}/glossary/{id}/edit", h.EditTermForm)
 		r.Post("/c/{handle}/glossary/{id}/edit", h.EditTerm)
 		r.Post("/c/{handle}/glossary/{id}/delete", h.DeleteTerm)
