@@ -1,9 +1,11 @@
 package pages
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -24,6 +26,7 @@ type termHistoryPage struct {
 	Community     *communityView
 	Term          string
 	TermURL       string // its entry on the glossary page
+	RestoreURL    string
 	Version       int
 	Diff          *termDiffView
 	Versions      []versionView
@@ -73,7 +76,8 @@ func (h *Handler) termHistory(w http.ResponseWriter, r *http.Request) error {
 	}
 	path := termHistoryPath(g.Username, t.ID)
 	v := termHistoryPage{pageView: h.view("History of " + t.Term), Community: cv, Term: t.Term, Version: t.Version,
-		TermURL: glossaryPath(g.Username) + "#" + federation.TermAnchor(t.Term)}
+		RestoreURL: glossaryPath(g.Username) + "/" + t.ID.String() + "/restore",
+		TermURL:    glossaryPath(g.Username) + "#" + federation.TermAnchor(t.Term)}
 	v.Member = h.memberOf(r)
 	if v.Diff, err = h.termDiffOf(r, t); err != nil {
 		return err
@@ -143,4 +147,43 @@ func (h *Handler) termDiffOf(r *http.Request, t storage.Term) (*termDiffView, er
 		return nil, err
 	}
 	return &termDiffView{TermDiff: d, Unchanged: !d.Changed(), Heading: fmt.Sprintf("Changes from version %d to version %d", from, to)}, nil
+}
+
+// RestoreTermVersion takes POST /c/{handle}/glossary/{id}/restore:
+// version, the version to restore, and base_version, the current version
+// the history page showed. It makes a new version with the old one's
+// content, as the API's restore does.
+func (h *Handler) RestoreTermVersion(w http.ResponseWriter, r *http.Request) {
+	me, ok := h.formPost(w, r, strings.TrimSuffix(r.URL.Path, "/restore")+"/history", h.readText)
+	if !ok {
+		return
+	}
+	g, cv, t, err := h.formTerm(r)
+	if err != nil {
+		h.Error(w, r, err)
+		return
+	}
+	number, err1 := strconv.Atoi(r.FormValue("version"))
+	base, err2 := strconv.Atoi(r.FormValue("base_version"))
+	if err1 != nil || err2 != nil {
+		h.refuse(w, r, http.StatusBadRequest, "This form cannot be used", "It does not say which version to restore. Go back, reload the page and try again.")
+		return
+	}
+	_, err = h.engine.RestoreTermVersion(r.Context(), me, t.ID, base, number, "")
+	var stale *federation.TermStaleError
+	var inv *federation.InvalidError
+	switch {
+	case errors.As(err, &stale):
+		h.refuse(w, r, http.StatusConflict, "This term has changed",
+			fmt.Sprintf("Someone saved version %d after you opened the page, so version %d was not restored.", stale.Current, number),
+			"Go back, reload the page to see what changed, and restore it again if you still want to.")
+	case errors.Is(err, federation.ErrDenied):
+		h.refuse(w, r, http.StatusForbidden, "You cannot edit this term", "Only members of "+cv.Name+" and its moderators can.")
+	case errors.As(err, &inv):
+		h.refuse(w, r, http.StatusUnprocessableEntity, "This version cannot be restored", sentence(inv.Msg)+".")
+	case err != nil:
+		h.Error(w, r, err)
+	default:
+		http.Redirect(w, r, termHistoryPath(g.Username, t.ID)+"#history", http.StatusSeeOther)
+	}
 }

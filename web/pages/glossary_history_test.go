@@ -3,6 +3,7 @@ package pages_test
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -53,6 +54,32 @@ func TestTermHistoryPage(t *testing.T) {
 		"Added: <ins>Holding</ins>")
 	if strings.Contains(d.body, hostile) {
 		t.Errorf("the diff shows the definition's markup unescaped:\n%s", d.body)
+	}
+
+	// Restoring from the history page: a new version with the old
+	// content; refused from a page that is out of date, and to someone who
+	// may not edit the community's glossary.
+	restore := "/c/records/glossary/" + term.ID.String() + "/restore"
+	mod := signedInBrowser(t, n, "alice")
+	_, _, page := mod.Do(http.MethodGet, path, nil)
+	mustContain(t, "the history for a moderator", page, `action="`+restore+`"`, "Restore version 1")
+	form := func(page, base string) url.Values {
+		return url.Values{"csrf": {testrig.Hidden(page)["csrf"][0]}, "version": {"1"}, "base_version": {base}}
+	}
+	if code, loc, page := mod.Do(http.MethodPost, restore, form(page, "2")); code != http.StatusSeeOther || loc != path+"#history" {
+		t.Fatalf("restore: %d %q\n%s", code, loc, page)
+	}
+	if got, err := n.Store.TermByID(ctx, term.ID); err != nil || got.Version != 3 || got.DefinitionSource != "How long we keep records." {
+		t.Errorf("after restoring version 1: %+v, %v", got, err)
+	}
+	if code, _, page := mod.Do(http.MethodPost, restore, form(page, "2")); code != http.StatusConflict || !strings.Contains(page, "This term has changed") {
+		t.Errorf("restore from an old page: %d; want 409\n%s", code, page)
+	}
+	n.Member("dora", false)
+	dora := signedInBrowser(t, n, "dora")
+	_, _, page = dora.Do(http.MethodGet, path, nil)
+	if code, _, page := dora.Do(http.MethodPost, restore, form(page, "3")); code != http.StatusForbidden {
+		t.Errorf("restore by someone not in the community: %d; want 403\n%s", code, page)
 	}
 
 	for _, tt := range []struct {

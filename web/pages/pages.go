@@ -123,6 +123,7 @@ func (h *Handler) Mount(r chi.Router) {
 		r.Get("/c/{handle}/glossary/new", h.NewTermForm)
 		r.Post("/c/{handle}/glossary/new", h.CreateTerm)
 		r.Get("/c/{handle}/glossary/{id}/history", h.TermHistory)
+		r.Post("/c/{handle}/glossary/{id}/restore", h.RestoreTermVersion)
 		r.Get("/c/{handle}/glossary/{id}/edit", h.EditTermForm)
 		r.Post("/c/{handle}/glossary/{id}/edit", h.EditTerm)
 		r.Post("/c/{handle}/glossary/{id}/delete", h.DeleteTerm)
