@@ -63,7 +63,7 @@ func (e *Engine) SendEventReminders(ctx context.Context) (int, error) {
 				if err != nil {
 					return err
 				}
-				n := storage.Notification{AccountID: a.AccountID, FromAccountID: ev.CommunityID, Type: storage.NotifyEventReminder}
+				n := storage.Notification{AccountID: a.AccountID, FromAccountID: ev.CommunityID, Type: storage.NotifyEventReminder, EventID: ev.ID}
 				if err := tx.InsertNotification(ctx, &n); err != nil {
 					return fmt.Errorf("remind %d of event %d: %w", a.AccountID, a.EventID, err)
 				}

@@ -167,6 +167,27 @@ func (p *presenter) notification(ctx context.Context, n storage.Notification) (N
 		e.Report = new(reportEntity(rep, target))
 		return e, nil
 	}
+	if n.Type == storage.NotifyEventReminder && n.EventID != 0 {
+		// The event, as the Mastodon API gives a community's events (a
+		// status of its Group, opened at /api/v1/statuses/{id}), while
+		// its owner may still read it.
+		ev, err := p.store.CommunityEventByID(ctx, n.EventID)
+		if errors.Is(err, storage.ErrNotFound) {
+			return e, nil
+		}
+		if err != nil {
+			return Notification{}, err
+		}
+		if ok, err := p.engine.EventReadable(ctx, p.viewer, ev); err != nil || !ok {
+			return e, err
+		}
+		s, err := p.repertoireStatus(ctx, repertoireItem{event: ev})
+		if err != nil {
+			return Notification{}, err
+		}
+		e.Status = &s
+		return e, nil
+	}
 	if withStatus[n.Type] && n.StatusID != 0 {
 		st, err := p.store.StatusByID(ctx, n.StatusID)
 		if err != nil {
