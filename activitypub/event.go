@@ -26,12 +26,16 @@ const (
 // while places are left.
 const JoinModeFree = "free"
 
-// eventContext is the @context of an Event: the Mobilizon and schema.org
-// terms it uses.
+// eventCancelled is ical:status of a cancelled event (RFC 5545 STATUS).
+const eventCancelled = "CANCELLED"
+
+// eventContext is the @context of an Event: the Mobilizon, schema.org and
+// iCalendar terms it uses.
 var eventContext = []any{
 	asContext,
 	map[string]any{
 		"mz":                        "https://joinmobilizon.org/ns#",
+		"ical":                      "http://www.w3.org/2002/12/cal/ical#",
 		"sc":                        "http://schema.org/",
 		"joinMode":                  map[string]any{"@id": "mz:joinMode", "@type": "mz:joinModeType"},
 		"maximumAttendeeCapacity":   "sc:maximumAttendeeCapacity",
@@ -145,7 +149,7 @@ func (ev Event) wire(withContext bool) eventWire {
 		w.Context = eventContext
 	}
 	if ev.Cancelled {
-		w.Status = "CANCELLED"
+		w.Status = eventCancelled
 	}
 	if ev.Source != "" {
 		w.Source = &eventSource{Content: ev.Source, MediaType: "text/markdown"}
@@ -203,7 +207,7 @@ func (w eventWire) event() (Event, error) {
 	// CleanText'ed (as cleanNote does for a post).
 	ev := Event{ID: cleanURL(w.ID), URL: cleanURL(w.URL), AttributedTo: cleanURL(w.AttributedTo), Name: CleanText(w.Name),
 		Content: CleanText(w.Content), TimeZone: CleanText(w.TimeZone), Attendees: w.Participants, Audience: cleanURL(w.Audience),
-		To: w.To, CC: w.CC, Cancelled: w.Status == "CANCELLED"}
+		To: w.To, CC: w.CC, Cancelled: w.Status == eventCancelled}
 	if ev.ID == "" {
 		return Event{}, fmt.Errorf("event with an id that is no http(s) URL: %w", ErrInvalid)
 	}

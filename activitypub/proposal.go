@@ -289,6 +289,7 @@ type EventProposal struct {
 	PlaceAddress string
 	OnlineURL    string
 	Capacity     *int
+	Cancelled    bool // an Update that cancels the event (ical:status CANCELLED)
 }
 
 type eventProposalWire struct {
@@ -300,16 +301,20 @@ type eventProposalWire struct {
 	TimeZone  *string        `json:"timezone,omitempty"`
 	Location  *eventLocation `json:"location,omitempty"`
 	Capacity  *int           `json:"maximumAttendeeCapacity,omitempty"`
+	Status    string         `json:"ical:status,omitempty"`
 }
 
 // MarshalEventProposal emits p as the activity id of actor, addressed to
 // the Group only.
 func MarshalEventProposal(id, actor string, published time.Time, p EventProposal) ([]byte, error) {
-	if (p.Type != TypeCreate && p.Type != TypeUpdate) || (p.Type == TypeUpdate) != (p.ID != "") {
+	if (p.Type != TypeCreate && p.Type != TypeUpdate) || (p.Type == TypeUpdate) != (p.ID != "") || (p.Cancelled && p.Type != TypeUpdate) {
 		return nil, fmt.Errorf("event proposal of type %q for %q: %w", p.Type, p.ID, ErrInvalid)
 	}
 	w := eventProposalWire{proposalHead: headOf(TypeEvent, p.ID, actor, p.Audience), Name: p.Name, TimeZone: p.TimeZone,
 		Capacity: p.Capacity}
+	if p.Cancelled {
+		w.Status = eventCancelled
+	}
 	if p.Description != nil {
 		w.Source = &sourceWire{Content: *p.Description, MediaType: "text/markdown"}
 	}
@@ -346,7 +351,7 @@ func EventProposalOf(b []byte) (EventProposal, bool) {
 		loc = raw.Location
 	}
 	p := EventProposal{Type: act.Type, ID: w.ID, AttributedTo: w.AttributedTo, Audience: cmpOr(w.Audience, act.Audience),
-		Name: cleanPtr(w.Name), TimeZone: w.TimeZone, Capacity: w.Capacity}
+		Name: cleanPtr(w.Name), TimeZone: w.TimeZone, Capacity: w.Capacity, Cancelled: act.Type == TypeUpdate && w.Status == eventCancelled}
 	if w.Source != nil && w.Source.MediaType == "text/markdown" {
 		p.Description = cleanPtr(&w.Source.Content)
 	}

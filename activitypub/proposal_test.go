@@ -67,6 +67,11 @@ func TestProposalWire(t *testing.T) {
 		}, func(b []byte) (any, bool) { return EventProposalOf(b) },
 			EventProposal{Type: TypeUpdate, ID: "https://council-a.example/events/9", AttributedTo: actor, Audience: group, Location: true,
 				OnlineURL: "https://meet.example/w"}},
+		{"event_cancel", func() ([]byte, error) {
+			return MarshalEventProposal(id, actor, published, EventProposal{Type: TypeUpdate, ID: "https://council-a.example/events/9",
+				Audience: group, Cancelled: true})
+		}, func(b []byte) (any, bool) { return EventProposalOf(b) },
+			EventProposal{Type: TypeUpdate, ID: "https://council-a.example/events/9", AttributedTo: actor, Audience: group, Cancelled: true}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -566,7 +566,8 @@ func (e *Engine) applyEventProposal(ctx context.Context, tx *storage.Tx, g, acto
 	if ev.CommunityID != g.ID {
 		return fmt.Errorf("event %s is not in %s: %w", p.ID, g.Acct(), ErrDenied)
 	}
-	ed := EventEdit{Name: p.Name, Description: p.Description, Start: p.Start, End: p.End, TimeZone: p.TimeZone, Capacity: p.Capacity}
+	ed := EventEdit{Name: p.Name, Description: p.Description, Start: p.Start, End: p.End, TimeZone: p.TimeZone, Capacity: p.Capacity,
+		Cancel: p.Cancelled}
 	if p.Location {
 		ed.PlaceName, ed.PlaceAddress, ed.OnlineURL = &p.PlaceName, &p.PlaceAddress, &p.OnlineURL
 	}
@@ -629,7 +630,7 @@ func (e *Engine) proposeEventEdit(ctx context.Context, editor storage.Account, e
 	if err := e.eventChange(ed)(&next); err != nil {
 		return Pending{}, err
 	}
-	p := activitypub.EventProposal{Type: activitypub.TypeUpdate, ID: ev.URI, Audience: g.URI}
+	p := activitypub.EventProposal{Type: activitypub.TypeUpdate, ID: ev.URI, Audience: g.URI, Cancelled: ed.Cancel}
 	if ed.Name != nil {
 		p.Name = &next.Name
 	}

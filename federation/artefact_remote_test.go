@@ -401,6 +401,27 @@ func TestEventProposalChecks(t *testing.T) {
 	if ev, err = e.store.CommunityEventByID(ctx, ev.ID); err != nil || ev.Name != "Workshop" || ev.PlaceName != "Ward 7" || ev.OnlineURL != "" {
 		t.Fatalf("after bob's change: %+v %v; rejects %q", ev, err, rejections(t, e, g, bobOnA.Inbox))
 	}
+	// Cancelling, from the organiser's node: refused to another member,
+	// done for the organiser (the event stays, cancelled).
+	cancel := func(who storage.Account) {
+		t.Helper()
+		s, err := b.SubmitEventEdit(ctx, who, copyOnB.ID, EventEdit{Cancel: true})
+		if err != nil || s.Pending == nil {
+			t.Fatalf("cancel from node B: %+v, %v; want it proposed", s, err)
+		}
+		send(*s.Pending, nil)
+	}
+	cancel(olga)
+	if rej := rejections(t, e, g, olgaOnA.Inbox); len(rej) != 1 || !strings.Contains(rej[0], "may not edit") {
+		t.Fatalf("another member's cancellation: rejects %q", rej)
+	}
+	if ev, _ = e.store.CommunityEventByID(ctx, ev.ID); ev.Cancelled() {
+		t.Fatal("another member's proposal cancelled the event")
+	}
+	cancel(bob)
+	if ev, err = e.store.CommunityEventByID(ctx, ev.ID); err != nil || !ev.Cancelled() || ev.Name != "Workshop" {
+		t.Fatalf("after bob cancelled it: %+v %v; rejects %q", ev, err, rejections(t, e, g, bobOnA.Inbox))
+	}
 }
 
 // TestProposalRefusedOnMembersNode: the Group's Reject of a proposal

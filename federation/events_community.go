@@ -61,6 +61,7 @@ type EventEdit struct {
 	PlaceAddress *string
 	OnlineURL    *string
 	Capacity     *int
+	Cancel       bool // cancel it (a cancelled event is never restored)
 }
 
 // CreateEvent adds an event to a community hosted here, by one of its
@@ -129,6 +130,9 @@ func (e *Engine) EditEvent(ctx context.Context, editor storage.Account, id stora
 func (e *Engine) eventChange(ed EventEdit) func(*storage.CommunityEvent) error {
 	return func(ev *storage.CommunityEvent) error {
 		if ev.Cancelled() {
+			if ed.Cancel && ed == (EventEdit{Cancel: true}) {
+				return nil // cancelled already
+			}
 			return invalid("the event was cancelled")
 		}
 		set := func(dst *string, src *string, clean func(string) string) {
@@ -151,6 +155,9 @@ func (e *Engine) eventChange(ed EventEdit) func(*storage.CommunityEvent) error {
 		if ed.Capacity != nil {
 			ev.Capacity = *ed.Capacity
 		}
+		if ed.Cancel {
+			ev.CancelledAt = e.now()
+		}
 		return e.checkEvent(ev)
 	}
 }
@@ -158,8 +165,8 @@ func (e *Engine) eventChange(ed EventEdit) func(*storage.CommunityEvent) error {
 // CancelEvent cancels an event hosted here (organiser or moderators):
 // it stays listed as cancelled, so calendars learn of it, and its
 // attendees get no reminder. An event of a community on another node is
-// cancelled on that node only (an *InvalidError here; not found for a
-// member who may not read it).
+// cancelled on that node: SubmitEventEdit with Cancel proposes it there
+// (an *InvalidError here; not found for a member who may not read it).
 func (e *Engine) CancelEvent(ctx context.Context, editor storage.Account, id storage.ID) (storage.CommunityEvent, error) {
 	if ev, err := e.store.CommunityEventByID(ctx, id); err == nil && !ev.Local {
 		if err := e.readableElsewhere(ctx, editor, ev.CommunityID, ev.URI); err != nil {

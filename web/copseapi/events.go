@@ -220,12 +220,10 @@ func (h *Handler) editEvent(w http.ResponseWriter, r *http.Request) error {
 	if req.Place != nil {
 		ed.PlaceName, ed.PlaceAddress = &req.Place.Name, &req.Place.Address
 	}
-	var s federation.Submitted[storage.CommunityEvent]
 	if req.Cancelled != nil {
-		s.Item, err = h.engine.CancelEvent(r.Context(), me, id)
-	} else {
-		s, err = h.engine.SubmitEventEdit(r.Context(), me, id, ed)
+		ed = federation.EventEdit{Cancel: true} // a cancellation alone
 	}
+	s, err := h.engine.SubmitEventEdit(r.Context(), me, id, ed)
 	if err != nil {
 		return err
 	}
