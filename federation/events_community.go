@@ -306,7 +306,7 @@ func (e *Engine) LeaveEvent(ctx context.Context, member storage.Account, eventID
 		if err != nil {
 			return err
 		}
-		if out, err = removeAttendee(ctx, tx, ev, member.ID); err != nil {
+		if out, err = e.removeAttendee(ctx, tx, ev, member.ID); err != nil {
 			return err
 		}
 		if ev.Local {
@@ -380,12 +380,23 @@ func (e *Engine) addAttendee(ctx context.Context, tx *storage.Tx, ev storage.Com
 		return storage.CommunityEvent{}, err
 	}
 	ev.AttendeeCount = n + 1
-	return ev, tx.UpdateCommunityEvent(ctx, ev)
+	return ev, e.keepEventCount(ctx, tx, ev)
+}
+
+// keepEventCount stores the attendee count of an event hosted here and
+// makes it due to reach the nodes that hold the event (SendEventCounts),
+// pollUpdateDelay from now, so that the answers of those minutes go in one
+// Update{Event}.
+func (e *Engine) keepEventCount(ctx context.Context, tx *storage.Tx, ev storage.CommunityEvent) error {
+	if err := tx.UpdateCommunityEvent(ctx, ev); err != nil {
+		return err
+	}
+	return tx.ScheduleEventCount(ctx, ev.ID, tx.Now().Add(e.pollUpdateDelay))
 }
 
 // removeAttendee records that account no longer attends, and keeps the
 // count of an event hosted here.
-func removeAttendee(ctx context.Context, tx *storage.Tx, ev storage.CommunityEvent, account storage.ID) (storage.CommunityEvent, error) {
+func (e *Engine) removeAttendee(ctx context.Context, tx *storage.Tx, ev storage.CommunityEvent, account storage.ID) (storage.CommunityEvent, error) {
 	if err := tx.SetAttendance(ctx, ev.ID, account, storage.AttendLeft, ""); err != nil {
 		return storage.CommunityEvent{}, err
 	}
@@ -397,7 +408,7 @@ func removeAttendee(ctx context.Context, tx *storage.Tx, ev storage.CommunityEve
 		return storage.CommunityEvent{}, err
 	}
 	ev.AttendeeCount = n
-	return ev, tx.UpdateCommunityEvent(ctx, ev)
+	return ev, e.keepEventCount(ctx, tx, ev)
 }
 
 // EventFeedToken returns the secret token of a local member's personal

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/copse-dev/copse/activitypub"
 	"github.com/copse-dev/copse/storage"
 )
 
@@ -23,6 +24,11 @@ func (e *Engine) runEventReminders(ctx context.Context) {
 			log.ErrorContext(ctx, "send event reminders", "err", err)
 		} else if n > 0 {
 			log.DebugContext(ctx, "event reminders sent", "count", n)
+		}
+		if n, err := e.SendEventCounts(ctx); err != nil && ctx.Err() == nil {
+			log.ErrorContext(ctx, "send event counts", "err", err)
+		} else if n > 0 {
+			log.DebugContext(ctx, "event counts sent", "count", n)
 		}
 		select {
 		case <-ctx.Done():
@@ -78,4 +84,50 @@ func (e *Engine) SendEventReminders(ctx context.Context) (int, error) {
 			return sent, nil
 		}
 	}
+}
+
+// SendEventCounts sends the attendee counts of the events hosted here
+// whose count is due (answers came in at least pollUpdateDelay ago): one
+// Update{Event} by the community's Group each, to the nodes that hold the
+// event, so their "attending" and "places left" follow the host's between
+// edits. It returns how many it sent; one that fails does not hold up the
+// others, and is tried again next time.
+func (e *Engine) SendEventCounts(ctx context.Context) (int, error) {
+	due, err := e.store.DueEventCounts(ctx, e.now(), 50)
+	if err != nil {
+		return 0, err
+	}
+	sent := 0
+	var errs []error
+	for _, id := range due {
+		sending := false
+		err := e.store.InTx(ctx, func(tx *storage.Tx) error {
+			sending = false
+			if err := tx.ClearEventCount(ctx, id); err != nil {
+				return err
+			}
+			ev, err := tx.CommunityEventByID(ctx, id)
+			if errors.Is(err, storage.ErrNotFound) {
+				return nil // deleted since
+			}
+			if err != nil {
+				return err
+			}
+			if !ev.Local {
+				return nil
+			}
+			g, err := hostedCommunity(ctx, tx, ev.CommunityID)
+			if err != nil {
+				return err
+			}
+			sending = true
+			return e.sendEvent(ctx, tx, g, g, ev, activitypub.TypeUpdate)
+		})
+		if err != nil {
+			errs = append(errs, fmt.Errorf("event count of %d: %w", id, err))
+		} else if sending {
+			sent++
+		}
+	}
+	return sent, errors.Join(errs...)
 }

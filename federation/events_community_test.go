@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -313,4 +314,63 @@ func lastDeliveryTo(t *testing.T, e *Engine, clock *eventClock, inbox string) st
 		t.Fatalf("nothing queued for %s", inbox)
 	}
 	return last
+}
+
+// TestEventCountReachesFollowerNodes: answers to an event hosted here
+// change its attendee count; the nodes that hold the event get the new
+// count in one Update{Event} by the Group a few minutes later (as a poll's
+// counts go), not one per answer and not only at the next edit.
+func TestEventCountReachesFollowerNodes(t *testing.T) {
+	e, clock := eventEngine(t)
+	ctx := context.Background()
+	mod, amy := member(t, e, "mod"), member(t, e, "amy")
+	rem := remotePerson(t, e, "one", "council-b.example")
+	g := community(t, e, mod, NewCommunity{Handle: "records", Name: "Records"})
+	joins(t, e, rem, g)
+	joins(t, e, amy, g)
+	ev, err := e.CreateEvent(ctx, mod, g.ID, newEvent(clock.now().Add(48*time.Hour), 10))
+	if err != nil {
+		t.Fatal(err)
+	}
+	updates := func() []string {
+		t.Helper()
+		list, err := e.store.DueDeliveries(ctx, clock.now().Add(time.Hour), 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, d := range list {
+			if (d.InboxURL == rem.Inbox || d.InboxURL == rem.SharedInbox) && strings.Contains(string(d.Body), `"participantCount"`) &&
+				strings.Contains(string(d.Body), `"Update"`) {
+				out = append(out, string(d.Body))
+			}
+		}
+		return out
+	}
+	before := len(updates())
+	applyJoin(t, e, rem, ev, rem.URI+"/activities/join", activitypub.TypeJoin)
+	if _, err := e.Attend(ctx, amy, ev.ID); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := e.SendEventCounts(ctx); err != nil || n != 0 {
+		t.Fatalf("at once: sent %d, %v; want none yet", n, err)
+	}
+	clock.advance(e.pollUpdateDelay + time.Second)
+	if n, err := e.SendEventCounts(ctx); err != nil || n != 1 {
+		t.Fatalf("after the delay: sent %d, %v; want 1", n, err)
+	}
+	got := updates()
+	if len(got) != before+1 || !strings.Contains(got[len(got)-1], `"participantCount":2`) {
+		t.Fatalf("updates to the follower's node: %d (had %d); last %s", len(got), before, got[len(got)-1:])
+	}
+	if n, err := e.SendEventCounts(ctx); err != nil || n != 0 {
+		t.Errorf("again: sent %d, %v; want none", n, err)
+	}
+	if _, err := e.LeaveEvent(ctx, amy, ev.ID); err != nil {
+		t.Fatal(err)
+	}
+	clock.advance(e.pollUpdateDelay + time.Second)
+	if n, err := e.SendEventCounts(ctx); err != nil || n != 1 || !strings.Contains(updates()[len(updates())-1], `"participantCount":1`) {
+		t.Errorf("after amy left: sent %d, %v; want one Update with 1 attending", n, err)
+	}
 }

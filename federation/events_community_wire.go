@@ -223,7 +223,7 @@ func (e *Engine) applyJoin(ctx context.Context, tx *storage.Tx, actor storage.Ac
 		return err
 	}
 	if act.Type == activitypub.TypeLeave {
-		_, err := removeAttendee(ctx, tx, ev, actor.ID)
+		_, err := e.removeAttendee(ctx, tx, ev, actor.ID)
 		return err
 	}
 	g, err := tx.AccountByID(ctx, ev.CommunityID)
@@ -276,7 +276,7 @@ func (e *Engine) applyJoinAnswer(ctx context.Context, tx *storage.Tx, actor stor
 		return true, ignoreNotFound(err)
 	}
 	if act.Type == activitypub.TypeReject {
-		_, err := removeAttendee(ctx, tx, ev, member.ID)
+		_, err := e.removeAttendee(ctx, tx, ev, member.ID)
 		return true, err
 	}
 	return true, nil

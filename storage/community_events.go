@@ -285,3 +285,32 @@ func (tx *Tx) SetEventFeedToken(ctx context.Context, accountID ID, token string)
 	_, err := tx.exec(ctx, "set event feed token", qSetEventFeedToken, accountID, token, millis(tx.now))
 	return err
 }
+
+// ScheduleEventCount makes the attendee count of event id due to be sent
+// at at, unless a send is due already (which then carries it).
+func (tx *Tx) ScheduleEventCount(ctx context.Context, id ID, at time.Time) error {
+	if _, err := tx.tx.ExecContext(ctx, `UPDATE community_events SET count_due_at = ? WHERE id = ? AND count_due_at = 0`,
+		millis(at), id); err != nil {
+		return fmt.Errorf("schedule event count %d: %w", id, err)
+	}
+	return nil
+}
+
+// ClearEventCount marks the attendee count of event id as sent.
+func (tx *Tx) ClearEventCount(ctx context.Context, id ID) error {
+	if _, err := tx.tx.ExecContext(ctx, `UPDATE community_events SET count_due_at = 0 WHERE id = ?`, id); err != nil {
+		return fmt.Errorf("clear event count %d: %w", id, err)
+	}
+	return nil
+}
+
+// DueEventCounts returns up to limit events whose attendee counts are due
+// to be sent at now, the longest waiting first.
+func (q queries) DueEventCounts(ctx context.Context, now time.Time, limit int) ([]ID, error) {
+	ids, err := q.ids(ctx, `SELECT id FROM community_events WHERE count_due_at > 0 AND count_due_at <= ?
+ORDER BY count_due_at LIMIT ?`, millis(now), limit)
+	if err != nil {
+		return nil, fmt.Errorf("due event counts: %w", err)
+	}
+	return ids, nil
+}
