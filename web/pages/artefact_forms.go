@@ -337,28 +337,50 @@ func (h *Handler) RestoreArtefactVersion(w http.ResponseWriter, r *http.Request)
 		h.Error(w, r, err)
 		return
 	}
+	h.restoreVersion(w, r, "artefact", cannotEdit(a), artefactPath(g.Username, a.ID), func(base, number int) error {
+		_, err := h.engine.RestoreArtefactVersion(r.Context(), me, a.ID, base, number, "")
+		var stale *federation.StaleError
+		if errors.As(err, &stale) {
+			return &staleVersion{current: stale.Current}
+		}
+		return err
+	})
+}
+
+// staleVersion is a restore refused because the item changed since the
+// page was shown (the engine's StaleError or TermStaleError).
+type staleVersion struct{ current int }
+
+func (s *staleVersion) Error() string { return fmt.Sprintf("the item is at version %d", s.current) }
+
+// restoreVersion answers a "Restore version N" form (version, and the
+// base_version the page showed) for an item (what: "artefact", "term"):
+// restore makes the version, returning a *staleVersion when the item
+// changed since; then back to done, or the refusal, with denied saying
+// who may edit it.
+func (h *Handler) restoreVersion(w http.ResponseWriter, r *http.Request, what, denied, done string, restore func(base, number int) error) {
 	number, err1 := strconv.Atoi(r.FormValue("version"))
 	base, err2 := strconv.Atoi(r.FormValue("base_version"))
 	if err1 != nil || err2 != nil {
 		h.refuse(w, r, http.StatusBadRequest, "This form cannot be used", "It does not say which version to restore. Go back, reload the page and try again.")
 		return
 	}
-	_, err = h.engine.RestoreArtefactVersion(r.Context(), me, a.ID, base, number, "")
-	var stale *federation.StaleError
+	err := restore(base, number)
+	var stale *staleVersion
 	var inv *federation.InvalidError
 	switch {
 	case errors.As(err, &stale):
-		h.refuse(w, r, http.StatusConflict, "This artefact has changed",
-			fmt.Sprintf("Someone saved version %d after you opened the page, so version %d was not restored.", stale.Current, number),
+		h.refuse(w, r, http.StatusConflict, "This "+what+" has changed",
+			fmt.Sprintf("Someone saved version %d after you opened the page, so version %d was not restored.", stale.current, number),
 			"Go back, reload the page to see what changed, and restore it again if you still want to.")
 	case errors.Is(err, federation.ErrDenied):
-		h.refuse(w, r, http.StatusForbidden, "You cannot edit this artefact", cannotEdit(a))
+		h.refuse(w, r, http.StatusForbidden, "You cannot edit this "+what, denied)
 	case errors.As(err, &inv):
 		h.refuse(w, r, http.StatusUnprocessableEntity, "This version cannot be restored", sentence(inv.Msg)+".")
 	case err != nil:
 		h.Error(w, r, err)
 	default:
-		http.Redirect(w, r, artefactPath(g.Username, a.ID), http.StatusSeeOther)
+		http.Redirect(w, r, done, http.StatusSeeOther)
 	}
 }
 

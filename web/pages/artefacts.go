@@ -252,29 +252,43 @@ func (h *Handler) historyOf(r *http.Request, a storage.Artefact, av *artefactVie
 
 // diffOf is the diff the query asks for (from and to), or nil.
 func (h *Handler) diffOf(r *http.Request, a storage.Artefact) (*diffView, error) {
-	q := r.URL.Query()
-	if q.Get("from") == "" && q.Get("to") == "" {
-		return nil, nil
-	}
-	from, err1 := strconv.Atoi(q.Get("from"))
-	to, err2 := strconv.Atoi(cmpStr(q.Get("to"), strconv.Itoa(a.Version)))
-	if err1 != nil || err2 != nil {
-		return nil, httperr.New(http.StatusBadRequest, "from and to must be version numbers")
-	}
-	vf, err := h.store.ArtefactVersion(r.Context(), a.ID, from)
-	if err != nil {
-		return nil, err
-	}
-	vt, err := h.store.ArtefactVersion(r.Context(), a.ID, to)
-	if err != nil {
+	vf, vt, asked, err := queryVersions(r, a.Version, func(n int) (storage.ArtefactVersion, error) {
+		return h.store.ArtefactVersion(r.Context(), a.ID, n)
+	})
+	if err != nil || !asked {
 		return nil, err
 	}
 	d, err := federation.DiffArtefactVersions(r.Context(), vf, vt)
 	if err != nil {
 		return nil, err
 	}
-	return &diffView{From: from, To: to, Title: d.Title, Summary: d.Summary, Body: d.Body, Files: d.Files,
-		Unchanged: !d.Changed(), Heading: fmt.Sprintf("Changes from version %d to version %d", from, to)}, nil
+	return &diffView{From: d.From, To: d.To, Title: d.Title, Summary: d.Summary, Body: d.Body, Files: d.Files,
+		Unchanged: !d.Changed(), Heading: diffHeading(d.From, d.To)}, nil
+}
+
+// queryVersions loads the two versions a page's diff compares, as its
+// query names them: from, and to (the current version when absent);
+// asked is false when the query names neither.
+func queryVersions[V any](r *http.Request, current int, load func(n int) (V, error)) (from, to V, asked bool, err error) {
+	q := r.URL.Query()
+	if q.Get("from") == "" && q.Get("to") == "" {
+		return from, to, false, nil
+	}
+	nf, err1 := strconv.Atoi(q.Get("from"))
+	nt, err2 := strconv.Atoi(cmpStr(q.Get("to"), strconv.Itoa(current)))
+	if err1 != nil || err2 != nil {
+		return from, to, true, httperr.New(http.StatusBadRequest, "from and to must be version numbers")
+	}
+	if from, err = load(nf); err != nil {
+		return from, to, true, err
+	}
+	to, err = load(nt)
+	return from, to, true, err
+}
+
+// diffHeading heads a diff of two versions.
+func diffHeading(from, to int) string {
+	return fmt.Sprintf("Changes from version %d to version %d", from, to)
 }
 
 // bodyHeading matches the HTML headings of a rendered body.

@@ -125,28 +125,17 @@ func (h *Handler) termHistory(w http.ResponseWriter, r *http.Request) error {
 // termDiffOf is the diff the query asks for (from and to; to defaults to
 // the current version), or nil when it asks for none.
 func (h *Handler) termDiffOf(r *http.Request, t storage.Term) (*termDiffView, error) {
-	q := r.URL.Query()
-	if q.Get("from") == "" && q.Get("to") == "" {
-		return nil, nil
-	}
-	from, err1 := strconv.Atoi(q.Get("from"))
-	to, err2 := strconv.Atoi(cmpStr(q.Get("to"), strconv.Itoa(t.Version)))
-	if err1 != nil || err2 != nil {
-		return nil, httperr.New(http.StatusBadRequest, "from and to must be version numbers")
-	}
-	vf, err := h.store.TermVersion(r.Context(), t.ID, from)
-	if err != nil {
-		return nil, err
-	}
-	vt, err := h.store.TermVersion(r.Context(), t.ID, to)
-	if err != nil {
+	vf, vt, asked, err := queryVersions(r, t.Version, func(n int) (storage.TermVersion, error) {
+		return h.store.TermVersion(r.Context(), t.ID, n)
+	})
+	if err != nil || !asked {
 		return nil, err
 	}
 	d, err := federation.DiffTermVersions(r.Context(), vf, vt)
 	if err != nil {
 		return nil, err
 	}
-	return &termDiffView{TermDiff: d, Unchanged: !d.Changed(), Heading: fmt.Sprintf("Changes from version %d to version %d", from, to)}, nil
+	return &termDiffView{TermDiff: d, Unchanged: !d.Changed(), Heading: diffHeading(d.From, d.To)}, nil
 }
 
 // RestoreTermVersion takes POST /c/{handle}/glossary/{id}/restore:
@@ -163,27 +152,13 @@ func (h *Handler) RestoreTermVersion(w http.ResponseWriter, r *http.Request) {
 		h.Error(w, r, err)
 		return
 	}
-	number, err1 := strconv.Atoi(r.FormValue("version"))
-	base, err2 := strconv.Atoi(r.FormValue("base_version"))
-	if err1 != nil || err2 != nil {
-		h.refuse(w, r, http.StatusBadRequest, "This form cannot be used", "It does not say which version to restore. Go back, reload the page and try again.")
-		return
-	}
-	_, err = h.engine.RestoreTermVersion(r.Context(), me, t.ID, base, number, "")
-	var stale *federation.TermStaleError
-	var inv *federation.InvalidError
-	switch {
-	case errors.As(err, &stale):
-		h.refuse(w, r, http.StatusConflict, "This term has changed",
-			fmt.Sprintf("Someone saved version %d after you opened the page, so version %d was not restored.", stale.Current, number),
-			"Go back, reload the page to see what changed, and restore it again if you still want to.")
-	case errors.Is(err, federation.ErrDenied):
-		h.refuse(w, r, http.StatusForbidden, "You cannot edit this term", "Only members of "+cv.Name+" and its moderators can.")
-	case errors.As(err, &inv):
-		h.refuse(w, r, http.StatusUnprocessableEntity, "This version cannot be restored", sentence(inv.Msg)+".")
-	case err != nil:
-		h.Error(w, r, err)
-	default:
-		http.Redirect(w, r, termHistoryPath(g.Username, t.ID)+"#history", http.StatusSeeOther)
-	}
+	h.restoreVersion(w, r, "term", "Only members of "+cv.Name+" and its moderators can.", termHistoryPath(g.Username, t.ID)+"#history",
+		func(base, number int) error {
+			_, err := h.engine.RestoreTermVersion(r.Context(), me, t.ID, base, number, "")
+			var stale *federation.TermStaleError
+			if errors.As(err, &stale) {
+				return &staleVersion{current: stale.Current}
+			}
+			return err
+		})
 }
