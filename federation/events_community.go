@@ -130,8 +130,8 @@ func (e *Engine) EditEvent(ctx context.Context, editor storage.Account, id stora
 func (e *Engine) eventChange(ed EventEdit) func(*storage.CommunityEvent) error {
 	return func(ev *storage.CommunityEvent) error {
 		if ev.Cancelled() {
-			if ed.Cancel && ed == (EventEdit{Cancel: true}) {
-				return nil // cancelled already
+			if ed == (EventEdit{Cancel: true}) {
+				return nil // cancelled already: nothing to do
 			}
 			return invalid("the event was cancelled")
 		}
@@ -165,8 +165,8 @@ func (e *Engine) eventChange(ed EventEdit) func(*storage.CommunityEvent) error {
 // CancelEvent cancels an event hosted here (organiser or moderators):
 // it stays listed as cancelled, so calendars learn of it, and its
 // attendees get no reminder. An event of a community on another node is
-// cancelled on that node: SubmitEventEdit with Cancel proposes it there
-// (an *InvalidError here; not found for a member who may not read it).
+// an *InvalidError here (not found for a member who may not read it):
+// SubmitEventEdit with Cancel proposes its cancellation to that node.
 func (e *Engine) CancelEvent(ctx context.Context, editor storage.Account, id storage.ID) (storage.CommunityEvent, error) {
 	if ev, err := e.store.CommunityEventByID(ctx, id); err == nil && !ev.Local {
 		if err := e.readableElsewhere(ctx, editor, ev.CommunityID, ev.URI); err != nil {
