@@ -91,11 +91,7 @@ func (h *Handler) Event(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) event(w http.ResponseWriter, r *http.Request) error {
-	g, c, ev, err := h.readableEvent(r)
-	if err != nil {
-		return err
-	}
-	cv, err := h.communityViewOf(r, g, c, false)
+	g, cv, ev, err := h.readableEvent(r)
 	if err != nil {
 		return err
 	}
@@ -108,28 +104,17 @@ func (h *Handler) event(w http.ResponseWriter, r *http.Request) error {
 }
 
 // readableEvent is the event of the path ({handle}, {id}) with its
-// community, when the viewer may read it; not found otherwise, as an
-// event of another community is.
-func (h *Handler) readableEvent(r *http.Request) (storage.Account, storage.Community, storage.CommunityEvent, error) {
-	g, c, err := h.hostedCommunity(r)
+// community (formEvent), when the viewer may read it; not found
+// otherwise, as an event of another community is.
+func (h *Handler) readableEvent(r *http.Request) (storage.Account, *communityView, storage.CommunityEvent, error) {
+	g, cv, ev, err := h.formEvent(r)
 	if err != nil {
-		return storage.Account{}, storage.Community{}, storage.CommunityEvent{}, err
-	}
-	id, err := storage.ParseID(chi.URLParam(r, "id"))
-	if err != nil {
-		return storage.Account{}, storage.Community{}, storage.CommunityEvent{}, storage.ErrNotFound
-	}
-	ev, err := h.store.CommunityEventByID(r.Context(), id)
-	if err != nil {
-		return storage.Account{}, storage.Community{}, storage.CommunityEvent{}, err
-	}
-	if ev.CommunityID != g.ID {
-		return storage.Account{}, storage.Community{}, storage.CommunityEvent{}, storage.ErrNotFound
+		return storage.Account{}, nil, storage.CommunityEvent{}, err
 	}
 	if ok, err := h.engine.EventReadable(r.Context(), viewerOf(r), ev); err != nil || !ok {
-		return storage.Account{}, storage.Community{}, storage.CommunityEvent{}, errors.Join(err, storage.ErrNotFound)
+		return storage.Account{}, nil, storage.CommunityEvent{}, errors.Join(err, storage.ErrNotFound)
 	}
-	return g, c, ev, nil
+	return g, cv, ev, nil
 }
 
 // eventsReadable reports whether viewer may read the events of the

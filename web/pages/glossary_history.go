@@ -8,8 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-chi/chi/v5"
-
 	"github.com/copse-dev/copse/federation"
 	"github.com/copse-dev/copse/storage"
 	"github.com/copse-dev/copse/web/httperr"
@@ -52,27 +50,12 @@ func (h *Handler) TermHistory(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) termHistory(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	g, c, err := h.hostedCommunity(r)
+	g, cv, t, err := h.formTerm(r)
 	if err != nil {
 		return err
-	}
-	id, err := storage.ParseID(chi.URLParam(r, "id"))
-	if err != nil {
-		return storage.ErrNotFound
-	}
-	t, err := h.store.TermByID(ctx, id)
-	if err != nil {
-		return err
-	}
-	if t.CommunityID != g.ID {
-		return storage.ErrNotFound
 	}
 	if ok, err := h.engine.GlossaryReadable(ctx, viewerOf(r), g.ID); err != nil || !ok {
-		return fmt.Errorf("history of %s: %w", t.URI, storage.ErrNotFound)
-	}
-	cv, err := h.communityViewOf(r, g, c, false)
-	if err != nil {
-		return err
+		return errors.Join(err, fmt.Errorf("history of %s: %w", t.URI, storage.ErrNotFound))
 	}
 	path := termHistoryPath(g.Username, t.ID)
 	v := termHistoryPage{pageView: h.view("History of " + t.Term), Community: cv, Term: t.Term, Version: t.Version,
