@@ -27,6 +27,10 @@ type withTarget interface {
 	GetActivityStreamsTarget() vocab.ActivityStreamsTargetProperty
 }
 
+type withResult interface {
+	GetActivityStreamsResult() vocab.ActivityStreamsResultProperty
+}
+
 type withContent interface {
 	GetActivityStreamsContent() vocab.ActivityStreamsContentProperty
 }
@@ -41,6 +45,7 @@ type activityWriter interface {
 	SetActivityStreamsCc(vocab.ActivityStreamsCcProperty)
 	SetActivityStreamsPublished(vocab.ActivityStreamsPublishedProperty)
 	SetActivityStreamsContent(vocab.ActivityStreamsContentProperty)
+	SetActivityStreamsResult(vocab.ActivityStreamsResultProperty)
 }
 
 // newActivity makes the go-fed type of the activities copse emits.
@@ -128,6 +133,9 @@ func activityFrom(t vocab.Type, raw map[string]any, depth int) Activity {
 	}
 	if w, ok := t.(withTarget); ok {
 		a.Target = firstRef[vocab.ActivityStreamsTargetPropertyIterator](w.GetActivityStreamsTarget(), raw["target"])
+	}
+	if w, ok := t.(withResult); ok {
+		a.Result = firstRef[vocab.ActivityStreamsResultPropertyIterator](w.GetActivityStreamsResult(), raw["result"])
 	}
 	if w, ok := t.(withContent); ok {
 		a.Content, _ = text[vocab.ActivityStreamsContentPropertyIterator](w.GetActivityStreamsContent(), raw["content"])
@@ -226,6 +234,9 @@ func rawActivity(m map[string]any, depth int) Activity {
 	if targets := rawRefs(m["target"]); len(targets) > 0 {
 		a.Target = targets[0]
 	}
+	if results := rawRefs(m["result"]); len(results) > 0 {
+		a.Result = results[0]
+	}
 	for i, item := range rawList(m["object"]) {
 		if i == 0 {
 			a.Object = rawObject(item, depth)
@@ -284,7 +295,7 @@ func MarshalActivity(a Activity) ([]byte, error) {
 func plainActivityMap(a Activity) (map[string]any, bool) {
 	o := a.Object
 	if _, ok := newActivity[a.Type]; !ok || o.IRI == "" || o.Note != nil || o.Actor != nil || o.Activity != nil ||
-		o.Tombstone || len(o.More) > 0 || a.Target != "" || a.Content != "" {
+		o.Tombstone || len(o.More) > 0 || a.Target != "" || a.Content != "" || a.Result != "" {
 		return nil, false
 	}
 	iri := func(s string) (string, bool) {
@@ -363,6 +374,9 @@ func activityMap(a Activity, depth int) (map[string]any, error) {
 	}
 	if a.Content != "" {
 		t.SetActivityStreamsContent(content(a.Content))
+	}
+	if a.Result != "" {
+		t.SetActivityStreamsResult(b.result(a.Result))
 	}
 	obj, err := objectMap(a.Object, depth)
 	if err != nil {

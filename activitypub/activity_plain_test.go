@@ -29,6 +29,7 @@ func TestPlainActivityMapIsActivityMap(t *testing.T) {
 		{"an embedded activity", Activity{ID: bob + "#undo", Type: TypeUndo, Actor: bob,
 			Object: Object{IRI: bob + "#follows/1", Activity: &Activity{ID: bob + "#follows/1", Type: TypeFollow, Actor: bob, Object: Object{IRI: g}}}}, false},
 		{"a target", Activity{ID: g + "#add", Type: "Add", Actor: g, Target: g + "/featured", Object: Object{IRI: g + "/p/1"}}, false},
+		{"a result", Activity{ID: g + "#accept", Type: TypeAccept, Actor: g, Result: g + "/artefacts/1", Object: Object{IRI: bob + "#create"}}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -82,6 +82,9 @@ func TestActivityRoundTrip(t *testing.T) {
 		{"block", Activity{ID: olli + "#blocks/4", Type: TypeBlock, Actor: olli, Object: Object{IRI: hanna}}},
 		{"move", Activity{ID: olli + "#moves/1", Type: TypeMove, Actor: olli, Object: Object{IRI: olli}, Target: "https://council-b.example/users/olli"}},
 		{"add to featured", Activity{ID: olli + "#add/1", Type: "Add", Actor: olli, Object: Object{IRI: create.Object.IRI}, Target: person.Featured}},
+		{"accept of a proposal, with its result", Activity{ID: "https://council-b.example/users/libraries#accepts/1", Type: TypeAccept,
+			Actor: "https://council-b.example/users/libraries", To: []string{olli}, Object: Object{IRI: olli + "#creates/9"},
+			Result: "https://council-b.example/artefacts/5"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -207,6 +207,10 @@ type Activity struct {
 	Object    Object
 	Target    string
 	Content   string // Flag comment
+	// Result is what an activity made: the item a community's Accept of a
+	// member's proposal (a Create or Update from another node) made or
+	// changed. One IRI.
+	Result string
 	// Audience holds the IRIs that the activity's `audience` and its
 	// embedded object's name (FEP-1b12: how Lemmy, PieFed and Mbin say
 	// which community a post belongs to), as ParseActivity read them from

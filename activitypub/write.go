@@ -93,6 +93,12 @@ func (b *builder) target(s string) vocab.ActivityStreamsTargetProperty {
 	return p
 }
 
+func (b *builder) result(s string) vocab.ActivityStreamsResultProperty {
+	p := streams.NewActivityStreamsResultProperty()
+	p.AppendIRI(b.iri(s))
+	return p
+}
+
 func name(s string) vocab.ActivityStreamsNameProperty {
 	p := streams.NewActivityStreamsNameProperty()
 	p.AppendXMLSchemaString(s)

@@ -32,6 +32,7 @@ var ErrFilesElsewhere error = &InvalidError{Msg: "files can only be added on the
 // Group's node accepts it and announces the version.
 type Pending struct {
 	ActivityID string
+	ProposalID storage.ID // the member's record of it (storage.Proposal)
 }
 
 // Submitted is a member's change to a community's repertoire as the
@@ -59,9 +60,95 @@ func (e *Engine) SubmitArtefact(ctx context.Context, author storage.Account, com
 // Group (proposeArtefactEdit; one the member may not read is not found).
 func (e *Engine) SubmitArtefactEdit(ctx context.Context, editor storage.Account, id storage.ID, ed ArtefactEdit) (Submitted[storage.Artefact], error) {
 	if a, err := e.store.ArtefactByID(ctx, id); err == nil && !a.Local {
-		return proposedElsewhere[storage.Artefact](e.proposeArtefactEdit(ctx, editor, a, ed))
+		return proposedElsewhere[storage.Artefact](e.proposeArtefactEdit(ctx, editor, a, ed, ""))
 	}
 	return madeHere(e.EditArtefact(ctx, editor, id, ed))
+}
+
+// SubmitArtefactRestore restores version number of an artefact for a
+// member of this node: RestoreArtefactVersion when it is hosted here,
+// else an edit proposed to its community's Group carrying that version's
+// title, summary and body, as the copy here holds it. Its files must be
+// the current version's (files change on the community's own node).
+func (e *Engine) SubmitArtefactRestore(ctx context.Context, editor storage.Account, id storage.ID, base, number int, note string) (Submitted[storage.Artefact], error) {
+	a, err := e.store.ArtefactByID(ctx, id)
+	if err != nil || a.Local {
+		return madeHere(e.RestoreArtefactVersion(ctx, editor, id, base, number, note))
+	}
+	if err := e.readableElsewhere(ctx, editor, a.CommunityID, a.URI); err != nil {
+		return Submitted[storage.Artefact]{}, err
+	}
+	old, err := e.store.ArtefactVersion(ctx, a.ID, number)
+	if errors.Is(err, storage.ErrNotFound) {
+		return Submitted[storage.Artefact]{}, invalid("artefact has no version %d", number)
+	}
+	if err != nil {
+		return Submitted[storage.Artefact]{}, fmt.Errorf("artefact %s version %d: %w", a.URI, number, err)
+	}
+	cur, err := e.store.ArtefactVersion(ctx, a.ID, a.Version)
+	if err != nil {
+		return Submitted[storage.Artefact]{}, fmt.Errorf("artefact %s version %d: %w", a.URI, a.Version, err)
+	}
+	if !sameFiles(old.Files, cur.Files) {
+		return Submitted[storage.Artefact]{}, invalid("version %d has other files than the current version: "+
+			"files can only be changed on the community's own node", number)
+	}
+	if old.BodySource == "" && old.BodyHTML != "" {
+		return Submitted[storage.Artefact]{}, invalid("this node holds version %d without its Markdown source: "+
+			"restore it on the community's own node", number)
+	}
+	ed := ArtefactEdit{BaseVersion: base, Title: &old.Title, Summary: &old.Summary, Body: &old.BodySource,
+		Note: cmpOr(note, fmt.Sprintf("Restored version %d", number))}
+	return proposedElsewhere[storage.Artefact](e.proposeArtefactEdit(ctx, editor, a, ed, storage.ProposalRestore))
+}
+
+// sameFiles reports whether two versions hold the same files: the same
+// names and contents, in any order.
+func sameFiles(a, b []storage.VersionFile) bool {
+	key := func(f storage.VersionFile) string { return f.SHA256 + "/" + f.Name }
+	if len(a) != len(b) {
+		return false
+	}
+	seen := make(map[string]int, len(a))
+	for _, f := range a {
+		seen[key(f)]++
+	}
+	for _, f := range b {
+		if seen[key(f)] == 0 {
+			return false
+		}
+		seen[key(f)]--
+	}
+	return true
+}
+
+// SubmitTermRestore restores version number of a glossary term for a
+// member of this node: RestoreTermVersion when it is hosted here, else an
+// edit proposed to its community's Group carrying everything that version
+// held, as the copy here holds it.
+func (e *Engine) SubmitTermRestore(ctx context.Context, editor storage.Account, id storage.ID, base, number int, note string) (Submitted[storage.Term], error) {
+	t, err := e.store.TermByID(ctx, id)
+	if err != nil || t.Local {
+		return madeHere(e.RestoreTermVersion(ctx, editor, id, base, number, note))
+	}
+	if err := e.readableElsewhere(ctx, editor, t.CommunityID, t.URI); err != nil {
+		return Submitted[storage.Term]{}, err
+	}
+	old, err := e.store.TermVersion(ctx, t.ID, number)
+	if errors.Is(err, storage.ErrNotFound) {
+		return Submitted[storage.Term]{}, invalid("term has no version %d", number)
+	}
+	if err != nil {
+		return Submitted[storage.Term]{}, fmt.Errorf("term %s version %d: %w", t.URI, number, err)
+	}
+	if old.DefinitionSource == "" && old.DefinitionHTML != "" {
+		return Submitted[storage.Term]{}, invalid("this node holds version %d without its Markdown source: "+
+			"restore it on the community's own node", number)
+	}
+	ed := TermEdit{BaseVersion: base, Term: &old.Term, Definition: &old.DefinitionSource, Aliases: &old.Aliases,
+		Related: &old.Related, ReferenceURL: &old.ReferenceURL, ReferenceText: &old.ReferenceText,
+		Note: cmpOr(note, fmt.Sprintf("Restored version %d", number))}
+	return proposedElsewhere[storage.Term](e.proposeTermEdit(ctx, editor, t, ed, storage.ProposalRestore))
 }
 
 // SubmitTerm adds a term to a community's glossary for a member of this
@@ -77,7 +164,7 @@ func (e *Engine) SubmitTerm(ctx context.Context, author storage.Account, communi
 // is hosted here, else proposed to its community's Group.
 func (e *Engine) SubmitTermEdit(ctx context.Context, editor storage.Account, id storage.ID, ed TermEdit) (Submitted[storage.Term], error) {
 	if t, err := e.store.TermByID(ctx, id); err == nil && !t.Local {
-		return proposedElsewhere[storage.Term](e.proposeTermEdit(ctx, editor, t, ed))
+		return proposedElsewhere[storage.Term](e.proposeTermEdit(ctx, editor, t, ed, ""))
 	}
 	return madeHere(e.EditTerm(ctx, editor, id, ed))
 }
@@ -183,7 +270,8 @@ func (e *Engine) ProposeArtefact(ctx context.Context, author storage.Account, co
 	}
 	p := activitypub.ArtefactProposal{Type: activitypub.TypeCreate, Audience: g.URI, Name: &title, Summary: &summary,
 		Source: &body, Tags: &tags, Licence: &na.Licence, Organisation: &org, EditPolicy: &na.EditPolicy, ChangeNote: note}
-	return e.sendProposal(ctx, author, g, p.Type, func(id string, tx *storage.Tx) ([]byte, error) {
+	rec := storage.Proposal{Kind: storage.ProposalArtefact, Action: storage.ProposalCreate, Title: title}
+	return e.sendProposal(ctx, author, g, rec, p.Type, func(id string, tx *storage.Tx) ([]byte, error) {
 		return activitypub.MarshalArtefactProposal(id, author.URI, tx.Now(), p)
 	})
 }
@@ -198,12 +286,13 @@ func (e *Engine) ProposeArtefactEdit(ctx context.Context, editor storage.Account
 	if err != nil {
 		return Pending{}, fmt.Errorf("artefact %s: %w", id, err)
 	}
-	return e.proposeArtefactEdit(ctx, editor, a, ed)
+	return e.proposeArtefactEdit(ctx, editor, a, ed, "")
 }
 
 // proposeArtefactEdit is ProposeArtefactEdit of the artefact loaded; one
-// the editor may not read is not found.
-func (e *Engine) proposeArtefactEdit(ctx context.Context, editor storage.Account, a storage.Artefact, ed ArtefactEdit) (Pending, error) {
+// the editor may not read is not found. action is what the member's
+// record calls it (storage.ProposalRestore; "" for an update).
+func (e *Engine) proposeArtefactEdit(ctx context.Context, editor storage.Account, a storage.Artefact, ed ArtefactEdit, action string) (Pending, error) {
 	if !editor.Local() || editor.ActorType != activitypub.TypePerson {
 		return Pending{}, fmt.Errorf("propose edit by %s: %w", editor.URI, ErrDenied)
 	}
@@ -260,7 +349,8 @@ func (e *Engine) proposeArtefactEdit(ctx context.Context, editor storage.Account
 	if err := validateArtefact(title, summary, body, org, licence, policy, p.ChangeNote); err != nil {
 		return Pending{}, err
 	}
-	return e.sendProposal(ctx, editor, g, p.Type, func(id string, tx *storage.Tx) ([]byte, error) {
+	rec := storage.Proposal{Kind: storage.ProposalArtefact, Action: cmpOr(action, storage.ProposalUpdate), ObjectURI: a.URI, Title: title}
+	return e.sendProposal(ctx, editor, g, rec, p.Type, func(id string, tx *storage.Tx) ([]byte, error) {
 		return activitypub.MarshalArtefactProposal(id, editor.URI, tx.Now(), p)
 	})
 }
@@ -282,9 +372,10 @@ func (e *Engine) remoteCommunity(ctx context.Context, id storage.ID) (storage.Ac
 }
 
 // sendProposal signs the member's proposal (typ, its body as marshal
-// makes it for the activity id) and delivers it to the Group's inbox, and
-// nowhere else.
-func (e *Engine) sendProposal(ctx context.Context, member, g storage.Account, typ string,
+// makes it for the activity id), delivers it to the Group's inbox, and
+// nowhere else, and keeps rec (its kind, action, item and title) as the
+// member's record of it, pending, in the same transaction.
+func (e *Engine) sendProposal(ctx context.Context, member, g storage.Account, rec storage.Proposal, typ string,
 	marshal func(id string, tx *storage.Tx) ([]byte, error)) (Pending, error) {
 	var out Pending
 	err := e.store.InTx(ctx, func(tx *storage.Tx) error {
@@ -293,7 +384,11 @@ func (e *Engine) sendProposal(ctx context.Context, member, g storage.Account, ty
 		if err != nil {
 			return err
 		}
-		out.ActivityID = id
+		rec.ActivityURI, rec.AccountID, rec.CommunityID = id, member.ID, g.ID
+		if err := tx.InsertProposal(ctx, &rec); err != nil {
+			return err
+		}
+		out.ActivityID, out.ProposalID = id, rec.ID
 		return e.publishBody(ctx, tx, member, id, typ, false, body, []string{g.Inbox})
 	})
 	if err != nil {
@@ -311,7 +406,7 @@ func (e *Engine) sendProposal(ctx context.Context, member, g storage.Account, ty
 // handled is false when the activity is not a proposal.
 func (e *Engine) applyProposal(ctx context.Context, tx *storage.Tx, actor storage.Account, act activitypub.Activity) (bool, error) {
 	var audience, attributed string
-	var apply func(g storage.Account) error
+	var apply func(g storage.Account) (string, error)
 	switch {
 	case act.Object.Type == activitypub.TypeDefinedTerm:
 		p, ok := activitypub.TermProposalOf(inboxBody(ctx))
@@ -319,21 +414,21 @@ func (e *Engine) applyProposal(ctx context.Context, tx *storage.Tx, actor storag
 			return false, nil
 		}
 		audience, attributed = p.Audience, p.AttributedTo
-		apply = func(g storage.Account) error { return e.applyTermProposal(ctx, tx, g, actor, p) }
+		apply = func(g storage.Account) (string, error) { return e.applyTermProposal(ctx, tx, g, actor, p) }
 	case act.Object.Type == activitypub.TypeEvent:
 		p, ok := activitypub.EventProposalOf(inboxBody(ctx))
 		if !ok {
 			return false, nil
 		}
 		audience, attributed = p.Audience, p.AttributedTo
-		apply = func(g storage.Account) error { return e.applyEventProposal(ctx, tx, g, actor, p) }
+		apply = func(g storage.Account) (string, error) { return e.applyEventProposal(ctx, tx, g, actor, p) }
 	case act.Object.Type == activitypub.TypeArticle || (act.Object.Note != nil && act.Object.Note.Type == activitypub.TypeArticle):
 		p, ok := activitypub.ArtefactProposalOf(inboxBody(ctx))
 		if !ok {
 			return false, nil
 		}
 		audience, attributed = p.Audience, p.AttributedTo
-		apply = func(g storage.Account) error { return e.applyArtefactProposal(ctx, tx, g, actor, p) }
+		apply = func(g storage.Account) (string, error) { return e.applyArtefactProposal(ctx, tx, g, actor, p) }
 	default:
 		return false, nil // a post: not read again
 	}
@@ -344,11 +439,14 @@ func (e *Engine) applyProposal(ctx context.Context, tx *storage.Tx, actor storag
 	if attributed != "" && attributed != actor.URI {
 		return true, fmt.Errorf("proposal %s attributed to %s by %s: %w", act.ID, attributed, actor.URI, ErrDenied)
 	}
-	err = apply(g)
+	made, err := apply(g)
 	if why, refused := refusal(err); refused {
 		return true, e.rejectProposal(ctx, tx, g, actor, act, why)
 	}
-	return true, err
+	if err != nil {
+		return true, err
+	}
+	return true, e.acceptProposal(ctx, tx, g, actor, act, made)
 }
 
 // proposalOnly reports whether a Create of an object of type typ, which
@@ -358,10 +456,11 @@ func proposalOnly(typ string) bool {
 	return typ == activitypub.TypeDefinedTerm || typ == activitypub.TypeEvent
 }
 
-// applyArtefactProposal applies a proposed artefact or edit in community g.
-func (e *Engine) applyArtefactProposal(ctx context.Context, tx *storage.Tx, g, actor storage.Account, p activitypub.ArtefactProposal) error {
+// applyArtefactProposal applies a proposed artefact or edit in community
+// g, and returns the id of the artefact made or changed.
+func (e *Engine) applyArtefactProposal(ctx context.Context, tx *storage.Tx, g, actor storage.Account, p activitypub.ArtefactProposal) (string, error) {
 	if p.Files > 0 {
-		return ErrFilesElsewhere
+		return "", ErrFilesElsewhere
 	}
 	if p.Type == activitypub.TypeCreate {
 		na := NewArtefact{Title: deref(p.Name), Summary: deref(p.Summary), Body: deref(p.Source), Licence: deref(p.Licence),
@@ -369,24 +468,24 @@ func (e *Engine) applyArtefactProposal(ctx context.Context, tx *storage.Tx, g, a
 		if p.Tags != nil {
 			na.Tags = *p.Tags
 		}
-		_, err := e.createArtefactIn(ctx, tx, actor, g.ID, na)
-		return err
+		a, err := e.createArtefactIn(ctx, tx, actor, g.ID, na)
+		return a.URI, err
 	}
 	a, err := tx.ArtefactByURI(ctx, p.ID)
 	if err != nil {
-		return fmt.Errorf("artefact %s: %w", p.ID, err)
+		return "", fmt.Errorf("artefact %s: %w", p.ID, err)
 	}
 	if a.CommunityID != g.ID {
-		return fmt.Errorf("artefact %s is not in %s: %w", p.ID, g.Acct(), ErrDenied)
+		return "", fmt.Errorf("artefact %s is not in %s: %w", p.ID, g.Acct(), ErrDenied)
 	}
 	ed := ArtefactEdit{BaseVersion: p.BaseVersion, Title: p.Name, Summary: p.Summary, Body: p.Source, Tags: p.Tags,
 		Organisation: p.Organisation, Licence: p.Licence, EditPolicy: p.EditPolicy, Note: p.ChangeNote}
 	change, err := artefactChange(ctx, ed)
 	if err != nil {
-		return err
+		return "", err
 	}
 	_, err = e.reviseArtefactIn(ctx, tx, actor, a.ID, ed.BaseVersion, ed.Note, change)
-	return err
+	return a.URI, err
 }
 
 // refusal reports whether err refuses a proposal (rather than failing for
@@ -421,6 +520,16 @@ func (e *Engine) rejectProposal(ctx context.Context, tx *storage.Tx, g, member s
 	return e.publish(ctx, tx, g, rej, false, []string{member.Inbox})
 }
 
+// acceptProposal tells a remote member that the Group applied their
+// proposal: Accept{activity} with the item it made or changed as its
+// result, so the member's node can say which (the version itself reaches
+// it as the Group announces it to its followers).
+func (e *Engine) acceptProposal(ctx context.Context, tx *storage.Tx, g, member storage.Account, act activitypub.Activity, made string) error {
+	acc := activitypub.Activity{ID: e.urls.Activity(g.Username, tx.NewID()), Type: activitypub.TypeAccept,
+		Actor: g.URI, To: []string{member.URI}, Object: activitypub.Object{IRI: act.ID}, Result: made}
+	return e.publish(ctx, tx, g, acc, false, []string{member.Inbox})
+}
+
 func deref(s *string) string {
 	if s == nil {
 		return ""
@@ -428,8 +537,9 @@ func deref(s *string) string {
 	return *s
 }
 
-// applyTermProposal applies a proposed term or edit in community g.
-func (e *Engine) applyTermProposal(ctx context.Context, tx *storage.Tx, g, actor storage.Account, p activitypub.TermProposal) error {
+// applyTermProposal applies a proposed term or edit in community g, and
+// returns the id of the term made or changed.
+func (e *Engine) applyTermProposal(ctx context.Context, tx *storage.Tx, g, actor storage.Account, p activitypub.TermProposal) (string, error) {
 	if p.Type == activitypub.TypeCreate {
 		nt := NewTerm{Term: deref(p.Name), Definition: deref(p.Definition), ReferenceURL: deref(p.ReferenceURL),
 			ReferenceText: deref(p.ReferenceText), Note: p.ChangeNote}
@@ -439,20 +549,20 @@ func (e *Engine) applyTermProposal(ctx context.Context, tx *storage.Tx, g, actor
 		if p.Related != nil {
 			nt.Related = *p.Related
 		}
-		_, err := e.createTermIn(ctx, tx, actor, g.ID, nt)
-		return err
+		t, err := e.createTermIn(ctx, tx, actor, g.ID, nt)
+		return t.URI, err
 	}
 	t, err := tx.TermByURI(ctx, p.ID)
 	if err != nil {
-		return fmt.Errorf("term %s: %w", p.ID, err)
+		return "", fmt.Errorf("term %s: %w", p.ID, err)
 	}
 	if t.CommunityID != g.ID {
-		return fmt.Errorf("term %s is not in %s: %w", p.ID, g.Acct(), ErrDenied)
+		return "", fmt.Errorf("term %s is not in %s: %w", p.ID, g.Acct(), ErrDenied)
 	}
 	ed := TermEdit{BaseVersion: p.BaseVersion, Term: p.Name, Definition: p.Definition, Aliases: p.Aliases, Related: p.Related,
 		ReferenceURL: p.ReferenceURL, ReferenceText: p.ReferenceText, Note: p.ChangeNote}
 	_, err = e.reviseTermIn(ctx, tx, actor, t.ID, ed.BaseVersion, ed.Note, termChange(ed))
-	return err
+	return t.URI, err
 }
 
 // ProposeTerm sends a new term for the glossary of a community hosted on
@@ -475,7 +585,8 @@ func (e *Engine) ProposeTerm(ctx context.Context, author storage.Account, commun
 	if v.ReferenceURL != "" || v.ReferenceText != "" {
 		p.ReferenceURL, p.ReferenceText = &v.ReferenceURL, &v.ReferenceText
 	}
-	return e.sendProposal(ctx, author, g, p.Type, func(id string, tx *storage.Tx) ([]byte, error) {
+	rec := storage.Proposal{Kind: storage.ProposalTerm, Action: storage.ProposalCreate, Title: v.Term}
+	return e.sendProposal(ctx, author, g, rec, p.Type, func(id string, tx *storage.Tx) ([]byte, error) {
 		return activitypub.MarshalTermProposal(id, author.URI, tx.Now(), p)
 	})
 }
@@ -488,12 +599,12 @@ func (e *Engine) ProposeTermEdit(ctx context.Context, editor storage.Account, id
 	if err != nil {
 		return Pending{}, fmt.Errorf("term %s: %w", id, err)
 	}
-	return e.proposeTermEdit(ctx, editor, t, ed)
+	return e.proposeTermEdit(ctx, editor, t, ed, "")
 }
 
 // proposeTermEdit is ProposeTermEdit of the term loaded; one the editor
-// may not read is not found.
-func (e *Engine) proposeTermEdit(ctx context.Context, editor storage.Account, t storage.Term, ed TermEdit) (Pending, error) {
+// may not read is not found. action is as for proposeArtefactEdit.
+func (e *Engine) proposeTermEdit(ctx context.Context, editor storage.Account, t storage.Term, ed TermEdit, action string) (Pending, error) {
 	if !editor.Local() || editor.ActorType != activitypub.TypePerson {
 		return Pending{}, fmt.Errorf("propose edit by %s: %w", editor.URI, ErrDenied)
 	}
@@ -537,13 +648,15 @@ func (e *Engine) proposeTermEdit(ctx context.Context, editor storage.Account, t 
 	if ed.ReferenceURL != nil || ed.ReferenceText != nil {
 		p.ReferenceURL, p.ReferenceText = &next.ReferenceURL, &next.ReferenceText
 	}
-	return e.sendProposal(ctx, editor, g, p.Type, func(id string, tx *storage.Tx) ([]byte, error) {
+	rec := storage.Proposal{Kind: storage.ProposalTerm, Action: cmpOr(action, storage.ProposalUpdate), ObjectURI: t.URI, Title: next.Term}
+	return e.sendProposal(ctx, editor, g, rec, p.Type, func(id string, tx *storage.Tx) ([]byte, error) {
 		return activitypub.MarshalTermProposal(id, editor.URI, tx.Now(), p)
 	})
 }
 
-// applyEventProposal applies a proposed event or change in community g.
-func (e *Engine) applyEventProposal(ctx context.Context, tx *storage.Tx, g, actor storage.Account, p activitypub.EventProposal) error {
+// applyEventProposal applies a proposed event or change in community g,
+// and returns the id of the event made or changed.
+func (e *Engine) applyEventProposal(ctx context.Context, tx *storage.Tx, g, actor storage.Account, p activitypub.EventProposal) (string, error) {
 	if p.Type == activitypub.TypeCreate {
 		ne := NewEvent{Name: deref(p.Name), Description: deref(p.Description), TimeZone: deref(p.TimeZone),
 			PlaceName: p.PlaceName, PlaceAddress: p.PlaceAddress, OnlineURL: p.OnlineURL}
@@ -556,15 +669,15 @@ func (e *Engine) applyEventProposal(ctx context.Context, tx *storage.Tx, g, acto
 		if p.Capacity != nil {
 			ne.Capacity = *p.Capacity
 		}
-		_, err := e.createEventIn(ctx, tx, actor, g.ID, ne)
-		return err
+		ev, err := e.createEventIn(ctx, tx, actor, g.ID, ne)
+		return ev.URI, err
 	}
 	ev, err := tx.CommunityEventByURI(ctx, p.ID)
 	if err != nil {
-		return fmt.Errorf("event %s: %w", p.ID, err)
+		return "", fmt.Errorf("event %s: %w", p.ID, err)
 	}
 	if ev.CommunityID != g.ID {
-		return fmt.Errorf("event %s is not in %s: %w", p.ID, g.Acct(), ErrDenied)
+		return "", fmt.Errorf("event %s is not in %s: %w", p.ID, g.Acct(), ErrDenied)
 	}
 	ed := EventEdit{Name: p.Name, Description: p.Description, Start: p.Start, End: p.End, TimeZone: p.TimeZone, Capacity: p.Capacity,
 		Cancel: p.Cancelled}
@@ -572,7 +685,7 @@ func (e *Engine) applyEventProposal(ctx context.Context, tx *storage.Tx, g, acto
 		ed.PlaceName, ed.PlaceAddress, ed.OnlineURL = &p.PlaceName, &p.PlaceAddress, &p.OnlineURL
 	}
 	_, err = e.reviseEventIn(ctx, tx, actor, ev.ID, e.eventChange(ed))
-	return err
+	return ev.URI, err
 }
 
 // ProposeEvent sends a new event for a community hosted on another node to
@@ -593,7 +706,8 @@ func (e *Engine) ProposeEvent(ctx context.Context, organiser storage.Account, co
 	p := activitypub.EventProposal{Type: activitypub.TypeCreate, Audience: g.URI, Name: &ev.Name, Description: &ev.DescriptionSource,
 		Start: &ev.Start, End: &ev.End, TimeZone: &ev.TimeZone, Location: true, PlaceName: ev.PlaceName,
 		PlaceAddress: ev.PlaceAddress, OnlineURL: ev.OnlineURL, Capacity: &ev.Capacity}
-	return e.sendProposal(ctx, organiser, g, p.Type, func(id string, tx *storage.Tx) ([]byte, error) {
+	rec := storage.Proposal{Kind: storage.ProposalEvent, Action: storage.ProposalCreate, Title: ev.Name}
+	return e.sendProposal(ctx, organiser, g, rec, p.Type, func(id string, tx *storage.Tx) ([]byte, error) {
 		return activitypub.MarshalEventProposal(id, organiser.URI, tx.Now(), p)
 	})
 }
@@ -652,20 +766,50 @@ func (e *Engine) proposeEventEdit(ctx context.Context, editor storage.Account, e
 	if ed.PlaceName != nil || ed.PlaceAddress != nil || ed.OnlineURL != nil {
 		p.Location, p.PlaceName, p.PlaceAddress, p.OnlineURL = true, next.PlaceName, next.PlaceAddress, next.OnlineURL
 	}
-	return e.sendProposal(ctx, editor, g, p.Type, func(id string, tx *storage.Tx) ([]byte, error) {
+	rec := storage.Proposal{Kind: storage.ProposalEvent, Action: storage.ProposalUpdate, ObjectURI: ev.URI, Title: next.Name}
+	if ed.Cancel {
+		rec.Action = storage.ProposalCancel
+	}
+	return e.sendProposal(ctx, editor, g, rec, p.Type, func(id string, tx *storage.Tx) ([]byte, error) {
 		return activitypub.MarshalEventProposal(id, editor.URI, tx.Now(), p)
 	})
 }
 
-// proposalRefused takes a Group's Reject of a proposal a member here sent
-// it: nothing was written here for the proposal, so nothing is undone; the
-// refusal and its reason are logged (the member is not notified yet).
-func (e *Engine) proposalRefused(ctx context.Context, tx *storage.Tx, g storage.Account, act activitypub.Activity) error {
-	row, err := tx.ActivityByURI(ctx, act.Object.IRI)
-	if err != nil || (row.Type != activitypub.TypeCreate && row.Type != activitypub.TypeUpdate) || g.ActorType != activitypub.TypeGroup {
+// proposalAnswered takes a Group's Accept or Reject of a proposal a
+// member here sent it, and records it on the member's proposal: accepted,
+// with the item the Group's node made or changed (its result, kept only
+// when it is on the Group's host), or refused, with the reason it gave,
+// which also notifies the member. Nothing else was written here for the
+// proposal, so nothing is undone; the version itself arrives as the Group
+// announces it. An answer from another actor than the Group proposed to
+// is refused; a second answer, or one to no proposal of ours, changes
+// nothing.
+func (e *Engine) proposalAnswered(ctx context.Context, tx *storage.Tx, g storage.Account, act activitypub.Activity) error {
+	p, err := tx.ProposalByActivity(ctx, act.Object.IRI)
+	if err != nil {
 		return ignoreNotFound(err)
 	}
-	e.log.InfoContext(ctx, "a community refused a member's proposal", "community", g.URI, "activity_id", row.URI,
-		"account_id", row.AccountID, "reason", act.Content)
+	if p.CommunityID != g.ID {
+		return fmt.Errorf("%s answers a proposal to another community: %w", g.URI, ErrDenied)
+	}
+	if act.Type == activitypub.TypeAccept {
+		made := ""
+		if activitypub.ValidURL(act.Result) && urlHost(act.Result) == urlHost(g.URI) {
+			made = act.Result
+		}
+		_, err := tx.DecideProposal(ctx, p.ID, storage.ProposalAccepted, made, "")
+		return ignoreNotFound(err)
+	}
+	p, err = tx.DecideProposal(ctx, p.ID, storage.ProposalRefused, "", remoteReason(act.Content))
+	if err != nil {
+		return ignoreNotFound(err)
+	}
+	e.log.InfoContext(ctx, "a community refused a member's proposal", "community", g.URI, "activity_id", p.ActivityURI,
+		"account_id", p.AccountID, "reason", p.Reason)
+	n := storage.Notification{AccountID: p.AccountID, FromAccountID: g.ID, Type: storage.NotifyProposalRefused, ProposalID: p.ID}
+	if err := tx.InsertNotification(ctx, &n); err != nil {
+		return fmt.Errorf("notify refused proposal %s: %w", p.ID, err)
+	}
+	e.emit(tx, Event{Kind: EventNotification, NotificationID: n.ID, Home: []storage.ID{p.AccountID}})
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"path/filepath"
 	"reflect"
@@ -454,6 +455,200 @@ func TestProposalRefusedOnMembersNode(t *testing.T) {
 	if out := logged.String(); !strings.Contains(out, "refused a member's proposal") || !strings.Contains(out, p.ActivityID) ||
 		!strings.Contains(out, "only members post") {
 		t.Errorf("log on nina's node: %s", out)
+	}
+
+	rec, err := b.store.ProposalByID(ctx, p.ProposalID)
+	if err != nil || rec.State != storage.ProposalRefused || !strings.Contains(rec.Reason, "only members post") ||
+		rec.ActivityURI != p.ActivityID || rec.Kind != storage.ProposalArtefact || rec.Action != storage.ProposalCreate ||
+		rec.Title != "Minutes" || rec.DecidedAt.IsZero() {
+		t.Fatalf("nina's proposal after the Reject: %+v (%v)", rec, err)
+	}
+	notes := func() []storage.Notification {
+		t.Helper()
+		ns, err := b.store.NotificationPage(ctx, nina.ID, storage.NotificationFilter{Types: []string{storage.NotifyProposalRefused}}, storage.Page{Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ns
+	}
+	if ns := notes(); len(ns) != 1 || ns[0].ProposalID != p.ProposalID || ns[0].FromAccountID != gOnB.ID {
+		t.Fatalf("nina's notifications: %+v; want one proposal_refused from the Group naming her proposal", ns)
+	}
+	// The same Reject again, or an Accept after it, changes nothing: the
+	// first answer stands.
+	if err := applyRaw(t, b, string(rejects[0])); err != nil {
+		t.Fatal(err)
+	}
+	late := fmt.Sprintf(`{"@context":"https://www.w3.org/ns/activitystreams","id":"%s#late","type":"Accept","actor":"%s","object":"%s","result":"%s/artefacts/9"}`,
+		g.URI, g.URI, p.ActivityID, e.urls.Base)
+	if err := applyRaw(t, b, late); err != nil {
+		t.Fatal(err)
+	}
+	if ns := notes(); len(ns) != 1 {
+		t.Errorf("%d notifications after the Reject came again; want 1", len(ns))
+	}
+	if rec, _ := b.store.ProposalByID(ctx, p.ProposalID); rec.State != storage.ProposalRefused || rec.ObjectURI != "" {
+		t.Errorf("proposal after a late Accept: %+v", rec)
+	}
+}
+
+// TestProposalAcceptedOnMembersNode: the Group's node answers an applied
+// proposal with Accept{activity} naming what it made as the result, and
+// the member's node records the proposal accepted with that item. An
+// answer from any actor but the Group proposed to is refused, and one
+// whose result is on another host keeps no item.
+func TestProposalAcceptedOnMembersNode(t *testing.T) {
+	ctx := context.Background()
+	e := testEngine(t)
+	mod := member(t, e, "mod")
+	g := community(t, e, mod, NewCommunity{Handle: "wards", Name: "Wards"})
+	b, gOnB := nodeB(t, g)
+	nina := member(t, b, "nina")
+	ninaOnA := remotePerson(t, e, "nina", "council-b.example")
+	joins(t, e, ninaOnA, g)
+	p, err := b.ProposeTerm(ctx, nina, gOnB.ID, NewTerm{Term: "Triage", Definition: "Sorting by urgency."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec, err := b.store.ProposalByID(ctx, p.ProposalID); err != nil || rec.State != storage.ProposalPending || rec.Kind != storage.ProposalTerm {
+		t.Fatalf("proposal as sent: %+v (%v)", rec, err)
+	}
+	if err := applyRaw(t, e, proposed(t, b, gOnB)); err != nil {
+		t.Fatal(err)
+	}
+	terms, err := e.store.CommunityTerms(ctx, g.ID)
+	if err != nil || len(terms) != 1 {
+		t.Fatalf("terms on the Group's node: %v (%v)", terms, err)
+	}
+	var accepts []string
+	for _, raw := range sentRaw(t, e, ninaOnA.Inbox) {
+		if act, err := activitypub.ParseActivity(raw); err == nil && act.Type == activitypub.TypeAccept {
+			if act.Object.IRI != p.ActivityID || act.Result != terms[0].Term.URI || act.Actor != g.URI {
+				t.Fatalf("Accept sent: %s", raw)
+			}
+			accepts = append(accepts, string(raw))
+		}
+	}
+	if len(accepts) != 1 {
+		t.Fatalf("sent nina %d Accepts; want 1", len(accepts))
+	}
+
+	// Another actor's Accept of nina's proposal is refused.
+	other := remotePerson(t, b, "mallory", "council-a.example")
+	forged := fmt.Sprintf(`{"@context":"https://www.w3.org/ns/activitystreams","id":"%s#a","type":"Accept","actor":"%s","object":"%s","result":"%s"}`,
+		other.URI, other.URI, p.ActivityID, terms[0].Term.URI)
+	if err := applyRaw(t, b, forged); !errors.Is(err, ErrDenied) {
+		t.Errorf("another actor's Accept: %v; want denied", err)
+	}
+	if err := applyRaw(t, b, accepts[0]); err != nil {
+		t.Fatal(err)
+	}
+	rec, err := b.store.ProposalByID(ctx, p.ProposalID)
+	if err != nil || rec.State != storage.ProposalAccepted || rec.ObjectURI != terms[0].Term.URI || rec.Reason != "" {
+		t.Fatalf("proposal after the Accept: %+v (%v)", rec, err)
+	}
+	if ns, _ := b.store.NotificationPage(ctx, nina.ID, storage.NotificationFilter{}, storage.Page{Limit: 10}); len(ns) != 0 {
+		t.Errorf("an accepted proposal notified nina: %+v", ns)
+	}
+
+	// A result on another host is not kept.
+	p2, err := b.ProposeTerm(ctx, nina, gOnB.ID, NewTerm{Term: "Escalation", Definition: "Passing it up."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	elsewhere := fmt.Sprintf(`{"@context":"https://www.w3.org/ns/activitystreams","id":"%s#a2","type":"Accept","actor":"%s","object":"%s","result":"https://evil.example/x"}`,
+		g.URI, g.URI, p2.ActivityID)
+	if err := applyRaw(t, b, elsewhere); err != nil {
+		t.Fatal(err)
+	}
+	if rec, _ := b.store.ProposalByID(ctx, p2.ProposalID); rec.State != storage.ProposalAccepted || rec.ObjectURI != "" {
+		t.Errorf("proposal accepted with a result elsewhere: %+v", rec)
+	}
+}
+
+// TestRestoreProposedElsewhere: restoring a version of an artefact or a
+// term of a community on another node proposes an edit carrying what that
+// version held, from the copy here, with the base version the member saw;
+// a version whose files are not the current ones is refused here (files
+// change on the community's own node), as is a version that does not
+// exist.
+func TestRestoreProposedElsewhere(t *testing.T) {
+	ctx := context.Background()
+	a := testEngine(t)
+	mod := member(t, a, "mod")
+	g := community(t, a, mod, NewCommunity{Handle: "records", Name: "Records"})
+	b, gOnB := nodeB(t, g)
+	bob := member(t, b, "bob")
+	joins(t, b, bob, gOnB)
+
+	art := storage.Artefact{CommunityID: gOnB.ID, URI: "https://council-a.example/artefacts/1", URL: "https://council-a.example/c/records/artefacts/1",
+		Title: "Minutes of May", BodySource: "Agreed in May.", Version: 3, Licence: storage.LicenceReserved, EditPolicy: storage.EditMembers}
+	file := storage.VersionFile{Name: "minutes.pdf", MediaType: "application/pdf", Size: 10, SHA256: strings.Repeat("a", 64), URL: "https://council-a.example/files/1"}
+	versions := []storage.ArtefactVersion{
+		{Number: 1, Title: "Minutes", Summary: "First", BodySource: "Agreed.", BodyHTML: "<p>Agreed.</p>", Files: []storage.VersionFile{file}},
+		{Number: 2, Title: "Minutes", BodySource: "Agreed.", BodyHTML: "<p>Agreed.</p>"},
+		{Number: 3, Title: "Minutes of May", BodySource: "Agreed in May.", BodyHTML: "<p>Agreed in May.</p>"},
+	}
+	term := storage.Term{CommunityID: gOnB.ID, URI: "https://council-a.example/terms/1", Term: "Triage", DefinitionSource: "Sorting.", Version: 2}
+	err := b.store.InTx(ctx, func(tx *storage.Tx) error {
+		if err := tx.InsertArtefact(ctx, &art); err != nil {
+			return err
+		}
+		for _, v := range versions {
+			v.ArtefactID = art.ID
+			if err := tx.AddArtefactVersion(ctx, &v); err != nil {
+				return err
+			}
+		}
+		if err := tx.InsertTerm(ctx, &term); err != nil {
+			return err
+		}
+		for _, v := range []storage.TermVersion{
+			{Number: 1, Term: "Triage", DefinitionSource: "Sorting by urgency.", Aliases: []string{"sorting"}},
+			{Number: 2, Term: "Triage", DefinitionSource: "Sorting."},
+		} {
+			v.TermID = term.ID
+			if err := tx.AddTermVersion(ctx, &v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	s, err := b.SubmitArtefactRestore(ctx, bob, art.ID, 3, 2, "")
+	if err != nil || s.Pending == nil {
+		t.Fatalf("restore version 2: %+v, %v; want pending", s, err)
+	}
+	obj := decode(t, []byte(proposed(t, b, gOnB)))["object"].(map[string]any)
+	if obj["id"] != art.URI || obj["baseVersion"] != 3.0 || obj["name"] != "Minutes" || obj["source"].(map[string]any)["content"] != "Agreed." ||
+		obj["changeNote"] != "Restored version 2" {
+		t.Fatalf("restore sent %v", obj)
+	}
+	if rec, err := b.store.ProposalByID(ctx, s.Pending.ProposalID); err != nil || rec.Action != storage.ProposalRestore || rec.ObjectURI != art.URI {
+		t.Errorf("restore recorded as %+v (%v)", rec, err)
+	}
+	var inv *InvalidError
+	if _, err := b.SubmitArtefactRestore(ctx, bob, art.ID, 3, 1, ""); !errors.As(err, &inv) || !strings.Contains(inv.Msg, "files") {
+		t.Errorf("restore of a version with other files: %v; want invalid, about files", err)
+	}
+	if _, err := b.SubmitArtefactRestore(ctx, bob, art.ID, 3, 7, ""); !errors.As(err, &inv) {
+		t.Errorf("restore of no version: %v; want invalid", err)
+	}
+	if n := len(sentRaw(t, b, gOnB.Inbox)); n != 0 {
+		t.Errorf("refused restores sent the Group %d activities", n)
+	}
+
+	ts, err := b.SubmitTermRestore(ctx, bob, term.ID, 2, 1, "back")
+	if err != nil || ts.Pending == nil {
+		t.Fatalf("restore term version 1: %+v, %v; want pending", ts, err)
+	}
+	obj = decode(t, []byte(proposed(t, b, gOnB)))["object"].(map[string]any)
+	if obj["id"] != term.URI || obj["baseVersion"] != 2.0 || obj["changeNote"] != "back" || len(obj["alternateName"].([]any)) != 1 ||
+		!strings.Contains(fmt.Sprint(obj["source"]), "Sorting by urgency.") {
+		t.Fatalf("term restore sent %v", obj)
 	}
 }
 

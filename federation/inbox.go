@@ -378,7 +378,9 @@ func (e *Engine) followObject(ctx context.Context, tx *storage.Tx, act activityp
 func (e *Engine) applyAccept(ctx context.Context, tx *storage.Tx, actor storage.Account, act activitypub.Activity) error {
 	req, err := e.followObject(ctx, tx, act, true)
 	if errors.Is(err, storage.ErrNotFound) {
-		return nil // accepted already, or withdrawn: nothing to do
+		// Accepted already, or withdrawn; or a member's proposal to a
+		// remote community (artefact_remote.go).
+		return e.proposalAnswered(ctx, tx, actor, act)
 	}
 	if err != nil {
 		return err
@@ -403,7 +405,7 @@ func (e *Engine) applyReject(ctx context.Context, tx *storage.Tx, actor storage.
 		f, err = e.followObject(ctx, tx, act, false) // a follower removed after acceptance
 	}
 	if errors.Is(err, storage.ErrNotFound) {
-		return e.proposalRefused(ctx, tx, actor, act) // a member's proposal to a remote community (artefact_remote.go)
+		return e.proposalAnswered(ctx, tx, actor, act) // a member's proposal to a remote community (artefact_remote.go)
 	}
 	if err != nil {
 		return err

@@ -364,6 +364,7 @@ type Notification struct {
 	StatusID      ID
 	ReportID      ID // admin.report: the report
 	EventID       ID // event_reminder: the event
+	ProposalID    ID // proposal_refused: the proposal
 	CreatedAt     time.Time
 }
 
@@ -375,8 +376,9 @@ func (tx *Tx) InsertNotification(ctx context.Context, n *Notification) error {
 	if n.CreatedAt.IsZero() {
 		n.CreatedAt = tx.now
 	}
-	_, err := tx.tx.ExecContext(ctx, `INSERT INTO notifications (id, account_id, from_account_id, type, status_id, report_id, event_id, created_at)
-VALUES (?,?,?,?,?,?,?,?)`, n.ID, n.AccountID, n.FromAccountID, n.Type, nullID(n.StatusID), nullID(n.ReportID), nullID(n.EventID), millis(n.CreatedAt))
+	_, err := tx.tx.ExecContext(ctx, `INSERT INTO notifications (id, account_id, from_account_id, type, status_id, report_id, event_id, proposal_id, created_at)
+VALUES (?,?,?,?,?,?,?,?,?)`, n.ID, n.AccountID, n.FromAccountID, n.Type, nullID(n.StatusID), nullID(n.ReportID), nullID(n.EventID),
+		nullID(n.ProposalID), millis(n.CreatedAt))
 	if err != nil {
 		return fmt.Errorf("insert notification: %w", err)
 	}

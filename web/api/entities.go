@@ -151,6 +151,19 @@ type Notification struct {
 	ModerationWarning *AccountWarning `json:"moderation_warning,omitempty"`
 	// Report: for an admin.report, the report.
 	Report *Report `json:"report,omitempty"`
+	// Proposal: for a proposal_refused (copse's own type), the proposal a
+	// community on another node refused, and why.
+	Proposal *ProposalNotice `json:"proposal,omitempty"`
+}
+
+// ProposalNotice is what a proposal_refused notification says of the
+// proposal (GET /api/copse/v1/proposals/{id} has the rest).
+type ProposalNotice struct {
+	ID     string `json:"id"`
+	Kind   string `json:"kind"`   // artefact, term or event
+	Action string `json:"action"` // create, update, restore or cancel
+	Title  string `json:"title"`
+	Reason string `json:"reason"`
 }
 
 // CustomEmoji is Mastodon's CustomEmoji entity: an image an app draws in

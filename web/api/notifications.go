@@ -167,6 +167,14 @@ func (p *presenter) notification(ctx context.Context, n storage.Notification) (N
 		e.Report = new(reportEntity(rep, target))
 		return e, nil
 	}
+	if n.Type == storage.NotifyProposalRefused && n.ProposalID != 0 {
+		pr, err := p.store.ProposalByID(ctx, n.ProposalID)
+		if err != nil {
+			return Notification{}, err
+		}
+		e.Proposal = &ProposalNotice{ID: pr.ID.String(), Kind: pr.Kind, Action: pr.Action, Title: pr.Title, Reason: pr.Reason}
+		return e, nil
+	}
 	if n.Type == storage.NotifyEventReminder && n.EventID != 0 {
 		// The event, as the Mastodon API gives a community's events (a
 		// status of its Group, opened at /api/v1/statuses/{id}), while

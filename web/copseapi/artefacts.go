@@ -437,8 +437,11 @@ func (h *Handler) restoreArtefact(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	a, err := h.engine.RestoreArtefactVersion(r.Context(), me, id, req.BaseVersion, req.Version, req.Note)
-	return h.answerRevision(w, r, a, err)
+	s, err := h.engine.SubmitArtefactRestore(r.Context(), me, id, req.BaseVersion, req.Version, req.Note)
+	if err == nil && s.Pending != nil {
+		return answerPending(w, *s.Pending)
+	}
+	return h.answerRevision(w, r, s.Item, err)
 }
 
 // staleAnswer is the 409 for an edit of a version that is no longer the

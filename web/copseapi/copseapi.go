@@ -90,6 +90,8 @@ func (h *Handler) Mount(r chi.Router) {
 		r.Method(http.MethodPost, "/communities/{id}/reports/{report_id}/reopen", h.handle(h.reportAct(h.reopenReport)))
 		r.Method(http.MethodPost, "/communities/{id}/reports/{report_id}/notes", h.handle(h.reportAct(h.noteReport)))
 		r.Method(http.MethodGet, "/directory", h.handle(h.directory))
+		r.Method(http.MethodGet, "/proposals", h.handle(h.proposals))
+		r.Method(http.MethodGet, "/proposals/{id}", h.handle(h.proposal))
 		h.mountArtefacts(r)
 		h.mountGlossary(r)
 		h.mountEvents(r)

@@ -217,8 +217,11 @@ func (h *Handler) restoreTerm(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	t, err := h.engine.RestoreTermVersion(r.Context(), me, id, req.BaseVersion, req.Version, req.Note)
-	return h.answerTermRevision(w, r, t, err)
+	s, err := h.engine.SubmitTermRestore(r.Context(), me, id, req.BaseVersion, req.Version, req.Note)
+	if err == nil && s.Pending != nil {
+		return answerPending(w, *s.Pending)
+	}
+	return h.answerTermRevision(w, r, s.Item, err)
 }
 
 // termStaleAnswer is the 409 for an edit of a version that is no longer

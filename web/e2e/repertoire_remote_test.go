@@ -37,8 +37,27 @@ func TestRepertoireFromAnyNode(t *testing.T) {
 	api := b.URL + "/api/copse/v1"
 
 	var pending struct {
-		Pending bool   `json:"pending"`
-		ID      string `json:"id"`
+		Pending    bool   `json:"pending"`
+		ID         string `json:"id"`
+		ProposalID string `json:"proposal_id"`
+	}
+	type proposal struct {
+		State    string  `json:"state"`
+		Reason   string  `json:"reason"`
+		Kind     string  `json:"kind"`
+		Action   string  `json:"action"`
+		Title    string  `json:"title"`
+		ObjectID *string `json:"object_id"`
+	}
+	// proposalOn reads bea's proposal id from B's API.
+	proposalOn := func(id string) proposal {
+		t.Helper()
+		code, body := communityCall(t, http.MethodGet, api+"/proposals/"+id, token, nil)
+		var p proposal
+		if code != http.StatusOK || json.Unmarshal(body, &p) != nil {
+			t.Fatalf("proposal %s: %d %s", id, code, body)
+		}
+		return p
 	}
 	code, body := communityCall(t, http.MethodPost, api+"/communities/"+groupOnB.ID.String()+"/artefacts", token, map[string]any{
 		"title": "Handover checklist", "body": "Check the **drugs chart**.", "tags": []string{"handover"},
@@ -66,6 +85,14 @@ func TestRepertoireFromAnyNode(t *testing.T) {
 	onB, _ := versionsOn(t, b, uri)
 	if onB.Local || len(onB.Authors) != 1 || onB.Authors[0] != bea.ID {
 		t.Fatalf("artefact on B: %+v; want a copy with bea as author", onB)
+	}
+	created := pending.ProposalID
+	testrig.Eventually(t, communityWait, "A's Accept reaches B", func() bool {
+		return proposalOn(created).State == "accepted"
+	})
+	if p := proposalOn(created); p.Kind != "artefact" || p.Action != "create" || p.Title != "Handover checklist" ||
+		p.ObjectID == nil || *p.ObjectID != onB.ID.String() {
+		t.Fatalf("bea's accepted proposal: %+v; want it to name the artefact %s", p, onB.ID)
 	}
 
 	// Bea edits version 1 from B: A makes version 2, and B gets it.
@@ -98,6 +125,50 @@ func TestRepertoireFromAnyNode(t *testing.T) {
 	if onA.Version != 2 || len(vsA) != 2 || onA.Title != "Handover checklist" || onB.Version != 2 || onB.Title != "Handover checklist" {
 		t.Fatalf("a stale edit changed something: A %+v, B %+v", onA, onB)
 	}
+	// Bea is told, on her node: her proposal reads refused, with A's
+	// reason, and she has a notification naming it.
+	stale := pending.ProposalID
+	testrig.Eventually(t, communityWait, "A's Reject reaches B", func() bool {
+		return proposalOn(stale).State == "refused"
+	})
+	if p := proposalOn(stale); !strings.Contains(p.Reason, "stale edit: it started from version 1") || p.Action != "update" {
+		t.Fatalf("bea's refused proposal: %+v", p)
+	}
+	code, body = communityCall(t, http.MethodGet, b.URL+"/api/v1/notifications?types[]=proposal_refused", token, nil)
+	var notes []struct {
+		Type     string `json:"type"`
+		Account  struct{ Acct string }
+		Proposal struct {
+			ID     string `json:"id"`
+			Reason string `json:"reason"`
+		} `json:"proposal"`
+	}
+	if code != http.StatusOK || json.Unmarshal(body, &notes) != nil || len(notes) != 1 || notes[0].Proposal.ID != stale ||
+		notes[0].Account.Acct != "wards@"+a.Host || !strings.Contains(notes[0].Proposal.Reason, "stale edit") {
+		t.Fatalf("bea's notifications: %d %s", code, body)
+	}
+	code, body = communityCall(t, http.MethodGet, api+"/proposals?state=pending", token, nil)
+	if code != http.StatusOK || strings.TrimSpace(string(body)) != "[]" {
+		t.Fatalf("pending proposals once both are answered: %d %s", code, body)
+	}
+	if code, body := communityCall(t, http.MethodGet, api+"/proposals/"+stale, b.Token(b.Member("carl", false)), nil); code != http.StatusNotFound {
+		t.Fatalf("another member's proposal: %d %s", code, body)
+	}
+
+	// Bea restores version 1 from B: A makes version 3 with its body.
+	code, body = communityCall(t, http.MethodPost, api+"/artefacts/"+onB.ID.String()+"/restore", token,
+		map[string]any{"version": 1, "base_version": 2})
+	if code != http.StatusAccepted || json.Unmarshal(body, &pending) != nil || !pending.Pending {
+		t.Fatalf("restore from B: %d %s", code, body)
+	}
+	testrig.Eventually(t, communityWait, "version 3 reaches B", func() bool {
+		a, _ := versionsOn(t, b, uri)
+		return a.Version == 3
+	})
+	if onA, _ = versionsOn(t, a, uri); onA.BodySource != "Check the **drugs chart**." {
+		t.Fatalf("A after the restore: %+v", onA)
+	}
+	onB, _ = versionsOn(t, b, uri)
 
 	// A term from B: A makes it with bea as its creator, and B gets it;
 	// her edit from version 1 becomes version 2 on both.
