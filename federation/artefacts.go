@@ -505,6 +505,13 @@ func (u URLs) ArtefactFile(artefact, file storage.ID) string {
 	return u.Base + "/api/copse/v1/artefacts/" + artefact.String() + "/files/" + file.String()
 }
 
+// RemoteArtefactFile is where a member here downloads a file of an
+// artefact of a community on another node, named by its SHA-256: this
+// node fetches it from there (OpenRemoteArtefactFile).
+func (u URLs) RemoteArtefactFile(artefact storage.ID, sha string) string {
+	return u.Base + "/api/copse/v1/artefacts/" + artefact.String() + "/files/" + sha
+}
+
 // mayCreateIn is the check before a member adds an artefact, a glossary
 // term or an event to a community hosted here: the same rule as for posts
 // (mayPost: a moderator; else a member who is not banned, and only when

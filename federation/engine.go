@@ -125,6 +125,9 @@ type Engine struct {
 
 	instance storage.Account // the node's own actor; signs fetches
 	fetcher  *Fetcher
+	// remoteFetches holds a token for each remote artefact file being
+	// fetched for a member (OpenRemoteArtefactFile).
+	remoteFetches chan struct{}
 
 	keyMu   sync.Mutex
 	privKey map[storage.ID]cachedPrivateKey // parsed private keys of local accounts
@@ -181,6 +184,7 @@ func New(store *storage.Store, o Options) *Engine {
 		poll:            o.PollInterval,
 		pollUpdateDelay: o.PollUpdateDelay,
 		onDelivery:      o.OnDelivery,
+		remoteFetches:   make(chan struct{}, maxRemoteFetches),
 		now:             o.Now,
 		log:             o.Log,
 		sanitize:        newSanitizer(),

@@ -279,6 +279,50 @@ func (e *Engine) getUnsigned(ctx context.Context, rawURL, accept string, max int
 // not check that the document's id matches rawURL: that is the caller's
 // job, as is trusting a document only from the origin of its id.
 func (f *Fetcher) Get(ctx context.Context, rawURL string) ([]byte, error) {
+	resp, err := f.send(ctx, rawURL, activityPubAccept)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if ct := resp.Header.Get("Content-Type"); !isActivityPubType(ct) {
+		return nil, fmt.Errorf("fetch %s: Content-Type %q is not ActivityPub", rawURL, ct)
+	}
+	max := f.MaxBytes
+	if max == 0 {
+		max = defaultMaxFetch
+	}
+	body, err := ReadBounded(resp.Body, max)
+	if err != nil {
+		return nil, fmt.Errorf("fetch %s: %w", rawURL, err)
+	}
+	return body, nil
+}
+
+// Download fetches rawURL, a file of any type, signed as Get is, and
+// copies its body to w: at most max bytes (more is an error wrapping
+// ErrTooLarge, after max+1 bytes were copied). It returns how many bytes
+// it copied. A non-2xx final status is a *StatusError.
+func (f *Fetcher) Download(ctx context.Context, rawURL string, max int64, w io.Writer) (int64, error) {
+	resp, err := f.send(ctx, rawURL, "*/*")
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	n, err := io.Copy(w, io.LimitReader(resp.Body, max+1))
+	if err != nil {
+		return n, fmt.Errorf("fetch %s: %w", rawURL, err)
+	}
+	if n > max {
+		return n, fmt.Errorf("fetch %s: more than %d bytes: %w", rawURL, max, ErrTooLarge)
+	}
+	return n, nil
+}
+
+// send GETs rawURL, which must be an absolute http or https URL, asking
+// for accept; the request, and each redirect it follows, is signed anew
+// with f.Signer (no digest). A non-2xx final status is a *StatusError.
+// The caller closes the body.
+func (f *Fetcher) send(ctx context.Context, rawURL, accept string) (*http.Response, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		return nil, fmt.Errorf("fetch %s: %w", rawURL, err)
@@ -293,7 +337,7 @@ func (f *Fetcher) Get(ctx context.Context, rawURL string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("fetch %s: %w", rawURL, err)
 	}
-	req.Header.Set("Accept", activityPubAccept)
+	req.Header.Set("Accept", accept)
 	if f.Signer.Key != nil {
 		if err := f.Signer.Sign(req, nil, f.now()); err != nil {
 			return nil, fmt.Errorf("fetch %s: %w", rawURL, err)
@@ -321,24 +365,13 @@ func (f *Fetcher) Get(ctx context.Context, rawURL string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("fetch %s: %w", rawURL, err)
 	}
-	defer resp.Body.Close()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		// Drain a little, so the connection can be reused.
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))
+		resp.Body.Close()
 		return nil, &StatusError{URL: rawURL, Code: resp.StatusCode}
 	}
-	if ct := resp.Header.Get("Content-Type"); !isActivityPubType(ct) {
-		return nil, fmt.Errorf("fetch %s: Content-Type %q is not ActivityPub", rawURL, ct)
-	}
-	max := f.MaxBytes
-	if max == 0 {
-		max = defaultMaxFetch
-	}
-	body, err := ReadBounded(resp.Body, max)
-	if err != nil {
-		return nil, fmt.Errorf("fetch %s: %w", rawURL, err)
-	}
-	return body, nil
+	return resp, nil
 }
 
 func (f *Fetcher) now() time.Time {

@@ -1,12 +1,11 @@
 package copseapi
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
-	"mime"
 	"net/http"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -17,6 +16,7 @@ import (
 	"github.com/copse-dev/copse/federation"
 	"github.com/copse-dev/copse/storage"
 	"github.com/copse-dev/copse/web/api"
+	"github.com/copse-dev/copse/web/download"
 	"github.com/copse-dev/copse/web/httperr"
 )
 
@@ -60,7 +60,8 @@ type artefactFileEntity struct {
 	MediaType string `json:"media_type"`
 	Size      int64  `json:"size"`
 	SHA256    string `json:"sha256"`
-	URL       string `json:"url"`
+	URL       string `json:"url"`                  // where the caller downloads it, on this node
+	OriginURL string `json:"origin_url,omitempty"` // where the community's node serves it, for a remote artefact
 }
 
 type artefactEntity struct {
@@ -100,9 +101,12 @@ func (h *Handler) fileEntities(a storage.Artefact, files []storage.VersionFile) 
 	out := make([]artefactFileEntity, 0, len(files))
 	for _, f := range files {
 		e := artefactFileEntity{Name: f.Name, MediaType: f.MediaType, Size: f.Size, SHA256: f.SHA256, URL: f.URL}
-		if f.FileID != 0 {
+		switch {
+		case f.FileID != 0:
 			e.ID = f.FileID.String()
 			e.URL = h.urls.ArtefactFile(a.ID, f.FileID)
+		case !a.Local && f.SHA256 != "":
+			e.URL, e.OriginURL = h.urls.RemoteArtefactFile(a.ID, f.SHA256), f.URL // fetched through this node
 		}
 		out = append(out, e)
 	}
@@ -608,41 +612,51 @@ func (h *Handler) uploadArtefactFile(w http.ResponseWriter, r *http.Request) err
 
 // downloadArtefactFile: GET /api/copse/v1/artefacts/{id}/files/{file_id},
 // the file as stored, with the type found in its bytes, never sniffed by
-// the browser, and offered as a download under its own name.
+// the browser, and offered as a download under its own name; to whoever
+// may read the artefact: the caller of a token, or a node that signs the
+// request (fetching it for a member of a members-only community). For an
+// artefact of a community on another node, {file_id} is the file's
+// SHA-256, and this node fetches it from there for the caller
+// (federation.OpenRemoteArtefactFile).
 func (h *Handler) downloadArtefactFile(w http.ResponseWriter, r *http.Request) error {
-	a, _, err := h.readableArtefact(r)
+	ctx := r.Context()
+	me, err := viewer(r)
+	if err == nil && me.ID == 0 {
+		me, err = h.engine.SignedReader(r)
+	}
 	if err != nil {
 		return err
+	}
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	a, err := h.store.ArtefactByID(ctx, id)
+	if err != nil {
+		return err
+	}
+	if !a.Local {
+		f, err := h.engine.OpenRemoteArtefactFile(ctx, me, a, chi.URLParam(r, "file_id"))
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		download.Serve(w, r, download.File{Name: f.Name, MediaType: f.MediaType, SHA256: f.SHA256, ModTime: a.UpdatedAt}, f.Body)
+		return nil
+	}
+	if ok, err := h.engine.ArtefactReadable(ctx, me, a); err != nil || !ok {
+		return cmp.Or(err, httperr.New(http.StatusNotFound, "Record not found"))
 	}
 	fid, err := storage.ParseID(chi.URLParam(r, "file_id"))
 	if err != nil {
 		return httperr.New(http.StatusNotFound, "Record not found")
 	}
-	f, err := h.store.ArtefactFile(r.Context(), fid)
+	f, fh, err := h.engine.OpenArtefactFile(ctx, a, fid)
 	if err != nil {
 		return err
-	}
-	if f.ArtefactID != a.ID {
-		return httperr.New(http.StatusNotFound, "Record not found")
-	}
-	p, err := h.engine.ArtefactFilePath(f)
-	if err != nil {
-		return err
-	}
-	fh, err := os.Open(p)
-	if errors.Is(err, os.ErrNotExist) {
-		return httperr.New(http.StatusNotFound, "The file is missing from this node's storage")
-	}
-	if err != nil {
-		return fmt.Errorf("open artefact file %d: %w", f.ID, err)
 	}
 	defer fh.Close()
-	w.Header().Set("Content-Type", f.MediaType)
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": f.Name}))
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; sandbox")
-	w.Header().Set("ETag", `"`+f.SHA256+`"`)
-	http.ServeContent(w, r, "", f.CreatedAt, fh)
+	download.Serve(w, r, download.File{Name: f.Name, MediaType: f.MediaType, SHA256: f.SHA256, ModTime: f.CreatedAt}, fh)
 	return nil
 }
 

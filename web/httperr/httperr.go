@@ -51,6 +51,8 @@ func Classify(err error) (int, string) {
 		return http.StatusConflict, "That handle is already taken by a member or a community"
 	case errors.Is(err, federation.ErrGone):
 		return http.StatusGone, "Gone"
+	case errors.Is(err, federation.ErrUpstream):
+		return http.StatusBadGateway, "The community's node did not send the file; try again later"
 	case errors.As(err, &inv):
 		return http.StatusUnprocessableEntity, inv.Msg
 	case errors.As(err, &limited):

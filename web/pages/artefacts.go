@@ -15,7 +15,9 @@ import (
 
 	"github.com/copse-dev/copse/federation"
 	"github.com/copse-dev/copse/storage"
+	"github.com/copse-dev/copse/web/download"
 	"github.com/copse-dev/copse/web/httperr"
+	"github.com/copse-dev/copse/web/session"
 )
 
 // A community's library and its artefacts, read-only (issue 13): the
@@ -187,7 +189,7 @@ func (h *Handler) artefact(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	for _, f := range cur.Files {
-		av.Files = append(av.Files, fileView{Name: f.Name, URL: cmpURL(f, h.urls, a), MediaType: f.MediaType, Size: sizeOf(f.Size)})
+		av.Files = append(av.Files, fileView{Name: f.Name, URL: fileURL(g.Username, a, f), MediaType: f.MediaType, Size: sizeOf(f.Size)})
 	}
 	if err := h.historyOf(r, a, av); err != nil {
 		return err
@@ -304,11 +306,45 @@ func demoteHeadings(html string) string {
 	})
 }
 
-func cmpURL(f storage.VersionFile, urls federation.URLs, a storage.Artefact) string {
+// fileURL is where a page links a file of artefact a of the community
+// handle: this node's download of a stored file (ArtefactFile), which
+// knows the reader signed in from the browser; else where it came from.
+func fileURL(handle string, a storage.Artefact, f storage.VersionFile) string {
 	if f.FileID != 0 {
-		return urls.ArtefactFile(a.ID, f.FileID)
+		return artefactPath(handle, a.ID) + "/files/" + f.FileID.String()
 	}
 	return f.URL
+}
+
+// ArtefactFile serves /c/{handle}/artefacts/{id}/files/{file_id}: a
+// stored file of the artefact, as a download, to whoever may read the
+// artefact from this browser (a members-only community's files to its
+// members signed in); to anyone else it is not found.
+func (h *Handler) ArtefactFile(w http.ResponseWriter, r *http.Request) {
+	if err := h.artefactFile(w, r); err != nil {
+		h.Error(w, r, err)
+	}
+}
+
+func (h *Handler) artefactFile(w http.ResponseWriter, r *http.Request) error {
+	_, _, a, err := h.formArtefact(r)
+	if err != nil {
+		return err
+	}
+	fid, err := storage.ParseID(chi.URLParam(r, "file_id"))
+	if err != nil {
+		return storage.ErrNotFound
+	}
+	f, fh, err := h.engine.OpenArtefactFile(r.Context(), a, fid)
+	if err != nil {
+		return err
+	}
+	defer fh.Close()
+	if me, _ := session.Member(r); me.ID != 0 {
+		w.Header().Set("Cache-Control", "private, no-cache")
+	}
+	download.Serve(w, r, download.File{Name: f.Name, MediaType: f.MediaType, SHA256: f.SHA256, ModTime: f.CreatedAt}, fh)
+	return nil
 }
 
 func cmpStr(a, b string) string {

@@ -46,7 +46,7 @@ func TestArtefactPages(t *testing.T) {
 			[]string{"Opening hours " + hostileEscaped, `href="/c/libraries/artefacts/` + art.ID.String() + `"`, "Version 3", "Open Government Licence v3.0", "#hours"},
 			[]string{hostile}},
 		{"an artefact with its history", artURL, http.StatusOK,
-			[]string{"<h2>Steps</h2>", "<strong>daily</strong>", "hours.csv", "Version 3", "Version 1", "First draft", "daily", "changes since version 1"},
+			[]string{"<h2>Steps</h2>", "<strong>daily</strong>", `href="/c/libraries/artefacts/` + art.ID.String() + `/files/`, "hours.csv", "Version 3", "Version 1", "First draft", "daily", "changes since version 1"},
 			[]string{hostile, "<script>"}},
 		{"a diff", artURL + "?from=1&to=2", http.StatusOK,
 			[]string{"Changes from version 1 to version 2", "<del>weekly</del>", "<ins>daily</ins>"}, nil},
@@ -72,6 +72,19 @@ func TestArtefactPages(t *testing.T) {
 				}
 			}
 		})
+	}
+	// The file, from the link on the page: a download, never sniffed.
+	cur, err := a.Store.ArtefactVersion(ctx, art.ID, 3)
+	if err != nil || len(cur.Files) != 1 {
+		t.Fatalf("version 3: %+v (%v)", cur, err)
+	}
+	dl := fetch(t, http.MethodGet, artURL+"/files/"+cur.Files[0].FileID.String(), browserAccept)
+	if dl.code != http.StatusOK || dl.body != "day,open\nMon,9\n" || dl.header.Get("X-Content-Type-Options") != "nosniff" ||
+		!strings.HasPrefix(dl.header.Get("Content-Disposition"), "attachment") {
+		t.Errorf("download: %d %v %q", dl.code, dl.header, dl.body)
+	}
+	if dl := fetch(t, http.MethodGet, artURL+"/files/12345", browserAccept); dl.code != http.StatusNotFound {
+		t.Errorf("download of a file of no such id: %d", dl.code)
 	}
 	// A browser at the Article's id is sent to its page.
 	if p := fetch(t, http.MethodGet, art.URI, browserAccept); p.code != http.StatusFound || p.header.Get("Location") != artURL {

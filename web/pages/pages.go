@@ -114,6 +114,7 @@ func (h *Handler) Mount(r chi.Router) {
 		r.Get("/c/{handle}/library/new", h.NewArtefactForm)
 		r.Post("/c/{handle}/library/new", h.CreateArtefact)
 		r.Get("/c/{handle}/artefacts/{id}", h.Artefact)
+		r.Get("/c/{handle}/artefacts/{id}/files/{file_id}", h.ArtefactFile)
 		r.Get("/c/{handle}/artefacts/{id}/edit", h.EditArtefactForm)
 		r.Post("/c/{handle}/artefacts/{id}/edit", h.EditArtefact)
 		r.Post("/c/{handle}/artefacts/{id}/restore", h.RestoreArtefactVersion)

@@ -14,7 +14,8 @@ import (
 // TestMembersOnlyRepertoireForMembers: the pages of a members-only
 // community's repertoire read as the member signed in from the browser
 // (viewerOf): a member who joined sees its library, an artefact, its
-// glossary and its events; a member of the node who did not join, and
+// glossary and its events, and downloads the artefact's file from the
+// link its page gives; a member of the node who did not join, and
 // nobody signed in, see none of it (the lists say they are for members,
 // an artefact and a calendar are not found).
 func TestMembersOnlyRepertoireForMembers(t *testing.T) {
@@ -24,6 +25,10 @@ func TestMembersOnlyRepertoireForMembers(t *testing.T) {
 	dan := n.Member("dan", false)
 	joined(t, n, dan, hidden)
 	art, err := n.Engine.CreateArtefact(ctx, alice, hidden.ID, federation.NewArtefact{Title: "Secret routine", Body: "Lock the **back door**."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, file, err := n.Engine.AddArtefactFile(ctx, alice, art.ID, 1, "keys.csv", strings.NewReader("door,key\nback,7\n"), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,6 +49,7 @@ func TestMembersOnlyRepertoireForMembers(t *testing.T) {
 	}{
 		{"library", "/c/hidden/library", "Secret routine", true},
 		{"artefact", artefact, "<strong>back door</strong>", false},
+		{"artefact's file", artefact + "/files/" + file.ID.String(), "back,7", false},
 		{"glossary", "/c/hidden/glossary", "Secret word", true},
 		{"events", "/c/hidden/events", "Secret meeting", true},
 		{"calendar", "/c/hidden/events.ics", "Secret meeting", false},
