@@ -616,8 +616,8 @@ func (h *Handler) uploadArtefactFile(w http.ResponseWriter, r *http.Request) err
 // may read the artefact: the caller of a token, or a node that signs the
 // request (fetching it for a member of a members-only community). For an
 // artefact of a community on another node, {file_id} is the file's
-// SHA-256, and this node fetches it from there for the caller
-// (federation.OpenRemoteArtefactFile).
+// SHA-256, and this node fetches it from there for the caller, a member
+// of this node (federation.OpenRemoteArtefactFile).
 func (h *Handler) downloadArtefactFile(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	me, err := viewer(r)
@@ -636,6 +636,11 @@ func (h *Handler) downloadArtefactFile(w http.ResponseWriter, r *http.Request) e
 		return err
 	}
 	if !a.Local {
+		if !me.Local() || me.ID == 0 {
+			// This node fetches files of other nodes for its members
+			// only; anyone else reads a public one at its origin_url.
+			return httperr.New(http.StatusUnauthorized, "a file of a community on another node is downloaded through this node by its members signed in")
+		}
 		f, err := h.engine.OpenRemoteArtefactFile(ctx, me, a, chi.URLParam(r, "file_id"))
 		if err != nil {
 			return err

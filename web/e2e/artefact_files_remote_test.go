@@ -20,7 +20,7 @@ import (
 // actor (A serves it to a node with a member, and to nobody unsigned) and
 // hands it over only once its size and SHA-256 are the version's. A member
 // of B who did not join gets 404, and so does a file the version does not
-// name.
+// name; B fetches for its own members only (401 to anyone else).
 func TestRemoteArtefactFileThroughOwnNode(t *testing.T) {
 	nodes := testrig.Start(t, 2)
 	a, b := nodes[0], nodes[1]
@@ -79,7 +79,7 @@ func TestRemoteArtefactFileThroughOwnNode(t *testing.T) {
 	}{
 		{"a member, through her node", file.URL, b.Token(bea), http.StatusOK},
 		{"a member of B who did not join", file.URL, b.Token(carl), http.StatusNotFound},
-		{"nobody signed in", file.URL, "", http.StatusNotFound},
+		{"nobody signed in", file.URL, "", http.StatusUnauthorized},
 		{"a file the version does not name", b.URL + "/api/copse/v1/artefacts/" + onB.ID.String() + "/files/" + hex.EncodeToString(make([]byte, 32)), b.Token(bea), http.StatusNotFound},
 	}
 	for _, tt := range tests {
