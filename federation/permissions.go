@@ -26,7 +26,8 @@ const (
 type Action int
 
 // The actions. Moderators act on content, accounts and reports; admins
-// also on federation policy, roles, registrations and node settings.
+// also on federation policy, roles, registrations, node settings and
+// announcements.
 const (
 	// ActModerateContent: remove posts, mark media sensitive.
 	ActModerateContent Action = iota + 1
@@ -47,6 +48,9 @@ const (
 	ActManageRegistrations
 	// ActManageSettings: the node's name, rules and other settings.
 	ActManageSettings
+	// ActManageAnnouncements: publish and delete the announcements every
+	// member reads.
+	ActManageAnnouncements
 )
 
 // actionNames are for error messages and logs.
@@ -59,6 +63,7 @@ var actionNames = map[Action]string{
 	ActManageRoles:         "manage roles",
 	ActManageRegistrations: "manage registrations",
 	ActManageSettings:      "manage node settings",
+	ActManageAnnouncements: "manage announcements",
 }
 
 func (a Action) String() string {

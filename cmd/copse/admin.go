@@ -116,6 +116,7 @@ var adminCommands = []subcommand{
 	group("account", accountCommands),
 	group("invite", inviteCommands),
 	{"audit", auditList},
+	group("announcement", announcementCommands),
 	group("domain", domainCommands),
 	group("email-domain", emailDomainCommands),
 	group("federation", federationCommands),

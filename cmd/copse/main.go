@@ -84,6 +84,9 @@ commands:
   admin account approve U    let in a sign-up that waits for an admin
   admin invite create        make an invitation link: [--expires 7d] [--uses 1]
   admin invite list          list invitations with their uses and status
+  admin announcement publish --text T   tell every member, in their apps: [--starts-at T] [--ends-at T] [--all-day]
+  admin announcement list    list announcements, ended ones too
+  admin announcement delete ID   take an announcement down
   admin audit                the audit log of moderators' and admins' actions: [--action A] [--limit 40] [--before ID]
   admin domain block D       block a domain and its subdomains: [--severity suspend|limit|noop] [--reject-media]
                              [--reject-reports] [--public-comment] [--private-comment] [--obfuscate]

@@ -88,6 +88,7 @@ var mastodonPermissions = map[federation.Action]uint64{
 	federation.ActManageRoles:         1 << 17,       // manage roles
 	federation.ActManageRegistrations: 1<<11 | 1<<18, // manage invites, manage user access
 	federation.ActManageSettings:      1<<6 | 1<<12,  // manage settings, manage rules
+	federation.ActManageAnnouncements: 1 << 13,       // manage announcements
 }
 
 // roleOf is the Role entity of a node role. Mastodon's own ids and

@@ -92,6 +92,7 @@ func (h *Handler) Mount(r chi.Router) {
 		h.mountTimelines(r)
 		h.mountNotifications(r)
 		h.mountInstance(r)
+		h.mountAnnouncements(r)
 		h.mountMedia(r)
 		h.mountSearch(r)
 		h.mountTags(r)

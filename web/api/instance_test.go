@@ -51,7 +51,7 @@ func TestInstanceEndpoints(t *testing.T) {
 		t.Errorf("v2 instance = %+v", v2)
 	}
 
-	for _, path := range []string{"/api/v1/custom_emojis", "/api/v1/announcements", "/api/v1/trends/tags",
+	for _, path := range []string{"/api/v1/custom_emojis", "/api/v1/trends/tags",
 		"/api/v2/suggestions", "/api/v1/instance/rules", "/api/v1/instance/peers"} {
 		var list []any
 		if code, _, _ := call(t, "GET", n.URL+path, "", nil, &list); code != http.StatusOK || list == nil {
