@@ -60,6 +60,7 @@ func (e *Engine) PublishAnnouncement(ctx context.Context, by storage.ID, na NewA
 		if err := tx.InsertAnnouncement(ctx, &a); err != nil {
 			return err
 		}
+		e.emit(tx, Event{Kind: EventAnnouncement, AnnouncementID: a.ID})
 		return audit(ctx, tx, by, AuditPublishAnnouncement, storage.AuditAnnouncement, a.ID, "text", truncateRunes(text, 200))
 	})
 	if err != nil {
@@ -82,6 +83,7 @@ func (e *Engine) DeleteAnnouncement(ctx context.Context, by, id storage.ID) erro
 		if err := tx.DeleteAnnouncement(ctx, id); err != nil {
 			return err
 		}
+		e.emit(tx, Event{Kind: EventAnnouncementDelete, AnnouncementID: id})
 		return audit(ctx, tx, by, AuditDeleteAnnouncement, storage.AuditAnnouncement, id, "text", truncateRunes(a.Text, 200))
 	})
 	if err != nil {
@@ -113,6 +115,7 @@ func (e *Engine) DismissAnnouncement(ctx context.Context, member storage.Account
 func (e *Engine) ReactToAnnouncement(ctx context.Context, member storage.Account, id storage.ID, name string, add bool) error {
 	if !add {
 		return e.onCurrentAnnouncement(ctx, member, id, func(tx *storage.Tx) error {
+			e.emit(tx, Event{Kind: EventAnnouncementReaction, AnnouncementID: id, Reaction: name})
 			return tx.RemoveAnnouncementReaction(ctx, id, member.ID, name)
 		})
 	}
@@ -127,6 +130,7 @@ func (e *Engine) ReactToAnnouncement(ctx context.Context, member storage.Account
 		if !has && n >= maxAnnouncementReactions {
 			return invalid("an announcement takes at most %d different reactions", maxAnnouncementReactions)
 		}
+		e.emit(tx, Event{Kind: EventAnnouncementReaction, AnnouncementID: id, Reaction: name})
 		return tx.AddAnnouncementReaction(ctx, id, member.ID, name)
 	})
 }

@@ -15,6 +15,11 @@ const (
 	EventNotification = "notification"  // a notification was made
 	EventDelete       = "delete"        // a status was deleted
 	EventStatusUpdate = "status.update" // a status was edited
+	// An announcement was published, deleted, or reacted to: for every
+	// member's user stream (AnnouncementID names it; Reaction the emoji).
+	EventAnnouncement         = "announcement"
+	EventAnnouncementDelete   = "announcement.delete"
+	EventAnnouncementReaction = "announcement.reaction"
 )
 
 // Event tells listeners (the streaming API) what a committed change did.
@@ -33,6 +38,9 @@ type Event struct {
 	Tags   []string
 	// Direct lists the local participants of a direct status.
 	Direct []storage.ID
+	// AnnouncementID and Reaction: the announcement events'.
+	AnnouncementID storage.ID
+	Reaction       string
 }
 
 // subscriberBuffer is how many events a slow listener may fall behind

@@ -1,11 +1,15 @@
 package api
 
 import (
+	"context"
+	"encoding/json"
 	"net/http"
 	"net/url"
+	"slices"
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/copse-dev/copse/federation"
 	"github.com/copse-dev/copse/storage"
 	"github.com/copse-dev/copse/web/httperr"
 )
@@ -118,4 +122,34 @@ func (h *Handler) reactToAnnouncement(add bool) handlerFunc {
 		h.json(w, struct{}{})
 		return nil
 	}
+}
+
+// announcementPayload is an announcement event as the streaming API sends
+// it to viewer: the Announcement as they read it, the id of one deleted,
+// or an emoji's reaction count ({"name", "count", "announcement_id"}).
+// An announcement no longer shown sends nothing.
+func (h *Handler) announcementPayload(ctx context.Context, viewer storage.Account, ev federation.Event) (string, error) {
+	if ev.Kind == federation.EventAnnouncementDelete {
+		return ev.AnnouncementID.String(), nil
+	}
+	list, err := h.engine.CurrentAnnouncements(ctx, viewer, true)
+	if err != nil {
+		return "", err
+	}
+	i := slices.IndexFunc(list, func(a storage.AnnouncementView) bool { return a.ID == ev.AnnouncementID })
+	if i < 0 {
+		return "", nil
+	}
+	var v any = announcementEntity(list[i])
+	if ev.Kind == federation.EventAnnouncementReaction {
+		count := 0
+		for _, rc := range list[i].Reactions {
+			if rc.Name == ev.Reaction {
+				count = rc.Count
+			}
+		}
+		v = map[string]any{"name": ev.Reaction, "count": count, "announcement_id": ev.AnnouncementID.String()}
+	}
+	b, err := json.Marshal(v)
+	return string(b), err
 }

@@ -2,12 +2,15 @@ package api_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/coder/websocket"
 
 	"github.com/copse-dev/copse/federation"
 	"github.com/copse-dev/copse/web/testrig"
@@ -123,5 +126,47 @@ func TestAnnouncements(t *testing.T) {
 	}
 	if code, _, raw := call(t, http.MethodPost, one+"/dismiss", n.Token(bob), nil, nil); code != http.StatusNotFound {
 		t.Errorf("dismissing an ended announcement: %d %s", code, raw)
+	}
+}
+
+// TestAnnouncementsStream: a member's user stream carries an announcement
+// when it is published, each reaction's new count, and its deletion, as
+// Mastodon's streaming API sends them.
+func TestAnnouncementsStream(t *testing.T) {
+	n := testrig.StartOne(t, nil)
+	ctx := context.Background()
+	alice, bob := n.Member("alice", false), n.Member("bob", false)
+	wsURL := strings.Replace(n.URL, "http://", "ws://", 1) + "/api/v1/streaming?stream=user&access_token=" + n.Token(bob)
+	conn, _, err := websocket.Dial(ctx, wsURL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stream := messages(t, conn)
+	a, err := n.Engine.PublishAnnouncement(ctx, 0, federation.NewAnnouncement{Text: "Upgrade tonight."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var entity struct{ ID, Content string }
+	if ev := readEvent(t, stream, "announcement", 5*time.Second); json.Unmarshal([]byte(ev.Payload), &entity) != nil ||
+		entity.ID != a.ID.String() || !strings.Contains(entity.Content, "Upgrade tonight.") {
+		t.Fatalf("announcement event: %+v", ev)
+	}
+	if err := n.Engine.ReactToAnnouncement(ctx, alice, a.ID, "🎉", true); err != nil {
+		t.Fatal(err)
+	}
+	var reaction struct {
+		Name           string
+		Count          int
+		AnnouncementID string `json:"announcement_id"`
+	}
+	if ev := readEvent(t, stream, "announcement.reaction", 5*time.Second); json.Unmarshal([]byte(ev.Payload), &reaction) != nil ||
+		reaction.Name != "🎉" || reaction.Count != 1 || reaction.AnnouncementID != a.ID.String() {
+		t.Fatalf("reaction event: %+v", ev)
+	}
+	if err := n.Engine.DeleteAnnouncement(ctx, 0, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	if ev := readEvent(t, stream, "announcement.delete", 5*time.Second); ev.Payload != a.ID.String() {
+		t.Fatalf("delete event: %+v", ev)
 	}
 }

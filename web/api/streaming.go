@@ -366,6 +366,8 @@ func matches(s subscription, viewer storage.Account, ev federation.Event) bool {
 		return mine && (s.stream == "user" || s.stream == "user:notification")
 	case federation.EventDelete:
 		return s.stream != "user:notification"
+	case federation.EventAnnouncement, federation.EventAnnouncementDelete, federation.EventAnnouncementReaction:
+		return viewer.ID != 0 && s.stream == "user" // every member's
 	}
 	switch s.stream {
 	case "user":
@@ -464,6 +466,8 @@ func (h *Handler) streamPayload(ctx context.Context, viewer storage.Account, ev 
 		return ev.StatusID.String(), nil
 	case federation.EventNotification:
 		return h.notificationPayload(ctx, viewer, ev.NotificationID)
+	case federation.EventAnnouncement, federation.EventAnnouncementDelete, federation.EventAnnouncementReaction:
+		return h.announcementPayload(ctx, viewer, ev)
 	}
 	st, err := h.store.StatusByID(ctx, ev.StatusID)
 	if err != nil {
