@@ -64,7 +64,7 @@ type Dashboard struct {
 
 // pageNames are the templates that each make a page inside the layout.
 var pageNames = []string{"overview", "reports", "report", "accounts", "account", "registrations", "invite_created",
-	"domains", "block", "audit", "health", "servers", "problem"}
+	"domains", "block", "audit", "health", "servers", "announcements", "problem"}
 
 // New checks that the dashboard's pages parse; a broken template fails
 // here. Each is parsed for use when first shown (pages.PageSet).
@@ -96,6 +96,7 @@ func (d *Dashboard) Mount(r chi.Router) {
 	d.mountAccounts(r)
 	d.mountRegistrations(r)
 	d.mountDomains(r)
+	d.mountAnnouncements(r)
 	r.Get("/admin/audit", d.page(federation.ActViewAuditLog, d.auditPage))
 	// Federation health is read only, like the audit log, and for the same
 	// people: no action of its own exists, and moderators need it to tell
@@ -146,7 +147,7 @@ func (d *Dashboard) page(action federation.Action, h handler) http.HandlerFunc {
 
 // staffActions are what the overview offers, in its order.
 var staffActions = []federation.Action{federation.ActHandleReports, federation.ActModerateAccounts,
-	federation.ActManageRegistrations, federation.ActManageFederation, federation.ActViewAuditLog}
+	federation.ActManageRegistrations, federation.ActManageFederation, federation.ActManageAnnouncements, federation.ActViewAuditLog}
 
 // authorizeAny lets in a member who may do at least one of the
 // dashboard's actions.
@@ -288,6 +289,7 @@ var sections = []struct {
 	{"Accounts", "/admin/accounts", federation.ActModerateAccounts},
 	{"Registrations", "/admin/registrations", federation.ActManageRegistrations},
 	{"Domain policy", "/admin/domains", federation.ActManageFederation},
+	{"Announcements", "/admin/announcements", federation.ActManageAnnouncements},
 	{"Audit log", "/admin/audit", federation.ActViewAuditLog},
 	{"Federation health", "/admin/health", federation.ActViewAuditLog},
 	{"Servers", "/admin/servers", federation.ActViewAuditLog},

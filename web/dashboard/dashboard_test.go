@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/copse-dev/copse/federation"
 	"github.com/copse-dev/copse/storage"
@@ -137,6 +138,9 @@ func TestPermissions(t *testing.T) {
 		{http.MethodPost, "/admin/domains/drafts/1/reject", nil},
 		{http.MethodPost, "/admin/accounts/" + alice + "/role", url.Values{"role": {"admin"}}},
 		{http.MethodPost, "/admin/accounts/" + alice + "/approve", nil},
+		{http.MethodGet, "/admin/announcements", nil},
+		{http.MethodPost, "/admin/announcements", url.Values{"text": {"Hello"}}},
+		{http.MethodPost, "/admin/announcements/1/delete", nil},
 	}
 	mod := signedIn(t, n, "mod")
 	for _, tt := range adminOnly {
@@ -391,6 +395,46 @@ func TestAdminCreatesInvite(t *testing.T) {
 	}
 	if code, _, _ := b.post("/admin/registrations/invites", url.Values{"expires": {"999h"}, "max_uses": {"5"}}); code != http.StatusUnprocessableEntity {
 		t.Errorf("an expiry the form does not offer: %d; want 422", code)
+	}
+}
+
+// TestAdminPublishesAnnouncement publishes an announcement from the web,
+// with an end; it is listed and reaches members in the API; a bad time
+// is a problem page; taking it down removes it for members.
+func TestAdminPublishesAnnouncement(t *testing.T) {
+	t.Parallel()
+	n, accts := staff(t)
+	ctx := context.Background()
+	b := signedIn(t, n, "root")
+	if page := b.page("/admin"); !strings.Contains(page, `href="/admin/announcements"`) {
+		t.Errorf("the admin's navigation lacks announcements:\n%s", page)
+	}
+	ends := n.Clock.Now().Add(72 * time.Hour).UTC().Format("2006-01-02T15:04")
+	code, to, _ := b.post("/admin/announcements", url.Values{"text": {"Upgrade on Saturday <night>."}, "ends_at": {ends}})
+	page := b.page(to)
+	if code != http.StatusSeeOther || !strings.Contains(page, "The announcement is published") ||
+		!strings.Contains(page, "Upgrade on Saturday &lt;night&gt;.") || !strings.Contains(page, "@root") {
+		t.Fatalf("publish: %d:\n%s", code, page)
+	}
+	shown, err := n.Engine.CurrentAnnouncements(ctx, accts["alice"], false)
+	if err != nil || len(shown) != 1 || shown[0].EndsAt.UTC().Format("2006-01-02T15:04") != ends {
+		t.Fatalf("alice's announcements: %+v %v", shown, err)
+	}
+	if code, _, page := b.post("/admin/announcements", url.Values{"text": {"x"}, "starts_at": {"Saturday"}}); code != http.StatusUnprocessableEntity ||
+		!strings.Contains(page, "Enter the start as a date and time") {
+		t.Errorf("a bad time: %d:\n%s", code, page)
+	}
+	if code, _, page := b.post("/admin/announcements", url.Values{"text": {" "}}); code != http.StatusUnprocessableEntity ||
+		!strings.Contains(page, "nnouncement needs text") {
+		t.Errorf("no text: %d:\n%s", code, page)
+	}
+	code, to, _ = b.post("/admin/announcements/"+shown[0].ID.String()+"/delete", nil)
+	page = b.page(to)
+	if code != http.StatusSeeOther || !strings.Contains(page, "taken down") || !strings.Contains(page, "No announcements yet") {
+		t.Fatalf("take down: %d:\n%s", code, page)
+	}
+	if shown, err := n.Engine.CurrentAnnouncements(ctx, accts["alice"], true); err != nil || len(shown) != 0 {
+		t.Errorf("alice's announcements after it was taken down: %+v %v", shown, err)
 	}
 }
 
