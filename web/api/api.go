@@ -93,6 +93,7 @@ func (h *Handler) Mount(r chi.Router) {
 		h.mountNotifications(r)
 		h.mountInstance(r)
 		h.mountAnnouncements(r)
+		h.mountSuggestions(r)
 		h.mountMedia(r)
 		h.mountSearch(r)
 		h.mountTags(r)

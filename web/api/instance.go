@@ -34,8 +34,6 @@ func (h *Handler) mountInstance(r chi.Router) {
 	r.Get("/api/v1/instance/extended_description", h.handle(h.extendedDescription))
 	r.Get("/api/v1/preferences", h.handle(h.preferences))
 	r.Get("/api/v1/custom_emojis", h.handle(h.emptyList))
-	r.Get("/api/v1/suggestions", h.handle(h.emptyList))
-	r.Get("/api/v2/suggestions", h.handle(h.emptyList))
 }
 
 // emptyList answers the endpoints copse has no data for with a

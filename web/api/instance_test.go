@@ -52,7 +52,7 @@ func TestInstanceEndpoints(t *testing.T) {
 	}
 
 	for _, path := range []string{"/api/v1/custom_emojis", "/api/v1/trends/tags",
-		"/api/v2/suggestions", "/api/v1/instance/rules", "/api/v1/instance/peers"} {
+		"/api/v1/instance/rules", "/api/v1/instance/peers"} {
 		var list []any
 		if code, _, _ := call(t, "GET", n.URL+path, "", nil, &list); code != http.StatusOK || list == nil {
 			t.Errorf("%s: %d %v; want 200 and an empty list", path, code, list)
