@@ -2,7 +2,6 @@ package federation
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -187,9 +186,5 @@ func (e *Engine) CurrentAnnouncements(ctx context.Context, member storage.Accoun
 	if member.ID == 0 || !member.Local() {
 		return nil, fmt.Errorf("announcements for %s: %w", member.URI, ErrDenied)
 	}
-	out, err := e.store.CurrentAnnouncements(ctx, member.ID, e.now(), withDismissed)
-	if errors.Is(err, storage.ErrNotFound) {
-		return nil, nil
-	}
-	return out, err
+	return e.store.CurrentAnnouncements(ctx, member.ID, e.now(), withDismissed)
 }

@@ -86,19 +86,7 @@ func announcementEntity(a storage.AnnouncementView) Announcement {
 
 // POST /api/v1/announcements/:id/dismiss
 func (h *Handler) dismissAnnouncement(w http.ResponseWriter, r *http.Request) error {
-	me, err := Caller(r, "write:accounts")
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	if err := h.engine.DismissAnnouncement(r.Context(), me, id); err != nil {
-		return err
-	}
-	h.json(w, struct{}{})
-	return nil
+	return h.byIDFor(w, r, "write:accounts", "id", h.engine.DismissAnnouncement)
 }
 
 // PUT and DELETE /api/v1/announcements/:id/reactions/:name

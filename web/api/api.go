@@ -390,13 +390,22 @@ func pathID(r *http.Request, name string) (storage.ID, error) {
 // named by the URL's id on the member's behalf, and answer {}.
 func (h *Handler) byID(w http.ResponseWriter, r *http.Request, scope string,
 	do func(ctx context.Context, account, id storage.ID) error) error {
+	return h.byIDFor(w, r, scope, "id", func(ctx context.Context, me storage.Account, id storage.ID) error {
+		return do(ctx, me.ID, id)
+	})
+}
+
+// byIDFor is byID for an engine command that takes the member's account,
+// with the id in the URL's param.
+func (h *Handler) byIDFor(w http.ResponseWriter, r *http.Request, scope, param string,
+	do func(ctx context.Context, me storage.Account, id storage.ID) error) error {
 	me, err := Caller(r, scope)
 	if err != nil {
 		return err
 	}
-	id, err := pathID(r, "id")
+	id, err := pathID(r, param)
 	if err == nil {
-		err = do(r.Context(), me.ID, id)
+		err = do(r.Context(), me, id)
 	}
 	if err != nil {
 		return err

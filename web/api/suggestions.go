@@ -101,17 +101,5 @@ func (h *Handler) presentSuggestions(ctx context.Context, me storage.Account, li
 
 // DELETE /api/v1/suggestions/:account_id
 func (h *Handler) dismissSuggestion(w http.ResponseWriter, r *http.Request) error {
-	me, err := Caller(r, "read")
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r, "account_id")
-	if err != nil {
-		return err
-	}
-	if err := h.engine.DismissSuggestion(r.Context(), me, id); err != nil {
-		return err
-	}
-	h.json(w, struct{}{})
-	return nil
+	return h.byIDFor(w, r, "read", "account_id", h.engine.DismissSuggestion)
 }
