@@ -58,6 +58,7 @@ func TestDirectory(t *testing.T) {
 		{"?local=true", "bea,libraries,ann"}, // active: bea posted; then by id
 		{"?order=new&local=true", "libraries,bea,ann"},
 		{"?local=true&limit=1&offset=1", "libraries"},
+		{"?local=true&offset=10001", ""}, // past the deepest offset: empty, not a walk of the table
 	}
 	for _, tt := range tests {
 		t.Run(tt.query, func(t *testing.T) {

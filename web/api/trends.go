@@ -34,7 +34,13 @@ func (h *Handler) mountTrends(r chi.Router) {
 	r.Get("/api/v1/trends/links", h.handle(h.emptyList))
 }
 
-// limitOffset reads the limit and offset trends page by.
+// maxOffset is how deep trends and the directory page by offset: past
+// it a page is empty (limit 0, which SQLite answers without reading),
+// since an offset makes the database walk every row it skips.
+const maxOffset = 10_000
+
+// limitOffset reads the limit and offset trends and the directory page
+// by; an offset past maxOffset gives limit 0.
 func limitOffset(r *http.Request, def, maxLimit int) (limit, offset int) {
 	q := r.URL.Query()
 	limit = def
@@ -43,6 +49,9 @@ func limitOffset(r *http.Request, def, maxLimit int) (limit, offset int) {
 	}
 	if n, err := strconv.Atoi(q.Get("offset")); err == nil && n > 0 {
 		offset = n
+	}
+	if offset > maxOffset {
+		return 0, 0
 	}
 	return limit, offset
 }
