@@ -15,17 +15,15 @@ type Suggestion struct {
 
 // qSuggestions ranks the people a member might follow: the colleagues of
 // the directory (discoverable members here, members of the communities
-// hosted here that show their members) and the members and moderators of
-// the communities the member joined or moderates who let themselves be
-// discovered (as their actor's discoverable says); first those of the
-// member's own organisation and department, then of their organisation,
-// then those met in most communities, then the most followed. Left out:
-// the member, whom they follow or asked to, whom they block, mute or
-// dismissed, who blocks them, accounts of domains they or the node block
-// or limit, suspended and limited accounts, and anything but people.
-// The candidates are ranked by id alone and only the chosen are read
-// whole: sorting whole account rows, keys and all, took 35 ms for 5,000
-// people (BenchmarkSuggestions).
+// hosted here that show their members) and the members of the
+// communities the member joined or moderates (their members and
+// moderators) who let themselves be discovered (as
+// their actor's discoverable says), first those of the member's own
+// organisation and department, then those met in most communities, then
+// the most followed. Left out: the member, whom they follow or asked to,
+// whom they block, mute or dismissed, who blocks them, accounts of domains
+// they or the node block or limit, suspended and limited accounts, and
+// anything but people.
 var qSuggestions = `WITH mine(g) AS (
 	SELECT f.target_account_id FROM follows f JOIN accounts ga ON ga.id = f.target_account_id
 	WHERE f.account_id = ?1 AND ga.actor_type = 'Group'
@@ -38,12 +36,11 @@ shared(id, n) AS (
 people(id) AS (
 	SELECT id FROM accounts WHERE domain = '' AND discoverable = 1
 	UNION SELECT r.account_id FROM communities c JOIN follows r ON r.target_account_id = c.account_id WHERE ` + qShowsMembers + `
-	UNION SELECT s.id FROM shared s JOIN accounts x ON x.id = s.id WHERE x.discoverable = 1),
-ranked(id, same_org, same_dept, shared_groups, followers) AS (
-SELECT a.id,
+	UNION SELECT s.id FROM shared s JOIN accounts x ON x.id = s.id WHERE x.discoverable = 1)
+SELECT ` + accountColumnsA + `,
 	(a.organisation <> '' AND a.organisation = ?2 COLLATE NOCASE) AS same_org,
 	(a.organisation <> '' AND a.organisation = ?2 COLLATE NOCASE AND a.department <> '' AND a.department = ?3 COLLATE NOCASE) AS same_dept,
-	coalesce(s.n, 0) AS shared_groups, coalesce(st.followers_count, 0) AS followers
+	coalesce(s.n, 0) AS shared_groups
 FROM people p JOIN accounts a ON a.id = p.id
 LEFT JOIN shared s ON s.id = a.id
 LEFT JOIN account_stats st ON st.account_id = a.id
@@ -56,11 +53,8 @@ AND NOT EXISTS (SELECT 1 FROM mutes mu WHERE mu.account_id = ?1 AND mu.target_ac
 AND NOT EXISTS (SELECT 1 FROM user_domain_blocks d WHERE d.account_id = ?1 AND d.domain = a.domain)
 AND NOT EXISTS (SELECT 1 FROM domain_blocks nd WHERE a.domain <> '' AND nd.domain = a.domain AND nd.severity <> 'noop')
 AND NOT EXISTS (SELECT 1 FROM suggestion_dismissals x WHERE x.account_id = ?1 AND x.target_id = a.id)
-ORDER BY same_dept DESC, same_org DESC, min(shared_groups, 5) DESC, followers DESC, a.id DESC
-LIMIT ?4)
-SELECT ` + accountColumnsA + `, r.same_org, r.same_dept, r.shared_groups
-FROM ranked r JOIN accounts a ON a.id = r.id
-ORDER BY r.same_dept DESC, r.same_org DESC, min(r.shared_groups, 5) DESC, r.followers DESC, r.id DESC`
+ORDER BY same_dept DESC, same_org DESC, min(coalesce(s.n, 0), 5) DESC, coalesce(st.followers_count, 0) DESC, a.id DESC
+LIMIT ?4`
 
 // Suggestions are up to limit people viewer might follow, best first
 // (qSuggestions); org and dept are the viewer's organisation and
