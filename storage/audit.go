@@ -30,6 +30,8 @@ const (
 	AuditInvite  = "invite"
 	// AuditEmailDomain is an email domain block.
 	AuditEmailDomain = "email_domain"
+	// AuditTag is a hashtag (its review for trends).
+	AuditTag = "tag"
 )
 
 const qAppendAudit = `INSERT INTO audit_log (id, account_id, action, target_type, target_id, details, created_at)

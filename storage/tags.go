@@ -22,7 +22,17 @@ type TagSearch struct {
 type TagInfo struct {
 	Name      string
 	Following bool // the viewer follows it
+	// Review is whether moderators let it trend: TrendPending,
+	// TrendApproved or TrendRejected (trends only).
+	Review string
 }
+
+// Where a hashtag stands for trends (TagInfo.Review).
+const (
+	TrendPending  = "pending"
+	TrendApproved = "approved"
+	TrendRejected = "rejected"
+)
 
 // qSearchTags finds tags by prefix. A tag shows once a public or
 // unlisted status carries it, or the viewer follows it: one that only

@@ -2,6 +2,8 @@ package storage
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -71,18 +73,25 @@ GROUP BY t.id, 2`, args...)
 
 // TrendingTags returns the hashtags that most distinct accounts put in
 // public statuses since since, at least minAccounts each: most accounts
-// first, then most uses, each with whether viewer follows it. Suspended
-// accounts do not count.
-func (q queries) TrendingTags(ctx context.Context, viewer ID, since time.Time, minAccounts, limit, offset int) ([]TagInfo, error) {
-	scan := func(r scanner) (t TagInfo, err error) { return t, r.Scan(&t.Name, &t.Following) }
+// first, then most uses, each with whether viewer follows it and where
+// its review stands. Suspended accounts do not count. approvedOnly keeps
+// those moderators approved (the trends members see); without it, every
+// one is listed, for moderators to review.
+func (q queries) TrendingTags(ctx context.Context, viewer ID, since time.Time, minAccounts, limit, offset int, approvedOnly bool) ([]TagInfo, error) {
+	scan := func(r scanner) (t TagInfo, err error) {
+		var trendable int
+		err = r.Scan(&t.Name, &t.Following, &trendable)
+		t.Review = [...]string{TrendPending, TrendRejected, TrendApproved}[trendable+1]
+		return t, err
+	}
 	out, err := queryAll(ctx, q.q, scan, `SELECT t.name,
-	EXISTS (SELECT 1 FROM followed_tags ft WHERE ft.tag_id = t.id AND ft.account_id = ?)
+	EXISTS (SELECT 1 FROM followed_tags ft WHERE ft.tag_id = t.id AND ft.account_id = ?), coalesce(t.trendable, -1)
 FROM status_tags st INDEXED BY status_tags_status
 JOIN statuses s ON s.id = st.status_id JOIN accounts a ON a.id = s.account_id JOIN tags t ON t.id = st.tag_id
-WHERE st.status_id >= ? AND s.visibility = 'public' AND a.suspended_at = 0
+WHERE st.status_id >= ? AND s.visibility = 'public' AND a.suspended_at = 0 AND (? = 0 OR t.trendable = 1)
 GROUP BY st.tag_id HAVING count(DISTINCT s.account_id) >= ?
 ORDER BY count(DISTINCT s.account_id) DESC, count(*) DESC, t.name LIMIT ? OFFSET ?`,
-		viewer, IDAt(since), minAccounts, limit, offset)
+		viewer, IDAt(since), boolInt(approvedOnly), minAccounts, limit, offset)
 	if err != nil {
 		return nil, fmt.Errorf("trending tags: %w", err)
 	}
@@ -104,4 +113,20 @@ ORDER BY s.favourites_count + s.reblogs_count DESC, s.id DESC LIMIT ? OFFSET ?`,
 		return nil, fmt.Errorf("trending statuses: %w", err)
 	}
 	return out, nil
+}
+
+// ReviewTag records moderators' review of hashtag name for trends
+// (approved or not) and returns its id; ErrNotFound when no status ever
+// carried it.
+func (tx *Tx) ReviewTag(ctx context.Context, name string, approve bool) (ID, error) {
+	var id ID
+	err := tx.tx.QueryRowContext(ctx, `UPDATE tags SET trendable = ?, reviewed_at = ? WHERE name = ? RETURNING id`,
+		boolInt(approve), millis(tx.now), name).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("tag %q: %w", name, ErrNotFound)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("review tag %q: %w", name, err)
+	}
+	return id, nil
 }

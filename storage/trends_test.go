@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"testing"
 	"time"
@@ -97,7 +98,7 @@ func TestTrendingTags(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tags, err := s.TrendingTags(context.Background(), 0, now.Add(-tt.window), tt.min, tt.lim, tt.off)
+			tags, err := s.TrendingTags(context.Background(), 0, now.Add(-tt.window), tt.min, tt.lim, tt.off, false)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -109,6 +110,36 @@ func TestTrendingTags(t *testing.T) {
 				t.Errorf("got %v; want %v", got, tt.want)
 			}
 		})
+	}
+	// Members see only what moderators approved; moderators see each
+	// with where its review stands.
+	ctx := context.Background()
+	week := now.Add(-7 * 24 * time.Hour)
+	review := func(name string, approve bool) {
+		t.Helper()
+		inTx(t, s, func(tx *Tx) error { _, err := tx.ReviewTag(ctx, name, approve); return err })
+	}
+	if tags, err := s.TrendingTags(ctx, 0, week, 2, 10, 0, true); err != nil || len(tags) != 0 {
+		t.Errorf("approved trends before any review: %v %v", tags, err)
+	}
+	review("Housing", false)
+	review("retrofit", true)
+	if tags, err := s.TrendingTags(ctx, 0, week, 2, 10, 0, true); err != nil || len(tags) != 1 || tags[0].Name != "retrofit" {
+		t.Errorf("approved trends: %v %v", tags, err)
+	}
+	all, err := s.TrendingTags(ctx, 0, week, 1, 10, 0, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	states := map[string]string{}
+	for _, tag := range all {
+		states[tag.Name] = tag.Review
+	}
+	if states["housing"] != TrendRejected || states["retrofit"] != TrendApproved || states["solo"] != TrendPending {
+		t.Errorf("review states: %v", states)
+	}
+	if err := s.InTx(ctx, func(tx *Tx) error { _, err := tx.ReviewTag(ctx, "never-used", true); return err }); !errors.Is(err, ErrNotFound) {
+		t.Errorf("reviewing a tag no status carries: %v; want not found", err)
 	}
 }
 

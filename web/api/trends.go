@@ -7,20 +7,18 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/copse-dev/copse/federation"
 	"github.com/copse-dev/copse/storage"
 )
 
 // Trends, counted from what this node holds (storage/trends.go): the
-// hashtags most people here and on peers used in public posts this week,
-// and the public posts most favourited and boosted in the last two days.
+// hashtags most people here and on peers used in public posts this week
+// that moderators approved (federation.ReviewTrend), and the public posts most favourited and boosted in the last two days.
 // Links are not tracked (copse makes no preview cards), so that list is
 // empty.
 
 const (
-	trendingTagsWindow     = 7 * 24 * time.Hour
-	trendingStatusesWindow = 48 * time.Hour
-	// trendingTagsMinAccounts: one person's hashtag is not a trend.
-	trendingTagsMinAccounts = 2
+	trendingStatusesWindow  = 48 * time.Hour
 	trendsDefault           = 10
 	trendsMax               = 20
 	trendingStatusesDefault = 20
@@ -63,7 +61,8 @@ func (h *Handler) trendingTags(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	limit, offset := limitOffset(r, trendsDefault, trendsMax)
-	tags, err := h.store.TrendingTags(r.Context(), viewer.ID, h.now().Add(-trendingTagsWindow), trendingTagsMinAccounts, limit, offset)
+	tags, err := h.store.TrendingTags(r.Context(), viewer.ID, h.now().Add(-federation.TrendingTagsWindow),
+		federation.TrendingTagsMinAccounts, limit, offset, true)
 	if err != nil {
 		return err
 	}

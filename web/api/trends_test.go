@@ -2,12 +2,14 @@ package api_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"slices"
 	"testing"
 
 	"github.com/mattn/go-mastodon"
 
+	"github.com/copse-dev/copse/federation"
 	"github.com/copse-dev/copse/web/testrig"
 )
 
@@ -22,8 +24,8 @@ type trendTag struct {
 	Following *bool `json:"following"`
 }
 
-// TestTrends: hashtags that several members used this week trend, with
-// a week of history; the public posts most favourited and boosted trend,
+// TestTrends: hashtags that several members used this week trend once a
+// moderator approved them, with a week of history; the public posts most favourited and boosted trend,
 // but not for a member who blocks their author.
 func TestTrends(t *testing.T) {
 	t.Parallel()
@@ -59,6 +61,20 @@ func TestTrends(t *testing.T) {
 	}
 
 	var tags []trendTag
+	// Nothing trends before a moderator approves it; a rejected hashtag
+	// never does.
+	if code, _, raw := call(t, "GET", n.URL+"/api/v1/trends/tags", "", nil, &tags); code != http.StatusOK || len(tags) != 0 {
+		t.Fatalf("trends/tags before review = %d %s; want none", code, raw)
+	}
+	if err := n.Engine.ReviewTrend(ctx, ann.ID, "retrofit", true); !errors.Is(err, federation.ErrDenied) {
+		t.Fatalf("a member reviews a trend: %v; want denied", err)
+	}
+	if err := n.Engine.ReviewTrend(ctx, 0, "#Retrofit", true); err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Engine.ReviewTrend(ctx, 0, "notes", false); err != nil {
+		t.Fatal(err)
+	}
 	if code, _, raw := call(t, "GET", n.URL+"/api/v1/trends/tags", "", nil, &tags); code != http.StatusOK {
 		t.Fatalf("trends/tags = %d %s", code, raw)
 	}

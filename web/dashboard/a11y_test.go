@@ -87,7 +87,7 @@ func TestDashboardAccessible(t *testing.T) {
 	}
 	for _, path := range []string{"/admin", "/admin/reports", "/admin/reports?state=all", "/admin/reports/" + rep.ID.String(),
 		"/admin/accounts", "/admin/accounts?status=silenced", "/admin/accounts/" + accts["bob"].ID.String(),
-		"/admin/registrations", "/admin/domains", "/admin/domains/blocks/" + block.ID.String(), "/admin/announcements",
+		"/admin/registrations", "/admin/domains", "/admin/domains/blocks/" + block.ID.String(), "/admin/announcements", "/admin/trends",
 		"/admin/audit", "/admin/audit?action=limit", "/admin/health", "/admin/servers"} {
 		br.CheckPage(t, n.URL+path)
 		// Signed in, the page is the dashboard's, not the sign-in form.

@@ -64,7 +64,7 @@ type Dashboard struct {
 
 // pageNames are the templates that each make a page inside the layout.
 var pageNames = []string{"overview", "reports", "report", "accounts", "account", "registrations", "invite_created",
-	"domains", "block", "audit", "health", "servers", "announcements", "problem"}
+	"domains", "block", "audit", "health", "servers", "announcements", "trends", "problem"}
 
 // New checks that the dashboard's pages parse; a broken template fails
 // here. Each is parsed for use when first shown (pages.PageSet).
@@ -97,6 +97,7 @@ func (d *Dashboard) Mount(r chi.Router) {
 	d.mountRegistrations(r)
 	d.mountDomains(r)
 	d.mountAnnouncements(r)
+	d.mountTrends(r)
 	r.Get("/admin/audit", d.page(federation.ActViewAuditLog, d.auditPage))
 	// Federation health is read only, like the audit log, and for the same
 	// people: no action of its own exists, and moderators need it to tell
@@ -287,6 +288,7 @@ var sections = []struct {
 }{
 	{"Reports", "/admin/reports", federation.ActHandleReports},
 	{"Accounts", "/admin/accounts", federation.ActModerateAccounts},
+	{"Trends", "/admin/trends", federation.ActModerateContent},
 	{"Registrations", "/admin/registrations", federation.ActManageRegistrations},
 	{"Domain policy", "/admin/domains", federation.ActManageFederation},
 	{"Announcements", "/admin/announcements", federation.ActManageAnnouncements},

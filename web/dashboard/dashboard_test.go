@@ -3,6 +3,7 @@ package dashboard_test
 import (
 	"context"
 	"encoding/csv"
+	"errors"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -395,6 +396,49 @@ func TestAdminCreatesInvite(t *testing.T) {
 	}
 	if code, _, _ := b.post("/admin/registrations/invites", url.Values{"expires": {"999h"}, "max_uses": {"5"}}); code != http.StatusUnprocessableEntity {
 		t.Errorf("an expiry the form does not offer: %d; want 422", code)
+	}
+}
+
+// TestModeratorReviewsTrends: a hashtag two members use is listed for
+// review, does not trend until a moderator approves it, trends once
+// approved, and stops when rejected; members may not review.
+func TestModeratorReviewsTrends(t *testing.T) {
+	t.Parallel()
+	n, accts := staff(t)
+	ctx := context.Background()
+	for _, who := range []string{"alice", "bob"} {
+		if _, err := n.Engine.Post(ctx, accts[who].ID, federation.Draft{Text: "our #retrofit pilot", Visibility: "public"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	trending := func() bool {
+		t.Helper()
+		tags, err := n.Store.TrendingTags(ctx, 0, n.Clock.Now().Add(-federation.TrendingTagsWindow), federation.TrendingTagsMinAccounts, 10, 0, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(tags) == 1 && tags[0].Name == "retrofit"
+	}
+	b := signedIn(t, n, "mod")
+	if page := b.page("/admin/trends"); !strings.Contains(page, "#retrofit") || !strings.Contains(page, "Waiting for review") || trending() {
+		t.Fatalf("before review (trending %v):\n%s", trending(), page)
+	}
+	code, to, _ := b.post("/admin/trends/approve", url.Values{"tag": {"retrofit"}})
+	if page := b.page(to); code != http.StatusSeeOther || !strings.Contains(page, "Approved: it trends") || !trending() {
+		t.Fatalf("approve: %d (trending %v):\n%s", code, trending(), page)
+	}
+	code, to, _ = b.post("/admin/trends/reject", url.Values{"tag": {"retrofit"}})
+	if page := b.page(to); code != http.StatusSeeOther || !strings.Contains(page, "Rejected: it does not trend") || trending() {
+		t.Fatalf("reject: %d (trending %v):\n%s", code, trending(), page)
+	}
+	if code, _, _ := b.post("/admin/trends/approve", url.Values{"tag": {"never-used"}}); code != http.StatusNotFound {
+		t.Errorf("approving a hashtag nobody used: %d; want 404", code)
+	}
+	if err := n.Engine.ReviewTrend(ctx, accts["alice"].ID, "retrofit", true); !errors.Is(err, federation.ErrDenied) || trending() {
+		t.Errorf("a member approves: %v (trending %v); want denied", err, trending())
+	}
+	if code, _, _ := signedIn(t, n, "alice").open(http.MethodGet, "/admin/trends", nil); code != http.StatusForbidden {
+		t.Errorf("a member opens the trends page: %d; want 403", code)
 	}
 }
 
