@@ -117,6 +117,7 @@ var adminCommands = []subcommand{
 	group("invite", inviteCommands),
 	{"audit", auditList},
 	group("announcement", announcementCommands),
+	group("trends", trendsCommands),
 	group("domain", domainCommands),
 	group("email-domain", emailDomainCommands),
 	group("federation", federationCommands),

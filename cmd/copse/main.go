@@ -84,6 +84,8 @@ commands:
   admin account approve U    let in a sign-up that waits for an admin
   admin invite create        make an invitation link: [--expires 7d] [--uses 1]
   admin invite list          list invitations with their uses and status
+  admin trends list          the hashtags that trend or would this week, with their review
+  admin trends approve|reject TAG   let a hashtag trend for members, or not
   admin announcement publish --text T   tell every member, in their apps: [--starts-at T] [--ends-at T] [--all-day]
   admin announcement list    list announcements, ended ones too
   admin announcement delete ID   take an announcement down

@@ -1,0 +1,68 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+
+	"github.com/copse-dev/copse/federation"
+	"github.com/copse-dev/copse/web/node"
+)
+
+// TestCLITrends lists a hashtag two members use as waiting for review,
+// approves and rejects it from the command line (each audited), and
+// refuses a hashtag nobody used in one readable line.
+func TestCLITrends(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	initNode(t, dir, "localhost:8080", "http")
+	ctx := context.Background()
+	cfg := node.Default()
+	cfg.DataDir, cfg.Host = dir, "localhost:8080"
+	n, err := node.Open(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"ann", "bea"} {
+		a, err := n.Engine.CreateMember(ctx, federation.NewMember{Username: name, Email: name + "@council.example",
+			Password: "a long passphrase", Permission: "member"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := n.Engine.Post(ctx, a.ID, federation.Draft{Text: "the #retrofit pilot", Visibility: "public"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n.Close()
+	steps := []struct {
+		name             string
+		args             []string
+		wantOut, wantErr string
+	}{
+		{"list", []string{"admin", "trends", "list"}, "#retrofit  pending", ""},
+		{"approve", []string{"admin", "trends", "approve", "#retrofit"}, "#retrofit trends for members", ""},
+		{"list approved", []string{"admin", "trends", "list"}, "#retrofit  approved", ""},
+		{"reject", []string{"admin", "trends", "reject", "retrofit"}, "#retrofit does not trend", ""},
+		{"list rejected", []string{"admin", "trends", "list"}, "#retrofit  rejected", ""},
+		{"nobody used it", []string{"admin", "trends", "approve", "unheard"}, "", "not found"},
+		{"no hashtag", []string{"admin", "trends", "approve"}, "", "HASHTAG"},
+	}
+	for _, s := range steps {
+		out, _, err := cliRun(dir, "", s.args...)
+		if s.wantErr != "" {
+			if err == nil || !strings.Contains(message(err), s.wantErr) || strings.Contains(message(err), "\n") {
+				t.Fatalf("%s: %v (output %q); want one line containing %q", s.name, err, out, s.wantErr)
+			}
+			continue
+		}
+		if err != nil || !strings.Contains(out, s.wantOut) {
+			t.Fatalf("%s: %q %v; want %q", s.name, out, err, s.wantOut)
+		}
+	}
+	audit, _, err := cliRun(dir, "", "admin", "audit")
+	if err != nil || !strings.Contains(audit, "approve_trend") || !strings.Contains(audit, "reject_trend") {
+		t.Fatalf("audit:\n%s\n%v", audit, err)
+	}
+}
