@@ -81,7 +81,14 @@ func (q queries) TrendingTags(ctx context.Context, viewer ID, since time.Time, m
 	scan := func(r scanner) (t TagInfo, err error) {
 		var trendable int
 		err = r.Scan(&t.Name, &t.Following, &trendable)
-		t.Review = [...]string{TrendPending, TrendRejected, TrendApproved}[trendable+1]
+		switch trendable {
+		case 1:
+			t.Review = TrendApproved
+		case 0:
+			t.Review = TrendRejected
+		default:
+			t.Review = TrendPending
+		}
 		return t, err
 	}
 	out, err := queryAll(ctx, q.q, scan, `SELECT t.name,
