@@ -41,6 +41,10 @@ func TestFormsAccessible(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if _, err := n.Engine.PublishAnnouncement(ctx, 0, federation.NewAnnouncement{Text: "Upgrade on Saturday. #maintenance",
+		StartsAt: start, EndsAt: start.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
 	artPath := "/c/desk/artefacts/" + art.ID.String()
 	if err := br.Run(
 		chromedp.Navigate(n.URL+session.SignInURL("/c/desk/library")),
@@ -51,7 +55,7 @@ func TestFormsAccessible(t *testing.T) {
 	); err != nil {
 		t.Fatalf("sign in: %v", err)
 	}
-	for _, path := range []string{"/c/desk/library", artPath, "/c/desk/glossary", "/c/desk/events",
+	for _, path := range []string{"/", "/c/desk/library", artPath, "/c/desk/glossary", "/c/desk/events",
 		artPath + "/edit", "/c/desk/glossary/" + term.ID.String() + "/edit", "/c/desk/events/" + ev.ID.String() + "/edit"} {
 		br.CheckPage(t, n.URL+path)
 	}

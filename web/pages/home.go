@@ -3,6 +3,7 @@ package pages
 import (
 	"cmp"
 	"fmt"
+	"html/template"
 	"net/http"
 	"strings"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/copse-dev/copse/federation"
 	"github.com/copse-dev/copse/storage"
 	"github.com/copse-dev/copse/web/httperr"
+	"github.com/copse-dev/copse/web/session"
 )
 
 // Home renders the node's front page for a browser: what the node is, how
@@ -45,7 +47,52 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	v.Older = olderLink(r, sts, p)
+	if me, ok := session.Member(r); ok && !v.Paged {
+		list, err := h.engine.CurrentAnnouncements(r.Context(), me, false)
+		if err != nil {
+			return err
+		}
+		for _, a := range list {
+			v.Announcements = append(v.Announcements, announcementView{ID: a.ID.String(), Content: template.HTML(a.Content),
+				Published: a.PublishedAt.UTC().Format("2 January 2006"), When: announcementWhen(a.Announcement)})
+		}
+		v.Member = h.memberOf(r)
+	}
 	return h.render(w, r, http.StatusOK, "home", &v)
+}
+
+// announcementWhen says when what an announcement is about happens.
+func announcementWhen(a storage.Announcement) string {
+	layout := "2 January 2006, 15:04 MST"
+	if a.AllDay {
+		layout = "2 January 2006"
+	}
+	switch {
+	case !a.StartsAt.IsZero() && !a.EndsAt.IsZero():
+		return "From " + a.StartsAt.UTC().Format(layout) + " to " + a.EndsAt.UTC().Format(layout)
+	case !a.StartsAt.IsZero():
+		return "From " + a.StartsAt.UTC().Format(layout)
+	}
+	return ""
+}
+
+// DismissAnnouncement takes POST /announcements/{id}/dismiss from the
+// home page: the member has read it, and it is shown no more (in apps
+// either).
+func (h *Handler) DismissAnnouncement(w http.ResponseWriter, r *http.Request) {
+	me, ok := h.formPost(w, r, "/", h.readText)
+	if !ok {
+		return
+	}
+	id, err := storage.ParseID(chi.URLParam(r, "id"))
+	if err == nil {
+		err = h.engine.DismissAnnouncement(r.Context(), me, id)
+	}
+	if err != nil {
+		h.Error(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
 
 // Tag renders the public posts with a hashtag, newest first.

@@ -101,6 +101,7 @@ func (h *Handler) Mount(r chi.Router) {
 	r.Group(func(r chi.Router) {
 		r.Use(privateToMembers)
 		r.Get("/", h.Home)
+		r.Post("/announcements/{id}/dismiss", h.DismissAnnouncement)
 		r.Get("/about", h.About)
 		r.Get("/tags/{name}", h.Tag)
 		r.Get("/@{username}", h.profileOrCommunity)
@@ -225,6 +226,16 @@ type pageView struct {
 	About    *aboutView
 	Error    *errorView
 	Member   *memberView // signed in from the browser, for the forms' links and buttons
+	// Announcements are the node's to the member signed in (home page).
+	Announcements []announcementView
+}
+
+// announcementView is an announcement on the home page.
+type announcementView struct {
+	ID        string
+	Content   template.HTML // made by the engine from the admin's text
+	Published string
+	When      string // what it announces: its start and end, if given
 }
 
 // accountView is a member's profile as a page shows it.
