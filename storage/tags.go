@@ -2,6 +2,8 @@ package storage
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -20,6 +22,7 @@ type TagSearch struct {
 
 // TagInfo is a hashtag as a viewer sees it.
 type TagInfo struct {
+	ID        ID // trends only
 	Name      string
 	Following bool // the viewer follows it
 	// Review is whether moderators let it trend: TrendPending,
@@ -163,4 +166,17 @@ AND tag_id = (SELECT id FROM tags WHERE name = ?)`, account, normalizeTag(name))
 // normalizeTag is a tag's name as stored, as saveStatusExtras stores it.
 func normalizeTag(name string) string {
 	return strings.ToLower(strings.TrimPrefix(name, "#"))
+}
+
+// TagName is the name of hashtag id.
+func (q queries) TagName(ctx context.Context, id ID) (string, error) {
+	var name string
+	err := q.q.QueryRowContext(ctx, `SELECT name FROM tags WHERE id = ?`, id).Scan(&name)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("tag %s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return "", fmt.Errorf("tag %s: %w", id, err)
+	}
+	return name, nil
 }

@@ -80,7 +80,7 @@ GROUP BY t.id, 2`, args...)
 func (q queries) TrendingTags(ctx context.Context, viewer ID, since time.Time, minAccounts, limit, offset int, approvedOnly bool) ([]TagInfo, error) {
 	scan := func(r scanner) (t TagInfo, err error) {
 		var trendable int
-		err = r.Scan(&t.Name, &t.Following, &trendable)
+		err = r.Scan(&t.ID, &t.Name, &t.Following, &trendable)
 		switch trendable {
 		case 1:
 			t.Review = TrendApproved
@@ -91,7 +91,7 @@ func (q queries) TrendingTags(ctx context.Context, viewer ID, since time.Time, m
 		}
 		return t, err
 	}
-	out, err := queryAll(ctx, q.q, scan, `SELECT t.name,
+	out, err := queryAll(ctx, q.q, scan, `SELECT t.id, t.name,
 	EXISTS (SELECT 1 FROM followed_tags ft WHERE ft.tag_id = t.id AND ft.account_id = ?), coalesce(t.trendable, -1)
 FROM status_tags st INDEXED BY status_tags_status
 JOIN statuses s ON s.id = st.status_id JOIN accounts a ON a.id = s.account_id JOIN tags t ON t.id = st.tag_id

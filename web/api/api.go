@@ -110,6 +110,7 @@ func (h *Handler) Mount(r chi.Router) {
 		h.mountAdminAccounts(r)
 		h.mountAdminDomains(r)
 		h.mountAdminEmailDomains(r)
+		h.mountAdminTrends(r)
 	})
 }
 

@@ -69,8 +69,37 @@ func TestTrends(t *testing.T) {
 	if err := n.Engine.ReviewTrend(ctx, ann.ID, "retrofit", true); !errors.Is(err, federation.ErrDenied) {
 		t.Fatalf("a member reviews a trend: %v; want denied", err)
 	}
-	if err := n.Engine.ReviewTrend(ctx, 0, "#Retrofit", true); err != nil {
+	// A moderator reviews through Mastodon's admin API: the hashtags that
+	// would trend, waiting for review; approving one returns it trendable.
+	mod := n.Member("mod", false)
+	if err := n.Engine.SetPermission(ctx, "mod", federation.PermissionModerator); err != nil {
 		t.Fatal(err)
+	}
+	var review []struct {
+		ID             string `json:"id"`
+		Name           string `json:"name"`
+		Trendable      bool   `json:"trendable"`
+		RequiresReview bool   `json:"requires_review"`
+		History        []any  `json:"history"`
+	}
+	if code, _, raw := call(t, "GET", n.URL+"/api/v1/admin/trends/tags", n.Token(mod, "admin:read"), nil, &review); code != http.StatusOK ||
+		len(review) != 1 || review[0].Name != "retrofit" || !review[0].RequiresReview || review[0].Trendable || len(review[0].History) != 7 {
+		t.Fatalf("admin trends = %d %s", code, raw)
+	}
+	if code, _, raw := call(t, "GET", n.URL+"/api/v1/admin/trends/tags", n.Token(ann, "admin:read"), nil, nil); code != http.StatusForbidden {
+		t.Errorf("admin trends for a member = %d %s; want 403", code, raw)
+	}
+	if code, _, raw := call(t, "POST", n.URL+"/api/v1/admin/trends/tags/"+review[0].ID+"/approve", n.Token(mod, "admin:read"), nil, nil); code != http.StatusForbidden {
+		t.Errorf("approve without admin:write = %d %s; want 403", code, raw)
+	}
+	var approved struct {
+		Name           string `json:"name"`
+		Trendable      bool   `json:"trendable"`
+		RequiresReview bool   `json:"requires_review"`
+	}
+	if code, _, raw := call(t, "POST", n.URL+"/api/v1/admin/trends/tags/"+review[0].ID+"/approve", n.Token(mod, "admin:write"), nil, &approved); code != http.StatusOK ||
+		approved.Name != "retrofit" || !approved.Trendable || approved.RequiresReview {
+		t.Fatalf("approve = %d %s", code, raw)
 	}
 	if err := n.Engine.ReviewTrend(ctx, 0, "notes", false); err != nil {
 		t.Fatal(err)
