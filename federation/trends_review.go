@@ -21,14 +21,21 @@ const (
 )
 
 // The trends members see: the hashtags most accounts, at least
-// TrendingTagsMinAccounts, put in public posts in TrendingTagsWindow.
+// trendingTagsMinAccounts, put in public posts in trendingTagsWindow.
 const (
-	TrendingTagsWindow      = 7 * 24 * time.Hour
-	TrendingTagsMinAccounts = 2 // one person's hashtag is not a trend
+	trendingTagsWindow      = 7 * 24 * time.Hour
+	trendingTagsMinAccounts = 2 // one person's hashtag is not a trend
 )
 
 // maxTrendsReviewed bounds the hashtags listed for review.
 const maxTrendsReviewed = 100
+
+// TrendingTags are the hashtags that trend for viewer (0: nobody signed
+// in), a page of them: those moderators approved of the ones the most
+// accounts used this week, each with whether viewer follows it.
+func (e *Engine) TrendingTags(ctx context.Context, viewer storage.ID, limit, offset int) ([]storage.TagInfo, error) {
+	return e.trending(ctx, viewer, limit, offset, true)
+}
 
 // TrendsForReview lists for by, who must moderate content, the hashtags
 // that trend or would, reviewed or not, most used first.
@@ -38,7 +45,13 @@ func (e *Engine) TrendsForReview(ctx context.Context, by storage.ID) ([]storage.
 			return nil, err
 		}
 	}
-	return e.store.TrendingTags(ctx, by, e.now().Add(-TrendingTagsWindow), TrendingTagsMinAccounts, maxTrendsReviewed, 0, false)
+	return e.trending(ctx, by, maxTrendsReviewed, 0, false)
+}
+
+// trending is the one reading of this week's hashtags, approved only or
+// all (for review).
+func (e *Engine) trending(ctx context.Context, viewer storage.ID, limit, offset int, approvedOnly bool) ([]storage.TagInfo, error) {
+	return e.store.TrendingTags(ctx, viewer, e.now().Add(-trendingTagsWindow), trendingTagsMinAccounts, limit, offset, approvedOnly)
 }
 
 // ReviewTrend lets hashtag name trend (approve) or not, by by (0: the

@@ -7,7 +7,6 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
-	"github.com/copse-dev/copse/federation"
 	"github.com/copse-dev/copse/storage"
 )
 
@@ -61,8 +60,7 @@ func (h *Handler) trendingTags(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	limit, offset := limitOffset(r, trendsDefault, trendsMax)
-	tags, err := h.store.TrendingTags(r.Context(), viewer.ID, h.now().Add(-federation.TrendingTagsWindow),
-		federation.TrendingTagsMinAccounts, limit, offset, true)
+	tags, err := h.engine.TrendingTags(r.Context(), viewer.ID, limit, offset)
 	if err != nil {
 		return err
 	}
