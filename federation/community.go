@@ -485,7 +485,9 @@ func (e *Engine) newCommunityRows(nc NewCommunity) (storage.Account, storage.Com
 		return storage.Account{}, storage.Community{}, err
 	}
 	g.DisplayName = nc.Name
-	g.Note = e.communityNote(nc.Description, nc.Rules)
+	if g.Note, err = e.communityNote(nc.Description, nc.Rules); err != nil {
+		return storage.Account{}, storage.Community{}, err
+	}
 	// Locked is what receiveFollow reads: the join policy decides it, so
 	// a Group accepts or holds a Follow through the members' own code.
 	g.Locked = nc.JoinPolicy == storage.JoinApproval

@@ -11,9 +11,11 @@ import (
 )
 
 // When a member's Follow of a remote community is accepted, the member's
-// node reads the community's library (FetchLibrary), so the artefacts
-// made before anyone here joined are here too, not only those announced
-// from now on. It runs in the background, one library at a time, each
+// node reads the community's moderators (fetchModerators, with the
+// actors of the first joinModeratorsResolved of them) and its library
+// (FetchLibrary), so that its pages here name who moderates it, and the
+// artefacts made before anyone here joined are here too, not only those
+// announced from now on. It runs in the background, one library at a time, each
 // bounded in time; a queue that is full drops the request (the artefacts
 // still arrive as they are announced, and the next join asks again).
 
@@ -23,6 +25,8 @@ const (
 	// libraryFetchTimeout bounds the reading of one library (at most
 	// maxLibraryPages pages and their artefacts' histories).
 	libraryFetchTimeout = 2 * time.Minute
+	// joinModeratorsResolved bounds the moderators' actors a join reads.
+	joinModeratorsResolved = 20
 )
 
 // libraryFetchQueue holds the remote communities whose library is to be
@@ -94,10 +98,30 @@ func (e *Engine) fetchQueuedLibrary(ctx context.Context, id storage.ID) {
 		e.log.WarnContext(ctx, "library fetch", slog.Any("community_id", id), slog.Any("err", err))
 		return
 	}
+	e.readModeratorsOnJoin(ctx, g)
 	n, err := e.FetchLibrary(ctx, g)
 	if err != nil {
 		e.log.WarnContext(ctx, "library fetch", slog.String("community", g.URI), slog.Int("taken", n), slog.Any("err", err))
 		return
 	}
 	e.log.InfoContext(ctx, "library fetched", slog.String("community", g.URI), slog.Int("taken", n))
+}
+
+// readModeratorsOnJoin stores who moderates remote community g, as its
+// moderators collection says, and reads the actors of the first of them;
+// what fails is logged (moderation announced later reads them again).
+func (e *Engine) readModeratorsOnJoin(ctx context.Context, g storage.Account) {
+	uris, err := e.fetchModerators(ctx, g.URI)
+	if err == nil {
+		err = e.store.InTx(ctx, func(tx *storage.Tx) error { return tx.SetRemoteModerators(ctx, g.ID, uris) })
+	}
+	if err != nil {
+		e.log.WarnContext(ctx, "moderators on join", slog.String("community", g.URI), slog.Any("err", err))
+		return
+	}
+	for _, u := range uris[:min(len(uris), joinModeratorsResolved)] {
+		if _, err := e.AccountByIRI(ctx, u); err != nil {
+			e.log.WarnContext(ctx, "moderator on join", slog.String("community", g.URI), slog.String("moderator", u), slog.Any("err", err))
+		}
+	}
 }

@@ -584,13 +584,24 @@ func announcedObject(act activitypub.Activity) string {
 	return act.Object.IRI
 }
 
-// communityNote is a Group's note (its actor's summary): the description
-// and then the rules, so that a Mastodon app's profile of the community
-// and Lemmy's sidebar both show them.
-func (e *Engine) communityNote(description, rules string) string {
-	note := renderText(description, nil, e.urls.Tag)
-	if rules != "" {
-		note += "<p><strong>Rules</strong></p>" + renderText(rules, nil, e.urls.Tag)
+// communityNote is a Group's note (its actor's summary): the description,
+// Markdown rendered as the community's own pages render it (Lemmy and
+// PieFed send a summary so, beside the Markdown as source), and then the
+// rules, one item each, so that a Mastodon app's profile of the community,
+// Lemmy's sidebar and a remote node's pages of it all show them.
+func (e *Engine) communityNote(description, rules string) (string, error) {
+	note, err := e.renderArtefact(description)
+	if err != nil {
+		return "", fmt.Errorf("community description: %w", err)
 	}
-	return note
+	var items strings.Builder
+	for _, l := range strings.Split(strings.ReplaceAll(rules, "\r\n", "\n"), "\n") {
+		if l = strings.TrimSpace(strings.TrimLeft(strings.TrimSpace(l), "-*•")); l != "" {
+			items.WriteString("<li>" + html.EscapeString(l) + "</li>")
+		}
+	}
+	if items.Len() > 0 {
+		note += "<p><strong>Rules</strong></p><ol>" + items.String() + "</ol>"
+	}
+	return note, nil
 }

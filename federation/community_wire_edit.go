@@ -58,7 +58,9 @@ func (e *Engine) EditCommunity(ctx context.Context, editor storage.Account, grou
 		return storage.Community{}, err
 	}
 	g.DisplayName = nc.Name
-	g.Note = e.communityNote(nc.Description, nc.Rules)
+	if g.Note, err = e.communityNote(nc.Description, nc.Rules); err != nil {
+		return storage.Community{}, err
+	}
 	g.Locked = nc.JoinPolicy == storage.JoinApproval
 	g.Discoverable = nc.Visibility == storage.CommunityPublic
 	c.DescriptionSource, c.Rules, c.Language = nc.Description, nc.Rules, nc.Language

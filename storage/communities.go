@@ -150,6 +150,20 @@ func (q queries) CommunityOfStatus(ctx context.Context, statusID ID) (ID, error)
 	return id, nil
 }
 
+const qInCommunity = `SELECT EXISTS (SELECT 1 FROM community_statuses WHERE status_id = ?1 AND community_id = ?2)
+OR EXISTS (SELECT 1 FROM community_threads WHERE status_id = ?1 AND group_id = ?2)`
+
+// InCommunity reports whether a status belongs to the community of
+// Group group: accepted by it, hosted here, or known here as its
+// content, hosted on another node.
+func (q queries) InCommunity(ctx context.Context, statusID, group ID) (bool, error) {
+	var in bool
+	if err := q.q.QueryRowContext(ctx, qInCommunity, statusID, group).Scan(&in); err != nil {
+		return false, fmt.Errorf("status %d in community %d: %w", statusID, group, err)
+	}
+	return in, nil
+}
+
 const qCommunityStatusIDs = `SELECT status_id FROM community_statuses
 WHERE community_id = ? AND (? = 0 OR status_id < ?) ORDER BY status_id DESC LIMIT ?`
 

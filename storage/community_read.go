@@ -101,6 +101,20 @@ AND s.reblog_of_id IS NULL AND ` + qListedTo + `
 AND (? = 0 OR cs.status_id < ?)
 ORDER BY cs.status_id DESC LIMIT ?`
 
+// qRemoteCommunityThreads is qCommunityThreads for a Group hosted on
+// another node: the threads of it that reached this node, as
+// community_threads records them (community_statuses holds what a Group
+// hosted here accepted).
+var qRemoteCommunityThreads = `SELECT ` + statusColumns + `
+FROM community_threads cs JOIN statuses s ON s.id = cs.status_id
+WHERE cs.group_id = ? AND cs.root_id = cs.status_id AND s.in_reply_to_id IS NULL AND s.in_reply_to_uri = ''
+AND s.reblog_of_id IS NULL AND ` + qListedTo + `
+AND (? = 0 OR cs.status_id < ?)
+ORDER BY cs.status_id DESC LIMIT ?`
+
+// qHosted reads whether a Group is a community hosted here.
+const qHosted = `SELECT EXISTS (SELECT 1 FROM communities WHERE account_id = ?)`
+
 // qReplyCounts counts the replies anyone who may read a thread may
 // read: public and unlisted ones, and a members-only community's own
 // content (the thread is then members-only too).
@@ -112,11 +126,20 @@ GROUP BY in_reply_to_id`
 // CommunityThreads lists a community's threads that viewer (0:
 // anonymous) may read in a list (activitypub.Listed, judged at the
 // store's clock), newest first, older than p.MaxID when set, with their
-// reply counts.
+// reply counts: a community hosted here, or one on another node (those
+// of its threads that reached this node).
 func (q queries) CommunityThreads(ctx context.Context, communityID, viewer ID, now time.Time, p Page) ([]Thread, error) {
+	var hosted bool
+	if err := q.q.QueryRowContext(ctx, qHosted, communityID).Scan(&hosted); err != nil {
+		return nil, fmt.Errorf("community threads of %d: %w", communityID, err)
+	}
+	query := qCommunityThreads
+	if !hosted {
+		query = qRemoteCommunityThreads
+	}
 	_, largs := listedTo(viewer, now)
 	args := append(append([]any{communityID}, largs...), p.MaxID, p.MaxID, p.limit())
-	sts, err := q.statusList(ctx, qCommunityThreads, args, false)
+	sts, err := q.statusList(ctx, query, args, false)
 	if err != nil {
 		return nil, fmt.Errorf("community threads: %w", err)
 	}

@@ -91,7 +91,7 @@ func deleteItem[T any](h *Handler, w http.ResponseWriter, r *http.Request, d del
 	case err != nil:
 		h.Error(w, r, err)
 	default:
-		http.Redirect(w, r, done(g.Username), http.StatusSeeOther)
+		http.Redirect(w, r, done(g.Acct()), http.StatusSeeOther)
 	}
 }
 

@@ -113,7 +113,7 @@ func (h *Handler) editArtefactPage(r *http.Request) (artefactFormPage, error) {
 // editArtefactForm is the edit form of a in the community g, with the
 // fields empty.
 func (h *Handler) editArtefactForm(g storage.Account, cv *communityView, a storage.Artefact) artefactFormPage {
-	page := artefactPath(g.Username, a.ID)
+	page := artefactPath(g.Acct(), a.ID)
 	v := artefactFormPage{repertoireForm: h.newForm(g, cv, "Edit "+a.Title, page+"/edit", page), FileLimit: sizeOf(h.engine.ArtefactFileLimit()),
 		ArtefactURL: page, artefact: a}
 	v.Editing = true
@@ -161,7 +161,7 @@ func (h *Handler) CreateArtefact(w http.ResponseWriter, r *http.Request) {
 		}
 		saved = a
 		_, err = h.addFiles(r, me, a, files)
-		return artefactPath(g.Username, a.ID), err
+		return artefactPath(g.Acct(), a.ID), err
 	})
 }
 
@@ -260,7 +260,7 @@ func (h *Handler) EditArtefact(w http.ResponseWriter, r *http.Request) {
 		}
 		addingFiles = true
 		_, err := h.addFiles(r, me, storage.Artefact{ID: a.ID, Version: at}, files)
-		return artefactPath(g.Username, a.ID), err
+		return artefactPath(g.Acct(), a.ID), err
 	})
 }
 
@@ -337,7 +337,7 @@ func (h *Handler) RestoreArtefactVersion(w http.ResponseWriter, r *http.Request)
 		h.Error(w, r, err)
 		return
 	}
-	h.restoreVersion(w, r, "artefact", cannotEdit(a), artefactPath(g.Username, a.ID), func(base, number int) error {
+	h.restoreVersion(w, r, "artefact", cannotEdit(a), artefactPath(g.Acct(), a.ID), func(base, number int) error {
 		_, err := h.engine.RestoreArtefactVersion(r.Context(), me, a.ID, base, number, "")
 		var stale *federation.StaleError
 		if errors.As(err, &stale) {

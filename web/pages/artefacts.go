@@ -109,10 +109,10 @@ func (h *Handler) library(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v := libraryPage{pageView: h.view("Library of " + cv.Name), Community: cv}
+	v := libraryPage{pageView: h.viewIn(cv, "Library of "+cv.Name), Community: cv}
 	v.Member = h.memberOf(r)
 	if !cv.Hidden {
-		v.FeedURL = libraryFeedPath(g.Username)
+		v.FeedURL = libraryFeedPath(g.Acct())
 	}
 	if !ok {
 		v.Hidden = true
@@ -128,13 +128,13 @@ func (h *Handler) library(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	for _, a := range list {
-		v.Artefacts = append(v.Artefacts, artefactView{Title: a.Title, Summary: a.Summary, URL: artefactPath(g.Username, a.ID),
+		v.Artefacts = append(v.Artefacts, artefactView{Title: a.Title, Summary: a.Summary, URL: artefactPath(g.Acct(), a.ID),
 			Tags: a.Tags, Organisation: a.Organisation, Licence: licenceNames[a.Licence], Version: a.Version,
 			Updated: a.UpdatedAt.UTC().Format("2 January 2006"), UpdatedISO: a.UpdatedAt.UTC().Format(time.RFC3339)})
 	}
 	if len(list) == p.Limit {
 		q := url.Values{"max_id": {list[len(list)-1].ID.String()}}
-		v.Older = libraryPath(g.Username) + "?" + q.Encode()
+		v.Older = libraryPath(g.Acct()) + "?" + q.Encode()
 	}
 	v.Paged = p.MaxID != 0
 	return h.render(w, r, http.StatusOK, "library", &v)
@@ -149,7 +149,7 @@ func (h *Handler) Artefact(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) artefact(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	g, c, err := h.hostedCommunity(r)
+	g, c, err := h.shownCommunity(r)
 	if err != nil {
 		return err
 	}
@@ -178,7 +178,7 @@ func (h *Handler) artefact(w http.ResponseWriter, r *http.Request) error {
 	av := &artefactView{Title: a.Title, Summary: a.Summary, Body: template.HTML(demoteHeadings(a.BodyHTML)), Tags: a.Tags,
 		Organisation: a.Organisation, Licence: licenceNames[a.Licence], Version: a.Version,
 		Updated: a.UpdatedAt.UTC().Format("2 January 2006"), UpdatedISO: a.UpdatedAt.UTC().Format(time.RFC3339),
-		LibraryURL: libraryPath(g.Username), URL: artefactPath(g.Username, a.ID)}
+		LibraryURL: libraryPath(g.Acct()), URL: artefactPath(g.Acct(), a.ID)}
 	authors, err := h.store.AccountsByIDs(ctx, a.Authors)
 	if err != nil {
 		return err
@@ -189,7 +189,7 @@ func (h *Handler) artefact(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	for _, f := range cur.Files {
-		av.Files = append(av.Files, fileView{Name: f.Name, URL: fileURL(g.Username, a, f), MediaType: f.MediaType, Size: sizeOf(f.Size)})
+		av.Files = append(av.Files, fileView{Name: f.Name, URL: fileURL(g.Acct(), a, f, viewerOf(r).ID != 0), MediaType: f.MediaType, Size: sizeOf(f.Size)})
 	}
 	if err := h.historyOf(r, a, av); err != nil {
 		return err
@@ -202,7 +202,7 @@ func (h *Handler) artefact(w http.ResponseWriter, r *http.Request) error {
 	if err := h.linkArtefactTerms(ctx, g, av); err != nil {
 		return err
 	}
-	v := artefactPage{pageView: h.view(a.Title), Community: cv, Artefact: av}
+	v := artefactPage{pageView: h.viewIn(cv, a.Title), Community: cv, Artefact: av}
 	v.ActivityURL, v.Member = a.URI, h.memberOf(r)
 	if v.Delete, err = h.deleteSectionFor(r, viewerOf(r), g, av.URL+"/delete", "artefact", a.Authors...); err != nil {
 		return err
@@ -307,11 +307,16 @@ func demoteHeadings(html string) string {
 }
 
 // fileURL is where a page links a file of artefact a of the community
-// handle: this node's download of a stored file (ArtefactFile), which
-// knows the reader signed in from the browser; else where it came from.
-func fileURL(handle string, a storage.Artefact, f storage.VersionFile) string {
-	if f.FileID != 0 {
+// handle: this node's download (ArtefactFile), which knows the reader
+// signed in from the browser, of a file stored here, or for a member
+// signed in (signedIn) of one on the community's own node, fetched from
+// there (by its SHA-256); else where the file came from.
+func fileURL(handle string, a storage.Artefact, f storage.VersionFile, signedIn bool) string {
+	switch {
+	case f.FileID != 0:
 		return artefactPath(handle, a.ID) + "/files/" + f.FileID.String()
+	case signedIn && f.SHA256 != "":
+		return artefactPath(handle, a.ID) + "/files/" + f.SHA256
 	}
 	return f.URL
 }
@@ -319,7 +324,10 @@ func fileURL(handle string, a storage.Artefact, f storage.VersionFile) string {
 // ArtefactFile serves /c/{handle}/artefacts/{id}/files/{file_id}: a
 // stored file of the artefact, as a download, to whoever may read the
 // artefact from this browser (a members-only community's files to its
-// members signed in); to anyone else it is not found.
+// members signed in); to anyone else it is not found. For an artefact
+// of a community on another node, {file_id} is the file's SHA-256 and
+// this node fetches it from there for the member signed in
+// (federation.OpenRemoteArtefactFile); anyone else is sent to sign in.
 func (h *Handler) ArtefactFile(w http.ResponseWriter, r *http.Request) {
 	if err := h.artefactFile(w, r); err != nil {
 		h.Error(w, r, err)
@@ -330,6 +338,20 @@ func (h *Handler) artefactFile(w http.ResponseWriter, r *http.Request) error {
 	_, _, a, err := h.formArtefact(r)
 	if err != nil {
 		return err
+	}
+	if !a.Local {
+		me, ok := signedIn(w, r, r.URL.Path)
+		if !ok {
+			return nil
+		}
+		f, err := h.engine.OpenRemoteArtefactFile(r.Context(), me, a, chi.URLParam(r, "file_id"))
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		w.Header().Set("Cache-Control", "private, no-cache")
+		download.Serve(w, r, download.File{Name: f.Name, MediaType: f.MediaType, SHA256: f.SHA256, ModTime: a.UpdatedAt}, f.Body)
+		return nil
 	}
 	fid, err := storage.ParseID(chi.URLParam(r, "file_id"))
 	if err != nil {

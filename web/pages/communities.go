@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"hash/maphash"
 	"html/template"
@@ -14,6 +15,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/yuin/goldmark"
 
+	"github.com/copse-dev/copse/activitypub"
 	"github.com/copse-dev/copse/federation"
 	"github.com/copse-dev/copse/storage"
 	"github.com/copse-dev/copse/web/httperr"
@@ -55,6 +57,10 @@ type communityView struct {
 	Thread                           *threadView // on a thread page
 	Replies                          []statusView
 	MovedTo                          string // the actor id of the community it moved to ("": not moved)
+	// Host is the server hosting a remote community ("": this node), and
+	// Origin its page there: this node shows its copies of what reached
+	// it, and says where the community itself is.
+	Host, Origin string
 	// Standing is the signed-in member's membership (nil: nobody is
 	// signed in): how a member whose request was refused, or who is
 	// banned, is told why.
@@ -116,37 +122,75 @@ func (h *Handler) personOf(a storage.Account) personView {
 // communityPath is the page of the community with handle.
 func communityPath(handle string) string { return "/c/" + url.PathEscape(handle) }
 
-// renderMarkdown renders a community's Markdown description and passes
-// it through the engine's sanitiser, as every HTML a page carries is.
 // descriptionSeed seeds the hashes descriptions are kept under.
 var descriptionSeed = maphash.MakeSeed()
 
 // renderDescription is a community's description as its pages show it,
-// rendered once for each text it has had (every page of the community,
-// and the list of communities, shows it), not on every view.
-func (h *Handler) renderDescription(c storage.Community) (template.HTML, error) {
-	version := int64(maphash.String(descriptionSeed, c.DescriptionSource))
-	if html, ok := h.descriptions.Get(c.AccountID, version); ok {
+// made once for each text it has had (every page of the community, and
+// the list of communities, shows it), not on every view: a community
+// hosted here renders its Markdown; a remote one shows its actor's
+// summary (HTML, which its server made of its description and rules).
+// Either passes through the engine's sanitiser, as every HTML a page
+// carries does.
+func (h *Handler) renderDescription(g storage.Account, c storage.Community) (template.HTML, error) {
+	text := c.DescriptionSource
+	if !g.Local() {
+		text = g.Note
+	}
+	version := int64(maphash.String(descriptionSeed, text))
+	if html, ok := h.descriptions.Get(g.ID, version); ok {
 		return html, nil
 	}
-	var buf bytes.Buffer
-	if err := goldmark.Convert([]byte(c.DescriptionSource), &buf); err != nil {
-		return "", fmt.Errorf("render description: %w", err)
+	if g.Local() {
+		var buf bytes.Buffer
+		if err := goldmark.Convert([]byte(text), &buf); err != nil {
+			return "", fmt.Errorf("render description: %w", err)
+		}
+		text = buf.String()
 	}
-	html := template.HTML(h.engine.Sanitize(buf.String()))
-	h.descriptions.Put(c.AccountID, version, html)
+	html := template.HTML(h.engine.Sanitize(text))
+	h.descriptions.Put(g.ID, version, html)
 	return html, nil
 }
 
 // hostedCommunity reads the community hosted here whose handle is in the
 // path.
 func (h *Handler) hostedCommunity(r *http.Request) (storage.Account, storage.Community, error) {
+	g, c, err := h.shownCommunity(r)
+	if err == nil && !g.Local() {
+		return storage.Account{}, storage.Community{}, fmt.Errorf("community %q is hosted on %s: %w", g.Acct(), g.Domain, storage.ErrNotFound)
+	}
+	return g, c, err
+}
+
+// shownCommunity reads the community whose handle is in the path: one
+// hosted here ("handle"), or a remote Group this node knows
+// ("name@host", the address Lemmy and PieFed give a remote community),
+// whose copies here (its threads, library, glossary and events as they
+// reached this node) its pages show to whoever the visibility rule lets
+// read them, as the API does.
+func (h *Handler) shownCommunity(r *http.Request) (storage.Account, storage.Community, error) {
+	ctx := r.Context()
 	handle := chi.URLParam(r, "handle")
-	g, err := h.store.AccountByUsername(r.Context(), handle)
+	var g storage.Account
+	var err error
+	if name, host, remote := strings.Cut(handle, "@"); remote {
+		g, err = h.store.AccountByAcct(ctx, name, host)
+		if err == nil && (g.Local() || g.ActorType != activitypub.TypeGroup) {
+			err = storage.ErrNotFound
+		}
+	} else {
+		g, err = h.store.AccountByUsername(ctx, handle)
+	}
 	if err != nil {
 		return storage.Account{}, storage.Community{}, fmt.Errorf("community %q: %w", handle, err)
 	}
-	c, err := h.store.CommunityByAccount(r.Context(), g.ID)
+	var c storage.Community
+	if g.Local() {
+		c, err = h.store.CommunityByAccount(ctx, g.ID)
+	} else {
+		c, err = h.remoteCommunity(ctx, g)
+	}
 	if err != nil {
 		return storage.Account{}, storage.Community{}, fmt.Errorf("community %q: %w", handle, err)
 	}
@@ -156,6 +200,30 @@ func (h *Handler) hostedCommunity(r *http.Request) (storage.Account, storage.Com
 	return g, c, nil
 }
 
+// remoteCommunity is what remote Group g states of its policies, as its
+// pages here show them: approval to join when it approves followers by
+// hand, and what it last said of posting and visibility (a Group that
+// said nothing beyond its actor is public and open to its members'
+// posts).
+func (h *Handler) remoteCommunity(ctx context.Context, g storage.Account) (storage.Community, error) {
+	rc, err := h.store.RemoteCommunity(ctx, g.ID)
+	if err != nil && !errors.Is(err, storage.ErrNotFound) {
+		return storage.Community{}, err
+	}
+	c := storage.Community{AccountID: g.ID, JoinPolicy: storage.JoinOpen, PostingPolicy: storage.PostingMembers,
+		Visibility: storage.CommunityPublic}
+	if g.Locked {
+		c.JoinPolicy = storage.JoinApproval
+	}
+	if rc.PostingRestricted {
+		c.PostingPolicy = storage.PostingModerators
+	}
+	if rc.MembersOnly {
+		c.Visibility = storage.CommunityMembersOnly
+	}
+	return c, nil
+}
+
 // pageCommunity is the prologue of a community's pages: the community of
 // the path, hosted here, what its pages say about it, and whether the
 // reader from r's browser (viewerOf) may read what the page lists, as
@@ -163,7 +231,7 @@ func (h *Handler) hostedCommunity(r *http.Request) (storage.Account, storage.Com
 // itself, or shows only what communityView hides).
 func (h *Handler) pageCommunity(r *http.Request,
 	readable func(ctx context.Context, viewer, g storage.Account) (bool, error)) (storage.Account, *communityView, bool, error) {
-	g, c, err := h.hostedCommunity(r)
+	g, c, err := h.shownCommunity(r)
 	if err != nil {
 		return storage.Account{}, nil, false, err
 	}
@@ -185,7 +253,7 @@ func (h *Handler) pageCommunity(r *http.Request,
 // members, also its members by organisation (Roster) when the viewer may
 // see them, read with the count from one version of the roster.
 func (h *Handler) communityViewOf(r *http.Request, g storage.Account, c storage.Community, members bool) (*communityView, error) {
-	desc, err := h.renderDescription(c)
+	desc, err := h.renderDescription(g, c)
 	if err != nil {
 		return nil, err
 	}
@@ -200,12 +268,15 @@ func (h *Handler) communityViewOf(r *http.Request, g storage.Account, c storage.
 	if err != nil {
 		return nil, err
 	}
-	v := &communityView{Name: cmp.Or(g.DisplayName, g.Username), Handle: g.Username, Acct: g.Username + "@" + h.node.Host,
-		URL: communityPath(g.Username), FeedURL: communityPath(g.Username) + "/feed.atom", Avatar: g.AvatarURL,
+	v := &communityView{Name: cmp.Or(g.DisplayName, g.Username), Handle: g.Acct(), Acct: g.Username + "@" + cmp.Or(g.Domain, h.node.Host),
+		URL: communityPath(g.Acct()), FeedURL: communityPath(g.Acct()) + "/feed.atom", Avatar: g.AvatarURL,
 		Description: desc, Rules: lines(c.Rules), MembersOnly: c.Visibility != storage.CommunityPublic, SignIn: session.SignInURL(r.URL.Path),
 		Approval: c.JoinPolicy == storage.JoinApproval, ModeratorsOnly: c.PostingPolicy == storage.PostingModerators, Members: roster.Members,
 		MovedTo: g.MovedTo}
-	mods, err := h.store.CommunityModerators(r.Context(), g.ID)
+	if !g.Local() {
+		v.Host, v.Origin = g.Domain, cmp.Or(g.URL, g.URI)
+	}
+	mods, err := h.moderatorsOf(r.Context(), g)
 	if err != nil {
 		return nil, err
 	}
@@ -229,6 +300,35 @@ func (h *Handler) communityViewOf(r *http.Request, g storage.Account, c storage.
 		}
 	}
 	return v, nil
+}
+
+// maxRemoteModeratorsShown bounds the moderators of a remote community
+// its page looks up, one by one.
+const maxRemoteModeratorsShown = 50
+
+// moderatorsOf lists the moderators of community g: a remote one's as
+// this node last learnt them from its moderators collection, those of
+// them this node knows (the first maxRemoteModeratorsShown).
+func (h *Handler) moderatorsOf(ctx context.Context, g storage.Account) ([]storage.Account, error) {
+	if g.Local() {
+		return h.store.CommunityModerators(ctx, g.ID)
+	}
+	uris, err := h.store.RemoteModerators(ctx, g.ID)
+	if err != nil {
+		return nil, err
+	}
+	var out []storage.Account
+	for _, u := range uris[:min(len(uris), maxRemoteModeratorsShown)] {
+		a, err := h.store.AccountByURIWithoutKeys(ctx, u)
+		if errors.Is(err, storage.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, nil
 }
 
 // lines splits rules at line breaks, dropping list markers people type.
@@ -299,7 +399,7 @@ func (h *Handler) Community(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) community(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	g, c, err := h.hostedCommunity(r)
+	g, c, err := h.shownCommunity(r)
 	if err != nil {
 		return err
 	}
@@ -311,7 +411,7 @@ func (h *Handler) community(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v := communityPage{pageView: h.view(cv.Name), Community: cv}
+	v := communityPage{pageView: h.viewIn(cv, cv.Name), Community: cv}
 	v.ActivityURL = g.URI
 	cv.Paged = p.MaxID != 0
 	me, _ := session.Member(r)
@@ -391,7 +491,7 @@ func (h *Handler) threadViews(r *http.Request, viewer, g storage.Account, thread
 			continue // deleted while we read
 		}
 		out = append(out, threadView{statusView: h.statusViewOf(st, a), Title: threadTitle(st), URI: st.URI, Replies: replies[st.ID],
-			Link: communityPath(g.Username) + "/threads/" + st.ID.String()})
+			Link: communityPath(g.Acct()) + "/threads/" + st.ID.String()})
 	}
 	return out, nil
 }
@@ -418,7 +518,7 @@ func (h *Handler) Thread(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) thread(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	g, c, err := h.hostedCommunity(r)
+	g, c, err := h.shownCommunity(r)
 	if err != nil {
 		return err
 	}
@@ -431,7 +531,7 @@ func (h *Handler) thread(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if in, err := h.store.CommunityOfStatus(ctx, st.ID); err != nil || in != g.ID || st.InReplyToID != 0 || st.ReblogOfID != 0 {
+	if in, err := h.store.InCommunity(ctx, st.ID, g.ID); err != nil || !in || st.InReplyToID != 0 || st.ReblogOfID != 0 {
 		return fmt.Errorf("thread %d in %s: %w", id, g.Username, cmp.Or(err, storage.ErrNotFound))
 	}
 	if ok, err := h.engine.CanSee(ctx, me, st); err != nil || !ok {
@@ -467,7 +567,7 @@ func (h *Handler) thread(w http.ResponseWriter, r *http.Request) error {
 	if err := h.linkThreadTerms(ctx, g, cv); err != nil {
 		return err
 	}
-	v := communityPage{pageView: h.view(cv.Thread.Title + " – " + cv.Name), Community: cv}
+	v := communityPage{pageView: h.viewIn(cv, cv.Thread.Title+" – "+cv.Name), Community: cv}
 	v.ActivityURL = st.URI
 	return h.render(w, r, http.StatusOK, "thread", &v)
 }

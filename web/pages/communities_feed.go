@@ -64,7 +64,7 @@ func (h *Handler) CommunityFeed(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) communityFeed(w http.ResponseWriter, r *http.Request) error {
-	g, _, err := h.hostedCommunity(r)
+	g, _, err := h.shownCommunity(r)
 	if err != nil {
 		return err
 	}
@@ -80,7 +80,7 @@ func (h *Handler) communityFeed(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	page := h.urls.Base + communityPath(g.Username)
+	page := h.urls.Base + communityPath(g.Acct())
 	// A feed with no entries was last updated when the community was made.
 	updated := cmp.Or(g.UpdatedAt, g.CreatedAt)
 	f := atomFeed{ID: g.URI, Title: cmp.Or(g.DisplayName, g.Username),

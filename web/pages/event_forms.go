@@ -58,7 +58,7 @@ func (h *Handler) editEventPage(r *http.Request) (eventFormPage, error) {
 	if err != nil {
 		return eventFormPage{}, err
 	}
-	v := eventFormPage{repertoireForm: h.newForm(g, cv, "Edit "+ev.Name, eventPath(g.Username, ev.ID)+"/edit", cv.URL+"/events"), event: ev}
+	v := eventFormPage{repertoireForm: h.newForm(g, cv, "Edit "+ev.Name, eventPath(g.Acct(), ev.ID)+"/edit", cv.URL+"/events"), event: ev}
 	v.Editing = true
 	return v, nil
 }
@@ -84,7 +84,7 @@ func (h *Handler) CreateEvent(w http.ResponseWriter, r *http.Request) {
 		"You cannot add an event to "+v.Community.Name+": only its members and moderators can. Join the community first."),
 		func() (string, error) {
 			ev, err := h.engine.CreateEvent(r.Context(), me, v.group.ID, ne)
-			return eventPath(v.group.Username, ev.ID), err
+			return eventPath(v.group.Acct(), ev.ID), err
 		})
 }
 
@@ -95,7 +95,7 @@ func (h *Handler) EditEventForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ev := v.event
-	del, err := h.deleteSectionFor(r, me, v.group, eventPath(v.group.Username, ev.ID)+"/delete", "event", ev.OrganiserID)
+	del, err := h.deleteSectionFor(r, me, v.group, eventPath(v.group.Acct(), ev.ID)+"/delete", "event", ev.OrganiserID)
 	if err != nil {
 		h.Error(w, r, err)
 		return
@@ -130,7 +130,7 @@ func (h *Handler) EditEvent(w http.ResponseWriter, r *http.Request) {
 			_, err := h.engine.EditEvent(r.Context(), me, v.event.ID, federation.EventEdit{Name: &ne.Name, Description: &ne.Description,
 				Start: &ne.Start, End: &ne.End, TimeZone: &ne.TimeZone, PlaceName: &ne.PlaceName, PlaceAddress: &ne.PlaceAddress,
 				OnlineURL: &ne.OnlineURL, Capacity: &ne.Capacity})
-			return eventPath(v.group.Username, v.event.ID), err
+			return eventPath(v.group.Acct(), v.event.ID), err
 		})
 }
 
@@ -172,7 +172,7 @@ func (h *Handler) answerEvent(w http.ResponseWriter, r *http.Request, going bool
 	case err != nil:
 		h.Error(w, r, err)
 	default:
-		http.Redirect(w, r, eventPath(g.Username, ev.ID), http.StatusSeeOther)
+		http.Redirect(w, r, eventPath(g.Acct(), ev.ID), http.StatusSeeOther)
 	}
 }
 

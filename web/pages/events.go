@@ -63,7 +63,7 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v := eventsPage{pageView: h.view("Events of " + cv.Name), Community: cv, CalendarURL: eventsPath(g.Username) + ".ics"}
+	v := eventsPage{pageView: h.viewIn(cv, "Events of "+cv.Name), Community: cv, CalendarURL: eventsPath(g.Acct()) + ".ics"}
 	if !ok {
 		v.Hidden = true
 		return h.render(w, r, http.StatusOK, "events", &v)
@@ -73,7 +73,7 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	for _, ev := range list {
-		v.Events = append(v.Events, eventViewOf(g.Username, ev, h.store.Now()))
+		v.Events = append(v.Events, eventViewOf(g.Acct(), ev, h.store.Now()))
 	}
 	if v.Member, err = h.eventActions(r, list); err != nil {
 		return err
@@ -95,8 +95,8 @@ func (h *Handler) event(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v := eventsPage{pageView: h.view(ev.Name), Community: cv, CalendarURL: eventsPath(g.Username) + ".ics", Single: true,
-		Events: []eventView{eventViewOf(g.Username, ev, h.store.Now())}}
+	v := eventsPage{pageView: h.viewIn(cv, ev.Name), Community: cv, CalendarURL: eventsPath(g.Acct()) + ".ics", Single: true,
+		Events: []eventView{eventViewOf(g.Acct(), ev, h.store.Now())}}
 	if v.Member, err = h.eventActions(r, []storage.CommunityEvent{ev}); err != nil {
 		return err
 	}
@@ -152,7 +152,7 @@ func (h *Handler) CommunityCalendar(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) communityCalendar(w http.ResponseWriter, r *http.Request) error {
-	g, _, err := h.hostedCommunity(r)
+	g, _, err := h.shownCommunity(r)
 	if err != nil {
 		return err
 	}

@@ -70,7 +70,7 @@ func (h *Handler) glossary(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v := glossaryPage{pageView: h.view("Glossary of " + cv.Name), Community: cv}
+	v := glossaryPage{pageView: h.viewIn(cv, "Glossary of "+cv.Name), Community: cv}
 	v.Member = h.memberOf(r)
 	if !ok {
 		v.Hidden = true
@@ -92,7 +92,7 @@ func (h *Handler) glossary(w http.ResponseWriter, r *http.Request) error {
 	v.Count = len(terms)
 	for _, u := range terms {
 		t := u.Term
-		tv := termView{EditURL: termEditPath(g.Username, t.ID), HistoryURL: termHistoryPath(g.Username, t.ID), Term: t.Term, Anchor: federation.TermAnchor(t.Term), Definition: template.HTML(demoteHeadings(t.DefinitionHTML)),
+		tv := termView{EditURL: termEditPath(g.Acct(), t.ID), HistoryURL: termHistoryPath(g.Acct(), t.ID), Term: t.Term, Anchor: federation.TermAnchor(t.Term), Definition: template.HTML(demoteHeadings(t.DefinitionHTML)),
 			Aliases: t.Aliases, ReferenceURL: t.ReferenceURL, ReferenceText: t.ReferenceText, Tag: t.Tag,
 			Posts: u.Posts, Artefacts: u.Artefacts, Version: t.Version,
 			Updated: t.UpdatedAt.UTC().Format("2 January 2006"), UpdatedISO: t.UpdatedAt.UTC().Format(time.RFC3339)}
@@ -147,7 +147,7 @@ func (h *Handler) termLinkerFor(ctx context.Context, g storage.Account, texts ..
 		if !slices.ContainsFunc(names, func(n string) bool { return mayOccur(words, n) }) {
 			continue
 		}
-		list = append(list, linkTerm{Names: names, Title: t.Term, Href: glossaryPath(g.Username) + "#" + federation.TermAnchor(t.Term)})
+		list = append(list, linkTerm{Names: names, Title: t.Term, Href: glossaryPath(g.Acct()) + "#" + federation.TermAnchor(t.Term)})
 	}
 	return newTermLinker(list), nil
 }

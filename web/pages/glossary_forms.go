@@ -53,8 +53,8 @@ func (h *Handler) editTermPage(r *http.Request) (termFormPage, error) {
 	if err != nil {
 		return termFormPage{}, err
 	}
-	termURL := glossaryPath(g.Username) + "#" + federation.TermAnchor(t.Term)
-	v := termFormPage{repertoireForm: h.newForm(g, cv, "Edit "+t.Term, termEditPath(g.Username, t.ID), termURL), TermURL: termURL, term: t}
+	termURL := glossaryPath(g.Acct()) + "#" + federation.TermAnchor(t.Term)
+	v := termFormPage{repertoireForm: h.newForm(g, cv, "Edit "+t.Term, termEditPath(g.Acct(), t.ID), termURL), TermURL: termURL, term: t}
 	v.Editing = true
 	return v, nil
 }
@@ -81,7 +81,7 @@ func (h *Handler) CreateTerm(w http.ResponseWriter, r *http.Request) {
 			f := v.Fields
 			t, err := h.engine.CreateTerm(r.Context(), me, v.group.ID, federation.NewTerm{Term: f.Term, Definition: f.Definition,
 				Aliases: splitList(f.Aliases), Related: splitList(f.Related), ReferenceURL: f.ReferenceURL, ReferenceText: f.ReferenceText, Note: f.Note})
-			return glossaryPath(v.group.Username) + "#" + federation.TermAnchor(t.Term), err
+			return glossaryPath(v.group.Acct()) + "#" + federation.TermAnchor(t.Term), err
 		})
 }
 
@@ -92,7 +92,7 @@ func (h *Handler) EditTermForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	t := v.term
-	del, err := h.deleteSectionFor(r, me, v.group, glossaryPath(v.group.Username)+"/"+t.ID.String()+"/delete", "term", t.CreatedBy)
+	del, err := h.deleteSectionFor(r, me, v.group, glossaryPath(v.group.Acct())+"/"+t.ID.String()+"/delete", "term", t.CreatedBy)
 	if err != nil {
 		h.Error(w, r, err)
 		return
@@ -141,7 +141,7 @@ func (h *Handler) EditTerm(w http.ResponseWriter, r *http.Request) {
 		aliases, related := splitList(f.Aliases), splitList(f.Related)
 		edited, err := h.engine.EditTerm(r.Context(), me, v.term.ID, federation.TermEdit{BaseVersion: base, Term: &f.Term, Definition: &f.Definition,
 			Aliases: &aliases, Related: &related, ReferenceURL: &f.ReferenceURL, ReferenceText: &f.ReferenceText, Note: f.Note})
-		return glossaryPath(v.group.Username) + "#" + federation.TermAnchor(edited.Term), err
+		return glossaryPath(v.group.Acct()) + "#" + federation.TermAnchor(edited.Term), err
 	})
 }
 

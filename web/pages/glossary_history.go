@@ -57,10 +57,10 @@ func (h *Handler) termHistory(w http.ResponseWriter, r *http.Request) error {
 	if ok, err := h.engine.GlossaryReadable(ctx, viewerOf(r), g.ID); err != nil || !ok {
 		return errors.Join(err, fmt.Errorf("history of %s: %w", t.URI, storage.ErrNotFound))
 	}
-	path := termHistoryPath(g.Username, t.ID)
-	v := termHistoryPage{pageView: h.view("History of " + t.Term), Community: cv, Term: t.Term, Version: t.Version,
-		RestoreURL: glossaryPath(g.Username) + "/" + t.ID.String() + "/restore",
-		TermURL:    glossaryPath(g.Username) + "#" + federation.TermAnchor(t.Term)}
+	path := termHistoryPath(g.Acct(), t.ID)
+	v := termHistoryPage{pageView: h.viewIn(cv, "History of "+t.Term), Community: cv, Term: t.Term, Version: t.Version,
+		RestoreURL: glossaryPath(g.Acct()) + "/" + t.ID.String() + "/restore",
+		TermURL:    glossaryPath(g.Acct()) + "#" + federation.TermAnchor(t.Term)}
 	v.Member = h.memberOf(r)
 	if v.Diff, err = h.termDiffOf(r, t); err != nil {
 		return err
@@ -135,7 +135,7 @@ func (h *Handler) RestoreTermVersion(w http.ResponseWriter, r *http.Request) {
 		h.Error(w, r, err)
 		return
 	}
-	h.restoreVersion(w, r, "term", "Only members of "+cv.Name+" and its moderators can.", termHistoryPath(g.Username, t.ID)+"#history",
+	h.restoreVersion(w, r, "term", "Only members of "+cv.Name+" and its moderators can.", termHistoryPath(g.Acct(), t.ID)+"#history",
 		func(base, number int) error {
 			_, err := h.engine.RestoreTermVersion(r.Context(), me, t.ID, base, number, "")
 			var stale *federation.TermStaleError

@@ -30,7 +30,7 @@ func (h *Handler) LibraryFeed(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) libraryFeed(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	g, _, err := h.hostedCommunity(r)
+	g, _, err := h.shownCommunity(r)
 	if err != nil {
 		return err
 	}
@@ -51,11 +51,11 @@ func (h *Handler) libraryFeed(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	name := cmp.Or(g.DisplayName, g.Username)
-	page := h.urls.Base + libraryPath(g.Username)
+	page := h.urls.Base + libraryPath(g.Acct())
 	updated := cmp.Or(g.UpdatedAt, g.CreatedAt)
 	f := atomFeed{ID: page, Title: "Library of " + name,
 		Links: []atomLink{{Rel: "alternate", Type: "text/html", Href: page},
-			{Rel: "self", Type: "application/atom+xml", Href: h.urls.Base + libraryFeedPath(g.Username)}},
+			{Rel: "self", Type: "application/atom+xml", Href: h.urls.Base + libraryFeedPath(g.Acct())}},
 		Author: &atomPerson{Name: name, URI: g.URI}}
 	for _, a := range list {
 		if a.UpdatedAt.After(updated) {
@@ -73,7 +73,7 @@ func (h *Handler) libraryFeed(w http.ResponseWriter, r *http.Request) error {
 		content += demoteHeadings(a.BodyHTML)
 		f.Entries = append(f.Entries, atomEntry{ID: a.URI, Title: a.Title, Updated: a.UpdatedAt.UTC().Format(time.RFC3339),
 			Published: a.CreatedAt.UTC().Format(time.RFC3339), Author: author,
-			Links:   []atomLink{{Rel: "alternate", Type: "text/html", Href: h.urls.Base + artefactPath(g.Username, a.ID)}},
+			Links:   []atomLink{{Rel: "alternate", Type: "text/html", Href: h.urls.Base + artefactPath(g.Acct(), a.ID)}},
 			Content: atomText{Type: "html", Body: content}})
 	}
 	f.Updated = updated.UTC().Format(time.RFC3339)

@@ -93,7 +93,7 @@ func (h *Handler) zipArtefact(r *http.Request, zw *zip.Writer, g storage.Account
 		fmt.Fprintf(&b, "%s\n\n", a.Summary)
 	}
 	fmt.Fprintf(&b, "- Licence: %s\n- Version: %d, %s\n- Address: %s\n", licenceNames[a.Licence], a.Version,
-		a.UpdatedAt.UTC().Format(time.RFC3339), h.urls.Base+artefactPath(g.Username, a.ID))
+		a.UpdatedAt.UTC().Format(time.RFC3339), h.urls.Base+artefactPath(g.Acct(), a.ID))
 	if len(a.Tags) > 0 {
 		fmt.Fprintf(&b, "- Tags: %s\n", strings.Join(a.Tags, ", "))
 	}

@@ -288,6 +288,15 @@ func (h *Handler) view(title string) pageView {
 	return pageView{Title: title, Frame: Frame{Node: h.node}}
 }
 
+// viewIn is the layout's view of a page of community cv: a remote
+// community's pages here are copies, left out of search engines (its own
+// server's pages are the ones to find).
+func (h *Handler) viewIn(cv *communityView, title string) pageView {
+	v := h.view(title)
+	v.NoIndex = cv.Host != ""
+	return v
+}
+
 // authorOf is how a post names a, linking to its page here for a member
 // and to its home node for a peer's account.
 func (h *Handler) authorOf(a storage.Account) *authorView {

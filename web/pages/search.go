@@ -75,7 +75,7 @@ func (h *Handler) communitySearch(w http.ResponseWriter, r *http.Request) error 
 	if q.Query != "" {
 		title = q.Query + " – search of " + cv.Name
 	}
-	v := searchPage{pageView: h.view(title), Community: cv, Action: searchPath(g.Username),
+	v := searchPage{pageView: h.viewIn(cv, title), Community: cv, Action: searchPath(g.Acct()),
 		Query: q.Query, Type: q.Type, Tag: q.Tag, Organisation: q.Organisation}
 	v.Types = []searchTypeOption{{"", "Everything", q.Type == ""}}
 	for _, t := range []string{storage.HitArtefact, storage.HitTerm, storage.HitEvent, storage.HitThread} {
@@ -101,15 +101,15 @@ func (h *Handler) communitySearch(w http.ResponseWriter, r *http.Request) error 
 		hv := searchHitView{Kind: hitKinds[hit.Type], Title: hit.Title, Snippet: hit.Snippet, Organisation: hit.Organisation, Tags: hit.Tags}
 		switch hit.Type {
 		case storage.HitArtefact:
-			hv.URL = artefactPath(g.Username, hit.ID)
+			hv.URL = artefactPath(g.Acct(), hit.ID)
 		case storage.HitTerm:
-			hv.URL = glossaryPath(g.Username) + "#" + federation.TermAnchor(hit.Title)
+			hv.URL = glossaryPath(g.Acct()) + "#" + federation.TermAnchor(hit.Title)
 		case storage.HitEvent:
-			hv.URL = eventPath(g.Username, hit.ID)
+			hv.URL = eventPath(g.Acct(), hit.ID)
 			hv.When, hv.WhenISO, hv.Place = eventStart(hit), time.UnixMilli(hit.StartAt).UTC().Format(time.RFC3339), hit.Place
 			hv.Past = hit.StartAt <= h.store.Now().UnixMilli()
 		case storage.HitThread:
-			hv.URL = communityPath(g.Username) + "/threads/" + hit.ThreadID.String()
+			hv.URL = communityPath(g.Acct()) + "/threads/" + hit.ThreadID.String()
 		}
 		v.Hits = append(v.Hits, hv)
 	}
