@@ -141,6 +141,7 @@ func (h *Handler) CreateArtefact(w http.ResponseWriter, r *http.Request) {
 	v.Fields = artefactFieldsOf(r)
 	files := r.MultipartForm.File["files"]
 	checkArtefactFields(&v.Form, v.Fields, files, h.engine.ArtefactFileLimit())
+	noFilesElsewhere(&v.Form, g, files)
 	show := func(code int) { h.showArtefactForm(w, r, code, v) }
 	refused := refusedOn(&v.Form, show, "title",
 		"You cannot add to this library: only members of "+cv.Name+" and its moderators can. Join the community first.")
@@ -154,14 +155,14 @@ func (h *Handler) CreateArtefact(w http.ResponseWriter, r *http.Request) {
 		h.artefactFileProblem(w, r, g, cv, saved.ID, err)
 		return true
 	}, func() (string, error) {
-		a, err := h.engine.CreateArtefact(r.Context(), me, g.ID, federation.NewArtefact{Title: v.Fields.Title, Summary: v.Fields.Summary,
+		s, err := h.engine.SubmitArtefact(r.Context(), me, g.ID, federation.NewArtefact{Title: v.Fields.Title, Summary: v.Fields.Summary,
 			Body: v.Fields.Body, Tags: splitTags(v.Fields.Tags), Licence: v.Fields.Licence, EditPolicy: v.Fields.EditPolicy, Note: v.Fields.Note})
-		if err != nil {
-			return "", err
+		if err != nil || s.Pending != nil {
+			return landing(s, err, nil, libraryPath(g.Acct()))
 		}
-		saved = a
-		_, err = h.addFiles(r, me, a, files)
-		return artefactPath(g.Acct(), a.ID), err
+		saved = s.Item
+		_, err = h.addFiles(r, me, s.Item, files)
+		return artefactPath(g.Acct(), s.Item.ID), err
 	})
 }
 
@@ -224,6 +225,7 @@ func (h *Handler) EditArtefact(w http.ResponseWriter, r *http.Request) {
 	v.Files = fileChoices(from.Files, keep)
 	files := r.MultipartForm.File["files"]
 	checkArtefactFields(&v.Form, v.Fields, files, h.engine.ArtefactFileLimit())
+	noFilesElsewhere(&v.Form, g, files)
 	addingFiles := false
 	h.submit(w, r, &v.Form, func(code int) { h.showArtefactForm(w, r, code, v) }, func(err error) bool {
 		var inv *federation.InvalidError
@@ -246,17 +248,19 @@ func (h *Handler) EditArtefact(w http.ResponseWriter, r *http.Request) {
 				kept = append(kept, f.FileID)
 			}
 		}
-		ed.Files = &kept
+		if a.Local {
+			ed.Files = &kept // files change on the community's own server
+		}
 		// A form that changes nothing but adds files makes no version of
 		// its own; a stale base counts as a change, for the engine to
 		// refuse.
 		at := base
 		if changed(a, from, ed) {
-			edited, err := h.engine.EditArtefact(ctx, me, a.ID, ed)
-			if err != nil {
-				return "", err
+			s, err := h.engine.SubmitArtefactEdit(ctx, me, a.ID, ed)
+			if err != nil || s.Pending != nil {
+				return landing(s, err, nil, artefactPath(g.Acct(), a.ID))
 			}
-			at = edited.Version
+			at = s.Item.Version
 		}
 		addingFiles = true
 		_, err := h.addFiles(r, me, storage.Artefact{ID: a.ID, Version: at}, files)
@@ -337,13 +341,14 @@ func (h *Handler) RestoreArtefactVersion(w http.ResponseWriter, r *http.Request)
 		h.Error(w, r, err)
 		return
 	}
-	h.restoreVersion(w, r, "artefact", cannotEdit(a), artefactPath(g.Acct(), a.ID), func(base, number int) error {
-		_, err := h.engine.RestoreArtefactVersion(r.Context(), me, a.ID, base, number, "")
+	page := artefactPath(g.Acct(), a.ID)
+	h.restoreVersion(w, r, "artefact", cannotEdit(a), func(base, number int) (string, error) {
+		s, err := h.engine.SubmitArtefactRestore(r.Context(), me, a.ID, base, number, "")
 		var stale *federation.StaleError
 		if errors.As(err, &stale) {
-			return &staleVersion{current: stale.Current}
+			return "", &staleVersion{current: stale.Current}
 		}
-		return err
+		return landing(s, err, func(storage.Artefact) string { return page }, page)
 	})
 }
 
@@ -355,17 +360,18 @@ func (s *staleVersion) Error() string { return fmt.Sprintf("the item is at versi
 
 // restoreVersion answers a "Restore version N" form (version, and the
 // base_version the page showed) for an item (what: "artefact", "term"):
-// restore makes the version, returning a *staleVersion when the item
-// changed since; then back to done, or the refusal, with denied saying
-// who may edit it.
-func (h *Handler) restoreVersion(w http.ResponseWriter, r *http.Request, what, denied, done string, restore func(base, number int) error) {
+// restore makes the version (or proposes it to a community on another
+// server), returning where to send the browser (landing), or a
+// *staleVersion when the item changed since; then there, or the refusal,
+// with denied saying who may edit it.
+func (h *Handler) restoreVersion(w http.ResponseWriter, r *http.Request, what, denied string, restore func(base, number int) (string, error)) {
 	number, err1 := strconv.Atoi(r.FormValue("version"))
 	base, err2 := strconv.Atoi(r.FormValue("base_version"))
 	if err1 != nil || err2 != nil {
 		h.refuse(w, r, http.StatusBadRequest, "This form cannot be used", "It does not say which version to restore. Go back, reload the page and try again.")
 		return
 	}
-	err := restore(base, number)
+	done, err := restore(base, number)
 	var stale *staleVersion
 	var inv *federation.InvalidError
 	switch {

@@ -61,10 +61,19 @@ type communityView struct {
 	// Origin its page there: this node shows its copies of what reached
 	// it, and says where the community itself is.
 	Host, Origin string
+	// Proposed is the member's proposal to a remote community that a
+	// form has just sent (?proposed=): what the page says of it.
+	Proposed *proposalView
 	// Standing is the signed-in member's membership (nil: nobody is
 	// signed in): how a member whose request was refused, or who is
 	// banned, is told why.
 	Standing *standingView
+}
+
+// proposalView is a member's proposal to a remote community, as the page
+// a form sent them to says.
+type proposalView struct {
+	Title, State, Reason string
 }
 
 // standingView is a member's standing in a community, as its page says.
@@ -298,8 +307,32 @@ func (h *Handler) communityViewOf(r *http.Request, g storage.Account, c storage.
 		if !m.ExpiresAt.IsZero() {
 			v.Standing.Until = m.ExpiresAt.UTC().Format("2 January 2006 15:04 MST")
 		}
+		if v.Proposed, err = h.proposedIn(r, me, g); err != nil {
+			return nil, err
+		}
 	}
 	return v, nil
+}
+
+// proposedIn is the proposal to community g that a form has just sent
+// member me to say (?proposed=, landing): theirs to g only, nil for none.
+func (h *Handler) proposedIn(r *http.Request, me, g storage.Account) (*proposalView, error) {
+	s := r.URL.Query().Get("proposed")
+	if s == "" || g.Local() {
+		return nil, nil
+	}
+	id, err := storage.ParseID(s)
+	if err != nil {
+		return nil, nil
+	}
+	p, err := h.store.ProposalByID(r.Context(), id)
+	if errors.Is(err, storage.ErrNotFound) || (err == nil && (p.AccountID != me.ID || p.CommunityID != g.ID)) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &proposalView{Title: p.Title, State: p.State, Reason: p.Reason}, nil
 }
 
 // maxRemoteModeratorsShown bounds the moderators of a remote community

@@ -83,8 +83,8 @@ func (h *Handler) CreateEvent(w http.ResponseWriter, r *http.Request) {
 	h.submit(w, r, &v.Form, show, refusedOn(&v.Form, show, "name",
 		"You cannot add an event to "+v.Community.Name+": only its members and moderators can. Join the community first."),
 		func() (string, error) {
-			ev, err := h.engine.CreateEvent(r.Context(), me, v.group.ID, ne)
-			return eventPath(v.group.Acct(), ev.ID), err
+			s, err := h.engine.SubmitEvent(r.Context(), me, v.group.ID, ne)
+			return landing(s, err, func(ev storage.CommunityEvent) string { return eventPath(v.group.Acct(), ev.ID) }, eventsPath(v.group.Acct()))
 		})
 }
 
@@ -127,10 +127,11 @@ func (h *Handler) EditEvent(w http.ResponseWriter, r *http.Request) {
 	h.submit(w, r, &v.Form, show, refusedOn(&v.Form, show, "name",
 		"You cannot edit this event: only its organiser and the community's moderators can."),
 		func() (string, error) {
-			_, err := h.engine.EditEvent(r.Context(), me, v.event.ID, federation.EventEdit{Name: &ne.Name, Description: &ne.Description,
+			page := eventPath(v.group.Acct(), v.event.ID)
+			s, err := h.engine.SubmitEventEdit(r.Context(), me, v.event.ID, federation.EventEdit{Name: &ne.Name, Description: &ne.Description,
 				Start: &ne.Start, End: &ne.End, TimeZone: &ne.TimeZone, PlaceName: &ne.PlaceName, PlaceAddress: &ne.PlaceAddress,
 				OnlineURL: &ne.OnlineURL, Capacity: &ne.Capacity})
-			return eventPath(v.group.Acct(), v.event.ID), err
+			return landing(s, err, func(storage.CommunityEvent) string { return page }, page)
 		})
 }
 

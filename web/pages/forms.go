@@ -3,7 +3,9 @@ package pages
 import (
 	"context"
 	"errors"
+	"mime/multipart"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/go-chi/chi/v5"
@@ -161,6 +163,29 @@ func refusedOn(f *formView, show func(code int), firstField, denied string) func
 			show(code)
 		}
 		return ok
+	}
+}
+
+// landing is where a form sends the member once the engine took their
+// change (s, err): made's page of the item when it was made here; for a
+// community on another server, proposed, a page of the community that
+// says the proposal was sent there (?proposed=, proposedIn).
+func landing[T any](s federation.Submitted[T], err error, made func(T) string, proposed string) (string, error) {
+	if err != nil {
+		return "", err
+	}
+	if s.Pending != nil {
+		return proposed + "?" + url.Values{"proposed": {s.Pending.ProposalID.String()}}.Encode() + "#proposed", nil
+	}
+	return made(s.Item), nil
+}
+
+// noFilesElsewhere says on form f, beside its files, that files of an
+// artefact of a community on another server (g) are added there, when
+// the form brings some.
+func noFilesElsewhere(f *formView, g storage.Account, files []*multipart.FileHeader) {
+	if !g.Local() && len(files) > 0 {
+		f.add("files", "Files are added on the community's own server, "+g.Domain+": save this without them, and add them there")
 	}
 }
 

@@ -33,6 +33,11 @@ type termFormPage struct {
 	term    storage.Term   // the term edited
 }
 
+// termURL is where term t of the form's community is on its glossary.
+func (v termFormPage) termURL(t storage.Term) string {
+	return glossaryPath(v.group.Acct()) + "#" + federation.TermAnchor(t.Term)
+}
+
 func termEditPath(handle string, id storage.ID) string {
 	return glossaryPath(handle) + "/" + id.String() + "/edit"
 }
@@ -79,9 +84,9 @@ func (h *Handler) CreateTerm(w http.ResponseWriter, r *http.Request) {
 		"You cannot add to this glossary: only members of "+v.Community.Name+" and its moderators can. Join the community first."),
 		func() (string, error) {
 			f := v.Fields
-			t, err := h.engine.CreateTerm(r.Context(), me, v.group.ID, federation.NewTerm{Term: f.Term, Definition: f.Definition,
+			s, err := h.engine.SubmitTerm(r.Context(), me, v.group.ID, federation.NewTerm{Term: f.Term, Definition: f.Definition,
 				Aliases: splitList(f.Aliases), Related: splitList(f.Related), ReferenceURL: f.ReferenceURL, ReferenceText: f.ReferenceText, Note: f.Note})
-			return glossaryPath(v.group.Acct()) + "#" + federation.TermAnchor(t.Term), err
+			return landing(s, err, v.termURL, glossaryPath(v.group.Acct()))
 		})
 }
 
@@ -139,9 +144,9 @@ func (h *Handler) EditTerm(w http.ResponseWriter, r *http.Request) {
 	}, func() (string, error) {
 		f := v.Fields
 		aliases, related := splitList(f.Aliases), splitList(f.Related)
-		edited, err := h.engine.EditTerm(r.Context(), me, v.term.ID, federation.TermEdit{BaseVersion: base, Term: &f.Term, Definition: &f.Definition,
+		s, err := h.engine.SubmitTermEdit(r.Context(), me, v.term.ID, federation.TermEdit{BaseVersion: base, Term: &f.Term, Definition: &f.Definition,
 			Aliases: &aliases, Related: &related, ReferenceURL: &f.ReferenceURL, ReferenceText: &f.ReferenceText, Note: f.Note})
-		return glossaryPath(v.group.Acct()) + "#" + federation.TermAnchor(edited.Term), err
+		return landing(s, err, v.termURL, glossaryPath(v.group.Acct()))
 	})
 }
 

@@ -135,13 +135,14 @@ func (h *Handler) RestoreTermVersion(w http.ResponseWriter, r *http.Request) {
 		h.Error(w, r, err)
 		return
 	}
-	h.restoreVersion(w, r, "term", "Only members of "+cv.Name+" and its moderators can.", termHistoryPath(g.Acct(), t.ID)+"#history",
-		func(base, number int) error {
-			_, err := h.engine.RestoreTermVersion(r.Context(), me, t.ID, base, number, "")
+	page := termHistoryPath(g.Acct(), t.ID)
+	h.restoreVersion(w, r, "term", "Only members of "+cv.Name+" and its moderators can.",
+		func(base, number int) (string, error) {
+			s, err := h.engine.SubmitTermRestore(r.Context(), me, t.ID, base, number, "")
 			var stale *federation.TermStaleError
 			if errors.As(err, &stale) {
-				return &staleVersion{current: stale.Current}
+				return "", &staleVersion{current: stale.Current}
 			}
-			return err
+			return landing(s, err, func(storage.Term) string { return page + "#history" }, page)
 		})
 }

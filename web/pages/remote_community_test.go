@@ -155,6 +155,59 @@ func TestRemoteCommunityPages(t *testing.T) {
 		})
 	}
 
+	t.Run("a member proposes from B's forms, and A accepts", func(t *testing.T) {
+		bb := browsers["bea"]
+		hidden, page := formPage(t, bb, remote+"/library/new")
+		mustContain(t, "the remote library's form", page, elsewhere, "Files are added and removed on the community's own server")
+		if strings.Contains(page, `type="file"`) {
+			t.Errorf("the form offers files, which are added on the community's own server")
+		}
+		code, loc, page := postMultipart(t, bb, b, remote+"/library/new", with(hidden, map[string]string{"title": "Rota template",
+			"body": "One line a **shift**.", "licence": storage.LicenceOGL, "edit_policy": storage.EditAuthors}))
+		if code != http.StatusSeeOther || !strings.HasPrefix(loc, remote+"/library?proposed=") {
+			t.Fatalf("%d %q; want 303 to the library saying the proposal was sent\n%s", code, loc, page)
+		}
+		_, _, page = bb.Do(http.MethodGet, loc, nil)
+		mustContain(t, "the library after proposing", page, "Your proposal was sent.", "&ldquo;Rota template&rdquo; was sent to "+a.Host)
+		testrig.Eventually(t, 15*time.Second, "A accepts, and the artefact is in both libraries", func() bool {
+			_, _, page = bb.Do(http.MethodGet, loc, nil)
+			onA, err := a.Store.CommunityArtefacts(ctx, libs.ID, storage.Page{Limit: 10})
+			return err == nil && len(onA) == 2 && strings.Contains(page, "Your proposal was accepted.") && strings.Contains(page, ">Rota template</a>")
+		})
+		// carl's view of bea's proposal says nothing of it.
+		if _, _, page := browsers["carl"].Do(http.MethodGet, loc, nil); strings.Contains(page, "Your proposal") {
+			t.Errorf("another member is told of bea's proposal")
+		}
+
+		// carl, who did not join, proposes too: the community's server
+		// decides, refuses, and the page he was sent to says so.
+		carl := browsers["carl"]
+		carlHidden, _ := formPage(t, carl, remote+"/glossary/new")
+		code, loc, page = carl.Do(http.MethodPost, remote+"/glossary/new", with(carlHidden, map[string]string{"term": "Cold handover",
+			"definition": "Passing a resident on with a leaflet."}))
+		if code != http.StatusSeeOther || !strings.HasPrefix(loc, remote+"/glossary?proposed=") {
+			t.Fatalf("carl's term: %d %q\n%s", code, loc, page)
+		}
+		testrig.Eventually(t, 15*time.Second, "A refuses carl's term, and B's page says so", func() bool {
+			_, _, page = carl.Do(http.MethodGet, loc, nil)
+			return strings.Contains(page, "Your proposal was refused.") && strings.Contains(page, "&ldquo;Cold handover&rdquo;")
+		})
+		if _, err := a.Store.TermByName(ctx, libs.ID, "Cold handover"); err == nil {
+			t.Errorf("A took the term of a member who did not join")
+		}
+
+		hidden, _ = formPage(t, bb, remote+"/glossary/new")
+		code, loc, page = bb.Do(http.MethodPost, remote+"/glossary/new", with(hidden, map[string]string{"term": "Warm handover",
+			"definition": "Introducing a resident to the next service in person."}))
+		if code != http.StatusSeeOther || !strings.HasPrefix(loc, remote+"/glossary?proposed=") {
+			t.Fatalf("term: %d %q\n%s", code, loc, page)
+		}
+		testrig.Eventually(t, 15*time.Second, "the term reaches A", func() bool {
+			_, err := a.Store.TermByName(ctx, libs.ID, "Warm handover")
+			return err == nil
+		})
+	})
+
 	t.Run("the file, fetched from A through B", func(t *testing.T) {
 		cur, err := b.Store.ArtefactVersion(ctx, artB.ID, artB.Version)
 		if err != nil || len(cur.Files) != 1 {
