@@ -188,3 +188,70 @@ func TestCommunityListsAndThreads(t *testing.T) {
 		t.Errorf("older threads = %+v, %v", older, err)
 	}
 }
+
+// TestRemoteCommunityReads: a remote Group's threads are those of its
+// posts that reached this node (community_threads), listed by the same
+// rule as a hosted community's; InCommunity knows both; the remote
+// communities members here joined come with their count here, most
+// first, a pending request or a remote follower counting for nothing.
+func TestRemoteCommunityReads(t *testing.T) {
+	t.Parallel()
+	s := openTest(t)
+	ctx := context.Background()
+	alice, bob := mustAccount(t, s, "alice", ""), mustAccount(t, s, "bob", "")
+	far := mustAccount(t, s, "far", "elsewhere.example")
+	libs := mustCommunity(t, s, "libraries", alice)
+	group := func(name string) Account {
+		g := Account{Username: name, Domain: "lemmy.example", ActorType: "Group", URI: "https://lemmy.example/c/" + name}
+		inTx(t, s, func(tx *Tx) error { return tx.InsertAccount(ctx, &g) })
+		return g
+	}
+	retrofit, estates, quiet := group("retrofit"), group("estates"), group("quiet")
+	follow := func(who, g Account, pending bool) {
+		join(t, s, who, Community{AccountID: g.ID}, pending)
+	}
+	follow(alice, retrofit, false)
+	follow(alice, estates, false)
+	follow(bob, estates, false)
+	follow(far, retrofit, false)
+	follow(bob, quiet, true)
+
+	joined, err := s.JoinedRemoteCommunities(ctx, 10)
+	if err != nil || len(joined) != 2 || joined[0].Account.ID != estates.ID || joined[0].Members != 2 ||
+		joined[1].Account.ID != retrofit.ID || joined[1].Members != 1 {
+		t.Fatalf("joined = %+v, %v; want estates (2), retrofit (1)", joined, err)
+	}
+
+	post := func(g Account, st Status, root ID) Status {
+		st = mustStatus(t, s, far, st)
+		inTx(t, s, func(tx *Tx) error {
+			return tx.AddCommunityPost(ctx, CommunityPost{StatusID: st.ID, GroupID: g.ID, RootID: root})
+		})
+		return st
+	}
+	first := post(retrofit, Status{Content: "first"}, 0)
+	post(retrofit, Status{Content: "reply", InReplyToID: first.ID}, first.ID)
+	second := post(retrofit, Status{Content: "second"}, 0)
+	post(estates, Status{Content: "elsewhere"}, 0)
+	threads, err := s.CommunityThreads(ctx, retrofit.ID, 0, s.Now(), Page{})
+	if err != nil || len(threads) != 2 || threads[0].Status.ID != second.ID || threads[1].Status.ID != first.ID || threads[1].Replies != 1 {
+		t.Fatalf("threads = %+v, %v; want second, first (1 reply)", threads, err)
+	}
+	hosted := mustStatus(t, s, alice, Status{Content: "hosted"})
+	inTx(t, s, func(tx *Tx) error { _, err := tx.AddCommunityStatus(ctx, libs.AccountID, hosted.ID); return err })
+	for _, tt := range []struct {
+		name   string
+		status ID
+		group  ID
+		want   bool
+	}{
+		{"a remote community's post", first.ID, retrofit.ID, true},
+		{"in another community", first.ID, estates.ID, false},
+		{"a hosted community's post", hosted.ID, libs.AccountID, true},
+		{"a hosted post, asked of a remote community", hosted.ID, retrofit.ID, false},
+	} {
+		if got, err := s.InCommunity(ctx, tt.status, tt.group); err != nil || got != tt.want {
+			t.Errorf("%s: InCommunity = %v, %v; want %v", tt.name, got, err, tt.want)
+		}
+	}
+}

@@ -45,6 +45,39 @@ AND (?2 = 0 OR a.id < ?2)
 ORDER BY a.id DESC LIMIT ?3`
 )
 
+// JoinedCommunity is a remote community in the list of those members
+// here joined: its Group account and how many members here it has.
+type JoinedCommunity struct {
+	Account Account
+	Members int
+}
+
+// qJoinedRemoteCommunities walks the remote Groups (a partial index, a
+// few hundred rows on a council's node) and counts each one's members
+// here from the index of local follows.
+var qJoinedRemoteCommunities = `SELECT ` + accountColumnsA + `, j.n FROM (
+	SELECT g.id AS gid, (SELECT count(*) FROM follows f WHERE f.target_account_id = g.id AND f.local = 1) AS n
+	FROM accounts g INDEXED BY accounts_remote_groups
+	WHERE g.actor_type = 'Group' AND g.domain <> '' AND g.suspended_at = 0) j
+JOIN accounts a ON a.id = j.gid
+WHERE j.n > 0 ORDER BY j.n DESC, a.id DESC LIMIT ?`
+
+// JoinedRemoteCommunities lists the communities on other nodes that
+// members here joined, those with most members here first, at most
+// limit.
+func (q queries) JoinedRemoteCommunities(ctx context.Context, limit int) ([]JoinedCommunity, error) {
+	out, err := queryAll(ctx, q.q, func(r scanner) (JoinedCommunity, error) {
+		var j JoinedCommunity
+		var err error
+		j.Account, err = scanAccount(r, &j.Members)
+		return j, err
+	}, qJoinedRemoteCommunities, limit)
+	if err != nil {
+		return nil, fmt.Errorf("joined remote communities: %w", err)
+	}
+	return out, nil
+}
+
 // Communities lists communities as s asks, newest first.
 func (q queries) Communities(ctx context.Context, s CommunitySearch) ([]ListedCommunity, error) {
 	pattern := ""

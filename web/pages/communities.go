@@ -34,6 +34,10 @@ import (
 // the directory list; the counts per organisation are always whole.
 const maxMembersShown = storage.RosterMembers
 
+// maxJoinedShown bounds the communities on other servers that the list
+// of communities names (those with most members here).
+const maxJoinedShown = 50
+
 // maxRepliesShown bounds the replies a thread page shows.
 const maxRepliesShown = 500
 
@@ -111,7 +115,10 @@ type communityPage struct {
 	pageView
 	Community   *communityView
 	Communities []communityView
-	Directory   *directoryView
+	// Elsewhere are the communities on other servers that members here
+	// joined (on the first page of the list).
+	Elsewhere []communityView
+	Directory *directoryView
 }
 
 // directoryView is the directory page's filters and people.
@@ -418,6 +425,23 @@ func (h *Handler) communities(w http.ResponseWriter, r *http.Request) error {
 	}
 	if len(list) == p.Limit {
 		v.Older = r.URL.EscapedPath() + "?" + url.Values{"max_id": {list[len(list)-1].Account.ID.String()}}.Encode()
+	}
+	if !v.Paged {
+		joined, err := h.store.JoinedRemoteCommunities(r.Context(), maxJoinedShown)
+		if err != nil {
+			return fmt.Errorf("communities page: %w", err)
+		}
+		for _, j := range joined {
+			c, err := h.remoteCommunity(r.Context(), j.Account)
+			if err != nil {
+				return err
+			}
+			cv, err := h.communityViewOf(r, j.Account, c, false)
+			if err != nil {
+				return err
+			}
+			v.Elsewhere = append(v.Elsewhere, *cv)
+		}
 	}
 	return h.render(w, r, http.StatusOK, "communities", &v)
 }
