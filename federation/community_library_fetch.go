@@ -3,7 +3,6 @@ package federation
 import (
 	"context"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/copse-dev/copse/activitypub"
@@ -28,41 +27,6 @@ const (
 	// joinModeratorsResolved bounds the moderators' actors a join reads.
 	joinModeratorsResolved = 20
 )
-
-// libraryFetchQueue holds the remote communities whose library is to be
-// read, each at most once at a time.
-type libraryFetchQueue struct {
-	ch      chan storage.ID
-	mu      sync.Mutex
-	pending map[storage.ID]bool
-}
-
-func newLibraryFetchQueue() *libraryFetchQueue {
-	return &libraryFetchQueue{ch: make(chan storage.ID, libraryQueueSize), pending: map[storage.ID]bool{}}
-}
-
-// add queues community g; false when it is queued already or the queue is
-// full.
-func (q *libraryFetchQueue) add(g storage.ID) bool {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	if q.pending[g] {
-		return false
-	}
-	select {
-	case q.ch <- g:
-		q.pending[g] = true
-		return true
-	default:
-		return false
-	}
-}
-
-func (q *libraryFetchQueue) done(g storage.ID) {
-	q.mu.Lock()
-	delete(q.pending, g)
-	q.mu.Unlock()
-}
 
 // fetchLibraryOnJoin queues, once tx commits, the reading of the library
 // of g, a remote community a member here has just joined.

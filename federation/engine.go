@@ -143,7 +143,9 @@ type Engine struct {
 	artefacts   artefactConfig
 	// libraryFetches are the remote libraries to read after a join
 	// (community_library_fetch.go).
-	libraryFetches *libraryFetchQueue
+	libraryFetches *idQueue
+	// linkCards are the statuses whose link preview to read (linkcard.go).
+	linkCards *idQueue
 	// instances is what follower nodes run, for a Group's announces
 	// (nodeinfo.go).
 	instances *instanceCache
@@ -197,7 +199,8 @@ func New(store *storage.Store, o Options) *Engine {
 		events:          hub{subs: map[*Subscription]struct{}{}},
 		imageSlots:      make(chan struct{}, 2),
 		artefacts:       newArtefactConfig(o.ArtefactFileLimit, o.ArtefactCommunityLimit),
-		libraryFetches:  newLibraryFetchQueue(),
+		libraryFetches:  newIDQueue(libraryQueueSize),
+		linkCards:       newIDQueue(linkCardQueueSize),
 		instances:       newInstanceCache(),
 
 		registration: o.Registration,
@@ -299,6 +302,7 @@ func (e *Engine) Run(ctx context.Context) {
 	wg.Go(func() { e.runPolicy(ctx) })
 	wg.Go(func() { e.runEventReminders(ctx) })
 	wg.Go(func() { e.runLibraryFetches(ctx) })
+	wg.Go(func() { e.runLinkCards(ctx) })
 	wg.Go(func() { e.runInstanceFetches(ctx) })
 	wg.Wait()
 }

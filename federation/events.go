@@ -116,6 +116,7 @@ func (e *Engine) updateStatus(ctx context.Context, tx *storage.Tx, st *storage.S
 	if err := tx.UpdateStatus(ctx, st); err != nil {
 		return err
 	}
+	e.queueLinkCard(tx, *st, true)
 	home, err := tx.LocalFollowerIDs(ctx, st.AccountID)
 	if err != nil {
 		return err

@@ -15,7 +15,8 @@ import (
 // notifies the local accounts it mentions and the followers who asked to
 // hear of every post, and emits the events that the streams (user, list,
 // hashtag, public, direct) and push notifications read; list timelines
-// read the statuses themselves. Accounts that block the author get
+// read the statuses themselves; and it queues the status's link preview
+// (queueLinkCard). Accounts that block the author get
 // nothing. A storage error is returned, so the caller's transaction rolls
 // back rather than commit a status that reached only some of its readers.
 //
@@ -23,6 +24,7 @@ import (
 // by a fetch or inside a remote Group's announce rather than addressed
 // here: it reaches its readers, and no Group.
 func (e *Engine) fanOut(ctx context.Context, tx *storage.Tx, st storage.Status, author storage.Account) error {
+	e.queueLinkCard(tx, st, false)
 	var feed []storage.ID
 	if author.Local() {
 		feed = append(feed, author.ID)

@@ -4,7 +4,10 @@ package api
 // documentation gives them: names, types and nulls matter, since apps
 // decode them strictly.
 
-import "github.com/copse-dev/copse/activitypub"
+import (
+	"github.com/copse-dev/copse/activitypub"
+	"github.com/copse-dev/copse/storage"
+)
 
 // Account is Mastodon's Account entity.
 type Account struct {
@@ -78,7 +81,7 @@ type Status struct {
 	InReplyToAccountID *string       `json:"in_reply_to_account_id"`
 	Reblog             *Status       `json:"reblog"`
 	Poll               any           `json:"poll"`
-	Card               any           `json:"card"`
+	Card               *PreviewCard  `json:"card"`
 	Language           *string       `json:"language"`
 	Text               *string       `json:"text"`
 	Favourited         bool          `json:"favourited"`
@@ -87,6 +90,43 @@ type Status struct {
 	Bookmarked         bool          `json:"bookmarked"`
 	Pinned             bool          `json:"pinned"`
 	Filtered           []any         `json:"filtered"`
+}
+
+// PreviewCard is a link preview (Mastodon's PreviewCard): what the page
+// a status links to says of itself. copse keeps no image of it.
+type PreviewCard struct {
+	URL              string  `json:"url"`
+	Title            string  `json:"title"`
+	Description      string  `json:"description"`
+	Type             string  `json:"type"` // "link"
+	AuthorName       string  `json:"author_name"`
+	AuthorURL        string  `json:"author_url"`
+	ProviderName     string  `json:"provider_name"`
+	ProviderURL      string  `json:"provider_url"`
+	HTML             string  `json:"html"`
+	Width            int     `json:"width"`
+	Height           int     `json:"height"`
+	Image            *string `json:"image"`
+	ImageDescription string  `json:"image_description"`
+	EmbedURL         string  `json:"embed_url"`
+	Blurhash         *string `json:"blurhash"`
+	Language         *string `json:"language"`
+	PublishedAt      *string `json:"published_at"`
+	Authors          []any   `json:"authors"`
+}
+
+// cardEntity converts a stored card; it does no I/O.
+func cardEntity(c storage.PreviewCard) *PreviewCard {
+	e := &PreviewCard{URL: c.URL, Title: c.Title, Description: c.Description, Type: "link", AuthorName: c.AuthorName,
+		ProviderName: c.ProviderName, ProviderURL: c.ProviderURL, Authors: []any{}}
+	if c.Language != "" {
+		e.Language = &c.Language
+	}
+	if !c.PublishedAt.IsZero() {
+		t := isoTime(c.PublishedAt)
+		e.PublishedAt = &t
+	}
+	return e
 }
 
 // Application names the app a status was posted from.

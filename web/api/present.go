@@ -31,12 +31,14 @@ type presenter struct {
 	mentioned map[storage.ID]storage.Account
 	stats     map[storage.ID]storage.StatusStats
 	flags     map[storage.ID]storage.StatusFlags
+	cards     map[storage.ID]*storage.PreviewCard // read ahead: a status's card, nil for none
 }
 
 func (h *Handler) presenter(viewer storage.Account) *presenter {
 	return &presenter{store: h.store, engine: h.engine, urls: h.urls, viewer: viewer, accounts: map[storage.ID]Account{}, now: h.now,
 		boosted: map[storage.ID]storage.Status{}, mentioned: map[storage.ID]storage.Account{},
-		stats: map[storage.ID]storage.StatusStats{}, flags: map[storage.ID]storage.StatusFlags{}}
+		stats: map[storage.ID]storage.StatusStats{}, flags: map[storage.ID]storage.StatusFlags{},
+		cards: map[storage.ID]*storage.PreviewCard{}}
 }
 
 // isoTime formats a time as Mastodon does: UTC with milliseconds.
@@ -187,6 +189,19 @@ func (p *presenter) status(ctx context.Context, st storage.Status) (Status, erro
 		mentions = append(mentions, a)
 	}
 	e := statusEntity(st, author, mentions, stats, p.urls)
+	card, read := p.cards[st.ID]
+	if !read {
+		cards, err := p.store.CardsOf(ctx, []storage.ID{st.ID})
+		if err != nil {
+			return Status{}, err
+		}
+		if c, ok := cards[st.ID]; ok {
+			card = &c
+		}
+	}
+	if card != nil {
+		e.Card = cardEntity(*card)
+	}
 	if poll, err := p.poll(ctx, st); err != nil { // polls.go
 		return Status{}, err
 	} else if poll != nil {
@@ -296,6 +311,16 @@ func (p *presenter) preload(ctx context.Context, sts []storage.Status) error {
 	}
 	for id, s := range stats {
 		p.stats[id] = s
+	}
+	cards, err := p.store.CardsOf(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		p.cards[id] = nil
+		if c, ok := cards[id]; ok {
+			p.cards[id] = &c
+		}
 	}
 	if p.viewer.ID != 0 {
 		// From the rows in hand: walking up a thread from its replies'

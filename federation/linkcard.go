@@ -1,0 +1,176 @@
+package federation
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/copse-dev/copse/storage"
+)
+
+// Link previews. A status (a member's or a peer's, new or edited) whose
+// content links to a web page elsewhere gets that page's card: a worker
+// reads the page (the engine's client, so no private address is ever
+// dialled; not a host the node suspended), takes its OpenGraph title,
+// description, site, author, language and date (parseCard) and stores
+// the card under the page's address, shared by every status that links
+// there and read again once stale. The card carries no image: showing
+// one would send every reader's app to the linked site, or need the node
+// to fetch and keep third-party images.
+
+const (
+	// linkCardQueueSize bounds the statuses waiting for their card; a
+	// full queue drops a status (it shows no card).
+	linkCardQueueSize = 512
+	// linkCardTimeout bounds one page read.
+	linkCardTimeout = 10 * time.Second
+	// maxCardPage is how much of a page is read: its head is at the start.
+	maxCardPage = 256 << 10
+	// cardFresh and emptyCardFresh are how long a card, and a read that
+	// gave none, stand before the address is read again.
+	cardFresh      = 14 * 24 * time.Hour
+	emptyCardFresh = 24 * time.Hour
+)
+
+// queueLinkCard queues, once tx commits, the reading of the card of st,
+// a status just made or edited (edited: its link may have changed or
+// gone). A boost shows its original's card.
+func (e *Engine) queueLinkCard(tx *storage.Tx, st storage.Status, edited bool) {
+	if st.ReblogOfID != 0 || (!edited && !strings.Contains(st.Content, "<a ")) {
+		return
+	}
+	tx.AfterCommit(func() {
+		if !e.linkCards.add(st.ID) {
+			e.log.Debug("link card not queued", slog.Any("status_id", st.ID))
+		}
+	})
+}
+
+// runLinkCards reads the queued statuses' cards until ctx ends.
+func (e *Engine) runLinkCards(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case id := <-e.linkCards.ch:
+			if err := e.linkCard(ctx, id); err != nil && ctx.Err() == nil {
+				e.log.WarnContext(ctx, "link card", slog.Any("status_id", id), slog.Any("err", err))
+			}
+			e.linkCards.done(id)
+		}
+	}
+}
+
+// linkCard gives status id the card of the page its content links to
+// (none when it links to none), reading the page when no fresh card of
+// it is kept.
+func (e *Engine) linkCard(ctx context.Context, id storage.ID) error {
+	st, err := e.store.StatusByID(ctx, id)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil // deleted meanwhile
+	}
+	if err != nil {
+		return err
+	}
+	link := cardLink(st.Content, e.urls.Host())
+	var card storage.PreviewCard
+	if link != "" {
+		if card, err = e.cardOf(ctx, link); err != nil {
+			return err
+		}
+	}
+	return e.store.InTx(ctx, func(tx *storage.Tx) error {
+		if _, err := tx.StatusByID(ctx, id); errors.Is(err, storage.ErrNotFound) {
+			return nil
+		}
+		if card.Title == "" {
+			return tx.SetStatusCard(ctx, id, 0)
+		}
+		return tx.SetStatusCard(ctx, id, card.ID)
+	})
+}
+
+// cardOf returns the card of the page at link: the one kept while it is
+// fresh, else what reading the page now gives, kept (a read that gave no
+// card too, with no title).
+func (e *Engine) cardOf(ctx context.Context, link string) (storage.PreviewCard, error) {
+	kept, err := e.store.PreviewCardByURL(ctx, link)
+	if err != nil && !errors.Is(err, storage.ErrNotFound) {
+		return storage.PreviewCard{}, err
+	}
+	if err == nil {
+		fresh := cardFresh
+		if kept.Title == "" {
+			fresh = emptyCardFresh
+		}
+		if e.now().Sub(kept.FetchedAt) < fresh {
+			return kept, nil
+		}
+	}
+	card, err := e.readCard(ctx, link)
+	if err != nil {
+		e.log.InfoContext(ctx, "link card: page not read", slog.String("url", link), slog.Any("err", err))
+		card = storage.PreviewCard{URL: link} // kept empty, read again tomorrow
+	}
+	card.URL = link
+	err = e.store.InTx(ctx, func(tx *storage.Tx) error { return tx.PutPreviewCard(ctx, &card) })
+	return card, err
+}
+
+// prunePreviewCards deletes the cards no status shows that are stale (a
+// link in a new post reads the page again anyway), so that the cards of
+// deleted and edited posts do not pile up.
+func (e *Engine) prunePreviewCards(ctx context.Context) (int64, error) {
+	var n int64
+	err := e.store.InTx(ctx, func(tx *storage.Tx) error {
+		var err error
+		n, err = tx.PrunePreviewCards(ctx, e.now().Add(-cardFresh))
+		return err
+	})
+	return n, err
+}
+
+// readCard reads the page at link, an HTML page, and parses its card.
+func (e *Engine) readCard(ctx context.Context, link string) (storage.PreviewCard, error) {
+	u, err := url.Parse(link)
+	if err != nil {
+		return storage.PreviewCard{}, fmt.Errorf("link %q: %w", link, err)
+	}
+	if d := e.policy.Allows(u.Host); d.Block.Severity == storage.SeveritySuspend {
+		return storage.PreviewCard{}, fmt.Errorf("link to %s: the node suspended it: %w", u.Host, ErrDenied)
+	}
+	ctx, cancel := context.WithTimeout(ctx, linkCardTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, link, nil)
+	if err != nil {
+		return storage.PreviewCard{}, err
+	}
+	req.Header.Set("Accept", "text/html, application/xhtml+xml;q=0.9")
+	// The federation policy is for peers; a link may go anywhere public
+	// (the client still refuses private addresses).
+	resp, err := e.pushClient.Do(req)
+	if err != nil {
+		return storage.PreviewCard{}, fmt.Errorf("read %s: %w", link, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return storage.PreviewCard{}, &StatusError{URL: link, Code: resp.StatusCode}
+	}
+	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt != "text/html" && mt != "application/xhtml+xml" {
+		return storage.PreviewCard{}, fmt.Errorf("read %s: a %q, not a web page", link, mt)
+	}
+	page, err := io.ReadAll(io.LimitReader(resp.Body, maxCardPage))
+	if err != nil {
+		return storage.PreviewCard{}, fmt.Errorf("read %s: %w", link, err)
+	}
+	// The page's own address after redirects names its site.
+	card, _ := parseCard(page, resp.Request.URL)
+	return card, nil
+}

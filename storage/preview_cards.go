@@ -1,0 +1,126 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// PreviewCard is what the page at URL says of itself, as a link preview
+// shows it (Mastodon's PreviewCard). A card with no Title is a read that
+// gave none: kept so the address is not read again too soon, never shown.
+type PreviewCard struct {
+	ID           ID
+	URL          string
+	Title        string
+	Description  string
+	ProviderName string
+	ProviderURL  string
+	AuthorName   string
+	Language     string
+	PublishedAt  time.Time // zero when the page does not say
+	FetchedAt    time.Time
+}
+
+const previewCardColumns = `id, url, title, description, provider_name, provider_url, author_name, language, published_at, fetched_at`
+
+func scanPreviewCard(row scanner, extra ...any) (PreviewCard, error) {
+	var c PreviewCard
+	var published, fetched int64
+	err := row.Scan(append([]any{&c.ID, &c.URL, &c.Title, &c.Description, &c.ProviderName, &c.ProviderURL, &c.AuthorName,
+		&c.Language, &published, &fetched}, extra...)...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return PreviewCard{}, ErrNotFound
+	}
+	if err != nil {
+		return PreviewCard{}, fmt.Errorf("preview card: %w", err)
+	}
+	if published != 0 {
+		c.PublishedAt = fromMillis(published)
+	}
+	c.FetchedAt = fromMillis(fetched)
+	return c, nil
+}
+
+// PreviewCardByURL returns the card read for the address url, or
+// ErrNotFound.
+func (q queries) PreviewCardByURL(ctx context.Context, url string) (PreviewCard, error) {
+	return scanPreviewCard(q.q.QueryRowContext(ctx, `SELECT `+previewCardColumns+` FROM preview_cards WHERE url = ?`, url))
+}
+
+const qPutPreviewCard = `INSERT INTO preview_cards (url, title, description, provider_name, provider_url, author_name, language,
+published_at, fetched_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (url) DO UPDATE SET title = excluded.title, description = excluded.description,
+provider_name = excluded.provider_name, provider_url = excluded.provider_url, author_name = excluded.author_name,
+language = excluded.language, published_at = excluded.published_at, fetched_at = excluded.fetched_at
+RETURNING id`
+
+// PutPreviewCard stores c as the card of its URL, read now, replacing
+// what an earlier read stored; c.ID and c.FetchedAt are set.
+func (tx *Tx) PutPreviewCard(ctx context.Context, c *PreviewCard) error {
+	var published int64
+	if !c.PublishedAt.IsZero() {
+		published = millis(c.PublishedAt)
+	}
+	c.FetchedAt = tx.now
+	err := tx.tx.QueryRowContext(ctx, qPutPreviewCard, c.URL, c.Title, c.Description, c.ProviderName, c.ProviderURL,
+		c.AuthorName, c.Language, published, millis(tx.now)).Scan(&c.ID)
+	if err != nil {
+		return fmt.Errorf("put preview card %s: %w", c.URL, err)
+	}
+	return nil
+}
+
+// SetStatusCard makes card the one status shows (0: none).
+func (tx *Tx) SetStatusCard(ctx context.Context, status, card ID) error {
+	if card == 0 {
+		_, err := tx.exec(ctx, "remove status card", `DELETE FROM status_cards WHERE status_id = ?`, status)
+		return err
+	}
+	_, err := tx.exec(ctx, "set status card", `INSERT INTO status_cards (status_id, card_id) VALUES (?, ?)
+ON CONFLICT (status_id) DO UPDATE SET card_id = excluded.card_id`, status, card)
+	return err
+}
+
+// PrunePreviewCards deletes the cards read before before that no status
+// shows, and returns how many went.
+func (tx *Tx) PrunePreviewCards(ctx context.Context, before time.Time) (int64, error) {
+	res, err := tx.exec(ctx, "prune preview cards", `DELETE FROM preview_cards WHERE fetched_at < ?
+AND NOT EXISTS (SELECT 1 FROM status_cards sc WHERE sc.card_id = preview_cards.id)`, millis(before))
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+var qCardsOf = `SELECT ` + prefixed("c.", previewCardColumns) + `, sc.status_id FROM status_cards sc
+JOIN preview_cards c ON c.id = sc.card_id
+WHERE sc.status_id IN (SELECT value FROM json_each(?)) AND c.title <> ''`
+
+// CardsOf returns the cards the statuses ids show, by status; a status
+// without one is absent.
+func (q queries) CardsOf(ctx context.Context, ids []ID) (map[ID]PreviewCard, error) {
+	out := make(map[ID]PreviewCard, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := q.q.QueryContext(ctx, qCardsOf, idArray(ids))
+	if err != nil {
+		return nil, fmt.Errorf("cards of statuses: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var status ID
+		c, err := scanPreviewCard(rows, &status)
+		if err != nil {
+			return nil, err
+		}
+		out[status] = c
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("cards of statuses: %w", err)
+	}
+	return out, nil
+}
