@@ -28,7 +28,10 @@ require (
 	modernc.org/sqlite v1.62.0
 )
 
-require github.com/teambition/rrule-go v1.8.2 // indirect
+require (
+	github.com/teambition/rrule-go v1.8.2 // indirect
+	golang.org/x/text v0.44.0 // indirect
+)
 
 require (
 	github.com/aymerick/douceur v0.2.0 // indirect

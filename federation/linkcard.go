@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/net/html/charset"
+
 	"github.com/copse-dev/copse/storage"
 )
 
@@ -166,7 +168,13 @@ func (e *Engine) readCard(ctx context.Context, link string) (storage.PreviewCard
 	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt != "text/html" && mt != "application/xhtml+xml" {
 		return storage.PreviewCard{}, fmt.Errorf("read %s: a %q, not a web page", link, mt)
 	}
-	page, err := io.ReadAll(io.LimitReader(resp.Body, maxCardPage))
+	// The page's encoding, as its Content-Type or its <meta charset>
+	// says, read as UTF-8.
+	body, err := charset.NewReader(io.LimitReader(resp.Body, maxCardPage), resp.Header.Get("Content-Type"))
+	if err != nil {
+		return storage.PreviewCard{}, fmt.Errorf("read %s: %w", link, err)
+	}
+	page, err := io.ReadAll(io.LimitReader(body, 2*maxCardPage))
 	if err != nil {
 		return storage.PreviewCard{}, fmt.Errorf("read %s: %w", link, err)
 	}

@@ -35,6 +35,9 @@ func TestLinkCards(t *testing.T) {
 		case "/report":
 			w.Header().Set("Content-Type", "text/html")
 			fmt.Fprint(w, `<html><head><title>Annual report</title></head></html>`)
+		case "/latin":
+			w.Header().Set("Content-Type", "text/html; charset=iso-8859-1")
+			fmt.Fprint(w, "<html><head><title>Caf\xe9 d\xe9bat</title></head></html>")
 		case "/data.csv":
 			w.Header().Set("Content-Type", "text/csv")
 			fmt.Fprint(w, "a,b\n1,2\n")
@@ -76,6 +79,7 @@ func TestLinkCards(t *testing.T) {
 	second := post("Also " + site.URL + "/story again")
 	csv := post("The figures: " + site.URL + "/data.csv")
 	gone := post("Broken: " + site.URL + "/missing")
+	latin := post("En français: " + site.URL + "/latin")
 	testrig.Eventually(t, stWait, "the second post's card", func() bool { return cardOf(second.ID) != nil })
 	// The worker reads in order: once the last post's page was tried, the
 	// others were too.
@@ -100,7 +104,7 @@ func TestLinkCards(t *testing.T) {
 			cards[st.ID] = st.Card.Title
 		}
 	}
-	if len(cards) != 3 || cards[first.ID] != "Libraries open late" || cards[marker.ID] != "Annual report" {
+	if len(cards) != 4 || cards[first.ID] != "Libraries open late" || cards[marker.ID] != "Annual report" || cards[latin.ID] != "Café débat" {
 		t.Errorf("cards in the home timeline = %v", cards)
 	}
 

@@ -541,13 +541,17 @@ func (h *Handler) threadViews(r *http.Request, viewer, g storage.Account, thread
 	if err != nil {
 		return nil, fmt.Errorf("authors of threads: %w", err)
 	}
+	cards, err := h.store.CardsOf(r.Context(), statusIDs(sts))
+	if err != nil {
+		return nil, fmt.Errorf("link previews of threads: %w", err)
+	}
 	out := make([]threadView, 0, len(sts))
 	for _, st := range sts {
 		a, ok := authors[st.AccountID]
 		if !ok {
 			continue // deleted while we read
 		}
-		out = append(out, threadView{statusView: h.statusViewOf(st, a), Title: threadTitle(st), URI: st.URI, Replies: replies[st.ID],
+		out = append(out, threadView{statusView: h.statusViewOf(st, a, cards), Title: threadTitle(st), URI: st.URI, Replies: replies[st.ID],
 			Link: communityPath(g.Acct()) + "/threads/" + st.ID.String()})
 	}
 	return out, nil

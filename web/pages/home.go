@@ -129,8 +129,8 @@ func (h *Handler) tag(w http.ResponseWriter, r *http.Request) error {
 	return h.render(w, r, http.StatusOK, "tag", &v)
 }
 
-// listed makes views of posts from many authors, reading the authors in
-// one query.
+// listed makes views of posts from many authors, reading the authors,
+// and the link previews, in one query each.
 func (h *Handler) listed(r *http.Request, sts []storage.Status) ([]statusView, error) {
 	ids := make([]storage.ID, 0, len(sts))
 	for _, st := range sts {
@@ -140,13 +140,17 @@ func (h *Handler) listed(r *http.Request, sts []storage.Status) ([]statusView, e
 	if err != nil {
 		return nil, fmt.Errorf("authors of posts: %w", err)
 	}
+	cards, err := h.store.CardsOf(r.Context(), statusIDs(sts))
+	if err != nil {
+		return nil, fmt.Errorf("link previews of posts: %w", err)
+	}
 	out := make([]statusView, 0, len(sts))
 	for _, st := range sts {
 		a, ok := authors[st.AccountID]
 		if !ok {
 			continue // deleted while we read; the next load will not list it
 		}
-		out = append(out, h.statusViewOf(st, a))
+		out = append(out, h.statusViewOf(st, a, cards))
 	}
 	return out, nil
 }

@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -273,6 +274,13 @@ type statusView struct {
 	Media     []mediaView
 	Sensitive bool // media behind a disclosure
 	Pinned    bool
+	Card      *cardView
+}
+
+// cardView is the link preview of a post: the page it links to, as that
+// page describes itself (plain text, escaped by the template).
+type cardView struct {
+	URL, Title, Description, Site string
 }
 
 // mediaView is an attachment as a page shows it: an image by its
@@ -309,7 +317,7 @@ func (h *Handler) authorOf(a storage.Account) *authorView {
 	return v
 }
 
-func (h *Handler) statusViewOf(st storage.Status, author storage.Account) statusView {
+func (h *Handler) statusViewOf(st storage.Status, author storage.Account, cards map[storage.ID]storage.PreviewCard) statusView {
 	v := statusView{Author: h.authorOf(author), Title: st.Title, Spoiler: st.SpoilerText, Content: template.HTML(st.Content),
 		URL: cmp.Or(st.URL, st.URI), ISO: st.CreatedAt.Format(time.RFC3339), When: st.CreatedAt.Format("2 January 2006, 15:04 MST"),
 		Sensitive: st.Sensitive && st.SpoilerText == ""}
@@ -321,7 +329,19 @@ func (h *Handler) statusViewOf(st storage.Status, author storage.Account) status
 		}
 		v.Media = append(v.Media, m)
 	}
+	if c, ok := cards[st.ID]; ok {
+		v.Card = &cardView{URL: c.URL, Title: c.Title, Description: c.Description, Site: c.ProviderName}
+	}
 	return v
+}
+
+// statusIDs are the IDs of sts.
+func statusIDs(sts []storage.Status) []storage.ID {
+	ids := make([]storage.ID, 0, len(sts))
+	for _, st := range sts {
+		ids = append(ids, st.ID)
+	}
+	return ids
 }
 
 // account is the local member named in the path. A suspended member's
@@ -381,9 +401,13 @@ func (h *Handler) profile(w http.ResponseWriter, r *http.Request) error {
 	v.Account = h.accountViewOf(a, stats)
 	v.Paged = p.MaxID != 0
 	v.Empty = "No public posts yet."
+	cards, err := h.store.CardsOf(r.Context(), statusIDs(slices.Concat(pins, sts)))
+	if err != nil {
+		return fmt.Errorf("profile posts: %w", err)
+	}
 	if !v.Paged {
 		for _, st := range pins {
-			sv := h.statusViewOf(st, a)
+			sv := h.statusViewOf(st, a, cards)
 			sv.Author, sv.Pinned = nil, true
 			v.Pinned = append(v.Pinned, sv)
 		}
@@ -399,7 +423,7 @@ func (h *Handler) profile(w http.ResponseWriter, r *http.Request) error {
 		} else if !ok {
 			continue
 		}
-		sv := h.statusViewOf(st, a)
+		sv := h.statusViewOf(st, a, cards)
 		sv.Author = nil // the profile already says whose posts these are
 		v.Statuses = append(v.Statuses, sv)
 	}
@@ -446,7 +470,12 @@ func (h *Handler) Status(w http.ResponseWriter, r *http.Request) {
 	}
 	v := h.view(cmp.Or(st.Title, "Post by "+cmp.Or(a.DisplayName, a.Username)))
 	v.ActivityURL = st.URI
-	v.Statuses = []statusView{h.statusViewOf(st, a)}
+	cards, err := h.store.CardsOf(r.Context(), []storage.ID{st.ID})
+	if err != nil {
+		h.Error(w, r, err)
+		return
+	}
+	v.Statuses = []statusView{h.statusViewOf(st, a, cards)}
 	if err := h.render(w, r, http.StatusOK, "status", &v); err != nil {
 		h.Error(w, r, err)
 	}
