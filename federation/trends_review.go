@@ -79,3 +79,57 @@ func (e *Engine) ReviewTrend(ctx context.Context, by storage.ID, name string, ap
 	}
 	return nil
 }
+
+// Links trend as hashtags do: the pages most accounts linked to from
+// public, original posts this week (their cards, linkcard.go), once a
+// moderator approved them.
+
+// TrendingLinks are the links that trend, a page of them: those
+// moderators approved of the ones the most accounts shared this week.
+func (e *Engine) TrendingLinks(ctx context.Context, limit, offset int) ([]storage.TrendingLink, error) {
+	return e.trendingLinks(ctx, limit, offset, true)
+}
+
+// LinksForReview lists for by, who must moderate content (0: the
+// command line), the links that trend or would, reviewed or not, most
+// shared first.
+func (e *Engine) LinksForReview(ctx context.Context, by storage.ID) ([]storage.TrendingLink, error) {
+	if by != 0 {
+		if err := e.Authorize(ctx, by, ActModerateContent); err != nil {
+			return nil, err
+		}
+	}
+	return e.trendingLinks(ctx, maxTrendsReviewed, 0, false)
+}
+
+// trendingLinks is the one reading of this week's links, approved only
+// or all (for review).
+func (e *Engine) trendingLinks(ctx context.Context, limit, offset int, approvedOnly bool) ([]storage.TrendingLink, error) {
+	return e.store.TrendingLinks(ctx, e.now().Add(-trendingTagsWindow), trendingTagsMinAccounts, limit, offset, approvedOnly)
+}
+
+// ReviewLink lets the link of card id trend (approve) or not, by by (0:
+// the command line), who must moderate content.
+func (e *Engine) ReviewLink(ctx context.Context, by, id storage.ID, approve bool) (storage.PreviewCard, error) {
+	if by != 0 {
+		if err := e.Authorize(ctx, by, ActModerateContent); err != nil {
+			return storage.PreviewCard{}, err
+		}
+	}
+	action := AuditRejectTrend
+	if approve {
+		action = AuditApproveTrend
+	}
+	var c storage.PreviewCard
+	err := e.store.InTx(ctx, func(tx *storage.Tx) error {
+		var err error
+		if c, err = tx.ReviewLink(ctx, id, approve); err != nil {
+			return err
+		}
+		return audit(ctx, tx, by, action, storage.AuditLink, id, "url", c.URL)
+	})
+	if err != nil {
+		return storage.PreviewCard{}, fmt.Errorf("review trending link %d: %w", id, err)
+	}
+	return c, nil
+}

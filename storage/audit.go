@@ -32,6 +32,8 @@ const (
 	AuditEmailDomain = "email_domain"
 	// AuditTag is a hashtag (its review for trends).
 	AuditTag = "tag"
+	// AuditLink is a link's preview card (its review for trends).
+	AuditLink = "link"
 )
 
 const qAppendAudit = `INSERT INTO audit_log (id, account_id, action, target_type, target_id, details, created_at)

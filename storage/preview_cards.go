@@ -124,3 +124,92 @@ func (q queries) CardsOf(ctx context.Context, ids []ID) (map[ID]PreviewCard, err
 	}
 	return out, nil
 }
+
+// TrendingLink is a link in the trends: its card, how many accounts and
+// public posts shared it in the window, and its review (TrendPending,
+// TrendApproved or TrendRejected).
+type TrendingLink struct {
+	Card     PreviewCard
+	Accounts int
+	Uses     int
+	Review   string
+}
+
+// TrendingLinks returns the pages most accounts (at least minAccounts)
+// linked to from public, original posts since since, by accounts not
+// suspended, most accounts first (then most posts); approvedOnly keeps
+// those a moderator approved. A page of limit after offset.
+func (q queries) TrendingLinks(ctx context.Context, since time.Time, minAccounts, limit, offset int, approvedOnly bool) ([]TrendingLink, error) {
+	scan := func(r scanner) (TrendingLink, error) {
+		var l TrendingLink
+		var trendable int
+		var err error
+		l.Card, err = scanPreviewCard(r, &trendable, &l.Accounts, &l.Uses)
+		l.Review = reviewOf(trendable)
+		return l, err
+	}
+	out, err := queryAll(ctx, q.q, scan, `SELECT `+prefixed("c.", previewCardColumns)+`, coalesce(c.trendable, -1),
+	count(DISTINCT s.account_id), count(*)
+FROM status_cards sc JOIN statuses s ON s.id = sc.status_id JOIN accounts a ON a.id = s.account_id
+JOIN preview_cards c ON c.id = sc.card_id
+WHERE sc.status_id >= ? AND s.visibility = 'public' AND s.reblog_of_id IS NULL AND a.suspended_at = 0 AND c.title <> ''
+AND (? = 0 OR c.trendable = 1)
+GROUP BY sc.card_id HAVING count(DISTINCT s.account_id) >= ?
+ORDER BY count(DISTINCT s.account_id) DESC, count(*) DESC, c.id DESC LIMIT ? OFFSET ?`,
+		IDAt(since), boolInt(approvedOnly), minAccounts, limit, offset)
+	if err != nil {
+		return nil, fmt.Errorf("trending links: %w", err)
+	}
+	return out, nil
+}
+
+// ReviewLink decides whether the card id may trend (approve) or not.
+func (tx *Tx) ReviewLink(ctx context.Context, id ID, approve bool) (PreviewCard, error) {
+	c, err := scanPreviewCard(tx.tx.QueryRowContext(ctx, `UPDATE preview_cards SET trendable = ?, reviewed_at = ?
+WHERE id = ? AND title <> '' RETURNING `+previewCardColumns, boolInt(approve), millis(tx.now), id))
+	if err != nil {
+		return PreviewCard{}, fmt.Errorf("review link %d: %w", id, err)
+	}
+	return c, nil
+}
+
+// LinkHistory returns, for each of the cards ids, the use of its link
+// on each of the days days up to and including now's, newest first (a
+// day without use counts zero): public, original posts and their
+// distinct accounts, the history apps draw beside a trending link.
+func (q queries) LinkHistory(ctx context.Context, ids []ID, now time.Time, days int) (map[ID][]TagDay, error) {
+	out := make(map[ID][]TagDay, len(ids))
+	if len(ids) == 0 || days <= 0 {
+		return out, nil
+	}
+	today := now.UTC().Truncate(day)
+	for _, id := range ids {
+		hist := make([]TagDay, days)
+		for i := range hist {
+			hist[i].Day = today.Add(-time.Duration(i) * day)
+		}
+		out[id] = hist
+	}
+	first := today.Add(-time.Duration(days-1) * day)
+	rows, err := q.q.QueryContext(ctx, `SELECT sc.card_id, (sc.status_id >> 16) / 86400000, count(*), count(DISTINCT s.account_id)
+FROM status_cards sc JOIN statuses s ON s.id = sc.status_id
+WHERE sc.card_id IN (SELECT value FROM json_each(?)) AND sc.status_id >= ? AND s.visibility = 'public' AND s.reblog_of_id IS NULL
+GROUP BY sc.card_id, 2`, idArray(ids), IDAt(first))
+	if err != nil {
+		return nil, fmt.Errorf("link history: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id ID
+		var dayNum int64
+		var d TagDay
+		if err := rows.Scan(&id, &dayNum, &d.Uses, &d.Accounts); err != nil {
+			return nil, fmt.Errorf("link history: %w", err)
+		}
+		i := int(today.Sub(time.UnixMilli(dayNum*86400000).UTC()) / day)
+		if hist, ok := out[id]; ok && i >= 0 && i < len(hist) {
+			hist[i].Uses, hist[i].Accounts = d.Uses, d.Accounts
+		}
+	}
+	return out, rows.Err()
+}

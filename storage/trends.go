@@ -14,7 +14,19 @@ import (
 // is the time it was made here (or arrived), so a time window is a range
 // of IDs and reads an index, however many statuses the node holds.
 
-// TagDay is one day of a hashtag's use.
+// reviewOf is the review a trendable column holds (coalesced to -1 when
+// NULL): TrendApproved, TrendRejected or TrendPending.
+func reviewOf(trendable int) string {
+	switch trendable {
+	case 1:
+		return TrendApproved
+	case 0:
+		return TrendRejected
+	}
+	return TrendPending
+}
+
+// TagDay is one day of a hashtag's (or a link's) use.
 type TagDay struct {
 	Day      time.Time // midnight UTC
 	Uses     int       // public and unlisted statuses that carried it
@@ -81,14 +93,7 @@ func (q queries) TrendingTags(ctx context.Context, viewer ID, since time.Time, m
 	scan := func(r scanner) (t TagInfo, err error) {
 		var trendable int
 		err = r.Scan(&t.ID, &t.Name, &t.Following, &trendable)
-		switch trendable {
-		case 1:
-			t.Review = TrendApproved
-		case 0:
-			t.Review = TrendRejected
-		default:
-			t.Review = TrendPending
-		}
+		t.Review = reviewOf(trendable)
 		return t, err
 	}
 	out, err := queryAll(ctx, q.q, scan, `SELECT t.id, t.name,

@@ -8,7 +8,8 @@ import (
 )
 
 // The trends commands: copse admin trends list, approve and reject. A
-// hashtag trends for members only once approved (federation.ReviewTrend).
+// hashtag, or a link (named by its address), trends for members only
+// once approved (federation.ReviewTrend, federation.ReviewLink).
 
 // trendsCommands are the words after copse admin trends.
 var trendsCommands = []subcommand{
@@ -33,6 +34,21 @@ func trendsList(ctx context.Context, args []string, p proc) error {
 	for _, t := range tags {
 		fmt.Fprintf(tw, "#%s\t%s\n", t.Name, t.Review)
 	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	links, err := n.Engine.LinksForReview(ctx, 0)
+	if err != nil {
+		return fmt.Errorf("%s: %s", cmd, message(err))
+	}
+	if len(links) == 0 {
+		return nil
+	}
+	fmt.Fprintln(p.stdout)
+	fmt.Fprintln(tw, "LINK\tPEOPLE\tREVIEW\tTITLE")
+	for _, l := range links {
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\n", l.Card.URL, l.Accounts, l.Review, l.Card.Title)
+	}
 	return tw.Flush()
 }
 
@@ -42,11 +58,22 @@ func trendsReview(approve bool) func(ctx context.Context, args []string, p proc)
 		if approve {
 			cmd, done = "admin trends approve", "trends for members while people use it"
 		}
-		n, pos, err := newAdminFlags(cmd).openArgs(ctx, args, p, "hashtag")
+		n, pos, err := newAdminFlags(cmd).openArgs(ctx, args, p, "hashtag or link")
 		if err != nil {
 			return err
 		}
 		defer n.Close()
+		if link := pos[0]; strings.HasPrefix(link, "https://") || strings.HasPrefix(link, "http://") {
+			c, err := n.Store.PreviewCardByURL(ctx, link)
+			if err == nil {
+				_, err = n.Engine.ReviewLink(ctx, 0, c.ID, approve)
+			}
+			if err != nil {
+				return fmt.Errorf("%s: %s: %s", cmd, link, message(err))
+			}
+			fmt.Fprintf(p.stdout, "%s %s\n", link, strings.Replace(done, "use it", "share it", 1))
+			return nil
+		}
 		if err := n.Engine.ReviewTrend(ctx, 0, pos[0], approve); err != nil {
 			return fmt.Errorf("%s: %s", cmd, message(err))
 		}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/copse-dev/copse/federation"
+	"github.com/copse-dev/copse/storage"
 	"github.com/copse-dev/copse/web/node"
 )
 
@@ -31,7 +32,19 @@ func TestCLITrends(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := n.Engine.Post(ctx, a.ID, federation.Draft{Text: "the #retrofit pilot", Visibility: "public"}); err != nil {
+		st, err := n.Engine.Post(ctx, a.ID, federation.Draft{Text: "the #retrofit pilot: https://news.example/retrofit", Visibility: "public"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The card the link worker would read (it does not run here).
+		err = n.Store.InTx(ctx, func(tx *storage.Tx) error {
+			c := storage.PreviewCard{URL: "https://news.example/retrofit", Title: "Retrofit pilot"}
+			if err := tx.PutPreviewCard(ctx, &c); err != nil {
+				return err
+			}
+			return tx.SetStatusCard(ctx, st.ID, c.ID)
+		})
+		if err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -47,6 +60,10 @@ func TestCLITrends(t *testing.T) {
 		{"reject", []string{"admin", "trends", "reject", "retrofit"}, "#retrofit does not trend", ""},
 		{"list rejected", []string{"admin", "trends", "list"}, "#retrofit  rejected", ""},
 		{"nobody used it", []string{"admin", "trends", "approve", "unheard"}, "", "not found"},
+		{"list a link", []string{"admin", "trends", "list"}, "https://news.example/retrofit  2       pending  Retrofit pilot", ""},
+		{"approve a link", []string{"admin", "trends", "approve", "https://news.example/retrofit"}, "https://news.example/retrofit trends for members while people share it", ""},
+		{"list the approved link", []string{"admin", "trends", "list"}, "https://news.example/retrofit  2       approved  Retrofit pilot", ""},
+		{"a link nobody shared", []string{"admin", "trends", "reject", "https://other.example/"}, "", "not found"},
 		{"no hashtag", []string{"admin", "trends", "approve"}, "", "HASHTAG"},
 	}
 	for _, s := range steps {

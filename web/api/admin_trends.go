@@ -27,6 +27,9 @@ func (h *Handler) mountAdminTrends(r chi.Router) {
 	r.Get("/api/v1/admin/trends/tags", h.handle(h.adminTrendingTags))
 	r.Post("/api/v1/admin/trends/tags/{id}/approve", h.handle(h.adminReviewTag(true)))
 	r.Post("/api/v1/admin/trends/tags/{id}/reject", h.handle(h.adminReviewTag(false)))
+	r.Get("/api/v1/admin/trends/links", h.handle(h.adminTrendingLinks))
+	r.Post("/api/v1/admin/trends/links/{id}/approve", h.handle(h.adminReviewLink(true)))
+	r.Post("/api/v1/admin/trends/links/{id}/reject", h.handle(h.adminReviewLink(false)))
 }
 
 // GET /api/v1/admin/trends/tags

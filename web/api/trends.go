@@ -12,9 +12,9 @@ import (
 
 // Trends, counted from what this node holds (storage/trends.go): the
 // hashtags most people here and on peers used in public posts this week
-// that moderators approved (federation.ReviewTrend), and the public posts most favourited and boosted in the last two days.
-// Links are not tracked (copse makes no preview cards), so that list is
-// empty.
+// that moderators approved (federation.ReviewTrend), the links shared
+// most this week that they approved (trends_links.go), and the public
+// posts most favourited and boosted in the last two days.
 
 const (
 	trendingStatusesWindow  = 48 * time.Hour
@@ -28,7 +28,7 @@ func (h *Handler) mountTrends(r chi.Router) {
 	r.Get("/api/v1/trends", h.handle(h.trendingTags)) // the old name of trends/tags
 	r.Get("/api/v1/trends/tags", h.handle(h.trendingTags))
 	r.Get("/api/v1/trends/statuses", h.handle(h.trendingStatuses))
-	r.Get("/api/v1/trends/links", h.handle(h.emptyList))
+	r.Get("/api/v1/trends/links", h.handle(h.trendingLinks))
 }
 
 // maxOffset is how deep trends and the directory page by offset: past

@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/csv"
 	"errors"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
@@ -439,6 +441,49 @@ func TestModeratorReviewsTrends(t *testing.T) {
 	}
 	if code, _, _ := signedIn(t, n, "alice").open(http.MethodGet, "/admin/trends", nil); code != http.StatusForbidden {
 		t.Errorf("a member opens the trends page: %d; want 403", code)
+	}
+
+	// A page both link to is listed too, and trends once approved.
+	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		fmt.Fprint(w, `<head><title>Retrofit <grants></title><meta property="og:site_name" content="Gov news"></head>`)
+	}))
+	defer site.Close()
+	var posts []storage.ID
+	for _, who := range []string{"alice", "bob"} {
+		st, err := n.Engine.Post(ctx, accts[who].ID, federation.Draft{Text: "See " + site.URL + "/grants", Visibility: "public"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		posts = append(posts, st.ID)
+	}
+	testrig.Eventually(t, 10*time.Second, "both posts have the card", func() bool {
+		cards, err := n.Store.CardsOf(ctx, posts)
+		return err == nil && len(cards) == 2
+	})
+	linkTrends := func() int {
+		t.Helper()
+		links, err := n.Engine.TrendingLinks(ctx, 10, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(links)
+	}
+	page := b.page("/admin/trends")
+	if !strings.Contains(page, `<a href="`+site.URL+`/grants" rel="nofollow noopener noreferrer">Retrofit &lt;grants&gt;</a> <span class="meta">Gov news</span>`) ||
+		!strings.Contains(page, "2 people, 2 posts") || linkTrends() != 0 {
+		t.Fatalf("links before review (%d trending):\n%s", linkTrends(), page)
+	}
+	links, err := n.Engine.LinksForReview(ctx, 0)
+	if err != nil || len(links) != 1 {
+		t.Fatalf("links for review: %v %v", links, err)
+	}
+	code, to, _ = b.post("/admin/trends/links/approve", url.Values{"link": {links[0].Card.ID.String()}})
+	if page := b.page(to); code != http.StatusSeeOther || !strings.Contains(page, "The link is approved") || linkTrends() != 1 {
+		t.Fatalf("approve the link: %d (%d trending):\n%s", code, linkTrends(), page)
+	}
+	if code, _, _ := b.post("/admin/trends/links/reject", url.Values{"link": {"nonsense"}}); code != http.StatusNotFound {
+		t.Errorf("rejecting no link: %d; want 404", code)
 	}
 }
 

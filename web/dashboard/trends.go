@@ -18,18 +18,30 @@ func (d *Dashboard) mountTrends(r chi.Router) {
 	r.Get("/admin/trends", d.page(m, d.trendsPage))
 	r.Post("/admin/trends/approve", d.page(m, d.reviewTrend(true)))
 	r.Post("/admin/trends/reject", d.page(m, d.reviewTrend(false)))
+	r.Post("/admin/trends/links/approve", d.page(m, d.reviewLink(true)))
+	r.Post("/admin/trends/links/reject", d.page(m, d.reviewLink(false)))
 }
 
 var trendNotices = map[string]string{
-	"approved": "The hashtag is approved: it trends for members while people use it.",
-	"rejected": "The hashtag is rejected: it does not trend.",
+	"approved":      "The hashtag is approved: it trends for members while people use it.",
+	"rejected":      "The hashtag is rejected: it does not trend.",
+	"link_approved": "The link is approved: it trends for members while people share it.",
+	"link_rejected": "The link is rejected: it does not trend.",
 }
 
 type trendRow struct{ Name, Review string }
 
+// linkRow is a link that trends or would: its page's title and site,
+// and how many people shared it this week.
+type linkRow struct {
+	ID, URL, Title, Site, Review string
+	Accounts, Uses               int
+}
+
 type trendsView struct {
 	frame
 	Trends []trendRow
+	Links  []linkRow
 }
 
 // trendsPage lists the hashtags that trend or would: GET /admin/trends.
@@ -42,7 +54,33 @@ func (d *Dashboard) trendsPage(w http.ResponseWriter, r *http.Request, me storag
 	for _, t := range tags {
 		v.Trends = append(v.Trends, trendRow{Name: t.Name, Review: t.Review})
 	}
+	links, err := d.engine.LinksForReview(r.Context(), me.ID)
+	if err != nil {
+		return err
+	}
+	for _, l := range links {
+		v.Links = append(v.Links, linkRow{ID: l.Card.ID.String(), URL: l.Card.URL, Title: l.Card.Title, Site: l.Card.ProviderName,
+			Review: l.Review, Accounts: l.Accounts, Uses: l.Uses})
+	}
 	return d.render(w, r, http.StatusOK, "trends", v)
+}
+
+// reviewLink takes a link's approve or reject form (its card in "link").
+func (d *Dashboard) reviewLink(approve bool) handler {
+	return func(w http.ResponseWriter, r *http.Request, me storage.Account) error {
+		id, err := storage.ParseID(r.PostFormValue("link"))
+		if err != nil {
+			return storage.ErrNotFound
+		}
+		if _, err := d.engine.ReviewLink(r.Context(), me.ID, id, approve); err != nil {
+			return err
+		}
+		notice := "link_rejected"
+		if approve {
+			notice = "link_approved"
+		}
+		return done(w, r, "/admin/trends", notice)
+	}
 }
 
 // reviewTrend takes the approve or reject form (the hashtag in "tag").
