@@ -133,3 +133,68 @@ func (e *Engine) ReviewLink(ctx context.Context, by, id storage.ID, approve bool
 	}
 	return c, nil
 }
+
+// Posts trend as hashtags and links do: the public, original posts most
+// favourited and boosted in trendingStatusesWindow, once a moderator
+// approved them.
+
+// trendingStatusesWindow is how far back posts trend from.
+const trendingStatusesWindow = 48 * time.Hour
+
+// TrendingStatuses are the posts that trend for viewer (0: nobody
+// signed in), a page of them: those moderators approved of the ones most
+// favourited and boosted, without those of accounts viewer blocks, mutes
+// or is blocked by (the timelines' filter).
+func (e *Engine) TrendingStatuses(ctx context.Context, viewer storage.ID, limit, offset int) ([]storage.Status, error) {
+	now := e.now()
+	return e.store.TrendingStatuses(ctx, now.Add(-trendingStatusesWindow), storage.TimelineFilter{Viewer: viewer, Now: now}, limit, offset, true)
+}
+
+// StatusTrendsForReview lists for by, who must moderate content (0: the
+// command line), the posts that trend or would, reviewed or not, with
+// each one's review.
+func (e *Engine) StatusTrendsForReview(ctx context.Context, by storage.ID) ([]storage.Status, map[storage.ID]string, error) {
+	if by != 0 {
+		if err := e.Authorize(ctx, by, ActModerateContent); err != nil {
+			return nil, nil, err
+		}
+	}
+	now := e.now()
+	sts, err := e.store.TrendingStatuses(ctx, now.Add(-trendingStatusesWindow), storage.TimelineFilter{Now: now}, maxTrendsReviewed, 0, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	ids := make([]storage.ID, 0, len(sts))
+	for _, st := range sts {
+		ids = append(ids, st.ID)
+	}
+	reviews, err := e.store.StatusTrendReviews(ctx, ids)
+	if err != nil {
+		return nil, nil, err
+	}
+	return sts, reviews, nil
+}
+
+// ReviewStatusTrend lets post id trend (approve) or not, by by (0: the
+// command line), who must moderate content.
+func (e *Engine) ReviewStatusTrend(ctx context.Context, by, id storage.ID, approve bool) error {
+	if by != 0 {
+		if err := e.Authorize(ctx, by, ActModerateContent); err != nil {
+			return err
+		}
+	}
+	action := AuditRejectTrend
+	if approve {
+		action = AuditApproveTrend
+	}
+	err := e.store.InTx(ctx, func(tx *storage.Tx) error {
+		if err := tx.ReviewStatusTrend(ctx, id, approve); err != nil {
+			return err
+		}
+		return audit(ctx, tx, by, action, storage.AuditStatus, id)
+	})
+	if err != nil {
+		return fmt.Errorf("review trending post %d: %w", id, err)
+	}
+	return nil
+}

@@ -34,6 +34,8 @@ const (
 	AuditTag = "tag"
 	// AuditLink is a link's preview card (its review for trends).
 	AuditLink = "link"
+	// AuditStatus is a post (its review for trends).
+	AuditStatus = "status"
 )
 
 const qAppendAudit = `INSERT INTO audit_log (id, account_id, action, target_type, target_id, details, created_at)

@@ -112,19 +112,61 @@ ORDER BY count(DISTINCT s.account_id) DESC, count(*) DESC, t.name LIMIT ? OFFSET
 
 // TrendingStatuses returns public, original statuses made since since
 // that were favourited or boosted at least once, most favourites and
-// boosts together first (then newest), filtered by f.
-func (q queries) TrendingStatuses(ctx context.Context, since time.Time, f TimelineFilter, limit, offset int) ([]Status, error) {
+// boosts together first (then newest), filtered by f; approvedOnly keeps
+// those a moderator approved (the trends members see), else every one is
+// listed, for review.
+func (q queries) TrendingStatuses(ctx context.Context, since time.Time, f TimelineFilter, limit, offset int, approvedOnly bool) ([]Status, error) {
 	fcond, fargs := f.where()
-	args := append([]any{IDAt(since)}, fargs...)
+	args := append([]any{IDAt(since), boolInt(approvedOnly)}, fargs...)
 	args = append(args, limit, offset)
 	out, err := q.statusList(ctx, `SELECT `+statusColumns+` FROM statuses s JOIN accounts a ON a.id = s.account_id
 WHERE s.id >= ? AND s.visibility = 'public' AND s.reblog_of_id IS NULL
-AND s.favourites_count + s.reblogs_count > 0 AND a.suspended_at = 0`+fcond+`
+AND s.favourites_count + s.reblogs_count > 0 AND a.suspended_at = 0
+AND (? = 0 OR EXISTS (SELECT 1 FROM status_trend_reviews r WHERE r.status_id = s.id AND r.trendable = 1))`+fcond+`
 ORDER BY s.favourites_count + s.reblogs_count DESC, s.id DESC LIMIT ? OFFSET ?`, args, false)
 	if err != nil {
 		return nil, fmt.Errorf("trending statuses: %w", err)
 	}
 	return out, nil
+}
+
+// StatusTrendReviews returns the review (TrendPending, TrendApproved or
+// TrendRejected) of each of the statuses ids.
+func (q queries) StatusTrendReviews(ctx context.Context, ids []ID) (map[ID]string, error) {
+	out := make(map[ID]string, len(ids))
+	for _, id := range ids {
+		out[id] = TrendPending
+	}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	_, err := queryAll(ctx, q.q, func(r scanner) (struct{}, error) {
+		var id ID
+		var trendable int
+		err := r.Scan(&id, &trendable)
+		out[id] = reviewOf(trendable)
+		return struct{}{}, err
+	}, `SELECT status_id, trendable FROM status_trend_reviews WHERE status_id IN (SELECT value FROM json_each(?))`, idArray(ids))
+	if err != nil {
+		return nil, fmt.Errorf("status trend reviews: %w", err)
+	}
+	return out, nil
+}
+
+// ReviewStatusTrend decides whether status id may trend (approve) or not;
+// only a public, original status can.
+func (tx *Tx) ReviewStatusTrend(ctx context.Context, id ID, approve bool) error {
+	res, err := tx.exec(ctx, "review status trend", `INSERT INTO status_trend_reviews (status_id, trendable, reviewed_at)
+SELECT id, ?2, ?3 FROM statuses WHERE id = ?1 AND visibility = 'public' AND reblog_of_id IS NULL
+ON CONFLICT (status_id) DO UPDATE SET trendable = excluded.trendable, reviewed_at = excluded.reviewed_at`,
+		id, boolInt(approve), millis(tx.now))
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return fmt.Errorf("review status trend %d: %w", id, cmpErr(err, ErrNotFound))
+	}
+	return nil
 }
 
 // ReviewTag records moderators' review of hashtag name for trends

@@ -168,7 +168,7 @@ func TestTrendingStatuses(t *testing.T) {
 		}
 		return out
 	}
-	got, err := s.TrendingStatuses(ctx, now.Add(-48*time.Hour), TimelineFilter{}, 10, 0)
+	got, err := s.TrendingStatuses(ctx, now.Add(-48*time.Hour), TimelineFilter{}, 10, 0, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,11 +179,33 @@ func TestTrendingStatuses(t *testing.T) {
 	// A viewer who blocks ann does not see hers.
 	viewer := mustAccount(t, s, "viewer", "")
 	inTx(t, s, func(tx *Tx) error { return tx.InsertBlock(ctx, viewer.ID, sts["ann today"].AccountID, "") })
-	got, err = s.TrendingStatuses(ctx, now.Add(-48*time.Hour), TimelineFilter{Viewer: viewer.ID}, 10, 0)
+	got, err = s.TrendingStatuses(ctx, now.Add(-48*time.Hour), TimelineFilter{Viewer: viewer.ID}, 10, 0, false)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if want := []ID{sts["bea today"].ID}; !slices.Equal(ids(got), want) {
 		t.Errorf("trending for a viewer blocking ann = %v; want %v", ids(got), want)
+	}
+
+	// Approved only: bea's once approved, ann's not once rejected; a
+	// private or boosting status cannot be reviewed.
+	inTx(t, s, func(tx *Tx) error {
+		if err := tx.ReviewStatusTrend(ctx, sts["bea today"].ID, true); err != nil {
+			return err
+		}
+		return tx.ReviewStatusTrend(ctx, sts["ann today"].ID, false)
+	})
+	if got, err = s.TrendingStatuses(ctx, now.Add(-48*time.Hour), TimelineFilter{}, 10, 0, true); err != nil ||
+		!slices.Equal(ids(got), []ID{sts["bea today"].ID}) {
+		t.Errorf("approved trending = %v, %v; want bea's", ids(got), err)
+	}
+	reviews, err := s.StatusTrendReviews(ctx, []ID{sts["bea today"].ID, sts["ann today"].ID, sts["cai private"].ID})
+	if err != nil || reviews[sts["bea today"].ID] != TrendApproved || reviews[sts["ann today"].ID] != TrendRejected ||
+		reviews[sts["cai private"].ID] != TrendPending {
+		t.Errorf("reviews = %v, %v", reviews, err)
+	}
+	err = s.InTx(ctx, func(tx *Tx) error { return tx.ReviewStatusTrend(ctx, sts["cai private"].ID, true) })
+	if !errors.Is(err, ErrNotFound) {
+		t.Errorf("reviewing a private post: %v; want ErrNotFound", err)
 	}
 }

@@ -3,21 +3,18 @@ package api
 import (
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/go-chi/chi/v5"
-
-	"github.com/copse-dev/copse/storage"
 )
 
 // Trends, counted from what this node holds (storage/trends.go): the
 // hashtags most people here and on peers used in public posts this week
 // that moderators approved (federation.ReviewTrend), the links shared
 // most this week that they approved (trends_links.go), and the public
-// posts most favourited and boosted in the last two days.
+// posts most favourited and boosted in the last two days that they
+// approved (federation.ReviewStatusTrend).
 
 const (
-	trendingStatusesWindow  = 48 * time.Hour
 	trendsDefault           = 10
 	trendsMax               = 20
 	trendingStatusesDefault = 20
@@ -85,8 +82,7 @@ func (h *Handler) trendingStatuses(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	limit, offset := limitOffset(r, trendingStatusesDefault, trendingStatusesMax)
-	sts, err := h.store.TrendingStatuses(r.Context(), h.now().Add(-trendingStatusesWindow),
-		storage.TimelineFilter{Viewer: viewer.ID, Now: h.now()}, limit, offset)
+	sts, err := h.engine.TrendingStatuses(r.Context(), viewer.ID, limit, offset)
 	if err != nil {
 		return err
 	}

@@ -5,11 +5,13 @@ import (
 	"errors"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/mattn/go-mastodon"
 
 	"github.com/copse-dev/copse/federation"
+	"github.com/copse-dev/copse/storage"
 	"github.com/copse-dev/copse/web/testrig"
 )
 
@@ -140,6 +142,32 @@ func TestTrends(t *testing.T) {
 		}
 		return out
 	}
+	// Posts trend once a moderator approved them, as hashtags do.
+	if got := ids(""); len(got) != 0 {
+		t.Errorf("trends/statuses before review = %v; want none", got)
+	}
+	var pending []struct {
+		ID             string `json:"id"`
+		Content        string `json:"content"`
+		Trendable      bool   `json:"trendable"`
+		RequiresReview bool   `json:"requires_review"`
+	}
+	if code, _, raw := call(t, "GET", n.URL+"/api/v1/admin/trends/statuses", n.Token(mod, "admin:read"), nil, &pending); code != http.StatusOK ||
+		len(pending) != 2 || pending[0].ID != string(popular.ID) || !pending[0].RequiresReview || pending[0].Trendable ||
+		!strings.Contains(pending[0].Content, "strategy") {
+		t.Fatalf("admin trends/statuses = %d %s; want the two posts waiting for review, most favourited first", code, raw)
+	}
+	for _, st := range pending {
+		var reviewed struct {
+			Trendable bool `json:"trendable"`
+		}
+		if code, _, raw := call(t, "POST", n.URL+"/api/v1/admin/trends/statuses/"+st.ID+"/approve", n.Token(mod, "admin:write"), nil, &reviewed); code != http.StatusOK || !reviewed.Trendable {
+			t.Fatalf("approve post %s = %d %s", st.ID, code, raw)
+		}
+	}
+	if code, _, raw := call(t, "POST", n.URL+"/api/v1/admin/trends/statuses/"+pending[0].ID+"/approve", n.Token(ann, "admin:write"), nil, nil); code != http.StatusForbidden {
+		t.Errorf("a member approves a post = %d %s; want 403", code, raw)
+	}
 	if got, want := ids(""), []string{string(popular.ID), string(quiet.ID)}; !slices.Equal(got, want) {
 		t.Errorf("trends/statuses = %v; want %v (most favourites and boosts first)", got, want)
 	}
@@ -149,8 +177,24 @@ func TestTrends(t *testing.T) {
 	if got, want := ids(tb), []string{string(quiet.ID)}; !slices.Equal(got, want) {
 		t.Errorf("trends/statuses for a member blocking ann = %v; want %v", got, want)
 	}
+	if err := n.Engine.ReviewStatusTrend(ctx, 0, mustID(t, string(quiet.ID)), false); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := ids(""), []string{string(popular.ID)}; !slices.Equal(got, want) {
+		t.Errorf("trends/statuses once the quiet post was rejected = %v; want %v", got, want)
+	}
 	var links []any
 	if code, _, raw := call(t, "GET", n.URL+"/api/v1/trends/links", "", nil, &links); code != http.StatusOK || links == nil || len(links) != 0 {
 		t.Errorf("trends/links = %d %s; want []", code, raw)
 	}
+}
+
+// mustID parses an entity's ID.
+func mustID(t *testing.T, s string) storage.ID {
+	t.Helper()
+	id, err := storage.ParseID(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
 }

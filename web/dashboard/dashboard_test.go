@@ -485,6 +485,30 @@ func TestModeratorReviewsTrends(t *testing.T) {
 	if code, _, _ := b.post("/admin/trends/links/reject", url.Values{"link": {"nonsense"}}); code != http.StatusNotFound {
 		t.Errorf("rejecting no link: %d; want 404", code)
 	}
+
+	// A post someone favourited is listed, and trends once approved.
+	if err := n.Engine.Favourite(ctx, accts["bob"].ID, posts[0]); err != nil {
+		t.Fatal(err)
+	}
+	postTrends := func() int {
+		t.Helper()
+		sts, err := n.Engine.TrendingStatuses(ctx, 0, 10, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(sts)
+	}
+	page = b.page("/admin/trends")
+	if !strings.Contains(page, "See "+site.URL+"/grants</a> <span class=\"meta\">@alice</span>") || postTrends() != 0 {
+		t.Fatalf("posts before review (%d trending):\n%s", postTrends(), page)
+	}
+	code, to, _ = b.post("/admin/trends/posts/approve", url.Values{"post": {posts[0].String()}})
+	if page := b.page(to); code != http.StatusSeeOther || !strings.Contains(page, "The post is approved") || postTrends() != 1 {
+		t.Fatalf("approve the post: %d (%d trending):\n%s", code, postTrends(), page)
+	}
+	if code, _, _ := b.post("/admin/trends/posts/approve", url.Values{"post": {"12345"}}); code != http.StatusNotFound {
+		t.Errorf("approving no post: %d; want 404", code)
+	}
 }
 
 // TestAdminPublishesAnnouncement publishes an announcement from the web,

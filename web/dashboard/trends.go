@@ -1,7 +1,9 @@
 package dashboard
 
 import (
+	"cmp"
 	"net/http"
+	"strings"
 
 	"github.com/go-chi/chi/v5"
 
@@ -18,6 +20,8 @@ func (d *Dashboard) mountTrends(r chi.Router) {
 	r.Get("/admin/trends", d.page(m, d.trendsPage))
 	r.Post("/admin/trends/approve", d.page(m, d.reviewTrend(true)))
 	r.Post("/admin/trends/reject", d.page(m, d.reviewTrend(false)))
+	r.Post("/admin/trends/posts/approve", d.page(m, d.reviewPost(true)))
+	r.Post("/admin/trends/posts/reject", d.page(m, d.reviewPost(false)))
 	r.Post("/admin/trends/links/approve", d.page(m, d.reviewLink(true)))
 	r.Post("/admin/trends/links/reject", d.page(m, d.reviewLink(false)))
 }
@@ -27,6 +31,14 @@ var trendNotices = map[string]string{
 	"rejected":      "The hashtag is rejected: it does not trend.",
 	"link_approved": "The link is approved: it trends for members while people share it.",
 	"link_rejected": "The link is rejected: it does not trend.",
+	"post_approved": "The post is approved: it trends for members while people favourite and boost it.",
+	"post_rejected": "The post is rejected: it does not trend.",
+}
+
+// postRow is a post that trends or would: who wrote it, its opening words
+// and where it is.
+type postRow struct {
+	ID, Author, Excerpt, URL, Review string
 }
 
 type trendRow struct{ Name, Review string }
@@ -42,6 +54,7 @@ type trendsView struct {
 	frame
 	Trends []trendRow
 	Links  []linkRow
+	Posts  []postRow
 }
 
 // trendsPage lists the hashtags that trend or would: GET /admin/trends.
@@ -54,6 +67,26 @@ func (d *Dashboard) trendsPage(w http.ResponseWriter, r *http.Request, me storag
 	for _, t := range tags {
 		v.Trends = append(v.Trends, trendRow{Name: t.Name, Review: t.Review})
 	}
+	sts, reviews, err := d.engine.StatusTrendsForReview(r.Context(), me.ID)
+	if err != nil {
+		return err
+	}
+	ids := make([]storage.ID, 0, len(sts))
+	for _, st := range sts {
+		ids = append(ids, st.AccountID)
+	}
+	authors, err := d.store.AccountsByIDs(r.Context(), ids)
+	if err != nil {
+		return err
+	}
+	for _, st := range sts {
+		excerpt := []rune(strings.TrimSpace(federation.PlainText(st.Content)))
+		if len(excerpt) > 140 {
+			excerpt = append(excerpt[:139], '…')
+		}
+		v.Posts = append(v.Posts, postRow{ID: st.ID.String(), Author: authors[st.AccountID].Acct(), Excerpt: cmp.Or(string(excerpt), "A post without text"),
+			URL: cmp.Or(st.URL, st.URI), Review: reviews[st.ID]})
+	}
 	links, err := d.engine.LinksForReview(r.Context(), me.ID)
 	if err != nil {
 		return err
@@ -63,6 +96,24 @@ func (d *Dashboard) trendsPage(w http.ResponseWriter, r *http.Request, me storag
 			Review: l.Review, Accounts: l.Accounts, Uses: l.Uses})
 	}
 	return d.render(w, r, http.StatusOK, "trends", v)
+}
+
+// reviewPost takes a post's approve or reject form (its ID in "post").
+func (d *Dashboard) reviewPost(approve bool) handler {
+	return func(w http.ResponseWriter, r *http.Request, me storage.Account) error {
+		id, err := storage.ParseID(r.PostFormValue("post"))
+		if err != nil {
+			return storage.ErrNotFound
+		}
+		if err := d.engine.ReviewStatusTrend(r.Context(), me.ID, id, approve); err != nil {
+			return err
+		}
+		notice := "post_rejected"
+		if approve {
+			notice = "post_approved"
+		}
+		return done(w, r, "/admin/trends", notice)
+	}
 }
 
 // reviewLink takes a link's approve or reject form (its card in "link").
