@@ -469,7 +469,7 @@ func (h *Handler) community(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	v := communityPage{pageView: h.viewIn(cv, cv.Name), Community: cv}
-	v.ActivityURL = g.URI
+	v.ActivityURL, v.Member = g.URI, h.memberOf(r)
 	cv.Paged = p.MaxID != 0
 	me, _ := session.Member(r)
 	if !cv.Hidden {

@@ -109,6 +109,8 @@ func (h *Handler) Mount(r chi.Router) {
 		r.Get("/communities", h.Communities)
 		r.Get("/c/{handle}", h.Community)
 		r.Get("/c/{handle}/threads/{id}", h.Thread)
+		r.Post("/c/{handle}/join", h.JoinCommunity)
+		r.Post("/c/{handle}/leave", h.LeaveCommunity)
 		r.Get("/c/{handle}/feed.atom", h.CommunityFeed)
 		r.Get("/c/{handle}/library", h.Library)
 		r.Get("/c/{handle}/library.atom", h.LibraryFeed)

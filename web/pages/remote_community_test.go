@@ -211,6 +211,25 @@ func TestRemoteCommunityPages(t *testing.T) {
 		})
 	})
 
+	t.Run("a member joins from B's page, and A accepts", func(t *testing.T) {
+		carl := browsers["carl"]
+		hidden, page := formPage(t, carl, remote)
+		if !strings.Contains(page, ">Join this community</button>") {
+			t.Fatalf("no join button\n%s", page)
+		}
+		if code, loc, _ := carl.Do(http.MethodPost, remote+"/join", hidden); code != http.StatusSeeOther || loc != remote+"#standing" {
+			t.Fatalf("join: %d %q", code, loc)
+		}
+		testrig.Eventually(t, 15*time.Second, "A accepts carl", func() bool {
+			_, _, page = carl.Do(http.MethodGet, remote, nil)
+			return strings.Contains(page, "You are a member of this community.")
+		})
+		r, err := a.Store.CommunityRoster(ctx, libs.ID, false)
+		if err != nil || r.Members != 4 {
+			t.Errorf("A's roster: %+v %v; want carl among 4 members", r, err)
+		}
+	})
+
 	t.Run("the file, fetched from A through B", func(t *testing.T) {
 		cur, err := b.Store.ArtefactVersion(ctx, artB.ID, artB.Version)
 		if err != nil || len(cur.Files) != 1 {
