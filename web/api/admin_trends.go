@@ -9,9 +9,9 @@ import (
 	"github.com/copse-dev/copse/storage"
 )
 
-// Mastodon's admin API for trending hashtags: the hashtags that trend or
-// would, for moderators to review (federation.ReviewTrend); members see
-// only those approved.
+// Mastodon's admin API for trends: the hashtags, links and posts that
+// trend or would, for moderators to review (federation.ReviewTrend,
+// ReviewLink, ReviewStatusTrend); members see only those approved.
 
 // AdminTag is Mastodon's Admin::Tag entity: a Tag with its review.
 type AdminTag struct {
@@ -23,38 +23,45 @@ type AdminTag struct {
 	Listable       bool   `json:"listable"`
 }
 
+// trendKind is one kind of trend in the admin API: list reads the
+// entities to review for moderator me; review decides about the one
+// with id (approve or reject) and returns its entity.
+type trendKind struct {
+	path   string
+	list   func(ctx context.Context, me storage.Account) (any, error)
+	review func(ctx context.Context, me storage.Account, id storage.ID, approve bool) (any, error)
+}
+
 func (h *Handler) mountAdminTrends(r chi.Router) {
-	r.Get("/api/v1/admin/trends/tags", h.handle(h.adminTrendingTags))
-	r.Post("/api/v1/admin/trends/tags/{id}/approve", h.handle(h.adminReviewTag(true)))
-	r.Post("/api/v1/admin/trends/tags/{id}/reject", h.handle(h.adminReviewTag(false)))
-	r.Get("/api/v1/admin/trends/statuses", h.handle(h.adminTrendingStatuses))
-	r.Post("/api/v1/admin/trends/statuses/{id}/approve", h.handle(h.adminReviewStatus(true)))
-	r.Post("/api/v1/admin/trends/statuses/{id}/reject", h.handle(h.adminReviewStatus(false)))
-	r.Get("/api/v1/admin/trends/links", h.handle(h.adminTrendingLinks))
-	r.Post("/api/v1/admin/trends/links/{id}/approve", h.handle(h.adminReviewLink(true)))
-	r.Post("/api/v1/admin/trends/links/{id}/reject", h.handle(h.adminReviewLink(false)))
+	for _, k := range []trendKind{
+		{"tags", h.adminTagTrends, h.reviewTagTrend},
+		{"statuses", h.adminStatusTrends, h.reviewStatusTrend},
+		{"links", h.adminLinkTrends, h.reviewLinkTrend},
+	} {
+		r.Get("/api/v1/admin/trends/"+k.path, h.handle(h.adminTrendList(k)))
+		r.Post("/api/v1/admin/trends/"+k.path+"/{id}/approve", h.handle(h.adminTrendReview(k, true)))
+		r.Post("/api/v1/admin/trends/"+k.path+"/{id}/reject", h.handle(h.adminTrendReview(k, false)))
+	}
 }
 
-// GET /api/v1/admin/trends/tags
-func (h *Handler) adminTrendingTags(w http.ResponseWriter, r *http.Request) error {
-	me, err := adminCaller(r, "admin:read", "trends")
-	if err != nil {
-		return err
+// GET /api/v1/admin/trends/{tags,statuses,links}
+func (h *Handler) adminTrendList(k trendKind) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		me, err := adminCaller(r, "admin:read", "trends")
+		if err != nil {
+			return err
+		}
+		out, err := k.list(r.Context(), me)
+		if err != nil {
+			return err
+		}
+		h.json(w, out)
+		return nil
 	}
-	tags, err := h.engine.TrendsForReview(r.Context(), me.ID)
-	if err != nil {
-		return err
-	}
-	out, err := h.adminTags(r.Context(), me, tags)
-	if err != nil {
-		return err
-	}
-	h.json(w, out)
-	return nil
 }
 
-// POST /api/v1/admin/trends/tags/:id/approve and …/reject
-func (h *Handler) adminReviewTag(approve bool) handlerFunc {
+// POST /api/v1/admin/trends/{tags,statuses,links}/:id/approve and …/reject
+func (h *Handler) adminTrendReview(k trendKind, approve bool) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		me, err := adminCaller(r, "admin:write", "trends")
 		if err != nil {
@@ -64,25 +71,87 @@ func (h *Handler) adminReviewTag(approve bool) handlerFunc {
 		if err != nil {
 			return err
 		}
-		ctx := r.Context()
-		name, err := h.store.TagName(ctx, id)
+		out, err := k.review(r.Context(), me, id, approve)
 		if err != nil {
 			return err
 		}
-		if err := h.engine.ReviewTrend(ctx, me.ID, name, approve); err != nil {
-			return err
-		}
-		review := storage.TrendRejected
-		if approve {
-			review = storage.TrendApproved
-		}
-		out, err := h.adminTags(ctx, me, []storage.TagInfo{{ID: id, Name: name, Review: review}})
-		if err != nil {
-			return err
-		}
-		h.json(w, out[0])
+		h.json(w, out)
 		return nil
 	}
+}
+
+// reviewed is the review an approve (or reject) leaves.
+func reviewed(approve bool) string {
+	if approve {
+		return storage.TrendApproved
+	}
+	return storage.TrendRejected
+}
+
+func (h *Handler) adminTagTrends(ctx context.Context, me storage.Account) (any, error) {
+	tags, err := h.engine.TrendsForReview(ctx, me.ID)
+	if err != nil {
+		return nil, err
+	}
+	return h.adminTags(ctx, me, tags)
+}
+
+func (h *Handler) reviewTagTrend(ctx context.Context, me storage.Account, id storage.ID, approve bool) (any, error) {
+	name, err := h.store.TagName(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := h.engine.ReviewTrend(ctx, me.ID, name, approve); err != nil {
+		return nil, err
+	}
+	out, err := h.adminTags(ctx, me, []storage.TagInfo{{ID: id, Name: name, Review: reviewed(approve)}})
+	if err != nil {
+		return nil, err
+	}
+	return out[0], nil
+}
+
+func (h *Handler) adminStatusTrends(ctx context.Context, me storage.Account) (any, error) {
+	sts, reviews, err := h.engine.StatusTrendsForReview(ctx, me.ID)
+	if err != nil {
+		return nil, err
+	}
+	return h.adminStatuses(ctx, me, sts, reviews)
+}
+
+func (h *Handler) reviewStatusTrend(ctx context.Context, me storage.Account, id storage.ID, approve bool) (any, error) {
+	if err := h.engine.ReviewStatusTrend(ctx, me.ID, id, approve); err != nil {
+		return nil, err
+	}
+	st, err := h.store.StatusByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	out, err := h.adminStatuses(ctx, me, []storage.Status{st}, map[storage.ID]string{id: reviewed(approve)})
+	if err != nil {
+		return nil, err
+	}
+	return out[0], nil
+}
+
+func (h *Handler) adminLinkTrends(ctx context.Context, me storage.Account) (any, error) {
+	links, err := h.engine.LinksForReview(ctx, me.ID)
+	if err != nil {
+		return nil, err
+	}
+	return h.adminLinks(ctx, links)
+}
+
+func (h *Handler) reviewLinkTrend(ctx context.Context, me storage.Account, id storage.ID, approve bool) (any, error) {
+	c, err := h.engine.ReviewLink(ctx, me.ID, id, approve)
+	if err != nil {
+		return nil, err
+	}
+	out, err := h.adminLinks(ctx, []storage.TrendingLink{{Card: c, Review: reviewed(approve)}})
+	if err != nil {
+		return nil, err
+	}
+	return out[0], nil
 }
 
 // adminTags presents tags with their history and review.
@@ -110,56 +179,6 @@ type AdminTrendsStatus struct {
 	Status
 	Trendable      bool `json:"trendable"`
 	RequiresReview bool `json:"requires_review"`
-}
-
-// GET /api/v1/admin/trends/statuses
-func (h *Handler) adminTrendingStatuses(w http.ResponseWriter, r *http.Request) error {
-	me, err := adminCaller(r, "admin:read", "trends")
-	if err != nil {
-		return err
-	}
-	sts, reviews, err := h.engine.StatusTrendsForReview(r.Context(), me.ID)
-	if err != nil {
-		return err
-	}
-	out, err := h.adminStatuses(r.Context(), me, sts, reviews)
-	if err != nil {
-		return err
-	}
-	h.json(w, out)
-	return nil
-}
-
-// POST /api/v1/admin/trends/statuses/:id/approve and …/reject
-func (h *Handler) adminReviewStatus(approve bool) handlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		me, err := adminCaller(r, "admin:write", "trends")
-		if err != nil {
-			return err
-		}
-		id, err := pathID(r, "id")
-		if err != nil {
-			return err
-		}
-		ctx := r.Context()
-		if err := h.engine.ReviewStatusTrend(ctx, me.ID, id, approve); err != nil {
-			return err
-		}
-		st, err := h.store.StatusByID(ctx, id)
-		if err != nil {
-			return err
-		}
-		review := storage.TrendRejected
-		if approve {
-			review = storage.TrendApproved
-		}
-		out, err := h.adminStatuses(ctx, me, []storage.Status{st}, map[storage.ID]string{id: review})
-		if err != nil {
-			return err
-		}
-		h.json(w, out[0])
-		return nil
-	}
 }
 
 // adminStatuses presents statuses with their review.

@@ -68,52 +68,6 @@ func (h *Handler) trendsLinks(ctx context.Context, links []storage.TrendingLink)
 	return out, nil
 }
 
-// GET /api/v1/admin/trends/links
-func (h *Handler) adminTrendingLinks(w http.ResponseWriter, r *http.Request) error {
-	me, err := adminCaller(r, "admin:read", "trends")
-	if err != nil {
-		return err
-	}
-	links, err := h.engine.LinksForReview(r.Context(), me.ID)
-	if err != nil {
-		return err
-	}
-	out, err := h.adminLinks(r.Context(), links)
-	if err != nil {
-		return err
-	}
-	h.json(w, out)
-	return nil
-}
-
-// POST /api/v1/admin/trends/links/:id/approve and …/reject
-func (h *Handler) adminReviewLink(approve bool) handlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		me, err := adminCaller(r, "admin:write", "trends")
-		if err != nil {
-			return err
-		}
-		id, err := pathID(r, "id")
-		if err != nil {
-			return err
-		}
-		c, err := h.engine.ReviewLink(r.Context(), me.ID, id, approve)
-		if err != nil {
-			return err
-		}
-		review := storage.TrendRejected
-		if approve {
-			review = storage.TrendApproved
-		}
-		out, err := h.adminLinks(r.Context(), []storage.TrendingLink{{Card: c, Review: review}})
-		if err != nil {
-			return err
-		}
-		h.json(w, out[0])
-		return nil
-	}
-}
-
 // adminLinks presents links with their history and review.
 func (h *Handler) adminLinks(ctx context.Context, links []storage.TrendingLink) ([]AdminTrendsLink, error) {
 	ls, err := h.trendsLinks(ctx, links)

@@ -98,52 +98,58 @@ func (d *Dashboard) trendsPage(w http.ResponseWriter, r *http.Request, me storag
 	return d.render(w, r, http.StatusOK, "trends", v)
 }
 
-// reviewPost takes a post's approve or reject form (its ID in "post").
-func (d *Dashboard) reviewPost(approve bool) handler {
+// reviewForm takes an approve or reject form of one kind of trend: the
+// notice says which (kind, then "approved" or "rejected"), review
+// decides about what the form names.
+func (d *Dashboard) reviewForm(kind string, approve bool, review func(r *http.Request, me storage.Account) error) handler {
 	return func(w http.ResponseWriter, r *http.Request, me storage.Account) error {
-		id, err := storage.ParseID(r.PostFormValue("post"))
-		if err != nil {
-			return storage.ErrNotFound
-		}
-		if err := d.engine.ReviewStatusTrend(r.Context(), me.ID, id, approve); err != nil {
+		if err := review(r, me); err != nil {
 			return err
 		}
-		notice := "post_rejected"
+		notice := kind + "rejected"
 		if approve {
-			notice = "post_approved"
+			notice = kind + "approved"
 		}
 		return done(w, r, "/admin/trends", notice)
 	}
 }
 
-// reviewLink takes a link's approve or reject form (its card in "link").
-func (d *Dashboard) reviewLink(approve bool) handler {
-	return func(w http.ResponseWriter, r *http.Request, me storage.Account) error {
-		id, err := storage.ParseID(r.PostFormValue("link"))
-		if err != nil {
-			return storage.ErrNotFound
-		}
-		if _, err := d.engine.ReviewLink(r.Context(), me.ID, id, approve); err != nil {
-			return err
-		}
-		notice := "link_rejected"
-		if approve {
-			notice = "link_approved"
-		}
-		return done(w, r, "/admin/trends", notice)
+// formID is the ID a review form names in field; one that is no ID is
+// not found.
+func formID(r *http.Request, field string) (storage.ID, error) {
+	id, err := storage.ParseID(r.PostFormValue(field))
+	if err != nil {
+		return 0, storage.ErrNotFound
 	}
+	return id, nil
 }
 
-// reviewTrend takes the approve or reject form (the hashtag in "tag").
+// reviewTrend takes a hashtag's form (its name in "tag").
 func (d *Dashboard) reviewTrend(approve bool) handler {
-	return func(w http.ResponseWriter, r *http.Request, me storage.Account) error {
-		if err := d.engine.ReviewTrend(r.Context(), me.ID, r.PostFormValue("tag"), approve); err != nil {
+	return d.reviewForm("", approve, func(r *http.Request, me storage.Account) error {
+		return d.engine.ReviewTrend(r.Context(), me.ID, r.PostFormValue("tag"), approve)
+	})
+}
+
+// reviewPost takes a post's form (its ID in "post").
+func (d *Dashboard) reviewPost(approve bool) handler {
+	return d.reviewForm("post_", approve, func(r *http.Request, me storage.Account) error {
+		id, err := formID(r, "post")
+		if err != nil {
 			return err
 		}
-		notice := "rejected"
-		if approve {
-			notice = "approved"
+		return d.engine.ReviewStatusTrend(r.Context(), me.ID, id, approve)
+	})
+}
+
+// reviewLink takes a link's form (its card's ID in "link").
+func (d *Dashboard) reviewLink(approve bool) handler {
+	return d.reviewForm("link_", approve, func(r *http.Request, me storage.Account) error {
+		id, err := formID(r, "link")
+		if err != nil {
+			return err
 		}
-		return done(w, r, "/admin/trends", notice)
-	}
+		_, err = d.engine.ReviewLink(r.Context(), me.ID, id, approve)
+		return err
+	})
 }
