@@ -119,6 +119,8 @@ func TestRemoteCommunityPages(t *testing.T) {
 			contains: []string{"Quarterly meet-up", "Bring a routine.", elsewhere}},
 		{name: "a members-only community's posts are not for everyone", path: "/c/hidden@" + a.Host, code: http.StatusOK,
 			contains: []string{"shown only to its members", elsewhere}, absent: []string{"The plan for spring"}},
+		{name: "search finds the copies", path: remote + "/search?q=routine", code: http.StatusOK,
+			contains: []string{`href="` + remote + `/artefacts/` + artB.ID.String() + `"`, elsewhere}},
 		{name: "B's list of communities names those its members joined elsewhere", path: "/communities", code: http.StatusOK,
 			contains: []string{`<h2 id="elsewhere">On other servers</h2>`, `<a href="` + remote + `">Library practice</a>`,
 				`<a href="/c/hidden@` + a.Host + `">Hidden room</a>`, "1 member here · hosted on " + a.Host, "posts for members only"}},
@@ -129,6 +131,11 @@ func TestRemoteCommunityPages(t *testing.T) {
 	b.Resolve("alice@" + a.Host)
 	for _, tt := range anyone {
 		t.Run(tt.name, func(t *testing.T) { tt.check(t, b.URL) })
+	}
+
+	if feed := fetch(t, http.MethodGet, b.URL+remote+"/feed.atom", ""); feed.code != http.StatusOK ||
+		!strings.Contains(feed.body, "<title>Opening hours on bank holidays?</title>") || !strings.Contains(feed.body, b.URL+remote) {
+		t.Errorf("the threads' feed on B: %d\n%s", feed.code, feed.body)
 	}
 
 	members := []struct {
