@@ -190,7 +190,9 @@ func (h *Handler) shownCommunity(r *http.Request) (storage.Account, storage.Comm
 	handle := chi.URLParam(r, "handle")
 	var g storage.Account
 	var err error
-	if name, host, remote := strings.Cut(handle, "@"); remote {
+	if name, host, remote := strings.Cut(handle, "@"); remote && strings.EqualFold(host, h.node.Host) {
+		g, err = h.store.AccountByUsername(ctx, name) // this node's own, named in full
+	} else if remote {
 		g, err = h.store.AccountByAcct(ctx, name, host)
 		if err == nil && (g.Local() || g.ActorType != activitypub.TypeGroup) {
 			err = storage.ErrNotFound

@@ -83,7 +83,8 @@ func TestRemoteCommunityPages(t *testing.T) {
 		_, err := b.Store.StatusByURI(ctx, secret.URI)
 		return err == nil
 	})
-	b.Member("carl", false)
+	carlAccount := b.Member("carl", false)
+	newCommunity(t, b, carlAccount, federation.NewCommunity{Handle: "own", Name: "Own room"})
 	libsOnB := b.Resolve("libraries@" + a.Host)
 	testrig.Eventually(t, 15*time.Second, "B learns who moderates the community as bea joins", func() bool {
 		uris, err := b.Store.RemoteModerators(ctx, libsOnB.ID)
@@ -124,6 +125,8 @@ func TestRemoteCommunityPages(t *testing.T) {
 		{name: "B's list of communities names those its members joined elsewhere", path: "/communities", code: http.StatusOK,
 			contains: []string{`<h2 id="elsewhere">On other servers</h2>`, `<a href="` + remote + `">Library practice</a>`,
 				`<a href="/c/hidden@` + a.Host + `">Hidden room</a>`, "1 member here · hosted on " + a.Host, "posts for members only"}},
+		{name: "B's own community named in full", path: "/c/own@" + b.Host, code: http.StatusOK, contains: []string{"<h1>Own room"},
+			absent: []string{elsewhere}},
 		{name: "a community B does not know", path: "/c/nowhere@" + a.Host, code: http.StatusNotFound},
 		{name: "a person is not a community", path: "/c/alice@" + a.Host, code: http.StatusNotFound},
 		{name: "an artefact of another community", path: "/c/hidden@" + a.Host + "/artefacts/" + artB.ID.String(), code: http.StatusNotFound},
