@@ -52,16 +52,23 @@ func (e *Engine) CanSeeCommunity(ctx context.Context, viewer, g storage.Account)
 // only; listed in each member's follows it would be open to anyone who
 // walked them. The counts stay whole, as the community's own count is.
 func (e *Engine) VisibleFollows(ctx context.Context, viewer storage.Account, rows []storage.ListedAccount) ([]storage.ListedAccount, error) {
-	out := rows[:0:0]
+	var groups []storage.ID
 	for _, l := range rows {
 		if l.Account.ActorType == activitypub.TypeGroup {
-			see, err := e.CanSeeCommunity(ctx, viewer, l.Account)
-			if err != nil {
-				return nil, err
-			}
-			if !see {
-				continue
-			}
+			groups = append(groups, l.Account.ID)
+		}
+	}
+	if len(groups) == 0 {
+		return rows, nil
+	}
+	viewings, err := e.store.CommunityViewings(ctx, viewer.ID, groups) // one query for the page
+	if err != nil {
+		return nil, fmt.Errorf("visible follows: %w", err)
+	}
+	out := rows[:0:0]
+	for _, l := range rows {
+		if l.Account.ActorType == activitypub.TypeGroup && !activitypub.CanSeeCommunity(viewings[l.Account.ID]) {
+			continue
 		}
 		out = append(out, l)
 	}

@@ -196,6 +196,34 @@ const qCommunityStanding = `SELECT
 	OR EXISTS (SELECT 1 FROM remote_communities rc WHERE rc.account_id = ?1 AND rc.members_only = 1),
 	EXISTS (SELECT 1 FROM (SELECT ?1 AS group_id) mo WHERE ` + qMemberOf + `)`
 
+// qCommunityStandings is qCommunityStanding for each of a JSON array of
+// Groups (the last parameter, after qMemberOf's).
+const qCommunityStandings = `SELECT j.value,
+	EXISTS (SELECT 1 FROM communities c WHERE c.account_id = j.value AND c.visibility = 'members')
+	OR EXISTS (SELECT 1 FROM remote_communities rc WHERE rc.account_id = j.value AND rc.members_only = 1),
+	EXISTS (SELECT 1 FROM (SELECT j.value AS group_id) mo WHERE ` + qMemberOf + `)
+FROM json_each(?) j`
+
+// CommunityViewings is CommunityViewing for many Groups at once, by
+// Group: one query for a page of follows.
+func (s *Store) CommunityViewings(ctx context.Context, viewer ID, groups []ID) (map[ID]activitypub.Viewing, error) {
+	out := make(map[ID]activitypub.Viewing, len(groups))
+	if len(groups) == 0 {
+		return out, nil
+	}
+	_, err := queryAll(ctx, s.q, func(r scanner) (struct{}, error) {
+		var g ID
+		v := activitypub.Viewing{Anonymous: viewer == 0}
+		err := r.Scan(&g, &v.MembersOnly, &v.Member)
+		out[g] = v
+		return struct{}{}, err
+	}, qCommunityStandings, append(memberOfArgs(viewer, s.Now()), idArray(groups))...)
+	if err != nil {
+		return nil, fmt.Errorf("community viewings: %w", err)
+	}
+	return out, nil
+}
+
 // CommunityViewing gathers what activitypub.CanSeeCommunity asks about
 // viewer (0: anonymous) and the community whose Group is group: whether
 // it is members-only, and whether viewer is a member (bans judged at the

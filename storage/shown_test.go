@@ -326,6 +326,16 @@ func TestCommunityViewing(t *testing.T) {
 			if err != nil || v.MembersOnly != tt.membersOnly || v.Member != tt.member || v.Anonymous != (tt.viewer == 0) {
 				t.Errorf("CommunityViewing = %+v, %v; want members-only %v, member %v", v, err, tt.membersOnly, tt.member)
 			}
+			// The batch (a page of follows) reads the same, for each Group.
+			all, err := s.CommunityViewings(ctx, tt.viewer, []ID{open.AccountID, tt.group, remoteGroup.ID})
+			if err != nil || all[tt.group] != v {
+				t.Errorf("CommunityViewings = %+v, %v; want %+v for the Group", all, err, v)
+			}
+			for _, g := range []ID{open.AccountID, remoteGroup.ID} {
+				if one, err := s.CommunityViewing(ctx, tt.viewer, g); err != nil || all[g] != one {
+					t.Errorf("CommunityViewings of %d = %+v; want %+v", g, all[g], one)
+				}
+			}
 		})
 	}
 }
