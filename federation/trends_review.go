@@ -27,6 +27,15 @@ const (
 	trendingTagsMinAccounts = 2 // one person's hashtag is not a trend
 )
 
+// mayReviewTrends lets by review trends: one who may moderate content, or
+// 0, the command line.
+func (e *Engine) mayReviewTrends(ctx context.Context, by storage.ID) error {
+	if by == 0 {
+		return nil
+	}
+	return e.Authorize(ctx, by, ActModerateContent)
+}
+
 // maxTrendsReviewed bounds the hashtags listed for review.
 const maxTrendsReviewed = 100
 
@@ -40,10 +49,8 @@ func (e *Engine) TrendingTags(ctx context.Context, viewer storage.ID, limit, off
 // TrendsForReview lists for by, who must moderate content, the hashtags
 // that trend or would, reviewed or not, most used first.
 func (e *Engine) TrendsForReview(ctx context.Context, by storage.ID) ([]storage.TagInfo, error) {
-	if by != 0 {
-		if err := e.Authorize(ctx, by, ActModerateContent); err != nil {
-			return nil, err
-		}
+	if err := e.mayReviewTrends(ctx, by); err != nil {
+		return nil, err
 	}
 	return e.trending(ctx, by, maxTrendsReviewed, 0, false)
 }
@@ -57,10 +64,8 @@ func (e *Engine) trending(ctx context.Context, viewer storage.ID, limit, offset 
 // ReviewTrend lets hashtag name trend (approve) or not, by by (0: the
 // command line), who must moderate content.
 func (e *Engine) ReviewTrend(ctx context.Context, by storage.ID, name string, approve bool) error {
-	if by != 0 {
-		if err := e.Authorize(ctx, by, ActModerateContent); err != nil {
-			return err
-		}
+	if err := e.mayReviewTrends(ctx, by); err != nil {
+		return err
 	}
 	name = strings.TrimPrefix(strings.TrimSpace(name), "#")
 	action := AuditRejectTrend
@@ -94,10 +99,8 @@ func (e *Engine) TrendingLinks(ctx context.Context, limit, offset int) ([]storag
 // command line), the links that trend or would, reviewed or not, most
 // shared first.
 func (e *Engine) LinksForReview(ctx context.Context, by storage.ID) ([]storage.TrendingLink, error) {
-	if by != 0 {
-		if err := e.Authorize(ctx, by, ActModerateContent); err != nil {
-			return nil, err
-		}
+	if err := e.mayReviewTrends(ctx, by); err != nil {
+		return nil, err
 	}
 	return e.trendingLinks(ctx, maxTrendsReviewed, 0, false)
 }
@@ -111,10 +114,8 @@ func (e *Engine) trendingLinks(ctx context.Context, limit, offset int, approvedO
 // ReviewLink lets the link of card id trend (approve) or not, by by (0:
 // the command line), who must moderate content.
 func (e *Engine) ReviewLink(ctx context.Context, by, id storage.ID, approve bool) (storage.PreviewCard, error) {
-	if by != 0 {
-		if err := e.Authorize(ctx, by, ActModerateContent); err != nil {
-			return storage.PreviewCard{}, err
-		}
+	if err := e.mayReviewTrends(ctx, by); err != nil {
+		return storage.PreviewCard{}, err
 	}
 	action := AuditRejectTrend
 	if approve {
@@ -154,10 +155,8 @@ func (e *Engine) TrendingStatuses(ctx context.Context, viewer storage.ID, limit,
 // command line), the posts that trend or would, reviewed or not, with
 // each one's review.
 func (e *Engine) StatusTrendsForReview(ctx context.Context, by storage.ID) ([]storage.Status, map[storage.ID]string, error) {
-	if by != 0 {
-		if err := e.Authorize(ctx, by, ActModerateContent); err != nil {
-			return nil, nil, err
-		}
+	if err := e.mayReviewTrends(ctx, by); err != nil {
+		return nil, nil, err
 	}
 	now := e.now()
 	sts, err := e.store.TrendingStatuses(ctx, now.Add(-trendingStatusesWindow), storage.TimelineFilter{Now: now}, maxTrendsReviewed, 0, false)
@@ -178,10 +177,8 @@ func (e *Engine) StatusTrendsForReview(ctx context.Context, by storage.ID) ([]st
 // ReviewStatusTrend lets post id trend (approve) or not, by by (0: the
 // command line), who must moderate content.
 func (e *Engine) ReviewStatusTrend(ctx context.Context, by, id storage.ID, approve bool) error {
-	if by != 0 {
-		if err := e.Authorize(ctx, by, ActModerateContent); err != nil {
-			return err
-		}
+	if err := e.mayReviewTrends(ctx, by); err != nil {
+		return err
 	}
 	action := AuditRejectTrend
 	if approve {

@@ -184,11 +184,7 @@ func (q queries) LinkHistory(ctx context.Context, ids []ID, now time.Time, days 
 	}
 	today := now.UTC().Truncate(day)
 	for _, id := range ids {
-		hist := make([]TagDay, days)
-		for i := range hist {
-			hist[i].Day = today.Add(-time.Duration(i) * day)
-		}
-		out[id] = hist
+		out[id] = emptyHistory(today, days)
 	}
 	first := today.Add(-time.Duration(days-1) * day)
 	rows, err := q.q.QueryContext(ctx, `SELECT sc.card_id, (sc.status_id >> 16) / 86400000, count(*), count(DISTINCT s.account_id)
@@ -206,10 +202,7 @@ GROUP BY sc.card_id, 2`, idArray(ids), IDAt(first))
 		if err := rows.Scan(&id, &dayNum, &d.Uses, &d.Accounts); err != nil {
 			return nil, fmt.Errorf("link history: %w", err)
 		}
-		i := int(today.Sub(time.UnixMilli(dayNum*86400000).UTC()) / day)
-		if hist, ok := out[id]; ok && i >= 0 && i < len(hist) {
-			hist[i].Uses, hist[i].Accounts = d.Uses, d.Accounts
-		}
+		setDay(out[id], today, dayNum, d)
 	}
 	return out, rows.Err()
 }

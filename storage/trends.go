@@ -35,6 +35,26 @@ type TagDay struct {
 
 const day = 24 * time.Hour
 
+// emptyHistory is the days days up to and including today's, newest
+// first, each without use.
+func emptyHistory(today time.Time, days int) []TagDay {
+	hist := make([]TagDay, days)
+	for i := range hist {
+		hist[i].Day = today.Add(-time.Duration(i) * day)
+	}
+	return hist
+}
+
+// setDay records d in hist, a history ending today, on the day number
+// dayNum (days since 1970, UTC) that a query grouped by; a day outside
+// hist is left out.
+func setDay(hist []TagDay, today time.Time, dayNum int64, d TagDay) {
+	i := int(today.Sub(time.UnixMilli(dayNum*86400000).UTC()) / day)
+	if i >= 0 && i < len(hist) {
+		hist[i].Uses, hist[i].Accounts = d.Uses, d.Accounts
+	}
+}
+
 // TagHistory returns, for each of names, its use on each of the days
 // days up to and including now's, newest first: a day without use
 // counts zero. Names are matched without regard to case and keyed as
@@ -51,11 +71,7 @@ func (q queries) TagHistory(ctx context.Context, names []string, now time.Time, 
 	for _, n := range names {
 		byLower[strings.ToLower(n)] = n
 		args = append(args, n)
-		hist := make([]TagDay, days)
-		for i := range hist {
-			hist[i].Day = today.Add(-time.Duration(i) * day)
-		}
-		out[n] = hist
+		out[n] = emptyHistory(today, days)
 	}
 	args = append(args, IDAt(first))
 	rows, err := q.q.QueryContext(ctx, `SELECT t.name, (st.status_id >> 16) / 86400000, count(*), count(DISTINCT s.account_id)
@@ -73,12 +89,7 @@ GROUP BY t.id, 2`, args...)
 		if err := rows.Scan(&name, &dayNum, &d.Uses, &d.Accounts); err != nil {
 			return nil, fmt.Errorf("tag history: %w", err)
 		}
-		i := int(today.Sub(time.UnixMilli(dayNum*86400000).UTC()) / day)
-		hist, ok := out[byLower[strings.ToLower(name)]]
-		if !ok || i < 0 || i >= len(hist) {
-			continue
-		}
-		hist[i].Uses, hist[i].Accounts = d.Uses, d.Accounts
+		setDay(out[byLower[strings.ToLower(name)]], today, dayNum, d)
 	}
 	return out, rows.Err()
 }

@@ -13,11 +13,7 @@ func TestCLIAnnouncements(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	initNode(t, dir, "localhost:8080", "http")
-	steps := []struct {
-		name             string
-		args             []string
-		wantOut, wantErr string
-	}{
+	steps := []cliStep{
 		{"publish", []string{"admin", "announcement", "publish", "--text", "Upgrade on Saturday night.",
 			"--starts-at", "2099-12-12T22:00:00Z", "--ends-at", "2099-12-13T01:00:00Z"}, "published", ""},
 		{"publish all day", []string{"admin", "announcement", "publish", "--text", "Office closed.", "--all-day",
@@ -28,24 +24,7 @@ func TestCLIAnnouncements(t *testing.T) {
 		{"delete no id", []string{"admin", "announcement", "delete", "latest"}, "", "is not an announcement id"},
 		{"delete nothing", []string{"admin", "announcement", "delete", "12345"}, "", "not found"},
 	}
-	for _, s := range steps {
-		out, _, err := cliRun(dir, "", s.args...)
-		if s.wantErr != "" {
-			if err == nil {
-				t.Fatalf("%s: no error (output %q); want %q", s.name, out, s.wantErr)
-			}
-			if msg := message(err); !strings.Contains(msg, s.wantErr) || strings.Contains(msg, "\n") {
-				t.Fatalf("%s: error %q; want one line containing %q", s.name, msg, s.wantErr)
-			}
-			continue
-		}
-		if err != nil {
-			t.Fatalf("%s: %v", s.name, message(err))
-		}
-		if !strings.Contains(out, s.wantOut) {
-			t.Fatalf("%s: output %q does not contain %q", s.name, out, s.wantOut)
-		}
-	}
+	runSteps(t, dir, steps)
 	out, _, err := cliRun(dir, "", "admin", "announcement", "list")
 	if err != nil {
 		t.Fatal(err)

@@ -49,11 +49,7 @@ func TestCLITrends(t *testing.T) {
 		}
 	}
 	n.Close()
-	steps := []struct {
-		name             string
-		args             []string
-		wantOut, wantErr string
-	}{
+	steps := []cliStep{
 		{"list", []string{"admin", "trends", "list"}, "#retrofit  pending", ""},
 		{"approve", []string{"admin", "trends", "approve", "#retrofit"}, "#retrofit trends for members", ""},
 		{"list approved", []string{"admin", "trends", "list"}, "#retrofit  approved", ""},
@@ -66,18 +62,7 @@ func TestCLITrends(t *testing.T) {
 		{"a link nobody shared", []string{"admin", "trends", "reject", "https://other.example/"}, "", "not found"},
 		{"no hashtag", []string{"admin", "trends", "approve"}, "", "HASHTAG"},
 	}
-	for _, s := range steps {
-		out, _, err := cliRun(dir, "", s.args...)
-		if s.wantErr != "" {
-			if err == nil || !strings.Contains(message(err), s.wantErr) || strings.Contains(message(err), "\n") {
-				t.Fatalf("%s: %v (output %q); want one line containing %q", s.name, err, out, s.wantErr)
-			}
-			continue
-		}
-		if err != nil || !strings.Contains(out, s.wantOut) {
-			t.Fatalf("%s: %q %v; want %q", s.name, out, err, s.wantOut)
-		}
-	}
+	runSteps(t, dir, steps)
 	audit, _, err := cliRun(dir, "", "admin", "audit")
 	if err != nil || !strings.Contains(audit, "approve_trend") || !strings.Contains(audit, "reject_trend") {
 		t.Fatalf("audit:\n%s\n%v", audit, err)

@@ -76,12 +76,12 @@ func (h *Handler) proposal(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ids, err := pathIDs(r, "id")
+	id, err := pathID(r)
 	if err != nil {
 		return err
 	}
 	ctx := r.Context()
-	p, err := h.store.ProposalByID(ctx, ids[0])
+	p, err := h.store.ProposalByID(ctx, id)
 	if err != nil {
 		return err
 	}

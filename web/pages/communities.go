@@ -268,8 +268,9 @@ func (h *Handler) pageCommunity(r *http.Request,
 }
 
 // communityViewOf is what every page of a community says about it; with
-// members, also its members by organisation (Roster) when the viewer may
-// see them, read with the count from one version of the roster.
+// members (its own page), also its moderators and its members by
+// organisation (Roster) when the viewer may see them, read with the count
+// from one version of the roster.
 func (h *Handler) communityViewOf(r *http.Request, g storage.Account, c storage.Community, members bool) (*communityView, error) {
 	desc, err := h.renderDescription(g, c)
 	if err != nil {
@@ -294,12 +295,14 @@ func (h *Handler) communityViewOf(r *http.Request, g storage.Account, c storage.
 	if !g.Local() {
 		v.Host, v.Origin = g.Domain, cmp.Or(g.URL, g.URI)
 	}
-	mods, err := h.moderatorsOf(r.Context(), g)
-	if err != nil {
-		return nil, err
-	}
-	for _, m := range mods {
-		v.Moderators = append(v.Moderators, h.personOf(m))
+	if members { // only the community's own page names them
+		mods, err := h.moderatorsOf(r.Context(), g)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range mods {
+			v.Moderators = append(v.Moderators, h.personOf(m))
+		}
 	}
 	v.Hidden = !see
 	if members && see {
