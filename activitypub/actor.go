@@ -339,6 +339,9 @@ func actorMap(a Actor) (map[string]any, error) {
 		}
 		m["attachment"] = fields
 	}
+	if len(a.Emojis) > 0 {
+		m["tag"] = emojiTags(a.Emojis)
+	}
 	if len(a.AlsoKnownAs) > 0 {
 		aka := make([]any, 0, len(a.AlsoKnownAs))
 		for _, s := range a.AlsoKnownAs {

@@ -1,8 +1,10 @@
 package activitypub
 
 import (
+	"encoding/json"
 	"regexp"
 	"strings"
+	"time"
 )
 
 // Emoji is a custom emoji a post or profile uses: Mastodon's toot:Emoji
@@ -11,6 +13,43 @@ type Emoji struct {
 	Shortcode string `json:"shortcode"` // without the colons
 	URL       string `json:"url"`       // the image
 	MediaType string `json:"media_type,omitempty"`
+	// ID is the emoji's own address, which Mastodon keeps to know an
+	// emoji again; Updated tells it when to fetch the image anew. Either
+	// may be missing from a peer's.
+	ID      string    `json:"id,omitempty"`
+	Updated time.Time `json:"updated,omitzero"`
+}
+
+// emojiTags are the "tag" entries of emojis, in Mastodon's shape.
+func emojiTags(emojis []Emoji) []any {
+	out := make([]any, 0, len(emojis))
+	for _, em := range emojis {
+		out = append(out, emojiMap(em))
+	}
+	return out
+}
+
+func emojiMap(em Emoji) map[string]any {
+	icon := map[string]any{"type": "Image", "url": em.URL}
+	if em.MediaType != "" {
+		icon["mediaType"] = em.MediaType
+	}
+	m := map[string]any{"type": "Emoji", "name": ":" + em.Shortcode + ":", "icon": icon}
+	if em.ID != "" {
+		m["id"] = em.ID
+	}
+	if !em.Updated.IsZero() {
+		m["updated"] = em.Updated.UTC().Format(time.RFC3339)
+	}
+	return m
+}
+
+// MarshalEmoji is the document served at an emoji's ID, as Mastodon
+// serves one.
+func MarshalEmoji(em Emoji) ([]byte, error) {
+	m := emojiMap(em)
+	m["@context"] = outContext
+	return json.Marshal(m)
 }
 
 // shortcodePattern is what Mastodon accepts as a shortcode.
@@ -41,7 +80,11 @@ func emojisOf(raw any) []Emoji {
 			continue
 		}
 		seen[code] = true
-		out = append(out, Emoji{Shortcode: code, URL: url, MediaType: rawString(icon["mediaType"])})
+		em := Emoji{Shortcode: code, URL: url, MediaType: rawString(icon["mediaType"]), Updated: rawTime(m["updated"])}
+		if id := rawRef(m["id"]); ValidURL(id) {
+			em.ID = id
+		}
+		out = append(out, em)
 		if len(out) == maxEmojis {
 			break
 		}

@@ -46,6 +46,7 @@ var outContext = []any{
 		"discoverable":              "toot:discoverable",
 		"sensitive":                 "as:sensitive",
 		"Hashtag":                   "as:Hashtag",
+		"Emoji":                     "toot:Emoji",
 		"schema":                    "http://schema.org#",
 		"PropertyValue":             "schema:PropertyValue",
 		"value":                     "schema:value",

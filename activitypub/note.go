@@ -382,12 +382,12 @@ func noteMap(n Note) (map[string]any, error) {
 	if n.Language != "" && n.Content != "" {
 		m["contentMap"] = map[string]any{n.Language: n.Content}
 	}
-	if len(n.Tags) > 0 {
+	if len(n.Tags) > 0 || len(n.Emojis) > 0 {
 		tags, err := tagList(b, n.Tags)
 		if err != nil {
 			return nil, err
 		}
-		m["tag"] = tags
+		m["tag"] = append(tags, emojiTags(n.Emojis)...)
 	}
 	if len(n.Attachments) > 0 {
 		atts, err := attachmentList(b, n.Attachments)

@@ -35,7 +35,8 @@ func TestPeerMastodonPerson(t *testing.T) {
 	sameValue(t, a.AlsoKnownAs, []string{"https://old.example/users/hanna"})
 	// The custom emoji of her display name.
 	sameValue(t, a.Emojis, []Emoji{{Shortcode: "verified", MediaType: "image/png",
-		URL: "https://files.mastodon.example/custom_emojis/images/000/004/242/original/verified.png"}})
+		URL: "https://files.mastodon.example/custom_emojis/images/000/004/242/original/verified.png",
+		ID:  "https://mastodon.example/emojis/4242", Updated: time.Date(2023, 1, 10, 9, 12, 1, 0, time.UTC)}})
 	if !a.Published.Equal(time.Date(2022, 11, 4, 0, 0, 0, 0, time.UTC)) {
 		t.Errorf("published = %v", a.Published)
 	}
@@ -191,7 +192,8 @@ func TestPeerGoToSocialCreateNote(t *testing.T) {
 		{Type: TagMention, Href: "https://council-a.example/users/olli", Name: "@olli@council-a.example"},
 	})
 	sameValue(t, n.Emojis, []Emoji{{Shortcode: "heron", MediaType: "image/png",
-		URL: "https://gts.example/fileserver/01AY6P665V14JJR0AFVRT7311Y/emoji/original/01F8MH9H8E4VG3KDYJR9EGPXCQ.png"}})
+		URL: "https://gts.example/fileserver/01AY6P665V14JJR0AFVRT7311Y/emoji/original/01F8MH9H8E4VG3KDYJR9EGPXCQ.png",
+		ID:  "https://gts.example/emoji/01F8MH9H8E4VG3KDYJR9EGPXCQ", Updated: time.Date(2025, 9, 20, 10, 40, 37, 0, time.UTC)}})
 	// GoToSocial sends an Image, with its alt text in summary.
 	sameValue(t, n.Attachments, []Attachment{{
 		Type:       "Image",

@@ -89,7 +89,7 @@ type Actor struct {
 	Published                 time.Time // zero: omitted
 	Updated                   time.Time // last profile change; zero: omitted (Mastodon sends none)
 	Fields                    []Field   // PropertyValue attachments
-	Emojis                    []Emoji   // custom emojis in name, summary and fields (read only)
+	Emojis                    []Emoji   // custom emojis in name, summary and fields
 	AlsoKnownAs               []string
 	MovedTo                   string
 	// AttributedTo is, on a Group, the collection of its moderators (FEP-1b12).
@@ -152,7 +152,7 @@ type Note struct {
 	Updated      time.Time // zero: never edited
 	Sensitive    bool
 	Tags         []Tag
-	Emojis       []Emoji // custom emojis its text uses (read only)
+	Emojis       []Emoji // custom emojis its text uses
 	Attachments  []Attachment
 	Replies      string // collection IRI, optional
 	Language     string // BCP 47 tag from contentMap, optional

@@ -239,6 +239,7 @@ func ActorOf(a storage.Account) activitypub.Actor {
 		Fields:                    profileFields(a),
 		MovedTo:                   a.MovedTo,
 		AlsoKnownAs:               a.AlsoKnownAs,
+		Emojis:                    a.Emojis,
 	}
 	if a.AvatarURL != "" {
 		act.Icon = &activitypub.Image{URL: a.AvatarURL, MediaType: mediaTypeOf(a.AvatarURL)}

@@ -88,6 +88,7 @@ func NoteOf(st storage.Status, nc noteContext, urls URLs) activitypub.Note {
 		Updated:      st.EditedAt,
 		Sensitive:    st.Sensitive || st.SpoilerText != "",
 		Tags:         tags,
+		Emojis:       st.Emojis,
 		Language:     st.Language,
 	}
 	if nc.Community != nil {

@@ -360,8 +360,13 @@ func (e *Engine) UpdateProfile(ctx context.Context, accountID storage.ID, p Prof
 	a.Locked, a.Discoverable = p.Locked, p.Discoverable
 	a.Organisation, a.Department, a.JobTitle = p.Organisation, p.Department, p.JobTitle
 	a.Fields = nil
+	texts := []string{p.DisplayName, p.Note}
 	for _, f := range p.Fields {
 		a.Fields = append(a.Fields, activitypub.Field{Name: escapeText(f.Name), Value: renderText(f.Value, nil, e.urls.Tag)})
+		texts = append(texts, f.Name, f.Value)
+	}
+	if a.Emojis, err = e.emojisIn(ctx, texts...); err != nil {
+		return storage.Account{}, fmt.Errorf("update profile: emojis: %w", err)
 	}
 	if err := e.store.InTx(ctx, func(tx *storage.Tx) error { return e.updateActor(ctx, tx, &a) }); err != nil {
 		return storage.Account{}, fmt.Errorf("update profile: %w", err)

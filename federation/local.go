@@ -152,7 +152,12 @@ func (e *Engine) post(ctx context.Context, authorID storage.ID, d Draft, also fu
 		return storage.Status{}, err
 	}
 	refs, mentioned := e.resolveMentions(ctx, d.Text)
+	emojis, err := e.draftEmojis(ctx, d)
+	if err != nil {
+		return storage.Status{}, err
+	}
 	st := storage.Status{
+		Emojis:      emojis,
 		AccountID:   author.ID,
 		Content:     renderText(d.Text, refs, e.urls.Tag),
 		SourceText:  d.Text,
@@ -262,6 +267,9 @@ func (e *Engine) Edit(ctx context.Context, authorID, statusID storage.ID, d Draf
 	st.Content = renderText(d.Text, refs, e.urls.Tag)
 	st.SourceText, st.SpoilerText, st.Sensitive, st.Language, st.Title = d.Text, d.SpoilerText, d.Sensitive, d.Language, d.Title
 	st.Tags = scanText(d.Text).Tags
+	if st.Emojis, err = e.draftEmojis(ctx, d); err != nil {
+		return storage.Status{}, err
+	}
 	st.Mentions = nil
 	for _, m := range mentioned {
 		st.Mentions = append(st.Mentions, m.ID)

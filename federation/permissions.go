@@ -26,8 +26,8 @@ const (
 type Action int
 
 // The actions. Moderators act on content, accounts and reports; admins
-// also on federation policy, roles, registrations, node settings and
-// announcements.
+// also on federation policy, roles, registrations, node settings,
+// announcements and custom emojis.
 const (
 	// ActModerateContent: remove posts, mark media sensitive.
 	ActModerateContent Action = iota + 1
@@ -51,6 +51,8 @@ const (
 	// ActManageAnnouncements: publish and delete the announcements every
 	// member reads.
 	ActManageAnnouncements
+	// ActManageEmojis: add and remove the node's custom emojis.
+	ActManageEmojis
 )
 
 // actionNames are for error messages and logs.
@@ -64,6 +66,7 @@ var actionNames = map[Action]string{
 	ActManageRegistrations: "manage registrations",
 	ActManageSettings:      "manage node settings",
 	ActManageAnnouncements: "manage announcements",
+	ActManageEmojis:        "manage custom emojis",
 }
 
 func (a Action) String() string {

@@ -12,7 +12,7 @@ import (
 func TestPermissionCan(t *testing.T) {
 	t.Parallel()
 	all := []Action{ActModerateContent, ActModerateAccounts, ActHandleReports, ActViewAuditLog,
-		ActManageFederation, ActManageRoles, ActManageRegistrations, ActManageSettings}
+		ActManageFederation, ActManageRoles, ActManageRegistrations, ActManageSettings, ActManageAnnouncements, ActManageEmojis}
 	// want[p] is the set of actions p may do; every other one it may not.
 	want := map[Permission]map[Action]bool{
 		PermissionMember: {},
@@ -20,7 +20,7 @@ func TestPermissionCan(t *testing.T) {
 			ActViewAuditLog: true},
 		PermissionAdmin: {ActModerateContent: true, ActModerateAccounts: true, ActHandleReports: true,
 			ActViewAuditLog: true, ActManageFederation: true, ActManageRoles: true, ActManageRegistrations: true,
-			ActManageSettings: true},
+			ActManageSettings: true, ActManageAnnouncements: true, ActManageEmojis: true},
 		"":      {},
 		"owner": {}, // not a role: may do nothing
 		"Admin": {}, // roles are stored lower case; any other spelling is no role

@@ -47,6 +47,10 @@ func (u URLs) Following(username string) string { return u.Actor(username) + "/f
 // Featured is a local account's pinned posts collection.
 func (u URLs) Featured(username string) string { return u.Actor(username) + "/collections/featured" }
 
+// Emoji is the address of one of the node's custom emojis, served as
+// Mastodon serves one.
+func (u URLs) Emoji(id storage.ID) string { return u.Base + "/emojis/" + id.String() }
+
 // SharedInbox is the node's shared inbox.
 func (u URLs) SharedInbox() string { return u.Base + "/inbox" }
 

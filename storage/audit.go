@@ -36,6 +36,8 @@ const (
 	AuditLink = "link"
 	// AuditStatus is a post (its review for trends).
 	AuditStatus = "status"
+	// AuditEmoji is one of the node's custom emojis.
+	AuditEmoji = "emoji"
 )
 
 const qAppendAudit = `INSERT INTO audit_log (id, account_id, action, target_type, target_id, details, created_at)

@@ -118,6 +118,7 @@ var adminCommands = []subcommand{
 	{"audit", auditList},
 	group("announcement", announcementCommands),
 	group("trends", trendsCommands),
+	group("emoji", emojiCommands),
 	group("domain", domainCommands),
 	group("email-domain", emailDomainCommands),
 	group("federation", federationCommands),

@@ -104,6 +104,9 @@ commands:
   admin domain drafts        list entries of lists waiting for review: [--state pending|rejected]
   admin domain approve|reject D   approve (block or allow now) or reject a draft, by id or domain
   admin federation mode M    federate with everyone not blocked (open) or only with allowed domains (allowlist)
+  admin emoji add CODE FILE  add a custom emoji (JPEG, PNG, GIF or WebP): [--category C] [--hidden] from pickers
+  admin emoji list           list the node's custom emojis
+  admin emoji remove CODE    remove a custom emoji (posts that used it keep its image)
   admin email-domain block D refuse sign-ups from addresses at a domain and its subdomains
   admin email-domain unblock D   lift an email domain block (by domain or id)
   admin email-domain list    list the email domain blocks

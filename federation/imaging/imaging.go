@@ -165,6 +165,33 @@ func ProfileImage(ctx context.Context, data []byte, w, h int) (File, error) {
 	return f, nil
 }
 
+// EmojiImage scales an upload down, keeping its aspect, to fit in a
+// side x side square (never up), and encodes it as PNG, which keeps
+// transparency. An animated GIF keeps only its first frame. Errors are as
+// Process's.
+func EmojiImage(ctx context.Context, data []byte, side int) (File, error) {
+	if side <= 0 {
+		return File{}, fmt.Errorf("emoji image of side %d: the size must be positive", side)
+	}
+	d, err := decode(ctx, data)
+	if err != nil {
+		return File{}, err
+	}
+	b := d.still.Bounds()
+	w, h := fit(b.Dx(), b.Dy(), side, side)
+	dst := image.NewNRGBA(image.Rect(0, 0, w, h))
+	scale(dst, d.still, b, draw.Src)
+	var buf bytes.Buffer
+	err = png.Encode(ctxWriter{ctx, &buf}, dst)
+	if ctx.Err() != nil {
+		return File{}, ctx.Err()
+	}
+	if err != nil {
+		return File{}, fmt.Errorf("encode emoji image: %w", err)
+	}
+	return File{Data: buf.Bytes(), MediaType: "image/png", Ext: ".png", Width: w, Height: h}, nil
+}
+
 // fit is the size of a w x h image scaled down, keeping its aspect, to
 // fit in maxW x maxH; a smaller image keeps its size.
 func fit(w, h, maxW, maxH int) (int, int) {

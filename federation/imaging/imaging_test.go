@@ -214,6 +214,55 @@ func TestProfileImage(t *testing.T) {
 	})
 }
 
+func TestEmojiImage(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name          string
+		data          []byte
+		width, height int
+	}{
+		{"large jpeg scaled, not cropped", imagingtest.JPEG(t, imagingtest.Halves(800, 400)), 128, 64},
+		{"tall png scaled", imagingtest.PNG(t, imagingtest.Halves(100, 400)), 32, 128},
+		{"small image not enlarged", imagingtest.PNG(t, imagingtest.Halves(20, 24)), 20, 24},
+		{"webp with transparency", imagingtest.TinyWebP(64, 32, color.NRGBA{B: 200, A: 100}), 64, 32},
+		{"gif keeps its first frame", imagingtest.AnimatedGIF(t, 40, 40, 3), 40, 40},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, err := EmojiImage(context.Background(), tt.data, 128)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg, format, err := image.DecodeConfig(bytes.NewReader(f.Data))
+			if err != nil || format != "png" || f.MediaType != "image/png" || f.Ext != ".png" ||
+				cfg.Width != tt.width || cfg.Height != tt.height || f.Width != tt.width || f.Height != tt.height {
+				t.Errorf("encoded: %s %dx%d (%s %s, %dx%d), %v; want png %dx%d", format, cfg.Width, cfg.Height,
+					f.MediaType, f.Ext, f.Width, f.Height, err, tt.width, tt.height)
+			}
+		})
+	}
+	t.Run("transparency kept", func(t *testing.T) {
+		f, err := EmojiImage(context.Background(), imagingtest.TinyWebP(8, 8, color.NRGBA{B: 200, A: 100}), 128)
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, _, err := image.Decode(bytes.NewReader(f.Data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, _, a := img.At(4, 4).RGBA(); a>>8 > 150 || a>>8 < 50 {
+			t.Errorf("alpha = %d; want about 100", a>>8)
+		}
+	})
+	t.Run("not an image", func(t *testing.T) {
+		_, err := EmojiImage(context.Background(), []byte("GIF89a but not really"), 128)
+		var inv *InvalidError
+		if !errors.As(err, &inv) {
+			t.Errorf("EmojiImage(text) = %v; want an *InvalidError", err)
+		}
+	})
+}
+
 func TestJPEGOrientation(t *testing.T) {
 	t.Parallel()
 	jpg := imagingtest.JPEG(t, imagingtest.Halves(8, 8))

@@ -95,6 +95,7 @@ func (h *Handler) Mount(r chi.Router) {
 		r.Get("/statuses/{id}/context", h.threadContext)
 		r.Get("/statuses/{id}/replies", h.replies)
 	})
+	r.Get("/emojis/{id}", h.emoji) // emojis.go
 	h.mountArtefacts(r)
 	h.mountGlossary(r)
 	h.mountEvents(r)

@@ -89,6 +89,7 @@ var mastodonPermissions = map[federation.Action]uint64{
 	federation.ActManageRegistrations: 1<<11 | 1<<18, // manage invites, manage user access
 	federation.ActManageSettings:      1<<6 | 1<<12,  // manage settings, manage rules
 	federation.ActManageAnnouncements: 1 << 13,       // manage announcements
+	federation.ActManageEmojis:        1 << 14,       // manage custom emojis
 }
 
 // roleOf is the Role entity of a node role. Mastodon's own ids and

@@ -33,7 +33,27 @@ func (h *Handler) mountInstance(r chi.Router) {
 	r.Get("/api/v1/instance/rules", h.handle(h.instanceRules))
 	r.Get("/api/v1/instance/extended_description", h.handle(h.extendedDescription))
 	r.Get("/api/v1/preferences", h.handle(h.preferences))
-	r.Get("/api/v1/custom_emojis", h.handle(h.emptyList))
+	r.Get("/api/v1/custom_emojis", h.handle(h.customEmojis))
+}
+
+// customEmojis lists the node's custom emojis for the apps' pickers;
+// anyone may read it, as on Mastodon.
+func (h *Handler) customEmojis(w http.ResponseWriter, r *http.Request) error {
+	all, err := h.engine.CustomEmojis(r.Context())
+	if err != nil {
+		return err
+	}
+	out := make([]CustomEmoji, 0, len(all))
+	for _, c := range all {
+		em := h.engine.Emoji(c)
+		entity := CustomEmoji{Shortcode: em.Shortcode, URL: em.URL, StaticURL: em.URL, VisibleInPicker: c.VisibleInPicker}
+		if c.Category != "" {
+			entity.Category = &c.Category
+		}
+		out = append(out, entity)
+	}
+	h.json(w, out)
+	return nil
 }
 
 // emptyList answers the endpoints copse has no data for with a

@@ -1,6 +1,7 @@
 package dashboard_test
 
 import (
+	"bytes"
 	"context"
 	"net/http"
 	"net/http/httptest"
@@ -9,6 +10,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/copse-dev/copse/federation"
+	"github.com/copse-dev/copse/federation/imaging/imagingtest"
 	"github.com/copse-dev/copse/storage"
 	"github.com/copse-dev/copse/web/testrig"
 )
@@ -76,6 +78,10 @@ func TestDashboardAccessible(t *testing.T) {
 	if _, err := n.Engine.RejectPolicyDraft(ctx, accts["root"].ID, drafts[0].ID); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := n.Engine.AddCustomEmoji(ctx, accts["root"].ID, federation.NewEmoji{Shortcode: "heron", Category: "Birds"},
+		bytes.NewReader(imagingtest.PNG(t, imagingtest.Halves(64, 64)))); err != nil {
+		t.Fatal(err)
+	}
 	if err := br.Run(
 		chromedp.Navigate(n.URL+"/auth/sign_in"),
 		chromedp.SendKeys("#login", "root", chromedp.ByQuery),
@@ -87,7 +93,7 @@ func TestDashboardAccessible(t *testing.T) {
 	}
 	for _, path := range []string{"/admin", "/admin/reports", "/admin/reports?state=all", "/admin/reports/" + rep.ID.String(),
 		"/admin/accounts", "/admin/accounts?status=silenced", "/admin/accounts/" + accts["bob"].ID.String(),
-		"/admin/registrations", "/admin/domains", "/admin/domains/blocks/" + block.ID.String(), "/admin/announcements", "/admin/trends",
+		"/admin/registrations", "/admin/domains", "/admin/domains/blocks/" + block.ID.String(), "/admin/announcements", "/admin/trends", "/admin/emojis",
 		"/admin/audit", "/admin/audit?action=limit", "/admin/health", "/admin/servers"} {
 		br.CheckPage(t, n.URL+path)
 		// Signed in, the page is the dashboard's, not the sign-in form.

@@ -98,6 +98,7 @@ func (d *Dashboard) Mount(r chi.Router) {
 	d.mountDomains(r)
 	d.mountAnnouncements(r)
 	d.mountTrends(r)
+	d.mountEmojis(r)
 	r.Get("/admin/audit", d.page(federation.ActViewAuditLog, d.auditPage))
 	// Federation health is read only, like the audit log, and for the same
 	// people: no action of its own exists, and moderators need it to tell
@@ -148,7 +149,8 @@ func (d *Dashboard) page(action federation.Action, h handler) http.HandlerFunc {
 
 // staffActions are what the overview offers, in its order.
 var staffActions = []federation.Action{federation.ActHandleReports, federation.ActModerateAccounts,
-	federation.ActManageRegistrations, federation.ActManageFederation, federation.ActManageAnnouncements, federation.ActViewAuditLog}
+	federation.ActManageRegistrations, federation.ActManageFederation, federation.ActManageAnnouncements, federation.ActManageEmojis,
+	federation.ActViewAuditLog}
 
 // authorizeAny lets in a member who may do at least one of the
 // dashboard's actions.
@@ -269,8 +271,8 @@ type frame struct {
 func (f *frame) base() *frame { return f }
 
 type navItem struct {
-	Label, URL string
-	Current    bool
+	Label, URL, About string
+	Current           bool
 }
 
 // framed is every page's view.
@@ -281,20 +283,22 @@ type problemView struct {
 	Message, Back string
 }
 
-// sections are the dashboard's pages, each with the action that opens it.
+// sections are the dashboard's pages, each with the action that opens it
+// and what the overview says of it.
 var sections = []struct {
-	label, url string
-	action     federation.Action
+	label, url, about string
+	action            federation.Action
 }{
-	{"Reports", "/admin/reports", federation.ActHandleReports},
-	{"Accounts", "/admin/accounts", federation.ActModerateAccounts},
-	{"Trends", "/admin/trends", federation.ActModerateContent},
-	{"Registrations", "/admin/registrations", federation.ActManageRegistrations},
-	{"Domain policy", "/admin/domains", federation.ActManageFederation},
-	{"Announcements", "/admin/announcements", federation.ActManageAnnouncements},
-	{"Audit log", "/admin/audit", federation.ActViewAuditLog},
-	{"Federation health", "/admin/health", federation.ActViewAuditLog},
-	{"Servers", "/admin/servers", federation.ActViewAuditLog},
+	{"Reports", "/admin/reports", "Reports from members and other nodes: assign, note, resolve, reopen.", federation.ActHandleReports},
+	{"Accounts", "/admin/accounts", "Local and remote accounts: warn, limit, suspend and more, with a reason.", federation.ActModerateAccounts},
+	{"Trends", "/admin/trends", "Hashtags, links and posts that would trend: approve or reject each.", federation.ActModerateContent},
+	{"Registrations", "/admin/registrations", "How people join, and invitation links.", federation.ActManageRegistrations},
+	{"Domain policy", "/admin/domains", "Which servers this node federates with.", federation.ActManageFederation},
+	{"Announcements", "/admin/announcements", "What every member reads in their apps.", federation.ActManageAnnouncements},
+	{"Custom emojis", "/admin/emojis", "The images members' apps draw for :shortcodes:.", federation.ActManageEmojis},
+	{"Audit log", "/admin/audit", "Every moderator's and admin's action.", federation.ActViewAuditLog},
+	{"Federation health", "/admin/health", "Deliveries waiting and failing, by server.", federation.ActViewAuditLog},
+	{"Servers", "/admin/servers", "The servers this node knows, and what they run.", federation.ActViewAuditLog},
 }
 
 // render fills the frame (the node, the navigation the member may use,
@@ -315,7 +319,7 @@ func (d *Dashboard) render(w http.ResponseWriter, r *http.Request, code int, nam
 				return err
 			}
 			if ok {
-				f.Nav = append(f.Nav, navItem{Label: s.label, URL: s.url,
+				f.Nav = append(f.Nav, navItem{Label: s.label, URL: s.url, About: s.about,
 					Current: r.URL.Path == s.url || strings.HasPrefix(r.URL.Path, s.url+"/")})
 			}
 		}

@@ -1,0 +1,87 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/copse-dev/copse/federation"
+	"github.com/copse-dev/copse/storage"
+	"github.com/copse-dev/copse/web/node"
+)
+
+// The custom emoji commands: copse admin emoji add, list and remove. An
+// emoji is drawn by apps wherever :shortcode: stands in the text of a post
+// or profile of a member here (federation.AddCustomEmoji).
+
+// emojiCommands are the words after copse admin emoji.
+var emojiCommands = []subcommand{
+	{"add", emojiAdd},
+	{"list", emojiList},
+	{"remove", emojiRemove},
+}
+
+func emojiAdd(ctx context.Context, args []string, p proc) error {
+	const cmd = "admin emoji add"
+	a := newAdminFlags(cmd)
+	category := a.fs.String("category", "", "`category` the apps' pickers group it under")
+	hidden := a.fs.Bool("hidden", false, "leave it out of the apps' pickers (text still names it)")
+	n, pos, err := a.openArgs(ctx, args, p, "shortcode", "image file")
+	if err != nil {
+		return err
+	}
+	defer n.Close()
+	f, err := os.Open(pos[1])
+	if err != nil {
+		return fmt.Errorf("%s: %w", cmd, err)
+	}
+	defer f.Close()
+	c, err := n.Engine.AddCustomEmoji(ctx, 0, federation.NewEmoji{Shortcode: pos[0], Category: *category, Hidden: *hidden}, f)
+	if err != nil {
+		return fmt.Errorf("%s: %s", cmd, message(err))
+	}
+	fmt.Fprintf(p.stdout, ":%s: added; apps draw it in posts and profiles of members here\n", c.Shortcode)
+	return nil
+}
+
+func emojiList(ctx context.Context, args []string, p proc) error {
+	const cmd = "admin emoji list"
+	n, err := newAdminFlags(cmd).open(ctx, args, p)
+	if err != nil {
+		return err
+	}
+	defer n.Close()
+	all, err := n.Engine.CustomEmojis(ctx)
+	if err != nil {
+		return fmt.Errorf("%s: %s", cmd, message(err))
+	}
+	tw := tabwriter.NewWriter(p.stdout, 2, 8, 2, ' ', 0)
+	fmt.Fprintln(tw, "SHORTCODE\tCATEGORY\tPICKER\tADDED\tIMAGE")
+	for _, c := range all {
+		picker := "shown"
+		if !c.VisibleInPicker {
+			picker = "hidden"
+		}
+		fmt.Fprintf(tw, ":%s:\t%s\t%s\t%s\t%s\n", c.Shortcode, c.Category, picker, c.CreatedAt.UTC().Format(time.RFC3339), n.Engine.Emoji(c).URL)
+	}
+	return tw.Flush()
+}
+
+func emojiRemove(ctx context.Context, args []string, p proc) error {
+	return namedAction[storage.CustomEmoji, storage.CustomEmoji]{
+		cmd: "admin emoji remove", arg: "shortcode",
+		missing: func(arg string) string { return "no emoji :" + strings.Trim(arg, ":") + ":" },
+		find: func(ctx context.Context, n *node.Node, arg string) (storage.CustomEmoji, error) {
+			return n.Store.CustomEmojiByShortcode(ctx, strings.Trim(arg, ":"))
+		},
+		act: func(ctx context.Context, n *node.Node, c storage.CustomEmoji) (storage.CustomEmoji, error) {
+			return n.Engine.RemoveCustomEmoji(ctx, 0, c.ID)
+		},
+		done: func(_, c storage.CustomEmoji) string {
+			return ":" + c.Shortcode + ": removed; posts that used it keep its image"
+		},
+	}.run(ctx, args, p)
+}

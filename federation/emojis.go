@@ -1,0 +1,259 @@
+package federation
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/copse-dev/copse/activitypub"
+	"github.com/copse-dev/copse/federation/imaging"
+	"github.com/copse-dev/copse/storage"
+)
+
+// The node's own custom emojis, as Mastodon keeps them: an admin adds an
+// image under a shortcode; apps list them (GET /api/v1/custom_emojis) and
+// draw the image wherever :shortcode: stands in the text of a post or a
+// profile of a member here. A post or profile keeps the emojis its text
+// named when it was written, so its Note and actor carry them as Emoji
+// tags to other servers, which keep their own copy of each image. A
+// removed emoji is no longer offered or matched in new text; its file
+// stays, since the posts that used it keep its address.
+
+// Audit actions of custom emojis.
+const (
+	AuditAddEmoji    = "add_emoji"
+	AuditRemoveEmoji = "remove_emoji"
+)
+
+// Bounds on the node's emojis.
+const (
+	// EmojiSide is the longest side an emoji image is scaled down to:
+	// apps draw them at 20 to 40 pixels, on screens of up to three
+	// pixels a point.
+	EmojiSide         = 128
+	maxShortcode      = 64
+	maxEmojiCategory  = 64
+	maxEmojiUploadLen = 2 << 20 // an emoji's file before it is scaled
+)
+
+// shortcodeRule is what a shortcode may be: letters, digits and
+// underscores, as Mastodon accepts.
+var shortcodeRule = regexp.MustCompile(`^[a-zA-Z0-9_]+$`)
+
+// NewEmoji is what an admin gives for an emoji besides its image.
+type NewEmoji struct {
+	Shortcode string // with or without the colons
+	Category  string // optional: apps group their picker by it
+	// Hidden leaves it out of the apps' pickers; text still names it.
+	Hidden bool
+}
+
+func (n NewEmoji) clean() NewEmoji {
+	n.Shortcode = strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(n.Shortcode), ":"), ":")
+	n.Category = strings.TrimSpace(cleanText(n.Category))
+	return n
+}
+
+func (n NewEmoji) validate() error {
+	switch {
+	case n.Shortcode == "":
+		return fieldInvalid("shortcode", "ERR_BLANK", "a shortcode is needed")
+	case len(n.Shortcode) < 2 || len(n.Shortcode) > maxShortcode || !shortcodeRule.MatchString(n.Shortcode):
+		return fieldInvalid("shortcode", "ERR_INVALID",
+			"a shortcode is 2 to %d letters, digits or underscores (%q is not)", maxShortcode, n.Shortcode)
+	case utf8.RuneCountInString(n.Category) > maxEmojiCategory:
+		return fieldInvalid("category", "ERR_TOO_LONG", "a category is at most %d characters", maxEmojiCategory)
+	}
+	return nil
+}
+
+// mayManageEmojis is nil for by 0 (the command line) and for a member
+// whose role may manage custom emojis.
+func (e *Engine) mayManageEmojis(ctx context.Context, by storage.ID) error {
+	if by == 0 {
+		return nil
+	}
+	return e.Authorize(ctx, by, ActManageEmojis)
+}
+
+// AddCustomEmoji adds an emoji of the node, by by (0: the command line),
+// who must manage custom emojis. The image (JPEG, PNG, GIF or WebP, at
+// most 2 MiB) is scaled to fit EmojiSide and kept as PNG; an animated GIF
+// keeps its first frame. A shortcode taken in any case is refused.
+func (e *Engine) AddCustomEmoji(ctx context.Context, by storage.ID, n NewEmoji, image io.Reader) (storage.CustomEmoji, error) {
+	if err := e.mayManageEmojis(ctx, by); err != nil {
+		return storage.CustomEmoji{}, err
+	}
+	n = n.clean()
+	if err := n.validate(); err != nil {
+		return storage.CustomEmoji{}, err
+	}
+	taken := func() error {
+		return fieldInvalid("shortcode", "ERR_TAKEN", "the shortcode :%s: is taken; remove that emoji first", n.Shortcode)
+	}
+	if _, err := e.store.CustomEmojiByShortcode(ctx, n.Shortcode); err == nil {
+		return storage.CustomEmoji{}, taken() // before the image is decoded for nothing
+	} else if !errors.Is(err, storage.ErrNotFound) {
+		return storage.CustomEmoji{}, fmt.Errorf("add emoji %s: %w", n.Shortcode, err)
+	}
+	data, err := io.ReadAll(io.LimitReader(image, maxEmojiUploadLen+1))
+	switch {
+	case err != nil:
+		return storage.CustomEmoji{}, fmt.Errorf("add emoji %s: read image: %w", n.Shortcode, err)
+	case len(data) == 0:
+		return storage.CustomEmoji{}, fieldInvalid("image", "ERR_BLANK", "an image is needed")
+	case len(data) > maxEmojiUploadLen:
+		return storage.CustomEmoji{}, fieldInvalid("image", "ERR_TOO_LARGE", "the image is over %d MiB", maxEmojiUploadLen>>20)
+	}
+	var f imaging.File
+	if err := e.withImageSlot(ctx, func() (err error) { f, err = imaging.EmojiImage(ctx, data, EmojiSide); return err }); err != nil {
+		return storage.CustomEmoji{}, fmt.Errorf("add emoji %s: %w", n.Shortcode, err)
+	}
+	c := storage.CustomEmoji{Shortcode: n.Shortcode, File: newMediaStem() + "_emoji" + f.Ext, MediaType: f.MediaType,
+		Category: n.Category, VisibleInPicker: !n.Hidden, CreatedBy: by}
+	if err := e.writeMedia(c.File, f.Data); err != nil {
+		return storage.CustomEmoji{}, fmt.Errorf("add emoji %s: %w", n.Shortcode, err)
+	}
+	err = e.store.InTx(ctx, func(tx *storage.Tx) error {
+		if err := tx.InsertCustomEmoji(ctx, &c); err != nil {
+			if errors.Is(err, storage.ErrDuplicate) { // added meanwhile
+				return taken()
+			}
+			return err
+		}
+		return audit(ctx, tx, by, AuditAddEmoji, storage.AuditEmoji, c.ID, "shortcode", c.Shortcode)
+	})
+	if err != nil {
+		e.removeMedia(context.WithoutCancel(ctx), c.File)
+		return storage.CustomEmoji{}, fmt.Errorf("add emoji %s: %w", n.Shortcode, err)
+	}
+	return c, nil
+}
+
+// RemoveCustomEmoji removes emoji id, by by (0: the command line), who
+// must manage custom emojis, and returns it. Its file is kept: posts that
+// used it keep its address.
+func (e *Engine) RemoveCustomEmoji(ctx context.Context, by, id storage.ID) (storage.CustomEmoji, error) {
+	if err := e.mayManageEmojis(ctx, by); err != nil { // before the lookup: no 404 to those who may not
+		return storage.CustomEmoji{}, err
+	}
+	var c storage.CustomEmoji
+	err := e.store.InTx(ctx, func(tx *storage.Tx) error {
+		var err error
+		if c, err = tx.CustomEmojiByID(ctx, id); err != nil {
+			return err
+		}
+		if err := tx.DeleteCustomEmoji(ctx, id); err != nil {
+			return err
+		}
+		return audit(ctx, tx, by, AuditRemoveEmoji, storage.AuditEmoji, c.ID, "shortcode", c.Shortcode)
+	})
+	if err != nil {
+		return storage.CustomEmoji{}, fmt.Errorf("remove emoji %d: %w", id, err)
+	}
+	return c, nil
+}
+
+// CustomEmojis lists the node's emojis, by category, then shortcode:
+// anyone may read them, as apps do before anyone signs in.
+func (e *Engine) CustomEmojis(ctx context.Context) ([]storage.CustomEmoji, error) {
+	return e.store.CustomEmojis(ctx)
+}
+
+// Emoji is one of the node's emojis as posts and actors carry it.
+func (e *Engine) Emoji(c storage.CustomEmoji) activitypub.Emoji {
+	return activitypub.Emoji{Shortcode: c.Shortcode, URL: e.mediaURL(c.File), MediaType: c.MediaType,
+		ID: e.urls.Emoji(c.ID), Updated: c.UpdatedAt}
+}
+
+// emojisIn is the node's emojis that texts name as :shortcode:, in the
+// order first named, at most maxTextEmojis.
+func (e *Engine) emojisIn(ctx context.Context, texts ...string) ([]activitypub.Emoji, error) {
+	codes := shortcodesIn(texts...)
+	if len(codes) == 0 {
+		return nil, nil
+	}
+	found, err := e.store.CustomEmojisNamed(ctx, codes)
+	if err != nil {
+		return nil, err
+	}
+	byCode := make(map[string]storage.CustomEmoji, len(found))
+	for _, c := range found {
+		byCode[c.Shortcode] = c
+	}
+	var out []activitypub.Emoji
+	for _, code := range codes {
+		if c, ok := byCode[code]; ok {
+			out = append(out, e.Emoji(c))
+		}
+	}
+	return out, nil
+}
+
+// draftEmojis is the node's emojis a post's text, warning, title and
+// poll options name.
+func (e *Engine) draftEmojis(ctx context.Context, d Draft) ([]activitypub.Emoji, error) {
+	texts := []string{d.Text, d.SpoilerText, d.Title}
+	if d.Poll != nil {
+		texts = append(texts, d.Poll.Options...)
+	}
+	emojis, err := e.emojisIn(ctx, texts...)
+	if err != nil {
+		return nil, fmt.Errorf("emojis of a post: %w", err)
+	}
+	return emojis, nil
+}
+
+// maxTextEmojis bounds the distinct shortcodes looked up for one post or
+// profile (Mastodon's apps draw any number; peers keep up to 64).
+const maxTextEmojis = 64
+
+// shortcodesIn is the distinct :shortcode:s texts name, in the order
+// first named. As in Mastodon, a shortcode stands alone: the colon
+// before it is not after a letter, digit or colon, nor the one after it
+// before one (so "10:30:45" and "a:b:c" name none).
+func shortcodesIn(texts ...string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, s := range texts {
+		for i := 0; i < len(s); i++ {
+			if s[i] != ':' || closesShortcode(s[:i], true) {
+				continue
+			}
+			j := i + 1
+			for j < len(s) && (s[j] == '_' || 'a' <= s[j] && s[j] <= 'z' || 'A' <= s[j] && s[j] <= 'Z' || '0' <= s[j] && s[j] <= '9') {
+				j++
+			}
+			if j == len(s) || s[j] != ':' || j-i-1 < 2 || j-i-1 > maxShortcode || closesShortcode(s[j+1:], false) {
+				continue
+			}
+			if code := s[i+1 : j]; !seen[code] {
+				seen[code] = true
+				out = append(out, code)
+				if len(out) == maxTextEmojis {
+					return out
+				}
+			}
+			i = j // the closing colon cannot open another
+		}
+	}
+	return out
+}
+
+// closesShortcode reports whether the character next to a colon, the
+// last of s (before) or the first (after), keeps the colon from opening or
+// closing a shortcode: a letter, a digit or another colon.
+func closesShortcode(s string, before bool) bool {
+	var r rune
+	if before {
+		r, _ = utf8.DecodeLastRuneInString(s)
+	} else {
+		r, _ = utf8.DecodeRuneInString(s)
+	}
+	return r == ':' || unicode.IsLetter(r) || unicode.IsDigit(r)
+}

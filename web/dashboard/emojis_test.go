@@ -1,0 +1,66 @@
+package dashboard_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/copse-dev/copse/federation/imaging/imagingtest"
+)
+
+// TestAdminManagesEmojis adds a custom emoji from the web (a multipart
+// form), sees it listed with its image, has a bad shortcode and a file
+// that is not an image refused on a page that says why, and removes it;
+// a moderator has no such page.
+func TestAdminManagesEmojis(t *testing.T) {
+	t.Parallel()
+	n, _ := staff(t)
+	ctx := context.Background()
+	b := signedIn(t, n, "root")
+	if page := b.page("/admin"); !strings.Contains(page, `href="/admin/emojis"`) || !strings.Contains(page, "draw for :shortcodes:") {
+		t.Errorf("the admin's overview lacks custom emojis:\n%s", page)
+	}
+	png := imagingtest.PNG(t, imagingtest.Halves(300, 200))
+	code, to, _ := b.upload("/admin/emojis", "image", "heron.png", png,
+		url.Values{"csrf": {b.csrf()}, "shortcode": {"grey_heron"}, "category": {"Birds <b>"}})
+	page := b.page(to)
+	if code != http.StatusSeeOther || !strings.Contains(page, "The emoji is added") || !strings.Contains(page, ":grey_heron:") ||
+		!strings.Contains(page, "Birds &lt;b&gt;") || !strings.Contains(page, `alt=":grey_heron:"`) {
+		t.Fatalf("add: %d:\n%s", code, page)
+	}
+	all, err := n.Engine.CustomEmojis(ctx)
+	if err != nil || len(all) != 1 || all[0].Shortcode != "grey_heron" || !all[0].VisibleInPicker {
+		t.Fatalf("emojis after the form: %+v %v", all, err)
+	}
+	refusals := []struct {
+		name, shortcode string
+		data            []byte
+		want            string
+	}{
+		{"bad shortcode", "grey heron", png, "2 to 64 letters, digits or underscores"},
+		{"taken", "Grey_Heron", png, "is taken"},
+		{"not an image", "notes", []byte("plain text"), "File type is not supported"},
+	}
+	for _, r := range refusals {
+		code, _, page := b.upload("/admin/emojis", "image", "x.png", r.data, url.Values{"csrf": {b.csrf()}, "shortcode": {r.shortcode}})
+		if code != http.StatusUnprocessableEntity || !strings.Contains(page, r.want) {
+			t.Errorf("%s: %d:\n%s", r.name, code, page)
+		}
+	}
+	if code, _, page := b.post("/admin/emojis", url.Values{"shortcode": {"owl"}}); code != http.StatusUnprocessableEntity ||
+		!strings.Contains(page, "Choose an image") {
+		t.Errorf("no image: %d:\n%s", code, page)
+	}
+
+	mod := signedIn(t, n, "mod")
+	if code, _, _ := mod.open(http.MethodGet, "/admin/emojis", nil); code != http.StatusForbidden {
+		t.Errorf("a moderator opening the emojis page: %d; want 403", code)
+	}
+	code, to, _ = b.post("/admin/emojis/"+all[0].ID.String()+"/delete", nil)
+	page = b.page(to)
+	if code != http.StatusSeeOther || !strings.Contains(page, "The emoji is removed") || !strings.Contains(page, "No custom emojis yet") {
+		t.Fatalf("remove: %d:\n%s", code, page)
+	}
+}
