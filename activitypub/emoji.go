@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Emoji is a custom emoji a post or profile uses: Mastodon's toot:Emoji
@@ -90,4 +92,45 @@ func emojisOf(raw any) []Emoji {
 		}
 	}
 	return out
+}
+
+// EachShortcode calls f with each :shortcode: of s that stands alone, as
+// Mastodon reads them, and its place (s[start:end] is it, colons and
+// all), in order, until f returns false. The colon before it follows no
+// letter, digit or colon, and the one after it is followed by none, so
+// "10:30:45" and "a:bc:d" hold none; a shortcode is 2 to 64 letters,
+// digits or underscores.
+func EachShortcode(s string, f func(code string, start, end int) bool) {
+	for i := 0; i < len(s); i++ {
+		if s[i] != ':' || nextToShortcode(s[:i], true) {
+			continue
+		}
+		j := i + 1
+		for j < len(s) && (s[j] == '_' || 'a' <= s[j] && s[j] <= 'z' || 'A' <= s[j] && s[j] <= 'Z' || '0' <= s[j] && s[j] <= '9') {
+			j++
+		}
+		if j == len(s) || s[j] != ':' || j-i-1 < 2 || j-i-1 > MaxShortcode || nextToShortcode(s[j+1:], false) {
+			continue
+		}
+		if !f(s[i+1:j], i, j+1) {
+			return
+		}
+		i = j // the closing colon cannot open another
+	}
+}
+
+// MaxShortcode is the longest shortcode read in text.
+const MaxShortcode = 64
+
+// nextToShortcode reports whether the character next to a colon, the
+// last of s (before) or the first (after), keeps the colon from opening or
+// closing a shortcode: a letter, a digit or another colon.
+func nextToShortcode(s string, before bool) bool {
+	var r rune
+	if before {
+		r, _ = utf8.DecodeLastRuneInString(s)
+	} else {
+		r, _ = utf8.DecodeRuneInString(s)
+	}
+	return r == ':' || unicode.IsLetter(r) || unicode.IsDigit(r)
 }

@@ -7,7 +7,6 @@ import (
 	"io"
 	"regexp"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/copse-dev/copse/activitypub"
@@ -36,7 +35,7 @@ const (
 	// apps draw them at 20 to 40 pixels, on screens of up to three
 	// pixels a point.
 	EmojiSide         = 128
-	maxShortcode      = 64
+	maxShortcode      = activitypub.MaxShortcode
 	maxEmojiCategory  = 64
 	maxEmojiUploadLen = 2 << 20 // an emoji's file before it is scaled
 )
@@ -214,46 +213,21 @@ func (e *Engine) draftEmojis(ctx context.Context, d Draft) ([]activitypub.Emoji,
 const maxTextEmojis = 64
 
 // shortcodesIn is the distinct :shortcode:s texts name, in the order
-// first named. As in Mastodon, a shortcode stands alone: the colon
-// before it is not after a letter, digit or colon, nor the one after it
-// before one (so "10:30:45" and "a:b:c" name none).
+// first named, each standing alone (activitypub.EachShortcode).
 func shortcodesIn(texts ...string) []string {
 	var out []string
 	seen := map[string]bool{}
 	for _, s := range texts {
-		for i := 0; i < len(s); i++ {
-			if s[i] != ':' || closesShortcode(s[:i], true) {
-				continue
-			}
-			j := i + 1
-			for j < len(s) && (s[j] == '_' || 'a' <= s[j] && s[j] <= 'z' || 'A' <= s[j] && s[j] <= 'Z' || '0' <= s[j] && s[j] <= '9') {
-				j++
-			}
-			if j == len(s) || s[j] != ':' || j-i-1 < 2 || j-i-1 > maxShortcode || closesShortcode(s[j+1:], false) {
-				continue
-			}
-			if code := s[i+1 : j]; !seen[code] {
+		activitypub.EachShortcode(s, func(code string, _, _ int) bool {
+			if !seen[code] {
 				seen[code] = true
 				out = append(out, code)
-				if len(out) == maxTextEmojis {
-					return out
-				}
 			}
-			i = j // the closing colon cannot open another
+			return len(out) < maxTextEmojis
+		})
+		if len(out) == maxTextEmojis {
+			break
 		}
 	}
 	return out
-}
-
-// closesShortcode reports whether the character next to a colon, the
-// last of s (before) or the first (after), keeps the colon from opening or
-// closing a shortcode: a letter, a digit or another colon.
-func closesShortcode(s string, before bool) bool {
-	var r rune
-	if before {
-		r, _ = utf8.DecodeLastRuneInString(s)
-	} else {
-		r, _ = utf8.DecodeRuneInString(s)
-	}
-	return r == ':' || unicode.IsLetter(r) || unicode.IsDigit(r)
 }

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/copse-dev/copse/activitypub"
 	"github.com/copse-dev/copse/federation"
+	"github.com/copse-dev/copse/federation/imaging/imagingtest"
 	"github.com/copse-dev/copse/storage"
 	"github.com/copse-dev/copse/web/node"
 	"github.com/copse-dev/copse/web/testrig"
@@ -42,8 +44,12 @@ func TestPagesAccessible(t *testing.T) {
 	if err := n.Engine.SetRole(ctx, "bob", storage.PermissionModerator); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := n.Engine.AddCustomEmoji(ctx, 0, federation.NewEmoji{Shortcode: "checklist"},
+		bytes.NewReader(imagingtest.PNG(t, imagingtest.Halves(64, 64)))); err != nil {
+		t.Fatal(err)
+	}
 	st, err := n.Engine.Post(ctx, alice.ID, federation.Draft{
-		Text: "Our #enquiries routine, revised after the audit: https://council-a.example/routine", Visibility: activitypub.Public,
+		Text: "Our #enquiries routine :checklist:, revised after the audit: https://council-a.example/routine", Visibility: activitypub.Public,
 		SpoilerText: "Long read"})
 	if err != nil {
 		t.Fatal(err)

@@ -244,6 +244,7 @@ type announcementView struct {
 // accountView is a member's profile as a page shows it.
 type accountView struct {
 	Name, Acct, URL string
+	Display         template.HTML // Name with its custom emojis drawn
 	Avatar, Header  string
 	Note            template.HTML // sanitised on the way in
 	Fields          []fieldView
@@ -263,6 +264,7 @@ type fieldView struct {
 // authorView names a post's author with a link to their profile.
 type authorView struct {
 	Name, Acct, URL string
+	Display         template.HTML // Name with its custom emojis drawn
 }
 
 type statusView struct {
@@ -311,6 +313,7 @@ func (h *Handler) viewIn(cv *communityView, title string) pageView {
 // and to its home node for a peer's account.
 func (h *Handler) authorOf(a storage.Account) *authorView {
 	v := &authorView{Name: cmp.Or(a.DisplayName, a.Username), Acct: a.Username + "@" + cmp.Or(a.Domain, h.node.Host)}
+	v.Display = emojiText(v.Name, a.Emojis)
 	if a.Local() {
 		v.URL = h.urls.Profile(a.Username)
 	} else {
@@ -320,7 +323,7 @@ func (h *Handler) authorOf(a storage.Account) *authorView {
 }
 
 func (h *Handler) statusViewOf(st storage.Status, author storage.Account, cards map[storage.ID]storage.PreviewCard) statusView {
-	v := statusView{Author: h.authorOf(author), Title: st.Title, Spoiler: st.SpoilerText, Content: template.HTML(st.Content),
+	v := statusView{Author: h.authorOf(author), Title: st.Title, Spoiler: st.SpoilerText, Content: emojiHTML(st.Content, st.Emojis),
 		URL: cmp.Or(st.URL, st.URI), ISO: st.CreatedAt.Format(time.RFC3339), When: st.CreatedAt.Format("2 January 2006, 15:04 MST"),
 		Sensitive: st.Sensitive && st.SpoilerText == ""}
 	for _, a := range st.Attachments {
@@ -438,10 +441,11 @@ func (h *Handler) profile(w http.ResponseWriter, r *http.Request) error {
 
 func (h *Handler) accountViewOf(a storage.Account, stats storage.AccountStats) *accountView {
 	v := &accountView{Name: cmp.Or(a.DisplayName, a.Username), Acct: a.Username + "@" + h.node.Host, URL: h.urls.Profile(a.Username),
-		Avatar: cmp.Or(a.AvatarURL, "/avatars/original/missing.png"), Header: a.HeaderURL, Note: template.HTML(a.Note),
+		Avatar: cmp.Or(a.AvatarURL, "/avatars/original/missing.png"), Header: a.HeaderURL, Note: emojiHTML(a.Note, a.Emojis),
 		Posts: stats.Statuses, Following: stats.Following, Followers: stats.Followers}
+	v.Display = emojiText(v.Name, a.Emojis)
 	for _, f := range federation.ActorOf(a).Fields {
-		v.Fields = append(v.Fields, fieldView{Name: template.HTML(h.engine.Sanitize(f.Name)), Value: template.HTML(f.Value)})
+		v.Fields = append(v.Fields, fieldView{Name: emojiHTML(h.engine.Sanitize(f.Name), a.Emojis), Value: emojiHTML(f.Value, a.Emojis)})
 	}
 	return v
 }
