@@ -41,7 +41,11 @@ type ArtefactProposal struct {
 	Organisation *string
 	EditPolicy   *string
 	ChangeNote   string
-	Files        int // attachments carried (refused: files are added on the Group's node)
+	// Files are files the member adds (a file of the same name is
+	// replaced), held on the member's node at their URL until the Group's
+	// node has fetched them; each names its size and SHA-256, which what
+	// is fetched must match.
+	Files []ArtefactDocument
 }
 
 // proposalHead is what the object of every kind of proposal starts
@@ -108,6 +112,14 @@ func MarshalArtefactProposal(id, actor string, published time.Time, p ArtefactPr
 		}
 		w.Tag = &tags
 	}
+	for _, d := range p.Files {
+		b, err := json.Marshal(documentWire{Type: "Document", URL: d.URL, MediaType: d.MediaType, Name: d.Name,
+			Size: d.Size, DigestMultibase: DigestMultibase(d.SHA256)})
+		if err != nil {
+			return nil, err
+		}
+		w.Attachment = append(w.Attachment, b)
+	}
 	return marshalProposal(proposalContext, id, p.Type, actor, p.Audience, published, w)
 }
 
@@ -129,8 +141,19 @@ func ArtefactProposalOf(b []byte) (ArtefactProposal, bool) {
 	}
 	p := ArtefactProposal{Type: act.Type, ID: w.ID, AttributedTo: w.AttributedTo, Audience: cmpOr(w.Audience, act.Audience),
 		BaseVersion: w.BaseVersion, Name: cleanPtr(w.Name), Summary: cleanPtr(w.Summary), Licence: w.Licence,
-		Organisation: cleanPtr(w.Organisation), EditPolicy: w.EditPolicy, ChangeNote: CleanText(w.ChangeNote),
-		Files: len(w.Attachment)}
+		Organisation: cleanPtr(w.Organisation), EditPolicy: w.EditPolicy, ChangeNote: CleanText(w.ChangeNote)}
+	for _, raw := range w.Attachment {
+		// A file that cannot be read is kept without its address, so
+		// the Group's node refuses the proposal rather than apply it
+		// without the file.
+		var d documentWire
+		_ = json.Unmarshal(raw, &d)
+		if !ValidURL(d.URL) {
+			d.URL = ""
+		}
+		p.Files = append(p.Files, ArtefactDocument{URL: d.URL, MediaType: CleanText(d.MediaType), Name: CleanText(d.Name),
+			Size: d.Size, SHA256: sha256OfMultibase(d.DigestMultibase)})
+	}
 	if act.Type == TypeCreate {
 		p.ID = ""
 	}

@@ -226,29 +226,66 @@ func (e *Engine) ArtefactFilePath(f storage.ArtefactFile) (string, error) {
 // artefact with it: a file of the same name is replaced, any other is
 // added. The file must be an allowed kind matching its name, within the
 // per-file limit and the community's; otherwise nothing is stored. An
-// artefact hosted on another node takes files there only (ErrFilesElsewhere).
+// artefact hosted on another node takes files through a proposal
+// (SubmitArtefactFile): here, ErrFilesElsewhere.
 func (e *Engine) AddArtefactFile(ctx context.Context, editor storage.Account, id storage.ID, base int, name string, body io.Reader, note string) (storage.Artefact, storage.ArtefactFile, error) {
-	if err := e.CheckFileUpload(ctx, id); err != nil {
+	a, err := e.store.ArtefactByID(ctx, id)
+	if err != nil {
+		return storage.Artefact{}, storage.ArtefactFile{}, fmt.Errorf("artefact %s: %w", id, err)
+	}
+	if !a.Local {
+		return storage.Artefact{}, storage.ArtefactFile{}, ErrFilesElsewhere
+	}
+	up, err := e.storeArtefactFile(ctx, name, body)
+	if err != nil {
 		return storage.Artefact{}, storage.ArtefactFile{}, err
 	}
+	f := up.file
+	f.ArtefactID, f.UploadedBy = id, editor.ID
+	if note == "" {
+		note = "Added " + f.Name
+	}
+	a, err = e.reviseArtefact(ctx, editor, id, base, note, func(tx *storage.Tx, a *storage.Artefact, v *storage.ArtefactVersion) error {
+		return e.attachFile(ctx, tx, a, v, &f, up.text)
+	})
+	if err != nil {
+		os.Remove(up.path)
+		return storage.Artefact{}, storage.ArtefactFile{}, err
+	}
+	return a, f, nil
+}
+
+// storedFile is a file stored under the artefact file folder, checked
+// (its name, kind and size), that no row names yet: its path is removed
+// if it is not kept.
+type storedFile struct {
+	file storage.ArtefactFile // its storage name, name, type, size and SHA-256
+	text string               // its text, for search
+	path string
+}
+
+// storeArtefactFile checks and stores a file an artefact may hold: a
+// name, an allowed kind that matches it, within the node's per-file
+// limit. The file is whole on disk before it returns.
+func (e *Engine) storeArtefactFile(ctx context.Context, name string, body io.Reader) (storedFile, error) {
 	name = cleanLine(filepath.Base(strings.ReplaceAll(name, "\\", "/")))
 	if name == "" || name == "." || name == "/" {
-		return storage.Artefact{}, storage.ArtefactFile{}, invalid("the file needs a name")
+		return storedFile{}, invalid("the file needs a name")
 	}
 	if utf8.RuneCountInString(name) > maxFileName {
-		return storage.Artefact{}, storage.ArtefactFile{}, invalid("file name is longer than %d characters", maxFileName)
+		return storedFile{}, invalid("file name is longer than %d characters", maxFileName)
 	}
 	dir := e.artefactFileDir()
 	if dir == "" {
-		return storage.Artefact{}, storage.ArtefactFile{}, invalid("this node stores no files")
+		return storedFile{}, invalid("this node stores no files")
 	}
 	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return storage.Artefact{}, storage.ArtefactFile{}, fmt.Errorf("artefact files: %w", err)
+		return storedFile{}, fmt.Errorf("artefact files: %w", err)
 	}
 	// Hidden, as media uploads are: a backup taken meanwhile skips it.
 	tmp, err := os.CreateTemp(dir, ".upload-*")
 	if err != nil {
-		return storage.Artefact{}, storage.ArtefactFile{}, fmt.Errorf("artefact upload: %w", err)
+		return storedFile{}, fmt.Errorf("artefact upload: %w", err)
 	}
 	kept := false
 	defer func() {
@@ -262,73 +299,70 @@ func (e *Engine) AddArtefactFile(ctx context.Context, editor storage.Account, id
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return storage.Artefact{}, storage.ArtefactFile{}, invalid("%s is larger than the limit of %s", name, sizeText(e.artefacts.fileLimit))
+			return storedFile{}, invalid("%s is larger than the limit of %s", name, sizeText(e.artefacts.fileLimit))
 		}
-		return storage.Artefact{}, storage.ArtefactFile{}, fmt.Errorf("artefact upload: %w", err)
+		return storedFile{}, fmt.Errorf("artefact upload: %w", err)
 	}
 	if size > e.artefacts.fileLimit {
-		return storage.Artefact{}, storage.ArtefactFile{}, invalid("%s is larger than the limit of %s", name, sizeText(e.artefacts.fileLimit))
+		return storedFile{}, invalid("%s is larger than the limit of %s", name, sizeText(e.artefacts.fileLimit))
 	}
 	if size == 0 {
-		return storage.Artefact{}, storage.ArtefactFile{}, invalid("%s is empty", name)
+		return storedFile{}, invalid("%s is empty", name)
 	}
 	mediaType, err := sniffArtefactFile(name, tmp, size)
 	if err != nil {
-		return storage.Artefact{}, storage.ArtefactFile{}, err
+		return storedFile{}, err
 	}
 	text := e.uploadText(ctx, tmp, size, mediaType, name) // for search
 	stored := newMediaStem()
 	final := filepath.Join(dir, filepath.FromSlash(stored))
 	if err := os.MkdirAll(filepath.Dir(final), 0o750); err != nil {
-		return storage.Artefact{}, storage.ArtefactFile{}, fmt.Errorf("artefact files: %w", err)
+		return storedFile{}, fmt.Errorf("artefact files: %w", err)
 	}
 	if err := tmp.Sync(); err != nil { // whole on disk before any row names it
-		return storage.Artefact{}, storage.ArtefactFile{}, fmt.Errorf("artefact upload: %w", err)
+		return storedFile{}, fmt.Errorf("artefact upload: %w", err)
 	}
 	if err := tmp.Close(); err != nil {
-		return storage.Artefact{}, storage.ArtefactFile{}, fmt.Errorf("artefact upload: %w", err)
+		return storedFile{}, fmt.Errorf("artefact upload: %w", err)
 	}
 	if err := os.Rename(tmp.Name(), final); err != nil {
-		return storage.Artefact{}, storage.ArtefactFile{}, fmt.Errorf("artefact upload: %w", err)
+		return storedFile{}, fmt.Errorf("artefact upload: %w", err)
 	}
 	kept = true
-	f := storage.ArtefactFile{ArtefactID: id, StorageName: stored, Name: name, MediaType: mediaType, Size: size,
-		SHA256: hex.EncodeToString(h.Sum(nil)), UploadedBy: editor.ID}
-	if note == "" {
-		note = "Added " + name
-	}
-	a, err := e.reviseArtefact(ctx, editor, id, base, note, func(tx *storage.Tx, a *storage.Artefact, v *storage.ArtefactVersion) error {
-		used, err := tx.CommunityFileBytes(ctx, a.CommunityID)
-		if err != nil {
-			return err
-		}
-		if used+size > e.artefacts.communityLimit {
-			return invalid("the community's files would exceed its limit of %s (%s used)", sizeText(e.artefacts.communityLimit), sizeText(used))
-		}
-		f.CommunityID = a.CommunityID
-		if err := tx.InsertArtefactFile(ctx, &f); err != nil {
-			return err
-		}
-		if err := tx.SetArtefactFileText(ctx, f.ID, text); err != nil {
-			return err
-		}
-		vf := storage.VersionFile{FileID: f.ID, Name: f.Name, MediaType: f.MediaType, Size: f.Size, SHA256: f.SHA256}
-		if i := slices.IndexFunc(v.Files, func(old storage.VersionFile) bool { return strings.EqualFold(old.Name, name) }); i >= 0 {
-			v.Files = slices.Clone(v.Files)
-			v.Files[i] = vf
-			return nil
-		}
-		if len(v.Files) >= maxArtefactFiles {
-			return invalid("an artefact has at most %d files", maxArtefactFiles)
-		}
-		v.Files = append(slices.Clone(v.Files), vf)
-		return nil
-	})
+	return storedFile{file: storage.ArtefactFile{StorageName: stored, Name: name, MediaType: mediaType, Size: size,
+		SHA256: hex.EncodeToString(h.Sum(nil))}, text: text, path: final}, nil
+}
+
+// attachFile puts f, a stored file, in v, the next version of a: in
+// place of a file of the same name, or added; within the community's
+// limit and the most files a version holds. It records f (and its text,
+// for search) in tx.
+func (e *Engine) attachFile(ctx context.Context, tx *storage.Tx, a *storage.Artefact, v *storage.ArtefactVersion, f *storage.ArtefactFile, text string) error {
+	used, err := tx.CommunityFileBytes(ctx, a.CommunityID)
 	if err != nil {
-		os.Remove(final)
-		return storage.Artefact{}, storage.ArtefactFile{}, err
+		return err
 	}
-	return a, f, nil
+	if used+f.Size > e.artefacts.communityLimit {
+		return invalid("the community's files would exceed its limit of %s (%s used)", sizeText(e.artefacts.communityLimit), sizeText(used))
+	}
+	f.CommunityID, f.ArtefactID = a.CommunityID, a.ID
+	if err := tx.InsertArtefactFile(ctx, f); err != nil {
+		return err
+	}
+	if err := tx.SetArtefactFileText(ctx, f.ID, text); err != nil {
+		return err
+	}
+	vf := storage.VersionFile{FileID: f.ID, Name: f.Name, MediaType: f.MediaType, Size: f.Size, SHA256: f.SHA256}
+	if i := slices.IndexFunc(v.Files, func(old storage.VersionFile) bool { return strings.EqualFold(old.Name, f.Name) }); i >= 0 {
+		v.Files = slices.Clone(v.Files)
+		v.Files[i] = vf
+		return nil
+	}
+	if len(v.Files) >= maxArtefactFiles {
+		return invalid("an artefact has at most %d files", maxArtefactFiles)
+	}
+	v.Files = append(slices.Clone(v.Files), vf)
+	return nil
 }
 
 // sizeText is a size as people read it.

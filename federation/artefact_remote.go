@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/copse-dev/copse/activitypub"
@@ -22,10 +23,11 @@ import (
 // it with a Reject{activity} to the member that says why. Until then the
 // proposal is pending: nothing is written here but the activity.
 
-// ErrFilesElsewhere refuses a file change for an artefact of a community
-// on another node: files are added on the community's own node. It is an
+// ErrFilesElsewhere refuses the removal of a file from an artefact of a
+// community on another node: files are removed on the community's own
+// node (they are added from here, with the proposal). It is an
 // *InvalidError, so the member is told why.
-var ErrFilesElsewhere error = &InvalidError{Msg: "files can only be added on the community's own node"}
+var ErrFilesElsewhere error = &InvalidError{Msg: "files can only be removed on the community's own node"}
 
 // Pending is a proposal sent to a community on another node: ActivityID
 // is the id of the Create or Update sent; the artefact changes when the
@@ -187,17 +189,25 @@ func (e *Engine) SubmitEventEdit(ctx context.Context, editor storage.Account, id
 	return madeHere(e.EditEvent(ctx, editor, id, ed))
 }
 
-// CheckFileUpload returns ErrFilesElsewhere for an artefact hosted on
-// another node (files are added on its community's own node), or the
-// error loading it: the API asks before it reads an upload, and
-// AddArtefactFile before it stores one.
-func (e *Engine) CheckFileUpload(ctx context.Context, id storage.ID) error {
+// SubmitArtefactFile adds a file to an artefact for a member of this
+// node, in place of a file of the same name: with AddArtefactFile when it
+// is hosted here, else as an edit proposed to its community's Group that
+// carries the file (held here until that node fetched it).
+func (e *Engine) SubmitArtefactFile(ctx context.Context, editor storage.Account, id storage.ID, base int, name string, body io.Reader, note string) (Submitted[storage.Artefact], error) {
 	a, err := e.store.ArtefactByID(ctx, id)
-	if err != nil {
-		return fmt.Errorf("artefact %s: %w", id, err)
+	if err != nil || a.Local {
+		a, _, err := e.AddArtefactFile(ctx, editor, id, base, name, body, note)
+		return madeHere(a, err)
 	}
-	if !a.Local {
-		return ErrFilesElsewhere
+	ed := ArtefactEdit{BaseVersion: base, Note: note, Uploads: []Upload{{Name: name, Body: body}}}
+	return proposedElsewhere[storage.Artefact](e.proposeArtefactEdit(ctx, editor, a, ed, ""))
+}
+
+// CheckFileUpload returns the error loading the artefact id names: the
+// API asks before it reads an upload.
+func (e *Engine) CheckFileUpload(ctx context.Context, id storage.ID) error {
+	if _, err := e.store.ArtefactByID(ctx, id); err != nil {
+		return fmt.Errorf("artefact %s: %w", id, err)
 	}
 	return nil
 }
@@ -268,10 +278,15 @@ func (e *Engine) ProposeArtefact(ctx context.Context, author storage.Account, co
 	if err != nil {
 		return Pending{}, err
 	}
+	held, err := e.holdProposalFiles(ctx, na.Uploads)
+	if err != nil {
+		return Pending{}, err
+	}
 	p := activitypub.ArtefactProposal{Type: activitypub.TypeCreate, Audience: g.URI, Name: &title, Summary: &summary,
-		Source: &body, Tags: &tags, Licence: &na.Licence, Organisation: &org, EditPolicy: &na.EditPolicy, ChangeNote: note}
+		Source: &body, Tags: &tags, Licence: &na.Licence, Organisation: &org, EditPolicy: &na.EditPolicy, ChangeNote: note,
+		Files: held.docs}
 	rec := storage.Proposal{Kind: storage.ProposalArtefact, Action: storage.ProposalCreate, Title: title}
-	return e.sendProposal(ctx, author, g, rec, p.Type, func(id string, tx *storage.Tx) ([]byte, error) {
+	return e.sendProposalWith(ctx, author, g, rec, held, p.Type, func(id string, tx *storage.Tx) ([]byte, error) {
 		return activitypub.MarshalArtefactProposal(id, author.URI, tx.Now(), p)
 	})
 }
@@ -349,8 +364,13 @@ func (e *Engine) proposeArtefactEdit(ctx context.Context, editor storage.Account
 	if err := validateArtefact(title, summary, body, org, licence, policy, p.ChangeNote); err != nil {
 		return Pending{}, err
 	}
+	held, err := e.holdProposalFiles(ctx, ed.Uploads)
+	if err != nil {
+		return Pending{}, err
+	}
+	p.Files = held.docs
 	rec := storage.Proposal{Kind: storage.ProposalArtefact, Action: cmpOr(action, storage.ProposalUpdate), ObjectURI: a.URI, Title: title}
-	return e.sendProposal(ctx, editor, g, rec, p.Type, func(id string, tx *storage.Tx) ([]byte, error) {
+	return e.sendProposalWith(ctx, editor, g, rec, held, p.Type, func(id string, tx *storage.Tx) ([]byte, error) {
 		return activitypub.MarshalArtefactProposal(id, editor.URI, tx.Now(), p)
 	})
 }
@@ -377,6 +397,13 @@ func (e *Engine) remoteCommunity(ctx context.Context, id storage.ID) (storage.Ac
 // member's record of it, pending, in the same transaction.
 func (e *Engine) sendProposal(ctx context.Context, member, g storage.Account, rec storage.Proposal, typ string,
 	marshal func(id string, tx *storage.Tx) ([]byte, error)) (Pending, error) {
+	return e.sendProposalWith(ctx, member, g, rec, heldFiles{}, typ, marshal)
+}
+
+// sendProposalWith is sendProposal of a proposal carrying held files,
+// recorded with it; they are removed if it is not sent.
+func (e *Engine) sendProposalWith(ctx context.Context, member, g storage.Account, rec storage.Proposal, held heldFiles, typ string,
+	marshal func(id string, tx *storage.Tx) ([]byte, error)) (Pending, error) {
 	var out Pending
 	err := e.store.InTx(ctx, func(tx *storage.Tx) error {
 		id := e.urls.Activity(member.Username, tx.NewID())
@@ -388,10 +415,17 @@ func (e *Engine) sendProposal(ctx context.Context, member, g storage.Account, re
 		if err := tx.InsertProposal(ctx, &rec); err != nil {
 			return err
 		}
+		for _, f := range held.rows {
+			f.ProposalID = rec.ID
+			if err := tx.InsertProposalFile(ctx, &f); err != nil {
+				return err
+			}
+		}
 		out.ActivityID, out.ProposalID = id, rec.ID
 		return e.publishBody(ctx, tx, member, id, typ, false, body, []string{g.Inbox})
 	})
 	if err != nil {
+		e.releaseHeld(ctx, held)
 		return Pending{}, fmt.Errorf("propose %s in %s: %w", strings.ToLower(typ), g.Acct(), err)
 	}
 	return out, nil
@@ -428,7 +462,9 @@ func (e *Engine) applyProposal(ctx context.Context, tx *storage.Tx, actor storag
 			return false, nil
 		}
 		audience, attributed = p.Audience, p.AttributedTo
-		apply = func(g storage.Account) (string, error) { return e.applyArtefactProposal(ctx, tx, g, actor, p) }
+		apply = func(g storage.Account) (string, error) {
+			return e.applyArtefactProposal(ctx, tx, g, actor, act.ID, p, nil)
+		}
 	default:
 		return false, nil // a post: not read again
 	}
@@ -440,6 +476,9 @@ func (e *Engine) applyProposal(ctx context.Context, tx *storage.Tx, actor storag
 		return true, fmt.Errorf("proposal %s attributed to %s by %s: %w", act.ID, attributed, actor.URI, ErrDenied)
 	}
 	made, err := apply(g)
+	if errors.Is(err, errFetching) {
+		return true, nil // answered once its files are here
+	}
 	if why, refused := refusal(err); refused {
 		return true, e.rejectProposal(ctx, tx, g, actor, act, why)
 	}
@@ -457,14 +496,29 @@ func proposalOnly(typ string) bool {
 }
 
 // applyArtefactProposal applies a proposed artefact or edit in community
-// g, and returns the id of the artefact made or changed.
-func (e *Engine) applyArtefactProposal(ctx context.Context, tx *storage.Tx, g, actor storage.Account, p activitypub.ArtefactProposal) (string, error) {
-	if p.Files > 0 {
-		return "", ErrFilesElsewhere
+// g, and returns the id of the artefact made or changed. A proposal that
+// carries files (p.Files) and comes from the inbox (fetched is nil) is
+// checked and queued to fetch them from the member's node: errFetching.
+// The fetch worker applies it again with the files stored (fetched), in
+// place of files of the same names.
+func (e *Engine) applyArtefactProposal(ctx context.Context, tx *storage.Tx, g, actor storage.Account, activityID string,
+	p activitypub.ArtefactProposal, fetched []storedFile) (string, error) {
+	if len(p.Files) > 0 && fetched == nil {
+		return "", e.queueProposalFetch(ctx, tx, actor, activityID, p)
+	}
+	attach := func(tx *storage.Tx, a *storage.Artefact, v *storage.ArtefactVersion) error {
+		for _, sf := range fetched {
+			f := sf.file
+			f.UploadedBy = actor.ID
+			if err := e.attachFile(ctx, tx, a, v, &f, sf.text); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
 	if p.Type == activitypub.TypeCreate {
 		na := NewArtefact{Title: deref(p.Name), Summary: deref(p.Summary), Body: deref(p.Source), Licence: deref(p.Licence),
-			Organisation: deref(p.Organisation), EditPolicy: deref(p.EditPolicy), Note: p.ChangeNote}
+			Organisation: deref(p.Organisation), EditPolicy: deref(p.EditPolicy), Note: p.ChangeNote, attach: attach}
 		if p.Tags != nil {
 			na.Tags = *p.Tags
 		}
@@ -484,7 +538,13 @@ func (e *Engine) applyArtefactProposal(ctx context.Context, tx *storage.Tx, g, a
 	if err != nil {
 		return "", err
 	}
-	_, err = e.reviseArtefactIn(ctx, tx, actor, a.ID, ed.BaseVersion, ed.Note, change)
+	_, err = e.reviseArtefactIn(ctx, tx, actor, a.ID, ed.BaseVersion, ed.Note,
+		func(tx *storage.Tx, a *storage.Artefact, v *storage.ArtefactVersion) error {
+			if err := change(tx, a, v); err != nil {
+				return err
+			}
+			return attach(tx, a, v)
+		})
 	return a.URI, err
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"time"
@@ -110,6 +111,19 @@ type NewArtefact struct {
 	Licence      string
 	EditPolicy   string
 	Note         string // the first version's change note
+	// Uploads are files sent with it to a community on another node
+	// (ProposeArtefact); a community here takes files with
+	// AddArtefactFile once the artefact is made.
+	Uploads []Upload
+	// attach, when set, puts stored files in version 1 (a proposal whose
+	// files were fetched from the member's node).
+	attach func(tx *storage.Tx, a *storage.Artefact, v *storage.ArtefactVersion) error
+}
+
+// Upload is a file a member sends: its name and its bytes.
+type Upload struct {
+	Name string
+	Body io.Reader
 }
 
 // ArtefactEdit is a change to an artefact. BaseVersion is the version the
@@ -128,6 +142,10 @@ type ArtefactEdit struct {
 	// this version on (and kept in the versions that had it).
 	Files *[]storage.ID
 	Note  string
+	// Uploads are files the edit adds to an artefact of a community on
+	// another node, each in place of a file of the same name
+	// (ProposeArtefactEdit); one here takes files with AddArtefactFile.
+	Uploads []Upload
 }
 
 // CreateArtefact adds an artefact to a community hosted here, by one of
@@ -138,6 +156,9 @@ type ArtefactEdit struct {
 func (e *Engine) CreateArtefact(ctx context.Context, author storage.Account, communityID storage.ID, na NewArtefact) (storage.Artefact, error) {
 	if !author.Local() {
 		return storage.Artefact{}, fmt.Errorf("create artefact by %s: %w", author.URI, ErrDenied)
+	}
+	if len(na.Uploads) > 0 {
+		return storage.Artefact{}, errUploadsHere
 	}
 	var a storage.Artefact
 	err := e.store.InTx(ctx, func(tx *storage.Tx) error {
@@ -215,6 +236,11 @@ func (e *Engine) createArtefactIn(ctx context.Context, tx *storage.Tx, author st
 	}
 	v := storage.ArtefactVersion{ArtefactID: a.ID, Number: 1, Title: title, Summary: summary, BodySource: body,
 		BodyHTML: html, EditorID: author.ID, EditorURI: author.URI, Note: note}
+	if na.attach != nil {
+		if err := na.attach(tx, &a, &v); err != nil {
+			return storage.Artefact{}, err
+		}
+	}
 	if err := tx.AddArtefactVersion(ctx, &v); err != nil {
 		return storage.Artefact{}, err
 	}
@@ -226,6 +252,9 @@ func (e *Engine) createArtefactIn(ctx context.Context, tx *storage.Tx, author st
 // editor may edit it (else ErrDenied); the Group's followers are sent
 // Update{Article}.
 func (e *Engine) EditArtefact(ctx context.Context, editor storage.Account, id storage.ID, ed ArtefactEdit) (storage.Artefact, error) {
+	if len(ed.Uploads) > 0 {
+		return storage.Artefact{}, errUploadsHere
+	}
 	change, err := artefactChange(ctx, ed)
 	if err != nil {
 		return storage.Artefact{}, err

@@ -137,10 +137,12 @@ type Engine struct {
 
 	deliverWake chan struct{}
 	inboxWake   chan struct{}
-	parsed      parsedItems // activities Receive parsed, for the inbox workers
-	events      hub
-	imageSlots  chan struct{} // bounds concurrent image decoding
-	artefacts   artefactConfig
+	// proposalFetchWake starts the fetch of a queued proposal's files
+	proposalFetchWake chan struct{}
+	parsed            parsedItems // activities Receive parsed, for the inbox workers
+	events            hub
+	imageSlots        chan struct{} // bounds concurrent image decoding
+	artefacts         artefactConfig
 	// libraryFetches are the remote libraries to read after a join
 	// (community_library_fetch.go).
 	libraryFetches *idQueue
@@ -175,33 +177,34 @@ type cachedKey struct {
 // New returns an engine. It does no I/O.
 func New(store *storage.Store, o Options) *Engine {
 	e := &Engine{
-		store:           store,
-		urls:            o.URLs,
-		about:           o.About.withDefaults(o.URLs.Host()),
-		client:          o.Client,
-		scheme:          o.RemoteScheme,
-		retry:           o.RetrySchedule,
-		workers:         o.DeliveryWorkers,
-		perHost:         o.PerHost,
-		poll:            o.PollInterval,
-		pollUpdateDelay: o.PollUpdateDelay,
-		onDelivery:      o.OnDelivery,
-		remoteFetches:   make(chan struct{}, maxRemoteFetches),
-		now:             o.Now,
-		log:             o.Log,
-		sanitize:        newSanitizer(),
-		mediaDir:        o.MediaDir,
-		newKey:          o.NewKey,
-		privKey:         map[storage.ID]cachedPrivateKey{},
-		pubKey:          map[string]cachedKey{},
-		deliverWake:     make(chan struct{}, 1),
-		inboxWake:       make(chan struct{}, 1),
-		events:          hub{subs: map[*Subscription]struct{}{}},
-		imageSlots:      make(chan struct{}, 2),
-		artefacts:       newArtefactConfig(o.ArtefactFileLimit, o.ArtefactCommunityLimit),
-		libraryFetches:  newIDQueue(libraryQueueSize),
-		linkCards:       newIDQueue(linkCardQueueSize),
-		instances:       newInstanceCache(),
+		store:             store,
+		urls:              o.URLs,
+		about:             o.About.withDefaults(o.URLs.Host()),
+		client:            o.Client,
+		scheme:            o.RemoteScheme,
+		retry:             o.RetrySchedule,
+		workers:           o.DeliveryWorkers,
+		perHost:           o.PerHost,
+		poll:              o.PollInterval,
+		pollUpdateDelay:   o.PollUpdateDelay,
+		onDelivery:        o.OnDelivery,
+		remoteFetches:     make(chan struct{}, maxRemoteFetches),
+		now:               o.Now,
+		log:               o.Log,
+		sanitize:          newSanitizer(),
+		mediaDir:          o.MediaDir,
+		newKey:            o.NewKey,
+		privKey:           map[storage.ID]cachedPrivateKey{},
+		pubKey:            map[string]cachedKey{},
+		deliverWake:       make(chan struct{}, 1),
+		inboxWake:         make(chan struct{}, 1),
+		proposalFetchWake: make(chan struct{}, 1),
+		events:            hub{subs: map[*Subscription]struct{}{}},
+		imageSlots:        make(chan struct{}, 2),
+		artefacts:         newArtefactConfig(o.ArtefactFileLimit, o.ArtefactCommunityLimit),
+		libraryFetches:    newIDQueue(libraryQueueSize),
+		linkCards:         newIDQueue(linkCardQueueSize),
+		instances:         newInstanceCache(),
 
 		registration: o.Registration,
 		mailer:       o.Mailer,
@@ -304,6 +307,7 @@ func (e *Engine) Run(ctx context.Context) {
 	wg.Go(func() { e.runLibraryFetches(ctx) })
 	wg.Go(func() { e.runLinkCards(ctx) })
 	wg.Go(func() { e.runInstanceFetches(ctx) })
+	wg.Go(func() { e.runProposalFetches(ctx) })
 	wg.Wait()
 }
 

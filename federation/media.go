@@ -86,6 +86,11 @@ func (e *Engine) runJanitor(ctx context.Context) {
 		} else if n > 0 {
 			log.InfoContext(ctx, "pruned abandoned uploads", "count", n)
 		}
+		if n, err := e.releaseProposalFiles(ctx); err != nil && ctx.Err() == nil {
+			log.ErrorContext(ctx, "release proposal files", "err", err)
+		} else if n > 0 {
+			log.InfoContext(ctx, "removed the files of answered proposals", "count", n)
+		}
 		if n, err := e.prunePreviewCards(ctx); err != nil && ctx.Err() == nil {
 			log.ErrorContext(ctx, "prune link previews", "err", err)
 		} else if n > 0 {

@@ -51,6 +51,10 @@ func (u URLs) Featured(username string) string { return u.Actor(username) + "/co
 // Mastodon serves one.
 func (u URLs) Emoji(id storage.ID) string { return u.Base + "/emojis/" + id.String() }
 
+// ProposalFile is the address of a file held for a proposal to a
+// community on another node, until that node has fetched it.
+func (u URLs) ProposalFile(token string) string { return u.Base + "/proposal-files/" + token }
+
 // SharedInbox is the node's shared inbox.
 func (u URLs) SharedInbox() string { return u.Base + "/inbox" }
 

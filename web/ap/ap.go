@@ -95,7 +95,8 @@ func (h *Handler) Mount(r chi.Router) {
 		r.Get("/statuses/{id}/context", h.threadContext)
 		r.Get("/statuses/{id}/replies", h.replies)
 	})
-	r.Get("/emojis/{id}", h.emoji) // emojis.go
+	r.Get("/emojis/{id}", h.emoji)                   // emojis.go
+	r.Get("/proposal-files/{token}", h.proposalFile) // proposal_files.go
 	h.mountArtefacts(r)
 	h.mountGlossary(r)
 	h.mountEvents(r)

@@ -606,8 +606,11 @@ func (h *Handler) uploadArtefactFile(w http.ResponseWriter, r *http.Request) err
 		return httperr.New(http.StatusUnprocessableEntity, "the file must be in the part named \"file\"")
 	}
 	defer file.Close()
-	a, _, err := h.engine.AddArtefactFile(r.Context(), me, id, base, header.Filename, file, r.FormValue("note"))
-	return h.answerRevision(w, r, a, err)
+	s, err := h.engine.SubmitArtefactFile(r.Context(), me, id, base, header.Filename, file, r.FormValue("note"))
+	if err == nil && s.Pending != nil {
+		return answerPending(w, *s.Pending)
+	}
+	return h.answerRevision(w, r, s.Item, err)
 }
 
 // downloadArtefactFile: GET /api/copse/v1/artefacts/{id}/files/{file_id},

@@ -141,7 +141,6 @@ func (h *Handler) CreateArtefact(w http.ResponseWriter, r *http.Request) {
 	v.Fields = artefactFieldsOf(r)
 	files := r.MultipartForm.File["files"]
 	checkArtefactFields(&v.Form, v.Fields, files, h.engine.ArtefactFileLimit())
-	noFilesElsewhere(&v.Form, g, files)
 	show := func(code int) { h.showArtefactForm(w, r, code, v) }
 	refused := refusedOn(&v.Form, show, "title",
 		"You cannot add to this library: only members of "+cv.Name+" and its moderators can. Join the community first.")
@@ -155,8 +154,17 @@ func (h *Handler) CreateArtefact(w http.ResponseWriter, r *http.Request) {
 		h.artefactFileProblem(w, r, g, cv, saved.ID, err)
 		return true
 	}, func() (string, error) {
-		s, err := h.engine.SubmitArtefact(r.Context(), me, g.ID, federation.NewArtefact{Title: v.Fields.Title, Summary: v.Fields.Summary,
-			Body: v.Fields.Body, Tags: splitTags(v.Fields.Tags), Licence: v.Fields.Licence, EditPolicy: v.Fields.EditPolicy, Note: v.Fields.Note})
+		na := federation.NewArtefact{Title: v.Fields.Title, Summary: v.Fields.Summary,
+			Body: v.Fields.Body, Tags: splitTags(v.Fields.Tags), Licence: v.Fields.Licence, EditPolicy: v.Fields.EditPolicy, Note: v.Fields.Note}
+		if !g.Local() { // the files go with the proposal
+			uploads, closeAll, err := openUploads(files)
+			if err != nil {
+				return "", err
+			}
+			defer closeAll()
+			na.Uploads = uploads
+		}
+		s, err := h.engine.SubmitArtefact(r.Context(), me, g.ID, na)
 		if err != nil || s.Pending != nil {
 			return landing(s, err, nil, libraryPath(g.Acct()))
 		}
@@ -225,7 +233,6 @@ func (h *Handler) EditArtefact(w http.ResponseWriter, r *http.Request) {
 	v.Files = fileChoices(from.Files, keep)
 	files := r.MultipartForm.File["files"]
 	checkArtefactFields(&v.Form, v.Fields, files, h.engine.ArtefactFileLimit())
-	noFilesElsewhere(&v.Form, g, files)
 	addingFiles := false
 	h.submit(w, r, &v.Form, func(code int) { h.showArtefactForm(w, r, code, v) }, func(err error) bool {
 		var inv *federation.InvalidError
@@ -249,13 +256,20 @@ func (h *Handler) EditArtefact(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		if a.Local {
-			ed.Files = &kept // files change on the community's own server
+			ed.Files = &kept // files are removed on the community's own server
+		} else { // and added with the proposal
+			uploads, closeAll, err := openUploads(files)
+			if err != nil {
+				return "", err
+			}
+			defer closeAll()
+			ed.Uploads, files = uploads, nil
 		}
 		// A form that changes nothing but adds files makes no version of
-		// its own; a stale base counts as a change, for the engine to
+		// its own here; a stale base counts as a change, for the engine to
 		// refuse.
 		at := base
-		if changed(a, from, ed) {
+		if changed(a, from, ed) || len(ed.Uploads) > 0 {
 			s, err := h.engine.SubmitArtefactEdit(ctx, me, a.ID, ed)
 			if err != nil || s.Pending != nil {
 				return landing(s, err, nil, artefactPath(g.Acct(), a.ID))
@@ -432,6 +446,27 @@ func (h *Handler) readUpload(w http.ResponseWriter, r *http.Request) bool {
 	}
 	h.refuse(w, r, http.StatusBadRequest, "This form cannot be used", "Go back, reload the page and try again.")
 	return false
+}
+
+// openUploads opens the files of a form to send with a proposal; the
+// caller calls closeAll once it is sent.
+func openUploads(files []*multipart.FileHeader) (uploads []federation.Upload, closeAll func(), err error) {
+	var opened []multipart.File
+	closeAll = func() {
+		for _, f := range opened {
+			f.Close()
+		}
+	}
+	for _, fh := range files {
+		f, err := fh.Open()
+		if err != nil {
+			closeAll()
+			return nil, nil, fmt.Errorf("open upload %s: %w", fh.Filename, err)
+		}
+		opened = append(opened, f)
+		uploads = append(uploads, federation.Upload{Name: fh.Filename, Body: f})
+	}
+	return uploads, closeAll, nil
 }
 
 // addFiles adds each file as a version of its own, from a.Version on, and

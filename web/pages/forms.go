@@ -3,7 +3,6 @@ package pages
 import (
 	"context"
 	"errors"
-	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strings"
@@ -178,15 +177,6 @@ func landing[T any](s federation.Submitted[T], err error, made func(T) string, p
 		return proposed + "?" + url.Values{"proposed": {s.Pending.ProposalID.String()}}.Encode() + "#proposed", nil
 	}
 	return made(s.Item), nil
-}
-
-// noFilesElsewhere says on form f, beside its files, that files of an
-// artefact of a community on another server (g) are added there, when
-// the form brings some.
-func noFilesElsewhere(f *formView, g storage.Account, files []*multipart.FileHeader) {
-	if !g.Local() && len(files) > 0 {
-		f.add("files", "Files are added on the community's own server, "+g.Domain+": save this without them, and add them there")
-	}
 }
 
 // formCommunity is the community of a form's path, if the member signed

@@ -171,12 +171,10 @@ func TestRemoteCommunityPages(t *testing.T) {
 	t.Run("a member proposes from B's forms, and A accepts", func(t *testing.T) {
 		bb := browsers["bea"]
 		hidden, page := formPage(t, bb, remote+"/library/new")
-		mustContain(t, "the remote library's form", page, elsewhere, "Files are added and removed on the community's own server")
-		if strings.Contains(page, `type="file"`) {
-			t.Errorf("the form offers files, which are added on the community's own server")
-		}
+		mustContain(t, "the remote library's form", page, elsewhere, `type="file"`, "They are sent to "+a.Host+" with your proposal.")
 		code, loc, page := postMultipart(t, bb, b, remote+"/library/new", with(hidden, map[string]string{"title": "Rota template",
-			"body": "One line a **shift**.", "licence": storage.LicenceOGL, "edit_policy": storage.EditAuthors}))
+			"body": "One line a **shift**.", "licence": storage.LicenceOGL, "edit_policy": storage.EditAuthors}),
+			upload{field: "files", name: "rota.csv", data: []byte("day,shift\nMonday,early\n")})
 		if code != http.StatusSeeOther || !strings.HasPrefix(loc, remote+"/library?proposed=") {
 			t.Fatalf("%d %q; want 303 to the library saying the proposal was sent\n%s", code, loc, page)
 		}
@@ -187,6 +185,19 @@ func TestRemoteCommunityPages(t *testing.T) {
 			onA, err := a.Store.CommunityArtefacts(ctx, libs.ID, storage.Page{Limit: 10})
 			return err == nil && len(onA) == 2 && strings.Contains(page, "Your proposal was accepted.") && strings.Contains(page, ">Rota template</a>")
 		})
+		// The file went with the proposal: A fetched it from B.
+		onA, err := a.Store.CommunityArtefacts(ctx, libs.ID, storage.Page{Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, art := range onA {
+			if art.Title != "Rota template" {
+				continue
+			}
+			if v, err := a.Store.ArtefactVersion(ctx, art.ID, art.Version); err != nil || len(v.Files) != 1 || v.Files[0].Name != "rota.csv" {
+				t.Errorf("A's Rota template: %+v, %v; want rota.csv in it", v.Files, err)
+			}
+		}
 		// carl's view of bea's proposal says nothing of it.
 		if _, _, page := browsers["carl"].Do(http.MethodGet, loc, nil); strings.Contains(page, "Your proposal") {
 			t.Errorf("another member is told of bea's proposal")
