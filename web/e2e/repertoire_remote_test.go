@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -241,11 +242,24 @@ func TestRepertoireFromAnyNode(t *testing.T) {
 		t.Fatalf("event on A after the change: %+v", ev)
 	}
 
-	// Files are added on A only.
-	if code, body := uploadArtefactFile(t, b, token, onB.ID.String(), "chart.pdf", []byte("%PDF-1.7\n%%EOF\n"), "2"); code != http.StatusUnprocessableEntity ||
-		!strings.Contains(string(body), "community's own node") {
+	// A file uploaded on B goes to A with a proposal; A fetches it and
+	// makes a version with it, which reaches B.
+	onB, _ = versionsOn(t, b, uri)
+	code, body = uploadArtefactFile(t, b, token, onB.ID.String(), "chart.pdf", []byte("%PDF-1.7\n%%EOF\n"), strconv.Itoa(onB.Version))
+	if code != http.StatusAccepted || json.Unmarshal(body, &pending) != nil || !pending.Pending {
 		t.Fatalf("file from B: %d %s", code, body)
 	}
+	testrig.Eventually(t, communityWait, "bea's file is accepted", func() bool {
+		p := proposalOn(pending.ProposalID)
+		if p.State == "refused" {
+			t.Fatalf("A refused the file: %s", p.Reason)
+		}
+		return p.State == "accepted"
+	})
+	testrig.Eventually(t, communityWait, "the version with the file reaches B", func() bool {
+		_, vs := versionsOn(t, b, uri)
+		return len(vs) == onB.Version+1 && len(vs[onB.Version].Files) == 1 && vs[onB.Version].Files[0].Name == "chart.pdf"
+	})
 }
 
 // processedOn reports whether node n has applied (or refused) the
