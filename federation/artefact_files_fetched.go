@@ -218,13 +218,17 @@ func (e *Engine) fetchProposedFile(ctx context.Context, d activitypub.ArtefactDo
 	}()
 	sf, err := e.storeArtefactFile(ctx, d.Name, pr)
 	pr.CloseWithError(errors.New("no longer read")) // stops a download the store gave up on
-	if ferr := <-fetchErr; ferr != nil {
+	ferr := <-fetchErr
+	var inv *InvalidError
+	switch {
+	case errors.As(err, &inv): // what the file is (its name, its kind) decides
+		return storedFile{}, err
+	case ferr != nil: // the fetch failed: the store's error, if any, follows from it
 		if err == nil {
 			e.removeArtefactFiles(ctx, []string{sf.file.StorageName})
 		}
 		return storedFile{}, ferr
-	}
-	if err != nil {
+	case err != nil:
 		return storedFile{}, err
 	}
 	if sf.file.SHA256 != d.SHA256 || sf.file.Size != d.Size {

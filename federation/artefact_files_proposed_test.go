@@ -2,9 +2,13 @@ package federation
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"io"
 	"io/fs"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -203,4 +207,68 @@ func filesIn(t *testing.T, dir string) int {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// TestFetchedFileChecked: a file a proposal names is kept only if what
+// its member's node serves has the size and SHA-256 named and is a kind
+// an artefact may hold; other bytes or another kind is refused for what
+// it is, a failed fetch is an error to try again, and nothing refused
+// stays on disk.
+func TestFetchedFileChecked(t *testing.T) {
+	ctx := context.Background()
+	rota, program := "name,shift\nAnn,early\n", "MZ\x90\x00\x03\x00\x00\x00 a program"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/rota", "/big":
+			io.WriteString(w, rota)
+		case "/other":
+			io.WriteString(w, strings.ToUpper(rota))
+		case "/program":
+			io.WriteString(w, program)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	e := loopbackEngine(t, Options{MediaDir: t.TempDir()})
+	sum := func(s string) string { h := sha256.Sum256([]byte(s)); return hex.EncodeToString(h[:]) }
+	tests := []struct {
+		name    string
+		path    string
+		file    string // its name
+		size    int64
+		sha     string
+		invalid string // a refusal for what it is
+		failed  bool   // a fetch to try again
+	}{
+		{"the file named", "/rota", "rota.csv", int64(len(rota)), sum(rota), "", false},
+		{"other bytes", "/other", "rota.csv", int64(len(rota)), sum(rota), "is not the file your proposal names", false},
+		{"a program named .csv", "/program", "rota.csv", int64(len(program)), sum(program), "rota.csv is not a file copse accepts", false},
+		{"more bytes than named", "/big", "rota.csv", 5, sum(rota[:5]), "", true},
+		{"gone", "/gone", "rota.csv", 10, sum("x"), "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sf, err := e.fetchProposedFile(ctx, activitypub.ArtefactDocument{URL: srv.URL + tt.path, Name: tt.file, Size: tt.size, SHA256: tt.sha})
+			var inv *InvalidError
+			switch {
+			case tt.invalid != "":
+				if !errors.As(err, &inv) || !strings.Contains(inv.Msg, tt.invalid) {
+					t.Errorf("err = %v; want a refusal saying %q", err, tt.invalid)
+				}
+			case tt.failed:
+				if err == nil || errors.As(err, &inv) {
+					t.Errorf("err = %v; want a failed fetch", err)
+				}
+			default:
+				if err != nil || sf.file.SHA256 != tt.sha || sf.file.Name != "rota.csv" {
+					t.Fatalf("stored %+v, %v", sf.file, err)
+				}
+				e.removeArtefactFiles(ctx, []string{sf.file.StorageName})
+			}
+			if n := filesIn(t, e.artefactFileDir()); n != 0 {
+				t.Errorf("%d files left on disk", n)
+			}
+		})
+	}
 }

@@ -26,13 +26,7 @@ func TestFilesFromMembersNode(t *testing.T) {
 	a, b := nodes[0], nodes[1]
 	ctx := context.Background()
 	alice, bea := a.Member("alice", false), b.Member("bea", false)
-	createCommunity(t, a, alice, map[string]any{"handle": "wards", "name": "Wards"})
-	groupOnB := b.Resolve("wards@" + a.Host)
-	if err := b.Engine.Follow(ctx, bea.ID, groupOnB.ID, federation.FollowOptions{ShowReblogs: true}); err != nil {
-		t.Fatal(err)
-	}
-	joined(t, b, bea, groupOnB)
-	groupOnA := a.Resolve("wards@" + a.Host)
+	groupOnA, groupOnB := wardsOnA(t, a, alice, b, bea)
 
 	rota := "name,shift\nAnn,early\nBo,late\n"
 	s, err := b.Engine.SubmitArtefact(ctx, bea, groupOnB.ID, federation.NewArtefact{Title: "Ward rota", Body: "Who covers which shift.",

@@ -20,20 +20,14 @@ import (
 // artefact with her as author, reaching B as version 1; her edit naming
 // version 1 becomes version 2 on A and B; a stale edit (still naming
 // version 1) is refused by A and changes nothing anywhere; she adds and
-// edits a glossary term the same way, and an event; adding a file from B is refused
-// with 422.
+// edits a glossary term the same way, and an event; a file uploaded on B
+// goes to A with a proposal (202), and A's version with it reaches B.
 func TestRepertoireFromAnyNode(t *testing.T) {
 	nodes := testrig.Start(t, 2)
 	a, b := nodes[0], nodes[1]
 	ctx := context.Background()
 	alice, bea := a.Member("alice", false), b.Member("bea", false)
-	createCommunity(t, a, alice, map[string]any{"handle": "wards", "name": "Wards"})
-	groupOnB := b.Resolve("wards@" + a.Host)
-	if err := b.Engine.Follow(ctx, bea.ID, groupOnB.ID, federation.FollowOptions{ShowReblogs: true}); err != nil {
-		t.Fatal(err)
-	}
-	joined(t, b, bea, groupOnB)
-	groupOnA := a.Resolve("wards@" + a.Host)
+	groupOnA, groupOnB := wardsOnA(t, a, alice, b, bea)
 	token := b.Token(bea)
 	api := b.URL + "/api/copse/v1"
 
@@ -260,6 +254,19 @@ func TestRepertoireFromAnyNode(t *testing.T) {
 		_, vs := versionsOn(t, b, uri)
 		return len(vs) == onB.Version+1 && len(vs[onB.Version].Files) == 1 && vs[onB.Version].Files[0].Name == "chart.pdf"
 	})
+}
+
+// wardsOnA is the community "wards" that alice makes on a, as a and b
+// know it, once bea of b has joined it.
+func wardsOnA(t *testing.T, a *testrig.Node, alice storage.Account, b *testrig.Node, bea storage.Account) (onA, onB storage.Account) {
+	t.Helper()
+	createCommunity(t, a, alice, map[string]any{"handle": "wards", "name": "Wards"})
+	onB = b.Resolve("wards@" + a.Host)
+	if err := b.Engine.Follow(context.Background(), bea.ID, onB.ID, federation.FollowOptions{ShowReblogs: true}); err != nil {
+		t.Fatal(err)
+	}
+	joined(t, b, bea, onB)
+	return a.Resolve("wards@" + a.Host), onB
 }
 
 // processedOn reports whether node n has applied (or refused) the
