@@ -17,11 +17,12 @@ import (
 // version an edit started from: what marks an Update as one; a stale one
 // is refused). A new artefact has no id yet: the Group's node gives it one.
 
-// proposalContext is artefactContext with the two terms of a proposal.
+// proposalContext is artefactContext with the terms of a proposal.
 var proposalContext = func() []any {
 	terms := maps.Clone(artefactContext[1].(map[string]any))
 	terms["baseVersion"] = "copse:baseVersion"
 	terms["editPolicy"] = "copse:editPolicy"
+	terms["removeFiles"] = "copse:removeFiles"
 	return []any{asContext, terms}
 }()
 
@@ -46,6 +47,9 @@ type ArtefactProposal struct {
 	// node has fetched them; each names its size and SHA-256, which what
 	// is fetched must match.
 	Files []ArtefactDocument
+	// RemoveFiles names files of the base version an edit removes (the
+	// version after it no longer holds them; earlier ones keep them).
+	RemoveFiles []string
 }
 
 // proposalHead is what the object of every kind of proposal starts
@@ -84,6 +88,7 @@ type proposalWire struct {
 	EditPolicy   *string           `json:"editPolicy,omitempty"`
 	ChangeNote   string            `json:"changeNote,omitempty"`
 	Attachment   []json.RawMessage `json:"attachment,omitempty"`
+	RemoveFiles  []string          `json:"removeFiles,omitempty"`
 }
 
 // MarshalArtefactProposal emits p as the activity id of actor, addressed to
@@ -93,7 +98,7 @@ func MarshalArtefactProposal(id, actor string, published time.Time, p ArtefactPr
 		return nil, fmt.Errorf("proposal of type %q: %w", p.Type, ErrInvalid)
 	}
 	w := proposalWire{proposalHead: headOf(TypeArticle, p.ID, actor, p.Audience), Name: p.Name, Summary: p.Summary, Licence: p.Licence, Organisation: p.Organisation, EditPolicy: p.EditPolicy,
-		ChangeNote: p.ChangeNote}
+		ChangeNote: p.ChangeNote, RemoveFiles: p.RemoveFiles}
 	if p.Type == TypeUpdate {
 		if p.ID == "" || p.BaseVersion <= 0 {
 			return nil, fmt.Errorf("an edit names its artefact and base version: %w", ErrInvalid)
@@ -142,6 +147,11 @@ func ArtefactProposalOf(b []byte) (ArtefactProposal, bool) {
 	p := ArtefactProposal{Type: act.Type, ID: w.ID, AttributedTo: w.AttributedTo, Audience: cmpOr(w.Audience, act.Audience),
 		BaseVersion: w.BaseVersion, Name: cleanPtr(w.Name), Summary: cleanPtr(w.Summary), Licence: w.Licence,
 		Organisation: cleanPtr(w.Organisation), EditPolicy: w.EditPolicy, ChangeNote: CleanText(w.ChangeNote)}
+	if act.Type == TypeUpdate {
+		for _, name := range w.RemoveFiles {
+			p.RemoveFiles = append(p.RemoveFiles, CleanText(name))
+		}
+	}
 	for _, raw := range w.Attachment {
 		// A file that cannot be read is kept without its address, so
 		// the Group's node refuses the proposal rather than apply it

@@ -41,12 +41,12 @@ func TestProposalWire(t *testing.T) {
 				BaseVersion: 2, Name: str("Handover checklist"), ChangeNote: "title"}},
 		{"artefact_update_files", func() ([]byte, error) {
 			return MarshalArtefactProposal(id, actor, published, ArtefactProposal{Type: TypeUpdate, ID: "https://council-a.example/artefacts/3",
-				Audience: group, BaseVersion: 2, ChangeNote: "chart added", Files: []ArtefactDocument{{
+				Audience: group, BaseVersion: 2, ChangeNote: "chart added", RemoveFiles: []string{"old chart.pdf"}, Files: []ArtefactDocument{{
 					URL: "https://council-b.example/proposal-files/0123456789abcdef0123456789abcdef", MediaType: "application/pdf",
 					Name: "chart.pdf", Size: 2048, SHA256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"}}})
 		}, func(b []byte) (any, bool) { return ArtefactProposalOf(b) },
 			ArtefactProposal{Type: TypeUpdate, ID: "https://council-a.example/artefacts/3", AttributedTo: actor, Audience: group,
-				BaseVersion: 2, ChangeNote: "chart added", Files: []ArtefactDocument{{
+				BaseVersion: 2, ChangeNote: "chart added", RemoveFiles: []string{"old chart.pdf"}, Files: []ArtefactDocument{{
 					URL: "https://council-b.example/proposal-files/0123456789abcdef0123456789abcdef", MediaType: "application/pdf",
 					Name: "chart.pdf", Size: 2048, SHA256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"}}}},
 		{"term_create", func() ([]byte, error) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/copse-dev/copse/activitypub"
@@ -23,11 +24,14 @@ import (
 // it with a Reject{activity} to the member that says why. Until then the
 // proposal is pending: nothing is written here but the activity.
 
-// ErrFilesElsewhere refuses the removal of a file from an artefact of a
-// community on another node: files are removed on the community's own
-// node (they are added from here, with the proposal). It is an
-// *InvalidError, so the member is told why.
-var ErrFilesElsewhere error = &InvalidError{Msg: "files can only be removed on the community's own node"}
+// ErrFilesElsewhere refuses a file change of an artefact of a community
+// on another node made as for one here (files to keep by id, a file
+// stored at once): such files travel with a proposal, those to remove
+// named (ArtefactEdit.RemoveFiles), those to add uploaded
+// (ArtefactEdit.Uploads, SubmitArtefactFile). It is an *InvalidError, so
+// the member is told why.
+var ErrFilesElsewhere error = &InvalidError{Msg: "files of an artefact of a community on another node go with a proposal: " +
+	"name the files to remove (remove_files) and upload those to add"}
 
 // Pending is a proposal sent to a community on another node: ActivityID
 // is the id of the Create or Update sent; the artefact changes when the
@@ -329,6 +333,20 @@ func (e *Engine) proposeArtefactEdit(ctx context.Context, editor storage.Account
 	}
 	p := activitypub.ArtefactProposal{Type: activitypub.TypeUpdate, ID: a.URI, Audience: g.URI, BaseVersion: ed.BaseVersion,
 		Licence: ed.Licence, EditPolicy: ed.EditPolicy, ChangeNote: cleanLine(ed.Note)}
+	if len(ed.RemoveFiles) > 0 {
+		// Checked against the copy here of the version the edit started
+		// from, as the Group's node will check it.
+		from, err := e.store.ArtefactVersion(ctx, a.ID, ed.BaseVersion)
+		if err != nil {
+			return Pending{}, fmt.Errorf("version %d of %s: %w", ed.BaseVersion, a.URI, err)
+		}
+		for _, name := range ed.RemoveFiles {
+			if !slices.ContainsFunc(from.Files, func(f storage.VersionFile) bool { return strings.EqualFold(f.Name, name) }) {
+				return Pending{}, invalid("%s is not a file of version %d", name, ed.BaseVersion)
+			}
+		}
+		p.RemoveFiles = ed.RemoveFiles
+	}
 	// What the member typed is checked as the Group's node will check it,
 	// against the copy here.
 	title, summary, body, org, licence, policy := a.Title, a.Summary, a.BodySource, a.Organisation, a.Licence, a.EditPolicy
@@ -533,7 +551,7 @@ func (e *Engine) applyArtefactProposal(ctx context.Context, tx *storage.Tx, g, a
 		return "", fmt.Errorf("artefact %s is not in %s: %w", p.ID, g.Acct(), ErrDenied)
 	}
 	ed := ArtefactEdit{BaseVersion: p.BaseVersion, Title: p.Name, Summary: p.Summary, Body: p.Source, Tags: p.Tags,
-		Organisation: p.Organisation, Licence: p.Licence, EditPolicy: p.EditPolicy, Note: p.ChangeNote}
+		Organisation: p.Organisation, Licence: p.Licence, EditPolicy: p.EditPolicy, Note: p.ChangeNote, RemoveFiles: p.RemoveFiles}
 	change, err := artefactChange(ctx, ed)
 	if err != nil {
 		return "", err

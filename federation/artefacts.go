@@ -141,7 +141,10 @@ type ArtefactEdit struct {
 	// current version lists them under: a file left out is removed from
 	// this version on (and kept in the versions that had it).
 	Files *[]storage.ID
-	Note  string
+	// RemoveFiles names files the new version no longer holds (earlier
+	// versions keep them): how an edit from another node removes them.
+	RemoveFiles []string
+	Note        string
 	// Uploads are files the edit adds to an artefact of a community on
 	// another node, each in place of a file of the same name
 	// (ProposeArtefactEdit); one here takes files with AddArtefactFile.
@@ -315,6 +318,13 @@ func artefactChange(ctx context.Context, ed ArtefactEdit) (func(tx *storage.Tx, 
 				}
 			}
 			v.Files = kept
+		}
+		for _, name := range ed.RemoveFiles {
+			i := slices.IndexFunc(v.Files, func(f storage.VersionFile) bool { return strings.EqualFold(f.Name, name) })
+			if i < 0 {
+				return invalid("%s is not a file of version %d", name, a.Version)
+			}
+			v.Files = slices.Delete(slices.Clone(v.Files), i, i+1)
 		}
 		return validateArtefact(v.Title, v.Summary, v.BodySource, a.Organisation, a.Licence, a.EditPolicy, v.Note)
 	}, nil

@@ -369,7 +369,8 @@ type editArtefactRequest struct {
 	Organisation *string   `json:"organisation"`
 	Licence      *string   `json:"licence"`
 	EditPolicy   *string   `json:"edit_policy"`
-	Files        *[]string `json:"files"` // the IDs of the files to keep
+	Files        *[]string `json:"files"`        // the IDs of the files to keep
+	RemoveFiles  []string  `json:"remove_files"` // or the names of those to remove
 	Note         string    `json:"note"`
 }
 
@@ -383,7 +384,8 @@ func (h *Handler) editArtefact(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ed := federation.ArtefactEdit{BaseVersion: req.BaseVersion, Title: req.Title, Summary: req.Summary, Body: req.Body,
-		Tags: req.Tags, Organisation: req.Organisation, Licence: req.Licence, EditPolicy: req.EditPolicy, Note: req.Note}
+		Tags: req.Tags, Organisation: req.Organisation, Licence: req.Licence, EditPolicy: req.EditPolicy, Note: req.Note,
+		RemoveFiles: req.RemoveFiles}
 	if req.Files != nil {
 		ids := make([]storage.ID, 0, len(*req.Files))
 		for _, s := range *req.Files {

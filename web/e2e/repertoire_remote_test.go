@@ -254,6 +254,22 @@ func TestRepertoireFromAnyNode(t *testing.T) {
 		_, vs := versionsOn(t, b, uri)
 		return len(vs) == onB.Version+1 && len(vs[onB.Version].Files) == 1 && vs[onB.Version].Files[0].Name == "chart.pdf"
 	})
+	// She removes it by its name (a remote copy's files have no ids
+	// here); a name the version does not hold is refused on B at once.
+	next := onB.Version + 1
+	if code, body := communityCall(t, http.MethodPatch, api+"/artefacts/"+onB.ID.String(), token,
+		map[string]any{"base_version": next, "remove_files": []string{"plan.pdf"}}); code != http.StatusUnprocessableEntity ||
+		!strings.Contains(string(body), "plan.pdf is not a file of version") {
+		t.Fatalf("removing a file the version lacks: %d %s", code, body)
+	}
+	if code, body := communityCall(t, http.MethodPatch, api+"/artefacts/"+onB.ID.String(), token,
+		map[string]any{"base_version": next, "remove_files": []string{"CHART.pdf"}, "note": "chart moved"}); code != http.StatusAccepted {
+		t.Fatalf("removing chart.pdf from B: %d %s", code, body)
+	}
+	testrig.Eventually(t, communityWait, "the version without the file reaches B", func() bool {
+		_, vs := versionsOn(t, b, uri)
+		return len(vs) == next+1 && len(vs[next].Files) == 0 && vs[next].Note == "chart moved"
+	})
 }
 
 // wardsOnA is the community "wards" that alice makes on a, as a and b

@@ -250,14 +250,18 @@ func (h *Handler) EditArtefact(w http.ResponseWriter, r *http.Request) {
 		tags := splitTags(v.Fields.Tags)
 		ed.Tags = &tags
 		kept := []storage.ID{}
-		for _, f := range from.Files {
-			if keep[f.FileID.String()] {
+		var removed []string
+		for i, f := range from.Files {
+			if keep[fileKey(i, f)] {
 				kept = append(kept, f.FileID)
+			} else {
+				removed = append(removed, f.Name)
 			}
 		}
 		if a.Local {
-			ed.Files = &kept // files are removed on the community's own server
-		} else { // and added with the proposal
+			ed.Files = &kept
+		} else { // a remote copy's files have no ids here: they go by name, and new ones with the proposal
+			ed.RemoveFiles = removed
 			uploads, closeAll, err := openUploads(files)
 			if err != nil {
 				return "", err
@@ -269,7 +273,7 @@ func (h *Handler) EditArtefact(w http.ResponseWriter, r *http.Request) {
 		// its own here; a stale base counts as a change, for the engine to
 		// refuse.
 		at := base
-		if changed(a, from, ed) || len(ed.Uploads) > 0 {
+		if changed(a, from, ed, len(removed) > 0) || len(ed.Uploads) > 0 {
 			s, err := h.engine.SubmitArtefactEdit(ctx, me, a.ID, ed)
 			if err != nil || s.Pending != nil {
 				return landing(s, err, nil, artefactPath(g.Acct(), a.ID))
@@ -548,7 +552,7 @@ func checkArtefactFields(f *formView, v artefactFields, files []*multipart.FileH
 
 // changed reports whether ed changes anything of a at version from,
 // beside adding files: an unchanged form makes no version.
-func changed(a storage.Artefact, from storage.ArtefactVersion, ed federation.ArtefactEdit) bool {
+func changed(a storage.Artefact, from storage.ArtefactVersion, ed federation.ArtefactEdit, removesFiles bool) bool {
 	norm := func(s string) string { return strings.TrimSpace(activitypub.CleanText(s)) }
 	line := func(s string) string { return strings.Join(strings.Fields(activitypub.CleanText(s)), " ") }
 	tags := make([]string, 0, len(*ed.Tags))
@@ -557,24 +561,30 @@ func changed(a storage.Artefact, from storage.ArtefactVersion, ed federation.Art
 			tags = append(tags, n)
 		}
 	}
-	keptAll := len(*ed.Files) == len(from.Files)
 	return line(*ed.Title) != from.Title || norm(*ed.Summary) != from.Summary || norm(*ed.Body) != from.BodySource ||
 		!slices.Equal(tags, a.Tags) || *ed.Licence != a.Licence ||
-		*ed.EditPolicy != a.EditPolicy || !keptAll || a.Version != from.Number
+		*ed.EditPolicy != a.EditPolicy || removesFiles || a.Version != from.Number
 }
 
 // fileChoices lists a version's files to keep or remove; keep, when not
 // nil, says which the member left ticked.
 func fileChoices(files []storage.VersionFile, keep map[string]bool) []fileChoice {
 	out := make([]fileChoice, 0, len(files))
-	for _, f := range files {
-		if f.FileID == 0 {
-			continue
-		}
-		id := f.FileID.String()
+	for i, f := range files {
+		id := fileKey(i, f)
 		out = append(out, fileChoice{ID: id, Name: f.Name, Size: sizeOf(f.Size), Keep: keep == nil || keep[id]})
 	}
 	return out
+}
+
+// fileKey names file i of a version on an edit form: its id here, or,
+// for a remote copy's file, which has none, its place in the version
+// the form edits.
+func fileKey(i int, f storage.VersionFile) string {
+	if f.FileID != 0 {
+		return f.FileID.String()
+	}
+	return "n" + strconv.Itoa(i)
 }
 
 // showArtefactForm shows a library form (showForm) with its radio

@@ -197,6 +197,29 @@ func TestRemoteCommunityPages(t *testing.T) {
 			if v, err := a.Store.ArtefactVersion(ctx, art.ID, art.Version); err != nil || len(v.Files) != 1 || v.Files[0].Name != "rota.csv" {
 				t.Errorf("A's Rota template: %+v, %v; want rota.csv in it", v.Files, err)
 			}
+			// bea edits it from B's form: she unticks rota.csv and adds
+			// contacts.csv; both go to A with the proposal.
+			onB, err := b.Store.ArtefactByURI(ctx, art.URI)
+			if err != nil {
+				t.Fatal(err)
+			}
+			edit := remote + "/artefacts/" + onB.ID.String() + "/edit"
+			hidden, page := formPage(t, bb, edit)
+			mustContain(t, "the remote edit form", page, `name="keep"`, "rota.csv", `type="file"`)
+			code, loc, page := postMultipart(t, bb, b, edit, with(hidden, map[string]string{"title": "Rota template",
+				"body": "One line a **shift**.", "licence": storage.LicenceOGL, "edit_policy": storage.EditAuthors}),
+				upload{field: "files", name: "contacts.csv", data: []byte("ward,phone\n7,1234\n")})
+			if code != http.StatusSeeOther || !strings.Contains(loc, "proposed=") {
+				t.Fatalf("edit from B: %d %q\n%s", code, loc, page)
+			}
+			testrig.Eventually(t, 15*time.Second, "A's version 2 holds contacts.csv alone", func() bool {
+				cur, err := a.Store.ArtefactByID(ctx, art.ID)
+				if err != nil || cur.Version != 2 {
+					return false
+				}
+				v, err := a.Store.ArtefactVersion(ctx, art.ID, 2)
+				return err == nil && len(v.Files) == 1 && v.Files[0].Name == "contacts.csv"
+			})
 		}
 		// carl's view of bea's proposal says nothing of it.
 		if _, _, page := browsers["carl"].Do(http.MethodGet, loc, nil); strings.Contains(page, "Your proposal") {
