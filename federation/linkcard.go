@@ -14,6 +14,7 @@ import (
 
 	"golang.org/x/net/html/charset"
 
+	"github.com/copse-dev/copse/federation/imaging"
 	"github.com/copse-dev/copse/storage"
 )
 
@@ -23,9 +24,11 @@ import (
 // dialled; not a host the node suspended), takes its OpenGraph title,
 // description, site, author, language and date (parseCard) and stores
 // the card under the page's address, shared by every status that links
-// there and read again once stale. The card carries no image: showing
-// one would send every reader's app to the linked site, or need the node
-// to fetch and keep third-party images.
+// there and read again once stale. The page's image (og:image) is
+// fetched by the node too, at most maxCardImage, and kept as a JPEG of
+// at most cardImageSide pixels a side (imaging.Thumbnail) under the media
+// directory, so that readers' apps load it from the node, never from the
+// linked site; a card whose image cannot be had is kept without one.
 
 const (
 	// linkCardQueueSize bounds the statuses waiting for their card; a
@@ -39,6 +42,10 @@ const (
 	// gave none, stand before the address is read again.
 	cardFresh      = 14 * 24 * time.Hour
 	emptyCardFresh = 24 * time.Hour
+	// maxCardImage bounds the image file read; cardImageSide is the
+	// longest side it is kept at (as Mastodon keeps a card's image).
+	maxCardImage  = 4 << 20
+	cardImageSide = 400
 )
 
 // queueLinkCard queues, once tx commits, the reading of the card of st,
@@ -122,8 +129,14 @@ func (e *Engine) cardOf(ctx context.Context, link string) (storage.PreviewCard, 
 		card = storage.PreviewCard{URL: link} // kept empty, read again tomorrow
 	}
 	card.URL = link
-	err = e.store.InTx(ctx, func(tx *storage.Tx) error { return tx.PutPreviewCard(ctx, &card) })
-	return card, err
+	if err := e.store.InTx(ctx, func(tx *storage.Tx) error { return tx.PutPreviewCard(ctx, &card) }); err != nil {
+		e.removeMedia(ctx, card.Image)
+		return storage.PreviewCard{}, err
+	}
+	if kept.Image != "" && kept.Image != card.Image {
+		e.removeMedia(ctx, kept.Image) // the earlier read's
+	}
+	return card, nil
 }
 
 // prunePreviewCards deletes the cards no status shows that are stale (a
@@ -131,11 +144,15 @@ func (e *Engine) cardOf(ctx context.Context, link string) (storage.PreviewCard, 
 // deleted and edited posts do not pile up.
 func (e *Engine) prunePreviewCards(ctx context.Context) (int64, error) {
 	var n int64
+	var images []string
 	err := e.store.InTx(ctx, func(tx *storage.Tx) error {
 		var err error
-		n, err = tx.PrunePreviewCards(ctx, e.now().Add(-cardFresh))
+		n, images, err = tx.PrunePreviewCards(ctx, e.now().Add(-cardFresh))
 		return err
 	})
+	if err == nil {
+		e.removeMedia(ctx, images...)
+	}
 	return n, err
 }
 
@@ -179,6 +196,56 @@ func (e *Engine) readCard(ctx context.Context, link string) (storage.PreviewCard
 		return storage.PreviewCard{}, fmt.Errorf("read %s: %w", link, err)
 	}
 	// The page's own address after redirects names its site.
-	card, _ := parseCard(page, resp.Request.URL)
+	card, image, ok := parseCard(page, resp.Request.URL)
+	if ok && image != "" {
+		if err := e.cardImage(ctx, image, &card); err != nil {
+			e.log.InfoContext(ctx, "link card: image not kept", slog.String("url", image), slog.Any("err", err))
+		}
+	}
 	return card, nil
+}
+
+// cardImage fetches the image at link, a page's og:image, as readCard
+// reads the page (not from a host the node suspended, never a private
+// address), and keeps its thumbnail under the media directory as card's
+// image. ctx bounds the whole read.
+func (e *Engine) cardImage(ctx context.Context, link string, card *storage.PreviewCard) error {
+	u, err := url.Parse(link)
+	if err != nil {
+		return err
+	}
+	if d := e.policy.Allows(u.Host); d.Block.Severity == storage.SeveritySuspend {
+		return fmt.Errorf("image on %s: the node suspended it: %w", u.Host, ErrDenied)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, link, nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Accept", "image/jpeg, image/png, image/webp, image/gif;q=0.8")
+	resp, err := e.pushClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", link, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return &StatusError{URL: link, Code: resp.StatusCode}
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxCardImage+1))
+	if err != nil {
+		return fmt.Errorf("read %s: %w", link, err)
+	}
+	if len(data) > maxCardImage {
+		return fmt.Errorf("read %s: over %d bytes", link, maxCardImage)
+	}
+	var thumb imaging.File
+	var hash string
+	if err := e.withImageSlot(ctx, func() (err error) { thumb, hash, err = imaging.Thumbnail(ctx, data, cardImageSide); return err }); err != nil {
+		return fmt.Errorf("image %s: %w", link, err)
+	}
+	file := newMediaStem() + "_card" + thumb.Ext
+	if err := e.writeMedia(file, thumb.Data); err != nil {
+		return err
+	}
+	card.Image, card.ImageWidth, card.ImageHeight, card.Blurhash = file, thumb.Width, thumb.Height, hash
+	return nil
 }

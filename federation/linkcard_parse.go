@@ -25,9 +25,10 @@ const (
 // HTML: its OpenGraph properties (og:title, og:description, og:site_name,
 // og:locale, article:published_time), falling back on Twitter's and on
 // the page's own <title>, description, author and lang. It reads the
-// head only, stopping at <body>. ok is false when the page gives no
-// title: there is no card to show.
-func parseCard(page []byte, pageURL *url.URL) (card storage.PreviewCard, ok bool) {
+// head only, stopping at <body>. image is the address of the page's
+// image (og:image, or Twitter's), absolute, http or https; "" for none.
+// ok is false when the page gives no title: there is no card to show.
+func parseCard(page []byte, pageURL *url.URL) (card storage.PreviewCard, image string, ok bool) {
 	meta := map[string]string{}
 	var title, lang string
 	z := html.NewTokenizer(bytes.NewReader(page))
@@ -104,7 +105,17 @@ read:
 	if t, err := time.Parse(time.RFC3339, strings.TrimSpace(meta["article:published_time"])); err == nil {
 		card.PublishedAt = t.UTC()
 	}
-	return card, card.Title != ""
+	for _, k := range []string{"og:image:secure_url", "og:image", "og:image:url", "twitter:image", "twitter:image:src"} {
+		ref, err := url.Parse(strings.TrimSpace(meta[k]))
+		if err != nil || meta[k] == "" {
+			continue
+		}
+		if u := pageURL.ResolveReference(ref); (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" {
+			image = u.String()
+			break
+		}
+	}
+	return card, image, card.Title != ""
 }
 
 // cardText is s as a card shows it: valid UTF-8, without control

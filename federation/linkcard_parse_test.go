@@ -18,6 +18,7 @@ func TestParseCard(t *testing.T) {
 		author     string
 		lang       string
 		published  string
+		image      string
 	}{
 		{name: "OpenGraph first", ok: true, html: `<!doctype html><html lang="en-GB"><head><title>Page title</title>
 <meta property="og:title" content="Libraries open late &amp; early">
@@ -26,9 +27,14 @@ func TestParseCard(t *testing.T) {
 <meta property="og:site_name" content="Hampshire News">
 <meta name="author" content="Jo Bloggs">
 <meta property="article:published_time" content="2026-12-01T09:30:00+01:00">
+<meta property="og:image" content="/img/branch.jpg"><meta name="twitter:image" content="https://cdn.example/t.jpg">
 </head><body><meta property="og:title" content="in the body"></body></html>`,
 			title: "Libraries open late & early", desc: "From Monday, every branch.", provider: "Hampshire News", author: "Jo Bloggs",
-			lang: "en", published: "2026-12-01T08:30:00Z"},
+			lang: "en", published: "2026-12-01T08:30:00Z", image: "https://news.example/img/branch.jpg"},
+		{name: "Twitter's image when OpenGraph has none", ok: true, html: `<head><title>T</title><meta name="twitter:image" content="https://cdn.example/t.jpg"></head>`,
+			title: "T", image: "https://cdn.example/t.jpg"},
+		{name: "an image that is no web address is left out", ok: true, html: `<head><title>T</title><meta property="og:image" content="javascript:alert(1)"><meta property="og:image:url" content="data:image/png;base64,AA"></head>`,
+			title: "T"},
 		{name: "the page's own title and description", ok: true, html: `<html><head><TITLE> Opening
 hours </TITLE><meta name="description" content="When we open."><meta property="og:locale" content="cy_GB"></head>`,
 			title: "Opening hours", desc: "When we open.", lang: "cy"},
@@ -49,7 +55,7 @@ hours </TITLE><meta name="description" content="When we open."><meta property="o
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			card, ok := parseCard([]byte(tt.html), page)
+			card, image, ok := parseCard([]byte(tt.html), page)
 			if ok != tt.ok {
 				t.Fatalf("ok = %v; want %v (%+v)", ok, tt.ok, card)
 			}
@@ -60,8 +66,8 @@ hours </TITLE><meta name="description" content="When we open."><meta property="o
 			if !card.PublishedAt.IsZero() {
 				published = card.PublishedAt.Format(time.RFC3339)
 			}
-			got := []string{card.Title, card.Description, card.ProviderName, card.AuthorName, card.Language, published, card.ProviderURL, card.URL}
-			want := []string{tt.title, tt.desc, tt.provider, tt.author, tt.lang, tt.published, "https://news.example", page.String()}
+			got := []string{card.Title, card.Description, card.ProviderName, card.AuthorName, card.Language, published, card.ProviderURL, card.URL, image}
+			want := []string{tt.title, tt.desc, tt.provider, tt.author, tt.lang, tt.published, "https://news.example", page.String(), tt.image}
 			for i := range want {
 				if got[i] != want[i] {
 					t.Errorf("field %d = %q; want %q", i, got[i], want[i])

@@ -416,7 +416,7 @@ func readUpload(r io.Reader) ([]byte, error) {
 }
 
 // mediaURL is the public URL of a file under the media directory.
-func (e *Engine) mediaURL(file string) string { return e.urls.Base + "/media/" + file }
+func (e *Engine) mediaURL(file string) string { return e.urls.Media(file) }
 
 // localMediaFile is the file under the media directory that url, one of
 // this node's media URLs, names.

@@ -23,7 +23,7 @@ import (
 
 // mediaName matches the name of a file under the media directory, as the
 // engine writes it; anything else under /media/ is not served.
-var mediaName = regexp.MustCompile(`^([0-9a-f]{2})/([0-9a-f]{32})(_small|_avatar|_header|_emoji)?\.(jpg|png|gif)$`)
+var mediaName = regexp.MustCompile(`^([0-9a-f]{2})/([0-9a-f]{32})(_small|_avatar|_header|_emoji|_card)?\.(jpg|png|gif)$`)
 
 // ValidMediaName reports whether name is a file name the engine writes
 // (its folder the first two digits of its random part).

@@ -51,6 +51,9 @@ func (u URLs) Featured(username string) string { return u.Actor(username) + "/co
 // Mastodon serves one.
 func (u URLs) Emoji(id storage.ID) string { return u.Base + "/emojis/" + id.String() }
 
+// Media is the address of a file under the media directory.
+func (u URLs) Media(file string) string { return u.Base + "/media/" + file }
+
 // ProposalFile is the address of a file held for a proposal to a
 // community on another node, until that node has fetched it.
 func (u URLs) ProposalFile(token string) string { return u.Base + "/proposal-files/" + token }

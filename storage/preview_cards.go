@@ -22,15 +22,21 @@ type PreviewCard struct {
 	Language     string
 	PublishedAt  time.Time // zero when the page does not say
 	FetchedAt    time.Time
+	// Image is the file, under the media directory, of the page's image
+	// as the node keeps it ("" for none), of ImageWidth x ImageHeight.
+	Image                   string
+	ImageWidth, ImageHeight int
+	Blurhash                string
 }
 
-const previewCardColumns = `id, url, title, description, provider_name, provider_url, author_name, language, published_at, fetched_at`
+const previewCardColumns = `id, url, title, description, provider_name, provider_url, author_name, language, published_at, fetched_at,
+image, image_width, image_height, blurhash`
 
 func scanPreviewCard(row scanner, extra ...any) (PreviewCard, error) {
 	var c PreviewCard
 	var published, fetched int64
 	err := row.Scan(append([]any{&c.ID, &c.URL, &c.Title, &c.Description, &c.ProviderName, &c.ProviderURL, &c.AuthorName,
-		&c.Language, &published, &fetched}, extra...)...)
+		&c.Language, &published, &fetched, &c.Image, &c.ImageWidth, &c.ImageHeight, &c.Blurhash}, extra...)...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return PreviewCard{}, ErrNotFound
 	}
@@ -51,10 +57,11 @@ func (q queries) PreviewCardByURL(ctx context.Context, url string) (PreviewCard,
 }
 
 const qPutPreviewCard = `INSERT INTO preview_cards (url, title, description, provider_name, provider_url, author_name, language,
-published_at, fetched_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+published_at, fetched_at, image, image_width, image_height, blurhash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (url) DO UPDATE SET title = excluded.title, description = excluded.description,
 provider_name = excluded.provider_name, provider_url = excluded.provider_url, author_name = excluded.author_name,
-language = excluded.language, published_at = excluded.published_at, fetched_at = excluded.fetched_at
+language = excluded.language, published_at = excluded.published_at, fetched_at = excluded.fetched_at,
+image = excluded.image, image_width = excluded.image_width, image_height = excluded.image_height, blurhash = excluded.blurhash
 RETURNING id`
 
 // PutPreviewCard stores c as the card of its URL, read now, replacing
@@ -66,7 +73,7 @@ func (tx *Tx) PutPreviewCard(ctx context.Context, c *PreviewCard) error {
 	}
 	c.FetchedAt = tx.now
 	err := tx.tx.QueryRowContext(ctx, qPutPreviewCard, c.URL, c.Title, c.Description, c.ProviderName, c.ProviderURL,
-		c.AuthorName, c.Language, published, millis(tx.now)).Scan(&c.ID)
+		c.AuthorName, c.Language, published, millis(tx.now), c.Image, c.ImageWidth, c.ImageHeight, c.Blurhash).Scan(&c.ID)
 	if err != nil {
 		return fmt.Errorf("put preview card %s: %w", c.URL, err)
 	}
@@ -85,14 +92,31 @@ ON CONFLICT (status_id) DO UPDATE SET card_id = excluded.card_id`, status, card)
 }
 
 // PrunePreviewCards deletes the cards read before before that no status
-// shows, and returns how many went.
-func (tx *Tx) PrunePreviewCards(ctx context.Context, before time.Time) (int64, error) {
-	res, err := tx.exec(ctx, "prune preview cards", `DELETE FROM preview_cards WHERE fetched_at < ?
-AND NOT EXISTS (SELECT 1 FROM status_cards sc WHERE sc.card_id = preview_cards.id)`, millis(before))
+// shows, and returns how many went and the image files they kept, for
+// the caller to remove once tx commits.
+func (tx *Tx) PrunePreviewCards(ctx context.Context, before time.Time) (int64, []string, error) {
+	rows, err := tx.tx.QueryContext(ctx, `DELETE FROM preview_cards WHERE fetched_at < ?
+AND NOT EXISTS (SELECT 1 FROM status_cards sc WHERE sc.card_id = preview_cards.id) RETURNING image`, millis(before))
 	if err != nil {
-		return 0, err
+		return 0, nil, fmt.Errorf("prune preview cards: %w", err)
 	}
-	return res.RowsAffected()
+	defer rows.Close()
+	var n int64
+	var images []string
+	for rows.Next() {
+		var image string
+		if err := rows.Scan(&image); err != nil {
+			return 0, nil, fmt.Errorf("prune preview cards: %w", err)
+		}
+		n++
+		if image != "" {
+			images = append(images, image)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return 0, nil, fmt.Errorf("prune preview cards: %w", err)
+	}
+	return n, images, nil
 }
 
 var qCardsOf = `SELECT ` + prefixed("c.", previewCardColumns) + `, sc.status_id FROM status_cards sc

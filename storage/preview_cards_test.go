@@ -19,8 +19,9 @@ func TestPreviewCards(t *testing.T) {
 	one, two, three := mustStatus(t, s, alice, Status{Content: "one"}), mustStatus(t, s, alice, Status{Content: "two"}),
 		mustStatus(t, s, alice, Status{Content: "three"})
 	card := PreviewCard{URL: "https://news.example/story", Title: "Libraries open late", Description: "From Monday.",
-		ProviderName: "News", PublishedAt: time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)}
-	empty := PreviewCard{URL: "https://blank.example/"}
+		ProviderName: "News", PublishedAt: time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC),
+		Image: "cd/cd34_card.jpg", ImageWidth: 640, ImageHeight: 320, Blurhash: "LKO2?U%2Tw=w"}
+	empty := PreviewCard{URL: "https://blank.example/", Image: "ab/ab12_card.jpg", ImageWidth: 400, ImageHeight: 200, Blurhash: "LEHV6nWB2yk8"}
 	inTx(t, s, func(tx *Tx) error {
 		if err := tx.PutPreviewCard(ctx, &card); err != nil {
 			return err
@@ -37,6 +38,7 @@ func TestPreviewCards(t *testing.T) {
 	})
 	got, err := s.CardsOf(ctx, []ID{one.ID, two.ID, three.ID})
 	if err != nil || len(got) != 2 || got[one.ID].Title != "Libraries open late" || got[two.ID].ID != card.ID ||
+		got[one.ID].Image != card.Image || got[one.ID].ImageWidth != 640 || got[one.ID].Blurhash != card.Blurhash ||
 		!got[one.ID].PublishedAt.Equal(card.PublishedAt) {
 		t.Fatalf("cards = %+v, %v; want the story for one and two, nothing for three", got, err)
 	}
@@ -65,12 +67,13 @@ func TestPreviewCards(t *testing.T) {
 	}
 	// The empty card no status shows goes once stale; the shown one stays.
 	var pruned int64
+	var images []string
 	inTx(t, s, func(tx *Tx) error {
 		if err := tx.SetStatusCard(ctx, two.ID, card.ID); err != nil {
 			return err
 		}
 		var err error
-		pruned, err = tx.PrunePreviewCards(ctx, s.Now().Add(time.Minute))
+		pruned, images, err = tx.PrunePreviewCards(ctx, s.Now().Add(time.Minute))
 		return err
 	})
 	if _, err := s.PreviewCardByURL(ctx, empty.URL); pruned != 0 || err != nil {
@@ -81,11 +84,11 @@ func TestPreviewCards(t *testing.T) {
 			return err
 		}
 		var err error
-		pruned, err = tx.PrunePreviewCards(ctx, s.Now().Add(time.Minute))
+		pruned, images, err = tx.PrunePreviewCards(ctx, s.Now().Add(time.Minute))
 		return err
 	})
-	if _, err := s.PreviewCardByURL(ctx, empty.URL); pruned != 1 || err != ErrNotFound {
-		t.Errorf("pruned %d, empty card %v; want it gone", pruned, err)
+	if _, err := s.PreviewCardByURL(ctx, empty.URL); pruned != 1 || err != ErrNotFound || len(images) != 1 || images[0] != "ab/ab12_card.jpg" {
+		t.Errorf("pruned %d (images %q), empty card %v; want it gone with its image", pruned, images, err)
 	}
 	if _, err := s.PreviewCardByURL(ctx, card.URL); err != nil {
 		t.Errorf("the card a status shows was pruned: %v", err)

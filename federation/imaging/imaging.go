@@ -101,20 +101,39 @@ func Process(ctx context.Context, data []byte) (Media, error) {
 	m.File.Data = buf.Bytes()
 	b := d.still.Bounds()
 	m.File.Width, m.File.Height = b.Dx(), b.Dy()
-
-	pw, ph := fit(b.Dx(), b.Dy(), previewSide, previewSide)
-	small := scaleOnto(d.still, pw, ph)
-	buf = bytes.Buffer{}
-	if err := jpeg.Encode(&buf, small, &jpeg.Options{Quality: smallQuality}); err != nil {
-		return Media{}, fmt.Errorf("encode preview: %w", err)
-	}
-	m.Preview = File{Data: buf.Bytes(), MediaType: "image/jpeg", Ext: ".jpg", Width: pw, Height: ph}
-
-	tw, th := fit(pw, ph, blurhashSide, blurhashSide)
-	if m.Blurhash, err = blurhash.Encode(4, 3, scaleOnto(small, tw, th)); err != nil {
-		return Media{}, fmt.Errorf("blurhash: %w", err)
+	if m.Preview, m.Blurhash, err = preview(d.still, previewSide); err != nil {
+		return Media{}, err
 	}
 	return m, nil
+}
+
+// Thumbnail decodes an image (as Process does) and makes only its
+// preview: a JPEG, over white, at most side pixels on its longest side,
+// and its blurhash. It is how a link preview's image is kept.
+func Thumbnail(ctx context.Context, data []byte, side int) (File, string, error) {
+	d, err := decode(ctx, data)
+	if err != nil {
+		return File{}, "", err
+	}
+	return preview(d.still, side)
+}
+
+// preview is a JPEG of img at most side pixels on its longest side, over
+// white, and its blurhash.
+func preview(img image.Image, side int) (File, string, error) {
+	b := img.Bounds()
+	pw, ph := fit(b.Dx(), b.Dy(), side, side)
+	small := scaleOnto(img, pw, ph)
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, small, &jpeg.Options{Quality: smallQuality}); err != nil {
+		return File{}, "", fmt.Errorf("encode preview: %w", err)
+	}
+	tw, th := fit(pw, ph, blurhashSide, blurhashSide)
+	hash, err := blurhash.Encode(4, 3, scaleOnto(small, tw, th))
+	if err != nil {
+		return File{}, "", fmt.Errorf("blurhash: %w", err)
+	}
+	return File{Data: buf.Bytes(), MediaType: "image/jpeg", Ext: ".jpg", Width: pw, Height: ph}, hash, nil
 }
 
 // ProfileImage crops an upload to w:h around its centre, scales it down

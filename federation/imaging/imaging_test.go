@@ -263,6 +263,21 @@ func TestEmojiImage(t *testing.T) {
 	})
 }
 
+func TestThumbnail(t *testing.T) {
+	t.Parallel()
+	f, hash, err := Thumbnail(context.Background(), imagingtest.PNG(t, imagingtest.Halves(1200, 630)), 400)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, format, err := image.DecodeConfig(bytes.NewReader(f.Data))
+	if err != nil || format != "jpeg" || cfg.Width != 400 || cfg.Height != 210 || f.Width != 400 || f.Height != 210 || hash == "" {
+		t.Errorf("thumbnail %s %dx%d (%dx%d), hash %q, %v; want a 400x210 jpeg with a blurhash", format, cfg.Width, cfg.Height, f.Width, f.Height, hash, err)
+	}
+	if _, _, err := Thumbnail(context.Background(), []byte("<svg/>"), 400); err == nil {
+		t.Error("an SVG made a thumbnail")
+	}
+}
+
 func TestJPEGOrientation(t *testing.T) {
 	t.Parallel()
 	jpg := imagingtest.JPEG(t, imagingtest.Halves(8, 8))

@@ -6,6 +6,7 @@ package api
 
 import (
 	"github.com/copse-dev/copse/activitypub"
+	"github.com/copse-dev/copse/federation"
 	"github.com/copse-dev/copse/storage"
 )
 
@@ -93,7 +94,7 @@ type Status struct {
 }
 
 // PreviewCard is a link preview (Mastodon's PreviewCard): what the page
-// a status links to says of itself. copse keeps no image of it.
+// a status links to says of itself, and its image as this node keeps it.
 type PreviewCard struct {
 	URL              string  `json:"url"`
 	Title            string  `json:"title"`
@@ -116,9 +117,16 @@ type PreviewCard struct {
 }
 
 // cardEntity converts a stored card; it does no I/O.
-func cardEntity(c storage.PreviewCard) *PreviewCard {
+func cardEntity(c storage.PreviewCard, urls federation.URLs) *PreviewCard {
 	e := &PreviewCard{URL: c.URL, Title: c.Title, Description: c.Description, Type: "link", AuthorName: c.AuthorName,
 		ProviderName: c.ProviderName, ProviderURL: c.ProviderURL, Authors: []any{}}
+	if c.Image != "" {
+		image, hash := urls.Media(c.Image), c.Blurhash
+		e.Image, e.Width, e.Height = &image, c.ImageWidth, c.ImageHeight
+		if hash != "" {
+			e.Blurhash = &hash
+		}
+	}
 	if c.Language != "" {
 		e.Language = &c.Language
 	}

@@ -5,22 +5,27 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync/atomic"
 	"testing"
 
 	"github.com/mattn/go-mastodon"
 
+	"github.com/copse-dev/copse/federation/imaging/imagingtest"
 	"github.com/copse-dev/copse/web/testrig"
 )
 
 // TestLinkCards: a post that links to a web page shows that page's card
 // in apps (go-mastodon reads it): its OpenGraph title, description,
-// site and language, no image. The page is read once for every post
+// site and language, and its image as this node keeps it (a thumbnail
+// served from the node, never the linked site's address); an image that
+// is no image leaves the card without one. The page is read once for every post
 // that links there; a link to something that is not a page gives no
 // card; an edit that drops the link drops the card, and one that links
 // elsewhere shows the other page's.
 func TestLinkCards(t *testing.T) {
 	var storyReads atomic.Int32
+	picture := imagingtest.PNG(t, imagingtest.Halves(1200, 630))
 	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/story":
@@ -30,11 +35,14 @@ func TestLinkCards(t *testing.T) {
 <meta property="og:title" content="Libraries open late">
 <meta property="og:description" content="Every branch, from Monday.">
 <meta property="og:site_name" content="Hampshire News">
-<meta property="og:image" content="https://images.example/big.jpg">
+<meta property="og:image" content="/big.png">
 </head><body>…</body></html>`)
+		case "/big.png":
+			w.Header().Set("Content-Type", "image/png")
+			w.Write(picture)
 		case "/report":
 			w.Header().Set("Content-Type", "text/html")
-			fmt.Fprint(w, `<html><head><title>Annual report</title></head></html>`)
+			fmt.Fprint(w, `<html><head><title>Annual report</title><meta property="og:image" content="/data.csv"></head></html>`)
 		case "/latin":
 			w.Header().Set("Content-Type", "text/html; charset=iso-8859-1")
 			fmt.Fprint(w, "<html><head><title>Caf\xe9 d\xe9bat</title></head></html>")
@@ -72,8 +80,17 @@ func TestLinkCards(t *testing.T) {
 	testrig.Eventually(t, stWait, "the story's card", func() bool { return cardOf(first.ID) != nil })
 	card := cardOf(first.ID)
 	if card.URL != site.URL+"/story" || card.Title != "Libraries open late" || card.Description != "Every branch, from Monday." ||
-		card.ProviderName != "Hampshire News" || card.ProviderURL != site.URL || card.Type != "link" || card.Image != "" {
+		card.ProviderName != "Hampshire News" || card.ProviderURL != site.URL || card.Type != "link" ||
+		!strings.HasPrefix(card.Image, n.URL+"/media/") || card.Width != 400 || card.Height != 210 {
 		t.Fatalf("card = %+v", card)
+	}
+	resp, err := http.Get(card.Image)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "image/jpeg" {
+		t.Errorf("the card's image: %d %s; want this node's JPEG", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
 
 	second := post("Also " + site.URL + "/story again")
@@ -85,6 +102,9 @@ func TestLinkCards(t *testing.T) {
 	// others were too.
 	marker := post("Last: " + site.URL + "/report")
 	testrig.Eventually(t, stWait, "the report's card", func() bool { return cardOf(marker.ID) != nil })
+	if card := cardOf(marker.ID); card.Image != "" {
+		t.Errorf("the report's card has image %q; its og:image is no image", card.Image)
+	}
 	if got := storyReads.Load(); got != 1 {
 		t.Errorf("the story was read %d times; want once for both posts", got)
 	}

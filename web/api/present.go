@@ -200,7 +200,7 @@ func (p *presenter) status(ctx context.Context, st storage.Status) (Status, erro
 		}
 	}
 	if card != nil {
-		e.Card = cardEntity(*card)
+		e.Card = cardEntity(*card, p.urls)
 	}
 	if poll, err := p.poll(ctx, st); err != nil { // polls.go
 		return Status{}, err

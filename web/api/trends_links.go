@@ -58,7 +58,7 @@ func (h *Handler) trendsLinks(ctx context.Context, links []storage.TrendingLink)
 	}
 	out := make([]TrendsLink, 0, len(links))
 	for _, l := range links {
-		e := TrendsLink{PreviewCard: *cardEntity(l.Card), History: make([]TagHistory, 0, tagHistoryDays)}
+		e := TrendsLink{PreviewCard: *cardEntity(l.Card, h.urls), History: make([]TagHistory, 0, tagHistoryDays)}
 		for _, d := range hist[l.Card.ID] {
 			e.History = append(e.History, TagHistory{Day: strconv.FormatInt(d.Day.Unix(), 10),
 				Uses: strconv.Itoa(d.Uses), Accounts: strconv.Itoa(d.Accounts)})

@@ -285,6 +285,8 @@ type statusView struct {
 // page describes itself (plain text, escaped by the template).
 type cardView struct {
 	URL, Title, Description, Site string
+	Image                         string // this node's copy; "" for none
+	Width, Height                 int
 }
 
 // mediaView is an attachment as a page shows it: an image by its
@@ -336,6 +338,9 @@ func (h *Handler) statusViewOf(st storage.Status, author storage.Account, cards 
 	}
 	if c, ok := cards[st.ID]; ok {
 		v.Card = &cardView{URL: c.URL, Title: c.Title, Description: c.Description, Site: c.ProviderName}
+		if c.Image != "" {
+			v.Card.Image, v.Card.Width, v.Card.Height = h.urls.Media(c.Image), c.ImageWidth, c.ImageHeight
+		}
 	}
 	return v
 }
