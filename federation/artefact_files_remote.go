@@ -8,8 +8,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"log/slog"
 	"net/http"
 	"os"
+	"path/filepath"
+	"slices"
+	"time"
 
 	"github.com/copse-dev/copse/activitypub"
 	"github.com/copse-dev/copse/storage"
@@ -21,7 +26,7 @@ import (
 // node serves to a node with a member when the community is members-only
 // (SignedReader lets the download route read the signer), and checks it
 // is the file the version names before the member gets a byte of it.
-// Nothing is kept: each download is fetched again.
+// What was fetched is kept for the next reader (remoteCacheDir).
 
 // ErrUpstream is a file another node did not send as its version names
 // it (an error status, no answer, or other bytes): the API answers 502.
@@ -82,17 +87,133 @@ func (e *Engine) SignedReader(r *http.Request) (storage.Account, error) {
 }
 
 // RemoteArtefactFile is a file of an artefact hosted on another node, as
-// fetched for a reader here: its bytes in a temporary file, which Close
-// removes, of the name, type, size and SHA-256 its version records.
+// fetched for a reader here: its bytes (in a temporary file, which Close
+// removes, or the copy kept here), of the name, type, size and SHA-256
+// its version records.
 type RemoteArtefactFile struct {
 	storage.VersionFile
 	Body *os.File // at its start
+	temp bool
 }
 
-// Close closes and removes the temporary file.
+// Close closes the file, and removes it if it was fetched for this
+// reading only.
 func (f *RemoteArtefactFile) Close() error {
 	err := f.Body.Close()
+	if !f.temp {
+		return err
+	}
 	return errors.Join(err, os.Remove(f.Body.Name()))
+}
+
+// A remote file fetched for a reader is kept, by its SHA-256, under the
+// artefact file folder's hidden remoteCacheDir (which backups skip: it
+// can be fetched again), and the next reader is served that copy: each
+// reading still passes the readability check, and the copy is what the
+// SHA-256 names, whichever artefact names it. A copy unread for
+// remoteCacheTTL is removed, and past remoteCacheMax bytes in all the
+// least recently read go first (pruneRemoteCache, hourly).
+const (
+	remoteCacheDir = ".remote-cache"
+	remoteCacheTTL = 30 * 24 * time.Hour
+	remoteCacheMax = 2 << 30
+)
+
+// remoteCachePath is where the copy of the file whose SHA-256 is sha is
+// kept; "" when the node stores no files or sha is not one.
+func (e *Engine) remoteCachePath(sha string) string {
+	dir := e.artefactFileDir()
+	if dir == "" || len(sha) != 64 || mustHex(sha) == nil {
+		return ""
+	}
+	return filepath.Join(dir, remoteCacheDir, sha[:2], sha)
+}
+
+// cachedRemoteFile opens the kept copy of f, if there is one of its size,
+// and marks it read now.
+func (e *Engine) cachedRemoteFile(f storage.VersionFile) (*RemoteArtefactFile, bool) {
+	p := e.remoteCachePath(f.SHA256)
+	if p == "" {
+		return nil, false
+	}
+	file, err := os.Open(p)
+	if err != nil {
+		return nil, false
+	}
+	if st, err := file.Stat(); err != nil || st.Size() != f.Size {
+		file.Close()
+		return nil, false
+	}
+	now := e.now()
+	_ = os.Chtimes(p, now, now) // read: kept the longer
+	return &RemoteArtefactFile{VersionFile: f, Body: file}, true
+}
+
+// keepRemoteFile keeps tmp, a fetched file checked against its SHA-256
+// sha, as the copy of that file (a second name of the same bytes: tmp
+// can still be removed).
+func (e *Engine) keepRemoteFile(ctx context.Context, tmp, sha string) {
+	p := e.remoteCachePath(sha)
+	if p == "" {
+		return
+	}
+	err := os.MkdirAll(filepath.Dir(p), 0o750)
+	if err == nil {
+		err = os.Link(tmp, p)
+	}
+	if err != nil && !errors.Is(err, os.ErrExist) {
+		e.log.InfoContext(ctx, "remote file not kept", slog.String("sha256", sha), slog.Any("err", err))
+	}
+}
+
+// pruneRemoteCache removes the copies unread for remoteCacheTTL, then the
+// least recently read while they hold more than max bytes; it returns how
+// many went.
+func (e *Engine) pruneRemoteCache(ctx context.Context, max int64) (int, error) {
+	dir := e.artefactFileDir()
+	if dir == "" {
+		return 0, nil
+	}
+	type kept struct {
+		path string
+		size int64
+		read time.Time
+	}
+	var all []kept
+	var total int64
+	err := filepath.WalkDir(filepath.Join(dir, remoteCacheDir), func(path string, d fs.DirEntry, err error) error {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		if err != nil || d.IsDir() {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return nil // removed meanwhile
+		}
+		all = append(all, kept{path, info.Size(), info.ModTime()})
+		total += info.Size()
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("remote file copies: %w", err)
+	}
+	slices.SortFunc(all, func(a, b kept) int { return a.read.Compare(b.read) })
+	stale := e.now().Add(-remoteCacheTTL)
+	removed := 0
+	for _, k := range all {
+		if !k.read.Before(stale) && total <= max {
+			break
+		}
+		if err := os.Remove(k.path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			e.log.WarnContext(ctx, "remove remote file copy", slog.String("file", k.path), slog.Any("err", err))
+			continue
+		}
+		total -= k.size
+		removed++
+	}
+	return removed, nil
 }
 
 // OpenRemoteArtefactFile fetches for viewer the file whose SHA-256 is sha
@@ -125,6 +246,9 @@ func (e *Engine) OpenRemoteArtefactFile(ctx context.Context, viewer storage.Acco
 	if f.Size > e.artefacts.fileLimit {
 		return nil, invalid("%s is larger than this node fetches (%s): download it from the community's own node", f.Name, sizeText(e.artefacts.fileLimit))
 	}
+	if kept, ok := e.cachedRemoteFile(f); ok {
+		return kept, nil
+	}
 	select {
 	case e.remoteFetches <- struct{}{}:
 		defer func() { <-e.remoteFetches }()
@@ -141,7 +265,7 @@ func (e *Engine) OpenRemoteArtefactFile(ctx context.Context, viewer storage.Acco
 	if err != nil {
 		return nil, fmt.Errorf("fetch %s: %w", f.URL, err)
 	}
-	out := &RemoteArtefactFile{VersionFile: f, Body: tmp}
+	out := &RemoteArtefactFile{VersionFile: f, Body: tmp, temp: true}
 	h := sha256.New()
 	n, err := e.fetcher.Download(ctx, f.URL, f.Size, io.MultiWriter(tmp, h))
 	if err == nil && (n != f.Size || !bytes.Equal(h.Sum(nil), mustHex(f.SHA256))) {
@@ -153,6 +277,7 @@ func (e *Engine) OpenRemoteArtefactFile(ctx context.Context, viewer storage.Acco
 	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
 		return nil, errors.Join(err, out.Close())
 	}
+	e.keepRemoteFile(ctx, tmp.Name(), f.SHA256)
 	return out, nil
 }
 

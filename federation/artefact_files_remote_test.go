@@ -11,7 +11,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/copse-dev/copse/storage"
 )
@@ -121,5 +123,71 @@ func TestOpenRemoteArtefactFile(t *testing.T) {
 		if strings.HasPrefix(d.Name(), ".fetch-") {
 			t.Errorf("left in storage: %s", d.Name())
 		}
+	}
+}
+
+// TestRemoteFileKept: a remote file fetched for one reader is kept, and
+// the next reader is served that copy without a fetch (still only a
+// reader who may read the artefact); a copy unread for long, or past the
+// bound on all copies, is removed, and the next reading fetches it again.
+func TestRemoteFileKept(t *testing.T) {
+	ctx := context.Background()
+	good := []byte("grade,days\nA,25\n")
+	var fetches atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fetches.Add(1)
+		w.Write(good)
+	}))
+	defer srv.Close()
+	now := time.Now()
+	e := loopbackEngine(t, Options{MediaDir: t.TempDir(), Now: func() time.Time { return now }})
+	bea, carl := member(t, e, "bea"), member(t, e, "carl")
+	g := remoteGroup(t, e, srv.URL+"/users/hr", srv.URL+"/users/hr/followers")
+	joins(t, e, bea, g)
+	joins(t, e, carl, g)
+	s := sha256.Sum256(good)
+	sha := hex.EncodeToString(s[:])
+	a := storage.Artefact{CommunityID: g.ID, URI: srv.URL + "/artefacts/1", URL: srv.URL + "/c/hr/artefacts/1", Title: "Leave",
+		Version: 1, Licence: storage.LicenceReserved, EditPolicy: storage.EditAuthors}
+	err := e.store.InTx(ctx, func(tx *storage.Tx) error {
+		if err := tx.InsertArtefact(ctx, &a); err != nil {
+			return err
+		}
+		return tx.AddArtefactVersion(ctx, &storage.ArtefactVersion{ArtefactID: a.ID, Number: 1, Title: "Leave", Files: []storage.VersionFile{
+			{Name: "leave.csv", MediaType: "text/csv", Size: int64(len(good)), SHA256: sha, URL: srv.URL + "/files/leave.csv"}}})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	read := func(who storage.Account) {
+		t.Helper()
+		f, err := e.OpenRemoteArtefactFile(ctx, who, a, sha)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if got, err := io.ReadAll(f.Body); err != nil || string(got) != string(good) {
+			t.Fatalf("read %q, %v", got, err)
+		}
+	}
+	read(bea)
+	read(carl)
+	read(bea)
+	if n := fetches.Load(); n != 1 {
+		t.Errorf("%d fetches for three readings; want 1", n)
+	}
+	if n, err := e.pruneRemoteCache(ctx, remoteCacheMax); err != nil || n != 0 {
+		t.Errorf("pruned %d (%v) of a copy just read", n, err)
+	}
+	now = now.Add(remoteCacheTTL + time.Hour)
+	if n, err := e.pruneRemoteCache(ctx, remoteCacheMax); err != nil || n != 1 {
+		t.Errorf("pruned %d (%v) of a copy unread for long; want 1", n, err)
+	}
+	read(bea)
+	if n := fetches.Load(); n != 2 {
+		t.Errorf("%d fetches after the copy went; want 2", n)
+	}
+	if n, err := e.pruneRemoteCache(ctx, int64(len(good))-1); err != nil || n != 1 {
+		t.Errorf("pruned %d (%v) past the bound; want the copy gone", n, err)
 	}
 }

@@ -86,6 +86,11 @@ func (e *Engine) runJanitor(ctx context.Context) {
 		} else if n > 0 {
 			log.InfoContext(ctx, "pruned abandoned uploads", "count", n)
 		}
+		if n, err := e.pruneRemoteCache(ctx, remoteCacheMax); err != nil && ctx.Err() == nil {
+			log.ErrorContext(ctx, "prune remote file copies", "err", err)
+		} else if n > 0 {
+			log.InfoContext(ctx, "removed remote file copies unread for long", "count", n)
+		}
 		if n, err := e.releaseProposalFiles(ctx); err != nil && ctx.Err() == nil {
 			log.ErrorContext(ctx, "release proposal files", "err", err)
 		} else if n > 0 {
