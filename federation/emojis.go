@@ -26,6 +26,7 @@ import (
 // Audit actions of custom emojis.
 const (
 	AuditAddEmoji    = "add_emoji"
+	AuditChangeEmoji = "change_emoji"
 	AuditRemoveEmoji = "remove_emoji"
 )
 
@@ -130,6 +131,50 @@ func (e *Engine) AddCustomEmoji(ctx context.Context, by storage.ID, n NewEmoji, 
 	if err != nil {
 		e.removeMedia(context.WithoutCancel(ctx), c.File)
 		return storage.CustomEmoji{}, fmt.Errorf("add emoji %s: %w", n.Shortcode, err)
+	}
+	return c, nil
+}
+
+// EmojiChange changes how apps offer an emoji; nil fields stay.
+type EmojiChange struct {
+	Category *string // "" for none
+	Hidden   *bool   // left out of the apps' pickers
+}
+
+// ChangeCustomEmoji changes emoji id's category and whether pickers show
+// it, by by (0: the command line), who must manage custom emojis, and
+// returns it as it now is.
+func (e *Engine) ChangeCustomEmoji(ctx context.Context, by, id storage.ID, ch EmojiChange) (storage.CustomEmoji, error) {
+	if err := e.mayManageEmojis(ctx, by); err != nil {
+		return storage.CustomEmoji{}, err
+	}
+	var c storage.CustomEmoji
+	err := e.store.InTx(ctx, func(tx *storage.Tx) error {
+		var err error
+		if c, err = tx.CustomEmojiByID(ctx, id); err != nil {
+			return err
+		}
+		if ch.Category != nil {
+			n := NewEmoji{Shortcode: c.Shortcode, Category: *ch.Category}.clean()
+			if err := n.validate(); err != nil {
+				return err
+			}
+			c.Category = n.Category
+		}
+		if ch.Hidden != nil {
+			c.VisibleInPicker = !*ch.Hidden
+		}
+		if err := tx.SetCustomEmojiPicker(ctx, c.ID, c.Category, c.VisibleInPicker); err != nil {
+			return err
+		}
+		picker := "shown"
+		if !c.VisibleInPicker {
+			picker = "hidden"
+		}
+		return audit(ctx, tx, by, AuditChangeEmoji, storage.AuditEmoji, c.ID, "shortcode", c.Shortcode, "category", c.Category, "picker", picker)
+	})
+	if err != nil {
+		return storage.CustomEmoji{}, fmt.Errorf("change emoji %d: %w", id, err)
 	}
 	return c, nil
 }

@@ -53,6 +53,14 @@ func (tx *Tx) InsertCustomEmoji(ctx context.Context, c *CustomEmoji) error {
 		c.ID, c.Shortcode, c.File, c.MediaType, c.Category, c.VisibleInPicker, millis(c.CreatedAt), millis(c.UpdatedAt), c.CreatedBy)
 }
 
+// SetCustomEmojiPicker sets the category of emoji id and whether the
+// apps' pickers show it; ErrNotFound if there is none. Its image, and so
+// its updated time, is unchanged.
+func (tx *Tx) SetCustomEmojiPicker(ctx context.Context, id ID, category string, visible bool) error {
+	return tx.execListed(ctx, "change custom emoji", `UPDATE custom_emojis SET category = ?, visible_in_picker = ? WHERE id = ?`,
+		category, visible, id)
+}
+
 // DeleteCustomEmoji removes emoji id; ErrNotFound if there is none.
 func (tx *Tx) DeleteCustomEmoji(ctx context.Context, id ID) error {
 	return tx.execListed(ctx, "remove custom emoji", `DELETE FROM custom_emojis WHERE id = ?`, id)

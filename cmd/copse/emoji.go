@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -21,6 +22,7 @@ import (
 var emojiCommands = []subcommand{
 	{"add", emojiAdd},
 	{"list", emojiList},
+	{"set", emojiSet},
 	{"remove", emojiRemove},
 }
 
@@ -68,6 +70,40 @@ func emojiList(ctx context.Context, args []string, p proc) error {
 		fmt.Fprintf(tw, ":%s:\t%s\t%s\t%s\t%s\n", c.Shortcode, c.Category, picker, c.CreatedAt.UTC().Format(time.RFC3339), n.Engine.Emoji(c).URL)
 	}
 	return tw.Flush()
+}
+
+func emojiSet(ctx context.Context, args []string, p proc) error {
+	const cmd = "admin emoji set"
+	a := newAdminFlags(cmd)
+	var ch federation.EmojiChange
+	a.fs.Func("category", "`category` the apps' pickers group it under (\"\" for none)", func(s string) error { ch.Category = &s; return nil })
+	a.fs.BoolFunc("hidden", "leave it out of the apps' pickers", func(string) error { t := true; ch.Hidden = &t; return nil })
+	a.fs.BoolFunc("shown", "show it in the apps' pickers", func(string) error { f := false; ch.Hidden = &f; return nil })
+	n, pos, err := a.openArgs(ctx, args, p, "shortcode")
+	if err != nil {
+		return err
+	}
+	defer n.Close()
+	if ch.Category == nil && ch.Hidden == nil {
+		return fmt.Errorf("%s: say what to change: --category, --hidden or --shown", cmd)
+	}
+	code := strings.Trim(pos[0], ":")
+	c, err := n.Store.CustomEmojiByShortcode(ctx, code)
+	if err == nil {
+		c, err = n.Engine.ChangeCustomEmoji(ctx, 0, c.ID, ch)
+	}
+	if errors.Is(err, storage.ErrNotFound) {
+		return fmt.Errorf("%s: no emoji :%s:", cmd, code)
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %s", cmd, message(err))
+	}
+	picker := "shown in pickers"
+	if !c.VisibleInPicker {
+		picker = "left out of pickers"
+	}
+	fmt.Fprintf(p.stdout, ":%s: is in category %q and %s\n", c.Shortcode, c.Category, picker)
+	return nil
 }
 
 func emojiRemove(ctx context.Context, args []string, p proc) error {

@@ -34,6 +34,11 @@ func TestCLIEmojis(t *testing.T) {
 		{"no file", []string{"admin", "emoji", "add", "owl", filepath.Join(dir, "missing.png")}, "", "missing.png"},
 		{"no image named", []string{"admin", "emoji", "add", "owl"}, "", "IMAGE FILE"},
 		{"remove nothing", []string{"admin", "emoji", "remove", "owl"}, "", "no emoji :owl:"},
+		{"set nothing", []string{"admin", "emoji", "set", "wren"}, "", "say what to change"},
+		{"set an unknown one", []string{"admin", "emoji", "set", "owl", "--shown"}, "", "no emoji :owl:"},
+		{"set a long category", []string{"admin", "emoji", "set", "wren", "--category", strings.Repeat("b", 65)}, "", "at most 64"},
+		{"show in pickers", []string{"admin", "emoji", "set", ":wren:", "--shown", "--category", "Birds"}, `:wren: is in category "Birds" and shown in pickers`, ""},
+		{"hide again", []string{"admin", "emoji", "set", "wren", "--hidden", "--category", ""}, `:wren: is in category "" and left out of pickers`, ""},
 	}
 	runSteps(t, dir, steps)
 
@@ -52,7 +57,7 @@ func TestCLIEmojis(t *testing.T) {
 		t.Fatalf("list after removing heron:\n%s\n%v", out, err)
 	}
 	audit, _, err := cliRun(dir, "", "admin", "audit")
-	if err != nil || strings.Count(audit, "add_emoji") != 2 || strings.Count(audit, "remove_emoji") != 1 {
-		t.Fatalf("audit:\n%s\n%v; want two adds and a removal", audit, err)
+	if err != nil || strings.Count(audit, "add_emoji") != 2 || strings.Count(audit, "change_emoji") != 2 || strings.Count(audit, "remove_emoji") != 1 {
+		t.Fatalf("audit:\n%s\n%v; want two adds, two changes and a removal", audit, err)
 	}
 }

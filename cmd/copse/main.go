@@ -106,6 +106,7 @@ commands:
   admin federation mode M    federate with everyone not blocked (open) or only with allowed domains (allowlist)
   admin emoji add CODE FILE  add a custom emoji (JPEG, PNG, GIF or WebP): [--category C] [--hidden] from pickers
   admin emoji list           list the node's custom emojis
+  admin emoji set CODE       change an emoji: [--category C] [--hidden|--shown] in pickers
   admin emoji remove CODE    remove a custom emoji (posts that used it keep its image)
   admin email-domain block D refuse sign-ups from addresses at a domain and its subdomains
   admin email-domain unblock D   lift an email domain block (by domain or id)

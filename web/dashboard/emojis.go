@@ -18,11 +18,13 @@ func (d *Dashboard) mountEmojis(r chi.Router) {
 	a := federation.ActManageEmojis
 	r.Get("/admin/emojis", d.page(a, d.emojisPage))
 	r.Post("/admin/emojis", d.page(a, d.addEmoji))
+	r.Post("/admin/emojis/{id}/change", d.page(a, d.changeEmoji))
 	r.Post("/admin/emojis/{id}/delete", d.page(a, byID(dropResult(d.engine.RemoveCustomEmoji), "/admin/emojis", "removed")))
 }
 
 var emojiNotices = map[string]string{
 	"added":   "The emoji is added: members' apps offer it, and draw it where its shortcode stands.",
+	"changed": "The emoji is changed: apps show the change when they next read the list.",
 	"removed": "The emoji is removed. Posts that used it keep its image.",
 }
 
@@ -59,6 +61,20 @@ func (d *Dashboard) emojisPage(w http.ResponseWriter, r *http.Request, me storag
 			Shown: c.VisibleInPicker})
 	}
 	return d.render(w, r, http.StatusOK, "emojis", v)
+}
+
+// changeEmoji takes an emoji's change form: POST /admin/emojis/{id}/change,
+// its category and whether pickers leave it out.
+func (d *Dashboard) changeEmoji(w http.ResponseWriter, r *http.Request, me storage.Account) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	category, hidden := r.PostFormValue("category"), r.PostFormValue("hidden") != ""
+	if _, err := d.engine.ChangeCustomEmoji(r.Context(), me.ID, id, federation.EmojiChange{Category: &category, Hidden: &hidden}); err != nil {
+		return err
+	}
+	return done(w, r, "/admin/emojis", "changed")
 }
 
 // addEmoji takes the form: POST /admin/emojis (multipart, the image in

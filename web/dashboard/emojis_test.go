@@ -54,6 +54,19 @@ func TestAdminManagesEmojis(t *testing.T) {
 		t.Errorf("no image: %d:\n%s", code, page)
 	}
 
+	code, to, _ = b.post("/admin/emojis/"+all[0].ID.String()+"/change", url.Values{"category": {"Water birds"}, "hidden": {"1"}})
+	page = b.page(to)
+	if code != http.StatusSeeOther || !strings.Contains(page, "The emoji is changed") || !strings.Contains(page, "Water birds") {
+		t.Fatalf("change: %d:\n%s", code, page)
+	}
+	if got, err := n.Engine.CustomEmojis(ctx); err != nil || got[0].Category != "Water birds" || got[0].VisibleInPicker {
+		t.Errorf("after the change: %+v %v; want Water birds, out of pickers", got, err)
+	}
+	if code, _, page := b.post("/admin/emojis/"+all[0].ID.String()+"/change", url.Values{"category": {strings.Repeat("b", 65)}}); code != http.StatusUnprocessableEntity ||
+		!strings.Contains(page, "at most 64") {
+		t.Errorf("a long category: %d:\n%s", code, page)
+	}
+
 	mod := signedIn(t, n, "mod")
 	if code, _, _ := mod.open(http.MethodGet, "/admin/emojis", nil); code != http.StatusForbidden {
 		t.Errorf("a moderator opening the emojis page: %d; want 403", code)
