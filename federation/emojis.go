@@ -145,6 +145,40 @@ type EmojiChange struct {
 // it, by by (0: the command line), who must manage custom emojis, and
 // returns it as it now is.
 func (e *Engine) ChangeCustomEmoji(ctx context.Context, by, id storage.ID, ch EmojiChange) (storage.CustomEmoji, error) {
+	return e.onEmoji(ctx, by, id, AuditChangeEmoji, func(tx *storage.Tx, c *storage.CustomEmoji) ([]string, error) {
+		if ch.Category != nil {
+			n := NewEmoji{Shortcode: c.Shortcode, Category: *ch.Category}.clean()
+			if err := n.validate(); err != nil {
+				return nil, err
+			}
+			c.Category = n.Category
+		}
+		if ch.Hidden != nil {
+			c.VisibleInPicker = !*ch.Hidden
+		}
+		picker := "shown"
+		if !c.VisibleInPicker {
+			picker = "hidden"
+		}
+		return []string{"category", c.Category, "picker", picker}, tx.SetCustomEmojiPicker(ctx, c.ID, c.Category, c.VisibleInPicker)
+	})
+}
+
+// RemoveCustomEmoji removes emoji id, by by (0: the command line), who
+// must manage custom emojis, and returns it. Its file is kept: posts that
+// used it keep its address.
+func (e *Engine) RemoveCustomEmoji(ctx context.Context, by, id storage.ID) (storage.CustomEmoji, error) {
+	return e.onEmoji(ctx, by, id, AuditRemoveEmoji, func(tx *storage.Tx, c *storage.CustomEmoji) ([]string, error) {
+		return nil, tx.DeleteCustomEmoji(ctx, c.ID)
+	})
+}
+
+// onEmoji is every change of an emoji there is: for by, who must manage
+// custom emojis (checked before the emoji is looked up: no 404 to those
+// who may not), act changes emoji id in one transaction with the audit
+// entry action, which records its shortcode and the details act returns.
+func (e *Engine) onEmoji(ctx context.Context, by, id storage.ID, action string,
+	act func(tx *storage.Tx, c *storage.CustomEmoji) (details []string, err error)) (storage.CustomEmoji, error) {
 	if err := e.mayManageEmojis(ctx, by); err != nil {
 		return storage.CustomEmoji{}, err
 	}
@@ -154,51 +188,14 @@ func (e *Engine) ChangeCustomEmoji(ctx context.Context, by, id storage.ID, ch Em
 		if c, err = tx.CustomEmojiByID(ctx, id); err != nil {
 			return err
 		}
-		if ch.Category != nil {
-			n := NewEmoji{Shortcode: c.Shortcode, Category: *ch.Category}.clean()
-			if err := n.validate(); err != nil {
-				return err
-			}
-			c.Category = n.Category
-		}
-		if ch.Hidden != nil {
-			c.VisibleInPicker = !*ch.Hidden
-		}
-		if err := tx.SetCustomEmojiPicker(ctx, c.ID, c.Category, c.VisibleInPicker); err != nil {
+		details, err := act(tx, &c)
+		if err != nil {
 			return err
 		}
-		picker := "shown"
-		if !c.VisibleInPicker {
-			picker = "hidden"
-		}
-		return audit(ctx, tx, by, AuditChangeEmoji, storage.AuditEmoji, c.ID, "shortcode", c.Shortcode, "category", c.Category, "picker", picker)
+		return audit(ctx, tx, by, action, storage.AuditEmoji, c.ID, append([]string{"shortcode", c.Shortcode}, details...)...)
 	})
 	if err != nil {
-		return storage.CustomEmoji{}, fmt.Errorf("change emoji %d: %w", id, err)
-	}
-	return c, nil
-}
-
-// RemoveCustomEmoji removes emoji id, by by (0: the command line), who
-// must manage custom emojis, and returns it. Its file is kept: posts that
-// used it keep its address.
-func (e *Engine) RemoveCustomEmoji(ctx context.Context, by, id storage.ID) (storage.CustomEmoji, error) {
-	if err := e.mayManageEmojis(ctx, by); err != nil { // before the lookup: no 404 to those who may not
-		return storage.CustomEmoji{}, err
-	}
-	var c storage.CustomEmoji
-	err := e.store.InTx(ctx, func(tx *storage.Tx) error {
-		var err error
-		if c, err = tx.CustomEmojiByID(ctx, id); err != nil {
-			return err
-		}
-		if err := tx.DeleteCustomEmoji(ctx, id); err != nil {
-			return err
-		}
-		return audit(ctx, tx, by, AuditRemoveEmoji, storage.AuditEmoji, c.ID, "shortcode", c.Shortcode)
-	})
-	if err != nil {
-		return storage.CustomEmoji{}, fmt.Errorf("remove emoji %d: %w", id, err)
+		return storage.CustomEmoji{}, fmt.Errorf("%s %d: %w", strings.ReplaceAll(action, "_", " "), id, err)
 	}
 	return c, nil
 }
