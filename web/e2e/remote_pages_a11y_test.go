@@ -2,20 +2,25 @@ package e2e
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/chromedp/chromedp"
 
 	"github.com/copse-dev/copse/activitypub"
 	"github.com/copse-dev/copse/federation"
 	"github.com/copse-dev/copse/storage"
+	"github.com/copse-dev/copse/web/session"
 	"github.com/copse-dev/copse/web/testrig"
 )
 
 // TestRemotePagesAccessible checks with axe-core, in headless Chromium,
 // the pages B shows of a community hosted on A (its page, a thread, the
 // library, an artefact, the glossary, the events and an event, and B's
-// list of communities with those on other servers), and a post with a
-// link preview: the same WCAG 2.2 A and AA rules as every page.
+// list of communities with those on other servers), a post with a link
+// preview, and, signed in, the forms that propose an artefact and an edit
+// with files: the same WCAG 2.2 A and AA rules as every page.
 func TestRemotePagesAccessible(t *testing.T) {
 	t.Parallel()
 	br := testrig.NewBrowser(t)
@@ -49,6 +54,9 @@ func TestRemotePagesAccessible(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if _, _, err := a.Engine.AddArtefactFile(ctx, alice, art.ID, 1, "script.csv", strings.NewReader("step,say\n1,hello\n"), ""); err != nil {
+		t.Fatal(err)
+	}
 	term, err := a.Engine.CreateTerm(ctx, alice, desk.ID, federation.NewTerm{Term: "Phone script", Definition: "What to say, **word for word**."})
 	if err != nil {
 		t.Fatal(err)
@@ -66,6 +74,9 @@ func TestRemotePagesAccessible(t *testing.T) {
 		var e1, e2, e3, e4 error
 		threadB, e1 = b.Store.StatusByURI(ctx, thread.URI)
 		artB, e2 = b.Store.ArtefactByURI(ctx, art.URI)
+		if e2 == nil && artB.Version != 2 {
+			e2 = storage.ErrNotFound // its file not here yet
+		}
 		_, e3 = b.Store.TermByURI(ctx, term.URI)
 		evB, e4 = b.Store.CommunityEventByURI(ctx, ev.URI)
 		return e1 == nil && e2 == nil && e3 == nil && e4 == nil
@@ -84,6 +95,20 @@ func TestRemotePagesAccessible(t *testing.T) {
 	for _, path := range []string{"/communities", remote, remote + "/threads/" + threadB.ID.String(), remote + "/library",
 		remote + "/artefacts/" + artB.ID.String(), remote + "/glossary", remote + "/events", remote + "/events/" + evB.ID.String(),
 		"/@bea/" + linked.ID.String(), "/"} {
+		br.CheckPage(t, b.URL+path)
+	}
+	// Signed in on B, bea's forms for the community on A: adding (with
+	// files) and editing (with the file to untick).
+	if err := br.Run(
+		chromedp.Navigate(b.URL+session.SignInURL(remote+"/library")),
+		chromedp.SendKeys("#login", "bea", chromedp.ByQuery),
+		chromedp.SendKeys("#password", testrig.Password, chromedp.ByQuery),
+		chromedp.Click("button[type=submit]", chromedp.ByQuery),
+		chromedp.WaitVisible(`a[href="`+remote+`/library/new"]`, chromedp.ByQuery),
+	); err != nil {
+		t.Fatalf("sign in: %v", err)
+	}
+	for _, path := range []string{remote + "/library/new", remote + "/artefacts/" + artB.ID.String() + "/edit"} {
 		br.CheckPage(t, b.URL+path)
 	}
 }
