@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"regexp"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/copse-dev/copse/activitypub"
@@ -140,6 +142,42 @@ type EmojiChange struct {
 	Category *string // "" for none
 	Hidden   *bool   // left out of the apps' pickers
 }
+
+// CopyCustomEmoji adds an emoji of the node whose image is at imageURL,
+// such as another server's emoji: read as a peer's document is (an http
+// or https address, never a private one, not a server the federation
+// policy refuses), in 10 seconds, at most 2 MiB, then as AddCustomEmoji.
+func (e *Engine) CopyCustomEmoji(ctx context.Context, by storage.ID, n NewEmoji, imageURL string) (storage.CustomEmoji, error) {
+	if err := e.mayManageEmojis(ctx, by); err != nil {
+		return storage.CustomEmoji{}, err
+	}
+	if !activitypub.ValidURL(imageURL) {
+		return storage.CustomEmoji{}, fieldInvalid("image_url", "ERR_INVALID", "the image's address must be an http or https address")
+	}
+	ctx, cancel := context.WithTimeout(ctx, emojiFetchTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, imageURL, nil)
+	if err != nil {
+		return storage.CustomEmoji{}, fieldInvalid("image_url", "ERR_INVALID", "the image's address cannot be read: %v", err)
+	}
+	req.Header.Set("Accept", "image/png, image/gif, image/webp, image/jpeg")
+	resp, err := e.client.Do(req) // the federation policy's client: a refused server is not asked
+	if errors.Is(err, ErrPrivateAddress) {
+		return storage.CustomEmoji{}, fieldInvalid("image_url", "ERR_PRIVATE", "the image could not be fetched: %s is not a public address", req.URL.Host)
+	}
+	if err != nil {
+		e.log.InfoContext(ctx, "copy emoji: image not fetched", "url", imageURL, "err", err)
+		return storage.CustomEmoji{}, fieldInvalid("image_url", "ERR_UNREACHABLE", "the image could not be fetched from %s", req.URL.Host)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return storage.CustomEmoji{}, fieldInvalid("image_url", "ERR_UNREACHABLE", "the image could not be fetched: %s answered %d", imageURL, resp.StatusCode)
+	}
+	return e.AddCustomEmoji(ctx, by, n, resp.Body) // bounded there
+}
+
+// emojiFetchTimeout bounds the fetch of an emoji copied from elsewhere.
+const emojiFetchTimeout = 10 * time.Second
 
 // ChangeCustomEmoji changes emoji id's category and whether pickers show
 // it, by by (0: the command line), who must manage custom emojis, and

@@ -31,17 +31,23 @@ func emojiAdd(ctx context.Context, args []string, p proc) error {
 	a := newAdminFlags(cmd)
 	category := a.fs.String("category", "", "`category` the apps' pickers group it under")
 	hidden := a.fs.Bool("hidden", false, "leave it out of the apps' pickers (text still names it)")
-	n, pos, err := a.openArgs(ctx, args, p, "shortcode", "image file")
+	n, pos, err := a.openArgs(ctx, args, p, "shortcode", "image file or address")
 	if err != nil {
 		return err
 	}
 	defer n.Close()
-	f, err := os.Open(pos[1])
-	if err != nil {
-		return fmt.Errorf("%s: %w", cmd, err)
+	ne := federation.NewEmoji{Shortcode: pos[0], Category: *category, Hidden: *hidden}
+	var c storage.CustomEmoji
+	if src := pos[1]; strings.HasPrefix(src, "https://") || strings.HasPrefix(src, "http://") {
+		c, err = n.Engine.CopyCustomEmoji(ctx, 0, ne, src) // another server's emoji, say
+	} else {
+		f, ferr := os.Open(src)
+		if ferr != nil {
+			return fmt.Errorf("%s: %w", cmd, ferr)
+		}
+		defer f.Close()
+		c, err = n.Engine.AddCustomEmoji(ctx, 0, ne, f)
 	}
-	defer f.Close()
-	c, err := n.Engine.AddCustomEmoji(ctx, 0, federation.NewEmoji{Shortcode: pos[0], Category: *category, Hidden: *hidden}, f)
 	if err != nil {
 		return fmt.Errorf("%s: %s", cmd, message(err))
 	}

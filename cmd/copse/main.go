@@ -104,7 +104,8 @@ commands:
   admin domain drafts        list entries of lists waiting for review: [--state pending|rejected]
   admin domain approve|reject D   approve (block or allow now) or reject a draft, by id or domain
   admin federation mode M    federate with everyone not blocked (open) or only with allowed domains (allowlist)
-  admin emoji add CODE FILE  add a custom emoji (JPEG, PNG, GIF or WebP): [--category C] [--hidden] from pickers
+  admin emoji add CODE FILE  add a custom emoji (JPEG, PNG, GIF or WebP; FILE may be an https address to copy another
+                             server's): [--category C] [--hidden] from pickers
   admin emoji list           list the node's custom emojis
   admin emoji set CODE       change an emoji: [--category C] [--hidden|--shown] in pickers
   admin emoji remove CODE    remove a custom emoji (posts that used it keep its image)

@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/go-chi/chi/v5"
 
@@ -78,16 +79,20 @@ func (d *Dashboard) changeEmoji(w http.ResponseWriter, r *http.Request, me stora
 }
 
 // addEmoji takes the form: POST /admin/emojis (multipart, the image in
-// "image").
+// "image", or its address in "image_url" to copy another server's).
 func (d *Dashboard) addEmoji(w http.ResponseWriter, r *http.Request, me storage.Account) error {
-	f, _, err := r.FormFile("image")
-	if err != nil {
-		return httperr.New(http.StatusUnprocessableEntity, "Choose an image for the emoji")
-	}
-	defer f.Close()
 	n := federation.NewEmoji{Shortcode: r.PostFormValue("shortcode"), Category: r.PostFormValue("category"),
 		Hidden: r.PostFormValue("hidden") != ""}
-	if _, err := d.engine.AddCustomEmoji(r.Context(), me.ID, n, f); err != nil {
+	f, _, err := r.FormFile("image")
+	if err == nil {
+		defer f.Close()
+		_, err = d.engine.AddCustomEmoji(r.Context(), me.ID, n, f)
+	} else if address := strings.TrimSpace(r.PostFormValue("image_url")); address != "" {
+		_, err = d.engine.CopyCustomEmoji(r.Context(), me.ID, n, address)
+	} else {
+		return httperr.New(http.StatusUnprocessableEntity, "Choose an image for the emoji, or give the address of one")
+	}
+	if err != nil {
 		return err
 	}
 	return done(w, r, "/admin/emojis", "added")

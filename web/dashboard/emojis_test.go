@@ -3,6 +3,7 @@ package dashboard_test
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -67,13 +68,32 @@ func TestAdminManagesEmojis(t *testing.T) {
 		t.Errorf("a long category: %d:\n%s", code, page)
 	}
 
+	// Another server's emoji, copied by its image's address.
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/emoji/wren.png" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "image/png")
+		w.Write(png)
+	}))
+	defer other.Close()
+	code, to, page = b.post("/admin/emojis", url.Values{"shortcode": {"wren"}, "image_url": {other.URL + "/emoji/wren.png"}})
+	if page = b.page(to); code != http.StatusSeeOther || !strings.Contains(page, ":wren:") {
+		t.Fatalf("copy: %d:\n%s", code, page)
+	}
+	if code, _, page := b.post("/admin/emojis", url.Values{"shortcode": {"owl"}, "image_url": {other.URL + "/emoji/owl.png"}}); code != http.StatusUnprocessableEntity ||
+		!strings.Contains(page, "answered 404") {
+		t.Errorf("copying an image that is not there: %d:\n%s", code, page)
+	}
+
 	mod := signedIn(t, n, "mod")
 	if code, _, _ := mod.open(http.MethodGet, "/admin/emojis", nil); code != http.StatusForbidden {
 		t.Errorf("a moderator opening the emojis page: %d; want 403", code)
 	}
 	code, to, _ = b.post("/admin/emojis/"+all[0].ID.String()+"/delete", nil)
 	page = b.page(to)
-	if code != http.StatusSeeOther || !strings.Contains(page, "The emoji is removed") || !strings.Contains(page, "No custom emojis yet") {
+	if code != http.StatusSeeOther || !strings.Contains(page, "The emoji is removed") || strings.Contains(page, `alt=":grey_heron:"`) || !strings.Contains(page, `alt=":wren:"`) {
 		t.Fatalf("remove: %d:\n%s", code, page)
 	}
 }
