@@ -85,6 +85,24 @@ func TestProposedFilesChecked(t *testing.T) {
 	if arts, err := e.store.CommunityArtefacts(ctx, g.ID, storage.Page{Limit: 10}); err != nil || len(arts) != 0 {
 		t.Errorf("artefacts made before any file was fetched: %+v %v", arts, err)
 	}
+
+	// Someone who may not add to the community is told so before any
+	// file is fetched.
+	eve := remotePerson(t, e, "eve", "council-b.example")
+	body, err := activitypub.MarshalArtefactProposal(eve.URI+"/activities/1", eve.URI, e.now(), activitypub.ArtefactProposal{
+		Type: activitypub.TypeCreate, Audience: g.URI, Name: strPtr("Rota"), Source: strPtr("Shifts."), EditPolicy: &policy,
+		Files: []activitypub.ArtefactDocument{{URL: "https://council-b.example/proposal-files/0123456789abcdef0123456789abcdef",
+			Name: "rota.csv", Size: 10, SHA256: sha}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := applyRaw(t, e, string(body)); err != nil {
+		t.Fatal(err)
+	}
+	due, err := e.store.DueProposalFetches(ctx, e.now(), 10)
+	if rej := rejections(t, e, g, eve.Inbox); err != nil || len(rej) != 1 || !strings.Contains(rej[0], "only members post") || len(due) != 1 {
+		t.Errorf("a non-member's files: rejects %q, %d queued (%v); want refused, only bob's queued", rej, len(due), err)
+	}
 }
 
 // TestHeldProposalFiles: a file a member here sends with a proposal is

@@ -522,6 +522,11 @@ func proposalOnly(typ string) bool {
 func (e *Engine) applyArtefactProposal(ctx context.Context, tx *storage.Tx, g, actor storage.Account, activityID string,
 	p activitypub.ArtefactProposal, fetched []storedFile) (string, error) {
 	if len(p.Files) > 0 && fetched == nil {
+		// Who may not add or edit is told so before any file is fetched;
+		// the rest is checked again when the files are here.
+		if err := mayProposeIn(ctx, tx, g, actor, p); err != nil {
+			return "", err
+		}
 		return "", e.queueProposalFetch(ctx, tx, actor, activityID, p)
 	}
 	attach := func(tx *storage.Tx, a *storage.Artefact, v *storage.ArtefactVersion) error {
@@ -564,6 +569,30 @@ func (e *Engine) applyArtefactProposal(ctx context.Context, tx *storage.Tx, g, a
 			return attach(tx, a, v)
 		})
 	return a.URI, err
+}
+
+// mayProposeIn is the check of who may make proposal p in g that comes
+// before anything else: adding to the community, or editing the
+// artefact.
+func mayProposeIn(ctx context.Context, tx *storage.Tx, g, actor storage.Account, p activitypub.ArtefactProposal) error {
+	if p.Type == activitypub.TypeCreate {
+		return mayCreateIn(ctx, tx, g, actor)
+	}
+	a, err := tx.ArtefactByURI(ctx, p.ID)
+	if err != nil {
+		return fmt.Errorf("artefact %s: %w", p.ID, err)
+	}
+	if a.CommunityID != g.ID {
+		return fmt.Errorf("artefact %s is not in %s: %w", p.ID, g.Acct(), ErrDenied)
+	}
+	ok, err := mayEditArtefact(ctx, tx, g, a, actor)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return fmt.Errorf("%s may not edit %s: %w", actor.Acct(), a.URI, ErrDenied)
+	}
+	return nil
 }
 
 // refusal reports whether err refuses a proposal (rather than failing for
