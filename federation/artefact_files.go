@@ -240,6 +240,7 @@ func (e *Engine) AddArtefactFile(ctx context.Context, editor storage.Account, id
 	if err != nil {
 		return storage.Artefact{}, storage.ArtefactFile{}, err
 	}
+	e.readText(ctx, &up)
 	f := up.file
 	f.ArtefactID, f.UploadedBy = id, editor.ID
 	if note == "" {
@@ -260,8 +261,23 @@ func (e *Engine) AddArtefactFile(ctx context.Context, editor storage.Account, id
 // if it is not kept.
 type storedFile struct {
 	file storage.ArtefactFile // its storage name, name, type, size and SHA-256
-	text string               // its text, for search
+	text string               // its text, for search, once readText read it
 	path string
+}
+
+// readText reads the text of f for search (a file held for a proposal to
+// another node is never indexed here, so it is not read).
+func (e *Engine) readText(ctx context.Context, f *storedFile) {
+	if !textextract.Supported(f.file.MediaType) {
+		return
+	}
+	r, err := os.Open(f.path)
+	if err != nil {
+		e.log.Warn("artefact file text", "file", f.file.Name, "error", err)
+		return
+	}
+	defer r.Close()
+	f.text = e.uploadText(ctx, r, f.file.Size, f.file.MediaType, f.file.Name)
 }
 
 // storeArtefactFile checks and stores a file an artefact may hold: a
@@ -313,7 +329,6 @@ func (e *Engine) storeArtefactFile(ctx context.Context, name string, body io.Rea
 	if err != nil {
 		return storedFile{}, err
 	}
-	text := e.uploadText(ctx, tmp, size, mediaType, name) // for search
 	stored := newMediaStem()
 	final := filepath.Join(dir, filepath.FromSlash(stored))
 	if err := os.MkdirAll(filepath.Dir(final), 0o750); err != nil {
@@ -330,7 +345,7 @@ func (e *Engine) storeArtefactFile(ctx context.Context, name string, body io.Rea
 	}
 	kept = true
 	return storedFile{file: storage.ArtefactFile{StorageName: stored, Name: name, MediaType: mediaType, Size: size,
-		SHA256: hex.EncodeToString(h.Sum(nil))}, text: text, path: final}, nil
+		SHA256: hex.EncodeToString(h.Sum(nil))}, path: final}, nil
 }
 
 // attachFile puts f, a stored file, in v, the next version of a: in

@@ -235,5 +235,6 @@ func (e *Engine) fetchProposedFile(ctx context.Context, d activitypub.ArtefactDo
 		e.removeArtefactFiles(ctx, []string{sf.file.StorageName})
 		return storedFile{}, invalid("%s is not the file your proposal names: its size or SHA-256 differ", d.Name)
 	}
+	e.readText(ctx, &sf)
 	return sf, nil
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"regexp"
 	"strings"
 	"time"
@@ -156,23 +155,19 @@ func (e *Engine) CopyCustomEmoji(ctx context.Context, by storage.ID, n NewEmoji,
 	}
 	ctx, cancel := context.WithTimeout(ctx, emojiFetchTimeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, imageURL, nil)
-	if err != nil {
-		return storage.CustomEmoji{}, fieldInvalid("image_url", "ERR_INVALID", "the image's address cannot be read: %v", err)
-	}
-	req.Header.Set("Accept", "image/png, image/gif, image/webp, image/jpeg")
-	resp, err := e.client.Do(req) // the federation policy's client: a refused server is not asked
-	if errors.Is(err, ErrPrivateAddress) {
-		return storage.CustomEmoji{}, fieldInvalid("image_url", "ERR_PRIVATE", "the image could not be fetched: %s is not a public address", req.URL.Host)
-	}
-	if err != nil {
+	// The federation policy's client: a refused server is not asked.
+	resp, err := getOK(ctx, e.client, imageURL, "image/png, image/gif, image/webp, image/jpeg")
+	var status *StatusError
+	switch {
+	case errors.As(err, &status):
+		return storage.CustomEmoji{}, fieldInvalid("image_url", "ERR_UNREACHABLE", "the image could not be fetched: %s answered %d", imageURL, status.Code)
+	case errors.Is(err, ErrPrivateAddress):
+		return storage.CustomEmoji{}, fieldInvalid("image_url", "ERR_PRIVATE", "the image could not be fetched: %s is not a public address", urlHost(imageURL))
+	case err != nil:
 		e.log.InfoContext(ctx, "copy emoji: image not fetched", "url", imageURL, "err", err)
-		return storage.CustomEmoji{}, fieldInvalid("image_url", "ERR_UNREACHABLE", "the image could not be fetched from %s", req.URL.Host)
+		return storage.CustomEmoji{}, fieldInvalid("image_url", "ERR_UNREACHABLE", "the image could not be fetched from %s", urlHost(imageURL))
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return storage.CustomEmoji{}, fieldInvalid("image_url", "ERR_UNREACHABLE", "the image could not be fetched: %s answered %d", imageURL, resp.StatusCode)
-	}
 	return e.AddCustomEmoji(ctx, by, n, resp.Body) // bounded there
 }
 

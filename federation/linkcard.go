@@ -158,30 +158,13 @@ func (e *Engine) prunePreviewCards(ctx context.Context) (int64, error) {
 
 // readCard reads the page at link, an HTML page, and parses its card.
 func (e *Engine) readCard(ctx context.Context, link string) (storage.PreviewCard, error) {
-	u, err := url.Parse(link)
-	if err != nil {
-		return storage.PreviewCard{}, fmt.Errorf("link %q: %w", link, err)
-	}
-	if d := e.policy.Allows(u.Host); d.Block.Severity == storage.SeveritySuspend {
-		return storage.PreviewCard{}, fmt.Errorf("link to %s: the node suspended it: %w", u.Host, ErrDenied)
-	}
 	ctx, cancel := context.WithTimeout(ctx, linkCardTimeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, link, nil)
+	resp, err := e.readLinked(ctx, link, "text/html, application/xhtml+xml;q=0.9")
 	if err != nil {
 		return storage.PreviewCard{}, err
 	}
-	req.Header.Set("Accept", "text/html, application/xhtml+xml;q=0.9")
-	// The federation policy is for peers; a link may go anywhere public
-	// (the client still refuses private addresses).
-	resp, err := e.pushClient.Do(req)
-	if err != nil {
-		return storage.PreviewCard{}, fmt.Errorf("read %s: %w", link, err)
-	}
 	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return storage.PreviewCard{}, &StatusError{URL: link, Code: resp.StatusCode}
-	}
 	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt != "text/html" && mt != "application/xhtml+xml" {
 		return storage.PreviewCard{}, fmt.Errorf("read %s: a %q, not a web page", link, mt)
 	}
@@ -205,31 +188,51 @@ func (e *Engine) readCard(ctx context.Context, link string) (storage.PreviewCard
 	return card, nil
 }
 
+// readLinked GETs link, a page or image a post links to, asking for
+// accept: not on a host the node suspended, and with the client that is
+// not the federation policy's (it is for peers; a link may go anywhere
+// public, and the client still refuses private addresses). A status other
+// than 200 is a *StatusError. The caller closes the body.
+func (e *Engine) readLinked(ctx context.Context, link, accept string) (*http.Response, error) {
+	u, err := url.Parse(link)
+	if err != nil {
+		return nil, fmt.Errorf("link %q: %w", link, err)
+	}
+	if d := e.policy.Allows(u.Host); d.Block.Severity == storage.SeveritySuspend {
+		return nil, fmt.Errorf("link to %s: the node suspended it: %w", u.Host, ErrDenied)
+	}
+	return getOK(ctx, e.pushClient, link, accept)
+}
+
+// getOK GETs link with client, asking for accept; a status other than
+// 200 is a *StatusError. The caller closes the body.
+func getOK(ctx context.Context, client *http.Client, link, accept string) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, link, nil)
+	if err != nil {
+		return nil, fmt.Errorf("link %q: %w", link, err)
+	}
+	req.Header.Set("Accept", accept)
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", link, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		resp.Body.Close()
+		return nil, &StatusError{URL: link, Code: resp.StatusCode}
+	}
+	return resp, nil
+}
+
 // cardImage fetches the image at link, a page's og:image, as readCard
 // reads the page (not from a host the node suspended, never a private
 // address), and keeps its thumbnail under the media directory as card's
 // image. ctx bounds the whole read.
 func (e *Engine) cardImage(ctx context.Context, link string, card *storage.PreviewCard) error {
-	u, err := url.Parse(link)
+	resp, err := e.readLinked(ctx, link, "image/jpeg, image/png, image/webp, image/gif;q=0.8")
 	if err != nil {
 		return err
-	}
-	if d := e.policy.Allows(u.Host); d.Block.Severity == storage.SeveritySuspend {
-		return fmt.Errorf("image on %s: the node suspended it: %w", u.Host, ErrDenied)
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, link, nil)
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Accept", "image/jpeg, image/png, image/webp, image/gif;q=0.8")
-	resp, err := e.pushClient.Do(req)
-	if err != nil {
-		return fmt.Errorf("read %s: %w", link, err)
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return &StatusError{URL: link, Code: resp.StatusCode}
-	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxCardImage+1))
 	if err != nil {
 		return fmt.Errorf("read %s: %w", link, err)

@@ -581,7 +581,7 @@ func (h *Handler) uploadArtefactFile(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	// Refused before the upload is read when it cannot be taken here.
+	// An artefact that is not there is refused before the upload is read.
 	if err := h.engine.CheckFileUpload(r.Context(), id); err != nil {
 		return err
 	}

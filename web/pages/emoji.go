@@ -16,6 +16,9 @@ import (
 
 // emojiText is plain text s, escaped, with its emojis drawn.
 func emojiText(s string, emojis []activitypub.Emoji) template.HTML {
+	if len(emojis) == 0 {
+		return template.HTML(html.EscapeString(s))
+	}
 	var b strings.Builder
 	writeEmojiText(&b, s, emojiURLs(emojis))
 	return template.HTML(b.String())
