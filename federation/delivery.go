@@ -223,6 +223,8 @@ func (e *Engine) attempt(ctx context.Context, log *slog.Logger, d storage.Delive
 		if d.Attempts < len(e.retry) {
 			e.onDelivery(d.Host, "retry", took)
 			next = now.Add(max(e.retry[d.Attempts], retryAfter))
+			log.DebugContext(ctx, "delivery failed; will retry", "inbox_url", d.InboxURL, "activity_id", d.ActivityURI,
+				"attempts", d.Attempts+1, "next", next, "err", err)
 		} else {
 			e.onDelivery(d.Host, "dropped", took)
 			log.WarnContext(ctx, "delivery failed for good; dropping", "inbox_url", d.InboxURL, "activity_id", d.ActivityURI,

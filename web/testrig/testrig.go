@@ -32,9 +32,13 @@ import (
 // Password is the password of every member Member makes.
 const Password = "correct horse battery"
 
-// FastRetry is the delivery retry schedule nodes use in tests.
+// FastRetry is the delivery retry schedule nodes use in tests: fast at
+// first, and long enough in all (about 18 s) that a delivery refused for
+// a moment on a loaded machine (CI runs packages side by side on two
+// cores) is not dropped before the tests' waits end.
 var FastRetry = []time.Duration{50 * time.Millisecond, 100 * time.Millisecond, 200 * time.Millisecond,
-	400 * time.Millisecond, 800 * time.Millisecond, time.Second, time.Second, time.Second}
+	400 * time.Millisecond, 800 * time.Millisecond, time.Second, 2 * time.Second, 2 * time.Second,
+	4 * time.Second, 4 * time.Second, 4 * time.Second}
 
 // Node is one copse node under test.
 type Node struct {
@@ -50,6 +54,7 @@ type Node struct {
 	handler atomic.Pointer[http.Handler]
 	offline atomic.Bool
 	hold    inboxHold
+	logs    logRing
 
 	sigMu      sync.Mutex
 	signatures []string // of POSTs to inboxes, the last maxSignatures
@@ -95,20 +100,59 @@ func StartOne(t testing.TB, tune func(*node.Config)) *Node {
 	t.Cleanup(func() {
 		n.srv.Close()
 		n.stop()
+		if t.Failed() {
+			t.Logf("log of node %s (last %d lines):\n%s", n.Host, logLines, n.logs.String())
+		}
 	})
 	return n
 }
 
-func logger(t testing.TB) *slog.Logger {
+// logger is where a node logs: everything to stderr with COPSE_TEST_LOG
+// set, else its last logLines lines, kept in n.logs and
+// printed if the test fails, so a failure seen only under CI's load says
+// what the nodes did.
+func (n *Node) logger() *slog.Logger {
 	if os.Getenv("COPSE_TEST_LOG") != "" {
 		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	return slog.New(slog.NewTextHandler(io.Discard, nil))
+	return slog.New(slog.NewTextHandler(&n.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+// logLines is how many log lines of a node a failed test prints.
+const logLines = 200
+
+// logRing keeps the last logLines lines written to it.
+type logRing struct {
+	mu    sync.Mutex
+	lines []string
+	next  int
+}
+
+func (l *logRing) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for line := range strings.Lines(string(p)) {
+		line = strings.TrimSuffix(line, "\n")
+		if len(l.lines) < logLines {
+			l.lines = append(l.lines, line)
+			continue
+		}
+		l.lines[l.next] = line
+		l.next = (l.next + 1) % logLines
+	}
+	return len(p), nil
+}
+
+// String is the lines kept, oldest first.
+func (l *logRing) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return strings.Join(append(slices.Clone(l.lines[l.next:]), l.lines[:l.next]...), "\n")
 }
 
 func (n *Node) open() {
 	n.t.Helper()
-	nd, err := node.Open(context.Background(), n.cfg, logger(n.t).With("node", n.Host))
+	nd, err := node.Open(context.Background(), n.cfg, n.logger().With("node", n.Host))
 	if err != nil {
 		n.t.Fatalf("open node %s: %v", n.Host, err)
 	}
