@@ -64,6 +64,9 @@ type Options struct {
 	// PollUpdateDelay is how long a local poll's new counts wait to be
 	// sent, with the other votes of that time (default 3 minutes).
 	PollUpdateDelay time.Duration
+	// MailDelay is how long a notification waits before it is mailed to
+	// a member who has not read it meanwhile (default 10 minutes).
+	MailDelay time.Duration
 	// PolicyListRefresh is how often subscribed domain-block lists are
 	// read again (default DefaultPolicyListRefresh).
 	PolicyListRefresh time.Duration
@@ -113,6 +116,7 @@ type Engine struct {
 	about    About                           // Options.About with defaults
 
 	pollUpdateDelay time.Duration   // Options.PollUpdateDelay with its default
+	mailDelay       time.Duration   // Options.MailDelay with its default
 	acts            *actionLimiters // per-member limits (action_limits.go)
 	uploads         *uploadLimits   // per-member uploads (upload_limits.go)
 	moderatorsRead  readTimes       // when each remote Group's moderators were read
@@ -187,6 +191,7 @@ func New(store *storage.Store, o Options) *Engine {
 		perHost:           o.PerHost,
 		poll:              o.PollInterval,
 		pollUpdateDelay:   o.PollUpdateDelay,
+		mailDelay:         cmp.Or(max(o.MailDelay, 0), defaultMailDelay),
 		onDelivery:        o.OnDelivery,
 		remoteFetches:     make(chan struct{}, maxRemoteFetches),
 		now:               o.Now,
@@ -308,6 +313,7 @@ func (e *Engine) Run(ctx context.Context) {
 	wg.Go(func() { e.runLinkCards(ctx) })
 	wg.Go(func() { e.runInstanceFetches(ctx) })
 	wg.Go(func() { e.runProposalFetches(ctx) })
+	wg.Go(func() { e.runMail(ctx) })
 	wg.Wait()
 }
 

@@ -101,6 +101,10 @@ type Message struct {
 	To      string
 	Subject string
 	Body    string
+	// Unsubscribe, if set, is the https (or http) URL that stops mail of
+	// this kind: sent as List-Unsubscribe with one-click unsubscription
+	// (RFC 8058), which mail programs offer as a button.
+	Unsubscribe string
 }
 
 // Send delivers m to the SMTP server, or says which step failed.
@@ -199,6 +203,13 @@ func (m *Mailer) compose(from, to *mail.Address, msg Message) ([]byte, error) {
 	header("Content-Type", "text/plain; charset=utf-8")
 	header("Content-Transfer-Encoding", "8bit")
 	header("Auto-Submitted", "auto-generated")
+	if msg.Unsubscribe != "" {
+		if strings.ContainsAny(msg.Unsubscribe, "\r\n<>") {
+			return nil, fmt.Errorf("mail: unsubscribe link %q cannot be a header", msg.Unsubscribe)
+		}
+		header("List-Unsubscribe", "<"+msg.Unsubscribe+">")
+		header("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")
+	}
 	b.WriteString("\r\n")
 	body := strings.ReplaceAll(msg.Body, "\r\n", "\n")
 	b.WriteString(strings.ReplaceAll(body, "\n", "\r\n"))

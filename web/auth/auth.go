@@ -304,7 +304,7 @@ func (s *Server) setCookie(w http.ResponseWriter, name, value string, life time.
 // authPages are the parsed templates of the sign-in and settings pages.
 type authPages struct {
 	signIn, consent, code, problem, webSignIn, signedIn *template.Template
-	apps, password                                      *template.Template
+	apps, password, email, unsubscribe                  *template.Template
 }
 
 // parsePages parses every page once, in the site layout.
@@ -322,7 +322,8 @@ func parsePages(layout *pages.Layout) (authPages, error) {
 	p = authPages{signIn: parse("oauth_sign_in.html"), consent: parse("oauth_consent.html"),
 		code: parse("oauth_code.html"), problem: parse("oauth_error.html"),
 		webSignIn: parse("sign_in.html"), signedIn: parse("signed_in.html"),
-		apps: parse("settings_apps.html"), password: parse("settings_password.html")}
+		apps: parse("settings_apps.html"), password: parse("settings_password.html"),
+		email: parse("settings_email.html"), unsubscribe: parse("unsubscribe.html")}
 	return p, err
 }
 
@@ -356,6 +357,14 @@ type view struct {
 	// FieldError by field id, for the message next to the field.
 	Errors     []fieldError
 	FieldError map[string]string
+	// email settings page; SendsMail is false on a node without SMTP
+	EmailTypes []emailChoice
+	Digests    []emailChoice
+	SendsMail  bool
+	// unsubscribe page: the link's kind and token, the kind as people
+	// say it, and whether it is done
+	Kind, Token, KindLabel string
+	Done                   bool
 }
 
 type scopeView struct{ Name, Description string }

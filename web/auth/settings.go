@@ -42,6 +42,10 @@ func (s *Server) mountSettings(r chi.Router) {
 	r.Post(appsPath+"/{id}/revoke", st.revokeApp)
 	r.Get(passwordPath, st.passwordPage)
 	r.Post(passwordPath, st.changePassword)
+	r.Get(emailPath, st.emailPage)
+	r.Post(emailPath, st.saveEmail)
+	r.Get(unsubscribePath, st.unsubscribePage)
+	r.Post(unsubscribePath, st.unsubscribe)
 }
 
 type appView struct {

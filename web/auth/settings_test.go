@@ -24,6 +24,8 @@ func TestSettingsNeedSignIn(t *testing.T) {
 		{http.MethodGet, "/settings/password", "/settings/password"},
 		{http.MethodPost, "/settings/password", "/settings/password"},
 		{http.MethodPost, "/settings/apps/1/revoke", "/settings/apps"},
+		{http.MethodGet, "/settings/email", "/settings/email"},
+		{http.MethodPost, "/settings/email", "/settings/email"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.method+" "+tt.path, func(t *testing.T) {

@@ -174,6 +174,9 @@ type Tuning struct {
 	// PollUpdateDelay replaces how long a poll's new counts wait to be
 	// sent (federation.Options.PollUpdateDelay; tests shorten it).
 	PollUpdateDelay time.Duration
+	// MailDelay replaces how long a notification waits before it is
+	// mailed (federation.Options.MailDelay; tests shorten it).
+	MailDelay time.Duration
 	// RequestTimeout replaces the deadline of every request but streams
 	// (default 30s).
 	RequestTimeout time.Duration

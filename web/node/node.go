@@ -135,6 +135,7 @@ func open(ctx context.Context, cfg Config, store *storage.Store, log *slog.Logge
 		RetrySchedule:   cfg.Tuning.RetrySchedule,
 		PollInterval:    cfg.Tuning.PollInterval,
 		PollUpdateDelay: cfg.Tuning.PollUpdateDelay,
+		MailDelay:       cfg.Tuning.MailDelay,
 		NoActionLimits:  cfg.Tuning.NoActionLimits,
 		MediaDir:        filepath.Join(cfg.DataDir, "media"),
 		Now:             cfg.Tuning.Now,

@@ -90,7 +90,8 @@ func StartOne(t testing.TB, tune func(*node.Config)) *Node {
 		LogFormat:    "text",
 		AllowPrivate: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
 		Tuning: node.Tuning{RetrySchedule: FastRetry, PollInterval: 50 * time.Millisecond, Now: n.Clock.Now,
-			PollUpdateDelay: 100 * time.Millisecond, NoActionLimits: true, NewKey: testkit.Keys()},
+			PollUpdateDelay: 100 * time.Millisecond, MailDelay: 50 * time.Millisecond, NoActionLimits: true,
+			NewKey: testkit.Keys()},
 	}
 	if tune != nil {
 		tune(&n.cfg)
