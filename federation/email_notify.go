@@ -198,7 +198,7 @@ func (u URLs) UnsubscribeURL(token, kind string) string {
 	return u.Base + "/settings/email/unsubscribe?kind=" + kind + "&token=" + token
 }
 
-// runMail mails notifications and sends the mail queue, on a beat of
+// runMail mails notifications and digests and sends the mail queue, on a beat of
 // thirty polls (30 s by default), until ctx ends. A node without an SMTP
 // server mails nothing and queues nothing.
 func (e *Engine) runMail(ctx context.Context) {
@@ -213,6 +213,11 @@ func (e *Engine) runMail(ctx context.Context) {
 			log.ErrorContext(ctx, "queue notification mail", "err", err)
 		} else if n > 0 {
 			log.DebugContext(ctx, "notification mail queued", "count", n)
+		}
+		if n, err := e.QueueDigests(ctx); err != nil && ctx.Err() == nil {
+			log.ErrorContext(ctx, "queue digests", "err", err)
+		} else if n > 0 {
+			log.DebugContext(ctx, "digests queued", "count", n)
 		}
 		if _, err := e.SendQueuedMail(ctx); err != nil && ctx.Err() == nil {
 			log.ErrorContext(ctx, "send mail", "err", err)
@@ -263,6 +268,12 @@ func (e *Engine) QueueNotificationMail(ctx context.Context) (int, error) {
 			if now, err := tx.MailCursor(ctx); err != nil || now != after {
 				return cmp.Or(err, errMailRace)
 			}
+			// A notification whose transaction began before the read and
+			// committed after it would be stepped over: on the writer, all
+			// are committed, so read the ids again.
+			if again, err := tx.NotificationsAfter(ctx, after, through, mailBatch); err != nil || !sameIDs(again, ns) {
+				return cmp.Or(err, errMailRace)
+			}
 			for i := range mails {
 				if err := e.changeEmailSettings(ctx, tx, mails[i].AccountID, func(*storage.EmailSettings) {}); err != nil {
 					return err
@@ -286,8 +297,14 @@ func (e *Engine) QueueNotificationMail(ctx context.Context) (int, error) {
 	}
 }
 
-// errMailRace is the cursor moved under a batch: read again.
+// errMailRace is the cursor moved, or notifications came or went, under a
+// batch: read again.
 var errMailRace = errors.New("mail cursor moved")
+
+// sameIDs reports whether a and b hold the same notifications.
+func sameIDs(a, b []storage.Notification) bool {
+	return slices.EqualFunc(a, b, func(x, y storage.Notification) bool { return x.ID == y.ID })
+}
 
 // notificationMail is the mail of n, and whether its member is to get it:
 // they may be mailed, chose its type, have not read or dismissed it, and
@@ -336,6 +353,8 @@ func (e *Engine) notificationMail(ctx context.Context, n storage.Notification) (
 	if subject == "" {
 		return storage.Mail{}, false, nil
 	}
+	// A subject is one line, whatever a title or a name held.
+	subject = truncateRunes(strings.Join(strings.Fields(subject), " "), 200)
 	return storage.Mail{AccountID: n.AccountID, Kind: n.Type, Subject: subject, Body: body}, true, nil
 }
 

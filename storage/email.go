@@ -147,17 +147,6 @@ func (q queries) MailableMember(ctx context.Context, account ID) (Mailable, erro
 	return scanMailable(q.q.QueryRowContext(ctx, `SELECT `+mailableColumns+` `+mailableFrom+` AND u.account_id = ?`, account))
 }
 
-// MailableMembers returns up to limit members mail may go to whose
-// account id is above after, in id order: the digest's walk.
-func (q queries) MailableMembers(ctx context.Context, after ID, limit int) ([]Mailable, error) {
-	out, err := queryAll(ctx, q.q, scanMailable, `SELECT `+mailableColumns+` `+mailableFrom+`
-AND u.account_id > ? ORDER BY u.account_id LIMIT ?`, after, limit)
-	if err != nil {
-		return nil, fmt.Errorf("mailable members: %w", err)
-	}
-	return out, nil
-}
-
 // MailCursor returns the id of the last notification the mail worker
 // read.
 func (q queries) MailCursor(ctx context.Context) (ID, error) {
@@ -272,4 +261,34 @@ OR EXISTS (SELECT 1 FROM community_remote_moderators WHERE moderator_uri = ?)`, 
 		return false, fmt.Errorf("moderates a community: %w", err)
 	}
 	return yes, nil
+}
+
+// JoinedCommunities returns up to limit communities (Group accounts, here
+// or elsewhere, not suspended) that account has joined, by name.
+func (q queries) JoinedCommunities(ctx context.Context, account ID, limit int) ([]Account, error) {
+	out, err := queryAll(ctx, q.q, func(r scanner) (Account, error) { return scanAccount(r) }, `SELECT `+accountColumnsA+`
+FROM follows f JOIN accounts a ON a.id = f.target_account_id
+WHERE f.account_id = ? AND a.actor_type = 'Group' AND a.suspended_at = 0
+ORDER BY lower(coalesce(nullif(a.display_name, ''), a.username)), a.id LIMIT ?`, account, limit)
+	if err != nil {
+		return nil, fmt.Errorf("communities joined by %d: %w", account, err)
+	}
+	return out, nil
+}
+
+// DueDigests returns up to limit members mail may go to, with an account
+// id above after, in id order, whose digest may be due: those with no
+// settings yet (their digest's clock has not started), and those whose
+// last daily digest covered up to dailyBefore or earlier, or whose last
+// weekly one covered up to weeklyBefore or earlier.
+func (q queries) DueDigests(ctx context.Context, after ID, dailyBefore, weeklyBefore time.Time, limit int) ([]Mailable, error) {
+	out, err := queryAll(ctx, q.q, scanMailable, `SELECT `+mailableColumns+` `+mailableFrom+`
+AND u.account_id > ? AND a.suspended_at = 0 AND coalesce(m.disabled_at, 0) = 0
+AND (s.account_id IS NULL OR (s.digest = '`+DigestDaily+`' AND s.digest_through <= ?)
+	OR (s.digest = '`+DigestWeekly+`' AND s.digest_through <= ?))
+ORDER BY u.account_id LIMIT ?`, after, millis(dailyBefore), millis(weeklyBefore), limit)
+	if err != nil {
+		return nil, fmt.Errorf("due digests: %w", err)
+	}
+	return out, nil
 }

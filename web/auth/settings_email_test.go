@@ -62,7 +62,7 @@ func TestEmailSettingsAndUnsubscribe(t *testing.T) {
 	}
 	code, _, page = b.Do(http.MethodGet, "/settings/email", nil)
 	if code != http.StatusOK || strings.Contains(page, `value="mention" checked`) || !strings.Contains(page, `value="follow" checked`) ||
-		strings.Contains(page, "New reports") {
+		!strings.Contains(page, `value="weekly" checked`) || strings.Contains(page, "New reports") {
 		t.Fatalf("GET /settings/email: %d:\n%s", code, page)
 	}
 	csrf := csrfField.FindStringSubmatch(page)
