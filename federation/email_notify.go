@@ -192,6 +192,18 @@ func (e *Engine) Unsubscribe(ctx context.Context, token, kind string) (string, e
 	return username, nil
 }
 
+// SendTestMail sends a short mail to address now, through the node's
+// SMTP server, so that its operator can check the settings; the error
+// names the step that failed.
+func (e *Engine) SendTestMail(ctx context.Context, address string) error {
+	if e.mailer == nil {
+		return invalid("this node sends no mail: set smtp.host (COPSE_SMTP_HOST) and smtp.from (COPSE_SMTP_FROM)")
+	}
+	return e.mailer.Send(ctx, Message{To: address, Subject: "Test mail from " + e.about.Name,
+		Body: "This is a test mail from " + e.about.Name + " (" + e.urls.Base + "), sent with copse admin mail test.\n" +
+			"Its mail to members goes out the same way.\n"})
+}
+
 // UnsubscribeURL is the link that stops mail of kind for the holder of
 // token.
 func (u URLs) UnsubscribeURL(token, kind string) string {

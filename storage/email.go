@@ -292,3 +292,15 @@ ORDER BY u.account_id LIMIT ?`, after, millis(dailyBefore), millis(weeklyBefore)
 	}
 	return out, nil
 }
+
+// MailQueueStats counts the mail waiting to be sent and the mails of it
+// that have failed at least once, with the latest failure's reason.
+func (q queries) MailQueueStats(ctx context.Context) (queued, failing int, lastError string, err error) {
+	err = q.q.QueryRowContext(ctx, `SELECT count(*), count(*) FILTER (WHERE attempts > 0),
+coalesce((SELECT last_error FROM mail_queue WHERE attempts > 0 ORDER BY next_at DESC, id DESC LIMIT 1), '')
+FROM mail_queue`).Scan(&queued, &failing, &lastError)
+	if err != nil {
+		return 0, 0, "", fmt.Errorf("mail queue stats: %w", err)
+	}
+	return queued, failing, lastError, nil
+}

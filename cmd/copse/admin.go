@@ -121,6 +121,7 @@ var adminCommands = []subcommand{
 	group("emoji", emojiCommands),
 	group("domain", domainCommands),
 	group("email-domain", emailDomainCommands),
+	group("mail", mailCommands),
 	group("federation", federationCommands),
 	{"backup", backup},
 	group("community", communityCommands),

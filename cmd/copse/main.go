@@ -112,6 +112,8 @@ commands:
   admin email-domain block D refuse sign-ups from addresses at a domain and its subdomains
   admin email-domain unblock D   lift an email domain block (by domain or id)
   admin email-domain list    list the email domain blocks
+  admin mail test ADDRESS    send a test mail now through the SMTP settings
+  admin mail queue           list the members' mail waiting to be sent, with its last error
   admin deliveries           show queue depth and failing hosts
   admin backup --to DIR      copy the database and media, consistently, while the node runs
   admin community export H --out F   write community H's archive (threads, artefacts, files, members, log) to F

@@ -120,6 +120,11 @@ type healthView struct {
 	frame
 	Queued, Failing int
 	Rows            []healthRow
+	// the members' mail: waiting, failed at least once, the last reason,
+	// and whether the node sends mail at all
+	MailQueued, MailFailing int
+	MailError               string
+	SendsMail               bool
 }
 
 // healthPage shows deliveries pending and failing by host: GET /admin/health.
@@ -136,5 +141,9 @@ func (d *Dashboard) healthPage(w http.ResponseWriter, r *http.Request, me storag
 			NextAttempt: when(h.NextAttempt), LastError: h.LastError, BackoffUntil: when(h.BackoffUntil),
 			LastSuccess: when(h.LastSuccess)})
 	}
+	if v.MailQueued, v.MailFailing, v.MailError, err = d.store.MailQueueStats(r.Context()); err != nil {
+		return err
+	}
+	v.SendsMail = d.engine.SendsMail()
 	return d.render(w, r, http.StatusOK, "health", v)
 }
