@@ -65,6 +65,34 @@ func (e *Engine) JoinRequests(ctx context.Context, moderator storage.Account, gr
 	return e.store.FollowRequestPage(ctx, m.group.ID, p)
 }
 
+// notifyJoinRequest tells the moderators here of community g that
+// follower asks to join it (a join_request notification naming g), unless
+// they block follower. The notifications go when the request does
+// (migration 0075's trigger).
+func (e *Engine) notifyJoinRequest(ctx context.Context, tx *storage.Tx, g, follower storage.Account) error {
+	mods, err := tx.CommunityModerators(ctx, g.ID)
+	if err != nil {
+		return err
+	}
+	for _, m := range mods {
+		if !m.Local() || m.ID == follower.ID {
+			continue
+		}
+		if blocked, err := tx.Blocks(ctx, m.ID, follower.ID); err != nil || blocked {
+			if err != nil {
+				return err
+			}
+			continue
+		}
+		n := storage.Notification{AccountID: m.ID, FromAccountID: follower.ID, Type: storage.NotifyJoinRequest, CommunityID: g.ID}
+		if err := tx.InsertNotification(ctx, &n); err != nil {
+			return err
+		}
+		e.emit(tx, Event{Kind: EventNotification, NotificationID: n.ID, Home: []storage.ID{m.ID}})
+	}
+	return nil
+}
+
 // AcceptJoin lets a pending member in: the Group sends Accept{Follow}.
 func (e *Engine) AcceptJoin(ctx context.Context, moderator storage.Account, groupID, accountID storage.ID) error {
 	return e.store.InTx(ctx, func(tx *storage.Tx) error {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/textproto"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -33,16 +34,16 @@ import (
 var EmailTypes = []string{
 	storage.NotifyMention, storage.NotifyFollow, storage.NotifyFollowRequest, storage.NotifyReblog,
 	storage.NotifyFavourite, storage.NotifyEventReminder, storage.NotifyProposalRefused,
-	NotifyAdminReport, NotifyAdminSignUp,
+	storage.NotifyJoinRequest, NotifyAdminReport, NotifyAdminSignUp,
 }
 
 // DefaultEmailTypes are mailed to a member who never chose, as Mastodon's
 // defaults: mentions, follows and follow requests, not boosts or
-// favourites; and copse's reminders, refused proposals and, for staff,
-// reports and sign-ups.
+// favourites; and copse's reminders, refused proposals, requests to join
+// a community the member moderates and, for staff, reports and sign-ups.
 var DefaultEmailTypes = []string{
 	storage.NotifyMention, storage.NotifyFollow, storage.NotifyFollowRequest, storage.NotifyEventReminder,
-	storage.NotifyProposalRefused, NotifyAdminReport, NotifyAdminSignUp,
+	storage.NotifyProposalRefused, storage.NotifyJoinRequest, NotifyAdminReport, NotifyAdminSignUp,
 }
 
 const (
@@ -72,23 +73,25 @@ func (s EmailSettings) Mails(typ string) bool {
 
 // EmailTypesFor are the types of EmailTypes that a may be notified of:
 // reports only for the node's staff who handle them and moderators of a
-// community, sign-ups only for those who let people in.
+// community, join requests only for moderators of a community, sign-ups
+// only for those who let people in.
 func (e *Engine) EmailTypesFor(ctx context.Context, a storage.Account) ([]string, error) {
 	reports, err := e.AccountCan(ctx, a, ActHandleReports)
 	if err != nil {
 		return nil, err
 	}
-	if !reports {
-		if reports, err = e.store.ModeratesACommunity(ctx, a.ID, a.URI); err != nil {
-			return nil, err
-		}
+	moderates, err := e.store.ModeratesACommunity(ctx, a.ID, a.URI)
+	if err != nil {
+		return nil, err
 	}
+	reports = reports || moderates
 	signUps, err := e.AccountCan(ctx, a, ActManageRegistrations)
 	if err != nil {
 		return nil, err
 	}
 	return slices.DeleteFunc(slices.Clone(EmailTypes), func(t string) bool {
-		return (t == NotifyAdminReport && !reports) || (t == NotifyAdminSignUp && !signUps)
+		return (t == NotifyAdminReport && !reports) || (t == NotifyAdminSignUp && !signUps) ||
+			(t == storage.NotifyJoinRequest && !moderates)
 	}), nil
 }
 
@@ -202,6 +205,12 @@ func (e *Engine) SendTestMail(ctx context.Context, address string) error {
 	return e.mailer.Send(ctx, Message{To: address, Subject: "Test mail from " + e.about.Name,
 		Body: "This is a test mail from " + e.about.Name + " (" + e.urls.Base + "), sent with copse admin mail test.\n" +
 			"Its mail to members goes out the same way.\n"})
+}
+
+// JoinRequestsPage is where a community's moderators answer requests to
+// join it.
+func (u URLs) JoinRequestsPage(handle string) string {
+	return u.Base + "/c/" + url.PathEscape(handle) + "/join-requests"
 }
 
 // UnsubscribeURL is the link that stops mail of kind for the holder of
@@ -435,6 +444,17 @@ func (e *Engine) notificationText(ctx context.Context, n storage.Notification, f
 			fmt.Fprintf(&b, "\nThe reason given: %s\n", p.Reason)
 		}
 		return "Your proposal was not accepted: " + p.Title, b.String(), nil
+	case storage.NotifyJoinRequest:
+		g, err := e.store.AccountByID(ctx, n.CommunityID)
+		if err != nil {
+			return "", "", err
+		}
+		fmt.Fprintf(&b, "%s asks to join %s, which you moderate.\n", who, mailName(g))
+		if org := strings.Join(nonEmpty(from.Organisation, from.Department, from.JobTitle), ", "); org != "" {
+			fmt.Fprintf(&b, "\nThey are: %s\n", org)
+		}
+		fmt.Fprintf(&b, "\nAccept or refuse: %s\n", e.urls.JoinRequestsPage(g.Acct()))
+		return name + " asks to join " + mailName(g), b.String(), nil
 	case NotifyAdminReport:
 		rep, err := e.store.ReportByID(ctx, n.ReportID)
 		if err != nil {

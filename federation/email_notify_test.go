@@ -95,6 +95,13 @@ func TestNotificationMail(t *testing.T) {
 				t.Fatal(err)
 			}
 		}, "Bob Reyes now follows you", []string{"Bob Reyes (@bob) now follows you.", "https://council-a.example/@bob"}},
+		{"a request to join a community ann moderates", func() {
+			g := community(t, e, ann, NewCommunity{Handle: "records", Name: "Records", JoinPolicy: storage.JoinApproval})
+			if err := e.Follow(ctx, bob.ID, g.ID, FollowOptions{}); err != nil {
+				t.Fatal(err)
+			}
+		}, "Bob Reyes asks to join Records", []string{"Bob Reyes (@bob) asks to join Records, which you moderate.",
+			"Accept or refuse: https://council-a.example/c/records/join-requests"}},
 		{"a favourite is not mailed by default", func() {
 			if err := e.Favourite(ctx, bob.ID, annPost.ID); err != nil {
 				t.Fatal(err)

@@ -104,6 +104,11 @@ func (e *Engine) receiveFollow(ctx context.Context, tx *storage.Tx, follower, ta
 		if err := tx.InsertFollowRequest(ctx, &f); err != nil {
 			return err
 		}
+		if target.ActorType == activitypub.TypeGroup {
+			if err := e.notifyJoinRequest(ctx, tx, target, follower); err != nil {
+				return err
+			}
+		}
 		return e.notify(ctx, tx, target, follower, storage.NotifyFollowRequest, 0)
 	}
 	return e.acceptFollow(ctx, tx, follower, target, f)

@@ -15,12 +15,12 @@ type NotificationFilter struct {
 	From         ID // only those caused by this account
 }
 
-const notificationColumns = `id, account_id, from_account_id, type, coalesce(status_id, 0), coalesce(report_id, 0), coalesce(event_id, 0), coalesce(proposal_id, 0), created_at`
+const notificationColumns = `id, account_id, from_account_id, type, coalesce(status_id, 0), coalesce(report_id, 0), coalesce(event_id, 0), coalesce(proposal_id, 0), coalesce(community_id, 0), created_at`
 
 func scanNotification(row scanner) (Notification, error) {
 	var n Notification
 	var created int64
-	err := row.Scan(&n.ID, &n.AccountID, &n.FromAccountID, &n.Type, &n.StatusID, &n.ReportID, &n.EventID, &n.ProposalID, &created)
+	err := row.Scan(&n.ID, &n.AccountID, &n.FromAccountID, &n.Type, &n.StatusID, &n.ReportID, &n.EventID, &n.ProposalID, &n.CommunityID, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Notification{}, ErrNotFound
 	}
@@ -56,7 +56,7 @@ AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.account_id = n.account_id AND b.t
 		args = append(args, f.From)
 	}
 	cond, pargs, order := p.where("n.id")
-	out, err := queryAll(ctx, s.q, scanNotification, `SELECT n.id, n.account_id, n.from_account_id, n.type, coalesce(n.status_id, 0), coalesce(n.report_id, 0), coalesce(n.event_id, 0), coalesce(n.proposal_id, 0), n.created_at
+	out, err := queryAll(ctx, s.q, scanNotification, `SELECT n.id, n.account_id, n.from_account_id, n.type, coalesce(n.status_id, 0), coalesce(n.report_id, 0), coalesce(n.event_id, 0), coalesce(n.proposal_id, 0), coalesce(n.community_id, 0), n.created_at
 FROM notifications n JOIN accounts a ON a.id = n.from_account_id WHERE `+where+` AND `+cond+
 		` ORDER BY `+order+` LIMIT ?`, append(append(args, pargs...), p.limit())...)
 	if err != nil {

@@ -353,6 +353,9 @@ const (
 	NotifyFollowRequest = "follow_request"
 	NotifyFavourite     = "favourite"
 	NotifyUpdate        = "update"
+	// NotifyJoinRequest tells a community's moderators here that someone
+	// asks to join it (copse's own type: Mastodon apps leave it out).
+	NotifyJoinRequest = "join_request"
 )
 
 // Notification tells a local account that something happened.
@@ -365,6 +368,7 @@ type Notification struct {
 	ReportID      ID // admin.report: the report
 	EventID       ID // event_reminder: the event
 	ProposalID    ID // proposal_refused: the proposal
+	CommunityID   ID // join_request: the community asked to join
 	CreatedAt     time.Time
 }
 
@@ -376,9 +380,9 @@ func (tx *Tx) InsertNotification(ctx context.Context, n *Notification) error {
 	if n.CreatedAt.IsZero() {
 		n.CreatedAt = tx.now
 	}
-	_, err := tx.tx.ExecContext(ctx, `INSERT INTO notifications (id, account_id, from_account_id, type, status_id, report_id, event_id, proposal_id, created_at)
-VALUES (?,?,?,?,?,?,?,?,?)`, n.ID, n.AccountID, n.FromAccountID, n.Type, nullID(n.StatusID), nullID(n.ReportID), nullID(n.EventID),
-		nullID(n.ProposalID), millis(n.CreatedAt))
+	_, err := tx.tx.ExecContext(ctx, `INSERT INTO notifications (id, account_id, from_account_id, type, status_id, report_id, event_id, proposal_id, community_id, created_at)
+VALUES (?,?,?,?,?,?,?,?,?,?)`, n.ID, n.AccountID, n.FromAccountID, n.Type, nullID(n.StatusID), nullID(n.ReportID), nullID(n.EventID),
+		nullID(n.ProposalID), nullID(n.CommunityID), millis(n.CreatedAt))
 	if err != nil {
 		return fmt.Errorf("insert notification: %w", err)
 	}

@@ -202,6 +202,9 @@ type Notification struct {
 	// Proposal: for a proposal_refused (copse's own type), the proposal a
 	// community on another node refused, and why.
 	Proposal *ProposalNotice `json:"proposal,omitempty"`
+	// Community: for a join_request (copse's own type), the community
+	// the account asks to join, which the member moderates.
+	Community *Account `json:"community,omitempty"`
 }
 
 // ProposalNotice is what a proposal_refused notification says of the

@@ -167,6 +167,14 @@ func (p *presenter) notification(ctx context.Context, n storage.Notification) (N
 		e.Report = new(reportEntity(rep, target))
 		return e, nil
 	}
+	if n.Type == storage.NotifyJoinRequest && n.CommunityID != 0 {
+		g, err := p.accountByID(ctx, n.CommunityID)
+		if err != nil {
+			return Notification{}, err
+		}
+		e.Community = &g
+		return e, nil
+	}
 	if n.Type == storage.NotifyProposalRefused && n.ProposalID != 0 {
 		pr, err := p.store.ProposalByID(ctx, n.ProposalID)
 		if err != nil {

@@ -72,6 +72,9 @@ type communityView struct {
 	// signed in): how a member whose request was refused, or who is
 	// banned, is told why.
 	Standing *standingView
+	// JoinRequests is how many people wait to join, shown on the page to
+	// its moderators here (-1 for anyone else).
+	JoinRequests int
 }
 
 // proposalView is a member's proposal to a remote community, as the page
@@ -321,6 +324,18 @@ func (h *Handler) communityViewOf(r *http.Request, g storage.Account, c storage.
 		}
 		if v.Proposed, err = h.proposedIn(r, me, g); err != nil {
 			return nil, err
+		}
+	}
+	v.JoinRequests = -1
+	if signedIn && members && g.Local() {
+		// The engine's rule says who moderates: anyone else is refused.
+		reqs, err := h.engine.JoinRequests(r.Context(), me, g.ID, storage.Page{Limit: maxJoinRequestsShown})
+		switch {
+		case errors.Is(err, federation.ErrDenied):
+		case err != nil:
+			return nil, err
+		default:
+			v.JoinRequests = len(reqs)
 		}
 	}
 	return v, nil

@@ -8,6 +8,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/copse-dev/copse/federation"
+	"github.com/copse-dev/copse/storage"
 	"github.com/copse-dev/copse/web/session"
 	"github.com/copse-dev/copse/web/testrig"
 )
@@ -45,6 +46,11 @@ func TestFormsAccessible(t *testing.T) {
 		StartsAt: start, EndsAt: start.Add(time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
+	// A community that approves its members, with a request waiting.
+	panel := newCommunity(t, n, alice, federation.NewCommunity{Handle: "panel", Name: "Review panel", JoinPolicy: storage.JoinApproval})
+	if err := n.Engine.Follow(ctx, n.Member("bob", false).ID, panel.ID, federation.FollowOptions{}); err != nil {
+		t.Fatal(err)
+	}
 	artPath := "/c/desk/artefacts/" + art.ID.String()
 	if err := br.Run(
 		chromedp.Navigate(n.URL+session.SignInURL("/c/desk/library")),
@@ -56,7 +62,8 @@ func TestFormsAccessible(t *testing.T) {
 		t.Fatalf("sign in: %v", err)
 	}
 	for _, path := range []string{"/", "/c/desk/library", artPath, "/c/desk/glossary", "/c/desk/events",
-		artPath + "/edit", "/c/desk/glossary/" + term.ID.String() + "/edit", "/c/desk/events/" + ev.ID.String() + "/edit"} {
+		artPath + "/edit", "/c/desk/glossary/" + term.ID.String() + "/edit", "/c/desk/events/" + ev.ID.String() + "/edit",
+		"/c/panel", "/c/panel/join-requests"} {
 		br.CheckPage(t, n.URL+path)
 	}
 	// A stale edit: the form again, with the conflict and the current text.

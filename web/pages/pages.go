@@ -60,7 +60,7 @@ type Handler struct {
 }
 
 // pageNames are the templates that each make a page inside the layout.
-var pageNames = []string{"home", "about", "tag", "profile", "status", "error", "communities", "community", "thread", "directory", "library", "artefact", "glossary", "term_history", "events", "event", "search"}
+var pageNames = []string{"home", "about", "tag", "profile", "status", "error", "communities", "community", "thread", "directory", "library", "artefact", "glossary", "term_history", "events", "event", "search", "join_requests"}
 
 // formNames are the templates of the repertoire's forms (forms.go).
 var formNames = []string{"artefact_form", "term_form", "event_form"}
@@ -111,6 +111,8 @@ func (h *Handler) Mount(r chi.Router) {
 		r.Get("/c/{handle}/threads/{id}", h.Thread)
 		r.Post("/c/{handle}/join", h.JoinCommunity)
 		r.Post("/c/{handle}/leave", h.LeaveCommunity)
+		r.Get("/c/{handle}/join-requests", h.JoinRequests)
+		r.Post("/c/{handle}/join-requests/{account}/{answer}", h.AnswerJoinRequest)
 		r.Get("/c/{handle}/feed.atom", h.CommunityFeed)
 		r.Get("/c/{handle}/library", h.Library)
 		r.Get("/c/{handle}/library.atom", h.LibraryFeed)
