@@ -21,6 +21,7 @@ const (
 	AuditCreateInvite   = "create_invite"
 	AuditDeleteAccount  = "delete_account"
 	AuditResetPassword  = "reset_password"
+	AuditChangeEmail    = "change_email"
 	AuditWarn           = "warn"
 	AuditLimit          = "limit"
 	AuditUnlimit        = "unlimit"

@@ -106,16 +106,7 @@ func (e *Engine) checkSignUp(ctx context.Context, s SignUp) error {
 	} else if !errors.Is(err, storage.ErrNotFound) {
 		return err
 	}
-	addr, err := mail.ParseAddress(s.Email)
-	if err != nil || addr.Name != "" || addr.Address != s.Email {
-		return fieldInvalid("email", "ERR_INVALID", "%q is not an email address", s.Email)
-	}
-	if _, err := e.store.UserByEmail(ctx, s.Email); err == nil {
-		return fieldInvalid("email", "ERR_TAKEN", "email %q is already taken", s.Email)
-	} else if !errors.Is(err, storage.ErrNotFound) {
-		return err
-	}
-	if err := e.checkEmailDomain(ctx, s.Email); err != nil {
+	if err := e.checkNewEmail(ctx, s.Email); err != nil {
 		return err
 	}
 	if len(s.Password) < minPasswordLength {
@@ -231,6 +222,22 @@ func (e *Engine) SignUp(ctx context.Context, s SignUp) (Joined, error) {
 		return Joined{}, fmt.Errorf("sign up %s: %w", a.Username, err)
 	}
 	return j, nil
+}
+
+// checkNewEmail checks an address a member is to have, joining or
+// changing theirs: a bare address, nobody's yet, and not at a domain the
+// node takes no sign-ups from.
+func (e *Engine) checkNewEmail(ctx context.Context, email string) error {
+	addr, err := mail.ParseAddress(email)
+	if err != nil || addr.Name != "" || addr.Address != email {
+		return fieldInvalid("email", "ERR_INVALID", "%q is not an email address", email)
+	}
+	if _, err := e.store.UserByEmail(ctx, email); err == nil {
+		return fieldInvalid("email", "ERR_TAKEN", "email %q is already taken", email)
+	} else if !errors.Is(err, storage.ErrNotFound) {
+		return err
+	}
+	return e.checkEmailDomain(ctx, email)
 }
 
 // allows reports whether an address joins without approval: its domain is

@@ -16,6 +16,8 @@ import (
 const (
 	TokenConfirm = "confirm"
 	TokenReset   = "reset"
+	// TokenEmailChange is mailed to the address a member is changing to.
+	TokenEmailChange = "email_change"
 )
 
 // notFound is err as ErrNotFound when it is sql.ErrNoRows, else wrapped
@@ -103,4 +105,42 @@ func (q queries) EmailTokenLive(ctx context.Context, hash, purpose string, now t
 		return false, fmt.Errorf("%s token: %w", purpose, err)
 	}
 	return ok, nil
+}
+
+// InsertEmailChangeToken stores the token mailed to newEmail, which
+// account is changing its address to.
+func (tx *Tx) InsertEmailChangeToken(ctx context.Context, hash string, account ID, newEmail string, expires time.Time) error {
+	_, err := tx.tx.ExecContext(ctx, `INSERT INTO email_tokens (hash, account_id, purpose, expires_at, created_at, new_email)
+VALUES (?,?,?,?,?,?)`, hash, account, TokenEmailChange, millis(expires), millis(tx.now), newEmail)
+	if err != nil {
+		return fmt.Errorf("insert email change token: %w", err)
+	}
+	return nil
+}
+
+// TakeEmailChange uses up an email change token: it returns the account
+// and the address it was sent to, and deletes it. An unknown, used or
+// expired token is ErrNotFound.
+func (tx *Tx) TakeEmailChange(ctx context.Context, hash string) (ID, string, error) {
+	var id ID
+	var email string
+	err := tx.tx.QueryRowContext(ctx, `DELETE FROM email_tokens WHERE hash = ? AND purpose = ? AND expires_at > ?
+RETURNING account_id, new_email`, hash, TokenEmailChange, millis(tx.now)).Scan(&id, &email)
+	if err != nil {
+		return 0, "", notFound(err, "take email change token")
+	}
+	return id, email, nil
+}
+
+// SetUserEmail changes a member's address; ErrDuplicate if another member
+// has it (in any case).
+func (tx *Tx) SetUserEmail(ctx context.Context, account ID, email string) error {
+	res, err := tx.tx.ExecContext(ctx, `UPDATE users SET email = ? WHERE account_id = ?`, email, account)
+	if isUnique(err) {
+		return fmt.Errorf("set email of %d: %w", account, ErrDuplicate)
+	}
+	if err != nil {
+		return fmt.Errorf("set email of %d: %w", account, err)
+	}
+	return mustAffect(res, "set email")
 }

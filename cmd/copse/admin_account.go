@@ -27,6 +27,7 @@ var accountCommands = []subcommand{
 	{"unsuspend", accountUnsuspend},
 	{"delete", accountDelete},
 	{"reset-password", accountResetPassword},
+	{"set-email", accountSetEmail},
 	moderate("limit"), moderate("unlimit"),
 	moderate("sensitive"), moderate("unsensitive"),
 	moderate("disable"), moderate("enable"),
@@ -170,6 +171,23 @@ func accountResetPassword(ctx context.Context, args []string, p proc) error {
 		return memberError(cmd, pos[0], err)
 	}
 	fmt.Fprintf(p.stdout, "%s has a new password: signed out everywhere, and every app's access revoked\n", pos[0])
+	return nil
+}
+
+// accountSetEmail changes a member's address at once, for a member who
+// can receive mail at neither address (members change theirs at
+// /settings/email-address, confirming by mail).
+func accountSetEmail(ctx context.Context, args []string, p proc) error {
+	const cmd = "admin account set-email"
+	n, pos, err := newAdminFlags(cmd).openArgs(ctx, args, p, "username", "address")
+	if err != nil {
+		return err
+	}
+	defer n.Close()
+	if err := n.Engine.SetMemberEmail(ctx, pos[0], pos[1]); err != nil {
+		return memberError(cmd, pos[0], err)
+	}
+	fmt.Fprintf(p.stdout, "%s's email address is now %s\n", pos[0], strings.TrimSpace(pos[1]))
 	return nil
 }
 

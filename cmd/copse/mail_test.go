@@ -80,3 +80,23 @@ func TestCLIMail(t *testing.T) {
 		{"queue error", []string{"admin", "mail", "queue"}, "connection refused", ""},
 	})
 }
+
+// TestCLIAccountSetEmail: an operator changes a member's address at once;
+// a taken or malformed address, or an unknown member, is one line.
+func TestCLIAccountSetEmail(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	initNode(t, dir, "localhost:8080", "http")
+	runSteps(t, dir, []cliStep{
+		{"create ann", []string{"admin", "account", "create", "--username", "ann", "--email", "ann@council-a.example",
+			"--password", "correct horse battery"}, "", ""},
+		{"create bob", []string{"admin", "account", "create", "--username", "bob", "--email", "bob@council-a.example",
+			"--password", "correct horse battery"}, "", ""},
+		{"set", []string{"admin", "account", "set-email", "ann", "ann@libraries.example"}, "ann's email address is now ann@libraries.example", ""},
+		{"taken", []string{"admin", "account", "set-email", "ann", "bob@council-a.example"}, "", "is already taken"},
+		{"malformed", []string{"admin", "account", "set-email", "ann", "not an address"}, "", "is not an email address"},
+		{"nobody", []string{"admin", "account", "set-email", "zed", "zed@council-a.example"}, "", "zed"},
+		{"listed", []string{"admin", "account", "list"}, "ann@libraries.example", ""},
+		{"audited", []string{"admin", "audit", "--action", "change_email"}, "change_email", ""},
+	})
+}

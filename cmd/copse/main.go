@@ -79,6 +79,7 @@ commands:
   admin account unsuspend U  let a suspended member back
   admin account limit|unlimit|sensitive|unsensitive|disable|enable|warn A   act on a member (or user@host) --reason T, shown to them
   admin account reset-password U   set a new password (a prompt or --password-stdin); ends sessions and apps' access
+  admin account set-email U E  change a member's email address at once (audited)
   admin account delete U --yes     delete a member for good, telling their followers' servers
   admin account pending      list sign-ups that wait for an admin, with their reasons
   admin account approve U    let in a sign-up that waits for an admin

@@ -305,6 +305,7 @@ func (s *Server) setCookie(w http.ResponseWriter, name, value string, life time.
 type authPages struct {
 	signIn, consent, code, problem, webSignIn, signedIn *template.Template
 	apps, password, email, unsubscribe                  *template.Template
+	emailAddress, emailConfirm                          *template.Template
 }
 
 // parsePages parses every page once, in the site layout.
@@ -323,7 +324,8 @@ func parsePages(layout *pages.Layout) (authPages, error) {
 		code: parse("oauth_code.html"), problem: parse("oauth_error.html"),
 		webSignIn: parse("sign_in.html"), signedIn: parse("signed_in.html"),
 		apps: parse("settings_apps.html"), password: parse("settings_password.html"),
-		email: parse("settings_email.html"), unsubscribe: parse("unsubscribe.html")}
+		email: parse("settings_email.html"), unsubscribe: parse("unsubscribe.html"),
+		emailAddress: parse("settings_email_address.html"), emailConfirm: parse("email_confirm.html")}
 	return p, err
 }
 
@@ -365,6 +367,8 @@ type view struct {
 	// say it, and whether it is done
 	Kind, Token, KindLabel string
 	Done                   bool
+	// email address page: the address now, and the one typed in the form
+	CurrentEmail, NewEmail string
 }
 
 type scopeView struct{ Name, Description string }

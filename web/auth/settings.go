@@ -46,6 +46,10 @@ func (s *Server) mountSettings(r chi.Router) {
 	r.Post(emailPath, st.saveEmail)
 	r.Get(unsubscribePath, st.unsubscribePage)
 	r.Post(unsubscribePath, st.unsubscribe)
+	r.Get(emailAddressPath, st.emailAddressPage)
+	r.Post(emailAddressPath, st.changeEmailAddress)
+	r.Get(emailConfirmPath, st.emailConfirmPage)
+	r.Post(emailConfirmPath, st.emailConfirm)
 }
 
 type appView struct {

@@ -3,12 +3,14 @@ package auth
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"slices"
 	"strings"
 
 	"github.com/copse-dev/copse/federation"
 	"github.com/copse-dev/copse/storage"
+	"github.com/copse-dev/copse/web/httperr"
 )
 
 const (
@@ -168,4 +170,144 @@ func (st *settings) unsubscribe(w http.ResponseWriter, r *http.Request) {
 	}
 	st.s.render(w, r, http.StatusOK, st.s.pages.unsubscribe, view{Title: "You will get no more of these emails",
 		Account: username, KindLabel: kindLabel(kind), Done: true})
+}
+
+const (
+	emailAddressPath  = "/settings/email-address"
+	emailConfirmPath  = "/settings/email/confirm"
+	emailAddressLabel = "copse change email address"
+)
+
+// emailAddressPage is the form to change the member's address: GET
+// /settings/email-address.
+func (st *settings) emailAddressPage(w http.ResponseWriter, r *http.Request) {
+	si, ok := st.member(w, r, emailAddressPath)
+	if !ok {
+		return
+	}
+	notice := ""
+	if r.URL.Query().Get("sent") == "1" {
+		notice = "We have sent a link to your new address. Your address changes when you open it, within 48 hours."
+	}
+	st.showEmailAddress(w, r, http.StatusOK, si, notice, nil, "")
+}
+
+func (st *settings) showEmailAddress(w http.ResponseWriter, r *http.Request, status int, si signedIn, notice string,
+	errs []fieldError, typed string) {
+	u, err := st.s.store.UserByAccount(r.Context(), si.account.ID)
+	if err != nil {
+		st.s.pageFail(w, r, fmt.Errorf("email address: %w", err))
+		return
+	}
+	v := view{Title: "Change your email address", Account: si.account.Username, Notice: notice, CurrentEmail: u.Email,
+		NewEmail: typed, CSRF: sessionMAC(si.secret, emailAddressLabel), Errors: errs, FieldError: map[string]string{},
+		SendsMail: st.s.engine.SendsMail()}
+	if len(errs) > 0 {
+		v.Title = "Error: " + v.Title
+	}
+	for _, e := range errs {
+		v.FieldError[e.Field] = e.Message
+	}
+	st.s.render(w, r, status, st.s.pages.emailAddress, v)
+}
+
+// changeEmailAddress takes the form: POST /settings/email-address. A
+// wrong password counts as a failed sign-in, as on the password form.
+func (st *settings) changeEmailAddress(w http.ResponseWriter, r *http.Request) {
+	si, ok := st.member(w, r, emailAddressPath)
+	if !ok {
+		return
+	}
+	v, err := readForm(w, r)
+	if err != nil {
+		st.s.formFail(w, r, err)
+		return
+	}
+	if !sameSecret(sessionMAC(si.secret, emailAddressLabel), v.Get("csrf")) {
+		st.s.problemPage(w, r, http.StatusForbidden, "The form had expired. Go back, reload the page and try again.")
+		return
+	}
+	email, password := strings.TrimSpace(v.Get("email")), v.Get("password")
+	var errs []fieldError
+	if email == "" {
+		errs = append(errs, fieldError{"email", "Enter your new email address"})
+	}
+	if password == "" {
+		errs = append(errs, fieldError{"password", "Enter your password"})
+	}
+	if len(errs) > 0 {
+		st.showEmailAddress(w, r, http.StatusUnprocessableEntity, si, "", errs, email)
+		return
+	}
+	member, err := st.s.signInKey(r.Context(), si.account.Username)
+	if err != nil {
+		st.s.pageFail(w, r, err)
+		return
+	}
+	addr := AddrKey(r)
+	if wait := max(st.s.byAddr.RetryAfter(addr), st.s.byMember.RetryAfter(member)); wait > 0 {
+		minutes := int(math.Ceil(wait.Minutes()))
+		httperr.SetRetryAfter(w, wait)
+		st.showEmailAddress(w, r, http.StatusTooManyRequests, si, "", []fieldError{{"password",
+			fmt.Sprintf("Too many wrong passwords. Try again in %d minute%s", minutes, pluralS(minutes))}}, email)
+		return
+	}
+	err = st.s.engine.RequestEmailChange(r.Context(), si.account.ID, password, email)
+	var inv *federation.InvalidError
+	switch {
+	case errors.Is(err, federation.ErrDenied):
+		st.s.byAddr.Add(addr)
+		st.s.byMember.Add(member)
+		st.showEmailAddress(w, r, http.StatusUnprocessableEntity, si, "", []fieldError{{"password", "Your password is not right"}}, email)
+		return
+	case errors.As(err, &inv):
+		st.showEmailAddress(w, r, http.StatusUnprocessableEntity, si, "", []fieldError{{"email", sentence(inv.Msg)}}, email)
+		return
+	case errors.Is(err, federation.ErrNoMail):
+		st.s.problemPage(w, r, http.StatusConflict, "This server sends no email, so it cannot check a new address. Ask its administrators to change it for you.")
+		return
+	case err != nil:
+		st.s.pageFail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, emailAddressPath+"?sent=1", http.StatusSeeOther)
+}
+
+// emailConfirmPage is what the link mailed to a new address opens: GET
+// /settings/email/confirm?token=. It asks for a press of a button, as
+// mail scanners open links in passing.
+func (st *settings) emailConfirmPage(w http.ResponseWriter, r *http.Request) {
+	token := r.URL.Query().Get("token")
+	if token == "" {
+		st.s.render(w, r, http.StatusNotFound, st.s.pages.unsubscribe, view{Title: "This link does not work",
+			Description: "Open the link from the email we sent to your new address, whole."})
+		return
+	}
+	st.s.render(w, r, http.StatusOK, st.s.pages.emailConfirm, view{Title: "Confirm your new email address", Token: token})
+}
+
+// emailConfirm makes the new address the member's: POST
+// /settings/email/confirm. The token is the proof.
+func (st *settings) emailConfirm(w http.ResponseWriter, r *http.Request) {
+	v, err := readForm(w, r)
+	if err != nil {
+		st.s.formFail(w, r, err)
+		return
+	}
+	username, err := st.s.engine.ConfirmEmailChange(r.Context(), v.Get("token"))
+	var inv *federation.InvalidError
+	switch {
+	case errors.Is(err, storage.ErrNotFound):
+		st.s.render(w, r, http.StatusGone, st.s.pages.unsubscribe, view{Title: "This link no longer works",
+			Description: "The link has been used already, or it is more than two days old, or a newer request replaced it. Ask again from your settings."})
+		return
+	case errors.As(err, &inv):
+		st.s.render(w, r, http.StatusConflict, st.s.pages.unsubscribe, view{Title: "This address cannot be used",
+			Description: sentence(inv.Msg) + "."})
+		return
+	case err != nil:
+		st.s.pageFail(w, r, err)
+		return
+	}
+	st.s.render(w, r, http.StatusOK, st.s.pages.emailConfirm, view{Title: "Your email address has changed", Account: username, Done: true})
 }

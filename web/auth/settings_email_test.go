@@ -110,3 +110,60 @@ func TestEmailSettingsAndUnsubscribe(t *testing.T) {
 		t.Errorf("one-click unsubscribe: %d; favourites still mailed: %v", resp.StatusCode, s.Mails(storage.NotifyFavourite))
 	}
 }
+
+// TestChangeEmailAddress: a member changes their address from the
+// settings page: a wrong password is said beside the field (and counts as
+// a failed sign-in), the right one sends the link to the new address,
+// which a page with a button then confirms; a link used twice is gone.
+func TestChangeEmailAddress(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	srv := mailtest.Start(t)
+	n := joiningNode(t, federation.Registration{}, srv)
+	alice := n.Member("alice", false)
+	b := testrig.NewFormBrowser(t, n)
+	if code, _, _ := webSignIn(b, "/settings/email-address", "alice", password); code != http.StatusSeeOther {
+		t.Fatalf("sign in: %d", code)
+	}
+	code, _, page := b.Do(http.MethodGet, "/settings/email-address", nil)
+	if code != http.StatusOK || !strings.Contains(page, "<strong>alice@") {
+		t.Fatalf("GET /settings/email-address: %d:\n%s", code, page)
+	}
+	csrf := csrfField.FindStringSubmatch(page)
+	if csrf == nil {
+		t.Fatalf("no csrf field:\n%s", page)
+	}
+	form := url.Values{"csrf": {csrf[1]}, "email": {"alice@libraries.example"}, "password": {"not her password"}}
+	code, _, page = b.Do(http.MethodPost, "/settings/email-address", form)
+	if code != http.StatusUnprocessableEntity || !strings.Contains(page, "Your password is not right") ||
+		!strings.Contains(page, `value="alice@libraries.example"`) {
+		t.Fatalf("a wrong password: %d:\n%s", code, page)
+	}
+	form.Set("password", password)
+	if code, location, page := b.Do(http.MethodPost, "/settings/email-address", form); code != http.StatusSeeOther ||
+		location != "/settings/email-address?sent=1" {
+		t.Fatalf("change: %d %q:\n%s", code, location, page)
+	}
+	m := srv.Wait(t, 1)
+	if m.To[0] != "alice@libraries.example" {
+		t.Fatalf("the link went to %v", m.To)
+	}
+	link := pathOf(t, m, "/settings/email/confirm?token=")
+	anon := testrig.NewFormBrowser(t, n) // the link may be opened anywhere
+	code, _, page = anon.Do(http.MethodGet, link, nil)
+	if code != http.StatusOK || !strings.Contains(page, "Confirm my new email address") {
+		t.Fatalf("GET %s: %d:\n%s", link, code, page)
+	}
+	u, _ := url.Parse(link)
+	code, _, page = anon.Do(http.MethodPost, "/settings/email/confirm", u.Query())
+	if code != http.StatusOK || !strings.Contains(page, "Your email address has changed") {
+		t.Fatalf("confirm: %d:\n%s", code, page)
+	}
+	if usr, err := n.Store.UserByAccount(ctx, alice.ID); err != nil || usr.Email != "alice@libraries.example" {
+		t.Errorf("address after confirming: %q, %v", usr.Email, err)
+	}
+	if code, _, page := anon.Do(http.MethodPost, "/settings/email/confirm", u.Query()); code != http.StatusGone ||
+		!strings.Contains(page, "This link no longer works") {
+		t.Errorf("the link used twice: %d:\n%s", code, page)
+	}
+}

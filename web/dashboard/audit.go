@@ -18,7 +18,7 @@ var auditActions = []string{federation.AuditWarn, federation.AuditLimit, federat
 	federation.AuditSensitive, federation.AuditUnsensitive, federation.AuditDisable, federation.AuditEnable,
 	federation.AuditSuspend, federation.AuditUnsuspend, federation.AuditPurgeSuspended, federation.AuditDeleteAccount,
 	federation.AuditChangeRole, federation.AuditApprove, federation.AuditReject, federation.AuditCreateInvite,
-	federation.AuditRevokeInvite, federation.AuditResetPassword, federation.AuditBlockEmailDomain,
+	federation.AuditRevokeInvite, federation.AuditResetPassword, federation.AuditChangeEmail, federation.AuditBlockEmailDomain,
 	federation.AuditUnblockEmailDomain, federation.AuditSubscribe, federation.AuditUnsubscribe,
 	federation.AuditApproveDraft, federation.AuditRejectDraft, "report_" + storage.ReportLogAssign, "report_" + storage.ReportLogUnassign,
 	"report_" + storage.ReportLogNote, "report_" + storage.ReportLogResolve, "report_" + storage.ReportLogReopen}

@@ -217,11 +217,14 @@ func TestPagesAccessible(t *testing.T) {
 	br.CheckLoaded(t, "authorisation code page")
 
 	// Signed in, alice's settings: the app she authorised, her email
-	// notifications (and a mail's unsubscribe page), and the password
-	// form with its error summary.
+	// notifications (and a mail's unsubscribe page), her address (and
+	// the page of the link that changes it), and the password form with
+	// its error summary.
 	br.CheckPage(t, n.URL+"/settings/apps")
 	br.CheckPage(t, n.URL+"/settings/email")
 	br.CheckPage(t, n.URL+"/settings/email/unsubscribe?kind=mention&token=from-a-mail")
+	br.CheckPage(t, n.URL+"/settings/email-address")
+	br.CheckPage(t, n.URL+"/settings/email/confirm?token=from-a-mail")
 	br.CheckPage(t, n.URL+"/settings/password")
 	if err := br.Run(
 		chromedp.SendKeys("#current", "not her password", chromedp.ByQuery),
