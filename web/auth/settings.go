@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -81,6 +82,58 @@ func (st *settings) member(w http.ResponseWriter, r *http.Request, page string) 
 	return si, true
 }
 
+// postForm begins a settings form's POST: the member signed in (or the
+// browser sent to sign in and come back to page), the form read, and its
+// CSRF token, made under label, checked (another site must not post it).
+// It reports false when it has answered the request.
+func (st *settings) postForm(w http.ResponseWriter, r *http.Request, page, label string) (signedIn, url.Values, bool) {
+	si, ok := st.member(w, r, page)
+	if !ok {
+		return signedIn{}, nil, false
+	}
+	v, err := readForm(w, r)
+	if err != nil {
+		st.s.formFail(w, r, err)
+		return signedIn{}, nil, false
+	}
+	if !sameSecret(sessionMAC(si.secret, label), v.Get("csrf")) {
+		st.s.problemPage(w, r, http.StatusForbidden, "The form had expired. Go back, reload the page and try again.")
+		return signedIn{}, nil, false
+	}
+	return si, v, true
+}
+
+// passwordGuess is a form's password check counted as a sign-in: a wrong
+// password counts against the same limits as a failed sign-in, so that a
+// session left open does not become a way to guess the password.
+type passwordGuess struct {
+	st           *settings
+	member, addr string
+}
+
+// guess returns the guess of si's password from r, or, when its limits
+// are spent, the field error to show (and Retry-After set); err is a
+// failure of the server.
+func (st *settings) guess(w http.ResponseWriter, r *http.Request, si signedIn, field string) (passwordGuess, *fieldError, error) {
+	member, err := st.s.signInKey(r.Context(), si.account.Username)
+	if err != nil {
+		return passwordGuess{}, nil, err
+	}
+	g := passwordGuess{st: st, member: member, addr: AddrKey(r)}
+	if wait := max(st.s.byAddr.RetryAfter(g.addr), st.s.byMember.RetryAfter(member)); wait > 0 {
+		minutes := int(math.Ceil(wait.Minutes()))
+		httperr.SetRetryAfter(w, wait)
+		return g, &fieldError{field, fmt.Sprintf("Too many wrong passwords. Try again in %d minute%s", minutes, pluralS(minutes))}, nil
+	}
+	return g, nil, nil
+}
+
+// wrong counts a wrong password.
+func (g passwordGuess) wrong() {
+	g.st.s.byAddr.Add(g.addr)
+	g.st.s.byMember.Add(g.member)
+}
+
 // appsPage lists the apps that can act for the member: GET /settings/apps.
 func (st *settings) appsPage(w http.ResponseWriter, r *http.Request) {
 	si, ok := st.member(w, r, appsPath)
@@ -110,17 +163,8 @@ func (st *settings) appsPage(w http.ResponseWriter, r *http.Request) {
 // /settings/apps/{id}/revoke, with the CSRF token of the apps page
 // (another site must not revoke a member's apps).
 func (st *settings) revokeApp(w http.ResponseWriter, r *http.Request) {
-	si, ok := st.member(w, r, appsPath)
+	si, _, ok := st.postForm(w, r, appsPath, revokeAppLabel)
 	if !ok {
-		return
-	}
-	v, err := readForm(w, r)
-	if err != nil {
-		st.s.formFail(w, r, err)
-		return
-	}
-	if !sameSecret(sessionMAC(si.secret, revokeAppLabel), v.Get("csrf")) {
-		st.s.problemPage(w, r, http.StatusForbidden, "The form had expired. Go back, reload the page and try again.")
 		return
 	}
 	id, err := storage.ParseID(chi.URLParam(r, "id"))
@@ -156,17 +200,8 @@ func (st *settings) passwordPage(w http.ResponseWriter, r *http.Request) {
 // limits: a session left open must not become a way to guess the
 // password. The session that changed it stays; every other ends.
 func (st *settings) changePassword(w http.ResponseWriter, r *http.Request) {
-	si, ok := st.member(w, r, passwordPath)
+	si, v, ok := st.postForm(w, r, passwordPath, changePasswordLabel)
 	if !ok {
-		return
-	}
-	v, err := readForm(w, r)
-	if err != nil {
-		st.s.formFail(w, r, err)
-		return
-	}
-	if !sameSecret(sessionMAC(si.secret, changePasswordLabel), v.Get("csrf")) {
-		st.s.problemPage(w, r, http.StatusForbidden, "The form had expired. Go back, reload the page and try again.")
 		return
 	}
 	current, next, confirm := v.Get("current"), v.Get("new"), v.Get("confirm")
@@ -187,25 +222,20 @@ func (st *settings) changePassword(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	member, err := st.s.signInKey(r.Context(), si.account.Username)
-	if err != nil {
+	g, spent, err := st.guess(w, r, si, "current")
+	switch {
+	case err != nil:
 		st.s.pageFail(w, r, err)
 		return
-	}
-	addr := AddrKey(r)
-	if wait := max(st.s.byAddr.RetryAfter(addr), st.s.byMember.RetryAfter(member)); wait > 0 {
-		minutes := int(math.Ceil(wait.Minutes()))
-		httperr.SetRetryAfter(w, wait)
-		st.showPassword(w, r, http.StatusTooManyRequests, si, "", []fieldError{{"current",
-			fmt.Sprintf("Too many wrong passwords. Try again in %d minute%s", minutes, pluralS(minutes))}})
+	case spent != nil:
+		st.showPassword(w, r, http.StatusTooManyRequests, si, "", []fieldError{*spent})
 		return
 	}
 	err = st.s.engine.ChangePassword(r.Context(), si.account.ID, current, next, si.secret)
 	var inv *federation.InvalidError
 	switch {
 	case errors.Is(err, federation.ErrDenied):
-		st.s.byAddr.Add(addr)
-		st.s.byMember.Add(member)
+		g.wrong()
 		st.showPassword(w, r, http.StatusUnprocessableEntity, si, "",
 			[]fieldError{{"current", "Your current password is not right"}})
 		return
@@ -216,21 +246,28 @@ func (st *settings) changePassword(w http.ResponseWriter, r *http.Request) {
 		st.s.pageFail(w, r, err)
 		return
 	}
-	st.s.byMember.Reset(member)
+	st.s.byMember.Reset(g.member)
 	http.Redirect(w, r, passwordPath+"?changed=1", http.StatusSeeOther)
 }
 
 func (st *settings) showPassword(w http.ResponseWriter, r *http.Request, status int, si signedIn, notice string, errs []fieldError) {
 	v := view{Title: "Change your password", Account: si.account.Username, Notice: notice,
-		CSRF: sessionMAC(si.secret, changePasswordLabel), Errors: errs, FieldError: map[string]string{}}
+		CSRF: sessionMAC(si.secret, changePasswordLabel)}
+	v.withErrors(errs)
+	st.s.render(w, r, status, st.s.pages.password, v)
+}
+
+// withErrors puts a form's errors on its page: in the summary, in the
+// order of the fields, beside each field, and first in the title, as
+// GOV.UK does, so a screen reader hears the problem first.
+func (v *view) withErrors(errs []fieldError) {
+	v.Errors, v.FieldError = errs, map[string]string{}
 	if len(errs) > 0 {
-		// As GOV.UK does: a screen reader hears the problem first.
 		v.Title = "Error: " + v.Title
 	}
 	for _, e := range errs {
 		v.FieldError[e.Field] = e.Message
 	}
-	st.s.render(w, r, status, st.s.pages.password, v)
 }
 
 // sentence capitalises the engine's message for the page.

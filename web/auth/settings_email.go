@@ -3,14 +3,12 @@ package auth
 import (
 	"errors"
 	"fmt"
-	"math"
 	"net/http"
 	"slices"
 	"strings"
 
 	"github.com/copse-dev/copse/federation"
 	"github.com/copse-dev/copse/storage"
-	"github.com/copse-dev/copse/web/httperr"
 )
 
 const (
@@ -96,17 +94,8 @@ func (st *settings) showEmail(w http.ResponseWriter, r *http.Request, status int
 // saveEmail takes the email settings form: POST /settings/email, with the
 // page's CSRF token.
 func (st *settings) saveEmail(w http.ResponseWriter, r *http.Request) {
-	si, ok := st.member(w, r, emailPath)
+	si, v, ok := st.postForm(w, r, emailPath, emailLabel)
 	if !ok {
-		return
-	}
-	v, err := readForm(w, r)
-	if err != nil {
-		st.s.formFail(w, r, err)
-		return
-	}
-	if !sameSecret(sessionMAC(si.secret, emailLabel), v.Get("csrf")) {
-		st.s.problemPage(w, r, http.StatusForbidden, "The form had expired. Go back, reload the page and try again.")
 		return
 	}
 	s, err := st.s.engine.EmailSettings(r.Context(), si.account.ID)
@@ -200,31 +189,16 @@ func (st *settings) showEmailAddress(w http.ResponseWriter, r *http.Request, sta
 		return
 	}
 	v := view{Title: "Change your email address", Account: si.account.Username, Notice: notice, CurrentEmail: u.Email,
-		NewEmail: typed, CSRF: sessionMAC(si.secret, emailAddressLabel), Errors: errs, FieldError: map[string]string{},
-		SendsMail: st.s.engine.SendsMail()}
-	if len(errs) > 0 {
-		v.Title = "Error: " + v.Title
-	}
-	for _, e := range errs {
-		v.FieldError[e.Field] = e.Message
-	}
+		NewEmail: typed, CSRF: sessionMAC(si.secret, emailAddressLabel), SendsMail: st.s.engine.SendsMail()}
+	v.withErrors(errs)
 	st.s.render(w, r, status, st.s.pages.emailAddress, v)
 }
 
 // changeEmailAddress takes the form: POST /settings/email-address. A
 // wrong password counts as a failed sign-in, as on the password form.
 func (st *settings) changeEmailAddress(w http.ResponseWriter, r *http.Request) {
-	si, ok := st.member(w, r, emailAddressPath)
+	si, v, ok := st.postForm(w, r, emailAddressPath, emailAddressLabel)
 	if !ok {
-		return
-	}
-	v, err := readForm(w, r)
-	if err != nil {
-		st.s.formFail(w, r, err)
-		return
-	}
-	if !sameSecret(sessionMAC(si.secret, emailAddressLabel), v.Get("csrf")) {
-		st.s.problemPage(w, r, http.StatusForbidden, "The form had expired. Go back, reload the page and try again.")
 		return
 	}
 	email, password := strings.TrimSpace(v.Get("email")), v.Get("password")
@@ -239,25 +213,20 @@ func (st *settings) changeEmailAddress(w http.ResponseWriter, r *http.Request) {
 		st.showEmailAddress(w, r, http.StatusUnprocessableEntity, si, "", errs, email)
 		return
 	}
-	member, err := st.s.signInKey(r.Context(), si.account.Username)
-	if err != nil {
+	g, spent, err := st.guess(w, r, si, "password")
+	switch {
+	case err != nil:
 		st.s.pageFail(w, r, err)
 		return
-	}
-	addr := AddrKey(r)
-	if wait := max(st.s.byAddr.RetryAfter(addr), st.s.byMember.RetryAfter(member)); wait > 0 {
-		minutes := int(math.Ceil(wait.Minutes()))
-		httperr.SetRetryAfter(w, wait)
-		st.showEmailAddress(w, r, http.StatusTooManyRequests, si, "", []fieldError{{"password",
-			fmt.Sprintf("Too many wrong passwords. Try again in %d minute%s", minutes, pluralS(minutes))}}, email)
+	case spent != nil:
+		st.showEmailAddress(w, r, http.StatusTooManyRequests, si, "", []fieldError{*spent}, email)
 		return
 	}
 	err = st.s.engine.RequestEmailChange(r.Context(), si.account.ID, password, email)
 	var inv *federation.InvalidError
 	switch {
 	case errors.Is(err, federation.ErrDenied):
-		st.s.byAddr.Add(addr)
-		st.s.byMember.Add(member)
+		g.wrong()
 		st.showEmailAddress(w, r, http.StatusUnprocessableEntity, si, "", []fieldError{{"password", "Your password is not right"}}, email)
 		return
 	case errors.As(err, &inv):
@@ -270,6 +239,7 @@ func (st *settings) changeEmailAddress(w http.ResponseWriter, r *http.Request) {
 		st.s.pageFail(w, r, err)
 		return
 	}
+	st.s.byMember.Reset(g.member)
 	http.Redirect(w, r, emailAddressPath+"?sent=1", http.StatusSeeOther)
 }
 
