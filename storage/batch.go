@@ -171,23 +171,47 @@ func (q queries) AccountsByIDs(ctx context.Context, ids []ID) (map[ID]Account, e
 	if len(ids) == 0 {
 		return out, nil
 	}
-	rows, err := q.q.QueryContext(ctx, `SELECT `+accountShownColumns+` FROM accounts
-WHERE id IN (SELECT value FROM json_each(?))`, idArray(ids))
+	err := q.eachAccountShown(ctx, `id IN (SELECT value FROM json_each(?))`, idArray(ids), func(a Account) { out[a.ID] = a })
 	if err != nil {
 		return nil, fmt.Errorf("accounts by id: %w", err)
+	}
+	return out, nil
+}
+
+// AccountsByURIs is AccountsByIDs for actor IRIs: the accounts known
+// here among uris, by IRI.
+func (q queries) AccountsByURIs(ctx context.Context, uris []string) (map[string]Account, error) {
+	out := make(map[string]Account, len(uris))
+	if len(uris) == 0 {
+		return out, nil
+	}
+	list, err := json.Marshal(uris)
+	if err != nil {
+		return nil, fmt.Errorf("accounts by uri: %w", err)
+	}
+	err = q.eachAccountShown(ctx, `uri IN (SELECT value FROM json_each(?))`, string(list), func(a Account) { out[a.URI] = a })
+	if err != nil {
+		return nil, fmt.Errorf("accounts by uri: %w", err)
+	}
+	return out, nil
+}
+
+// eachAccountShown calls fn with each account, without its keys, that
+// matches cond with arg.
+func (q queries) eachAccountShown(ctx context.Context, cond string, arg any, fn func(Account)) error {
+	rows, err := q.q.QueryContext(ctx, `SELECT `+accountShownColumns+` FROM accounts WHERE `+cond, arg)
+	if err != nil {
+		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		a, err := scanAccount(rows)
 		if err != nil {
-			return nil, fmt.Errorf("accounts by id: %w", err)
+			return err
 		}
-		out[a.ID] = a
+		fn(a)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("accounts by id: %w", err)
-	}
-	return out, nil
+	return rows.Err()
 }
 
 // qStatusStats reads the counts kept on each status's row (migration

@@ -51,6 +51,14 @@ func TestFormsAccessible(t *testing.T) {
 	if err := n.Engine.Follow(ctx, n.Member("bob", false).ID, panel.ID, federation.FollowOptions{}); err != nil {
 		t.Fatal(err)
 	}
+	// A moderation log with an entry.
+	thread, err := n.Engine.Post(ctx, alice.ID, federation.Draft{Text: "@desk Opening hours"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Engine.LockThread(ctx, alice, g.ID, thread.ID, true, "Answered"); err != nil {
+		t.Fatal(err)
+	}
 	artPath := "/c/desk/artefacts/" + art.ID.String()
 	if err := br.Run(
 		chromedp.Navigate(n.URL+session.SignInURL("/c/desk/library")),
@@ -63,7 +71,7 @@ func TestFormsAccessible(t *testing.T) {
 	}
 	for _, path := range []string{"/", "/c/desk/library", artPath, "/c/desk/glossary", "/c/desk/events",
 		artPath + "/edit", "/c/desk/glossary/" + term.ID.String() + "/edit", "/c/desk/events/" + ev.ID.String() + "/edit",
-		"/c/panel", "/c/panel/join-requests"} {
+		"/c/panel", "/c/panel/join-requests", "/c/desk/moderation"} {
 		br.CheckPage(t, n.URL+path)
 	}
 	// A stale edit: the form again, with the conflict and the current text.

@@ -60,7 +60,7 @@ type Handler struct {
 }
 
 // pageNames are the templates that each make a page inside the layout.
-var pageNames = []string{"home", "about", "tag", "profile", "status", "error", "communities", "community", "thread", "directory", "library", "artefact", "glossary", "term_history", "events", "event", "search", "join_requests"}
+var pageNames = []string{"home", "about", "tag", "profile", "status", "error", "communities", "community", "thread", "directory", "library", "artefact", "glossary", "term_history", "events", "event", "search", "join_requests", "moderation_log"}
 
 // formNames are the templates of the repertoire's forms (forms.go).
 var formNames = []string{"artefact_form", "term_form", "event_form"}
@@ -112,6 +112,7 @@ func (h *Handler) Mount(r chi.Router) {
 		r.Post("/c/{handle}/join", h.JoinCommunity)
 		r.Post("/c/{handle}/leave", h.LeaveCommunity)
 		r.Get("/c/{handle}/join-requests", h.JoinRequests)
+		r.Get("/c/{handle}/moderation", h.ModerationLog)
 		r.Post("/c/{handle}/join-requests/{account}/{answer}", h.AnswerJoinRequest)
 		r.Get("/c/{handle}/feed.atom", h.CommunityFeed)
 		r.Get("/c/{handle}/library", h.Library)
