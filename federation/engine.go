@@ -50,6 +50,9 @@ type Options struct {
 	// RetrySchedule is the wait before each retry of a delivery; after the
 	// last one the job is dropped. Default: DefaultRetrySchedule.
 	RetrySchedule []time.Duration
+	// InboxRetry is the wait before each retry of a received activity
+	// that failed for a reason that may pass. Default: DefaultInboxRetry.
+	InboxRetry []time.Duration
 	// DeliveryWorkers bounds concurrent deliveries (default 32); PerHost
 	// bounds them per remote host (default 4).
 	DeliveryWorkers int
@@ -100,20 +103,22 @@ type Options struct {
 // Engine applies every activity. Make it with New, call Init once, then
 // Run to start its workers.
 type Engine struct {
-	store    *storage.Store
-	urls     URLs
-	client   *http.Client
-	scheme   string
-	retry    []time.Duration
-	workers  int
-	perHost  int
-	poll     time.Duration
-	now      func() time.Time
-	log      *slog.Logger
-	sanitize *bluemonday.Policy
-	mediaDir string
-	newKey   func() (*rsa.PrivateKey, error) // Options.NewKey, never nil
-	about    About                           // Options.About with defaults
+	store  *storage.Store
+	urls   URLs
+	client *http.Client
+	scheme string
+	retry  []time.Duration
+	// inboxRetry is Options.InboxRetry with its default.
+	inboxRetry []time.Duration
+	workers    int
+	perHost    int
+	poll       time.Duration
+	now        func() time.Time
+	log        *slog.Logger
+	sanitize   *bluemonday.Policy
+	mediaDir   string
+	newKey     func() (*rsa.PrivateKey, error) // Options.NewKey, never nil
+	about      About                           // Options.About with defaults
 
 	pollUpdateDelay time.Duration   // Options.PollUpdateDelay with its default
 	mailDelay       time.Duration   // Options.MailDelay with its default
@@ -232,6 +237,9 @@ func New(store *storage.Store, o Options) *Engine {
 	}
 	if e.retry == nil {
 		e.retry = DefaultRetrySchedule
+	}
+	if e.inboxRetry = o.InboxRetry; e.inboxRetry == nil {
+		e.inboxRetry = DefaultInboxRetry
 	}
 	if e.workers <= 0 {
 		e.workers = 32

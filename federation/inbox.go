@@ -14,9 +14,9 @@ import (
 	"github.com/copse-dev/copse/storage"
 )
 
-// inboxRetry is the wait before retrying an activity whose application
+// DefaultInboxRetry is the wait before retrying an activity whose application
 // failed for a passing reason (a peer that did not answer a fetch).
-var inboxRetry = []time.Duration{10 * time.Second, time.Minute, 10 * time.Minute, time.Hour}
+var DefaultInboxRetry = []time.Duration{10 * time.Second, time.Minute, 10 * time.Minute, time.Hour}
 
 // inboxWorkers apply received activities concurrently: one may wait on a
 // remote fetch while others go on.
@@ -187,10 +187,13 @@ func (e *Engine) applyItem(ctx context.Context, log *slog.Logger, it storage.Inb
 	case err == nil:
 	case errors.As(err, &inv), errors.Is(err, ErrDenied), errors.Is(err, ErrGone), errors.Is(err, storage.ErrNotFound):
 		log.InfoContext(ctx, "activity refused", "activity_id", it.ActivityURI, "err", err)
-	case it.Attempts < len(inboxRetry):
+	case it.Attempts < len(e.inboxRetry):
 		reason := err.Error()
+		next := e.now().Add(e.inboxRetry[it.Attempts])
+		log.InfoContext(ctx, "activity failed; will retry", "activity_id", it.ActivityURI, "attempts", it.Attempts+1,
+			"next", next, "err", err)
 		if rerr := e.store.InTx(ctx, func(tx *storage.Tx) error {
-			return tx.RetryInboxItem(ctx, it.ID, e.now().Add(inboxRetry[it.Attempts]), reason)
+			return tx.RetryInboxItem(ctx, it.ID, next, reason)
 		}); rerr != nil {
 			log.ErrorContext(ctx, "reschedule activity", "activity_id", it.ActivityURI, "err", rerr)
 		}

@@ -161,6 +161,8 @@ func IsLocalhost(host string) bool {
 type Tuning struct {
 	// RetrySchedule replaces federation.DefaultRetrySchedule.
 	RetrySchedule []time.Duration
+	// InboxRetry replaces federation.DefaultInboxRetry.
+	InboxRetry []time.Duration
 	// PollInterval is how often idle workers look for due work.
 	PollInterval time.Duration
 	// RateLimitRequests per RateLimitWindow replace the client API's

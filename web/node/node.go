@@ -133,6 +133,7 @@ func open(ctx context.Context, cfg Config, store *storage.Store, log *slog.Logge
 		Client:          federation.NewHTTPClient(federation.TransportOptions{AllowPrivate: cfg.AllowPrivate, UserAgent: "copse/" + Version + " (+" + urls.Base + ")"}),
 		RemoteScheme:    scheme,
 		RetrySchedule:   cfg.Tuning.RetrySchedule,
+		InboxRetry:      cfg.Tuning.InboxRetry,
 		PollInterval:    cfg.Tuning.PollInterval,
 		PollUpdateDelay: cfg.Tuning.PollUpdateDelay,
 		MailDelay:       cfg.Tuning.MailDelay,

@@ -32,7 +32,7 @@ import (
 // Password is the password of every member Member makes.
 const Password = "correct horse battery"
 
-// FastRetry is the delivery retry schedule nodes use in tests: fast at
+// FastRetry is the delivery and inbox retry schedule nodes use in tests: fast at
 // first, and long enough in all (about 18 s) that a delivery refused for
 // a moment on a loaded machine (CI runs packages side by side on two
 // cores) is not dropped before the tests' waits end.
@@ -89,7 +89,7 @@ func StartOne(t testing.TB, tune func(*node.Config)) *Node {
 		LogLevel:     "info",
 		LogFormat:    "text",
 		AllowPrivate: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
-		Tuning: node.Tuning{RetrySchedule: FastRetry, PollInterval: 50 * time.Millisecond, Now: n.Clock.Now,
+		Tuning: node.Tuning{RetrySchedule: FastRetry, InboxRetry: FastRetry, PollInterval: 50 * time.Millisecond, Now: n.Clock.Now,
 			PollUpdateDelay: 100 * time.Millisecond, MailDelay: 50 * time.Millisecond, NoActionLimits: true,
 			NewKey: testkit.Keys()},
 	}
