@@ -37,14 +37,45 @@ func (e *Engine) moderate(ctx context.Context, q communityReader, moderator stor
 	if err != nil {
 		return moderating{}, fmt.Errorf("community %d: %w", groupID, err)
 	}
-	mod, err := q.IsCommunityModerator(ctx, g.ID, moderator.ID)
+	mod, err := moderates(ctx, q, moderator, g)
 	if err != nil {
 		return moderating{}, fmt.Errorf("community %s: %w", g.Acct(), err)
 	}
-	if !mod || !moderator.Local() {
+	if !mod {
 		return moderating{}, fmt.Errorf("%s moderates not %s: %w", moderator.URI, g.Acct(), ErrDenied)
 	}
 	return moderating{group: g, community: c, moderator: moderator}, nil
+}
+
+// moderatorReader reads who moderates a community.
+type moderatorReader interface {
+	IsCommunityModerator(ctx context.Context, community, account storage.ID) (bool, error)
+	IsRemoteModerator(ctx context.Context, communityID storage.ID, uri string) (bool, error)
+}
+
+// moderates is the rule of who moderates community g from this node: a
+// member here whom g lists, in its moderators here (a community hosted
+// here) or in its moderators collection as last read (one hosted
+// elsewhere, whose Group then applies what they do).
+func moderates(ctx context.Context, q moderatorReader, who, g storage.Account) (bool, error) {
+	if !who.Local() || who.ID == 0 {
+		return false, nil
+	}
+	if g.Local() {
+		return q.IsCommunityModerator(ctx, g.ID, who.ID)
+	}
+	return q.IsRemoteModerator(ctx, g.ID, who.URI)
+}
+
+// Moderates reports whether who moderates community g from this node
+// (moderates): what the pages offer moderator's forms by. Every action
+// checks again.
+func (e *Engine) Moderates(ctx context.Context, who, g storage.Account) (bool, error) {
+	ok, err := moderates(ctx, e.store, who, g)
+	if err != nil {
+		return false, fmt.Errorf("moderators of %s: %w", g.Acct(), err)
+	}
+	return ok, nil
 }
 
 func cleanReason(reason string) (string, error) {
@@ -285,6 +316,22 @@ func (e *Engine) BanFromCommunity(ctx context.Context, moderator storage.Account
 		return e.removeMemberData(ctx, tx, m.group, member)
 	})
 }
+
+// CommunityBans lists the bans in force in community g, newest first, for
+// one of its moderators (ErrDenied for anyone else).
+func (e *Engine) CommunityBans(ctx context.Context, moderator, g storage.Account) ([]storage.CommunityBan, error) {
+	ok, err := e.Moderates(ctx, moderator, g)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, fmt.Errorf("bans of %s: %w", g.Acct(), ErrDenied)
+	}
+	return e.store.CommunityBans(ctx, g.ID, e.now(), maxBansShown)
+}
+
+// maxBansShown bounds the bans CommunityBans lists.
+const maxBansShown = 200
 
 // UnbanFromCommunity lifts a ban: Undo{Block} embedding the Block that
 // was sent (peers match it by id), announced by the Group.

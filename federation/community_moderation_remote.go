@@ -354,11 +354,11 @@ func (e *Engine) remoteModerated(ctx context.Context, tx *storage.Tx, moderator 
 	if err != nil || g.Local() || g.ActorType != activitypub.TypeGroup {
 		return storage.Account{}, false, nil // the local path answers
 	}
-	listed, err := tx.IsRemoteModerator(ctx, g.ID, moderator.URI)
+	listed, err := moderates(ctx, tx, moderator, g)
 	if err != nil {
 		return storage.Account{}, false, fmt.Errorf("moderators of %s: %w", g.Acct(), err)
 	}
-	if !listed || !moderator.Local() {
+	if !listed {
 		return storage.Account{}, false, fmt.Errorf("%s moderates not %s: %w", moderator.URI, g.Acct(), ErrDenied)
 	}
 	return g, true, nil

@@ -36,7 +36,7 @@ func RepliesURL(statusURI string) string { return statusURI + "/replies" }
 type communityReader interface {
 	CommunityPost(ctx context.Context, statusID storage.ID) (storage.CommunityPost, error)
 	CommunityByAccount(ctx context.Context, id storage.ID) (storage.Community, error)
-	IsCommunityModerator(ctx context.Context, community, account storage.ID) (bool, error)
+	moderatorReader
 	AccountByID(ctx context.Context, id storage.ID) (storage.Account, error)
 	StatusByID(ctx context.Context, id storage.ID) (storage.Status, error)
 }

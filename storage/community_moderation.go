@@ -377,3 +377,28 @@ func (q queries) ThreadLocked(ctx context.Context, statusID ID) (bool, error) {
 	}
 	return n > 0, nil
 }
+
+const qCommunityBans = `SELECT ` + banColumns + ` FROM community_bans
+WHERE community_id = ? AND (expires_at = 0 OR expires_at > ?) ORDER BY created_at DESC LIMIT ?`
+
+// CommunityBans lists up to limit of a community's bans in force at now,
+// newest first.
+func (q queries) CommunityBans(ctx context.Context, communityID ID, now time.Time, limit int) ([]CommunityBan, error) {
+	out, err := queryAll(ctx, q.q, scanBan, qCommunityBans, communityID, millis(now), limit)
+	if err != nil {
+		return nil, fmt.Errorf("bans of %d: %w", communityID, err)
+	}
+	return out, nil
+}
+
+// IsPinned reports whether account (a member, or a community's Group)
+// pinned status.
+func (q queries) IsPinned(ctx context.Context, account, status ID) (bool, error) {
+	var yes bool
+	err := q.q.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM pins WHERE account_id = ? AND status_id = ?)`,
+		account, status).Scan(&yes)
+	if err != nil {
+		return false, fmt.Errorf("is pinned: %w", err)
+	}
+	return yes, nil
+}

@@ -75,6 +75,9 @@ type communityView struct {
 	// JoinRequests is how many people wait to join, shown on the page to
 	// its moderators here (-1 for anyone else).
 	JoinRequests int
+	// Moderating: the member signed in moderates it (the engine's rule),
+	// so its thread page shows the moderators' forms.
+	Moderating bool
 }
 
 // proposalView is a member's proposal to a remote community, as the page
@@ -106,6 +109,7 @@ type organisationView struct {
 // threadView is a thread in a community's list.
 type threadView struct {
 	statusView
+	Locked  bool // on a thread page: no new replies
 	Title   string
 	URI     string // its ActivityPub id: the feed entry's id
 	Link    string // its thread page
@@ -627,6 +631,17 @@ func (h *Handler) thread(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	cv.Thread = &threads[0]
+	if cv.Moderating, err = h.engine.Moderates(ctx, me, g); err != nil {
+		return err
+	}
+	if cv.Thread.Locked, err = h.store.ThreadLocked(ctx, st.ID); err != nil {
+		return err
+	}
+	if cv.Moderating {
+		if cv.Thread.Pinned, err = h.store.IsPinned(ctx, g.ID, st.ID); err != nil {
+			return err
+		}
+	}
 	desc, err := h.store.Descendants(ctx, st.ID, maxRepliesShown, 0)
 	if err != nil {
 		return err
@@ -649,7 +664,17 @@ func (h *Handler) thread(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	v := communityPage{pageView: h.viewIn(cv, cv.Thread.Title+" – "+cv.Name), Community: cv}
-	v.ActivityURL = st.URI
+	v.ActivityURL, v.Member = st.URI, h.memberOf(r)
+	if cv.Moderating && v.Member != nil {
+		moderated := func(p statusView, what string) *moderatedPost {
+			return &moderatedPost{ID: p.ID, AuthorID: p.AuthorID, AuthorName: p.Author.Name, Community: cv.URL,
+				CSRF: v.Member.CSRF, Thread: cv.Thread.ID, What: what, Own: p.AuthorID == me.ID.String()}
+		}
+		cv.Thread.Moderate = moderated(cv.Thread.statusView, "thread")
+		for i := range cv.Replies {
+			cv.Replies[i].Moderate = moderated(cv.Replies[i], "reply")
+		}
+	}
 	return h.render(w, r, http.StatusOK, "thread", &v)
 }
 

@@ -56,6 +56,14 @@ func TestFormsAccessible(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A reply whose author the moderator may ban, from the thread page.
+	carl := n.Member("carl", false)
+	if err := n.Engine.Follow(ctx, carl.ID, g.ID, federation.FollowOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.Engine.Post(ctx, carl.ID, federation.Draft{Text: "Also on Saturdays?", InReplyTo: thread.ID}); err != nil {
+		t.Fatal(err)
+	}
 	if err := n.Engine.LockThread(ctx, alice, g.ID, thread.ID, true, "Answered"); err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +79,7 @@ func TestFormsAccessible(t *testing.T) {
 	}
 	for _, path := range []string{"/", "/c/desk/library", artPath, "/c/desk/glossary", "/c/desk/events",
 		artPath + "/edit", "/c/desk/glossary/" + term.ID.String() + "/edit", "/c/desk/events/" + ev.ID.String() + "/edit",
-		"/c/panel", "/c/panel/join-requests", "/c/desk/moderation"} {
+		"/c/panel", "/c/panel/join-requests", "/c/desk/moderation", "/c/desk/threads/" + thread.ID.String()} {
 		br.CheckPage(t, n.URL+path)
 	}
 	// A stale edit: the form again, with the conflict and the current text.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/copse-dev/copse/storage"
+	"github.com/copse-dev/copse/web/session"
 )
 
 // A community's moderation log as a page, /c/{handle}/moderation: every
@@ -28,6 +29,18 @@ type moderationLogPage struct {
 	Hidden    bool
 	Older     string
 	Paged     bool
+	// Bans are the bans in force, shown to the community's moderators
+	// (Moderating), each with a form that lifts it.
+	Moderating bool
+	Bans       []banView
+}
+
+// banView is a ban in force.
+type banView struct {
+	personView
+	ID, Reason      string
+	Since, SinceISO string
+	Until, UntilISO string
 }
 
 // moderationEntryView is one entry as the page says it.
@@ -122,6 +135,9 @@ func (h *Handler) moderationLog(w http.ResponseWriter, r *http.Request) error {
 		}
 		v.Entries = append(v.Entries, e)
 	}
+	if err := h.moderatorsBans(r, g, &v); err != nil {
+		return err
+	}
 	if len(entries) == p.Limit {
 		v.Older = r.URL.EscapedPath() + "?" + url.Values{"max_id": {entries[len(entries)-1].ID.String()}}.Encode()
 	}
@@ -135,4 +151,44 @@ func hostOf(iri string) string {
 		return u.Host
 	}
 	return iri
+}
+
+// moderatorsBans adds the bans in force to the log's page when the
+// member signed in moderates the community.
+func (h *Handler) moderatorsBans(r *http.Request, g storage.Account, v *moderationLogPage) error {
+	me, signedIn := session.Member(r)
+	if !signedIn {
+		return nil
+	}
+	ctx := r.Context()
+	ok, err := h.engine.Moderates(ctx, me, g)
+	if err != nil || !ok {
+		return err
+	}
+	bans, err := h.engine.CommunityBans(ctx, me, g)
+	if err != nil {
+		return err
+	}
+	ids := make([]storage.ID, 0, len(bans))
+	for _, b := range bans {
+		ids = append(ids, b.AccountID)
+	}
+	who, err := h.store.AccountsByIDs(ctx, ids)
+	if err != nil {
+		return err
+	}
+	v.Moderating, v.Member = true, h.memberOf(r)
+	for _, b := range bans {
+		a, ok := who[b.AccountID]
+		if !ok {
+			continue
+		}
+		bv := banView{personView: h.personOf(a), ID: a.ID.String(), Reason: b.Reason,
+			Since: b.CreatedAt.UTC().Format("2 January 2006, 15:04 MST"), SinceISO: b.CreatedAt.UTC().Format(time.RFC3339)}
+		if !b.ExpiresAt.IsZero() {
+			bv.Until, bv.UntilISO = b.ExpiresAt.UTC().Format("2 January 2006, 15:04 MST"), b.ExpiresAt.UTC().Format(time.RFC3339)
+		}
+		v.Bans = append(v.Bans, bv)
+	}
+	return nil
 }

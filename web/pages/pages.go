@@ -113,6 +113,10 @@ func (h *Handler) Mount(r chi.Router) {
 		r.Post("/c/{handle}/leave", h.LeaveCommunity)
 		r.Get("/c/{handle}/join-requests", h.JoinRequests)
 		r.Get("/c/{handle}/moderation", h.ModerationLog)
+		r.Post("/c/{handle}/threads/{id}/{act}", h.ModerateThread)
+		r.Post("/c/{handle}/posts/{id}/remove", h.RemovePost)
+		r.Post("/c/{handle}/bans/{id}", h.Ban)
+		r.Post("/c/{handle}/bans/{id}/lift", h.LiftBan)
 		r.Post("/c/{handle}/join-requests/{account}/{answer}", h.AnswerJoinRequest)
 		r.Get("/c/{handle}/feed.atom", h.CommunityFeed)
 		r.Get("/c/{handle}/library", h.Library)
@@ -271,6 +275,8 @@ type authorView struct {
 }
 
 type statusView struct {
+	ID        string // for the moderators' forms
+	AuthorID  string
 	Author    *authorView
 	Title     string
 	Spoiler   string
@@ -282,6 +288,19 @@ type statusView struct {
 	Sensitive bool // media behind a disclosure
 	Pinned    bool
 	Card      *cardView
+	// Moderate, on a thread page shown to one of its community's
+	// moderators, is what the moderators' forms under the post need.
+	Moderate *moderatedPost
+}
+
+// moderatedPost is what the forms that remove a post and ban its author
+// need: the post, its author, the community's page, the form token, the
+// thread to come back to, and what the post is ("thread" or "reply").
+type moderatedPost struct {
+	ID, AuthorID, AuthorName string
+	Community, CSRF, Thread  string
+	What                     string
+	Own                      bool // the moderator's own post: no ban form
 }
 
 // cardView is the link preview of a post: the page it links to, as that
@@ -328,7 +347,7 @@ func (h *Handler) authorOf(a storage.Account) *authorView {
 }
 
 func (h *Handler) statusViewOf(st storage.Status, author storage.Account, cards map[storage.ID]storage.PreviewCard) statusView {
-	v := statusView{Author: h.authorOf(author), Title: st.Title, Spoiler: st.SpoilerText, Content: emojiHTML(st.Content, st.Emojis),
+	v := statusView{ID: st.ID.String(), AuthorID: author.ID.String(), Author: h.authorOf(author), Title: st.Title, Spoiler: st.SpoilerText, Content: emojiHTML(st.Content, st.Emojis),
 		URL: cmp.Or(st.URL, st.URI), ISO: st.CreatedAt.Format(time.RFC3339), When: st.CreatedAt.Format("2 January 2006, 15:04 MST"),
 		Sensitive: st.Sensitive && st.SpoilerText == ""}
 	for _, a := range st.Attachments {
