@@ -53,6 +53,10 @@ const (
 // the writer spent on the posts.
 const perHostRead = 8
 
+// slowWork is how long a delivery or the application of a received
+// activity may take before it is logged (at debug) as slow.
+const slowWork = 2 * time.Second
+
 // deliveryTimeout bounds one POST to a remote inbox.
 const deliveryTimeout = 30 * time.Second
 
@@ -207,6 +211,9 @@ func (e *Engine) attempt(ctx context.Context, log *slog.Logger, d storage.Delive
 		return // shutting down: the job stays queued and is sent after restart
 	}
 	took := time.Since(began)
+	if took > slowWork {
+		log.DebugContext(ctx, "slow delivery", "inbox_url", d.InboxURL, "activity_id", d.ActivityURI, "took", took, "err", err)
+	}
 	now := e.now()
 	var perm *permanentError
 	// Workers record outcomes side by side: they share commits.

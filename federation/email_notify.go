@@ -256,7 +256,7 @@ func (e *Engine) runMail(ctx context.Context) {
 // member is to be mailed. It returns how many it queued.
 func (e *Engine) QueueNotificationMail(ctx context.Context) (int, error) {
 	upTo := storage.IDAt(e.now().Add(-e.mailDelay))
-	queued := 0
+	queued, races := 0, 0
 	for {
 		after, err := e.store.MailCursor(ctx)
 		if err != nil {
@@ -269,8 +269,14 @@ func (e *Engine) QueueNotificationMail(ctx context.Context) (int, error) {
 		var mails []storage.Mail
 		for _, n := range ns {
 			m, ok, err := e.notificationMail(ctx, n)
+			if ctx.Err() != nil {
+				return queued, ctx.Err()
+			}
 			if err != nil {
-				return queued, fmt.Errorf("mail of notification %d: %w", n.ID, err)
+				// One notification that cannot be told must not hold up
+				// everyone's mail behind it.
+				e.log.WarnContext(ctx, "notification not mailed", "notification_id", n.ID, "type", n.Type, "err", err)
+				continue
 			}
 			if ok {
 				mails = append(mails, m)
@@ -305,7 +311,8 @@ func (e *Engine) QueueNotificationMail(ctx context.Context) (int, error) {
 			}
 			return tx.SetMailCursor(ctx, through)
 		})
-		if errors.Is(err, errMailRace) {
+		if errors.Is(err, errMailRace) && races < 3 {
+			races++
 			continue
 		}
 		if err != nil {

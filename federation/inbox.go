@@ -174,7 +174,11 @@ func (e *Engine) applyItem(ctx context.Context, log *slog.Logger, it storage.Inb
 	if err == nil {
 		// The item leaves the queue in the transaction that applies it:
 		// one commit fewer on the single writer per activity.
+		began := time.Now()
 		err = e.applyThen(withParsedInboxBody(ctx, it.Body, act), act, func(tx *storage.Tx) error { return tx.DeleteInboxItem(ctx, it.ID) })
+		if took := time.Since(began); took > slowWork {
+			log.DebugContext(ctx, "slow activity", "activity_id", it.ActivityURI, "took", took, "err", err)
+		}
 		if err == nil {
 			return
 		}
