@@ -94,6 +94,9 @@ func TestCommunityRelayToMastodonFollower(t *testing.T) {
 		boost = masto.boostOf(thread.URI)
 		return boost != ""
 	})
+	// Deliveries to two hosts go side by side: lemmy's Create may come
+	// after mastodon's boost.
+	testrig.Eventually(t, communityWait, "lemmy gets the thread", func() bool { return slices.Contains(lemmy.embeddedTypes(), "Create") })
 	if err := a.Engine.Favourite(ctx, bea.ID, thread.ID); err != nil {
 		t.Fatal(err)
 	}
