@@ -124,6 +124,24 @@ func (e *Engine) notifyJoinRequest(ctx context.Context, tx *storage.Tx, g, follo
 	return nil
 }
 
+// tellJoinAnswer tells a member here that community g let them in or
+// refused their request (join_accepted, join_refused, naming g).
+func (e *Engine) tellJoinAnswer(ctx context.Context, tx *storage.Tx, member, g storage.Account, accepted bool) error {
+	if !member.Local() || g.ActorType != activitypub.TypeGroup {
+		return nil
+	}
+	typ := storage.NotifyJoinRefused
+	if accepted {
+		typ = storage.NotifyJoinAccepted
+	}
+	n := storage.Notification{AccountID: member.ID, FromAccountID: g.ID, Type: typ, CommunityID: g.ID}
+	if err := tx.InsertNotification(ctx, &n); err != nil {
+		return err
+	}
+	e.emit(tx, Event{Kind: EventNotification, NotificationID: n.ID, Home: []storage.ID{member.ID}})
+	return nil
+}
+
 // AcceptJoin lets a pending member in: the Group sends Accept{Follow}.
 func (e *Engine) AcceptJoin(ctx context.Context, moderator storage.Account, groupID, accountID storage.ID) error {
 	return e.store.InTx(ctx, func(tx *storage.Tx) error {
@@ -140,6 +158,9 @@ func (e *Engine) AcceptJoin(ctx context.Context, moderator storage.Account, grou
 			return err
 		}
 		if err := e.acceptFollow(ctx, tx, member, m.group, req); err != nil {
+			return err
+		}
+		if err := e.tellJoinAnswer(ctx, tx, member, m.group, true); err != nil {
 			return err
 		}
 		return tx.AppendModerationLog(ctx, &storage.ModerationEntry{CommunityID: m.group.ID, ModeratorID: moderator.ID,
@@ -177,6 +198,9 @@ func (e *Engine) RejectJoin(ctx context.Context, moderator storage.Account, grou
 			return err
 		}
 		if member.Local() {
+			if err := e.tellJoinAnswer(ctx, tx, member, m.group, false); err != nil {
+				return err
+			}
 			return tx.PutJoinRejection(ctx, member.ID, m.group.ID, reason)
 		}
 		follow := activitypub.Activity{ID: req.URI, Type: activitypub.TypeFollow, Actor: member.URI, Object: activitypub.Object{IRI: m.group.URI}}

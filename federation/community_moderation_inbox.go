@@ -350,6 +350,9 @@ func (e *Engine) joinRejected(ctx context.Context, tx *storage.Tx, follower, tar
 		if err := tx.PutJoinRejection(ctx, follower.ID, target.ID, remoteReason(reason)); err != nil {
 			return err
 		}
+		if err := e.tellJoinAnswer(ctx, tx, follower, target, false); err != nil {
+			return err
+		}
 	}
 	return e.endFollow(ctx, tx, follower, target)
 }

@@ -34,16 +34,18 @@ import (
 var EmailTypes = []string{
 	storage.NotifyMention, storage.NotifyFollow, storage.NotifyFollowRequest, storage.NotifyReblog,
 	storage.NotifyFavourite, storage.NotifyEventReminder, storage.NotifyProposalRefused,
-	storage.NotifyJoinRequest, NotifyAdminReport, NotifyAdminSignUp,
+	storage.NotifyJoinAccepted, storage.NotifyJoinRefused, storage.NotifyJoinRequest, NotifyAdminReport, NotifyAdminSignUp,
 }
 
 // DefaultEmailTypes are mailed to a member who never chose, as Mastodon's
 // defaults: mentions, follows and follow requests, not boosts or
-// favourites; and copse's reminders, refused proposals, requests to join
-// a community the member moderates and, for staff, reports and sign-ups.
+// favourites; and copse's reminders, refused proposals, answers to the
+// member's requests to join, requests to join a community the member
+// moderates and, for staff, reports and sign-ups.
 var DefaultEmailTypes = []string{
 	storage.NotifyMention, storage.NotifyFollow, storage.NotifyFollowRequest, storage.NotifyEventReminder,
-	storage.NotifyProposalRefused, storage.NotifyJoinRequest, NotifyAdminReport, NotifyAdminSignUp,
+	storage.NotifyProposalRefused, storage.NotifyJoinAccepted, storage.NotifyJoinRefused, storage.NotifyJoinRequest,
+	NotifyAdminReport, NotifyAdminSignUp,
 }
 
 const (
@@ -462,6 +464,23 @@ func (e *Engine) notificationText(ctx context.Context, n storage.Notification, f
 		}
 		fmt.Fprintf(&b, "\nAccept or refuse: %s\n", e.urls.JoinRequestsPage(g.Acct()))
 		return name + " asks to join " + mailName(g), b.String(), nil
+	case storage.NotifyJoinAccepted, storage.NotifyJoinRefused:
+		g, err := e.store.AccountByID(ctx, n.CommunityID)
+		if err != nil {
+			return "", "", err
+		}
+		page := e.urls.Base + "/c/" + url.PathEscape(g.Acct())
+		if n.Type == storage.NotifyJoinAccepted {
+			fmt.Fprintf(&b, "You are now a member of %s (@%s). Its threads reach your home timeline, and you can post in it.\n\n%s\n",
+				mailName(g), g.Acct(), page)
+			return "You are now a member of " + mailName(g), b.String(), nil
+		}
+		fmt.Fprintf(&b, "A moderator of %s (@%s) refused your request to join.\n", mailName(g), g.Acct())
+		if m, err := e.store.MembershipOf(ctx, g.ID, n.AccountID, e.now()); err == nil && m.Reason != "" {
+			fmt.Fprintf(&b, "\nThe reason given: %s\n", m.Reason)
+		}
+		fmt.Fprintf(&b, "\nYou may ask again from its page: %s\n", page)
+		return "Your request to join " + mailName(g) + " was refused", b.String(), nil
 	case NotifyAdminReport:
 		rep, err := e.store.ReportByID(ctx, n.ReportID)
 		if err != nil {

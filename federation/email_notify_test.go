@@ -229,3 +229,45 @@ func TestMailRetriedThenDropped(t *testing.T) {
 		t.Error("a moderation warning carries an unsubscribe link")
 	}
 }
+
+// TestJoinAnswerMail: a member whose request to join is answered is
+// mailed: let in, or refused with the moderator's reason.
+func TestJoinAnswerMail(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	srv := mailtest.Start(t)
+	e, c := mailingEngine(t, srv)
+	mod, ann, cat := member(t, e, "mod"), member(t, e, "ann"), member(t, e, "cat")
+	g := community(t, e, mod, NewCommunity{Handle: "records", Name: "Records", JoinPolicy: storage.JoinApproval})
+	for _, who := range []storage.Account{ann, cat} {
+		if err := e.Follow(ctx, who.ID, g.ID, FollowOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := e.AcceptJoin(ctx, mod, g.ID, ann.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.RejectJoin(ctx, mod, g.ID, cat.ID, "Records staff only"); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]mailtest.Mail{}
+	for _, m := range mailRound(t, e, c, srv) {
+		got[m.To[0]] = m
+	}
+	for _, who := range []string{"ann", "cat"} {
+		if _, ok := got[who+"@council-a.example"]; !ok {
+			t.Fatalf("%s got no mail: %v", who, got)
+		}
+	}
+	if m := got["ann@council-a.example"]; subjectOf(t, m) != "You are now a member of Records" ||
+		!strings.Contains(m.Body, "https://council-a.example/c/records") {
+		t.Errorf("ann's mail: %q\n%s", subjectOf(t, m), m.Body)
+	}
+	if m := got["cat@council-a.example"]; subjectOf(t, m) != "Your request to join Records was refused" ||
+		!strings.Contains(m.Body, "The reason given: Records staff only") {
+		t.Errorf("cat's mail: %q\n%s", subjectOf(t, m), m.Body)
+	}
+	if _, ok := got["mod@council-a.example"]; ok {
+		t.Error("the moderator was mailed about requests answered before the mail went")
+	}
+}

@@ -402,7 +402,14 @@ func (e *Engine) applyAccept(ctx context.Context, tx *storage.Tx, actor storage.
 	if err != nil {
 		return err
 	}
-	e.fetchLibraryOnJoin(tx, member, actor)  // a remote community's library, in the background
+	e.fetchLibraryOnJoin(tx, member, actor) // a remote community's library, in the background
+	if actor.Locked {
+		// A community that approves its members answered: say so (one
+		// that lets anyone in answers at once, which needs no word).
+		if err := e.tellJoinAnswer(ctx, tx, member, actor, true); err != nil {
+			return err
+		}
+	}
 	return e.startFollow(ctx, tx, req, true) // a Follow is sent only for a member
 }
 

@@ -356,6 +356,11 @@ const (
 	// NotifyJoinRequest tells a community's moderators here that someone
 	// asks to join it (copse's own type: Mastodon apps leave it out).
 	NotifyJoinRequest = "join_request"
+	// NotifyJoinAccepted and NotifyJoinRefused tell a member here that a
+	// community which approves its members let them in, or refused them
+	// (copse's own types).
+	NotifyJoinAccepted = "join_accepted"
+	NotifyJoinRefused  = "join_refused"
 )
 
 // Notification tells a local account that something happened.
@@ -368,7 +373,7 @@ type Notification struct {
 	ReportID      ID // admin.report: the report
 	EventID       ID // event_reminder: the event
 	ProposalID    ID // proposal_refused: the proposal
-	CommunityID   ID // join_request: the community asked to join
+	CommunityID   ID // join_request, join_accepted, join_refused: the community
 	CreatedAt     time.Time
 }
 

@@ -203,7 +203,9 @@ type Notification struct {
 	// community on another node refused, and why.
 	Proposal *ProposalNotice `json:"proposal,omitempty"`
 	// Community: for a join_request (copse's own type), the community
-	// the account asks to join, which the member moderates.
+	// the account asks to join, which the member moderates; for a
+	// join_accepted or join_refused, the community that answered the
+	// member's request.
 	Community *Account `json:"community,omitempty"`
 }
 

@@ -167,7 +167,7 @@ func (p *presenter) notification(ctx context.Context, n storage.Notification) (N
 		e.Report = new(reportEntity(rep, target))
 		return e, nil
 	}
-	if n.Type == storage.NotifyJoinRequest && n.CommunityID != 0 {
+	if n.CommunityID != 0 { // join_request, join_accepted, join_refused
 		g, err := p.accountByID(ctx, n.CommunityID)
 		if err != nil {
 			return Notification{}, err

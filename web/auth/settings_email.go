@@ -32,6 +32,8 @@ var emailTypeLabels = map[string][2]string{
 	storage.NotifyFavourite:       {"Favourites of your posts", ""},
 	storage.NotifyEventReminder:   {"Reminders of events you attend", "A day before each starts."},
 	storage.NotifyProposalRefused: {"Proposals a community did not accept", "Artefacts, terms and events you proposed to a community on another server."},
+	storage.NotifyJoinAccepted:    {"Communities letting you in", "When a community that approves its members accepts your request to join."},
+	storage.NotifyJoinRefused:     {"Communities refusing your request to join", ""},
 	storage.NotifyJoinRequest:     {"Requests to join communities you moderate", ""},
 	federation.NotifyAdminReport:  {"New reports", "For moderators: reports about this server's members and content, or about the communities you moderate."},
 	federation.NotifyAdminSignUp:  {"New sign-ups", "For administrators."},

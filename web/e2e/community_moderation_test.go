@@ -264,6 +264,29 @@ func TestCommunityModerationJoinApproval(t *testing.T) {
 	if _, err := m.c.Store.FollowRequestOf(ctx, m.cid.ID, m.groupOnC.ID); !errors.Is(err, storage.ErrNotFound) {
 		t.Errorf("cid's request stays on C: %v", err)
 	}
+	// Each is notified on their own node, the community named.
+	for _, tt := range []struct {
+		n          *testrig.Node
+		who        storage.Account
+		typ, group string
+	}{
+		{m.b, m.bea, "join_accepted", m.groupOnB.ID.String()},
+		{m.c, m.cid, "join_refused", m.groupOnC.ID.String()},
+	} {
+		var notes []struct {
+			Type      string `json:"type"`
+			Community struct {
+				ID string `json:"id"`
+			} `json:"community"`
+		}
+		testrig.Eventually(t, communityWait, tt.who.Username+" is notified "+tt.typ, func() bool {
+			return getJSON(t, tt.n.URL+"/api/v1/notifications?types[]="+tt.typ, tt.n.Token(tt.who, "read"), &notes) == http.StatusOK &&
+				len(notes) == 1
+		})
+		if notes[0].Community.ID != tt.group {
+			t.Errorf("%s's %s names community %q; want %s", tt.who.Username, tt.typ, notes[0].Community.ID, tt.group)
+		}
+	}
 	var log []logEntry
 	getJSON(t, m.a.URL+"/api/copse/v1/communities/"+m.id+"/moderation_log", "", &log)
 	if len(log) != 2 || log[0].Action != "reject_join" || log[0].Reason != reason || log[1].Action != "accept_join" {

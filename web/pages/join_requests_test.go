@@ -126,4 +126,10 @@ func TestJoinRequestsPage(t *testing.T) {
 	if m, err := n.Store.MembershipOf(ctx, g.ID, bob.ID, n.Store.Now()); err != nil || m.State != "member" {
 		t.Errorf("bob's standing: %+v, %v", m, err)
 	}
+	for who, want := range map[storage.ID]string{ann.ID: storage.NotifyJoinRefused, bob.ID: storage.NotifyJoinAccepted} {
+		ns, err := n.Store.Notifications(ctx, who, storage.Page{Limit: 5})
+		if err != nil || len(ns) == 0 || ns[0].Type != want || ns[0].CommunityID != g.ID {
+			t.Errorf("%d is not told %s: %+v, %v", who, want, ns, err)
+		}
+	}
 }
