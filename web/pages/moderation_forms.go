@@ -86,7 +86,7 @@ func (h *Handler) LiftBan(w http.ResponseWriter, r *http.Request) {
 }
 
 // moderatorForm runs one moderator's form: the member signed in, the
-// form's CSRF token, the path's community and {id}; act does it and says
+// form's CSRF token, the path's community and {id} (if it has one); act does it and says
 // where to go back to. A refusal the engine explains (a reason too long,
 // a thread pinned too often) is a page saying so; one it does not (not a
 // moderator) its error page.
@@ -97,8 +97,8 @@ func (h *Handler) moderatorForm(w http.ResponseWriter, r *http.Request, act func
 	}
 	g, _, err := h.shownCommunity(r)
 	var id storage.ID
-	if err == nil {
-		id, err = storage.ParseID(chi.URLParam(r, "id"))
+	if raw := chi.URLParam(r, "id"); err == nil && raw != "" {
+		id, err = storage.ParseID(raw)
 	}
 	back := ""
 	if err == nil {
@@ -115,4 +115,32 @@ func (h *Handler) moderatorForm(w http.ResponseWriter, r *http.Request, act func
 		return
 	}
 	http.Redirect(w, r, back, http.StatusSeeOther)
+}
+
+// AddModerator takes POST /c/{handle}/moderators: make the person whose
+// handle the form gives ("ann" here, "ann@council-b.example" elsewhere,
+// found by WebFinger) a moderator of the community hosted here.
+func (h *Handler) AddModerator(w http.ResponseWriter, r *http.Request) {
+	h.moderatorForm(w, r, func(me, g storage.Account, _ storage.ID) (string, error) {
+		back := communityPath(g.Acct()) + "/moderation#moderators"
+		ref := strings.TrimSpace(r.FormValue("account"))
+		if ref == "" {
+			return "", &federation.InvalidError{Msg: "give the handle of the person to add, such as ann or ann@council-b.example"}
+		}
+		a, err := h.engine.ResolveAccount(r.Context(), ref)
+		if errors.Is(err, storage.ErrNotFound) {
+			return "", &federation.InvalidError{Msg: "nobody was found with the handle " + ref}
+		}
+		if err != nil {
+			return "", err
+		}
+		return back, h.engine.SetCommunityModerator(r.Context(), me, g.ID, a.ID, true)
+	})
+}
+
+// RemoveModerator takes POST /c/{handle}/moderators/{id}/remove.
+func (h *Handler) RemoveModerator(w http.ResponseWriter, r *http.Request) {
+	h.moderatorForm(w, r, func(me, g storage.Account, id storage.ID) (string, error) {
+		return communityPath(g.Acct()) + "/moderation#moderators", h.engine.SetCommunityModerator(r.Context(), me, g.ID, id, false)
+	})
 }

@@ -98,5 +98,32 @@ func TestModeratorForms(t *testing.T) {
 		t.Errorf("cat's standing after the ban was lifted: %+v, %v", m, err)
 	}
 	_, _, page = mb.Do(http.MethodGet, "/c/desk/moderation", nil)
-	mustContain(t, "the log after lifting", page, "Nobody is banned.", "lifted the ban on")
+	mustContain(t, "the log after lifting", page, "Nobody is banned.", "lifted the ban on", "Add a moderator")
+	if strings.Contains(page, "Remove Mod as a moderator") {
+		t.Error("the last moderator is offered their own removal")
+	}
+
+	// Moderators: added by handle, and removed.
+	if code, _, _ := bb.Do(http.MethodPost, "/c/desk/moderators", with(bobForm, map[string]string{"account": "bob"})); code != http.StatusForbidden {
+		t.Errorf("a member who does not moderate adds a moderator: %d; want 403", code)
+	}
+	if code, _, page := mb.Do(http.MethodPost, "/c/desk/moderators", url.Values{"csrf": {csrf}, "account": {"nobody_here"}}); code != http.StatusUnprocessableEntity ||
+		!strings.Contains(page, "Nobody was found with the handle nobody_here") {
+		t.Errorf("adding an unknown handle: %d\n%s", code, page)
+	}
+	if code, location, page := mb.Do(http.MethodPost, "/c/desk/moderators", url.Values{"csrf": {csrf}, "account": {"@bob"}}); code != http.StatusSeeOther ||
+		location != "/c/desk/moderation#moderators" {
+		t.Fatalf("add bob: %d %q\n%s", code, location, page)
+	}
+	if is, err := n.Store.IsCommunityModerator(ctx, g.ID, bob.ID); err != nil || !is {
+		t.Fatalf("bob moderates: %v, %v", is, err)
+	}
+	_, _, page = mb.Do(http.MethodGet, "/c/desk/moderation", nil)
+	mustContain(t, "the log with two moderators", page, "Remove Bob as a moderator", "Remove Mod as a moderator", "made a moderator:")
+	if code, _, _ := mb.Do(http.MethodPost, "/c/desk/moderators/"+bob.ID.String()+"/remove", url.Values{"csrf": {csrf}}); code != http.StatusSeeOther {
+		t.Fatalf("remove bob: %d", code)
+	}
+	if is, _ := n.Store.IsCommunityModerator(ctx, g.ID, bob.ID); is {
+		t.Error("bob still moderates")
+	}
 }

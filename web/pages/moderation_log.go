@@ -33,6 +33,15 @@ type moderationLogPage struct {
 	// (Moderating), each with a form that lifts it.
 	Moderating bool
 	Bans       []banView
+	// Moderators are the community's moderators, with forms to add and
+	// remove them, shown to its moderators when it is hosted here.
+	Moderators []personIDView
+}
+
+// personIDView is a person with the id the forms name them by.
+type personIDView struct {
+	personView
+	ID string
 }
 
 // banView is a ban in force.
@@ -178,6 +187,15 @@ func (h *Handler) moderatorsBans(r *http.Request, g storage.Account, v *moderati
 		return err
 	}
 	v.Moderating, v.Member = true, h.memberOf(r)
+	if g.Local() {
+		mods, err := h.store.CommunityModerators(ctx, g.ID)
+		if err != nil {
+			return err
+		}
+		for _, m := range mods {
+			v.Moderators = append(v.Moderators, personIDView{personView: h.personOf(m), ID: m.ID.String()})
+		}
+	}
 	for _, b := range bans {
 		a, ok := who[b.AccountID]
 		if !ok {

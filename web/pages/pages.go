@@ -117,6 +117,8 @@ func (h *Handler) Mount(r chi.Router) {
 		r.Post("/c/{handle}/posts/{id}/remove", h.RemovePost)
 		r.Post("/c/{handle}/bans/{id}", h.Ban)
 		r.Post("/c/{handle}/bans/{id}/lift", h.LiftBan)
+		r.Post("/c/{handle}/moderators", h.AddModerator)
+		r.Post("/c/{handle}/moderators/{id}/remove", h.RemoveModerator)
 		r.Post("/c/{handle}/join-requests/{account}/{answer}", h.AnswerJoinRequest)
 		r.Get("/c/{handle}/feed.atom", h.CommunityFeed)
 		r.Get("/c/{handle}/library", h.Library)
