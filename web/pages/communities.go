@@ -332,13 +332,16 @@ func (h *Handler) communityViewOf(r *http.Request, g storage.Account, c storage.
 	}
 	v.JoinRequests = -1
 	if signedIn && members && g.Local() {
-		// The engine's rule says who moderates: anyone else is refused.
-		reqs, err := h.engine.JoinRequests(r.Context(), me, g.ID, storage.Page{Limit: maxJoinRequestsShown})
-		switch {
-		case errors.Is(err, federation.ErrDenied):
-		case err != nil:
+		// The engine's rule says who moderates (one read for everyone
+		// else); JoinRequests asks it again.
+		if v.Moderating, err = h.engine.Moderates(r.Context(), me, g); err != nil {
 			return nil, err
-		default:
+		}
+		if v.Moderating {
+			reqs, err := h.engine.JoinRequests(r.Context(), me, g.ID, storage.Page{Limit: maxJoinRequestsShown})
+			if err != nil {
+				return nil, err
+			}
 			v.JoinRequests = len(reqs)
 		}
 	}
