@@ -75,14 +75,15 @@ func (s EmailSettings) Mails(typ string) bool {
 
 // EmailTypesFor are the types of EmailTypes that a may be notified of:
 // reports only for the node's staff who handle them and moderators of a
-// community, join requests only for moderators of a community, sign-ups
+// community, join requests only for moderators of a community hosted here
+// (only its node sees them), sign-ups
 // only for those who let people in.
 func (e *Engine) EmailTypesFor(ctx context.Context, a storage.Account) ([]string, error) {
 	reports, err := e.AccountCan(ctx, a, ActHandleReports)
 	if err != nil {
 		return nil, err
 	}
-	moderates, err := e.store.ModeratesACommunity(ctx, a.ID, a.URI)
+	moderatesHere, moderates, err := e.store.ModeratesACommunity(ctx, a.ID, a.URI)
 	if err != nil {
 		return nil, err
 	}
@@ -93,7 +94,7 @@ func (e *Engine) EmailTypesFor(ctx context.Context, a storage.Account) ([]string
 	}
 	return slices.DeleteFunc(slices.Clone(EmailTypes), func(t string) bool {
 		return (t == NotifyAdminReport && !reports) || (t == NotifyAdminSignUp && !signUps) ||
-			(t == storage.NotifyJoinRequest && !moderates)
+			(t == storage.NotifyJoinRequest && !moderatesHere)
 	}), nil
 }
 

@@ -62,8 +62,17 @@ func TestEmailSettingsAndUnsubscribe(t *testing.T) {
 	}
 	code, _, page = b.Do(http.MethodGet, "/settings/email", nil)
 	if code != http.StatusOK || strings.Contains(page, `value="mention" checked`) || !strings.Contains(page, `value="follow" checked`) ||
-		!strings.Contains(page, `value="weekly" checked`) || strings.Contains(page, "New reports") {
+		!strings.Contains(page, `value="weekly" checked`) || strings.Contains(page, "New reports") ||
+		strings.Contains(page, "Requests to join communities you moderate") {
 		t.Fatalf("GET /settings/email: %d:\n%s", code, page)
+	}
+	// A moderator of a community here is offered its requests to join.
+	if _, err := n.Engine.CreateCommunity(ctx, alice, federation.NewCommunity{Handle: "desk", Name: "Desk"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, page := b.Do(http.MethodGet, "/settings/email", nil); !strings.Contains(page, "Requests to join communities you moderate") ||
+		!strings.Contains(page, "New reports") {
+		t.Errorf("a community's moderator is not offered its requests and reports:\n%s", page)
 	}
 	csrf := csrfField.FindStringSubmatch(page)
 	if csrf == nil {
