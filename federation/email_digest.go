@@ -59,8 +59,14 @@ func (e *Engine) QueueDigests(ctx context.Context) (int, error) {
 		for _, m := range due {
 			after = m.AccountID
 			ok, err := e.queueDigest(ctx, m, now)
+			if ctx.Err() != nil {
+				return queued, ctx.Err()
+			}
 			if err != nil {
-				return queued, fmt.Errorf("digest of %d: %w", m.AccountID, err)
+				// One member's digest that cannot be made must not hold
+				// up everyone else's: it is tried again on the next beat.
+				e.log.WarnContext(ctx, "digest not made", "account_id", m.AccountID, "err", err)
+				continue
 			}
 			if ok {
 				queued++
