@@ -165,10 +165,19 @@ func (e *Engine) digestSection(ctx context.Context, viewer, g storage.Account, f
 	if err != nil {
 		return "", 0, err
 	}
+	ids := make([]storage.ID, 0, len(ts))
+	for _, th := range ts {
+		ids = append(ids, th.Status.AccountID)
+	}
+	authors, err := e.store.AccountsByIDs(ctx, ids) // one read for the community's threads
+	if err != nil {
+		return "", 0, err
+	}
 	n := 0
 	for _, th := range ts {
 		st := th.Status
-		if !st.CreatedAt.After(from) || st.CreatedAt.After(to) {
+		author, known := authors[st.AccountID]
+		if !known || !st.CreatedAt.After(from) || st.CreatedAt.After(to) {
 			continue
 		}
 		if ok, err := e.CanSee(ctx, viewer, st); err != nil || !ok {
@@ -181,12 +190,8 @@ func (e *Engine) digestSection(ctx context.Context, viewer, g storage.Account, f
 			b.WriteString("New threads:\n")
 		}
 		n++
-		author, err := e.store.AccountByID(ctx, st.AccountID)
-		if err != nil {
-			return "", 0, err
-		}
 		title := cmp.Or(st.Title, firstLine(PlainText(st.Content)))
-		fmt.Fprintf(&b, "- %s, by %s", truncateRunes(title, 120), mailName(author))
+		fmt.Fprintf(&b, "- %s, by %s", truncateRunes(title, 120), shortName(author))
 		if th.Replies > 0 {
 			replies := "replies"
 			if th.Replies == 1 {
@@ -248,7 +253,7 @@ func (e *Engine) digestSection(ctx context.Context, viewer, g storage.Account, f
 	if b.Len() == 0 {
 		return "", 0, nil
 	}
-	head := mailName(g) + " (@" + g.Acct() + ")"
+	head := shortName(g) + " (@" + g.Acct() + ")"
 	return head + "\n" + strings.Repeat("=", min(len([]rune(head)), 72)) + "\n" + b.String() + page + "\n\n", n, nil
 }
 

@@ -401,7 +401,7 @@ func notFoundIsNo(err error) error {
 // notificationText is the subject and body of the mail of n from "from",
 // about st when it is about a post; subject "" if the type is not mailed.
 func (e *Engine) notificationText(ctx context.Context, n storage.Notification, from storage.Account, st *storage.Status) (string, string, error) {
-	name := mailName(from)
+	name := shortName(from)
 	who := name + " (@" + from.Acct() + ")"
 	var b strings.Builder
 	switch n.Type {
@@ -439,7 +439,7 @@ func (e *Engine) notificationText(ctx context.Context, n storage.Notification, f
 			when = when.In(loc)
 		}
 		fmt.Fprintf(&b, "%s starts on %s.\n", ev.Name, when.Format("Monday 2 January 2006 at 15:04 MST"))
-		if where := strings.Join(nonEmpty(ev.PlaceName, ev.PlaceAddress, ev.OnlineURL), ", "); where != "" {
+		if where := ev.Where(); where != "" {
 			fmt.Fprintf(&b, "Where: %s\n", where)
 		}
 		fmt.Fprintf(&b, "\nThe event: %s\n", cmp.Or(ev.URL, ev.URI))
@@ -459,12 +459,12 @@ func (e *Engine) notificationText(ctx context.Context, n storage.Notification, f
 		if err != nil {
 			return "", "", err
 		}
-		fmt.Fprintf(&b, "%s asks to join %s, which you moderate.\n", who, mailName(g))
+		fmt.Fprintf(&b, "%s asks to join %s, which you moderate.\n", who, shortName(g))
 		if org := strings.Join(nonEmpty(from.Organisation, from.Department, from.JobTitle), ", "); org != "" {
 			fmt.Fprintf(&b, "\nThey are: %s\n", org)
 		}
 		fmt.Fprintf(&b, "\nAccept or refuse: %s\n", e.urls.JoinRequestsPage(g.Acct()))
-		return name + " asks to join " + mailName(g), b.String(), nil
+		return name + " asks to join " + shortName(g), b.String(), nil
 	case storage.NotifyJoinAccepted, storage.NotifyJoinRefused:
 		g, err := e.store.AccountByID(ctx, n.CommunityID)
 		if err != nil {
@@ -473,15 +473,15 @@ func (e *Engine) notificationText(ctx context.Context, n storage.Notification, f
 		page := e.urls.Base + "/c/" + url.PathEscape(g.Acct())
 		if n.Type == storage.NotifyJoinAccepted {
 			fmt.Fprintf(&b, "You are now a member of %s (@%s). Its threads reach your home timeline, and you can post in it.\n\n%s\n",
-				mailName(g), g.Acct(), page)
-			return "You are now a member of " + mailName(g), b.String(), nil
+				shortName(g), g.Acct(), page)
+			return "You are now a member of " + shortName(g), b.String(), nil
 		}
-		fmt.Fprintf(&b, "A moderator of %s (@%s) refused your request to join.\n", mailName(g), g.Acct())
+		fmt.Fprintf(&b, "A moderator of %s (@%s) refused your request to join.\n", shortName(g), g.Acct())
 		if m, err := e.store.MembershipOf(ctx, g.ID, n.AccountID, e.now()); err == nil && m.Reason != "" {
 			fmt.Fprintf(&b, "\nThe reason given: %s\n", m.Reason)
 		}
 		fmt.Fprintf(&b, "\nYou may ask again from its page: %s\n", page)
-		return "Your request to join " + mailName(g) + " was refused", b.String(), nil
+		return "Your request to join " + shortName(g) + " was refused", b.String(), nil
 	case NotifyAdminReport:
 		rep, err := e.store.ReportByID(ctx, n.ReportID)
 		if err != nil {
@@ -533,9 +533,9 @@ func warningSentence(action string) string {
 	return "sent you a warning"
 }
 
-// mailName is how a mail names an account: its display name, or else its
-// username, without line breaks, at most 60 characters.
-func mailName(a storage.Account) string {
+// shortName is how a mail or a push names an account: its display name,
+// or else its username, on one line, at most 60 characters.
+func shortName(a storage.Account) string {
 	name := strings.Join(strings.Fields(cmp.Or(a.DisplayName, a.Username)), " ")
 	return truncateRunes(name, 60)
 }

@@ -379,11 +379,7 @@ func (e *Engine) pushesFor(ctx context.Context, owner, id storage.ID) ([]push, e
 // when it is about a status. Titles are Mastodon's English ones: copse
 // speaks English only for now.
 func (e *Engine) pushMessage(n storage.Notification, from storage.Account, st *storage.Status) pushMessage {
-	name := from.DisplayName
-	if name == "" {
-		name = from.Username
-	}
-	name = truncateRunes(name, 60)
+	name := shortName(from)
 	var title string
 	switch n.Type {
 	case storage.NotifyMention:

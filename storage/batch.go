@@ -164,6 +164,30 @@ WHERE s.id IN (SELECT value FROM json_each(?))`, []any{idArray(ids)}, false)
 var accountShownColumns = strings.Replace(strings.Replace(accountColumns, "public_key_pem, private_key_pem", "'', ''", 1),
 	"ed25519_private", "''", 1)
 
+// StatusIDsByURIs returns the IDs here of the statuses among uris that
+// exist, by URI.
+func (q queries) StatusIDsByURIs(ctx context.Context, uris []string) (map[string]ID, error) {
+	out := make(map[string]ID, len(uris))
+	if len(uris) == 0 {
+		return out, nil
+	}
+	list, err := json.Marshal(uris)
+	if err != nil {
+		return nil, fmt.Errorf("statuses by uri: %w", err)
+	}
+	_, err = queryAll(ctx, q.q, func(r scanner) (struct{}, error) {
+		var uri string
+		var id ID
+		err := r.Scan(&uri, &id)
+		out[uri] = id
+		return struct{}{}, err
+	}, `SELECT uri, id FROM statuses WHERE uri IN (SELECT value FROM json_each(?))`, string(list))
+	if err != nil {
+		return nil, fmt.Errorf("statuses by uri: %w", err)
+	}
+	return out, nil
+}
+
 // AccountsByIDs returns the accounts among ids that exist, by ID, to be
 // shown: without their keys (PublicKeyPEM and PrivateKeyPEM are empty).
 func (q queries) AccountsByIDs(ctx context.Context, ids []ID) (map[ID]Account, error) {

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -45,6 +47,13 @@ type CommunityEvent struct {
 	CancelledAt       time.Time
 	CreatedAt         time.Time
 	UpdatedAt         time.Time
+}
+
+// Where is the event's place, address and online link, those it has, as
+// one line: how a page, a calendar and a mail say where it is.
+func (ev CommunityEvent) Where() string {
+	return strings.Join(slices.DeleteFunc([]string{ev.PlaceName, ev.PlaceAddress, ev.OnlineURL},
+		func(s string) bool { return s == "" }), ", ")
 }
 
 // Cancelled reports whether the event was cancelled.

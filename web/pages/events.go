@@ -138,7 +138,7 @@ func eventViewOf(handle string, ev storage.CommunityEvent, now time.Time) eventV
 	}
 	return eventView{ID: ev.ID.String(), Name: ev.Name, URL: ev.URL, Description: template.HTML(demoteHeadings(ev.DescriptionHTML)), When: when,
 		StartISO: ev.Start.UTC().Format(time.RFC3339), EndISO: ev.End.UTC().Format(time.RFC3339), TimeZone: ev.TimeZone,
-		Where:     eventWhere(storage.CommunityEvent{PlaceName: ev.PlaceName, PlaceAddress: ev.PlaceAddress}),
+		Where:     storage.CommunityEvent{PlaceName: ev.PlaceName, PlaceAddress: ev.PlaceAddress}.Where(),
 		OnlineURL: ev.OnlineURL, Capacity: ev.Capacity, Attendees: ev.AttendeeCount, Cancelled: ev.Cancelled(),
 		Ended: !ev.End.After(now), Page: eventPath(handle, ev.ID), CalendarURL: eventPath(handle, ev.ID) + ".ics"}
 }

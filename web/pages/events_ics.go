@@ -86,7 +86,7 @@ func vevent(ev calendarEvent, now time.Time) *ical.Event {
 	if ev.DescriptionSource != "" {
 		v.Props.SetText(ical.PropDescription, calendarDescription(ev.DescriptionSource))
 	}
-	if loc := eventWhere(ev.CommunityEvent); loc != "" {
+	if loc := ev.Where(); loc != "" {
 		v.Props.SetText(ical.PropLocation, loc)
 	}
 	if u, err := url.Parse(ev.URL); err == nil && ev.URL != "" {
@@ -121,17 +121,6 @@ func calendarDescription(src string) string {
 		n++
 	}
 	return src
-}
-
-// eventWhere is an event's place, or its online link, as one line.
-func eventWhere(ev storage.CommunityEvent) string {
-	parts := []string{}
-	for _, s := range []string{ev.PlaceName, ev.PlaceAddress, ev.OnlineURL} {
-		if s != "" {
-			parts = append(parts, s)
-		}
-	}
-	return strings.Join(parts, ", ")
 }
 
 // foldLines copies a calendar, folding each line longer than 75 octets

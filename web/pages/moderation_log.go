@@ -112,12 +112,16 @@ func (h *Handler) moderationLog(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	// The people named, in one read for the page.
+	// The people and threads named, in one read each for the page.
 	uris := make([]string, 0, 2*len(entries))
 	for _, m := range entries {
 		uris = append(uris, m.ModeratorURI, m.Target)
 	}
 	people, err := h.store.AccountsByURIs(ctx, uris)
+	if err != nil {
+		return err
+	}
+	threads, err := h.store.StatusIDsByURIs(ctx, uris)
 	if err != nil {
 		return err
 	}
@@ -135,8 +139,8 @@ func (h *Handler) moderationLog(w http.ResponseWriter, r *http.Request) error {
 		}
 		switch m.Action {
 		case storage.ModLock, storage.ModUnlock, storage.ModPin, storage.ModUnpin:
-			if st, err := h.store.StatusByURI(ctx, m.Target); err == nil {
-				e.ThreadURL = communityPath(g.Acct()) + "/threads/" + st.ID.String()
+			if id, ok := threads[m.Target]; ok {
+				e.ThreadURL = communityPath(g.Acct()) + "/threads/" + id.String()
 			}
 		}
 		if !m.ExpiresAt.IsZero() {
