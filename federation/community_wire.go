@@ -20,9 +20,9 @@ import (
 // announces likes, edits, deletes and undos of its content as received;
 // and members here read remote communities from the Group's announces.
 
-// maxThreadTitle bounds a title taken from a thread's first line: Lemmy
+// MaxThreadTitle bounds a title taken from a thread's first line: Lemmy
 // refuses titles past 200 characters.
-const maxThreadTitle = 200
+const MaxThreadTitle = 200
 
 // ContextURL is the FEP-7888 context collection of the thread whose first
 // post is the local status statusURI (web/ap serves it).
@@ -141,7 +141,7 @@ func (e *Engine) placeInCommunity(ctx context.Context, tx *storage.Tx, st *stora
 
 // firstLine is a thread's title when it has none: its first non-blank
 // line, plain text, without the mentions it starts with (how Mastodon
-// users address a community), shortened to maxThreadTitle characters.
+// users address a community), shortened to MaxThreadTitle characters.
 func firstLine(text string) string {
 	for _, line := range strings.Split(text, "\n") {
 		words := strings.Fields(line)
@@ -152,9 +152,9 @@ func firstLine(text string) string {
 		if line == "" {
 			continue
 		}
-		if utf8.RuneCountInString(line) > maxThreadTitle {
+		if utf8.RuneCountInString(line) > MaxThreadTitle {
 			r := []rune(line)
-			line = strings.TrimSpace(string(r[:maxThreadTitle-1])) + "…"
+			line = strings.TrimSpace(string(r[:MaxThreadTitle-1])) + "…"
 		}
 		return line
 	}

@@ -22,8 +22,14 @@ type Draft struct {
 	InReplyTo   storage.ID
 	Sensitive   bool
 	Language    string
-	// Title makes the post an Article (an artefact) rather than a Note.
+	// Title makes the post an Article (an artefact) rather than a Note;
+	// in a community (Community), it is the thread's title on a Note.
 	Title string
+	// Community, when set, posts into that community (its Group's
+	// account) on purpose: a new thread, or a reply to a post in it. The
+	// post is refused (*DeniedError) when the Group would not take it
+	// (community_post.go).
+	Community storage.ID
 	// MediaIDs are the author's uploads to attach (UploadMedia), at most
 	// MaxAttachments. On an edit, nil keeps the media the status has.
 	MediaIDs []storage.ID
@@ -152,6 +158,15 @@ func (e *Engine) post(ctx context.Context, authorID storage.ID, d Draft, also fu
 		return storage.Status{}, err
 	}
 	refs, mentioned := e.resolveMentions(ctx, d.Text)
+	if d.Community != 0 {
+		g, c, withGroup, err := e.draftCommunity(ctx, d, parent, mentioned)
+		if err != nil {
+			return storage.Status{}, err
+		}
+		mentioned, also = withGroup, andThen(also, func(tx *storage.Tx) error {
+			return e.checkCommunityPost(ctx, tx, g, c, author, parent.ID)
+		})
+	}
 	emojis, err := e.draftEmojis(ctx, d)
 	if err != nil {
 		return storage.Status{}, err
@@ -169,7 +184,7 @@ func (e *Engine) post(ctx context.Context, authorID storage.ID, d Draft, also fu
 		Title:       d.Title,
 		Tags:        scanText(d.Text).Tags,
 	}
-	if d.Title != "" {
+	if d.Title != "" && d.Community == 0 {
 		st.ObjectType = activitypub.TypeArticle
 	}
 	if d.Poll != nil {

@@ -78,6 +78,9 @@ type communityView struct {
 	// Moderating: the member signed in moderates it (the engine's rule),
 	// so its thread page shows the moderators' forms.
 	Moderating bool
+	// MayPost: the member signed in may start threads and reply in it
+	// (Engine.MayPostIn), so its pages offer the forms (thread_forms.go).
+	MayPost bool
 }
 
 // proposalView is a member's proposal to a remote community, as the page
@@ -210,12 +213,7 @@ func (h *Handler) shownCommunity(r *http.Request) (storage.Account, storage.Comm
 	if err != nil {
 		return storage.Account{}, storage.Community{}, fmt.Errorf("community %q: %w", handle, err)
 	}
-	var c storage.Community
-	if g.Local() {
-		c, err = h.store.CommunityByAccount(ctx, g.ID)
-	} else {
-		c, err = h.remoteCommunity(ctx, g)
-	}
+	c, err := h.engine.CommunityPolicy(ctx, g)
 	if err != nil {
 		return storage.Account{}, storage.Community{}, fmt.Errorf("community %q: %w", handle, err)
 	}
@@ -223,30 +221,6 @@ func (h *Handler) shownCommunity(r *http.Request) (storage.Account, storage.Comm
 		return storage.Account{}, storage.Community{}, httperr.New(http.StatusGone, "This community has been suspended")
 	}
 	return g, c, nil
-}
-
-// remoteCommunity is what remote Group g states of its policies, as its
-// pages here show them: approval to join when it approves followers by
-// hand, and what it last said of posting and visibility (a Group that
-// said nothing beyond its actor is public and open to its members'
-// posts).
-func (h *Handler) remoteCommunity(ctx context.Context, g storage.Account) (storage.Community, error) {
-	rc, err := h.store.RemoteCommunity(ctx, g.ID)
-	if err != nil && !errors.Is(err, storage.ErrNotFound) {
-		return storage.Community{}, err
-	}
-	c := storage.Community{AccountID: g.ID, JoinPolicy: storage.JoinOpen, PostingPolicy: storage.PostingMembers,
-		Visibility: storage.CommunityPublic}
-	if g.Locked {
-		c.JoinPolicy = storage.JoinApproval
-	}
-	if rc.PostingRestricted {
-		c.PostingPolicy = storage.PostingModerators
-	}
-	if rc.MembersOnly {
-		c.Visibility = storage.CommunityMembersOnly
-	}
-	return c, nil
 }
 
 // pageCommunity is the prologue of a community's pages: the community of
@@ -459,7 +433,7 @@ func (h *Handler) communities(w http.ResponseWriter, r *http.Request) error {
 			return fmt.Errorf("communities page: %w", err)
 		}
 		for _, j := range joined {
-			c, err := h.remoteCommunity(r.Context(), j.Account)
+			c, err := h.engine.CommunityPolicy(r.Context(), j.Account)
 			if err != nil {
 				return err
 			}
@@ -499,6 +473,9 @@ func (h *Handler) community(w http.ResponseWriter, r *http.Request) error {
 	v.ActivityURL, v.Member = g.URI, h.memberOf(r)
 	cv.Paged = p.MaxID != 0
 	me, _ := session.Member(r)
+	if err := h.setMayPost(r, me, g, cv); err != nil {
+		return err
+	}
 	if !cv.Hidden {
 		threads, err := h.store.CommunityThreads(ctx, g.ID, me.ID, h.store.Now(), p)
 		if err != nil {
@@ -579,7 +556,7 @@ func (h *Handler) threadViews(r *http.Request, viewer, g storage.Account, thread
 			continue // deleted while we read
 		}
 		out = append(out, threadView{statusView: h.statusViewOf(st, a, cards), Title: threadTitle(st), URI: st.URI, Replies: replies[st.ID],
-			Link: communityPath(g.Acct()) + "/threads/" + st.ID.String()})
+			Link: threadPath(g.Acct(), st.ID)})
 	}
 	return out, nil
 }
@@ -611,19 +588,9 @@ func (h *Handler) thread(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	me, _ := session.Member(r)
-	id, err := storage.ParseID(chi.URLParam(r, "id"))
-	if err != nil {
-		return fmt.Errorf("thread %q: %w", chi.URLParam(r, "id"), storage.ErrNotFound)
-	}
-	st, err := h.store.StatusByID(ctx, id)
+	st, err := h.pageThread(r, g, me)
 	if err != nil {
 		return err
-	}
-	if in, err := h.store.InCommunity(ctx, st.ID, g.ID); err != nil || !in || st.InReplyToID != 0 || st.ReblogOfID != 0 {
-		return fmt.Errorf("thread %d in %s: %w", id, g.Username, cmp.Or(err, storage.ErrNotFound))
-	}
-	if ok, err := h.engine.CanSee(ctx, me, st); err != nil || !ok {
-		return fmt.Errorf("thread %d: %w", id, cmp.Or(err, storage.ErrNotFound))
 	}
 	threads, err := h.threadViews(r, me, g, []storage.Thread{{Status: st}})
 	if err != nil {
@@ -635,6 +602,9 @@ func (h *Handler) thread(w http.ResponseWriter, r *http.Request) error {
 	}
 	cv.Thread = &threads[0]
 	if cv.Moderating, err = h.engine.Moderates(ctx, me, g); err != nil {
+		return err
+	}
+	if err := h.setMayPost(r, me, g, cv); err != nil {
 		return err
 	}
 	if cv.Thread.Locked, err = h.store.ThreadLocked(ctx, st.ID); err != nil {

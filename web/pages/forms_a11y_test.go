@@ -95,7 +95,8 @@ func TestFormsAccessible(t *testing.T) {
 		t.Fatalf("stale edit: %v", err)
 	}
 	br.CheckLoaded(t, "a stale edit")
-	for _, path := range []string{"/c/desk/library/new", "/c/desk/glossary/new", "/c/desk/events/new"} {
+	for _, path := range []string{"/c/desk/library/new", "/c/desk/glossary/new", "/c/desk/events/new", "/c/desk/threads/new",
+		"/c/desk/threads/" + thread.ID.String() + "/reply"} {
 		br.CheckPage(t, n.URL+path)
 		if err := br.Run(
 			chromedp.Click("button[type=submit]", chromedp.ByQuery),

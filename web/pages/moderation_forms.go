@@ -31,7 +31,7 @@ var banDurations = map[string]time.Duration{
 // unlock (with a reason), pin or unpin.
 func (h *Handler) ModerateThread(w http.ResponseWriter, r *http.Request) {
 	h.moderatorForm(w, r, func(me, g storage.Account, id storage.ID) (string, error) {
-		back := communityPath(g.Acct()) + "/threads/" + id.String()
+		back := threadPath(g.Acct(), id)
 		var err error
 		switch chi.URLParam(r, "act") {
 		case "lock":

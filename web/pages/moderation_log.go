@@ -140,7 +140,7 @@ func (h *Handler) moderationLog(w http.ResponseWriter, r *http.Request) error {
 		switch m.Action {
 		case storage.ModLock, storage.ModUnlock, storage.ModPin, storage.ModUnpin:
 			if id, ok := threads[m.Target]; ok {
-				e.ThreadURL = communityPath(g.Acct()) + "/threads/" + id.String()
+				e.ThreadURL = threadPath(g.Acct(), id)
 			}
 		}
 		if !m.ExpiresAt.IsZero() {

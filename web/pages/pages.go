@@ -63,7 +63,7 @@ type Handler struct {
 var pageNames = []string{"home", "about", "tag", "profile", "status", "error", "communities", "community", "thread", "directory", "library", "artefact", "glossary", "term_history", "events", "event", "search", "join_requests", "moderation_log"}
 
 // formNames are the templates of the repertoire's forms (forms.go).
-var formNames = []string{"artefact_form", "term_form", "event_form"}
+var formNames = []string{"artefact_form", "term_form", "event_form", "post_form"}
 
 // New checks that the templates parse; a broken template fails at
 // start-up. Each page is parsed for use when it is first shown (PageSet).
@@ -80,11 +80,11 @@ func New(engine *federation.Engine, o Options) (*Handler, error) {
 	}
 	var err error
 	h.pages, err = NewPageSet(append(append([]string{}, pageNames...), formNames...), func(name string) (*template.Template, error) {
-		parts := "templates/parts.html"
+		parts := []string{"templates/parts.html"}
 		if forms[name] {
-			parts = "templates/fields_form.html"
+			parts = append(parts, "templates/fields_form.html")
 		}
-		t, err := parseInLayout(files, parts, "templates/"+name+".html")
+		t, err := parseInLayout(files, append(parts, "templates/"+name+".html")...)
 		if err != nil {
 			return nil, fmt.Errorf("parse %s page: %w", name, err)
 		}
@@ -113,6 +113,10 @@ func (h *Handler) Mount(r chi.Router) {
 		r.Post("/c/{handle}/leave", h.LeaveCommunity)
 		r.Get("/c/{handle}/join-requests", h.JoinRequests)
 		r.Get("/c/{handle}/moderation", h.ModerationLog)
+		r.Get("/c/{handle}/threads/new", h.NewThreadForm)
+		r.Post("/c/{handle}/threads/new", h.CreateThread)
+		r.Get("/c/{handle}/threads/{id}/reply", h.ReplyForm)
+		r.Post("/c/{handle}/threads/{id}/reply", h.CreateReply)
 		r.Post("/c/{handle}/threads/{id}/{act}", h.ModerateThread)
 		r.Post("/c/{handle}/posts/{id}/remove", h.RemovePost)
 		r.Post("/c/{handle}/bans/{id}", h.Ban)

@@ -109,7 +109,7 @@ func (h *Handler) communitySearch(w http.ResponseWriter, r *http.Request) error 
 			hv.When, hv.WhenISO, hv.Place = eventStart(hit), time.UnixMilli(hit.StartAt).UTC().Format(time.RFC3339), hit.Place
 			hv.Past = hit.StartAt <= h.store.Now().UnixMilli()
 		case storage.HitThread:
-			hv.URL = communityPath(g.Acct()) + "/threads/" + hit.ThreadID.String()
+			hv.URL = threadPath(g.Acct(), hit.ThreadID)
 		}
 		v.Hits = append(v.Hits, hv)
 	}

@@ -1,0 +1,147 @@
+package federation
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/copse-dev/copse/activitypub"
+	"github.com/copse-dev/copse/storage"
+)
+
+// TestPostInCommunity: a post made into a community on purpose
+// (Draft.Community, as the pages do) is a titled thread the Group
+// announces, without the Group's mention in its text; one the Group
+// would refuse is refused before anything is written, with the reason.
+func TestPostInCommunity(t *testing.T) {
+	e := testEngine(t)
+	ctx := context.Background()
+	alice := member(t, e, "alice")
+	g := community(t, e, alice, NewCommunity{Handle: "libraries", Name: "Libraries"})
+	other := community(t, e, alice, NewCommunity{Handle: "wards", Name: "Wards"})
+	carol := remotePerson(t, e, "carol", "mastodon.example")
+	follows(t, e, carol, g)
+	bea, erin := member(t, e, "bea"), member(t, e, "erin")
+	follows(t, e, bea, g)
+
+	thread, err := e.Post(ctx, bea.ID, Draft{Community: g.ID, Title: "Opening hours", Text: "How do you publish them?"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if gid, err := e.store.CommunityOfStatus(ctx, thread.ID); err != nil || gid != g.ID {
+		t.Errorf("thread in community %d (%v); want %d", gid, err, g.ID)
+	}
+	if thread.ObjectType != "" && thread.ObjectType != activitypub.TypeNote || thread.Title != "Opening hours" ||
+		strings.Contains(thread.Content, "libraries") {
+		t.Errorf("thread %q titled %q: %s; want a Note titled Opening hours, no mention in its text", thread.ObjectType, thread.Title, thread.Content)
+	}
+	announces := ofType(sent(t, e, carol.SharedInbox), activitypub.TypeAnnounce)
+	if len(announces) != 2 {
+		t.Fatalf("carol's node got %d announces; want 2 (the Create and the boost)", len(announces))
+	}
+	if n := announces[0].Object.Activity; n == nil || n.Object.Note == nil || n.Object.Note.Name != "Opening hours" || n.Object.Note.Audience != g.URI {
+		t.Errorf("announced %+v; want the Note titled, its audience the Group", announces[0].Object)
+	}
+
+	reply, err := e.Post(ctx, bea.ID, Draft{Community: g.ID, InReplyTo: thread.ID, Text: "On the door and online."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if gid, err := e.store.CommunityOfStatus(ctx, reply.ID); err != nil || gid != g.ID {
+		t.Errorf("reply in community %d (%v); want %d", gid, err, g.ID)
+	}
+	if err := e.LockThread(ctx, alice, g.ID, thread.ID, true, ""); err != nil {
+		t.Fatal(err)
+	}
+
+	tests := []struct {
+		name   string
+		author storage.Account
+		d      Draft
+		denied string // the reason, when refused
+		err    error
+	}{
+		{"not a member", erin, Draft{Community: g.ID, Text: "Hello"}, "only members post", nil},
+		{"reply to a locked thread", bea, Draft{Community: g.ID, InReplyTo: thread.ID, Text: "And?"}, "locked", nil},
+		{"moderator replies to a locked thread", alice, Draft{Community: g.ID, InReplyTo: thread.ID, Text: "Closed."}, "", nil},
+		{"reply in another community", alice, Draft{Community: other.ID, InReplyTo: thread.ID, Text: "Hm"}, "", storage.ErrNotFound},
+		{"not a community", bea, Draft{Community: erin.ID, Text: "Hi"}, "", storage.ErrNotFound},
+		{"title too long", bea, Draft{Community: g.ID, Title: strings.Repeat("t", 201), Text: "Hi"}, "", &InvalidError{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before, err := e.store.AccountStatuses(ctx, tt.author.ID, nil, storage.Page{Limit: 40})
+			if err != nil {
+				t.Fatal(err)
+			}
+			st, err := e.Post(ctx, tt.author.ID, tt.d)
+			var denied *DeniedError
+			var inv *InvalidError
+			switch {
+			case tt.denied != "":
+				if !errors.As(err, &denied) || !strings.Contains(denied.Reason, tt.denied) || !errors.Is(err, ErrDenied) {
+					t.Fatalf("err %v; want denied: %q", err, tt.denied)
+				}
+			case tt.err == storage.ErrNotFound:
+				if !errors.Is(err, storage.ErrNotFound) {
+					t.Fatalf("err %v; want not found", err)
+				}
+			case tt.err != nil:
+				if !errors.As(err, &inv) {
+					t.Fatalf("err %v; want invalid", err)
+				}
+			default:
+				if err != nil {
+					t.Fatal(err)
+				}
+				if gid, err := e.store.CommunityOfStatus(ctx, st.ID); err != nil || gid != g.ID {
+					t.Errorf("post in community %d (%v); want %d", gid, err, g.ID)
+				}
+				return
+			}
+			after, err := e.store.AccountStatuses(ctx, tt.author.ID, nil, storage.Page{Limit: 40})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(after) != len(before) {
+				t.Errorf("%d posts after the refusal; want %d: nothing written", len(after), len(before))
+			}
+		})
+	}
+}
+
+// TestPostInRemoteCommunity: a thread into a community elsewhere goes to
+// its Group, naming it as Lemmy-like and Mastodon-like servers read it,
+// once this node knows the member joined; before that it is refused here.
+func TestPostInRemoteCommunity(t *testing.T) {
+	e := testEngine(t)
+	ctx := context.Background()
+	bea := member(t, e, "bea")
+	g := remoteGroup(t, e, "https://lemmy.example/c/wards", "https://lemmy.example/c/wards/followers")
+	if _, err := e.Post(ctx, bea.ID, Draft{Community: g.ID, Title: "Night shifts", Text: "Handover notes?"}); !errors.Is(err, ErrDenied) {
+		t.Fatalf("before joining: %v; want denied", err)
+	}
+	joins(t, e, bea, g)
+	st, err := e.Post(ctx, bea.ID, Draft{Community: g.ID, Title: "Night shifts", Text: "Handover notes?"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	creates := ofType(sent(t, e, g.SharedInbox), activitypub.TypeCreate)
+	if len(creates) != 1 {
+		t.Fatalf("the Group's node got %d Creates; want 1", len(creates))
+	}
+	n := creates[0].Object.Note
+	mentions := 0
+	for _, tag := range n.Tags {
+		if tag.Type == activitypub.TagMention && tag.Href == g.URI {
+			mentions++
+		}
+	}
+	if n.Name != "Night shifts" || n.Audience != g.URI || mentions != 1 {
+		t.Errorf("Create{Note} name %q audience %q, %d mentions of the Group; want the title, the Group, 1", n.Name, n.Audience, mentions)
+	}
+	if p, err := e.store.CommunityPost(ctx, st.ID); err != nil || p.GroupID != g.ID {
+		t.Errorf("thread kept as the community's %+v (%v); want in %d, until the Group announces it", p, err, g.ID)
+	}
+}

@@ -1,0 +1,137 @@
+package pages_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/copse-dev/copse/federation"
+	"github.com/copse-dev/copse/storage"
+	"github.com/copse-dev/copse/web/session"
+	"github.com/copse-dev/copse/web/testrig"
+)
+
+// TestThreadForms: a member starts a thread and replies from the
+// community's pages, without an app; the forms say what to fix, and
+// someone the community would not take a post from is told why, with
+// nothing posted.
+func TestThreadForms(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	n := testrig.StartOne(t, nil)
+	mod, bea := n.Member("mod", false), n.Member("bea", false)
+	n.Member("erin", false)
+	g := newCommunity(t, n, mod, federation.NewCommunity{Handle: "desk", Name: "Enquiry desk"})
+	if err := n.Engine.Follow(ctx, bea.ID, g.ID, federation.FollowOptions{}); err != nil {
+		t.Fatal(err)
+	}
+
+	anon := testrig.NewFormBrowser(t, n)
+	_, _, page := anon.Do(http.MethodGet, "/c/desk", nil)
+	mustContain(t, "the community page, to nobody signed in", page, "to start a thread here")
+	if code, loc, _ := anon.Do(http.MethodGet, "/c/desk/threads/new", nil); code != http.StatusSeeOther || loc != session.SignInURL("/c/desk/threads/new") {
+		t.Errorf("the form without signing in: %d to %q; want 303 to sign in", code, loc)
+	}
+
+	eb := signedInBrowser(t, n, "erin")
+	if _, _, page := eb.Do(http.MethodGet, "/c/desk", nil); strings.Contains(page, "Start a thread") {
+		t.Error("the community page offers a non-member the thread form")
+	}
+	if code, _, page := eb.Do(http.MethodGet, "/c/desk/threads/new", nil); code != http.StatusForbidden || !strings.Contains(page, "Only members post in this community") {
+		t.Errorf("the form to a non-member: %d; want 403 saying only members post\n%s", code, page)
+	}
+
+	bb := signedInBrowser(t, n, "bea")
+	_, _, page = bb.Do(http.MethodGet, "/c/desk", nil)
+	mustContain(t, "the community page, to a member", page, `href="/c/desk/threads/new"`)
+	form, _ := formPage(t, bb, "/c/desk/threads/new")
+	code, _, page := bb.Do(http.MethodPost, "/c/desk/threads/new", form)
+	if code != http.StatusUnprocessableEntity {
+		t.Fatalf("an empty thread: %d; want 422", code)
+	}
+	mustContain(t, "an empty thread's form", page, "<title>Error: ", `href="#title">Enter a title for the thread`, `href="#text">Enter what you want to say`)
+	if code, _, _ := eb.Do(http.MethodPost, "/c/desk/threads/new", form); code != http.StatusForbidden {
+		t.Errorf("erin posts the form with bea's token: %d; want 403", code)
+	}
+
+	form.Set("title", "Holiday hours")
+	form.Set("text", "What are yours this year? #opening")
+	code, loc, page := bb.Do(http.MethodPost, "/c/desk/threads/new", form)
+	if code != http.StatusSeeOther || !strings.HasPrefix(loc, "/c/desk/threads/") {
+		t.Fatalf("the thread: %d to %q; want 303 to its page\n%s", code, loc, page)
+	}
+	threadPath := loc
+	thread := statusAt(t, n, threadPath)
+	if thread.Title != "Holiday hours" || thread.AccountID != bea.ID {
+		t.Errorf("thread %+v; want bea's, titled Holiday hours", thread)
+	}
+	if gid, err := n.Store.CommunityOfStatus(ctx, thread.ID); err != nil || gid != g.ID {
+		t.Errorf("thread in community %d (%v); want the desk's", gid, err)
+	}
+	_, _, page = bb.Do(http.MethodGet, "/c/desk", nil)
+	mustContain(t, "the community page", page, `href="`+threadPath+`">Holiday hours</a>`)
+
+	form, page = formPage(t, bb, threadPath)
+	mustContain(t, "the thread page, to a member", page, "<h1>Holiday hours</h1>", "Reply to this thread", `action="`+threadPath+`/reply"`)
+	form.Set("text", "Closed from the 24th to the 27th.")
+	code, loc, _ = bb.Do(http.MethodPost, threadPath+"/reply", form)
+	if code != http.StatusSeeOther || !strings.HasPrefix(loc, threadPath+"#post-") {
+		t.Fatalf("the reply: %d to %q; want 303 to it on the thread", code, loc)
+	}
+	replyID := strings.TrimPrefix(loc, threadPath+"#post-")
+	_, _, page = bb.Do(http.MethodGet, threadPath, nil)
+	mustContain(t, "the thread page", page, `id="post-`+replyID+`"`, "Closed from the 24th to the 27th.", threadPath+"/reply?to="+replyID)
+
+	form, page = formPage(t, bb, threadPath+"/reply?to="+replyID)
+	mustContain(t, "the form replying to a reply", page, "You are replying to this reply", "Closed from the 24th")
+	form.Set("text", "Thanks: same here.")
+	code, loc, _ = bb.Do(http.MethodPost, threadPath+"/reply", form)
+	if code != http.StatusSeeOther {
+		t.Fatalf("the reply to a reply: %d", code)
+	}
+	second := statusAt(t, n, loc[:strings.Index(loc, "#")]+"/"+strings.TrimPrefix(loc[strings.Index(loc, "#"):], "#post-"))
+	if second.InReplyToID.String() != replyID {
+		t.Errorf("the reply to a reply answers %d; want %s", second.InReplyToID, replyID)
+	}
+	if code, _, _ := bb.Do(http.MethodGet, threadPath+"/reply?to="+thread.ID.String()+"0", nil); code != http.StatusNotFound {
+		t.Errorf("a reply form to a post not in the thread: %d; want 404", code)
+	}
+
+	if err := n.Engine.LockThread(ctx, mod, g.ID, thread.ID, true, "Answered"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, page := bb.Do(http.MethodGet, threadPath, nil); strings.Contains(page, "Reply to this thread") {
+		t.Error("a locked thread offers its reply form")
+	}
+	form.Set("text", "One more thing")
+	code, _, page = bb.Do(http.MethodPost, threadPath+"/reply", form)
+	if code != http.StatusForbidden || !strings.Contains(page, "This thread is locked") {
+		t.Errorf("a reply to a locked thread: %d; want 403 saying it is locked\n%s", code, page)
+	}
+	if code, _, _ := bb.Do(http.MethodPost, threadPath+"/reply", url.Values{"text": {"no token"}}); code != http.StatusForbidden {
+		t.Errorf("a reply without the form's token: %d; want 403", code)
+	}
+	replies, err := n.Store.Descendants(ctx, thread.ID, 40, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(replies) != 2 {
+		t.Errorf("%d replies; want 2: nothing refused was posted", len(replies))
+	}
+}
+
+// statusAt is the status whose ID ends path.
+func statusAt(t *testing.T, n *testrig.Node, path string) storage.Status {
+	t.Helper()
+	id, err := storage.ParseID(path[strings.LastIndex(path, "/")+1:])
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	st, err := n.Store.StatusByID(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
