@@ -88,8 +88,12 @@ func (e *Engine) CreateCommunity(ctx context.Context, creator storage.Account, n
 	if err := nc.validate(); err != nil {
 		return storage.Community{}, err
 	}
-	if !creator.Local() || creator.ActorType != activitypub.TypePerson {
-		return storage.Community{}, fmt.Errorf("create community by %s: %w", creator.URI, ErrDenied)
+	ok, err := e.MayCreateCommunity(ctx, creator)
+	if err != nil {
+		return storage.Community{}, err
+	}
+	if !ok {
+		return storage.Community{}, fmt.Errorf("create community by %s: %w", creator.URI, e.creatorsOnly())
 	}
 	if err := e.roomFor(ctx, storage.OwnedCommunities, creator.ID); err != nil {
 		return storage.Community{}, err // before making its key pair
@@ -119,6 +123,38 @@ func (e *Engine) CreateCommunity(ctx context.Context, creator storage.Account, n
 		return storage.Community{}, fmt.Errorf("create community %s: %w", nc.Handle, err)
 	}
 	return c, nil
+}
+
+// MayCreateCommunity reports whether who may create a community here: a
+// member of this node, not suspended, whose role is at least the node's
+// setting (Options.CommunityCreators; any member by default).
+func (e *Engine) MayCreateCommunity(ctx context.Context, who storage.Account) (bool, error) {
+	if !who.Local() || who.ActorType != activitypub.TypePerson || !who.SuspendedAt.IsZero() {
+		return false, nil
+	}
+	u, err := e.store.UserByAccount(ctx, who.ID)
+	if errors.Is(err, storage.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("may %s create a community: %w", who.Acct(), err)
+	}
+	return Permission(u.Permission).atLeast(e.communityCreators), nil
+}
+
+// CommunityCreators is the least node role that may create a community
+// (Options.CommunityCreators).
+func (e *Engine) CommunityCreators() Permission { return e.communityCreators }
+
+// creatorsOnly is the refusal of a community to someone who may not
+// create one, saying who may.
+func (e *Engine) creatorsOnly() error {
+	who := map[Permission]string{PermissionModerator: "the node's moderators and administrators",
+		PermissionAdmin: "the node's administrators"}[e.communityCreators]
+	if who == "" {
+		who = "members of this node"
+	}
+	return &DeniedError{Reason: "only " + who + " create communities here"}
 }
 
 // Moderators is the moderators collection of a local Group, next to its

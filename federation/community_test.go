@@ -415,3 +415,42 @@ func TestRemoteGroupAnnounceOfCreate(t *testing.T) {
 		t.Fatalf("apply Announce{Create}: %v; want taken quietly", err)
 	}
 }
+
+// TestCommunityCreators: who may create a community is a node setting,
+// any member by default, or members of at least a node role.
+func TestCommunityCreators(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		setting Permission
+		want    map[string]bool // by member
+	}{
+		{"", map[string]bool{"plain": true, "mod": true, "boss": true}},
+		{PermissionModerator, map[string]bool{"plain": false, "mod": true, "boss": true}},
+		{PermissionAdmin, map[string]bool{"plain": false, "mod": false, "boss": true}},
+	}
+	for _, tt := range tests {
+		t.Run(cmpOr(string(tt.setting), "default"), func(t *testing.T) {
+			e := loopbackEngine(t, Options{CommunityCreators: tt.setting})
+			for name, p := range map[string]Permission{"plain": PermissionMember, "mod": PermissionModerator, "boss": PermissionAdmin} {
+				member(t, e, name)
+				if err := e.SetPermission(ctx, name, p); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for name, want := range tt.want {
+				a, err := e.store.AccountByUsername(ctx, name)
+				if err != nil {
+					t.Fatal(err)
+				}
+				may, err := e.MayCreateCommunity(ctx, a)
+				if err != nil || may != want {
+					t.Errorf("%s may create: %v, %v; want %v", name, may, err, want)
+				}
+				_, err = e.CreateCommunity(ctx, a, NewCommunity{Handle: "c_" + name, Name: "A community"})
+				if want != (err == nil) || !want && !errors.Is(err, ErrDenied) {
+					t.Errorf("%s creates a community: %v; want allowed %v", name, err, want)
+				}
+			}
+		})
+	}
+}

@@ -98,6 +98,10 @@ type Options struct {
 	// file and all of a community's artefact files, in bytes. Default:
 	// DefaultArtefactFileLimit, DefaultArtefactCommunityLimit.
 	ArtefactFileLimit, ArtefactCommunityLimit int64
+
+	// CommunityCreators is the least node role that may create a
+	// community ("": PermissionMember, any member).
+	CommunityCreators Permission
 }
 
 // Engine applies every activity. Make it with New, call Init once, then
@@ -127,7 +131,9 @@ type Engine struct {
 	moderatorsRead  readTimes       // when each remote Group's moderators were read
 
 	registration Registration // Options.Registration
-	mailer       *Mailer      // Options.Mailer; nil sends no mail
+	// communityCreators is Options.CommunityCreators (MayCreateCommunity).
+	communityCreators Permission
+	mailer            *Mailer // Options.Mailer; nil sends no mail
 
 	// onDelivery is Options.OnDelivery, never nil.
 	onDelivery func(host, outcome string, took time.Duration)
@@ -216,11 +222,12 @@ func New(store *storage.Store, o Options) *Engine {
 		linkCards:         newIDQueue(linkCardQueueSize),
 		instances:         newInstanceCache(),
 
-		registration: o.Registration,
-		mailer:       o.Mailer,
-		policy:       NewPolicy(o.URLs.Host()),
-		policyWake:   make(chan struct{}, 1),
-		listRefresh:  cmp.Or(max(o.PolicyListRefresh, 0), DefaultPolicyListRefresh), // 0 or less: the default
+		registration:      o.Registration,
+		communityCreators: cmp.Or(o.CommunityCreators, PermissionMember),
+		mailer:            o.Mailer,
+		policy:            NewPolicy(o.URLs.Host()),
+		policyWake:        make(chan struct{}, 1),
+		listRefresh:       cmp.Or(max(o.PolicyListRefresh, 0), DefaultPolicyListRefresh), // 0 or less: the default
 	}
 	if e.onDelivery == nil {
 		e.onDelivery = func(string, string, time.Duration) {}

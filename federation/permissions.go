@@ -105,6 +105,13 @@ func (p Permission) Can(a Action) bool {
 	return false
 }
 
+// atLeast reports whether p is q or a role above it; an unknown role is
+// below every role.
+func (p Permission) atLeast(q Permission) bool {
+	rank := map[Permission]int{PermissionMember: 1, PermissionModerator: 2, PermissionAdmin: 3}
+	return rank[p] > 0 && rank[p] >= rank[q]
+}
+
 // ParsePermission returns the role named s, or an InvalidError that a
 // person can read.
 func ParsePermission(s string) (Permission, error) {

@@ -16,6 +16,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/copse-dev/copse/federation"
 	"github.com/copse-dev/copse/web/node"
 )
 
@@ -113,6 +114,9 @@ type settings struct {
 	registrations       *string
 	registrationDomains *[]string
 	smtp                smtpSettings
+	// communityCreators is the least node role that may create a
+	// community.
+	communityCreators *string
 
 	policyListRefresh *time.Duration // how often subscribed block lists are read (YAML only)
 }
@@ -153,6 +157,9 @@ func (s settings) apply(c *node.Config) {
 		c.ArtefactCommunityLimit = *s.artefactCommunityMiB << 20
 	}
 	set(&c.Registration.Mode, s.registrations)
+	if s.communityCreators != nil {
+		c.CommunityCreators = federation.Permission(*s.communityCreators)
+	}
 	set(&c.Registration.Domains, s.registrationDomains)
 	set(&c.SMTP.Host, s.smtp.Host)
 	set(&c.SMTP.Port, s.smtp.Port)
@@ -172,7 +179,7 @@ func set[T any](dst *T, v *T) {
 type serveFlags struct {
 	config, host, listen, dataDir, protocol, logLevel, logFormat string
 	metricsListen, metricsToken                                  string
-	registrations                                                string
+	registrations, communityCreators                             string
 	insecureHTTP, authorizedFetch                                bool
 	allowPrivate                                                 []netip.Prefix
 	// bad is the first value a flag rejected, as a config error; the flag
@@ -214,6 +221,7 @@ func newServeFlagSet() (*flag.FlagSet, *serveFlags) {
 	boolean("authorized-fetch", &v.authorizedFetch, "require signed GETs for everything but actors and their keys")
 	fs.StringVar(&v.metricsListen, "metrics-listen", "", "serve Prometheus metrics at /metrics on this separate `address` (say 127.0.0.1:9090)")
 	fs.StringVar(&v.registrations, "registrations", "closed", "who may join: `mode` closed (command line and invitations), invite or open")
+	fs.StringVar(&v.communityCreators, "community-creators", "member", "who may create communities: the least node `role`, member, moderator or admin")
 	fs.StringVar(&v.metricsToken, "metrics-token", "", "bearer `token` a metrics scrape must carry; without --metrics-listen, /metrics is served on the public listener to its bearers (prefer COPSE_METRICS_TOKEN: a flag shows in ps)")
 	return fs, v
 }
@@ -267,6 +275,8 @@ func parseServeFlags(args []string) (settings, string, error) {
 			s.metricsToken = &v.metricsToken
 		case "registrations":
 			s.registrations = &v.registrations
+		case "community-creators":
+			s.communityCreators = &v.communityCreators
 		}
 	})
 	return s, v.config, nil
@@ -305,6 +315,7 @@ func envSettings(getenv func(string) string) (settings, error) {
 	s.description = str("COPSE_DESCRIPTION")
 	s.contact = str("COPSE_CONTACT")
 	s.registrations = str("COPSE_REGISTRATIONS")
+	s.communityCreators = str("COPSE_COMMUNITY_CREATORS")
 	if v := getenv("COPSE_REGISTRATION_DOMAINS"); v != "" {
 		ds := splitList(v)
 		s.registrationDomains = &ds
@@ -383,6 +394,8 @@ type fileConfig struct {
 	Registrations       *string      `yaml:"registrations"`
 	RegistrationDomains *[]string    `yaml:"registration_domains"`
 	SMTP                smtpSettings `yaml:"smtp"`
+	// Who may create communities.
+	CommunityCreators *string `yaml:"community_creators"`
 }
 
 // readConfigFile returns the settings of the YAML file at path. An empty
@@ -414,24 +427,25 @@ func readConfigFile(path string) (settings, error) {
 		return settings{}, fmt.Errorf("config: %s: %w", path, err)
 	}
 	s := settings{
-		host:            fc.Host,
-		listen:          fc.Listen,
-		dataDir:         fc.DataDir,
-		protocol:        fc.Protocol,
-		insecureHTTP:    fc.InsecureHTTP,
-		logLevel:        fc.LogLevel,
-		logFormat:       fc.LogFormat,
-		authorizedFetch: fc.AuthorizedFetch,
-		metricsListen:   fc.MetricsListen,
-		metricsToken:    fc.MetricsToken,
-		name:            fc.Name,
-		description:     fc.Description,
-		contact:         fc.Contact,
-		rules:           fc.Rules,
-		privacy:         fc.PrivacyNotice,
-		accessibility:   fc.AccessibilityStatement,
-		registrations:   fc.Registrations,
-		smtp:            fc.SMTP,
+		host:              fc.Host,
+		listen:            fc.Listen,
+		dataDir:           fc.DataDir,
+		protocol:          fc.Protocol,
+		insecureHTTP:      fc.InsecureHTTP,
+		logLevel:          fc.LogLevel,
+		logFormat:         fc.LogFormat,
+		authorizedFetch:   fc.AuthorizedFetch,
+		metricsListen:     fc.MetricsListen,
+		metricsToken:      fc.MetricsToken,
+		name:              fc.Name,
+		description:       fc.Description,
+		contact:           fc.Contact,
+		rules:             fc.Rules,
+		privacy:           fc.PrivacyNotice,
+		accessibility:     fc.AccessibilityStatement,
+		registrations:     fc.Registrations,
+		smtp:              fc.SMTP,
+		communityCreators: fc.CommunityCreators,
 	}
 	s.policyListRefresh = fc.PolicyListRefresh
 	if fc.RegistrationDomains != nil {

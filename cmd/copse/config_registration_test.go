@@ -78,3 +78,45 @@ smtp:
 		})
 	}
 }
+
+func TestLoadConfigCommunityCreators(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	p := filepath.Join(t.TempDir(), "copse.yaml")
+	if err := os.WriteFile(p, []byte("data_dir: "+dir+"\ncommunity_creators: admin\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		args    []string
+		env     map[string]string
+		want    federation.Permission
+		wantErr string
+	}{
+		{name: "any member by default", want: ""},
+		{name: "file", args: []string{"--config", p}, want: federation.PermissionAdmin},
+		{name: "environment over file", args: []string{"--config", p}, env: map[string]string{"COPSE_COMMUNITY_CREATORS": "moderator"},
+			want: federation.PermissionModerator},
+		{name: "flag over both", args: []string{"--config", p, "--community-creators", "member"},
+			env: map[string]string{"COPSE_COMMUNITY_CREATORS": "moderator"}, want: federation.PermissionMember},
+		{name: "unknown role", env: map[string]string{"COPSE_COMMUNITY_CREATORS": "everyone"},
+			wantErr: `community creators "everyone" is not member, moderator or admin`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := loadConfig(tt.args, func(k string) string { return tt.env[k] })
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || strings.Contains(err.Error(), "\n") {
+					t.Fatalf("err = %v; want one line containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.CommunityCreators != tt.want {
+				t.Errorf("community creators %q; want %q", cfg.CommunityCreators, tt.want)
+			}
+		})
+	}
+}

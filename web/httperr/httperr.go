@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/copse-dev/copse/federation"
 	"github.com/copse-dev/copse/storage"
@@ -35,9 +37,12 @@ func Classify(err error) (int, string) {
 	var inv *federation.InvalidError
 	var limited *federation.RateLimitedError
 	var tooBig *http.MaxBytesError
+	var denied *federation.DeniedError
 	switch {
 	case errors.As(err, &own):
 		return own.Code, own.Msg
+	case errors.As(err, &denied):
+		return http.StatusForbidden, capitalised(denied.Reason)
 	case errors.As(err, &tooBig):
 		return http.StatusRequestEntityTooLarge, "request body too large"
 	case errors.Is(err, storage.ErrNotFound):
@@ -124,4 +129,13 @@ func JSON(w http.ResponseWriter, code int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(code)
 	_ = json.NewEncoder(w).Encode(v)
+}
+
+// capitalised is the engine's lower-case reason as a sentence.
+func capitalised(s string) string {
+	if s == "" {
+		return s
+	}
+	r, n := utf8.DecodeRuneInString(s)
+	return string(unicode.ToUpper(r)) + s[n:]
 }

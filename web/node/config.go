@@ -65,6 +65,9 @@ type Config struct {
 	// goes out through; no SMTP host, no mail.
 	Registration federation.Registration
 	SMTP         federation.MailConfig
+	// CommunityCreators is the least node role that may create a
+	// community: member (the default, any member), moderator or admin.
+	CommunityCreators federation.Permission
 	// PolicyListRefresh is how often subscribed domain-block lists are
 	// read again; 0 takes federation.DefaultPolicyListRefresh (6 hours).
 	PolicyListRefresh time.Duration
@@ -122,6 +125,9 @@ func (c Config) Validate() error {
 		if strings.TrimSpace(rule) == "" {
 			return fmt.Errorf("config: rule %d is empty", i+1)
 		}
+	}
+	if c.CommunityCreators != "" && !c.CommunityCreators.Valid() {
+		return fmt.Errorf("config: community creators %q is not member, moderator or admin", c.CommunityCreators)
 	}
 	if err := c.Registration.Validate(); err != nil {
 		return fmt.Errorf("config: %w", err)

@@ -148,6 +148,7 @@ func open(ctx context.Context, cfg Config, store *storage.Store, log *slog.Logge
 		ArtefactFileLimit:      cfg.ArtefactFileLimit,
 		ArtefactCommunityLimit: cfg.ArtefactCommunityLimit,
 		Registration:           cfg.Registration,
+		CommunityCreators:      cfg.CommunityCreators,
 		Mailer:                 mailer,
 		PolicyListRefresh:      cfg.PolicyListRefresh,
 	})

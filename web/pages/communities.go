@@ -129,6 +129,9 @@ type communityPage struct {
 	// joined (on the first page of the list).
 	Elsewhere []communityView
 	Directory *directoryView
+	// MayCreate: the member signed in may create a community here
+	// (Engine.MayCreateCommunity), so the list offers the form.
+	MayCreate bool
 }
 
 // directoryView is the directory page's filters and people.
@@ -417,6 +420,9 @@ func (h *Handler) communities(w http.ResponseWriter, r *http.Request) error {
 	}
 	v := communityPage{pageView: h.view("Communities")}
 	v.Paged = p.MaxID != 0
+	if v.MayCreate, err = h.engine.MayCreateCommunity(r.Context(), viewerOf(r)); err != nil {
+		return err
+	}
 	for _, lc := range list {
 		cv, err := h.communityViewOf(r, lc.Account, lc.Community, false)
 		if err != nil {

@@ -79,7 +79,7 @@ func TestFormsAccessible(t *testing.T) {
 	}
 	for _, path := range []string{"/", "/c/desk/library", artPath, "/c/desk/glossary", "/c/desk/events",
 		artPath + "/edit", "/c/desk/glossary/" + term.ID.String() + "/edit", "/c/desk/events/" + ev.ID.String() + "/edit",
-		"/c/panel", "/c/panel/join-requests", "/c/desk/moderation", "/c/desk/threads/" + thread.ID.String()} {
+		"/c/panel", "/c/panel/join-requests", "/c/desk/moderation", "/c/desk/threads/" + thread.ID.String(), "/communities", "/c/desk/edit"} {
 		br.CheckPage(t, n.URL+path)
 	}
 	// A stale edit: the form again, with the conflict and the current text.
@@ -96,7 +96,7 @@ func TestFormsAccessible(t *testing.T) {
 	}
 	br.CheckLoaded(t, "a stale edit")
 	for _, path := range []string{"/c/desk/library/new", "/c/desk/glossary/new", "/c/desk/events/new", "/c/desk/threads/new",
-		"/c/desk/threads/" + thread.ID.String() + "/reply"} {
+		"/c/desk/threads/" + thread.ID.String() + "/reply", "/communities/new"} {
 		br.CheckPage(t, n.URL+path)
 		if err := br.Run(
 			chromedp.Click("button[type=submit]", chromedp.ByQuery),
