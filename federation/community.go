@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -36,6 +37,9 @@ type NewCommunity struct {
 	JoinPolicy    string
 	PostingPolicy string
 	Visibility    string
+	// Icon and Header are its images (nil: none), checked and
+	// re-encoded as a member's avatar and header are.
+	Icon, Header io.Reader
 }
 
 func (nc NewCommunity) clean() NewCommunity {
@@ -103,6 +107,10 @@ func (e *Engine) CreateCommunity(ctx context.Context, creator storage.Account, n
 		return storage.Community{}, fmt.Errorf("create community %s: %w", nc.Handle, err)
 	}
 	c.CreatedBy = creator.ID
+	written, _, err := e.saveProfileImages(ctx, &g, "icon", nc.Icon, nc.Header)
+	if err != nil {
+		return storage.Community{}, err
+	}
 	err = e.store.InTx(ctx, func(tx *storage.Tx) error {
 		if err := tx.InsertAccount(ctx, &g); err != nil {
 			return err
@@ -116,6 +124,9 @@ func (e *Engine) CreateCommunity(ctx context.Context, creator storage.Account, n
 		}
 		return withinQuota(ctx, tx, storage.OwnedCommunities, creator.ID)
 	})
+	if err != nil {
+		e.removeMedia(ctx, written...)
+	}
 	if errors.Is(err, storage.ErrDuplicate) {
 		return storage.Community{}, fmt.Errorf("handle %q: %w", nc.Handle, ErrHandleTaken)
 	}

@@ -1,8 +1,11 @@
 package federation
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -143,5 +146,53 @@ func TestPostInRemoteCommunity(t *testing.T) {
 	}
 	if p, err := e.store.CommunityPost(ctx, st.ID); err != nil || p.GroupID != g.ID {
 		t.Errorf("thread kept as the community's %+v (%v); want in %d, until the Group announces it", p, err, g.ID)
+	}
+}
+
+// TestCommunityImages: a community's icon and header are checked and
+// re-encoded as a member's are, carried in its Group document (icon,
+// image: what Lemmy, Mbin and Mastodon show), sent to its followers with
+// Update{Group} when changed, and a replaced or removed file goes.
+func TestCommunityImages(t *testing.T) {
+	t.Parallel()
+	e := mediaEngine(t)
+	ctx := context.Background()
+	alice, bob := member(t, e, "alice"), member(t, e, "bob")
+	c, err := e.CreateCommunity(ctx, alice, NewCommunity{Handle: "wards", Name: "Wards",
+		Icon: bytes.NewReader(encodePNG(t, halves(600, 600)))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := e.store.AccountByID(ctx, c.AccountID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	icon, ok := e.localMediaFile(g.AvatarURL)
+	if !ok || g.HeaderURL != "" {
+		t.Fatalf("icon %q, header %q; want an icon here, no header", g.AvatarURL, g.HeaderURL)
+	}
+	carol := remotePerson(t, e, "carol", "lemmy.example")
+	follows(t, e, carol, g)
+
+	header := bytes.NewReader(encodeJPEG(t, halves(3000, 1000)))
+	if _, err := e.EditCommunity(ctx, alice, g.ID, CommunityEdit{Header: header, RemoveIcon: true}); err != nil {
+		t.Fatal(err)
+	}
+	g, _ = e.store.AccountByID(ctx, g.ID)
+	if g.AvatarURL != "" || g.HeaderURL == "" {
+		t.Errorf("after the edit icon %q, header %q; want no icon, a header", g.AvatarURL, g.HeaderURL)
+	}
+	if _, err := os.Stat(filepath.Join(e.MediaDir(), filepath.FromSlash(icon))); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the removed icon's file: %v; want gone", err)
+	}
+	updates := sentRaw(t, e, carol.SharedInbox)
+	if len(updates) != 1 || !strings.Contains(string(updates[0]), `"image":{`) || strings.Contains(string(updates[0]), `"icon"`) {
+		t.Errorf("followers were sent %d updates:\n%s\nwant one Update{Group} with the header as image and no icon", len(updates), updates)
+	}
+	if _, err := e.EditCommunity(ctx, bob, g.ID, CommunityEdit{Icon: bytes.NewReader(encodePNG(t, halves(50, 50)))}); !errors.Is(err, ErrDenied) {
+		t.Errorf("a non-moderator changes the icon: %v; want denied", err)
+	}
+	if _, err := e.EditCommunity(ctx, alice, g.ID, CommunityEdit{Icon: strings.NewReader("not an image")}); !errors.As(err, new(*InvalidError)) {
+		t.Errorf("a text icon: %v; want invalid", err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 
 	"github.com/copse-dev/copse/activitypub"
 	"github.com/copse-dev/copse/storage"
@@ -19,6 +20,11 @@ type CommunityEdit struct {
 	JoinPolicy    *string
 	PostingPolicy *string
 	Visibility    *string
+	// Icon and Header are new images (nil: unchanged), checked and
+	// re-encoded as a member's avatar and header are; RemoveIcon and
+	// RemoveHeader drop the ones it has.
+	Icon, Header             io.Reader
+	RemoveIcon, RemoveHeader bool
 }
 
 // EditCommunity changes a community hosted here, by one of its
@@ -65,6 +71,24 @@ func (e *Engine) EditCommunity(ctx context.Context, editor storage.Account, grou
 	g.Discoverable = nc.Visibility == storage.CommunityPublic
 	c.DescriptionSource, c.Rules, c.Language = nc.Description, nc.Rules, nc.Language
 	c.JoinPolicy, c.PostingPolicy, c.Visibility = nc.JoinPolicy, nc.PostingPolicy, nc.Visibility
+	var replaced []string
+	for _, drop := range []struct {
+		remove bool
+		url    *string
+	}{{ed.RemoveIcon && ed.Icon == nil, &g.AvatarURL}, {ed.RemoveHeader && ed.Header == nil, &g.HeaderURL}} {
+		if !drop.remove {
+			continue
+		}
+		if old, ok := e.localMediaFile(*drop.url); ok {
+			replaced = append(replaced, old)
+		}
+		*drop.url = ""
+	}
+	written, swapped, err := e.saveProfileImages(ctx, &g, "icon", ed.Icon, ed.Header)
+	if err != nil {
+		return storage.Community{}, err
+	}
+	replaced = append(replaced, swapped...)
 	err = e.store.InTx(ctx, func(tx *storage.Tx) error {
 		if err := tx.UpdateAccount(ctx, &g); err != nil {
 			return err
@@ -75,8 +99,10 @@ func (e *Engine) EditCommunity(ctx context.Context, editor storage.Account, grou
 		return e.sendGroupUpdate(ctx, tx, g, c)
 	})
 	if err != nil {
+		e.removeMedia(ctx, written...)
 		return storage.Community{}, fmt.Errorf("edit community %s: %w", g.Acct(), err)
 	}
+	e.removeMedia(ctx, replaced...)
 	return c, nil
 }
 

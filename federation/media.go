@@ -352,15 +352,34 @@ func (e *Engine) UpdateCredentialsWithImages(ctx context.Context, accountID stor
 	if err != nil {
 		return storage.Account{}, err
 	}
-	var written, replaced []string
+	written, replaced, err := e.saveProfileImages(ctx, &a, "avatar", avatar, header)
+	if err != nil {
+		return storage.Account{}, err
+	}
+	if err := e.store.InTx(ctx, func(tx *storage.Tx) error { return tx.UpdateAccount(ctx, &a) }); err != nil {
+		e.removeMedia(ctx, written...)
+		return storage.Account{}, fmt.Errorf("update profile images: %w", err)
+	}
+	e.removeMedia(ctx, replaced...)
+	return e.UpdateCredentials(ctx, accountID, c)
+}
+
+// saveProfileImages checks, re-encodes and writes a new avatar and header
+// of a (nil: unchanged), the avatar cropped to a 400x400 square and the
+// header to 1500x500, and points a's URLs at them. It returns the files
+// written, to remove if a is not saved after all, and the files they
+// replace, to remove once it is; on error it has removed what it wrote.
+// An image it refuses is a *FieldError naming avatarName (what the
+// caller calls the avatar) or "header".
+func (e *Engine) saveProfileImages(ctx context.Context, a *storage.Account, avatarName string, avatar, header io.Reader) (written, replaced []string, err error) {
 	images := []struct {
-		r    io.Reader
-		name string
-		w, h int
-		url  *string
+		r          io.Reader
+		name, file string // the field, and the kind of file (media_names.go)
+		w, h       int
+		url        *string
 	}{
-		{avatar, "avatar", avatarSide, avatarSide, &a.AvatarURL},
-		{header, "header", headerWidth, headerHeight, &a.HeaderURL},
+		{avatar, avatarName, "avatar", avatarSide, avatarSide, &a.AvatarURL},
+		{header, "header", "header", headerWidth, headerHeight, &a.HeaderURL},
 	}
 	for _, im := range images {
 		if im.r == nil {
@@ -373,12 +392,16 @@ func (e *Engine) UpdateCredentialsWithImages(ctx context.Context, accountID stor
 		}
 		if err != nil {
 			e.removeMedia(ctx, written...)
-			return storage.Account{}, fmt.Errorf("%s: %w", im.name, err)
+			var inv *InvalidError
+			if errors.As(err, &inv) {
+				return nil, nil, &FieldError{Field: im.name, Code: "ERR_INVALID", Invalid: *inv}
+			}
+			return nil, nil, fmt.Errorf("%s: %w", im.name, err)
 		}
-		file := newMediaStem() + "_" + im.name + f.Ext
+		file := newMediaStem() + "_" + im.file + f.Ext
 		if err := e.writeMedia(file, f.Data); err != nil {
 			e.removeMedia(ctx, written...)
-			return storage.Account{}, err
+			return nil, nil, err
 		}
 		written = append(written, file)
 		if old, ok := e.localMediaFile(*im.url); ok {
@@ -386,12 +409,7 @@ func (e *Engine) UpdateCredentialsWithImages(ctx context.Context, accountID stor
 		}
 		*im.url = e.mediaURL(file)
 	}
-	if err := e.store.InTx(ctx, func(tx *storage.Tx) error { return tx.UpdateAccount(ctx, &a) }); err != nil {
-		e.removeMedia(ctx, written...)
-		return storage.Account{}, fmt.Errorf("update profile images: %w", err)
-	}
-	e.removeMedia(ctx, replaced...)
-	return e.UpdateCredentials(ctx, accountID, c)
+	return written, replaced, nil
 }
 
 func checkMediaText(description string, focus Focus) error {

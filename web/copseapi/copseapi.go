@@ -52,6 +52,10 @@ func (h *Handler) Mount(r chi.Router) {
 		r.Method(http.MethodPost, "/communities", h.handle(h.createCommunity))
 		r.Method(http.MethodGet, "/communities/{id}", h.handle(h.community))
 		r.Method(http.MethodPatch, "/communities/{id}", h.handle(h.editCommunity))
+		for _, which := range []string{"icon", "header"} {
+			r.Method(http.MethodPut, "/communities/{id}/"+which, h.handle(h.communityImage(which, true)))
+			r.Method(http.MethodDelete, "/communities/{id}/"+which, h.handle(h.communityImage(which, false)))
+		}
 		r.Method(http.MethodGet, "/communities/{id}/join_requests", h.handle(h.joinRequests))
 		r.Method(http.MethodPost, "/communities/{id}/join_requests/{account_id}/accept", h.handle(h.moderatorAct("account_id", func(ctx context.Context, me storage.Account, c, a storage.ID, _ string) error {
 			return h.engine.AcceptJoin(ctx, me, c, a)
@@ -147,6 +151,8 @@ type communityEntity struct {
 	Name            string   `json:"name"`
 	Description     string   `json:"description"`      // Markdown, as written
 	DescriptionHTML string   `json:"description_html"` // as rendered
+	Icon            string   `json:"icon"`             // its URL, "" for none
+	Header          string   `json:"header"`           // its URL, "" for none
 	Rules           string   `json:"rules"`
 	Language        string   `json:"language"`
 	JoinPolicy      string   `json:"join_policy"`
@@ -163,6 +169,7 @@ func (h *Handler) entity(r *http.Request, g storage.Account, c storage.Community
 	}
 	e := communityEntity{ID: g.ID.String(), Handle: g.Username, Acct: g.Username + "@" + h.urls.Host(),
 		URL: g.URL, ActorID: g.URI, Name: g.DisplayName, Description: c.DescriptionSource, DescriptionHTML: g.Note,
+		Icon: g.AvatarURL, Header: g.HeaderURL,
 		Rules: c.Rules, Language: c.Language, JoinPolicy: c.JoinPolicy, PostingPolicy: c.PostingPolicy,
 		Visibility: c.Visibility, Moderators: []string{}, CreatedAt: c.CreatedAt.UTC().Format(time.RFC3339)}
 	for _, m := range mods {

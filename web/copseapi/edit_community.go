@@ -1,9 +1,12 @@
 package copseapi
 
 import (
+	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/copse-dev/copse/federation"
+	"github.com/copse-dev/copse/storage"
 	"github.com/copse-dev/copse/web/api"
 	"github.com/copse-dev/copse/web/httperr"
 )
@@ -34,10 +37,62 @@ func (h *Handler) editCommunity(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &req); err != nil {
 		return err
 	}
-	c, err := h.engine.EditCommunity(r.Context(), me, id, federation.CommunityEdit{
+	return h.answerEdit(w, r, me, id, federation.CommunityEdit{
 		Name: req.Name, Description: req.Description, Rules: req.Rules, Language: req.Language,
 		JoinPolicy: req.JoinPolicy, PostingPolicy: req.PostingPolicy, Visibility: req.Visibility,
 	})
+}
+
+// communityImage: PUT /api/copse/v1/communities/{id}/icon or /header,
+// the image in the multipart part "file", and DELETE of either (set
+// false), by one of its moderators, as EditCommunity applies them.
+func (h *Handler) communityImage(which string, set bool) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		me, err := api.Caller(r, "write")
+		if err != nil {
+			return err
+		}
+		id, err := pathID(r)
+		if err != nil {
+			return err
+		}
+		var ed federation.CommunityEdit
+		if !set {
+			ed.RemoveIcon, ed.RemoveHeader = which == "icon", which == "header"
+			return h.answerEdit(w, r, me, id, ed)
+		}
+		end, err := h.engine.BeginUpload(me.ID) // the member's upload limits
+		if err != nil {
+			return err
+		}
+		defer end()
+		// Past 1 MiB the parts go to temporary files, not memory.
+		if err := r.ParseMultipartForm(1 << 20); err != nil {
+			var tooBig *http.MaxBytesError
+			if errors.As(err, &tooBig) {
+				return httperr.New(http.StatusRequestEntityTooLarge, fmt.Sprintf("The image is larger than the limit of %d MiB", federation.MaxMediaSize>>20))
+			}
+			return httperr.New(http.StatusBadRequest, "the body must be multipart/form-data with the image in \"file\"")
+		}
+		defer r.MultipartForm.RemoveAll()
+		file, _, err := r.FormFile("file")
+		if err != nil {
+			return httperr.New(http.StatusUnprocessableEntity, "the image must be in the part named \"file\"")
+		}
+		defer file.Close()
+		if which == "icon" {
+			ed.Icon = file
+		} else {
+			ed.Header = file
+		}
+		return h.answerEdit(w, r, me, id, ed)
+	}
+}
+
+// answerEdit applies ed to the community id for me and answers with the
+// community as it then is.
+func (h *Handler) answerEdit(w http.ResponseWriter, r *http.Request, me storage.Account, id storage.ID, ed federation.CommunityEdit) error {
+	c, err := h.engine.EditCommunity(r.Context(), me, id, ed)
 	if err != nil {
 		return err
 	}

@@ -44,7 +44,7 @@ const maxRepliesShown = 500
 // communityView is a community as its pages show it.
 type communityView struct {
 	Name, Handle, Acct, URL, FeedURL string
-	Avatar                           string
+	Avatar, Header                   string
 	Description                      template.HTML // Markdown, rendered and sanitised
 	Rules                            []string
 	MembersOnly                      bool
@@ -272,7 +272,7 @@ func (h *Handler) communityViewOf(r *http.Request, g storage.Account, c storage.
 		return nil, err
 	}
 	v := &communityView{Name: cmp.Or(g.DisplayName, g.Username), Handle: g.Acct(), Acct: g.Username + "@" + cmp.Or(g.Domain, h.node.Host),
-		URL: communityPath(g.Acct()), FeedURL: communityPath(g.Acct()) + "/feed.atom", Avatar: g.AvatarURL,
+		URL: communityPath(g.Acct()), FeedURL: communityPath(g.Acct()) + "/feed.atom", Avatar: g.AvatarURL, Header: g.HeaderURL,
 		Description: desc, Rules: lines(c.Rules), MembersOnly: c.Visibility != storage.CommunityPublic, SignIn: session.SignInURL(r.URL.Path),
 		Approval: c.JoinPolicy == storage.JoinApproval, ModeratorsOnly: c.PostingPolicy == storage.PostingModerators, Members: roster.Members,
 		MovedTo: g.MovedTo}

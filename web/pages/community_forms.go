@@ -2,6 +2,9 @@ package pages
 
 import (
 	"errors"
+	"fmt"
+	"io"
+	"mime/multipart"
 	"net/http"
 	"strings"
 
@@ -27,6 +30,9 @@ type communityFormPage struct {
 	Fields                    communityFields
 	Join, Posting, Visibility radioGroup
 	Host                      string // this node, for the handle's hint
+	// Icon and Header are the images the community has, on its edit
+	// form ("": none).
+	Icon, Header string
 }
 
 var (
@@ -46,7 +52,7 @@ var (
 
 // communityFieldNames are the fields the engine's messages about a
 // community start with (NewCommunity.validate), as the form names them.
-var communityFieldNames = []string{"handle", "name", "description", "rules", "language", "join_policy", "posting_policy", "visibility"}
+var communityFieldNames = []string{"handle", "name", "description", "rules", "language", "join_policy", "posting_policy", "visibility", "icon", "header"}
 
 // NewCommunityForm serves GET /communities/new.
 func (h *Handler) NewCommunityForm(w http.ResponseWriter, r *http.Request) {
@@ -61,7 +67,10 @@ func (h *Handler) NewCommunityForm(w http.ResponseWriter, r *http.Request) {
 
 // CreateCommunity takes POST /communities/new.
 func (h *Handler) CreateCommunity(w http.ResponseWriter, r *http.Request) {
-	me, ok := h.formPost(w, r, r.URL.Path, h.readText)
+	me, ok := h.formPost(w, r, r.URL.Path, h.readUpload)
+	if r.MultipartForm != nil {
+		defer r.MultipartForm.RemoveAll()
+	}
 	if !ok {
 		return
 	}
@@ -73,9 +82,14 @@ func (h *Handler) CreateCommunity(w http.ResponseWriter, r *http.Request) {
 	}
 	h.saveCommunity(w, r, &v, func() (string, error) {
 		f := v.Fields
+		icon, header, closeAll, err := formImages(r)
+		if err != nil {
+			return "", err
+		}
+		defer closeAll()
 		c, err := h.engine.CreateCommunity(r.Context(), me, federation.NewCommunity{Handle: f.Handle, Name: f.Name,
 			Description: f.Description, Rules: f.Rules, Language: f.Language, JoinPolicy: f.JoinPolicy,
-			PostingPolicy: f.PostingPolicy, Visibility: f.Visibility})
+			PostingPolicy: f.PostingPolicy, Visibility: f.Visibility, Icon: icon, Header: header})
 		if err != nil {
 			return "", err
 		}
@@ -105,7 +119,10 @@ func (h *Handler) EditCommunityForm(w http.ResponseWriter, r *http.Request) {
 
 // EditCommunity takes POST /c/{handle}/edit.
 func (h *Handler) EditCommunity(w http.ResponseWriter, r *http.Request) {
-	me, v, ok := openForm(h, w, r, r.URL.Path, h.readText, h.editCommunityPage)
+	me, v, ok := openForm(h, w, r, r.URL.Path, h.readUpload, h.editCommunityPage)
+	if r.MultipartForm != nil {
+		defer r.MultipartForm.RemoveAll()
+	}
 	if !ok {
 		return
 	}
@@ -113,11 +130,43 @@ func (h *Handler) EditCommunity(w http.ResponseWriter, r *http.Request) {
 	v.Fields.Handle = v.group.Username
 	h.saveCommunity(w, r, &v, func() (string, error) {
 		f := v.Fields
-		_, err := h.engine.EditCommunity(r.Context(), me, v.group.ID, federation.CommunityEdit{Name: &f.Name,
+		icon, header, closeAll, err := formImages(r)
+		if err != nil {
+			return "", err
+		}
+		defer closeAll()
+		_, err = h.engine.EditCommunity(r.Context(), me, v.group.ID, federation.CommunityEdit{Name: &f.Name,
 			Description: &f.Description, Rules: &f.Rules, Language: &f.Language, JoinPolicy: &f.JoinPolicy,
-			PostingPolicy: &f.PostingPolicy, Visibility: &f.Visibility})
+			PostingPolicy: &f.PostingPolicy, Visibility: &f.Visibility, Icon: icon, Header: header,
+			RemoveIcon: r.FormValue("remove_icon") == "yes", RemoveHeader: r.FormValue("remove_header") == "yes"})
 		return communityPath(v.group.Acct()), err
 	})
+}
+
+// formImages opens the icon and header a community form carries (nil for
+// a file input left empty); the caller calls closeAll once they are read.
+func formImages(r *http.Request) (icon, header io.Reader, closeAll func(), err error) {
+	var opened []multipart.File
+	closeAll = func() {
+		for _, f := range opened {
+			f.Close()
+		}
+	}
+	var out [2]io.Reader
+	for i, name := range []string{"icon", "header"} {
+		fhs := r.MultipartForm.File[name]
+		if len(fhs) == 0 || fhs[0].Size == 0 {
+			continue
+		}
+		f, err := fhs[0].Open()
+		if err != nil {
+			closeAll()
+			return nil, nil, nil, fmt.Errorf("open %s: %w", name, err)
+		}
+		opened = append(opened, f)
+		out[i] = f
+	}
+	return out[0], out[1], closeAll, nil
 }
 
 func (h *Handler) newCommunityPage() communityFormPage {
@@ -136,7 +185,8 @@ func (h *Handler) editCommunityPage(r *http.Request) (communityFormPage, error) 
 	if !g.Local() {
 		return communityFormPage{}, storage.ErrNotFound
 	}
-	v := communityFormPage{repertoireForm: h.newForm(g, cv, "Edit "+cv.Name, cv.URL+"/edit", cv.URL), Host: h.node.Host}
+	v := communityFormPage{repertoireForm: h.newForm(g, cv, "Edit "+cv.Name, cv.URL+"/edit", cv.URL), Host: h.node.Host,
+		Icon: g.AvatarURL, Header: g.HeaderURL}
 	v.Editing = true
 	return v, nil
 }
@@ -192,7 +242,10 @@ func (h *Handler) saveCommunity(w http.ResponseWriter, r *http.Request, v *commu
 	h.submit(w, r, &v.Form, show, func(err error) bool {
 		var denied *federation.DeniedError
 		var inv *federation.InvalidError
+		var field *federation.FieldError
 		switch {
+		case errors.As(err, &field):
+			v.Form.add(field.Field, sentence(field.Invalid.Msg))
 		case errors.Is(err, federation.ErrHandleTaken):
 			v.Form.add("handle", "That handle is taken by a member or a community here: choose another")
 		case errors.As(err, &denied):

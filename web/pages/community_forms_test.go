@@ -46,7 +46,7 @@ func TestCommunityForms(t *testing.T) {
 			for k, v := range tt.fields {
 				f[k] = v
 			}
-			code, _, page := ab.Do(http.MethodPost, "/communities/new", f)
+			code, _, page := postMultipart(t, ab, n, "/communities/new", f)
 			if code != http.StatusUnprocessableEntity {
 				t.Fatalf("%d; want 422\n%s", code, page)
 			}
@@ -57,7 +57,11 @@ func TestCommunityForms(t *testing.T) {
 	f := url.Values{"csrf": {form.Get("csrf")}, "handle": {"@nurses"}, "name": {"School nurses"}, "description": {"For **school** nurses."},
 		"rules": {"Be kind\nNo patient details"}, "language": {"en"}, "join_policy": {"approval"}, "posting_policy": {"moderators"},
 		"visibility": {"public"}}
-	code, loc, page := ab.Do(http.MethodPost, "/communities/new", f)
+	if code, _, page := postMultipart(t, ab, n, "/communities/new", f, upload{"icon", "icon.txt", []byte("not an image")}); code != http.StatusUnprocessableEntity ||
+		!strings.Contains(page, `href="#icon">`) {
+		t.Errorf("a text icon: %d; want 422 beside the icon field\n%s", code, page)
+	}
+	code, loc, page := postMultipart(t, ab, n, "/communities/new", f, upload{"icon", "icon.png", profilePNG(t, 600, 600)}, upload{"header", "", nil})
 	if code != http.StatusSeeOther || loc != "/c/nurses" {
 		t.Fatalf("create: %d to %q; want 303 to /c/nurses\n%s", code, loc, page)
 	}
@@ -69,6 +73,9 @@ func TestCommunityForms(t *testing.T) {
 	if err != nil || c.JoinPolicy != storage.JoinApproval || c.PostingPolicy != storage.PostingModerators || c.Rules != "Be kind\nNo patient details" {
 		t.Fatalf("community %+v (%v); want approval, moderators posting, the rules", c, err)
 	}
+	if !strings.HasPrefix(g.AvatarURL, n.URL+"/media/") || g.HeaderURL != "" {
+		t.Errorf("icon %q, header %q; want the icon uploaded, no header (its input was left empty)", g.AvatarURL, g.HeaderURL)
+	}
 	if mod, err := n.Store.IsCommunityModerator(ctx, g.ID, alice.ID); err != nil || !mod {
 		t.Errorf("the creator moderates it: %v (%v)", mod, err)
 	}
@@ -76,7 +83,8 @@ func TestCommunityForms(t *testing.T) {
 	mustContain(t, "the new community's page, to its moderator", page, "<strong>school</strong>", "<li>No patient details</li>", `href="/c/nurses/edit"`)
 
 	form, page = formPage(t, ab, "/c/nurses/edit")
-	mustContain(t, "the edit form", page, `value="School nurses"`, "Be kind\nNo patient details</textarea>", `value="approval" checked`)
+	mustContain(t, "the edit form", page, `value="School nurses"`, "Be kind\nNo patient details</textarea>", `value="approval" checked`,
+		`src="`+g.AvatarURL+`"`, `name="remove_icon"`)
 	if strings.Contains(page, `id="handle"`) {
 		t.Error("the edit form offers to change the handle")
 	}
@@ -87,13 +95,16 @@ func TestCommunityForms(t *testing.T) {
 	form.Set("join_policy", "open")
 	form.Set("posting_policy", "members")
 	form.Set("visibility", "public")
-	if code, loc, page := ab.Do(http.MethodPost, "/c/nurses/edit", form); code != http.StatusSeeOther || loc != "/c/nurses" {
+	form.Set("remove_icon", "yes")
+	if code, loc, page := postMultipart(t, ab, n, "/c/nurses/edit", form, upload{"header", "header.png", profilePNG(t, 1500, 500)}); code != http.StatusSeeOther || loc != "/c/nurses" {
 		t.Fatalf("edit: %d to %q\n%s", code, loc, page)
 	}
-	if g, err = n.Store.AccountByID(ctx, g.ID); err != nil || g.DisplayName != "School nursing" || g.Locked {
-		t.Errorf("after the edit %q, locked %v (%v); want School nursing, open", g.DisplayName, g.Locked, err)
+	if g, err = n.Store.AccountByID(ctx, g.ID); err != nil || g.DisplayName != "School nursing" || g.Locked || g.AvatarURL != "" || g.HeaderURL == "" {
+		t.Errorf("after the edit %q, locked %v, icon %q, header %q (%v); want School nursing, open, no icon, a header", g.DisplayName, g.Locked, g.AvatarURL, g.HeaderURL, err)
 	}
 
+	_, _, page = ab.Do(http.MethodGet, "/c/nurses", nil)
+	mustContain(t, "the community's page after the edit", page, "School nursing", `class="profile-header" src="`+g.HeaderURL+`"`)
 	bb := signedInBrowser(t, n, "bob")
 	if _, _, page := bb.Do(http.MethodGet, "/c/nurses", nil); strings.Contains(page, "/c/nurses/edit") {
 		t.Error("the community page offers its edit form to someone who does not moderate it")
@@ -103,7 +114,7 @@ func TestCommunityForms(t *testing.T) {
 	}
 	bobForm := testrig.Hidden(func() string { _, _, p := bb.Do(http.MethodGet, "/communities/new", nil); return p }())
 	bobForm.Set("name", "Taken over")
-	if code, _, _ := bb.Do(http.MethodPost, "/c/nurses/edit", bobForm); code != http.StatusForbidden {
+	if code, _, _ := postMultipart(t, bb, n, "/c/nurses/edit", bobForm); code != http.StatusForbidden {
 		t.Errorf("a non-moderator posts the edit form: %d; want 403", code)
 	}
 }
@@ -130,7 +141,7 @@ func TestCommunityCreatorsSetting(t *testing.T) {
 	form := testrig.Hidden(func() string { _, _, p := pb.Do(http.MethodGet, "/c/desk", nil); return p }())
 	form.Set("handle", "mine")
 	form.Set("name", "Mine")
-	if code, _, page := pb.Do(http.MethodPost, "/communities/new", form); code != http.StatusForbidden || !strings.Contains(page, "Only the node&#39;s administrators create communities here") {
+	if code, _, page := postMultipart(t, pb, n, "/communities/new", form); code != http.StatusForbidden || !strings.Contains(page, "Only the node&#39;s administrators create communities here") {
 		t.Errorf("a member posts the form: %d; want 403 saying who may\n%s", code, page)
 	}
 	bb := signedInBrowser(t, n, "boss")
@@ -140,7 +151,7 @@ func TestCommunityCreatorsSetting(t *testing.T) {
 	form.Set("join_policy", "open")
 	form.Set("posting_policy", "members")
 	form.Set("visibility", "public")
-	if code, loc, page := bb.Do(http.MethodPost, "/communities/new", form); code != http.StatusSeeOther || loc != "/c/ours" {
+	if code, loc, page := postMultipart(t, bb, n, "/communities/new", form); code != http.StatusSeeOther || loc != "/c/ours" {
 		t.Errorf("an administrator creates one: %d to %q\n%s", code, loc, page)
 	}
 }
