@@ -75,6 +75,9 @@ type communityView struct {
 	// JoinRequests is how many people wait to join, shown on the page to
 	// its moderators here (-1 for anyone else).
 	JoinRequests int
+	// OpenReports is how many reports about its content wait, shown
+	// with JoinRequests.
+	OpenReports int
 	// Moderating: the member signed in moderates it (the engine's rule),
 	// so its thread page shows the moderators' forms.
 	Moderating bool
@@ -320,6 +323,12 @@ func (h *Handler) communityViewOf(r *http.Request, g storage.Account, c storage.
 				return nil, err
 			}
 			v.JoinRequests = len(reqs)
+			reps, err := h.engine.Reports(r.Context(), me, g.ID, storage.ReportFilter{State: storage.ReportOpen},
+				storage.Page{Limit: maxJoinRequestsShown})
+			if err != nil {
+				return nil, err
+			}
+			v.OpenReports = len(reps)
 		}
 	}
 	return v, nil

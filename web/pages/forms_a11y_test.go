@@ -67,6 +67,11 @@ func TestFormsAccessible(t *testing.T) {
 	if err := n.Engine.LockThread(ctx, alice, g.ID, thread.ID, true, "Answered"); err != nil {
 		t.Fatal(err)
 	}
+	// A report in the community's queue.
+	rep, err := n.Engine.Report(ctx, carl, federation.NewReport{TargetID: alice.ID, StatusIDs: []storage.ID{thread.ID}, Comment: "Out of date"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	artPath := "/c/desk/artefacts/" + art.ID.String()
 	if err := br.Run(
 		chromedp.Navigate(n.URL+session.SignInURL("/c/desk/library")),
@@ -79,7 +84,8 @@ func TestFormsAccessible(t *testing.T) {
 	}
 	for _, path := range []string{"/", "/c/desk/library", artPath, "/c/desk/glossary", "/c/desk/events",
 		artPath + "/edit", "/c/desk/glossary/" + term.ID.String() + "/edit", "/c/desk/events/" + ev.ID.String() + "/edit",
-		"/c/panel", "/c/panel/join-requests", "/c/desk/moderation", "/c/desk/threads/" + thread.ID.String(), "/communities", "/c/desk/edit"} {
+		"/c/panel", "/c/panel/join-requests", "/c/desk/moderation", "/c/desk/threads/" + thread.ID.String(), "/communities", "/c/desk/edit",
+		"/c/desk/reports", "/c/desk/reports/" + rep.ID.String()} {
 		br.CheckPage(t, n.URL+path)
 	}
 	// A stale edit: the form again, with the conflict and the current text.
