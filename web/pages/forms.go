@@ -35,6 +35,7 @@ const textFormBody = 1 << 20
 // buttons of the forms a page offers; nil when nobody is.
 type memberView struct {
 	CSRF string
+	ID   string // the member's account
 	// Attending holds the IDs of the events on the page the member said
 	// they will attend.
 	Attending map[string]bool
@@ -49,10 +50,11 @@ func viewerOf(r *http.Request) storage.Account {
 
 // memberOf is the member signed in from r's browser, or nil.
 func (h *Handler) memberOf(r *http.Request) *memberView {
-	if _, ok := session.Member(r); !ok {
+	me, ok := session.Member(r)
+	if !ok {
 		return nil
 	}
-	return &memberView{CSRF: formToken(r)}
+	return &memberView{CSRF: formToken(r), ID: me.ID.String()}
 }
 
 // formToken is the CSRF token of the repertoire forms

@@ -61,7 +61,8 @@ func TestFormsAccessible(t *testing.T) {
 	if err := n.Engine.Follow(ctx, carl.ID, g.ID, federation.FollowOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := n.Engine.Post(ctx, carl.ID, federation.Draft{Text: "Also on Saturdays?", InReplyTo: thread.ID}); err != nil {
+	carlReply, err := n.Engine.Post(ctx, carl.ID, federation.Draft{Text: "Also on Saturdays?", InReplyTo: thread.ID})
+	if err != nil {
 		t.Fatal(err)
 	}
 	if err := n.Engine.LockThread(ctx, alice, g.ID, thread.ID, true, "Answered"); err != nil {
@@ -85,7 +86,7 @@ func TestFormsAccessible(t *testing.T) {
 	for _, path := range []string{"/", "/c/desk/library", artPath, "/c/desk/glossary", "/c/desk/events",
 		artPath + "/edit", "/c/desk/glossary/" + term.ID.String() + "/edit", "/c/desk/events/" + ev.ID.String() + "/edit",
 		"/c/panel", "/c/panel/join-requests", "/c/desk/moderation", "/c/desk/threads/" + thread.ID.String(), "/communities", "/c/desk/edit",
-		"/c/desk/reports", "/c/desk/reports/" + rep.ID.String()} {
+		"/c/desk/reports", "/c/desk/reports/" + rep.ID.String(), "/c/desk/posts/" + carlReply.ID.String() + "/report"} {
 		br.CheckPage(t, n.URL+path)
 	}
 	// A stale edit: the form again, with the conflict and the current text.

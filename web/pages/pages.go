@@ -63,7 +63,7 @@ type Handler struct {
 var pageNames = []string{"home", "about", "tag", "profile", "status", "error", "communities", "community", "thread", "directory", "library", "artefact", "glossary", "term_history", "events", "event", "search", "join_requests", "moderation_log", "community_reports"}
 
 // formNames are the templates of the repertoire's forms (forms.go).
-var formNames = []string{"artefact_form", "term_form", "event_form", "post_form", "community_form"}
+var formNames = []string{"artefact_form", "term_form", "event_form", "post_form", "community_form", "report_form"}
 
 // New checks that the templates parse; a broken template fails at
 // start-up. Each page is parsed for use when it is first shown (PageSet).
@@ -126,6 +126,8 @@ func (h *Handler) Mount(r chi.Router) {
 		r.Post("/c/{handle}/threads/{id}/reply", h.CreateReply)
 		r.Post("/c/{handle}/threads/{id}/{act}", h.ModerateThread)
 		r.Post("/c/{handle}/posts/{id}/remove", h.RemovePost)
+		r.Get("/c/{handle}/posts/{id}/report", h.ReportForm)
+		r.Post("/c/{handle}/posts/{id}/report", h.ReportPost)
 		r.Post("/c/{handle}/bans/{id}", h.Ban)
 		r.Post("/c/{handle}/bans/{id}/lift", h.LiftBan)
 		r.Post("/c/{handle}/moderators", h.AddModerator)
