@@ -150,3 +150,18 @@ func andThen(first, next func(tx *storage.Tx) error) func(tx *storage.Tx) error 
 		return next(tx)
 	}
 }
+
+// keepGroupMention keeps, on an edit of st, the mention of the Group of
+// the community st is in when st named it without writing it in its
+// text (Draft.Community): the edited post must still name its community
+// the way the first one did.
+func (e *Engine) keepGroupMention(ctx context.Context, st storage.Status, mentioned []storage.Account) ([]storage.Account, error) {
+	g, _, ok, err := communityOf(ctx, e.store, st)
+	if err != nil {
+		return nil, fmt.Errorf("community of %s: %w", st.URI, err)
+	}
+	if !ok || !slices.Contains(st.Mentions, g.ID) || slices.ContainsFunc(mentioned, func(a storage.Account) bool { return a.ID == g.ID }) {
+		return mentioned, nil
+	}
+	return append(mentioned, g), nil
+}

@@ -147,6 +147,24 @@ func TestPostInRemoteCommunity(t *testing.T) {
 	if p, err := e.store.CommunityPost(ctx, st.ID); err != nil || p.GroupID != g.ID {
 		t.Errorf("thread kept as the community's %+v (%v); want in %d, until the Group announces it", p, err, g.ID)
 	}
+
+	// An edit still names the Group, though its text never did.
+	if _, err := e.Edit(ctx, bea.ID, st.ID, Draft{Title: "Night shifts", Text: "Handover notes, please?"}); err != nil {
+		t.Fatal(err)
+	}
+	updates := ofType(sent(t, e, g.SharedInbox), activitypub.TypeUpdate)
+	if len(updates) != 1 || updates[0].Object.Note == nil {
+		t.Fatalf("the Group's node got %d Updates; want 1", len(updates))
+	}
+	mentions = 0
+	for _, tag := range updates[0].Object.Note.Tags {
+		if tag.Type == activitypub.TagMention && tag.Href == g.URI {
+			mentions++
+		}
+	}
+	if mentions != 1 || updates[0].Object.Note.Audience != g.URI {
+		t.Errorf("the Update names the Group %d times, audience %q; want once, the Group", mentions, updates[0].Object.Note.Audience)
+	}
 }
 
 // TestCommunityImages: a community's icon and header are checked and

@@ -279,6 +279,9 @@ func (e *Engine) Edit(ctx context.Context, authorID, statusID storage.ID, d Draf
 		return storage.Status{}, err
 	}
 	refs, mentioned := e.resolveMentions(ctx, d.Text)
+	if mentioned, err = e.keepGroupMention(ctx, st, mentioned); err != nil {
+		return storage.Status{}, err
+	}
 	st.Content = renderText(d.Text, refs, e.urls.Tag)
 	st.SourceText, st.SpoilerText, st.Sensitive, st.Language, st.Title = d.Text, d.SpoilerText, d.Sensitive, d.Language, d.Title
 	st.Tags = scanText(d.Text).Tags

@@ -35,7 +35,11 @@ type postFormPage struct {
 	Thread      *statusView
 	ReplyTo     *statusView
 	ThreadTitle string
-	thread      storage.Status
+	// What is edited, "thread" or "reply", and where its delete form
+	// posts (post_edit.go).
+	What, DeleteAction string
+	thread             storage.Status
+	post               storage.Status // the post edited
 }
 
 func threadPath(handle string, id storage.ID) string {
@@ -124,15 +128,24 @@ func (h *Handler) CreateThread(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v.Fields = postFields{Title: r.FormValue("title"), Text: r.FormValue("text")}
-	title := strings.TrimSpace(v.Fields.Title)
+	title := checkTitle(&v.Form, v.Fields.Title)
+	h.postDraft(w, r, &v, func() (string, error) {
+		st, err := h.engine.Post(r.Context(), me.ID, federation.Draft{Community: v.group.ID, Title: title, Text: v.Fields.Text})
+		return threadPath(v.group.Acct(), st.ID), err
+	})
+}
+
+// checkTitle says on the form f what to fix in a thread's title, and
+// returns it trimmed.
+func checkTitle(f *formView, title string) string {
+	title = strings.TrimSpace(title)
 	switch {
 	case title == "":
-		v.Form.add("title", "Enter a title for the thread")
+		f.add("title", "Enter a title for the thread")
 	case utf8.RuneCountInString(title) > federation.MaxThreadTitle:
-		v.Form.add("title", fmt.Sprintf("The title must be %d characters or fewer", federation.MaxThreadTitle))
+		f.add("title", fmt.Sprintf("The title must be %d characters or fewer", federation.MaxThreadTitle))
 	}
-	h.postDraft(w, r, me, &v, federation.Draft{Community: v.group.ID, Title: title, Text: v.Fields.Text},
-		func(st storage.Status) string { return threadPath(v.group.Acct(), st.ID) })
+	return title
 }
 
 // ReplyForm serves GET /c/{handle}/threads/{id}/reply.
@@ -153,10 +166,10 @@ func (h *Handler) CreateReply(w http.ResponseWriter, r *http.Request) {
 	if v.ReplyTo != nil {
 		parent, _ = storage.ParseID(v.ReplyTo.ID)
 	}
-	h.postDraft(w, r, me, &v, federation.Draft{Community: v.group.ID, InReplyTo: parent, Text: v.Fields.Text},
-		func(st storage.Status) string {
-			return threadPath(v.group.Acct(), v.thread.ID) + "#post-" + st.ID.String()
-		})
+	h.postDraft(w, r, &v, func() (string, error) {
+		st, err := h.engine.Post(r.Context(), me.ID, federation.Draft{Community: v.group.ID, InReplyTo: parent, Text: v.Fields.Text})
+		return threadPath(v.group.Acct(), v.thread.ID) + "#post-" + st.ID.String(), err
+	})
 }
 
 // mayPost answers a form the member may not post with (the engine's
@@ -187,10 +200,10 @@ func (h *Handler) mayPost(w http.ResponseWriter, r *http.Request, me storage.Acc
 	return ok
 }
 
-// postDraft ends the thread and reply forms' POST: the text checked, the
-// draft posted by the engine, and the browser sent to where (the post
-// on its thread page); a refusal is shown on the form.
-func (h *Handler) postDraft(w http.ResponseWriter, r *http.Request, me storage.Account, v *postFormPage, d federation.Draft, where func(storage.Status) string) {
+// postDraft ends the thread, reply and edit forms' POST: the text
+// checked, then save asks the engine and returns where to send the
+// browser (the post on its thread page); a refusal is shown on the form.
+func (h *Handler) postDraft(w http.ResponseWriter, r *http.Request, v *postFormPage, save func() (string, error)) {
 	switch n := utf8.RuneCountInString(v.Fields.Text); {
 	case strings.TrimSpace(v.Fields.Text) == "":
 		v.Form.add("text", "Enter what you want to say")
@@ -206,13 +219,7 @@ func (h *Handler) postDraft(w http.ResponseWriter, r *http.Request, me storage.A
 			return true
 		}
 		return refusedOn(&v.Form, show, "text", "You cannot post in "+v.Community.Name+".")(err)
-	}, func() (string, error) {
-		st, err := h.engine.Post(r.Context(), me.ID, d)
-		if err != nil {
-			return "", err
-		}
-		return where(st), nil
-	})
+	}, save)
 }
 
 // pageThread is the thread of the path ({id}, its first post) in the
