@@ -44,18 +44,7 @@ func signedIn(t *testing.T, n *testrig.Node, login string) *browser {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := &browser{FormBrowser: testrig.NewFormBrowser(t, n), t: t, n: n, me: me}
-	code, _, page := b.Do(http.MethodGet, "/auth/sign_in", nil)
-	if code != http.StatusOK {
-		t.Fatalf("GET /auth/sign_in: %d", code)
-	}
-	form := testrig.Hidden(page)
-	form.Set("login", login)
-	form.Set("password", testrig.Password)
-	if code, _, page := b.Do(http.MethodPost, "/auth/sign_in", form); code != http.StatusSeeOther {
-		t.Fatalf("sign in as %s: %d:\n%s", login, code, page)
-	}
-	return b
+	return &browser{FormBrowser: testrig.SignIn(t, n, login), t: t, n: n, me: me}
 }
 
 // open sends a request as a browser does (asking for HTML) and returns

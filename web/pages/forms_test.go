@@ -13,7 +13,6 @@ import (
 
 	"github.com/copse-dev/copse/federation"
 	"github.com/copse-dev/copse/storage"
-	"github.com/copse-dev/copse/web/session"
 	"github.com/copse-dev/copse/web/testrig"
 )
 
@@ -24,18 +23,7 @@ import (
 // signedInBrowser signs login in on n from a browser of its own.
 func signedInBrowser(t *testing.T, n *testrig.Node, login string) *testrig.FormBrowser {
 	t.Helper()
-	b := testrig.NewFormBrowser(t, n)
-	code, _, page := b.Do(http.MethodGet, session.SignInURL("/"), nil)
-	if code != http.StatusOK {
-		t.Fatalf("sign-in page: %d\n%s", code, page)
-	}
-	form := testrig.Hidden(page)
-	form.Set("login", login)
-	form.Set("password", testrig.Password)
-	if code, _, page := b.Do(http.MethodPost, "/auth/sign_in", form); code != http.StatusSeeOther {
-		t.Fatalf("sign in as %s: %d\n%s", login, code, page)
-	}
-	return b
+	return testrig.SignIn(t, n, login)
 }
 
 // formPage loads a page with a form and returns its hidden fields (the

@@ -45,6 +45,24 @@ func NewFormBrowser(t testing.TB, n *Node) *FormBrowser {
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 }
 
+// SignIn returns a browser of its own signed in on n as login, through
+// the web sign-in form as a person fills it in.
+func SignIn(t testing.TB, n *Node, login string) *FormBrowser {
+	t.Helper()
+	b := NewFormBrowser(t, n)
+	code, _, page := b.Do(http.MethodGet, "/auth/sign_in", nil)
+	if code != http.StatusOK {
+		t.Fatalf("sign-in page: %d\n%s", code, page)
+	}
+	form := Hidden(page)
+	form.Set("login", login)
+	form.Set("password", Password)
+	if code, _, page := b.Do(http.MethodPost, "/auth/sign_in", form); code != http.StatusSeeOther {
+		t.Fatalf("sign in as %s: %d\n%s", login, code, page)
+	}
+	return b
+}
+
 // Do sends a request for path (form, if not nil, as an urlencoded body)
 // and returns the status, the Location header and the body.
 func (b *FormBrowser) Do(method, path string, form url.Values) (int, string, string) {
