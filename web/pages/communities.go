@@ -428,7 +428,7 @@ func (h *Handler) communities(w http.ResponseWriter, r *http.Request) error {
 		return fmt.Errorf("communities page: %w", err)
 	}
 	v := communityPage{pageView: h.view("Communities")}
-	v.Paged = p.MaxID != 0
+	v.Paged, v.Member = p.MaxID != 0, h.memberOf(r)
 	if v.MayCreate, err = h.engine.MayCreateCommunity(r.Context(), viewerOf(r)); err != nil {
 		return err
 	}

@@ -104,7 +104,7 @@ func TestFormsAccessible(t *testing.T) {
 	}
 	br.CheckLoaded(t, "a stale edit")
 	for _, path := range []string{"/c/desk/library/new", "/c/desk/glossary/new", "/c/desk/events/new", "/c/desk/threads/new",
-		"/c/desk/threads/" + thread.ID.String() + "/reply", "/communities/new"} {
+		"/c/desk/threads/" + thread.ID.String() + "/reply", "/communities/new", "/communities/find"} {
 		br.CheckPage(t, n.URL+path)
 		if err := br.Run(
 			chromedp.Click("button[type=submit]", chromedp.ByQuery),

@@ -63,7 +63,7 @@ type Handler struct {
 var pageNames = []string{"home", "about", "tag", "profile", "status", "error", "communities", "community", "thread", "directory", "library", "artefact", "glossary", "term_history", "events", "event", "search", "join_requests", "moderation_log", "community_reports"}
 
 // formNames are the templates of the repertoire's forms (forms.go).
-var formNames = []string{"artefact_form", "term_form", "event_form", "post_form", "community_form", "report_form"}
+var formNames = []string{"artefact_form", "term_form", "event_form", "post_form", "community_form", "report_form", "find_community"}
 
 // New checks that the templates parse; a broken template fails at
 // start-up. Each page is parsed for use when it is first shown (PageSet).
@@ -108,6 +108,7 @@ func (h *Handler) Mount(r chi.Router) {
 		r.Get("/@{username}", h.profileOrCommunity)
 		r.Get("/communities", h.Communities)
 		r.Get("/communities/new", h.NewCommunityForm)
+		r.Get("/communities/find", h.FindCommunity)
 		r.Post("/communities/new", h.CreateCommunity)
 		r.Get("/c/{handle}/edit", h.EditCommunityForm)
 		r.Post("/c/{handle}/edit", h.EditCommunity)
