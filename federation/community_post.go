@@ -88,8 +88,10 @@ func (e *Engine) MayPostIn(ctx context.Context, who, g storage.Account) (bool, s
 // draftCommunity checks a draft posted into the community d.Community
 // (Post with Draft.Community): the Group, its policy, and for a reply,
 // that parent is in it. It returns the Group, its policy and the
-// mentions to write with the Group among them for a new thread.
-func (e *Engine) draftCommunity(ctx context.Context, d Draft, parent storage.Status, mentioned []storage.Account) (storage.Account, storage.Community, []storage.Account, error) {
+// mentions to write: with the Group among them for a new thread, and for
+// a reply, the author of the post it answers (as an app writes them in,
+// so they are told, here or on their server), unless that is author.
+func (e *Engine) draftCommunity(ctx context.Context, d Draft, author storage.ID, parent storage.Status, mentioned []storage.Account) (storage.Account, storage.Community, []storage.Account, error) {
 	g, err := e.store.AccountByID(ctx, d.Community)
 	if err != nil {
 		return storage.Account{}, storage.Community{}, nil, fmt.Errorf("community %d: %w", d.Community, err)
@@ -112,7 +114,14 @@ func (e *Engine) draftCommunity(ctx context.Context, d Draft, parent storage.Sta
 		if !ok || pg.ID != g.ID {
 			return storage.Account{}, storage.Community{}, nil, fmt.Errorf("reply to %s in %s: %w", parent.URI, g.Acct(), storage.ErrNotFound)
 		}
-		return g, c, mentioned, nil
+		if parent.AccountID == author || slices.ContainsFunc(mentioned, func(a storage.Account) bool { return a.ID == parent.AccountID }) {
+			return g, c, mentioned, nil
+		}
+		to, err := e.store.AccountByID(ctx, parent.AccountID)
+		if err != nil {
+			return storage.Account{}, storage.Community{}, nil, fmt.Errorf("author of %s: %w", parent.URI, err)
+		}
+		return g, c, append(mentioned, to), nil
 	}
 	if !slices.ContainsFunc(mentioned, func(a storage.Account) bool { return a.ID == g.ID }) {
 		mentioned = append(mentioned, g)
@@ -151,17 +160,29 @@ func andThen(first, next func(tx *storage.Tx) error) func(tx *storage.Tx) error 
 	}
 }
 
-// keepGroupMention keeps, on an edit of st, the mention of the Group of
-// the community st is in when st named it without writing it in its
-// text (Draft.Community): the edited post must still name its community
-// the way the first one did.
-func (e *Engine) keepGroupMention(ctx context.Context, st storage.Status, mentioned []storage.Account) ([]storage.Account, error) {
+// keepCommunityMentions keeps, on an edit of st, the mentions a post
+// into a community made without writing them in its text
+// (Draft.Community): of its community's Group, and of the author of the
+// post it answers. The edited post must name them as the first one did.
+func (e *Engine) keepCommunityMentions(ctx context.Context, st storage.Status, mentioned []storage.Account) ([]storage.Account, error) {
 	g, _, ok, err := communityOf(ctx, e.store, st)
 	if err != nil {
 		return nil, fmt.Errorf("community of %s: %w", st.URI, err)
 	}
-	if !ok || !slices.Contains(st.Mentions, g.ID) || slices.ContainsFunc(mentioned, func(a storage.Account) bool { return a.ID == g.ID }) {
+	if !ok {
 		return mentioned, nil
 	}
-	return append(mentioned, g), nil
+	for _, id := range []storage.ID{g.ID, st.InReplyToAccountID} {
+		if id == 0 || !slices.Contains(st.Mentions, id) || slices.ContainsFunc(mentioned, func(a storage.Account) bool { return a.ID == id }) {
+			continue
+		}
+		a := g
+		if id != g.ID {
+			if a, err = e.store.AccountByID(ctx, id); err != nil {
+				return nil, fmt.Errorf("mention of %d in %s: %w", id, st.URI, err)
+			}
+		}
+		mentioned = append(mentioned, a)
+	}
+	return mentioned, nil
 }

@@ -112,6 +112,12 @@ func TestPostInCommunity(t *testing.T) {
 			}
 		})
 	}
+	// alice's reply named bea, whose thread it answers, as an app would:
+	// bea was told.
+	ns, err := e.store.NotificationPage(ctx, bea.ID, storage.NotificationFilter{Types: []string{storage.NotifyMention}}, storage.Page{Limit: 10})
+	if err != nil || len(ns) != 1 || ns[0].FromAccountID != alice.ID {
+		t.Errorf("bea's mentions %+v (%v); want alice's reply", ns, err)
+	}
 }
 
 // TestPostInRemoteCommunity: a thread into a community elsewhere goes to

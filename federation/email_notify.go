@@ -653,3 +653,47 @@ func permanentMailError(err error) bool {
 	var inv *InvalidError
 	return errors.Is(err, errNoMailbox) || errors.As(err, &inv) || (errors.As(err, &tp) && tp.Code >= 500)
 }
+
+// NotificationLine is what a notification says in one line, as its
+// mail's subject does, for the member's notifications page; the post it
+// is about, if any, is returned when the member may see it (nil
+// otherwise, and ok false: the page leaves it out, as no mail shows it).
+func (e *Engine) NotificationLine(ctx context.Context, n storage.Notification) (line string, st *storage.Status, ok bool, err error) {
+	from, err := e.store.AccountByID(ctx, n.FromAccountID)
+	if err != nil {
+		return "", nil, false, notFoundIsNo(err)
+	}
+	if n.StatusID != 0 {
+		s, err := e.store.StatusByID(ctx, n.StatusID)
+		if err != nil {
+			return "", nil, false, notFoundIsNo(err)
+		}
+		if ok, err := e.CanSee(ctx, storage.Account{ID: n.AccountID}, s); err != nil || !ok {
+			return "", nil, false, err
+		}
+		st = &s
+	}
+	switch n.Type {
+	case storage.NotifyMention, storage.NotifyReblog, storage.NotifyFavourite, storage.NotifyStatus, storage.NotifyUpdate, storage.NotifyPoll:
+		if st == nil {
+			return "", nil, false, nil // about a post, but names none
+		}
+	}
+	line, _, err = e.notificationText(ctx, n, from, st)
+	if err != nil {
+		return "", nil, false, notFoundIsNo(err)
+	}
+	if line == "" {
+		switch n.Type {
+		case storage.NotifyStatus:
+			line = shortName(from) + " posted"
+		case storage.NotifyUpdate:
+			line = shortName(from) + " edited a post you boosted"
+		case storage.NotifyPoll:
+			line = "A poll has ended"
+		default:
+			return "", nil, false, nil
+		}
+	}
+	return strings.Join(strings.Fields(line), " "), st, true, nil
+}

@@ -159,7 +159,7 @@ func (e *Engine) post(ctx context.Context, authorID storage.ID, d Draft, also fu
 	}
 	refs, mentioned := e.resolveMentions(ctx, d.Text)
 	if d.Community != 0 {
-		g, c, withGroup, err := e.draftCommunity(ctx, d, parent, mentioned)
+		g, c, withGroup, err := e.draftCommunity(ctx, d, author.ID, parent, mentioned)
 		if err != nil {
 			return storage.Status{}, err
 		}
@@ -279,7 +279,7 @@ func (e *Engine) Edit(ctx context.Context, authorID, statusID storage.ID, d Draf
 		return storage.Status{}, err
 	}
 	refs, mentioned := e.resolveMentions(ctx, d.Text)
-	if mentioned, err = e.keepGroupMention(ctx, st, mentioned); err != nil {
+	if mentioned, err = e.keepCommunityMentions(ctx, st, mentioned); err != nil {
 		return storage.Status{}, err
 	}
 	st.Content = renderText(d.Text, refs, e.urls.Tag)

@@ -388,6 +388,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, t *t
 func (s *Server) frame(r *http.Request) pages.Frame {
 	f := s.layout.Frame()
 	f.Staff = session.Staff(r)
+	_, f.SignedIn = session.Member(r)
 	return f
 }
 

@@ -87,7 +87,7 @@ func TestFormsAccessible(t *testing.T) {
 		artPath + "/edit", "/c/desk/glossary/" + term.ID.String() + "/edit", "/c/desk/events/" + ev.ID.String() + "/edit",
 		"/c/panel", "/c/panel/join-requests", "/c/desk/moderation", "/c/desk/threads/" + thread.ID.String(), "/communities", "/c/desk/edit",
 		"/c/desk/reports", "/c/desk/reports/" + rep.ID.String(), "/c/desk/posts/" + carlReply.ID.String() + "/report",
-		"/c/desk/posts/" + thread.ID.String() + "/edit"} {
+		"/c/desk/posts/" + thread.ID.String() + "/edit", "/notifications"} {
 		br.CheckPage(t, n.URL+path)
 	}
 	// A stale edit: the form again, with the conflict and the current text.

@@ -60,7 +60,7 @@ type Handler struct {
 }
 
 // pageNames are the templates that each make a page inside the layout.
-var pageNames = []string{"home", "about", "tag", "profile", "status", "error", "communities", "community", "thread", "directory", "library", "artefact", "glossary", "term_history", "events", "event", "search", "join_requests", "moderation_log", "community_reports"}
+var pageNames = []string{"home", "about", "tag", "profile", "status", "error", "communities", "community", "thread", "directory", "library", "artefact", "glossary", "term_history", "events", "event", "search", "join_requests", "moderation_log", "community_reports", "notifications"}
 
 // formNames are the templates of the repertoire's forms (forms.go).
 var formNames = []string{"artefact_form", "term_form", "event_form", "post_form", "community_form", "report_form", "find_community"}
@@ -171,6 +171,7 @@ func (h *Handler) Mount(r chi.Router) {
 		r.Get("/c/{handle}/events/{id}", h.Event)
 		r.Get("/@{username}/events.ics", h.MemberCalendar)
 		r.Get("/directory", h.Directory)
+		r.Get("/notifications", h.Notifications)
 		r.Get("/@{username}/{id}", h.Status)
 		r.Get(cssPath, serveCSS)
 		r.Head(cssPath, serveCSS)
@@ -192,6 +193,7 @@ type Frame struct {
 	FeedURL     string // the page's Atom feed, if it has one
 	NoIndex     bool   // asks search engines to leave the page out
 	Staff       bool   // the reader may open the moderation dashboard: the navigation links to it
+	SignedIn    bool   // a member reads it: the navigation links to their notifications
 }
 
 // frame lets render reach the Frame a view embeds.
@@ -537,6 +539,7 @@ func (h *Handler) Status(w http.ResponseWriter, r *http.Request) {
 // buffer first, so a template error becomes an error page, not half a page.
 func (h *Handler) render(w http.ResponseWriter, r *http.Request, code int, name string, v framed) error {
 	v.frame().Staff = session.Staff(r) // the navigation links staff to the dashboard
+	_, v.frame().SignedIn = session.Member(r)
 	var buf bytes.Buffer
 	t, err := h.pages.Get(name)
 	if err != nil {
