@@ -572,6 +572,29 @@ func versionPair[V any](r *http.Request, current int, load func(n int) (V, error
 // uploadArtefactFile: POST /api/copse/v1/artefacts/{id}/files, multipart
 // with the file in "file", and "base_version" and an optional "note":
 // a new version with the file (replacing one of the same name).
+// readUpload begins an upload of me's (their limits, BeginUpload) and
+// reads its multipart body, past 1 MiB into temporary files; a body over
+// the node's bound is 413, naming what (the "file" part) and its limit.
+// The caller calls done once it has read the parts.
+func (h *Handler) readUpload(r *http.Request, me storage.Account, what string, limit int64) (done func(), err error) {
+	end, err := h.engine.BeginUpload(me.ID)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.ParseMultipartForm(1 << 20); err != nil {
+		end()
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return nil, httperr.New(http.StatusRequestEntityTooLarge, fmt.Sprintf("The %s is larger than the limit of %d MiB", what, limit>>20))
+		}
+		return nil, httperr.New(http.StatusBadRequest, fmt.Sprintf("the body must be multipart/form-data with the %s in \"file\"", what))
+	}
+	return func() {
+		_ = r.MultipartForm.RemoveAll()
+		end()
+	}, nil
+}
+
 func (h *Handler) uploadArtefactFile(w http.ResponseWriter, r *http.Request) error {
 	me, err := api.Caller(r, "write")
 	if err != nil {
@@ -585,20 +608,11 @@ func (h *Handler) uploadArtefactFile(w http.ResponseWriter, r *http.Request) err
 	if err := h.engine.CheckFileUpload(r.Context(), id); err != nil {
 		return err
 	}
-	end, err := h.engine.BeginUpload(me.ID) // the member's upload limits
+	done, err := h.readUpload(r, me, "file", h.engine.ArtefactFileLimit())
 	if err != nil {
 		return err
 	}
-	defer end()
-	// Past 1 MiB the parts go to temporary files, not memory.
-	if err := r.ParseMultipartForm(1 << 20); err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return httperr.New(http.StatusRequestEntityTooLarge, fmt.Sprintf("The file is larger than the limit of %d MiB", h.engine.ArtefactFileLimit()>>20))
-		}
-		return httperr.New(http.StatusBadRequest, "the body must be multipart/form-data with the file in \"file\"")
-	}
-	defer r.MultipartForm.RemoveAll()
+	defer done()
 	base, err := strconv.Atoi(r.FormValue("base_version"))
 	if err != nil || base <= 0 {
 		return httperr.New(http.StatusUnprocessableEntity, "base_version, the version the upload adds to, is required")

@@ -1,8 +1,6 @@
 package copseapi
 
 import (
-	"errors"
-	"fmt"
 	"net/http"
 
 	"github.com/copse-dev/copse/federation"
@@ -61,20 +59,11 @@ func (h *Handler) communityImage(which string, set bool) handlerFunc {
 			ed.RemoveIcon, ed.RemoveHeader = which == "icon", which == "header"
 			return h.answerEdit(w, r, me, id, ed)
 		}
-		end, err := h.engine.BeginUpload(me.ID) // the member's upload limits
+		done, err := h.readUpload(r, me, "image", federation.MaxMediaSize)
 		if err != nil {
 			return err
 		}
-		defer end()
-		// Past 1 MiB the parts go to temporary files, not memory.
-		if err := r.ParseMultipartForm(1 << 20); err != nil {
-			var tooBig *http.MaxBytesError
-			if errors.As(err, &tooBig) {
-				return httperr.New(http.StatusRequestEntityTooLarge, fmt.Sprintf("The image is larger than the limit of %d MiB", federation.MaxMediaSize>>20))
-			}
-			return httperr.New(http.StatusBadRequest, "the body must be multipart/form-data with the image in \"file\"")
-		}
-		defer r.MultipartForm.RemoveAll()
+		defer done()
 		file, _, err := r.FormFile("file")
 		if err != nil {
 			return httperr.New(http.StatusUnprocessableEntity, "the image must be in the part named \"file\"")

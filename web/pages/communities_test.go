@@ -36,6 +36,19 @@ func newCommunity(t *testing.T, n *testrig.Node, creator storage.Account, nc fed
 	return g
 }
 
+// desk is the community "Enquiry desk" that mod creates on n and members
+// join, as most tests of its forms need.
+func desk(t *testing.T, n *testrig.Node, mod storage.Account, members ...storage.Account) storage.Account {
+	t.Helper()
+	g := newCommunity(t, n, mod, federation.NewCommunity{Handle: "desk", Name: "Enquiry desk"})
+	for _, who := range members {
+		if err := n.Engine.Follow(context.Background(), who.ID, g.ID, federation.FollowOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return g
+}
+
 // communityFixture is a node A hosting an open public community with
 // members from A and B and a thread with a reply, and a members-only
 // community with a thread.

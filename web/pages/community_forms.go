@@ -80,13 +80,8 @@ func (h *Handler) CreateCommunity(w http.ResponseWriter, r *http.Request) {
 	if v.Fields.Handle == "" {
 		v.Form.add("handle", "Enter a handle for the community")
 	}
-	h.saveCommunity(w, r, &v, func() (string, error) {
+	h.saveCommunity(w, r, &v, func(icon, header io.Reader) (string, error) {
 		f := v.Fields
-		icon, header, closeAll, err := formImages(r)
-		if err != nil {
-			return "", err
-		}
-		defer closeAll()
 		c, err := h.engine.CreateCommunity(r.Context(), me, federation.NewCommunity{Handle: f.Handle, Name: f.Name,
 			Description: f.Description, Rules: f.Rules, Language: f.Language, JoinPolicy: f.JoinPolicy,
 			PostingPolicy: f.PostingPolicy, Visibility: f.Visibility, Icon: icon, Header: header})
@@ -128,14 +123,9 @@ func (h *Handler) EditCommunity(w http.ResponseWriter, r *http.Request) {
 	}
 	v.Fields = communityFieldsOf(r)
 	v.Fields.Handle = v.group.Username
-	h.saveCommunity(w, r, &v, func() (string, error) {
+	h.saveCommunity(w, r, &v, func(icon, header io.Reader) (string, error) {
 		f := v.Fields
-		icon, header, closeAll, err := formImages(r)
-		if err != nil {
-			return "", err
-		}
-		defer closeAll()
-		_, err = h.engine.EditCommunity(r.Context(), me, v.group.ID, federation.CommunityEdit{Name: &f.Name,
+		_, err := h.engine.EditCommunity(r.Context(), me, v.group.ID, federation.CommunityEdit{Name: &f.Name,
 			Description: &f.Description, Rules: &f.Rules, Language: &f.Language, JoinPolicy: &f.JoinPolicy,
 			PostingPolicy: &f.PostingPolicy, Visibility: &f.Visibility, Icon: icon, Header: header,
 			RemoveIcon: r.FormValue("remove_icon") == "yes", RemoveHeader: r.FormValue("remove_header") == "yes"})
@@ -232,9 +222,10 @@ func (h *Handler) mayEdit(w http.ResponseWriter, r *http.Request, me storage.Acc
 }
 
 // saveCommunity ends the community forms' POST: the name checked, then
-// save asks the engine; its refusal is shown beside the field it is
-// about (its message starts with the field's name), or at the top.
-func (h *Handler) saveCommunity(w http.ResponseWriter, r *http.Request, v *communityFormPage, save func() (string, error)) {
+// save asks the engine, with the icon and header the form carries (nil
+// when left empty); its refusal is shown beside the field it is about
+// (its message starts with the field's name), or at the top.
+func (h *Handler) saveCommunity(w http.ResponseWriter, r *http.Request, v *communityFormPage, save func(icon, header io.Reader) (string, error)) {
 	if strings.TrimSpace(v.Fields.Name) == "" {
 		v.Form.add("name", "Enter the community's name")
 	}
@@ -269,7 +260,14 @@ func (h *Handler) saveCommunity(w http.ResponseWriter, r *http.Request, v *commu
 		}
 		show(http.StatusUnprocessableEntity)
 		return true
-	}, save)
+	}, func() (string, error) {
+		icon, header, closeAll, err := formImages(r)
+		if err != nil {
+			return "", err
+		}
+		defer closeAll()
+		return save(icon, header)
+	})
 }
 
 // showCommunityForm shows a community form (showForm) with its radio

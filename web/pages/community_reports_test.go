@@ -21,12 +21,7 @@ func TestCommunityReportPages(t *testing.T) {
 	ctx := context.Background()
 	n := testrig.StartOne(t, nil)
 	mod, bob, cat := n.Member("mod", false), n.Member("bob", false), n.Member("cat", false)
-	g := newCommunity(t, n, mod, federation.NewCommunity{Handle: "desk", Name: "Enquiry desk"})
-	for _, who := range []storage.Account{bob, cat} {
-		if err := n.Engine.Follow(ctx, who.ID, g.ID, federation.FollowOptions{}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	g := desk(t, n, mod, bob, cat)
 	thread, err := n.Engine.Post(ctx, bob.ID, federation.Draft{Community: g.ID, Title: "Cheap watches", Text: "Buy them here"})
 	if err != nil {
 		t.Fatal(err)

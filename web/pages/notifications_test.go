@@ -20,13 +20,8 @@ func TestNotificationsPage(t *testing.T) {
 	ctx := context.Background()
 	n := testrig.StartOne(t, nil)
 	mod, bea, cat := n.Member("mod", false), n.Member("bea", false), n.Member("cat", false)
-	g := newCommunity(t, n, mod, federation.NewCommunity{Handle: "desk", Name: "Enquiry desk"})
+	g := desk(t, n, mod, bea, cat)
 	panel := newCommunity(t, n, mod, federation.NewCommunity{Handle: "panel", Name: "Review panel", JoinPolicy: storage.JoinApproval})
-	for _, who := range []storage.Account{bea, cat} {
-		if err := n.Engine.Follow(ctx, who.ID, g.ID, federation.FollowOptions{}); err != nil {
-			t.Fatal(err)
-		}
-	}
 	thread, err := n.Engine.Post(ctx, bea.ID, federation.Draft{Community: g.ID, Title: "Holiday hours", Text: "What are yours?"})
 	if err != nil {
 		t.Fatal(err)

@@ -20,12 +20,7 @@ func TestEditAndDeletePost(t *testing.T) {
 	ctx := context.Background()
 	n := testrig.StartOne(t, nil)
 	mod, bea, cat := n.Member("mod", false), n.Member("bea", false), n.Member("cat", false)
-	g := newCommunity(t, n, mod, federation.NewCommunity{Handle: "desk", Name: "Enquiry desk"})
-	for _, who := range []storage.Account{bea, cat} {
-		if err := n.Engine.Follow(ctx, who.ID, g.ID, federation.FollowOptions{}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	g := desk(t, n, mod, bea, cat)
 	thread, err := n.Engine.Post(ctx, bea.ID, federation.Draft{Community: g.ID, Title: "Holiday hours", Text: "What are yours?"})
 	if err != nil {
 		t.Fatal(err)

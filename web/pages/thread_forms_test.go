@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/copse-dev/copse/federation"
 	"github.com/copse-dev/copse/storage"
 	"github.com/copse-dev/copse/web/session"
 	"github.com/copse-dev/copse/web/testrig"
@@ -23,10 +22,7 @@ func TestThreadForms(t *testing.T) {
 	n := testrig.StartOne(t, nil)
 	mod, bea := n.Member("mod", false), n.Member("bea", false)
 	n.Member("erin", false)
-	g := newCommunity(t, n, mod, federation.NewCommunity{Handle: "desk", Name: "Enquiry desk"})
-	if err := n.Engine.Follow(ctx, bea.ID, g.ID, federation.FollowOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	g := desk(t, n, mod, bea)
 
 	anon := testrig.NewFormBrowser(t, n)
 	_, _, page := anon.Do(http.MethodGet, "/c/desk", nil)
