@@ -122,7 +122,7 @@ func (e *Engine) digestText(ctx context.Context, m storage.Mailable, period stri
 	if err != nil {
 		return "", "", err
 	}
-	groups, err := e.store.JoinedCommunities(ctx, m.AccountID, digestCommunities)
+	groups, err := e.store.DigestCommunities(ctx, m.AccountID, digestCommunities)
 	if err != nil {
 		return "", "", err
 	}

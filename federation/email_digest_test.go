@@ -134,6 +134,21 @@ func TestCommunityDigest(t *testing.T) {
 	if d, ok := digestsQueued(t, e)[ann.ID]; !ok || d.Subject != "1 new thread in your communities today" {
 		t.Errorf("a daily digest: %+v", d)
 	}
+	// Records left out of the digest: nothing to say of it.
+	if err := e.SetEmailSettings(ctx, ann.ID, EmailSettings{Types: DefaultEmailTypes, Digest: storage.DigestDaily,
+		LeaveOut: []storage.ID{g.ID}}); err != nil {
+		t.Fatal(err)
+	}
+	if s, err := e.EmailSettings(ctx, ann.ID); err != nil || len(s.LeaveOut) != 1 || s.LeaveOut[0] != g.ID {
+		t.Errorf("settings %+v (%v); want records left out", s, err)
+	}
+	if _, err := e.Post(ctx, mod.ID, Draft{Text: "@records Scanning backlog"}); err != nil {
+		t.Fatal(err)
+	}
+	c.advance(24*time.Hour + time.Minute)
+	if d, ok := digestsQueued(t, e)[ann.ID]; ok {
+		t.Errorf("a digest of a community left out: %+v", d)
+	}
 	if err := e.SetEmailSettings(ctx, ann.ID, EmailSettings{Types: DefaultEmailTypes, Digest: storage.DigestOff}); err != nil {
 		t.Fatal(err)
 	}

@@ -66,6 +66,10 @@ var mailRetry = []time.Duration{time.Minute, 5 * time.Minute, 30 * time.Minute, 
 type EmailSettings struct {
 	Types  []string // notification types, in EmailTypes order
 	Digest string   // storage.DigestOff, DigestDaily or DigestWeekly
+	// LeaveOut are the communities left out of the digest (every one
+	// joined is in it by default). SetEmailSettings leaves them as they
+	// are when it is nil.
+	LeaveOut []storage.ID
 }
 
 // Mails reports whether the settings mail notifications of type typ.
@@ -112,7 +116,18 @@ func (e *Engine) EmailSettings(ctx context.Context, account storage.ID) (EmailSe
 	if err != nil && !errors.Is(err, storage.ErrNotFound) {
 		return EmailSettings{}, err
 	}
-	return emailSettingsOf(s), nil
+	out := emailSettingsOf(s)
+	if out.LeaveOut, err = e.store.DigestExclusions(ctx, account); err != nil {
+		return EmailSettings{}, err
+	}
+	return out, nil
+}
+
+// DigestCommunities are the communities account joined, as their digest
+// covers them (at most digestCommunities, by name), for the settings
+// form that leaves some out.
+func (e *Engine) DigestCommunities(ctx context.Context, account storage.ID) ([]storage.Account, error) {
+	return e.store.JoinedCommunities(ctx, account, digestCommunities)
 }
 
 // SetEmailSettings sets what account is mailed: types must be among
@@ -129,6 +144,9 @@ func (e *Engine) SetEmailSettings(ctx context.Context, account storage.ID, s Ema
 	default:
 		return invalid("the digest is off, daily or weekly, not %q", s.Digest)
 	}
+	if len(s.LeaveOut) > digestCommunities {
+		return invalid("a digest leaves out at most %d communities", digestCommunities)
+	}
 	var types []string
 	for _, t := range EmailTypes {
 		if slices.Contains(s.Types, t) {
@@ -136,6 +154,11 @@ func (e *Engine) SetEmailSettings(ctx context.Context, account storage.ID, s Ema
 		}
 	}
 	err := e.store.InTx(ctx, func(tx *storage.Tx) error {
+		if s.LeaveOut != nil {
+			if err := tx.SetDigestExclusions(ctx, account, s.LeaveOut); err != nil {
+				return err
+			}
+		}
 		return e.changeEmailSettings(ctx, tx, account, func(st *storage.EmailSettings) {
 			st.Types, st.Digest = types, s.Digest
 		})

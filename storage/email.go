@@ -266,14 +266,53 @@ EXISTS (SELECT 1 FROM community_remote_moderators WHERE moderator_uri = ?)`, acc
 // JoinedCommunities returns up to limit communities (Group accounts, here
 // or elsewhere, not suspended) that account has joined, by name.
 func (q queries) JoinedCommunities(ctx context.Context, account ID, limit int) ([]Account, error) {
+	return q.joinedCommunities(ctx, account, limit, "")
+}
+
+// DigestCommunities is JoinedCommunities less those the member leaves
+// out of their digest (SetDigestExclusions).
+func (q queries) DigestCommunities(ctx context.Context, account ID, limit int) ([]Account, error) {
+	return q.joinedCommunities(ctx, account, limit,
+		` AND NOT EXISTS (SELECT 1 FROM digest_exclusions x WHERE x.account_id = f.account_id AND x.community_id = a.id)`)
+}
+
+func (q queries) joinedCommunities(ctx context.Context, account ID, limit int, and string) ([]Account, error) {
 	out, err := queryAll(ctx, q.q, func(r scanner) (Account, error) { return scanAccount(r) }, `SELECT `+accountColumnsA+`
 FROM follows f JOIN accounts a ON a.id = f.target_account_id
-WHERE f.account_id = ? AND a.actor_type = 'Group' AND a.suspended_at = 0
+WHERE f.account_id = ? AND a.actor_type = 'Group' AND a.suspended_at = 0`+and+`
 ORDER BY lower(coalesce(nullif(a.display_name, ''), a.username)), a.id LIMIT ?`, account, limit)
 	if err != nil {
 		return nil, fmt.Errorf("communities joined by %d: %w", account, err)
 	}
 	return out, nil
+}
+
+// DigestExclusions returns the communities account leaves out of their
+// digest.
+func (q queries) DigestExclusions(ctx context.Context, account ID) ([]ID, error) {
+	out, err := queryAll(ctx, q.q, func(r scanner) (ID, error) {
+		var id ID
+		return id, r.Scan(&id)
+	}, `SELECT community_id FROM digest_exclusions WHERE account_id = ? ORDER BY community_id`, account)
+	if err != nil {
+		return nil, fmt.Errorf("digest exclusions of %d: %w", account, err)
+	}
+	return out, nil
+}
+
+// SetDigestExclusions makes communities the ones account leaves out of
+// their digest, in place of those before.
+func (tx *Tx) SetDigestExclusions(ctx context.Context, account ID, communities []ID) error {
+	if _, err := tx.tx.ExecContext(ctx, `DELETE FROM digest_exclusions WHERE account_id = ?`, account); err != nil {
+		return fmt.Errorf("digest exclusions of %d: %w", account, err)
+	}
+	for _, c := range communities {
+		if _, err := tx.tx.ExecContext(ctx, `INSERT OR IGNORE INTO digest_exclusions (account_id, community_id) VALUES (?, ?)`,
+			account, c); err != nil {
+			return fmt.Errorf("digest exclusion of %d by %d: %w", c, account, err)
+		}
+	}
+	return nil
 }
 
 // DueDigests returns up to limit members mail may go to, with an account

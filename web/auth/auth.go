@@ -362,7 +362,10 @@ type view struct {
 	// email settings page; SendsMail is false on a node without SMTP
 	EmailTypes []emailChoice
 	Digests    []emailChoice
-	SendsMail  bool
+	// DigestCommunities are the communities the member joined, ticked
+	// when their digest covers them.
+	DigestCommunities []emailChoice
+	SendsMail         bool
 	// unsubscribe page: the link's kind and token, the kind as people
 	// say it, and whether it is done
 	Kind, Token, KindLabel string

@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/http"
@@ -90,6 +91,15 @@ func (st *settings) showEmail(w http.ResponseWriter, r *http.Request, status int
 	for _, d := range digestChoices {
 		v.Digests = append(v.Digests, emailChoice{Value: d[0], Label: d[1], Checked: s.Digest == d[0]})
 	}
+	groups, err := st.s.engine.DigestCommunities(r.Context(), si.account.ID)
+	if err != nil {
+		st.s.pageFail(w, r, fmt.Errorf("email settings: %w", err))
+		return
+	}
+	for _, g := range groups {
+		v.DigestCommunities = append(v.DigestCommunities, emailChoice{Value: g.ID.String(),
+			Label: cmp.Or(g.DisplayName, g.Username), Hint: "@" + g.Acct(), Checked: !slices.Contains(s.LeaveOut, g.ID)})
+	}
 	st.s.render(w, r, status, st.s.pages.email, v)
 }
 
@@ -108,6 +118,16 @@ func (st *settings) saveEmail(w http.ResponseWriter, r *http.Request) {
 	s.Types = v["type"]
 	if v.Has("digest") {
 		s.Digest = v.Get("digest")
+	}
+	if v.Has("digest_communities") {
+		// The form listed the communities: those not ticked are left out.
+		s.LeaveOut = []storage.ID{}
+		for _, listed := range v["digest_communities"] {
+			id, err := storage.ParseID(listed)
+			if err == nil && !slices.Contains(v["digest_community"], listed) {
+				s.LeaveOut = append(s.LeaveOut, id)
+			}
+		}
 	}
 	err = st.s.engine.SetEmailSettings(r.Context(), si.account.ID, s)
 	var inv *federation.InvalidError

@@ -90,6 +90,37 @@ func TestEmailSettingsAndUnsubscribe(t *testing.T) {
 	if err != nil || strings.Join(s.Types, " ") != "mention favourite" || s.Digest != storage.DigestDaily {
 		t.Errorf("saved %+v, %v", s, err)
 	}
+	// A community she joined is in her digest until she unticks it.
+	wards, err := n.Engine.CreateCommunity(ctx, bob, federation.NewCommunity{Handle: "wards", Name: "Wards"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Engine.Follow(ctx, alice.ID, wards.AccountID, federation.FollowOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	wardsID := wards.AccountID.String()
+	if _, _, page := b.Do(http.MethodGet, "/settings/email", nil); !strings.Contains(page, `name="digest_community" value="`+wardsID+`" checked`) {
+		t.Errorf("the communities of the digest lack Wards, ticked:\n%s", page)
+	}
+	choose["digest_communities"] = []string{wardsID}
+	if code, _, page := b.Do(http.MethodPost, "/settings/email", choose); code != http.StatusSeeOther {
+		t.Fatalf("save with Wards unticked: %d:\n%s", code, page)
+	}
+	if s, err := n.Engine.EmailSettings(ctx, alice.ID); err != nil || len(s.LeaveOut) != 1 || s.LeaveOut[0] != wards.AccountID {
+		t.Errorf("saved %+v (%v); want Wards left out of the digest", s, err)
+	}
+	if _, _, page := b.Do(http.MethodGet, "/settings/email", nil); strings.Contains(page, `value="`+wardsID+`" checked`) {
+		t.Error("Wards is still ticked after leaving it out")
+	}
+	choose["digest_community"] = []string{wardsID}
+	if code, _, _ := b.Do(http.MethodPost, "/settings/email", choose); code != http.StatusSeeOther {
+		t.Fatalf("save with Wards ticked: %d", code)
+	}
+	if s, _ := n.Engine.EmailSettings(ctx, alice.ID); len(s.LeaveOut) != 0 {
+		t.Errorf("Wards still left out: %+v", s.LeaveOut)
+	}
+	delete(choose, "digest_communities")
+	delete(choose, "digest_community")
 	choose.Set("digest", "hourly")
 	if code, _, page := b.Do(http.MethodPost, "/settings/email", choose); code != http.StatusUnprocessableEntity ||
 		!strings.Contains(page, "The digest is off, daily or weekly") {
