@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/copse-dev/copse/activitypub"
@@ -163,7 +164,8 @@ func andThen(first, next func(tx *storage.Tx) error) func(tx *storage.Tx) error 
 // keepCommunityMentions keeps, on an edit of st, the mentions a post
 // into a community made without writing them in its text
 // (Draft.Community): of its community's Group, and of the author of the
-// post it answers. The edited post must name them as the first one did.
+// post it answers. The edited post must name them as the first one did;
+// a mention the first one wrote in is the edit's text to keep or drop.
 func (e *Engine) keepCommunityMentions(ctx context.Context, st storage.Status, mentioned []storage.Account) ([]storage.Account, error) {
 	g, _, ok, err := communityOf(ctx, e.store, st)
 	if err != nil {
@@ -181,6 +183,9 @@ func (e *Engine) keepCommunityMentions(ctx context.Context, st storage.Status, m
 			if a, err = e.store.AccountByID(ctx, id); err != nil {
 				return nil, fmt.Errorf("mention of %d in %s: %w", id, st.URI, err)
 			}
+		}
+		if strings.Contains(strings.ToLower(st.SourceText), "@"+strings.ToLower(a.Username)) {
+			continue // written in: the edit's text decides
 		}
 		mentioned = append(mentioned, a)
 	}

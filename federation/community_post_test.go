@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -218,5 +219,49 @@ func TestCommunityImages(t *testing.T) {
 	}
 	if _, err := e.EditCommunity(ctx, alice, g.ID, CommunityEdit{Icon: strings.NewReader("not an image")}); !errors.As(err, new(*InvalidError)) {
 		t.Errorf("a text icon: %v; want invalid", err)
+	}
+}
+
+// TestEditKeepsSilentMentions: an edit of a post into a community keeps
+// the mentions it made without writing them (its Group, the author it
+// answers), and leaves a mention written in the text to the edit's text.
+func TestEditKeepsSilentMentions(t *testing.T) {
+	e := testEngine(t)
+	ctx := context.Background()
+	alice, bea := member(t, e, "alice"), member(t, e, "bea")
+	g := community(t, e, alice, NewCommunity{Handle: "libraries", Name: "Libraries"})
+	follows(t, e, bea, g)
+	thread, err := e.Post(ctx, bea.ID, Draft{Community: g.ID, Title: "Opening hours", Text: "How do you publish them?"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	silent, err := e.Post(ctx, alice.ID, Draft{Community: g.ID, InReplyTo: thread.ID, Text: "On the door."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	written, err := e.Post(ctx, alice.ID, Draft{Community: g.ID, InReplyTo: thread.ID, Text: "@bea and online."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name     string
+		st       storage.Status
+		text     string
+		wantsBea bool
+	}{
+		{"a silent mention is kept", silent, "On the door, and online.", true},
+		{"a written mention removed in the edit goes", written, "And online.", false},
+		{"a written mention kept in the edit stays", written, "@bea and on the door.", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st, err := e.Edit(ctx, alice.ID, tt.st.ID, Draft{Text: tt.text})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := slices.Contains(st.Mentions, bea.ID); got != tt.wantsBea {
+				t.Errorf("mentions %v: bea %v; want %v", st.Mentions, got, tt.wantsBea)
+			}
+		})
 	}
 }
