@@ -53,6 +53,8 @@ func (h *Handler) notifications(w http.ResponseWriter, r *http.Request) error {
 	}
 	v := notificationsPage{pageView: h.view("Notifications")}
 	v.NoIndex = true
+	var posts []storage.Status // the posts they are about, rendered in one go
+	postOf := map[int]storage.ID{}
 	for _, n := range ns {
 		line, st, ok, err := h.engine.NotificationLine(ctx, n)
 		if err != nil {
@@ -64,18 +66,24 @@ func (h *Handler) notifications(w http.ResponseWriter, r *http.Request) error {
 		nv := notificationView{ID: n.ID.String(), Line: line, When: n.CreatedAt.UTC().Format("2 January 2006, 15:04 MST"),
 			ISO: n.CreatedAt.Format(time.RFC3339)}
 		if st != nil {
-			views, err := h.listed(r, []storage.Status{*st})
-			if err != nil {
-				return err
-			}
-			if len(views) == 1 {
-				nv.Post = &views[0]
-			}
+			postOf[len(v.Notifications)] = st.ID
+			posts = append(posts, *st)
 		}
 		if nv.Link, nv.LinkText, err = h.notificationLink(r, n); err != nil {
 			return err
 		}
 		v.Notifications = append(v.Notifications, nv)
+	}
+	views, err := h.listed(r, posts)
+	if err != nil {
+		return err
+	}
+	byID := make(map[string]*statusView, len(views))
+	for i := range views {
+		byID[views[i].ID] = &views[i]
+	}
+	for i, id := range postOf {
+		v.Notifications[i].Post = byID[id.String()]
 	}
 	if len(ns) == p.Limit {
 		v.Older = "/notifications?" + url.Values{"max_id": {ns[len(ns)-1].ID.String()}}.Encode()
