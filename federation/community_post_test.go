@@ -14,6 +14,9 @@ import (
 	"github.com/copse-dev/copse/storage"
 )
 
+// everyVisibility reads a member's posts of every visibility.
+var everyVisibility = []activitypub.Visibility{activitypub.Public, activitypub.Unlisted, activitypub.FollowersOnly, activitypub.Direct}
+
 // TestPostInCommunity: a post made into a community on purpose
 // (Draft.Community, as the pages do) is a titled thread the Group
 // announces, without the Group's mention in its text; one the Group
@@ -75,7 +78,7 @@ func TestPostInCommunity(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			before, err := e.store.AccountStatuses(ctx, tt.author.ID, nil, storage.Page{Limit: 40})
+			before, err := e.store.AccountStatuses(ctx, tt.author.ID, everyVisibility, storage.Page{Limit: 40})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -104,7 +107,7 @@ func TestPostInCommunity(t *testing.T) {
 				}
 				return
 			}
-			after, err := e.store.AccountStatuses(ctx, tt.author.ID, nil, storage.Page{Limit: 40})
+			after, err := e.store.AccountStatuses(ctx, tt.author.ID, everyVisibility, storage.Page{Limit: 40})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -82,8 +82,10 @@ type communityView struct {
 	// so its thread page shows the moderators' forms.
 	Moderating bool
 	// MayPost: the member signed in may start threads and reply in it
-	// (Engine.MayPostIn), so its pages offer the forms (thread_forms.go).
+	// (Engine.MayPostIn), so its pages offer the forms (thread_forms.go),
+	// Once the key of the reply form on a thread's page.
 	MayPost bool
+	Once    string
 }
 
 // proposalView is a member's proposal to a remote community, as the page

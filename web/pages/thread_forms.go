@@ -2,6 +2,7 @@ package pages
 
 import (
 	"cmp"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"net/http"
@@ -38,8 +39,12 @@ type postFormPage struct {
 	// What is edited, "thread" or "reply", and where its delete form
 	// posts (post_edit.go).
 	What, DeleteAction string
-	thread             storage.Status
-	post               storage.Status // the post edited
+	// Once is the form's own key, sent back with it: a second press of
+	// its button (or a resent form) lands on the post the first made
+	// (Draft.IdempotencyKey) instead of posting it twice.
+	Once   string
+	thread storage.Status
+	post   storage.Status // the post edited
 }
 
 func threadPath(handle string, id storage.ID) string {
@@ -52,7 +57,8 @@ func (h *Handler) newThreadPage(r *http.Request) (postFormPage, error) {
 	if err != nil {
 		return postFormPage{}, err
 	}
-	return postFormPage{repertoireForm: h.newForm(g, cv, "Start a thread in "+cv.Name, cv.URL+"/threads/new", cv.URL+"#threads")}, nil
+	return postFormPage{repertoireForm: h.newForm(g, cv, "Start a thread in "+cv.Name, cv.URL+"/threads/new", cv.URL+"#threads"),
+		Once: onceOf(r)}, nil
 }
 
 // replyPage is the "Reply" form of the path's thread, replying to the
@@ -69,7 +75,8 @@ func (h *Handler) replyPage(r *http.Request) (postFormPage, error) {
 	}
 	back := threadPath(g.Acct(), st.ID)
 	title := threadTitle(st)
-	v := postFormPage{repertoireForm: h.newForm(g, cv, "Reply to "+title, back+"/reply", back), ThreadTitle: title, thread: st}
+	v := postFormPage{repertoireForm: h.newForm(g, cv, "Reply to "+title, back+"/reply", back), ThreadTitle: title, thread: st,
+		Once: onceOf(r)}
 	shown := []storage.Status{st}
 	if to := r.FormValue("to"); to != "" && to != st.ID.String() {
 		parent, err := h.replyInThread(r, st, to)
@@ -130,8 +137,9 @@ func (h *Handler) CreateThread(w http.ResponseWriter, r *http.Request) {
 	v.Fields = postFields{Title: r.FormValue("title"), Text: r.FormValue("text")}
 	title := checkTitle(&v.Form, v.Fields.Title)
 	h.postDraft(w, r, &v, func() (string, error) {
-		st, err := h.engine.Post(r.Context(), me.ID, federation.Draft{Community: v.group.ID, Title: title, Text: v.Fields.Text})
-		return threadPath(v.group.Acct(), st.ID), err
+		st, err := h.engine.Post(r.Context(), me.ID, federation.Draft{Community: v.group.ID, Title: title, Text: v.Fields.Text,
+			IdempotencyKey: onceKey(v.Once)})
+		return threadPath(v.group.Acct(), firstMade(st.ID, err)), unlessDuplicate(err)
 	})
 }
 
@@ -167,8 +175,9 @@ func (h *Handler) CreateReply(w http.ResponseWriter, r *http.Request) {
 		parent, _ = storage.ParseID(v.ReplyTo.ID)
 	}
 	h.postDraft(w, r, &v, func() (string, error) {
-		st, err := h.engine.Post(r.Context(), me.ID, federation.Draft{Community: v.group.ID, InReplyTo: parent, Text: v.Fields.Text})
-		return threadPath(v.group.Acct(), v.thread.ID) + "#post-" + st.ID.String(), err
+		st, err := h.engine.Post(r.Context(), me.ID, federation.Draft{Community: v.group.ID, InReplyTo: parent, Text: v.Fields.Text,
+			IdempotencyKey: onceKey(v.Once)})
+		return threadPath(v.group.Acct(), v.thread.ID) + "#post-" + firstMade(st.ID, err).String(), unlessDuplicate(err)
 	})
 }
 
@@ -251,5 +260,41 @@ func (h *Handler) setMayPost(r *http.Request, me, g storage.Account, cv *communi
 	}
 	ok, _, err := h.engine.MayPostIn(r.Context(), me, g)
 	cv.MayPost = ok
+	if ok {
+		cv.Once = rand.Text()
+	}
+	return err
+}
+
+// onceOf is the key of a post form: the one it was sent with (a form
+// shown again keeps it), or a new one for a new form.
+func onceOf(r *http.Request) string {
+	if once := r.PostFormValue("once"); once != "" && len(once) <= 64 {
+		return once
+	}
+	return rand.Text()
+}
+
+// onceKey is a post form's key as the engine records it, apart from the
+// keys apps send.
+func onceKey(once string) string { return "pages " + once }
+
+// firstMade is the post a draft made: made, or the first one a resent
+// form made (err a *DuplicateError).
+func firstMade(made storage.ID, err error) storage.ID {
+	var dup *federation.DuplicateError
+	if errors.As(err, &dup) {
+		return dup.Earlier.StatusID
+	}
+	return made
+}
+
+// unlessDuplicate is err, but nil for a resent form's *DuplicateError:
+// its post was made, and the browser is sent to it.
+func unlessDuplicate(err error) error {
+	var dup *federation.DuplicateError
+	if errors.As(err, &dup) && dup.Earlier.StatusID != 0 {
+		return nil
+	}
 	return err
 }

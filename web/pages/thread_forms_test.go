@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/copse-dev/copse/activitypub"
 	"github.com/copse-dev/copse/storage"
 	"github.com/copse-dev/copse/web/session"
 	"github.com/copse-dev/copse/web/testrig"
@@ -59,6 +60,14 @@ func TestThreadForms(t *testing.T) {
 		t.Fatalf("the thread: %d to %q; want 303 to its page\n%s", code, loc, page)
 	}
 	threadPath := loc
+	// The same form sent again (a second press, a resent page) lands on
+	// the thread the first made, and posts nothing.
+	if code, again, _ := bb.Do(http.MethodPost, "/c/desk/threads/new", form); code != http.StatusSeeOther || again != threadPath {
+		t.Errorf("the form sent again: %d to %q; want 303 to %q", code, again, threadPath)
+	}
+	if sts, err := n.Store.AccountStatuses(ctx, bea.ID, []activitypub.Visibility{activitypub.Public}, storage.Page{Limit: 10}); err != nil || len(sts) != 1 {
+		t.Errorf("bea has %d posts (%v); want 1", len(sts), err)
+	}
 	thread := statusAt(t, n, threadPath)
 	if thread.Title != "Holiday hours" || thread.AccountID != bea.ID {
 		t.Errorf("thread %+v; want bea's, titled Holiday hours", thread)
@@ -102,6 +111,7 @@ func TestThreadForms(t *testing.T) {
 		t.Error("a locked thread offers its reply form")
 	}
 	form.Set("text", "One more thing")
+	form.Set("once", "a new form")
 	code, _, page = bb.Do(http.MethodPost, threadPath+"/reply", form)
 	if code != http.StatusForbidden || !strings.Contains(page, "This thread is locked") {
 		t.Errorf("a reply to a locked thread: %d; want 403 saying it is locked\n%s", code, page)
