@@ -25,7 +25,7 @@ func (h *Handler) editPostPage(r *http.Request) (postFormPage, error) {
 	if err != nil {
 		return postFormPage{}, err
 	}
-	st, cp, err := h.communityPost(r, g)
+	st, cp, err := h.communityPost(r, g, chi.URLParam(r, "id"))
 	if err != nil {
 		return postFormPage{}, err
 	}
@@ -44,12 +44,13 @@ func (h *Handler) editPostPage(r *http.Request) (postFormPage, error) {
 	return v, nil
 }
 
-// communityPost is the post of the path ({id}) in the community g, if
-// the reader may see it, with where it is in the community.
-func (h *Handler) communityPost(r *http.Request, g storage.Account) (storage.Status, storage.CommunityPost, error) {
-	id, err := storage.ParseID(chi.URLParam(r, "id"))
+// communityPost is the post raw names (its ID) in the community g, if
+// the reader may see it, with where it is in the community; anything
+// else is not found.
+func (h *Handler) communityPost(r *http.Request, g storage.Account, raw string) (storage.Status, storage.CommunityPost, error) {
+	id, err := storage.ParseID(raw)
 	if err != nil {
-		return storage.Status{}, storage.CommunityPost{}, fmt.Errorf("post %q: %w", chi.URLParam(r, "id"), storage.ErrNotFound)
+		return storage.Status{}, storage.CommunityPost{}, fmt.Errorf("post %q: %w", raw, storage.ErrNotFound)
 	}
 	cp, err := h.store.CommunityPost(r.Context(), id)
 	if err != nil || cp.GroupID != g.ID {

@@ -1,6 +1,7 @@
 package pages
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/http"
@@ -50,28 +51,18 @@ func (h *Handler) reportPage(r *http.Request) (reportFormPage, error) {
 	if err != nil {
 		return reportFormPage{}, err
 	}
-	id, err := storage.ParseID(chi.URLParam(r, "id"))
-	if err != nil {
-		return reportFormPage{}, fmt.Errorf("post %q: %w", chi.URLParam(r, "id"), storage.ErrNotFound)
-	}
-	cp, err := h.store.CommunityPost(r.Context(), id)
-	if err != nil || cp.GroupID != g.ID {
-		return reportFormPage{}, fmt.Errorf("post %d in %s: %w", id, g.Acct(), errOrNotFound(err))
-	}
-	st, err := h.store.StatusByID(r.Context(), id)
+	st, cp, err := h.communityPost(r, g, chi.URLParam(r, "id"))
 	if err != nil {
 		return reportFormPage{}, err
 	}
-	if ok, err := h.engine.CanSee(r.Context(), viewerOf(r), st); err != nil || !ok {
-		return reportFormPage{}, fmt.Errorf("post %d: %w", id, errOrNotFound(err))
-	}
+	id := st.ID
 	author, err := h.store.AccountByID(r.Context(), st.AccountID)
 	if err != nil {
 		return reportFormPage{}, err
 	}
 	views, err := h.listed(r, []storage.Status{st})
 	if err != nil || len(views) == 0 {
-		return reportFormPage{}, fmt.Errorf("post %d: %w", id, errOrNotFound(err))
+		return reportFormPage{}, fmt.Errorf("post %d: %w", id, cmp.Or(err, storage.ErrNotFound))
 	}
 	thread := threadPath(g.Acct(), cp.RootID) + "#post-" + id.String()
 	v := reportFormPage{repertoireForm: h.newForm(g, cv, "Report a post by "+views[0].Author.Name, reportPath(g.Acct(), id), thread),
@@ -83,13 +74,6 @@ func (h *Handler) reportPage(r *http.Request) (reportFormPage, error) {
 		v.Rules = append(v.Rules, choice{Value: strconv.Itoa(i + 1), Label: rule})
 	}
 	return v, nil
-}
-
-func errOrNotFound(err error) error {
-	if err != nil {
-		return err
-	}
-	return storage.ErrNotFound
 }
 
 // ReportForm serves GET /c/{handle}/posts/{id}/report; with ?sent=1, the

@@ -79,7 +79,7 @@ func (h *Handler) replyPage(r *http.Request) (postFormPage, error) {
 		Once: onceOf(r)}
 	shown := []storage.Status{st}
 	if to := r.FormValue("to"); to != "" && to != st.ID.String() {
-		parent, err := h.replyInThread(r, st, to)
+		parent, err := h.replyInThread(r, g, st, to)
 		if err != nil {
 			return postFormPage{}, err
 		}
@@ -98,25 +98,15 @@ func (h *Handler) replyPage(r *http.Request) (postFormPage, error) {
 }
 
 // replyInThread is the post id, a reply in the thread whose first post
-// is thread, if the reader may see it; anything else is not found.
-func (h *Handler) replyInThread(r *http.Request, thread storage.Status, id string) (storage.Status, error) {
-	pid, err := storage.ParseID(id)
-	if err != nil {
-		return storage.Status{}, fmt.Errorf("reply %q: %w", id, storage.ErrNotFound)
-	}
-	p, err := h.store.CommunityPost(r.Context(), pid)
-	if err != nil {
-		return storage.Status{}, fmt.Errorf("reply %d: %w", pid, err)
-	}
-	if p.RootID != thread.ID {
-		return storage.Status{}, fmt.Errorf("reply %d in thread %d: %w", pid, thread.ID, storage.ErrNotFound)
-	}
-	st, err := h.store.StatusByID(r.Context(), pid)
+// is thread in the community g, if the reader may see it; anything else
+// is not found.
+func (h *Handler) replyInThread(r *http.Request, g storage.Account, thread storage.Status, id string) (storage.Status, error) {
+	st, cp, err := h.communityPost(r, g, id)
 	if err != nil {
 		return storage.Status{}, err
 	}
-	if ok, err := h.engine.CanSee(r.Context(), viewerOf(r), st); err != nil || !ok {
-		return storage.Status{}, fmt.Errorf("reply %d: %w", pid, cmp.Or(err, storage.ErrNotFound))
+	if cp.RootID != thread.ID {
+		return storage.Status{}, fmt.Errorf("reply %d in thread %d: %w", st.ID, thread.ID, storage.ErrNotFound)
 	}
 	return st, nil
 }
