@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -87,8 +88,19 @@ func cleanReason(reason string) (string, error) {
 }
 
 // JoinRequests lists the members waiting for a moderator of the
-// community to let them in, newest first.
+// community to let them in, newest first: those asking to join a
+// community hosted here, or, for a moderator here of one hosted
+// elsewhere, the requests its Group announced to this node.
 func (e *Engine) JoinRequests(ctx context.Context, moderator storage.Account, groupID storage.ID, p storage.Page) ([]storage.ListedAccount, error) {
+	if g, err := e.store.AccountByID(ctx, groupID); err == nil && !g.Local() && g.ActorType == activitypub.TypeGroup {
+		if ok, err := e.Moderates(ctx, moderator, g); err != nil || !ok {
+			if err == nil {
+				err = fmt.Errorf("%s moderates not %s: %w", moderator.URI, g.Acct(), ErrDenied)
+			}
+			return nil, err
+		}
+		return e.store.RemoteJoinRequestPage(ctx, g.ID, p)
+	}
 	m, err := e.moderate(ctx, e.store, moderator, groupID)
 	if err != nil {
 		return nil, err
@@ -96,17 +108,17 @@ func (e *Engine) JoinRequests(ctx context.Context, moderator storage.Account, gr
 	return e.store.FollowRequestPage(ctx, m.group.ID, p)
 }
 
-// notifyJoinRequest tells the moderators here of community g that
-// follower asks to join it (a join_request notification naming g), unless
-// they block follower. The notifications go when the request does
-// (migration 0075's trigger).
+// notifyJoinRequest tells the moderators here of community g, hosted
+// here or elsewhere, that follower asks to join it (a join_request
+// notification naming g), unless they block follower. The notifications
+// go when the request does (migrations 0075 and 0078).
 func (e *Engine) notifyJoinRequest(ctx context.Context, tx *storage.Tx, g, follower storage.Account) error {
-	mods, err := tx.CommunityModerators(ctx, g.ID)
+	mods, err := e.moderatorsHere(ctx, tx, g)
 	if err != nil {
 		return err
 	}
 	for _, m := range mods {
-		if !m.Local() || m.ID == follower.ID {
+		if m.ID == follower.ID {
 			continue
 		}
 		if blocked, err := tx.Blocks(ctx, m.ID, follower.ID); err != nil || blocked {
@@ -122,6 +134,35 @@ func (e *Engine) notifyJoinRequest(ctx context.Context, tx *storage.Tx, g, follo
 		e.emit(tx, Event{Kind: EventNotification, NotificationID: n.ID, Home: []storage.ID{m.ID}})
 	}
 	return nil
+}
+
+// moderatorsHere lists the members of this node who moderate community
+// g: among its moderators when it is hosted here, among those its
+// moderators collection lists when it is hosted elsewhere.
+func (e *Engine) moderatorsHere(ctx context.Context, tx *storage.Tx, g storage.Account) ([]storage.Account, error) {
+	if g.Local() {
+		mods, err := tx.CommunityModerators(ctx, g.ID)
+		if err != nil {
+			return nil, err
+		}
+		return slices.DeleteFunc(mods, func(m storage.Account) bool { return !m.Local() }), nil
+	}
+	uris, err := e.localModeratorsOf(ctx, tx, g)
+	if err != nil {
+		return nil, err
+	}
+	var out []storage.Account
+	for _, u := range uris {
+		m, err := tx.AccountByURI(ctx, u)
+		if errors.Is(err, storage.ErrNotFound) {
+			continue // listed, but no longer a member here
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, nil
 }
 
 // tellJoinAnswer tells a member here that community g let them in or
@@ -143,40 +184,33 @@ func (e *Engine) tellJoinAnswer(ctx context.Context, tx *storage.Tx, member, g s
 }
 
 // AcceptJoin lets a pending member in: the Group sends Accept{Follow}.
+// A moderator here of a community hosted elsewhere sends the Group their
+// own Accept{Follow}, which it applies (answerRemoteJoin).
 func (e *Engine) AcceptJoin(ctx context.Context, moderator storage.Account, groupID, accountID storage.ID) error {
-	return e.store.InTx(ctx, func(tx *storage.Tx) error {
-		m, err := e.moderate(ctx, tx, moderator, groupID)
-		if err != nil {
-			return err
-		}
-		req, err := tx.FollowRequestOf(ctx, accountID, m.group.ID)
-		if err != nil {
-			return fmt.Errorf("join request of %d: %w", accountID, err)
-		}
-		member, err := tx.AccountByID(ctx, accountID)
-		if err != nil {
-			return err
-		}
-		if err := e.acceptFollow(ctx, tx, member, m.group, req); err != nil {
-			return err
-		}
-		if err := e.tellJoinAnswer(ctx, tx, member, m.group, true); err != nil {
-			return err
-		}
-		return tx.AppendModerationLog(ctx, &storage.ModerationEntry{CommunityID: m.group.ID, ModeratorID: moderator.ID,
-			ModeratorURI: moderator.URI, Action: storage.ModAcceptJoin, Target: member.URI})
-	})
+	return e.answerJoin(ctx, moderator, groupID, accountID, true, "")
 }
 
 // RejectJoin refuses a pending member, with a reason: the Group sends
 // Reject{Follow} carrying it in summary and content (Lemmy and Mbin show
 // neither, copse records it); a local member's refusal is recorded here.
+// A moderator here of a community hosted elsewhere sends the Group their
+// own Reject{Follow} with the reason.
 func (e *Engine) RejectJoin(ctx context.Context, moderator storage.Account, groupID, accountID storage.ID, reason string) error {
 	reason, err := cleanReason(reason)
 	if err != nil {
 		return err
 	}
+	return e.answerJoin(ctx, moderator, groupID, accountID, false, reason)
+}
+
+func (e *Engine) answerJoin(ctx context.Context, moderator storage.Account, groupID, accountID storage.ID, accept bool, reason string) error {
 	return e.store.InTx(ctx, func(tx *storage.Tx) error {
+		if g, remote, err := e.remoteModerated(ctx, tx, moderator, groupID); err != nil || remote {
+			if err != nil {
+				return err
+			}
+			return e.answerRemoteJoin(ctx, tx, moderator, g, accountID, accept, reason)
+		}
 		m, err := e.moderate(ctx, tx, moderator, groupID)
 		if err != nil {
 			return err
@@ -185,33 +219,59 @@ func (e *Engine) RejectJoin(ctx context.Context, moderator storage.Account, grou
 		if err != nil {
 			return fmt.Errorf("join request of %d: %w", accountID, err)
 		}
-		member, err := tx.AccountByID(ctx, accountID)
-		if err != nil {
-			return err
+		if accept {
+			return e.acceptJoin(ctx, tx, moderator, m.group, req)
 		}
-		if err := e.endFollow(ctx, tx, member, m.group); err != nil {
-			return err
-		}
-		id := e.urls.Activity(m.group.Username, tx.NewID())
-		if err := tx.AppendModerationLog(ctx, &storage.ModerationEntry{CommunityID: m.group.ID, ModeratorID: moderator.ID,
-			ModeratorURI: moderator.URI, Action: storage.ModRejectJoin, Target: member.URI, Reason: reason, ActivityURI: id}); err != nil {
-			return err
-		}
-		if member.Local() {
-			if err := e.tellJoinAnswer(ctx, tx, member, m.group, false); err != nil {
-				return err
-			}
-			return tx.PutJoinRejection(ctx, member.ID, m.group.ID, reason)
-		}
-		follow := activitypub.Activity{ID: req.URI, Type: activitypub.TypeFollow, Actor: member.URI, Object: activitypub.Object{IRI: m.group.URI}}
-		rej := activitypub.Activity{ID: id, Type: activitypub.TypeReject, Actor: m.group.URI, To: []string{member.URI},
-			Content: reason, Object: activitypub.Object{IRI: req.URI, Type: activitypub.TypeFollow, Activity: &follow}}
-		body, err := withExtra(rej, map[string]any{"summary": reason})
-		if err != nil {
-			return err
-		}
-		return e.publishBody(ctx, tx, m.group, id, rej.Type, false, body, []string{member.Inbox})
+		return e.rejectJoin(ctx, tx, moderator, m.group, req, reason)
 	})
+}
+
+// acceptJoin lets the member of the pending request req into community g,
+// hosted here, as moderator decided.
+func (e *Engine) acceptJoin(ctx context.Context, tx *storage.Tx, moderator, g storage.Account, req storage.Follow) error {
+	member, err := tx.AccountByID(ctx, req.AccountID)
+	if err != nil {
+		return err
+	}
+	if err := e.acceptFollow(ctx, tx, member, g, req); err != nil {
+		return err
+	}
+	if err := e.tellJoinAnswer(ctx, tx, member, g, true); err != nil {
+		return err
+	}
+	return tx.AppendModerationLog(ctx, &storage.ModerationEntry{CommunityID: g.ID, ModeratorID: moderator.ID,
+		ModeratorURI: moderator.URI, Action: storage.ModAcceptJoin, Target: member.URI})
+}
+
+// rejectJoin refuses the pending request req to join community g, hosted
+// here, as moderator decided, for reason.
+func (e *Engine) rejectJoin(ctx context.Context, tx *storage.Tx, moderator, g storage.Account, req storage.Follow, reason string) error {
+	member, err := tx.AccountByID(ctx, req.AccountID)
+	if err != nil {
+		return err
+	}
+	if err := e.endFollow(ctx, tx, member, g); err != nil {
+		return err
+	}
+	id := e.urls.Activity(g.Username, tx.NewID())
+	if err := tx.AppendModerationLog(ctx, &storage.ModerationEntry{CommunityID: g.ID, ModeratorID: moderator.ID,
+		ModeratorURI: moderator.URI, Action: storage.ModRejectJoin, Target: member.URI, Reason: reason, ActivityURI: id}); err != nil {
+		return err
+	}
+	if member.Local() {
+		if err := e.tellJoinAnswer(ctx, tx, member, g, false); err != nil {
+			return err
+		}
+		return tx.PutJoinRejection(ctx, member.ID, g.ID, reason)
+	}
+	follow := activitypub.Activity{ID: req.URI, Type: activitypub.TypeFollow, Actor: member.URI, Object: activitypub.Object{IRI: g.URI}}
+	rej := activitypub.Activity{ID: id, Type: activitypub.TypeReject, Actor: g.URI, To: []string{member.URI},
+		Content: reason, Object: activitypub.Object{IRI: req.URI, Type: activitypub.TypeFollow, Activity: &follow}}
+	body, err := withExtra(rej, map[string]any{"summary": reason})
+	if err != nil {
+		return err
+	}
+	return e.publishBody(ctx, tx, g, id, rej.Type, false, body, []string{member.Inbox})
 }
 
 // RemoveCommunityPost removes a post (thread or reply) from a community

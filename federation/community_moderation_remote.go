@@ -388,7 +388,10 @@ func (e *Engine) inRemote(ctx context.Context, tx *storage.Tx, g storage.Account
 // it concerns (Lemmy's way: the Group checks, applies and announces it).
 func (e *Engine) sendToGroup(ctx context.Context, tx *storage.Tx, moderator, g storage.Account, act map[string]any) error {
 	act["@context"] = []any{"https://www.w3.org/ns/activitystreams", groupContext}
-	act["to"], act["cc"], act["audience"] = []string{activitypub.PublicIRI}, []string{g.URI}, g.URI
+	if act["to"] == nil {
+		act["to"] = []string{activitypub.PublicIRI}
+	}
+	act["cc"], act["audience"] = []string{g.URI}, g.URI
 	body, err := marshalJSON(act)
 	if err != nil {
 		return fmt.Errorf("marshal %s: %w", act["type"], err)

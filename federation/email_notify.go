@@ -78,16 +78,16 @@ func (s EmailSettings) Mails(typ string) bool {
 }
 
 // EmailTypesFor are the types of EmailTypes that a may be notified of:
-// reports only for the node's staff who handle them and moderators of a
-// community, join requests only for moderators of a community hosted here
-// (only its node sees them), sign-ups
-// only for those who let people in.
+// reports and join requests only for the node's staff who handle them
+// and moderators of a community (hosted here or elsewhere: a Group
+// announces both to its moderators' nodes), sign-ups only for those who
+// let people in.
 func (e *Engine) EmailTypesFor(ctx context.Context, a storage.Account) ([]string, error) {
 	reports, err := e.AccountCan(ctx, a, ActHandleReports)
 	if err != nil {
 		return nil, err
 	}
-	moderatesHere, moderates, err := e.store.ModeratesACommunity(ctx, a.ID, a.URI)
+	moderates, err := e.store.ModeratesACommunity(ctx, a.ID, a.URI)
 	if err != nil {
 		return nil, err
 	}
@@ -98,7 +98,7 @@ func (e *Engine) EmailTypesFor(ctx context.Context, a storage.Account) ([]string
 	}
 	return slices.DeleteFunc(slices.Clone(EmailTypes), func(t string) bool {
 		return (t == NotifyAdminReport && !reports) || (t == NotifyAdminSignUp && !signUps) ||
-			(t == storage.NotifyJoinRequest && !moderatesHere)
+			(t == storage.NotifyJoinRequest && !moderates)
 	}), nil
 }
 

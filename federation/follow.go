@@ -108,6 +108,9 @@ func (e *Engine) receiveFollow(ctx context.Context, tx *storage.Tx, follower, ta
 			if err := e.notifyJoinRequest(ctx, tx, target, follower); err != nil {
 				return err
 			}
+			if err := e.announceJoinRequest(ctx, tx, target, follower, f); err != nil {
+				return err
+			}
 		}
 		return e.notify(ctx, tx, target, follower, storage.NotifyFollowRequest, 0)
 	}
@@ -117,7 +120,7 @@ func (e *Engine) receiveFollow(ctx context.Context, tx *storage.Tx, follower, ta
 // acceptFollow records an accepted follow of a local target and, for a
 // remote follower, publishes the Accept.
 func (e *Engine) acceptFollow(ctx context.Context, tx *storage.Tx, follower, target storage.Account, f storage.Follow) error {
-	if _, err := tx.DeleteFollowRequest(ctx, follower.ID, target.ID); err != nil {
+	if err := e.dropFollowRequest(ctx, tx, follower, target, true); err != nil {
 		return err
 	}
 	if err := e.startFollow(ctx, tx, f, follower.Local()); err != nil {
@@ -242,13 +245,34 @@ func (e *Engine) leaveFollow(ctx context.Context, tx *storage.Tx, follower, targ
 	return e.publish(ctx, tx, follower, act, false, []string{target.Inbox})
 }
 
+// dropFollowRequest removes follower's pending request to follow target,
+// if any. A community hosted here announces the request's end (accepted,
+// or not) to its moderators on other nodes (community_join_remote.go).
+func (e *Engine) dropFollowRequest(ctx context.Context, tx *storage.Tx, follower, target storage.Account, accepted bool) error {
+	if !target.Local() || target.ActorType != activitypub.TypeGroup {
+		_, err := tx.DeleteFollowRequest(ctx, follower.ID, target.ID)
+		return err
+	}
+	req, err := tx.FollowRequestOf(ctx, follower.ID, target.ID)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if _, err := tx.DeleteFollowRequest(ctx, follower.ID, target.ID); err != nil {
+		return err
+	}
+	return e.announceJoinEnded(ctx, tx, target, follower, req.URI, accepted)
+}
+
 // endFollow removes a follow or request of follower to target and its
 // traces in the follower's home feed.
 func (e *Engine) endFollow(ctx context.Context, tx *storage.Tx, follower, target storage.Account) error {
 	if _, err := tx.DeleteFollow(ctx, follower.ID, target.ID); err != nil {
 		return err
 	}
-	if _, err := tx.DeleteFollowRequest(ctx, follower.ID, target.ID); err != nil {
+	if err := e.dropFollowRequest(ctx, tx, follower, target, false); err != nil {
 		return err
 	}
 	if err := tx.DeleteNotificationsFrom(ctx, target.ID, follower.ID, storage.NotifyFollowRequest, 0); err != nil {

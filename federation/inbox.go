@@ -393,7 +393,7 @@ func (e *Engine) applyAccept(ctx context.Context, tx *storage.Tx, actor storage.
 		return err
 	}
 	if req.TargetID != actor.ID {
-		return fmt.Errorf("accept of a follow of someone else: %w", ErrDenied)
+		return e.answerReceivedJoin(ctx, tx, actor, req, act) // a community's moderator on another node (community_join_remote.go)
 	}
 	if _, err := tx.DeleteFollowRequest(ctx, req.AccountID, req.TargetID); err != nil {
 		return err
@@ -415,6 +415,9 @@ func (e *Engine) applyAccept(ctx context.Context, tx *storage.Tx, actor storage.
 
 func (e *Engine) applyReject(ctx context.Context, tx *storage.Tx, actor storage.Account, act activitypub.Activity) error {
 	f, err := e.followObject(ctx, tx, act, true)
+	if err == nil && f.TargetID != actor.ID {
+		return e.answerReceivedJoin(ctx, tx, actor, f, act) // a community's moderator on another node (community_join_remote.go)
+	}
 	if errors.Is(err, storage.ErrNotFound) {
 		f, err = e.followObject(ctx, tx, act, false) // a follower removed after acceptance
 	}

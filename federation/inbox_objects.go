@@ -332,6 +332,10 @@ func (e *Engine) statusForAnnounce(ctx context.Context, act activitypub.Activity
 		e.prefetchReported(ctx, act)
 		return storage.Status{}, nil
 	}
+	if isJoinRequestAnnounce(act) {
+		e.prefetchJoinRequester(ctx, act)
+		return storage.Status{}, nil
+	}
 	if st, handled, err := e.groupAnnounce(ctx, act); handled || err != nil {
 		return st, err
 	}
@@ -391,6 +395,9 @@ func (e *Engine) applyAnnounce(ctx context.Context, tx *storage.Tx, actor storag
 	}
 	if isReportAnnounce(act) {
 		return e.applyAnnouncedReport(ctx, tx, actor, act)
+	}
+	if isJoinRequestAnnounce(act) {
+		return e.applyAnnouncedJoinRequest(ctx, tx, actor, act)
 	}
 	if orig.ID == 0 {
 		return nil

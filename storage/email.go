@@ -252,15 +252,15 @@ WHERE id = ?`, millis(next), reason, id)
 }
 
 // ModeratesACommunity reports whether account (whose actor is uri)
-// moderates a community hosted here (here), and whether it moderates one
-// here or elsewhere (anywhere).
-func (q queries) ModeratesACommunity(ctx context.Context, account ID, uri string) (here, anywhere bool, err error) {
-	err = q.q.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM community_moderators WHERE account_id = ?),
-EXISTS (SELECT 1 FROM community_remote_moderators WHERE moderator_uri = ?)`, account, uri).Scan(&here, &anywhere)
+// moderates a community, hosted here or elsewhere.
+func (q queries) ModeratesACommunity(ctx context.Context, account ID, uri string) (bool, error) {
+	var moderates bool
+	err := q.q.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM community_moderators WHERE account_id = ?)
+OR EXISTS (SELECT 1 FROM community_remote_moderators WHERE moderator_uri = ?)`, account, uri).Scan(&moderates)
 	if err != nil {
-		return false, false, fmt.Errorf("moderates a community: %w", err)
+		return false, fmt.Errorf("moderates a community: %w", err)
 	}
-	return here, here || anywhere, nil
+	return moderates, nil
 }
 
 // JoinedCommunities returns up to limit communities (Group accounts, here

@@ -313,7 +313,7 @@ func (h *Handler) communityViewOf(r *http.Request, g storage.Account, c storage.
 		}
 	}
 	v.JoinRequests = -1
-	if signedIn && members && g.Local() {
+	if signedIn && members {
 		// The engine's rule says who moderates (one read for everyone
 		// else); JoinRequests asks it again.
 		if v.Moderating, err = h.engine.Moderates(r.Context(), me, g); err != nil {

@@ -17,9 +17,10 @@ import (
 // department and role, which is what a moderator of a community of
 // practice decides on), and a button to let each in or a form to refuse
 // with a reason the person is told. The engine decides who may (the
-// community's moderators here), as for the API; each answer is in the
-// community's moderation log, and takes the request's notifications with
-// it.
+// community's moderators here, and members here who moderate a
+// community hosted elsewhere, whose Group applies their answer), as for
+// the API; each answer is in the community's moderation log, and takes
+// the request's notifications with it.
 
 // maxJoinRequestsShown bounds the requests the page lists, oldest first.
 const maxJoinRequestsShown = 80
@@ -65,6 +66,10 @@ func (h *Handler) JoinRequests(w http.ResponseWriter, r *http.Request) {
 		v.Notice = "They are now a member."
 	case "refused":
 		v.Notice = "Their request was refused; they are told why."
+	}
+	if v.Notice != "" && !g.Local() {
+		// The community's own server applies the answer and tells them.
+		v.Notice = "Your answer was sent to " + g.Domain + ", which hosts the community; it lets them in or tells them why not."
 	}
 	for _, a := range reqs {
 		asked := a.RowID.Time() // the request's id is when it was made
