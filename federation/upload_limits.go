@@ -64,3 +64,11 @@ func (e *Engine) BeginUpload(member storage.ID) (end func(), err error) {
 		})
 	}, nil
 }
+
+// NoFileUploaded gives back what BeginUpload counted against member's
+// UploadsPerWindow for a form that carried no file after all (a post
+// form whose image field was left empty); its slot is still end's to
+// free.
+func (e *Engine) NoFileUploaded(member storage.ID) {
+	e.uploads.recent.GiveBack(member.String())
+}

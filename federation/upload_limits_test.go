@@ -53,6 +53,16 @@ func TestBeginUpload(t *testing.T) {
 	second()
 	third()
 
+	// A form that carried no file after all does not count.
+	for range UploadsPerWindow {
+		end, err := e.BeginUpload(alice)
+		if err != nil {
+			t.Fatalf("a form without a file: %v", err)
+		}
+		e.NoFileUploaded(alice)
+		end()
+	}
+
 	// Three begun so far (and one refused, which does not count).
 	for i := 3; i < UploadsPerWindow; i++ {
 		end, err := e.BeginUpload(alice)

@@ -261,8 +261,11 @@ func limitBody(max, artefactUpload int64) func(http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.Body != nil {
 				limit := api.BodyLimit(r.URL.Path, max)
-				if copseapi.IsArtefactUpload(r.Method, r.URL.Path) || pages.IsArtefactUpload(r.Method, r.URL.Path) {
+				switch {
+				case copseapi.IsArtefactUpload(r.Method, r.URL.Path) || pages.IsArtefactUpload(r.Method, r.URL.Path):
 					limit = artefactUpload
+				case pages.IsPostUpload(r.Method, r.URL.Path):
+					limit = pages.PostUploadBody
 				}
 				r.Body = http.MaxBytesReader(w, r.Body, limit)
 			}

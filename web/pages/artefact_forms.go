@@ -427,6 +427,14 @@ func (h *Handler) formArtefact(r *http.Request) (storage.Account, *communityView
 // request ends). A body over the limit web/node sets is refused with the
 // limit in words; the caller removes the files.
 func (h *Handler) readUpload(w http.ResponseWriter, r *http.Request) bool {
+	return h.readFiles(w, r, "The files are too large",
+		"The files you add at once can be at most "+sizeOf(h.engine.ArtefactFileLimit())+" in all.",
+		"Go back and choose fewer or smaller files. You can add more from the artefact's Edit page.")
+}
+
+// readFiles reads a multipart form as readUpload does; a body over the
+// limit is refused with heading and lines.
+func (h *Handler) readFiles(w http.ResponseWriter, r *http.Request, heading string, lines ...string) bool {
 	me, _ := session.Member(r) // formPost has signed her in
 	end, err := h.engine.BeginUpload(me.ID)
 	if err != nil {
@@ -438,14 +446,10 @@ func (h *Handler) readUpload(w http.ResponseWriter, r *http.Request) bool {
 	if err == nil {
 		return true
 	}
-	if r.MultipartForm != nil {
-		_ = r.MultipartForm.RemoveAll()
-	}
+	removeFiles(r)
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
-		h.refuse(w, r, http.StatusRequestEntityTooLarge, "The files are too large",
-			"The files you add at once can be at most "+sizeOf(h.engine.ArtefactFileLimit())+" in all.",
-			"Go back and choose fewer or smaller files. You can add more from the artefact's Edit page.")
+		h.refuse(w, r, http.StatusRequestEntityTooLarge, heading, lines...)
 		return false
 	}
 	h.refuse(w, r, http.StatusBadRequest, "This form cannot be used", "Go back, reload the page and try again.")

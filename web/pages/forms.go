@@ -86,9 +86,7 @@ func (h *Handler) formPost(w http.ResponseWriter, r *http.Request, back string,
 		return storage.Account{}, false
 	}
 	if !validToken(r, r.FormValue("csrf")) {
-		if r.MultipartForm != nil {
-			_ = r.MultipartForm.RemoveAll()
-		}
+		removeFiles(r)
 		h.expired(w, r)
 		return storage.Account{}, false
 	}
@@ -118,6 +116,7 @@ func openForm[V any](h *Handler, w http.ResponseWriter, r *http.Request, back st
 	}
 	v, err := page(r)
 	if err != nil {
+		removeFiles(r)
 		h.Error(w, r, err)
 		return storage.Account{}, zero, false
 	}
@@ -325,6 +324,13 @@ func sentence(msg string) string {
 		return msg
 	}
 	return strings.ToUpper(msg[:1]) + msg[1:]
+}
+
+// removeFiles removes what a multipart form left in temporary files.
+func removeFiles(r *http.Request) {
+	if r.MultipartForm != nil {
+		_ = r.MultipartForm.RemoveAll()
+	}
 }
 
 // readTextForm reads an urlencoded form of at most textFormBody bytes.

@@ -7,25 +7,38 @@ import (
 	"time"
 )
 
-func TestIsArtefactUpload(t *testing.T) {
+// TestUploadPaths: the forms whose bodies may be larger than a text
+// form's (web/node applies the limits): the library's, and the thread
+// and reply forms, which may carry an image.
+func TestUploadPaths(t *testing.T) {
 	tests := []struct {
-		method, path string
-		want         bool
+		method, path   string
+		artefact, post bool
 	}{
-		{http.MethodPost, "/c/libraries/library/new", true},
-		{http.MethodPost, "/c/libraries/artefacts/123/edit", true},
-		{http.MethodGet, "/c/libraries/library/new", false},
-		{http.MethodPost, "/c/libraries/artefacts/123/restore", false},
-		{http.MethodPost, "/c/libraries/glossary/new", false},
-		{http.MethodPost, "/c//library/new", false},
-		{http.MethodPost, "/c/libraries/artefacts//edit", false},
-		{http.MethodPost, "/c/libraries/library/new/more", false},
-		{http.MethodPost, "/api/copse/v1/artefacts/1/files", false},
+		{http.MethodPost, "/c/libraries/library/new", true, false},
+		{http.MethodPost, "/c/libraries/artefacts/123/edit", true, false},
+		{http.MethodGet, "/c/libraries/library/new", false, false},
+		{http.MethodPost, "/c/libraries/artefacts/123/restore", false, false},
+		{http.MethodPost, "/c/libraries/glossary/new", false, false},
+		{http.MethodPost, "/c//library/new", false, false},
+		{http.MethodPost, "/c/libraries/artefacts//edit", false, false},
+		{http.MethodPost, "/c/libraries/library/new/more", false, false},
+		{http.MethodPost, "/api/copse/v1/artefacts/1/files", false, false},
+		{http.MethodPost, "/c/libraries/threads/new", false, true},
+		{http.MethodPost, "/c/tools@lemmy.example/threads/123/reply", false, true},
+		{http.MethodGet, "/c/libraries/threads/new", false, false},
+		{http.MethodPost, "/c//threads/new", false, false},
+		{http.MethodPost, "/c/libraries/threads//reply", false, false},
+		{http.MethodPost, "/c/libraries/posts/123/edit", false, false},
+		{http.MethodPost, "/c/libraries/threads/123/reply/more", false, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.method+" "+tt.path, func(t *testing.T) {
-			if got := IsArtefactUpload(tt.method, tt.path); got != tt.want {
-				t.Errorf("IsArtefactUpload = %v; want %v", got, tt.want)
+			if got := IsArtefactUpload(tt.method, tt.path); got != tt.artefact {
+				t.Errorf("IsArtefactUpload = %v; want %v", got, tt.artefact)
+			}
+			if got := IsPostUpload(tt.method, tt.path); got != tt.post {
+				t.Errorf("IsPostUpload = %v; want %v", got, tt.post)
 			}
 		})
 	}

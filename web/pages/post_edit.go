@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/go-chi/chi/v5"
 
@@ -12,8 +13,8 @@ import (
 )
 
 // A member's own posts in a community, changed from its pages as from an
-// app: "Edit" at /c/{handle}/posts/{id}/edit (the text, and a thread's
-// title; the engine sends Update, which the Group relays) and "Delete"
+// app: "Edit" at /c/{handle}/posts/{id}/edit (the text, its content
+// warning, and a thread's title; images stay as they are; the engine sends Update, which the Group relays) and "Delete"
 // there (POST …/delete, the box ticked; the engine sends Delete, and the
 // Group takes its boost of a thread back). Only the author may: the
 // engine decides, and refuses anyone else.
@@ -69,7 +70,7 @@ func (h *Handler) communityPost(r *http.Request, g storage.Account, raw string) 
 // EditPostForm serves GET /c/{handle}/posts/{id}/edit.
 func (h *Handler) EditPostForm(w http.ResponseWriter, r *http.Request) {
 	if _, v, ok := openForm(h, w, r, r.URL.Path, nil, h.editPostPage); ok {
-		v.Fields = postFields{Title: v.post.Title, Text: v.post.SourceText}
+		v.Fields = postFields{Title: v.post.Title, Text: v.post.SourceText, CW: v.post.SpoilerText}
 		showForm(h, w, r, http.StatusOK, "post_form", v)
 	}
 }
@@ -81,8 +82,9 @@ func (h *Handler) EditPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	st := v.post
-	v.Fields = postFields{Title: r.FormValue("title"), Text: r.FormValue("text")}
-	d := federation.Draft{Text: v.Fields.Text, Title: st.Title, SpoilerText: st.SpoilerText, Sensitive: st.Sensitive, Language: st.Language}
+	v.Fields = postFields{Title: r.FormValue("title"), Text: r.FormValue("text"), CW: r.FormValue("cw")}
+	d := federation.Draft{Text: v.Fields.Text, Title: st.Title, SpoilerText: strings.TrimSpace(v.Fields.CW), Sensitive: st.Sensitive,
+		Language: st.Language}
 	if v.What == "thread" {
 		d.Title = checkTitle(&v.Form, v.Fields.Title)
 	}
@@ -100,7 +102,7 @@ func (h *Handler) DeletePost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.FormValue("confirm") != "yes" {
-		v.Fields = postFields{Title: v.post.Title, Text: v.post.SourceText}
+		v.Fields = postFields{Title: v.post.Title, Text: v.post.SourceText, CW: v.post.SpoilerText}
 		v.Form.add("confirm", "Tick the box to delete your "+v.What)
 		showForm(h, w, r, http.StatusUnprocessableEntity, "post_form", v)
 		return

@@ -5,6 +5,8 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"mime"
+	"mime/multipart"
 	"net/http"
 	"strings"
 	"unicode/utf8"
@@ -13,6 +15,7 @@ import (
 
 	"github.com/copse-dev/copse/federation"
 	"github.com/copse-dev/copse/storage"
+	"github.com/copse-dev/copse/web/session"
 )
 
 // The forms that post into a community from its pages, for members who
@@ -23,9 +26,33 @@ import (
 // as from an app (mentions, hashtags and links work the same) into the
 // community here or elsewhere; whether the community takes it is the
 // engine's rule (Engine.MayPostIn, Draft.Community), and its refusal is
-// shown in its words.
+// shown in its words. Both forms take a content warning and one image
+// with its description (required with it), uploaded as an app's
+// attachment is (Engine.UploadMedia, its checks and limits).
 
-type postFields struct{ Title, Text, To string }
+type postFields struct{ Title, Text, To, CW, Alt string }
+
+// PostUploadBody bounds the body of a post form that carries an image
+// (web/node applies it to the paths IsPostUpload names): the largest
+// image an app may upload, and the form's text.
+const PostUploadBody = federation.MaxMediaSize + 1<<20
+
+// IsPostUpload reports whether a request posts a thread or reply form,
+// which may carry an image.
+func IsPostUpload(method, path string) bool {
+	rest, ok := strings.CutPrefix(path, "/c/")
+	if method != http.MethodPost || !ok {
+		return false
+	}
+	parts := strings.Split(rest, "/")
+	switch {
+	case len(parts) == 3 && parts[1] == "threads" && parts[2] == "new":
+		return parts[0] != ""
+	case len(parts) == 4 && parts[1] == "threads" && parts[3] == "reply":
+		return parts[0] != "" && parts[2] != ""
+	}
+	return false
+}
 
 type postFormPage struct {
 	repertoireForm
@@ -44,7 +71,8 @@ type postFormPage struct {
 	// (Draft.IdempotencyKey) instead of posting it twice.
 	Once   string
 	thread storage.Status
-	post   storage.Status // the post edited
+	post   storage.Status        // the post edited
+	image  *multipart.FileHeader // the image sent with the form, if any
 }
 
 func threadPath(handle string, id storage.ID) string {
@@ -120,15 +148,21 @@ func (h *Handler) NewThreadForm(w http.ResponseWriter, r *http.Request) {
 
 // CreateThread takes POST /c/{handle}/threads/new.
 func (h *Handler) CreateThread(w http.ResponseWriter, r *http.Request) {
-	me, v, ok := openForm(h, w, r, r.URL.Path, h.readText, h.newThreadPage)
+	me, v, ok := openForm(h, w, r, r.URL.Path, h.readPostForm, h.newThreadPage)
 	if !ok {
 		return
 	}
-	v.Fields = postFields{Title: r.FormValue("title"), Text: r.FormValue("text")}
+	defer removeFiles(r)
+	v.Fields = postFields{Title: r.FormValue("title"), Text: r.FormValue("text"), CW: r.FormValue("cw")}
 	title := checkTitle(&v.Form, v.Fields.Title)
+	readImage(r, &v)
 	h.postDraft(w, r, &v, func() (string, error) {
+		media, err := h.uploadImage(r, me, v)
+		if err != nil {
+			return "", err
+		}
 		st, err := h.engine.Post(r.Context(), me.ID, federation.Draft{Community: v.group.ID, Title: title, Text: v.Fields.Text,
-			IdempotencyKey: onceKey(v.Once)})
+			SpoilerText: strings.TrimSpace(v.Fields.CW), MediaIDs: media, IdempotencyKey: onceKey(v.Once)})
 		return threadPath(v.group.Acct(), firstMade(st.ID, err)), unlessDuplicate(err)
 	})
 }
@@ -155,18 +189,24 @@ func (h *Handler) ReplyForm(w http.ResponseWriter, r *http.Request) {
 
 // CreateReply takes POST /c/{handle}/threads/{id}/reply.
 func (h *Handler) CreateReply(w http.ResponseWriter, r *http.Request) {
-	me, v, ok := openForm(h, w, r, r.URL.Path, h.readText, h.replyPage)
+	me, v, ok := openForm(h, w, r, r.URL.Path, h.readPostForm, h.replyPage)
 	if !ok {
 		return
 	}
-	v.Fields.Text = r.FormValue("text")
+	defer removeFiles(r)
+	v.Fields.Text, v.Fields.CW = r.FormValue("text"), r.FormValue("cw")
+	readImage(r, &v)
 	parent := v.thread.ID
 	if v.ReplyTo != nil {
 		parent, _ = storage.ParseID(v.ReplyTo.ID)
 	}
 	h.postDraft(w, r, &v, func() (string, error) {
+		media, err := h.uploadImage(r, me, v)
+		if err != nil {
+			return "", err
+		}
 		st, err := h.engine.Post(r.Context(), me.ID, federation.Draft{Community: v.group.ID, InReplyTo: parent, Text: v.Fields.Text,
-			IdempotencyKey: onceKey(v.Once)})
+			SpoilerText: strings.TrimSpace(v.Fields.CW), MediaIDs: media, IdempotencyKey: onceKey(v.Once)})
 		return threadPath(v.group.Acct(), v.thread.ID) + "#post-" + firstMade(st.ID, err).String(), unlessDuplicate(err)
 	})
 }
@@ -203,22 +243,103 @@ func (h *Handler) mayPost(w http.ResponseWriter, r *http.Request, me storage.Acc
 // checked, then save asks the engine and returns where to send the
 // browser (the post on its thread page); a refusal is shown on the form.
 func (h *Handler) postDraft(w http.ResponseWriter, r *http.Request, v *postFormPage, save func() (string, error)) {
-	switch n := utf8.RuneCountInString(v.Fields.Text); {
+	switch n := utf8.RuneCountInString(v.Fields.Text) + utf8.RuneCountInString(strings.TrimSpace(v.Fields.CW)); {
 	case strings.TrimSpace(v.Fields.Text) == "":
 		v.Form.add("text", "Enter what you want to say")
 	case n > federation.MaxChars:
-		v.Form.add("text", fmt.Sprintf("Your post must be %d characters or fewer; it is %d", federation.MaxChars, n))
+		v.Form.add("text", fmt.Sprintf("Your post and its content warning must be %d characters or fewer; they are %d", federation.MaxChars, n))
 	}
-	show := func(code int) { showForm(h, w, r, code, "post_form", *v) }
+	show := func(code int) {
+		if v.image != nil && v.Form.FieldError["image"] == "" {
+			// A browser does not fill a file field in again.
+			v.Form.add("image", "Choose the image again: a form shown again cannot keep it")
+		}
+		showForm(h, w, r, code, "post_form", *v)
+	}
 	h.submit(w, r, &v.Form, show, func(err error) bool {
 		var denied *federation.DeniedError
-		if errors.As(err, &denied) {
+		var field *federation.FieldError
+		switch {
+		case errors.As(err, &denied):
 			v.Form.Problem = sentence(denied.Reason) + "."
 			show(http.StatusForbidden)
+			return true
+		case errors.As(err, &field):
+			v.Form.add(field.Field, sentence(field.Invalid.Msg))
+			show(http.StatusUnprocessableEntity)
 			return true
 		}
 		return refusedOn(&v.Form, show, "text", "You cannot post in "+v.Community.Name+".")(err)
 	}, save)
+}
+
+// readPostForm reads a thread or reply form: with an image (multipart),
+// once the member's upload limits admit it (readFiles), else as text.
+func (h *Handler) readPostForm(w http.ResponseWriter, r *http.Request) bool {
+	if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct != "multipart/form-data" {
+		return h.readText(w, r)
+	}
+	if !h.readFiles(w, r, "The image is too large",
+		"An image can be at most "+sizeOf(federation.MaxMediaSize)+".",
+		"Go back and choose a smaller image, or post without one.") {
+		return false
+	}
+	if chosenImage(r) == nil {
+		me, _ := session.Member(r)
+		h.engine.NoFileUploaded(me.ID) // a post without an image is no upload
+	}
+	return true
+}
+
+// chosenImage is the image a post form carries, nil when its file field
+// was left empty.
+func chosenImage(r *http.Request) *multipart.FileHeader {
+	if r.MultipartForm == nil {
+		return nil
+	}
+	files := r.MultipartForm.File["image"]
+	if len(files) == 0 || files[0].Filename == "" {
+		return nil
+	}
+	return files[0]
+}
+
+// readImage reads the image a post form carries, if one was chosen, and
+// its description, which it needs: people who cannot see the image read
+// it instead.
+func readImage(r *http.Request, v *postFormPage) {
+	v.Fields.Alt = r.FormValue("alt")
+	if v.image = chosenImage(r); v.image == nil {
+		return
+	}
+	switch alt := strings.TrimSpace(v.Fields.Alt); {
+	case alt == "":
+		v.Form.add("alt", "Describe the image for people who cannot see it")
+	case utf8.RuneCountInString(alt) > federation.MaxDescription:
+		v.Form.add("alt", fmt.Sprintf("The description must be %d characters or fewer", federation.MaxDescription))
+	}
+}
+
+// uploadImage uploads the form's image, if any, as me's attachment for
+// the post; the engine's refusal of the file is the image field's.
+func (h *Handler) uploadImage(r *http.Request, me storage.Account, v postFormPage) ([]storage.ID, error) {
+	if v.image == nil {
+		return nil, nil
+	}
+	f, err := v.image.Open()
+	if err != nil {
+		return nil, fmt.Errorf("open image %s: %w", v.image.Filename, err)
+	}
+	defer f.Close()
+	a, err := h.engine.UploadMedia(r.Context(), me.ID, f, strings.TrimSpace(v.Fields.Alt), federation.Focus{})
+	var inv *federation.InvalidError
+	if errors.As(err, &inv) {
+		return nil, &federation.FieldError{Field: "image", Invalid: *inv}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return []storage.ID{a.ID}, nil
 }
 
 // pageThread is the thread of the path ({id}, its first post) in the

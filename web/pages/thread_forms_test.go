@@ -141,3 +141,93 @@ func statusAt(t *testing.T, n *testrig.Node, path string) storage.Status {
 	}
 	return st
 }
+
+// TestPostFormImageAndWarning: a thread from the pages carries a content
+// warning and an image with its description, which the form asks for;
+// a file that is no image is refused beside the field, with nothing
+// posted; the thread page shows the warning and the image's
+// description; a reply takes a warning too, and editing changes it and
+// keeps the image.
+func TestPostFormImageAndWarning(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	n := testrig.StartOne(t, nil)
+	mod, bea := n.Member("mod", false), n.Member("bea", false)
+	desk(t, n, mod, bea)
+	bb := signedInBrowser(t, n, "bea")
+	form, page := formPage(t, bb, "/c/desk/threads/new")
+	mustContain(t, "the thread form", page, `enctype="multipart/form-data"`, "Content warning (optional)", `type="file" id="image" name="image"`,
+		"Describe the image")
+	form.Set("title", "Remembering Sam")
+	form.Set("text", "Sam ran the enquiry desk for twenty years.")
+	form.Set("cw", "Mentions a death")
+	img := upload{field: "image", name: "sam.png", data: pagePNG(t)}
+	posts := func() int {
+		sts, err := n.Store.AccountStatuses(ctx, bea.ID, []activitypub.Visibility{activitypub.Public, activitypub.Unlisted,
+			activitypub.FollowersOnly, activitypub.Direct}, storage.Page{Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(sts)
+	}
+
+	code, _, page := postMultipart(t, bb, n, "/c/desk/threads/new", form, img)
+	if code != http.StatusUnprocessableEntity {
+		t.Fatalf("an image without a description: %d; want 422\n%s", code, page)
+	}
+	mustContain(t, "the form without a description", page, `href="#alt">Describe the image for people who cannot see it`,
+		`href="#image">Choose the image again`, `value="Mentions a death"`)
+
+	form.Set("alt", "Sam at the desk, smiling, in 2005.")
+	code, _, page = postMultipart(t, bb, n, "/c/desk/threads/new", form, upload{field: "image", name: "sam.png", data: []byte("not a picture")})
+	if code != http.StatusUnprocessableEntity || !strings.Contains(page, `href="#image">`) {
+		t.Fatalf("a file that is no image: %d; want 422 beside the image field\n%s", code, page)
+	}
+	if got := posts(); got != 0 {
+		t.Fatalf("refused forms posted %d", got)
+	}
+
+	code, loc, page := postMultipart(t, bb, n, "/c/desk/threads/new", form, img)
+	if code != http.StatusSeeOther {
+		t.Fatalf("the thread with an image: %d\n%s", code, page)
+	}
+	thread := statusAt(t, n, loc)
+	if thread.SpoilerText != "Mentions a death" || len(thread.Attachments) != 1 ||
+		thread.Attachments[0].Description != "Sam at the desk, smiling, in 2005." {
+		t.Fatalf("thread = warning %q, attachments %+v", thread.SpoilerText, thread.Attachments)
+	}
+	_, _, page = bb.Do(http.MethodGet, loc, nil)
+	mustContain(t, "the thread page", page, "<summary>Mentions a death</summary>", `alt="Sam at the desk, smiling, in 2005."`)
+
+	form, _ = formPage(t, bb, loc)
+	form.Set("text", "He trained half of us.")
+	form.Set("cw", "Grief")
+	code, rloc, _ := bb.Do(http.MethodPost, loc+"/reply", form) // urlencoded: no image
+	if code != http.StatusSeeOther {
+		t.Fatalf("the reply: %d", code)
+	}
+	reply := statusAt(t, n, loc+"/"+rloc[strings.Index(rloc, "#post-")+len("#post-"):])
+	if reply.SpoilerText != "Grief" || len(reply.Attachments) != 0 {
+		t.Errorf("reply = warning %q, %d attachments", reply.SpoilerText, len(reply.Attachments))
+	}
+
+	edit := "/c/desk/posts/" + thread.ID.String() + "/edit"
+	form, page = formPage(t, bb, edit)
+	mustContain(t, "the edit form", page, `value="Mentions a death"`)
+	if strings.Contains(page, `name="image"`) {
+		t.Error("the edit form offers an image field; editing keeps the images")
+	}
+	form.Set("title", "Remembering Sam")
+	form.Set("text", "Sam ran the enquiry desk for twenty years, and trained most of us.")
+	form.Set("cw", "")
+	if code, _, page := bb.Do(http.MethodPost, edit, form); code != http.StatusSeeOther {
+		t.Fatalf("the edit: %d\n%s", code, page)
+	}
+	edited, err := n.Store.StatusByID(ctx, thread.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if edited.SpoilerText != "" || len(edited.Attachments) != 1 {
+		t.Errorf("edited = warning %q, %d attachments; want none and the image kept", edited.SpoilerText, len(edited.Attachments))
+	}
+}
