@@ -95,6 +95,16 @@ func (e *Engine) Reports(ctx context.Context, mod storage.Account, communityID s
 	return e.store.Reports(ctx, f, p)
 }
 
+// CountReports counts the reports of a queue that f matches, for whom
+// Reports lists them.
+func (e *Engine) CountReports(ctx context.Context, mod storage.Account, communityID storage.ID, f storage.ReportFilter) (int, error) {
+	if err := mayHandleReports(ctx, e.store, mod, communityID); err != nil {
+		return 0, err
+	}
+	f.Node, f.CommunityID = communityID == 0, communityID
+	return e.store.CountReports(ctx, f)
+}
+
 // QueuedReport reads one report of a queue, with what was done with it.
 func (e *Engine) QueuedReport(ctx context.Context, mod storage.Account, communityID, id storage.ID) (storage.Report, []storage.ReportLogEntry, error) {
 	rep, err := queuedReport(ctx, e.store, mod, communityID, id)

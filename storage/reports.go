@@ -218,6 +218,21 @@ func (q queries) Reports(ctx context.Context, f ReportFilter, p Page) ([]Report,
 	return out, nil
 }
 
+// The same filter, counted (without paging).
+const qCountReports = `SELECT count(*) FROM reports
+WHERE ((?1 = 1 AND for_node = 1) OR (?2 <> 0 AND community_id = ?2))
+AND (?3 = '' OR state = ?3) AND (?4 = 0 OR target_id = ?4) AND (?5 = 0 OR reporter_id = ?5)`
+
+// CountReports counts the reports of a queue that f matches.
+func (q queries) CountReports(ctx context.Context, f ReportFilter) (int, error) {
+	var n int
+	err := q.q.QueryRowContext(ctx, qCountReports, boolInt(f.Node), f.CommunityID, f.State, f.TargetID, f.ReporterID).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count reports: %w", err)
+	}
+	return n, nil
+}
+
 const qAppendReportLog = `INSERT INTO report_log (id, report_id, account_id, action, text, created_at) VALUES (?,?,?,?,?,?)`
 
 // AppendReportLog records what a moderator did with a report, in the

@@ -71,6 +71,9 @@ func TestReports(t *testing.T) {
 			if !slices.Equal(ids, q.want) {
 				t.Errorf("Reports = %v; want %v", ids, q.want)
 			}
+			if n, err := s.CountReports(ctx, q.f); err != nil || n != len(q.want) {
+				t.Errorf("CountReports = %d, %v; want %d", n, err, len(q.want))
+			}
 		})
 	}
 	err = s.InTx(ctx, func(tx *Tx) error {

@@ -325,12 +325,9 @@ func (h *Handler) communityViewOf(r *http.Request, g storage.Account, c storage.
 				return nil, err
 			}
 			v.JoinRequests = len(reqs)
-			reps, err := h.engine.Reports(r.Context(), me, g.ID, storage.ReportFilter{State: storage.ReportOpen},
-				storage.Page{Limit: maxJoinRequestsShown})
-			if err != nil {
+			if v.OpenReports, err = h.engine.CountReports(r.Context(), me, g.ID, storage.ReportFilter{State: storage.ReportOpen}); err != nil {
 				return nil, err
 			}
-			v.OpenReports = len(reps)
 		}
 	}
 	return v, nil
