@@ -42,7 +42,7 @@ func (e *Engine) announceJoinRequest(ctx context.Context, tx *storage.Tx, g, fol
 	if err != nil {
 		return fmt.Errorf("announce join request: %w", err)
 	}
-	return e.announceToModerators(ctx, tx, g, body)
+	return e.announceToModerators(ctx, tx, g, body, e.readsJoinRequests(ctx, tx))
 }
 
 // announceJoinEnded has community g, hosted here, announce to its
@@ -58,7 +58,18 @@ func (e *Engine) announceJoinEnded(ctx context.Context, tx *storage.Tx, g, follo
 	if err != nil {
 		return fmt.Errorf("announce end of join request: %w", err)
 	}
-	return e.announceToModerators(ctx, tx, g, body)
+	return e.announceToModerators(ctx, tx, g, body, e.readsJoinRequests(ctx, tx))
+}
+
+// readsJoinRequests says whether the node at a host reads a Group's
+// announces of join requests: one that runs copse, or whose software is
+// not known (its NodeInfo not read yet); Lemmy, PieFed, Mbin and the
+// rest would refuse them.
+func (e *Engine) readsJoinRequests(ctx context.Context, tx *storage.Tx) func(host string) (bool, error) {
+	return func(host string) (bool, error) {
+		software, err := e.softwareOf(ctx, tx, host)
+		return software == "" || software == "copse", err
+	}
 }
 
 // isJoinRequestAnnounce reports whether act is a Group's Announce of a

@@ -16,7 +16,8 @@ import (
 // another node (carol) and to nobody else; a follower who moderates
 // nothing cannot answer it; carol's Accept lets bob in and her Reject,
 // with its reason, refuses dan, each as the Group's own answer, logged
-// as hers; each end is announced to carol's node.
+// as hers; each end is announced to carol's node. A moderator on Mbin is
+// sent none of it (it would refuse the announce).
 func TestRemoteModeratorAnswersJoinRequest(t *testing.T) {
 	e := testEngine(t)
 	ctx := context.Background()
@@ -27,11 +28,21 @@ func TestRemoteModeratorAnswersJoinRequest(t *testing.T) {
 	bob := remotePerson(t, e, "bob", "lemmy.example")
 	dan := remotePerson(t, e, "dan", "mastodon.example")
 	follows(t, e, erin, g)
-	if err := e.SetCommunityModerator(ctx, alice, g.ID, carol.ID, true); err != nil {
+	mona := remotePerson(t, e, "mona", "mbin.example") // a moderator on software that reads no such announce
+	for _, m := range []storage.Account{carol, mona} {
+		if err := e.SetCommunityModerator(ctx, alice, g.ID, m.ID, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	err := e.store.InTx(ctx, func(tx *storage.Tx) error {
+		return tx.PutInstance(ctx, storage.Instance{Host: "mbin.example", Software: "mbin", FetchedAt: e.now()})
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
-	sentRaw(t, e, carol.SharedInbox)
-	sentRaw(t, e, erin.SharedInbox)
+	for _, inbox := range []string{carol.SharedInbox, erin.SharedInbox, mona.SharedInbox} {
+		sentRaw(t, e, inbox)
+	}
 
 	follow := func(who storage.Account) string {
 		id := who.URI + "/follow/1"
@@ -66,6 +77,9 @@ func TestRemoteModeratorAnswersJoinRequest(t *testing.T) {
 	}
 	if anns := announced(t, g, sentRaw(t, e, erin.SharedInbox)); len(anns) != 0 {
 		t.Errorf("a follower was told of the request: %v", anns)
+	}
+	if anns := announced(t, g, sentRaw(t, e, mona.SharedInbox)); len(anns) != 0 {
+		t.Errorf("Mbin, which reads no Announce{Follow}, was sent %v", anns)
 	}
 
 	if err := answer(erin, 1, "Accept", bobFollow, bob, ""); !errors.Is(err, ErrDenied) {
@@ -247,5 +261,20 @@ func TestJoinRequestAnnouncedToModerator(t *testing.T) {
 	}
 	if q := queue(dave); len(q) != 0 || told() != 0 {
 		t.Errorf("after the Group's end, dave's queue = %+v and %d notifications; want none", q, told())
+	}
+
+	// Asked again; then the Group no longer lists dave: the request and
+	// his notification go.
+	if err := announce(g, followOf(bob, g, bob.URI+"/follow/3")); err != nil {
+		t.Fatal(err)
+	}
+	if len(queue(dave)) != 1 || told() != 1 {
+		t.Fatal("the third request did not reach dave")
+	}
+	if err := e.store.InTx(ctx, func(tx *storage.Tx) error { return tx.SetRemoteModerators(ctx, g.ID, nil) }); err != nil {
+		t.Fatal(err)
+	}
+	if reqs, err := e.store.RemoteJoinRequestPage(ctx, g.ID, storage.Page{}); err != nil || len(reqs) != 0 || told() != 0 {
+		t.Errorf("once dave no longer moderates: queue %+v (%v), %d notifications; want none", reqs, err, told())
 	}
 }

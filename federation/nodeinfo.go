@@ -178,6 +178,24 @@ func instanceStale(in storage.Instance, now time.Time) bool {
 	return now.Sub(in.FetchedAt) >= wait
 }
 
+// softwareOf is what the node at host runs as its NodeInfo said, in
+// lower case ("" when never read, or not said), from memory or tx.
+func (e *Engine) softwareOf(ctx context.Context, tx *storage.Tx, host string) (string, error) {
+	host = strings.ToLower(host)
+	c := e.instances
+	c.mu.Lock()
+	in, ok := c.known[host]
+	c.mu.Unlock()
+	if ok {
+		return in.Software, nil
+	}
+	read, err := tx.Instances(ctx, []string{host})
+	if err != nil {
+		return "", err
+	}
+	return read[host].Software, nil
+}
+
 // announceKinds returns the kind of each of hosts whose software is
 // known, reading those not in memory from tx, and queues, once tx
 // commits, a NodeInfo read of those never read or read too long ago.

@@ -148,7 +148,7 @@ func (e *Engine) report(ctx context.Context, reporter storage.Account, nr NewRep
 				return err
 			}
 			if group.Local() {
-				if err := e.announceToModerators(ctx, tx, group, body); err != nil {
+				if err := e.announceToModerators(ctx, tx, group, body, nil); err != nil {
 					return err
 				}
 			}
@@ -205,18 +205,29 @@ func flagBody(id, actor string, to, objects []string, comment string) ([]byte, e
 // announceToModerators has a community hosted here announce a report
 // activity (Flag or Resolve), as received or sent, to the nodes of its
 // moderators on other nodes, and to nobody else: reports are never
-// shown to the community's followers.
-func (e *Engine) announceToModerators(ctx context.Context, tx *storage.Tx, g storage.Account, inner []byte) error {
+// shown to the community's followers. reads, when not nil, says which
+// of those nodes read inner (by their host); the others are not sent it.
+func (e *Engine) announceToModerators(ctx context.Context, tx *storage.Tx, g storage.Account, inner []byte,
+	reads func(host string) (bool, error)) error {
 	mods, err := tx.CommunityModerators(ctx, g.ID)
 	if err != nil {
 		return err
 	}
 	var to, inboxes []string
 	for _, m := range mods {
-		if !m.Local() {
-			to = append(to, m.URI)
-			inboxes = append(inboxes, m.DeliveryInbox())
+		if m.Local() {
+			continue
 		}
+		if reads != nil {
+			if ok, err := reads(m.Domain); err != nil || !ok {
+				if err != nil {
+					return err
+				}
+				continue
+			}
+		}
+		to = append(to, m.URI)
+		inboxes = append(inboxes, m.DeliveryInbox())
 	}
 	if len(inboxes) == 0 {
 		return nil
@@ -389,7 +400,7 @@ func (e *Engine) applyFlag(ctx context.Context, tx *storage.Tx, actor storage.Ac
 			return err
 		}
 	}
-	return e.announceToModerators(ctx, tx, group, raw)
+	return e.announceToModerators(ctx, tx, group, raw, nil)
 }
 
 // remoteComment is a report's comment from another server, as plain
@@ -540,7 +551,7 @@ func (e *Engine) applyResolve(ctx context.Context, tx *storage.Tx, actor storage
 			return err
 		}
 	}
-	return e.announceToModerators(ctx, tx, g, raw)
+	return e.announceToModerators(ctx, tx, g, raw, nil)
 }
 
 // resolveBody is Lemmy's Resolve{Flag}, naming the Flag by id.

@@ -197,7 +197,7 @@ func (e *Engine) ResolveReport(ctx context.Context, mod storage.Account, communi
 			return err
 		}
 		if g.Local() {
-			return e.announceToModerators(ctx, tx, g, body)
+			return e.announceToModerators(ctx, tx, g, body, nil)
 		}
 		return nil
 	})

@@ -207,7 +207,7 @@ func (tx *Tx) SetRemoteModerators(ctx context.Context, communityID ID, uris []st
 			return err
 		}
 	}
-	return nil
+	return tx.forgetFormerModerators(ctx, communityID)
 }
 
 const qIsRemoteModerator = `SELECT count(*) FROM community_remote_moderators WHERE community_id = ? AND moderator_uri = ?`

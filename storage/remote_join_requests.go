@@ -68,6 +68,27 @@ func (tx *Tx) DeleteRemoteJoinRequest(ctx context.Context, communityID ID, follo
 	return n > 0, err
 }
 
+const (
+	qForgetFormerModeratorsNotified = `DELETE FROM notifications WHERE community_id = ?1 AND type = 'join_request'
+AND account_id NOT IN (SELECT a.id FROM community_remote_moderators m JOIN accounts a ON a.uri = m.moderator_uri
+WHERE m.community_id = ?1)`
+	qForgetUnmoderatedJoinRequests = `DELETE FROM remote_join_requests WHERE community_id = ?1 AND NOT EXISTS (
+SELECT 1 FROM community_remote_moderators m JOIN accounts a ON a.uri = m.moderator_uri AND a.domain = ''
+WHERE m.community_id = ?1)`
+)
+
+// forgetFormerModerators follows a change of the remote community
+// communityID's moderators: members here it no longer lists lose their
+// notifications of requests to join it, and when it lists nobody here
+// its queue of requests goes.
+func (tx *Tx) forgetFormerModerators(ctx context.Context, communityID ID) error {
+	if _, err := tx.exec(ctx, "forget former moderators' join requests", qForgetFormerModeratorsNotified, communityID); err != nil {
+		return err
+	}
+	_, err := tx.exec(ctx, "forget unmoderated join requests", qForgetUnmoderatedJoinRequests, communityID)
+	return err
+}
+
 const fromRemoteJoinRequests = ` FROM remote_join_requests r JOIN accounts a ON a.id = r.account_id
 WHERE r.community_id = ? AND a.suspended_at = 0`
 

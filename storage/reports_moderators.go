@@ -33,8 +33,10 @@ const qRemoveRemoteModerator = `DELETE FROM community_remote_moderators WHERE co
 // RemoveRemoteModerator records that a remote community's Group took
 // uri off its moderators.
 func (tx *Tx) RemoveRemoteModerator(ctx context.Context, communityID ID, uri string) error {
-	_, err := tx.exec(ctx, "remove remote moderator", qRemoveRemoteModerator, communityID, uri)
-	return err
+	if _, err := tx.exec(ctx, "remove remote moderator", qRemoveRemoteModerator, communityID, uri); err != nil {
+		return err
+	}
+	return tx.forgetFormerModerators(ctx, communityID)
 }
 
 // Moderation log actions of moderators and reports.
