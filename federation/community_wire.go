@@ -361,8 +361,15 @@ func (e *Engine) groupAnnounce(ctx context.Context, act activitypub.Activity) (s
 		st, err := e.takeCommunityNote(ctx, g, activitypub.Note{}, inner.Object.IRI)
 		return st, true, err
 	case activitypub.TypeUpdate:
+		if doc := inner.Object.Actor; doc != nil && doc.ID == g.URI {
+			// Its own document, as a moderator changed it (Lemmy announces
+			// its moderators' Update{Group}): the Group vouches for it.
+			return storage.Status{}, true, e.store.InTx(ctx, func(tx *storage.Tx) error {
+				return e.applyActorUpdate(ctx, tx, g, *doc)
+			})
+		}
 		if inner.Object.Note == nil {
-			return storage.Status{}, true, nil // Update{Group} and others come by themselves
+			return storage.Status{}, true, nil // another's profile, and the rest, come by themselves
 		}
 		n, author, err := e.trustedNote(ctx, g, *inner.Object.Note, inner.Object.IRI)
 		if err != nil {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/copse-dev/copse/activitypub"
 	"github.com/copse-dev/copse/storage"
@@ -33,6 +34,9 @@ type CommunityEdit struct {
 // refreshes what it shows. Errors: ErrDenied for a non-moderator,
 // *InvalidError for a bad value, storage.ErrNotFound for no community.
 func (e *Engine) EditCommunity(ctx context.Context, editor storage.Account, groupID storage.ID, ed CommunityEdit) (storage.Community, error) {
+	if g, err := e.store.AccountByID(ctx, groupID); err == nil && !g.Local() && g.ActorType == activitypub.TypeGroup {
+		return e.editRemoteCommunity(ctx, editor, g, ed)
+	}
 	c, err := e.store.CommunityByAccount(ctx, groupID)
 	if err != nil {
 		return storage.Community{}, fmt.Errorf("edit community %d: %w", groupID, err)
@@ -48,29 +52,9 @@ func (e *Engine) EditCommunity(ctx context.Context, editor storage.Account, grou
 	if !mod {
 		return storage.Community{}, fmt.Errorf("edit community %s by %s: %w", g.Acct(), editor.URI, ErrDenied)
 	}
-	nc := NewCommunity{Handle: g.Username, Name: g.DisplayName, Description: c.DescriptionSource, Rules: c.Rules,
-		Language: c.Language, JoinPolicy: c.JoinPolicy, PostingPolicy: c.PostingPolicy, Visibility: c.Visibility}
-	for _, f := range []struct {
-		to   *string
-		from *string
-	}{{&nc.Name, ed.Name}, {&nc.Description, ed.Description}, {&nc.Rules, ed.Rules}, {&nc.Language, ed.Language},
-		{&nc.JoinPolicy, ed.JoinPolicy}, {&nc.PostingPolicy, ed.PostingPolicy}, {&nc.Visibility, ed.Visibility}} {
-		if f.from != nil {
-			*f.to = *f.from
-		}
-	}
-	nc = nc.clean()
-	if err := nc.validate(); err != nil {
+	if err := e.editedCommunity(&g, &c, ed); err != nil {
 		return storage.Community{}, err
 	}
-	g.DisplayName = nc.Name
-	if g.Note, err = e.communityNote(nc.Description, nc.Rules); err != nil {
-		return storage.Community{}, err
-	}
-	g.Locked = nc.JoinPolicy == storage.JoinApproval
-	g.Discoverable = nc.Visibility == storage.CommunityPublic
-	c.DescriptionSource, c.Rules, c.Language = nc.Description, nc.Rules, nc.Language
-	c.JoinPolicy, c.PostingPolicy, c.Visibility = nc.JoinPolicy, nc.PostingPolicy, nc.Visibility
 	var replaced []string
 	for _, drop := range []struct {
 		remove bool
@@ -104,6 +88,175 @@ func (e *Engine) EditCommunity(ctx context.Context, editor storage.Account, grou
 	}
 	e.removeMedia(ctx, replaced...)
 	return c, nil
+}
+
+// editedCommunity applies ed's text and policies (not its images) to
+// the community g, c: *InvalidError for a value it cannot take, and
+// nothing changed.
+func (e *Engine) editedCommunity(g *storage.Account, c *storage.Community, ed CommunityEdit) error {
+	nc := NewCommunity{Handle: g.Username, Name: g.DisplayName, Description: c.DescriptionSource, Rules: c.Rules,
+		Language: c.Language, JoinPolicy: c.JoinPolicy, PostingPolicy: c.PostingPolicy, Visibility: c.Visibility}
+	for _, f := range []struct {
+		to   *string
+		from *string
+	}{{&nc.Name, ed.Name}, {&nc.Description, ed.Description}, {&nc.Rules, ed.Rules}, {&nc.Language, ed.Language},
+		{&nc.JoinPolicy, ed.JoinPolicy}, {&nc.PostingPolicy, ed.PostingPolicy}, {&nc.Visibility, ed.Visibility}} {
+		if f.from != nil {
+			*f.to = *f.from
+		}
+	}
+	nc = nc.clean()
+	if err := nc.validate(); err != nil {
+		return err
+	}
+	note, err := e.communityNote(nc.Description, nc.Rules)
+	if err != nil {
+		return err
+	}
+	g.DisplayName, g.Note = nc.Name, note
+	g.Locked = nc.JoinPolicy == storage.JoinApproval
+	g.Discoverable = nc.Visibility == storage.CommunityPublic
+	c.DescriptionSource, c.Rules, c.Language = nc.Description, nc.Rules, nc.Language
+	c.JoinPolicy, c.PostingPolicy, c.Visibility = nc.JoinPolicy, nc.PostingPolicy, nc.Visibility
+	return nil
+}
+
+// receivedGroupDoc is what a moderator's Update{Group} may change of a
+// community, as Lemmy, PieFed, Mbin and copse send it: the name, the
+// description's Markdown source, who posts and who may join.
+type receivedGroupDoc struct {
+	Object struct {
+		Name   *string `json:"name"`
+		Source *struct {
+			Content   string `json:"content"`
+			MediaType string `json:"mediaType"`
+		} `json:"source"`
+		PostingRestrictedToMods   *bool `json:"postingRestrictedToMods"`
+		ManuallyApprovesFollowers *bool `json:"manuallyApprovesFollowers"`
+	} `json:"object"`
+}
+
+// edit is the change the document asks of a community.
+func (d receivedGroupDoc) edit() CommunityEdit {
+	var ed CommunityEdit
+	o := d.Object
+	if o.Name != nil {
+		name := PlainText(cleanText(*o.Name))
+		ed.Name = &name
+	}
+	if o.Source != nil && (o.Source.MediaType == "text/markdown" || o.Source.MediaType == "") {
+		desc := cleanText(o.Source.Content)
+		ed.Description = &desc
+	}
+	policy := func(on bool, yes, no string) *string {
+		if on {
+			return &yes
+		}
+		return &no
+	}
+	if o.PostingRestrictedToMods != nil {
+		ed.PostingPolicy = policy(*o.PostingRestrictedToMods, storage.PostingModerators, storage.PostingMembers)
+	}
+	if o.ManuallyApprovesFollowers != nil {
+		ed.JoinPolicy = policy(*o.ManuallyApprovesFollowers, storage.JoinApproval, storage.JoinOpen)
+	}
+	return ed
+}
+
+// receivedCommunityEdit applies a moderator's Update{Group} of the
+// community g hosted here, sent from another node (Lemmy's shape: the
+// moderator's Update of the whole Group document): its name,
+// description, posting and join policies change as they would by a
+// moderator here; rules, language, visibility and images stay. The Group
+// announces the Update as received, as it does all moderation, and sends
+// its own Update{Group} as for any edit.
+func (e *Engine) receivedCommunityEdit(ctx context.Context, tx *storage.Tx, actor, g storage.Account, act activitypub.Activity) error {
+	raw, _, err := e.receivedBy(ctx, tx, actor, g, act)
+	if err != nil {
+		return err
+	}
+	var doc receivedGroupDoc
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		return invalid("update %s of %s: %v", act.ID, g.Acct(), err)
+	}
+	c, err := tx.CommunityByAccount(ctx, g.ID)
+	if err != nil {
+		return fmt.Errorf("community %s: %w", g.Acct(), err)
+	}
+	if err := e.editedCommunity(&g, &c, doc.edit()); err != nil {
+		return err
+	}
+	if err := tx.UpdateAccount(ctx, &g); err != nil {
+		return err
+	}
+	if err := tx.UpdateCommunity(ctx, c); err != nil {
+		return err
+	}
+	if err := e.announceReceived(ctx, tx, g, raw, storage.Account{}); err != nil {
+		return err
+	}
+	return e.sendGroupUpdate(ctx, tx, g, c)
+}
+
+// editRemoteCommunity sends the Group of community g, hosted elsewhere,
+// an edit by editor, a member here its moderators collection lists, in
+// Lemmy's shape: the moderator's Update of the Group's document as its
+// server serves it now (fetched), with the name, description (Markdown
+// source and rendered summary), posting and join policies changed. The
+// Group applies it and announces it; until then the community here is as
+// it was, and that is what is returned. Rules, language, visibility and
+// images are the community's own server's to change (*InvalidError).
+func (e *Engine) editRemoteCommunity(ctx context.Context, editor storage.Account, g storage.Account, ed CommunityEdit) (storage.Community, error) {
+	if ok, err := e.Moderates(ctx, editor, g); err != nil || !ok {
+		if err == nil {
+			err = fmt.Errorf("edit community %s by %s: %w", g.Acct(), editor.URI, ErrDenied)
+		}
+		return storage.Community{}, err
+	}
+	if ed.Rules != nil || ed.Language != nil || ed.Visibility != nil || ed.Icon != nil || ed.Header != nil || ed.RemoveIcon || ed.RemoveHeader {
+		return storage.Community{}, invalid("%s is hosted on %s: only the name, description, join policy and posting policy can be changed from here", g.Acct(), g.Domain)
+	}
+	body, err := e.fetcher.Get(ctx, g.URI)
+	if err != nil {
+		return storage.Community{}, fmt.Errorf("edit community %s: %w", g.Acct(), err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(body, &doc); err != nil || doc["id"] != g.URI {
+		return storage.Community{}, fmt.Errorf("edit community %s: its server's document is not the Group's", g.Acct())
+	}
+	var source struct {
+		Source struct {
+			Content string `json:"content"`
+		} `json:"source"`
+	}
+	_ = json.Unmarshal(body, &source) // none: an empty description
+	current, err := e.CommunityPolicy(ctx, g)
+	if err != nil {
+		return storage.Community{}, err
+	}
+	current.DescriptionSource = source.Source.Content
+	edited, c := g, current
+	if err := e.editedCommunity(&edited, &c, ed); err != nil {
+		return storage.Community{}, err
+	}
+	summary, err := e.renderArtefact(c.DescriptionSource)
+	if err != nil {
+		return storage.Community{}, err
+	}
+	delete(doc, "@context")
+	doc["name"], doc["summary"] = edited.DisplayName, summary
+	doc["source"] = map[string]any{"content": c.DescriptionSource, "mediaType": "text/markdown"}
+	doc["postingRestrictedToMods"] = c.PostingPolicy == storage.PostingModerators
+	doc["manuallyApprovesFollowers"] = c.JoinPolicy == storage.JoinApproval
+	err = e.store.InTx(ctx, func(tx *storage.Tx) error {
+		doc["updated"] = tx.Now().UTC().Truncate(time.Second)
+		return e.sendToGroup(ctx, tx, editor, g, map[string]any{"id": e.urls.Activity(editor.Username, tx.NewID()),
+			"type": activitypub.TypeUpdate, "actor": editor.URI, "object": doc})
+	})
+	if err != nil {
+		return storage.Community{}, fmt.Errorf("edit community %s: %w", g.Acct(), err)
+	}
+	return current, nil
 }
 
 // sendGroupUpdate sends Update{Group} with the Group's whole document, as

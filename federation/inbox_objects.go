@@ -176,6 +176,12 @@ func (e *Engine) insertNote(ctx context.Context, tx *storage.Tx, author storage.
 func (e *Engine) applyUpdate(ctx context.Context, tx *storage.Tx, actor storage.Account, act activitypub.Activity) error {
 	switch {
 	case act.Object.Actor != nil:
+		if g, ok, err := e.hostedCommunity(ctx, tx, act.Object.Actor.ID); err != nil || ok {
+			if err != nil {
+				return err
+			}
+			return e.receivedCommunityEdit(ctx, tx, actor, g, act) // a moderator's, from another node
+		}
 		return e.applyActorUpdate(ctx, tx, actor, *act.Object.Actor)
 	case act.Object.Note != nil:
 		n := *act.Object.Note

@@ -79,7 +79,9 @@ func (h *Handler) communityImage(which string, set bool) handlerFunc {
 }
 
 // answerEdit applies ed to the community id for me and answers with the
-// community as it then is.
+// community as it then is: 200; or, for a community hosted on another
+// node, whose Group applies the edit when it arrives, 202 with the
+// community as it is until then.
 func (h *Handler) answerEdit(w http.ResponseWriter, r *http.Request, me storage.Account, id storage.ID, ed federation.CommunityEdit) error {
 	c, err := h.engine.EditCommunity(r.Context(), me, id, ed)
 	if err != nil {
@@ -93,6 +95,10 @@ func (h *Handler) answerEdit(w http.ResponseWriter, r *http.Request, me storage.
 	if err != nil {
 		return err
 	}
-	httperr.JSON(w, http.StatusOK, ent)
+	code := http.StatusOK
+	if !g.Local() {
+		code = http.StatusAccepted
+	}
+	httperr.JSON(w, code, ent)
 	return nil
 }

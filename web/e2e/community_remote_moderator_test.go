@@ -166,3 +166,58 @@ func TestCommunityRemoteModerator(t *testing.T) {
 		t.Errorf("bea still follows the Group on B: %v", err)
 	}
 }
+
+// TestRemoteModeratorEditsCommunity: cid on C, a moderator of alice's
+// community on A, renames it, rewrites its description and lets only
+// moderators post, from C's API; the Group on A applies his Update (202
+// on C until then), and B, which follows it, learns of it. Rules cannot
+// be changed from C (422), and a member of C who moderates nothing
+// cannot edit it (403).
+func TestRemoteModeratorEditsCommunity(t *testing.T) {
+	m := startModCommunity(t, map[string]any{"rules": "Be kind"})
+	ctx := context.Background()
+	m.join(t)
+	cidOnA := m.a.Resolve(m.cid.URI)
+	if err := m.a.Engine.SetCommunityModerator(ctx, m.alice, mustID(t, m.id), cidOnA.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	testrig.Eventually(t, communityWait, "C hears that cid moderates the community", func() bool {
+		ok, err := m.c.Store.IsRemoteModerator(ctx, m.groupOnC.ID, m.cid.URI)
+		return err == nil && ok
+	})
+	onC := m.c.URL + "/api/copse/v1/communities/" + m.groupOnC.ID.String()
+	edit := map[string]any{"name": "Library staff", "description": "For **library** staff.", "posting_policy": "moderators"}
+	if code, body := communityCall(t, http.MethodPatch, onC, m.c.Token(m.c.Member("cora", false)), edit); code != http.StatusForbidden {
+		t.Errorf("a non-moderator edits: %d %s; want 403", code, body)
+	}
+	if code, body := communityCall(t, http.MethodPatch, onC, m.c.Token(m.cid), map[string]any{"rules": "None"}); code != http.StatusUnprocessableEntity {
+		t.Errorf("rules from C: %d %s; want 422", code, body)
+	}
+	if code, body := communityCall(t, http.MethodPatch, onC, m.c.Token(m.cid), edit); code != http.StatusAccepted {
+		t.Fatalf("edit from C: %d %s; want 202", code, body)
+	}
+	groupOnA := m.a.Resolve("libraries@" + m.a.Host)
+	testrig.Eventually(t, communityWait, "A applies cid's edit", func() bool {
+		c, err := m.a.Store.CommunityByAccount(ctx, groupOnA.ID)
+		return err == nil && c.PostingPolicy == "moderators"
+	})
+	c, err := m.a.Store.CommunityByAccount(ctx, groupOnA.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := m.a.Store.AccountByID(ctx, groupOnA.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g.DisplayName != "Library staff" || c.DescriptionSource != "For **library** staff." || c.Rules != "Be kind" {
+		t.Errorf("on A: name %q, description %q, rules %q", g.DisplayName, c.DescriptionSource, c.Rules)
+	}
+	testrig.Eventually(t, communityWait, "B learns the new name and policy", func() bool {
+		g, err := m.b.Store.AccountByID(ctx, m.groupOnB.ID)
+		if err != nil || g.DisplayName != "Library staff" {
+			return false
+		}
+		rc, err := m.b.Store.RemoteCommunity(ctx, m.groupOnB.ID)
+		return err == nil && rc.PostingRestricted
+	})
+}
