@@ -75,9 +75,10 @@ func (e *Engine) fetchQueuedLibrary(ctx context.Context, id storage.ID) {
 // moderators collection says, and reads the actors of the first of them;
 // what fails is logged (moderation announced later reads them again).
 func (e *Engine) readModeratorsOnJoin(ctx context.Context, g storage.Account) {
+	seen := e.moderatorsRead.changes(g.ID)
 	uris, err := e.fetchModerators(ctx, g.URI)
 	if err == nil {
-		err = e.store.InTx(ctx, func(tx *storage.Tx) error { return tx.SetRemoteModerators(ctx, g.ID, uris) })
+		err = e.storeModeratorsRead(ctx, g, uris, seen)
 	}
 	if err != nil {
 		e.log.WarnContext(ctx, "moderators on join", slog.String("community", g.URI), slog.Any("err", err))

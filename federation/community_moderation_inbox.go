@@ -55,12 +55,26 @@ func (e *Engine) refreshCommunityModerators(ctx context.Context, act activitypub
 	if !e.moderatorsRead.due(g.ID, e.now()) {
 		return nil // read within the minute: a burst of removals reads it once
 	}
+	seen := e.moderatorsRead.changes(g.ID)
 	uris, err := e.fetchModerators(ctx, g.URI)
 	if err != nil {
 		e.moderatorsRead.forget(g.ID) // read again next time
 		return fmt.Errorf("moderators of %s: %w", g.URI, err)
 	}
-	return e.store.InTx(ctx, func(tx *storage.Tx) error { return tx.SetRemoteModerators(ctx, g.ID, uris) })
+	return e.storeModeratorsRead(ctx, g, uris, seen)
+}
+
+// storeModeratorsRead keeps uris as the moderators of remote community
+// g, read from its collection when seen changes had been applied from
+// its announces, unless one was applied since: the read may predate it,
+// and the announced change is the newer word.
+func (e *Engine) storeModeratorsRead(ctx context.Context, g storage.Account, uris []string, seen uint64) error {
+	return e.store.InTx(ctx, func(tx *storage.Tx) error {
+		if e.moderatorsRead.changes(g.ID) != seen {
+			return nil
+		}
+		return tx.SetRemoteModerators(ctx, g.ID, uris)
+	})
 }
 
 // moderatorsInterval is how long a remote Group's moderators, read for
@@ -69,10 +83,32 @@ func (e *Engine) refreshCommunityModerators(ctx context.Context, act activitypub
 // enough to check them.
 const moderatorsInterval = time.Minute
 
-// readTimes records when each remote Group's moderators were last read.
+// readTimes records when each remote Group's moderators were last read,
+// and how many changes to them this node applied from the Group's
+// announces (counted within this process: a read and an announce race
+// only while both are in flight).
 type readTimes struct {
-	mu sync.Mutex
-	at map[storage.ID]time.Time
+	mu      sync.Mutex
+	at      map[storage.ID]time.Time
+	applied map[storage.ID]uint64
+}
+
+// changes is how many changes to g's moderators were applied from its
+// announces.
+func (r *readTimes) changes(g storage.ID) uint64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.applied[g]
+}
+
+// changed counts a change to g's moderators applied from its announce.
+func (r *readTimes) changed(g storage.ID) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.applied == nil || len(r.applied) > 10_000 {
+		r.applied = map[storage.ID]uint64{}
+	}
+	r.applied[g]++
 }
 
 // due reports whether g's moderators should be read now, and if so
@@ -263,6 +299,7 @@ func (e *Engine) applyCommunityModeration(ctx context.Context, tx *storage.Tx, g
 		return e.applyRemoteLock(ctx, tx, g, inner.Object.IRI, true, storage.ThreadLock{URI: inner.ID, ActorURI: inner.Actor}, entry)
 	case "Add", "Remove":
 		if g.Featured == "" || inner.Target != g.Featured {
+			e.moderatorsRead.changed(g.ID) // a collection read before it must not undo it
 			return applyRemoteModeratorChange(ctx, tx, g, *inner, entry)
 		}
 		return e.applyRemotePin(ctx, tx, g, inner.Object.IRI, inner.Type == "Add", entry)

@@ -155,4 +155,24 @@ func TestAnnouncedModeratorChange(t *testing.T) {
 	if _, err := e.Reports(ctx, cid, g.ID, storage.ReportFilter{}, storage.Page{}); !errors.Is(err, ErrDenied) {
 		t.Errorf("queue after the Remove: %v; want denied", err)
 	}
+
+	// A read of the moderators collection that began before an announced
+	// change (on joining, say) does not undo it; one after every change
+	// is kept.
+	seen := e.moderatorsRead.changes(g.ID)
+	if err := applyRaw(t, e, change("Add", "3")); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.storeModeratorsRead(ctx, g, nil, seen); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := e.store.IsRemoteModerator(ctx, g.ID, cid.URI); err != nil || !ok {
+		t.Errorf("a read older than the Add undid it: %v, %v", ok, err)
+	}
+	if err := e.storeModeratorsRead(ctx, g, nil, e.moderatorsRead.changes(g.ID)); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := e.store.IsRemoteModerator(ctx, g.ID, cid.URI); err != nil || ok {
+		t.Errorf("a read newer than every change was not kept: %v, %v", ok, err)
+	}
 }

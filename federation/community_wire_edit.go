@@ -80,7 +80,10 @@ func (e *Engine) EditCommunity(ctx context.Context, editor storage.Account, grou
 		if err := tx.UpdateCommunity(ctx, c); err != nil {
 			return err
 		}
-		return e.sendGroupUpdate(ctx, tx, g, c)
+		if err := e.sendGroupUpdate(ctx, tx, g, c); err != nil {
+			return err
+		}
+		return e.announceEdit(ctx, tx, editor, g, c)
 	})
 	if err != nil {
 		e.removeMedia(ctx, written...)
@@ -119,6 +122,30 @@ func (e *Engine) editedCommunity(g *storage.Account, c *storage.Community, ed Co
 	c.DescriptionSource, c.Rules, c.Language = nc.Description, nc.Rules, nc.Language
 	c.JoinPolicy, c.PostingPolicy, c.Visibility = nc.JoinPolicy, nc.PostingPolicy, nc.Visibility
 	return nil
+}
+
+// announceEdit has the Group announce editor's edit of it, in Lemmy's
+// shape (the moderator's Update of the Group document), to its follower
+// nodes that read announces of moderation: Lemmy takes an Update{Group}
+// only from a moderator, not from the Group itself.
+func (e *Engine) announceEdit(ctx context.Context, tx *storage.Tx, editor, g storage.Account, c storage.Community) error {
+	doc, err := GroupDocument(g, c, e.urls)
+	if err != nil {
+		return err
+	}
+	var obj map[string]any
+	if err := json.Unmarshal(doc, &obj); err != nil {
+		return fmt.Errorf("group %s: %w", g.URI, err)
+	}
+	docContext := obj["@context"]
+	delete(obj, "@context")
+	body, err := marshalJSON(map[string]any{"@context": docContext, "id": e.urls.Activity(editor.Username, tx.NewID()),
+		"type": activitypub.TypeUpdate, "actor": editor.URI, "to": []string{activitypub.PublicIRI}, "cc": []string{g.URI},
+		"audience": g.URI, "object": obj})
+	if err != nil {
+		return fmt.Errorf("update %s: %w", g.URI, err)
+	}
+	return e.announceReceived(ctx, tx, g, body, storage.Account{})
 }
 
 // receivedGroupDoc is what a moderator's Update{Group} may change of a

@@ -493,8 +493,22 @@ func TestCommunityWireEditGroup(t *testing.T) {
 				}
 				return
 			}
-			if len(bodies) != 1 {
-				t.Fatalf("sent %d activities; want one Update", len(bodies))
+			if len(bodies) != 2 {
+				t.Fatalf("sent %d activities; want the Group's Update and its announce of alice's", len(bodies))
+			}
+			var ann struct {
+				Type, Actor string
+				Object      struct {
+					Type, Actor string
+					Object      map[string]any
+				}
+			}
+			if err := json.Unmarshal(bodies[1], &ann); err != nil {
+				t.Fatal(err)
+			}
+			if ann.Type != "Announce" || ann.Actor != g.URI || ann.Object.Type != "Update" || ann.Object.Actor != alice.URI ||
+				ann.Object.Object["id"] != g.URI || ann.Object.Object["name"] != "Public libraries" {
+				t.Errorf("sent %s; want the Group's announce of alice's Update{Group}, Lemmy's shape", bodies[1])
 			}
 			var upd struct {
 				Type   string         `json:"type"`
