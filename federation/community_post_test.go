@@ -213,9 +213,15 @@ func TestCommunityImages(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(e.MediaDir(), filepath.FromSlash(icon))); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("the removed icon's file: %v; want gone", err)
 	}
+	// The Group's Update{Group}, and its announce of alice's (Lemmy's shape).
 	updates := sentRaw(t, e, carol.SharedInbox)
-	if len(updates) != 1 || !strings.Contains(string(updates[0]), `"image":{`) || strings.Contains(string(updates[0]), `"icon"`) {
-		t.Errorf("followers were sent %d updates:\n%s\nwant one Update{Group} with the header as image and no icon", len(updates), updates)
+	if len(updates) != 2 {
+		t.Fatalf("followers were sent %d updates; want the Group's and its announce of alice's", len(updates))
+	}
+	for _, u := range updates {
+		if !strings.Contains(string(u), `"image":{`) || strings.Contains(string(u), `"icon"`) {
+			t.Errorf("followers were sent\n%s\nwant the Group with the header as image and no icon", u)
+		}
 	}
 	if _, err := e.EditCommunity(ctx, bob, g.ID, CommunityEdit{Icon: bytes.NewReader(encodePNG(t, halves(50, 50)))}); !errors.Is(err, ErrDenied) {
 		t.Errorf("a non-moderator changes the icon: %v; want denied", err)

@@ -243,25 +243,15 @@ func (e *Engine) editRemoteCommunity(ctx context.Context, editor storage.Account
 	if ed.Rules != nil || ed.Language != nil || ed.Visibility != nil || ed.Icon != nil || ed.Header != nil || ed.RemoveIcon || ed.RemoveHeader {
 		return storage.Community{}, invalid("%s is hosted on %s: only the name, description, join policy and posting policy can be changed from here", g.Acct(), g.Domain)
 	}
-	body, err := e.fetcher.Get(ctx, g.URI)
+	doc, source, err := e.fetchGroupDoc(ctx, g)
 	if err != nil {
 		return storage.Community{}, fmt.Errorf("edit community %s: %w", g.Acct(), err)
 	}
-	var doc map[string]any
-	if err := json.Unmarshal(body, &doc); err != nil || doc["id"] != g.URI {
-		return storage.Community{}, fmt.Errorf("edit community %s: its server's document is not the Group's", g.Acct())
-	}
-	var source struct {
-		Source struct {
-			Content string `json:"content"`
-		} `json:"source"`
-	}
-	_ = json.Unmarshal(body, &source) // none: an empty description
 	current, err := e.CommunityPolicy(ctx, g)
 	if err != nil {
 		return storage.Community{}, err
 	}
-	current.DescriptionSource = source.Source.Content
+	current.DescriptionSource = source
 	edited, c := g, current
 	if err := e.editedCommunity(&edited, &c, ed); err != nil {
 		return storage.Community{}, err
@@ -284,6 +274,44 @@ func (e *Engine) editRemoteCommunity(ctx context.Context, editor storage.Account
 		return storage.Community{}, fmt.Errorf("edit community %s: %w", g.Acct(), err)
 	}
 	return current, nil
+}
+
+// fetchGroupDoc reads the document of g, a Group hosted elsewhere, from
+// its server, and the Markdown source of its description ("" for none).
+func (e *Engine) fetchGroupDoc(ctx context.Context, g storage.Account) (map[string]any, string, error) {
+	body, err := e.fetcher.Get(ctx, g.URI)
+	if err != nil {
+		return nil, "", err
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(body, &doc); err != nil || doc["id"] != g.URI {
+		return nil, "", fmt.Errorf("the document %s serves is not its Group's", g.URI)
+	}
+	var source struct {
+		Source struct {
+			Content string `json:"content"`
+		} `json:"source"`
+	}
+	_ = json.Unmarshal(body, &source) // none: an empty description
+	return doc, source.Source.Content, nil
+}
+
+// CommunityDescription is the Markdown source of community g's
+// description: as stored for one hosted here, as its server serves it
+// now for one hosted elsewhere (what its edit form starts from).
+func (e *Engine) CommunityDescription(ctx context.Context, g storage.Account) (string, error) {
+	if !g.Local() {
+		_, source, err := e.fetchGroupDoc(ctx, g)
+		if err != nil {
+			return "", fmt.Errorf("description of %s: %w", g.Acct(), err)
+		}
+		return source, nil
+	}
+	c, err := e.store.CommunityByAccount(ctx, g.ID)
+	if err != nil {
+		return "", fmt.Errorf("description of %s: %w", g.Acct(), err)
+	}
+	return c.DescriptionSource, nil
 }
 
 // sendGroupUpdate sends Update{Group} with the Group's whole document, as

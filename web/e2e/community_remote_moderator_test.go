@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/copse-dev/copse/storage"
@@ -219,5 +220,31 @@ func TestRemoteModeratorEditsCommunity(t *testing.T) {
 		}
 		rc, err := m.b.Store.RemoteCommunity(ctx, m.groupOnB.ID)
 		return err == nil && rc.PostingRestricted
+	})
+
+	// On C's pages: the community's page offers cid its edit form, which
+	// starts from the description as A serves it and leaves out what
+	// only A changes; saving it renames the community on A.
+	cb := testrig.SignIn(t, m.c, "cid")
+	page := "/c/libraries@" + m.a.Host
+	if _, _, body := cb.Do(http.MethodGet, page, nil); !strings.Contains(body, `href="`+page+`/edit"`) {
+		t.Errorf("the community's page on C offers cid no edit form")
+	}
+	code, _, body := cb.Do(http.MethodGet, page+"/edit", nil)
+	if code != http.StatusOK || !strings.Contains(body, m.a.Host+" hosts this community") ||
+		!strings.Contains(body, "For **library** staff.</textarea>") || strings.Contains(body, `name="rules"`) {
+		t.Fatalf("the edit form on C: %d\n%s", code, body)
+	}
+	form := testrig.Hidden(body)
+	form.Set("name", "Library people")
+	form.Set("description", "For **library** staff.")
+	form.Set("join_policy", "open")
+	form.Set("posting_policy", "moderators")
+	if code, _, body := cb.Multipart(page+"/edit", form); code != http.StatusSeeOther {
+		t.Fatalf("save the form on C: %d\n%s", code, body)
+	}
+	testrig.Eventually(t, communityWait, "A renames the community", func() bool {
+		g, err := m.a.Store.AccountByID(ctx, groupOnA.ID)
+		return err == nil && g.DisplayName == "Library people"
 	})
 }

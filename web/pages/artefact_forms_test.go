@@ -49,13 +49,13 @@ func TestArtefactFormsWithoutJavaScript(t *testing.T) {
 	csv := upload{"files", "hours.csv", []byte("day,open\nMon,9\n")}
 
 	t.Run("a form without its CSRF token is refused", func(t *testing.T) {
-		code, _, page := postMultipart(t, b, n, "/c/libraries/library/new", with(nil, fields), csv)
+		code, _, page := postMultipart(t, b, "/c/libraries/library/new", with(nil, fields), csv)
 		if code != http.StatusForbidden || !strings.Contains(page, "The form had expired") || count() != 0 {
 			t.Fatalf("%d, %d artefacts; want 403 and none\n%s", code, count(), page)
 		}
 	})
 	t.Run("problems are shown beside the fields, and what was typed is kept", func(t *testing.T) {
-		code, _, page := postMultipart(t, b, n, "/c/libraries/library/new", with(hidden, map[string]string{"summary": "Kept <summary>",
+		code, _, page := postMultipart(t, b, "/c/libraries/library/new", with(hidden, map[string]string{"summary": "Kept <summary>",
 			"tags": "not a tag!", "edit_policy": storage.EditAuthors}))
 		if code != http.StatusUnprocessableEntity || count() != 0 {
 			t.Fatalf("%d, %d artefacts; want 422 and none\n%s", code, count(), page)
@@ -66,7 +66,7 @@ func TestArtefactFormsWithoutJavaScript(t *testing.T) {
 	})
 	var id storage.ID
 	t.Run("adding an artefact with a file", func(t *testing.T) {
-		code, loc, page := postMultipart(t, b, n, "/c/libraries/library/new", with(hidden, fields), csv)
+		code, loc, page := postMultipart(t, b, "/c/libraries/library/new", with(hidden, fields), csv)
 		m := artefactLocation.FindStringSubmatch(loc)
 		if code != http.StatusSeeOther || m == nil {
 			t.Fatalf("%d %q; want 303 to the artefact\n%s", code, loc, page)
@@ -89,7 +89,7 @@ func TestArtefactFormsWithoutJavaScript(t *testing.T) {
 		form.Set("body", "# Steps\n\nPublish hours **daily**.")
 		form.Set("note", "daily")
 		form["keep"] = keepAll(page)
-		code, loc, page := postMultipart(t, b, n, artPath+"/edit", form)
+		code, loc, page := postMultipart(t, b, artPath+"/edit", form)
 		if code != http.StatusSeeOther || loc != artPath {
 			t.Fatalf("%d %q; want 303 to the artefact\n%s", code, loc, page)
 		}
@@ -112,7 +112,7 @@ func TestArtefactFormsWithoutJavaScript(t *testing.T) {
 		form := with(hidden, fields)
 		form.Set("body", "My careful words, typed for an hour.")
 		form["keep"] = keepAll(page)
-		code, _, page := postMultipart(t, b, n, artPath+"/edit", form)
+		code, _, page := postMultipart(t, b, artPath+"/edit", form)
 		if code != http.StatusConflict {
 			t.Fatalf("%d; want 409\n%s", code, page)
 		}
@@ -127,7 +127,7 @@ func TestArtefactFormsWithoutJavaScript(t *testing.T) {
 		form.Set("body", "My careful words, typed for an hour.")
 		form.Set("summary", other)
 		form["keep"] = keepAll(page)
-		if code, loc, page := postMultipart(t, b, n, artPath+"/edit", form); code != http.StatusSeeOther || loc != artPath {
+		if code, loc, page := postMultipart(t, b, artPath+"/edit", form); code != http.StatusSeeOther || loc != artPath {
 			t.Fatalf("saving after the conflict: %d %q\n%s", code, loc, page)
 		}
 		if a, _ := n.Store.ArtefactByID(ctx, id); a.Version != 5 || !strings.Contains(a.BodySource, "careful") || a.Summary != other {
@@ -185,7 +185,7 @@ func TestArtefactFormsRefuse(t *testing.T) {
 	t.Run("a non-member cannot add to the library", func(t *testing.T) {
 		c := signedInBrowser(t, n, "carol")
 		hidden, _ := formPage(t, c, "/c/libraries/library/new")
-		code, _, page := postMultipart(t, c, n, "/c/libraries/library/new", with(hidden, fields))
+		code, _, page := postMultipart(t, c, "/c/libraries/library/new", with(hidden, fields))
 		if code != http.StatusForbidden {
 			t.Fatalf("%d; want 403\n%s", code, page)
 		}
@@ -199,7 +199,7 @@ func TestArtefactFormsRefuse(t *testing.T) {
 		hidden, _ := formPage(t, c, artPath+"/edit")
 		form := with(hidden, fields)
 		form.Set("body", "Bob's rewrite")
-		code, _, page := postMultipart(t, c, n, artPath+"/edit", form)
+		code, _, page := postMultipart(t, c, artPath+"/edit", form)
 		if code != http.StatusForbidden {
 			t.Fatalf("%d; want 403\n%s", code, page)
 		}
@@ -220,14 +220,14 @@ func TestArtefactFormsRefuse(t *testing.T) {
 		mustContain(t, "the edit form", page, `value="members" checked`)
 		form := with(hidden, map[string]string{"title": "Shared routine", "body": "Bob's better draft.", "licence": storage.LicenceReserved,
 			"edit_policy": storage.EditAuthors})
-		code, _, page := postMultipart(t, c, n, path, form)
+		code, _, page := postMultipart(t, c, path, form)
 		if code != http.StatusForbidden {
 			t.Fatalf("%d; want 403\n%s", code, page)
 		}
 		mustContain(t, "the refusal", page, `<a href="#edit_policy">Only its authors and the community&#39;s moderators can change who may edit it</a>`,
 			"Bob&#39;s better draft.")
 		form.Set("edit_policy", storage.EditMembers)
-		if code, _, page := postMultipart(t, c, n, path, form); code != http.StatusSeeOther {
+		if code, _, page := postMultipart(t, c, path, form); code != http.StatusSeeOther {
 			t.Fatalf("%d; want 303\n%s", code, page)
 		}
 		if a, _ := n.Store.ArtefactByID(ctx, open.ID); a.Version != 2 || a.BodySource != "Bob's better draft." {
@@ -288,20 +288,20 @@ func TestArtefactFormFiles(t *testing.T) {
 	rows := func(size int) []byte { return []byte("n\n" + strings.Repeat("1\n", size/2)) }
 
 	t.Run("a file over the limit", func(t *testing.T) {
-		code, _, page := postMultipart(t, b, n, "/c/libraries/library/new", form, upload{"files", "big.csv", rows(2 << 10)})
+		code, _, page := postMultipart(t, b, "/c/libraries/library/new", form, upload{"files", "big.csv", rows(2 << 10)})
 		if code != http.StatusUnprocessableEntity || count() != 0 {
 			t.Fatalf("%d, %d artefacts; want 422 and none\n%s", code, count(), page)
 		}
 		mustContain(t, "the refusal", page, `<a href="#files">big.csv is larger than the limit of 1 KB a file</a>`, `value="Figures"`)
 	})
 	t.Run("a body over the limit", func(t *testing.T) {
-		code, _, page := postMultipart(t, b, n, "/c/libraries/library/new", form, upload{"files", "huge.csv", rows(200 << 10)})
+		code, _, page := postMultipart(t, b, "/c/libraries/library/new", form, upload{"files", "huge.csv", rows(200 << 10)})
 		if code != http.StatusRequestEntityTooLarge || !strings.Contains(page, "The files are too large") || count() != 0 {
 			t.Fatalf("%d, %d artefacts; want 413 and none\n%s", code, count(), page)
 		}
 	})
 	t.Run("a file whose bytes do not match its name", func(t *testing.T) {
-		code, _, page := postMultipart(t, b, n, "/c/libraries/library/new", form, upload{"files", "report.pdf", rows(100)})
+		code, _, page := postMultipart(t, b, "/c/libraries/library/new", form, upload{"files", "report.pdf", rows(100)})
 		if code != http.StatusUnprocessableEntity {
 			t.Fatalf("%d; want 422\n%s", code, page)
 		}
@@ -334,7 +334,7 @@ func TestArtefactStaleEditKeepsOthersFiles(t *testing.T) {
 	}
 	form := with(hidden, map[string]string{"title": "Figures", "body": "My new text.", "licence": storage.LicenceReserved,
 		"edit_policy": storage.EditAuthors})
-	code, _, page := postMultipart(t, b, n, path, form)
+	code, _, page := postMultipart(t, b, path, form)
 	if code != http.StatusConflict {
 		t.Fatalf("%d; want 409\n%s", code, page)
 	}
@@ -342,7 +342,7 @@ func TestArtefactStaleEditKeepsOthersFiles(t *testing.T) {
 	form = with(testrig.Hidden(page), map[string]string{"title": "Figures", "body": "My new text.", "licence": storage.LicenceReserved,
 		"edit_policy": storage.EditAuthors})
 	form["keep"] = keepAll(page)
-	if code, _, page := postMultipart(t, b, n, path, form); code != http.StatusSeeOther {
+	if code, _, page := postMultipart(t, b, path, form); code != http.StatusSeeOther {
 		t.Fatalf("saving again: %d\n%s", code, page)
 	}
 	v, err := n.Store.ArtefactVersion(ctx, art.ID, 3)

@@ -33,6 +33,10 @@ type communityFormPage struct {
 	// Icon and Header are the images the community has, on its edit
 	// form ("": none).
 	Icon, Header string
+	// Remote is the server that hosts the community edited, when it is
+	// not this one: only its name, description and policies are edited
+	// from here (the engine sends the moderator's Update to its Group).
+	Remote string
 }
 
 var (
@@ -103,6 +107,9 @@ func (h *Handler) EditCommunityForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c, err := h.engine.CommunityPolicy(r.Context(), v.group)
+	if err == nil && v.Remote != "" {
+		c.DescriptionSource, err = h.engine.CommunityDescription(r.Context(), v.group)
+	}
 	if err != nil {
 		h.Error(w, r, err)
 		return
@@ -125,10 +132,13 @@ func (h *Handler) EditCommunity(w http.ResponseWriter, r *http.Request) {
 	v.Fields.Handle = v.group.Username
 	h.saveCommunity(w, r, &v, func(icon, header io.Reader) (string, error) {
 		f := v.Fields
-		_, err := h.engine.EditCommunity(r.Context(), me, v.group.ID, federation.CommunityEdit{Name: &f.Name,
-			Description: &f.Description, Rules: &f.Rules, Language: &f.Language, JoinPolicy: &f.JoinPolicy,
-			PostingPolicy: &f.PostingPolicy, Visibility: &f.Visibility, Icon: icon, Header: header,
-			RemoveIcon: r.FormValue("remove_icon") == "yes", RemoveHeader: r.FormValue("remove_header") == "yes"})
+		ed := federation.CommunityEdit{Name: &f.Name, Description: &f.Description, JoinPolicy: &f.JoinPolicy,
+			PostingPolicy: &f.PostingPolicy}
+		if v.Remote == "" {
+			ed.Rules, ed.Language, ed.Visibility, ed.Icon, ed.Header = &f.Rules, &f.Language, &f.Visibility, icon, header
+			ed.RemoveIcon, ed.RemoveHeader = r.FormValue("remove_icon") == "yes", r.FormValue("remove_header") == "yes"
+		}
+		_, err := h.engine.EditCommunity(r.Context(), me, v.group.ID, ed)
 		return communityPath(v.group.Acct()), err
 	})
 }
@@ -165,18 +175,18 @@ func (h *Handler) newCommunityPage() communityFormPage {
 	return v
 }
 
-// editCommunityPage is the edit form of the path's community; one hosted
-// elsewhere is edited there, so it is not found here.
+// editCommunityPage is the edit form of the path's community, hosted
+// here or, for a moderator here of one hosted elsewhere, there (Remote).
 func (h *Handler) editCommunityPage(r *http.Request) (communityFormPage, error) {
 	g, cv, err := h.formCommunity(r)
 	if err != nil {
 		return communityFormPage{}, err
 	}
-	if !g.Local() {
-		return communityFormPage{}, storage.ErrNotFound
-	}
 	v := communityFormPage{repertoireForm: h.newForm(g, cv, "Edit "+cv.Name, cv.URL+"/edit", cv.URL), Host: h.node.Host,
 		Icon: g.AvatarURL, Header: g.HeaderURL}
+	if !g.Local() {
+		v.Remote, v.Icon, v.Header = g.Domain, "", ""
+	}
 	v.Editing = true
 	return v, nil
 }

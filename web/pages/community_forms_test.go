@@ -46,7 +46,7 @@ func TestCommunityForms(t *testing.T) {
 			for k, v := range tt.fields {
 				f[k] = v
 			}
-			code, _, page := postMultipart(t, ab, n, "/communities/new", f)
+			code, _, page := postMultipart(t, ab, "/communities/new", f)
 			if code != http.StatusUnprocessableEntity {
 				t.Fatalf("%d; want 422\n%s", code, page)
 			}
@@ -57,11 +57,11 @@ func TestCommunityForms(t *testing.T) {
 	f := url.Values{"csrf": {form.Get("csrf")}, "handle": {"@nurses"}, "name": {"School nurses"}, "description": {"For **school** nurses."},
 		"rules": {"Be kind\nNo patient details"}, "language": {"en"}, "join_policy": {"approval"}, "posting_policy": {"moderators"},
 		"visibility": {"public"}}
-	if code, _, page := postMultipart(t, ab, n, "/communities/new", f, upload{"icon", "icon.txt", []byte("not an image")}); code != http.StatusUnprocessableEntity ||
+	if code, _, page := postMultipart(t, ab, "/communities/new", f, upload{"icon", "icon.txt", []byte("not an image")}); code != http.StatusUnprocessableEntity ||
 		!strings.Contains(page, `href="#icon">`) {
 		t.Errorf("a text icon: %d; want 422 beside the icon field\n%s", code, page)
 	}
-	code, loc, page := postMultipart(t, ab, n, "/communities/new", f, upload{"icon", "icon.png", profilePNG(t, 600, 600)}, upload{"header", "", nil})
+	code, loc, page := postMultipart(t, ab, "/communities/new", f, upload{"icon", "icon.png", profilePNG(t, 600, 600)}, upload{"header", "", nil})
 	if code != http.StatusSeeOther || loc != "/c/nurses" {
 		t.Fatalf("create: %d to %q; want 303 to /c/nurses\n%s", code, loc, page)
 	}
@@ -96,7 +96,7 @@ func TestCommunityForms(t *testing.T) {
 	form.Set("posting_policy", "members")
 	form.Set("visibility", "public")
 	form.Set("remove_icon", "yes")
-	if code, loc, page := postMultipart(t, ab, n, "/c/nurses/edit", form, upload{"header", "header.png", profilePNG(t, 1500, 500)}); code != http.StatusSeeOther || loc != "/c/nurses" {
+	if code, loc, page := postMultipart(t, ab, "/c/nurses/edit", form, upload{"header", "header.png", profilePNG(t, 1500, 500)}); code != http.StatusSeeOther || loc != "/c/nurses" {
 		t.Fatalf("edit: %d to %q\n%s", code, loc, page)
 	}
 	if g, err = n.Store.AccountByID(ctx, g.ID); err != nil || g.DisplayName != "School nursing" || g.Locked || g.AvatarURL != "" || g.HeaderURL == "" {
@@ -114,7 +114,7 @@ func TestCommunityForms(t *testing.T) {
 	}
 	bobForm := testrig.Hidden(func() string { _, _, p := bb.Do(http.MethodGet, "/communities/new", nil); return p }())
 	bobForm.Set("name", "Taken over")
-	if code, _, _ := postMultipart(t, bb, n, "/c/nurses/edit", bobForm); code != http.StatusForbidden {
+	if code, _, _ := postMultipart(t, bb, "/c/nurses/edit", bobForm); code != http.StatusForbidden {
 		t.Errorf("a non-moderator posts the edit form: %d; want 403", code)
 	}
 }
@@ -141,7 +141,7 @@ func TestCommunityCreatorsSetting(t *testing.T) {
 	form := testrig.Hidden(func() string { _, _, p := pb.Do(http.MethodGet, "/c/desk", nil); return p }())
 	form.Set("handle", "mine")
 	form.Set("name", "Mine")
-	if code, _, page := postMultipart(t, pb, n, "/communities/new", form); code != http.StatusForbidden || !strings.Contains(page, "Only the node&#39;s administrators create communities here") {
+	if code, _, page := postMultipart(t, pb, "/communities/new", form); code != http.StatusForbidden || !strings.Contains(page, "Only the node&#39;s administrators create communities here") {
 		t.Errorf("a member posts the form: %d; want 403 saying who may\n%s", code, page)
 	}
 	bb := signedInBrowser(t, n, "boss")
@@ -151,7 +151,7 @@ func TestCommunityCreatorsSetting(t *testing.T) {
 	form.Set("join_policy", "open")
 	form.Set("posting_policy", "members")
 	form.Set("visibility", "public")
-	if code, loc, page := postMultipart(t, bb, n, "/communities/new", form); code != http.StatusSeeOther || loc != "/c/ours" {
+	if code, loc, page := postMultipart(t, bb, "/communities/new", form); code != http.StatusSeeOther || loc != "/c/ours" {
 		t.Errorf("an administrator creates one: %d to %q\n%s", code, loc, page)
 	}
 }

@@ -1,10 +1,7 @@
 package pages_test
 
 import (
-	"bytes"
 	"context"
-	"io"
-	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strings"
@@ -47,45 +44,14 @@ type upload struct {
 }
 
 // postMultipart posts form and files to path as a browser posts a form
-// with enctype="multipart/form-data".
-func postMultipart(t *testing.T, b *testrig.FormBrowser, n *testrig.Node, path string, form url.Values, files ...upload) (int, string, string) {
+// with enctype="multipart/form-data" (testrig's FormBrowser.Multipart).
+func postMultipart(t *testing.T, b *testrig.FormBrowser, path string, form url.Values, files ...upload) (int, string, string) {
 	t.Helper()
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	for k, vs := range form {
-		for _, v := range vs {
-			if err := mw.WriteField(k, v); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	ups := make([]testrig.Upload, 0, len(files))
 	for _, f := range files {
-		w, err := mw.CreateFormFile(f.field, f.name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := w.Write(f.data); err != nil {
-			t.Fatal(err)
-		}
+		ups = append(ups, testrig.Upload{Field: f.field, Name: f.name, Data: f.data})
 	}
-	if err := mw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	req, err := http.NewRequest(http.MethodPost, n.URL+path, &body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	resp, err := b.Client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp.StatusCode, resp.Header.Get("Location"), string(data)
+	return b.For(t).Multipart(path, form, ups...)
 }
 
 // with is form with the fields of more set.

@@ -172,7 +172,7 @@ func TestRemoteCommunityPages(t *testing.T) {
 		bb := browsers["bea"]
 		hidden, page := formPage(t, bb, remote+"/library/new")
 		mustContain(t, "the remote library's form", page, elsewhere, `type="file"`, "They are sent to "+a.Host+" with your proposal.")
-		code, loc, page := postMultipart(t, bb, b, remote+"/library/new", with(hidden, map[string]string{"title": "Rota template",
+		code, loc, page := postMultipart(t, bb, remote+"/library/new", with(hidden, map[string]string{"title": "Rota template",
 			"body": "One line a **shift**.", "licence": storage.LicenceOGL, "edit_policy": storage.EditAuthors}),
 			upload{field: "files", name: "rota.csv", data: []byte("day,shift\nMonday,early\n")})
 		if code != http.StatusSeeOther || !strings.HasPrefix(loc, remote+"/library?proposed=") {
@@ -206,7 +206,7 @@ func TestRemoteCommunityPages(t *testing.T) {
 			edit := remote + "/artefacts/" + onB.ID.String() + "/edit"
 			hidden, page := formPage(t, bb, edit)
 			mustContain(t, "the remote edit form", page, `name="keep"`, "rota.csv", `type="file"`)
-			code, loc, page := postMultipart(t, bb, b, edit, with(hidden, map[string]string{"title": "Rota template",
+			code, loc, page := postMultipart(t, bb, edit, with(hidden, map[string]string{"title": "Rota template",
 				"body": "One line a **shift**.", "licence": storage.LicenceOGL, "edit_policy": storage.EditAuthors}),
 				upload{field: "files", name: "contacts.csv", data: []byte("ward,phone\n7,1234\n")})
 			if code != http.StatusSeeOther || !strings.Contains(loc, "proposed=") {

@@ -171,7 +171,7 @@ func TestPostFormImageAndWarning(t *testing.T) {
 		return len(sts)
 	}
 
-	code, _, page := postMultipart(t, bb, n, "/c/desk/threads/new", form, img)
+	code, _, page := postMultipart(t, bb, "/c/desk/threads/new", form, img)
 	if code != http.StatusUnprocessableEntity {
 		t.Fatalf("an image without a description: %d; want 422\n%s", code, page)
 	}
@@ -179,7 +179,7 @@ func TestPostFormImageAndWarning(t *testing.T) {
 		`href="#image">Choose the image again`, `value="Mentions a death"`)
 
 	form.Set("alt", "Sam at the desk, smiling, in 2005.")
-	code, _, page = postMultipart(t, bb, n, "/c/desk/threads/new", form, upload{field: "image", name: "sam.png", data: []byte("not a picture")})
+	code, _, page = postMultipart(t, bb, "/c/desk/threads/new", form, upload{field: "image", name: "sam.png", data: []byte("not a picture")})
 	if code != http.StatusUnprocessableEntity || !strings.Contains(page, `href="#image">`) {
 		t.Fatalf("a file that is no image: %d; want 422 beside the image field\n%s", code, page)
 	}
@@ -187,7 +187,7 @@ func TestPostFormImageAndWarning(t *testing.T) {
 		t.Fatalf("refused forms posted %d", got)
 	}
 
-	code, loc, page := postMultipart(t, bb, n, "/c/desk/threads/new", form, img)
+	code, loc, page := postMultipart(t, bb, "/c/desk/threads/new", form, img)
 	if code != http.StatusSeeOther {
 		t.Fatalf("the thread with an image: %d\n%s", code, page)
 	}

@@ -5,12 +5,14 @@ package testrig
 // member at a browser would.
 
 import (
+	"bytes"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"html"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -78,6 +80,54 @@ func (b *FormBrowser) Do(method, path string, form url.Values) (int, string, str
 	if form != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
+	resp, err := b.Client.Do(req)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return resp.StatusCode, resp.Header.Get("Location"), string(data)
+}
+
+// Upload is a file a multipart form carries.
+type Upload struct {
+	Field, Name string
+	Data        []byte
+}
+
+// Multipart posts form and files to path as a browser posts a form with
+// enctype="multipart/form-data", and returns what Do returns.
+func (b *FormBrowser) Multipart(path string, form url.Values, files ...Upload) (int, string, string) {
+	b.t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	for k, vs := range form {
+		for _, v := range vs {
+			if err := mw.WriteField(k, v); err != nil {
+				b.t.Fatal(err)
+			}
+		}
+	}
+	for _, f := range files {
+		w, err := mw.CreateFormFile(f.Field, f.Name)
+		if err != nil {
+			b.t.Fatal(err)
+		}
+		if _, err := w.Write(f.Data); err != nil {
+			b.t.Fatal(err)
+		}
+	}
+	if err := mw.Close(); err != nil {
+		b.t.Fatal(err)
+	}
+	req, err := http.NewRequest(http.MethodPost, b.n.URL+path, &body)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", mw.FormDataContentType())
 	resp, err := b.Client.Do(req)
 	if err != nil {
 		b.t.Fatal(err)
