@@ -98,11 +98,7 @@ func (e *Engine) prefetchJoinRequester(ctx context.Context, act activitypub.Acti
 	if inner == nil || inner.Type != activitypub.TypeFollow || inner.Actor == "" || e.urls.IsLocal(inner.Actor) {
 		return
 	}
-	g, err := e.store.AccountByURI(ctx, act.Actor)
-	if err != nil || g.ActorType != activitypub.TypeGroup || g.Local() {
-		return
-	}
-	if local, err := e.localModeratorsOf(ctx, e.store, g); err != nil || len(local) == 0 {
+	if !e.moderatedHere(ctx, act.Actor) {
 		return
 	}
 	if _, err := e.store.AccountByURI(ctx, inner.Actor); err == nil {

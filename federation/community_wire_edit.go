@@ -129,16 +129,10 @@ func (e *Engine) editedCommunity(g *storage.Account, c *storage.Community, ed Co
 // nodes that read announces of moderation: Lemmy takes an Update{Group}
 // only from a moderator, not from the Group itself.
 func (e *Engine) announceEdit(ctx context.Context, tx *storage.Tx, editor, g storage.Account, c storage.Community) error {
-	doc, err := GroupDocument(g, c, e.urls)
+	obj, docContext, err := e.groupObject(g, c)
 	if err != nil {
 		return err
 	}
-	var obj map[string]any
-	if err := json.Unmarshal(doc, &obj); err != nil {
-		return fmt.Errorf("group %s: %w", g.URI, err)
-	}
-	docContext := obj["@context"]
-	delete(obj, "@context")
 	body, err := marshalJSON(map[string]any{"@context": docContext, "id": e.urls.Activity(editor.Username, tx.NewID()),
 		"type": activitypub.TypeUpdate, "actor": editor.URI, "to": []string{activitypub.PublicIRI}, "cc": []string{g.URI},
 		"audience": g.URI, "object": obj})
@@ -314,21 +308,31 @@ func (e *Engine) CommunityDescription(ctx context.Context, g storage.Account) (s
 	return c.DescriptionSource, nil
 }
 
+// groupObject is the document of the local Group g, c as an activity's
+// object, and its @context, which the activity carries instead (one
+// @context, the Group's: it defines Lemmy's terms).
+func (e *Engine) groupObject(g storage.Account, c storage.Community) (map[string]any, any, error) {
+	doc, err := GroupDocument(g, c, e.urls)
+	if err != nil {
+		return nil, nil, err
+	}
+	var obj map[string]any
+	if err := json.Unmarshal(doc, &obj); err != nil {
+		return nil, nil, fmt.Errorf("group %s: %w", g.URI, err)
+	}
+	docContext := obj["@context"]
+	delete(obj, "@context")
+	return obj, docContext, nil
+}
+
 // sendGroupUpdate sends Update{Group} with the Group's whole document, as
 // its actor endpoint serves it (postingRestrictedToMods, moderators,
 // source), to its followers.
 func (e *Engine) sendGroupUpdate(ctx context.Context, tx *storage.Tx, g storage.Account, c storage.Community) error {
-	doc, err := GroupDocument(g, c, e.urls)
+	obj, docContext, err := e.groupObject(g, c)
 	if err != nil {
 		return err
 	}
-	var obj map[string]any
-	if err := json.Unmarshal(doc, &obj); err != nil {
-		return fmt.Errorf("group %s: %w", g.URI, err)
-	}
-	// One @context, the Group's (it defines Lemmy's terms), on the Update.
-	docContext := obj["@context"]
-	delete(obj, "@context")
 	id := e.urls.Activity(g.Username, tx.NewID())
 	body, err := marshalJSON(map[string]any{
 		"@context": docContext,

@@ -496,6 +496,18 @@ func (e *Engine) applyAnnouncedReport(ctx context.Context, tx *storage.Tx, g sto
 	return e.notifyReport(ctx, tx, rep)
 }
 
+// moderatedHere reports whether groupURI names a Group hosted elsewhere
+// that lists a member here among its moderators: only such a Group's
+// announces to moderators make this node fetch what they name.
+func (e *Engine) moderatedHere(ctx context.Context, groupURI string) bool {
+	g, err := e.store.AccountByURI(ctx, groupURI)
+	if err != nil || g.ActorType != activitypub.TypeGroup || g.Local() {
+		return false
+	}
+	local, err := e.localModeratorsOf(ctx, e.store, g)
+	return err == nil && len(local) > 0
+}
+
 // localModeratorsOf lists the members of this node that a remote
 // community's moderators collection lists.
 func (e *Engine) localModeratorsOf(ctx context.Context, q interface {
@@ -626,11 +638,7 @@ func (e *Engine) prefetchReported(ctx context.Context, act activitypub.Activity)
 	if inner == nil || inner.Type != activitypub.TypeFlag {
 		return
 	}
-	g, err := e.store.AccountByURI(ctx, act.Actor)
-	if err != nil || g.ActorType != activitypub.TypeGroup || g.Local() {
-		return
-	}
-	if local, err := e.localModeratorsOf(ctx, e.store, g); err != nil || len(local) == 0 {
+	if !e.moderatedHere(ctx, act.Actor) {
 		return
 	}
 	var doc struct {

@@ -1,10 +1,8 @@
 package dashboard_test
 
 import (
-	"bytes"
 	"context"
 	"io"
-	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strings"
@@ -63,21 +61,7 @@ func (b *browser) open(method, path string, form url.Values) (int, string, strin
 	if form != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
-	return b.send(req)
-}
-
-func (b *browser) send(req *http.Request) (int, string, string) {
-	b.t.Helper()
-	resp, err := b.Client.Do(req)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	return resp.StatusCode, resp.Header.Get("Location"), string(data)
+	return b.For(b.t).Send(req)
 }
 
 // page opens path and fails the test unless it answers 200.
@@ -116,30 +100,5 @@ func (b *browser) post(path string, form url.Values) (int, string, string) {
 // upload sends a multipart form with one file.
 func (b *browser) upload(path, field, name string, data []byte, fields url.Values) (int, string, string) {
 	b.t.Helper()
-	var buf bytes.Buffer
-	mw := multipart.NewWriter(&buf)
-	for k, vs := range fields {
-		for _, v := range vs {
-			if err := mw.WriteField(k, v); err != nil {
-				b.t.Fatal(err)
-			}
-		}
-	}
-	fw, err := mw.CreateFormFile(field, name)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	if _, err := fw.Write(data); err != nil {
-		b.t.Fatal(err)
-	}
-	if err := mw.Close(); err != nil {
-		b.t.Fatal(err)
-	}
-	req, err := http.NewRequest(http.MethodPost, b.n.URL+path, &buf)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	req.Header.Set("Accept", "text/html")
-	return b.send(req)
+	return b.For(b.t).Multipart(path, fields, testrig.Upload{Field: field, Name: name, Data: data})
 }

@@ -80,16 +80,7 @@ func (b *FormBrowser) Do(method, path string, form url.Values) (int, string, str
 	if form != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
-	resp, err := b.Client.Do(req)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	return resp.StatusCode, resp.Header.Get("Location"), string(data)
+	return b.Send(req)
 }
 
 // Upload is a file a multipart form carries.
@@ -128,6 +119,14 @@ func (b *FormBrowser) Multipart(path string, form url.Values, files ...Upload) (
 		b.t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Accept", "text/html")
+	return b.Send(req)
+}
+
+// Send sends req with the browser's cookies, following no redirect, and
+// returns the status, the Location header and the body.
+func (b *FormBrowser) Send(req *http.Request) (int, string, string) {
+	b.t.Helper()
 	resp, err := b.Client.Do(req)
 	if err != nil {
 		b.t.Fatal(err)
