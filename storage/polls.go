@@ -82,6 +82,52 @@ func (q queries) PollByStatus(ctx context.Context, status ID) (Poll, error) {
 	return p, nil
 }
 
+const (
+	qPollsOf = `SELECT status_id, multiple, hide_totals, expires_at, closed_at, voters_count, notified_at
+FROM polls WHERE status_id IN (SELECT value FROM json_each(?))`
+	qPollOptionsOf = `SELECT status_id, title, votes_count FROM poll_options
+WHERE status_id IN (SELECT value FROM json_each(?)) ORDER BY status_id, position`
+)
+
+// PollsOf returns the polls of the statuses ids that have one, by status,
+// with their counts: two queries for a page of posts.
+func (q queries) PollsOf(ctx context.Context, ids []ID) (map[ID]Poll, error) {
+	out := map[ID]Poll{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	polls, err := queryAll(ctx, q.q, scanPoll, qPollsOf, idArray(ids))
+	if err != nil {
+		return nil, fmt.Errorf("polls of statuses: %w", err)
+	}
+	if len(polls) == 0 {
+		return out, nil
+	}
+	with := make([]ID, 0, len(polls))
+	for _, p := range polls {
+		out[p.StatusID] = p
+		with = append(with, p.StatusID)
+	}
+	type option struct {
+		status ID
+		PollOption
+	}
+	opts, err := queryAll(ctx, q.q, func(r scanner) (option, error) {
+		var o option
+		err := r.Scan(&o.status, &o.Title, &o.Votes)
+		return o, err
+	}, qPollOptionsOf, idArray(with))
+	if err != nil {
+		return nil, fmt.Errorf("poll options of statuses: %w", err)
+	}
+	for _, o := range opts {
+		p := out[o.status]
+		p.Options = append(p.Options, o.PollOption)
+		out[o.status] = p
+	}
+	return out, nil
+}
+
 func scanPoll(row scanner) (Poll, error) {
 	var p Poll
 	var expires, closed, notified int64

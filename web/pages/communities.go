@@ -546,31 +546,20 @@ func (h *Handler) rosterHTML(g storage.Account, roster storage.CommunityRoster) 
 // by itself asks Engine.CanSee).
 func (h *Handler) threadViews(r *http.Request, viewer, g storage.Account, threads []storage.Thread) ([]threadView, error) {
 	sts := make([]storage.Status, 0, len(threads))
-	replies := map[storage.ID]int{}
+	byID := make(map[string]storage.Thread, len(threads))
 	for _, t := range threads {
 		sts = append(sts, t.Status)
-		replies[t.Status.ID] = t.Replies
+		byID[t.Status.ID.String()] = t
 	}
-	ids := make([]storage.ID, 0, len(sts))
-	for _, st := range sts {
-		ids = append(ids, st.AccountID)
-	}
-	authors, err := h.store.AccountsByIDs(r.Context(), ids)
+	views, err := h.listed(r, sts)
 	if err != nil {
-		return nil, fmt.Errorf("authors of threads: %w", err)
+		return nil, fmt.Errorf("threads of %s: %w", g.Acct(), err)
 	}
-	cards, err := h.store.CardsOf(r.Context(), statusIDs(sts))
-	if err != nil {
-		return nil, fmt.Errorf("link previews of threads: %w", err)
-	}
-	out := make([]threadView, 0, len(sts))
-	for _, st := range sts {
-		a, ok := authors[st.AccountID]
-		if !ok {
-			continue // deleted while we read
-		}
-		out = append(out, threadView{statusView: h.statusViewOf(st, a, cards), Title: threadTitle(st), URI: st.URI, Replies: replies[st.ID],
-			Link: threadPath(g.Acct(), st.ID)})
+	out := make([]threadView, 0, len(views))
+	for _, v := range views {
+		t := byID[v.ID]
+		out = append(out, threadView{statusView: v, Title: threadTitle(t.Status), URI: t.Status.URI, Replies: t.Replies,
+			Link: threadPath(g.Acct(), t.Status.ID)})
 	}
 	return out, nil
 }
@@ -652,6 +641,16 @@ func (h *Handler) thread(w http.ResponseWriter, r *http.Request) error {
 	}
 	v := communityPage{pageView: h.viewIn(cv, cv.Thread.Title+" – "+cv.Name), Community: cv}
 	v.ActivityURL, v.Member = st.URI, h.memberOf(r)
+	if v.Member != nil {
+		if err := h.offerVote(r, me, &cv.Thread.statusView, cv.URL, v.Member.CSRF); err != nil {
+			return err
+		}
+		for i := range cv.Replies {
+			if err := h.offerVote(r, me, &cv.Replies[i], cv.URL, v.Member.CSRF); err != nil {
+				return err
+			}
+		}
+	}
 	if cv.Moderating && v.Member != nil {
 		moderated := func(p statusView, what string) *moderatedPost {
 			return &moderatedPost{ID: p.ID, AuthorID: p.AuthorID, AuthorName: p.Author.Name, Community: cv.URL,

@@ -65,6 +65,12 @@ func TestFormsAccessible(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A poll alice may vote in, from its thread page.
+	poll, err := n.Engine.Post(ctx, carl.ID, federation.Draft{Community: g.ID, Title: "Open on Sundays?", Text: "Should we?",
+		Poll: &federation.PollDraft{Options: []string{"Yes", "No"}, ExpiresIn: 24 * time.Hour}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := n.Engine.LockThread(ctx, alice, g.ID, thread.ID, true, "Answered"); err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +93,7 @@ func TestFormsAccessible(t *testing.T) {
 		artPath + "/edit", "/c/desk/glossary/" + term.ID.String() + "/edit", "/c/desk/events/" + ev.ID.String() + "/edit",
 		"/c/panel", "/c/panel/join-requests", "/c/desk/moderation", "/c/desk/threads/" + thread.ID.String(), "/communities", "/c/desk/edit",
 		"/c/desk/reports", "/c/desk/reports/" + rep.ID.String(), "/c/desk/posts/" + carlReply.ID.String() + "/report",
-		"/c/desk/posts/" + thread.ID.String() + "/edit", "/notifications"} {
+		"/c/desk/posts/" + thread.ID.String() + "/edit", "/notifications", "/c/desk/threads/" + poll.ID.String()} {
 		br.CheckPage(t, n.URL+path)
 	}
 	// A stale edit: the form again, with the conflict and the current text.

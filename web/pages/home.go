@@ -144,13 +144,22 @@ func (h *Handler) listed(r *http.Request, sts []storage.Status) ([]statusView, e
 	if err != nil {
 		return nil, fmt.Errorf("link previews of posts: %w", err)
 	}
+	polls, err := h.store.PollsOf(r.Context(), statusIDs(sts))
+	if err != nil {
+		return nil, fmt.Errorf("polls of posts: %w", err)
+	}
+	now := h.store.Now()
 	out := make([]statusView, 0, len(sts))
 	for _, st := range sts {
 		a, ok := authors[st.AccountID]
 		if !ok {
 			continue // deleted while we read; the next load will not list it
 		}
-		out = append(out, h.statusViewOf(st, a, cards))
+		v := h.statusViewOf(st, a, cards)
+		if p, ok := polls[st.ID]; ok {
+			v.Poll = pollViewOf(st, p, now)
+		}
+		out = append(out, v)
 	}
 	return out, nil
 }

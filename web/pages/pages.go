@@ -132,6 +132,7 @@ func (h *Handler) Mount(r chi.Router) {
 		r.Post("/c/{handle}/posts/{id}/edit", h.EditPost)
 		r.Post("/c/{handle}/posts/{id}/delete", h.DeletePost)
 		r.Post("/c/{handle}/posts/{id}/report", h.ReportPost)
+		r.Post("/c/{handle}/posts/{id}/vote", h.Vote)
 		r.Post("/c/{handle}/bans/{id}", h.Ban)
 		r.Post("/c/{handle}/bans/{id}/lift", h.LiftBan)
 		r.Post("/c/{handle}/moderators", h.AddModerator)
@@ -309,6 +310,7 @@ type statusView struct {
 	Sensitive bool // media behind a disclosure
 	Pinned    bool
 	Card      *cardView
+	Poll      *pollView // nil: the post is no poll
 	// Moderate, on a thread page shown to one of its community's
 	// moderators, is what the moderators' forms under the post need.
 	Moderate *moderatedPost

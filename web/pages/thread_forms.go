@@ -8,7 +8,10 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/http"
+	"slices"
+	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/go-chi/chi/v5"
@@ -30,7 +33,31 @@ import (
 // with its description (required with it), uploaded as an app's
 // attachment is (Engine.UploadMedia, its checks and limits).
 
-type postFields struct{ Title, Text, To, CW, Alt string }
+type postFields struct {
+	Title, Text, To, CW, Alt string
+	// A poll: its answers (empty for none), how long it is open (seconds,
+	// one of pollDurations) and whether several answers may be chosen.
+	Answers      [federation.MaxPollOptions]string
+	PollDuration string
+	PollMultiple bool
+}
+
+// pollDurations are how long a poll made on the pages is open, in
+// seconds, with their words; the first is the default.
+var pollDurations = []durationChoice{{Value: "86400", Label: "1 day"}, {Value: "3600", Label: "1 hour"},
+	{Value: "259200", Label: "3 days"}, {Value: "604800", Label: "7 days"}}
+
+// durationChoice is one option of the poll's duration.
+type durationChoice struct {
+	Value, Label string
+	Selected     bool
+}
+
+// answerSlot is one answer field of the poll fieldset.
+type answerSlot struct {
+	N            int
+	Value, Error string
+}
 
 // PostUploadBody bounds the body of a post form that carries an image
 // (web/node applies it to the paths IsPostUpload names): the largest
@@ -73,6 +100,68 @@ type postFormPage struct {
 	thread storage.Status
 	post   storage.Status        // the post edited
 	image  *multipart.FileHeader // the image sent with the form, if any
+	poll   *federation.PollDraft // the poll the form makes, if any
+}
+
+// AnswerSlots are the poll's answer fields, as the template lists them.
+func (v postFormPage) AnswerSlots() []answerSlot {
+	out := make([]answerSlot, 0, len(v.Fields.Answers))
+	for i, a := range v.Fields.Answers {
+		out = append(out, answerSlot{N: i + 1, Value: a, Error: v.Form.FieldError["answer_"+strconv.Itoa(i+1)]})
+	}
+	return out
+}
+
+// PollDurations are the choices of how long a poll is open, the form's
+// one chosen.
+func (v postFormPage) PollDurations() []durationChoice {
+	out := slices.Clone(pollDurations)
+	for i := range out {
+		out[i].Selected = out[i].Value == cmp.Or(v.Fields.PollDuration, pollDurations[0].Value)
+	}
+	return out
+}
+
+// readPoll reads the poll a thread or reply form makes, if any answer is
+// given, and says on the form what to fix: two answers at least, each
+// short enough, a duration it offers, and no image beside it.
+func readPoll(r *http.Request, v *postFormPage) {
+	f := &v.Fields
+	var answers []string
+	for i := range f.Answers {
+		field := "answer_" + strconv.Itoa(i+1)
+		f.Answers[i] = r.FormValue(field)
+		a := strings.TrimSpace(f.Answers[i])
+		switch {
+		case a == "":
+			continue
+		case utf8.RuneCountInString(a) > federation.MaxPollOptionChars:
+			v.Form.add(field, fmt.Sprintf("Answer %d must be %d characters or fewer", i+1, federation.MaxPollOptionChars))
+		case slices.Contains(answers, a):
+			v.Form.add(field, fmt.Sprintf("Answer %d repeats an answer above it", i+1))
+		}
+		answers = append(answers, a)
+	}
+	f.PollDuration, f.PollMultiple = r.FormValue("poll_duration"), r.FormValue("poll_multiple") == "yes"
+	if len(answers) == 0 {
+		return
+	}
+	if len(answers) == 1 {
+		v.Form.add("answer_1", "Give at least two answers, or none for a post without a poll")
+	}
+	var seconds int
+	for _, d := range pollDurations {
+		if d.Value == cmp.Or(f.PollDuration, pollDurations[0].Value) {
+			seconds, _ = strconv.Atoi(d.Value)
+		}
+	}
+	if seconds == 0 {
+		v.Form.add("poll_duration", "Choose how long the poll is open")
+	}
+	if v.image != nil {
+		v.Form.add("image", "A post with a poll cannot have an image: remove the image or the answers")
+	}
+	v.poll = &federation.PollDraft{Options: answers, ExpiresIn: time.Duration(seconds) * time.Second, Multiple: f.PollMultiple}
 }
 
 func threadPath(handle string, id storage.ID) string {
@@ -156,13 +245,14 @@ func (h *Handler) CreateThread(w http.ResponseWriter, r *http.Request) {
 	v.Fields = postFields{Title: r.FormValue("title"), Text: r.FormValue("text"), CW: r.FormValue("cw")}
 	title := checkTitle(&v.Form, v.Fields.Title)
 	readImage(r, &v)
+	readPoll(r, &v)
 	h.postDraft(w, r, &v, func() (string, error) {
 		media, err := h.uploadImage(r, me, v)
 		if err != nil {
 			return "", err
 		}
 		st, err := h.engine.Post(r.Context(), me.ID, federation.Draft{Community: v.group.ID, Title: title, Text: v.Fields.Text,
-			SpoilerText: strings.TrimSpace(v.Fields.CW), MediaIDs: media, IdempotencyKey: onceKey(v.Once)})
+			SpoilerText: strings.TrimSpace(v.Fields.CW), MediaIDs: media, Poll: v.poll, IdempotencyKey: onceKey(v.Once)})
 		return threadPath(v.group.Acct(), firstMade(st.ID, err)), unlessDuplicate(err)
 	})
 }
@@ -196,6 +286,7 @@ func (h *Handler) CreateReply(w http.ResponseWriter, r *http.Request) {
 	defer removeFiles(r)
 	v.Fields.Text, v.Fields.CW = r.FormValue("text"), r.FormValue("cw")
 	readImage(r, &v)
+	readPoll(r, &v)
 	parent := v.thread.ID
 	if v.ReplyTo != nil {
 		parent, _ = storage.ParseID(v.ReplyTo.ID)
@@ -206,7 +297,7 @@ func (h *Handler) CreateReply(w http.ResponseWriter, r *http.Request) {
 			return "", err
 		}
 		st, err := h.engine.Post(r.Context(), me.ID, federation.Draft{Community: v.group.ID, InReplyTo: parent, Text: v.Fields.Text,
-			SpoilerText: strings.TrimSpace(v.Fields.CW), MediaIDs: media, IdempotencyKey: onceKey(v.Once)})
+			SpoilerText: strings.TrimSpace(v.Fields.CW), MediaIDs: media, Poll: v.poll, IdempotencyKey: onceKey(v.Once)})
 		return threadPath(v.group.Acct(), v.thread.ID) + "#post-" + firstMade(st.ID, err).String(), unlessDuplicate(err)
 	})
 }
