@@ -64,6 +64,33 @@ func TestPollStoredWithStatus(t *testing.T) {
 	}
 }
 
+// TestPollsOf: a page's polls read at once match each read alone, in
+// option order; a status without a poll is left out.
+func TestPollsOf(t *testing.T) {
+	t.Parallel()
+	s := openTest(t)
+	ctx := context.Background()
+	alice := mustAccount(t, s, "alice", "")
+	first, _ := pollStatus(t, s, alice, false, "yes", "no")
+	plain := storeStatus(t, s, alice, nil)
+	second, _ := pollStatus(t, s, alice, true, "c", "a", "b")
+	got, err := s.PollsOf(ctx, []ID{first.ID, plain.ID, second.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := got[plain.ID]; ok || len(got) != 2 {
+		t.Errorf("PollsOf = %+v; want the two polls", got)
+	}
+	for _, id := range []ID{first.ID, second.ID} {
+		if alone := mustPoll(t, s, id); !slices.Equal(got[id].Options, alone.Options) || got[id].Multiple != alone.Multiple {
+			t.Errorf("poll %d = %+v; alone %+v", id, got[id], alone)
+		}
+	}
+	if none, err := s.PollsOf(ctx, nil); err != nil || len(none) != 0 {
+		t.Errorf("PollsOf(nil) = %v, %v", none, err)
+	}
+}
+
 func TestCastVotesCounts(t *testing.T) {
 	t.Parallel()
 	s := openTest(t)

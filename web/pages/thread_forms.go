@@ -29,9 +29,9 @@ import (
 // as from an app (mentions, hashtags and links work the same) into the
 // community here or elsewhere; whether the community takes it is the
 // engine's rule (Engine.MayPostIn, Draft.Community), and its refusal is
-// shown in its words. Both forms take a content warning and one image
+// shown in its words. Both forms take a content warning, and one image
 // with its description (required with it), uploaded as an app's
-// attachment is (Engine.UploadMedia, its checks and limits).
+// attachment is (Engine.UploadMedia, its checks and limits), or a poll.
 
 type postFields struct {
 	Title, Text, To, CW, Alt string
