@@ -49,6 +49,15 @@ func desk(t *testing.T, n *testrig.Node, mod storage.Account, members ...storage
 	return g
 }
 
+// startDesk starts a node with the desk community: mod its moderator,
+// bea a member.
+func startDesk(t *testing.T) (n *testrig.Node, mod, bea, g storage.Account) {
+	t.Helper()
+	n = testrig.StartOne(t, nil)
+	mod, bea = n.Member("mod", false), n.Member("bea", false)
+	return n, mod, bea, desk(t, n, mod, bea)
+}
+
 // communityFixture is a node A hosting an open public community with
 // members from A and B and a thread with a reply, and a members-only
 // community with a thread.

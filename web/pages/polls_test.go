@@ -20,9 +20,7 @@ import (
 func TestPollsOnPages(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	n := testrig.StartOne(t, nil)
-	mod, bea := n.Member("mod", false), n.Member("bea", false)
-	g := desk(t, n, mod, bea)
+	n, mod, bea, g := startDesk(t)
 	st, err := n.Engine.Post(ctx, bea.ID, federation.Draft{Community: g.ID, Title: "Which catalogue?", Text: "Which one do you use?",
 		Poll: &federation.PollDraft{Options: []string{"Koha", "Spydus", "Something else"}, ExpiresIn: 24 * time.Hour}})
 	if err != nil {
@@ -74,9 +72,7 @@ func TestPollsOnPages(t *testing.T) {
 func TestPollFromPages(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	n := testrig.StartOne(t, nil)
-	mod, bea := n.Member("mod", false), n.Member("bea", false)
-	desk(t, n, mod, bea)
+	n, _, _, _ := startDesk(t)
 	bb := signedInBrowser(t, n, "bea")
 	form, page := formPage(t, bb, "/c/desk/threads/new")
 	mustContain(t, "the thread form", page, "<legend>Poll (optional)</legend>", `name="answer_4"`, `<option value="86400" selected>1 day</option>`)

@@ -20,10 +20,8 @@ import (
 func TestThreadForms(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	n := testrig.StartOne(t, nil)
-	mod, bea := n.Member("mod", false), n.Member("bea", false)
+	n, mod, bea, g := startDesk(t)
 	n.Member("erin", false)
-	g := desk(t, n, mod, bea)
 
 	anon := testrig.NewFormBrowser(t, n)
 	_, _, page := anon.Do(http.MethodGet, "/c/desk", nil)
@@ -151,9 +149,7 @@ func statusAt(t *testing.T, n *testrig.Node, path string) storage.Status {
 func TestPostFormImageAndWarning(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	n := testrig.StartOne(t, nil)
-	mod, bea := n.Member("mod", false), n.Member("bea", false)
-	desk(t, n, mod, bea)
+	n, _, bea, _ := startDesk(t)
 	bb := signedInBrowser(t, n, "bea")
 	form, page := formPage(t, bb, "/c/desk/threads/new")
 	mustContain(t, "the thread form", page, `enctype="multipart/form-data"`, "Content warning (optional)", `type="file" id="image" name="image"`,
