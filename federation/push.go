@@ -363,6 +363,17 @@ func (e *Engine) pushesFor(ctx context.Context, owner, id storage.ID) ([]push, e
 		return nil, err
 	}
 	msg := e.pushMessage(n, from, st)
+	if !slices.Contains(PushAlerts, n.Type) {
+		// copse's own type, pushed under the Mastodon alert nearest it
+		// (storage's pushAlert): titled as its mail's subject says it.
+		line, _, err := e.notificationText(ctx, n, from, st)
+		if err != nil && !errors.Is(err, storage.ErrNotFound) {
+			return nil, err
+		}
+		if line = strings.Join(strings.Fields(line), " "); line != "" {
+			msg.Title = line
+		}
+	}
 	out := make([]push, 0, len(subs))
 	for _, s := range subs {
 		msg.AccessToken = s.AccessToken

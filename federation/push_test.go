@@ -5,6 +5,7 @@ import (
 	"crypto/ecdh"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -277,5 +278,48 @@ func TestRunPushSendsAndForgetsGoneSubscriptions(t *testing.T) {
 			}
 			testkit.Eventually(t, pushWait, "the subscription removed", func() bool { return !check() })
 		})
+	}
+}
+
+// TestPushJoinRequest: a request to join a community is pushed to its
+// moderator's app, which asked for follow requests (apps know no
+// join_request alert), titled as its mail's subject says it.
+func TestPushJoinRequest(t *testing.T) {
+	t.Parallel()
+	e := pushEngine(t)
+	ctx := context.Background()
+	alice, bob := member(t, e, "alice"), member(t, e, "bob")
+	g := community(t, e, alice, NewCommunity{Handle: "records", Name: "Records", JoinPolicy: storage.JoinApproval})
+	p256dh, auth := appKeys(t)
+	if _, err := e.SubscribePush(ctx, pushTokenOf(t, e, alice), "plain", PushRequest{Endpoint: "https://push.example/alice",
+		P256dh: p256dh, Auth: auth, Alerts: []string{storage.NotifyFollowRequest}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Follow(ctx, bob.ID, g.ID, FollowOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	ns, err := e.store.Notifications(ctx, alice.ID, storage.Page{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n storage.Notification
+	for _, x := range ns {
+		if x.Type == storage.NotifyJoinRequest {
+			n = x
+		}
+	}
+	if n.ID == 0 {
+		t.Fatalf("alice's notifications = %+v; want a join request", ns)
+	}
+	pushes, err := e.pushesFor(ctx, alice.ID, n.ID)
+	if err != nil || len(pushes) != 1 {
+		t.Fatalf("pushes = %d, %v; want one", len(pushes), err)
+	}
+	var m pushMessage
+	if err := json.Unmarshal(pushes[0].payload, &m); err != nil {
+		t.Fatal(err)
+	}
+	if m.NotificationType != storage.NotifyJoinRequest || !strings.Contains(m.Title, "asks to join Records") {
+		t.Errorf("push = %+v; want join_request titled as its mail", m)
 	}
 }

@@ -117,8 +117,18 @@ func (tx *Tx) DeletePushSubscriptionByID(ctx context.Context, id ID) (bool, erro
 	return n > 0, nil
 }
 
+// pushAlert is the alert a notification is pushed under: its type, or,
+// for copse's own types, the Mastodon type nearest it, since apps ask
+// only for types they know: a request to join a community, and its
+// answer, come under follow_request; an event's reminder and a refused
+// proposal under mention.
+const pushAlert = `CASE n.type WHEN '` + NotifyJoinRequest + `' THEN '` + NotifyFollowRequest + `'
+WHEN '` + NotifyJoinAccepted + `' THEN '` + NotifyFollowRequest + `' WHEN '` + NotifyJoinRefused + `' THEN '` + NotifyFollowRequest + `'
+WHEN '` + NotifyEventReminder + `' THEN '` + NotifyMention + `' WHEN '` + NotifyProposalRefused + `' THEN '` + NotifyMention + `'
+ELSE n.type END`
+
 // qPushRecipients selects the subscriptions a notification is pushed to:
-// those of its owner that want its type, whose policy lets its sender
+// those of its owner that want its type (pushAlert), whose policy lets its sender
 // through (a member's own doing, such as their poll ending, passes every
 // policy but "none"), unless the owner hides the sender's notifications
 // (a mute with notifications, a block, a domain block), as the
@@ -131,7 +141,7 @@ FROM notifications n
 JOIN push_subscriptions p ON p.account_id = n.account_id
 JOIN accounts a ON a.id = n.from_account_id
 WHERE n.id = ? AND n.account_id = ?
-AND instr(' ' || p.alerts || ' ', ' ' || n.type || ' ') > 0
+AND instr(' ' || p.alerts || ' ', ' ' || ` + pushAlert + ` || ' ') > 0
 AND (p.policy = 'all'
 	OR p.policy = 'followed' AND (n.from_account_id = n.account_id OR EXISTS (SELECT 1 FROM follows f
 		WHERE f.account_id = n.account_id AND f.target_account_id = n.from_account_id))

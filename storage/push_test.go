@@ -180,6 +180,13 @@ func TestPushRecipients(t *testing.T) {
 		{"sender's posts muted only", PushPolicyAll, []string{NotifyMention}, NotifyMention, false, mutedPostsOnly, true},
 		{"sender blocked", PushPolicyAll, []string{NotifyMention}, NotifyMention, false, blocked | ownerFollows, false},
 		{"sender's domain blocked", PushPolicyAll, []string{NotifyMention}, NotifyMention, false, domainBlocked, false},
+		// copse's own types come under the Mastodon alert nearest them.
+		{"join request under follow_request", PushPolicyAll, []string{NotifyFollowRequest}, NotifyJoinRequest, false, 0, true},
+		{"join request is not follow", PushPolicyAll, []string{NotifyFollow, NotifyMention}, NotifyJoinRequest, false, 0, false},
+		{"join answer under follow_request", PushPolicyAll, []string{NotifyFollowRequest}, NotifyJoinRefused, false, 0, true},
+		{"event reminder under mention", PushPolicyAll, []string{NotifyMention}, NotifyEventReminder, false, 0, true},
+		{"refused proposal under mention", PushPolicyAll, []string{NotifyMention}, NotifyProposalRefused, false, 0, true},
+		{"refused proposal, mentions not asked for", PushPolicyAll, []string{NotifyFollowRequest}, NotifyProposalRefused, false, 0, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
