@@ -64,6 +64,9 @@ func TestAccountActions(t *testing.T) {
 		if err := b.Engine.Follow(ctx, bea.ID, onB.ID, federation.FollowOptions{}); err != nil {
 			t.Fatal(err)
 		}
+		// B takes a post of theirs for bea's home only once it has the
+		// Accept: a post that overtakes it reaches nobody there.
+		joined(t, b, bea, onB)
 	}
 	if err := a.Engine.Follow(ctx, ann.ID, lena.ID, federation.FollowOptions{}); err != nil {
 		t.Fatal(err)
