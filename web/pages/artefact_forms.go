@@ -131,9 +131,7 @@ func (h *Handler) NewArtefactForm(w http.ResponseWriter, r *http.Request) {
 // CreateArtefact takes POST /c/{handle}/library/new.
 func (h *Handler) CreateArtefact(w http.ResponseWriter, r *http.Request) {
 	me, v, ok := openForm(h, w, r, r.URL.Path, h.readUpload, h.newArtefactPage)
-	if r.MultipartForm != nil {
-		defer r.MultipartForm.RemoveAll()
-	}
+	defer removeFiles(r)
 	if !ok {
 		return
 	}
@@ -206,9 +204,7 @@ func (h *Handler) asItIs(r *http.Request, v artefactFormPage) (artefactFormPage,
 // EditArtefact takes POST /c/{handle}/artefacts/{id}/edit.
 func (h *Handler) EditArtefact(w http.ResponseWriter, r *http.Request) {
 	me, v, ok := openForm(h, w, r, r.URL.Path, h.readUpload, h.editArtefactPage)
-	if r.MultipartForm != nil {
-		defer r.MultipartForm.RemoveAll()
-	}
+	defer removeFiles(r)
 	if !ok {
 		return
 	}

@@ -72,9 +72,7 @@ func (h *Handler) NewCommunityForm(w http.ResponseWriter, r *http.Request) {
 // CreateCommunity takes POST /communities/new.
 func (h *Handler) CreateCommunity(w http.ResponseWriter, r *http.Request) {
 	me, ok := h.formPost(w, r, r.URL.Path, h.readUpload)
-	if r.MultipartForm != nil {
-		defer r.MultipartForm.RemoveAll()
-	}
+	defer removeFiles(r)
 	if !ok {
 		return
 	}
@@ -122,9 +120,7 @@ func (h *Handler) EditCommunityForm(w http.ResponseWriter, r *http.Request) {
 // EditCommunity takes POST /c/{handle}/edit.
 func (h *Handler) EditCommunity(w http.ResponseWriter, r *http.Request) {
 	me, v, ok := openForm(h, w, r, r.URL.Path, h.readUpload, h.editCommunityPage)
-	if r.MultipartForm != nil {
-		defer r.MultipartForm.RemoveAll()
-	}
+	defer removeFiles(r)
 	if !ok {
 		return
 	}
