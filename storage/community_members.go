@@ -46,7 +46,7 @@ func (q queries) CommunityMembers(ctx context.Context, communityID ID, organisat
 var qCommunityMembersByOrganisation = `SELECT ` + accountColumnsA + `
 FROM follows r JOIN accounts a ON a.id = r.account_id
 WHERE r.target_account_id = ? AND a.suspended_at = 0
-ORDER BY a.organisation = '', lower(a.organisation), lower(a.department), lower(coalesce(nullif(a.display_name, ''), a.username)), a.id
+ORDER BY ` + qByOrganisation + `
 LIMIT ?`
 
 // CommunityMembersByOrganisation returns up to limit members of a
@@ -61,8 +61,8 @@ func (q queries) CommunityMembersByOrganisation(ctx context.Context, communityID
 }
 
 // qCommunityOrganisations counts a community's members per organisation.
-// Names that differ only in case count as one, shown as the most recent
-// member wrote it.
+// Names that differ only in case count as one, shown as one of its
+// members writes it.
 const qCommunityOrganisations = `SELECT max(a.organisation), count(*) AS n
 FROM follows r JOIN accounts a ON a.id = r.account_id
 WHERE r.target_account_id = ? AND a.suspended_at = 0
@@ -72,12 +72,14 @@ ORDER BY lower(a.organisation) = '', n DESC, lower(a.organisation)`
 // CommunityOrganisations counts a community's members per organisation,
 // the largest first; the count of members naming none comes last.
 func (q queries) CommunityOrganisations(ctx context.Context, communityID ID) ([]OrganisationCount, error) {
-	out, err := queryAll(ctx, q.q, func(r scanner) (OrganisationCount, error) {
-		var c OrganisationCount
-		return c, r.Scan(&c.Organisation, &c.Members)
-	}, qCommunityOrganisations, communityID)
+	out, err := queryAll(ctx, q.q, scanOrganisationCount, qCommunityOrganisations, communityID)
 	if err != nil {
 		return nil, fmt.Errorf("community organisations: %w", err)
 	}
 	return out, nil
+}
+
+func scanOrganisationCount(r scanner) (OrganisationCount, error) {
+	var c OrganisationCount
+	return c, r.Scan(&c.Organisation, &c.Members)
 }

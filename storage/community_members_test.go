@@ -2,6 +2,8 @@ package storage
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/copse-dev/copse/activitypub"
@@ -104,6 +106,39 @@ func TestCommunityMembersByOrganisation(t *testing.T) {
 			t.Errorf("grouped = %v, %v; want %v", handles(got), err, want)
 		}
 	})
+	t.Run("members page by page", func(t *testing.T) {
+		tests := []struct {
+			name          string
+			org           string
+			offset, limit int
+			want          []string
+			total         int
+			continues     bool
+			orgs          int
+		}{
+			{"first page", "", 0, 2, []string{"bob@b.example", "alice"}, 4, false, 3},
+			{"a page starting inside an organisation", "", 1, 2, []string{"alice", "carol@c.example"}, 4, true, 3},
+			{"a page starting with one", "", 2, 2, []string{"carol@c.example", "dave"}, 4, false, 3},
+			{"past the end", "", 4, 2, nil, 4, false, 3},
+			{"one organisation, any case", "HAMPSHIRE county council", 1, 1, []string{"alice"}, 2, true, 1},
+			{"an organisation nobody names", "Kent", 0, 2, nil, 0, false, 0},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				l, err := s.CommunityMembersPage(ctx, c.AccountID, PeopleFilter{Organisation: tt.org}, tt.offset, tt.limit)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !slices.Equal(handles(l.People), tt.want) || l.Total != tt.total || l.Continues != tt.continues {
+					t.Errorf("page = %v of %d, continues %v; want %v of %d, continues %v", handles(l.People), l.Total,
+						l.Continues, tt.want, tt.total, tt.continues)
+				}
+				if orgs := len(l.Organisations); orgs != tt.orgs {
+					t.Errorf("the list names %d organisations; want %d: %v", orgs, tt.orgs, l.Organisations)
+				}
+			})
+		}
+	})
 	t.Run("directory", func(t *testing.T) {
 		remoteStranger := personAt(t, s, "zed", "z.example", "Hampshire County Council", "", "")
 		_ = remoteStranger // knows nobody here: not in the directory
@@ -117,7 +152,6 @@ func TestCommunityMembersByOrganisation(t *testing.T) {
 			{"by department", DirectoryFilter{Department: "libraries"}, 2},
 			{"by role", DirectoryFilter{Role: "Archivist"}, 1},
 			{"by name", DirectoryFilter{Query: "CAR"}, 1},
-			{"grouped", DirectoryFilter{ByOrganisation: true}, 5},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
@@ -125,8 +159,36 @@ func TestCommunityMembersByOrganisation(t *testing.T) {
 				if err != nil || len(got) != tt.want {
 					t.Errorf("directory %+v = %v, %v; want %d", tt.f, handles(got), err, tt.want)
 				}
+				if tt.f.Query != "" {
+					return // the page has no search by name
+				}
+				l, err := s.DirectoryPage(ctx, PeopleFilter{tt.f.Organisation, tt.f.Department, tt.f.Role}, 0, 40)
+				if err != nil || len(l.People) != tt.want || l.Total != tt.want {
+					t.Errorf("directory page %+v = %v of %d, %v; want %d", tt.f, handles(l.People), l.Total, err, tt.want)
+				}
 			})
 		}
+		t.Run("by organisation, page by page", func(t *testing.T) {
+			first, err := s.DirectoryPage(ctx, PeopleFilter{}, 0, 3)
+			if err != nil {
+				t.Fatal(err)
+			}
+			second, err := s.DirectoryPage(ctx, PeopleFilter{}, 3, 2)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := []string{"bob@b.example", "alice", "erin", "carol@c.example", "dave"} // erin (Surrey, no department) is not a member yet
+			if got := append(handles(first.People), handles(second.People)...); !slices.Equal(got, want) {
+				t.Errorf("two pages = %v; want %v", got, want)
+			}
+			counts := []OrganisationCount{{"Hampshire County Council", 2}, {"Surrey Council", 2}, {"", 1}}
+			if !slices.EqualFunc(first.Organisations, counts, func(a, b OrganisationCount) bool {
+				return strings.EqualFold(a.Organisation, b.Organisation) && a.Members == b.Members
+			}) || first.Total != 5 || second.Continues != true {
+				t.Errorf("counts %v, total %d, second continues %v; want %v, 5, true", first.Organisations, first.Total,
+					second.Continues, counts)
+			}
+		})
 	})
 }
 

@@ -206,14 +206,10 @@ func (q queries) CommunityThreads(ctx context.Context, communityID, viewer ID, n
 // communities it hosts, whose membership those communities already
 // show (not a members-only one's: qShowsMembers). Organisation,
 // Department and Role match whole values without case; Query matches
-// part of a handle or name. ByOrganisation orders by organisation,
-// department and name (a page grouping them) and then ignores
-// Page.MaxID; otherwise the order is newest account first, paged on its
-// ID.
+// part of a handle or name.
 type DirectoryFilter struct {
 	Organisation, Department, Role string
 	Query                          string
-	ByOrganisation                 bool
 }
 
 // qDirectoryWhere is the directory's condition on an account a: a person
@@ -240,37 +236,35 @@ WHERE ((a.domain = '' AND a.discoverable = 1) OR a.id IN (
 AND ` + qDirectoryWhere + `
 ORDER BY a.id DESC LIMIT ?6`
 
-// qDirectoryByOrganisation orders the whole directory: it starts from the
+// qDirectoryIndex orders everyone the directory holds as its page groups
+// them (qByOrganisation), with what its filters match: it starts from the
 // people the directory may hold (the members here who are discoverable,
 // from a partial index, and the members of the communities hosted here)
 // rather than from every account the node knows, most of them strangers
 // met through federation.
-var qDirectoryByOrganisation = `WITH people(id) AS (
+var qDirectoryIndex = `WITH people(id) AS (
 	SELECT id FROM accounts WHERE domain = '' AND discoverable = 1
 	UNION
 	SELECT r.account_id FROM communities c JOIN follows r ON r.target_account_id = c.account_id
 	WHERE ` + qShowsMembers + `)
-SELECT ` + accountColumnsA + ` FROM people p JOIN accounts a ON a.id = p.id
-WHERE ` + qDirectoryWhere + `
-ORDER BY a.organisation = '', lower(a.organisation), lower(a.department),
-lower(coalesce(nullif(a.display_name, ''), a.username)), a.id LIMIT ?6`
+SELECT a.id, a.organisation, a.department, a.role_title FROM people p JOIN accounts a ON a.id = p.id
+WHERE a.suspended_at = 0 AND a.actor_type = 'Person'
+ORDER BY ` + qByOrganisation
 
-// maxDirectoryPage bounds a directory read by organisation.
-const maxDirectoryPage = 1000
+// qByOrganisation is the order of people a page groups by organisation:
+// by organisation (those naming none last), department and name.
+const qByOrganisation = `a.organisation = '', lower(a.organisation), lower(a.department),
+lower(coalesce(nullif(a.display_name, ''), a.username)), a.id`
 
-// Directory lists people as f asks.
+// Directory lists people as f asks, newest account first, paged on its
+// ID.
 func (q queries) Directory(ctx context.Context, f DirectoryFilter, p Page) ([]Account, error) {
 	pattern := ""
 	if term := strings.ToLower(strings.TrimSpace(f.Query)); term != "" {
 		pattern = likeContains(term)
 	}
-	query, maxID, limit := qDirectoryNewest, p.MaxID, p.limit()
-	if f.ByOrganisation {
-		// A page shows the directory whole, grouped, up to a bound.
-		query, maxID, limit = qDirectoryByOrganisation, 0, min(max(p.Limit, 1), maxDirectoryPage)
-	}
-	out, err := q.accountList(ctx, query, strings.TrimSpace(f.Organisation), strings.TrimSpace(f.Department),
-		strings.TrimSpace(f.Role), pattern, maxID, limit)
+	out, err := q.accountList(ctx, qDirectoryNewest, strings.TrimSpace(f.Organisation), strings.TrimSpace(f.Department),
+		strings.TrimSpace(f.Role), pattern, p.MaxID, p.limit())
 	if err != nil {
 		return nil, fmt.Errorf("directory: %w", err)
 	}

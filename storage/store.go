@@ -53,14 +53,15 @@ type Store struct {
 	idMu   sync.Mutex
 	lastID ID
 
-	ckpt        *checkpointer  // copies the write-ahead log back (checkpoint.go)
-	batch       batcher        // callers of InBatch
-	accounts    accountCache   // accounts as pages show them
-	termNames   termNamesCache // each community's glossary terms, as pages link them
-	communities communityCache // community rows by Group account
-	rosters     rosterCache    // communities' members as their pages show them
-	directory   directoryCache // the directory's unfiltered page
-	push        pushPresence   // whether any push subscription exists
+	ckpt          *checkpointer  // copies the write-ahead log back (checkpoint.go)
+	batch         batcher        // callers of InBatch
+	accounts      accountCache   // accounts as pages show them
+	termNames     termNamesCache // each community's glossary terms, as pages link them
+	communities   communityCache // community rows by Group account
+	rosters       rosterCache    // communities' members as their pages show them
+	directory     peopleIndexes  // the directory's index (people_index.go)
+	memberIndexes peopleIndexes  // communities' member indexes
+	push          pushPresence   // whether any push subscription exists
 }
 
 // querier is what both *sql.DB and *sql.Tx offer.
@@ -109,7 +110,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	ckptDB.SetMaxOpenConns(1)
 	ckptDB.SetMaxIdleConns(1)
 	s := &Store{read: read, write: write, Now: time.Now, ckpt: newCheckpointer(ckptDB)}
-	s.rosters.tallies.Max, s.rosters.lists.Max, s.directory.Max = rosterTallies, rosterLists, 4
+	s.rosters.tallies.Max, s.rosters.lists.Max, s.directory.Max, s.memberIndexes.Max = rosterTallies, rosterLists, 1, memberIndexes
 	s.stmts = &stmtCache{db: read, stmts: map[string]*sql.Stmt{}}
 	s.queries = queries{q: s.stmts}
 	s.writeStmts = &writeStmts{db: write, stmts: map[string]*sql.Stmt{}, pending: map[string]bool{}}

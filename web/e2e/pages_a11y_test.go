@@ -137,7 +137,7 @@ func TestPagesAccessible(t *testing.T) {
 		"/c/enquiries_desk/events/" + phoneSkills.ID.String(), termHistory, termHistory + "?from=1&to=2", artPath, artPath + "?from=1&to=2",
 		"/@alice", "/@alice/" + st.ID.String(), "/no/such/page", "/@nobody",
 		"/communities", "/c/enquiries_desk", "/c/enquiries_desk/threads/" + thread.ID.String(), "/c/closed_room",
-		"/directory", "/directory?organisation=Hampshire+County+Council",
+		"/directory", "/directory?organisation=Hampshire+County+Council", "/c/enquiries_desk/members", "/c/closed_room/members",
 		"/c/enquiries_desk/search", "/c/enquiries_desk/search?q=enquiries", "/c/enquiries_desk/search?q=x&type=person", "/c/enquiries_desk/search?q=phone", "/c/closed_room/search?q=phone"} {
 		br.CheckPage(t, n.URL+path)
 	}

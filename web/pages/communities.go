@@ -55,6 +55,7 @@ type communityView struct {
 	Members                          int
 	Moderators                       []personView
 	Roster                           template.HTML // its members by organisation (rosterHTML)
+	RosterShown                      int           // how many members the roster names (it may be cut)
 	Threads                          []threadView
 	Older                            string
 	Paged                            bool
@@ -143,9 +144,7 @@ type communityPage struct {
 type directoryView struct {
 	Organisation, Department, Role string
 	Filtered                       bool
-	People                         int
-	Organisations                  []organisationView
-	Truncated                      bool
+	People                         peopleListView
 }
 
 func (h *Handler) personOf(a storage.Account) personView {
@@ -298,6 +297,7 @@ func (h *Handler) communityViewOf(r *http.Request, g storage.Account, c storage.
 		if v.Roster, err = h.rosterHTML(g, roster); err != nil {
 			return nil, err
 		}
+		v.RosterShown = len(roster.ByOrganisation)
 	}
 	if signedIn {
 		m, err := h.store.MembershipOf(r.Context(), g.ID, me.ID, h.store.Now())
@@ -662,34 +662,6 @@ func (h *Handler) thread(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	return h.render(w, r, http.StatusOK, "thread", &v)
-}
-
-// Directory renders the people of this node and of the communities it
-// hosts, grouped by organisation, with filters by organisation,
-// department and role.
-func (h *Handler) Directory(w http.ResponseWriter, r *http.Request) {
-	if err := h.directory(w, r); err != nil {
-		h.Error(w, r, err)
-	}
-}
-
-func (h *Handler) directory(w http.ResponseWriter, r *http.Request) error {
-	q := r.URL.Query()
-	d := &directoryView{Organisation: strings.TrimSpace(q.Get("organisation")), Department: strings.TrimSpace(q.Get("department")),
-		Role: strings.TrimSpace(q.Get("role"))}
-	d.Filtered = d.Organisation != "" || d.Department != "" || d.Role != ""
-	people, err := h.store.Directory(r.Context(), storage.DirectoryFilter{Organisation: d.Organisation, Department: d.Department,
-		Role: d.Role, ByOrganisation: true}, storage.Page{Limit: maxMembersShown + 1})
-	if err != nil {
-		return fmt.Errorf("directory page: %w", err)
-	}
-	if len(people) > maxMembersShown {
-		people, d.Truncated = people[:maxMembersShown], true
-	}
-	d.People = len(people)
-	d.Organisations = h.groupByOrganisation(people)
-	v := communityPage{pageView: h.view("Directory"), Directory: d}
-	return h.render(w, r, http.StatusOK, "directory", &v)
 }
 
 // profileOrCommunity serves /@{username}: a member's profile, or for a

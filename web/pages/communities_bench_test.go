@@ -40,6 +40,9 @@ func BenchmarkCommunityPage(b *testing.B) {
 		{"page", "/c/libraries"},
 		{"thread-list", "/api/copse/v1/communities/" + g.ID.String() + "/threads"},
 		{"directory", "/directory"},
+		{"directory-page-30", "/directory?page=30"},
+		{"directory-organisation", "/directory?organisation=Council+7"},
+		{"members-page-30", "/c/libraries/members?page=30"},
 	} {
 		b.Run(bc.name, func(b *testing.B) { benchServe(b, client, n.URL+bc.path) })
 	}

@@ -60,7 +60,7 @@ type Handler struct {
 }
 
 // pageNames are the templates that each make a page inside the layout.
-var pageNames = []string{"home", "about", "tag", "profile", "status", "error", "communities", "community", "thread", "directory", "library", "artefact", "glossary", "term_history", "events", "event", "search", "join_requests", "moderation_log", "community_reports", "notifications"}
+var pageNames = []string{"home", "about", "tag", "profile", "status", "error", "communities", "community", "thread", "directory", "library", "artefact", "glossary", "term_history", "events", "event", "search", "join_requests", "moderation_log", "community_reports", "notifications", "members"}
 
 // formNames are the templates of the repertoire's forms (forms.go).
 var formNames = []string{"artefact_form", "term_form", "event_form", "post_form", "community_form", "report_form", "find_community"}
@@ -118,6 +118,7 @@ func (h *Handler) Mount(r chi.Router) {
 		r.Post("/c/{handle}/leave", h.LeaveCommunity)
 		r.Get("/c/{handle}/join-requests", h.JoinRequests)
 		r.Get("/c/{handle}/moderation", h.ModerationLog)
+		r.Get("/c/{handle}/members", h.Members)
 		r.Get("/c/{handle}/reports", h.CommunityReports)
 		r.Get("/c/{handle}/reports/{id}", h.CommunityReport)
 		r.Post("/c/{handle}/reports/{id}/{act}", h.ActOnReport)
