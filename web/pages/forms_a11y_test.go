@@ -1,6 +1,7 @@
 package pages_test
 
 import (
+	"bytes"
 	"context"
 	"testing"
 	"time"
@@ -71,6 +72,16 @@ func TestFormsAccessible(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A thread with an image, whose edit form shows it.
+	m, err := n.Engine.UploadMedia(ctx, alice.ID, bytes.NewReader(pagePNG(t)), "The new desk", federation.Focus{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pictured, err := n.Engine.Post(ctx, alice.ID, federation.Draft{Community: g.ID, Title: "Our new desk", Text: "It came today.",
+		MediaIDs: []storage.ID{m.ID}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := n.Engine.LockThread(ctx, alice, g.ID, thread.ID, true, "Answered"); err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +104,8 @@ func TestFormsAccessible(t *testing.T) {
 		artPath + "/edit", "/c/desk/glossary/" + term.ID.String() + "/edit", "/c/desk/events/" + ev.ID.String() + "/edit",
 		"/c/panel", "/c/panel/join-requests", "/c/desk/moderation", "/c/desk/threads/" + thread.ID.String(), "/communities", "/c/desk/edit",
 		"/c/desk/reports", "/c/desk/reports/" + rep.ID.String(), "/c/desk/posts/" + carlReply.ID.String() + "/report",
-		"/c/desk/posts/" + thread.ID.String() + "/edit", "/notifications", "/c/desk/threads/" + poll.ID.String()} {
+		"/c/desk/posts/" + thread.ID.String() + "/edit", "/notifications", "/c/desk/threads/" + poll.ID.String(),
+		"/c/desk/threads/new", "/c/desk/posts/" + pictured.ID.String() + "/edit"} {
 		br.CheckPage(t, n.URL+path)
 	}
 	// A stale edit: the form again, with the conflict and the current text.

@@ -29,7 +29,8 @@ func TestUploadPaths(t *testing.T) {
 		{http.MethodGet, "/c/libraries/threads/new", false, false},
 		{http.MethodPost, "/c//threads/new", false, false},
 		{http.MethodPost, "/c/libraries/threads//reply", false, false},
-		{http.MethodPost, "/c/libraries/posts/123/edit", false, false},
+		{http.MethodPost, "/c/libraries/posts/123/edit", false, true},
+		{http.MethodPost, "/c/libraries/posts/123/delete", false, false},
 		{http.MethodPost, "/c/libraries/threads/123/reply/more", false, false},
 	}
 	for _, tt := range tests {

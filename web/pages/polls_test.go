@@ -86,7 +86,7 @@ func TestPollFromPages(t *testing.T) {
 	}{
 		{"one answer", []string{"", "Every Sunday"}, false, `href="#answer_1">Give at least two answers`},
 		{"a repeated answer", []string{"First", "Last", "First"}, false, `href="#answer_3">Answer 3 repeats an answer above it`},
-		{"an image too", []string{"First", "Last"}, true, `href="#image">A post with a poll cannot have an image`},
+		{"an image too", []string{"First", "Last"}, true, `href="#image_1">A post with a poll cannot have images`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -99,8 +99,8 @@ func TestPollFromPages(t *testing.T) {
 			}
 			var files []upload
 			if tt.image {
-				f.Set("alt", "A calendar")
-				files = append(files, upload{field: "image", name: "cal.png", data: pagePNG(t)})
+				f.Set("alt_1", "A calendar")
+				files = append(files, upload{field: "image_1", name: "cal.png", data: pagePNG(t)})
 			}
 			code, _, page := postMultipart(t, bb, "/c/desk/threads/new", f, files...)
 			if code != http.StatusUnprocessableEntity || !strings.Contains(page, tt.want) {

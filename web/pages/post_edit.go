@@ -2,6 +2,7 @@ package pages
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -14,7 +15,9 @@ import (
 
 // A member's own posts in a community, changed from its pages as from an
 // app: "Edit" at /c/{handle}/posts/{id}/edit (the text, its content
-// warning, and a thread's title; images stay as they are; the engine sends Update, which the Group relays) and "Delete"
+// warning, a thread's title, and its images: their descriptions changed,
+// removed, or new ones added, post_images.go; the engine sends Update,
+// which the Group relays) and "Delete"
 // there (POST …/delete, the box ticked; the engine sends Delete, and the
 // Group takes its boost of a thread back). Only the author may: the
 // engine decides, and refuses anyone else.
@@ -41,7 +44,12 @@ func (h *Handler) editPostPage(r *http.Request) (postFormPage, error) {
 	path := communityPath(g.Acct()) + "/posts/" + st.ID.String()
 	v := postFormPage{repertoireForm: h.newForm(g, cv, "Edit your "+what, path+"/edit", back), post: st, What: what,
 		DeleteAction: path + "/delete"}
-	v.Editing = true
+	v.Editing, v.Kept = true, keptImages(st)
+	if _, err := h.store.PollByStatus(r.Context(), st.ID); err == nil {
+		v.NoImages = true
+	} else if !errors.Is(err, storage.ErrNotFound) {
+		return postFormPage{}, err
+	}
 	return v, nil
 }
 
@@ -77,10 +85,11 @@ func (h *Handler) EditPostForm(w http.ResponseWriter, r *http.Request) {
 
 // EditPost takes POST /c/{handle}/posts/{id}/edit.
 func (h *Handler) EditPost(w http.ResponseWriter, r *http.Request) {
-	me, v, ok := openForm(h, w, r, r.URL.Path, h.readText, h.editPostPage)
+	me, v, ok := openForm(h, w, r, r.URL.Path, h.readPostForm, h.editPostPage)
 	if !ok {
 		return
 	}
+	defer removeFiles(r)
 	st := v.post
 	v.Fields = postFields{Title: r.FormValue("title"), Text: r.FormValue("text"), CW: r.FormValue("cw")}
 	d := federation.Draft{Text: v.Fields.Text, Title: st.Title, SpoilerText: strings.TrimSpace(v.Fields.CW), Sensitive: st.Sensitive,
@@ -88,7 +97,15 @@ func (h *Handler) EditPost(w http.ResponseWriter, r *http.Request) {
 	if v.What == "thread" {
 		d.Title = checkTitle(&v.Form, v.Fields.Title)
 	}
+	readImages(r, &v)
 	h.postDraft(w, r, &v, func() (string, error) {
+		if !v.NoImages {
+			uploaded, err := h.uploadImages(r, me, v)
+			if err != nil {
+				return "", err
+			}
+			d.MediaIDs, d.MediaEdits = editedMedia(v.Kept, uploaded)
+		}
 		_, err := h.engine.Edit(r.Context(), me.ID, st.ID, d)
 		return v.Form.Cancel, err
 	})

@@ -55,7 +55,7 @@ func TestRemoteCommunityPages(t *testing.T) {
 	var artB storage.Artefact
 	var evB storage.CommunityEvent
 	var threadB storage.Status
-	testrig.Eventually(t, 15*time.Second, "the library, glossary, event and thread reach B", func() bool {
+	testrig.Eventually(t, 30*time.Second, "the library, glossary, event and thread reach B", func() bool {
 		var e1, e2, e3, e4 error
 		artB, e1 = b.Store.ArtefactByURI(ctx, art.URI)
 		_, e2 = b.Store.TermByURI(ctx, term.URI)

@@ -29,12 +29,12 @@ import (
 // as from an app (mentions, hashtags and links work the same) into the
 // community here or elsewhere; whether the community takes it is the
 // engine's rule (Engine.MayPostIn, Draft.Community), and its refusal is
-// shown in its words. Both forms take a content warning, and one image
-// with its description (required with it), uploaded as an app's
-// attachment is (Engine.UploadMedia, its checks and limits), or a poll.
+// shown in its words. Both forms take a content warning, and images
+// (post_images.go) or a poll.
 
 type postFields struct {
-	Title, Text, To, CW, Alt string
+	Title, Text, To, CW string
+	Alts                [federation.MaxAttachments]string // the new images' descriptions
 	// A poll: its answers (empty for none), how long it is open (seconds,
 	// one of pollDurations) and whether several answers may be chosen.
 	Answers      [federation.MaxPollOptions]string
@@ -59,13 +59,13 @@ type answerSlot struct {
 	Value, Error string
 }
 
-// PostUploadBody bounds the body of a post form that carries an image
-// (web/node applies it to the paths IsPostUpload names): the largest
-// image an app may upload, and the form's text.
-const PostUploadBody = federation.MaxMediaSize + 1<<20
+// PostUploadBody bounds the body of a post form that carries images
+// (web/node applies it to the paths IsPostUpload names): as many of the
+// largest image an app may upload as a post takes, and the form's text.
+const PostUploadBody = federation.MaxAttachments*federation.MaxMediaSize + 1<<20
 
-// IsPostUpload reports whether a request posts a thread or reply form,
-// which may carry an image.
+// IsPostUpload reports whether a request posts a thread, reply or edit
+// form, which may carry images.
 func IsPostUpload(method, path string) bool {
 	rest, ok := strings.CutPrefix(path, "/c/")
 	if method != http.MethodPost || !ok {
@@ -75,7 +75,8 @@ func IsPostUpload(method, path string) bool {
 	switch {
 	case len(parts) == 3 && parts[1] == "threads" && parts[2] == "new":
 		return parts[0] != ""
-	case len(parts) == 4 && parts[1] == "threads" && parts[3] == "reply":
+	case len(parts) == 4 && parts[1] == "threads" && parts[3] == "reply",
+		len(parts) == 4 && parts[1] == "posts" && parts[3] == "edit":
 		return parts[0] != "" && parts[2] != ""
 	}
 	return false
@@ -96,11 +97,15 @@ type postFormPage struct {
 	// Once is the form's own key, sent back with it: a second press of
 	// its button (or a resent form) lands on the post the first made
 	// (Draft.IdempotencyKey) instead of posting it twice.
-	Once   string
-	thread storage.Status
-	post   storage.Status        // the post edited
-	image  *multipart.FileHeader // the image sent with the form, if any
-	poll   *federation.PollDraft // the poll the form makes, if any
+	Once string
+	// Kept are the images of the post edited; NoImages: the post takes
+	// none (it has a poll).
+	Kept     []keptImage
+	NoImages bool
+	thread   storage.Status
+	post     storage.Status                                   // the post edited
+	images   [federation.MaxAttachments]*multipart.FileHeader // the new images sent with the form, by field
+	poll     *federation.PollDraft                            // the poll the form makes, if any
 }
 
 // AnswerSlots are the poll's answer fields, as the template lists them.
@@ -158,8 +163,8 @@ func readPoll(r *http.Request, v *postFormPage) {
 	if seconds == 0 {
 		v.Form.add("poll_duration", "Choose how long the poll is open")
 	}
-	if v.image != nil {
-		v.Form.add("image", "A post with a poll cannot have an image: remove the image or the answers")
+	if field := v.firstImage(); field != "" {
+		v.Form.add(field, "A post with a poll cannot have images: remove the images or the answers")
 	}
 	v.poll = &federation.PollDraft{Options: answers, ExpiresIn: time.Duration(seconds) * time.Second, Multiple: f.PollMultiple}
 }
@@ -244,10 +249,10 @@ func (h *Handler) CreateThread(w http.ResponseWriter, r *http.Request) {
 	defer removeFiles(r)
 	v.Fields = postFields{Title: r.FormValue("title"), Text: r.FormValue("text"), CW: r.FormValue("cw")}
 	title := checkTitle(&v.Form, v.Fields.Title)
-	readImage(r, &v)
+	readImages(r, &v)
 	readPoll(r, &v)
 	h.postDraft(w, r, &v, func() (string, error) {
-		media, err := h.uploadImage(r, me, v)
+		media, err := h.uploadImages(r, me, v)
 		if err != nil {
 			return "", err
 		}
@@ -285,14 +290,14 @@ func (h *Handler) CreateReply(w http.ResponseWriter, r *http.Request) {
 	}
 	defer removeFiles(r)
 	v.Fields.Text, v.Fields.CW = r.FormValue("text"), r.FormValue("cw")
-	readImage(r, &v)
+	readImages(r, &v)
 	readPoll(r, &v)
 	parent := v.thread.ID
 	if v.ReplyTo != nil {
 		parent, _ = storage.ParseID(v.ReplyTo.ID)
 	}
 	h.postDraft(w, r, &v, func() (string, error) {
-		media, err := h.uploadImage(r, me, v)
+		media, err := h.uploadImages(r, me, v)
 		if err != nil {
 			return "", err
 		}
@@ -341,10 +346,7 @@ func (h *Handler) postDraft(w http.ResponseWriter, r *http.Request, v *postFormP
 		v.Form.add("text", fmt.Sprintf("Your post and its content warning must be %d characters or fewer; they are %d", federation.MaxChars, n))
 	}
 	show := func(code int) {
-		if v.image != nil && v.Form.FieldError["image"] == "" {
-			// A browser does not fill a file field in again.
-			v.Form.add("image", "Choose the image again: a form shown again cannot keep it")
-		}
+		askImagesAgain(v)
 		showForm(h, w, r, code, "post_form", *v)
 	}
 	h.submit(w, r, &v.Form, show, func(err error) bool {
@@ -364,73 +366,23 @@ func (h *Handler) postDraft(w http.ResponseWriter, r *http.Request, v *postFormP
 	}, save)
 }
 
-// readPostForm reads a thread or reply form: with an image (multipart),
-// once the member's upload limits admit it (readFiles), else as text.
+// readPostForm reads a thread, reply or edit form: with images
+// (multipart), once the member's upload limits admit them (readFiles),
+// else as text.
 func (h *Handler) readPostForm(w http.ResponseWriter, r *http.Request) bool {
 	if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct != "multipart/form-data" {
 		return h.readText(w, r)
 	}
-	if !h.readFiles(w, r, "The image is too large",
+	if !h.readFiles(w, r, "The images are too large",
 		"An image can be at most "+sizeOf(federation.MaxMediaSize)+".",
-		"Go back and choose a smaller image, or post without one.") {
+		"Go back and choose smaller images, or post without them.") {
 		return false
 	}
-	if chosenImage(r) == nil {
+	if !anyImageChosen(r) {
 		me, _ := session.Member(r)
 		h.engine.NoFileUploaded(me.ID) // a post without an image is no upload
 	}
 	return true
-}
-
-// chosenImage is the image a post form carries, nil when its file field
-// was left empty.
-func chosenImage(r *http.Request) *multipart.FileHeader {
-	if r.MultipartForm == nil {
-		return nil
-	}
-	files := r.MultipartForm.File["image"]
-	if len(files) == 0 || files[0].Filename == "" {
-		return nil
-	}
-	return files[0]
-}
-
-// readImage reads the image a post form carries, if one was chosen, and
-// its description, which it needs: people who cannot see the image read
-// it instead.
-func readImage(r *http.Request, v *postFormPage) {
-	v.Fields.Alt = r.FormValue("alt")
-	if v.image = chosenImage(r); v.image == nil {
-		return
-	}
-	switch alt := strings.TrimSpace(v.Fields.Alt); {
-	case alt == "":
-		v.Form.add("alt", "Describe the image for people who cannot see it")
-	case utf8.RuneCountInString(alt) > federation.MaxDescription:
-		v.Form.add("alt", fmt.Sprintf("The description must be %d characters or fewer", federation.MaxDescription))
-	}
-}
-
-// uploadImage uploads the form's image, if any, as me's attachment for
-// the post; the engine's refusal of the file is the image field's.
-func (h *Handler) uploadImage(r *http.Request, me storage.Account, v postFormPage) ([]storage.ID, error) {
-	if v.image == nil {
-		return nil, nil
-	}
-	f, err := v.image.Open()
-	if err != nil {
-		return nil, fmt.Errorf("open image %s: %w", v.image.Filename, err)
-	}
-	defer f.Close()
-	a, err := h.engine.UploadMedia(r.Context(), me.ID, f, strings.TrimSpace(v.Fields.Alt), federation.Focus{})
-	var inv *federation.InvalidError
-	if errors.As(err, &inv) {
-		return nil, &federation.FieldError{Field: "image", Invalid: *inv}
-	}
-	if err != nil {
-		return nil, err
-	}
-	return []storage.ID{a.ID}, nil
 }
 
 // pageThread is the thread of the path ({id}, its first post) in the

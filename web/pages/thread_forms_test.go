@@ -141,23 +141,24 @@ func statusAt(t *testing.T, n *testrig.Node, path string) storage.Status {
 }
 
 // TestPostFormImageAndWarning: a thread from the pages carries a content
-// warning and an image with its description, which the form asks for;
-// a file that is no image is refused beside the field, with nothing
-// posted; the thread page shows the warning and the image's
-// description; a reply takes a warning too, and editing changes it and
-// keeps the image.
+// warning and images, each with its description, which the form asks
+// for; a file that is no image is refused beside its field, with nothing
+// posted; the thread page shows the warning and the images'
+// descriptions; a reply takes a warning too; editing changes the warning
+// and the images: a description changed, an image removed, one added.
 func TestPostFormImageAndWarning(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	n, _, bea, _ := startDesk(t)
 	bb := signedInBrowser(t, n, "bea")
 	form, page := formPage(t, bb, "/c/desk/threads/new")
-	mustContain(t, "the thread form", page, `enctype="multipart/form-data"`, "Content warning (optional)", `type="file" id="image" name="image"`,
-		"Describe the image")
+	mustContain(t, "the thread form", page, `enctype="multipart/form-data"`, "Content warning (optional)", `type="file" id="image_1" name="image_1"`,
+		"Describe image 1", "<summary>Add more images</summary>", `name="image_4"`, `name="alt_4"`)
 	form.Set("title", "Remembering Sam")
 	form.Set("text", "Sam ran the enquiry desk for twenty years.")
 	form.Set("cw", "Mentions a death")
-	img := upload{field: "image", name: "sam.png", data: pagePNG(t)}
+	img := upload{field: "image_1", name: "sam.png", data: pagePNG(t)}
+	desk := upload{field: "image_2", name: "desk.png", data: pagePNG(t)}
 	posts := func() int {
 		sts, err := n.Store.AccountStatuses(ctx, bea.ID, []activitypub.Visibility{activitypub.Public, activitypub.Unlisted,
 			activitypub.FollowersOnly, activitypub.Direct}, storage.Page{Limit: 10})
@@ -167,33 +168,37 @@ func TestPostFormImageAndWarning(t *testing.T) {
 		return len(sts)
 	}
 
-	code, _, page := postMultipart(t, bb, "/c/desk/threads/new", form, img)
+	code, _, page := postMultipart(t, bb, "/c/desk/threads/new", form, img, desk)
 	if code != http.StatusUnprocessableEntity {
-		t.Fatalf("an image without a description: %d; want 422\n%s", code, page)
+		t.Fatalf("images without descriptions: %d; want 422\n%s", code, page)
 	}
-	mustContain(t, "the form without a description", page, `href="#alt">Describe the image for people who cannot see it`,
-		`href="#image">Choose the image again`, `value="Mentions a death"`)
+	mustContain(t, "the form without descriptions", page, `href="#alt_1">Describe image 1 for people who cannot see it`,
+		`href="#alt_2">Describe image 2 for people who cannot see it`, `href="#image_1">Choose image 1 again`,
+		`href="#image_2">Choose image 2 again`, `value="Mentions a death"`, `<details class="more-images" open>`)
 
-	form.Set("alt", "Sam at the desk, smiling, in 2005.")
-	code, _, page = postMultipart(t, bb, "/c/desk/threads/new", form, upload{field: "image", name: "sam.png", data: []byte("not a picture")})
-	if code != http.StatusUnprocessableEntity || !strings.Contains(page, `href="#image">`) {
-		t.Fatalf("a file that is no image: %d; want 422 beside the image field\n%s", code, page)
+	form.Set("alt_1", "Sam at the desk, smiling, in 2005.")
+	form.Set("alt_2", "The enquiry desk, empty, with his mug.")
+	code, _, page = postMultipart(t, bb, "/c/desk/threads/new", form, img, upload{field: "image_2", name: "x.png", data: []byte("not a picture")})
+	if code != http.StatusUnprocessableEntity || !strings.Contains(page, `href="#image_2">`) {
+		t.Fatalf("a file that is no image: %d; want 422 beside its field\n%s", code, page)
 	}
 	if got := posts(); got != 0 {
 		t.Fatalf("refused forms posted %d", got)
 	}
 
-	code, loc, page := postMultipart(t, bb, "/c/desk/threads/new", form, img)
+	code, loc, page := postMultipart(t, bb, "/c/desk/threads/new", form, img, desk)
 	if code != http.StatusSeeOther {
-		t.Fatalf("the thread with an image: %d\n%s", code, page)
+		t.Fatalf("the thread with images: %d\n%s", code, page)
 	}
 	thread := statusAt(t, n, loc)
-	if thread.SpoilerText != "Mentions a death" || len(thread.Attachments) != 1 ||
-		thread.Attachments[0].Description != "Sam at the desk, smiling, in 2005." {
+	if thread.SpoilerText != "Mentions a death" || len(thread.Attachments) != 2 ||
+		thread.Attachments[0].Description != "Sam at the desk, smiling, in 2005." ||
+		thread.Attachments[1].Description != "The enquiry desk, empty, with his mug." {
 		t.Fatalf("thread = warning %q, attachments %+v", thread.SpoilerText, thread.Attachments)
 	}
 	_, _, page = bb.Do(http.MethodGet, loc, nil)
-	mustContain(t, "the thread page", page, "<summary>Mentions a death</summary>", `alt="Sam at the desk, smiling, in 2005."`)
+	mustContain(t, "the thread page", page, "<summary>Mentions a death</summary>", `alt="Sam at the desk, smiling, in 2005."`,
+		`alt="The enquiry desk, empty, with his mug."`)
 
 	form, _ = formPage(t, bb, loc)
 	form.Set("text", "He trained half of us.")
@@ -208,22 +213,36 @@ func TestPostFormImageAndWarning(t *testing.T) {
 	}
 
 	edit := "/c/desk/posts/" + thread.ID.String() + "/edit"
+	first, second := thread.Attachments[0].ID.String(), thread.Attachments[1].ID.String()
 	form, page = formPage(t, bb, edit)
-	mustContain(t, "the edit form", page, `value="Mentions a death"`)
-	if strings.Contains(page, `name="image"`) {
-		t.Error("the edit form offers an image field; editing keeps the images")
+	mustContain(t, "the edit form", page, `value="Mentions a death"`, `enctype="multipart/form-data"`,
+		`<textarea id="kept_alt_`+first+`" name="kept_alt_`+first+`"`, "Sam at the desk, smiling, in 2005.</textarea>",
+		`<label for="remove_`+second+`">Remove image 2 from the post</label>`, `<label for="image_1">Choose image 3</label>`, `name="image_2"`)
+	if strings.Contains(page, `name="image_3"`) {
+		t.Error("the edit form offers more new images than the post may take")
 	}
 	form.Set("title", "Remembering Sam")
 	form.Set("text", "Sam ran the enquiry desk for twenty years, and trained most of us.")
 	form.Set("cw", "")
-	if code, _, page := bb.Do(http.MethodPost, edit, form); code != http.StatusSeeOther {
+	form.Set("kept_alt_"+first, "")
+	if code, _, page := postMultipart(t, bb, edit, form); code != http.StatusUnprocessableEntity ||
+		!strings.Contains(page, `href="#kept_alt_`+first+`">Describe image 1 for people who cannot see it`) {
+		t.Fatalf("an image kept without its description: %d; want 422 beside it\n%s", code, page)
+	}
+	form.Set("kept_alt_"+first, "Sam at the enquiry desk, smiling, in 2005.")
+	form.Set("remove_"+second, "yes")
+	form.Set("alt_1", "Sam's leaving card, signed by forty people.")
+	if code, _, page := postMultipart(t, bb, edit, form, upload{field: "image_1", name: "card.png", data: pagePNG(t)}); code != http.StatusSeeOther {
 		t.Fatalf("the edit: %d\n%s", code, page)
 	}
 	edited, err := n.Store.StatusByID(ctx, thread.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if edited.SpoilerText != "" || len(edited.Attachments) != 1 {
-		t.Errorf("edited = warning %q, %d attachments; want none and the image kept", edited.SpoilerText, len(edited.Attachments))
+	if edited.SpoilerText != "" || len(edited.Attachments) != 2 || edited.Attachments[0].ID != thread.Attachments[0].ID ||
+		edited.Attachments[0].Description != "Sam at the enquiry desk, smiling, in 2005." ||
+		edited.Attachments[1].Description != "Sam's leaving card, signed by forty people." {
+		t.Errorf("edited = warning %q, attachments %+v; want none, the first image described anew and the card after it",
+			edited.SpoilerText, edited.Attachments)
 	}
 }
