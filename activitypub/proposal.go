@@ -42,6 +42,9 @@ type ArtefactProposal struct {
 	Organisation *string
 	EditPolicy   *string
 	ChangeNote   string
+	// Authors are a new artefact's co-authors besides the member, by
+	// their actor ids (a Create's only).
+	Authors []string
 	// Files are files the member adds (a file of the same name is
 	// replaced), held on the member's node at their URL until the Group's
 	// node has fetched them; each names its size and SHA-256, which what
@@ -87,6 +90,7 @@ type proposalWire struct {
 	Organisation *string           `json:"organisation,omitempty"`
 	EditPolicy   *string           `json:"editPolicy,omitempty"`
 	ChangeNote   string            `json:"changeNote,omitempty"`
+	Authors      []string          `json:"authors,omitempty"`
 	Attachment   []json.RawMessage `json:"attachment,omitempty"`
 	RemoveFiles  []string          `json:"removeFiles,omitempty"`
 }
@@ -106,6 +110,8 @@ func MarshalArtefactProposal(id, actor string, published time.Time, p ArtefactPr
 		w.BaseVersion = p.BaseVersion
 	} else if p.EditPolicy == nil {
 		return nil, fmt.Errorf("a new artefact's proposal names its edit policy: %w", ErrInvalid)
+	} else {
+		w.Authors = p.Authors
 	}
 	if p.Source != nil {
 		w.Source = &sourceWire{Content: *p.Source, MediaType: "text/markdown"}
@@ -165,7 +171,7 @@ func ArtefactProposalOf(b []byte) (ArtefactProposal, bool) {
 			Size: d.Size, SHA256: sha256OfMultibase(d.DigestMultibase)})
 	}
 	if act.Type == TypeCreate {
-		p.ID = ""
+		p.ID, p.Authors = "", cleanURLs(w.Authors)
 	}
 	if w.Source != nil && w.Source.MediaType == "text/markdown" {
 		p.Source = cleanPtr(&w.Source.Content)

@@ -28,11 +28,12 @@ func TestProposalWire(t *testing.T) {
 		{"artefact_create", func() ([]byte, error) {
 			return MarshalArtefactProposal(id, actor, published, ArtefactProposal{Type: TypeCreate, Audience: group, Name: str("Handover"),
 				Summary: str("At shift change"), Source: str("Check the **chart**."), Tags: list("handover"), Licence: str("CC-BY-4.0"),
-				Organisation: str("Royal Devon"), EditPolicy: str("authors"), ChangeNote: "first"})
+				Organisation: str("Royal Devon"), EditPolicy: str("authors"), ChangeNote: "first",
+				Authors: []string{"https://council-a.example/users/ann", "javascript:alert(1)"}})
 		}, func(b []byte) (any, bool) { return ArtefactProposalOf(b) },
 			ArtefactProposal{Type: TypeCreate, AttributedTo: actor, Audience: group, Name: str("Handover"), Summary: str("At shift change"),
 				Source: str("Check the **chart**."), Tags: list("#handover"), Licence: str("CC-BY-4.0"), Organisation: str("Royal Devon"),
-				EditPolicy: str("authors"), ChangeNote: "first"}},
+				EditPolicy: str("authors"), ChangeNote: "first", Authors: []string{"https://council-a.example/users/ann"}}},
 		{"artefact_update", func() ([]byte, error) {
 			return MarshalArtefactProposal(id, actor, published, ArtefactProposal{Type: TypeUpdate, ID: "https://council-a.example/artefacts/3",
 				Audience: group, BaseVersion: 2, Name: str("Handover checklist"), ChangeNote: "title"})

@@ -262,8 +262,9 @@ func (e *Engine) ProposeArtefact(ctx context.Context, author storage.Account, co
 	if !author.Local() || author.ActorType != activitypub.TypePerson {
 		return Pending{}, fmt.Errorf("propose artefact by %s: %w", author.URI, ErrDenied)
 	}
-	if len(na.Authors) > 0 {
-		return Pending{}, invalid("authors of an artefact of a community on another node are added there")
+	coAuthors, err := e.coAuthorURIs(ctx, author, na.Authors)
+	if err != nil {
+		return Pending{}, err
 	}
 	if na.Organisation == "" {
 		na.Organisation = author.Organisation
@@ -288,11 +289,38 @@ func (e *Engine) ProposeArtefact(ctx context.Context, author storage.Account, co
 	}
 	p := activitypub.ArtefactProposal{Type: activitypub.TypeCreate, Audience: g.URI, Name: &title, Summary: &summary,
 		Source: &body, Tags: &tags, Licence: &na.Licence, Organisation: &org, EditPolicy: &na.EditPolicy, ChangeNote: note,
-		Files: held.docs}
+		Authors: coAuthors, Files: held.docs}
 	rec := storage.Proposal{Kind: storage.ProposalArtefact, Action: storage.ProposalCreate, Title: title}
 	return e.sendProposalWith(ctx, author, g, rec, held, p.Type, func(id string, tx *storage.Tx) ([]byte, error) {
 		return activitypub.MarshalArtefactProposal(id, author.URI, tx.Now(), p)
 	})
+}
+
+// coAuthorURIs are the actor ids of a new artefact's co-authors ids,
+// accounts known here (members here or people of other nodes), besides
+// author: how a proposal names them to the Group's node, which knows them
+// by those ids.
+func (e *Engine) coAuthorURIs(ctx context.Context, author storage.Account, ids []storage.ID) ([]string, error) {
+	var uris []string
+	for _, id := range ids {
+		if id == author.ID {
+			continue
+		}
+		a, err := e.store.AccountByID(ctx, id)
+		if errors.Is(err, storage.ErrNotFound) {
+			return nil, invalid("author %s is not known here", id)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if !slices.Contains(uris, a.URI) {
+			uris = append(uris, a.URI)
+		}
+	}
+	if len(uris)+1 > maxArtefactAuthors {
+		return nil, invalid("an artefact has at most %d authors", maxArtefactAuthors)
+	}
+	return uris, nil
 }
 
 // ProposeArtefactEdit sends an edit of an artefact of a community hosted on
@@ -544,6 +572,16 @@ func (e *Engine) applyArtefactProposal(ctx context.Context, tx *storage.Tx, g, a
 			Organisation: deref(p.Organisation), EditPolicy: deref(p.EditPolicy), Note: p.ChangeNote, attach: attach}
 		if p.Tags != nil {
 			na.Tags = *p.Tags
+		}
+		for _, uri := range p.Authors {
+			co, err := tx.AccountByURI(ctx, uri)
+			if errors.Is(err, storage.ErrNotFound) {
+				return "", invalid("co-author %s is not known to the community's server: they can be named once they have joined it", uri)
+			}
+			if err != nil {
+				return "", err
+			}
+			na.Authors = append(na.Authors, co.ID)
 		}
 		a, err := e.createArtefactIn(ctx, tx, actor, g.ID, na)
 		return a.URI, err

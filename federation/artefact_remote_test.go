@@ -301,6 +301,59 @@ func TestProposeToRemoteCommunity(t *testing.T) {
 	}
 }
 
+// TestProposalCoAuthors: a member here proposing an artefact to a
+// community on another node names its co-authors, people known here
+// (on the Group's node or elsewhere); the proposal carries their actor
+// ids, and the Group's node makes them authors beside her. A co-author
+// the Group's node does not know is refused with a reason, and one not
+// known here before anything is sent.
+func TestProposalCoAuthors(t *testing.T) {
+	ctx := context.Background()
+	a := testEngine(t)
+	mod, ann := member(t, a, "mod"), member(t, a, "ann")
+	g := community(t, a, mod, NewCommunity{Handle: "records", Name: "Records"})
+	b, gOnB := nodeB(t, g)
+	bob := member(t, b, "bob")
+	bobOnA := remotePerson(t, a, "bob", "council-b.example")
+	joins(t, a, bobOnA, g)
+	annOnB := remotePerson(t, b, "ann", "council-a.example")
+	carolOnB := remotePerson(t, b, "carol", "council-c.example") // unknown to the Group's node
+
+	if _, err := b.ProposeArtefact(ctx, bob, gOnB.ID, NewArtefact{Title: "Minutes", Body: "Agreed.",
+		Authors: []storage.ID{annOnB.ID, bob.ID, annOnB.ID}}); err != nil {
+		t.Fatal(err)
+	}
+	body := proposed(t, b, gOnB)
+	if got := decode(t, []byte(body))["object"].(map[string]any)["authors"]; !reflect.DeepEqual(got, []any{ann.URI}) {
+		t.Fatalf("proposal names authors %v; want ann's actor id alone: %s", got, body)
+	}
+	if err := applyRaw(t, a, body); err != nil {
+		t.Fatal(err)
+	}
+	arts, err := a.store.CommunityArtefacts(ctx, g.ID, storage.Page{Limit: 10})
+	if err != nil || len(arts) != 1 || !reflect.DeepEqual(arts[0].Authors, []storage.ID{bobOnA.ID, ann.ID}) {
+		t.Fatalf("artefacts on the Group's node %+v, %v; want one by bob and ann", arts, err)
+	}
+
+	if _, err := b.ProposeArtefact(ctx, bob, gOnB.ID, NewArtefact{Title: "Agenda", Body: "Items.",
+		Authors: []storage.ID{carolOnB.ID}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := applyRaw(t, a, proposed(t, b, gOnB)); err != nil {
+		t.Fatal(err)
+	}
+	if rej := rejections(t, a, g, bobOnA.Inbox); len(rej) != 1 || !strings.Contains(rej[0], carolOnB.URI+" is not known to the community's server") {
+		t.Errorf("rejects = %q; want one naming carol", rej)
+	}
+	var inv *InvalidError
+	if _, err := b.ProposeArtefact(ctx, bob, gOnB.ID, NewArtefact{Title: "Notes", Authors: []storage.ID{99}}); !errors.As(err, &inv) {
+		t.Errorf("an author not known here: %v; want invalid", err)
+	}
+	if n := len(sentRaw(t, b, gOnB.Inbox)); n != 0 {
+		t.Errorf("a refused proposal sent %d activities", n)
+	}
+}
+
 // TestTermProposalChecks: a member of another node adds and edits terms
 // of a glossary hosted here through the checks a member here passes.
 func TestTermProposalChecks(t *testing.T) {

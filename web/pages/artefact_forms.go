@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/copse-dev/copse/activitypub"
 	"github.com/copse-dev/copse/federation"
@@ -48,6 +49,7 @@ const multipartMemory = 1 << 20
 
 type artefactFields struct {
 	Title, Summary, Body, Tags, Licence, EditPolicy, Note string
+	Authors                                               string // a new artefact's co-authors' handles
 }
 
 type fileChoice struct {
@@ -152,8 +154,12 @@ func (h *Handler) CreateArtefact(w http.ResponseWriter, r *http.Request) {
 		h.artefactFileProblem(w, r, g, cv, saved.ID, err)
 		return true
 	}, func() (string, error) {
-		na := federation.NewArtefact{Title: v.Fields.Title, Summary: v.Fields.Summary,
-			Body: v.Fields.Body, Tags: splitTags(v.Fields.Tags), Licence: v.Fields.Licence, EditPolicy: v.Fields.EditPolicy, Note: v.Fields.Note}
+		authors, err := h.coAuthors(r, v.Fields.Authors)
+		if err != nil {
+			return "", err
+		}
+		na := federation.NewArtefact{Title: v.Fields.Title, Summary: v.Fields.Summary, Body: v.Fields.Body, Tags: splitTags(v.Fields.Tags),
+			Licence: v.Fields.Licence, EditPolicy: v.Fields.EditPolicy, Note: v.Fields.Note, Authors: authors}
 		if !g.Local() { // the files go with the proposal
 			uploads, closeAll, err := openUploads(files)
 			if err != nil {
@@ -170,6 +176,24 @@ func (h *Handler) CreateArtefact(w http.ResponseWriter, r *http.Request) {
 		_, err = h.addFiles(r, me, s.Item, files)
 		return artefactPath(g.Acct(), s.Item.ID), err
 	})
+}
+
+// coAuthors finds the people a new artefact's form names as its
+// co-authors, by their handles ("ann" here, "ann@council-b.example"
+// elsewhere, found by WebFinger), separated by commas or spaces.
+func (h *Handler) coAuthors(r *http.Request, handles string) ([]storage.ID, error) {
+	var ids []storage.ID
+	for _, ref := range strings.FieldsFunc(handles, func(c rune) bool { return c == ',' || unicode.IsSpace(c) }) {
+		a, err := h.engine.ResolveAccount(r.Context(), ref)
+		if errors.Is(err, storage.ErrNotFound) || err == nil && a.ActorType != activitypub.TypePerson {
+			return nil, &federation.FieldError{Field: "authors", Invalid: federation.InvalidError{Msg: "nobody was found with the handle " + ref}}
+		}
+		if err != nil {
+			return nil, fmt.Errorf("co-author %s: %w", ref, err)
+		}
+		ids = append(ids, a.ID)
+	}
+	return ids, nil
 }
 
 // EditArtefactForm serves GET /c/{handle}/artefacts/{id}/edit.
@@ -517,7 +541,8 @@ func (h *Handler) artefactFileProblem(w http.ResponseWriter, r *http.Request, g 
 // artefactFieldsOf reads the fields of a library form.
 func artefactFieldsOf(r *http.Request) artefactFields {
 	return artefactFields{Title: r.FormValue("title"), Summary: r.FormValue("summary"), Body: r.FormValue("body"),
-		Tags: r.FormValue("tags"), Licence: r.FormValue("licence"), EditPolicy: r.FormValue("edit_policy"), Note: r.FormValue("note")}
+		Tags: r.FormValue("tags"), Licence: r.FormValue("licence"), EditPolicy: r.FormValue("edit_policy"), Note: r.FormValue("note"),
+		Authors: r.FormValue("authors")}
 }
 
 // checkArtefactFields finds what a person must fix before the engine is

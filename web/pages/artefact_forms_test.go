@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -23,7 +24,7 @@ var artefactLocation = regexp.MustCompile(`^/c/libraries/artefacts/(\d+)$`)
 func TestArtefactFormsWithoutJavaScript(t *testing.T) {
 	n := testrig.StartOne(t, nil)
 	ctx := context.Background()
-	alice := n.Member("alice", false)
+	alice, dan := n.Member("alice", false), n.Member("dan", false)
 	g := newCommunity(t, n, alice, federation.NewCommunity{Handle: "libraries", Name: "Library practice"})
 	b := signedInBrowser(t, n, "alice")
 
@@ -35,7 +36,8 @@ func TestArtefactFormsWithoutJavaScript(t *testing.T) {
 
 	hidden, page := formPage(t, b, "/c/libraries/library/new")
 	mustContain(t, "the new artefact form", page, `<label for="title">Title</label>`, `enctype="multipart/form-data"`,
-		`<legend>Licence</legend>`, `value="OGL-UK-3.0"`, `value="authors" checked`, `type="file" id="files" name="files" multiple`)
+		`<legend>Licence</legend>`, `value="OGL-UK-3.0"`, `value="authors" checked`, `type="file" id="files" name="files" multiple`,
+		`<label for="authors">Co-authors (optional)</label>`)
 
 	count := func() int {
 		list, err := n.Store.CommunityArtefacts(ctx, g.ID, storage.Page{Limit: 50})
@@ -64,14 +66,24 @@ func TestArtefactFormsWithoutJavaScript(t *testing.T) {
 			`<a href="#title">Enter a title</a>`, `<a href="#licence">Choose a licence</a>`, `href="#tags"`,
 			`id="title-error"`, `aria-invalid="true" aria-describedby="title-error"`, "Kept &lt;summary&gt;", `value="not a tag!"`)
 	})
+	t.Run("a co-author nobody has", func(t *testing.T) {
+		code, _, page := postMultipart(t, b, "/c/libraries/library/new", with(with(hidden, fields), map[string]string{"authors": "dan, nobody"}), csv)
+		if code != http.StatusUnprocessableEntity || count() != 0 {
+			t.Fatalf("%d, %d artefacts; want 422 and none\n%s", code, count(), page)
+		}
+		mustContain(t, "the form naming nobody", page, `<a href="#authors">Nobody was found with the handle nobody</a>`, `value="dan, nobody"`)
+	})
 	var id storage.ID
-	t.Run("adding an artefact with a file", func(t *testing.T) {
-		code, loc, page := postMultipart(t, b, "/c/libraries/library/new", with(hidden, fields), csv)
+	t.Run("adding an artefact with a file and a co-author", func(t *testing.T) {
+		code, loc, page := postMultipart(t, b, "/c/libraries/library/new", with(with(hidden, fields), map[string]string{"authors": "dan"}), csv)
 		m := artefactLocation.FindStringSubmatch(loc)
 		if code != http.StatusSeeOther || m == nil {
 			t.Fatalf("%d %q; want 303 to the artefact\n%s", code, loc, page)
 		}
 		id, _ = storage.ParseID(m[1])
+		if a, err := n.Store.ArtefactByID(ctx, id); err != nil || !slices.Equal(a.Authors, []storage.ID{alice.ID, dan.ID}) {
+			t.Errorf("authors %v, %v; want alice and dan", a.Authors, err)
+		}
 		p := fetch(t, http.MethodGet, n.URL+loc, browserAccept)
 		mustContain(t, "the new artefact's page", p.body, "<h1>Opening hours</h1>", "<strong>weekly</strong>", "hours.csv",
 			"Version 2", "First draft", "Open Government Licence v3.0", "#hours", "#libraries")

@@ -306,8 +306,12 @@ func (f *formView) failed() bool { return len(f.Errors) > 0 || f.Problem != "" }
 // member may not do this (403) as a sentence, denied, at the top. It
 // reports false for every other error, which is the error page's.
 func engineProblem(f *formView, err error, firstField, denied string) (int, bool) {
+	var field *federation.FieldError
 	var inv *federation.InvalidError
 	switch {
+	case errors.As(err, &field):
+		f.add(field.Field, sentence(field.Invalid.Msg))
+		return http.StatusUnprocessableEntity, true
 	case errors.As(err, &inv):
 		f.add(firstField, sentence(inv.Msg))
 		return http.StatusUnprocessableEntity, true

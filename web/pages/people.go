@@ -54,8 +54,9 @@ func pageNumber(r *http.Request) (page, offset int, err error) {
 }
 
 // peopleList makes the view of l, page page of the list at path with the
-// query q (its filters); orgParam names the filter an index entry sets,
-// and shown is the organisation the list is filtered to ("" for none).
+// query q (its filters, which the links to other pages keep); shown is
+// the organisation the list is filtered to ("" for none), which the index
+// does not link to.
 func (h *Handler) peopleList(l storage.PeopleList, page int, path string, q url.Values, shown string) (peopleListView, error) {
 	v := peopleListView{Total: l.Total, Continues: l.Continues, Page: page, Pages: max(1, (l.Total+peoplePerPage-1)/peoplePerPage)}
 	if page > v.Pages {
