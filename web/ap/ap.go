@@ -196,6 +196,14 @@ func (h *Handler) viewer(w http.ResponseWriter, r *http.Request, required bool) 
 	return a, true
 }
 
+// mustSign reports whether, with authorized fetch, a request for a
+// document that a browser is sent to a page for must be signed: a
+// browser's need not be (it is sent to the page, which applies the rule
+// for the reader), anything asking for the document must.
+func (h *Handler) mustSign(r *http.Request) bool {
+	return h.authorizedFetch && (WantsActivityPub(r) || h.html == nil)
+}
+
 func (h *Handler) account(w http.ResponseWriter, r *http.Request) (storage.Account, bool) {
 	a, err := h.store.AccountByUsername(r.Context(), chi.URLParam(r, "username"))
 	if err != nil {

@@ -12,14 +12,16 @@ import (
 
 // Events hosted here (issue 13 item 5): the Event of each, shown to
 // whoever federation.EventReadable lets see it (with authorized fetch,
-// only to a signed request); a browser is sent to the events page.
+// only to a signed request); a browser is sent to the event's page, if
+// it may be shown to anyone (the page applies its own rule to a member
+// signed in).
 
 func (h *Handler) mountEvents(r chi.Router) {
 	r.Get("/events/{id}", h.communityEvent)
 }
 
 func (h *Handler) communityEvent(w http.ResponseWriter, r *http.Request) {
-	viewer, ok := h.viewer(w, r, h.authorizedFetch)
+	viewer, ok := h.viewer(w, r, h.mustSign(r))
 	if !ok {
 		return
 	}

@@ -33,7 +33,7 @@ type versioned[D any] struct {
 // mountVersioned mounts a kind's document and history under prefix.
 func mountVersioned[D any](r chi.Router, h *Handler, prefix string, v versioned[D]) {
 	r.Get(prefix+"/{id}", func(w http.ResponseWriter, r *http.Request) {
-		d, ok := v.readableOf(h, w, r)
+		d, ok := v.readableOf(h, w, r, h.mustSign(r))
 		if !ok {
 			return
 		}
@@ -46,7 +46,7 @@ func mountVersioned[D any](r chi.Router, h *Handler, prefix string, v versioned[
 		h.write(w, r, body, err)
 	})
 	r.Get(prefix+"/{id}/history", func(w http.ResponseWriter, r *http.Request) {
-		d, ok := v.readableOf(h, w, r)
+		d, ok := v.readableOf(h, w, r, h.authorizedFetch)
 		if !ok {
 			return
 		}
@@ -65,10 +65,11 @@ func mountVersioned[D any](r chi.Router, h *Handler, prefix string, v versioned[
 }
 
 // readableOf loads the local document of the path, if the signer (or
-// anyone, unsigned) may read it; otherwise it answers and ok is false.
-func (v versioned[D]) readableOf(h *Handler, w http.ResponseWriter, r *http.Request) (D, bool) {
+// anyone, unsigned, unless signed is required) may read it; otherwise it
+// answers and ok is false.
+func (v versioned[D]) readableOf(h *Handler, w http.ResponseWriter, r *http.Request, signed bool) (D, bool) {
 	var zero D
-	viewer, ok := h.viewer(w, r, h.authorizedFetch)
+	viewer, ok := h.viewer(w, r, signed)
 	if !ok {
 		return zero, false
 	}

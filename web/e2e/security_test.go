@@ -624,6 +624,55 @@ func TestAuthorizedFetch(t *testing.T) {
 		})
 	}
 
+	// An artefact's and an event's ids: a peer signs for the document, and
+	// a browser (unsigned) is sent to the page, as without authorized
+	// fetch; a members-only community's are not found by a browser.
+	ctx := context.Background()
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for _, visibility := range []string{storage.CommunityPublic, storage.CommunityMembersOnly} {
+		g, err := secure.Engine.CreateCommunity(ctx, dave, federation.NewCommunity{Handle: "desk_" + visibility, Name: "Desk", Visibility: visibility})
+		if err != nil {
+			t.Fatal(err)
+		}
+		art, err := secure.Engine.CreateArtefact(ctx, dave, g.AccountID, federation.NewArtefact{Title: "Rota", Body: "Mondays."})
+		if err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now().Add(48 * time.Hour)
+		ev, err := secure.Engine.CreateEvent(ctx, dave, g.AccountID, federation.NewEvent{Name: "Meet-up", Start: start, End: start.Add(time.Hour),
+			TimeZone: "Europe/London"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, doc := range []struct{ what, uri, page string }{{"artefact", art.URI, art.URL}, {"event", ev.URI, ev.URL}} {
+			t.Run(doc.what+" of a "+visibility+" community", func(t *testing.T) {
+				if got := secGet(t, doc.uri, nil); got.code != http.StatusUnauthorized {
+					t.Errorf("unsigned fetch of the document: %d; want 401", got.code)
+				}
+				if got := secGet(t, doc.uri, &asInstance); visibility == storage.CommunityPublic && got.code != http.StatusOK {
+					t.Errorf("signed fetch of the document: %d; want 200", got.code)
+				}
+				req, err := http.NewRequest(http.MethodGet, doc.uri, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				req.Header.Set("Accept", "text/html")
+				resp, err := noRedirect.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				want, wantLoc := http.StatusFound, doc.page
+				if visibility != storage.CommunityPublic {
+					want, wantLoc = http.StatusNotFound, ""
+				}
+				if resp.StatusCode != want || resp.Header.Get("Location") != wantLoc {
+					t.Errorf("a browser at the id: %d to %q; want %d to %q", resp.StatusCode, resp.Header.Get("Location"), want, wantLoc)
+				}
+			})
+		}
+	}
+
 	// A peer resolves dave as usual: its fetches are signed.
 	if got := a.Resolve(secure.Acct("dave")); got.URI != dave.URI || got.PublicKeyPEM != dave.PublicKeyPEM {
 		t.Errorf("A resolved dave as %+v", got)
