@@ -305,7 +305,7 @@ func (s *Server) setCookie(w http.ResponseWriter, name, value string, life time.
 type authPages struct {
 	signIn, consent, code, problem, webSignIn, signedIn *template.Template
 	apps, password, email, unsubscribe                  *template.Template
-	emailAddress, emailConfirm                          *template.Template
+	emailAddress, emailConfirm, migration               *template.Template
 }
 
 // parsePages parses every page once, in the site layout.
@@ -325,7 +325,8 @@ func parsePages(layout *pages.Layout) (authPages, error) {
 		webSignIn: parse("sign_in.html"), signedIn: parse("signed_in.html"),
 		apps: parse("settings_apps.html"), password: parse("settings_password.html"),
 		email: parse("settings_email.html"), unsubscribe: parse("unsubscribe.html"),
-		emailAddress: parse("settings_email_address.html"), emailConfirm: parse("email_confirm.html")}
+		emailAddress: parse("settings_email_address.html"), emailConfirm: parse("email_confirm.html"),
+		migration: parse("settings_migration.html")}
 	return p, err
 }
 
@@ -372,6 +373,8 @@ type view struct {
 	Done                   bool
 	// email address page: the address now, and the one typed in the form
 	CurrentEmail, NewEmail string
+	// account migration page
+	Migration *migrationView
 }
 
 type scopeView struct{ Name, Description string }

@@ -51,6 +51,10 @@ func (s *Server) mountSettings(r chi.Router) {
 	r.Post(emailAddressPath, st.changeEmailAddress)
 	r.Get(emailConfirmPath, st.emailConfirmPage)
 	r.Post(emailConfirmPath, st.emailConfirm)
+	r.Get(migrationPath, st.migrationPage)
+	r.Post(migrationPath+"/aliases", st.addAlias)
+	r.Post(migrationPath+"/aliases/remove", st.removeAlias)
+	r.Post(migrationPath+"/move", st.moveAccount)
 }
 
 type appView struct {

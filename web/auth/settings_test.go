@@ -26,6 +26,8 @@ func TestSettingsNeedSignIn(t *testing.T) {
 		{http.MethodPost, "/settings/apps/1/revoke", "/settings/apps"},
 		{http.MethodGet, "/settings/email", "/settings/email"},
 		{http.MethodPost, "/settings/email", "/settings/email"},
+		{http.MethodGet, "/settings/migration", "/settings/migration"},
+		{http.MethodPost, "/settings/migration/move", "/settings/migration"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.method+" "+tt.path, func(t *testing.T) {
@@ -211,7 +213,7 @@ func TestSignedInPageLinksSettings(t *testing.T) {
 	b := testrig.NewFormBrowser(t, n)
 	webSignIn(b, "", "alice", password)
 	_, page := signedInAs(b)
-	for _, want := range []string{`href="/settings/apps"`, `href="/settings/password"`} {
+	for _, want := range []string{`href="/settings/apps"`, `href="/settings/password"`, `href="/settings/migration"`} {
 		if !strings.Contains(page, want) {
 			t.Errorf("signed-in page lacks %s:\n%s", want, page)
 		}

@@ -225,6 +225,14 @@ func TestPagesAccessible(t *testing.T) {
 	br.CheckPage(t, n.URL+"/settings/email/unsubscribe?kind=mention&token=from-a-mail")
 	br.CheckPage(t, n.URL+"/settings/email-address")
 	br.CheckPage(t, n.URL+"/settings/email/confirm?token=from-a-mail")
+	br.CheckPage(t, n.URL+"/settings/migration")
+	if err := br.Run(
+		chromedp.Click(`form[action="/settings/migration/move"] button[type=submit]`, chromedp.ByQuery),
+		chromedp.WaitVisible(".error-summary", chromedp.ByQuery),
+	); err != nil {
+		t.Fatalf("move without a handle or password: %v", err)
+	}
+	br.CheckLoaded(t, "migration page with an error")
 	br.CheckPage(t, n.URL+"/settings/password")
 	if err := br.Run(
 		chromedp.SendKeys("#current", "not her password", chromedp.ByQuery),

@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"cmp"
 	"embed"
+	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -281,6 +282,9 @@ type accountView struct {
 	Posts           int
 	Following       int
 	Followers       int
+	// MovedTo is the account it moved to, if it did (its handle, and
+	// where to find it).
+	MovedTo, MovedToURL string
 }
 
 // fieldView is a profile field. Both name and value are stored as HTML
@@ -455,6 +459,15 @@ func (h *Handler) profile(w http.ResponseWriter, r *http.Request) error {
 	v := h.view(cmp.Or(a.DisplayName, a.Username))
 	v.ActivityURL = a.URI
 	v.Account = h.accountViewOf(a, stats)
+	if a.MovedTo != "" {
+		v.Account.MovedTo, v.Account.MovedToURL = a.MovedTo, a.MovedTo
+		if to, err := h.store.AccountByURI(ctx, a.MovedTo); err == nil {
+			au := h.authorOf(to)
+			v.Account.MovedTo, v.Account.MovedToURL = "@"+au.Acct, au.URL
+		} else if !errors.Is(err, storage.ErrNotFound) {
+			return fmt.Errorf("profile moved to: %w", err)
+		}
+	}
 	v.Paged = p.MaxID != 0
 	v.Empty = "No public posts yet."
 	cards, err := h.store.CardsOf(r.Context(), statusIDs(slices.Concat(pins, sts)))
