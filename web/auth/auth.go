@@ -305,7 +305,7 @@ func (s *Server) setCookie(w http.ResponseWriter, name, value string, life time.
 type authPages struct {
 	signIn, consent, code, problem, webSignIn, signedIn *template.Template
 	apps, password, email, unsubscribe                  *template.Template
-	emailAddress, emailConfirm, migration               *template.Template
+	emailAddress, emailConfirm, migration, export       *template.Template
 }
 
 // parsePages parses every page once, in the site layout.
@@ -326,7 +326,7 @@ func parsePages(layout *pages.Layout) (authPages, error) {
 		apps: parse("settings_apps.html"), password: parse("settings_password.html"),
 		email: parse("settings_email.html"), unsubscribe: parse("unsubscribe.html"),
 		emailAddress: parse("settings_email_address.html"), emailConfirm: parse("email_confirm.html"),
-		migration: parse("settings_migration.html")}
+		migration: parse("settings_migration.html"), export: parse("settings_export.html")}
 	return p, err
 }
 
@@ -375,6 +375,8 @@ type view struct {
 	CurrentEmail, NewEmail string
 	// account migration page
 	Migration *migrationView
+	// export page
+	Exports []exportFile
 }
 
 type scopeView struct{ Name, Description string }

@@ -55,6 +55,8 @@ func (s *Server) mountSettings(r chi.Router) {
 	r.Post(migrationPath+"/aliases", st.addAlias)
 	r.Post(migrationPath+"/aliases/remove", st.removeAlias)
 	r.Post(migrationPath+"/move", st.moveAccount)
+	r.Get(exportPath, st.exportPage)
+	r.Get(exportPath+"/{file}", st.exportFile)
 }
 
 type appView struct {

@@ -225,6 +225,7 @@ func TestPagesAccessible(t *testing.T) {
 	br.CheckPage(t, n.URL+"/settings/email/unsubscribe?kind=mention&token=from-a-mail")
 	br.CheckPage(t, n.URL+"/settings/email-address")
 	br.CheckPage(t, n.URL+"/settings/email/confirm?token=from-a-mail")
+	br.CheckPage(t, n.URL+"/settings/export")
 	br.CheckPage(t, n.URL+"/settings/migration")
 	if err := br.Run(
 		chromedp.Click(`form[action="/settings/migration/move"] button[type=submit]`, chromedp.ByQuery),
