@@ -154,10 +154,12 @@ type Engine struct {
 	inboxWake   chan struct{}
 	// proposalFetchWake starts the fetch of a queued proposal's files
 	proposalFetchWake chan struct{}
-	parsed            parsedItems // activities Receive parsed, for the inbox workers
-	events            hub
-	imageSlots        chan struct{} // bounds concurrent image decoding
-	artefacts         artefactConfig
+	// importWake starts the work on a member's imported list (imports.go)
+	importWake chan struct{}
+	parsed     parsedItems // activities Receive parsed, for the inbox workers
+	events     hub
+	imageSlots chan struct{} // bounds concurrent image decoding
+	artefacts  artefactConfig
 	// libraryFetches are the remote libraries to read after a join
 	// (community_library_fetch.go).
 	libraryFetches *idQueue
@@ -215,6 +217,7 @@ func New(store *storage.Store, o Options) *Engine {
 		deliverWake:       make(chan struct{}, 1),
 		inboxWake:         make(chan struct{}, 1),
 		proposalFetchWake: make(chan struct{}, 1),
+		importWake:        make(chan struct{}, 1),
 		events:            hub{subs: map[*Subscription]struct{}{}},
 		imageSlots:        make(chan struct{}, 2),
 		artefacts:         newArtefactConfig(o.ArtefactFileLimit, o.ArtefactCommunityLimit),
@@ -328,6 +331,7 @@ func (e *Engine) Run(ctx context.Context) {
 	wg.Go(func() { e.runLinkCards(ctx) })
 	wg.Go(func() { e.runInstanceFetches(ctx) })
 	wg.Go(func() { e.runProposalFetches(ctx) })
+	wg.Go(func() { e.runImports(ctx) })
 	wg.Go(func() { e.runMail(ctx) })
 	wg.Wait()
 }

@@ -306,6 +306,7 @@ type authPages struct {
 	signIn, consent, code, problem, webSignIn, signedIn *template.Template
 	apps, password, email, unsubscribe                  *template.Template
 	emailAddress, emailConfirm, migration, export       *template.Template
+	importPage                                          *template.Template
 }
 
 // parsePages parses every page once, in the site layout.
@@ -326,7 +327,8 @@ func parsePages(layout *pages.Layout) (authPages, error) {
 		apps: parse("settings_apps.html"), password: parse("settings_password.html"),
 		email: parse("settings_email.html"), unsubscribe: parse("unsubscribe.html"),
 		emailAddress: parse("settings_email_address.html"), emailConfirm: parse("email_confirm.html"),
-		migration: parse("settings_migration.html"), export: parse("settings_export.html")}
+		migration: parse("settings_migration.html"), export: parse("settings_export.html"),
+		importPage: parse("settings_import.html")}
 	return p, err
 }
 
@@ -377,6 +379,8 @@ type view struct {
 	Migration *migrationView
 	// export page
 	Exports []exportFile
+	// import page
+	Import *importView
 }
 
 type scopeView struct{ Name, Description string }

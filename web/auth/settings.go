@@ -57,6 +57,9 @@ func (s *Server) mountSettings(r chi.Router) {
 	r.Post(migrationPath+"/move", st.moveAccount)
 	r.Get(exportPath, st.exportPage)
 	r.Get(exportPath+"/{file}", st.exportFile)
+	r.Get(importPath, st.importPage)
+	r.Post(importPath, st.importFile)
+	r.Post(importPath+"/clear", st.clearImports)
 }
 
 type appView struct {

@@ -226,6 +226,14 @@ func TestPagesAccessible(t *testing.T) {
 	br.CheckPage(t, n.URL+"/settings/email-address")
 	br.CheckPage(t, n.URL+"/settings/email/confirm?token=from-a-mail")
 	br.CheckPage(t, n.URL+"/settings/export")
+	br.CheckPage(t, n.URL+"/settings/import")
+	if err := br.Run(
+		chromedp.Click(`form[action="/settings/import"] button[type=submit]`, chromedp.ByQuery),
+		chromedp.WaitVisible(".error-summary", chromedp.ByQuery),
+	); err != nil {
+		t.Fatalf("import without a kind or file: %v", err)
+	}
+	br.CheckLoaded(t, "import page with an error")
 	br.CheckPage(t, n.URL+"/settings/migration")
 	if err := br.Run(
 		chromedp.Click(`form[action="/settings/migration/move"] button[type=submit]`, chromedp.ByQuery),
