@@ -34,11 +34,14 @@ const (
 // sign-in pages' (parsePages), and rendered the same way (Server.render).
 type settings struct {
 	s *Server
+	// archives admits the archives being written at once (each reads
+	// every post of a member and their files).
+	archives chan struct{}
 }
 
 // mountSettings adds the settings pages.
 func (s *Server) mountSettings(r chi.Router) {
-	st := &settings{s: s}
+	st := &settings{s: s, archives: make(chan struct{}, archivesAtOnce)}
 	r.Get(appsPath, st.appsPage)
 	r.Post(appsPath+"/{id}/revoke", st.revokeApp)
 	r.Get(passwordPath, st.passwordPage)

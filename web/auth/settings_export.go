@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 
 	"github.com/copse-dev/copse/storage"
+	"github.com/copse-dev/copse/web/httperr"
 )
 
 // Exporting a member's lists (/settings/export) as Mastodon's CSV files,
@@ -50,6 +52,31 @@ var exportFiles = []exportFile{
 		func(r storage.ExportRow, _ string) []string { return []string{r.Text} }},
 }
 
+// archiveFile is the member's archive of their posts and media, and how
+// many may be written at once on the node.
+const (
+	archiveFile    = "archive.zip"
+	archivesAtOnce = 2
+)
+
+// archive sends the member's archive (federation.WriteArchive).
+func (st *settings) archive(w http.ResponseWriter, r *http.Request, si signedIn) {
+	select {
+	case st.archives <- struct{}{}:
+		defer func() { <-st.archives }()
+	default:
+		httperr.SetRetryAfter(w, time.Minute)
+		st.s.problemPage(w, r, http.StatusTooManyRequests, "Other archives are being made. Try again in a minute.")
+		return
+	}
+	w.Header().Set("Content-Type", "application/zip")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+si.account.Username+`-archive.zip"`)
+	if err := st.s.engine.WriteArchive(r.Context(), si.account.ID, w); err != nil {
+		// The headers are sent: the download ends short, and the log says why.
+		st.s.log.ErrorContext(r.Context(), "archive", "account", si.account.Username, "err", err)
+	}
+}
+
 func acct(r storage.ExportRow, host string) string { return r.Username + "@" + cmp.Or(r.Domain, host) }
 
 // exportPage lists the downloads: GET /settings/export.
@@ -68,6 +95,10 @@ func (st *settings) exportFile(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name := chi.URLParam(r, "file")
+	if name == archiveFile {
+		st.archive(w, r, si)
+		return
+	}
 	var f *exportFile
 	for i := range exportFiles {
 		if exportFiles[i].File == name {

@@ -1,8 +1,14 @@
 package auth_test
 
 import (
+	"archive/zip"
+	"bytes"
 	"context"
 	"encoding/csv"
+	"encoding/json"
+	"image"
+	"image/png"
+	"io"
 	"net/http"
 	"reflect"
 	"strings"
@@ -82,4 +88,58 @@ func TestExportData(t *testing.T) {
 	if code, _, _ := b.Do(http.MethodGet, "/settings/export/passwords.csv", nil); code != http.StatusNotFound {
 		t.Errorf("an export that is none: %d; want 404", code)
 	}
+
+	t.Run("archive of her posts", func(t *testing.T) {
+		var img bytes.Buffer
+		must(png.Encode(&img, image.NewRGBA(image.Rect(0, 0, 4, 4))))
+		m, err := e.UploadMedia(ctx, alice.ID, &img, "A square", federation.Focus{})
+		must(err)
+		_, err = e.Post(ctx, alice.ID, federation.Draft{Text: "Public with a picture", Visibility: activitypub.Public, MediaIDs: []storage.ID{m.ID}})
+		must(err)
+		_, err = e.Post(ctx, alice.ID, federation.Draft{Text: "For followers only", Visibility: activitypub.FollowersOnly})
+		must(err)
+		_, err = e.Reblog(ctx, alice.ID, st.ID, activitypub.Public)
+		must(err)
+		code, _, body := b.Do(http.MethodGet, "/settings/export/archive.zip", nil)
+		if code != http.StatusOK {
+			t.Fatalf("%d\n%s", code, body)
+		}
+		z, err := zip.NewReader(strings.NewReader(body), int64(len(body)))
+		if err != nil {
+			t.Fatalf("not a zip: %v", err)
+		}
+		read := func(name string) []byte {
+			t.Helper()
+			f, err := z.Open(name)
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			defer f.Close()
+			data, err := io.ReadAll(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return data
+		}
+		var actor, outbox map[string]any
+		must(json.Unmarshal(read("actor.json"), &actor))
+		must(json.Unmarshal(read("outbox.json"), &outbox))
+		items, _ := outbox["orderedItems"].([]any)
+		if actor["id"] != alice.URI || outbox["totalItems"] != 2.0 || len(items) != 2 {
+			t.Fatalf("actor %v, outbox of %v with %d items; want alice's, 2 posts (not the boost)", actor["id"], outbox["totalItems"], len(items))
+		}
+		newest := items[0].(map[string]any)["object"].(map[string]any)
+		if items[0].(map[string]any)["type"] != "Create" || !strings.Contains(newest["content"].(string), "For followers only") {
+			t.Errorf("newest item = %v", items[0])
+		}
+		media := 0
+		for _, f := range z.File {
+			if strings.HasPrefix(f.Name, "media_attachments/") {
+				media++
+			}
+		}
+		if media != 1 {
+			t.Errorf("%d media files; want the picture", media)
+		}
+	})
 }
