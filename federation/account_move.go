@@ -131,17 +131,8 @@ func (e *Engine) MoveAccount(ctx context.Context, memberID storage.ID, password,
 		if err := e.updateActor(ctx, tx, &a); err != nil { // the document, now with movedTo
 			return err
 		}
-		inboxes, err := tx.FollowerInboxes(ctx, a.ID)
-		if err != nil {
-			return err
-		}
-		move := activitypub.Activity{ID: e.urls.Activity(a.Username, tx.NewID()), Type: activitypub.TypeMove,
-			Actor: a.URI, To: []string{a.Followers}, Object: activitypub.Object{IRI: a.URI}, Target: target.URI}
-		if err := e.publish(ctx, tx, a, move, false, inboxes); err != nil {
-			return err
-		}
 		moved = a
-		return e.moveFollowers(ctx, tx, a, target)
+		return e.sendMove(ctx, tx, a, target)
 	})
 	if err != nil {
 		return moved, target, fmt.Errorf("move account %d: %w", memberID, err)

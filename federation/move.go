@@ -76,22 +76,29 @@ func (e *Engine) MoveCommunity(ctx context.Context, handle, to string) (moved, t
 		if err := e.sendGroupUpdate(ctx, tx, g, c); err != nil { // the whole Group document, now with movedTo
 			return err
 		}
-		inboxes, err := tx.FollowerInboxes(ctx, g.ID)
-		if err != nil {
-			return err
-		}
-		move := activitypub.Activity{ID: e.urls.Activity(g.Username, tx.NewID()), Type: activitypub.TypeMove,
-			Actor: g.URI, To: []string{g.Followers}, Object: activitypub.Object{IRI: g.URI}, Target: target.URI}
-		if err := e.publish(ctx, tx, g, move, false, inboxes); err != nil {
-			return err
-		}
-		return e.moveFollowers(ctx, tx, g, target)
+		return e.sendMove(ctx, tx, g, target)
 	})
 	if err != nil {
 		return g, target, fmt.Errorf("move community %s: %w", handle, err)
 	}
 	e.log.InfoContext(ctx, "community moved", "community", g.Acct(), "moved_to", target.URI)
 	return g, target, nil
+}
+
+// sendMove sends Move{a, target} to the nodes of a's followers and moves
+// its followers here at once: a local actor (a member, or a community)
+// that has moved to target.
+func (e *Engine) sendMove(ctx context.Context, tx *storage.Tx, a, target storage.Account) error {
+	inboxes, err := tx.FollowerInboxes(ctx, a.ID)
+	if err != nil {
+		return err
+	}
+	move := activitypub.Activity{ID: e.urls.Activity(a.Username, tx.NewID()), Type: activitypub.TypeMove,
+		Actor: a.URI, To: []string{a.Followers}, Object: activitypub.Object{IRI: a.URI}, Target: target.URI}
+	if err := e.publish(ctx, tx, a, move, false, inboxes); err != nil {
+		return err
+	}
+	return e.moveFollowers(ctx, tx, a, target)
 }
 
 // applyMove applies a remote actor's Move of itself: it records where the

@@ -176,12 +176,38 @@ func (e *Engine) DeleteMember(ctx context.Context, username string) (storage.Acc
 	if err != nil {
 		return storage.Account{}, err
 	}
+	return a, e.deleteMember(ctx, a, u, 0)
+}
+
+// DeleteOwnAccount deletes the member's own account for good, as
+// DeleteMember does, when password is theirs (else ErrDenied); the
+// node's last admin who can sign in cannot (ErrLastAdmin). The audit log
+// names the member as the one who did it.
+func (e *Engine) DeleteOwnAccount(ctx context.Context, memberID storage.ID, password string) error {
+	a, err := e.localAccount(ctx, memberID)
+	if err != nil {
+		return err
+	}
+	u, err := e.store.UserByAccount(ctx, memberID)
+	if err != nil {
+		return fmt.Errorf("delete account %d: %w", memberID, err)
+	}
+	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) != nil {
+		return ErrDenied
+	}
+	return e.deleteMember(ctx, a, u, a.ID)
+}
+
+// deleteMember deletes a's sign-in, sessions and tokens, hides what they
+// wrote, and sends a Delete of the actor; by is who did it (0: the
+// operator).
+func (e *Engine) deleteMember(ctx context.Context, a storage.Account, u storage.User, by storage.ID) error {
 	if Permission(u.Permission) == PermissionAdmin {
 		if err := e.keepAnAdmin(ctx, a); err != nil {
-			return storage.Account{}, err
+			return err
 		}
 	}
-	err = e.store.InTx(ctx, func(tx *storage.Tx) error {
+	err := e.store.InTx(ctx, func(tx *storage.Tx) error {
 		inboxes, err := tx.FollowerInboxes(ctx, a.ID)
 		if err != nil {
 			return err
@@ -201,7 +227,7 @@ func (e *Engine) DeleteMember(ctx context.Context, username string) (storage.Acc
 		if err := tx.DeleteUser(ctx, a.ID); err != nil {
 			return err
 		}
-		if err := audit(ctx, tx, 0, AuditDeleteAccount, storage.AuditAccount, a.ID); err != nil {
+		if err := audit(ctx, tx, by, AuditDeleteAccount, storage.AuditAccount, a.ID); err != nil {
 			return err
 		}
 		act := activitypub.Activity{ID: a.URI + "#delete", Type: activitypub.TypeDelete, Actor: a.URI,
@@ -209,7 +235,7 @@ func (e *Engine) DeleteMember(ctx context.Context, username string) (storage.Acc
 		return e.publish(ctx, tx, a, act, false, inboxes)
 	})
 	if err != nil {
-		return storage.Account{}, fmt.Errorf("delete member %s: %w", username, err)
+		return fmt.Errorf("delete member %s: %w", a.Username, err)
 	}
-	return a, nil
+	return nil
 }

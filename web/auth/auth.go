@@ -306,7 +306,7 @@ type authPages struct {
 	signIn, consent, code, problem, webSignIn, signedIn *template.Template
 	apps, password, email, unsubscribe                  *template.Template
 	emailAddress, emailConfirm, migration, export       *template.Template
-	importPage                                          *template.Template
+	importPage, deleteAccount                           *template.Template
 }
 
 // parsePages parses every page once, in the site layout.
@@ -328,7 +328,7 @@ func parsePages(layout *pages.Layout) (authPages, error) {
 		email: parse("settings_email.html"), unsubscribe: parse("unsubscribe.html"),
 		emailAddress: parse("settings_email_address.html"), emailConfirm: parse("email_confirm.html"),
 		migration: parse("settings_migration.html"), export: parse("settings_export.html"),
-		importPage: parse("settings_import.html")}
+		importPage: parse("settings_import.html"), deleteAccount: parse("settings_delete.html")}
 	return p, err
 }
 
@@ -370,7 +370,7 @@ type view struct {
 	DigestCommunities []emailChoice
 	SendsMail         bool
 	// unsubscribe page: the link's kind and token, the kind as people
-	// say it, and whether it is done
+	// say it, and whether it is done (also: the account is deleted)
 	Kind, Token, KindLabel string
 	Done                   bool
 	// email address page: the address now, and the one typed in the form

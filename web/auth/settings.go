@@ -63,6 +63,8 @@ func (s *Server) mountSettings(r chi.Router) {
 	r.Get(importPath, st.importPage)
 	r.Post(importPath, st.importFile)
 	r.Post(importPath+"/clear", st.clearImports)
+	r.Get(deletePath, st.deletePage)
+	r.Post(deletePath, st.deleteAccount)
 }
 
 type appView struct {
