@@ -19,6 +19,7 @@ require (
 	github.com/mattn/go-mastodon v0.0.13
 	github.com/microcosm-cc/bluemonday v1.0.27
 	github.com/mr-tron/base58 v1.2.0
+	github.com/pquerna/otp v1.5.0
 	github.com/prometheus/client_golang v1.25.0
 	github.com/sergi/go-diff v1.4.5
 	golang.org/x/crypto v0.59.0
@@ -29,6 +30,7 @@ require (
 )
 
 require (
+	github.com/boombuler/barcode v1.0.1-0.20190219062509-6c824513bacc // indirect
 	github.com/teambition/rrule-go v1.8.2 // indirect
 	golang.org/x/text v0.44.0 // indirect
 )

@@ -39,8 +39,16 @@ type SignedIn struct {
 // new sign-in from a browser, perhaps as another member, ends the
 // browser's old ones. A wrong login or password is ErrDenied; a suspended
 // member's is ErrLoginDisabled; one who has not confirmed their email or
-// is awaiting approval gets ErrUnconfirmed or ErrUnapproved.
+// is awaiting approval gets ErrUnconfirmed or ErrUnapproved. A member who
+// signs in in two steps needs SignInWithCode (two_step.go).
 func (e *Engine) SignIn(ctx context.Context, login, password string, replaces ...string) (SignedIn, error) {
+	return e.SignInWithCode(ctx, login, password, "", replaces...)
+}
+
+// SignInWithCode is SignIn with the code of the member's authenticator
+// app, which one who signs in in two steps needs: ErrTwoStepNeeded
+// without it, ErrDenied when it is not right or was taken before.
+func (e *Engine) SignInWithCode(ctx context.Context, login, password, code string, replaces ...string) (SignedIn, error) {
 	a, u, err := e.CheckPassword(ctx, login, password)
 	if err != nil {
 		return SignedIn{}, err
@@ -56,6 +64,9 @@ func (e *Engine) SignIn(ctx context.Context, login, password string, replaces ..
 	}
 	s := SignedIn{Secret: rand.Text(), Account: a}
 	err = e.store.InTx(ctx, func(tx *storage.Tx) error {
+		if err := e.takeCode(ctx, tx, a.ID, code); err != nil {
+			return err
+		}
 		s.ExpiresAt = tx.Now().Add(SessionLifetime)
 		for _, old := range replaces {
 			if err := tx.DeleteSession(ctx, storage.HashSecret(old)); err != nil {

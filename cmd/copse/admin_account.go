@@ -27,6 +27,7 @@ var accountCommands = []subcommand{
 	{"unsuspend", accountUnsuspend},
 	{"delete", accountDelete},
 	{"reset-password", accountResetPassword},
+	{"two-step-off", accountTwoStepOff},
 	{"set-email", accountSetEmail},
 	moderate("limit"), moderate("unlimit"),
 	moderate("sensitive"), moderate("unsensitive"),
@@ -151,6 +152,22 @@ func accountDelete(ctx context.Context, args []string, p proc) error {
 		return memberError(cmd, pos[0], err)
 	}
 	fmt.Fprintf(p.stdout, "deleted %s: their followers' servers are told; the username stays taken\n", pos[0])
+	return nil
+}
+
+// accountTwoStepOff turns a member's two-step sign-in off, for one who
+// lost the phone with their authenticator app.
+func accountTwoStepOff(ctx context.Context, args []string, p proc) error {
+	const cmd = "admin account two-step-off"
+	n, pos, err := newAdminFlags(cmd).openArgs(ctx, args, p, "username")
+	if err != nil {
+		return err
+	}
+	defer n.Close()
+	if err := n.Engine.TwoStepOff(ctx, pos[0]); err != nil {
+		return memberError(cmd, pos[0], err)
+	}
+	fmt.Fprintf(p.stdout, "%s signs in with their password alone again\n", pos[0])
 	return nil
 }
 

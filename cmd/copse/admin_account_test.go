@@ -51,6 +51,8 @@ func TestCLIAccountLifecycle(t *testing.T) {
 			"another long passphrase\n", "alice has a new password", ""},
 		{"reset to a short password", []string{"admin", "account", "reset-password", "alice", "--password-stdin"},
 			"short\n", "", "at least 10 characters"},
+		{"two-step sign-in off", []string{"admin", "account", "two-step-off", "alice"}, "", "alice signs in with their password alone again", ""},
+		{"two-step sign-in off for nobody", []string{"admin", "account", "two-step-off", "nobody"}, "", "", `there is no member "nobody"`},
 		{"delete needs --yes", []string{"admin", "account", "delete", "alice"}, "", "", "cannot be undone; add --yes"},
 		{"delete", []string{"admin", "account", "delete", "alice", "--yes"}, "", "deleted alice", ""},
 		{"deleted is no member", []string{"admin", "account", "suspend", "alice"}, "", "", `there is no member "alice"`},

@@ -306,7 +306,7 @@ type authPages struct {
 	signIn, consent, code, problem, webSignIn, signedIn *template.Template
 	apps, password, email, unsubscribe                  *template.Template
 	emailAddress, emailConfirm, migration, export       *template.Template
-	importPage, deleteAccount                           *template.Template
+	importPage, deleteAccount, twoStep                  *template.Template
 }
 
 // parsePages parses every page once, in the site layout.
@@ -328,7 +328,8 @@ func parsePages(layout *pages.Layout) (authPages, error) {
 		email: parse("settings_email.html"), unsubscribe: parse("unsubscribe.html"),
 		emailAddress: parse("settings_email_address.html"), emailConfirm: parse("email_confirm.html"),
 		migration: parse("settings_migration.html"), export: parse("settings_export.html"),
-		importPage: parse("settings_import.html"), deleteAccount: parse("settings_delete.html")}
+		importPage: parse("settings_import.html"), deleteAccount: parse("settings_delete.html"),
+		twoStep: parse("settings_two_step.html")}
 	return p, err
 }
 
@@ -381,6 +382,8 @@ type view struct {
 	Exports []exportFile
 	// import page
 	Import *importView
+	// two-step sign-in page
+	TwoStep *twoStepView
 }
 
 type scopeView struct{ Name, Description string }
@@ -418,7 +421,7 @@ func (s *Server) writePage(w http.ResponseWriter, status int, t *template.Templa
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; frame-ancestors 'none'; base-uri 'none'")
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src data:; frame-ancestors 'none'; base-uri 'none'")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Referrer-Policy", "no-referrer")

@@ -100,7 +100,7 @@ func (s *Server) oauthSignIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	login := strings.TrimPrefix(strings.TrimSpace(v.Get("login")), "@")
-	status, problemText, err := s.signIn(w, r, login, v.Get("password"))
+	status, problemText, err := s.signIn(w, r, login, v.Get("password"), v.Get("code"))
 	if err != nil {
 		s.pageFail(w, r, err)
 		return

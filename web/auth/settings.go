@@ -64,6 +64,9 @@ func (s *Server) mountSettings(r chi.Router) {
 	r.Post(importPath, st.importFile)
 	r.Post(importPath+"/clear", st.clearImports)
 	r.Get(deletePath, st.deletePage)
+	r.Get(twoStepPath, st.twoStepPage)
+	r.Post(twoStepPath+"/on", st.twoStepOn)
+	r.Post(twoStepPath+"/off", st.twoStepOff)
 	r.Post(deletePath, st.deleteAccount)
 }
 

@@ -22,7 +22,7 @@ const signOutLabel = "copse sign out"
 // they match, starts a session in a cookie (ending the browser's old
 // one). It answers with status 0 when signed in; otherwise with the
 // status and message the form should show. An error is the server's.
-func (s *Server) signIn(w http.ResponseWriter, r *http.Request, login, password string) (int, string, error) {
+func (s *Server) signIn(w http.ResponseWriter, r *http.Request, login, password, code string) (int, string, error) {
 	member, err := s.signInKey(r.Context(), login)
 	if err != nil {
 		return 0, "", err
@@ -36,12 +36,18 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, login, password 
 	}
 	old := cookieValues(r, sessionCookie)
 	old = old[:min(len(old), maxSessionCookies)]
-	si, err := s.engine.SignIn(r.Context(), login, password, old...)
+	si, err := s.engine.SignInWithCode(r.Context(), login, password, code, old...)
 	switch {
+	case errors.Is(err, federation.ErrDenied) && code != "":
+		s.byAddr.Add(addr)
+		s.byMember.Add(member)
+		return http.StatusUnprocessableEntity, "That username or email, password and code do not match.", nil
 	case errors.Is(err, federation.ErrDenied):
 		s.byAddr.Add(addr)
 		s.byMember.Add(member)
 		return http.StatusUnprocessableEntity, "That username or email and password do not match.", nil
+	case errors.Is(err, federation.ErrTwoStepNeeded):
+		return http.StatusUnprocessableEntity, "Enter the code from your authenticator app as well: you sign in in two steps.", nil
 	case errors.Is(err, federation.ErrLoginDisabled):
 		return http.StatusForbidden, "Your login is currently disabled.", nil
 	case errors.Is(err, federation.ErrUnconfirmed):
@@ -123,7 +129,7 @@ func (s *Server) webSignIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	login := strings.TrimPrefix(strings.TrimSpace(v.Get("login")), "@")
-	status, problem, err := s.signIn(w, r, login, v.Get("password"))
+	status, problem, err := s.signIn(w, r, login, v.Get("password"), v.Get("code"))
 	if err != nil {
 		s.pageFail(w, r, err)
 		return

@@ -227,6 +227,7 @@ func TestPagesAccessible(t *testing.T) {
 	br.CheckPage(t, n.URL+"/settings/email/confirm?token=from-a-mail")
 	br.CheckPage(t, n.URL+"/settings/export")
 	br.CheckPage(t, n.URL+"/settings/delete")
+	br.CheckPage(t, n.URL+"/settings/two-step")
 	br.CheckPage(t, n.URL+"/settings/import")
 	if err := br.Run(
 		chromedp.Click(`form[action="/settings/import"] button[type=submit]`, chromedp.ByQuery),

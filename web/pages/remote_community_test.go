@@ -2,6 +2,7 @@ package pages_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -55,13 +56,28 @@ func TestRemoteCommunityPages(t *testing.T) {
 	var artB storage.Artefact
 	var evB storage.CommunityEvent
 	var threadB storage.Status
+	var missing []string // what B lacks, said if it never comes (CI flaked here twice under load)
+	defer func() {
+		if t.Failed() && len(missing) > 0 {
+			t.Logf("B lacked %v", missing)
+		}
+	}()
 	testrig.Eventually(t, 30*time.Second, "the library, glossary, event and thread reach B", func() bool {
 		var e1, e2, e3, e4 error
 		artB, e1 = b.Store.ArtefactByURI(ctx, art.URI)
 		_, e2 = b.Store.TermByURI(ctx, term.URI)
 		evB, e3 = b.Store.CommunityEventByURI(ctx, ev.URI)
 		threadB, e4 = b.Store.StatusByURI(ctx, f.thread.URI)
-		return e1 == nil && e2 == nil && e3 == nil && e4 == nil && artB.Version == art.Version
+		missing = missing[:0]
+		for what, err := range map[string]error{"artefact": e1, "term": e2, "event": e3, "thread": e4} {
+			if err != nil {
+				missing = append(missing, what+": "+err.Error())
+			}
+		}
+		if e1 == nil && artB.Version != art.Version {
+			missing = append(missing, fmt.Sprintf("artefact version %d of %d", artB.Version, art.Version))
+		}
+		return len(missing) == 0
 	})
 
 	// bea joins the members-only community too, and a post reaches her.
