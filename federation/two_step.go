@@ -2,7 +2,9 @@ package federation
 
 import (
 	"bytes"
+	"cmp"
 	"context"
+	"crypto/rand"
 	"crypto/subtle"
 	"errors"
 	"fmt"
@@ -71,29 +73,47 @@ func keyOf(key *otp.Key) (TwoStepKey, error) {
 	return TwoStepKey{Secret: key.Secret(), URL: key.URL(), QR: qr.Bytes()}, nil
 }
 
+// recoveryCodes is how many recovery codes turning two-step sign-in on
+// makes.
+const recoveryCodes = 10
+
 // EnableTwoStep turns two-step sign-in on for the member with secret
 // (from NewTwoStepKey), once code is one of its codes now: the proof the
-// app holds it.
-func (e *Engine) EnableTwoStep(ctx context.Context, memberID storage.ID, secret, code string) error {
+// app holds it. It returns the recovery codes, to show the member once:
+// each signs in once instead of an app's code (a lost phone).
+func (e *Engine) EnableTwoStep(ctx context.Context, memberID storage.ID, secret, code string) ([]string, error) {
 	if _, err := e.localAccount(ctx, memberID); err != nil {
-		return err
+		return nil, err
 	}
 	secret = strings.ToUpper(strings.TrimSpace(secret))
 	step, ok := e.codeStep(secret, code)
 	if !ok {
-		return fieldInvalid("code", "ERR_INVALID", "that code is not right: enter the 6 digits your app shows now")
+		return nil, fieldInvalid("code", "ERR_INVALID", "that code is not right: enter the 6 digits your app shows now")
+	}
+	codes := make([]string, recoveryCodes)
+	hashes := make([]string, recoveryCodes)
+	for i := range codes {
+		t := rand.Text() // 26 base32 characters, 130 bits
+		codes[i] = strings.ToLower(t[:5] + "-" + t[5:10])
+		hashes[i] = storage.HashSecret(recoveryForm(codes[i]))
 	}
 	err := e.store.InTx(ctx, func(tx *storage.Tx) error {
-		if err := tx.SetTwoStep(ctx, memberID, secret); err != nil {
+		if err := tx.SetTwoStep(ctx, memberID, secret, hashes...); err != nil {
 			return err
 		}
 		_, err := tx.UseTwoStep(ctx, memberID, step)
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("turn on two-step sign-in: %w", err)
+		return nil, fmt.Errorf("turn on two-step sign-in: %w", err)
 	}
-	return nil
+	return codes, nil
+}
+
+// recoveryForm is a recovery code as it is hashed: without spaces and
+// dashes, in capitals, as however the member types it.
+func recoveryForm(code string) string {
+	return strings.ToUpper(strings.NewReplacer(" ", "", "-", "").Replace(code))
 }
 
 // DisableTwoStep turns two-step sign-in off for the member, given their
@@ -136,6 +156,13 @@ func (e *Engine) takeCode(ctx context.Context, tx *storage.Tx, memberID storage.
 	}
 	if strings.TrimSpace(code) == "" {
 		return ErrTwoStepNeeded
+	}
+	if rc := recoveryForm(code); len(rc) == 10 {
+		taken, err := tx.UseRecoveryCode(ctx, memberID, storage.HashSecret(rc))
+		if err != nil || !taken {
+			return cmp.Or(err, ErrDenied)
+		}
+		return nil
 	}
 	step, ok := e.codeStep(t.Secret, code)
 	if !ok {

@@ -3,6 +3,7 @@ package federation
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -32,14 +33,15 @@ func TestTwoStep(t *testing.T) {
 		t.Fatalf("key %+v, %v", key, err)
 	}
 	var fe *FieldError
-	if err := e.EnableTwoStep(ctx, alice.ID, key.Secret, "000000"); !errors.As(err, &fe) || fe.Field != "code" {
+	if _, err := e.EnableTwoStep(ctx, alice.ID, key.Secret, "000000"); !errors.As(err, &fe) || fe.Field != "code" {
 		t.Fatalf("a wrong first code: %v; want a code error", err)
 	}
 	if on, _ := e.TwoStepOn(ctx, alice.ID); on {
 		t.Fatal("on after a wrong code")
 	}
-	if err := e.EnableTwoStep(ctx, alice.ID, key.Secret, code(now, key.Secret)); err != nil {
-		t.Fatal(err)
+	recovery, err := e.EnableTwoStep(ctx, alice.ID, key.Secret, code(now, key.Secret))
+	if err != nil || len(recovery) != 10 {
+		t.Fatalf("recovery codes %q, %v; want 10", recovery, err)
 	}
 	steps := []struct {
 		name string
@@ -54,6 +56,10 @@ func TestTwoStep(t *testing.T) {
 		{"the same code again", code(now.Add(30*time.Second), key.Secret), 0, ErrDenied},
 		{"a code two minutes later", code(now.Add(2*time.Minute), key.Secret), 2 * time.Minute, nil},
 		{"a code two minutes old", code(now, key.Secret), 2 * time.Minute, ErrDenied},
+		{"a recovery code, typed in capitals without its dash", strings.ToUpper(strings.ReplaceAll(recovery[3], "-", "")), 0, nil},
+		{"the same recovery code again", recovery[3], 0, ErrDenied},
+		{"another recovery code", " " + recovery[0] + " ", 0, nil},
+		{"a made-up recovery code", "abcde-fghij", 0, ErrDenied},
 	}
 	for _, s := range steps {
 		e.now = func() time.Time { return now.Add(s.at) }
@@ -62,6 +68,7 @@ func TestTwoStep(t *testing.T) {
 			t.Errorf("%s: %v; want %v", s.name, err, s.want)
 		}
 	}
+	e.now = func() time.Time { return now.Add(2 * time.Minute) }
 	if err := e.DisableTwoStep(ctx, alice.ID, "not her password", code(now.Add(150*time.Second), key.Secret)); !errors.Is(err, ErrDenied) {
 		t.Errorf("off with a wrong password: %v", err)
 	}
@@ -70,5 +77,8 @@ func TestTwoStep(t *testing.T) {
 	}
 	if _, err := e.SignIn(ctx, "alice", authPassword); err != nil {
 		t.Errorf("a sign-in once it is off: %v", err)
+	}
+	if n, err := e.store.RecoveryCodesLeft(ctx, alice.ID); err != nil || n != 0 {
+		t.Errorf("%d recovery codes left once it is off, %v; want none", n, err)
 	}
 }

@@ -28,14 +28,46 @@ func (q queries) TwoStepOf(ctx context.Context, account ID) (TwoStep, error) {
 	return t, nil
 }
 
-// SetTwoStep turns the member's two-step sign-in on with secret, or off
-// with "".
-func (tx *Tx) SetTwoStep(ctx context.Context, account ID, secret string) error {
+// SetTwoStep turns the member's two-step sign-in on with secret and the
+// hashes of its recovery codes, or off with "" (its recovery codes go).
+func (tx *Tx) SetTwoStep(ctx context.Context, account ID, secret string, recoveryHashes ...string) error {
 	res, err := tx.exec(ctx, "set two-step", `UPDATE users SET otp_secret = ?, otp_last_step = 0 WHERE account_id = ?`, secret, account)
 	if err != nil {
 		return err
 	}
-	return mustAffect(res, "set two-step")
+	if err := mustAffect(res, "set two-step"); err != nil {
+		return err
+	}
+	if _, err := tx.exec(ctx, "clear recovery codes", `DELETE FROM two_step_recovery WHERE account_id = ?`, account); err != nil {
+		return err
+	}
+	for _, h := range recoveryHashes {
+		if _, err := tx.exec(ctx, "add recovery code", `INSERT OR IGNORE INTO two_step_recovery (account_id, code_hash) VALUES (?, ?)`,
+			account, h); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// UseRecoveryCode takes the member's recovery code whose hash is hash,
+// and reports false when they have none such (or it was taken).
+func (tx *Tx) UseRecoveryCode(ctx context.Context, account ID, hash string) (bool, error) {
+	res, err := tx.exec(ctx, "use recovery code", `DELETE FROM two_step_recovery WHERE account_id = ? AND code_hash = ?`, account, hash)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// RecoveryCodesLeft counts the member's recovery codes not yet taken.
+func (q queries) RecoveryCodesLeft(ctx context.Context, account ID) (int, error) {
+	var n int
+	if err := q.q.QueryRowContext(ctx, `SELECT count(*) FROM two_step_recovery WHERE account_id = ?`, account).Scan(&n); err != nil {
+		return 0, fmt.Errorf("recovery codes of %d: %w", account, err)
+	}
+	return n, nil
 }
 
 // UseTwoStep records that a code of time step was accepted for the

@@ -22,10 +22,14 @@ const (
 
 // twoStepView is what the page shows.
 type twoStepView struct {
-	On     bool
-	Secret string       // the new secret, while turning it on
-	URL    template.URL // its otpauth:// address
-	QR     template.URL // its QR code, as a data: PNG
+	On bool
+	// Recovery are the recovery codes, shown once, as it is turned on;
+	// RecoveryLeft how many are left.
+	Recovery     []string
+	RecoveryLeft int
+	Secret       string       // the new secret, while turning it on
+	URL          template.URL // its otpauth:// address
+	QR           template.URL // its QR code, as a data: PNG
 }
 
 // twoStepPage is GET /settings/two-step.
@@ -34,8 +38,7 @@ func (st *settings) twoStepPage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	notice := map[string]string{"on": "Two-step sign-in is on. You will be asked for a code from your app when you sign in.",
-		"off": "Two-step sign-in is off."}[r.URL.Query().Get("done")]
+	notice := map[string]string{"off": "Two-step sign-in is off."}[r.URL.Query().Get("done")]
 	st.showTwoStep(w, r, http.StatusOK, si, notice, nil, "")
 }
 
@@ -48,7 +51,12 @@ func (st *settings) showTwoStep(w http.ResponseWriter, r *http.Request, status i
 		return
 	}
 	tv := &twoStepView{On: on}
-	if !on {
+	if on {
+		if tv.RecoveryLeft, err = st.s.store.RecoveryCodesLeft(r.Context(), si.account.ID); err != nil {
+			st.s.pageFail(w, r, err)
+			return
+		}
+	} else {
 		key, err := st.s.engine.NewTwoStepKey(r.Context(), si.account.ID)
 		if err != nil {
 			st.s.pageFail(w, r, err)
@@ -76,7 +84,7 @@ func (st *settings) twoStepOn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	secret := v.Get("secret")
-	err := st.s.engine.EnableTwoStep(r.Context(), si.account.ID, secret, v.Get("code"))
+	codes, err := st.s.engine.EnableTwoStep(r.Context(), si.account.ID, secret, v.Get("code"))
 	var field *federation.FieldError
 	switch {
 	case errors.As(err, &field):
@@ -86,7 +94,11 @@ func (st *settings) twoStepOn(w http.ResponseWriter, r *http.Request) {
 		st.s.pageFail(w, r, err)
 		return
 	}
-	http.Redirect(w, r, twoStepPath+"?done=on", http.StatusSeeOther)
+	// The recovery codes are shown now, once: the page is not redirected
+	// to, so a reload does not show them again.
+	v2 := view{Title: "Two-step sign-in is on", Account: si.account.Username, CSRF: sessionMAC(si.secret, twoStepLabel),
+		TwoStep: &twoStepView{On: true, Recovery: codes, RecoveryLeft: len(codes)}}
+	st.s.render(w, r, http.StatusOK, st.s.pages.twoStep, v2)
 }
 
 // twoStepOff is POST /settings/two-step/off: the password and a code. A

@@ -14,7 +14,10 @@ import (
 	"github.com/copse-dev/copse/web/testrig"
 )
 
-var secretField = regexp.MustCompile(`name="secret" value="([A-Z2-7]+)"`)
+var (
+	secretField  = regexp.MustCompile(`name="secret" value="([A-Z2-7]+)"`)
+	recoveryCode = regexp.MustCompile(`<li><code>([a-z2-7]{5}-[a-z2-7]{5})</code></li>`)
+)
 
 // TestTwoStepSignIn: a member turns two-step sign-in on from the page
 // (its QR code and secret, then a code); signing in, on the web, then
@@ -41,12 +44,17 @@ func TestTwoStepSignIn(t *testing.T) {
 		t.Fatal(err)
 	}
 	form.Set("code", now)
-	if code, loc, page := b.Do(http.MethodPost, "/settings/two-step/on", form); code != http.StatusSeeOther || loc != "/settings/two-step?done=on" {
-		t.Fatalf("turning it on: %d %q\n%s", code, loc, page)
+	code, _, page := b.Do(http.MethodPost, "/settings/two-step/on", form)
+	recovery := recoveryCode.FindAllStringSubmatch(page, -1)
+	if code != http.StatusOK || len(recovery) != 10 || !strings.Contains(page, "Save your recovery codes") {
+		t.Fatalf("turning it on: %d, %d recovery codes\n%s", code, len(recovery), page)
+	}
+	if _, _, page := b.Do(http.MethodGet, "/settings/two-step", nil); strings.Contains(page, recovery[0][1]) || !strings.Contains(page, "10 left") {
+		t.Errorf("the page again shows the recovery codes, or not how many are left:\n%s", page)
 	}
 
 	other := testrig.NewFormBrowser(t, n)
-	code, _, page := webSignIn(other, "", "alice", password)
+	code, _, page = webSignIn(other, "", "alice", password)
 	if code != http.StatusUnprocessableEntity || !strings.Contains(html.UnescapeString(page), "Enter the code from your authenticator app") {
 		t.Fatalf("a sign-in without a code: %d\n%s", code, page)
 	}
