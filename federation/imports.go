@@ -1,6 +1,7 @@
 package federation
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"encoding/csv"
@@ -50,7 +51,14 @@ func (e *Engine) ImportList(ctx context.Context, memberID storage.ID, kind strin
 	if _, err := e.localAccount(ctx, memberID); err != nil {
 		return 0, err
 	}
-	rows, err := readImport(memberID, kind, io.LimitReader(r, MaxImportFile+1))
+	data, err := io.ReadAll(io.LimitReader(r, MaxImportFile+1))
+	if err != nil {
+		return 0, fmt.Errorf("import %s: %w", kind, err)
+	}
+	if len(data) > MaxImportFile {
+		return 0, fieldInvalid("file", "ERR_TOO_LARGE", "the file must be %d MB or smaller", MaxImportFile>>20)
+	}
+	rows, err := readImport(memberID, kind, bytes.NewReader(data))
 	if err != nil {
 		return 0, err
 	}

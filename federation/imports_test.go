@@ -83,6 +83,11 @@ func TestImportsDone(t *testing.T) {
 	if n, err := e.ImportList(ctx, alice.ID, storage.ExportLists, strings.NewReader(file)); err != nil || n != 2 {
 		t.Fatalf("import lists: %d, %v", n, err)
 	}
+	big := strings.Repeat("bob@"+host+"\n", MaxImportFile/len("bob@"+host+"\n")+1)
+	var fe *FieldError
+	if _, err := e.ImportList(ctx, alice.ID, storage.ExportBlocks, strings.NewReader(big)); !errors.As(err, &fe) || !strings.Contains(err.Error(), "2 MB or smaller") {
+		t.Errorf("a file over 2 MB: %v; want refused whole", err)
+	}
 	if err := e.Imports(ctx); err != nil {
 		t.Fatal(err)
 	}
