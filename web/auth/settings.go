@@ -151,6 +151,38 @@ func (g passwordGuess) wrong() {
 	g.st.s.byMember.Add(g.member)
 }
 
+// errAnswered is checkedPassword's word that it has answered the
+// request: the caller stops.
+var errAnswered = errors.New("answered")
+
+// checkedPassword runs act, a change the engine makes once the member's
+// password is right (ErrDenied when it is not), as a guess under the
+// sign-in limits: with them spent, or the password wrong (counted),
+// show answers with wrong beside field and it returns errAnswered; a
+// change made resets the member's failures. act's other errors are the
+// caller's.
+func (st *settings) checkedPassword(w http.ResponseWriter, r *http.Request, si signedIn, field, wrong string,
+	show func(status int, errs []fieldError), act func() error) error {
+	g, spent, err := st.guess(w, r, si, field)
+	switch {
+	case err != nil:
+		return err
+	case spent != nil:
+		show(http.StatusTooManyRequests, []fieldError{*spent})
+		return errAnswered
+	}
+	err = act()
+	switch {
+	case errors.Is(err, federation.ErrDenied):
+		g.wrong()
+		show(http.StatusUnprocessableEntity, []fieldError{{field, wrong}})
+		return errAnswered
+	case err == nil:
+		st.s.byMember.Reset(g.member)
+	}
+	return err
+}
+
 // appsPage lists the apps that can act for the member: GET /settings/apps.
 func (st *settings) appsPage(w http.ResponseWriter, r *http.Request) {
 	si, ok := st.member(w, r, appsPath)
@@ -239,22 +271,13 @@ func (st *settings) changePassword(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	g, spent, err := st.guess(w, r, si, "current")
-	switch {
-	case err != nil:
-		st.s.pageFail(w, r, err)
-		return
-	case spent != nil:
-		st.showPassword(w, r, http.StatusTooManyRequests, si, "", []fieldError{*spent})
-		return
-	}
-	err = st.s.engine.ChangePassword(r.Context(), si.account.ID, current, next, si.secret)
+	show := func(status int, errs []fieldError) { st.showPassword(w, r, status, si, "", errs) }
+	err := st.checkedPassword(w, r, si, "current", "Your current password is not right", show, func() error {
+		return st.s.engine.ChangePassword(r.Context(), si.account.ID, current, next, si.secret)
+	})
 	var inv *federation.InvalidError
 	switch {
-	case errors.Is(err, federation.ErrDenied):
-		g.wrong()
-		st.showPassword(w, r, http.StatusUnprocessableEntity, si, "",
-			[]fieldError{{"current", "Your current password is not right"}})
+	case errors.Is(err, errAnswered):
 		return
 	case errors.As(err, &inv):
 		st.showPassword(w, r, http.StatusUnprocessableEntity, si, "", []fieldError{{"new", sentence(inv.Msg)}})
@@ -263,7 +286,6 @@ func (st *settings) changePassword(w http.ResponseWriter, r *http.Request) {
 		st.s.pageFail(w, r, err)
 		return
 	}
-	st.s.byMember.Reset(g.member)
 	http.Redirect(w, r, passwordPath+"?changed=1", http.StatusSeeOther)
 }
 

@@ -51,20 +51,12 @@ func (st *settings) deleteAccount(w http.ResponseWriter, r *http.Request) {
 		st.showDelete(w, r, http.StatusUnprocessableEntity, si, errs)
 		return
 	}
-	g, spent, err := st.guess(w, r, si, "password")
+	show := func(status int, errs []fieldError) { st.showDelete(w, r, status, si, errs) }
+	err := st.checkedPassword(w, r, si, "password", "Your password is not right", show, func() error {
+		return st.s.engine.DeleteOwnAccount(r.Context(), si.account.ID, password)
+	})
 	switch {
-	case err != nil:
-		st.s.pageFail(w, r, err)
-		return
-	case spent != nil:
-		st.showDelete(w, r, http.StatusTooManyRequests, si, []fieldError{*spent})
-		return
-	}
-	err = st.s.engine.DeleteOwnAccount(r.Context(), si.account.ID, password)
-	switch {
-	case errors.Is(err, federation.ErrDenied):
-		g.wrong()
-		st.showDelete(w, r, http.StatusUnprocessableEntity, si, []fieldError{{"password", "Your password is not right"}})
+	case errors.Is(err, errAnswered):
 		return
 	case errors.Is(err, federation.ErrLastAdmin):
 		st.showDelete(w, r, http.StatusUnprocessableEntity, si,

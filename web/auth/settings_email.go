@@ -235,21 +235,13 @@ func (st *settings) changeEmailAddress(w http.ResponseWriter, r *http.Request) {
 		st.showEmailAddress(w, r, http.StatusUnprocessableEntity, si, "", errs, email)
 		return
 	}
-	g, spent, err := st.guess(w, r, si, "password")
-	switch {
-	case err != nil:
-		st.s.pageFail(w, r, err)
-		return
-	case spent != nil:
-		st.showEmailAddress(w, r, http.StatusTooManyRequests, si, "", []fieldError{*spent}, email)
-		return
-	}
-	err = st.s.engine.RequestEmailChange(r.Context(), si.account.ID, password, email)
+	show := func(status int, errs []fieldError) { st.showEmailAddress(w, r, status, si, "", errs, email) }
+	err := st.checkedPassword(w, r, si, "password", "Your password is not right", show, func() error {
+		return st.s.engine.RequestEmailChange(r.Context(), si.account.ID, password, email)
+	})
 	var inv *federation.InvalidError
 	switch {
-	case errors.Is(err, federation.ErrDenied):
-		g.wrong()
-		st.showEmailAddress(w, r, http.StatusUnprocessableEntity, si, "", []fieldError{{"password", "Your password is not right"}}, email)
+	case errors.Is(err, errAnswered):
 		return
 	case errors.As(err, &inv):
 		st.showEmailAddress(w, r, http.StatusUnprocessableEntity, si, "", []fieldError{{"email", sentence(inv.Msg)}}, email)
@@ -261,7 +253,6 @@ func (st *settings) changeEmailAddress(w http.ResponseWriter, r *http.Request) {
 		st.s.pageFail(w, r, err)
 		return
 	}
-	st.s.byMember.Reset(g.member)
 	http.Redirect(w, r, emailAddressPath+"?sent=1", http.StatusSeeOther)
 }
 

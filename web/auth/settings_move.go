@@ -134,25 +134,14 @@ func (st *settings) moveAccount(w http.ResponseWriter, r *http.Request) {
 		st.showMigration(w, r, http.StatusUnprocessableEntity, si, "", errs, typed)
 		return
 	}
-	g, spent, err := st.guess(w, r, si, "password")
-	switch {
-	case err != nil:
-		st.s.pageFail(w, r, err)
-		return
-	case spent != nil:
-		st.showMigration(w, r, http.StatusTooManyRequests, si, "", []fieldError{*spent}, typed)
-		return
-	}
-	_, _, err = st.s.engine.MoveAccount(r.Context(), si.account.ID, password, typed.To)
-	if errors.Is(err, federation.ErrDenied) {
-		g.wrong()
-		st.showMigration(w, r, http.StatusUnprocessableEntity, si, "", []fieldError{{"password", "Your password is not right"}}, typed)
+	show := func(status int, errs []fieldError) { st.showMigration(w, r, status, si, "", errs, typed) }
+	err := st.checkedPassword(w, r, si, "password", "Your password is not right", show, func() error {
+		_, _, err := st.s.engine.MoveAccount(r.Context(), si.account.ID, password, typed.To)
+		return err
+	})
+	if errors.Is(err, errAnswered) || st.migrationProblem(w, r, si, err, typed) {
 		return
 	}
-	if st.migrationProblem(w, r, si, err, typed) {
-		return
-	}
-	st.s.byMember.Reset(g.member)
 	http.Redirect(w, r, migrationPath+"?done=moved", http.StatusSeeOther)
 }
 

@@ -108,20 +108,16 @@ func (st *settings) twoStepOff(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	g, spent, err := st.guess(w, r, si, "password")
+	show := func(status int, errs []fieldError) { st.showTwoStep(w, r, status, si, "", errs, "") }
+	err := st.checkedPassword(w, r, si, "password", "Your password and code do not match", show, func() error {
+		err := st.s.engine.DisableTwoStep(r.Context(), si.account.ID, v.Get("password"), v.Get("code"))
+		if errors.Is(err, federation.ErrTwoStepNeeded) {
+			return federation.ErrDenied // no code: as a wrong one
+		}
+		return err
+	})
 	switch {
-	case err != nil:
-		st.s.pageFail(w, r, err)
-		return
-	case spent != nil:
-		st.showTwoStep(w, r, http.StatusTooManyRequests, si, "", []fieldError{*spent}, "")
-		return
-	}
-	err = st.s.engine.DisableTwoStep(r.Context(), si.account.ID, v.Get("password"), v.Get("code"))
-	switch {
-	case errors.Is(err, federation.ErrDenied), errors.Is(err, federation.ErrTwoStepNeeded):
-		g.wrong()
-		st.showTwoStep(w, r, http.StatusUnprocessableEntity, si, "", []fieldError{{"password", "Your password and code do not match"}}, "")
+	case errors.Is(err, errAnswered):
 		return
 	case err != nil:
 		st.s.pageFail(w, r, fmt.Errorf("two-step off: %w", err))
