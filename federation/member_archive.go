@@ -18,9 +18,11 @@ import (
 // A member's archive of their own posts, as Mastodon's "Request your
 // archive" makes it: a zip holding actor.json (their actor document),
 // outbox.json (an OrderedCollection of the Create of every post they
-// wrote, of every visibility, newest first) and media_attachments/ (the
-// files they attached, under the paths the node keeps them at). It is
-// written as it is read, so an archive of any size takes little memory.
+// wrote, of every visibility, newest first), likes.json and
+// bookmarks.json (OrderedCollections of the ids of the posts they liked
+// and bookmarked, oldest first) and media_attachments/ (the files they
+// attached, under the paths the node keeps them at). It is written as it
+// is read, so an archive of any size takes little memory.
 
 // archivePage is how many posts an archive reads at a time.
 const archivePage = 80
@@ -101,6 +103,11 @@ func (e *Engine) WriteArchive(ctx context.Context, memberID storage.ID, w io.Wri
 	if _, err := io.WriteString(out, "]}"); err != nil {
 		return err
 	}
+	for _, c := range []struct{ name, kind string }{{"likes.json", storage.ExportLikes}, {"bookmarks.json", storage.ExportBookmarks}} {
+		if err := e.zipIDs(ctx, z, a.ID, c.name, c.kind); err != nil {
+			return err
+		}
+	}
 	for _, f := range files {
 		if err := e.zipMedia(z, f); err != nil {
 			return err
@@ -110,6 +117,38 @@ func (e *Engine) WriteArchive(ctx context.Context, memberID storage.ID, w io.Wri
 		return err
 	}
 	return z.Close()
+}
+
+// zipIDs adds to z the collection name of the ids of the posts an
+// export of kind lists (storage.Export).
+func (e *Engine) zipIDs(ctx context.Context, z *zip.Writer, member storage.ID, name, kind string) error {
+	w, err := z.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate, Modified: e.now()})
+	if err != nil {
+		return err
+	}
+	if _, err := fmt.Fprintf(w, `{"@context":"https://www.w3.org/ns/activitystreams","id":%q,"type":"OrderedCollection","orderedItems":[`, name); err != nil {
+		return err
+	}
+	first := true
+	err = e.store.Export(ctx, kind, member, e.now(), func(r storage.ExportRow) error {
+		id, err := json.Marshal(r.Text)
+		if err != nil {
+			return err
+		}
+		if !first {
+			if _, err := io.WriteString(w, ","); err != nil {
+				return err
+			}
+		}
+		first = false
+		_, err = w.Write(id)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("archive %s: %w", name, err)
+	}
+	_, err = io.WriteString(w, "]}")
+	return err
 }
 
 // zipFile adds a file of body to z.

@@ -18,6 +18,9 @@ const (
 	ExportDomainBlocks = "domain_blocks"
 	ExportBookmarks    = "bookmarks"
 	ExportLists        = "lists"
+	// ExportLikes are the posts a member liked: the archive's likes.json,
+	// not a CSV.
+	ExportLikes = "likes"
 )
 
 // ExportKinds are the exports, in the order a page lists them.
@@ -47,6 +50,8 @@ WHERE m.account_id = ?1 AND (m.expires_at = 0 OR m.expires_at > ?2) ORDER BY m.i
 	ExportDomainBlocks: `SELECT '', '', 0, 0, 0, '', domain FROM user_domain_blocks WHERE account_id = ?1 ORDER BY id`,
 	ExportBookmarks: `SELECT '', '', 0, 0, 0, '', s.uri
 FROM bookmarks b JOIN statuses s ON s.id = b.status_id WHERE b.account_id = ?1 ORDER BY b.id`,
+	ExportLikes: `SELECT '', '', 0, 0, 0, '', s.uri
+FROM favourites f JOIN statuses s ON s.id = f.status_id WHERE f.account_id = ?1 ORDER BY f.id`,
 	ExportLists: `SELECT a.username, a.domain, 0, 0, 0, l.title, ''
 FROM lists l JOIN list_accounts la ON la.list_id = l.id JOIN accounts a ON a.id = la.account_id
 WHERE l.account_id = ?1 ORDER BY l.id, la.id`,

@@ -100,6 +100,7 @@ func TestExportData(t *testing.T) {
 		must(err)
 		_, err = e.Reblog(ctx, alice.ID, st.ID, activitypub.Public)
 		must(err)
+		must(e.Favourite(ctx, alice.ID, st.ID))
 		code, _, body := b.Do(http.MethodGet, "/settings/export/archive.zip", nil)
 		if code != http.StatusOK {
 			t.Fatalf("%d\n%s", code, body)
@@ -131,6 +132,13 @@ func TestExportData(t *testing.T) {
 		newest := items[0].(map[string]any)["object"].(map[string]any)
 		if items[0].(map[string]any)["type"] != "Create" || !strings.Contains(newest["content"].(string), "For followers only") {
 			t.Errorf("newest item = %v", items[0])
+		}
+		for _, name := range []string{"likes.json", "bookmarks.json"} {
+			var c map[string]any
+			must(json.Unmarshal(read(name), &c))
+			if items, _ := c["orderedItems"].([]any); len(items) != 1 || items[0] != st.URI {
+				t.Errorf("%s = %v; want bob's post", name, c)
+			}
 		}
 		media := 0
 		for _, f := range z.File {
