@@ -241,26 +241,20 @@ func (e *Engine) doImport(ctx context.Context, row storage.ImportRow) error {
 	})
 }
 
-// importFailure is what the member reads of an entry's failure, and
-// whether trying again could not help.
+// importFailure is what the member reads of an entry's failure (in the
+// engine's lower case, as its other messages), and whether trying again
+// could not help.
 func importFailure(err error) (string, bool) {
 	var inv *InvalidError
 	switch {
 	case errors.As(err, &inv):
-		return sentenceOf(inv.Msg), true
+		return inv.Msg, true
 	case errors.Is(err, storage.ErrNotFound), errors.Is(err, ErrGone):
-		return "Not found", true
+		return "not found", true
 	case errors.Is(err, ErrDenied), errors.Is(err, ErrBlockedDomain):
-		return "Not allowed", true
+		return "not allowed", true
 	}
-	return "Its server did not answer", false
-}
-
-func sentenceOf(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
+	return "its server did not answer", false
 }
 
 // applyImport does what an entry asks, as the member would.

@@ -103,7 +103,7 @@ func TestImportsDone(t *testing.T) {
 		t.Errorf("bob in %d lists, %v; want Colleagues", len(in), err)
 	}
 	waiting, failed, err := e.store.ImportsOf(ctx, alice.ID, 10)
-	if err != nil || waiting != 0 || len(failed) != 1 || failed[0].Target != "nobody@"+host || failed[0].Reason != "Not found" {
+	if err != nil || waiting != 0 || len(failed) != 1 || failed[0].Target != "nobody@"+host || failed[0].Reason != "not found" {
 		t.Errorf("waiting %d, failed %+v, %v; want none waiting and nobody not found", waiting, failed, err)
 	}
 }

@@ -6,10 +6,10 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/subtle"
+	"encoding/base32"
 	"errors"
 	"fmt"
 	"image/png"
-	"net/url"
 	"strings"
 	"time"
 
@@ -45,23 +45,24 @@ type TwoStepKey struct {
 	QR          []byte
 }
 
-// NewTwoStepKey makes a secret for the member, not kept until
-// EnableTwoStep confirms it with a code.
-func (e *Engine) NewTwoStepKey(ctx context.Context, memberID storage.ID) (TwoStepKey, error) {
+// NewTwoStepKey is the key of secret for the member, a new secret when
+// it is "" or not one (a form shown again keeps the one the member's app
+// may hold already); a secret is not kept until EnableTwoStep confirms
+// it with a code.
+func (e *Engine) NewTwoStepKey(ctx context.Context, memberID storage.ID, secret string) (TwoStepKey, error) {
 	a, err := e.localAccount(ctx, memberID)
 	if err != nil {
 		return TwoStepKey{}, err
 	}
+	raw, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(strings.ToUpper(strings.TrimSpace(secret)))
+	if err != nil || len(raw) < 10 {
+		raw = nil // totp.Generate makes one
+	}
 	key, err := totp.Generate(totp.GenerateOpts{Issuer: e.urls.Host(), AccountName: a.Username + "@" + e.urls.Host(),
-		Period: totpOpts.Period, Digits: totpOpts.Digits, Algorithm: totpOpts.Algorithm})
+		Period: totpOpts.Period, Digits: totpOpts.Digits, Algorithm: totpOpts.Algorithm, Secret: raw})
 	if err != nil {
 		return TwoStepKey{}, fmt.Errorf("two-step key: %w", err)
 	}
-	return keyOf(key)
-}
-
-// keyOf is key with its QR code.
-func keyOf(key *otp.Key) (TwoStepKey, error) {
 	img, err := key.Image(200, 200)
 	if err != nil {
 		return TwoStepKey{}, fmt.Errorf("two-step key: %w", err)
@@ -127,7 +128,9 @@ func (e *Engine) DisableTwoStep(ctx context.Context, memberID storage.ID, passwo
 		return ErrDenied
 	}
 	return e.store.InTx(ctx, func(tx *storage.Tx) error {
-		if err := e.takeCode(ctx, tx, memberID, code); err != nil {
+		if err := e.takeCode(ctx, tx, memberID, code); errors.Is(err, ErrTwoStepNeeded) {
+			return ErrDenied // no code: as a wrong one
+		} else if err != nil {
 			return err
 		}
 		return tx.SetTwoStep(ctx, memberID, "")
@@ -193,26 +196,4 @@ func (e *Engine) codeStep(secret, code string) (int64, bool) {
 		}
 	}
 	return 0, false
-}
-
-// TwoStepOn reports whether the member signs in in two steps.
-func (e *Engine) TwoStepOn(ctx context.Context, memberID storage.ID) (bool, error) {
-	t, err := e.store.TwoStepOf(ctx, memberID)
-	return t.Secret != "", err
-}
-
-// TwoStepKeyOf is the key of a secret made before (a form shown again
-// keeps the one the member's app may hold already).
-func (e *Engine) TwoStepKeyOf(ctx context.Context, memberID storage.ID, secret string) (TwoStepKey, error) {
-	a, err := e.localAccount(ctx, memberID)
-	if err != nil {
-		return TwoStepKey{}, err
-	}
-	key, err := otp.NewKeyFromURL((&url.URL{Scheme: "otpauth", Host: "totp", Path: "/" + e.urls.Host() + ":" + a.Username + "@" + e.urls.Host(),
-		RawQuery: url.Values{"secret": {secret}, "issuer": {e.urls.Host()}, "period": {"30"}, "digits": {"6"},
-			"algorithm": {"SHA1"}}.Encode()}).String())
-	if err != nil {
-		return TwoStepKey{}, fmt.Errorf("two-step key: %w", err)
-	}
-	return keyOf(key)
 }

@@ -28,7 +28,7 @@ func TestTwoStep(t *testing.T) {
 		}
 		return c
 	}
-	key, err := e.NewTwoStepKey(ctx, alice.ID)
+	key, err := e.NewTwoStepKey(ctx, alice.ID, "")
 	if err != nil || len(key.Secret) < 16 || len(key.QR) == 0 {
 		t.Fatalf("key %+v, %v", key, err)
 	}
@@ -36,7 +36,7 @@ func TestTwoStep(t *testing.T) {
 	if _, err := e.EnableTwoStep(ctx, alice.ID, key.Secret, "000000"); !errors.As(err, &fe) || fe.Field != "code" {
 		t.Fatalf("a wrong first code: %v; want a code error", err)
 	}
-	if on, _ := e.TwoStepOn(ctx, alice.ID); on {
+	if ts, _ := e.store.TwoStepOf(ctx, alice.ID); ts.Secret != "" {
 		t.Fatal("on after a wrong code")
 	}
 	recovery, err := e.EnableTwoStep(ctx, alice.ID, key.Secret, code(now, key.Secret))
@@ -69,6 +69,9 @@ func TestTwoStep(t *testing.T) {
 		}
 	}
 	e.now = func() time.Time { return now.Add(2 * time.Minute) }
+	if err := e.DisableTwoStep(ctx, alice.ID, authPassword, ""); !errors.Is(err, ErrDenied) {
+		t.Errorf("off without a code: %v; want denied", err)
+	}
 	if err := e.DisableTwoStep(ctx, alice.ID, "not her password", code(now.Add(150*time.Second), key.Secret)); !errors.Is(err, ErrDenied) {
 		t.Errorf("off with a wrong password: %v", err)
 	}

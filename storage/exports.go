@@ -23,9 +23,6 @@ const (
 	ExportLikes = "likes"
 )
 
-// ExportKinds are the exports, in the order a page lists them.
-var ExportKinds = []string{ExportFollowing, ExportLists, ExportBlocks, ExportMutes, ExportDomainBlocks, ExportBookmarks}
-
 // ExportRow is one row of an export. Username and Domain ("" for this
 // node) name an account; the rest is what each kind adds.
 type ExportRow struct {

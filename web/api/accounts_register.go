@@ -51,7 +51,7 @@ func (h *Handler) registerAccount(w http.ResponseWriter, r *http.Request) error 
 	case errors.Is(err, federation.ErrRegistrationsClosed):
 		return httperr.New(http.StatusForbidden, "Registrations are closed on this node")
 	case errors.As(err, &fe):
-		registrationInvalid(w, fe.Field, fe.Code, fe.Invalid.Msg, sentence(fe.Invalid.Msg))
+		registrationInvalid(w, fe.Field, fe.Code, fe.Invalid.Msg, httperr.Sentence(fe.Invalid.Msg))
 		return nil
 	case errors.As(err, &inv):
 		httperr.JSON(w, http.StatusUnprocessableEntity, map[string]any{
@@ -118,12 +118,4 @@ func fieldName(field string) string {
 	}
 	f := strings.ReplaceAll(field, "_", " ")
 	return strings.ToUpper(f[:1]) + f[1:]
-}
-
-// sentence capitalises the engine's message.
-func sentence(msg string) string {
-	if msg == "" {
-		return msg
-	}
-	return strings.ToUpper(msg[:1]) + msg[1:]
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/copse-dev/copse/federation"
 	"github.com/copse-dev/copse/storage"
+	"github.com/copse-dev/copse/web/httperr"
 )
 
 // Password reset by email: /auth/reset asks for the address and mails a
@@ -120,7 +121,7 @@ func (j *joining) resetConfirmForm(w http.ResponseWriter, r *http.Request) {
 		j.resetGone(w, r)
 		return
 	case errors.As(err, &inv):
-		j.showResetConfirm(w, r, http.StatusUnprocessableEntity, token, []fieldError{{"new", sentence(inv.Msg)}})
+		j.showResetConfirm(w, r, http.StatusUnprocessableEntity, token, []fieldError{{"new", httperr.Sentence(inv.Msg)}})
 		return
 	case err != nil:
 		j.s.pageFail(w, r, err)

@@ -280,7 +280,7 @@ func (st *settings) changePassword(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, errAnswered):
 		return
 	case errors.As(err, &inv):
-		st.showPassword(w, r, http.StatusUnprocessableEntity, si, "", []fieldError{{"new", sentence(inv.Msg)}})
+		st.showPassword(w, r, http.StatusUnprocessableEntity, si, "", []fieldError{{"new", httperr.Sentence(inv.Msg)}})
 		return
 	case err != nil:
 		st.s.pageFail(w, r, err)
@@ -307,12 +307,4 @@ func (v *view) withErrors(errs []fieldError) {
 	for _, e := range errs {
 		v.FieldError[e.Field] = e.Message
 	}
-}
-
-// sentence capitalises the engine's message for the page.
-func sentence(msg string) string {
-	if msg == "" {
-		return msg
-	}
-	return strings.ToUpper(msg[:1]) + msg[1:]
 }

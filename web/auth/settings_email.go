@@ -10,6 +10,7 @@ import (
 
 	"github.com/copse-dev/copse/federation"
 	"github.com/copse-dev/copse/storage"
+	"github.com/copse-dev/copse/web/httperr"
 )
 
 const (
@@ -133,7 +134,7 @@ func (st *settings) saveEmail(w http.ResponseWriter, r *http.Request) {
 	var inv *federation.InvalidError
 	switch {
 	case errors.As(err, &inv):
-		st.s.problemPage(w, r, http.StatusUnprocessableEntity, sentence(inv.Msg)+". Go back and choose again.")
+		st.s.problemPage(w, r, http.StatusUnprocessableEntity, httperr.Sentence(inv.Msg)+". Go back and choose again.")
 		return
 	case err != nil:
 		st.s.pageFail(w, r, err)
@@ -244,7 +245,7 @@ func (st *settings) changeEmailAddress(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, errAnswered):
 		return
 	case errors.As(err, &inv):
-		st.showEmailAddress(w, r, http.StatusUnprocessableEntity, si, "", []fieldError{{"email", sentence(inv.Msg)}}, email)
+		st.showEmailAddress(w, r, http.StatusUnprocessableEntity, si, "", []fieldError{{"email", httperr.Sentence(inv.Msg)}}, email)
 		return
 	case errors.Is(err, federation.ErrNoMail):
 		st.s.problemPage(w, r, http.StatusConflict, "This server sends no email, so it cannot check a new address. Ask its administrators to change it for you.")
@@ -286,7 +287,7 @@ func (st *settings) emailConfirm(w http.ResponseWriter, r *http.Request) {
 		return
 	case errors.As(err, &inv):
 		st.s.render(w, r, http.StatusConflict, st.s.pages.unsubscribe, view{Title: "This address cannot be used",
-			Description: sentence(inv.Msg) + "."})
+			Description: httperr.Sentence(inv.Msg) + "."})
 		return
 	case err != nil:
 		st.s.pageFail(w, r, err)

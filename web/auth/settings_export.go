@@ -30,8 +30,8 @@ type exportFile struct {
 	row               func(storage.ExportRow, string) []string // the row, given this node's host
 }
 
-// exportFiles are the exports, in storage.ExportKinds' order, named as
-// Mastodon names them.
+// exportFiles are the CSV exports, in the order the page lists them,
+// named as Mastodon names them.
 var exportFiles = []exportFile{
 	{storage.ExportFollowing, "following_accounts.csv", "People you follow",
 		[]string{"Account address", "Show boosts", "Notify on new posts", "Languages"},

@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/copse-dev/copse/federation"
+	"github.com/copse-dev/copse/web/httperr"
 )
 
 // Importing a member's lists (/settings/import): a CSV file another
@@ -56,7 +57,7 @@ func (st *settings) showImport(w http.ResponseWriter, r *http.Request, status in
 	}
 	iv := &importView{Kind: kind, Waiting: waiting, MoreFail: len(failed) > failuresShown}
 	for _, f := range failed[:min(len(failed), failuresShown)] {
-		iv.Failed = append(iv.Failed, failedImport{File: fileOf(f.Kind), Target: f.Target, Reason: f.Reason})
+		iv.Failed = append(iv.Failed, failedImport{File: fileOf(f.Kind), Target: f.Target, Reason: httperr.Sentence(f.Reason)})
 	}
 	v := view{Title: "Import your data", Account: si.account.Username, Notice: notice, CSRF: sessionMAC(si.secret, importLabel),
 		Import: iv, Exports: exportFiles}
@@ -120,7 +121,7 @@ func (st *settings) importFile(w http.ResponseWriter, r *http.Request) {
 	var field *federation.FieldError
 	switch {
 	case errors.As(err, &field):
-		st.showImport(w, r, http.StatusUnprocessableEntity, si, "", []fieldError{{"file", sentence(field.Invalid.Msg)}}, kind)
+		st.showImport(w, r, http.StatusUnprocessableEntity, si, "", []fieldError{{"file", httperr.Sentence(field.Invalid.Msg)}}, kind)
 		return
 	case err != nil:
 		st.s.pageFail(w, r, err)

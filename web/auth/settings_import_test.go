@@ -56,7 +56,8 @@ func TestImportData(t *testing.T) {
 		return err == nil && !f.ShowReblogs && f.Notify
 	})
 	_, _, page = br.Do(http.MethodGet, "/settings/import", nil)
-	if !strings.Contains(page, "Entries that could not be imported") || !strings.Contains(page, b.Acct("nobody")) {
+	if !strings.Contains(page, "Entries that could not be imported") || !strings.Contains(page, b.Acct("nobody")) ||
+		!strings.Contains(page, "<td>Not found</td>") {
 		t.Errorf("the page does not list the failure:\n%s", page)
 	}
 	if code, _, _ := br.Do(http.MethodPost, "/settings/import/clear", map[string][]string{"csrf": {m[1]}}); code != http.StatusSeeOther {

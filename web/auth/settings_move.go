@@ -10,6 +10,7 @@ import (
 
 	"github.com/copse-dev/copse/federation"
 	"github.com/copse-dev/copse/storage"
+	"github.com/copse-dev/copse/web/httperr"
 )
 
 // Moving an account (/settings/migration), as Mastodon's "Account
@@ -153,7 +154,7 @@ func (st *settings) migrationProblem(w http.ResponseWriter, r *http.Request, si 
 	case err == nil:
 		return false
 	case errors.As(err, &field):
-		st.showMigration(w, r, http.StatusUnprocessableEntity, si, "", []fieldError{{field.Field, sentence(field.Invalid.Msg)}}, typed)
+		st.showMigration(w, r, http.StatusUnprocessableEntity, si, "", []fieldError{{field.Field, httperr.Sentence(field.Invalid.Msg)}}, typed)
 	default:
 		st.s.pageFail(w, r, err)
 	}

@@ -8,6 +8,7 @@ import (
 	"net/http"
 
 	"github.com/copse-dev/copse/federation"
+	"github.com/copse-dev/copse/web/httperr"
 )
 
 // Two-step sign-in (/settings/two-step): turning it on shows a new secret
@@ -45,11 +46,12 @@ func (st *settings) twoStepPage(w http.ResponseWriter, r *http.Request) {
 // showTwoStep shows the page; secret is the one being confirmed ("": a
 // new one is made).
 func (st *settings) showTwoStep(w http.ResponseWriter, r *http.Request, status int, si signedIn, notice string, errs []fieldError, secret string) {
-	on, err := st.s.engine.TwoStepOn(r.Context(), si.account.ID)
+	ts, err := st.s.store.TwoStepOf(r.Context(), si.account.ID)
 	if err != nil {
 		st.s.pageFail(w, r, err)
 		return
 	}
+	on := ts.Secret != ""
 	tv := &twoStepView{On: on}
 	if on {
 		if tv.RecoveryLeft, err = st.s.store.RecoveryCodesLeft(r.Context(), si.account.ID); err != nil {
@@ -57,17 +59,10 @@ func (st *settings) showTwoStep(w http.ResponseWriter, r *http.Request, status i
 			return
 		}
 	} else {
-		key, err := st.s.engine.NewTwoStepKey(r.Context(), si.account.ID)
+		key, err := st.s.engine.NewTwoStepKey(r.Context(), si.account.ID, secret)
 		if err != nil {
 			st.s.pageFail(w, r, err)
 			return
-		}
-		if secret != "" { // the form shown again keeps the secret the app may hold already
-			key, err = st.s.engine.TwoStepKeyOf(r.Context(), si.account.ID, secret)
-			if err != nil {
-				st.s.pageFail(w, r, err)
-				return
-			}
 		}
 		tv.Secret, tv.URL = key.Secret, template.URL(key.URL)
 		tv.QR = template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(key.QR))
@@ -88,7 +83,7 @@ func (st *settings) twoStepOn(w http.ResponseWriter, r *http.Request) {
 	var field *federation.FieldError
 	switch {
 	case errors.As(err, &field):
-		st.showTwoStep(w, r, http.StatusUnprocessableEntity, si, "", []fieldError{{field.Field, sentence(field.Invalid.Msg)}}, secret)
+		st.showTwoStep(w, r, http.StatusUnprocessableEntity, si, "", []fieldError{{field.Field, httperr.Sentence(field.Invalid.Msg)}}, secret)
 		return
 	case err != nil:
 		st.s.pageFail(w, r, err)
@@ -110,11 +105,7 @@ func (st *settings) twoStepOff(w http.ResponseWriter, r *http.Request) {
 	}
 	show := func(status int, errs []fieldError) { st.showTwoStep(w, r, status, si, "", errs, "") }
 	err := st.checkedPassword(w, r, si, "password", "Your password and code do not match", show, func() error {
-		err := st.s.engine.DisableTwoStep(r.Context(), si.account.ID, v.Get("password"), v.Get("code"))
-		if errors.Is(err, federation.ErrTwoStepNeeded) {
-			return federation.ErrDenied // no code: as a wrong one
-		}
-		return err
+		return st.s.engine.DisableTwoStep(r.Context(), si.account.ID, v.Get("password"), v.Get("code"))
 	})
 	switch {
 	case errors.Is(err, errAnswered):

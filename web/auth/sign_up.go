@@ -187,10 +187,10 @@ func (j *joining) signUpForm(w http.ResponseWriter, r *http.Request) {
 		if field == "invite_code" {
 			field = "username" // the invitation has no field of its own: say it at the top of the form
 		}
-		j.showSignUp(w, r, http.StatusUnprocessableEntity, in, []fieldError{{field, sentence(fe.Invalid.Msg)}})
+		j.showSignUp(w, r, http.StatusUnprocessableEntity, in, []fieldError{{field, httperr.Sentence(fe.Invalid.Msg)}})
 		return
 	case errors.As(err, &inv):
-		j.showSignUp(w, r, http.StatusUnprocessableEntity, in, []fieldError{{"username", sentence(inv.Msg)}})
+		j.showSignUp(w, r, http.StatusUnprocessableEntity, in, []fieldError{{"username", httperr.Sentence(inv.Msg)}})
 		return
 	case err != nil:
 		j.s.pageFail(w, r, err)

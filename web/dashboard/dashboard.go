@@ -244,14 +244,11 @@ func backFrom(path string) string {
 	return "/admin"
 }
 
-// sentence makes the engine's message a sentence for the page.
+// sentence makes the engine's message a sentence for the page, with its
+// full stop.
 func sentence(msg string) string {
-	msg = strings.TrimSpace(msg)
-	if msg == "" {
-		return msg
-	}
-	msg = strings.ToUpper(msg[:1]) + msg[1:]
-	if !strings.HasSuffix(msg, ".") {
+	msg = httperr.Sentence(strings.TrimSpace(msg))
+	if msg != "" && !strings.HasSuffix(msg, ".") {
 		msg += "."
 	}
 	return msg

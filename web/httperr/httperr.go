@@ -42,7 +42,7 @@ func Classify(err error) (int, string) {
 	case errors.As(err, &own):
 		return own.Code, own.Msg
 	case errors.As(err, &denied):
-		return http.StatusForbidden, capitalised(denied.Reason)
+		return http.StatusForbidden, Sentence(denied.Reason)
 	case errors.As(err, &tooBig):
 		return http.StatusRequestEntityTooLarge, "request body too large"
 	case errors.Is(err, storage.ErrNotFound):
@@ -131,8 +131,9 @@ func JSON(w http.ResponseWriter, code int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-// capitalised is the engine's lower-case reason as a sentence.
-func capitalised(s string) string {
+// Sentence is the engine's lower-case reason or message as a sentence
+// for people: its first letter a capital.
+func Sentence(s string) string {
 	if s == "" {
 		return s
 	}

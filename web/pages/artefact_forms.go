@@ -14,6 +14,7 @@ import (
 	"github.com/copse-dev/copse/activitypub"
 	"github.com/copse-dev/copse/federation"
 	"github.com/copse-dev/copse/storage"
+	"github.com/copse-dev/copse/web/httperr"
 	"github.com/copse-dev/copse/web/session"
 )
 
@@ -420,7 +421,7 @@ func (h *Handler) restoreVersion(w http.ResponseWriter, r *http.Request, what, d
 	case errors.Is(err, federation.ErrDenied):
 		h.refuse(w, r, http.StatusForbidden, "You cannot edit this "+what, denied)
 	case errors.As(err, &inv):
-		h.refuse(w, r, http.StatusUnprocessableEntity, "This version cannot be restored", sentence(inv.Msg)+".")
+		h.refuse(w, r, http.StatusUnprocessableEntity, "This version cannot be restored", httperr.Sentence(inv.Msg)+".")
 	case err != nil:
 		h.Error(w, r, err)
 	default:
@@ -534,7 +535,7 @@ func (h *Handler) artefactFileProblem(w http.ResponseWriter, r *http.Request, g 
 		return
 	}
 	v.Form.Problem = "The artefact was saved, but not all its files: add the others here."
-	v.Form.add("files", sentence(inv.Msg))
+	v.Form.add("files", httperr.Sentence(inv.Msg))
 	h.showArtefactForm(w, r, http.StatusUnprocessableEntity, v)
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/copse-dev/copse/federation"
 	"github.com/copse-dev/copse/storage"
+	"github.com/copse-dev/copse/web/httperr"
 )
 
 // The forms that make and change a community from the pages: "Create a
@@ -242,11 +243,11 @@ func (h *Handler) saveCommunity(w http.ResponseWriter, r *http.Request, v *commu
 		var field *federation.FieldError
 		switch {
 		case errors.As(err, &field):
-			v.Form.add(field.Field, sentence(field.Invalid.Msg))
+			v.Form.add(field.Field, httperr.Sentence(field.Invalid.Msg))
 		case errors.Is(err, federation.ErrHandleTaken):
 			v.Form.add("handle", "That handle is taken by a member or a community here: choose another")
 		case errors.As(err, &denied):
-			v.Form.Problem = sentence(denied.Reason) + "."
+			v.Form.Problem = httperr.Sentence(denied.Reason) + "."
 			show(http.StatusForbidden)
 			return true
 		case errors.Is(err, federation.ErrDenied):
@@ -260,7 +261,7 @@ func (h *Handler) saveCommunity(w http.ResponseWriter, r *http.Request, v *commu
 					field = f
 				}
 			}
-			v.Form.add(field, sentence(inv.Msg))
+			v.Form.add(field, httperr.Sentence(inv.Msg))
 		default:
 			return false
 		}

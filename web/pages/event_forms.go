@@ -12,6 +12,7 @@ import (
 
 	"github.com/copse-dev/copse/federation"
 	"github.com/copse-dev/copse/storage"
+	"github.com/copse-dev/copse/web/httperr"
 	"github.com/copse-dev/copse/web/session"
 )
 
@@ -169,7 +170,7 @@ func (h *Handler) answerEvent(w http.ResponseWriter, r *http.Request, going bool
 		h.refuse(w, r, http.StatusForbidden, "You cannot attend this event",
 			"Only members of "+cv.Name+" can say they will attend its events. Join the community first.")
 	case errors.As(err, &inv):
-		h.refuse(w, r, http.StatusUnprocessableEntity, "Your answer was not recorded", sentence(inv.Msg)+".")
+		h.refuse(w, r, http.StatusUnprocessableEntity, "Your answer was not recorded", httperr.Sentence(inv.Msg)+".")
 	case err != nil:
 		h.Error(w, r, err)
 	default:

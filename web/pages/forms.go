@@ -11,6 +11,7 @@ import (
 
 	"github.com/copse-dev/copse/federation"
 	"github.com/copse-dev/copse/storage"
+	"github.com/copse-dev/copse/web/httperr"
 	"github.com/copse-dev/copse/web/session"
 )
 
@@ -310,24 +311,16 @@ func engineProblem(f *formView, err error, firstField, denied string) (int, bool
 	var inv *federation.InvalidError
 	switch {
 	case errors.As(err, &field):
-		f.add(field.Field, sentence(field.Invalid.Msg))
+		f.add(field.Field, httperr.Sentence(field.Invalid.Msg))
 		return http.StatusUnprocessableEntity, true
 	case errors.As(err, &inv):
-		f.add(firstField, sentence(inv.Msg))
+		f.add(firstField, httperr.Sentence(inv.Msg))
 		return http.StatusUnprocessableEntity, true
 	case errors.Is(err, federation.ErrDenied):
 		f.Problem = denied
 		return http.StatusForbidden, true
 	}
 	return 0, false
-}
-
-// sentence capitalises the engine's message for the page.
-func sentence(msg string) string {
-	if msg == "" {
-		return msg
-	}
-	return strings.ToUpper(msg[:1]) + msg[1:]
 }
 
 // removeFiles removes what a multipart form left in temporary files.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/copse-dev/copse/federation"
 	"github.com/copse-dev/copse/storage"
+	"github.com/copse-dev/copse/web/httperr"
 )
 
 // Polls on the pages: a post that is a poll (a Question, made in an app
@@ -125,7 +126,7 @@ func (h *Handler) Vote(w http.ResponseWriter, r *http.Request) {
 	if _, err := h.engine.Vote(r.Context(), me.ID, st.ID, choices); err != nil {
 		var inv *federation.InvalidError
 		if errors.As(err, &inv) {
-			h.refuse(w, r, http.StatusUnprocessableEntity, "Your vote was not counted", sentence(inv.Msg)+".")
+			h.refuse(w, r, http.StatusUnprocessableEntity, "Your vote was not counted", httperr.Sentence(inv.Msg)+".")
 			return
 		}
 		h.Error(w, r, err)

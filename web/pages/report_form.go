@@ -11,6 +11,7 @@ import (
 
 	"github.com/copse-dev/copse/federation"
 	"github.com/copse-dev/copse/storage"
+	"github.com/copse-dev/copse/web/httperr"
 )
 
 // "Report" under each post of a community's thread, for members who read
@@ -118,7 +119,7 @@ func (h *Handler) ReportPost(w http.ResponseWriter, r *http.Request) {
 	h.submit(w, r, &v.Form, show, func(err error) bool {
 		var inv *federation.InvalidError
 		if errors.As(err, &inv) {
-			v.Form.add("comment", sentence(inv.Msg))
+			v.Form.add("comment", httperr.Sentence(inv.Msg))
 			show(http.StatusUnprocessableEntity)
 			return true
 		}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/copse-dev/copse/federation"
 	"github.com/copse-dev/copse/storage"
+	"github.com/copse-dev/copse/web/httperr"
 	"github.com/copse-dev/copse/web/session"
 )
 
@@ -330,7 +331,7 @@ func (h *Handler) mayPost(w http.ResponseWriter, r *http.Request, me storage.Acc
 		ok, why = !locked || moderator, "this thread is locked: it takes no new replies"
 	}
 	if !ok {
-		h.refuse(w, r, http.StatusForbidden, "You cannot post here", sentence(why)+".")
+		h.refuse(w, r, http.StatusForbidden, "You cannot post here", httperr.Sentence(why)+".")
 	}
 	return ok
 }
@@ -354,11 +355,11 @@ func (h *Handler) postDraft(w http.ResponseWriter, r *http.Request, v *postFormP
 		var field *federation.FieldError
 		switch {
 		case errors.As(err, &denied):
-			v.Form.Problem = sentence(denied.Reason) + "."
+			v.Form.Problem = httperr.Sentence(denied.Reason) + "."
 			show(http.StatusForbidden)
 			return true
 		case errors.As(err, &field):
-			v.Form.add(field.Field, sentence(field.Invalid.Msg))
+			v.Form.add(field.Field, httperr.Sentence(field.Invalid.Msg))
 			show(http.StatusUnprocessableEntity)
 			return true
 		}
